@@ -1,0 +1,241 @@
+//! The Canvas client and its builder.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use crate::{Error, Id, Result};
+
+/// A connection to one Canvas instance. Cheap to clone; clones share the connection pool.
+///
+/// The access token is kept as a secret: it is sent only as `Authorization: Bearer` to the
+/// Canvas origin and never appears in `Debug` output.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    /// `https://host[:port]/api`, without a trailing slash.
+    api_root: String,
+    origin: url::Origin,
+    token: Option<SecretString>,
+    as_user_id: Option<Id>,
+    per_page: Option<u32>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("api_root", &self.inner.api_root)
+            .field("token", &self.inner.token.as_ref().map(|_| "[redacted]"))
+            .field("as_user_id", &self.inner.as_user_id)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Starts building a client for the Canvas instance at `base_url`
+    /// (`https://canvas.example.edu`; a trailing `/api` is accepted too).
+    pub fn builder(base_url: impl Into<String>) -> ClientBuilder<Client> {
+        ClientBuilder::new(base_url)
+    }
+
+    /// `https://host/api`: the root every operation path is appended to.
+    pub fn api_root(&self) -> &str {
+        &self.inner.api_root
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    pub(crate) fn is_same_origin(&self, url: &Url) -> bool {
+        url.origin() == self.inner.origin
+    }
+
+    pub(crate) fn bearer(&self) -> Option<String> {
+        self.inner.token.as_ref().map(|t| format!("Bearer {}", t.expose_secret()))
+    }
+
+    pub(crate) fn as_user_id(&self) -> Option<&Id> {
+        self.inner.as_user_id.as_ref()
+    }
+
+    pub(crate) fn per_page(&self) -> Option<u32> {
+        self.inner.per_page
+    }
+}
+
+/// Configures a [`Client`]. `C` is the client type produced by [`build`](Self::build): the
+/// runtime's own [`Client`], or the generated crate's wrapper around it.
+#[must_use]
+pub struct ClientBuilder<C = Client> {
+    base_url: String,
+    token: Option<SecretString>,
+    allow_http: bool,
+    user_agent: String,
+    timeout: Duration,
+    connect_timeout: Duration,
+    as_user_id: Option<Id>,
+    per_page: Option<u32>,
+    string_ids: bool,
+    _out: PhantomData<fn() -> C>,
+}
+
+impl<C> std::fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: From<Client>> ClientBuilder<C> {
+    /// A builder with Canvas-friendly defaults: 30 s connect timeout, 300 s total timeout,
+    /// `per_page=100` on list calls, numeric ids.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        ClientBuilder {
+            base_url: base_url.into(),
+            token: None,
+            allow_http: false,
+            user_agent: concat!("canvas-lms-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
+            timeout: Duration::from_secs(300),
+            connect_timeout: Duration::from_secs(30),
+            as_user_id: None,
+            per_page: Some(100),
+            string_ids: false,
+            _out: PhantomData,
+        }
+    }
+
+    /// The access token (a personal token or an OAuth2 access token).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(SecretString::from(token.into()));
+        self
+    }
+
+    /// Accepts a plain `http://` base URL. Only for local test servers: over plain HTTP the
+    /// token crosses the network in clear text.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    /// Total time allowed for one HTTP exchange.
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = t;
+        self
+    }
+
+    /// Time allowed to open a connection.
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = t;
+        self
+    }
+
+    /// Acts as another user on every request (`as_user_id`; needs the masquerade permission).
+    pub fn as_user_id(mut self, user: impl Into<Id>) -> Self {
+        self.as_user_id = Some(user.into());
+        self
+    }
+
+    /// `per_page` sent on list calls (default 100; Canvas's own default is 10).
+    /// `None` sends nothing and leaves Canvas's default.
+    pub fn per_page(mut self, n: Option<u32>) -> Self {
+        self.per_page = n;
+        self
+    }
+
+    /// Asks Canvas to send ids as strings (`Accept: application/json+canvas-string-ids`).
+    /// [`Id`] decodes both forms, so models are unaffected.
+    pub fn string_ids(mut self, on: bool) -> Self {
+        self.string_ids = on;
+        self
+    }
+
+    /// Checks the configuration and creates the client.
+    pub fn build(self) -> Result<C> {
+        let raw = self.base_url.trim().trim_end_matches('/');
+        let mut url = Url::parse(raw).map_err(|e| Error::Config(format!("base URL {raw:?}: {e}")))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if self.allow_http => {}
+            "http" => {
+                return Err(Error::Config(format!(
+                    "base URL {raw:?} is plain http: the token would cross the network in clear text \
+                     (use https, or allow_insecure_http(true) for a local test server)"
+                )))
+            }
+            other => return Err(Error::Config(format!("base URL {raw:?}: unsupported scheme {other:?}"))),
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::Config(format!("base URL {raw:?} must not have a query or fragment")));
+        }
+        let path = url.path().trim_end_matches('/').trim_end_matches("/api").to_owned();
+        url.set_path(&format!("{path}/api"));
+        let origin = url.origin();
+        let mut headers = reqwest::header::HeaderMap::new();
+        let accept = if self.string_ids { "application/json+canvas-string-ids" } else { "application/json" };
+        headers.insert(reqwest::header::ACCEPT, reqwest::header::HeaderValue::from_static(accept));
+        let policy_origin = origin.clone();
+        let http = reqwest::Client::builder()
+            .user_agent(self.user_agent)
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .default_headers(headers)
+            // Follow redirects only within the Canvas origin: a redirect elsewhere is returned
+            // as is and reported as `Error::ForeignOrigin`, so the token never travels there.
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.url().origin() != policy_origin || attempt.previous().len() >= 10 {
+                    attempt.stop()
+                } else {
+                    attempt.follow()
+                }
+            }))
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let api_root = url.as_str().trim_end_matches('/').to_owned();
+        Ok(C::from(Client {
+            inner: Arc::new(Inner {
+                http,
+                api_root,
+                origin,
+                token: self.token,
+                as_user_id: self.as_user_id,
+                per_page: self.per_page,
+            }),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_refused_unless_allowed() {
+        let err = Client::builder("http://canvas.test").build().unwrap_err();
+        assert!(err.to_string().contains("plain http"), "{err}");
+        let ok = Client::builder("http://127.0.0.1:9/").allow_insecure_http(true).build().unwrap();
+        assert_eq!(ok.api_root(), "http://127.0.0.1:9/api");
+    }
+
+    #[test]
+    fn api_suffix_is_accepted_and_token_redacted() {
+        let c = Client::builder("https://canvas.test/api/").token("secret-token").build().unwrap();
+        assert_eq!(c.api_root(), "https://canvas.test/api");
+        assert!(!format!("{c:?}").contains("secret-token"));
+    }
+}

@@ -1,0 +1,246 @@
+//! Rails bracket encoding of query and form parameters.
+//!
+//! Canvas is a Rails application, and Rails rebuilds nested parameters from the key names:
+//! `course[name]=x` is a hash, `include[]=a&include[]=b` an array (never `include[0]=`, which
+//! Rails reads as a hash), `a[][b]=1&a[][c]=2` an array of hashes. [`Encode`] turns a Rust
+//! value into those `(key, value)` pairs; [`Pairs`] collects them in order.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// An ordered list of `(key, value)` pairs, ready to be sent as a query string or a form body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pairs(Vec<(String, String)>);
+
+impl Pairs {
+    /// Appends one pair.
+    pub fn push(&mut self, key: &str, value: impl Into<String>) {
+        self.0.push((key.to_owned(), value.into()));
+    }
+
+    /// Encodes `value` as the child `name` of `parent`: the key becomes `parent[name]`.
+    pub fn field<T: Encode + ?Sized>(&mut self, parent: &str, name: &str, value: &T) {
+        value.encode(&format!("{parent}[{name}]"), self);
+    }
+
+    /// Removes every pair whose key is `key` or starts with `key[`, so that setting a
+    /// parameter twice replaces it instead of sending both values.
+    pub fn remove_key(&mut self, key: &str) {
+        self.0.retain(|(k, _)| {
+            !(k == key || (k.len() > key.len() && k.starts_with(key) && k.as_bytes()[key.len()] == b'['))
+        });
+    }
+
+    /// Replaces whatever was set under `key` with the encoding of `value`.
+    pub fn set<T: Encode + ?Sized>(&mut self, key: &str, value: &T) {
+        self.remove_key(key);
+        value.encode(key, self);
+    }
+
+    /// The pairs, in the order they were added.
+    pub fn as_slice(&self) -> &[(String, String)] {
+        &self.0
+    }
+
+    /// True when no pair has been added.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// True when some pair has exactly this key.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+
+    /// The pairs as an `application/x-www-form-urlencoded` string.
+    pub fn to_urlencoded(&self) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.0 {
+            s.append_pair(k, v);
+        }
+        s.finish()
+    }
+}
+
+/// A value that can be sent as Canvas request parameters under a given key.
+pub trait Encode {
+    /// Appends the pairs that represent `self` under `key`.
+    fn encode(&self, key: &str, out: &mut Pairs);
+}
+
+impl<T: Encode + ?Sized> Encode for &T {
+    fn encode(&self, key: &str, out: &mut Pairs) {
+        (**self).encode(key, out)
+    }
+}
+
+impl<T: Encode + ?Sized> Encode for Box<T> {
+    fn encode(&self, key: &str, out: &mut Pairs) {
+        (**self).encode(key, out)
+    }
+}
+
+impl<T: Encode> Encode for Option<T> {
+    fn encode(&self, key: &str, out: &mut Pairs) {
+        if let Some(v) = self {
+            v.encode(key, out)
+        }
+    }
+}
+
+impl Encode for str {
+    fn encode(&self, key: &str, out: &mut Pairs) {
+        out.push(key, self)
+    }
+}
+
+impl Encode for String {
+    fn encode(&self, key: &str, out: &mut Pairs) {
+        out.push(key, self.as_str())
+    }
+}
+
+impl Encode for bool {
+    fn encode(&self, key: &str, out: &mut Pairs) {
+        out.push(key, if *self { "true" } else { "false" })
+    }
+}
+
+macro_rules! encode_display {
+    ($($t:ty),*) => {$(
+        impl Encode for $t {
+            fn encode(&self, key: &str, out: &mut Pairs) {
+                out.push(key, self.to_string())
+            }
+        }
+    )*};
+}
+encode_display!(i32, i64, u32, u64, f64, crate::Id);
+
+impl Encode for crate::DateTime {
+    /// ISO 8601 in UTC with a `Z` suffix, as Canvas documents it.
+    fn encode(&self, key: &str, out: &mut Pairs) {
+        out.push(key, self.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    }
+}
+
+impl Encode for crate::Date {
+    fn encode(&self, key: &str, out: &mut Pairs) {
+        out.push(key, self.format("%Y-%m-%d").to_string())
+    }
+}
+
+/// Arrays are sent as `key[]=a&key[]=b`; arrays of objects as `key[][field]=..`.
+impl<T: Encode> Encode for [T] {
+    fn encode(&self, key: &str, out: &mut Pairs) {
+        let key = format!("{key}[]");
+        for item in self {
+            item.encode(&key, out);
+        }
+    }
+}
+
+impl<T: Encode> Encode for Vec<T> {
+    fn encode(&self, key: &str, out: &mut Pairs) {
+        self.as_slice().encode(key, out)
+    }
+}
+
+/// Maps keyed by a caller-supplied value (`grade_data[<student_id>][posted_grade]`).
+impl<T: Encode> Encode for BTreeMap<String, T> {
+    fn encode(&self, key: &str, out: &mut Pairs) {
+        for (k, v) in self {
+            out.field(key, k, v);
+        }
+    }
+}
+
+/// Free-form JSON (`Hash`, `Object` parameters) becomes nested bracket keys.
+impl Encode for serde_json::Value {
+    fn encode(&self, key: &str, out: &mut Pairs) {
+        use serde_json::Value;
+        match self {
+            Value::Null => {}
+            Value::Bool(b) => b.encode(key, out),
+            Value::Number(n) => out.push(key, n.to_string()),
+            Value::String(s) => out.push(key, s.as_str()),
+            Value::Array(items) => items.encode(key, out),
+            Value::Object(map) => {
+                for (k, v) in map {
+                    out.field(key, k, v);
+                }
+            }
+        }
+    }
+}
+
+/// Deserializes a string, borrowed when the input allows it. Used by [`string_enum!`].
+#[doc(hidden)]
+pub fn deserialize_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Cow<'de, str>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Cow<'de, str>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_owned()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v))
+        }
+    }
+    d.deserialize_str(V)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn enc<T: Encode + ?Sized>(key: &str, v: &T) -> String {
+        let mut p = Pairs::default();
+        v.encode(key, &mut p);
+        p.as_slice().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    }
+
+    #[test]
+    fn arrays_use_empty_brackets_never_indices() {
+        assert_eq!(enc("include", &vec!["a".to_string(), "b".into()]), "include[]=a&include[]=b");
+    }
+
+    #[test]
+    fn nested_json_becomes_bracket_keys() {
+        let v = json!({"name": "x", "tags": [1, 2], "list": [{"a": 1, "b": true}]});
+        assert_eq!(
+            enc("course", &v),
+            "course[name]=x&course[tags][]=1&course[tags][]=2&course[list][][a]=1&course[list][][b]=true"
+        );
+    }
+
+    #[test]
+    fn maps_use_the_caller_key() {
+        let mut m = BTreeMap::new();
+        m.insert("42".to_string(), 7i64);
+        assert_eq!(enc("grade_data", &m), "grade_data[42]=7");
+    }
+
+    #[test]
+    fn timestamps_are_utc_z_and_bools_are_words() {
+        let t: crate::DateTime = "2024-01-02T03:04:05+02:00".parse().unwrap();
+        assert_eq!(enc("at", &t), "at=2024-01-02T01:04:05Z");
+        assert_eq!(enc("b", &false), "b=false");
+    }
+
+    #[test]
+    fn set_replaces_earlier_values_of_the_same_key_only() {
+        let mut p = Pairs::default();
+        p.set("a", &vec![1i64, 2]);
+        p.set("ab", &3i64);
+        p.set("a", &json!({"x": 1}));
+        assert_eq!(p.to_urlencoded(), "ab=3&a%5Bx%5D=1");
+    }
+}

@@ -1,0 +1,38 @@
+//! Hand-written runtime of the `canvas-lms` client.
+//!
+//! Everything that is not specific to one Canvas operation lives here: the [`Client`] and its
+//! builder, Rails bracket encoding of parameters ([`encode`]), ids that accept numbers, strings
+//! and SIS references ([`Id`]), Link-header pagination ([`page`]), and the typed [`Error`].
+//! Generated operations are thin: they fill a [`Request`] and call one of its `send` methods.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod client;
+pub mod encode;
+mod error;
+mod id;
+pub mod page;
+mod request;
+mod string_enum;
+
+pub use client::{Client, ClientBuilder};
+pub use encode::{Encode, Pairs};
+pub use error::{CanvasMessage, Error, HttpError};
+pub use id::Id;
+pub use page::{Links, Page};
+pub use request::{Method, Request};
+
+/// Timestamps as Canvas sends them (ISO 8601, parsed with any offset, kept in UTC).
+pub type DateTime = chrono::DateTime<chrono::Utc>;
+/// Calendar dates (`YYYY-MM-DD`).
+pub type Date = chrono::NaiveDate;
+/// Untyped JSON, for the places where the Canvas description gives no structure.
+pub type Json = serde_json::Value;
+/// Result of every runtime call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[doc(hidden)]
+pub mod __private {
+    //! Re-exports used by generated code and macros; not a stable API.
+    pub use serde;
+}
