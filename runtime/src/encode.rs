@@ -174,6 +174,31 @@ impl Encode for serde_json::Value {
     }
 }
 
+/// Converts a setter argument to an [`Id`](crate::Id) (used by generated setters).
+pub fn id(value: impl Into<crate::Id>) -> crate::Id {
+    value.into()
+}
+
+/// Converts a setter argument to a `String` (used by generated setters).
+pub fn text(value: impl Into<String>) -> String {
+    value.into()
+}
+
+/// Collects a setter argument into a `Vec` of ids.
+pub fn ids<T: Into<crate::Id>>(values: impl IntoIterator<Item = T>) -> Vec<crate::Id> {
+    values.into_iter().map(Into::into).collect()
+}
+
+/// Collects a setter argument into a `Vec` of strings.
+pub fn texts<T: Into<String>>(values: impl IntoIterator<Item = T>) -> Vec<String> {
+    values.into_iter().map(Into::into).collect()
+}
+
+/// Collects a setter argument into a `Vec`.
+pub fn list<T>(values: impl IntoIterator<Item = T>) -> Vec<T> {
+    values.into_iter().collect()
+}
+
 /// Deserializes a string, borrowed when the input allows it. Used by [`string_enum!`].
 #[doc(hidden)]
 pub fn deserialize_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Cow<'de, str>, D::Error> {

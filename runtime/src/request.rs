@@ -1,5 +1,6 @@
 //! One Canvas request: what every generated operation builder holds.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use futures_core::Stream;
@@ -9,7 +10,7 @@ use url::Url;
 
 use crate::error::{excerpt, HttpError};
 use crate::page::{Links, Page};
-use crate::{Client, Encode, Error, Id, Json, Pairs, Result};
+use crate::{Client, Encode, Error, Json, Pairs, Result};
 
 /// HTTP methods used by Canvas operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +39,49 @@ impl Method {
     }
 }
 
+/// A value that fills a `{placeholder}` of an operation path: an [`Id`](crate::Id) (numeric,
+/// SIS reference, `self`...), a number, or text such as a page URL or a feature name. It is
+/// percent-encoded as one segment, `/` included.
+pub trait PathArg {
+    /// The segment before percent-encoding.
+    fn segment(&self) -> Cow<'_, str>;
+}
+
+impl PathArg for crate::Id {
+    fn segment(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.as_str())
+    }
+}
+
+impl PathArg for str {
+    fn segment(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl PathArg for String {
+    fn segment(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl<T: PathArg + ?Sized> PathArg for &T {
+    fn segment(&self) -> Cow<'_, str> {
+        (**self).segment()
+    }
+}
+
+macro_rules! path_arg_int {
+    ($($t:ty),*) => {$(
+        impl PathArg for $t {
+            fn segment(&self) -> Cow<'_, str> {
+                Cow::Owned(self.to_string())
+            }
+        }
+    )*};
+}
+path_arg_int!(u64, i64, u32, i32);
+
 /// Characters escaped in a path segment: everything but unreserved characters, so that an
 /// SIS id such as `A/B:C` stays one segment.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
@@ -59,7 +103,7 @@ pub struct Request<'a> {
 impl<'a> Request<'a> {
     /// A request for `template` (a path under `/api`, such as `/v1/courses/{id}`), with each
     /// `{...}` placeholder replaced, in order, by the percent-encoded `args`.
-    pub fn new(client: &'a Client, method: Method, template: &str, args: &[&Id]) -> Self {
+    pub fn new(client: &'a Client, method: Method, template: &str, args: &[&dyn PathArg]) -> Self {
         let mut path = String::with_capacity(template.len() + 16);
         let mut rest = template;
         let mut args = args.iter();
@@ -67,7 +111,7 @@ impl<'a> Request<'a> {
             let Some(close) = rest[open..].find('}') else { break };
             path.push_str(&rest[..open]);
             match args.next() {
-                Some(id) => path.extend(utf8_percent_encode(id.as_str(), SEGMENT)),
+                Some(arg) => path.extend(utf8_percent_encode(&arg.segment(), SEGMENT)),
                 None => path.push_str(&rest[open..open + close + 1]),
             }
             rest = &rest[open + close + 1..];
@@ -260,12 +304,13 @@ pub(crate) fn strip_while1(body: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Id;
 
     #[test]
     fn path_ids_are_percent_encoded_as_one_segment() {
         let c = Client::builder("https://canvas.test").build().unwrap();
         let id = Id::sis_course_id("A/B é");
-        let r = Request::new(&c, Method::Get, "/v1/courses/{id}/users/{user_id}", &[&id, &Id::from(5u64)]);
+        let r = Request::new(&c, Method::Get, "/v1/courses/{id}/users/{user_id}", &[&id, &5]);
         assert_eq!(r.path(), "/v1/courses/sis_course_id%3AA%2FB%20%C3%A9/users/5");
     }
 

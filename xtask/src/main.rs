@@ -1,1 +1,92 @@
-fn main(){}
+//! `cargo xtask <command>`: maintainer commands for the Canvas client generator.
+//!
+//! - `gen [--spec-dir DIR] [--update-lock]`: regenerate `generated/` from the spec, print the report.
+//! - `gen --check`: exit non-zero with a diff when `generated/` is stale (or has stray files).
+//! - `stats [--spec-dir DIR]`: counts and generated line figures.
+//! - `bench [--spec-dir DIR] [--runs N] [--no-build]`: time the generator and the crate builds.
+#![forbid(unsafe_code)]
+
+mod bench;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+struct Args {
+    command: String,
+    spec_dir: Option<PathBuf>,
+    check: bool,
+    update_lock: bool,
+    runs: usize,
+    build: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut it = std::env::args().skip(1);
+    let command = it.next().ok_or_else(usage)?;
+    let mut args = Args { command, spec_dir: None, check: false, update_lock: false, runs: 5, build: true };
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--spec-dir" => args.spec_dir = Some(it.next().ok_or("--spec-dir needs a directory")?.into()),
+            "--check" => args.check = true,
+            "--update-lock" => args.update_lock = true,
+            "--runs" => args.runs = it.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?,
+            "--no-build" => args.build = false,
+            other => return Err(format!("unknown argument {other:?}\n{}", usage())),
+        }
+    }
+    Ok(args)
+}
+
+fn usage() -> String {
+    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]".into()
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<ExitCode, String> {
+    let args = parse_args()?;
+    let dir = xtask::spec_dir(args.spec_dir.as_deref());
+    let generated = xtask::workspace_root().join("generated");
+    match args.command.as_str() {
+        "gen" => {
+            let start = Instant::now();
+            let out = xtask::generate(&dir, args.update_lock && !args.check)?;
+            let took = start.elapsed();
+            if args.check {
+                let problems = xtask::stale(&generated, &out.files);
+                if problems.is_empty() {
+                    println!("generated/ is up to date ({} files)", out.files.len());
+                    return Ok(ExitCode::SUCCESS);
+                }
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                eprintln!("generated/ is stale ({} problems): run `cargo xtask gen`", problems.len());
+                return Ok(ExitCode::FAILURE);
+            }
+            xtask::write_atomically(&generated, &out.files)?;
+            print!("{}", out.report.render());
+            println!("\nwrote {} files to {} in {:.0} ms (generation {:.0} ms)", out.files.len(), generated.display(), start.elapsed().as_secs_f64() * 1e3, took.as_secs_f64() * 1e3);
+            Ok(ExitCode::SUCCESS)
+        }
+        "stats" => {
+            let out = xtask::generate(&dir, false)?;
+            bench::print_stats(&out);
+            Ok(ExitCode::SUCCESS)
+        }
+        "bench" => {
+            bench::run(&dir, args.runs, args.build)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        other => Err(format!("unknown command {other:?}\n{}", usage())),
+    }
+}

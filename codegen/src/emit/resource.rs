@@ -1,0 +1,190 @@
+//! One resource module: the handle, one builder per operation, its enums and structs.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{enums::enum_def, ident, lines_doc, structs::struct_def, ty};
+use crate::docs::rustdoc;
+use crate::ir::{Ir, Location, Method, Operation, Owner, Param, Response, Ty};
+
+pub fn resource_rs(ir: &Ir, index: usize) -> TokenStream {
+    let r = &ir.resources[index];
+    let owner = Owner::Resource(index);
+    let handle = ident(&r.type_name);
+    let accessor = &r.module;
+    let module_doc = super::inner_doc(&format!(
+        "{}: {} operations (`{}` in the Canvas API description).\n\nGet the handle with [`Client::{accessor}`](crate::Client::{accessor}).",
+        r.title,
+        r.operations.len(),
+        r.file
+    ));
+    let handle_doc = format!(" Operations of the {} resource.", r.title);
+    let fns = r.operations.iter().map(|op| op_fn(ir, owner, op));
+    let builders = r.operations.iter().map(|op| builder(ir, owner, &r.type_name, op));
+    let enums = ir.enums.iter().filter(|e| e.owner == owner).map(enum_def);
+    let structs = ir.structs.iter().filter(|s| s.owner == owner).map(|s| struct_def(ir, s));
+    quote! {
+        #module_doc
+        #[allow(unused_imports)]
+        use canvas_lms_runtime as rt;
+
+        #[doc = #handle_doc]
+        #[derive(Debug, Clone, Copy)]
+        pub struct #handle<'a>(&'a rt::Client);
+
+        impl<'a> #handle<'a> {
+            pub(crate) fn new(client: &'a rt::Client) -> Self {
+                Self(client)
+            }
+            #( #fns )*
+        }
+        #( #builders )*
+        #( #enums )*
+        #( #structs )*
+    }
+}
+
+/// Type of a function argument or setter parameter named `name`, and the expression that
+/// turns it into the value sent.
+fn arg(ir: &Ir, owner: Owner, p: &Param, name: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
+    match &p.ty {
+        Ty::String => (quote!(impl Into<String>), quote!(&rt::text(#name))),
+        Ty::Id => (quote!(impl Into<rt::Id>), quote!(&rt::id(#name))),
+        Ty::Vec(inner) => match **inner {
+            Ty::String => (quote!(impl IntoIterator<Item = impl Into<String>>), quote!(&rt::texts(#name))),
+            Ty::Id => (quote!(impl IntoIterator<Item = impl Into<rt::Id>>), quote!(&rt::ids(#name))),
+            _ => {
+                let t = ty(ir, inner, owner);
+                (quote!(impl IntoIterator<Item = #t>), quote!(&rt::list(#name)))
+            }
+        },
+        other => (ty(ir, other, owner), quote!(&#name)),
+    }
+}
+
+fn method_tokens(m: Method) -> TokenStream {
+    match m {
+        Method::Get => quote!(rt::Method::Get),
+        Method::Post => quote!(rt::Method::Post),
+        Method::Put => quote!(rt::Method::Put),
+        Method::Delete => quote!(rt::Method::Delete),
+        Method::Patch => quote!(rt::Method::Patch),
+    }
+}
+
+fn set_call(p: &Param, value: TokenStream) -> TokenStream {
+    let wire = &p.wire;
+    match p.location {
+        Location::Query => quote!(.query(#wire, #value)),
+        _ => quote!(.form(#wire, #value)),
+    }
+}
+
+/// The method on the resource handle that starts an operation.
+fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
+    let name = ident(&op.fn_name);
+    let builder = ident(&op.builder_name);
+    let mut text = rustdoc(&op.summary);
+    let notes = rustdoc(&op.notes);
+    if !notes.is_empty() && notes != text {
+        text.push_str("\n\n");
+        text.push_str(&notes);
+    }
+    text.push_str(&format!("\n\n`{} /api{}`", op.method.as_str(), op.path));
+    let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    for p in required.iter().filter(|p| p.location != Location::Path && !p.description.trim().is_empty()) {
+        text.push_str(&format!("\n\n`{}`: {}", p.rust_name.trim_start_matches("r#"), rustdoc(&p.description)));
+    }
+    let docs = lines_doc(&text);
+    let deprecated = op.deprecated.as_ref().map(|note| {
+        let note = if note.trim().is_empty() { "deprecated by Canvas" } else { note.trim() };
+        quote!(#[deprecated(note = #note)])
+    });
+    let args = required.iter().map(|p| {
+        let n = ident(&p.rust_name);
+        let t = if p.location == Location::Path { quote!(impl rt::PathArg) } else { arg(ir, owner, p, &n).0 };
+        quote!(#n: #t)
+    });
+    let path_values = required.iter().filter(|p| p.location == Location::Path).map(|p| {
+        let n = ident(&p.rust_name);
+        quote!(&#n)
+    });
+    let sets = required.iter().filter(|p| p.location != Location::Path).map(|p| set_call(p, arg(ir, owner, p, &ident(&p.rust_name)).1));
+    let path = &op.path;
+    let method = method_tokens(op.method);
+    quote! {
+        #docs
+        #deprecated
+        pub fn #name(&self, #( #args ),*) -> #builder<'a> {
+            #builder(rt::Request::new(self.0, #method, #path, &[#( #path_values ),*]) #( #sets )*)
+        }
+    }
+}
+
+/// The builder: optional setters and the ways to send.
+fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
+    let name = ident(&op.builder_name);
+    let doc = format!(" Request builder for [`{handle}::{}`]: set optional parameters, then send.", op.fn_name.trim_start_matches("r#"));
+    let setters = op.params.iter().filter(|p| !p.required).map(|p| {
+        let n = ident(&p.rust_name);
+        let value_ident = quote::format_ident!("value");
+        let (t, value) = arg(ir, owner, p, &value_ident);
+        let call = set_call(p, value);
+        let mut text = rustdoc(&p.description);
+        if text.is_empty() {
+            text = format!("Sets `{}`.", p.wire.replace('`', "'"));
+        }
+        let docs = lines_doc(&text);
+        let dep = p.deprecated.then(|| quote!(#[deprecated]));
+        quote! {
+            #docs
+            #dep
+            pub fn #n(self, value: #t) -> Self {
+                Self(self.0 #call)
+            }
+        }
+    });
+    let send = match &op.response {
+        Response::Json => quote! {
+            /// Sends the request; the body is returned as JSON (`Null` when empty).
+            pub async fn send(self) -> rt::Result<rt::Json> {
+                self.0.send_json().await
+            }
+        },
+        Response::One(t) | Response::Array(t) => {
+            let t = ty(ir, t, owner);
+            let t = if matches!(op.response, Response::Array(_)) { quote!(Vec<#t>) } else { t };
+            quote! {
+                /// Sends the request and decodes the response.
+                pub async fn send(self) -> rt::Result<#t> {
+                    self.0.send().await
+                }
+            }
+        }
+        Response::List(t) => {
+            let t = ty(ir, t, owner);
+            quote! {
+                /// Sends the request and returns the first page, with links to the next ones.
+                pub async fn send(self) -> rt::Result<rt::Page<#t>> {
+                    self.0.send_page().await
+                }
+                /// Streams every item of every page, following the `Link` header.
+                pub fn stream(self) -> impl rt::Stream<Item = rt::Result<#t>> + 'a {
+                    self.0.stream()
+                }
+            }
+        }
+    };
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug)]
+        #[must_use = "a request does nothing until it is sent"]
+        pub struct #name<'a>(rt::Request<'a>);
+
+        #[allow(deprecated)]
+        impl<'a> #name<'a> {
+            #( #setters )*
+            #send
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! The intermediate representation: plain data between the spec and the emitted code.
+//!
+//! Types live in arenas (`models`, `enums`, `structs`) and refer to each other by index, so a
+//! pass can rename or retype one item in a single place. `Ir` derives `Debug` so a test can
+//! print and snapshot it.
+
+use serde_json::Value;
+
+/// Index into [`Ir::models`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ModelId(pub usize);
+/// Index into [`Ir::enums`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EnumId(pub usize);
+/// Index into [`Ir::structs`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StructId(pub usize);
+
+/// A Rust type, as the IR knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Ty {
+    String,
+    Bool,
+    Int,
+    Float,
+    /// A Canvas id: decodes from numbers and strings (`canvas_lms_runtime::Id`).
+    Id,
+    DateTime,
+    Date,
+    /// Untyped JSON: the spec gives no usable structure.
+    Json,
+    Vec(Box<Ty>),
+    /// A map keyed by a caller-supplied value (`grade_data[<student_id>]`).
+    Map(Box<Ty>),
+    Model(ModelId),
+    Enum(EnumId),
+    /// A request parameter struct.
+    Struct(StructId),
+}
+
+/// The whole API.
+#[derive(Debug, Clone, Default)]
+pub struct Ir {
+    pub resources: Vec<Resource>,
+    pub models: Vec<Model>,
+    pub enums: Vec<EnumDef>,
+    pub structs: Vec<ParamStruct>,
+}
+
+/// Where a named type is emitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Owner {
+    /// The shared `models` module.
+    Models,
+    /// A resource module (index into [`Ir::resources`]).
+    Resource(usize),
+}
+
+/// One Canvas resource (one spec file): a module, a cargo feature, a handle type.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// Spec file name (`accounts_(lti).json`).
+    pub file: String,
+    /// `resourcePath` of the file.
+    pub resource_path: String,
+    /// Module, feature and accessor name (`accounts_lti`).
+    pub module: String,
+    /// Handle type name (`AccountsLti`).
+    pub type_name: String,
+    /// Human title (`Accounts (LTI)`).
+    pub title: String,
+    pub operations: Vec<Operation>,
+}
+
+/// HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Patch,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
+        }
+    }
+}
+
+/// What an operation returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// `void` or a return type the spec does not describe: the body as untyped JSON.
+    Json,
+    /// One value.
+    One(Ty),
+    /// A paginated list (GET returning an array): `send` gives a page, `stream` all items.
+    List(Ty),
+    /// An array that is not a paginated read (returned by POST/PUT/DELETE).
+    Array(Ty),
+}
+
+/// One operation.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// Spec nickname (unique within the file after de-duplication).
+    pub nickname: String,
+    /// Method name on the resource handle.
+    pub fn_name: String,
+    /// Builder type name.
+    pub builder_name: String,
+    pub method: Method,
+    /// Path under `/api`, with `{name}` placeholders (`/v1/courses/{id}`).
+    pub path: String,
+    pub summary: String,
+    pub notes: String,
+    /// `Some(reason)` when deprecated.
+    pub deprecated: Option<String>,
+    /// Parameters: path ones first (in path order), then query and form.
+    pub params: Vec<Param>,
+    pub response: Response,
+    /// Every spec parameter name of this operation and the wire key it is sent as.
+    pub origins: Vec<(String, String)>,
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Location {
+    Path,
+    Query,
+    Form,
+}
+
+/// A top-level parameter: a function argument when required, a setter otherwise.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Top-level wire key (`include`, `course`, `id`).
+    pub wire: String,
+    pub rust_name: String,
+    pub ty: Ty,
+    pub location: Location,
+    pub required: bool,
+    pub description: String,
+    pub deprecated: bool,
+}
+
+/// A request parameter struct, from bracketed names (`course[name]`, `course[term_id]`).
+#[derive(Debug, Clone)]
+pub struct ParamStruct {
+    pub rust_name: String,
+    pub owner: Owner,
+    /// The wire key prefix it is sent under, for docs (`course`, `grading_periods[]`).
+    pub wire_path: String,
+    pub fields: Vec<Field>,
+}
+
+/// A field of a model or of a request struct.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Key on the wire (`name`, `scoreGiven`).
+    pub wire: String,
+    pub rust_name: String,
+    pub ty: Ty,
+    /// Only for request structs: the caller must set it.
+    pub required: bool,
+    /// The type refers back to the containing model: boxed to give it a size.
+    pub boxed: bool,
+    pub description: String,
+    pub deprecated: bool,
+    /// `example` from the spec, kept for docs and conformance tests.
+    pub example: Option<Value>,
+}
+
+/// A response model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Name in the spec (`Lti::ResourceLink`).
+    pub spec_name: String,
+    pub rust_name: String,
+    pub description: String,
+    pub deprecated: Option<String>,
+    pub fields: Vec<Field>,
+    /// Files that define it.
+    pub files: Vec<String>,
+    /// Resources (indices) whose feature needs it; empty means always compiled.
+    pub features: Vec<usize>,
+}
+
+/// A string enum with an `Unknown(String)` catch-all.
+#[derive(Debug, Clone)]
+pub struct EnumDef {
+    pub rust_name: String,
+    pub owner: Owner,
+    pub description: String,
+    /// Wire values, in spec order.
+    pub values: Vec<String>,
+    /// Variant names, parallel to `values`.
+    pub variants: Vec<String>,
+}

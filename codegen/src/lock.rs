@@ -1,0 +1,63 @@
+//! The lock: names and sha256 of the upstream files the committed output was made from.
+//!
+//! Format, one file a line, sorted by name: `<sha256 hex>  <file name>` (like `sha256sum`),
+//! after comment lines starting with `#`.
+
+use sha2::{Digest, Sha256};
+
+use crate::{Error, InputFile};
+
+/// sha256 of `bytes`, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The lock text for `files`.
+pub fn render(files: &[InputFile]) -> String {
+    let mut lines: Vec<(String, String)> = files.iter().map(|f| (f.name.clone(), sha256_hex(&f.bytes))).collect();
+    lines.sort();
+    let mut out = String::from(
+        "# Upstream Canvas spec files the committed generated/ was made from (sha256  name).\n\
+         # Written by `cargo xtask gen --update-lock`; checked by every `cargo xtask gen`.\n",
+    );
+    for (name, hash) in lines {
+        out.push_str(&format!("{hash}  {name}\n"));
+    }
+    out
+}
+
+/// Compares `files` with the lock text; the error lists every added, removed or changed file.
+pub fn check(lock: &str, files: &[InputFile]) -> Result<(), Error> {
+    let mut locked = std::collections::BTreeMap::new();
+    for (n, line) in lock.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (hash, name) = line
+            .split_once("  ")
+            .ok_or_else(|| Error::Lock(format!("line {}: expected `<sha256>  <file>`", n + 1)))?;
+        locked.insert(name.to_owned(), hash.to_owned());
+    }
+    let mut problems = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for f in files {
+        seen.insert(f.name.as_str());
+        match locked.get(&f.name) {
+            None => problems.push(format!("added:   {}", f.name)),
+            Some(h) if *h != sha256_hex(&f.bytes) => problems.push(format!("changed: {}", f.name)),
+            Some(_) => {}
+        }
+    }
+    for name in locked.keys() {
+        if !seen.contains(name.as_str()) {
+            problems.push(format!("removed: {name}"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        problems.sort();
+        Err(Error::LockMismatch(problems))
+    }
+}

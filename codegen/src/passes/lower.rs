@@ -1,0 +1,161 @@
+//! Lowering resources and operations: methods, paths, responses, de-duplicated nicknames.
+
+use std::collections::BTreeSet;
+
+use crate::ir::{Ir, Method, Operation, Resource, Response, Ty};
+use crate::naming;
+use crate::passes::models::{model_ref, ModelTable};
+use crate::passes::params;
+use crate::passes::types::{map_word, Mapped};
+use crate::report::Report;
+use crate::spec::{ApiDeclaration, OperationDef};
+
+/// Adds one resource per file, with its operations.
+pub fn resources(files: &[(String, ApiDeclaration)], table: &ModelTable, ir: &mut Ir, report: &mut Report) {
+    for (file, decl) in files {
+        let stem = file.strip_suffix(".json").unwrap_or(file);
+        let module = naming::snake(stem);
+        let index = ir.resources.len();
+        ir.resources.push(Resource {
+            file: file.clone(),
+            resource_path: decl.resource_path.clone(),
+            module: naming::bare(&module).to_owned(),
+            type_name: naming::pascal(stem),
+            title: title(stem),
+            operations: Vec::new(),
+        });
+        report.resources += 1;
+        if decl.base_path.as_deref().is_some_and(|b| !b.ends_with("/api")) {
+            report.anomaly(file, "basePath not ending in /api", format!("{:?}", decl.base_path), "paths taken relative to /api all the same");
+        }
+        let mut nicknames: Vec<(String, String)> = Vec::new();
+        for (ai, api) in decl.apis.iter().enumerate() {
+            for (oi, op) in api.operations.iter().enumerate() {
+                let at = format!("apis[{ai}].operations[{oi}]");
+                let nickname = unique_nickname(&op.nickname, &api.path, &nicknames, file, report);
+                nicknames.push((nickname.clone(), api.path.clone()));
+                let operation = operation(file, index, &at, &nickname, &api.path, op, table, ir, report);
+                ir.resources[index].operations.push(operation);
+            }
+        }
+    }
+}
+
+/// `accounts_(lti)` → `Accounts (LTI)`: words capitalized, short parenthesized words upper-cased.
+fn title(stem: &str) -> String {
+    stem.split('_')
+        .map(|w| {
+            if let Some(inner) = w.strip_prefix('(').and_then(|w| w.strip_suffix(')')) {
+                format!("({})", inner.to_ascii_uppercase())
+            } else {
+                let mut c = w.chars();
+                c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A nickname already used in the file gets the literal path segments that tell it apart
+/// (`query_progress` on `/lti/courses/{course_id}/progress/{id}` → `query_progress_lti_courses`).
+fn unique_nickname(nick: &str, path: &str, seen: &[(String, String)], file: &str, report: &mut Report) -> String {
+    let Some((_, first_path)) = seen.iter().find(|(n, _)| n == nick) else {
+        return nick.to_owned();
+    };
+    let first: BTreeSet<&str> = first_path.split('/').collect();
+    let extra: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && !s.starts_with('{') && !first.contains(s)).collect();
+    let mut candidate = if extra.is_empty() { format!("{nick}_2") } else { format!("{nick}_{}", naming::bare(&naming::snake(&extra.join("_")))) };
+    let mut n = 2;
+    while seen.iter().any(|(s, _)| *s == candidate) {
+        n += 1;
+        candidate = format!("{nick}_{n}");
+    }
+    report.anomaly(file, "duplicate nickname in one file", format!("{nick} on {path}"), format!("renamed to {candidate}"));
+    candidate
+}
+
+#[allow(clippy::too_many_arguments)]
+fn operation(
+    file: &str,
+    resource: usize,
+    at: &str,
+    nickname: &str,
+    path: &str,
+    op: &OperationDef,
+    table: &ModelTable,
+    ir: &mut Ir,
+    report: &mut Report,
+) -> Operation {
+    report.operations += 1;
+    report.parameters += op.parameters.len();
+    let method = match op.method.to_ascii_uppercase().as_str() {
+        "GET" => Method::Get,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        "PATCH" => Method::Patch,
+        other => {
+            report.anomaly(file, "unknown HTTP method", format!("{at}: {other:?}"), "sent as POST");
+            Method::Post
+        }
+    };
+    let fn_name = naming::snake(nickname);
+    let builder = naming::pascal(nickname);
+    let ctx = params::Ctx { file, resource, nickname, builder: &builder, method };
+    let (params, origins) = params::lower(&ctx, path, &op.parameters, table, ir, report);
+    let response = response(file, at, method, op, table, ir, report);
+    let deprecated = op.deprecated.then(|| op.deprecation_description.clone().unwrap_or_default());
+    Operation {
+        nickname: nickname.to_owned(),
+        fn_name,
+        builder_name: builder,
+        method,
+        path: path.to_owned(),
+        summary: op.summary.clone(),
+        notes: op.notes.clone(),
+        deprecated,
+        params,
+        response,
+        origins,
+    }
+}
+
+fn response(file: &str, at: &str, method: Method, op: &OperationDef, table: &ModelTable, ir: &mut Ir, report: &mut Report) -> Response {
+    let Some(word) = op.return_type.as_deref() else {
+        report.anomaly(file, "operation without a return type", format!("{at} ({})", op.nickname), "body returned as untyped JSON");
+        return Response::Json;
+    };
+    let at = format!("{at}.type ({})", op.nickname);
+    let one = |ty: Ty| if ty == Ty::Json { Response::Json } else { Response::One(ty) };
+    match map_word(word, None) {
+        _ if word == "void" => Response::Json,
+        Mapped::Ty(Ty::Vec(inner)) => list(method, *inner),
+        Mapped::Ty(t) => one(t),
+        Mapped::Array => {
+            let elem = match &op.items {
+                Some(items) => {
+                    let name = items.reference.as_deref().or(items.ty.as_deref()).unwrap_or("");
+                    match map_word(name, None) {
+                        Mapped::Ty(t) => t,
+                        _ => model_ref(table, ir, report, file, &format!("{at}.items"), name),
+                    }
+                }
+                None => {
+                    report.anomaly(file, "array return without items", at.clone(), "elements as untyped JSON");
+                    Ty::Json
+                }
+            };
+            list(method, elem)
+        }
+        Mapped::Name(n) => one(model_ref(table, ir, report, file, &at, &n)),
+    }
+}
+
+/// A `GET` returning an array is a paginated list; other methods return a plain array.
+fn list(method: Method, elem: Ty) -> Response {
+    if method == Method::Get {
+        Response::List(elem)
+    } else {
+        Response::Array(elem)
+    }
+}

@@ -1,0 +1,7 @@
+//! The passes from spec files to IR, each with one job.
+
+pub mod features;
+pub mod lower;
+pub mod models;
+pub mod params;
+pub mod types;

@@ -1,0 +1,284 @@
+//! The global model table: every model of every file, one Rust type per name.
+//!
+//! Rule for a name defined in several files (Canvas has 10 such names): identical
+//! definitions give one type; different ones are merged into one type holding the union of
+//! their properties, in first-seen order (every response field is optional, so a merged type
+//! accepts each original shape). A property whose types disagree between definitions
+//! becomes untyped JSON. Both cases are reported.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use indexmap::IndexMap;
+
+use crate::ir::{EnumDef, EnumId, Field, Ir, Model, ModelId, Owner, Ty};
+use crate::naming;
+use crate::passes::types::{as_id, is_id_name, map_word, Mapped};
+use crate::report::Report;
+use crate::spec::{ApiDeclaration, Items, PropertyDef};
+
+/// Model names to ids, with the lookup rules for references written as free text.
+#[derive(Debug, Default)]
+pub struct ModelTable {
+    by_name: BTreeMap<String, ModelId>,
+    /// Same names with spaces and `::` removed, lower-cased.
+    loose: BTreeMap<String, ModelId>,
+}
+
+fn loose_key(name: &str) -> String {
+    name.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase()
+}
+
+impl ModelTable {
+    /// Finds a model by the name a reference uses. `Err(id)` means it was found only by the
+    /// loose rule (case, spaces): the caller reports it.
+    pub fn lookup(&self, name: &str) -> Option<Result<ModelId, ModelId>> {
+        let name = name.trim();
+        if let Some(id) = self.by_name.get(name) {
+            return Some(Ok(*id));
+        }
+        self.loose.get(&loose_key(name)).map(|id| Err(*id))
+    }
+}
+
+/// Builds every model into `ir.models` and returns the table.
+pub fn build(files: &[(String, ApiDeclaration)], ir: &mut Ir, report: &mut Report) -> ModelTable {
+    // Definitions per name, in file order.
+    let mut defs: IndexMap<&str, Vec<(&str, &crate::spec::ModelDef)>> = IndexMap::new();
+    for (file, decl) in files {
+        for (name, def) in &decl.models {
+            report.model_definitions += 1;
+            if def.id != *name {
+                report.anomaly(file, "model id differs from its key", format!("models.{name}.id = {:?}", def.id), format!("used the key `{name}`"));
+            }
+            defs.entry(name.as_str()).or_default().push((file.as_str(), def));
+        }
+    }
+    let mut table = ModelTable::default();
+    for (name, list) in &defs {
+        let id = ModelId(ir.models.len());
+        table.by_name.insert(name.to_string(), id);
+        table.loose.entry(loose_key(name)).or_insert(id);
+        let (_, first) = list[0];
+        let deprecated = list.iter().find(|(_, d)| d.deprecated).map(|(_, d)| d.deprecation_description.clone().unwrap_or_default());
+        ir.models.push(Model {
+            spec_name: name.to_string(),
+            rust_name: naming::model_type(name),
+            description: list.iter().map(|(_, d)| d.description.as_str()).find(|d| !d.trim().is_empty()).unwrap_or("").to_owned(),
+            deprecated,
+            fields: Vec::new(),
+            files: list.iter().map(|(f, _)| f.to_string()).collect(),
+            features: Vec::new(),
+        });
+        let _ = first;
+    }
+    for (name, list) in &defs {
+        let id = table.by_name[*name];
+        let merged = merge(name, list, report);
+        let mut fields = Vec::new();
+        for (prop_name, (file, prop, conflict)) in &merged {
+            let ty = if *conflict {
+                Ty::Json
+            } else {
+                prop_ty(&table, ir, report, file, name, prop_name, prop)
+            };
+            fields.push(Field {
+                wire: prop_name.clone(),
+                rust_name: naming::snake(prop_name),
+                ty,
+                required: false,
+                boxed: false,
+                description: prop.description.clone(),
+                deprecated: false,
+                example: prop.example.clone(),
+            });
+        }
+        ir.models[id.0].fields = fields;
+    }
+    box_cycles(ir);
+    table
+}
+
+type Merged<'a> = IndexMap<String, (String, &'a PropertyDef, bool)>;
+
+fn merge<'a>(name: &str, list: &[(&str, &'a crate::spec::ModelDef)], report: &mut Report) -> Merged<'a> {
+    let mut out: Merged<'a> = IndexMap::new();
+    let files: Vec<&str> = list.iter().map(|(f, _)| *f).collect();
+    let identical = list.windows(2).all(|w| props_json(w[0].1) == props_json(w[1].1));
+    if list.len() > 1 {
+        let (kind, resolution) = if identical {
+            ("model defined identically in several files", "one type".to_owned())
+        } else {
+            let sizes: Vec<String> = list.iter().map(|(f, d)| format!("{f}: {} fields", d.properties.len())).collect();
+            ("model defined differently in several files", format!("merged into one type with the union of the fields ({})", sizes.join(", ")))
+        };
+        report.anomaly("", kind, format!("`{name}` in {}", files.join(", ")), resolution);
+    }
+    for (file, def) in list {
+        for (pname, prop) in &def.properties {
+            match out.get_mut(pname) {
+                None => {
+                    out.insert(pname.clone(), (file.to_string(), prop, false));
+                }
+                Some((first_file, first, conflict)) => {
+                    if shape(first) != shape(prop) && !*conflict {
+                        *conflict = true;
+                        report.anomaly(
+                            "",
+                            "model field typed differently across files",
+                            format!("`{name}.{pname}`: {} in {first_file}, {} in {file}", shape(first), shape(prop)),
+                            "untyped JSON (serde_json::Value)",
+                        );
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn props_json(def: &crate::spec::ModelDef) -> Vec<(String, String)> {
+    def.properties.iter().map(|(k, v)| (k.clone(), shape(v))).collect()
+}
+
+/// The type-relevant part of a property, as text.
+fn shape(p: &PropertyDef) -> String {
+    format!(
+        "{}{}{}",
+        p.ty.as_deref().or(p.reference.as_deref()).unwrap_or("?"),
+        p.items.as_ref().map(|i| format!("<{}>", i.reference.as_deref().or(i.ty.as_deref()).unwrap_or("?"))).unwrap_or_default(),
+        p.format.as_deref().map(|f| format!("({f})")).unwrap_or_default()
+    )
+}
+
+fn prop_ty(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &str, model: &str, prop_name: &str, p: &PropertyDef) -> Ty {
+    let at = format!("models.{model}.properties.{prop_name}");
+    let base = if let Some(r) = &p.reference {
+        model_ref(table, ir, report, file, &at, r)
+    } else {
+        match p.ty.as_deref() {
+            None => {
+                report.anomaly(file, "property without a type", at.clone(), "untyped JSON");
+                Ty::Json
+            }
+            Some(word) => match map_word(word, p.format.as_deref()) {
+                Mapped::Ty(t) => t,
+                Mapped::Array => Ty::Vec(Box::new(items_ty(table, ir, report, file, &at, p.items.as_ref()))),
+                Mapped::Name(n) => model_ref(table, ir, report, file, &at, &n),
+            },
+        }
+    };
+    let values = p
+        .enum_values
+        .as_ref()
+        .or(p.allowable_values.as_ref().map(|a| &a.values))
+        .filter(|v| !v.is_empty());
+    if let (Some(values), Ty::String) = (values, &base) {
+        if let Some(values) = string_values(values) {
+            let name = format!("{}{}", naming::model_type(model), naming::pascal(prop_name));
+            let doc = format!("Values of [`{}::{}`].", naming::model_type(model), naming::bare(&naming::snake(prop_name)));
+            return Ty::Enum(intern_enum(ir, Owner::Models, name, doc, values));
+        }
+        report.anomaly(file, "non-string enum values", at, "kept the base type");
+    }
+    if is_id_name(prop_name) {
+        as_id(base)
+    } else {
+        base
+    }
+}
+
+/// Element type of an array (`items`), for models.
+fn items_ty(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &str, at: &str, items: Option<&Items>) -> Ty {
+    let Some(items) = items else {
+        report.anomaly(file, "array without items", at.to_owned(), "elements as untyped JSON");
+        return Ty::Json;
+    };
+    if let Some(r) = &items.reference {
+        return model_ref(table, ir, report, file, at, r);
+    }
+    match items.ty.as_deref().map(|w| map_word(w, None)) {
+        Some(Mapped::Ty(t)) => t,
+        Some(Mapped::Array) => Ty::Vec(Box::new(items_ty(table, ir, report, file, at, items.items.as_deref()))),
+        Some(Mapped::Name(n)) => model_ref(table, ir, report, file, at, &n),
+        None => {
+            report.anomaly(file, "array items without a type", at.to_owned(), "elements as untyped JSON");
+            Ty::Json
+        }
+    }
+}
+
+/// A reference to a model by name; unknown names and unions become untyped JSON, reported.
+pub fn model_ref(table: &ModelTable, _ir: &mut Ir, report: &mut Report, file: &str, at: &str, name: &str) -> Ty {
+    match table.lookup(name) {
+        Some(Ok(id)) => Ty::Model(id),
+        Some(Err(id)) => {
+            report.anomaly(file, "model reference spelled differently", format!("{at}: {name:?}"), format!("resolved to `{}`", naming::model_type(&_ir.models[id.0].spec_name)));
+            Ty::Model(id)
+        }
+        None => {
+            let kind = if name.contains('|') {
+                "union type"
+            } else if name.contains(' ') || name.contains('{') {
+                "free text where a type belongs"
+            } else {
+                "reference to an undefined model"
+            };
+            report.anomaly(file, kind, format!("{at}: {name:?}"), "untyped JSON (serde_json::Value)");
+            Ty::Json
+        }
+    }
+}
+
+/// Enum values as strings, or `None` when one is not a string.
+pub fn string_values(values: &[serde_json::Value]) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for v in values {
+        let s = v.as_str()?.to_owned();
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    Some(out)
+}
+
+/// Adds an enum, or returns the existing one with the same owner, name and values.
+pub fn intern_enum(ir: &mut Ir, owner: Owner, name: String, description: String, values: Vec<String>) -> EnumId {
+    if let Some(i) = ir.enums.iter().position(|e| e.owner == owner && e.rust_name == name && e.values == values) {
+        return EnumId(i);
+    }
+    let variants = naming::variants(&values);
+    ir.enums.push(EnumDef { rust_name: name, owner, description, values, variants });
+    EnumId(ir.enums.len() - 1)
+}
+
+/// Boxes every direct (non-`Vec`, non-map) model field that leads back to its own model, so
+/// that recursive models have a size.
+fn box_cycles(ir: &mut Ir) {
+    let direct: Vec<BTreeSet<usize>> = ir
+        .models
+        .iter()
+        .map(|m| m.fields.iter().filter_map(|f| if let Ty::Model(t) = f.ty { Some(t.0) } else { None }).collect())
+        .collect();
+    let reaches = |from: usize, to: usize| -> bool {
+        let mut stack = vec![from];
+        let mut seen = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if n == to {
+                return true;
+            }
+            if seen.insert(n) {
+                stack.extend(direct[n].iter().copied());
+            }
+        }
+        false
+    };
+    for i in 0..ir.models.len() {
+        for f in 0..ir.models[i].fields.len() {
+            if let Ty::Model(t) = ir.models[i].fields[f].ty {
+                if reaches(t.0, i) {
+                    ir.models[i].fields[f].boxed = true;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! What a generation run met and did: counts, and every anomaly of the input with its
+//! resolution. Nothing in the input is dropped without a line here.
+
+use std::fmt::Write;
+
+/// One thing in the input that needed a decision.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Anomaly {
+    /// Spec file, or empty for a whole-API decision.
+    pub file: String,
+    /// Kind of anomaly (stable text, used to group the report).
+    pub kind: String,
+    /// Where and what.
+    pub detail: String,
+    /// How the generator resolved it.
+    pub resolution: String,
+}
+
+/// Counts and anomalies of one run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub resources: usize,
+    pub operations: usize,
+    pub parameters: usize,
+    pub model_definitions: usize,
+    pub models: usize,
+    pub enums: usize,
+    pub request_structs: usize,
+    pub anomalies: Vec<Anomaly>,
+}
+
+impl Report {
+    /// Records an anomaly.
+    pub fn anomaly(&mut self, file: &str, kind: &str, detail: impl Into<String>, resolution: impl Into<String>) {
+        self.anomalies.push(Anomaly {
+            file: file.to_owned(),
+            kind: kind.to_owned(),
+            detail: detail.into(),
+            resolution: resolution.into(),
+        });
+    }
+
+    /// The report as text: counts, then anomalies grouped by kind.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "resources: {}\noperations: {}\nparameters: {}\nmodel definitions: {} (emitted as {} models)\nenums: {}\nrequest structs: {}\nanomalies: {}",
+            self.resources,
+            self.operations,
+            self.parameters,
+            self.model_definitions,
+            self.models,
+            self.enums,
+            self.request_structs,
+            self.anomalies.len()
+        );
+        let mut sorted = self.anomalies.clone();
+        sorted.sort_by(|a, b| a.kind.cmp(&b.kind));
+        let mut last_kind = "";
+        for a in &sorted {
+            if a.kind != last_kind {
+                let n = sorted.iter().filter(|x| x.kind == a.kind).count();
+                let _ = writeln!(out, "\n## {} ({n})", a.kind);
+                last_kind = &a.kind;
+            }
+            let file = if a.file.is_empty() { String::new() } else { format!("{}: ", a.file) };
+            let _ = writeln!(out, "- {file}{} -> {}", a.detail, a.resolution);
+        }
+        out
+    }
+}

@@ -1,0 +1,207 @@
+//! Lossless serde model of a Swagger 1.2 "API declaration" file, as Canvas serves them.
+//!
+//! Every struct keeps the keys it does not know in `extra`, so that a change in what Canvas
+//! emits shows up in the report instead of vanishing.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Keys not modelled by a struct, in file order.
+pub type Extra = IndexMap<String, Value>;
+
+/// One resource file (`courses.json`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiDeclaration {
+    #[serde(rename = "apiVersion")]
+    pub api_version: Option<String>,
+    #[serde(rename = "swaggerVersion")]
+    pub swagger_version: String,
+    #[serde(rename = "basePath")]
+    pub base_path: Option<String>,
+    #[serde(rename = "resourcePath")]
+    pub resource_path: String,
+    #[serde(default)]
+    pub produces: Vec<String>,
+    pub apis: Vec<Api>,
+    /// `null` and absent both mean "no models".
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub models: IndexMap<String, ModelDef>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// One path with its operations.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Api {
+    pub path: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub operations: Vec<OperationDef>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// One operation. Canvas adds `response_fields`, `deprecated`, `deprecation_description`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OperationDef {
+    pub method: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub notes: String,
+    pub nickname: String,
+    #[serde(default)]
+    pub parameters: Vec<ParameterDef>,
+    #[serde(default)]
+    pub response_fields: Vec<Value>,
+    #[serde(default)]
+    pub deprecated: bool,
+    #[serde(default)]
+    pub deprecation_description: Option<String>,
+    /// The return type: a model name, `void`, `array` (with `items`), or free text.
+    #[serde(rename = "type", default)]
+    pub return_type: Option<String>,
+    #[serde(default)]
+    pub items: Option<Items>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// One parameter; the name carries Rails structure (`course[name]`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ParameterDef {
+    #[serde(rename = "paramType")]
+    pub param_type: String,
+    pub name: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub description: String,
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    #[serde(default)]
+    pub format: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub deprecated: bool,
+    #[serde(default)]
+    pub items: Option<Items>,
+    #[serde(rename = "enum", default)]
+    pub enum_values: Option<Vec<Value>>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `items` of an array: a primitive type or a model reference.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Items {
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    #[serde(rename = "$ref", default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub items: Option<Box<Items>>,
+    #[serde(rename = "enum", default)]
+    pub enum_values: Option<Vec<Value>>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A model definition.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ModelDef {
+    pub id: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub description: String,
+    /// A list of names; one Canvas file writes a single string instead.
+    #[serde(default, deserialize_with = "string_or_list")]
+    pub required: Vec<String>,
+    #[serde(default)]
+    pub deprecated: bool,
+    #[serde(default)]
+    pub deprecation_description: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub properties: IndexMap<String, PropertyDef>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A model property.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PropertyDef {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub description: String,
+    #[serde(default)]
+    pub example: Option<Value>,
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
+    #[serde(rename = "$ref", default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub format: Option<String>,
+    #[serde(default)]
+    pub items: Option<Items>,
+    #[serde(rename = "enum", default)]
+    pub enum_values: Option<Vec<Value>>,
+    #[serde(rename = "allowableValues", default)]
+    pub allowable_values: Option<AllowableValues>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Swagger 1.2 `allowableValues` (`{"values": [..]}`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct AllowableValues {
+    #[serde(default)]
+    pub values: Vec<Value>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+fn string_or_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(v)) => v,
+    })
+}
+
+/// Parses one file; errors name the JSON location (`apis[3].operations[0].parameters`)
+/// and the line and column.
+pub fn parse(file: &str, bytes: &[u8]) -> Result<ApiDeclaration, crate::Error> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| crate::Error::Input { file: file.into(), location: format!("byte {}", e.valid_up_to()), message: "not UTF-8".into() })?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let decl: ApiDeclaration = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        crate::Error::Input {
+            file: file.into(),
+            location: if path == "." { format!("line {} column {}", inner.line(), inner.column()) } else { format!("{path} (line {} column {})", inner.line(), inner.column()) },
+            message: inner.to_string(),
+        }
+    })?;
+    de.end().map_err(|e| crate::Error::Input { file: file.into(), location: format!("line {} column {}", e.line(), e.column()), message: e.to_string() })?;
+    if decl.swagger_version != "1.2" {
+        return Err(crate::Error::Input {
+            file: file.into(),
+            location: "swaggerVersion".into(),
+            message: format!("unsupported swaggerVersion {:?} (expected \"1.2\")", decl.swagger_version),
+        });
+    }
+    Ok(decl)
+}

@@ -1,0 +1,195 @@
+//! The I/O side of the generator: finding and reading the input, checking the lock,
+//! writing `generated/` atomically, and comparing it with a fresh generation.
+//! Used by the `xtask` binary and by the workspace tests.
+#![forbid(unsafe_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use canvas_codegen::{InputFile, Output};
+
+/// The workspace root (the parent of `xtask/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+/// The upstream spec directory: the explicit path, else `$CANVAS_SPEC_DIR`, else
+/// `../shared/canvas-spec/upstream` relative to the workspace root.
+pub fn spec_dir(explicit: Option<&Path>) -> PathBuf {
+    if let Some(p) = explicit {
+        return p.to_path_buf();
+    }
+    if let Some(p) = std::env::var_os("CANVAS_SPEC_DIR").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    workspace_root().join("../shared/canvas-spec/upstream")
+}
+
+/// Path of the lock file.
+pub fn lock_path() -> PathBuf {
+    workspace_root().join("spec/upstream.lock")
+}
+
+/// Reads every `*.json` file of `dir`, sorted by name.
+pub fn read_input(dir: &Path) -> Result<Vec<InputFile>, String> {
+    let entries = fs::read_dir(dir).map_err(|e| format!("{}: cannot read the spec directory: {e}", dir.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| format!("{}: file name is not UTF-8", path.display()))?.to_owned();
+        let bytes = fs::read(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        files.push(InputFile { name, bytes });
+    }
+    if files.is_empty() {
+        return Err(format!("{}: no *.json spec files", dir.display()));
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(files)
+}
+
+/// Checks the input against the lock (or rewrites the lock when `update` is set).
+pub fn check_lock(files: &[InputFile], update: bool) -> Result<(), String> {
+    let path = lock_path();
+    if update {
+        return fs::write(&path, canvas_codegen::lock::render(files)).map_err(|e| format!("{}: {e}", path.display()));
+    }
+    let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e} (run `cargo xtask gen --update-lock` to create it)", path.display()))?;
+    canvas_codegen::lock::check(&text, files).map_err(|e| e.to_string())
+}
+
+/// Reads, checks and generates: the whole job except writing.
+pub fn generate(dir: &Path, update_lock: bool) -> Result<Output, String> {
+    let files = read_input(dir)?;
+    check_lock(&files, update_lock)?;
+    canvas_codegen::generate(&files).map_err(|e| e.to_string())
+}
+
+/// Files under `root` (relative paths with `/`), recursively.
+fn list_files(root: &Path) -> BTreeSet<String> {
+    fn walk(dir: &Path, prefix: &str, out: &mut BTreeSet<String>) {
+        let Ok(entries) = fs::read_dir(dir) else { return };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rel = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+            if e.path().is_dir() {
+                walk(&e.path(), &rel, out);
+            } else {
+                out.insert(rel);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(root, "", &mut out);
+    out
+}
+
+/// Differences between the emitted files and `generated/`: changed, missing and stray
+/// files (stray = under `src/` but not emitted). Empty when up to date.
+pub fn stale(generated: &Path, files: &BTreeMap<String, String>) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (path, text) in files {
+        match fs::read_to_string(generated.join(path)) {
+            Err(_) => problems.push(format!("missing: generated/{path}")),
+            Ok(on_disk) if on_disk != *text => {
+                let diff = similar::TextDiff::from_lines(on_disk.as_str(), text.as_str());
+                let mut unified = diff.unified_diff().context_radius(2).header(&format!("generated/{path} (on disk)"), "(fresh)").to_string();
+                if unified.len() > 4000 {
+                    let mut end = 4000;
+                    while !unified.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    unified.truncate(end);
+                    unified.push_str("\n[diff truncated]\n");
+                }
+                problems.push(format!("changed: generated/{path}\n{unified}"));
+            }
+            Ok(_) => {}
+        }
+    }
+    for path in list_files(generated) {
+        if (path.starts_with("src/") || path == "Cargo.toml") && !files.contains_key(&path) {
+            problems.push(format!("stray: generated/{path} is not emitted by the generator"));
+        }
+    }
+    problems
+}
+
+/// Writes the emitted files to `generated` atomically: everything goes to a sibling
+/// temporary directory first (with any hand-kept files outside `src/` copied over), which
+/// then replaces `generated` by two renames. On any error `generated` is left as it was.
+pub fn write_atomically(generated: &Path, files: &BTreeMap<String, String>) -> Result<(), String> {
+    let parent = generated.parent().ok_or("generated/ has no parent directory")?;
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".generated.tmp-{pid}"));
+    let old = parent.join(format!(".generated.old-{pid}"));
+    let _ = fs::remove_dir_all(&tmp);
+    let result = (|| -> Result<(), String> {
+        for (path, text) in files {
+            let dest = tmp.join(path);
+            fs::create_dir_all(dest.parent().expect("a file has a parent")).map_err(|e| format!("{}: {e}", dest.display()))?;
+            fs::write(&dest, text).map_err(|e| format!("{}: {e}", dest.display()))?;
+        }
+        // Keep hand-written files that live beside the emitted ones (examples/, tests/...).
+        for path in list_files(generated) {
+            if path.starts_with("src/") || files.contains_key(&path) {
+                continue;
+            }
+            let dest = tmp.join(&path);
+            fs::create_dir_all(dest.parent().expect("a file has a parent")).map_err(|e| format!("{}: {e}", dest.display()))?;
+            fs::copy(generated.join(&path), &dest).map_err(|e| format!("{path}: {e}"))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let had_old = generated.exists();
+    if had_old {
+        fs::rename(generated, &old).map_err(|e| format!("moving {} aside: {e}", generated.display()))?;
+    }
+    if let Err(e) = fs::rename(&tmp, generated) {
+        if had_old {
+            let _ = fs::rename(&old, generated);
+        }
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(format!("replacing {}: {e}", generated.display()));
+    }
+    if had_old {
+        let _ = fs::remove_dir_all(&old);
+    }
+    Ok(())
+}
+
+/// Lines of generated Rust code, split into doc comments, other comments/blank, and code.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LineCounts {
+    pub total: usize,
+    pub docs: usize,
+    pub code: usize,
+}
+
+/// Counts the lines of the emitted `.rs` files.
+pub fn count_lines(files: &BTreeMap<String, String>) -> LineCounts {
+    let mut c = LineCounts::default();
+    for (path, text) in files {
+        if !path.ends_with(".rs") {
+            continue;
+        }
+        for line in text.lines() {
+            c.total += 1;
+            let t = line.trim_start();
+            if t.starts_with("///") || t.starts_with("//!") {
+                c.docs += 1;
+            } else if !t.is_empty() && !t.starts_with("//") {
+                c.code += 1;
+            }
+        }
+    }
+    c
+}
