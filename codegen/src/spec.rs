@@ -180,6 +180,15 @@ fn string_or_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>,
     })
 }
 
+/// serde_json's message without its trailing "at line L column C" (the location says it).
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
 /// Parses one file; errors name the JSON location (`apis[3].operations[0].parameters`)
 /// and the line and column.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<ApiDeclaration, crate::Error> {
@@ -191,11 +200,11 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<ApiDeclaration, crate::Error> {
         let inner = e.into_inner();
         crate::Error::Input {
             file: file.into(),
-            location: if path == "." { format!("line {} column {}", inner.line(), inner.column()) } else { format!("{path} (line {} column {})", inner.line(), inner.column()) },
-            message: inner.to_string(),
+            location: if path == "." || path == "?" { format!("line {} column {}", inner.line(), inner.column()) } else { format!("{path} (line {} column {})", inner.line(), inner.column()) },
+            message: without_position(&inner),
         }
     })?;
-    de.end().map_err(|e| crate::Error::Input { file: file.into(), location: format!("line {} column {}", e.line(), e.column()), message: e.to_string() })?;
+    de.end().map_err(|e| crate::Error::Input { file: file.into(), location: format!("line {} column {}", e.line(), e.column()), message: without_position(&e) })?;
     if decl.swagger_version != "1.2" {
         return Err(crate::Error::Input {
             file: file.into(),

@@ -147,9 +147,9 @@ pub struct Account {
     /// The default time zone of the account. Allowed time zones are {<http://www.iana.org/time-zones> IANA time zones} or friendlier {<http://api.rubyonrails.org/classes/ActiveSupport/TimeZone.html> Ruby on Rails time zones}.
     pub default_time_zone: Option<String>,
     /// The account's identifier in the Student Information System. Only included if the user has permission to view SIS information.
-    pub sis_account_id: Option<rt::Id>,
+    pub sis_account_id: Option<String>,
     /// The account's identifier in the Student Information System. Only included if the user has permission to view SIS information.
-    pub integration_id: Option<rt::Id>,
+    pub integration_id: Option<String>,
     /// The id of the SIS import if created through SIS. Only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
     /// The number of courses directly under the account (available via include)
@@ -183,7 +183,7 @@ pub struct TermsOfService {
 #[serde(default)]
 pub struct HelpLink {
     /// The ID of the help link
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// The name of the help link
     pub text: Option<String>,
     /// The description of the help link
@@ -358,7 +358,7 @@ pub struct AssignmentGroup {
     /// the weight of the Assignment Group
     pub group_weight: Option<i64>,
     /// the sis source id of the Assignment Group
-    pub sis_source_id: Option<rt::Id>,
+    pub sis_source_id: Option<String>,
     /// the integration data of the Assignment Group
     pub integration_data: Option<rt::Json>,
     /// the assignments in this Assignment Group (see the Assignment API for a detailed list of fields)
@@ -375,7 +375,7 @@ pub struct ExternalToolTagAttributes {
     /// Whether or not there is a new tab for the external tool
     pub new_tab: Option<bool>,
     /// the identifier for this tool_tag
-    pub resource_link_id: Option<rt::Id>,
+    pub resource_link_id: Option<String>,
 }
 /// The Canvas `LockInfo` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -401,13 +401,13 @@ pub struct RubricRating {
     /// `points`
     pub points: Option<i64>,
     /// `id`
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// `description`
     pub description: Option<String>,
     /// `long_description`
     pub long_description: Option<String>,
     /// `criterion_id`
-    pub criterion_id: Option<rt::Id>,
+    pub criterion_id: Option<String>,
 }
 /// The Canvas `RubricCriteria` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -416,9 +416,9 @@ pub struct RubricCriteria {
     /// `points`
     pub points: Option<i64>,
     /// The id of rubric criteria.
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// (Optional) The id of the learning outcome this criteria uses, if any.
-    pub learning_outcome_id: Option<rt::Id>,
+    pub learning_outcome_id: Option<String>,
     /// (Optional) The 3rd party vendor's GUID for the outcome this criteria references, if any.
     pub vendor_guid: Option<String>,
     /// `description`
@@ -475,7 +475,7 @@ pub struct TurnitinSettings {
 #[serde(default)]
 pub struct NeedsGradingCount {
     /// The section ID
-    pub section_id: Option<rt::Id>,
+    pub section_id: Option<String>,
     /// Number of submissions that need grading
     pub needs_grading_count: Option<i64>,
 }
@@ -565,7 +565,7 @@ pub struct Assignment {
     /// (optional, present if Sync Grades to SIS feature is enabled)
     pub post_to_sis: Option<bool>,
     /// (optional, Third Party unique identifier for Assignment)
-    pub integration_id: Option<rt::Id>,
+    pub integration_id: Option<String>,
     /// (optional, Third Party integration data for assignment)
     pub integration_data: Option<rt::Json>,
     /// the maximum points possible for the assignment
@@ -747,7 +747,7 @@ pub struct AuthenticationProvider {
     /// Valid for all providers.
     pub position: Option<i64>,
     /// Valid for SAML providers.
-    pub idp_entity_id: Option<rt::Id>,
+    pub idp_entity_id: Option<String>,
     /// Valid for SAML providers.
     pub login_attribute: Option<String>,
     /// Valid for SAML providers.
@@ -785,13 +785,13 @@ pub struct FederatedAttributesConfig {
     /// The first, or given, name of the user
     pub given_name: Option<String>,
     /// The secondary unique identifier for SIS purposes
-    pub integration_id: Option<rt::Id>,
+    pub integration_id: Option<String>,
     /// The user's preferred locale/language
     pub locale: Option<String>,
     /// The full name of the user
     pub name: Option<String>,
     /// The unique SIS identifier
-    pub sis_user_id: Option<rt::Id>,
+    pub sis_user_id: Option<String>,
     /// The full name of the user for sorting purposes
     pub sortable_name: Option<String>,
     /// The surname, or last name, of the user
@@ -1035,7 +1035,7 @@ pub struct CalendarEvent {
 #[serde(default)]
 pub struct AssignmentEvent {
     /// A synthetic ID for the assignment
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// The title of the assignment
     pub title: Option<String>,
     /// The due_at timestamp of the assignment
@@ -1082,7 +1082,7 @@ pub struct Collaboration {
     /// A name for the type of collaboration
     pub collaboration_type: Option<String>,
     /// The collaboration document identifier for the collaboration provider
-    pub document_id: Option<rt::Id>,
+    pub document_id: Option<String>,
     /// The canvas id of the user who created the collaboration
     pub user_id: Option<rt::Id>,
     /// The canvas id of the course or group to which the collaboration belongs
@@ -1406,7 +1406,7 @@ pub struct CourseEventLink {
 #[serde(default)]
 pub struct CourseEvent {
     /// ID of the event.
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// timestamp of the event
     pub created_at: Option<rt::DateTime>,
     /// Course event type The event type defines the type and schema of the event_data object.
@@ -1650,11 +1650,11 @@ pub struct Course {
     /// the unique identifier for the course
     pub id: Option<rt::Id>,
     /// the SIS identifier for the course, if defined. This field is only included if the user has permission to view SIS information.
-    pub sis_course_id: Option<rt::Id>,
+    pub sis_course_id: Option<String>,
     /// the UUID of the course
     pub uuid: Option<String>,
     /// the integration identifier for the course, if defined. This field is only included if the user has permission to view SIS information.
-    pub integration_id: Option<rt::Id>,
+    pub integration_id: Option<String>,
     /// the unique identifier for the SIS import. This field is only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
     /// the full name of the course. If the requesting user has set a nickname for the course, the nickname will be shown here.
@@ -1947,7 +1947,7 @@ pub struct EnrollmentTerm {
     /// The unique identifier for the enrollment term.
     pub id: Option<rt::Id>,
     /// The SIS id of the term. Only included if the user has permission to view SIS information.
-    pub sis_term_id: Option<rt::Id>,
+    pub sis_term_id: Option<String>,
     /// the unique identifier for the SIS import. This field is only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
     /// The name of the term.
@@ -2016,19 +2016,19 @@ pub struct Enrollment {
     /// The unique id of the course.
     pub course_id: Option<rt::Id>,
     /// The SIS Course ID in which the enrollment is associated. Only displayed if present. This field is only included if the user has permission to view SIS information.
-    pub sis_course_id: Option<rt::Id>,
+    pub sis_course_id: Option<String>,
     /// The Course Integration ID in which the enrollment is associated. This field is only included if the user has permission to view SIS information.
-    pub course_integration_id: Option<rt::Id>,
+    pub course_integration_id: Option<String>,
     /// The unique id of the user's section.
     pub course_section_id: Option<rt::Id>,
     /// The Section Integration ID in which the enrollment is associated. This field is only included if the user has permission to view SIS information.
-    pub section_integration_id: Option<rt::Id>,
+    pub section_integration_id: Option<String>,
     /// The SIS Account ID in which the enrollment is associated. Only displayed if present. This field is only included if the user has permission to view SIS information.
-    pub sis_account_id: Option<rt::Id>,
+    pub sis_account_id: Option<String>,
     /// The SIS Section ID in which the enrollment is associated. Only displayed if present. This field is only included if the user has permission to view SIS information.
-    pub sis_section_id: Option<rt::Id>,
+    pub sis_section_id: Option<String>,
     /// The SIS User ID in which the enrollment is associated. Only displayed if present. This field is only included if the user has permission to view SIS information.
-    pub sis_user_id: Option<rt::Id>,
+    pub sis_user_id: Option<String>,
     /// The state of the user's enrollment in the course.
     pub enrollment_state: Option<String>,
     /// User can only access his or her own course section.
@@ -2214,7 +2214,7 @@ pub struct File {
     /// simplified content-type mapping
     pub mime_class: Option<String>,
     /// identifier for file in third-party transcoding service
-    pub media_entry_id: Option<rt::Id>,
+    pub media_entry_id: Option<String>,
     /// `locked_for_user`
     pub locked_for_user: Option<bool>,
     /// `lock_info`
@@ -2291,7 +2291,7 @@ pub struct UsageRights {
 #[serde(default)]
 pub struct License {
     /// a short string identifying the license
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// the name of the license
     pub name: Option<String>,
     /// a link to the license text
@@ -2317,7 +2317,7 @@ pub struct GradeChangeEventLinks {
 #[serde(default)]
 pub struct GradeChangeEvent {
     /// ID of the event.
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// timestamp of the event
     pub created_at: Option<rt::DateTime>,
     /// GradeChange event type
@@ -2335,7 +2335,7 @@ pub struct GradeChangeEvent {
     /// Version Number of the grade change submission.
     pub version_number: Option<String>,
     /// The unique request id of the request during the grade change.
-    pub request_id: Option<rt::Id>,
+    pub request_id: Option<String>,
     /// `links`
     pub links: Option<GradeChangeEventLinks>,
 }
@@ -2494,7 +2494,7 @@ pub struct GroupCategory {
     /// If self-signup is enabled, group_limit can be set to cap the number of users in each group. If null, there is no limit.
     pub group_limit: Option<i64>,
     /// The SIS identifier for the group category. This field is only included if the user has permission to manage or view SIS information.
-    pub sis_group_category_id: Option<rt::Id>,
+    pub sis_group_category_id: Option<String>,
     /// The unique identifier for the SIS import. This field is only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
     /// If the group category has not yet finished a randomly student assignment request, a progress object will be attached, which will contain information related to the progress of the assignment request. Refer to the Progress API for more information
@@ -2529,7 +2529,7 @@ pub struct Group {
     /// The ID of the group's category.
     pub group_category_id: Option<rt::Id>,
     /// The SIS ID of the group. Only included if the user has permission to view SIS information.
-    pub sis_group_id: Option<rt::Id>,
+    pub sis_group_id: Option<String>,
     /// The id of the SIS import if created through SIS. Only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
     /// the storage quota for the group, in megabytes
@@ -2652,7 +2652,7 @@ pub struct LearningObjectDates {
 #[serde(default)]
 pub struct LineItem {
     /// The fully qualified URL for showing, updating, and deleting the Line Item
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// The maximum score of the Line Item
     #[serde(rename = "scoreMaximum")]
     pub score_maximum: Option<f64>,
@@ -2680,7 +2680,7 @@ pub struct LineItem {
 #[serde(default)]
 pub struct ResultObject {
     /// A unique identifier for this result
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// Whether the user passed or not
     pub passed: Option<bool>,
     /// When this result was recorded
@@ -2718,7 +2718,7 @@ pub struct ResultLinks {
 #[serde(default)]
 pub struct Assessment {
     /// A unique identifier for this live assessment
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// A client specified unique identifier for the assessment
     pub key: Option<String>,
     /// A human readable title for the assessment
@@ -2747,7 +2747,7 @@ pub struct LtiResourceLink {
     /// The tool URL to which the LTI Resource Link will launch
     pub url: Option<String>,
     /// The LTI 1.1 identifier for the LTI Resource Link, included in lti1p1 migration claim when launched. Only present if tool was migrated from 1.1 to 1.3.
-    pub lti_1_1_id: Option<rt::Id>,
+    pub lti_1_1_id: Option<String>,
     /// Timestamp of the resource link's creation
     pub created_at: Option<String>,
     /// Timestamp of the resource link's last update
@@ -2789,7 +2789,7 @@ pub struct MediaObject {
     /// `title`
     pub title: Option<String>,
     /// `media_id`
-    pub media_id: Option<rt::Id>,
+    pub media_id: Option<String>,
     /// `media_type`
     pub media_type: Option<String>,
     /// `media_tracks`
@@ -2897,7 +2897,7 @@ pub struct OverrideTarget {
 #[serde(default)]
 pub struct NamesAndRoleContext {
     /// LTI Context unique identifier
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// LTI Context short name or code
     pub label: Option<String>,
     /// LTI Context full name
@@ -2919,7 +2919,7 @@ pub struct NamesAndRoleMessage {
     pub https_www_instructure_com_canvas_user_id: Option<rt::Id>,
     /// The member's primary login username
     #[serde(rename = "https://www.instructure.com/canvas_user_login_id")]
-    pub https_www_instructure_com_canvas_user_login_id: Option<rt::Id>,
+    pub https_www_instructure_com_canvas_user_login_id: Option<String>,
     /// Expanded LTI custom parameters that pertain to the member (as opposed to the Context)
     #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/custom")]
     pub https_purl_imsglobal_org_spec_lti_claim_custom: Option<rt::Json>,
@@ -2943,7 +2943,7 @@ pub struct NamesAndRoleMembership {
     /// Member's primary SIS identifier. Only included if tool privacy level is `public` or `name_only`.
     pub lis_person_sourcedid: Option<String>,
     /// Member's unique LTI identifier.
-    pub user_id: Option<rt::Id>,
+    pub user_id: Option<String>,
     /// Member's roles in the current Context, expressed as LTI/LIS URNs.
     pub roles: Option<Vec<String>>,
     /// Only present when the request specifies a `rlid` query parameter. Contains additional attributes which would appear in the LTI launch message were this member to click the link referenced by the `rlid` query parameter
@@ -2954,7 +2954,7 @@ pub struct NamesAndRoleMembership {
 #[serde(default)]
 pub struct NamesAndRoleMemberships {
     /// Invocation URL
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// The LTI Context containing the memberships
     pub context: Option<NamesAndRoleContext>,
     /// A list of NamesAndRoleMembership
@@ -2965,7 +2965,7 @@ pub struct NamesAndRoleMemberships {
 #[serde(default)]
 pub struct QuizItem {
     /// the ID of the quiz item
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// the position of the item within the quiz. The first item in a quiz is given position 1.
     pub position: Option<i64>,
     /// the number of points available to score on this item
@@ -2975,7 +2975,7 @@ pub struct QuizItem {
     /// whether the current user can edit the item -- used internally, no need to set
     pub entry_editable: Option<bool>,
     /// the ID of the stimulus that this item is associated with. null if not associated with any stimuli.
-    pub stimulus_quiz_entry_id: Option<rt::Id>,
+    pub stimulus_quiz_entry_id: Option<String>,
     /// status of the item. one of 'mutable' or 'immutable'.  Used internally, no need to set
     pub status: Option<String>,
     /// additional properties for the item (currently only populated by items with a BankItem entry)
@@ -3070,13 +3070,13 @@ pub struct QuestionFeedback {
 #[serde(default)]
 pub struct NewQuiz {
     /// the ID of the quiz
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// the title of the quiz
     pub title: Option<String>,
     /// the quiz's instructions
     pub instructions: Option<String>,
     /// the ID of the quiz's assignment group
-    pub assignment_group_id: Option<rt::Id>,
+    pub assignment_group_id: Option<String>,
     /// The total point value given to the quiz
     pub points_possible: Option<i64>,
     /// when the quiz is due
@@ -3515,11 +3515,11 @@ pub struct LtiAssignment {
     /// The due date for the assignment. If a user id is supplied and an assignment override is in place this field will reflect the due date as it applies to the user.
     pub due_at: Option<rt::DateTime>,
     /// `lti_id`
-    pub lti_id: Option<rt::Id>,
+    pub lti_id: Option<String>,
     /// `course_id`
     pub course_id: Option<rt::Id>,
     /// `lti_course_id`
-    pub lti_course_id: Option<rt::Id>,
+    pub lti_course_id: Option<String>,
 }
 /// The Canvas `Submission` object.
 ///
@@ -3528,7 +3528,7 @@ pub struct LtiAssignment {
 #[serde(default)]
 pub struct Submission {
     /// `lti_course_id`
-    pub lti_course_id: Option<rt::Id>,
+    pub lti_course_id: Option<String>,
     /// `course_id`
     pub course_id: Option<rt::Id>,
     /// The submission's assignment id
@@ -3590,7 +3590,7 @@ pub struct Submission {
     /// Extra submission attempts allowed for the given user and assignment.
     pub extra_attempts: Option<f64>,
     /// A unique short ID identifying this submission without reference to the owning user. Only included if the caller has administrator access for the current account.
-    pub anonymous_id: Option<rt::Id>,
+    pub anonymous_id: Option<String>,
     /// The date this submission was posted to the student, or nil if it has not been posted.
     pub posted_at: Option<rt::DateTime>,
     /// The read status of this submission for the given user (optional). Including read_status will mark submission(s) as read.
@@ -3775,7 +3775,7 @@ pub struct DeveloperKey {
     /// Display name of the tool
     pub name: Option<String>,
     /// ID of the user associated with the tool
-    pub user_id: Option<rt::Id>,
+    pub user_id: Option<String>,
     /// The time the jwk was created
     pub created_at: Option<rt::DateTime>,
     /// The user name of the tool creator
@@ -3796,7 +3796,7 @@ pub struct DeveloperKey {
 #[serde(default)]
 pub struct QuizAssignmentOverrideSet {
     /// ID of the quiz those dates are for.
-    pub quiz_id: Option<rt::Id>,
+    pub quiz_id: Option<String>,
     /// An array of quiz assignment overrides. For students, this array will always contain a single item which is the set of dates that apply to that student. For teachers and staff, it may contain more.
     pub due_dates: Option<QuizAssignmentOverride>,
     /// An array of all assignment overrides active for the quiz. This is visible only to teachers and staff.
@@ -4317,7 +4317,7 @@ pub struct Rubric {
 #[serde(default)]
 pub struct RubricCriterion {
     /// the ID of the criterion
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// `description`
     pub description: Option<String>,
     /// `long_description`
@@ -4416,15 +4416,15 @@ pub struct Section {
     /// The name of the section.
     pub name: Option<String>,
     /// The sis id of the section. This field is only included if the user has permission to view SIS information.
-    pub sis_section_id: Option<rt::Id>,
+    pub sis_section_id: Option<String>,
     /// Optional: The integration ID of the section. This field is only included if the user has permission to view SIS information.
-    pub integration_id: Option<rt::Id>,
+    pub integration_id: Option<String>,
     /// The unique identifier for the SIS import if created through SIS. This field is only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
     /// The unique Canvas identifier for the course in which the section belongs
     pub course_id: Option<rt::Id>,
     /// The unique SIS identifier for the course in which the section belongs. This field is only included if the user has permission to view SIS information.
-    pub sis_course_id: Option<rt::Id>,
+    pub sis_course_id: Option<String>,
     /// the start date for the section, if applicable
     pub start_at: Option<rt::DateTime>,
     /// the end date for the section, if applicable
@@ -4443,7 +4443,7 @@ pub struct SharedBrandConfig {
     /// The shared_brand_config identifier.
     pub id: Option<rt::Id>,
     /// The id of the account it should be shared within.
-    pub account_id: Option<rt::Id>,
+    pub account_id: Option<String>,
     /// The md5 (since BrandConfigs are identified by MD5 and not numeric id) of the BrandConfig to share.
     pub brand_config_md5: Option<String>,
     /// The name to share this theme as
@@ -4620,7 +4620,7 @@ pub struct SisImport {
     /// Whether the import was run in batch mode.
     pub batch_mode: Option<bool>,
     /// The term the batch was limited to.
-    pub batch_mode_term_id: Option<rt::Id>,
+    pub batch_mode_term_id: Option<String>,
     /// Enables batch mode against all terms in term file. Requires change_threshold to be set.
     pub multi_term_batch_mode: Option<bool>,
     /// When set the import will skip any deletes.
@@ -4665,7 +4665,7 @@ pub struct SisAssignment {
     /// the types of submissions allowed for this assignment list containing one or more of the following: 'discussion_topic', 'online_quiz', 'on_paper', 'none', 'external_tool', 'online_text_entry', 'online_url', 'online_upload', 'media_recording', 'student_annotation'
     pub submission_types: Option<Vec<String>>,
     /// Third Party integration id for assignment
-    pub integration_id: Option<rt::Id>,
+    pub integration_id: Option<String>,
     /// (optional, Third Party integration data for assignment)
     pub integration_data: Option<String>,
     /// If false, the assignment will be omitted from the student's final grade
@@ -4688,7 +4688,7 @@ pub struct AssignmentGroupAttributes {
     /// the weight of the Assignment Group
     pub group_weight: Option<i64>,
     /// the sis source id of the Assignment Group
-    pub sis_source_id: Option<rt::Id>,
+    pub sis_source_id: Option<String>,
     /// the integration data of the Assignment Group
     pub integration_data: Option<rt::Json>,
 }
@@ -4701,9 +4701,9 @@ pub struct SectionAttributes {
     /// The name of the section.
     pub name: Option<String>,
     /// The sis id of the section.
-    pub sis_id: Option<rt::Id>,
+    pub sis_id: Option<String>,
     /// Optional: The integration ID of the section.
-    pub integration_id: Option<rt::Id>,
+    pub integration_id: Option<String>,
     /// The course to which the section belongs or the course from which the section was cross-listed
     pub origin_course: Option<CourseAttributes>,
     /// Optional: Attributes of the xlist course. Only present when the section has been cross-listed. See Courses API for more details
@@ -4720,9 +4720,9 @@ pub struct CourseAttributes {
     /// The name of the origin course.
     pub name: Option<String>,
     /// The sis id of the origin_course.
-    pub sis_id: Option<rt::Id>,
+    pub sis_id: Option<String>,
     /// The integration ID of the origin_course.
-    pub integration_id: Option<rt::Id>,
+    pub integration_id: Option<String>,
 }
 /// Attributes of an assignment override that apply to the section object.  See Assignments API for more details
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4761,7 +4761,7 @@ pub struct StudentAttributes {
     /// The unique Canvas identifier for the user
     pub user_id: Option<rt::Id>,
     /// The SIS ID associated with the user.  This field is only included if the user came from a SIS import and has permissions to view SIS information.
-    pub sis_user_id: Option<rt::Id>,
+    pub sis_user_id: Option<String>,
 }
 /// Reference to an object that matches a smart search
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4790,7 +4790,7 @@ pub struct MediaComment {
     /// `display_name`
     pub display_name: Option<String>,
     /// `media_id`
-    pub media_id: Option<rt::Id>,
+    pub media_id: Option<String>,
     /// `media_type`
     pub media_type: Option<String>,
     /// `url`
@@ -4824,7 +4824,7 @@ pub struct Tab {
     /// `html_url`
     pub html_url: Option<String>,
     /// `id`
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// `label`
     pub label: Option<String>,
     /// `type`
@@ -4876,7 +4876,7 @@ pub struct UserDisplay {
 #[serde(default)]
 pub struct AnonymousUserDisplay {
     /// A unique short ID identifying this user within the scope of a particular assignment.
-    pub anonymous_id: Option<rt::Id>,
+    pub anonymous_id: Option<String>,
     /// A URL to retrieve a generic avatar.
     pub avatar_image_url: Option<String>,
     /// The anonymized display name for the student.
@@ -4899,13 +4899,13 @@ pub struct User {
     /// A short name the user has selected, for use in conversations or other less formal places through the site.
     pub short_name: Option<String>,
     /// The SIS ID associated with the user.  This field is only included if the user came from a SIS import and has permissions to view SIS information.
-    pub sis_user_id: Option<rt::Id>,
+    pub sis_user_id: Option<String>,
     /// The id of the SIS import.  This field is only included if the user came from a SIS import and has permissions to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
     /// The integration_id associated with the user.  This field is only included if the user came from a SIS import and has permissions to view SIS information.
-    pub integration_id: Option<rt::Id>,
+    pub integration_id: Option<String>,
     /// The unique login id for the user.  This is what the user uses to log in to Canvas.
-    pub login_id: Option<rt::Id>,
+    pub login_id: Option<String>,
     /// If avatars are enabled, this field will be included and contain a url to retrieve the user's avatar.
     pub avatar_url: Option<String>,
     /// Optional: If avatars are enabled and caller is admin, this field can be requested and will contain the current state of the user's avatar.
@@ -4946,11 +4946,11 @@ pub struct Profile {
     /// sample_user@example.com
     pub primary_email: Option<String>,
     /// sample_user@example.com
-    pub login_id: Option<rt::Id>,
+    pub login_id: Option<String>,
     /// sis1
-    pub sis_user_id: Option<rt::Id>,
+    pub sis_user_id: Option<String>,
     /// `lti_user_id`
-    pub lti_user_id: Option<rt::Id>,
+    pub lti_user_id: Option<String>,
     /// The avatar_url can change over time, so we recommend not caching it for more than a few hours
     pub avatar_url: Option<String>,
     /// `calendar`
@@ -4991,7 +4991,7 @@ pub struct Avatar {
 #[serde(default)]
 pub struct PageView {
     /// A UUID representing the page view.  This is also the unique request id
-    pub id: Option<rt::Id>,
+    pub id: Option<String>,
     /// If the request is from an API request, the app that generated the access token
     pub app_name: Option<String>,
     /// The URL requested

@@ -52,21 +52,29 @@ pub fn read_input(dir: &Path) -> Result<Vec<InputFile>, String> {
     Ok(files)
 }
 
-/// Checks the input against the lock (or rewrites the lock when `update` is set).
-pub fn check_lock(files: &[InputFile], update: bool) -> Result<(), String> {
+/// Checks the input against the lock.
+pub fn check_lock(files: &[InputFile]) -> Result<(), String> {
     let path = lock_path();
-    if update {
-        return fs::write(&path, canvas_codegen::lock::render(files)).map_err(|e| format!("{}: {e}", path.display()));
-    }
     let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e} (run `cargo xtask gen --update-lock` to create it)", path.display()))?;
     canvas_codegen::lock::check(&text, files).map_err(|e| e.to_string())
 }
 
-/// Reads, checks and generates: the whole job except writing.
-pub fn generate(dir: &Path, update_lock: bool) -> Result<Output, String> {
+/// Writes the lock for `files`.
+pub fn write_lock(files: &[InputFile]) -> Result<(), String> {
+    let path = lock_path();
+    fs::write(&path, canvas_codegen::lock::render(files)).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads and generates, then checks the lock unless `accept_new_input` is set (the caller
+/// then writes the lock after the output): the whole job except writing. Malformed input
+/// is reported before a lock mismatch.
+pub fn generate(dir: &Path, accept_new_input: bool) -> Result<(Output, Vec<InputFile>), String> {
     let files = read_input(dir)?;
-    check_lock(&files, update_lock)?;
-    canvas_codegen::generate(&files).map_err(|e| e.to_string())
+    let out = canvas_codegen::generate(&files).map_err(|e| e.to_string())?;
+    if !accept_new_input {
+        check_lock(&files)?;
+    }
+    Ok((out, files))
 }
 
 /// Files under `root` (relative paths with `/`), recursively.

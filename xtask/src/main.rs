@@ -59,7 +59,7 @@ fn run() -> Result<ExitCode, String> {
     match args.command.as_str() {
         "gen" => {
             let start = Instant::now();
-            let out = xtask::generate(&dir, args.update_lock && !args.check)?;
+            let (out, files) = xtask::generate(&dir, args.update_lock && !args.check)?;
             let took = start.elapsed();
             if args.check {
                 let problems = xtask::stale(&generated, &out.files);
@@ -74,12 +74,16 @@ fn run() -> Result<ExitCode, String> {
                 return Ok(ExitCode::FAILURE);
             }
             xtask::write_atomically(&generated, &out.files)?;
+            if args.update_lock {
+                xtask::write_lock(&files)?;
+                println!("updated {}", xtask::lock_path().display());
+            }
             print!("{}", out.report.render());
             println!("\nwrote {} files to {} in {:.0} ms (generation {:.0} ms)", out.files.len(), generated.display(), start.elapsed().as_secs_f64() * 1e3, took.as_secs_f64() * 1e3);
             Ok(ExitCode::SUCCESS)
         }
         "stats" => {
-            let out = xtask::generate(&dir, false)?;
+            let (out, _) = xtask::generate(&dir, false)?;
             bench::print_stats(&out);
             Ok(ExitCode::SUCCESS)
         }

@@ -180,7 +180,10 @@ fn prop_ty(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &str, mod
         }
         report.anomaly(file, "non-string enum values", at, "kept the base type");
     }
-    if is_id_name(prop_name) {
+    // Integer ids decode from numbers and from strings (string-ids mode); ids the spec
+    // types as strings (SIS ids, UUIDs) stay strings so they round-trip unchanged.
+    let integer = matches!(&base, Ty::Int) || matches!(&base, Ty::Vec(inner) if **inner == Ty::Int);
+    if is_id_name(prop_name) && integer {
         as_id(base)
     } else {
         base

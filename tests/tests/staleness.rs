@@ -1,0 +1,24 @@
+//! The committed `generated/` must be exactly what the generator makes from the locked input.
+
+#[test]
+fn generated_crate_is_up_to_date() {
+    let dir = xtask::spec_dir(None);
+    let (out, _) = xtask::generate(&dir, false).unwrap_or_else(|e| panic!("generation failed: {e}"));
+    let problems = xtask::stale(&xtask::workspace_root().join("generated"), &out.files);
+    assert!(
+        problems.is_empty(),
+        "generated/ is stale; run `cargo xtask gen`:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let files = xtask::read_input(&xtask::spec_dir(None)).unwrap();
+    let a = canvas_codegen::generate(&files).unwrap();
+    let mut reversed = files.clone();
+    reversed.reverse();
+    let b = canvas_codegen::generate(&reversed).unwrap();
+    assert_eq!(a.files, b.files, "output depends on the order the files were read in");
+    assert_eq!(a.report, b.report);
+}
