@@ -8,7 +8,7 @@
 
 /// Converts one description to rustdoc markdown.
 pub fn rustdoc(text: &str) -> String {
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = text.replace("\r\n", "\n").replace('\r', "\n").replace('\t', "    ");
     let lines: Vec<&str> = text.lines().collect();
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;
@@ -117,8 +117,15 @@ fn inline(line: &str) -> String {
             continue;
         }
         if in_code {
-            out.push(c);
-            i += 1;
+            let lower = rest.to_ascii_lowercase();
+            if let Some(tag) = ["</tt>", "</code>"].iter().find(|t| lower.starts_with(**t)) {
+                out.push('`');
+                in_code = false;
+                i += tag.len();
+            } else {
+                out.push(c);
+                i += 1;
+            }
             continue;
         }
         // {api:Controller#action Link text} and {file:doc/api/x.md Title}
@@ -171,7 +178,8 @@ fn inline(line: &str) -> String {
         }
         // Bare URLs become autolinks.
         if rest.starts_with("http://") || rest.starts_with("https://") {
-            let len = chars[i..].iter().position(|c| c.is_whitespace() || "\"'()<>,".contains(*c)).unwrap_or(chars.len() - i);
+            let len =
+                chars[i..].iter().position(|c| c.is_whitespace() || "\"'()<>,".contains(*c)).unwrap_or(chars.len() - i);
             let mut url: String = chars[i..i + len].iter().collect();
             let trailing = url.len() - url.trim_end_matches(['.', ';', ':', ']']).len();
             url.truncate(url.len() - trailing);

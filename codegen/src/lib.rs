@@ -77,7 +77,12 @@ pub fn generate(files: &[InputFile]) -> Result<Output, Error> {
 fn report_unknown_keys(file: &str, decl: &spec::ApiDeclaration, report: &mut Report) {
     let mut note = |at: String, extra: &spec::Extra| {
         for key in extra.keys() {
-            report.anomaly(file, "unknown key kept", format!("{at}.{key}"), "ignored by the generator, kept in the parsed spec");
+            report.anomaly(
+                file,
+                "unknown key kept",
+                format!("{at}.{key}"),
+                "ignored by the generator, kept in the parsed spec",
+            );
         }
     };
     note(String::new(), &decl.extra);

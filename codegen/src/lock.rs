@@ -34,9 +34,8 @@ pub fn check(lock: &str, files: &[InputFile]) -> Result<(), Error> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (hash, name) = line
-            .split_once("  ")
-            .ok_or_else(|| Error::Lock(format!("line {}: expected `<sha256>  <file>`", n + 1)))?;
+        let (hash, name) =
+            line.split_once("  ").ok_or_else(|| Error::Lock(format!("line {}: expected `<sha256>  <file>`", n + 1)))?;
         locked.insert(name.to_owned(), hash.to_owned());
     }
     let mut problems = Vec::new();

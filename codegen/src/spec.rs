@@ -145,6 +145,17 @@ pub struct PropertyDef {
     pub enum_values: Option<Vec<Value>>,
     #[serde(rename = "allowableValues", default)]
     pub allowable_values: Option<AllowableValues>,
+    /// Canvas's way of typing a map: `{"type": "object", "key": {..}, "value": {..}}`.
+    #[serde(default)]
+    pub key: Option<Items>,
+    #[serde(default)]
+    pub value: Option<Items>,
+    #[serde(default)]
+    pub default: Option<Value>,
+    #[serde(default)]
+    pub minimum: Option<Value>,
+    #[serde(default)]
+    pub maximum: Option<Value>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -192,19 +203,30 @@ fn without_position(e: &serde_json::Error) -> String {
 /// Parses one file; errors name the JSON location (`apis[3].operations[0].parameters`)
 /// and the line and column.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<ApiDeclaration, crate::Error> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| crate::Error::Input { file: file.into(), location: format!("byte {}", e.valid_up_to()), message: "not UTF-8".into() })?;
+    let text = std::str::from_utf8(bytes).map_err(|e| crate::Error::Input {
+        file: file.into(),
+        location: format!("byte {}", e.valid_up_to()),
+        message: "not UTF-8".into(),
+    })?;
     let mut de = serde_json::Deserializer::from_str(text);
     let decl: ApiDeclaration = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         crate::Error::Input {
             file: file.into(),
-            location: if path == "." || path == "?" { format!("line {} column {}", inner.line(), inner.column()) } else { format!("{path} (line {} column {})", inner.line(), inner.column()) },
+            location: if path == "." || path == "?" {
+                format!("line {} column {}", inner.line(), inner.column())
+            } else {
+                format!("{path} (line {} column {})", inner.line(), inner.column())
+            },
             message: without_position(&inner),
         }
     })?;
-    de.end().map_err(|e| crate::Error::Input { file: file.into(), location: format!("line {} column {}", e.line(), e.column()), message: without_position(&e) })?;
+    de.end().map_err(|e| crate::Error::Input {
+        file: file.into(),
+        location: format!("line {} column {}", e.line(), e.column()),
+        message: without_position(&e),
+    })?;
     if decl.swagger_version != "1.2" {
         return Err(crate::Error::Input {
             file: file.into(),

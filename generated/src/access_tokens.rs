@@ -21,14 +21,7 @@ impl<'a> AccessTokens<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowAccessToken<'a> {
-        ShowAccessToken(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/tokens/{id}",
-                &[&user_id, &id],
-            ),
-        )
+        ShowAccessToken(self.0.get("/v1/users/{user_id}/tokens/{id}", &[&user_id, &id]))
     }
     /// Create an access token
     ///
@@ -39,14 +32,7 @@ impl<'a> AccessTokens<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> CreateAccessToken<'a> {
-        CreateAccessToken(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/users/{user_id}/tokens",
-                &[&user_id],
-            ),
-        )
+        CreateAccessToken(self.0.post("/v1/users/{user_id}/tokens", &[&user_id]))
     }
     /// Update an access token
     ///
@@ -61,12 +47,7 @@ impl<'a> AccessTokens<'a> {
         id: impl rt::PathArg,
     ) -> UpdateAccessToken<'a> {
         UpdateAccessToken(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/users/{user_id}/tokens/{id}",
-                &[&user_id, &id],
-            ),
+            self.0.put("/v1/users/{user_id}/tokens/{id}", &[&user_id, &id]),
         )
     }
     /// Delete an access token
@@ -80,12 +61,7 @@ impl<'a> AccessTokens<'a> {
         id: impl rt::PathArg,
     ) -> DeleteAccessToken<'a> {
         DeleteAccessToken(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/{user_id}/tokens/{id}",
-                &[&user_id, &id],
-            ),
+            self.0.delete("/v1/users/{user_id}/tokens/{id}", &[&user_id, &id]),
         )
     }
 }
@@ -93,7 +69,6 @@ impl<'a> AccessTokens<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowAccessToken<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowAccessToken<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -104,7 +79,6 @@ impl<'a> ShowAccessToken<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAccessToken<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateAccessToken<'a> {
     /// Sets `access_token`.
     pub fn access_token(self, value: CreateAccessTokenAccessToken) -> Self {
@@ -119,7 +93,6 @@ impl<'a> CreateAccessToken<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateAccessToken<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateAccessToken<'a> {
     /// Sets `access_token`.
     pub fn access_token(self, value: UpdateAccessTokenAccessToken) -> Self {
@@ -134,7 +107,6 @@ impl<'a> UpdateAccessToken<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAccessToken<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteAccessToken<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -143,7 +115,6 @@ impl<'a> DeleteAccessToken<'a> {
 }
 /// Parameters sent as `access_token[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateAccessTokenAccessToken {
     /// The purpose of the token.
     pub purpose: Option<String>,
@@ -152,7 +123,6 @@ pub struct CreateAccessTokenAccessToken {
     /// The scopes to associate with the token.
     pub scopes: Option<Vec<String>>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateAccessTokenAccessToken {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "purpose", &self.purpose);
@@ -162,7 +132,6 @@ impl rt::Encode for CreateAccessTokenAccessToken {
 }
 /// Parameters sent as `access_token[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccessTokenAccessToken {
     /// The purpose of the token.
     pub purpose: Option<String>,
@@ -173,7 +142,6 @@ pub struct UpdateAccessTokenAccessToken {
     /// Regenerate the actual token.
     pub regenerate: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccessTokenAccessToken {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "purpose", &self.purpose);

@@ -17,9 +17,7 @@ impl<'a> AccountCalendars<'a> {
     ///
     /// `GET /api/v1/account_calendars`
     pub fn list_available_account_calendars(&self) -> ListAvailableAccountCalendars<'a> {
-        ListAvailableAccountCalendars(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/account_calendars", &[]),
-        )
+        ListAvailableAccountCalendars(self.0.get("/v1/account_calendars", &[]))
     }
     /// Get a single account calendar
     ///
@@ -31,12 +29,7 @@ impl<'a> AccountCalendars<'a> {
         account_id: impl rt::PathArg,
     ) -> GetSingleAccountCalendar<'a> {
         GetSingleAccountCalendar(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/account_calendars/{account_id}",
-                &[&account_id],
-            ),
+            self.0.get("/v1/account_calendars/{account_id}", &[&account_id]),
         )
     }
     /// Update a calendar
@@ -45,14 +38,7 @@ impl<'a> AccountCalendars<'a> {
     ///
     /// `PUT /api/v1/account_calendars/{account_id}`
     pub fn update_calendar(&self, account_id: impl rt::PathArg) -> UpdateCalendar<'a> {
-        UpdateCalendar(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/account_calendars/{account_id}",
-                &[&account_id],
-            ),
-        )
+        UpdateCalendar(self.0.put("/v1/account_calendars/{account_id}", &[&account_id]))
     }
     /// Update several calendars
     ///
@@ -68,12 +54,7 @@ impl<'a> AccountCalendars<'a> {
         account_id: impl rt::PathArg,
     ) -> UpdateSeveralCalendars<'a> {
         UpdateSeveralCalendars(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/account_calendars",
-                &[&account_id],
-            ),
+            self.0.put("/v1/accounts/{account_id}/account_calendars", &[&account_id]),
         )
     }
     /// List all account calendars
@@ -86,12 +67,7 @@ impl<'a> AccountCalendars<'a> {
         account_id: impl rt::PathArg,
     ) -> ListAllAccountCalendars<'a> {
         ListAllAccountCalendars(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/account_calendars",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/account_calendars", &[&account_id]),
         )
     }
     /// Count of all visible account calendars
@@ -104,12 +80,9 @@ impl<'a> AccountCalendars<'a> {
         account_id: impl rt::PathArg,
     ) -> CountOfAllVisibleAccountCalendars<'a> {
         CountOfAllVisibleAccountCalendars(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/visible_calendars_count",
-                &[&account_id],
-            ),
+            self
+                .0
+                .get("/v1/accounts/{account_id}/visible_calendars_count", &[&account_id]),
         )
     }
 }
@@ -117,7 +90,6 @@ impl<'a> AccountCalendars<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAvailableAccountCalendars<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAvailableAccountCalendars<'a> {
     /// When included, searches available account calendars for the term. Returns matching results. Term must be at least 2 characters.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -128,7 +100,7 @@ impl<'a> ListAvailableAccountCalendars<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<rt::Json>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, rt::Json> {
         self.0.stream()
     }
 }
@@ -136,7 +108,6 @@ impl<'a> ListAvailableAccountCalendars<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleAccountCalendar<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleAccountCalendar<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::AccountCalendar> {
@@ -147,7 +118,6 @@ impl<'a> GetSingleAccountCalendar<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCalendar<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateCalendar<'a> {
     /// Allow administrators with `manage_account_calendar_events` permission to create events on this calendar, and allow users to view this calendar and its events.
     pub fn visible(self, value: bool) -> Self {
@@ -166,7 +136,6 @@ impl<'a> UpdateCalendar<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateSeveralCalendars<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateSeveralCalendars<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -177,7 +146,6 @@ impl<'a> UpdateSeveralCalendars<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllAccountCalendars<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAllAccountCalendars<'a> {
     /// When included, searches all descendent accounts of provided account for the term. Returns matching results. Term must be at least 2 characters. Can be combined with a filter value.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -192,9 +160,7 @@ impl<'a> ListAllAccountCalendars<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::AccountCalendar>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AccountCalendar> {
         self.0.stream()
     }
 }
@@ -202,7 +168,6 @@ impl<'a> ListAllAccountCalendars<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CountOfAllVisibleAccountCalendars<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CountOfAllVisibleAccountCalendars<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

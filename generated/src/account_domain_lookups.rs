@@ -19,16 +19,13 @@ impl<'a> AccountDomainLookups<'a> {
     ///
     /// `GET /api/v1/accounts/search`
     pub fn search_account_domains(&self) -> SearchAccountDomains<'a> {
-        SearchAccountDomains(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/accounts/search", &[]),
-        )
+        SearchAccountDomains(self.0.get("/v1/accounts/search", &[]))
     }
 }
 /// Request builder for [`AccountDomainLookups::search_account_domains`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SearchAccountDomains<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SearchAccountDomains<'a> {
     /// campus name
     pub fn name(self, value: impl Into<String>) -> Self {

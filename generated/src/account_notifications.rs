@@ -21,12 +21,7 @@ impl<'a> AccountNotifications<'a> {
         account_id: impl rt::PathArg,
     ) -> IndexOfActiveGlobalNotificationForUser<'a> {
         IndexOfActiveGlobalNotificationForUser(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/account_notifications",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/account_notifications", &[&account_id]),
         )
     }
     /// Show a global notification
@@ -40,12 +35,12 @@ impl<'a> AccountNotifications<'a> {
         id: impl rt::PathArg,
     ) -> ShowGlobalNotification<'a> {
         ShowGlobalNotification(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/account_notifications/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/account_notifications/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Close notification for user
@@ -59,12 +54,12 @@ impl<'a> AccountNotifications<'a> {
         id: impl rt::PathArg,
     ) -> CloseNotificationForUser<'a> {
         CloseNotificationForUser(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/account_notifications/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/account_notifications/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Create a global notification
@@ -78,12 +73,9 @@ impl<'a> AccountNotifications<'a> {
         account_notification: CreateGlobalNotificationAccountNotification,
     ) -> CreateGlobalNotification<'a> {
         CreateGlobalNotification(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/accounts/{account_id}/account_notifications",
-                    &[&account_id],
-                )
+            self
+                .0
+                .post("/v1/accounts/{account_id}/account_notifications", &[&account_id])
                 .form("account_notification", &account_notification),
         )
     }
@@ -98,12 +90,12 @@ impl<'a> AccountNotifications<'a> {
         id: impl rt::PathArg,
     ) -> UpdateGlobalNotification<'a> {
         UpdateGlobalNotification(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/account_notifications/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/accounts/{account_id}/account_notifications/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
 }
@@ -111,7 +103,6 @@ impl<'a> AccountNotifications<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct IndexOfActiveGlobalNotificationForUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> IndexOfActiveGlobalNotificationForUser<'a> {
     /// Include past and dismissed global announcements.
     pub fn include_past(self, value: bool) -> Self {
@@ -122,9 +113,7 @@ impl<'a> IndexOfActiveGlobalNotificationForUser<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::AccountNotification>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AccountNotification> {
         self.0.stream()
     }
 }
@@ -132,7 +121,6 @@ impl<'a> IndexOfActiveGlobalNotificationForUser<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowGlobalNotification<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowGlobalNotification<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::AccountNotification> {
@@ -143,7 +131,6 @@ impl<'a> ShowGlobalNotification<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CloseNotificationForUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CloseNotificationForUser<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::AccountNotification> {
@@ -154,7 +141,6 @@ impl<'a> CloseNotificationForUser<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateGlobalNotification<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateGlobalNotification<'a> {
     /// The role(s) to send global notification to.  Note:  ommitting this field will send to everyone Example:
     ///
@@ -176,7 +162,6 @@ impl<'a> CreateGlobalNotification<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateGlobalNotification<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateGlobalNotification<'a> {
     /// Sets `account_notification`.
     pub fn account_notification(
@@ -226,7 +211,6 @@ rt::string_enum!(
 );
 /// Parameters sent as `account_notification[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateGlobalNotificationAccountNotification {
     /// The subject of the notification.
     ///
@@ -264,7 +248,6 @@ impl CreateGlobalNotificationAccountNotification {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateGlobalNotificationAccountNotification {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "subject", &self.subject);
@@ -276,7 +259,6 @@ impl rt::Encode for CreateGlobalNotificationAccountNotification {
 }
 /// Parameters sent as `account_notification[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateGlobalNotificationAccountNotification {
     /// The subject of the notification.
     pub subject: Option<String>,
@@ -289,7 +271,6 @@ pub struct UpdateGlobalNotificationAccountNotification {
     /// The icon to display with the notification.
     pub icon: Option<AccountNotificationIcon>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateGlobalNotificationAccountNotification {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "subject", &self.subject);

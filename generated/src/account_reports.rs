@@ -21,12 +21,7 @@ impl<'a> AccountReports<'a> {
         account_id: impl rt::PathArg,
     ) -> ListAvailableReports<'a> {
         ListAvailableReports(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/reports",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/reports", &[&account_id]),
         )
     }
     /// Start a Report
@@ -40,12 +35,12 @@ impl<'a> AccountReports<'a> {
         report: impl rt::PathArg,
     ) -> StartReport<'a> {
         StartReport(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/accounts/{account_id}/reports/{report}",
-                &[&account_id, &report],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/accounts/{account_id}/reports/{report}",
+                    &[&account_id, &report],
+                ),
         )
     }
     /// Index of Reports
@@ -59,12 +54,12 @@ impl<'a> AccountReports<'a> {
         report: impl rt::PathArg,
     ) -> IndexOfReports<'a> {
         IndexOfReports(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/reports/{report}",
-                &[&account_id, &report],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/reports/{report}",
+                    &[&account_id, &report],
+                ),
         )
     }
     /// Status of a Report
@@ -79,12 +74,12 @@ impl<'a> AccountReports<'a> {
         id: impl rt::PathArg,
     ) -> StatusOfReport<'a> {
         StatusOfReport(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/reports/{report}/{id}",
-                &[&account_id, &report, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/reports/{report}/{id}",
+                    &[&account_id, &report, &id],
+                ),
         )
     }
     /// Delete a Report
@@ -99,12 +94,12 @@ impl<'a> AccountReports<'a> {
         id: impl rt::PathArg,
     ) -> DeleteReport<'a> {
         DeleteReport(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/reports/{report}/{id}",
-                &[&account_id, &report, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/reports/{report}/{id}",
+                    &[&account_id, &report, &id],
+                ),
         )
     }
 }
@@ -112,7 +107,6 @@ impl<'a> AccountReports<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAvailableReports<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAvailableReports<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -123,7 +117,6 @@ impl<'a> ListAvailableReports<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct StartReport<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> StartReport<'a> {
     /// The parameters will vary for each report. To fetch a list of available parameters for each report, see List Available Reports. A few example parameters have been provided below. Note that the example parameters provided below may not be valid for every report.
     pub fn parameters(self, value: StartReportParameters) -> Self {
@@ -138,16 +131,13 @@ impl<'a> StartReport<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct IndexOfReports<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> IndexOfReports<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Report>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Report>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Report> {
         self.0.stream()
     }
 }
@@ -155,7 +145,6 @@ impl<'a> IndexOfReports<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct StatusOfReport<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> StatusOfReport<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Report> {
@@ -166,7 +155,6 @@ impl<'a> StatusOfReport<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteReport<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteReport<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Report> {
@@ -175,7 +163,6 @@ impl<'a> DeleteReport<'a> {
 }
 /// Parameters sent as `parameters[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct StartReportParameters {
     /// If true, no message will be sent to the user upon completion of the report.
     pub skip_message: Option<bool>,
@@ -184,7 +171,6 @@ pub struct StartReportParameters {
     /// If true, user data will be included. If false, user data will be omitted. Note: this parameter has been listed to serve as an example and may not be valid for every report.
     pub users: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for StartReportParameters {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "skip_message", &self.skip_message);

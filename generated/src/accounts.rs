@@ -17,7 +17,7 @@ impl<'a> Accounts<'a> {
     ///
     /// `GET /api/v1/accounts`
     pub fn list_accounts(&self) -> ListAccounts<'a> {
-        ListAccounts(rt::Request::new(self.0, rt::Method::Get, "/v1/accounts", &[]))
+        ListAccounts(self.0.get("/v1/accounts", &[]))
     }
     /// Get accounts that admins can manage
     ///
@@ -27,9 +27,7 @@ impl<'a> Accounts<'a> {
     pub fn get_accounts_that_admins_can_manage(
         &self,
     ) -> GetAccountsThatAdminsCanManage<'a> {
-        GetAccountsThatAdminsCanManage(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/manageable_accounts", &[]),
-        )
+        GetAccountsThatAdminsCanManage(self.0.get("/v1/manageable_accounts", &[]))
     }
     /// Get accounts that users can create courses in
     ///
@@ -40,12 +38,7 @@ impl<'a> Accounts<'a> {
         &self,
     ) -> GetAccountsThatUsersCanCreateCoursesIn<'a> {
         GetAccountsThatUsersCanCreateCoursesIn(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/course_creation_accounts",
-                &[],
-            ),
+            self.0.get("/v1/course_creation_accounts", &[]),
         )
     }
     /// List accounts for course admins
@@ -54,9 +47,7 @@ impl<'a> Accounts<'a> {
     ///
     /// `GET /api/v1/course_accounts`
     pub fn list_accounts_for_course_admins(&self) -> ListAccountsForCourseAdmins<'a> {
-        ListAccountsForCourseAdmins(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/course_accounts", &[]),
-        )
+        ListAccountsForCourseAdmins(self.0.get("/v1/course_accounts", &[]))
     }
     /// Get a single account
     ///
@@ -64,9 +55,7 @@ impl<'a> Accounts<'a> {
     ///
     /// `GET /api/v1/accounts/{id}`
     pub fn get_single_account(&self, id: impl rt::PathArg) -> GetSingleAccount<'a> {
-        GetSingleAccount(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/accounts/{id}", &[&id]),
-        )
+        GetSingleAccount(self.0.get("/v1/accounts/{id}", &[&id]))
     }
     /// Settings
     ///
@@ -74,14 +63,7 @@ impl<'a> Accounts<'a> {
     ///
     /// `GET /api/v1/accounts/{account_id}/settings`
     pub fn settings(&self, account_id: impl rt::PathArg) -> Settings<'a> {
-        Settings(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/settings",
-                &[&account_id],
-            ),
-        )
+        Settings(self.0.get("/v1/accounts/{account_id}/settings", &[&account_id]))
     }
     /// List environment settings
     ///
@@ -89,9 +71,7 @@ impl<'a> Accounts<'a> {
     ///
     /// `GET /api/v1/settings/environment`
     pub fn list_environment_settings(&self) -> ListEnvironmentSettings<'a> {
-        ListEnvironmentSettings(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/settings/environment", &[]),
-        )
+        ListEnvironmentSettings(self.0.get("/v1/settings/environment", &[]))
     }
     /// Permissions
     ///
@@ -101,14 +81,7 @@ impl<'a> Accounts<'a> {
     ///
     /// `GET /api/v1/accounts/{account_id}/permissions`
     pub fn permissions(&self, account_id: impl rt::PathArg) -> Permissions<'a> {
-        Permissions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/permissions",
-                &[&account_id],
-            ),
-        )
+        Permissions(self.0.get("/v1/accounts/{account_id}/permissions", &[&account_id]))
     }
     /// Get the sub-accounts of an account
     ///
@@ -120,12 +93,7 @@ impl<'a> Accounts<'a> {
         account_id: impl rt::PathArg,
     ) -> GetSubAccountsOfAccount<'a> {
         GetSubAccountsOfAccount(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/sub_accounts",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/sub_accounts", &[&account_id]),
         )
     }
     /// Get the Terms of Service
@@ -138,12 +106,7 @@ impl<'a> Accounts<'a> {
         account_id: impl rt::PathArg,
     ) -> GetTermsOfService<'a> {
         GetTermsOfService(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/terms_of_service",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/terms_of_service", &[&account_id]),
         )
     }
     /// Get help links
@@ -152,14 +115,7 @@ impl<'a> Accounts<'a> {
     ///
     /// `GET /api/v1/accounts/{account_id}/help_links`
     pub fn get_help_links(&self, account_id: impl rt::PathArg) -> GetHelpLinks<'a> {
-        GetHelpLinks(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/help_links",
-                &[&account_id],
-            ),
-        )
+        GetHelpLinks(self.0.get("/v1/accounts/{account_id}/help_links", &[&account_id]))
     }
     /// Get the manually-created courses sub-account for the domain root account
     ///
@@ -168,12 +124,7 @@ impl<'a> Accounts<'a> {
         &self,
     ) -> GetManuallyCreatedCoursesSubAccountForDomainRootAccount<'a> {
         GetManuallyCreatedCoursesSubAccountForDomainRootAccount(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/manually_created_courses_account",
-                &[],
-            ),
+            self.0.get("/v1/manually_created_courses_account", &[]),
         )
     }
     /// List active courses in an account
@@ -186,12 +137,7 @@ impl<'a> Accounts<'a> {
         account_id: impl rt::PathArg,
     ) -> ListActiveCoursesInAccount<'a> {
         ListActiveCoursesInAccount(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/courses",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/courses", &[&account_id]),
         )
     }
     /// Update an account
@@ -200,9 +146,7 @@ impl<'a> Accounts<'a> {
     ///
     /// `PUT /api/v1/accounts/{id}`
     pub fn update_account(&self, id: impl rt::PathArg) -> UpdateAccount<'a> {
-        UpdateAccount(
-            rt::Request::new(self.0, rt::Method::Put, "/v1/accounts/{id}", &[&id]),
-        )
+        UpdateAccount(self.0.put("/v1/accounts/{id}", &[&id]))
     }
     /// Delete a user from the root account
     ///
@@ -217,12 +161,12 @@ impl<'a> Accounts<'a> {
         user_id: impl rt::PathArg,
     ) -> DeleteUserFromRootAccount<'a> {
         DeleteUserFromRootAccount(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/users/{user_id}",
-                &[&account_id, &user_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/users/{user_id}",
+                    &[&account_id, &user_id],
+                ),
         )
     }
     /// Restore a deleted user from a root account
@@ -236,12 +180,12 @@ impl<'a> Accounts<'a> {
         user_id: impl rt::PathArg,
     ) -> RestoreDeletedUserFromRootAccount<'a> {
         RestoreDeletedUserFromRootAccount(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/users/{user_id}/restore",
-                &[&account_id, &user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/accounts/{account_id}/users/{user_id}/restore",
+                    &[&account_id, &user_id],
+                ),
         )
     }
     /// Create a new sub-account
@@ -255,12 +199,9 @@ impl<'a> Accounts<'a> {
         account: CreateNewSubAccountAccount,
     ) -> CreateNewSubAccount<'a> {
         CreateNewSubAccount(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/accounts/{account_id}/sub_accounts",
-                    &[&account_id],
-                )
+            self
+                .0
+                .post("/v1/accounts/{account_id}/sub_accounts", &[&account_id])
                 .form("account", &account),
         )
     }
@@ -275,12 +216,12 @@ impl<'a> Accounts<'a> {
         id: impl rt::PathArg,
     ) -> DeleteSubAccount<'a> {
         DeleteSubAccount(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/sub_accounts/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/sub_accounts/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
 }
@@ -288,7 +229,6 @@ impl<'a> Accounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAccounts<'a> {
     /// Array of additional information to include.
     ///
@@ -301,9 +241,7 @@ impl<'a> ListAccounts<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Account>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
         self.0.stream()
     }
 }
@@ -311,16 +249,13 @@ impl<'a> ListAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAccountsThatAdminsCanManage<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAccountsThatAdminsCanManage<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Account>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Account>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
         self.0.stream()
     }
 }
@@ -328,16 +263,13 @@ impl<'a> GetAccountsThatAdminsCanManage<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAccountsThatUsersCanCreateCoursesIn<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAccountsThatUsersCanCreateCoursesIn<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Account>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Account>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
         self.0.stream()
     }
 }
@@ -345,16 +277,13 @@ impl<'a> GetAccountsThatUsersCanCreateCoursesIn<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAccountsForCourseAdmins<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAccountsForCourseAdmins<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Account>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Account>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
         self.0.stream()
     }
 }
@@ -362,7 +291,6 @@ impl<'a> ListAccountsForCourseAdmins<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleAccount<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Account> {
@@ -373,7 +301,6 @@ impl<'a> GetSingleAccount<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct Settings<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> Settings<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -384,7 +311,6 @@ impl<'a> Settings<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEnvironmentSettings<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListEnvironmentSettings<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -395,7 +321,6 @@ impl<'a> ListEnvironmentSettings<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct Permissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> Permissions<'a> {
     /// List of permissions to check against the authenticated user. Permission names are documented in the Create a role endpoint.
     pub fn permissions(
@@ -413,7 +338,6 @@ impl<'a> Permissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSubAccountsOfAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSubAccountsOfAccount<'a> {
     /// If true, the entire account tree underneath this account will be returned (though still paginated). If false, only direct sub-accounts of this account will be returned. Defaults to false.
     pub fn recursive(self, value: bool) -> Self {
@@ -433,9 +357,7 @@ impl<'a> GetSubAccountsOfAccount<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Account>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
         self.0.stream()
     }
 }
@@ -443,7 +365,6 @@ impl<'a> GetSubAccountsOfAccount<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTermsOfService<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetTermsOfService<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::TermsOfService> {
@@ -454,7 +375,6 @@ impl<'a> GetTermsOfService<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetHelpLinks<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetHelpLinks<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::HelpLinks> {
@@ -465,7 +385,6 @@ impl<'a> GetHelpLinks<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetManuallyCreatedCoursesSubAccountForDomainRootAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetManuallyCreatedCoursesSubAccountForDomainRootAccount<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Account> {
@@ -476,7 +395,6 @@ impl<'a> GetManuallyCreatedCoursesSubAccountForDomainRootAccount<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListActiveCoursesInAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListActiveCoursesInAccount<'a> {
     /// If true, include only courses with at least one enrollment.  If false, include only courses with no enrollments.  If not present, do not filter on course enrollment status.
     pub fn with_enrollments(self, value: bool) -> Self {
@@ -570,9 +488,7 @@ impl<'a> ListActiveCoursesInAccount<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Course>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
         self.0.stream()
     }
 }
@@ -580,7 +496,6 @@ impl<'a> ListActiveCoursesInAccount<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateAccount<'a> {
     /// Sets `account`.
     pub fn account(self, value: UpdateAccountAccount) -> Self {
@@ -599,7 +514,6 @@ impl<'a> UpdateAccount<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteUserFromRootAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteUserFromRootAccount<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::User> {
@@ -610,7 +524,6 @@ impl<'a> DeleteUserFromRootAccount<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RestoreDeletedUserFromRootAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RestoreDeletedUserFromRootAccount<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::User> {
@@ -621,7 +534,6 @@ impl<'a> RestoreDeletedUserFromRootAccount<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateNewSubAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateNewSubAccount<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Account> {
@@ -632,7 +544,6 @@ impl<'a> CreateNewSubAccount<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSubAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteSubAccount<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Account> {
@@ -814,14 +725,12 @@ pub enum SearchBy {
 rt::string_enum!(SearchBy { Course = "course", Teacher = "teacher" });
 /// Parameters sent as `account[settings][restrict_student_past_view][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccountAccountSettingsRestrictStudentPastView {
     /// Restrict students from viewing courses after end date
     pub value: Option<bool>,
     /// Lock this setting for sub-accounts and courses
     pub locked: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccountAccountSettingsRestrictStudentPastView {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "value", &self.value);
@@ -830,14 +739,12 @@ impl rt::Encode for UpdateAccountAccountSettingsRestrictStudentPastView {
 }
 /// Parameters sent as `account[settings][restrict_student_future_view][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccountAccountSettingsRestrictStudentFutureView {
     /// Restrict students from viewing courses before start date
     pub value: Option<bool>,
     /// Lock this setting for sub-accounts and courses
     pub locked: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccountAccountSettingsRestrictStudentFutureView {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "value", &self.value);
@@ -846,14 +753,12 @@ impl rt::Encode for UpdateAccountAccountSettingsRestrictStudentFutureView {
 }
 /// Parameters sent as `account[settings][lock_all_announcements][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccountAccountSettingsLockAllAnnouncements {
     /// Disable comments on announcements
     pub value: Option<bool>,
     /// Lock this setting for sub-accounts and courses
     pub locked: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccountAccountSettingsLockAllAnnouncements {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "value", &self.value);
@@ -862,14 +767,12 @@ impl rt::Encode for UpdateAccountAccountSettingsLockAllAnnouncements {
 }
 /// Parameters sent as `account[settings][usage_rights_required][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccountAccountSettingsUsageRightsRequired {
     /// Copyright and license information must be provided for files before they are published.
     pub value: Option<bool>,
     /// Lock this setting for sub-accounts and courses
     pub locked: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccountAccountSettingsUsageRightsRequired {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "value", &self.value);
@@ -878,14 +781,12 @@ impl rt::Encode for UpdateAccountAccountSettingsUsageRightsRequired {
 }
 /// Parameters sent as `account[settings][restrict_student_future_listing][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccountAccountSettingsRestrictStudentFutureListing {
     /// Restrict students from viewing future enrollments in course list
     pub value: Option<bool>,
     /// Lock this setting for sub-accounts and courses
     pub locked: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccountAccountSettingsRestrictStudentFutureListing {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "value", &self.value);
@@ -894,14 +795,12 @@ impl rt::Encode for UpdateAccountAccountSettingsRestrictStudentFutureListing {
 }
 /// Parameters sent as `account[settings][conditional_release][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccountAccountSettingsConditionalRelease {
     /// Enable or disable individual learning paths for students based on assessment
     pub value: Option<bool>,
     /// Lock this setting for sub-accounts and courses
     pub locked: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccountAccountSettingsConditionalRelease {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "value", &self.value);
@@ -910,12 +809,10 @@ impl rt::Encode for UpdateAccountAccountSettingsConditionalRelease {
 }
 /// Parameters sent as `account[settings][enable_as_k5_account][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccountAccountSettingsEnableAsK5Account {
     /// Enable or disable Canvas for Elementary for this account
     pub value: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccountAccountSettingsEnableAsK5Account {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "value", &self.value);
@@ -923,12 +820,10 @@ impl rt::Encode for UpdateAccountAccountSettingsEnableAsK5Account {
 }
 /// Parameters sent as `account[settings][use_classic_font_in_k5][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccountAccountSettingsUseClassicFontInK5 {
     /// Whether or not the classic font is used on the dashboard. Only applies if enable_as_k5_account is true.
     pub value: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccountAccountSettingsUseClassicFontInK5 {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "value", &self.value);
@@ -936,12 +831,10 @@ impl rt::Encode for UpdateAccountAccountSettingsUseClassicFontInK5 {
 }
 /// Parameters sent as `account[settings][lock_outcome_proficiency][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccountAccountSettingsLockOutcomeProficiency {
     /// \[DEPRECATED\] Restrict instructors from changing mastery scale
     pub value: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccountAccountSettingsLockOutcomeProficiency {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "value", &self.value);
@@ -949,12 +842,10 @@ impl rt::Encode for UpdateAccountAccountSettingsLockOutcomeProficiency {
 }
 /// Parameters sent as `account[settings][lock_proficiency_calculation][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccountAccountSettingsLockProficiencyCalculation {
     /// \[DEPRECATED\] Restrict instructors from changing proficiency calculation method
     pub value: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccountAccountSettingsLockProficiencyCalculation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "value", &self.value);
@@ -962,7 +853,6 @@ impl rt::Encode for UpdateAccountAccountSettingsLockProficiencyCalculation {
 }
 /// Parameters sent as `account[settings][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccountAccountSettings {
     /// `restrict_student_past_view`
     pub restrict_student_past_view: Option<
@@ -1021,7 +911,6 @@ pub struct UpdateAccountAccountSettings {
         UpdateAccountAccountSettingsLockProficiencyCalculation,
     >,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccountAccountSettings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "restrict_student_past_view", &self.restrict_student_past_view);
@@ -1068,12 +957,10 @@ impl rt::Encode for UpdateAccountAccountSettings {
 }
 /// Parameters sent as `account[lock_outcome_proficiency][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccountAccountLockOutcomeProficiency {
     /// \[DEPRECATED\] Lock this setting for sub-accounts and courses
     pub locked: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccountAccountLockOutcomeProficiency {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "locked", &self.locked);
@@ -1081,12 +968,10 @@ impl rt::Encode for UpdateAccountAccountLockOutcomeProficiency {
 }
 /// Parameters sent as `account[lock_proficiency_calculation][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccountAccountLockProficiencyCalculation {
     /// \[DEPRECATED\] Lock this setting for sub-accounts and courses
     pub locked: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccountAccountLockProficiencyCalculation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "locked", &self.locked);
@@ -1094,7 +979,6 @@ impl rt::Encode for UpdateAccountAccountLockProficiencyCalculation {
 }
 /// Parameters sent as `account[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAccountAccount {
     /// Updates the account name
     pub name: Option<String>,
@@ -1121,7 +1005,6 @@ pub struct UpdateAccountAccount {
     /// Give this a set of keys and boolean values to enable or disable services matching the keys
     pub services: Option<rt::Json>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAccountAccount {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
@@ -1151,7 +1034,6 @@ impl rt::Encode for UpdateAccountAccount {
 }
 /// Parameters sent as `account[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateNewSubAccountAccount {
     /// The name of the new sub-account.
     ///
@@ -1178,7 +1060,6 @@ impl CreateNewSubAccountAccount {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateNewSubAccountAccount {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);

@@ -17,21 +17,13 @@ impl<'a> AccountsLti<'a> {
     ///
     /// `GET /api/lti/accounts/{account_id}`
     pub fn get_account(&self, account_id: impl rt::PathArg) -> GetAccount<'a> {
-        GetAccount(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/lti/accounts/{account_id}",
-                &[&account_id],
-            ),
-        )
+        GetAccount(self.0.get("/lti/accounts/{account_id}", &[&account_id]))
     }
 }
 /// Request builder for [`AccountsLti::get_account`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAccount<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Account> {

@@ -24,12 +24,9 @@ impl<'a> Admins<'a> {
         user_id: impl Into<rt::Id>,
     ) -> MakeAccountAdmin<'a> {
         MakeAccountAdmin(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/accounts/{account_id}/admins",
-                    &[&account_id],
-                )
+            self
+                .0
+                .post("/v1/accounts/{account_id}/admins", &[&account_id])
                 .form("user_id", &rt::id(user_id)),
         )
     }
@@ -47,9 +44,9 @@ impl<'a> Admins<'a> {
         role_id: impl Into<rt::Id>,
     ) -> RemoveAccountAdmin<'a> {
         RemoveAccountAdmin(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Delete,
+            self
+                .0
+                .delete(
                     "/v1/accounts/{account_id}/admins/{user_id}",
                     &[&account_id, &user_id],
                 )
@@ -65,14 +62,7 @@ impl<'a> Admins<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListAccountAdmins<'a> {
-        ListAccountAdmins(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/admins",
-                &[&account_id],
-            ),
-        )
+        ListAccountAdmins(self.0.get("/v1/accounts/{account_id}/admins", &[&account_id]))
     }
     /// List my admin roles
     ///
@@ -84,12 +74,7 @@ impl<'a> Admins<'a> {
         account_id: impl rt::PathArg,
     ) -> ListMyAdminRoles<'a> {
         ListMyAdminRoles(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/admins/self",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/admins/self", &[&account_id]),
         )
     }
 }
@@ -97,7 +82,6 @@ impl<'a> Admins<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MakeAccountAdmin<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MakeAccountAdmin<'a> {
     /// \[DEPRECATED\] The user's admin relationship with the account will be created with the given role. Defaults to 'AccountAdmin'.
     pub fn role(self, value: impl Into<String>) -> Self {
@@ -120,7 +104,6 @@ impl<'a> MakeAccountAdmin<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveAccountAdmin<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveAccountAdmin<'a> {
     /// \[DEPRECATED\] Account role to remove from the user.
     pub fn role(self, value: impl Into<String>) -> Self {
@@ -135,7 +118,6 @@ impl<'a> RemoveAccountAdmin<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAccountAdmins<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAccountAdmins<'a> {
     /// Scope the results to those with user IDs equal to any of the IDs specified here.
     pub fn user_id(self, value: impl IntoIterator<Item = Vec<i64>>) -> Self {
@@ -146,9 +128,7 @@ impl<'a> ListAccountAdmins<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Admin>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Admin> {
         self.0.stream()
     }
 }
@@ -156,16 +136,13 @@ impl<'a> ListAccountAdmins<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMyAdminRoles<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMyAdminRoles<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Admin>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Admin>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Admin> {
         self.0.stream()
     }
 }

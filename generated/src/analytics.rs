@@ -34,12 +34,12 @@ impl<'a> Analytics<'a> {
         term_id: impl rt::PathArg,
     ) -> GetDepartmentLevelParticipationDataTerms<'a> {
         GetDepartmentLevelParticipationDataTerms(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/analytics/terms/{term_id}/activity",
-                &[&account_id, &term_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/analytics/terms/{term_id}/activity",
+                    &[&account_id, &term_id],
+                ),
         )
     }
     /// Get department-level participation data
@@ -64,12 +64,12 @@ impl<'a> Analytics<'a> {
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelParticipationDataCurrent<'a> {
         GetDepartmentLevelParticipationDataCurrent(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/analytics/current/activity",
-                &[&account_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/analytics/current/activity",
+                    &[&account_id],
+                ),
         )
     }
     /// Get department-level participation data
@@ -94,12 +94,12 @@ impl<'a> Analytics<'a> {
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelParticipationDataCompleted<'a> {
         GetDepartmentLevelParticipationDataCompleted(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/analytics/completed/activity",
-                &[&account_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/analytics/completed/activity",
+                    &[&account_id],
+                ),
         )
     }
     /// Get department-level grade data
@@ -117,12 +117,12 @@ impl<'a> Analytics<'a> {
         term_id: impl rt::PathArg,
     ) -> GetDepartmentLevelGradeDataTerms<'a> {
         GetDepartmentLevelGradeDataTerms(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/analytics/terms/{term_id}/grades",
-                &[&account_id, &term_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/analytics/terms/{term_id}/grades",
+                    &[&account_id, &term_id],
+                ),
         )
     }
     /// Get department-level grade data
@@ -139,12 +139,12 @@ impl<'a> Analytics<'a> {
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelGradeDataCurrent<'a> {
         GetDepartmentLevelGradeDataCurrent(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/analytics/current/grades",
-                &[&account_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/analytics/current/grades",
+                    &[&account_id],
+                ),
         )
     }
     /// Get department-level grade data
@@ -161,12 +161,12 @@ impl<'a> Analytics<'a> {
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelGradeDataCompleted<'a> {
         GetDepartmentLevelGradeDataCompleted(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/analytics/completed/grades",
-                &[&account_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/analytics/completed/grades",
+                    &[&account_id],
+                ),
         )
     }
     /// Get department-level statistics
@@ -182,12 +182,12 @@ impl<'a> Analytics<'a> {
         term_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsTerms<'a> {
         GetDepartmentLevelStatisticsTerms(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/analytics/terms/{term_id}/statistics",
-                &[&account_id, &term_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/analytics/terms/{term_id}/statistics",
+                    &[&account_id, &term_id],
+                ),
         )
     }
     /// Get department-level statistics
@@ -202,12 +202,12 @@ impl<'a> Analytics<'a> {
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsCurrent<'a> {
         GetDepartmentLevelStatisticsCurrent(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/analytics/current/statistics",
-                &[&account_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/analytics/current/statistics",
+                    &[&account_id],
+                ),
         )
     }
     /// Get department-level statistics
@@ -222,12 +222,12 @@ impl<'a> Analytics<'a> {
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsCompleted<'a> {
         GetDepartmentLevelStatisticsCompleted(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/analytics/completed/statistics",
-                &[&account_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/analytics/completed/statistics",
+                    &[&account_id],
+                ),
         )
     }
     /// Get department-level statistics, broken down by subaccount
@@ -243,12 +243,12 @@ impl<'a> Analytics<'a> {
         term_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsBrokenDownBySubaccountTerms<'a> {
         GetDepartmentLevelStatisticsBrokenDownBySubaccountTerms(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/analytics/terms/{term_id}/statistics_by_subaccount",
-                &[&account_id, &term_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/analytics/terms/{term_id}/statistics_by_subaccount",
+                    &[&account_id, &term_id],
+                ),
         )
     }
     /// Get department-level statistics, broken down by subaccount
@@ -263,12 +263,12 @@ impl<'a> Analytics<'a> {
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsBrokenDownBySubaccountCurrent<'a> {
         GetDepartmentLevelStatisticsBrokenDownBySubaccountCurrent(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/analytics/current/statistics_by_subaccount",
-                &[&account_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/analytics/current/statistics_by_subaccount",
+                    &[&account_id],
+                ),
         )
     }
     /// Get department-level statistics, broken down by subaccount
@@ -283,12 +283,12 @@ impl<'a> Analytics<'a> {
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsBrokenDownBySubaccountCompleted<'a> {
         GetDepartmentLevelStatisticsBrokenDownBySubaccountCompleted(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/analytics/completed/statistics_by_subaccount",
-                &[&account_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/analytics/completed/statistics_by_subaccount",
+                    &[&account_id],
+                ),
         )
     }
     /// Get course-level participation data
@@ -301,12 +301,7 @@ impl<'a> Analytics<'a> {
         course_id: impl rt::PathArg,
     ) -> GetCourseLevelParticipationData<'a> {
         GetCourseLevelParticipationData(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/analytics/activity",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/analytics/activity", &[&course_id]),
         )
     }
     /// Get course-level assignment data
@@ -319,12 +314,7 @@ impl<'a> Analytics<'a> {
         course_id: impl rt::PathArg,
     ) -> GetCourseLevelAssignmentData<'a> {
         GetCourseLevelAssignmentData(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/analytics/assignments",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/analytics/assignments", &[&course_id]),
         )
     }
     /// Get course-level student summary data
@@ -339,12 +329,12 @@ impl<'a> Analytics<'a> {
         course_id: impl rt::PathArg,
     ) -> GetCourseLevelStudentSummaryData<'a> {
         GetCourseLevelStudentSummaryData(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/analytics/student_summaries",
-                &[&course_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/analytics/student_summaries",
+                    &[&course_id],
+                ),
         )
     }
     /// Get user-in-a-course-level participation data
@@ -360,12 +350,12 @@ impl<'a> Analytics<'a> {
         student_id: impl rt::PathArg,
     ) -> GetUserInACourseLevelParticipationData<'a> {
         GetUserInACourseLevelParticipationData(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/analytics/users/{student_id}/activity",
-                &[&course_id, &student_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/analytics/users/{student_id}/activity",
+                    &[&course_id, &student_id],
+                ),
         )
     }
     /// Get user-in-a-course-level assignment data
@@ -379,12 +369,12 @@ impl<'a> Analytics<'a> {
         student_id: impl rt::PathArg,
     ) -> GetUserInACourseLevelAssignmentData<'a> {
         GetUserInACourseLevelAssignmentData(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/analytics/users/{student_id}/assignments",
-                &[&course_id, &student_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/analytics/users/{student_id}/assignments",
+                    &[&course_id, &student_id],
+                ),
         )
     }
     /// Get user-in-a-course-level messaging data
@@ -398,12 +388,12 @@ impl<'a> Analytics<'a> {
         student_id: impl rt::PathArg,
     ) -> GetUserInACourseLevelMessagingData<'a> {
         GetUserInACourseLevelMessagingData(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/analytics/users/{student_id}/communication",
-                &[&course_id, &student_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/analytics/users/{student_id}/communication",
+                    &[&course_id, &student_id],
+                ),
         )
     }
 }
@@ -411,7 +401,6 @@ impl<'a> Analytics<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDepartmentLevelParticipationDataTerms<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetDepartmentLevelParticipationDataTerms<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -422,7 +411,6 @@ impl<'a> GetDepartmentLevelParticipationDataTerms<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDepartmentLevelParticipationDataCurrent<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetDepartmentLevelParticipationDataCurrent<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -433,7 +421,6 @@ impl<'a> GetDepartmentLevelParticipationDataCurrent<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDepartmentLevelParticipationDataCompleted<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetDepartmentLevelParticipationDataCompleted<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -444,7 +431,6 @@ impl<'a> GetDepartmentLevelParticipationDataCompleted<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDepartmentLevelGradeDataTerms<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetDepartmentLevelGradeDataTerms<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -455,7 +441,6 @@ impl<'a> GetDepartmentLevelGradeDataTerms<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDepartmentLevelGradeDataCurrent<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetDepartmentLevelGradeDataCurrent<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -466,7 +451,6 @@ impl<'a> GetDepartmentLevelGradeDataCurrent<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDepartmentLevelGradeDataCompleted<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetDepartmentLevelGradeDataCompleted<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -477,7 +461,6 @@ impl<'a> GetDepartmentLevelGradeDataCompleted<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDepartmentLevelStatisticsTerms<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetDepartmentLevelStatisticsTerms<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -488,7 +471,6 @@ impl<'a> GetDepartmentLevelStatisticsTerms<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDepartmentLevelStatisticsCurrent<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetDepartmentLevelStatisticsCurrent<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -499,7 +481,6 @@ impl<'a> GetDepartmentLevelStatisticsCurrent<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDepartmentLevelStatisticsCompleted<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetDepartmentLevelStatisticsCompleted<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -510,7 +491,6 @@ impl<'a> GetDepartmentLevelStatisticsCompleted<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDepartmentLevelStatisticsBrokenDownBySubaccountTerms<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetDepartmentLevelStatisticsBrokenDownBySubaccountTerms<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -523,7 +503,6 @@ impl<'a> GetDepartmentLevelStatisticsBrokenDownBySubaccountTerms<'a> {
 pub struct GetDepartmentLevelStatisticsBrokenDownBySubaccountCurrent<'a>(
     rt::Request<'a>,
 );
-#[allow(deprecated)]
 impl<'a> GetDepartmentLevelStatisticsBrokenDownBySubaccountCurrent<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -536,7 +515,6 @@ impl<'a> GetDepartmentLevelStatisticsBrokenDownBySubaccountCurrent<'a> {
 pub struct GetDepartmentLevelStatisticsBrokenDownBySubaccountCompleted<'a>(
     rt::Request<'a>,
 );
-#[allow(deprecated)]
 impl<'a> GetDepartmentLevelStatisticsBrokenDownBySubaccountCompleted<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -547,7 +525,6 @@ impl<'a> GetDepartmentLevelStatisticsBrokenDownBySubaccountCompleted<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCourseLevelParticipationData<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCourseLevelParticipationData<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -558,7 +535,6 @@ impl<'a> GetCourseLevelParticipationData<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCourseLevelAssignmentData<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCourseLevelAssignmentData<'a> {
     /// If async is true, then the course_assignments call can happen asynch- ronously and MAY return a response containing a progress_url key instead of an assignments array. If it does, then it is the caller's responsibility to poll the API again to see if the progress is complete. If the data is ready (possibly even on the first async call) then it will be passed back normally, as documented in the example response.
     pub fn r#async(self, value: bool) -> Self {
@@ -573,7 +549,6 @@ impl<'a> GetCourseLevelAssignmentData<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCourseLevelStudentSummaryData<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCourseLevelStudentSummaryData<'a> {
     /// The order results in which results are returned.  Defaults to "name".
     pub fn sort_column(self, value: SortColumn) -> Self {
@@ -592,7 +567,6 @@ impl<'a> GetCourseLevelStudentSummaryData<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetUserInACourseLevelParticipationData<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetUserInACourseLevelParticipationData<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -603,7 +577,6 @@ impl<'a> GetUserInACourseLevelParticipationData<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetUserInACourseLevelAssignmentData<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetUserInACourseLevelAssignmentData<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -614,7 +587,6 @@ impl<'a> GetUserInACourseLevelAssignmentData<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetUserInACourseLevelMessagingData<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetUserInACourseLevelMessagingData<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

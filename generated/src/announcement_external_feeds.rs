@@ -21,12 +21,7 @@ impl<'a> AnnouncementExternalFeeds<'a> {
         course_id: impl rt::PathArg,
     ) -> ListExternalFeedsCourses<'a> {
         ListExternalFeedsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/external_feeds",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/external_feeds", &[&course_id]),
         )
     }
     /// List external feeds
@@ -39,12 +34,7 @@ impl<'a> AnnouncementExternalFeeds<'a> {
         group_id: impl rt::PathArg,
     ) -> ListExternalFeedsGroups<'a> {
         ListExternalFeedsGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/external_feeds",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/external_feeds", &[&group_id]),
         )
     }
     /// Create an external feed
@@ -60,12 +50,9 @@ impl<'a> AnnouncementExternalFeeds<'a> {
         url: impl Into<String>,
     ) -> CreateExternalFeedCourses<'a> {
         CreateExternalFeedCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/external_feeds",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/external_feeds", &[&course_id])
                 .form("url", &rt::text(url)),
         )
     }
@@ -82,12 +69,9 @@ impl<'a> AnnouncementExternalFeeds<'a> {
         url: impl Into<String>,
     ) -> CreateExternalFeedGroups<'a> {
         CreateExternalFeedGroups(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/groups/{group_id}/external_feeds",
-                    &[&group_id],
-                )
+            self
+                .0
+                .post("/v1/groups/{group_id}/external_feeds", &[&group_id])
                 .form("url", &rt::text(url)),
         )
     }
@@ -102,12 +86,12 @@ impl<'a> AnnouncementExternalFeeds<'a> {
         external_feed_id: impl rt::PathArg,
     ) -> DeleteExternalFeedCourses<'a> {
         DeleteExternalFeedCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/external_feeds/{external_feed_id}",
-                &[&course_id, &external_feed_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/external_feeds/{external_feed_id}",
+                    &[&course_id, &external_feed_id],
+                ),
         )
     }
     /// Delete an external feed
@@ -121,12 +105,12 @@ impl<'a> AnnouncementExternalFeeds<'a> {
         external_feed_id: impl rt::PathArg,
     ) -> DeleteExternalFeedGroups<'a> {
         DeleteExternalFeedGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/groups/{group_id}/external_feeds/{external_feed_id}",
-                &[&group_id, &external_feed_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/groups/{group_id}/external_feeds/{external_feed_id}",
+                    &[&group_id, &external_feed_id],
+                ),
         )
     }
 }
@@ -134,16 +118,13 @@ impl<'a> AnnouncementExternalFeeds<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListExternalFeedsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListExternalFeedsCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::ExternalFeed>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ExternalFeed>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ExternalFeed> {
         self.0.stream()
     }
 }
@@ -151,16 +132,13 @@ impl<'a> ListExternalFeedsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListExternalFeedsGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListExternalFeedsGroups<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::ExternalFeed>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ExternalFeed>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ExternalFeed> {
         self.0.stream()
     }
 }
@@ -168,7 +146,6 @@ impl<'a> ListExternalFeedsGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateExternalFeedCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateExternalFeedCourses<'a> {
     /// If given, only feed entries that contain this string in their title will be imported
     pub fn header_match(self, value: bool) -> Self {
@@ -187,7 +164,6 @@ impl<'a> CreateExternalFeedCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateExternalFeedGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateExternalFeedGroups<'a> {
     /// If given, only feed entries that contain this string in their title will be imported
     pub fn header_match(self, value: bool) -> Self {
@@ -206,7 +182,6 @@ impl<'a> CreateExternalFeedGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteExternalFeedCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteExternalFeedCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ExternalFeed> {
@@ -217,7 +192,6 @@ impl<'a> DeleteExternalFeedCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteExternalFeedGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteExternalFeedGroups<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ExternalFeed> {

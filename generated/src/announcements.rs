@@ -23,7 +23,9 @@ impl<'a> Announcements<'a> {
         context_codes: impl IntoIterator<Item = impl Into<String>>,
     ) -> ListAnnouncements<'a> {
         ListAnnouncements(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/announcements", &[])
+            self
+                .0
+                .get("/v1/announcements", &[])
                 .query("context_codes", &rt::texts(context_codes)),
         )
     }
@@ -32,7 +34,6 @@ impl<'a> Announcements<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAnnouncements<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAnnouncements<'a> {
     /// Only return announcements posted since the start_date (inclusive). Defaults to 14 days ago. The value should be formatted as: yyyy-mm-dd or ISO 8601 YYYY-MM-DDTHH:MM:SSZ.
     pub fn start_date(self, value: rt::Date) -> Self {
@@ -59,9 +60,7 @@ impl<'a> ListAnnouncements<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::DiscussionTopic>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::DiscussionTopic> {
         self.0.stream()
     }
 }

@@ -17,21 +17,13 @@ impl<'a> ApiTokenScopes<'a> {
     ///
     /// `GET /api/v1/accounts/{account_id}/scopes`
     pub fn list_scopes(&self, account_id: impl rt::PathArg) -> ListScopes<'a> {
-        ListScopes(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/scopes",
-                &[&account_id],
-            ),
-        )
+        ListScopes(self.0.get("/v1/accounts/{account_id}/scopes", &[&account_id]))
     }
 }
 /// Request builder for [`ApiTokenScopes::list_scopes`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListScopes<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListScopes<'a> {
     /// The attribute to group the scopes by. By default no grouping is done.
     pub fn group_by(self, value: GroupBy) -> Self {
@@ -42,9 +34,7 @@ impl<'a> ListScopes<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Scope>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Scope> {
         self.0.stream()
     }
 }

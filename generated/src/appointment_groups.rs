@@ -17,9 +17,7 @@ impl<'a> AppointmentGroups<'a> {
     ///
     /// `GET /api/v1/appointment_groups`
     pub fn list_appointment_groups(&self) -> ListAppointmentGroups<'a> {
-        ListAppointmentGroups(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/appointment_groups", &[]),
-        )
+        ListAppointmentGroups(self.0.get("/v1/appointment_groups", &[]))
     }
     /// Create an appointment group
     ///
@@ -31,7 +29,9 @@ impl<'a> AppointmentGroups<'a> {
         appointment_group: CreateAppointmentGroupAppointmentGroup,
     ) -> CreateAppointmentGroup<'a> {
         CreateAppointmentGroup(
-            rt::Request::new(self.0, rt::Method::Post, "/v1/appointment_groups", &[])
+            self
+                .0
+                .post("/v1/appointment_groups", &[])
                 .form("appointment_group", &appointment_group),
         )
     }
@@ -44,14 +44,7 @@ impl<'a> AppointmentGroups<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetSingleAppointmentGroup<'a> {
-        GetSingleAppointmentGroup(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/appointment_groups/{id}",
-                &[&id],
-            ),
-        )
+        GetSingleAppointmentGroup(self.0.get("/v1/appointment_groups/{id}", &[&id]))
     }
     /// Update an appointment group
     ///
@@ -64,12 +57,9 @@ impl<'a> AppointmentGroups<'a> {
         appointment_group: UpdateAppointmentGroupAppointmentGroup,
     ) -> UpdateAppointmentGroup<'a> {
         UpdateAppointmentGroup(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/v1/appointment_groups/{id}",
-                    &[&id],
-                )
+            self
+                .0
+                .put("/v1/appointment_groups/{id}", &[&id])
                 .form("appointment_group", &appointment_group),
         )
     }
@@ -82,14 +72,7 @@ impl<'a> AppointmentGroups<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> DeleteAppointmentGroup<'a> {
-        DeleteAppointmentGroup(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/appointment_groups/{id}",
-                &[&id],
-            ),
-        )
+        DeleteAppointmentGroup(self.0.delete("/v1/appointment_groups/{id}", &[&id]))
     }
     /// List user participants
     ///
@@ -100,14 +83,7 @@ impl<'a> AppointmentGroups<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ListUserParticipants<'a> {
-        ListUserParticipants(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/appointment_groups/{id}/users",
-                &[&id],
-            ),
-        )
+        ListUserParticipants(self.0.get("/v1/appointment_groups/{id}/users", &[&id]))
     }
     /// List student group participants
     ///
@@ -119,12 +95,7 @@ impl<'a> AppointmentGroups<'a> {
         id: impl rt::PathArg,
     ) -> ListStudentGroupParticipants<'a> {
         ListStudentGroupParticipants(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/appointment_groups/{id}/groups",
-                &[&id],
-            ),
+            self.0.get("/v1/appointment_groups/{id}/groups", &[&id]),
         )
     }
     /// Get next appointment
@@ -133,21 +104,13 @@ impl<'a> AppointmentGroups<'a> {
     ///
     /// `GET /api/v1/appointment_groups/next_appointment`
     pub fn get_next_appointment(&self) -> GetNextAppointment<'a> {
-        GetNextAppointment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/appointment_groups/next_appointment",
-                &[],
-            ),
-        )
+        GetNextAppointment(self.0.get("/v1/appointment_groups/next_appointment", &[]))
     }
 }
 /// Request builder for [`AppointmentGroups::list_appointment_groups`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAppointmentGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAppointmentGroups<'a> {
     /// Defaults to "reservable"
     pub fn scope(self, value: Scope) -> Self {
@@ -179,7 +142,6 @@ impl<'a> ListAppointmentGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAppointmentGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateAppointmentGroup<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -190,7 +152,6 @@ impl<'a> CreateAppointmentGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleAppointmentGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleAppointmentGroup<'a> {
     /// Array of additional information to include. See include\[\] argument of "List appointment groups" action.
     ///
@@ -210,7 +171,6 @@ impl<'a> GetSingleAppointmentGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateAppointmentGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateAppointmentGroup<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -221,7 +181,6 @@ impl<'a> UpdateAppointmentGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAppointmentGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteAppointmentGroup<'a> {
     /// Reason for deleting/canceling the appointment group.
     pub fn cancel_reason(self, value: impl Into<String>) -> Self {
@@ -236,7 +195,6 @@ impl<'a> DeleteAppointmentGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListUserParticipants<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListUserParticipants<'a> {
     /// Limits results to the a given participation status, defaults to "all"
     pub fn registration_status(self, value: RegistrationStatus) -> Self {
@@ -251,7 +209,6 @@ impl<'a> ListUserParticipants<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListStudentGroupParticipants<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListStudentGroupParticipants<'a> {
     /// Limits results to the a given participation status, defaults to "all"
     pub fn registration_status(self, value: RegistrationStatus) -> Self {
@@ -266,7 +223,6 @@ impl<'a> ListStudentGroupParticipants<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetNextAppointment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetNextAppointment<'a> {
     /// List of ids of appointment groups to search.
     pub fn appointment_group_ids(
@@ -280,9 +236,7 @@ impl<'a> GetNextAppointment<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::CalendarEvent>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CalendarEvent> {
         self.0.stream()
     }
 }
@@ -376,7 +330,6 @@ pub enum RegistrationStatus {
 rt::string_enum!(RegistrationStatus { All = "all", Registered = "registered" });
 /// Parameters sent as `appointment_group[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateAppointmentGroupAppointmentGroup {
     /// Array of context codes (courses, e.g. course_1) this group should be linked to (1 or more). Users in the course(s) with appropriate permissions will be able to sign up for this appointment group.
     ///
@@ -429,7 +382,6 @@ impl CreateAppointmentGroupAppointmentGroup {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateAppointmentGroupAppointmentGroup {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "context_codes", &self.context_codes);
@@ -461,7 +413,6 @@ impl rt::Encode for CreateAppointmentGroupAppointmentGroup {
 }
 /// Parameters sent as `appointment_group[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAppointmentGroupAppointmentGroup {
     /// Array of context codes (courses, e.g. course_1) this group should be linked to (1 or more). Users in the course(s) with appropriate permissions will be able to sign up for this appointment group.
     ///
@@ -512,7 +463,6 @@ impl UpdateAppointmentGroupAppointmentGroup {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAppointmentGroupAppointmentGroup {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "context_codes", &self.context_codes);

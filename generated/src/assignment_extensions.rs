@@ -29,9 +29,9 @@ impl<'a> AssignmentExtensions<'a> {
         >,
     ) -> SetExtensionsForStudentAssignmentSubmissions<'a> {
         SetExtensionsForStudentAssignmentSubmissions(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/courses/{course_id}/assignments/{assignment_id}/extensions",
                     &[&course_id, &assignment_id],
                 )
@@ -43,7 +43,6 @@ impl<'a> AssignmentExtensions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetExtensionsForStudentAssignmentSubmissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SetExtensionsForStudentAssignmentSubmissions<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -52,7 +51,6 @@ impl<'a> SetExtensionsForStudentAssignmentSubmissions<'a> {
 }
 /// Parameters sent as `assignment_extensions[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct SetExtensionsForStudentAssignmentSubmissionsAssignmentExtensions {
     /// The ID of the user we want to add assignment extensions for.
     ///
@@ -69,7 +67,6 @@ impl SetExtensionsForStudentAssignmentSubmissionsAssignmentExtensions {
         Self { user_id, extra_attempts }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for SetExtensionsForStudentAssignmentSubmissionsAssignmentExtensions {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "user_id", &self.user_id);

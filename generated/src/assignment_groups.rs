@@ -21,12 +21,7 @@ impl<'a> AssignmentGroups<'a> {
         course_id: impl rt::PathArg,
     ) -> ListAssignmentGroups<'a> {
         ListAssignmentGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignment_groups",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/assignment_groups", &[&course_id]),
         )
     }
     /// Get an Assignment Group
@@ -40,12 +35,12 @@ impl<'a> AssignmentGroups<'a> {
         assignment_group_id: impl rt::PathArg,
     ) -> GetAssignmentGroup<'a> {
         GetAssignmentGroup(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}",
-                &[&course_id, &assignment_group_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}",
+                    &[&course_id, &assignment_group_id],
+                ),
         )
     }
     /// Create an Assignment Group
@@ -58,12 +53,7 @@ impl<'a> AssignmentGroups<'a> {
         course_id: impl rt::PathArg,
     ) -> CreateAssignmentGroup<'a> {
         CreateAssignmentGroup(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/assignment_groups",
-                &[&course_id],
-            ),
+            self.0.post("/v1/courses/{course_id}/assignment_groups", &[&course_id]),
         )
     }
     /// Edit an Assignment Group
@@ -77,12 +67,12 @@ impl<'a> AssignmentGroups<'a> {
         assignment_group_id: impl rt::PathArg,
     ) -> EditAssignmentGroup<'a> {
         EditAssignmentGroup(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}",
-                &[&course_id, &assignment_group_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}",
+                    &[&course_id, &assignment_group_id],
+                ),
         )
     }
     /// Destroy an Assignment Group
@@ -96,12 +86,12 @@ impl<'a> AssignmentGroups<'a> {
         assignment_group_id: impl rt::PathArg,
     ) -> DestroyAssignmentGroup<'a> {
         DestroyAssignmentGroup(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}",
-                &[&course_id, &assignment_group_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}",
+                    &[&course_id, &assignment_group_id],
+                ),
         )
     }
 }
@@ -109,7 +99,6 @@ impl<'a> AssignmentGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAssignmentGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAssignmentGroups<'a> {
     /// Associations to include with the group. "discussion_topic", "all_dates", "can_edit", "assignment_visibility" & "submission" are only valid if "assignments" is also included. "score_statistics" requires that the "assignments" and "submission" options are included. The "assignment_visibility" option additionally requires that the Differentiated Assignments course feature be turned on. If "observed_users" is passed along with "assignments" and "submission", submissions for observed users will also be included as an array.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -146,9 +135,7 @@ impl<'a> ListAssignmentGroups<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::AssignmentGroup>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AssignmentGroup> {
         self.0.stream()
     }
 }
@@ -156,7 +143,6 @@ impl<'a> ListAssignmentGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAssignmentGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAssignmentGroup<'a> {
     /// Associations to include with the group. "discussion_topic" and "assignment_visibility" and "submission" are only valid if "assignments" is also included. "score_statistics" is only valid if "submission" and "assignments" are also included. The "assignment_visibility" option additionally requires that the Differentiated Assignments course feature be turned on.
     pub fn include(
@@ -182,7 +168,6 @@ impl<'a> GetAssignmentGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAssignmentGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateAssignmentGroup<'a> {
     /// The assignment group's name
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -213,7 +198,6 @@ impl<'a> CreateAssignmentGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditAssignmentGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EditAssignmentGroup<'a> {
     /// The assignment group's name
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -248,7 +232,6 @@ impl<'a> EditAssignmentGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DestroyAssignmentGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DestroyAssignmentGroup<'a> {
     /// The ID of an active Assignment Group to which the assignments that are currently assigned to the destroyed Assignment Group will be assigned. NOTE: If this argument is not provided, any assignments in this Assignment Group will be deleted.
     pub fn move_assignments_to(self, value: i64) -> Self {

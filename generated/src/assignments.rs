@@ -22,12 +22,7 @@ impl<'a> Assignments<'a> {
         id: impl rt::PathArg,
     ) -> DeleteAssignment<'a> {
         DeleteAssignment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/assignments/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.delete("/v1/courses/{course_id}/assignments/{id}", &[&course_id, &id]),
         )
     }
     /// List assignments
@@ -40,12 +35,7 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
     ) -> ListAssignmentsAssignments<'a> {
         ListAssignmentsAssignments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/assignments", &[&course_id]),
         )
     }
     /// List assignments
@@ -59,12 +49,12 @@ impl<'a> Assignments<'a> {
         assignment_group_id: impl rt::PathArg,
     ) -> ListAssignmentsAssignmentGroups<'a> {
         ListAssignmentsAssignmentGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}/assignments",
-                &[&course_id, &assignment_group_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}/assignments",
+                    &[&course_id, &assignment_group_id],
+                ),
         )
     }
     /// List assignments for user
@@ -78,12 +68,12 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
     ) -> ListAssignmentsForUser<'a> {
         ListAssignmentsForUser(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/courses/{course_id}/assignments",
-                &[&user_id, &course_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/users/{user_id}/courses/{course_id}/assignments",
+                    &[&user_id, &course_id],
+                ),
         )
     }
     /// Duplicate assignment
@@ -97,12 +87,12 @@ impl<'a> Assignments<'a> {
         assignment_id: impl rt::PathArg,
     ) -> DuplicateAssignment<'a> {
         DuplicateAssignment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/duplicate",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/duplicate",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Get a single assignment
@@ -116,12 +106,7 @@ impl<'a> Assignments<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleAssignment<'a> {
         GetSingleAssignment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/v1/courses/{course_id}/assignments/{id}", &[&course_id, &id]),
         )
     }
     /// Create an assignment
@@ -135,12 +120,9 @@ impl<'a> Assignments<'a> {
         assignment: CreateAssignmentAssignment,
     ) -> CreateAssignment<'a> {
         CreateAssignment(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/assignments",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/assignments", &[&course_id])
                 .form("assignment", &assignment),
         )
     }
@@ -155,12 +137,7 @@ impl<'a> Assignments<'a> {
         id: impl rt::PathArg,
     ) -> EditAssignment<'a> {
         EditAssignment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignments/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.put("/v1/courses/{course_id}/assignments/{id}", &[&course_id, &id]),
         )
     }
     /// Bulk update assignment dates
@@ -181,12 +158,7 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
     ) -> BulkUpdateAssignmentDates<'a> {
         BulkUpdateAssignmentDates(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignments/bulk_update",
-                &[&course_id],
-            ),
+            self.0.put("/v1/courses/{course_id}/assignments/bulk_update", &[&course_id]),
         )
     }
     /// List assignment overrides
@@ -200,12 +172,12 @@ impl<'a> Assignments<'a> {
         assignment_id: impl rt::PathArg,
     ) -> ListAssignmentOverrides<'a> {
         ListAssignmentOverrides(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/overrides",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Get a single assignment override
@@ -220,12 +192,12 @@ impl<'a> Assignments<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleAssignmentOverride<'a> {
         GetSingleAssignmentOverride(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}",
-                &[&course_id, &assignment_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}",
+                    &[&course_id, &assignment_id, &id],
+                ),
         )
     }
     /// Redirect to the assignment override for a group
@@ -239,12 +211,12 @@ impl<'a> Assignments<'a> {
         assignment_id: impl rt::PathArg,
     ) -> RedirectToAssignmentOverrideForGroup<'a> {
         RedirectToAssignmentOverrideForGroup(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/assignments/{assignment_id}/override",
-                &[&group_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/assignments/{assignment_id}/override",
+                    &[&group_id, &assignment_id],
+                ),
         )
     }
     /// Redirect to the assignment override for a section
@@ -258,12 +230,12 @@ impl<'a> Assignments<'a> {
         assignment_id: impl rt::PathArg,
     ) -> RedirectToAssignmentOverrideForSection<'a> {
         RedirectToAssignmentOverrideForSection(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/sections/{course_section_id}/assignments/{assignment_id}/override",
-                &[&course_section_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/sections/{course_section_id}/assignments/{assignment_id}/override",
+                    &[&course_section_id, &assignment_id],
+                ),
         )
     }
     /// Create an assignment override
@@ -277,12 +249,12 @@ impl<'a> Assignments<'a> {
         assignment_id: impl rt::PathArg,
     ) -> CreateAssignmentOverride<'a> {
         CreateAssignmentOverride(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/overrides",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Update an assignment override
@@ -297,12 +269,12 @@ impl<'a> Assignments<'a> {
         id: impl rt::PathArg,
     ) -> UpdateAssignmentOverride<'a> {
         UpdateAssignmentOverride(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}",
-                &[&course_id, &assignment_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}",
+                    &[&course_id, &assignment_id, &id],
+                ),
         )
     }
     /// Delete an assignment override
@@ -317,12 +289,12 @@ impl<'a> Assignments<'a> {
         id: impl rt::PathArg,
     ) -> DeleteAssignmentOverride<'a> {
         DeleteAssignmentOverride(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}",
-                &[&course_id, &assignment_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}",
+                    &[&course_id, &assignment_id, &id],
+                ),
         )
     }
     /// Batch retrieve overrides in a course
@@ -338,12 +310,9 @@ impl<'a> Assignments<'a> {
         >,
     ) -> BatchRetrieveOverridesInCourse<'a> {
         BatchRetrieveOverridesInCourse(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Get,
-                    "/v1/courses/{course_id}/assignments/overrides",
-                    &[&course_id],
-                )
+            self
+                .0
+                .get("/v1/courses/{course_id}/assignments/overrides", &[&course_id])
                 .query("assignment_overrides", &rt::list(assignment_overrides)),
         )
     }
@@ -364,12 +333,9 @@ impl<'a> Assignments<'a> {
         assignment_overrides: impl IntoIterator<Item = rt::Json>,
     ) -> BatchCreateOverridesInCourse<'a> {
         BatchCreateOverridesInCourse(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/assignments/overrides",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/assignments/overrides", &[&course_id])
                 .form("assignment_overrides", &rt::list(assignment_overrides)),
         )
     }
@@ -390,12 +356,9 @@ impl<'a> Assignments<'a> {
         assignment_overrides: impl IntoIterator<Item = rt::Json>,
     ) -> BatchUpdateOverridesInCourse<'a> {
         BatchUpdateOverridesInCourse(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/v1/courses/{course_id}/assignments/overrides",
-                    &[&course_id],
-                )
+            self
+                .0
+                .put("/v1/courses/{course_id}/assignments/overrides", &[&course_id])
                 .form("assignment_overrides", &rt::list(assignment_overrides)),
         )
     }
@@ -404,7 +367,6 @@ impl<'a> Assignments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAssignment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteAssignment<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Assignment> {
@@ -415,7 +377,6 @@ impl<'a> DeleteAssignment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAssignmentsAssignments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAssignmentsAssignments<'a> {
     /// Optional information to include with each assignment: submission:: The current user's current `Submission` assignment_visibility:: An array of ids of students who can see the assignment all_dates:: An array of `AssignmentDate` structures, one for each override, and also a `base` if the assignment has an "Everyone" / "Everyone Else" date overrides:: An array of `AssignmentOverride` structures observed_users:: An array of submissions for observed users can_edit:: an extra Boolean value will be included with each `Assignment` (and `AssignmentDate` if `all_dates` is supplied) to indicate whether the caller can edit the assignment or date. Moderated grading and closed grading periods may restrict a user's ability to edit an assignment. score_statistics:: An object containing min, max, and mean score on this assignment. This will not be included for students if there are less than 5 graded assignments or if disabled by the instructor. Only valid if 'submission' is also included. ab_guid:: An array of guid strings for academic benchmarks
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -461,9 +422,7 @@ impl<'a> ListAssignmentsAssignments<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Assignment>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Assignment> {
         self.0.stream()
     }
 }
@@ -471,7 +430,6 @@ impl<'a> ListAssignmentsAssignments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAssignmentsAssignmentGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAssignmentsAssignmentGroups<'a> {
     /// Optional information to include with each assignment: submission:: The current user's current `Submission` assignment_visibility:: An array of ids of students who can see the assignment all_dates:: An array of `AssignmentDate` structures, one for each override, and also a `base` if the assignment has an "Everyone" / "Everyone Else" date overrides:: An array of `AssignmentOverride` structures observed_users:: An array of submissions for observed users can_edit:: an extra Boolean value will be included with each `Assignment` (and `AssignmentDate` if `all_dates` is supplied) to indicate whether the caller can edit the assignment or date. Moderated grading and closed grading periods may restrict a user's ability to edit an assignment. score_statistics:: An object containing min, max, and mean score on this assignment. This will not be included for students if there are less than 5 graded assignments or if disabled by the instructor. Only valid if 'submission' is also included. ab_guid:: An array of guid strings for academic benchmarks
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -517,9 +475,7 @@ impl<'a> ListAssignmentsAssignmentGroups<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Assignment>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Assignment> {
         self.0.stream()
     }
 }
@@ -527,7 +483,6 @@ impl<'a> ListAssignmentsAssignmentGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAssignmentsForUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAssignmentsForUser<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -538,7 +493,6 @@ impl<'a> ListAssignmentsForUser<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DuplicateAssignment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DuplicateAssignment<'a> {
     /// Optional information: When the root account has the feature `newquizzes_on_quiz_page` enabled and this argument is set to "Quiz" the response will be serialized into a quiz format(doc/api/quizzes.html#Quiz); When this argument isn't specified the response will be serialized into an assignment format;
     pub fn result_type(self, value: ResultType) -> Self {
@@ -553,7 +507,6 @@ impl<'a> DuplicateAssignment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleAssignment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleAssignment<'a> {
     /// Associations to include with the assignment. The "assignment_visibility" option requires that the Differentiated Assignments course feature be turned on. If "observed_users" is passed, submissions for observed users will also be included. For "score_statistics" to be included, the "submission" option must also be set.
     pub fn include(
@@ -583,7 +536,6 @@ impl<'a> GetSingleAssignment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAssignment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateAssignment<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Assignment> {
@@ -594,7 +546,6 @@ impl<'a> CreateAssignment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditAssignment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EditAssignment<'a> {
     /// Sets `assignment`.
     pub fn assignment(self, value: EditAssignmentAssignment) -> Self {
@@ -609,7 +560,6 @@ impl<'a> EditAssignment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BulkUpdateAssignmentDates<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> BulkUpdateAssignmentDates<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Progress> {
@@ -620,16 +570,13 @@ impl<'a> BulkUpdateAssignmentDates<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAssignmentOverrides<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAssignmentOverrides<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::AssignmentOverride>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::AssignmentOverride>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AssignmentOverride> {
         self.0.stream()
     }
 }
@@ -637,7 +584,6 @@ impl<'a> ListAssignmentOverrides<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleAssignmentOverride<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleAssignmentOverride<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::AssignmentOverride> {
@@ -648,7 +594,6 @@ impl<'a> GetSingleAssignmentOverride<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RedirectToAssignmentOverrideForGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RedirectToAssignmentOverrideForGroup<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -659,7 +604,6 @@ impl<'a> RedirectToAssignmentOverrideForGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RedirectToAssignmentOverrideForSection<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RedirectToAssignmentOverrideForSection<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -670,7 +614,6 @@ impl<'a> RedirectToAssignmentOverrideForSection<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAssignmentOverride<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateAssignmentOverride<'a> {
     /// Sets `assignment_override`.
     pub fn assignment_override(
@@ -688,7 +631,6 @@ impl<'a> CreateAssignmentOverride<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateAssignmentOverride<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateAssignmentOverride<'a> {
     /// Sets `assignment_override`.
     pub fn assignment_override(
@@ -706,7 +648,6 @@ impl<'a> UpdateAssignmentOverride<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAssignmentOverride<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteAssignmentOverride<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::AssignmentOverride> {
@@ -717,16 +658,13 @@ impl<'a> DeleteAssignmentOverride<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchRetrieveOverridesInCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> BatchRetrieveOverridesInCourse<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::AssignmentOverride>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::AssignmentOverride>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AssignmentOverride> {
         self.0.stream()
     }
 }
@@ -734,7 +672,6 @@ impl<'a> BatchRetrieveOverridesInCourse<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchCreateOverridesInCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> BatchCreateOverridesInCourse<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<Vec<crate::models::AssignmentOverride>> {
@@ -745,7 +682,6 @@ impl<'a> BatchCreateOverridesInCourse<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpdateOverridesInCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> BatchUpdateOverridesInCourse<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<Vec<crate::models::AssignmentOverride>> {
@@ -928,7 +864,6 @@ rt::string_enum!(
 );
 /// Parameters sent as `assignment[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateAssignmentAssignment {
     /// The assignment name.
     ///
@@ -1068,7 +1003,6 @@ impl CreateAssignmentAssignment {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateAssignmentAssignment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
@@ -1133,7 +1067,6 @@ impl rt::Encode for CreateAssignmentAssignment {
 }
 /// Parameters sent as `assignment[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct EditAssignmentAssignment {
     /// The assignment name.
     pub name: Option<String>,
@@ -1230,7 +1163,6 @@ pub struct EditAssignmentAssignment {
     /// If true, updated_at will be set even if no changes were made.
     pub force_updated_at: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for EditAssignmentAssignment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
@@ -1296,7 +1228,6 @@ impl rt::Encode for EditAssignmentAssignment {
 }
 /// Parameters sent as `assignment_override[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateAssignmentOverrideAssignmentOverride {
     /// The IDs of the override's target students. If present, the IDs must each identify a user with an active student enrollment in the course that is not already targetted by a different adhoc override.
     pub student_ids: Option<Vec<rt::Id>>,
@@ -1319,7 +1250,6 @@ pub struct CreateAssignmentOverrideAssignmentOverride {
     /// The day/time the overridden assignment becomes locked. Accepts times in ISO 8601 format, e.g. 2014-10-21T18:48:00Z. If absent, this override will not affect the lock date. May be present but null to indicate the override removes any previous lock date.
     pub lock_at: Option<rt::DateTime>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateAssignmentOverrideAssignmentOverride {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "student_ids", &self.student_ids);
@@ -1333,7 +1263,6 @@ impl rt::Encode for CreateAssignmentOverrideAssignmentOverride {
 }
 /// Parameters sent as `assignment_override[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateAssignmentOverrideAssignmentOverride {
     /// The IDs of the override's target students. If present, the IDs must each identify a user with an active student enrollment in the course that is not already targetted by a different adhoc override. Ignored unless the override being updated is adhoc.
     pub student_ids: Option<Vec<rt::Id>>,
@@ -1346,7 +1275,6 @@ pub struct UpdateAssignmentOverrideAssignmentOverride {
     /// The day/time the overridden assignment becomes locked. Accepts times in ISO 8601 format, e.g. 2014-10-21T18:48:00Z. If absent, this override will not affect the lock date. May be present but null to indicate the override removes any previous lock date.
     pub lock_at: Option<rt::DateTime>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateAssignmentOverrideAssignmentOverride {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "student_ids", &self.student_ids);
@@ -1358,7 +1286,6 @@ impl rt::Encode for UpdateAssignmentOverrideAssignmentOverride {
 }
 /// Parameters sent as `assignment_overrides[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct BatchRetrieveOverridesInCourseAssignmentOverrides {
     /// Ids of overrides to retrieve
     ///
@@ -1375,7 +1302,6 @@ impl BatchRetrieveOverridesInCourseAssignmentOverrides {
         Self { id, assignment_id }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for BatchRetrieveOverridesInCourseAssignmentOverrides {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "id", &self.id);

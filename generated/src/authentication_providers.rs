@@ -21,12 +21,12 @@ impl<'a> AuthenticationProviders<'a> {
         account_id: impl rt::PathArg,
     ) -> ListAuthenticationProviders<'a> {
         ListAuthenticationProviders(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/authentication_providers",
-                &[&account_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/authentication_providers",
+                    &[&account_id],
+                ),
         )
     }
     /// Add authentication provider
@@ -355,12 +355,12 @@ impl<'a> AuthenticationProviders<'a> {
         account_id: impl rt::PathArg,
     ) -> AddAuthenticationProvider<'a> {
         AddAuthenticationProvider(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/accounts/{account_id}/authentication_providers",
-                &[&account_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/accounts/{account_id}/authentication_providers",
+                    &[&account_id],
+                ),
         )
     }
     /// Update authentication provider
@@ -374,12 +374,12 @@ impl<'a> AuthenticationProviders<'a> {
         id: impl rt::PathArg,
     ) -> UpdateAuthenticationProvider<'a> {
         UpdateAuthenticationProvider(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/authentication_providers/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/accounts/{account_id}/authentication_providers/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Get authentication provider
@@ -393,12 +393,12 @@ impl<'a> AuthenticationProviders<'a> {
         id: impl rt::PathArg,
     ) -> GetAuthenticationProvider<'a> {
         GetAuthenticationProvider(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/authentication_providers/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/authentication_providers/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Delete authentication provider
@@ -412,12 +412,12 @@ impl<'a> AuthenticationProviders<'a> {
         id: impl rt::PathArg,
     ) -> DeleteAuthenticationProvider<'a> {
         DeleteAuthenticationProvider(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/authentication_providers/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/authentication_providers/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// show account auth settings
@@ -432,12 +432,7 @@ impl<'a> AuthenticationProviders<'a> {
         account_id: impl rt::PathArg,
     ) -> ShowAccountAuthSettings<'a> {
         ShowAccountAuthSettings(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/sso_settings",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/sso_settings", &[&account_id]),
         )
     }
     /// update account auth settings
@@ -454,12 +449,7 @@ impl<'a> AuthenticationProviders<'a> {
         account_id: impl rt::PathArg,
     ) -> UpdateAccountAuthSettings<'a> {
         UpdateAccountAuthSettings(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/sso_settings",
-                &[&account_id],
-            ),
+            self.0.put("/v1/accounts/{account_id}/sso_settings", &[&account_id]),
         )
     }
 }
@@ -467,7 +457,6 @@ impl<'a> AuthenticationProviders<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAuthenticationProviders<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAuthenticationProviders<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(
@@ -476,9 +465,7 @@ impl<'a> ListAuthenticationProviders<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::AuthenticationProvider>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AuthenticationProvider> {
         self.0.stream()
     }
 }
@@ -486,7 +473,6 @@ impl<'a> ListAuthenticationProviders<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddAuthenticationProvider<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AddAuthenticationProvider<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::AuthenticationProvider> {
@@ -497,7 +483,6 @@ impl<'a> AddAuthenticationProvider<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateAuthenticationProvider<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateAuthenticationProvider<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::AuthenticationProvider> {
@@ -508,7 +493,6 @@ impl<'a> UpdateAuthenticationProvider<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAuthenticationProvider<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAuthenticationProvider<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::AuthenticationProvider> {
@@ -519,7 +503,6 @@ impl<'a> GetAuthenticationProvider<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAuthenticationProvider<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteAuthenticationProvider<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -530,7 +513,6 @@ impl<'a> DeleteAuthenticationProvider<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowAccountAuthSettings<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowAccountAuthSettings<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::SsoSettings> {
@@ -541,7 +523,6 @@ impl<'a> ShowAccountAuthSettings<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateAccountAuthSettings<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateAccountAuthSettings<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::SsoSettings> {

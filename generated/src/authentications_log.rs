@@ -18,12 +18,7 @@ impl<'a> AuthenticationsLog<'a> {
     /// `GET /api/v1/audit/authentication/logins/{login_id}`
     pub fn query_by_login(&self, login_id: impl rt::PathArg) -> QueryByLogin<'a> {
         QueryByLogin(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/audit/authentication/logins/{login_id}",
-                &[&login_id],
-            ),
+            self.0.get("/v1/audit/authentication/logins/{login_id}", &[&login_id]),
         )
     }
     /// Query by account.
@@ -33,12 +28,7 @@ impl<'a> AuthenticationsLog<'a> {
     /// `GET /api/v1/audit/authentication/accounts/{account_id}`
     pub fn query_by_account(&self, account_id: impl rt::PathArg) -> QueryByAccount<'a> {
         QueryByAccount(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/audit/authentication/accounts/{account_id}",
-                &[&account_id],
-            ),
+            self.0.get("/v1/audit/authentication/accounts/{account_id}", &[&account_id]),
         )
     }
     /// Query by user.
@@ -47,21 +37,13 @@ impl<'a> AuthenticationsLog<'a> {
     ///
     /// `GET /api/v1/audit/authentication/users/{user_id}`
     pub fn query_by_user(&self, user_id: impl rt::PathArg) -> QueryByUser<'a> {
-        QueryByUser(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/audit/authentication/users/{user_id}",
-                &[&user_id],
-            ),
-        )
+        QueryByUser(self.0.get("/v1/audit/authentication/users/{user_id}", &[&user_id]))
     }
 }
 /// Request builder for [`AuthenticationsLog::query_by_login`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryByLogin<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> QueryByLogin<'a> {
     /// The beginning of the time range from which you want events. Events are stored for one year.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -80,7 +62,6 @@ impl<'a> QueryByLogin<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryByAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> QueryByAccount<'a> {
     /// The beginning of the time range from which you want events. Events are stored for one year.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -99,7 +80,6 @@ impl<'a> QueryByAccount<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryByUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> QueryByUser<'a> {
     /// The beginning of the time range from which you want events. Events are stored for one year.
     pub fn start_time(self, value: rt::DateTime) -> Self {

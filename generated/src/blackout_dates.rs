@@ -21,12 +21,7 @@ impl<'a> BlackoutDates<'a> {
         course_id: impl rt::PathArg,
     ) -> ListBlackoutDatesCourses<'a> {
         ListBlackoutDatesCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/blackout_dates",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/blackout_dates", &[&course_id]),
         )
     }
     /// List blackout dates
@@ -39,12 +34,7 @@ impl<'a> BlackoutDates<'a> {
         account_id: impl rt::PathArg,
     ) -> ListBlackoutDatesAccounts<'a> {
         ListBlackoutDatesAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/blackout_dates",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/blackout_dates", &[&account_id]),
         )
     }
     /// Get a single blackout date
@@ -58,12 +48,7 @@ impl<'a> BlackoutDates<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleBlackoutDateCourses<'a> {
         GetSingleBlackoutDateCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/blackout_dates/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/v1/courses/{course_id}/blackout_dates/{id}", &[&course_id, &id]),
         )
     }
     /// Get a single blackout date
@@ -77,12 +62,12 @@ impl<'a> BlackoutDates<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleBlackoutDateAccounts<'a> {
         GetSingleBlackoutDateAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/blackout_dates/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/blackout_dates/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// New Blackout Date
@@ -95,12 +80,7 @@ impl<'a> BlackoutDates<'a> {
         course_id: impl rt::PathArg,
     ) -> NewBlackoutDateCourses<'a> {
         NewBlackoutDateCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/blackout_dates/new",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/blackout_dates/new", &[&course_id]),
         )
     }
     /// New Blackout Date
@@ -113,12 +93,7 @@ impl<'a> BlackoutDates<'a> {
         account_id: impl rt::PathArg,
     ) -> NewBlackoutDateAccounts<'a> {
         NewBlackoutDateAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/blackout_dates/new",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/blackout_dates/new", &[&account_id]),
         )
     }
     /// Create Blackout Date
@@ -131,12 +106,7 @@ impl<'a> BlackoutDates<'a> {
         course_id: impl rt::PathArg,
     ) -> CreateBlackoutDateCourses<'a> {
         CreateBlackoutDateCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/blackout_dates",
-                &[&course_id],
-            ),
+            self.0.post("/v1/courses/{course_id}/blackout_dates", &[&course_id]),
         )
     }
     /// Create Blackout Date
@@ -149,12 +119,7 @@ impl<'a> BlackoutDates<'a> {
         account_id: impl rt::PathArg,
     ) -> CreateBlackoutDateAccounts<'a> {
         CreateBlackoutDateAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/accounts/{account_id}/blackout_dates",
-                &[&account_id],
-            ),
+            self.0.post("/v1/accounts/{account_id}/blackout_dates", &[&account_id]),
         )
     }
     /// Update Blackout Date
@@ -168,12 +133,7 @@ impl<'a> BlackoutDates<'a> {
         id: impl rt::PathArg,
     ) -> UpdateBlackoutDateCourses<'a> {
         UpdateBlackoutDateCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/blackout_dates/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.put("/v1/courses/{course_id}/blackout_dates/{id}", &[&course_id, &id]),
         )
     }
     /// Update Blackout Date
@@ -187,12 +147,12 @@ impl<'a> BlackoutDates<'a> {
         id: impl rt::PathArg,
     ) -> UpdateBlackoutDateAccounts<'a> {
         UpdateBlackoutDateAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/blackout_dates/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/accounts/{account_id}/blackout_dates/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Delete Blackout Date
@@ -206,12 +166,12 @@ impl<'a> BlackoutDates<'a> {
         id: impl rt::PathArg,
     ) -> DeleteBlackoutDateCourses<'a> {
         DeleteBlackoutDateCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/blackout_dates/{id}",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/blackout_dates/{id}",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Delete Blackout Date
@@ -225,12 +185,12 @@ impl<'a> BlackoutDates<'a> {
         id: impl rt::PathArg,
     ) -> DeleteBlackoutDateAccounts<'a> {
         DeleteBlackoutDateAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/blackout_dates/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/blackout_dates/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Update a list of Blackout Dates
@@ -243,12 +203,7 @@ impl<'a> BlackoutDates<'a> {
         course_id: impl rt::PathArg,
     ) -> UpdateListOfBlackoutDates<'a> {
         UpdateListOfBlackoutDates(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/blackout_dates",
-                &[&course_id],
-            ),
+            self.0.put("/v1/courses/{course_id}/blackout_dates", &[&course_id]),
         )
     }
 }
@@ -256,16 +211,13 @@ impl<'a> BlackoutDates<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListBlackoutDatesCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListBlackoutDatesCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::BlackoutDate>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::BlackoutDate>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlackoutDate> {
         self.0.stream()
     }
 }
@@ -273,16 +225,13 @@ impl<'a> ListBlackoutDatesCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListBlackoutDatesAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListBlackoutDatesAccounts<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::BlackoutDate>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::BlackoutDate>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlackoutDate> {
         self.0.stream()
     }
 }
@@ -290,7 +239,6 @@ impl<'a> ListBlackoutDatesAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleBlackoutDateCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleBlackoutDateCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::BlackoutDate> {
@@ -301,7 +249,6 @@ impl<'a> GetSingleBlackoutDateCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleBlackoutDateAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleBlackoutDateAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::BlackoutDate> {
@@ -312,7 +259,6 @@ impl<'a> GetSingleBlackoutDateAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct NewBlackoutDateCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> NewBlackoutDateCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::BlackoutDate> {
@@ -323,7 +269,6 @@ impl<'a> NewBlackoutDateCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct NewBlackoutDateAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> NewBlackoutDateAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::BlackoutDate> {
@@ -334,7 +279,6 @@ impl<'a> NewBlackoutDateAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateBlackoutDateCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateBlackoutDateCourses<'a> {
     /// The start date of the blackout date.
     pub fn start_date(self, value: rt::Date) -> Self {
@@ -357,7 +301,6 @@ impl<'a> CreateBlackoutDateCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateBlackoutDateAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateBlackoutDateAccounts<'a> {
     /// The start date of the blackout date.
     pub fn start_date(self, value: rt::Date) -> Self {
@@ -380,7 +323,6 @@ impl<'a> CreateBlackoutDateAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateBlackoutDateCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateBlackoutDateCourses<'a> {
     /// The start date of the blackout date.
     pub fn start_date(self, value: rt::Date) -> Self {
@@ -403,7 +345,6 @@ impl<'a> UpdateBlackoutDateCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateBlackoutDateAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateBlackoutDateAccounts<'a> {
     /// The start date of the blackout date.
     pub fn start_date(self, value: rt::Date) -> Self {
@@ -426,7 +367,6 @@ impl<'a> UpdateBlackoutDateAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteBlackoutDateCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteBlackoutDateCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::BlackoutDate> {
@@ -437,7 +377,6 @@ impl<'a> DeleteBlackoutDateCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteBlackoutDateAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteBlackoutDateAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::BlackoutDate> {
@@ -448,14 +387,13 @@ impl<'a> DeleteBlackoutDateAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateListOfBlackoutDates<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateListOfBlackoutDates<'a> {
     /// \[blackout_date, ...\] An object containing the array of BlackoutDates we want to exist after this operation. For array entries, if it has an id it will be updated, if not created, and if an existing BlackoutDate id is missing from the array, it will be deleted.
     pub fn blackout_dates(self, value: impl Into<String>) -> Self {
         Self(self.0.form("blackout_dates", &rt::text(value)))
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<Vec<rt::Json>> {
+    pub async fn send(self) -> rt::Result<Vec<crate::models::BlackoutDate>> {
         self.0.send().await
     }
 }

@@ -22,12 +22,12 @@ impl<'a> BlueprintCourses<'a> {
         template_id: impl rt::PathArg,
     ) -> GetBlueprintInformation<'a> {
         GetBlueprintInformation(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/blueprint_templates/{template_id}",
-                &[&course_id, &template_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/blueprint_templates/{template_id}",
+                    &[&course_id, &template_id],
+                ),
         )
     }
     /// Get associated course information
@@ -41,12 +41,12 @@ impl<'a> BlueprintCourses<'a> {
         template_id: impl rt::PathArg,
     ) -> GetAssociatedCourseInformation<'a> {
         GetAssociatedCourseInformation(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/blueprint_templates/{template_id}/associated_courses",
-                &[&course_id, &template_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/associated_courses",
+                    &[&course_id, &template_id],
+                ),
         )
     }
     /// Update associated courses
@@ -62,12 +62,12 @@ impl<'a> BlueprintCourses<'a> {
         template_id: impl rt::PathArg,
     ) -> UpdateAssociatedCourses<'a> {
         UpdateAssociatedCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/blueprint_templates/{template_id}/update_associations",
-                &[&course_id, &template_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/update_associations",
+                    &[&course_id, &template_id],
+                ),
         )
     }
     /// Begin a migration to push to associated courses
@@ -81,12 +81,12 @@ impl<'a> BlueprintCourses<'a> {
         template_id: impl rt::PathArg,
     ) -> BeginMigrationToPushToAssociatedCourses<'a> {
         BeginMigrationToPushToAssociatedCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations",
-                &[&course_id, &template_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations",
+                    &[&course_id, &template_id],
+                ),
         )
     }
     /// Set or remove restrictions on a blueprint course object
@@ -100,12 +100,12 @@ impl<'a> BlueprintCourses<'a> {
         template_id: impl rt::PathArg,
     ) -> SetOrRemoveRestrictionsOnBlueprintCourseObject<'a> {
         SetOrRemoveRestrictionsOnBlueprintCourseObject(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/blueprint_templates/{template_id}/restrict_item",
-                &[&course_id, &template_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/restrict_item",
+                    &[&course_id, &template_id],
+                ),
         )
     }
     /// Get unsynced changes
@@ -119,12 +119,12 @@ impl<'a> BlueprintCourses<'a> {
         template_id: impl rt::PathArg,
     ) -> GetUnsyncedChanges<'a> {
         GetUnsyncedChanges(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/blueprint_templates/{template_id}/unsynced_changes",
-                &[&course_id, &template_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/unsynced_changes",
+                    &[&course_id, &template_id],
+                ),
         )
     }
     /// List blueprint migrations
@@ -138,12 +138,12 @@ impl<'a> BlueprintCourses<'a> {
         template_id: impl rt::PathArg,
     ) -> ListBlueprintMigrations<'a> {
         ListBlueprintMigrations(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations",
-                &[&course_id, &template_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations",
+                    &[&course_id, &template_id],
+                ),
         )
     }
     /// Show a blueprint migration
@@ -158,12 +158,12 @@ impl<'a> BlueprintCourses<'a> {
         id: impl rt::PathArg,
     ) -> ShowBlueprintMigration<'a> {
         ShowBlueprintMigration(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations/{id}",
-                &[&course_id, &template_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations/{id}",
+                    &[&course_id, &template_id, &id],
+                ),
         )
     }
     /// Get migration details
@@ -178,12 +178,12 @@ impl<'a> BlueprintCourses<'a> {
         id: impl rt::PathArg,
     ) -> GetMigrationDetails<'a> {
         GetMigrationDetails(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations/{id}/details",
-                &[&course_id, &template_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations/{id}/details",
+                    &[&course_id, &template_id, &id],
+                ),
         )
     }
     /// List blueprint subscriptions
@@ -196,12 +196,7 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
     ) -> ListBlueprintSubscriptions<'a> {
         ListBlueprintSubscriptions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/blueprint_subscriptions",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/blueprint_subscriptions", &[&course_id]),
         )
     }
     /// List blueprint imports
@@ -217,12 +212,12 @@ impl<'a> BlueprintCourses<'a> {
         subscription_id: impl rt::PathArg,
     ) -> ListBlueprintImports<'a> {
         ListBlueprintImports(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations",
-                &[&course_id, &subscription_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations",
+                    &[&course_id, &subscription_id],
+                ),
         )
     }
     /// Show a blueprint import
@@ -237,12 +232,12 @@ impl<'a> BlueprintCourses<'a> {
         id: impl rt::PathArg,
     ) -> ShowBlueprintImport<'a> {
         ShowBlueprintImport(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations/{id}",
-                &[&course_id, &subscription_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations/{id}",
+                    &[&course_id, &subscription_id, &id],
+                ),
         )
     }
     /// Get import details
@@ -257,12 +252,12 @@ impl<'a> BlueprintCourses<'a> {
         id: impl rt::PathArg,
     ) -> GetImportDetails<'a> {
         GetImportDetails(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations/{id}/details",
-                &[&course_id, &subscription_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations/{id}/details",
+                    &[&course_id, &subscription_id, &id],
+                ),
         )
     }
 }
@@ -270,7 +265,6 @@ impl<'a> BlueprintCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetBlueprintInformation<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetBlueprintInformation<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::BlueprintTemplate> {
@@ -281,16 +275,13 @@ impl<'a> GetBlueprintInformation<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAssociatedCourseInformation<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAssociatedCourseInformation<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Course>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Course>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
         self.0.stream()
     }
 }
@@ -298,7 +289,6 @@ impl<'a> GetAssociatedCourseInformation<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateAssociatedCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateAssociatedCourses<'a> {
     /// Courses to add as associated courses
     pub fn course_ids_to_add(
@@ -323,7 +313,6 @@ impl<'a> UpdateAssociatedCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BeginMigrationToPushToAssociatedCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> BeginMigrationToPushToAssociatedCourses<'a> {
     /// An optional comment to be included in the sync history.
     pub fn comment(self, value: impl Into<String>) -> Self {
@@ -350,7 +339,6 @@ impl<'a> BeginMigrationToPushToAssociatedCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetOrRemoveRestrictionsOnBlueprintCourseObject<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SetOrRemoveRestrictionsOnBlueprintCourseObject<'a> {
     /// \[String, "assignment"|"attachment"|"discussion_topic"|"external_tool"|"lti-quiz"|"quiz"|"wiki_page"\] The type of the object.
     pub fn content_type(self, value: impl Into<String>) -> Self {
@@ -377,16 +365,13 @@ impl<'a> SetOrRemoveRestrictionsOnBlueprintCourseObject<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetUnsyncedChanges<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetUnsyncedChanges<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::ChangeRecord>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ChangeRecord>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ChangeRecord> {
         self.0.stream()
     }
 }
@@ -394,16 +379,13 @@ impl<'a> GetUnsyncedChanges<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListBlueprintMigrations<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListBlueprintMigrations<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::BlueprintMigration>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::BlueprintMigration>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlueprintMigration> {
         self.0.stream()
     }
 }
@@ -411,7 +393,6 @@ impl<'a> ListBlueprintMigrations<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowBlueprintMigration<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowBlueprintMigration<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::BlueprintMigration> {
@@ -422,16 +403,13 @@ impl<'a> ShowBlueprintMigration<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMigrationDetails<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetMigrationDetails<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::ChangeRecord>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ChangeRecord>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ChangeRecord> {
         self.0.stream()
     }
 }
@@ -439,7 +417,6 @@ impl<'a> GetMigrationDetails<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListBlueprintSubscriptions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListBlueprintSubscriptions<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(
@@ -448,9 +425,7 @@ impl<'a> ListBlueprintSubscriptions<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::BlueprintSubscription>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlueprintSubscription> {
         self.0.stream()
     }
 }
@@ -458,16 +433,13 @@ impl<'a> ListBlueprintSubscriptions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListBlueprintImports<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListBlueprintImports<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::BlueprintMigration>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::BlueprintMigration>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlueprintMigration> {
         self.0.stream()
     }
 }
@@ -475,7 +447,6 @@ impl<'a> ListBlueprintImports<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowBlueprintImport<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowBlueprintImport<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::BlueprintMigration> {
@@ -486,16 +457,13 @@ impl<'a> ShowBlueprintImport<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetImportDetails<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetImportDetails<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::ChangeRecord>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ChangeRecord>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ChangeRecord> {
         self.0.stream()
     }
 }

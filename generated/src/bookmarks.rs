@@ -17,9 +17,7 @@ impl<'a> Bookmarks<'a> {
     ///
     /// `GET /api/v1/users/self/bookmarks`
     pub fn list_bookmarks(&self) -> ListBookmarks<'a> {
-        ListBookmarks(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/users/self/bookmarks", &[]),
-        )
+        ListBookmarks(self.0.get("/v1/users/self/bookmarks", &[]))
     }
     /// Create bookmark
     ///
@@ -27,9 +25,7 @@ impl<'a> Bookmarks<'a> {
     ///
     /// `POST /api/v1/users/self/bookmarks`
     pub fn create_bookmark(&self) -> CreateBookmark<'a> {
-        CreateBookmark(
-            rt::Request::new(self.0, rt::Method::Post, "/v1/users/self/bookmarks", &[]),
-        )
+        CreateBookmark(self.0.post("/v1/users/self/bookmarks", &[]))
     }
     /// Get bookmark
     ///
@@ -37,14 +33,7 @@ impl<'a> Bookmarks<'a> {
     ///
     /// `GET /api/v1/users/self/bookmarks/{id}`
     pub fn get_bookmark(&self, id: impl rt::PathArg) -> GetBookmark<'a> {
-        GetBookmark(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/self/bookmarks/{id}",
-                &[&id],
-            ),
-        )
+        GetBookmark(self.0.get("/v1/users/self/bookmarks/{id}", &[&id]))
     }
     /// Update bookmark
     ///
@@ -52,14 +41,7 @@ impl<'a> Bookmarks<'a> {
     ///
     /// `PUT /api/v1/users/self/bookmarks/{id}`
     pub fn update_bookmark(&self, id: impl rt::PathArg) -> UpdateBookmark<'a> {
-        UpdateBookmark(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/users/self/bookmarks/{id}",
-                &[&id],
-            ),
-        )
+        UpdateBookmark(self.0.put("/v1/users/self/bookmarks/{id}", &[&id]))
     }
     /// Delete bookmark
     ///
@@ -67,30 +49,20 @@ impl<'a> Bookmarks<'a> {
     ///
     /// `DELETE /api/v1/users/self/bookmarks/{id}`
     pub fn delete_bookmark(&self, id: impl rt::PathArg) -> DeleteBookmark<'a> {
-        DeleteBookmark(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/self/bookmarks/{id}",
-                &[&id],
-            ),
-        )
+        DeleteBookmark(self.0.delete("/v1/users/self/bookmarks/{id}", &[&id]))
     }
 }
 /// Request builder for [`Bookmarks::list_bookmarks`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListBookmarks<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListBookmarks<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Bookmark>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Bookmark>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Bookmark> {
         self.0.stream()
     }
 }
@@ -98,7 +70,6 @@ impl<'a> ListBookmarks<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateBookmark<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateBookmark<'a> {
     /// The name of the bookmark
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -125,7 +96,6 @@ impl<'a> CreateBookmark<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetBookmark<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetBookmark<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Bookmark> {
@@ -136,7 +106,6 @@ impl<'a> GetBookmark<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateBookmark<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateBookmark<'a> {
     /// The name of the bookmark
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -163,7 +132,6 @@ impl<'a> UpdateBookmark<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteBookmark<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteBookmark<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

@@ -20,7 +20,7 @@ impl<'a> BrandConfigs<'a> {
         &self,
     ) -> GetBrandConfigVariablesThatShouldBeUsedForThisDomain<'a> {
         GetBrandConfigVariablesThatShouldBeUsedForThisDomain(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/brand_variables", &[]),
+            self.0.get("/v1/brand_variables", &[]),
         )
     }
 }
@@ -28,7 +28,6 @@ impl<'a> BrandConfigs<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetBrandConfigVariablesThatShouldBeUsedForThisDomain<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetBrandConfigVariablesThatShouldBeUsedForThisDomain<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

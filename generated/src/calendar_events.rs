@@ -17,9 +17,7 @@ impl<'a> CalendarEvents<'a> {
     ///
     /// `GET /api/v1/calendar_events`
     pub fn list_calendar_events(&self) -> ListCalendarEvents<'a> {
-        ListCalendarEvents(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/calendar_events", &[]),
-        )
+        ListCalendarEvents(self.0.get("/v1/calendar_events", &[]))
     }
     /// List calendar events for a user
     ///
@@ -31,12 +29,7 @@ impl<'a> CalendarEvents<'a> {
         user_id: impl rt::PathArg,
     ) -> ListCalendarEventsForUser<'a> {
         ListCalendarEventsForUser(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/calendar_events",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/calendar_events", &[&user_id]),
         )
     }
     /// Create a calendar event
@@ -49,7 +42,9 @@ impl<'a> CalendarEvents<'a> {
         calendar_event: CreateCalendarEventCalendarEvent,
     ) -> CreateCalendarEvent<'a> {
         CreateCalendarEvent(
-            rt::Request::new(self.0, rt::Method::Post, "/v1/calendar_events", &[])
+            self
+                .0
+                .post("/v1/calendar_events", &[])
                 .form("calendar_event", &calendar_event),
         )
     }
@@ -61,7 +56,7 @@ impl<'a> CalendarEvents<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleCalendarEventOrAssignment<'a> {
         GetSingleCalendarEventOrAssignment(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/calendar_events/{id}", &[&id]),
+            self.0.get("/v1/calendar_events/{id}", &[&id]),
         )
     }
     /// Reserve a time slot
@@ -70,14 +65,7 @@ impl<'a> CalendarEvents<'a> {
     ///
     /// `POST /api/v1/calendar_events/{id}/reservations`
     pub fn reserve_time_slot(&self, id: impl rt::PathArg) -> ReserveTimeSlot<'a> {
-        ReserveTimeSlot(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/calendar_events/{id}/reservations",
-                &[&id],
-            ),
-        )
+        ReserveTimeSlot(self.0.post("/v1/calendar_events/{id}/reservations", &[&id]))
     }
     /// Reserve a time slot
     ///
@@ -90,12 +78,12 @@ impl<'a> CalendarEvents<'a> {
         participant_id: impl rt::PathArg,
     ) -> ReserveTimeSlotParticipantId<'a> {
         ReserveTimeSlotParticipantId(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/calendar_events/{id}/reservations/{participant_id}",
-                &[&id, &participant_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/calendar_events/{id}/reservations/{participant_id}",
+                    &[&id, &participant_id],
+                ),
         )
     }
     /// Update a calendar event
@@ -107,9 +95,7 @@ impl<'a> CalendarEvents<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateCalendarEvent<'a> {
-        UpdateCalendarEvent(
-            rt::Request::new(self.0, rt::Method::Put, "/v1/calendar_events/{id}", &[&id]),
-        )
+        UpdateCalendarEvent(self.0.put("/v1/calendar_events/{id}", &[&id]))
     }
     /// Delete a calendar event
     ///
@@ -120,14 +106,7 @@ impl<'a> CalendarEvents<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> DeleteCalendarEvent<'a> {
-        DeleteCalendarEvent(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/calendar_events/{id}",
-                &[&id],
-            ),
-        )
+        DeleteCalendarEvent(self.0.delete("/v1/calendar_events/{id}", &[&id]))
     }
     /// Save enabled account calendars
     ///
@@ -136,12 +115,7 @@ impl<'a> CalendarEvents<'a> {
     /// `POST /api/v1/calendar_events/save_enabled_account_calendars`
     pub fn save_enabled_account_calendars(&self) -> SaveEnabledAccountCalendars<'a> {
         SaveEnabledAccountCalendars(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/calendar_events/save_enabled_account_calendars",
-                &[],
-            ),
+            self.0.post("/v1/calendar_events/save_enabled_account_calendars", &[]),
         )
     }
     /// Set a course timetable
@@ -156,12 +130,9 @@ impl<'a> CalendarEvents<'a> {
         course_id: impl rt::PathArg,
     ) -> SetCourseTimetable<'a> {
         SetCourseTimetable(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/calendar_events/timetable",
-                &[&course_id],
-            ),
+            self
+                .0
+                .post("/v1/courses/{course_id}/calendar_events/timetable", &[&course_id]),
         )
     }
     /// Get course timetable
@@ -174,12 +145,9 @@ impl<'a> CalendarEvents<'a> {
         course_id: impl rt::PathArg,
     ) -> GetCourseTimetable<'a> {
         GetCourseTimetable(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/calendar_events/timetable",
-                &[&course_id],
-            ),
+            self
+                .0
+                .get("/v1/courses/{course_id}/calendar_events/timetable", &[&course_id]),
         )
     }
     /// Create or update events directly for a course timetable
@@ -192,12 +160,12 @@ impl<'a> CalendarEvents<'a> {
         course_id: impl rt::PathArg,
     ) -> CreateOrUpdateEventsDirectlyForCourseTimetable<'a> {
         CreateOrUpdateEventsDirectlyForCourseTimetable(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/calendar_events/timetable_events",
-                &[&course_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/calendar_events/timetable_events",
+                    &[&course_id],
+                ),
         )
     }
 }
@@ -205,7 +173,6 @@ impl<'a> CalendarEvents<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCalendarEvents<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListCalendarEvents<'a> {
     /// Defaults to "event"
     pub fn r#type(self, value: Type) -> Self {
@@ -255,9 +222,7 @@ impl<'a> ListCalendarEvents<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::CalendarEvent>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CalendarEvent> {
         self.0.stream()
     }
 }
@@ -265,7 +230,6 @@ impl<'a> ListCalendarEvents<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCalendarEventsForUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListCalendarEventsForUser<'a> {
     /// Defaults to "event"
     pub fn r#type(self, value: ListCalendarEventsForUserType) -> Self {
@@ -329,9 +293,7 @@ impl<'a> ListCalendarEventsForUser<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::CalendarEvent>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CalendarEvent> {
         self.0.stream()
     }
 }
@@ -339,7 +301,6 @@ impl<'a> ListCalendarEventsForUser<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCalendarEvent<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateCalendarEvent<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -350,7 +311,6 @@ impl<'a> CreateCalendarEvent<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleCalendarEventOrAssignment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleCalendarEventOrAssignment<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::CalendarEvent> {
@@ -361,7 +321,6 @@ impl<'a> GetSingleCalendarEventOrAssignment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReserveTimeSlot<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ReserveTimeSlot<'a> {
     /// User or group id for whom you are making the reservation (depends on the participant type). Defaults to the current user (or user's candidate group).
     pub fn participant_id(self, value: impl Into<rt::Id>) -> Self {
@@ -384,7 +343,6 @@ impl<'a> ReserveTimeSlot<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReserveTimeSlotParticipantId<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ReserveTimeSlotParticipantId<'a> {
     /// Comments to associate with this reservation
     pub fn comments(self, value: impl Into<String>) -> Self {
@@ -403,7 +361,6 @@ impl<'a> ReserveTimeSlotParticipantId<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCalendarEvent<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateCalendarEvent<'a> {
     /// Sets `calendar_event`.
     pub fn calendar_event(self, value: UpdateCalendarEventCalendarEvent) -> Self {
@@ -422,7 +379,6 @@ impl<'a> UpdateCalendarEvent<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCalendarEvent<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteCalendarEvent<'a> {
     /// Reason for deleting/canceling the event.
     pub fn cancel_reason(self, value: impl Into<String>) -> Self {
@@ -441,7 +397,6 @@ impl<'a> DeleteCalendarEvent<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SaveEnabledAccountCalendars<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SaveEnabledAccountCalendars<'a> {
     /// Flag to mark account calendars feature as seen
     pub fn mark_feature_as_seen(self, value: bool) -> Self {
@@ -463,7 +418,6 @@ impl<'a> SaveEnabledAccountCalendars<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetCourseTimetable<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SetCourseTimetable<'a> {
     /// Sets `timetables`.
     pub fn timetables(self, value: SetCourseTimetableTimetables) -> Self {
@@ -478,7 +432,6 @@ impl<'a> SetCourseTimetable<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCourseTimetable<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCourseTimetable<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -489,7 +442,6 @@ impl<'a> GetCourseTimetable<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateOrUpdateEventsDirectlyForCourseTimetable<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateOrUpdateEventsDirectlyForCourseTimetable<'a> {
     /// Events will be created for the course section specified by course_section_id. If not present, events will be created for the entire course.
     pub fn course_section_id(self, value: impl Into<rt::Id>) -> Self {
@@ -580,7 +532,6 @@ pub enum Which {
 rt::string_enum!(Which { One = "one", All = "all", Following = "following" });
 /// Parameters sent as `calendar_event[child_event_data][X][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateCalendarEventCalendarEventChildEventData {
     /// Section-level start time(s) if this is a course event. X can be any identifier, provided that it is consistent across the start_at, end_at and context_code
     pub start_at: Option<rt::DateTime>,
@@ -589,7 +540,6 @@ pub struct CreateCalendarEventCalendarEventChildEventData {
     /// Context code(s) corresponding to the section-level start and end time(s).
     pub context_code: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateCalendarEventCalendarEventChildEventData {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "start_at", &self.start_at);
@@ -599,7 +549,6 @@ impl rt::Encode for CreateCalendarEventCalendarEventChildEventData {
 }
 /// Parameters sent as `calendar_event[duplicate][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateCalendarEventCalendarEventDuplicate {
     /// Number of times to copy/duplicate the event.  Count cannot exceed 200.
     pub count: Option<f64>,
@@ -610,7 +559,6 @@ pub struct CreateCalendarEventCalendarEventDuplicate {
     /// Defaults to false.  If set to `true`, an increasing counter number will be appended to the event title when the event is duplicated.  (e.g. Event 1, Event 2, Event 3, etc)
     pub append_iterator: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateCalendarEventCalendarEventDuplicate {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "count", &self.count);
@@ -621,7 +569,6 @@ impl rt::Encode for CreateCalendarEventCalendarEventDuplicate {
 }
 /// Parameters sent as `calendar_event[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateCalendarEventCalendarEvent {
     /// Context code of the course, group, user, or account whose calendar this event should be added to.
     ///
@@ -677,7 +624,6 @@ impl CreateCalendarEventCalendarEvent {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateCalendarEventCalendarEvent {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "context_code", &self.context_code);
@@ -697,7 +643,6 @@ impl rt::Encode for CreateCalendarEventCalendarEvent {
 }
 /// Parameters sent as `calendar_event[child_event_data][X][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateCalendarEventCalendarEventChildEventData {
     /// Section-level start time(s) if this is a course event. X can be any identifier, provided that it is consistent across the start_at, end_at and context_code
     pub start_at: Option<rt::DateTime>,
@@ -706,7 +651,6 @@ pub struct UpdateCalendarEventCalendarEventChildEventData {
     /// Context code(s) corresponding to the section-level start and end time(s).
     pub context_code: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateCalendarEventCalendarEventChildEventData {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "start_at", &self.start_at);
@@ -716,7 +660,6 @@ impl rt::Encode for UpdateCalendarEventCalendarEventChildEventData {
 }
 /// Parameters sent as `calendar_event[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateCalendarEventCalendarEvent {
     /// Context code of the course, group, user, or account to move this event to. Scheduler appointments and events with section-specific times cannot be moved between calendars.
     pub context_code: Option<String>,
@@ -748,7 +691,6 @@ pub struct UpdateCalendarEventCalendarEvent {
     /// If the blackout_date is true, this event represents a holiday or some other special day that does not count in course pacing.
     pub blackout_date: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateCalendarEventCalendarEvent {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "context_code", &self.context_code);
@@ -767,7 +709,6 @@ impl rt::Encode for UpdateCalendarEventCalendarEvent {
 }
 /// Parameters sent as `timetables[course_section_id][][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct SetCourseTimetableTimetablesCourseSectionId {
     /// A comma-separated list of abbreviated weekdays (Mon-Monday, Tue-Tuesday, Wed-Wednesday, Thu-Thursday, Fri-Friday, Sat-Saturday, Sun-Sunday)
     pub weekdays: Option<String>,
@@ -778,7 +719,6 @@ pub struct SetCourseTimetableTimetablesCourseSectionId {
     /// A location name to set for each event
     pub location_name: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for SetCourseTimetableTimetablesCourseSectionId {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "weekdays", &self.weekdays);
@@ -789,12 +729,10 @@ impl rt::Encode for SetCourseTimetableTimetablesCourseSectionId {
 }
 /// Parameters sent as `timetables[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct SetCourseTimetableTimetables {
     /// An array of timetable objects for the course section specified by course_section_id. If course_section_id is set to "all", events will be created for the entire course.
     pub course_section_id: Option<Vec<SetCourseTimetableTimetablesCourseSectionId>>,
 }
-#[allow(deprecated)]
 impl rt::Encode for SetCourseTimetableTimetables {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "course_section_id", &self.course_section_id);
@@ -802,7 +740,6 @@ impl rt::Encode for SetCourseTimetableTimetables {
 }
 /// Parameters sent as `events[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateOrUpdateEventsDirectlyForCourseTimetableEvents {
     /// Start time for the event
     pub start_at: Option<rt::DateTime>,
@@ -815,7 +752,6 @@ pub struct CreateOrUpdateEventsDirectlyForCourseTimetableEvents {
     /// Title for the meeting. If not present, will default to the associated course's name
     pub title: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateOrUpdateEventsDirectlyForCourseTimetableEvents {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "start_at", &self.start_at);

@@ -25,12 +25,7 @@ impl<'a> Collaborations<'a> {
         course_id: impl rt::PathArg,
     ) -> ListCollaborationsCourses<'a> {
         ListCollaborationsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/collaborations",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/collaborations", &[&course_id]),
         )
     }
     /// List collaborations
@@ -47,12 +42,7 @@ impl<'a> Collaborations<'a> {
         group_id: impl rt::PathArg,
     ) -> ListCollaborationsGroups<'a> {
         ListCollaborationsGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/collaborations",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/collaborations", &[&group_id]),
         )
     }
     /// List members of a collaboration.
@@ -64,14 +54,7 @@ impl<'a> Collaborations<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ListMembersOfCollaboration<'a> {
-        ListMembersOfCollaboration(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/collaborations/{id}/members",
-                &[&id],
-            ),
-        )
+        ListMembersOfCollaboration(self.0.get("/v1/collaborations/{id}/members", &[&id]))
     }
     /// List potential members
     ///
@@ -85,12 +68,7 @@ impl<'a> Collaborations<'a> {
         course_id: impl rt::PathArg,
     ) -> ListPotentialMembersCourses<'a> {
         ListPotentialMembersCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/potential_collaborators",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/potential_collaborators", &[&course_id]),
         )
     }
     /// List potential members
@@ -105,12 +83,7 @@ impl<'a> Collaborations<'a> {
         group_id: impl rt::PathArg,
     ) -> ListPotentialMembersGroups<'a> {
         ListPotentialMembersGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/potential_collaborators",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/potential_collaborators", &[&group_id]),
         )
     }
 }
@@ -118,16 +91,13 @@ impl<'a> Collaborations<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCollaborationsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListCollaborationsCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Collaboration>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Collaboration>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Collaboration> {
         self.0.stream()
     }
 }
@@ -135,16 +105,13 @@ impl<'a> ListCollaborationsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCollaborationsGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListCollaborationsGroups<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Collaboration>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Collaboration>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Collaboration> {
         self.0.stream()
     }
 }
@@ -152,7 +119,6 @@ impl<'a> ListCollaborationsGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMembersOfCollaboration<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMembersOfCollaboration<'a> {
     /// - "collaborator_lti_id": Optional information to include with each member. Represents an identifier to be used for the member in an LTI context.
     /// - "avatar_image_url": Optional information to include with each member. The url for the avatar of a collaborator with type 'user'.
@@ -164,9 +130,7 @@ impl<'a> ListMembersOfCollaboration<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Collaborator>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Collaborator> {
         self.0.stream()
     }
 }
@@ -174,14 +138,13 @@ impl<'a> ListMembersOfCollaboration<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPotentialMembersCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListPotentialMembersCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::User>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
 }
@@ -189,14 +152,13 @@ impl<'a> ListPotentialMembersCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPotentialMembersGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListPotentialMembersGroups<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::User>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
 }

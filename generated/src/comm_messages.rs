@@ -23,8 +23,7 @@ impl<'a> CommMessages<'a> {
         user_id: impl Into<rt::Id>,
     ) -> ListOfCommmessagesForUser<'a> {
         ListOfCommmessagesForUser(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/comm_messages", &[])
-                .query("user_id", &rt::id(user_id)),
+            self.0.get("/v1/comm_messages", &[]).query("user_id", &rt::id(user_id)),
         )
     }
 }
@@ -32,7 +31,6 @@ impl<'a> CommMessages<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListOfCommmessagesForUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListOfCommmessagesForUser<'a> {
     /// The beginning of the time range you want to retrieve message from. Up to a year prior to the current date is available.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -47,9 +45,7 @@ impl<'a> ListOfCommmessagesForUser<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::CommMessage>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CommMessage> {
         self.0.stream()
     }
 }

@@ -21,12 +21,7 @@ impl<'a> CommunicationChannels<'a> {
         user_id: impl rt::PathArg,
     ) -> ListUserCommunicationChannels<'a> {
         ListUserCommunicationChannels(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/communication_channels",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/communication_channels", &[&user_id]),
         )
     }
     /// Create a communication channel
@@ -40,12 +35,9 @@ impl<'a> CommunicationChannels<'a> {
         communication_channel: CreateCommunicationChannelCommunicationChannel,
     ) -> CreateCommunicationChannel<'a> {
         CreateCommunicationChannel(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/users/{user_id}/communication_channels",
-                    &[&user_id],
-                )
+            self
+                .0
+                .post("/v1/users/{user_id}/communication_channels", &[&user_id])
                 .form("communication_channel", &communication_channel),
         )
     }
@@ -60,12 +52,12 @@ impl<'a> CommunicationChannels<'a> {
         id: impl rt::PathArg,
     ) -> DeleteCommunicationChannelId<'a> {
         DeleteCommunicationChannelId(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/{user_id}/communication_channels/{id}",
-                &[&user_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/users/{user_id}/communication_channels/{id}",
+                    &[&user_id, &id],
+                ),
         )
     }
     /// Delete a communication channel
@@ -80,12 +72,12 @@ impl<'a> CommunicationChannels<'a> {
         address: impl rt::PathArg,
     ) -> DeleteCommunicationChannelType<'a> {
         DeleteCommunicationChannelType(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/{user_id}/communication_channels/{type}/{address}",
-                &[&user_id, &r#type, &address],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/users/{user_id}/communication_channels/{type}/{address}",
+                    &[&user_id, &r#type, &address],
+                ),
         )
     }
     /// Delete a push notification endpoint
@@ -95,12 +87,7 @@ impl<'a> CommunicationChannels<'a> {
         &self,
     ) -> DeletePushNotificationEndpoint<'a> {
         DeletePushNotificationEndpoint(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/self/communication_channels/push",
-                &[],
-            ),
+            self.0.delete("/v1/users/self/communication_channels/push", &[]),
         )
     }
 }
@@ -108,7 +95,6 @@ impl<'a> CommunicationChannels<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListUserCommunicationChannels<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListUserCommunicationChannels<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(
@@ -117,9 +103,7 @@ impl<'a> ListUserCommunicationChannels<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::CommunicationChannel>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CommunicationChannel> {
         self.0.stream()
     }
 }
@@ -127,7 +111,6 @@ impl<'a> ListUserCommunicationChannels<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCommunicationChannel<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateCommunicationChannel<'a> {
     /// Only valid for site admins and account admins making requests; If true, the channel is automatically validated and no confirmation email or SMS is sent. Otherwise, the user must respond to a confirmation message to confirm the channel.
     pub fn skip_confirmation(self, value: bool) -> Self {
@@ -142,7 +125,6 @@ impl<'a> CreateCommunicationChannel<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCommunicationChannelId<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteCommunicationChannelId<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::CommunicationChannel> {
@@ -153,7 +135,6 @@ impl<'a> DeleteCommunicationChannelId<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCommunicationChannelType<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteCommunicationChannelType<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::CommunicationChannel> {
@@ -164,7 +145,6 @@ impl<'a> DeleteCommunicationChannelType<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePushNotificationEndpoint<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeletePushNotificationEndpoint<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -191,7 +171,6 @@ rt::string_enum!(
 );
 /// Parameters sent as `communication_channel[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateCommunicationChannelCommunicationChannel {
     /// An email address or SMS number. Not required for "push" type channels.
     ///
@@ -216,7 +195,6 @@ impl CreateCommunicationChannelCommunicationChannel {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateCommunicationChannelCommunicationChannel {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "address", &self.address);

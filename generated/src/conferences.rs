@@ -23,12 +23,7 @@ impl<'a> Conferences<'a> {
         course_id: impl rt::PathArg,
     ) -> ListConferencesCourses<'a> {
         ListConferencesCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/conferences",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/conferences", &[&course_id]),
         )
     }
     /// List conferences
@@ -43,12 +38,7 @@ impl<'a> Conferences<'a> {
         group_id: impl rt::PathArg,
     ) -> ListConferencesGroups<'a> {
         ListConferencesGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/conferences",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/conferences", &[&group_id]),
         )
     }
     /// List conferences for the current user
@@ -61,25 +51,20 @@ impl<'a> Conferences<'a> {
     pub fn list_conferences_for_current_user(
         &self,
     ) -> ListConferencesForCurrentUser<'a> {
-        ListConferencesForCurrentUser(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/conferences", &[]),
-        )
+        ListConferencesForCurrentUser(self.0.get("/v1/conferences", &[]))
     }
 }
 /// Request builder for [`Conferences::list_conferences_courses`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListConferencesCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListConferencesCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Conference>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Conference>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Conference> {
         self.0.stream()
     }
 }
@@ -87,16 +72,13 @@ impl<'a> ListConferencesCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListConferencesGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListConferencesGroups<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Conference>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Conference>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Conference> {
         self.0.stream()
     }
 }
@@ -104,7 +86,6 @@ impl<'a> ListConferencesGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListConferencesForCurrentUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListConferencesForCurrentUser<'a> {
     /// If set to "live", returns only conferences that are live (i.e., have started and not finished yet). If omitted, returns all conferences for this user's groups and courses.
     pub fn state(self, value: impl Into<String>) -> Self {
@@ -115,9 +96,7 @@ impl<'a> ListConferencesForCurrentUser<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Conference>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Conference> {
         self.0.stream()
     }
 }

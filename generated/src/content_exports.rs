@@ -21,12 +21,7 @@ impl<'a> ContentExports<'a> {
         course_id: impl rt::PathArg,
     ) -> ListContentExportsCourses<'a> {
         ListContentExportsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/content_exports",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/content_exports", &[&course_id]),
         )
     }
     /// List content exports
@@ -39,12 +34,7 @@ impl<'a> ContentExports<'a> {
         group_id: impl rt::PathArg,
     ) -> ListContentExportsGroups<'a> {
         ListContentExportsGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/content_exports",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/content_exports", &[&group_id]),
         )
     }
     /// List content exports
@@ -57,12 +47,7 @@ impl<'a> ContentExports<'a> {
         user_id: impl rt::PathArg,
     ) -> ListContentExportsUsers<'a> {
         ListContentExportsUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/content_exports",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/content_exports", &[&user_id]),
         )
     }
     /// Show content export
@@ -76,12 +61,9 @@ impl<'a> ContentExports<'a> {
         id: impl rt::PathArg,
     ) -> ShowContentExportCourses<'a> {
         ShowContentExportCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/content_exports/{id}",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .get("/v1/courses/{course_id}/content_exports/{id}", &[&course_id, &id]),
         )
     }
     /// Show content export
@@ -95,12 +77,7 @@ impl<'a> ContentExports<'a> {
         id: impl rt::PathArg,
     ) -> ShowContentExportGroups<'a> {
         ShowContentExportGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/content_exports/{id}",
-                &[&group_id, &id],
-            ),
+            self.0.get("/v1/groups/{group_id}/content_exports/{id}", &[&group_id, &id]),
         )
     }
     /// Show content export
@@ -114,12 +91,7 @@ impl<'a> ContentExports<'a> {
         id: impl rt::PathArg,
     ) -> ShowContentExportUsers<'a> {
         ShowContentExportUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/content_exports/{id}",
-                &[&user_id, &id],
-            ),
+            self.0.get("/v1/users/{user_id}/content_exports/{id}", &[&user_id, &id]),
         )
     }
     /// Export content
@@ -139,12 +111,9 @@ impl<'a> ContentExports<'a> {
         export_type: ExportType,
     ) -> ExportContentCourses<'a> {
         ExportContentCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/content_exports",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/content_exports", &[&course_id])
                 .form("export_type", &export_type),
         )
     }
@@ -165,12 +134,9 @@ impl<'a> ContentExports<'a> {
         export_type: ExportType,
     ) -> ExportContentGroups<'a> {
         ExportContentGroups(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/groups/{group_id}/content_exports",
-                    &[&group_id],
-                )
+            self
+                .0
+                .post("/v1/groups/{group_id}/content_exports", &[&group_id])
                 .form("export_type", &export_type),
         )
     }
@@ -191,12 +157,9 @@ impl<'a> ContentExports<'a> {
         export_type: ExportType,
     ) -> ExportContentUsers<'a> {
         ExportContentUsers(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/users/{user_id}/content_exports",
-                    &[&user_id],
-                )
+            self
+                .0
+                .post("/v1/users/{user_id}/content_exports", &[&user_id])
                 .form("export_type", &export_type),
         )
     }
@@ -205,16 +168,13 @@ impl<'a> ContentExports<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListContentExportsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListContentExportsCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::ContentExport>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ContentExport>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentExport> {
         self.0.stream()
     }
 }
@@ -222,16 +182,13 @@ impl<'a> ListContentExportsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListContentExportsGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListContentExportsGroups<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::ContentExport>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ContentExport>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentExport> {
         self.0.stream()
     }
 }
@@ -239,16 +196,13 @@ impl<'a> ListContentExportsGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListContentExportsUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListContentExportsUsers<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::ContentExport>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ContentExport>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentExport> {
         self.0.stream()
     }
 }
@@ -256,7 +210,6 @@ impl<'a> ListContentExportsUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowContentExportCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowContentExportCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentExport> {
@@ -267,7 +220,6 @@ impl<'a> ShowContentExportCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowContentExportGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowContentExportGroups<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentExport> {
@@ -278,7 +230,6 @@ impl<'a> ShowContentExportGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowContentExportUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowContentExportUsers<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentExport> {
@@ -289,7 +240,6 @@ impl<'a> ShowContentExportUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ExportContentCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ExportContentCourses<'a> {
     /// Don't send the notifications about the export to the user. Default: false
     pub fn skip_notifications(self, value: bool) -> Self {
@@ -312,7 +262,6 @@ impl<'a> ExportContentCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ExportContentGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ExportContentGroups<'a> {
     /// Don't send the notifications about the export to the user. Default: false
     pub fn skip_notifications(self, value: bool) -> Self {
@@ -335,7 +284,6 @@ impl<'a> ExportContentGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ExportContentUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ExportContentUsers<'a> {
     /// Don't send the notifications about the export to the user. Default: false
     pub fn skip_notifications(self, value: bool) -> Self {

@@ -22,12 +22,12 @@ impl<'a> ContentMigrations<'a> {
         content_migration_id: impl rt::PathArg,
     ) -> ListMigrationIssuesAccounts<'a> {
         ListMigrationIssuesAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/content_migrations/{content_migration_id}/migration_issues",
-                &[&account_id, &content_migration_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/content_migrations/{content_migration_id}/migration_issues",
+                    &[&account_id, &content_migration_id],
+                ),
         )
     }
     /// List migration issues
@@ -41,12 +41,12 @@ impl<'a> ContentMigrations<'a> {
         content_migration_id: impl rt::PathArg,
     ) -> ListMigrationIssuesCourses<'a> {
         ListMigrationIssuesCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/content_migrations/{content_migration_id}/migration_issues",
-                &[&course_id, &content_migration_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/content_migrations/{content_migration_id}/migration_issues",
+                    &[&course_id, &content_migration_id],
+                ),
         )
     }
     /// List migration issues
@@ -60,12 +60,12 @@ impl<'a> ContentMigrations<'a> {
         content_migration_id: impl rt::PathArg,
     ) -> ListMigrationIssuesGroups<'a> {
         ListMigrationIssuesGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/content_migrations/{content_migration_id}/migration_issues",
-                &[&group_id, &content_migration_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/content_migrations/{content_migration_id}/migration_issues",
+                    &[&group_id, &content_migration_id],
+                ),
         )
     }
     /// List migration issues
@@ -79,12 +79,12 @@ impl<'a> ContentMigrations<'a> {
         content_migration_id: impl rt::PathArg,
     ) -> ListMigrationIssuesUsers<'a> {
         ListMigrationIssuesUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/content_migrations/{content_migration_id}/migration_issues",
-                &[&user_id, &content_migration_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/users/{user_id}/content_migrations/{content_migration_id}/migration_issues",
+                    &[&user_id, &content_migration_id],
+                ),
         )
     }
     /// Get a migration issue
@@ -99,12 +99,12 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> GetMigrationIssueAccounts<'a> {
         GetMigrationIssueAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/content_migrations/{content_migration_id}/migration_issues/{id}",
-                &[&account_id, &content_migration_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/content_migrations/{content_migration_id}/migration_issues/{id}",
+                    &[&account_id, &content_migration_id, &id],
+                ),
         )
     }
     /// Get a migration issue
@@ -119,12 +119,12 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> GetMigrationIssueCourses<'a> {
         GetMigrationIssueCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/content_migrations/{content_migration_id}/migration_issues/{id}",
-                &[&course_id, &content_migration_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/content_migrations/{content_migration_id}/migration_issues/{id}",
+                    &[&course_id, &content_migration_id, &id],
+                ),
         )
     }
     /// Get a migration issue
@@ -139,12 +139,12 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> GetMigrationIssueGroups<'a> {
         GetMigrationIssueGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/content_migrations/{content_migration_id}/migration_issues/{id}",
-                &[&group_id, &content_migration_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/content_migrations/{content_migration_id}/migration_issues/{id}",
+                    &[&group_id, &content_migration_id, &id],
+                ),
         )
     }
     /// Get a migration issue
@@ -159,12 +159,12 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> GetMigrationIssueUsers<'a> {
         GetMigrationIssueUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/content_migrations/{content_migration_id}/migration_issues/{id}",
-                &[&user_id, &content_migration_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/users/{user_id}/content_migrations/{content_migration_id}/migration_issues/{id}",
+                    &[&user_id, &content_migration_id, &id],
+                ),
         )
     }
     /// Update a migration issue
@@ -182,9 +182,9 @@ impl<'a> ContentMigrations<'a> {
         workflow_state: WorkflowState,
     ) -> UpdateMigrationIssueAccounts<'a> {
         UpdateMigrationIssueAccounts(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/accounts/{account_id}/content_migrations/{content_migration_id}/migration_issues/{id}",
                     &[&account_id, &content_migration_id, &id],
                 )
@@ -206,9 +206,9 @@ impl<'a> ContentMigrations<'a> {
         workflow_state: WorkflowState,
     ) -> UpdateMigrationIssueCourses<'a> {
         UpdateMigrationIssueCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/courses/{course_id}/content_migrations/{content_migration_id}/migration_issues/{id}",
                     &[&course_id, &content_migration_id, &id],
                 )
@@ -230,9 +230,9 @@ impl<'a> ContentMigrations<'a> {
         workflow_state: WorkflowState,
     ) -> UpdateMigrationIssueGroups<'a> {
         UpdateMigrationIssueGroups(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/groups/{group_id}/content_migrations/{content_migration_id}/migration_issues/{id}",
                     &[&group_id, &content_migration_id, &id],
                 )
@@ -254,9 +254,9 @@ impl<'a> ContentMigrations<'a> {
         workflow_state: WorkflowState,
     ) -> UpdateMigrationIssueUsers<'a> {
         UpdateMigrationIssueUsers(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/users/{user_id}/content_migrations/{content_migration_id}/migration_issues/{id}",
                     &[&user_id, &content_migration_id, &id],
                 )
@@ -273,12 +273,7 @@ impl<'a> ContentMigrations<'a> {
         account_id: impl rt::PathArg,
     ) -> ListContentMigrationsAccounts<'a> {
         ListContentMigrationsAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/content_migrations",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/content_migrations", &[&account_id]),
         )
     }
     /// List content migrations
@@ -291,12 +286,7 @@ impl<'a> ContentMigrations<'a> {
         course_id: impl rt::PathArg,
     ) -> ListContentMigrationsCourses<'a> {
         ListContentMigrationsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/content_migrations",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/content_migrations", &[&course_id]),
         )
     }
     /// List content migrations
@@ -309,12 +299,7 @@ impl<'a> ContentMigrations<'a> {
         group_id: impl rt::PathArg,
     ) -> ListContentMigrationsGroups<'a> {
         ListContentMigrationsGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/content_migrations",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/content_migrations", &[&group_id]),
         )
     }
     /// List content migrations
@@ -327,12 +312,7 @@ impl<'a> ContentMigrations<'a> {
         user_id: impl rt::PathArg,
     ) -> ListContentMigrationsUsers<'a> {
         ListContentMigrationsUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/content_migrations",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/content_migrations", &[&user_id]),
         )
     }
     /// Get a content migration
@@ -346,12 +326,12 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> GetContentMigrationAccounts<'a> {
         GetContentMigrationAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/content_migrations/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/content_migrations/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Get a content migration
@@ -365,12 +345,12 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> GetContentMigrationCourses<'a> {
         GetContentMigrationCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/content_migrations/{id}",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/content_migrations/{id}",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Get a content migration
@@ -384,12 +364,9 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> GetContentMigrationGroups<'a> {
         GetContentMigrationGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/content_migrations/{id}",
-                &[&group_id, &id],
-            ),
+            self
+                .0
+                .get("/v1/groups/{group_id}/content_migrations/{id}", &[&group_id, &id]),
         )
     }
     /// Get a content migration
@@ -403,12 +380,7 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> GetContentMigrationUsers<'a> {
         GetContentMigrationUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/content_migrations/{id}",
-                &[&user_id, &id],
-            ),
+            self.0.get("/v1/users/{user_id}/content_migrations/{id}", &[&user_id, &id]),
         )
     }
     /// Create a content migration
@@ -444,12 +416,9 @@ impl<'a> ContentMigrations<'a> {
         migration_type: impl Into<String>,
     ) -> CreateContentMigrationAccounts<'a> {
         CreateContentMigrationAccounts(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/accounts/{account_id}/content_migrations",
-                    &[&account_id],
-                )
+            self
+                .0
+                .post("/v1/accounts/{account_id}/content_migrations", &[&account_id])
                 .form("migration_type", &rt::text(migration_type)),
         )
     }
@@ -486,12 +455,9 @@ impl<'a> ContentMigrations<'a> {
         migration_type: impl Into<String>,
     ) -> CreateContentMigrationCourses<'a> {
         CreateContentMigrationCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/content_migrations",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/content_migrations", &[&course_id])
                 .form("migration_type", &rt::text(migration_type)),
         )
     }
@@ -528,12 +494,9 @@ impl<'a> ContentMigrations<'a> {
         migration_type: impl Into<String>,
     ) -> CreateContentMigrationGroups<'a> {
         CreateContentMigrationGroups(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/groups/{group_id}/content_migrations",
-                    &[&group_id],
-                )
+            self
+                .0
+                .post("/v1/groups/{group_id}/content_migrations", &[&group_id])
                 .form("migration_type", &rt::text(migration_type)),
         )
     }
@@ -570,12 +533,9 @@ impl<'a> ContentMigrations<'a> {
         migration_type: impl Into<String>,
     ) -> CreateContentMigrationUsers<'a> {
         CreateContentMigrationUsers(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/users/{user_id}/content_migrations",
-                    &[&user_id],
-                )
+            self
+                .0
+                .post("/v1/users/{user_id}/content_migrations", &[&user_id])
                 .form("migration_type", &rt::text(migration_type)),
         )
     }
@@ -590,12 +550,12 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> UpdateContentMigrationAccounts<'a> {
         UpdateContentMigrationAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/content_migrations/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/accounts/{account_id}/content_migrations/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Update a content migration
@@ -609,12 +569,12 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> UpdateContentMigrationCourses<'a> {
         UpdateContentMigrationCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/content_migrations/{id}",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/content_migrations/{id}",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Update a content migration
@@ -628,12 +588,9 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> UpdateContentMigrationGroups<'a> {
         UpdateContentMigrationGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/groups/{group_id}/content_migrations/{id}",
-                &[&group_id, &id],
-            ),
+            self
+                .0
+                .put("/v1/groups/{group_id}/content_migrations/{id}", &[&group_id, &id]),
         )
     }
     /// Update a content migration
@@ -647,12 +604,7 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> UpdateContentMigrationUsers<'a> {
         UpdateContentMigrationUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/users/{user_id}/content_migrations/{id}",
-                &[&user_id, &id],
-            ),
+            self.0.put("/v1/users/{user_id}/content_migrations/{id}", &[&user_id, &id]),
         )
     }
     /// List Migration Systems
@@ -665,12 +617,12 @@ impl<'a> ContentMigrations<'a> {
         account_id: impl rt::PathArg,
     ) -> ListMigrationSystemsAccounts<'a> {
         ListMigrationSystemsAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/content_migrations/migrators",
-                &[&account_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/content_migrations/migrators",
+                    &[&account_id],
+                ),
         )
     }
     /// List Migration Systems
@@ -683,12 +635,12 @@ impl<'a> ContentMigrations<'a> {
         course_id: impl rt::PathArg,
     ) -> ListMigrationSystemsCourses<'a> {
         ListMigrationSystemsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/content_migrations/migrators",
-                &[&course_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/content_migrations/migrators",
+                    &[&course_id],
+                ),
         )
     }
     /// List Migration Systems
@@ -701,12 +653,9 @@ impl<'a> ContentMigrations<'a> {
         group_id: impl rt::PathArg,
     ) -> ListMigrationSystemsGroups<'a> {
         ListMigrationSystemsGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/content_migrations/migrators",
-                &[&group_id],
-            ),
+            self
+                .0
+                .get("/v1/groups/{group_id}/content_migrations/migrators", &[&group_id]),
         )
     }
     /// List Migration Systems
@@ -719,12 +668,7 @@ impl<'a> ContentMigrations<'a> {
         user_id: impl rt::PathArg,
     ) -> ListMigrationSystemsUsers<'a> {
         ListMigrationSystemsUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/content_migrations/migrators",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/content_migrations/migrators", &[&user_id]),
         )
     }
     /// List items for selective import
@@ -789,12 +733,12 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> ListItemsForSelectiveImportAccounts<'a> {
         ListItemsForSelectiveImportAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/content_migrations/{id}/selective_data",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/content_migrations/{id}/selective_data",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// List items for selective import
@@ -859,12 +803,12 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> ListItemsForSelectiveImportCourses<'a> {
         ListItemsForSelectiveImportCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/content_migrations/{id}/selective_data",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/content_migrations/{id}/selective_data",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// List items for selective import
@@ -929,12 +873,12 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> ListItemsForSelectiveImportGroups<'a> {
         ListItemsForSelectiveImportGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/content_migrations/{id}/selective_data",
-                &[&group_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/content_migrations/{id}/selective_data",
+                    &[&group_id, &id],
+                ),
         )
     }
     /// List items for selective import
@@ -999,12 +943,12 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> ListItemsForSelectiveImportUsers<'a> {
         ListItemsForSelectiveImportUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/content_migrations/{id}/selective_data",
-                &[&user_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/users/{user_id}/content_migrations/{id}/selective_data",
+                    &[&user_id, &id],
+                ),
         )
     }
     /// Get asset id mapping
@@ -1020,12 +964,12 @@ impl<'a> ContentMigrations<'a> {
         id: impl rt::PathArg,
     ) -> GetAssetIdMapping<'a> {
         GetAssetIdMapping(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/content_migrations/{id}/asset_id_mapping",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/content_migrations/{id}/asset_id_mapping",
+                    &[&course_id, &id],
+                ),
         )
     }
 }
@@ -1033,16 +977,13 @@ impl<'a> ContentMigrations<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMigrationIssuesAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMigrationIssuesAccounts<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::MigrationIssue>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::MigrationIssue>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MigrationIssue> {
         self.0.stream()
     }
 }
@@ -1050,16 +991,13 @@ impl<'a> ListMigrationIssuesAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMigrationIssuesCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMigrationIssuesCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::MigrationIssue>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::MigrationIssue>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MigrationIssue> {
         self.0.stream()
     }
 }
@@ -1067,16 +1005,13 @@ impl<'a> ListMigrationIssuesCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMigrationIssuesGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMigrationIssuesGroups<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::MigrationIssue>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::MigrationIssue>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MigrationIssue> {
         self.0.stream()
     }
 }
@@ -1084,16 +1019,13 @@ impl<'a> ListMigrationIssuesGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMigrationIssuesUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMigrationIssuesUsers<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::MigrationIssue>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::MigrationIssue>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MigrationIssue> {
         self.0.stream()
     }
 }
@@ -1101,7 +1033,6 @@ impl<'a> ListMigrationIssuesUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMigrationIssueAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetMigrationIssueAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::MigrationIssue> {
@@ -1112,7 +1043,6 @@ impl<'a> GetMigrationIssueAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMigrationIssueCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetMigrationIssueCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::MigrationIssue> {
@@ -1123,7 +1053,6 @@ impl<'a> GetMigrationIssueCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMigrationIssueGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetMigrationIssueGroups<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::MigrationIssue> {
@@ -1134,7 +1063,6 @@ impl<'a> GetMigrationIssueGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMigrationIssueUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetMigrationIssueUsers<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::MigrationIssue> {
@@ -1145,7 +1073,6 @@ impl<'a> GetMigrationIssueUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMigrationIssueAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateMigrationIssueAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::MigrationIssue> {
@@ -1156,7 +1083,6 @@ impl<'a> UpdateMigrationIssueAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMigrationIssueCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateMigrationIssueCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::MigrationIssue> {
@@ -1167,7 +1093,6 @@ impl<'a> UpdateMigrationIssueCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMigrationIssueGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateMigrationIssueGroups<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::MigrationIssue> {
@@ -1178,7 +1103,6 @@ impl<'a> UpdateMigrationIssueGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMigrationIssueUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateMigrationIssueUsers<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::MigrationIssue> {
@@ -1189,16 +1113,13 @@ impl<'a> UpdateMigrationIssueUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListContentMigrationsAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListContentMigrationsAccounts<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::ContentMigration>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ContentMigration>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentMigration> {
         self.0.stream()
     }
 }
@@ -1206,16 +1127,13 @@ impl<'a> ListContentMigrationsAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListContentMigrationsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListContentMigrationsCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::ContentMigration>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ContentMigration>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentMigration> {
         self.0.stream()
     }
 }
@@ -1223,16 +1141,13 @@ impl<'a> ListContentMigrationsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListContentMigrationsGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListContentMigrationsGroups<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::ContentMigration>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ContentMigration>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentMigration> {
         self.0.stream()
     }
 }
@@ -1240,16 +1155,13 @@ impl<'a> ListContentMigrationsGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListContentMigrationsUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListContentMigrationsUsers<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::ContentMigration>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ContentMigration>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentMigration> {
         self.0.stream()
     }
 }
@@ -1257,7 +1169,6 @@ impl<'a> ListContentMigrationsUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetContentMigrationAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetContentMigrationAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
@@ -1268,7 +1179,6 @@ impl<'a> GetContentMigrationAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetContentMigrationCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetContentMigrationCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
@@ -1279,7 +1189,6 @@ impl<'a> GetContentMigrationCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetContentMigrationGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetContentMigrationGroups<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
@@ -1290,7 +1199,6 @@ impl<'a> GetContentMigrationGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetContentMigrationUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetContentMigrationUsers<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
@@ -1301,7 +1209,6 @@ impl<'a> GetContentMigrationUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateContentMigrationAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateContentMigrationAccounts<'a> {
     /// Sets `pre_attachment`.
     pub fn pre_attachment(self, value: rt::Json) -> Self {
@@ -1335,7 +1242,6 @@ impl<'a> CreateContentMigrationAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateContentMigrationCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateContentMigrationCourses<'a> {
     /// Sets `pre_attachment`.
     pub fn pre_attachment(self, value: rt::Json) -> Self {
@@ -1369,7 +1275,6 @@ impl<'a> CreateContentMigrationCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateContentMigrationGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateContentMigrationGroups<'a> {
     /// Sets `pre_attachment`.
     pub fn pre_attachment(self, value: rt::Json) -> Self {
@@ -1403,7 +1308,6 @@ impl<'a> CreateContentMigrationGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateContentMigrationUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateContentMigrationUsers<'a> {
     /// Sets `pre_attachment`.
     pub fn pre_attachment(self, value: rt::Json) -> Self {
@@ -1437,7 +1341,6 @@ impl<'a> CreateContentMigrationUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateContentMigrationAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateContentMigrationAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
@@ -1448,7 +1351,6 @@ impl<'a> UpdateContentMigrationAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateContentMigrationCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateContentMigrationCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
@@ -1459,7 +1361,6 @@ impl<'a> UpdateContentMigrationCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateContentMigrationGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateContentMigrationGroups<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
@@ -1470,7 +1371,6 @@ impl<'a> UpdateContentMigrationGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateContentMigrationUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateContentMigrationUsers<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
@@ -1481,16 +1381,13 @@ impl<'a> UpdateContentMigrationUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMigrationSystemsAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMigrationSystemsAccounts<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Migrator>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Migrator>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Migrator> {
         self.0.stream()
     }
 }
@@ -1498,16 +1395,13 @@ impl<'a> ListMigrationSystemsAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMigrationSystemsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMigrationSystemsCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Migrator>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Migrator>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Migrator> {
         self.0.stream()
     }
 }
@@ -1515,16 +1409,13 @@ impl<'a> ListMigrationSystemsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMigrationSystemsGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMigrationSystemsGroups<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Migrator>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Migrator>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Migrator> {
         self.0.stream()
     }
 }
@@ -1532,16 +1423,13 @@ impl<'a> ListMigrationSystemsGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMigrationSystemsUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMigrationSystemsUsers<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Migrator>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Migrator>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Migrator> {
         self.0.stream()
     }
 }
@@ -1549,7 +1437,6 @@ impl<'a> ListMigrationSystemsUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListItemsForSelectiveImportAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListItemsForSelectiveImportAccounts<'a> {
     /// The type of content to enumerate.
     pub fn r#type(self, value: Type) -> Self {
@@ -1564,7 +1451,6 @@ impl<'a> ListItemsForSelectiveImportAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListItemsForSelectiveImportCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListItemsForSelectiveImportCourses<'a> {
     /// The type of content to enumerate.
     pub fn r#type(self, value: Type) -> Self {
@@ -1579,7 +1465,6 @@ impl<'a> ListItemsForSelectiveImportCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListItemsForSelectiveImportGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListItemsForSelectiveImportGroups<'a> {
     /// The type of content to enumerate.
     pub fn r#type(self, value: Type) -> Self {
@@ -1594,7 +1479,6 @@ impl<'a> ListItemsForSelectiveImportGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListItemsForSelectiveImportUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListItemsForSelectiveImportUsers<'a> {
     /// The type of content to enumerate.
     pub fn r#type(self, value: Type) -> Self {
@@ -1609,7 +1493,6 @@ impl<'a> ListItemsForSelectiveImportUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAssetIdMapping<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAssetIdMapping<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1717,7 +1600,6 @@ rt::string_enum!(
 );
 /// Parameters sent as `settings[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateContentMigrationAccountsSettings {
     /// A URL to download the file from. Must not require authentication.
     pub file_url: Option<String>,
@@ -1746,7 +1628,6 @@ pub struct CreateContentMigrationAccountsSettings {
     /// Import the "use as blueprint course" setting as well as the list of locked items from the source course or package. The destination course must not be associated with an existing blueprint course and cannot have any student or observer enrollments.
     pub import_blueprint_settings: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateContentMigrationAccountsSettings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "file_url", &self.file_url);
@@ -1766,7 +1647,6 @@ impl rt::Encode for CreateContentMigrationAccountsSettings {
 }
 /// Parameters sent as `date_shift_options[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateContentMigrationAccountsDateShiftOptions {
     /// Whether to shift dates in the copied course
     pub shift_dates: Option<bool>,
@@ -1783,7 +1663,6 @@ pub struct CreateContentMigrationAccountsDateShiftOptions {
     /// Whether to remove dates in the copied course. Cannot be used in conjunction with *shift_dates*.
     pub remove_dates: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateContentMigrationAccountsDateShiftOptions {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "shift_dates", &self.shift_dates);
@@ -1797,7 +1676,6 @@ impl rt::Encode for CreateContentMigrationAccountsDateShiftOptions {
 }
 /// Parameters sent as `settings[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateContentMigrationCoursesSettings {
     /// A URL to download the file from. Must not require authentication.
     pub file_url: Option<String>,
@@ -1826,7 +1704,6 @@ pub struct CreateContentMigrationCoursesSettings {
     /// Import the "use as blueprint course" setting as well as the list of locked items from the source course or package. The destination course must not be associated with an existing blueprint course and cannot have any student or observer enrollments.
     pub import_blueprint_settings: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateContentMigrationCoursesSettings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "file_url", &self.file_url);
@@ -1846,7 +1723,6 @@ impl rt::Encode for CreateContentMigrationCoursesSettings {
 }
 /// Parameters sent as `date_shift_options[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateContentMigrationCoursesDateShiftOptions {
     /// Whether to shift dates in the copied course
     pub shift_dates: Option<bool>,
@@ -1863,7 +1739,6 @@ pub struct CreateContentMigrationCoursesDateShiftOptions {
     /// Whether to remove dates in the copied course. Cannot be used in conjunction with *shift_dates*.
     pub remove_dates: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateContentMigrationCoursesDateShiftOptions {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "shift_dates", &self.shift_dates);
@@ -1877,7 +1752,6 @@ impl rt::Encode for CreateContentMigrationCoursesDateShiftOptions {
 }
 /// Parameters sent as `settings[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateContentMigrationGroupsSettings {
     /// A URL to download the file from. Must not require authentication.
     pub file_url: Option<String>,
@@ -1906,7 +1780,6 @@ pub struct CreateContentMigrationGroupsSettings {
     /// Import the "use as blueprint course" setting as well as the list of locked items from the source course or package. The destination course must not be associated with an existing blueprint course and cannot have any student or observer enrollments.
     pub import_blueprint_settings: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateContentMigrationGroupsSettings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "file_url", &self.file_url);
@@ -1926,7 +1799,6 @@ impl rt::Encode for CreateContentMigrationGroupsSettings {
 }
 /// Parameters sent as `date_shift_options[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateContentMigrationGroupsDateShiftOptions {
     /// Whether to shift dates in the copied course
     pub shift_dates: Option<bool>,
@@ -1943,7 +1815,6 @@ pub struct CreateContentMigrationGroupsDateShiftOptions {
     /// Whether to remove dates in the copied course. Cannot be used in conjunction with *shift_dates*.
     pub remove_dates: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateContentMigrationGroupsDateShiftOptions {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "shift_dates", &self.shift_dates);
@@ -1957,7 +1828,6 @@ impl rt::Encode for CreateContentMigrationGroupsDateShiftOptions {
 }
 /// Parameters sent as `settings[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateContentMigrationUsersSettings {
     /// A URL to download the file from. Must not require authentication.
     pub file_url: Option<String>,
@@ -1986,7 +1856,6 @@ pub struct CreateContentMigrationUsersSettings {
     /// Import the "use as blueprint course" setting as well as the list of locked items from the source course or package. The destination course must not be associated with an existing blueprint course and cannot have any student or observer enrollments.
     pub import_blueprint_settings: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateContentMigrationUsersSettings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "file_url", &self.file_url);
@@ -2006,7 +1875,6 @@ impl rt::Encode for CreateContentMigrationUsersSettings {
 }
 /// Parameters sent as `date_shift_options[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateContentMigrationUsersDateShiftOptions {
     /// Whether to shift dates in the copied course
     pub shift_dates: Option<bool>,
@@ -2023,7 +1891,6 @@ pub struct CreateContentMigrationUsersDateShiftOptions {
     /// Whether to remove dates in the copied course. Cannot be used in conjunction with *shift_dates*.
     pub remove_dates: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateContentMigrationUsersDateShiftOptions {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "shift_dates", &self.shift_dates);

@@ -21,12 +21,7 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         course_id: impl rt::PathArg,
     ) -> GetCurrentSettingsForAccountOrCourseCourses<'a> {
         GetCurrentSettingsForAccountOrCourseCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/csp_settings",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/csp_settings", &[&course_id]),
         )
     }
     /// Get current settings for account or course
@@ -39,12 +34,7 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         account_id: impl rt::PathArg,
     ) -> GetCurrentSettingsForAccountOrCourseAccounts<'a> {
         GetCurrentSettingsForAccountOrCourseAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/csp_settings",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/csp_settings", &[&account_id]),
         )
     }
     /// Enable, disable, or clear explicit CSP setting
@@ -62,12 +52,9 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         status: Status,
     ) -> EnableDisableOrClearExplicitCspSettingCourses<'a> {
         EnableDisableOrClearExplicitCspSettingCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/v1/courses/{course_id}/csp_settings",
-                    &[&course_id],
-                )
+            self
+                .0
+                .put("/v1/courses/{course_id}/csp_settings", &[&course_id])
                 .form("status", &status),
         )
     }
@@ -86,12 +73,9 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         status: Status,
     ) -> EnableDisableOrClearExplicitCspSettingAccounts<'a> {
         EnableDisableOrClearExplicitCspSettingAccounts(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/v1/accounts/{account_id}/csp_settings",
-                    &[&account_id],
-                )
+            self
+                .0
+                .put("/v1/accounts/{account_id}/csp_settings", &[&account_id])
                 .form("status", &status),
         )
     }
@@ -108,12 +92,9 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         settings_locked: bool,
     ) -> LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses<'a> {
         LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/v1/accounts/{account_id}/csp_settings/lock",
-                    &[&account_id],
-                )
+            self
+                .0
+                .put("/v1/accounts/{account_id}/csp_settings/lock", &[&account_id])
                 .form("settings_locked", &settings_locked),
         )
     }
@@ -130,12 +111,9 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         domain: impl Into<String>,
     ) -> AddAllowedDomainToAccount<'a> {
         AddAllowedDomainToAccount(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/accounts/{account_id}/csp_settings/domains",
-                    &[&account_id],
-                )
+            self
+                .0
+                .post("/v1/accounts/{account_id}/csp_settings/domains", &[&account_id])
                 .form("domain", &rt::text(domain)),
         )
     }
@@ -152,9 +130,9 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         domains: impl IntoIterator<Item = impl Into<String>>,
     ) -> AddMultipleAllowedDomainsToAccount<'a> {
         AddMultipleAllowedDomainsToAccount(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/accounts/{account_id}/csp_settings/domains/batch_create",
                     &[&account_id],
                 )
@@ -171,12 +149,7 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         account_id: impl rt::PathArg,
     ) -> RetrieveReportedCspViolationsForAccount<'a> {
         RetrieveReportedCspViolationsForAccount(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/csp_log",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/csp_log", &[&account_id]),
         )
     }
     /// Remove a domain from account
@@ -192,12 +165,9 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         domain: impl Into<String>,
     ) -> RemoveDomainFromAccount<'a> {
         RemoveDomainFromAccount(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Delete,
-                    "/v1/accounts/{account_id}/csp_settings/domains",
-                    &[&account_id],
-                )
+            self
+                .0
+                .delete("/v1/accounts/{account_id}/csp_settings/domains", &[&account_id])
                 .query("domain", &rt::text(domain)),
         )
     }
@@ -206,7 +176,6 @@ impl<'a> ContentSecurityPolicySettings<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCurrentSettingsForAccountOrCourseCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCurrentSettingsForAccountOrCourseCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -217,7 +186,6 @@ impl<'a> GetCurrentSettingsForAccountOrCourseCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCurrentSettingsForAccountOrCourseAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCurrentSettingsForAccountOrCourseAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -228,7 +196,6 @@ impl<'a> GetCurrentSettingsForAccountOrCourseAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EnableDisableOrClearExplicitCspSettingCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EnableDisableOrClearExplicitCspSettingCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -239,7 +206,6 @@ impl<'a> EnableDisableOrClearExplicitCspSettingCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EnableDisableOrClearExplicitCspSettingAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EnableDisableOrClearExplicitCspSettingAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -250,7 +216,6 @@ impl<'a> EnableDisableOrClearExplicitCspSettingAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -261,7 +226,6 @@ impl<'a> LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddAllowedDomainToAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AddAllowedDomainToAccount<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -272,7 +236,6 @@ impl<'a> AddAllowedDomainToAccount<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddMultipleAllowedDomainsToAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AddMultipleAllowedDomainsToAccount<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -283,7 +246,6 @@ impl<'a> AddMultipleAllowedDomainsToAccount<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RetrieveReportedCspViolationsForAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RetrieveReportedCspViolationsForAccount<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -294,7 +256,6 @@ impl<'a> RetrieveReportedCspViolationsForAccount<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveDomainFromAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveDomainFromAccount<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

@@ -30,12 +30,9 @@ impl<'a> ContentShares<'a> {
         content_id: impl Into<rt::Id>,
     ) -> CreateContentShare<'a> {
         CreateContentShare(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/users/{user_id}/content_shares",
-                    &[&user_id],
-                )
+            self
+                .0
+                .post("/v1/users/{user_id}/content_shares", &[&user_id])
                 .form("receiver_ids", &rt::ids(receiver_ids))
                 .form("content_type", &content_type)
                 .form("content_id", &rt::id(content_id)),
@@ -51,12 +48,7 @@ impl<'a> ContentShares<'a> {
         user_id: impl rt::PathArg,
     ) -> ListContentSharesSent<'a> {
         ListContentSharesSent(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/content_shares/sent",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/content_shares/sent", &[&user_id]),
         )
     }
     /// List content shares
@@ -69,12 +61,7 @@ impl<'a> ContentShares<'a> {
         user_id: impl rt::PathArg,
     ) -> ListContentSharesReceived<'a> {
         ListContentSharesReceived(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/content_shares/received",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/content_shares/received", &[&user_id]),
         )
     }
     /// Get unread shares count
@@ -87,12 +74,7 @@ impl<'a> ContentShares<'a> {
         user_id: impl rt::PathArg,
     ) -> GetUnreadSharesCount<'a> {
         GetUnreadSharesCount(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/content_shares/unread_count",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/content_shares/unread_count", &[&user_id]),
         )
     }
     /// Get content share
@@ -106,12 +88,7 @@ impl<'a> ContentShares<'a> {
         id: impl rt::PathArg,
     ) -> GetContentShare<'a> {
         GetContentShare(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/content_shares/{id}",
-                &[&user_id, &id],
-            ),
+            self.0.get("/v1/users/{user_id}/content_shares/{id}", &[&user_id, &id]),
         )
     }
     /// Remove content share
@@ -125,12 +102,7 @@ impl<'a> ContentShares<'a> {
         id: impl rt::PathArg,
     ) -> RemoveContentShare<'a> {
         RemoveContentShare(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/{user_id}/content_shares/{id}",
-                &[&user_id, &id],
-            ),
+            self.0.delete("/v1/users/{user_id}/content_shares/{id}", &[&user_id, &id]),
         )
     }
     /// Add users to content share
@@ -144,12 +116,12 @@ impl<'a> ContentShares<'a> {
         id: impl rt::PathArg,
     ) -> AddUsersToContentShare<'a> {
         AddUsersToContentShare(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/users/{user_id}/content_shares/{id}/add_users",
-                &[&user_id, &id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/users/{user_id}/content_shares/{id}/add_users",
+                    &[&user_id, &id],
+                ),
         )
     }
     /// Update a content share
@@ -163,12 +135,7 @@ impl<'a> ContentShares<'a> {
         id: impl rt::PathArg,
     ) -> UpdateContentShare<'a> {
         UpdateContentShare(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/users/{user_id}/content_shares/{id}",
-                &[&user_id, &id],
-            ),
+            self.0.put("/v1/users/{user_id}/content_shares/{id}", &[&user_id, &id]),
         )
     }
 }
@@ -176,7 +143,6 @@ impl<'a> ContentShares<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateContentShare<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateContentShare<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentShare> {
@@ -187,16 +153,13 @@ impl<'a> CreateContentShare<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListContentSharesSent<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListContentSharesSent<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::ContentShare>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ContentShare>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentShare> {
         self.0.stream()
     }
 }
@@ -204,16 +167,13 @@ impl<'a> ListContentSharesSent<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListContentSharesReceived<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListContentSharesReceived<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::ContentShare>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ContentShare>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentShare> {
         self.0.stream()
     }
 }
@@ -221,7 +181,6 @@ impl<'a> ListContentSharesReceived<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetUnreadSharesCount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetUnreadSharesCount<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -232,7 +191,6 @@ impl<'a> GetUnreadSharesCount<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetContentShare<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetContentShare<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentShare> {
@@ -243,7 +201,6 @@ impl<'a> GetContentShare<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveContentShare<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveContentShare<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -254,7 +211,6 @@ impl<'a> RemoveContentShare<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddUsersToContentShare<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AddUsersToContentShare<'a> {
     /// IDs of users to share the content with.
     pub fn receiver_ids(
@@ -272,7 +228,6 @@ impl<'a> AddUsersToContentShare<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateContentShare<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateContentShare<'a> {
     /// Read state for the content share
     pub fn read_state(self, value: ReadState) -> Self {

@@ -17,9 +17,7 @@ impl<'a> Conversations<'a> {
     ///
     /// `GET /api/v1/conversations`
     pub fn list_conversations(&self) -> ListConversations<'a> {
-        ListConversations(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/conversations", &[]),
-        )
+        ListConversations(self.0.get("/v1/conversations", &[]))
     }
     /// Create a conversation
     ///
@@ -36,7 +34,9 @@ impl<'a> Conversations<'a> {
         body: impl Into<String>,
     ) -> CreateConversation<'a> {
         CreateConversation(
-            rt::Request::new(self.0, rt::Method::Post, "/v1/conversations", &[])
+            self
+                .0
+                .post("/v1/conversations", &[])
                 .form("recipients", &rt::texts(recipients))
                 .form("body", &rt::text(body)),
         )
@@ -47,9 +47,7 @@ impl<'a> Conversations<'a> {
     ///
     /// `GET /api/v1/conversations/batches`
     pub fn get_running_batches(&self) -> GetRunningBatches<'a> {
-        GetRunningBatches(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/conversations/batches", &[]),
-        )
+        GetRunningBatches(self.0.get("/v1/conversations/batches", &[]))
     }
     /// Get a single conversation
     ///
@@ -60,9 +58,7 @@ impl<'a> Conversations<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetSingleConversation<'a> {
-        GetSingleConversation(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/conversations/{id}", &[&id]),
-        )
+        GetSingleConversation(self.0.get("/v1/conversations/{id}", &[&id]))
     }
     /// Edit a conversation
     ///
@@ -70,9 +66,7 @@ impl<'a> Conversations<'a> {
     ///
     /// `PUT /api/v1/conversations/{id}`
     pub fn edit_conversation(&self, id: impl rt::PathArg) -> EditConversation<'a> {
-        EditConversation(
-            rt::Request::new(self.0, rt::Method::Put, "/v1/conversations/{id}", &[&id]),
-        )
+        EditConversation(self.0.put("/v1/conversations/{id}", &[&id]))
     }
     /// Mark all as read
     ///
@@ -80,14 +74,7 @@ impl<'a> Conversations<'a> {
     ///
     /// `POST /api/v1/conversations/mark_all_as_read`
     pub fn mark_all_as_read(&self) -> MarkAllAsRead<'a> {
-        MarkAllAsRead(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/conversations/mark_all_as_read",
-                &[],
-            ),
-        )
+        MarkAllAsRead(self.0.post("/v1/conversations/mark_all_as_read", &[]))
     }
     /// Delete a conversation
     ///
@@ -97,14 +84,7 @@ impl<'a> Conversations<'a> {
     ///
     /// `DELETE /api/v1/conversations/{id}`
     pub fn delete_conversation(&self, id: impl rt::PathArg) -> DeleteConversation<'a> {
-        DeleteConversation(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/conversations/{id}",
-                &[&id],
-            ),
-        )
+        DeleteConversation(self.0.delete("/v1/conversations/{id}", &[&id]))
     }
     /// Add recipients
     ///
@@ -119,12 +99,9 @@ impl<'a> Conversations<'a> {
         recipients: impl IntoIterator<Item = impl Into<String>>,
     ) -> AddRecipients<'a> {
         AddRecipients(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/conversations/{id}/add_recipients",
-                    &[&id],
-                )
+            self
+                .0
+                .post("/v1/conversations/{id}/add_recipients", &[&id])
                 .form("recipients", &rt::texts(recipients)),
         )
     }
@@ -145,12 +122,9 @@ impl<'a> Conversations<'a> {
         body: impl Into<String>,
     ) -> AddMessage<'a> {
         AddMessage(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/conversations/{id}/add_message",
-                    &[&id],
-                )
+            self
+                .0
+                .post("/v1/conversations/{id}/add_message", &[&id])
                 .form("body", &rt::text(body)),
         )
     }
@@ -167,12 +141,9 @@ impl<'a> Conversations<'a> {
         remove: impl IntoIterator<Item = impl Into<String>>,
     ) -> DeleteMessage<'a> {
         DeleteMessage(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/conversations/{id}/remove_messages",
-                    &[&id],
-                )
+            self
+                .0
+                .post("/v1/conversations/{id}/remove_messages", &[&id])
                 .form("remove", &rt::texts(remove)),
         )
     }
@@ -191,7 +162,9 @@ impl<'a> Conversations<'a> {
         event: Event,
     ) -> BatchUpdateConversations<'a> {
         BatchUpdateConversations(
-            rt::Request::new(self.0, rt::Method::Put, "/v1/conversations", &[])
+            self
+                .0
+                .put("/v1/conversations", &[])
                 .form("conversation_ids", &rt::ids(conversation_ids))
                 .form("event", &event),
         )
@@ -202,14 +175,7 @@ impl<'a> Conversations<'a> {
     ///
     /// `GET /api/v1/conversations/find_recipients`
     pub fn find_recipients(&self) -> FindRecipients<'a> {
-        FindRecipients(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/conversations/find_recipients",
-                &[],
-            ),
-        )
+        FindRecipients(self.0.get("/v1/conversations/find_recipients", &[]))
     }
     /// Unread count
     ///
@@ -217,21 +183,13 @@ impl<'a> Conversations<'a> {
     ///
     /// `GET /api/v1/conversations/unread_count`
     pub fn unread_count(&self) -> UnreadCount<'a> {
-        UnreadCount(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/conversations/unread_count",
-                &[],
-            ),
-        )
+        UnreadCount(self.0.get("/v1/conversations/unread_count", &[]))
     }
 }
 /// Request builder for [`Conversations::list_conversations`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListConversations<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListConversations<'a> {
     /// When set, only return conversations of the specified type. For example, set to "unread" to return only conversations that haven't been read. The default behavior is to return all non-archived conversations (i.e. read and unread).
     pub fn scope(self, value: Scope) -> Self {
@@ -262,9 +220,7 @@ impl<'a> ListConversations<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Conversation>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Conversation> {
         self.0.stream()
     }
 }
@@ -272,7 +228,6 @@ impl<'a> ListConversations<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateConversation<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateConversation<'a> {
     /// The subject of the conversation. This is ignored when reusing a conversation. Maximum length is 255 characters.
     pub fn subject(self, value: impl Into<String>) -> Self {
@@ -334,7 +289,6 @@ impl<'a> CreateConversation<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRunningBatches<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetRunningBatches<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -345,7 +299,6 @@ impl<'a> GetRunningBatches<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleConversation<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleConversation<'a> {
     /// (Obsolete) Submissions are no longer linked to conversations. This parameter is ignored.
     pub fn interleave_submissions(self, value: bool) -> Self {
@@ -376,7 +329,6 @@ impl<'a> GetSingleConversation<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditConversation<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EditConversation<'a> {
     /// Sets `conversation`.
     pub fn conversation(self, value: EditConversationConversation) -> Self {
@@ -403,7 +355,6 @@ impl<'a> EditConversation<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkAllAsRead<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkAllAsRead<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -414,7 +365,6 @@ impl<'a> MarkAllAsRead<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteConversation<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteConversation<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -425,7 +375,6 @@ impl<'a> DeleteConversation<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddRecipients<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AddRecipients<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -436,7 +385,6 @@ impl<'a> AddRecipients<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddMessage<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AddMessage<'a> {
     /// An array of attachments ids. These must be files that have been previously uploaded to the sender's "conversation attachments" folder.
     pub fn attachment_ids(
@@ -477,7 +425,6 @@ impl<'a> AddMessage<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteMessage<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteMessage<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -488,7 +435,6 @@ impl<'a> DeleteMessage<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpdateConversations<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> BatchUpdateConversations<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Progress> {
@@ -499,7 +445,6 @@ impl<'a> BatchUpdateConversations<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct FindRecipients<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> FindRecipients<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -510,7 +455,6 @@ impl<'a> FindRecipients<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnreadCount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UnreadCount<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -636,7 +580,6 @@ rt::string_enum!(
 );
 /// Parameters sent as `conversation[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct EditConversationConversation {
     /// Change the state of this conversation
     pub workflow_state: Option<ConversationWorkflowState>,
@@ -645,7 +588,6 @@ pub struct EditConversationConversation {
     /// Toggle the starred state of the current user's view of the conversation.
     pub starred: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for EditConversationConversation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "workflow_state", &self.workflow_state);

@@ -17,14 +17,7 @@ impl<'a> CourseAuditLog<'a> {
     ///
     /// `GET /api/v1/audit/course/courses/{course_id}`
     pub fn query_by_course(&self, course_id: impl rt::PathArg) -> QueryByCourse<'a> {
-        QueryByCourse(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/audit/course/courses/{course_id}",
-                &[&course_id],
-            ),
-        )
+        QueryByCourse(self.0.get("/v1/audit/course/courses/{course_id}", &[&course_id]))
     }
     /// Query by account.
     ///
@@ -33,12 +26,7 @@ impl<'a> CourseAuditLog<'a> {
     /// `GET /api/v1/audit/course/accounts/{account_id}`
     pub fn query_by_account(&self, account_id: impl rt::PathArg) -> QueryByAccount<'a> {
         QueryByAccount(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/audit/course/accounts/{account_id}",
-                &[&account_id],
-            ),
+            self.0.get("/v1/audit/course/accounts/{account_id}", &[&account_id]),
         )
     }
 }
@@ -46,7 +34,6 @@ impl<'a> CourseAuditLog<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryByCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> QueryByCourse<'a> {
     /// The beginning of the time range from which you want events.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -61,9 +48,7 @@ impl<'a> QueryByCourse<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::CourseEvent>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CourseEvent> {
         self.0.stream()
     }
 }
@@ -71,7 +56,6 @@ impl<'a> QueryByCourse<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryByAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> QueryByAccount<'a> {
     /// The beginning of the time range from which you want events.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -86,9 +70,7 @@ impl<'a> QueryByAccount<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::CourseEvent>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CourseEvent> {
         self.0.stream()
     }
 }

@@ -25,12 +25,9 @@ impl<'a> CoursePace<'a> {
         course_pace_id: impl Into<rt::Id>,
     ) -> ShowCoursePace<'a> {
         ShowCoursePace(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Get,
-                    "/v1/courses/{course_id}/course_pacing/{id}",
-                    &[&course_id, &id],
-                )
+            self
+                .0
+                .get("/v1/courses/{course_id}/course_pacing/{id}", &[&course_id, &id])
                 .query("course_pace_id", &rt::id(course_pace_id)),
         )
     }
@@ -42,12 +39,7 @@ impl<'a> CoursePace<'a> {
         course_id: impl rt::PathArg,
     ) -> CreateCoursePace<'a> {
         CreateCoursePace(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/course_pacing",
-                &[&course_id],
-            ),
+            self.0.post("/v1/courses/{course_id}/course_pacing", &[&course_id]),
         )
     }
     /// Update a Course pace
@@ -64,12 +56,9 @@ impl<'a> CoursePace<'a> {
         course_pace_id: impl Into<rt::Id>,
     ) -> UpdateCoursePace<'a> {
         UpdateCoursePace(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/v1/courses/{course_id}/course_pacing/{id}",
-                    &[&course_id, &id],
-                )
+            self
+                .0
+                .put("/v1/courses/{course_id}/course_pacing/{id}", &[&course_id, &id])
                 .form("course_pace_id", &rt::id(course_pace_id)),
         )
     }
@@ -87,12 +76,9 @@ impl<'a> CoursePace<'a> {
         course_pace_id: impl Into<rt::Id>,
     ) -> DeleteCoursePace<'a> {
         DeleteCoursePace(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Delete,
-                    "/v1/courses/{course_id}/course_pacing/{id}",
-                    &[&course_id, &id],
-                )
+            self
+                .0
+                .delete("/v1/courses/{course_id}/course_pacing/{id}", &[&course_id, &id])
                 .query("course_pace_id", &rt::id(course_pace_id)),
         )
     }
@@ -101,7 +87,6 @@ impl<'a> CoursePace<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowCoursePace<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowCoursePace<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::CoursePace> {
@@ -112,7 +97,6 @@ impl<'a> ShowCoursePace<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCoursePace<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateCoursePace<'a> {
     /// End date of the course pace
     pub fn end_date(self, value: rt::DateTime) -> Self {
@@ -166,7 +150,6 @@ impl<'a> CreateCoursePace<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCoursePace<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateCoursePace<'a> {
     /// End date of the course pace
     pub fn end_date(self, value: rt::DateTime) -> Self {
@@ -200,7 +183,6 @@ impl<'a> UpdateCoursePace<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCoursePace<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteCoursePace<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::CoursePace> {

@@ -27,12 +27,9 @@ impl<'a> CourseQuizExtensions<'a> {
         user_id: impl Into<rt::Id>,
     ) -> SetExtensionsForStudentQuizSubmissions<'a> {
         SetExtensionsForStudentQuizSubmissions(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/quiz_extensions",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/quiz_extensions", &[&course_id])
                 .form("user_id", &rt::id(user_id)),
         )
     }
@@ -41,7 +38,6 @@ impl<'a> CourseQuizExtensions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetExtensionsForStudentQuizSubmissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SetExtensionsForStudentQuizSubmissions<'a> {
     /// Number of times the student is allowed to re-take the quiz over the multiple-attempt limit. This is limited to 1000 attempts or less.
     pub fn extra_attempts(self, value: i64) -> Self {

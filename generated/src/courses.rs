@@ -17,7 +17,7 @@ impl<'a> Courses<'a> {
     ///
     /// `GET /api/v1/courses`
     pub fn list_your_courses(&self) -> ListYourCourses<'a> {
-        ListYourCourses(rt::Request::new(self.0, rt::Method::Get, "/v1/courses", &[]))
+        ListYourCourses(self.0.get("/v1/courses", &[]))
     }
     /// List courses for a user
     ///
@@ -28,14 +28,7 @@ impl<'a> Courses<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListCoursesForUser<'a> {
-        ListCoursesForUser(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/courses",
-                &[&user_id],
-            ),
-        )
+        ListCoursesForUser(self.0.get("/v1/users/{user_id}/courses", &[&user_id]))
     }
     /// Get user progress
     ///
@@ -50,12 +43,12 @@ impl<'a> Courses<'a> {
         user_id: impl rt::PathArg,
     ) -> GetUserProgress<'a> {
         GetUserProgress(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/users/{user_id}/progress",
-                &[&course_id, &user_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/users/{user_id}/progress",
+                    &[&course_id, &user_id],
+                ),
         )
     }
     /// Create a new course
@@ -65,14 +58,7 @@ impl<'a> Courses<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> CreateNewCourse<'a> {
-        CreateNewCourse(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/accounts/{account_id}/courses",
-                &[&account_id],
-            ),
-        )
+        CreateNewCourse(self.0.post("/v1/accounts/{account_id}/courses", &[&account_id]))
     }
     /// Upload a file
     ///
@@ -84,14 +70,7 @@ impl<'a> Courses<'a> {
     ///
     /// `POST /api/v1/courses/{course_id}/files`
     pub fn upload_file(&self, course_id: impl rt::PathArg) -> UploadFile<'a> {
-        UploadFile(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/files",
-                &[&course_id],
-            ),
-        )
+        UploadFile(self.0.post("/v1/courses/{course_id}/files", &[&course_id]))
     }
     /// List students
     ///
@@ -101,14 +80,7 @@ impl<'a> Courses<'a> {
     ///
     /// `GET /api/v1/courses/{course_id}/students`
     pub fn list_students(&self, course_id: impl rt::PathArg) -> ListStudents<'a> {
-        ListStudents(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/students",
-                &[&course_id],
-            ),
-        )
+        ListStudents(self.0.get("/v1/courses/{course_id}/students", &[&course_id]))
     }
     /// List users in course
     ///
@@ -120,12 +92,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
     ) -> ListUsersInCourseUsers<'a> {
         ListUsersInCourseUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/users",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/users", &[&course_id]),
         )
     }
     /// List users in course
@@ -138,12 +105,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
     ) -> ListUsersInCourseSearchUsers<'a> {
         ListUsersInCourseSearchUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/search_users",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/search_users", &[&course_id]),
         )
     }
     /// List recently logged in students
@@ -156,12 +118,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
     ) -> ListRecentlyLoggedInStudents<'a> {
         ListRecentlyLoggedInStudents(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/recent_students",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/recent_students", &[&course_id]),
         )
     }
     /// Get single user
@@ -177,12 +134,7 @@ impl<'a> Courses<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleUser<'a> {
         GetSingleUser(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/users/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/v1/courses/{course_id}/users/{id}", &[&course_id, &id]),
         )
     }
     /// Search for content share users
@@ -198,12 +150,9 @@ impl<'a> Courses<'a> {
         search_term: impl Into<String>,
     ) -> SearchForContentShareUsers<'a> {
         SearchForContentShareUsers(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Get,
-                    "/v1/courses/{course_id}/content_share_users",
-                    &[&course_id],
-                )
+            self
+                .0
+                .get("/v1/courses/{course_id}/content_share_users", &[&course_id])
                 .query("search_term", &rt::text(search_term)),
         )
     }
@@ -217,12 +166,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
     ) -> PreviewProcessedHtml<'a> {
         PreviewProcessedHtml(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/preview_html",
-                &[&course_id],
-            ),
+            self.0.post("/v1/courses/{course_id}/preview_html", &[&course_id]),
         )
     }
     /// Course activity stream
@@ -237,12 +181,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
     ) -> CourseActivityStream<'a> {
         CourseActivityStream(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/activity_stream",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/activity_stream", &[&course_id]),
         )
     }
     /// Course activity stream summary
@@ -257,12 +196,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
     ) -> CourseActivityStreamSummary<'a> {
         CourseActivityStreamSummary(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/activity_stream/summary",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/activity_stream/summary", &[&course_id]),
         )
     }
     /// Course TODO items
@@ -273,14 +207,7 @@ impl<'a> Courses<'a> {
     ///
     /// `GET /api/v1/courses/{course_id}/todo`
     pub fn course_todo_items(&self, course_id: impl rt::PathArg) -> CourseTodoItems<'a> {
-        CourseTodoItems(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/todo",
-                &[&course_id],
-            ),
-        )
+        CourseTodoItems(self.0.get("/v1/courses/{course_id}/todo", &[&course_id]))
     }
     /// Delete/Conclude a course
     ///
@@ -295,8 +222,7 @@ impl<'a> Courses<'a> {
         event: Event,
     ) -> DeleteConcludeCourse<'a> {
         DeleteConcludeCourse(
-            rt::Request::new(self.0, rt::Method::Delete, "/v1/courses/{id}", &[&id])
-                .query("event", &event),
+            self.0.delete("/v1/courses/{id}", &[&id]).query("event", &event),
         )
     }
     /// Get course settings
@@ -308,14 +234,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetCourseSettings<'a> {
-        GetCourseSettings(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/settings",
-                &[&course_id],
-            ),
-        )
+        GetCourseSettings(self.0.get("/v1/courses/{course_id}/settings", &[&course_id]))
     }
     /// Update course settings
     ///
@@ -327,12 +246,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
     ) -> UpdateCourseSettings<'a> {
         UpdateCourseSettings(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/settings",
-                &[&course_id],
-            ),
+            self.0.put("/v1/courses/{course_id}/settings", &[&course_id]),
         )
     }
     /// Return test student for course
@@ -345,12 +259,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
     ) -> ReturnTestStudentForCourse<'a> {
         ReturnTestStudentForCourse(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/student_view_student",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/student_view_student", &[&course_id]),
         )
     }
     /// Get a single course
@@ -364,9 +273,7 @@ impl<'a> Courses<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetSingleCourseCourses<'a> {
-        GetSingleCourseCourses(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/courses/{id}", &[&id]),
-        )
+        GetSingleCourseCourses(self.0.get("/v1/courses/{id}", &[&id]))
     }
     /// Get a single course
     ///
@@ -381,12 +288,7 @@ impl<'a> Courses<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleCourseAccounts<'a> {
         GetSingleCourseAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/courses/{id}",
-                &[&account_id, &id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/courses/{id}", &[&account_id, &id]),
         )
     }
     /// Update a course
@@ -401,9 +303,7 @@ impl<'a> Courses<'a> {
     ///
     /// `PUT /api/v1/courses/{id}`
     pub fn update_course(&self, id: impl rt::PathArg) -> UpdateCourse<'a> {
-        UpdateCourse(
-            rt::Request::new(self.0, rt::Method::Put, "/v1/courses/{id}", &[&id]),
-        )
+        UpdateCourse(self.0.put("/v1/courses/{id}", &[&id]))
     }
     /// Update courses
     ///
@@ -425,12 +325,9 @@ impl<'a> Courses<'a> {
         event: UpdateCoursesEvent,
     ) -> UpdateCourses<'a> {
         UpdateCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/v1/accounts/{account_id}/courses",
-                    &[&account_id],
-                )
+            self
+                .0
+                .put("/v1/accounts/{account_id}/courses", &[&account_id])
                 .form("course_ids", &rt::ids(course_ids))
                 .form("event", &event),
         )
@@ -441,14 +338,7 @@ impl<'a> Courses<'a> {
     ///
     /// `POST /api/v1/courses/{course_id}/reset_content`
     pub fn reset_course(&self, course_id: impl rt::PathArg) -> ResetCourse<'a> {
-        ResetCourse(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/reset_content",
-                &[&course_id],
-            ),
-        )
+        ResetCourse(self.0.post("/v1/courses/{course_id}/reset_content", &[&course_id]))
     }
     /// Get effective due dates
     ///
@@ -462,12 +352,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
     ) -> GetEffectiveDueDates<'a> {
         GetEffectiveDueDates(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/effective_due_dates",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/effective_due_dates", &[&course_id]),
         )
     }
     /// Permissions
@@ -476,14 +361,7 @@ impl<'a> Courses<'a> {
     ///
     /// `GET /api/v1/courses/{course_id}/permissions`
     pub fn permissions(&self, course_id: impl rt::PathArg) -> Permissions<'a> {
-        Permissions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/permissions",
-                &[&course_id],
-            ),
-        )
+        Permissions(self.0.get("/v1/courses/{course_id}/permissions", &[&course_id]))
     }
     /// Get bulk user progress
     ///
@@ -497,12 +375,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
     ) -> GetBulkUserProgress<'a> {
         GetBulkUserProgress(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/bulk_user_progress",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/bulk_user_progress", &[&course_id]),
         )
     }
     /// Remove quiz migration alert
@@ -517,12 +390,7 @@ impl<'a> Courses<'a> {
         id: impl rt::PathArg,
     ) -> RemoveQuizMigrationAlert<'a> {
         RemoveQuizMigrationAlert(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{id}/dismiss_migration_limitation_message",
-                &[&id],
-            ),
+            self.0.post("/v1/courses/{id}/dismiss_migration_limitation_message", &[&id]),
         )
     }
     /// Get course copy status
@@ -538,12 +406,7 @@ impl<'a> Courses<'a> {
         id: impl rt::PathArg,
     ) -> GetCourseCopyStatus<'a> {
         GetCourseCopyStatus(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/course_copy/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/v1/courses/{course_id}/course_copy/{id}", &[&course_id, &id]),
         )
     }
     /// Copy course content
@@ -560,12 +423,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
     ) -> CopyCourseContent<'a> {
         CopyCourseContent(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/course_copy",
-                &[&course_id],
-            ),
+            self.0.post("/v1/courses/{course_id}/course_copy", &[&course_id]),
         )
     }
 }
@@ -573,7 +431,6 @@ impl<'a> Courses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListYourCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListYourCourses<'a> {
     /// When set, only return courses where the user is enrolled as this type. For example, set to "teacher" to return only courses where the user is enrolled as a Teacher.  This argument is ignored if enrollment_role is given.
     pub fn enrollment_type(self, value: EnrollmentType) -> Self {
@@ -640,9 +497,7 @@ impl<'a> ListYourCourses<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Course>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
         self.0.stream()
     }
 }
@@ -650,7 +505,6 @@ impl<'a> ListYourCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCoursesForUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListCoursesForUser<'a> {
     /// - "needs_grading_count": Optional information to include with each Course. When needs_grading_count is given, and the current user has grading rights, the total number of submissions needing grading for all assignments is returned.
     /// - "syllabus_body": Optional information to include with each Course. When syllabus_body is given the user-generated html for the course syllabus is returned.
@@ -709,9 +563,7 @@ impl<'a> ListCoursesForUser<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Course>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
         self.0.stream()
     }
 }
@@ -719,7 +571,6 @@ impl<'a> ListCoursesForUser<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetUserProgress<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetUserProgress<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::CourseProgress> {
@@ -730,7 +581,6 @@ impl<'a> GetUserProgress<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateNewCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateNewCourse<'a> {
     /// Sets `course`.
     pub fn course(self, value: CreateNewCourseCourse) -> Self {
@@ -757,7 +607,6 @@ impl<'a> CreateNewCourse<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UploadFile<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UploadFile<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -768,14 +617,13 @@ impl<'a> UploadFile<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListStudents<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListStudents<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::User>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
 }
@@ -783,7 +631,6 @@ impl<'a> ListStudents<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListUsersInCourseUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListUsersInCourseUsers<'a> {
     /// The partial name or full ID of the users to match and return in the results list.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -842,7 +689,7 @@ impl<'a> ListUsersInCourseUsers<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::User>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
 }
@@ -850,7 +697,6 @@ impl<'a> ListUsersInCourseUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListUsersInCourseSearchUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListUsersInCourseSearchUsers<'a> {
     /// The partial name or full ID of the users to match and return in the results list.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -909,7 +755,7 @@ impl<'a> ListUsersInCourseSearchUsers<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::User>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
 }
@@ -917,14 +763,13 @@ impl<'a> ListUsersInCourseSearchUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRecentlyLoggedInStudents<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListRecentlyLoggedInStudents<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::User>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
 }
@@ -932,7 +777,6 @@ impl<'a> ListRecentlyLoggedInStudents<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleUser<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::User> {
@@ -943,14 +787,13 @@ impl<'a> GetSingleUser<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SearchForContentShareUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SearchForContentShareUsers<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::User>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
 }
@@ -958,7 +801,6 @@ impl<'a> SearchForContentShareUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PreviewProcessedHtml<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> PreviewProcessedHtml<'a> {
     /// The html content to process
     pub fn html(self, value: impl Into<String>) -> Self {
@@ -973,7 +815,6 @@ impl<'a> PreviewProcessedHtml<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CourseActivityStream<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CourseActivityStream<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -984,7 +825,6 @@ impl<'a> CourseActivityStream<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CourseActivityStreamSummary<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CourseActivityStreamSummary<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -995,7 +835,6 @@ impl<'a> CourseActivityStreamSummary<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CourseTodoItems<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CourseTodoItems<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1006,7 +845,6 @@ impl<'a> CourseTodoItems<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteConcludeCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteConcludeCourse<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1017,7 +855,6 @@ impl<'a> DeleteConcludeCourse<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCourseSettings<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCourseSettings<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1028,7 +865,6 @@ impl<'a> GetCourseSettings<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCourseSettings<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateCourseSettings<'a> {
     /// Let student final grades for a grading period or the total grades for the course be overridden
     pub fn allow_final_grade_override(self, value: bool) -> Self {
@@ -1119,7 +955,6 @@ impl<'a> UpdateCourseSettings<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReturnTestStudentForCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ReturnTestStudentForCourse<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::User> {
@@ -1130,7 +965,6 @@ impl<'a> ReturnTestStudentForCourse<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleCourseCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleCourseCourses<'a> {
     /// - "all_courses": Also search recently deleted courses.
     /// - "permissions": Include permissions the current user has for the course.
@@ -1159,7 +993,6 @@ impl<'a> GetSingleCourseCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleCourseAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleCourseAccounts<'a> {
     /// - "all_courses": Also search recently deleted courses.
     /// - "permissions": Include permissions the current user has for the course.
@@ -1188,7 +1021,6 @@ impl<'a> GetSingleCourseAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateCourse<'a> {
     /// Sets `course`.
     pub fn course(self, value: UpdateCourseCourse) -> Self {
@@ -1211,7 +1043,6 @@ impl<'a> UpdateCourse<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Progress> {
@@ -1222,7 +1053,6 @@ impl<'a> UpdateCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResetCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ResetCourse<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Course> {
@@ -1233,7 +1063,6 @@ impl<'a> ResetCourse<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetEffectiveDueDates<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetEffectiveDueDates<'a> {
     /// no description
     pub fn assignment_ids(
@@ -1251,7 +1080,6 @@ impl<'a> GetEffectiveDueDates<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct Permissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> Permissions<'a> {
     /// List of permissions to check against the authenticated user. Permission names are documented in the Create a role endpoint.
     pub fn permissions(
@@ -1269,7 +1097,6 @@ impl<'a> Permissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetBulkUserProgress<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetBulkUserProgress<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1280,7 +1107,6 @@ impl<'a> GetBulkUserProgress<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveQuizMigrationAlert<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveQuizMigrationAlert<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1291,7 +1117,6 @@ impl<'a> RemoveQuizMigrationAlert<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCourseCopyStatus<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCourseCopyStatus<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1302,7 +1127,6 @@ impl<'a> GetCourseCopyStatus<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CopyCourseContent<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CopyCourseContent<'a> {
     /// ID or SIS-ID of the course to copy the content from
     pub fn source_course(self, value: impl Into<String>) -> Self {
@@ -1908,7 +1732,6 @@ rt::string_enum!(
 );
 /// Parameters sent as `course[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateNewCourseCourse {
     /// The name of the course. If omitted, the course will be named "Unnamed Course."
     pub name: Option<String>,
@@ -1979,7 +1802,6 @@ pub struct CreateNewCourseCourse {
     /// Default is false. When true, all grades in the course must be posted manually, and will not be automatically posted. When false, all grades in the course will be automatically posted.
     pub post_manually: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateNewCourseCourse {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
@@ -2026,7 +1848,6 @@ impl rt::Encode for CreateNewCourseCourse {
 }
 /// Parameters sent as `course[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateCourseCourse {
     /// The unique ID of the account to move the course to.
     pub account_id: Option<rt::Id>,
@@ -2152,7 +1973,6 @@ pub struct UpdateCourseCourse {
     /// When true, all grades in the course will be posted manually. When false, all grades in the course will be automatically posted. Use with caution as this setting will override any assignment level post policy.
     pub post_manually: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateCourseCourse {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "account_id", &self.account_id);

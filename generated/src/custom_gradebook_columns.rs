@@ -21,12 +21,7 @@ impl<'a> CustomGradebookColumns<'a> {
         course_id: impl rt::PathArg,
     ) -> ListCustomGradebookColumns<'a> {
         ListCustomGradebookColumns(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/custom_gradebook_columns",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/custom_gradebook_columns", &[&course_id]),
         )
     }
     /// Create a custom gradebook column
@@ -38,12 +33,9 @@ impl<'a> CustomGradebookColumns<'a> {
         column: CreateCustomGradebookColumnColumn,
     ) -> CreateCustomGradebookColumn<'a> {
         CreateCustomGradebookColumn(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/custom_gradebook_columns",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/custom_gradebook_columns", &[&course_id])
                 .form("column", &column),
         )
     }
@@ -58,12 +50,12 @@ impl<'a> CustomGradebookColumns<'a> {
         id: impl rt::PathArg,
     ) -> UpdateCustomGradebookColumn<'a> {
         UpdateCustomGradebookColumn(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/custom_gradebook_columns/{id}",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/custom_gradebook_columns/{id}",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Delete a custom gradebook column
@@ -77,12 +69,12 @@ impl<'a> CustomGradebookColumns<'a> {
         id: impl rt::PathArg,
     ) -> DeleteCustomGradebookColumn<'a> {
         DeleteCustomGradebookColumn(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/custom_gradebook_columns/{id}",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/custom_gradebook_columns/{id}",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Reorder custom columns
@@ -100,9 +92,9 @@ impl<'a> CustomGradebookColumns<'a> {
         order: impl IntoIterator<Item = i64>,
     ) -> ReorderCustomColumns<'a> {
         ReorderCustomColumns(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/courses/{course_id}/custom_gradebook_columns/reorder",
                     &[&course_id],
                 )
@@ -120,12 +112,12 @@ impl<'a> CustomGradebookColumns<'a> {
         id: impl rt::PathArg,
     ) -> ListEntriesForColumn<'a> {
         ListEntriesForColumn(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/custom_gradebook_columns/{id}/data",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/custom_gradebook_columns/{id}/data",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Update column data
@@ -141,9 +133,9 @@ impl<'a> CustomGradebookColumns<'a> {
         column_data: UpdateColumnDataColumnData,
     ) -> UpdateColumnData<'a> {
         UpdateColumnData(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/courses/{course_id}/custom_gradebook_columns/{id}/data/{user_id}",
                     &[&course_id, &id, &user_id],
                 )
@@ -182,9 +174,9 @@ impl<'a> CustomGradebookColumns<'a> {
         column_data: impl IntoIterator<Item = impl Into<String>>,
     ) -> BulkUpdateColumnData<'a> {
         BulkUpdateColumnData(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/courses/{course_id}/custom_gradebook_column_data",
                     &[&course_id],
                 )
@@ -196,7 +188,6 @@ impl<'a> CustomGradebookColumns<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCustomGradebookColumns<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListCustomGradebookColumns<'a> {
     /// Include hidden parameters (defaults to false)
     pub fn include_hidden(self, value: bool) -> Self {
@@ -207,9 +198,7 @@ impl<'a> ListCustomGradebookColumns<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::CustomColumn>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CustomColumn> {
         self.0.stream()
     }
 }
@@ -217,7 +206,6 @@ impl<'a> ListCustomGradebookColumns<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCustomGradebookColumn<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateCustomGradebookColumn<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::CustomColumn> {
@@ -228,7 +216,6 @@ impl<'a> CreateCustomGradebookColumn<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCustomGradebookColumn<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateCustomGradebookColumn<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::CustomColumn> {
@@ -239,7 +226,6 @@ impl<'a> UpdateCustomGradebookColumn<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCustomGradebookColumn<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteCustomGradebookColumn<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::CustomColumn> {
@@ -250,7 +236,6 @@ impl<'a> DeleteCustomGradebookColumn<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReorderCustomColumns<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ReorderCustomColumns<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -261,7 +246,6 @@ impl<'a> ReorderCustomColumns<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEntriesForColumn<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListEntriesForColumn<'a> {
     /// If true, hidden columns will be included in the result. If false or absent, only visible columns will be returned.
     pub fn include_hidden(self, value: bool) -> Self {
@@ -272,9 +256,7 @@ impl<'a> ListEntriesForColumn<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ColumnDatum>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ColumnDatum> {
         self.0.stream()
     }
 }
@@ -282,7 +264,6 @@ impl<'a> ListEntriesForColumn<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateColumnData<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateColumnData<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ColumnDatum> {
@@ -293,7 +274,6 @@ impl<'a> UpdateColumnData<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BulkUpdateColumnData<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> BulkUpdateColumnData<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Progress> {
@@ -302,7 +282,6 @@ impl<'a> BulkUpdateColumnData<'a> {
 }
 /// Parameters sent as `column[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateCustomGradebookColumnColumn {
     /// no description
     ///
@@ -329,7 +308,6 @@ impl CreateCustomGradebookColumnColumn {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateCustomGradebookColumnColumn {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
@@ -341,7 +319,6 @@ impl rt::Encode for CreateCustomGradebookColumnColumn {
 }
 /// Parameters sent as `column_data[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateColumnDataColumnData {
     /// Column content.  Setting this to blank will delete the datum object.
     ///
@@ -354,7 +331,6 @@ impl UpdateColumnDataColumnData {
         Self { content }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateColumnDataColumnData {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "content", &self.content);

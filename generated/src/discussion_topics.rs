@@ -21,12 +21,7 @@ impl<'a> DiscussionTopics<'a> {
         course_id: impl rt::PathArg,
     ) -> ListDiscussionTopicsCourses<'a> {
         ListDiscussionTopicsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/discussion_topics",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/discussion_topics", &[&course_id]),
         )
     }
     /// List discussion topics
@@ -39,12 +34,7 @@ impl<'a> DiscussionTopics<'a> {
         group_id: impl rt::PathArg,
     ) -> ListDiscussionTopicsGroups<'a> {
         ListDiscussionTopicsGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/discussion_topics",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/discussion_topics", &[&group_id]),
         )
     }
     /// Create a new discussion topic
@@ -57,12 +47,7 @@ impl<'a> DiscussionTopics<'a> {
         course_id: impl rt::PathArg,
     ) -> CreateNewDiscussionTopicCourses<'a> {
         CreateNewDiscussionTopicCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/discussion_topics",
-                &[&course_id],
-            ),
+            self.0.post("/v1/courses/{course_id}/discussion_topics", &[&course_id]),
         )
     }
     /// Create a new discussion topic
@@ -75,12 +60,7 @@ impl<'a> DiscussionTopics<'a> {
         group_id: impl rt::PathArg,
     ) -> CreateNewDiscussionTopicGroups<'a> {
         CreateNewDiscussionTopicGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/groups/{group_id}/discussion_topics",
-                &[&group_id],
-            ),
+            self.0.post("/v1/groups/{group_id}/discussion_topics", &[&group_id]),
         )
     }
     /// Update a topic
@@ -94,12 +74,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> UpdateTopicCourses<'a> {
         UpdateTopicCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// Update a topic
@@ -113,12 +93,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> UpdateTopicGroups<'a> {
         UpdateTopicGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// Delete a topic
@@ -132,12 +112,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> DeleteTopicCourses<'a> {
         DeleteTopicCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// Delete a topic
@@ -151,12 +131,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> DeleteTopicGroups<'a> {
         DeleteTopicGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// Reorder pinned topics
@@ -172,12 +152,9 @@ impl<'a> DiscussionTopics<'a> {
         order: impl IntoIterator<Item = i64>,
     ) -> ReorderPinnedTopicsCourses<'a> {
         ReorderPinnedTopicsCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/discussion_topics/reorder",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/discussion_topics/reorder", &[&course_id])
                 .form("order", &rt::list(order)),
         )
     }
@@ -194,12 +171,9 @@ impl<'a> DiscussionTopics<'a> {
         order: impl IntoIterator<Item = i64>,
     ) -> ReorderPinnedTopicsGroups<'a> {
         ReorderPinnedTopicsGroups(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/groups/{group_id}/discussion_topics/reorder",
-                    &[&group_id],
-                )
+            self
+                .0
+                .post("/v1/groups/{group_id}/discussion_topics/reorder", &[&group_id])
                 .form("order", &rt::list(order)),
         )
     }
@@ -217,12 +191,12 @@ impl<'a> DiscussionTopics<'a> {
         id: impl rt::PathArg,
     ) -> UpdateEntryCourses<'a> {
         UpdateEntryCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{id}",
-                &[&course_id, &topic_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{id}",
+                    &[&course_id, &topic_id, &id],
+                ),
         )
     }
     /// Update an entry
@@ -239,12 +213,12 @@ impl<'a> DiscussionTopics<'a> {
         id: impl rt::PathArg,
     ) -> UpdateEntryGroups<'a> {
         UpdateEntryGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{id}",
-                &[&group_id, &topic_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{id}",
+                    &[&group_id, &topic_id, &id],
+                ),
         )
     }
     /// Delete an entry
@@ -263,12 +237,12 @@ impl<'a> DiscussionTopics<'a> {
         id: impl rt::PathArg,
     ) -> DeleteEntryCourses<'a> {
         DeleteEntryCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{id}",
-                &[&course_id, &topic_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{id}",
+                    &[&course_id, &topic_id, &id],
+                ),
         )
     }
     /// Delete an entry
@@ -287,12 +261,12 @@ impl<'a> DiscussionTopics<'a> {
         id: impl rt::PathArg,
     ) -> DeleteEntryGroups<'a> {
         DeleteEntryGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{id}",
-                &[&group_id, &topic_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{id}",
+                    &[&group_id, &topic_id, &id],
+                ),
         )
     }
     /// Get a single topic
@@ -306,12 +280,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> GetSingleTopicCourses<'a> {
         GetSingleTopicCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// Get a single topic
@@ -325,12 +299,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> GetSingleTopicGroups<'a> {
         GetSingleTopicGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// Summary
@@ -344,12 +318,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> SummaryCourses<'a> {
         SummaryCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/summaries",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/summaries",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// Summary
@@ -363,12 +337,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> SummaryGroups<'a> {
         SummaryGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/summaries",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/summaries",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// Disable summary
@@ -382,12 +356,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> DisableSummaryCourses<'a> {
         DisableSummaryCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/summaries/disable",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/summaries/disable",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// Disable summary
@@ -401,12 +375,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> DisableSummaryGroups<'a> {
         DisableSummaryGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/summaries/disable",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/summaries/disable",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// Summary Feedback
@@ -421,12 +395,12 @@ impl<'a> DiscussionTopics<'a> {
         summary_id: impl rt::PathArg,
     ) -> SummaryFeedbackCourses<'a> {
         SummaryFeedbackCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/summaries/{summary_id}/feedback",
-                &[&course_id, &topic_id, &summary_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/summaries/{summary_id}/feedback",
+                    &[&course_id, &topic_id, &summary_id],
+                ),
         )
     }
     /// Summary Feedback
@@ -441,12 +415,12 @@ impl<'a> DiscussionTopics<'a> {
         summary_id: impl rt::PathArg,
     ) -> SummaryFeedbackGroups<'a> {
         SummaryFeedbackGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/summaries/{summary_id}/feedback",
-                &[&group_id, &topic_id, &summary_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/summaries/{summary_id}/feedback",
+                    &[&group_id, &topic_id, &summary_id],
+                ),
         )
     }
     /// Get the full topic
@@ -480,12 +454,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> GetFullTopicCourses<'a> {
         GetFullTopicCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/view",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/view",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// Get the full topic
@@ -519,12 +493,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> GetFullTopicGroups<'a> {
         GetFullTopicGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/view",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/view",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// Post an entry
@@ -538,12 +512,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> PostEntryCourses<'a> {
         PostEntryCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// Post an entry
@@ -557,12 +531,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> PostEntryGroups<'a> {
         PostEntryGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// Duplicate discussion topic
@@ -576,12 +550,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> DuplicateDiscussionTopicCourses<'a> {
         DuplicateDiscussionTopicCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/duplicate",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/duplicate",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// Duplicate discussion topic
@@ -595,12 +569,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> DuplicateDiscussionTopicGroups<'a> {
         DuplicateDiscussionTopicGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/duplicate",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/duplicate",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// List topic entries
@@ -622,12 +596,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> ListTopicEntriesCourses<'a> {
         ListTopicEntriesCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// List topic entries
@@ -649,12 +623,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> ListTopicEntriesGroups<'a> {
         ListTopicEntriesGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// Post a reply
@@ -671,12 +645,12 @@ impl<'a> DiscussionTopics<'a> {
         entry_id: impl rt::PathArg,
     ) -> PostReplyCourses<'a> {
         PostReplyCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies",
-                &[&course_id, &topic_id, &entry_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies",
+                    &[&course_id, &topic_id, &entry_id],
+                ),
         )
     }
     /// Post a reply
@@ -693,12 +667,12 @@ impl<'a> DiscussionTopics<'a> {
         entry_id: impl rt::PathArg,
     ) -> PostReplyGroups<'a> {
         PostReplyGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies",
-                &[&group_id, &topic_id, &entry_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies",
+                    &[&group_id, &topic_id, &entry_id],
+                ),
         )
     }
     /// List entry replies
@@ -717,12 +691,12 @@ impl<'a> DiscussionTopics<'a> {
         entry_id: impl rt::PathArg,
     ) -> ListEntryRepliesCourses<'a> {
         ListEntryRepliesCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies",
-                &[&course_id, &topic_id, &entry_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies",
+                    &[&course_id, &topic_id, &entry_id],
+                ),
         )
     }
     /// List entry replies
@@ -741,12 +715,12 @@ impl<'a> DiscussionTopics<'a> {
         entry_id: impl rt::PathArg,
     ) -> ListEntryRepliesGroups<'a> {
         ListEntryRepliesGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies",
-                &[&group_id, &topic_id, &entry_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies",
+                    &[&group_id, &topic_id, &entry_id],
+                ),
         )
     }
     /// List entries
@@ -762,12 +736,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> ListEntriesCourses<'a> {
         ListEntriesCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/entry_list",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/entry_list",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// List entries
@@ -783,12 +757,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> ListEntriesGroups<'a> {
         ListEntriesGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/entry_list",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/entry_list",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// Mark topic as read
@@ -806,12 +780,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> MarkTopicAsReadCourses<'a> {
         MarkTopicAsReadCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/read",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/read",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// Mark topic as read
@@ -829,12 +803,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> MarkTopicAsReadGroups<'a> {
         MarkTopicAsReadGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/read",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/read",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// Mark all topic as read
@@ -851,12 +825,9 @@ impl<'a> DiscussionTopics<'a> {
         course_id: impl rt::PathArg,
     ) -> MarkAllTopicAsReadCourses<'a> {
         MarkAllTopicAsReadCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/discussion_topics/read_all",
-                &[&course_id],
-            ),
+            self
+                .0
+                .put("/v1/courses/{course_id}/discussion_topics/read_all", &[&course_id]),
         )
     }
     /// Mark all topic as read
@@ -873,12 +844,7 @@ impl<'a> DiscussionTopics<'a> {
         group_id: impl rt::PathArg,
     ) -> MarkAllTopicAsReadGroups<'a> {
         MarkAllTopicAsReadGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/groups/{group_id}/discussion_topics/read_all",
-                &[&group_id],
-            ),
+            self.0.put("/v1/groups/{group_id}/discussion_topics/read_all", &[&group_id]),
         )
     }
     /// Mark topic as unread
@@ -896,12 +862,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> MarkTopicAsUnreadCourses<'a> {
         MarkTopicAsUnreadCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/read",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/read",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// Mark topic as unread
@@ -919,12 +885,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> MarkTopicAsUnreadGroups<'a> {
         MarkTopicAsUnreadGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/read",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/read",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// Mark all entries as read
@@ -942,12 +908,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> MarkAllEntriesAsReadCourses<'a> {
         MarkAllEntriesAsReadCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/read_all",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/read_all",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// Mark all entries as read
@@ -965,12 +931,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> MarkAllEntriesAsReadGroups<'a> {
         MarkAllEntriesAsReadGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/read_all",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/read_all",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// Mark all entries as unread
@@ -988,12 +954,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> MarkAllEntriesAsUnreadCourses<'a> {
         MarkAllEntriesAsUnreadCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/read_all",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/read_all",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// Mark all entries as unread
@@ -1011,12 +977,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> MarkAllEntriesAsUnreadGroups<'a> {
         MarkAllEntriesAsUnreadGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/read_all",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/read_all",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// Mark entry as read
@@ -1035,12 +1001,12 @@ impl<'a> DiscussionTopics<'a> {
         entry_id: impl rt::PathArg,
     ) -> MarkEntryAsReadCourses<'a> {
         MarkEntryAsReadCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/read",
-                &[&course_id, &topic_id, &entry_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/read",
+                    &[&course_id, &topic_id, &entry_id],
+                ),
         )
     }
     /// Mark entry as read
@@ -1059,12 +1025,12 @@ impl<'a> DiscussionTopics<'a> {
         entry_id: impl rt::PathArg,
     ) -> MarkEntryAsReadGroups<'a> {
         MarkEntryAsReadGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/read",
-                &[&group_id, &topic_id, &entry_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/read",
+                    &[&group_id, &topic_id, &entry_id],
+                ),
         )
     }
     /// Mark entry as unread
@@ -1083,12 +1049,12 @@ impl<'a> DiscussionTopics<'a> {
         entry_id: impl rt::PathArg,
     ) -> MarkEntryAsUnreadCourses<'a> {
         MarkEntryAsUnreadCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/read",
-                &[&course_id, &topic_id, &entry_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/read",
+                    &[&course_id, &topic_id, &entry_id],
+                ),
         )
     }
     /// Mark entry as unread
@@ -1107,12 +1073,12 @@ impl<'a> DiscussionTopics<'a> {
         entry_id: impl rt::PathArg,
     ) -> MarkEntryAsUnreadGroups<'a> {
         MarkEntryAsUnreadGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/read",
-                &[&group_id, &topic_id, &entry_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/read",
+                    &[&group_id, &topic_id, &entry_id],
+                ),
         )
     }
     /// Rate entry
@@ -1129,12 +1095,12 @@ impl<'a> DiscussionTopics<'a> {
         entry_id: impl rt::PathArg,
     ) -> RateEntryCourses<'a> {
         RateEntryCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/rating",
-                &[&course_id, &topic_id, &entry_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/rating",
+                    &[&course_id, &topic_id, &entry_id],
+                ),
         )
     }
     /// Rate entry
@@ -1151,12 +1117,12 @@ impl<'a> DiscussionTopics<'a> {
         entry_id: impl rt::PathArg,
     ) -> RateEntryGroups<'a> {
         RateEntryGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/rating",
-                &[&group_id, &topic_id, &entry_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/rating",
+                    &[&group_id, &topic_id, &entry_id],
+                ),
         )
     }
     /// Subscribe to a topic
@@ -1172,12 +1138,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> SubscribeToTopicCourses<'a> {
         SubscribeToTopicCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/subscribed",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/subscribed",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// Subscribe to a topic
@@ -1193,12 +1159,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> SubscribeToTopicGroups<'a> {
         SubscribeToTopicGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/subscribed",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/subscribed",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
     /// Unsubscribe from a topic
@@ -1214,12 +1180,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> UnsubscribeFromTopicCourses<'a> {
         UnsubscribeFromTopicCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/discussion_topics/{topic_id}/subscribed",
-                &[&course_id, &topic_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/discussion_topics/{topic_id}/subscribed",
+                    &[&course_id, &topic_id],
+                ),
         )
     }
     /// Unsubscribe from a topic
@@ -1235,12 +1201,12 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
     ) -> UnsubscribeFromTopicGroups<'a> {
         UnsubscribeFromTopicGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/groups/{group_id}/discussion_topics/{topic_id}/subscribed",
-                &[&group_id, &topic_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/groups/{group_id}/discussion_topics/{topic_id}/subscribed",
+                    &[&group_id, &topic_id],
+                ),
         )
     }
 }
@@ -1248,7 +1214,6 @@ impl<'a> DiscussionTopics<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListDiscussionTopicsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListDiscussionTopicsCourses<'a> {
     /// If "all_dates" is passed, all dates associated with graded discussions' assignments will be included. if "sections" is passed, includes the course sections that are associated with the topic, if the topic is specific to certain sections of the course. If "sections_user_count" is passed, then: (a) If sections were asked for *and* the topic is specific to certain course sections, includes the number of users in each section. (as part of the section json asked for above) (b) Else, includes at the root level the total number of users in the topic's context (group or course) that the topic applies to. If "overrides" is passed, the overrides for the assignment will be included
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -1283,9 +1248,7 @@ impl<'a> ListDiscussionTopicsCourses<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::DiscussionTopic>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::DiscussionTopic> {
         self.0.stream()
     }
 }
@@ -1293,7 +1256,6 @@ impl<'a> ListDiscussionTopicsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListDiscussionTopicsGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListDiscussionTopicsGroups<'a> {
     /// If "all_dates" is passed, all dates associated with graded discussions' assignments will be included. if "sections" is passed, includes the course sections that are associated with the topic, if the topic is specific to certain sections of the course. If "sections_user_count" is passed, then: (a) If sections were asked for *and* the topic is specific to certain course sections, includes the number of users in each section. (as part of the section json asked for above) (b) Else, includes at the root level the total number of users in the topic's context (group or course) that the topic applies to. If "overrides" is passed, the overrides for the assignment will be included
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -1328,9 +1290,7 @@ impl<'a> ListDiscussionTopicsGroups<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::DiscussionTopic>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::DiscussionTopic> {
         self.0.stream()
     }
 }
@@ -1338,7 +1298,6 @@ impl<'a> ListDiscussionTopicsGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateNewDiscussionTopicCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateNewDiscussionTopicCourses<'a> {
     /// no description
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -1425,7 +1384,6 @@ impl<'a> CreateNewDiscussionTopicCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateNewDiscussionTopicGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateNewDiscussionTopicGroups<'a> {
     /// no description
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -1512,7 +1470,6 @@ impl<'a> CreateNewDiscussionTopicGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateTopicCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateTopicCourses<'a> {
     /// no description
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -1595,7 +1552,6 @@ impl<'a> UpdateTopicCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateTopicGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateTopicGroups<'a> {
     /// no description
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -1678,7 +1634,6 @@ impl<'a> UpdateTopicGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTopicCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteTopicCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1689,7 +1644,6 @@ impl<'a> DeleteTopicCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTopicGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteTopicGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1700,7 +1654,6 @@ impl<'a> DeleteTopicGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReorderPinnedTopicsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ReorderPinnedTopicsCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1711,7 +1664,6 @@ impl<'a> ReorderPinnedTopicsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReorderPinnedTopicsGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ReorderPinnedTopicsGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1722,7 +1674,6 @@ impl<'a> ReorderPinnedTopicsGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateEntryCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateEntryCourses<'a> {
     /// The updated body of the entry.
     pub fn message(self, value: impl Into<String>) -> Self {
@@ -1737,7 +1688,6 @@ impl<'a> UpdateEntryCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateEntryGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateEntryGroups<'a> {
     /// The updated body of the entry.
     pub fn message(self, value: impl Into<String>) -> Self {
@@ -1752,7 +1702,6 @@ impl<'a> UpdateEntryGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteEntryCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteEntryCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1763,7 +1712,6 @@ impl<'a> DeleteEntryCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteEntryGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteEntryGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1774,7 +1722,6 @@ impl<'a> DeleteEntryGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleTopicCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleTopicCourses<'a> {
     /// If "all_dates" is passed, all dates associated with graded discussions' assignments will be included. if "sections" is passed, includes the course sections that are associated with the topic, if the topic is specific to certain sections of the course. If "sections_user_count" is passed, then: (a) If sections were asked for *and* the topic is specific to certain course sections, includes the number of users in each section. (as part of the section json asked for above) (b) Else, includes at the root level the total number of users in the topic's context (group or course) that the topic applies to. If "overrides" is passed, the overrides for the assignment will be included
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -1789,7 +1736,6 @@ impl<'a> GetSingleTopicCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleTopicGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleTopicGroups<'a> {
     /// If "all_dates" is passed, all dates associated with graded discussions' assignments will be included. if "sections" is passed, includes the course sections that are associated with the topic, if the topic is specific to certain sections of the course. If "sections_user_count" is passed, then: (a) If sections were asked for *and* the topic is specific to certain course sections, includes the number of users in each section. (as part of the section json asked for above) (b) Else, includes at the root level the total number of users in the topic's context (group or course) that the topic applies to. If "overrides" is passed, the overrides for the assignment will be included
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -1804,7 +1750,6 @@ impl<'a> GetSingleTopicGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SummaryCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SummaryCourses<'a> {
     /// Areas or topics for the summary to focus on.
     pub fn user_input(self, value: impl Into<String>) -> Self {
@@ -1819,7 +1764,6 @@ impl<'a> SummaryCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SummaryGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SummaryGroups<'a> {
     /// Areas or topics for the summary to focus on.
     pub fn user_input(self, value: impl Into<String>) -> Self {
@@ -1834,7 +1778,6 @@ impl<'a> SummaryGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DisableSummaryCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DisableSummaryCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1845,7 +1788,6 @@ impl<'a> DisableSummaryCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DisableSummaryGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DisableSummaryGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1856,7 +1798,6 @@ impl<'a> DisableSummaryGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SummaryFeedbackCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SummaryFeedbackCourses<'a> {
     /// Required The action to take on the summary. Possible values are:
     /// - "seen": Marks the summary as seen. This action saves the feedback if it's not already persisted.
@@ -1877,7 +1818,6 @@ impl<'a> SummaryFeedbackCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SummaryFeedbackGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SummaryFeedbackGroups<'a> {
     /// Required The action to take on the summary. Possible values are:
     /// - "seen": Marks the summary as seen. This action saves the feedback if it's not already persisted.
@@ -1898,7 +1838,6 @@ impl<'a> SummaryFeedbackGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFullTopicCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetFullTopicCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1909,7 +1848,6 @@ impl<'a> GetFullTopicCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFullTopicGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetFullTopicGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1920,7 +1858,6 @@ impl<'a> GetFullTopicGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PostEntryCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> PostEntryCourses<'a> {
     /// The body of the entry.
     pub fn message(self, value: impl Into<String>) -> Self {
@@ -1939,7 +1876,6 @@ impl<'a> PostEntryCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PostEntryGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> PostEntryGroups<'a> {
     /// The body of the entry.
     pub fn message(self, value: impl Into<String>) -> Self {
@@ -1958,7 +1894,6 @@ impl<'a> PostEntryGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DuplicateDiscussionTopicCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DuplicateDiscussionTopicCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::DiscussionTopic> {
@@ -1969,7 +1904,6 @@ impl<'a> DuplicateDiscussionTopicCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DuplicateDiscussionTopicGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DuplicateDiscussionTopicGroups<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::DiscussionTopic> {
@@ -1980,7 +1914,6 @@ impl<'a> DuplicateDiscussionTopicGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTopicEntriesCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListTopicEntriesCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1991,7 +1924,6 @@ impl<'a> ListTopicEntriesCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTopicEntriesGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListTopicEntriesGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2002,7 +1934,6 @@ impl<'a> ListTopicEntriesGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PostReplyCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> PostReplyCourses<'a> {
     /// The body of the entry.
     pub fn message(self, value: impl Into<String>) -> Self {
@@ -2021,7 +1952,6 @@ impl<'a> PostReplyCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PostReplyGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> PostReplyGroups<'a> {
     /// The body of the entry.
     pub fn message(self, value: impl Into<String>) -> Self {
@@ -2040,7 +1970,6 @@ impl<'a> PostReplyGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEntryRepliesCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListEntryRepliesCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2051,7 +1980,6 @@ impl<'a> ListEntryRepliesCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEntryRepliesGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListEntryRepliesGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2062,7 +1990,6 @@ impl<'a> ListEntryRepliesGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEntriesCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListEntriesCourses<'a> {
     /// A list of entry ids to retrieve. Entries will be returned in id order, smallest id first.
     pub fn ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
@@ -2077,7 +2004,6 @@ impl<'a> ListEntriesCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEntriesGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListEntriesGroups<'a> {
     /// A list of entry ids to retrieve. Entries will be returned in id order, smallest id first.
     pub fn ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
@@ -2092,7 +2018,6 @@ impl<'a> ListEntriesGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkTopicAsReadCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkTopicAsReadCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2103,7 +2028,6 @@ impl<'a> MarkTopicAsReadCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkTopicAsReadGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkTopicAsReadGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2114,7 +2038,6 @@ impl<'a> MarkTopicAsReadGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkAllTopicAsReadCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkAllTopicAsReadCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2125,7 +2048,6 @@ impl<'a> MarkAllTopicAsReadCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkAllTopicAsReadGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkAllTopicAsReadGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2136,7 +2058,6 @@ impl<'a> MarkAllTopicAsReadGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkTopicAsUnreadCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkTopicAsUnreadCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2147,7 +2068,6 @@ impl<'a> MarkTopicAsUnreadCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkTopicAsUnreadGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkTopicAsUnreadGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2158,7 +2078,6 @@ impl<'a> MarkTopicAsUnreadGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkAllEntriesAsReadCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkAllEntriesAsReadCourses<'a> {
     /// A boolean value to set all of the entries' forced_read_state. No change is made if this argument is not specified.
     pub fn forced_read_state(self, value: bool) -> Self {
@@ -2173,7 +2092,6 @@ impl<'a> MarkAllEntriesAsReadCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkAllEntriesAsReadGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkAllEntriesAsReadGroups<'a> {
     /// A boolean value to set all of the entries' forced_read_state. No change is made if this argument is not specified.
     pub fn forced_read_state(self, value: bool) -> Self {
@@ -2188,7 +2106,6 @@ impl<'a> MarkAllEntriesAsReadGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkAllEntriesAsUnreadCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkAllEntriesAsUnreadCourses<'a> {
     /// A boolean value to set all of the entries' forced_read_state. No change is made if this argument is not specified.
     pub fn forced_read_state(self, value: bool) -> Self {
@@ -2203,7 +2120,6 @@ impl<'a> MarkAllEntriesAsUnreadCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkAllEntriesAsUnreadGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkAllEntriesAsUnreadGroups<'a> {
     /// A boolean value to set all of the entries' forced_read_state. No change is made if this argument is not specified.
     pub fn forced_read_state(self, value: bool) -> Self {
@@ -2218,7 +2134,6 @@ impl<'a> MarkAllEntriesAsUnreadGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkEntryAsReadCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkEntryAsReadCourses<'a> {
     /// A boolean value to set the entry's forced_read_state. No change is made if this argument is not specified.
     pub fn forced_read_state(self, value: bool) -> Self {
@@ -2233,7 +2148,6 @@ impl<'a> MarkEntryAsReadCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkEntryAsReadGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkEntryAsReadGroups<'a> {
     /// A boolean value to set the entry's forced_read_state. No change is made if this argument is not specified.
     pub fn forced_read_state(self, value: bool) -> Self {
@@ -2248,7 +2162,6 @@ impl<'a> MarkEntryAsReadGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkEntryAsUnreadCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkEntryAsUnreadCourses<'a> {
     /// A boolean value to set the entry's forced_read_state. No change is made if this argument is not specified.
     pub fn forced_read_state(self, value: bool) -> Self {
@@ -2263,7 +2176,6 @@ impl<'a> MarkEntryAsUnreadCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkEntryAsUnreadGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkEntryAsUnreadGroups<'a> {
     /// A boolean value to set the entry's forced_read_state. No change is made if this argument is not specified.
     pub fn forced_read_state(self, value: bool) -> Self {
@@ -2278,7 +2190,6 @@ impl<'a> MarkEntryAsUnreadGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RateEntryCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RateEntryCourses<'a> {
     /// A rating to set on this entry. Only 0 and 1 are accepted.
     pub fn rating(self, value: i64) -> Self {
@@ -2293,7 +2204,6 @@ impl<'a> RateEntryCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RateEntryGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RateEntryGroups<'a> {
     /// A rating to set on this entry. Only 0 and 1 are accepted.
     pub fn rating(self, value: i64) -> Self {
@@ -2308,7 +2218,6 @@ impl<'a> RateEntryGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SubscribeToTopicCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SubscribeToTopicCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2319,7 +2228,6 @@ impl<'a> SubscribeToTopicCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SubscribeToTopicGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SubscribeToTopicGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2330,7 +2238,6 @@ impl<'a> SubscribeToTopicGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnsubscribeFromTopicCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UnsubscribeFromTopicCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2341,7 +2248,6 @@ impl<'a> UnsubscribeFromTopicCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnsubscribeFromTopicGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UnsubscribeFromTopicGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

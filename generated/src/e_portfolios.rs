@@ -21,12 +21,7 @@ impl<'a> EPortfolios<'a> {
         user_id: impl rt::PathArg,
     ) -> GetAllEportfoliosForUser<'a> {
         GetAllEportfoliosForUser(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/eportfolios",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/eportfolios", &[&user_id]),
         )
     }
     /// Get an ePortfolio
@@ -35,9 +30,7 @@ impl<'a> EPortfolios<'a> {
     ///
     /// `GET /api/v1/eportfolios/{id}`
     pub fn get_eportfolio(&self, id: impl rt::PathArg) -> GetEportfolio<'a> {
-        GetEportfolio(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/eportfolios/{id}", &[&id]),
-        )
+        GetEportfolio(self.0.get("/v1/eportfolios/{id}", &[&id]))
     }
     /// Delete an ePortfolio
     ///
@@ -45,9 +38,7 @@ impl<'a> EPortfolios<'a> {
     ///
     /// `DELETE /api/v1/eportfolios/{id}`
     pub fn delete_eportfolio(&self, id: impl rt::PathArg) -> DeleteEportfolio<'a> {
-        DeleteEportfolio(
-            rt::Request::new(self.0, rt::Method::Delete, "/v1/eportfolios/{id}", &[&id]),
-        )
+        DeleteEportfolio(self.0.delete("/v1/eportfolios/{id}", &[&id]))
     }
     /// Get ePortfolio Pages
     ///
@@ -59,12 +50,7 @@ impl<'a> EPortfolios<'a> {
         eportfolio_id: impl rt::PathArg,
     ) -> GetEportfolioPages<'a> {
         GetEportfolioPages(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/eportfolios/{eportfolio_id}/pages",
-                &[&eportfolio_id],
-            ),
+            self.0.get("/v1/eportfolios/{eportfolio_id}/pages", &[&eportfolio_id]),
         )
     }
     /// Moderate an ePortfolio
@@ -77,12 +63,7 @@ impl<'a> EPortfolios<'a> {
         eportfolio_id: impl rt::PathArg,
     ) -> ModerateEportfolio<'a> {
         ModerateEportfolio(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/eportfolios/{eportfolio_id}/moderate",
-                &[&eportfolio_id],
-            ),
+            self.0.put("/v1/eportfolios/{eportfolio_id}/moderate", &[&eportfolio_id]),
         )
     }
     /// Moderate all ePortfolios for a User
@@ -95,12 +76,7 @@ impl<'a> EPortfolios<'a> {
         user_id: impl rt::PathArg,
     ) -> ModerateAllEportfoliosForUser<'a> {
         ModerateAllEportfoliosForUser(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/users/{user_id}/eportfolios",
-                &[&user_id],
-            ),
+            self.0.put("/v1/users/{user_id}/eportfolios", &[&user_id]),
         )
     }
     /// Restore a deleted ePortfolio
@@ -113,12 +89,7 @@ impl<'a> EPortfolios<'a> {
         eportfolio_id: impl rt::PathArg,
     ) -> RestoreDeletedEportfolio<'a> {
         RestoreDeletedEportfolio(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/eportfolios/{eportfolio_id}/restore",
-                &[&eportfolio_id],
-            ),
+            self.0.put("/v1/eportfolios/{eportfolio_id}/restore", &[&eportfolio_id]),
         )
     }
 }
@@ -126,7 +97,6 @@ impl<'a> EPortfolios<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllEportfoliosForUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAllEportfoliosForUser<'a> {
     /// deleted:: Include deleted ePortfolios. Only available to admins who can moderate_user_content.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -137,9 +107,7 @@ impl<'a> GetAllEportfoliosForUser<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::EPortfolio>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::EPortfolio> {
         self.0.stream()
     }
 }
@@ -147,7 +115,6 @@ impl<'a> GetAllEportfoliosForUser<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetEportfolio<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetEportfolio<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::EPortfolio> {
@@ -158,7 +125,6 @@ impl<'a> GetEportfolio<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteEportfolio<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteEportfolio<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::EPortfolio> {
@@ -169,16 +135,13 @@ impl<'a> DeleteEportfolio<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetEportfolioPages<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetEportfolioPages<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::EPortfolioPage>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::EPortfolioPage>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::EPortfolioPage> {
         self.0.stream()
     }
 }
@@ -186,7 +149,6 @@ impl<'a> GetEportfolioPages<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ModerateEportfolio<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ModerateEportfolio<'a> {
     /// The spam status for the ePortfolio
     pub fn spam_status(self, value: SpamStatus) -> Self {
@@ -201,7 +163,6 @@ impl<'a> ModerateEportfolio<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ModerateAllEportfoliosForUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ModerateAllEportfoliosForUser<'a> {
     /// The spam status for all the ePortfolios
     pub fn spam_status(self, value: SpamStatus) -> Self {
@@ -216,7 +177,6 @@ impl<'a> ModerateAllEportfoliosForUser<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RestoreDeletedEportfolio<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RestoreDeletedEportfolio<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::EPortfolio> {

@@ -19,9 +19,7 @@ impl<'a> EPubExports<'a> {
     pub fn list_courses_with_their_latest_epub_export(
         &self,
     ) -> ListCoursesWithTheirLatestEpubExport<'a> {
-        ListCoursesWithTheirLatestEpubExport(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/epub_exports", &[]),
-        )
+        ListCoursesWithTheirLatestEpubExport(self.0.get("/v1/epub_exports", &[]))
     }
     /// Create ePub Export
     ///
@@ -37,12 +35,7 @@ impl<'a> EPubExports<'a> {
         course_id: impl rt::PathArg,
     ) -> CreateEpubExport<'a> {
         CreateEpubExport(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/epub_exports",
-                &[&course_id],
-            ),
+            self.0.post("/v1/courses/{course_id}/epub_exports", &[&course_id]),
         )
     }
     /// Show ePub export
@@ -56,12 +49,7 @@ impl<'a> EPubExports<'a> {
         id: impl rt::PathArg,
     ) -> ShowEpubExport<'a> {
         ShowEpubExport(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/epub_exports/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/v1/courses/{course_id}/epub_exports/{id}", &[&course_id, &id]),
         )
     }
 }
@@ -69,16 +57,13 @@ impl<'a> EPubExports<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCoursesWithTheirLatestEpubExport<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListCoursesWithTheirLatestEpubExport<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::CourseEpubExport>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::CourseEpubExport>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CourseEpubExport> {
         self.0.stream()
     }
 }
@@ -86,7 +71,6 @@ impl<'a> ListCoursesWithTheirLatestEpubExport<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateEpubExport<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateEpubExport<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::EpubExport> {
@@ -97,7 +81,6 @@ impl<'a> CreateEpubExport<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowEpubExport<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowEpubExport<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::EpubExport> {

@@ -21,12 +21,7 @@ impl<'a> EnrollmentTerms<'a> {
         account_id: impl rt::PathArg,
     ) -> CreateEnrollmentTerm<'a> {
         CreateEnrollmentTerm(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/accounts/{account_id}/terms",
-                &[&account_id],
-            ),
+            self.0.post("/v1/accounts/{account_id}/terms", &[&account_id]),
         )
     }
     /// Update enrollment term
@@ -40,12 +35,7 @@ impl<'a> EnrollmentTerms<'a> {
         id: impl rt::PathArg,
     ) -> UpdateEnrollmentTerm<'a> {
         UpdateEnrollmentTerm(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/terms/{id}",
-                &[&account_id, &id],
-            ),
+            self.0.put("/v1/accounts/{account_id}/terms/{id}", &[&account_id, &id]),
         )
     }
     /// Delete enrollment term
@@ -59,12 +49,7 @@ impl<'a> EnrollmentTerms<'a> {
         id: impl rt::PathArg,
     ) -> DeleteEnrollmentTerm<'a> {
         DeleteEnrollmentTerm(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/terms/{id}",
-                &[&account_id, &id],
-            ),
+            self.0.delete("/v1/accounts/{account_id}/terms/{id}", &[&account_id, &id]),
         )
     }
     /// List enrollment terms
@@ -77,12 +62,7 @@ impl<'a> EnrollmentTerms<'a> {
         account_id: impl rt::PathArg,
     ) -> ListEnrollmentTerms<'a> {
         ListEnrollmentTerms(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/terms",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/terms", &[&account_id]),
         )
     }
     /// Retrieve enrollment term
@@ -96,12 +76,7 @@ impl<'a> EnrollmentTerms<'a> {
         id: impl rt::PathArg,
     ) -> RetrieveEnrollmentTerm<'a> {
         RetrieveEnrollmentTerm(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/terms/{id}",
-                &[&account_id, &id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/terms/{id}", &[&account_id, &id]),
         )
     }
 }
@@ -109,7 +84,6 @@ impl<'a> EnrollmentTerms<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateEnrollmentTerm<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateEnrollmentTerm<'a> {
     /// Sets `enrollment_term`.
     pub fn enrollment_term(self, value: CreateEnrollmentTermEnrollmentTerm) -> Self {
@@ -124,7 +98,6 @@ impl<'a> CreateEnrollmentTerm<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateEnrollmentTerm<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateEnrollmentTerm<'a> {
     /// Sets `enrollment_term`.
     pub fn enrollment_term(self, value: UpdateEnrollmentTermEnrollmentTerm) -> Self {
@@ -143,7 +116,6 @@ impl<'a> UpdateEnrollmentTerm<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteEnrollmentTerm<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteEnrollmentTerm<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::EnrollmentTerm> {
@@ -154,7 +126,6 @@ impl<'a> DeleteEnrollmentTerm<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEnrollmentTerms<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListEnrollmentTerms<'a> {
     /// If set, only returns terms that are in the given state. Defaults to 'active'.
     pub fn workflow_state(self, value: impl IntoIterator<Item = WorkflowState>) -> Self {
@@ -179,7 +150,6 @@ impl<'a> ListEnrollmentTerms<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RetrieveEnrollmentTerm<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RetrieveEnrollmentTerm<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::EnrollmentTerm> {
@@ -216,14 +186,12 @@ pub enum Include {
 rt::string_enum!(Include { Overrides = "overrides" });
 /// Parameters sent as `enrollment_term[overrides][enrollment_type][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateEnrollmentTermEnrollmentTermOverridesEnrollmentType {
     /// The day/time the term starts, overridden for the given enrollment type. *enrollment_type* can be one of StudentEnrollment, TeacherEnrollment, TaEnrollment, or DesignerEnrollment
     pub start_at: Option<rt::DateTime>,
     /// The day/time the term ends, overridden for the given enrollment type. *enrollment_type* can be one of StudentEnrollment, TeacherEnrollment, TaEnrollment, or DesignerEnrollment
     pub end_at: Option<rt::DateTime>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateEnrollmentTermEnrollmentTermOverridesEnrollmentType {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "start_at", &self.start_at);
@@ -232,14 +200,12 @@ impl rt::Encode for CreateEnrollmentTermEnrollmentTermOverridesEnrollmentType {
 }
 /// Parameters sent as `enrollment_term[overrides][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateEnrollmentTermEnrollmentTermOverrides {
     /// `enrollment_type`
     pub enrollment_type: Option<
         CreateEnrollmentTermEnrollmentTermOverridesEnrollmentType,
     >,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateEnrollmentTermEnrollmentTermOverrides {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "enrollment_type", &self.enrollment_type);
@@ -247,7 +213,6 @@ impl rt::Encode for CreateEnrollmentTermEnrollmentTermOverrides {
 }
 /// Parameters sent as `enrollment_term[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateEnrollmentTermEnrollmentTerm {
     /// The name of the term.
     pub name: Option<String>,
@@ -260,7 +225,6 @@ pub struct CreateEnrollmentTermEnrollmentTerm {
     /// `overrides`
     pub overrides: Option<CreateEnrollmentTermEnrollmentTermOverrides>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateEnrollmentTermEnrollmentTerm {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
@@ -272,14 +236,12 @@ impl rt::Encode for CreateEnrollmentTermEnrollmentTerm {
 }
 /// Parameters sent as `enrollment_term[overrides][enrollment_type][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateEnrollmentTermEnrollmentTermOverridesEnrollmentType {
     /// The day/time the term starts, overridden for the given enrollment type. *enrollment_type* can be one of StudentEnrollment, TeacherEnrollment, TaEnrollment, or DesignerEnrollment
     pub start_at: Option<rt::DateTime>,
     /// The day/time the term ends, overridden for the given enrollment type. *enrollment_type* can be one of StudentEnrollment, TeacherEnrollment, TaEnrollment, or DesignerEnrollment
     pub end_at: Option<rt::DateTime>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateEnrollmentTermEnrollmentTermOverridesEnrollmentType {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "start_at", &self.start_at);
@@ -288,14 +250,12 @@ impl rt::Encode for UpdateEnrollmentTermEnrollmentTermOverridesEnrollmentType {
 }
 /// Parameters sent as `enrollment_term[overrides][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateEnrollmentTermEnrollmentTermOverrides {
     /// `enrollment_type`
     pub enrollment_type: Option<
         UpdateEnrollmentTermEnrollmentTermOverridesEnrollmentType,
     >,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateEnrollmentTermEnrollmentTermOverrides {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "enrollment_type", &self.enrollment_type);
@@ -303,7 +263,6 @@ impl rt::Encode for UpdateEnrollmentTermEnrollmentTermOverrides {
 }
 /// Parameters sent as `enrollment_term[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateEnrollmentTermEnrollmentTerm {
     /// The name of the term.
     pub name: Option<String>,
@@ -316,7 +275,6 @@ pub struct UpdateEnrollmentTermEnrollmentTerm {
     /// `overrides`
     pub overrides: Option<UpdateEnrollmentTermEnrollmentTermOverrides>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateEnrollmentTermEnrollmentTerm {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);

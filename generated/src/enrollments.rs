@@ -27,12 +27,7 @@ impl<'a> Enrollments<'a> {
         course_id: impl rt::PathArg,
     ) -> ListEnrollmentsCourses<'a> {
         ListEnrollmentsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/enrollments",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/enrollments", &[&course_id]),
         )
     }
     /// List enrollments
@@ -51,12 +46,7 @@ impl<'a> Enrollments<'a> {
         section_id: impl rt::PathArg,
     ) -> ListEnrollmentsSections<'a> {
         ListEnrollmentsSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/sections/{section_id}/enrollments",
-                &[&section_id],
-            ),
+            self.0.get("/v1/sections/{section_id}/enrollments", &[&section_id]),
         )
     }
     /// List enrollments
@@ -74,14 +64,7 @@ impl<'a> Enrollments<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListEnrollmentsUsers<'a> {
-        ListEnrollmentsUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/enrollments",
-                &[&user_id],
-            ),
-        )
+        ListEnrollmentsUsers(self.0.get("/v1/users/{user_id}/enrollments", &[&user_id]))
     }
     /// Enrollment by ID
     ///
@@ -94,12 +77,7 @@ impl<'a> Enrollments<'a> {
         id: impl rt::PathArg,
     ) -> EnrollmentById<'a> {
         EnrollmentById(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/enrollments/{id}",
-                &[&account_id, &id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/enrollments/{id}", &[&account_id, &id]),
         )
     }
     /// Enroll a user
@@ -113,12 +91,9 @@ impl<'a> Enrollments<'a> {
         enrollment: EnrollUserCoursesEnrollment,
     ) -> EnrollUserCourses<'a> {
         EnrollUserCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/enrollments",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/enrollments", &[&course_id])
                 .form("enrollment", &enrollment),
         )
     }
@@ -133,12 +108,9 @@ impl<'a> Enrollments<'a> {
         enrollment: EnrollUserSectionsEnrollment,
     ) -> EnrollUserSections<'a> {
         EnrollUserSections(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/sections/{section_id}/enrollments",
-                    &[&section_id],
-                )
+            self
+                .0
+                .post("/v1/sections/{section_id}/enrollments", &[&section_id])
                 .form("enrollment", &enrollment),
         )
     }
@@ -153,12 +125,7 @@ impl<'a> Enrollments<'a> {
         id: impl rt::PathArg,
     ) -> ConcludeDeactivateOrDeleteEnrollment<'a> {
         ConcludeDeactivateOrDeleteEnrollment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/enrollments/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.delete("/v1/courses/{course_id}/enrollments/{id}", &[&course_id, &id]),
         )
     }
     /// Accept Course Invitation
@@ -172,12 +139,12 @@ impl<'a> Enrollments<'a> {
         id: impl rt::PathArg,
     ) -> AcceptCourseInvitation<'a> {
         AcceptCourseInvitation(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/enrollments/{id}/accept",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/enrollments/{id}/accept",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Reject Course Invitation
@@ -191,12 +158,12 @@ impl<'a> Enrollments<'a> {
         id: impl rt::PathArg,
     ) -> RejectCourseInvitation<'a> {
         RejectCourseInvitation(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/enrollments/{id}/reject",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/enrollments/{id}/reject",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Re-activate an enrollment
@@ -210,12 +177,12 @@ impl<'a> Enrollments<'a> {
         id: impl rt::PathArg,
     ) -> ReActivateEnrollment<'a> {
         ReActivateEnrollment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/enrollments/{id}/reactivate",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/enrollments/{id}/reactivate",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Add last attended date
@@ -229,12 +196,12 @@ impl<'a> Enrollments<'a> {
         user_id: impl rt::PathArg,
     ) -> AddLastAttendedDate<'a> {
         AddLastAttendedDate(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/users/{user_id}/last_attended",
-                &[&course_id, &user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/users/{user_id}/last_attended",
+                    &[&course_id, &user_id],
+                ),
         )
     }
     /// Show Temporary Enrollment recipient and provider status
@@ -247,12 +214,7 @@ impl<'a> Enrollments<'a> {
         user_id: impl rt::PathArg,
     ) -> ShowTemporaryEnrollmentRecipientAndProviderStatus<'a> {
         ShowTemporaryEnrollmentRecipientAndProviderStatus(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/temporary_enrollment_status",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/temporary_enrollment_status", &[&user_id]),
         )
     }
 }
@@ -260,7 +222,6 @@ impl<'a> Enrollments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEnrollmentsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListEnrollmentsCourses<'a> {
     /// A list of enrollment types to return. Accepted values are 'StudentEnrollment', 'TeacherEnrollment', 'TaEnrollment', 'DesignerEnrollment', and 'ObserverEnrollment.' If omitted, all enrollment types are returned. This argument is ignored if `role` is given.
     pub fn r#type(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
@@ -327,9 +288,7 @@ impl<'a> ListEnrollmentsCourses<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Enrollment>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Enrollment> {
         self.0.stream()
     }
 }
@@ -337,7 +296,6 @@ impl<'a> ListEnrollmentsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEnrollmentsSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListEnrollmentsSections<'a> {
     /// A list of enrollment types to return. Accepted values are 'StudentEnrollment', 'TeacherEnrollment', 'TaEnrollment', 'DesignerEnrollment', and 'ObserverEnrollment.' If omitted, all enrollment types are returned. This argument is ignored if `role` is given.
     pub fn r#type(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
@@ -404,9 +362,7 @@ impl<'a> ListEnrollmentsSections<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Enrollment>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Enrollment> {
         self.0.stream()
     }
 }
@@ -414,7 +370,6 @@ impl<'a> ListEnrollmentsSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEnrollmentsUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListEnrollmentsUsers<'a> {
     /// A list of enrollment types to return. Accepted values are 'StudentEnrollment', 'TeacherEnrollment', 'TaEnrollment', 'DesignerEnrollment', and 'ObserverEnrollment.' If omitted, all enrollment types are returned. This argument is ignored if `role` is given.
     pub fn r#type(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
@@ -477,9 +432,7 @@ impl<'a> ListEnrollmentsUsers<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Enrollment>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Enrollment> {
         self.0.stream()
     }
 }
@@ -487,7 +440,6 @@ impl<'a> ListEnrollmentsUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EnrollmentById<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EnrollmentById<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Enrollment> {
@@ -498,7 +450,6 @@ impl<'a> EnrollmentById<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EnrollUserCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EnrollUserCourses<'a> {
     /// The domain of the account to search for the user. Will be a no-op unless the sis_user_id or integration_id parameter is also included.
     pub fn root_account(self, value: impl Into<String>) -> Self {
@@ -513,7 +464,6 @@ impl<'a> EnrollUserCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EnrollUserSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EnrollUserSections<'a> {
     /// The domain of the account to search for the user. Will be a no-op unless the sis_user_id or integration_id parameter is also included.
     pub fn root_account(self, value: impl Into<String>) -> Self {
@@ -528,7 +478,6 @@ impl<'a> EnrollUserSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ConcludeDeactivateOrDeleteEnrollment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ConcludeDeactivateOrDeleteEnrollment<'a> {
     /// The action to take on the enrollment. When inactive, a user will still appear in the course roster to admins, but be unable to participate. ("inactivate" and "deactivate" are equivalent tasks)
     pub fn task(self, value: Task) -> Self {
@@ -543,7 +492,6 @@ impl<'a> ConcludeDeactivateOrDeleteEnrollment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AcceptCourseInvitation<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AcceptCourseInvitation<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -554,7 +502,6 @@ impl<'a> AcceptCourseInvitation<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RejectCourseInvitation<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RejectCourseInvitation<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -565,7 +512,6 @@ impl<'a> RejectCourseInvitation<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReActivateEnrollment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ReActivateEnrollment<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Enrollment> {
@@ -576,7 +522,6 @@ impl<'a> ReActivateEnrollment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddLastAttendedDate<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AddLastAttendedDate<'a> {
     /// The last attended date of a student enrollment in a course.
     pub fn date(self, value: rt::Date) -> Self {
@@ -591,7 +536,6 @@ impl<'a> AddLastAttendedDate<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowTemporaryEnrollmentRecipientAndProviderStatus<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowTemporaryEnrollmentRecipientAndProviderStatus<'a> {
     /// The ID of the account to check for temporary enrollment status. Defaults to the domain root account if not provided.
     pub fn account_id(self, value: impl Into<rt::Id>) -> Self {
@@ -734,7 +678,6 @@ rt::string_enum!(
 );
 /// Parameters sent as `enrollment[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct EnrollUserCoursesEnrollment {
     /// The start time of the enrollment, in ISO8601 format. e.g. 2012-04-18T23:08:51Z
     pub start_at: Option<rt::DateTime>,
@@ -798,7 +741,6 @@ impl EnrollUserCoursesEnrollment {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for EnrollUserCoursesEnrollment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "start_at", &self.start_at);
@@ -824,7 +766,6 @@ impl rt::Encode for EnrollUserCoursesEnrollment {
 }
 /// Parameters sent as `enrollment[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct EnrollUserSectionsEnrollment {
     /// The start time of the enrollment, in ISO8601 format. e.g. 2012-04-18T23:08:51Z
     pub start_at: Option<rt::DateTime>,
@@ -888,7 +829,6 @@ impl EnrollUserSectionsEnrollment {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for EnrollUserSectionsEnrollment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "start_at", &self.start_at);

@@ -22,17 +22,13 @@ impl<'a> ErrorReports<'a> {
         &self,
         error: CreateErrorReportError,
     ) -> CreateErrorReport<'a> {
-        CreateErrorReport(
-            rt::Request::new(self.0, rt::Method::Post, "/v1/error_reports", &[])
-                .form("error", &error),
-        )
+        CreateErrorReport(self.0.post("/v1/error_reports", &[]).form("error", &error))
     }
 }
 /// Request builder for [`ErrorReports::create_error_report`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateErrorReport<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateErrorReport<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -41,7 +37,6 @@ impl<'a> CreateErrorReport<'a> {
 }
 /// Parameters sent as `error[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateErrorReportError {
     /// The summary of the problem
     ///
@@ -68,7 +63,6 @@ impl CreateErrorReportError {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateErrorReportError {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "subject", &self.subject);

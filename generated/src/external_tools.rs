@@ -21,12 +21,7 @@ impl<'a> ExternalTools<'a> {
         course_id: impl rt::PathArg,
     ) -> ListExternalToolsCourses<'a> {
         ListExternalToolsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/external_tools",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/external_tools", &[&course_id]),
         )
     }
     /// List external tools
@@ -39,12 +34,7 @@ impl<'a> ExternalTools<'a> {
         account_id: impl rt::PathArg,
     ) -> ListExternalToolsAccounts<'a> {
         ListExternalToolsAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/external_tools",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/external_tools", &[&account_id]),
         )
     }
     /// List external tools
@@ -57,12 +47,7 @@ impl<'a> ExternalTools<'a> {
         group_id: impl rt::PathArg,
     ) -> ListExternalToolsGroups<'a> {
         ListExternalToolsGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/external_tools",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/external_tools", &[&group_id]),
         )
     }
     /// Get a sessionless launch url for an external tool.
@@ -77,12 +62,12 @@ impl<'a> ExternalTools<'a> {
         course_id: impl rt::PathArg,
     ) -> GetSessionlessLaunchUrlForExternalToolCourses<'a> {
         GetSessionlessLaunchUrlForExternalToolCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/external_tools/sessionless_launch",
-                &[&course_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/external_tools/sessionless_launch",
+                    &[&course_id],
+                ),
         )
     }
     /// Get a sessionless launch url for an external tool.
@@ -97,12 +82,12 @@ impl<'a> ExternalTools<'a> {
         account_id: impl rt::PathArg,
     ) -> GetSessionlessLaunchUrlForExternalToolAccounts<'a> {
         GetSessionlessLaunchUrlForExternalToolAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/external_tools/sessionless_launch",
-                &[&account_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/external_tools/sessionless_launch",
+                    &[&account_id],
+                ),
         )
     }
     /// Get a single external tool
@@ -116,12 +101,12 @@ impl<'a> ExternalTools<'a> {
         external_tool_id: impl rt::PathArg,
     ) -> GetSingleExternalToolCourses<'a> {
         GetSingleExternalToolCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/external_tools/{external_tool_id}",
-                &[&course_id, &external_tool_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/external_tools/{external_tool_id}",
+                    &[&course_id, &external_tool_id],
+                ),
         )
     }
     /// Get a single external tool
@@ -135,12 +120,12 @@ impl<'a> ExternalTools<'a> {
         external_tool_id: impl rt::PathArg,
     ) -> GetSingleExternalToolAccounts<'a> {
         GetSingleExternalToolAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/external_tools/{external_tool_id}",
-                &[&account_id, &external_tool_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/external_tools/{external_tool_id}",
+                    &[&account_id, &external_tool_id],
+                ),
         )
     }
     /// Create an external tool
@@ -168,12 +153,9 @@ impl<'a> ExternalTools<'a> {
         shared_secret: impl Into<String>,
     ) -> CreateExternalToolCourses<'a> {
         CreateExternalToolCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/external_tools",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/external_tools", &[&course_id])
                 .form("client_id", &rt::id(client_id))
                 .form("name", &rt::text(name))
                 .form("privacy_level", &privacy_level)
@@ -206,12 +188,9 @@ impl<'a> ExternalTools<'a> {
         shared_secret: impl Into<String>,
     ) -> CreateExternalToolAccounts<'a> {
         CreateExternalToolAccounts(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/accounts/{account_id}/external_tools",
-                    &[&account_id],
-                )
+            self
+                .0
+                .post("/v1/accounts/{account_id}/external_tools", &[&account_id])
                 .form("client_id", &rt::id(client_id))
                 .form("name", &rt::text(name))
                 .form("privacy_level", &privacy_level)
@@ -230,12 +209,12 @@ impl<'a> ExternalTools<'a> {
         external_tool_id: impl rt::PathArg,
     ) -> EditExternalToolCourses<'a> {
         EditExternalToolCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/external_tools/{external_tool_id}",
-                &[&course_id, &external_tool_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/external_tools/{external_tool_id}",
+                    &[&course_id, &external_tool_id],
+                ),
         )
     }
     /// Edit an external tool
@@ -249,12 +228,12 @@ impl<'a> ExternalTools<'a> {
         external_tool_id: impl rt::PathArg,
     ) -> EditExternalToolAccounts<'a> {
         EditExternalToolAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/external_tools/{external_tool_id}",
-                &[&account_id, &external_tool_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/accounts/{account_id}/external_tools/{external_tool_id}",
+                    &[&account_id, &external_tool_id],
+                ),
         )
     }
     /// Delete an external tool
@@ -268,12 +247,12 @@ impl<'a> ExternalTools<'a> {
         external_tool_id: impl rt::PathArg,
     ) -> DeleteExternalToolCourses<'a> {
         DeleteExternalToolCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/external_tools/{external_tool_id}",
-                &[&course_id, &external_tool_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/external_tools/{external_tool_id}",
+                    &[&course_id, &external_tool_id],
+                ),
         )
     }
     /// Delete an external tool
@@ -287,12 +266,12 @@ impl<'a> ExternalTools<'a> {
         external_tool_id: impl rt::PathArg,
     ) -> DeleteExternalToolAccounts<'a> {
         DeleteExternalToolAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/external_tools/{external_tool_id}",
-                &[&account_id, &external_tool_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/external_tools/{external_tool_id}",
+                    &[&account_id, &external_tool_id],
+                ),
         )
     }
     /// Add tool to RCE Favorites
@@ -306,12 +285,12 @@ impl<'a> ExternalTools<'a> {
         id: impl rt::PathArg,
     ) -> AddToolToRceFavorites<'a> {
         AddToolToRceFavorites(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/accounts/{account_id}/external_tools/rce_favorites/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/accounts/{account_id}/external_tools/rce_favorites/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Remove tool from RCE Favorites
@@ -325,12 +304,12 @@ impl<'a> ExternalTools<'a> {
         id: impl rt::PathArg,
     ) -> RemoveToolFromRceFavorites<'a> {
         RemoveToolFromRceFavorites(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/external_tools/rce_favorites/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/external_tools/rce_favorites/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Add tool to Top Navigation Favorites
@@ -344,12 +323,12 @@ impl<'a> ExternalTools<'a> {
         id: impl rt::PathArg,
     ) -> AddToolToTopNavigationFavorites<'a> {
         AddToolToTopNavigationFavorites(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/accounts/{account_id}/external_tools/top_nav_favorites/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/accounts/{account_id}/external_tools/top_nav_favorites/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Remove tool from Top Navigation Favorites
@@ -363,12 +342,12 @@ impl<'a> ExternalTools<'a> {
         id: impl rt::PathArg,
     ) -> RemoveToolFromTopNavigationFavorites<'a> {
         RemoveToolFromTopNavigationFavorites(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/external_tools/top_nav_favorites/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/external_tools/top_nav_favorites/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Get visible course navigation tools
@@ -385,12 +364,9 @@ impl<'a> ExternalTools<'a> {
         context_codes: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetVisibleCourseNavigationTools<'a> {
         GetVisibleCourseNavigationTools(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Get,
-                    "/v1/external_tools/visible_course_nav_tools",
-                    &[],
-                )
+            self
+                .0
+                .get("/v1/external_tools/visible_course_nav_tools", &[])
                 .query("context_codes", &rt::texts(context_codes)),
         )
     }
@@ -406,12 +382,12 @@ impl<'a> ExternalTools<'a> {
         course_id: impl rt::PathArg,
     ) -> GetVisibleCourseNavigationToolsForSingleCourse<'a> {
         GetVisibleCourseNavigationToolsForSingleCourse(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/external_tools/visible_course_nav_tools",
-                &[&course_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/external_tools/visible_course_nav_tools",
+                    &[&course_id],
+                ),
         )
     }
 }
@@ -419,7 +395,6 @@ impl<'a> ExternalTools<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListExternalToolsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListExternalToolsCourses<'a> {
     /// The partial name of the tools to match and return.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -446,7 +421,6 @@ impl<'a> ListExternalToolsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListExternalToolsAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListExternalToolsAccounts<'a> {
     /// The partial name of the tools to match and return.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -473,7 +447,6 @@ impl<'a> ListExternalToolsAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListExternalToolsGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListExternalToolsGroups<'a> {
     /// The partial name of the tools to match and return.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -500,7 +473,6 @@ impl<'a> ListExternalToolsGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSessionlessLaunchUrlForExternalToolCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSessionlessLaunchUrlForExternalToolCourses<'a> {
     /// The external id of the tool to launch.
     pub fn id(self, value: impl Into<rt::Id>) -> Self {
@@ -535,7 +507,6 @@ impl<'a> GetSessionlessLaunchUrlForExternalToolCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSessionlessLaunchUrlForExternalToolAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSessionlessLaunchUrlForExternalToolAccounts<'a> {
     /// The external id of the tool to launch.
     pub fn id(self, value: impl Into<rt::Id>) -> Self {
@@ -570,7 +541,6 @@ impl<'a> GetSessionlessLaunchUrlForExternalToolAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleExternalToolCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleExternalToolCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -581,7 +551,6 @@ impl<'a> GetSingleExternalToolCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleExternalToolAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleExternalToolAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -592,7 +561,6 @@ impl<'a> GetSingleExternalToolAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateExternalToolCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateExternalToolCourses<'a> {
     /// A description of the tool
     pub fn description(self, value: impl Into<String>) -> Self {
@@ -719,7 +687,6 @@ impl<'a> CreateExternalToolCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateExternalToolAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateExternalToolAccounts<'a> {
     /// A description of the tool
     pub fn description(self, value: impl Into<String>) -> Self {
@@ -846,7 +813,6 @@ impl<'a> CreateExternalToolAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditExternalToolCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EditExternalToolCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -857,7 +823,6 @@ impl<'a> EditExternalToolCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditExternalToolAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EditExternalToolAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -868,7 +833,6 @@ impl<'a> EditExternalToolAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteExternalToolCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteExternalToolCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -879,7 +843,6 @@ impl<'a> DeleteExternalToolCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteExternalToolAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteExternalToolAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -890,7 +853,6 @@ impl<'a> DeleteExternalToolAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddToolToRceFavorites<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AddToolToRceFavorites<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -901,7 +863,6 @@ impl<'a> AddToolToRceFavorites<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveToolFromRceFavorites<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveToolFromRceFavorites<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -912,7 +873,6 @@ impl<'a> RemoveToolFromRceFavorites<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddToolToTopNavigationFavorites<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AddToolToTopNavigationFavorites<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -923,7 +883,6 @@ impl<'a> AddToolToTopNavigationFavorites<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveToolFromTopNavigationFavorites<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveToolFromTopNavigationFavorites<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -934,7 +893,6 @@ impl<'a> RemoveToolFromTopNavigationFavorites<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetVisibleCourseNavigationTools<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetVisibleCourseNavigationTools<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -945,7 +903,6 @@ impl<'a> GetVisibleCourseNavigationTools<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetVisibleCourseNavigationToolsForSingleCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetVisibleCourseNavigationToolsForSingleCourse<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1055,12 +1012,10 @@ pub enum CourseNavigationDefault {
 rt::string_enum!(CourseNavigationDefault { Disabled = "disabled", Enabled = "enabled" });
 /// Parameters sent as `custom_fields[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolCoursesCustomFields {
     /// Custom fields that will be sent to the tool consumer; can be used multiple times
     pub field_name: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolCoursesCustomFields {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "field_name", &self.field_name);
@@ -1068,7 +1023,6 @@ impl rt::Encode for CreateExternalToolCoursesCustomFields {
 }
 /// Parameters sent as `account_navigation[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolCoursesAccountNavigation {
     /// The url of the external tool for account navigation
     pub url: Option<String>,
@@ -1083,7 +1037,6 @@ pub struct CreateExternalToolCoursesAccountNavigation {
     /// The layout type to use when launching the tool. Must be "full_width", "full_width_in_context", "in_nav_context", "borderless", or "default"
     pub display_type: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolCoursesAccountNavigation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1096,7 +1049,6 @@ impl rt::Encode for CreateExternalToolCoursesAccountNavigation {
 }
 /// Parameters sent as `user_navigation[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolCoursesUserNavigation {
     /// The url of the external tool for user navigation
     pub url: Option<String>,
@@ -1107,7 +1059,6 @@ pub struct CreateExternalToolCoursesUserNavigation {
     /// Who will see the navigation tab. "admins" for admins, "public" or "members" for everyone. Setting this to `null` will remove this configuration and use the default behavior, which is "public".
     pub visibility: Option<UserNavigationVisibility>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolCoursesUserNavigation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1118,7 +1069,6 @@ impl rt::Encode for CreateExternalToolCoursesUserNavigation {
 }
 /// Parameters sent as `course_home_sub_navigation[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolCoursesCourseHomeSubNavigation {
     /// The url of the external tool for right-side course home navigation menu
     pub url: Option<String>,
@@ -1129,7 +1079,6 @@ pub struct CreateExternalToolCoursesCourseHomeSubNavigation {
     /// The url of the icon to show in the right-side course home navigation menu
     pub icon_url: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolCoursesCourseHomeSubNavigation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1140,7 +1089,6 @@ impl rt::Encode for CreateExternalToolCoursesCourseHomeSubNavigation {
 }
 /// Parameters sent as `course_navigation[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolCoursesCourseNavigation {
     /// Set this to enable this feature
     pub enabled: Option<bool>,
@@ -1148,7 +1096,7 @@ pub struct CreateExternalToolCoursesCourseNavigation {
     pub text: Option<String>,
     /// Who will see the navigation tab. "admins" for course admins, "members" for students, "public" for everyone. Setting this to `null` will remove this configuration and use the default behavior, which is "public".
     pub visibility: Option<CourseNavigationVisibility>,
-    /// Determines how the navigation tab will be opened. "_blank"	Launches the external tool in a new window or tab. "_self"	(Default) Launches the external tool in an iframe inside of Canvas.
+    /// Determines how the navigation tab will be opened. "_blank"    Launches the external tool in a new window or tab. "_self"    (Default) Launches the external tool in an iframe inside of Canvas.
     pub window_target: Option<CourseNavigationWindowTarget>,
     /// If set to "disabled" the tool will not appear in the course navigation until a teacher explicitly enables it.
     ///
@@ -1159,7 +1107,6 @@ pub struct CreateExternalToolCoursesCourseNavigation {
     /// The layout type to use when launching the tool. Must be "full_width", "full_width_in_context", "in_nav_context", "borderless", or "default"
     pub display_type: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolCoursesCourseNavigation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "enabled", &self.enabled);
@@ -1172,7 +1119,6 @@ impl rt::Encode for CreateExternalToolCoursesCourseNavigation {
 }
 /// Parameters sent as `editor_button[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolCoursesEditorButton {
     /// The url of the external tool
     pub url: Option<String>,
@@ -1187,7 +1133,6 @@ pub struct CreateExternalToolCoursesEditorButton {
     /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
     pub message_type: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolCoursesEditorButton {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1200,7 +1145,6 @@ impl rt::Encode for CreateExternalToolCoursesEditorButton {
 }
 /// Parameters sent as `homework_submission[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolCoursesHomeworkSubmission {
     /// The url of the external tool
     pub url: Option<String>,
@@ -1211,7 +1155,6 @@ pub struct CreateExternalToolCoursesHomeworkSubmission {
     /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
     pub message_type: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolCoursesHomeworkSubmission {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1222,7 +1165,6 @@ impl rt::Encode for CreateExternalToolCoursesHomeworkSubmission {
 }
 /// Parameters sent as `link_selection[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolCoursesLinkSelection {
     /// The url of the external tool
     pub url: Option<String>,
@@ -1233,7 +1175,6 @@ pub struct CreateExternalToolCoursesLinkSelection {
     /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
     pub message_type: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolCoursesLinkSelection {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1244,7 +1185,6 @@ impl rt::Encode for CreateExternalToolCoursesLinkSelection {
 }
 /// Parameters sent as `migration_selection[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolCoursesMigrationSelection {
     /// The url of the external tool
     pub url: Option<String>,
@@ -1253,7 +1193,6 @@ pub struct CreateExternalToolCoursesMigrationSelection {
     /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
     pub message_type: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolCoursesMigrationSelection {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1263,7 +1202,6 @@ impl rt::Encode for CreateExternalToolCoursesMigrationSelection {
 }
 /// Parameters sent as `tool_configuration[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolCoursesToolConfiguration {
     /// The url of the external tool
     pub url: Option<String>,
@@ -1274,7 +1212,6 @@ pub struct CreateExternalToolCoursesToolConfiguration {
     /// Set this to default the lis_person_contact_email_primary to prefer provisioned sis_email; otherwise, omit
     pub prefer_sis_email: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolCoursesToolConfiguration {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1285,7 +1222,6 @@ impl rt::Encode for CreateExternalToolCoursesToolConfiguration {
 }
 /// Parameters sent as `resource_selection[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolCoursesResourceSelection {
     /// The url of the external tool
     pub url: Option<String>,
@@ -1298,7 +1234,6 @@ pub struct CreateExternalToolCoursesResourceSelection {
     /// The height of the dialog the tool is launched in
     pub selection_height: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolCoursesResourceSelection {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1310,12 +1245,10 @@ impl rt::Encode for CreateExternalToolCoursesResourceSelection {
 }
 /// Parameters sent as `custom_fields[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolAccountsCustomFields {
     /// Custom fields that will be sent to the tool consumer; can be used multiple times
     pub field_name: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolAccountsCustomFields {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "field_name", &self.field_name);
@@ -1323,7 +1256,6 @@ impl rt::Encode for CreateExternalToolAccountsCustomFields {
 }
 /// Parameters sent as `account_navigation[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolAccountsAccountNavigation {
     /// The url of the external tool for account navigation
     pub url: Option<String>,
@@ -1338,7 +1270,6 @@ pub struct CreateExternalToolAccountsAccountNavigation {
     /// The layout type to use when launching the tool. Must be "full_width", "full_width_in_context", "in_nav_context", "borderless", or "default"
     pub display_type: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolAccountsAccountNavigation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1351,7 +1282,6 @@ impl rt::Encode for CreateExternalToolAccountsAccountNavigation {
 }
 /// Parameters sent as `user_navigation[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolAccountsUserNavigation {
     /// The url of the external tool for user navigation
     pub url: Option<String>,
@@ -1362,7 +1292,6 @@ pub struct CreateExternalToolAccountsUserNavigation {
     /// Who will see the navigation tab. "admins" for admins, "public" or "members" for everyone. Setting this to `null` will remove this configuration and use the default behavior, which is "public".
     pub visibility: Option<UserNavigationVisibility>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolAccountsUserNavigation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1373,7 +1302,6 @@ impl rt::Encode for CreateExternalToolAccountsUserNavigation {
 }
 /// Parameters sent as `course_home_sub_navigation[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolAccountsCourseHomeSubNavigation {
     /// The url of the external tool for right-side course home navigation menu
     pub url: Option<String>,
@@ -1384,7 +1312,6 @@ pub struct CreateExternalToolAccountsCourseHomeSubNavigation {
     /// The url of the icon to show in the right-side course home navigation menu
     pub icon_url: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolAccountsCourseHomeSubNavigation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1395,7 +1322,6 @@ impl rt::Encode for CreateExternalToolAccountsCourseHomeSubNavigation {
 }
 /// Parameters sent as `course_navigation[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolAccountsCourseNavigation {
     /// Set this to enable this feature
     pub enabled: Option<bool>,
@@ -1403,7 +1329,7 @@ pub struct CreateExternalToolAccountsCourseNavigation {
     pub text: Option<String>,
     /// Who will see the navigation tab. "admins" for course admins, "members" for students, "public" for everyone. Setting this to `null` will remove this configuration and use the default behavior, which is "public".
     pub visibility: Option<CourseNavigationVisibility>,
-    /// Determines how the navigation tab will be opened. "_blank"	Launches the external tool in a new window or tab. "_self"	(Default) Launches the external tool in an iframe inside of Canvas.
+    /// Determines how the navigation tab will be opened. "_blank"    Launches the external tool in a new window or tab. "_self"    (Default) Launches the external tool in an iframe inside of Canvas.
     pub window_target: Option<CourseNavigationWindowTarget>,
     /// If set to "disabled" the tool will not appear in the course navigation until a teacher explicitly enables it.
     ///
@@ -1414,7 +1340,6 @@ pub struct CreateExternalToolAccountsCourseNavigation {
     /// The layout type to use when launching the tool. Must be "full_width", "full_width_in_context", "in_nav_context", "borderless", or "default"
     pub display_type: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolAccountsCourseNavigation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "enabled", &self.enabled);
@@ -1427,7 +1352,6 @@ impl rt::Encode for CreateExternalToolAccountsCourseNavigation {
 }
 /// Parameters sent as `editor_button[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolAccountsEditorButton {
     /// The url of the external tool
     pub url: Option<String>,
@@ -1442,7 +1366,6 @@ pub struct CreateExternalToolAccountsEditorButton {
     /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
     pub message_type: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolAccountsEditorButton {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1455,7 +1378,6 @@ impl rt::Encode for CreateExternalToolAccountsEditorButton {
 }
 /// Parameters sent as `homework_submission[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolAccountsHomeworkSubmission {
     /// The url of the external tool
     pub url: Option<String>,
@@ -1466,7 +1388,6 @@ pub struct CreateExternalToolAccountsHomeworkSubmission {
     /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
     pub message_type: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolAccountsHomeworkSubmission {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1477,7 +1398,6 @@ impl rt::Encode for CreateExternalToolAccountsHomeworkSubmission {
 }
 /// Parameters sent as `link_selection[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolAccountsLinkSelection {
     /// The url of the external tool
     pub url: Option<String>,
@@ -1488,7 +1408,6 @@ pub struct CreateExternalToolAccountsLinkSelection {
     /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
     pub message_type: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolAccountsLinkSelection {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1499,7 +1418,6 @@ impl rt::Encode for CreateExternalToolAccountsLinkSelection {
 }
 /// Parameters sent as `migration_selection[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolAccountsMigrationSelection {
     /// The url of the external tool
     pub url: Option<String>,
@@ -1508,7 +1426,6 @@ pub struct CreateExternalToolAccountsMigrationSelection {
     /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
     pub message_type: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolAccountsMigrationSelection {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1518,7 +1435,6 @@ impl rt::Encode for CreateExternalToolAccountsMigrationSelection {
 }
 /// Parameters sent as `tool_configuration[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolAccountsToolConfiguration {
     /// The url of the external tool
     pub url: Option<String>,
@@ -1529,7 +1445,6 @@ pub struct CreateExternalToolAccountsToolConfiguration {
     /// Set this to default the lis_person_contact_email_primary to prefer provisioned sis_email; otherwise, omit
     pub prefer_sis_email: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolAccountsToolConfiguration {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
@@ -1540,7 +1455,6 @@ impl rt::Encode for CreateExternalToolAccountsToolConfiguration {
 }
 /// Parameters sent as `resource_selection[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateExternalToolAccountsResourceSelection {
     /// The url of the external tool
     pub url: Option<String>,
@@ -1553,7 +1467,6 @@ pub struct CreateExternalToolAccountsResourceSelection {
     /// The height of the dialog the tool is launched in
     pub selection_height: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateExternalToolAccountsResourceSelection {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);

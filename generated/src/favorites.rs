@@ -19,14 +19,7 @@ impl<'a> Favorites<'a> {
     ///
     /// `GET /api/v1/users/self/favorites/courses`
     pub fn list_favorite_courses(&self) -> ListFavoriteCourses<'a> {
-        ListFavoriteCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/self/favorites/courses",
-                &[],
-            ),
-        )
+        ListFavoriteCourses(self.0.get("/v1/users/self/favorites/courses", &[]))
     }
     /// List favorite groups
     ///
@@ -34,14 +27,7 @@ impl<'a> Favorites<'a> {
     ///
     /// `GET /api/v1/users/self/favorites/groups`
     pub fn list_favorite_groups(&self) -> ListFavoriteGroups<'a> {
-        ListFavoriteGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/self/favorites/groups",
-                &[],
-            ),
-        )
+        ListFavoriteGroups(self.0.get("/v1/users/self/favorites/groups", &[]))
     }
     /// Add course to favorites
     ///
@@ -53,12 +39,7 @@ impl<'a> Favorites<'a> {
         id: impl rt::PathArg,
     ) -> AddCourseToFavorites<'a> {
         AddCourseToFavorites(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/users/self/favorites/courses/{id}",
-                &[&id],
-            ),
+            self.0.post("/v1/users/self/favorites/courses/{id}", &[&id]),
         )
     }
     /// Add group to favorites
@@ -70,14 +51,7 @@ impl<'a> Favorites<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> AddGroupToFavorites<'a> {
-        AddGroupToFavorites(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/users/self/favorites/groups/{id}",
-                &[&id],
-            ),
-        )
+        AddGroupToFavorites(self.0.post("/v1/users/self/favorites/groups/{id}", &[&id]))
     }
     /// Remove course from favorites
     ///
@@ -89,12 +63,7 @@ impl<'a> Favorites<'a> {
         id: impl rt::PathArg,
     ) -> RemoveCourseFromFavorites<'a> {
         RemoveCourseFromFavorites(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/self/favorites/courses/{id}",
-                &[&id],
-            ),
+            self.0.delete("/v1/users/self/favorites/courses/{id}", &[&id]),
         )
     }
     /// Remove group from favorites
@@ -107,12 +76,7 @@ impl<'a> Favorites<'a> {
         id: impl rt::PathArg,
     ) -> RemoveGroupFromFavorites<'a> {
         RemoveGroupFromFavorites(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/self/favorites/groups/{id}",
-                &[&id],
-            ),
+            self.0.delete("/v1/users/self/favorites/groups/{id}", &[&id]),
         )
     }
     /// Reset course favorites
@@ -121,14 +85,7 @@ impl<'a> Favorites<'a> {
     ///
     /// `DELETE /api/v1/users/self/favorites/courses`
     pub fn reset_course_favorites(&self) -> ResetCourseFavorites<'a> {
-        ResetCourseFavorites(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/self/favorites/courses",
-                &[],
-            ),
-        )
+        ResetCourseFavorites(self.0.delete("/v1/users/self/favorites/courses", &[]))
     }
     /// Reset group favorites
     ///
@@ -136,21 +93,13 @@ impl<'a> Favorites<'a> {
     ///
     /// `DELETE /api/v1/users/self/favorites/groups`
     pub fn reset_group_favorites(&self) -> ResetGroupFavorites<'a> {
-        ResetGroupFavorites(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/self/favorites/groups",
-                &[],
-            ),
-        )
+        ResetGroupFavorites(self.0.delete("/v1/users/self/favorites/groups", &[]))
     }
 }
 /// Request builder for [`Favorites::list_favorite_courses`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFavoriteCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListFavoriteCourses<'a> {
     /// When set, only return courses that are not configured as blueprint courses.
     pub fn exclude_blueprint_courses(self, value: bool) -> Self {
@@ -161,9 +110,7 @@ impl<'a> ListFavoriteCourses<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Course>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
         self.0.stream()
     }
 }
@@ -171,16 +118,13 @@ impl<'a> ListFavoriteCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFavoriteGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListFavoriteGroups<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Group>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Group>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
         self.0.stream()
     }
 }
@@ -188,7 +132,6 @@ impl<'a> ListFavoriteGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddCourseToFavorites<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AddCourseToFavorites<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Favorite> {
@@ -199,7 +142,6 @@ impl<'a> AddCourseToFavorites<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddGroupToFavorites<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AddGroupToFavorites<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Favorite> {
@@ -210,7 +152,6 @@ impl<'a> AddGroupToFavorites<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveCourseFromFavorites<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveCourseFromFavorites<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Favorite> {
@@ -221,7 +162,6 @@ impl<'a> RemoveCourseFromFavorites<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveGroupFromFavorites<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveGroupFromFavorites<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Favorite> {
@@ -232,7 +172,6 @@ impl<'a> RemoveGroupFromFavorites<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResetCourseFavorites<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ResetCourseFavorites<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -243,7 +182,6 @@ impl<'a> ResetCourseFavorites<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResetGroupFavorites<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ResetGroupFavorites<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

@@ -21,12 +21,7 @@ impl<'a> FeatureFlags<'a> {
         course_id: impl rt::PathArg,
     ) -> ListFeaturesCourses<'a> {
         ListFeaturesCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/features",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/features", &[&course_id]),
         )
     }
     /// List features
@@ -39,12 +34,7 @@ impl<'a> FeatureFlags<'a> {
         account_id: impl rt::PathArg,
     ) -> ListFeaturesAccounts<'a> {
         ListFeaturesAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/features",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/features", &[&account_id]),
         )
     }
     /// List features
@@ -56,14 +46,7 @@ impl<'a> FeatureFlags<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListFeaturesUsers<'a> {
-        ListFeaturesUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/features",
-                &[&user_id],
-            ),
-        )
+        ListFeaturesUsers(self.0.get("/v1/users/{user_id}/features", &[&user_id]))
     }
     /// List enabled features
     ///
@@ -75,12 +58,7 @@ impl<'a> FeatureFlags<'a> {
         course_id: impl rt::PathArg,
     ) -> ListEnabledFeaturesCourses<'a> {
         ListEnabledFeaturesCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/features/enabled",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/features/enabled", &[&course_id]),
         )
     }
     /// List enabled features
@@ -93,12 +71,7 @@ impl<'a> FeatureFlags<'a> {
         account_id: impl rt::PathArg,
     ) -> ListEnabledFeaturesAccounts<'a> {
         ListEnabledFeaturesAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/features/enabled",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/features/enabled", &[&account_id]),
         )
     }
     /// List enabled features
@@ -111,12 +84,7 @@ impl<'a> FeatureFlags<'a> {
         user_id: impl rt::PathArg,
     ) -> ListEnabledFeaturesUsers<'a> {
         ListEnabledFeaturesUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/features/enabled",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/features/enabled", &[&user_id]),
         )
     }
     /// List environment features
@@ -125,9 +93,7 @@ impl<'a> FeatureFlags<'a> {
     ///
     /// `GET /api/v1/features/environment`
     pub fn list_environment_features(&self) -> ListEnvironmentFeatures<'a> {
-        ListEnvironmentFeatures(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/features/environment", &[]),
-        )
+        ListEnvironmentFeatures(self.0.get("/v1/features/environment", &[]))
     }
     /// Get feature flag
     ///
@@ -140,12 +106,12 @@ impl<'a> FeatureFlags<'a> {
         feature: impl rt::PathArg,
     ) -> GetFeatureFlagCourses<'a> {
         GetFeatureFlagCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/features/flags/{feature}",
-                &[&course_id, &feature],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/features/flags/{feature}",
+                    &[&course_id, &feature],
+                ),
         )
     }
     /// Get feature flag
@@ -159,12 +125,12 @@ impl<'a> FeatureFlags<'a> {
         feature: impl rt::PathArg,
     ) -> GetFeatureFlagAccounts<'a> {
         GetFeatureFlagAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/features/flags/{feature}",
-                &[&account_id, &feature],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/features/flags/{feature}",
+                    &[&account_id, &feature],
+                ),
         )
     }
     /// Get feature flag
@@ -178,12 +144,12 @@ impl<'a> FeatureFlags<'a> {
         feature: impl rt::PathArg,
     ) -> GetFeatureFlagUsers<'a> {
         GetFeatureFlagUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/features/flags/{feature}",
-                &[&user_id, &feature],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/users/{user_id}/features/flags/{feature}",
+                    &[&user_id, &feature],
+                ),
         )
     }
     /// Set feature flag
@@ -197,12 +163,12 @@ impl<'a> FeatureFlags<'a> {
         feature: impl rt::PathArg,
     ) -> SetFeatureFlagCourses<'a> {
         SetFeatureFlagCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/features/flags/{feature}",
-                &[&course_id, &feature],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/features/flags/{feature}",
+                    &[&course_id, &feature],
+                ),
         )
     }
     /// Set feature flag
@@ -216,12 +182,12 @@ impl<'a> FeatureFlags<'a> {
         feature: impl rt::PathArg,
     ) -> SetFeatureFlagAccounts<'a> {
         SetFeatureFlagAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/features/flags/{feature}",
-                &[&account_id, &feature],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/accounts/{account_id}/features/flags/{feature}",
+                    &[&account_id, &feature],
+                ),
         )
     }
     /// Set feature flag
@@ -235,12 +201,12 @@ impl<'a> FeatureFlags<'a> {
         feature: impl rt::PathArg,
     ) -> SetFeatureFlagUsers<'a> {
         SetFeatureFlagUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/users/{user_id}/features/flags/{feature}",
-                &[&user_id, &feature],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/users/{user_id}/features/flags/{feature}",
+                    &[&user_id, &feature],
+                ),
         )
     }
     /// Remove feature flag
@@ -254,12 +220,12 @@ impl<'a> FeatureFlags<'a> {
         feature: impl rt::PathArg,
     ) -> RemoveFeatureFlagCourses<'a> {
         RemoveFeatureFlagCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/features/flags/{feature}",
-                &[&course_id, &feature],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/features/flags/{feature}",
+                    &[&course_id, &feature],
+                ),
         )
     }
     /// Remove feature flag
@@ -273,12 +239,12 @@ impl<'a> FeatureFlags<'a> {
         feature: impl rt::PathArg,
     ) -> RemoveFeatureFlagAccounts<'a> {
         RemoveFeatureFlagAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/features/flags/{feature}",
-                &[&account_id, &feature],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/features/flags/{feature}",
+                    &[&account_id, &feature],
+                ),
         )
     }
     /// Remove feature flag
@@ -292,12 +258,12 @@ impl<'a> FeatureFlags<'a> {
         feature: impl rt::PathArg,
     ) -> RemoveFeatureFlagUsers<'a> {
         RemoveFeatureFlagUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/{user_id}/features/flags/{feature}",
-                &[&user_id, &feature],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/users/{user_id}/features/flags/{feature}",
+                    &[&user_id, &feature],
+                ),
         )
     }
 }
@@ -305,16 +271,13 @@ impl<'a> FeatureFlags<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFeaturesCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListFeaturesCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Feature>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Feature>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Feature> {
         self.0.stream()
     }
 }
@@ -322,16 +285,13 @@ impl<'a> ListFeaturesCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFeaturesAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListFeaturesAccounts<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Feature>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Feature>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Feature> {
         self.0.stream()
     }
 }
@@ -339,16 +299,13 @@ impl<'a> ListFeaturesAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFeaturesUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListFeaturesUsers<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Feature>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Feature>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Feature> {
         self.0.stream()
     }
 }
@@ -356,7 +313,6 @@ impl<'a> ListFeaturesUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEnabledFeaturesCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListEnabledFeaturesCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -367,7 +323,6 @@ impl<'a> ListEnabledFeaturesCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEnabledFeaturesAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListEnabledFeaturesAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -378,7 +333,6 @@ impl<'a> ListEnabledFeaturesAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEnabledFeaturesUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListEnabledFeaturesUsers<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -389,7 +343,6 @@ impl<'a> ListEnabledFeaturesUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEnvironmentFeatures<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListEnvironmentFeatures<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -400,7 +353,6 @@ impl<'a> ListEnvironmentFeatures<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFeatureFlagCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetFeatureFlagCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::FeatureFlag> {
@@ -411,7 +363,6 @@ impl<'a> GetFeatureFlagCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFeatureFlagAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetFeatureFlagAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::FeatureFlag> {
@@ -422,7 +373,6 @@ impl<'a> GetFeatureFlagAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFeatureFlagUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetFeatureFlagUsers<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::FeatureFlag> {
@@ -433,7 +383,6 @@ impl<'a> GetFeatureFlagUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetFeatureFlagCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SetFeatureFlagCourses<'a> {
     /// "off":: The feature is not available for the course, user, or account and sub-accounts. "allowed":: (valid only on accounts) The feature is off in the account, but may be enabled in sub-accounts and courses by setting a feature flag on the sub-account or course. "on":: The feature is turned on unconditionally for the user, course, or account and sub-accounts.
     pub fn state(self, value: State) -> Self {
@@ -448,7 +397,6 @@ impl<'a> SetFeatureFlagCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetFeatureFlagAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SetFeatureFlagAccounts<'a> {
     /// "off":: The feature is not available for the course, user, or account and sub-accounts. "allowed":: (valid only on accounts) The feature is off in the account, but may be enabled in sub-accounts and courses by setting a feature flag on the sub-account or course. "on":: The feature is turned on unconditionally for the user, course, or account and sub-accounts.
     pub fn state(self, value: State) -> Self {
@@ -463,7 +411,6 @@ impl<'a> SetFeatureFlagAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetFeatureFlagUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SetFeatureFlagUsers<'a> {
     /// "off":: The feature is not available for the course, user, or account and sub-accounts. "allowed":: (valid only on accounts) The feature is off in the account, but may be enabled in sub-accounts and courses by setting a feature flag on the sub-account or course. "on":: The feature is turned on unconditionally for the user, course, or account and sub-accounts.
     pub fn state(self, value: State) -> Self {
@@ -478,7 +425,6 @@ impl<'a> SetFeatureFlagUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveFeatureFlagCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveFeatureFlagCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::FeatureFlag> {
@@ -489,7 +435,6 @@ impl<'a> RemoveFeatureFlagCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveFeatureFlagAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveFeatureFlagAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::FeatureFlag> {
@@ -500,7 +445,6 @@ impl<'a> RemoveFeatureFlagAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveFeatureFlagUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveFeatureFlagUsers<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::FeatureFlag> {

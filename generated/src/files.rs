@@ -21,12 +21,7 @@ impl<'a> Files<'a> {
         course_id: impl rt::PathArg,
     ) -> GetQuotaInformationCourses<'a> {
         GetQuotaInformationCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/files/quota",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/files/quota", &[&course_id]),
         )
     }
     /// Get quota information
@@ -39,12 +34,7 @@ impl<'a> Files<'a> {
         group_id: impl rt::PathArg,
     ) -> GetQuotaInformationGroups<'a> {
         GetQuotaInformationGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/files/quota",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/files/quota", &[&group_id]),
         )
     }
     /// Get quota information
@@ -57,12 +47,7 @@ impl<'a> Files<'a> {
         user_id: impl rt::PathArg,
     ) -> GetQuotaInformationUsers<'a> {
         GetQuotaInformationUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/files/quota",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/files/quota", &[&user_id]),
         )
     }
     /// List files
@@ -74,14 +59,7 @@ impl<'a> Files<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListFilesCourses<'a> {
-        ListFilesCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/files",
-                &[&course_id],
-            ),
-        )
+        ListFilesCourses(self.0.get("/v1/courses/{course_id}/files", &[&course_id]))
     }
     /// List files
     ///
@@ -89,14 +67,7 @@ impl<'a> Files<'a> {
     ///
     /// `GET /api/v1/users/{user_id}/files`
     pub fn list_files_users(&self, user_id: impl rt::PathArg) -> ListFilesUsers<'a> {
-        ListFilesUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/files",
-                &[&user_id],
-            ),
-        )
+        ListFilesUsers(self.0.get("/v1/users/{user_id}/files", &[&user_id]))
     }
     /// List files
     ///
@@ -104,14 +75,7 @@ impl<'a> Files<'a> {
     ///
     /// `GET /api/v1/groups/{group_id}/files`
     pub fn list_files_groups(&self, group_id: impl rt::PathArg) -> ListFilesGroups<'a> {
-        ListFilesGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/files",
-                &[&group_id],
-            ),
-        )
+        ListFilesGroups(self.0.get("/v1/groups/{group_id}/files", &[&group_id]))
     }
     /// List files
     ///
@@ -119,9 +83,7 @@ impl<'a> Files<'a> {
     ///
     /// `GET /api/v1/folders/{id}/files`
     pub fn list_files_folders(&self, id: impl rt::PathArg) -> ListFilesFolders<'a> {
-        ListFilesFolders(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/folders/{id}/files", &[&id]),
-        )
+        ListFilesFolders(self.0.get("/v1/folders/{id}/files", &[&id]))
     }
     /// Get public inline preview url
     ///
@@ -132,14 +94,7 @@ impl<'a> Files<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetPublicInlinePreviewUrl<'a> {
-        GetPublicInlinePreviewUrl(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/files/{id}/public_url",
-                &[&id],
-            ),
-        )
+        GetPublicInlinePreviewUrl(self.0.get("/v1/files/{id}/public_url", &[&id]))
     }
     /// Get file
     ///
@@ -147,7 +102,7 @@ impl<'a> Files<'a> {
     ///
     /// `GET /api/v1/files/{id}`
     pub fn get_file_files(&self, id: impl rt::PathArg) -> GetFileFiles<'a> {
-        GetFileFiles(rt::Request::new(self.0, rt::Method::Get, "/v1/files/{id}", &[&id]))
+        GetFileFiles(self.0.get("/v1/files/{id}", &[&id]))
     }
     /// Get file
     ///
@@ -160,12 +115,7 @@ impl<'a> Files<'a> {
         id: impl rt::PathArg,
     ) -> GetFileCourses<'a> {
         GetFileCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/files/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/v1/courses/{course_id}/files/{id}", &[&course_id, &id]),
         )
     }
     /// Get file
@@ -178,14 +128,7 @@ impl<'a> Files<'a> {
         group_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetFileGroups<'a> {
-        GetFileGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/files/{id}",
-                &[&group_id, &id],
-            ),
-        )
+        GetFileGroups(self.0.get("/v1/groups/{group_id}/files/{id}", &[&group_id, &id]))
     }
     /// Get file
     ///
@@ -197,14 +140,7 @@ impl<'a> Files<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetFileUsers<'a> {
-        GetFileUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/files/{id}",
-                &[&user_id, &id],
-            ),
-        )
+        GetFileUsers(self.0.get("/v1/users/{user_id}/files/{id}", &[&user_id, &id]))
     }
     /// Translate file reference
     ///
@@ -217,12 +153,12 @@ impl<'a> Files<'a> {
         migration_id: impl rt::PathArg,
     ) -> TranslateFileReference<'a> {
         TranslateFileReference(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/files/file_ref/{migration_id}",
-                &[&course_id, &migration_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/files/file_ref/{migration_id}",
+                    &[&course_id, &migration_id],
+                ),
         )
     }
     /// Update file
@@ -231,7 +167,7 @@ impl<'a> Files<'a> {
     ///
     /// `PUT /api/v1/files/{id}`
     pub fn update_file(&self, id: impl rt::PathArg) -> UpdateFile<'a> {
-        UpdateFile(rt::Request::new(self.0, rt::Method::Put, "/v1/files/{id}", &[&id]))
+        UpdateFile(self.0.put("/v1/files/{id}", &[&id]))
     }
     /// Delete file
     ///
@@ -239,9 +175,7 @@ impl<'a> Files<'a> {
     ///
     /// `DELETE /api/v1/files/{id}`
     pub fn delete_file(&self, id: impl rt::PathArg) -> DeleteFile<'a> {
-        DeleteFile(
-            rt::Request::new(self.0, rt::Method::Delete, "/v1/files/{id}", &[&id]),
-        )
+        DeleteFile(self.0.delete("/v1/files/{id}", &[&id]))
     }
     /// Get icon metadata
     ///
@@ -249,14 +183,7 @@ impl<'a> Files<'a> {
     ///
     /// `GET /api/v1/files/{id}/icon_metadata`
     pub fn get_icon_metadata(&self, id: impl rt::PathArg) -> GetIconMetadata<'a> {
-        GetIconMetadata(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/files/{id}/icon_metadata",
-                &[&id],
-            ),
-        )
+        GetIconMetadata(self.0.get("/v1/files/{id}/icon_metadata", &[&id]))
     }
     /// Reset link verifier
     ///
@@ -266,14 +193,7 @@ impl<'a> Files<'a> {
     ///
     /// `POST /api/v1/files/{id}/reset_verifier`
     pub fn reset_link_verifier(&self, id: impl rt::PathArg) -> ResetLinkVerifier<'a> {
-        ResetLinkVerifier(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/files/{id}/reset_verifier",
-                &[&id],
-            ),
-        )
+        ResetLinkVerifier(self.0.post("/v1/files/{id}/reset_verifier", &[&id]))
     }
     /// List folders
     ///
@@ -281,9 +201,7 @@ impl<'a> Files<'a> {
     ///
     /// `GET /api/v1/folders/{id}/folders`
     pub fn list_folders(&self, id: impl rt::PathArg) -> ListFolders<'a> {
-        ListFolders(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/folders/{id}/folders", &[&id]),
-        )
+        ListFolders(self.0.get("/v1/folders/{id}/folders", &[&id]))
     }
     /// List all folders
     ///
@@ -295,12 +213,7 @@ impl<'a> Files<'a> {
         course_id: impl rt::PathArg,
     ) -> ListAllFoldersCourses<'a> {
         ListAllFoldersCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/folders",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/folders", &[&course_id]),
         )
     }
     /// List all folders
@@ -312,14 +225,7 @@ impl<'a> Files<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListAllFoldersUsers<'a> {
-        ListAllFoldersUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/folders",
-                &[&user_id],
-            ),
-        )
+        ListAllFoldersUsers(self.0.get("/v1/users/{user_id}/folders", &[&user_id]))
     }
     /// List all folders
     ///
@@ -330,14 +236,7 @@ impl<'a> Files<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> ListAllFoldersGroups<'a> {
-        ListAllFoldersGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/folders",
-                &[&group_id],
-            ),
-        )
+        ListAllFoldersGroups(self.0.get("/v1/groups/{group_id}/folders", &[&group_id]))
     }
     /// Resolve path
     ///
@@ -349,12 +248,9 @@ impl<'a> Files<'a> {
         course_id: impl rt::PathArg,
     ) -> ResolvePathCoursesFullPath<'a> {
         ResolvePathCoursesFullPath(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/folders/by_path/*full_path",
-                &[&course_id],
-            ),
+            self
+                .0
+                .get("/v1/courses/{course_id}/folders/by_path/*full_path", &[&course_id]),
         )
     }
     /// Resolve path
@@ -367,12 +263,7 @@ impl<'a> Files<'a> {
         course_id: impl rt::PathArg,
     ) -> ResolvePathCourses<'a> {
         ResolvePathCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/folders/by_path",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/folders/by_path", &[&course_id]),
         )
     }
     /// Resolve path
@@ -385,12 +276,7 @@ impl<'a> Files<'a> {
         user_id: impl rt::PathArg,
     ) -> ResolvePathUsersFullPath<'a> {
         ResolvePathUsersFullPath(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/folders/by_path/*full_path",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/folders/by_path/*full_path", &[&user_id]),
         )
     }
     /// Resolve path
@@ -399,14 +285,7 @@ impl<'a> Files<'a> {
     ///
     /// `GET /api/v1/users/{user_id}/folders/by_path`
     pub fn resolve_path_users(&self, user_id: impl rt::PathArg) -> ResolvePathUsers<'a> {
-        ResolvePathUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/folders/by_path",
-                &[&user_id],
-            ),
-        )
+        ResolvePathUsers(self.0.get("/v1/users/{user_id}/folders/by_path", &[&user_id]))
     }
     /// Resolve path
     ///
@@ -418,12 +297,7 @@ impl<'a> Files<'a> {
         group_id: impl rt::PathArg,
     ) -> ResolvePathGroupsFullPath<'a> {
         ResolvePathGroupsFullPath(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/folders/by_path/*full_path",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/folders/by_path/*full_path", &[&group_id]),
         )
     }
     /// Resolve path
@@ -436,12 +310,7 @@ impl<'a> Files<'a> {
         group_id: impl rt::PathArg,
     ) -> ResolvePathGroups<'a> {
         ResolvePathGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/folders/by_path",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/folders/by_path", &[&group_id]),
         )
     }
     /// Get folder
@@ -457,12 +326,7 @@ impl<'a> Files<'a> {
         id: impl rt::PathArg,
     ) -> GetFolderCourses<'a> {
         GetFolderCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/folders/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/v1/courses/{course_id}/folders/{id}", &[&course_id, &id]),
         )
     }
     /// Get folder
@@ -477,14 +341,7 @@ impl<'a> Files<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetFolderUsers<'a> {
-        GetFolderUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/folders/{id}",
-                &[&user_id, &id],
-            ),
-        )
+        GetFolderUsers(self.0.get("/v1/users/{user_id}/folders/{id}", &[&user_id, &id]))
     }
     /// Get folder
     ///
@@ -499,12 +356,7 @@ impl<'a> Files<'a> {
         id: impl rt::PathArg,
     ) -> GetFolderGroups<'a> {
         GetFolderGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/folders/{id}",
-                &[&group_id, &id],
-            ),
+            self.0.get("/v1/groups/{group_id}/folders/{id}", &[&group_id, &id]),
         )
     }
     /// Get folder
@@ -515,9 +367,7 @@ impl<'a> Files<'a> {
     ///
     /// `GET /api/v1/folders/{id}`
     pub fn get_folder_folders(&self, id: impl rt::PathArg) -> GetFolderFolders<'a> {
-        GetFolderFolders(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/folders/{id}", &[&id]),
-        )
+        GetFolderFolders(self.0.get("/v1/folders/{id}", &[&id]))
     }
     /// Update folder
     ///
@@ -525,9 +375,7 @@ impl<'a> Files<'a> {
     ///
     /// `PUT /api/v1/folders/{id}`
     pub fn update_folder(&self, id: impl rt::PathArg) -> UpdateFolder<'a> {
-        UpdateFolder(
-            rt::Request::new(self.0, rt::Method::Put, "/v1/folders/{id}", &[&id]),
-        )
+        UpdateFolder(self.0.put("/v1/folders/{id}", &[&id]))
     }
     /// Create folder
     ///
@@ -542,12 +390,9 @@ impl<'a> Files<'a> {
         name: impl Into<String>,
     ) -> CreateFolderCourses<'a> {
         CreateFolderCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/folders",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/folders", &[&course_id])
                 .form("name", &rt::text(name)),
         )
     }
@@ -564,12 +409,9 @@ impl<'a> Files<'a> {
         name: impl Into<String>,
     ) -> CreateFolderUsers<'a> {
         CreateFolderUsers(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/users/{user_id}/folders",
-                    &[&user_id],
-                )
+            self
+                .0
+                .post("/v1/users/{user_id}/folders", &[&user_id])
                 .form("name", &rt::text(name)),
         )
     }
@@ -586,12 +428,9 @@ impl<'a> Files<'a> {
         name: impl Into<String>,
     ) -> CreateFolderGroups<'a> {
         CreateFolderGroups(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/groups/{group_id}/folders",
-                    &[&group_id],
-                )
+            self
+                .0
+                .post("/v1/groups/{group_id}/folders", &[&group_id])
                 .form("name", &rt::text(name)),
         )
     }
@@ -608,12 +447,9 @@ impl<'a> Files<'a> {
         name: impl Into<String>,
     ) -> CreateFolderFolders<'a> {
         CreateFolderFolders(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/folders/{folder_id}/folders",
-                    &[&folder_id],
-                )
+            self
+                .0
+                .post("/v1/folders/{folder_id}/folders", &[&folder_id])
                 .form("name", &rt::text(name)),
         )
     }
@@ -623,9 +459,7 @@ impl<'a> Files<'a> {
     ///
     /// `DELETE /api/v1/folders/{id}`
     pub fn delete_folder(&self, id: impl rt::PathArg) -> DeleteFolder<'a> {
-        DeleteFolder(
-            rt::Request::new(self.0, rt::Method::Delete, "/v1/folders/{id}", &[&id]),
-        )
+        DeleteFolder(self.0.delete("/v1/folders/{id}", &[&id]))
     }
     /// Upload a file
     ///
@@ -637,14 +471,7 @@ impl<'a> Files<'a> {
     ///
     /// `POST /api/v1/folders/{folder_id}/files`
     pub fn upload_file(&self, folder_id: impl rt::PathArg) -> UploadFile<'a> {
-        UploadFile(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/folders/{folder_id}/files",
-                &[&folder_id],
-            ),
-        )
+        UploadFile(self.0.post("/v1/folders/{folder_id}/files", &[&folder_id]))
     }
     /// Copy a file
     ///
@@ -661,12 +488,9 @@ impl<'a> Files<'a> {
         source_file_id: impl Into<rt::Id>,
     ) -> CopyFile<'a> {
         CopyFile(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/folders/{dest_folder_id}/copy_file",
-                    &[&dest_folder_id],
-                )
+            self
+                .0
+                .post("/v1/folders/{dest_folder_id}/copy_file", &[&dest_folder_id])
                 .form("source_file_id", &rt::id(source_file_id)),
         )
     }
@@ -685,12 +509,9 @@ impl<'a> Files<'a> {
         source_folder_id: impl Into<rt::Id>,
     ) -> CopyFolder<'a> {
         CopyFolder(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/folders/{dest_folder_id}/copy_folder",
-                    &[&dest_folder_id],
-                )
+            self
+                .0
+                .post("/v1/folders/{dest_folder_id}/copy_folder", &[&dest_folder_id])
                 .form("source_folder_id", &rt::id(source_folder_id)),
         )
     }
@@ -706,12 +527,7 @@ impl<'a> Files<'a> {
         course_id: impl rt::PathArg,
     ) -> GetUploadedMediaFolderForUserCourses<'a> {
         GetUploadedMediaFolderForUserCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/folders/media",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/folders/media", &[&course_id]),
         )
     }
     /// Get uploaded media folder for user
@@ -726,12 +542,7 @@ impl<'a> Files<'a> {
         group_id: impl rt::PathArg,
     ) -> GetUploadedMediaFolderForUserGroups<'a> {
         GetUploadedMediaFolderForUserGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/folders/media",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/folders/media", &[&group_id]),
         )
     }
     /// Set usage rights
@@ -748,12 +559,9 @@ impl<'a> Files<'a> {
         usage_rights: SetUsageRightsCoursesUsageRights,
     ) -> SetUsageRightsCourses<'a> {
         SetUsageRightsCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/v1/courses/{course_id}/usage_rights",
-                    &[&course_id],
-                )
+            self
+                .0
+                .put("/v1/courses/{course_id}/usage_rights", &[&course_id])
                 .form("file_ids", &rt::ids(file_ids))
                 .form("usage_rights", &usage_rights),
         )
@@ -772,12 +580,9 @@ impl<'a> Files<'a> {
         usage_rights: SetUsageRightsGroupsUsageRights,
     ) -> SetUsageRightsGroups<'a> {
         SetUsageRightsGroups(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/v1/groups/{group_id}/usage_rights",
-                    &[&group_id],
-                )
+            self
+                .0
+                .put("/v1/groups/{group_id}/usage_rights", &[&group_id])
                 .form("file_ids", &rt::ids(file_ids))
                 .form("usage_rights", &usage_rights),
         )
@@ -796,12 +601,9 @@ impl<'a> Files<'a> {
         usage_rights: SetUsageRightsUsersUsageRights,
     ) -> SetUsageRightsUsers<'a> {
         SetUsageRightsUsers(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/v1/users/{user_id}/usage_rights",
-                    &[&user_id],
-                )
+            self
+                .0
+                .put("/v1/users/{user_id}/usage_rights", &[&user_id])
                 .form("file_ids", &rt::ids(file_ids))
                 .form("usage_rights", &usage_rights),
         )
@@ -819,12 +621,9 @@ impl<'a> Files<'a> {
         file_ids: impl IntoIterator<Item = impl Into<rt::Id>>,
     ) -> RemoveUsageRightsCourses<'a> {
         RemoveUsageRightsCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Delete,
-                    "/v1/courses/{course_id}/usage_rights",
-                    &[&course_id],
-                )
+            self
+                .0
+                .delete("/v1/courses/{course_id}/usage_rights", &[&course_id])
                 .query("file_ids", &rt::ids(file_ids)),
         )
     }
@@ -841,12 +640,9 @@ impl<'a> Files<'a> {
         file_ids: impl IntoIterator<Item = impl Into<rt::Id>>,
     ) -> RemoveUsageRightsGroups<'a> {
         RemoveUsageRightsGroups(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Delete,
-                    "/v1/groups/{group_id}/usage_rights",
-                    &[&group_id],
-                )
+            self
+                .0
+                .delete("/v1/groups/{group_id}/usage_rights", &[&group_id])
                 .query("file_ids", &rt::ids(file_ids)),
         )
     }
@@ -863,12 +659,9 @@ impl<'a> Files<'a> {
         file_ids: impl IntoIterator<Item = impl Into<rt::Id>>,
     ) -> RemoveUsageRightsUsers<'a> {
         RemoveUsageRightsUsers(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Delete,
-                    "/v1/users/{user_id}/usage_rights",
-                    &[&user_id],
-                )
+            self
+                .0
+                .delete("/v1/users/{user_id}/usage_rights", &[&user_id])
                 .query("file_ids", &rt::ids(file_ids)),
         )
     }
@@ -882,12 +675,7 @@ impl<'a> Files<'a> {
         course_id: impl rt::PathArg,
     ) -> ListLicensesCourses<'a> {
         ListLicensesCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/content_licenses",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/content_licenses", &[&course_id]),
         )
     }
     /// List licenses
@@ -900,12 +688,7 @@ impl<'a> Files<'a> {
         group_id: impl rt::PathArg,
     ) -> ListLicensesGroups<'a> {
         ListLicensesGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/content_licenses",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/content_licenses", &[&group_id]),
         )
     }
     /// List licenses
@@ -918,12 +701,7 @@ impl<'a> Files<'a> {
         user_id: impl rt::PathArg,
     ) -> ListLicensesUsers<'a> {
         ListLicensesUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/content_licenses",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/content_licenses", &[&user_id]),
         )
     }
 }
@@ -931,7 +709,6 @@ impl<'a> Files<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetQuotaInformationCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetQuotaInformationCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -942,7 +719,6 @@ impl<'a> GetQuotaInformationCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetQuotaInformationGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetQuotaInformationGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -953,7 +729,6 @@ impl<'a> GetQuotaInformationGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetQuotaInformationUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetQuotaInformationUsers<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -964,7 +739,6 @@ impl<'a> GetQuotaInformationUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFilesCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListFilesCourses<'a> {
     /// Filter results by content-type. You can specify type/subtype pairs (e.g., 'image/jpeg'), or simply types (e.g., 'image', which will match 'image/gif', 'image/jpeg', etc.).
     pub fn content_types(
@@ -1009,7 +783,7 @@ impl<'a> ListFilesCourses<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::File>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::File> {
         self.0.stream()
     }
 }
@@ -1017,7 +791,6 @@ impl<'a> ListFilesCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFilesUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListFilesUsers<'a> {
     /// Filter results by content-type. You can specify type/subtype pairs (e.g., 'image/jpeg'), or simply types (e.g., 'image', which will match 'image/gif', 'image/jpeg', etc.).
     pub fn content_types(
@@ -1062,7 +835,7 @@ impl<'a> ListFilesUsers<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::File>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::File> {
         self.0.stream()
     }
 }
@@ -1070,7 +843,6 @@ impl<'a> ListFilesUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFilesGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListFilesGroups<'a> {
     /// Filter results by content-type. You can specify type/subtype pairs (e.g., 'image/jpeg'), or simply types (e.g., 'image', which will match 'image/gif', 'image/jpeg', etc.).
     pub fn content_types(
@@ -1115,7 +887,7 @@ impl<'a> ListFilesGroups<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::File>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::File> {
         self.0.stream()
     }
 }
@@ -1123,7 +895,6 @@ impl<'a> ListFilesGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFilesFolders<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListFilesFolders<'a> {
     /// Filter results by content-type. You can specify type/subtype pairs (e.g., 'image/jpeg'), or simply types (e.g., 'image', which will match 'image/gif', 'image/jpeg', etc.).
     pub fn content_types(
@@ -1168,7 +939,7 @@ impl<'a> ListFilesFolders<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::File>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::File> {
         self.0.stream()
     }
 }
@@ -1176,7 +947,6 @@ impl<'a> ListFilesFolders<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPublicInlinePreviewUrl<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetPublicInlinePreviewUrl<'a> {
     /// The id of the submission the file is associated with.  Provide this argument to gain access to a file that has been submitted to an assignment (Canvas will verify that the file belongs to the submission and the calling user has rights to view the submission).
     pub fn submission_id(self, value: impl Into<rt::Id>) -> Self {
@@ -1191,7 +961,6 @@ impl<'a> GetPublicInlinePreviewUrl<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFileFiles<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetFileFiles<'a> {
     /// Array of additional information to include.
     ///
@@ -1224,7 +993,6 @@ impl<'a> GetFileFiles<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFileCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetFileCourses<'a> {
     /// Array of additional information to include.
     ///
@@ -1257,7 +1025,6 @@ impl<'a> GetFileCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFileGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetFileGroups<'a> {
     /// Array of additional information to include.
     ///
@@ -1290,7 +1057,6 @@ impl<'a> GetFileGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFileUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetFileUsers<'a> {
     /// Array of additional information to include.
     ///
@@ -1323,7 +1089,6 @@ impl<'a> GetFileUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct TranslateFileReference<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> TranslateFileReference<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::File> {
@@ -1334,7 +1099,6 @@ impl<'a> TranslateFileReference<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateFile<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateFile<'a> {
     /// The new display name of the file, with a limit of 255 characters.
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -1379,7 +1143,6 @@ impl<'a> UpdateFile<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFile<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteFile<'a> {
     /// This action is irreversible. If replace is set to true the file contents will be replaced with a generic "file has been removed" file. This also destroys any previews that have been generated for the file. Must have manage files and become other users permissions
     pub fn replace(self, value: bool) -> Self {
@@ -1394,7 +1157,6 @@ impl<'a> DeleteFile<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetIconMetadata<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetIconMetadata<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1405,7 +1167,6 @@ impl<'a> GetIconMetadata<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResetLinkVerifier<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ResetLinkVerifier<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::File> {
@@ -1416,16 +1177,13 @@ impl<'a> ResetLinkVerifier<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFolders<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListFolders<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Folder>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Folder>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
 }
@@ -1433,16 +1191,13 @@ impl<'a> ListFolders<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllFoldersCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAllFoldersCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Folder>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Folder>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
 }
@@ -1450,16 +1205,13 @@ impl<'a> ListAllFoldersCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllFoldersUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAllFoldersUsers<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Folder>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Folder>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
 }
@@ -1467,16 +1219,13 @@ impl<'a> ListAllFoldersUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllFoldersGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAllFoldersGroups<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Folder>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Folder>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
 }
@@ -1484,16 +1233,13 @@ impl<'a> ListAllFoldersGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResolvePathCoursesFullPath<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ResolvePathCoursesFullPath<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Folder>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Folder>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
 }
@@ -1501,16 +1247,13 @@ impl<'a> ResolvePathCoursesFullPath<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResolvePathCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ResolvePathCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Folder>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Folder>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
 }
@@ -1518,16 +1261,13 @@ impl<'a> ResolvePathCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResolvePathUsersFullPath<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ResolvePathUsersFullPath<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Folder>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Folder>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
 }
@@ -1535,16 +1275,13 @@ impl<'a> ResolvePathUsersFullPath<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResolvePathUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ResolvePathUsers<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Folder>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Folder>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
 }
@@ -1552,16 +1289,13 @@ impl<'a> ResolvePathUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResolvePathGroupsFullPath<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ResolvePathGroupsFullPath<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Folder>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Folder>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
 }
@@ -1569,16 +1303,13 @@ impl<'a> ResolvePathGroupsFullPath<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResolvePathGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ResolvePathGroups<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Folder>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Folder>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
 }
@@ -1586,7 +1317,6 @@ impl<'a> ResolvePathGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFolderCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetFolderCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Folder> {
@@ -1597,7 +1327,6 @@ impl<'a> GetFolderCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFolderUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetFolderUsers<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Folder> {
@@ -1608,7 +1337,6 @@ impl<'a> GetFolderUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFolderGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetFolderGroups<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Folder> {
@@ -1619,7 +1347,6 @@ impl<'a> GetFolderGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFolderFolders<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetFolderFolders<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Folder> {
@@ -1630,7 +1357,6 @@ impl<'a> GetFolderFolders<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateFolder<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateFolder<'a> {
     /// The new name of the folder
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -1669,7 +1395,6 @@ impl<'a> UpdateFolder<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFolderCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateFolderCourses<'a> {
     /// The id of the folder to store the new folder in. An error will be returned if this does not correspond to an existing folder. If this and parent_folder_path are sent an error will be returned. If neither is given, a default folder will be used.
     pub fn parent_folder_id(self, value: impl Into<rt::Id>) -> Self {
@@ -1708,7 +1433,6 @@ impl<'a> CreateFolderCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFolderUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateFolderUsers<'a> {
     /// The id of the folder to store the new folder in. An error will be returned if this does not correspond to an existing folder. If this and parent_folder_path are sent an error will be returned. If neither is given, a default folder will be used.
     pub fn parent_folder_id(self, value: impl Into<rt::Id>) -> Self {
@@ -1747,7 +1471,6 @@ impl<'a> CreateFolderUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFolderGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateFolderGroups<'a> {
     /// The id of the folder to store the new folder in. An error will be returned if this does not correspond to an existing folder. If this and parent_folder_path are sent an error will be returned. If neither is given, a default folder will be used.
     pub fn parent_folder_id(self, value: impl Into<rt::Id>) -> Self {
@@ -1786,7 +1509,6 @@ impl<'a> CreateFolderGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFolderFolders<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateFolderFolders<'a> {
     /// The id of the folder to store the new folder in. An error will be returned if this does not correspond to an existing folder. If this and parent_folder_path are sent an error will be returned. If neither is given, a default folder will be used.
     pub fn parent_folder_id(self, value: impl Into<rt::Id>) -> Self {
@@ -1825,7 +1547,6 @@ impl<'a> CreateFolderFolders<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFolder<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteFolder<'a> {
     /// Set to 'true' to allow deleting a non-empty folder
     pub fn force(self, value: bool) -> Self {
@@ -1840,7 +1561,6 @@ impl<'a> DeleteFolder<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UploadFile<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UploadFile<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1851,7 +1571,6 @@ impl<'a> UploadFile<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CopyFile<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CopyFile<'a> {
     /// What to do if a file with the same name already exists at the destination. If such a file exists and this parameter is not given, the call will fail.
     ///
@@ -1868,7 +1587,6 @@ impl<'a> CopyFile<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CopyFolder<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CopyFolder<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Folder> {
@@ -1879,7 +1597,6 @@ impl<'a> CopyFolder<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetUploadedMediaFolderForUserCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetUploadedMediaFolderForUserCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Folder> {
@@ -1890,7 +1607,6 @@ impl<'a> GetUploadedMediaFolderForUserCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetUploadedMediaFolderForUserGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetUploadedMediaFolderForUserGroups<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Folder> {
@@ -1901,7 +1617,6 @@ impl<'a> GetUploadedMediaFolderForUserGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetUsageRightsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SetUsageRightsCourses<'a> {
     /// List of ids of folders to search for files to set usage rights for. Note that new files uploaded to these folders do not automatically inherit these rights.
     pub fn folder_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
@@ -1920,7 +1635,6 @@ impl<'a> SetUsageRightsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetUsageRightsGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SetUsageRightsGroups<'a> {
     /// List of ids of folders to search for files to set usage rights for. Note that new files uploaded to these folders do not automatically inherit these rights.
     pub fn folder_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
@@ -1939,7 +1653,6 @@ impl<'a> SetUsageRightsGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetUsageRightsUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SetUsageRightsUsers<'a> {
     /// List of ids of folders to search for files to set usage rights for. Note that new files uploaded to these folders do not automatically inherit these rights.
     pub fn folder_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
@@ -1958,7 +1671,6 @@ impl<'a> SetUsageRightsUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveUsageRightsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveUsageRightsCourses<'a> {
     /// List of ids of folders. Usage rights will be removed from all files in these folders.
     pub fn folder_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
@@ -1973,7 +1685,6 @@ impl<'a> RemoveUsageRightsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveUsageRightsGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveUsageRightsGroups<'a> {
     /// List of ids of folders. Usage rights will be removed from all files in these folders.
     pub fn folder_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
@@ -1988,7 +1699,6 @@ impl<'a> RemoveUsageRightsGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveUsageRightsUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveUsageRightsUsers<'a> {
     /// List of ids of folders. Usage rights will be removed from all files in these folders.
     pub fn folder_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
@@ -2003,16 +1713,13 @@ impl<'a> RemoveUsageRightsUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListLicensesCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListLicensesCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::License>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::License>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::License> {
         self.0.stream()
     }
 }
@@ -2020,16 +1727,13 @@ impl<'a> ListLicensesCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListLicensesGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListLicensesGroups<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::License>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::License>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::License> {
         self.0.stream()
     }
 }
@@ -2037,16 +1741,13 @@ impl<'a> ListLicensesGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListLicensesUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListLicensesUsers<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::License>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::License>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::License> {
         self.0.stream()
     }
 }
@@ -2141,7 +1842,6 @@ rt::string_enum!(
 );
 /// Parameters sent as `usage_rights[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct SetUsageRightsCoursesUsageRights {
     /// The intellectual property justification for using the files in Canvas
     ///
@@ -2162,7 +1862,6 @@ impl SetUsageRightsCoursesUsageRights {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for SetUsageRightsCoursesUsageRights {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "use_justification", &self.use_justification);
@@ -2172,7 +1871,6 @@ impl rt::Encode for SetUsageRightsCoursesUsageRights {
 }
 /// Parameters sent as `usage_rights[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct SetUsageRightsGroupsUsageRights {
     /// The intellectual property justification for using the files in Canvas
     ///
@@ -2193,7 +1891,6 @@ impl SetUsageRightsGroupsUsageRights {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for SetUsageRightsGroupsUsageRights {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "use_justification", &self.use_justification);
@@ -2203,7 +1900,6 @@ impl rt::Encode for SetUsageRightsGroupsUsageRights {
 }
 /// Parameters sent as `usage_rights[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct SetUsageRightsUsersUsageRights {
     /// The intellectual property justification for using the files in Canvas
     ///
@@ -2224,7 +1920,6 @@ impl SetUsageRightsUsersUsageRights {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for SetUsageRightsUsersUsageRights {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "use_justification", &self.use_justification);

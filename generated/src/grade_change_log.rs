@@ -21,12 +21,12 @@ impl<'a> GradeChangeLog<'a> {
         assignment_id: impl rt::PathArg,
     ) -> QueryByAssignment<'a> {
         QueryByAssignment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/audit/grade_change/assignments/{assignment_id}",
-                &[&assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/audit/grade_change/assignments/{assignment_id}",
+                    &[&assignment_id],
+                ),
         )
     }
     /// Query by course
@@ -36,12 +36,7 @@ impl<'a> GradeChangeLog<'a> {
     /// `GET /api/v1/audit/grade_change/courses/{course_id}`
     pub fn query_by_course(&self, course_id: impl rt::PathArg) -> QueryByCourse<'a> {
         QueryByCourse(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/audit/grade_change/courses/{course_id}",
-                &[&course_id],
-            ),
+            self.0.get("/v1/audit/grade_change/courses/{course_id}", &[&course_id]),
         )
     }
     /// Query by student
@@ -51,12 +46,7 @@ impl<'a> GradeChangeLog<'a> {
     /// `GET /api/v1/audit/grade_change/students/{student_id}`
     pub fn query_by_student(&self, student_id: impl rt::PathArg) -> QueryByStudent<'a> {
         QueryByStudent(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/audit/grade_change/students/{student_id}",
-                &[&student_id],
-            ),
+            self.0.get("/v1/audit/grade_change/students/{student_id}", &[&student_id]),
         )
     }
     /// Query by grader
@@ -66,12 +56,7 @@ impl<'a> GradeChangeLog<'a> {
     /// `GET /api/v1/audit/grade_change/graders/{grader_id}`
     pub fn query_by_grader(&self, grader_id: impl rt::PathArg) -> QueryByGrader<'a> {
         QueryByGrader(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/audit/grade_change/graders/{grader_id}",
-                &[&grader_id],
-            ),
+            self.0.get("/v1/audit/grade_change/graders/{grader_id}", &[&grader_id]),
         )
     }
     /// Advanced query
@@ -82,16 +67,13 @@ impl<'a> GradeChangeLog<'a> {
     ///
     /// `GET /api/v1/audit/grade_change`
     pub fn advanced_query(&self) -> AdvancedQuery<'a> {
-        AdvancedQuery(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/audit/grade_change", &[]),
-        )
+        AdvancedQuery(self.0.get("/v1/audit/grade_change", &[]))
     }
 }
 /// Request builder for [`GradeChangeLog::query_by_assignment`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryByAssignment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> QueryByAssignment<'a> {
     /// The beginning of the time range from which you want events.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -106,9 +88,7 @@ impl<'a> QueryByAssignment<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::GradeChangeEvent>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
         self.0.stream()
     }
 }
@@ -116,7 +96,6 @@ impl<'a> QueryByAssignment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryByCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> QueryByCourse<'a> {
     /// The beginning of the time range from which you want events.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -131,9 +110,7 @@ impl<'a> QueryByCourse<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::GradeChangeEvent>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
         self.0.stream()
     }
 }
@@ -141,7 +118,6 @@ impl<'a> QueryByCourse<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryByStudent<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> QueryByStudent<'a> {
     /// The beginning of the time range from which you want events.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -156,9 +132,7 @@ impl<'a> QueryByStudent<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::GradeChangeEvent>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
         self.0.stream()
     }
 }
@@ -166,7 +140,6 @@ impl<'a> QueryByStudent<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryByGrader<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> QueryByGrader<'a> {
     /// The beginning of the time range from which you want events.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -181,9 +154,7 @@ impl<'a> QueryByGrader<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::GradeChangeEvent>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
         self.0.stream()
     }
 }
@@ -191,7 +162,6 @@ impl<'a> QueryByGrader<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AdvancedQuery<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AdvancedQuery<'a> {
     /// Restrict query to events in the specified course.
     pub fn course_id(self, value: impl Into<rt::Id>) -> Self {
@@ -222,9 +192,7 @@ impl<'a> AdvancedQuery<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::GradeChangeEvent>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
         self.0.stream()
     }
 }

@@ -21,12 +21,7 @@ impl<'a> GradebookHistory<'a> {
         course_id: impl rt::PathArg,
     ) -> DaysInGradebookHistoryForThisCourse<'a> {
         DaysInGradebookHistoryForThisCourse(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/gradebook_history/days",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/gradebook_history/days", &[&course_id]),
         )
     }
     /// Details for a given date in gradebook history for this course
@@ -40,12 +35,12 @@ impl<'a> GradebookHistory<'a> {
         date: impl rt::PathArg,
     ) -> DetailsForGivenDateInGradebookHistoryForThisCourse<'a> {
         DetailsForGivenDateInGradebookHistoryForThisCourse(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/gradebook_history/{date}",
-                &[&course_id, &date],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/gradebook_history/{date}",
+                    &[&course_id, &date],
+                ),
         )
     }
     /// Lists submissions
@@ -61,12 +56,12 @@ impl<'a> GradebookHistory<'a> {
         assignment_id: impl rt::PathArg,
     ) -> ListsSubmissions<'a> {
         ListsSubmissions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/gradebook_history/{date}/graders/{grader_id}/assignments/{assignment_id}/submissions",
-                &[&course_id, &date, &grader_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/gradebook_history/{date}/graders/{grader_id}/assignments/{assignment_id}/submissions",
+                    &[&course_id, &date, &grader_id, &assignment_id],
+                ),
         )
     }
     /// List uncollated submission versions
@@ -79,12 +74,7 @@ impl<'a> GradebookHistory<'a> {
         course_id: impl rt::PathArg,
     ) -> ListUncollatedSubmissionVersions<'a> {
         ListUncollatedSubmissionVersions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/gradebook_history/feed",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/gradebook_history/feed", &[&course_id]),
         )
     }
 }
@@ -92,14 +82,13 @@ impl<'a> GradebookHistory<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DaysInGradebookHistoryForThisCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DaysInGradebookHistoryForThisCourse<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Day>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::Day>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Day> {
         self.0.stream()
     }
 }
@@ -107,16 +96,13 @@ impl<'a> DaysInGradebookHistoryForThisCourse<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DetailsForGivenDateInGradebookHistoryForThisCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DetailsForGivenDateInGradebookHistoryForThisCourse<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Grader>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Grader>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Grader> {
         self.0.stream()
     }
 }
@@ -124,16 +110,13 @@ impl<'a> DetailsForGivenDateInGradebookHistoryForThisCourse<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListsSubmissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListsSubmissions<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::SubmissionHistory>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::SubmissionHistory>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SubmissionHistory> {
         self.0.stream()
     }
 }
@@ -141,7 +124,6 @@ impl<'a> ListsSubmissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListUncollatedSubmissionVersions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListUncollatedSubmissionVersions<'a> {
     /// The ID of the assignment for which you want to see submissions. If absent, versions of submissions from any assignment in the course are included.
     pub fn assignment_id(self, value: impl Into<rt::Id>) -> Self {
@@ -160,9 +142,7 @@ impl<'a> ListUncollatedSubmissionVersions<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::SubmissionVersion>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SubmissionVersion> {
         self.0.stream()
     }
 }

@@ -21,12 +21,7 @@ impl<'a> GradingPeriodSets<'a> {
         account_id: impl rt::PathArg,
     ) -> ListGradingPeriodSets<'a> {
         ListGradingPeriodSets(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/grading_period_sets",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/grading_period_sets", &[&account_id]),
         )
     }
     /// Create a grading period set
@@ -42,12 +37,9 @@ impl<'a> GradingPeriodSets<'a> {
         >,
     ) -> CreateGradingPeriodSet<'a> {
         CreateGradingPeriodSet(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/accounts/{account_id}/grading_period_sets",
-                    &[&account_id],
-                )
+            self
+                .0
+                .post("/v1/accounts/{account_id}/grading_period_sets", &[&account_id])
                 .form("grading_period_set", &rt::list(grading_period_set)),
         )
     }
@@ -67,9 +59,9 @@ impl<'a> GradingPeriodSets<'a> {
         >,
     ) -> UpdateGradingPeriodSet<'a> {
         UpdateGradingPeriodSet(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Patch,
+            self
+                .0
+                .patch(
                     "/v1/accounts/{account_id}/grading_period_sets/{id}",
                     &[&account_id, &id],
                 )
@@ -87,12 +79,12 @@ impl<'a> GradingPeriodSets<'a> {
         id: impl rt::PathArg,
     ) -> DeleteGradingPeriodSet<'a> {
         DeleteGradingPeriodSet(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/grading_period_sets/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/grading_period_sets/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
 }
@@ -100,7 +92,6 @@ impl<'a> GradingPeriodSets<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGradingPeriodSets<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListGradingPeriodSets<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -111,7 +102,6 @@ impl<'a> ListGradingPeriodSets<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateGradingPeriodSet<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateGradingPeriodSet<'a> {
     /// A list of associated term ids for the grading period set
     pub fn enrollment_term_ids(
@@ -129,7 +119,6 @@ impl<'a> CreateGradingPeriodSet<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateGradingPeriodSet<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateGradingPeriodSet<'a> {
     /// A list of associated term ids for the grading period set
     pub fn enrollment_term_ids(
@@ -147,7 +136,6 @@ impl<'a> UpdateGradingPeriodSet<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteGradingPeriodSet<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteGradingPeriodSet<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -156,7 +144,6 @@ impl<'a> DeleteGradingPeriodSet<'a> {
 }
 /// Parameters sent as `grading_period_set[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateGradingPeriodSetGradingPeriodSet {
     /// The title of the grading period set
     ///
@@ -177,7 +164,6 @@ impl CreateGradingPeriodSetGradingPeriodSet {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateGradingPeriodSetGradingPeriodSet {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
@@ -191,7 +177,6 @@ impl rt::Encode for CreateGradingPeriodSetGradingPeriodSet {
 }
 /// Parameters sent as `grading_period_set[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateGradingPeriodSetGradingPeriodSet {
     /// The title of the grading period set
     ///
@@ -212,7 +197,6 @@ impl UpdateGradingPeriodSetGradingPeriodSet {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateGradingPeriodSetGradingPeriodSet {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);

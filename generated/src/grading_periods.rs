@@ -21,12 +21,7 @@ impl<'a> GradingPeriods<'a> {
         account_id: impl rt::PathArg,
     ) -> ListGradingPeriodsAccounts<'a> {
         ListGradingPeriodsAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/grading_periods",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/grading_periods", &[&account_id]),
         )
     }
     /// List grading periods
@@ -39,12 +34,7 @@ impl<'a> GradingPeriods<'a> {
         course_id: impl rt::PathArg,
     ) -> ListGradingPeriodsCourses<'a> {
         ListGradingPeriodsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/grading_periods",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/grading_periods", &[&course_id]),
         )
     }
     /// Get a single grading period
@@ -58,12 +48,9 @@ impl<'a> GradingPeriods<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleGradingPeriod<'a> {
         GetSingleGradingPeriod(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/grading_periods/{id}",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .get("/v1/courses/{course_id}/grading_periods/{id}", &[&course_id, &id]),
         )
     }
     /// Update a single grading period
@@ -80,12 +67,9 @@ impl<'a> GradingPeriods<'a> {
         >,
     ) -> UpdateSingleGradingPeriod<'a> {
         UpdateSingleGradingPeriod(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/v1/courses/{course_id}/grading_periods/{id}",
-                    &[&course_id, &id],
-                )
+            self
+                .0
+                .put("/v1/courses/{course_id}/grading_periods/{id}", &[&course_id, &id])
                 .form("grading_periods", &rt::list(grading_periods)),
         )
     }
@@ -100,12 +84,12 @@ impl<'a> GradingPeriods<'a> {
         id: impl rt::PathArg,
     ) -> DeleteGradingPeriodCourses<'a> {
         DeleteGradingPeriodCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/grading_periods/{id}",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/grading_periods/{id}",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Delete a grading period
@@ -119,12 +103,12 @@ impl<'a> GradingPeriods<'a> {
         id: impl rt::PathArg,
     ) -> DeleteGradingPeriodAccounts<'a> {
         DeleteGradingPeriodAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/grading_periods/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/grading_periods/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Batch update grading periods
@@ -143,9 +127,9 @@ impl<'a> GradingPeriods<'a> {
         >,
     ) -> BatchUpdateGradingPeriodsCourses<'a> {
         BatchUpdateGradingPeriodsCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Patch,
+            self
+                .0
+                .patch(
                     "/v1/courses/{course_id}/grading_periods/batch_update",
                     &[&course_id],
                 )
@@ -166,9 +150,9 @@ impl<'a> GradingPeriods<'a> {
         >,
     ) -> BatchUpdateGradingPeriodsGradingPeriodSets<'a> {
         BatchUpdateGradingPeriodsGradingPeriodSets(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Patch,
+            self
+                .0
+                .patch(
                     "/v1/grading_period_sets/{set_id}/grading_periods/batch_update",
                     &[&set_id],
                 )
@@ -180,7 +164,6 @@ impl<'a> GradingPeriods<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGradingPeriodsAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListGradingPeriodsAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -191,7 +174,6 @@ impl<'a> ListGradingPeriodsAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGradingPeriodsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListGradingPeriodsCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -202,7 +184,6 @@ impl<'a> ListGradingPeriodsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleGradingPeriod<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleGradingPeriod<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -213,7 +194,6 @@ impl<'a> GetSingleGradingPeriod<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateSingleGradingPeriod<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateSingleGradingPeriod<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -224,7 +204,6 @@ impl<'a> UpdateSingleGradingPeriod<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteGradingPeriodCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteGradingPeriodCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -235,7 +214,6 @@ impl<'a> DeleteGradingPeriodCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteGradingPeriodAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteGradingPeriodAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -246,7 +224,6 @@ impl<'a> DeleteGradingPeriodAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpdateGradingPeriodsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> BatchUpdateGradingPeriodsCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -257,7 +234,6 @@ impl<'a> BatchUpdateGradingPeriodsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpdateGradingPeriodsGradingPeriodSets<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> BatchUpdateGradingPeriodsGradingPeriodSets<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -266,7 +242,6 @@ impl<'a> BatchUpdateGradingPeriodsGradingPeriodSets<'a> {
 }
 /// Parameters sent as `grading_periods[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateSingleGradingPeriodGradingPeriods {
     /// The date the grading period starts.
     ///
@@ -289,7 +264,6 @@ impl UpdateSingleGradingPeriodGradingPeriods {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateSingleGradingPeriodGradingPeriods {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "start_date", &self.start_date);
@@ -299,7 +273,6 @@ impl rt::Encode for UpdateSingleGradingPeriodGradingPeriods {
 }
 /// Parameters sent as `grading_periods[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct BatchUpdateGradingPeriodsCoursesGradingPeriods {
     /// The id of the grading period. If the id parameter does not exist, a new grading period will be created.
     pub id: Option<rt::Id>,
@@ -340,7 +313,6 @@ impl BatchUpdateGradingPeriodsCoursesGradingPeriods {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for BatchUpdateGradingPeriodsCoursesGradingPeriods {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "id", &self.id);
@@ -353,7 +325,6 @@ impl rt::Encode for BatchUpdateGradingPeriodsCoursesGradingPeriods {
 }
 /// Parameters sent as `grading_periods[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct BatchUpdateGradingPeriodsGradingPeriodSetsGradingPeriods {
     /// The id of the grading period. If the id parameter does not exist, a new grading period will be created.
     pub id: Option<rt::Id>,
@@ -394,7 +365,6 @@ impl BatchUpdateGradingPeriodsGradingPeriodSetsGradingPeriods {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for BatchUpdateGradingPeriodsGradingPeriodSetsGradingPeriods {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "id", &self.id);

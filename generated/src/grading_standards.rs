@@ -25,12 +25,9 @@ impl<'a> GradingStandards<'a> {
         >,
     ) -> CreateNewGradingStandardAccounts<'a> {
         CreateNewGradingStandardAccounts(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/accounts/{account_id}/grading_standards",
-                    &[&account_id],
-                )
+            self
+                .0
+                .post("/v1/accounts/{account_id}/grading_standards", &[&account_id])
                 .form("title", &rt::text(title))
                 .form("grading_scheme_entry", &rt::list(grading_scheme_entry)),
         )
@@ -49,12 +46,9 @@ impl<'a> GradingStandards<'a> {
         >,
     ) -> CreateNewGradingStandardCourses<'a> {
         CreateNewGradingStandardCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/grading_standards",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/grading_standards", &[&course_id])
                 .form("title", &rt::text(title))
                 .form("grading_scheme_entry", &rt::list(grading_scheme_entry)),
         )
@@ -69,12 +63,7 @@ impl<'a> GradingStandards<'a> {
         course_id: impl rt::PathArg,
     ) -> ListGradingStandardsAvailableInContextCourses<'a> {
         ListGradingStandardsAvailableInContextCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/grading_standards",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/grading_standards", &[&course_id]),
         )
     }
     /// List the grading standards available in a context.
@@ -87,12 +76,7 @@ impl<'a> GradingStandards<'a> {
         account_id: impl rt::PathArg,
     ) -> ListGradingStandardsAvailableInContextAccounts<'a> {
         ListGradingStandardsAvailableInContextAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/grading_standards",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/grading_standards", &[&account_id]),
         )
     }
     /// Get a single grading standard in a context.
@@ -106,12 +90,12 @@ impl<'a> GradingStandards<'a> {
         grading_standard_id: impl rt::PathArg,
     ) -> GetSingleGradingStandardInContextCourses<'a> {
         GetSingleGradingStandardInContextCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/grading_standards/{grading_standard_id}",
-                &[&course_id, &grading_standard_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/grading_standards/{grading_standard_id}",
+                    &[&course_id, &grading_standard_id],
+                ),
         )
     }
     /// Get a single grading standard in a context.
@@ -125,12 +109,12 @@ impl<'a> GradingStandards<'a> {
         grading_standard_id: impl rt::PathArg,
     ) -> GetSingleGradingStandardInContextAccounts<'a> {
         GetSingleGradingStandardInContextAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/grading_standards/{grading_standard_id}",
-                &[&account_id, &grading_standard_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/grading_standards/{grading_standard_id}",
+                    &[&account_id, &grading_standard_id],
+                ),
         )
     }
 }
@@ -138,7 +122,6 @@ impl<'a> GradingStandards<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateNewGradingStandardAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateNewGradingStandardAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::GradingStandard> {
@@ -149,7 +132,6 @@ impl<'a> CreateNewGradingStandardAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateNewGradingStandardCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateNewGradingStandardCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::GradingStandard> {
@@ -160,16 +142,13 @@ impl<'a> CreateNewGradingStandardCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGradingStandardsAvailableInContextCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListGradingStandardsAvailableInContextCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::GradingStandard>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::GradingStandard>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradingStandard> {
         self.0.stream()
     }
 }
@@ -177,16 +156,13 @@ impl<'a> ListGradingStandardsAvailableInContextCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGradingStandardsAvailableInContextAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListGradingStandardsAvailableInContextAccounts<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::GradingStandard>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::GradingStandard>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradingStandard> {
         self.0.stream()
     }
 }
@@ -194,7 +170,6 @@ impl<'a> ListGradingStandardsAvailableInContextAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleGradingStandardInContextCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleGradingStandardInContextCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::GradingStandard> {
@@ -205,7 +180,6 @@ impl<'a> GetSingleGradingStandardInContextCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleGradingStandardInContextAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleGradingStandardInContextAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::GradingStandard> {
@@ -214,7 +188,6 @@ impl<'a> GetSingleGradingStandardInContextAccounts<'a> {
 }
 /// Parameters sent as `grading_scheme_entry[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateNewGradingStandardAccountsGradingSchemeEntry {
     /// The name for an entry value within a GradingStandard that describes the range of the value e.g. A-
     ///
@@ -231,7 +204,6 @@ impl CreateNewGradingStandardAccountsGradingSchemeEntry {
         Self { name, value }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateNewGradingStandardAccountsGradingSchemeEntry {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
@@ -240,7 +212,6 @@ impl rt::Encode for CreateNewGradingStandardAccountsGradingSchemeEntry {
 }
 /// Parameters sent as `grading_scheme_entry[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateNewGradingStandardCoursesGradingSchemeEntry {
     /// The name for an entry value within a GradingStandard that describes the range of the value e.g. A-
     ///
@@ -257,7 +228,6 @@ impl CreateNewGradingStandardCoursesGradingSchemeEntry {
         Self { name, value }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateNewGradingStandardCoursesGradingSchemeEntry {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);

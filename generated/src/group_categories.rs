@@ -21,12 +21,7 @@ impl<'a> GroupCategories<'a> {
         account_id: impl rt::PathArg,
     ) -> ListGroupCategoriesForContextAccounts<'a> {
         ListGroupCategoriesForContextAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/group_categories",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/group_categories", &[&account_id]),
         )
     }
     /// List group categories for a context
@@ -39,12 +34,7 @@ impl<'a> GroupCategories<'a> {
         course_id: impl rt::PathArg,
     ) -> ListGroupCategoriesForContextCourses<'a> {
         ListGroupCategoriesForContextCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/group_categories",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/group_categories", &[&course_id]),
         )
     }
     /// Get a single group category
@@ -57,12 +47,7 @@ impl<'a> GroupCategories<'a> {
         group_category_id: impl rt::PathArg,
     ) -> GetSingleGroupCategory<'a> {
         GetSingleGroupCategory(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/group_categories/{group_category_id}",
-                &[&group_category_id],
-            ),
+            self.0.get("/v1/group_categories/{group_category_id}", &[&group_category_id]),
         )
     }
     /// Create a Group Category
@@ -78,12 +63,9 @@ impl<'a> GroupCategories<'a> {
         name: impl Into<String>,
     ) -> CreateGroupCategoryAccounts<'a> {
         CreateGroupCategoryAccounts(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/accounts/{account_id}/group_categories",
-                    &[&account_id],
-                )
+            self
+                .0
+                .post("/v1/accounts/{account_id}/group_categories", &[&account_id])
                 .form("name", &rt::text(name)),
         )
     }
@@ -100,12 +82,9 @@ impl<'a> GroupCategories<'a> {
         name: impl Into<String>,
     ) -> CreateGroupCategoryCourses<'a> {
         CreateGroupCategoryCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/group_categories",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/group_categories", &[&course_id])
                 .form("name", &rt::text(name)),
         )
     }
@@ -121,12 +100,12 @@ impl<'a> GroupCategories<'a> {
         group_category_id: impl rt::PathArg,
     ) -> ImportCategoryGroups<'a> {
         ImportCategoryGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/group_categories/{group_category_id}/import",
-                &[&group_category_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/group_categories/{group_category_id}/import",
+                    &[&group_category_id],
+                ),
         )
     }
     /// Update a Group Category
@@ -139,12 +118,7 @@ impl<'a> GroupCategories<'a> {
         group_category_id: impl rt::PathArg,
     ) -> UpdateGroupCategory<'a> {
         UpdateGroupCategory(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/group_categories/{group_category_id}",
-                &[&group_category_id],
-            ),
+            self.0.put("/v1/group_categories/{group_category_id}", &[&group_category_id]),
         )
     }
     /// Delete a Group Category
@@ -157,12 +131,12 @@ impl<'a> GroupCategories<'a> {
         group_category_id: impl rt::PathArg,
     ) -> DeleteGroupCategory<'a> {
         DeleteGroupCategory(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/group_categories/{group_category_id}",
-                &[&group_category_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/group_categories/{group_category_id}",
+                    &[&group_category_id],
+                ),
         )
     }
     /// List groups in group category
@@ -175,12 +149,12 @@ impl<'a> GroupCategories<'a> {
         group_category_id: impl rt::PathArg,
     ) -> ListGroupsInGroupCategory<'a> {
         ListGroupsInGroupCategory(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/group_categories/{group_category_id}/groups",
-                &[&group_category_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/group_categories/{group_category_id}/groups",
+                    &[&group_category_id],
+                ),
         )
     }
     /// export groups in and users in category
@@ -193,12 +167,12 @@ impl<'a> GroupCategories<'a> {
         group_category_id: impl rt::PathArg,
     ) -> ExportGroupsInAndUsersInCategory<'a> {
         ExportGroupsInAndUsersInCategory(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/group_categories/{group_category_id}/export",
-                &[&group_category_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/group_categories/{group_category_id}/export",
+                    &[&group_category_id],
+                ),
         )
     }
     /// List users in group category
@@ -211,12 +185,12 @@ impl<'a> GroupCategories<'a> {
         group_category_id: impl rt::PathArg,
     ) -> ListUsersInGroupCategory<'a> {
         ListUsersInGroupCategory(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/group_categories/{group_category_id}/users",
-                &[&group_category_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/group_categories/{group_category_id}/users",
+                    &[&group_category_id],
+                ),
         )
     }
     /// Assign unassigned members
@@ -229,12 +203,12 @@ impl<'a> GroupCategories<'a> {
         group_category_id: impl rt::PathArg,
     ) -> AssignUnassignedMembers<'a> {
         AssignUnassignedMembers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/group_categories/{group_category_id}/assign_unassigned_members",
-                &[&group_category_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/group_categories/{group_category_id}/assign_unassigned_members",
+                    &[&group_category_id],
+                ),
         )
     }
 }
@@ -242,16 +216,13 @@ impl<'a> GroupCategories<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGroupCategoriesForContextAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListGroupCategoriesForContextAccounts<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::GroupCategory>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::GroupCategory>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GroupCategory> {
         self.0.stream()
     }
 }
@@ -259,16 +230,13 @@ impl<'a> ListGroupCategoriesForContextAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGroupCategoriesForContextCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListGroupCategoriesForContextCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::GroupCategory>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::GroupCategory>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GroupCategory> {
         self.0.stream()
     }
 }
@@ -276,7 +244,6 @@ impl<'a> ListGroupCategoriesForContextCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleGroupCategory<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleGroupCategory<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::GroupCategory> {
@@ -287,7 +254,6 @@ impl<'a> GetSingleGroupCategory<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateGroupCategoryAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateGroupCategoryAccounts<'a> {
     /// Allow students to sign up for a group themselves (Course Only). valid values are: "enabled":: allows students to self sign up for any group in course "restricted":: allows students to self sign up only for groups in the same section null disallows self sign up
     pub fn self_signup(self, value: SelfSignup) -> Self {
@@ -322,7 +288,6 @@ impl<'a> CreateGroupCategoryAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateGroupCategoryCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateGroupCategoryCourses<'a> {
     /// Allow students to sign up for a group themselves (Course Only). valid values are: "enabled":: allows students to self sign up for any group in course "restricted":: allows students to self sign up only for groups in the same section null disallows self sign up
     pub fn self_signup(self, value: SelfSignup) -> Self {
@@ -357,7 +322,6 @@ impl<'a> CreateGroupCategoryCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ImportCategoryGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ImportCategoryGroups<'a> {
     /// There are two ways to post group category import data - either via a multipart/form-data form-field-style attachment, or via a non-multipart raw post request.
     ///
@@ -391,7 +355,6 @@ impl<'a> ImportCategoryGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateGroupCategory<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateGroupCategory<'a> {
     /// Name of the group category
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -430,7 +393,6 @@ impl<'a> UpdateGroupCategory<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteGroupCategory<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteGroupCategory<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -441,16 +403,13 @@ impl<'a> DeleteGroupCategory<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGroupsInGroupCategory<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListGroupsInGroupCategory<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Group>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Group>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
         self.0.stream()
     }
 }
@@ -458,7 +417,6 @@ impl<'a> ListGroupsInGroupCategory<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ExportGroupsInAndUsersInCategory<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ExportGroupsInAndUsersInCategory<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -469,7 +427,6 @@ impl<'a> ExportGroupsInAndUsersInCategory<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListUsersInGroupCategory<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListUsersInGroupCategory<'a> {
     /// The partial name or full ID of the users to match and return in the results list. Must be at least 3 characters.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -484,7 +441,7 @@ impl<'a> ListUsersInGroupCategory<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::User>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
 }
@@ -492,7 +449,6 @@ impl<'a> ListUsersInGroupCategory<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AssignUnassignedMembers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AssignUnassignedMembers<'a> {
     /// The assigning is done asynchronously by default. If you would like to override this and have the assigning done synchronously, set this value to true.
     pub fn sync(self, value: bool) -> Self {

@@ -17,9 +17,7 @@ impl<'a> Groups<'a> {
     ///
     /// `GET /api/v1/users/self/groups`
     pub fn list_your_groups(&self) -> ListYourGroups<'a> {
-        ListYourGroups(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/users/self/groups", &[]),
-        )
+        ListYourGroups(self.0.get("/v1/users/self/groups", &[]))
     }
     /// List the groups available in a context.
     ///
@@ -31,12 +29,7 @@ impl<'a> Groups<'a> {
         account_id: impl rt::PathArg,
     ) -> ListGroupsAvailableInContextAccounts<'a> {
         ListGroupsAvailableInContextAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/groups",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/groups", &[&account_id]),
         )
     }
     /// List the groups available in a context.
@@ -49,12 +42,7 @@ impl<'a> Groups<'a> {
         course_id: impl rt::PathArg,
     ) -> ListGroupsAvailableInContextCourses<'a> {
         ListGroupsAvailableInContextCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/groups",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/groups", &[&course_id]),
         )
     }
     /// Get a single group
@@ -63,14 +51,7 @@ impl<'a> Groups<'a> {
     ///
     /// `GET /api/v1/groups/{group_id}`
     pub fn get_single_group(&self, group_id: impl rt::PathArg) -> GetSingleGroup<'a> {
-        GetSingleGroup(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}",
-                &[&group_id],
-            ),
-        )
+        GetSingleGroup(self.0.get("/v1/groups/{group_id}", &[&group_id]))
     }
     /// Create a group
     ///
@@ -78,7 +59,7 @@ impl<'a> Groups<'a> {
     ///
     /// `POST /api/v1/groups`
     pub fn create_group_groups(&self) -> CreateGroupGroups<'a> {
-        CreateGroupGroups(rt::Request::new(self.0, rt::Method::Post, "/v1/groups", &[]))
+        CreateGroupGroups(self.0.post("/v1/groups", &[]))
     }
     /// Create a group
     ///
@@ -90,12 +71,12 @@ impl<'a> Groups<'a> {
         group_category_id: impl rt::PathArg,
     ) -> CreateGroupGroupCategories<'a> {
         CreateGroupGroupCategories(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/group_categories/{group_category_id}/groups",
-                &[&group_category_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/group_categories/{group_category_id}/groups",
+                    &[&group_category_id],
+                ),
         )
     }
     /// Edit a group
@@ -104,14 +85,7 @@ impl<'a> Groups<'a> {
     ///
     /// `PUT /api/v1/groups/{group_id}`
     pub fn edit_group(&self, group_id: impl rt::PathArg) -> EditGroup<'a> {
-        EditGroup(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/groups/{group_id}",
-                &[&group_id],
-            ),
-        )
+        EditGroup(self.0.put("/v1/groups/{group_id}", &[&group_id]))
     }
     /// Delete a group
     ///
@@ -119,14 +93,7 @@ impl<'a> Groups<'a> {
     ///
     /// `DELETE /api/v1/groups/{group_id}`
     pub fn delete_group(&self, group_id: impl rt::PathArg) -> DeleteGroup<'a> {
-        DeleteGroup(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/groups/{group_id}",
-                &[&group_id],
-            ),
-        )
+        DeleteGroup(self.0.delete("/v1/groups/{group_id}", &[&group_id]))
     }
     /// Invite others to a group
     ///
@@ -141,12 +108,9 @@ impl<'a> Groups<'a> {
         invitees: impl IntoIterator<Item = impl Into<String>>,
     ) -> InviteOthersToGroup<'a> {
         InviteOthersToGroup(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/groups/{group_id}/invite",
-                    &[&group_id],
-                )
+            self
+                .0
+                .post("/v1/groups/{group_id}/invite", &[&group_id])
                 .form("invitees", &rt::texts(invitees)),
         )
     }
@@ -156,14 +120,7 @@ impl<'a> Groups<'a> {
     ///
     /// `GET /api/v1/groups/{group_id}/users`
     pub fn list_group_s_users(&self, group_id: impl rt::PathArg) -> ListGroupSUsers<'a> {
-        ListGroupSUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/users",
-                &[&group_id],
-            ),
-        )
+        ListGroupSUsers(self.0.get("/v1/groups/{group_id}/users", &[&group_id]))
     }
     /// Upload a file
     ///
@@ -175,14 +132,7 @@ impl<'a> Groups<'a> {
     ///
     /// `POST /api/v1/groups/{group_id}/files`
     pub fn upload_file(&self, group_id: impl rt::PathArg) -> UploadFile<'a> {
-        UploadFile(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/groups/{group_id}/files",
-                &[&group_id],
-            ),
-        )
+        UploadFile(self.0.post("/v1/groups/{group_id}/files", &[&group_id]))
     }
     /// Preview processed html
     ///
@@ -194,12 +144,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
     ) -> PreviewProcessedHtml<'a> {
         PreviewProcessedHtml(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/groups/{group_id}/preview_html",
-                &[&group_id],
-            ),
+            self.0.post("/v1/groups/{group_id}/preview_html", &[&group_id]),
         )
     }
     /// Group activity stream
@@ -214,12 +159,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
     ) -> GroupActivityStream<'a> {
         GroupActivityStream(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/activity_stream",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/activity_stream", &[&group_id]),
         )
     }
     /// Group activity stream summary
@@ -234,12 +174,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
     ) -> GroupActivityStreamSummary<'a> {
         GroupActivityStreamSummary(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/activity_stream/summary",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/activity_stream/summary", &[&group_id]),
         )
     }
     /// Permissions
@@ -248,14 +183,7 @@ impl<'a> Groups<'a> {
     ///
     /// `GET /api/v1/groups/{group_id}/permissions`
     pub fn permissions(&self, group_id: impl rt::PathArg) -> Permissions<'a> {
-        Permissions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/permissions",
-                &[&group_id],
-            ),
-        )
+        Permissions(self.0.get("/v1/groups/{group_id}/permissions", &[&group_id]))
     }
     /// List group memberships
     ///
@@ -267,12 +195,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
     ) -> ListGroupMemberships<'a> {
         ListGroupMemberships(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/memberships",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/memberships", &[&group_id]),
         )
     }
     /// Get a single group membership
@@ -286,12 +209,12 @@ impl<'a> Groups<'a> {
         membership_id: impl rt::PathArg,
     ) -> GetSingleGroupMembershipMemberships<'a> {
         GetSingleGroupMembershipMemberships(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/memberships/{membership_id}",
-                &[&group_id, &membership_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/memberships/{membership_id}",
+                    &[&group_id, &membership_id],
+                ),
         )
     }
     /// Get a single group membership
@@ -305,12 +228,7 @@ impl<'a> Groups<'a> {
         user_id: impl rt::PathArg,
     ) -> GetSingleGroupMembershipUsers<'a> {
         GetSingleGroupMembershipUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/users/{user_id}",
-                &[&group_id, &user_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/users/{user_id}", &[&group_id, &user_id]),
         )
     }
     /// Create a membership
@@ -319,14 +237,7 @@ impl<'a> Groups<'a> {
     ///
     /// `POST /api/v1/groups/{group_id}/memberships`
     pub fn create_membership(&self, group_id: impl rt::PathArg) -> CreateMembership<'a> {
-        CreateMembership(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/groups/{group_id}/memberships",
-                &[&group_id],
-            ),
-        )
+        CreateMembership(self.0.post("/v1/groups/{group_id}/memberships", &[&group_id]))
     }
     /// Update a membership
     ///
@@ -339,12 +250,12 @@ impl<'a> Groups<'a> {
         membership_id: impl rt::PathArg,
     ) -> UpdateMembershipMemberships<'a> {
         UpdateMembershipMemberships(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/groups/{group_id}/memberships/{membership_id}",
-                &[&group_id, &membership_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/groups/{group_id}/memberships/{membership_id}",
+                    &[&group_id, &membership_id],
+                ),
         )
     }
     /// Update a membership
@@ -358,12 +269,7 @@ impl<'a> Groups<'a> {
         user_id: impl rt::PathArg,
     ) -> UpdateMembershipUsers<'a> {
         UpdateMembershipUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/groups/{group_id}/users/{user_id}",
-                &[&group_id, &user_id],
-            ),
+            self.0.put("/v1/groups/{group_id}/users/{user_id}", &[&group_id, &user_id]),
         )
     }
     /// Leave a group
@@ -377,12 +283,12 @@ impl<'a> Groups<'a> {
         membership_id: impl rt::PathArg,
     ) -> LeaveGroupMemberships<'a> {
         LeaveGroupMemberships(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/groups/{group_id}/memberships/{membership_id}",
-                &[&group_id, &membership_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/groups/{group_id}/memberships/{membership_id}",
+                    &[&group_id, &membership_id],
+                ),
         )
     }
     /// Leave a group
@@ -396,12 +302,9 @@ impl<'a> Groups<'a> {
         user_id: impl rt::PathArg,
     ) -> LeaveGroupUsers<'a> {
         LeaveGroupUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/groups/{group_id}/users/{user_id}",
-                &[&group_id, &user_id],
-            ),
+            self
+                .0
+                .delete("/v1/groups/{group_id}/users/{user_id}", &[&group_id, &user_id]),
         )
     }
 }
@@ -409,7 +312,6 @@ impl<'a> Groups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListYourGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListYourGroups<'a> {
     /// Only include groups that are in this type of context.
     pub fn context_type(self, value: ContextType) -> Self {
@@ -428,9 +330,7 @@ impl<'a> ListYourGroups<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Group>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
         self.0.stream()
     }
 }
@@ -438,7 +338,6 @@ impl<'a> ListYourGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGroupsAvailableInContextAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListGroupsAvailableInContextAccounts<'a> {
     /// Will only include groups that the user belongs to if this is set
     pub fn only_own_groups(self, value: bool) -> Self {
@@ -457,9 +356,7 @@ impl<'a> ListGroupsAvailableInContextAccounts<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Group>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
         self.0.stream()
     }
 }
@@ -467,7 +364,6 @@ impl<'a> ListGroupsAvailableInContextAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGroupsAvailableInContextCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListGroupsAvailableInContextCourses<'a> {
     /// Will only include groups that the user belongs to if this is set
     pub fn only_own_groups(self, value: bool) -> Self {
@@ -486,9 +382,7 @@ impl<'a> ListGroupsAvailableInContextCourses<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Group>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
         self.0.stream()
     }
 }
@@ -496,7 +390,6 @@ impl<'a> ListGroupsAvailableInContextCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleGroup<'a> {
     /// - "permissions": Include permissions the current user has for the group.
     /// - "tabs": Include the list of tabs configured for each group.  See the
@@ -519,7 +412,6 @@ impl<'a> GetSingleGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateGroupGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateGroupGroups<'a> {
     /// The name of the group
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -554,7 +446,6 @@ impl<'a> CreateGroupGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateGroupGroupCategories<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateGroupGroupCategories<'a> {
     /// The name of the group
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -589,7 +480,6 @@ impl<'a> CreateGroupGroupCategories<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EditGroup<'a> {
     /// The name of the group
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -636,7 +526,6 @@ impl<'a> EditGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteGroup<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Group> {
@@ -647,7 +536,6 @@ impl<'a> DeleteGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct InviteOthersToGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> InviteOthersToGroup<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -658,7 +546,6 @@ impl<'a> InviteOthersToGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGroupSUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListGroupSUsers<'a> {
     /// The partial name or full ID of the users to match and return in the results list. Must be at least 3 characters.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -680,7 +567,7 @@ impl<'a> ListGroupSUsers<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::User>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
 }
@@ -688,7 +575,6 @@ impl<'a> ListGroupSUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UploadFile<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UploadFile<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -699,7 +585,6 @@ impl<'a> UploadFile<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PreviewProcessedHtml<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> PreviewProcessedHtml<'a> {
     /// The html content to process
     pub fn html(self, value: impl Into<String>) -> Self {
@@ -714,7 +599,6 @@ impl<'a> PreviewProcessedHtml<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GroupActivityStream<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GroupActivityStream<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -725,7 +609,6 @@ impl<'a> GroupActivityStream<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GroupActivityStreamSummary<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GroupActivityStreamSummary<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -736,7 +619,6 @@ impl<'a> GroupActivityStreamSummary<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct Permissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> Permissions<'a> {
     /// List of permissions to check against the authenticated user. Permission names are documented in the Create a role endpoint.
     pub fn permissions(
@@ -754,7 +636,6 @@ impl<'a> Permissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGroupMemberships<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListGroupMemberships<'a> {
     /// Only list memberships with the given workflow_states. By default it will return all memberships.
     pub fn filter_states(self, value: impl IntoIterator<Item = FilterStates>) -> Self {
@@ -765,9 +646,7 @@ impl<'a> ListGroupMemberships<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::GroupMembership>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GroupMembership> {
         self.0.stream()
     }
 }
@@ -775,7 +654,6 @@ impl<'a> ListGroupMemberships<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleGroupMembershipMemberships<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleGroupMembershipMemberships<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::GroupMembership> {
@@ -786,7 +664,6 @@ impl<'a> GetSingleGroupMembershipMemberships<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleGroupMembershipUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleGroupMembershipUsers<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::GroupMembership> {
@@ -797,7 +674,6 @@ impl<'a> GetSingleGroupMembershipUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateMembership<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateMembership<'a> {
     /// no description
     pub fn user_id(self, value: impl Into<rt::Id>) -> Self {
@@ -812,7 +688,6 @@ impl<'a> CreateMembership<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMembershipMemberships<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateMembershipMemberships<'a> {
     /// Currently, the only allowed value is "accepted"
     pub fn workflow_state(self, value: WorkflowState) -> Self {
@@ -831,7 +706,6 @@ impl<'a> UpdateMembershipMemberships<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMembershipUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateMembershipUsers<'a> {
     /// Currently, the only allowed value is "accepted"
     pub fn workflow_state(self, value: WorkflowState) -> Self {
@@ -850,7 +724,6 @@ impl<'a> UpdateMembershipUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct LeaveGroupMemberships<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> LeaveGroupMemberships<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -861,7 +734,6 @@ impl<'a> LeaveGroupMemberships<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct LeaveGroupUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> LeaveGroupUsers<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

@@ -20,30 +20,20 @@ impl<'a> History<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListRecentHistoryForUser<'a> {
-        ListRecentHistoryForUser(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/history",
-                &[&user_id],
-            ),
-        )
+        ListRecentHistoryForUser(self.0.get("/v1/users/{user_id}/history", &[&user_id]))
     }
 }
 /// Request builder for [`History::list_recent_history_for_user`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRecentHistoryForUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListRecentHistoryForUser<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::HistoryEntry>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::HistoryEntry>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::HistoryEntry> {
         self.0.stream()
     }
 }

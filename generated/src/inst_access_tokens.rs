@@ -19,16 +19,13 @@ impl<'a> InstAccessTokens<'a> {
     ///
     /// `POST /api/v1/inst_access_tokens`
     pub fn create_instaccess_token(&self) -> CreateInstaccessToken<'a> {
-        CreateInstaccessToken(
-            rt::Request::new(self.0, rt::Method::Post, "/v1/inst_access_tokens", &[]),
-        )
+        CreateInstaccessToken(self.0.post("/v1/inst_access_tokens", &[]))
     }
 }
 /// Request builder for [`InstAccessTokens::create_instaccess_token`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateInstaccessToken<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateInstaccessToken<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::InstAccessToken> {

@@ -19,7 +19,7 @@ impl<'a> JwTs<'a> {
     ///
     /// `POST /api/v1/jwts`
     pub fn create_jwt(&self) -> CreateJwt<'a> {
-        CreateJwt(rt::Request::new(self.0, rt::Method::Post, "/v1/jwts", &[]))
+        CreateJwt(self.0.post("/v1/jwts", &[]))
     }
     /// Refresh JWT
     ///
@@ -31,17 +31,13 @@ impl<'a> JwTs<'a> {
     ///
     /// `jwt`: An existing JWT token to be refreshed. The new token will have the same context and workflows as the existing token.
     pub fn refresh_jwt(&self, jwt: impl Into<String>) -> RefreshJwt<'a> {
-        RefreshJwt(
-            rt::Request::new(self.0, rt::Method::Post, "/v1/jwts/refresh", &[])
-                .form("jwt", &rt::text(jwt)),
-        )
+        RefreshJwt(self.0.post("/v1/jwts/refresh", &[]).form("jwt", &rt::text(jwt)))
     }
 }
 /// Request builder for [`JwTs::create_jwt`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateJwt<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateJwt<'a> {
     /// Adds additional data to the JWT to be used by the consuming service workflow
     pub fn workflows(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
@@ -72,7 +68,6 @@ impl<'a> CreateJwt<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RefreshJwt<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RefreshJwt<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Jwt> {

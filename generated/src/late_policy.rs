@@ -17,14 +17,7 @@ impl<'a> LatePolicy<'a> {
     ///
     /// `GET /api/v1/courses/{id}/late_policy`
     pub fn get_late_policy(&self, id: impl rt::PathArg) -> GetLatePolicy<'a> {
-        GetLatePolicy(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{id}/late_policy",
-                &[&id],
-            ),
-        )
+        GetLatePolicy(self.0.get("/v1/courses/{id}/late_policy", &[&id]))
     }
     /// Create a late policy
     ///
@@ -32,14 +25,7 @@ impl<'a> LatePolicy<'a> {
     ///
     /// `POST /api/v1/courses/{id}/late_policy`
     pub fn create_late_policy(&self, id: impl rt::PathArg) -> CreateLatePolicy<'a> {
-        CreateLatePolicy(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{id}/late_policy",
-                &[&id],
-            ),
-        )
+        CreateLatePolicy(self.0.post("/v1/courses/{id}/late_policy", &[&id]))
     }
     /// Patch a late policy
     ///
@@ -47,21 +33,13 @@ impl<'a> LatePolicy<'a> {
     ///
     /// `PATCH /api/v1/courses/{id}/late_policy`
     pub fn patch_late_policy(&self, id: impl rt::PathArg) -> PatchLatePolicy<'a> {
-        PatchLatePolicy(
-            rt::Request::new(
-                self.0,
-                rt::Method::Patch,
-                "/v1/courses/{id}/late_policy",
-                &[&id],
-            ),
-        )
+        PatchLatePolicy(self.0.patch("/v1/courses/{id}/late_policy", &[&id]))
     }
 }
 /// Request builder for [`LatePolicy::get_late_policy`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLatePolicy<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetLatePolicy<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -72,7 +50,6 @@ impl<'a> GetLatePolicy<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateLatePolicy<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateLatePolicy<'a> {
     /// Sets `late_policy`.
     pub fn late_policy(self, value: CreateLatePolicyLatePolicy) -> Self {
@@ -87,7 +64,6 @@ impl<'a> CreateLatePolicy<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchLatePolicy<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> PatchLatePolicy<'a> {
     /// Sets `late_policy`.
     pub fn late_policy(self, value: PatchLatePolicyLatePolicy) -> Self {
@@ -100,7 +76,6 @@ impl<'a> PatchLatePolicy<'a> {
 }
 /// Parameters sent as `late_policy[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateLatePolicyLatePolicy {
     /// Whether to enable the missing submission deduction late policy.
     pub missing_submission_deduction_enabled: Option<bool>,
@@ -117,7 +92,6 @@ pub struct CreateLatePolicyLatePolicy {
     /// The minimum grade a submissions can have in percentage points.
     pub late_submission_minimum_percent: Option<f64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateLatePolicyLatePolicy {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(
@@ -151,7 +125,6 @@ impl rt::Encode for CreateLatePolicyLatePolicy {
 }
 /// Parameters sent as `late_policy[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct PatchLatePolicyLatePolicy {
     /// Whether to enable the missing submission deduction late policy.
     pub missing_submission_deduction_enabled: Option<bool>,
@@ -168,7 +141,6 @@ pub struct PatchLatePolicyLatePolicy {
     /// The minimum grade a submissions can have in percentage points.
     pub late_submission_minimum_percent: Option<f64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for PatchLatePolicyLatePolicy {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(

@@ -24,12 +24,12 @@ impl<'a> LearningObjectDates<'a> {
         context_module_id: impl rt::PathArg,
     ) -> GetLearningObjectSDateInformationModules<'a> {
         GetLearningObjectSDateInformationModules(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/modules/{context_module_id}/date_details",
-                &[&course_id, &context_module_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/modules/{context_module_id}/date_details",
+                    &[&course_id, &context_module_id],
+                ),
         )
     }
     /// Get a learning object's date information
@@ -45,12 +45,12 @@ impl<'a> LearningObjectDates<'a> {
         assignment_id: impl rt::PathArg,
     ) -> GetLearningObjectSDateInformationAssignments<'a> {
         GetLearningObjectSDateInformationAssignments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/date_details",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/date_details",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Get a learning object's date information
@@ -66,12 +66,12 @@ impl<'a> LearningObjectDates<'a> {
         quiz_id: impl rt::PathArg,
     ) -> GetLearningObjectSDateInformationQuizzes<'a> {
         GetLearningObjectSDateInformationQuizzes(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/date_details",
-                &[&course_id, &quiz_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/date_details",
+                    &[&course_id, &quiz_id],
+                ),
         )
     }
     /// Get a learning object's date information
@@ -87,12 +87,12 @@ impl<'a> LearningObjectDates<'a> {
         discussion_topic_id: impl rt::PathArg,
     ) -> GetLearningObjectSDateInformationDiscussionTopics<'a> {
         GetLearningObjectSDateInformationDiscussionTopics(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/discussion_topics/{discussion_topic_id}/date_details",
-                &[&course_id, &discussion_topic_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/discussion_topics/{discussion_topic_id}/date_details",
+                    &[&course_id, &discussion_topic_id],
+                ),
         )
     }
     /// Get a learning object's date information
@@ -108,12 +108,12 @@ impl<'a> LearningObjectDates<'a> {
         url_or_id: impl rt::PathArg,
     ) -> GetLearningObjectSDateInformationPages<'a> {
         GetLearningObjectSDateInformationPages(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/pages/{url_or_id}/date_details",
-                &[&course_id, &url_or_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/pages/{url_or_id}/date_details",
+                    &[&course_id, &url_or_id],
+                ),
         )
     }
     /// Get a learning object's date information
@@ -129,12 +129,12 @@ impl<'a> LearningObjectDates<'a> {
         attachment_id: impl rt::PathArg,
     ) -> GetLearningObjectSDateInformationFiles<'a> {
         GetLearningObjectSDateInformationFiles(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/files/{attachment_id}/date_details",
-                &[&course_id, &attachment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/files/{attachment_id}/date_details",
+                    &[&course_id, &attachment_id],
+                ),
         )
     }
     /// Update a learning object's date information
@@ -152,12 +152,12 @@ impl<'a> LearningObjectDates<'a> {
         assignment_id: impl rt::PathArg,
     ) -> UpdateLearningObjectSDateInformationAssignments<'a> {
         UpdateLearningObjectSDateInformationAssignments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/date_details",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/date_details",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Update a learning object's date information
@@ -175,12 +175,12 @@ impl<'a> LearningObjectDates<'a> {
         quiz_id: impl rt::PathArg,
     ) -> UpdateLearningObjectSDateInformationQuizzes<'a> {
         UpdateLearningObjectSDateInformationQuizzes(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/date_details",
-                &[&course_id, &quiz_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/date_details",
+                    &[&course_id, &quiz_id],
+                ),
         )
     }
     /// Update a learning object's date information
@@ -198,12 +198,12 @@ impl<'a> LearningObjectDates<'a> {
         discussion_topic_id: impl rt::PathArg,
     ) -> UpdateLearningObjectSDateInformationDiscussionTopics<'a> {
         UpdateLearningObjectSDateInformationDiscussionTopics(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/discussion_topics/{discussion_topic_id}/date_details",
-                &[&course_id, &discussion_topic_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/discussion_topics/{discussion_topic_id}/date_details",
+                    &[&course_id, &discussion_topic_id],
+                ),
         )
     }
     /// Update a learning object's date information
@@ -221,12 +221,12 @@ impl<'a> LearningObjectDates<'a> {
         url_or_id: impl rt::PathArg,
     ) -> UpdateLearningObjectSDateInformationPages<'a> {
         UpdateLearningObjectSDateInformationPages(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/pages/{url_or_id}/date_details",
-                &[&course_id, &url_or_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/pages/{url_or_id}/date_details",
+                    &[&course_id, &url_or_id],
+                ),
         )
     }
     /// Update a learning object's date information
@@ -244,12 +244,12 @@ impl<'a> LearningObjectDates<'a> {
         attachment_id: impl rt::PathArg,
     ) -> UpdateLearningObjectSDateInformationFiles<'a> {
         UpdateLearningObjectSDateInformationFiles(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/files/{attachment_id}/date_details",
-                &[&course_id, &attachment_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/files/{attachment_id}/date_details",
+                    &[&course_id, &attachment_id],
+                ),
         )
     }
 }
@@ -257,7 +257,6 @@ impl<'a> LearningObjectDates<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLearningObjectSDateInformationModules<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetLearningObjectSDateInformationModules<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::LearningObjectDates> {
@@ -268,7 +267,6 @@ impl<'a> GetLearningObjectSDateInformationModules<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLearningObjectSDateInformationAssignments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetLearningObjectSDateInformationAssignments<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::LearningObjectDates> {
@@ -279,7 +277,6 @@ impl<'a> GetLearningObjectSDateInformationAssignments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLearningObjectSDateInformationQuizzes<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetLearningObjectSDateInformationQuizzes<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::LearningObjectDates> {
@@ -290,7 +287,6 @@ impl<'a> GetLearningObjectSDateInformationQuizzes<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLearningObjectSDateInformationDiscussionTopics<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetLearningObjectSDateInformationDiscussionTopics<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::LearningObjectDates> {
@@ -301,7 +297,6 @@ impl<'a> GetLearningObjectSDateInformationDiscussionTopics<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLearningObjectSDateInformationPages<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetLearningObjectSDateInformationPages<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::LearningObjectDates> {
@@ -312,7 +307,6 @@ impl<'a> GetLearningObjectSDateInformationPages<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLearningObjectSDateInformationFiles<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetLearningObjectSDateInformationFiles<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::LearningObjectDates> {
@@ -323,7 +317,6 @@ impl<'a> GetLearningObjectSDateInformationFiles<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateLearningObjectSDateInformationAssignments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateLearningObjectSDateInformationAssignments<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.
     pub fn due_at(self, value: rt::DateTime) -> Self {
@@ -357,7 +350,6 @@ impl<'a> UpdateLearningObjectSDateInformationAssignments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateLearningObjectSDateInformationQuizzes<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateLearningObjectSDateInformationQuizzes<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.
     pub fn due_at(self, value: rt::DateTime) -> Self {
@@ -391,7 +383,6 @@ impl<'a> UpdateLearningObjectSDateInformationQuizzes<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateLearningObjectSDateInformationDiscussionTopics<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateLearningObjectSDateInformationDiscussionTopics<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.
     pub fn due_at(self, value: rt::DateTime) -> Self {
@@ -425,7 +416,6 @@ impl<'a> UpdateLearningObjectSDateInformationDiscussionTopics<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateLearningObjectSDateInformationPages<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateLearningObjectSDateInformationPages<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.
     pub fn due_at(self, value: rt::DateTime) -> Self {
@@ -459,7 +449,6 @@ impl<'a> UpdateLearningObjectSDateInformationPages<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateLearningObjectSDateInformationFiles<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateLearningObjectSDateInformationFiles<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.
     pub fn due_at(self, value: rt::DateTime) -> Self {

@@ -27,12 +27,9 @@ impl<'a> LineItems<'a> {
         label: impl Into<String>,
     ) -> CreateLineItem<'a> {
         CreateLineItem(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/lti/courses/{course_id}/line_items",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/lti/courses/{course_id}/line_items", &[&course_id])
                 .form("scoreMaximum", &score_maximum)
                 .form("label", &rt::text(label)),
         )
@@ -48,12 +45,7 @@ impl<'a> LineItems<'a> {
         id: impl rt::PathArg,
     ) -> UpdateLineItem<'a> {
         UpdateLineItem(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/lti/courses/{course_id}/line_items/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.put("/lti/courses/{course_id}/line_items/{id}", &[&course_id, &id]),
         )
     }
     /// Show a Line Item
@@ -67,12 +59,7 @@ impl<'a> LineItems<'a> {
         id: impl rt::PathArg,
     ) -> ShowLineItem<'a> {
         ShowLineItem(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/lti/courses/{course_id}/line_items/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/lti/courses/{course_id}/line_items/{id}", &[&course_id, &id]),
         )
     }
     /// List line Items
@@ -81,14 +68,7 @@ impl<'a> LineItems<'a> {
     ///
     /// `GET /api/lti/courses/{course_id}/line_items`
     pub fn list_line_items(&self, course_id: impl rt::PathArg) -> ListLineItems<'a> {
-        ListLineItems(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/lti/courses/{course_id}/line_items",
-                &[&course_id],
-            ),
-        )
+        ListLineItems(self.0.get("/lti/courses/{course_id}/line_items", &[&course_id]))
     }
     /// Delete a Line Item
     ///
@@ -101,12 +81,7 @@ impl<'a> LineItems<'a> {
         id: impl rt::PathArg,
     ) -> DeleteLineItem<'a> {
         DeleteLineItem(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/lti/courses/{course_id}/line_items/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.delete("/lti/courses/{course_id}/line_items/{id}", &[&course_id, &id]),
         )
     }
 }
@@ -114,7 +89,6 @@ impl<'a> LineItems<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateLineItem<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateLineItem<'a> {
     /// A Tool Provider specified id for the Line Item. Multiple line items may share the same resourceId within a given context.
     pub fn resource_id(self, value: impl Into<rt::Id>) -> Self {
@@ -149,7 +123,6 @@ impl<'a> CreateLineItem<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateLineItem<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateLineItem<'a> {
     /// The maximum score for the line item. Scores created for the Line Item may exceed this value.
     pub fn score_maximum(self, value: f64) -> Self {
@@ -184,7 +157,6 @@ impl<'a> UpdateLineItem<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowLineItem<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowLineItem<'a> {
     /// Array of additional information to include.
     ///
@@ -201,7 +173,6 @@ impl<'a> ShowLineItem<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListLineItems<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListLineItems<'a> {
     /// If specified only Line Items with this tag will be included.
     pub fn tag(self, value: impl Into<String>) -> Self {
@@ -234,7 +205,6 @@ impl<'a> ListLineItems<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteLineItem<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteLineItem<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::LineItem> {

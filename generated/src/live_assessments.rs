@@ -22,12 +22,12 @@ impl<'a> LiveAssessments<'a> {
         assessment_id: impl rt::PathArg,
     ) -> CreateLiveAssessmentResults<'a> {
         CreateLiveAssessmentResults(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/live_assessments/{assessment_id}/results",
-                &[&course_id, &assessment_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/live_assessments/{assessment_id}/results",
+                    &[&course_id, &assessment_id],
+                ),
         )
     }
     /// List live assessment results
@@ -41,12 +41,12 @@ impl<'a> LiveAssessments<'a> {
         assessment_id: impl rt::PathArg,
     ) -> ListLiveAssessmentResults<'a> {
         ListLiveAssessmentResults(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/live_assessments/{assessment_id}/results",
-                &[&course_id, &assessment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/live_assessments/{assessment_id}/results",
+                    &[&course_id, &assessment_id],
+                ),
         )
     }
     /// Create or find a live assessment
@@ -59,12 +59,7 @@ impl<'a> LiveAssessments<'a> {
         course_id: impl rt::PathArg,
     ) -> CreateOrFindLiveAssessment<'a> {
         CreateOrFindLiveAssessment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/live_assessments",
-                &[&course_id],
-            ),
+            self.0.post("/v1/courses/{course_id}/live_assessments", &[&course_id]),
         )
     }
     /// List live assessments
@@ -77,12 +72,7 @@ impl<'a> LiveAssessments<'a> {
         course_id: impl rt::PathArg,
     ) -> ListLiveAssessments<'a> {
         ListLiveAssessments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/live_assessments",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/live_assessments", &[&course_id]),
         )
     }
 }
@@ -90,7 +80,6 @@ impl<'a> LiveAssessments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateLiveAssessmentResults<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateLiveAssessmentResults<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -101,7 +90,6 @@ impl<'a> CreateLiveAssessmentResults<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListLiveAssessmentResults<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListLiveAssessmentResults<'a> {
     /// If set, restrict results to those for this user
     pub fn user_id(self, value: impl Into<rt::Id>) -> Self {
@@ -116,7 +104,6 @@ impl<'a> ListLiveAssessmentResults<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateOrFindLiveAssessment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateOrFindLiveAssessment<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -127,7 +114,6 @@ impl<'a> CreateOrFindLiveAssessment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListLiveAssessments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListLiveAssessments<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

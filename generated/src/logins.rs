@@ -21,12 +21,7 @@ impl<'a> Logins<'a> {
         account_id: impl rt::PathArg,
     ) -> ListUserLoginsAccounts<'a> {
         ListUserLoginsAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/logins",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/logins", &[&account_id]),
         )
     }
     /// List user logins
@@ -38,14 +33,7 @@ impl<'a> Logins<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListUserLoginsUsers<'a> {
-        ListUserLoginsUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/logins",
-                &[&user_id],
-            ),
-        )
+        ListUserLoginsUsers(self.0.get("/v1/users/{user_id}/logins", &[&user_id]))
     }
     /// Kickoff password recovery flow
     ///
@@ -53,9 +41,7 @@ impl<'a> Logins<'a> {
     ///
     /// `POST /api/v1/users/reset_password`
     pub fn kickoff_password_recovery_flow(&self) -> KickoffPasswordRecoveryFlow<'a> {
-        KickoffPasswordRecoveryFlow(
-            rt::Request::new(self.0, rt::Method::Post, "/v1/users/reset_password", &[]),
-        )
+        KickoffPasswordRecoveryFlow(self.0.post("/v1/users/reset_password", &[]))
     }
     /// Create a user login
     ///
@@ -69,12 +55,9 @@ impl<'a> Logins<'a> {
         login: CreateUserLoginLogin,
     ) -> CreateUserLogin<'a> {
         CreateUserLogin(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/accounts/{account_id}/logins",
-                    &[&account_id],
-                )
+            self
+                .0
+                .post("/v1/accounts/{account_id}/logins", &[&account_id])
                 .form("user", &user)
                 .form("login", &login),
         )
@@ -90,12 +73,7 @@ impl<'a> Logins<'a> {
         id: impl rt::PathArg,
     ) -> EditUserLogin<'a> {
         EditUserLogin(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/logins/{id}",
-                &[&account_id, &id],
-            ),
+            self.0.put("/v1/accounts/{account_id}/logins/{id}", &[&account_id, &id]),
         )
     }
     /// Delete a user login
@@ -109,12 +87,7 @@ impl<'a> Logins<'a> {
         id: impl rt::PathArg,
     ) -> DeleteUserLogin<'a> {
         DeleteUserLogin(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/{user_id}/logins/{id}",
-                &[&user_id, &id],
-            ),
+            self.0.delete("/v1/users/{user_id}/logins/{id}", &[&user_id, &id]),
         )
     }
 }
@@ -122,7 +95,6 @@ impl<'a> Logins<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListUserLoginsAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListUserLoginsAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -133,7 +105,6 @@ impl<'a> ListUserLoginsAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListUserLoginsUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListUserLoginsUsers<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -144,7 +115,6 @@ impl<'a> ListUserLoginsUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct KickoffPasswordRecoveryFlow<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> KickoffPasswordRecoveryFlow<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -155,7 +125,6 @@ impl<'a> KickoffPasswordRecoveryFlow<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateUserLogin<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateUserLogin<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -166,7 +135,6 @@ impl<'a> CreateUserLogin<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditUserLogin<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EditUserLogin<'a> {
     /// Sets `login`.
     pub fn login(self, value: EditUserLoginLogin) -> Self {
@@ -185,7 +153,6 @@ impl<'a> EditUserLogin<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteUserLogin<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteUserLogin<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -208,7 +175,6 @@ pub enum LoginWorkflowState {
 rt::string_enum!(LoginWorkflowState { Active = "active", Suspended = "suspended" });
 /// Parameters sent as `user[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateUserLoginUser {
     /// The ID of the user to create the login for.
     ///
@@ -235,7 +201,6 @@ impl CreateUserLoginUser {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateUserLoginUser {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "id", &self.id);
@@ -247,7 +212,6 @@ impl rt::Encode for CreateUserLoginUser {
 }
 /// Parameters sent as `login[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateUserLoginLogin {
     /// The unique ID for the new login.
     ///
@@ -283,7 +247,6 @@ impl CreateUserLoginLogin {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateUserLoginLogin {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "unique_id", &self.unique_id);
@@ -296,7 +259,6 @@ impl rt::Encode for CreateUserLoginLogin {
 }
 /// Parameters sent as `login[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct EditUserLoginLogin {
     /// The new unique ID for the login.
     pub unique_id: Option<rt::Id>,
@@ -319,7 +281,6 @@ pub struct EditUserLoginLogin {
     /// * teacher
     pub declared_user_type: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for EditUserLoginLogin {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "unique_id", &self.unique_id);

@@ -21,12 +21,7 @@ impl<'a> LtiResourceLinks<'a> {
         course_id: impl rt::PathArg,
     ) -> ListLtiResourceLinks<'a> {
         ListLtiResourceLinks(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/lti_resource_links",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/lti_resource_links", &[&course_id]),
         )
     }
     /// Show an LTI Resource Link
@@ -43,12 +38,12 @@ impl<'a> LtiResourceLinks<'a> {
         id: impl rt::PathArg,
     ) -> ShowLtiResourceLink<'a> {
         ShowLtiResourceLink(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/lti_resource_links/{id}",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/lti_resource_links/{id}",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Update an LTI Resource Link
@@ -62,12 +57,12 @@ impl<'a> LtiResourceLinks<'a> {
         id: impl rt::PathArg,
     ) -> UpdateLtiResourceLink<'a> {
         UpdateLtiResourceLink(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/lti_resource_links/{id}",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/lti_resource_links/{id}",
+                    &[&course_id, &id],
+                ),
         )
     }
 }
@@ -75,7 +70,6 @@ impl<'a> LtiResourceLinks<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListLtiResourceLinks<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListLtiResourceLinks<'a> {
     /// Include deleted resource links and links associated with deleted content in response. Default is false.
     pub fn include_deleted(self, value: bool) -> Self {
@@ -90,9 +84,7 @@ impl<'a> ListLtiResourceLinks<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::LtiResourceLink>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::LtiResourceLink> {
         self.0.stream()
     }
 }
@@ -100,7 +92,6 @@ impl<'a> ListLtiResourceLinks<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowLtiResourceLink<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowLtiResourceLink<'a> {
     /// Include deleted resource links in search. Default is false.
     pub fn include_deleted(self, value: bool) -> Self {
@@ -115,7 +106,6 @@ impl<'a> ShowLtiResourceLink<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateLtiResourceLink<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateLtiResourceLink<'a> {
     /// The launch URL for this resource link. Caution! Updating this to a URL that doesn't match the tool could result in errors when launching this link!
     pub fn url(self, value: impl Into<String>) -> Self {

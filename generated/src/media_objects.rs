@@ -21,12 +21,12 @@ impl<'a> MediaObjects<'a> {
         media_object_id: impl rt::PathArg,
     ) -> ListMediaTracksForMediaObjectOrAttachmentMediaObjects<'a> {
         ListMediaTracksForMediaObjectOrAttachmentMediaObjects(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/media_objects/{media_object_id}/media_tracks",
-                &[&media_object_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/media_objects/{media_object_id}/media_tracks",
+                    &[&media_object_id],
+                ),
         )
     }
     /// List media tracks for a Media Object or Attachment
@@ -39,12 +39,12 @@ impl<'a> MediaObjects<'a> {
         attachment_id: impl rt::PathArg,
     ) -> ListMediaTracksForMediaObjectOrAttachmentMediaAttachments<'a> {
         ListMediaTracksForMediaObjectOrAttachmentMediaAttachments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/media_attachments/{attachment_id}/media_tracks",
-                &[&attachment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/media_attachments/{attachment_id}/media_tracks",
+                    &[&attachment_id],
+                ),
         )
     }
     /// Update Media Tracks
@@ -57,12 +57,12 @@ impl<'a> MediaObjects<'a> {
         media_object_id: impl rt::PathArg,
     ) -> UpdateMediaTracksMediaObjects<'a> {
         UpdateMediaTracksMediaObjects(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/media_objects/{media_object_id}/media_tracks",
-                &[&media_object_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/media_objects/{media_object_id}/media_tracks",
+                    &[&media_object_id],
+                ),
         )
     }
     /// Update Media Tracks
@@ -75,12 +75,12 @@ impl<'a> MediaObjects<'a> {
         attachment_id: impl rt::PathArg,
     ) -> UpdateMediaTracksMediaAttachments<'a> {
         UpdateMediaTracksMediaAttachments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/media_attachments/{attachment_id}/media_tracks",
-                &[&attachment_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/media_attachments/{attachment_id}/media_tracks",
+                    &[&attachment_id],
+                ),
         )
     }
     /// List Media Objects
@@ -89,9 +89,7 @@ impl<'a> MediaObjects<'a> {
     ///
     /// `GET /api/v1/media_objects`
     pub fn list_media_objects_media_objects(&self) -> ListMediaObjectsMediaObjects<'a> {
-        ListMediaObjectsMediaObjects(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/media_objects", &[]),
-        )
+        ListMediaObjectsMediaObjects(self.0.get("/v1/media_objects", &[]))
     }
     /// List Media Objects
     ///
@@ -103,12 +101,7 @@ impl<'a> MediaObjects<'a> {
         course_id: impl rt::PathArg,
     ) -> ListMediaObjectsCoursesMediaObjects<'a> {
         ListMediaObjectsCoursesMediaObjects(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/media_objects",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/media_objects", &[&course_id]),
         )
     }
     /// List Media Objects
@@ -121,12 +114,7 @@ impl<'a> MediaObjects<'a> {
         group_id: impl rt::PathArg,
     ) -> ListMediaObjectsGroupsMediaObjects<'a> {
         ListMediaObjectsGroupsMediaObjects(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/media_objects",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/media_objects", &[&group_id]),
         )
     }
     /// List Media Objects
@@ -137,9 +125,7 @@ impl<'a> MediaObjects<'a> {
     pub fn list_media_objects_media_attachments(
         &self,
     ) -> ListMediaObjectsMediaAttachments<'a> {
-        ListMediaObjectsMediaAttachments(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/media_attachments", &[]),
-        )
+        ListMediaObjectsMediaAttachments(self.0.get("/v1/media_attachments", &[]))
     }
     /// List Media Objects
     ///
@@ -151,12 +137,7 @@ impl<'a> MediaObjects<'a> {
         course_id: impl rt::PathArg,
     ) -> ListMediaObjectsCoursesMediaAttachments<'a> {
         ListMediaObjectsCoursesMediaAttachments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/media_attachments",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/media_attachments", &[&course_id]),
         )
     }
     /// List Media Objects
@@ -169,12 +150,7 @@ impl<'a> MediaObjects<'a> {
         group_id: impl rt::PathArg,
     ) -> ListMediaObjectsGroupsMediaAttachments<'a> {
         ListMediaObjectsGroupsMediaAttachments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/media_attachments",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/media_attachments", &[&group_id]),
         )
     }
     /// Update Media Object
@@ -185,12 +161,7 @@ impl<'a> MediaObjects<'a> {
         media_object_id: impl rt::PathArg,
     ) -> UpdateMediaObjectMediaObjects<'a> {
         UpdateMediaObjectMediaObjects(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/media_objects/{media_object_id}",
-                &[&media_object_id],
-            ),
+            self.0.put("/v1/media_objects/{media_object_id}", &[&media_object_id]),
         )
     }
     /// Update Media Object
@@ -201,12 +172,7 @@ impl<'a> MediaObjects<'a> {
         attachment_id: impl rt::PathArg,
     ) -> UpdateMediaObjectMediaAttachments<'a> {
         UpdateMediaObjectMediaAttachments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/media_attachments/{attachment_id}",
-                &[&attachment_id],
-            ),
+            self.0.put("/v1/media_attachments/{attachment_id}", &[&attachment_id]),
         )
     }
 }
@@ -214,7 +180,6 @@ impl<'a> MediaObjects<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMediaTracksForMediaObjectOrAttachmentMediaObjects<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMediaTracksForMediaObjectOrAttachmentMediaObjects<'a> {
     /// By default, index returns id, locale, kind, media_object_id, and user_id for each of the result MediaTracks. Use include\[\] to add additional fields. For example include\[\]=content
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -225,9 +190,7 @@ impl<'a> ListMediaTracksForMediaObjectOrAttachmentMediaObjects<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::MediaTrack>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaTrack> {
         self.0.stream()
     }
 }
@@ -237,7 +200,6 @@ impl<'a> ListMediaTracksForMediaObjectOrAttachmentMediaObjects<'a> {
 pub struct ListMediaTracksForMediaObjectOrAttachmentMediaAttachments<'a>(
     rt::Request<'a>,
 );
-#[allow(deprecated)]
 impl<'a> ListMediaTracksForMediaObjectOrAttachmentMediaAttachments<'a> {
     /// By default, index returns id, locale, kind, media_object_id, and user_id for each of the result MediaTracks. Use include\[\] to add additional fields. For example include\[\]=content
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -248,9 +210,7 @@ impl<'a> ListMediaTracksForMediaObjectOrAttachmentMediaAttachments<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::MediaTrack>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaTrack> {
         self.0.stream()
     }
 }
@@ -258,7 +218,6 @@ impl<'a> ListMediaTracksForMediaObjectOrAttachmentMediaAttachments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMediaTracksMediaObjects<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateMediaTracksMediaObjects<'a> {
     /// By default, an update returns id, locale, kind, media_object_id, and user_id for each of the result MediaTracks. Use include\[\] to add additional fields. For example include\[\]=content
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -273,7 +232,6 @@ impl<'a> UpdateMediaTracksMediaObjects<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMediaTracksMediaAttachments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateMediaTracksMediaAttachments<'a> {
     /// By default, an update returns id, locale, kind, media_object_id, and user_id for each of the result MediaTracks. Use include\[\] to add additional fields. For example include\[\]=content
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -288,7 +246,6 @@ impl<'a> UpdateMediaTracksMediaAttachments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMediaObjectsMediaObjects<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMediaObjectsMediaObjects<'a> {
     /// Field to sort on. Default is "title"
     ///
@@ -313,9 +270,7 @@ impl<'a> ListMediaObjectsMediaObjects<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::MediaObject>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
         self.0.stream()
     }
 }
@@ -323,7 +278,6 @@ impl<'a> ListMediaObjectsMediaObjects<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMediaObjectsCoursesMediaObjects<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMediaObjectsCoursesMediaObjects<'a> {
     /// Field to sort on. Default is "title"
     ///
@@ -348,9 +302,7 @@ impl<'a> ListMediaObjectsCoursesMediaObjects<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::MediaObject>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
         self.0.stream()
     }
 }
@@ -358,7 +310,6 @@ impl<'a> ListMediaObjectsCoursesMediaObjects<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMediaObjectsGroupsMediaObjects<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMediaObjectsGroupsMediaObjects<'a> {
     /// Field to sort on. Default is "title"
     ///
@@ -383,9 +334,7 @@ impl<'a> ListMediaObjectsGroupsMediaObjects<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::MediaObject>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
         self.0.stream()
     }
 }
@@ -393,7 +342,6 @@ impl<'a> ListMediaObjectsGroupsMediaObjects<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMediaObjectsMediaAttachments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMediaObjectsMediaAttachments<'a> {
     /// Field to sort on. Default is "title"
     ///
@@ -418,9 +366,7 @@ impl<'a> ListMediaObjectsMediaAttachments<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::MediaObject>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
         self.0.stream()
     }
 }
@@ -428,7 +374,6 @@ impl<'a> ListMediaObjectsMediaAttachments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMediaObjectsCoursesMediaAttachments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMediaObjectsCoursesMediaAttachments<'a> {
     /// Field to sort on. Default is "title"
     ///
@@ -453,9 +398,7 @@ impl<'a> ListMediaObjectsCoursesMediaAttachments<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::MediaObject>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
         self.0.stream()
     }
 }
@@ -463,7 +406,6 @@ impl<'a> ListMediaObjectsCoursesMediaAttachments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMediaObjectsGroupsMediaAttachments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMediaObjectsGroupsMediaAttachments<'a> {
     /// Field to sort on. Default is "title"
     ///
@@ -488,9 +430,7 @@ impl<'a> ListMediaObjectsGroupsMediaAttachments<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::MediaObject>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
         self.0.stream()
     }
 }
@@ -498,7 +438,6 @@ impl<'a> ListMediaObjectsGroupsMediaAttachments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMediaObjectMediaObjects<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateMediaObjectMediaObjects<'a> {
     /// The new title.
     pub fn user_entered_title(self, value: impl Into<String>) -> Self {
@@ -513,7 +452,6 @@ impl<'a> UpdateMediaObjectMediaObjects<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMediaObjectMediaAttachments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateMediaObjectMediaAttachments<'a> {
     /// The new title.
     pub fn user_entered_title(self, value: impl Into<String>) -> Self {

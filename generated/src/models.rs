@@ -1704,7 +1704,7 @@ pub struct Course {
     /// weight final grade based on assignment group percentages
     pub apply_assignment_group_weights: Option<bool>,
     /// optional: the permissions the user has for the course. returned only for a single course and include\[\]=permissions
-    pub permissions: Option<rt::Json>,
+    pub permissions: Option<std::collections::BTreeMap<String, bool>>,
     /// `is_public`
     pub is_public: Option<bool>,
     /// `is_public_to_auth_users`
@@ -1862,7 +1862,7 @@ pub struct DiscussionTopic {
     /// Array of file attachments.
     pub attachments: Option<Vec<FileAttachment>>,
     /// The current user's permissions on this topic.
-    pub permissions: Option<rt::Json>,
+    pub permissions: Option<std::collections::BTreeMap<String, bool>>,
     /// Whether or not users can rate entries in this topic.
     pub allow_rating: Option<bool>,
     /// Whether or not grade permissions are required to rate entries.
@@ -2535,7 +2535,7 @@ pub struct Group {
     /// the storage quota for the group, in megabytes
     pub storage_quota_mb: Option<i64>,
     /// optional: the permissions the user has for the group. returned only for a single group and include\[\]=permissions
-    pub permissions: Option<rt::Json>,
+    pub permissions: Option<std::collections::BTreeMap<String, bool>>,
     /// optional: A list of users that are members in the group. Returned only if include\[\]=users. WARNING: this collection's size is capped (if there are an extremely large number of users in the group (thousands) not all of them will be returned).  If you need to capture all the users in a group with certainty consider using the paginated /api/v1/groups/\<group_id\>/memberships endpoint.
     pub users: Option<Vec<User>>,
 }
@@ -4281,7 +4281,7 @@ pub struct Role {
     /// The date and time the role was last updated.
     pub last_updated_at: Option<rt::DateTime>,
     /// A dictionary of permissions keyed by name (see permissions input parameter in the 'Create a role' API).
-    pub permissions: Option<rt::Json>,
+    pub permissions: Option<std::collections::BTreeMap<String, RolePermissions>>,
 }
 /// The Canvas `Rubric` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -22,12 +22,12 @@ impl<'a> ModeratedGrading<'a> {
         assignment_id: impl rt::PathArg,
     ) -> ListStudentsSelectedForModeration<'a> {
         ListStudentsSelectedForModeration(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/moderated_students",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/moderated_students",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Select students for moderation
@@ -41,12 +41,12 @@ impl<'a> ModeratedGrading<'a> {
         assignment_id: impl rt::PathArg,
     ) -> SelectStudentsForModeration<'a> {
         SelectStudentsForModeration(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/moderated_students",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/moderated_students",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Bulk select provisional grades
@@ -60,12 +60,12 @@ impl<'a> ModeratedGrading<'a> {
         assignment_id: impl rt::PathArg,
     ) -> BulkSelectProvisionalGrades<'a> {
         BulkSelectProvisionalGrades(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/bulk_select",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/bulk_select",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Show provisional grade status for a student
@@ -79,12 +79,12 @@ impl<'a> ModeratedGrading<'a> {
         assignment_id: impl rt::PathArg,
     ) -> ShowProvisionalGradeStatusForStudent<'a> {
         ShowProvisionalGradeStatusForStudent(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/status",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/status",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Select provisional grade
@@ -99,12 +99,12 @@ impl<'a> ModeratedGrading<'a> {
         provisional_grade_id: impl rt::PathArg,
     ) -> SelectProvisionalGrade<'a> {
         SelectProvisionalGrade(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/{provisional_grade_id}/select",
-                &[&course_id, &assignment_id, &provisional_grade_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/{provisional_grade_id}/select",
+                    &[&course_id, &assignment_id, &provisional_grade_id],
+                ),
         )
     }
     /// Publish provisional grades for an assignment
@@ -122,12 +122,12 @@ impl<'a> ModeratedGrading<'a> {
         assignment_id: impl rt::PathArg,
     ) -> PublishProvisionalGradesForAssignment<'a> {
         PublishProvisionalGradesForAssignment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/publish",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/publish",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Show provisional grade status for a student
@@ -141,12 +141,12 @@ impl<'a> ModeratedGrading<'a> {
         assignment_id: impl rt::PathArg,
     ) -> ShowProvisionalGradeStatusForStudentAnonymousProvisionalGrades<'a> {
         ShowProvisionalGradeStatusForStudentAnonymousProvisionalGrades(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/anonymous_provisional_grades/status",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/anonymous_provisional_grades/status",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
 }
@@ -154,14 +154,13 @@ impl<'a> ModeratedGrading<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListStudentsSelectedForModeration<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListStudentsSelectedForModeration<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::User>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
 }
@@ -169,7 +168,6 @@ impl<'a> ListStudentsSelectedForModeration<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SelectStudentsForModeration<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SelectStudentsForModeration<'a> {
     /// user ids for students to select for moderation
     pub fn student_ids(self, value: impl IntoIterator<Item = f64>) -> Self {
@@ -184,7 +182,6 @@ impl<'a> SelectStudentsForModeration<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BulkSelectProvisionalGrades<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> BulkSelectProvisionalGrades<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -195,7 +192,6 @@ impl<'a> BulkSelectProvisionalGrades<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowProvisionalGradeStatusForStudent<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowProvisionalGradeStatusForStudent<'a> {
     /// The id of the student to show the status for
     pub fn student_id(self, value: impl Into<rt::Id>) -> Self {
@@ -210,7 +206,6 @@ impl<'a> ShowProvisionalGradeStatusForStudent<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SelectProvisionalGrade<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SelectProvisionalGrade<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -221,7 +216,6 @@ impl<'a> SelectProvisionalGrade<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PublishProvisionalGradesForAssignment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> PublishProvisionalGradesForAssignment<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -234,7 +228,6 @@ impl<'a> PublishProvisionalGradesForAssignment<'a> {
 pub struct ShowProvisionalGradeStatusForStudentAnonymousProvisionalGrades<'a>(
     rt::Request<'a>,
 );
-#[allow(deprecated)]
 impl<'a> ShowProvisionalGradeStatusForStudentAnonymousProvisionalGrades<'a> {
     /// The id of the student to show the status for
     pub fn anonymous_id(self, value: impl Into<rt::Id>) -> Self {

@@ -17,14 +17,7 @@ impl<'a> Modules<'a> {
     ///
     /// `GET /api/v1/courses/{course_id}/modules`
     pub fn list_modules(&self, course_id: impl rt::PathArg) -> ListModules<'a> {
-        ListModules(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/modules",
-                &[&course_id],
-            ),
-        )
+        ListModules(self.0.get("/v1/courses/{course_id}/modules", &[&course_id]))
     }
     /// Show module
     ///
@@ -37,12 +30,7 @@ impl<'a> Modules<'a> {
         id: impl rt::PathArg,
     ) -> ShowModule<'a> {
         ShowModule(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/modules/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/v1/courses/{course_id}/modules/{id}", &[&course_id, &id]),
         )
     }
     /// Create a module
@@ -56,12 +44,9 @@ impl<'a> Modules<'a> {
         module: CreateModuleModule,
     ) -> CreateModule<'a> {
         CreateModule(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/modules",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/modules", &[&course_id])
                 .form("module", &module),
         )
     }
@@ -76,12 +61,7 @@ impl<'a> Modules<'a> {
         id: impl rt::PathArg,
     ) -> UpdateModule<'a> {
         UpdateModule(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/modules/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.put("/v1/courses/{course_id}/modules/{id}", &[&course_id, &id]),
         )
     }
     /// Delete module
@@ -95,12 +75,7 @@ impl<'a> Modules<'a> {
         id: impl rt::PathArg,
     ) -> DeleteModule<'a> {
         DeleteModule(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/modules/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.delete("/v1/courses/{course_id}/modules/{id}", &[&course_id, &id]),
         )
     }
     /// Re-lock module progressions
@@ -116,12 +91,7 @@ impl<'a> Modules<'a> {
         id: impl rt::PathArg,
     ) -> ReLockModuleProgressions<'a> {
         ReLockModuleProgressions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/modules/{id}/relock",
-                &[&course_id, &id],
-            ),
+            self.0.put("/v1/courses/{course_id}/modules/{id}/relock", &[&course_id, &id]),
         )
     }
     /// List module items
@@ -135,12 +105,12 @@ impl<'a> Modules<'a> {
         module_id: impl rt::PathArg,
     ) -> ListModuleItems<'a> {
         ListModuleItems(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/modules/{module_id}/items",
-                &[&course_id, &module_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/modules/{module_id}/items",
+                    &[&course_id, &module_id],
+                ),
         )
     }
     /// Show module item
@@ -155,12 +125,12 @@ impl<'a> Modules<'a> {
         id: impl rt::PathArg,
     ) -> ShowModuleItem<'a> {
         ShowModuleItem(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/modules/{module_id}/items/{id}",
-                &[&course_id, &module_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/modules/{module_id}/items/{id}",
+                    &[&course_id, &module_id, &id],
+                ),
         )
     }
     /// Create a module item
@@ -175,9 +145,9 @@ impl<'a> Modules<'a> {
         module_item: CreateModuleItemModuleItem,
     ) -> CreateModuleItem<'a> {
         CreateModuleItem(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/courses/{course_id}/modules/{module_id}/items",
                     &[&course_id, &module_id],
                 )
@@ -196,12 +166,12 @@ impl<'a> Modules<'a> {
         id: impl rt::PathArg,
     ) -> UpdateModuleItem<'a> {
         UpdateModuleItem(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/modules/{module_id}/items/{id}",
-                &[&course_id, &module_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/modules/{module_id}/items/{id}",
+                    &[&course_id, &module_id, &id],
+                ),
         )
     }
     /// Select a mastery path
@@ -216,12 +186,12 @@ impl<'a> Modules<'a> {
         id: impl rt::PathArg,
     ) -> SelectMasteryPath<'a> {
         SelectMasteryPath(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/modules/{module_id}/items/{id}/select_mastery_path",
-                &[&course_id, &module_id, &id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/select_mastery_path",
+                    &[&course_id, &module_id, &id],
+                ),
         )
     }
     /// Delete module item
@@ -236,12 +206,12 @@ impl<'a> Modules<'a> {
         id: impl rt::PathArg,
     ) -> DeleteModuleItem<'a> {
         DeleteModuleItem(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/modules/{module_id}/items/{id}",
-                &[&course_id, &module_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/modules/{module_id}/items/{id}",
+                    &[&course_id, &module_id, &id],
+                ),
         )
     }
     /// Mark module item as done/not done
@@ -256,12 +226,12 @@ impl<'a> Modules<'a> {
         id: impl rt::PathArg,
     ) -> MarkModuleItemAsDoneNotDone<'a> {
         MarkModuleItemAsDoneNotDone(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/modules/{module_id}/items/{id}/done",
-                &[&course_id, &module_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/done",
+                    &[&course_id, &module_id, &id],
+                ),
         )
     }
     /// Get module item sequence
@@ -274,12 +244,7 @@ impl<'a> Modules<'a> {
         course_id: impl rt::PathArg,
     ) -> GetModuleItemSequence<'a> {
         GetModuleItemSequence(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/module_item_sequence",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/module_item_sequence", &[&course_id]),
         )
     }
     /// Mark module item read
@@ -296,12 +261,12 @@ impl<'a> Modules<'a> {
         id: impl rt::PathArg,
     ) -> MarkModuleItemRead<'a> {
         MarkModuleItemRead(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/modules/{module_id}/items/{id}/mark_read",
-                &[&course_id, &module_id, &id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/mark_read",
+                    &[&course_id, &module_id, &id],
+                ),
         )
     }
     /// List a module's overrides
@@ -317,12 +282,12 @@ impl<'a> Modules<'a> {
         context_module_id: impl rt::PathArg,
     ) -> ListModuleSOverrides<'a> {
         ListModuleSOverrides(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/modules/{context_module_id}/assignment_overrides",
-                &[&course_id, &context_module_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/modules/{context_module_id}/assignment_overrides",
+                    &[&course_id, &context_module_id],
+                ),
         )
     }
     /// Update a module's overrides
@@ -341,9 +306,9 @@ impl<'a> Modules<'a> {
         overrides: impl IntoIterator<Item = impl Into<String>>,
     ) -> UpdateModuleSOverrides<'a> {
         UpdateModuleSOverrides(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/courses/{course_id}/modules/{context_module_id}/assignment_overrides",
                     &[&course_id, &context_module_id],
                 )
@@ -355,7 +320,6 @@ impl<'a> Modules<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListModules<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListModules<'a> {
     /// - "items": Return module items inline if possible.
     ///
@@ -386,9 +350,7 @@ impl<'a> ListModules<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Module>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Module> {
         self.0.stream()
     }
 }
@@ -396,7 +358,6 @@ impl<'a> ListModules<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowModule<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowModule<'a> {
     /// - "items": Return module items inline if possible.
     ///
@@ -427,7 +388,6 @@ impl<'a> ShowModule<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateModule<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateModule<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Module> {
@@ -438,7 +398,6 @@ impl<'a> CreateModule<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateModule<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateModule<'a> {
     /// Sets `module`.
     pub fn module(self, value: UpdateModuleModule) -> Self {
@@ -453,7 +412,6 @@ impl<'a> UpdateModule<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteModule<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteModule<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Module> {
@@ -464,7 +422,6 @@ impl<'a> DeleteModule<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReLockModuleProgressions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ReLockModuleProgressions<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Module> {
@@ -475,7 +432,6 @@ impl<'a> ReLockModuleProgressions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListModuleItems<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListModuleItems<'a> {
     /// If included, will return additional details specific to the content associated with each item. Refer to the {api:Modules:Module%20Item Module Item specification} for more details. Includes standard lock information for each item.
     pub fn include(
@@ -497,9 +453,7 @@ impl<'a> ListModuleItems<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::ModuleItem>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ModuleItem> {
         self.0.stream()
     }
 }
@@ -507,7 +461,6 @@ impl<'a> ListModuleItems<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowModuleItem<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowModuleItem<'a> {
     /// If included, will return additional details specific to the content associated with this item. Refer to the {api:Modules:Module%20Item Module Item specification} for more details. Includes standard lock information for each item.
     pub fn include(
@@ -529,7 +482,6 @@ impl<'a> ShowModuleItem<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateModuleItem<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateModuleItem<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ModuleItem> {
@@ -540,7 +492,6 @@ impl<'a> CreateModuleItem<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateModuleItem<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateModuleItem<'a> {
     /// Sets `module_item`.
     pub fn module_item(self, value: UpdateModuleItemModuleItem) -> Self {
@@ -555,7 +506,6 @@ impl<'a> UpdateModuleItem<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SelectMasteryPath<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SelectMasteryPath<'a> {
     /// Assignment set chosen, as specified in the mastery_paths portion of the context module item response
     pub fn assignment_set_id(self, value: impl Into<rt::Id>) -> Self {
@@ -574,7 +524,6 @@ impl<'a> SelectMasteryPath<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteModuleItem<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteModuleItem<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ModuleItem> {
@@ -585,7 +534,6 @@ impl<'a> DeleteModuleItem<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkModuleItemAsDoneNotDone<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkModuleItemAsDoneNotDone<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -596,7 +544,6 @@ impl<'a> MarkModuleItemAsDoneNotDone<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetModuleItemSequence<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetModuleItemSequence<'a> {
     /// The type of asset to find module sequence information for. Use the ModuleItem if it is known (e.g., the user navigated from a module item), since this will avoid ambiguity if the asset appears more than once in the module sequence.
     pub fn asset_type(self, value: AssetType) -> Self {
@@ -615,7 +562,6 @@ impl<'a> GetModuleItemSequence<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkModuleItemRead<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkModuleItemRead<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -626,7 +572,6 @@ impl<'a> MarkModuleItemRead<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListModuleSOverrides<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListModuleSOverrides<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(
@@ -635,11 +580,7 @@ impl<'a> ListModuleSOverrides<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<
-        Item = rt::Result<crate::models::ModuleAssignmentOverride>,
-    > + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ModuleAssignmentOverride> {
         self.0.stream()
     }
 }
@@ -647,7 +588,6 @@ impl<'a> ListModuleSOverrides<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateModuleSOverrides<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateModuleSOverrides<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -773,7 +713,6 @@ rt::string_enum!(
 );
 /// Parameters sent as `module[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateModuleModule {
     /// The name of the module
     ///
@@ -803,7 +742,6 @@ impl CreateModuleModule {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateModuleModule {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
@@ -816,7 +754,6 @@ impl rt::Encode for CreateModuleModule {
 }
 /// Parameters sent as `module[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateModuleModule {
     /// The name of the module
     pub name: Option<String>,
@@ -833,7 +770,6 @@ pub struct UpdateModuleModule {
     /// Whether the module is published and visible to students
     pub published: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateModuleModule {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
@@ -847,14 +783,12 @@ impl rt::Encode for UpdateModuleModule {
 }
 /// Parameters sent as `module_item[completion_requirement][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateModuleItemModuleItemCompletionRequirement {
     /// Completion requirement for this module item. "must_view": Applies to all item types "must_contribute": Only applies to "Assignment", "Discussion", and "Page" types "must_submit", "min_score": Only apply to "Assignment" and "Quiz" types "must_mark_done": Only applies to "Assignment" and "Page" types Inapplicable types will be ignored
     pub r#type: Option<ModuleItemCompletionRequirementType>,
     /// Minimum score required to complete. Required for completion_requirement type 'min_score'.
     pub min_score: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateModuleItemModuleItemCompletionRequirement {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "type", &self.r#type);
@@ -863,14 +797,12 @@ impl rt::Encode for CreateModuleItemModuleItemCompletionRequirement {
 }
 /// Parameters sent as `module_item[iframe][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateModuleItemModuleItemIframe {
     /// Width of the ExternalTool on launch
     pub width: Option<i64>,
     /// Height of the ExternalTool on launch
     pub height: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateModuleItemModuleItemIframe {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "width", &self.width);
@@ -879,7 +811,6 @@ impl rt::Encode for CreateModuleItemModuleItemIframe {
 }
 /// Parameters sent as `module_item[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateModuleItemModuleItem {
     /// The name of the module item and associated content
     pub title: Option<String>,
@@ -923,7 +854,6 @@ impl CreateModuleItemModuleItem {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateModuleItemModuleItem {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
@@ -940,14 +870,12 @@ impl rt::Encode for CreateModuleItemModuleItem {
 }
 /// Parameters sent as `module_item[completion_requirement][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateModuleItemModuleItemCompletionRequirement {
     /// Completion requirement for this module item. "must_view": Applies to all item types "must_contribute": Only applies to "Assignment", "Discussion", and "Page" types "must_submit", "min_score": Only apply to "Assignment" and "Quiz" types "must_mark_done": Only applies to "Assignment" and "Page" types Inapplicable types will be ignored
     pub r#type: Option<ModuleItemCompletionRequirementType>,
     /// Minimum score required to complete, Required for completion_requirement type 'min_score'.
     pub min_score: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateModuleItemModuleItemCompletionRequirement {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "type", &self.r#type);
@@ -956,7 +884,6 @@ impl rt::Encode for UpdateModuleItemModuleItemCompletionRequirement {
 }
 /// Parameters sent as `module_item[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateModuleItemModuleItem {
     /// The name of the module item
     pub title: Option<String>,
@@ -975,7 +902,6 @@ pub struct UpdateModuleItemModuleItem {
     /// Move this item to another module by specifying the target module id here. The target module must be in the same course.
     pub module_id: Option<rt::Id>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateModuleItemModuleItem {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);

@@ -21,12 +21,7 @@ impl<'a> NamesAndRole<'a> {
         course_id: impl rt::PathArg,
     ) -> ListCourseMemberships<'a> {
         ListCourseMemberships(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/lti/courses/{course_id}/names_and_roles",
-                &[&course_id],
-            ),
+            self.0.get("/lti/courses/{course_id}/names_and_roles", &[&course_id]),
         )
     }
     /// List Group Memberships
@@ -39,12 +34,7 @@ impl<'a> NamesAndRole<'a> {
         group_id: impl rt::PathArg,
     ) -> ListGroupMemberships<'a> {
         ListGroupMemberships(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/lti/groups/{group_id}/names_and_roles",
-                &[&group_id],
-            ),
+            self.0.get("/lti/groups/{group_id}/names_and_roles", &[&group_id]),
         )
     }
 }
@@ -52,7 +42,6 @@ impl<'a> NamesAndRole<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCourseMemberships<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListCourseMemberships<'a> {
     /// If specified only NamesAndRoleMemberships with access to the LTI link references by this `rlid` will be included. Also causes the member array to be included for each returned NamesAndRoleMembership. If the `role` parameter is also present, it will be 'and-ed' together with this parameter
     pub fn rlid(self, value: impl Into<String>) -> Self {
@@ -75,7 +64,6 @@ impl<'a> ListCourseMemberships<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGroupMemberships<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListGroupMemberships<'a> {
     /// If specified only NamesAndRoleMemberships with access to the LTI link references by this `rlid` will be included. Also causes the member array to be included for each returned NamesAndRoleMembership. If the role parameter is also present, it will be 'and-ed' together with this parameter
     pub fn rlid(self, value: impl Into<String>) -> Self {

@@ -23,12 +23,12 @@ impl<'a> NewQuizItems<'a> {
         item_id: impl rt::PathArg,
     ) -> GetQuizItem<'a> {
         GetQuizItem(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}",
-                &[&course_id, &assignment_id, &item_id],
-            ),
+            self
+                .0
+                .get(
+                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}",
+                    &[&course_id, &assignment_id, &item_id],
+                ),
         )
     }
     /// List quiz items
@@ -42,12 +42,12 @@ impl<'a> NewQuizItems<'a> {
         assignment_id: impl rt::PathArg,
     ) -> ListQuizItems<'a> {
         ListQuizItems(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Create a quiz item
@@ -62,9 +62,9 @@ impl<'a> NewQuizItems<'a> {
         item: CreateQuizItemItem,
     ) -> CreateQuizItem<'a> {
         CreateQuizItem(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items",
                     &[&course_id, &assignment_id],
                 )
@@ -83,12 +83,12 @@ impl<'a> NewQuizItems<'a> {
         item_id: impl rt::PathArg,
     ) -> UpdateQuizItem<'a> {
         UpdateQuizItem(
-            rt::Request::new(
-                self.0,
-                rt::Method::Patch,
-                "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}",
-                &[&course_id, &assignment_id, &item_id],
-            ),
+            self
+                .0
+                .patch(
+                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}",
+                    &[&course_id, &assignment_id, &item_id],
+                ),
         )
     }
     /// Delete a quiz item
@@ -103,12 +103,12 @@ impl<'a> NewQuizItems<'a> {
         item_id: impl rt::PathArg,
     ) -> DeleteQuizItem<'a> {
         DeleteQuizItem(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}",
-                &[&course_id, &assignment_id, &item_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}",
+                    &[&course_id, &assignment_id, &item_id],
+                ),
         )
     }
     /// Get items media_upload_url
@@ -122,12 +122,12 @@ impl<'a> NewQuizItems<'a> {
         assignment_id: impl rt::PathArg,
     ) -> GetItemsMediaUploadUrl<'a> {
         GetItemsMediaUploadUrl(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/media_upload_url",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/media_upload_url",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
 }
@@ -135,7 +135,6 @@ impl<'a> NewQuizItems<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetQuizItem<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetQuizItem<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::QuizItem> {
@@ -146,16 +145,13 @@ impl<'a> GetQuizItem<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListQuizItems<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListQuizItems<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::QuizItem>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::QuizItem>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::QuizItem> {
         self.0.stream()
     }
 }
@@ -163,7 +159,6 @@ impl<'a> ListQuizItems<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateQuizItem<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateQuizItem<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::QuizItem> {
@@ -174,7 +169,6 @@ impl<'a> CreateQuizItem<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateQuizItem<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateQuizItem<'a> {
     /// Sets `item`.
     pub fn item(self, value: UpdateQuizItemItem) -> Self {
@@ -189,7 +183,6 @@ impl<'a> UpdateQuizItem<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteQuizItem<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteQuizItem<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::QuizItem> {
@@ -200,7 +193,6 @@ impl<'a> DeleteQuizItem<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetItemsMediaUploadUrl<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetItemsMediaUploadUrl<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -239,7 +231,6 @@ rt::string_enum!(
 );
 /// Parameters sent as `item[entry][feedback][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateQuizItemItemEntryFeedback {
     /// General feedback to show regardless of answer (rich content).
     pub neutral: Option<String>,
@@ -248,7 +239,6 @@ pub struct CreateQuizItemItemEntryFeedback {
     /// Feedback to show if the question is answered incorrectly (rich content).
     pub incorrect: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateQuizItemItemEntryFeedback {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "neutral", &self.neutral);
@@ -258,7 +248,6 @@ impl rt::Encode for CreateQuizItemItemEntryFeedback {
 }
 /// Parameters sent as `item[entry][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateQuizItemItemEntry {
     /// The question title.
     pub title: Option<String>,
@@ -314,7 +303,6 @@ impl CreateQuizItemItemEntry {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateQuizItemItemEntry {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
@@ -331,7 +319,6 @@ impl rt::Encode for CreateQuizItemItemEntry {
 }
 /// Parameters sent as `item[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateQuizItemItem {
     /// The position of the item within the quiz.
     pub position: Option<i64>,
@@ -357,7 +344,6 @@ impl CreateQuizItemItem {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateQuizItemItem {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "position", &self.position);
@@ -368,7 +354,6 @@ impl rt::Encode for CreateQuizItemItem {
 }
 /// Parameters sent as `item[entry][feedback][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateQuizItemItemEntryFeedback {
     /// General feedback to show regardless of answer (rich content).
     pub neutral: Option<String>,
@@ -377,7 +362,6 @@ pub struct UpdateQuizItemItemEntryFeedback {
     /// Feedback to show if the question is answered incorrectly (rich content).
     pub incorrect: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateQuizItemItemEntryFeedback {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "neutral", &self.neutral);
@@ -387,7 +371,6 @@ impl rt::Encode for UpdateQuizItemItemEntryFeedback {
 }
 /// Parameters sent as `item[entry][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateQuizItemItemEntry {
     /// The question title.
     pub title: Option<String>,
@@ -410,7 +393,6 @@ pub struct UpdateQuizItemItemEntry {
     /// The algorithm used to score the question. See {Appendix: Question Types} for more info about this field.
     pub scoring_algorithm: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateQuizItemItemEntry {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
@@ -427,7 +409,6 @@ impl rt::Encode for UpdateQuizItemItemEntry {
 }
 /// Parameters sent as `item[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateQuizItemItem {
     /// The position of the item within the quiz.
     pub position: Option<i64>,
@@ -438,7 +419,6 @@ pub struct UpdateQuizItemItem {
     /// `entry`
     pub entry: Option<UpdateQuizItemItemEntry>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateQuizItemItem {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "position", &self.position);

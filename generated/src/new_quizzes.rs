@@ -22,12 +22,12 @@ impl<'a> NewQuizzes<'a> {
         assignment_id: impl rt::PathArg,
     ) -> GetNewQuiz<'a> {
         GetNewQuiz(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// List new quizzes
@@ -36,14 +36,7 @@ impl<'a> NewQuizzes<'a> {
     ///
     /// `GET /api/quiz/v1/courses/{course_id}/quizzes`
     pub fn list_new_quizzes(&self, course_id: impl rt::PathArg) -> ListNewQuizzes<'a> {
-        ListNewQuizzes(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/quiz/v1/courses/{course_id}/quizzes",
-                &[&course_id],
-            ),
-        )
+        ListNewQuizzes(self.0.get("/quiz/v1/courses/{course_id}/quizzes", &[&course_id]))
     }
     /// Create a new quiz
     ///
@@ -51,14 +44,7 @@ impl<'a> NewQuizzes<'a> {
     ///
     /// `POST /api/quiz/v1/courses/{course_id}/quizzes`
     pub fn create_new_quiz(&self, course_id: impl rt::PathArg) -> CreateNewQuiz<'a> {
-        CreateNewQuiz(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/quiz/v1/courses/{course_id}/quizzes",
-                &[&course_id],
-            ),
-        )
+        CreateNewQuiz(self.0.post("/quiz/v1/courses/{course_id}/quizzes", &[&course_id]))
     }
     /// Update a single quiz
     ///
@@ -71,12 +57,12 @@ impl<'a> NewQuizzes<'a> {
         assignment_id: impl rt::PathArg,
     ) -> UpdateSingleQuiz<'a> {
         UpdateSingleQuiz(
-            rt::Request::new(
-                self.0,
-                rt::Method::Patch,
-                "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .patch(
+                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Delete a new quiz
@@ -90,12 +76,12 @@ impl<'a> NewQuizzes<'a> {
         assignment_id: impl rt::PathArg,
     ) -> DeleteNewQuiz<'a> {
         DeleteNewQuiz(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
 }
@@ -103,7 +89,6 @@ impl<'a> NewQuizzes<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetNewQuiz<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetNewQuiz<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::NewQuiz> {
@@ -114,16 +99,13 @@ impl<'a> GetNewQuiz<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListNewQuizzes<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListNewQuizzes<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::NewQuiz>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::NewQuiz>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::NewQuiz> {
         self.0.stream()
     }
 }
@@ -131,7 +113,6 @@ impl<'a> ListNewQuizzes<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateNewQuiz<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateNewQuiz<'a> {
     /// Sets `quiz`.
     pub fn quiz(self, value: CreateNewQuizQuiz) -> Self {
@@ -146,7 +127,6 @@ impl<'a> CreateNewQuiz<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateSingleQuiz<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateSingleQuiz<'a> {
     /// Sets `quiz`.
     pub fn quiz(self, value: UpdateSingleQuizQuiz) -> Self {
@@ -161,7 +141,6 @@ impl<'a> UpdateSingleQuiz<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteNewQuiz<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteNewQuiz<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::NewQuiz> {
@@ -249,12 +228,10 @@ rt::string_enum!(
 );
 /// Parameters sent as `quiz[quiz_settings][filters][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateNewQuizQuizQuizSettingsFilters {
     /// Specifies ranges of IP addresses where the quiz can be taken from. Each range is an array like \[start address, end address\], or null if there's no restriction.
     pub ips: Option<Vec<String>>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateNewQuizQuizQuizSettingsFilters {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "ips", &self.ips);
@@ -262,7 +239,6 @@ impl rt::Encode for CreateNewQuizQuizQuizSettingsFilters {
 }
 /// Parameters sent as `quiz[quiz_settings][multiple_attempts][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateNewQuizQuizQuizSettingsMultipleAttempts {
     /// Whether multiple attempts for this quiz is true.
     pub multiple_attempts_enabled: Option<bool>,
@@ -277,7 +253,6 @@ pub struct CreateNewQuizQuizQuizSettingsMultipleAttempts {
     /// Required waiting period in seconds between attempts. If null, there is no required time. Only used if cooling_period is true
     pub cooling_period_seconds: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateNewQuizQuizQuizSettingsMultipleAttempts {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "multiple_attempts_enabled", &self.multiple_attempts_enabled);
@@ -290,7 +265,6 @@ impl rt::Encode for CreateNewQuizQuizQuizSettingsMultipleAttempts {
 }
 /// Parameters sent as `quiz[quiz_settings][results_view_settings][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateNewQuizQuizQuizSettingsResultsViewSettings {
     /// Whether the results view is restricted for students.  Must be true for any student restrictions to be set
     pub result_view_restricted: Option<bool>,
@@ -309,7 +283,6 @@ pub struct CreateNewQuizQuizQuizSettingsResultsViewSettings {
     /// Whether Item feedback is shown.  Only set if display_items is true
     pub display_item_feedback: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateNewQuizQuizQuizSettingsResultsViewSettings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "result_view_restricted", &self.result_view_restricted);
@@ -328,7 +301,6 @@ impl rt::Encode for CreateNewQuizQuizQuizSettingsResultsViewSettings {
 }
 /// Parameters sent as `quiz[quiz_settings][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateNewQuizQuizQuizSettings {
     /// Specifies which type of Calculator a student can use during Quiz taking. Should be null if no calculator is allowed.
     pub calculator_type: Option<QuizQuizSettingsCalculatorType>,
@@ -357,7 +329,6 @@ pub struct CreateNewQuizQuizQuizSettings {
     /// Limit the time a student can work on the quiz. Should be null if no restriction.
     pub session_time_limit_in_seconds: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateNewQuizQuizQuizSettings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "calculator_type", &self.calculator_type);
@@ -381,7 +352,6 @@ impl rt::Encode for CreateNewQuizQuizQuizSettings {
 }
 /// Parameters sent as `quiz[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateNewQuizQuiz {
     /// The title of the quiz.
     pub title: Option<String>,
@@ -402,7 +372,6 @@ pub struct CreateNewQuizQuiz {
     /// `quiz_settings`
     pub quiz_settings: Option<CreateNewQuizQuizQuizSettings>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateNewQuizQuiz {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
@@ -418,12 +387,10 @@ impl rt::Encode for CreateNewQuizQuiz {
 }
 /// Parameters sent as `quiz[quiz_settings][filters][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateSingleQuizQuizQuizSettingsFilters {
     /// Specifies ranges of IP addresses where the quiz can be taken from. Each range is an array like \[start address, end address\], or null if there's no restriction. Specifies the range of IP addresses where the quiz can be taken from. Should be null if there's no restriction.
     pub ips: Option<Vec<String>>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateSingleQuizQuizQuizSettingsFilters {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "ips", &self.ips);
@@ -431,7 +398,6 @@ impl rt::Encode for UpdateSingleQuizQuizQuizSettingsFilters {
 }
 /// Parameters sent as `quiz[quiz_settings][multiple_attempts][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateSingleQuizQuizQuizSettingsMultipleAttempts {
     /// Whether multiple attempts for this quiz is true.
     pub multiple_attempts_enabled: Option<bool>,
@@ -446,7 +412,6 @@ pub struct UpdateSingleQuizQuizQuizSettingsMultipleAttempts {
     /// Required waiting period in seconds between attempts. If null, there is no required time.  Only used if cooling_period is true.
     pub cooling_period_seconds: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateSingleQuizQuizQuizSettingsMultipleAttempts {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "multiple_attempts_enabled", &self.multiple_attempts_enabled);
@@ -459,7 +424,6 @@ impl rt::Encode for UpdateSingleQuizQuizQuizSettingsMultipleAttempts {
 }
 /// Parameters sent as `quiz[quiz_settings][results_view_settings][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateSingleQuizQuizQuizSettingsResultsViewSettings {
     /// Whether the results view is restricted for students.
     pub result_view_restricted: Option<bool>,
@@ -478,7 +442,6 @@ pub struct UpdateSingleQuizQuizQuizSettingsResultsViewSettings {
     /// Whether Item feedback is shown. Only set if display_items is true.
     pub display_item_feedback: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateSingleQuizQuizQuizSettingsResultsViewSettings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "result_view_restricted", &self.result_view_restricted);
@@ -497,7 +460,6 @@ impl rt::Encode for UpdateSingleQuizQuizQuizSettingsResultsViewSettings {
 }
 /// Parameters sent as `quiz[quiz_settings][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateSingleQuizQuizQuizSettings {
     /// Specifies which type of Calculator a student can use during Quiz taking. Should be null if no calculator is allowed.
     pub calculator_type: Option<QuizQuizSettingsCalculatorType>,
@@ -528,7 +490,6 @@ pub struct UpdateSingleQuizQuizQuizSettings {
     /// Limit the time a student can work on the quiz. Should be null if no restriction.
     pub session_time_limit_in_seconds: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateSingleQuizQuizQuizSettings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "calculator_type", &self.calculator_type);
@@ -552,7 +513,6 @@ impl rt::Encode for UpdateSingleQuizQuizQuizSettings {
 }
 /// Parameters sent as `quiz[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateSingleQuizQuiz {
     /// The title of the quiz.
     pub title: Option<String>,
@@ -573,7 +533,6 @@ pub struct UpdateSingleQuizQuiz {
     /// `quiz_settings`
     pub quiz_settings: Option<UpdateSingleQuizQuizQuizSettings>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateSingleQuizQuiz {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);

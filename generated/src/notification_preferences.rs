@@ -22,12 +22,12 @@ impl<'a> NotificationPreferences<'a> {
         communication_channel_id: impl rt::PathArg,
     ) -> ListPreferencesCommunicationChannelId<'a> {
         ListPreferencesCommunicationChannelId(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preferences",
-                &[&user_id, &communication_channel_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preferences",
+                    &[&user_id, &communication_channel_id],
+                ),
         )
     }
     /// List preferences
@@ -42,12 +42,12 @@ impl<'a> NotificationPreferences<'a> {
         address: impl rt::PathArg,
     ) -> ListPreferencesType<'a> {
         ListPreferencesType(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/communication_channels/{type}/{address}/notification_preferences",
-                &[&user_id, &r#type, &address],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/users/{user_id}/communication_channels/{type}/{address}/notification_preferences",
+                    &[&user_id, &r#type, &address],
+                ),
         )
     }
     /// List of preference categories
@@ -61,12 +61,12 @@ impl<'a> NotificationPreferences<'a> {
         communication_channel_id: impl rt::PathArg,
     ) -> ListOfPreferenceCategories<'a> {
         ListOfPreferenceCategories(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preference_categories",
-                &[&user_id, &communication_channel_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preference_categories",
+                    &[&user_id, &communication_channel_id],
+                ),
         )
     }
     /// Get a preference
@@ -81,12 +81,12 @@ impl<'a> NotificationPreferences<'a> {
         notification: impl rt::PathArg,
     ) -> GetPreferenceCommunicationChannelId<'a> {
         GetPreferenceCommunicationChannelId(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preferences/{notification}",
-                &[&user_id, &communication_channel_id, &notification],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preferences/{notification}",
+                    &[&user_id, &communication_channel_id, &notification],
+                ),
         )
     }
     /// Get a preference
@@ -102,12 +102,12 @@ impl<'a> NotificationPreferences<'a> {
         notification: impl rt::PathArg,
     ) -> GetPreferenceType<'a> {
         GetPreferenceType(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/communication_channels/{type}/{address}/notification_preferences/{notification}",
-                &[&user_id, &r#type, &address, &notification],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/users/{user_id}/communication_channels/{type}/{address}/notification_preferences/{notification}",
+                    &[&user_id, &r#type, &address, &notification],
+                ),
         )
     }
     /// Update a preference
@@ -122,9 +122,9 @@ impl<'a> NotificationPreferences<'a> {
         notification_preferences: UpdatePreferenceCommunicationChannelIdNotificationPreferences,
     ) -> UpdatePreferenceCommunicationChannelId<'a> {
         UpdatePreferenceCommunicationChannelId(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/users/self/communication_channels/{communication_channel_id}/notification_preferences/{notification}",
                     &[&communication_channel_id, &notification],
                 )
@@ -144,9 +144,9 @@ impl<'a> NotificationPreferences<'a> {
         notification_preferences: UpdatePreferenceTypeNotificationPreferences,
     ) -> UpdatePreferenceType<'a> {
         UpdatePreferenceType(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/users/self/communication_channels/{type}/{address}/notification_preferences/{notification}",
                     &[&r#type, &address, &notification],
                 )
@@ -165,9 +165,9 @@ impl<'a> NotificationPreferences<'a> {
         notification_preferences: UpdatePreferencesByCategoryNotificationPreferences,
     ) -> UpdatePreferencesByCategory<'a> {
         UpdatePreferencesByCategory(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/users/self/communication_channels/{communication_channel_id}/notification_preference_categories/{category}",
                     &[&communication_channel_id, &category],
                 )
@@ -188,9 +188,9 @@ impl<'a> NotificationPreferences<'a> {
         >,
     ) -> UpdateMultiplePreferencesCommunicationChannelId<'a> {
         UpdateMultiplePreferencesCommunicationChannelId(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/users/self/communication_channels/{communication_channel_id}/notification_preferences",
                     &[&communication_channel_id],
                 )
@@ -212,9 +212,9 @@ impl<'a> NotificationPreferences<'a> {
         >,
     ) -> UpdateMultiplePreferencesType<'a> {
         UpdateMultiplePreferencesType(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/users/self/communication_channels/{type}/{address}/notification_preferences",
                     &[&r#type, &address],
                 )
@@ -226,7 +226,6 @@ impl<'a> NotificationPreferences<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPreferencesCommunicationChannelId<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListPreferencesCommunicationChannelId<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(
@@ -235,9 +234,7 @@ impl<'a> ListPreferencesCommunicationChannelId<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::NotificationPreference>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::NotificationPreference> {
         self.0.stream()
     }
 }
@@ -245,7 +242,6 @@ impl<'a> ListPreferencesCommunicationChannelId<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPreferencesType<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListPreferencesType<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(
@@ -254,9 +250,7 @@ impl<'a> ListPreferencesType<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::NotificationPreference>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::NotificationPreference> {
         self.0.stream()
     }
 }
@@ -264,7 +258,6 @@ impl<'a> ListPreferencesType<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListOfPreferenceCategories<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListOfPreferenceCategories<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -275,7 +268,6 @@ impl<'a> ListOfPreferenceCategories<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPreferenceCommunicationChannelId<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetPreferenceCommunicationChannelId<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::NotificationPreference> {
@@ -286,7 +278,6 @@ impl<'a> GetPreferenceCommunicationChannelId<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPreferenceType<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetPreferenceType<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::NotificationPreference> {
@@ -297,7 +288,6 @@ impl<'a> GetPreferenceType<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePreferenceCommunicationChannelId<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdatePreferenceCommunicationChannelId<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -308,7 +298,6 @@ impl<'a> UpdatePreferenceCommunicationChannelId<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePreferenceType<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdatePreferenceType<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -319,7 +308,6 @@ impl<'a> UpdatePreferenceType<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePreferencesByCategory<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdatePreferencesByCategory<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -330,7 +318,6 @@ impl<'a> UpdatePreferencesByCategory<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMultiplePreferencesCommunicationChannelId<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateMultiplePreferencesCommunicationChannelId<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -341,7 +328,6 @@ impl<'a> UpdateMultiplePreferencesCommunicationChannelId<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMultiplePreferencesType<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateMultiplePreferencesType<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -350,7 +336,6 @@ impl<'a> UpdateMultiplePreferencesType<'a> {
 }
 /// Parameters sent as `notification_preferences[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdatePreferenceCommunicationChannelIdNotificationPreferences {
     /// The desired frequency for this notification
     ///
@@ -363,7 +348,6 @@ impl UpdatePreferenceCommunicationChannelIdNotificationPreferences {
         Self { frequency }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdatePreferenceCommunicationChannelIdNotificationPreferences {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "frequency", &self.frequency);
@@ -371,7 +355,6 @@ impl rt::Encode for UpdatePreferenceCommunicationChannelIdNotificationPreference
 }
 /// Parameters sent as `notification_preferences[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdatePreferenceTypeNotificationPreferences {
     /// The desired frequency for this notification
     ///
@@ -384,7 +367,6 @@ impl UpdatePreferenceTypeNotificationPreferences {
         Self { frequency }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdatePreferenceTypeNotificationPreferences {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "frequency", &self.frequency);
@@ -392,7 +374,6 @@ impl rt::Encode for UpdatePreferenceTypeNotificationPreferences {
 }
 /// Parameters sent as `notification_preferences[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdatePreferencesByCategoryNotificationPreferences {
     /// The desired frequency for each notification in the category
     ///
@@ -405,7 +386,6 @@ impl UpdatePreferencesByCategoryNotificationPreferences {
         Self { frequency }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdatePreferencesByCategoryNotificationPreferences {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "frequency", &self.frequency);
@@ -413,7 +393,6 @@ impl rt::Encode for UpdatePreferencesByCategoryNotificationPreferences {
 }
 /// Parameters sent as `notification_preferences[<X>][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateMultiplePreferencesCommunicationChannelIdNotificationPreferences {
     /// The desired frequency for \<X\> notification
     ///
@@ -426,7 +405,6 @@ impl UpdateMultiplePreferencesCommunicationChannelIdNotificationPreferences {
         Self { frequency }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode
 for UpdateMultiplePreferencesCommunicationChannelIdNotificationPreferences {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
@@ -435,7 +413,6 @@ for UpdateMultiplePreferencesCommunicationChannelIdNotificationPreferences {
 }
 /// Parameters sent as `notification_preferences[<X>][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateMultiplePreferencesTypeNotificationPreferences {
     /// The desired frequency for \<X\> notification
     ///
@@ -448,7 +425,6 @@ impl UpdateMultiplePreferencesTypeNotificationPreferences {
         Self { frequency }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateMultiplePreferencesTypeNotificationPreferences {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "frequency", &self.frequency);

@@ -23,9 +23,9 @@ impl<'a> OriginalityReports<'a> {
         originality_report: CreateOriginalityReportOriginalityReport,
     ) -> CreateOriginalityReport<'a> {
         CreateOriginalityReport(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report",
                     &[&assignment_id, &submission_id],
                 )
@@ -44,12 +44,12 @@ impl<'a> OriginalityReports<'a> {
         id: impl rt::PathArg,
     ) -> EditOriginalityReportSubmissions<'a> {
         EditOriginalityReportSubmissions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report/{id}",
-                &[&assignment_id, &submission_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report/{id}",
+                    &[&assignment_id, &submission_id, &id],
+                ),
         )
     }
     /// Edit an Originality Report
@@ -63,12 +63,12 @@ impl<'a> OriginalityReports<'a> {
         file_id: impl rt::PathArg,
     ) -> EditOriginalityReportFiles<'a> {
         EditOriginalityReportFiles(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/lti/assignments/{assignment_id}/files/{file_id}/originality_report",
-                &[&assignment_id, &file_id],
-            ),
+            self
+                .0
+                .put(
+                    "/lti/assignments/{assignment_id}/files/{file_id}/originality_report",
+                    &[&assignment_id, &file_id],
+                ),
         )
     }
     /// Show an Originality Report
@@ -83,12 +83,12 @@ impl<'a> OriginalityReports<'a> {
         id: impl rt::PathArg,
     ) -> ShowOriginalityReportSubmissions<'a> {
         ShowOriginalityReportSubmissions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report/{id}",
-                &[&assignment_id, &submission_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report/{id}",
+                    &[&assignment_id, &submission_id, &id],
+                ),
         )
     }
     /// Show an Originality Report
@@ -102,12 +102,12 @@ impl<'a> OriginalityReports<'a> {
         file_id: impl rt::PathArg,
     ) -> ShowOriginalityReportFiles<'a> {
         ShowOriginalityReportFiles(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/lti/assignments/{assignment_id}/files/{file_id}/originality_report",
-                &[&assignment_id, &file_id],
-            ),
+            self
+                .0
+                .get(
+                    "/lti/assignments/{assignment_id}/files/{file_id}/originality_report",
+                    &[&assignment_id, &file_id],
+                ),
         )
     }
 }
@@ -115,7 +115,6 @@ impl<'a> OriginalityReports<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateOriginalityReport<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateOriginalityReport<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OriginalityReport> {
@@ -126,7 +125,6 @@ impl<'a> CreateOriginalityReport<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditOriginalityReportSubmissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EditOriginalityReportSubmissions<'a> {
     /// Sets `originality_report`.
     pub fn originality_report(
@@ -144,7 +142,6 @@ impl<'a> EditOriginalityReportSubmissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditOriginalityReportFiles<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EditOriginalityReportFiles<'a> {
     /// Sets `originality_report`.
     pub fn originality_report(
@@ -162,7 +159,6 @@ impl<'a> EditOriginalityReportFiles<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowOriginalityReportSubmissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowOriginalityReportSubmissions<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OriginalityReport> {
@@ -173,7 +169,6 @@ impl<'a> ShowOriginalityReportSubmissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowOriginalityReportFiles<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowOriginalityReportFiles<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OriginalityReport> {
@@ -182,14 +177,12 @@ impl<'a> ShowOriginalityReportFiles<'a> {
 }
 /// Parameters sent as `originality_report[tool_setting][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateOriginalityReportOriginalityReportToolSetting {
     /// The resource type code of the resource handler Canvas should use for the LTI launch for viewing originality reports. If set Canvas will launch to the message with type 'basic-lti-launch-request' in the specified resource handler rather than using the originality_report_url.
     pub resource_type_code: Option<String>,
     /// The URL Canvas should launch to when showing an LTI originality report. Note that this value is inferred from the specified resource handler's message "path" value (See `resource_type_code`) unless it is specified. If this parameter is used a `resource_type_code` must also be specified.
     pub resource_url: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateOriginalityReportOriginalityReportToolSetting {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "resource_type_code", &self.resource_type_code);
@@ -198,7 +191,6 @@ impl rt::Encode for CreateOriginalityReportOriginalityReportToolSetting {
 }
 /// Parameters sent as `originality_report[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateOriginalityReportOriginalityReport {
     /// The id of the file being given an originality score. Required if creating a report associated with a file.
     pub file_id: Option<rt::Id>,
@@ -234,7 +226,6 @@ impl CreateOriginalityReportOriginalityReport {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateOriginalityReportOriginalityReport {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "file_id", &self.file_id);
@@ -249,14 +240,12 @@ impl rt::Encode for CreateOriginalityReportOriginalityReport {
 }
 /// Parameters sent as `originality_report[tool_setting][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct EditOriginalityReportSubmissionsOriginalityReportToolSetting {
     /// The resource type code of the resource handler Canvas should use for the LTI launch for viewing originality reports. If set Canvas will launch to the message with type 'basic-lti-launch-request' in the specified resource handler rather than using the originality_report_url.
     pub resource_type_code: Option<String>,
     /// The URL Canvas should launch to when showing an LTI originality report. Note that this value is inferred from the specified resource handler's message "path" value (See `resource_type_code`) unless it is specified. If this parameter is used a `resource_type_code` must also be specified.
     pub resource_url: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for EditOriginalityReportSubmissionsOriginalityReportToolSetting {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "resource_type_code", &self.resource_type_code);
@@ -265,7 +254,6 @@ impl rt::Encode for EditOriginalityReportSubmissionsOriginalityReportToolSetting
 }
 /// Parameters sent as `originality_report[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct EditOriginalityReportSubmissionsOriginalityReport {
     /// A number between 0 and 100 representing the measure of the specified file's originality.
     pub originality_score: Option<f64>,
@@ -282,7 +270,6 @@ pub struct EditOriginalityReportSubmissionsOriginalityReport {
     /// A message describing the error. If set, the "workflow_state" will be set to "error."
     pub error_message: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for EditOriginalityReportSubmissionsOriginalityReport {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "originality_score", &self.originality_score);
@@ -295,14 +282,12 @@ impl rt::Encode for EditOriginalityReportSubmissionsOriginalityReport {
 }
 /// Parameters sent as `originality_report[tool_setting][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct EditOriginalityReportFilesOriginalityReportToolSetting {
     /// The resource type code of the resource handler Canvas should use for the LTI launch for viewing originality reports. If set Canvas will launch to the message with type 'basic-lti-launch-request' in the specified resource handler rather than using the originality_report_url.
     pub resource_type_code: Option<String>,
     /// The URL Canvas should launch to when showing an LTI originality report. Note that this value is inferred from the specified resource handler's message "path" value (See `resource_type_code`) unless it is specified. If this parameter is used a `resource_type_code` must also be specified.
     pub resource_url: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for EditOriginalityReportFilesOriginalityReportToolSetting {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "resource_type_code", &self.resource_type_code);
@@ -311,7 +296,6 @@ impl rt::Encode for EditOriginalityReportFilesOriginalityReportToolSetting {
 }
 /// Parameters sent as `originality_report[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct EditOriginalityReportFilesOriginalityReport {
     /// A number between 0 and 100 representing the measure of the specified file's originality.
     pub originality_score: Option<f64>,
@@ -326,7 +310,6 @@ pub struct EditOriginalityReportFilesOriginalityReport {
     /// A message describing the error. If set, the "workflow_state" will be set to "error."
     pub error_message: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for EditOriginalityReportFilesOriginalityReport {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "originality_score", &self.originality_score);

@@ -20,12 +20,7 @@ impl<'a> OutcomeGroups<'a> {
         &self,
     ) -> RedirectToRootOutcomeGroupForContextGlobal<'a> {
         RedirectToRootOutcomeGroupForContextGlobal(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/global/root_outcome_group",
-                &[],
-            ),
+            self.0.get("/v1/global/root_outcome_group", &[]),
         )
     }
     /// Redirect to root outcome group for context
@@ -38,12 +33,7 @@ impl<'a> OutcomeGroups<'a> {
         account_id: impl rt::PathArg,
     ) -> RedirectToRootOutcomeGroupForContextAccounts<'a> {
         RedirectToRootOutcomeGroupForContextAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/root_outcome_group",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/root_outcome_group", &[&account_id]),
         )
     }
     /// Redirect to root outcome group for context
@@ -56,12 +46,7 @@ impl<'a> OutcomeGroups<'a> {
         course_id: impl rt::PathArg,
     ) -> RedirectToRootOutcomeGroupForContextCourses<'a> {
         RedirectToRootOutcomeGroupForContextCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/root_outcome_group",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/root_outcome_group", &[&course_id]),
         )
     }
     /// Get all outcome groups for context
@@ -72,12 +57,7 @@ impl<'a> OutcomeGroups<'a> {
         account_id: impl rt::PathArg,
     ) -> GetAllOutcomeGroupsForContextAccounts<'a> {
         GetAllOutcomeGroupsForContextAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/outcome_groups",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/outcome_groups", &[&account_id]),
         )
     }
     /// Get all outcome groups for context
@@ -88,12 +68,7 @@ impl<'a> OutcomeGroups<'a> {
         course_id: impl rt::PathArg,
     ) -> GetAllOutcomeGroupsForContextCourses<'a> {
         GetAllOutcomeGroupsForContextCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/outcome_groups",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/outcome_groups", &[&course_id]),
         )
     }
     /// Get all outcome links for context
@@ -104,12 +79,7 @@ impl<'a> OutcomeGroups<'a> {
         account_id: impl rt::PathArg,
     ) -> GetAllOutcomeLinksForContextAccounts<'a> {
         GetAllOutcomeLinksForContextAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/outcome_group_links",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/outcome_group_links", &[&account_id]),
         )
     }
     /// Get all outcome links for context
@@ -120,12 +90,7 @@ impl<'a> OutcomeGroups<'a> {
         course_id: impl rt::PathArg,
     ) -> GetAllOutcomeLinksForContextCourses<'a> {
         GetAllOutcomeLinksForContextCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/outcome_group_links",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/outcome_group_links", &[&course_id]),
         )
     }
     /// Show an outcome group
@@ -135,14 +100,7 @@ impl<'a> OutcomeGroups<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ShowOutcomeGroupGlobal<'a> {
-        ShowOutcomeGroupGlobal(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/global/outcome_groups/{id}",
-                &[&id],
-            ),
-        )
+        ShowOutcomeGroupGlobal(self.0.get("/v1/global/outcome_groups/{id}", &[&id]))
     }
     /// Show an outcome group
     ///
@@ -153,12 +111,12 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> ShowOutcomeGroupAccounts<'a> {
         ShowOutcomeGroupAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/outcome_groups/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/outcome_groups/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Show an outcome group
@@ -170,12 +128,7 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> ShowOutcomeGroupCourses<'a> {
         ShowOutcomeGroupCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/outcome_groups/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/v1/courses/{course_id}/outcome_groups/{id}", &[&course_id, &id]),
         )
     }
     /// Update an outcome group
@@ -189,14 +142,7 @@ impl<'a> OutcomeGroups<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateOutcomeGroupGlobal<'a> {
-        UpdateOutcomeGroupGlobal(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/global/outcome_groups/{id}",
-                &[&id],
-            ),
-        )
+        UpdateOutcomeGroupGlobal(self.0.put("/v1/global/outcome_groups/{id}", &[&id]))
     }
     /// Update an outcome group
     ///
@@ -211,12 +157,12 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> UpdateOutcomeGroupAccounts<'a> {
         UpdateOutcomeGroupAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/outcome_groups/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/accounts/{account_id}/outcome_groups/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Update an outcome group
@@ -232,12 +178,7 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> UpdateOutcomeGroupCourses<'a> {
         UpdateOutcomeGroupCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/outcome_groups/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.put("/v1/courses/{course_id}/outcome_groups/{id}", &[&course_id, &id]),
         )
     }
     /// Delete an outcome group
@@ -251,14 +192,7 @@ impl<'a> OutcomeGroups<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> DeleteOutcomeGroupGlobal<'a> {
-        DeleteOutcomeGroupGlobal(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/global/outcome_groups/{id}",
-                &[&id],
-            ),
-        )
+        DeleteOutcomeGroupGlobal(self.0.delete("/v1/global/outcome_groups/{id}", &[&id]))
     }
     /// Delete an outcome group
     ///
@@ -273,12 +207,12 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> DeleteOutcomeGroupAccounts<'a> {
         DeleteOutcomeGroupAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/outcome_groups/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/outcome_groups/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Delete an outcome group
@@ -294,12 +228,12 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> DeleteOutcomeGroupCourses<'a> {
         DeleteOutcomeGroupCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/outcome_groups/{id}",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/outcome_groups/{id}",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// List linked outcomes
@@ -312,12 +246,7 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> ListLinkedOutcomesGlobal<'a> {
         ListLinkedOutcomesGlobal(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/global/outcome_groups/{id}/outcomes",
-                &[&id],
-            ),
+            self.0.get("/v1/global/outcome_groups/{id}/outcomes", &[&id]),
         )
     }
     /// List linked outcomes
@@ -331,12 +260,12 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> ListLinkedOutcomesAccounts<'a> {
         ListLinkedOutcomesAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/outcome_groups/{id}/outcomes",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/outcome_groups/{id}/outcomes",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// List linked outcomes
@@ -350,12 +279,12 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> ListLinkedOutcomesCourses<'a> {
         ListLinkedOutcomesCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/outcome_groups/{id}/outcomes",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/outcome_groups/{id}/outcomes",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Create/link an outcome
@@ -374,12 +303,7 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> CreateLinkOutcomeGlobal<'a> {
         CreateLinkOutcomeGlobal(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/global/outcome_groups/{id}/outcomes",
-                &[&id],
-            ),
+            self.0.post("/v1/global/outcome_groups/{id}/outcomes", &[&id]),
         )
     }
     /// Create/link an outcome
@@ -399,12 +323,12 @@ impl<'a> OutcomeGroups<'a> {
         outcome_id: impl rt::PathArg,
     ) -> CreateLinkOutcomeGlobalOutcomeId<'a> {
         CreateLinkOutcomeGlobalOutcomeId(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/global/outcome_groups/{id}/outcomes/{outcome_id}",
-                &[&id, &outcome_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/global/outcome_groups/{id}/outcomes/{outcome_id}",
+                    &[&id, &outcome_id],
+                ),
         )
     }
     /// Create/link an outcome
@@ -424,12 +348,12 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> CreateLinkOutcomeAccounts<'a> {
         CreateLinkOutcomeAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/accounts/{account_id}/outcome_groups/{id}/outcomes",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/accounts/{account_id}/outcome_groups/{id}/outcomes",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Create/link an outcome
@@ -450,12 +374,12 @@ impl<'a> OutcomeGroups<'a> {
         outcome_id: impl rt::PathArg,
     ) -> CreateLinkOutcomeAccountsOutcomeId<'a> {
         CreateLinkOutcomeAccountsOutcomeId(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/outcome_groups/{id}/outcomes/{outcome_id}",
-                &[&account_id, &id, &outcome_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/accounts/{account_id}/outcome_groups/{id}/outcomes/{outcome_id}",
+                    &[&account_id, &id, &outcome_id],
+                ),
         )
     }
     /// Create/link an outcome
@@ -475,12 +399,12 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> CreateLinkOutcomeCourses<'a> {
         CreateLinkOutcomeCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/outcome_groups/{id}/outcomes",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/outcome_groups/{id}/outcomes",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Create/link an outcome
@@ -501,12 +425,12 @@ impl<'a> OutcomeGroups<'a> {
         outcome_id: impl rt::PathArg,
     ) -> CreateLinkOutcomeCoursesOutcomeId<'a> {
         CreateLinkOutcomeCoursesOutcomeId(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/outcome_groups/{id}/outcomes/{outcome_id}",
-                &[&course_id, &id, &outcome_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/outcome_groups/{id}/outcomes/{outcome_id}",
+                    &[&course_id, &id, &outcome_id],
+                ),
         )
     }
     /// Unlink an outcome
@@ -520,12 +444,12 @@ impl<'a> OutcomeGroups<'a> {
         outcome_id: impl rt::PathArg,
     ) -> UnlinkOutcomeGlobal<'a> {
         UnlinkOutcomeGlobal(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/global/outcome_groups/{id}/outcomes/{outcome_id}",
-                &[&id, &outcome_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/global/outcome_groups/{id}/outcomes/{outcome_id}",
+                    &[&id, &outcome_id],
+                ),
         )
     }
     /// Unlink an outcome
@@ -540,12 +464,12 @@ impl<'a> OutcomeGroups<'a> {
         outcome_id: impl rt::PathArg,
     ) -> UnlinkOutcomeAccounts<'a> {
         UnlinkOutcomeAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/outcome_groups/{id}/outcomes/{outcome_id}",
-                &[&account_id, &id, &outcome_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/outcome_groups/{id}/outcomes/{outcome_id}",
+                    &[&account_id, &id, &outcome_id],
+                ),
         )
     }
     /// Unlink an outcome
@@ -560,12 +484,12 @@ impl<'a> OutcomeGroups<'a> {
         outcome_id: impl rt::PathArg,
     ) -> UnlinkOutcomeCourses<'a> {
         UnlinkOutcomeCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/outcome_groups/{id}/outcomes/{outcome_id}",
-                &[&course_id, &id, &outcome_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/outcome_groups/{id}/outcomes/{outcome_id}",
+                    &[&course_id, &id, &outcome_id],
+                ),
         )
     }
     /// List subgroups
@@ -578,12 +502,7 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> ListSubgroupsGlobal<'a> {
         ListSubgroupsGlobal(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/global/outcome_groups/{id}/subgroups",
-                &[&id],
-            ),
+            self.0.get("/v1/global/outcome_groups/{id}/subgroups", &[&id]),
         )
     }
     /// List subgroups
@@ -597,12 +516,12 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> ListSubgroupsAccounts<'a> {
         ListSubgroupsAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/outcome_groups/{id}/subgroups",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/outcome_groups/{id}/subgroups",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// List subgroups
@@ -616,12 +535,12 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
     ) -> ListSubgroupsCourses<'a> {
         ListSubgroupsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/outcome_groups/{id}/subgroups",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/outcome_groups/{id}/subgroups",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Create a subgroup
@@ -637,12 +556,9 @@ impl<'a> OutcomeGroups<'a> {
         title: impl Into<String>,
     ) -> CreateSubgroupGlobal<'a> {
         CreateSubgroupGlobal(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/global/outcome_groups/{id}/subgroups",
-                    &[&id],
-                )
+            self
+                .0
+                .post("/v1/global/outcome_groups/{id}/subgroups", &[&id])
                 .form("title", &rt::text(title)),
         )
     }
@@ -660,9 +576,9 @@ impl<'a> OutcomeGroups<'a> {
         title: impl Into<String>,
     ) -> CreateSubgroupAccounts<'a> {
         CreateSubgroupAccounts(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/accounts/{account_id}/outcome_groups/{id}/subgroups",
                     &[&account_id, &id],
                 )
@@ -683,9 +599,9 @@ impl<'a> OutcomeGroups<'a> {
         title: impl Into<String>,
     ) -> CreateSubgroupCourses<'a> {
         CreateSubgroupCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/courses/{course_id}/outcome_groups/{id}/subgroups",
                     &[&course_id, &id],
                 )
@@ -709,12 +625,9 @@ impl<'a> OutcomeGroups<'a> {
         source_outcome_group_id: impl Into<rt::Id>,
     ) -> ImportOutcomeGroupGlobal<'a> {
         ImportOutcomeGroupGlobal(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/global/outcome_groups/{id}/import",
-                    &[&id],
-                )
+            self
+                .0
+                .post("/v1/global/outcome_groups/{id}/import", &[&id])
                 .form("source_outcome_group_id", &rt::id(source_outcome_group_id)),
         )
     }
@@ -736,9 +649,9 @@ impl<'a> OutcomeGroups<'a> {
         source_outcome_group_id: impl Into<rt::Id>,
     ) -> ImportOutcomeGroupAccounts<'a> {
         ImportOutcomeGroupAccounts(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/accounts/{account_id}/outcome_groups/{id}/import",
                     &[&account_id, &id],
                 )
@@ -763,9 +676,9 @@ impl<'a> OutcomeGroups<'a> {
         source_outcome_group_id: impl Into<rt::Id>,
     ) -> ImportOutcomeGroupCourses<'a> {
         ImportOutcomeGroupCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/courses/{course_id}/outcome_groups/{id}/import",
                     &[&course_id, &id],
                 )
@@ -777,7 +690,6 @@ impl<'a> OutcomeGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RedirectToRootOutcomeGroupForContextGlobal<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RedirectToRootOutcomeGroupForContextGlobal<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -788,7 +700,6 @@ impl<'a> RedirectToRootOutcomeGroupForContextGlobal<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RedirectToRootOutcomeGroupForContextAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RedirectToRootOutcomeGroupForContextAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -799,7 +710,6 @@ impl<'a> RedirectToRootOutcomeGroupForContextAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RedirectToRootOutcomeGroupForContextCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RedirectToRootOutcomeGroupForContextCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -810,16 +720,13 @@ impl<'a> RedirectToRootOutcomeGroupForContextCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllOutcomeGroupsForContextAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAllOutcomeGroupsForContextAccounts<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::OutcomeGroup>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::OutcomeGroup>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeGroup> {
         self.0.stream()
     }
 }
@@ -827,16 +734,13 @@ impl<'a> GetAllOutcomeGroupsForContextAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllOutcomeGroupsForContextCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAllOutcomeGroupsForContextCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::OutcomeGroup>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::OutcomeGroup>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeGroup> {
         self.0.stream()
     }
 }
@@ -844,7 +748,6 @@ impl<'a> GetAllOutcomeGroupsForContextCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllOutcomeLinksForContextAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAllOutcomeLinksForContextAccounts<'a> {
     /// The detail level of the outcomes. Defaults to "abbrev". Specify "full" for more information.
     pub fn outcome_style(self, value: impl Into<String>) -> Self {
@@ -859,9 +762,7 @@ impl<'a> GetAllOutcomeLinksForContextAccounts<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::OutcomeLink>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeLink> {
         self.0.stream()
     }
 }
@@ -869,7 +770,6 @@ impl<'a> GetAllOutcomeLinksForContextAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllOutcomeLinksForContextCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAllOutcomeLinksForContextCourses<'a> {
     /// The detail level of the outcomes. Defaults to "abbrev". Specify "full" for more information.
     pub fn outcome_style(self, value: impl Into<String>) -> Self {
@@ -884,9 +784,7 @@ impl<'a> GetAllOutcomeLinksForContextCourses<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::OutcomeLink>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeLink> {
         self.0.stream()
     }
 }
@@ -894,7 +792,6 @@ impl<'a> GetAllOutcomeLinksForContextCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowOutcomeGroupGlobal<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowOutcomeGroupGlobal<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OutcomeGroup> {
@@ -905,7 +802,6 @@ impl<'a> ShowOutcomeGroupGlobal<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowOutcomeGroupAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowOutcomeGroupAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OutcomeGroup> {
@@ -916,7 +812,6 @@ impl<'a> ShowOutcomeGroupAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowOutcomeGroupCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowOutcomeGroupCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OutcomeGroup> {
@@ -927,7 +822,6 @@ impl<'a> ShowOutcomeGroupCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateOutcomeGroupGlobal<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateOutcomeGroupGlobal<'a> {
     /// The new outcome group title.
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -954,7 +848,6 @@ impl<'a> UpdateOutcomeGroupGlobal<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateOutcomeGroupAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateOutcomeGroupAccounts<'a> {
     /// The new outcome group title.
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -981,7 +874,6 @@ impl<'a> UpdateOutcomeGroupAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateOutcomeGroupCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateOutcomeGroupCourses<'a> {
     /// The new outcome group title.
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -1008,7 +900,6 @@ impl<'a> UpdateOutcomeGroupCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteOutcomeGroupGlobal<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteOutcomeGroupGlobal<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OutcomeGroup> {
@@ -1019,7 +910,6 @@ impl<'a> DeleteOutcomeGroupGlobal<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteOutcomeGroupAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteOutcomeGroupAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OutcomeGroup> {
@@ -1030,7 +920,6 @@ impl<'a> DeleteOutcomeGroupAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteOutcomeGroupCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteOutcomeGroupCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OutcomeGroup> {
@@ -1041,7 +930,6 @@ impl<'a> DeleteOutcomeGroupCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListLinkedOutcomesGlobal<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListLinkedOutcomesGlobal<'a> {
     /// The detail level of the outcomes. Defaults to "abbrev". Specify "full" for more information.
     pub fn outcome_style(self, value: impl Into<String>) -> Self {
@@ -1052,9 +940,7 @@ impl<'a> ListLinkedOutcomesGlobal<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::OutcomeLink>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeLink> {
         self.0.stream()
     }
 }
@@ -1062,7 +948,6 @@ impl<'a> ListLinkedOutcomesGlobal<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListLinkedOutcomesAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListLinkedOutcomesAccounts<'a> {
     /// The detail level of the outcomes. Defaults to "abbrev". Specify "full" for more information.
     pub fn outcome_style(self, value: impl Into<String>) -> Self {
@@ -1073,9 +958,7 @@ impl<'a> ListLinkedOutcomesAccounts<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::OutcomeLink>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeLink> {
         self.0.stream()
     }
 }
@@ -1083,7 +966,6 @@ impl<'a> ListLinkedOutcomesAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListLinkedOutcomesCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListLinkedOutcomesCourses<'a> {
     /// The detail level of the outcomes. Defaults to "abbrev". Specify "full" for more information.
     pub fn outcome_style(self, value: impl Into<String>) -> Self {
@@ -1094,9 +976,7 @@ impl<'a> ListLinkedOutcomesCourses<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::OutcomeLink>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeLink> {
         self.0.stream()
     }
 }
@@ -1104,7 +984,6 @@ impl<'a> ListLinkedOutcomesCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateLinkOutcomeGlobal<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateLinkOutcomeGlobal<'a> {
     /// The ID of the existing outcome to link.
     pub fn outcome_id(self, value: impl Into<rt::Id>) -> Self {
@@ -1158,7 +1037,6 @@ impl<'a> CreateLinkOutcomeGlobal<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateLinkOutcomeGlobalOutcomeId<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateLinkOutcomeGlobalOutcomeId<'a> {
     /// The ID of the old outcome group. Only used if outcome_id is present.
     pub fn move_from(self, value: i64) -> Self {
@@ -1208,7 +1086,6 @@ impl<'a> CreateLinkOutcomeGlobalOutcomeId<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateLinkOutcomeAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateLinkOutcomeAccounts<'a> {
     /// The ID of the existing outcome to link.
     pub fn outcome_id(self, value: impl Into<rt::Id>) -> Self {
@@ -1262,7 +1139,6 @@ impl<'a> CreateLinkOutcomeAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateLinkOutcomeAccountsOutcomeId<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateLinkOutcomeAccountsOutcomeId<'a> {
     /// The ID of the old outcome group. Only used if outcome_id is present.
     pub fn move_from(self, value: i64) -> Self {
@@ -1312,7 +1188,6 @@ impl<'a> CreateLinkOutcomeAccountsOutcomeId<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateLinkOutcomeCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateLinkOutcomeCourses<'a> {
     /// The ID of the existing outcome to link.
     pub fn outcome_id(self, value: impl Into<rt::Id>) -> Self {
@@ -1366,7 +1241,6 @@ impl<'a> CreateLinkOutcomeCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateLinkOutcomeCoursesOutcomeId<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateLinkOutcomeCoursesOutcomeId<'a> {
     /// The ID of the old outcome group. Only used if outcome_id is present.
     pub fn move_from(self, value: i64) -> Self {
@@ -1416,7 +1290,6 @@ impl<'a> CreateLinkOutcomeCoursesOutcomeId<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnlinkOutcomeGlobal<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UnlinkOutcomeGlobal<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OutcomeLink> {
@@ -1427,7 +1300,6 @@ impl<'a> UnlinkOutcomeGlobal<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnlinkOutcomeAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UnlinkOutcomeAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OutcomeLink> {
@@ -1438,7 +1310,6 @@ impl<'a> UnlinkOutcomeAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnlinkOutcomeCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UnlinkOutcomeCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OutcomeLink> {
@@ -1449,16 +1320,13 @@ impl<'a> UnlinkOutcomeCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListSubgroupsGlobal<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListSubgroupsGlobal<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::OutcomeGroup>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::OutcomeGroup>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeGroup> {
         self.0.stream()
     }
 }
@@ -1466,16 +1334,13 @@ impl<'a> ListSubgroupsGlobal<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListSubgroupsAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListSubgroupsAccounts<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::OutcomeGroup>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::OutcomeGroup>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeGroup> {
         self.0.stream()
     }
 }
@@ -1483,16 +1348,13 @@ impl<'a> ListSubgroupsAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListSubgroupsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListSubgroupsCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::OutcomeGroup>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::OutcomeGroup>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeGroup> {
         self.0.stream()
     }
 }
@@ -1500,7 +1362,6 @@ impl<'a> ListSubgroupsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSubgroupGlobal<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateSubgroupGlobal<'a> {
     /// The description of the new outcome group.
     pub fn description(self, value: impl Into<String>) -> Self {
@@ -1519,7 +1380,6 @@ impl<'a> CreateSubgroupGlobal<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSubgroupAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateSubgroupAccounts<'a> {
     /// The description of the new outcome group.
     pub fn description(self, value: impl Into<String>) -> Self {
@@ -1538,7 +1398,6 @@ impl<'a> CreateSubgroupAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSubgroupCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateSubgroupCourses<'a> {
     /// The description of the new outcome group.
     pub fn description(self, value: impl Into<String>) -> Self {
@@ -1557,7 +1416,6 @@ impl<'a> CreateSubgroupCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ImportOutcomeGroupGlobal<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ImportOutcomeGroupGlobal<'a> {
     /// If true, perform action asynchronously.  In that case, this endpoint will return a Progress object instead of an OutcomeGroup. Use the progress endpoint to query the status of the operation.  The imported outcome group id and url will be returned in the results of the Progress object as "outcome_group_id" and "outcome_group_url"
     pub fn r#async(self, value: bool) -> Self {
@@ -1572,7 +1430,6 @@ impl<'a> ImportOutcomeGroupGlobal<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ImportOutcomeGroupAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ImportOutcomeGroupAccounts<'a> {
     /// If true, perform action asynchronously.  In that case, this endpoint will return a Progress object instead of an OutcomeGroup. Use the progress endpoint to query the status of the operation.  The imported outcome group id and url will be returned in the results of the Progress object as "outcome_group_id" and "outcome_group_url"
     pub fn r#async(self, value: bool) -> Self {
@@ -1587,7 +1444,6 @@ impl<'a> ImportOutcomeGroupAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ImportOutcomeGroupCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ImportOutcomeGroupCourses<'a> {
     /// If true, perform action asynchronously.  In that case, this endpoint will return a Progress object instead of an OutcomeGroup. Use the progress endpoint to query the status of the operation.  The imported outcome group id and url will be returned in the results of the Progress object as "outcome_group_id" and "outcome_group_url"
     pub fn r#async(self, value: bool) -> Self {
@@ -1626,14 +1482,12 @@ rt::string_enum!(
 );
 /// Parameters sent as `ratings[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateLinkOutcomeGlobalRatings {
     /// The description of a rating level for the embedded rubric criterion.
     pub description: Option<String>,
     /// The points corresponding to a rating level for the embedded rubric criterion.
     pub points: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateLinkOutcomeGlobalRatings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "description", &self.description);
@@ -1642,14 +1496,12 @@ impl rt::Encode for CreateLinkOutcomeGlobalRatings {
 }
 /// Parameters sent as `ratings[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateLinkOutcomeGlobalOutcomeIdRatings {
     /// The description of a rating level for the embedded rubric criterion.
     pub description: Option<String>,
     /// The points corresponding to a rating level for the embedded rubric criterion.
     pub points: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateLinkOutcomeGlobalOutcomeIdRatings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "description", &self.description);
@@ -1658,14 +1510,12 @@ impl rt::Encode for CreateLinkOutcomeGlobalOutcomeIdRatings {
 }
 /// Parameters sent as `ratings[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateLinkOutcomeAccountsRatings {
     /// The description of a rating level for the embedded rubric criterion.
     pub description: Option<String>,
     /// The points corresponding to a rating level for the embedded rubric criterion.
     pub points: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateLinkOutcomeAccountsRatings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "description", &self.description);
@@ -1674,14 +1524,12 @@ impl rt::Encode for CreateLinkOutcomeAccountsRatings {
 }
 /// Parameters sent as `ratings[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateLinkOutcomeAccountsOutcomeIdRatings {
     /// The description of a rating level for the embedded rubric criterion.
     pub description: Option<String>,
     /// The points corresponding to a rating level for the embedded rubric criterion.
     pub points: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateLinkOutcomeAccountsOutcomeIdRatings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "description", &self.description);
@@ -1690,14 +1538,12 @@ impl rt::Encode for CreateLinkOutcomeAccountsOutcomeIdRatings {
 }
 /// Parameters sent as `ratings[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateLinkOutcomeCoursesRatings {
     /// The description of a rating level for the embedded rubric criterion.
     pub description: Option<String>,
     /// The points corresponding to a rating level for the embedded rubric criterion.
     pub points: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateLinkOutcomeCoursesRatings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "description", &self.description);
@@ -1706,14 +1552,12 @@ impl rt::Encode for CreateLinkOutcomeCoursesRatings {
 }
 /// Parameters sent as `ratings[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateLinkOutcomeCoursesOutcomeIdRatings {
     /// The description of a rating level for the embedded rubric criterion.
     pub description: Option<String>,
     /// The points corresponding to a rating level for the embedded rubric criterion.
     pub points: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateLinkOutcomeCoursesOutcomeIdRatings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "description", &self.description);

@@ -23,12 +23,7 @@ impl<'a> OutcomeImports<'a> {
         account_id: impl rt::PathArg,
     ) -> ImportOutcomesAccounts<'a> {
         ImportOutcomesAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/accounts/{account_id}/outcome_imports",
-                &[&account_id],
-            ),
+            self.0.post("/v1/accounts/{account_id}/outcome_imports", &[&account_id]),
         )
     }
     /// Import Outcomes
@@ -43,12 +38,7 @@ impl<'a> OutcomeImports<'a> {
         course_id: impl rt::PathArg,
     ) -> ImportOutcomesCourses<'a> {
         ImportOutcomesCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/outcome_imports",
-                &[&course_id],
-            ),
+            self.0.post("/v1/courses/{course_id}/outcome_imports", &[&course_id]),
         )
     }
     /// Get Outcome import status
@@ -70,12 +60,12 @@ impl<'a> OutcomeImports<'a> {
         id: impl rt::PathArg,
     ) -> GetOutcomeImportStatusAccounts<'a> {
         GetOutcomeImportStatusAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/outcome_imports/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/outcome_imports/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Get Outcome import status
@@ -97,12 +87,9 @@ impl<'a> OutcomeImports<'a> {
         id: impl rt::PathArg,
     ) -> GetOutcomeImportStatusCourses<'a> {
         GetOutcomeImportStatusCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/outcome_imports/{id}",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .get("/v1/courses/{course_id}/outcome_imports/{id}", &[&course_id, &id]),
         )
     }
     /// Get IDs of outcome groups created after successful import
@@ -124,12 +111,12 @@ impl<'a> OutcomeImports<'a> {
         id: impl rt::PathArg,
     ) -> GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportAccounts<'a> {
         GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/outcome_imports/{id}/created_group_ids",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/outcome_imports/{id}/created_group_ids",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Get IDs of outcome groups created after successful import
@@ -151,12 +138,12 @@ impl<'a> OutcomeImports<'a> {
         id: impl rt::PathArg,
     ) -> GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportCourses<'a> {
         GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/outcome_imports/{id}/created_group_ids",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/outcome_imports/{id}/created_group_ids",
+                    &[&course_id, &id],
+                ),
         )
     }
 }
@@ -164,7 +151,6 @@ impl<'a> OutcomeImports<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ImportOutcomesAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ImportOutcomesAccounts<'a> {
     /// Choose the data format for reading outcome data. With a standard Canvas install, this option can only be 'instructure_csv', and if unprovided, will be assumed to be so. Can be part of the query string.
     pub fn import_type(self, value: impl Into<String>) -> Self {
@@ -214,7 +200,6 @@ impl<'a> ImportOutcomesAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ImportOutcomesCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ImportOutcomesCourses<'a> {
     /// Choose the data format for reading outcome data. With a standard Canvas install, this option can only be 'instructure_csv', and if unprovided, will be assumed to be so. Can be part of the query string.
     pub fn import_type(self, value: impl Into<String>) -> Self {
@@ -264,7 +249,6 @@ impl<'a> ImportOutcomesCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetOutcomeImportStatusAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetOutcomeImportStatusAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OutcomeImport> {
@@ -275,7 +259,6 @@ impl<'a> GetOutcomeImportStatusAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetOutcomeImportStatusCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetOutcomeImportStatusCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OutcomeImport> {
@@ -288,7 +271,6 @@ impl<'a> GetOutcomeImportStatusCourses<'a> {
 pub struct GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportAccounts<'a>(
     rt::Request<'a>,
 );
-#[allow(deprecated)]
 impl<'a> GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -299,7 +281,6 @@ impl<'a> GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

@@ -23,12 +23,7 @@ impl<'a> OutcomeResults<'a> {
         course_id: impl rt::PathArg,
     ) -> GetOutcomeResults<'a> {
         GetOutcomeResults(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/outcome_results",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/outcome_results", &[&course_id]),
         )
     }
     /// Set outcome ordering for LMGB
@@ -41,12 +36,7 @@ impl<'a> OutcomeResults<'a> {
         course_id: impl rt::PathArg,
     ) -> SetOutcomeOrderingForLmgb<'a> {
         SetOutcomeOrderingForLmgb(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/assign_outcome_order",
-                &[&course_id],
-            ),
+            self.0.post("/v1/courses/{course_id}/assign_outcome_order", &[&course_id]),
         )
     }
     /// Get outcome result rollups
@@ -59,12 +49,7 @@ impl<'a> OutcomeResults<'a> {
         course_id: impl rt::PathArg,
     ) -> GetOutcomeResultRollups<'a> {
         GetOutcomeResultRollups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/outcome_rollups",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/outcome_rollups", &[&course_id]),
         )
     }
 }
@@ -72,7 +57,6 @@ impl<'a> OutcomeResults<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetOutcomeResults<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetOutcomeResults<'a> {
     /// If specified, only the users whose ids are given will be included in the results. SIS ids can be used, prefixed by "sis_user_id:". It is an error to specify an id for a user who is not a student in the context.
     pub fn user_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
@@ -102,7 +86,6 @@ impl<'a> GetOutcomeResults<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetOutcomeOrderingForLmgb<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SetOutcomeOrderingForLmgb<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -113,7 +96,6 @@ impl<'a> SetOutcomeOrderingForLmgb<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetOutcomeResultRollups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetOutcomeResultRollups<'a> {
     /// If specified, instead of returning one rollup for each user, all the user rollups will be combined into one rollup for the course that will contain the average (or median, see below) rollup score for each outcome.
     pub fn aggregate(self, value: Aggregate) -> Self {

@@ -17,9 +17,7 @@ impl<'a> Outcomes<'a> {
     ///
     /// `GET /api/v1/outcomes/{id}`
     pub fn show_outcome(&self, id: impl rt::PathArg) -> ShowOutcome<'a> {
-        ShowOutcome(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/outcomes/{id}", &[&id]),
-        )
+        ShowOutcome(self.0.get("/v1/outcomes/{id}", &[&id]))
     }
     /// Update an outcome
     ///
@@ -31,9 +29,7 @@ impl<'a> Outcomes<'a> {
     ///
     /// `PUT /api/v1/outcomes/{id}`
     pub fn update_outcome(&self, id: impl rt::PathArg) -> UpdateOutcome<'a> {
-        UpdateOutcome(
-            rt::Request::new(self.0, rt::Method::Put, "/v1/outcomes/{id}", &[&id]),
-        )
+        UpdateOutcome(self.0.put("/v1/outcomes/{id}", &[&id]))
     }
     /// Get aligned assignments for an outcome in a course for a particular student
     ///
@@ -43,12 +39,7 @@ impl<'a> Outcomes<'a> {
         course_id: impl rt::PathArg,
     ) -> GetAlignedAssignmentsForOutcomeInCourseForParticularStudent<'a> {
         GetAlignedAssignmentsForOutcomeInCourseForParticularStudent(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/outcome_alignments",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/outcome_alignments", &[&course_id]),
         )
     }
 }
@@ -56,7 +47,6 @@ impl<'a> Outcomes<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowOutcome<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowOutcome<'a> {
     /// If defaults are requested, then color and mastery level defaults will be added to outcome ratings in the result. This will only take effect if the Account Level Mastery Scales FF is DISABLED
     pub fn add_defaults(self, value: bool) -> Self {
@@ -71,7 +61,6 @@ impl<'a> ShowOutcome<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateOutcome<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateOutcome<'a> {
     /// The new outcome title.
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -120,7 +109,6 @@ impl<'a> UpdateOutcome<'a> {
 pub struct GetAlignedAssignmentsForOutcomeInCourseForParticularStudent<'a>(
     rt::Request<'a>,
 );
-#[allow(deprecated)]
 impl<'a> GetAlignedAssignmentsForOutcomeInCourseForParticularStudent<'a> {
     /// The id of the student
     pub fn student_id(self, value: impl Into<rt::Id>) -> Self {
@@ -131,9 +119,7 @@ impl<'a> GetAlignedAssignmentsForOutcomeInCourseForParticularStudent<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::OutcomeAlignment>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeAlignment> {
         self.0.stream()
     }
 }
@@ -165,14 +151,12 @@ rt::string_enum!(
 );
 /// Parameters sent as `ratings[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateOutcomeRatings {
     /// The description of a new rating level for the embedded rubric criterion.
     pub description: Option<String>,
     /// The points corresponding to a new rating level for the embedded rubric criterion.
     pub points: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateOutcomeRatings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "description", &self.description);

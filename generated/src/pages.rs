@@ -21,12 +21,7 @@ impl<'a> Pages<'a> {
         course_id: impl rt::PathArg,
     ) -> ShowFrontPageCourses<'a> {
         ShowFrontPageCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/front_page",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/front_page", &[&course_id]),
         )
     }
     /// Show front page
@@ -38,14 +33,7 @@ impl<'a> Pages<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> ShowFrontPageGroups<'a> {
-        ShowFrontPageGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/front_page",
-                &[&group_id],
-            ),
-        )
+        ShowFrontPageGroups(self.0.get("/v1/groups/{group_id}/front_page", &[&group_id]))
     }
     /// Duplicate page
     ///
@@ -58,12 +46,12 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
     ) -> DuplicatePage<'a> {
         DuplicatePage(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/pages/{url_or_id}/duplicate",
-                &[&course_id, &url_or_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/pages/{url_or_id}/duplicate",
+                    &[&course_id, &url_or_id],
+                ),
         )
     }
     /// Update/create front page
@@ -76,12 +64,7 @@ impl<'a> Pages<'a> {
         course_id: impl rt::PathArg,
     ) -> UpdateCreateFrontPageCourses<'a> {
         UpdateCreateFrontPageCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/front_page",
-                &[&course_id],
-            ),
+            self.0.put("/v1/courses/{course_id}/front_page", &[&course_id]),
         )
     }
     /// Update/create front page
@@ -94,12 +77,7 @@ impl<'a> Pages<'a> {
         group_id: impl rt::PathArg,
     ) -> UpdateCreateFrontPageGroups<'a> {
         UpdateCreateFrontPageGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/groups/{group_id}/front_page",
-                &[&group_id],
-            ),
+            self.0.put("/v1/groups/{group_id}/front_page", &[&group_id]),
         )
     }
     /// List pages
@@ -111,14 +89,7 @@ impl<'a> Pages<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListPagesCourses<'a> {
-        ListPagesCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/pages",
-                &[&course_id],
-            ),
-        )
+        ListPagesCourses(self.0.get("/v1/courses/{course_id}/pages", &[&course_id]))
     }
     /// List pages
     ///
@@ -126,14 +97,7 @@ impl<'a> Pages<'a> {
     ///
     /// `GET /api/v1/groups/{group_id}/pages`
     pub fn list_pages_groups(&self, group_id: impl rt::PathArg) -> ListPagesGroups<'a> {
-        ListPagesGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/pages",
-                &[&group_id],
-            ),
-        )
+        ListPagesGroups(self.0.get("/v1/groups/{group_id}/pages", &[&group_id]))
     }
     /// Create page
     ///
@@ -146,12 +110,9 @@ impl<'a> Pages<'a> {
         wiki_page: CreatePageCoursesWikiPage,
     ) -> CreatePageCourses<'a> {
         CreatePageCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/pages",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/pages", &[&course_id])
                 .form("wiki_page", &wiki_page),
         )
     }
@@ -166,12 +127,9 @@ impl<'a> Pages<'a> {
         wiki_page: CreatePageGroupsWikiPage,
     ) -> CreatePageGroups<'a> {
         CreatePageGroups(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/groups/{group_id}/pages",
-                    &[&group_id],
-                )
+            self
+                .0
+                .post("/v1/groups/{group_id}/pages", &[&group_id])
                 .form("wiki_page", &wiki_page),
         )
     }
@@ -186,12 +144,12 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
     ) -> ShowPageCourses<'a> {
         ShowPageCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/pages/{url_or_id}",
-                &[&course_id, &url_or_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/pages/{url_or_id}",
+                    &[&course_id, &url_or_id],
+                ),
         )
     }
     /// Show page
@@ -205,12 +163,9 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
     ) -> ShowPageGroups<'a> {
         ShowPageGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/pages/{url_or_id}",
-                &[&group_id, &url_or_id],
-            ),
+            self
+                .0
+                .get("/v1/groups/{group_id}/pages/{url_or_id}", &[&group_id, &url_or_id]),
         )
     }
     /// Update/create page
@@ -226,12 +181,12 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
     ) -> UpdateCreatePageCourses<'a> {
         UpdateCreatePageCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/pages/{url_or_id}",
-                &[&course_id, &url_or_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/pages/{url_or_id}",
+                    &[&course_id, &url_or_id],
+                ),
         )
     }
     /// Update/create page
@@ -247,12 +202,9 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
     ) -> UpdateCreatePageGroups<'a> {
         UpdateCreatePageGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/groups/{group_id}/pages/{url_or_id}",
-                &[&group_id, &url_or_id],
-            ),
+            self
+                .0
+                .put("/v1/groups/{group_id}/pages/{url_or_id}", &[&group_id, &url_or_id]),
         )
     }
     /// Delete page
@@ -266,12 +218,12 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
     ) -> DeletePageCourses<'a> {
         DeletePageCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/pages/{url_or_id}",
-                &[&course_id, &url_or_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/pages/{url_or_id}",
+                    &[&course_id, &url_or_id],
+                ),
         )
     }
     /// Delete page
@@ -285,12 +237,12 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
     ) -> DeletePageGroups<'a> {
         DeletePageGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/groups/{group_id}/pages/{url_or_id}",
-                &[&group_id, &url_or_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/groups/{group_id}/pages/{url_or_id}",
+                    &[&group_id, &url_or_id],
+                ),
         )
     }
     /// List revisions
@@ -304,12 +256,12 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
     ) -> ListRevisionsCourses<'a> {
         ListRevisionsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/pages/{url_or_id}/revisions",
-                &[&course_id, &url_or_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/pages/{url_or_id}/revisions",
+                    &[&course_id, &url_or_id],
+                ),
         )
     }
     /// List revisions
@@ -323,12 +275,12 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
     ) -> ListRevisionsGroups<'a> {
         ListRevisionsGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/pages/{url_or_id}/revisions",
-                &[&group_id, &url_or_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/pages/{url_or_id}/revisions",
+                    &[&group_id, &url_or_id],
+                ),
         )
     }
     /// Show revision
@@ -342,12 +294,12 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
     ) -> ShowRevisionCoursesLatest<'a> {
         ShowRevisionCoursesLatest(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/pages/{url_or_id}/revisions/latest",
-                &[&course_id, &url_or_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/pages/{url_or_id}/revisions/latest",
+                    &[&course_id, &url_or_id],
+                ),
         )
     }
     /// Show revision
@@ -361,12 +313,12 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
     ) -> ShowRevisionGroupsLatest<'a> {
         ShowRevisionGroupsLatest(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/pages/{url_or_id}/revisions/latest",
-                &[&group_id, &url_or_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/pages/{url_or_id}/revisions/latest",
+                    &[&group_id, &url_or_id],
+                ),
         )
     }
     /// Show revision
@@ -381,12 +333,12 @@ impl<'a> Pages<'a> {
         revision_id: impl rt::PathArg,
     ) -> ShowRevisionCoursesRevisionId<'a> {
         ShowRevisionCoursesRevisionId(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/pages/{url_or_id}/revisions/{revision_id}",
-                &[&course_id, &url_or_id, &revision_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/pages/{url_or_id}/revisions/{revision_id}",
+                    &[&course_id, &url_or_id, &revision_id],
+                ),
         )
     }
     /// Show revision
@@ -401,12 +353,12 @@ impl<'a> Pages<'a> {
         revision_id: impl rt::PathArg,
     ) -> ShowRevisionGroupsRevisionId<'a> {
         ShowRevisionGroupsRevisionId(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/pages/{url_or_id}/revisions/{revision_id}",
-                &[&group_id, &url_or_id, &revision_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/pages/{url_or_id}/revisions/{revision_id}",
+                    &[&group_id, &url_or_id, &revision_id],
+                ),
         )
     }
     /// Revert to revision
@@ -421,12 +373,12 @@ impl<'a> Pages<'a> {
         revision_id: impl rt::PathArg,
     ) -> RevertToRevisionCourses<'a> {
         RevertToRevisionCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/pages/{url_or_id}/revisions/{revision_id}",
-                &[&course_id, &url_or_id, &revision_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/pages/{url_or_id}/revisions/{revision_id}",
+                    &[&course_id, &url_or_id, &revision_id],
+                ),
         )
     }
     /// Revert to revision
@@ -441,12 +393,12 @@ impl<'a> Pages<'a> {
         revision_id: impl rt::PathArg,
     ) -> RevertToRevisionGroups<'a> {
         RevertToRevisionGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/groups/{group_id}/pages/{url_or_id}/revisions/{revision_id}",
-                &[&group_id, &url_or_id, &revision_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/groups/{group_id}/pages/{url_or_id}/revisions/{revision_id}",
+                    &[&group_id, &url_or_id, &revision_id],
+                ),
         )
     }
 }
@@ -454,7 +406,6 @@ impl<'a> Pages<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowFrontPageCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowFrontPageCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Page> {
@@ -465,7 +416,6 @@ impl<'a> ShowFrontPageCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowFrontPageGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowFrontPageGroups<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Page> {
@@ -476,7 +426,6 @@ impl<'a> ShowFrontPageGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DuplicatePage<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DuplicatePage<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Page> {
@@ -487,7 +436,6 @@ impl<'a> DuplicatePage<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCreateFrontPageCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateCreateFrontPageCourses<'a> {
     /// Sets `wiki_page`.
     pub fn wiki_page(self, value: UpdateCreateFrontPageCoursesWikiPage) -> Self {
@@ -502,7 +450,6 @@ impl<'a> UpdateCreateFrontPageCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCreateFrontPageGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateCreateFrontPageGroups<'a> {
     /// Sets `wiki_page`.
     pub fn wiki_page(self, value: UpdateCreateFrontPageGroupsWikiPage) -> Self {
@@ -517,7 +464,6 @@ impl<'a> UpdateCreateFrontPageGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPagesCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListPagesCourses<'a> {
     /// Sort results by this field.
     pub fn sort(self, value: Sort) -> Self {
@@ -544,7 +490,7 @@ impl<'a> ListPagesCourses<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::Page>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Page> {
         self.0.stream()
     }
 }
@@ -552,7 +498,6 @@ impl<'a> ListPagesCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPagesGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListPagesGroups<'a> {
     /// Sort results by this field.
     pub fn sort(self, value: Sort) -> Self {
@@ -579,7 +524,7 @@ impl<'a> ListPagesGroups<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::Page>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Page> {
         self.0.stream()
     }
 }
@@ -587,7 +532,6 @@ impl<'a> ListPagesGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatePageCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreatePageCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Page> {
@@ -598,7 +542,6 @@ impl<'a> CreatePageCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatePageGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreatePageGroups<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Page> {
@@ -609,7 +552,6 @@ impl<'a> CreatePageGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowPageCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowPageCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Page> {
@@ -620,7 +562,6 @@ impl<'a> ShowPageCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowPageGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowPageGroups<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Page> {
@@ -631,7 +572,6 @@ impl<'a> ShowPageGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCreatePageCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateCreatePageCourses<'a> {
     /// Sets `wiki_page`.
     pub fn wiki_page(self, value: UpdateCreatePageCoursesWikiPage) -> Self {
@@ -646,7 +586,6 @@ impl<'a> UpdateCreatePageCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCreatePageGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateCreatePageGroups<'a> {
     /// Sets `wiki_page`.
     pub fn wiki_page(self, value: UpdateCreatePageGroupsWikiPage) -> Self {
@@ -661,7 +600,6 @@ impl<'a> UpdateCreatePageGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePageCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeletePageCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Page> {
@@ -672,7 +610,6 @@ impl<'a> DeletePageCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePageGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeletePageGroups<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Page> {
@@ -683,16 +620,13 @@ impl<'a> DeletePageGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRevisionsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListRevisionsCourses<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::PageRevision>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::PageRevision>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PageRevision> {
         self.0.stream()
     }
 }
@@ -700,16 +634,13 @@ impl<'a> ListRevisionsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRevisionsGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListRevisionsGroups<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::PageRevision>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::PageRevision>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PageRevision> {
         self.0.stream()
     }
 }
@@ -717,7 +648,6 @@ impl<'a> ListRevisionsGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowRevisionCoursesLatest<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowRevisionCoursesLatest<'a> {
     /// If set, exclude page content from results
     pub fn summary(self, value: bool) -> Self {
@@ -732,7 +662,6 @@ impl<'a> ShowRevisionCoursesLatest<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowRevisionGroupsLatest<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowRevisionGroupsLatest<'a> {
     /// If set, exclude page content from results
     pub fn summary(self, value: bool) -> Self {
@@ -747,7 +676,6 @@ impl<'a> ShowRevisionGroupsLatest<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowRevisionCoursesRevisionId<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowRevisionCoursesRevisionId<'a> {
     /// If set, exclude page content from results
     pub fn summary(self, value: bool) -> Self {
@@ -762,7 +690,6 @@ impl<'a> ShowRevisionCoursesRevisionId<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowRevisionGroupsRevisionId<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowRevisionGroupsRevisionId<'a> {
     /// If set, exclude page content from results
     pub fn summary(self, value: bool) -> Self {
@@ -777,7 +704,6 @@ impl<'a> ShowRevisionGroupsRevisionId<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RevertToRevisionCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RevertToRevisionCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::PageRevision> {
@@ -788,7 +714,6 @@ impl<'a> RevertToRevisionCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RevertToRevisionGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RevertToRevisionGroups<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::PageRevision> {
@@ -862,7 +787,6 @@ pub enum Include {
 rt::string_enum!(Include { Body = "body" });
 /// Parameters sent as `wiki_page[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateCreateFrontPageCoursesWikiPage {
     /// The title for the new page. NOTE: changing a page's title will change its url. The updated url will be returned in the result.
     pub title: Option<String>,
@@ -877,7 +801,6 @@ pub struct UpdateCreateFrontPageCoursesWikiPage {
     /// Whether the page is published (true) or draft state (false).
     pub published: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateCreateFrontPageCoursesWikiPage {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
@@ -889,7 +812,6 @@ impl rt::Encode for UpdateCreateFrontPageCoursesWikiPage {
 }
 /// Parameters sent as `wiki_page[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateCreateFrontPageGroupsWikiPage {
     /// The title for the new page. NOTE: changing a page's title will change its url. The updated url will be returned in the result.
     pub title: Option<String>,
@@ -904,7 +826,6 @@ pub struct UpdateCreateFrontPageGroupsWikiPage {
     /// Whether the page is published (true) or draft state (false).
     pub published: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateCreateFrontPageGroupsWikiPage {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
@@ -916,7 +837,6 @@ impl rt::Encode for UpdateCreateFrontPageGroupsWikiPage {
 }
 /// Parameters sent as `wiki_page[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreatePageCoursesWikiPage {
     /// The title for the new page.
     ///
@@ -951,7 +871,6 @@ impl CreatePageCoursesWikiPage {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreatePageCoursesWikiPage {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
@@ -965,7 +884,6 @@ impl rt::Encode for CreatePageCoursesWikiPage {
 }
 /// Parameters sent as `wiki_page[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreatePageGroupsWikiPage {
     /// The title for the new page.
     ///
@@ -1000,7 +918,6 @@ impl CreatePageGroupsWikiPage {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreatePageGroupsWikiPage {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
@@ -1014,7 +931,6 @@ impl rt::Encode for CreatePageGroupsWikiPage {
 }
 /// Parameters sent as `wiki_page[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateCreatePageCoursesWikiPage {
     /// The title for the new page. NOTE: changing a page's title will change its url. The updated url will be returned in the result.
     pub title: Option<String>,
@@ -1033,7 +949,6 @@ pub struct UpdateCreatePageCoursesWikiPage {
     /// Set an unhidden page as the front page (if true)
     pub front_page: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateCreatePageCoursesWikiPage {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
@@ -1047,7 +962,6 @@ impl rt::Encode for UpdateCreatePageCoursesWikiPage {
 }
 /// Parameters sent as `wiki_page[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateCreatePageGroupsWikiPage {
     /// The title for the new page. NOTE: changing a page's title will change its url. The updated url will be returned in the result.
     pub title: Option<String>,
@@ -1066,7 +980,6 @@ pub struct UpdateCreatePageGroupsWikiPage {
     /// Set an unhidden page as the front page (if true)
     pub front_page: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateCreatePageGroupsWikiPage {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);

@@ -22,12 +22,12 @@ impl<'a> PeerReviews<'a> {
         assignment_id: impl rt::PathArg,
     ) -> GetAllPeerReviewsCoursesPeerReviews<'a> {
         GetAllPeerReviewsCoursesPeerReviews(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/peer_reviews",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/peer_reviews",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Get all Peer Reviews
@@ -41,12 +41,12 @@ impl<'a> PeerReviews<'a> {
         assignment_id: impl rt::PathArg,
     ) -> GetAllPeerReviewsSectionsPeerReviews<'a> {
         GetAllPeerReviewsSectionsPeerReviews(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/peer_reviews",
-                &[&section_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/peer_reviews",
+                    &[&section_id, &assignment_id],
+                ),
         )
     }
     /// Get all Peer Reviews
@@ -61,12 +61,12 @@ impl<'a> PeerReviews<'a> {
         submission_id: impl rt::PathArg,
     ) -> GetAllPeerReviewsCoursesSubmissions<'a> {
         GetAllPeerReviewsCoursesSubmissions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews",
-                &[&course_id, &assignment_id, &submission_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews",
+                    &[&course_id, &assignment_id, &submission_id],
+                ),
         )
     }
     /// Get all Peer Reviews
@@ -81,12 +81,12 @@ impl<'a> PeerReviews<'a> {
         submission_id: impl rt::PathArg,
     ) -> GetAllPeerReviewsSectionsSubmissions<'a> {
         GetAllPeerReviewsSectionsSubmissions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews",
-                &[&section_id, &assignment_id, &submission_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews",
+                    &[&section_id, &assignment_id, &submission_id],
+                ),
         )
     }
     /// Create Peer Review
@@ -104,9 +104,9 @@ impl<'a> PeerReviews<'a> {
         user_id: impl Into<rt::Id>,
     ) -> CreatePeerReviewCourses<'a> {
         CreatePeerReviewCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews",
                     &[&course_id, &assignment_id, &submission_id],
                 )
@@ -128,9 +128,9 @@ impl<'a> PeerReviews<'a> {
         user_id: impl Into<rt::Id>,
     ) -> CreatePeerReviewSections<'a> {
         CreatePeerReviewSections(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews",
                     &[&section_id, &assignment_id, &submission_id],
                 )
@@ -152,9 +152,9 @@ impl<'a> PeerReviews<'a> {
         user_id: impl Into<rt::Id>,
     ) -> DeletePeerReviewCourses<'a> {
         DeletePeerReviewCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Delete,
+            self
+                .0
+                .delete(
                     "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews",
                     &[&course_id, &assignment_id, &submission_id],
                 )
@@ -176,9 +176,9 @@ impl<'a> PeerReviews<'a> {
         user_id: impl Into<rt::Id>,
     ) -> DeletePeerReviewSections<'a> {
         DeletePeerReviewSections(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Delete,
+            self
+                .0
+                .delete(
                     "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews",
                     &[&section_id, &assignment_id, &submission_id],
                 )
@@ -190,7 +190,6 @@ impl<'a> PeerReviews<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllPeerReviewsCoursesPeerReviews<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAllPeerReviewsCoursesPeerReviews<'a> {
     /// Associations to include with the peer review.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -201,9 +200,7 @@ impl<'a> GetAllPeerReviewsCoursesPeerReviews<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::PeerReview>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PeerReview> {
         self.0.stream()
     }
 }
@@ -211,7 +208,6 @@ impl<'a> GetAllPeerReviewsCoursesPeerReviews<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllPeerReviewsSectionsPeerReviews<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAllPeerReviewsSectionsPeerReviews<'a> {
     /// Associations to include with the peer review.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -222,9 +218,7 @@ impl<'a> GetAllPeerReviewsSectionsPeerReviews<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::PeerReview>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PeerReview> {
         self.0.stream()
     }
 }
@@ -232,7 +226,6 @@ impl<'a> GetAllPeerReviewsSectionsPeerReviews<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllPeerReviewsCoursesSubmissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAllPeerReviewsCoursesSubmissions<'a> {
     /// Associations to include with the peer review.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -243,9 +236,7 @@ impl<'a> GetAllPeerReviewsCoursesSubmissions<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::PeerReview>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PeerReview> {
         self.0.stream()
     }
 }
@@ -253,7 +244,6 @@ impl<'a> GetAllPeerReviewsCoursesSubmissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllPeerReviewsSectionsSubmissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAllPeerReviewsSectionsSubmissions<'a> {
     /// Associations to include with the peer review.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -264,9 +254,7 @@ impl<'a> GetAllPeerReviewsSectionsSubmissions<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::PeerReview>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PeerReview> {
         self.0.stream()
     }
 }
@@ -274,7 +262,6 @@ impl<'a> GetAllPeerReviewsSectionsSubmissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatePeerReviewCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreatePeerReviewCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::PeerReview> {
@@ -285,7 +272,6 @@ impl<'a> CreatePeerReviewCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatePeerReviewSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreatePeerReviewSections<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::PeerReview> {
@@ -296,7 +282,6 @@ impl<'a> CreatePeerReviewSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePeerReviewCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeletePeerReviewCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::PeerReview> {
@@ -307,7 +292,6 @@ impl<'a> DeletePeerReviewCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePeerReviewSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeletePeerReviewSections<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::PeerReview> {

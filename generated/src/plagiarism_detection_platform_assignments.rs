@@ -21,12 +21,7 @@ impl<'a> PlagiarismDetectionPlatformAssignments<'a> {
         assignment_id: impl rt::PathArg,
     ) -> GetSingleAssignmentLti<'a> {
         GetSingleAssignmentLti(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/lti/assignments/{assignment_id}",
-                &[&assignment_id],
-            ),
+            self.0.get("/lti/assignments/{assignment_id}", &[&assignment_id]),
         )
     }
 }
@@ -34,7 +29,6 @@ impl<'a> PlagiarismDetectionPlatformAssignments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleAssignmentLti<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleAssignmentLti<'a> {
     /// The id of the user. Can be a Canvas or LTI id for the user.
     pub fn user_id(self, value: impl Into<rt::Id>) -> Self {

@@ -17,9 +17,7 @@ impl<'a> PlagiarismDetectionPlatformUsers<'a> {
     ///
     /// `GET /api/lti/users/{id}`
     pub fn get_single_user_lti(&self, id: impl rt::PathArg) -> GetSingleUserLti<'a> {
-        GetSingleUserLti(
-            rt::Request::new(self.0, rt::Method::Get, "/lti/users/{id}", &[&id]),
-        )
+        GetSingleUserLti(self.0.get("/lti/users/{id}", &[&id]))
     }
     /// Get all users in a group (lti)
     ///
@@ -30,21 +28,13 @@ impl<'a> PlagiarismDetectionPlatformUsers<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> GetAllUsersInGroupLti<'a> {
-        GetAllUsersInGroupLti(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/lti/groups/{group_id}/users",
-                &[&group_id],
-            ),
-        )
+        GetAllUsersInGroupLti(self.0.get("/lti/groups/{group_id}/users", &[&group_id]))
     }
 }
 /// Request builder for [`PlagiarismDetectionPlatformUsers::get_single_user_lti`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleUserLti<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleUserLti<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::User> {
@@ -55,14 +45,13 @@ impl<'a> GetSingleUserLti<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllUsersInGroupLti<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAllUsersInGroupLti<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::User>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
 }

@@ -22,12 +22,12 @@ impl<'a> PlagiarismDetectionSubmissions<'a> {
         submission_id: impl rt::PathArg,
     ) -> GetSingleSubmission<'a> {
         GetSingleSubmission(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/lti/assignments/{assignment_id}/submissions/{submission_id}",
-                &[&assignment_id, &submission_id],
-            ),
+            self
+                .0
+                .get(
+                    "/lti/assignments/{assignment_id}/submissions/{submission_id}",
+                    &[&assignment_id, &submission_id],
+                ),
         )
     }
     /// Get the history of a single submission
@@ -41,12 +41,12 @@ impl<'a> PlagiarismDetectionSubmissions<'a> {
         submission_id: impl rt::PathArg,
     ) -> GetHistoryOfSingleSubmission<'a> {
         GetHistoryOfSingleSubmission(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/lti/assignments/{assignment_id}/submissions/{submission_id}/history",
-                &[&assignment_id, &submission_id],
-            ),
+            self
+                .0
+                .get(
+                    "/lti/assignments/{assignment_id}/submissions/{submission_id}/history",
+                    &[&assignment_id, &submission_id],
+                ),
         )
     }
 }
@@ -54,7 +54,6 @@ impl<'a> PlagiarismDetectionSubmissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleSubmission<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleSubmission<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -65,7 +64,6 @@ impl<'a> GetSingleSubmission<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetHistoryOfSingleSubmission<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetHistoryOfSingleSubmission<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

@@ -19,9 +19,7 @@ impl<'a> Planner<'a> {
     ///
     /// `GET /api/v1/planner/items`
     pub fn list_planner_items_planner(&self) -> ListPlannerItemsPlanner<'a> {
-        ListPlannerItemsPlanner(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/planner/items", &[]),
-        )
+        ListPlannerItemsPlanner(self.0.get("/v1/planner/items", &[]))
     }
     /// List planner items
     ///
@@ -35,12 +33,7 @@ impl<'a> Planner<'a> {
         user_id: impl rt::PathArg,
     ) -> ListPlannerItemsUsers<'a> {
         ListPlannerItemsUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/planner/items",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/planner/items", &[&user_id]),
         )
     }
     /// List planner notes
@@ -51,9 +44,7 @@ impl<'a> Planner<'a> {
     ///
     /// `GET /api/v1/planner_notes`
     pub fn list_planner_notes(&self) -> ListPlannerNotes<'a> {
-        ListPlannerNotes(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/planner_notes", &[]),
-        )
+        ListPlannerNotes(self.0.get("/v1/planner_notes", &[]))
     }
     /// Show a planner note
     ///
@@ -61,9 +52,7 @@ impl<'a> Planner<'a> {
     ///
     /// `GET /api/v1/planner_notes/{id}`
     pub fn show_planner_note(&self, id: impl rt::PathArg) -> ShowPlannerNote<'a> {
-        ShowPlannerNote(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/planner_notes/{id}", &[&id]),
-        )
+        ShowPlannerNote(self.0.get("/v1/planner_notes/{id}", &[&id]))
     }
     /// Update a planner note
     ///
@@ -71,9 +60,7 @@ impl<'a> Planner<'a> {
     ///
     /// `PUT /api/v1/planner_notes/{id}`
     pub fn update_planner_note(&self, id: impl rt::PathArg) -> UpdatePlannerNote<'a> {
-        UpdatePlannerNote(
-            rt::Request::new(self.0, rt::Method::Put, "/v1/planner_notes/{id}", &[&id]),
-        )
+        UpdatePlannerNote(self.0.put("/v1/planner_notes/{id}", &[&id]))
     }
     /// Create a planner note
     ///
@@ -81,9 +68,7 @@ impl<'a> Planner<'a> {
     ///
     /// `POST /api/v1/planner_notes`
     pub fn create_planner_note(&self) -> CreatePlannerNote<'a> {
-        CreatePlannerNote(
-            rt::Request::new(self.0, rt::Method::Post, "/v1/planner_notes", &[]),
-        )
+        CreatePlannerNote(self.0.post("/v1/planner_notes", &[]))
     }
     /// Delete a planner note
     ///
@@ -91,14 +76,7 @@ impl<'a> Planner<'a> {
     ///
     /// `DELETE /api/v1/planner_notes/{id}`
     pub fn delete_planner_note(&self, id: impl rt::PathArg) -> DeletePlannerNote<'a> {
-        DeletePlannerNote(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/planner_notes/{id}",
-                &[&id],
-            ),
-        )
+        DeletePlannerNote(self.0.delete("/v1/planner_notes/{id}", &[&id]))
     }
     /// List planner overrides
     ///
@@ -106,9 +84,7 @@ impl<'a> Planner<'a> {
     ///
     /// `GET /api/v1/planner/overrides`
     pub fn list_planner_overrides(&self) -> ListPlannerOverrides<'a> {
-        ListPlannerOverrides(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/planner/overrides", &[]),
-        )
+        ListPlannerOverrides(self.0.get("/v1/planner/overrides", &[]))
     }
     /// Show a planner override
     ///
@@ -119,14 +95,7 @@ impl<'a> Planner<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ShowPlannerOverride<'a> {
-        ShowPlannerOverride(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/planner/overrides/{id}",
-                &[&id],
-            ),
-        )
+        ShowPlannerOverride(self.0.get("/v1/planner/overrides/{id}", &[&id]))
     }
     /// Update a planner override
     ///
@@ -137,14 +106,7 @@ impl<'a> Planner<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdatePlannerOverride<'a> {
-        UpdatePlannerOverride(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/planner/overrides/{id}",
-                &[&id],
-            ),
-        )
+        UpdatePlannerOverride(self.0.put("/v1/planner/overrides/{id}", &[&id]))
     }
     /// Create a planner override
     ///
@@ -161,7 +123,9 @@ impl<'a> Planner<'a> {
         plannable_id: impl Into<rt::Id>,
     ) -> CreatePlannerOverride<'a> {
         CreatePlannerOverride(
-            rt::Request::new(self.0, rt::Method::Post, "/v1/planner/overrides", &[])
+            self
+                .0
+                .post("/v1/planner/overrides", &[])
                 .form("plannable_type", &plannable_type)
                 .form("plannable_id", &rt::id(plannable_id)),
         )
@@ -175,21 +139,13 @@ impl<'a> Planner<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> DeletePlannerOverride<'a> {
-        DeletePlannerOverride(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/planner/overrides/{id}",
-                &[&id],
-            ),
-        )
+        DeletePlannerOverride(self.0.delete("/v1/planner/overrides/{id}", &[&id]))
     }
 }
 /// Request builder for [`Planner::list_planner_items_planner`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPlannerItemsPlanner<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListPlannerItemsPlanner<'a> {
     /// Only return items starting from the given date. The value should be formatted as: yyyy-mm-dd or ISO 8601 YYYY-MM-DDTHH:MM:SSZ.
     pub fn start_date(self, value: rt::Date) -> Self {
@@ -223,7 +179,6 @@ impl<'a> ListPlannerItemsPlanner<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPlannerItemsUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListPlannerItemsUsers<'a> {
     /// Only return items starting from the given date. The value should be formatted as: yyyy-mm-dd or ISO 8601 YYYY-MM-DDTHH:MM:SSZ.
     pub fn start_date(self, value: rt::Date) -> Self {
@@ -257,7 +212,6 @@ impl<'a> ListPlannerItemsUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPlannerNotes<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListPlannerNotes<'a> {
     /// Only return notes with todo dates since the start_date (inclusive). No default. The value should be formatted as: yyyy-mm-dd or ISO 8601 YYYY-MM-DDTHH:MM:SSZ.
     pub fn start_date(self, value: rt::DateTime) -> Self {
@@ -279,9 +233,7 @@ impl<'a> ListPlannerNotes<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::PlannerNote>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PlannerNote> {
         self.0.stream()
     }
 }
@@ -289,7 +241,6 @@ impl<'a> ListPlannerNotes<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowPlannerNote<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowPlannerNote<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::PlannerNote> {
@@ -300,7 +251,6 @@ impl<'a> ShowPlannerNote<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePlannerNote<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdatePlannerNote<'a> {
     /// The title of the planner note.
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -327,7 +277,6 @@ impl<'a> UpdatePlannerNote<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatePlannerNote<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreatePlannerNote<'a> {
     /// The title of the planner note.
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -362,7 +311,6 @@ impl<'a> CreatePlannerNote<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePlannerNote<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeletePlannerNote<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::PlannerNote> {
@@ -373,16 +321,13 @@ impl<'a> DeletePlannerNote<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPlannerOverrides<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListPlannerOverrides<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::PlannerOverride>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::PlannerOverride>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PlannerOverride> {
         self.0.stream()
     }
 }
@@ -390,7 +335,6 @@ impl<'a> ListPlannerOverrides<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowPlannerOverride<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowPlannerOverride<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::PlannerOverride> {
@@ -401,7 +345,6 @@ impl<'a> ShowPlannerOverride<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePlannerOverride<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdatePlannerOverride<'a> {
     /// determines whether the planner item is marked as completed
     pub fn marked_complete(self, value: impl Into<String>) -> Self {
@@ -420,7 +363,6 @@ impl<'a> UpdatePlannerOverride<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatePlannerOverride<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreatePlannerOverride<'a> {
     /// If this is true, the item will show in the planner as completed
     pub fn marked_complete(self, value: bool) -> Self {
@@ -439,7 +381,6 @@ impl<'a> CreatePlannerOverride<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePlannerOverride<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeletePlannerOverride<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::PlannerOverride> {

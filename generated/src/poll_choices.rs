@@ -21,12 +21,7 @@ impl<'a> PollChoices<'a> {
         poll_id: impl rt::PathArg,
     ) -> ListPollChoicesInPoll<'a> {
         ListPollChoicesInPoll(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/polls/{poll_id}/poll_choices",
-                &[&poll_id],
-            ),
+            self.0.get("/v1/polls/{poll_id}/poll_choices", &[&poll_id]),
         )
     }
     /// Get a single poll choice
@@ -40,12 +35,7 @@ impl<'a> PollChoices<'a> {
         id: impl rt::PathArg,
     ) -> GetSinglePollChoice<'a> {
         GetSinglePollChoice(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/polls/{poll_id}/poll_choices/{id}",
-                &[&poll_id, &id],
-            ),
+            self.0.get("/v1/polls/{poll_id}/poll_choices/{id}", &[&poll_id, &id]),
         )
     }
     /// Create a single poll choice
@@ -59,12 +49,9 @@ impl<'a> PollChoices<'a> {
         poll_choices: impl IntoIterator<Item = CreateSinglePollChoicePollChoices>,
     ) -> CreateSinglePollChoice<'a> {
         CreateSinglePollChoice(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/polls/{poll_id}/poll_choices",
-                    &[&poll_id],
-                )
+            self
+                .0
+                .post("/v1/polls/{poll_id}/poll_choices", &[&poll_id])
                 .form("poll_choices", &rt::list(poll_choices)),
         )
     }
@@ -80,12 +67,9 @@ impl<'a> PollChoices<'a> {
         poll_choices: impl IntoIterator<Item = UpdateSinglePollChoicePollChoices>,
     ) -> UpdateSinglePollChoice<'a> {
         UpdateSinglePollChoice(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/v1/polls/{poll_id}/poll_choices/{id}",
-                    &[&poll_id, &id],
-                )
+            self
+                .0
+                .put("/v1/polls/{poll_id}/poll_choices/{id}", &[&poll_id, &id])
                 .form("poll_choices", &rt::list(poll_choices)),
         )
     }
@@ -100,12 +84,7 @@ impl<'a> PollChoices<'a> {
         id: impl rt::PathArg,
     ) -> DeletePollChoice<'a> {
         DeletePollChoice(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/polls/{poll_id}/poll_choices/{id}",
-                &[&poll_id, &id],
-            ),
+            self.0.delete("/v1/polls/{poll_id}/poll_choices/{id}", &[&poll_id, &id]),
         )
     }
 }
@@ -113,7 +92,6 @@ impl<'a> PollChoices<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPollChoicesInPoll<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListPollChoicesInPoll<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -124,7 +102,6 @@ impl<'a> ListPollChoicesInPoll<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSinglePollChoice<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSinglePollChoice<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -135,7 +112,6 @@ impl<'a> GetSinglePollChoice<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSinglePollChoice<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateSinglePollChoice<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -146,7 +122,6 @@ impl<'a> CreateSinglePollChoice<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateSinglePollChoice<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateSinglePollChoice<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -157,7 +132,6 @@ impl<'a> UpdateSinglePollChoice<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePollChoice<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeletePollChoice<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -166,7 +140,6 @@ impl<'a> DeletePollChoice<'a> {
 }
 /// Parameters sent as `poll_choices[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateSinglePollChoicePollChoices {
     /// The descriptive text of the poll choice.
     ///
@@ -187,7 +160,6 @@ impl CreateSinglePollChoicePollChoices {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateSinglePollChoicePollChoices {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "text", &self.text);
@@ -197,7 +169,6 @@ impl rt::Encode for CreateSinglePollChoicePollChoices {
 }
 /// Parameters sent as `poll_choices[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateSinglePollChoicePollChoices {
     /// The descriptive text of the poll choice.
     ///
@@ -218,7 +189,6 @@ impl UpdateSinglePollChoicePollChoices {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateSinglePollChoicePollChoices {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "text", &self.text);

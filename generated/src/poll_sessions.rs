@@ -21,12 +21,7 @@ impl<'a> PollSessions<'a> {
         poll_id: impl rt::PathArg,
     ) -> ListPollSessionsForPoll<'a> {
         ListPollSessionsForPoll(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/polls/{poll_id}/poll_sessions",
-                &[&poll_id],
-            ),
+            self.0.get("/v1/polls/{poll_id}/poll_sessions", &[&poll_id]),
         )
     }
     /// Get the results for a single poll session
@@ -40,12 +35,7 @@ impl<'a> PollSessions<'a> {
         id: impl rt::PathArg,
     ) -> GetResultsForSinglePollSession<'a> {
         GetResultsForSinglePollSession(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/polls/{poll_id}/poll_sessions/{id}",
-                &[&poll_id, &id],
-            ),
+            self.0.get("/v1/polls/{poll_id}/poll_sessions/{id}", &[&poll_id, &id]),
         )
     }
     /// Create a single poll session
@@ -59,12 +49,9 @@ impl<'a> PollSessions<'a> {
         poll_sessions: impl IntoIterator<Item = CreateSinglePollSessionPollSessions>,
     ) -> CreateSinglePollSession<'a> {
         CreateSinglePollSession(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/polls/{poll_id}/poll_sessions",
-                    &[&poll_id],
-                )
+            self
+                .0
+                .post("/v1/polls/{poll_id}/poll_sessions", &[&poll_id])
                 .form("poll_sessions", &rt::list(poll_sessions)),
         )
     }
@@ -79,12 +66,7 @@ impl<'a> PollSessions<'a> {
         id: impl rt::PathArg,
     ) -> UpdateSinglePollSession<'a> {
         UpdateSinglePollSession(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/polls/{poll_id}/poll_sessions/{id}",
-                &[&poll_id, &id],
-            ),
+            self.0.put("/v1/polls/{poll_id}/poll_sessions/{id}", &[&poll_id, &id]),
         )
     }
     /// Delete a poll session
@@ -98,12 +80,7 @@ impl<'a> PollSessions<'a> {
         id: impl rt::PathArg,
     ) -> DeletePollSession<'a> {
         DeletePollSession(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/polls/{poll_id}/poll_sessions/{id}",
-                &[&poll_id, &id],
-            ),
+            self.0.delete("/v1/polls/{poll_id}/poll_sessions/{id}", &[&poll_id, &id]),
         )
     }
     /// Open a poll session
@@ -115,12 +92,7 @@ impl<'a> PollSessions<'a> {
         id: impl rt::PathArg,
     ) -> OpenPollSession<'a> {
         OpenPollSession(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/polls/{poll_id}/poll_sessions/{id}/open",
-                &[&poll_id, &id],
-            ),
+            self.0.get("/v1/polls/{poll_id}/poll_sessions/{id}/open", &[&poll_id, &id]),
         )
     }
     /// Close an opened poll session
@@ -132,12 +104,7 @@ impl<'a> PollSessions<'a> {
         id: impl rt::PathArg,
     ) -> CloseOpenedPollSession<'a> {
         CloseOpenedPollSession(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/polls/{poll_id}/poll_sessions/{id}/close",
-                &[&poll_id, &id],
-            ),
+            self.0.get("/v1/polls/{poll_id}/poll_sessions/{id}/close", &[&poll_id, &id]),
         )
     }
     /// List opened poll sessions
@@ -146,9 +113,7 @@ impl<'a> PollSessions<'a> {
     ///
     /// `GET /api/v1/poll_sessions/opened`
     pub fn list_opened_poll_sessions(&self) -> ListOpenedPollSessions<'a> {
-        ListOpenedPollSessions(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/poll_sessions/opened", &[]),
-        )
+        ListOpenedPollSessions(self.0.get("/v1/poll_sessions/opened", &[]))
     }
     /// List closed poll sessions
     ///
@@ -156,16 +121,13 @@ impl<'a> PollSessions<'a> {
     ///
     /// `GET /api/v1/poll_sessions/closed`
     pub fn list_closed_poll_sessions(&self) -> ListClosedPollSessions<'a> {
-        ListClosedPollSessions(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/poll_sessions/closed", &[]),
-        )
+        ListClosedPollSessions(self.0.get("/v1/poll_sessions/closed", &[]))
     }
 }
 /// Request builder for [`PollSessions::list_poll_sessions_for_poll`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPollSessionsForPoll<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListPollSessionsForPoll<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -176,7 +138,6 @@ impl<'a> ListPollSessionsForPoll<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetResultsForSinglePollSession<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetResultsForSinglePollSession<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -187,7 +148,6 @@ impl<'a> GetResultsForSinglePollSession<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSinglePollSession<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateSinglePollSession<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -198,7 +158,6 @@ impl<'a> CreateSinglePollSession<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateSinglePollSession<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateSinglePollSession<'a> {
     /// Sets `poll_sessions`.
     pub fn poll_sessions(
@@ -216,7 +175,6 @@ impl<'a> UpdateSinglePollSession<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePollSession<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeletePollSession<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -227,7 +185,6 @@ impl<'a> DeletePollSession<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct OpenPollSession<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> OpenPollSession<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -238,7 +195,6 @@ impl<'a> OpenPollSession<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CloseOpenedPollSession<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CloseOpenedPollSession<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -249,7 +205,6 @@ impl<'a> CloseOpenedPollSession<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListOpenedPollSessions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListOpenedPollSessions<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -260,7 +215,6 @@ impl<'a> ListOpenedPollSessions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListClosedPollSessions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListClosedPollSessions<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -269,7 +223,6 @@ impl<'a> ListClosedPollSessions<'a> {
 }
 /// Parameters sent as `poll_sessions[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateSinglePollSessionPollSessions {
     /// The id of the course this session is associated with.
     ///
@@ -290,7 +243,6 @@ impl CreateSinglePollSessionPollSessions {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateSinglePollSessionPollSessions {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "course_id", &self.course_id);
@@ -300,7 +252,6 @@ impl rt::Encode for CreateSinglePollSessionPollSessions {
 }
 /// Parameters sent as `poll_sessions[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateSinglePollSessionPollSessions {
     /// The id of the course this session is associated with.
     pub course_id: Option<rt::Id>,
@@ -309,7 +260,6 @@ pub struct UpdateSinglePollSessionPollSessions {
     /// Whether or not results are viewable by students.
     pub has_public_results: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateSinglePollSessionPollSessions {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "course_id", &self.course_id);

@@ -23,12 +23,12 @@ impl<'a> PollSubmissions<'a> {
         id: impl rt::PathArg,
     ) -> GetSinglePollSubmission<'a> {
         GetSinglePollSubmission(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/polls/{poll_id}/poll_sessions/{poll_session_id}/poll_submissions/{id}",
-                &[&poll_id, &poll_session_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/polls/{poll_id}/poll_sessions/{poll_session_id}/poll_submissions/{id}",
+                    &[&poll_id, &poll_session_id, &id],
+                ),
         )
     }
     /// Create a single poll submission
@@ -43,9 +43,9 @@ impl<'a> PollSubmissions<'a> {
         poll_submissions: CreateSinglePollSubmissionPollSubmissions,
     ) -> CreateSinglePollSubmission<'a> {
         CreateSinglePollSubmission(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/polls/{poll_id}/poll_sessions/{poll_session_id}/poll_submissions",
                     &[&poll_id, &poll_session_id],
                 )
@@ -57,7 +57,6 @@ impl<'a> PollSubmissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSinglePollSubmission<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSinglePollSubmission<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -68,7 +67,6 @@ impl<'a> GetSinglePollSubmission<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSinglePollSubmission<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateSinglePollSubmission<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -77,7 +75,6 @@ impl<'a> CreateSinglePollSubmission<'a> {
 }
 /// Parameters sent as `poll_submissions[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateSinglePollSubmissionPollSubmissions {
     /// The chosen poll choice for this submission.
     ///
@@ -90,7 +87,6 @@ impl CreateSinglePollSubmissionPollSubmissions {
         Self { poll_choice_id }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateSinglePollSubmissionPollSubmissions {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "poll_choice_id", &self.poll_choice_id);

@@ -17,7 +17,7 @@ impl<'a> Polls<'a> {
     ///
     /// `GET /api/v1/polls`
     pub fn list_polls(&self) -> ListPolls<'a> {
-        ListPolls(rt::Request::new(self.0, rt::Method::Get, "/v1/polls", &[]))
+        ListPolls(self.0.get("/v1/polls", &[]))
     }
     /// Get a single poll
     ///
@@ -25,9 +25,7 @@ impl<'a> Polls<'a> {
     ///
     /// `GET /api/v1/polls/{id}`
     pub fn get_single_poll(&self, id: impl rt::PathArg) -> GetSinglePoll<'a> {
-        GetSinglePoll(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/polls/{id}", &[&id]),
-        )
+        GetSinglePoll(self.0.get("/v1/polls/{id}", &[&id]))
     }
     /// Create a single poll
     ///
@@ -38,10 +36,7 @@ impl<'a> Polls<'a> {
         &self,
         polls: impl IntoIterator<Item = CreateSinglePollPolls>,
     ) -> CreateSinglePoll<'a> {
-        CreateSinglePoll(
-            rt::Request::new(self.0, rt::Method::Post, "/v1/polls", &[])
-                .form("polls", &rt::list(polls)),
-        )
+        CreateSinglePoll(self.0.post("/v1/polls", &[]).form("polls", &rt::list(polls)))
     }
     /// Update a single poll
     ///
@@ -54,8 +49,7 @@ impl<'a> Polls<'a> {
         polls: impl IntoIterator<Item = UpdateSinglePollPolls>,
     ) -> UpdateSinglePoll<'a> {
         UpdateSinglePoll(
-            rt::Request::new(self.0, rt::Method::Put, "/v1/polls/{id}", &[&id])
-                .form("polls", &rt::list(polls)),
+            self.0.put("/v1/polls/{id}", &[&id]).form("polls", &rt::list(polls)),
         )
     }
     /// Delete a poll
@@ -64,16 +58,13 @@ impl<'a> Polls<'a> {
     ///
     /// `DELETE /api/v1/polls/{id}`
     pub fn delete_poll(&self, id: impl rt::PathArg) -> DeletePoll<'a> {
-        DeletePoll(
-            rt::Request::new(self.0, rt::Method::Delete, "/v1/polls/{id}", &[&id]),
-        )
+        DeletePoll(self.0.delete("/v1/polls/{id}", &[&id]))
     }
 }
 /// Request builder for [`Polls::list_polls`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPolls<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListPolls<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -84,7 +75,6 @@ impl<'a> ListPolls<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSinglePoll<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSinglePoll<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -95,7 +85,6 @@ impl<'a> GetSinglePoll<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSinglePoll<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateSinglePoll<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -106,7 +95,6 @@ impl<'a> CreateSinglePoll<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateSinglePoll<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateSinglePoll<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -117,7 +105,6 @@ impl<'a> UpdateSinglePoll<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePoll<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeletePoll<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -126,7 +113,6 @@ impl<'a> DeletePoll<'a> {
 }
 /// Parameters sent as `polls[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateSinglePollPolls {
     /// The title of the poll.
     ///
@@ -144,7 +130,6 @@ impl CreateSinglePollPolls {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateSinglePollPolls {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "question", &self.question);
@@ -153,7 +138,6 @@ impl rt::Encode for CreateSinglePollPolls {
 }
 /// Parameters sent as `polls[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateSinglePollPolls {
     /// The title of the poll.
     ///
@@ -171,7 +155,6 @@ impl UpdateSinglePollPolls {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateSinglePollPolls {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "question", &self.question);

@@ -21,12 +21,7 @@ impl<'a> ProficiencyRatings<'a> {
         account_id: impl rt::PathArg,
     ) -> CreateUpdateProficiencyRatingsAccounts<'a> {
         CreateUpdateProficiencyRatingsAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/accounts/{account_id}/outcome_proficiency",
-                &[&account_id],
-            ),
+            self.0.post("/v1/accounts/{account_id}/outcome_proficiency", &[&account_id]),
         )
     }
     /// Create/update proficiency ratings
@@ -39,12 +34,7 @@ impl<'a> ProficiencyRatings<'a> {
         course_id: impl rt::PathArg,
     ) -> CreateUpdateProficiencyRatingsCourses<'a> {
         CreateUpdateProficiencyRatingsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/outcome_proficiency",
-                &[&course_id],
-            ),
+            self.0.post("/v1/courses/{course_id}/outcome_proficiency", &[&course_id]),
         )
     }
     /// Get proficiency ratings
@@ -63,12 +53,7 @@ impl<'a> ProficiencyRatings<'a> {
         account_id: impl rt::PathArg,
     ) -> GetProficiencyRatingsAccounts<'a> {
         GetProficiencyRatingsAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/outcome_proficiency",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/outcome_proficiency", &[&account_id]),
         )
     }
     /// Get proficiency ratings
@@ -87,12 +72,7 @@ impl<'a> ProficiencyRatings<'a> {
         course_id: impl rt::PathArg,
     ) -> GetProficiencyRatingsCourses<'a> {
         GetProficiencyRatingsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/outcome_proficiency",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/outcome_proficiency", &[&course_id]),
         )
     }
 }
@@ -100,7 +80,6 @@ impl<'a> ProficiencyRatings<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateUpdateProficiencyRatingsAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateUpdateProficiencyRatingsAccounts<'a> {
     /// Sets `ratings`.
     pub fn ratings(
@@ -118,7 +97,6 @@ impl<'a> CreateUpdateProficiencyRatingsAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateUpdateProficiencyRatingsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateUpdateProficiencyRatingsCourses<'a> {
     /// Sets `ratings`.
     pub fn ratings(
@@ -136,7 +114,6 @@ impl<'a> CreateUpdateProficiencyRatingsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetProficiencyRatingsAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetProficiencyRatingsAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Proficiency> {
@@ -147,7 +124,6 @@ impl<'a> GetProficiencyRatingsAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetProficiencyRatingsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetProficiencyRatingsCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Proficiency> {
@@ -156,7 +132,6 @@ impl<'a> GetProficiencyRatingsCourses<'a> {
 }
 /// Parameters sent as `ratings[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateUpdateProficiencyRatingsAccountsRatings {
     /// The description of the rating level.
     pub description: Option<String>,
@@ -167,7 +142,6 @@ pub struct CreateUpdateProficiencyRatingsAccountsRatings {
     /// The color associated with the rating level. Should be a hex color code like '00FFFF'.
     pub color: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateUpdateProficiencyRatingsAccountsRatings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "description", &self.description);
@@ -178,7 +152,6 @@ impl rt::Encode for CreateUpdateProficiencyRatingsAccountsRatings {
 }
 /// Parameters sent as `ratings[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateUpdateProficiencyRatingsCoursesRatings {
     /// The description of the rating level.
     pub description: Option<String>,
@@ -189,7 +162,6 @@ pub struct CreateUpdateProficiencyRatingsCoursesRatings {
     /// The color associated with the rating level. Should be a hex color code like '00FFFF'.
     pub color: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateUpdateProficiencyRatingsCoursesRatings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "description", &self.description);

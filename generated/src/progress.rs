@@ -17,9 +17,7 @@ impl<'a> Progress<'a> {
     ///
     /// `GET /api/v1/progress/{id}`
     pub fn query_progress(&self, id: impl rt::PathArg) -> QueryProgress<'a> {
-        QueryProgress(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/progress/{id}", &[&id]),
-        )
+        QueryProgress(self.0.get("/v1/progress/{id}", &[&id]))
     }
     /// Cancel progress
     ///
@@ -27,14 +25,7 @@ impl<'a> Progress<'a> {
     ///
     /// `POST /api/v1/progress/{id}/cancel`
     pub fn cancel_progress(&self, id: impl rt::PathArg) -> CancelProgress<'a> {
-        CancelProgress(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/progress/{id}/cancel",
-                &[&id],
-            ),
-        )
+        CancelProgress(self.0.post("/v1/progress/{id}/cancel", &[&id]))
     }
     /// Query progress
     ///
@@ -47,12 +38,7 @@ impl<'a> Progress<'a> {
         id: impl rt::PathArg,
     ) -> QueryProgressLtiCourses<'a> {
         QueryProgressLtiCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/lti/courses/{course_id}/progress/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/lti/courses/{course_id}/progress/{id}", &[&course_id, &id]),
         )
     }
 }
@@ -60,7 +46,6 @@ impl<'a> Progress<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryProgress<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> QueryProgress<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Progress> {
@@ -71,7 +56,6 @@ impl<'a> QueryProgress<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CancelProgress<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CancelProgress<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Progress> {
@@ -82,7 +66,6 @@ impl<'a> CancelProgress<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryProgressLtiCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> QueryProgressLtiCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Progress> {

@@ -20,12 +20,9 @@ impl<'a> PublicJwk<'a> {
     /// `public_jwk`: The new public jwk that will be set to the tools current public jwk.
     pub fn update_public_jwk(&self, public_jwk: rt::Json) -> UpdatePublicJwk<'a> {
         UpdatePublicJwk(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/lti/developer_key/update_public_jwk",
-                    &[],
-                )
+            self
+                .0
+                .put("/lti/developer_key/update_public_jwk", &[])
                 .form("public_jwk", &public_jwk),
         )
     }
@@ -34,7 +31,6 @@ impl<'a> PublicJwk<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePublicJwk<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdatePublicJwk<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::DeveloperKey> {

@@ -21,12 +21,12 @@ impl<'a> QuizAssignmentOverrides<'a> {
         course_id: impl rt::PathArg,
     ) -> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
         RetrieveAssignmentOverriddenDatesForClassicQuizzes(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/assignment_overrides",
-                &[&course_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/quizzes/assignment_overrides",
+                    &[&course_id],
+                ),
         )
     }
     /// Retrieve assignment-overridden dates for New Quizzes
@@ -39,12 +39,12 @@ impl<'a> QuizAssignmentOverrides<'a> {
         course_id: impl rt::PathArg,
     ) -> RetrieveAssignmentOverriddenDatesForNewQuizzes<'a> {
         RetrieveAssignmentOverriddenDatesForNewQuizzes(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/new_quizzes/assignment_overrides",
-                &[&course_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/new_quizzes/assignment_overrides",
+                    &[&course_id],
+                ),
         )
     }
 }
@@ -52,7 +52,6 @@ impl<'a> QuizAssignmentOverrides<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
     /// Sets `quiz_assignment_overrides`.
     pub fn quiz_assignment_overrides(
@@ -72,7 +71,6 @@ impl<'a> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RetrieveAssignmentOverriddenDatesForNewQuizzes<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RetrieveAssignmentOverriddenDatesForNewQuizzes<'a> {
     /// Sets `quiz_assignment_overrides`.
     pub fn quiz_assignment_overrides(
@@ -90,12 +88,10 @@ impl<'a> RetrieveAssignmentOverriddenDatesForNewQuizzes<'a> {
 }
 /// Parameters sent as `quiz_assignment_overrides[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides {
     /// An array of quiz IDs. If omitted, overrides for all quizzes available to the operating user will be returned.
     pub quiz_ids: Option<Vec<rt::Id>>,
 }
-#[allow(deprecated)]
 impl rt::Encode
 for RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
@@ -104,12 +100,10 @@ for RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides {
 }
 /// Parameters sent as `quiz_assignment_overrides[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides {
     /// An array of quiz IDs. If omitted, overrides for all quizzes available to the operating user will be returned.
     pub quiz_ids: Option<Vec<rt::Id>>,
 }
-#[allow(deprecated)]
 impl rt::Encode
 for RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {

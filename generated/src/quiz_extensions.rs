@@ -28,9 +28,9 @@ impl<'a> QuizExtensions<'a> {
         >,
     ) -> SetExtensionsForStudentQuizSubmissions<'a> {
         SetExtensionsForStudentQuizSubmissions(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/courses/{course_id}/quizzes/{quiz_id}/extensions",
                     &[&course_id, &quiz_id],
                 )
@@ -42,7 +42,6 @@ impl<'a> QuizExtensions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetExtensionsForStudentQuizSubmissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SetExtensionsForStudentQuizSubmissions<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -51,7 +50,6 @@ impl<'a> SetExtensionsForStudentQuizSubmissions<'a> {
 }
 /// Parameters sent as `quiz_extensions[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct SetExtensionsForStudentQuizSubmissionsQuizExtensions {
     /// The ID of the user we want to add quiz extensions for.
     ///
@@ -81,7 +79,6 @@ impl SetExtensionsForStudentQuizSubmissionsQuizExtensions {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for SetExtensionsForStudentQuizSubmissionsQuizExtensions {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "user_id", &self.user_id);

@@ -24,12 +24,12 @@ impl<'a> QuizIpFilters<'a> {
         quiz_id: impl rt::PathArg,
     ) -> GetAvailableQuizIpFilters<'a> {
         GetAvailableQuizIpFilters(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/ip_filters",
-                &[&course_id, &quiz_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/ip_filters",
+                    &[&course_id, &quiz_id],
+                ),
         )
     }
 }
@@ -37,7 +37,6 @@ impl<'a> QuizIpFilters<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAvailableQuizIpFilters<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAvailableQuizIpFilters<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

@@ -23,12 +23,12 @@ impl<'a> QuizQuestionGroups<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleQuizGroup<'a> {
         GetSingleQuizGroup(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}",
-                &[&course_id, &quiz_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}",
+                    &[&course_id, &quiz_id, &id],
+                ),
         )
     }
     /// Create a question group
@@ -44,12 +44,12 @@ impl<'a> QuizQuestionGroups<'a> {
         quiz_id: impl rt::PathArg,
     ) -> CreateQuestionGroup<'a> {
         CreateQuestionGroup(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/groups",
-                &[&course_id, &quiz_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/groups",
+                    &[&course_id, &quiz_id],
+                ),
         )
     }
     /// Update a question group
@@ -62,12 +62,12 @@ impl<'a> QuizQuestionGroups<'a> {
         id: impl rt::PathArg,
     ) -> UpdateQuestionGroup<'a> {
         UpdateQuestionGroup(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}",
-                &[&course_id, &quiz_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}",
+                    &[&course_id, &quiz_id, &id],
+                ),
         )
     }
     /// Delete a question group
@@ -84,12 +84,12 @@ impl<'a> QuizQuestionGroups<'a> {
         id: impl rt::PathArg,
     ) -> DeleteQuestionGroup<'a> {
         DeleteQuestionGroup(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}",
-                &[&course_id, &quiz_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}",
+                    &[&course_id, &quiz_id, &id],
+                ),
         )
     }
     /// Reorder question groups
@@ -107,9 +107,9 @@ impl<'a> QuizQuestionGroups<'a> {
         order: impl IntoIterator<Item = ReorderQuestionGroupsOrder>,
     ) -> ReorderQuestionGroups<'a> {
         ReorderQuestionGroups(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}/reorder",
                     &[&course_id, &quiz_id, &id],
                 )
@@ -121,7 +121,6 @@ impl<'a> QuizQuestionGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleQuizGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleQuizGroup<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::QuizGroup> {
@@ -132,7 +131,6 @@ impl<'a> GetSingleQuizGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateQuestionGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateQuestionGroup<'a> {
     /// Sets `quiz_groups`.
     pub fn quiz_groups(
@@ -150,7 +148,6 @@ impl<'a> CreateQuestionGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateQuestionGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateQuestionGroup<'a> {
     /// Sets `quiz_groups`.
     pub fn quiz_groups(
@@ -168,7 +165,6 @@ impl<'a> UpdateQuestionGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteQuestionGroup<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteQuestionGroup<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -179,7 +175,6 @@ impl<'a> DeleteQuestionGroup<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReorderQuestionGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ReorderQuestionGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -200,7 +195,6 @@ pub enum OrderType {
 rt::string_enum!(OrderType { Question = "question" });
 /// Parameters sent as `quiz_groups[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateQuestionGroupQuizGroups {
     /// The name of the question group.
     pub name: Option<String>,
@@ -211,7 +205,6 @@ pub struct CreateQuestionGroupQuizGroups {
     /// The id of the assessment question bank to pull questions from.
     pub assessment_question_bank_id: Option<rt::Id>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateQuestionGroupQuizGroups {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
@@ -222,7 +215,6 @@ impl rt::Encode for CreateQuestionGroupQuizGroups {
 }
 /// Parameters sent as `quiz_groups[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateQuestionGroupQuizGroups {
     /// The name of the question group.
     pub name: Option<String>,
@@ -231,7 +223,6 @@ pub struct UpdateQuestionGroupQuizGroups {
     /// The number of points to assign to each question in the group.
     pub question_points: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateQuestionGroupQuizGroups {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
@@ -241,7 +232,6 @@ impl rt::Encode for UpdateQuestionGroupQuizGroups {
 }
 /// Parameters sent as `order[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct ReorderQuestionGroupsOrder {
     /// The associated item's unique identifier
     ///
@@ -256,7 +246,6 @@ impl ReorderQuestionGroupsOrder {
         Self { id, r#type: None }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for ReorderQuestionGroupsOrder {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "id", &self.id);

@@ -22,12 +22,12 @@ impl<'a> QuizQuestions<'a> {
         quiz_id: impl rt::PathArg,
     ) -> ListQuestionsInQuizOrSubmission<'a> {
         ListQuestionsInQuizOrSubmission(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/questions",
-                &[&course_id, &quiz_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions",
+                    &[&course_id, &quiz_id],
+                ),
         )
     }
     /// Get a single quiz question
@@ -42,12 +42,12 @@ impl<'a> QuizQuestions<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleQuizQuestion<'a> {
         GetSingleQuizQuestion(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}",
-                &[&course_id, &quiz_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}",
+                    &[&course_id, &quiz_id, &id],
+                ),
         )
     }
     /// Create a single quiz question
@@ -61,12 +61,12 @@ impl<'a> QuizQuestions<'a> {
         quiz_id: impl rt::PathArg,
     ) -> CreateSingleQuizQuestion<'a> {
         CreateSingleQuizQuestion(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/questions",
-                &[&course_id, &quiz_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions",
+                    &[&course_id, &quiz_id],
+                ),
         )
     }
     /// Update an existing quiz question
@@ -81,12 +81,12 @@ impl<'a> QuizQuestions<'a> {
         id: impl rt::PathArg,
     ) -> UpdateExistingQuizQuestion<'a> {
         UpdateExistingQuizQuestion(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}",
-                &[&course_id, &quiz_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}",
+                    &[&course_id, &quiz_id, &id],
+                ),
         )
     }
     /// Delete a quiz question
@@ -101,12 +101,12 @@ impl<'a> QuizQuestions<'a> {
         id: impl rt::PathArg,
     ) -> DeleteQuizQuestion<'a> {
         DeleteQuizQuestion(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}",
-                &[&course_id, &quiz_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}",
+                    &[&course_id, &quiz_id, &id],
+                ),
         )
     }
 }
@@ -114,7 +114,6 @@ impl<'a> QuizQuestions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListQuestionsInQuizOrSubmission<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListQuestionsInQuizOrSubmission<'a> {
     /// If specified, the endpoint will return the questions that were presented for that submission. This is useful if the quiz has been modified after the submission was created and the latest quiz version's set of questions does not match the submission's. NOTE: you must specify quiz_submission_attempt as well if you specify this parameter.
     pub fn quiz_submission_id(self, value: impl Into<rt::Id>) -> Self {
@@ -129,9 +128,7 @@ impl<'a> ListQuestionsInQuizOrSubmission<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::QuizQuestion>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::QuizQuestion> {
         self.0.stream()
     }
 }
@@ -139,7 +136,6 @@ impl<'a> ListQuestionsInQuizOrSubmission<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleQuizQuestion<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleQuizQuestion<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::QuizQuestion> {
@@ -150,7 +146,6 @@ impl<'a> GetSingleQuizQuestion<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSingleQuizQuestion<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateSingleQuizQuestion<'a> {
     /// Sets `question`.
     pub fn question(self, value: CreateSingleQuizQuestionQuestion) -> Self {
@@ -165,7 +160,6 @@ impl<'a> CreateSingleQuizQuestion<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateExistingQuizQuestion<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateExistingQuizQuestion<'a> {
     /// Sets `question`.
     pub fn question(self, value: UpdateExistingQuizQuestionQuestion) -> Self {
@@ -180,7 +174,6 @@ impl<'a> UpdateExistingQuizQuestion<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteQuizQuestion<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteQuizQuestion<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -232,7 +225,6 @@ rt::string_enum!(
 );
 /// Parameters sent as `question[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateSingleQuizQuestionQuestion {
     /// The name of the question.
     pub question_name: Option<String>,
@@ -257,7 +249,6 @@ pub struct CreateSingleQuizQuestionQuestion {
     /// no description
     pub answers: Option<Vec<rt::Json>>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateSingleQuizQuestionQuestion {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "question_name", &self.question_name);
@@ -275,7 +266,6 @@ impl rt::Encode for CreateSingleQuizQuestionQuestion {
 }
 /// Parameters sent as `question[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateExistingQuizQuestionQuestion {
     /// The name of the question.
     pub question_name: Option<String>,
@@ -300,7 +290,6 @@ pub struct UpdateExistingQuizQuestionQuestion {
     /// no description
     pub answers: Option<Vec<rt::Json>>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateExistingQuizQuestionQuestion {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "question_name", &self.question_name);

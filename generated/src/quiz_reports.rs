@@ -22,12 +22,12 @@ impl<'a> QuizReports<'a> {
         quiz_id: impl rt::PathArg,
     ) -> RetrieveAllQuizReports<'a> {
         RetrieveAllQuizReports(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/reports",
-                &[&course_id, &quiz_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/reports",
+                    &[&course_id, &quiz_id],
+                ),
         )
     }
     /// Create a quiz report
@@ -36,8 +36,8 @@ impl<'a> QuizReports<'a> {
     ///
     /// *Responses*
     ///
-    /// * `400 Bad Request</code> if the specified report type is invalid`
-    /// * `409 Conflict</code> if a quiz report of the specified type is already being` generated
+    /// * `400 Bad Request` if the specified report type is invalid
+    /// * `409 Conflict` if a quiz report of the specified type is already being generated
     ///
     /// `POST /api/v1/courses/{course_id}/quizzes/{quiz_id}/reports`
     pub fn create_quiz_report(
@@ -47,9 +47,9 @@ impl<'a> QuizReports<'a> {
         quiz_report: CreateQuizReportQuizReport,
     ) -> CreateQuizReport<'a> {
         CreateQuizReport(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/courses/{course_id}/quizzes/{quiz_id}/reports",
                     &[&course_id, &quiz_id],
                 )
@@ -68,12 +68,12 @@ impl<'a> QuizReports<'a> {
         id: impl rt::PathArg,
     ) -> GetQuizReport<'a> {
         GetQuizReport(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/reports/{id}",
-                &[&course_id, &quiz_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/reports/{id}",
+                    &[&course_id, &quiz_id, &id],
+                ),
         )
     }
     /// Abort the generation of a report, or remove a previously generated one
@@ -84,8 +84,8 @@ impl<'a> QuizReports<'a> {
     ///
     /// *Responses*
     ///
-    /// - `204 No Content</code> if your request was accepted`
-    /// - `422 Unprocessable Entity</code> if the report is not being generated` or can not be aborted at this stage
+    /// - `204 No Content` if your request was accepted
+    /// - `422 Unprocessable Entity` if the report is not being generated or can not be aborted at this stage
     ///
     /// `DELETE /api/v1/courses/{course_id}/quizzes/{quiz_id}/reports/{id}`
     pub fn abort_generation_of_report_or_remove_previously_generated_one(
@@ -95,12 +95,12 @@ impl<'a> QuizReports<'a> {
         id: impl rt::PathArg,
     ) -> AbortGenerationOfReportOrRemovePreviouslyGeneratedOne<'a> {
         AbortGenerationOfReportOrRemovePreviouslyGeneratedOne(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/reports/{id}",
-                &[&course_id, &quiz_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/reports/{id}",
+                    &[&course_id, &quiz_id, &id],
+                ),
         )
     }
 }
@@ -108,7 +108,6 @@ impl<'a> QuizReports<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RetrieveAllQuizReports<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RetrieveAllQuizReports<'a> {
     /// Whether to retrieve reports that consider all the submissions or only the most recent. Defaults to false, ignored for item_analysis reports.
     pub fn includes_all_versions(self, value: bool) -> Self {
@@ -119,9 +118,7 @@ impl<'a> RetrieveAllQuizReports<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::QuizReport>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::QuizReport> {
         self.0.stream()
     }
 }
@@ -129,7 +126,6 @@ impl<'a> RetrieveAllQuizReports<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateQuizReport<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateQuizReport<'a> {
     /// Whether the output should include documents for the file and/or progress objects associated with this report. (Note: JSON-API only)
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -144,7 +140,6 @@ impl<'a> CreateQuizReport<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetQuizReport<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetQuizReport<'a> {
     /// Whether the output should include documents for the file and/or progress objects associated with this report. (Note: JSON-API only)
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -159,7 +154,6 @@ impl<'a> GetQuizReport<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AbortGenerationOfReportOrRemovePreviouslyGeneratedOne<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AbortGenerationOfReportOrRemovePreviouslyGeneratedOne<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -199,7 +193,6 @@ pub enum Include {
 rt::string_enum!(Include { File = "file", Progress = "progress" });
 /// Parameters sent as `quiz_report[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateQuizReportQuizReport {
     /// The type of report to be generated.
     ///
@@ -217,7 +210,6 @@ impl CreateQuizReportQuizReport {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateQuizReportQuizReport {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "report_type", &self.report_type);

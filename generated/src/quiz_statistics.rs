@@ -24,12 +24,12 @@ impl<'a> QuizStatistics<'a> {
         quiz_id: impl rt::PathArg,
     ) -> FetchingLatestQuizStatistics<'a> {
         FetchingLatestQuizStatistics(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/statistics",
-                &[&course_id, &quiz_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/statistics",
+                    &[&course_id, &quiz_id],
+                ),
         )
     }
 }
@@ -37,7 +37,6 @@ impl<'a> QuizStatistics<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct FetchingLatestQuizStatistics<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> FetchingLatestQuizStatistics<'a> {
     /// Whether the statistics report should include all submissions attempts.
     pub fn all_versions(self, value: bool) -> Self {

@@ -28,9 +28,9 @@ impl<'a> QuizSubmissionEvents<'a> {
         quiz_submission_events: impl IntoIterator<Item = impl Into<String>>,
     ) -> SubmitCapturedEvents<'a> {
         SubmitCapturedEvents(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/events",
                     &[&course_id, &quiz_id, &id],
                 )
@@ -49,12 +49,12 @@ impl<'a> QuizSubmissionEvents<'a> {
         id: impl rt::PathArg,
     ) -> RetrieveCapturedEvents<'a> {
         RetrieveCapturedEvents(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/events",
-                &[&course_id, &quiz_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/events",
+                    &[&course_id, &quiz_id, &id],
+                ),
         )
     }
 }
@@ -62,7 +62,6 @@ impl<'a> QuizSubmissionEvents<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SubmitCapturedEvents<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SubmitCapturedEvents<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -73,7 +72,6 @@ impl<'a> SubmitCapturedEvents<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RetrieveCapturedEvents<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RetrieveCapturedEvents<'a> {
     /// The specific submission attempt to look up the events for. If unspecified, the latest attempt will be used.
     pub fn attempt(self, value: i64) -> Self {

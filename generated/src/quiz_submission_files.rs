@@ -24,12 +24,12 @@ impl<'a> QuizSubmissionFiles<'a> {
         quiz_id: impl rt::PathArg,
     ) -> UploadFile<'a> {
         UploadFile(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/self/files",
-                &[&course_id, &quiz_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/self/files",
+                    &[&course_id, &quiz_id],
+                ),
         )
     }
 }
@@ -37,7 +37,6 @@ impl<'a> QuizSubmissionFiles<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UploadFile<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UploadFile<'a> {
     /// The name of the quiz submission file
     pub fn name(self, value: impl Into<String>) -> Self {

@@ -23,12 +23,12 @@ impl<'a> QuizSubmissionQuestions<'a> {
         quiz_submission_id: impl rt::PathArg,
     ) -> GetAllQuizSubmissionQuestions<'a> {
         GetAllQuizSubmissionQuestions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/quiz_submissions/{quiz_submission_id}/questions",
-                &[&quiz_submission_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/quiz_submissions/{quiz_submission_id}/questions",
+                    &[&quiz_submission_id],
+                ),
         )
     }
     /// Answering questions
@@ -47,9 +47,9 @@ impl<'a> QuizSubmissionQuestions<'a> {
         validation_token: impl Into<String>,
     ) -> AnsweringQuestions<'a> {
         AnsweringQuestions(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/quiz_submissions/{quiz_submission_id}/questions",
                     &[&quiz_submission_id],
                 )
@@ -71,9 +71,9 @@ impl<'a> QuizSubmissionQuestions<'a> {
         answer: f64,
     ) -> GetFormattedStudentNumericalAnswer<'a> {
         GetFormattedStudentNumericalAnswer(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Get,
+            self
+                .0
+                .get(
                     "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/formatted_answer",
                     &[&quiz_submission_id, &id],
                 )
@@ -97,9 +97,9 @@ impl<'a> QuizSubmissionQuestions<'a> {
         validation_token: impl Into<String>,
     ) -> FlaggingQuestion<'a> {
         FlaggingQuestion(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/flag",
                     &[&quiz_submission_id, &id],
                 )
@@ -124,9 +124,9 @@ impl<'a> QuizSubmissionQuestions<'a> {
         validation_token: impl Into<String>,
     ) -> UnflaggingQuestion<'a> {
         UnflaggingQuestion(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/unflag",
                     &[&quiz_submission_id, &id],
                 )
@@ -139,7 +139,6 @@ impl<'a> QuizSubmissionQuestions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllQuizSubmissionQuestions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAllQuizSubmissionQuestions<'a> {
     /// Associations to include with the quiz submission question.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -154,7 +153,6 @@ impl<'a> GetAllQuizSubmissionQuestions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AnsweringQuestions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AnsweringQuestions<'a> {
     /// Access code for the Quiz, if any.
     pub fn access_code(self, value: impl Into<String>) -> Self {
@@ -175,7 +173,6 @@ impl<'a> AnsweringQuestions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFormattedStudentNumericalAnswer<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetFormattedStudentNumericalAnswer<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -186,7 +183,6 @@ impl<'a> GetFormattedStudentNumericalAnswer<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct FlaggingQuestion<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> FlaggingQuestion<'a> {
     /// Access code for the Quiz, if any.
     pub fn access_code(self, value: impl Into<String>) -> Self {
@@ -201,7 +197,6 @@ impl<'a> FlaggingQuestion<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnflaggingQuestion<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UnflaggingQuestion<'a> {
     /// Access code for the Quiz, if any.
     pub fn access_code(self, value: impl Into<String>) -> Self {

@@ -42,12 +42,12 @@ impl<'a> QuizSubmissionUserList<'a> {
         id: impl rt::PathArg,
     ) -> SendMessageToUnsubmittedOrSubmittedUsersForQuiz<'a> {
         SendMessageToUnsubmittedOrSubmittedUsersForQuiz(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/quizzes/{id}/submission_users/message",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/quizzes/{id}/submission_users/message",
+                    &[&course_id, &id],
+                ),
         )
     }
 }
@@ -55,7 +55,6 @@ impl<'a> QuizSubmissionUserList<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SendMessageToUnsubmittedOrSubmittedUsersForQuiz<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SendMessageToUnsubmittedOrSubmittedUsersForQuiz<'a> {
     /// - Body and recipients to send the message to.
     pub fn conversations(self, value: rt::Json) -> Self {

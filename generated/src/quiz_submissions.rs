@@ -24,12 +24,12 @@ impl<'a> QuizSubmissions<'a> {
         quiz_id: impl rt::PathArg,
     ) -> GetAllQuizSubmissions<'a> {
         GetAllQuizSubmissions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions",
-                &[&course_id, &quiz_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions",
+                    &[&course_id, &quiz_id],
+                ),
         )
     }
     /// Get the quiz submission.
@@ -45,12 +45,12 @@ impl<'a> QuizSubmissions<'a> {
         quiz_id: impl rt::PathArg,
     ) -> GetQuizSubmission<'a> {
         GetQuizSubmission(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/submission",
-                &[&course_id, &quiz_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submission",
+                    &[&course_id, &quiz_id],
+                ),
         )
     }
     /// Get a single quiz submission.
@@ -67,12 +67,12 @@ impl<'a> QuizSubmissions<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleQuizSubmission<'a> {
         GetSingleQuizSubmission(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}",
-                &[&course_id, &quiz_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}",
+                    &[&course_id, &quiz_id, &id],
+                ),
         )
     }
     /// Create the quiz submission (start a quiz-taking session)
@@ -94,12 +94,12 @@ impl<'a> QuizSubmissions<'a> {
         quiz_id: impl rt::PathArg,
     ) -> CreateQuizSubmissionStartQuizTakingSession<'a> {
         CreateQuizSubmissionStartQuizTakingSession(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions",
-                &[&course_id, &quiz_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions",
+                    &[&course_id, &quiz_id],
+                ),
         )
     }
     /// Update student question scores and comments.
@@ -124,9 +124,9 @@ impl<'a> QuizSubmissions<'a> {
         >,
     ) -> UpdateStudentQuestionScoresAndComments<'a> {
         UpdateStudentQuestionScoresAndComments(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
+            self
+                .0
+                .put(
                     "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}",
                     &[&course_id, &quiz_id, &id],
                 )
@@ -161,9 +161,9 @@ impl<'a> QuizSubmissions<'a> {
         validation_token: impl Into<String>,
     ) -> CompleteQuizSubmissionTurnItIn<'a> {
         CompleteQuizSubmissionTurnItIn(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/complete",
                     &[&course_id, &quiz_id, &id],
                 )
@@ -187,12 +187,12 @@ impl<'a> QuizSubmissions<'a> {
         id: impl rt::PathArg,
     ) -> GetCurrentQuizSubmissionTimes<'a> {
         GetCurrentQuizSubmissionTimes(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/time",
-                &[&course_id, &quiz_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/time",
+                    &[&course_id, &quiz_id, &id],
+                ),
         )
     }
 }
@@ -200,7 +200,6 @@ impl<'a> QuizSubmissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllQuizSubmissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetAllQuizSubmissions<'a> {
     /// Associations to include with the quiz submission.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -215,7 +214,6 @@ impl<'a> GetAllQuizSubmissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetQuizSubmission<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetQuizSubmission<'a> {
     /// Associations to include with the quiz submission.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -230,7 +228,6 @@ impl<'a> GetQuizSubmission<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleQuizSubmission<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleQuizSubmission<'a> {
     /// Associations to include with the quiz submission.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -245,7 +242,6 @@ impl<'a> GetSingleQuizSubmission<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateQuizSubmissionStartQuizTakingSession<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateQuizSubmissionStartQuizTakingSession<'a> {
     /// Access code for the Quiz, if any.
     pub fn access_code(self, value: impl Into<String>) -> Self {
@@ -264,7 +260,6 @@ impl<'a> CreateQuizSubmissionStartQuizTakingSession<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateStudentQuestionScoresAndComments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateStudentQuestionScoresAndComments<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -275,7 +270,6 @@ impl<'a> UpdateStudentQuestionScoresAndComments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CompleteQuizSubmissionTurnItIn<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CompleteQuizSubmissionTurnItIn<'a> {
     /// Access code for the Quiz, if any.
     pub fn access_code(self, value: impl Into<String>) -> Self {
@@ -290,7 +284,6 @@ impl<'a> CompleteQuizSubmissionTurnItIn<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCurrentQuizSubmissionTimes<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCurrentQuizSubmissionTimes<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -315,7 +308,6 @@ pub enum Include {
 rt::string_enum!(Include { Submission = "submission", Quiz = "quiz", User = "user" });
 /// Parameters sent as `quiz_submissions[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateStudentQuestionScoresAndCommentsQuizSubmissions {
     /// The attempt number of the quiz submission that should be updated. This attempt MUST be already completed.
     ///
@@ -336,7 +328,6 @@ impl UpdateStudentQuestionScoresAndCommentsQuizSubmissions {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateStudentQuestionScoresAndCommentsQuizSubmissions {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "attempt", &self.attempt);

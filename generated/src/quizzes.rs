@@ -20,14 +20,7 @@ impl<'a> Quizzes<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListQuizzesInCourse<'a> {
-        ListQuizzesInCourse(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes",
-                &[&course_id],
-            ),
-        )
+        ListQuizzesInCourse(self.0.get("/v1/courses/{course_id}/quizzes", &[&course_id]))
     }
     /// Get a single quiz
     ///
@@ -40,12 +33,7 @@ impl<'a> Quizzes<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleQuiz<'a> {
         GetSingleQuiz(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/quizzes/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/v1/courses/{course_id}/quizzes/{id}", &[&course_id, &id]),
         )
     }
     /// Create a quiz
@@ -59,12 +47,9 @@ impl<'a> Quizzes<'a> {
         quiz: CreateQuizQuiz,
     ) -> CreateQuiz<'a> {
         CreateQuiz(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/quizzes",
-                    &[&course_id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/quizzes", &[&course_id])
                 .form("quiz", &quiz),
         )
     }
@@ -80,14 +65,7 @@ impl<'a> Quizzes<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> EditQuiz<'a> {
-        EditQuiz(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/quizzes/{id}",
-                &[&course_id, &id],
-            ),
-        )
+        EditQuiz(self.0.put("/v1/courses/{course_id}/quizzes/{id}", &[&course_id, &id]))
     }
     /// Delete a quiz
     ///
@@ -98,12 +76,7 @@ impl<'a> Quizzes<'a> {
         id: impl rt::PathArg,
     ) -> DeleteQuiz<'a> {
         DeleteQuiz(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/quizzes/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.delete("/v1/courses/{course_id}/quizzes/{id}", &[&course_id, &id]),
         )
     }
     /// Reorder quiz items
@@ -120,12 +93,9 @@ impl<'a> Quizzes<'a> {
         order: impl IntoIterator<Item = ReorderQuizItemsOrder>,
     ) -> ReorderQuizItems<'a> {
         ReorderQuizItems(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/courses/{course_id}/quizzes/{id}/reorder",
-                    &[&course_id, &id],
-                )
+            self
+                .0
+                .post("/v1/courses/{course_id}/quizzes/{id}/reorder", &[&course_id, &id])
                 .form("order", &rt::list(order)),
         )
     }
@@ -143,9 +113,9 @@ impl<'a> Quizzes<'a> {
         access_code: impl Into<String>,
     ) -> ValidateQuizAccessCode<'a> {
         ValidateQuizAccessCode(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/courses/{course_id}/quizzes/{id}/validate_access_code",
                     &[&course_id, &id],
                 )
@@ -157,7 +127,6 @@ impl<'a> Quizzes<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListQuizzesInCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListQuizzesInCourse<'a> {
     /// The partial title of the quizzes to match and return.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -168,7 +137,7 @@ impl<'a> ListQuizzesInCourse<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::Quiz>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Quiz> {
         self.0.stream()
     }
 }
@@ -176,7 +145,6 @@ impl<'a> ListQuizzesInCourse<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleQuiz<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleQuiz<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Quiz> {
@@ -187,7 +155,6 @@ impl<'a> GetSingleQuiz<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateQuiz<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateQuiz<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Quiz> {
@@ -198,7 +165,6 @@ impl<'a> CreateQuiz<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditQuiz<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EditQuiz<'a> {
     /// Sets `quiz`.
     pub fn quiz(self, value: EditQuizQuiz) -> Self {
@@ -213,7 +179,6 @@ impl<'a> EditQuiz<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteQuiz<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteQuiz<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Quiz> {
@@ -224,7 +189,6 @@ impl<'a> DeleteQuiz<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReorderQuizItems<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ReorderQuizItems<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -235,7 +199,6 @@ impl<'a> ReorderQuizItems<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ValidateQuizAccessCode<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ValidateQuizAccessCode<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<bool> {
@@ -312,7 +275,6 @@ pub enum OrderType {
 rt::string_enum!(OrderType { Question = "question", Group = "group" });
 /// Parameters sent as `quiz[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateQuizQuiz {
     /// The quiz title.
     ///
@@ -397,7 +359,6 @@ impl CreateQuizQuiz {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateQuizQuiz {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
@@ -431,12 +392,10 @@ impl rt::Encode for CreateQuizQuiz {
 }
 /// Parameters sent as `quiz[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct EditQuizQuiz {
     /// If true, notifies users that the quiz has changed. Defaults to true
     pub notify_of_update: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for EditQuizQuiz {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "notify_of_update", &self.notify_of_update);
@@ -444,7 +403,6 @@ impl rt::Encode for EditQuizQuiz {
 }
 /// Parameters sent as `order[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct ReorderQuizItemsOrder {
     /// The associated item's unique identifier
     ///
@@ -459,7 +417,6 @@ impl ReorderQuizItemsOrder {
         Self { id, r#type: None }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for ReorderQuizItemsOrder {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "id", &self.id);

@@ -22,12 +22,12 @@ impl<'a> Result<'a> {
         line_item_id: impl rt::PathArg,
     ) -> ShowCollectionOfResults<'a> {
         ShowCollectionOfResults(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/lti/courses/{course_id}/line_items/{line_item_id}/results",
-                &[&course_id, &line_item_id],
-            ),
+            self
+                .0
+                .get(
+                    "/lti/courses/{course_id}/line_items/{line_item_id}/results",
+                    &[&course_id, &line_item_id],
+                ),
         )
     }
     /// Show a Result
@@ -42,12 +42,12 @@ impl<'a> Result<'a> {
         id: impl rt::PathArg,
     ) -> ShowResult<'a> {
         ShowResult(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/lti/courses/{course_id}/line_items/{line_item_id}/results/{id}",
-                &[&course_id, &line_item_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/lti/courses/{course_id}/line_items/{line_item_id}/results/{id}",
+                    &[&course_id, &line_item_id, &id],
+                ),
         )
     }
 }
@@ -55,7 +55,6 @@ impl<'a> Result<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowCollectionOfResults<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowCollectionOfResults<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ResultObject> {
@@ -66,7 +65,6 @@ impl<'a> ShowCollectionOfResults<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowResult<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowResult<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ResultObject> {

@@ -17,14 +17,7 @@ impl<'a> Roles<'a> {
     ///
     /// `GET /api/v1/accounts/{account_id}/roles`
     pub fn list_roles(&self, account_id: impl rt::PathArg) -> ListRoles<'a> {
-        ListRoles(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/roles",
-                &[&account_id],
-            ),
-        )
+        ListRoles(self.0.get("/v1/accounts/{account_id}/roles", &[&account_id]))
     }
     /// Get a single role
     ///
@@ -40,12 +33,9 @@ impl<'a> Roles<'a> {
         role_id: impl Into<rt::Id>,
     ) -> GetSingleRole<'a> {
         GetSingleRole(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Get,
-                    "/v1/accounts/{account_id}/roles/{id}",
-                    &[&account_id, &id],
-                )
+            self
+                .0
+                .get("/v1/accounts/{account_id}/roles/{id}", &[&account_id, &id])
                 .query("role_id", &rt::id(role_id)),
         )
     }
@@ -62,12 +52,9 @@ impl<'a> Roles<'a> {
         label: impl Into<String>,
     ) -> CreateNewRole<'a> {
         CreateNewRole(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/accounts/{account_id}/roles",
-                    &[&account_id],
-                )
+            self
+                .0
+                .post("/v1/accounts/{account_id}/roles", &[&account_id])
                 .form("label", &rt::text(label)),
         )
     }
@@ -85,12 +72,9 @@ impl<'a> Roles<'a> {
         role_id: impl Into<rt::Id>,
     ) -> DeactivateRole<'a> {
         DeactivateRole(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Delete,
-                    "/v1/accounts/{account_id}/roles/{id}",
-                    &[&account_id, &id],
-                )
+            self
+                .0
+                .delete("/v1/accounts/{account_id}/roles/{id}", &[&account_id, &id])
                 .query("role_id", &rt::id(role_id)),
         )
     }
@@ -108,9 +92,9 @@ impl<'a> Roles<'a> {
         role_id: impl Into<rt::Id>,
     ) -> ActivateRole<'a> {
         ActivateRole(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/accounts/{account_id}/roles/{id}/activate",
                     &[&account_id, &id],
                 )
@@ -137,12 +121,7 @@ impl<'a> Roles<'a> {
         id: impl rt::PathArg,
     ) -> UpdateRole<'a> {
         UpdateRole(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/roles/{id}",
-                &[&account_id, &id],
-            ),
+            self.0.put("/v1/accounts/{account_id}/roles/{id}", &[&account_id, &id]),
         )
     }
 }
@@ -150,7 +129,6 @@ impl<'a> Roles<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRoles<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListRoles<'a> {
     /// Filter by role state. If this argument is omitted, only 'active' roles are returned.
     pub fn state(self, value: impl IntoIterator<Item = State>) -> Self {
@@ -165,7 +143,7 @@ impl<'a> ListRoles<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::Role>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Role> {
         self.0.stream()
     }
 }
@@ -173,7 +151,6 @@ impl<'a> ListRoles<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleRole<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleRole<'a> {
     /// The name for the role
     pub fn role(self, value: impl Into<String>) -> Self {
@@ -188,7 +165,6 @@ impl<'a> GetSingleRole<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateNewRole<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateNewRole<'a> {
     /// Deprecated alias for label.
     pub fn role(self, value: impl Into<String>) -> Self {
@@ -216,7 +192,6 @@ impl<'a> CreateNewRole<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeactivateRole<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeactivateRole<'a> {
     /// The name for the role
     pub fn role(self, value: impl Into<String>) -> Self {
@@ -231,7 +206,6 @@ impl<'a> DeactivateRole<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ActivateRole<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ActivateRole<'a> {
     /// The name for the role
     pub fn role(self, value: impl Into<String>) -> Self {
@@ -246,7 +220,6 @@ impl<'a> ActivateRole<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRole<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateRole<'a> {
     /// The label for the role. Can only change the label of a custom role that belongs directly to the account.
     pub fn label(self, value: impl Into<String>) -> Self {
@@ -307,7 +280,6 @@ rt::string_enum!(
 );
 /// Parameters sent as `permissions[<X>][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateNewRolePermissions {
     /// no description
     pub explicit: Option<bool>,
@@ -457,7 +429,6 @@ pub struct CreateNewRolePermissions {
     /// If the value is 1, permission \<X\> cascades down to sub accounts of the account this role is in. The default value is 1.  Must be true if applies_to_self is false.This value is only returned if enabled is true.
     pub applies_to_descendants: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateNewRolePermissions {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "explicit", &self.explicit);
@@ -469,7 +440,6 @@ impl rt::Encode for CreateNewRolePermissions {
 }
 /// Parameters sent as `permissions[<X>][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateRolePermissions {
     /// no description
     pub explicit: Option<bool>,
@@ -480,7 +450,6 @@ pub struct UpdateRolePermissions {
     /// If the value is 1, permission \<X\> cascades down to sub accounts of the account this role is in. The default value is 1.  Must be true if applies_to_self is false.This value is only returned if enabled is true.
     pub applies_to_descendants: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateRolePermissions {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "explicit", &self.explicit);

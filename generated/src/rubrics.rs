@@ -28,14 +28,7 @@ impl<'a> Rubrics<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateSingleRubric<'a> {
-        CreateSingleRubric(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/rubrics",
-                &[&course_id],
-            ),
-        )
+        CreateSingleRubric(self.0.post("/v1/courses/{course_id}/rubrics", &[&course_id]))
     }
     /// Update a single rubric
     ///
@@ -56,12 +49,7 @@ impl<'a> Rubrics<'a> {
         id: impl rt::PathArg,
     ) -> UpdateSingleRubric<'a> {
         UpdateSingleRubric(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/rubrics/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.put("/v1/courses/{course_id}/rubrics/{id}", &[&course_id, &id]),
         )
     }
     /// Delete a single rubric
@@ -75,12 +63,7 @@ impl<'a> Rubrics<'a> {
         id: impl rt::PathArg,
     ) -> DeleteSingleRubric<'a> {
         DeleteSingleRubric(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/rubrics/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.delete("/v1/courses/{course_id}/rubrics/{id}", &[&course_id, &id]),
         )
     }
     /// List rubrics
@@ -93,12 +76,7 @@ impl<'a> Rubrics<'a> {
         account_id: impl rt::PathArg,
     ) -> ListRubricsAccounts<'a> {
         ListRubricsAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/rubrics",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/rubrics", &[&account_id]),
         )
     }
     /// List rubrics
@@ -110,14 +88,7 @@ impl<'a> Rubrics<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListRubricsCourses<'a> {
-        ListRubricsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/rubrics",
-                &[&course_id],
-            ),
-        )
+        ListRubricsCourses(self.0.get("/v1/courses/{course_id}/rubrics", &[&course_id]))
     }
     /// Get a single rubric
     ///
@@ -130,12 +101,7 @@ impl<'a> Rubrics<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleRubricAccounts<'a> {
         GetSingleRubricAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/rubrics/{id}",
-                &[&account_id, &id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/rubrics/{id}", &[&account_id, &id]),
         )
     }
     /// Get a single rubric
@@ -149,12 +115,7 @@ impl<'a> Rubrics<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleRubricCourses<'a> {
         GetSingleRubricCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/rubrics/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/v1/courses/{course_id}/rubrics/{id}", &[&course_id, &id]),
         )
     }
     /// Get the courses and assignments for
@@ -168,12 +129,12 @@ impl<'a> Rubrics<'a> {
         id: impl rt::PathArg,
     ) -> GetCoursesAndAssignmentsForCourses<'a> {
         GetCoursesAndAssignmentsForCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/rubrics/{id}/used_locations",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/rubrics/{id}/used_locations",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Get the courses and assignments for
@@ -187,12 +148,12 @@ impl<'a> Rubrics<'a> {
         id: impl rt::PathArg,
     ) -> GetCoursesAndAssignmentsForAccounts<'a> {
         GetCoursesAndAssignmentsForAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/rubrics/{id}/used_locations",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/rubrics/{id}/used_locations",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Creates a rubric using a CSV file
@@ -205,12 +166,7 @@ impl<'a> Rubrics<'a> {
         course_id: impl rt::PathArg,
     ) -> CreatesRubricUsingCsvFileCourses<'a> {
         CreatesRubricUsingCsvFileCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/rubrics/upload",
-                &[&course_id],
-            ),
+            self.0.post("/v1/courses/{course_id}/rubrics/upload", &[&course_id]),
         )
     }
     /// Creates a rubric using a CSV file
@@ -223,12 +179,7 @@ impl<'a> Rubrics<'a> {
         account_id: impl rt::PathArg,
     ) -> CreatesRubricUsingCsvFileAccounts<'a> {
         CreatesRubricUsingCsvFileAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/accounts/{account_id}/rubrics/upload",
-                &[&account_id],
-            ),
+            self.0.post("/v1/accounts/{account_id}/rubrics/upload", &[&account_id]),
         )
     }
     /// Get the status of a rubric import
@@ -242,12 +193,7 @@ impl<'a> Rubrics<'a> {
         id: impl rt::PathArg,
     ) -> GetStatusOfRubricImportCourses<'a> {
         GetStatusOfRubricImportCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/rubrics/upload/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/v1/courses/{course_id}/rubrics/upload/{id}", &[&course_id, &id]),
         )
     }
     /// Get the status of a rubric import
@@ -261,12 +207,12 @@ impl<'a> Rubrics<'a> {
         id: impl rt::PathArg,
     ) -> GetStatusOfRubricImportAccounts<'a> {
         GetStatusOfRubricImportAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/rubrics/upload/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/rubrics/upload/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Create a single rubric assessment
@@ -280,12 +226,12 @@ impl<'a> Rubrics<'a> {
         rubric_association_id: impl rt::PathArg,
     ) -> CreateSingleRubricAssessment<'a> {
         CreateSingleRubricAssessment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments",
-                &[&course_id, &rubric_association_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments",
+                    &[&course_id, &rubric_association_id],
+                ),
         )
     }
     /// Update a single rubric assessment
@@ -300,12 +246,12 @@ impl<'a> Rubrics<'a> {
         id: impl rt::PathArg,
     ) -> UpdateSingleRubricAssessment<'a> {
         UpdateSingleRubricAssessment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments/{id}",
-                &[&course_id, &rubric_association_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments/{id}",
+                    &[&course_id, &rubric_association_id, &id],
+                ),
         )
     }
     /// Delete a single rubric assessment
@@ -320,12 +266,12 @@ impl<'a> Rubrics<'a> {
         id: impl rt::PathArg,
     ) -> DeleteSingleRubricAssessment<'a> {
         DeleteSingleRubricAssessment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments/{id}",
-                &[&course_id, &rubric_association_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments/{id}",
+                    &[&course_id, &rubric_association_id, &id],
+                ),
         )
     }
     /// Create a RubricAssociation
@@ -338,12 +284,7 @@ impl<'a> Rubrics<'a> {
         course_id: impl rt::PathArg,
     ) -> CreateRubricassociation<'a> {
         CreateRubricassociation(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/rubric_associations",
-                &[&course_id],
-            ),
+            self.0.post("/v1/courses/{course_id}/rubric_associations", &[&course_id]),
         )
     }
     /// Update a RubricAssociation
@@ -357,12 +298,12 @@ impl<'a> Rubrics<'a> {
         id: impl rt::PathArg,
     ) -> UpdateRubricassociation<'a> {
         UpdateRubricassociation(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/rubric_associations/{id}",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/rubric_associations/{id}",
+                    &[&course_id, &id],
+                ),
         )
     }
     /// Delete a RubricAssociation
@@ -376,12 +317,12 @@ impl<'a> Rubrics<'a> {
         id: impl rt::PathArg,
     ) -> DeleteRubricassociation<'a> {
         DeleteRubricassociation(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/rubric_associations/{id}",
-                &[&course_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/rubric_associations/{id}",
+                    &[&course_id, &id],
+                ),
         )
     }
 }
@@ -389,7 +330,6 @@ impl<'a> Rubrics<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSingleRubric<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateSingleRubric<'a> {
     /// The id of the rubric
     pub fn id(self, value: impl Into<rt::Id>) -> Self {
@@ -416,7 +356,6 @@ impl<'a> CreateSingleRubric<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateSingleRubric<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateSingleRubric<'a> {
     /// The id of the object with which this rubric is associated
     pub fn rubric_association_id(self, value: impl Into<rt::Id>) -> Self {
@@ -439,7 +378,6 @@ impl<'a> UpdateSingleRubric<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSingleRubric<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteSingleRubric<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Rubric> {
@@ -450,7 +388,6 @@ impl<'a> DeleteSingleRubric<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRubricsAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListRubricsAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -461,7 +398,6 @@ impl<'a> ListRubricsAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRubricsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListRubricsCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -472,7 +408,6 @@ impl<'a> ListRubricsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleRubricAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleRubricAccounts<'a> {
     /// Related records to include in the response.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -491,7 +426,6 @@ impl<'a> GetSingleRubricAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleRubricCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleRubricCourses<'a> {
     /// Related records to include in the response.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -510,7 +444,6 @@ impl<'a> GetSingleRubricCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCoursesAndAssignmentsForCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCoursesAndAssignmentsForCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -521,7 +454,6 @@ impl<'a> GetCoursesAndAssignmentsForCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCoursesAndAssignmentsForAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCoursesAndAssignmentsForAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -532,7 +464,6 @@ impl<'a> GetCoursesAndAssignmentsForAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatesRubricUsingCsvFileCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreatesRubricUsingCsvFileCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -543,7 +474,6 @@ impl<'a> CreatesRubricUsingCsvFileCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatesRubricUsingCsvFileAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreatesRubricUsingCsvFileAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -554,7 +484,6 @@ impl<'a> CreatesRubricUsingCsvFileAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetStatusOfRubricImportCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetStatusOfRubricImportCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -565,7 +494,6 @@ impl<'a> GetStatusOfRubricImportCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetStatusOfRubricImportAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetStatusOfRubricImportAccounts<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -576,7 +504,6 @@ impl<'a> GetStatusOfRubricImportAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSingleRubricAssessment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateSingleRubricAssessment<'a> {
     /// (optional) Indicates whether this assessment is provisional, defaults to false.
     pub fn provisional(self, value: impl Into<String>) -> Self {
@@ -627,7 +554,6 @@ impl<'a> CreateSingleRubricAssessment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateSingleRubricAssessment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateSingleRubricAssessment<'a> {
     /// (optional) Indicates whether this assessment is provisional, defaults to false.
     pub fn provisional(self, value: impl Into<String>) -> Self {
@@ -678,7 +604,6 @@ impl<'a> UpdateSingleRubricAssessment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSingleRubricAssessment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteSingleRubricAssessment<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::RubricAssessment> {
@@ -689,7 +614,6 @@ impl<'a> DeleteSingleRubricAssessment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRubricassociation<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateRubricassociation<'a> {
     /// Sets `rubric_association`.
     pub fn rubric_association(
@@ -707,7 +631,6 @@ impl<'a> CreateRubricassociation<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRubricassociation<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateRubricassociation<'a> {
     /// Sets `rubric_association`.
     pub fn rubric_association(
@@ -725,7 +648,6 @@ impl<'a> UpdateRubricassociation<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRubricassociation<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteRubricassociation<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::RubricAssociation> {
@@ -812,7 +734,6 @@ pub enum Style {
 rt::string_enum!(Style { Full = "full", CommentsOnly = "comments_only" });
 /// Parameters sent as `rubric[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateSingleRubricRubric {
     /// The title of the rubric
     pub title: Option<String>,
@@ -821,7 +742,6 @@ pub struct CreateSingleRubricRubric {
     /// An indexed Hash of RubricCriteria objects where the keys are integer ids and the values are the RubricCriteria objects
     pub criteria: Option<rt::Json>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateSingleRubricRubric {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
@@ -835,7 +755,6 @@ impl rt::Encode for CreateSingleRubricRubric {
 }
 /// Parameters sent as `rubric_association[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateSingleRubricRubricAssociation {
     /// The id of the object with which this rubric is associated
     pub association_id: Option<rt::Id>,
@@ -848,7 +767,6 @@ pub struct CreateSingleRubricRubricAssociation {
     /// Whether or not the association is for grading (and thus linked to an assignment) or if it's to indicate the rubric should appear in its context
     pub purpose: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateSingleRubricRubricAssociation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "association_id", &self.association_id);
@@ -860,7 +778,6 @@ impl rt::Encode for CreateSingleRubricRubricAssociation {
 }
 /// Parameters sent as `rubric[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateSingleRubricRubric {
     /// The title of the rubric
     pub title: Option<String>,
@@ -871,7 +788,6 @@ pub struct UpdateSingleRubricRubric {
     /// An indexed Hash of RubricCriteria objects where the keys are integer ids and the values are the RubricCriteria objects
     pub criteria: Option<rt::Json>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateSingleRubricRubric {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
@@ -890,7 +806,6 @@ impl rt::Encode for UpdateSingleRubricRubric {
 }
 /// Parameters sent as `rubric_association[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateSingleRubricRubricAssociation {
     /// The id of the object with which this rubric is associated
     pub association_id: Option<rt::Id>,
@@ -903,7 +818,6 @@ pub struct UpdateSingleRubricRubricAssociation {
     /// Whether or not the association is for grading (and thus linked to an assignment) or if it's to indicate the rubric should appear in its context
     pub purpose: Option<RubricAssociationPurpose>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateSingleRubricRubricAssociation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "association_id", &self.association_id);
@@ -915,7 +829,6 @@ impl rt::Encode for UpdateSingleRubricRubricAssociation {
 }
 /// Parameters sent as `rubric_association[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateRubricassociationRubricAssociation {
     /// The id of the Rubric
     pub rubric_id: Option<rt::Id>,
@@ -934,7 +847,6 @@ pub struct CreateRubricassociationRubricAssociation {
     /// Whether or not the associated rubric appears in its context
     pub bookmarked: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateRubricassociationRubricAssociation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "rubric_id", &self.rubric_id);
@@ -949,7 +861,6 @@ impl rt::Encode for CreateRubricassociationRubricAssociation {
 }
 /// Parameters sent as `rubric_association[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct UpdateRubricassociationRubricAssociation {
     /// The id of the Rubric
     pub rubric_id: Option<rt::Id>,
@@ -968,7 +879,6 @@ pub struct UpdateRubricassociationRubricAssociation {
     /// Whether or not the associated rubric appears in its context
     pub bookmarked: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for UpdateRubricassociationRubricAssociation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "rubric_id", &self.rubric_id);

@@ -22,16 +22,13 @@ impl<'a> Sandboxes<'a> {
     pub fn download_uuid_mapping_for_this_sandbox(
         &self,
     ) -> DownloadUuidMappingForThisSandbox<'a> {
-        DownloadUuidMappingForThisSandbox(
-            rt::Request::new(self.0, rt::Method::Get, "/lti/uuid_map", &[]),
-        )
+        DownloadUuidMappingForThisSandbox(self.0.get("/lti/uuid_map", &[]))
     }
 }
 /// Request builder for [`Sandboxes::download_uuid_mapping_for_this_sandbox`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DownloadUuidMappingForThisSandbox<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DownloadUuidMappingForThisSandbox<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

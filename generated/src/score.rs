@@ -42,9 +42,9 @@ impl<'a> Score<'a> {
         timestamp: impl Into<String>,
     ) -> CreateScore<'a> {
         CreateScore(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/lti/courses/{course_id}/line_items/{line_item_id}/scores",
                     &[&course_id, &line_item_id],
                 )
@@ -59,7 +59,6 @@ impl<'a> Score<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateScore<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateScore<'a> {
     /// The Current score received in the tool for this line item and user, scaled to the scoreMaximum
     pub fn score_given(self, value: f64) -> Self {
@@ -88,12 +87,10 @@ impl<'a> CreateScore<'a> {
 }
 /// Parameters sent as `submission[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateScoreSubmission {
     /// Date and time that the submission was originally created. Should use ISO8601-formatted date with subsecond precision.
     pub submitted_at: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateScoreSubmission {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "submittedAt", &self.submitted_at);
@@ -101,7 +98,6 @@ impl rt::Encode for CreateScoreSubmission {
 }
 /// Parameters sent as `https://canvas.instructure.com/lti/submission[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateScoreLtiSubmission {
     /// (EXTENSION field) flag to indicate that this is a new submission. Defaults to true unless submission_type is none.
     pub new_submission: Option<bool>,
@@ -118,7 +114,6 @@ pub struct CreateScoreLtiSubmission {
     /// (EXTENSION field) Files that should be included with the submission. Each item should contain `type: file`, and a url pointing to the file. It can also contain a title, and an explicit MIME type if needed (otherwise, MIME type will be inferred from the title or url). If any items are present, submission_type will be online_upload.
     pub content_items: Option<Vec<String>>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateScoreLtiSubmission {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "new_submission", &self.new_submission);

@@ -19,14 +19,7 @@ impl<'a> Search<'a> {
     ///
     /// `GET /api/v1/conversations/find_recipients`
     pub fn find_recipients_conversations(&self) -> FindRecipientsConversations<'a> {
-        FindRecipientsConversations(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/conversations/find_recipients",
-                &[],
-            ),
-        )
+        FindRecipientsConversations(self.0.get("/v1/conversations/find_recipients", &[]))
     }
     /// Find recipients
     ///
@@ -36,9 +29,7 @@ impl<'a> Search<'a> {
     ///
     /// `GET /api/v1/search/recipients`
     pub fn find_recipients_search(&self) -> FindRecipientsSearch<'a> {
-        FindRecipientsSearch(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/search/recipients", &[]),
-        )
+        FindRecipientsSearch(self.0.get("/v1/search/recipients", &[]))
     }
     /// List all courses
     ///
@@ -46,16 +37,13 @@ impl<'a> Search<'a> {
     ///
     /// `GET /api/v1/search/all_courses`
     pub fn list_all_courses(&self) -> ListAllCourses<'a> {
-        ListAllCourses(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/search/all_courses", &[]),
-        )
+        ListAllCourses(self.0.get("/v1/search/all_courses", &[]))
     }
 }
 /// Request builder for [`Search::find_recipients_conversations`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct FindRecipientsConversations<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> FindRecipientsConversations<'a> {
     /// Search terms used for matching users/courses/groups (e.g. "bob smith"). If multiple terms are given (separated via whitespace), only results matching all terms will be returned.
     pub fn search(self, value: impl Into<String>) -> Self {
@@ -97,7 +85,6 @@ impl<'a> FindRecipientsConversations<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct FindRecipientsSearch<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> FindRecipientsSearch<'a> {
     /// Search terms used for matching users/courses/groups (e.g. "bob smith"). If multiple terms are given (separated via whitespace), only results matching all terms will be returned.
     pub fn search(self, value: impl Into<String>) -> Self {
@@ -139,7 +126,6 @@ impl<'a> FindRecipientsSearch<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAllCourses<'a> {
     /// Search terms used for matching users/courses/groups (e.g. "bob smith"). If multiple terms are given (separated via whitespace), only results matching all terms will be returned.
     pub fn search(self, value: impl Into<String>) -> Self {

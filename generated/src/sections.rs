@@ -20,14 +20,7 @@ impl<'a> Sections<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListCourseSections<'a> {
-        ListCourseSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/sections",
-                &[&course_id],
-            ),
-        )
+        ListCourseSections(self.0.get("/v1/courses/{course_id}/sections", &[&course_id]))
     }
     /// Create course section
     ///
@@ -39,12 +32,7 @@ impl<'a> Sections<'a> {
         course_id: impl rt::PathArg,
     ) -> CreateCourseSection<'a> {
         CreateCourseSection(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/sections",
-                &[&course_id],
-            ),
+            self.0.post("/v1/courses/{course_id}/sections", &[&course_id]),
         )
     }
     /// Cross-list a Section
@@ -58,12 +46,12 @@ impl<'a> Sections<'a> {
         new_course_id: impl rt::PathArg,
     ) -> CrossListSection<'a> {
         CrossListSection(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/sections/{id}/crosslist/{new_course_id}",
-                &[&id, &new_course_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/sections/{id}/crosslist/{new_course_id}",
+                    &[&id, &new_course_id],
+                ),
         )
     }
     /// De-cross-list a Section
@@ -72,14 +60,7 @@ impl<'a> Sections<'a> {
     ///
     /// `DELETE /api/v1/sections/{id}/crosslist`
     pub fn de_cross_list_section(&self, id: impl rt::PathArg) -> DeCrossListSection<'a> {
-        DeCrossListSection(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/sections/{id}/crosslist",
-                &[&id],
-            ),
-        )
+        DeCrossListSection(self.0.delete("/v1/sections/{id}/crosslist", &[&id]))
     }
     /// Edit a section
     ///
@@ -87,9 +68,7 @@ impl<'a> Sections<'a> {
     ///
     /// `PUT /api/v1/sections/{id}`
     pub fn edit_section(&self, id: impl rt::PathArg) -> EditSection<'a> {
-        EditSection(
-            rt::Request::new(self.0, rt::Method::Put, "/v1/sections/{id}", &[&id]),
-        )
+        EditSection(self.0.put("/v1/sections/{id}", &[&id]))
     }
     /// Get section information
     ///
@@ -102,12 +81,7 @@ impl<'a> Sections<'a> {
         id: impl rt::PathArg,
     ) -> GetSectionInformationCourses<'a> {
         GetSectionInformationCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/sections/{id}",
-                &[&course_id, &id],
-            ),
+            self.0.get("/v1/courses/{course_id}/sections/{id}", &[&course_id, &id]),
         )
     }
     /// Get section information
@@ -119,9 +93,7 @@ impl<'a> Sections<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetSectionInformationSections<'a> {
-        GetSectionInformationSections(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/sections/{id}", &[&id]),
-        )
+        GetSectionInformationSections(self.0.get("/v1/sections/{id}", &[&id]))
     }
     /// Delete a section
     ///
@@ -129,16 +101,13 @@ impl<'a> Sections<'a> {
     ///
     /// `DELETE /api/v1/sections/{id}`
     pub fn delete_section(&self, id: impl rt::PathArg) -> DeleteSection<'a> {
-        DeleteSection(
-            rt::Request::new(self.0, rt::Method::Delete, "/v1/sections/{id}", &[&id]),
-        )
+        DeleteSection(self.0.delete("/v1/sections/{id}", &[&id]))
     }
 }
 /// Request builder for [`Sections::list_course_sections`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCourseSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListCourseSections<'a> {
     /// - "students": Associations to include with the group. Note: this is only available if you have permission to view users or grades in the course
     /// - "avatar_url": Include the avatar URLs for students returned.
@@ -158,9 +127,7 @@ impl<'a> ListCourseSections<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Section>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Section> {
         self.0.stream()
     }
 }
@@ -168,7 +135,6 @@ impl<'a> ListCourseSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCourseSection<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateCourseSection<'a> {
     /// Sets `course_section`.
     pub fn course_section(self, value: CreateCourseSectionCourseSection) -> Self {
@@ -187,7 +153,6 @@ impl<'a> CreateCourseSection<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CrossListSection<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CrossListSection<'a> {
     /// Default is true. If false, any fields containing “sticky” changes will not be updated. See SIS CSV Format documentation for information on which fields can have SIS stickiness
     pub fn override_sis_stickiness(self, value: bool) -> Self {
@@ -202,7 +167,6 @@ impl<'a> CrossListSection<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeCrossListSection<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeCrossListSection<'a> {
     /// Default is true. If false, any fields containing “sticky” changes will not be updated. See SIS CSV Format documentation for information on which fields can have SIS stickiness
     pub fn override_sis_stickiness(self, value: bool) -> Self {
@@ -217,7 +181,6 @@ impl<'a> DeCrossListSection<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditSection<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EditSection<'a> {
     /// Sets `course_section`.
     pub fn course_section(self, value: EditSectionCourseSection) -> Self {
@@ -236,7 +199,6 @@ impl<'a> EditSection<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSectionInformationCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSectionInformationCourses<'a> {
     /// - "students": Associations to include with the group. Note: this is only available if you have permission to view users or grades in the course
     /// - "avatar_url": Include the avatar URLs for students returned.
@@ -256,7 +218,6 @@ impl<'a> GetSectionInformationCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSectionInformationSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSectionInformationSections<'a> {
     /// - "students": Associations to include with the group. Note: this is only available if you have permission to view users or grades in the course
     /// - "avatar_url": Include the avatar URLs for students returned.
@@ -276,7 +237,6 @@ impl<'a> GetSectionInformationSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSection<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteSection<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Section> {
@@ -311,7 +271,6 @@ rt::string_enum!(
 );
 /// Parameters sent as `course_section[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateCourseSectionCourseSection {
     /// The name of the section
     pub name: Option<String>,
@@ -326,7 +285,6 @@ pub struct CreateCourseSectionCourseSection {
     /// Set to true to restrict user enrollments to the start and end dates of the section.
     pub restrict_enrollments_to_section_dates: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateCourseSectionCourseSection {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
@@ -343,7 +301,6 @@ impl rt::Encode for CreateCourseSectionCourseSection {
 }
 /// Parameters sent as `course_section[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct EditSectionCourseSection {
     /// The name of the section
     pub name: Option<String>,
@@ -358,7 +315,6 @@ pub struct EditSectionCourseSection {
     /// Set to true to restrict user enrollments to the start and end dates of the section.
     pub restrict_enrollments_to_section_dates: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for EditSectionCourseSection {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);

@@ -17,9 +17,7 @@ impl<'a> Services<'a> {
     ///
     /// `GET /api/v1/services/kaltura`
     pub fn get_kaltura_config(&self) -> GetKalturaConfig<'a> {
-        GetKalturaConfig(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/services/kaltura", &[]),
-        )
+        GetKalturaConfig(self.0.get("/v1/services/kaltura", &[]))
     }
     /// Start Kaltura session
     ///
@@ -27,21 +25,13 @@ impl<'a> Services<'a> {
     ///
     /// `POST /api/v1/services/kaltura_session`
     pub fn start_kaltura_session(&self) -> StartKalturaSession<'a> {
-        StartKalturaSession(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/services/kaltura_session",
-                &[],
-            ),
-        )
+        StartKalturaSession(self.0.post("/v1/services/kaltura_session", &[]))
     }
 }
 /// Request builder for [`Services::get_kaltura_config`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetKalturaConfig<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetKalturaConfig<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -52,7 +42,6 @@ impl<'a> GetKalturaConfig<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct StartKalturaSession<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> StartKalturaSession<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

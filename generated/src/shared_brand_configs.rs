@@ -22,12 +22,9 @@ impl<'a> SharedBrandConfigs<'a> {
         shared_brand_config: ShareBrandconfigThemeSharedBrandConfig,
     ) -> ShareBrandconfigTheme<'a> {
         ShareBrandconfigTheme(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/accounts/{account_id}/shared_brand_configs",
-                    &[&account_id],
-                )
+            self
+                .0
+                .post("/v1/accounts/{account_id}/shared_brand_configs", &[&account_id])
                 .form("shared_brand_config", &shared_brand_config),
         )
     }
@@ -42,12 +39,12 @@ impl<'a> SharedBrandConfigs<'a> {
         id: impl rt::PathArg,
     ) -> UpdateSharedTheme<'a> {
         UpdateSharedTheme(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/shared_brand_configs/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/accounts/{account_id}/shared_brand_configs/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Un-share a BrandConfig (Theme)
@@ -59,21 +56,13 @@ impl<'a> SharedBrandConfigs<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UnShareBrandconfigTheme<'a> {
-        UnShareBrandconfigTheme(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/shared_brand_configs/{id}",
-                &[&id],
-            ),
-        )
+        UnShareBrandconfigTheme(self.0.delete("/v1/shared_brand_configs/{id}", &[&id]))
     }
 }
 /// Request builder for [`SharedBrandConfigs::share_brandconfig_theme`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShareBrandconfigTheme<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShareBrandconfigTheme<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::SharedBrandConfig> {
@@ -84,7 +73,6 @@ impl<'a> ShareBrandconfigTheme<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateSharedTheme<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateSharedTheme<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::SharedBrandConfig> {
@@ -95,7 +83,6 @@ impl<'a> UpdateSharedTheme<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnShareBrandconfigTheme<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UnShareBrandconfigTheme<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::SharedBrandConfig> {
@@ -104,7 +91,6 @@ impl<'a> UnShareBrandconfigTheme<'a> {
 }
 /// Parameters sent as `shared_brand_config[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct ShareBrandconfigThemeSharedBrandConfig {
     /// Name to share this BrandConfig (theme) as.
     ///
@@ -121,7 +107,6 @@ impl ShareBrandconfigThemeSharedBrandConfig {
         Self { name, brand_config_md5 }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for ShareBrandconfigThemeSharedBrandConfig {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);

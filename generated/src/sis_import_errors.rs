@@ -36,12 +36,12 @@ impl<'a> SisImportErrors<'a> {
         id: impl rt::PathArg,
     ) -> GetSisImportErrorListSisImports<'a> {
         GetSisImportErrorListSisImports(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/sis_imports/{id}/errors",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/sis_imports/{id}/errors",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Get SIS import error list
@@ -68,12 +68,7 @@ impl<'a> SisImportErrors<'a> {
         account_id: impl rt::PathArg,
     ) -> GetSisImportErrorListSisImportErrors<'a> {
         GetSisImportErrorListSisImportErrors(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/sis_import_errors",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/sis_import_errors", &[&account_id]),
         )
     }
 }
@@ -81,7 +76,6 @@ impl<'a> SisImportErrors<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSisImportErrorListSisImports<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSisImportErrorListSisImports<'a> {
     /// If set, only shows errors on a sis import that would cause a failure.
     pub fn failure(self, value: bool) -> Self {
@@ -92,9 +86,7 @@ impl<'a> GetSisImportErrorListSisImports<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::SisImportError>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SisImportError> {
         self.0.stream()
     }
 }
@@ -102,7 +94,6 @@ impl<'a> GetSisImportErrorListSisImports<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSisImportErrorListSisImportErrors<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSisImportErrorListSisImportErrors<'a> {
     /// If set, only shows errors on a sis import that would cause a failure.
     pub fn failure(self, value: bool) -> Self {
@@ -113,9 +104,7 @@ impl<'a> GetSisImportErrorListSisImportErrors<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::SisImportError>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SisImportError> {
         self.0.stream()
     }
 }

@@ -28,12 +28,7 @@ impl<'a> SisImports<'a> {
         account_id: impl rt::PathArg,
     ) -> GetSisImportList<'a> {
         GetSisImportList(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/sis_imports",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/sis_imports", &[&account_id]),
         )
     }
     /// Get the current importing SIS import
@@ -53,12 +48,7 @@ impl<'a> SisImports<'a> {
         account_id: impl rt::PathArg,
     ) -> GetCurrentImportingSisImport<'a> {
         GetCurrentImportingSisImport(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/sis_imports/importing",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/sis_imports/importing", &[&account_id]),
         )
     }
     /// Import SIS data
@@ -70,12 +60,7 @@ impl<'a> SisImports<'a> {
     /// `POST /api/v1/accounts/{account_id}/sis_imports`
     pub fn import_sis_data(&self, account_id: impl rt::PathArg) -> ImportSisData<'a> {
         ImportSisData(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/accounts/{account_id}/sis_imports",
-                &[&account_id],
-            ),
+            self.0.post("/v1/accounts/{account_id}/sis_imports", &[&account_id]),
         )
     }
     /// Get SIS import status
@@ -95,12 +80,7 @@ impl<'a> SisImports<'a> {
         id: impl rt::PathArg,
     ) -> GetSisImportStatus<'a> {
         GetSisImportStatus(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/sis_imports/{id}",
-                &[&account_id, &id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/sis_imports/{id}", &[&account_id, &id]),
         )
     }
     /// Restore workflow_states of SIS imported items
@@ -114,12 +94,12 @@ impl<'a> SisImports<'a> {
         id: impl rt::PathArg,
     ) -> RestoreWorkflowStatesOfSisImportedItems<'a> {
         RestoreWorkflowStatesOfSisImportedItems(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/sis_imports/{id}/restore_states",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/accounts/{account_id}/sis_imports/{id}/restore_states",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Abort SIS import
@@ -135,12 +115,12 @@ impl<'a> SisImports<'a> {
         id: impl rt::PathArg,
     ) -> AbortSisImport<'a> {
         AbortSisImport(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/sis_imports/{id}/abort",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/accounts/{account_id}/sis_imports/{id}/abort",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// Abort all pending SIS imports
@@ -153,12 +133,12 @@ impl<'a> SisImports<'a> {
         account_id: impl rt::PathArg,
     ) -> AbortAllPendingSisImports<'a> {
         AbortAllPendingSisImports(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/accounts/{account_id}/sis_imports/abort_all_pending",
-                &[&account_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/accounts/{account_id}/sis_imports/abort_all_pending",
+                    &[&account_id],
+                ),
         )
     }
 }
@@ -166,7 +146,6 @@ impl<'a> SisImports<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSisImportList<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSisImportList<'a> {
     /// If set, only shows imports created after the specified date (use ISO8601 format)
     pub fn created_since(self, value: rt::DateTime) -> Self {
@@ -185,9 +164,7 @@ impl<'a> GetSisImportList<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::SisImport>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SisImport> {
         self.0.stream()
     }
 }
@@ -195,7 +172,6 @@ impl<'a> GetSisImportList<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCurrentImportingSisImport<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCurrentImportingSisImport<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::SisImport> {
@@ -206,7 +182,6 @@ impl<'a> GetCurrentImportingSisImport<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ImportSisData<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ImportSisData<'a> {
     /// Choose the data format for reading SIS data. With a standard Canvas install, this option can only be 'instructure_csv', and if unprovided, will be assumed to be so. Can be part of the query string.
     pub fn import_type(self, value: impl Into<String>) -> Self {
@@ -332,7 +307,6 @@ impl<'a> ImportSisData<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSisImportStatus<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSisImportStatus<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::SisImport> {
@@ -343,7 +317,6 @@ impl<'a> GetSisImportStatus<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RestoreWorkflowStatesOfSisImportedItems<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RestoreWorkflowStatesOfSisImportedItems<'a> {
     /// If set, will only restore items that were deleted from batch_mode.
     pub fn batch_mode(self, value: bool) -> Self {
@@ -366,7 +339,6 @@ impl<'a> RestoreWorkflowStatesOfSisImportedItems<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AbortSisImport<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AbortSisImport<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::SisImport> {
@@ -377,7 +349,6 @@ impl<'a> AbortSisImport<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AbortAllPendingSisImports<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AbortAllPendingSisImports<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<bool> {

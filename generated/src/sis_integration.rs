@@ -29,12 +29,7 @@ impl<'a> SisIntegration<'a> {
         account_id: impl rt::PathArg,
     ) -> RetrieveAssignmentsEnabledForGradeExportToSisAccounts<'a> {
         RetrieveAssignmentsEnabledForGradeExportToSisAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/sis/accounts/{account_id}/assignments",
-                &[&account_id],
-            ),
+            self.0.get("/sis/accounts/{account_id}/assignments", &[&account_id]),
         )
     }
     /// Retrieve assignments enabled for grade export to SIS
@@ -55,12 +50,7 @@ impl<'a> SisIntegration<'a> {
         course_id: impl rt::PathArg,
     ) -> RetrieveAssignmentsEnabledForGradeExportToSisCourses<'a> {
         RetrieveAssignmentsEnabledForGradeExportToSisCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/sis/courses/{course_id}/assignments",
-                &[&course_id],
-            ),
+            self.0.get("/sis/courses/{course_id}/assignments", &[&course_id]),
         )
     }
     /// Disable assignments currently enabled for grade export to SIS
@@ -79,12 +69,7 @@ impl<'a> SisIntegration<'a> {
         course_id: impl rt::PathArg,
     ) -> DisableAssignmentsCurrentlyEnabledForGradeExportToSis<'a> {
         DisableAssignmentsCurrentlyEnabledForGradeExportToSis(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/sis/courses/{course_id}/disable_post_to_sis",
-                &[&course_id],
-            ),
+            self.0.put("/sis/courses/{course_id}/disable_post_to_sis", &[&course_id]),
         )
     }
 }
@@ -92,7 +77,6 @@ impl<'a> SisIntegration<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RetrieveAssignmentsEnabledForGradeExportToSisAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RetrieveAssignmentsEnabledForGradeExportToSisAccounts<'a> {
     /// The ID of the course to query.
     pub fn course_id(self, value: impl Into<rt::Id>) -> Self {
@@ -119,7 +103,6 @@ impl<'a> RetrieveAssignmentsEnabledForGradeExportToSisAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RetrieveAssignmentsEnabledForGradeExportToSisCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RetrieveAssignmentsEnabledForGradeExportToSisCourses<'a> {
     /// The ID of the account to query.
     pub fn account_id(self, value: impl Into<rt::Id>) -> Self {
@@ -146,7 +129,6 @@ impl<'a> RetrieveAssignmentsEnabledForGradeExportToSisCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DisableAssignmentsCurrentlyEnabledForGradeExportToSis<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DisableAssignmentsCurrentlyEnabledForGradeExportToSis<'a> {
     /// The ID of the grading period.
     pub fn grading_period_id(self, value: impl Into<rt::Id>) -> Self {

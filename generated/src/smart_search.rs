@@ -24,12 +24,9 @@ impl<'a> SmartSearch<'a> {
         q: impl Into<String>,
     ) -> SearchCourseContent<'a> {
         SearchCourseContent(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Get,
-                    "/v1/courses/{course_id}/smartsearch",
-                    &[&course_id],
-                )
+            self
+                .0
+                .get("/v1/courses/{course_id}/smartsearch", &[&course_id])
                 .query("q", &rt::text(q)),
         )
     }
@@ -38,7 +35,6 @@ impl<'a> SmartSearch<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SearchCourseContent<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SearchCourseContent<'a> {
     /// Types of objects to search. By default, all supported types are searched. Supported types include `pages`, `assignments`, `announcements`, and `discussion_topics`.
     pub fn filter(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
@@ -49,9 +45,7 @@ impl<'a> SearchCourseContent<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::SearchResult>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SearchResult> {
         self.0.stream()
     }
 }

@@ -24,12 +24,12 @@ impl<'a> SubmissionComments<'a> {
         id: impl rt::PathArg,
     ) -> EditSubmissionComment<'a> {
         EditSubmissionComment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/{id}",
-                &[&course_id, &assignment_id, &user_id, &id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/{id}",
+                    &[&course_id, &assignment_id, &user_id, &id],
+                ),
         )
     }
     /// Delete a submission comment
@@ -45,12 +45,12 @@ impl<'a> SubmissionComments<'a> {
         id: impl rt::PathArg,
     ) -> DeleteSubmissionComment<'a> {
         DeleteSubmissionComment(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/{id}",
-                &[&course_id, &assignment_id, &user_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/{id}",
+                    &[&course_id, &assignment_id, &user_id, &id],
+                ),
         )
     }
     /// Upload a file
@@ -69,12 +69,12 @@ impl<'a> SubmissionComments<'a> {
         user_id: impl rt::PathArg,
     ) -> UploadFile<'a> {
         UploadFile(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/files",
-                &[&course_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/files",
+                    &[&course_id, &assignment_id, &user_id],
+                ),
         )
     }
 }
@@ -82,7 +82,6 @@ impl<'a> SubmissionComments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditSubmissionComment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EditSubmissionComment<'a> {
     /// If this argument is present, edit the text of a comment.
     pub fn comment(self, value: impl Into<String>) -> Self {
@@ -97,7 +96,6 @@ impl<'a> EditSubmissionComment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSubmissionComment<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteSubmissionComment<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::SubmissionComment> {
@@ -108,7 +106,6 @@ impl<'a> DeleteSubmissionComment<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UploadFile<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UploadFile<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

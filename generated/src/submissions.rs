@@ -29,9 +29,9 @@ impl<'a> Submissions<'a> {
         submission: SubmitAssignmentCoursesSubmission,
     ) -> SubmitAssignmentCourses<'a> {
         SubmitAssignmentCourses(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/courses/{course_id}/assignments/{assignment_id}/submissions",
                     &[&course_id, &assignment_id],
                 )
@@ -56,9 +56,9 @@ impl<'a> Submissions<'a> {
         submission: SubmitAssignmentSectionsSubmission,
     ) -> SubmitAssignmentSections<'a> {
         SubmitAssignmentSections(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
+            self
+                .0
+                .post(
                     "/v1/sections/{section_id}/assignments/{assignment_id}/submissions",
                     &[&section_id, &assignment_id],
                 )
@@ -76,12 +76,12 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
     ) -> ListAssignmentSubmissionsCourses<'a> {
         ListAssignmentSubmissionsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// List assignment submissions
@@ -95,12 +95,12 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
     ) -> ListAssignmentSubmissionsSections<'a> {
         ListAssignmentSubmissionsSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions",
-                &[&section_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions",
+                    &[&section_id, &assignment_id],
+                ),
         )
     }
     /// List submissions for multiple assignments
@@ -113,12 +113,7 @@ impl<'a> Submissions<'a> {
         course_id: impl rt::PathArg,
     ) -> ListSubmissionsForMultipleAssignmentsCourses<'a> {
         ListSubmissionsForMultipleAssignmentsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/students/submissions",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/students/submissions", &[&course_id]),
         )
     }
     /// List submissions for multiple assignments
@@ -131,12 +126,7 @@ impl<'a> Submissions<'a> {
         section_id: impl rt::PathArg,
     ) -> ListSubmissionsForMultipleAssignmentsSections<'a> {
         ListSubmissionsForMultipleAssignmentsSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/sections/{section_id}/students/submissions",
-                &[&section_id],
-            ),
+            self.0.get("/v1/sections/{section_id}/students/submissions", &[&section_id]),
         )
     }
     /// Get a single submission
@@ -151,12 +141,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> GetSingleSubmissionCourses<'a> {
         GetSingleSubmissionCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}",
-                &[&course_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}",
+                    &[&course_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Get a single submission
@@ -171,12 +161,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> GetSingleSubmissionSections<'a> {
         GetSingleSubmissionSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}",
-                &[&section_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}",
+                    &[&section_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Get a single submission by anonymous id
@@ -191,12 +181,12 @@ impl<'a> Submissions<'a> {
         anonymous_id: impl rt::PathArg,
     ) -> GetSingleSubmissionByAnonymousIdCourses<'a> {
         GetSingleSubmissionByAnonymousIdCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}",
-                &[&course_id, &assignment_id, &anonymous_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}",
+                    &[&course_id, &assignment_id, &anonymous_id],
+                ),
         )
     }
     /// Get a single submission by anonymous id
@@ -211,12 +201,12 @@ impl<'a> Submissions<'a> {
         anonymous_id: impl rt::PathArg,
     ) -> GetSingleSubmissionByAnonymousIdSections<'a> {
         GetSingleSubmissionByAnonymousIdSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}",
-                &[&section_id, &assignment_id, &anonymous_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}",
+                    &[&section_id, &assignment_id, &anonymous_id],
+                ),
         )
     }
     /// Upload a file
@@ -235,12 +225,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> UploadFileCourses<'a> {
         UploadFileCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/files",
-                &[&course_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/files",
+                    &[&course_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Upload a file
@@ -259,12 +249,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> UploadFileSections<'a> {
         UploadFileSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/files",
-                &[&section_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/files",
+                    &[&section_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Grade or comment on a submission
@@ -279,12 +269,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> GradeOrCommentOnSubmissionCourses<'a> {
         GradeOrCommentOnSubmissionCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}",
-                &[&course_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}",
+                    &[&course_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Grade or comment on a submission
@@ -299,12 +289,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> GradeOrCommentOnSubmissionSections<'a> {
         GradeOrCommentOnSubmissionSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}",
-                &[&section_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}",
+                    &[&section_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Grade or comment on a submission by anonymous id
@@ -319,12 +309,12 @@ impl<'a> Submissions<'a> {
         anonymous_id: impl rt::PathArg,
     ) -> GradeOrCommentOnSubmissionByAnonymousIdCourses<'a> {
         GradeOrCommentOnSubmissionByAnonymousIdCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}",
-                &[&course_id, &assignment_id, &anonymous_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}",
+                    &[&course_id, &assignment_id, &anonymous_id],
+                ),
         )
     }
     /// Grade or comment on a submission by anonymous id
@@ -339,12 +329,12 @@ impl<'a> Submissions<'a> {
         anonymous_id: impl rt::PathArg,
     ) -> GradeOrCommentOnSubmissionByAnonymousIdSections<'a> {
         GradeOrCommentOnSubmissionByAnonymousIdSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}",
-                &[&section_id, &assignment_id, &anonymous_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}",
+                    &[&section_id, &assignment_id, &anonymous_id],
+                ),
         )
     }
     /// List gradeable students
@@ -362,12 +352,12 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
     ) -> ListGradeableStudents<'a> {
         ListGradeableStudents(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/gradeable_students",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/gradeable_students",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// List multiple assignments gradeable students
@@ -382,12 +372,12 @@ impl<'a> Submissions<'a> {
         course_id: impl rt::PathArg,
     ) -> ListMultipleAssignmentsGradeableStudents<'a> {
         ListMultipleAssignmentsGradeableStudents(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/gradeable_students",
-                &[&course_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/gradeable_students",
+                    &[&course_id],
+                ),
         )
     }
     /// Grade or comment on multiple submissions
@@ -402,12 +392,9 @@ impl<'a> Submissions<'a> {
         course_id: impl rt::PathArg,
     ) -> GradeOrCommentOnMultipleSubmissionsCoursesSubmissions<'a> {
         GradeOrCommentOnMultipleSubmissionsCoursesSubmissions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/submissions/update_grades",
-                &[&course_id],
-            ),
+            self
+                .0
+                .post("/v1/courses/{course_id}/submissions/update_grades", &[&course_id]),
         )
     }
     /// Grade or comment on multiple submissions
@@ -423,12 +410,12 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
     ) -> GradeOrCommentOnMultipleSubmissionsCoursesAssignments<'a> {
         GradeOrCommentOnMultipleSubmissionsCoursesAssignments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/update_grades",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/update_grades",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Grade or comment on multiple submissions
@@ -443,12 +430,12 @@ impl<'a> Submissions<'a> {
         section_id: impl rt::PathArg,
     ) -> GradeOrCommentOnMultipleSubmissionsSectionsSubmissions<'a> {
         GradeOrCommentOnMultipleSubmissionsSectionsSubmissions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/sections/{section_id}/submissions/update_grades",
-                &[&section_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/sections/{section_id}/submissions/update_grades",
+                    &[&section_id],
+                ),
         )
     }
     /// Grade or comment on multiple submissions
@@ -464,12 +451,12 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
     ) -> GradeOrCommentOnMultipleSubmissionsSectionsAssignments<'a> {
         GradeOrCommentOnMultipleSubmissionsSectionsAssignments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/update_grades",
-                &[&section_id, &assignment_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/update_grades",
+                    &[&section_id, &assignment_id],
+                ),
         )
     }
     /// Mark submission as read
@@ -486,12 +473,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> MarkSubmissionAsReadCourses<'a> {
         MarkSubmissionAsReadCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/read",
-                &[&course_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/read",
+                    &[&course_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Mark submission as read
@@ -508,12 +495,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> MarkSubmissionAsReadSections<'a> {
         MarkSubmissionAsReadSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/read",
-                &[&section_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/read",
+                    &[&section_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Mark submission as unread
@@ -530,12 +517,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> MarkSubmissionAsUnreadCourses<'a> {
         MarkSubmissionAsUnreadCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/read",
-                &[&course_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/read",
+                    &[&course_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Mark submission as unread
@@ -552,12 +539,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> MarkSubmissionAsUnreadSections<'a> {
         MarkSubmissionAsUnreadSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/read",
-                &[&section_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/read",
+                    &[&section_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Mark bulk submissions as read
@@ -572,12 +559,9 @@ impl<'a> Submissions<'a> {
         course_id: impl rt::PathArg,
     ) -> MarkBulkSubmissionsAsReadCourses<'a> {
         MarkBulkSubmissionsAsReadCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/submissions/bulk_mark_read",
-                &[&course_id],
-            ),
+            self
+                .0
+                .put("/v1/courses/{course_id}/submissions/bulk_mark_read", &[&course_id]),
         )
     }
     /// Mark bulk submissions as read
@@ -592,12 +576,12 @@ impl<'a> Submissions<'a> {
         section_id: impl rt::PathArg,
     ) -> MarkBulkSubmissionsAsReadSections<'a> {
         MarkBulkSubmissionsAsReadSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/sections/{section_id}/submissions/bulk_mark_read",
-                &[&section_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/sections/{section_id}/submissions/bulk_mark_read",
+                    &[&section_id],
+                ),
         )
     }
     /// Mark submission item as read
@@ -617,12 +601,12 @@ impl<'a> Submissions<'a> {
         item: impl rt::PathArg,
     ) -> MarkSubmissionItemAsReadCourses<'a> {
         MarkSubmissionItemAsReadCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/read/{item}",
-                &[&course_id, &assignment_id, &user_id, &item],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/read/{item}",
+                    &[&course_id, &assignment_id, &user_id, &item],
+                ),
         )
     }
     /// Mark submission item as read
@@ -642,12 +626,12 @@ impl<'a> Submissions<'a> {
         item: impl rt::PathArg,
     ) -> MarkSubmissionItemAsReadSections<'a> {
         MarkSubmissionItemAsReadSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/read/{item}",
-                &[&section_id, &assignment_id, &user_id, &item],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/read/{item}",
+                    &[&section_id, &assignment_id, &user_id, &item],
+                ),
         )
     }
     /// Clear unread status for all submissions.
@@ -665,12 +649,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> ClearUnreadStatusForAllSubmissionsCourses<'a> {
         ClearUnreadStatusForAllSubmissionsCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/submissions/{user_id}/clear_unread",
-                &[&course_id, &user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/submissions/{user_id}/clear_unread",
+                    &[&course_id, &user_id],
+                ),
         )
     }
     /// Clear unread status for all submissions.
@@ -688,12 +672,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> ClearUnreadStatusForAllSubmissionsSections<'a> {
         ClearUnreadStatusForAllSubmissionsSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/sections/{section_id}/submissions/{user_id}/clear_unread",
-                &[&section_id, &user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/sections/{section_id}/submissions/{user_id}/clear_unread",
+                    &[&section_id, &user_id],
+                ),
         )
     }
     /// Get rubric assessments read state
@@ -708,12 +692,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> GetRubricAssessmentsReadStateCoursesRubricComments<'a> {
         GetRubricAssessmentsReadStateCoursesRubricComments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read",
-                &[&course_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read",
+                    &[&course_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Get rubric assessments read state
@@ -728,12 +712,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> GetRubricAssessmentsReadStateCoursesRubricAssessments<'a> {
         GetRubricAssessmentsReadStateCoursesRubricAssessments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read",
-                &[&course_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read",
+                    &[&course_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Get rubric assessments read state
@@ -748,12 +732,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> GetRubricAssessmentsReadStateSectionsRubricComments<'a> {
         GetRubricAssessmentsReadStateSectionsRubricComments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read",
-                &[&section_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read",
+                    &[&section_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Get rubric assessments read state
@@ -768,12 +752,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> GetRubricAssessmentsReadStateSectionsRubricAssessments<'a> {
         GetRubricAssessmentsReadStateSectionsRubricAssessments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read",
-                &[&section_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read",
+                    &[&section_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Mark rubric assessments as read
@@ -790,12 +774,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> MarkRubricAssessmentsAsReadCoursesRubricComments<'a> {
         MarkRubricAssessmentsAsReadCoursesRubricComments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read",
-                &[&course_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read",
+                    &[&course_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Mark rubric assessments as read
@@ -812,12 +796,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> MarkRubricAssessmentsAsReadCoursesRubricAssessments<'a> {
         MarkRubricAssessmentsAsReadCoursesRubricAssessments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read",
-                &[&course_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read",
+                    &[&course_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Mark rubric assessments as read
@@ -834,12 +818,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> MarkRubricAssessmentsAsReadSectionsRubricComments<'a> {
         MarkRubricAssessmentsAsReadSectionsRubricComments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read",
-                &[&section_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read",
+                    &[&section_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Mark rubric assessments as read
@@ -856,12 +840,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> MarkRubricAssessmentsAsReadSectionsRubricAssessments<'a> {
         MarkRubricAssessmentsAsReadSectionsRubricAssessments(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read",
-                &[&section_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read",
+                    &[&section_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Get document annotations read state
@@ -876,12 +860,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> GetDocumentAnnotationsReadStateCourses<'a> {
         GetDocumentAnnotationsReadStateCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read",
-                &[&course_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read",
+                    &[&course_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Get document annotations read state
@@ -896,12 +880,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> GetDocumentAnnotationsReadStateSections<'a> {
         GetDocumentAnnotationsReadStateSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read",
-                &[&section_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read",
+                    &[&section_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Mark document annotations as read
@@ -918,12 +902,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> MarkDocumentAnnotationsAsReadCourses<'a> {
         MarkDocumentAnnotationsAsReadCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read",
-                &[&course_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read",
+                    &[&course_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Mark document annotations as read
@@ -940,12 +924,12 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
     ) -> MarkDocumentAnnotationsAsReadSections<'a> {
         MarkDocumentAnnotationsAsReadSections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read",
-                &[&section_id, &assignment_id, &user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read",
+                    &[&section_id, &assignment_id, &user_id],
+                ),
         )
     }
     /// Submission Summary
@@ -959,12 +943,12 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
     ) -> SubmissionSummaryCourses<'a> {
         SubmissionSummaryCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/assignments/{assignment_id}/submission_summary",
-                &[&course_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/courses/{course_id}/assignments/{assignment_id}/submission_summary",
+                    &[&course_id, &assignment_id],
+                ),
         )
     }
     /// Submission Summary
@@ -978,12 +962,12 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
     ) -> SubmissionSummarySections<'a> {
         SubmissionSummarySections(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/sections/{section_id}/assignments/{assignment_id}/submission_summary",
-                &[&section_id, &assignment_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/sections/{section_id}/assignments/{assignment_id}/submission_summary",
+                    &[&section_id, &assignment_id],
+                ),
         )
     }
 }
@@ -991,7 +975,6 @@ impl<'a> Submissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SubmitAssignmentCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SubmitAssignmentCourses<'a> {
     /// Sets `comment`.
     pub fn comment(self, value: SubmitAssignmentCoursesComment) -> Self {
@@ -1006,7 +989,6 @@ impl<'a> SubmitAssignmentCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SubmitAssignmentSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SubmitAssignmentSections<'a> {
     /// Sets `comment`.
     pub fn comment(self, value: SubmitAssignmentSectionsComment) -> Self {
@@ -1021,7 +1003,6 @@ impl<'a> SubmitAssignmentSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAssignmentSubmissionsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAssignmentSubmissionsCourses<'a> {
     /// Associations to include with the group.  "group" will add group_id and group_name.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -1036,9 +1017,7 @@ impl<'a> ListAssignmentSubmissionsCourses<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Submission>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Submission> {
         self.0.stream()
     }
 }
@@ -1046,7 +1025,6 @@ impl<'a> ListAssignmentSubmissionsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAssignmentSubmissionsSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAssignmentSubmissionsSections<'a> {
     /// Associations to include with the group.  "group" will add group_id and group_name.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -1061,9 +1039,7 @@ impl<'a> ListAssignmentSubmissionsSections<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Submission>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Submission> {
         self.0.stream()
     }
 }
@@ -1071,7 +1047,6 @@ impl<'a> ListAssignmentSubmissionsSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListSubmissionsForMultipleAssignmentsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListSubmissionsForMultipleAssignmentsCourses<'a> {
     /// List of student ids to return submissions for. If this argument is omitted, return submissions for the calling user. Students may only list their own submissions. Observers may only list those of associated students. The special id "all" will return submissions for all students in the course/section as appropriate.
     pub fn student_ids(
@@ -1145,7 +1120,6 @@ impl<'a> ListSubmissionsForMultipleAssignmentsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListSubmissionsForMultipleAssignmentsSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListSubmissionsForMultipleAssignmentsSections<'a> {
     /// List of student ids to return submissions for. If this argument is omitted, return submissions for the calling user. Students may only list their own submissions. Observers may only list those of associated students. The special id "all" will return submissions for all students in the course/section as appropriate.
     pub fn student_ids(
@@ -1219,7 +1193,6 @@ impl<'a> ListSubmissionsForMultipleAssignmentsSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleSubmissionCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleSubmissionCourses<'a> {
     /// Associations to include with the group.
     pub fn include(
@@ -1237,7 +1210,6 @@ impl<'a> GetSingleSubmissionCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleSubmissionSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleSubmissionSections<'a> {
     /// Associations to include with the group.
     pub fn include(
@@ -1255,7 +1227,6 @@ impl<'a> GetSingleSubmissionSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleSubmissionByAnonymousIdCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleSubmissionByAnonymousIdCourses<'a> {
     /// Associations to include with the group.
     pub fn include(
@@ -1273,7 +1244,6 @@ impl<'a> GetSingleSubmissionByAnonymousIdCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleSubmissionByAnonymousIdSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleSubmissionByAnonymousIdSections<'a> {
     /// Associations to include with the group.
     pub fn include(
@@ -1291,7 +1261,6 @@ impl<'a> GetSingleSubmissionByAnonymousIdSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UploadFileCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UploadFileCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1302,7 +1271,6 @@ impl<'a> UploadFileCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UploadFileSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UploadFileSections<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1313,7 +1281,6 @@ impl<'a> UploadFileSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnSubmissionCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GradeOrCommentOnSubmissionCourses<'a> {
     /// Sets `comment`.
     pub fn comment(self, value: GradeOrCommentOnSubmissionCoursesComment) -> Self {
@@ -1397,7 +1364,6 @@ impl<'a> GradeOrCommentOnSubmissionCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnSubmissionSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GradeOrCommentOnSubmissionSections<'a> {
     /// Sets `comment`.
     pub fn comment(self, value: GradeOrCommentOnSubmissionSectionsComment) -> Self {
@@ -1484,7 +1450,6 @@ impl<'a> GradeOrCommentOnSubmissionSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnSubmissionByAnonymousIdCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GradeOrCommentOnSubmissionByAnonymousIdCourses<'a> {
     /// Sets `comment`.
     pub fn comment(
@@ -1573,7 +1538,6 @@ impl<'a> GradeOrCommentOnSubmissionByAnonymousIdCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnSubmissionByAnonymousIdSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GradeOrCommentOnSubmissionByAnonymousIdSections<'a> {
     /// Sets `comment`.
     pub fn comment(
@@ -1662,14 +1626,13 @@ impl<'a> GradeOrCommentOnSubmissionByAnonymousIdSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGradeableStudents<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListGradeableStudents<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
-    pub async fn send(self) -> rt::Result<rt::Page<rt::Json>> {
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::UserDisplay>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<rt::Json>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::UserDisplay> {
         self.0.stream()
     }
 }
@@ -1677,7 +1640,6 @@ impl<'a> ListGradeableStudents<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMultipleAssignmentsGradeableStudents<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMultipleAssignmentsGradeableStudents<'a> {
     /// Assignments being requested
     pub fn assignment_ids(
@@ -1695,7 +1657,6 @@ impl<'a> ListMultipleAssignmentsGradeableStudents<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnMultipleSubmissionsCoursesSubmissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GradeOrCommentOnMultipleSubmissionsCoursesSubmissions<'a> {
     /// Sets `grade_data`.
     pub fn grade_data(
@@ -1713,7 +1674,6 @@ impl<'a> GradeOrCommentOnMultipleSubmissionsCoursesSubmissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnMultipleSubmissionsCoursesAssignments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GradeOrCommentOnMultipleSubmissionsCoursesAssignments<'a> {
     /// Sets `grade_data`.
     pub fn grade_data(
@@ -1731,7 +1691,6 @@ impl<'a> GradeOrCommentOnMultipleSubmissionsCoursesAssignments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnMultipleSubmissionsSectionsSubmissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GradeOrCommentOnMultipleSubmissionsSectionsSubmissions<'a> {
     /// Sets `grade_data`.
     pub fn grade_data(
@@ -1749,7 +1708,6 @@ impl<'a> GradeOrCommentOnMultipleSubmissionsSectionsSubmissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnMultipleSubmissionsSectionsAssignments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GradeOrCommentOnMultipleSubmissionsSectionsAssignments<'a> {
     /// Sets `grade_data`.
     pub fn grade_data(
@@ -1767,7 +1725,6 @@ impl<'a> GradeOrCommentOnMultipleSubmissionsSectionsAssignments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkSubmissionAsReadCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkSubmissionAsReadCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1778,7 +1735,6 @@ impl<'a> MarkSubmissionAsReadCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkSubmissionAsReadSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkSubmissionAsReadSections<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1789,7 +1745,6 @@ impl<'a> MarkSubmissionAsReadSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkSubmissionAsUnreadCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkSubmissionAsUnreadCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1800,7 +1755,6 @@ impl<'a> MarkSubmissionAsUnreadCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkSubmissionAsUnreadSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkSubmissionAsUnreadSections<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1811,7 +1765,6 @@ impl<'a> MarkSubmissionAsUnreadSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkBulkSubmissionsAsReadCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkBulkSubmissionsAsReadCourses<'a> {
     /// no description
     pub fn submission_ids(
@@ -1829,7 +1782,6 @@ impl<'a> MarkBulkSubmissionsAsReadCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkBulkSubmissionsAsReadSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkBulkSubmissionsAsReadSections<'a> {
     /// no description
     pub fn submission_ids(
@@ -1847,7 +1799,6 @@ impl<'a> MarkBulkSubmissionsAsReadSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkSubmissionItemAsReadCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkSubmissionItemAsReadCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1858,7 +1809,6 @@ impl<'a> MarkSubmissionItemAsReadCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkSubmissionItemAsReadSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkSubmissionItemAsReadSections<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1869,7 +1819,6 @@ impl<'a> MarkSubmissionItemAsReadSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ClearUnreadStatusForAllSubmissionsCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ClearUnreadStatusForAllSubmissionsCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1880,7 +1829,6 @@ impl<'a> ClearUnreadStatusForAllSubmissionsCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ClearUnreadStatusForAllSubmissionsSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ClearUnreadStatusForAllSubmissionsSections<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1891,7 +1839,6 @@ impl<'a> ClearUnreadStatusForAllSubmissionsSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRubricAssessmentsReadStateCoursesRubricComments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetRubricAssessmentsReadStateCoursesRubricComments<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1902,7 +1849,6 @@ impl<'a> GetRubricAssessmentsReadStateCoursesRubricComments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRubricAssessmentsReadStateCoursesRubricAssessments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetRubricAssessmentsReadStateCoursesRubricAssessments<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1913,7 +1859,6 @@ impl<'a> GetRubricAssessmentsReadStateCoursesRubricAssessments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRubricAssessmentsReadStateSectionsRubricComments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetRubricAssessmentsReadStateSectionsRubricComments<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1924,7 +1869,6 @@ impl<'a> GetRubricAssessmentsReadStateSectionsRubricComments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRubricAssessmentsReadStateSectionsRubricAssessments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetRubricAssessmentsReadStateSectionsRubricAssessments<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1935,7 +1879,6 @@ impl<'a> GetRubricAssessmentsReadStateSectionsRubricAssessments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkRubricAssessmentsAsReadCoursesRubricComments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkRubricAssessmentsAsReadCoursesRubricComments<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1946,7 +1889,6 @@ impl<'a> MarkRubricAssessmentsAsReadCoursesRubricComments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkRubricAssessmentsAsReadCoursesRubricAssessments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkRubricAssessmentsAsReadCoursesRubricAssessments<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1957,7 +1899,6 @@ impl<'a> MarkRubricAssessmentsAsReadCoursesRubricAssessments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkRubricAssessmentsAsReadSectionsRubricComments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkRubricAssessmentsAsReadSectionsRubricComments<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1968,7 +1909,6 @@ impl<'a> MarkRubricAssessmentsAsReadSectionsRubricComments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkRubricAssessmentsAsReadSectionsRubricAssessments<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkRubricAssessmentsAsReadSectionsRubricAssessments<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1979,7 +1919,6 @@ impl<'a> MarkRubricAssessmentsAsReadSectionsRubricAssessments<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDocumentAnnotationsReadStateCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetDocumentAnnotationsReadStateCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1990,7 +1929,6 @@ impl<'a> GetDocumentAnnotationsReadStateCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDocumentAnnotationsReadStateSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetDocumentAnnotationsReadStateSections<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2001,7 +1939,6 @@ impl<'a> GetDocumentAnnotationsReadStateSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkDocumentAnnotationsAsReadCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkDocumentAnnotationsAsReadCourses<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2012,7 +1949,6 @@ impl<'a> MarkDocumentAnnotationsAsReadCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkDocumentAnnotationsAsReadSections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MarkDocumentAnnotationsAsReadSections<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2023,7 +1959,6 @@ impl<'a> MarkDocumentAnnotationsAsReadSections<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SubmissionSummaryCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SubmissionSummaryCourses<'a> {
     /// If this argument is true, the response will take into account student groups.
     pub fn grouped(self, value: bool) -> Self {
@@ -2038,7 +1973,6 @@ impl<'a> SubmissionSummaryCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SubmissionSummarySections<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SubmissionSummarySections<'a> {
     /// If this argument is true, the response will take into account student groups.
     pub fn grouped(self, value: bool) -> Self {
@@ -2517,12 +2451,10 @@ rt::string_enum!(
 );
 /// Parameters sent as `comment[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct SubmitAssignmentCoursesComment {
     /// Include a textual comment with the submission.
     pub text_comment: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for SubmitAssignmentCoursesComment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "text_comment", &self.text_comment);
@@ -2530,7 +2462,6 @@ impl rt::Encode for SubmitAssignmentCoursesComment {
 }
 /// Parameters sent as `submission[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct SubmitAssignmentCoursesSubmission {
     /// Whether or not this comment should be sent to the entire group (defaults to false). Ignored if this is not a group assignment or if no text_comment is provided.
     pub group_comment: Option<bool>,
@@ -2584,7 +2515,6 @@ impl SubmitAssignmentCoursesSubmission {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for SubmitAssignmentCoursesSubmission {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "group_comment", &self.group_comment);
@@ -2601,12 +2531,10 @@ impl rt::Encode for SubmitAssignmentCoursesSubmission {
 }
 /// Parameters sent as `comment[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct SubmitAssignmentSectionsComment {
     /// Include a textual comment with the submission.
     pub text_comment: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for SubmitAssignmentSectionsComment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "text_comment", &self.text_comment);
@@ -2614,7 +2542,6 @@ impl rt::Encode for SubmitAssignmentSectionsComment {
 }
 /// Parameters sent as `submission[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct SubmitAssignmentSectionsSubmission {
     /// Whether or not this comment should be sent to the entire group (defaults to false). Ignored if this is not a group assignment or if no text_comment is provided.
     pub group_comment: Option<bool>,
@@ -2668,7 +2595,6 @@ impl SubmitAssignmentSectionsSubmission {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for SubmitAssignmentSectionsSubmission {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "group_comment", &self.group_comment);
@@ -2685,7 +2611,6 @@ impl rt::Encode for SubmitAssignmentSectionsSubmission {
 }
 /// Parameters sent as `comment[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct GradeOrCommentOnSubmissionCoursesComment {
     /// Add a textual comment to the submission.
     pub text_comment: Option<String>,
@@ -2700,7 +2625,6 @@ pub struct GradeOrCommentOnSubmissionCoursesComment {
     /// Attach files to this comment that were previously uploaded using the Submission Comment API's files action
     pub file_ids: Option<Vec<rt::Id>>,
 }
-#[allow(deprecated)]
 impl rt::Encode for GradeOrCommentOnSubmissionCoursesComment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "text_comment", &self.text_comment);
@@ -2713,12 +2637,10 @@ impl rt::Encode for GradeOrCommentOnSubmissionCoursesComment {
 }
 /// Parameters sent as `include[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct GradeOrCommentOnSubmissionCoursesInclude {
     /// Whether this assignment is visible to the owner of the submission
     pub visibility: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for GradeOrCommentOnSubmissionCoursesInclude {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "visibility", &self.visibility);
@@ -2726,7 +2648,6 @@ impl rt::Encode for GradeOrCommentOnSubmissionCoursesInclude {
 }
 /// Parameters sent as `submission[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct GradeOrCommentOnSubmissionCoursesSubmission {
     /// Assign a score to the submission, updating both the "score" and "grade" fields on the submission record. This parameter can be passed in a few different formats:
     ///
@@ -2751,7 +2672,6 @@ pub struct GradeOrCommentOnSubmissionCoursesSubmission {
     /// Sets the seconds late if late policy status is "late"
     pub seconds_late_override: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for GradeOrCommentOnSubmissionCoursesSubmission {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "posted_grade", &self.posted_grade);
@@ -2763,7 +2683,6 @@ impl rt::Encode for GradeOrCommentOnSubmissionCoursesSubmission {
 }
 /// Parameters sent as `comment[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct GradeOrCommentOnSubmissionSectionsComment {
     /// Add a textual comment to the submission.
     pub text_comment: Option<String>,
@@ -2778,7 +2697,6 @@ pub struct GradeOrCommentOnSubmissionSectionsComment {
     /// Attach files to this comment that were previously uploaded using the Submission Comment API's files action
     pub file_ids: Option<Vec<rt::Id>>,
 }
-#[allow(deprecated)]
 impl rt::Encode for GradeOrCommentOnSubmissionSectionsComment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "text_comment", &self.text_comment);
@@ -2791,12 +2709,10 @@ impl rt::Encode for GradeOrCommentOnSubmissionSectionsComment {
 }
 /// Parameters sent as `include[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct GradeOrCommentOnSubmissionSectionsInclude {
     /// Whether this assignment is visible to the owner of the submission
     pub visibility: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for GradeOrCommentOnSubmissionSectionsInclude {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "visibility", &self.visibility);
@@ -2804,7 +2720,6 @@ impl rt::Encode for GradeOrCommentOnSubmissionSectionsInclude {
 }
 /// Parameters sent as `submission[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct GradeOrCommentOnSubmissionSectionsSubmission {
     /// Assign a score to the submission, updating both the "score" and "grade" fields on the submission record. This parameter can be passed in a few different formats:
     ///
@@ -2829,7 +2744,6 @@ pub struct GradeOrCommentOnSubmissionSectionsSubmission {
     /// Sets the seconds late if late policy status is "late"
     pub seconds_late_override: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for GradeOrCommentOnSubmissionSectionsSubmission {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "posted_grade", &self.posted_grade);
@@ -2841,7 +2755,6 @@ impl rt::Encode for GradeOrCommentOnSubmissionSectionsSubmission {
 }
 /// Parameters sent as `comment[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct GradeOrCommentOnSubmissionByAnonymousIdCoursesComment {
     /// Add a textual comment to the submission.
     pub text_comment: Option<String>,
@@ -2854,7 +2767,6 @@ pub struct GradeOrCommentOnSubmissionByAnonymousIdCoursesComment {
     /// Attach files to this comment that were previously uploaded using the Submission Comment API's files action
     pub file_ids: Option<Vec<rt::Id>>,
 }
-#[allow(deprecated)]
 impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdCoursesComment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "text_comment", &self.text_comment);
@@ -2866,12 +2778,10 @@ impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdCoursesComment {
 }
 /// Parameters sent as `include[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct GradeOrCommentOnSubmissionByAnonymousIdCoursesInclude {
     /// Whether this assignment is visible to the owner of the submission
     pub visibility: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdCoursesInclude {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "visibility", &self.visibility);
@@ -2879,7 +2789,6 @@ impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdCoursesInclude {
 }
 /// Parameters sent as `submission[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct GradeOrCommentOnSubmissionByAnonymousIdCoursesSubmission {
     /// Assign a score to the submission, updating both the "score" and "grade" fields on the submission record. This parameter can be passed in a few different formats:
     ///
@@ -2902,7 +2811,6 @@ pub struct GradeOrCommentOnSubmissionByAnonymousIdCoursesSubmission {
     /// Sets the seconds late if late policy status is "late"
     pub seconds_late_override: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdCoursesSubmission {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "posted_grade", &self.posted_grade);
@@ -2913,7 +2821,6 @@ impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdCoursesSubmission {
 }
 /// Parameters sent as `comment[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct GradeOrCommentOnSubmissionByAnonymousIdSectionsComment {
     /// Add a textual comment to the submission.
     pub text_comment: Option<String>,
@@ -2926,7 +2833,6 @@ pub struct GradeOrCommentOnSubmissionByAnonymousIdSectionsComment {
     /// Attach files to this comment that were previously uploaded using the Submission Comment API's files action
     pub file_ids: Option<Vec<rt::Id>>,
 }
-#[allow(deprecated)]
 impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdSectionsComment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "text_comment", &self.text_comment);
@@ -2938,12 +2844,10 @@ impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdSectionsComment {
 }
 /// Parameters sent as `include[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct GradeOrCommentOnSubmissionByAnonymousIdSectionsInclude {
     /// Whether this assignment is visible to the owner of the submission
     pub visibility: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdSectionsInclude {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "visibility", &self.visibility);
@@ -2951,7 +2855,6 @@ impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdSectionsInclude {
 }
 /// Parameters sent as `submission[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct GradeOrCommentOnSubmissionByAnonymousIdSectionsSubmission {
     /// Assign a score to the submission, updating both the "score" and "grade" fields on the submission record. This parameter can be passed in a few different formats:
     ///
@@ -2974,7 +2877,6 @@ pub struct GradeOrCommentOnSubmissionByAnonymousIdSectionsSubmission {
     /// Sets the seconds late if late policy status is "late"
     pub seconds_late_override: Option<i64>,
 }
-#[allow(deprecated)]
 impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdSectionsSubmission {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "posted_grade", &self.posted_grade);

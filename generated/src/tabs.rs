@@ -21,12 +21,7 @@ impl<'a> Tabs<'a> {
         account_id: impl rt::PathArg,
     ) -> ListAvailableTabsForCourseOrGroupAccounts<'a> {
         ListAvailableTabsForCourseOrGroupAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/tabs",
-                &[&account_id],
-            ),
+            self.0.get("/v1/accounts/{account_id}/tabs", &[&account_id]),
         )
     }
     /// List available tabs for a course or group
@@ -39,12 +34,7 @@ impl<'a> Tabs<'a> {
         course_id: impl rt::PathArg,
     ) -> ListAvailableTabsForCourseOrGroupCourses<'a> {
         ListAvailableTabsForCourseOrGroupCourses(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/courses/{course_id}/tabs",
-                &[&course_id],
-            ),
+            self.0.get("/v1/courses/{course_id}/tabs", &[&course_id]),
         )
     }
     /// List available tabs for a course or group
@@ -57,12 +47,7 @@ impl<'a> Tabs<'a> {
         group_id: impl rt::PathArg,
     ) -> ListAvailableTabsForCourseOrGroupGroups<'a> {
         ListAvailableTabsForCourseOrGroupGroups(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/groups/{group_id}/tabs",
-                &[&group_id],
-            ),
+            self.0.get("/v1/groups/{group_id}/tabs", &[&group_id]),
         )
     }
     /// List available tabs for a course or group
@@ -75,12 +60,7 @@ impl<'a> Tabs<'a> {
         user_id: impl rt::PathArg,
     ) -> ListAvailableTabsForCourseOrGroupUsers<'a> {
         ListAvailableTabsForCourseOrGroupUsers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/tabs",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/tabs", &[&user_id]),
         )
     }
     /// Update a tab for a course
@@ -96,12 +76,7 @@ impl<'a> Tabs<'a> {
         tab_id: impl rt::PathArg,
     ) -> UpdateTabForCourse<'a> {
         UpdateTabForCourse(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/courses/{course_id}/tabs/{tab_id}",
-                &[&course_id, &tab_id],
-            ),
+            self.0.put("/v1/courses/{course_id}/tabs/{tab_id}", &[&course_id, &tab_id]),
         )
     }
 }
@@ -109,7 +84,6 @@ impl<'a> Tabs<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAvailableTabsForCourseOrGroupAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAvailableTabsForCourseOrGroupAccounts<'a> {
     /// - "course_subject_tabs": Optional flag to return the tabs associated with a canvas_for_elementary subject course's home page instead of the typical sidebar navigation. Only takes effect if this request is for a course context in a canvas_for_elementary-enabled account or sub-account.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -124,7 +98,6 @@ impl<'a> ListAvailableTabsForCourseOrGroupAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAvailableTabsForCourseOrGroupCourses<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAvailableTabsForCourseOrGroupCourses<'a> {
     /// - "course_subject_tabs": Optional flag to return the tabs associated with a canvas_for_elementary subject course's home page instead of the typical sidebar navigation. Only takes effect if this request is for a course context in a canvas_for_elementary-enabled account or sub-account.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -139,7 +112,6 @@ impl<'a> ListAvailableTabsForCourseOrGroupCourses<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAvailableTabsForCourseOrGroupGroups<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAvailableTabsForCourseOrGroupGroups<'a> {
     /// - "course_subject_tabs": Optional flag to return the tabs associated with a canvas_for_elementary subject course's home page instead of the typical sidebar navigation. Only takes effect if this request is for a course context in a canvas_for_elementary-enabled account or sub-account.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -154,7 +126,6 @@ impl<'a> ListAvailableTabsForCourseOrGroupGroups<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAvailableTabsForCourseOrGroupUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAvailableTabsForCourseOrGroupUsers<'a> {
     /// - "course_subject_tabs": Optional flag to return the tabs associated with a canvas_for_elementary subject course's home page instead of the typical sidebar navigation. Only takes effect if this request is for a course context in a canvas_for_elementary-enabled account or sub-account.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -169,7 +140,6 @@ impl<'a> ListAvailableTabsForCourseOrGroupUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateTabForCourse<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateTabForCourse<'a> {
     /// The new position of the tab, 1-based
     pub fn position(self, value: i64) -> Self {

@@ -21,12 +21,12 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         account_id: impl rt::PathArg,
     ) -> ListTemporaryEnrollmentPairings<'a> {
         ListTemporaryEnrollmentPairings(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/temporary_enrollment_pairings",
-                &[&account_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/temporary_enrollment_pairings",
+                    &[&account_id],
+                ),
         )
     }
     /// Get a single temporary enrollment pairing
@@ -40,12 +40,12 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleTemporaryEnrollmentPairing<'a> {
         GetSingleTemporaryEnrollmentPairing(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/temporary_enrollment_pairings/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/temporary_enrollment_pairings/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
     /// New TemporaryEnrollmentPairing
@@ -58,12 +58,12 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         account_id: impl rt::PathArg,
     ) -> NewTemporaryenrollmentpairing<'a> {
         NewTemporaryenrollmentpairing(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/temporary_enrollment_pairings/new",
-                &[&account_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/accounts/{account_id}/temporary_enrollment_pairings/new",
+                    &[&account_id],
+                ),
         )
     }
     /// Create Temporary Enrollment Pairing
@@ -76,12 +76,12 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         account_id: impl rt::PathArg,
     ) -> CreateTemporaryEnrollmentPairing<'a> {
         CreateTemporaryEnrollmentPairing(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/accounts/{account_id}/temporary_enrollment_pairings",
-                &[&account_id],
-            ),
+            self
+                .0
+                .post(
+                    "/v1/accounts/{account_id}/temporary_enrollment_pairings",
+                    &[&account_id],
+                ),
         )
     }
     /// Delete Temporary Enrollment Pairing
@@ -95,12 +95,12 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         id: impl rt::PathArg,
     ) -> DeleteTemporaryEnrollmentPairing<'a> {
         DeleteTemporaryEnrollmentPairing(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/accounts/{account_id}/temporary_enrollment_pairings/{id}",
-                &[&account_id, &id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/accounts/{account_id}/temporary_enrollment_pairings/{id}",
+                    &[&account_id, &id],
+                ),
         )
     }
 }
@@ -108,7 +108,6 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTemporaryEnrollmentPairings<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListTemporaryEnrollmentPairings<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(
@@ -119,9 +118,7 @@ impl<'a> ListTemporaryEnrollmentPairings<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(
         self,
-    ) -> impl rt::Stream<
-        Item = rt::Result<crate::models::TemporaryEnrollmentPairing>,
-    > + 'a {
+    ) -> rt::ItemStream<'a, crate::models::TemporaryEnrollmentPairing> {
         self.0.stream()
     }
 }
@@ -129,7 +126,6 @@ impl<'a> ListTemporaryEnrollmentPairings<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSingleTemporaryEnrollmentPairing<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetSingleTemporaryEnrollmentPairing<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::TemporaryEnrollmentPairing> {
@@ -140,7 +136,6 @@ impl<'a> GetSingleTemporaryEnrollmentPairing<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct NewTemporaryenrollmentpairing<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> NewTemporaryenrollmentpairing<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::TemporaryEnrollmentPairing> {
@@ -151,7 +146,6 @@ impl<'a> NewTemporaryenrollmentpairing<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateTemporaryEnrollmentPairing<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateTemporaryEnrollmentPairing<'a> {
     /// The workflow state of the temporary enrollment pairing.
     pub fn workflow_state(self, value: impl Into<String>) -> Self {
@@ -170,7 +164,6 @@ impl<'a> CreateTemporaryEnrollmentPairing<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTemporaryEnrollmentPairing<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteTemporaryEnrollmentPairing<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::TemporaryEnrollmentPairing> {

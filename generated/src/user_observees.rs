@@ -21,14 +21,7 @@ impl<'a> UserObservees<'a> {
     ///
     /// `GET /api/v1/users/{user_id}/observees`
     pub fn list_observees(&self, user_id: impl rt::PathArg) -> ListObservees<'a> {
-        ListObservees(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/observees",
-                &[&user_id],
-            ),
-        )
+        ListObservees(self.0.get("/v1/users/{user_id}/observees", &[&user_id]))
     }
     /// List observers
     ///
@@ -40,14 +33,7 @@ impl<'a> UserObservees<'a> {
     ///
     /// `GET /api/v1/users/{user_id}/observers`
     pub fn list_observers(&self, user_id: impl rt::PathArg) -> ListObservers<'a> {
-        ListObservers(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/observers",
-                &[&user_id],
-            ),
-        )
+        ListObservers(self.0.get("/v1/users/{user_id}/observers", &[&user_id]))
     }
     /// Add an observee with credentials
     ///
@@ -61,12 +47,7 @@ impl<'a> UserObservees<'a> {
         user_id: impl rt::PathArg,
     ) -> AddObserveeWithCredentials<'a> {
         AddObserveeWithCredentials(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/users/{user_id}/observees",
-                &[&user_id],
-            ),
+            self.0.post("/v1/users/{user_id}/observees", &[&user_id]),
         )
     }
     /// Show an observee
@@ -82,12 +63,12 @@ impl<'a> UserObservees<'a> {
         observee_id: impl rt::PathArg,
     ) -> ShowObservee<'a> {
         ShowObservee(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/observees/{observee_id}",
-                &[&user_id, &observee_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/users/{user_id}/observees/{observee_id}",
+                    &[&user_id, &observee_id],
+                ),
         )
     }
     /// Show an observer
@@ -103,12 +84,12 @@ impl<'a> UserObservees<'a> {
         observer_id: impl rt::PathArg,
     ) -> ShowObserver<'a> {
         ShowObserver(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/observers/{observer_id}",
-                &[&user_id, &observer_id],
-            ),
+            self
+                .0
+                .get(
+                    "/v1/users/{user_id}/observers/{observer_id}",
+                    &[&user_id, &observer_id],
+                ),
         )
     }
     /// Add an observee
@@ -122,12 +103,12 @@ impl<'a> UserObservees<'a> {
         observee_id: impl rt::PathArg,
     ) -> AddObservee<'a> {
         AddObservee(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/users/{user_id}/observees/{observee_id}",
-                &[&user_id, &observee_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/users/{user_id}/observees/{observee_id}",
+                    &[&user_id, &observee_id],
+                ),
         )
     }
     /// Remove an observee
@@ -141,12 +122,12 @@ impl<'a> UserObservees<'a> {
         observee_id: impl rt::PathArg,
     ) -> RemoveObservee<'a> {
         RemoveObservee(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/{user_id}/observees/{observee_id}",
-                &[&user_id, &observee_id],
-            ),
+            self
+                .0
+                .delete(
+                    "/v1/users/{user_id}/observees/{observee_id}",
+                    &[&user_id, &observee_id],
+                ),
         )
     }
     /// Create observer pairing code
@@ -159,12 +140,7 @@ impl<'a> UserObservees<'a> {
         user_id: impl rt::PathArg,
     ) -> CreateObserverPairingCode<'a> {
         CreateObserverPairingCode(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/users/{user_id}/observer_pairing_codes",
-                &[&user_id],
-            ),
+            self.0.post("/v1/users/{user_id}/observer_pairing_codes", &[&user_id]),
         )
     }
 }
@@ -172,7 +148,6 @@ impl<'a> UserObservees<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListObservees<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListObservees<'a> {
     /// - "avatar_url": Optionally include avatar_url.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -183,7 +158,7 @@ impl<'a> ListObservees<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::User>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
 }
@@ -191,7 +166,6 @@ impl<'a> ListObservees<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListObservers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListObservers<'a> {
     /// - "avatar_url": Optionally include avatar_url.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -202,7 +176,7 @@ impl<'a> ListObservers<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::User>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
 }
@@ -210,13 +184,12 @@ impl<'a> ListObservers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddObserveeWithCredentials<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AddObserveeWithCredentials<'a> {
     /// Sets `observee`.
     pub fn observee(self, value: AddObserveeWithCredentialsObservee) -> Self {
         Self(self.0.form("observee", &value))
     }
-    /// The access token for the user to observe.  Required if `observee[unique_id]</tt> or <tt>observee[password]</tt> are omitted.`
+    /// The access token for the user to observe.  Required if `observee[unique_id]` or `observee[password]` are omitted.
     pub fn access_token(self, value: impl Into<String>) -> Self {
         Self(self.0.form("access_token", &rt::text(value)))
     }
@@ -237,7 +210,6 @@ impl<'a> AddObserveeWithCredentials<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowObservee<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowObservee<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::User> {
@@ -248,7 +220,6 @@ impl<'a> ShowObservee<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowObserver<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowObserver<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::User> {
@@ -259,7 +230,6 @@ impl<'a> ShowObserver<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddObservee<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> AddObservee<'a> {
     /// The ID for the root account to associate with the observation link. If not specified, a link will be created for each root account associated to both the observer and observee.
     pub fn root_account_id(self, value: impl Into<rt::Id>) -> Self {
@@ -274,7 +244,6 @@ impl<'a> AddObservee<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveObservee<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveObservee<'a> {
     /// If specified, only removes the link for the given root account
     pub fn root_account_id(self, value: impl Into<rt::Id>) -> Self {
@@ -289,7 +258,6 @@ impl<'a> RemoveObservee<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateObserverPairingCode<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateObserverPairingCode<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::PairingCode> {
@@ -310,14 +278,12 @@ pub enum Include {
 rt::string_enum!(Include { AvatarUrl = "avatar_url" });
 /// Parameters sent as `observee[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct AddObserveeWithCredentialsObservee {
     /// The login id for the user to observe.  Required if access_token is omitted.
     pub unique_id: Option<rt::Id>,
     /// The password for the user to observe. Required if access_token is omitted.
     pub password: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for AddObserveeWithCredentialsObservee {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "unique_id", &self.unique_id);

@@ -28,14 +28,7 @@ impl<'a> Users<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListUsersInAccount<'a> {
-        ListUsersInAccount(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/accounts/{account_id}/users",
-                &[&account_id],
-            ),
-        )
+        ListUsersInAccount(self.0.get("/v1/accounts/{account_id}/users", &[&account_id]))
     }
     /// List the activity stream
     ///
@@ -157,14 +150,7 @@ impl<'a> Users<'a> {
     ///
     /// `GET /api/v1/users/self/activity_stream`
     pub fn list_activity_stream_self(&self) -> ListActivityStreamSelf<'a> {
-        ListActivityStreamSelf(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/self/activity_stream",
-                &[],
-            ),
-        )
+        ListActivityStreamSelf(self.0.get("/v1/users/self/activity_stream", &[]))
     }
     /// List the activity stream
     ///
@@ -288,9 +274,7 @@ impl<'a> Users<'a> {
     pub fn list_activity_stream_activity_stream(
         &self,
     ) -> ListActivityStreamActivityStream<'a> {
-        ListActivityStreamActivityStream(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/users/activity_stream", &[]),
-        )
+        ListActivityStreamActivityStream(self.0.get("/v1/users/activity_stream", &[]))
     }
     /// Activity stream summary
     ///
@@ -298,14 +282,7 @@ impl<'a> Users<'a> {
     ///
     /// `GET /api/v1/users/self/activity_stream/summary`
     pub fn activity_stream_summary(&self) -> ActivityStreamSummary<'a> {
-        ActivityStreamSummary(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/self/activity_stream/summary",
-                &[],
-            ),
-        )
+        ActivityStreamSummary(self.0.get("/v1/users/self/activity_stream/summary", &[]))
     }
     /// List the TODO items
     ///
@@ -317,9 +294,7 @@ impl<'a> Users<'a> {
     ///
     /// `GET /api/v1/users/self/todo`
     pub fn list_todo_items(&self) -> ListTodoItems<'a> {
-        ListTodoItems(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/users/self/todo", &[]),
-        )
+        ListTodoItems(self.0.get("/v1/users/self/todo", &[]))
     }
     /// List counts for todo items
     ///
@@ -329,14 +304,7 @@ impl<'a> Users<'a> {
     ///
     /// `GET /api/v1/users/self/todo_item_count`
     pub fn list_counts_for_todo_items(&self) -> ListCountsForTodoItems<'a> {
-        ListCountsForTodoItems(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/self/todo_item_count",
-                &[],
-            ),
-        )
+        ListCountsForTodoItems(self.0.get("/v1/users/self/todo_item_count", &[]))
     }
     /// List upcoming assignments, calendar events
     ///
@@ -347,12 +315,7 @@ impl<'a> Users<'a> {
         &self,
     ) -> ListUpcomingAssignmentsCalendarEvents<'a> {
         ListUpcomingAssignmentsCalendarEvents(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/self/upcoming_events",
-                &[],
-            ),
+            self.0.get("/v1/users/self/upcoming_events", &[]),
         )
     }
     /// List Missing Submissions
@@ -365,12 +328,7 @@ impl<'a> Users<'a> {
         user_id: impl rt::PathArg,
     ) -> ListMissingSubmissions<'a> {
         ListMissingSubmissions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/missing_submissions",
-                &[&user_id],
-            ),
+            self.0.get("/v1/users/{user_id}/missing_submissions", &[&user_id]),
         )
     }
     /// Hide a stream item
@@ -379,14 +337,7 @@ impl<'a> Users<'a> {
     ///
     /// `DELETE /api/v1/users/self/activity_stream/{id}`
     pub fn hide_stream_item(&self, id: impl rt::PathArg) -> HideStreamItem<'a> {
-        HideStreamItem(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/self/activity_stream/{id}",
-                &[&id],
-            ),
-        )
+        HideStreamItem(self.0.delete("/v1/users/self/activity_stream/{id}", &[&id]))
     }
     /// Hide all stream items
     ///
@@ -394,14 +345,7 @@ impl<'a> Users<'a> {
     ///
     /// `DELETE /api/v1/users/self/activity_stream`
     pub fn hide_all_stream_items(&self) -> HideAllStreamItems<'a> {
-        HideAllStreamItems(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/self/activity_stream",
-                &[],
-            ),
-        )
+        HideAllStreamItems(self.0.delete("/v1/users/self/activity_stream", &[]))
     }
     /// Upload a file
     ///
@@ -413,14 +357,7 @@ impl<'a> Users<'a> {
     ///
     /// `POST /api/v1/users/{user_id}/files`
     pub fn upload_file(&self, user_id: impl rt::PathArg) -> UploadFile<'a> {
-        UploadFile(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/users/{user_id}/files",
-                &[&user_id],
-            ),
-        )
+        UploadFile(self.0.post("/v1/users/{user_id}/files", &[&user_id]))
     }
     /// Show user details
     ///
@@ -439,9 +376,7 @@ impl<'a> Users<'a> {
     ///
     /// `GET /api/v1/users/{id}`
     pub fn show_user_details(&self, id: impl rt::PathArg) -> ShowUserDetails<'a> {
-        ShowUserDetails(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/users/{id}", &[&id]),
-        )
+        ShowUserDetails(self.0.get("/v1/users/{id}", &[&id]))
     }
     /// Create a user
     ///
@@ -456,12 +391,9 @@ impl<'a> Users<'a> {
         pseudonym: CreateUserPseudonym,
     ) -> CreateUser<'a> {
         CreateUser(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/accounts/{account_id}/users",
-                    &[&account_id],
-                )
+            self
+                .0
+                .post("/v1/accounts/{account_id}/users", &[&account_id])
                 .form("pseudonym", &pseudonym),
         )
     }
@@ -479,12 +411,9 @@ impl<'a> Users<'a> {
         pseudonym: DeprecatedSelfRegisterUserPseudonym,
     ) -> DeprecatedSelfRegisterUser<'a> {
         DeprecatedSelfRegisterUser(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Post,
-                    "/v1/accounts/{account_id}/self_registration",
-                    &[&account_id],
-                )
+            self
+                .0
+                .post("/v1/accounts/{account_id}/self_registration", &[&account_id])
                 .form("user", &user)
                 .form("pseudonym", &pseudonym),
         )
@@ -495,9 +424,7 @@ impl<'a> Users<'a> {
     ///
     /// `GET /api/v1/users/{id}/settings`
     pub fn update_user_settings(&self, id: impl rt::PathArg) -> UpdateUserSettings<'a> {
-        UpdateUserSettings(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/users/{id}/settings", &[&id]),
-        )
+        UpdateUserSettings(self.0.get("/v1/users/{id}/settings", &[&id]))
     }
     /// Get custom colors
     ///
@@ -505,9 +432,7 @@ impl<'a> Users<'a> {
     ///
     /// `GET /api/v1/users/{id}/colors`
     pub fn get_custom_colors(&self, id: impl rt::PathArg) -> GetCustomColors<'a> {
-        GetCustomColors(
-            rt::Request::new(self.0, rt::Method::Get, "/v1/users/{id}/colors", &[&id]),
-        )
+        GetCustomColors(self.0.get("/v1/users/{id}/colors", &[&id]))
     }
     /// Get custom color
     ///
@@ -522,12 +447,7 @@ impl<'a> Users<'a> {
         asset_string: impl rt::PathArg,
     ) -> GetCustomColor<'a> {
         GetCustomColor(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{id}/colors/{asset_string}",
-                &[&id, &asset_string],
-            ),
+            self.0.get("/v1/users/{id}/colors/{asset_string}", &[&id, &asset_string]),
         )
     }
     /// Update custom color
@@ -543,12 +463,7 @@ impl<'a> Users<'a> {
         asset_string: impl rt::PathArg,
     ) -> UpdateCustomColor<'a> {
         UpdateCustomColor(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/users/{id}/colors/{asset_string}",
-                &[&id, &asset_string],
-            ),
+            self.0.put("/v1/users/{id}/colors/{asset_string}", &[&id, &asset_string]),
         )
     }
     /// Get dashboard positions
@@ -560,14 +475,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetDashboardPositions<'a> {
-        GetDashboardPositions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{id}/dashboard_positions",
-                &[&id],
-            ),
-        )
+        GetDashboardPositions(self.0.get("/v1/users/{id}/dashboard_positions", &[&id]))
     }
     /// Update dashboard positions
     ///
@@ -581,12 +489,7 @@ impl<'a> Users<'a> {
         id: impl rt::PathArg,
     ) -> UpdateDashboardPositions<'a> {
         UpdateDashboardPositions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/users/{id}/dashboard_positions",
-                &[&id],
-            ),
+            self.0.put("/v1/users/{id}/dashboard_positions", &[&id]),
         )
     }
     /// Edit a user
@@ -595,7 +498,7 @@ impl<'a> Users<'a> {
     ///
     /// `PUT /api/v1/users/{id}`
     pub fn edit_user(&self, id: impl rt::PathArg) -> EditUser<'a> {
-        EditUser(rt::Request::new(self.0, rt::Method::Put, "/v1/users/{id}", &[&id]))
+        EditUser(self.0.put("/v1/users/{id}", &[&id]))
     }
     /// Terminate all user sessions
     ///
@@ -606,14 +509,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> TerminateAllUserSessions<'a> {
-        TerminateAllUserSessions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/{id}/sessions",
-                &[&id],
-            ),
-        )
+        TerminateAllUserSessions(self.0.delete("/v1/users/{id}/sessions", &[&id]))
     }
     /// Log users out of all mobile apps
     ///
@@ -626,12 +522,7 @@ impl<'a> Users<'a> {
         &self,
     ) -> LogUsersOutOfAllMobileAppsMobileSessions<'a> {
         LogUsersOutOfAllMobileAppsMobileSessions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/mobile_sessions",
-                &[],
-            ),
+            self.0.delete("/v1/users/mobile_sessions", &[]),
         )
     }
     /// Log users out of all mobile apps
@@ -646,12 +537,7 @@ impl<'a> Users<'a> {
         id: impl rt::PathArg,
     ) -> LogUsersOutOfAllMobileAppsId<'a> {
         LogUsersOutOfAllMobileAppsId(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/{id}/mobile_sessions",
-                &[&id],
-            ),
+            self.0.delete("/v1/users/{id}/mobile_sessions", &[&id]),
         )
     }
     /// Merge user into another user
@@ -683,12 +569,12 @@ impl<'a> Users<'a> {
         destination_user_id: impl rt::PathArg,
     ) -> MergeUserIntoAnotherUserDestinationUserId<'a> {
         MergeUserIntoAnotherUserDestinationUserId(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/users/{id}/merge_into/{destination_user_id}",
-                &[&id, &destination_user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/users/{id}/merge_into/{destination_user_id}",
+                    &[&id, &destination_user_id],
+                ),
         )
     }
     /// Merge user into another user
@@ -721,12 +607,12 @@ impl<'a> Users<'a> {
         destination_user_id: impl rt::PathArg,
     ) -> MergeUserIntoAnotherUserAccounts<'a> {
         MergeUserIntoAnotherUserAccounts(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/users/{id}/merge_into/accounts/{destination_account_id}/users/{destination_user_id}",
-                &[&id, &destination_account_id, &destination_user_id],
-            ),
+            self
+                .0
+                .put(
+                    "/v1/users/{id}/merge_into/accounts/{destination_account_id}/users/{destination_user_id}",
+                    &[&id, &destination_account_id, &destination_user_id],
+                ),
         )
     }
     /// Split merged users into separate users
@@ -754,9 +640,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> SplitMergedUsersIntoSeparateUsers<'a> {
-        SplitMergedUsersIntoSeparateUsers(
-            rt::Request::new(self.0, rt::Method::Post, "/v1/users/{id}/split", &[&id]),
-        )
+        SplitMergedUsersIntoSeparateUsers(self.0.post("/v1/users/{id}/split", &[&id]))
     }
     /// Get a Pandata Events jwt token and its expiration date
     ///
@@ -769,12 +653,7 @@ impl<'a> Users<'a> {
         &self,
     ) -> GetPandataEventsJwtTokenAndItsExpirationDate<'a> {
         GetPandataEventsJwtTokenAndItsExpirationDate(
-            rt::Request::new(
-                self.0,
-                rt::Method::Post,
-                "/v1/users/self/pandata_events_token",
-                &[],
-            ),
+            self.0.post("/v1/users/self/pandata_events_token", &[]),
         )
     }
     /// Get a users most recently graded submissions
@@ -785,12 +664,7 @@ impl<'a> Users<'a> {
         id: impl rt::PathArg,
     ) -> GetUsersMostRecentlyGradedSubmissions<'a> {
         GetUsersMostRecentlyGradedSubmissions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{id}/graded_submissions",
-                &[&id],
-            ),
+            self.0.get("/v1/users/{id}/graded_submissions", &[&id]),
         )
     }
     /// Get user profile
@@ -801,14 +675,7 @@ impl<'a> Users<'a> {
     ///
     /// `GET /api/v1/users/{user_id}/profile`
     pub fn get_user_profile(&self, user_id: impl rt::PathArg) -> GetUserProfile<'a> {
-        GetUserProfile(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/profile",
-                &[&user_id],
-            ),
-        )
+        GetUserProfile(self.0.get("/v1/users/{user_id}/profile", &[&user_id]))
     }
     /// List avatar options
     ///
@@ -819,14 +686,7 @@ impl<'a> Users<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListAvatarOptions<'a> {
-        ListAvatarOptions(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/avatars",
-                &[&user_id],
-            ),
-        )
+        ListAvatarOptions(self.0.get("/v1/users/{user_id}/avatars", &[&user_id]))
     }
     /// List user page views
     ///
@@ -837,14 +697,7 @@ impl<'a> Users<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListUserPageViews<'a> {
-        ListUserPageViews(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/{user_id}/page_views",
-                &[&user_id],
-            ),
-        )
+        ListUserPageViews(self.0.get("/v1/users/{user_id}/page_views", &[&user_id]))
     }
     /// Store custom data
     ///
@@ -1016,12 +869,9 @@ impl<'a> Users<'a> {
         data: rt::Json,
     ) -> StoreCustomData<'a> {
         StoreCustomData(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/v1/users/{user_id}/custom_data",
-                    &[&user_id],
-                )
+            self
+                .0
+                .put("/v1/users/{user_id}/custom_data", &[&user_id])
                 .form("ns", &rt::text(ns))
                 .form("data", &data),
         )
@@ -1045,12 +895,9 @@ impl<'a> Users<'a> {
         ns: impl Into<String>,
     ) -> LoadCustomData<'a> {
         LoadCustomData(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Get,
-                    "/v1/users/{user_id}/custom_data",
-                    &[&user_id],
-                )
+            self
+                .0
+                .get("/v1/users/{user_id}/custom_data", &[&user_id])
                 .query("ns", &rt::text(ns)),
         )
     }
@@ -1193,12 +1040,9 @@ impl<'a> Users<'a> {
         ns: impl Into<String>,
     ) -> DeleteCustomData<'a> {
         DeleteCustomData(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Delete,
-                    "/v1/users/{user_id}/custom_data",
-                    &[&user_id],
-                )
+            self
+                .0
+                .delete("/v1/users/{user_id}/custom_data", &[&user_id])
                 .query("ns", &rt::text(ns)),
         )
     }
@@ -1208,14 +1052,7 @@ impl<'a> Users<'a> {
     ///
     /// `GET /api/v1/users/self/course_nicknames`
     pub fn list_course_nicknames(&self) -> ListCourseNicknames<'a> {
-        ListCourseNicknames(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/self/course_nicknames",
-                &[],
-            ),
-        )
+        ListCourseNicknames(self.0.get("/v1/users/self/course_nicknames", &[]))
     }
     /// Get course nickname
     ///
@@ -1227,12 +1064,7 @@ impl<'a> Users<'a> {
         course_id: impl rt::PathArg,
     ) -> GetCourseNickname<'a> {
         GetCourseNickname(
-            rt::Request::new(
-                self.0,
-                rt::Method::Get,
-                "/v1/users/self/course_nicknames/{course_id}",
-                &[&course_id],
-            ),
+            self.0.get("/v1/users/self/course_nicknames/{course_id}", &[&course_id]),
         )
     }
     /// Set course nickname
@@ -1248,12 +1080,9 @@ impl<'a> Users<'a> {
         nickname: impl Into<String>,
     ) -> SetCourseNickname<'a> {
         SetCourseNickname(
-            rt::Request::new(
-                    self.0,
-                    rt::Method::Put,
-                    "/v1/users/self/course_nicknames/{course_id}",
-                    &[&course_id],
-                )
+            self
+                .0
+                .put("/v1/users/self/course_nicknames/{course_id}", &[&course_id])
                 .form("nickname", &rt::text(nickname)),
         )
     }
@@ -1267,12 +1096,7 @@ impl<'a> Users<'a> {
         course_id: impl rt::PathArg,
     ) -> RemoveCourseNickname<'a> {
         RemoveCourseNickname(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/self/course_nicknames/{course_id}",
-                &[&course_id],
-            ),
+            self.0.delete("/v1/users/self/course_nicknames/{course_id}", &[&course_id]),
         )
     }
     /// Clear course nicknames
@@ -1281,21 +1105,13 @@ impl<'a> Users<'a> {
     ///
     /// `DELETE /api/v1/users/self/course_nicknames`
     pub fn clear_course_nicknames(&self) -> ClearCourseNicknames<'a> {
-        ClearCourseNicknames(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/v1/users/self/course_nicknames",
-                &[],
-            ),
-        )
+        ClearCourseNicknames(self.0.delete("/v1/users/self/course_nicknames", &[]))
     }
 }
 /// Request builder for [`Users::list_users_in_account`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListUsersInAccount<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListUsersInAccount<'a> {
     /// The partial name or full ID of the users to match and return in the results list. Must be at least 3 characters.
     ///
@@ -1324,7 +1140,7 @@ impl<'a> ListUsersInAccount<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> impl rt::Stream<Item = rt::Result<crate::models::User>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
 }
@@ -1332,7 +1148,6 @@ impl<'a> ListUsersInAccount<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListActivityStreamSelf<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListActivityStreamSelf<'a> {
     /// If true, will only return objects for courses the user is actively participating in
     pub fn only_active_courses(self, value: bool) -> Self {
@@ -1347,7 +1162,6 @@ impl<'a> ListActivityStreamSelf<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListActivityStreamActivityStream<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListActivityStreamActivityStream<'a> {
     /// If true, will only return objects for courses the user is actively participating in
     pub fn only_active_courses(self, value: bool) -> Self {
@@ -1362,7 +1176,6 @@ impl<'a> ListActivityStreamActivityStream<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ActivityStreamSummary<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ActivityStreamSummary<'a> {
     /// If true, will only return objects for courses the user is actively participating in
     pub fn only_active_courses(self, value: bool) -> Self {
@@ -1377,7 +1190,6 @@ impl<'a> ActivityStreamSummary<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTodoItems<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListTodoItems<'a> {
     /// "ungraded_quizzes":: Optionally include ungraded quizzes (such as practice quizzes and surveys) in the list. These will be returned under a `quiz` key instead of an `assignment` key in response elements.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -1392,7 +1204,6 @@ impl<'a> ListTodoItems<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCountsForTodoItems<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListCountsForTodoItems<'a> {
     /// "ungraded_quizzes":: Optionally include ungraded quizzes (such as practice quizzes and surveys) in the list. These will be returned under a `quiz` key instead of an `assignment` key in response elements.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -1407,7 +1218,6 @@ impl<'a> ListCountsForTodoItems<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListUpcomingAssignmentsCalendarEvents<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListUpcomingAssignmentsCalendarEvents<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1418,7 +1228,6 @@ impl<'a> ListUpcomingAssignmentsCalendarEvents<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMissingSubmissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListMissingSubmissions<'a> {
     /// Return missing submissions for the given observed user. Must be accompanied by course_ids\[\]. The user making the request must be observing the observed user in all the courses specified by course_ids\[\].
     pub fn observed_user_id(self, value: impl Into<rt::Id>) -> Self {
@@ -1444,9 +1253,7 @@ impl<'a> ListMissingSubmissions<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Assignment>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Assignment> {
         self.0.stream()
     }
 }
@@ -1454,7 +1261,6 @@ impl<'a> ListMissingSubmissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct HideStreamItem<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> HideStreamItem<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1465,7 +1271,6 @@ impl<'a> HideStreamItem<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct HideAllStreamItems<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> HideAllStreamItems<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1476,7 +1281,6 @@ impl<'a> HideAllStreamItems<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UploadFile<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UploadFile<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1487,7 +1291,6 @@ impl<'a> UploadFile<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowUserDetails<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowUserDetails<'a> {
     /// Array of additional information to include on the user record. "locale", "avatar_url", "permissions", "email", and "effective_locale" will always be returned
     pub fn include(
@@ -1505,7 +1308,6 @@ impl<'a> ShowUserDetails<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateUser<'a> {
     /// Sets `user`.
     pub fn user(self, value: CreateUserUser) -> Self {
@@ -1544,7 +1346,6 @@ impl<'a> CreateUser<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeprecatedSelfRegisterUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeprecatedSelfRegisterUser<'a> {
     /// Sets `communication_channel`.
     pub fn communication_channel(
@@ -1562,7 +1363,6 @@ impl<'a> DeprecatedSelfRegisterUser<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateUserSettings<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateUserSettings<'a> {
     /// If true, require user to manually mark discussion posts as read (don't auto-mark as read).
     pub fn manual_mark_as_read(self, value: bool) -> Self {
@@ -1601,7 +1401,6 @@ impl<'a> UpdateUserSettings<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCustomColors<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCustomColors<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1612,7 +1411,6 @@ impl<'a> GetCustomColors<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCustomColor<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCustomColor<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1623,7 +1421,6 @@ impl<'a> GetCustomColor<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCustomColor<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateCustomColor<'a> {
     /// The hexcode of the color to set for the context, if you choose to pass the hexcode as a query parameter rather than in the request body you should NOT include the '#' unless you escape it first.
     pub fn hexcode(self, value: impl Into<String>) -> Self {
@@ -1638,7 +1435,6 @@ impl<'a> UpdateCustomColor<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDashboardPositions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetDashboardPositions<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1649,7 +1445,6 @@ impl<'a> GetDashboardPositions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateDashboardPositions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateDashboardPositions<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1660,7 +1455,6 @@ impl<'a> UpdateDashboardPositions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditUser<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> EditUser<'a> {
     /// Sets `user`.
     pub fn user(self, value: EditUserUser) -> Self {
@@ -1679,7 +1473,6 @@ impl<'a> EditUser<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct TerminateAllUserSessions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> TerminateAllUserSessions<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1690,7 +1483,6 @@ impl<'a> TerminateAllUserSessions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct LogUsersOutOfAllMobileAppsMobileSessions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> LogUsersOutOfAllMobileAppsMobileSessions<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1701,7 +1493,6 @@ impl<'a> LogUsersOutOfAllMobileAppsMobileSessions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct LogUsersOutOfAllMobileAppsId<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> LogUsersOutOfAllMobileAppsId<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1712,7 +1503,6 @@ impl<'a> LogUsersOutOfAllMobileAppsId<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MergeUserIntoAnotherUserDestinationUserId<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MergeUserIntoAnotherUserDestinationUserId<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::User> {
@@ -1723,7 +1513,6 @@ impl<'a> MergeUserIntoAnotherUserDestinationUserId<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MergeUserIntoAnotherUserAccounts<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> MergeUserIntoAnotherUserAccounts<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::User> {
@@ -1734,7 +1523,6 @@ impl<'a> MergeUserIntoAnotherUserAccounts<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SplitMergedUsersIntoSeparateUsers<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SplitMergedUsersIntoSeparateUsers<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<Vec<crate::models::User>> {
@@ -1745,7 +1533,6 @@ impl<'a> SplitMergedUsersIntoSeparateUsers<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPandataEventsJwtTokenAndItsExpirationDate<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetPandataEventsJwtTokenAndItsExpirationDate<'a> {
     /// The pandata events appKey for this mobile app
     pub fn app_key(self, value: impl Into<String>) -> Self {
@@ -1760,7 +1547,6 @@ impl<'a> GetPandataEventsJwtTokenAndItsExpirationDate<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetUsersMostRecentlyGradedSubmissions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetUsersMostRecentlyGradedSubmissions<'a> {
     /// Associations to include with the group
     pub fn include(
@@ -1782,9 +1568,7 @@ impl<'a> GetUsersMostRecentlyGradedSubmissions<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Submission>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Submission> {
         self.0.stream()
     }
 }
@@ -1792,7 +1576,6 @@ impl<'a> GetUsersMostRecentlyGradedSubmissions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetUserProfile<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetUserProfile<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Profile> {
@@ -1803,16 +1586,13 @@ impl<'a> GetUserProfile<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAvatarOptions<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAvatarOptions<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::Avatar>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::Avatar>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Avatar> {
         self.0.stream()
     }
 }
@@ -1820,7 +1600,6 @@ impl<'a> ListAvatarOptions<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListUserPageViews<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListUserPageViews<'a> {
     /// The beginning of the time range from which you want page views.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -1835,9 +1614,7 @@ impl<'a> ListUserPageViews<'a> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::PageView>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PageView> {
         self.0.stream()
     }
 }
@@ -1845,7 +1622,6 @@ impl<'a> ListUserPageViews<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct StoreCustomData<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> StoreCustomData<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1856,7 +1632,6 @@ impl<'a> StoreCustomData<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct LoadCustomData<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> LoadCustomData<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1867,7 +1642,6 @@ impl<'a> LoadCustomData<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCustomData<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteCustomData<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1878,16 +1652,13 @@ impl<'a> DeleteCustomData<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCourseNicknames<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListCourseNicknames<'a> {
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::CourseNickname>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(
-        self,
-    ) -> impl rt::Stream<Item = rt::Result<crate::models::CourseNickname>> + 'a {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CourseNickname> {
         self.0.stream()
     }
 }
@@ -1895,7 +1666,6 @@ impl<'a> ListCourseNicknames<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCourseNickname<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> GetCourseNickname<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::CourseNickname> {
@@ -1906,7 +1676,6 @@ impl<'a> GetCourseNickname<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetCourseNickname<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> SetCourseNickname<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::CourseNickname> {
@@ -1917,7 +1686,6 @@ impl<'a> SetCourseNickname<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveCourseNickname<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> RemoveCourseNickname<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::CourseNickname> {
@@ -1928,7 +1696,6 @@ impl<'a> RemoveCourseNickname<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ClearCourseNicknames<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ClearCourseNicknames<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2087,7 +1854,6 @@ rt::string_enum!(
 );
 /// Parameters sent as `user[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateUserUser {
     /// The full name of the user. This name will be used by teacher for grading. Required if this is a self-registration.
     pub name: Option<String>,
@@ -2105,12 +1871,11 @@ pub struct CreateUserUser {
     pub terms_of_use: Option<bool>,
     /// Automatically mark the user as registered.
     ///
-    /// If this is true, it is recommended to set `"pseudonym[send_confirmation]"</tt> to true as well.` Otherwise, the user will not receive any messages about their account creation.
+    /// If this is true, it is recommended to set `"pseudonym[send_confirmation]"` to true as well. Otherwise, the user will not receive any messages about their account creation.
     ///
-    /// The users communication channel confirmation can be skipped by setting `"communication_channel[skip_confirmation]"</tt> to true as well.`
+    /// The users communication channel confirmation can be skipped by setting `"communication_channel[skip_confirmation]"` to true as well.
     pub skip_registration: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateUserUser {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
@@ -2124,7 +1889,6 @@ impl rt::Encode for CreateUserUser {
 }
 /// Parameters sent as `pseudonym[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateUserPseudonym {
     /// User's login ID. If this is a self-registration, it must be a valid email address.
     ///
@@ -2157,7 +1921,6 @@ impl CreateUserPseudonym {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateUserPseudonym {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "unique_id", &self.unique_id);
@@ -2171,7 +1934,6 @@ impl rt::Encode for CreateUserPseudonym {
 }
 /// Parameters sent as `communication_channel[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateUserCommunicationChannel {
     /// The communication channel type, e.g. 'email' or 'sms'.
     pub r#type: Option<String>,
@@ -2181,10 +1943,9 @@ pub struct CreateUserCommunicationChannel {
     pub confirmation_url: Option<bool>,
     /// Only valid for site admins and account admins making requests; If true, the channel is automatically validated and no confirmation email or SMS is sent. Otherwise, the user must respond to a confirmation message to confirm the channel.
     ///
-    /// If this is true, it is recommended to set `"pseudonym[send_confirmation]"</tt> to true as well.` Otherwise, the user will not receive any messages about their account creation.
+    /// If this is true, it is recommended to set `"pseudonym[send_confirmation]"` to true as well. Otherwise, the user will not receive any messages about their account creation.
     pub skip_confirmation: Option<bool>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateUserCommunicationChannel {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "type", &self.r#type);
@@ -2195,12 +1956,10 @@ impl rt::Encode for CreateUserCommunicationChannel {
 }
 /// Parameters sent as `pairing_code[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateUserPairingCode {
     /// If provided and valid, will link the new user as an observer to the student's whose pairing code is given.
     pub code: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateUserPairingCode {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "code", &self.code);
@@ -2208,7 +1967,6 @@ impl rt::Encode for CreateUserPairingCode {
 }
 /// Parameters sent as `user[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct DeprecatedSelfRegisterUserUser {
     /// The full name of the user. This name will be used by teacher for grading.
     ///
@@ -2240,7 +1998,6 @@ impl DeprecatedSelfRegisterUserUser {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for DeprecatedSelfRegisterUserUser {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
@@ -2253,7 +2010,6 @@ impl rt::Encode for DeprecatedSelfRegisterUserUser {
 }
 /// Parameters sent as `pseudonym[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct DeprecatedSelfRegisterUserPseudonym {
     /// User's login ID. Must be a valid email address.
     ///
@@ -2266,7 +2022,6 @@ impl DeprecatedSelfRegisterUserPseudonym {
         Self { unique_id }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for DeprecatedSelfRegisterUserPseudonym {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "unique_id", &self.unique_id);
@@ -2274,14 +2029,12 @@ impl rt::Encode for DeprecatedSelfRegisterUserPseudonym {
 }
 /// Parameters sent as `communication_channel[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct DeprecatedSelfRegisterUserCommunicationChannel {
     /// The communication channel type, e.g. 'email' or 'sms'.
     pub r#type: Option<String>,
     /// The communication channel address, e.g. the user's email address.
     pub address: Option<String>,
 }
-#[allow(deprecated)]
 impl rt::Encode for DeprecatedSelfRegisterUserCommunicationChannel {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "type", &self.r#type);
@@ -2290,7 +2043,6 @@ impl rt::Encode for DeprecatedSelfRegisterUserCommunicationChannel {
 }
 /// Parameters sent as `user[avatar][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct EditUserUserAvatar {
     /// A unique representation of the avatar record to assign as the user's current avatar. This token can be obtained from the user avatars endpoint. This supersedes the user \[avatar\] \[url\] argument, and if both are included the url will be ignored. Note: this is an internal representation and is subject to change without notice. It should be consumed with this api endpoint and used in the user update endpoint, and should not be constructed by the client.
     pub token: Option<String>,
@@ -2299,7 +2051,6 @@ pub struct EditUserUserAvatar {
     /// To set the state of user's avatar. Only valid for account administrator.
     pub state: Option<UserAvatarState>,
 }
-#[allow(deprecated)]
 impl rt::Encode for EditUserUserAvatar {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "token", &self.token);
@@ -2309,7 +2060,6 @@ impl rt::Encode for EditUserUserAvatar {
 }
 /// Parameters sent as `user[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[allow(deprecated)]
 pub struct EditUserUser {
     /// The full name of the user. This name will be used by teacher for grading.
     pub name: Option<String>,
@@ -2336,7 +2086,6 @@ pub struct EditUserUser {
     /// Suspends or unsuspends all logins for this user that the calling user has permission to
     pub event: Option<UserEvent>,
 }
-#[allow(deprecated)]
 impl rt::Encode for EditUserUser {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);

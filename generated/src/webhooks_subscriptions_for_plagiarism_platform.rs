@@ -21,8 +21,7 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
         subscription: CreateWebhookSubscriptionSubscription,
     ) -> CreateWebhookSubscription<'a> {
         CreateWebhookSubscription(
-            rt::Request::new(self.0, rt::Method::Post, "/lti/subscriptions", &[])
-                .form("subscription", &subscription),
+            self.0.post("/lti/subscriptions", &[]).form("subscription", &subscription),
         )
     }
     /// Delete a Webhook Subscription
@@ -32,14 +31,7 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> DeleteWebhookSubscription<'a> {
-        DeleteWebhookSubscription(
-            rt::Request::new(
-                self.0,
-                rt::Method::Delete,
-                "/lti/subscriptions/{id}",
-                &[&id],
-            ),
-        )
+        DeleteWebhookSubscription(self.0.delete("/lti/subscriptions/{id}", &[&id]))
     }
     /// Show a single Webhook Subscription
     ///
@@ -48,9 +40,7 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ShowSingleWebhookSubscription<'a> {
-        ShowSingleWebhookSubscription(
-            rt::Request::new(self.0, rt::Method::Get, "/lti/subscriptions/{id}", &[&id]),
-        )
+        ShowSingleWebhookSubscription(self.0.get("/lti/subscriptions/{id}", &[&id]))
     }
     /// Update a Webhook Subscription
     ///
@@ -61,9 +51,7 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateWebhookSubscription<'a> {
-        UpdateWebhookSubscription(
-            rt::Request::new(self.0, rt::Method::Put, "/lti/subscriptions/{id}", &[&id]),
-        )
+        UpdateWebhookSubscription(self.0.put("/lti/subscriptions/{id}", &[&id]))
     }
     /// List all Webhook Subscription for a tool proxy
     ///
@@ -79,16 +67,13 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
     pub fn list_all_webhook_subscription_for_tool_proxy(
         &self,
     ) -> ListAllWebhookSubscriptionForToolProxy<'a> {
-        ListAllWebhookSubscriptionForToolProxy(
-            rt::Request::new(self.0, rt::Method::Get, "/lti/subscriptions", &[]),
-        )
+        ListAllWebhookSubscriptionForToolProxy(self.0.get("/lti/subscriptions", &[]))
     }
 }
 /// Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::create_webhook_subscription`]: set optional parameters, then send.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateWebhookSubscription<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> CreateWebhookSubscription<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -99,7 +84,6 @@ impl<'a> CreateWebhookSubscription<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteWebhookSubscription<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> DeleteWebhookSubscription<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -110,7 +94,6 @@ impl<'a> DeleteWebhookSubscription<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowSingleWebhookSubscription<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ShowSingleWebhookSubscription<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -121,7 +104,6 @@ impl<'a> ShowSingleWebhookSubscription<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateWebhookSubscription<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateWebhookSubscription<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -132,7 +114,6 @@ impl<'a> UpdateWebhookSubscription<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllWebhookSubscriptionForToolProxy<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> ListAllWebhookSubscriptionForToolProxy<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -141,7 +122,6 @@ impl<'a> ListAllWebhookSubscriptionForToolProxy<'a> {
 }
 /// Parameters sent as `subscription[..]`.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub struct CreateWebhookSubscriptionSubscription {
     /// The id of the context for the subscription.
     ///
@@ -188,7 +168,6 @@ impl CreateWebhookSubscriptionSubscription {
         }
     }
 }
-#[allow(deprecated)]
 impl rt::Encode for CreateWebhookSubscriptionSubscription {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "ContextId", &self.context_id);

@@ -21,12 +21,7 @@ impl<'a> WhatIfGrades<'a> {
         id: impl rt::PathArg,
     ) -> UpdateSubmissionSWhatIfScoreAndCalculateGrades<'a> {
         UpdateSubmissionSWhatIfScoreAndCalculateGrades(
-            rt::Request::new(
-                self.0,
-                rt::Method::Put,
-                "/v1/submissions/{id}/what_if_grades",
-                &[&id],
-            ),
+            self.0.put("/v1/submissions/{id}/what_if_grades", &[&id]),
         )
     }
 }
@@ -34,7 +29,6 @@ impl<'a> WhatIfGrades<'a> {
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateSubmissionSWhatIfScoreAndCalculateGrades<'a>(rt::Request<'a>);
-#[allow(deprecated)]
 impl<'a> UpdateSubmissionSWhatIfScoreAndCalculateGrades<'a> {
     /// The score the student wants to test
     pub fn student_entered_score(self, value: f64) -> Self {

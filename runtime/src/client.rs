@@ -7,7 +7,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use crate::{Error, Id, Result};
+use crate::{Error, Id, Method, PathArg, Request, Result};
 
 /// A connection to one Canvas instance. Cheap to clone; clones share the connection pool.
 ///
@@ -48,6 +48,33 @@ impl Client {
     /// `https://host/api`: the root every operation path is appended to.
     pub fn api_root(&self) -> &str {
         &self.inner.api_root
+    }
+
+    /// A `GET` request for `template` (a path under `/api` with `{..}` placeholders filled,
+    /// in order, from `args`). Generated operations start here; so can hand-written calls
+    /// to endpoints the description lacks.
+    pub fn get<'a>(&'a self, template: &str, args: &[&dyn PathArg]) -> Request<'a> {
+        Request::new(self, Method::Get, template, args)
+    }
+
+    /// A `POST` request; see [`get`](Self::get).
+    pub fn post<'a>(&'a self, template: &str, args: &[&dyn PathArg]) -> Request<'a> {
+        Request::new(self, Method::Post, template, args)
+    }
+
+    /// A `PUT` request; see [`get`](Self::get).
+    pub fn put<'a>(&'a self, template: &str, args: &[&dyn PathArg]) -> Request<'a> {
+        Request::new(self, Method::Put, template, args)
+    }
+
+    /// A `DELETE` request; see [`get`](Self::get).
+    pub fn delete<'a>(&'a self, template: &str, args: &[&dyn PathArg]) -> Request<'a> {
+        Request::new(self, Method::Delete, template, args)
+    }
+
+    /// A `PATCH` request; see [`get`](Self::get).
+    pub fn patch<'a>(&'a self, template: &str, args: &[&dyn PathArg]) -> Request<'a> {
+        Request::new(self, Method::Patch, template, args)
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {

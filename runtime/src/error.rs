@@ -88,8 +88,7 @@ pub struct HttpError {
 impl HttpError {
     /// True when Canvas throttled the request (`429`, or `403` saying `Rate Limit Exceeded`).
     pub fn is_throttled(&self) -> bool {
-        self.status == 429
-            || (self.status == 403 && self.body_excerpt.contains("Rate Limit Exceeded"))
+        self.status == 429 || (self.status == 403 && self.body_excerpt.contains("Rate Limit Exceeded"))
     }
 
     /// Messages about one field (validation errors).
@@ -104,9 +103,8 @@ impl HttpError {
     }
 
     pub(crate) fn from_body(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Self {
-        let header_f64 = |name: &str| {
-            headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
-        };
+        let header_f64 =
+            |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
         let text = String::from_utf8_lossy(crate::request::strip_while1(body));
         let mut messages = Vec::new();
         let mut error_report_id = None;

@@ -16,12 +16,12 @@ mod request;
 mod string_enum;
 
 pub use client::{Client, ClientBuilder};
-pub use futures_core::Stream;
 pub use encode::{id, ids, list, text, texts, Encode, Pairs};
 pub use error::{CanvasMessage, Error, HttpError};
+pub use futures_core::Stream;
 pub use id::Id;
 pub use page::{Links, Page};
-pub use request::{Method, PathArg, Request};
+pub use request::{ItemStream, Method, PathArg, Request};
 
 /// Timestamps as Canvas sends them (ISO 8601, parsed with any offset, kept in UTC).
 pub type DateTime = chrono::DateTime<chrono::Utc>;

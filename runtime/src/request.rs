@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::pin::Pin;
 
 use futures_core::Stream;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -38,6 +39,9 @@ impl Method {
         }
     }
 }
+
+/// The items of a list operation, across all its pages.
+pub type ItemStream<'a, T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'a>>;
 
 /// A value that fills a `{placeholder}` of an operation path: an [`Id`](crate::Id) (numeric,
 /// SIS reference, `self`...), a number, or text such as a page URL or a feature name. It is
@@ -180,8 +184,9 @@ impl<'a> Request<'a> {
     }
 
     /// Streams every item of a list operation, following `Link: rel="next"` page by page.
-    /// Only one page is held in memory at a time.
-    pub fn stream<T: DeserializeOwned + 'a>(mut self) -> impl Stream<Item = Result<T>> + 'a {
+    /// Only one page is held in memory at a time. The stream is boxed, so it is `Unpin`
+    /// (`while let Some(x) = s.try_next().await?` works as is) and `Send`.
+    pub fn stream<T: DeserializeOwned + Send + 'a>(mut self) -> ItemStream<'a, T> {
         self.add_per_page();
         let client = self.client;
         let method = self.method;
@@ -192,7 +197,7 @@ impl<'a> Request<'a> {
             items: VecDeque<T>,
         }
         let state = State { next: Some(first), items: VecDeque::new() };
-        futures_util::stream::unfold(state, move |mut st| {
+        Box::pin(futures_util::stream::unfold(state, move |mut st| {
             let form = form.clone();
             async move {
                 loop {
@@ -210,13 +215,15 @@ impl<'a> Request<'a> {
                         Ok(p) => p,
                         Err(e) => return Some((Err(e), st)),
                     };
-                    st.next = page.links.next.as_deref().map(|n| {
-                        Url::parse(n).map_err(|e| Error::Config(format!("bad next link {n:?}: {e}")))
-                    });
+                    st.next = page
+                        .links
+                        .next
+                        .as_deref()
+                        .map(|n| Url::parse(n).map_err(|e| Error::Config(format!("bad next link {n:?}: {e}"))));
                     st.items = page.items.into();
                 }
             }
-        })
+        }))
     }
 
     fn add_per_page(&mut self) {
@@ -261,9 +268,7 @@ async fn execute(client: &Client, method: Method, url: Url, form: &Pairs) -> Res
         }
     }
     if method != Method::Get && !form.is_empty() {
-        req = req
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(form.to_urlencoded());
+        req = req.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(form.to_urlencoded());
     }
     let resp = req.send().await.map_err(Error::Transport)?;
     let status = resp.status().as_u16();

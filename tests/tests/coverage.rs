@@ -18,16 +18,24 @@ fn every_operation_and_parameter_reaches_the_ir_and_the_output() {
     let mut params = 0;
     for f in &files {
         let json: Value = serde_json::from_slice(&f.bytes).unwrap();
-        let resource = out.ir.resources.iter().find(|r| r.file == f.name).unwrap_or_else(|| panic!("{} has no resource", f.name));
+        let resource =
+            out.ir.resources.iter().find(|r| r.file == f.name).unwrap_or_else(|| panic!("{} has no resource", f.name));
         let module = &out.files[&format!("src/{}.rs", resource.module)];
-        let spec_ops: Vec<&Value> = json["apis"].as_array().unwrap().iter().flat_map(|a| a["operations"].as_array().unwrap()).collect();
+        let spec_ops: Vec<&Value> =
+            json["apis"].as_array().unwrap().iter().flat_map(|a| a["operations"].as_array().unwrap()).collect();
         assert_eq!(spec_ops.len(), resource.operations.len(), "{}: operation count", f.name);
         for (spec_op, op) in spec_ops.iter().zip(&resource.operations) {
             ops += 1;
-            assert!(op.nickname.starts_with(spec_op["nickname"].as_str().unwrap()), "{}: {} out of order", f.name, op.nickname);
+            assert!(
+                op.nickname.starts_with(spec_op["nickname"].as_str().unwrap()),
+                "{}: {} out of order",
+                f.name,
+                op.nickname
+            );
             assert!(module.contains(&format!("pub fn {}(", op.fn_name)), "{}: no function for {}", f.name, op.nickname);
             assert!(module.contains(&format!("\"{}\"", op.path)), "{}: path {} not emitted", f.name, op.path);
-            let spec_params: Vec<&str> = spec_op["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+            let spec_params: Vec<&str> =
+                spec_op["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
             let mut origins: BTreeMap<&str, usize> = BTreeMap::new();
             for (name, wire) in &op.origins {
                 *origins.entry(name.as_str()).or_default() += 1;
@@ -41,7 +49,13 @@ fn every_operation_and_parameter_reaches_the_ir_and_the_output() {
             // Every top-level key is sent by a setter or argument of this operation.
             for p in &op.params {
                 if p.location != canvas_codegen::ir::Location::Path {
-                    assert!(module.contains(&format!("{:?}", p.wire)), "{}: {}: key {:?} not in the output", f.name, op.nickname, p.wire);
+                    assert!(
+                        module.contains(&format!("{:?}", p.wire)),
+                        "{}: {}: key {:?} not in the output",
+                        f.name,
+                        op.nickname,
+                        p.wire
+                    );
                 }
             }
         }
@@ -57,7 +71,12 @@ fn every_nested_key_is_encoded_under_its_wire_name() {
         let canvas_codegen::ir::Owner::Resource(r) = s.owner else { continue };
         let module: String = out.files[&format!("src/{}.rs", out.ir.resources[r].module)].split_whitespace().collect();
         for f in &s.fields {
-            assert!(module.contains(&format!("out.field(key,{:?}", f.wire)), "{}: field {:?} is not encoded", s.rust_name, f.wire);
+            assert!(
+                module.contains(&format!("out.field(key,{:?}", f.wire)),
+                "{}: field {:?} is not encoded",
+                s.rust_name,
+                f.wire
+            );
         }
     }
 }
@@ -71,7 +90,8 @@ fn every_model_and_field_is_emitted() {
         let json: Value = serde_json::from_slice(&f.bytes).unwrap();
         for (name, def) in json["models"].as_object().into_iter().flatten() {
             defined += 1;
-            let model = out.ir.models.iter().find(|m| m.spec_name == *name).unwrap_or_else(|| panic!("model {name} missing"));
+            let model =
+                out.ir.models.iter().find(|m| m.spec_name == *name).unwrap_or_else(|| panic!("model {name} missing"));
             assert!(models.contains(&format!("pub struct {} {{", model.rust_name)), "{name} not emitted");
             for prop in def["properties"].as_object().into_iter().flatten().map(|(k, _)| k) {
                 assert!(model.fields.iter().any(|f| f.wire == *prop), "{name}.{prop} missing");

@@ -38,9 +38,20 @@ async fn sis_ids_in_paths_are_one_encoded_segment() {
 #[tokio::test]
 async fn array_parameters_are_sent_with_empty_brackets() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).and(path("/api/v1/courses")).respond_with(ResponseTemplate::new(200).set_body_json(json!([course(1)]))).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/courses"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([course(1)])))
+        .mount(&server)
+        .await;
     let c = client(&server).await;
-    let page = c.courses().list_your_courses().include([Include::Term, Include::TotalScores]).include([Include::Teachers]).send().await.unwrap();
+    let page = c
+        .courses()
+        .list_your_courses()
+        .include([Include::Term, Include::TotalScores])
+        .include([Include::Teachers])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.items.len(), 1);
     let req = only_request(&server).await;
     // A setter called twice replaces; arrays are `include[]`, never `include[0]`; per_page=100.
@@ -53,7 +64,8 @@ async fn nested_parameters_become_rails_bracket_form_keys() {
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(course(9))).mount(&server).await;
     let c = client(&server).await;
     let params = CreateNewCourseCourse { name: Some("Rust 101".into()), is_public: Some(true), ..Default::default() };
-    let created = c.courses().create_new_course(Id::sis_account_id("ENG")).course(params).offer(true).send().await.unwrap();
+    let created =
+        c.courses().create_new_course(Id::sis_account_id("ENG")).course(params).offer(true).send().await.unwrap();
     assert_eq!(created.name.as_deref(), Some("Course 9"));
     let req = only_request(&server).await;
     assert_eq!(req.url.path(), "/api/v1/accounts/sis_account_id%3AENG/courses");
@@ -64,7 +76,10 @@ async fn nested_parameters_become_rails_bracket_form_keys() {
 #[tokio::test]
 async fn arrays_of_objects_use_empty_brackets_before_the_field() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1, "title": "Letters"}))).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1, "title": "Letters"})))
+        .mount(&server)
+        .await;
     let c = client(&server).await;
     let entries = [Entry::new("A".into(), 90), Entry::new("B".into(), 80)];
     c.grading_standards().create_new_grading_standard_accounts(3, "Letters", entries).send().await.unwrap();
@@ -107,13 +122,19 @@ async fn canvas_error_bodies_become_typed_errors() {
     Mock::given(path("/api/v1/courses/1"))
         .respond_with(
             ResponseTemplate::new(404)
-                .set_body_json(json!({"errors": [{"message": "The specified resource does not exist."}], "error_report_id": 77}))
+                .set_body_json(
+                    json!({"errors": [{"message": "The specified resource does not exist."}], "error_report_id": 77}),
+                )
                 .insert_header("x-request-cost", "0.5"),
         )
         .mount(&server)
         .await;
     Mock::given(path("/api/v1/courses/2"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"errors": [{"message": "Invalid access token."}]})).insert_header("www-authenticate", "Bearer realm=\"canvas-lms\""))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"errors": [{"message": "Invalid access token."}]}))
+                .insert_header("www-authenticate", "Bearer realm=\"canvas-lms\""),
+        )
         .mount(&server)
         .await;
     let c = client(&server).await;
@@ -132,7 +153,10 @@ async fn canvas_error_bodies_become_typed_errors() {
 #[tokio::test]
 async fn undecodable_body_is_a_decode_error_with_an_excerpt() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_string("while(1);{\"id\": \"not-a-number\", \"name\": 5}")).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("while(1);{\"id\": \"not-a-number\", \"name\": 5}"))
+        .mount(&server)
+        .await;
     let c = client(&server).await;
     match c.courses().get_single_course_courses(1).send().await.unwrap_err() {
         Error::Decode { status, excerpt, message, .. } => {
@@ -149,10 +173,17 @@ async fn a_next_link_to_another_origin_is_refused_without_sending_the_token() {
     let canvas = MockServer::start().await;
     let elsewhere = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([course(1)])).insert_header("link", format!("<{}/api/v1/courses?page=2>; rel=\"next\"", elsewhere.uri()).as_str()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([course(1)]))
+                .insert_header("link", format!("<{}/api/v1/courses?page=2>; rel=\"next\"", elsewhere.uri()).as_str()),
+        )
         .mount(&canvas)
         .await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(json!([course(2)]))).mount(&elsewhere).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([course(2)])))
+        .mount(&elsewhere)
+        .await;
     let c = client(&canvas).await;
     let results: Vec<_> = futures_util::StreamExt::collect::<Vec<_>>(c.courses().list_your_courses().stream()).await;
     assert_eq!(results.len(), 2);
@@ -164,8 +195,16 @@ async fn a_next_link_to_another_origin_is_refused_without_sending_the_token() {
 #[tokio::test]
 async fn void_operations_return_the_body_as_json_or_null() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE")).and(path("/api/v1/courses/5")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"delete": true}))).mount(&server).await;
-    Mock::given(method("DELETE")).and(path("/api/v1/courses/6")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/v1/courses/5"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"delete": true})))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/v1/courses/6"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
     let c = client(&server).await;
     let v = c.courses().delete_conclude_course(5, canvas_lms::courses::Event::Delete).send().await.unwrap();
     assert_eq!(v, json!({"delete": true}));

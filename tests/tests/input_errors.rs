@@ -11,8 +11,10 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn generate_from(files: &[(&str, &str)]) -> String {
-    let input: Vec<canvas_codegen::InputFile> =
-        files.iter().map(|(n, t)| canvas_codegen::InputFile { name: n.to_string(), bytes: t.as_bytes().to_vec() }).collect();
+    let input: Vec<canvas_codegen::InputFile> = files
+        .iter()
+        .map(|(n, t)| canvas_codegen::InputFile { name: n.to_string(), bytes: t.as_bytes().to_vec() })
+        .collect();
     canvas_codegen::generate(&input).map(|_| String::new()).unwrap_or_else(|e| e.to_string())
 }
 
@@ -56,7 +58,10 @@ fn lock_mismatch_lists_every_difference() {
         canvas_codegen::InputFile { name: "c.json".into(), bytes: b"3".to_vec() },
     ];
     let err = canvas_codegen::lock::check(&lock, &changed).unwrap_err().to_string();
-    assert!(err.contains("added:   c.json") && err.contains("changed: a.json") && err.contains("removed: b.json"), "{err}");
+    assert!(
+        err.contains("added:   c.json") && err.contains("changed: a.json") && err.contains("removed: b.json"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -5,11 +5,7 @@ fn generated_crate_is_up_to_date() {
     let dir = xtask::spec_dir(None);
     let (out, _) = xtask::generate(&dir, false).unwrap_or_else(|e| panic!("generation failed: {e}"));
     let problems = xtask::stale(&xtask::workspace_root().join("generated"), &out.files);
-    assert!(
-        problems.is_empty(),
-        "generated/ is stale; run `cargo xtask gen`:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "generated/ is stale; run `cargo xtask gen`:\n{}", problems.join("\n"));
 }
 
 #[test]

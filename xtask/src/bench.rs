@@ -18,8 +18,18 @@ pub fn print_stats(out: &Output) {
     println!("request structs    {}", r.request_structs);
     println!("anomalies          {}", r.anomalies.len());
     println!("generated files    {}", out.files.len());
-    println!("generated lines    {} ({} doc, {} code, {} blank/comment)", lines.total, lines.docs, lines.code, lines.total - lines.docs - lines.code);
-    println!("lines / operation  {:.1} (code only: {:.1})", lines.total as f64 / ops as f64, lines.code as f64 / ops as f64);
+    println!(
+        "generated lines    {} ({} doc, {} code, {} blank/comment)",
+        lines.total,
+        lines.docs,
+        lines.code,
+        lines.total - lines.docs - lines.code
+    );
+    println!(
+        "lines / operation  {:.1} (code only: {:.1})",
+        lines.total as f64 / ops as f64,
+        lines.code as f64 / ops as f64
+    );
 }
 
 /// Median of the generator's wall time over `runs` runs (input already in memory), then,
@@ -37,14 +47,22 @@ pub fn run(dir: &Path, runs: usize, build: bool) -> Result<(), String> {
     times.sort_by(|a, b| a.total_cmp(b));
     let out = last.expect("at least one run");
     print_stats(&out);
-    println!("codegen (parse+lower+emit, in memory), median of {}: {:.0} ms (min {:.0}, max {:.0})", times.len(), times[times.len() / 2] * 1e3, times[0] * 1e3, times[times.len() - 1] * 1e3);
+    println!(
+        "codegen (parse+lower+emit, in memory), median of {}: {:.0} ms (min {:.0}, max {:.0})",
+        times.len(),
+        times[times.len() / 2] * 1e3,
+        times[0] * 1e3,
+        times[times.len() - 1] * 1e3
+    );
     if !build {
         return Ok(());
     }
     let root = xtask::workspace_root();
     // Build dependencies once, so the timed builds measure the generated crate only.
     cargo(&root, &["build", "-p", "canvas-lms"])?;
-    for (label, extra) in [("all features", vec![]), ("one feature (courses)", vec!["--no-default-features", "--features", "courses"])] {
+    for (label, extra) in
+        [("all features", vec![]), ("one feature (courses)", vec!["--no-default-features", "--features", "courses"])]
+    {
         if !extra.is_empty() {
             let mut warm = vec!["build", "-p", "canvas-lms"];
             warm.extend(extra.iter().copied());

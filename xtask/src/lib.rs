@@ -41,7 +41,11 @@ pub fn read_input(dir: &Path) -> Result<Vec<InputFile>, String> {
         if path.extension().and_then(|e| e.to_str()) != Some("json") {
             continue;
         }
-        let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| format!("{}: file name is not UTF-8", path.display()))?.to_owned();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| format!("{}: file name is not UTF-8", path.display()))?
+            .to_owned();
         let bytes = fs::read(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         files.push(InputFile { name, bytes });
     }
@@ -55,7 +59,8 @@ pub fn read_input(dir: &Path) -> Result<Vec<InputFile>, String> {
 /// Checks the input against the lock.
 pub fn check_lock(files: &[InputFile]) -> Result<(), String> {
     let path = lock_path();
-    let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e} (run `cargo xtask gen --update-lock` to create it)", path.display()))?;
+    let text = fs::read_to_string(&path)
+        .map_err(|e| format!("{}: {e} (run `cargo xtask gen --update-lock` to create it)", path.display()))?;
     canvas_codegen::lock::check(&text, files).map_err(|e| e.to_string())
 }
 
@@ -105,7 +110,11 @@ pub fn stale(generated: &Path, files: &BTreeMap<String, String>) -> Vec<String> 
             Err(_) => problems.push(format!("missing: generated/{path}")),
             Ok(on_disk) if on_disk != *text => {
                 let diff = similar::TextDiff::from_lines(on_disk.as_str(), text.as_str());
-                let mut unified = diff.unified_diff().context_radius(2).header(&format!("generated/{path} (on disk)"), "(fresh)").to_string();
+                let mut unified = diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header(&format!("generated/{path} (on disk)"), "(fresh)")
+                    .to_string();
                 if unified.len() > 4000 {
                     let mut end = 4000;
                     while !unified.is_char_boundary(end) {
@@ -139,7 +148,8 @@ pub fn write_atomically(generated: &Path, files: &BTreeMap<String, String>) -> R
     let result = (|| -> Result<(), String> {
         for (path, text) in files {
             let dest = tmp.join(path);
-            fs::create_dir_all(dest.parent().expect("a file has a parent")).map_err(|e| format!("{}: {e}", dest.display()))?;
+            fs::create_dir_all(dest.parent().expect("a file has a parent"))
+                .map_err(|e| format!("{}: {e}", dest.display()))?;
             fs::write(&dest, text).map_err(|e| format!("{}: {e}", dest.display()))?;
         }
         // Keep hand-written files that live beside the emitted ones (examples/, tests/...).
@@ -148,7 +158,8 @@ pub fn write_atomically(generated: &Path, files: &BTreeMap<String, String>) -> R
                 continue;
             }
             let dest = tmp.join(&path);
-            fs::create_dir_all(dest.parent().expect("a file has a parent")).map_err(|e| format!("{}: {e}", dest.display()))?;
+            fs::create_dir_all(dest.parent().expect("a file has a parent"))
+                .map_err(|e| format!("{}: {e}", dest.display()))?;
             fs::copy(generated.join(&path), &dest).map_err(|e| format!("{path}: {e}"))?;
         }
         Ok(())

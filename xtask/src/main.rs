@@ -4,6 +4,7 @@
 //! - `gen --check`: exit non-zero with a diff when `generated/` is stale (or has stray files).
 //! - `stats [--spec-dir DIR]`: counts and generated line figures.
 //! - `bench [--spec-dir DIR] [--runs N] [--no-build]`: time the generator and the crate builds.
+//! - `test`: everything CI checks: formatting, clippy, the whole test suite, docs.
 #![forbid(unsafe_code)]
 
 mod bench;
@@ -39,7 +40,37 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]".into()
+    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]\n       cargo xtask test".into()
+}
+
+/// The checks CI runs, in order, stopping at the first failure: formatting of the
+/// hand-written crates (the generated one is formatted by prettyplease), clippy with
+/// warnings denied, the whole test suite (which includes the staleness test), and rustdoc
+/// with warnings denied.
+fn test() -> Result<ExitCode, String> {
+    let root = xtask::workspace_root();
+    let hand_written = ["-p", "canvas-lms-runtime", "-p", "canvas-codegen", "-p", "xtask", "-p", "canvas-tests"];
+    let steps: Vec<(&str, Vec<&str>, Option<(&str, &str)>)> = vec![
+        ("format", [&["fmt", "--check"][..], &hand_written[..]].concat(), None),
+        ("clippy", vec!["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], None),
+        ("tests", vec!["test", "--workspace"], None),
+        ("docs", vec!["doc", "--workspace", "--no-deps"], Some(("RUSTDOCFLAGS", "-D warnings"))),
+    ];
+    for (name, args, env) in steps {
+        println!("==> {name}: cargo {}", args.join(" "));
+        let mut cmd = std::process::Command::new(env!("CARGO"));
+        cmd.args(&args).current_dir(&root);
+        if let Some((k, v)) = env {
+            cmd.env(k, v);
+        }
+        let status = cmd.status().map_err(|e| format!("running cargo: {e}"))?;
+        if !status.success() {
+            eprintln!("==> {name} failed");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    println!("==> all checks passed");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
@@ -79,7 +110,13 @@ fn run() -> Result<ExitCode, String> {
                 println!("updated {}", xtask::lock_path().display());
             }
             print!("{}", out.report.render());
-            println!("\nwrote {} files to {} in {:.0} ms (generation {:.0} ms)", out.files.len(), generated.display(), start.elapsed().as_secs_f64() * 1e3, took.as_secs_f64() * 1e3);
+            println!(
+                "\nwrote {} files to {} in {:.0} ms (generation {:.0} ms)",
+                out.files.len(),
+                generated.display(),
+                start.elapsed().as_secs_f64() * 1e3,
+                took.as_secs_f64() * 1e3
+            );
             Ok(ExitCode::SUCCESS)
         }
         "stats" => {
@@ -87,6 +124,7 @@ fn run() -> Result<ExitCode, String> {
             bench::print_stats(&out);
             Ok(ExitCode::SUCCESS)
         }
+        "test" => test(),
         "bench" => {
             bench::run(&dir, args.runs, args.build)?;
             Ok(ExitCode::SUCCESS)

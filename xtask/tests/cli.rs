@@ -14,7 +14,13 @@ fn failed_generation_leaves_generated_untouched() {
     let before = fs::read_to_string(root.join("generated/src/lib.rs")).unwrap();
     let lock_before = fs::read_to_string(xtask::lock_path()).unwrap();
     for extra in [&[][..], &["--update-lock"][..]] {
-        let out = Command::new(env!("CARGO_BIN_EXE_xtask")).arg("gen").arg("--spec-dir").arg(&dir).args(extra).output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .arg("gen")
+            .arg("--spec-dir")
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .unwrap();
         assert!(!out.status.success());
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("broken.json: at line 1 column 3: key must be a string"), "{stderr}");
@@ -26,7 +32,10 @@ fn failed_generation_leaves_generated_untouched() {
 
 #[test]
 fn missing_spec_directory_is_an_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask")).args(["gen", "--check", "--spec-dir", "/nonexistent/spec"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["gen", "--check", "--spec-dir", "/nonexistent/spec"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/spec: cannot read the spec directory"));
 }

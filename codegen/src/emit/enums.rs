@@ -10,7 +10,10 @@ use crate::ir::EnumDef;
 /// runtime's `string_enum!` writes its conversions from the variant/value list.
 pub fn enum_def(e: &EnumDef) -> TokenStream {
     let name = ident(&e.rust_name);
-    let doc = lines_doc(&format!("{}\n\nUnknown values are kept in `Unknown`, so a value Canvas adds later still decodes.", e.description));
+    let doc = lines_doc(&format!(
+        "{}\n\nUnknown values are kept in `Unknown`, so a value Canvas adds later still decodes.",
+        e.description
+    ));
     let variants: Vec<_> = e.variants.iter().map(|v| ident(v)).collect();
     let values = &e.values;
     let vdocs = values.iter().map(|v| format!(" `{}`", v.replace('`', "'")));

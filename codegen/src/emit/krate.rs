@@ -23,6 +23,7 @@ pub fn cargo_toml(ir: &Ir) -> String {
          \n\
          [dev-dependencies]\n\
          tokio.workspace = true\n\
+         futures-util.workspace = true\n\
          \n\
          [features]\n\
          # Every Canvas resource is a feature, all enabled by default. For faster builds,\n\

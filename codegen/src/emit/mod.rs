@@ -41,7 +41,8 @@ pub fn emit(ir: &Ir, prov: &Provenance) -> Result<BTreeMap<String, String>, Erro
 
 /// Formats tokens as a Rust file with the `@generated` header.
 fn format(path: &str, tokens: TokenStream) -> Result<String, Error> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Emit { file: path.to_owned(), message: e.to_string() })?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| Error::Emit { file: path.to_owned(), message: e.to_string() })?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 

@@ -28,7 +28,10 @@ fn model(ir: &Ir, m: &Model) -> TokenStream {
         text = format!("The Canvas `{}` object.", m.spec_name);
     }
     if m.files.len() > 1 {
-        text.push_str(&format!("\n\nDefined in {}; this type holds the fields of every definition.", m.files.join(", ")));
+        text.push_str(&format!(
+            "\n\nDefined in {}; this type holds the fields of every definition.",
+            m.files.join(", ")
+        ));
     }
     let docs = lines_doc(&text);
     let deprecated = m.deprecated.as_ref().map(|note| quote!(#[deprecated(note = #note)]));

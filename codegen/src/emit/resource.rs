@@ -62,14 +62,9 @@ fn arg(ir: &Ir, owner: Owner, p: &Param, name: &proc_macro2::Ident) -> (TokenStr
     }
 }
 
-fn method_tokens(m: Method) -> TokenStream {
-    match m {
-        Method::Get => quote!(rt::Method::Get),
-        Method::Post => quote!(rt::Method::Post),
-        Method::Put => quote!(rt::Method::Put),
-        Method::Delete => quote!(rt::Method::Delete),
-        Method::Patch => quote!(rt::Method::Patch),
-    }
+/// The runtime client's constructor for the method (`get`, `post`...).
+fn method_fn(m: Method) -> proc_macro2::Ident {
+    quote::format_ident!("{}", m.as_str().to_ascii_lowercase())
 }
 
 fn set_call(p: &Param, value: TokenStream) -> TokenStream {
@@ -109,14 +104,17 @@ fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
         let n = ident(&p.rust_name);
         quote!(&#n)
     });
-    let sets = required.iter().filter(|p| p.location != Location::Path).map(|p| set_call(p, arg(ir, owner, p, &ident(&p.rust_name)).1));
+    let sets = required
+        .iter()
+        .filter(|p| p.location != Location::Path)
+        .map(|p| set_call(p, arg(ir, owner, p, &ident(&p.rust_name)).1));
     let path = &op.path;
-    let method = method_tokens(op.method);
+    let method = method_fn(op.method);
     quote! {
         #docs
         #deprecated
         pub fn #name(&self, #( #args ),*) -> #builder<'a> {
-            #builder(rt::Request::new(self.0, #method, #path, &[#( #path_values ),*]) #( #sets )*)
+            #builder(self.0.#method(#path, &[#( #path_values ),*]) #( #sets )*)
         }
     }
 }
@@ -124,7 +122,10 @@ fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
 /// The builder: optional setters and the ways to send.
 fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
     let name = ident(&op.builder_name);
-    let doc = format!(" Request builder for [`{handle}::{}`]: set optional parameters, then send.", op.fn_name.trim_start_matches("r#"));
+    let doc = format!(
+        " Request builder for [`{handle}::{}`]: set optional parameters, then send.",
+        op.fn_name.trim_start_matches("r#")
+    );
     let setters = op.params.iter().filter(|p| !p.required).map(|p| {
         let n = ident(&p.rust_name);
         let value_ident = quote::format_ident!("value");
@@ -169,7 +170,7 @@ fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
                     self.0.send_page().await
                 }
                 /// Streams every item of every page, following the `Link` header.
-                pub fn stream(self) -> impl rt::Stream<Item = rt::Result<#t>> + 'a {
+                pub fn stream(self) -> rt::ItemStream<'a, #t> {
                     self.0.stream()
                 }
             }
@@ -181,7 +182,6 @@ fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
         #[must_use = "a request does nothing until it is sent"]
         pub struct #name<'a>(rt::Request<'a>);
 
-        #[allow(deprecated)]
         impl<'a> #name<'a> {
             #( #setters )*
             #send

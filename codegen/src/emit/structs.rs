@@ -31,7 +31,11 @@ pub fn struct_def(ir: &Ir, s: &ParamStruct) -> TokenStream {
         let wire = &f.wire;
         quote! { out.field(key, #wire, &self.#fname); }
     });
-    let derive = if has_required { quote!(#[derive(Debug, Clone, PartialEq)]) } else { quote!(#[derive(Debug, Clone, Default, PartialEq)]) };
+    let derive = if has_required {
+        quote!(#[derive(Debug, Clone, PartialEq)])
+    } else {
+        quote!(#[derive(Debug, Clone, Default, PartialEq)])
+    };
     let constructor = has_required.then(|| {
         let args = s.fields.iter().filter(|f| f.required).map(|f| {
             let n = ident(&f.rust_name);
@@ -58,10 +62,8 @@ pub fn struct_def(ir: &Ir, s: &ParamStruct) -> TokenStream {
     quote! {
         #docs
         #derive
-        #[allow(deprecated)]
         pub struct #name { #( #fields )* }
         #constructor
-        #[allow(deprecated)]
         impl rt::Encode for #name {
             fn encode(&self, key: &str, out: &mut rt::Pairs) {
                 #( #encode )*

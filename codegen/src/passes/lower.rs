@@ -26,7 +26,12 @@ pub fn resources(files: &[(String, ApiDeclaration)], table: &ModelTable, ir: &mu
         });
         report.resources += 1;
         if decl.base_path.as_deref().is_some_and(|b| !b.ends_with("/api")) {
-            report.anomaly(file, "basePath not ending in /api", format!("{:?}", decl.base_path), "paths taken relative to /api all the same");
+            report.anomaly(
+                file,
+                "basePath not ending in /api",
+                format!("{:?}", decl.base_path),
+                "paths taken relative to /api all the same",
+            );
         }
         let mut nicknames: Vec<(String, String)> = Vec::new();
         for (ai, api) in decl.apis.iter().enumerate() {
@@ -63,14 +68,24 @@ fn unique_nickname(nick: &str, path: &str, seen: &[(String, String)], file: &str
         return nick.to_owned();
     };
     let first: BTreeSet<&str> = first_path.split('/').collect();
-    let extra: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && !s.starts_with('{') && !first.contains(s)).collect();
-    let mut candidate = if extra.is_empty() { format!("{nick}_2") } else { format!("{nick}_{}", naming::bare(&naming::snake(&extra.join("_")))) };
+    let extra: Vec<&str> =
+        path.split('/').filter(|s| !s.is_empty() && !s.starts_with('{') && !first.contains(s)).collect();
+    let mut candidate = if extra.is_empty() {
+        format!("{nick}_2")
+    } else {
+        format!("{nick}_{}", naming::bare(&naming::snake(&extra.join("_"))))
+    };
     let mut n = 2;
     while seen.iter().any(|(s, _)| *s == candidate) {
         n += 1;
         candidate = format!("{nick}_{n}");
     }
-    report.anomaly(file, "duplicate nickname in one file", format!("{nick} on {path}"), format!("renamed to {candidate}"));
+    report.anomaly(
+        file,
+        "duplicate nickname in one file",
+        format!("{nick} on {path}"),
+        format!("renamed to {candidate}"),
+    );
     candidate
 }
 
@@ -120,9 +135,22 @@ fn operation(
     }
 }
 
-fn response(file: &str, at: &str, method: Method, op: &OperationDef, table: &ModelTable, ir: &mut Ir, report: &mut Report) -> Response {
+fn response(
+    file: &str,
+    at: &str,
+    method: Method,
+    op: &OperationDef,
+    table: &ModelTable,
+    ir: &mut Ir,
+    report: &mut Report,
+) -> Response {
     let Some(word) = op.return_type.as_deref() else {
-        report.anomaly(file, "operation without a return type", format!("{at} ({})", op.nickname), "body returned as untyped JSON");
+        report.anomaly(
+            file,
+            "operation without a return type",
+            format!("{at} ({})", op.nickname),
+            "body returned as untyped JSON",
+        );
         return Response::Json;
     };
     let at = format!("{at}.type ({})", op.nickname);

@@ -48,7 +48,12 @@ pub fn build(files: &[(String, ApiDeclaration)], ir: &mut Ir, report: &mut Repor
         for (name, def) in &decl.models {
             report.model_definitions += 1;
             if def.id != *name {
-                report.anomaly(file, "model id differs from its key", format!("models.{name}.id = {:?}", def.id), format!("used the key `{name}`"));
+                report.anomaly(
+                    file,
+                    "model id differs from its key",
+                    format!("models.{name}.id = {:?}", def.id),
+                    format!("used the key `{name}`"),
+                );
             }
             defs.entry(name.as_str()).or_default().push((file.as_str(), def));
         }
@@ -59,11 +64,17 @@ pub fn build(files: &[(String, ApiDeclaration)], ir: &mut Ir, report: &mut Repor
         table.by_name.insert(name.to_string(), id);
         table.loose.entry(loose_key(name)).or_insert(id);
         let (_, first) = list[0];
-        let deprecated = list.iter().find(|(_, d)| d.deprecated).map(|(_, d)| d.deprecation_description.clone().unwrap_or_default());
+        let deprecated =
+            list.iter().find(|(_, d)| d.deprecated).map(|(_, d)| d.deprecation_description.clone().unwrap_or_default());
         ir.models.push(Model {
             spec_name: name.to_string(),
             rust_name: naming::model_type(name),
-            description: list.iter().map(|(_, d)| d.description.as_str()).find(|d| !d.trim().is_empty()).unwrap_or("").to_owned(),
+            description: list
+                .iter()
+                .map(|(_, d)| d.description.as_str())
+                .find(|d| !d.trim().is_empty())
+                .unwrap_or("")
+                .to_owned(),
             deprecated,
             fields: Vec::new(),
             files: list.iter().map(|(f, _)| f.to_string()).collect(),
@@ -76,11 +87,7 @@ pub fn build(files: &[(String, ApiDeclaration)], ir: &mut Ir, report: &mut Repor
         let merged = merge(name, list, report);
         let mut fields = Vec::new();
         for (prop_name, (file, prop, conflict)) in &merged {
-            let ty = if *conflict {
-                Ty::Json
-            } else {
-                prop_ty(&table, ir, report, file, name, prop_name, prop)
-            };
+            let ty = if *conflict { Ty::Json } else { prop_ty(&table, ir, report, file, name, prop_name, prop) };
             fields.push(Field {
                 wire: prop_name.clone(),
                 rust_name: naming::snake(prop_name),
@@ -109,7 +116,10 @@ fn merge<'a>(name: &str, list: &[(&str, &'a crate::spec::ModelDef)], report: &mu
             ("model defined identically in several files", "one type".to_owned())
         } else {
             let sizes: Vec<String> = list.iter().map(|(f, d)| format!("{f}: {} fields", d.properties.len())).collect();
-            ("model defined differently in several files", format!("merged into one type with the union of the fields ({})", sizes.join(", ")))
+            (
+                "model defined differently in several files",
+                format!("merged into one type with the union of the fields ({})", sizes.join(", ")),
+            )
         };
         report.anomaly("", kind, format!("`{name}` in {}", files.join(", ")), resolution);
     }
@@ -145,12 +155,23 @@ fn shape(p: &PropertyDef) -> String {
     format!(
         "{}{}{}",
         p.ty.as_deref().or(p.reference.as_deref()).unwrap_or("?"),
-        p.items.as_ref().map(|i| format!("<{}>", i.reference.as_deref().or(i.ty.as_deref()).unwrap_or("?"))).unwrap_or_default(),
+        p.items
+            .as_ref()
+            .map(|i| format!("<{}>", i.reference.as_deref().or(i.ty.as_deref()).unwrap_or("?")))
+            .unwrap_or_default(),
         p.format.as_deref().map(|f| format!("({f})")).unwrap_or_default()
     )
 }
 
-fn prop_ty(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &str, model: &str, prop_name: &str, p: &PropertyDef) -> Ty {
+fn prop_ty(
+    table: &ModelTable,
+    ir: &mut Ir,
+    report: &mut Report,
+    file: &str,
+    model: &str,
+    prop_name: &str,
+    p: &PropertyDef,
+) -> Ty {
     let at = format!("models.{model}.properties.{prop_name}");
     let base = if let Some(r) = &p.reference {
         model_ref(table, ir, report, file, &at, r)
@@ -161,21 +182,22 @@ fn prop_ty(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &str, mod
                 Ty::Json
             }
             Some(word) => match map_word(word, p.format.as_deref()) {
+                // `object` with `key`/`value`: a map from the key to typed values.
+                Mapped::Ty(Ty::Json) if p.value.is_some() => {
+                    Ty::Map(Box::new(items_ty(table, ir, report, file, &at, p.value.as_ref())))
+                }
                 Mapped::Ty(t) => t,
                 Mapped::Array => Ty::Vec(Box::new(items_ty(table, ir, report, file, &at, p.items.as_ref()))),
                 Mapped::Name(n) => model_ref(table, ir, report, file, &at, &n),
             },
         }
     };
-    let values = p
-        .enum_values
-        .as_ref()
-        .or(p.allowable_values.as_ref().map(|a| &a.values))
-        .filter(|v| !v.is_empty());
+    let values = p.enum_values.as_ref().or(p.allowable_values.as_ref().map(|a| &a.values)).filter(|v| !v.is_empty());
     if let (Some(values), Ty::String) = (values, &base) {
         if let Some(values) = string_values(values) {
             let name = format!("{}{}", naming::model_type(model), naming::pascal(prop_name));
-            let doc = format!("Values of [`{}::{}`].", naming::model_type(model), naming::bare(&naming::snake(prop_name)));
+            let doc =
+                format!("Values of [`{}::{}`].", naming::model_type(model), naming::bare(&naming::snake(prop_name)));
             return Ty::Enum(intern_enum(ir, Owner::Models, name, doc, values));
         }
         report.anomaly(file, "non-string enum values", at, "kept the base type");
@@ -215,8 +237,31 @@ pub fn model_ref(table: &ModelTable, _ir: &mut Ir, report: &mut Report, file: &s
     match table.lookup(name) {
         Some(Ok(id)) => Ty::Model(id),
         Some(Err(id)) => {
-            report.anomaly(file, "model reference spelled differently", format!("{at}: {name:?}"), format!("resolved to `{}`", naming::model_type(&_ir.models[id.0].spec_name)));
+            report.anomaly(
+                file,
+                "model reference spelled differently",
+                format!("{at}: {name:?}"),
+                format!("resolved to `{}`", naming::model_type(&_ir.models[id.0].spec_name)),
+            );
             Ty::Model(id)
+        }
+        None if name.contains(' ')
+            && !name.contains('{')
+            && !name.contains('|')
+            && table.lookup(name.split(' ').next().unwrap_or("")).is_some_and(|r| r.is_ok()) =>
+        {
+            // A sentence after the model name (`BlackoutDate The result (which ...)`).
+            let first = name.split(' ').next().unwrap_or("");
+            report.anomaly(
+                file,
+                "sentence in a type reference",
+                format!("{at}: {name:?}"),
+                format!("used the model named by its first word, `{first}`"),
+            );
+            match table.lookup(first) {
+                Some(Ok(id)) => Ty::Model(id),
+                _ => Ty::Json,
+            }
         }
         None => {
             let kind = if name.contains('|') {

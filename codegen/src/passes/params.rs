@@ -66,7 +66,12 @@ fn split(name: &str) -> (String, Vec<Seg>) {
 fn normalize(raw: &str, ctx: &Ctx, report: &mut Report) -> String {
     let trimmed = raw.trim().trim_matches('`').trim_end_matches(':');
     if trimmed != raw {
-        report.anomaly(ctx.file, "odd parameter name", format!("{}: {raw:?}", ctx.nickname), format!("sent as {trimmed:?}"));
+        report.anomaly(
+            ctx.file,
+            "odd parameter name",
+            format!("{}: {raw:?}", ctx.nickname),
+            format!("sent as {trimmed:?}"),
+        );
     }
     trimmed.to_owned()
 }
@@ -98,7 +103,12 @@ pub fn lower(
     for ph in &placeholders {
         let def = defs.iter().find(|d| d.param_type == "path" && d.name == *ph);
         if def.is_none() {
-            report.anomaly(ctx.file, "path placeholder without a parameter", format!("{}: {{{ph}}}", ctx.nickname), "added a required string argument");
+            report.anomaly(
+                ctx.file,
+                "path placeholder without a parameter",
+                format!("{}: {{{ph}}}", ctx.nickname),
+                "added a required string argument",
+            );
         }
         let ty = match def.and_then(|d| d.ty.as_deref()) {
             _ if is_id_name(ph) => Ty::Id,
@@ -124,7 +134,12 @@ pub fn lower(
         let location = match d.param_type.as_str() {
             "path" => {
                 if !placeholders.contains(&d.name.as_str()) {
-                    report.anomaly(ctx.file, "path parameter not in the path", format!("{}: {}", ctx.nickname, d.name), "sent as a query parameter");
+                    report.anomaly(
+                        ctx.file,
+                        "path parameter not in the path",
+                        format!("{}: {}", ctx.nickname, d.name),
+                        "sent as a query parameter",
+                    );
                     Location::Query
                 } else {
                     continue;
@@ -133,7 +148,12 @@ pub fn lower(
             "query" => Location::Query,
             "form" | "body" => Location::Form,
             other => {
-                report.anomaly(ctx.file, "unknown paramType", format!("{}: {} has paramType {other:?}", ctx.nickname, d.name), "sent as a form parameter");
+                report.anomaly(
+                    ctx.file,
+                    "unknown paramType",
+                    format!("{}: {} has paramType {other:?}", ctx.nickname, d.name),
+                    "sent as a form parameter",
+                );
                 Location::Form
             }
         };
@@ -147,7 +167,12 @@ pub fn lower(
                 Seg::Placeholder(label) => {
                     if let Some((first, _)) = &node.placeholder {
                         if first != label {
-                            report.anomaly(ctx.file, "placeholders with different labels at one level", format!("{}: {} and [{first}]", ctx.nickname, d.name), format!("one map keyed by {first}"));
+                            report.anomaly(
+                                ctx.file,
+                                "placeholders with different labels at one level",
+                                format!("{}: {} and [{first}]", ctx.nickname, d.name),
+                                format!("one map keyed by {first}"),
+                            );
                         }
                     }
                     &mut node.placeholder.get_or_insert_with(|| (label.clone(), Box::default())).1
@@ -159,7 +184,12 @@ pub fn lower(
             };
         }
         if node.leaf.is_some() {
-            report.anomaly(ctx.file, "duplicate parameter", format!("{}: {}", ctx.nickname, d.name), "kept the first definition");
+            report.anomaly(
+                ctx.file,
+                "duplicate parameter",
+                format!("{}: {}", ctx.nickname, d.name),
+                "kept the first definition",
+            );
             origins.push((d.name.clone(), "(duplicate of an earlier parameter)".into()));
             continue;
         }
@@ -226,13 +256,20 @@ impl Lowerer<'_, '_> {
         // an array of objects: `ratings[description]` + `ratings[points]` typed array are
         // `ratings[][description]`, `ratings[][points]`.
         let all_arrays = node.children.len() >= 2
-            && node.children.values().all(|c| c.children.is_empty() && c.placeholder.is_none() && c.leaf.is_some_and(is_array_def));
+            && node
+                .children
+                .values()
+                .all(|c| c.children.is_empty() && c.placeholder.is_none() && c.leaf.is_some_and(is_array_def));
         let prefix = if all_arrays { format!("{wire}[]") } else { wire.to_owned() };
         if all_arrays {
             self.report.anomaly(
                 self.ctx.file,
                 "group of arrays read as an array of objects",
-                format!("{}: {wire}[{}]", self.ctx.nickname, node.children.keys().cloned().collect::<Vec<_>>().join("|")),
+                format!(
+                    "{}: {wire}[{}]",
+                    self.ctx.nickname,
+                    node.children.keys().cloned().collect::<Vec<_>>().join("|")
+                ),
                 format!("Vec of structs sent as {wire}[][field]"),
             );
         }
@@ -301,8 +338,15 @@ impl Lowerer<'_, '_> {
         if let Some(values) = d.enum_values.as_ref().filter(|v| !v.is_empty()) {
             match (string_values(values), &ty) {
                 (Some(vals), Ty::String) => ty = Ty::Enum(self.enum_for(names, wire, vals)),
-                (Some(vals), Ty::Vec(inner)) if **inner == Ty::String => ty = Ty::Vec(Box::new(Ty::Enum(self.enum_for(names, wire, vals)))),
-                _ => self.report.anomaly(self.ctx.file, "enum on a non-string parameter", format!("{}: {}", self.ctx.nickname, d.name), "kept the base type; values listed in the docs"),
+                (Some(vals), Ty::Vec(inner)) if **inner == Ty::String => {
+                    ty = Ty::Vec(Box::new(Ty::Enum(self.enum_for(names, wire, vals))))
+                }
+                _ => self.report.anomaly(
+                    self.ctx.file,
+                    "enum on a non-string parameter",
+                    format!("{}: {}", self.ctx.nickname, d.name),
+                    "kept the base type; values listed in the docs",
+                ),
             }
         }
         if is_id_name(&leaf_name) {
@@ -327,10 +371,23 @@ impl Lowerer<'_, '_> {
 
     /// A model name used as a parameter type: sent as free-form JSON in bracket keys.
     fn named(&mut self, name: &str, d: &ParameterDef, wire: &str) -> Ty {
-        let known = self.table.lookup(name.trim_start_matches("multiple ").trim_start_matches('[').trim_end_matches(']').trim_end_matches('s')).is_some()
+        let known = self
+            .table
+            .lookup(
+                name.trim_start_matches("multiple ")
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .trim_end_matches('s'),
+            )
+            .is_some()
             || self.table.lookup(name.trim_start_matches('[').trim_end_matches(']')).is_some();
         let kind = if known { "model type as a parameter type" } else { "unknown parameter type" };
-        self.report.anomaly(self.ctx.file, kind, format!("{}: {} ({wire}) is {name:?}", self.ctx.nickname, d.name), "untyped JSON, encoded as bracket keys");
+        self.report.anomaly(
+            self.ctx.file,
+            kind,
+            format!("{}: {} ({wire}) is {name:?}", self.ctx.nickname, d.name),
+            "untyped JSON, encoded as bracket keys",
+        );
         if name.starts_with('[') || name.starts_with("multiple ") {
             Ty::Vec(Box::new(Ty::Json))
         } else {
@@ -343,7 +400,8 @@ impl Lowerer<'_, '_> {
     fn enum_for(&mut self, names: &[String], wire: &str, values: Vec<String>) -> crate::ir::EnumId {
         let owner = Owner::Resource(self.ctx.resource);
         let base = names.concat();
-        let taken_differently = self.ir.enums.iter().any(|e| e.owner == owner && e.rust_name == base && e.values != values);
+        let taken_differently =
+            self.ir.enums.iter().any(|e| e.owner == owner && e.rust_name == base && e.values != values);
         let name = if taken_differently { format!("{}{base}", self.ctx.builder) } else { base };
         intern_enum(self.ir, owner, name, format!("Values of the `{wire}` parameter."), values)
     }

@@ -80,6 +80,9 @@ mod tests {
         assert_eq!(map_word("SerializedHash", None), Mapped::Ty(Ty::Json));
         assert_eq!(map_word("[Answer]", None), Mapped::Name("[Answer]".into()));
         assert_eq!(map_word("Array", None), Mapped::Array);
-        assert_eq!(map_word("multiple BlueprintRestrictions", None), Mapped::Name("multiple BlueprintRestrictions".into()));
+        assert_eq!(
+            map_word("multiple BlueprintRestrictions", None),
+            Mapped::Name("multiple BlueprintRestrictions".into())
+        );
     }
 }
