@@ -9,7 +9,7 @@
 //! let client = Client::builder("https://canvas.example.edu")
 //!     .token(std::env::var("CANVAS_TOKEN").unwrap_or_default())
 //!     .build()?;
-//! let course = client.courses().get_single_course(Id::sis_course_id("CS-101")).send().await?;
+//! let course = client.courses().get_single_course_courses(Id::sis_course_id("CS-101")).send().await?;
 //! println!("{:?}", course.name);
 //! # Ok(())
 //! # }

@@ -49,7 +49,7 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
          # async fn run() -> canvas_lms::Result<()> {{\n\
          use canvas_lms::{{Client, Id}};\n\
          let client = Client::builder(\"https://canvas.example.edu\")\n    .token(std::env::var(\"CANVAS_TOKEN\").unwrap_or_default())\n    .build()?;\n\
-         let course = client.courses().get_single_course(Id::sis_course_id(\"CS-101\")).send().await?;\n\
+         let course = client.courses().get_single_course_courses(Id::sis_course_id(\"CS-101\")).send().await?;\n\
          println!(\"{{:?}}\", course.name);\n\
          # Ok(())\n\
          # }}\n\
