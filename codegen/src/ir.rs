@@ -189,7 +189,8 @@ pub struct Model {
     pub fields: Vec<Field>,
     /// Files that define it.
     pub files: Vec<String>,
-    /// Resources (indices) whose feature needs it; empty means always compiled.
+    /// Resources (indices) whose cargo feature needs it; the model is compiled when any of
+    /// them is enabled.
     pub features: Vec<usize>,
 }
 
@@ -203,4 +204,6 @@ pub struct EnumDef {
     pub values: Vec<String>,
     /// Variant names, parallel to `values`.
     pub variants: Vec<String>,
+    /// For enums of the models module: resources whose feature needs it.
+    pub features: Vec<usize>,
 }

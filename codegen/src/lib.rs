@@ -102,3 +102,4 @@ fn report_unknown_keys(file: &str, decl: &spec::ApiDeclaration, report: &mut Rep
         }
     }
 }
+

@@ -80,7 +80,7 @@ impl<'a> ShowAccessToken<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAccessToken<'a>(rt::Request<'a>);
 impl<'a> CreateAccessToken<'a> {
-    /// Sets `access_token`.
+    /// Sets `access_token[..]`: see [`CreateAccessTokenAccessToken`].
     pub fn access_token(self, value: CreateAccessTokenAccessToken) -> Self {
         Self(self.0.form("access_token", &value))
     }
@@ -94,7 +94,7 @@ impl<'a> CreateAccessToken<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateAccessToken<'a>(rt::Request<'a>);
 impl<'a> UpdateAccessToken<'a> {
-    /// Sets `access_token`.
+    /// Sets `access_token[..]`: see [`UpdateAccessTokenAccessToken`].
     pub fn access_token(self, value: UpdateAccessTokenAccessToken) -> Self {
         Self(self.0.form("access_token", &value))
     }

@@ -163,7 +163,7 @@ impl<'a> CreateGlobalNotification<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateGlobalNotification<'a>(rt::Request<'a>);
 impl<'a> UpdateGlobalNotification<'a> {
-    /// Sets `account_notification`.
+    /// Sets `account_notification[..]`: see [`UpdateGlobalNotificationAccountNotification`].
     pub fn account_notification(
         self,
         value: UpdateGlobalNotificationAccountNotification,

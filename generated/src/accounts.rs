@@ -497,7 +497,7 @@ impl<'a> ListActiveCoursesInAccount<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateAccount<'a>(rt::Request<'a>);
 impl<'a> UpdateAccount<'a> {
-    /// Sets `account`.
+    /// Sets `account[..]`: see [`UpdateAccountAccount`].
     pub fn account(self, value: UpdateAccountAccount) -> Self {
         Self(self.0.form("account", &value))
     }

@@ -547,7 +547,7 @@ impl<'a> CreateAssignment<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditAssignment<'a>(rt::Request<'a>);
 impl<'a> EditAssignment<'a> {
-    /// Sets `assignment`.
+    /// Sets `assignment[..]`: see [`EditAssignmentAssignment`].
     pub fn assignment(self, value: EditAssignmentAssignment) -> Self {
         Self(self.0.form("assignment", &value))
     }
@@ -615,7 +615,7 @@ impl<'a> RedirectToAssignmentOverrideForSection<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAssignmentOverride<'a>(rt::Request<'a>);
 impl<'a> CreateAssignmentOverride<'a> {
-    /// Sets `assignment_override`.
+    /// Sets `assignment_override[..]`: see [`CreateAssignmentOverrideAssignmentOverride`].
     pub fn assignment_override(
         self,
         value: CreateAssignmentOverrideAssignmentOverride,
@@ -632,7 +632,7 @@ impl<'a> CreateAssignmentOverride<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateAssignmentOverride<'a>(rt::Request<'a>);
 impl<'a> UpdateAssignmentOverride<'a> {
-    /// Sets `assignment_override`.
+    /// Sets `assignment_override[..]`: see [`UpdateAssignmentOverrideAssignmentOverride`].
     pub fn assignment_override(
         self,
         value: UpdateAssignmentOverrideAssignmentOverride,

@@ -362,7 +362,7 @@ impl<'a> ReserveTimeSlotParticipantId<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCalendarEvent<'a>(rt::Request<'a>);
 impl<'a> UpdateCalendarEvent<'a> {
-    /// Sets `calendar_event`.
+    /// Sets `calendar_event[..]`: see [`UpdateCalendarEventCalendarEvent`].
     pub fn calendar_event(self, value: UpdateCalendarEventCalendarEvent) -> Self {
         Self(self.0.form("calendar_event", &value))
     }
@@ -419,7 +419,7 @@ impl<'a> SaveEnabledAccountCalendars<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetCourseTimetable<'a>(rt::Request<'a>);
 impl<'a> SetCourseTimetable<'a> {
-    /// Sets `timetables`.
+    /// Sets `timetables[..]`: see [`SetCourseTimetableTimetables`].
     pub fn timetables(self, value: SetCourseTimetableTimetables) -> Self {
         Self(self.0.form("timetables", &value))
     }

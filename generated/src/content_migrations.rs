@@ -1214,11 +1214,11 @@ impl<'a> CreateContentMigrationAccounts<'a> {
     pub fn pre_attachment(self, value: rt::Json) -> Self {
         Self(self.0.form("pre_attachment", &value))
     }
-    /// Sets `settings`.
+    /// Sets `settings[..]`: see [`CreateContentMigrationAccountsSettings`].
     pub fn settings(self, value: CreateContentMigrationAccountsSettings) -> Self {
         Self(self.0.form("settings", &value))
     }
-    /// Sets `date_shift_options`.
+    /// Sets `date_shift_options[..]`: see [`CreateContentMigrationAccountsDateShiftOptions`].
     pub fn date_shift_options(
         self,
         value: CreateContentMigrationAccountsDateShiftOptions,
@@ -1247,11 +1247,11 @@ impl<'a> CreateContentMigrationCourses<'a> {
     pub fn pre_attachment(self, value: rt::Json) -> Self {
         Self(self.0.form("pre_attachment", &value))
     }
-    /// Sets `settings`.
+    /// Sets `settings[..]`: see [`CreateContentMigrationCoursesSettings`].
     pub fn settings(self, value: CreateContentMigrationCoursesSettings) -> Self {
         Self(self.0.form("settings", &value))
     }
-    /// Sets `date_shift_options`.
+    /// Sets `date_shift_options[..]`: see [`CreateContentMigrationCoursesDateShiftOptions`].
     pub fn date_shift_options(
         self,
         value: CreateContentMigrationCoursesDateShiftOptions,
@@ -1280,11 +1280,11 @@ impl<'a> CreateContentMigrationGroups<'a> {
     pub fn pre_attachment(self, value: rt::Json) -> Self {
         Self(self.0.form("pre_attachment", &value))
     }
-    /// Sets `settings`.
+    /// Sets `settings[..]`: see [`CreateContentMigrationGroupsSettings`].
     pub fn settings(self, value: CreateContentMigrationGroupsSettings) -> Self {
         Self(self.0.form("settings", &value))
     }
-    /// Sets `date_shift_options`.
+    /// Sets `date_shift_options[..]`: see [`CreateContentMigrationGroupsDateShiftOptions`].
     pub fn date_shift_options(
         self,
         value: CreateContentMigrationGroupsDateShiftOptions,
@@ -1313,11 +1313,11 @@ impl<'a> CreateContentMigrationUsers<'a> {
     pub fn pre_attachment(self, value: rt::Json) -> Self {
         Self(self.0.form("pre_attachment", &value))
     }
-    /// Sets `settings`.
+    /// Sets `settings[..]`: see [`CreateContentMigrationUsersSettings`].
     pub fn settings(self, value: CreateContentMigrationUsersSettings) -> Self {
         Self(self.0.form("settings", &value))
     }
-    /// Sets `date_shift_options`.
+    /// Sets `date_shift_options[..]`: see [`CreateContentMigrationUsersDateShiftOptions`].
     pub fn date_shift_options(
         self,
         value: CreateContentMigrationUsersDateShiftOptions,

@@ -330,7 +330,7 @@ impl<'a> GetSingleConversation<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditConversation<'a>(rt::Request<'a>);
 impl<'a> EditConversation<'a> {
-    /// Sets `conversation`.
+    /// Sets `conversation[..]`: see [`EditConversationConversation`].
     pub fn conversation(self, value: EditConversationConversation) -> Self {
         Self(self.0.form("conversation", &value))
     }

@@ -582,7 +582,7 @@ impl<'a> GetUserProgress<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateNewCourse<'a>(rt::Request<'a>);
 impl<'a> CreateNewCourse<'a> {
-    /// Sets `course`.
+    /// Sets `course[..]`: see [`CreateNewCourseCourse`].
     pub fn course(self, value: CreateNewCourseCourse) -> Self {
         Self(self.0.form("course", &value))
     }
@@ -1022,7 +1022,7 @@ impl<'a> GetSingleCourseAccounts<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCourse<'a>(rt::Request<'a>);
 impl<'a> UpdateCourse<'a> {
-    /// Sets `course`.
+    /// Sets `course[..]`: see [`UpdateCourseCourse`].
     pub fn course(self, value: UpdateCourseCourse) -> Self {
         Self(self.0.form("course", &value))
     }

@@ -85,7 +85,7 @@ impl<'a> EnrollmentTerms<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateEnrollmentTerm<'a>(rt::Request<'a>);
 impl<'a> CreateEnrollmentTerm<'a> {
-    /// Sets `enrollment_term`.
+    /// Sets `enrollment_term[..]`: see [`CreateEnrollmentTermEnrollmentTerm`].
     pub fn enrollment_term(self, value: CreateEnrollmentTermEnrollmentTerm) -> Self {
         Self(self.0.form("enrollment_term", &value))
     }
@@ -99,7 +99,7 @@ impl<'a> CreateEnrollmentTerm<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateEnrollmentTerm<'a>(rt::Request<'a>);
 impl<'a> UpdateEnrollmentTerm<'a> {
-    /// Sets `enrollment_term`.
+    /// Sets `enrollment_term[..]`: see [`UpdateEnrollmentTermEnrollmentTerm`].
     pub fn enrollment_term(self, value: UpdateEnrollmentTermEnrollmentTerm) -> Self {
         Self(self.0.form("enrollment_term", &value))
     }

@@ -582,7 +582,7 @@ impl<'a> CreateExternalToolCourses<'a> {
     pub fn text(self, value: impl Into<String>) -> Self {
         Self(self.0.form("text", &rt::text(value)))
     }
-    /// Sets `custom_fields`.
+    /// Sets `custom_fields[..]`: see [`CreateExternalToolCoursesCustomFields`].
     pub fn custom_fields(self, value: CreateExternalToolCoursesCustomFields) -> Self {
         Self(self.0.form("custom_fields", &value))
     }
@@ -590,64 +590,64 @@ impl<'a> CreateExternalToolCourses<'a> {
     pub fn is_rce_favorite(self, value: bool) -> Self {
         Self(self.0.form("is_rce_favorite", &value))
     }
-    /// Sets `account_navigation`.
+    /// Sets `account_navigation[..]`: see [`CreateExternalToolCoursesAccountNavigation`].
     pub fn account_navigation(
         self,
         value: CreateExternalToolCoursesAccountNavigation,
     ) -> Self {
         Self(self.0.form("account_navigation", &value))
     }
-    /// Sets `user_navigation`.
+    /// Sets `user_navigation[..]`: see [`CreateExternalToolCoursesUserNavigation`].
     pub fn user_navigation(
         self,
         value: CreateExternalToolCoursesUserNavigation,
     ) -> Self {
         Self(self.0.form("user_navigation", &value))
     }
-    /// Sets `course_home_sub_navigation`.
+    /// Sets `course_home_sub_navigation[..]`: see [`CreateExternalToolCoursesCourseHomeSubNavigation`].
     pub fn course_home_sub_navigation(
         self,
         value: CreateExternalToolCoursesCourseHomeSubNavigation,
     ) -> Self {
         Self(self.0.form("course_home_sub_navigation", &value))
     }
-    /// Sets `course_navigation`.
+    /// Sets `course_navigation[..]`: see [`CreateExternalToolCoursesCourseNavigation`].
     pub fn course_navigation(
         self,
         value: CreateExternalToolCoursesCourseNavigation,
     ) -> Self {
         Self(self.0.form("course_navigation", &value))
     }
-    /// Sets `editor_button`.
+    /// Sets `editor_button[..]`: see [`CreateExternalToolCoursesEditorButton`].
     pub fn editor_button(self, value: CreateExternalToolCoursesEditorButton) -> Self {
         Self(self.0.form("editor_button", &value))
     }
-    /// Sets `homework_submission`.
+    /// Sets `homework_submission[..]`: see [`CreateExternalToolCoursesHomeworkSubmission`].
     pub fn homework_submission(
         self,
         value: CreateExternalToolCoursesHomeworkSubmission,
     ) -> Self {
         Self(self.0.form("homework_submission", &value))
     }
-    /// Sets `link_selection`.
+    /// Sets `link_selection[..]`: see [`CreateExternalToolCoursesLinkSelection`].
     pub fn link_selection(self, value: CreateExternalToolCoursesLinkSelection) -> Self {
         Self(self.0.form("link_selection", &value))
     }
-    /// Sets `migration_selection`.
+    /// Sets `migration_selection[..]`: see [`CreateExternalToolCoursesMigrationSelection`].
     pub fn migration_selection(
         self,
         value: CreateExternalToolCoursesMigrationSelection,
     ) -> Self {
         Self(self.0.form("migration_selection", &value))
     }
-    /// Sets `tool_configuration`.
+    /// Sets `tool_configuration[..]`: see [`CreateExternalToolCoursesToolConfiguration`].
     pub fn tool_configuration(
         self,
         value: CreateExternalToolCoursesToolConfiguration,
     ) -> Self {
         Self(self.0.form("tool_configuration", &value))
     }
-    /// Sets `resource_selection`.
+    /// Sets `resource_selection[..]`: see [`CreateExternalToolCoursesResourceSelection`].
     pub fn resource_selection(
         self,
         value: CreateExternalToolCoursesResourceSelection,
@@ -708,7 +708,7 @@ impl<'a> CreateExternalToolAccounts<'a> {
     pub fn text(self, value: impl Into<String>) -> Self {
         Self(self.0.form("text", &rt::text(value)))
     }
-    /// Sets `custom_fields`.
+    /// Sets `custom_fields[..]`: see [`CreateExternalToolAccountsCustomFields`].
     pub fn custom_fields(self, value: CreateExternalToolAccountsCustomFields) -> Self {
         Self(self.0.form("custom_fields", &value))
     }
@@ -716,64 +716,64 @@ impl<'a> CreateExternalToolAccounts<'a> {
     pub fn is_rce_favorite(self, value: bool) -> Self {
         Self(self.0.form("is_rce_favorite", &value))
     }
-    /// Sets `account_navigation`.
+    /// Sets `account_navigation[..]`: see [`CreateExternalToolAccountsAccountNavigation`].
     pub fn account_navigation(
         self,
         value: CreateExternalToolAccountsAccountNavigation,
     ) -> Self {
         Self(self.0.form("account_navigation", &value))
     }
-    /// Sets `user_navigation`.
+    /// Sets `user_navigation[..]`: see [`CreateExternalToolAccountsUserNavigation`].
     pub fn user_navigation(
         self,
         value: CreateExternalToolAccountsUserNavigation,
     ) -> Self {
         Self(self.0.form("user_navigation", &value))
     }
-    /// Sets `course_home_sub_navigation`.
+    /// Sets `course_home_sub_navigation[..]`: see [`CreateExternalToolAccountsCourseHomeSubNavigation`].
     pub fn course_home_sub_navigation(
         self,
         value: CreateExternalToolAccountsCourseHomeSubNavigation,
     ) -> Self {
         Self(self.0.form("course_home_sub_navigation", &value))
     }
-    /// Sets `course_navigation`.
+    /// Sets `course_navigation[..]`: see [`CreateExternalToolAccountsCourseNavigation`].
     pub fn course_navigation(
         self,
         value: CreateExternalToolAccountsCourseNavigation,
     ) -> Self {
         Self(self.0.form("course_navigation", &value))
     }
-    /// Sets `editor_button`.
+    /// Sets `editor_button[..]`: see [`CreateExternalToolAccountsEditorButton`].
     pub fn editor_button(self, value: CreateExternalToolAccountsEditorButton) -> Self {
         Self(self.0.form("editor_button", &value))
     }
-    /// Sets `homework_submission`.
+    /// Sets `homework_submission[..]`: see [`CreateExternalToolAccountsHomeworkSubmission`].
     pub fn homework_submission(
         self,
         value: CreateExternalToolAccountsHomeworkSubmission,
     ) -> Self {
         Self(self.0.form("homework_submission", &value))
     }
-    /// Sets `link_selection`.
+    /// Sets `link_selection[..]`: see [`CreateExternalToolAccountsLinkSelection`].
     pub fn link_selection(self, value: CreateExternalToolAccountsLinkSelection) -> Self {
         Self(self.0.form("link_selection", &value))
     }
-    /// Sets `migration_selection`.
+    /// Sets `migration_selection[..]`: see [`CreateExternalToolAccountsMigrationSelection`].
     pub fn migration_selection(
         self,
         value: CreateExternalToolAccountsMigrationSelection,
     ) -> Self {
         Self(self.0.form("migration_selection", &value))
     }
-    /// Sets `tool_configuration`.
+    /// Sets `tool_configuration[..]`: see [`CreateExternalToolAccountsToolConfiguration`].
     pub fn tool_configuration(
         self,
         value: CreateExternalToolAccountsToolConfiguration,
     ) -> Self {
         Self(self.0.form("tool_configuration", &value))
     }
-    /// Sets `resource_selection`.
+    /// Sets `resource_selection[..]`: see [`CreateExternalToolAccountsResourceSelection`].
     pub fn resource_selection(
         self,
         value: CreateExternalToolAccountsResourceSelection,

@@ -51,7 +51,7 @@ impl<'a> GetLatePolicy<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateLatePolicy<'a>(rt::Request<'a>);
 impl<'a> CreateLatePolicy<'a> {
-    /// Sets `late_policy`.
+    /// Sets `late_policy[..]`: see [`CreateLatePolicyLatePolicy`].
     pub fn late_policy(self, value: CreateLatePolicyLatePolicy) -> Self {
         Self(self.0.form("late_policy", &value))
     }
@@ -65,7 +65,7 @@ impl<'a> CreateLatePolicy<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchLatePolicy<'a>(rt::Request<'a>);
 impl<'a> PatchLatePolicy<'a> {
-    /// Sets `late_policy`.
+    /// Sets `late_policy[..]`: see [`PatchLatePolicyLatePolicy`].
     pub fn late_policy(self, value: PatchLatePolicyLatePolicy) -> Self {
         Self(self.0.form("late_policy", &value))
     }

@@ -17,6 +17,7 @@
 //!
 //! Each resource is a module and a cargo feature (all on by default). Required parameters are arguments; optional ones are setters on the returned builder; `send` runs the request, and list operations also have `stream`, which follows Canvas's `Link` header across pages.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 #![allow(deprecated)]
 #![allow(
     clippy::too_many_arguments,

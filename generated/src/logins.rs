@@ -136,7 +136,7 @@ impl<'a> CreateUserLogin<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditUserLogin<'a>(rt::Request<'a>);
 impl<'a> EditUserLogin<'a> {
-    /// Sets `login`.
+    /// Sets `login[..]`: see [`EditUserLoginLogin`].
     pub fn login(self, value: EditUserLoginLogin) -> Self {
         Self(self.0.form("login", &value))
     }

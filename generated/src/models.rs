@@ -4,6 +4,7 @@
 //! Canvas omits fields by permission and by `include[]`, so every field is an
 //! `Option` and a missing field decodes as `None`. Fields Canvas adds later are ignored.
 use canvas_lms_runtime as rt;
+#[cfg(feature = "account_calendars")]
 /// The Canvas `AccountCalendar` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -35,6 +36,7 @@ pub struct AccountCalendar {
     /// url to open the more options event editor
     pub new_calendar_event_url: Option<String>,
 }
+#[cfg(feature = "account_notifications")]
 /// The Canvas `AccountNotification` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -54,6 +56,7 @@ pub struct AccountNotification {
     /// The roles to send the notification to.  If roles is not passed it defaults to all roles
     pub role_ids: Option<Vec<rt::Id>>,
 }
+#[cfg(feature = "account_reports")]
 /// The Canvas `Report` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -81,6 +84,7 @@ pub struct Report {
     /// This is the current line count being written to the report. It updates every 1000 records.
     pub current_line: Option<i64>,
 }
+#[cfg(feature = "account_reports")]
 /// The parameters returned will vary for each report.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -122,6 +126,7 @@ pub struct ReportParameters {
     /// The end date for submissions. Max time range is 2 weeks.
     pub end_at: Option<rt::DateTime>,
 }
+#[cfg(any(feature = "accounts", feature = "accounts_lti", feature = "roles"))]
 /// The Canvas `Account` object.
 ///
 /// Defined in accounts.json, accounts_(lti).json; this type holds the fields of every definition.
@@ -161,6 +166,7 @@ pub struct Account {
     /// The state of the account. Can be 'active' or 'deleted'.
     pub workflow_state: Option<String>,
 }
+#[cfg(feature = "accounts")]
 /// The Canvas `TermsOfService` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -178,6 +184,7 @@ pub struct TermsOfService {
     /// The type of self registration allowed
     pub self_registration_type: Option<String>,
 }
+#[cfg(feature = "accounts")]
 /// The Canvas `HelpLink` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -195,6 +202,7 @@ pub struct HelpLink {
     /// The roles that have access to this help link
     pub available_to: Option<Vec<String>>,
 }
+#[cfg(feature = "accounts")]
 /// The Canvas `HelpLinks` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -208,6 +216,7 @@ pub struct HelpLinks {
     /// Default help links provided when account has not set help links of their own.
     pub default_help_links: Option<Vec<HelpLink>>,
 }
+#[cfg(feature = "admins")]
 /// The Canvas `Admin` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -221,6 +230,7 @@ pub struct Admin {
     /// The status of the account role/user assignment.
     pub workflow_state: Option<String>,
 }
+#[cfg(feature = "announcement_external_feeds")]
 /// The Canvas `ExternalFeed` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -238,6 +248,7 @@ pub struct ExternalFeed {
     /// The verbosity setting determines how much of the feed's content is imported into Canvas as part of the posting. 'link_only' means that only the title and a link to the item. 'truncate' means that a summary of the first portion of the item body will be used. 'full' means that the full item body will be used.
     pub verbosity: Option<ExternalFeedVerbosity>,
 }
+#[cfg(feature = "api_token_scopes")]
 /// The Canvas `Scope` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -255,6 +266,7 @@ pub struct Scope {
     /// The identifier for the scope
     pub scope: Option<String>,
 }
+#[cfg(feature = "appointment_groups")]
 /// Date and time for an appointment
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -266,6 +278,7 @@ pub struct Appointment {
     /// End time for the appointment
     pub end_at: Option<rt::DateTime>,
 }
+#[cfg(feature = "appointment_groups")]
 /// The Canvas `AppointmentGroup` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -323,6 +336,7 @@ pub struct AppointmentGroup {
     /// When the appointment group was last updated
     pub updated_at: Option<rt::DateTime>,
 }
+#[cfg(feature = "assignment_extensions")]
 /// The Canvas `AssignmentExtension` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -334,6 +348,7 @@ pub struct AssignmentExtension {
     /// Number of times the student is allowed to re-submit the assignment
     pub extra_attempts: Option<i64>,
 }
+#[cfg(feature = "assignment_groups")]
 /// The Canvas `GradingRules` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -345,6 +360,7 @@ pub struct GradingRules {
     /// Assignment IDs that should never be dropped.
     pub never_drop: Option<Vec<i64>>,
 }
+#[cfg(feature = "assignment_groups")]
 /// The Canvas `AssignmentGroup` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -366,6 +382,16 @@ pub struct AssignmentGroup {
     /// the grading rules that this Assignment Group has
     pub rules: Option<GradingRules>,
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `ExternalToolTagAttributes` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -377,6 +403,29 @@ pub struct ExternalToolTagAttributes {
     /// the identifier for this tool_tag
     pub resource_link_id: Option<String>,
 }
+#[cfg(
+    any(
+        feature = "account_reports",
+        feature = "announcements",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "content_exports",
+        feature = "content_shares",
+        feature = "course_pace",
+        feature = "discussion_topics",
+        feature = "e_pub_exports",
+        feature = "files",
+        feature = "modules",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "quiz_reports",
+        feature = "quizzes",
+        feature = "sis_imports",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `LockInfo` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -392,6 +441,19 @@ pub struct LockInfo {
     /// `manually_locked`
     pub manually_locked: Option<bool>,
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "outcome_groups",
+        feature = "outcomes",
+        feature = "plagiarism_detection_submissions",
+        feature = "rubrics",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `RubricRating` object.
 ///
 /// Defined in assignments.json, rubrics.json; this type holds the fields of every definition.
@@ -409,6 +471,16 @@ pub struct RubricRating {
     /// `criterion_id`
     pub criterion_id: Option<String>,
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `RubricCriteria` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -432,6 +504,17 @@ pub struct RubricCriteria {
     /// `ignore_for_scoring`
     pub ignore_for_scoring: Option<bool>,
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "quizzes",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// Object representing a due date for an assignment or quiz. If the due date came from an assignment override, it will have an 'id' field.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -449,6 +532,16 @@ pub struct AssignmentDate {
     /// The lock date for the assignment. Must be after the due date if there is a due date.
     pub lock_at: Option<rt::DateTime>,
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `TurnitinSettings` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -470,6 +563,16 @@ pub struct TurnitinSettings {
     /// `exclude_small_matches_value`
     pub exclude_small_matches_value: Option<i64>,
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// Used by Assignment model
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -479,6 +582,16 @@ pub struct NeedsGradingCount {
     /// Number of submissions that need grading
     pub needs_grading_count: Option<i64>,
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// Used by Assignment model
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -496,6 +609,16 @@ pub struct ScoreStatistic {
     /// Lower quartile score
     pub lower_q: Option<i64>,
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `Assignment` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -677,6 +800,17 @@ pub struct Assignment {
     /// String indicating what state this assignment is in.
     pub workflow_state: Option<String>,
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "learning_object_dates",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `AssignmentOverride` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -714,6 +848,7 @@ pub struct AssignmentOverride {
     /// the overridden lock at, if any (present if lock_at is overridden)
     pub lock_at: Option<rt::DateTime>,
 }
+#[cfg(feature = "authentication_providers")]
 /// The Canvas `AuthenticationProvider` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -759,6 +894,7 @@ pub struct AuthenticationProvider {
     /// If multi-factor authentication is required when logging in with this authentication provider. The account must not have MFA disabled.
     pub mfa_required: Option<bool>,
 }
+#[cfg(feature = "authentication_providers")]
 /// Settings that are applicable across an account's authentication configuration, even if there are multiple individual providers
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -772,6 +908,7 @@ pub struct SsoSettings {
     /// If an unknown user url is set, Canvas will forward to that url when a service authenticates a user, but that user does not exist in Canvas. The default behavior is to present an error.
     pub unknown_user_url: Option<String>,
 }
+#[cfg(feature = "authentication_providers")]
 /// A mapping of Canvas attribute names to attribute names that a provider may send, in order to update the value of these attributes when a user logs in. The values can be a FederatedAttributeConfig, or a raw string corresponding to the "attribute" property of a FederatedAttributeConfig. In responses, full FederatedAttributeConfig objects are returned if JIT provisioning is enabled, otherwise just the attribute names are returned.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -799,6 +936,7 @@ pub struct FederatedAttributesConfig {
     /// The user's preferred time zone
     pub timezone: Option<String>,
 }
+#[cfg(feature = "authentication_providers")]
 /// A single attribute name to be federated when a user logs in
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -810,6 +948,7 @@ pub struct FederatedAttributeConfig {
     /// (only for email) If the email address is trusted and should be automatically confirmed
     pub autoconfirm: Option<bool>,
 }
+#[cfg(feature = "authentications_log")]
 /// The Canvas `AuthenticationEvent` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -825,6 +964,7 @@ pub struct AuthenticationEvent {
     /// ID of the user associated with the event will match the user_id in the associated pseudonym.
     pub user_id: Option<rt::Id>,
 }
+#[cfg(feature = "blackout_dates")]
 /// Blackout dates are used to prevent scheduling assignments on a given date in course pacing.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -842,6 +982,7 @@ pub struct BlackoutDate {
     /// title of the blackout date
     pub event_title: Option<String>,
 }
+#[cfg(feature = "blueprint_courses")]
 /// The Canvas `BlueprintTemplate` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -857,6 +998,7 @@ pub struct BlueprintTemplate {
     /// Details of the latest migration
     pub latest_migration: Option<BlueprintMigration>,
 }
+#[cfg(feature = "blueprint_courses")]
 /// The Canvas `BlueprintMigration` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -882,6 +1024,7 @@ pub struct BlueprintMigration {
     /// User-specified comment describing changes made in this operation
     pub comment: Option<String>,
 }
+#[cfg(feature = "blueprint_courses")]
 /// A set of restrictions on editing for copied objects in associated courses
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -895,6 +1038,7 @@ pub struct BlueprintRestriction {
     /// Restriction on availability dates for an object
     pub availability_dates: Option<bool>,
 }
+#[cfg(feature = "blueprint_courses")]
 /// Describes a learning object change propagated to associated courses from a blueprint course
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -914,6 +1058,7 @@ pub struct ChangeRecord {
     /// A list of ExceptionRecords for linked courses that did not receive this update.
     pub exceptions: Option<Vec<rt::Json>>,
 }
+#[cfg(feature = "blueprint_courses")]
 /// Lists associated courses that did not receive a change propagated from a blueprint
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -923,6 +1068,7 @@ pub struct ExceptionRecord {
     /// A list of change classes in the associated course's copy of the item that prevented a blueprint change from being applied. One or more of \['content', 'points', 'due_dates', 'availability_dates'\].
     pub conflicting_changes: Option<Vec<rt::Json>>,
 }
+#[cfg(feature = "blueprint_courses")]
 /// Associates a course with a blueprint
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -934,6 +1080,7 @@ pub struct BlueprintSubscription {
     /// The blueprint course subscribed to
     pub blueprint_course: Option<rt::Json>,
 }
+#[cfg(feature = "bookmarks")]
 /// The Canvas `Bookmark` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -949,6 +1096,7 @@ pub struct Bookmark {
     /// `data`
     pub data: Option<rt::Json>,
 }
+#[cfg(any(feature = "appointment_groups", feature = "calendar_events"))]
 /// The Canvas `CalendarEvent` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1030,6 +1178,7 @@ pub struct CalendarEvent {
     /// Boolean indicating whether this has blackout date.
     pub blackout_date: Option<bool>,
 }
+#[cfg(feature = "calendar_events")]
 /// The Canvas `AssignmentEvent` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1073,6 +1222,7 @@ pub struct AssignmentEvent {
     /// A natural language expression of how events occur in the series.
     pub series_natural_language: Option<String>,
 }
+#[cfg(feature = "collaborations")]
 /// The Canvas `Collaboration` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1106,6 +1256,7 @@ pub struct Collaboration {
     /// The name of the user who owns the collaboration
     pub user_name: Option<String>,
 }
+#[cfg(feature = "collaborations")]
 /// The Canvas `Collaborator` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1117,6 +1268,7 @@ pub struct Collaborator {
     /// The name of the collaborator.
     pub name: Option<String>,
 }
+#[cfg(feature = "comm_messages")]
 /// The Canvas `CommMessage` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1144,6 +1296,7 @@ pub struct CommMessage {
     /// The HTML body of the message.
     pub html_body: Option<String>,
 }
+#[cfg(feature = "communication_channels")]
 /// The Canvas `CommunicationChannel` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1165,6 +1318,7 @@ pub struct CommunicationChannel {
     /// The current state of the communication channel. Possible values are: 'unconfirmed' or 'active'.
     pub workflow_state: Option<CommunicationChannelWorkflowState>,
 }
+#[cfg(feature = "conferences")]
 /// The Canvas `ConferenceRecording` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1180,6 +1334,7 @@ pub struct ConferenceRecording {
     /// `playback_url`
     pub playback_url: Option<String>,
 }
+#[cfg(feature = "conferences")]
 /// The Canvas `Conference` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1223,6 +1378,7 @@ pub struct Conference {
     /// The ID of this conference's context.
     pub context_id: Option<rt::Id>,
 }
+#[cfg(any(feature = "content_exports", feature = "content_shares"))]
 /// The Canvas `ContentExport` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1242,6 +1398,7 @@ pub struct ContentExport {
     /// Current state of the content migration: created exporting exported failed
     pub workflow_state: Option<ContentExportWorkflowState>,
 }
+#[cfg(feature = "content_migrations")]
 /// The Canvas `MigrationIssue` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1267,6 +1424,7 @@ pub struct MigrationIssue {
     /// timestamp
     pub updated_at: Option<rt::DateTime>,
 }
+#[cfg(feature = "content_migrations")]
 /// The Canvas `ContentMigration` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1294,6 +1452,7 @@ pub struct ContentMigration {
     /// file uploading data, see File Upload Documentation for file upload workflow This works a little differently in that all the file data is in the pre_attachment hash if there is no upload_url then there was an attachment pre-processing error, the error message will be in the message key This data will only be here after a create or update call
     pub pre_attachment: Option<String>,
 }
+#[cfg(feature = "content_migrations")]
 /// The Canvas `Migrator` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1307,6 +1466,7 @@ pub struct Migrator {
     /// A list of fields this system requires
     pub required_settings: Option<Vec<String>>,
 }
+#[cfg(feature = "content_shares")]
 /// Content shared between users
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1334,6 +1494,7 @@ pub struct ContentShare {
     /// The content export record associated with this content share
     pub content_export: Option<ContentExport>,
 }
+#[cfg(feature = "conversations")]
 /// The Canvas `Conversation` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1371,6 +1532,7 @@ pub struct Conversation {
     /// Name of the course or group in which the conversation is occurring.
     pub context_name: Option<String>,
 }
+#[cfg(feature = "conversations")]
 /// The Canvas `ConversationParticipant` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1384,6 +1546,7 @@ pub struct ConversationParticipant {
     /// If requested, this field will be included and contain a url to retrieve the user's avatar.
     pub avatar_url: Option<String>,
 }
+#[cfg(feature = "course_audit_log")]
 /// The Canvas `CourseEventLink` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1401,6 +1564,7 @@ pub struct CourseEventLink {
     /// ID of the SIS batch that triggered the event.
     pub sis_batch: Option<i64>,
 }
+#[cfg(feature = "course_audit_log")]
 /// The Canvas `CourseEvent` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1418,6 +1582,7 @@ pub struct CourseEvent {
     /// Jsonapi.org links
     pub links: Option<CourseEventLink>,
 }
+#[cfg(feature = "course_audit_log")]
 /// The created event data object returns all the fields that were set in the format of the following example.  If a field does not exist it was not set. The value of each field changed is in the format of \[:old_value, :new_value\].  The created event type also includes a created_source field to specify what triggered the creation of the course.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1433,6 +1598,7 @@ pub struct CreatedEventData {
     /// The type of action that triggered the creation of the course.
     pub created_source: Option<String>,
 }
+#[cfg(feature = "course_audit_log")]
 /// The updated event data object returns all the fields that have changed in the format of the following example.  If a field does not exist it was not changed.  The value is an array that contains the before and after values for the change as in \[:old_value, :new_value\].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1446,6 +1612,7 @@ pub struct UpdatedEventData {
     /// `is_public`
     pub is_public: Option<Vec<bool>>,
 }
+#[cfg(feature = "course_pace")]
 /// The Canvas `CoursePace` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1479,6 +1646,7 @@ pub struct CoursePace {
     /// progress of pace publishing
     pub progress: Option<Progress>,
 }
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 /// The Canvas `Module` object.
 ///
 /// Defined in course_pace.json, modules.json; this type holds the fields of every definition.
@@ -1518,6 +1686,7 @@ pub struct Module {
     /// (Optional) Whether this module is published. This field is present only if the caller has permission to view unpublished modules.
     pub published: Option<bool>,
 }
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 /// The Canvas `ModuleItem` object.
 ///
 /// Defined in course_pace.json, modules.json; this type holds the fields of every definition.
@@ -1571,6 +1740,20 @@ pub struct ModuleItem {
     /// (Present only if requested through include\[\]=content_details) If applicable, returns additional details specific to the associated object
     pub content_details: Option<ContentDetails>,
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "conversations",
+        feature = "course_pace",
+        feature = "courses",
+        feature = "custom_gradebook_columns",
+        feature = "group_categories",
+        feature = "progress",
+        feature = "quiz_reports",
+        feature = "sis_imports",
+        feature = "submissions"
+    )
+)]
 /// The Canvas `Progress` object.
 ///
 /// Defined in course_pace.json, progress.json; this type holds the fields of every definition.
@@ -1602,6 +1785,7 @@ pub struct Progress {
     /// url where a progress update can be retrieved
     pub url: Option<String>,
 }
+#[cfg(feature = "course_quiz_extensions")]
 /// The Canvas `CourseQuizExtension` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1617,6 +1801,20 @@ pub struct CourseQuizExtension {
     /// The time at which the quiz submission will be overdue, and be flagged as a late submission.
     pub end_at: Option<String>,
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "courses",
+        feature = "favorites",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `Term` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1630,6 +1828,20 @@ pub struct Term {
     /// `end_at`
     pub end_at: Option<rt::DateTime>,
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "courses",
+        feature = "favorites",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `CourseProgress` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1643,6 +1855,20 @@ pub struct CourseProgress {
     /// date the course was completed. null if the course has not been completed by this user
     pub completed_at: Option<rt::DateTime>,
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "courses",
+        feature = "favorites",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `Course` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1750,6 +1976,20 @@ pub struct Course {
     /// optional: whether the course is set as a template (requires the Course Templates feature)
     pub template: Option<bool>,
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "courses",
+        feature = "favorites",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `CalendarLink` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1757,6 +1997,7 @@ pub struct CalendarLink {
     /// The URL of the calendar in ICS format
     pub ics: Option<String>,
 }
+#[cfg(feature = "custom_gradebook_columns")]
 /// The Canvas `CustomColumn` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1774,6 +2015,7 @@ pub struct CustomColumn {
     /// won't be editable in the gradebook UI
     pub read_only: Option<bool>,
 }
+#[cfg(feature = "custom_gradebook_columns")]
 /// ColumnDatum objects contain the entry for a column for each user.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1783,6 +2025,18 @@ pub struct ColumnDatum {
     /// `user_id`
     pub user_id: Option<rt::Id>,
 }
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "discussion_topics",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// A file attachment
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1797,6 +2051,18 @@ pub struct FileAttachment {
     /// `display_name`
     pub display_name: Option<String>,
 }
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "discussion_topics",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// A discussion topic
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1870,6 +2136,7 @@ pub struct DiscussionTopic {
     /// Whether or not entries should be sorted by rating.
     pub sort_by_rating: Option<bool>,
 }
+#[cfg(feature = "e_portfolios")]
 /// The Canvas `ePortfolio` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1893,6 +2160,7 @@ pub struct EPortfolio {
     /// A flag indicating whether the ePortfolio has been flagged or moderated as spam. One of 'flagged_as_possible_spam', 'marked_as_safe', 'marked_as_spam', or null
     pub spam_status: Option<String>,
 }
+#[cfg(feature = "e_portfolios")]
 /// The Canvas `ePortfolioPage` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1912,6 +2180,7 @@ pub struct EPortfolioPage {
     /// The timestamp of the last time any of the ePortfolio attributes changed
     pub updated_at: Option<rt::DateTime>,
 }
+#[cfg(feature = "e_pub_exports")]
 /// Combination of a Course & EpubExport.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1923,6 +2192,7 @@ pub struct CourseEpubExport {
     /// ePub export API object
     pub epub_export: Option<EpubExport>,
 }
+#[cfg(feature = "e_pub_exports")]
 /// The Canvas `EpubExport` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1940,6 +2210,7 @@ pub struct EpubExport {
     /// Current state of the ePub export: created exporting exported generating generated failed
     pub workflow_state: Option<EpubExportWorkflowState>,
 }
+#[cfg(feature = "enrollment_terms")]
 /// The Canvas `EnrollmentTerm` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1963,6 +2234,7 @@ pub struct EnrollmentTerm {
     /// The number of courses in the term (available via include)
     pub course_count: Option<i64>,
 }
+#[cfg(feature = "enrollment_terms")]
 /// The Canvas `EnrollmentTermsList` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1970,6 +2242,31 @@ pub struct EnrollmentTermsList {
     /// a paginated list of all terms in the account
     pub enrollment_terms: Option<Vec<EnrollmentTerm>>,
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "admins",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "collaborations",
+        feature = "courses",
+        feature = "enrollments",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups",
+        feature = "moderated_grading",
+        feature = "outcome_imports",
+        feature = "pages",
+        feature = "plagiarism_detection_platform_users",
+        feature = "plagiarism_detection_submissions",
+        feature = "sis_imports",
+        feature = "submissions",
+        feature = "user_observees",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `Grade` object.
 ///
 /// Defined in enrollments.json, what_if_grades.json; this type holds the fields of every definition.
@@ -2007,6 +2304,31 @@ pub struct Grade {
     /// The dropped grades for the course
     pub dropped: Option<Vec<rt::Json>>,
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "admins",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "collaborations",
+        feature = "courses",
+        feature = "enrollments",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups",
+        feature = "moderated_grading",
+        feature = "outcome_imports",
+        feature = "pages",
+        feature = "plagiarism_detection_platform_users",
+        feature = "plagiarism_detection_submissions",
+        feature = "sis_imports",
+        feature = "submissions",
+        feature = "user_observees",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `Enrollment` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2100,6 +2422,7 @@ pub struct Enrollment {
     /// optional: The letter grade equivalent of current_period_unposted_final_score, if available. Only included if user has permission to view this grade, typically teachers, TAs, and admins. If the course the enrollment belongs to does not have grading periods, or if no currently active grading period exists, the value will be null. (applies only to student enrollments, and only available in course endpoints)
     pub current_period_unposted_final_grade: Option<String>,
 }
+#[cfg(feature = "error_reports")]
 /// A collection of information around a specific notification of a problem
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2119,6 +2442,7 @@ pub struct ErrorReport {
     /// comma seperated list of roles the reporting user holds.  Can be one \[student\], or many \[teacher,admin\]
     pub user_roles: Option<String>,
 }
+#[cfg(feature = "favorites")]
 /// The Canvas `Favorite` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2128,6 +2452,7 @@ pub struct Favorite {
     /// The type of the object the Favorite refers to (currently, only 'Course' is supported)
     pub context_type: Option<FavoriteContextType>,
 }
+#[cfg(feature = "feature_flags")]
 /// The Canvas `Feature` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2153,6 +2478,7 @@ pub struct Feature {
     /// A URL to the release notes describing the feature
     pub release_notes_url: Option<String>,
 }
+#[cfg(feature = "feature_flags")]
 /// The Canvas `FeatureFlag` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2168,6 +2494,23 @@ pub struct FeatureFlag {
     /// If set, this feature flag cannot be changed in the caller's context because the flag is set 'off' or 'on' in a higher context
     pub locked: Option<bool>,
 }
+#[cfg(
+    any(
+        feature = "account_reports",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "content_exports",
+        feature = "content_shares",
+        feature = "e_pub_exports",
+        feature = "files",
+        feature = "plagiarism_detection_submissions",
+        feature = "quiz_reports",
+        feature = "sis_imports",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `File` object.
 ///
 /// Defined in files.json, plagiarism_detection_submissions.json; this type holds the fields of every definition.
@@ -2224,6 +2567,7 @@ pub struct File {
     /// optional: url to the document preview. This url is specific to the user making the api call. Only included in submission endpoints.
     pub preview_url: Option<String>,
 }
+#[cfg(any(feature = "bookmarks", feature = "files"))]
 /// The Canvas `Folder` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2269,6 +2613,7 @@ pub struct Folder {
     /// If true, indicates this is a read-only folder containing files submitted to assignments
     pub for_submissions: Option<bool>,
 }
+#[cfg(feature = "files")]
 /// Describes the copyright and license information for a File
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2286,6 +2631,7 @@ pub struct UsageRights {
     /// List of ids of files that were updated
     pub file_ids: Option<Vec<rt::Id>>,
 }
+#[cfg(feature = "files")]
 /// The Canvas `License` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2297,6 +2643,7 @@ pub struct License {
     /// a link to the license text
     pub url: Option<String>,
 }
+#[cfg(feature = "grade_change_log")]
 /// The Canvas `GradeChangeEventLinks` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2312,6 +2659,7 @@ pub struct GradeChangeEventLinks {
     /// ID of the page view during the event if it exists.
     pub page_view: Option<String>,
 }
+#[cfg(feature = "grade_change_log")]
 /// The Canvas `GradeChangeEvent` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2339,6 +2687,7 @@ pub struct GradeChangeEvent {
     /// `links`
     pub links: Option<GradeChangeEventLinks>,
 }
+#[cfg(feature = "gradebook_history")]
 /// The Canvas `Grader` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2350,6 +2699,7 @@ pub struct Grader {
     /// the assignment groups for all submissions in this response that were graded by this user.  The details are not nested inside here, but the fact that an assignment is present here means that the grader did grade submissions for this assignment on the contextual date. You can use the id of a grader and of an assignment to make another API call to find all submissions for a grader/assignment combination on a given date.
     pub assignments: Option<Vec<i64>>,
 }
+#[cfg(feature = "gradebook_history")]
 /// The Canvas `Day` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2359,6 +2709,7 @@ pub struct Day {
     /// an array of the graders who were responsible for the submissions in this response. the submissions are grouped according to the person who graded them and the assignment they were submitted for.
     pub graders: Option<i64>,
 }
+#[cfg(feature = "gradebook_history")]
 /// A SubmissionVersion object contains all the fields that a Submission object does, plus additional fields prefixed with current_* new_* and previous_* described below.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2410,6 +2761,7 @@ pub struct SubmissionVersion {
     /// the state of the submission at this version
     pub workflow_state: Option<String>,
 }
+#[cfg(feature = "gradebook_history")]
 /// The Canvas `SubmissionHistory` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2419,6 +2771,7 @@ pub struct SubmissionHistory {
     /// an array of all the versions of this submission
     pub versions: Option<Vec<SubmissionVersion>>,
 }
+#[cfg(feature = "grading_period_sets")]
 /// The Canvas `GradingPeriodSets` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2430,6 +2783,21 @@ pub struct GradingPeriodSets {
     /// If true, the totals for all grading periods in the set are displayed.
     pub display_totals_for_all_grading_periods: Option<bool>,
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "courses",
+        feature = "favorites",
+        feature = "grading_periods",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `GradingPeriod` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2449,6 +2817,7 @@ pub struct GradingPeriod {
     /// If true, the grading period's close_date has passed.
     pub is_closed: Option<bool>,
 }
+#[cfg(feature = "grading_standards")]
 /// The Canvas `GradingSchemeEntry` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2458,6 +2827,7 @@ pub struct GradingSchemeEntry {
     /// The value for the name of the entry within a GradingStandard.  The entry represents the lower bound of the range for the entry. This range includes the value up to the next entry in the GradingStandard, or 100 if there is no upper bound. The lowest value will have a lower bound range of 0.
     pub value: Option<i64>,
 }
+#[cfg(feature = "grading_standards")]
 /// The Canvas `GradingStandard` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2473,6 +2843,7 @@ pub struct GradingStandard {
     /// A list of GradingSchemeEntry that make up the Grading Standard as an array of values with the scheme name and value
     pub grading_scheme: Option<Vec<GradingSchemeEntry>>,
 }
+#[cfg(feature = "group_categories")]
 /// The Canvas `GroupCategory` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2500,6 +2871,7 @@ pub struct GroupCategory {
     /// If the group category has not yet finished a randomly student assignment request, a progress object will be attached, which will contain information related to the progress of the assignment request. Refer to the Progress API for more information
     pub progress: Option<Progress>,
 }
+#[cfg(any(feature = "favorites", feature = "group_categories", feature = "groups"))]
 /// The Canvas `Group` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2539,6 +2911,7 @@ pub struct Group {
     /// optional: A list of users that are members in the group. Returned only if include\[\]=users. WARNING: this collection's size is capped (if there are an extremely large number of users in the group (thousands) not all of them will be returned).  If you need to capture all the users in a group with certainty consider using the paginated /api/v1/groups/\<group_id\>/memberships endpoint.
     pub users: Option<Vec<User>>,
 }
+#[cfg(feature = "groups")]
 /// The Canvas `GroupMembership` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2558,6 +2931,7 @@ pub struct GroupMembership {
     /// The id of the SIS import if created through SIS. Only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
 }
+#[cfg(feature = "history")]
 /// Information about a recently visited item or page in Canvas
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2583,6 +2957,7 @@ pub struct HistoryEntry {
     /// The estimated time spent on the page in seconds
     pub interaction_seconds: Option<i64>,
 }
+#[cfg(feature = "inst_access_tokens")]
 /// The Canvas `InstAccessToken` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2590,6 +2965,7 @@ pub struct InstAccessToken {
     /// The InstAccess token itself -- a signed, encrypted JWT
     pub token: Option<String>,
 }
+#[cfg(feature = "jw_ts")]
 /// The Canvas `JWT` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2597,6 +2973,7 @@ pub struct Jwt {
     /// The signed, encrypted, base64 encoded JWT
     pub token: Option<String>,
 }
+#[cfg(feature = "late_policy")]
 /// The Canvas `LatePolicy` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2624,6 +3001,7 @@ pub struct LatePolicy {
     /// the time at which this late policy was last modified in any way
     pub updated_at: Option<rt::DateTime>,
 }
+#[cfg(feature = "learning_object_dates")]
 /// The Canvas `LearningObjectDates` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2647,6 +3025,7 @@ pub struct LearningObjectDates {
     /// paginated list of AssignmentOverride objects
     pub overrides: Option<Vec<AssignmentOverride>>,
 }
+#[cfg(feature = "line_items")]
 /// The Canvas `LineItem` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2673,6 +3052,7 @@ pub struct LineItem {
     #[serde(rename = "https://canvas.instructure.com/lti/launch_url")]
     pub https_canvas_instructure_com_lti_launch_url: Option<String>,
 }
+#[cfg(any(feature = "live_assessments", feature = "result"))]
 /// A pass/fail results for a student
 ///
 /// Defined in live_assessments.json, result.json; this type holds the fields of every definition.
@@ -2702,6 +3082,7 @@ pub struct ResultObject {
     #[serde(rename = "scoreOf")]
     pub score_of: Option<String>,
 }
+#[cfg(any(feature = "live_assessments", feature = "result"))]
 /// Unique identifiers of objects associated with a result
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2713,6 +3094,7 @@ pub struct ResultLinks {
     /// A unique identifier for the assessment that this result is for
     pub assessment: Option<String>,
 }
+#[cfg(feature = "live_assessments")]
 /// A simple assessment that collects pass/fail results for a student
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2724,6 +3106,7 @@ pub struct Assessment {
     /// A human readable title for the assessment
     pub title: Option<String>,
 }
+#[cfg(feature = "lti_resource_links")]
 /// The Canvas `Lti::ResourceLink` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2755,6 +3138,7 @@ pub struct LtiResourceLink {
     /// The state of the resource link
     pub workflow_state: Option<LtiResourceLinkWorkflowState>,
 }
+#[cfg(feature = "media_objects")]
 /// The Canvas `MediaTrack` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2778,6 +3162,7 @@ pub struct MediaTrack {
     /// `webvtt_content`
     pub webvtt_content: Option<String>,
 }
+#[cfg(feature = "media_objects")]
 /// The Canvas `MediaObject` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2797,6 +3182,7 @@ pub struct MediaObject {
     /// `media_sources`
     pub media_sources: Option<String>,
 }
+#[cfg(feature = "moderated_grading")]
 /// The Canvas `ProvisionalGrade` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2816,6 +3202,7 @@ pub struct ProvisionalGrade {
     /// A link to view this provisional grade in SpeedGrader
     pub speedgrader_url: Option<String>,
 }
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 /// The Canvas `CompletionRequirement` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2827,6 +3214,7 @@ pub struct CompletionRequirement {
     /// whether the calling user has met this requirement (Optional; present only if the caller is a student or if the optional parameter 'student_id' is included)
     pub completed: Option<bool>,
 }
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 /// The Canvas `ContentDetails` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2846,6 +3234,7 @@ pub struct ContentDetails {
     /// `lock_info`
     pub lock_info: Option<LockInfo>,
 }
+#[cfg(feature = "modules")]
 /// The Canvas `ModuleItemSequenceNode` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2859,6 +3248,7 @@ pub struct ModuleItemSequenceNode {
     /// The conditional release rule for the module item, if applicable
     pub mastery_path: Option<rt::Json>,
 }
+#[cfg(feature = "modules")]
 /// The Canvas `ModuleItemSequence` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2868,6 +3258,7 @@ pub struct ModuleItemSequence {
     /// an array containing each Module referenced above
     pub modules: Option<Vec<Module>>,
 }
+#[cfg(feature = "modules")]
 /// The Canvas `ModuleAssignmentOverride` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2883,6 +3274,7 @@ pub struct ModuleAssignmentOverride {
     /// the override's target section (present only if the override targets a section)
     pub course_section: Option<OverrideTarget>,
 }
+#[cfg(feature = "modules")]
 /// The Canvas `OverrideTarget` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2892,6 +3284,7 @@ pub struct OverrideTarget {
     /// the name of the user or section that the override is targeting
     pub name: Option<String>,
 }
+#[cfg(feature = "names_and_role")]
 /// An abbreviated representation of an LTI Context
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2903,6 +3296,7 @@ pub struct NamesAndRoleContext {
     /// LTI Context full name
     pub title: Option<String>,
 }
+#[cfg(feature = "names_and_role")]
 /// Additional attributes which would appear in the LTI launch message were this member to click the specified resource link (`rlid` query parameter)
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2924,6 +3318,7 @@ pub struct NamesAndRoleMessage {
     #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/custom")]
     pub https_purl_imsglobal_org_spec_lti_claim_custom: Option<rt::Json>,
 }
+#[cfg(feature = "names_and_role")]
 /// A member of a LTI Context in one or more roles
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2949,6 +3344,7 @@ pub struct NamesAndRoleMembership {
     /// Only present when the request specifies a `rlid` query parameter. Contains additional attributes which would appear in the LTI launch message were this member to click the link referenced by the `rlid` query parameter
     pub message: Option<Vec<NamesAndRoleMessage>>,
 }
+#[cfg(feature = "names_and_role")]
 /// The Canvas `NamesAndRoleMemberships` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2960,6 +3356,7 @@ pub struct NamesAndRoleMemberships {
     /// A list of NamesAndRoleMembership
     pub members: Option<Vec<NamesAndRoleMembership>>,
 }
+#[cfg(feature = "new_quiz_items")]
 /// Individual items within a quiz, whether they're questions, stimuli, banked content, or question banks.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -2983,6 +3380,7 @@ pub struct QuizItem {
     /// the specific data associated with the quiz item.  These items can be either a QuestionItem, StimulusItem, BankEntryItem, or BankItem, depending on entry_type, and are defined separately
     pub entry: Option<rt::Json>,
 }
+#[cfg(feature = "new_quiz_items")]
 /// The Canvas `QuestionItem` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3008,6 +3406,7 @@ pub struct QuestionItem {
     /// the algorithm used to score the question. See Appendix: Question Types for more info about this field.
     pub scoring_algorithm: Option<String>,
 }
+#[cfg(feature = "new_quiz_items")]
 /// The Canvas `StimulusItem` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3023,6 +3422,7 @@ pub struct StimulusItem {
     /// where the stimulus appears relative to questions ('top' or 'left')
     pub orientation: Option<String>,
 }
+#[cfg(feature = "new_quiz_items")]
 /// The Canvas `BankEntryItem` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3034,6 +3434,7 @@ pub struct BankEntryItem {
     /// the item (either a QuestionItem or StimulusItem, depending on entry_type)
     pub entry: Option<rt::Json>,
 }
+#[cfg(feature = "new_quiz_items")]
 /// The Canvas `BankItem` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3047,6 +3448,7 @@ pub struct BankItem {
     /// the number of items in the bank, excluding stimuli
     pub item_entry_count: Option<i64>,
 }
+#[cfg(feature = "new_quiz_items")]
 /// The Canvas `ItemProperties` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3054,6 +3456,7 @@ pub struct ItemProperties {
     /// for items with a BankItem entry - the number of items to randomly select from the bank. null if all items should be included.
     pub sample_num: Option<i64>,
 }
+#[cfg(feature = "new_quiz_items")]
 /// The Canvas `QuestionFeedback` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3065,6 +3468,7 @@ pub struct QuestionFeedback {
     /// feedback to show if the question is answered incorrectly (rich content)
     pub incorrect: Option<String>,
 }
+#[cfg(feature = "new_quizzes")]
 /// The Canvas `NewQuiz` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3092,6 +3496,7 @@ pub struct NewQuiz {
     /// additional quiz settings (see QuizSettings)
     pub quiz_settings: Option<QuizSettings>,
 }
+#[cfg(feature = "new_quizzes")]
 /// The Canvas `QuizSettings` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3123,6 +3528,7 @@ pub struct QuizSettings {
     /// settings to restrict student result view (see ResultViewSettings)
     pub result_view_settings: Option<ResultViewSettings>,
 }
+#[cfg(feature = "new_quizzes")]
 /// The Canvas `MultipleAttemptsSettings` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3140,6 +3546,7 @@ pub struct MultipleAttemptsSettings {
     /// required waiting period (in seconds) between attempts. Enforced if 'cooling_period' is true.
     pub cooling_period_seconds: Option<i64>,
 }
+#[cfg(feature = "new_quizzes")]
 /// The Canvas `ResultViewSettings` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3161,6 +3568,7 @@ pub struct ResultViewSettings {
     /// whether to show feedback for each item, if 'display_items' is true
     pub display_item_feedback: Option<bool>,
 }
+#[cfg(feature = "notification_preferences")]
 /// The Canvas `NotificationPreference` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3174,6 +3582,7 @@ pub struct NotificationPreference {
     /// How often to send notifications to this communication channel for the given notification. Possible values are 'immediately', 'daily', 'weekly', and 'never'
     pub frequency: Option<NotificationPreferenceFrequency>,
 }
+#[cfg(feature = "originality_reports")]
 /// The Canvas `ToolSetting` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3183,6 +3592,7 @@ pub struct ToolSetting {
     /// a URL that may be used to override the launch URL inferred by the specified resource_type_code. If used a 'resource_type_code' must also be specified.
     pub resource_url: Option<String>,
 }
+#[cfg(feature = "originality_reports")]
 /// The Canvas `OriginalityReport` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3206,6 +3616,7 @@ pub struct OriginalityReport {
     /// The id of the root Account associated with the OriginalityReport
     pub root_account_id: Option<rt::Id>,
 }
+#[cfg(feature = "outcome_groups")]
 /// The Canvas `OutcomeGroup` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3235,6 +3646,7 @@ pub struct OutcomeGroup {
     /// whether the current user can update the outcome group
     pub can_edit: Option<bool>,
 }
+#[cfg(feature = "outcome_groups")]
 /// The Canvas `OutcomeLink` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3254,6 +3666,7 @@ pub struct OutcomeLink {
     /// whether this outcome link is manageable and is not the last link to an aligned outcome
     pub can_unlink: Option<bool>,
 }
+#[cfg(feature = "outcome_imports")]
 /// The Canvas `OutcomeImportData` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3261,6 +3674,7 @@ pub struct OutcomeImportData {
     /// The type of outcome import
     pub import_type: Option<String>,
 }
+#[cfg(feature = "outcome_imports")]
 /// The Canvas `OutcomeImport` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3290,6 +3704,7 @@ pub struct OutcomeImport {
     /// An array of row number / error message pairs. Returns the first 25 errors.
     pub processing_errors: Option<Vec<Vec<rt::Json>>>,
 }
+#[cfg(feature = "outcome_results")]
 /// A student's result for an outcome
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3305,6 +3720,7 @@ pub struct OutcomeResult {
     /// score's percent of maximum points possible for outcome, scaled to reflect any custom mastery levels that differ from the learning outcome
     pub percent: Option<f64>,
 }
+#[cfg(feature = "outcome_results")]
 /// The Canvas `OutcomeRollupScoreLinks` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3312,6 +3728,7 @@ pub struct OutcomeRollupScoreLinks {
     /// The id of the related outcome
     pub outcome: Option<i64>,
 }
+#[cfg(feature = "outcome_results")]
 /// The Canvas `OutcomeRollupScore` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3323,6 +3740,7 @@ pub struct OutcomeRollupScore {
     /// `links`
     pub links: Option<OutcomeRollupScoreLinks>,
 }
+#[cfg(feature = "outcome_results")]
 /// The Canvas `OutcomeRollupLinks` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3334,6 +3752,7 @@ pub struct OutcomeRollupLinks {
     /// (Optional) The id of the section the user is in
     pub section: Option<i64>,
 }
+#[cfg(feature = "outcome_results")]
 /// The Canvas `OutcomeRollup` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3345,6 +3764,7 @@ pub struct OutcomeRollup {
     /// `links`
     pub links: Option<OutcomeRollupLinks>,
 }
+#[cfg(any(feature = "outcome_results", feature = "outcomes"))]
 /// An asset aligned with this outcome
 ///
 /// Defined in outcome_results.json, outcomes.json; this type holds the fields of every definition.
@@ -3368,6 +3788,7 @@ pub struct OutcomeAlignment {
     /// the title of the aligned assignment.
     pub title: Option<String>,
 }
+#[cfg(feature = "outcome_results")]
 /// The full path to an outcome
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3377,6 +3798,7 @@ pub struct OutcomePath {
     /// an array of OutcomePathPart objects
     pub parts: Option<OutcomePathPart>,
 }
+#[cfg(feature = "outcome_results")]
 /// An outcome or outcome group
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3384,6 +3806,7 @@ pub struct OutcomePathPart {
     /// The title of the outcome or outcome group
     pub name: Option<String>,
 }
+#[cfg(any(feature = "outcome_groups", feature = "outcomes"))]
 /// The Canvas `Outcome` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3423,6 +3846,7 @@ pub struct Outcome {
     /// whether updates to this outcome will propagate to unassessed rubrics that have imported it
     pub has_updateable_rubrics: Option<bool>,
 }
+#[cfg(feature = "pages")]
 /// The Canvas `Page` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3458,6 +3882,7 @@ pub struct Page {
     /// (Optional) An explanation of why this is locked for the user. Present when locked_for_user is true.
     pub lock_explanation: Option<String>,
 }
+#[cfg(feature = "pages")]
 /// The Canvas `PageRevision` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3477,6 +3902,7 @@ pub struct PageRevision {
     /// the historic page contents
     pub body: Option<String>,
 }
+#[cfg(feature = "peer_reviews")]
 /// The Canvas `PeerReview` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3500,6 +3926,7 @@ pub struct PeerReview {
     /// The submission comments associated with this Peer Review if the submission_comment include parameter is provided (see submissions API) (optional)
     pub submission_comments: Option<String>,
 }
+#[cfg(feature = "plagiarism_detection_platform_assignments")]
 /// A Canvas assignment
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3521,6 +3948,16 @@ pub struct LtiAssignment {
     /// `lti_course_id`
     pub lti_course_id: Option<String>,
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `Submission` object.
 ///
 /// Defined in plagiarism_detection_submissions.json, submissions.json, what_if_grades.json; this type holds the fields of every definition.
@@ -3602,6 +4039,7 @@ pub struct Submission {
     /// The score the student wants to test
     pub student_entered_score: Option<String>,
 }
+#[cfg(feature = "planner")]
 /// A planner note
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3629,6 +4067,7 @@ pub struct PlannerNote {
     /// the API URL of the linked learning object
     pub linked_object_url: Option<String>,
 }
+#[cfg(feature = "planner")]
 /// User-controlled setting for whether an item should be displayed on the planner or not
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3656,6 +4095,7 @@ pub struct PlannerOverride {
     /// The datetime of when the planner override was deleted, if applicable
     pub deleted_at: Option<rt::DateTime>,
 }
+#[cfg(feature = "poll_choices")]
 /// The Canvas `PollChoice` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3671,6 +4111,7 @@ pub struct PollChoice {
     /// The order of the poll choice in relation to it's sibling poll choices.
     pub position: Option<i64>,
 }
+#[cfg(feature = "poll_sessions")]
 /// The Canvas `PollSession` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3694,6 +4135,7 @@ pub struct PollSession {
     /// If the poll session has public results, this will return an array of all submissions, viewable by both students and teachers. If the results are not public, for students it will return their submission only.
     pub poll_submissions: Option<PollSubmission>,
 }
+#[cfg(any(feature = "poll_sessions", feature = "poll_submissions"))]
 /// The Canvas `PollSubmission` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3707,6 +4149,7 @@ pub struct PollSubmission {
     /// The date and time the poll submission was submitted.
     pub created_at: Option<String>,
 }
+#[cfg(feature = "polls")]
 /// The Canvas `Poll` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3724,6 +4167,7 @@ pub struct Poll {
     /// An aggregate of the results of all associated poll sessions, with the poll choice id as the key, and the aggregated submission count as the value.
     pub total_results: Option<rt::Json>,
 }
+#[cfg(feature = "proficiency_ratings")]
 /// The Canvas `ProficiencyRating` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3737,6 +4181,7 @@ pub struct ProficiencyRating {
     /// The hex color code of the rating
     pub color: Option<String>,
 }
+#[cfg(feature = "proficiency_ratings")]
 /// The Canvas `Proficiency` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3744,6 +4189,7 @@ pub struct Proficiency {
     /// An array of proficiency ratings. See the ProficiencyRating specification above.
     pub ratings: Option<Vec<rt::Json>>,
 }
+#[cfg(feature = "public_jwk")]
 /// The Canvas `DeveloperKey` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3791,6 +4237,7 @@ pub struct DeveloperKey {
     /// The current state of the tool
     pub workflow_state: Option<String>,
 }
+#[cfg(feature = "quiz_assignment_overrides")]
 /// Set of assignment-overridden dates for a quiz.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3802,6 +4249,7 @@ pub struct QuizAssignmentOverrideSet {
     /// An array of all assignment overrides active for the quiz. This is visible only to teachers and staff.
     pub all_dates: Option<QuizAssignmentOverride>,
 }
+#[cfg(feature = "quiz_assignment_overrides")]
 /// Container for set of assignment-overridden dates for a quiz.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3809,6 +4257,7 @@ pub struct QuizAssignmentOverrideSetContainer {
     /// The QuizAssignmentOverrideSet
     pub quiz_assignment_overrides: Option<Vec<QuizAssignmentOverrideSet>>,
 }
+#[cfg(feature = "quiz_assignment_overrides")]
 /// Set of assignment-overridden dates for a quiz.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3826,6 +4275,7 @@ pub struct QuizAssignmentOverride {
     /// If this property is present, it means that dates in this structure are not based on an assignment override, but are instead for all students.
     pub base: Option<bool>,
 }
+#[cfg(feature = "quiz_extensions")]
 /// The Canvas `QuizExtension` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3843,6 +4293,7 @@ pub struct QuizExtension {
     /// The time at which the quiz submission will be overdue, and be flagged as a late submission.
     pub end_at: Option<String>,
 }
+#[cfg(feature = "quiz_ip_filters")]
 /// The Canvas `QuizIPFilter` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3854,6 +4305,7 @@ pub struct QuizIpFilter {
     /// An IP address (or range mask) this filter embodies.
     pub filter: Option<String>,
 }
+#[cfg(feature = "quiz_question_groups")]
 /// The Canvas `QuizGroup` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3873,6 +4325,7 @@ pub struct QuizGroup {
     /// The order in which the question group will be retrieved and displayed.
     pub position: Option<i64>,
 }
+#[cfg(feature = "quiz_questions")]
 /// The Canvas `QuizQuestion` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3900,6 +4353,7 @@ pub struct QuizQuestion {
     /// An array of available answers to display to the student.
     pub answers: Option<Vec<Answer>>,
 }
+#[cfg(feature = "quiz_questions")]
 /// The Canvas `Answer` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3937,6 +4391,7 @@ pub struct Answer {
     /// Used in fill in multiple blank and multiple dropdowns questions.
     pub blank_id: Option<rt::Id>,
 }
+#[cfg(feature = "quiz_reports")]
 /// The Canvas `QuizReport` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3968,6 +4423,7 @@ pub struct QuizReport {
     /// if the report is being generated, a Progress object that represents the operation. Refer to the Progress API for more information about the format. (Note: available only in JSON-API format)
     pub progress: Option<Progress>,
 }
+#[cfg(feature = "quiz_statistics")]
 /// The Canvas `QuizStatistics` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3993,6 +4449,7 @@ pub struct QuizStatistics {
     /// JSON-API construct that contains links to media related to this quiz statistics object. NOTE: AVAILABLE ONLY IN JSON-API REQUESTS.
     pub links: Option<QuizStatisticsLinks>,
 }
+#[cfg(feature = "quiz_statistics")]
 /// Links to media related to QuizStatistics.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4000,6 +4457,7 @@ pub struct QuizStatisticsLinks {
     /// HTTP/HTTPS API URL to the quiz this statistics describe.
     pub quiz: Option<String>,
 }
+#[cfg(feature = "quiz_statistics")]
 /// Statistics for submissions made to a specific quiz question.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4009,6 +4467,7 @@ pub struct QuizStatisticsQuestionStatistics {
     /// Statistics related to each individual pre-defined answer.
     pub answers: Option<QuizStatisticsAnswerStatistics>,
 }
+#[cfg(feature = "quiz_statistics")]
 /// Statistics for a specific pre-defined answer in a Multiple-Choice or True/False quiz question.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4022,6 +4481,7 @@ pub struct QuizStatisticsAnswerStatistics {
     /// Number of students who have chosen this answer.
     pub responses: Option<i64>,
 }
+#[cfg(feature = "quiz_statistics")]
 /// A point-biserial construct for a single pre-defined answer in a Multiple-Choice or True/False question.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4035,6 +4495,7 @@ pub struct QuizStatisticsAnswerPointBiserial {
     /// Convenience attribute that denotes whether this is a distractor answer and not the correct one. This is mutually exclusive with the `correct` value
     pub distractor: Option<bool>,
 }
+#[cfg(feature = "quiz_statistics")]
 /// Generic statistics for all submissions for a quiz.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4058,6 +4519,7 @@ pub struct QuizStatisticsSubmissionStatistics {
     /// The average time spent by students while taking the quiz.
     pub duration_average: Option<f64>,
 }
+#[cfg(feature = "quiz_submission_events")]
 /// An event passed from the Quiz Submission take page
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4069,6 +4531,7 @@ pub struct QuizSubmissionEvent {
     /// custom contextual data for the specific event type
     pub event_data: Option<rt::Json>,
 }
+#[cfg(feature = "quiz_submission_questions")]
 /// The Canvas `QuizSubmissionQuestion` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4082,18 +4545,22 @@ pub struct QuizSubmissionQuestion {
     /// The possible answers for this question when those possible answers are necessary.  The presence of this parameter is dependent on permissions.
     pub answers: Option<Vec<String>>,
 }
+#[cfg(feature = "quiz_submission_user_list")]
 /// The Canvas `QuizSubmissionUserList` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct QuizSubmissionUserList {}
+#[cfg(feature = "quiz_submission_user_list")]
 /// The Canvas `QuizSubmissionUserListMeta` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct QuizSubmissionUserListMeta {}
+#[cfg(feature = "quiz_submission_user_list")]
 /// The Canvas `JSONAPIPagination` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct JsonapiPagination {}
+#[cfg(feature = "quiz_submissions")]
 /// The Canvas `QuizSubmission` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4137,6 +4604,7 @@ pub struct QuizSubmission {
     /// Indicates whether the quiz submission is overdue and needs submission
     pub overdue_and_needs_submission: Option<bool>,
 }
+#[cfg(feature = "quizzes")]
 /// The Canvas `Quiz` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4220,6 +4688,7 @@ pub struct Quiz {
     /// Whether survey submissions will be kept anonymous (only applicable to 'graded_survey', 'survey' quiz types)
     pub anonymous_submissions: Option<bool>,
 }
+#[cfg(feature = "quizzes")]
 /// Permissions the user has for the quiz
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4239,6 +4708,7 @@ pub struct QuizPermissions {
     /// whether the user may update the quiz
     pub update: Option<bool>,
 }
+#[cfg(feature = "roles")]
 /// The Canvas `RolePermissions` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4258,6 +4728,7 @@ pub struct RolePermissions {
     /// The value that would have been inherited from upstream if the role had not explicitly set a value. Only present if explicit is true.
     pub prior_default: Option<bool>,
 }
+#[cfg(feature = "roles")]
 /// The Canvas `Role` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4283,6 +4754,7 @@ pub struct Role {
     /// A dictionary of permissions keyed by name (see permissions input parameter in the 'Create a role' API).
     pub permissions: Option<std::collections::BTreeMap<String, RolePermissions>>,
 }
+#[cfg(feature = "rubrics")]
 /// The Canvas `Rubric` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4312,6 +4784,7 @@ pub struct Rubric {
     /// If an association type is included in the 'include' parameter, includes an array of rubric association objects for a given rubric, based on the association type requested. If the user does not request an association type this key will be absent.
     pub associations: Option<Vec<RubricAssociation>>,
 }
+#[cfg(feature = "rubrics")]
 /// The Canvas `RubricCriterion` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4329,6 +4802,7 @@ pub struct RubricCriterion {
     /// the possible ratings for this Criterion
     pub ratings: Option<Vec<RubricRating>>,
 }
+#[cfg(feature = "rubrics")]
 /// The Canvas `RubricAssessment` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4356,6 +4830,7 @@ pub struct RubricAssessment {
     /// (Optional) If 'comments_only' is included in the 'style' parameter, returned assessments will include only the comments portion of their data hash. If the user does not request a style, this key will be absent.
     pub comments: Option<Vec<String>>,
 }
+#[cfg(feature = "rubrics")]
 /// The Canvas `RubricAssociation` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4381,6 +4856,7 @@ pub struct RubricAssociation {
     /// `hide_outcome_results`
     pub hide_outcome_results: Option<bool>,
 }
+#[cfg(feature = "score")]
 /// The Canvas `Score` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4407,6 +4883,7 @@ pub struct Score {
     /// Contains metadata about the submission attempt, like submittedAt: Date and time that the submission was originally created - should use ISO8601-formatted date with subsecond precision.
     pub submission: Option<rt::Json>,
 }
+#[cfg(feature = "sections")]
 /// The Canvas `Section` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4436,6 +4913,7 @@ pub struct Section {
     /// optional: the total number of active and invited students in the section
     pub total_students: Option<i64>,
 }
+#[cfg(feature = "shared_brand_configs")]
 /// The Canvas `SharedBrandConfig` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4453,6 +4931,7 @@ pub struct SharedBrandConfig {
     /// When this was last updated
     pub updated_at: Option<rt::DateTime>,
 }
+#[cfg(feature = "sis_import_errors")]
 /// The Canvas `SisImportError` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4468,6 +4947,7 @@ pub struct SisImportError {
     /// The line number where the error occurred. Some Importers do not yet support this. This is a 1 based index starting with the header row.
     pub row: Option<i64>,
 }
+#[cfg(feature = "sis_imports")]
 /// The Canvas `SisImportData` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4479,6 +4959,7 @@ pub struct SisImportData {
     /// The number of rows processed for each type of import
     pub counts: Option<SisImportCounts>,
 }
+#[cfg(feature = "sis_imports")]
 /// The Canvas `SisImportStatistic` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4494,6 +4975,7 @@ pub struct SisImportStatistic {
     /// This is the number of items that were deleted.
     pub deleted: Option<i64>,
 }
+#[cfg(feature = "sis_imports")]
 /// The Canvas `SisImportStatistics` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4540,6 +5022,7 @@ pub struct SisImportStatistics {
     #[serde(rename = "AccountUser")]
     pub account_user: Option<SisImportStatistic>,
 }
+#[cfg(feature = "sis_imports")]
 /// The Canvas `SisImportCounts` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4577,6 +5060,7 @@ pub struct SisImportCounts {
     /// `warning_count`
     pub warning_count: Option<i64>,
 }
+#[cfg(feature = "sis_imports")]
 /// The Canvas `SisImport` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4642,6 +5126,7 @@ pub struct SisImport {
     /// An array of CSV files for processing
     pub csv_attachments: Option<Vec<Vec<File>>>,
 }
+#[cfg(feature = "sis_integration")]
 /// Assignments that have post_to_sis enabled with other objects for convenience
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4677,6 +5162,7 @@ pub struct SisAssignment {
     /// Includes attributes of a user assignment overrides. For more details see Assignments API.
     pub user_overrides: Option<Vec<UserAssignmentOverrideAttributes>>,
 }
+#[cfg(feature = "sis_integration")]
 /// Some of the attributes of an Assignment Group. See Assignments API for more details
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4692,6 +5178,7 @@ pub struct AssignmentGroupAttributes {
     /// the integration data of the Assignment Group
     pub integration_data: Option<rt::Json>,
 }
+#[cfg(feature = "sis_integration")]
 /// Some of the attributes of a section. For more details see Sections API.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4711,6 +5198,7 @@ pub struct SectionAttributes {
     /// Optional: Attributes of the assignment override that apply to the section. See Assignment API for more details
     pub r#override: Option<SectionAssignmentOverrideAttributes>,
 }
+#[cfg(feature = "sis_integration")]
 /// Attributes of a course object.  See Courses API for more details
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4724,6 +5212,7 @@ pub struct CourseAttributes {
     /// The integration ID of the origin_course.
     pub integration_id: Option<String>,
 }
+#[cfg(feature = "sis_integration")]
 /// Attributes of an assignment override that apply to the section object.  See Assignments API for more details
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4737,6 +5226,7 @@ pub struct SectionAssignmentOverrideAttributes {
     /// (Optional) Time at which this was/will be locked.
     pub lock_at: Option<rt::DateTime>,
 }
+#[cfg(feature = "sis_integration")]
 /// Attributes of assignment overrides that apply to users.  See Assignments API for more details
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4754,6 +5244,7 @@ pub struct UserAssignmentOverrideAttributes {
     /// Includes attributes of a student for convenience. For more details see Users API.
     pub students: Option<Vec<StudentAttributes>>,
 }
+#[cfg(feature = "sis_integration")]
 /// Attributes of student.  See Users API for more details
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4763,6 +5254,7 @@ pub struct StudentAttributes {
     /// The SIS ID associated with the user.  This field is only included if the user came from a SIS import and has permissions to view SIS information.
     pub sis_user_id: Option<String>,
 }
+#[cfg(feature = "smart_search")]
 /// Reference to an object that matches a smart search
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4780,6 +5272,17 @@ pub struct SearchResult {
     /// The distance between the search query and the result. Smaller numbers indicate closer matches.
     pub distance: Option<f64>,
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submission_comments",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `MediaComment` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4796,6 +5299,17 @@ pub struct MediaComment {
     /// `url`
     pub url: Option<String>,
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submission_comments",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `SubmissionComment` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4817,6 +5331,7 @@ pub struct SubmissionComment {
     /// `media_comment`
     pub media_comment: Option<MediaComment>,
 }
+#[cfg(feature = "tabs")]
 /// The Canvas `Tab` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4836,6 +5351,7 @@ pub struct Tab {
     /// 1 based
     pub position: Option<i64>,
 }
+#[cfg(feature = "temporary_enrollment_pairings")]
 /// A pairing unique to that enrollment period given to a recipient of that temporary enrollment.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4845,6 +5361,7 @@ pub struct TemporaryEnrollmentPairing {
     /// The current status of the temporary enrollment pairing
     pub workflow_state: Option<String>,
 }
+#[cfg(feature = "user_observees")]
 /// A code used for linking a user to a student to observe them.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4858,6 +5375,7 @@ pub struct PairingCode {
     /// The current status of the code
     pub workflow_state: Option<String>,
 }
+#[cfg(any(feature = "submissions", feature = "users"))]
 /// This mini-object is used for secondary user responses, when we just want to provide enough information to display a user.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4871,6 +5389,7 @@ pub struct UserDisplay {
     /// URL to access user, either nested to a context or directly.
     pub html_url: Option<String>,
 }
+#[cfg(feature = "users")]
 /// This mini-object is returned in place of UserDisplay when returning student data for anonymous assignments, and includes an anonymous ID to identify a user within the scope of a single assignment.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4882,6 +5401,31 @@ pub struct AnonymousUserDisplay {
     /// The anonymized display name for the student.
     pub display_name: Option<String>,
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "admins",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "collaborations",
+        feature = "courses",
+        feature = "enrollments",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups",
+        feature = "moderated_grading",
+        feature = "outcome_imports",
+        feature = "pages",
+        feature = "plagiarism_detection_platform_users",
+        feature = "plagiarism_detection_submissions",
+        feature = "sis_imports",
+        feature = "submissions",
+        feature = "user_observees",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// A Canvas user, e.g. a student, teacher, administrator, observer, etc.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4925,6 +5469,7 @@ pub struct User {
     /// Optional: This field is only returned if pronouns are enabled, and will return the pronouns of the user.
     pub pronouns: Option<String>,
 }
+#[cfg(feature = "users")]
 /// Profile details for a Canvas user.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4964,6 +5509,7 @@ pub struct Profile {
     /// Optional: Whether or not the user should see the classic font on the dashboard. Only applies if k5_user is true. This field is nil if the user settings are not for the user making the request.
     pub use_classic_font_in_k5: Option<bool>,
 }
+#[cfg(feature = "users")]
 /// Possible avatar for a user.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4986,6 +5532,7 @@ pub struct Avatar {
     /// \['attachment' type only\] the size of the attachment
     pub size: Option<i64>,
 }
+#[cfg(feature = "users")]
 /// The record of a user page view access in Canvas
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -5025,6 +5572,7 @@ pub struct PageView {
     /// The page view links to define the relationships
     pub links: Option<PageViewLinks>,
 }
+#[cfg(feature = "users")]
 /// The links of a page view access in Canvas
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -5040,6 +5588,7 @@ pub struct PageViewLinks {
     /// The ID of the account context for this page view
     pub account: Option<i64>,
 }
+#[cfg(feature = "users")]
 /// The Canvas `CourseNickname` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -5051,6 +5600,7 @@ pub struct CourseNickname {
     /// the calling user's nickname for the course
     pub nickname: Option<String>,
 }
+#[cfg(feature = "what_if_grades")]
 /// The Canvas `AssignmentGroupGrade` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -5070,6 +5620,7 @@ pub struct AssignmentGroupGrade {
     /// The dropped grades for the Assignment Group
     pub dropped: Option<Vec<rt::Json>>,
 }
+#[cfg(feature = "what_if_grades")]
 /// The Canvas `GradeGroup` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -5077,6 +5628,7 @@ pub struct GradeGroup {
     /// `submission_id`
     pub submission_id: Option<AssignmentGroupGrade>,
 }
+#[cfg(feature = "what_if_grades")]
 /// The Canvas `Grades` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -5090,6 +5642,7 @@ pub struct Grades {
     /// `final_groups`
     pub final_groups: Option<GradeGroup>,
 }
+#[cfg(feature = "account_notifications")]
 /// Values of [`AccountNotification::icon`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5109,10 +5662,12 @@ pub enum AccountNotificationIcon {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "account_notifications")]
 rt::string_enum!(
     AccountNotificationIcon { Warning = "warning", Information = "information", Question
     = "question", Error = "error", Calendar = "calendar" }
 );
+#[cfg(feature = "account_reports")]
 /// Values of [`ReportParameters::order`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5128,9 +5683,11 @@ pub enum ReportParametersOrder {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "account_reports")]
 rt::string_enum!(
     ReportParametersOrder { Users = "users", Courses = "courses", Outcomes = "outcomes" }
 );
+#[cfg(feature = "accounts")]
 /// Values of [`TermsOfService::terms_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5146,10 +5703,12 @@ pub enum TermsOfServiceTermsType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "accounts")]
 rt::string_enum!(
     TermsOfServiceTermsType { Default = "default", Custom = "custom", NoTerms =
     "no_terms" }
 );
+#[cfg(feature = "accounts")]
 /// Values of [`HelpLink::type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5163,7 +5722,9 @@ pub enum HelpLinkType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "accounts")]
 rt::string_enum!(HelpLinkType { Default = "default", Custom = "custom" });
+#[cfg(feature = "announcement_external_feeds")]
 /// Values of [`ExternalFeed::verbosity`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5179,10 +5740,12 @@ pub enum ExternalFeedVerbosity {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "announcement_external_feeds")]
 rt::string_enum!(
     ExternalFeedVerbosity { LinkOnly = "link_only", Truncate = "truncate", Full = "full"
     }
 );
+#[cfg(feature = "appointment_groups")]
 /// Values of [`AppointmentGroup::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5198,10 +5761,12 @@ pub enum AppointmentGroupWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "appointment_groups")]
 rt::string_enum!(
     AppointmentGroupWorkflowState { Pending = "pending", Active = "active", Deleted =
     "deleted" }
 );
+#[cfg(feature = "appointment_groups")]
 /// Values of [`AppointmentGroup::participant_visibility`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5215,10 +5780,12 @@ pub enum AppointmentGroupParticipantVisibility {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "appointment_groups")]
 rt::string_enum!(
     AppointmentGroupParticipantVisibility { Private = "private", Protected = "protected"
     }
 );
+#[cfg(feature = "appointment_groups")]
 /// Values of [`AppointmentGroup::participant_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5232,7 +5799,18 @@ pub enum AppointmentGroupParticipantType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "appointment_groups")]
 rt::string_enum!(AppointmentGroupParticipantType { User = "User", Group = "Group" });
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// Values of [`Assignment::grading_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5252,10 +5830,21 @@ pub enum AssignmentGradingType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 rt::string_enum!(
     AssignmentGradingType { PassFail = "pass_fail", Percent = "percent", LetterGrade =
     "letter_grade", GpaScale = "gpa_scale", Points = "points" }
 );
+#[cfg(feature = "authentications_log")]
 /// Values of [`AuthenticationEvent::event_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5269,7 +5858,9 @@ pub enum AuthenticationEventEventType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "authentications_log")]
 rt::string_enum!(AuthenticationEventEventType { Login = "login", Logout = "logout" });
+#[cfg(feature = "calendar_events")]
 /// Values of [`AssignmentEvent::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5283,9 +5874,11 @@ pub enum AssignmentEventWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "calendar_events")]
 rt::string_enum!(
     AssignmentEventWorkflowState { Published = "published", Deleted = "deleted" }
 );
+#[cfg(feature = "collaborations")]
 /// Values of [`Collaborator::type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5299,7 +5892,9 @@ pub enum CollaboratorType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "collaborations")]
 rt::string_enum!(CollaboratorType { User = "user", Group = "group" });
+#[cfg(feature = "comm_messages")]
 /// Values of [`CommMessage::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5325,11 +5920,13 @@ pub enum CommMessageWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "comm_messages")]
 rt::string_enum!(
     CommMessageWorkflowState { Created = "created", Staged = "staged", Sending =
     "sending", Sent = "sent", Bounced = "bounced", Dashboard = "dashboard", Cancelled =
     "cancelled", Closed = "closed" }
 );
+#[cfg(feature = "communication_channels")]
 /// Values of [`CommunicationChannel::type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5347,10 +5944,12 @@ pub enum CommunicationChannelType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "communication_channels")]
 rt::string_enum!(
     CommunicationChannelType { Email = "email", Push = "push", Sms = "sms", Twitter =
     "twitter" }
 );
+#[cfg(feature = "communication_channels")]
 /// Values of [`CommunicationChannel::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5364,9 +5963,11 @@ pub enum CommunicationChannelWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "communication_channels")]
 rt::string_enum!(
     CommunicationChannelWorkflowState { Unconfirmed = "unconfirmed", Active = "active" }
 );
+#[cfg(any(feature = "content_exports", feature = "content_shares"))]
 /// Values of [`ContentExport::export_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5380,9 +5981,11 @@ pub enum ContentExportExportType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(any(feature = "content_exports", feature = "content_shares"))]
 rt::string_enum!(
     ContentExportExportType { CommonCartridge = "common_cartridge", Qti = "qti" }
 );
+#[cfg(any(feature = "content_exports", feature = "content_shares"))]
 /// Values of [`ContentExport::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5400,10 +6003,12 @@ pub enum ContentExportWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(any(feature = "content_exports", feature = "content_shares"))]
 rt::string_enum!(
     ContentExportWorkflowState { Created = "created", Exporting = "exporting", Exported =
     "exported", Failed = "failed" }
 );
+#[cfg(feature = "content_migrations")]
 /// Values of [`MigrationIssue::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5417,9 +6022,11 @@ pub enum MigrationIssueWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "content_migrations")]
 rt::string_enum!(
     MigrationIssueWorkflowState { Active = "active", Resolved = "resolved" }
 );
+#[cfg(feature = "content_migrations")]
 /// Values of [`MigrationIssue::issue_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5435,9 +6042,11 @@ pub enum MigrationIssueIssueType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "content_migrations")]
 rt::string_enum!(
     MigrationIssueIssueType { Todo = "todo", Warning = "warning", Error = "error" }
 );
+#[cfg(feature = "content_migrations")]
 /// Values of [`ContentMigration::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5459,11 +6068,13 @@ pub enum ContentMigrationWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "content_migrations")]
 rt::string_enum!(
     ContentMigrationWorkflowState { PreProcessing = "pre_processing", PreProcessed =
     "pre_processed", Running = "running", WaitingForSelect = "waiting_for_select",
     Completed = "completed", Failed = "failed" }
 );
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 /// Values of [`Module::context_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5479,9 +6090,11 @@ pub enum ModuleContextType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 rt::string_enum!(
     ModuleContextType { Course = "Course", Section = "Section", User = "User" }
 );
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 /// Values of [`Module::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5495,7 +6108,9 @@ pub enum ModuleWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 rt::string_enum!(ModuleWorkflowState { Active = "active", Deleted = "deleted" });
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 /// Values of [`Module::state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5513,10 +6128,12 @@ pub enum ModuleState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 rt::string_enum!(
     ModuleState { Locked = "locked", Unlocked = "unlocked", Started = "started",
     Completed = "completed" }
 );
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 /// Values of [`ModuleItem::type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5542,11 +6159,26 @@ pub enum ModuleItemType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 rt::string_enum!(
     ModuleItemType { File = "File", Page = "Page", Discussion = "Discussion", Assignment
     = "Assignment", Quiz = "Quiz", SubHeader = "SubHeader", ExternalUrl = "ExternalUrl",
     ExternalTool = "ExternalTool" }
 );
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "conversations",
+        feature = "course_pace",
+        feature = "courses",
+        feature = "custom_gradebook_columns",
+        feature = "group_categories",
+        feature = "progress",
+        feature = "quiz_reports",
+        feature = "sis_imports",
+        feature = "submissions"
+    )
+)]
 /// Values of [`Progress::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5564,10 +6196,38 @@ pub enum ProgressWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "conversations",
+        feature = "course_pace",
+        feature = "courses",
+        feature = "custom_gradebook_columns",
+        feature = "group_categories",
+        feature = "progress",
+        feature = "quiz_reports",
+        feature = "sis_imports",
+        feature = "submissions"
+    )
+)]
 rt::string_enum!(
     ProgressWorkflowState { Queued = "queued", Running = "running", Completed =
     "completed", Failed = "failed" }
 );
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "courses",
+        feature = "favorites",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// Values of [`Course::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5585,10 +6245,38 @@ pub enum CourseWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "courses",
+        feature = "favorites",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 rt::string_enum!(
     CourseWorkflowState { Unpublished = "unpublished", Available = "available", Completed
     = "completed", Deleted = "deleted" }
 );
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "courses",
+        feature = "favorites",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// Values of [`Course::default_view`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5608,10 +6296,36 @@ pub enum CourseDefaultView {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "courses",
+        feature = "favorites",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 rt::string_enum!(
     CourseDefaultView { Feed = "feed", Wiki = "wiki", Modules = "modules", Syllabus =
     "syllabus", Assignments = "assignments" }
 );
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "discussion_topics",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// Values of [`DiscussionTopic::read_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5625,7 +6339,31 @@ pub enum DiscussionTopicReadState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "discussion_topics",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 rt::string_enum!(DiscussionTopicReadState { Read = "read", Unread = "unread" });
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "discussion_topics",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// Values of [`DiscussionTopic::subscription_hold`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5643,11 +6381,35 @@ pub enum DiscussionTopicSubscriptionHold {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "discussion_topics",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 rt::string_enum!(
     DiscussionTopicSubscriptionHold { InitialPostRequired = "initial_post_required",
     NotInGroupSet = "not_in_group_set", NotInGroup = "not_in_group", TopicIsAnnouncement
     = "topic_is_announcement" }
 );
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "discussion_topics",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// Values of [`DiscussionTopic::discussion_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5663,10 +6425,23 @@ pub enum DiscussionTopicDiscussionType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "discussion_topics",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 rt::string_enum!(
     DiscussionTopicDiscussionType { SideComment = "side_comment", NotThreaded =
     "not_threaded", Threaded = "threaded" }
 );
+#[cfg(feature = "e_pub_exports")]
 /// Values of [`EpubExport::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5688,10 +6463,12 @@ pub enum EpubExportWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "e_pub_exports")]
 rt::string_enum!(
     EpubExportWorkflowState { Created = "created", Exporting = "exporting", Exported =
     "exported", Generating = "generating", Generated = "generated", Failed = "failed" }
 );
+#[cfg(feature = "favorites")]
 /// Values of [`Favorite::context_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5703,7 +6480,9 @@ pub enum FavoriteContextType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "favorites")]
 rt::string_enum!(FavoriteContextType { Course = "Course" });
+#[cfg(feature = "feature_flags")]
 /// Values of [`Feature::applies_to`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5721,10 +6500,12 @@ pub enum FeatureAppliesTo {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "feature_flags")]
 rt::string_enum!(
     FeatureAppliesTo { Course = "Course", RootAccount = "RootAccount", Account =
     "Account", User = "User" }
 );
+#[cfg(feature = "feature_flags")]
 /// Values of [`FeatureFlag::context_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5740,9 +6521,11 @@ pub enum FeatureFlagContextType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "feature_flags")]
 rt::string_enum!(
     FeatureFlagContextType { Course = "Course", Account = "Account", User = "User" }
 );
+#[cfg(feature = "feature_flags")]
 /// Values of [`FeatureFlag::state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5760,10 +6543,12 @@ pub enum FeatureFlagState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "feature_flags")]
 rt::string_enum!(
     FeatureFlagState { Off = "off", Allowed = "allowed", AllowedOn = "allowed_on", On =
     "on" }
 );
+#[cfg(feature = "group_categories")]
 /// Values of [`GroupCategory::self_signup`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5777,9 +6562,11 @@ pub enum GroupCategorySelfSignup {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "group_categories")]
 rt::string_enum!(
     GroupCategorySelfSignup { Restricted = "restricted", Enabled = "enabled" }
 );
+#[cfg(feature = "group_categories")]
 /// Values of [`GroupCategory::auto_leader`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5793,7 +6580,9 @@ pub enum GroupCategoryAutoLeader {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "group_categories")]
 rt::string_enum!(GroupCategoryAutoLeader { First = "first", Random = "random" });
+#[cfg(any(feature = "favorites", feature = "group_categories", feature = "groups"))]
 /// Values of [`Group::join_level`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5809,10 +6598,12 @@ pub enum GroupJoinLevel {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(any(feature = "favorites", feature = "group_categories", feature = "groups"))]
 rt::string_enum!(
     GroupJoinLevel { ParentContextAutoJoin = "parent_context_auto_join",
     ParentContextRequest = "parent_context_request", InvitationOnly = "invitation_only" }
 );
+#[cfg(any(feature = "favorites", feature = "group_categories", feature = "groups"))]
 /// Values of [`Group::role`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5828,10 +6619,12 @@ pub enum GroupRole {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(any(feature = "favorites", feature = "group_categories", feature = "groups"))]
 rt::string_enum!(
     GroupRole { Communities = "communities", StudentOrganized = "student_organized",
     Imported = "imported" }
 );
+#[cfg(feature = "groups")]
 /// Values of [`GroupMembership::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5847,10 +6640,12 @@ pub enum GroupMembershipWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "groups")]
 rt::string_enum!(
     GroupMembershipWorkflowState { Accepted = "accepted", Invited = "invited", Requested
     = "requested" }
 );
+#[cfg(feature = "late_policy")]
 /// Values of [`LatePolicy::late_submission_interval`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5864,7 +6659,9 @@ pub enum LatePolicyLateSubmissionInterval {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "late_policy")]
 rt::string_enum!(LatePolicyLateSubmissionInterval { Hour = "hour", Day = "day" });
+#[cfg(feature = "lti_resource_links")]
 /// Values of [`LtiResourceLink::context_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5880,10 +6677,12 @@ pub enum LtiResourceLinkContextType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "lti_resource_links")]
 rt::string_enum!(
     LtiResourceLinkContextType { Course = "Course", Assignment = "Assignment",
     Collaboration = "Collaboration" }
 );
+#[cfg(feature = "lti_resource_links")]
 /// Values of [`LtiResourceLink::resource_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5901,10 +6700,12 @@ pub enum LtiResourceLinkResourceType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "lti_resource_links")]
 rt::string_enum!(
     LtiResourceLinkResourceType { Assignment = "assignment", ModuleItem = "module_item",
     Collaboration = "collaboration", RichContent = "rich_content" }
 );
+#[cfg(feature = "lti_resource_links")]
 /// Values of [`LtiResourceLink::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5918,9 +6719,11 @@ pub enum LtiResourceLinkWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "lti_resource_links")]
 rt::string_enum!(
     LtiResourceLinkWorkflowState { Active = "active", Deleted = "deleted" }
 );
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 /// Values of [`CompletionRequirement::type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5940,11 +6743,13 @@ pub enum CompletionRequirementType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 rt::string_enum!(
     CompletionRequirementType { MustView = "must_view", MustSubmit = "must_submit",
     MustContribute = "must_contribute", MinScore = "min_score", MustMarkDone =
     "must_mark_done" }
 );
+#[cfg(feature = "names_and_role")]
 /// Values of [`NamesAndRoleMessage::https_purl_imsglobal_org_spec_lti_claim_message_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5956,10 +6761,12 @@ pub enum NamesAndRoleMessageHttpsPurlImsglobalOrgSpecLtiClaimMessageType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "names_and_role")]
 rt::string_enum!(
     NamesAndRoleMessageHttpsPurlImsglobalOrgSpecLtiClaimMessageType {
     LtiResourceLinkRequest = "LtiResourceLinkRequest" }
 );
+#[cfg(feature = "names_and_role")]
 /// Values of [`NamesAndRoleMembership::status`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5971,7 +6778,9 @@ pub enum NamesAndRoleMembershipStatus {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "names_and_role")]
 rt::string_enum!(NamesAndRoleMembershipStatus { Active = "Active" });
+#[cfg(feature = "notification_preferences")]
 /// Values of [`NotificationPreference::frequency`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -5989,10 +6798,12 @@ pub enum NotificationPreferenceFrequency {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "notification_preferences")]
 rt::string_enum!(
     NotificationPreferenceFrequency { Immediately = "immediately", Daily = "daily",
     Weekly = "weekly", Never = "never" }
 );
+#[cfg(feature = "outcome_imports")]
 /// Values of [`OutcomeImport::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -6010,10 +6821,12 @@ pub enum OutcomeImportWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "outcome_imports")]
 rt::string_enum!(
     OutcomeImportWorkflowState { Created = "created", Importing = "importing", Succeeded
     = "succeeded", Failed = "failed" }
 );
+#[cfg(any(feature = "outcome_groups", feature = "outcomes"))]
 /// Values of [`Outcome::calculation_method`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -6035,11 +6848,22 @@ pub enum OutcomeCalculationMethod {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(any(feature = "outcome_groups", feature = "outcomes"))]
 rt::string_enum!(
     OutcomeCalculationMethod { WeightedAverage = "weighted_average", DecayingAverage =
     "decaying_average", NMastery = "n_mastery", Latest = "latest", Highest = "highest",
     Average = "average" }
 );
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// Values of [`Submission::submission_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -6059,11 +6883,31 @@ pub enum SubmissionSubmissionType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 rt::string_enum!(
     SubmissionSubmissionType { OnlineTextEntry = "online_text_entry", OnlineUrl =
     "online_url", OnlineUpload = "online_upload", MediaRecording = "media_recording",
     StudentAnnotation = "student_annotation" }
 );
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// Values of [`Submission::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -6081,10 +6925,30 @@ pub enum SubmissionWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 rt::string_enum!(
     SubmissionWorkflowState { Graded = "graded", Submitted = "submitted", Unsubmitted =
     "unsubmitted", PendingReview = "pending_review" }
 );
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// Values of [`Submission::read_status`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -6098,7 +6962,18 @@ pub enum SubmissionReadStatus {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 rt::string_enum!(SubmissionReadStatus { Read = "read", Unread = "unread" });
+#[cfg(feature = "quiz_reports")]
 /// Values of [`QuizReport::report_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -6112,10 +6987,12 @@ pub enum QuizReportReportType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "quiz_reports")]
 rt::string_enum!(
     QuizReportReportType { StudentAnalysis = "student_analysis", ItemAnalysis =
     "item_analysis" }
 );
+#[cfg(feature = "quizzes")]
 /// Values of [`Quiz::quiz_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -6133,10 +7010,12 @@ pub enum QuizQuizType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "quizzes")]
 rt::string_enum!(
     QuizQuizType { PracticeQuiz = "practice_quiz", Assignment = "assignment",
     GradedSurvey = "graded_survey", Survey = "survey" }
 );
+#[cfg(feature = "quizzes")]
 /// Values of [`Quiz::hide_results`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -6150,10 +7029,12 @@ pub enum QuizHideResults {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "quizzes")]
 rt::string_enum!(
     QuizHideResults { Always = "always", UntilAfterLastAttempt =
     "until_after_last_attempt" }
 );
+#[cfg(feature = "quizzes")]
 /// Values of [`Quiz::scoring_policy`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -6167,9 +7048,11 @@ pub enum QuizScoringPolicy {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "quizzes")]
 rt::string_enum!(
     QuizScoringPolicy { KeepHighest = "keep_highest", KeepLatest = "keep_latest" }
 );
+#[cfg(feature = "sis_imports")]
 /// Values of [`SisImport::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -6203,6 +7086,7 @@ pub enum SisImportWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
+#[cfg(feature = "sis_imports")]
 rt::string_enum!(
     SisImportWorkflowState { Initializing = "initializing", Created = "created",
     Importing = "importing", CleanupBatch = "cleanup_batch", Imported = "imported",

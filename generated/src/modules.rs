@@ -399,7 +399,7 @@ impl<'a> CreateModule<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateModule<'a>(rt::Request<'a>);
 impl<'a> UpdateModule<'a> {
-    /// Sets `module`.
+    /// Sets `module[..]`: see [`UpdateModuleModule`].
     pub fn module(self, value: UpdateModuleModule) -> Self {
         Self(self.0.form("module", &value))
     }
@@ -493,7 +493,7 @@ impl<'a> CreateModuleItem<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateModuleItem<'a>(rt::Request<'a>);
 impl<'a> UpdateModuleItem<'a> {
-    /// Sets `module_item`.
+    /// Sets `module_item[..]`: see [`UpdateModuleItemModuleItem`].
     pub fn module_item(self, value: UpdateModuleItemModuleItem) -> Self {
         Self(self.0.form("module_item", &value))
     }

@@ -170,7 +170,7 @@ impl<'a> CreateQuizItem<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateQuizItem<'a>(rt::Request<'a>);
 impl<'a> UpdateQuizItem<'a> {
-    /// Sets `item`.
+    /// Sets `item[..]`: see [`UpdateQuizItemItem`].
     pub fn item(self, value: UpdateQuizItemItem) -> Self {
         Self(self.0.form("item", &value))
     }

@@ -114,7 +114,7 @@ impl<'a> ListNewQuizzes<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateNewQuiz<'a>(rt::Request<'a>);
 impl<'a> CreateNewQuiz<'a> {
-    /// Sets `quiz`.
+    /// Sets `quiz[..]`: see [`CreateNewQuizQuiz`].
     pub fn quiz(self, value: CreateNewQuizQuiz) -> Self {
         Self(self.0.form("quiz", &value))
     }
@@ -128,7 +128,7 @@ impl<'a> CreateNewQuiz<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateSingleQuiz<'a>(rt::Request<'a>);
 impl<'a> UpdateSingleQuiz<'a> {
-    /// Sets `quiz`.
+    /// Sets `quiz[..]`: see [`UpdateSingleQuizQuiz`].
     pub fn quiz(self, value: UpdateSingleQuizQuiz) -> Self {
         Self(self.0.form("quiz", &value))
     }

@@ -126,7 +126,7 @@ impl<'a> CreateOriginalityReport<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditOriginalityReportSubmissions<'a>(rt::Request<'a>);
 impl<'a> EditOriginalityReportSubmissions<'a> {
-    /// Sets `originality_report`.
+    /// Sets `originality_report[..]`: see [`EditOriginalityReportSubmissionsOriginalityReport`].
     pub fn originality_report(
         self,
         value: EditOriginalityReportSubmissionsOriginalityReport,
@@ -143,7 +143,7 @@ impl<'a> EditOriginalityReportSubmissions<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditOriginalityReportFiles<'a>(rt::Request<'a>);
 impl<'a> EditOriginalityReportFiles<'a> {
-    /// Sets `originality_report`.
+    /// Sets `originality_report[..]`: see [`EditOriginalityReportFilesOriginalityReport`].
     pub fn originality_report(
         self,
         value: EditOriginalityReportFilesOriginalityReport,

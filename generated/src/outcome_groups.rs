@@ -1013,7 +1013,7 @@ impl<'a> CreateLinkOutcomeGlobal<'a> {
     pub fn mastery_points(self, value: i64) -> Self {
         Self(self.0.form("mastery_points", &value))
     }
-    /// Sets `ratings`.
+    /// Sets `ratings[..]`: see [`CreateLinkOutcomeGlobalRatings`].
     pub fn ratings(
         self,
         value: impl IntoIterator<Item = CreateLinkOutcomeGlobalRatings>,
@@ -1062,7 +1062,7 @@ impl<'a> CreateLinkOutcomeGlobalOutcomeId<'a> {
     pub fn mastery_points(self, value: i64) -> Self {
         Self(self.0.form("mastery_points", &value))
     }
-    /// Sets `ratings`.
+    /// Sets `ratings[..]`: see [`CreateLinkOutcomeGlobalOutcomeIdRatings`].
     pub fn ratings(
         self,
         value: impl IntoIterator<Item = CreateLinkOutcomeGlobalOutcomeIdRatings>,
@@ -1115,7 +1115,7 @@ impl<'a> CreateLinkOutcomeAccounts<'a> {
     pub fn mastery_points(self, value: i64) -> Self {
         Self(self.0.form("mastery_points", &value))
     }
-    /// Sets `ratings`.
+    /// Sets `ratings[..]`: see [`CreateLinkOutcomeAccountsRatings`].
     pub fn ratings(
         self,
         value: impl IntoIterator<Item = CreateLinkOutcomeAccountsRatings>,
@@ -1164,7 +1164,7 @@ impl<'a> CreateLinkOutcomeAccountsOutcomeId<'a> {
     pub fn mastery_points(self, value: i64) -> Self {
         Self(self.0.form("mastery_points", &value))
     }
-    /// Sets `ratings`.
+    /// Sets `ratings[..]`: see [`CreateLinkOutcomeAccountsOutcomeIdRatings`].
     pub fn ratings(
         self,
         value: impl IntoIterator<Item = CreateLinkOutcomeAccountsOutcomeIdRatings>,
@@ -1217,7 +1217,7 @@ impl<'a> CreateLinkOutcomeCourses<'a> {
     pub fn mastery_points(self, value: i64) -> Self {
         Self(self.0.form("mastery_points", &value))
     }
-    /// Sets `ratings`.
+    /// Sets `ratings[..]`: see [`CreateLinkOutcomeCoursesRatings`].
     pub fn ratings(
         self,
         value: impl IntoIterator<Item = CreateLinkOutcomeCoursesRatings>,
@@ -1266,7 +1266,7 @@ impl<'a> CreateLinkOutcomeCoursesOutcomeId<'a> {
     pub fn mastery_points(self, value: i64) -> Self {
         Self(self.0.form("mastery_points", &value))
     }
-    /// Sets `ratings`.
+    /// Sets `ratings[..]`: see [`CreateLinkOutcomeCoursesOutcomeIdRatings`].
     pub fn ratings(
         self,
         value: impl IntoIterator<Item = CreateLinkOutcomeCoursesOutcomeIdRatings>,

@@ -82,7 +82,7 @@ impl<'a> UpdateOutcome<'a> {
     pub fn mastery_points(self, value: i64) -> Self {
         Self(self.0.form("mastery_points", &value))
     }
-    /// Sets `ratings`.
+    /// Sets `ratings[..]`: see [`UpdateOutcomeRatings`].
     pub fn ratings(self, value: impl IntoIterator<Item = UpdateOutcomeRatings>) -> Self {
         Self(self.0.form("ratings", &rt::list(value)))
     }

@@ -437,7 +437,7 @@ impl<'a> DuplicatePage<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCreateFrontPageCourses<'a>(rt::Request<'a>);
 impl<'a> UpdateCreateFrontPageCourses<'a> {
-    /// Sets `wiki_page`.
+    /// Sets `wiki_page[..]`: see [`UpdateCreateFrontPageCoursesWikiPage`].
     pub fn wiki_page(self, value: UpdateCreateFrontPageCoursesWikiPage) -> Self {
         Self(self.0.form("wiki_page", &value))
     }
@@ -451,7 +451,7 @@ impl<'a> UpdateCreateFrontPageCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCreateFrontPageGroups<'a>(rt::Request<'a>);
 impl<'a> UpdateCreateFrontPageGroups<'a> {
-    /// Sets `wiki_page`.
+    /// Sets `wiki_page[..]`: see [`UpdateCreateFrontPageGroupsWikiPage`].
     pub fn wiki_page(self, value: UpdateCreateFrontPageGroupsWikiPage) -> Self {
         Self(self.0.form("wiki_page", &value))
     }
@@ -573,7 +573,7 @@ impl<'a> ShowPageGroups<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCreatePageCourses<'a>(rt::Request<'a>);
 impl<'a> UpdateCreatePageCourses<'a> {
-    /// Sets `wiki_page`.
+    /// Sets `wiki_page[..]`: see [`UpdateCreatePageCoursesWikiPage`].
     pub fn wiki_page(self, value: UpdateCreatePageCoursesWikiPage) -> Self {
         Self(self.0.form("wiki_page", &value))
     }
@@ -587,7 +587,7 @@ impl<'a> UpdateCreatePageCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCreatePageGroups<'a>(rt::Request<'a>);
 impl<'a> UpdateCreatePageGroups<'a> {
-    /// Sets `wiki_page`.
+    /// Sets `wiki_page[..]`: see [`UpdateCreatePageGroupsWikiPage`].
     pub fn wiki_page(self, value: UpdateCreatePageGroupsWikiPage) -> Self {
         Self(self.0.form("wiki_page", &value))
     }

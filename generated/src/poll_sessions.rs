@@ -159,7 +159,7 @@ impl<'a> CreateSinglePollSession<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateSinglePollSession<'a>(rt::Request<'a>);
 impl<'a> UpdateSinglePollSession<'a> {
-    /// Sets `poll_sessions`.
+    /// Sets `poll_sessions[..]`: see [`UpdateSinglePollSessionPollSessions`].
     pub fn poll_sessions(
         self,
         value: impl IntoIterator<Item = UpdateSinglePollSessionPollSessions>,

@@ -81,7 +81,7 @@ impl<'a> ProficiencyRatings<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateUpdateProficiencyRatingsAccounts<'a>(rt::Request<'a>);
 impl<'a> CreateUpdateProficiencyRatingsAccounts<'a> {
-    /// Sets `ratings`.
+    /// Sets `ratings[..]`: see [`CreateUpdateProficiencyRatingsAccountsRatings`].
     pub fn ratings(
         self,
         value: impl IntoIterator<Item = CreateUpdateProficiencyRatingsAccountsRatings>,
@@ -98,7 +98,7 @@ impl<'a> CreateUpdateProficiencyRatingsAccounts<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateUpdateProficiencyRatingsCourses<'a>(rt::Request<'a>);
 impl<'a> CreateUpdateProficiencyRatingsCourses<'a> {
-    /// Sets `ratings`.
+    /// Sets `ratings[..]`: see [`CreateUpdateProficiencyRatingsCoursesRatings`].
     pub fn ratings(
         self,
         value: impl IntoIterator<Item = CreateUpdateProficiencyRatingsCoursesRatings>,

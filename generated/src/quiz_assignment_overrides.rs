@@ -53,7 +53,7 @@ impl<'a> QuizAssignmentOverrides<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a>(rt::Request<'a>);
 impl<'a> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
-    /// Sets `quiz_assignment_overrides`.
+    /// Sets `quiz_assignment_overrides[..]`: see [`RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides`].
     pub fn quiz_assignment_overrides(
         self,
         value: RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides,
@@ -72,7 +72,7 @@ impl<'a> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RetrieveAssignmentOverriddenDatesForNewQuizzes<'a>(rt::Request<'a>);
 impl<'a> RetrieveAssignmentOverriddenDatesForNewQuizzes<'a> {
-    /// Sets `quiz_assignment_overrides`.
+    /// Sets `quiz_assignment_overrides[..]`: see [`RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides`].
     pub fn quiz_assignment_overrides(
         self,
         value: RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides,

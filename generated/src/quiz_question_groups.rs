@@ -132,7 +132,7 @@ impl<'a> GetSingleQuizGroup<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateQuestionGroup<'a>(rt::Request<'a>);
 impl<'a> CreateQuestionGroup<'a> {
-    /// Sets `quiz_groups`.
+    /// Sets `quiz_groups[..]`: see [`CreateQuestionGroupQuizGroups`].
     pub fn quiz_groups(
         self,
         value: impl IntoIterator<Item = CreateQuestionGroupQuizGroups>,
@@ -149,7 +149,7 @@ impl<'a> CreateQuestionGroup<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateQuestionGroup<'a>(rt::Request<'a>);
 impl<'a> UpdateQuestionGroup<'a> {
-    /// Sets `quiz_groups`.
+    /// Sets `quiz_groups[..]`: see [`UpdateQuestionGroupQuizGroups`].
     pub fn quiz_groups(
         self,
         value: impl IntoIterator<Item = UpdateQuestionGroupQuizGroups>,

@@ -147,7 +147,7 @@ impl<'a> GetSingleQuizQuestion<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSingleQuizQuestion<'a>(rt::Request<'a>);
 impl<'a> CreateSingleQuizQuestion<'a> {
-    /// Sets `question`.
+    /// Sets `question[..]`: see [`CreateSingleQuizQuestionQuestion`].
     pub fn question(self, value: CreateSingleQuizQuestionQuestion) -> Self {
         Self(self.0.form("question", &value))
     }
@@ -161,7 +161,7 @@ impl<'a> CreateSingleQuizQuestion<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateExistingQuizQuestion<'a>(rt::Request<'a>);
 impl<'a> UpdateExistingQuizQuestion<'a> {
-    /// Sets `question`.
+    /// Sets `question[..]`: see [`UpdateExistingQuizQuestionQuestion`].
     pub fn question(self, value: UpdateExistingQuizQuestionQuestion) -> Self {
         Self(self.0.form("question", &value))
     }

@@ -166,7 +166,7 @@ impl<'a> CreateQuiz<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditQuiz<'a>(rt::Request<'a>);
 impl<'a> EditQuiz<'a> {
-    /// Sets `quiz`.
+    /// Sets `quiz[..]`: see [`EditQuizQuiz`].
     pub fn quiz(self, value: EditQuizQuiz) -> Self {
         Self(self.0.form("quiz", &value))
     }

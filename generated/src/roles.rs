@@ -176,7 +176,7 @@ impl<'a> CreateNewRole<'a> {
     pub fn base_role_type(self, value: BaseRoleType) -> Self {
         Self(self.0.form("base_role_type", &value))
     }
-    /// Sets `permissions`.
+    /// Sets `permissions[..]`: see [`CreateNewRolePermissions`].
     pub fn permissions(
         self,
         value: std::collections::BTreeMap<String, CreateNewRolePermissions>,
@@ -225,7 +225,7 @@ impl<'a> UpdateRole<'a> {
     pub fn label(self, value: impl Into<String>) -> Self {
         Self(self.0.form("label", &rt::text(value)))
     }
-    /// Sets `permissions`.
+    /// Sets `permissions[..]`: see [`UpdateRolePermissions`].
     pub fn permissions(
         self,
         value: std::collections::BTreeMap<String, UpdateRolePermissions>,

@@ -339,11 +339,11 @@ impl<'a> CreateSingleRubric<'a> {
     pub fn rubric_association_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.form("rubric_association_id", &rt::id(value)))
     }
-    /// Sets `rubric`.
+    /// Sets `rubric[..]`: see [`CreateSingleRubricRubric`].
     pub fn rubric(self, value: CreateSingleRubricRubric) -> Self {
         Self(self.0.form("rubric", &value))
     }
-    /// Sets `rubric_association`.
+    /// Sets `rubric_association[..]`: see [`CreateSingleRubricRubricAssociation`].
     pub fn rubric_association(self, value: CreateSingleRubricRubricAssociation) -> Self {
         Self(self.0.form("rubric_association", &value))
     }
@@ -361,11 +361,11 @@ impl<'a> UpdateSingleRubric<'a> {
     pub fn rubric_association_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.form("rubric_association_id", &rt::id(value)))
     }
-    /// Sets `rubric`.
+    /// Sets `rubric[..]`: see [`UpdateSingleRubricRubric`].
     pub fn rubric(self, value: UpdateSingleRubricRubric) -> Self {
         Self(self.0.form("rubric", &value))
     }
-    /// Sets `rubric_association`.
+    /// Sets `rubric_association[..]`: see [`UpdateSingleRubricRubricAssociation`].
     pub fn rubric_association(self, value: UpdateSingleRubricRubricAssociation) -> Self {
         Self(self.0.form("rubric_association", &value))
     }
@@ -615,7 +615,7 @@ impl<'a> DeleteSingleRubricAssessment<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRubricassociation<'a>(rt::Request<'a>);
 impl<'a> CreateRubricassociation<'a> {
-    /// Sets `rubric_association`.
+    /// Sets `rubric_association[..]`: see [`CreateRubricassociationRubricAssociation`].
     pub fn rubric_association(
         self,
         value: CreateRubricassociationRubricAssociation,
@@ -632,7 +632,7 @@ impl<'a> CreateRubricassociation<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRubricassociation<'a>(rt::Request<'a>);
 impl<'a> UpdateRubricassociation<'a> {
-    /// Sets `rubric_association`.
+    /// Sets `rubric_association[..]`: see [`UpdateRubricassociationRubricAssociation`].
     pub fn rubric_association(
         self,
         value: UpdateRubricassociationRubricAssociation,

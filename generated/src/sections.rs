@@ -136,7 +136,7 @@ impl<'a> ListCourseSections<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCourseSection<'a>(rt::Request<'a>);
 impl<'a> CreateCourseSection<'a> {
-    /// Sets `course_section`.
+    /// Sets `course_section[..]`: see [`CreateCourseSectionCourseSection`].
     pub fn course_section(self, value: CreateCourseSectionCourseSection) -> Self {
         Self(self.0.form("course_section", &value))
     }
@@ -182,7 +182,7 @@ impl<'a> DeCrossListSection<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditSection<'a>(rt::Request<'a>);
 impl<'a> EditSection<'a> {
-    /// Sets `course_section`.
+    /// Sets `course_section[..]`: see [`EditSectionCourseSection`].
     pub fn course_section(self, value: EditSectionCourseSection) -> Self {
         Self(self.0.form("course_section", &value))
     }

@@ -976,7 +976,7 @@ impl<'a> Submissions<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SubmitAssignmentCourses<'a>(rt::Request<'a>);
 impl<'a> SubmitAssignmentCourses<'a> {
-    /// Sets `comment`.
+    /// Sets `comment[..]`: see [`SubmitAssignmentCoursesComment`].
     pub fn comment(self, value: SubmitAssignmentCoursesComment) -> Self {
         Self(self.0.form("comment", &value))
     }
@@ -990,7 +990,7 @@ impl<'a> SubmitAssignmentCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SubmitAssignmentSections<'a>(rt::Request<'a>);
 impl<'a> SubmitAssignmentSections<'a> {
-    /// Sets `comment`.
+    /// Sets `comment[..]`: see [`SubmitAssignmentSectionsComment`].
     pub fn comment(self, value: SubmitAssignmentSectionsComment) -> Self {
         Self(self.0.form("comment", &value))
     }
@@ -1282,11 +1282,11 @@ impl<'a> UploadFileSections<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnSubmissionCourses<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnSubmissionCourses<'a> {
-    /// Sets `comment`.
+    /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionCoursesComment`].
     pub fn comment(self, value: GradeOrCommentOnSubmissionCoursesComment) -> Self {
         Self(self.0.form("comment", &value))
     }
-    /// Sets `include`.
+    /// Sets `include[..]`: see [`GradeOrCommentOnSubmissionCoursesInclude`].
     pub fn include(self, value: GradeOrCommentOnSubmissionCoursesInclude) -> Self {
         Self(self.0.form("include", &value))
     }
@@ -1294,7 +1294,7 @@ impl<'a> GradeOrCommentOnSubmissionCourses<'a> {
     pub fn prefer_points_over_scheme(self, value: bool) -> Self {
         Self(self.0.form("prefer_points_over_scheme", &value))
     }
-    /// Sets `submission`.
+    /// Sets `submission[..]`: see [`GradeOrCommentOnSubmissionCoursesSubmission`].
     pub fn submission(self, value: GradeOrCommentOnSubmissionCoursesSubmission) -> Self {
         Self(self.0.form("submission", &value))
     }
@@ -1365,11 +1365,11 @@ impl<'a> GradeOrCommentOnSubmissionCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnSubmissionSections<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnSubmissionSections<'a> {
-    /// Sets `comment`.
+    /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionSectionsComment`].
     pub fn comment(self, value: GradeOrCommentOnSubmissionSectionsComment) -> Self {
         Self(self.0.form("comment", &value))
     }
-    /// Sets `include`.
+    /// Sets `include[..]`: see [`GradeOrCommentOnSubmissionSectionsInclude`].
     pub fn include(self, value: GradeOrCommentOnSubmissionSectionsInclude) -> Self {
         Self(self.0.form("include", &value))
     }
@@ -1377,7 +1377,7 @@ impl<'a> GradeOrCommentOnSubmissionSections<'a> {
     pub fn prefer_points_over_scheme(self, value: bool) -> Self {
         Self(self.0.form("prefer_points_over_scheme", &value))
     }
-    /// Sets `submission`.
+    /// Sets `submission[..]`: see [`GradeOrCommentOnSubmissionSectionsSubmission`].
     pub fn submission(
         self,
         value: GradeOrCommentOnSubmissionSectionsSubmission,
@@ -1451,21 +1451,21 @@ impl<'a> GradeOrCommentOnSubmissionSections<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnSubmissionByAnonymousIdCourses<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnSubmissionByAnonymousIdCourses<'a> {
-    /// Sets `comment`.
+    /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdCoursesComment`].
     pub fn comment(
         self,
         value: GradeOrCommentOnSubmissionByAnonymousIdCoursesComment,
     ) -> Self {
         Self(self.0.form("comment", &value))
     }
-    /// Sets `include`.
+    /// Sets `include[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdCoursesInclude`].
     pub fn include(
         self,
         value: GradeOrCommentOnSubmissionByAnonymousIdCoursesInclude,
     ) -> Self {
         Self(self.0.form("include", &value))
     }
-    /// Sets `submission`.
+    /// Sets `submission[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdCoursesSubmission`].
     pub fn submission(
         self,
         value: GradeOrCommentOnSubmissionByAnonymousIdCoursesSubmission,
@@ -1539,21 +1539,21 @@ impl<'a> GradeOrCommentOnSubmissionByAnonymousIdCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnSubmissionByAnonymousIdSections<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnSubmissionByAnonymousIdSections<'a> {
-    /// Sets `comment`.
+    /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdSectionsComment`].
     pub fn comment(
         self,
         value: GradeOrCommentOnSubmissionByAnonymousIdSectionsComment,
     ) -> Self {
         Self(self.0.form("comment", &value))
     }
-    /// Sets `include`.
+    /// Sets `include[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdSectionsInclude`].
     pub fn include(
         self,
         value: GradeOrCommentOnSubmissionByAnonymousIdSectionsInclude,
     ) -> Self {
         Self(self.0.form("include", &value))
     }
-    /// Sets `submission`.
+    /// Sets `submission[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdSectionsSubmission`].
     pub fn submission(
         self,
         value: GradeOrCommentOnSubmissionByAnonymousIdSectionsSubmission,

@@ -185,7 +185,7 @@ impl<'a> ListObservers<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddObserveeWithCredentials<'a>(rt::Request<'a>);
 impl<'a> AddObserveeWithCredentials<'a> {
-    /// Sets `observee`.
+    /// Sets `observee[..]`: see [`AddObserveeWithCredentialsObservee`].
     pub fn observee(self, value: AddObserveeWithCredentialsObservee) -> Self {
         Self(self.0.form("observee", &value))
     }

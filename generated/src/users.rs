@@ -1309,11 +1309,11 @@ impl<'a> ShowUserDetails<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateUser<'a>(rt::Request<'a>);
 impl<'a> CreateUser<'a> {
-    /// Sets `user`.
+    /// Sets `user[..]`: see [`CreateUserUser`].
     pub fn user(self, value: CreateUserUser) -> Self {
         Self(self.0.form("user", &value))
     }
-    /// Sets `communication_channel`.
+    /// Sets `communication_channel[..]`: see [`CreateUserCommunicationChannel`].
     pub fn communication_channel(self, value: CreateUserCommunicationChannel) -> Self {
         Self(self.0.form("communication_channel", &value))
     }
@@ -1333,7 +1333,7 @@ impl<'a> CreateUser<'a> {
     pub fn initial_enrollment_type(self, value: impl Into<String>) -> Self {
         Self(self.0.form("initial_enrollment_type", &rt::text(value)))
     }
-    /// Sets `pairing_code`.
+    /// Sets `pairing_code[..]`: see [`CreateUserPairingCode`].
     pub fn pairing_code(self, value: CreateUserPairingCode) -> Self {
         Self(self.0.form("pairing_code", &value))
     }
@@ -1347,7 +1347,7 @@ impl<'a> CreateUser<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeprecatedSelfRegisterUser<'a>(rt::Request<'a>);
 impl<'a> DeprecatedSelfRegisterUser<'a> {
-    /// Sets `communication_channel`.
+    /// Sets `communication_channel[..]`: see [`DeprecatedSelfRegisterUserCommunicationChannel`].
     pub fn communication_channel(
         self,
         value: DeprecatedSelfRegisterUserCommunicationChannel,
@@ -1456,7 +1456,7 @@ impl<'a> UpdateDashboardPositions<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditUser<'a>(rt::Request<'a>);
 impl<'a> EditUser<'a> {
-    /// Sets `user`.
+    /// Sets `user[..]`: see [`EditUserUser`].
     pub fn user(self, value: EditUserUser) -> Self {
         Self(self.0.form("user", &value))
     }

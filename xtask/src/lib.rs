@@ -212,3 +212,12 @@ pub fn count_lines(files: &BTreeMap<String, String>) -> LineCounts {
     }
     c
 }
+
+/// The resource features of the generated crate (the `default` list of its Cargo.toml).
+pub fn resource_features(cargo_toml: &Path) -> Result<Vec<String>, String> {
+    let text = fs::read_to_string(cargo_toml).map_err(|e| format!("{}: {e}", cargo_toml.display()))?;
+    let start = text.find("default = [").ok_or_else(|| format!("{}: no default feature list", cargo_toml.display()))?;
+    let list = &text[start + "default = [".len()..];
+    let end = list.find(']').ok_or_else(|| format!("{}: unterminated default list", cargo_toml.display()))?;
+    Ok(list[..end].split(',').map(|s| s.trim().trim_matches('"').to_owned()).filter(|s| !s.is_empty()).collect())
+}

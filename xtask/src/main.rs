@@ -4,7 +4,8 @@
 //! - `gen --check`: exit non-zero with a diff when `generated/` is stale (or has stray files).
 //! - `stats [--spec-dir DIR]`: counts and generated line figures.
 //! - `bench [--spec-dir DIR] [--runs N] [--no-build]`: time the generator and the crate builds.
-//! - `test`: everything CI checks: formatting, clippy, the whole test suite, docs.
+//! - `test`: everything CI checks: formatting, clippy, the whole test suite, docs, and
+//!   `check-features` (each resource feature compiles alone).
 #![forbid(unsafe_code)]
 
 mod bench;
@@ -40,7 +41,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]\n       cargo xtask test".into()
+    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]\n       cargo xtask test\n       cargo xtask check-features".into()
 }
 
 /// The checks CI runs, in order, stopping at the first failure: formatting of the
@@ -70,8 +71,38 @@ fn test() -> Result<ExitCode, String> {
             return Ok(ExitCode::FAILURE);
         }
     }
+    if check_features()? != ExitCode::SUCCESS {
+        return Ok(ExitCode::FAILURE);
+    }
     println!("==> all checks passed");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo check` of `canvas-lms` with each resource feature alone: every resource must
+/// compile without the others (the models it needs are gated by the features that use them).
+fn check_features() -> Result<ExitCode, String> {
+    let root = xtask::workspace_root();
+    let features = xtask::resource_features(&root.join("generated/Cargo.toml"))?;
+    println!("==> features: cargo check -p canvas-lms --no-default-features --features <each of {}>", features.len());
+    let mut failed = Vec::new();
+    for f in &features {
+        let out = std::process::Command::new(env!("CARGO"))
+            .args(["check", "-q", "-p", "canvas-lms", "--no-default-features", "--features", f])
+            .current_dir(&root)
+            .output()
+            .map_err(|e| format!("running cargo: {e}"))?;
+        if !out.status.success() {
+            eprintln!("feature {f} alone does not compile:\n{}", String::from_utf8_lossy(&out.stderr));
+            failed.push(f.clone());
+        }
+    }
+    if failed.is_empty() {
+        println!("{} passed, 0 failed", features.len());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("==> features failed: {}", failed.join(", "));
+        Ok(ExitCode::FAILURE)
+    }
 }
 
 fn main() -> ExitCode {
@@ -126,6 +157,7 @@ fn run() -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         "test" => test(),
+        "check-features" => check_features(),
         "bench" => {
             bench::run(&dir, args.runs, args.build)?;
             Ok(ExitCode::SUCCESS)

@@ -8,7 +8,8 @@ use crate::ir::EnumDef;
 
 /// An enum with one variant per known value and `Unknown(String)` for the rest; the
 /// runtime's `string_enum!` writes its conversions from the variant/value list.
-pub fn enum_def(e: &EnumDef) -> TokenStream {
+/// `cfg` (possibly empty) is applied to every item emitted for the enum.
+pub fn enum_def(e: &EnumDef, cfg: &TokenStream) -> TokenStream {
     let name = ident(&e.rust_name);
     let doc = lines_doc(&format!(
         "{}\n\nUnknown values are kept in `Unknown`, so a value Canvas adds later still decodes.",
@@ -18,6 +19,7 @@ pub fn enum_def(e: &EnumDef) -> TokenStream {
     let values = &e.values;
     let vdocs = values.iter().map(|v| format!(" `{}`", v.replace('`', "'")));
     quote! {
+        #cfg
         #doc
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
@@ -26,6 +28,7 @@ pub fn enum_def(e: &EnumDef) -> TokenStream {
             /// A value this version of the crate does not know.
             Unknown(String),
         }
+        #cfg
         rt::string_enum!(#name { #( #variants = #values ),* });
     }
 }

@@ -87,6 +87,7 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
     quote! {
         #crate_doc
         #![forbid(unsafe_code)]
+        #![warn(missing_docs)]
         #![allow(deprecated)]
         #![allow(clippy::too_many_arguments, clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 

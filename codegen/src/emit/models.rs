@@ -8,8 +8,14 @@ use crate::ir::{Ir, Model, Owner};
 use crate::naming;
 
 pub fn models_rs(ir: &Ir) -> TokenStream {
-    let models = ir.models.iter().map(|m| model(ir, m));
-    let enums = ir.enums.iter().filter(|e| e.owner == Owner::Models).map(enum_def);
+    let models = ir.models.iter().map(|m| {
+        let cfg = cfg(ir, &m.features);
+        let body = model(ir, m);
+        quote!(#cfg #body)
+    });
+    let enums = ir.enums.iter().filter(|e| e.owner == Owner::Models).map(|e| {
+        enum_def(e, &cfg(ir, &e.features))
+    });
     quote! {
         //! Response models shared by every resource.
         //!
@@ -18,6 +24,17 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
         use canvas_lms_runtime as rt;
         #( #models )*
         #( #enums )*
+    }
+}
+
+/// `#[cfg(..)]` enabling an item when any of the resources' features is on. Every item
+/// of the models module is used by at least the resource whose file defines it.
+fn cfg(ir: &Ir, features: &[usize]) -> TokenStream {
+    let names: Vec<&str> = features.iter().map(|r| ir.resources[*r].module.as_str()).collect();
+    match names.as_slice() {
+        [] => quote!(),
+        [one] => quote!(#[cfg(feature = #one)]),
+        many => quote!(#[cfg(any( #( feature = #many ),* ))]),
     }
 }
 

@@ -21,7 +21,7 @@ pub fn resource_rs(ir: &Ir, index: usize) -> TokenStream {
     let handle_doc = format!(" Operations of the {} resource.", r.title);
     let fns = r.operations.iter().map(|op| op_fn(ir, owner, op));
     let builders = r.operations.iter().map(|op| builder(ir, owner, &r.type_name, op));
-    let enums = ir.enums.iter().filter(|e| e.owner == owner).map(enum_def);
+    let enums = ir.enums.iter().filter(|e| e.owner == owner).map(|e| enum_def(e, &TokenStream::new()));
     let structs = ir.structs.iter().filter(|s| s.owner == owner).map(|s| struct_def(ir, s));
     quote! {
         #module_doc
@@ -59,6 +59,15 @@ fn arg(ir: &Ir, owner: Owner, p: &Param, name: &proc_macro2::Ident) -> (TokenStr
             }
         },
         other => (ty(ir, other, owner), quote!(&#name)),
+    }
+}
+
+/// The request struct a parameter is made of, if any (`S`, `Vec<S>`, `Map<S>`).
+fn struct_of(t: &Ty) -> Option<crate::ir::StructId> {
+    match t {
+        Ty::Struct(id) => Some(*id),
+        Ty::Vec(inner) | Ty::Map(inner) => struct_of(inner),
+        _ => None,
     }
 }
 
@@ -133,7 +142,10 @@ fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
         let call = set_call(p, value);
         let mut text = rustdoc(&p.description);
         if text.is_empty() {
-            text = format!("Sets `{}`.", p.wire.replace('`', "'"));
+            text = match struct_of(&p.ty) {
+                Some(id) => format!("Sets `{}[..]`: see [`{}`].", p.wire.replace('`', "'"), ir.structs[id.0].rust_name),
+                None => format!("Sets `{}`.", p.wire.replace('`', "'")),
+            };
         }
         let docs = lines_doc(&text);
         let dep = p.deprecated.then(|| quote!(#[deprecated]));

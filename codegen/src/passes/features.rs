@@ -2,7 +2,8 @@
 //!
 //! A model is compiled when any resource that uses it is enabled: the resources whose
 //! operations mention it (parameters or responses), the resources whose file defines it,
-//! and, transitively, everything those models contain.
+//! and, transitively, everything those models contain. Enums of model fields follow the
+//! models that use them. A one-resource build then compiles only the models it needs.
 
 use std::collections::BTreeSet;
 
@@ -41,8 +42,24 @@ pub fn assign(ir: &mut Ir) {
             users[m].insert(ri);
         }
     }
+    // An enum of the models module is needed by the features of the models that use it.
+    let mut enum_users: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); ir.enums.len()];
+    for (m, u) in ir.models.iter().zip(&users) {
+        for f in &m.fields {
+            let mut t = &f.ty;
+            while let Ty::Vec(inner) | Ty::Map(inner) = t {
+                t = inner;
+            }
+            if let Ty::Enum(e) = t {
+                enum_users[e.0].extend(u.iter().copied());
+            }
+        }
+    }
     for (m, u) in ir.models.iter_mut().zip(users) {
         m.features = u.into_iter().collect();
+    }
+    for (e, u) in ir.enums.iter_mut().zip(enum_users) {
+        e.features = u.into_iter().collect();
     }
 }
 

@@ -295,7 +295,7 @@ pub fn intern_enum(ir: &mut Ir, owner: Owner, name: String, description: String,
         return EnumId(i);
     }
     let variants = naming::variants(&values);
-    ir.enums.push(EnumDef { rust_name: name, owner, description, values, variants });
+    ir.enums.push(EnumDef { rust_name: name, owner, description, values, variants, features: Vec::new() });
     EnumId(ir.enums.len() - 1)
 }
 
