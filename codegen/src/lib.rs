@@ -102,4 +102,3 @@ fn report_unknown_keys(file: &str, decl: &spec::ApiDeclaration, report: &mut Rep
         }
     }
 }
-

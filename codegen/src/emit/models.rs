@@ -13,9 +13,7 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
         let body = model(ir, m);
         quote!(#cfg #body)
     });
-    let enums = ir.enums.iter().filter(|e| e.owner == Owner::Models).map(|e| {
-        enum_def(e, &cfg(ir, &e.features))
-    });
+    let enums = ir.enums.iter().filter(|e| e.owner == Owner::Models).map(|e| enum_def(e, &cfg(ir, &e.features)));
     quote! {
         //! Response models shared by every resource.
         //!
