@@ -1,2 +1,212 @@
-//! Workspace-level tests live in `tests/tests/`; this crate has no library code.
+//! Test support shared by the workspace tests in `tests/tests/`.
+//!
+//! [`ScriptedServer`] is a tiny HTTP/1.1 server on loopback whose every reply is decided by
+//! the test, down to the bytes: it can send a partial body and reset the connection, truncate
+//! JSON, answer HTML, or redirect elsewhere, which a mock library cannot. It logs every request
+//! it receives (method, target, `Authorization`, body), so a test can prove where the token went.
 #![forbid(unsafe_code)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub method: String,
+    /// Path and query, as sent (`/api/v1/courses?page=2`).
+    pub target: String,
+    pub authorization: Option<String>,
+    pub body: String,
+}
+
+impl Logged {
+    /// The path without the query.
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
+}
+
+/// What the server answers to one request.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// A complete response.
+    Full { status: u16, headers: Vec<(String, String)>, body: Vec<u8> },
+    /// Headers announcing `declared` body bytes, then only `sent`, then the connection closes.
+    CutBody { declared: usize, sent: Vec<u8> },
+    /// The inner reply after a pause (to hold requests in flight).
+    Slow(std::time::Duration, Box<Reply>),
+}
+
+impl Reply {
+    /// `200` with a JSON body.
+    pub fn json(body: impl Into<String>) -> Self {
+        Reply::status(200, body).header("content-type", "application/json; charset=utf-8")
+    }
+
+    /// Any status with a body.
+    pub fn status(status: u16, body: impl Into<String>) -> Self {
+        Reply::Full { status, headers: Vec::new(), body: body.into().into_bytes() }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        if let Reply::Full { headers, .. } = &mut self {
+            headers.push((name.to_owned(), value.into()));
+        }
+        self
+    }
+}
+
+type Router = dyn Fn(&Logged, usize) -> Reply + Send + Sync;
+
+/// A loopback server answering with a test-supplied router. The router gets the request and
+/// how many earlier requests had the same target (0 for the first), to script "fail, then
+/// succeed". It stops when dropped.
+pub struct ScriptedServer {
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<Logged>>>,
+    /// (requests being answered now, most at once)
+    in_flight: Arc<Mutex<(usize, usize)>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ScriptedServer {
+    /// Starts serving on an ephemeral loopback port.
+    pub async fn start(router: impl Fn(&Logged, usize) -> Reply + Send + Sync + 'static) -> Self {
+        Self::start_with(|_| router).await
+    }
+
+    /// Like [`start`](Self::start), for a router that needs the server's own base URI
+    /// (to write `Link` headers): `make` gets it once the port is bound.
+    pub async fn start_with<R>(make: impl FnOnce(String) -> R) -> Self
+    where
+        R: Fn(&Logged, usize) -> Reply + Send + Sync + 'static,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let log: Arc<Mutex<Vec<Logged>>> = Arc::default();
+        let router: Arc<Router> = Arc::new(make(format!("http://{addr}")));
+        let seen: Arc<Mutex<BTreeMap<String, usize>>> = Arc::default();
+        let in_flight: Arc<Mutex<(usize, usize)>> = Arc::default();
+        let (task_log, task_flight) = (log.clone(), in_flight.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else { return };
+                let (log, router, seen, flight) = (task_log.clone(), router.clone(), seen.clone(), task_flight.clone());
+                tokio::spawn(async move {
+                    let Some(req) = read_request(&mut socket).await else { return };
+                    let nth = {
+                        let mut seen = seen.lock().unwrap();
+                        let n = seen.entry(format!("{} {}", req.method, req.target)).or_default();
+                        *n += 1;
+                        *n - 1
+                    };
+                    log.lock().unwrap().push(req.clone());
+                    {
+                        let mut f = flight.lock().unwrap();
+                        f.0 += 1;
+                        f.1 = f.1.max(f.0);
+                    }
+                    let mut reply = router(&req, nth);
+                    while let Reply::Slow(pause, inner) = reply {
+                        tokio::time::sleep(pause).await;
+                        reply = *inner;
+                    }
+                    let _ = socket.write_all(&render(&reply)).await;
+                    let _ = socket.shutdown().await;
+                    flight.lock().unwrap().0 -= 1;
+                });
+            }
+        });
+        ScriptedServer { addr, log, in_flight, task }
+    }
+
+    /// `http://127.0.0.1:<port>`
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The most requests that were being answered at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.in_flight.lock().unwrap().1
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn requests(&self) -> Vec<Logged> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Logged> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_owned();
+    let target = first.next()?.to_owned();
+    let mut length = 0;
+    let mut authorization = None;
+    for line in lines {
+        if let Some((name, value)) = line.split_once(':') {
+            match name.trim().to_ascii_lowercase().as_str() {
+                "content-length" => length = value.trim().parse().unwrap_or(0),
+                "authorization" => authorization = Some(value.trim().to_owned()),
+                _ => {}
+            }
+        }
+    }
+    let mut body = buf[head_end..].to_vec();
+    while body.len() < length {
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Some(Logged { method, target, authorization, body: String::from_utf8_lossy(&body).into_owned() })
+}
+
+fn render(reply: &Reply) -> Vec<u8> {
+    match reply {
+        Reply::Full { status, headers, body } => {
+            let mut out = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
+            for (k, v) in headers {
+                out.push_str(&format!("{k}: {v}\r\n"));
+            }
+            out.push_str("\r\n");
+            let mut bytes = out.into_bytes();
+            bytes.extend_from_slice(body);
+            bytes
+        }
+        Reply::CutBody { declared, sent } => {
+            let mut bytes = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {declared}\r\nconnection: close\r\n\r\n"
+            )
+            .into_bytes();
+            bytes.extend_from_slice(sent);
+            bytes
+        }
+        Reply::Slow(_, inner) => render(inner),
+    }
+}

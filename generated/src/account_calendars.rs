@@ -103,6 +103,10 @@ impl<'a> ListAvailableAccountCalendars<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, rt::Json> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, rt::Json> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`AccountCalendars::get_single_account_calendar`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -162,6 +166,10 @@ impl<'a> ListAllAccountCalendars<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::AccountCalendar> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::AccountCalendar> {
+        self.0.pages()
     }
 }
 /// Request builder for [`AccountCalendars::count_of_all_visible_account_calendars`]: set optional parameters, then send.

@@ -116,6 +116,10 @@ impl<'a> IndexOfActiveGlobalNotificationForUser<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::AccountNotification> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::AccountNotification> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`AccountNotifications::show_global_notification`]: set optional parameters, then send.
 #[derive(Debug)]

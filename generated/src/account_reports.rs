@@ -140,6 +140,10 @@ impl<'a> IndexOfReports<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Report> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Report> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`AccountReports::status_of_report`]: set optional parameters, then send.
 #[derive(Debug)]

@@ -244,6 +244,10 @@ impl<'a> ListAccounts<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Account> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Accounts::get_accounts_that_admins_can_manage`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -257,6 +261,10 @@ impl<'a> GetAccountsThatAdminsCanManage<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Account> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Accounts::get_accounts_that_users_can_create_courses_in`]: set optional parameters, then send.
@@ -272,6 +280,10 @@ impl<'a> GetAccountsThatUsersCanCreateCoursesIn<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Account> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Accounts::list_accounts_for_course_admins`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -285,6 +297,10 @@ impl<'a> ListAccountsForCourseAdmins<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Account> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Accounts::get_single_account`]: set optional parameters, then send.
@@ -359,6 +375,10 @@ impl<'a> GetSubAccountsOfAccount<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Account> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Accounts::get_terms_of_service`]: set optional parameters, then send.
@@ -490,6 +510,10 @@ impl<'a> ListActiveCoursesInAccount<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Course> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Accounts::update_account`]: set optional parameters, then send.

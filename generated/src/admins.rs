@@ -131,6 +131,10 @@ impl<'a> ListAccountAdmins<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Admin> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Admin> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Admins::list_my_admin_roles`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -144,5 +148,9 @@ impl<'a> ListMyAdminRoles<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Admin> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Admin> {
+        self.0.pages()
     }
 }

@@ -127,6 +127,10 @@ impl<'a> ListExternalFeedsCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ExternalFeed> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ExternalFeed> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`AnnouncementExternalFeeds::list_external_feeds_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -140,6 +144,10 @@ impl<'a> ListExternalFeedsGroups<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ExternalFeed> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ExternalFeed> {
+        self.0.pages()
     }
 }
 /// Request builder for [`AnnouncementExternalFeeds::create_external_feed_courses`]: set optional parameters, then send.

@@ -63,4 +63,8 @@ impl<'a> ListAnnouncements<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::DiscussionTopic> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::DiscussionTopic> {
+        self.0.pages()
+    }
 }

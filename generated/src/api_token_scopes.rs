@@ -37,6 +37,10 @@ impl<'a> ListScopes<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Scope> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Scope> {
+        self.0.pages()
+    }
 }
 /// Values of the `group_by` parameter.
 ///

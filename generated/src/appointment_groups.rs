@@ -239,6 +239,10 @@ impl<'a> GetNextAppointment<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::CalendarEvent> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::CalendarEvent> {
+        self.0.pages()
+    }
 }
 /// Values of the `scope` parameter.
 ///

@@ -138,6 +138,10 @@ impl<'a> ListAssignmentGroups<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::AssignmentGroup> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::AssignmentGroup> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`AssignmentGroups::get_assignment_group`]: set optional parameters, then send.
 #[derive(Debug)]

@@ -425,6 +425,10 @@ impl<'a> ListAssignmentsAssignments<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Assignment> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Assignment> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Assignments::list_assignments_assignment_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -477,6 +481,10 @@ impl<'a> ListAssignmentsAssignmentGroups<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Assignment> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Assignment> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Assignments::list_assignments_for_user`]: set optional parameters, then send.
@@ -579,6 +587,10 @@ impl<'a> ListAssignmentOverrides<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::AssignmentOverride> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::AssignmentOverride> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Assignments::get_single_assignment_override`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -666,6 +678,10 @@ impl<'a> BatchRetrieveOverridesInCourse<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::AssignmentOverride> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::AssignmentOverride> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Assignments::batch_create_overrides_in_course`]: set optional parameters, then send.

@@ -468,6 +468,10 @@ impl<'a> ListAuthenticationProviders<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::AuthenticationProvider> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::AuthenticationProvider> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`AuthenticationProviders::add_authentication_provider`]: set optional parameters, then send.
 #[derive(Debug)]

@@ -220,6 +220,10 @@ impl<'a> ListBlackoutDatesCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlackoutDate> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::BlackoutDate> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`BlackoutDates::list_blackout_dates_accounts`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -233,6 +237,10 @@ impl<'a> ListBlackoutDatesAccounts<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlackoutDate> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::BlackoutDate> {
+        self.0.pages()
     }
 }
 /// Request builder for [`BlackoutDates::get_single_blackout_date_courses`]: set optional parameters, then send.

@@ -284,6 +284,10 @@ impl<'a> GetAssociatedCourseInformation<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Course> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`BlueprintCourses::update_associated_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -374,6 +378,10 @@ impl<'a> GetUnsyncedChanges<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ChangeRecord> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ChangeRecord> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`BlueprintCourses::list_blueprint_migrations`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -387,6 +395,10 @@ impl<'a> ListBlueprintMigrations<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlueprintMigration> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::BlueprintMigration> {
+        self.0.pages()
     }
 }
 /// Request builder for [`BlueprintCourses::show_blueprint_migration`]: set optional parameters, then send.
@@ -412,6 +424,10 @@ impl<'a> GetMigrationDetails<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ChangeRecord> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ChangeRecord> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`BlueprintCourses::list_blueprint_subscriptions`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -428,6 +444,10 @@ impl<'a> ListBlueprintSubscriptions<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlueprintSubscription> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::BlueprintSubscription> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`BlueprintCourses::list_blueprint_imports`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -441,6 +461,10 @@ impl<'a> ListBlueprintImports<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlueprintMigration> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::BlueprintMigration> {
+        self.0.pages()
     }
 }
 /// Request builder for [`BlueprintCourses::show_blueprint_import`]: set optional parameters, then send.
@@ -465,5 +489,9 @@ impl<'a> GetImportDetails<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ChangeRecord> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ChangeRecord> {
+        self.0.pages()
     }
 }

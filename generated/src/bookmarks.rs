@@ -65,6 +65,10 @@ impl<'a> ListBookmarks<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Bookmark> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Bookmark> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Bookmarks::create_bookmark`]: set optional parameters, then send.
 #[derive(Debug)]

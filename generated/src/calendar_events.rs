@@ -225,6 +225,10 @@ impl<'a> ListCalendarEvents<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::CalendarEvent> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::CalendarEvent> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`CalendarEvents::list_calendar_events_for_user`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -295,6 +299,10 @@ impl<'a> ListCalendarEventsForUser<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::CalendarEvent> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::CalendarEvent> {
+        self.0.pages()
     }
 }
 /// Request builder for [`CalendarEvents::create_calendar_event`]: set optional parameters, then send.

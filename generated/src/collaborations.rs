@@ -100,6 +100,10 @@ impl<'a> ListCollaborationsCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Collaboration> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Collaboration> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Collaborations::list_collaborations_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -113,6 +117,10 @@ impl<'a> ListCollaborationsGroups<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Collaboration> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Collaboration> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Collaborations::list_members_of_collaboration`]: set optional parameters, then send.
@@ -133,6 +141,10 @@ impl<'a> ListMembersOfCollaboration<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Collaborator> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Collaborator> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Collaborations::list_potential_members_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -147,6 +159,10 @@ impl<'a> ListPotentialMembersCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Collaborations::list_potential_members_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -160,6 +176,10 @@ impl<'a> ListPotentialMembersGroups<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
     }
 }
 /// Values of the `include` parameter.

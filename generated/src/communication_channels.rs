@@ -106,6 +106,10 @@ impl<'a> ListUserCommunicationChannels<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::CommunicationChannel> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::CommunicationChannel> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`CommunicationChannels::create_communication_channel`]: set optional parameters, then send.
 #[derive(Debug)]

@@ -67,6 +67,10 @@ impl<'a> ListConferencesCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Conference> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Conference> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Conferences::list_conferences_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -80,6 +84,10 @@ impl<'a> ListConferencesGroups<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Conference> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Conference> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Conferences::list_conferences_for_current_user`]: set optional parameters, then send.
@@ -98,5 +106,9 @@ impl<'a> ListConferencesForCurrentUser<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Conference> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Conference> {
+        self.0.pages()
     }
 }

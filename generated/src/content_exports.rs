@@ -177,6 +177,10 @@ impl<'a> ListContentExportsCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentExport> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ContentExport> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`ContentExports::list_content_exports_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -191,6 +195,10 @@ impl<'a> ListContentExportsGroups<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentExport> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ContentExport> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`ContentExports::list_content_exports_users`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -204,6 +212,10 @@ impl<'a> ListContentExportsUsers<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentExport> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ContentExport> {
+        self.0.pages()
     }
 }
 /// Request builder for [`ContentExports::show_content_export_courses`]: set optional parameters, then send.

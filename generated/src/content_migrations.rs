@@ -986,6 +986,10 @@ impl<'a> ListMigrationIssuesAccounts<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::MigrationIssue> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::MigrationIssue> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`ContentMigrations::list_migration_issues_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -999,6 +1003,10 @@ impl<'a> ListMigrationIssuesCourses<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::MigrationIssue> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::MigrationIssue> {
+        self.0.pages()
     }
 }
 /// Request builder for [`ContentMigrations::list_migration_issues_groups`]: set optional parameters, then send.
@@ -1014,6 +1022,10 @@ impl<'a> ListMigrationIssuesGroups<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::MigrationIssue> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::MigrationIssue> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`ContentMigrations::list_migration_issues_users`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1027,6 +1039,10 @@ impl<'a> ListMigrationIssuesUsers<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::MigrationIssue> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::MigrationIssue> {
+        self.0.pages()
     }
 }
 /// Request builder for [`ContentMigrations::get_migration_issue_accounts`]: set optional parameters, then send.
@@ -1122,6 +1138,10 @@ impl<'a> ListContentMigrationsAccounts<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentMigration> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ContentMigration> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`ContentMigrations::list_content_migrations_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1135,6 +1155,10 @@ impl<'a> ListContentMigrationsCourses<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentMigration> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ContentMigration> {
+        self.0.pages()
     }
 }
 /// Request builder for [`ContentMigrations::list_content_migrations_groups`]: set optional parameters, then send.
@@ -1150,6 +1174,10 @@ impl<'a> ListContentMigrationsGroups<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentMigration> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ContentMigration> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`ContentMigrations::list_content_migrations_users`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1163,6 +1191,10 @@ impl<'a> ListContentMigrationsUsers<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentMigration> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ContentMigration> {
+        self.0.pages()
     }
 }
 /// Request builder for [`ContentMigrations::get_content_migration_accounts`]: set optional parameters, then send.
@@ -1390,6 +1422,10 @@ impl<'a> ListMigrationSystemsAccounts<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Migrator> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Migrator> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`ContentMigrations::list_migration_systems_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1403,6 +1439,10 @@ impl<'a> ListMigrationSystemsCourses<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Migrator> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Migrator> {
+        self.0.pages()
     }
 }
 /// Request builder for [`ContentMigrations::list_migration_systems_groups`]: set optional parameters, then send.
@@ -1418,6 +1458,10 @@ impl<'a> ListMigrationSystemsGroups<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Migrator> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Migrator> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`ContentMigrations::list_migration_systems_users`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1431,6 +1475,10 @@ impl<'a> ListMigrationSystemsUsers<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Migrator> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Migrator> {
+        self.0.pages()
     }
 }
 /// Request builder for [`ContentMigrations::list_items_for_selective_import_accounts`]: set optional parameters, then send.

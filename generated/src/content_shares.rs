@@ -162,6 +162,10 @@ impl<'a> ListContentSharesSent<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentShare> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ContentShare> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`ContentShares::list_content_shares_received`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -175,6 +179,10 @@ impl<'a> ListContentSharesReceived<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentShare> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ContentShare> {
+        self.0.pages()
     }
 }
 /// Request builder for [`ContentShares::get_unread_shares_count`]: set optional parameters, then send.

@@ -223,6 +223,10 @@ impl<'a> ListConversations<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Conversation> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Conversation> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Conversations::create_conversation`]: set optional parameters, then send.
 #[derive(Debug)]

@@ -51,6 +51,10 @@ impl<'a> QueryByCourse<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::CourseEvent> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::CourseEvent> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`CourseAuditLog::query_by_account`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -72,5 +76,9 @@ impl<'a> QueryByAccount<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::CourseEvent> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::CourseEvent> {
+        self.0.pages()
     }
 }

@@ -500,6 +500,10 @@ impl<'a> ListYourCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Course> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Courses::list_courses_for_user`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -566,6 +570,10 @@ impl<'a> ListCoursesForUser<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Course> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Courses::get_user_progress`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -625,6 +633,10 @@ impl<'a> ListStudents<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Courses::list_users_in_course_users`]: set optional parameters, then send.
@@ -692,6 +704,10 @@ impl<'a> ListUsersInCourseUsers<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Courses::list_users_in_course_search_users`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -758,6 +774,10 @@ impl<'a> ListUsersInCourseSearchUsers<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Courses::list_recently_logged_in_students`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -771,6 +791,10 @@ impl<'a> ListRecentlyLoggedInStudents<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Courses::get_single_user`]: set optional parameters, then send.
@@ -795,6 +819,10 @@ impl<'a> SearchForContentShareUsers<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Courses::preview_processed_html`]: set optional parameters, then send.

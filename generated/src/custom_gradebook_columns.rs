@@ -201,6 +201,10 @@ impl<'a> ListCustomGradebookColumns<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::CustomColumn> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::CustomColumn> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`CustomGradebookColumns::create_custom_gradebook_column`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -258,6 +262,10 @@ impl<'a> ListEntriesForColumn<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ColumnDatum> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ColumnDatum> {
+        self.0.pages()
     }
 }
 /// Request builder for [`CustomGradebookColumns::update_column_data`]: set optional parameters, then send.

@@ -1251,6 +1251,10 @@ impl<'a> ListDiscussionTopicsCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::DiscussionTopic> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::DiscussionTopic> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`DiscussionTopics::list_discussion_topics_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1292,6 +1296,10 @@ impl<'a> ListDiscussionTopicsGroups<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::DiscussionTopic> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::DiscussionTopic> {
+        self.0.pages()
     }
 }
 /// Request builder for [`DiscussionTopics::create_new_discussion_topic_courses`]: set optional parameters, then send.

@@ -110,6 +110,10 @@ impl<'a> GetAllEportfoliosForUser<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::EPortfolio> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::EPortfolio> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`EPortfolios::get_eportfolio`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -143,6 +147,10 @@ impl<'a> GetEportfolioPages<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::EPortfolioPage> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::EPortfolioPage> {
+        self.0.pages()
     }
 }
 /// Request builder for [`EPortfolios::moderate_eportfolio`]: set optional parameters, then send.

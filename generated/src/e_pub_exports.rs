@@ -66,6 +66,10 @@ impl<'a> ListCoursesWithTheirLatestEpubExport<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::CourseEpubExport> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::CourseEpubExport> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`EPubExports::create_epub_export`]: set optional parameters, then send.
 #[derive(Debug)]

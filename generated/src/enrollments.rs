@@ -291,6 +291,10 @@ impl<'a> ListEnrollmentsCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Enrollment> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Enrollment> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Enrollments::list_enrollments_sections`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -365,6 +369,10 @@ impl<'a> ListEnrollmentsSections<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Enrollment> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Enrollment> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Enrollments::list_enrollments_users`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -434,6 +442,10 @@ impl<'a> ListEnrollmentsUsers<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Enrollment> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Enrollment> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Enrollments::enrollment_by_id`]: set optional parameters, then send.

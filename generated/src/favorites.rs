@@ -113,6 +113,10 @@ impl<'a> ListFavoriteCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Course> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Favorites::list_favorite_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -126,6 +130,10 @@ impl<'a> ListFavoriteGroups<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Group> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Favorites::add_course_to_favorites`]: set optional parameters, then send.

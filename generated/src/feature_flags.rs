@@ -280,6 +280,10 @@ impl<'a> ListFeaturesCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Feature> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Feature> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`FeatureFlags::list_features_accounts`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -294,6 +298,10 @@ impl<'a> ListFeaturesAccounts<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Feature> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Feature> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`FeatureFlags::list_features_users`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -307,6 +315,10 @@ impl<'a> ListFeaturesUsers<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Feature> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Feature> {
+        self.0.pages()
     }
 }
 /// Request builder for [`FeatureFlags::list_enabled_features_courses`]: set optional parameters, then send.

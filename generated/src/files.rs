@@ -786,6 +786,10 @@ impl<'a> ListFilesCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::File> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::File> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Files::list_files_users`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -837,6 +841,10 @@ impl<'a> ListFilesUsers<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::File> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::File> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Files::list_files_groups`]: set optional parameters, then send.
@@ -890,6 +898,10 @@ impl<'a> ListFilesGroups<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::File> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::File> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Files::list_files_folders`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -941,6 +953,10 @@ impl<'a> ListFilesFolders<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::File> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::File> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Files::get_public_inline_preview_url`]: set optional parameters, then send.
@@ -1186,6 +1202,10 @@ impl<'a> ListFolders<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Folder> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Files::list_all_folders_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1199,6 +1219,10 @@ impl<'a> ListAllFoldersCourses<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Folder> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Files::list_all_folders_users`]: set optional parameters, then send.
@@ -1214,6 +1238,10 @@ impl<'a> ListAllFoldersUsers<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Folder> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Files::list_all_folders_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1227,6 +1255,10 @@ impl<'a> ListAllFoldersGroups<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Folder> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Files::resolve_path_courses_full_path`]: set optional parameters, then send.
@@ -1242,6 +1274,10 @@ impl<'a> ResolvePathCoursesFullPath<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Folder> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Files::resolve_path_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1255,6 +1291,10 @@ impl<'a> ResolvePathCourses<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Folder> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Files::resolve_path_users_full_path`]: set optional parameters, then send.
@@ -1270,6 +1310,10 @@ impl<'a> ResolvePathUsersFullPath<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Folder> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Files::resolve_path_users`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1283,6 +1327,10 @@ impl<'a> ResolvePathUsers<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Folder> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Files::resolve_path_groups_full_path`]: set optional parameters, then send.
@@ -1298,6 +1346,10 @@ impl<'a> ResolvePathGroupsFullPath<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Folder> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Files::resolve_path_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1311,6 +1363,10 @@ impl<'a> ResolvePathGroups<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Folder> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Files::get_folder_courses`]: set optional parameters, then send.
@@ -1722,6 +1778,10 @@ impl<'a> ListLicensesCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::License> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::License> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Files::list_licenses_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1736,6 +1796,10 @@ impl<'a> ListLicensesGroups<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::License> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::License> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Files::list_licenses_users`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1749,6 +1813,10 @@ impl<'a> ListLicensesUsers<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::License> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::License> {
+        self.0.pages()
     }
 }
 /// Values of the `include` parameter.

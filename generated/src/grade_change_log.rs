@@ -91,6 +91,10 @@ impl<'a> QueryByAssignment<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::GradeChangeEvent> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`GradeChangeLog::query_by_course`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -112,6 +116,10 @@ impl<'a> QueryByCourse<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::GradeChangeEvent> {
+        self.0.pages()
     }
 }
 /// Request builder for [`GradeChangeLog::query_by_student`]: set optional parameters, then send.
@@ -135,6 +143,10 @@ impl<'a> QueryByStudent<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::GradeChangeEvent> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`GradeChangeLog::query_by_grader`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -156,6 +168,10 @@ impl<'a> QueryByGrader<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::GradeChangeEvent> {
+        self.0.pages()
     }
 }
 /// Request builder for [`GradeChangeLog::advanced_query`]: set optional parameters, then send.
@@ -194,5 +210,9 @@ impl<'a> AdvancedQuery<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::GradeChangeEvent> {
+        self.0.pages()
     }
 }

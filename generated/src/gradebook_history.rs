@@ -91,6 +91,10 @@ impl<'a> DaysInGradebookHistoryForThisCourse<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Day> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Day> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`GradebookHistory::details_for_given_date_in_gradebook_history_for_this_course`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -105,6 +109,10 @@ impl<'a> DetailsForGivenDateInGradebookHistoryForThisCourse<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Grader> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Grader> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`GradebookHistory::lists_submissions`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -118,6 +126,10 @@ impl<'a> ListsSubmissions<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::SubmissionHistory> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::SubmissionHistory> {
+        self.0.pages()
     }
 }
 /// Request builder for [`GradebookHistory::list_uncollated_submission_versions`]: set optional parameters, then send.
@@ -144,5 +156,9 @@ impl<'a> ListUncollatedSubmissionVersions<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::SubmissionVersion> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::SubmissionVersion> {
+        self.0.pages()
     }
 }

@@ -151,6 +151,10 @@ impl<'a> ListGradingStandardsAvailableInContextCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradingStandard> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::GradingStandard> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`GradingStandards::list_grading_standards_available_in_context_accounts`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -164,6 +168,10 @@ impl<'a> ListGradingStandardsAvailableInContextAccounts<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradingStandard> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::GradingStandard> {
+        self.0.pages()
     }
 }
 /// Request builder for [`GradingStandards::get_single_grading_standard_in_context_courses`]: set optional parameters, then send.

@@ -225,6 +225,10 @@ impl<'a> ListGroupCategoriesForContextAccounts<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::GroupCategory> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::GroupCategory> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`GroupCategories::list_group_categories_for_context_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -238,6 +242,10 @@ impl<'a> ListGroupCategoriesForContextCourses<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::GroupCategory> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::GroupCategory> {
+        self.0.pages()
     }
 }
 /// Request builder for [`GroupCategories::get_single_group_category`]: set optional parameters, then send.
@@ -412,6 +420,10 @@ impl<'a> ListGroupsInGroupCategory<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Group> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`GroupCategories::export_groups_in_and_users_in_category`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -443,6 +455,10 @@ impl<'a> ListUsersInGroupCategory<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
     }
 }
 /// Request builder for [`GroupCategories::assign_unassigned_members`]: set optional parameters, then send.

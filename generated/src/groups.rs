@@ -333,6 +333,10 @@ impl<'a> ListYourGroups<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Group> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Groups::list_groups_available_in_context_accounts`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -359,6 +363,10 @@ impl<'a> ListGroupsAvailableInContextAccounts<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Group> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Groups::list_groups_available_in_context_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -384,6 +392,10 @@ impl<'a> ListGroupsAvailableInContextCourses<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Group> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Groups::get_single_group`]: set optional parameters, then send.
@@ -570,6 +582,10 @@ impl<'a> ListGroupSUsers<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Groups::upload_file`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -648,6 +664,10 @@ impl<'a> ListGroupMemberships<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::GroupMembership> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::GroupMembership> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Groups::get_single_group_membership_memberships`]: set optional parameters, then send.

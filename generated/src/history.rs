@@ -36,4 +36,8 @@ impl<'a> ListRecentHistoryForUser<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::HistoryEntry> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::HistoryEntry> {
+        self.0.pages()
+    }
 }

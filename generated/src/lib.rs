@@ -26,7 +26,9 @@
     clippy::doc_overindented_list_items
 )]
 pub use canvas_lms_runtime as runtime;
-pub use canvas_lms_runtime::{Date, DateTime, Error, Id, Json, Links, Page, Result};
+pub use canvas_lms_runtime::{
+    Date, DateTime, Error, Id, Json, Links, Page, ResponseMeta, Result, RetryPolicy,
+};
 pub mod models;
 #[cfg(feature = "access_tokens")]
 pub mod access_tokens;
@@ -290,6 +292,15 @@ impl Client {
         base_url: impl Into<String>,
     ) -> canvas_lms_runtime::ClientBuilder<Client> {
         canvas_lms_runtime::ClientBuilder::new(base_url)
+    }
+    /// A client acting as another user (`as_user_id` on every request it sends;
+    /// the token needs the masquerade permission). Shares the connection pool.
+    pub fn as_user(&self, user: impl Into<Id>) -> Client {
+        Client(self.0.as_user(user))
+    }
+    /// The `X-Rate-Limit-Remaining` of the latest throttled-quota response, if any.
+    pub fn rate_limit_remaining(&self) -> Option<f64> {
+        self.0.rate_limit_remaining()
     }
     /// The runtime client, for requests the generated operations do not cover.
     pub fn runtime(&self) -> &canvas_lms_runtime::Client {

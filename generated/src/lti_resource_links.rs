@@ -87,6 +87,10 @@ impl<'a> ListLtiResourceLinks<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::LtiResourceLink> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::LtiResourceLink> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`LtiResourceLinks::show_lti_resource_link`]: set optional parameters, then send.
 #[derive(Debug)]

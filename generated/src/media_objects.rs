@@ -193,6 +193,10 @@ impl<'a> ListMediaTracksForMediaObjectOrAttachmentMediaObjects<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaTrack> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::MediaTrack> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`MediaObjects::list_media_tracks_for_media_object_or_attachment_media_attachments`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -212,6 +216,10 @@ impl<'a> ListMediaTracksForMediaObjectOrAttachmentMediaAttachments<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaTrack> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::MediaTrack> {
+        self.0.pages()
     }
 }
 /// Request builder for [`MediaObjects::update_media_tracks_media_objects`]: set optional parameters, then send.
@@ -273,6 +281,10 @@ impl<'a> ListMediaObjectsMediaObjects<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::MediaObject> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`MediaObjects::list_media_objects_courses_media_objects`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -304,6 +316,10 @@ impl<'a> ListMediaObjectsCoursesMediaObjects<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::MediaObject> {
+        self.0.pages()
     }
 }
 /// Request builder for [`MediaObjects::list_media_objects_groups_media_objects`]: set optional parameters, then send.
@@ -337,6 +353,10 @@ impl<'a> ListMediaObjectsGroupsMediaObjects<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::MediaObject> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`MediaObjects::list_media_objects_media_attachments`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -368,6 +388,10 @@ impl<'a> ListMediaObjectsMediaAttachments<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::MediaObject> {
+        self.0.pages()
     }
 }
 /// Request builder for [`MediaObjects::list_media_objects_courses_media_attachments`]: set optional parameters, then send.
@@ -401,6 +425,10 @@ impl<'a> ListMediaObjectsCoursesMediaAttachments<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::MediaObject> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`MediaObjects::list_media_objects_groups_media_attachments`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -432,6 +460,10 @@ impl<'a> ListMediaObjectsGroupsMediaAttachments<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::MediaObject> {
+        self.0.pages()
     }
 }
 /// Request builder for [`MediaObjects::update_media_object_media_objects`]: set optional parameters, then send.

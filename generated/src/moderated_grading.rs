@@ -163,6 +163,10 @@ impl<'a> ListStudentsSelectedForModeration<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`ModeratedGrading::select_students_for_moderation`]: set optional parameters, then send.
 #[derive(Debug)]

@@ -353,6 +353,10 @@ impl<'a> ListModules<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Module> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Module> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Modules::show_module`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -455,6 +459,10 @@ impl<'a> ListModuleItems<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ModuleItem> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ModuleItem> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Modules::show_module_item`]: set optional parameters, then send.
@@ -582,6 +590,10 @@ impl<'a> ListModuleSOverrides<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::ModuleAssignmentOverride> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ModuleAssignmentOverride> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Modules::update_module_s_overrides`]: set optional parameters, then send.

@@ -154,6 +154,10 @@ impl<'a> ListQuizItems<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::QuizItem> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::QuizItem> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`NewQuizItems::create_quiz_item`]: set optional parameters, then send.
 #[derive(Debug)]

@@ -108,6 +108,10 @@ impl<'a> ListNewQuizzes<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::NewQuiz> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::NewQuiz> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`NewQuizzes::create_new_quiz`]: set optional parameters, then send.
 #[derive(Debug)]

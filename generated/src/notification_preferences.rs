@@ -237,6 +237,10 @@ impl<'a> ListPreferencesCommunicationChannelId<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::NotificationPreference> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::NotificationPreference> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`NotificationPreferences::list_preferences_type`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -252,6 +256,10 @@ impl<'a> ListPreferencesType<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::NotificationPreference> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::NotificationPreference> {
+        self.0.pages()
     }
 }
 /// Request builder for [`NotificationPreferences::list_of_preference_categories`]: set optional parameters, then send.

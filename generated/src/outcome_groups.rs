@@ -729,6 +729,10 @@ impl<'a> GetAllOutcomeGroupsForContextAccounts<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeGroup> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeGroup> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`OutcomeGroups::get_all_outcome_groups_for_context_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -742,6 +746,10 @@ impl<'a> GetAllOutcomeGroupsForContextCourses<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeGroup> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeGroup> {
+        self.0.pages()
     }
 }
 /// Request builder for [`OutcomeGroups::get_all_outcome_links_for_context_accounts`]: set optional parameters, then send.
@@ -765,6 +773,10 @@ impl<'a> GetAllOutcomeLinksForContextAccounts<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeLink> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeLink> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`OutcomeGroups::get_all_outcome_links_for_context_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -786,6 +798,10 @@ impl<'a> GetAllOutcomeLinksForContextCourses<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeLink> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeLink> {
+        self.0.pages()
     }
 }
 /// Request builder for [`OutcomeGroups::show_outcome_group_global`]: set optional parameters, then send.
@@ -943,6 +959,10 @@ impl<'a> ListLinkedOutcomesGlobal<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeLink> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeLink> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`OutcomeGroups::list_linked_outcomes_accounts`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -961,6 +981,10 @@ impl<'a> ListLinkedOutcomesAccounts<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeLink> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeLink> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`OutcomeGroups::list_linked_outcomes_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -978,6 +1002,10 @@ impl<'a> ListLinkedOutcomesCourses<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeLink> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeLink> {
+        self.0.pages()
     }
 }
 /// Request builder for [`OutcomeGroups::create_link_outcome_global`]: set optional parameters, then send.
@@ -1329,6 +1357,10 @@ impl<'a> ListSubgroupsGlobal<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeGroup> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeGroup> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`OutcomeGroups::list_subgroups_accounts`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1343,6 +1375,10 @@ impl<'a> ListSubgroupsAccounts<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeGroup> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeGroup> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`OutcomeGroups::list_subgroups_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1356,6 +1392,10 @@ impl<'a> ListSubgroupsCourses<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeGroup> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeGroup> {
+        self.0.pages()
     }
 }
 /// Request builder for [`OutcomeGroups::create_subgroup_global`]: set optional parameters, then send.

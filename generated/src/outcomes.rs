@@ -122,6 +122,10 @@ impl<'a> GetAlignedAssignmentsForOutcomeInCourseForParticularStudent<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeAlignment> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeAlignment> {
+        self.0.pages()
+    }
 }
 /// Values of the `calculation_method` parameter.
 ///

@@ -493,6 +493,10 @@ impl<'a> ListPagesCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Page> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Page> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Pages::list_pages_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -526,6 +530,10 @@ impl<'a> ListPagesGroups<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Page> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Page> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Pages::create_page_courses`]: set optional parameters, then send.
@@ -629,6 +637,10 @@ impl<'a> ListRevisionsCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::PageRevision> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::PageRevision> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Pages::list_revisions_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -642,6 +654,10 @@ impl<'a> ListRevisionsGroups<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::PageRevision> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::PageRevision> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Pages::show_revision_courses_latest`]: set optional parameters, then send.

@@ -203,6 +203,10 @@ impl<'a> GetAllPeerReviewsCoursesPeerReviews<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::PeerReview> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::PeerReview> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`PeerReviews::get_all_peer_reviews_sections_peer_reviews`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -220,6 +224,10 @@ impl<'a> GetAllPeerReviewsSectionsPeerReviews<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::PeerReview> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::PeerReview> {
+        self.0.pages()
     }
 }
 /// Request builder for [`PeerReviews::get_all_peer_reviews_courses_submissions`]: set optional parameters, then send.
@@ -239,6 +247,10 @@ impl<'a> GetAllPeerReviewsCoursesSubmissions<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::PeerReview> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::PeerReview> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`PeerReviews::get_all_peer_reviews_sections_submissions`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -256,6 +268,10 @@ impl<'a> GetAllPeerReviewsSectionsSubmissions<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::PeerReview> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::PeerReview> {
+        self.0.pages()
     }
 }
 /// Request builder for [`PeerReviews::create_peer_review_courses`]: set optional parameters, then send.

@@ -54,4 +54,8 @@ impl<'a> GetAllUsersInGroupLti<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
+    }
 }

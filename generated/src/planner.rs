@@ -236,6 +236,10 @@ impl<'a> ListPlannerNotes<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::PlannerNote> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::PlannerNote> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Planner::show_planner_note`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -329,6 +333,10 @@ impl<'a> ListPlannerOverrides<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::PlannerOverride> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::PlannerOverride> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Planner::show_planner_override`]: set optional parameters, then send.

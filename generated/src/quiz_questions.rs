@@ -131,6 +131,10 @@ impl<'a> ListQuestionsInQuizOrSubmission<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::QuizQuestion> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::QuizQuestion> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`QuizQuestions::get_single_quiz_question`]: set optional parameters, then send.
 #[derive(Debug)]

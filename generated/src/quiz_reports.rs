@@ -121,6 +121,10 @@ impl<'a> RetrieveAllQuizReports<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::QuizReport> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::QuizReport> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`QuizReports::create_quiz_report`]: set optional parameters, then send.
 #[derive(Debug)]

@@ -140,6 +140,10 @@ impl<'a> ListQuizzesInCourse<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Quiz> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Quiz> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Quizzes::get_single_quiz`]: set optional parameters, then send.
 #[derive(Debug)]

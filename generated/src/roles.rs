@@ -146,6 +146,10 @@ impl<'a> ListRoles<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Role> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Role> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Roles::get_single_role`]: set optional parameters, then send.
 #[derive(Debug)]

@@ -130,6 +130,10 @@ impl<'a> ListCourseSections<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Section> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Section> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Sections::create_course_section`]: set optional parameters, then send.
 #[derive(Debug)]

@@ -89,6 +89,10 @@ impl<'a> GetSisImportErrorListSisImports<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::SisImportError> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::SisImportError> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`SisImportErrors::get_sis_import_error_list_sis_import_errors`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -106,5 +110,9 @@ impl<'a> GetSisImportErrorListSisImportErrors<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::SisImportError> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::SisImportError> {
+        self.0.pages()
     }
 }

@@ -167,6 +167,10 @@ impl<'a> GetSisImportList<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::SisImport> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::SisImport> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`SisImports::get_current_importing_sis_import`]: set optional parameters, then send.
 #[derive(Debug)]

@@ -48,4 +48,8 @@ impl<'a> SearchCourseContent<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::SearchResult> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::SearchResult> {
+        self.0.pages()
+    }
 }

@@ -1020,6 +1020,10 @@ impl<'a> ListAssignmentSubmissionsCourses<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Submission> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Submission> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Submissions::list_assignment_submissions_sections`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1041,6 +1045,10 @@ impl<'a> ListAssignmentSubmissionsSections<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Submission> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Submission> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Submissions::list_submissions_for_multiple_assignments_courses`]: set optional parameters, then send.
@@ -1634,6 +1642,10 @@ impl<'a> ListGradeableStudents<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::UserDisplay> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::UserDisplay> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Submissions::list_multiple_assignments_gradeable_students`]: set optional parameters, then send.

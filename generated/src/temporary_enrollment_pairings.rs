@@ -121,6 +121,10 @@ impl<'a> ListTemporaryEnrollmentPairings<'a> {
     ) -> rt::ItemStream<'a, crate::models::TemporaryEnrollmentPairing> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::TemporaryEnrollmentPairing> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`TemporaryEnrollmentPairings::get_single_temporary_enrollment_pairing`]: set optional parameters, then send.
 #[derive(Debug)]

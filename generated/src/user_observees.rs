@@ -161,6 +161,10 @@ impl<'a> ListObservees<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`UserObservees::list_observers`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -178,6 +182,10 @@ impl<'a> ListObservers<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
     }
 }
 /// Request builder for [`UserObservees::add_observee_with_credentials`]: set optional parameters, then send.

@@ -1143,6 +1143,10 @@ impl<'a> ListUsersInAccount<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Users::list_activity_stream_self`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1255,6 +1259,10 @@ impl<'a> ListMissingSubmissions<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Assignment> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Assignment> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Users::hide_stream_item`]: set optional parameters, then send.
@@ -1571,6 +1579,10 @@ impl<'a> GetUsersMostRecentlyGradedSubmissions<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Submission> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Submission> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Users::get_user_profile`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1595,6 +1607,10 @@ impl<'a> ListAvatarOptions<'a> {
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::Avatar> {
         self.0.stream()
     }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Avatar> {
+        self.0.pages()
+    }
 }
 /// Request builder for [`Users::list_user_page_views`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1616,6 +1632,10 @@ impl<'a> ListUserPageViews<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::PageView> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::PageView> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Users::store_custom_data`]: set optional parameters, then send.
@@ -1660,6 +1680,10 @@ impl<'a> ListCourseNicknames<'a> {
     /// Streams every item of every page, following the `Link` header.
     pub fn stream(self) -> rt::ItemStream<'a, crate::models::CourseNickname> {
         self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::CourseNickname> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Users::get_course_nickname`]: set optional parameters, then send.

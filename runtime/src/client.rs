@@ -1,12 +1,14 @@
 //! The Canvas client and its builder.
 
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::retry::RetryPolicy;
 use crate::{Error, Id, Method, PathArg, Request, Result};
 
 /// A connection to one Canvas instance. Cheap to clone; clones share the connection pool.
@@ -18,6 +20,7 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     http: reqwest::Client,
     /// `https://host[:port]/api`, without a trailing slash.
@@ -26,6 +29,11 @@ struct Inner {
     token: Option<SecretString>,
     as_user_id: Option<Id>,
     per_page: Option<u32>,
+    retry: RetryPolicy,
+    /// Bounds the requests in flight, when asked for: parallel requests cost Canvas quota.
+    limiter: Option<Arc<tokio::sync::Semaphore>>,
+    /// Last `X-Rate-Limit-Remaining` seen (f64 bits; NaN = none yet), shared by clones.
+    rate_limit_remaining: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Client {
@@ -77,6 +85,39 @@ impl Client {
         Request::new(self, Method::Patch, template, args)
     }
 
+    /// A client that acts as another user (`as_user_id` on every request; the token needs
+    /// the masquerade permission). Cheap: it shares the connection pool and the limits.
+    pub fn as_user(&self, user: impl Into<Id>) -> Client {
+        let mut inner = (*self.inner).clone();
+        inner.as_user_id = Some(user.into());
+        Client { inner: Arc::new(inner) }
+    }
+
+    /// The `X-Rate-Limit-Remaining` of the latest response that had one: how much of the
+    /// throttling quota is left (Canvas sends it only when throttling applies).
+    pub fn rate_limit_remaining(&self) -> Option<f64> {
+        let v = f64::from_bits(self.inner.rate_limit_remaining.load(Ordering::Relaxed));
+        (!v.is_nan()).then_some(v)
+    }
+
+    pub(crate) fn note_rate_limit(&self, remaining: Option<f64>) {
+        if let Some(v) = remaining {
+            self.inner.rate_limit_remaining.store(v.to_bits(), Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// Waits for a slot when the client limits concurrent requests.
+    pub(crate) async fn slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        match &self.inner.limiter {
+            Some(sem) => sem.acquire().await.ok(),
+            None => None,
+        }
+    }
+
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
     }
@@ -111,6 +152,8 @@ pub struct ClientBuilder<C = Client> {
     as_user_id: Option<Id>,
     per_page: Option<u32>,
     string_ids: bool,
+    retry: RetryPolicy,
+    max_concurrent: Option<usize>,
     _out: PhantomData<fn() -> C>,
 }
 
@@ -137,6 +180,8 @@ impl<C: From<Client>> ClientBuilder<C> {
             as_user_id: None,
             per_page: Some(100),
             string_ids: false,
+            retry: RetryPolicy::default(),
+            max_concurrent: None,
             _out: PhantomData,
         }
     }
@@ -192,6 +237,20 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// How throttled and failed requests are retried (default: 5 attempts, backoff from
+    /// 500 ms to 30 s with jitter, `Retry-After` honoured up to 120 s).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// At most `n` requests in flight at once for this client and its clones. Canvas charges
+    /// parallel requests extra quota, so a small number avoids throttling on bulk jobs.
+    pub fn max_concurrent_requests(mut self, n: usize) -> Self {
+        self.max_concurrent = Some(n.max(1));
+        self
+    }
+
     /// Checks the configuration and creates the client.
     pub fn build(self) -> Result<C> {
         let raw = self.base_url.trim().trim_end_matches('/');
@@ -242,6 +301,9 @@ impl<C: From<Client>> ClientBuilder<C> {
                 token: self.token,
                 as_user_id: self.as_user_id,
                 per_page: self.per_page,
+                retry: self.retry,
+                limiter: self.max_concurrent.map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
+                rate_limit_remaining: Arc::new(AtomicU64::new(f64::NAN.to_bits())),
             }),
         }))
     }

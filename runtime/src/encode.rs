@@ -13,6 +13,11 @@ use std::collections::BTreeMap;
 pub struct Pairs(Vec<(String, String)>);
 
 impl Pairs {
+    /// No pairs.
+    pub const fn new() -> Self {
+        Pairs(Vec::new())
+    }
+
     /// Appends one pair.
     pub fn push(&mut self, key: &str, value: impl Into<String>) {
         self.0.push((key.to_owned(), value.into()));

@@ -13,6 +13,7 @@ mod error;
 mod id;
 pub mod page;
 mod request;
+mod retry;
 mod string_enum;
 
 pub use client::{Client, ClientBuilder};
@@ -20,8 +21,9 @@ pub use encode::{id, ids, list, text, texts, Encode, Pairs};
 pub use error::{CanvasMessage, Error, HttpError};
 pub use futures_core::Stream;
 pub use id::Id;
-pub use page::{Links, Page};
-pub use request::{ItemStream, Method, PathArg, Request};
+pub use page::{Links, Page, ResponseMeta};
+pub use request::{ItemStream, Method, PageStream, PathArg, Request};
+pub use retry::RetryPolicy;
 
 /// Timestamps as Canvas sends them (ISO 8601, parsed with any offset, kept in UTC).
 pub type DateTime = chrono::DateTime<chrono::Utc>;

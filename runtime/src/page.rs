@@ -5,8 +5,36 @@
 pub struct Page<T> {
     /// The items of this page.
     pub items: Vec<T>,
-    /// Links to the neighbouring pages, from the `Link` header.
+    /// Links to the neighbouring pages, from the `Link` header (or the body's
+    /// `meta.pagination` for endpoints that paginate in the body).
     pub links: Links,
+    /// Status and cost of the response that carried the page.
+    pub meta: ResponseMeta,
+}
+
+/// What a response says besides its body: status and Canvas's throttling headers.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ResponseMeta {
+    /// HTTP status.
+    pub status: u16,
+    /// `X-Request-Cost`: quota this request used.
+    pub request_cost: Option<f64>,
+    /// `X-Rate-Limit-Remaining`: quota left (sent only when throttling applies).
+    pub rate_limit_remaining: Option<f64>,
+    /// Attempts it took (1 when the first try succeeded).
+    pub attempts: u32,
+}
+
+impl ResponseMeta {
+    pub(crate) fn from_headers(status: u16, headers: &reqwest::header::HeaderMap, attempts: u32) -> Self {
+        let f = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+        ResponseMeta {
+            status,
+            request_cost: f("x-request-cost"),
+            rate_limit_remaining: f("x-rate-limit-remaining"),
+            attempts,
+        }
+    }
 }
 
 /// The relations of a Canvas `Link` header. URLs are kept opaque (Canvas may use page
@@ -42,6 +70,17 @@ impl Links {
         let mut links = Links::default();
         links.parse_into(value);
         links
+    }
+
+    /// Fills the relations missing from the header with the body's `meta.pagination`
+    /// (`{"next": "<url>", "prev": .., "first": .., "last": .., "current": ..}`).
+    pub(crate) fn fill_from_meta(&mut self, pagination: &serde_json::Value) {
+        let get = |k: &str| pagination.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+        self.current = self.current.take().or_else(|| get("current"));
+        self.next = self.next.take().or_else(|| get("next"));
+        self.prev = self.prev.take().or_else(|| get("prev"));
+        self.first = self.first.take().or_else(|| get("first"));
+        self.last = self.last.take().or_else(|| get("last"));
     }
 
     fn parse_into(&mut self, value: &str) {

@@ -9,8 +9,11 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use tracing::Instrument;
+
 use crate::error::{excerpt, HttpError};
-use crate::page::{Links, Page};
+use crate::page::{Links, Page, ResponseMeta};
+use crate::retry;
 use crate::{Client, Encode, Error, Json, Pairs, Result};
 
 /// HTTP methods used by Canvas operations.
@@ -29,6 +32,17 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method's name (`GET`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
+        }
+    }
+
     fn to_reqwest(self) -> reqwest::Method {
         match self {
             Method::Get => reqwest::Method::GET,
@@ -99,9 +113,17 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'
 pub struct Request<'a> {
     client: &'a Client,
     method: Method,
+    /// The path template, for logs and spans (`/v1/courses/{id}`): never holds ids.
+    template: String,
     path: String,
     query: Pairs,
-    form: Pairs,
+    body: Body,
+}
+
+#[derive(Debug, Clone)]
+enum Body {
+    Form(Pairs),
+    Json(Json),
 }
 
 impl<'a> Request<'a> {
@@ -121,7 +143,14 @@ impl<'a> Request<'a> {
             rest = &rest[open + close + 1..];
         }
         path.push_str(rest);
-        Request { client, method, path, query: Pairs::default(), form: Pairs::default() }
+        Request {
+            client,
+            method,
+            template: template.to_owned(),
+            path,
+            query: Pairs::default(),
+            body: Body::Form(Pairs::default()),
+        }
     }
 
     /// Sets a query parameter (replacing an earlier value of the same key).
@@ -133,12 +162,24 @@ impl<'a> Request<'a> {
     /// Sets a form parameter. For `GET` it goes to the query string, elsewhere to an
     /// `application/x-www-form-urlencoded` body.
     pub fn form<T: Encode + ?Sized>(mut self, key: &str, value: &T) -> Self {
-        if self.method == Method::Get {
-            self.query.set(key, value);
-        } else {
-            self.form.set(key, value);
+        match (&mut self.body, self.method) {
+            (_, Method::Get) => self.query.set(key, value),
+            (Body::Form(pairs), _) => pairs.set(key, value),
+            (Body::Json(_), _) => {}
         }
         self
+    }
+
+    /// Sends `body` as JSON (`Content-Type: application/json`) instead of form parameters.
+    pub fn json_body(mut self, body: Json) -> Self {
+        self.body = Body::Json(body);
+        self
+    }
+
+    /// Acts as another user for this request only (`as_user_id`).
+    pub fn as_user_id(self, user: impl Into<crate::Id>) -> Self {
+        let user = user.into();
+        self.query("as_user_id", &user)
     }
 
     /// The path after the API root, with ids encoded (`/v1/courses/sis_course_id%3AX`).
@@ -151,23 +192,25 @@ impl<'a> Request<'a> {
         &self.query
     }
 
-    /// Form parameters set so far.
+    /// Form parameters set so far (empty when the body is JSON).
     pub fn form_pairs(&self) -> &Pairs {
-        &self.form
+        static EMPTY: Pairs = Pairs::new();
+        match &self.body {
+            Body::Form(p) => p,
+            Body::Json(_) => &EMPTY,
+        }
     }
 
     /// Sends the request and decodes the JSON body as `T`.
     pub async fn send<T: DeserializeOwned>(self) -> Result<T> {
-        let client = self.client;
-        let resp = execute(client, self.method, self.url()?, &self.form).await?;
+        let resp = self.execute_first().await?;
         decode(&resp)
     }
 
     /// Sends the request and returns the body as untyped JSON (`null` for an empty body):
     /// for operations whose result the Canvas description leaves open.
     pub async fn send_json(self) -> Result<Json> {
-        let client = self.client;
-        let resp = execute(client, self.method, self.url()?, &self.form).await?;
+        let resp = self.execute_first().await?;
         if strip_while1(&resp.body).iter().all(u8::is_ascii_whitespace) {
             return Ok(Json::Null);
         }
@@ -176,62 +219,49 @@ impl<'a> Request<'a> {
 
     /// Sends a list request (with the client's `per_page`) and returns its first page, with
     /// the links to the others.
-    pub async fn send_page<T: DeserializeOwned>(mut self) -> Result<Page<T>> {
-        self.add_per_page();
-        let client = self.client;
-        let resp = execute(client, self.method, self.url()?, &self.form).await?;
-        page_of(resp)
+    pub async fn send_page<T: DeserializeOwned>(self) -> Result<Page<T>> {
+        let first = self.into_cursor().next_page().await;
+        first.unwrap_or_else(|| Err(Error::Config("a list request produced no page".into())))
+    }
+
+    /// Streams the pages of a list operation, following `rel="next"`. Stops after the last
+    /// page, or after the first error (retries already done).
+    pub fn pages<T: DeserializeOwned + Send + 'a>(self) -> PageStream<'a, T> {
+        Box::pin(futures_util::stream::unfold(self.into_cursor(), |mut cursor| async move {
+            cursor.next_page().await.map(|page| (page, cursor))
+        }))
     }
 
     /// Streams every item of a list operation, following `Link: rel="next"` page by page.
     /// Only one page is held in memory at a time. The stream is boxed, so it is `Unpin`
     /// (`while let Some(x) = s.try_next().await?` works as is) and `Send`.
-    pub fn stream<T: DeserializeOwned + Send + 'a>(mut self) -> ItemStream<'a, T> {
-        self.add_per_page();
-        let client = self.client;
-        let method = self.method;
-        let first = self.url();
-        let form = self.form;
-        struct State<T> {
-            next: Option<Result<Url>>,
-            items: VecDeque<T>,
-        }
-        let state = State { next: Some(first), items: VecDeque::new() };
-        Box::pin(futures_util::stream::unfold(state, move |mut st| {
-            let form = form.clone();
-            async move {
-                loop {
-                    if let Some(item) = st.items.pop_front() {
-                        return Some((Ok(item), st));
-                    }
-                    let url = match st.next.take()? {
-                        Ok(url) => url,
-                        Err(e) => return Some((Err(e), st)),
-                    };
-                    if !client.is_same_origin(&url) {
-                        return Some((Err(Error::ForeignOrigin(url.to_string())), st));
-                    }
-                    let page = match execute(client, method, url, &form).await.and_then(page_of::<T>) {
-                        Ok(p) => p,
-                        Err(e) => return Some((Err(e), st)),
-                    };
-                    st.next = page
-                        .links
-                        .next
-                        .as_deref()
-                        .map(|n| Url::parse(n).map_err(|e| Error::Config(format!("bad next link {n:?}: {e}"))));
-                    st.items = page.items.into();
+    pub fn stream<T: DeserializeOwned + Send + 'a>(self) -> ItemStream<'a, T> {
+        let state = (self.into_cursor(), VecDeque::<T>::new());
+        Box::pin(futures_util::stream::unfold(state, |(mut cursor, mut items)| async move {
+            loop {
+                if let Some(item) = items.pop_front() {
+                    return Some((Ok(item), (cursor, items)));
+                }
+                match cursor.next_page::<T>().await? {
+                    Ok(page) => items = page.items.into(),
+                    Err(e) => return Some((Err(e), (cursor, items))),
                 }
             }
         }))
     }
 
-    fn add_per_page(&mut self) {
+    fn into_cursor(mut self) -> Cursor<'a> {
         if let Some(n) = self.client.per_page() {
             if !self.query.contains_key("per_page") {
                 self.query.push("per_page", n.to_string());
             }
         }
+        let first = self.url();
+        Cursor { next: Some(first), request: self }
+    }
+
+    async fn execute_first(&self) -> Result<RawResponse> {
+        execute(self, self.url()?).await
     }
 
     fn url(&self) -> Result<Url> {
@@ -251,53 +281,187 @@ impl<'a> Request<'a> {
     }
 }
 
+/// The pages of a list operation.
+pub type PageStream<'a, T> = Pin<Box<dyn Stream<Item = Result<Page<T>>> + Send + 'a>>;
+
+/// Walks the pages of a list: the first URL, then each `next` link (same origin only).
+struct Cursor<'a> {
+    request: Request<'a>,
+    next: Option<Result<Url>>,
+}
+
+impl Cursor<'_> {
+    /// The next page, `None` after the last one or after an error.
+    async fn next_page<T: DeserializeOwned>(&mut self) -> Option<Result<Page<T>>> {
+        let url = match self.next.take()? {
+            Ok(url) => url,
+            Err(e) => return Some(Err(e)),
+        };
+        if !self.request.client.is_same_origin(&url) {
+            return Some(Err(Error::ForeignOrigin(url.to_string())));
+        }
+        let page = match execute(&self.request, url).await.and_then(page_of::<T>) {
+            Ok(page) => page,
+            Err(e) => return Some(Err(e)),
+        };
+        self.next = page
+            .links
+            .next
+            .as_deref()
+            .map(|n| Url::parse(n).map_err(|e| Error::Config(format!("bad next link {n:?}: {e}"))));
+        Some(Ok(page))
+    }
+}
+
 /// A response read to the end.
 pub(crate) struct RawResponse {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
     pub body: Vec<u8>,
+    pub attempts: u32,
 }
 
-/// Runs one exchange with Canvas; non-success statuses become [`Error::Http`].
-/// Not generic, so its code exists once however many operations call it.
-async fn execute(client: &Client, method: Method, url: Url, form: &Pairs) -> Result<RawResponse> {
-    let mut req = client.http().request(method.to_reqwest(), url.clone());
-    if client.is_same_origin(&url) {
-        if let Some(bearer) = client.bearer() {
-            req = req.header(reqwest::header::AUTHORIZATION, bearer);
+/// Runs one request against Canvas with the client's retry policy; non-success statuses
+/// become [`Error::Http`]. Not generic, so its code exists once however many operations
+/// call it.
+async fn execute(req: &Request<'_>, url: Url) -> Result<RawResponse> {
+    let client = req.client;
+    let policy = client.retry_policy();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let span = tracing::debug_span!(
+            "canvas_request",
+            method = req.method.as_str(),
+            path = req.template.as_str(),
+            attempt,
+            status = tracing::field::Empty,
+            cost = tracing::field::Empty,
+        );
+        let result = {
+            let _slot = client.slot().await;
+            attempt_once(req, &url, attempt).instrument(span.clone()).await
+        };
+        let wait = match &result {
+            Ok(resp) => {
+                let meta = ResponseMeta::from_headers(resp.status, &resp.headers, attempt);
+                span.record("status", resp.status);
+                if let Some(cost) = meta.request_cost {
+                    span.record("cost", cost);
+                }
+                client.note_rate_limit(meta.rate_limit_remaining);
+                if retry::is_throttled(resp.status, &resp.body) {
+                    let after = resp.headers.get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok());
+                    Some(policy.retry_after(after).unwrap_or_else(|| policy.backoff(attempt)))
+                } else if resp.status >= 500 && retry::is_idempotent(req.method) {
+                    Some(policy.backoff(attempt))
+                } else {
+                    None
+                }
+            }
+            // A connection that was never opened never reached Canvas: safe for any method.
+            Err(Error::Transport(e)) if e.is_connect() || retry::is_idempotent(req.method) => {
+                Some(policy.backoff(attempt))
+            }
+            Err(_) => None,
+        };
+        match wait {
+            Some(wait) if attempt < policy.max_attempts => {
+                tracing::debug!(parent: &span, ?wait, "retrying");
+                tokio::time::sleep(wait).await;
+            }
+            _ => {
+                let resp = result?;
+                if !(200..300).contains(&resp.status) {
+                    return Err(Error::Http(Box::new(HttpError::from_body(resp.status, &resp.headers, &resp.body))));
+                }
+                return Ok(resp);
+            }
         }
     }
-    if method != Method::Get && !form.is_empty() {
-        req = req.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(form.to_urlencoded());
+}
+
+/// One HTTP exchange, any status. The token goes only to the Canvas origin.
+async fn attempt_once(req: &Request<'_>, url: &Url, attempt: u32) -> Result<RawResponse> {
+    let client = req.client;
+    let mut builder = client.http().request(req.method.to_reqwest(), url.clone());
+    if client.is_same_origin(url) {
+        if let Some(bearer) = client.bearer() {
+            builder = builder.header(reqwest::header::AUTHORIZATION, bearer);
+        }
     }
-    let resp = req.send().await.map_err(Error::Transport)?;
+    match &req.body {
+        Body::Form(pairs) if req.method != Method::Get && !pairs.is_empty() => {
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(pairs.to_urlencoded());
+        }
+        Body::Json(json) if req.method != Method::Get => {
+            builder = builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(json.to_string());
+        }
+        _ => {}
+    }
+    let resp = builder.send().await.map_err(Error::Transport)?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     if resp.status().is_redirection() {
+        // Redirects within the Canvas origin were followed; this one leads elsewhere.
         let target = headers.get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
         return Err(Error::ForeignOrigin(target.to_owned()));
     }
     let body = resp.bytes().await.map_err(Error::Transport)?.to_vec();
-    if !(200..300).contains(&status) {
-        return Err(Error::Http(Box::new(HttpError::from_body(status, &headers, &body))));
-    }
-    Ok(RawResponse { status, headers, body })
+    Ok(RawResponse { status, headers, body, attempts: attempt })
 }
 
 fn decode<T: DeserializeOwned>(resp: &RawResponse) -> Result<T> {
-    let body = strip_while1(&resp.body);
+    decode_slice(resp.status, strip_while1(&resp.body))
+}
+
+fn decode_slice<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| Error::Decode {
-        status: resp.status,
+        status,
         expected: std::any::type_name::<T>(),
         message: e.to_string(),
         excerpt: excerpt(&String::from_utf8_lossy(body)),
     })
 }
 
+/// A page from a list response: a JSON array, or an object holding one array (a wrapped
+/// list such as `{"quiz_statistics": [..]}`, or body pagination with `meta.pagination`).
 fn page_of<T: DeserializeOwned>(resp: RawResponse) -> Result<Page<T>> {
-    let items = decode::<Vec<T>>(&resp)?;
-    let links = Links::from_headers(&resp.headers);
-    Ok(Page { items, links })
+    let mut links = Links::from_headers(&resp.headers);
+    let meta = ResponseMeta::from_headers(resp.status, &resp.headers, resp.attempts);
+    let body = strip_while1(&resp.body);
+    let items = if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        let mut object: serde_json::Map<String, Json> = decode_slice(resp.status, body)?;
+        if let Some(pagination) = object.get("meta").and_then(|m| m.get("pagination")) {
+            links.fill_from_meta(pagination);
+        }
+        let arrays: Vec<&String> =
+            object.iter().filter(|(k, v)| v.is_array() && *k != "meta").map(|(k, _)| k).collect();
+        let [key] = arrays.as_slice() else {
+            return Err(Error::Decode {
+                status: resp.status,
+                expected: std::any::type_name::<Vec<T>>(),
+                message: format!(
+                    "a list response must be an array or an object with one array, found keys {:?}",
+                    object.keys().collect::<Vec<_>>()
+                ),
+                excerpt: excerpt(&String::from_utf8_lossy(body)),
+            });
+        };
+        let key = (*key).clone();
+        let list = object.remove(&key).unwrap_or_default();
+        serde_json::from_value(list).map_err(|e| Error::Decode {
+            status: resp.status,
+            expected: std::any::type_name::<Vec<T>>(),
+            message: format!("in `{key}`: {e}"),
+            excerpt: excerpt(&String::from_utf8_lossy(body)),
+        })?
+    } else {
+        decode_slice(resp.status, body)?
+    };
+    Ok(Page { items, links, meta })
 }
 
 /// Canvas may prefix JSON with `while(1);` to defeat JSON hijacking.

@@ -92,7 +92,7 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
         #![allow(clippy::too_many_arguments, clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 
         pub use canvas_lms_runtime as runtime;
-        pub use canvas_lms_runtime::{Date, DateTime, Error, Id, Json, Links, Page, Result};
+        pub use canvas_lms_runtime::{Date, DateTime, Error, Id, Json, Links, Page, ResponseMeta, Result, RetryPolicy};
 
         pub mod models;
         #( #mods )*
@@ -116,6 +116,17 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
             /// Starts configuring a client for the Canvas instance at `base_url`.
             pub fn builder(base_url: impl Into<String>) -> canvas_lms_runtime::ClientBuilder<Client> {
                 canvas_lms_runtime::ClientBuilder::new(base_url)
+            }
+
+            /// A client acting as another user (`as_user_id` on every request it sends;
+            /// the token needs the masquerade permission). Shares the connection pool.
+            pub fn as_user(&self, user: impl Into<Id>) -> Client {
+                Client(self.0.as_user(user))
+            }
+
+            /// The `X-Rate-Limit-Remaining` of the latest throttled-quota response, if any.
+            pub fn rate_limit_remaining(&self) -> Option<f64> {
+                self.0.rate_limit_remaining()
             }
 
             /// The runtime client, for requests the generated operations do not cover.

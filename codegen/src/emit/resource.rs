@@ -185,6 +185,10 @@ fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
                 pub fn stream(self) -> rt::ItemStream<'a, #t> {
                     self.0.stream()
                 }
+                /// Streams the pages one by one, with their links and cost.
+                pub fn pages(self) -> rt::PageStream<'a, #t> {
+                    self.0.pages()
+                }
             }
         }
     };

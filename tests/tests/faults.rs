@@ -1,0 +1,396 @@
+//! Fault injection against the runtime, through real generated operations, on loopback.
+//!
+//! One table of single-request faults (what the server does, which operation meets it, what
+//! the caller must get and how many requests the server must see), then paginated reads with
+//! faults on some pages, then the remaining runtime rules: `Retry-After`, the concurrency
+//! limit, masquerading, string ids, and tracing without the token.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use canvas_lms::{Client, Error, Id, RetryPolicy};
+use canvas_tests::{Logged, Reply, ScriptedServer};
+use futures_util::TryStreamExt;
+
+const COURSE: &str = r#"{"id": 1, "name": "Course 1"}"#;
+
+fn policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+        max_retry_after: Duration::from_secs(2),
+    }
+}
+
+fn client_for(server: &ScriptedServer) -> Client {
+    Client::builder(server.uri())
+        .allow_insecure_http(true)
+        .token("secret-token")
+        .retry_policy(policy())
+        .build()
+        .unwrap()
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    /// `GET /v1/courses/1` (idempotent)
+    Get,
+    /// `POST /v1/accounts/1/courses` (not idempotent)
+    Post,
+}
+
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Ok,
+    Http { status: u16, token_rejected: bool },
+    Decode,
+    Transport,
+    ForeignOrigin,
+}
+
+fn outcome(r: Result<canvas_lms::models::Course, Error>) -> Outcome {
+    match r {
+        Ok(c) => {
+            assert_eq!(c.id, Some(Id::from(1u64)));
+            Outcome::Ok
+        }
+        Err(Error::Http(e)) => Outcome::Http { status: e.status, token_rejected: e.token_rejected },
+        Err(Error::Decode { excerpt, .. }) => {
+            assert!(!excerpt.is_empty(), "a decode error carries the body excerpt");
+            Outcome::Decode
+        }
+        Err(Error::Transport(_)) => Outcome::Transport,
+        Err(Error::ForeignOrigin(_)) => Outcome::ForeignOrigin,
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+}
+
+struct Case {
+    name: &'static str,
+    op: Op,
+    /// The reply to the n-th request (0-based) for the operation's URL.
+    script: fn(usize, &str) -> Reply,
+    expect: Outcome,
+    requests: usize,
+}
+
+fn html_502(_: usize, _: &str) -> Reply {
+    Reply::status(502, "<html><body><h1>502 Bad Gateway</h1></body></html>").header("content-type", "text/html")
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "429 then OK",
+            op: Op::Get,
+            script: |n, _| if n == 0 { Reply::status(429, "") } else { Reply::json(COURSE) },
+            expect: Outcome::Ok,
+            requests: 2,
+        },
+        Case {
+            name: "403 Rate Limit Exceeded then OK, even for POST (nothing was processed)",
+            op: Op::Post,
+            script: |n, _| {
+                if n == 0 {
+                    Reply::status(403, "403 Forbidden (Rate Limit Exceeded)")
+                } else {
+                    Reply::json(COURSE)
+                }
+            },
+            expect: Outcome::Ok,
+            requests: 2,
+        },
+        Case {
+            name: "403 without rate limit is final",
+            op: Op::Get,
+            script: |_, _| Reply::status(403, r#"{"status":"unauthorized"}"#),
+            expect: Outcome::Http { status: 403, token_rejected: false },
+            requests: 1,
+        },
+        Case {
+            name: "503 then OK on GET",
+            op: Op::Get,
+            script: |n, _| if n == 0 { Reply::status(503, "") } else { Reply::json(COURSE) },
+            expect: Outcome::Ok,
+            requests: 2,
+        },
+        Case {
+            name: "503 on POST is not retried",
+            op: Op::Post,
+            script: |_, _| Reply::status(503, ""),
+            expect: Outcome::Http { status: 503, token_rejected: false },
+            requests: 1,
+        },
+        Case {
+            name: "500 every time: gives up after max_attempts",
+            op: Op::Get,
+            script: |_, _| Reply::status(500, "oops"),
+            expect: Outcome::Http { status: 500, token_rejected: false },
+            requests: 3,
+        },
+        Case {
+            name: "connection reset mid-body then OK on GET",
+            op: Op::Get,
+            script: |n, _| {
+                if n == 0 {
+                    Reply::CutBody { declared: 400, sent: b"{\"id\": 1, \"na".to_vec() }
+                } else {
+                    Reply::json(COURSE)
+                }
+            },
+            expect: Outcome::Ok,
+            requests: 2,
+        },
+        Case {
+            name: "connection reset mid-body on POST is not retried",
+            op: Op::Post,
+            script: |_, _| Reply::CutBody { declared: 400, sent: b"{".to_vec() },
+            expect: Outcome::Transport,
+            requests: 1,
+        },
+        Case {
+            name: "truncated JSON",
+            op: Op::Get,
+            script: |_, _| Reply::json(r#"{"id": 1, "na"#),
+            expect: Outcome::Decode,
+            requests: 1,
+        },
+        Case {
+            name: "malformed JSON",
+            op: Op::Get,
+            script: |_, _| Reply::json(r#"{"id": 1,, }"#),
+            expect: Outcome::Decode,
+            requests: 1,
+        },
+        Case {
+            name: "HTML error page from a proxy",
+            op: Op::Post,
+            script: html_502,
+            expect: Outcome::Http { status: 502, token_rejected: false },
+            requests: 1,
+        },
+        Case {
+            name: "wrong content type",
+            op: Op::Get,
+            script: |_, _| Reply::status(200, "OK").header("content-type", "text/plain"),
+            expect: Outcome::Decode,
+            requests: 1,
+        },
+        Case {
+            name: "while(1); prefix",
+            op: Op::Get,
+            script: |_, _| Reply::json(format!("while(1);{COURSE}")),
+            expect: Outcome::Ok,
+            requests: 1,
+        },
+        Case {
+            name: "expired token",
+            op: Op::Get,
+            script: |_, _| {
+                Reply::status(401, r#"{"errors":[{"message":"Invalid access token."}]}"#)
+                    .header("www-authenticate", "Bearer realm=\"canvas-lms\"")
+            },
+            expect: Outcome::Http { status: 401, token_rejected: true },
+            requests: 1,
+        },
+        Case {
+            name: "401 without WWW-Authenticate: not permitted",
+            op: Op::Get,
+            script: |_, _| Reply::status(401, r#"{"status":"unauthorized"}"#),
+            expect: Outcome::Http { status: 401, token_rejected: false },
+            requests: 1,
+        },
+        Case {
+            name: "redirect within Canvas is followed",
+            op: Op::Get,
+            script: |_, path| {
+                if path.ends_with("/courses/1") {
+                    Reply::status(302, "").header("location", "/api/v1/courses/1?moved=1")
+                } else {
+                    Reply::json(COURSE)
+                }
+            },
+            expect: Outcome::Ok,
+            requests: 2,
+        },
+    ]
+}
+
+async fn run(op: Op, client: &Client) -> Result<canvas_lms::models::Course, Error> {
+    match op {
+        Op::Get => client.courses().get_single_course_courses(1).send().await,
+        Op::Post => client.courses().create_new_course(1).send().await,
+    }
+}
+
+#[tokio::test]
+async fn fault_table() {
+    for case in cases() {
+        let script = case.script;
+        let server = ScriptedServer::start(move |req: &Logged, n| {
+            // The same-origin redirect target counts as its own URL.
+            if req.target.contains("moved=1") {
+                return Reply::json(COURSE);
+            }
+            script(n, req.path())
+        })
+        .await;
+        let client = client_for(&server);
+        let got = outcome(run(case.op, &client).await);
+        assert_eq!(got, case.expect, "{}", case.name);
+        let requests = server.requests();
+        assert_eq!(requests.len(), case.requests, "{}: requests seen {requests:?}", case.name);
+        assert!(
+            requests.iter().all(|r| r.authorization.as_deref() == Some("Bearer secret-token")),
+            "{}: the token must be on every Canvas request",
+            case.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn redirect_to_another_origin_is_refused_and_gets_no_token() {
+    let elsewhere = Arc::new(ScriptedServer::start(|_, _| Reply::json(COURSE)).await);
+    let target = format!("{}/steal", elsewhere.uri());
+    let canvas = ScriptedServer::start(move |_, _| Reply::status(302, "").header("location", target.clone())).await;
+    let client = client_for(&canvas);
+    assert_eq!(outcome(run(Op::Get, &client).await), Outcome::ForeignOrigin);
+    assert!(elsewhere.requests().is_empty(), "the other origin was contacted");
+}
+
+/// Five pages of three courses; faults on pages 2 to 4 and a foreign link checked separately.
+fn paged(base: String) -> impl Fn(&Logged, usize) -> Reply + Send + Sync + 'static {
+    move |req, n| {
+        let query = req.target.split_once('?').map(|(_, q)| q).unwrap_or("");
+        let page: usize =
+            query.split('&').find_map(|kv| kv.strip_prefix("page=")).and_then(|p| p.parse().ok()).unwrap_or(1);
+        match (page, n) {
+            (2, 0) => return Reply::status(429, "").header("retry-after", "0"),
+            (3, 0) => return Reply::CutBody { declared: 300, sent: b"[{\"id\": 7".to_vec() },
+            (4, 0) => return Reply::status(503, "<html>busy</html>"),
+            _ => {}
+        }
+        let items: Vec<String> = (0..3).map(|i| format!(r#"{{"id": {}, "name": "c"}}"#, page * 10 + i)).collect();
+        let mut reply = Reply::json(format!("[{}]", items.join(",")))
+            .header("x-request-cost", "1.5")
+            .header("x-rate-limit-remaining", format!("{}", 700 - page));
+        if page < 5 {
+            reply = reply.header("link", format!("<{base}/api/v1/courses?page={}&per_page=3>; rel=\"next\"", page + 1));
+        }
+        reply
+    }
+}
+
+#[tokio::test]
+async fn paginated_read_with_retried_pages_loses_and_repeats_nothing() {
+    let server = ScriptedServer::start_with(paged).await;
+    let client = client_for(&server);
+    let items: Vec<_> = client.courses().list_your_courses().stream().try_collect().await.unwrap();
+    let ids: Vec<u64> = items.iter().map(|c| c.id.as_ref().unwrap().as_u64().unwrap()).collect();
+    assert_eq!(ids, [10, 11, 12, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 52]);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 8, "5 pages + 3 retries: {requests:?}");
+    assert!(requests.iter().all(|r| r.authorization.as_deref() == Some("Bearer secret-token")));
+    assert!(requests.iter().all(|r| r.target.contains("per_page=")));
+    assert_eq!(client.rate_limit_remaining(), Some(695.0));
+
+    // Page by page: links, cost and attempts are visible.
+    let pages: Vec<_> = client.courses().list_your_courses().pages().try_collect().await.unwrap();
+    assert_eq!(pages.len(), 5);
+    assert_eq!(pages[0].meta.request_cost, Some(1.5));
+    assert!(pages[0].links.next.as_deref().unwrap().ends_with("page=2&per_page=3"));
+    assert!(pages[4].links.next.is_none());
+}
+
+#[tokio::test]
+async fn a_foreign_next_link_ends_the_stream_with_an_error_and_no_token_leaves() {
+    let elsewhere = Arc::new(ScriptedServer::start(|_, _| Reply::json("[]")).await);
+    let next = format!("<{}/api/v1/courses?page=2>; rel=\"next\"", elsewhere.uri());
+    let canvas = ScriptedServer::start(move |_, _| {
+        Reply::json(COURSE.replace('{', "[{").replace('}', "}]")).header("link", next.clone())
+    })
+    .await;
+    let client = client_for(&canvas);
+    let results: Vec<_> = futures_util::StreamExt::collect(client.courses().list_your_courses().stream()).await;
+    assert_eq!(results.len(), 2);
+    assert!(results[0].is_ok());
+    assert!(matches!(results[1], Err(Error::ForeignOrigin(_))));
+    assert!(elsewhere.requests().is_empty());
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let server = ScriptedServer::start(|_, n| {
+        if n == 0 {
+            Reply::status(429, "").header("retry-after", "0.3")
+        } else {
+            Reply::json(COURSE)
+        }
+    })
+    .await;
+    let client = client_for(&server);
+    let start = std::time::Instant::now();
+    assert_eq!(outcome(run(Op::Get, &client).await), Outcome::Ok);
+    // The policy's own backoff is at most 5 ms: only Retry-After explains the wait.
+    assert!(start.elapsed() >= Duration::from_millis(300), "waited {:?}", start.elapsed());
+}
+
+#[tokio::test]
+async fn no_retries_when_the_policy_says_so() {
+    let server = ScriptedServer::start(|_, _| Reply::status(429, "")).await;
+    let client =
+        Client::builder(server.uri()).allow_insecure_http(true).retry_policy(RetryPolicy::none()).build().unwrap();
+    let err = client.courses().get_single_course_courses(1).send().await.unwrap_err();
+    assert!(err.http().unwrap().is_throttled());
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_requests_are_limited_per_client() {
+    let server =
+        ScriptedServer::start(|_, _| Reply::Slow(Duration::from_millis(50), Box::new(Reply::json(COURSE)))).await;
+    let client = Client::builder(server.uri()).allow_insecure_http(true).max_concurrent_requests(2).build().unwrap();
+    let calls = (0..6).map(|_| client.courses().get_single_course_courses(1).send());
+    let results = futures_util::future::join_all(calls).await;
+    assert!(results.iter().all(|r| r.is_ok()));
+    assert_eq!(server.requests().len(), 6);
+    assert_eq!(server.max_in_flight(), 2);
+}
+
+#[tokio::test]
+async fn masquerading_client_wide_and_string_ids() {
+    let server = ScriptedServer::start(|_, _| Reply::json(r#"{"id": "12345678901234567", "name": "x"}"#)).await;
+    let client = client_for(&server);
+    let course = client.as_user(Id::sis_user_id("jdoe")).courses().get_single_course_courses(1).send().await.unwrap();
+    assert_eq!(course.id.unwrap().as_str(), "12345678901234567");
+    client.courses().get_single_course_courses(1).send().await.unwrap();
+    let reqs = server.requests();
+    assert_eq!(reqs[0].target, "/api/v1/courses/1?as_user_id=sis_user_id%3Ajdoe");
+    assert_eq!(reqs[1].target, "/api/v1/courses/1", "as_user must not leak into the original client");
+}
+
+#[tokio::test]
+async fn body_pagination_and_wrapped_lists_are_followed() {
+    // Some endpoints paginate in the body (`meta.pagination`) and wrap the list in an object.
+    let server = ScriptedServer::start_with(|base| {
+        move |req: &Logged, _| {
+            if req.target.contains("page=2") {
+                Reply::json(r#"{"courses": [{"id": 3}], "meta": {"pagination": {"per_page": 2, "page": 2}}}"#)
+            } else {
+                Reply::json(format!(
+                    r#"{{"courses": [{{"id": 1}}, {{"id": 2}}], "meta": {{"pagination": {{"next": "{base}/api/v1/courses?page=2", "per_page": 2}}}}}}"#
+                ))
+            }
+        }
+    })
+    .await;
+    let client = client_for(&server);
+    let items: Vec<_> = client.courses().list_your_courses().stream().try_collect().await.unwrap();
+    let ids: Vec<u64> = items.iter().map(|c| c.id.as_ref().unwrap().as_u64().unwrap()).collect();
+    assert_eq!(ids, [1, 2, 3]);
+    // An object with several arrays is not a list: a decode error that says why.
+    let server = ScriptedServer::start(|_, _| Reply::json(r#"{"a": [], "b": []}"#)).await;
+    let err = client_for(&server).courses().list_your_courses().send().await.unwrap_err();
+    assert!(err.to_string().contains("an object with one array"), "{err}");
+}

@@ -1,0 +1,86 @@
+//! Every request is a `canvas_request` span with method, path template, attempt, status and
+//! cost, and nothing traced ever contains the token.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use canvas_lms::{Client, RetryPolicy};
+use canvas_tests::{Reply, ScriptedServer};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Metadata, Subscriber};
+
+/// Records every span and event as text: `name field=value ...`.
+#[derive(Clone, Default)]
+struct Recorder {
+    lines: Arc<Mutex<Vec<String>>>,
+    next_id: Arc<AtomicU64>,
+}
+
+struct Text(String);
+
+impl Visit for Text {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={:?}", field.name(), value));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.push_str(&format!(" {}={}", field.name(), value));
+    }
+}
+
+impl Subscriber for Recorder {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        let mut text = Text(format!("span {}", span.metadata().name()));
+        span.record(&mut text);
+        self.lines.lock().unwrap().push(text.0);
+        Id::from_u64(self.next_id.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+    fn record(&self, _: &Id, values: &Record<'_>) {
+        let mut text = Text("record".into());
+        values.record(&mut text);
+        self.lines.lock().unwrap().push(text.0);
+    }
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut text = Text(format!("event {}", event.metadata().target()));
+        event.record(&mut text);
+        self.lines.lock().unwrap().push(text.0);
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn requests_are_traced_without_the_token() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let server = ScriptedServer::start(|_, n| {
+        if n == 0 {
+            Reply::status(429, "")
+        } else {
+            Reply::json(r#"{"id": 1}"#).header("x-request-cost", "0.25")
+        }
+    })
+    .await;
+    let policy = RetryPolicy { base_delay: std::time::Duration::from_millis(1), ..RetryPolicy::default() };
+    let client = Client::builder(server.uri())
+        .allow_insecure_http(true)
+        .token("secret-token")
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+    client.courses().get_single_course_courses(42).send().await.unwrap();
+    let lines = recorder.lines.lock().unwrap().clone();
+    let text = lines.join("\n");
+    assert!(text.contains("span canvas_request method=GET path=/v1/courses/{id} attempt=1"), "{text}");
+    assert!(text.contains("span canvas_request method=GET path=/v1/courses/{id} attempt=2"), "{text}");
+    assert!(text.contains("record status=429"), "{text}");
+    assert!(text.contains("record status=200"), "{text}");
+    assert!(text.contains("record cost=0.25"), "{text}");
+    assert!(text.contains("retrying"), "{text}");
+    assert!(!text.contains("secret-token"), "the token was traced: {text}");
+    assert!(!text.contains("/courses/42"), "ids belong in the path template only: {text}");
+}
