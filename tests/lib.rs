@@ -20,10 +20,17 @@ pub struct Logged {
     /// Path and query, as sent (`/api/v1/courses?page=2`).
     pub target: String,
     pub authorization: Option<String>,
+    /// Every header, names lower-cased, in order.
+    pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
 impl Logged {
+    /// The value of a header (name in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
     /// The path without the query.
     pub fn path(&self) -> &str {
         self.target.split('?').next().unwrap_or("")
@@ -167,13 +174,16 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Logged> {
     let target = first.next()?.to_owned();
     let mut length = 0;
     let mut authorization = None;
+    let mut headers = Vec::new();
     for line in lines {
         if let Some((name, value)) = line.split_once(':') {
-            match name.trim().to_ascii_lowercase().as_str() {
-                "content-length" => length = value.trim().parse().unwrap_or(0),
-                "authorization" => authorization = Some(value.trim().to_owned()),
+            let (name, value) = (name.trim().to_ascii_lowercase(), value.trim().to_owned());
+            match name.as_str() {
+                "content-length" => length = value.parse().unwrap_or(0),
+                "authorization" => authorization = Some(value.clone()),
                 _ => {}
             }
+            headers.push((name, value));
         }
     }
     let mut body = buf[head_end..].to_vec();
@@ -184,7 +194,7 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Logged> {
         }
         body.extend_from_slice(&chunk[..n]);
     }
-    Some(Logged { method, target, authorization, body: String::from_utf8_lossy(&body).into_owned() })
+    Some(Logged { method, target, authorization, headers, body: String::from_utf8_lossy(&body).into_owned() })
 }
 
 fn render(reply: &Reply) -> Vec<u8> {

@@ -394,3 +394,49 @@ async fn body_pagination_and_wrapped_lists_are_followed() {
     let err = client_for(&server).courses().list_your_courses().send().await.unwrap_err();
     assert!(err.to_string().contains("an object with one array"), "{err}");
 }
+
+#[tokio::test]
+async fn string_ids_mode_asks_for_string_ids_and_decodes_them() {
+    let server = ScriptedServer::start(|_, _| Reply::json(r#"{"id": "90000000000000001", "account_id": "7"}"#)).await;
+    let client = Client::builder(server.uri()).allow_insecure_http(true).string_ids(true).build().unwrap();
+    let course = client.courses().get_single_course_courses(1).send().await.unwrap();
+    assert_eq!(course.id.unwrap().as_u64(), Some(90_000_000_000_000_001));
+    assert_eq!(course.account_id.unwrap().as_u64(), Some(7));
+    assert_eq!(server.requests()[0].header("accept"), Some("application/json+canvas-string-ids"));
+    assert!(server.requests()[0].header("user-agent").unwrap().starts_with("canvas-lms-rust/"));
+}
+
+#[tokio::test]
+async fn a_slow_server_times_out_as_a_transport_error() {
+    let server =
+        ScriptedServer::start(|_, _| Reply::Slow(Duration::from_millis(500), Box::new(Reply::json(COURSE)))).await;
+    let client = Client::builder(server.uri())
+        .allow_insecure_http(true)
+        .timeout(Duration::from_millis(100))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    match client.courses().get_single_course_courses(1).send().await {
+        Err(Error::Transport(e)) => assert!(e.is_timeout(), "{e}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn hand_written_requests_can_send_json_bodies() {
+    let server = ScriptedServer::start(|_, _| Reply::json(r#"{"ok": true}"#)).await;
+    let client = client_for(&server);
+    let body = serde_json::json!({"course": {"name": "Rust", "tags": ["a", "b"]}});
+    let reply: serde_json::Value = client
+        .runtime()
+        .post("/v1/courses/{id}/things", &[&"sis_course_id:A/B"])
+        .json_body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply["ok"], true);
+    let req = &server.requests()[0];
+    assert_eq!(req.target, "/api/v1/courses/sis_course_id%3AA%2FB/things");
+    assert_eq!(req.header("content-type"), Some("application/json"));
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&req.body).unwrap(), body);
+}

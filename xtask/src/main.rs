@@ -50,7 +50,8 @@ fn usage() -> String {
 /// with warnings denied.
 fn test() -> Result<ExitCode, String> {
     let root = xtask::workspace_root();
-    let hand_written = ["-p", "canvas-lms-runtime", "-p", "canvas-codegen", "-p", "xtask", "-p", "canvas-tests"];
+    let hand_written =
+        ["-p", "canvas-lms-runtime", "-p", "canvas-codegen", "-p", "xtask", "-p", "canvas-tests", "-p", "canvas-bench"];
     type Step<'a> = (&'a str, Vec<&'a str>, Option<(&'a str, &'a str)>);
     let steps: Vec<Step> = vec![
         ("format", [&["fmt", "--check"][..], &hand_written[..]].concat(), None),
