@@ -103,8 +103,7 @@ impl HttpError {
     }
 
     pub(crate) fn from_body(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Self {
-        let header_f64 =
-            |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+        let meta = crate::page::ResponseMeta::from_headers(status, headers, 1);
         let text = String::from_utf8_lossy(crate::request::strip_while1(body));
         let mut messages = Vec::new();
         let mut error_report_id = None;
@@ -121,8 +120,8 @@ impl HttpError {
             messages,
             error_report_id,
             token_rejected: status == 401 && headers.contains_key(reqwest::header::WWW_AUTHENTICATE),
-            request_cost: header_f64("x-request-cost"),
-            rate_limit_remaining: header_f64("x-rate-limit-remaining"),
+            request_cost: meta.request_cost,
+            rate_limit_remaining: meta.rate_limit_remaining,
             body_excerpt: excerpt(&text),
         }
     }

@@ -13,9 +13,10 @@ pub fn resource_rs(ir: &Ir, index: usize) -> TokenStream {
     let handle = ident(&r.type_name);
     let accessor = &r.module;
     let module_doc = super::inner_doc(&format!(
-        "{}: {} operations (`{}` in the Canvas API description).\n\nGet the handle with [`Client::{accessor}`](crate::Client::{accessor}).",
+        "{}: {} operations (resource `{}`, `{}` in the Canvas API description).\n\nGet the handle with [`Client::{accessor}`](crate::Client::{accessor}).",
         r.title,
         r.operations.len(),
+        r.resource_path,
         r.file
     ));
     let handle_doc = format!(" Operations of the {} resource.", r.title);

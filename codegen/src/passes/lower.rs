@@ -116,7 +116,7 @@ fn operation(
     };
     let fn_name = naming::snake(nickname);
     let builder = naming::pascal(nickname);
-    let ctx = params::Ctx { file, resource, nickname, builder: &builder, method };
+    let ctx = params::Ctx { file, resource, nickname, builder: &builder };
     let (params, origins) = params::lower(&ctx, path, &op.parameters, table, ir, report);
     let response = response(file, at, method, op, table, ir, report);
     let deprecated = op.deprecated.then(|| op.deprecation_description.clone().unwrap_or_default());

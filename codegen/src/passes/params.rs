@@ -21,7 +21,6 @@ pub struct Ctx<'a> {
     pub nickname: &'a str,
     /// Builder type name, used to prefix the names of request structs and enums.
     pub builder: &'a str,
-    pub method: crate::ir::Method,
 }
 
 #[derive(Debug, Clone, PartialEq)]
