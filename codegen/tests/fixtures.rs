@@ -15,7 +15,7 @@ fn run(fixture: &str) -> canvas_codegen::Output {
         })
         .collect();
     files.sort_by(|a, b| a.name.cmp(&b.name));
-    canvas_codegen::generate(&files).unwrap_or_else(|e| panic!("{fixture}: {e}"))
+    canvas_codegen::generate(&files, &Default::default()).unwrap_or_else(|e| panic!("{fixture}: {e}"))
 }
 
 /// The report, then every emitted Rust file except the crate root (covered by the

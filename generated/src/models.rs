@@ -18,10 +18,13 @@ pub struct AccountCalendar {
     /// the ID of the root account, or null if this is the root account
     pub root_account_id: Option<rt::Id>,
     /// whether this calendar is visible to users
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub visible: Option<bool>,
     /// whether users see this calendar's events without needing to manually add it
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub auto_subscribe: Option<bool>,
     /// number of this account's direct sub-accounts
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sub_account_count: Option<i64>,
     /// Asset string of the account
     pub asset_string: Option<String>,
@@ -30,6 +33,7 @@ pub struct AccountCalendar {
     /// url to get full detailed events
     pub calendar_event_url: Option<String>,
     /// whether the user can create calendar events
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_create_calendar_events: Option<bool>,
     /// API path to create events for the account
     pub create_calendar_event_url: Option<String>,
@@ -46,8 +50,10 @@ pub struct AccountNotification {
     /// The message to be sent in the notification.
     pub message: Option<String>,
     /// When to send out the notification.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// When to expire the notification.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// The icon to display with the message.  Defaults to warning.
     pub icon: Option<AccountNotificationIcon>,
@@ -72,16 +78,21 @@ pub struct Report {
     /// The status of the report
     pub status: Option<String>,
     /// The date and time the report was created.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The date and time the report started processing.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub started_at: Option<rt::DateTime>,
     /// The date and time the report finished processing.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub ended_at: Option<rt::DateTime>,
     /// The report parameters
     pub parameters: Option<ReportParameters>,
     /// The progress of the report
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub progress: Option<i64>,
     /// This is the current line count being written to the report. It updates every 1000 records.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub current_line: Option<i64>,
 }
 #[cfg(feature = "account_reports")]
@@ -92,38 +103,52 @@ pub struct ReportParameters {
     /// The canvas id of the term to get grades from
     pub enrollment_term_id: Option<rt::Id>,
     /// If true, deleted objects will be included. If false, deleted objects will be omitted.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub include_deleted: Option<bool>,
     /// The id of the course to report on
     pub course_id: Option<rt::Id>,
     /// The sort order for the csv, Options: 'users', 'courses', 'outcomes'.
     pub order: Option<ReportParametersOrder>,
     /// If true, user data will be included. If false, user data will be omitted.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub users: Option<bool>,
     /// If true, account data will be included. If false, account data will be omitted.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub accounts: Option<bool>,
     /// If true, term data will be included. If false, term data will be omitted.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub terms: Option<bool>,
     /// If true, course data will be included. If false, course data will be omitted.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub courses: Option<bool>,
     /// If true, section data will be included. If false, section data will be omitted.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub sections: Option<bool>,
     /// If true, enrollment data will be included. If false, enrollment data will be omitted.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub enrollments: Option<bool>,
     /// If true, group data will be included. If false, group data will be omitted.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub groups: Option<bool>,
     /// If true, data for crosslisted courses will be included. If false, data for crosslisted courses will be omitted.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub xlist: Option<bool>,
     /// `sis_terms_csv`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sis_terms_csv: Option<i64>,
     /// `sis_accounts_csv`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sis_accounts_csv: Option<i64>,
     /// If true, enrollment state will be included. If false, enrollment state will be omitted. Defaults to false.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub include_enrollment_state: Option<bool>,
     /// Include enrollment state. Defaults to 'all' Options: \['active'| 'invited'| 'creation_pending'| 'deleted'| 'rejected'| 'completed'| 'inactive'| 'all'\]
     pub enrollment_state: Option<Vec<String>>,
     /// The beginning date for submissions. Max time range is 2 weeks.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// The end date for submissions. Max time range is 2 weeks.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
 }
 #[cfg(any(feature = "accounts", feature = "accounts_lti", feature = "roles"))]
@@ -144,10 +169,13 @@ pub struct Account {
     /// The ID of the root account, or null if this is the root account
     pub root_account_id: Option<rt::Id>,
     /// The storage quota for the account in megabytes, if not otherwise specified
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub default_storage_quota_mb: Option<i64>,
     /// The storage quota for a user in the account in megabytes, if not otherwise specified
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub default_user_storage_quota_mb: Option<i64>,
     /// The storage quota for a group in the account in megabytes, if not otherwise specified
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub default_group_storage_quota_mb: Option<i64>,
     /// The default time zone of the account. Allowed time zones are {<http://www.iana.org/time-zones> IANA time zones} or friendlier {<http://api.rubyonrails.org/classes/ActiveSupport/TimeZone.html> Ruby on Rails time zones}.
     pub default_time_zone: Option<String>,
@@ -158,8 +186,10 @@ pub struct Account {
     /// The id of the SIS import if created through SIS. Only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
     /// The number of courses directly under the account (available via include)
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course_count: Option<i64>,
     /// The number of sub-accounts directly under the account (available via include)
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sub_account_count: Option<i64>,
     /// The account's identifier that is sent as context_id in LTI launches.
     pub lti_guid: Option<String>,
@@ -176,13 +206,14 @@ pub struct TermsOfService {
     /// The given type for the Terms of Service
     pub terms_type: Option<TermsOfServiceTermsType>,
     /// Boolean dictating if the user must accept Terms of Service
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub passive: Option<bool>,
     /// The id of the root account that owns the Terms of Service
     pub account_id: Option<rt::Id>,
     /// Content of the Terms of Service
     pub content: Option<String>,
     /// The type of self registration allowed
-    pub self_registration_type: Option<String>,
+    pub self_registration_type: Option<TermsOfServiceSelfRegistrationType>,
 }
 #[cfg(feature = "accounts")]
 /// The Canvas `HelpLink` object.
@@ -244,6 +275,7 @@ pub struct ExternalFeed {
     /// If not null, only feed entries whose title contains this string will trigger new posts in Canvas
     pub header_match: Option<String>,
     /// When this external feed was added to Canvas
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The verbosity setting determines how much of the feed's content is imported into Canvas as part of the posting. 'link_only' means that only the title and a link to the item. 'truncate' means that a summary of the first portion of the item body will be used. 'full' means that the full item body will be used.
     pub verbosity: Option<ExternalFeedVerbosity>,
@@ -274,8 +306,10 @@ pub struct Appointment {
     /// The appointment identifier.
     pub id: Option<rt::Id>,
     /// Start time for the appointment
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// End time for the appointment
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
 }
 #[cfg(feature = "appointment_groups")]
@@ -288,8 +322,10 @@ pub struct AppointmentGroup {
     /// The title of the appointment group
     pub title: Option<String>,
     /// The start of the first time slot in the appointment group
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// The end of the last time slot in the appointment group
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// The text description of the appointment group
     pub description: Option<String>,
@@ -298,30 +334,37 @@ pub struct AppointmentGroup {
     /// The address of the appointment group's location
     pub location_address: Option<String>,
     /// The number of participant who have reserved slots (see include\[\] argument)
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub participant_count: Option<i64>,
     /// The start and end times of slots reserved by the current user as well as the id of the calendar event for the reservation (see include\[\] argument)
     pub reserved_times: Option<Vec<Appointment>>,
     /// Boolean indicating whether observer users should be able to sign-up for an appointment
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_observer_signup: Option<bool>,
     /// The context codes (i.e. courses) this appointment group belongs to. Only people in these courses will be eligible to sign up.
     pub context_codes: Option<Vec<String>>,
     /// The sub-context codes (i.e. course sections and group categories) this appointment group is restricted to
-    pub sub_context_codes: Option<Vec<i64>>,
+    pub sub_context_codes: Option<Vec<String>>,
     /// Current state of the appointment group ('pending', 'active' or 'deleted'). 'pending' indicates that it has not been published yet and is invisible to participants.
     pub workflow_state: Option<AppointmentGroupWorkflowState>,
     /// Boolean indicating whether the current user needs to sign up for this appointment group (i.e. it's reservable and the min_appointments_per_participant limit has not been met by this user).
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub requiring_action: Option<bool>,
     /// Number of time slots in this appointment group
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub appointments_count: Option<i64>,
     /// Calendar Events representing the time slots (see include\[\] argument) Refer to the Calendar Events API for more information
     pub appointments: Option<Vec<CalendarEvent>>,
     /// Newly created time slots (same format as appointments above). Only returned in Create/Update responses where new time slots have been added
     pub new_appointments: Option<Vec<CalendarEvent>>,
     /// Maximum number of time slots a user may register for, or null if no limit
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub max_appointments_per_participant: Option<i64>,
     /// Minimum number of time slots a user must register for. If not set, users do not need to sign up for any time slots
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub min_appointments_per_participant: Option<i64>,
     /// Maximum number of participants that may register for each time slot, or null if no limit
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub participants_per_appointment: Option<i64>,
     /// 'private' means participants cannot see who has signed up for a particular time slot, 'protected' means that they can
     pub participant_visibility: Option<AppointmentGroupParticipantVisibility>,
@@ -332,8 +375,10 @@ pub struct AppointmentGroup {
     /// URL for a user to view this appointment group
     pub html_url: Option<String>,
     /// When the appointment group was created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// When the appointment group was last updated
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
 }
 #[cfg(feature = "assignment_extensions")]
@@ -346,6 +391,7 @@ pub struct AssignmentExtension {
     /// The ID of the Student that needs the assignment extension.
     pub user_id: Option<rt::Id>,
     /// Number of times the student is allowed to re-submit the assignment
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_attempts: Option<i64>,
 }
 #[cfg(feature = "assignment_groups")]
@@ -354,8 +400,10 @@ pub struct AssignmentExtension {
 #[serde(default)]
 pub struct GradingRules {
     /// Number of lowest scores to be dropped for each user.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub drop_lowest: Option<i64>,
     /// Number of highest scores to be dropped for each user.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub drop_highest: Option<i64>,
     /// Assignment IDs that should never be dropped.
     pub never_drop: Option<Vec<i64>>,
@@ -370,8 +418,10 @@ pub struct AssignmentGroup {
     /// the name of the Assignment Group
     pub name: Option<String>,
     /// the position of the Assignment Group
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// the weight of the Assignment Group
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_weight: Option<i64>,
     /// the sis source id of the Assignment Group
     pub sis_source_id: Option<String>,
@@ -399,6 +449,7 @@ pub struct ExternalToolTagAttributes {
     /// URL to the external tool
     pub url: Option<String>,
     /// Whether or not there is a new tab for the external tool
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub new_tab: Option<bool>,
     /// the identifier for this tool_tag
     pub resource_link_id: Option<String>,
@@ -433,12 +484,15 @@ pub struct LockInfo {
     /// Asset string for the object causing the lock
     pub asset_string: Option<String>,
     /// (Optional) Time at which this was/will be unlocked. Must be before the due date.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// (Optional) Time at which this was/will be locked. Must be after the due date.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// (Optional) Context module causing the lock.
-    pub context_module: Option<String>,
+    pub context_module: Option<rt::Json>,
     /// `manually_locked`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub manually_locked: Option<bool>,
 }
 #[cfg(
@@ -461,6 +515,7 @@ pub struct LockInfo {
 #[serde(default)]
 pub struct RubricRating {
     /// `points`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub points: Option<i64>,
     /// `id`
     pub id: Option<String>,
@@ -486,6 +541,7 @@ pub struct RubricRating {
 #[serde(default)]
 pub struct RubricCriteria {
     /// `points`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub points: Option<i64>,
     /// The id of rubric criteria.
     pub id: Option<String>,
@@ -498,10 +554,12 @@ pub struct RubricCriteria {
     /// `long_description`
     pub long_description: Option<String>,
     /// `criterion_use_range`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub criterion_use_range: Option<bool>,
     /// `ratings`
     pub ratings: Option<Vec<RubricRating>>,
     /// `ignore_for_scoring`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub ignore_for_scoring: Option<bool>,
 }
 #[cfg(
@@ -522,14 +580,18 @@ pub struct AssignmentDate {
     /// (Optional, missing if 'base' is present) id of the assignment override this date represents
     pub id: Option<rt::Id>,
     /// (Optional, present if 'id' is missing) whether this date represents the assignment's or quiz's default due date
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub base: Option<bool>,
     /// `title`
     pub title: Option<String>,
     /// The due date for the assignment. Must be between the unlock date and the lock date if there are lock dates
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// The unlock date for the assignment. Must be before the due date if there is a due date.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// The lock date for the assignment. Must be after the due date if there is a due date.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
 }
 #[cfg(
@@ -549,18 +611,24 @@ pub struct TurnitinSettings {
     /// `originality_report_visibility`
     pub originality_report_visibility: Option<String>,
     /// `s_paper_check`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub s_paper_check: Option<bool>,
     /// `internet_check`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub internet_check: Option<bool>,
     /// `journal_check`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub journal_check: Option<bool>,
     /// `exclude_biblio`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub exclude_biblio: Option<bool>,
     /// `exclude_quoted`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub exclude_quoted: Option<bool>,
     /// `exclude_small_matches_type`
     pub exclude_small_matches_type: Option<String>,
     /// `exclude_small_matches_value`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub exclude_small_matches_value: Option<i64>,
 }
 #[cfg(
@@ -580,6 +648,7 @@ pub struct NeedsGradingCount {
     /// The section ID
     pub section_id: Option<String>,
     /// Number of submissions that need grading
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub needs_grading_count: Option<i64>,
 }
 #[cfg(
@@ -597,16 +666,22 @@ pub struct NeedsGradingCount {
 #[serde(default)]
 pub struct ScoreStatistic {
     /// Min score
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub min: Option<i64>,
     /// Max score
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub max: Option<i64>,
     /// Mean score
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub mean: Option<i64>,
     /// Upper quartile score
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub upper_q: Option<i64>,
     /// Median score
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub median: Option<i64>,
     /// Lower quartile score
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub lower_q: Option<i64>,
 }
 #[cfg(
@@ -630,16 +705,22 @@ pub struct Assignment {
     /// the assignment description, in an HTML fragment
     pub description: Option<String>,
     /// The time at which this assignment was originally created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The time at which this assignment was last modified in any way
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// the due date for the assignment. returns null if not present. NOTE: If this assignment has assignment overrides, this field will be the due date as it applies to the user requesting information from the API.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// the lock date (assignment is locked after this date). returns null if not present. NOTE: If this assignment has assignment overrides, this field will be the lock date as it applies to the user requesting information from the API.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// the unlock date (assignment is unlocked after this date) returns null if not present NOTE: If this assignment has assignment overrides, this field will be the unlock date as it applies to the user requesting information from the API.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// whether this assignment has overrides
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_overrides: Option<bool>,
     /// (Optional) all dates associated with the assignment, if applicable
     pub all_dates: Option<Vec<AssignmentDate>>,
@@ -652,62 +733,81 @@ pub struct Assignment {
     /// the ID of the assignment's group
     pub assignment_group_id: Option<rt::Id>,
     /// Boolean flag indicating whether the assignment requires a due date based on the account level setting
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub due_date_required: Option<bool>,
     /// Allowed file extensions, which take effect if submission_types includes 'online_upload'.
     pub allowed_extensions: Option<Vec<String>>,
     /// An integer indicating the maximum length an assignment's name may be
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub max_name_length: Option<i64>,
     /// Boolean flag indicating whether or not Turnitin has been enabled for the assignment. NOTE: This flag will not appear unless your account has the Turnitin plugin available
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub turnitin_enabled: Option<bool>,
     /// Boolean flag indicating whether or not VeriCite has been enabled for the assignment. NOTE: This flag will not appear unless your account has the VeriCite plugin available
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub vericite_enabled: Option<bool>,
     /// Settings to pass along to turnitin to control what kinds of matches should be considered. originality_report_visibility can be 'immediate', 'after_grading', 'after_due_date', or 'never' exclude_small_matches_type can be null, 'percent', 'words' exclude_small_matches_value: - if type is null, this will be null also - if type is 'percent', this will be a number between 0 and 100 representing match size to exclude as a percentage of the document size. - if type is 'words', this will be number \> 0 representing how many words a match must contain for it to be considered NOTE: This flag will not appear unless your account has the Turnitin plugin available
     pub turnitin_settings: Option<TurnitinSettings>,
     /// If this is a group assignment, boolean flag indicating whether or not students will be graded individually.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grade_group_students_individually: Option<bool>,
     /// (Optional) assignment's settings for external tools if submission_types include 'external_tool'. Only url and new_tab are included (new_tab defaults to false).  Use the 'External Tools' API if you need more information about an external tool.
     pub external_tool_tag_attributes: Option<ExternalToolTagAttributes>,
     /// Boolean indicating if peer reviews are required for this assignment
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub peer_reviews: Option<bool>,
     /// Boolean indicating peer reviews are assigned automatically. If false, the teacher is expected to manually assign peer reviews.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub automatic_peer_reviews: Option<bool>,
     /// Integer representing the amount of reviews each user is assigned. NOTE: This key is NOT present unless you have automatic_peer_reviews set to true.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub peer_review_count: Option<i64>,
     /// String representing a date the reviews are due by. Must be a date that occurs after the default due date. If blank, or date is not after the assignment's due date, the assignment's due date will be used. NOTE: This key is NOT present unless you have automatic_peer_reviews set to true.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub peer_reviews_assign_at: Option<rt::DateTime>,
     /// Boolean representing whether or not members from within the same group on a group assignment can be assigned to peer review their own group's work
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub intra_group_peer_reviews: Option<bool>,
     /// The ID of the assignment’s group set, if this is a group assignment. For group discussions, set group_category_id on the discussion topic, not the linked assignment.
     pub group_category_id: Option<rt::Id>,
     /// if the requesting user has grading rights, the number of submissions that need grading.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub needs_grading_count: Option<i64>,
     /// if the requesting user has grading rights and the 'needs_grading_count_by_section' flag is specified, the number of submissions that need grading split out by section. NOTE: This key is NOT present unless you pass the 'needs_grading_count_by_section' argument as true.  ANOTHER NOTE: it's possible to be enrolled in multiple sections, and if a student is setup that way they will show an assignment that needs grading in multiple sections (effectively the count will be duplicated between sections)
     pub needs_grading_count_by_section: Option<Vec<NeedsGradingCount>>,
     /// the sorting order of the assignment in the group
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// (optional, present if Sync Grades to SIS feature is enabled)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub post_to_sis: Option<bool>,
     /// (optional, Third Party unique identifier for Assignment)
     pub integration_id: Option<String>,
     /// (optional, Third Party integration data for assignment)
     pub integration_data: Option<rt::Json>,
     /// the maximum points possible for the assignment
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_possible: Option<f64>,
     /// the types of submissions allowed for this assignment list containing one or more of the following: 'discussion_topic', 'online_quiz', 'on_paper', 'none', 'external_tool', 'online_text_entry', 'online_url', 'online_upload', 'media_recording', 'student_annotation'
     pub submission_types: Option<Vec<String>>,
     /// If true, the assignment has been submitted to by at least one student
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_submitted_submissions: Option<bool>,
     /// The type of grading the assignment receives; one of 'pass_fail', 'percent', 'letter_grade', 'gpa_scale', 'points'
     pub grading_type: Option<AssignmentGradingType>,
     /// The id of the grading standard being applied to this assignment. Valid if grading_type is 'letter_grade' or 'gpa_scale'.
     pub grading_standard_id: Option<rt::Id>,
     /// Whether the assignment is published
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
     /// Whether the assignment's 'published' state can be changed to false. Will be false if there are student submissions for the assignment.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub unpublishable: Option<bool>,
     /// Whether the assignment is only visible to overrides.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub only_visible_to_overrides: Option<bool>,
     /// Whether or not this is locked for the user.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// (Optional) Information for the user about the lock. Present when locked_for_user is true.
     pub lock_info: Option<LockInfo>,
@@ -716,18 +816,22 @@ pub struct Assignment {
     /// (Optional) id of the associated quiz (applies only when submission_types is \['online_quiz'\])
     pub quiz_id: Option<rt::Id>,
     /// (Optional) whether anonymous submissions are accepted (applies only to quiz assignments)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous_submissions: Option<bool>,
     /// (Optional) the DiscussionTopic associated with the assignment, if applicable
     pub discussion_topic: Option<DiscussionTopic>,
     /// (Optional) Boolean indicating if assignment will be frozen when it is copied. NOTE: This field will only be present if the AssignmentFreezer plugin is available for your account.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub freeze_on_copy: Option<bool>,
     /// (Optional) Boolean indicating if assignment is frozen for the calling user. NOTE: This field will only be present if the AssignmentFreezer plugin is available for your account.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub frozen: Option<bool>,
     /// (Optional) Array of frozen attributes for the assignment. Only account administrators currently have permission to change an attribute in this list. Will be empty if no attributes are frozen for this assignment. Possible frozen attributes are: title, description, lock_at, points_possible, grading_type, submission_types, assignment_group_id, allowed_extensions, group_category_id, notify_of_update, peer_reviews NOTE: This field will only be present if the AssignmentFreezer plugin is available for your account.
     pub frozen_attributes: Option<Vec<String>>,
     /// (Optional) If 'submission' is included in the 'include' parameter, includes a Submission object that represents the current user's (user who is requesting information from the api) current submission for the assignment. See the Submissions API for an example response. If the user does not have a submission, this key will be absent.
     pub submission: Option<Box<Submission>>,
     /// (Optional) If true, the rubric is directly tied to grading the assignment. Otherwise, it is only advisory. Included if there is an associated rubric.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub use_rubric_for_grading: Option<bool>,
     /// (Optional) An object describing the basic attributes of the rubric, including the point total. Included if there is an associated rubric.
     pub rubric_settings: Option<rt::Json>,
@@ -738,54 +842,75 @@ pub struct Assignment {
     /// (Optional) If 'overrides' is included in the 'include' parameter, includes an array of assignment override objects.
     pub overrides: Option<Vec<AssignmentOverride>>,
     /// (Optional) If true, the assignment will be omitted from the student's final grade
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub omit_from_final_grade: Option<bool>,
     /// (Optional) If true, the assignment will not be shown in any gradebooks
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_in_gradebook: Option<bool>,
     /// Boolean indicating if the assignment is moderated.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub moderated_grading: Option<bool>,
     /// The maximum number of provisional graders who may issue grades for this assignment. Only relevant for moderated assignments. Must be a positive value, and must be set to 1 if the course has fewer than two active instructors. Otherwise, the maximum value is the number of active instructors in the course minus one, or 10 if the course has more than 11 active instructors.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub grader_count: Option<i64>,
     /// The user ID of the grader responsible for choosing final grades for this assignment. Only relevant for moderated assignments.
     pub final_grader_id: Option<rt::Id>,
     /// Boolean indicating if provisional graders' comments are visible to other provisional graders. Only relevant for moderated assignments.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grader_comments_visible_to_graders: Option<bool>,
     /// Boolean indicating if provisional graders' identities are hidden from other provisional graders. Only relevant for moderated assignments with grader_comments_visible_to_graders set to true.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub graders_anonymous_to_graders: Option<bool>,
     /// Boolean indicating if provisional grader identities are visible to the final grader. Only relevant for moderated assignments.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grader_names_visible_to_final_grader: Option<bool>,
     /// Boolean indicating if the assignment is graded anonymously. If true, graders cannot see student identities.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous_grading: Option<bool>,
     /// The number of submission attempts a student can make for this assignment. -1 is considered unlimited.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub allowed_attempts: Option<i64>,
     /// Whether the assignment has manual posting enabled. Only relevant for courses using New Gradebook.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub post_manually: Option<bool>,
     /// (Optional) If 'score_statistics' and 'submission' are included in the 'include' parameter and statistics are available, includes the min, max, and mode for this assignment
     pub score_statistics: Option<ScoreStatistic>,
     /// (Optional) If retrieving a single assignment and 'can_submit' is included in the 'include' parameter, flags whether user has the right to submit the assignment (i.e. checks enrollment dates, submission types, locked status, attempts remaining, etc...). Including 'can submit' automatically includes 'submission' in the include parameter. Not available when observed_users are included.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_submit: Option<bool>,
     /// (Optional) The academic benchmark(s) associated with the assignment or the assignment's rubric. Only included if 'ab_guid' is included in the 'include' parameter.
     pub ab_guid: Option<Vec<String>>,
     /// The id of the attachment to be annotated by students. Relevant only if submission_types includes 'student_annotation'.
     pub annotatable_attachment_id: Option<rt::Id>,
     /// (Optional) Boolean indicating whether student names are anonymized
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymize_students: Option<bool>,
     /// (Optional) Boolean indicating whether the Respondus LockDown Browser® is required for this assignment.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_lockdown_browser: Option<bool>,
     /// (Optional) Boolean indicating whether this assignment has important dates.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub important_dates: Option<bool>,
     /// (Optional, Deprecated) Boolean indicating whether notifications are muted for this assignment.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub muted: Option<bool>,
     /// Boolean indicating whether peer reviews are anonymous.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous_peer_reviews: Option<bool>,
     /// Boolean indicating whether instructor anotations are anonymous.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous_instructor_annotations: Option<bool>,
     /// Boolean indicating whether this assignment has graded submissions.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub graded_submissions_exist: Option<bool>,
     /// Boolean indicating whether this is a quiz lti assignment.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_quiz_assignment: Option<bool>,
     /// Boolean indicating whether this assignment is in a closed grading period.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub in_closed_grading_period: Option<bool>,
     /// Boolean indicating whether this assignment can be duplicated.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_duplicate: Option<bool>,
     /// If this assignment is a duplicate, it is the original assignment's course_id
     pub original_course_id: Option<rt::Id>,
@@ -838,14 +963,19 @@ pub struct AssignmentOverride {
     /// the title of the override
     pub title: Option<String>,
     /// the overridden due at (present if due_at is overridden)
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// the overridden all day flag (present if due_at is overridden)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub all_day: Option<bool>,
     /// the overridden all day date (present if due_at is overridden)
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub all_day_date: Option<rt::DateTime>,
     /// the overridden unlock at (present if unlock_at is overridden)
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// the overridden lock at, if any (present if lock_at is overridden)
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
 }
 #[cfg(feature = "authentication_providers")]
@@ -872,14 +1002,17 @@ pub struct AuthenticationProvider {
     /// Valid for LDAP providers.
     pub auth_filter: Option<String>,
     /// Valid for LDAP providers.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub auth_over_tls: Option<i64>,
     /// Valid for LDAP and CAS providers.
     pub auth_base: Option<String>,
     /// Valid for LDAP providers.
     pub auth_username: Option<String>,
     /// Valid for LDAP providers.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub auth_port: Option<i64>,
     /// Valid for all providers.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// Valid for SAML providers.
     pub idp_entity_id: Option<String>,
@@ -888,10 +1021,12 @@ pub struct AuthenticationProvider {
     /// Valid for SAML providers.
     pub sig_alg: Option<String>,
     /// Just In Time provisioning. Valid for all providers except Canvas (which has the similar in concept self_registration setting).
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub jit_provisioning: Option<bool>,
     /// `federated_attributes`
     pub federated_attributes: Option<FederatedAttributesConfig>,
     /// If multi-factor authentication is required when logging in with this authentication provider. The account must not have MFA disabled.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub mfa_required: Option<bool>,
 }
 #[cfg(feature = "authentication_providers")]
@@ -944,8 +1079,10 @@ pub struct FederatedAttributeConfig {
     /// The name of the attribute as it will be sent from the authentication provider
     pub attribute: Option<String>,
     /// If the attribute should be applied only when provisioning a new user, rather than all logins
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub provisioning_only: Option<bool>,
     /// (only for email) If the email address is trusted and should be automatically confirmed
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub autoconfirm: Option<bool>,
 }
 #[cfg(feature = "authentications_log")]
@@ -954,6 +1091,7 @@ pub struct FederatedAttributeConfig {
 #[serde(default)]
 pub struct AuthenticationEvent {
     /// timestamp of the event
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// authentication event type ('login' or 'logout')
     pub event_type: Option<AuthenticationEventEventType>,
@@ -976,8 +1114,10 @@ pub struct BlackoutDate {
     /// `context_type`
     pub context_type: Option<String>,
     /// the start date of the blackout date
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_date: Option<rt::DateTime>,
     /// the end date of the blackout date
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_date: Option<rt::DateTime>,
     /// title of the blackout date
     pub event_title: Option<String>,
@@ -992,8 +1132,10 @@ pub struct BlueprintTemplate {
     /// The ID of the Course the template belongs to.
     pub course_id: Option<rt::Id>,
     /// Time when the last export was completed
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_export_completed_at: Option<rt::DateTime>,
     /// Number of associated courses for the template
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub associated_course_count: Option<i64>,
     /// Details of the latest migration
     pub latest_migration: Option<BlueprintMigration>,
@@ -1014,12 +1156,16 @@ pub struct BlueprintMigration {
     /// Current state of the content migration: queued, exporting, imports_queued, completed, exports_failed, imports_failed
     pub workflow_state: Option<String>,
     /// Time when the migration was queued
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// Time when the exports begun
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub exports_started_at: Option<rt::DateTime>,
     /// Time when the exports were completed and imports were queued
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub imports_queued_at: Option<rt::DateTime>,
     /// Time when the imports were completed
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub imports_completed_at: Option<rt::DateTime>,
     /// User-specified comment describing changes made in this operation
     pub comment: Option<String>,
@@ -1030,12 +1176,16 @@ pub struct BlueprintMigration {
 #[serde(default)]
 pub struct BlueprintRestriction {
     /// Restriction on main content (e.g. title, description).
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub content: Option<bool>,
     /// Restriction on points possible for assignments and graded learning objects
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub points: Option<bool>,
     /// Restriction on due dates for assignments and graded learning objects
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub due_dates: Option<bool>,
     /// Restriction on availability dates for an object
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub availability_dates: Option<bool>,
 }
 #[cfg(feature = "blueprint_courses")]
@@ -1054,6 +1204,7 @@ pub struct ChangeRecord {
     /// The URL of the changed object
     pub html_url: Option<String>,
     /// Whether the object is locked in the blueprint
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
     /// A list of ExceptionRecords for linked courses that did not receive this update.
     pub exceptions: Option<Vec<rt::Json>>,
@@ -1092,6 +1243,7 @@ pub struct Bookmark {
     /// `url`
     pub url: Option<String>,
     /// `position`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// `data`
     pub data: Option<rt::Json>,
@@ -1106,8 +1258,10 @@ pub struct CalendarEvent {
     /// The title of the calendar event
     pub title: Option<String>,
     /// The start timestamp of the event
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// The end timestamp of the event
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// The HTML description of the event
     pub description: Option<String>,
@@ -1126,10 +1280,12 @@ pub struct CalendarEvent {
     /// Current state of the event ('active', 'locked' or 'deleted') 'locked' indicates that start_at/end_at cannot be changed (though the event could be deleted). Normally only reservations or time slots with reservations are locked (see the Appointment Groups API)
     pub workflow_state: Option<String>,
     /// Whether this event should be displayed on the calendar. Only true for course-level events with section-level child events.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hidden: Option<bool>,
     /// Normally null. If this is a reservation (see the Appointment Groups API), the id will indicate the time slot it is for. If this is a section-level event, this will be the course-level parent event.
     pub parent_event_id: Option<rt::Id>,
     /// The number of child_events. See child_events (and parent_event_id)
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub child_events_count: Option<i64>,
     /// Included by default, but may be excluded (see include\[\] option). If this is a time slot (see the Appointment Groups API) this will be a list of any reservations. If this is a course-level event, this will be a list of section-level events (if any)
     pub child_events: Option<Vec<i64>>,
@@ -1138,44 +1294,55 @@ pub struct CalendarEvent {
     /// URL for a user to view this event
     pub html_url: Option<String>,
     /// The date of this event
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub all_day_date: Option<rt::DateTime>,
     /// Boolean indicating whether this is an all-day event (midnight to midnight)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub all_day: Option<bool>,
     /// When the calendar event was created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// When the calendar event was last updated
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// Various Appointment-Group-related fields.These fields are only pertinent to time slots (appointments) and reservations of those time slots. See the Appointment Groups API. The id of the appointment group
     pub appointment_group_id: Option<rt::Id>,
     /// The API URL of the appointment group
     pub appointment_group_url: Option<String>,
     /// If the event is a reservation, this a boolean indicating whether it is the current user's reservation, or someone else's
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub own_reservation: Option<bool>,
     /// If the event is a time slot, the API URL for reserving it
     pub reserve_url: Option<String>,
     /// If the event is a time slot, a boolean indicating whether the user has already made a reservation for it
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub reserved: Option<bool>,
     /// The type of participant to sign up for a slot: 'User' or 'Group'
     pub participant_type: Option<String>,
     /// If the event is a time slot, this is the participant limit
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub participants_per_appointment: Option<i64>,
     /// If the event is a time slot and it has a participant limit, an integer indicating how many slots are available
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub available_slots: Option<i64>,
     /// If the event is a user-level reservation, this will contain the user participant JSON (refer to the Users API).
     pub user: Option<String>,
     /// If the event is a group-level reservation, this will contain the group participant JSON (refer to the Groups API).
     pub group: Option<String>,
     /// Boolean indicating whether this has important dates.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub important_dates: Option<bool>,
     /// Identifies the recurring event series this event may belong to.
     pub series_uuid: Option<String>,
     /// An iCalendar RRULE for defining how events in a recurring event series repeat.
     pub rrule: Option<String>,
     /// Boolean indicating if is the first event in the series of recurring events.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub series_head: Option<bool>,
     /// A natural language expression of how events occur in the series.
     pub series_natural_language: Option<String>,
     /// Boolean indicating whether this has blackout date.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub blackout_date: Option<bool>,
 }
 #[cfg(feature = "calendar_events")]
@@ -1188,8 +1355,10 @@ pub struct AssignmentEvent {
     /// The title of the assignment
     pub title: Option<String>,
     /// The due_at timestamp of the assignment
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// The due_at timestamp of the assignment
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// The HTML description of the assignment
     pub description: Option<String>,
@@ -1202,22 +1371,28 @@ pub struct AssignmentEvent {
     /// URL for a user to view this assignment
     pub html_url: Option<String>,
     /// The due date of this assignment
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub all_day_date: Option<rt::DateTime>,
     /// Boolean indicating whether this is an all-day event (e.g. assignment due at midnight)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub all_day: Option<bool>,
     /// When the assignment was created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// When the assignment was last updated
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The full assignment JSON data (See the Assignments API)
     pub assignment: Option<Assignment>,
     /// The list of AssignmentOverrides that apply to this event (See the Assignments API). This information is useful for determining which students or sections this assignment-due event applies to.
     pub assignment_overrides: Option<AssignmentOverride>,
     /// Boolean indicating whether this has important dates.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub important_dates: Option<bool>,
     /// An iCalendar RRULE for defining how events in a recurring event series repeat.
     pub rrule: Option<String>,
     /// Trueif this is the first event in the series of recurring events.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub series_head: Option<bool>,
     /// A natural language expression of how events occur in the series.
     pub series_natural_language: Option<String>,
@@ -1242,8 +1417,10 @@ pub struct Collaboration {
     /// The LTI launch url to view collaboration.
     pub url: Option<String>,
     /// The timestamp when the collaboration was created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The timestamp when the collaboration was last modified
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `description`
     pub description: Option<String>,
@@ -1276,8 +1453,10 @@ pub struct CommMessage {
     /// The ID of the CommMessage.
     pub id: Option<rt::Id>,
     /// The date and time this message was created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The date and time this message was sent
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub sent_at: Option<rt::DateTime>,
     /// The workflow state of the message. One of 'created', 'staged', 'sending', 'sent', 'bounced', 'dashboard', 'cancelled', or 'closed'
     pub workflow_state: Option<CommMessageWorkflowState>,
@@ -1308,12 +1487,15 @@ pub struct CommunicationChannel {
     /// The type of communcation channel being described. Possible values are: 'email', 'push', 'sms', or 'twitter'. This field determines the type of value seen in 'address'.
     pub r#type: Option<CommunicationChannelType>,
     /// The position of this communication channel relative to the user's other channels when they are ordered.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// The ID of the user that owns this communication channel.
     pub user_id: Option<rt::Id>,
     /// The number of bounces the channel has experienced. This is reset if the channel sends successfully.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub bounce_count: Option<i64>,
     /// The time the last bounce occurred.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_bounce_at: Option<rt::DateTime>,
     /// The current state of the communication channel. Possible values are: 'unconfirmed' or 'active'.
     pub workflow_state: Option<CommunicationChannelWorkflowState>,
@@ -1324,12 +1506,15 @@ pub struct CommunicationChannel {
 #[serde(default)]
 pub struct ConferenceRecording {
     /// `duration_minutes`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub duration_minutes: Option<i64>,
     /// `title`
     pub title: Option<String>,
     /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `playback_url`
     pub playback_url: Option<String>,
@@ -1348,10 +1533,13 @@ pub struct Conference {
     /// The description for the conference
     pub description: Option<String>,
     /// The expected duration the conference is supposed to last
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub duration: Option<i64>,
     /// The date that the conference ended at, null if it hasn't ended
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub ended_at: Option<rt::DateTime>,
     /// The date the conference started at, null if it hasn't started
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub started_at: Option<rt::DateTime>,
     /// The title of the conference
     pub title: Option<String>,
@@ -1362,8 +1550,10 @@ pub struct Conference {
     /// Array of user ids that are attendees in the conference
     pub attendees: Option<Vec<i64>>,
     /// True if the conference type has advanced settings.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_advanced_settings: Option<bool>,
     /// If true the conference is long running and has no expected end time
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub long_running: Option<bool>,
     /// A collection of settings specific to the conference type
     pub user_settings: Option<rt::Json>,
@@ -1386,6 +1576,7 @@ pub struct ContentExport {
     /// the unique identifier for the export
     pub id: Option<rt::Id>,
     /// the date and time this export was requested
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the type of content migration: 'common_cartridge' or 'qti'
     pub export_type: Option<ContentExportExportType>,
@@ -1420,8 +1611,10 @@ pub struct MigrationIssue {
     /// Site administrator error message (If the requesting user has permissions)
     pub error_message: Option<String>,
     /// timestamp
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// timestamp
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
 }
 #[cfg(feature = "content_migrations")]
@@ -1446,8 +1639,10 @@ pub struct ContentMigration {
     /// Current state of the content migration: pre_processing, pre_processed, running, waiting_for_select, completed, failed
     pub workflow_state: Option<ContentMigrationWorkflowState>,
     /// timestamp
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub started_at: Option<rt::DateTime>,
     /// timestamp
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub finished_at: Option<rt::DateTime>,
     /// file uploading data, see File Upload Documentation for file upload workflow This works a little differently in that all the file data is in the pre_attachment hash if there is no upload_url then there was an attachment pre-processing error, the error message will be in the message key This data will only be here after a create or update call
     pub pre_attachment: Option<String>,
@@ -1460,6 +1655,7 @@ pub struct Migrator {
     /// The value to pass to the create endpoint
     pub r#type: Option<String>,
     /// Whether this endpoint requires a file upload
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub requires_file_upload: Option<bool>,
     /// Description of the package type expected
     pub name: Option<String>,
@@ -1478,8 +1674,10 @@ pub struct ContentShare {
     /// The type of content that was shared. Can be assignment, discussion_topic, page, quiz, module, or module_item.
     pub content_type: Option<String>,
     /// The datetime the content was shared with this user.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The datetime the content was updated.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The id of the user who sent or received the content share.
     pub user_id: Option<rt::Id>,
@@ -1508,14 +1706,19 @@ pub struct Conversation {
     /// A \<=100 character preview from the most recent message.
     pub last_message: Option<String>,
     /// the date and time at which the last message was sent.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// the number of messages in the conversation.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub message_count: Option<i64>,
     /// whether the current user is subscribed to the conversation.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub subscribed: Option<bool>,
     /// whether the conversation is private.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub private: Option<bool>,
     /// whether the conversation is starred.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub starred: Option<bool>,
     /// Additional conversation flags (last_author, attachments, media_objects). Each listed property means the flag is set to true (i.e. the current user is the most recent author, there are attachments, or there are media objects)
     pub properties: Option<Vec<String>>,
@@ -1528,6 +1731,7 @@ pub struct Conversation {
     /// Array of users participating in the conversation. Includes current user.
     pub participants: Option<Vec<ConversationParticipant>>,
     /// indicates whether the conversation is visible under the current scope and filter. This attribute is always true in the index API response, and is primarily useful in create/update responses so that you can know if the record should be displayed in the UI. The default scope is assumed, unless a scope or filter is passed to the create/update API call.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub visible: Option<bool>,
     /// Name of the course or group in which the conversation is occurring.
     pub context_name: Option<String>,
@@ -1552,16 +1756,21 @@ pub struct ConversationParticipant {
 #[serde(default)]
 pub struct CourseEventLink {
     /// ID of the course for the event.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course: Option<i64>,
     /// ID of the user for the event (who made the change).
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user: Option<i64>,
     /// ID of the page view during the event if it exists.
     pub page_view: Option<String>,
     /// ID of the course that this course was copied from. This is only included if the event_type is copied_from.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub copied_from: Option<i64>,
     /// ID of the course that this course was copied to. This is only included if the event_type is copied_to.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub copied_to: Option<i64>,
     /// ID of the SIS batch that triggered the event.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sis_batch: Option<i64>,
 }
 #[cfg(feature = "course_audit_log")]
@@ -1572,6 +1781,7 @@ pub struct CourseEvent {
     /// ID of the event.
     pub id: Option<String>,
     /// timestamp of the event
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// Course event type The event type defines the type and schema of the event_data object.
     pub event_type: Option<String>,
@@ -1588,13 +1798,13 @@ pub struct CourseEvent {
 #[serde(default)]
 pub struct CreatedEventData {
     /// `name`
-    pub name: Option<Vec<String>>,
+    pub name: Option<Vec<rt::Json>>,
     /// `start_at`
-    pub start_at: Option<Vec<rt::DateTime>>,
+    pub start_at: Option<Vec<rt::Json>>,
     /// `conclude_at`
-    pub conclude_at: Option<Vec<rt::DateTime>>,
+    pub conclude_at: Option<Vec<rt::Json>>,
     /// `is_public`
-    pub is_public: Option<Vec<bool>>,
+    pub is_public: Option<Vec<rt::Json>>,
     /// The type of action that triggered the creation of the course.
     pub created_source: Option<String>,
 }
@@ -1604,13 +1814,13 @@ pub struct CreatedEventData {
 #[serde(default)]
 pub struct UpdatedEventData {
     /// `name`
-    pub name: Option<Vec<String>>,
+    pub name: Option<Vec<rt::Json>>,
     /// `start_at`
-    pub start_at: Option<Vec<rt::DateTime>>,
+    pub start_at: Option<Vec<rt::Json>>,
     /// `conclude_at`
-    pub conclude_at: Option<Vec<rt::DateTime>>,
+    pub conclude_at: Option<Vec<rt::Json>>,
     /// `is_public`
-    pub is_public: Option<Vec<bool>>,
+    pub is_public: Option<Vec<rt::Json>>,
 }
 #[cfg(feature = "course_pace")]
 /// The Canvas `CoursePace` object.
@@ -1626,20 +1836,27 @@ pub struct CoursePace {
     /// the state of the course pace
     pub workflow_state: Option<String>,
     /// boolean value depending on exclude weekends setting
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub exclude_weekends: Option<bool>,
     /// set if the end date is set from course
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hard_end_dates: Option<bool>,
     /// date when course pace is created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// course end date
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_date: Option<rt::DateTime>,
     /// date when course pace is updated
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// date when course pace is published
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub published_at: Option<rt::DateTime>,
     /// the root account ID for this course pace
     pub root_account_id: Option<rt::Id>,
     /// course start date
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_date: Option<rt::DateTime>,
     /// list of modules and items for this course pace
     pub modules: Option<Vec<rt::Json>>,
@@ -1658,6 +1875,7 @@ pub struct Module {
     /// the name of the module
     pub name: Option<String>,
     /// the position of the module
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// list of module items
     pub items: Option<Vec<ModuleItem>>,
@@ -1668,22 +1886,28 @@ pub struct Module {
     /// the state of the module: 'active', 'deleted'
     pub workflow_state: Option<ModuleWorkflowState>,
     /// (Optional) the date this module will unlock
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// Whether module items must be unlocked in order
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_sequential_progress: Option<bool>,
     /// IDs of Modules that must be completed before this one is unlocked
     pub prerequisite_module_ids: Option<Vec<rt::Id>>,
     /// The number of items in the module
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub items_count: Option<i64>,
     /// The API URL to retrive this module's items
     pub items_url: Option<String>,
     /// The state of this Module for the calling user one of 'locked', 'unlocked', 'started', 'completed' (Optional; present only if the caller is a student or if the optional parameter 'student_id' is included)
     pub state: Option<ModuleState>,
     /// the date the calling user completed the module (Optional; present only if the caller is a student or if the optional parameter 'student_id' is included)
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub completed_at: Option<rt::DateTime>,
     /// if the student's final grade for the course should be published to the SIS upon completion of this module
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub publish_final_grade: Option<bool>,
     /// (Optional) Whether this module is published. This field is present only if the caller has permission to view unpublished modules.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
 }
 #[cfg(any(feature = "course_pace", feature = "modules"))]
@@ -1696,6 +1920,7 @@ pub struct ModuleItem {
     /// the ID of the module item
     pub id: Option<rt::Id>,
     /// the duration of the module item
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub duration: Option<i64>,
     /// the course pace id of the module item
     pub course_pace_id: Option<rt::Id>,
@@ -1706,20 +1931,24 @@ pub struct ModuleItem {
     /// The title of the item assignment
     pub assignment_title: Option<String>,
     /// The points of the item
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_possible: Option<f64>,
     /// The link of the item assignment
     pub assignment_link: Option<String>,
     /// the current position of the module item
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// The module item type of the item assignment
     pub module_item_type: Option<String>,
     /// published boolean value for course pace
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
     /// the id of the Module this item appears in
     pub module_id: Option<rt::Id>,
     /// the title of this item
     pub title: Option<String>,
     /// 0-based indent level; module items may be indented to show a hierarchy
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub indent: Option<i64>,
     /// the type of object referred to one of 'File', 'Page', 'Discussion', 'Assignment', 'Quiz', 'SubHeader', 'ExternalUrl', 'ExternalTool'
     pub r#type: Option<ModuleItemType>,
@@ -1734,6 +1963,7 @@ pub struct ModuleItem {
     /// (only for 'ExternalUrl' and 'ExternalTool' types) external url that the item points to
     pub external_url: Option<String>,
     /// (only for 'ExternalTool' type) whether the external tool opens in a new tab
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub new_tab: Option<bool>,
     /// Completion requirement for this module item
     pub completion_requirement: Option<CompletionRequirement>,
@@ -1771,12 +2001,15 @@ pub struct Progress {
     /// the type of operation
     pub tag: Option<String>,
     /// percent completed
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub completion: Option<i64>,
     /// the state of the job one of 'queued', 'running', 'completed', 'failed'
     pub workflow_state: Option<ProgressWorkflowState>,
     /// the time the job was created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the time the job was last updated
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// optional details about the job
     pub message: Option<String>,
@@ -1793,10 +2026,13 @@ pub struct CourseQuizExtension {
     /// The ID of the Student that needs the quiz extension.
     pub user_id: Option<rt::Id>,
     /// Number of times the student is allowed to re-take the quiz over the multiple-attempt limit.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_attempts: Option<i64>,
     /// Amount of extra time allowed for the quiz submission, in minutes.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_time: Option<i64>,
     /// The student can take the quiz even if it's locked for everyone else
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub manually_unlocked: Option<bool>,
     /// The time at which the quiz submission will be overdue, and be flagged as a late submission.
     pub end_at: Option<String>,
@@ -1824,8 +2060,10 @@ pub struct Term {
     /// `name`
     pub name: Option<String>,
     /// `start_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// `end_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
 }
 #[cfg(
@@ -1847,12 +2085,15 @@ pub struct Term {
 #[serde(default)]
 pub struct CourseProgress {
     /// total number of requirements from all modules
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub requirement_count: Option<i64>,
     /// total number of requirements the user has completed from all modules
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub requirement_completed_count: Option<i64>,
     /// url to next module item that has an unmet requirement. null if the user has completed the course or the current module does not require sequential progress
     pub next_requirement_url: Option<String>,
     /// date the course was completed. null if the course has not been completed by this user
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub completed_at: Option<rt::DateTime>,
 }
 #[cfg(
@@ -1904,16 +2145,20 @@ pub struct Course {
     /// the grade_passback_setting set on the course
     pub grade_passback_setting: Option<String>,
     /// the date the course was created.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the start date for the course, if applicable
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// the end date for the course, if applicable
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// the course-set locale, if applicable
     pub locale: Option<String>,
     /// A list of enrollments linking the current user to the course. for student enrollments, grading information may be included if include\[\]=total_scores
     pub enrollments: Option<Vec<Enrollment>>,
     /// optional: the total number of active and invited students in the course
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub total_students: Option<i64>,
     /// course calendar
     pub calendar: Option<CalendarLink>,
@@ -1922,58 +2167,76 @@ pub struct Course {
     /// optional: user-generated HTML for the course syllabus
     pub syllabus_body: Option<String>,
     /// optional: the number of submissions needing grading returned only if the current user has grading rights and include\[\]=needs_grading_count
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub needs_grading_count: Option<i64>,
     /// optional: the enrollment term object for the course returned only if include\[\]=term
     pub term: Option<Term>,
     /// optional: information on progress through the course returned only if include\[\]=course_progress
     pub course_progress: Option<CourseProgress>,
     /// weight final grade based on assignment group percentages
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub apply_assignment_group_weights: Option<bool>,
     /// optional: the permissions the user has for the course. returned only for a single course and include\[\]=permissions
     pub permissions: Option<std::collections::BTreeMap<String, bool>>,
     /// `is_public`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_public: Option<bool>,
     /// `is_public_to_auth_users`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_public_to_auth_users: Option<bool>,
     /// `public_syllabus`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub public_syllabus: Option<bool>,
     /// `public_syllabus_to_auth`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub public_syllabus_to_auth: Option<bool>,
     /// optional: the public description of the course
     pub public_description: Option<String>,
     /// `storage_quota_mb`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub storage_quota_mb: Option<i64>,
     /// `storage_quota_used_mb`
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub storage_quota_used_mb: Option<f64>,
     /// `hide_final_grades`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_final_grades: Option<bool>,
     /// `license`
     pub license: Option<String>,
     /// `allow_student_assignment_edits`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_student_assignment_edits: Option<bool>,
     /// `allow_wiki_comments`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_wiki_comments: Option<bool>,
     /// `allow_student_forum_attachments`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_student_forum_attachments: Option<bool>,
     /// `open_enrollment`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub open_enrollment: Option<bool>,
     /// `self_enrollment`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub self_enrollment: Option<bool>,
     /// `restrict_enrollments_to_course_dates`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restrict_enrollments_to_course_dates: Option<bool>,
     /// `course_format`
     pub course_format: Option<String>,
     /// optional: this will be true if this user is currently prevented from viewing the course because of date restriction settings
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub access_restricted_by_date: Option<bool>,
     /// The course's IANA time zone name.
     pub time_zone: Option<String>,
     /// optional: whether the course is set as a Blueprint Course (blueprint fields require the Blueprint Courses feature)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub blueprint: Option<bool>,
     /// optional: Set of restrictions applied to all locked course objects
     pub blueprint_restrictions: Option<rt::Json>,
     /// optional: Sets of restrictions differentiated by object type applied to locked course objects
     pub blueprint_restrictions_by_object_type: Option<rt::Json>,
     /// optional: whether the course is set as a template (requires the Course Templates feature)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub template: Option<bool>,
 }
 #[cfg(
@@ -2005,14 +2268,18 @@ pub struct CustomColumn {
     /// The ID of the custom gradebook column
     pub id: Option<rt::Id>,
     /// When true, this column's visibility will be toggled in the Gradebook when a user selects to show or hide notes
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub teacher_notes: Option<bool>,
     /// header text
     pub title: Option<String>,
     /// column order
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// won't be displayed if hidden is true
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hidden: Option<bool>,
     /// won't be editable in the gradebook UI
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub read_only: Option<bool>,
 }
 #[cfg(feature = "custom_gradebook_columns")]
@@ -2076,36 +2343,49 @@ pub struct DiscussionTopic {
     /// The URL to the discussion topic in canvas.
     pub html_url: Option<String>,
     /// The datetime the topic was posted. If it is null it hasn't been posted yet. (see delayed_post_at)
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub posted_at: Option<rt::DateTime>,
     /// The datetime for when the last reply was in the topic.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_reply_at: Option<rt::DateTime>,
     /// If true then a user may not respond to other replies until that user has made an initial reply. Defaults to false.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_initial_post: Option<bool>,
     /// Whether or not posts in this topic are visible to the user.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub user_can_see_posts: Option<bool>,
     /// The count of entries in the topic.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub discussion_subentry_count: Option<i64>,
     /// The read_state of the topic for the current user, 'read' or 'unread'.
     pub read_state: Option<DiscussionTopicReadState>,
     /// The count of unread entries of this topic for the current user.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub unread_count: Option<i64>,
     /// Whether or not the current user is subscribed to this topic.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub subscribed: Option<bool>,
     /// (Optional) Why the user cannot subscribe to this topic. Only one reason will be returned even if multiple apply. Can be one of: 'initial_post_required': The user must post a reply first; 'not_in_group_set': The user is not in the group set for this graded group discussion; 'not_in_group': The user is not in this topic's group; 'topic_is_announcement': This topic is an announcement
     pub subscription_hold: Option<DiscussionTopicSubscriptionHold>,
     /// The unique identifier of the assignment if the topic is for grading, otherwise null.
     pub assignment_id: Option<rt::Id>,
     /// The datetime to publish the topic (if not right away).
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub delayed_post_at: Option<rt::DateTime>,
     /// Whether this discussion topic is published (true) or draft state (false)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
     /// The datetime to lock the topic (if ever).
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// Whether or not the discussion is 'closed for comments'.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
     /// Whether or not the discussion has been 'pinned' by an instructor
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub pinned: Option<bool>,
     /// Whether or not this is locked for the user.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// (Optional) Information for the user about the lock. Present when locked_for_user is true.
     pub lock_info: Option<LockInfo>,
@@ -2130,10 +2410,13 @@ pub struct DiscussionTopic {
     /// The current user's permissions on this topic.
     pub permissions: Option<std::collections::BTreeMap<String, bool>>,
     /// Whether or not users can rate entries in this topic.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_rating: Option<bool>,
     /// Whether or not grade permissions are required to rate entries.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub only_graders_can_rate: Option<bool>,
     /// Whether or not entries should be sorted by rating.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub sort_by_rating: Option<bool>,
 }
 #[cfg(feature = "e_portfolios")]
@@ -2148,14 +2431,18 @@ pub struct EPortfolio {
     /// The name of the ePortfolio
     pub name: Option<String>,
     /// Whether or not the ePortfolio is visible without authentication
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub public: Option<bool>,
     /// The creation timestamp for the ePortfolio
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The timestamp of the last time any of the ePortfolio attributes changed
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The state of the ePortfolio. Either 'active' or 'deleted'
     pub workflow_state: Option<String>,
     /// The timestamp when the ePortfolio was deleted, or else null
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub deleted_at: Option<rt::DateTime>,
     /// A flag indicating whether the ePortfolio has been flagged or moderated as spam. One of 'flagged_as_possible_spam', 'marked_as_safe', 'marked_as_spam', or null
     pub spam_status: Option<String>,
@@ -2170,14 +2457,17 @@ pub struct EPortfolioPage {
     /// The ePortfolio ID to which the entry belongs
     pub eportfolio_id: Option<rt::Id>,
     /// The positional order of the entry in the list
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// The name of the ePortfolio
     pub name: Option<String>,
     /// The user entered content of the entry
     pub content: Option<String>,
     /// The creation timestamp for the ePortfolio
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The timestamp of the last time any of the ePortfolio attributes changed
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
 }
 #[cfg(feature = "e_pub_exports")]
@@ -2200,6 +2490,7 @@ pub struct EpubExport {
     /// the unique identifier for the export
     pub id: Option<rt::Id>,
     /// the date and time this export was requested
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// attachment api object for the export ePub (not present until the export completes)
     pub attachment: Option<File>,
@@ -2224,14 +2515,17 @@ pub struct EnrollmentTerm {
     /// The name of the term.
     pub name: Option<String>,
     /// The datetime of the start of the term.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// The datetime of the end of the term.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// The state of the term. Can be 'active' or 'deleted'.
     pub workflow_state: Option<String>,
     /// Term date overrides for specific enrollment types
     pub overrides: Option<rt::Json>,
     /// The number of courses in the term (available via include)
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course_count: Option<i64>,
 }
 #[cfg(feature = "enrollment_terms")]
@@ -2280,26 +2574,35 @@ pub struct Grade {
     /// The user's final grade for the class. Only included if user has permissions to view this grade.
     pub final_grade: Option<String>,
     /// The user's current score in the class. Only included if user has permissions to view this score.
-    pub current_score: Option<String>,
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub current_score: Option<f64>,
     /// The user's final score for the class. Only included if user has permissions to view this score.
-    pub final_score: Option<String>,
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub final_score: Option<f64>,
     /// The total points the user has earned in the class. Only included if user has permissions to view this score and 'current_points' is passed in the request's 'include' parameter.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub current_points: Option<i64>,
     /// The user's current grade in the class including muted/unposted assignments. Only included if user has permissions to view this grade, typically teachers, TAs, and admins.
     pub unposted_current_grade: Option<String>,
     /// The user's final grade for the class including muted/unposted assignments. Only included if user has permissions to view this grade, typically teachers, TAs, and admins..
     pub unposted_final_grade: Option<String>,
     /// The user's current score in the class including muted/unposted assignments. Only included if user has permissions to view this score, typically teachers, TAs, and admins..
-    pub unposted_current_score: Option<String>,
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub unposted_current_score: Option<f64>,
     /// The user's final score for the class including muted/unposted assignments. Only included if user has permissions to view this score, typically teachers, TAs, and admins..
-    pub unposted_final_score: Option<String>,
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub unposted_final_score: Option<f64>,
     /// The total points the user has earned in the class, including muted/unposted assignments. Only included if user has permissions to view this score (typically teachers, TAs, and admins) and 'current_points' is passed in the request's 'include' parameter.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub unposted_current_points: Option<i64>,
     /// The grade for the course
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub grade: Option<f64>,
     /// The total points earned in the course
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub total: Option<f64>,
     /// The total points possible for the course
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub possible: Option<f64>,
     /// The dropped grades for the course
     pub dropped: Option<Vec<rt::Json>>,
@@ -2354,6 +2657,7 @@ pub struct Enrollment {
     /// The state of the user's enrollment in the course.
     pub enrollment_state: Option<String>,
     /// User can only access his or her own course section.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub limit_privileges_to_course_section: Option<bool>,
     /// The unique identifier for the SIS import. This field is only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
@@ -2370,18 +2674,25 @@ pub struct Enrollment {
     /// The id of the enrollment role.
     pub role_id: Option<rt::Id>,
     /// The created time of the enrollment, in ISO8601 format.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The updated time of the enrollment, in ISO8601 format.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The start time of the enrollment, in ISO8601 format.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// The end time of the enrollment, in ISO8601 format.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// The last activity time of the user for the enrollment, in ISO8601 format.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_activity_at: Option<rt::DateTime>,
     /// The last attended date of the user for the enrollment in a course, in ISO8601 format.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_attended_at: Option<rt::DateTime>,
     /// The total activity time of the user for the enrollment, in seconds.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub total_activity_time: Option<i64>,
     /// The URL to the Canvas web UI page for this course enrollment.
     pub html_url: Option<String>,
@@ -2392,6 +2703,7 @@ pub struct Enrollment {
     /// The user's override grade for the course.
     pub override_grade: Option<String>,
     /// The user's override score for the course.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub override_score: Option<f64>,
     /// The user's current grade in the class including muted/unposted assignments. Only included if user has permissions to view this grade, typically teachers, TAs, and admins.
     pub unposted_current_grade: Option<String>,
@@ -2402,8 +2714,10 @@ pub struct Enrollment {
     /// The user's final score for the class including muted/unposted assignments. Only included if user has permissions to view this score, typically teachers, TAs, and admins..
     pub unposted_final_score: Option<String>,
     /// optional: Indicates whether the course the enrollment belongs to has grading periods set up. (applies only to student enrollments, and only available in course endpoints)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_grading_periods: Option<bool>,
     /// optional: Indicates whether the course the enrollment belongs to has the Display Totals for 'All Grading Periods' feature enabled. (applies only to student enrollments, and only available in course endpoints)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub totals_for_all_grading_periods_option: Option<bool>,
     /// optional: The name of the currently active grading period, if one exists. If the course the enrollment belongs to does not have grading periods, or if no currently active grading period exists, the value will be null. (applies only to student enrollments, and only available in course endpoints)
     pub current_grading_period_title: Option<String>,
@@ -2412,10 +2726,13 @@ pub struct Enrollment {
     /// The user's override grade for the current grading period.
     pub current_period_override_grade: Option<String>,
     /// The user's override score for the current grading period.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub current_period_override_score: Option<f64>,
     /// optional: The student's score in the course for the current grading period, including muted/unposted assignments. Only included if user has permission to view this score, typically teachers, TAs, and admins. If the course the enrollment belongs to does not have grading periods, or if no currently active grading period exists, the value will be null. (applies only to student enrollments, and only available in course endpoints)
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub current_period_unposted_current_score: Option<f64>,
     /// optional: The student's score in the course for the current grading period, including muted/unposted assignments and including ungraded assignments with a score of 0. Only included if user has permission to view this score, typically teachers, TAs, and admins. If the course the enrollment belongs to does not have grading periods, or if no currently active grading period exists, the value will be null. (applies only to student enrollments, and only available in course endpoints)
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub current_period_unposted_final_score: Option<f64>,
     /// optional: The letter grade equivalent of current_period_unposted_current_score, if available. Only included if user has permission to view this grade, typically teachers, TAs, and admins. If the course the enrollment belongs to does not have grading periods, or if no currently active grading period exists, the value will be null. (applies only to student enrollments, and only available in course endpoints)
     pub current_period_unposted_current_grade: Option<String>,
@@ -2470,10 +2787,13 @@ pub struct Feature {
     /// The FeatureFlag that applies to the caller
     pub feature_flag: Option<FeatureFlag>,
     /// If true, a feature that is 'allowed' globally will be 'off' by default in root accounts. Otherwise, root accounts inherit the global 'allowed' setting, which allows sub-accounts and courses to turn features on with no root account action.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub root_opt_in: Option<bool>,
     /// Whether the feature is a feature preview. If true, opting in includes ongoing updates outside the regular release schedule.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub beta: Option<bool>,
     /// Whether the details of the feature are autoexpanded on page load vs. the user clicking to expand.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub autoexpand: Option<bool>,
     /// A URL to the release notes describing the feature
     pub release_notes_url: Option<String>,
@@ -2492,6 +2812,7 @@ pub struct FeatureFlag {
     /// The policy for the feature at this context.  can be 'off', 'allowed', 'allowed_on', or 'on'.
     pub state: Option<FeatureFlagState>,
     /// If set, this feature flag cannot be changed in the caller's context because the flag is set 'off' or 'on' in a higher context
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
 }
 #[cfg(
@@ -2533,32 +2854,42 @@ pub struct File {
     /// `url`
     pub url: Option<String>,
     /// file size in bytes
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub size: Option<i64>,
     /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `unlock_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// `locked`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
     /// `hidden`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hidden: Option<bool>,
     /// `lock_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// `hidden_for_user`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hidden_for_user: Option<bool>,
     /// Changes who can access the file. Valid options are 'inherit' (the default), 'course', 'institution', and 'public'. Only valid in course endpoints.
     pub visibility_level: Option<String>,
     /// `thumbnail_url`
     pub thumbnail_url: Option<String>,
     /// `modified_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub modified_at: Option<rt::DateTime>,
     /// simplified content-type mapping
     pub mime_class: Option<String>,
     /// identifier for file in third-party transcoding service
     pub media_entry_id: Option<String>,
     /// `locked_for_user`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// `lock_info`
     pub lock_info: Option<LockInfo>,
@@ -2577,10 +2908,13 @@ pub struct Folder {
     /// `context_id`
     pub context_id: Option<rt::Id>,
     /// `files_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub files_count: Option<i64>,
     /// `position`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `folders_url`
     pub folders_url: Option<String>,
@@ -2589,28 +2923,37 @@ pub struct Folder {
     /// `full_name`
     pub full_name: Option<String>,
     /// `lock_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// `id`
     pub id: Option<rt::Id>,
     /// `folders_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub folders_count: Option<i64>,
     /// `name`
     pub name: Option<String>,
     /// `parent_folder_id`
     pub parent_folder_id: Option<rt::Id>,
     /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `unlock_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// `hidden`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hidden: Option<bool>,
     /// `hidden_for_user`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hidden_for_user: Option<bool>,
     /// `locked`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
     /// `locked_for_user`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// If true, indicates this is a read-only folder containing files submitted to assignments
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub for_submissions: Option<bool>,
 }
 #[cfg(feature = "files")]
@@ -2649,12 +2992,16 @@ pub struct License {
 #[serde(default)]
 pub struct GradeChangeEventLinks {
     /// ID of the assignment associated with the event
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub assignment: Option<i64>,
     /// ID of the course associated with the event. will match the context_id in the associated assignment if the context type for the assignment is a course
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course: Option<i64>,
     /// ID of the student associated with the event. will match the user_id in the associated submission.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub student: Option<i64>,
     /// ID of the grader associated with the event. will match the grader_id in the associated submission.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub grader: Option<i64>,
     /// ID of the page view during the event if it exists.
     pub page_view: Option<String>,
@@ -2667,18 +3014,22 @@ pub struct GradeChangeEvent {
     /// ID of the event.
     pub id: Option<String>,
     /// timestamp of the event
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// GradeChange event type
     pub event_type: Option<String>,
     /// Boolean indicating whether the submission was excused after the change.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub excused_after: Option<bool>,
     /// Boolean indicating whether the submission was excused before the change.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub excused_before: Option<bool>,
     /// The grade after the change.
     pub grade_after: Option<String>,
     /// The grade before the change.
     pub grade_before: Option<String>,
     /// Boolean indicating whether the student name was visible when the grade was given. Could be null if the grade change record was created before this feature existed.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub graded_anonymously: Option<bool>,
     /// Version Number of the grade change submission.
     pub version_number: Option<String>,
@@ -2705,9 +3056,10 @@ pub struct Grader {
 #[serde(default)]
 pub struct Day {
     /// the date represented by this entry
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub date: Option<rt::DateTime>,
     /// an array of the graders who were responsible for the submissions in this response. the submissions are grouped according to the person who graded them and the assignment they were submitted for.
-    pub graders: Option<i64>,
+    pub graders: Option<Vec<Grader>>,
 }
 #[cfg(feature = "gradebook_history")]
 /// A SubmissionVersion object contains all the fields that a Submission object does, plus additional fields prefixed with current_* new_* and previous_* described below.
@@ -2723,12 +3075,15 @@ pub struct SubmissionVersion {
     /// the most up to date grade for the current version of this submission
     pub current_grade: Option<String>,
     /// the latest time stamp for the grading of this submission
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub current_graded_at: Option<rt::DateTime>,
     /// the name of the most recent grader for this submission
     pub current_grader: Option<String>,
     /// boolean indicating whether the grade is equal to the current submission grade
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grade_matches_current_submission: Option<bool>,
     /// time stamp for the grading of this version of the submission
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub graded_at: Option<rt::DateTime>,
     /// the name of the user who graded this version of the submission
     pub grader: Option<String>,
@@ -2739,16 +3094,19 @@ pub struct SubmissionVersion {
     /// the updated grade provided in this version of the submission
     pub new_grade: Option<String>,
     /// the timestamp for the grading of this version of the submission (alias for graded_at)
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub new_graded_at: Option<rt::DateTime>,
     /// alias for 'grader'
     pub new_grader: Option<String>,
     /// the grade for the submission version immediately preceding this one
     pub previous_grade: Option<String>,
     /// the timestamp for the grading of the submission version immediately preceding this one
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub previous_graded_at: Option<rt::DateTime>,
     /// the name of the grader who graded the version of this submission immediately preceding this one
     pub previous_grader: Option<String>,
     /// the score for this version of the submission
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub score: Option<i64>,
     /// the name of the student who created this submission
     pub user_name: Option<String>,
@@ -2779,8 +3137,10 @@ pub struct GradingPeriodSets {
     /// The title of the grading period set.
     pub title: Option<String>,
     /// If true, the grading periods in the set are weighted.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub weighted: Option<bool>,
     /// If true, the totals for all grading periods in the set are displayed.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_totals_for_all_grading_periods: Option<bool>,
 }
 #[cfg(
@@ -2813,8 +3173,10 @@ pub struct GradingPeriod {
     /// Grades can only be changed before the close date of the grading period.
     pub close_date: Option<String>,
     /// A weight value that contributes to the overall weight of a grading period set which is used to calculate how much assignments in this period contribute to the total grade
-    pub weight: Option<i64>,
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub weight: Option<f64>,
     /// If true, the grading period's close_date has passed.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_closed: Option<bool>,
 }
 #[cfg(feature = "grading_standards")]
@@ -2825,7 +3187,8 @@ pub struct GradingSchemeEntry {
     /// The name for an entry value within a GradingStandard that describes the range of the value
     pub name: Option<String>,
     /// The value for the name of the entry within a GradingStandard.  The entry represents the lower bound of the range for the entry. This range includes the value up to the next entry in the GradingStandard, or 100 if there is no upper bound. The lowest value will have a lower bound range of 0.
-    pub value: Option<i64>,
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub value: Option<f64>,
 }
 #[cfg(feature = "grading_standards")]
 /// The Canvas `GradingStandard` object.
@@ -2863,6 +3226,7 @@ pub struct GroupCategory {
     /// `account_id`
     pub account_id: Option<rt::Id>,
     /// If self-signup is enabled, group_limit can be set to cap the number of users in each group. If null, there is no limit.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_limit: Option<i64>,
     /// The SIS identifier for the group category. This field is only included if the user has permission to manage or view SIS information.
     pub sis_group_category_id: Option<String>,
@@ -2883,12 +3247,15 @@ pub struct Group {
     /// A description of the group. This is plain text.
     pub description: Option<String>,
     /// Whether or not the group is public.  Currently only community groups can be made public.  Also, once a group has been set to public, it cannot be changed back to private.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_public: Option<bool>,
     /// Whether or not the current user is following this group.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub followed_by_user: Option<bool>,
     /// How people are allowed to join the group.  For all groups except for community groups, the user must share the group's parent course or account.  For student organized or community groups, where a user can be a member of as many or few as they want, the applicable levels are 'parent_context_auto_join', 'parent_context_request', and 'invitation_only'.  For class groups, where students are divided up and should only be part of one group of the category, this value will always be 'invitation_only', and is not relevant. * If 'parent_context_auto_join', anyone can join and will be automatically accepted. * If 'parent_context_request', anyone  can request to join, which must be approved by a group moderator. * If 'invitation_only', only those how have received an invitation my join the group, by accepting that invitation.
     pub join_level: Option<GroupJoinLevel>,
     /// The number of members currently in the group
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub members_count: Option<i64>,
     /// The url of the group's avatar
     pub avatar_url: Option<String>,
@@ -2905,6 +3272,7 @@ pub struct Group {
     /// The id of the SIS import if created through SIS. Only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
     /// the storage quota for the group, in megabytes
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub storage_quota_mb: Option<i64>,
     /// optional: the permissions the user has for the group. returned only for a single group and include\[\]=permissions
     pub permissions: Option<std::collections::BTreeMap<String, bool>>,
@@ -2925,8 +3293,10 @@ pub struct GroupMembership {
     /// The current state of the membership. Current possible values are 'accepted', 'invited', and 'requested'
     pub workflow_state: Option<GroupMembershipWorkflowState>,
     /// Whether or not the user is a moderator of the group (the must also be an active member of the group to moderate)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub moderator: Option<bool>,
     /// optional: whether or not the record was just created on a create call (POST), i.e. was the user just added to the group, or was the user already a member
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub just_created: Option<bool>,
     /// The id of the SIS import if created through SIS. Only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
@@ -2953,8 +3323,10 @@ pub struct HistoryEntry {
     /// The URL of the item
     pub visited_url: Option<String>,
     /// When the page was visited
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub visited_at: Option<rt::DateTime>,
     /// The estimated time spent on the page in seconds
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub interaction_seconds: Option<i64>,
 }
 #[cfg(feature = "inst_access_tokens")]
@@ -2983,22 +3355,30 @@ pub struct LatePolicy {
     /// the unique identifier for the course
     pub course_id: Option<rt::Id>,
     /// whether to enable missing submission deductions
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub missing_submission_deduction_enabled: Option<bool>,
     /// amount of percentage points to deduct
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub missing_submission_deduction: Option<f64>,
     /// whether to enable late submission deductions
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub late_submission_deduction_enabled: Option<bool>,
     /// amount of percentage points to deduct per late_submission_interval
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub late_submission_deduction: Option<f64>,
     /// time interval for late submission deduction
     pub late_submission_interval: Option<LatePolicyLateSubmissionInterval>,
     /// whether to enable late submission minimum percent
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub late_submission_minimum_percent_enabled: Option<bool>,
     /// the minimum score a submission can receive in percentage points
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub late_submission_minimum_percent: Option<f64>,
     /// the time at which this late policy was originally created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the time at which this late policy was last modified in any way
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
 }
 #[cfg(feature = "learning_object_dates")]
@@ -3009,18 +3389,24 @@ pub struct LearningObjectDates {
     /// the ID of the learning object
     pub id: Option<rt::Id>,
     /// the due date for the learning object. returns null if not present or applicable. never applicable for ungraded discussions, pages, and files
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// the lock date (learning object is locked after this date). returns null if not present
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// the unlock date (learning object is unlocked after this date). returns null if not present
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// whether the learning object is only visible to overrides
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub only_visible_to_overrides: Option<bool>,
     /// whether the learning object is graded (and thus has a due date)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub graded: Option<bool>,
     /// \[exclusive to blueprint child content only\] list of lock types
     pub blueprint_date_locks: Option<Vec<String>>,
     /// whether the learning object is visible to everyone
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub visible_to_everyone: Option<bool>,
     /// paginated list of AssignmentOverride objects
     pub overrides: Option<Vec<AssignmentOverride>>,
@@ -3033,7 +3419,7 @@ pub struct LineItem {
     /// The fully qualified URL for showing, updating, and deleting the Line Item
     pub id: Option<String>,
     /// The maximum score of the Line Item
-    #[serde(rename = "scoreMaximum")]
+    #[serde(rename = "scoreMaximum", deserialize_with = "rt::lenient::opt_f64")]
     pub score_maximum: Option<f64>,
     /// The label of the Line Item.
     pub label: Option<String>,
@@ -3062,8 +3448,10 @@ pub struct ResultObject {
     /// A unique identifier for this result
     pub id: Option<String>,
     /// Whether the user passed or not
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub passed: Option<bool>,
     /// When this result was recorded
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub assessed_at: Option<rt::DateTime>,
     /// Unique identifiers of objects associated with this result
     pub links: Option<ResultLinks>,
@@ -3071,10 +3459,10 @@ pub struct ResultObject {
     #[serde(rename = "userId")]
     pub user_id: Option<String>,
     /// The score of the result as defined by Canvas, scaled to the resultMaximum
-    #[serde(rename = "resultScore")]
+    #[serde(rename = "resultScore", deserialize_with = "rt::lenient::opt_f64")]
     pub result_score: Option<f64>,
     /// Maximum possible score for this result; 1 is the default value and will be assumed if not specified otherwise. Minimum value of 0 required.
-    #[serde(rename = "resultMaximum")]
+    #[serde(rename = "resultMaximum", deserialize_with = "rt::lenient::opt_f64")]
     pub result_maximum: Option<f64>,
     /// Comment visible to the student about the result.
     pub comment: Option<String>,
@@ -3168,6 +3556,7 @@ pub struct MediaTrack {
 #[serde(default)]
 pub struct MediaObject {
     /// `can_add_captions`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_add_captions: Option<bool>,
     /// `user_entered_title`
     pub user_entered_title: Option<String>,
@@ -3190,14 +3579,18 @@ pub struct ProvisionalGrade {
     /// The identifier for the provisional grade
     pub provisional_grade_id: Option<rt::Id>,
     /// The numeric score
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub score: Option<i64>,
     /// The grade
     pub grade: Option<String>,
     /// Whether the grade was applied to the most current submission (false if the student resubmitted after grading)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grade_matches_current_submission: Option<bool>,
     /// When the grade was given
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub graded_at: Option<rt::DateTime>,
     /// Whether this is the 'final' provisional grade created by the moderator
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub r#final: Option<bool>,
     /// A link to view this provisional grade in SpeedGrader
     pub speedgrader_url: Option<String>,
@@ -3210,8 +3603,10 @@ pub struct CompletionRequirement {
     /// one of 'must_view', 'must_submit', 'must_contribute', 'min_score', 'must_mark_done'
     pub r#type: Option<CompletionRequirementType>,
     /// minimum score required to complete (only present when type == 'min_score')
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub min_score: Option<i64>,
     /// whether the calling user has met this requirement (Optional; present only if the caller is a student or if the optional parameter 'student_id' is included)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub completed: Option<bool>,
 }
 #[cfg(any(feature = "course_pace", feature = "modules"))]
@@ -3220,14 +3615,19 @@ pub struct CompletionRequirement {
 #[serde(default)]
 pub struct ContentDetails {
     /// `points_possible`
-    pub points_possible: Option<i64>,
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub points_possible: Option<f64>,
     /// `due_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// `unlock_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// `lock_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// `locked_for_user`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// `lock_explanation`
     pub lock_explanation: Option<String>,
@@ -3364,12 +3764,15 @@ pub struct QuizItem {
     /// the ID of the quiz item
     pub id: Option<String>,
     /// the position of the item within the quiz. The first item in a quiz is given position 1.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// the number of points available to score on this item
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_possible: Option<f64>,
     /// the type of the item. One of 'Item', 'Stimulus', 'BankEntry', or 'Bank'.
     pub entry_type: Option<String>,
     /// whether the current user can edit the item -- used internally, no need to set
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub entry_editable: Option<bool>,
     /// the ID of the stimulus that this item is associated with. null if not associated with any stimuli.
     pub stimulus_quiz_entry_id: Option<String>,
@@ -3430,6 +3833,7 @@ pub struct BankEntryItem {
     /// the type of the item. Either 'Item' or 'Stimulus'.
     pub entry_type: Option<String>,
     /// whether the banked item is archived
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub archived: Option<bool>,
     /// the item (either a QuestionItem or StimulusItem, depending on entry_type)
     pub entry: Option<rt::Json>,
@@ -3442,10 +3846,13 @@ pub struct BankItem {
     /// the title of the bank
     pub title: Option<String>,
     /// whether the bank is archived
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub archived: Option<bool>,
     /// the number of items in the bank, including stimuli
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub entry_count: Option<i64>,
     /// the number of items in the bank, excluding stimuli
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub item_entry_count: Option<i64>,
 }
 #[cfg(feature = "new_quiz_items")]
@@ -3454,6 +3861,7 @@ pub struct BankItem {
 #[serde(default)]
 pub struct ItemProperties {
     /// for items with a BankItem entry - the number of items to randomly select from the bank. null if all items should be included.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sample_num: Option<i64>,
 }
 #[cfg(feature = "new_quiz_items")]
@@ -3482,14 +3890,19 @@ pub struct NewQuiz {
     /// the ID of the quiz's assignment group
     pub assignment_group_id: Option<String>,
     /// The total point value given to the quiz
-    pub points_possible: Option<i64>,
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub points_possible: Option<f64>,
     /// when the quiz is due
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// when to lock the quiz
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// when to unlock the quiz
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// whether the quiz has a published or unpublished draft state
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
     /// the type of grading the assignment receives ('pass_fail', 'percent', 'letter_grade', 'gpa_scale', or 'points')
     pub grading_type: Option<String>,
@@ -3504,24 +3917,31 @@ pub struct QuizSettings {
     /// type of calculator the user will have access to during the quiz ('none', basic' or 'scientific')
     pub calculator_type: Option<String>,
     /// whether access to the quiz should be restricted to the IP address ranges described in 'filters'
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub filter_ip_address: Option<bool>,
     /// IP address ranges from which users can take the quiz, if 'filter_ip_address' is true
     pub filters: Option<rt::Json>,
     /// whether questions should be shown all at once ('none') or one-at-a-time ('question')
     pub one_at_a_time_type: Option<String>,
     /// whether to allow user to return to previous questions when 'one_at_a_time_type' is set to 'question'
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_backtracking: Option<bool>,
     /// whether answers should be shuffled during quiz
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub shuffle_answers: Option<bool>,
     /// whether questions should be shuffled during quiz
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub shuffle_questions: Option<bool>,
     /// whether to require an access code to take the quiz (set as 'student_access_code')
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_student_access_code: Option<bool>,
     /// access code that is required to take the quiz if 'require_student_access_code' is true
     pub student_access_code: Option<String>,
     /// whether the quiz has a time limit (set as 'session_time_limit_in_seconds')
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_time_limit: Option<bool>,
     /// time limit during the quiz (in seconds)
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub session_time_limit_in_seconds: Option<i64>,
     /// settings to configure multiple quiz attempts (see MultipleAttemptsSettings)
     pub multiple_attempts: Option<MultipleAttemptsSettings>,
@@ -3534,16 +3954,21 @@ pub struct QuizSettings {
 #[serde(default)]
 pub struct MultipleAttemptsSettings {
     /// whether to allow multiple attempts
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub multiple_attempts_enabled: Option<bool>,
     /// whether to limit the number of attempts if 'multiple_attempts_enabled' is true. Unlimited attempts if false.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub attempt_limit: Option<bool>,
     /// number of attempts to allow if 'multiple_attempts_enabled' and 'attempt_limit' are true
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub max_attempts: Option<i64>,
     /// specifies which score to keep after attempts ('average', 'first', 'highest', or 'latest')
     pub score_to_keep: Option<String>,
     /// whether to enforce a waiting period after an attempt (set as 'cooling_period_seconds')
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub cooling_period: Option<bool>,
     /// required waiting period (in seconds) between attempts. Enforced if 'cooling_period' is true.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub cooling_period_seconds: Option<i64>,
 }
 #[cfg(feature = "new_quizzes")]
@@ -3552,20 +3977,28 @@ pub struct MultipleAttemptsSettings {
 #[serde(default)]
 pub struct ResultViewSettings {
     /// whether to restrict the student result view
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub result_view_restricted: Option<bool>,
     /// whether to show points awarded (overall and per question), if 'result_view_restricted' is true
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_points_awarded: Option<bool>,
     /// whether to show points possible (overall and per question), if 'result_view_restricted' is true
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_points_possible: Option<bool>,
     /// whether to show questions in the result view, if 'result_view_restricted' is true
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_items: Option<bool>,
     /// whether to show student's responses in the result view, if 'display_items' is true
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_item_response: Option<bool>,
     /// whether to indicate whether the student's response is correct/incorrect, if 'display_item_response' is true
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_item_response_correctness: Option<bool>,
     /// whether to show the correct answer for each question, if 'display_item_response_correctness' is true
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_item_correct_answer: Option<bool>,
     /// whether to show feedback for each item, if 'display_items' is true
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_item_feedback: Option<bool>,
 }
 #[cfg(feature = "notification_preferences")]
@@ -3602,6 +4035,7 @@ pub struct OriginalityReport {
     /// The id of the file receiving the originality score
     pub file_id: Option<rt::Id>,
     /// A number between 0 and 100 representing the originality score
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub originality_score: Option<f64>,
     /// The ID of the file within Canvas containing the originality report document (if provided)
     pub originality_report_file_id: Option<rt::Id>,
@@ -3612,6 +4046,7 @@ pub struct OriginalityReport {
     /// A message describing the error. If set, the workflow_state will become 'error.'
     pub error_report: Option<String>,
     /// The submitted_at date time of the submission.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub submission_time: Option<rt::DateTime>,
     /// The id of the root Account associated with the OriginalityReport
     pub root_account_id: Option<rt::Id>,
@@ -3644,6 +4079,7 @@ pub struct OutcomeGroup {
     /// the URL for importing another group into this outcome group. should be treated as opaque. omitted in the abbreviated form.
     pub import_url: Option<String>,
     /// whether the current user can update the outcome group
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_edit: Option<bool>,
 }
 #[cfg(feature = "outcome_groups")]
@@ -3662,8 +4098,10 @@ pub struct OutcomeLink {
     /// an abbreviated Outcome object representing the outcome linked into the containing outcome group.
     pub outcome: Option<Outcome>,
     /// whether this outcome has been used to assess a student in the context of this outcome link.  In other words, this will be set to true if the context is a course, and a student has been assessed with this outcome in that course.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub assessed: Option<bool>,
     /// whether this outcome link is manageable and is not the last link to an aligned outcome
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_unlink: Option<bool>,
 }
 #[cfg(feature = "outcome_imports")]
@@ -3684,10 +4122,13 @@ pub struct OutcomeImport {
     /// The unique identifier for the group into which the outcomes will be imported to, or NULL.
     pub learning_outcome_group_id: Option<rt::Id>,
     /// The date the outcome import was created.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The date the outcome import finished. Returns null if not finished.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub ended_at: Option<rt::DateTime>,
     /// The date the outcome import was last updated.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The current state of the outcome import.
     /// - 'created': The outcome import has been created.
@@ -3712,12 +4153,15 @@ pub struct OutcomeResult {
     /// A unique identifier for this result
     pub id: Option<rt::Id>,
     /// The student's score
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub score: Option<i64>,
     /// The datetime the resulting OutcomeResult was submitted at, or absent that, when it was assessed.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub submitted_or_assessed_at: Option<rt::DateTime>,
     /// Unique identifiers of objects associated with this result
     pub links: Option<rt::Json>,
     /// score's percent of maximum points possible for outcome, scaled to reflect any custom mastery levels that differ from the learning outcome
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub percent: Option<f64>,
 }
 #[cfg(feature = "outcome_results")]
@@ -3726,6 +4170,7 @@ pub struct OutcomeResult {
 #[serde(default)]
 pub struct OutcomeRollupScoreLinks {
     /// The id of the related outcome
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub outcome: Option<i64>,
 }
 #[cfg(feature = "outcome_results")]
@@ -3734,8 +4179,10 @@ pub struct OutcomeRollupScoreLinks {
 #[serde(default)]
 pub struct OutcomeRollupScore {
     /// The rollup score for the outcome, based on the student alignment scores related to the outcome. This could be null if the student has no related scores.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub score: Option<i64>,
     /// The number of alignment scores included in this rollup.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub count: Option<i64>,
     /// `links`
     pub links: Option<OutcomeRollupScoreLinks>,
@@ -3746,10 +4193,13 @@ pub struct OutcomeRollupScore {
 #[serde(default)]
 pub struct OutcomeRollupLinks {
     /// If an aggregate result was requested, the course field will be present. Otherwise, the user and section field will be present (Optional) The id of the course that this rollup applies to
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course: Option<i64>,
     /// (Optional) The id of the user that this rollup applies to
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user: Option<i64>,
     /// (Optional) The id of the section the user is in
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub section: Option<i64>,
 }
 #[cfg(feature = "outcome_results")]
@@ -3828,22 +4278,29 @@ pub struct Outcome {
     /// A custom GUID for the learning standard.
     pub vendor_guid: Option<String>,
     /// maximum points possible. included only if the outcome embeds a rubric criterion. omitted in the abbreviated form.
-    pub points_possible: Option<i64>,
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub points_possible: Option<f64>,
     /// points necessary to demonstrate mastery outcomes. included only if the outcome embeds a rubric criterion. omitted in the abbreviated form.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub mastery_points: Option<i64>,
     /// the method used to calculate a students score
     pub calculation_method: Option<OutcomeCalculationMethod>,
     /// this defines the variable value used by the calculation_method. included only if calculation_method uses it
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub calculation_int: Option<i64>,
     /// possible ratings for this outcome. included only if the outcome embeds a rubric criterion. omitted in the abbreviated form.
     pub ratings: Option<Vec<RubricRating>>,
     /// whether the current user can update the outcome
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_edit: Option<bool>,
     /// whether the outcome can be unlinked
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_unlink: Option<bool>,
     /// whether this outcome has been used to assess a student
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub assessed: Option<bool>,
     /// whether updates to this outcome will propagate to unassessed rubrics that have imported it
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_updateable_rubrics: Option<bool>,
 }
 #[cfg(feature = "pages")]
@@ -3858,10 +4315,13 @@ pub struct Page {
     /// the title of the page
     pub title: Option<String>,
     /// the creation date for the page
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the date the page was last updated
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// (DEPRECATED) whether this page is hidden from students (note: this is always reflected as the inverse of the published value)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_from_students: Option<bool>,
     /// roles allowed to edit the page; comma-separated list comprising a combination of 'teachers', 'students', 'members', and/or 'public' if not supplied, course defaults are used
     pub editing_roles: Option<String>,
@@ -3870,12 +4330,16 @@ pub struct Page {
     /// the page content, in HTML (present when requesting a single page; optionally included when listing pages)
     pub body: Option<String>,
     /// whether the page is published (true) or draft state (false).
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
     /// scheduled publication date for this page
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub publish_at: Option<rt::DateTime>,
     /// whether this page is the front page for the wiki
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub front_page: Option<bool>,
     /// Whether or not this is locked for the user.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// (Optional) Information for the user about the lock. Present when locked_for_user is true.
     pub lock_info: Option<LockInfo>,
@@ -3890,8 +4354,10 @@ pub struct PageRevision {
     /// an identifier for this revision of the page
     pub revision_id: Option<rt::Id>,
     /// the time when this revision was saved
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// whether this is the latest revision or not
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub latest: Option<bool>,
     /// the User who saved this revision, if applicable (this may not be present if the page was imported from another system)
     pub edited_by: Option<User>,
@@ -3938,8 +4404,10 @@ pub struct LtiAssignment {
     /// `description`
     pub description: Option<String>,
     /// `points_possible`
-    pub points_possible: Option<i64>,
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub points_possible: Option<f64>,
     /// The due date for the assignment. If a user id is supplied and an assignment override is in place this field will reflect the due date as it applies to the user.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// `lti_id`
     pub lti_id: Option<String>,
@@ -3971,12 +4439,14 @@ pub struct Submission {
     /// The submission's assignment id
     pub assignment_id: Option<rt::Id>,
     /// This is the submission attempt number.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub attempt: Option<i64>,
     /// The content of the submission, if it was submitted directly in a text field.
     pub body: Option<String>,
     /// The types of submission ex: ('online_text_entry'|'online_url'|'online_upload'|'media_recording'|'student_annotation')
     pub submission_type: Option<SubmissionSubmissionType>,
     /// The timestamp when the assignment was submitted
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub submitted_at: Option<rt::DateTime>,
     /// The URL of the submission (for 'online_url' submissions).
     pub url: Option<String>,
@@ -3995,44 +4465,56 @@ pub struct Submission {
     /// The grade for the submission, translated into the assignment grading scheme (so a letter grade, for example).
     pub grade: Option<String>,
     /// A boolean flag which is false if the student has re-submitted since the submission was last graded.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grade_matches_current_submission: Option<bool>,
     /// URL to the submission. This will require the user to log in.
     pub html_url: Option<String>,
     /// URL to the submission preview. This will require the user to log in.
     pub preview_url: Option<String>,
     /// The raw score
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score: Option<f64>,
     /// Associated comments for a submission (optional)
     pub submission_comments: Option<Vec<SubmissionComment>>,
     /// The id of the user who graded the submission. This will be null for submissions that haven't been graded yet. It will be a positive number if a real user has graded the submission and a negative number if the submission was graded by a process (e.g. Quiz autograder and autograding LTI tools).  Specifically autograded quizzes set grader_id to the negative of the quiz id.  Submissions autograded by LTI tools set grader_id to the negative of the tool id.
     pub grader_id: Option<rt::Id>,
     /// `graded_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub graded_at: Option<rt::DateTime>,
     /// The submissions user (see user API) (optional)
     pub user: Option<User>,
     /// Whether the submission was made after the applicable due date
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub late: Option<bool>,
     /// Whether the assignment is visible to the user who submitted the assignment. Submissions where `assignment_visible` is false no longer count towards the student's grade and the assignment can no longer be accessed by the student. `assignment_visible` becomes false for submissions that do not have a grade and whose assignment is no longer assigned to the student's section.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub assignment_visible: Option<bool>,
     /// Whether the assignment is excused.  Excused assignments have no impact on a user's grade.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub excused: Option<bool>,
     /// Whether the assignment is missing.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub missing: Option<bool>,
     /// The status of the submission in relation to the late policy. Can be late, missing, extended, none, or null.
     pub late_policy_status: Option<String>,
     /// The amount of points automatically deducted from the score by the missing/late policy for a late or missing assignment.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_deducted: Option<f64>,
     /// The amount of time, in seconds, that an submission is late by.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub seconds_late: Option<f64>,
     /// Extra submission attempts allowed for the given user and assignment.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub extra_attempts: Option<f64>,
     /// A unique short ID identifying this submission without reference to the owning user. Only included if the caller has administrator access for the current account.
     pub anonymous_id: Option<String>,
     /// The date this submission was posted to the student, or nil if it has not been posted.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub posted_at: Option<rt::DateTime>,
     /// The read status of this submission for the given user (optional). Including read_status will mark submission(s) as read.
     pub read_status: Option<SubmissionReadStatus>,
     /// This indicates whether the submission has been reassigned by the instructor.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub redo_request: Option<bool>,
     /// The ID of the submission
     pub id: Option<rt::Id>,
@@ -4057,6 +4539,7 @@ pub struct PlannerNote {
     /// The course that the note is in relation too, if applicable
     pub course_id: Option<rt::Id>,
     /// The datetime of when the planner note should show up on their planner
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub todo_date: Option<rt::DateTime>,
     /// the type of the linked learning object
     pub linked_object_type: Option<String>,
@@ -4085,14 +4568,19 @@ pub struct PlannerOverride {
     /// The current published state of the item, synced with the associated object
     pub workflow_state: Option<String>,
     /// Controls whether or not the associated plannable item is marked complete on the planner
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub marked_complete: Option<bool>,
     /// Controls whether or not the associated plannable item shows up in the opportunities list
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub dismissed: Option<bool>,
     /// The datetime of when the planner override was created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The datetime of when the planner override was updated
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The datetime of when the planner override was deleted, if applicable
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub deleted_at: Option<rt::DateTime>,
 }
 #[cfg(feature = "poll_choices")]
@@ -4105,10 +4593,12 @@ pub struct PollChoice {
     /// The id of the poll this poll choice belongs to.
     pub poll_id: Option<rt::Id>,
     /// Specifies whether or not this poll choice is a 'correct' choice.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_correct: Option<bool>,
     /// The text of the poll choice.
     pub text: Option<String>,
     /// The order of the poll choice in relation to it's sibling poll choices.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
 }
 #[cfg(feature = "poll_sessions")]
@@ -4125,8 +4615,10 @@ pub struct PollSession {
     /// The id of the Course Section this poll session is associated with
     pub course_section_id: Option<rt::Id>,
     /// Specifies whether or not this poll session has been published for students to participate in.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_published: Option<bool>,
     /// Specifies whether the results are viewable by students.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_public_results: Option<bool>,
     /// The time at which the poll session was created.
     pub created_at: Option<String>,
@@ -4175,8 +4667,10 @@ pub struct ProficiencyRating {
     /// The description of the rating
     pub description: Option<String>,
     /// A non-negative number of points for the rating
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points: Option<f64>,
     /// Indicates the rating where mastery is first achieved
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub mastery: Option<bool>,
     /// The hex color code of the rating
     pub color: Option<String>,
@@ -4195,10 +4689,13 @@ pub struct Proficiency {
 #[serde(default)]
 pub struct DeveloperKey {
     /// The ID should match the Developer Key ID in canvas
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub id: Option<f64>,
     /// true the tool is a lti key, null is not a lti key
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_lti_key: Option<bool>,
     /// Controls if the tool is visable
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub visible: Option<bool>,
     /// The name of the account associated with the tool
     pub account_name: Option<String>,
@@ -4207,8 +4704,10 @@ pub struct DeveloperKey {
     /// The code of the vendor managing the tool
     pub vendor_code: Option<String>,
     /// The date and time the tool was last used
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_used_at: Option<rt::DateTime>,
     /// The number of active access tokens associated with the tool
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub access_token_count: Option<f64>,
     /// redirect uris description
     pub redirect_uris: Option<String>,
@@ -4223,12 +4722,14 @@ pub struct DeveloperKey {
     /// ID of the user associated with the tool
     pub user_id: Option<String>,
     /// The time the jwk was created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The user name of the tool creator
     pub user_name: Option<String>,
     /// Email associated with the tool owner
     pub email: Option<String>,
     /// True if the tool has required permissions, null if there are no needed permissions
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_scopes: Option<bool>,
     /// Icon to be displayed with the name of the tool
     pub icon_url: Option<String>,
@@ -4265,14 +4766,18 @@ pub struct QuizAssignmentOverride {
     /// ID of the assignment override, unless this is the base construct, in which case the 'id' field is omitted.
     pub id: Option<rt::Id>,
     /// The date after which any quiz submission is considered late.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// Date when the quiz becomes available for taking.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// When the quiz will stop being available for taking. A value of null means it can always be taken.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// Title of the section this assignment override is for, if any.
     pub title: Option<String>,
     /// If this property is present, it means that dates in this structure are not based on an assignment override, but are instead for all students.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub base: Option<bool>,
 }
 #[cfg(feature = "quiz_extensions")]
@@ -4285,10 +4790,13 @@ pub struct QuizExtension {
     /// The ID of the Student that needs the quiz extension.
     pub user_id: Option<rt::Id>,
     /// Number of times the student is allowed to re-take the quiz over the multiple-attempt limit.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_attempts: Option<i64>,
     /// Amount of extra time allowed for the quiz submission, in minutes.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_time: Option<i64>,
     /// The student can take the quiz even if it's locked for everyone else
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub manually_unlocked: Option<bool>,
     /// The time at which the quiz submission will be overdue, and be flagged as a late submission.
     pub end_at: Option<String>,
@@ -4317,12 +4825,15 @@ pub struct QuizGroup {
     /// The name of the question group.
     pub name: Option<String>,
     /// The number of questions to pick from the group to display to the student.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub pick_count: Option<i64>,
     /// The amount of points allotted to each question in the group.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub question_points: Option<i64>,
     /// The ID of the Assessment question bank to pull questions from.
     pub assessment_question_bank_id: Option<rt::Id>,
     /// The order in which the question group will be retrieved and displayed.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
 }
 #[cfg(feature = "quiz_questions")]
@@ -4335,6 +4846,7 @@ pub struct QuizQuestion {
     /// The ID of the Quiz the question belongs to.
     pub quiz_id: Option<rt::Id>,
     /// The order in which the question will be retrieved and displayed.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// The name of the question.
     pub question_name: Option<String>,
@@ -4343,7 +4855,8 @@ pub struct QuizQuestion {
     /// The text of the question.
     pub question_text: Option<String>,
     /// The maximum amount of points possible received for getting this question correct.
-    pub points_possible: Option<i64>,
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub points_possible: Option<f64>,
     /// The comments to display if the student answers the question correctly.
     pub correct_comments: Option<String>,
     /// The comments to display if the student answers incorrectly.
@@ -4363,6 +4876,7 @@ pub struct Answer {
     /// The text of the answer.
     pub answer_text: Option<String>,
     /// An integer to determine correctness of the answer. Incorrect answers should be 0, correct answers should be 100.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub answer_weight: Option<i64>,
     /// Specific contextual comments for a particular answer.
     pub answer_comments: Option<String>,
@@ -4377,16 +4891,22 @@ pub struct Answer {
     /// Used in numerical questions.  Values can be 'exact_answer', 'range_answer', or 'precision_answer'.
     pub numerical_answer_type: Option<String>,
     /// Used in numerical questions of type 'exact_answer'.  The value the answer should equal.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub exact: Option<i64>,
     /// Used in numerical questions of type 'exact_answer'. The margin of error allowed for the student's answer.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub margin: Option<i64>,
     /// Used in numerical questions of type 'precision_answer'.  The value the answer should equal.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub approximate: Option<f64>,
     /// Used in numerical questions of type 'precision_answer'. The numerical precision that will be used when comparing the student's answer.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub precision: Option<i64>,
     /// Used in numerical questions of type 'range_answer'. The start of the allowed range (inclusive).
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub start: Option<i64>,
     /// Used in numerical questions of type 'range_answer'. The end of the allowed range (inclusive).
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub end: Option<i64>,
     /// Used in fill in multiple blank and multiple dropdowns questions.
     pub blank_id: Option<rt::Id>,
@@ -4405,14 +4925,19 @@ pub struct QuizReport {
     /// a human-readable (and localized) version of the report_type
     pub readable_type: Option<String>,
     /// boolean indicating whether the report represents all submissions or only the most recent ones for each student
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub includes_all_versions: Option<bool>,
     /// boolean indicating whether the report is for an anonymous survey. if true, no student names will be included in the csv
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous: Option<bool>,
     /// boolean indicating whether the report can be generated, which is true unless the quiz is a survey one
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub generatable: Option<bool>,
     /// when the report was created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// when the report was last updated
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// the API endpoint for this report
     pub url: Option<String>,
@@ -4433,10 +4958,13 @@ pub struct QuizStatistics {
     /// The ID of the Quiz the statistics report is for. NOTE: AVAILABLE ONLY IN NON-JSON-API REQUESTS.
     pub quiz_id: Option<rt::Id>,
     /// Whether there are any students that have made mutliple submissions for this quiz.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub multiple_attempts_exist: Option<bool>,
     /// In the presence of multiple attempts, this field describes whether the statistics describe all the submission attempts and not only the latest ones.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub includes_all_versions: Option<bool>,
     /// The time at which the statistics were generated, which is usually after the occurrence of a quiz event, like a student submitting it.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub generated_at: Option<rt::DateTime>,
     /// The API HTTP/HTTPS URL to this quiz statistics.
     pub url: Option<String>,
@@ -4463,6 +4991,7 @@ pub struct QuizStatisticsLinks {
 #[serde(default)]
 pub struct QuizStatisticsQuestionStatistics {
     /// Number of students who have provided an answer to this question. Blank or empty responses are not counted.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub responses: Option<i64>,
     /// Statistics related to each individual pre-defined answer.
     pub answers: Option<QuizStatisticsAnswerStatistics>,
@@ -4477,8 +5006,10 @@ pub struct QuizStatisticsAnswerStatistics {
     /// The text attached to the answer.
     pub text: Option<String>,
     /// An integer to determine correctness of the answer. Incorrect answers should be 0, correct answers should 100
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub weight: Option<i64>,
     /// Number of students who have chosen this answer.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub responses: Option<i64>,
 }
 #[cfg(feature = "quiz_statistics")]
@@ -4489,10 +5020,13 @@ pub struct QuizStatisticsAnswerPointBiserial {
     /// ID of the answer the point biserial is for.
     pub answer_id: Option<rt::Id>,
     /// The point biserial value for this answer. Value ranges between -1 and 1.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub point_biserial: Option<f64>,
     /// Convenience attribute that denotes whether this is the correct answer as opposed to being a distractor. This is mutually exclusive with the `distractor` value
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub correct: Option<bool>,
     /// Convenience attribute that denotes whether this is a distractor answer and not the correct one. This is mutually exclusive with the `correct` value
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub distractor: Option<bool>,
 }
 #[cfg(feature = "quiz_statistics")]
@@ -4501,22 +5035,30 @@ pub struct QuizStatisticsAnswerPointBiserial {
 #[serde(default)]
 pub struct QuizStatisticsSubmissionStatistics {
     /// The number of students who have taken the quiz.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub unique_count: Option<i64>,
     /// The mean of the student submission scores.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score_average: Option<f64>,
     /// The highest submission score.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score_high: Option<f64>,
     /// The lowest submission score.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score_low: Option<f64>,
     /// Standard deviation of the submission scores.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score_stdev: Option<f64>,
     /// A percentile distribution of the student scores, each key is the percentile (ranges between 0 and 100%) while the value is the number of students who received that score.
     pub scores: Option<rt::Json>,
     /// The mean of the number of questions answered correctly by each student.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub correct_count_average: Option<f64>,
     /// The mean of the number of questions answered incorrectly by each student.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub incorrect_count_average: Option<f64>,
     /// The average time spent by students while taking the quiz.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub duration_average: Option<f64>,
 }
 #[cfg(feature = "quiz_submission_events")]
@@ -4525,6 +5067,7 @@ pub struct QuizStatisticsSubmissionStatistics {
 #[serde(default)]
 pub struct QuizSubmissionEvent {
     /// a timestamp record of creation time
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the type of event being sent
     pub event_type: Option<String>,
@@ -4539,6 +5082,7 @@ pub struct QuizSubmissionQuestion {
     /// The ID of the QuizQuestion this answer is for.
     pub id: Option<rt::Id>,
     /// Whether this question is flagged.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub flagged: Option<bool>,
     /// The provided answer (if any) for this question. The format of this parameter depends on the type of the question, see the Appendix for more information.
     pub answer: Option<String>,
@@ -4580,28 +5124,39 @@ pub struct QuizSubmission {
     /// The time at which the quiz submission will be overdue, and be flagged as a late submission.
     pub end_at: Option<String>,
     /// For quizzes that allow multiple attempts, this field specifies the quiz submission attempt number.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub attempt: Option<i64>,
     /// Number of times the student was allowed to re-take the quiz over the multiple-attempt limit.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_attempts: Option<i64>,
     /// Amount of extra time allowed for the quiz submission, in minutes.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_time: Option<i64>,
     /// The student can take the quiz even if it's locked for everyone else
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub manually_unlocked: Option<bool>,
     /// Amount of time spent, in seconds.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub time_spent: Option<i64>,
     /// The score of the quiz submission, if graded.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub score: Option<i64>,
     /// The original score of the quiz submission prior to any re-grading.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub score_before_regrade: Option<i64>,
     /// For quizzes that allow multiple attempts, this is the score that will be used, which might be the score of the latest, or the highest, quiz submission.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub kept_score: Option<i64>,
     /// Number of points the quiz submission's score was fudged by.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub fudge_points: Option<i64>,
     /// Whether the student has viewed their results to the quiz.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_seen_results: Option<bool>,
     /// The current state of the quiz submission. Possible values: \['untaken'|'pending_review'|'complete'|'settings_only'|'preview'\].
     pub workflow_state: Option<String>,
     /// Indicates whether the quiz submission is overdue and needs submission
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub overdue_and_needs_submission: Option<bool>,
 }
 #[cfg(feature = "quizzes")]
@@ -4626,48 +5181,66 @@ pub struct Quiz {
     /// the ID of the quiz's assignment group:
     pub assignment_group_id: Option<rt::Id>,
     /// quiz time limit in minutes
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub time_limit: Option<i64>,
     /// shuffle answers for students?
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub shuffle_answers: Option<bool>,
     /// let students see their quiz responses? possible values: null, 'always', 'until_after_last_attempt'
     pub hide_results: Option<QuizHideResults>,
     /// show which answers were correct when results are shown? only valid if hide_results=null
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub show_correct_answers: Option<bool>,
     /// restrict the show_correct_answers option above to apply only to the last submitted attempt of a quiz that allows multiple attempts. only valid if show_correct_answers=true and allowed_attempts \> 1
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub show_correct_answers_last_attempt: Option<bool>,
     /// when should the correct answers be visible by students? only valid if show_correct_answers=true
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub show_correct_answers_at: Option<rt::DateTime>,
     /// prevent the students from seeing correct answers after the specified date has passed. only valid if show_correct_answers=true
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub hide_correct_answers_at: Option<rt::DateTime>,
     /// prevent the students from seeing their results more than once (right after they submit the quiz)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub one_time_results: Option<bool>,
     /// which quiz score to keep (only if allowed_attempts != 1) possible values: 'keep_highest', 'keep_latest'
     pub scoring_policy: Option<QuizScoringPolicy>,
     /// how many times a student can take the quiz -1 = unlimited attempts
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub allowed_attempts: Option<i64>,
     /// show one question at a time?
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub one_question_at_a_time: Option<bool>,
     /// the number of questions in the quiz
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub question_count: Option<i64>,
     /// The total point value given to the quiz
-    pub points_possible: Option<i64>,
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub points_possible: Option<f64>,
     /// lock questions after answering? only valid if one_question_at_a_time=true
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub cant_go_back: Option<bool>,
     /// access code to restrict quiz access
     pub access_code: Option<String>,
     /// IP address or range that quiz access is limited to
     pub ip_filter: Option<String>,
     /// when the quiz is due
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// when to lock the quiz
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// when to unlock the quiz
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// whether the quiz has a published or unpublished draft state.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
     /// Whether the assignment's 'published' state can be changed to false. Will be false if there are student submissions for the quiz.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub unpublishable: Option<bool>,
     /// Whether or not this is locked for the user.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// (Optional) Information for the user about the lock. Present when locked_for_user is true.
     pub lock_info: Option<LockInfo>,
@@ -4682,10 +5255,12 @@ pub struct Quiz {
     /// list of due dates for the quiz
     pub all_dates: Option<Vec<AssignmentDate>>,
     /// Current version number of the quiz
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub version_number: Option<i64>,
     /// List of question types in the quiz
     pub question_types: Option<Vec<String>>,
     /// Whether survey submissions will be kept anonymous (only applicable to 'graded_survey', 'survey' quiz types)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous_submissions: Option<bool>,
 }
 #[cfg(feature = "quizzes")]
@@ -4694,18 +5269,25 @@ pub struct Quiz {
 #[serde(default)]
 pub struct QuizPermissions {
     /// whether the user can view the quiz
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub read: Option<bool>,
     /// whether the user may submit a submission for the quiz
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub submit: Option<bool>,
     /// whether the user may create a new quiz
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub create: Option<bool>,
     /// whether the user may edit, update, or delete the quiz
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub manage: Option<bool>,
     /// whether the user may view quiz statistics for this quiz
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub read_statistics: Option<bool>,
     /// whether the user may review grades for all quiz submissions for this quiz
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub review_grades: Option<bool>,
     /// whether the user may update the quiz
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub update: Option<bool>,
 }
 #[cfg(feature = "roles")]
@@ -4714,18 +5296,25 @@ pub struct QuizPermissions {
 #[serde(default)]
 pub struct RolePermissions {
     /// Whether the role has the permission
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub enabled: Option<bool>,
     /// Whether the permission is locked by this role
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
     /// Whether the permission applies to the account this role is in. Only present if enabled is true
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub applies_to_self: Option<bool>,
     /// Whether the permission cascades down to sub accounts of the account this role is in. Only present if enabled is true
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub applies_to_descendants: Option<bool>,
     /// Whether the permission can be modified in this role (i.e. whether the permission is locked by an upstream role).
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub readonly: Option<bool>,
     /// Whether the value of enabled is specified explicitly by this role, or inherited from an upstream role.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub explicit: Option<bool>,
     /// The value that would have been inherited from upstream if the role had not explicitly set a value. Only present if explicit is true.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub prior_default: Option<bool>,
 }
 #[cfg(feature = "roles")]
@@ -4742,14 +5331,17 @@ pub struct Role {
     /// The role type that is being used as a base for this role. For account-level roles, this is 'AccountMembership'. For course-level roles, it is an enrollment type.
     pub base_role_type: Option<String>,
     /// Whether this role applies to account memberships (i.e., not linked to an enrollment in a course).
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_account_role: Option<bool>,
     /// JSON representation of the account the role is defined in.
     pub account: Option<Account>,
     /// The state of the role: 'active', 'inactive', or 'built_in'
     pub workflow_state: Option<String>,
     /// The date and time the role was created.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The date and time the role was last updated.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_updated_at: Option<rt::DateTime>,
     /// A dictionary of permissions keyed by name (see permissions input parameter in the 'Create a role' API).
     pub permissions: Option<std::collections::BTreeMap<String, RolePermissions>>,
@@ -4768,14 +5360,19 @@ pub struct Rubric {
     /// `context_type`
     pub context_type: Option<String>,
     /// `points_possible`
-    pub points_possible: Option<i64>,
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub points_possible: Option<f64>,
     /// `reusable`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub reusable: Option<bool>,
     /// `read_only`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub read_only: Option<bool>,
     /// whether or not free-form comments are used
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub free_form_criterion_comments: Option<bool>,
     /// `hide_score_total`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_score_total: Option<bool>,
     /// An array with all of this Rubric's grading Criteria
     pub data: Option<Vec<RubricCriterion>>,
@@ -4796,8 +5393,10 @@ pub struct RubricCriterion {
     /// `long_description`
     pub long_description: Option<String>,
     /// `points`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub points: Option<i64>,
     /// `criterion_use_range`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub criterion_use_range: Option<bool>,
     /// the possible ratings for this Criterion
     pub ratings: Option<Vec<RubricRating>>,
@@ -4814,12 +5413,14 @@ pub struct RubricAssessment {
     /// `rubric_association_id`
     pub rubric_association_id: Option<rt::Id>,
     /// `score`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub score: Option<i64>,
     /// the object of the assessment
     pub artifact_type: Option<String>,
     /// the id of the object of the assessment
     pub artifact_id: Option<rt::Id>,
     /// the current number of attempts made on the object of the assessment
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub artifact_attempt: Option<i64>,
     /// the type of assessment. values will be either 'grading', 'peer_review', or 'provisional_grade'
     pub assessment_type: Option<String>,
@@ -4844,16 +5445,20 @@ pub struct RubricAssociation {
     /// the type of object this association links to
     pub association_type: Option<String>,
     /// Whether or not the associated rubric is used for grade calculation
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub use_for_grading: Option<bool>,
     /// `summary_data`
     pub summary_data: Option<String>,
     /// Whether or not the association is for grading (and thus linked to an assignment) or if it's to indicate the rubric should appear in its context. Values will be grading or bookmark.
     pub purpose: Option<String>,
     /// Whether or not the score total is displayed within the rubric. This option is only available if the rubric is not used for grading.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_score_total: Option<bool>,
     /// `hide_points`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_points: Option<bool>,
     /// `hide_outcome_results`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_outcome_results: Option<bool>,
 }
 #[cfg(feature = "score")]
@@ -4865,10 +5470,10 @@ pub struct Score {
     #[serde(rename = "userId")]
     pub user_id: Option<String>,
     /// The Current score received in the tool for this line item and user, scaled to the scoreMaximum
-    #[serde(rename = "scoreGiven")]
+    #[serde(rename = "scoreGiven", deserialize_with = "rt::lenient::opt_f64")]
     pub score_given: Option<f64>,
     /// Maximum possible score for this result; it must be present if scoreGiven is present.
-    #[serde(rename = "scoreMaximum")]
+    #[serde(rename = "scoreMaximum", deserialize_with = "rt::lenient::opt_f64")]
     pub score_maximum: Option<f64>,
     /// Comment visible to the student about this score.
     pub comment: Option<String>,
@@ -4903,14 +5508,18 @@ pub struct Section {
     /// The unique SIS identifier for the course in which the section belongs. This field is only included if the user has permission to view SIS information.
     pub sis_course_id: Option<String>,
     /// the start date for the section, if applicable
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// the end date for the section, if applicable
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// Restrict user enrollments to the start and end dates of the section
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restrict_enrollments_to_section_dates: Option<bool>,
     /// The unique identifier of the original course of a cross-listed section
     pub nonxlist_course_id: Option<rt::Id>,
     /// optional: the total number of active and invited students in the section
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub total_students: Option<i64>,
 }
 #[cfg(feature = "shared_brand_configs")]
@@ -4927,8 +5536,10 @@ pub struct SharedBrandConfig {
     /// The name to share this theme as
     pub name: Option<String>,
     /// When this was created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// When this was last updated
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
 }
 #[cfg(feature = "sis_import_errors")]
@@ -4945,6 +5556,7 @@ pub struct SisImportError {
     /// The contents of the line that had the error.
     pub row_info: Option<String>,
     /// The line number where the error occurred. Some Importers do not yet support this. This is a 1 based index starting with the header row.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub row: Option<i64>,
 }
 #[cfg(feature = "sis_imports")]
@@ -4965,14 +5577,19 @@ pub struct SisImportData {
 #[serde(default)]
 pub struct SisImportStatistic {
     /// This is the number of items that were created.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub created: Option<i64>,
     /// This is the number of items that marked as completed. This only applies to courses and enrollments.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub concluded: Option<i64>,
     /// This is the number of Enrollments that were marked as 'inactive'. This only applies to enrollments.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub deactivated: Option<i64>,
     /// This is the number of items that were set to an active state from a completed, inactive, or deleted state.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub restored: Option<i64>,
     /// This is the number of items that were deleted.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub deleted: Option<i64>,
 }
 #[cfg(feature = "sis_imports")]
@@ -4981,6 +5598,7 @@ pub struct SisImportStatistic {
 #[serde(default)]
 pub struct SisImportStatistics {
     /// This is the total number of items that were changed in the sis import. There are a few caveats that can cause this number to not add up to the individual counts. There are some state changes that happen that have no impact to the object. An example would be changing a course from 'created' to 'claimed'. Both of these would be considered an active course, but would increment this counter. In this example the course would not increment the created or restored counters for course statistic.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub total_state_changes: Option<i64>,
     /// This contains that statistics for accounts.
     #[serde(rename = "Account")]
@@ -5028,36 +5646,52 @@ pub struct SisImportStatistics {
 #[serde(default)]
 pub struct SisImportCounts {
     /// `accounts`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub accounts: Option<i64>,
     /// `terms`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub terms: Option<i64>,
     /// `abstract_courses`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub abstract_courses: Option<i64>,
     /// `courses`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub courses: Option<i64>,
     /// `sections`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sections: Option<i64>,
     /// `xlists`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub xlists: Option<i64>,
     /// `users`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub users: Option<i64>,
     /// `enrollments`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub enrollments: Option<i64>,
     /// `groups`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub groups: Option<i64>,
     /// `group_memberships`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_memberships: Option<i64>,
     /// `grade_publishing_results`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub grade_publishing_results: Option<i64>,
     /// the number of courses that were removed because they were not included in the batch for batch_mode imports. Only included if courses were deleted
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub batch_courses_deleted: Option<i64>,
     /// the number of sections that were removed because they were not included in the batch for batch_mode imports. Only included if sections were deleted
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub batch_sections_deleted: Option<i64>,
     /// the number of enrollments that were removed because they were not included in the batch for batch_mode imports. Only included if enrollments were deleted
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub batch_enrollments_deleted: Option<i64>,
     /// `error_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub error_count: Option<i64>,
     /// `warning_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub warning_count: Option<i64>,
 }
 #[cfg(feature = "sis_imports")]
@@ -5068,10 +5702,13 @@ pub struct SisImport {
     /// The unique identifier for the SIS import.
     pub id: Option<rt::Id>,
     /// The date the SIS import was created.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The date the SIS import finished. Returns null if not finished.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub ended_at: Option<rt::DateTime>,
     /// The date the SIS import was last updated.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The current state of the SIS import.
     /// - 'initializing': The SIS import is being created, if this gets stuck in initializing, it will not import and will continue on to next import.
@@ -5102,24 +5739,32 @@ pub struct SisImport {
     /// An array of CSV_file/error_message pairs.
     pub processing_errors: Option<Vec<Vec<String>>>,
     /// Whether the import was run in batch mode.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub batch_mode: Option<bool>,
     /// The term the batch was limited to.
     pub batch_mode_term_id: Option<String>,
     /// Enables batch mode against all terms in term file. Requires change_threshold to be set.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub multi_term_batch_mode: Option<bool>,
     /// When set the import will skip any deletes.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub skip_deletes: Option<bool>,
     /// Whether UI changes were overridden.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub override_sis_stickiness: Option<bool>,
     /// Whether stickiness was added to the batch changes.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub add_sis_stickiness: Option<bool>,
     /// Whether stickiness was cleared.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub clear_sis_stickiness: Option<bool>,
     /// Whether a diffing job failed because the threshold limit got exceeded.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub diffing_threshold_exceeded: Option<bool>,
     /// The identifier of the data set that this SIS batch diffs against
     pub diffing_data_set_identifier: Option<String>,
     /// Whether diffing remaster data was enabled.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub diffing_remaster: Option<bool>,
     /// The ID of the SIS Import that this import was diffed against
     pub diffed_against_import_id: Option<rt::Id>,
@@ -5138,22 +5783,28 @@ pub struct SisAssignment {
     /// the name of the assignment
     pub name: Option<String>,
     /// The time at which this assignment was originally created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the due date for the assignment. returns null if not present. NOTE: If this assignment has assignment overrides, this field will be the due date as it applies to the user requesting information from the API.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// (Optional) Time at which this was/will be unlocked.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// (Optional) Time at which this was/will be locked.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// The maximum points possible for the assignment
-    pub points_possible: Option<i64>,
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub points_possible: Option<f64>,
     /// the types of submissions allowed for this assignment list containing one or more of the following: 'discussion_topic', 'online_quiz', 'on_paper', 'none', 'external_tool', 'online_text_entry', 'online_url', 'online_upload', 'media_recording', 'student_annotation'
     pub submission_types: Option<Vec<String>>,
     /// Third Party integration id for assignment
     pub integration_id: Option<String>,
     /// (optional, Third Party integration data for assignment)
-    pub integration_data: Option<String>,
+    pub integration_data: Option<rt::Json>,
     /// If false, the assignment will be omitted from the student's final grade
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub include_in_final_grade: Option<bool>,
     /// Includes attributes of a assignment_group for convenience. For more details see Assignments API.
     pub assignment_group: Option<Vec<AssignmentGroupAttributes>>,
@@ -5172,6 +5823,7 @@ pub struct AssignmentGroupAttributes {
     /// the name of the Assignment Group
     pub name: Option<String>,
     /// the weight of the Assignment Group
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_weight: Option<i64>,
     /// the sis source id of the Assignment Group
     pub sis_source_id: Option<String>,
@@ -5220,10 +5872,13 @@ pub struct SectionAssignmentOverrideAttributes {
     /// The title for the assignment override
     pub override_title: Option<String>,
     /// the due date for the assignment. returns null if not present. NOTE: If this assignment has assignment overrides, this field will be the due date as it applies to the user requesting information from the API.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// (Optional) Time at which this was/will be unlocked.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// (Optional) Time at which this was/will be locked.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
 }
 #[cfg(feature = "sis_integration")]
@@ -5236,10 +5891,13 @@ pub struct UserAssignmentOverrideAttributes {
     /// The title of the assignment override.
     pub title: Option<String>,
     /// The time at which this assignment is due
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// (Optional) Time at which this was/will be unlocked.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// (Optional) Time at which this was/will be locked.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// Includes attributes of a student for convenience. For more details see Users API.
     pub students: Option<Vec<StudentAttributes>>,
@@ -5270,6 +5928,7 @@ pub struct SearchResult {
     /// The Canvas URL of the matching object.
     pub html_url: Option<String>,
     /// The distance between the search query and the result. Smaller numbers indicate closer matches.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub distance: Option<f64>,
 }
 #[cfg(
@@ -5325,8 +5984,10 @@ pub struct SubmissionComment {
     /// `comment`
     pub comment: Option<String>,
     /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `edited_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub edited_at: Option<rt::DateTime>,
     /// `media_comment`
     pub media_comment: Option<MediaComment>,
@@ -5345,10 +6006,12 @@ pub struct Tab {
     /// `type`
     pub r#type: Option<String>,
     /// only included if true
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hidden: Option<bool>,
     /// possible values are: public, members, admins, and none
     pub visibility: Option<String>,
     /// 1 based
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
 }
 #[cfg(feature = "temporary_enrollment_pairings")]
@@ -5505,8 +6168,10 @@ pub struct Profile {
     /// The users locale.
     pub locale: Option<String>,
     /// Optional: Whether or not the user is a K5 user. This field is nil if the user settings are not for the user making the request.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub k5_user: Option<bool>,
     /// Optional: Whether or not the user should see the classic font on the dashboard. Only applies if k5_user is true. This field is nil if the user settings are not for the user making the request.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub use_classic_font_in_k5: Option<bool>,
 }
 #[cfg(feature = "users")]
@@ -5530,6 +6195,7 @@ pub struct Avatar {
     /// \['attachment' type only\] the filename of the attachment
     pub filename: Option<String>,
     /// \['attachment' type only\] the size of the attachment
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub size: Option<i64>,
 }
 #[cfg(feature = "users")]
@@ -5552,18 +6218,24 @@ pub struct PageView {
     /// The rails action that handled the request
     pub action: Option<String>,
     /// This field is deprecated, and will always be false
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub contributed: Option<bool>,
     /// An approximation of how long the user spent on the page, in seconds
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub interaction_seconds: Option<f64>,
     /// When the request was made
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// A flag indicating whether the request was user-initiated, or automatic (such as an AJAX call)
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub user_request: Option<bool>,
     /// How long the response took to render, in seconds
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub render_time: Option<f64>,
     /// The user-agent of the browser or program that made the request
     pub user_agent: Option<String>,
     /// True if the request counted as participating, such as submitting homework
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub participated: Option<bool>,
     /// The HTTP method such as GET or POST
     pub http_method: Option<String>,
@@ -5578,14 +6250,19 @@ pub struct PageView {
 #[serde(default)]
 pub struct PageViewLinks {
     /// The ID of the user for this page view
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user: Option<i64>,
     /// The ID of the context for the request (course id if context_type is Course, etc)
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub context: Option<i64>,
     /// The ID of the asset for the request, if any
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub asset: Option<i64>,
     /// The ID of the actual user who made this request, if the request was made by a user who was masquerading
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub real_user: Option<i64>,
     /// The ID of the account context for this page view
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub account: Option<i64>,
 }
 #[cfg(feature = "users")]
@@ -5610,12 +6287,16 @@ pub struct AssignmentGroupGrade {
     /// The global ID of the Assignment Group
     pub global_id: Option<rt::Id>,
     /// The score for the Assignment Group
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score: Option<f64>,
     /// The total points possible for the Assignment Group
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub possible: Option<f64>,
     /// The weight for the Assignment Group
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub weight: Option<f64>,
     /// The grade for the Assignment Group
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub grade: Option<f64>,
     /// The dropped grades for the Assignment Group
     pub dropped: Option<Vec<rt::Json>>,
@@ -5707,6 +6388,27 @@ pub enum TermsOfServiceTermsType {
 rt::string_enum!(
     TermsOfServiceTermsType { Default = "default", Custom = "custom", NoTerms =
     "no_terms" }
+);
+#[cfg(feature = "accounts")]
+/// Values of [`TermsOfService::self_registration_type`].
+///
+/// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TermsOfServiceSelfRegistrationType {
+    /// `none`
+    None,
+    /// `observer`
+    Observer,
+    /// `all`
+    All,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+#[cfg(feature = "accounts")]
+rt::string_enum!(
+    TermsOfServiceSelfRegistrationType { None = "none", Observer = "observer", All =
+    "all" }
 );
 #[cfg(feature = "accounts")]
 /// Values of [`HelpLink::type`].
@@ -7094,3 +7796,820 @@ rt::string_enum!(
     "failed", FailedWithMessages = "failed_with_messages", Restoring = "restoring",
     PartiallyRestored = "partially_restored", Restored = "restored" }
 );
+/// Decodes `json` as the model Canvas calls `name` and encodes it back: `None` for an
+/// unknown name. For conformance tests (feature `conformance`).
+#[cfg(feature = "conformance")]
+pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
+    use rt::__private::serde_json;
+    fn go<T: serde::de::DeserializeOwned + serde::Serialize>(
+        json: &[u8],
+    ) -> Result<rt::Json, String> {
+        let value: T = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+        serde_json::to_value(&value).map_err(|e| e.to_string())
+    }
+    Some(
+        match name {
+            #[cfg(feature = "account_calendars")]
+            "AccountCalendar" => go::<AccountCalendar>(json),
+            #[cfg(feature = "account_notifications")]
+            "AccountNotification" => go::<AccountNotification>(json),
+            #[cfg(feature = "account_reports")]
+            "Report" => go::<Report>(json),
+            #[cfg(feature = "account_reports")]
+            "ReportParameters" => go::<ReportParameters>(json),
+            #[cfg(
+                any(feature = "accounts", feature = "accounts_lti", feature = "roles")
+            )]
+            "Account" => go::<Account>(json),
+            #[cfg(feature = "accounts")]
+            "TermsOfService" => go::<TermsOfService>(json),
+            #[cfg(feature = "accounts")]
+            "HelpLink" => go::<HelpLink>(json),
+            #[cfg(feature = "accounts")]
+            "HelpLinks" => go::<HelpLinks>(json),
+            #[cfg(feature = "admins")]
+            "Admin" => go::<Admin>(json),
+            #[cfg(feature = "announcement_external_feeds")]
+            "ExternalFeed" => go::<ExternalFeed>(json),
+            #[cfg(feature = "api_token_scopes")]
+            "Scope" => go::<Scope>(json),
+            #[cfg(feature = "appointment_groups")]
+            "Appointment" => go::<Appointment>(json),
+            #[cfg(feature = "appointment_groups")]
+            "AppointmentGroup" => go::<AppointmentGroup>(json),
+            #[cfg(feature = "assignment_extensions")]
+            "AssignmentExtension" => go::<AssignmentExtension>(json),
+            #[cfg(feature = "assignment_groups")]
+            "GradingRules" => go::<GradingRules>(json),
+            #[cfg(feature = "assignment_groups")]
+            "AssignmentGroup" => go::<AssignmentGroup>(json),
+            #[cfg(
+                any(
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "ExternalToolTagAttributes" => go::<ExternalToolTagAttributes>(json),
+            #[cfg(
+                any(
+                    feature = "account_reports",
+                    feature = "announcements",
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "content_exports",
+                    feature = "content_shares",
+                    feature = "course_pace",
+                    feature = "discussion_topics",
+                    feature = "e_pub_exports",
+                    feature = "files",
+                    feature = "modules",
+                    feature = "pages",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "quiz_reports",
+                    feature = "quizzes",
+                    feature = "sis_imports",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "LockInfo" => go::<LockInfo>(json),
+            #[cfg(
+                any(
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "outcome_groups",
+                    feature = "outcomes",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "rubrics",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "RubricRating" => go::<RubricRating>(json),
+            #[cfg(
+                any(
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "RubricCriteria" => go::<RubricCriteria>(json),
+            #[cfg(
+                any(
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "quizzes",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "AssignmentDate" => go::<AssignmentDate>(json),
+            #[cfg(
+                any(
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "TurnitinSettings" => go::<TurnitinSettings>(json),
+            #[cfg(
+                any(
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "NeedsGradingCount" => go::<NeedsGradingCount>(json),
+            #[cfg(
+                any(
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "ScoreStatistic" => go::<ScoreStatistic>(json),
+            #[cfg(
+                any(
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "Assignment" => go::<Assignment>(json),
+            #[cfg(
+                any(
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "learning_object_dates",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "AssignmentOverride" => go::<AssignmentOverride>(json),
+            #[cfg(feature = "authentication_providers")]
+            "AuthenticationProvider" => go::<AuthenticationProvider>(json),
+            #[cfg(feature = "authentication_providers")]
+            "SSOSettings" => go::<SsoSettings>(json),
+            #[cfg(feature = "authentication_providers")]
+            "FederatedAttributesConfig" => go::<FederatedAttributesConfig>(json),
+            #[cfg(feature = "authentication_providers")]
+            "FederatedAttributeConfig" => go::<FederatedAttributeConfig>(json),
+            #[cfg(feature = "authentications_log")]
+            "AuthenticationEvent" => go::<AuthenticationEvent>(json),
+            #[cfg(feature = "blackout_dates")]
+            "BlackoutDate" => go::<BlackoutDate>(json),
+            #[cfg(feature = "blueprint_courses")]
+            "BlueprintTemplate" => go::<BlueprintTemplate>(json),
+            #[cfg(feature = "blueprint_courses")]
+            "BlueprintMigration" => go::<BlueprintMigration>(json),
+            #[cfg(feature = "blueprint_courses")]
+            "BlueprintRestriction" => go::<BlueprintRestriction>(json),
+            #[cfg(feature = "blueprint_courses")]
+            "ChangeRecord" => go::<ChangeRecord>(json),
+            #[cfg(feature = "blueprint_courses")]
+            "ExceptionRecord" => go::<ExceptionRecord>(json),
+            #[cfg(feature = "blueprint_courses")]
+            "BlueprintSubscription" => go::<BlueprintSubscription>(json),
+            #[cfg(feature = "bookmarks")]
+            "Bookmark" => go::<Bookmark>(json),
+            #[cfg(any(feature = "appointment_groups", feature = "calendar_events"))]
+            "CalendarEvent" => go::<CalendarEvent>(json),
+            #[cfg(feature = "calendar_events")]
+            "AssignmentEvent" => go::<AssignmentEvent>(json),
+            #[cfg(feature = "collaborations")]
+            "Collaboration" => go::<Collaboration>(json),
+            #[cfg(feature = "collaborations")]
+            "Collaborator" => go::<Collaborator>(json),
+            #[cfg(feature = "comm_messages")]
+            "CommMessage" => go::<CommMessage>(json),
+            #[cfg(feature = "communication_channels")]
+            "CommunicationChannel" => go::<CommunicationChannel>(json),
+            #[cfg(feature = "conferences")]
+            "ConferenceRecording" => go::<ConferenceRecording>(json),
+            #[cfg(feature = "conferences")]
+            "Conference" => go::<Conference>(json),
+            #[cfg(any(feature = "content_exports", feature = "content_shares"))]
+            "ContentExport" => go::<ContentExport>(json),
+            #[cfg(feature = "content_migrations")]
+            "MigrationIssue" => go::<MigrationIssue>(json),
+            #[cfg(feature = "content_migrations")]
+            "ContentMigration" => go::<ContentMigration>(json),
+            #[cfg(feature = "content_migrations")]
+            "Migrator" => go::<Migrator>(json),
+            #[cfg(feature = "content_shares")]
+            "ContentShare" => go::<ContentShare>(json),
+            #[cfg(feature = "conversations")]
+            "Conversation" => go::<Conversation>(json),
+            #[cfg(feature = "conversations")]
+            "ConversationParticipant" => go::<ConversationParticipant>(json),
+            #[cfg(feature = "course_audit_log")]
+            "CourseEventLink" => go::<CourseEventLink>(json),
+            #[cfg(feature = "course_audit_log")]
+            "CourseEvent" => go::<CourseEvent>(json),
+            #[cfg(feature = "course_audit_log")]
+            "CreatedEventData" => go::<CreatedEventData>(json),
+            #[cfg(feature = "course_audit_log")]
+            "UpdatedEventData" => go::<UpdatedEventData>(json),
+            #[cfg(feature = "course_pace")]
+            "CoursePace" => go::<CoursePace>(json),
+            #[cfg(any(feature = "course_pace", feature = "modules"))]
+            "Module" => go::<Module>(json),
+            #[cfg(any(feature = "course_pace", feature = "modules"))]
+            "ModuleItem" => go::<ModuleItem>(json),
+            #[cfg(
+                any(
+                    feature = "assignments",
+                    feature = "conversations",
+                    feature = "course_pace",
+                    feature = "courses",
+                    feature = "custom_gradebook_columns",
+                    feature = "group_categories",
+                    feature = "progress",
+                    feature = "quiz_reports",
+                    feature = "sis_imports",
+                    feature = "submissions"
+                )
+            )]
+            "Progress" => go::<Progress>(json),
+            #[cfg(feature = "course_quiz_extensions")]
+            "CourseQuizExtension" => go::<CourseQuizExtension>(json),
+            #[cfg(
+                any(
+                    feature = "accounts",
+                    feature = "assignments",
+                    feature = "blueprint_courses",
+                    feature = "calendar_events",
+                    feature = "courses",
+                    feature = "favorites",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "Term" => go::<Term>(json),
+            #[cfg(
+                any(
+                    feature = "accounts",
+                    feature = "assignments",
+                    feature = "blueprint_courses",
+                    feature = "calendar_events",
+                    feature = "courses",
+                    feature = "favorites",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "CourseProgress" => go::<CourseProgress>(json),
+            #[cfg(
+                any(
+                    feature = "accounts",
+                    feature = "assignments",
+                    feature = "blueprint_courses",
+                    feature = "calendar_events",
+                    feature = "courses",
+                    feature = "favorites",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "Course" => go::<Course>(json),
+            #[cfg(
+                any(
+                    feature = "accounts",
+                    feature = "assignments",
+                    feature = "blueprint_courses",
+                    feature = "calendar_events",
+                    feature = "courses",
+                    feature = "favorites",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "CalendarLink" => go::<CalendarLink>(json),
+            #[cfg(feature = "custom_gradebook_columns")]
+            "CustomColumn" => go::<CustomColumn>(json),
+            #[cfg(feature = "custom_gradebook_columns")]
+            "ColumnDatum" => go::<ColumnDatum>(json),
+            #[cfg(
+                any(
+                    feature = "announcements",
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "discussion_topics",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "FileAttachment" => go::<FileAttachment>(json),
+            #[cfg(
+                any(
+                    feature = "announcements",
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "discussion_topics",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "DiscussionTopic" => go::<DiscussionTopic>(json),
+            #[cfg(feature = "e_portfolios")]
+            "ePortfolio" => go::<EPortfolio>(json),
+            #[cfg(feature = "e_portfolios")]
+            "ePortfolioPage" => go::<EPortfolioPage>(json),
+            #[cfg(feature = "e_pub_exports")]
+            "CourseEpubExport" => go::<CourseEpubExport>(json),
+            #[cfg(feature = "e_pub_exports")]
+            "EpubExport" => go::<EpubExport>(json),
+            #[cfg(feature = "enrollment_terms")]
+            "EnrollmentTerm" => go::<EnrollmentTerm>(json),
+            #[cfg(feature = "enrollment_terms")]
+            "EnrollmentTermsList" => go::<EnrollmentTermsList>(json),
+            #[cfg(
+                any(
+                    feature = "accounts",
+                    feature = "admins",
+                    feature = "assignments",
+                    feature = "blueprint_courses",
+                    feature = "calendar_events",
+                    feature = "collaborations",
+                    feature = "courses",
+                    feature = "enrollments",
+                    feature = "favorites",
+                    feature = "group_categories",
+                    feature = "groups",
+                    feature = "moderated_grading",
+                    feature = "outcome_imports",
+                    feature = "pages",
+                    feature = "plagiarism_detection_platform_users",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "sis_imports",
+                    feature = "submissions",
+                    feature = "user_observees",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "Grade" => go::<Grade>(json),
+            #[cfg(
+                any(
+                    feature = "accounts",
+                    feature = "admins",
+                    feature = "assignments",
+                    feature = "blueprint_courses",
+                    feature = "calendar_events",
+                    feature = "collaborations",
+                    feature = "courses",
+                    feature = "enrollments",
+                    feature = "favorites",
+                    feature = "group_categories",
+                    feature = "groups",
+                    feature = "moderated_grading",
+                    feature = "outcome_imports",
+                    feature = "pages",
+                    feature = "plagiarism_detection_platform_users",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "sis_imports",
+                    feature = "submissions",
+                    feature = "user_observees",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "Enrollment" => go::<Enrollment>(json),
+            #[cfg(feature = "error_reports")]
+            "ErrorReport" => go::<ErrorReport>(json),
+            #[cfg(feature = "favorites")]
+            "Favorite" => go::<Favorite>(json),
+            #[cfg(feature = "feature_flags")]
+            "Feature" => go::<Feature>(json),
+            #[cfg(feature = "feature_flags")]
+            "FeatureFlag" => go::<FeatureFlag>(json),
+            #[cfg(
+                any(
+                    feature = "account_reports",
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "content_exports",
+                    feature = "content_shares",
+                    feature = "e_pub_exports",
+                    feature = "files",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "quiz_reports",
+                    feature = "sis_imports",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "File" => go::<File>(json),
+            #[cfg(any(feature = "bookmarks", feature = "files"))]
+            "Folder" => go::<Folder>(json),
+            #[cfg(feature = "files")]
+            "UsageRights" => go::<UsageRights>(json),
+            #[cfg(feature = "files")]
+            "License" => go::<License>(json),
+            #[cfg(feature = "grade_change_log")]
+            "GradeChangeEventLinks" => go::<GradeChangeEventLinks>(json),
+            #[cfg(feature = "grade_change_log")]
+            "GradeChangeEvent" => go::<GradeChangeEvent>(json),
+            #[cfg(feature = "gradebook_history")]
+            "Grader" => go::<Grader>(json),
+            #[cfg(feature = "gradebook_history")]
+            "Day" => go::<Day>(json),
+            #[cfg(feature = "gradebook_history")]
+            "SubmissionVersion" => go::<SubmissionVersion>(json),
+            #[cfg(feature = "gradebook_history")]
+            "SubmissionHistory" => go::<SubmissionHistory>(json),
+            #[cfg(feature = "grading_period_sets")]
+            "GradingPeriodSets" => go::<GradingPeriodSets>(json),
+            #[cfg(
+                any(
+                    feature = "accounts",
+                    feature = "assignments",
+                    feature = "blueprint_courses",
+                    feature = "calendar_events",
+                    feature = "courses",
+                    feature = "favorites",
+                    feature = "grading_periods",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "GradingPeriod" => go::<GradingPeriod>(json),
+            #[cfg(feature = "grading_standards")]
+            "GradingSchemeEntry" => go::<GradingSchemeEntry>(json),
+            #[cfg(feature = "grading_standards")]
+            "GradingStandard" => go::<GradingStandard>(json),
+            #[cfg(feature = "group_categories")]
+            "GroupCategory" => go::<GroupCategory>(json),
+            #[cfg(
+                any(
+                    feature = "favorites",
+                    feature = "group_categories",
+                    feature = "groups"
+                )
+            )]
+            "Group" => go::<Group>(json),
+            #[cfg(feature = "groups")]
+            "GroupMembership" => go::<GroupMembership>(json),
+            #[cfg(feature = "history")]
+            "HistoryEntry" => go::<HistoryEntry>(json),
+            #[cfg(feature = "inst_access_tokens")]
+            "InstAccessToken" => go::<InstAccessToken>(json),
+            #[cfg(feature = "jw_ts")]
+            "JWT" => go::<Jwt>(json),
+            #[cfg(feature = "late_policy")]
+            "LatePolicy" => go::<LatePolicy>(json),
+            #[cfg(feature = "learning_object_dates")]
+            "LearningObjectDates" => go::<LearningObjectDates>(json),
+            #[cfg(feature = "line_items")]
+            "LineItem" => go::<LineItem>(json),
+            #[cfg(any(feature = "live_assessments", feature = "result"))]
+            "Result" => go::<ResultObject>(json),
+            #[cfg(any(feature = "live_assessments", feature = "result"))]
+            "ResultLinks" => go::<ResultLinks>(json),
+            #[cfg(feature = "live_assessments")]
+            "Assessment" => go::<Assessment>(json),
+            #[cfg(feature = "lti_resource_links")]
+            "Lti::ResourceLink" => go::<LtiResourceLink>(json),
+            #[cfg(feature = "media_objects")]
+            "MediaTrack" => go::<MediaTrack>(json),
+            #[cfg(feature = "media_objects")]
+            "MediaObject" => go::<MediaObject>(json),
+            #[cfg(feature = "moderated_grading")]
+            "ProvisionalGrade" => go::<ProvisionalGrade>(json),
+            #[cfg(any(feature = "course_pace", feature = "modules"))]
+            "CompletionRequirement" => go::<CompletionRequirement>(json),
+            #[cfg(any(feature = "course_pace", feature = "modules"))]
+            "ContentDetails" => go::<ContentDetails>(json),
+            #[cfg(feature = "modules")]
+            "ModuleItemSequenceNode" => go::<ModuleItemSequenceNode>(json),
+            #[cfg(feature = "modules")]
+            "ModuleItemSequence" => go::<ModuleItemSequence>(json),
+            #[cfg(feature = "modules")]
+            "ModuleAssignmentOverride" => go::<ModuleAssignmentOverride>(json),
+            #[cfg(feature = "modules")]
+            "OverrideTarget" => go::<OverrideTarget>(json),
+            #[cfg(feature = "names_and_role")]
+            "NamesAndRoleContext" => go::<NamesAndRoleContext>(json),
+            #[cfg(feature = "names_and_role")]
+            "NamesAndRoleMessage" => go::<NamesAndRoleMessage>(json),
+            #[cfg(feature = "names_and_role")]
+            "NamesAndRoleMembership" => go::<NamesAndRoleMembership>(json),
+            #[cfg(feature = "names_and_role")]
+            "NamesAndRoleMemberships" => go::<NamesAndRoleMemberships>(json),
+            #[cfg(feature = "new_quiz_items")]
+            "QuizItem" => go::<QuizItem>(json),
+            #[cfg(feature = "new_quiz_items")]
+            "QuestionItem" => go::<QuestionItem>(json),
+            #[cfg(feature = "new_quiz_items")]
+            "StimulusItem" => go::<StimulusItem>(json),
+            #[cfg(feature = "new_quiz_items")]
+            "BankEntryItem" => go::<BankEntryItem>(json),
+            #[cfg(feature = "new_quiz_items")]
+            "BankItem" => go::<BankItem>(json),
+            #[cfg(feature = "new_quiz_items")]
+            "ItemProperties" => go::<ItemProperties>(json),
+            #[cfg(feature = "new_quiz_items")]
+            "QuestionFeedback" => go::<QuestionFeedback>(json),
+            #[cfg(feature = "new_quizzes")]
+            "NewQuiz" => go::<NewQuiz>(json),
+            #[cfg(feature = "new_quizzes")]
+            "QuizSettings" => go::<QuizSettings>(json),
+            #[cfg(feature = "new_quizzes")]
+            "MultipleAttemptsSettings" => go::<MultipleAttemptsSettings>(json),
+            #[cfg(feature = "new_quizzes")]
+            "ResultViewSettings" => go::<ResultViewSettings>(json),
+            #[cfg(feature = "notification_preferences")]
+            "NotificationPreference" => go::<NotificationPreference>(json),
+            #[cfg(feature = "originality_reports")]
+            "ToolSetting" => go::<ToolSetting>(json),
+            #[cfg(feature = "originality_reports")]
+            "OriginalityReport" => go::<OriginalityReport>(json),
+            #[cfg(feature = "outcome_groups")]
+            "OutcomeGroup" => go::<OutcomeGroup>(json),
+            #[cfg(feature = "outcome_groups")]
+            "OutcomeLink" => go::<OutcomeLink>(json),
+            #[cfg(feature = "outcome_imports")]
+            "OutcomeImportData" => go::<OutcomeImportData>(json),
+            #[cfg(feature = "outcome_imports")]
+            "OutcomeImport" => go::<OutcomeImport>(json),
+            #[cfg(feature = "outcome_results")]
+            "OutcomeResult" => go::<OutcomeResult>(json),
+            #[cfg(feature = "outcome_results")]
+            "OutcomeRollupScoreLinks" => go::<OutcomeRollupScoreLinks>(json),
+            #[cfg(feature = "outcome_results")]
+            "OutcomeRollupScore" => go::<OutcomeRollupScore>(json),
+            #[cfg(feature = "outcome_results")]
+            "OutcomeRollupLinks" => go::<OutcomeRollupLinks>(json),
+            #[cfg(feature = "outcome_results")]
+            "OutcomeRollup" => go::<OutcomeRollup>(json),
+            #[cfg(any(feature = "outcome_results", feature = "outcomes"))]
+            "OutcomeAlignment" => go::<OutcomeAlignment>(json),
+            #[cfg(feature = "outcome_results")]
+            "OutcomePath" => go::<OutcomePath>(json),
+            #[cfg(feature = "outcome_results")]
+            "OutcomePathPart" => go::<OutcomePathPart>(json),
+            #[cfg(any(feature = "outcome_groups", feature = "outcomes"))]
+            "Outcome" => go::<Outcome>(json),
+            #[cfg(feature = "pages")]
+            "Page" => go::<Page>(json),
+            #[cfg(feature = "pages")]
+            "PageRevision" => go::<PageRevision>(json),
+            #[cfg(feature = "peer_reviews")]
+            "PeerReview" => go::<PeerReview>(json),
+            #[cfg(feature = "plagiarism_detection_platform_assignments")]
+            "LtiAssignment" => go::<LtiAssignment>(json),
+            #[cfg(
+                any(
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "Submission" => go::<Submission>(json),
+            #[cfg(feature = "planner")]
+            "PlannerNote" => go::<PlannerNote>(json),
+            #[cfg(feature = "planner")]
+            "PlannerOverride" => go::<PlannerOverride>(json),
+            #[cfg(feature = "poll_choices")]
+            "PollChoice" => go::<PollChoice>(json),
+            #[cfg(feature = "poll_sessions")]
+            "PollSession" => go::<PollSession>(json),
+            #[cfg(any(feature = "poll_sessions", feature = "poll_submissions"))]
+            "PollSubmission" => go::<PollSubmission>(json),
+            #[cfg(feature = "polls")]
+            "Poll" => go::<Poll>(json),
+            #[cfg(feature = "proficiency_ratings")]
+            "ProficiencyRating" => go::<ProficiencyRating>(json),
+            #[cfg(feature = "proficiency_ratings")]
+            "Proficiency" => go::<Proficiency>(json),
+            #[cfg(feature = "public_jwk")]
+            "DeveloperKey" => go::<DeveloperKey>(json),
+            #[cfg(feature = "quiz_assignment_overrides")]
+            "QuizAssignmentOverrideSet" => go::<QuizAssignmentOverrideSet>(json),
+            #[cfg(feature = "quiz_assignment_overrides")]
+            "QuizAssignmentOverrideSetContainer" => {
+                go::<QuizAssignmentOverrideSetContainer>(json)
+            }
+            #[cfg(feature = "quiz_assignment_overrides")]
+            "QuizAssignmentOverride" => go::<QuizAssignmentOverride>(json),
+            #[cfg(feature = "quiz_extensions")]
+            "QuizExtension" => go::<QuizExtension>(json),
+            #[cfg(feature = "quiz_ip_filters")]
+            "QuizIPFilter" => go::<QuizIpFilter>(json),
+            #[cfg(feature = "quiz_question_groups")]
+            "QuizGroup" => go::<QuizGroup>(json),
+            #[cfg(feature = "quiz_questions")]
+            "QuizQuestion" => go::<QuizQuestion>(json),
+            #[cfg(feature = "quiz_questions")]
+            "Answer" => go::<Answer>(json),
+            #[cfg(feature = "quiz_reports")]
+            "QuizReport" => go::<QuizReport>(json),
+            #[cfg(feature = "quiz_statistics")]
+            "QuizStatistics" => go::<QuizStatistics>(json),
+            #[cfg(feature = "quiz_statistics")]
+            "QuizStatisticsLinks" => go::<QuizStatisticsLinks>(json),
+            #[cfg(feature = "quiz_statistics")]
+            "QuizStatisticsQuestionStatistics" => {
+                go::<QuizStatisticsQuestionStatistics>(json)
+            }
+            #[cfg(feature = "quiz_statistics")]
+            "QuizStatisticsAnswerStatistics" => {
+                go::<QuizStatisticsAnswerStatistics>(json)
+            }
+            #[cfg(feature = "quiz_statistics")]
+            "QuizStatisticsAnswerPointBiserial" => {
+                go::<QuizStatisticsAnswerPointBiserial>(json)
+            }
+            #[cfg(feature = "quiz_statistics")]
+            "QuizStatisticsSubmissionStatistics" => {
+                go::<QuizStatisticsSubmissionStatistics>(json)
+            }
+            #[cfg(feature = "quiz_submission_events")]
+            "QuizSubmissionEvent" => go::<QuizSubmissionEvent>(json),
+            #[cfg(feature = "quiz_submission_questions")]
+            "QuizSubmissionQuestion" => go::<QuizSubmissionQuestion>(json),
+            #[cfg(feature = "quiz_submission_user_list")]
+            "QuizSubmissionUserList" => go::<QuizSubmissionUserList>(json),
+            #[cfg(feature = "quiz_submission_user_list")]
+            "QuizSubmissionUserListMeta" => go::<QuizSubmissionUserListMeta>(json),
+            #[cfg(feature = "quiz_submission_user_list")]
+            "JSONAPIPagination" => go::<JsonapiPagination>(json),
+            #[cfg(feature = "quiz_submissions")]
+            "QuizSubmission" => go::<QuizSubmission>(json),
+            #[cfg(feature = "quizzes")]
+            "Quiz" => go::<Quiz>(json),
+            #[cfg(feature = "quizzes")]
+            "QuizPermissions" => go::<QuizPermissions>(json),
+            #[cfg(feature = "roles")]
+            "RolePermissions" => go::<RolePermissions>(json),
+            #[cfg(feature = "roles")]
+            "Role" => go::<Role>(json),
+            #[cfg(feature = "rubrics")]
+            "Rubric" => go::<Rubric>(json),
+            #[cfg(feature = "rubrics")]
+            "RubricCriterion" => go::<RubricCriterion>(json),
+            #[cfg(feature = "rubrics")]
+            "RubricAssessment" => go::<RubricAssessment>(json),
+            #[cfg(feature = "rubrics")]
+            "RubricAssociation" => go::<RubricAssociation>(json),
+            #[cfg(feature = "score")]
+            "Score" => go::<Score>(json),
+            #[cfg(feature = "sections")]
+            "Section" => go::<Section>(json),
+            #[cfg(feature = "shared_brand_configs")]
+            "SharedBrandConfig" => go::<SharedBrandConfig>(json),
+            #[cfg(feature = "sis_import_errors")]
+            "SisImportError" => go::<SisImportError>(json),
+            #[cfg(feature = "sis_imports")]
+            "SisImportData" => go::<SisImportData>(json),
+            #[cfg(feature = "sis_imports")]
+            "SisImportStatistic" => go::<SisImportStatistic>(json),
+            #[cfg(feature = "sis_imports")]
+            "SisImportStatistics" => go::<SisImportStatistics>(json),
+            #[cfg(feature = "sis_imports")]
+            "SisImportCounts" => go::<SisImportCounts>(json),
+            #[cfg(feature = "sis_imports")]
+            "SisImport" => go::<SisImport>(json),
+            #[cfg(feature = "sis_integration")]
+            "SisAssignment" => go::<SisAssignment>(json),
+            #[cfg(feature = "sis_integration")]
+            "AssignmentGroupAttributes" => go::<AssignmentGroupAttributes>(json),
+            #[cfg(feature = "sis_integration")]
+            "SectionAttributes" => go::<SectionAttributes>(json),
+            #[cfg(feature = "sis_integration")]
+            "CourseAttributes" => go::<CourseAttributes>(json),
+            #[cfg(feature = "sis_integration")]
+            "SectionAssignmentOverrideAttributes" => {
+                go::<SectionAssignmentOverrideAttributes>(json)
+            }
+            #[cfg(feature = "sis_integration")]
+            "UserAssignmentOverrideAttributes" => {
+                go::<UserAssignmentOverrideAttributes>(json)
+            }
+            #[cfg(feature = "sis_integration")]
+            "StudentAttributes" => go::<StudentAttributes>(json),
+            #[cfg(feature = "smart_search")]
+            "SearchResult" => go::<SearchResult>(json),
+            #[cfg(
+                any(
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submission_comments",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "MediaComment" => go::<MediaComment>(json),
+            #[cfg(
+                any(
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submission_comments",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "SubmissionComment" => go::<SubmissionComment>(json),
+            #[cfg(feature = "tabs")]
+            "Tab" => go::<Tab>(json),
+            #[cfg(feature = "temporary_enrollment_pairings")]
+            "TemporaryEnrollmentPairing" => go::<TemporaryEnrollmentPairing>(json),
+            #[cfg(feature = "user_observees")]
+            "PairingCode" => go::<PairingCode>(json),
+            #[cfg(any(feature = "submissions", feature = "users"))]
+            "UserDisplay" => go::<UserDisplay>(json),
+            #[cfg(feature = "users")]
+            "AnonymousUserDisplay" => go::<AnonymousUserDisplay>(json),
+            #[cfg(
+                any(
+                    feature = "accounts",
+                    feature = "admins",
+                    feature = "assignments",
+                    feature = "blueprint_courses",
+                    feature = "calendar_events",
+                    feature = "collaborations",
+                    feature = "courses",
+                    feature = "enrollments",
+                    feature = "favorites",
+                    feature = "group_categories",
+                    feature = "groups",
+                    feature = "moderated_grading",
+                    feature = "outcome_imports",
+                    feature = "pages",
+                    feature = "plagiarism_detection_platform_users",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "sis_imports",
+                    feature = "submissions",
+                    feature = "user_observees",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
+            "User" => go::<User>(json),
+            #[cfg(feature = "users")]
+            "Profile" => go::<Profile>(json),
+            #[cfg(feature = "users")]
+            "Avatar" => go::<Avatar>(json),
+            #[cfg(feature = "users")]
+            "PageView" => go::<PageView>(json),
+            #[cfg(feature = "users")]
+            "PageViewLinks" => go::<PageViewLinks>(json),
+            #[cfg(feature = "users")]
+            "CourseNickname" => go::<CourseNickname>(json),
+            #[cfg(feature = "what_if_grades")]
+            "AssignmentGroupGrade" => go::<AssignmentGroupGrade>(json),
+            #[cfg(feature = "what_if_grades")]
+            "GradeGroup" => go::<GradeGroup>(json),
+            #[cfg(feature = "what_if_grades")]
+            "Grades" => go::<Grades>(json),
+            _ => return None,
+        },
+    )
+}

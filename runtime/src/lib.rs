@@ -11,6 +11,7 @@ mod client;
 pub mod encode;
 mod error;
 mod id;
+pub mod lenient;
 pub mod page;
 mod request;
 mod retry;
@@ -38,4 +39,5 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub mod __private {
     //! Re-exports used by generated code and macros; not a stable API.
     pub use serde;
+    pub use serde_json;
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 fn input() -> (Vec<canvas_codegen::InputFile>, canvas_codegen::Output) {
     let files = xtask::read_input(&xtask::spec_dir(None)).unwrap();
-    let out = canvas_codegen::generate(&files).unwrap();
+    let out = xtask::generate_files(&files).unwrap();
     (files, out)
 }
 
@@ -108,4 +108,22 @@ fn report_counts_match_the_input() {
     assert_eq!((r.resources, r.operations, r.parameters, r.model_definitions), (122, 971, 3894, 237));
     // Every anomaly says how it was resolved.
     assert!(r.anomalies.iter().all(|a| !a.resolution.is_empty() && !a.detail.is_empty()));
+}
+
+#[test]
+fn every_override_applies_and_explains_itself() {
+    let overrides = xtask::read_overrides().unwrap();
+    assert!(!overrides.overrides.is_empty());
+    for o in &overrides.overrides {
+        assert!(
+            o.reason.trim().len() > 10 && o.evidence.trim().len() > 10,
+            "{} {}: reason and evidence are required",
+            o.file,
+            o.at
+        );
+        assert!(!o.set.is_empty(), "{} {}: an override must set something", o.file, o.at);
+    }
+    let (_, out) = input();
+    let applied = out.report.anomalies.iter().filter(|a| a.kind == "repaired by override").count();
+    assert_eq!(applied, overrides.overrides.len());
 }

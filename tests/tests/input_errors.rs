@@ -15,7 +15,7 @@ fn generate_from(files: &[(&str, &str)]) -> String {
         .iter()
         .map(|(n, t)| canvas_codegen::InputFile { name: n.to_string(), bytes: t.as_bytes().to_vec() })
         .collect();
-    canvas_codegen::generate(&input).map(|_| String::new()).unwrap_or_else(|e| e.to_string())
+    canvas_codegen::generate(&input, &Default::default()).map(|_| String::new()).unwrap_or_else(|e| e.to_string())
 }
 
 #[test]

@@ -36,11 +36,12 @@ pub fn print_stats(out: &Output) {
 /// unless `build` is false, clean debug builds of `canvas-lms` alone (dependencies built).
 pub fn run(dir: &Path, runs: usize, build: bool) -> Result<(), String> {
     let files = xtask::read_input(dir)?;
+    let overrides = xtask::read_overrides()?;
     let mut times = Vec::new();
     let mut last = None;
     for _ in 0..runs.max(1) {
         let start = Instant::now();
-        let out = canvas_codegen::generate(&files).map_err(|e| e.to_string())?;
+        let out = canvas_codegen::generate(&files, &overrides).map_err(|e| e.to_string())?;
         times.push(start.elapsed().as_secs_f64());
         last = Some(out);
     }

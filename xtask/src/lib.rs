@@ -70,12 +70,32 @@ pub fn write_lock(files: &[InputFile]) -> Result<(), String> {
     fs::write(&path, canvas_codegen::lock::render(files)).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Path of our repairs of upstream mistakes.
+pub fn overrides_path() -> PathBuf {
+    workspace_root().join("spec/overrides.json")
+}
+
+/// Reads `spec/overrides.json` (none when the file does not exist).
+pub fn read_overrides() -> Result<canvas_codegen::Overrides, String> {
+    let path = overrides_path();
+    match fs::read(&path) {
+        Ok(bytes) => canvas_codegen::Overrides::parse("spec/overrides.json", &bytes).map_err(|e| e.to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// Generates from input files with the project's overrides.
+pub fn generate_files(files: &[InputFile]) -> Result<Output, String> {
+    canvas_codegen::generate(files, &read_overrides()?).map_err(|e| e.to_string())
+}
+
 /// Reads and generates, then checks the lock unless `accept_new_input` is set (the caller
 /// then writes the lock after the output): the whole job except writing. Malformed input
 /// is reported before a lock mismatch.
 pub fn generate(dir: &Path, accept_new_input: bool) -> Result<(Output, Vec<InputFile>), String> {
     let files = read_input(dir)?;
-    let out = canvas_codegen::generate(&files).map_err(|e| e.to_string())?;
+    let out = generate_files(&files)?;
     if !accept_new_input {
         check_lock(&files)?;
     }

@@ -34,6 +34,9 @@ pub fn cargo_toml(ir: &Ir) -> String {
         s.push_str(&format!("  \"{}\",\n", r.module));
     }
     s.push_str("]\n");
+    s.push_str(
+        "# `models::roundtrip`: decode and re-encode any model by its Canvas name (for tests).\nconformance = []\n",
+    );
     for r in &ir.resources {
         s.push_str(&format!("{} = []\n", r.module));
     }

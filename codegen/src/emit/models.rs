@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{doc, enums::enum_def, ident, lines_doc, ty};
-use crate::ir::{Ir, Model, Owner};
+use crate::ir::{Ir, Model, Owner, Ty};
 use crate::naming;
 
 pub fn models_rs(ir: &Ir) -> TokenStream {
@@ -14,6 +14,28 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
         quote!(#cfg #body)
     });
     let enums = ir.enums.iter().filter(|e| e.owner == Owner::Models).map(|e| enum_def(e, &cfg(ir, &e.features)));
+    let arms = ir.models.iter().map(|m| {
+        let cfg = cfg(ir, &m.features);
+        let name = ident(&m.rust_name);
+        let spec = &m.spec_name;
+        quote!(#cfg #spec => go::<#name>(json),)
+    });
+    let conformance = quote! {
+        /// Decodes `json` as the model Canvas calls `name` and encodes it back: `None` for an
+        /// unknown name. For conformance tests (feature `conformance`).
+        #[cfg(feature = "conformance")]
+        pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
+            use rt::__private::serde_json;
+            fn go<T: serde::de::DeserializeOwned + serde::Serialize>(json: &[u8]) -> Result<rt::Json, String> {
+                let value: T = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+                serde_json::to_value(&value).map_err(|e| e.to_string())
+            }
+            Some(match name {
+                #( #arms )*
+                _ => return None,
+            })
+        }
+    };
     quote! {
         //! Response models shared by every resource.
         //!
@@ -22,6 +44,7 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
         use canvas_lms_runtime as rt;
         #( #models )*
         #( #enums )*
+        #conformance
     }
 }
 
@@ -58,10 +81,25 @@ fn model(ir: &Ir, m: &Model) -> TokenStream {
         }
         let rename = (naming::bare(&f.rust_name) != f.wire).then(|| {
             let w = &f.wire;
-            quote!(#[serde(rename = #w)])
+            quote!(rename = #w)
         });
+        // Scalars Canvas sometimes sends as strings (or timestamps without an offset) decode
+        // leniently; see `canvas_lms_runtime::lenient`.
+        let lenient = match (&f.ty, f.boxed) {
+            (Ty::Bool, false) => Some("rt::lenient::opt_bool"),
+            (Ty::Int, false) => Some("rt::lenient::opt_i64"),
+            (Ty::Float, false) => Some("rt::lenient::opt_f64"),
+            (Ty::DateTime, false) => Some("rt::lenient::opt_datetime"),
+            _ => None,
+        }
+        .map(|path| quote!(deserialize_with = #path));
+        let serde_attr = match (rename, lenient) {
+            (Some(r), Some(l)) => quote!(#[serde(#r, #l)]),
+            (Some(a), None) | (None, Some(a)) => quote!(#[serde(#a)]),
+            (None, None) => quote!(),
+        };
         let fdoc = if f.description.trim().is_empty() { doc(&format!("`{}`", f.wire)) } else { doc(&f.description) };
-        quote! { #fdoc #rename pub #fname: Option<#t>, }
+        quote! { #fdoc #serde_attr pub #fname: Option<#t>, }
     });
     quote! {
         #docs

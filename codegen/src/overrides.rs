@@ -1,0 +1,180 @@
+//! Repairs of upstream mistakes, owned by us in `spec/overrides.json`.
+//!
+//! Each override names a file and a location inside it, the values it expects to find there
+//! (`from`), the keys it sets (`set`; `null` removes a key), a one-line `reason` and where the
+//! `evidence` is. Overrides are applied to the JSON before it is read, so every pass sees the
+//! repaired spec. An override whose file or location is gone, or whose `from` no longer matches
+//! (upstream changed or fixed it), is an error: a repair never silently rots.
+//!
+//! Locations are JSON pointers (`/models/Rubric/properties/points_possible`) with one
+//! extension: a segment `{key=value}` selects the element of an array whose `key` equals
+//! `value`, so operations can be named by path and nickname instead of by index
+//! (`/apis/{path=/v1/courses}/operations/{nickname=list_your_courses}/type`).
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// The overrides file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overrides {
+    /// A note for readers of the file.
+    #[serde(rename = "$comment", default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub overrides: Vec<Override>,
+}
+
+/// One repair.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// Spec file name (`rubrics.json`).
+    pub file: String,
+    /// Where, as an extended JSON pointer.
+    pub at: String,
+    /// The values the keys have upstream now; checked before applying.
+    #[serde(default)]
+    pub from: Map<String, Value>,
+    /// The keys to set on the object at `at` (`null` removes the key).
+    pub set: Map<String, Value>,
+    /// Why, in one line.
+    pub reason: String,
+    /// Where the evidence is (Canvas docs, controller source, the spec's own example...).
+    pub evidence: String,
+}
+
+impl Overrides {
+    /// Parses the overrides file; errors name the file and the JSON location.
+    pub fn parse(name: &str, bytes: &[u8]) -> Result<Self, Error> {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| Error::Input {
+            file: name.to_owned(),
+            location: e.path().to_string(),
+            message: e.into_inner().to_string(),
+        })
+    }
+
+    /// The overrides of one file.
+    pub fn for_file<'a>(&'a self, file: &'a str) -> impl Iterator<Item = &'a Override> + 'a {
+        self.overrides.iter().filter(move |o| o.file == file)
+    }
+}
+
+/// Applies `o` to the JSON of its file.
+pub fn apply(o: &Override, doc: &mut Value) -> Result<(), Error> {
+    let err = |message: String| Error::Input {
+        file: format!("spec/overrides.json ({})", o.file),
+        location: o.at.clone(),
+        message,
+    };
+    let target = locate(doc, &o.at).map_err(err)?;
+    let Value::Object(object) = target else {
+        return Err(err("the location is not a JSON object".into()));
+    };
+    for (key, expected) in &o.from {
+        let actual = object.get(key).unwrap_or(&Value::Null);
+        if actual != expected {
+            return Err(err(format!(
+                "upstream changed: `{key}` is {actual}, the override expects {expected}; check whether the repair is still needed"
+            )));
+        }
+    }
+    for (key, value) in &o.set {
+        if value.is_null() {
+            object.remove(key);
+        } else {
+            object.insert(key.clone(), value.clone());
+        }
+    }
+    Ok(())
+}
+
+fn locate<'a>(doc: &'a mut Value, pointer: &str) -> Result<&'a mut Value, String> {
+    let mut current = doc;
+    for raw in segments(pointer) {
+        let seg = raw.replace("~1", "/").replace("~0", "~");
+        current = match current {
+            Value::Object(map) => map.get_mut(&seg).ok_or_else(|| format!("no key `{seg}`"))?,
+            Value::Array(items) => {
+                if let Some((key, value)) =
+                    seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')).and_then(|s| s.split_once('='))
+                {
+                    items
+                        .iter_mut()
+                        .find(|item| item.get(key).and_then(Value::as_str) == Some(value))
+                        .ok_or_else(|| format!("no element with {key} = {value:?}"))?
+                } else {
+                    let i: usize =
+                        seg.parse().map_err(|_| format!("`{seg}` is not an index or a {{key=value}} selector"))?;
+                    items.get_mut(i).ok_or_else(|| format!("index {i} out of range"))?
+                }
+            }
+            _ => return Err(format!("cannot descend into a scalar at `{seg}`")),
+        };
+    }
+    Ok(current)
+}
+
+/// Splits a pointer at `/`, keeping `{key=value}` selectors whole (their value may hold `/`).
+fn segments(pointer: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut start = None;
+    for (i, c) in pointer.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            '/' if depth == 0 => {
+                if let Some(s) = start {
+                    out.push(&pointer[s..i]);
+                }
+                start = Some(i + 1);
+                continue;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(&pointer[s..]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn o(at: &str, from: Value, set: Value) -> Override {
+        Override {
+            file: "f.json".into(),
+            at: at.into(),
+            from: from.as_object().cloned().unwrap_or_default(),
+            set: set.as_object().cloned().unwrap(),
+            reason: "r".into(),
+            evidence: "e".into(),
+        }
+    }
+
+    #[test]
+    fn pointers_selectors_and_checks() {
+        let mut doc = json!({"apis": [{"path": "/v1/x", "operations": [{"nickname": "a", "type": "void"}]}], "models": {"M": {"properties": {"p": {"type": "integer", "x": 1}}}}});
+        apply(
+            &o("/apis/{path=/v1/x}/operations/{nickname=a}", json!({"type": "void"}), json!({"type": "M"})),
+            &mut doc,
+        )
+        .unwrap();
+        assert_eq!(doc["apis"][0]["operations"][0]["type"], "M");
+        apply(&o("/models/M/properties/p", json!({}), json!({"type": "number", "x": null})), &mut doc).unwrap();
+        assert_eq!(doc["models"]["M"]["properties"]["p"], json!({"type": "number"}));
+        let stale =
+            apply(&o("/models/M/properties/p", json!({"type": "integer"}), json!({"type": "number"})), &mut doc)
+                .unwrap_err();
+        assert!(stale.to_string().contains("upstream changed: `type` is \"number\""), "{stale}");
+        let gone = apply(&o("/models/N", json!({}), json!({"a": 1})), &mut doc).unwrap_err();
+        assert!(gone.to_string().contains("no key `N`"), "{gone}");
+    }
+}
