@@ -27,11 +27,26 @@ pub use error::Error;
 pub use overrides::Overrides;
 pub use report::Report;
 
-/// One input file: its name (`courses.json`) and its bytes.
+/// One input file: its name (`courses.json`), its bytes, and whose it is.
 #[derive(Debug, Clone)]
 pub struct InputFile {
     pub name: String,
     pub bytes: Vec<u8>,
+    /// True for the project's own descriptions (`spec/resources/`), which come after the
+    /// upstream set: where both define a model, the upstream definition comes first.
+    pub own: bool,
+}
+
+impl InputFile {
+    /// An upstream file.
+    pub fn upstream(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        InputFile { name: name.into(), bytes: bytes.into(), own: false }
+    }
+
+    /// One of the project's own files.
+    pub fn own(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        InputFile { name: name.into(), bytes: bytes.into(), own: true }
+    }
 }
 
 /// The result of a run: every file of `generated/` (path → text) and the report.
@@ -50,7 +65,14 @@ pub fn parse_all(
     report: &mut Report,
 ) -> Result<Vec<(String, spec::ApiDeclaration)>, Error> {
     let mut sorted: Vec<&InputFile> = files.iter().collect();
-    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    sorted.sort_by(|a, b| (a.own, &a.name).cmp(&(b.own, &b.name)));
+    if let Some(w) = sorted.windows(2).find(|w| w[0].name == w[1].name) {
+        return Err(Error::Input {
+            file: w[0].name.clone(),
+            location: "file name".into(),
+            message: "given twice".into(),
+        });
+    }
     // Parse every file as it is first, so errors point into the upstream text.
     let parsed: Vec<spec::ApiDeclaration> =
         sorted.iter().map(|f| spec::parse(&f.name, &f.bytes)).collect::<Result<_, _>>()?;
@@ -109,7 +131,9 @@ pub fn generate(files: &[InputFile], overrides: &Overrides) -> Result<Output, Er
     let mut report = Report::default();
     let parsed = parse_all(files, overrides, &mut report)?;
     let (ir, report) = lower(&parsed, report);
-    let prov = emit::Provenance { lock_sha256: lock::sha256_hex(lock::render(files).as_bytes()), files: files.len() };
+    let upstream: Vec<InputFile> = files.iter().filter(|f| !f.own).cloned().collect();
+    let prov =
+        emit::Provenance { lock_sha256: lock::sha256_hex(lock::render(&upstream).as_bytes()), files: files.len() };
     let files = emit::emit(&ir, &prov)?;
     Ok(Output { files, report, ir })
 }

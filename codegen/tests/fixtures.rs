@@ -9,9 +9,8 @@ fn run(fixture: &str) -> canvas_codegen::Output {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| canvas_codegen::InputFile {
-            name: p.file_name().unwrap().to_string_lossy().into_owned(),
-            bytes: std::fs::read(&p).unwrap(),
+        .map(|p| {
+            canvas_codegen::InputFile::upstream(p.file_name().unwrap().to_string_lossy(), std::fs::read(&p).unwrap())
         })
         .collect();
     files.sort_by(|a, b| a.name.cmp(&b.name));

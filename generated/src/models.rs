@@ -62,19 +62,21 @@ pub struct AccountNotification {
     /// The roles to send the notification to.  If roles is not passed it defaults to all roles
     pub role_ids: Option<Vec<rt::Id>>,
 }
-#[cfg(feature = "account_reports")]
+#[cfg(any(feature = "account_reports", feature = "course_reports"))]
 /// The Canvas `Report` object.
+///
+/// Defined in account_reports.json, course_reports.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Report {
     /// The unique identifier for the report.
-    pub id: Option<rt::Id>,
+    pub id: Option<rt::Json>,
     /// The type of report.
     pub report: Option<String>,
     /// The url to the report download.
     pub file_url: Option<String>,
     /// The attachment api object of the report. Only available after the report has completed.
-    pub attachment: Option<File>,
+    pub attachment: Option<rt::Json>,
     /// The status of the report
     pub status: Option<String>,
     /// The date and time the report was created.
@@ -87,7 +89,7 @@ pub struct Report {
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub ended_at: Option<rt::DateTime>,
     /// The report parameters
-    pub parameters: Option<ReportParameters>,
+    pub parameters: Option<rt::Json>,
     /// The progress of the report
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub progress: Option<i64>,
@@ -95,8 +97,10 @@ pub struct Report {
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub current_line: Option<i64>,
 }
-#[cfg(feature = "account_reports")]
+#[cfg(any(feature = "account_reports", feature = "course_reports"))]
 /// The parameters returned will vary for each report.
+///
+/// Defined in account_reports.json, course_reports.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct ReportParameters {
@@ -456,7 +460,6 @@ pub struct ExternalToolTagAttributes {
 }
 #[cfg(
     any(
-        feature = "account_reports",
         feature = "announcements",
         feature = "assignments",
         feature = "calendar_events",
@@ -1981,28 +1984,28 @@ pub struct ModuleItem {
         feature = "progress",
         feature = "quiz_reports",
         feature = "sis_imports",
-        feature = "submissions"
+        feature = "submissions",
+        feature = "new_quizzes_reports"
     )
 )]
 /// The Canvas `Progress` object.
 ///
-/// Defined in course_pace.json, progress.json; this type holds the fields of every definition.
+/// Defined in course_pace.json, progress.json, new_quizzes_reports.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Progress {
     /// the ID of the Progress object
-    pub id: Option<rt::Id>,
+    pub id: Option<rt::Json>,
     /// the context owning the job.
-    pub context_id: Option<rt::Id>,
+    pub context_id: Option<rt::Json>,
     /// `context_type`
     pub context_type: Option<String>,
     /// the id of the user who started the job
-    pub user_id: Option<rt::Id>,
+    pub user_id: Option<rt::Json>,
     /// the type of operation
     pub tag: Option<String>,
     /// percent completed
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub completion: Option<i64>,
+    pub completion: Option<rt::Json>,
     /// the state of the job one of 'queued', 'running', 'completed', 'failed'
     pub workflow_state: Option<ProgressWorkflowState>,
     /// the time the job was created
@@ -2817,7 +2820,6 @@ pub struct FeatureFlag {
 }
 #[cfg(
     any(
-        feature = "account_reports",
         feature = "assignments",
         feature = "calendar_events",
         feature = "content_exports",
@@ -4683,14 +4685,15 @@ pub struct Proficiency {
     /// An array of proficiency ratings. See the ProficiencyRating specification above.
     pub ratings: Option<Vec<rt::Json>>,
 }
-#[cfg(feature = "public_jwk")]
-/// The Canvas `DeveloperKey` object.
+#[cfg(any(feature = "public_jwk", feature = "developer_keys"))]
+/// a Canvas API key (or LTI 1.3 registration)
+///
+/// Defined in public_jwk.json, developer_keys.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct DeveloperKey {
     /// The ID should match the Developer Key ID in canvas
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
-    pub id: Option<f64>,
+    pub id: Option<rt::Json>,
     /// true the tool is a lti key, null is not a lti key
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_lti_key: Option<bool>,
@@ -4700,17 +4703,16 @@ pub struct DeveloperKey {
     /// The name of the account associated with the tool
     pub account_name: Option<String>,
     /// The public key in jwk format
-    pub public_jwk: Option<String>,
+    pub public_jwk: Option<rt::Json>,
     /// The code of the vendor managing the tool
     pub vendor_code: Option<String>,
     /// The date and time the tool was last used
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_used_at: Option<rt::DateTime>,
     /// The number of active access tokens associated with the tool
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
-    pub access_token_count: Option<f64>,
+    pub access_token_count: Option<rt::Json>,
     /// redirect uris description
-    pub redirect_uris: Option<String>,
+    pub redirect_uris: Option<rt::Json>,
     /// redirect uri description
     pub redirect_uri: Option<String>,
     /// Api key for api access for the tool
@@ -4734,9 +4736,29 @@ pub struct DeveloperKey {
     /// Icon to be displayed with the name of the tool
     pub icon_url: Option<String>,
     /// Specified permissions for the tool
-    pub scopes: Option<String>,
+    pub scopes: Option<rt::Json>,
     /// The current state of the tool
     pub workflow_state: Option<String>,
+    /// Timestamp of the key's last update
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// (API keys only) If true, key is only usable in non-production environments (test, beta). Avoids problems with beta refresh.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub test_cluster_only: Option<bool>,
+    /// (API keys only) If true, allows `includes` parameters in API requests that match the scopes of this key
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub allow_includes: Option<bool>,
+    /// (API keys only) Used in OAuth2 client credentials flow to specify the audience for the access token
+    pub client_credentials_audience: Option<String>,
+    /// (LTI keys only) The Canvas-style tool configuration for this key.
+    pub tool_configuration: Option<rt::Json>,
+    /// (LTI keys only) The tool-hosted URL containing its public JWK keyset. Canvas may cache JWKs up to 5 minutes.
+    pub public_jwk_url: Option<String>,
+    /// (LTI keys only) The LTI IMS Registration object for this key, if key was created via Dynamic Registration.
+    pub lti_registration: Option<rt::Json>,
+    /// (LTI keys only) Returns true if key was created via Dynamic Registration.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_lti_registration: Option<bool>,
 }
 #[cfg(feature = "quiz_assignment_overrides")]
 /// Set of assignment-overridden dates for a quiz.
@@ -6323,6 +6345,416 @@ pub struct Grades {
     /// `final_groups`
     pub final_groups: Option<GradeGroup>,
 }
+#[cfg(feature = "block_editor_template")]
+/// The Canvas `BlockEditorTemplate` object.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct BlockEditorTemplate {
+    /// the ID of the page
+    pub id: Option<rt::Id>,
+    /// name of the template
+    pub name: Option<String>,
+    /// description of the template
+    pub description: Option<String>,
+    /// the creation date for the template
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// the date the template was last updated
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// The JSON data that is the template
+    pub node_tree: Option<rt::Json>,
+    /// The version of the editor that created the template
+    pub editor_version: Option<String>,
+    /// The type of template. One of 'block', 'section', or 'page'
+    pub template_type: Option<String>,
+    /// String indicating what state this assignment is in.
+    pub workflow_state: Option<String>,
+}
+#[cfg(feature = "developer_key_account_bindings")]
+/// The Canvas `DeveloperKeyAccountBinding` object.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct DeveloperKeyAccountBinding {
+    /// The Canvas ID of the binding
+    pub id: Option<rt::Id>,
+    /// The global Canvas ID of the account in the binding
+    pub account_id: Option<rt::Id>,
+    /// The global Canvas ID of the developer key in the binding
+    pub developer_key_id: Option<rt::Id>,
+    /// The workflow state of the binding. Will be one of 'on', 'off', or 'allow.'
+    pub workflow_state: Option<String>,
+    /// True if the requested context owns the binding
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub account_owns_binding: Option<bool>,
+}
+#[cfg(feature = "lti_launch_definitions")]
+/// A bare-bones representation of an LTI tool used by Canvas to launch the tool
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiLaunchDefinition {
+    /// The type of the launch definition. Always 'ContextExternalTool'
+    pub definition_type: Option<String>,
+    /// The Canvas ID of the tool
+    pub definition_id: Option<String>,
+    /// The display name of the tool for the given placement
+    pub name: Option<String>,
+    /// The description of the tool for the given placement.
+    pub description: Option<String>,
+    /// The launch URL for the tool
+    pub url: Option<String>,
+    /// The domain of the tool
+    pub domain: Option<String>,
+    /// Placement-specific config for given placements
+    pub placements: Option<rt::Json>,
+}
+#[cfg(feature = "lti_launch_definitions")]
+/// A bare-bones LTI configuration for a specific placement
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiPlacementLaunchDefinition {
+    /// The LTI launch message type
+    pub message_type: Option<String>,
+    /// The launch URL for this placement
+    pub url: Option<String>,
+    /// The title of the tool for this placement
+    pub title: Option<String>,
+}
+#[cfg(feature = "lti_registrations")]
+/// A registration of an LTI tool in Canvas
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiRegistration {
+    /// the Canvas ID of the Lti::Registration object
+    pub id: Option<rt::Id>,
+    /// Tool-provided registration name
+    pub name: Option<String>,
+    /// Admin-configured friendly display name
+    pub admin_nickname: Option<String>,
+    /// Tool-provided URL to the tool's icon
+    pub icon_url: Option<String>,
+    /// Tool-provided name of the tool vendor
+    pub vendor: Option<String>,
+    /// The Canvas id of the account that owns this registration
+    pub account_id: Option<rt::Id>,
+    /// Flag indicating if registration is internally-owned
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub internal_service: Option<bool>,
+    /// Flag indicating if registration is owned by this account, or inherited from Site Admin
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub inherited: Option<bool>,
+    /// LTI version of the registration, either 1.1 or 1.3
+    pub lti_version: Option<String>,
+    /// Flag indicating if registration was created using LTI Dynamic Registration. Only present if lti_version is 1.3
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub dynamic_registration: Option<bool>,
+    /// The state of the registration
+    pub workflow_state: Option<String>,
+    /// Timestamp of the registration's creation
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// Timestamp of the registration's last update
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// The user that created this registration. Not always present. If a string, this registration was created by Instructure.
+    pub created_by: Option<rt::Json>,
+    /// The user that last updated this registration. Not always present. If a string, this registration was last updated by Instructure.
+    pub updated_by: Option<rt::Json>,
+    /// The Canvas id of the root account
+    pub root_account_id: Option<rt::Id>,
+    /// The binding for this registration and this account
+    pub account_binding: Option<rt::Json>,
+    /// The Canvas-style tool configuration for this registration
+    pub configuration: Option<rt::Json>,
+}
+#[cfg(feature = "lti_registrations")]
+/// A legacy configuration format for LTI 1.3 tools.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiLegacyConfiguration {
+    /// The display name of the tool
+    pub title: Option<String>,
+    /// The description of the tool
+    pub description: Option<String>,
+    /// A key-value listing of all custom fields the tool has requested
+    pub custom_fields: Option<rt::Json>,
+    /// The default launch URL for the tool. Overridable by placements.
+    pub target_link_uri: Option<String>,
+    /// 1.3 specific. URL used for initial login request
+    pub oidc_initiation_url: Option<String>,
+    /// 1.3 specific. Region-specific login URLs for data protection compliance
+    pub oidc_initiation_urls: Option<rt::Json>,
+    /// 1.3 specific. The tool's public JWK in JSON format. Discouraged in favor of a url hosting a JWK set.
+    pub public_jwk: Option<rt::Json>,
+    /// 1.3 specific. The tool-hosted URL containing its public JWK keyset. Canvas may cache JWKs up to 5 minutes.
+    pub public_jwk_url: Option<String>,
+    /// 1.3 specific. List of LTI scopes requested by the tool
+    pub scopes: Option<Vec<String>>,
+    /// Array of extensions for the tool
+    pub extensions: Option<rt::Json>,
+}
+#[cfg(feature = "lti_registrations")]
+/// A Registration's Canvas-specific tool configuration.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiToolConfiguration {
+    /// The display name of the tool
+    pub title: Option<String>,
+    /// The description of the tool
+    pub description: Option<String>,
+    /// A key-value listing of all custom fields the tool has requested
+    pub custom_fields: Option<rt::Json>,
+    /// The default launch URL for the tool. Overridable by placements.
+    pub target_link_uri: Option<String>,
+    /// The tool's main domain. Highly recommended for deep linking, used to match links to the tool.
+    pub domain: Option<String>,
+    /// Tool-provided identifier, can be anything
+    pub tool_id: Option<String>,
+    /// Canvas-defined privacy level for the tool
+    pub privacy_level: Option<String>,
+    /// 1.3 specific. URL used for initial login request
+    pub oidc_initiation_url: Option<String>,
+    /// 1.3 specific. Region-specific login URLs for data protection compliance
+    pub oidc_initiation_urls: Option<rt::Json>,
+    /// 1.3 specific. The tool's public JWK in JSON format. Discouraged in favor of a url hosting a JWK set.
+    pub public_jwk: Option<rt::Json>,
+    /// 1.3 specific. The tool-hosted URL containing its public JWK keyset. Canvas may cache JWKs up to 5 minutes.
+    pub public_jwk_url: Option<String>,
+    /// 1.3 specific. List of LTI scopes requested by the tool
+    pub scopes: Option<Vec<String>>,
+    /// 1.3 specific. List of possible launch URLs for after the Canvas authorize redirect step
+    pub redirect_uris: Option<Vec<String>>,
+    /// Default launch settings for all placements
+    pub launch_settings: Option<rt::Json>,
+    /// List of placements configured by the tool
+    pub placements: Option<Vec<rt::Json>>,
+}
+#[cfg(feature = "lti_registrations")]
+/// Default launch settings for all placements
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiLaunchSettings {
+    /// Default message type for all placements
+    pub message_type: Option<String>,
+    /// The text of the link to the tool (if applicable).
+    pub text: Option<String>,
+    /// Canvas-specific i18n for placement text. See the Navigation Placement docs.
+    pub labels: Option<rt::Json>,
+    /// Placement-specific custom fields to send in the launch. Merged with tool-level custom fields.
+    pub custom_fields: Option<rt::Json>,
+    /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub selection_height: Option<i64>,
+    /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub selection_width: Option<i64>,
+    /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub launch_height: Option<i64>,
+    /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub launch_width: Option<i64>,
+    /// Default icon URL. Not valid for all placements. Overrides tool-level icon_url.
+    pub icon_url: Option<String>,
+    /// The HTML class name of an InstUI Icon. Used instead of an icon_url in select placements.
+    pub canvas_icon_class: Option<String>,
+    /// Comma-separated list of Canvas permission short names required for a user to launch from this placement.
+    pub required_permissions: Option<String>,
+    /// When set to '_blank', opens placement in a new tab.
+    #[serde(rename = "windowTarget")]
+    pub window_target: Option<String>,
+    /// The Canvas layout to use when launching the tool. See the Navigation Placement docs.
+    pub display_type: Option<String>,
+    /// The 1.1 launch URL for this placement. Overrides tool-level url.
+    pub url: Option<String>,
+    /// The 1.3 launch URL for this placement. Overrides tool-level target_link_uri.
+    pub target_link_uri: Option<String>,
+    /// Specifies types of users that can see this placement. Only valid for some placements like course_navigation.
+    pub visibility: Option<String>,
+    /// 1.1 specific. If true, the tool will send the SIS email in the lis_person_contact_email_primary launch property
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub prefer_sis_email: Option<bool>,
+    /// 1.1 specific. If true, query parameters from the launch URL will not be copied to the POST body.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub oauth_compliant: Option<bool>,
+    /// An SVG to use instead of an icon_url. Only valid for global_navigation.
+    pub icon_svg_path_64: Option<String>,
+    /// Default display state for course_navigation. If 'enabled', will show in course sidebar. If 'disabled', will be hidden.
+    pub default: Option<String>,
+    /// Comma-separated list of media types that the tool can accept. Only valid for file_item.
+    pub accept_media_types: Option<String>,
+    /// If true, the tool will be launched in the tray. Only used by the editor_button placement.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub use_tray: Option<bool>,
+}
+#[cfg(feature = "lti_registrations")]
+/// The tool's configuration for a specific placement
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiPlacement {
+    /// The name of the placement.
+    pub placement: Option<String>,
+    /// If true, the tool will show in this placement. If false, it will not.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub enabled: Option<bool>,
+    /// Default message type for all placements
+    pub message_type: Option<String>,
+    /// The text of the link to the tool (if applicable).
+    pub text: Option<String>,
+    /// Canvas-specific i18n for placement text. See the Navigation Placement docs.
+    pub labels: Option<rt::Json>,
+    /// Placement-specific custom fields to send in the launch. Merged with tool-level custom fields.
+    pub custom_fields: Option<rt::Json>,
+    /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub selection_height: Option<i64>,
+    /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub selection_width: Option<i64>,
+    /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub launch_height: Option<i64>,
+    /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub launch_width: Option<i64>,
+    /// Default icon URL. Not valid for all placements. Overrides tool-level icon_url.
+    pub icon_url: Option<String>,
+    /// The HTML class name of an InstUI Icon. Used instead of an icon_url in select placements.
+    pub canvas_icon_class: Option<String>,
+    /// Comma-separated list of Canvas permission short names required for a user to launch from this placement.
+    pub required_permissions: Option<String>,
+    /// When set to '_blank', opens placement in a new tab.
+    #[serde(rename = "windowTarget")]
+    pub window_target: Option<String>,
+    /// The Canvas layout to use when launching the tool. See the Navigation Placement docs.
+    pub display_type: Option<String>,
+    /// The 1.1 launch URL for this placement. Overrides tool-level url.
+    pub url: Option<String>,
+    /// The 1.3 launch URL for this placement. Overrides tool-level target_link_uri.
+    pub target_link_uri: Option<String>,
+    /// Specifies types of users that can see this placement. Only valid for some placements like course_navigation.
+    pub visibility: Option<String>,
+    /// 1.1 specific. If true, the tool will send the SIS email in the lis_person_contact_email_primary launch property
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub prefer_sis_email: Option<bool>,
+    /// (Only applies to 1.1) If true, Canvas will not copy launch URL query parameters to the POST body.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub oauth_compliant: Option<bool>,
+    /// An SVG to use instead of an icon_url. Only valid for global_navigation.
+    pub icon_svg_path_64: Option<String>,
+    /// Default display state for course_navigation. If 'enabled', will show in course sidebar. If 'disabled', will be hidden.
+    pub default: Option<String>,
+    /// Comma-separated list of media types that the tool can accept. Only valid for file_item.
+    pub accept_media_types: Option<String>,
+    /// If true, the tool will be launched in the tray. Only used by the editor_button placement.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub use_tray: Option<bool>,
+}
+#[cfg(feature = "lti_registrations")]
+/// Changes made by a Canvas admin to a tool's configuration.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiOverlay {
+    /// The display name of the tool
+    pub title: Option<String>,
+    /// The description of the tool
+    pub description: Option<String>,
+    /// A key-value listing of all custom fields the tool has requested
+    pub custom_fields: Option<rt::Json>,
+    /// The default launch URL for the tool. Overridable by placements.
+    pub target_link_uri: Option<String>,
+    /// The tool's main domain. Highly recommended for deep linking, used to match links to the tool.
+    pub domain: Option<String>,
+    /// Canvas-defined privacy level for the tool
+    pub privacy_level: Option<String>,
+    /// 1.3 specific. URL used for initial login request
+    pub oidc_initiation_url: Option<String>,
+    /// 1.3 specific. List of LTI scopes that the tool has requested but an admin has disabled
+    pub disabled_scopes: Option<Vec<String>>,
+    /// List of placements that the tool has requested but an admin has disabled
+    pub disabled_placements: Option<Vec<String>>,
+    /// Placement-specific settings changed by an admin
+    pub placements: Option<rt::Json>,
+}
+#[cfg(feature = "lti_registrations")]
+/// Changes made by a Canvas admin to a tool's configuration for a specific placement.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiPlacementOverlay {
+    /// The text of the link to the tool (if applicable).
+    pub text: Option<String>,
+    /// The default launch URL for the tool. Overridable by placements.
+    pub target_link_uri: Option<String>,
+    /// Default message type for all placements
+    pub message_type: Option<String>,
+    /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub launch_height: Option<i64>,
+    /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub launch_width: Option<i64>,
+    /// Default icon URL. Not valid for all placements. Overrides tool-level icon_url.
+    pub icon_url: Option<String>,
+    /// Default display state for course_navigation. If 'enabled', will show in course sidebar. If 'disabled', will be hidden.
+    pub default: Option<String>,
+}
+#[cfg(feature = "lti_registrations")]
+/// The response for the List LTI Registrations API endpoint
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListLtiRegistrationsResponse {
+    /// The total number of LTI registrations across all pages
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub total: Option<i64>,
+    /// The paginated list of LTI::Registrations
+    pub data: Option<Vec<rt::Json>>,
+}
+#[cfg(feature = "new_quizzes_accommodations")]
+/// Response structure for processing accommodations
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct AccommodationResponse {
+    /// Processing result message
+    pub message: Option<String>,
+    /// List of successfully processed accommodations
+    pub successful: Option<Vec<rt::Json>>,
+    /// List of accommodations that failed to process
+    pub failed: Option<Vec<rt::Json>>,
+}
+#[cfg(feature = "new_quizzes_accommodations")]
+/// Request format for setting course-level accommodations
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct CourseAccommodationRequest {
+    /// Canvas user ID of the student receiving accommodations
+    pub user_id: Option<rt::Id>,
+    /// Amount of extra time (in minutes) for quiz submission
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub extra_time: Option<i64>,
+    /// Apply accommodations to ongoing quiz sessions
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub apply_to_in_progress_quiz_sessions: Option<bool>,
+    /// Removes one incorrect answer from multiple-choice questions with 4+ choices
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub reduce_choices_enabled: Option<bool>,
+}
+#[cfg(feature = "new_quizzes_accommodations")]
+/// Request format for setting quiz-level accommodations
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct QuizAccommodationRequest {
+    /// Canvas user ID of the student receiving accommodations
+    pub user_id: Option<rt::Id>,
+    /// Amount of extra time (in minutes) for quiz submission
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub extra_time: Option<i64>,
+    /// Number of additional attempts allowed beyond the quiz limit
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub extra_attempts: Option<i64>,
+    /// Removes one incorrect answer from multiple-choice questions with 4+ choices
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub reduce_choices_enabled: Option<bool>,
+}
 #[cfg(feature = "account_notifications")]
 /// Values of [`AccountNotification::icon`].
 ///
@@ -6348,7 +6780,7 @@ rt::string_enum!(
     AccountNotificationIcon { Warning = "warning", Information = "information", Question
     = "question", Error = "error", Calendar = "calendar" }
 );
-#[cfg(feature = "account_reports")]
+#[cfg(any(feature = "account_reports", feature = "course_reports"))]
 /// Values of [`ReportParameters::order`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -6364,7 +6796,7 @@ pub enum ReportParametersOrder {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-#[cfg(feature = "account_reports")]
+#[cfg(any(feature = "account_reports", feature = "course_reports"))]
 rt::string_enum!(
     ReportParametersOrder { Users = "users", Courses = "courses", Outcomes = "outcomes" }
 );
@@ -6878,7 +7310,8 @@ rt::string_enum!(
         feature = "progress",
         feature = "quiz_reports",
         feature = "sis_imports",
-        feature = "submissions"
+        feature = "submissions",
+        feature = "new_quizzes_reports"
     )
 )]
 /// Values of [`Progress::workflow_state`].
@@ -6909,7 +7342,8 @@ pub enum ProgressWorkflowState {
         feature = "progress",
         feature = "quiz_reports",
         feature = "sis_imports",
-        feature = "submissions"
+        feature = "submissions",
+        feature = "new_quizzes_reports"
     )
 )]
 rt::string_enum!(
@@ -7813,9 +8247,9 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "AccountCalendar" => go::<AccountCalendar>(json),
             #[cfg(feature = "account_notifications")]
             "AccountNotification" => go::<AccountNotification>(json),
-            #[cfg(feature = "account_reports")]
+            #[cfg(any(feature = "account_reports", feature = "course_reports"))]
             "Report" => go::<Report>(json),
-            #[cfg(feature = "account_reports")]
+            #[cfg(any(feature = "account_reports", feature = "course_reports"))]
             "ReportParameters" => go::<ReportParameters>(json),
             #[cfg(
                 any(feature = "accounts", feature = "accounts_lti", feature = "roles")
@@ -7856,7 +8290,6 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "ExternalToolTagAttributes" => go::<ExternalToolTagAttributes>(json),
             #[cfg(
                 any(
-                    feature = "account_reports",
                     feature = "announcements",
                     feature = "assignments",
                     feature = "calendar_events",
@@ -8052,7 +8485,8 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "progress",
                     feature = "quiz_reports",
                     feature = "sis_imports",
-                    feature = "submissions"
+                    feature = "submissions",
+                    feature = "new_quizzes_reports"
                 )
             )]
             "Progress" => go::<Progress>(json),
@@ -8222,7 +8656,6 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "FeatureFlag" => go::<FeatureFlag>(json),
             #[cfg(
                 any(
-                    feature = "account_reports",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "content_exports",
@@ -8425,7 +8858,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "ProficiencyRating" => go::<ProficiencyRating>(json),
             #[cfg(feature = "proficiency_ratings")]
             "Proficiency" => go::<Proficiency>(json),
-            #[cfg(feature = "public_jwk")]
+            #[cfg(any(feature = "public_jwk", feature = "developer_keys"))]
             "DeveloperKey" => go::<DeveloperKey>(json),
             #[cfg(feature = "quiz_assignment_overrides")]
             "QuizAssignmentOverrideSet" => go::<QuizAssignmentOverrideSet>(json),
@@ -8609,6 +9042,36 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "GradeGroup" => go::<GradeGroup>(json),
             #[cfg(feature = "what_if_grades")]
             "Grades" => go::<Grades>(json),
+            #[cfg(feature = "block_editor_template")]
+            "BlockEditorTemplate" => go::<BlockEditorTemplate>(json),
+            #[cfg(feature = "developer_key_account_bindings")]
+            "DeveloperKeyAccountBinding" => go::<DeveloperKeyAccountBinding>(json),
+            #[cfg(feature = "lti_launch_definitions")]
+            "Lti::LaunchDefinition" => go::<LtiLaunchDefinition>(json),
+            #[cfg(feature = "lti_launch_definitions")]
+            "Lti::PlacementLaunchDefinition" => go::<LtiPlacementLaunchDefinition>(json),
+            #[cfg(feature = "lti_registrations")]
+            "Lti::Registration" => go::<LtiRegistration>(json),
+            #[cfg(feature = "lti_registrations")]
+            "Lti::LegacyConfiguration" => go::<LtiLegacyConfiguration>(json),
+            #[cfg(feature = "lti_registrations")]
+            "Lti::ToolConfiguration" => go::<LtiToolConfiguration>(json),
+            #[cfg(feature = "lti_registrations")]
+            "Lti::LaunchSettings" => go::<LtiLaunchSettings>(json),
+            #[cfg(feature = "lti_registrations")]
+            "Lti::Placement" => go::<LtiPlacement>(json),
+            #[cfg(feature = "lti_registrations")]
+            "Lti::Overlay" => go::<LtiOverlay>(json),
+            #[cfg(feature = "lti_registrations")]
+            "Lti::PlacementOverlay" => go::<LtiPlacementOverlay>(json),
+            #[cfg(feature = "lti_registrations")]
+            "ListLtiRegistrationsResponse" => go::<ListLtiRegistrationsResponse>(json),
+            #[cfg(feature = "new_quizzes_accommodations")]
+            "AccommodationResponse" => go::<AccommodationResponse>(json),
+            #[cfg(feature = "new_quizzes_accommodations")]
+            "CourseAccommodationRequest" => go::<CourseAccommodationRequest>(json),
+            #[cfg(feature = "new_quizzes_accommodations")]
+            "QuizAccommodationRequest" => go::<QuizAccommodationRequest>(json),
             _ => return None,
         },
     )

@@ -213,3 +213,21 @@ async fn void_operations_return_the_body_as_json_or_null() {
     let reqs = server.received_requests().await.unwrap();
     assert_eq!(reqs[0].url.query(), Some("event=delete"));
 }
+
+#[tokio::test]
+async fn resources_written_by_the_project_work_like_upstream_ones() {
+    // Developer Keys is one of the 8 resources described in spec/resources/.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/self/developer_keys"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": 10000000000001u64, "name": "Key", "visible": "true", "scopes": ["url:GET|/api/v1/accounts"]}])))
+        .mount(&server)
+        .await;
+    let c = client(&server).await;
+    let keys: Vec<_> =
+        c.developer_keys().list_developer_keys(Id::new("self")).inherited(true).stream().try_collect().await.unwrap();
+    assert_eq!(keys[0].id.as_ref().unwrap().as_u64(), Some(10000000000001));
+    assert_eq!(keys[0].visible, Some(true));
+    let req = only_request(&server).await;
+    assert_eq!(req.url.query(), Some("inherited=true&per_page=100"));
+}

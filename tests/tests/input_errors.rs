@@ -11,10 +11,8 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn generate_from(files: &[(&str, &str)]) -> String {
-    let input: Vec<canvas_codegen::InputFile> = files
-        .iter()
-        .map(|(n, t)| canvas_codegen::InputFile { name: n.to_string(), bytes: t.as_bytes().to_vec() })
-        .collect();
+    let input: Vec<canvas_codegen::InputFile> =
+        files.iter().map(|(n, t)| canvas_codegen::InputFile::upstream(*n, t.as_bytes())).collect();
     canvas_codegen::generate(&input, &Default::default()).map(|_| String::new()).unwrap_or_else(|e| e.to_string())
 }
 
@@ -48,14 +46,14 @@ fn missing_directory_is_an_error() {
 #[test]
 fn lock_mismatch_lists_every_difference() {
     let files = vec![
-        canvas_codegen::InputFile { name: "a.json".into(), bytes: b"1".to_vec() },
-        canvas_codegen::InputFile { name: "b.json".into(), bytes: b"2".to_vec() },
+        canvas_codegen::InputFile::upstream("a.json", b"1".to_vec()),
+        canvas_codegen::InputFile::upstream("b.json", b"2".to_vec()),
     ];
     let lock = canvas_codegen::lock::render(&files);
     assert!(canvas_codegen::lock::check(&lock, &files).is_ok());
     let changed = vec![
-        canvas_codegen::InputFile { name: "a.json".into(), bytes: b"changed".to_vec() },
-        canvas_codegen::InputFile { name: "c.json".into(), bytes: b"3".to_vec() },
+        canvas_codegen::InputFile::upstream("a.json", b"changed".to_vec()),
+        canvas_codegen::InputFile::upstream("c.json", b"3".to_vec()),
     ];
     let err = canvas_codegen::lock::check(&lock, &changed).unwrap_err().to_string();
     assert!(

@@ -10,7 +10,7 @@ fn generated_crate_is_up_to_date() {
 
 #[test]
 fn generation_is_deterministic() {
-    let files = xtask::read_input(&xtask::spec_dir(None)).unwrap();
+    let files = xtask::read_all_input(&xtask::spec_dir(None)).unwrap();
     let a = xtask::generate_files(&files).unwrap();
     let mut reversed = files.clone();
     reversed.reverse();

@@ -35,7 +35,7 @@ pub fn print_stats(out: &Output) {
 /// Median of the generator's wall time over `runs` runs (input already in memory), then,
 /// unless `build` is false, clean debug builds of `canvas-lms` alone (dependencies built).
 pub fn run(dir: &Path, runs: usize, build: bool) -> Result<(), String> {
-    let files = xtask::read_input(dir)?;
+    let files = xtask::read_all_input(dir)?;
     let overrides = xtask::read_overrides()?;
     let mut times = Vec::new();
     let mut last = None;

@@ -47,7 +47,7 @@ pub fn read_input(dir: &Path) -> Result<Vec<InputFile>, String> {
             .ok_or_else(|| format!("{}: file name is not UTF-8", path.display()))?
             .to_owned();
         let bytes = fs::read(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        files.push(InputFile { name, bytes });
+        files.push(InputFile::upstream(name, bytes));
     }
     if files.is_empty() {
         return Err(format!("{}: no *.json spec files", dir.display()));
@@ -56,16 +56,35 @@ pub fn read_input(dir: &Path) -> Result<Vec<InputFile>, String> {
     Ok(files)
 }
 
-/// Checks the input against the lock.
+/// The project's own descriptions of resources the upstream set lacks (`spec/resources/`).
+pub fn own_resources_dir() -> PathBuf {
+    workspace_root().join("spec/resources")
+}
+
+/// The whole input: the upstream files of `dir`, then the project's own resources.
+pub fn read_all_input(dir: &Path) -> Result<Vec<InputFile>, String> {
+    let mut files = read_input(dir)?;
+    let own = own_resources_dir();
+    if own.exists() {
+        files.extend(read_input(&own)?.into_iter().map(|f| InputFile::own(f.name, f.bytes)));
+    }
+    Ok(files)
+}
+
+/// Checks the upstream part of the input against the lock.
 pub fn check_lock(files: &[InputFile]) -> Result<(), String> {
+    let files: Vec<InputFile> = files.iter().filter(|f| !f.own).cloned().collect();
+    let files = files.as_slice();
     let path = lock_path();
     let text = fs::read_to_string(&path)
         .map_err(|e| format!("{}: {e} (run `cargo xtask gen --update-lock` to create it)", path.display()))?;
     canvas_codegen::lock::check(&text, files).map_err(|e| e.to_string())
 }
 
-/// Writes the lock for `files`.
+/// Writes the lock for the upstream part of `files`.
 pub fn write_lock(files: &[InputFile]) -> Result<(), String> {
+    let files: Vec<InputFile> = files.iter().filter(|f| !f.own).cloned().collect();
+    let files = files.as_slice();
     let path = lock_path();
     fs::write(&path, canvas_codegen::lock::render(files)).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -94,7 +113,7 @@ pub fn generate_files(files: &[InputFile]) -> Result<Output, String> {
 /// then writes the lock after the output): the whole job except writing. Malformed input
 /// is reported before a lock mismatch.
 pub fn generate(dir: &Path, accept_new_input: bool) -> Result<(Output, Vec<InputFile>), String> {
-    let files = read_input(dir)?;
+    let files = read_all_input(dir)?;
     let out = generate_files(&files)?;
     if !accept_new_input {
         check_lock(&files)?;
