@@ -260,3 +260,12 @@ pub fn resource_features(cargo_toml: &Path) -> Result<Vec<String>, String> {
     let end = list.find(']').ok_or_else(|| format!("{}: unterminated default list", cargo_toml.display()))?;
     Ok(list[..end].split(',').map(|s| s.trim().trim_matches('"').to_owned()).filter(|s| !s.is_empty()).collect())
 }
+
+/// The changelog between two spec directories (as they are, without overrides).
+pub fn diff_spec(old: &Path, new: &Path) -> Result<String, String> {
+    let parse = |dir: &Path| -> Result<_, String> {
+        let files = read_input(dir)?;
+        canvas_codegen::parse_all(&files, &Default::default(), &mut Default::default()).map_err(|e| e.to_string())
+    };
+    Ok(canvas_codegen::diff::changelog(&parse(old)?, &parse(new)?))
+}

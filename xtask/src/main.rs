@@ -4,6 +4,8 @@
 //! - `gen --check`: exit non-zero with a diff when `generated/` is stale (or has stray files).
 //! - `stats [--spec-dir DIR]`: counts and generated line figures.
 //! - `bench [--spec-dir DIR] [--runs N] [--no-build]`: time the generator and the crate builds.
+//! - `diff-spec <old> <new>`: changelog of operations, parameters and model fields between
+//!   two upstream sets (Markdown, for release notes).
 //! - `test`: everything CI checks: formatting, clippy, the whole test suite, docs, and
 //!   `check-features` (each resource feature compiles alone).
 #![forbid(unsafe_code)]
@@ -21,12 +23,15 @@ struct Args {
     update_lock: bool,
     runs: usize,
     build: bool,
+    /// Positional arguments (`diff-spec <old> <new>`).
+    paths: Vec<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let command = it.next().ok_or_else(usage)?;
-    let mut args = Args { command, spec_dir: None, check: false, update_lock: false, runs: 5, build: true };
+    let mut args =
+        Args { command, spec_dir: None, check: false, update_lock: false, runs: 5, build: true, paths: Vec::new() };
     while let Some(a) = it.next() {
         match a.as_str() {
             "--spec-dir" => args.spec_dir = Some(it.next().ok_or("--spec-dir needs a directory")?.into()),
@@ -34,6 +39,7 @@ fn parse_args() -> Result<Args, String> {
             "--update-lock" => args.update_lock = true,
             "--runs" => args.runs = it.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?,
             "--no-build" => args.build = false,
+            other if !other.starts_with('-') => args.paths.push(other.into()),
             other => return Err(format!("unknown argument {other:?}\n{}", usage())),
         }
     }
@@ -41,7 +47,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]\n       cargo xtask test\n       cargo xtask check-features".into()
+    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
 }
 
 /// The checks CI runs, in order, stopping at the first failure: formatting of the
@@ -158,6 +164,13 @@ fn run() -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         "test" => test(),
+        "diff-spec" => {
+            let [old, new] = args.paths.as_slice() else {
+                return Err(format!("diff-spec needs two directories\n{}", usage()));
+            };
+            print!("{}", xtask::diff_spec(old, new)?);
+            Ok(ExitCode::SUCCESS)
+        }
         "check-features" => check_features(),
         "bench" => {
             bench::run(&dir, args.runs, args.build)?;

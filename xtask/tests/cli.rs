@@ -46,3 +46,14 @@ fn check_reports_up_to_date() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("generated/ is up to date"));
 }
+
+#[test]
+fn diff_spec_of_a_set_with_itself_reports_no_change() {
+    let dir = xtask::spec_dir(None);
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask")).arg("diff-spec").arg(&dir).arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "# Canvas API changes\n\nNo changes to operations, parameters or models.\n"
+    );
+}
