@@ -432,12 +432,13 @@ pub struct AssignmentGroup {
     /// the integration data of the Assignment Group
     pub integration_data: Option<rt::Json>,
     /// the assignments in this Assignment Group (see the Assignment API for a detailed list of fields)
-    pub assignments: Option<Vec<i64>>,
+    pub assignments: Option<Vec<Assignment>>,
     /// the grading rules that this Assignment Group has
     pub rules: Option<GradingRules>,
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -461,6 +462,7 @@ pub struct ExternalToolTagAttributes {
 #[cfg(
     any(
         feature = "announcements",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "content_exports",
@@ -500,6 +502,7 @@ pub struct LockInfo {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "outcome_groups",
@@ -531,6 +534,7 @@ pub struct RubricRating {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -567,6 +571,7 @@ pub struct RubricCriteria {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -599,6 +604,7 @@ pub struct AssignmentDate {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -636,6 +642,7 @@ pub struct TurnitinSettings {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -656,6 +663,7 @@ pub struct NeedsGradingCount {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -689,6 +697,7 @@ pub struct ScoreStatistic {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -930,6 +939,7 @@ pub struct Assignment {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "learning_object_dates",
@@ -1728,7 +1738,7 @@ pub struct Conversation {
     /// Array of user ids who are involved in the conversation, ordered by participation level, then alphabetical. Excludes current user, unless this is a monologue.
     pub audience: Option<Vec<i64>>,
     /// Most relevant shared contexts (courses and groups) between current user and other participants. If there is only one participant, it will also include that user's enrollment(s)/ membership type(s) in each course/group.
-    pub audience_contexts: Option<Vec<String>>,
+    pub audience_contexts: Option<rt::Json>,
     /// URL to appropriate icon for this conversation (custom, individual or group avatar, depending on audience).
     pub avatar_url: Option<String>,
     /// Array of users participating in the conversation. Includes current user.
@@ -2043,6 +2053,7 @@ pub struct CourseQuizExtension {
 #[cfg(
     any(
         feature = "accounts",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
@@ -2072,6 +2083,7 @@ pub struct Term {
 #[cfg(
     any(
         feature = "accounts",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
@@ -2102,6 +2114,7 @@ pub struct CourseProgress {
 #[cfg(
     any(
         feature = "accounts",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
@@ -2245,6 +2258,7 @@ pub struct Course {
 #[cfg(
     any(
         feature = "accounts",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
@@ -2298,6 +2312,7 @@ pub struct ColumnDatum {
 #[cfg(
     any(
         feature = "announcements",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "discussion_topics",
@@ -2324,6 +2339,7 @@ pub struct FileAttachment {
 #[cfg(
     any(
         feature = "announcements",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "discussion_topics",
@@ -2543,6 +2559,7 @@ pub struct EnrollmentTermsList {
     any(
         feature = "accounts",
         feature = "admins",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
@@ -2614,6 +2631,7 @@ pub struct Grade {
     any(
         feature = "accounts",
         feature = "admins",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
@@ -2820,6 +2838,7 @@ pub struct FeatureFlag {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "content_exports",
@@ -3148,6 +3167,7 @@ pub struct GradingPeriodSets {
 #[cfg(
     any(
         feature = "accounts",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
@@ -4420,6 +4440,7 @@ pub struct LtiAssignment {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -4459,7 +4480,7 @@ pub struct Submission {
     /// The current state of the submission
     pub workflow_state: Option<SubmissionWorkflowState>,
     /// Files that are attached to the submission
-    pub attachments: Option<File>,
+    pub attachments: Option<Vec<File>>,
     /// The submission's assignment (see the assignments API) (optional)
     pub assignment: Option<Box<Assignment>>,
     /// The submission's course (see the course API) (optional)
@@ -5751,7 +5772,8 @@ pub struct SisImport {
     /// statistics
     pub statistics: Option<SisImportStatistics>,
     /// The progress of the SIS import. The progress will reset when using batch_mode and have a different progress for the cleanup stage
-    pub progress: Option<String>,
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub progress: Option<i64>,
     /// The errors_attachment api object of the SIS import. Only available if there are errors or warning and import has completed.
     pub errors_attachment: Option<File>,
     /// The user that initiated the sis_batch. See the Users API for details.
@@ -5955,6 +5977,7 @@ pub struct SearchResult {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -5982,6 +6005,7 @@ pub struct MediaComment {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -6002,7 +6026,7 @@ pub struct SubmissionComment {
     /// `author_name`
     pub author_name: Option<String>,
     /// Abbreviated user object UserDisplay (see users API).
-    pub author: Option<String>,
+    pub author: Option<UserDisplay>,
     /// `comment`
     pub comment: Option<String>,
     /// `created_at`
@@ -6060,7 +6084,18 @@ pub struct PairingCode {
     /// The current status of the code
     pub workflow_state: Option<String>,
 }
-#[cfg(any(feature = "submissions", feature = "users"))]
+#[cfg(
+    any(
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "plagiarism_detection_submissions",
+        feature = "submission_comments",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// This mini-object is used for secondary user responses, when we just want to provide enough information to display a user.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -6090,6 +6125,7 @@ pub struct AnonymousUserDisplay {
     any(
         feature = "accounts",
         feature = "admins",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
@@ -6937,6 +6973,7 @@ pub enum AppointmentGroupParticipantType {
 rt::string_enum!(AppointmentGroupParticipantType { User = "User", Group = "Group" });
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -6966,6 +7003,7 @@ pub enum AssignmentGradingType {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -7353,6 +7391,7 @@ rt::string_enum!(
 #[cfg(
     any(
         feature = "accounts",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
@@ -7384,6 +7423,7 @@ pub enum CourseWorkflowState {
 #[cfg(
     any(
         feature = "accounts",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
@@ -7402,6 +7442,7 @@ rt::string_enum!(
 #[cfg(
     any(
         feature = "accounts",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
@@ -7435,6 +7476,7 @@ pub enum CourseDefaultView {
 #[cfg(
     any(
         feature = "accounts",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
@@ -7453,6 +7495,7 @@ rt::string_enum!(
 #[cfg(
     any(
         feature = "announcements",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "discussion_topics",
@@ -7478,6 +7521,7 @@ pub enum DiscussionTopicReadState {
 #[cfg(
     any(
         feature = "announcements",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "discussion_topics",
@@ -7491,6 +7535,7 @@ rt::string_enum!(DiscussionTopicReadState { Read = "read", Unread = "unread" });
 #[cfg(
     any(
         feature = "announcements",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "discussion_topics",
@@ -7520,6 +7565,7 @@ pub enum DiscussionTopicSubscriptionHold {
 #[cfg(
     any(
         feature = "announcements",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "discussion_topics",
@@ -7537,6 +7583,7 @@ rt::string_enum!(
 #[cfg(
     any(
         feature = "announcements",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "discussion_topics",
@@ -7564,6 +7611,7 @@ pub enum DiscussionTopicDiscussionType {
 #[cfg(
     any(
         feature = "announcements",
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "discussion_topics",
@@ -7992,6 +8040,7 @@ rt::string_enum!(
 );
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -8021,6 +8070,7 @@ pub enum SubmissionSubmissionType {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -8036,6 +8086,7 @@ rt::string_enum!(
 );
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -8063,6 +8114,7 @@ pub enum SubmissionWorkflowState {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -8077,6 +8129,7 @@ rt::string_enum!(
 );
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -8100,6 +8153,7 @@ pub enum SubmissionReadStatus {
 }
 #[cfg(
     any(
+        feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "plagiarism_detection_submissions",
@@ -8279,6 +8333,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "AssignmentGroup" => go::<AssignmentGroup>(json),
             #[cfg(
                 any(
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "plagiarism_detection_submissions",
@@ -8291,6 +8346,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(
                 any(
                     feature = "announcements",
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "content_exports",
@@ -8313,6 +8369,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "LockInfo" => go::<LockInfo>(json),
             #[cfg(
                 any(
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "outcome_groups",
@@ -8327,6 +8384,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "RubricRating" => go::<RubricRating>(json),
             #[cfg(
                 any(
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "plagiarism_detection_submissions",
@@ -8338,6 +8396,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "RubricCriteria" => go::<RubricCriteria>(json),
             #[cfg(
                 any(
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "plagiarism_detection_submissions",
@@ -8350,6 +8409,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "AssignmentDate" => go::<AssignmentDate>(json),
             #[cfg(
                 any(
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "plagiarism_detection_submissions",
@@ -8361,6 +8421,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "TurnitinSettings" => go::<TurnitinSettings>(json),
             #[cfg(
                 any(
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "plagiarism_detection_submissions",
@@ -8372,6 +8433,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "NeedsGradingCount" => go::<NeedsGradingCount>(json),
             #[cfg(
                 any(
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "plagiarism_detection_submissions",
@@ -8383,6 +8445,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "ScoreStatistic" => go::<ScoreStatistic>(json),
             #[cfg(
                 any(
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "plagiarism_detection_submissions",
@@ -8394,6 +8457,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "Assignment" => go::<Assignment>(json),
             #[cfg(
                 any(
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "learning_object_dates",
@@ -8495,6 +8559,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(
                 any(
                     feature = "accounts",
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
@@ -8510,6 +8575,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(
                 any(
                     feature = "accounts",
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
@@ -8525,6 +8591,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(
                 any(
                     feature = "accounts",
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
@@ -8540,6 +8607,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(
                 any(
                     feature = "accounts",
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
@@ -8559,6 +8627,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(
                 any(
                     feature = "announcements",
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "discussion_topics",
@@ -8572,6 +8641,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(
                 any(
                     feature = "announcements",
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "discussion_topics",
@@ -8598,6 +8668,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                 any(
                     feature = "accounts",
                     feature = "admins",
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
@@ -8624,6 +8695,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                 any(
                     feature = "accounts",
                     feature = "admins",
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
@@ -8656,6 +8728,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "FeatureFlag" => go::<FeatureFlag>(json),
             #[cfg(
                 any(
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "content_exports",
@@ -8694,6 +8767,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(
                 any(
                     feature = "accounts",
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
@@ -8833,6 +8907,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "LtiAssignment" => go::<LtiAssignment>(json),
             #[cfg(
                 any(
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "plagiarism_detection_submissions",
@@ -8968,6 +9043,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "SearchResult" => go::<SearchResult>(json),
             #[cfg(
                 any(
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "plagiarism_detection_submissions",
@@ -8980,6 +9056,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "MediaComment" => go::<MediaComment>(json),
             #[cfg(
                 any(
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "plagiarism_detection_submissions",
@@ -8996,7 +9073,18 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "TemporaryEnrollmentPairing" => go::<TemporaryEnrollmentPairing>(json),
             #[cfg(feature = "user_observees")]
             "PairingCode" => go::<PairingCode>(json),
-            #[cfg(any(feature = "submissions", feature = "users"))]
+            #[cfg(
+                any(
+                    feature = "assignment_groups",
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submission_comments",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
             "UserDisplay" => go::<UserDisplay>(json),
             #[cfg(feature = "users")]
             "AnonymousUserDisplay" => go::<AnonymousUserDisplay>(json),
@@ -9004,6 +9092,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                 any(
                     feature = "accounts",
                     feature = "admins",
+                    feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
