@@ -14,6 +14,9 @@ pub struct Anomaly {
     pub detail: String,
     /// How the generator resolved it.
     pub resolution: String,
+    /// The generator fell back to untyped JSON where the spec meant a type: the anomaly is
+    /// handled without losing data, but it wants a rule or an override (`spec/overrides.json`).
+    pub unresolved: bool,
 }
 
 /// Counts and anomalies of one run.
@@ -30,14 +33,23 @@ pub struct Report {
 }
 
 impl Report {
-    /// Records an anomaly.
+    /// Records an anomaly resolved by a stated rule or an override.
     pub fn anomaly(&mut self, file: &str, kind: &str, detail: impl Into<String>, resolution: impl Into<String>) {
-        self.anomalies.push(Anomaly {
-            file: file.to_owned(),
-            kind: kind.to_owned(),
-            detail: detail.into(),
-            resolution: resolution.into(),
-        });
+        self.push(file, kind, detail.into(), resolution.into(), false);
+    }
+
+    /// Records an anomaly the generator could only handle by falling back to untyped JSON.
+    pub fn fallback(&mut self, file: &str, kind: &str, detail: impl Into<String>, resolution: impl Into<String>) {
+        self.push(file, kind, detail.into(), resolution.into(), true);
+    }
+
+    fn push(&mut self, file: &str, kind: &str, detail: String, resolution: String, unresolved: bool) {
+        self.anomalies.push(Anomaly { file: file.to_owned(), kind: kind.to_owned(), detail, resolution, unresolved });
+    }
+
+    /// Anomalies that fell back to untyped JSON.
+    pub fn unresolved(&self) -> usize {
+        self.anomalies.iter().filter(|a| a.unresolved).count()
     }
 
     /// The report as text: counts, then anomalies grouped by kind.
@@ -55,18 +67,21 @@ impl Report {
             self.request_structs,
             self.anomalies.len()
         );
+        // Resolved kinds first, then the unresolved ones, so the report ends with what needs work.
         let mut sorted = self.anomalies.clone();
-        sorted.sort_by(|a, b| a.kind.cmp(&b.kind));
+        sorted.sort_by(|a, b| (a.unresolved, &a.kind).cmp(&(b.unresolved, &b.kind)));
         let mut last_kind = "";
         for a in &sorted {
             if a.kind != last_kind {
                 let n = sorted.iter().filter(|x| x.kind == a.kind).count();
-                let _ = writeln!(out, "\n## {} ({n})", a.kind);
+                let tag = if a.unresolved { "unresolved: " } else { "" };
+                let _ = writeln!(out, "\n## {tag}{} ({n})", a.kind);
                 last_kind = &a.kind;
             }
             let file = if a.file.is_empty() { String::new() } else { format!("{}: ", a.file) };
             let _ = writeln!(out, "- {file}{} -> {}", a.detail, a.resolution);
         }
+        let _ = writeln!(out, "\nunresolved anomalies (untyped JSON fallbacks): {}", self.unresolved());
         out
     }
 }

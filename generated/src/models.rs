@@ -70,13 +70,13 @@ pub struct AccountNotification {
 #[serde(default)]
 pub struct Report {
     /// The unique identifier for the report.
-    pub id: Option<rt::Json>,
+    pub id: Option<rt::Id>,
     /// The type of report.
     pub report: Option<String>,
     /// The url to the report download.
     pub file_url: Option<String>,
     /// The attachment api object of the report. Only available after the report has completed.
-    pub attachment: Option<rt::Json>,
+    pub attachment: Option<File>,
     /// The status of the report
     pub status: Option<String>,
     /// The date and time the report was created.
@@ -89,7 +89,7 @@ pub struct Report {
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub ended_at: Option<rt::DateTime>,
     /// The report parameters
-    pub parameters: Option<rt::Json>,
+    pub parameters: Option<ReportParameters>,
     /// The progress of the report
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub progress: Option<i64>,
@@ -461,6 +461,7 @@ pub struct ExternalToolTagAttributes {
 }
 #[cfg(
     any(
+        feature = "account_reports",
         feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
@@ -479,7 +480,8 @@ pub struct ExternalToolTagAttributes {
         feature = "sis_imports",
         feature = "submissions",
         feature = "users",
-        feature = "what_if_grades"
+        feature = "what_if_grades",
+        feature = "course_reports"
     )
 )]
 /// The Canvas `LockInfo` object.
@@ -2005,17 +2007,18 @@ pub struct ModuleItem {
 #[serde(default)]
 pub struct Progress {
     /// the ID of the Progress object
-    pub id: Option<rt::Json>,
+    pub id: Option<rt::Id>,
     /// the context owning the job.
-    pub context_id: Option<rt::Json>,
+    pub context_id: Option<rt::Id>,
     /// `context_type`
     pub context_type: Option<String>,
     /// the id of the user who started the job
-    pub user_id: Option<rt::Json>,
+    pub user_id: Option<rt::Id>,
     /// the type of operation
     pub tag: Option<String>,
     /// percent completed
-    pub completion: Option<rt::Json>,
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub completion: Option<i64>,
     /// the state of the job one of 'queued', 'running', 'completed', 'failed'
     pub workflow_state: Option<ProgressWorkflowState>,
     /// the time the job was created
@@ -2838,6 +2841,7 @@ pub struct FeatureFlag {
 }
 #[cfg(
     any(
+        feature = "account_reports",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
@@ -2850,7 +2854,8 @@ pub struct FeatureFlag {
         feature = "sis_imports",
         feature = "submissions",
         feature = "users",
-        feature = "what_if_grades"
+        feature = "what_if_grades",
+        feature = "course_reports"
     )
 )]
 /// The Canvas `File` object.
@@ -4243,8 +4248,8 @@ pub struct OutcomeRollup {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct OutcomeAlignment {
-    /// A unique identifier for this alignment
-    pub id: Option<rt::Json>,
+    /// the id of the aligned learning outcome.
+    pub id: Option<rt::Id>,
     /// The name of this alignment
     pub name: Option<String>,
     /// (Optional) A URL for details about this alignment
@@ -4714,7 +4719,7 @@ pub struct Proficiency {
 #[serde(default)]
 pub struct DeveloperKey {
     /// The ID should match the Developer Key ID in canvas
-    pub id: Option<rt::Json>,
+    pub id: Option<rt::Id>,
     /// true the tool is a lti key, null is not a lti key
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_lti_key: Option<bool>,
@@ -4731,9 +4736,10 @@ pub struct DeveloperKey {
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_used_at: Option<rt::DateTime>,
     /// The number of active access tokens associated with the tool
-    pub access_token_count: Option<rt::Json>,
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub access_token_count: Option<i64>,
     /// redirect uris description
-    pub redirect_uris: Option<rt::Json>,
+    pub redirect_uris: Option<Vec<String>>,
     /// redirect uri description
     pub redirect_uri: Option<String>,
     /// Api key for api access for the tool
@@ -4757,7 +4763,7 @@ pub struct DeveloperKey {
     /// Icon to be displayed with the name of the tool
     pub icon_url: Option<String>,
     /// Specified permissions for the tool
-    pub scopes: Option<rt::Json>,
+    pub scopes: Option<Vec<String>>,
     /// The current state of the tool
     pub workflow_state: Option<String>,
     /// Timestamp of the key's last update
@@ -8345,6 +8351,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "ExternalToolTagAttributes" => go::<ExternalToolTagAttributes>(json),
             #[cfg(
                 any(
+                    feature = "account_reports",
                     feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
@@ -8363,7 +8370,8 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "sis_imports",
                     feature = "submissions",
                     feature = "users",
-                    feature = "what_if_grades"
+                    feature = "what_if_grades",
+                    feature = "course_reports"
                 )
             )]
             "LockInfo" => go::<LockInfo>(json),
@@ -8728,6 +8736,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "FeatureFlag" => go::<FeatureFlag>(json),
             #[cfg(
                 any(
+                    feature = "account_reports",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
@@ -8740,7 +8749,8 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "sis_imports",
                     feature = "submissions",
                     feature = "users",
-                    feature = "what_if_grades"
+                    feature = "what_if_grades",
+                    feature = "course_reports"
                 )
             )]
             "File" => go::<File>(json),

@@ -145,7 +145,7 @@ fn response(
     report: &mut Report,
 ) -> Response {
     let Some(word) = op.return_type.as_deref() else {
-        report.anomaly(
+        report.fallback(
             file,
             "operation without a return type",
             format!("{at} ({})", op.nickname),
@@ -169,7 +169,7 @@ fn response(
                     }
                 }
                 None => {
-                    report.anomaly(file, "array return without items", at.clone(), "elements as untyped JSON");
+                    report.fallback(file, "array return without items", at.clone(), "elements as untyped JSON");
                     Ty::Json
                 }
             };

@@ -130,20 +130,72 @@ fn merge<'a>(name: &str, list: &[(&str, &'a crate::spec::ModelDef)], report: &mu
                     out.insert(pname.clone(), (file.to_string(), prop, false));
                 }
                 Some((first_file, first, conflict)) => {
-                    if shape(first) != shape(prop) && !*conflict {
-                        *conflict = true;
-                        report.anomaly(
-                            "",
-                            "model field typed differently across files",
-                            format!("`{name}.{pname}`: {} in {first_file}, {} in {file}", shape(first), shape(prop)),
-                            "untyped JSON (serde_json::Value)",
-                        );
+                    if *conflict || kind(first) == kind(prop) {
+                        continue;
+                    }
+                    let detail =
+                        format!("`{name}.{pname}`: {} in {first_file}, {} in {file}", shape(first), shape(prop));
+                    match reconcile(pname, first, prop) {
+                        Some((take_second, why)) => {
+                            report.anomaly("", "model field typed differently across files", detail, why);
+                            if take_second {
+                                *first = prop;
+                                *first_file = file.to_string();
+                            }
+                        }
+                        None => {
+                            *conflict = true;
+                            report.fallback(
+                                "",
+                                "model field typed differently across files",
+                                detail,
+                                "untyped JSON (serde_json::Value)",
+                            );
+                        }
                     }
                 }
             }
         }
     }
     out
+}
+
+/// The type of a property, without the details that do not change the Rust type (`format`
+/// of integers, descriptions, examples).
+fn kind(p: &PropertyDef) -> String {
+    let base = |t: Option<&str>, r: Option<&str>| match (r, t) {
+        (Some(r), _) => format!("ref:{r}"),
+        (None, Some(t)) => t.to_ascii_lowercase(),
+        (None, None) => "?".into(),
+    };
+    let items = p.items.as_ref().map(|i| base(i.ty.as_deref(), i.reference.as_deref())).unwrap_or_default();
+    let float = matches!(p.format.as_deref(), Some("float") | Some("double"));
+    let word = base(p.ty.as_deref(), p.reference.as_deref());
+    if word == "integer" && float {
+        "number".into()
+    } else {
+        format!("{word}{items}")
+    }
+}
+
+/// Rules for a field two definitions type differently: `Some((take_second, why))` when one
+/// definition can serve both, `None` when they conflict.
+fn reconcile(field: &str, first: &PropertyDef, second: &PropertyDef) -> Option<(bool, String)> {
+    let (a, b) = (kind(first), kind(second));
+    let pair = |x: &str, y: &str| (a == x && b == y) || (a == y && b == x);
+    if pair("integer", "number") {
+        return Some((b == "number", "widened to number (f64), which holds both".into()));
+    }
+    if is_id_name(field) && pair("integer", "string") {
+        return Some((b == "integer", "a Canvas id (`Id`), which decodes numbers and strings".into()));
+    }
+    if a == "object" && b.starts_with("ref:") {
+        return Some((true, format!("the typed definition ({}) wins over a plain object", &b[4..])));
+    }
+    if b == "object" && a.starts_with("ref:") {
+        return Some((false, format!("the typed definition ({}) wins over a plain object", &a[4..])));
+    }
+    None
 }
 
 fn props_json(def: &crate::spec::ModelDef) -> Vec<(String, String)> {
@@ -178,7 +230,7 @@ fn prop_ty(
     } else {
         match p.ty.as_deref() {
             None => {
-                report.anomaly(file, "property without a type", at.clone(), "untyped JSON");
+                report.fallback(file, "property without a type", at.clone(), "untyped JSON");
                 Ty::Json
             }
             Some(word) => match map_word(word, p.format.as_deref()) {
@@ -215,7 +267,7 @@ fn prop_ty(
 /// Element type of an array (`items`), for models.
 fn items_ty(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &str, at: &str, items: Option<&Items>) -> Ty {
     let Some(items) = items else {
-        report.anomaly(file, "array without items", at.to_owned(), "elements as untyped JSON");
+        report.fallback(file, "array without items", at.to_owned(), "elements as untyped JSON");
         return Ty::Json;
     };
     if let Some(r) = &items.reference {
@@ -226,7 +278,7 @@ fn items_ty(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &str, at
         Some(Mapped::Array) => Ty::Vec(Box::new(items_ty(table, ir, report, file, at, items.items.as_deref()))),
         Some(Mapped::Name(n)) => model_ref(table, ir, report, file, at, &n),
         None => {
-            report.anomaly(file, "array items without a type", at.to_owned(), "elements as untyped JSON");
+            report.fallback(file, "array items without a type", at.to_owned(), "elements as untyped JSON");
             Ty::Json
         }
     }
@@ -271,7 +323,7 @@ pub fn model_ref(table: &ModelTable, _ir: &mut Ir, report: &mut Report, file: &s
             } else {
                 "reference to an undefined model"
             };
-            report.anomaly(file, kind, format!("{at}: {name:?}"), "untyped JSON (serde_json::Value)");
+            report.fallback(file, kind, format!("{at}: {name:?}"), "untyped JSON (serde_json::Value)");
             Ty::Json
         }
     }

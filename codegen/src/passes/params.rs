@@ -237,7 +237,7 @@ impl Lowerer<'_, '_> {
             self.origins.push((d.name.clone(), format!("{wire}[..] (group)")));
         }
         if node.placeholder.is_some() && !node.children.is_empty() {
-            self.report.anomaly(
+            self.report.fallback(
                 self.ctx.file,
                 "named and placeholder keys at one level",
                 format!("{}: {wire}[..]", self.ctx.nickname),
@@ -381,7 +381,7 @@ impl Lowerer<'_, '_> {
             .is_some()
             || self.table.lookup(name.trim_start_matches('[').trim_end_matches(']')).is_some();
         let kind = if known { "model type as a parameter type" } else { "unknown parameter type" };
-        self.report.anomaly(
+        self.report.fallback(
             self.ctx.file,
             kind,
             format!("{}: {} ({wire}) is {name:?}", self.ctx.nickname, d.name),
