@@ -176,6 +176,10 @@ pub struct Field {
     pub deprecated: bool,
     /// `example` from the spec, kept for docs and conformance tests.
     pub example: Option<Value>,
+    /// Request structs only: the field is a map whose keys sit at the struct's own level
+    /// (`pre_attachment[<any>]` beside `pre_attachment[name]`), so it is encoded without a
+    /// key of its own.
+    pub flatten: bool,
 }
 
 /// A response model.

@@ -93,29 +93,60 @@ pub fn apply(o: &Override, doc: &mut Value) -> Result<(), Error> {
 }
 
 fn locate<'a>(doc: &'a mut Value, pointer: &str) -> Result<&'a mut Value, String> {
+    let segs: Vec<String> = segments(pointer).iter().map(|raw| raw.replace("~1", "/").replace("~0", "~")).collect();
+    // Find the path first (read-only, trying every element a selector matches, since paths
+    // repeat across methods), then walk it mutably.
+    let path = find(doc, &segs)?;
     let mut current = doc;
-    for raw in segments(pointer) {
-        let seg = raw.replace("~1", "/").replace("~0", "~");
-        current = match current {
-            Value::Object(map) => map.get_mut(&seg).ok_or_else(|| format!("no key `{seg}`"))?,
-            Value::Array(items) => {
-                if let Some((key, value)) =
-                    seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')).and_then(|s| s.split_once('='))
-                {
-                    items
-                        .iter_mut()
-                        .find(|item| item.get(key).and_then(Value::as_str) == Some(value))
-                        .ok_or_else(|| format!("no element with {key} = {value:?}"))?
-                } else {
-                    let i: usize =
-                        seg.parse().map_err(|_| format!("`{seg}` is not an index or a {{key=value}} selector"))?;
-                    items.get_mut(i).ok_or_else(|| format!("index {i} out of range"))?
-                }
-            }
-            _ => return Err(format!("cannot descend into a scalar at `{seg}`")),
+    for step in path {
+        current = match (current, step) {
+            (Value::Object(map), Step::Key(k)) => map.get_mut(&k).expect("found above"),
+            (Value::Array(items), Step::Index(i)) => &mut items[i],
+            _ => unreachable!("steps follow the shape they were found in"),
         };
     }
     Ok(current)
+}
+
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+fn find(doc: &Value, segs: &[String]) -> Result<Vec<Step>, String> {
+    let Some((seg, rest)) = segs.split_first() else { return Ok(Vec::new()) };
+    let prepend = |step: Step, mut tail: Vec<Step>| {
+        tail.insert(0, step);
+        tail
+    };
+    match doc {
+        Value::Object(map) => {
+            let next = map.get(seg).ok_or_else(|| format!("no key `{seg}`"))?;
+            Ok(prepend(Step::Key(seg.clone()), find(next, rest)?))
+        }
+        Value::Array(items) => {
+            if let Some((key, value)) =
+                seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')).and_then(|s| s.split_once('='))
+            {
+                let mut last_err = format!("no element with {key} = {value:?}");
+                for (i, item) in items.iter().enumerate() {
+                    if item.get(key).and_then(Value::as_str) == Some(value) {
+                        match find(item, rest) {
+                            Ok(tail) => return Ok(prepend(Step::Index(i), tail)),
+                            Err(e) => last_err = e,
+                        }
+                    }
+                }
+                Err(last_err)
+            } else {
+                let i: usize =
+                    seg.parse().map_err(|_| format!("`{seg}` is not an index or a {{key=value}} selector"))?;
+                let item = items.get(i).ok_or_else(|| format!("index {i} out of range"))?;
+                Ok(prepend(Step::Index(i), find(item, rest)?))
+            }
+        }
+        _ => Err(format!("cannot descend into a scalar at `{seg}`")),
+    }
 }
 
 /// Splits a pointer at `/`, keeping `{key=value}` selectors whole (their value may hold `/`).

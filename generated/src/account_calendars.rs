@@ -96,15 +96,15 @@ impl<'a> ListAvailableAccountCalendars<'a> {
         Self(self.0.query("search_term", &rt::text(value)))
     }
     /// Sends the request and returns the first page, with links to the next ones.
-    pub async fn send(self) -> rt::Result<rt::Page<rt::Json>> {
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::AccountCalendar>> {
         self.0.send_page().await
     }
     /// Streams every item of every page, following the `Link` header.
-    pub fn stream(self) -> rt::ItemStream<'a, rt::Json> {
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AccountCalendar> {
         self.0.stream()
     }
     /// Streams the pages one by one, with their links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, rt::Json> {
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::AccountCalendar> {
         self.0.pages()
     }
 }
@@ -177,9 +177,11 @@ impl<'a> ListAllAccountCalendars<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CountOfAllVisibleAccountCalendars<'a>(rt::Request<'a>);
 impl<'a> CountOfAllVisibleAccountCalendars<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> rt::Result<crate::models::CountOfAllVisibleAccountCalendarsResponse> {
+        self.0.send().await
     }
 }
 /// Values of the `filter` parameter.

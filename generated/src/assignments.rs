@@ -330,7 +330,7 @@ impl<'a> Assignments<'a> {
     pub fn batch_create_overrides_in_course(
         &self,
         course_id: impl rt::PathArg,
-        assignment_overrides: impl IntoIterator<Item = rt::Json>,
+        assignment_overrides: impl IntoIterator<Item = crate::models::AssignmentOverride>,
     ) -> BatchCreateOverridesInCourse<'a> {
         BatchCreateOverridesInCourse(
             self
@@ -353,7 +353,7 @@ impl<'a> Assignments<'a> {
     pub fn batch_update_overrides_in_course(
         &self,
         course_id: impl rt::PathArg,
-        assignment_overrides: impl IntoIterator<Item = rt::Json>,
+        assignment_overrides: impl IntoIterator<Item = crate::models::AssignmentOverride>,
     ) -> BatchUpdateOverridesInCourse<'a> {
         BatchUpdateOverridesInCourse(
             self
@@ -940,7 +940,7 @@ pub struct CreateAssignmentAssignment {
     /// The assignment group id to put the assignment in. Defaults to the top assignment group in the course.
     pub assignment_group_id: Option<rt::Id>,
     /// List of overrides for the assignment.
-    pub assignment_overrides: Option<Vec<rt::Json>>,
+    pub assignment_overrides: Option<Vec<crate::models::AssignmentOverride>>,
     /// Whether this assignment is only visible to overrides (Only useful if 'differentiated assignments' account setting is on)
     pub only_visible_to_overrides: Option<bool>,
     /// Whether this assignment is published. (Only useful if 'draft state' account setting is on) Unpublished assignments are not visible to students.
@@ -1145,7 +1145,7 @@ pub struct EditAssignmentAssignment {
     /// The assignment group id to put the assignment in. Defaults to the top assignment group in the course.
     pub assignment_group_id: Option<rt::Id>,
     /// List of overrides for the assignment. If the `assignment[assignment_overrides]` key is absent, any existing overrides are kept as is. If the `assignment[assignment_overrides]` key is present, existing overrides are updated or deleted (and new ones created, as necessary) to match the provided list.
-    pub assignment_overrides: Option<Vec<rt::Json>>,
+    pub assignment_overrides: Option<Vec<crate::models::AssignmentOverride>>,
     /// Whether this assignment is only visible to overrides (Only useful if 'differentiated assignments' account setting is on)
     pub only_visible_to_overrides: Option<bool>,
     /// Whether this assignment is published. (Only useful if 'draft state' account setting is on) Unpublished assignments are not visible to students.

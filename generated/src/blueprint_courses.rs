@@ -357,7 +357,7 @@ impl<'a> SetOrRemoveRestrictionsOnBlueprintCourseObject<'a> {
         Self(self.0.form("restricted", &value))
     }
     /// (Optional) If the object is restricted, this specifies a set of restrictions. If not specified, the course-level restrictions will be used. See Course API update documentation
-    pub fn restrictions(self, value: rt::Json) -> Self {
+    pub fn restrictions(self, value: crate::models::BlueprintRestriction) -> Self {
         Self(self.0.form("restrictions", &value))
     }
     /// Sends the request; the body is returned as JSON (`Null` when empty).

@@ -150,9 +150,11 @@ impl<'a> DeleteCommunicationChannelType<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePushNotificationEndpoint<'a>(rt::Request<'a>);
 impl<'a> DeletePushNotificationEndpoint<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> rt::Result<crate::models::DeletePushNotificationEndpointResponse> {
+        self.0.send().await
     }
 }
 /// Values of the `communication_channel[type]` parameter.

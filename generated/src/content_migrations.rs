@@ -1242,8 +1242,11 @@ impl<'a> GetContentMigrationUsers<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateContentMigrationAccounts<'a>(rt::Request<'a>);
 impl<'a> CreateContentMigrationAccounts<'a> {
-    /// Sets `pre_attachment`.
-    pub fn pre_attachment(self, value: rt::Json) -> Self {
+    /// Sets `pre_attachment[..]`: see [`CreateContentMigrationAccountsPreAttachment`].
+    pub fn pre_attachment(
+        self,
+        value: CreateContentMigrationAccountsPreAttachment,
+    ) -> Self {
         Self(self.0.form("pre_attachment", &value))
     }
     /// Sets `settings[..]`: see [`CreateContentMigrationAccountsSettings`].
@@ -1275,8 +1278,11 @@ impl<'a> CreateContentMigrationAccounts<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateContentMigrationCourses<'a>(rt::Request<'a>);
 impl<'a> CreateContentMigrationCourses<'a> {
-    /// Sets `pre_attachment`.
-    pub fn pre_attachment(self, value: rt::Json) -> Self {
+    /// Sets `pre_attachment[..]`: see [`CreateContentMigrationCoursesPreAttachment`].
+    pub fn pre_attachment(
+        self,
+        value: CreateContentMigrationCoursesPreAttachment,
+    ) -> Self {
         Self(self.0.form("pre_attachment", &value))
     }
     /// Sets `settings[..]`: see [`CreateContentMigrationCoursesSettings`].
@@ -1308,8 +1314,11 @@ impl<'a> CreateContentMigrationCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateContentMigrationGroups<'a>(rt::Request<'a>);
 impl<'a> CreateContentMigrationGroups<'a> {
-    /// Sets `pre_attachment`.
-    pub fn pre_attachment(self, value: rt::Json) -> Self {
+    /// Sets `pre_attachment[..]`: see [`CreateContentMigrationGroupsPreAttachment`].
+    pub fn pre_attachment(
+        self,
+        value: CreateContentMigrationGroupsPreAttachment,
+    ) -> Self {
         Self(self.0.form("pre_attachment", &value))
     }
     /// Sets `settings[..]`: see [`CreateContentMigrationGroupsSettings`].
@@ -1341,8 +1350,11 @@ impl<'a> CreateContentMigrationGroups<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateContentMigrationUsers<'a>(rt::Request<'a>);
 impl<'a> CreateContentMigrationUsers<'a> {
-    /// Sets `pre_attachment`.
-    pub fn pre_attachment(self, value: rt::Json) -> Self {
+    /// Sets `pre_attachment[..]`: see [`CreateContentMigrationUsersPreAttachment`].
+    pub fn pre_attachment(
+        self,
+        value: CreateContentMigrationUsersPreAttachment,
+    ) -> Self {
         Self(self.0.form("pre_attachment", &value))
     }
     /// Sets `settings[..]`: see [`CreateContentMigrationUsersSettings`].
@@ -1490,9 +1502,17 @@ impl<'a> ListItemsForSelectiveImportAccounts<'a> {
     pub fn r#type(self, value: Type) -> Self {
         Self(self.0.query("type", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::SelectiveImportItem>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SelectiveImportItem> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::SelectiveImportItem> {
+        self.0.pages()
     }
 }
 /// Request builder for [`ContentMigrations::list_items_for_selective_import_courses`]: set optional parameters, then send.
@@ -1504,9 +1524,17 @@ impl<'a> ListItemsForSelectiveImportCourses<'a> {
     pub fn r#type(self, value: Type) -> Self {
         Self(self.0.query("type", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::SelectiveImportItem>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SelectiveImportItem> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::SelectiveImportItem> {
+        self.0.pages()
     }
 }
 /// Request builder for [`ContentMigrations::list_items_for_selective_import_groups`]: set optional parameters, then send.
@@ -1518,9 +1546,17 @@ impl<'a> ListItemsForSelectiveImportGroups<'a> {
     pub fn r#type(self, value: Type) -> Self {
         Self(self.0.query("type", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::SelectiveImportItem>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SelectiveImportItem> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::SelectiveImportItem> {
+        self.0.pages()
     }
 }
 /// Request builder for [`ContentMigrations::list_items_for_selective_import_users`]: set optional parameters, then send.
@@ -1532,9 +1568,17 @@ impl<'a> ListItemsForSelectiveImportUsers<'a> {
     pub fn r#type(self, value: Type) -> Self {
         Self(self.0.query("type", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::SelectiveImportItem>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SelectiveImportItem> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::SelectiveImportItem> {
+        self.0.pages()
     }
 }
 /// Request builder for [`ContentMigrations::get_asset_id_mapping`]: set optional parameters, then send.
@@ -1646,6 +1690,20 @@ rt::string_enum!(
     "announcements", CalendarEvents = "calendar_events", Rubrics = "rubrics", Groups =
     "groups", LearningOutcomes = "learning_outcomes", Attachments = "attachments" }
 );
+/// Parameters sent as `pre_attachment[..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateContentMigrationAccountsPreAttachment {
+    /// Required if uploading a file. This is the first step in uploading a file to the content migration. See the {file:file_uploads.html File Upload Documentation} for details on the file upload workflow.
+    pub name: Option<String>,
+    /// Other file upload properties, See {file:file_uploads.html File Upload Documentation}
+    pub other: Option<std::collections::BTreeMap<String, String>>,
+}
+impl rt::Encode for CreateContentMigrationAccountsPreAttachment {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "name", &self.name);
+        rt::Encode::encode(&self.other, key, out);
+    }
+}
 /// Parameters sent as `settings[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateContentMigrationAccountsSettings {
@@ -1720,6 +1778,20 @@ impl rt::Encode for CreateContentMigrationAccountsDateShiftOptions {
         out.field(key, "new_end_date", &self.new_end_date);
         out.field(key, "day_substitutions", &self.day_substitutions);
         out.field(key, "remove_dates", &self.remove_dates);
+    }
+}
+/// Parameters sent as `pre_attachment[..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateContentMigrationCoursesPreAttachment {
+    /// Required if uploading a file. This is the first step in uploading a file to the content migration. See the {file:file_uploads.html File Upload Documentation} for details on the file upload workflow.
+    pub name: Option<String>,
+    /// Other file upload properties, See {file:file_uploads.html File Upload Documentation}
+    pub other: Option<std::collections::BTreeMap<String, String>>,
+}
+impl rt::Encode for CreateContentMigrationCoursesPreAttachment {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "name", &self.name);
+        rt::Encode::encode(&self.other, key, out);
     }
 }
 /// Parameters sent as `settings[..]`.
@@ -1798,6 +1870,20 @@ impl rt::Encode for CreateContentMigrationCoursesDateShiftOptions {
         out.field(key, "remove_dates", &self.remove_dates);
     }
 }
+/// Parameters sent as `pre_attachment[..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateContentMigrationGroupsPreAttachment {
+    /// Required if uploading a file. This is the first step in uploading a file to the content migration. See the {file:file_uploads.html File Upload Documentation} for details on the file upload workflow.
+    pub name: Option<String>,
+    /// Other file upload properties, See {file:file_uploads.html File Upload Documentation}
+    pub other: Option<std::collections::BTreeMap<String, String>>,
+}
+impl rt::Encode for CreateContentMigrationGroupsPreAttachment {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "name", &self.name);
+        rt::Encode::encode(&self.other, key, out);
+    }
+}
 /// Parameters sent as `settings[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateContentMigrationGroupsSettings {
@@ -1872,6 +1958,20 @@ impl rt::Encode for CreateContentMigrationGroupsDateShiftOptions {
         out.field(key, "new_end_date", &self.new_end_date);
         out.field(key, "day_substitutions", &self.day_substitutions);
         out.field(key, "remove_dates", &self.remove_dates);
+    }
+}
+/// Parameters sent as `pre_attachment[..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateContentMigrationUsersPreAttachment {
+    /// Required if uploading a file. This is the first step in uploading a file to the content migration. See the {file:file_uploads.html File Upload Documentation} for details on the file upload workflow.
+    pub name: Option<String>,
+    /// Other file upload properties, See {file:file_uploads.html File Upload Documentation}
+    pub other: Option<std::collections::BTreeMap<String, String>>,
+}
+impl rt::Encode for CreateContentMigrationUsersPreAttachment {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "name", &self.name);
+        rt::Encode::encode(&self.other, key, out);
     }
 }
 /// Parameters sent as `settings[..]`.

@@ -190,9 +190,9 @@ impl<'a> ListContentSharesReceived<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetUnreadSharesCount<'a>(rt::Request<'a>);
 impl<'a> GetUnreadSharesCount<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::GetUnreadSharesCountResponse> {
+        self.0.send().await
     }
 }
 /// Request builder for [`ContentShares::get_content_share`]: set optional parameters, then send.

@@ -1973,7 +1973,7 @@ pub struct UpdateCourseCourse {
     /// Sets the course as a blueprint course.
     pub blueprint: Option<bool>,
     /// Sets a default set to apply to blueprint course objects when restricted, unless _use_blueprint_restrictions_by_object_type_ is enabled. See the Blueprint Restriction documentation
-    pub blueprint_restrictions: Option<rt::Json>,
+    pub blueprint_restrictions: Option<crate::models::BlueprintRestriction>,
     /// When enabled, the _blueprint_restrictions_ parameter will be ignored in favor of the _blueprint_restrictions_by_object_type_ parameter
     pub use_blueprint_restrictions_by_object_type: Option<bool>,
     /// Allows setting multiple Blueprint Restriction to apply to blueprint course objects of the matching type when restricted. The possible object types are "assignment", "attachment", "discussion_topic", "quiz" and "wiki_page". Example usage:
@@ -1981,7 +1981,9 @@ pub struct UpdateCourseCourse {
     /// ```text
     ///   course[blueprint_restrictions_by_object_type][assignment][content]=1
     /// ```
-    pub blueprint_restrictions_by_object_type: Option<Vec<rt::Json>>,
+    pub blueprint_restrictions_by_object_type: Option<
+        std::collections::BTreeMap<String, crate::models::BlueprintRestriction>,
+    >,
     /// Sets the course as a homeroom course. The setting takes effect only when the course is associated with a Canvas for Elementary-enabled account.
     pub homeroom_course: Option<bool>,
     /// Syncs enrollments from the homeroom that is set in homeroom_course_id. The setting only takes effect when the course is associated with a Canvas for Elementary-enabled account and sync_enrollments_from_homeroom is enabled.

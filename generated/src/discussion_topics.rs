@@ -1348,7 +1348,7 @@ impl<'a> CreateNewDiscussionTopicCourses<'a> {
         Self(self.0.form("require_initial_post", &value))
     }
     /// To create an assignment discussion, pass the assignment parameters as a sub-object. See the Create an Assignment API for the available parameters. The name parameter will be ignored, as it's taken from the discussion title. If you want to make a discussion that was an assignment NOT an assignment, pass set_assignment = false as part of the assignment object
-    pub fn assignment(self, value: rt::Json) -> Self {
+    pub fn assignment(self, value: crate::models::Assignment) -> Self {
         Self(self.0.form("assignment", &value))
     }
     /// If true, this topic is an announcement. It will appear in the announcement's section rather than the discussions section. This requires announcment-posting permissions.
@@ -1434,7 +1434,7 @@ impl<'a> CreateNewDiscussionTopicGroups<'a> {
         Self(self.0.form("require_initial_post", &value))
     }
     /// To create an assignment discussion, pass the assignment parameters as a sub-object. See the Create an Assignment API for the available parameters. The name parameter will be ignored, as it's taken from the discussion title. If you want to make a discussion that was an assignment NOT an assignment, pass set_assignment = false as part of the assignment object
-    pub fn assignment(self, value: rt::Json) -> Self {
+    pub fn assignment(self, value: crate::models::Assignment) -> Self {
         Self(self.0.form("assignment", &value))
     }
     /// If true, this topic is an announcement. It will appear in the announcement's section rather than the discussions section. This requires announcment-posting permissions.
@@ -1516,7 +1516,7 @@ impl<'a> UpdateTopicCourses<'a> {
         Self(self.0.form("require_initial_post", &value))
     }
     /// To create an assignment discussion, pass the assignment parameters as a sub-object. See the Create an Assignment API for the available parameters. The name parameter will be ignored, as it's taken from the discussion title. If you want to make a discussion that was an assignment NOT an assignment, pass set_assignment = false as part of the assignment object
-    pub fn assignment(self, value: rt::Json) -> Self {
+    pub fn assignment(self, value: crate::models::Assignment) -> Self {
         Self(self.0.form("assignment", &value))
     }
     /// If true, this topic is an announcement. It will appear in the announcement's section rather than the discussions section. This requires announcment-posting permissions.
@@ -1598,7 +1598,7 @@ impl<'a> UpdateTopicGroups<'a> {
         Self(self.0.form("require_initial_post", &value))
     }
     /// To create an assignment discussion, pass the assignment parameters as a sub-object. See the Create an Assignment API for the available parameters. The name parameter will be ignored, as it's taken from the discussion title. If you want to make a discussion that was an assignment NOT an assignment, pass set_assignment = false as part of the assignment object
-    pub fn assignment(self, value: rt::Json) -> Self {
+    pub fn assignment(self, value: crate::models::Assignment) -> Self {
         Self(self.0.form("assignment", &value))
     }
     /// If true, this topic is an announcement. It will appear in the announcement's section rather than the discussions section. This requires announcment-posting permissions.

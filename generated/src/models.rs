@@ -441,6 +441,7 @@ pub struct AssignmentGroup {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -507,6 +508,7 @@ pub struct LockInfo {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "outcome_groups",
         feature = "outcomes",
         feature = "plagiarism_detection_submissions",
@@ -539,6 +541,7 @@ pub struct RubricRating {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -576,6 +579,7 @@ pub struct RubricCriteria {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "quizzes",
         feature = "submissions",
@@ -609,6 +613,7 @@ pub struct AssignmentDate {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -647,6 +652,7 @@ pub struct TurnitinSettings {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -668,6 +674,7 @@ pub struct NeedsGradingCount {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -702,6 +709,7 @@ pub struct ScoreStatistic {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -944,6 +952,24 @@ pub struct Assignment {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+impl rt::Encode for Assignment {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        rt::encode::encode_serialized(self, key, out)
+    }
+}
+#[cfg(
+    any(
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "learning_object_dates",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
@@ -992,6 +1018,24 @@ pub struct AssignmentOverride {
     /// the overridden lock at, if any (present if lock_at is overridden)
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
+}
+#[cfg(
+    any(
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "discussion_topics",
+        feature = "learning_object_dates",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+impl rt::Encode for AssignmentOverride {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        rt::encode::encode_serialized(self, key, out)
+    }
 }
 #[cfg(feature = "authentication_providers")]
 /// The Canvas `AuthenticationProvider` object.
@@ -1185,7 +1229,7 @@ pub struct BlueprintMigration {
     /// User-specified comment describing changes made in this operation
     pub comment: Option<String>,
 }
-#[cfg(feature = "blueprint_courses")]
+#[cfg(any(feature = "blueprint_courses", feature = "courses"))]
 /// A set of restrictions on editing for copied objects in associated courses
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1202,6 +1246,12 @@ pub struct BlueprintRestriction {
     /// Restriction on availability dates for an object
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub availability_dates: Option<bool>,
+}
+#[cfg(any(feature = "blueprint_courses", feature = "courses"))]
+impl rt::Encode for BlueprintRestriction {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        rt::encode::encode_serialized(self, key, out)
+    }
 }
 #[cfg(feature = "blueprint_courses")]
 /// Describes a learning object change propagated to associated courses from a blueprint course
@@ -1677,6 +1727,25 @@ pub struct Migrator {
     /// A list of fields this system requires
     pub required_settings: Option<Vec<String>>,
 }
+#[cfg(feature = "content_migrations")]
+/// A node of the tree of content available for selective import.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SelectiveImportItem {
+    /// The kind of content (course_settings, context_modules, assignments, assignment_groups...)
+    pub r#type: Option<String>,
+    /// The copy argument to send to the Update endpoint to copy this node and its children
+    pub property: Option<String>,
+    /// The title of the node
+    pub title: Option<String>,
+    /// How many items the node holds
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub count: Option<i64>,
+    /// Where to list the node's items
+    pub sub_items_url: Option<String>,
+    /// The node's items, when listed inline
+    pub sub_items: Option<Vec<SelectiveImportItem>>,
+}
 #[cfg(feature = "content_shares")]
 /// Content shared between users
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1874,7 +1943,7 @@ pub struct CoursePace {
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_date: Option<rt::DateTime>,
     /// list of modules and items for this course pace
-    pub modules: Option<Vec<rt::Json>>,
+    pub modules: Option<Vec<Module>>,
     /// progress of pace publishing
     pub progress: Option<Progress>,
 }
@@ -2061,6 +2130,7 @@ pub struct CourseQuizExtension {
         feature = "blueprint_courses",
         feature = "calendar_events",
         feature = "courses",
+        feature = "discussion_topics",
         feature = "favorites",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
@@ -2091,6 +2161,7 @@ pub struct Term {
         feature = "blueprint_courses",
         feature = "calendar_events",
         feature = "courses",
+        feature = "discussion_topics",
         feature = "favorites",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
@@ -2122,6 +2193,7 @@ pub struct CourseProgress {
         feature = "blueprint_courses",
         feature = "calendar_events",
         feature = "courses",
+        feature = "discussion_topics",
         feature = "favorites",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
@@ -2266,6 +2338,7 @@ pub struct Course {
         feature = "blueprint_courses",
         feature = "calendar_events",
         feature = "courses",
+        feature = "discussion_topics",
         feature = "favorites",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
@@ -2568,6 +2641,7 @@ pub struct EnrollmentTermsList {
         feature = "calendar_events",
         feature = "collaborations",
         feature = "courses",
+        feature = "discussion_topics",
         feature = "enrollments",
         feature = "favorites",
         feature = "group_categories",
@@ -2640,6 +2714,7 @@ pub struct Grade {
         feature = "calendar_events",
         feature = "collaborations",
         feature = "courses",
+        feature = "discussion_topics",
         feature = "enrollments",
         feature = "favorites",
         feature = "group_categories",
@@ -2847,6 +2922,7 @@ pub struct FeatureFlag {
         feature = "calendar_events",
         feature = "content_exports",
         feature = "content_shares",
+        feature = "discussion_topics",
         feature = "e_pub_exports",
         feature = "files",
         feature = "plagiarism_detection_submissions",
@@ -3177,6 +3253,7 @@ pub struct GradingPeriodSets {
         feature = "blueprint_courses",
         feature = "calendar_events",
         feature = "courses",
+        feature = "discussion_topics",
         feature = "favorites",
         feature = "grading_periods",
         feature = "plagiarism_detection_submissions",
@@ -4448,6 +4525,7 @@ pub struct LtiAssignment {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -4709,7 +4787,7 @@ pub struct ProficiencyRating {
 #[serde(default)]
 pub struct Proficiency {
     /// An array of proficiency ratings. See the ProficiencyRating specification above.
-    pub ratings: Option<Vec<rt::Json>>,
+    pub ratings: Option<Vec<ProficiencyRating>>,
 }
 #[cfg(any(feature = "public_jwk", feature = "developer_keys"))]
 /// a Canvas API key (or LTI 1.3 registration)
@@ -4960,6 +5038,12 @@ pub struct Answer {
     /// Used in fill in multiple blank and multiple dropdowns questions.
     pub blank_id: Option<rt::Id>,
 }
+#[cfg(feature = "quiz_questions")]
+impl rt::Encode for Answer {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        rt::encode::encode_serialized(self, key, out)
+    }
+}
 #[cfg(feature = "quiz_reports")]
 /// The Canvas `QuizReport` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5137,6 +5221,12 @@ pub struct QuizSubmissionQuestion {
     pub answer: Option<String>,
     /// The possible answers for this question when those possible answers are necessary.  The presence of this parameter is dependent on permissions.
     pub answers: Option<Vec<String>>,
+}
+#[cfg(feature = "quiz_submission_questions")]
+impl rt::Encode for QuizSubmissionQuestion {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        rt::encode::encode_serialized(self, key, out)
+    }
 }
 #[cfg(feature = "quiz_submission_user_list")]
 /// The Canvas `QuizSubmissionUserList` object.
@@ -5450,7 +5540,7 @@ pub struct RubricCriterion {
     /// the possible ratings for this Criterion
     pub ratings: Option<Vec<RubricRating>>,
 }
-#[cfg(feature = "rubrics")]
+#[cfg(any(feature = "rubrics", feature = "submissions"))]
 /// The Canvas `RubricAssessment` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -5479,6 +5569,12 @@ pub struct RubricAssessment {
     pub data: Option<Vec<rt::Json>>,
     /// (Optional) If 'comments_only' is included in the 'style' parameter, returned assessments will include only the comments portion of their data hash. If the user does not request a style, this key will be absent.
     pub comments: Option<Vec<String>>,
+}
+#[cfg(any(feature = "rubrics", feature = "submissions"))]
+impl rt::Encode for RubricAssessment {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        rt::encode::encode_serialized(self, key, out)
+    }
 }
 #[cfg(feature = "rubrics")]
 /// The Canvas `RubricAssociation` object.
@@ -5536,6 +5632,18 @@ pub struct Score {
     pub grading_progress: Option<String>,
     /// Contains metadata about the submission attempt, like submittedAt: Date and time that the submission was originally created - should use ISO8601-formatted date with subsecond precision.
     pub submission: Option<rt::Json>,
+}
+#[cfg(feature = "score")]
+/// What creating a score returns.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ScoreResult {
+    /// The url to the result that was created.
+    #[serde(rename = "resultUrl")]
+    pub result_url: Option<String>,
+    /// The content items sent with the score, each with a url pointing to the Progress of its upload
+    #[serde(rename = "https://canvas.instructure.com/lti/submission")]
+    pub https_canvas_instructure_com_lti_submission: Option<rt::Json>,
 }
 #[cfg(feature = "sections")]
 /// The Canvas `Section` object.
@@ -5986,6 +6094,7 @@ pub struct SearchResult {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submission_comments",
         feature = "submissions",
@@ -6014,6 +6123,7 @@ pub struct MediaComment {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submission_comments",
         feature = "submissions",
@@ -6095,6 +6205,7 @@ pub struct PairingCode {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submission_comments",
         feature = "submissions",
@@ -6137,6 +6248,7 @@ pub struct AnonymousUserDisplay {
         feature = "calendar_events",
         feature = "collaborations",
         feature = "courses",
+        feature = "discussion_topics",
         feature = "enrollments",
         feature = "favorites",
         feature = "group_categories",
@@ -6797,6 +6909,43 @@ pub struct QuizAccommodationRequest {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub reduce_choices_enabled: Option<bool>,
 }
+#[cfg(feature = "account_calendars")]
+/// What `count_of_all_visible_account_calendars` returns (written inline in the Canvas description: `{ "count": "integer" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct CountOfAllVisibleAccountCalendarsResponse {
+    /// `count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub count: Option<i64>,
+}
+#[cfg(feature = "communication_channels")]
+/// What `delete_push_notification_endpoint` returns (written inline in the Canvas description: `{success: true}`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct DeletePushNotificationEndpointResponse {
+    /// `success`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub success: Option<bool>,
+}
+#[cfg(feature = "content_shares")]
+/// What `get_unread_shares_count` returns (written inline in the Canvas description: `{ "unread_count": "integer" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct GetUnreadSharesCountResponse {
+    /// `unread_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub unread_count: Option<i64>,
+}
+#[cfg(feature = "what_if_grades")]
+/// What `update_submission_s_what_if_score_and_calculate_grades` returns (written inline in the Canvas description: `{"grades": Grades, "submission": Submission}`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct UpdateSubmissionSWhatIfScoreAndCalculateGradesResponse {
+    /// `grades`
+    pub grades: Option<Grades>,
+    /// `submission`
+    pub submission: Option<Submission>,
+}
 #[cfg(feature = "account_notifications")]
 /// Values of [`AccountNotification::icon`].
 ///
@@ -6982,6 +7131,7 @@ rt::string_enum!(AppointmentGroupParticipantType { User = "User", Group = "Group
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -7012,6 +7162,7 @@ pub enum AssignmentGradingType {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -7402,6 +7553,7 @@ rt::string_enum!(
         feature = "blueprint_courses",
         feature = "calendar_events",
         feature = "courses",
+        feature = "discussion_topics",
         feature = "favorites",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
@@ -7434,6 +7586,7 @@ pub enum CourseWorkflowState {
         feature = "blueprint_courses",
         feature = "calendar_events",
         feature = "courses",
+        feature = "discussion_topics",
         feature = "favorites",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
@@ -7453,6 +7606,7 @@ rt::string_enum!(
         feature = "blueprint_courses",
         feature = "calendar_events",
         feature = "courses",
+        feature = "discussion_topics",
         feature = "favorites",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
@@ -7487,6 +7641,7 @@ pub enum CourseDefaultView {
         feature = "blueprint_courses",
         feature = "calendar_events",
         feature = "courses",
+        feature = "discussion_topics",
         feature = "favorites",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
@@ -8049,6 +8204,7 @@ rt::string_enum!(
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8079,6 +8235,7 @@ pub enum SubmissionSubmissionType {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8095,6 +8252,7 @@ rt::string_enum!(
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8123,6 +8281,7 @@ pub enum SubmissionWorkflowState {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8138,6 +8297,7 @@ rt::string_enum!(
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8162,6 +8322,7 @@ pub enum SubmissionReadStatus {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "discussion_topics",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8342,6 +8503,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "discussion_topics",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -8380,6 +8542,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "discussion_topics",
                     feature = "outcome_groups",
                     feature = "outcomes",
                     feature = "plagiarism_detection_submissions",
@@ -8395,6 +8558,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "discussion_topics",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -8407,6 +8571,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "discussion_topics",
                     feature = "plagiarism_detection_submissions",
                     feature = "quizzes",
                     feature = "submissions",
@@ -8420,6 +8585,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "discussion_topics",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -8432,6 +8598,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "discussion_topics",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -8444,6 +8611,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "discussion_topics",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -8456,6 +8624,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "discussion_topics",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -8468,6 +8637,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "discussion_topics",
                     feature = "learning_object_dates",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
@@ -8492,7 +8662,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "BlueprintTemplate" => go::<BlueprintTemplate>(json),
             #[cfg(feature = "blueprint_courses")]
             "BlueprintMigration" => go::<BlueprintMigration>(json),
-            #[cfg(feature = "blueprint_courses")]
+            #[cfg(any(feature = "blueprint_courses", feature = "courses"))]
             "BlueprintRestriction" => go::<BlueprintRestriction>(json),
             #[cfg(feature = "blueprint_courses")]
             "ChangeRecord" => go::<ChangeRecord>(json),
@@ -8526,6 +8696,8 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "ContentMigration" => go::<ContentMigration>(json),
             #[cfg(feature = "content_migrations")]
             "Migrator" => go::<Migrator>(json),
+            #[cfg(feature = "content_migrations")]
+            "SelectiveImportItem" => go::<SelectiveImportItem>(json),
             #[cfg(feature = "content_shares")]
             "ContentShare" => go::<ContentShare>(json),
             #[cfg(feature = "conversations")]
@@ -8572,6 +8744,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "blueprint_courses",
                     feature = "calendar_events",
                     feature = "courses",
+                    feature = "discussion_topics",
                     feature = "favorites",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
@@ -8588,6 +8761,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "blueprint_courses",
                     feature = "calendar_events",
                     feature = "courses",
+                    feature = "discussion_topics",
                     feature = "favorites",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
@@ -8604,6 +8778,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "blueprint_courses",
                     feature = "calendar_events",
                     feature = "courses",
+                    feature = "discussion_topics",
                     feature = "favorites",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
@@ -8620,6 +8795,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "blueprint_courses",
                     feature = "calendar_events",
                     feature = "courses",
+                    feature = "discussion_topics",
                     feature = "favorites",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
@@ -8682,6 +8858,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "calendar_events",
                     feature = "collaborations",
                     feature = "courses",
+                    feature = "discussion_topics",
                     feature = "enrollments",
                     feature = "favorites",
                     feature = "group_categories",
@@ -8709,6 +8886,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "calendar_events",
                     feature = "collaborations",
                     feature = "courses",
+                    feature = "discussion_topics",
                     feature = "enrollments",
                     feature = "favorites",
                     feature = "group_categories",
@@ -8742,6 +8920,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "calendar_events",
                     feature = "content_exports",
                     feature = "content_shares",
+                    feature = "discussion_topics",
                     feature = "e_pub_exports",
                     feature = "files",
                     feature = "plagiarism_detection_submissions",
@@ -8782,6 +8961,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "blueprint_courses",
                     feature = "calendar_events",
                     feature = "courses",
+                    feature = "discussion_topics",
                     feature = "favorites",
                     feature = "grading_periods",
                     feature = "plagiarism_detection_submissions",
@@ -8920,6 +9100,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "discussion_topics",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -9009,12 +9190,14 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "Rubric" => go::<Rubric>(json),
             #[cfg(feature = "rubrics")]
             "RubricCriterion" => go::<RubricCriterion>(json),
-            #[cfg(feature = "rubrics")]
+            #[cfg(any(feature = "rubrics", feature = "submissions"))]
             "RubricAssessment" => go::<RubricAssessment>(json),
             #[cfg(feature = "rubrics")]
             "RubricAssociation" => go::<RubricAssociation>(json),
             #[cfg(feature = "score")]
             "Score" => go::<Score>(json),
+            #[cfg(feature = "score")]
+            "ScoreResult" => go::<ScoreResult>(json),
             #[cfg(feature = "sections")]
             "Section" => go::<Section>(json),
             #[cfg(feature = "shared_brand_configs")]
@@ -9056,6 +9239,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "discussion_topics",
                     feature = "plagiarism_detection_submissions",
                     feature = "submission_comments",
                     feature = "submissions",
@@ -9069,6 +9253,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "discussion_topics",
                     feature = "plagiarism_detection_submissions",
                     feature = "submission_comments",
                     feature = "submissions",
@@ -9088,6 +9273,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "discussion_topics",
                     feature = "plagiarism_detection_submissions",
                     feature = "submission_comments",
                     feature = "submissions",
@@ -9108,6 +9294,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "calendar_events",
                     feature = "collaborations",
                     feature = "courses",
+                    feature = "discussion_topics",
                     feature = "enrollments",
                     feature = "favorites",
                     feature = "group_categories",
@@ -9171,6 +9358,22 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "CourseAccommodationRequest" => go::<CourseAccommodationRequest>(json),
             #[cfg(feature = "new_quizzes_accommodations")]
             "QuizAccommodationRequest" => go::<QuizAccommodationRequest>(json),
+            #[cfg(feature = "account_calendars")]
+            "count_of_all_visible_account_calendars_response" => {
+                go::<CountOfAllVisibleAccountCalendarsResponse>(json)
+            }
+            #[cfg(feature = "communication_channels")]
+            "delete_push_notification_endpoint_response" => {
+                go::<DeletePushNotificationEndpointResponse>(json)
+            }
+            #[cfg(feature = "content_shares")]
+            "get_unread_shares_count_response" => {
+                go::<GetUnreadSharesCountResponse>(json)
+            }
+            #[cfg(feature = "what_if_grades")]
+            "update_submission_s_what_if_score_and_calculate_grades_response" => {
+                go::<UpdateSubmissionSWhatIfScoreAndCalculateGradesResponse>(json)
+            }
             _ => return None,
         },
     )

@@ -272,9 +272,17 @@ pub struct GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportAccounts<'a>(
     rt::Request<'a>,
 );
 impl<'a> GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportAccounts<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<i64>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, i64> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, i64> {
+        self.0.pages()
     }
 }
 /// Request builder for [`OutcomeImports::get_ids_of_outcome_groups_created_after_successful_import_courses`]: set optional parameters, then send.
@@ -282,8 +290,16 @@ impl<'a> GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportAccounts<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportCourses<'a>(rt::Request<'a>);
 impl<'a> GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportCourses<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<i64>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, i64> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, i64> {
+        self.0.pages()
     }
 }

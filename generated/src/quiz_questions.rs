@@ -251,7 +251,7 @@ pub struct CreateSingleQuizQuestionQuestion {
     /// no description
     pub text_after_answers: Option<String>,
     /// no description
-    pub answers: Option<Vec<rt::Json>>,
+    pub answers: Option<Vec<crate::models::Answer>>,
 }
 impl rt::Encode for CreateSingleQuizQuestionQuestion {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
@@ -292,7 +292,7 @@ pub struct UpdateExistingQuizQuestionQuestion {
     /// no description
     pub text_after_answers: Option<String>,
     /// no description
-    pub answers: Option<Vec<rt::Json>>,
+    pub answers: Option<Vec<crate::models::Answer>>,
 }
 impl rt::Encode for UpdateExistingQuizQuestionQuestion {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {

@@ -161,7 +161,10 @@ impl<'a> AnsweringQuestions<'a> {
     /// Set of question IDs and the answer value.
     ///
     /// See {Appendix: Question Answer Formats} for the accepted answer formats for each question type.
-    pub fn quiz_questions(self, value: impl IntoIterator<Item = rt::Json>) -> Self {
+    pub fn quiz_questions(
+        self,
+        value: impl IntoIterator<Item = crate::models::QuizSubmissionQuestion>,
+    ) -> Self {
         Self(self.0.form("quiz_questions", &rt::list(value)))
     }
     /// Sends the request and decodes the response.

@@ -81,7 +81,7 @@ impl<'a> CreateScore<'a> {
         Self(self.0.form("https://canvas.instructure.com/lti/submission", &value))
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<Vec<rt::Json>> {
+    pub async fn send(self) -> rt::Result<crate::models::ScoreResult> {
         self.0.send().await
     }
 }

@@ -1360,7 +1360,10 @@ impl<'a> GradeOrCommentOnSubmissionCourses<'a> {
     /// ```text
     ///     rubric_assessment[crit1][points]=3&rubric_assessment[crit1][rating_id]=rat1&rubric_assessment[crit2][points]=5&rubric_assessment[crit2][rating_id]=rat2&rubric_assessment[crit2][comments]=Well%20Done.
     /// ```
-    pub fn rubric_assessment(self, value: rt::Json) -> Self {
+    pub fn rubric_assessment(
+        self,
+        value: std::collections::BTreeMap<String, rt::Json>,
+    ) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
@@ -1446,7 +1449,10 @@ impl<'a> GradeOrCommentOnSubmissionSections<'a> {
     /// ```text
     ///     rubric_assessment[crit1][points]=3&rubric_assessment[crit1][rating_id]=rat1&rubric_assessment[crit2][points]=5&rubric_assessment[crit2][rating_id]=rat2&rubric_assessment[crit2][comments]=Well%20Done.
     /// ```
-    pub fn rubric_assessment(self, value: rt::Json) -> Self {
+    pub fn rubric_assessment(
+        self,
+        value: std::collections::BTreeMap<String, rt::Json>,
+    ) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
@@ -1534,7 +1540,10 @@ impl<'a> GradeOrCommentOnSubmissionByAnonymousIdCourses<'a> {
     /// ```text
     ///     rubric_assessment[crit1][points]=3&rubric_assessment[crit1][rating_id]=rat1&rubric_assessment[crit2][points]=5&rubric_assessment[crit2][rating_id]=rat2&rubric_assessment[crit2][comments]=Well%20Done.
     /// ```
-    pub fn rubric_assessment(self, value: rt::Json) -> Self {
+    pub fn rubric_assessment(
+        self,
+        value: std::collections::BTreeMap<String, rt::Json>,
+    ) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
@@ -1622,7 +1631,10 @@ impl<'a> GradeOrCommentOnSubmissionByAnonymousIdSections<'a> {
     /// ```text
     ///     rubric_assessment[crit1][points]=3&rubric_assessment[crit1][rating_id]=rat1&rubric_assessment[crit2][points]=5&rubric_assessment[crit2][rating_id]=rat2&rubric_assessment[crit2][comments]=Well%20Done.
     /// ```
-    pub fn rubric_assessment(self, value: rt::Json) -> Self {
+    pub fn rubric_assessment(
+        self,
+        value: std::collections::BTreeMap<String, rt::Json>,
+    ) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
@@ -1670,10 +1682,13 @@ impl<'a> ListMultipleAssignmentsGradeableStudents<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnMultipleSubmissionsCoursesSubmissions<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnMultipleSubmissionsCoursesSubmissions<'a> {
-    /// Sets `grade_data`.
+    /// Sets `grade_data[..]`: see [`GradeOrCommentOnMultipleSubmissionsCoursesSubmissionsGradeData`].
     pub fn grade_data(
         self,
-        value: std::collections::BTreeMap<String, rt::Json>,
+        value: std::collections::BTreeMap<
+            String,
+            GradeOrCommentOnMultipleSubmissionsCoursesSubmissionsGradeData,
+        >,
     ) -> Self {
         Self(self.0.form("grade_data", &value))
     }
@@ -1687,10 +1702,13 @@ impl<'a> GradeOrCommentOnMultipleSubmissionsCoursesSubmissions<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnMultipleSubmissionsCoursesAssignments<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnMultipleSubmissionsCoursesAssignments<'a> {
-    /// Sets `grade_data`.
+    /// Sets `grade_data[..]`: see [`GradeOrCommentOnMultipleSubmissionsCoursesAssignmentsGradeData`].
     pub fn grade_data(
         self,
-        value: std::collections::BTreeMap<String, rt::Json>,
+        value: std::collections::BTreeMap<
+            String,
+            GradeOrCommentOnMultipleSubmissionsCoursesAssignmentsGradeData,
+        >,
     ) -> Self {
         Self(self.0.form("grade_data", &value))
     }
@@ -1704,10 +1722,13 @@ impl<'a> GradeOrCommentOnMultipleSubmissionsCoursesAssignments<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnMultipleSubmissionsSectionsSubmissions<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnMultipleSubmissionsSectionsSubmissions<'a> {
-    /// Sets `grade_data`.
+    /// Sets `grade_data[..]`: see [`GradeOrCommentOnMultipleSubmissionsSectionsSubmissionsGradeData`].
     pub fn grade_data(
         self,
-        value: std::collections::BTreeMap<String, rt::Json>,
+        value: std::collections::BTreeMap<
+            String,
+            GradeOrCommentOnMultipleSubmissionsSectionsSubmissionsGradeData,
+        >,
     ) -> Self {
         Self(self.0.form("grade_data", &value))
     }
@@ -1721,10 +1742,13 @@ impl<'a> GradeOrCommentOnMultipleSubmissionsSectionsSubmissions<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnMultipleSubmissionsSectionsAssignments<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnMultipleSubmissionsSectionsAssignments<'a> {
-    /// Sets `grade_data`.
+    /// Sets `grade_data[..]`: see [`GradeOrCommentOnMultipleSubmissionsSectionsAssignmentsGradeData`].
     pub fn grade_data(
         self,
-        value: std::collections::BTreeMap<String, rt::Json>,
+        value: std::collections::BTreeMap<
+            String,
+            GradeOrCommentOnMultipleSubmissionsSectionsAssignmentsGradeData,
+        >,
     ) -> Self {
         Self(self.0.form("grade_data", &value))
     }
@@ -2461,6 +2485,20 @@ rt::string_enum!(
     "science2", Star = "star", Tag = "tag", Tape = "tape", Target = "target", Trophy =
     "trophy" }
 );
+/// Values of the `grade_data[<student_id>][media_comment_type]` parameter.
+///
+/// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GradeDataMediaCommentType {
+    /// `audio`
+    Audio,
+    /// `video`
+    Video,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+rt::string_enum!(GradeDataMediaCommentType { Audio = "audio", Video = "video" });
 /// Parameters sent as `comment[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubmitAssignmentCoursesComment {
@@ -2895,5 +2933,145 @@ impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdSectionsSubmission {
         out.field(key, "excuse", &self.excuse);
         out.field(key, "late_policy_status", &self.late_policy_status);
         out.field(key, "seconds_late_override", &self.seconds_late_override);
+    }
+}
+/// Parameters sent as `grade_data[<student_id>][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GradeOrCommentOnMultipleSubmissionsCoursesSubmissionsGradeData {
+    /// See documentation for the posted_grade argument in the Submissions Update documentation
+    pub posted_grade: Option<String>,
+    /// See documentation for the excuse argument in the Submissions Update documentation
+    pub excuse: Option<bool>,
+    /// See documentation for the rubric_assessment argument in the Submissions Update documentation
+    pub rubric_assessment: Option<crate::models::RubricAssessment>,
+    /// no description
+    pub text_comment: Option<String>,
+    /// no description
+    pub group_comment: Option<bool>,
+    /// no description
+    pub media_comment_id: Option<rt::Id>,
+    /// no description
+    pub media_comment_type: Option<GradeDataMediaCommentType>,
+    /// See documentation for the comment\[\] arguments in the Submissions Update documentation
+    pub file_ids: Option<Vec<rt::Id>>,
+    /// Specifies which assignment to grade.  This argument is not necessary when using the assignment-specific endpoints.
+    pub by_student_id: Option<std::collections::BTreeMap<String, i64>>,
+}
+impl rt::Encode for GradeOrCommentOnMultipleSubmissionsCoursesSubmissionsGradeData {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "posted_grade", &self.posted_grade);
+        out.field(key, "excuse", &self.excuse);
+        out.field(key, "rubric_assessment", &self.rubric_assessment);
+        out.field(key, "text_comment", &self.text_comment);
+        out.field(key, "group_comment", &self.group_comment);
+        out.field(key, "media_comment_id", &self.media_comment_id);
+        out.field(key, "media_comment_type", &self.media_comment_type);
+        out.field(key, "file_ids", &self.file_ids);
+        rt::Encode::encode(&self.by_student_id, key, out);
+    }
+}
+/// Parameters sent as `grade_data[<student_id>][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GradeOrCommentOnMultipleSubmissionsCoursesAssignmentsGradeData {
+    /// See documentation for the posted_grade argument in the Submissions Update documentation
+    pub posted_grade: Option<String>,
+    /// See documentation for the excuse argument in the Submissions Update documentation
+    pub excuse: Option<bool>,
+    /// See documentation for the rubric_assessment argument in the Submissions Update documentation
+    pub rubric_assessment: Option<crate::models::RubricAssessment>,
+    /// no description
+    pub text_comment: Option<String>,
+    /// no description
+    pub group_comment: Option<bool>,
+    /// no description
+    pub media_comment_id: Option<rt::Id>,
+    /// no description
+    pub media_comment_type: Option<GradeDataMediaCommentType>,
+    /// See documentation for the comment\[\] arguments in the Submissions Update documentation
+    pub file_ids: Option<Vec<rt::Id>>,
+    /// Specifies which assignment to grade.  This argument is not necessary when using the assignment-specific endpoints.
+    pub by_student_id: Option<std::collections::BTreeMap<String, i64>>,
+}
+impl rt::Encode for GradeOrCommentOnMultipleSubmissionsCoursesAssignmentsGradeData {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "posted_grade", &self.posted_grade);
+        out.field(key, "excuse", &self.excuse);
+        out.field(key, "rubric_assessment", &self.rubric_assessment);
+        out.field(key, "text_comment", &self.text_comment);
+        out.field(key, "group_comment", &self.group_comment);
+        out.field(key, "media_comment_id", &self.media_comment_id);
+        out.field(key, "media_comment_type", &self.media_comment_type);
+        out.field(key, "file_ids", &self.file_ids);
+        rt::Encode::encode(&self.by_student_id, key, out);
+    }
+}
+/// Parameters sent as `grade_data[<student_id>][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GradeOrCommentOnMultipleSubmissionsSectionsSubmissionsGradeData {
+    /// See documentation for the posted_grade argument in the Submissions Update documentation
+    pub posted_grade: Option<String>,
+    /// See documentation for the excuse argument in the Submissions Update documentation
+    pub excuse: Option<bool>,
+    /// See documentation for the rubric_assessment argument in the Submissions Update documentation
+    pub rubric_assessment: Option<crate::models::RubricAssessment>,
+    /// no description
+    pub text_comment: Option<String>,
+    /// no description
+    pub group_comment: Option<bool>,
+    /// no description
+    pub media_comment_id: Option<rt::Id>,
+    /// no description
+    pub media_comment_type: Option<GradeDataMediaCommentType>,
+    /// See documentation for the comment\[\] arguments in the Submissions Update documentation
+    pub file_ids: Option<Vec<rt::Id>>,
+    /// Specifies which assignment to grade.  This argument is not necessary when using the assignment-specific endpoints.
+    pub by_student_id: Option<std::collections::BTreeMap<String, i64>>,
+}
+impl rt::Encode for GradeOrCommentOnMultipleSubmissionsSectionsSubmissionsGradeData {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "posted_grade", &self.posted_grade);
+        out.field(key, "excuse", &self.excuse);
+        out.field(key, "rubric_assessment", &self.rubric_assessment);
+        out.field(key, "text_comment", &self.text_comment);
+        out.field(key, "group_comment", &self.group_comment);
+        out.field(key, "media_comment_id", &self.media_comment_id);
+        out.field(key, "media_comment_type", &self.media_comment_type);
+        out.field(key, "file_ids", &self.file_ids);
+        rt::Encode::encode(&self.by_student_id, key, out);
+    }
+}
+/// Parameters sent as `grade_data[<student_id>][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GradeOrCommentOnMultipleSubmissionsSectionsAssignmentsGradeData {
+    /// See documentation for the posted_grade argument in the Submissions Update documentation
+    pub posted_grade: Option<String>,
+    /// See documentation for the excuse argument in the Submissions Update documentation
+    pub excuse: Option<bool>,
+    /// See documentation for the rubric_assessment argument in the Submissions Update documentation
+    pub rubric_assessment: Option<crate::models::RubricAssessment>,
+    /// no description
+    pub text_comment: Option<String>,
+    /// no description
+    pub group_comment: Option<bool>,
+    /// no description
+    pub media_comment_id: Option<rt::Id>,
+    /// no description
+    pub media_comment_type: Option<GradeDataMediaCommentType>,
+    /// See documentation for the comment\[\] arguments in the Submissions Update documentation
+    pub file_ids: Option<Vec<rt::Id>>,
+    /// Specifies which assignment to grade.  This argument is not necessary when using the assignment-specific endpoints.
+    pub by_student_id: Option<std::collections::BTreeMap<String, i64>>,
+}
+impl rt::Encode for GradeOrCommentOnMultipleSubmissionsSectionsAssignmentsGradeData {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "posted_grade", &self.posted_grade);
+        out.field(key, "excuse", &self.excuse);
+        out.field(key, "rubric_assessment", &self.rubric_assessment);
+        out.field(key, "text_comment", &self.text_comment);
+        out.field(key, "group_comment", &self.group_comment);
+        out.field(key, "media_comment_id", &self.media_comment_id);
+        out.field(key, "media_comment_type", &self.media_comment_type);
+        out.field(key, "file_ids", &self.file_ids);
+        rt::Encode::encode(&self.by_student_id, key, out);
     }
 }

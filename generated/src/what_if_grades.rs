@@ -35,7 +35,11 @@ impl<'a> UpdateSubmissionSWhatIfScoreAndCalculateGrades<'a> {
         Self(self.0.form("student_entered_score", &value))
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<Vec<rt::Json>> {
+    pub async fn send(
+        self,
+    ) -> rt::Result<
+        Vec<crate::models::UpdateSubmissionSWhatIfScoreAndCalculateGradesResponse>,
+    > {
         self.0.send().await
     }
 }

@@ -179,6 +179,14 @@ impl Encode for serde_json::Value {
     }
 }
 
+/// Encodes any serializable value (a model used as a request parameter) as bracket keys,
+/// through its JSON form. Unset (`None`) fields are left out.
+pub fn encode_serialized<T: serde::Serialize + ?Sized>(value: &T, key: &str, out: &mut Pairs) {
+    if let Ok(json) = serde_json::to_value(value) {
+        json.encode(key, out);
+    }
+}
+
 /// Converts a setter argument to an [`Id`](crate::Id) (used by generated setters).
 pub fn id(value: impl Into<crate::Id>) -> crate::Id {
     value.into()

@@ -16,8 +16,14 @@ fn every_operation_and_parameter_reaches_the_ir_and_the_output() {
     let (files, out) = input();
     let mut ops = 0;
     let mut params = 0;
+    let overrides = xtask::read_overrides().unwrap();
     for f in &files {
-        let json: Value = serde_json::from_slice(&f.bytes).unwrap();
+        // The input as the generator reads it: with our documented repairs (a renamed
+        // parameter is still the same parameter).
+        let mut json: Value = serde_json::from_slice(&f.bytes).unwrap();
+        for o in overrides.for_file(&f.name) {
+            canvas_codegen::overrides::apply(o, &mut json).unwrap();
+        }
         let resource =
             out.ir.resources.iter().find(|r| r.file == f.name).unwrap_or_else(|| panic!("{} has no resource", f.name));
         let module = &out.files[&format!("src/{}.rs", resource.module)];
@@ -72,12 +78,13 @@ fn every_nested_key_is_encoded_under_its_wire_name() {
         let canvas_codegen::ir::Owner::Resource(r) = s.owner else { continue };
         let module: String = out.files[&format!("src/{}.rs", out.ir.resources[r].module)].split_whitespace().collect();
         for f in &s.fields {
-            assert!(
-                module.contains(&format!("out.field(key,{:?}", f.wire)),
-                "{}: field {:?} is not encoded",
-                s.rust_name,
-                f.wire
-            );
+            // A flattened map (keys chosen by the caller) is encoded at the struct's own level.
+            let call = if f.flatten {
+                format!("rt::Encode::encode(&self.{},key,out)", f.rust_name)
+            } else {
+                format!("out.field(key,{:?}", f.wire)
+            };
+            assert!(module.contains(&call), "{}: field {:?} is not encoded", s.rust_name, f.wire);
         }
     }
 }
@@ -107,8 +114,9 @@ fn report_counts_match_the_input() {
     let (_, out) = input();
     let r = &out.report;
     // 122 upstream resources + the 8 the upstream set lacks (spec/resources/): all 130 pages
-    // of Canvas's API documentation.
-    assert_eq!((r.resources, r.operations, r.parameters, r.model_definitions), (130, 993, 4003, 256));
+    // of Canvas's API documentation. 256 model definitions, plus 2 that overrides add for
+    // return types the spec wrote as sentences.
+    assert_eq!((r.resources, r.operations, r.parameters, r.model_definitions), (130, 993, 4003, 258));
     // Every anomaly says how it was resolved.
     assert!(r.anomalies.iter().all(|a| !a.resolution.is_empty() && !a.detail.is_empty()));
 }

@@ -231,3 +231,38 @@ async fn resources_written_by_the_project_work_like_upstream_ones() {
     let req = only_request(&server).await;
     assert_eq!(req.url.query(), Some("inherited=true&per_page=100"));
 }
+
+#[tokio::test]
+async fn caller_keyed_entries_sit_beside_named_keys() {
+    use canvas_lms::content_migrations::CreateContentMigrationCoursesPreAttachment as PreAttachment;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 12})))
+        .mount(&server)
+        .await;
+    let c = client(&server).await;
+    let mut other = std::collections::BTreeMap::new();
+    other.insert("size".to_string(), "1024".to_string());
+    let pre = PreAttachment { name: Some("course.zip".into()), other: Some(other) };
+    c.content_migrations()
+        .create_content_migration_courses(5, "zip_file_importer")
+        .pre_attachment(pre)
+        .send()
+        .await
+        .unwrap();
+    let req = only_request(&server).await;
+    let body = String::from_utf8(req.body).unwrap().replace("%5B", "[").replace("%5D", "]");
+    assert_eq!(body, "migration_type=zip_file_importer&pre_attachment[name]=course.zip&pre_attachment[size]=1024");
+}
+
+#[tokio::test]
+async fn object_literal_return_types_are_typed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"count": 3})))
+        .mount(&server)
+        .await;
+    let c = client(&server).await;
+    let got = c.account_calendars().count_of_all_visible_account_calendars(1).send().await.unwrap();
+    assert_eq!(got.count, Some(3));
+}

@@ -8,10 +8,22 @@ use crate::ir::{Ir, Model, Owner, Ty};
 use crate::naming;
 
 pub fn models_rs(ir: &Ir) -> TokenStream {
-    let models = ir.models.iter().map(|m| {
+    let sent = models_sent_as_parameters(ir);
+    let models = ir.models.iter().enumerate().map(|(i, m)| {
         let cfg = cfg(ir, &m.features);
         let body = model(ir, m);
-        quote!(#cfg #body)
+        let name = ident(&m.rust_name);
+        let encode = sent.contains(&i).then(|| {
+            quote! {
+                #cfg
+                impl rt::Encode for #name {
+                    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+                        rt::encode::encode_serialized(self, key, out)
+                    }
+                }
+            }
+        });
+        quote!(#cfg #body #encode)
     });
     let enums = ir.enums.iter().filter(|e| e.owner == Owner::Models).map(|e| enum_def(e, &cfg(ir, &e.features)));
     let arms = ir.models.iter().map(|m| {
@@ -46,6 +58,34 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
         #( #enums )*
         #conformance
     }
+}
+
+/// Models some request parameter is typed as (directly, in a list or map, or in a request
+/// struct): they get an `Encode` impl.
+fn models_sent_as_parameters(ir: &Ir) -> std::collections::BTreeSet<usize> {
+    fn walk(ir: &Ir, t: &Ty, out: &mut std::collections::BTreeSet<usize>) {
+        match t {
+            Ty::Model(id) => {
+                out.insert(id.0);
+            }
+            Ty::Vec(inner) | Ty::Map(inner) => walk(ir, inner, out),
+            _ => {}
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for r in &ir.resources {
+        for op in &r.operations {
+            for p in &op.params {
+                walk(ir, &p.ty, &mut out);
+            }
+        }
+    }
+    for s in &ir.structs {
+        for f in &s.fields {
+            walk(ir, &f.ty, &mut out);
+        }
+    }
+    out
 }
 
 /// `#[cfg(..)]` enabling an item when any of the resources' features is on. Every item

@@ -29,7 +29,11 @@ pub fn struct_def(ir: &Ir, s: &ParamStruct) -> TokenStream {
     let encode = s.fields.iter().map(|f| {
         let fname = ident(&f.rust_name);
         let wire = &f.wire;
-        quote! { out.field(key, #wire, &self.#fname); }
+        if f.flatten {
+            quote! { rt::Encode::encode(&self.#fname, key, out); }
+        } else {
+            quote! { out.field(key, #wire, &self.#fname); }
+        }
     });
     let derive = if has_required {
         quote!(#[derive(Debug, Clone, PartialEq)])

@@ -155,6 +155,9 @@ fn response(
     };
     let at = format!("{at}.type ({})", op.nickname);
     let one = |ty: Ty| if ty == Ty::Json { Response::Json } else { Response::One(ty) };
+    if let Some(ty) = inline_object(file, &at, word, &op.nickname, table, ir, report) {
+        return one(ty);
+    }
     match map_word(word, None) {
         _ if word == "void" => Response::Json,
         Mapped::Ty(Ty::Vec(inner)) => list(method, *inner),
@@ -163,6 +166,10 @@ fn response(
             let elem = match &op.items {
                 Some(items) => {
                     let name = items.reference.as_deref().or(items.ty.as_deref()).unwrap_or("");
+                    if let Some(ty) = inline_object(file, &format!("{at}.items"), name, &op.nickname, table, ir, report)
+                    {
+                        return list(method, ty);
+                    }
                     match map_word(name, None) {
                         Mapped::Ty(t) => t,
                         _ => model_ref(table, ir, report, file, &format!("{at}.items"), name),
@@ -186,4 +193,69 @@ fn list(method: Method, elem: Ty) -> Response {
     } else {
         Response::Array(elem)
     }
+}
+
+/// A return type written as an object literal (`{ "count": "integer" }`, `{success: true}`,
+/// `{"grades": Grades, "submission": Submission}`) becomes a model of its own, named after
+/// the operation (`…Response`). Keys may be quoted or bare; values are type words in
+/// quotes, model names, `[Model]` lists, or `true`/`false` (a boolean).
+fn inline_object(
+    file: &str,
+    at: &str,
+    text: &str,
+    nickname: &str,
+    table: &ModelTable,
+    ir: &mut Ir,
+    report: &mut Report,
+) -> Option<Ty> {
+    let body = text.trim().strip_prefix('{')?.strip_suffix('}')?;
+    let mut fields = Vec::new();
+    for entry in body.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (key, value) = entry.split_once(':')?;
+        let key = key.trim().trim_matches('"').trim();
+        let value = value.trim().trim_matches('"').trim();
+        let (list, value) = match value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+            Some(inner) => (true, inner.trim()),
+            None => (false, value),
+        };
+        let ty = match value {
+            "true" | "false" => Ty::Bool,
+            word => match map_word(word, None) {
+                Mapped::Ty(t) => t,
+                _ => model_ref(table, ir, report, file, at, word),
+            },
+        };
+        let ty = if list { Ty::Vec(Box::new(ty)) } else { ty };
+        fields.push(crate::ir::Field {
+            wire: key.to_owned(),
+            rust_name: naming::snake(key),
+            ty,
+            required: false,
+            boxed: false,
+            description: String::new(),
+            deprecated: false,
+            example: None,
+            flatten: false,
+        });
+    }
+    let spec_name = format!("{nickname}_response");
+    report.anomaly(
+        file,
+        "object literal as a return type",
+        format!("{at}: {text:?}"),
+        format!("a model of its own, `{}`", naming::model_type(&spec_name)),
+    );
+    ir.models.push(crate::ir::Model {
+        rust_name: naming::model_type(&spec_name),
+        spec_name,
+        description: format!(
+            "What `{nickname}` returns (written inline in the Canvas description: `{}`).",
+            text.trim()
+        ),
+        deprecated: None,
+        fields,
+        files: vec![file.to_owned()],
+        features: Vec::new(),
+    });
+    Some(Ty::Model(crate::ir::ModelId(ir.models.len() - 1)))
 }

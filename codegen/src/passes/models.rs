@@ -97,6 +97,7 @@ pub fn build(files: &[(String, ApiDeclaration)], ir: &mut Ir, report: &mut Repor
                 description: prop.description.clone(),
                 deprecated: false,
                 example: prop.example.clone(),
+                flatten: false,
             });
         }
         ir.models[id.0].fields = fields;

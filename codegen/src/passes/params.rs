@@ -236,17 +236,14 @@ impl Lowerer<'_, '_> {
             );
             self.origins.push((d.name.clone(), format!("{wire}[..] (group)")));
         }
-        if node.placeholder.is_some() && !node.children.is_empty() {
-            self.report.fallback(
+        if let (Some((label, _)), false) = (&node.placeholder, node.children.is_empty()) {
+            self.report.anomaly(
                 self.ctx.file,
                 "named and placeholder keys at one level",
-                format!("{}: {wire}[..]", self.ctx.nickname),
-                "untyped JSON, encoded as bracket keys",
+                format!("{}: {wire}[..] has named keys and {label}", self.ctx.nickname),
+                "a struct of the named keys plus a map for the others, encoded at the same level",
             );
-            self.record_all(node, wire);
-            return (Ty::Json, false, leaf_desc, leaf_dep);
-        }
-        if let Some((label, child)) = &node.placeholder {
+        } else if let Some((label, child)) = &node.placeholder {
             let (inner, req, desc, dep) = self.node(child, &format!("{wire}[{label}]"), names);
             let desc = if leaf_desc.is_empty() { desc } else { leaf_desc };
             return (Ty::Map(Box::new(inner)), req, desc, dep || leaf_dep);
@@ -299,6 +296,25 @@ impl Lowerer<'_, '_> {
                 description,
                 deprecated,
                 example: None,
+                flatten: false,
+            });
+        }
+        if let Some((label, child)) = &node.placeholder {
+            // Keys chosen by the caller, beside the named ones: a map with no key of its own.
+            let (inner, _, description, deprecated) = self.node(child, &format!("{prefix}[{label}]"), names);
+            let bare = label.trim_matches(|c| c == '<' || c == '>');
+            let rust_name =
+                if bare == "*" || bare == "X" { "other".to_owned() } else { naming::snake(&format!("by_{bare}")) };
+            fields.push(Field {
+                wire: label.clone(),
+                rust_name,
+                ty: Ty::Map(Box::new(inner)),
+                required: false,
+                boxed: false,
+                description: if description.is_empty() { format!("Entries keyed by `{label}`.") } else { description },
+                deprecated,
+                example: None,
+                flatten: true,
             });
         }
         let id = StructId(self.ir.structs.len());
@@ -310,18 +326,6 @@ impl Lowerer<'_, '_> {
         });
         let ty = if all_arrays { Ty::Vec(Box::new(Ty::Struct(id))) } else { Ty::Struct(id) };
         (ty, any_required, leaf_desc, leaf_dep)
-    }
-
-    fn record_all(&mut self, node: &Node, wire: &str) {
-        if let Some(d) = node.leaf {
-            self.origins.push((d.name.clone(), format!("{wire} (in JSON)")));
-        }
-        for (k, c) in &node.children {
-            self.record_all(c, &format!("{wire}[{k}]"));
-        }
-        if let Some((label, c)) = &node.placeholder {
-            self.record_all(c, &format!("{wire}[{label}]"));
-        }
     }
 
     /// The type of one spec parameter.
@@ -368,29 +372,49 @@ impl Lowerer<'_, '_> {
         }
     }
 
-    /// A model name used as a parameter type: sent as free-form JSON in bracket keys.
+    /// A model name used as a parameter type: the model itself, sent as bracket keys (through
+    /// its serde form). `[Answer]` is a list of the model; `multiple BlueprintRestrictions` a
+    /// map keyed by a caller-supplied value (the object type). Unknown names fall back to
+    /// untyped JSON, still sent as bracket keys.
     fn named(&mut self, name: &str, d: &ParameterDef, wire: &str) -> Ty {
-        let known = self
-            .table
-            .lookup(
-                name.trim_start_matches("multiple ")
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .trim_end_matches('s'),
-            )
-            .is_some()
-            || self.table.lookup(name.trim_start_matches('[').trim_end_matches(']')).is_some();
-        let kind = if known { "model type as a parameter type" } else { "unknown parameter type" };
-        self.report.fallback(
-            self.ctx.file,
-            kind,
-            format!("{}: {} ({wire}) is {name:?}", self.ctx.nickname, d.name),
-            "untyped JSON, encoded as bracket keys",
-        );
-        if name.starts_with('[') || name.starts_with("multiple ") {
-            Ty::Vec(Box::new(Ty::Json))
-        } else {
-            Ty::Json
+        let (inner, wrap): (&str, fn(Ty) -> Ty) =
+            if let Some(n) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+                (n, |t| Ty::Vec(Box::new(t)))
+            } else if let Some(n) = name.strip_prefix("multiple ") {
+                (n.strip_suffix('s').unwrap_or(n), |t| Ty::Map(Box::new(t)))
+            } else {
+                (name, |t| t)
+            };
+        let detail = format!("{}: {} ({wire}) is {name:?}", self.ctx.nickname, d.name);
+        if inner == "File" {
+            // File data goes as multipart, not as bracket keys: the File model would be wrong.
+            self.report.fallback(
+                self.ctx.file,
+                "file upload parameter",
+                detail,
+                "untyped JSON until multipart uploads are generated",
+            );
+            return wrap(Ty::Json);
+        }
+        match self.table.lookup(inner) {
+            Some(Ok(id)) | Some(Err(id)) => {
+                self.report.anomaly(
+                    self.ctx.file,
+                    "model type as a parameter type",
+                    detail,
+                    "the model, sent as bracket keys",
+                );
+                wrap(Ty::Model(id))
+            }
+            None => {
+                self.report.fallback(
+                    self.ctx.file,
+                    "unknown parameter type",
+                    detail,
+                    "untyped JSON, encoded as bracket keys",
+                );
+                wrap(Ty::Json)
+            }
         }
     }
 
