@@ -63,12 +63,12 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
 /// Models some request parameter is typed as (directly, in a list or map, or in a request
 /// struct): they get an `Encode` impl.
 fn models_sent_as_parameters(ir: &Ir) -> std::collections::BTreeSet<usize> {
-    fn walk(ir: &Ir, t: &Ty, out: &mut std::collections::BTreeSet<usize>) {
+    fn walk(t: &Ty, out: &mut std::collections::BTreeSet<usize>) {
         match t {
             Ty::Model(id) => {
                 out.insert(id.0);
             }
-            Ty::Vec(inner) | Ty::Map(inner) => walk(ir, inner, out),
+            Ty::Vec(inner) | Ty::Map(inner) => walk(inner, out),
             _ => {}
         }
     }
@@ -76,13 +76,13 @@ fn models_sent_as_parameters(ir: &Ir) -> std::collections::BTreeSet<usize> {
     for r in &ir.resources {
         for op in &r.operations {
             for p in &op.params {
-                walk(ir, &p.ty, &mut out);
+                walk(&p.ty, &mut out);
             }
         }
     }
     for s in &ir.structs {
         for f in &s.fields {
-            walk(ir, &f.ty, &mut out);
+            walk(&f.ty, &mut out);
         }
     }
     out
