@@ -2651,6 +2651,7 @@ pub struct EnrollmentTermsList {
         feature = "pages",
         feature = "plagiarism_detection_platform_users",
         feature = "plagiarism_detection_submissions",
+        feature = "rubrics",
         feature = "sis_imports",
         feature = "submissions",
         feature = "user_observees",
@@ -2724,6 +2725,7 @@ pub struct Grade {
         feature = "pages",
         feature = "plagiarism_detection_platform_users",
         feature = "plagiarism_detection_submissions",
+        feature = "rubrics",
         feature = "sis_imports",
         feature = "submissions",
         feature = "user_observees",
@@ -5606,6 +5608,59 @@ pub struct RubricAssociation {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_outcome_results: Option<bool>,
 }
+#[cfg(feature = "rubrics")]
+/// A CSV import of rubrics into a course or account, and its progress.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct RubricImport {
+    /// The id of the import
+    pub id: Option<rt::Id>,
+    /// The root account of the context
+    pub root_account_id: Option<rt::Id>,
+    /// The account imported into, for an account import
+    pub account_id: Option<rt::Id>,
+    /// The course imported into, for a course import
+    pub course_id: Option<rt::Id>,
+    /// Who started the import
+    pub user_id: Option<rt::Id>,
+    /// The uploaded CSV file
+    pub attachment_id: Option<rt::Id>,
+    /// Where the import is
+    pub workflow_state: Option<RubricImportWorkflowState>,
+    /// Percent done, 0 to 100
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub progress: Option<i64>,
+    /// How many errors the import met
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub error_count: Option<i64>,
+    /// One entry per error: a message, and the exception text when there was one
+    pub error_data: Option<Vec<rt::Json>>,
+    /// When the import was created
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// When the import last changed
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// Who started the import
+    pub user: Option<User>,
+    /// The uploaded file: id, filename and size
+    pub attachment: Option<rt::Json>,
+}
+#[cfg(feature = "rubrics")]
+/// A course whose assignments use a rubric, with those assignments.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct UsedLocation {
+    /// The course id
+    pub id: Option<rt::Id>,
+    /// The course name
+    pub name: Option<String>,
+    /// Whether the course has concluded
+    #[serde(rename = "concluded?", deserialize_with = "rt::lenient::opt_bool")]
+    pub concluded: Option<bool>,
+    /// The assignments of the course that use the rubric (id and title)
+    pub assignments: Option<Vec<rt::Json>>,
+}
 #[cfg(feature = "score")]
 /// The Canvas `Score` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6258,6 +6313,7 @@ pub struct AnonymousUserDisplay {
         feature = "pages",
         feature = "plagiarism_detection_platform_users",
         feature = "plagiarism_detection_submissions",
+        feature = "rubrics",
         feature = "sis_imports",
         feature = "submissions",
         feature = "user_observees",
@@ -8409,6 +8465,34 @@ pub enum QuizScoringPolicy {
 rt::string_enum!(
     QuizScoringPolicy { KeepHighest = "keep_highest", KeepLatest = "keep_latest" }
 );
+#[cfg(feature = "rubrics")]
+/// Values of [`RubricImport::workflow_state`].
+///
+/// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RubricImportWorkflowState {
+    /// `initializing`
+    Initializing,
+    /// `created`
+    Created,
+    /// `importing`
+    Importing,
+    /// `succeeded`
+    Succeeded,
+    /// `succeeded_with_errors`
+    SucceededWithErrors,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+#[cfg(feature = "rubrics")]
+rt::string_enum!(
+    RubricImportWorkflowState { Initializing = "initializing", Created = "created",
+    Importing = "importing", Succeeded = "succeeded", SucceededWithErrors =
+    "succeeded_with_errors", Failed = "failed" }
+);
 #[cfg(feature = "sis_imports")]
 /// Values of [`SisImport::workflow_state`].
 ///
@@ -8868,6 +8952,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "pages",
                     feature = "plagiarism_detection_platform_users",
                     feature = "plagiarism_detection_submissions",
+                    feature = "rubrics",
                     feature = "sis_imports",
                     feature = "submissions",
                     feature = "user_observees",
@@ -8896,6 +8981,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "pages",
                     feature = "plagiarism_detection_platform_users",
                     feature = "plagiarism_detection_submissions",
+                    feature = "rubrics",
                     feature = "sis_imports",
                     feature = "submissions",
                     feature = "user_observees",
@@ -9194,6 +9280,10 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "RubricAssessment" => go::<RubricAssessment>(json),
             #[cfg(feature = "rubrics")]
             "RubricAssociation" => go::<RubricAssociation>(json),
+            #[cfg(feature = "rubrics")]
+            "RubricImport" => go::<RubricImport>(json),
+            #[cfg(feature = "rubrics")]
+            "UsedLocation" => go::<UsedLocation>(json),
             #[cfg(feature = "score")]
             "Score" => go::<Score>(json),
             #[cfg(feature = "score")]
@@ -9304,6 +9394,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "pages",
                     feature = "plagiarism_detection_platform_users",
                     feature = "plagiarism_detection_submissions",
+                    feature = "rubrics",
                     feature = "sis_imports",
                     feature = "submissions",
                     feature = "user_observees",

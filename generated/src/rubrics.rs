@@ -445,9 +445,17 @@ impl<'a> GetSingleRubricCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCoursesAndAssignmentsForCourses<'a>(rt::Request<'a>);
 impl<'a> GetCoursesAndAssignmentsForCourses<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::UsedLocation>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::UsedLocation> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::UsedLocation> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Rubrics::get_courses_and_assignments_for_accounts`]: set optional parameters, then send.
@@ -455,9 +463,17 @@ impl<'a> GetCoursesAndAssignmentsForCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCoursesAndAssignmentsForAccounts<'a>(rt::Request<'a>);
 impl<'a> GetCoursesAndAssignmentsForAccounts<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::UsedLocation>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::UsedLocation> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::UsedLocation> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Rubrics::creates_rubric_using_csv_file_courses`]: set optional parameters, then send.
@@ -465,9 +481,9 @@ impl<'a> GetCoursesAndAssignmentsForAccounts<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatesRubricUsingCsvFileCourses<'a>(rt::Request<'a>);
 impl<'a> CreatesRubricUsingCsvFileCourses<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::RubricImport> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Rubrics::creates_rubric_using_csv_file_accounts`]: set optional parameters, then send.
@@ -475,9 +491,9 @@ impl<'a> CreatesRubricUsingCsvFileCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatesRubricUsingCsvFileAccounts<'a>(rt::Request<'a>);
 impl<'a> CreatesRubricUsingCsvFileAccounts<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::RubricImport> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Rubrics::get_status_of_rubric_import_courses`]: set optional parameters, then send.
@@ -485,9 +501,9 @@ impl<'a> CreatesRubricUsingCsvFileAccounts<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetStatusOfRubricImportCourses<'a>(rt::Request<'a>);
 impl<'a> GetStatusOfRubricImportCourses<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::RubricImport> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Rubrics::get_status_of_rubric_import_accounts`]: set optional parameters, then send.
@@ -495,9 +511,9 @@ impl<'a> GetStatusOfRubricImportCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetStatusOfRubricImportAccounts<'a>(rt::Request<'a>);
 impl<'a> GetStatusOfRubricImportAccounts<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::RubricImport> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Rubrics::create_single_rubric_assessment`]: set optional parameters, then send.
