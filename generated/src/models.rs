@@ -5245,6 +5245,24 @@ pub struct QuizSubmissionUserListMeta {}
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct JsonapiPagination {}
+#[cfg(feature = "quiz_submission_user_list")]
+/// A message to the users who did or did not submit a quiz.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct QuizUserConversation {
+    /// The message body of the conversation to create
+    pub body: Option<String>,
+    /// Who receives it: 'submitted' or 'unsubmitted'
+    pub recipients: Option<QuizUserConversationRecipients>,
+    /// The subject of the new conversation
+    pub subject: Option<String>,
+}
+#[cfg(feature = "quiz_submission_user_list")]
+impl rt::Encode for QuizUserConversation {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        rt::encode::encode_serialized(self, key, out)
+    }
+}
 #[cfg(feature = "quiz_submissions")]
 /// The Canvas `QuizSubmission` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8405,6 +8423,25 @@ rt::string_enum!(
     QuizReportReportType { StudentAnalysis = "student_analysis", ItemAnalysis =
     "item_analysis" }
 );
+#[cfg(feature = "quiz_submission_user_list")]
+/// Values of [`QuizUserConversation::recipients`].
+///
+/// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum QuizUserConversationRecipients {
+    /// `submitted`
+    Submitted,
+    /// `unsubmitted`
+    Unsubmitted,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+#[cfg(feature = "quiz_submission_user_list")]
+rt::string_enum!(
+    QuizUserConversationRecipients { Submitted = "submitted", Unsubmitted = "unsubmitted"
+    }
+);
 #[cfg(feature = "quizzes")]
 /// Values of [`Quiz::quiz_type`].
 ///
@@ -9262,6 +9299,8 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "QuizSubmissionUserListMeta" => go::<QuizSubmissionUserListMeta>(json),
             #[cfg(feature = "quiz_submission_user_list")]
             "JSONAPIPagination" => go::<JsonapiPagination>(json),
+            #[cfg(feature = "quiz_submission_user_list")]
+            "QuizUserConversation" => go::<QuizUserConversation>(json),
             #[cfg(feature = "quiz_submissions")]
             "QuizSubmission" => go::<QuizSubmission>(json),
             #[cfg(feature = "quizzes")]

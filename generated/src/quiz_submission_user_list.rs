@@ -57,8 +57,11 @@ impl<'a> QuizSubmissionUserList<'a> {
 pub struct SendMessageToUnsubmittedOrSubmittedUsersForQuiz<'a>(rt::Request<'a>);
 impl<'a> SendMessageToUnsubmittedOrSubmittedUsersForQuiz<'a> {
     /// - Body and recipients to send the message to.
-    pub fn conversations(self, value: rt::Json) -> Self {
-        Self(self.0.form("conversations", &value))
+    pub fn conversations(
+        self,
+        value: impl IntoIterator<Item = crate::models::QuizUserConversation>,
+    ) -> Self {
+        Self(self.0.form("conversations", &rt::list(value)))
     }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
