@@ -196,6 +196,9 @@ pub struct Model {
     /// Resources (indices) whose cargo feature needs it; the model is compiled when any of
     /// them is enabled.
     pub features: Vec<usize>,
+    /// Non-empty for a union (`GroupMembership | Progress`): the models Canvas may send,
+    /// emitted as an enum that picks the variant by the fields the object has.
+    pub union_of: Vec<ModelId>,
 }
 
 /// A string enum with an `Unknown(String)` catch-all.

@@ -50,3 +50,4 @@ fixture!(duplicate_nicknames);
 fixture!(odd_names);
 fixture!(markup);
 fixture!(recursive_models);
+fixture!(unions);

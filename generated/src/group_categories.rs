@@ -470,9 +470,9 @@ impl<'a> AssignUnassignedMembers<'a> {
     pub fn sync(self, value: bool) -> Self {
         Self(self.0.form("sync", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::GroupMembershipOrProgress> {
+        self.0.send().await
     }
 }
 /// Values of the `self_signup` parameter.

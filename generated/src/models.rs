@@ -3385,7 +3385,7 @@ pub struct Group {
     /// optional: A list of users that are members in the group. Returned only if include\[\]=users. WARNING: this collection's size is capped (if there are an extremely large number of users in the group (thousands) not all of them will be returned).  If you need to capture all the users in a group with certainty consider using the paginated /api/v1/groups/\<group_id\>/memberships endpoint.
     pub users: Option<Vec<User>>,
 }
-#[cfg(feature = "groups")]
+#[cfg(any(feature = "group_categories", feature = "groups"))]
 /// The Canvas `GroupMembership` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3887,7 +3887,7 @@ pub struct QuizItem {
     /// additional properties for the item (currently only populated by items with a BankItem entry)
     pub properties: Option<ItemProperties>,
     /// the specific data associated with the quiz item.  These items can be either a QuestionItem, StimulusItem, BankEntryItem, or BankItem, depending on entry_type, and are defined separately
-    pub entry: Option<rt::Json>,
+    pub entry: Option<QuestionItemOrStimulusItemOrBankEntryItemOrBankItem>,
 }
 #[cfg(feature = "new_quiz_items")]
 /// The Canvas `QuestionItem` object.
@@ -3942,7 +3942,7 @@ pub struct BankEntryItem {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub archived: Option<bool>,
     /// the item (either a QuestionItem or StimulusItem, depending on entry_type)
-    pub entry: Option<rt::Json>,
+    pub entry: Option<QuestionItemOrStimulusItem>,
 }
 #[cfg(feature = "new_quiz_items")]
 /// The Canvas `BankItem` object.
@@ -6983,6 +6983,99 @@ pub struct QuizAccommodationRequest {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub reduce_choices_enabled: Option<bool>,
 }
+#[cfg(feature = "new_quiz_items")]
+/// One of [`QuestionItem`], [`StimulusItem`], [`BankEntryItem`], [`BankItem`]: Canvas sends either.
+///
+/// Decoding picks the variant whose own fields (those no other variant has) the object carries; an object that matches none is kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum QuestionItemOrStimulusItemOrBankEntryItemOrBankItem {
+    /// A [`QuestionItem`].
+    QuestionItem(Box<QuestionItem>),
+    /// A [`StimulusItem`].
+    StimulusItem(Box<StimulusItem>),
+    /// A [`BankEntryItem`].
+    BankEntryItem(Box<BankEntryItem>),
+    /// A [`BankItem`].
+    BankItem(Box<BankItem>),
+    /// An object that matches no variant by its fields.
+    Unknown(rt::Json),
+}
+impl<'de> serde::Deserialize<'de>
+for QuestionItemOrStimulusItemOrBankEntryItemOrBankItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let json = <rt::Json as serde::Deserialize>::deserialize(d)?;
+        Ok(
+            match rt::encode::pick_variant(
+                &json,
+                &[
+                    &[
+                        "item_body",
+                        "calculator_type",
+                        "feedback",
+                        "interaction_type_slug",
+                        "interaction_data",
+                        "properties",
+                        "scoring_data",
+                        "answer_feedback",
+                        "scoring_algorithm",
+                    ],
+                    &["body", "instructions", "source_url", "orientation"],
+                    &["entry_type", "entry"],
+                    &["entry_count", "item_entry_count"],
+                ],
+            ) {
+                Some(0) => Self::QuestionItem(rt::encode::from_json(json)?),
+                Some(1) => Self::StimulusItem(rt::encode::from_json(json)?),
+                Some(2) => Self::BankEntryItem(rt::encode::from_json(json)?),
+                Some(3) => Self::BankItem(rt::encode::from_json(json)?),
+                _ => Self::Unknown(json),
+            },
+        )
+    }
+}
+#[cfg(feature = "new_quiz_items")]
+/// One of [`QuestionItem`], [`StimulusItem`]: Canvas sends either.
+///
+/// Decoding picks the variant whose own fields (those no other variant has) the object carries; an object that matches none is kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum QuestionItemOrStimulusItem {
+    /// A [`QuestionItem`].
+    QuestionItem(Box<QuestionItem>),
+    /// A [`StimulusItem`].
+    StimulusItem(Box<StimulusItem>),
+    /// An object that matches no variant by its fields.
+    Unknown(rt::Json),
+}
+impl<'de> serde::Deserialize<'de> for QuestionItemOrStimulusItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let json = <rt::Json as serde::Deserialize>::deserialize(d)?;
+        Ok(
+            match rt::encode::pick_variant(
+                &json,
+                &[
+                    &[
+                        "item_body",
+                        "calculator_type",
+                        "feedback",
+                        "interaction_type_slug",
+                        "interaction_data",
+                        "properties",
+                        "scoring_data",
+                        "answer_feedback",
+                        "scoring_algorithm",
+                    ],
+                    &["body", "instructions", "source_url", "orientation"],
+                ],
+            ) {
+                Some(0) => Self::QuestionItem(rt::encode::from_json(json)?),
+                Some(1) => Self::StimulusItem(rt::encode::from_json(json)?),
+                _ => Self::Unknown(json),
+            },
+        )
+    }
+}
 #[cfg(feature = "account_calendars")]
 /// What `count_of_all_visible_account_calendars` returns (written inline in the Canvas description: `{ "count": "integer" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7009,6 +7102,48 @@ pub struct GetUnreadSharesCountResponse {
     /// `unread_count`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub unread_count: Option<i64>,
+}
+#[cfg(feature = "group_categories")]
+/// One of [`GroupMembership`], [`Progress`]: Canvas sends either.
+///
+/// Decoding picks the variant whose own fields (those no other variant has) the object carries; an object that matches none is kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum GroupMembershipOrProgress {
+    /// A [`GroupMembership`].
+    GroupMembership(Box<GroupMembership>),
+    /// A [`Progress`].
+    Progress(Box<Progress>),
+    /// An object that matches no variant by its fields.
+    Unknown(rt::Json),
+}
+impl<'de> serde::Deserialize<'de> for GroupMembershipOrProgress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let json = <rt::Json as serde::Deserialize>::deserialize(d)?;
+        Ok(
+            match rt::encode::pick_variant(
+                &json,
+                &[
+                    &["group_id", "moderator", "just_created", "sis_import_id"],
+                    &[
+                        "context_id",
+                        "context_type",
+                        "tag",
+                        "completion",
+                        "created_at",
+                        "updated_at",
+                        "message",
+                        "results",
+                        "url",
+                    ],
+                ],
+            ) {
+                Some(0) => Self::GroupMembership(rt::encode::from_json(json)?),
+                Some(1) => Self::Progress(rt::encode::from_json(json)?),
+                _ => Self::Unknown(json),
+            },
+        )
+    }
 }
 #[cfg(feature = "what_if_grades")]
 /// What `update_submission_s_what_if_score_and_calculate_grades` returns (written inline in the Canvas description: `{"grades": Grades, "submission": Submission}`).
@@ -8043,7 +8178,7 @@ rt::string_enum!(
     GroupRole { Communities = "communities", StudentOrganized = "student_organized",
     Imported = "imported" }
 );
-#[cfg(feature = "groups")]
+#[cfg(any(feature = "group_categories", feature = "groups"))]
 /// Values of [`GroupMembership::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -8059,7 +8194,7 @@ pub enum GroupMembershipWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-#[cfg(feature = "groups")]
+#[cfg(any(feature = "group_categories", feature = "groups"))]
 rt::string_enum!(
     GroupMembershipWorkflowState { Accepted = "accepted", Invited = "invited", Requested
     = "requested" }
@@ -9108,7 +9243,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                 )
             )]
             "Group" => go::<Group>(json),
-            #[cfg(feature = "groups")]
+            #[cfg(any(feature = "group_categories", feature = "groups"))]
             "GroupMembership" => go::<GroupMembership>(json),
             #[cfg(feature = "history")]
             "HistoryEntry" => go::<HistoryEntry>(json),

@@ -187,6 +187,23 @@ pub fn encode_serialized<T: serde::Serialize + ?Sized>(value: &T, key: &str, out
     }
 }
 
+/// For generated union types: the index of the variant whose own fields (`own[i]`, those
+/// no other variant has) the object carries most of; `None` when it is not an object, or
+/// when no variant, or more than one, comes first.
+#[doc(hidden)]
+pub fn pick_variant(json: &serde_json::Value, own: &[&[&str]]) -> Option<usize> {
+    let object = json.as_object()?;
+    let scores: Vec<usize> = own.iter().map(|keys| keys.iter().filter(|k| object.contains_key(**k)).count()).collect();
+    let best = *scores.iter().max()?;
+    (best > 0 && scores.iter().filter(|s| **s == best).count() == 1).then(|| scores.iter().position(|s| *s == best))?
+}
+
+/// For generated union types: decodes a variant from the JSON already read.
+#[doc(hidden)]
+pub fn from_json<T: serde::de::DeserializeOwned, E: serde::de::Error>(json: serde_json::Value) -> Result<T, E> {
+    serde_json::from_value(json).map_err(E::custom)
+}
+
 /// Converts a setter argument to an [`Id`](crate::Id) (used by generated setters).
 pub fn id(value: impl Into<crate::Id>) -> crate::Id {
     value.into()
@@ -257,6 +274,16 @@ mod tests {
             enc("course", &v),
             "course[name]=x&course[tags][]=1&course[tags][]=2&course[list][][a]=1&course[list][][b]=true"
         );
+    }
+
+    #[test]
+    fn union_variants_are_picked_by_their_own_fields() {
+        let own: &[&[&str]] = &[&["group_id", "moderator"], &["completion", "tag"]];
+        assert_eq!(pick_variant(&json!({"id": 1, "group_id": 2}), own), Some(0));
+        assert_eq!(pick_variant(&json!({"id": 1, "completion": 50, "tag": "x"}), own), Some(1));
+        assert_eq!(pick_variant(&json!({"id": 1}), own), None);
+        assert_eq!(pick_variant(&json!({"group_id": 1, "tag": "x"}), own), None);
+        assert_eq!(pick_variant(&json!([1]), own), None);
     }
 
     #[test]

@@ -266,3 +266,20 @@ async fn object_literal_return_types_are_typed() {
     let got = c.account_calendars().count_of_all_visible_account_calendars(1).send().await.unwrap();
     assert_eq!(got.count, Some(3));
 }
+
+#[tokio::test]
+async fn union_responses_decode_into_the_variant_the_fields_show() {
+    use canvas_lms::models::GroupMembershipOrProgress;
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v1/group_categories/1/assign_unassigned_members"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"id": 9, "completion": 0, "workflow_state": "queued", "tag": "assign_unassigned_members"}),
+        ))
+        .mount(&server)
+        .await;
+    let c = client(&server).await;
+    match c.group_categories().assign_unassigned_members(1).send().await.unwrap() {
+        GroupMembershipOrProgress::Progress(p) => assert_eq!(p.completion, Some(0)),
+        other => panic!("expected a Progress, got {other:?}"),
+    }
+}

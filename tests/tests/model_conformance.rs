@@ -10,7 +10,8 @@ fn every_model_decodes_its_spec_examples_and_round_trips() {
     let out = xtask::generate_files(&files).unwrap();
     let mut failures = Vec::new();
     let mut checked_fields = 0;
-    for model in &out.ir.models {
+    // Unions have no fields of their own; their variants are checked as models.
+    for model in out.ir.models.iter().filter(|m| m.union_of.is_empty()) {
         let mut object = Map::new();
         for f in &model.fields {
             if let Some(example) = f.example.as_ref().filter(|e| !e.is_null()) {

@@ -11,7 +11,7 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
     let sent = models_sent_as_parameters(ir);
     let models = ir.models.iter().enumerate().map(|(i, m)| {
         let cfg = cfg(ir, &m.features);
-        let body = model(ir, m);
+        let body = if m.union_of.is_empty() { model(ir, m) } else { union(ir, m) };
         let name = ident(&m.rust_name);
         let encode = sent.contains(&i).then(|| {
             quote! {
@@ -26,7 +26,7 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
         quote!(#cfg #body #encode)
     });
     let enums = ir.enums.iter().filter(|e| e.owner == Owner::Models).map(|e| enum_def(e, &cfg(ir, &e.features)));
-    let arms = ir.models.iter().map(|m| {
+    let arms = ir.models.iter().filter(|m| m.union_of.is_empty()).map(|m| {
         let cfg = cfg(ir, &m.features);
         let name = ident(&m.rust_name);
         let spec = &m.spec_name;
@@ -57,6 +57,50 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
         #( #models )*
         #( #enums )*
         #conformance
+    }
+}
+
+/// A union: an enum with one variant per model and `Unknown` for anything else. Decoding
+/// picks the variant whose own fields (those no other variant has) the object carries most of.
+fn union(ir: &Ir, m: &Model) -> TokenStream {
+    let name = ident(&m.rust_name);
+    let docs = lines_doc(&format!(
+        "{}\n\nDecoding picks the variant whose own fields (those no other variant has) the object carries; an object that matches none is kept in `Unknown`.",
+        m.description
+    ));
+    let variants: Vec<&Model> = m.union_of.iter().map(|id| &ir.models[id.0]).collect();
+    let names: Vec<_> = variants.iter().map(|v| ident(&v.rust_name)).collect();
+    let vdocs = variants.iter().map(|v| format!(" A [`{}`].", v.rust_name));
+    let own: Vec<Vec<&str>> = variants
+        .iter()
+        .map(|v| {
+            v.fields
+                .iter()
+                .map(|f| f.wire.as_str())
+                .filter(|w| variants.iter().filter(|o| o.fields.iter().any(|f| f.wire == *w)).count() == 1)
+                .collect()
+        })
+        .collect();
+    let own_lists = own.iter().map(|keys| quote!(&[#( #keys ),*]));
+    let indices = (0..names.len()).map(proc_macro2::Literal::usize_unsuffixed);
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #( #[doc = #vdocs] #names(Box<#names>), )*
+            /// An object that matches no variant by its fields.
+            Unknown(rt::Json),
+        }
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let json = <rt::Json as serde::Deserialize>::deserialize(d)?;
+                Ok(match rt::encode::pick_variant(&json, &[#( #own_lists ),*]) {
+                    #( Some(#indices) => Self::#names(rt::encode::from_json(json)?), )*
+                    _ => Self::Unknown(json),
+                })
+            }
+        }
     }
 }
 

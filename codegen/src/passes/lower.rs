@@ -256,6 +256,7 @@ fn inline_object(
         fields,
         files: vec![file.to_owned()],
         features: Vec::new(),
+        union_of: Vec::new(),
     });
     Some(Ty::Model(crate::ir::ModelId(ir.models.len() - 1)))
 }

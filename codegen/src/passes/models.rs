@@ -79,6 +79,7 @@ pub fn build(files: &[(String, ApiDeclaration)], ir: &mut Ir, report: &mut Repor
             fields: Vec::new(),
             files: list.iter().map(|(f, _)| f.to_string()).collect(),
             features: Vec::new(),
+            union_of: Vec::new(),
         });
         let _ = first;
     }
@@ -316,6 +317,35 @@ pub fn model_ref(table: &ModelTable, _ir: &mut Ir, report: &mut Report, file: &s
                 _ => Ty::Json,
             }
         }
+        None if name.contains('|') => {
+            let parts: Vec<&str> = name.split('|').map(str::trim).collect();
+            let ids: Option<Vec<ModelId>> =
+                parts.iter().map(|p| table.lookup(p).map(|r| r.unwrap_or_else(|id| id))).collect();
+            match ids {
+                Some(ids) => {
+                    let id = intern_union(_ir, &parts, ids);
+                    report.anomaly(
+                        file,
+                        "union type",
+                        format!("{at}: {name:?}"),
+                        format!(
+                            "an enum `{}` that picks the variant by the object's fields",
+                            _ir.models[id.0].rust_name
+                        ),
+                    );
+                    Ty::Model(id)
+                }
+                None => {
+                    report.fallback(
+                        file,
+                        "union type",
+                        format!("{at}: {name:?}"),
+                        "untyped JSON: a variant is not a known model",
+                    );
+                    Ty::Json
+                }
+            }
+        }
         None => {
             let kind = if name.contains('|') {
                 "union type"
@@ -328,6 +358,27 @@ pub fn model_ref(table: &ModelTable, _ir: &mut Ir, report: &mut Report, file: &s
             Ty::Json
         }
     }
+}
+
+/// The union of `ids` (one pseudo-model whose `union_of` lists them), shared by every place
+/// that names the same variants in the same order.
+fn intern_union(ir: &mut Ir, parts: &[&str], ids: Vec<ModelId>) -> ModelId {
+    if let Some(i) = ir.models.iter().position(|m| m.union_of == ids) {
+        return ModelId(i);
+    }
+    let rust_name = parts.iter().map(|p| naming::model_type(p)).collect::<Vec<_>>().join("Or");
+    let links: Vec<String> = parts.iter().map(|p| format!("[`{}`]", naming::model_type(p))).collect();
+    ir.models.push(Model {
+        spec_name: parts.join("|"),
+        rust_name,
+        description: format!("One of {}: Canvas sends either.", links.join(", ")),
+        deprecated: None,
+        fields: Vec::new(),
+        files: Vec::new(),
+        features: Vec::new(),
+        union_of: ids,
+    });
+    ModelId(ir.models.len() - 1)
 }
 
 /// Enum values as strings, or `None` when one is not a string.
