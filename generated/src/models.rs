@@ -6567,11 +6567,11 @@ pub struct Grades {
     /// `current`
     pub current: Option<Grade>,
     /// `current_groups`
-    pub current_groups: Option<GradeGroup>,
+    pub current_groups: Option<std::collections::BTreeMap<String, AssignmentGroupGrade>>,
     /// `final`
     pub r#final: Option<Grade>,
     /// `final_groups`
-    pub final_groups: Option<GradeGroup>,
+    pub final_groups: Option<std::collections::BTreeMap<String, AssignmentGroupGrade>>,
 }
 #[cfg(feature = "block_editor_template")]
 /// The Canvas `BlockEditorTemplate` object.
@@ -7146,12 +7146,12 @@ impl<'de> serde::Deserialize<'de> for GroupMembershipOrProgress {
     }
 }
 #[cfg(feature = "what_if_grades")]
-/// What `update_submission_s_what_if_score_and_calculate_grades` returns (written inline in the Canvas description: `{"grades": Grades, "submission": Submission}`).
+/// What `update_submission_s_what_if_score_and_calculate_grades` returns (written inline in the Canvas description: `{"grades": [Grades], "submission": Submission}`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct UpdateSubmissionSWhatIfScoreAndCalculateGradesResponse {
     /// `grades`
-    pub grades: Option<Grades>,
+    pub grades: Option<Vec<Grades>>,
     /// `submission`
     pub submission: Option<Submission>,
 }

@@ -38,7 +38,7 @@ impl<'a> UpdateSubmissionSWhatIfScoreAndCalculateGrades<'a> {
     pub async fn send(
         self,
     ) -> rt::Result<
-        Vec<crate::models::UpdateSubmissionSWhatIfScoreAndCalculateGradesResponse>,
+        crate::models::UpdateSubmissionSWhatIfScoreAndCalculateGradesResponse,
     > {
         self.0.send().await
     }

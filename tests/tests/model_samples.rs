@@ -1,4 +1,4 @@
-//! Realistic Canvas responses (tests/samples/models.json, 36 of the most used models) decode
+//! Realistic Canvas responses (tests/samples/models.json, 37 of the most used models) decode
 //! into the generated types: nulls, missing fields, string ids, timestamps with offsets,
 //! unknown enum values and extra fields included. Every field the model knows and the sample
 //! sets comes back on encoding; unknown enum values come back as they were sent.
