@@ -7001,6 +7001,7 @@ pub enum QuestionItemOrStimulusItemOrBankEntryItemOrBankItem {
     /// An object that matches no variant by its fields.
     Unknown(rt::Json),
 }
+#[cfg(feature = "new_quiz_items")]
 impl<'de> serde::Deserialize<'de>
 for QuestionItemOrStimulusItemOrBankEntryItemOrBankItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -7025,10 +7026,16 @@ for QuestionItemOrStimulusItemOrBankEntryItemOrBankItem {
                     &["entry_count", "item_entry_count"],
                 ],
             ) {
-                Some(0) => Self::QuestionItem(rt::encode::from_json(json)?),
-                Some(1) => Self::StimulusItem(rt::encode::from_json(json)?),
-                Some(2) => Self::BankEntryItem(rt::encode::from_json(json)?),
-                Some(3) => Self::BankItem(rt::encode::from_json(json)?),
+                Some(0) => {
+                    Self::QuestionItem(rt::encode::from_json::<_, D::Error>(json)?)
+                }
+                Some(1) => {
+                    Self::StimulusItem(rt::encode::from_json::<_, D::Error>(json)?)
+                }
+                Some(2) => {
+                    Self::BankEntryItem(rt::encode::from_json::<_, D::Error>(json)?)
+                }
+                Some(3) => Self::BankItem(rt::encode::from_json::<_, D::Error>(json)?),
                 _ => Self::Unknown(json),
             },
         )
@@ -7048,6 +7055,7 @@ pub enum QuestionItemOrStimulusItem {
     /// An object that matches no variant by its fields.
     Unknown(rt::Json),
 }
+#[cfg(feature = "new_quiz_items")]
 impl<'de> serde::Deserialize<'de> for QuestionItemOrStimulusItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let json = <rt::Json as serde::Deserialize>::deserialize(d)?;
@@ -7069,8 +7077,12 @@ impl<'de> serde::Deserialize<'de> for QuestionItemOrStimulusItem {
                     &["body", "instructions", "source_url", "orientation"],
                 ],
             ) {
-                Some(0) => Self::QuestionItem(rt::encode::from_json(json)?),
-                Some(1) => Self::StimulusItem(rt::encode::from_json(json)?),
+                Some(0) => {
+                    Self::QuestionItem(rt::encode::from_json::<_, D::Error>(json)?)
+                }
+                Some(1) => {
+                    Self::StimulusItem(rt::encode::from_json::<_, D::Error>(json)?)
+                }
                 _ => Self::Unknown(json),
             },
         )
@@ -7117,6 +7129,7 @@ pub enum GroupMembershipOrProgress {
     /// An object that matches no variant by its fields.
     Unknown(rt::Json),
 }
+#[cfg(feature = "group_categories")]
 impl<'de> serde::Deserialize<'de> for GroupMembershipOrProgress {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let json = <rt::Json as serde::Deserialize>::deserialize(d)?;
@@ -7138,8 +7151,10 @@ impl<'de> serde::Deserialize<'de> for GroupMembershipOrProgress {
                     ],
                 ],
             ) {
-                Some(0) => Self::GroupMembership(rt::encode::from_json(json)?),
-                Some(1) => Self::Progress(rt::encode::from_json(json)?),
+                Some(0) => {
+                    Self::GroupMembership(rt::encode::from_json::<_, D::Error>(json)?)
+                }
+                Some(1) => Self::Progress(rt::encode::from_json::<_, D::Error>(json)?),
                 _ => Self::Unknown(json),
             },
         )

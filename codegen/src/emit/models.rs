@@ -11,7 +11,7 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
     let sent = models_sent_as_parameters(ir);
     let models = ir.models.iter().enumerate().map(|(i, m)| {
         let cfg = cfg(ir, &m.features);
-        let body = if m.union_of.is_empty() { model(ir, m) } else { union(ir, m) };
+        let body = if m.union_of.is_empty() { model(ir, m) } else { union(ir, m, &cfg) };
         let name = ident(&m.rust_name);
         let encode = sent.contains(&i).then(|| {
             quote! {
@@ -62,7 +62,7 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
 
 /// A union: an enum with one variant per model and `Unknown` for anything else. Decoding
 /// picks the variant whose own fields (those no other variant has) the object carries most of.
-fn union(ir: &Ir, m: &Model) -> TokenStream {
+fn union(ir: &Ir, m: &Model, cfg: &TokenStream) -> TokenStream {
     let name = ident(&m.rust_name);
     let docs = lines_doc(&format!(
         "{}\n\nDecoding picks the variant whose own fields (those no other variant has) the object carries; an object that matches none is kept in `Unknown`.",
@@ -92,11 +92,12 @@ fn union(ir: &Ir, m: &Model) -> TokenStream {
             /// An object that matches no variant by its fields.
             Unknown(rt::Json),
         }
+        #cfg
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let json = <rt::Json as serde::Deserialize>::deserialize(d)?;
                 Ok(match rt::encode::pick_variant(&json, &[#( #own_lists ),*]) {
-                    #( Some(#indices) => Self::#names(rt::encode::from_json(json)?), )*
+                    #( Some(#indices) => Self::#names(rt::encode::from_json::<_, D::Error>(json)?), )*
                     _ => Self::Unknown(json),
                 })
             }
