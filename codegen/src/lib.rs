@@ -119,11 +119,20 @@ pub fn lower(parsed: &[(String, spec::ApiDeclaration)], mut report: Report) -> (
     }
     let table = passes::models::build(parsed, &mut ir, &mut report);
     passes::lower::resources(parsed, &table, &mut ir, &mut report);
+    let merged = passes::dedupe::structs(&mut ir);
+    if merged > 0 {
+        report.anomaly(
+            "",
+            "identical request structs",
+            format!("{merged} structs repeat another of their resource"),
+            "merged, named after what their names share",
+        );
+    }
     passes::features::assign(&mut ir);
     naming::resolve(&mut ir, &mut report);
     report.models = ir.models.len();
     report.enums = ir.enums.len();
-    report.request_structs = ir.structs.len();
+    report.request_structs = ir.structs.iter().filter(|s| !s.fields.is_empty()).count();
     (ir, report)
 }
 

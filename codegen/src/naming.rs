@@ -126,7 +126,7 @@ pub fn resolve(ir: &mut Ir, report: &mut Report) {
         let set = taken.entry(e.owner).or_default();
         unique_into(set, &mut e.rust_name, "Kind", report, "enum name");
     }
-    for s in &mut ir.structs {
+    for s in ir.structs.iter_mut().filter(|s| !s.fields.is_empty()) {
         let set = taken.entry(s.owner).or_default();
         unique_into(set, &mut s.rust_name, "Params", report, "request struct name");
         let mut fields = BTreeSet::new();

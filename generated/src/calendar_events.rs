@@ -649,23 +649,6 @@ impl rt::Encode for CreateCalendarEventCalendarEvent {
         out.field(key, "blackout_date", &self.blackout_date);
     }
 }
-/// Parameters sent as `calendar_event[child_event_data][X][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateCalendarEventCalendarEventChildEventData {
-    /// Section-level start time(s) if this is a course event. X can be any identifier, provided that it is consistent across the start_at, end_at and context_code
-    pub start_at: Option<rt::DateTime>,
-    /// Section-level end time(s) if this is a course event.
-    pub end_at: Option<rt::DateTime>,
-    /// Context code(s) corresponding to the section-level start and end time(s).
-    pub context_code: Option<String>,
-}
-impl rt::Encode for UpdateCalendarEventCalendarEventChildEventData {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "start_at", &self.start_at);
-        out.field(key, "end_at", &self.end_at);
-        out.field(key, "context_code", &self.context_code);
-    }
-}
 /// Parameters sent as `calendar_event[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateCalendarEventCalendarEvent {
@@ -691,7 +674,7 @@ pub struct UpdateCalendarEventCalendarEvent {
     pub child_event_data: Option<
         std::collections::BTreeMap<
             String,
-            UpdateCalendarEventCalendarEventChildEventData,
+            CreateCalendarEventCalendarEventChildEventData,
         >,
     >,
     /// Valid if the event whose ID is in the URL is part of a series. This defines the shape of the recurring event series after it's updated. Its value is the iCalendar RRULE. Unending series are not supported.

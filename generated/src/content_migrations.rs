@@ -1242,21 +1242,18 @@ impl<'a> GetContentMigrationUsers<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateContentMigrationAccounts<'a>(rt::Request<'a>);
 impl<'a> CreateContentMigrationAccounts<'a> {
-    /// Sets `pre_attachment[..]`: see [`CreateContentMigrationAccountsPreAttachment`].
-    pub fn pre_attachment(
-        self,
-        value: CreateContentMigrationAccountsPreAttachment,
-    ) -> Self {
+    /// Sets `pre_attachment[..]`: see [`CreateContentMigrationPreAttachment`].
+    pub fn pre_attachment(self, value: CreateContentMigrationPreAttachment) -> Self {
         Self(self.0.form("pre_attachment", &value))
     }
-    /// Sets `settings[..]`: see [`CreateContentMigrationAccountsSettings`].
-    pub fn settings(self, value: CreateContentMigrationAccountsSettings) -> Self {
+    /// Sets `settings[..]`: see [`CreateContentMigrationSettings`].
+    pub fn settings(self, value: CreateContentMigrationSettings) -> Self {
         Self(self.0.form("settings", &value))
     }
-    /// Sets `date_shift_options[..]`: see [`CreateContentMigrationAccountsDateShiftOptions`].
+    /// Sets `date_shift_options[..]`: see [`CreateContentMigrationDateShiftOptions`].
     pub fn date_shift_options(
         self,
-        value: CreateContentMigrationAccountsDateShiftOptions,
+        value: CreateContentMigrationDateShiftOptions,
     ) -> Self {
         Self(self.0.form("date_shift_options", &value))
     }
@@ -1278,21 +1275,18 @@ impl<'a> CreateContentMigrationAccounts<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateContentMigrationCourses<'a>(rt::Request<'a>);
 impl<'a> CreateContentMigrationCourses<'a> {
-    /// Sets `pre_attachment[..]`: see [`CreateContentMigrationCoursesPreAttachment`].
-    pub fn pre_attachment(
-        self,
-        value: CreateContentMigrationCoursesPreAttachment,
-    ) -> Self {
+    /// Sets `pre_attachment[..]`: see [`CreateContentMigrationPreAttachment`].
+    pub fn pre_attachment(self, value: CreateContentMigrationPreAttachment) -> Self {
         Self(self.0.form("pre_attachment", &value))
     }
-    /// Sets `settings[..]`: see [`CreateContentMigrationCoursesSettings`].
-    pub fn settings(self, value: CreateContentMigrationCoursesSettings) -> Self {
+    /// Sets `settings[..]`: see [`CreateContentMigrationSettings`].
+    pub fn settings(self, value: CreateContentMigrationSettings) -> Self {
         Self(self.0.form("settings", &value))
     }
-    /// Sets `date_shift_options[..]`: see [`CreateContentMigrationCoursesDateShiftOptions`].
+    /// Sets `date_shift_options[..]`: see [`CreateContentMigrationDateShiftOptions`].
     pub fn date_shift_options(
         self,
-        value: CreateContentMigrationCoursesDateShiftOptions,
+        value: CreateContentMigrationDateShiftOptions,
     ) -> Self {
         Self(self.0.form("date_shift_options", &value))
     }
@@ -1314,21 +1308,18 @@ impl<'a> CreateContentMigrationCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateContentMigrationGroups<'a>(rt::Request<'a>);
 impl<'a> CreateContentMigrationGroups<'a> {
-    /// Sets `pre_attachment[..]`: see [`CreateContentMigrationGroupsPreAttachment`].
-    pub fn pre_attachment(
-        self,
-        value: CreateContentMigrationGroupsPreAttachment,
-    ) -> Self {
+    /// Sets `pre_attachment[..]`: see [`CreateContentMigrationPreAttachment`].
+    pub fn pre_attachment(self, value: CreateContentMigrationPreAttachment) -> Self {
         Self(self.0.form("pre_attachment", &value))
     }
-    /// Sets `settings[..]`: see [`CreateContentMigrationGroupsSettings`].
-    pub fn settings(self, value: CreateContentMigrationGroupsSettings) -> Self {
+    /// Sets `settings[..]`: see [`CreateContentMigrationSettings`].
+    pub fn settings(self, value: CreateContentMigrationSettings) -> Self {
         Self(self.0.form("settings", &value))
     }
-    /// Sets `date_shift_options[..]`: see [`CreateContentMigrationGroupsDateShiftOptions`].
+    /// Sets `date_shift_options[..]`: see [`CreateContentMigrationDateShiftOptions`].
     pub fn date_shift_options(
         self,
-        value: CreateContentMigrationGroupsDateShiftOptions,
+        value: CreateContentMigrationDateShiftOptions,
     ) -> Self {
         Self(self.0.form("date_shift_options", &value))
     }
@@ -1350,21 +1341,18 @@ impl<'a> CreateContentMigrationGroups<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateContentMigrationUsers<'a>(rt::Request<'a>);
 impl<'a> CreateContentMigrationUsers<'a> {
-    /// Sets `pre_attachment[..]`: see [`CreateContentMigrationUsersPreAttachment`].
-    pub fn pre_attachment(
-        self,
-        value: CreateContentMigrationUsersPreAttachment,
-    ) -> Self {
+    /// Sets `pre_attachment[..]`: see [`CreateContentMigrationPreAttachment`].
+    pub fn pre_attachment(self, value: CreateContentMigrationPreAttachment) -> Self {
         Self(self.0.form("pre_attachment", &value))
     }
-    /// Sets `settings[..]`: see [`CreateContentMigrationUsersSettings`].
-    pub fn settings(self, value: CreateContentMigrationUsersSettings) -> Self {
+    /// Sets `settings[..]`: see [`CreateContentMigrationSettings`].
+    pub fn settings(self, value: CreateContentMigrationSettings) -> Self {
         Self(self.0.form("settings", &value))
     }
-    /// Sets `date_shift_options[..]`: see [`CreateContentMigrationUsersDateShiftOptions`].
+    /// Sets `date_shift_options[..]`: see [`CreateContentMigrationDateShiftOptions`].
     pub fn date_shift_options(
         self,
-        value: CreateContentMigrationUsersDateShiftOptions,
+        value: CreateContentMigrationDateShiftOptions,
     ) -> Self {
         Self(self.0.form("date_shift_options", &value))
     }
@@ -1692,13 +1680,13 @@ rt::string_enum!(
 );
 /// Parameters sent as `pre_attachment[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateContentMigrationAccountsPreAttachment {
+pub struct CreateContentMigrationPreAttachment {
     /// Required if uploading a file. This is the first step in uploading a file to the content migration. See the {file:file_uploads.html File Upload Documentation} for details on the file upload workflow.
     pub name: Option<String>,
     /// Other file upload properties, See {file:file_uploads.html File Upload Documentation}
     pub other: Option<std::collections::BTreeMap<String, String>>,
 }
-impl rt::Encode for CreateContentMigrationAccountsPreAttachment {
+impl rt::Encode for CreateContentMigrationPreAttachment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
         rt::Encode::encode(&self.other, key, out);
@@ -1706,7 +1694,7 @@ impl rt::Encode for CreateContentMigrationAccountsPreAttachment {
 }
 /// Parameters sent as `settings[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateContentMigrationAccountsSettings {
+pub struct CreateContentMigrationSettings {
     /// A URL to download the file from. Must not require authentication.
     pub file_url: Option<String>,
     /// The id of a ContentExport to import. This allows you to import content previously exported from Canvas without needing to download and re-upload it.
@@ -1734,7 +1722,7 @@ pub struct CreateContentMigrationAccountsSettings {
     /// Import the "use as blueprint course" setting as well as the list of locked items from the source course or package. The destination course must not be associated with an existing blueprint course and cannot have any student or observer enrollments.
     pub import_blueprint_settings: Option<bool>,
 }
-impl rt::Encode for CreateContentMigrationAccountsSettings {
+impl rt::Encode for CreateContentMigrationSettings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "file_url", &self.file_url);
         out.field(key, "content_export_id", &self.content_export_id);
@@ -1753,7 +1741,7 @@ impl rt::Encode for CreateContentMigrationAccountsSettings {
 }
 /// Parameters sent as `date_shift_options[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateContentMigrationAccountsDateShiftOptions {
+pub struct CreateContentMigrationDateShiftOptions {
     /// Whether to shift dates in the copied course
     pub shift_dates: Option<bool>,
     /// The original start date of the source content/course
@@ -1769,277 +1757,7 @@ pub struct CreateContentMigrationAccountsDateShiftOptions {
     /// Whether to remove dates in the copied course. Cannot be used in conjunction with *shift_dates*.
     pub remove_dates: Option<bool>,
 }
-impl rt::Encode for CreateContentMigrationAccountsDateShiftOptions {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "shift_dates", &self.shift_dates);
-        out.field(key, "old_start_date", &self.old_start_date);
-        out.field(key, "old_end_date", &self.old_end_date);
-        out.field(key, "new_start_date", &self.new_start_date);
-        out.field(key, "new_end_date", &self.new_end_date);
-        out.field(key, "day_substitutions", &self.day_substitutions);
-        out.field(key, "remove_dates", &self.remove_dates);
-    }
-}
-/// Parameters sent as `pre_attachment[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateContentMigrationCoursesPreAttachment {
-    /// Required if uploading a file. This is the first step in uploading a file to the content migration. See the {file:file_uploads.html File Upload Documentation} for details on the file upload workflow.
-    pub name: Option<String>,
-    /// Other file upload properties, See {file:file_uploads.html File Upload Documentation}
-    pub other: Option<std::collections::BTreeMap<String, String>>,
-}
-impl rt::Encode for CreateContentMigrationCoursesPreAttachment {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "name", &self.name);
-        rt::Encode::encode(&self.other, key, out);
-    }
-}
-/// Parameters sent as `settings[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateContentMigrationCoursesSettings {
-    /// A URL to download the file from. Must not require authentication.
-    pub file_url: Option<String>,
-    /// The id of a ContentExport to import. This allows you to import content previously exported from Canvas without needing to download and re-upload it.
-    pub content_export_id: Option<rt::Id>,
-    /// The course to copy from for a course copy migration. (required if doing course copy)
-    pub source_course_id: Option<rt::Id>,
-    /// The folder to unzip the .zip file into for a zip_file_import.
-    pub folder_id: Option<rt::Id>,
-    /// Whether to overwrite quizzes with the same identifiers between content packages.
-    pub overwrite_quizzes: Option<bool>,
-    /// The existing question bank ID to import questions into if not specified in the content package.
-    pub question_bank_id: Option<rt::Id>,
-    /// The question bank to import questions into if not specified in the content package, if both bank id and name are set, id will take precedence.
-    pub question_bank_name: Option<String>,
-    /// The id of a module in the target course. This will add all imported items (that can be added to a module) to the given module.
-    pub insert_into_module_id: Option<rt::Id>,
-    /// If provided (and `insert_into_module_id` is supplied), only add objects of the specified type to the module.
-    pub insert_into_module_type: Option<SettingsInsertIntoModuleType>,
-    /// The (1-based) position to insert the imported items into the course (if `insert_into_module_id` is supplied). If this parameter is omitted, items will be added to the end of the module.
-    pub insert_into_module_position: Option<i64>,
-    /// The id of an assignment group in the target course. If provided, all imported assignments will be moved to the given assignment group.
-    pub move_to_assignment_group_id: Option<rt::Id>,
-    /// Set of importers to skip, even if otherwise selected by migration settings.
-    pub importer_skips: Option<Vec<SettingsImporterSkips>>,
-    /// Import the "use as blueprint course" setting as well as the list of locked items from the source course or package. The destination course must not be associated with an existing blueprint course and cannot have any student or observer enrollments.
-    pub import_blueprint_settings: Option<bool>,
-}
-impl rt::Encode for CreateContentMigrationCoursesSettings {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "file_url", &self.file_url);
-        out.field(key, "content_export_id", &self.content_export_id);
-        out.field(key, "source_course_id", &self.source_course_id);
-        out.field(key, "folder_id", &self.folder_id);
-        out.field(key, "overwrite_quizzes", &self.overwrite_quizzes);
-        out.field(key, "question_bank_id", &self.question_bank_id);
-        out.field(key, "question_bank_name", &self.question_bank_name);
-        out.field(key, "insert_into_module_id", &self.insert_into_module_id);
-        out.field(key, "insert_into_module_type", &self.insert_into_module_type);
-        out.field(key, "insert_into_module_position", &self.insert_into_module_position);
-        out.field(key, "move_to_assignment_group_id", &self.move_to_assignment_group_id);
-        out.field(key, "importer_skips", &self.importer_skips);
-        out.field(key, "import_blueprint_settings", &self.import_blueprint_settings);
-    }
-}
-/// Parameters sent as `date_shift_options[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateContentMigrationCoursesDateShiftOptions {
-    /// Whether to shift dates in the copied course
-    pub shift_dates: Option<bool>,
-    /// The original start date of the source content/course
-    pub old_start_date: Option<rt::Date>,
-    /// The original end date of the source content/course
-    pub old_end_date: Option<rt::Date>,
-    /// The new start date for the content/course
-    pub new_start_date: Option<rt::Date>,
-    /// The new end date for the source content/course
-    pub new_end_date: Option<rt::Date>,
-    /// Move anything scheduled for day 'X' to the specified day. (0-Sunday, 1-Monday, 2-Tuesday, 3-Wednesday, 4-Thursday, 5-Friday, 6-Saturday)
-    pub day_substitutions: Option<std::collections::BTreeMap<String, i64>>,
-    /// Whether to remove dates in the copied course. Cannot be used in conjunction with *shift_dates*.
-    pub remove_dates: Option<bool>,
-}
-impl rt::Encode for CreateContentMigrationCoursesDateShiftOptions {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "shift_dates", &self.shift_dates);
-        out.field(key, "old_start_date", &self.old_start_date);
-        out.field(key, "old_end_date", &self.old_end_date);
-        out.field(key, "new_start_date", &self.new_start_date);
-        out.field(key, "new_end_date", &self.new_end_date);
-        out.field(key, "day_substitutions", &self.day_substitutions);
-        out.field(key, "remove_dates", &self.remove_dates);
-    }
-}
-/// Parameters sent as `pre_attachment[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateContentMigrationGroupsPreAttachment {
-    /// Required if uploading a file. This is the first step in uploading a file to the content migration. See the {file:file_uploads.html File Upload Documentation} for details on the file upload workflow.
-    pub name: Option<String>,
-    /// Other file upload properties, See {file:file_uploads.html File Upload Documentation}
-    pub other: Option<std::collections::BTreeMap<String, String>>,
-}
-impl rt::Encode for CreateContentMigrationGroupsPreAttachment {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "name", &self.name);
-        rt::Encode::encode(&self.other, key, out);
-    }
-}
-/// Parameters sent as `settings[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateContentMigrationGroupsSettings {
-    /// A URL to download the file from. Must not require authentication.
-    pub file_url: Option<String>,
-    /// The id of a ContentExport to import. This allows you to import content previously exported from Canvas without needing to download and re-upload it.
-    pub content_export_id: Option<rt::Id>,
-    /// The course to copy from for a course copy migration. (required if doing course copy)
-    pub source_course_id: Option<rt::Id>,
-    /// The folder to unzip the .zip file into for a zip_file_import.
-    pub folder_id: Option<rt::Id>,
-    /// Whether to overwrite quizzes with the same identifiers between content packages.
-    pub overwrite_quizzes: Option<bool>,
-    /// The existing question bank ID to import questions into if not specified in the content package.
-    pub question_bank_id: Option<rt::Id>,
-    /// The question bank to import questions into if not specified in the content package, if both bank id and name are set, id will take precedence.
-    pub question_bank_name: Option<String>,
-    /// The id of a module in the target course. This will add all imported items (that can be added to a module) to the given module.
-    pub insert_into_module_id: Option<rt::Id>,
-    /// If provided (and `insert_into_module_id` is supplied), only add objects of the specified type to the module.
-    pub insert_into_module_type: Option<SettingsInsertIntoModuleType>,
-    /// The (1-based) position to insert the imported items into the course (if `insert_into_module_id` is supplied). If this parameter is omitted, items will be added to the end of the module.
-    pub insert_into_module_position: Option<i64>,
-    /// The id of an assignment group in the target course. If provided, all imported assignments will be moved to the given assignment group.
-    pub move_to_assignment_group_id: Option<rt::Id>,
-    /// Set of importers to skip, even if otherwise selected by migration settings.
-    pub importer_skips: Option<Vec<SettingsImporterSkips>>,
-    /// Import the "use as blueprint course" setting as well as the list of locked items from the source course or package. The destination course must not be associated with an existing blueprint course and cannot have any student or observer enrollments.
-    pub import_blueprint_settings: Option<bool>,
-}
-impl rt::Encode for CreateContentMigrationGroupsSettings {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "file_url", &self.file_url);
-        out.field(key, "content_export_id", &self.content_export_id);
-        out.field(key, "source_course_id", &self.source_course_id);
-        out.field(key, "folder_id", &self.folder_id);
-        out.field(key, "overwrite_quizzes", &self.overwrite_quizzes);
-        out.field(key, "question_bank_id", &self.question_bank_id);
-        out.field(key, "question_bank_name", &self.question_bank_name);
-        out.field(key, "insert_into_module_id", &self.insert_into_module_id);
-        out.field(key, "insert_into_module_type", &self.insert_into_module_type);
-        out.field(key, "insert_into_module_position", &self.insert_into_module_position);
-        out.field(key, "move_to_assignment_group_id", &self.move_to_assignment_group_id);
-        out.field(key, "importer_skips", &self.importer_skips);
-        out.field(key, "import_blueprint_settings", &self.import_blueprint_settings);
-    }
-}
-/// Parameters sent as `date_shift_options[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateContentMigrationGroupsDateShiftOptions {
-    /// Whether to shift dates in the copied course
-    pub shift_dates: Option<bool>,
-    /// The original start date of the source content/course
-    pub old_start_date: Option<rt::Date>,
-    /// The original end date of the source content/course
-    pub old_end_date: Option<rt::Date>,
-    /// The new start date for the content/course
-    pub new_start_date: Option<rt::Date>,
-    /// The new end date for the source content/course
-    pub new_end_date: Option<rt::Date>,
-    /// Move anything scheduled for day 'X' to the specified day. (0-Sunday, 1-Monday, 2-Tuesday, 3-Wednesday, 4-Thursday, 5-Friday, 6-Saturday)
-    pub day_substitutions: Option<std::collections::BTreeMap<String, i64>>,
-    /// Whether to remove dates in the copied course. Cannot be used in conjunction with *shift_dates*.
-    pub remove_dates: Option<bool>,
-}
-impl rt::Encode for CreateContentMigrationGroupsDateShiftOptions {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "shift_dates", &self.shift_dates);
-        out.field(key, "old_start_date", &self.old_start_date);
-        out.field(key, "old_end_date", &self.old_end_date);
-        out.field(key, "new_start_date", &self.new_start_date);
-        out.field(key, "new_end_date", &self.new_end_date);
-        out.field(key, "day_substitutions", &self.day_substitutions);
-        out.field(key, "remove_dates", &self.remove_dates);
-    }
-}
-/// Parameters sent as `pre_attachment[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateContentMigrationUsersPreAttachment {
-    /// Required if uploading a file. This is the first step in uploading a file to the content migration. See the {file:file_uploads.html File Upload Documentation} for details on the file upload workflow.
-    pub name: Option<String>,
-    /// Other file upload properties, See {file:file_uploads.html File Upload Documentation}
-    pub other: Option<std::collections::BTreeMap<String, String>>,
-}
-impl rt::Encode for CreateContentMigrationUsersPreAttachment {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "name", &self.name);
-        rt::Encode::encode(&self.other, key, out);
-    }
-}
-/// Parameters sent as `settings[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateContentMigrationUsersSettings {
-    /// A URL to download the file from. Must not require authentication.
-    pub file_url: Option<String>,
-    /// The id of a ContentExport to import. This allows you to import content previously exported from Canvas without needing to download and re-upload it.
-    pub content_export_id: Option<rt::Id>,
-    /// The course to copy from for a course copy migration. (required if doing course copy)
-    pub source_course_id: Option<rt::Id>,
-    /// The folder to unzip the .zip file into for a zip_file_import.
-    pub folder_id: Option<rt::Id>,
-    /// Whether to overwrite quizzes with the same identifiers between content packages.
-    pub overwrite_quizzes: Option<bool>,
-    /// The existing question bank ID to import questions into if not specified in the content package.
-    pub question_bank_id: Option<rt::Id>,
-    /// The question bank to import questions into if not specified in the content package, if both bank id and name are set, id will take precedence.
-    pub question_bank_name: Option<String>,
-    /// The id of a module in the target course. This will add all imported items (that can be added to a module) to the given module.
-    pub insert_into_module_id: Option<rt::Id>,
-    /// If provided (and `insert_into_module_id` is supplied), only add objects of the specified type to the module.
-    pub insert_into_module_type: Option<SettingsInsertIntoModuleType>,
-    /// The (1-based) position to insert the imported items into the course (if `insert_into_module_id` is supplied). If this parameter is omitted, items will be added to the end of the module.
-    pub insert_into_module_position: Option<i64>,
-    /// The id of an assignment group in the target course. If provided, all imported assignments will be moved to the given assignment group.
-    pub move_to_assignment_group_id: Option<rt::Id>,
-    /// Set of importers to skip, even if otherwise selected by migration settings.
-    pub importer_skips: Option<Vec<SettingsImporterSkips>>,
-    /// Import the "use as blueprint course" setting as well as the list of locked items from the source course or package. The destination course must not be associated with an existing blueprint course and cannot have any student or observer enrollments.
-    pub import_blueprint_settings: Option<bool>,
-}
-impl rt::Encode for CreateContentMigrationUsersSettings {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "file_url", &self.file_url);
-        out.field(key, "content_export_id", &self.content_export_id);
-        out.field(key, "source_course_id", &self.source_course_id);
-        out.field(key, "folder_id", &self.folder_id);
-        out.field(key, "overwrite_quizzes", &self.overwrite_quizzes);
-        out.field(key, "question_bank_id", &self.question_bank_id);
-        out.field(key, "question_bank_name", &self.question_bank_name);
-        out.field(key, "insert_into_module_id", &self.insert_into_module_id);
-        out.field(key, "insert_into_module_type", &self.insert_into_module_type);
-        out.field(key, "insert_into_module_position", &self.insert_into_module_position);
-        out.field(key, "move_to_assignment_group_id", &self.move_to_assignment_group_id);
-        out.field(key, "importer_skips", &self.importer_skips);
-        out.field(key, "import_blueprint_settings", &self.import_blueprint_settings);
-    }
-}
-/// Parameters sent as `date_shift_options[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateContentMigrationUsersDateShiftOptions {
-    /// Whether to shift dates in the copied course
-    pub shift_dates: Option<bool>,
-    /// The original start date of the source content/course
-    pub old_start_date: Option<rt::Date>,
-    /// The original end date of the source content/course
-    pub old_end_date: Option<rt::Date>,
-    /// The new start date for the content/course
-    pub new_start_date: Option<rt::Date>,
-    /// The new end date for the source content/course
-    pub new_end_date: Option<rt::Date>,
-    /// Move anything scheduled for day 'X' to the specified day. (0-Sunday, 1-Monday, 2-Tuesday, 3-Wednesday, 4-Thursday, 5-Friday, 6-Saturday)
-    pub day_substitutions: Option<std::collections::BTreeMap<String, i64>>,
-    /// Whether to remove dates in the copied course. Cannot be used in conjunction with *shift_dates*.
-    pub remove_dates: Option<bool>,
-}
-impl rt::Encode for CreateContentMigrationUsersDateShiftOptions {
+impl rt::Encode for CreateContentMigrationDateShiftOptions {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "shift_dates", &self.shift_dates);
         out.field(key, "old_start_date", &self.old_start_date);

@@ -99,8 +99,8 @@ impl<'a> CreateEnrollmentTerm<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateEnrollmentTerm<'a>(rt::Request<'a>);
 impl<'a> UpdateEnrollmentTerm<'a> {
-    /// Sets `enrollment_term[..]`: see [`UpdateEnrollmentTermEnrollmentTerm`].
-    pub fn enrollment_term(self, value: UpdateEnrollmentTermEnrollmentTerm) -> Self {
+    /// Sets `enrollment_term[..]`: see [`CreateEnrollmentTermEnrollmentTerm`].
+    pub fn enrollment_term(self, value: CreateEnrollmentTermEnrollmentTerm) -> Self {
         Self(self.0.form("enrollment_term", &value))
     }
     /// Default is true. If false, any fields containing “sticky” changes will not be updated. See SIS CSV Format documentation for information on which fields can have SIS stickiness
@@ -226,56 +226,6 @@ pub struct CreateEnrollmentTermEnrollmentTerm {
     pub overrides: Option<CreateEnrollmentTermEnrollmentTermOverrides>,
 }
 impl rt::Encode for CreateEnrollmentTermEnrollmentTerm {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "name", &self.name);
-        out.field(key, "start_at", &self.start_at);
-        out.field(key, "end_at", &self.end_at);
-        out.field(key, "sis_term_id", &self.sis_term_id);
-        out.field(key, "overrides", &self.overrides);
-    }
-}
-/// Parameters sent as `enrollment_term[overrides][enrollment_type][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateEnrollmentTermEnrollmentTermOverridesEnrollmentType {
-    /// The day/time the term starts, overridden for the given enrollment type. *enrollment_type* can be one of StudentEnrollment, TeacherEnrollment, TaEnrollment, or DesignerEnrollment
-    pub start_at: Option<rt::DateTime>,
-    /// The day/time the term ends, overridden for the given enrollment type. *enrollment_type* can be one of StudentEnrollment, TeacherEnrollment, TaEnrollment, or DesignerEnrollment
-    pub end_at: Option<rt::DateTime>,
-}
-impl rt::Encode for UpdateEnrollmentTermEnrollmentTermOverridesEnrollmentType {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "start_at", &self.start_at);
-        out.field(key, "end_at", &self.end_at);
-    }
-}
-/// Parameters sent as `enrollment_term[overrides][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateEnrollmentTermEnrollmentTermOverrides {
-    /// `enrollment_type`
-    pub enrollment_type: Option<
-        UpdateEnrollmentTermEnrollmentTermOverridesEnrollmentType,
-    >,
-}
-impl rt::Encode for UpdateEnrollmentTermEnrollmentTermOverrides {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "enrollment_type", &self.enrollment_type);
-    }
-}
-/// Parameters sent as `enrollment_term[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateEnrollmentTermEnrollmentTerm {
-    /// The name of the term.
-    pub name: Option<String>,
-    /// The day/time the term starts. Accepts times in ISO 8601 format, e.g. 2015-01-10T18:48:00Z.
-    pub start_at: Option<rt::DateTime>,
-    /// The day/time the term ends. Accepts times in ISO 8601 format, e.g. 2015-01-10T18:48:00Z.
-    pub end_at: Option<rt::DateTime>,
-    /// The unique SIS identifier for the term.
-    pub sis_term_id: Option<rt::Id>,
-    /// `overrides`
-    pub overrides: Option<UpdateEnrollmentTermEnrollmentTermOverrides>,
-}
-impl rt::Encode for UpdateEnrollmentTermEnrollmentTerm {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
         out.field(key, "start_at", &self.start_at);

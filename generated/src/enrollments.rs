@@ -88,7 +88,7 @@ impl<'a> Enrollments<'a> {
     pub fn enroll_user_courses(
         &self,
         course_id: impl rt::PathArg,
-        enrollment: EnrollUserCoursesEnrollment,
+        enrollment: EnrollUserEnrollment,
     ) -> EnrollUserCourses<'a> {
         EnrollUserCourses(
             self
@@ -105,7 +105,7 @@ impl<'a> Enrollments<'a> {
     pub fn enroll_user_sections(
         &self,
         section_id: impl rt::PathArg,
-        enrollment: EnrollUserSectionsEnrollment,
+        enrollment: EnrollUserEnrollment,
     ) -> EnrollUserSections<'a> {
         EnrollUserSections(
             self
@@ -690,7 +690,7 @@ rt::string_enum!(
 );
 /// Parameters sent as `enrollment[..]`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EnrollUserCoursesEnrollment {
+pub struct EnrollUserEnrollment {
     /// The start time of the enrollment, in ISO8601 format. e.g. 2012-04-18T23:08:51Z
     pub start_at: Option<rt::DateTime>,
     /// The end time of the enrollment, in ISO8601 format. e.g. 2012-04-18T23:08:51Z
@@ -731,7 +731,7 @@ pub struct EnrollUserCoursesEnrollment {
     /// Required if the user is being enrolled from another trusted account. The unique identifier for the user (integration_id) must also be accompanied by the root_account parameter. The user_id will be ignored.
     pub integration_id: Option<rt::Id>,
 }
-impl EnrollUserCoursesEnrollment {
+impl EnrollUserEnrollment {
     /// Creates the parameters with the required fields set and the others empty.
     pub fn new(user_id: rt::Id, r#type: EnrollmentType) -> Self {
         Self {
@@ -753,95 +753,7 @@ impl EnrollUserCoursesEnrollment {
         }
     }
 }
-impl rt::Encode for EnrollUserCoursesEnrollment {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "start_at", &self.start_at);
-        out.field(key, "end_at", &self.end_at);
-        out.field(key, "user_id", &self.user_id);
-        out.field(key, "type", &self.r#type);
-        out.field(key, "role", &self.role);
-        out.field(key, "role_id", &self.role_id);
-        out.field(key, "enrollment_state", &self.enrollment_state);
-        out.field(key, "course_section_id", &self.course_section_id);
-        out.field(
-            key,
-            "limit_privileges_to_course_section",
-            &self.limit_privileges_to_course_section,
-        );
-        out.field(key, "notify", &self.notify);
-        out.field(key, "self_enrollment_code", &self.self_enrollment_code);
-        out.field(key, "self_enrolled", &self.self_enrolled);
-        out.field(key, "associated_user_id", &self.associated_user_id);
-        out.field(key, "sis_user_id", &self.sis_user_id);
-        out.field(key, "integration_id", &self.integration_id);
-    }
-}
-/// Parameters sent as `enrollment[..]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnrollUserSectionsEnrollment {
-    /// The start time of the enrollment, in ISO8601 format. e.g. 2012-04-18T23:08:51Z
-    pub start_at: Option<rt::DateTime>,
-    /// The end time of the enrollment, in ISO8601 format. e.g. 2012-04-18T23:08:51Z
-    pub end_at: Option<rt::DateTime>,
-    /// The ID of the user to be enrolled in the course.
-    ///
-    /// Required.
-    pub user_id: rt::Id,
-    /// Enroll the user as a student, teacher, TA, observer, or designer. If no value is given, the type will be inferred by enrollment\[role\] if supplied, otherwise 'StudentEnrollment' will be used.
-    ///
-    /// Required.
-    pub r#type: EnrollmentType,
-    /// Assigns a custom course-level role to the user.
-    pub role: Option<String>,
-    /// Assigns a custom course-level role to the user.
-    pub role_id: Option<rt::Id>,
-    /// If set to 'active,' student will be immediately enrolled in the course. Otherwise they will be required to accept a course invitation. Default is 'invited.'.
-    ///
-    /// If set to 'inactive', student will be listed in the course roster for teachers, but will not be able to participate in the course until their enrollment is activated.
-    pub enrollment_state: Option<EnrollmentEnrollmentState>,
-    /// The ID of the course section to enroll the student in. If the section-specific URL is used, this argument is redundant and will be ignored.
-    pub course_section_id: Option<rt::Id>,
-    /// If set, the enrollment will only allow the user to see and interact with users enrolled in the section given by course_section_id.
-    /// * For teachers and TAs, this includes grading privileges.
-    /// * Section-limited students will not see any users (including teachers and TAs) not enrolled in their sections.
-    /// * Users may have other enrollments that grant privileges to multiple sections in the same course.
-    pub limit_privileges_to_course_section: Option<bool>,
-    /// If true, a notification will be sent to the enrolled user. Notifications are not sent by default.
-    pub notify: Option<bool>,
-    /// If the current user is not allowed to manage enrollments in this course, but the course allows self-enrollment, the user can self- enroll as a student in the default section by passing in a valid code. When self-enrolling, the user_id must be 'self'. The enrollment_state will be set to 'active' and all other arguments will be ignored.
-    pub self_enrollment_code: Option<String>,
-    /// If true, marks the enrollment as a self-enrollment, which gives students the ability to drop the course if desired. Defaults to false.
-    pub self_enrolled: Option<bool>,
-    /// For an observer enrollment, the ID of a student to observe. This is a one-off operation; to automatically observe all a student's enrollments (for example, as a parent), please use the User Observees API.
-    pub associated_user_id: Option<rt::Id>,
-    /// Required if the user is being enrolled from another trusted account. The unique identifier for the user (sis_user_id) must also be accompanied by the root_account parameter. The user_id will be ignored.
-    pub sis_user_id: Option<rt::Id>,
-    /// Required if the user is being enrolled from another trusted account. The unique identifier for the user (integration_id) must also be accompanied by the root_account parameter. The user_id will be ignored.
-    pub integration_id: Option<rt::Id>,
-}
-impl EnrollUserSectionsEnrollment {
-    /// Creates the parameters with the required fields set and the others empty.
-    pub fn new(user_id: rt::Id, r#type: EnrollmentType) -> Self {
-        Self {
-            start_at: None,
-            end_at: None,
-            user_id,
-            r#type,
-            role: None,
-            role_id: None,
-            enrollment_state: None,
-            course_section_id: None,
-            limit_privileges_to_course_section: None,
-            notify: None,
-            self_enrollment_code: None,
-            self_enrolled: None,
-            associated_user_id: None,
-            sis_user_id: None,
-            integration_id: None,
-        }
-    }
-}
-impl rt::Encode for EnrollUserSectionsEnrollment {
+impl rt::Encode for EnrollUserEnrollment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "start_at", &self.start_at);
         out.field(key, "end_at", &self.end_at);

@@ -582,76 +582,61 @@ impl<'a> CreateExternalToolCourses<'a> {
     pub fn text(self, value: impl Into<String>) -> Self {
         Self(self.0.form("text", &rt::text(value)))
     }
-    /// Sets `custom_fields[..]`: see [`CreateExternalToolCoursesCustomFields`].
-    pub fn custom_fields(self, value: CreateExternalToolCoursesCustomFields) -> Self {
+    /// Sets `custom_fields[..]`: see [`CreateExternalToolCustomFields`].
+    pub fn custom_fields(self, value: CreateExternalToolCustomFields) -> Self {
         Self(self.0.form("custom_fields", &value))
     }
     /// (Deprecated in favor of Add tool to RCE Favorites and Remove tool from RCE Favorites) Whether this tool should appear in a preferred location in the RCE. This only applies to tools in root account contexts that have an editor button placement.
     pub fn is_rce_favorite(self, value: bool) -> Self {
         Self(self.0.form("is_rce_favorite", &value))
     }
-    /// Sets `account_navigation[..]`: see [`CreateExternalToolCoursesAccountNavigation`].
-    pub fn account_navigation(
-        self,
-        value: CreateExternalToolCoursesAccountNavigation,
-    ) -> Self {
+    /// Sets `account_navigation[..]`: see [`CreateExternalToolAccountNavigation`].
+    pub fn account_navigation(self, value: CreateExternalToolAccountNavigation) -> Self {
         Self(self.0.form("account_navigation", &value))
     }
-    /// Sets `user_navigation[..]`: see [`CreateExternalToolCoursesUserNavigation`].
-    pub fn user_navigation(
-        self,
-        value: CreateExternalToolCoursesUserNavigation,
-    ) -> Self {
+    /// Sets `user_navigation[..]`: see [`CreateExternalToolUserNavigation`].
+    pub fn user_navigation(self, value: CreateExternalToolUserNavigation) -> Self {
         Self(self.0.form("user_navigation", &value))
     }
-    /// Sets `course_home_sub_navigation[..]`: see [`CreateExternalToolCoursesCourseHomeSubNavigation`].
+    /// Sets `course_home_sub_navigation[..]`: see [`CreateExternalToolCourseHomeSubNavigation`].
     pub fn course_home_sub_navigation(
         self,
-        value: CreateExternalToolCoursesCourseHomeSubNavigation,
+        value: CreateExternalToolCourseHomeSubNavigation,
     ) -> Self {
         Self(self.0.form("course_home_sub_navigation", &value))
     }
-    /// Sets `course_navigation[..]`: see [`CreateExternalToolCoursesCourseNavigation`].
-    pub fn course_navigation(
-        self,
-        value: CreateExternalToolCoursesCourseNavigation,
-    ) -> Self {
+    /// Sets `course_navigation[..]`: see [`CreateExternalToolCourseNavigation`].
+    pub fn course_navigation(self, value: CreateExternalToolCourseNavigation) -> Self {
         Self(self.0.form("course_navigation", &value))
     }
-    /// Sets `editor_button[..]`: see [`CreateExternalToolCoursesEditorButton`].
-    pub fn editor_button(self, value: CreateExternalToolCoursesEditorButton) -> Self {
+    /// Sets `editor_button[..]`: see [`CreateExternalToolEditorButton`].
+    pub fn editor_button(self, value: CreateExternalToolEditorButton) -> Self {
         Self(self.0.form("editor_button", &value))
     }
-    /// Sets `homework_submission[..]`: see [`CreateExternalToolCoursesHomeworkSubmission`].
+    /// Sets `homework_submission[..]`: see [`CreateExternalToolHomeworkSubmission`].
     pub fn homework_submission(
         self,
-        value: CreateExternalToolCoursesHomeworkSubmission,
+        value: CreateExternalToolHomeworkSubmission,
     ) -> Self {
         Self(self.0.form("homework_submission", &value))
     }
-    /// Sets `link_selection[..]`: see [`CreateExternalToolCoursesLinkSelection`].
-    pub fn link_selection(self, value: CreateExternalToolCoursesLinkSelection) -> Self {
+    /// Sets `link_selection[..]`: see [`CreateExternalToolLinkSelection`].
+    pub fn link_selection(self, value: CreateExternalToolLinkSelection) -> Self {
         Self(self.0.form("link_selection", &value))
     }
-    /// Sets `migration_selection[..]`: see [`CreateExternalToolCoursesMigrationSelection`].
+    /// Sets `migration_selection[..]`: see [`CreateExternalToolMigrationSelection`].
     pub fn migration_selection(
         self,
-        value: CreateExternalToolCoursesMigrationSelection,
+        value: CreateExternalToolMigrationSelection,
     ) -> Self {
         Self(self.0.form("migration_selection", &value))
     }
-    /// Sets `tool_configuration[..]`: see [`CreateExternalToolCoursesToolConfiguration`].
-    pub fn tool_configuration(
-        self,
-        value: CreateExternalToolCoursesToolConfiguration,
-    ) -> Self {
+    /// Sets `tool_configuration[..]`: see [`CreateExternalToolToolConfiguration`].
+    pub fn tool_configuration(self, value: CreateExternalToolToolConfiguration) -> Self {
         Self(self.0.form("tool_configuration", &value))
     }
-    /// Sets `resource_selection[..]`: see [`CreateExternalToolCoursesResourceSelection`].
-    pub fn resource_selection(
-        self,
-        value: CreateExternalToolCoursesResourceSelection,
-    ) -> Self {
+    /// Sets `resource_selection[..]`: see [`CreateExternalToolResourceSelection`].
+    pub fn resource_selection(self, value: CreateExternalToolResourceSelection) -> Self {
         Self(self.0.form("resource_selection", &value))
     }
     /// Configuration can be passed in as CC xml instead of using query parameters. If this value is "by_url" or "by_xml" then an xml configuration will be expected in either the "config_xml" or "config_url" parameter. Note that the name parameter overrides the tool name provided in the xml
@@ -708,76 +693,61 @@ impl<'a> CreateExternalToolAccounts<'a> {
     pub fn text(self, value: impl Into<String>) -> Self {
         Self(self.0.form("text", &rt::text(value)))
     }
-    /// Sets `custom_fields[..]`: see [`CreateExternalToolAccountsCustomFields`].
-    pub fn custom_fields(self, value: CreateExternalToolAccountsCustomFields) -> Self {
+    /// Sets `custom_fields[..]`: see [`CreateExternalToolCustomFields`].
+    pub fn custom_fields(self, value: CreateExternalToolCustomFields) -> Self {
         Self(self.0.form("custom_fields", &value))
     }
     /// (Deprecated in favor of Add tool to RCE Favorites and Remove tool from RCE Favorites) Whether this tool should appear in a preferred location in the RCE. This only applies to tools in root account contexts that have an editor button placement.
     pub fn is_rce_favorite(self, value: bool) -> Self {
         Self(self.0.form("is_rce_favorite", &value))
     }
-    /// Sets `account_navigation[..]`: see [`CreateExternalToolAccountsAccountNavigation`].
-    pub fn account_navigation(
-        self,
-        value: CreateExternalToolAccountsAccountNavigation,
-    ) -> Self {
+    /// Sets `account_navigation[..]`: see [`CreateExternalToolAccountNavigation`].
+    pub fn account_navigation(self, value: CreateExternalToolAccountNavigation) -> Self {
         Self(self.0.form("account_navigation", &value))
     }
-    /// Sets `user_navigation[..]`: see [`CreateExternalToolAccountsUserNavigation`].
-    pub fn user_navigation(
-        self,
-        value: CreateExternalToolAccountsUserNavigation,
-    ) -> Self {
+    /// Sets `user_navigation[..]`: see [`CreateExternalToolUserNavigation`].
+    pub fn user_navigation(self, value: CreateExternalToolUserNavigation) -> Self {
         Self(self.0.form("user_navigation", &value))
     }
-    /// Sets `course_home_sub_navigation[..]`: see [`CreateExternalToolAccountsCourseHomeSubNavigation`].
+    /// Sets `course_home_sub_navigation[..]`: see [`CreateExternalToolCourseHomeSubNavigation`].
     pub fn course_home_sub_navigation(
         self,
-        value: CreateExternalToolAccountsCourseHomeSubNavigation,
+        value: CreateExternalToolCourseHomeSubNavigation,
     ) -> Self {
         Self(self.0.form("course_home_sub_navigation", &value))
     }
-    /// Sets `course_navigation[..]`: see [`CreateExternalToolAccountsCourseNavigation`].
-    pub fn course_navigation(
-        self,
-        value: CreateExternalToolAccountsCourseNavigation,
-    ) -> Self {
+    /// Sets `course_navigation[..]`: see [`CreateExternalToolCourseNavigation`].
+    pub fn course_navigation(self, value: CreateExternalToolCourseNavigation) -> Self {
         Self(self.0.form("course_navigation", &value))
     }
-    /// Sets `editor_button[..]`: see [`CreateExternalToolAccountsEditorButton`].
-    pub fn editor_button(self, value: CreateExternalToolAccountsEditorButton) -> Self {
+    /// Sets `editor_button[..]`: see [`CreateExternalToolEditorButton`].
+    pub fn editor_button(self, value: CreateExternalToolEditorButton) -> Self {
         Self(self.0.form("editor_button", &value))
     }
-    /// Sets `homework_submission[..]`: see [`CreateExternalToolAccountsHomeworkSubmission`].
+    /// Sets `homework_submission[..]`: see [`CreateExternalToolHomeworkSubmission`].
     pub fn homework_submission(
         self,
-        value: CreateExternalToolAccountsHomeworkSubmission,
+        value: CreateExternalToolHomeworkSubmission,
     ) -> Self {
         Self(self.0.form("homework_submission", &value))
     }
-    /// Sets `link_selection[..]`: see [`CreateExternalToolAccountsLinkSelection`].
-    pub fn link_selection(self, value: CreateExternalToolAccountsLinkSelection) -> Self {
+    /// Sets `link_selection[..]`: see [`CreateExternalToolLinkSelection`].
+    pub fn link_selection(self, value: CreateExternalToolLinkSelection) -> Self {
         Self(self.0.form("link_selection", &value))
     }
-    /// Sets `migration_selection[..]`: see [`CreateExternalToolAccountsMigrationSelection`].
+    /// Sets `migration_selection[..]`: see [`CreateExternalToolMigrationSelection`].
     pub fn migration_selection(
         self,
-        value: CreateExternalToolAccountsMigrationSelection,
+        value: CreateExternalToolMigrationSelection,
     ) -> Self {
         Self(self.0.form("migration_selection", &value))
     }
-    /// Sets `tool_configuration[..]`: see [`CreateExternalToolAccountsToolConfiguration`].
-    pub fn tool_configuration(
-        self,
-        value: CreateExternalToolAccountsToolConfiguration,
-    ) -> Self {
+    /// Sets `tool_configuration[..]`: see [`CreateExternalToolToolConfiguration`].
+    pub fn tool_configuration(self, value: CreateExternalToolToolConfiguration) -> Self {
         Self(self.0.form("tool_configuration", &value))
     }
-    /// Sets `resource_selection[..]`: see [`CreateExternalToolAccountsResourceSelection`].
-    pub fn resource_selection(
-        self,
-        value: CreateExternalToolAccountsResourceSelection,
-    ) -> Self {
+    /// Sets `resource_selection[..]`: see [`CreateExternalToolResourceSelection`].
+    pub fn resource_selection(self, value: CreateExternalToolResourceSelection) -> Self {
         Self(self.0.form("resource_selection", &value))
     }
     /// Configuration can be passed in as CC xml instead of using query parameters. If this value is "by_url" or "by_xml" then an xml configuration will be expected in either the "config_xml" or "config_url" parameter. Note that the name parameter overrides the tool name provided in the xml
@@ -1012,18 +982,18 @@ pub enum CourseNavigationDefault {
 rt::string_enum!(CourseNavigationDefault { Disabled = "disabled", Enabled = "enabled" });
 /// Parameters sent as `custom_fields[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolCoursesCustomFields {
+pub struct CreateExternalToolCustomFields {
     /// Custom fields that will be sent to the tool consumer; can be used multiple times
     pub field_name: Option<String>,
 }
-impl rt::Encode for CreateExternalToolCoursesCustomFields {
+impl rt::Encode for CreateExternalToolCustomFields {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "field_name", &self.field_name);
     }
 }
 /// Parameters sent as `account_navigation[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolCoursesAccountNavigation {
+pub struct CreateExternalToolAccountNavigation {
     /// The url of the external tool for account navigation
     pub url: Option<String>,
     /// Set this to enable this feature
@@ -1037,7 +1007,7 @@ pub struct CreateExternalToolCoursesAccountNavigation {
     /// The layout type to use when launching the tool. Must be "full_width", "full_width_in_context", "in_nav_context", "borderless", or "default"
     pub display_type: Option<String>,
 }
-impl rt::Encode for CreateExternalToolCoursesAccountNavigation {
+impl rt::Encode for CreateExternalToolAccountNavigation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
         out.field(key, "enabled", &self.enabled);
@@ -1049,7 +1019,7 @@ impl rt::Encode for CreateExternalToolCoursesAccountNavigation {
 }
 /// Parameters sent as `user_navigation[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolCoursesUserNavigation {
+pub struct CreateExternalToolUserNavigation {
     /// The url of the external tool for user navigation
     pub url: Option<String>,
     /// Set this to enable this feature
@@ -1059,7 +1029,7 @@ pub struct CreateExternalToolCoursesUserNavigation {
     /// Who will see the navigation tab. "admins" for admins, "public" or "members" for everyone. Setting this to `null` will remove this configuration and use the default behavior, which is "public".
     pub visibility: Option<UserNavigationVisibility>,
 }
-impl rt::Encode for CreateExternalToolCoursesUserNavigation {
+impl rt::Encode for CreateExternalToolUserNavigation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
         out.field(key, "enabled", &self.enabled);
@@ -1069,7 +1039,7 @@ impl rt::Encode for CreateExternalToolCoursesUserNavigation {
 }
 /// Parameters sent as `course_home_sub_navigation[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolCoursesCourseHomeSubNavigation {
+pub struct CreateExternalToolCourseHomeSubNavigation {
     /// The url of the external tool for right-side course home navigation menu
     pub url: Option<String>,
     /// Set this to enable this feature
@@ -1079,7 +1049,7 @@ pub struct CreateExternalToolCoursesCourseHomeSubNavigation {
     /// The url of the icon to show in the right-side course home navigation menu
     pub icon_url: Option<String>,
 }
-impl rt::Encode for CreateExternalToolCoursesCourseHomeSubNavigation {
+impl rt::Encode for CreateExternalToolCourseHomeSubNavigation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
         out.field(key, "enabled", &self.enabled);
@@ -1089,7 +1059,7 @@ impl rt::Encode for CreateExternalToolCoursesCourseHomeSubNavigation {
 }
 /// Parameters sent as `course_navigation[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolCoursesCourseNavigation {
+pub struct CreateExternalToolCourseNavigation {
     /// Set this to enable this feature
     pub enabled: Option<bool>,
     /// The text that will show on the left-tab in the course navigation
@@ -1107,7 +1077,7 @@ pub struct CreateExternalToolCoursesCourseNavigation {
     /// The layout type to use when launching the tool. Must be "full_width", "full_width_in_context", "in_nav_context", "borderless", or "default"
     pub display_type: Option<String>,
 }
-impl rt::Encode for CreateExternalToolCoursesCourseNavigation {
+impl rt::Encode for CreateExternalToolCourseNavigation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "enabled", &self.enabled);
         out.field(key, "text", &self.text);
@@ -1119,7 +1089,7 @@ impl rt::Encode for CreateExternalToolCoursesCourseNavigation {
 }
 /// Parameters sent as `editor_button[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolCoursesEditorButton {
+pub struct CreateExternalToolEditorButton {
     /// The url of the external tool
     pub url: Option<String>,
     /// Set this to enable this feature
@@ -1133,7 +1103,7 @@ pub struct CreateExternalToolCoursesEditorButton {
     /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
     pub message_type: Option<String>,
 }
-impl rt::Encode for CreateExternalToolCoursesEditorButton {
+impl rt::Encode for CreateExternalToolEditorButton {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
         out.field(key, "enabled", &self.enabled);
@@ -1145,7 +1115,7 @@ impl rt::Encode for CreateExternalToolCoursesEditorButton {
 }
 /// Parameters sent as `homework_submission[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolCoursesHomeworkSubmission {
+pub struct CreateExternalToolHomeworkSubmission {
     /// The url of the external tool
     pub url: Option<String>,
     /// Set this to enable this feature
@@ -1155,7 +1125,7 @@ pub struct CreateExternalToolCoursesHomeworkSubmission {
     /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
     pub message_type: Option<String>,
 }
-impl rt::Encode for CreateExternalToolCoursesHomeworkSubmission {
+impl rt::Encode for CreateExternalToolHomeworkSubmission {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
         out.field(key, "enabled", &self.enabled);
@@ -1165,7 +1135,7 @@ impl rt::Encode for CreateExternalToolCoursesHomeworkSubmission {
 }
 /// Parameters sent as `link_selection[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolCoursesLinkSelection {
+pub struct CreateExternalToolLinkSelection {
     /// The url of the external tool
     pub url: Option<String>,
     /// Set this to enable this feature
@@ -1175,7 +1145,7 @@ pub struct CreateExternalToolCoursesLinkSelection {
     /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
     pub message_type: Option<String>,
 }
-impl rt::Encode for CreateExternalToolCoursesLinkSelection {
+impl rt::Encode for CreateExternalToolLinkSelection {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
         out.field(key, "enabled", &self.enabled);
@@ -1185,7 +1155,7 @@ impl rt::Encode for CreateExternalToolCoursesLinkSelection {
 }
 /// Parameters sent as `migration_selection[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolCoursesMigrationSelection {
+pub struct CreateExternalToolMigrationSelection {
     /// The url of the external tool
     pub url: Option<String>,
     /// Set this to enable this feature
@@ -1193,7 +1163,7 @@ pub struct CreateExternalToolCoursesMigrationSelection {
     /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
     pub message_type: Option<String>,
 }
-impl rt::Encode for CreateExternalToolCoursesMigrationSelection {
+impl rt::Encode for CreateExternalToolMigrationSelection {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
         out.field(key, "enabled", &self.enabled);
@@ -1202,7 +1172,7 @@ impl rt::Encode for CreateExternalToolCoursesMigrationSelection {
 }
 /// Parameters sent as `tool_configuration[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolCoursesToolConfiguration {
+pub struct CreateExternalToolToolConfiguration {
     /// The url of the external tool
     pub url: Option<String>,
     /// Set this to enable this feature
@@ -1212,7 +1182,7 @@ pub struct CreateExternalToolCoursesToolConfiguration {
     /// Set this to default the lis_person_contact_email_primary to prefer provisioned sis_email; otherwise, omit
     pub prefer_sis_email: Option<bool>,
 }
-impl rt::Encode for CreateExternalToolCoursesToolConfiguration {
+impl rt::Encode for CreateExternalToolToolConfiguration {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
         out.field(key, "enabled", &self.enabled);
@@ -1222,7 +1192,7 @@ impl rt::Encode for CreateExternalToolCoursesToolConfiguration {
 }
 /// Parameters sent as `resource_selection[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolCoursesResourceSelection {
+pub struct CreateExternalToolResourceSelection {
     /// The url of the external tool
     pub url: Option<String>,
     /// Set this to enable this feature. If set to false, not_selectable must also be set to true in order to hide this tool from the selection UI in modules and assignments.
@@ -1234,240 +1204,7 @@ pub struct CreateExternalToolCoursesResourceSelection {
     /// The height of the dialog the tool is launched in
     pub selection_height: Option<String>,
 }
-impl rt::Encode for CreateExternalToolCoursesResourceSelection {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "url", &self.url);
-        out.field(key, "enabled", &self.enabled);
-        out.field(key, "icon_url", &self.icon_url);
-        out.field(key, "selection_width", &self.selection_width);
-        out.field(key, "selection_height", &self.selection_height);
-    }
-}
-/// Parameters sent as `custom_fields[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolAccountsCustomFields {
-    /// Custom fields that will be sent to the tool consumer; can be used multiple times
-    pub field_name: Option<String>,
-}
-impl rt::Encode for CreateExternalToolAccountsCustomFields {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "field_name", &self.field_name);
-    }
-}
-/// Parameters sent as `account_navigation[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolAccountsAccountNavigation {
-    /// The url of the external tool for account navigation
-    pub url: Option<String>,
-    /// Set this to enable this feature
-    pub enabled: Option<bool>,
-    /// The text that will show on the left-tab in the account navigation
-    pub text: Option<String>,
-    /// The width of the dialog the tool is launched in
-    pub selection_width: Option<String>,
-    /// The height of the dialog the tool is launched in
-    pub selection_height: Option<String>,
-    /// The layout type to use when launching the tool. Must be "full_width", "full_width_in_context", "in_nav_context", "borderless", or "default"
-    pub display_type: Option<String>,
-}
-impl rt::Encode for CreateExternalToolAccountsAccountNavigation {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "url", &self.url);
-        out.field(key, "enabled", &self.enabled);
-        out.field(key, "text", &self.text);
-        out.field(key, "selection_width", &self.selection_width);
-        out.field(key, "selection_height", &self.selection_height);
-        out.field(key, "display_type", &self.display_type);
-    }
-}
-/// Parameters sent as `user_navigation[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolAccountsUserNavigation {
-    /// The url of the external tool for user navigation
-    pub url: Option<String>,
-    /// Set this to enable this feature
-    pub enabled: Option<bool>,
-    /// The text that will show on the left-tab in the user navigation
-    pub text: Option<String>,
-    /// Who will see the navigation tab. "admins" for admins, "public" or "members" for everyone. Setting this to `null` will remove this configuration and use the default behavior, which is "public".
-    pub visibility: Option<UserNavigationVisibility>,
-}
-impl rt::Encode for CreateExternalToolAccountsUserNavigation {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "url", &self.url);
-        out.field(key, "enabled", &self.enabled);
-        out.field(key, "text", &self.text);
-        out.field(key, "visibility", &self.visibility);
-    }
-}
-/// Parameters sent as `course_home_sub_navigation[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolAccountsCourseHomeSubNavigation {
-    /// The url of the external tool for right-side course home navigation menu
-    pub url: Option<String>,
-    /// Set this to enable this feature
-    pub enabled: Option<bool>,
-    /// The text that will show on the right-side course home navigation menu
-    pub text: Option<String>,
-    /// The url of the icon to show in the right-side course home navigation menu
-    pub icon_url: Option<String>,
-}
-impl rt::Encode for CreateExternalToolAccountsCourseHomeSubNavigation {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "url", &self.url);
-        out.field(key, "enabled", &self.enabled);
-        out.field(key, "text", &self.text);
-        out.field(key, "icon_url", &self.icon_url);
-    }
-}
-/// Parameters sent as `course_navigation[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolAccountsCourseNavigation {
-    /// Set this to enable this feature
-    pub enabled: Option<bool>,
-    /// The text that will show on the left-tab in the course navigation
-    pub text: Option<String>,
-    /// Who will see the navigation tab. "admins" for course admins, "members" for students, "public" for everyone. Setting this to `null` will remove this configuration and use the default behavior, which is "public".
-    pub visibility: Option<CourseNavigationVisibility>,
-    /// Determines how the navigation tab will be opened. "_blank"    Launches the external tool in a new window or tab. "_self"    (Default) Launches the external tool in an iframe inside of Canvas.
-    pub window_target: Option<CourseNavigationWindowTarget>,
-    /// If set to "disabled" the tool will not appear in the course navigation until a teacher explicitly enables it.
-    ///
-    /// If set to "enabled" the tool will appear in the course navigation without requiring a teacher to explicitly enable it.
-    ///
-    /// defaults to "enabled"
-    pub default: Option<CourseNavigationDefault>,
-    /// The layout type to use when launching the tool. Must be "full_width", "full_width_in_context", "in_nav_context", "borderless", or "default"
-    pub display_type: Option<String>,
-}
-impl rt::Encode for CreateExternalToolAccountsCourseNavigation {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "enabled", &self.enabled);
-        out.field(key, "text", &self.text);
-        out.field(key, "visibility", &self.visibility);
-        out.field(key, "windowTarget", &self.window_target);
-        out.field(key, "default", &self.default);
-        out.field(key, "display_type", &self.display_type);
-    }
-}
-/// Parameters sent as `editor_button[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolAccountsEditorButton {
-    /// The url of the external tool
-    pub url: Option<String>,
-    /// Set this to enable this feature
-    pub enabled: Option<bool>,
-    /// The url of the icon to show in the WYSIWYG editor
-    pub icon_url: Option<String>,
-    /// The width of the dialog the tool is launched in
-    pub selection_width: Option<String>,
-    /// The height of the dialog the tool is launched in
-    pub selection_height: Option<String>,
-    /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
-    pub message_type: Option<String>,
-}
-impl rt::Encode for CreateExternalToolAccountsEditorButton {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "url", &self.url);
-        out.field(key, "enabled", &self.enabled);
-        out.field(key, "icon_url", &self.icon_url);
-        out.field(key, "selection_width", &self.selection_width);
-        out.field(key, "selection_height", &self.selection_height);
-        out.field(key, "message_type", &self.message_type);
-    }
-}
-/// Parameters sent as `homework_submission[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolAccountsHomeworkSubmission {
-    /// The url of the external tool
-    pub url: Option<String>,
-    /// Set this to enable this feature
-    pub enabled: Option<bool>,
-    /// The text that will show on the homework submission tab
-    pub text: Option<String>,
-    /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
-    pub message_type: Option<String>,
-}
-impl rt::Encode for CreateExternalToolAccountsHomeworkSubmission {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "url", &self.url);
-        out.field(key, "enabled", &self.enabled);
-        out.field(key, "text", &self.text);
-        out.field(key, "message_type", &self.message_type);
-    }
-}
-/// Parameters sent as `link_selection[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolAccountsLinkSelection {
-    /// The url of the external tool
-    pub url: Option<String>,
-    /// Set this to enable this feature
-    pub enabled: Option<bool>,
-    /// The text that will show for the link selection text
-    pub text: Option<String>,
-    /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
-    pub message_type: Option<String>,
-}
-impl rt::Encode for CreateExternalToolAccountsLinkSelection {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "url", &self.url);
-        out.field(key, "enabled", &self.enabled);
-        out.field(key, "text", &self.text);
-        out.field(key, "message_type", &self.message_type);
-    }
-}
-/// Parameters sent as `migration_selection[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolAccountsMigrationSelection {
-    /// The url of the external tool
-    pub url: Option<String>,
-    /// Set this to enable this feature
-    pub enabled: Option<bool>,
-    /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
-    pub message_type: Option<String>,
-}
-impl rt::Encode for CreateExternalToolAccountsMigrationSelection {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "url", &self.url);
-        out.field(key, "enabled", &self.enabled);
-        out.field(key, "message_type", &self.message_type);
-    }
-}
-/// Parameters sent as `tool_configuration[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolAccountsToolConfiguration {
-    /// The url of the external tool
-    pub url: Option<String>,
-    /// Set this to enable this feature
-    pub enabled: Option<bool>,
-    /// Set this to ContentItemSelectionRequest to tell the tool to use content-item; otherwise, omit
-    pub message_type: Option<String>,
-    /// Set this to default the lis_person_contact_email_primary to prefer provisioned sis_email; otherwise, omit
-    pub prefer_sis_email: Option<bool>,
-}
-impl rt::Encode for CreateExternalToolAccountsToolConfiguration {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "url", &self.url);
-        out.field(key, "enabled", &self.enabled);
-        out.field(key, "message_type", &self.message_type);
-        out.field(key, "prefer_sis_email", &self.prefer_sis_email);
-    }
-}
-/// Parameters sent as `resource_selection[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalToolAccountsResourceSelection {
-    /// The url of the external tool
-    pub url: Option<String>,
-    /// Set this to enable this feature. If set to false, not_selectable must also be set to true in order to hide this tool from the selection UI in modules and assignments.
-    pub enabled: Option<bool>,
-    /// The url of the icon to show in the module external tool list
-    pub icon_url: Option<String>,
-    /// The width of the dialog the tool is launched in
-    pub selection_width: Option<String>,
-    /// The height of the dialog the tool is launched in
-    pub selection_height: Option<String>,
-}
-impl rt::Encode for CreateExternalToolAccountsResourceSelection {
+impl rt::Encode for CreateExternalToolResourceSelection {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
         out.field(key, "enabled", &self.enabled);

@@ -556,7 +556,7 @@ impl<'a> Files<'a> {
         &self,
         course_id: impl rt::PathArg,
         file_ids: impl IntoIterator<Item = impl Into<rt::Id>>,
-        usage_rights: SetUsageRightsCoursesUsageRights,
+        usage_rights: SetUsageRightsUsageRights,
     ) -> SetUsageRightsCourses<'a> {
         SetUsageRightsCourses(
             self
@@ -577,7 +577,7 @@ impl<'a> Files<'a> {
         &self,
         group_id: impl rt::PathArg,
         file_ids: impl IntoIterator<Item = impl Into<rt::Id>>,
-        usage_rights: SetUsageRightsGroupsUsageRights,
+        usage_rights: SetUsageRightsUsageRights,
     ) -> SetUsageRightsGroups<'a> {
         SetUsageRightsGroups(
             self
@@ -598,7 +598,7 @@ impl<'a> Files<'a> {
         &self,
         user_id: impl rt::PathArg,
         file_ids: impl IntoIterator<Item = impl Into<rt::Id>>,
-        usage_rights: SetUsageRightsUsersUsageRights,
+        usage_rights: SetUsageRightsUsageRights,
     ) -> SetUsageRightsUsers<'a> {
         SetUsageRightsUsers(
             self
@@ -1910,7 +1910,7 @@ rt::string_enum!(
 );
 /// Parameters sent as `usage_rights[..]`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SetUsageRightsCoursesUsageRights {
+pub struct SetUsageRightsUsageRights {
     /// The intellectual property justification for using the files in Canvas
     ///
     /// Required.
@@ -1920,7 +1920,7 @@ pub struct SetUsageRightsCoursesUsageRights {
     /// The license that applies to the files. See the List licenses endpoint for the supported license types.
     pub license: Option<String>,
 }
-impl SetUsageRightsCoursesUsageRights {
+impl SetUsageRightsUsageRights {
     /// Creates the parameters with the required fields set and the others empty.
     pub fn new(use_justification: UsageRightsUseJustification) -> Self {
         Self {
@@ -1930,65 +1930,7 @@ impl SetUsageRightsCoursesUsageRights {
         }
     }
 }
-impl rt::Encode for SetUsageRightsCoursesUsageRights {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "use_justification", &self.use_justification);
-        out.field(key, "legal_copyright", &self.legal_copyright);
-        out.field(key, "license", &self.license);
-    }
-}
-/// Parameters sent as `usage_rights[..]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SetUsageRightsGroupsUsageRights {
-    /// The intellectual property justification for using the files in Canvas
-    ///
-    /// Required.
-    pub use_justification: UsageRightsUseJustification,
-    /// The legal copyright line for the files
-    pub legal_copyright: Option<String>,
-    /// The license that applies to the files. See the List licenses endpoint for the supported license types.
-    pub license: Option<String>,
-}
-impl SetUsageRightsGroupsUsageRights {
-    /// Creates the parameters with the required fields set and the others empty.
-    pub fn new(use_justification: UsageRightsUseJustification) -> Self {
-        Self {
-            use_justification,
-            legal_copyright: None,
-            license: None,
-        }
-    }
-}
-impl rt::Encode for SetUsageRightsGroupsUsageRights {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "use_justification", &self.use_justification);
-        out.field(key, "legal_copyright", &self.legal_copyright);
-        out.field(key, "license", &self.license);
-    }
-}
-/// Parameters sent as `usage_rights[..]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SetUsageRightsUsersUsageRights {
-    /// The intellectual property justification for using the files in Canvas
-    ///
-    /// Required.
-    pub use_justification: UsageRightsUseJustification,
-    /// The legal copyright line for the files
-    pub legal_copyright: Option<String>,
-    /// The license that applies to the files. See the List licenses endpoint for the supported license types.
-    pub license: Option<String>,
-}
-impl SetUsageRightsUsersUsageRights {
-    /// Creates the parameters with the required fields set and the others empty.
-    pub fn new(use_justification: UsageRightsUseJustification) -> Self {
-        Self {
-            use_justification,
-            legal_copyright: None,
-            license: None,
-        }
-    }
-}
-impl rt::Encode for SetUsageRightsUsersUsageRights {
+impl rt::Encode for SetUsageRightsUsageRights {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "use_justification", &self.use_justification);
         out.field(key, "legal_copyright", &self.legal_copyright);

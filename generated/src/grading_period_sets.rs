@@ -55,7 +55,7 @@ impl<'a> GradingPeriodSets<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
         grading_period_set: impl IntoIterator<
-            Item = UpdateGradingPeriodSetGradingPeriodSet,
+            Item = CreateGradingPeriodSetGradingPeriodSet,
         >,
     ) -> UpdateGradingPeriodSet<'a> {
         UpdateGradingPeriodSet(
@@ -165,39 +165,6 @@ impl CreateGradingPeriodSetGradingPeriodSet {
     }
 }
 impl rt::Encode for CreateGradingPeriodSetGradingPeriodSet {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "title", &self.title);
-        out.field(key, "weighted", &self.weighted);
-        out.field(
-            key,
-            "display_totals_for_all_grading_periods",
-            &self.display_totals_for_all_grading_periods,
-        );
-    }
-}
-/// Parameters sent as `grading_period_set[][..]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdateGradingPeriodSetGradingPeriodSet {
-    /// The title of the grading period set
-    ///
-    /// Required.
-    pub title: String,
-    /// A boolean to determine whether the grading periods in the set are weighted
-    pub weighted: Option<bool>,
-    /// A boolean to determine whether the totals for all grading periods in the set are displayed
-    pub display_totals_for_all_grading_periods: Option<bool>,
-}
-impl UpdateGradingPeriodSetGradingPeriodSet {
-    /// Creates the parameters with the required fields set and the others empty.
-    pub fn new(title: String) -> Self {
-        Self {
-            title,
-            weighted: None,
-            display_totals_for_all_grading_periods: None,
-        }
-    }
-}
-impl rt::Encode for UpdateGradingPeriodSetGradingPeriodSet {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
         out.field(key, "weighted", &self.weighted);

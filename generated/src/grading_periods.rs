@@ -123,7 +123,7 @@ impl<'a> GradingPeriods<'a> {
         course_id: impl rt::PathArg,
         set_id: impl Into<rt::Id>,
         grading_periods: impl IntoIterator<
-            Item = BatchUpdateGradingPeriodsCoursesGradingPeriods,
+            Item = BatchUpdateGradingPeriodsGradingPeriods,
         >,
     ) -> BatchUpdateGradingPeriodsCourses<'a> {
         BatchUpdateGradingPeriodsCourses(
@@ -146,7 +146,7 @@ impl<'a> GradingPeriods<'a> {
         &self,
         set_id: impl rt::PathArg,
         grading_periods: impl IntoIterator<
-            Item = BatchUpdateGradingPeriodsGradingPeriodSetsGradingPeriods,
+            Item = BatchUpdateGradingPeriodsGradingPeriods,
         >,
     ) -> BatchUpdateGradingPeriodsGradingPeriodSets<'a> {
         BatchUpdateGradingPeriodsGradingPeriodSets(
@@ -273,7 +273,7 @@ impl rt::Encode for UpdateSingleGradingPeriodGradingPeriods {
 }
 /// Parameters sent as `grading_periods[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BatchUpdateGradingPeriodsCoursesGradingPeriods {
+pub struct BatchUpdateGradingPeriodsGradingPeriods {
     /// The id of the grading period. If the id parameter does not exist, a new grading period will be created.
     pub id: Option<rt::Id>,
     /// The title of the grading period. The title is required for creating a new grading period, but not for updating an existing grading period.
@@ -295,7 +295,7 @@ pub struct BatchUpdateGradingPeriodsCoursesGradingPeriods {
     /// A weight value that contributes to the overall weight of a grading period set which is used to calculate how much assignments in this period contribute to the total grade
     pub weight: Option<f64>,
 }
-impl BatchUpdateGradingPeriodsCoursesGradingPeriods {
+impl BatchUpdateGradingPeriodsGradingPeriods {
     /// Creates the parameters with the required fields set and the others empty.
     pub fn new(
         title: String,
@@ -313,59 +313,7 @@ impl BatchUpdateGradingPeriodsCoursesGradingPeriods {
         }
     }
 }
-impl rt::Encode for BatchUpdateGradingPeriodsCoursesGradingPeriods {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "id", &self.id);
-        out.field(key, "title", &self.title);
-        out.field(key, "start_date", &self.start_date);
-        out.field(key, "end_date", &self.end_date);
-        out.field(key, "close_date", &self.close_date);
-        out.field(key, "weight", &self.weight);
-    }
-}
-/// Parameters sent as `grading_periods[][..]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchUpdateGradingPeriodsGradingPeriodSetsGradingPeriods {
-    /// The id of the grading period. If the id parameter does not exist, a new grading period will be created.
-    pub id: Option<rt::Id>,
-    /// The title of the grading period. The title is required for creating a new grading period, but not for updating an existing grading period.
-    ///
-    /// Required.
-    pub title: String,
-    /// The date the grading period starts. The start_date is required for creating a new grading period, but not for updating an existing grading period.
-    ///
-    /// Required.
-    pub start_date: rt::Date,
-    /// The date the grading period ends. The end_date is required for creating a new grading period, but not for updating an existing grading period.
-    ///
-    /// Required.
-    pub end_date: rt::Date,
-    /// The date after which grades can no longer be changed for a grading period. The close_date is required for creating a new grading period, but not for updating an existing grading period.
-    ///
-    /// Required.
-    pub close_date: rt::Date,
-    /// A weight value that contributes to the overall weight of a grading period set which is used to calculate how much assignments in this period contribute to the total grade
-    pub weight: Option<f64>,
-}
-impl BatchUpdateGradingPeriodsGradingPeriodSetsGradingPeriods {
-    /// Creates the parameters with the required fields set and the others empty.
-    pub fn new(
-        title: String,
-        start_date: rt::Date,
-        end_date: rt::Date,
-        close_date: rt::Date,
-    ) -> Self {
-        Self {
-            id: None,
-            title,
-            start_date,
-            end_date,
-            close_date,
-            weight: None,
-        }
-    }
-}
-impl rt::Encode for BatchUpdateGradingPeriodsGradingPeriodSetsGradingPeriods {
+impl rt::Encode for BatchUpdateGradingPeriodsGradingPeriods {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "id", &self.id);
         out.field(key, "title", &self.title);

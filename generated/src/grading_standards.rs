@@ -21,7 +21,7 @@ impl<'a> GradingStandards<'a> {
         account_id: impl rt::PathArg,
         title: impl Into<String>,
         grading_scheme_entry: impl IntoIterator<
-            Item = CreateNewGradingStandardAccountsGradingSchemeEntry,
+            Item = CreateNewGradingStandardGradingSchemeEntry,
         >,
     ) -> CreateNewGradingStandardAccounts<'a> {
         CreateNewGradingStandardAccounts(
@@ -42,7 +42,7 @@ impl<'a> GradingStandards<'a> {
         course_id: impl rt::PathArg,
         title: impl Into<String>,
         grading_scheme_entry: impl IntoIterator<
-            Item = CreateNewGradingStandardCoursesGradingSchemeEntry,
+            Item = CreateNewGradingStandardGradingSchemeEntry,
         >,
     ) -> CreateNewGradingStandardCourses<'a> {
         CreateNewGradingStandardCourses(
@@ -196,7 +196,7 @@ impl<'a> GetSingleGradingStandardInContextAccounts<'a> {
 }
 /// Parameters sent as `grading_scheme_entry[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CreateNewGradingStandardAccountsGradingSchemeEntry {
+pub struct CreateNewGradingStandardGradingSchemeEntry {
     /// The name for an entry value within a GradingStandard that describes the range of the value e.g. A-
     ///
     /// Required.
@@ -206,37 +206,13 @@ pub struct CreateNewGradingStandardAccountsGradingSchemeEntry {
     /// Required.
     pub value: i64,
 }
-impl CreateNewGradingStandardAccountsGradingSchemeEntry {
+impl CreateNewGradingStandardGradingSchemeEntry {
     /// Creates the parameters with the required fields set and the others empty.
     pub fn new(name: String, value: i64) -> Self {
         Self { name, value }
     }
 }
-impl rt::Encode for CreateNewGradingStandardAccountsGradingSchemeEntry {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "name", &self.name);
-        out.field(key, "value", &self.value);
-    }
-}
-/// Parameters sent as `grading_scheme_entry[][..]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateNewGradingStandardCoursesGradingSchemeEntry {
-    /// The name for an entry value within a GradingStandard that describes the range of the value e.g. A-
-    ///
-    /// Required.
-    pub name: String,
-    /// The value for the name of the entry within a GradingStandard. The entry represents the lower bound of the range for the entry. This range includes the value up to the next entry in the GradingStandard, or 100 if there is no upper bound. The lowest value will have a lower bound range of 0. e.g. 93
-    ///
-    /// Required.
-    pub value: i64,
-}
-impl CreateNewGradingStandardCoursesGradingSchemeEntry {
-    /// Creates the parameters with the required fields set and the others empty.
-    pub fn new(name: String, value: i64) -> Self {
-        Self { name, value }
-    }
-}
-impl rt::Encode for CreateNewGradingStandardCoursesGradingSchemeEntry {
+impl rt::Encode for CreateNewGradingStandardGradingSchemeEntry {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "name", &self.name);
         out.field(key, "value", &self.value);

@@ -65,8 +65,8 @@ impl<'a> CreateLatePolicy<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchLatePolicy<'a>(rt::Request<'a>);
 impl<'a> PatchLatePolicy<'a> {
-    /// Sets `late_policy[..]`: see [`PatchLatePolicyLatePolicy`].
-    pub fn late_policy(self, value: PatchLatePolicyLatePolicy) -> Self {
+    /// Sets `late_policy[..]`: see [`CreateLatePolicyLatePolicy`].
+    pub fn late_policy(self, value: CreateLatePolicyLatePolicy) -> Self {
         Self(self.0.form("late_policy", &value))
     }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
@@ -93,55 +93,6 @@ pub struct CreateLatePolicyLatePolicy {
     pub late_submission_minimum_percent: Option<f64>,
 }
 impl rt::Encode for CreateLatePolicyLatePolicy {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(
-            key,
-            "missing_submission_deduction_enabled",
-            &self.missing_submission_deduction_enabled,
-        );
-        out.field(
-            key,
-            "missing_submission_deduction",
-            &self.missing_submission_deduction,
-        );
-        out.field(
-            key,
-            "late_submission_deduction_enabled",
-            &self.late_submission_deduction_enabled,
-        );
-        out.field(key, "late_submission_deduction", &self.late_submission_deduction);
-        out.field(key, "late_submission_interval", &self.late_submission_interval);
-        out.field(
-            key,
-            "late_submission_minimum_percent_enabled",
-            &self.late_submission_minimum_percent_enabled,
-        );
-        out.field(
-            key,
-            "late_submission_minimum_percent",
-            &self.late_submission_minimum_percent,
-        );
-    }
-}
-/// Parameters sent as `late_policy[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PatchLatePolicyLatePolicy {
-    /// Whether to enable the missing submission deduction late policy.
-    pub missing_submission_deduction_enabled: Option<bool>,
-    /// How many percentage points to deduct from a missing submission.
-    pub missing_submission_deduction: Option<f64>,
-    /// Whether to enable the late submission deduction late policy.
-    pub late_submission_deduction_enabled: Option<bool>,
-    /// How many percentage points to deduct per the late submission interval.
-    pub late_submission_deduction: Option<f64>,
-    /// The interval for late policies.
-    pub late_submission_interval: Option<String>,
-    /// Whether to enable the late submission minimum percent for a late policy.
-    pub late_submission_minimum_percent_enabled: Option<bool>,
-    /// The minimum grade a submissions can have in percentage points.
-    pub late_submission_minimum_percent: Option<f64>,
-}
-impl rt::Encode for PatchLatePolicyLatePolicy {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(
             key,

@@ -356,23 +356,6 @@ impl rt::Encode for CreateQuizItemItem {
         out.field(key, "entry", &self.entry);
     }
 }
-/// Parameters sent as `item[entry][feedback][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateQuizItemItemEntryFeedback {
-    /// General feedback to show regardless of answer (rich content).
-    pub neutral: Option<String>,
-    /// Feedback to show if the question is answered correctly (rich content).
-    pub correct: Option<String>,
-    /// Feedback to show if the question is answered incorrectly (rich content).
-    pub incorrect: Option<String>,
-}
-impl rt::Encode for UpdateQuizItemItemEntryFeedback {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "neutral", &self.neutral);
-        out.field(key, "correct", &self.correct);
-        out.field(key, "incorrect", &self.incorrect);
-    }
-}
 /// Parameters sent as `item[entry][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateQuizItemItemEntry {
@@ -383,7 +366,7 @@ pub struct UpdateQuizItemItemEntry {
     /// Type of calculator the user will have access to during the question.
     pub calculator_type: Option<ItemEntryCalculatorType>,
     /// `feedback`
-    pub feedback: Option<UpdateQuizItemItemEntryFeedback>,
+    pub feedback: Option<CreateQuizItemItemEntryFeedback>,
     /// The type of question. One of 'multi-answer', 'matching', 'categorization', 'file-upload', 'formula', 'ordering', 'rich-fill-blank', 'hot-spot', 'choice', 'numeric', 'true-false', or 'essay'. See {Appendix: Question Types} for more info about each type.
     pub interaction_type_slug: Option<String>,
     /// An object that contains the question data. See {Appendix: Question Types} for more info about this field.

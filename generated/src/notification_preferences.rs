@@ -119,7 +119,7 @@ impl<'a> NotificationPreferences<'a> {
         &self,
         communication_channel_id: impl rt::PathArg,
         notification: impl rt::PathArg,
-        notification_preferences: UpdatePreferenceCommunicationChannelIdNotificationPreferences,
+        notification_preferences: UpdatePreferenceNotificationPreferences,
     ) -> UpdatePreferenceCommunicationChannelId<'a> {
         UpdatePreferenceCommunicationChannelId(
             self
@@ -141,7 +141,7 @@ impl<'a> NotificationPreferences<'a> {
         r#type: impl rt::PathArg,
         address: impl rt::PathArg,
         notification: impl rt::PathArg,
-        notification_preferences: UpdatePreferenceTypeNotificationPreferences,
+        notification_preferences: UpdatePreferenceNotificationPreferences,
     ) -> UpdatePreferenceType<'a> {
         UpdatePreferenceType(
             self
@@ -184,7 +184,7 @@ impl<'a> NotificationPreferences<'a> {
         communication_channel_id: impl rt::PathArg,
         notification_preferences: std::collections::BTreeMap<
             String,
-            UpdateMultiplePreferencesCommunicationChannelIdNotificationPreferences,
+            UpdateMultiplePreferencesNotificationPreferences,
         >,
     ) -> UpdateMultiplePreferencesCommunicationChannelId<'a> {
         UpdateMultiplePreferencesCommunicationChannelId(
@@ -208,7 +208,7 @@ impl<'a> NotificationPreferences<'a> {
         address: impl rt::PathArg,
         notification_preferences: std::collections::BTreeMap<
             String,
-            UpdateMultiplePreferencesTypeNotificationPreferences,
+            UpdateMultiplePreferencesNotificationPreferences,
         >,
     ) -> UpdateMultiplePreferencesType<'a> {
         UpdateMultiplePreferencesType(
@@ -344,38 +344,19 @@ impl<'a> UpdateMultiplePreferencesType<'a> {
 }
 /// Parameters sent as `notification_preferences[..]`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UpdatePreferenceCommunicationChannelIdNotificationPreferences {
+pub struct UpdatePreferenceNotificationPreferences {
     /// The desired frequency for this notification
     ///
     /// Required.
     pub frequency: String,
 }
-impl UpdatePreferenceCommunicationChannelIdNotificationPreferences {
+impl UpdatePreferenceNotificationPreferences {
     /// Creates the parameters with the required fields set and the others empty.
     pub fn new(frequency: String) -> Self {
         Self { frequency }
     }
 }
-impl rt::Encode for UpdatePreferenceCommunicationChannelIdNotificationPreferences {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "frequency", &self.frequency);
-    }
-}
-/// Parameters sent as `notification_preferences[..]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdatePreferenceTypeNotificationPreferences {
-    /// The desired frequency for this notification
-    ///
-    /// Required.
-    pub frequency: String,
-}
-impl UpdatePreferenceTypeNotificationPreferences {
-    /// Creates the parameters with the required fields set and the others empty.
-    pub fn new(frequency: String) -> Self {
-        Self { frequency }
-    }
-}
-impl rt::Encode for UpdatePreferenceTypeNotificationPreferences {
+impl rt::Encode for UpdatePreferenceNotificationPreferences {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "frequency", &self.frequency);
     }
@@ -401,39 +382,19 @@ impl rt::Encode for UpdatePreferencesByCategoryNotificationPreferences {
 }
 /// Parameters sent as `notification_preferences[<X>][..]`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UpdateMultiplePreferencesCommunicationChannelIdNotificationPreferences {
+pub struct UpdateMultiplePreferencesNotificationPreferences {
     /// The desired frequency for \<X\> notification
     ///
     /// Required.
     pub frequency: String,
 }
-impl UpdateMultiplePreferencesCommunicationChannelIdNotificationPreferences {
+impl UpdateMultiplePreferencesNotificationPreferences {
     /// Creates the parameters with the required fields set and the others empty.
     pub fn new(frequency: String) -> Self {
         Self { frequency }
     }
 }
-impl rt::Encode
-for UpdateMultiplePreferencesCommunicationChannelIdNotificationPreferences {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "frequency", &self.frequency);
-    }
-}
-/// Parameters sent as `notification_preferences[<X>][..]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdateMultiplePreferencesTypeNotificationPreferences {
-    /// The desired frequency for \<X\> notification
-    ///
-    /// Required.
-    pub frequency: String,
-}
-impl UpdateMultiplePreferencesTypeNotificationPreferences {
-    /// Creates the parameters with the required fields set and the others empty.
-    pub fn new(frequency: String) -> Self {
-        Self { frequency }
-    }
-}
-impl rt::Encode for UpdateMultiplePreferencesTypeNotificationPreferences {
+impl rt::Encode for UpdateMultiplePreferencesNotificationPreferences {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "frequency", &self.frequency);
     }

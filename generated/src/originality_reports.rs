@@ -126,10 +126,10 @@ impl<'a> CreateOriginalityReport<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditOriginalityReportSubmissions<'a>(rt::Request<'a>);
 impl<'a> EditOriginalityReportSubmissions<'a> {
-    /// Sets `originality_report[..]`: see [`EditOriginalityReportSubmissionsOriginalityReport`].
+    /// Sets `originality_report[..]`: see [`EditOriginalityReportOriginalityReport`].
     pub fn originality_report(
         self,
-        value: EditOriginalityReportSubmissionsOriginalityReport,
+        value: EditOriginalityReportOriginalityReport,
     ) -> Self {
         Self(self.0.form("originality_report", &value))
     }
@@ -143,10 +143,10 @@ impl<'a> EditOriginalityReportSubmissions<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EditOriginalityReportFiles<'a>(rt::Request<'a>);
 impl<'a> EditOriginalityReportFiles<'a> {
-    /// Sets `originality_report[..]`: see [`EditOriginalityReportFilesOriginalityReport`].
+    /// Sets `originality_report[..]`: see [`EditOriginalityReportOriginalityReport`].
     pub fn originality_report(
         self,
-        value: EditOriginalityReportFilesOriginalityReport,
+        value: EditOriginalityReportOriginalityReport,
     ) -> Self {
         Self(self.0.form("originality_report", &value))
     }
@@ -238,23 +238,9 @@ impl rt::Encode for CreateOriginalityReportOriginalityReport {
         out.field(key, "attempt", &self.attempt);
     }
 }
-/// Parameters sent as `originality_report[tool_setting][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EditOriginalityReportSubmissionsOriginalityReportToolSetting {
-    /// The resource type code of the resource handler Canvas should use for the LTI launch for viewing originality reports. If set Canvas will launch to the message with type 'basic-lti-launch-request' in the specified resource handler rather than using the originality_report_url.
-    pub resource_type_code: Option<String>,
-    /// The URL Canvas should launch to when showing an LTI originality report. Note that this value is inferred from the specified resource handler's message "path" value (See `resource_type_code`) unless it is specified. If this parameter is used a `resource_type_code` must also be specified.
-    pub resource_url: Option<String>,
-}
-impl rt::Encode for EditOriginalityReportSubmissionsOriginalityReportToolSetting {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "resource_type_code", &self.resource_type_code);
-        out.field(key, "resource_url", &self.resource_url);
-    }
-}
 /// Parameters sent as `originality_report[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct EditOriginalityReportSubmissionsOriginalityReport {
+pub struct EditOriginalityReportOriginalityReport {
     /// A number between 0 and 100 representing the measure of the specified file's originality.
     pub originality_score: Option<f64>,
     /// The URL where the originality report for the specified file may be found.
@@ -262,55 +248,13 @@ pub struct EditOriginalityReportSubmissionsOriginalityReport {
     /// The ID of the file within Canvas that contains the originality report for the submitted file provided in the request URL.
     pub originality_report_file_id: Option<rt::Id>,
     /// `tool_setting`
-    pub tool_setting: Option<
-        EditOriginalityReportSubmissionsOriginalityReportToolSetting,
-    >,
+    pub tool_setting: Option<CreateOriginalityReportOriginalityReportToolSetting>,
     /// May be set to "pending", "error", or "scored". If an originality score is provided a workflow state of "scored" will be inferred.
     pub workflow_state: Option<String>,
     /// A message describing the error. If set, the "workflow_state" will be set to "error."
     pub error_message: Option<String>,
 }
-impl rt::Encode for EditOriginalityReportSubmissionsOriginalityReport {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "originality_score", &self.originality_score);
-        out.field(key, "originality_report_url", &self.originality_report_url);
-        out.field(key, "originality_report_file_id", &self.originality_report_file_id);
-        out.field(key, "tool_setting", &self.tool_setting);
-        out.field(key, "workflow_state", &self.workflow_state);
-        out.field(key, "error_message", &self.error_message);
-    }
-}
-/// Parameters sent as `originality_report[tool_setting][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EditOriginalityReportFilesOriginalityReportToolSetting {
-    /// The resource type code of the resource handler Canvas should use for the LTI launch for viewing originality reports. If set Canvas will launch to the message with type 'basic-lti-launch-request' in the specified resource handler rather than using the originality_report_url.
-    pub resource_type_code: Option<String>,
-    /// The URL Canvas should launch to when showing an LTI originality report. Note that this value is inferred from the specified resource handler's message "path" value (See `resource_type_code`) unless it is specified. If this parameter is used a `resource_type_code` must also be specified.
-    pub resource_url: Option<String>,
-}
-impl rt::Encode for EditOriginalityReportFilesOriginalityReportToolSetting {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "resource_type_code", &self.resource_type_code);
-        out.field(key, "resource_url", &self.resource_url);
-    }
-}
-/// Parameters sent as `originality_report[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EditOriginalityReportFilesOriginalityReport {
-    /// A number between 0 and 100 representing the measure of the specified file's originality.
-    pub originality_score: Option<f64>,
-    /// The URL where the originality report for the specified file may be found.
-    pub originality_report_url: Option<String>,
-    /// The ID of the file within Canvas that contains the originality report for the submitted file provided in the request URL.
-    pub originality_report_file_id: Option<rt::Id>,
-    /// `tool_setting`
-    pub tool_setting: Option<EditOriginalityReportFilesOriginalityReportToolSetting>,
-    /// May be set to "pending", "error", or "scored". If an originality score is provided a workflow state of "scored" will be inferred.
-    pub workflow_state: Option<String>,
-    /// A message describing the error. If set, the "workflow_state" will be set to "error."
-    pub error_message: Option<String>,
-}
-impl rt::Encode for EditOriginalityReportFilesOriginalityReport {
+impl rt::Encode for EditOriginalityReportOriginalityReport {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "originality_score", &self.originality_score);
         out.field(key, "originality_report_url", &self.originality_report_url);

@@ -1041,10 +1041,10 @@ impl<'a> CreateLinkOutcomeGlobal<'a> {
     pub fn mastery_points(self, value: i64) -> Self {
         Self(self.0.form("mastery_points", &value))
     }
-    /// Sets `ratings[..]`: see [`CreateLinkOutcomeGlobalRatings`].
+    /// Sets `ratings[..]`: see [`CreateLinkOutcomeRatings`].
     pub fn ratings(
         self,
-        value: impl IntoIterator<Item = CreateLinkOutcomeGlobalRatings>,
+        value: impl IntoIterator<Item = CreateLinkOutcomeRatings>,
     ) -> Self {
         Self(self.0.form("ratings", &rt::list(value)))
     }
@@ -1090,10 +1090,10 @@ impl<'a> CreateLinkOutcomeGlobalOutcomeId<'a> {
     pub fn mastery_points(self, value: i64) -> Self {
         Self(self.0.form("mastery_points", &value))
     }
-    /// Sets `ratings[..]`: see [`CreateLinkOutcomeGlobalOutcomeIdRatings`].
+    /// Sets `ratings[..]`: see [`CreateLinkOutcomeRatings`].
     pub fn ratings(
         self,
-        value: impl IntoIterator<Item = CreateLinkOutcomeGlobalOutcomeIdRatings>,
+        value: impl IntoIterator<Item = CreateLinkOutcomeRatings>,
     ) -> Self {
         Self(self.0.form("ratings", &rt::list(value)))
     }
@@ -1143,10 +1143,10 @@ impl<'a> CreateLinkOutcomeAccounts<'a> {
     pub fn mastery_points(self, value: i64) -> Self {
         Self(self.0.form("mastery_points", &value))
     }
-    /// Sets `ratings[..]`: see [`CreateLinkOutcomeAccountsRatings`].
+    /// Sets `ratings[..]`: see [`CreateLinkOutcomeRatings`].
     pub fn ratings(
         self,
-        value: impl IntoIterator<Item = CreateLinkOutcomeAccountsRatings>,
+        value: impl IntoIterator<Item = CreateLinkOutcomeRatings>,
     ) -> Self {
         Self(self.0.form("ratings", &rt::list(value)))
     }
@@ -1192,10 +1192,10 @@ impl<'a> CreateLinkOutcomeAccountsOutcomeId<'a> {
     pub fn mastery_points(self, value: i64) -> Self {
         Self(self.0.form("mastery_points", &value))
     }
-    /// Sets `ratings[..]`: see [`CreateLinkOutcomeAccountsOutcomeIdRatings`].
+    /// Sets `ratings[..]`: see [`CreateLinkOutcomeRatings`].
     pub fn ratings(
         self,
-        value: impl IntoIterator<Item = CreateLinkOutcomeAccountsOutcomeIdRatings>,
+        value: impl IntoIterator<Item = CreateLinkOutcomeRatings>,
     ) -> Self {
         Self(self.0.form("ratings", &rt::list(value)))
     }
@@ -1245,10 +1245,10 @@ impl<'a> CreateLinkOutcomeCourses<'a> {
     pub fn mastery_points(self, value: i64) -> Self {
         Self(self.0.form("mastery_points", &value))
     }
-    /// Sets `ratings[..]`: see [`CreateLinkOutcomeCoursesRatings`].
+    /// Sets `ratings[..]`: see [`CreateLinkOutcomeRatings`].
     pub fn ratings(
         self,
-        value: impl IntoIterator<Item = CreateLinkOutcomeCoursesRatings>,
+        value: impl IntoIterator<Item = CreateLinkOutcomeRatings>,
     ) -> Self {
         Self(self.0.form("ratings", &rt::list(value)))
     }
@@ -1294,10 +1294,10 @@ impl<'a> CreateLinkOutcomeCoursesOutcomeId<'a> {
     pub fn mastery_points(self, value: i64) -> Self {
         Self(self.0.form("mastery_points", &value))
     }
-    /// Sets `ratings[..]`: see [`CreateLinkOutcomeCoursesOutcomeIdRatings`].
+    /// Sets `ratings[..]`: see [`CreateLinkOutcomeRatings`].
     pub fn ratings(
         self,
-        value: impl IntoIterator<Item = CreateLinkOutcomeCoursesOutcomeIdRatings>,
+        value: impl IntoIterator<Item = CreateLinkOutcomeRatings>,
     ) -> Self {
         Self(self.0.form("ratings", &rt::list(value)))
     }
@@ -1522,83 +1522,13 @@ rt::string_enum!(
 );
 /// Parameters sent as `ratings[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateLinkOutcomeGlobalRatings {
+pub struct CreateLinkOutcomeRatings {
     /// The description of a rating level for the embedded rubric criterion.
     pub description: Option<String>,
     /// The points corresponding to a rating level for the embedded rubric criterion.
     pub points: Option<i64>,
 }
-impl rt::Encode for CreateLinkOutcomeGlobalRatings {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "description", &self.description);
-        out.field(key, "points", &self.points);
-    }
-}
-/// Parameters sent as `ratings[][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateLinkOutcomeGlobalOutcomeIdRatings {
-    /// The description of a rating level for the embedded rubric criterion.
-    pub description: Option<String>,
-    /// The points corresponding to a rating level for the embedded rubric criterion.
-    pub points: Option<i64>,
-}
-impl rt::Encode for CreateLinkOutcomeGlobalOutcomeIdRatings {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "description", &self.description);
-        out.field(key, "points", &self.points);
-    }
-}
-/// Parameters sent as `ratings[][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateLinkOutcomeAccountsRatings {
-    /// The description of a rating level for the embedded rubric criterion.
-    pub description: Option<String>,
-    /// The points corresponding to a rating level for the embedded rubric criterion.
-    pub points: Option<i64>,
-}
-impl rt::Encode for CreateLinkOutcomeAccountsRatings {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "description", &self.description);
-        out.field(key, "points", &self.points);
-    }
-}
-/// Parameters sent as `ratings[][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateLinkOutcomeAccountsOutcomeIdRatings {
-    /// The description of a rating level for the embedded rubric criterion.
-    pub description: Option<String>,
-    /// The points corresponding to a rating level for the embedded rubric criterion.
-    pub points: Option<i64>,
-}
-impl rt::Encode for CreateLinkOutcomeAccountsOutcomeIdRatings {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "description", &self.description);
-        out.field(key, "points", &self.points);
-    }
-}
-/// Parameters sent as `ratings[][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateLinkOutcomeCoursesRatings {
-    /// The description of a rating level for the embedded rubric criterion.
-    pub description: Option<String>,
-    /// The points corresponding to a rating level for the embedded rubric criterion.
-    pub points: Option<i64>,
-}
-impl rt::Encode for CreateLinkOutcomeCoursesRatings {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "description", &self.description);
-        out.field(key, "points", &self.points);
-    }
-}
-/// Parameters sent as `ratings[][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateLinkOutcomeCoursesOutcomeIdRatings {
-    /// The description of a rating level for the embedded rubric criterion.
-    pub description: Option<String>,
-    /// The points corresponding to a rating level for the embedded rubric criterion.
-    pub points: Option<i64>,
-}
-impl rt::Encode for CreateLinkOutcomeCoursesOutcomeIdRatings {
+impl rt::Encode for CreateLinkOutcomeRatings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "description", &self.description);
         out.field(key, "points", &self.points);

@@ -107,7 +107,7 @@ impl<'a> Pages<'a> {
     pub fn create_page_courses(
         &self,
         course_id: impl rt::PathArg,
-        wiki_page: CreatePageCoursesWikiPage,
+        wiki_page: CreatePageWikiPage,
     ) -> CreatePageCourses<'a> {
         CreatePageCourses(
             self
@@ -124,7 +124,7 @@ impl<'a> Pages<'a> {
     pub fn create_page_groups(
         &self,
         group_id: impl rt::PathArg,
-        wiki_page: CreatePageGroupsWikiPage,
+        wiki_page: CreatePageWikiPage,
     ) -> CreatePageGroups<'a> {
         CreatePageGroups(
             self
@@ -437,8 +437,8 @@ impl<'a> DuplicatePage<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCreateFrontPageCourses<'a>(rt::Request<'a>);
 impl<'a> UpdateCreateFrontPageCourses<'a> {
-    /// Sets `wiki_page[..]`: see [`UpdateCreateFrontPageCoursesWikiPage`].
-    pub fn wiki_page(self, value: UpdateCreateFrontPageCoursesWikiPage) -> Self {
+    /// Sets `wiki_page[..]`: see [`UpdateCreateFrontPageWikiPage`].
+    pub fn wiki_page(self, value: UpdateCreateFrontPageWikiPage) -> Self {
         Self(self.0.form("wiki_page", &value))
     }
     /// Sends the request and decodes the response.
@@ -451,8 +451,8 @@ impl<'a> UpdateCreateFrontPageCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCreateFrontPageGroups<'a>(rt::Request<'a>);
 impl<'a> UpdateCreateFrontPageGroups<'a> {
-    /// Sets `wiki_page[..]`: see [`UpdateCreateFrontPageGroupsWikiPage`].
-    pub fn wiki_page(self, value: UpdateCreateFrontPageGroupsWikiPage) -> Self {
+    /// Sets `wiki_page[..]`: see [`UpdateCreateFrontPageWikiPage`].
+    pub fn wiki_page(self, value: UpdateCreateFrontPageWikiPage) -> Self {
         Self(self.0.form("wiki_page", &value))
     }
     /// Sends the request and decodes the response.
@@ -581,8 +581,8 @@ impl<'a> ShowPageGroups<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCreatePageCourses<'a>(rt::Request<'a>);
 impl<'a> UpdateCreatePageCourses<'a> {
-    /// Sets `wiki_page[..]`: see [`UpdateCreatePageCoursesWikiPage`].
-    pub fn wiki_page(self, value: UpdateCreatePageCoursesWikiPage) -> Self {
+    /// Sets `wiki_page[..]`: see [`UpdateCreatePageWikiPage`].
+    pub fn wiki_page(self, value: UpdateCreatePageWikiPage) -> Self {
         Self(self.0.form("wiki_page", &value))
     }
     /// Sends the request and decodes the response.
@@ -595,8 +595,8 @@ impl<'a> UpdateCreatePageCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCreatePageGroups<'a>(rt::Request<'a>);
 impl<'a> UpdateCreatePageGroups<'a> {
-    /// Sets `wiki_page[..]`: see [`UpdateCreatePageGroupsWikiPage`].
-    pub fn wiki_page(self, value: UpdateCreatePageGroupsWikiPage) -> Self {
+    /// Sets `wiki_page[..]`: see [`UpdateCreatePageWikiPage`].
+    pub fn wiki_page(self, value: UpdateCreatePageWikiPage) -> Self {
         Self(self.0.form("wiki_page", &value))
     }
     /// Sends the request and decodes the response.
@@ -803,7 +803,7 @@ pub enum Include {
 rt::string_enum!(Include { Body = "body" });
 /// Parameters sent as `wiki_page[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateCreateFrontPageCoursesWikiPage {
+pub struct UpdateCreateFrontPageWikiPage {
     /// The title for the new page. NOTE: changing a page's title will change its url. The updated url will be returned in the result.
     pub title: Option<String>,
     /// The content for the new page.
@@ -817,32 +817,7 @@ pub struct UpdateCreateFrontPageCoursesWikiPage {
     /// Whether the page is published (true) or draft state (false).
     pub published: Option<bool>,
 }
-impl rt::Encode for UpdateCreateFrontPageCoursesWikiPage {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "title", &self.title);
-        out.field(key, "body", &self.body);
-        out.field(key, "editing_roles", &self.editing_roles);
-        out.field(key, "notify_of_update", &self.notify_of_update);
-        out.field(key, "published", &self.published);
-    }
-}
-/// Parameters sent as `wiki_page[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateCreateFrontPageGroupsWikiPage {
-    /// The title for the new page. NOTE: changing a page's title will change its url. The updated url will be returned in the result.
-    pub title: Option<String>,
-    /// The content for the new page.
-    pub body: Option<String>,
-    /// Which user roles are allowed to edit this page. Any combination of these roles is allowed (separated by commas).
-    ///
-    /// "teachers":: Allows editing by teachers in the course. "students":: Allows editing by students in the course. "members":: For group wikis, allows editing by members of the group. "public":: Allows editing by any user.
-    pub editing_roles: Option<WikiPageEditingRoles>,
-    /// Whether participants should be notified when this page changes.
-    pub notify_of_update: Option<bool>,
-    /// Whether the page is published (true) or draft state (false).
-    pub published: Option<bool>,
-}
-impl rt::Encode for UpdateCreateFrontPageGroupsWikiPage {
+impl rt::Encode for UpdateCreateFrontPageWikiPage {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
         out.field(key, "body", &self.body);
@@ -853,7 +828,7 @@ impl rt::Encode for UpdateCreateFrontPageGroupsWikiPage {
 }
 /// Parameters sent as `wiki_page[..]`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CreatePageCoursesWikiPage {
+pub struct CreatePageWikiPage {
     /// The title for the new page.
     ///
     /// Required.
@@ -873,7 +848,7 @@ pub struct CreatePageCoursesWikiPage {
     /// Schedule a future date/time to publish the page. This will have no effect unless the "Scheduled Page Publication" feature is enabled in the account. If a future date is supplied, the page will be unpublished and wiki_page\[published\] will be ignored.
     pub publish_at: Option<rt::DateTime>,
 }
-impl CreatePageCoursesWikiPage {
+impl CreatePageWikiPage {
     /// Creates the parameters with the required fields set and the others empty.
     pub fn new(title: String) -> Self {
         Self {
@@ -887,54 +862,7 @@ impl CreatePageCoursesWikiPage {
         }
     }
 }
-impl rt::Encode for CreatePageCoursesWikiPage {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "title", &self.title);
-        out.field(key, "body", &self.body);
-        out.field(key, "editing_roles", &self.editing_roles);
-        out.field(key, "notify_of_update", &self.notify_of_update);
-        out.field(key, "published", &self.published);
-        out.field(key, "front_page", &self.front_page);
-        out.field(key, "publish_at", &self.publish_at);
-    }
-}
-/// Parameters sent as `wiki_page[..]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreatePageGroupsWikiPage {
-    /// The title for the new page.
-    ///
-    /// Required.
-    pub title: String,
-    /// The content for the new page.
-    pub body: Option<String>,
-    /// Which user roles are allowed to edit this page. Any combination of these roles is allowed (separated by commas).
-    ///
-    /// "teachers":: Allows editing by teachers in the course. "students":: Allows editing by students in the course. "members":: For group wikis, allows editing by members of the group. "public":: Allows editing by any user.
-    pub editing_roles: Option<WikiPageEditingRoles>,
-    /// Whether participants should be notified when this page changes.
-    pub notify_of_update: Option<bool>,
-    /// Whether the page is published (true) or draft state (false).
-    pub published: Option<bool>,
-    /// Set an unhidden page as the front page (if true)
-    pub front_page: Option<bool>,
-    /// Schedule a future date/time to publish the page. This will have no effect unless the "Scheduled Page Publication" feature is enabled in the account. If a future date is supplied, the page will be unpublished and wiki_page\[published\] will be ignored.
-    pub publish_at: Option<rt::DateTime>,
-}
-impl CreatePageGroupsWikiPage {
-    /// Creates the parameters with the required fields set and the others empty.
-    pub fn new(title: String) -> Self {
-        Self {
-            title,
-            body: None,
-            editing_roles: None,
-            notify_of_update: None,
-            published: None,
-            front_page: None,
-            publish_at: None,
-        }
-    }
-}
-impl rt::Encode for CreatePageGroupsWikiPage {
+impl rt::Encode for CreatePageWikiPage {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
         out.field(key, "body", &self.body);
@@ -947,7 +875,7 @@ impl rt::Encode for CreatePageGroupsWikiPage {
 }
 /// Parameters sent as `wiki_page[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateCreatePageCoursesWikiPage {
+pub struct UpdateCreatePageWikiPage {
     /// The title for the new page. NOTE: changing a page's title will change its url. The updated url will be returned in the result.
     pub title: Option<String>,
     /// The content for the new page.
@@ -965,38 +893,7 @@ pub struct UpdateCreatePageCoursesWikiPage {
     /// Set an unhidden page as the front page (if true)
     pub front_page: Option<bool>,
 }
-impl rt::Encode for UpdateCreatePageCoursesWikiPage {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "title", &self.title);
-        out.field(key, "body", &self.body);
-        out.field(key, "editing_roles", &self.editing_roles);
-        out.field(key, "notify_of_update", &self.notify_of_update);
-        out.field(key, "published", &self.published);
-        out.field(key, "publish_at", &self.publish_at);
-        out.field(key, "front_page", &self.front_page);
-    }
-}
-/// Parameters sent as `wiki_page[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateCreatePageGroupsWikiPage {
-    /// The title for the new page. NOTE: changing a page's title will change its url. The updated url will be returned in the result.
-    pub title: Option<String>,
-    /// The content for the new page.
-    pub body: Option<String>,
-    /// Which user roles are allowed to edit this page. Any combination of these roles is allowed (separated by commas).
-    ///
-    /// "teachers":: Allows editing by teachers in the course. "students":: Allows editing by students in the course. "members":: For group wikis, allows editing by members of the group. "public":: Allows editing by any user.
-    pub editing_roles: Option<WikiPageEditingRoles>,
-    /// Whether participants should be notified when this page changes.
-    pub notify_of_update: Option<bool>,
-    /// Whether the page is published (true) or draft state (false).
-    pub published: Option<bool>,
-    /// Schedule a future date/time to publish the page. This will have no effect unless the "Scheduled Page Publication" feature is enabled in the account. If a future date is set and the page is already published, it will be unpublished.
-    pub publish_at: Option<rt::DateTime>,
-    /// Set an unhidden page as the front page (if true)
-    pub front_page: Option<bool>,
-}
-impl rt::Encode for UpdateCreatePageGroupsWikiPage {
+impl rt::Encode for UpdateCreatePageWikiPage {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "title", &self.title);
         out.field(key, "body", &self.body);

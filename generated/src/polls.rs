@@ -46,7 +46,7 @@ impl<'a> Polls<'a> {
     pub fn update_single_poll(
         &self,
         id: impl rt::PathArg,
-        polls: impl IntoIterator<Item = UpdateSinglePollPolls>,
+        polls: impl IntoIterator<Item = CreateSinglePollPolls>,
     ) -> UpdateSinglePoll<'a> {
         UpdateSinglePoll(
             self.0.put("/v1/polls/{id}", &[&id]).form("polls", &rt::list(polls)),
@@ -131,31 +131,6 @@ impl CreateSinglePollPolls {
     }
 }
 impl rt::Encode for CreateSinglePollPolls {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "question", &self.question);
-        out.field(key, "description", &self.description);
-    }
-}
-/// Parameters sent as `polls[][..]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdateSinglePollPolls {
-    /// The title of the poll.
-    ///
-    /// Required.
-    pub question: String,
-    /// A brief description or instructions for the poll.
-    pub description: Option<String>,
-}
-impl UpdateSinglePollPolls {
-    /// Creates the parameters with the required fields set and the others empty.
-    pub fn new(question: String) -> Self {
-        Self {
-            question,
-            description: None,
-        }
-    }
-}
-impl rt::Encode for UpdateSinglePollPolls {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "question", &self.question);
         out.field(key, "description", &self.description);

@@ -81,10 +81,10 @@ impl<'a> ProficiencyRatings<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateUpdateProficiencyRatingsAccounts<'a>(rt::Request<'a>);
 impl<'a> CreateUpdateProficiencyRatingsAccounts<'a> {
-    /// Sets `ratings[..]`: see [`CreateUpdateProficiencyRatingsAccountsRatings`].
+    /// Sets `ratings[..]`: see [`CreateUpdateProficiencyRatingsRatings`].
     pub fn ratings(
         self,
-        value: impl IntoIterator<Item = CreateUpdateProficiencyRatingsAccountsRatings>,
+        value: impl IntoIterator<Item = CreateUpdateProficiencyRatingsRatings>,
     ) -> Self {
         Self(self.0.form("ratings", &rt::list(value)))
     }
@@ -98,10 +98,10 @@ impl<'a> CreateUpdateProficiencyRatingsAccounts<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateUpdateProficiencyRatingsCourses<'a>(rt::Request<'a>);
 impl<'a> CreateUpdateProficiencyRatingsCourses<'a> {
-    /// Sets `ratings[..]`: see [`CreateUpdateProficiencyRatingsCoursesRatings`].
+    /// Sets `ratings[..]`: see [`CreateUpdateProficiencyRatingsRatings`].
     pub fn ratings(
         self,
-        value: impl IntoIterator<Item = CreateUpdateProficiencyRatingsCoursesRatings>,
+        value: impl IntoIterator<Item = CreateUpdateProficiencyRatingsRatings>,
     ) -> Self {
         Self(self.0.form("ratings", &rt::list(value)))
     }
@@ -132,7 +132,7 @@ impl<'a> GetProficiencyRatingsCourses<'a> {
 }
 /// Parameters sent as `ratings[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateUpdateProficiencyRatingsAccountsRatings {
+pub struct CreateUpdateProficiencyRatingsRatings {
     /// The description of the rating level.
     pub description: Option<String>,
     /// The non-negative number of points of the rating level. Points across ratings should be strictly decreasing in value.
@@ -142,27 +142,7 @@ pub struct CreateUpdateProficiencyRatingsAccountsRatings {
     /// The color associated with the rating level. Should be a hex color code like '00FFFF'.
     pub color: Option<i64>,
 }
-impl rt::Encode for CreateUpdateProficiencyRatingsAccountsRatings {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "description", &self.description);
-        out.field(key, "points", &self.points);
-        out.field(key, "mastery", &self.mastery);
-        out.field(key, "color", &self.color);
-    }
-}
-/// Parameters sent as `ratings[][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateUpdateProficiencyRatingsCoursesRatings {
-    /// The description of the rating level.
-    pub description: Option<String>,
-    /// The non-negative number of points of the rating level. Points across ratings should be strictly decreasing in value.
-    pub points: Option<i64>,
-    /// Indicates the rating level where mastery is first achieved. Only one rating in a proficiency should be marked for mastery.
-    pub mastery: Option<i64>,
-    /// The color associated with the rating level. Should be a hex color code like '00FFFF'.
-    pub color: Option<i64>,
-}
-impl rt::Encode for CreateUpdateProficiencyRatingsCoursesRatings {
+impl rt::Encode for CreateUpdateProficiencyRatingsRatings {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "description", &self.description);
         out.field(key, "points", &self.points);

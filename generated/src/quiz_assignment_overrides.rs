@@ -53,10 +53,10 @@ impl<'a> QuizAssignmentOverrides<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a>(rt::Request<'a>);
 impl<'a> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
-    /// Sets `quiz_assignment_overrides[..]`: see [`RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides`].
+    /// Sets `quiz_assignment_overrides[..]`: see [`RetrieveAssignmentOverriddenDatesForQuizzesQuizAssignmentOverrides`].
     pub fn quiz_assignment_overrides(
         self,
-        value: RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides,
+        value: RetrieveAssignmentOverriddenDatesForQuizzesQuizAssignmentOverrides,
     ) -> Self {
         Self(self.0.query("quiz_assignment_overrides", &value))
     }
@@ -72,10 +72,10 @@ impl<'a> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RetrieveAssignmentOverriddenDatesForNewQuizzes<'a>(rt::Request<'a>);
 impl<'a> RetrieveAssignmentOverriddenDatesForNewQuizzes<'a> {
-    /// Sets `quiz_assignment_overrides[..]`: see [`RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides`].
+    /// Sets `quiz_assignment_overrides[..]`: see [`RetrieveAssignmentOverriddenDatesForQuizzesQuizAssignmentOverrides`].
     pub fn quiz_assignment_overrides(
         self,
-        value: RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides,
+        value: RetrieveAssignmentOverriddenDatesForQuizzesQuizAssignmentOverrides,
     ) -> Self {
         Self(self.0.query("quiz_assignment_overrides", &value))
     }
@@ -88,24 +88,11 @@ impl<'a> RetrieveAssignmentOverriddenDatesForNewQuizzes<'a> {
 }
 /// Parameters sent as `quiz_assignment_overrides[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides {
+pub struct RetrieveAssignmentOverriddenDatesForQuizzesQuizAssignmentOverrides {
     /// An array of quiz IDs. If omitted, overrides for all quizzes available to the operating user will be returned.
     pub quiz_ids: Option<Vec<rt::Id>>,
 }
-impl rt::Encode
-for RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "quiz_ids", &self.quiz_ids);
-    }
-}
-/// Parameters sent as `quiz_assignment_overrides[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides {
-    /// An array of quiz IDs. If omitted, overrides for all quizzes available to the operating user will be returned.
-    pub quiz_ids: Option<Vec<rt::Id>>,
-}
-impl rt::Encode
-for RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides {
+impl rt::Encode for RetrieveAssignmentOverriddenDatesForQuizzesQuizAssignmentOverrides {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "quiz_ids", &self.quiz_ids);
     }

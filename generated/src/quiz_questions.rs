@@ -165,8 +165,8 @@ impl<'a> CreateSingleQuizQuestion<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateExistingQuizQuestion<'a>(rt::Request<'a>);
 impl<'a> UpdateExistingQuizQuestion<'a> {
-    /// Sets `question[..]`: see [`UpdateExistingQuizQuestionQuestion`].
-    pub fn question(self, value: UpdateExistingQuizQuestionQuestion) -> Self {
+    /// Sets `question[..]`: see [`CreateSingleQuizQuestionQuestion`].
+    pub fn question(self, value: CreateSingleQuizQuestionQuestion) -> Self {
         Self(self.0.form("question", &value))
     }
     /// Sends the request and decodes the response.
@@ -254,47 +254,6 @@ pub struct CreateSingleQuizQuestionQuestion {
     pub answers: Option<Vec<crate::models::Answer>>,
 }
 impl rt::Encode for CreateSingleQuizQuestionQuestion {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "question_name", &self.question_name);
-        out.field(key, "question_text", &self.question_text);
-        out.field(key, "quiz_group_id", &self.quiz_group_id);
-        out.field(key, "question_type", &self.question_type);
-        out.field(key, "position", &self.position);
-        out.field(key, "points_possible", &self.points_possible);
-        out.field(key, "correct_comments", &self.correct_comments);
-        out.field(key, "incorrect_comments", &self.incorrect_comments);
-        out.field(key, "neutral_comments", &self.neutral_comments);
-        out.field(key, "text_after_answers", &self.text_after_answers);
-        out.field(key, "answers", &self.answers);
-    }
-}
-/// Parameters sent as `question[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateExistingQuizQuestionQuestion {
-    /// The name of the question.
-    pub question_name: Option<String>,
-    /// The text of the question.
-    pub question_text: Option<String>,
-    /// The id of the quiz group to assign the question to.
-    pub quiz_group_id: Option<rt::Id>,
-    /// The type of question. Multiple optional fields depend upon the type of question to be used.
-    pub question_type: Option<QuestionQuestionType>,
-    /// The order in which the question will be displayed in the quiz in relation to other questions.
-    pub position: Option<i64>,
-    /// The maximum amount of points received for answering this question correctly.
-    pub points_possible: Option<i64>,
-    /// The comment to display if the student answers the question correctly.
-    pub correct_comments: Option<String>,
-    /// The comment to display if the student answers incorrectly.
-    pub incorrect_comments: Option<String>,
-    /// The comment to display regardless of how the student answered.
-    pub neutral_comments: Option<String>,
-    /// no description
-    pub text_after_answers: Option<String>,
-    /// no description
-    pub answers: Option<Vec<crate::models::Answer>>,
-}
-impl rt::Encode for UpdateExistingQuizQuestionQuestion {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "question_name", &self.question_name);
         out.field(key, "question_text", &self.question_text);

@@ -648,10 +648,10 @@ impl<'a> CreateRubricassociation<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRubricassociation<'a>(rt::Request<'a>);
 impl<'a> UpdateRubricassociation<'a> {
-    /// Sets `rubric_association[..]`: see [`UpdateRubricassociationRubricAssociation`].
+    /// Sets `rubric_association[..]`: see [`CreateRubricassociationRubricAssociation`].
     pub fn rubric_association(
         self,
-        value: UpdateRubricassociationRubricAssociation,
+        value: CreateRubricassociationRubricAssociation,
     ) -> Self {
         Self(self.0.form("rubric_association", &value))
     }
@@ -864,38 +864,6 @@ pub struct CreateRubricassociationRubricAssociation {
     pub bookmarked: Option<bool>,
 }
 impl rt::Encode for CreateRubricassociationRubricAssociation {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "rubric_id", &self.rubric_id);
-        out.field(key, "association_id", &self.association_id);
-        out.field(key, "association_type", &self.association_type);
-        out.field(key, "title", &self.title);
-        out.field(key, "use_for_grading", &self.use_for_grading);
-        out.field(key, "hide_score_total", &self.hide_score_total);
-        out.field(key, "purpose", &self.purpose);
-        out.field(key, "bookmarked", &self.bookmarked);
-    }
-}
-/// Parameters sent as `rubric_association[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateRubricassociationRubricAssociation {
-    /// The id of the Rubric
-    pub rubric_id: Option<rt::Id>,
-    /// The id of the object with which this rubric is associated
-    pub association_id: Option<rt::Id>,
-    /// The type of object this rubric is associated with
-    pub association_type: Option<RubricAssociationAssociationType>,
-    /// The name of the object this rubric is associated with
-    pub title: Option<String>,
-    /// Whether or not the associated rubric is used for grade calculation
-    pub use_for_grading: Option<bool>,
-    /// Whether or not the score total is displayed within the rubric. This option is only available if the rubric is not used for grading.
-    pub hide_score_total: Option<bool>,
-    /// Whether or not the association is for grading (and thus linked to an assignment) or if it's to indicate the rubric should appear in its context
-    pub purpose: Option<RubricAssociationPurpose>,
-    /// Whether or not the associated rubric appears in its context
-    pub bookmarked: Option<bool>,
-}
-impl rt::Encode for UpdateRubricassociationRubricAssociation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "rubric_id", &self.rubric_id);
         out.field(key, "association_id", &self.association_id);

@@ -26,7 +26,7 @@ impl<'a> Submissions<'a> {
         &self,
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
-        submission: SubmitAssignmentCoursesSubmission,
+        submission: SubmitAssignmentSubmission,
     ) -> SubmitAssignmentCourses<'a> {
         SubmitAssignmentCourses(
             self
@@ -53,7 +53,7 @@ impl<'a> Submissions<'a> {
         &self,
         section_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
-        submission: SubmitAssignmentSectionsSubmission,
+        submission: SubmitAssignmentSubmission,
     ) -> SubmitAssignmentSections<'a> {
         SubmitAssignmentSections(
             self
@@ -976,8 +976,8 @@ impl<'a> Submissions<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SubmitAssignmentCourses<'a>(rt::Request<'a>);
 impl<'a> SubmitAssignmentCourses<'a> {
-    /// Sets `comment[..]`: see [`SubmitAssignmentCoursesComment`].
-    pub fn comment(self, value: SubmitAssignmentCoursesComment) -> Self {
+    /// Sets `comment[..]`: see [`SubmitAssignmentComment`].
+    pub fn comment(self, value: SubmitAssignmentComment) -> Self {
         Self(self.0.form("comment", &value))
     }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
@@ -990,8 +990,8 @@ impl<'a> SubmitAssignmentCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SubmitAssignmentSections<'a>(rt::Request<'a>);
 impl<'a> SubmitAssignmentSections<'a> {
-    /// Sets `comment[..]`: see [`SubmitAssignmentSectionsComment`].
-    pub fn comment(self, value: SubmitAssignmentSectionsComment) -> Self {
+    /// Sets `comment[..]`: see [`SubmitAssignmentComment`].
+    pub fn comment(self, value: SubmitAssignmentComment) -> Self {
         Self(self.0.form("comment", &value))
     }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
@@ -1290,20 +1290,20 @@ impl<'a> UploadFileSections<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnSubmissionCourses<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnSubmissionCourses<'a> {
-    /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionCoursesComment`].
-    pub fn comment(self, value: GradeOrCommentOnSubmissionCoursesComment) -> Self {
+    /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionComment`].
+    pub fn comment(self, value: GradeOrCommentOnSubmissionComment) -> Self {
         Self(self.0.form("comment", &value))
     }
-    /// Sets `include[..]`: see [`GradeOrCommentOnSubmissionCoursesInclude`].
-    pub fn include(self, value: GradeOrCommentOnSubmissionCoursesInclude) -> Self {
+    /// Sets `include[..]`: see [`GradeOrCommentOnSubmissionInclude`].
+    pub fn include(self, value: GradeOrCommentOnSubmissionInclude) -> Self {
         Self(self.0.form("include", &value))
     }
     /// Treat posted_grade as points if the value matches a grading scheme value
     pub fn prefer_points_over_scheme(self, value: bool) -> Self {
         Self(self.0.form("prefer_points_over_scheme", &value))
     }
-    /// Sets `submission[..]`: see [`GradeOrCommentOnSubmissionCoursesSubmission`].
-    pub fn submission(self, value: GradeOrCommentOnSubmissionCoursesSubmission) -> Self {
+    /// Sets `submission[..]`: see [`GradeOrCommentOnSubmissionSubmission`].
+    pub fn submission(self, value: GradeOrCommentOnSubmissionSubmission) -> Self {
         Self(self.0.form("submission", &value))
     }
     /// Assign a rubric assessment to this assignment submission. The sub-parameters here depend on the rubric for the assignment. The general format is, for each row in the rubric:
@@ -1376,23 +1376,20 @@ impl<'a> GradeOrCommentOnSubmissionCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnSubmissionSections<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnSubmissionSections<'a> {
-    /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionSectionsComment`].
-    pub fn comment(self, value: GradeOrCommentOnSubmissionSectionsComment) -> Self {
+    /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionComment`].
+    pub fn comment(self, value: GradeOrCommentOnSubmissionComment) -> Self {
         Self(self.0.form("comment", &value))
     }
-    /// Sets `include[..]`: see [`GradeOrCommentOnSubmissionSectionsInclude`].
-    pub fn include(self, value: GradeOrCommentOnSubmissionSectionsInclude) -> Self {
+    /// Sets `include[..]`: see [`GradeOrCommentOnSubmissionInclude`].
+    pub fn include(self, value: GradeOrCommentOnSubmissionInclude) -> Self {
         Self(self.0.form("include", &value))
     }
     /// Treat posted_grade as points if the value matches a grading scheme value
     pub fn prefer_points_over_scheme(self, value: bool) -> Self {
         Self(self.0.form("prefer_points_over_scheme", &value))
     }
-    /// Sets `submission[..]`: see [`GradeOrCommentOnSubmissionSectionsSubmission`].
-    pub fn submission(
-        self,
-        value: GradeOrCommentOnSubmissionSectionsSubmission,
-    ) -> Self {
+    /// Sets `submission[..]`: see [`GradeOrCommentOnSubmissionSubmission`].
+    pub fn submission(self, value: GradeOrCommentOnSubmissionSubmission) -> Self {
         Self(self.0.form("submission", &value))
     }
     /// Assign a rubric assessment to this assignment submission. The sub-parameters here depend on the rubric for the assignment. The general format is, for each row in the rubric:
@@ -1465,24 +1462,18 @@ impl<'a> GradeOrCommentOnSubmissionSections<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnSubmissionByAnonymousIdCourses<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnSubmissionByAnonymousIdCourses<'a> {
-    /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdCoursesComment`].
-    pub fn comment(
-        self,
-        value: GradeOrCommentOnSubmissionByAnonymousIdCoursesComment,
-    ) -> Self {
+    /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdComment`].
+    pub fn comment(self, value: GradeOrCommentOnSubmissionByAnonymousIdComment) -> Self {
         Self(self.0.form("comment", &value))
     }
-    /// Sets `include[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdCoursesInclude`].
-    pub fn include(
-        self,
-        value: GradeOrCommentOnSubmissionByAnonymousIdCoursesInclude,
-    ) -> Self {
+    /// Sets `include[..]`: see [`GradeOrCommentOnSubmissionInclude`].
+    pub fn include(self, value: GradeOrCommentOnSubmissionInclude) -> Self {
         Self(self.0.form("include", &value))
     }
-    /// Sets `submission[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdCoursesSubmission`].
+    /// Sets `submission[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdSubmission`].
     pub fn submission(
         self,
-        value: GradeOrCommentOnSubmissionByAnonymousIdCoursesSubmission,
+        value: GradeOrCommentOnSubmissionByAnonymousIdSubmission,
     ) -> Self {
         Self(self.0.form("submission", &value))
     }
@@ -1556,24 +1547,18 @@ impl<'a> GradeOrCommentOnSubmissionByAnonymousIdCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnSubmissionByAnonymousIdSections<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnSubmissionByAnonymousIdSections<'a> {
-    /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdSectionsComment`].
-    pub fn comment(
-        self,
-        value: GradeOrCommentOnSubmissionByAnonymousIdSectionsComment,
-    ) -> Self {
+    /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdComment`].
+    pub fn comment(self, value: GradeOrCommentOnSubmissionByAnonymousIdComment) -> Self {
         Self(self.0.form("comment", &value))
     }
-    /// Sets `include[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdSectionsInclude`].
-    pub fn include(
-        self,
-        value: GradeOrCommentOnSubmissionByAnonymousIdSectionsInclude,
-    ) -> Self {
+    /// Sets `include[..]`: see [`GradeOrCommentOnSubmissionInclude`].
+    pub fn include(self, value: GradeOrCommentOnSubmissionInclude) -> Self {
         Self(self.0.form("include", &value))
     }
-    /// Sets `submission[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdSectionsSubmission`].
+    /// Sets `submission[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdSubmission`].
     pub fn submission(
         self,
-        value: GradeOrCommentOnSubmissionByAnonymousIdSectionsSubmission,
+        value: GradeOrCommentOnSubmissionByAnonymousIdSubmission,
     ) -> Self {
         Self(self.0.form("submission", &value))
     }
@@ -1682,12 +1667,12 @@ impl<'a> ListMultipleAssignmentsGradeableStudents<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnMultipleSubmissionsCoursesSubmissions<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnMultipleSubmissionsCoursesSubmissions<'a> {
-    /// Sets `grade_data[..]`: see [`GradeOrCommentOnMultipleSubmissionsCoursesSubmissionsGradeData`].
+    /// Sets `grade_data[..]`: see [`GradeOrCommentOnMultipleSubmissionsGradeData`].
     pub fn grade_data(
         self,
         value: std::collections::BTreeMap<
             String,
-            GradeOrCommentOnMultipleSubmissionsCoursesSubmissionsGradeData,
+            GradeOrCommentOnMultipleSubmissionsGradeData,
         >,
     ) -> Self {
         Self(self.0.form("grade_data", &value))
@@ -1702,12 +1687,12 @@ impl<'a> GradeOrCommentOnMultipleSubmissionsCoursesSubmissions<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnMultipleSubmissionsCoursesAssignments<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnMultipleSubmissionsCoursesAssignments<'a> {
-    /// Sets `grade_data[..]`: see [`GradeOrCommentOnMultipleSubmissionsCoursesAssignmentsGradeData`].
+    /// Sets `grade_data[..]`: see [`GradeOrCommentOnMultipleSubmissionsGradeData`].
     pub fn grade_data(
         self,
         value: std::collections::BTreeMap<
             String,
-            GradeOrCommentOnMultipleSubmissionsCoursesAssignmentsGradeData,
+            GradeOrCommentOnMultipleSubmissionsGradeData,
         >,
     ) -> Self {
         Self(self.0.form("grade_data", &value))
@@ -1722,12 +1707,12 @@ impl<'a> GradeOrCommentOnMultipleSubmissionsCoursesAssignments<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnMultipleSubmissionsSectionsSubmissions<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnMultipleSubmissionsSectionsSubmissions<'a> {
-    /// Sets `grade_data[..]`: see [`GradeOrCommentOnMultipleSubmissionsSectionsSubmissionsGradeData`].
+    /// Sets `grade_data[..]`: see [`GradeOrCommentOnMultipleSubmissionsGradeData`].
     pub fn grade_data(
         self,
         value: std::collections::BTreeMap<
             String,
-            GradeOrCommentOnMultipleSubmissionsSectionsSubmissionsGradeData,
+            GradeOrCommentOnMultipleSubmissionsGradeData,
         >,
     ) -> Self {
         Self(self.0.form("grade_data", &value))
@@ -1742,12 +1727,12 @@ impl<'a> GradeOrCommentOnMultipleSubmissionsSectionsSubmissions<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GradeOrCommentOnMultipleSubmissionsSectionsAssignments<'a>(rt::Request<'a>);
 impl<'a> GradeOrCommentOnMultipleSubmissionsSectionsAssignments<'a> {
-    /// Sets `grade_data[..]`: see [`GradeOrCommentOnMultipleSubmissionsSectionsAssignmentsGradeData`].
+    /// Sets `grade_data[..]`: see [`GradeOrCommentOnMultipleSubmissionsGradeData`].
     pub fn grade_data(
         self,
         value: std::collections::BTreeMap<
             String,
-            GradeOrCommentOnMultipleSubmissionsSectionsAssignmentsGradeData,
+            GradeOrCommentOnMultipleSubmissionsGradeData,
         >,
     ) -> Self {
         Self(self.0.form("grade_data", &value))
@@ -2501,18 +2486,18 @@ pub enum GradeDataMediaCommentType {
 rt::string_enum!(GradeDataMediaCommentType { Audio = "audio", Video = "video" });
 /// Parameters sent as `comment[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SubmitAssignmentCoursesComment {
+pub struct SubmitAssignmentComment {
     /// Include a textual comment with the submission.
     pub text_comment: Option<String>,
 }
-impl rt::Encode for SubmitAssignmentCoursesComment {
+impl rt::Encode for SubmitAssignmentComment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "text_comment", &self.text_comment);
     }
 }
 /// Parameters sent as `submission[..]`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SubmitAssignmentCoursesSubmission {
+pub struct SubmitAssignmentSubmission {
     /// Whether or not this comment should be sent to the entire group (defaults to false). Ignored if this is not a group assignment or if no text_comment is provided.
     pub group_comment: Option<bool>,
     /// The type of submission being made. The assignment submission_types must include this submission type as an allowed option, or the submission will be rejected with a 400 error.
@@ -2548,7 +2533,7 @@ pub struct SubmitAssignmentCoursesSubmission {
     /// Choose the time the submission is listed as submitted at.  Requires grading permission.
     pub submitted_at: Option<rt::DateTime>,
 }
-impl SubmitAssignmentCoursesSubmission {
+impl SubmitAssignmentSubmission {
     /// Creates the parameters with the required fields set and the others empty.
     pub fn new(submission_type: SubmissionSubmissionType) -> Self {
         Self {
@@ -2565,7 +2550,7 @@ impl SubmitAssignmentCoursesSubmission {
         }
     }
 }
-impl rt::Encode for SubmitAssignmentCoursesSubmission {
+impl rt::Encode for SubmitAssignmentSubmission {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "group_comment", &self.group_comment);
         out.field(key, "submission_type", &self.submission_type);
@@ -2581,87 +2566,7 @@ impl rt::Encode for SubmitAssignmentCoursesSubmission {
 }
 /// Parameters sent as `comment[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SubmitAssignmentSectionsComment {
-    /// Include a textual comment with the submission.
-    pub text_comment: Option<String>,
-}
-impl rt::Encode for SubmitAssignmentSectionsComment {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "text_comment", &self.text_comment);
-    }
-}
-/// Parameters sent as `submission[..]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SubmitAssignmentSectionsSubmission {
-    /// Whether or not this comment should be sent to the entire group (defaults to false). Ignored if this is not a group assignment or if no text_comment is provided.
-    pub group_comment: Option<bool>,
-    /// The type of submission being made. The assignment submission_types must include this submission type as an allowed option, or the submission will be rejected with a 400 error.
-    ///
-    /// The submission_type given determines which of the following parameters is used. For instance, to submit a URL, submission \[submission_type\] must be set to "online_url", otherwise the submission \[url\] parameter will be ignored.
-    ///
-    /// "basic_lti_launch" requires the assignment submission_type "online" or "external_tool"
-    ///
-    /// Required.
-    pub submission_type: SubmissionSubmissionType,
-    /// Submit the assignment as an HTML document snippet. Note this HTML snippet will be sanitized using the same ruleset as a submission made from the Canvas web UI. The sanitized HTML will be returned in the response as the submission body. Requires a submission_type of "online_text_entry".
-    pub body: Option<String>,
-    /// Submit the assignment as a URL. The URL scheme must be "http" or "https", no "ftp" or other URL schemes are allowed. If no scheme is given (e.g. "www.example.com") then "http" will be assumed. Requires a submission_type of "online_url" or "basic_lti_launch".
-    pub url: Option<String>,
-    /// Submit the assignment as a set of one or more previously uploaded files residing in the submitting user's files section (or the group's files section, for group assignments).
-    ///
-    /// To upload a new file to submit, see the submissions Upload a file API.
-    ///
-    /// Requires a submission_type of "online_upload".
-    pub file_ids: Option<Vec<rt::Id>>,
-    /// The media comment id to submit. Media comment ids can be submitted via this API, however, note that there is not yet an API to generate or list existing media comments, so this functionality is currently of limited use.
-    ///
-    /// Requires a submission_type of "media_recording".
-    pub media_comment_id: Option<rt::Id>,
-    /// The type of media comment being submitted.
-    pub media_comment_type: Option<SubmissionMediaCommentType>,
-    /// Submit on behalf of the given user. Requires grading permission.
-    pub user_id: Option<rt::Id>,
-    /// The Attachment ID of the document being annotated. This should match the annotatable_attachment_id on the assignment.
-    ///
-    /// Requires a submission_type of "student_annotation".
-    pub annotatable_attachment_id: Option<rt::Id>,
-    /// Choose the time the submission is listed as submitted at.  Requires grading permission.
-    pub submitted_at: Option<rt::DateTime>,
-}
-impl SubmitAssignmentSectionsSubmission {
-    /// Creates the parameters with the required fields set and the others empty.
-    pub fn new(submission_type: SubmissionSubmissionType) -> Self {
-        Self {
-            group_comment: None,
-            submission_type,
-            body: None,
-            url: None,
-            file_ids: None,
-            media_comment_id: None,
-            media_comment_type: None,
-            user_id: None,
-            annotatable_attachment_id: None,
-            submitted_at: None,
-        }
-    }
-}
-impl rt::Encode for SubmitAssignmentSectionsSubmission {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "group_comment", &self.group_comment);
-        out.field(key, "submission_type", &self.submission_type);
-        out.field(key, "body", &self.body);
-        out.field(key, "url", &self.url);
-        out.field(key, "file_ids", &self.file_ids);
-        out.field(key, "media_comment_id", &self.media_comment_id);
-        out.field(key, "media_comment_type", &self.media_comment_type);
-        out.field(key, "user_id", &self.user_id);
-        out.field(key, "annotatable_attachment_id", &self.annotatable_attachment_id);
-        out.field(key, "submitted_at", &self.submitted_at);
-    }
-}
-/// Parameters sent as `comment[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnSubmissionCoursesComment {
+pub struct GradeOrCommentOnSubmissionComment {
     /// Add a textual comment to the submission.
     pub text_comment: Option<String>,
     /// The attempt number (starts at 1) to associate the comment with.
@@ -2675,7 +2580,7 @@ pub struct GradeOrCommentOnSubmissionCoursesComment {
     /// Attach files to this comment that were previously uploaded using the Submission Comment API's files action
     pub file_ids: Option<Vec<rt::Id>>,
 }
-impl rt::Encode for GradeOrCommentOnSubmissionCoursesComment {
+impl rt::Encode for GradeOrCommentOnSubmissionComment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "text_comment", &self.text_comment);
         out.field(key, "attempt", &self.attempt);
@@ -2687,18 +2592,18 @@ impl rt::Encode for GradeOrCommentOnSubmissionCoursesComment {
 }
 /// Parameters sent as `include[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnSubmissionCoursesInclude {
+pub struct GradeOrCommentOnSubmissionInclude {
     /// Whether this assignment is visible to the owner of the submission
     pub visibility: Option<String>,
 }
-impl rt::Encode for GradeOrCommentOnSubmissionCoursesInclude {
+impl rt::Encode for GradeOrCommentOnSubmissionInclude {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "visibility", &self.visibility);
     }
 }
 /// Parameters sent as `submission[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnSubmissionCoursesSubmission {
+pub struct GradeOrCommentOnSubmissionSubmission {
     /// Assign a score to the submission, updating both the "score" and "grade" fields on the submission record. This parameter can be passed in a few different formats:
     ///
     /// points:: A floating point or integral value, such as "13.5". The grade will be interpreted directly as the score of the assignment. Values above assignment.points_possible are allowed, for awarding extra credit. percentage:: A floating point value appended with a percent sign, such as
@@ -2722,7 +2627,7 @@ pub struct GradeOrCommentOnSubmissionCoursesSubmission {
     /// Sets the seconds late if late policy status is "late"
     pub seconds_late_override: Option<i64>,
 }
-impl rt::Encode for GradeOrCommentOnSubmissionCoursesSubmission {
+impl rt::Encode for GradeOrCommentOnSubmissionSubmission {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "posted_grade", &self.posted_grade);
         out.field(key, "excuse", &self.excuse);
@@ -2733,79 +2638,7 @@ impl rt::Encode for GradeOrCommentOnSubmissionCoursesSubmission {
 }
 /// Parameters sent as `comment[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnSubmissionSectionsComment {
-    /// Add a textual comment to the submission.
-    pub text_comment: Option<String>,
-    /// The attempt number (starts at 1) to associate the comment with.
-    pub attempt: Option<i64>,
-    /// Whether or not this comment should be sent to the entire group (defaults to false). Ignored if this is not a group assignment or if no text_comment is provided.
-    pub group_comment: Option<bool>,
-    /// Add an audio/video comment to the submission. Media comments can be added via this API, however, note that there is not yet an API to generate or list existing media comments, so this functionality is currently of limited use.
-    pub media_comment_id: Option<rt::Id>,
-    /// The type of media comment being added.
-    pub media_comment_type: Option<CommentMediaCommentType>,
-    /// Attach files to this comment that were previously uploaded using the Submission Comment API's files action
-    pub file_ids: Option<Vec<rt::Id>>,
-}
-impl rt::Encode for GradeOrCommentOnSubmissionSectionsComment {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "text_comment", &self.text_comment);
-        out.field(key, "attempt", &self.attempt);
-        out.field(key, "group_comment", &self.group_comment);
-        out.field(key, "media_comment_id", &self.media_comment_id);
-        out.field(key, "media_comment_type", &self.media_comment_type);
-        out.field(key, "file_ids", &self.file_ids);
-    }
-}
-/// Parameters sent as `include[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnSubmissionSectionsInclude {
-    /// Whether this assignment is visible to the owner of the submission
-    pub visibility: Option<String>,
-}
-impl rt::Encode for GradeOrCommentOnSubmissionSectionsInclude {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "visibility", &self.visibility);
-    }
-}
-/// Parameters sent as `submission[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnSubmissionSectionsSubmission {
-    /// Assign a score to the submission, updating both the "score" and "grade" fields on the submission record. This parameter can be passed in a few different formats:
-    ///
-    /// points:: A floating point or integral value, such as "13.5". The grade will be interpreted directly as the score of the assignment. Values above assignment.points_possible are allowed, for awarding extra credit. percentage:: A floating point value appended with a percent sign, such as
-    ///
-    /// ```text
-    ///    "40%". The grade will be interpreted as a percentage score on the
-    ///    assignment, where 100% == assignment.points_possible. Values above 100%
-    ///    are allowed, for awarding extra credit.
-    /// ```
-    ///
-    /// letter grade:: A letter grade, following the assignment's defined letter grading scheme. For example, "A-". The resulting score will be the high end of the defined range for the letter grade. For instance, if "B" is defined as 86% to 84%, a letter grade of "B" will be worth 86%. The letter grade will be rejected if the assignment does not have a defined letter grading scheme. For more fine-grained control of scores, pass in points or percentage rather than the letter grade. "pass/complete/fail/incomplete":: A string value of "pass" or "complete" will give a score of 100%. "fail" or "incomplete" will give a score of 0.
-    ///
-    /// Note that assignments with grading_type of "pass_fail" can only be assigned a score of 0 or assignment.points_possible, nothing inbetween. If a posted_grade in the "points" or "percentage" format is sent, the grade will only be accepted if the grade equals one of those two values.
-    pub posted_grade: Option<String>,
-    /// Sets the "excused" status of an assignment.
-    pub excuse: Option<bool>,
-    /// Sets the late policy status to either "late", "missing", "extended", "none", or null. NB: "extended" values can only be set in the UI when the "UI features for 'extended' Submissions" Account Feature is on
-    pub late_policy_status: Option<String>,
-    /// Sets the sticker for the submission.
-    pub sticker: Option<SubmissionSticker>,
-    /// Sets the seconds late if late policy status is "late"
-    pub seconds_late_override: Option<i64>,
-}
-impl rt::Encode for GradeOrCommentOnSubmissionSectionsSubmission {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "posted_grade", &self.posted_grade);
-        out.field(key, "excuse", &self.excuse);
-        out.field(key, "late_policy_status", &self.late_policy_status);
-        out.field(key, "sticker", &self.sticker);
-        out.field(key, "seconds_late_override", &self.seconds_late_override);
-    }
-}
-/// Parameters sent as `comment[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnSubmissionByAnonymousIdCoursesComment {
+pub struct GradeOrCommentOnSubmissionByAnonymousIdComment {
     /// Add a textual comment to the submission.
     pub text_comment: Option<String>,
     /// Whether or not this comment should be sent to the entire group (defaults to false). Ignored if this is not a group assignment or if no text_comment is provided.
@@ -2817,7 +2650,7 @@ pub struct GradeOrCommentOnSubmissionByAnonymousIdCoursesComment {
     /// Attach files to this comment that were previously uploaded using the Submission Comment API's files action
     pub file_ids: Option<Vec<rt::Id>>,
 }
-impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdCoursesComment {
+impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdComment {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "text_comment", &self.text_comment);
         out.field(key, "group_comment", &self.group_comment);
@@ -2826,20 +2659,9 @@ impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdCoursesComment {
         out.field(key, "file_ids", &self.file_ids);
     }
 }
-/// Parameters sent as `include[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnSubmissionByAnonymousIdCoursesInclude {
-    /// Whether this assignment is visible to the owner of the submission
-    pub visibility: Option<String>,
-}
-impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdCoursesInclude {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "visibility", &self.visibility);
-    }
-}
 /// Parameters sent as `submission[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnSubmissionByAnonymousIdCoursesSubmission {
+pub struct GradeOrCommentOnSubmissionByAnonymousIdSubmission {
     /// Assign a score to the submission, updating both the "score" and "grade" fields on the submission record. This parameter can be passed in a few different formats:
     ///
     /// points:: A floating point or integral value, such as "13.5". The grade will be interpreted directly as the score of the assignment. Values above assignment.points_possible are allowed, for awarding extra credit. percentage:: A floating point value appended with a percent sign, such as
@@ -2861,73 +2683,7 @@ pub struct GradeOrCommentOnSubmissionByAnonymousIdCoursesSubmission {
     /// Sets the seconds late if late policy status is "late"
     pub seconds_late_override: Option<i64>,
 }
-impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdCoursesSubmission {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "posted_grade", &self.posted_grade);
-        out.field(key, "excuse", &self.excuse);
-        out.field(key, "late_policy_status", &self.late_policy_status);
-        out.field(key, "seconds_late_override", &self.seconds_late_override);
-    }
-}
-/// Parameters sent as `comment[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnSubmissionByAnonymousIdSectionsComment {
-    /// Add a textual comment to the submission.
-    pub text_comment: Option<String>,
-    /// Whether or not this comment should be sent to the entire group (defaults to false). Ignored if this is not a group assignment or if no text_comment is provided.
-    pub group_comment: Option<bool>,
-    /// Add an audio/video comment to the submission. Media comments can be added via this API, however, note that there is not yet an API to generate or list existing media comments, so this functionality is currently of limited use.
-    pub media_comment_id: Option<rt::Id>,
-    /// The type of media comment being added.
-    pub media_comment_type: Option<CommentMediaCommentType>,
-    /// Attach files to this comment that were previously uploaded using the Submission Comment API's files action
-    pub file_ids: Option<Vec<rt::Id>>,
-}
-impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdSectionsComment {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "text_comment", &self.text_comment);
-        out.field(key, "group_comment", &self.group_comment);
-        out.field(key, "media_comment_id", &self.media_comment_id);
-        out.field(key, "media_comment_type", &self.media_comment_type);
-        out.field(key, "file_ids", &self.file_ids);
-    }
-}
-/// Parameters sent as `include[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnSubmissionByAnonymousIdSectionsInclude {
-    /// Whether this assignment is visible to the owner of the submission
-    pub visibility: Option<String>,
-}
-impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdSectionsInclude {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "visibility", &self.visibility);
-    }
-}
-/// Parameters sent as `submission[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnSubmissionByAnonymousIdSectionsSubmission {
-    /// Assign a score to the submission, updating both the "score" and "grade" fields on the submission record. This parameter can be passed in a few different formats:
-    ///
-    /// points:: A floating point or integral value, such as "13.5". The grade will be interpreted directly as the score of the assignment. Values above assignment.points_possible are allowed, for awarding extra credit. percentage:: A floating point value appended with a percent sign, such as
-    ///
-    /// ```text
-    ///    "40%". The grade will be interpreted as a percentage score on the
-    ///    assignment, where 100% == assignment.points_possible. Values above 100%
-    ///    are allowed, for awarding extra credit.
-    /// ```
-    ///
-    /// letter grade:: A letter grade, following the assignment's defined letter grading scheme. For example, "A-". The resulting score will be the high end of the defined range for the letter grade. For instance, if "B" is defined as 86% to 84%, a letter grade of "B" will be worth 86%. The letter grade will be rejected if the assignment does not have a defined letter grading scheme. For more fine-grained control of scores, pass in points or percentage rather than the letter grade. "pass/complete/fail/incomplete":: A string value of "pass" or "complete" will give a score of 100%. "fail" or "incomplete" will give a score of 0.
-    ///
-    /// Note that assignments with grading_type of "pass_fail" can only be assigned a score of 0 or assignment.points_possible, nothing inbetween. If a posted_grade in the "points" or "percentage" format is sent, the grade will only be accepted if the grade equals one of those two values.
-    pub posted_grade: Option<String>,
-    /// Sets the "excused" status of an assignment.
-    pub excuse: Option<bool>,
-    /// Sets the late policy status to either "late", "missing", "extended", "none", or null. NB: "extended" values can only be set in the UI when the "UI features for 'extended' Submissions" Account Feature is on
-    pub late_policy_status: Option<String>,
-    /// Sets the seconds late if late policy status is "late"
-    pub seconds_late_override: Option<i64>,
-}
-impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdSectionsSubmission {
+impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdSubmission {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "posted_grade", &self.posted_grade);
         out.field(key, "excuse", &self.excuse);
@@ -2937,7 +2693,7 @@ impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdSectionsSubmission {
 }
 /// Parameters sent as `grade_data[<student_id>][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnMultipleSubmissionsCoursesSubmissionsGradeData {
+pub struct GradeOrCommentOnMultipleSubmissionsGradeData {
     /// See documentation for the posted_grade argument in the Submissions Update documentation
     pub posted_grade: Option<String>,
     /// See documentation for the excuse argument in the Submissions Update documentation
@@ -2957,112 +2713,7 @@ pub struct GradeOrCommentOnMultipleSubmissionsCoursesSubmissionsGradeData {
     /// Specifies which assignment to grade.  This argument is not necessary when using the assignment-specific endpoints.
     pub by_student_id: Option<std::collections::BTreeMap<String, i64>>,
 }
-impl rt::Encode for GradeOrCommentOnMultipleSubmissionsCoursesSubmissionsGradeData {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "posted_grade", &self.posted_grade);
-        out.field(key, "excuse", &self.excuse);
-        out.field(key, "rubric_assessment", &self.rubric_assessment);
-        out.field(key, "text_comment", &self.text_comment);
-        out.field(key, "group_comment", &self.group_comment);
-        out.field(key, "media_comment_id", &self.media_comment_id);
-        out.field(key, "media_comment_type", &self.media_comment_type);
-        out.field(key, "file_ids", &self.file_ids);
-        rt::Encode::encode(&self.by_student_id, key, out);
-    }
-}
-/// Parameters sent as `grade_data[<student_id>][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnMultipleSubmissionsCoursesAssignmentsGradeData {
-    /// See documentation for the posted_grade argument in the Submissions Update documentation
-    pub posted_grade: Option<String>,
-    /// See documentation for the excuse argument in the Submissions Update documentation
-    pub excuse: Option<bool>,
-    /// See documentation for the rubric_assessment argument in the Submissions Update documentation
-    pub rubric_assessment: Option<crate::models::RubricAssessment>,
-    /// no description
-    pub text_comment: Option<String>,
-    /// no description
-    pub group_comment: Option<bool>,
-    /// no description
-    pub media_comment_id: Option<rt::Id>,
-    /// no description
-    pub media_comment_type: Option<GradeDataMediaCommentType>,
-    /// See documentation for the comment\[\] arguments in the Submissions Update documentation
-    pub file_ids: Option<Vec<rt::Id>>,
-    /// Specifies which assignment to grade.  This argument is not necessary when using the assignment-specific endpoints.
-    pub by_student_id: Option<std::collections::BTreeMap<String, i64>>,
-}
-impl rt::Encode for GradeOrCommentOnMultipleSubmissionsCoursesAssignmentsGradeData {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "posted_grade", &self.posted_grade);
-        out.field(key, "excuse", &self.excuse);
-        out.field(key, "rubric_assessment", &self.rubric_assessment);
-        out.field(key, "text_comment", &self.text_comment);
-        out.field(key, "group_comment", &self.group_comment);
-        out.field(key, "media_comment_id", &self.media_comment_id);
-        out.field(key, "media_comment_type", &self.media_comment_type);
-        out.field(key, "file_ids", &self.file_ids);
-        rt::Encode::encode(&self.by_student_id, key, out);
-    }
-}
-/// Parameters sent as `grade_data[<student_id>][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnMultipleSubmissionsSectionsSubmissionsGradeData {
-    /// See documentation for the posted_grade argument in the Submissions Update documentation
-    pub posted_grade: Option<String>,
-    /// See documentation for the excuse argument in the Submissions Update documentation
-    pub excuse: Option<bool>,
-    /// See documentation for the rubric_assessment argument in the Submissions Update documentation
-    pub rubric_assessment: Option<crate::models::RubricAssessment>,
-    /// no description
-    pub text_comment: Option<String>,
-    /// no description
-    pub group_comment: Option<bool>,
-    /// no description
-    pub media_comment_id: Option<rt::Id>,
-    /// no description
-    pub media_comment_type: Option<GradeDataMediaCommentType>,
-    /// See documentation for the comment\[\] arguments in the Submissions Update documentation
-    pub file_ids: Option<Vec<rt::Id>>,
-    /// Specifies which assignment to grade.  This argument is not necessary when using the assignment-specific endpoints.
-    pub by_student_id: Option<std::collections::BTreeMap<String, i64>>,
-}
-impl rt::Encode for GradeOrCommentOnMultipleSubmissionsSectionsSubmissionsGradeData {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        out.field(key, "posted_grade", &self.posted_grade);
-        out.field(key, "excuse", &self.excuse);
-        out.field(key, "rubric_assessment", &self.rubric_assessment);
-        out.field(key, "text_comment", &self.text_comment);
-        out.field(key, "group_comment", &self.group_comment);
-        out.field(key, "media_comment_id", &self.media_comment_id);
-        out.field(key, "media_comment_type", &self.media_comment_type);
-        out.field(key, "file_ids", &self.file_ids);
-        rt::Encode::encode(&self.by_student_id, key, out);
-    }
-}
-/// Parameters sent as `grade_data[<student_id>][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnMultipleSubmissionsSectionsAssignmentsGradeData {
-    /// See documentation for the posted_grade argument in the Submissions Update documentation
-    pub posted_grade: Option<String>,
-    /// See documentation for the excuse argument in the Submissions Update documentation
-    pub excuse: Option<bool>,
-    /// See documentation for the rubric_assessment argument in the Submissions Update documentation
-    pub rubric_assessment: Option<crate::models::RubricAssessment>,
-    /// no description
-    pub text_comment: Option<String>,
-    /// no description
-    pub group_comment: Option<bool>,
-    /// no description
-    pub media_comment_id: Option<rt::Id>,
-    /// no description
-    pub media_comment_type: Option<GradeDataMediaCommentType>,
-    /// See documentation for the comment\[\] arguments in the Submissions Update documentation
-    pub file_ids: Option<Vec<rt::Id>>,
-    /// Specifies which assignment to grade.  This argument is not necessary when using the assignment-specific endpoints.
-    pub by_student_id: Option<std::collections::BTreeMap<String, i64>>,
-}
-impl rt::Encode for GradeOrCommentOnMultipleSubmissionsSectionsAssignmentsGradeData {
+impl rt::Encode for GradeOrCommentOnMultipleSubmissionsGradeData {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "posted_grade", &self.posted_grade);
         out.field(key, "excuse", &self.excuse);

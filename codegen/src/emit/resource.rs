@@ -23,7 +23,7 @@ pub fn resource_rs(ir: &Ir, index: usize) -> TokenStream {
     let fns = r.operations.iter().map(|op| op_fn(ir, owner, op));
     let builders = r.operations.iter().map(|op| builder(ir, owner, &r.type_name, op));
     let enums = ir.enums.iter().filter(|e| e.owner == owner).map(|e| enum_def(e, &TokenStream::new()));
-    let structs = ir.structs.iter().filter(|s| s.owner == owner).map(|s| struct_def(ir, s));
+    let structs = ir.structs.iter().filter(|s| s.owner == owner && !s.fields.is_empty()).map(|s| struct_def(ir, s));
     quote! {
         #module_doc
         #[allow(unused_imports)]
