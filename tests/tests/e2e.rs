@@ -1,7 +1,7 @@
 //! Real generated operations against a loopback HTTP server.
 
 use canvas_lms::courses::{CreateNewCourseCourse, Include};
-use canvas_lms::grading_standards::CreateNewGradingStandardAccountsGradingSchemeEntry as Entry;
+use canvas_lms::grading_standards::CreateNewGradingStandardGradingSchemeEntry as Entry;
 use canvas_lms::{Client, Error, Id};
 use futures_util::TryStreamExt;
 use serde_json::json;
@@ -234,7 +234,7 @@ async fn resources_written_by_the_project_work_like_upstream_ones() {
 
 #[tokio::test]
 async fn caller_keyed_entries_sit_beside_named_keys() {
-    use canvas_lms::content_migrations::CreateContentMigrationCoursesPreAttachment as PreAttachment;
+    use canvas_lms::content_migrations::CreateContentMigrationPreAttachment as PreAttachment;
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 12})))
