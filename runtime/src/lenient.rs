@@ -9,6 +9,22 @@
 use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
 
+/// The visitor methods shared by every lenient visitor: `null` (and a missing value) is
+/// `None`, `Some(x)` is decoded as `x`.
+macro_rules! null_is_none {
+    () => {
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+    };
+}
+
 /// `Option<bool>` from `true`, `"true"`, `"1"`, `1`, ... (and the false forms).
 pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     struct V;
@@ -34,15 +50,7 @@ pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Erro
                 _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
             }
         }
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
-            d.deserialize_any(self)
-        }
+        null_is_none!();
     }
     d.deserialize_any(V)
 }
@@ -82,15 +90,7 @@ macro_rules! number {
                         Err(_) => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
                     }
                 }
-                fn visit_none<E>(self) -> Result<Self::Value, E> {
-                    Ok(None)
-                }
-                fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                    Ok(None)
-                }
-                fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
-                    d.deserialize_any(self)
-                }
+                null_is_none!();
             }
             d.deserialize_any(V)
         }

@@ -26,7 +26,6 @@ import html
 import json
 import re
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 HEADER = {
@@ -104,10 +103,6 @@ def parse_model(code):
         p.update(infer(value))
         props[key] = p
     return " ".join(model_doc), props
-
-
-class Page(HTMLParser):
-    pass
 
 
 def convert(path):

@@ -287,7 +287,7 @@ fn items_ty(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &str, at
 }
 
 /// A reference to a model by name; unknown names and unions become untyped JSON, reported.
-pub fn model_ref(table: &ModelTable, _ir: &mut Ir, report: &mut Report, file: &str, at: &str, name: &str) -> Ty {
+pub fn model_ref(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &str, at: &str, name: &str) -> Ty {
     match table.lookup(name) {
         Some(Ok(id)) => Ty::Model(id),
         Some(Err(id)) => {
@@ -295,7 +295,7 @@ pub fn model_ref(table: &ModelTable, _ir: &mut Ir, report: &mut Report, file: &s
                 file,
                 "model reference spelled differently",
                 format!("{at}: {name:?}"),
-                format!("resolved to `{}`", naming::model_type(&_ir.models[id.0].spec_name)),
+                format!("resolved to `{}`", naming::model_type(&ir.models[id.0].spec_name)),
             );
             Ty::Model(id)
         }
@@ -323,14 +323,14 @@ pub fn model_ref(table: &ModelTable, _ir: &mut Ir, report: &mut Report, file: &s
                 parts.iter().map(|p| table.lookup(p).map(|r| r.unwrap_or_else(|id| id))).collect();
             match ids {
                 Some(ids) => {
-                    let id = intern_union(_ir, &parts, ids);
+                    let id = intern_union(ir, &parts, ids);
                     report.anomaly(
                         file,
                         "union type",
                         format!("{at}: {name:?}"),
                         format!(
                             "an enum `{}` that picks the variant by the object's fields",
-                            _ir.models[id.0].rust_name
+                            ir.models[id.0].rust_name
                         ),
                     );
                     Ty::Model(id)
