@@ -128,6 +128,21 @@ pub struct Operation {
     pub response: Response,
     /// Every spec parameter name of this operation and the wire key it is sent as.
     pub origins: Vec<(String, String)>,
+    /// How the operation takes a file, when it does.
+    pub upload: Option<Upload>,
+}
+
+/// The ways Canvas operations take files (see the runtime's `upload` module).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upload {
+    /// `upload_file` operations: Canvas's three steps; returns the confirmed `File`, or
+    /// lets Canvas fetch a URL and returns the `Progress`.
+    ThreeStep { file: ModelId, progress: ModelId },
+    /// The file's upload instructions come back inside the created object under this group
+    /// (`pre_attachment` of content migrations).
+    Into { group: String },
+    /// The file goes in the request itself, as the multipart field `attachment`.
+    Multipart { field: String },
 }
 
 /// Where a parameter goes.

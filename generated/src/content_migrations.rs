@@ -1269,6 +1269,14 @@ impl<'a> CreateContentMigrationAccounts<'a> {
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
         self.0.send().await
     }
+    /// Sends the request, then uploads `file` where Canvas's answer says (the upload
+    /// host never gets the token), and returns the created object.
+    pub async fn upload(
+        self,
+        file: rt::Upload,
+    ) -> rt::Result<crate::models::ContentMigration> {
+        self.0.upload_into("pre_attachment", file).await
+    }
 }
 /// Request builder for [`ContentMigrations::create_content_migration_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1301,6 +1309,14 @@ impl<'a> CreateContentMigrationCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
         self.0.send().await
+    }
+    /// Sends the request, then uploads `file` where Canvas's answer says (the upload
+    /// host never gets the token), and returns the created object.
+    pub async fn upload(
+        self,
+        file: rt::Upload,
+    ) -> rt::Result<crate::models::ContentMigration> {
+        self.0.upload_into("pre_attachment", file).await
     }
 }
 /// Request builder for [`ContentMigrations::create_content_migration_groups`]: set optional parameters, then send.
@@ -1335,6 +1351,14 @@ impl<'a> CreateContentMigrationGroups<'a> {
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
         self.0.send().await
     }
+    /// Sends the request, then uploads `file` where Canvas's answer says (the upload
+    /// host never gets the token), and returns the created object.
+    pub async fn upload(
+        self,
+        file: rt::Upload,
+    ) -> rt::Result<crate::models::ContentMigration> {
+        self.0.upload_into("pre_attachment", file).await
+    }
 }
 /// Request builder for [`ContentMigrations::create_content_migration_users`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1367,6 +1391,14 @@ impl<'a> CreateContentMigrationUsers<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
         self.0.send().await
+    }
+    /// Sends the request, then uploads `file` where Canvas's answer says (the upload
+    /// host never gets the token), and returns the created object.
+    pub async fn upload(
+        self,
+        file: rt::Upload,
+    ) -> rt::Result<crate::models::ContentMigration> {
+        self.0.upload_into("pre_attachment", file).await
     }
 }
 /// Request builder for [`ContentMigrations::update_content_migration_accounts`]: set optional parameters, then send.

@@ -620,6 +620,19 @@ impl<'a> UploadFile<'a> {
     pub async fn send(self) -> rt::Result<rt::Json> {
         self.0.send_json().await
     }
+    /// Uploads `file` with Canvas's three steps (the upload host never gets the
+    /// token) and returns the file Canvas confirms.
+    pub async fn upload(self, file: rt::Upload) -> rt::Result<crate::models::File> {
+        self.0.upload(file).await
+    }
+    /// Lets Canvas fetch the file at `url` itself; returns the Progress to wait on.
+    pub async fn upload_from_url(
+        self,
+        url: &str,
+        name: &str,
+    ) -> rt::Result<crate::models::Progress> {
+        self.0.upload_from_url(url, name).await
+    }
 }
 /// Request builder for [`Courses::list_students`]: set optional parameters, then send.
 #[derive(Debug)]

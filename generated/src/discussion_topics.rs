@@ -1387,6 +1387,10 @@ impl<'a> CreateNewDiscussionTopicCourses<'a> {
     pub async fn send(self) -> rt::Result<rt::Json> {
         self.0.send_json().await
     }
+    /// Sends the request with `file` as its multipart field.
+    pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<rt::Json> {
+        self.0.send_multipart("attachment", file).await
+    }
 }
 /// Request builder for [`DiscussionTopics::create_new_discussion_topic_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1472,6 +1476,10 @@ impl<'a> CreateNewDiscussionTopicGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
         self.0.send_json().await
+    }
+    /// Sends the request with `file` as its multipart field.
+    pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<rt::Json> {
+        self.0.send_multipart("attachment", file).await
     }
 }
 /// Request builder for [`DiscussionTopics::update_topic_courses`]: set optional parameters, then send.
@@ -1879,6 +1887,10 @@ impl<'a> PostEntryCourses<'a> {
     pub async fn send(self) -> rt::Result<rt::Json> {
         self.0.send_json().await
     }
+    /// Sends the request with `file` as its multipart field.
+    pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<rt::Json> {
+        self.0.send_multipart("attachment", file).await
+    }
 }
 /// Request builder for [`DiscussionTopics::post_entry_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1896,6 +1908,10 @@ impl<'a> PostEntryGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
         self.0.send_json().await
+    }
+    /// Sends the request with `file` as its multipart field.
+    pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<rt::Json> {
+        self.0.send_multipart("attachment", file).await
     }
 }
 /// Request builder for [`DiscussionTopics::duplicate_discussion_topic_courses`]: set optional parameters, then send.
@@ -1955,6 +1971,10 @@ impl<'a> PostReplyCourses<'a> {
     pub async fn send(self) -> rt::Result<rt::Json> {
         self.0.send_json().await
     }
+    /// Sends the request with `file` as its multipart field.
+    pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<rt::Json> {
+        self.0.send_multipart("attachment", file).await
+    }
 }
 /// Request builder for [`DiscussionTopics::post_reply_groups`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -1972,6 +1992,10 @@ impl<'a> PostReplyGroups<'a> {
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
         self.0.send_json().await
+    }
+    /// Sends the request with `file` as its multipart field.
+    pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<rt::Json> {
+        self.0.send_multipart("attachment", file).await
     }
 }
 /// Request builder for [`DiscussionTopics::list_entry_replies_courses`]: set optional parameters, then send.

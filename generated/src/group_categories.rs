@@ -358,6 +358,13 @@ impl<'a> ImportCategoryGroups<'a> {
     pub async fn send(self) -> rt::Result<crate::models::Progress> {
         self.0.send().await
     }
+    /// Sends the request with `file` as its multipart field.
+    pub async fn send_with_file(
+        self,
+        file: rt::Upload,
+    ) -> rt::Result<crate::models::Progress> {
+        self.0.send_multipart("attachment", file).await
+    }
 }
 /// Request builder for [`GroupCategories::update_group_category`]: set optional parameters, then send.
 #[derive(Debug)]

@@ -28,6 +28,7 @@
 pub use canvas_lms_runtime as runtime;
 pub use canvas_lms_runtime::{
     Date, DateTime, Error, Id, Json, Links, Page, ResponseMeta, Result, RetryPolicy,
+    Upload, WaitOptions,
 };
 pub mod models;
 #[cfg(feature = "access_tokens")]
@@ -317,6 +318,44 @@ impl Client {
     /// The `X-Rate-Limit-Remaining` of the latest throttled-quota response, if any.
     pub fn rate_limit_remaining(&self) -> Option<f64> {
         self.0.rate_limit_remaining()
+    }
+    /// Polls a Progress (as returned by content migrations, exports, SIS imports,
+    /// reports, bulk updates, uploads by URL) until its job completes, and returns the
+    /// final Progress. A failed job is [`Error::JobFailed`]; one still running after
+    /// `options.timeout` is [`Error::JobTimeout`]. Dropping the future stops the wait.
+    #[cfg(
+        any(
+            feature = "assignments",
+            feature = "conversations",
+            feature = "course_pace",
+            feature = "courses",
+            feature = "custom_gradebook_columns",
+            feature = "files",
+            feature = "group_categories",
+            feature = "groups",
+            feature = "progress",
+            feature = "quiz_reports",
+            feature = "quiz_submission_files",
+            feature = "sis_imports",
+            feature = "submission_comments",
+            feature = "submissions",
+            feature = "users",
+            feature = "new_quizzes_reports"
+        )
+    )]
+    pub async fn wait_for_progress(
+        &self,
+        progress: &models::Progress,
+        options: &WaitOptions,
+    ) -> Result<models::Progress> {
+        let target = match (&progress.url, &progress.id) {
+            (Some(url), _) => url.clone(),
+            (None, Some(id)) => id.to_string(),
+            (None, None) => {
+                return Err(Error::Config("the Progress has neither url nor id".into()));
+            }
+        };
+        self.0.wait_for_progress(&target, options).await
     }
     /// The runtime client, for requests the generated operations do not cover.
     pub fn runtime(&self) -> &canvas_lms_runtime::Client {

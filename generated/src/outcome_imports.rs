@@ -195,6 +195,13 @@ impl<'a> ImportOutcomesAccounts<'a> {
     pub async fn send(self) -> rt::Result<crate::models::OutcomeImport> {
         self.0.send().await
     }
+    /// Sends the request with `file` as its multipart field.
+    pub async fn send_with_file(
+        self,
+        file: rt::Upload,
+    ) -> rt::Result<crate::models::OutcomeImport> {
+        self.0.send_multipart("attachment", file).await
+    }
 }
 /// Request builder for [`OutcomeImports::import_outcomes_courses`]: set optional parameters, then send.
 #[derive(Debug)]
@@ -243,6 +250,13 @@ impl<'a> ImportOutcomesCourses<'a> {
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::OutcomeImport> {
         self.0.send().await
+    }
+    /// Sends the request with `file` as its multipart field.
+    pub async fn send_with_file(
+        self,
+        file: rt::Upload,
+    ) -> rt::Result<crate::models::OutcomeImport> {
+        self.0.send_multipart("attachment", file).await
     }
 }
 /// Request builder for [`OutcomeImports::get_outcome_import_status_accounts`]: set optional parameters, then send.

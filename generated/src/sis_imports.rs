@@ -306,6 +306,13 @@ impl<'a> ImportSisData<'a> {
     pub async fn send(self) -> rt::Result<crate::models::SisImport> {
         self.0.send().await
     }
+    /// Sends the request with `file` as its multipart field.
+    pub async fn send_with_file(
+        self,
+        file: rt::Upload,
+    ) -> rt::Result<crate::models::SisImport> {
+        self.0.send_multipart("attachment", file).await
+    }
 }
 /// Request builder for [`SisImports::get_sis_import_status`]: set optional parameters, then send.
 #[derive(Debug)]

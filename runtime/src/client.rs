@@ -23,6 +23,9 @@ pub struct Client {
 #[derive(Clone)]
 struct Inner {
     http: reqwest::Client,
+    /// For file uploads: no redirects followed (step 3 decides where to confirm) and no
+    /// total timeout (a large file takes as long as it takes; the connect timeout applies).
+    upload_http: reqwest::Client,
     /// `https://host[:port]/api`, without a trailing slash.
     api_root: String,
     origin: url::Origin,
@@ -116,6 +119,10 @@ impl Client {
             Some(sem) => sem.acquire().await.ok(),
             None => None,
         }
+    }
+
+    pub(crate) fn upload_http(&self) -> &reqwest::Client {
+        &self.inner.upload_http
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
@@ -276,8 +283,9 @@ impl<C: From<Client>> ClientBuilder<C> {
         let accept = if self.string_ids { "application/json+canvas-string-ids" } else { "application/json" };
         headers.insert(reqwest::header::ACCEPT, reqwest::header::HeaderValue::from_static(accept));
         let policy_origin = origin.clone();
+        let user_agent = self.user_agent;
         let http = reqwest::Client::builder()
-            .user_agent(self.user_agent)
+            .user_agent(user_agent.clone())
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .default_headers(headers)
@@ -292,10 +300,17 @@ impl<C: From<Client>> ClientBuilder<C> {
             }))
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let upload_http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .connect_timeout(self.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
         let api_root = url.as_str().trim_end_matches('/').to_owned();
         Ok(C::from(Client {
             inner: Arc::new(Inner {
                 http,
+                upload_http,
                 api_root,
                 origin,
                 token: self.token,

@@ -28,6 +28,25 @@ pub enum Error {
         /// The first bytes of the body.
         excerpt: String,
     },
+    /// A local file could not be read (uploads).
+    #[error("reading the file to upload: {0}")]
+    Io(String),
+    /// A long-running job (a Canvas `Progress`) ended in `failed`.
+    #[error("the Canvas job failed: {message}")]
+    JobFailed {
+        /// Canvas's message, when it gave one.
+        message: String,
+        /// The final Progress object.
+        progress: serde_json::Value,
+    },
+    /// A long-running job did not finish within the wait's timeout.
+    #[error("the Canvas job did not finish within {waited:?}")]
+    JobTimeout {
+        /// How long the wait lasted.
+        waited: std::time::Duration,
+        /// The last Progress object seen.
+        progress: serde_json::Value,
+    },
     /// A pagination link or redirect pointed to another origin; the client refused to follow
     /// it so that the token never leaves the Canvas host.
     #[error("refused to follow a link to another origin: {0}")]

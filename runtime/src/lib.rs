@@ -13,9 +13,11 @@ mod error;
 mod id;
 pub mod lenient;
 pub mod page;
+mod progress;
 mod request;
 mod retry;
 mod string_enum;
+mod upload;
 
 pub use client::{Client, ClientBuilder};
 pub use encode::{id, ids, list, text, texts, Encode, Pairs};
@@ -23,8 +25,10 @@ pub use error::{CanvasMessage, Error, HttpError};
 pub use futures_core::Stream;
 pub use id::Id;
 pub use page::{Links, Page, ResponseMeta};
+pub use progress::WaitOptions;
 pub use request::{ItemStream, Method, PageStream, PathArg, Request};
 pub use retry::RetryPolicy;
+pub use upload::{guess_content_type, Upload};
 
 /// Timestamps as Canvas sends them (ISO 8601, parsed with any offset, kept in UTC).
 pub type DateTime = chrono::DateTime<chrono::Utc>;

@@ -43,7 +43,7 @@ impl Method {
         }
     }
 
-    fn to_reqwest(self) -> reqwest::Method {
+    pub(crate) fn to_reqwest(self) -> reqwest::Method {
         match self {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
@@ -180,6 +180,18 @@ impl<'a> Request<'a> {
     pub fn as_user_id(self, user: impl Into<crate::Id>) -> Self {
         let user = user.into();
         self.query("as_user_id", &user)
+    }
+
+    pub(crate) fn client(&self) -> &'a Client {
+        self.client
+    }
+
+    pub(crate) fn method(&self) -> Method {
+        self.method
+    }
+
+    pub(crate) fn full_url(&self) -> Result<Url> {
+        self.url()
     }
 
     /// The path after the API root, with ids encoded (`/v1/courses/sis_course_id%3AX`).
@@ -319,6 +331,16 @@ pub(crate) struct RawResponse {
     pub headers: reqwest::header::HeaderMap,
     pub body: Vec<u8>,
     pub attempts: u32,
+}
+
+/// [`execute`] at an absolute URL of the Canvas origin (upload confirmations).
+pub(crate) async fn execute_at(req: &Request<'_>, url: Url) -> Result<RawResponse> {
+    execute(req, url).await
+}
+
+/// Decodes a body (after `while(1);`) as `T`.
+pub(crate) fn decode_body<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
+    decode_slice(status, strip_while1(body))
 }
 
 /// Runs one request against Canvas with the client's retry policy; non-success statuses

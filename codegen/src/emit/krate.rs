@@ -87,6 +87,13 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
         }
     });
     let lock = &prov.lock_sha256;
+    // `wait_for_progress` exists wherever the Progress model does.
+    let progress_cfg = ir
+        .models
+        .iter()
+        .find(|m| m.spec_name == "Progress")
+        .map(|m| super::models::cfg(ir, &m.features))
+        .unwrap_or_else(|| quote!(#[cfg(any())]));
     quote! {
         #crate_doc
         #![forbid(unsafe_code)]
@@ -95,7 +102,7 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
         #![allow(clippy::too_many_arguments, clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 
         pub use canvas_lms_runtime as runtime;
-        pub use canvas_lms_runtime::{Date, DateTime, Error, Id, Json, Links, Page, ResponseMeta, Result, RetryPolicy};
+        pub use canvas_lms_runtime::{Date, DateTime, Error, Id, Json, Links, Page, ResponseMeta, Result, RetryPolicy, Upload, WaitOptions};
 
         pub mod models;
         #( #mods )*
@@ -130,6 +137,20 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
             /// The `X-Rate-Limit-Remaining` of the latest throttled-quota response, if any.
             pub fn rate_limit_remaining(&self) -> Option<f64> {
                 self.0.rate_limit_remaining()
+            }
+
+            /// Polls a Progress (as returned by content migrations, exports, SIS imports,
+            /// reports, bulk updates, uploads by URL) until its job completes, and returns the
+            /// final Progress. A failed job is [`Error::JobFailed`]; one still running after
+            /// `options.timeout` is [`Error::JobTimeout`]. Dropping the future stops the wait.
+            #progress_cfg
+            pub async fn wait_for_progress(&self, progress: &models::Progress, options: &WaitOptions) -> Result<models::Progress> {
+                let target = match (&progress.url, &progress.id) {
+                    (Some(url), _) => url.clone(),
+                    (None, Some(id)) => id.to_string(),
+                    (None, None) => return Err(Error::Config("the Progress has neither url nor id".into())),
+                };
+                self.0.wait_for_progress(&target, options).await
             }
 
             /// The runtime client, for requests the generated operations do not cover.

@@ -2,7 +2,7 @@
 
 mod enums;
 mod krate;
-mod models;
+pub(crate) mod models;
 mod resource;
 mod structs;
 

@@ -135,7 +135,7 @@ fn models_sent_as_parameters(ir: &Ir) -> std::collections::BTreeSet<usize> {
 
 /// `#[cfg(..)]` enabling an item when any of the resources' features is on. Every item
 /// of the models module is used by at least the resource whose file defines it.
-fn cfg(ir: &Ir, features: &[usize]) -> TokenStream {
+pub(crate) fn cfg(ir: &Ir, features: &[usize]) -> TokenStream {
     let names: Vec<&str> = features.iter().map(|r| ir.resources[*r].module.as_str()).collect();
     match names.as_slice() {
         [] => quote!(),

@@ -193,6 +193,7 @@ fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
             }
         }
     };
+    let upload = op.upload.as_ref().map(|u| upload_methods(ir, owner, op, u));
     quote! {
         #[doc = #doc]
         #[derive(Debug)]
@@ -202,6 +203,50 @@ fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
         impl<'a> #name<'a> {
             #( #setters )*
             #send
+            #upload
         }
+    }
+}
+
+/// The methods that send a file, for operations that take one.
+fn upload_methods(ir: &Ir, owner: Owner, op: &Operation, upload: &crate::ir::Upload) -> TokenStream {
+    use crate::ir::Upload;
+    let returns = match &op.response {
+        Response::One(t) => ty(ir, t, owner),
+        Response::Array(t) | Response::List(t) => {
+            let t = ty(ir, t, owner);
+            quote!(Vec<#t>)
+        }
+        Response::Json => quote!(rt::Json),
+    };
+    match upload {
+        Upload::ThreeStep { file, progress } => {
+            let file = ty(ir, &Ty::Model(*file), owner);
+            let progress = ty(ir, &Ty::Model(*progress), owner);
+            quote! {
+                /// Uploads `file` with Canvas's three steps (the upload host never gets the
+                /// token) and returns the file Canvas confirms.
+                pub async fn upload(self, file: rt::Upload) -> rt::Result<#file> {
+                    self.0.upload(file).await
+                }
+                /// Lets Canvas fetch the file at `url` itself; returns the Progress to wait on.
+                pub async fn upload_from_url(self, url: &str, name: &str) -> rt::Result<#progress> {
+                    self.0.upload_from_url(url, name).await
+                }
+            }
+        }
+        Upload::Into { group } => quote! {
+            /// Sends the request, then uploads `file` where Canvas's answer says (the upload
+            /// host never gets the token), and returns the created object.
+            pub async fn upload(self, file: rt::Upload) -> rt::Result<#returns> {
+                self.0.upload_into(#group, file).await
+            }
+        },
+        Upload::Multipart { field } => quote! {
+            /// Sends the request with `file` as its multipart field.
+            pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<#returns> {
+                self.0.send_multipart(#field, file).await
+            }
+        },
     }
 }

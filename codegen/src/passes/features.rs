@@ -23,6 +23,9 @@ pub fn assign(ir: &mut Ir) {
             for p in &op.params {
                 collect(ir, &p.ty, &mut roots);
             }
+            if let Some(crate::ir::Upload::ThreeStep { file, progress }) = &op.upload {
+                roots.extend([file.0, progress.0]);
+            }
         }
         for (mi, m) in ir.models.iter().enumerate() {
             if m.files.contains(&r.file) {

@@ -120,6 +120,7 @@ fn operation(
     let (params, origins) = params::lower(&ctx, path, &op.parameters, table, ir, report);
     let response = response(file, at, method, op, table, ir, report);
     let deprecated = op.deprecated.then(|| op.deprecation_description.clone().unwrap_or_default());
+    let upload = upload_kind(file, nickname, method, &params, table, report);
     Operation {
         nickname: nickname.to_owned(),
         fn_name,
@@ -132,7 +133,41 @@ fn operation(
         params,
         response,
         origins,
+        upload,
     }
+}
+
+/// Which operations take files, by rule: `upload_file*` operations start Canvas's three-step
+/// upload; a `pre_attachment` group means the created object carries upload instructions; a
+/// form parameter `attachment` on a POST is the file itself, sent as multipart.
+fn upload_kind(
+    file: &str,
+    nickname: &str,
+    method: Method,
+    params: &[crate::ir::Param],
+    table: &ModelTable,
+    report: &mut Report,
+) -> Option<crate::ir::Upload> {
+    use crate::ir::{Location, Upload};
+    let kind = if nickname.starts_with("upload_file") && method == Method::Post {
+        let model = |name: &str| table.lookup(name).and_then(|r| r.ok());
+        Upload::ThreeStep { file: model("File")?, progress: model("Progress")? }
+    } else if params.iter().any(|p| p.wire == "pre_attachment") {
+        Upload::Into { group: "pre_attachment".into() }
+    } else if method == Method::Post && params.iter().any(|p| p.wire == "attachment" && p.location == Location::Form) {
+        Upload::Multipart { field: "attachment".into() }
+    } else {
+        return None;
+    };
+    let how = match &kind {
+        Upload::ThreeStep { .. } => {
+            "`upload` (three steps, returns the File) and `upload_from_url` (returns the Progress)".to_owned()
+        }
+        Upload::Into { group } => format!("`upload`: the file goes where `{group}` in the answer says"),
+        Upload::Multipart { field } => format!("`send_with_file`: the file is the multipart field `{field}`"),
+    };
+    report.anomaly(file, "file upload", nickname.to_owned(), how);
+    Some(kind)
 }
 
 fn response(

@@ -387,12 +387,12 @@ impl Lowerer<'_, '_> {
             };
         let detail = format!("{}: {} ({wire}) is {name:?}", self.ctx.nickname, d.name);
         if inner == "File" {
-            // File data goes as multipart, not as bracket keys: the File model would be wrong.
-            self.report.fallback(
+            // File data goes as multipart (the builder's `send_with_file`), not as bracket keys.
+            self.report.anomaly(
                 self.ctx.file,
                 "file upload parameter",
                 detail,
-                "untyped JSON until multipart uploads are generated",
+                "the file is sent by the builder's `send_with_file`",
             );
             return wrap(Ty::Json);
         }

@@ -1,0 +1,279 @@
+//! File uploads, the way Canvas wants them.
+//!
+//! Canvas uploads take three steps: (1) tell Canvas about the file (name, size, content type)
+//! and get back an `upload_url` and `upload_params`; (2) POST a multipart form to
+//! `upload_url` **without the token** (it is often another host), with every
+//! `upload_params` field in the given order and the file last; (3) on a redirect, confirm at
+//! `Location` (with the token only when it is the Canvas origin), or read the file object
+//! from a `201`/`200`. The file is streamed from disk or any async reader, never buffered
+//! whole; a callback can follow the bytes sent.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use url::Url;
+
+use crate::error::HttpError;
+use crate::request::{decode_body, Method, Request};
+use crate::{Client, Error, Json, Result};
+
+/// Chunk size of the upload stream.
+const CHUNK: usize = 64 * 1024;
+
+type ProgressFn = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// A file to upload: its name, size, content type and bytes (streamed).
+pub struct Upload {
+    name: String,
+    size: u64,
+    content_type: String,
+    reader: Box<dyn AsyncRead + Send + Unpin>,
+    on_progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload")
+            .field("name", &self.name)
+            .field("size", &self.size)
+            .field("content_type", &self.content_type)
+            .finish()
+    }
+}
+
+impl Upload {
+    /// A file on disk; the name is its file name and the content type is guessed from the
+    /// extension (override with [`content_type`](Self::content_type)).
+    pub async fn from_path(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let file = tokio::fs::File::open(path).await.map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+        let size = file.metadata().await.map_err(|e| Error::Io(format!("{}: {e}", path.display())))?.len();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "upload".into());
+        let content_type = guess_content_type(&name).to_owned();
+        Ok(Upload { name, size, content_type, reader: Box::new(file), on_progress: None })
+    }
+
+    /// Bytes from any async reader; `size` must be exact (Canvas checks it).
+    pub fn from_reader(name: impl Into<String>, size: u64, reader: impl AsyncRead + Send + Unpin + 'static) -> Self {
+        let name = name.into();
+        let content_type = guess_content_type(&name).to_owned();
+        Upload { name, size, content_type, reader: Box::new(reader), on_progress: None }
+    }
+
+    /// Sets the content type (MIME).
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = content_type.into();
+        self
+    }
+
+    /// Sets the name Canvas gives the file.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Calls `f` with the total bytes sent so far, after every chunk.
+    pub fn on_progress(mut self, f: impl Fn(u64) + Send + Sync + 'static) -> Self {
+        self.on_progress = Some(Arc::new(f));
+        self
+    }
+
+    /// The file's size in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+/// The content type for a file name, from its extension.
+pub fn guess_content_type(name: &str) -> &'static str {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "pdf" => "application/pdf",
+        "txt" | "text" => "text/plain",
+        "csv" => "text/csv",
+        "html" | "htm" => "text/html",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "zip" | "imscc" => "application/zip",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        "mp4" => "video/mp4",
+        "mp3" => "audio/mpeg",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        _ => "application/octet-stream",
+    }
+}
+
+impl<'a> Request<'a> {
+    /// Uploads `file` with Canvas's three steps and returns the file object Canvas confirms
+    /// (for the `upload_file` operations of courses, users, groups, folders, submissions...).
+    pub async fn upload<T: DeserializeOwned>(self, file: Upload) -> Result<T> {
+        let client = self.client();
+        let step1 = self.preflight(None, &file).await?;
+        let confirmed = send_file(client, &step1, file).await?;
+        decode_body(confirmed.0, &confirmed.1)
+    }
+
+    /// Creates an object whose file goes in a nested group (`pre_attachment[..]` for content
+    /// migrations), uploads the file to where Canvas says, and returns the created object.
+    pub async fn upload_into<T: DeserializeOwned>(self, group: &str, file: Upload) -> Result<T> {
+        let client = self.client();
+        let created = self.preflight(Some(group), &file).await?;
+        let target = created.get(group).cloned().ok_or_else(|| Error::Decode {
+            status: 200,
+            expected: "an object with upload instructions",
+            message: format!("the response has no `{group}` to upload to"),
+            excerpt: crate::error::excerpt(&created.to_string()),
+        })?;
+        send_file(client, &target, file).await?;
+        serde_json::from_value(created).map_err(|e| Error::Decode {
+            status: 200,
+            expected: std::any::type_name::<T>(),
+            message: e.to_string(),
+            excerpt: String::new(),
+        })
+    }
+
+    /// Asks Canvas to fetch the file from `url` itself (step 1 with `url` instead of data) and
+    /// returns the Progress of that download.
+    pub async fn upload_from_url<T: DeserializeOwned>(self, url: &str, name: &str) -> Result<T> {
+        let req = self.form("url", url).form("name", name);
+        let resp: Json = req.send().await?;
+        let progress = resp.get("progress").cloned().unwrap_or(resp);
+        serde_json::from_value(progress).map_err(|e| Error::Decode {
+            status: 200,
+            expected: std::any::type_name::<T>(),
+            message: e.to_string(),
+            excerpt: String::new(),
+        })
+    }
+
+    /// Sends the request's form parameters and `file` as one multipart body, the file under
+    /// `field` (for endpoints that take the file directly: SIS and outcome imports, group
+    /// imports, discussion attachments).
+    pub async fn send_multipart<T: DeserializeOwned>(self, field: &str, file: Upload) -> Result<T> {
+        let client = self.client();
+        let url = self.full_url()?;
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in self.form_pairs().as_slice() {
+            form = form.text(k.clone(), v.clone());
+        }
+        form = form.part(field.to_owned(), file_part(file)?);
+        let mut builder = client.upload_http().request(self.method().to_reqwest(), url.clone());
+        if let Some(bearer) = client.bearer().filter(|_| client.is_same_origin(&url)) {
+            builder = builder.header(reqwest::header::AUTHORIZATION, bearer);
+        }
+        let resp = builder.multipart(form).send().await.map_err(Error::Transport)?;
+        let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+        let body = resp.bytes().await.map_err(Error::Transport)?;
+        if !(200..300).contains(&status) {
+            return Err(Error::Http(Box::new(HttpError::from_body(status, &headers, &body))));
+        }
+        decode_body(status, &body)
+    }
+
+    /// Step 1: the request with the file's name, size and content type (unless the caller
+    /// set them), under `group[..]` when given.
+    async fn preflight(mut self, group: Option<&str>, file: &Upload) -> Result<Json> {
+        let key = |k: &str| match group {
+            Some(g) => format!("{g}[{k}]"),
+            None => k.to_owned(),
+        };
+        for (k, v) in
+            [("name", file.name.clone()), ("size", file.size.to_string()), ("content_type", file.content_type.clone())]
+        {
+            let k = key(k);
+            if !self.form_pairs().contains_key(&k) {
+                self = self.form(&k, &v);
+            }
+        }
+        self.send().await
+    }
+}
+
+/// The file as a streamed multipart part.
+fn file_part(file: Upload) -> Result<reqwest::multipart::Part> {
+    let Upload { name, size, content_type, reader, on_progress } = file;
+    let stream = futures_util::stream::unfold((reader, 0u64, on_progress), |(mut reader, sent, progress)| async move {
+        let mut buf = vec![0u8; CHUNK];
+        match reader.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                let sent = sent + n as u64;
+                if let Some(f) = &progress {
+                    f(sent);
+                }
+                Some((Ok::<Vec<u8>, std::io::Error>(buf), (reader, sent, progress)))
+            }
+            Err(e) => Some((Err(e), (reader, sent, None))),
+        }
+    });
+    reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(stream), size)
+        .file_name(name)
+        .mime_str(&content_type)
+        .map_err(|e| Error::Config(format!("content type {content_type:?}: {e}")))
+}
+
+/// Steps 2 and 3 for the upload instructions in `target` (`upload_url`, `upload_params`,
+/// `file_param`): returns the status and body of the confirmation.
+async fn send_file(client: &Client, target: &Json, file: Upload) -> Result<(u16, Vec<u8>)> {
+    let upload_url = target.get("upload_url").and_then(Json::as_str).ok_or_else(|| Error::Decode {
+        status: 200,
+        expected: "upload instructions",
+        message: "no `upload_url` in Canvas's answer".into(),
+        excerpt: crate::error::excerpt(&target.to_string()),
+    })?;
+    let upload_url = Url::parse(upload_url)
+        .or_else(|_| Url::parse(client.api_root()).and_then(|root| root.join(upload_url)))
+        .map_err(|e| Error::Config(format!("bad upload_url {upload_url:?}: {e}")))?;
+    let mut form = reqwest::multipart::Form::new();
+    if let Some(params) = target.get("upload_params").and_then(Json::as_object) {
+        for (k, v) in params {
+            let text = match v {
+                Json::String(s) => s.clone(),
+                Json::Null => String::new(),
+                other => other.to_string(),
+            };
+            form = form.text(k.clone(), text);
+        }
+    }
+    let field = target.get("file_param").and_then(Json::as_str).unwrap_or("file").to_owned();
+    form = form.part(field, file_part(file)?);
+    // Step 2: never with the token, wherever the upload host is.
+    let resp = client.upload_http().post(upload_url.clone()).multipart(form).send().await.map_err(Error::Transport)?;
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    if resp.status().is_redirection() {
+        let location = headers.get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+            Error::Http(Box::new(HttpError::from_body(status, &headers, b"redirect without Location")))
+        })?;
+        let confirm =
+            upload_url.join(location).map_err(|e| Error::Config(format!("bad Location {location:?}: {e}")))?;
+        // Step 3: confirm, with the token only at the Canvas origin.
+        if client.is_same_origin(&confirm) {
+            let req = Request::new(client, Method::Get, "{upload confirmation}", &[]);
+            let raw = crate::request::execute_at(&req, confirm).await?;
+            return Ok((raw.status, raw.body));
+        }
+        let resp = client.upload_http().get(confirm).send().await.map_err(Error::Transport)?;
+        let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+        let body = resp.bytes().await.map_err(Error::Transport)?.to_vec();
+        if !(200..300).contains(&status) {
+            return Err(Error::Http(Box::new(HttpError::from_body(status, &headers, &body))));
+        }
+        return Ok((status, body));
+    }
+    let body = resp.bytes().await.map_err(Error::Transport)?.to_vec();
+    if !(200..300).contains(&status) {
+        return Err(Error::Http(Box::new(HttpError::from_body(status, &headers, &body))));
+    }
+    Ok((status, body))
+}

@@ -1,0 +1,241 @@
+//! File uploads and long-running jobs, on loopback with two servers: Canvas and an upload
+//! host. The upload host must never see the token; `upload_params` must arrive in order with
+//! the file last; confirmations go to Canvas with the token only at the Canvas origin.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use canvas_lms::{Client, Error, Upload, WaitOptions};
+use canvas_tests::{Logged, Reply, ScriptedServer};
+
+const FILE: &[u8] = b"hello notes";
+
+fn client_for(canvas: &ScriptedServer) -> Client {
+    Client::builder(canvas.uri()).allow_insecure_http(true).token("secret-token").build().unwrap()
+}
+
+fn upload() -> Upload {
+    Upload::from_reader("notes.txt", FILE.len() as u64, FILE)
+}
+
+/// The names of the multipart fields of a body, in order.
+fn field_names(body: &str) -> Vec<String> {
+    body.split("form-data; name=\"").skip(1).map(|rest| rest.split('"').next().unwrap_or("").to_owned()).collect()
+}
+
+fn instructions(upload_url: &str, redirect: &str) -> String {
+    serde_json::json!({
+        "upload_url": upload_url,
+        "upload_params": {"key": "u/1/notes.txt", "acl": "private", "Policy": "eyJ4Ijoi", "success_action_redirect": redirect, "content-type": "text/plain"},
+        "file_param": "file"
+    })
+    .to_string()
+}
+
+/// A Canvas whose step 1 points at `upload_host`, and whose confirmation URL answers `File`.
+async fn canvas_pointing_at(upload_host: String) -> ScriptedServer {
+    ScriptedServer::start_with(move |base| {
+        move |req: &Logged, _| match (req.method.as_str(), req.path()) {
+            ("POST", p) if p.ends_with("/files") => Reply::json(instructions(
+                &format!("{}/upload", if upload_host.is_empty() { base.clone() } else { upload_host.clone() }),
+                &format!("{base}/api/v1/files/55/create_success?uuid=u"),
+            )),
+            ("GET", p) if p.contains("create_success") => {
+                Reply::json(r#"while(1);{"id": 55, "display_name": "notes.txt", "size": 11}"#)
+            }
+            ("POST", "/upload") => Reply::status(201, r#"{"id": 55, "display_name": "notes.txt", "size": 11}"#),
+            _ => Reply::status(404, "{}"),
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn upload_host_gets_params_in_order_file_last_and_no_token_then_canvas_confirms() {
+    // The upload host redirects to Canvas's confirmation URL, as S3-style hosts do.
+    let canvas_slot: Arc<std::sync::Mutex<String>> = Arc::default();
+    let slot = canvas_slot.clone();
+    let host = ScriptedServer::start(move |_, _| {
+        Reply::status(303, "")
+            .header("location", format!("{}/api/v1/files/55/create_success?uuid=u", slot.lock().unwrap()))
+    })
+    .await;
+    let canvas = canvas_pointing_at(host.uri()).await;
+    *canvas_slot.lock().unwrap() = canvas.uri();
+    let client = client_for(&canvas);
+    let sent = Arc::new(AtomicU64::new(0));
+    let seen = sent.clone();
+    let file = client
+        .courses()
+        .upload_file(1)
+        .upload(upload().on_progress(move |n| seen.store(n, Ordering::SeqCst)))
+        .await
+        .unwrap();
+    assert_eq!(file.id.unwrap().as_u64(), Some(55));
+    assert_eq!(sent.load(Ordering::SeqCst), FILE.len() as u64, "progress callback saw every byte");
+
+    let canvas_log = canvas.requests();
+    assert_eq!(canvas_log.len(), 2, "{canvas_log:?}");
+    assert_eq!(canvas_log[0].body, "name=notes.txt&size=11&content_type=text%2Fplain");
+    assert!(canvas_log.iter().all(|r| r.authorization.as_deref() == Some("Bearer secret-token")));
+    assert!(canvas_log[1].target.ends_with("/api/v1/files/55/create_success?uuid=u"));
+
+    let host_log = host.requests();
+    assert_eq!(host_log.len(), 1);
+    assert_eq!(host_log[0].authorization, None, "the upload host must never get the token");
+    assert_eq!(
+        field_names(&host_log[0].body),
+        ["key", "acl", "Policy", "success_action_redirect", "content-type", "file"]
+    );
+    assert!(host_log[0].body.contains("hello notes"));
+    assert!(host_log[0].header("content-type").unwrap().starts_with("multipart/form-data"));
+}
+
+#[tokio::test]
+async fn a_201_from_the_upload_host_is_the_file_and_same_origin_hosts_get_no_token_either() {
+    // upload_url on Canvas's own origin (local storage): still no token in step 2.
+    let canvas = canvas_pointing_at(String::new()).await;
+    let client = client_for(&canvas);
+    let file = client.users().upload_file("self").upload(upload()).await.unwrap();
+    assert_eq!(file.display_name.as_deref(), Some("notes.txt"));
+    let log = canvas.requests();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[1].path(), "/upload");
+    assert_eq!(log[1].authorization, None);
+}
+
+#[tokio::test]
+async fn a_confirmation_elsewhere_is_fetched_without_the_token() {
+    let other = ScriptedServer::start(|_, _| Reply::json(r#"{"id": 56, "display_name": "x"}"#)).await;
+    let other_uri = other.uri();
+    let host =
+        ScriptedServer::start(move |_, _| Reply::status(302, "").header("location", format!("{other_uri}/confirm")))
+            .await;
+    let canvas = canvas_pointing_at(host.uri()).await;
+    let file = client_for(&canvas).courses().upload_file(1).upload(upload()).await.unwrap();
+    assert_eq!(file.id.unwrap().as_u64(), Some(56));
+    assert_eq!(other.requests()[0].authorization, None);
+}
+
+#[tokio::test]
+async fn a_failed_upload_is_an_http_error_with_the_hosts_body() {
+    let host = ScriptedServer::start(|_, _| Reply::status(400, "<Error><Code>EntityTooLarge</Code></Error>")).await;
+    let canvas = canvas_pointing_at(host.uri()).await;
+    let err = client_for(&canvas).courses().upload_file(1).upload(upload()).await.unwrap_err();
+    let http = err.http().expect("http error");
+    assert_eq!(http.status, 400);
+    assert!(http.body_excerpt.contains("EntityTooLarge"));
+}
+
+#[tokio::test]
+async fn content_migrations_upload_into_their_pre_attachment() {
+    let host = ScriptedServer::start(|_, _| Reply::status(201, r#"{"id": 90}"#)).await;
+    let host_uri = host.uri();
+    let canvas = ScriptedServer::start(move |_, _| {
+        Reply::json(
+            serde_json::json!({"id": 7, "migration_type": "zip_file_importer", "workflow_state": "pre_processing",
+                "pre_attachment": {"upload_url": format!("{host_uri}/upload"), "upload_params": {"key": "k"}, "file_param": "file"}})
+            .to_string(),
+        )
+    })
+    .await;
+    let migration = client_for(&canvas)
+        .content_migrations()
+        .create_content_migration_courses(1, "zip_file_importer")
+        .upload(upload())
+        .await
+        .unwrap();
+    assert_eq!(migration.id.unwrap().as_u64(), Some(7));
+    let step1 = &canvas.requests()[0].body;
+    assert_eq!(step1, "migration_type=zip_file_importer&pre_attachment%5Bname%5D=notes.txt&pre_attachment%5Bsize%5D=11&pre_attachment%5Bcontent_type%5D=text%2Fplain");
+    assert_eq!(field_names(&host.requests()[0].body), ["key", "file"]);
+    assert_eq!(host.requests()[0].authorization, None);
+}
+
+#[tokio::test]
+async fn sis_imports_send_the_file_in_the_request() {
+    let canvas =
+        ScriptedServer::start(|_, _| Reply::json(r#"{"id": 8812, "workflow_state": "created", "progress": 0}"#)).await;
+    let import = client_for(&canvas)
+        .sis_imports()
+        .import_sis_data(1)
+        .import_type("instructure_csv")
+        .send_with_file(upload())
+        .await
+        .unwrap();
+    assert_eq!(import.id.unwrap().as_u64(), Some(8812));
+    let req = &canvas.requests()[0];
+    assert_eq!(req.authorization.as_deref(), Some("Bearer secret-token"));
+    assert_eq!(field_names(&req.body), ["import_type", "attachment"]);
+    assert!(req.body.contains("hello notes"));
+}
+
+#[tokio::test]
+async fn upload_by_url_returns_the_progress() {
+    let canvas = ScriptedServer::start(|_, _| {
+        Reply::json(r#"{"progress": {"id": 3, "workflow_state": "queued", "url": "http://x/api/v1/progress/3"}}"#)
+    })
+    .await;
+    let progress = client_for(&canvas)
+        .courses()
+        .upload_file(1)
+        .upload_from_url("https://example.edu/a.pdf", "a.pdf")
+        .await
+        .unwrap();
+    assert_eq!(progress.id.unwrap().as_u64(), Some(3));
+    assert!(canvas.requests()[0].body.contains("url=https%3A%2F%2Fexample.edu%2Fa.pdf"));
+}
+
+fn fast() -> WaitOptions {
+    WaitOptions {
+        initial_interval: Duration::from_millis(5),
+        max_interval: Duration::from_millis(20),
+        timeout: Some(Duration::from_secs(5)),
+    }
+}
+
+#[tokio::test]
+async fn waiting_on_a_progress_until_it_completes() {
+    let canvas = ScriptedServer::start(|_, n| {
+        let state = ["queued", "running", "completed"][n.min(2)];
+        Reply::json(format!(r#"{{"id": 3, "workflow_state": "{state}", "completion": {}}}"#, n * 50))
+    })
+    .await;
+    let client = client_for(&canvas);
+    let start: canvas_lms::models::Progress = serde_json::from_str(r#"{"id": 3, "workflow_state": "queued"}"#).unwrap();
+    let done = client.wait_for_progress(&start, &fast()).await.unwrap();
+    assert_eq!(done.completion, Some(100));
+    assert_eq!(canvas.requests().len(), 3);
+    assert!(canvas.requests().iter().all(|r| r.path() == "/api/v1/progress/3" && r.authorization.is_some()));
+}
+
+#[tokio::test]
+async fn a_failed_job_and_a_job_that_outlives_the_timeout_are_typed_errors() {
+    let failing = ScriptedServer::start(|_, _| {
+        Reply::json(r#"{"id": 4, "workflow_state": "failed", "message": "import failed: bad CSV"}"#)
+    })
+    .await;
+    let start: canvas_lms::models::Progress = serde_json::from_str(r#"{"id": 4}"#).unwrap();
+    match client_for(&failing).wait_for_progress(&start, &fast()).await {
+        Err(Error::JobFailed { message, .. }) => assert_eq!(message, "import failed: bad CSV"),
+        other => panic!("{other:?}"),
+    }
+    let slow = ScriptedServer::start(|_, _| Reply::json(r#"{"id": 5, "workflow_state": "running"}"#)).await;
+    let options = WaitOptions { timeout: Some(Duration::from_millis(60)), ..fast() };
+    let start: canvas_lms::models::Progress =
+        serde_json::from_str(&format!(r#"{{"id": 5, "url": "{}/api/v1/progress/5"}}"#, slow.uri())).unwrap();
+    match client_for(&slow).wait_for_progress(&start, &options).await {
+        Err(Error::JobTimeout { progress, .. }) => assert_eq!(progress["workflow_state"], "running"),
+        other => panic!("{other:?}"),
+    }
+    // Dropping the wait stops the polling.
+    let polls = slow.requests().len();
+    let (client, options) = (client_for(&slow), fast());
+    let _ = tokio::time::timeout(Duration::from_millis(30), client.wait_for_progress(&start, &options)).await;
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    let after = slow.requests().len();
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    assert_eq!(slow.requests().len(), after, "polling went on after the wait was dropped");
+    assert!(after > polls);
+}
