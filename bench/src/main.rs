@@ -1,6 +1,7 @@
 //! Runtime benchmark: stream every course of a paginated list served on loopback.
 //!
 //! `cargo run --release -p canvas-bench -- [--pages 1000] [--small-pages 100] [--python-pages 20] [--no-python]`
+//! `cargo run --release -p canvas-bench -- upload [--mib 1024]` (upload memory and speed)
 //!
 //! For each client, the orchestrator starts a Canvas-like server (pages of 100 course objects,
 //! `Link` headers, keep-alive) on 127.0.0.1 and runs the client in a child process, so each
@@ -15,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 mod server;
+mod upload;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -36,6 +38,8 @@ fn main() {
         Some("stream") => client_stream(&args[1], args[2].parse().expect("pages")),
         Some("naive") => client_naive::<Small>(&args[1], args[2].parse().expect("pages")),
         Some("naive-course") => client_naive::<canvas_lms::models::Course>(&args[1], args[2].parse().expect("pages")),
+        Some("upload-client") => upload::client(&args[1], args[2].parse().expect("bytes")),
+        Some("upload") => upload_bench(&args[1..]),
         _ => orchestrate(&args),
     }
 }
@@ -108,6 +112,26 @@ fn orchestrate(args: &[String]) {
     }
 }
 
+/// `runtime-bench upload [--mib 1024]`: a 1 MiB and a large upload through the three steps.
+fn upload_bench(args: &[String]) {
+    let mib = flag(args, "--mib", 1024) as u64;
+    let exe = std::env::current_exe().expect("own path");
+    let base = upload::start_server();
+    println!("| upload | bytes | seconds | MiB/s | client peak RSS |");
+    println!("|---|---:|---:|---:|---:|");
+    for size in [1u64 << 20, mib << 20] {
+        let out = Command::new(&exe).args(["upload-client", &base, &size.to_string()]).output().expect("run client");
+        let run = parse("upload", 0, &out);
+        println!(
+            "| canvas-lms `upload_file(..).upload(..)` | {} | {:.2} | {:.0} | {:.1} MB |",
+            size,
+            run.secs,
+            size as f64 / (1 << 20) as f64 / run.secs,
+            run.rss_kb as f64 / 1024.0
+        );
+    }
+}
+
 fn parse(client: &'static str, pages: usize, out: &std::process::Output) -> Run {
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text.lines().find(|l| l.starts_with("items=")).unwrap_or_else(|| {
@@ -148,7 +172,7 @@ fn python() -> Result<PathBuf, String> {
     Ok(py)
 }
 
-fn peak_rss_kb() -> u64 {
+pub(crate) fn peak_rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
