@@ -27,8 +27,8 @@
 )]
 pub use canvas_lms_runtime as runtime;
 pub use canvas_lms_runtime::{
-    Date, DateTime, Error, Id, Json, Links, Page, ResponseMeta, Result, RetryPolicy,
-    Upload, WaitOptions,
+    Date, DateTime, Error, Id, Json, Links, OAuth, Page, ResponseMeta, Result,
+    RetryPolicy, TokenSet, TokenStore, Upload, WaitOptions,
 };
 pub mod models;
 #[cfg(feature = "access_tokens")]
@@ -356,6 +356,10 @@ impl Client {
             }
         };
         self.0.wait_for_progress(&target, options).await
+    }
+    /// Logs out: revokes the access token (`DELETE /login/oauth2/token`).
+    pub async fn logout(&self) -> Result<()> {
+        self.0.logout().await
     }
     /// The runtime client, for requests the generated operations do not cover.
     pub fn runtime(&self) -> &canvas_lms_runtime::Client {

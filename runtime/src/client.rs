@@ -30,6 +30,8 @@ struct Inner {
     api_root: String,
     origin: url::Origin,
     token: Option<SecretString>,
+    /// OAuth2 tokens, refreshed as needed (instead of `token`).
+    session: Option<Arc<crate::oauth::Session>>,
     as_user_id: Option<Id>,
     per_page: Option<u32>,
     retry: RetryPolicy,
@@ -133,8 +135,36 @@ impl Client {
         url.origin() == self.inner.origin
     }
 
-    pub(crate) fn bearer(&self) -> Option<String> {
-        self.inner.token.as_ref().map(|t| format!("Bearer {}", t.expose_secret()))
+    /// The `Authorization` value for the next request and, with OAuth2, the token
+    /// generation it belongs to (refreshing first when the token is about to expire).
+    pub(crate) async fn auth(&self) -> Result<Option<(String, Option<u64>)>> {
+        if let Some(session) = &self.inner.session {
+            let (bearer, generation) = session.bearer().await?;
+            return Ok(Some((bearer, Some(generation))));
+        }
+        Ok(self.inner.token.as_ref().map(|t| (format!("Bearer {}", t.expose_secret()), None)))
+    }
+
+    pub(crate) fn session(&self) -> Option<&crate::oauth::Session> {
+        self.inner.session.as_deref()
+    }
+
+    /// Logs out: `DELETE /login/oauth2/token` revokes the access token (with OAuth2, the
+    /// refresh token too).
+    pub async fn logout(&self) -> Result<()> {
+        let mut url = Url::parse(&self.inner.api_root).map_err(|e| Error::Config(e.to_string()))?;
+        url.set_path(&format!("{}/login/oauth2/token", url.path().trim_end_matches("/api")));
+        let mut req = self.http().delete(url);
+        if let Some((bearer, _)) = self.auth().await? {
+            req = req.header(reqwest::header::AUTHORIZATION, bearer);
+        }
+        let resp = req.send().await.map_err(Error::Transport)?;
+        let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+        let body = resp.bytes().await.map_err(Error::Transport)?;
+        if !(200..300).contains(&status) {
+            return Err(Error::Http(Box::new(crate::error::HttpError::from_body(status, &headers, &body))));
+        }
+        Ok(())
     }
 
     pub(crate) fn as_user_id(&self) -> Option<&Id> {
@@ -161,6 +191,8 @@ pub struct ClientBuilder<C = Client> {
     string_ids: bool,
     retry: RetryPolicy,
     max_concurrent: Option<usize>,
+    oauth: Option<(crate::oauth::OAuth, crate::oauth::TokenSet)>,
+    token_store: Option<Arc<dyn crate::oauth::TokenStore>>,
     _out: PhantomData<fn() -> C>,
 }
 
@@ -189,6 +221,8 @@ impl<C: From<Client>> ClientBuilder<C> {
             string_ids: false,
             retry: RetryPolicy::default(),
             max_concurrent: None,
+            oauth: None,
+            token_store: None,
             _out: PhantomData,
         }
     }
@@ -258,6 +292,20 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// Authenticates with OAuth2 tokens instead of a fixed token: the client refreshes the
+    /// access token a minute before it expires and once on a `401` with `WWW-Authenticate`,
+    /// one refresh for all concurrent requests.
+    pub fn oauth(mut self, oauth: crate::oauth::OAuth, tokens: crate::oauth::TokenSet) -> Self {
+        self.oauth = Some((oauth, tokens));
+        self
+    }
+
+    /// Receives every refreshed token set, so the application can persist it.
+    pub fn token_store(mut self, store: Arc<dyn crate::oauth::TokenStore>) -> Self {
+        self.token_store = Some(store);
+        self
+    }
+
     /// Checks the configuration and creates the client.
     pub fn build(self) -> Result<C> {
         let raw = self.base_url.trim().trim_end_matches('/');
@@ -314,6 +362,9 @@ impl<C: From<Client>> ClientBuilder<C> {
                 api_root,
                 origin,
                 token: self.token,
+                session: self
+                    .oauth
+                    .map(|(oauth, tokens)| Arc::new(crate::oauth::Session::new(oauth, tokens, self.token_store))),
                 as_user_id: self.as_user_id,
                 per_page: self.per_page,
                 retry: self.retry,

@@ -28,6 +28,9 @@ pub enum Error {
         /// The first bytes of the body.
         excerpt: String,
     },
+    /// OAuth2 failed: the code exchange or a refresh was refused, or no refresh token is left.
+    #[error("OAuth2: {0}")]
+    OAuth(String),
     /// A local file could not be read (uploads).
     #[error("reading the file to upload: {0}")]
     Io(String),

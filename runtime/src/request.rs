@@ -331,6 +331,8 @@ pub(crate) struct RawResponse {
     pub headers: reqwest::header::HeaderMap,
     pub body: Vec<u8>,
     pub attempts: u32,
+    /// With OAuth2: the token generation the request was sent with.
+    pub auth_generation: Option<u64>,
 }
 
 /// [`execute`] at an absolute URL of the Canvas origin (upload confirmations).
@@ -350,6 +352,7 @@ async fn execute(req: &Request<'_>, url: Url) -> Result<RawResponse> {
     let client = req.client;
     let policy = client.retry_policy();
     let mut attempt = 0;
+    let mut refreshed = false;
     loop {
         attempt += 1;
         let span = tracing::debug_span!(
@@ -364,6 +367,18 @@ async fn execute(req: &Request<'_>, url: Url) -> Result<RawResponse> {
             let _slot = client.slot().await;
             attempt_once(req, &url, attempt).instrument(span.clone()).await
         };
+        // An expired or revoked OAuth2 token: refresh once (shared with concurrent requests)
+        // and send again; this is not a retry of the policy.
+        if let (Ok(resp), Some(session), false) = (&result, client.session(), refreshed) {
+            if resp.status == 401 && resp.headers.contains_key(reqwest::header::WWW_AUTHENTICATE) {
+                if let Some(generation) = resp.auth_generation {
+                    session.refresh_after(generation).await?;
+                    refreshed = true;
+                    attempt -= 1;
+                    continue;
+                }
+            }
+        }
         let wait = match &result {
             Ok(resp) => {
                 let meta = ResponseMeta::from_headers(resp.status, &resp.headers, attempt);
@@ -407,9 +422,11 @@ async fn execute(req: &Request<'_>, url: Url) -> Result<RawResponse> {
 async fn attempt_once(req: &Request<'_>, url: &Url, attempt: u32) -> Result<RawResponse> {
     let client = req.client;
     let mut builder = client.http().request(req.method.to_reqwest(), url.clone());
+    let mut auth_generation = None;
     if client.is_same_origin(url) {
-        if let Some(bearer) = client.bearer() {
+        if let Some((bearer, generation)) = client.auth().await? {
             builder = builder.header(reqwest::header::AUTHORIZATION, bearer);
+            auth_generation = generation;
         }
     }
     match &req.body {
@@ -432,7 +449,7 @@ async fn attempt_once(req: &Request<'_>, url: &Url, attempt: u32) -> Result<RawR
         return Err(Error::ForeignOrigin(target.to_owned()));
     }
     let body = resp.bytes().await.map_err(Error::Transport)?.to_vec();
-    Ok(RawResponse { status, headers, body, attempts: attempt })
+    Ok(RawResponse { status, headers, body, attempts: attempt, auth_generation })
 }
 
 fn decode<T: DeserializeOwned>(resp: &RawResponse) -> Result<T> {

@@ -167,8 +167,10 @@ impl<'a> Request<'a> {
         }
         form = form.part(field.to_owned(), file_part(file)?);
         let mut builder = client.upload_http().request(self.method().to_reqwest(), url.clone());
-        if let Some(bearer) = client.bearer().filter(|_| client.is_same_origin(&url)) {
-            builder = builder.header(reqwest::header::AUTHORIZATION, bearer);
+        if client.is_same_origin(&url) {
+            if let Some((bearer, _)) = client.auth().await? {
+                builder = builder.header(reqwest::header::AUTHORIZATION, bearer);
+            }
         }
         let resp = builder.multipart(form).send().await.map_err(Error::Transport)?;
         let (status, headers) = (resp.status().as_u16(), resp.headers().clone());

@@ -102,7 +102,7 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
         #![allow(clippy::too_many_arguments, clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 
         pub use canvas_lms_runtime as runtime;
-        pub use canvas_lms_runtime::{Date, DateTime, Error, Id, Json, Links, Page, ResponseMeta, Result, RetryPolicy, Upload, WaitOptions};
+        pub use canvas_lms_runtime::{Date, DateTime, Error, Id, Json, Links, OAuth, Page, ResponseMeta, Result, RetryPolicy, TokenSet, TokenStore, Upload, WaitOptions};
 
         pub mod models;
         #( #mods )*
@@ -151,6 +151,11 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
                     (None, None) => return Err(Error::Config("the Progress has neither url nor id".into())),
                 };
                 self.0.wait_for_progress(&target, options).await
+            }
+
+            /// Logs out: revokes the access token (`DELETE /login/oauth2/token`).
+            pub async fn logout(&self) -> Result<()> {
+                self.0.logout().await
             }
 
             /// The runtime client, for requests the generated operations do not cover.
