@@ -291,6 +291,10 @@ pub mod lti_registrations;
 pub mod new_quizzes_accommodations;
 #[cfg(feature = "new_quizzes_reports")]
 pub mod new_quizzes_reports;
+/// The client for synchronous code (feature `blocking`): `canvas.call(canvas.courses()...send())`
+/// runs an operation, `canvas.iter(canvas.courses()...stream())` walks a list.
+#[cfg(feature = "blocking")]
+pub type BlockingClient = canvas_lms_runtime::blocking::Blocking<Client>;
 /// sha256 of the lock file naming the spec files this crate was generated from.
 pub const SPEC_LOCK_SHA256: &str = "7a3237275b0a06e5b9fd47f9af9220c2a1a07a565042b3d2c997b2f29db18f85";
 /// A Canvas client: one accessor per resource.
@@ -356,6 +360,11 @@ impl Client {
             }
         };
         self.0.wait_for_progress(&target, options).await
+    }
+    /// This client for synchronous code (feature `blocking`).
+    #[cfg(feature = "blocking")]
+    pub fn blocking(self) -> Result<BlockingClient> {
+        canvas_lms_runtime::blocking::Blocking::new(self)
     }
     /// Logs out: revokes the access token (`DELETE /login/oauth2/token`).
     pub async fn logout(&self) -> Result<()> {

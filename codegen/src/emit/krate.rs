@@ -37,6 +37,7 @@ pub fn cargo_toml(ir: &Ir) -> String {
     s.push_str(
         "# `models::roundtrip`: decode and re-encode any model by its Canvas name (for tests).\nconformance = []\n",
     );
+    s.push_str("# `BlockingClient`: every operation callable from synchronous code.\nblocking = [\"canvas-lms-runtime/blocking\"]\n");
     for r in &ir.resources {
         s.push_str(&format!("{} = []\n", r.module));
     }
@@ -107,6 +108,11 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
         pub mod models;
         #( #mods )*
 
+        /// The client for synchronous code (feature `blocking`): `canvas.call(canvas.courses()...send())`
+        /// runs an operation, `canvas.iter(canvas.courses()...stream())` walks a list.
+        #[cfg(feature = "blocking")]
+        pub type BlockingClient = canvas_lms_runtime::blocking::Blocking<Client>;
+
         /// sha256 of the lock file naming the spec files this crate was generated from.
         pub const SPEC_LOCK_SHA256: &str = #lock;
 
@@ -151,6 +157,12 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
                     (None, None) => return Err(Error::Config("the Progress has neither url nor id".into())),
                 };
                 self.0.wait_for_progress(&target, options).await
+            }
+
+            /// This client for synchronous code (feature `blocking`).
+            #[cfg(feature = "blocking")]
+            pub fn blocking(self) -> Result<BlockingClient> {
+                canvas_lms_runtime::blocking::Blocking::new(self)
             }
 
             /// Logs out: revokes the access token (`DELETE /login/oauth2/token`).
