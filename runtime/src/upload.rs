@@ -31,6 +31,8 @@ pub struct Upload {
     content_type: String,
     reader: Box<dyn AsyncRead + Send + Unpin>,
     on_progress: Option<ProgressFn>,
+    /// Extra step-1 fields: folder and what to do with a name already taken.
+    extra: Vec<(&'static str, String)>,
 }
 
 impl std::fmt::Debug for Upload {
@@ -52,14 +54,14 @@ impl Upload {
         let size = file.metadata().await.map_err(|e| Error::Io(format!("{}: {e}", path.display())))?.len();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "upload".into());
         let content_type = guess_content_type(&name).to_owned();
-        Ok(Upload { name, size, content_type, reader: Box::new(file), on_progress: None })
+        Ok(Upload { name, size, content_type, reader: Box::new(file), on_progress: None, extra: Vec::new() })
     }
 
     /// Bytes from any async reader; `size` must be exact (Canvas checks it).
     pub fn from_reader(name: impl Into<String>, size: u64, reader: impl AsyncRead + Send + Unpin + 'static) -> Self {
         let name = name.into();
         let content_type = guess_content_type(&name).to_owned();
-        Upload { name, size, content_type, reader: Box::new(reader), on_progress: None }
+        Upload { name, size, content_type, reader: Box::new(reader), on_progress: None, extra: Vec::new() }
     }
 
     /// Sets the content type (MIME).
@@ -77,6 +79,26 @@ impl Upload {
     /// Calls `f` with the total bytes sent so far, after every chunk.
     pub fn on_progress(mut self, f: impl Fn(u64) + Send + Sync + 'static) -> Self {
         self.on_progress = Some(Arc::new(f));
+        self
+    }
+
+    /// Puts the file in the folder at this path (created when missing), relative to the
+    /// context's root folder (`parent_folder_path`).
+    pub fn folder_path(mut self, path: impl Into<String>) -> Self {
+        self.extra.push(("parent_folder_path", path.into()));
+        self
+    }
+
+    /// Puts the file in the folder with this id (`parent_folder_id`).
+    pub fn folder_id(mut self, id: impl Into<crate::Id>) -> Self {
+        self.extra.push(("parent_folder_id", id.into().to_string()));
+        self
+    }
+
+    /// What Canvas does when the name is taken: `"overwrite"` (its default) or `"rename"`
+    /// (`on_duplicate`).
+    pub fn on_duplicate(mut self, action: impl Into<String>) -> Self {
+        self.extra.push(("on_duplicate", action.into()));
         self
     }
 
@@ -188,9 +210,9 @@ impl<'a> Request<'a> {
             Some(g) => format!("{g}[{k}]"),
             None => k.to_owned(),
         };
-        for (k, v) in
-            [("name", file.name.clone()), ("size", file.size.to_string()), ("content_type", file.content_type.clone())]
-        {
+        let fields =
+            [("name", file.name.clone()), ("size", file.size.to_string()), ("content_type", file.content_type.clone())];
+        for (k, v) in fields.into_iter().chain(file.extra.iter().cloned()) {
             let k = key(k);
             if !self.form_pairs().contains_key(&k) {
                 self = self.form(&k, &v);
@@ -202,7 +224,7 @@ impl<'a> Request<'a> {
 
 /// The file as a streamed multipart part.
 fn file_part(file: Upload) -> Result<reqwest::multipart::Part> {
-    let Upload { name, size, content_type, reader, on_progress } = file;
+    let Upload { name, size, content_type, reader, on_progress, .. } = file;
     let stream = futures_util::stream::unfold((reader, 0u64, on_progress), |(mut reader, sent, progress)| async move {
         let mut buf = vec![0u8; CHUNK];
         match reader.read(&mut buf).await {

@@ -97,10 +97,19 @@ async fn a_201_from_the_upload_host_is_the_file_and_same_origin_hosts_get_no_tok
     // upload_url on Canvas's own origin (local storage): still no token in step 2.
     let canvas = canvas_pointing_at(String::new()).await;
     let client = client_for(&canvas);
-    let file = client.users().upload_file("self").upload(upload()).await.unwrap();
+    let file = client
+        .users()
+        .upload_file("self")
+        .upload(upload().folder_path("my files/notes").on_duplicate("rename"))
+        .await
+        .unwrap();
     assert_eq!(file.display_name.as_deref(), Some("notes.txt"));
     let log = canvas.requests();
     assert_eq!(log.len(), 2);
+    assert_eq!(
+        log[0].body,
+        "name=notes.txt&size=11&content_type=text%2Fplain&parent_folder_path=my+files%2Fnotes&on_duplicate=rename"
+    );
     assert_eq!(log[1].path(), "/upload");
     assert_eq!(log[1].authorization, None);
 }
