@@ -2712,7 +2712,7 @@ pub struct Grade {
     #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub possible: Option<f64>,
     /// The dropped grades for the course
-    pub dropped: Option<Vec<rt::Json>>,
+    pub dropped: Option<Vec<i64>>,
 }
 #[cfg(
     any(
@@ -6562,7 +6562,7 @@ pub struct AssignmentGroupGrade {
     #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub grade: Option<f64>,
     /// The dropped grades for the Assignment Group
-    pub dropped: Option<Vec<rt::Json>>,
+    pub dropped: Option<Vec<i64>>,
 }
 #[cfg(feature = "what_if_grades")]
 /// The Canvas `GradeGroup` object.
