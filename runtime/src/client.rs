@@ -159,12 +159,7 @@ impl Client {
             req = req.header(reqwest::header::AUTHORIZATION, bearer);
         }
         let resp = req.send().await.map_err(Error::Transport)?;
-        let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
-        let body = resp.bytes().await.map_err(Error::Transport)?;
-        if !(200..300).contains(&status) {
-            return Err(Error::Http(Box::new(crate::error::HttpError::from_body(status, &headers, &body))));
-        }
-        Ok(())
+        crate::error::read_success(resp).await.map(|_| ())
     }
 
     pub(crate) fn as_user_id(&self) -> Option<&Id> {

@@ -179,6 +179,17 @@ fn collect_messages(json: &serde_json::Value, out: &mut Vec<CanvasMessage>) {
     }
 }
 
+/// Reads a response outside the retrying executor (uploads, logout): its status and body,
+/// or [`Error::Http`] for a non-success status.
+pub(crate) async fn read_success(resp: reqwest::Response) -> Result<(u16, Vec<u8>), Error> {
+    let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+    let body = resp.bytes().await.map_err(Error::Transport)?.to_vec();
+    if !(200..300).contains(&status) {
+        return Err(Error::Http(Box::new(HttpError::from_body(status, &headers, &body))));
+    }
+    Ok((status, body))
+}
+
 /// At most 512 bytes of a body, cut at a character boundary.
 pub(crate) fn excerpt(text: &str) -> String {
     let mut end = text.len().min(512);

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use url::Url;
 
-use crate::error::HttpError;
+use crate::error::{read_success, HttpError};
 use crate::request::{decode_body, Method, Request};
 use crate::{Client, Error, Json, Result};
 
@@ -195,11 +195,7 @@ impl<'a> Request<'a> {
             }
         }
         let resp = builder.multipart(form).send().await.map_err(Error::Transport)?;
-        let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
-        let body = resp.bytes().await.map_err(Error::Transport)?;
-        if !(200..300).contains(&status) {
-            return Err(Error::Http(Box::new(HttpError::from_body(status, &headers, &body))));
-        }
+        let (status, body) = read_success(resp).await?;
         decode_body(status, &body)
     }
 
@@ -288,16 +284,7 @@ async fn send_file(client: &Client, target: &Json, file: Upload) -> Result<(u16,
             return Ok((raw.status, raw.body));
         }
         let resp = client.upload_http().get(confirm).send().await.map_err(Error::Transport)?;
-        let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
-        let body = resp.bytes().await.map_err(Error::Transport)?.to_vec();
-        if !(200..300).contains(&status) {
-            return Err(Error::Http(Box::new(HttpError::from_body(status, &headers, &body))));
-        }
-        return Ok((status, body));
+        return read_success(resp).await;
     }
-    let body = resp.bytes().await.map_err(Error::Transport)?.to_vec();
-    if !(200..300).contains(&status) {
-        return Err(Error::Http(Box::new(HttpError::from_body(status, &headers, &body))));
-    }
-    Ok((status, body))
+    read_success(resp).await
 }
