@@ -12,21 +12,31 @@ pub struct Server {
 
 /// Serves `pages` pages from a background thread until the process exits.
 pub fn start(pages: usize) -> Server {
+    Server { base: in_background(move |socket, base| serve(socket, pages, base)) }
+}
+
+/// Accepts loopback connections on a background thread (its own single-threaded runtime),
+/// handing each to `handle` with the server's base URI; returns that URI.
+pub fn in_background<F, Fut>(handle: F) -> String
+where
+    F: Fn(tokio::net::TcpStream, String) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     listener.set_nonblocking(true).expect("nonblocking");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let link_base = base.clone();
+    let own = base.clone();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
             loop {
                 let Ok((socket, _)) = listener.accept().await else { return };
-                tokio::spawn(serve(socket, pages, link_base.clone()));
+                tokio::spawn(handle(socket, own.clone()));
             }
         });
     });
-    Server { base }
+    base
 }
 
 async fn serve(mut socket: tokio::net::TcpStream, pages: usize, base: String) {

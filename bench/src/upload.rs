@@ -10,21 +10,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 /// Serves step 1 (`POST /api/v1/courses/1/files`) and the upload (`POST /upload`, answered
 /// `201` with the number of body bytes received) from a background thread.
 pub fn start_server() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    listener.set_nonblocking(true).expect("nonblocking");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let own = base.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            loop {
-                let Ok((socket, _)) = listener.accept().await else { return };
-                tokio::spawn(serve(socket, own.clone()));
-            }
-        });
-    });
-    base
+    crate::server::in_background(serve)
 }
 
 async fn serve(socket: tokio::net::TcpStream, base: String) {

@@ -141,9 +141,7 @@ pub fn generate(files: &[InputFile], overrides: &Overrides) -> Result<Output, Er
     let mut report = Report::default();
     let parsed = parse_all(files, overrides, &mut report)?;
     let (ir, report) = lower(&parsed, report);
-    let upstream: Vec<InputFile> = files.iter().filter(|f| !f.own).cloned().collect();
-    let prov =
-        emit::Provenance { lock_sha256: lock::sha256_hex(lock::render(&upstream).as_bytes()), files: files.len() };
+    let prov = emit::Provenance { lock_sha256: lock::sha256_hex(lock::render(files).as_bytes()), files: files.len() };
     let files = emit::emit(&ir, &prov)?;
     Ok(Output { files, report, ir })
 }

@@ -1,7 +1,8 @@
 //! The lock: names and sha256 of the upstream files the committed output was made from.
 //!
 //! Format, one file a line, sorted by name: `<sha256 hex>  <file name>` (like `sha256sum`),
-//! after comment lines starting with `#`.
+//! after comment lines starting with `#`. Only upstream files are locked: the project's own
+//! files (`InputFile::own`) are versioned by git, so both functions skip them.
 
 use sha2::{Digest, Sha256};
 
@@ -12,9 +13,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The lock text for `files`.
+/// The upstream files of the input.
+fn upstream(files: &[InputFile]) -> impl Iterator<Item = &InputFile> {
+    files.iter().filter(|f| !f.own)
+}
+
+/// The lock text for the upstream files of `files`.
 pub fn render(files: &[InputFile]) -> String {
-    let mut lines: Vec<(String, String)> = files.iter().map(|f| (f.name.clone(), sha256_hex(&f.bytes))).collect();
+    let mut lines: Vec<(String, String)> = upstream(files).map(|f| (f.name.clone(), sha256_hex(&f.bytes))).collect();
     lines.sort();
     let mut out = String::from(
         "# Upstream Canvas spec files the committed generated/ was made from (sha256  name).\n\
@@ -26,7 +32,7 @@ pub fn render(files: &[InputFile]) -> String {
     out
 }
 
-/// Compares `files` with the lock text; the error lists every added, removed or changed file.
+/// Compares the upstream files of `files` with the lock text; the error lists every added, removed or changed file.
 pub fn check(lock: &str, files: &[InputFile]) -> Result<(), Error> {
     let mut locked = std::collections::BTreeMap::new();
     for (n, line) in lock.lines().enumerate() {
@@ -40,7 +46,7 @@ pub fn check(lock: &str, files: &[InputFile]) -> Result<(), Error> {
     }
     let mut problems = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for f in files {
+    for f in upstream(files) {
         seen.insert(f.name.as_str());
         match locked.get(&f.name) {
             None => problems.push(format!("added:   {}", f.name)),

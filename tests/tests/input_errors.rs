@@ -55,6 +55,11 @@ fn lock_mismatch_lists_every_difference() {
         canvas_codegen::InputFile::upstream("a.json", b"changed".to_vec()),
         canvas_codegen::InputFile::upstream("c.json", b"3".to_vec()),
     ];
+    // The project's own files are versioned by git, not locked.
+    let mut with_own = files.clone();
+    with_own.push(canvas_codegen::InputFile::own("ours.json", b"4".to_vec()));
+    assert_eq!(canvas_codegen::lock::render(&with_own), lock);
+    assert!(canvas_codegen::lock::check(&lock, &with_own).is_ok());
     let err = canvas_codegen::lock::check(&lock, &changed).unwrap_err().to_string();
     assert!(
         err.contains("added:   c.json") && err.contains("changed: a.json") && err.contains("removed: b.json"),

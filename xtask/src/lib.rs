@@ -73,8 +73,6 @@ pub fn read_all_input(dir: &Path) -> Result<Vec<InputFile>, String> {
 
 /// Checks the upstream part of the input against the lock.
 pub fn check_lock(files: &[InputFile]) -> Result<(), String> {
-    let files: Vec<InputFile> = files.iter().filter(|f| !f.own).cloned().collect();
-    let files = files.as_slice();
     let path = lock_path();
     let text = fs::read_to_string(&path)
         .map_err(|e| format!("{}: {e} (run `cargo xtask gen --update-lock` to create it)", path.display()))?;
@@ -83,8 +81,6 @@ pub fn check_lock(files: &[InputFile]) -> Result<(), String> {
 
 /// Writes the lock for the upstream part of `files`.
 pub fn write_lock(files: &[InputFile]) -> Result<(), String> {
-    let files: Vec<InputFile> = files.iter().filter(|f| !f.own).cloned().collect();
-    let files = files.as_slice();
     let path = lock_path();
     fs::write(&path, canvas_codegen::lock::render(files)).map_err(|e| format!("{}: {e}", path.display()))
 }
