@@ -27,8 +27,9 @@
 )]
 pub use canvas_lms_runtime as runtime;
 pub use canvas_lms_runtime::{
-    Date, DateTime, Error, Id, Json, Links, OAuth, Page, ResponseMeta, Result,
-    RetryPolicy, TokenSet, TokenStore, Upload, WaitOptions,
+    Date, DateTime, Error, Id, Json, Links, OAuth, OAuthError, OAuthErrorKind, Page,
+    PendingAuthorization, ResponseMeta, Result, RetryPolicy, TokenSet, TokenStore,
+    Upload, WaitOptions,
 };
 pub mod models;
 #[cfg(feature = "access_tokens")]
@@ -366,7 +367,10 @@ impl Client {
     pub fn blocking(self) -> Result<BlockingClient> {
         canvas_lms_runtime::blocking::Blocking::new(self)
     }
-    /// Logs out: revokes the access token (`DELETE /login/oauth2/token`).
+    /// Logs out: revokes the access token (`DELETE /login/oauth2/token`) and forgets
+    /// it, so every later call on this client or its clones fails with
+    /// [`Error::LoggedOut`] without sending anything. A masquerading client revokes its
+    /// own (the real user's) token; `as_user_id` is not sent.
     pub async fn logout(&self) -> Result<()> {
         self.0.logout().await
     }

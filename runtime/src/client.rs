@@ -1,7 +1,7 @@
 //! The Canvas client and its builder.
 
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::retry::RetryPolicy;
+use crate::transport::{BodyLimits, HttpSettings};
 use crate::{Error, Id, Method, PathArg, Request, Result};
 
 /// A connection to one Canvas instance. Cheap to clone; clones share the connection pool.
@@ -29,7 +30,12 @@ struct Inner {
     /// `https://host[:port]/api`, without a trailing slash.
     api_root: String,
     origin: url::Origin,
+    /// True when the base URL is plain `http` (allowed only by `allow_insecure_http`).
+    insecure: bool,
+    settings: HttpSettings,
     token: Option<SecretString>,
+    /// Set by [`Client::logout`], shared by clones: a revoked token is never sent again.
+    logged_out: Arc<AtomicBool>,
     /// OAuth2 tokens, refreshed as needed (instead of `token`).
     session: Option<Arc<crate::oauth::Session>>,
     as_user_id: Option<Id>,
@@ -131,35 +137,81 @@ impl Client {
         &self.inner.http
     }
 
-    pub(crate) fn is_same_origin(&self, url: &Url) -> bool {
-        url.origin() == self.inner.origin
+    pub(crate) fn settings(&self) -> &HttpSettings {
+        &self.inner.settings
     }
 
-    /// The `Authorization` value for the next request and, with OAuth2, the token
-    /// generation it belongs to (refreshing first when the token is about to expire).
-    pub(crate) async fn auth(&self) -> Result<Option<(String, Option<u64>)>> {
-        if let Some(session) = &self.inner.session {
-            let (bearer, generation) = session.bearer().await?;
-            return Ok(Some((bearer, Some(generation))));
+    pub(crate) fn limits(&self) -> BodyLimits {
+        self.inner.settings.limits
+    }
+
+    /// True when `url` is on the Canvas origin: same scheme, host and port, an `http(s)`
+    /// scheme (a `blob:` or `data:` URL wrapping the origin is not it), and no user name or
+    /// password (which would add credentials of the server's choosing).
+    pub(crate) fn is_same_origin(&self, url: &Url) -> bool {
+        matches!(url.scheme(), "https" | "http") && !has_userinfo(url) && url.origin() == self.inner.origin
+    }
+
+    /// Checks a URL the client is about to send anything to (a pagination link, an upload
+    /// host, a redirect target): `https`, or `http` only when the client itself was allowed
+    /// plain http; and no user name or password.
+    pub(crate) fn check_url(&self, url: &Url) -> Result<()> {
+        let refuse = |reason: &str| Err(Error::UnsafeUrl { url: redacted(url), reason: reason.to_owned() });
+        if has_userinfo(url) {
+            return refuse("URLs with a user name or password are refused");
         }
-        Ok(self.inner.token.as_ref().map(|t| (format!("Bearer {}", t.expose_secret()), None)))
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if self.inner.insecure => Ok(()),
+            "http" => refuse("plain http from an https client would send data in clear text"),
+            _ => refuse("only http(s) URLs are followed"),
+        }
+    }
+
+    /// The `Authorization` value for the next request (marked sensitive, so HTTP libraries
+    /// never log it) and, with OAuth2, the token generation it belongs to (refreshing first
+    /// when the token is about to expire).
+    pub(crate) async fn auth(&self) -> Result<Option<(reqwest::header::HeaderValue, Option<u64>)>> {
+        if self.inner.logged_out.load(Ordering::SeqCst) {
+            return Err(Error::LoggedOut);
+        }
+        let (bearer, generation) = match &self.inner.session {
+            Some(session) => {
+                let (bearer, generation) = session.bearer().await?;
+                (bearer, Some(generation))
+            }
+            None => match &self.inner.token {
+                Some(t) => (SecretString::from(format!("Bearer {}", t.expose_secret())), None),
+                None => return Ok(None),
+            },
+        };
+        let mut value = reqwest::header::HeaderValue::from_str(bearer.expose_secret())
+            .map_err(|_| Error::Config("the access token has characters a header cannot carry".into()))?;
+        value.set_sensitive(true);
+        Ok(Some((value, generation)))
     }
 
     pub(crate) fn session(&self) -> Option<&crate::oauth::Session> {
         self.inner.session.as_deref()
     }
 
-    /// Logs out: `DELETE /login/oauth2/token` revokes the access token (with OAuth2, the
-    /// refresh token too).
+    /// Logs out: `DELETE /login/oauth2/token` revokes the access token (with OAuth2, Canvas
+    /// drops the refresh token too), and this client and its clones forget their tokens:
+    /// every later call fails with [`Error::LoggedOut`] without sending anything.
+    ///
+    /// A masquerading client ([`as_user`](Self::as_user)) revokes its own token, which belongs
+    /// to the real user: `as_user_id` is not sent, since the token is not the masqueraded
+    /// user's to revoke.
     pub async fn logout(&self) -> Result<()> {
         let mut url = Url::parse(&self.inner.api_root).map_err(|e| Error::Config(e.to_string()))?;
         url.set_path(&format!("{}/login/oauth2/token", url.path().trim_end_matches("/api")));
-        let mut req = self.http().delete(url);
-        if let Some((bearer, _)) = self.auth().await? {
-            req = req.header(reqwest::header::AUTHORIZATION, bearer);
+        let req = Request::new(self, Method::Delete, "/login/oauth2/token", &[]).without_masquerade();
+        crate::request::execute_at(&req, url).await?;
+        self.inner.logged_out.store(true, Ordering::SeqCst);
+        if let Some(session) = self.session() {
+            session.forget();
         }
-        let resp = req.send().await.map_err(Error::Transport)?;
-        crate::error::read_success(resp).await.map(|_| ())
+        Ok(())
     }
 
     pub(crate) fn as_user_id(&self) -> Option<&Id> {
@@ -171,6 +223,19 @@ impl Client {
     }
 }
 
+/// True when a URL carries a user name or password.
+pub(crate) fn has_userinfo(url: &Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
+/// A URL for messages: without any user name or password.
+pub(crate) fn redacted(url: &Url) -> String {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
+}
+
 /// Configures a [`Client`]. `C` is the client type produced by [`build`](Self::build): the
 /// runtime's own [`Client`], or the generated crate's wrapper around it.
 #[must_use]
@@ -178,9 +243,9 @@ pub struct ClientBuilder<C = Client> {
     base_url: String,
     token: Option<SecretString>,
     allow_http: bool,
-    user_agent: String,
-    timeout: Duration,
-    connect_timeout: Duration,
+    settings: HttpSettings,
+    /// PEM or DER certificates to trust, parsed in `build` (so a bad one is a `build` error).
+    root_certificates: Vec<Vec<u8>>,
     as_user_id: Option<Id>,
     per_page: Option<u32>,
     string_ids: bool,
@@ -201,16 +266,16 @@ impl<C> std::fmt::Debug for ClientBuilder<C> {
 }
 
 impl<C: From<Client>> ClientBuilder<C> {
-    /// A builder with Canvas-friendly defaults: 30 s connect timeout, 300 s total timeout,
-    /// `per_page=100` on list calls, numeric ids.
+    /// A builder with Canvas-friendly defaults: 30 s connect timeout, 120 s read (idle)
+    /// timeout, 300 s total timeout per request, 64 MiB response limit, `per_page=100` on
+    /// list calls, numeric ids.
     pub fn new(base_url: impl Into<String>) -> Self {
         ClientBuilder {
             base_url: base_url.into(),
             token: None,
             allow_http: false,
-            user_agent: concat!("canvas-lms-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
-            timeout: Duration::from_secs(300),
-            connect_timeout: Duration::from_secs(30),
+            settings: HttpSettings::default(),
+            root_certificates: Vec::new(),
             as_user_id: None,
             per_page: Some(100),
             string_ids: false,
@@ -235,21 +300,59 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
-    /// The `User-Agent` header.
+    /// The `User-Agent` header (of API, upload and OAuth2 token requests alike).
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-        self.user_agent = ua.into();
+        self.settings.user_agent = ua.into();
         self
     }
 
-    /// Total time allowed for one HTTP exchange.
+    /// Total time allowed for one HTTP exchange with Canvas (and with the OAuth2 token
+    /// endpoint). Default 300 s. Uploads have their own, [`upload_timeout`](Self::upload_timeout).
     pub fn timeout(mut self, t: Duration) -> Self {
-        self.timeout = t;
+        self.settings.timeout = t;
         self
     }
 
-    /// Time allowed to open a connection.
+    /// Time allowed to open a connection. Default 30 s.
     pub fn connect_timeout(mut self, t: Duration) -> Self {
-        self.connect_timeout = t;
+        self.settings.connect_timeout = t;
+        self
+    }
+
+    /// Longest silence allowed: while waiting for a response's headers, between two chunks
+    /// of its body, and during an upload between two chunks sent or received. Default 120 s.
+    pub fn read_timeout(mut self, t: Duration) -> Self {
+        self.settings.read_timeout = t;
+        self
+    }
+
+    /// Longest time for a file upload's transfer and confirmation (steps 2 and 3); `None`
+    /// for no limit but the [`read_timeout`](Self::read_timeout) on silence. Default 4 hours.
+    pub fn upload_timeout(mut self, t: Option<Duration>) -> Self {
+        self.settings.upload_timeout = t;
+        self
+    }
+
+    /// Largest successful response body read, in bytes (default 64 MiB; a page of 100 large
+    /// objects is far below). A larger one fails with [`Error::ResponseTooLarge`] as soon as
+    /// it is seen to exceed the limit, without being read further.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.settings.limits.response = bytes;
+        self
+    }
+
+    /// How much of an error response is kept (default 64 KiB): enough for every Canvas
+    /// error shape; the rest is not read.
+    pub fn max_error_body_size(mut self, bytes: usize) -> Self {
+        self.settings.limits.error = bytes;
+        self
+    }
+
+    /// Trusts one more root certificate (PEM or DER), for a Canvas behind a private
+    /// certificate authority. Applies to API, upload and OAuth2 requests; may be called
+    /// several times. A certificate that does not parse makes [`build`](Self::build) fail.
+    pub fn root_certificate(mut self, pem_or_der: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem_or_der.into());
         self
     }
 
@@ -289,22 +392,31 @@ impl<C: From<Client>> ClientBuilder<C> {
 
     /// Authenticates with OAuth2 tokens instead of a fixed token: the client refreshes the
     /// access token a minute before it expires and once on a `401` with `WWW-Authenticate`,
-    /// one refresh for all concurrent requests.
+    /// one refresh for all concurrent requests. Token requests use this builder's user agent,
+    /// timeouts and root certificates.
     pub fn oauth(mut self, oauth: crate::oauth::OAuth, tokens: crate::oauth::TokenSet) -> Self {
         self.oauth = Some((oauth, tokens));
         self
     }
 
-    /// Receives every refreshed token set, so the application can persist it.
+    /// Receives every refreshed token set, so the application can persist it (the same as
+    /// [`OAuth::token_store`](crate::OAuth::token_store) on the OAuth given to [`oauth`](Self::oauth)).
     pub fn token_store(mut self, store: Arc<dyn crate::oauth::TokenStore>) -> Self {
         self.token_store = Some(store);
         self
     }
 
     /// Checks the configuration and creates the client.
-    pub fn build(self) -> Result<C> {
+    pub fn build(mut self) -> Result<C> {
         let raw = self.base_url.trim().trim_end_matches('/');
         let mut url = Url::parse(raw).map_err(|e| Error::Config(format!("base URL {raw:?}: {e}")))?;
+        if has_userinfo(&url) {
+            return Err(Error::Config(format!(
+                "base URL {:?} has a user name or password: it would be sent to Canvas beside the token \
+                 and shown in errors; give credentials with token() or oauth()",
+                redacted(&url)
+            )));
+        }
         match url.scheme() {
             "https" => {}
             "http" if self.allow_http => {}
@@ -319,47 +431,47 @@ impl<C: From<Client>> ClientBuilder<C> {
         if url.query().is_some() || url.fragment().is_some() {
             return Err(Error::Config(format!("base URL {raw:?} must not have a query or fragment")));
         }
+        for (i, bytes) in self.root_certificates.iter().enumerate() {
+            let cert = if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+                reqwest::Certificate::from_pem(bytes)
+            } else {
+                reqwest::Certificate::from_der(bytes)
+            };
+            // reqwest parses a certificate only when a client is built with it: build one with
+            // this certificate alone, so the error names which certificate is bad.
+            let cert = cert
+                .and_then(|cert| reqwest::Client::builder().add_root_certificate(cert.clone()).build().map(|_| cert))
+                .map_err(|e| {
+                    let cause = std::error::Error::source(&e).map(|s| format!(": {s}")).unwrap_or_default();
+                    Error::Config(format!("root certificate {} does not parse: {e}{cause}", i + 1))
+                })?;
+            self.settings.root_certificates.push(cert);
+        }
         let path = url.path().trim_end_matches('/').trim_end_matches("/api").to_owned();
         url.set_path(&format!("{path}/api"));
         let origin = url.origin();
-        let mut headers = reqwest::header::HeaderMap::new();
         let accept = if self.string_ids { "application/json+canvas-string-ids" } else { "application/json" };
-        headers.insert(reqwest::header::ACCEPT, reqwest::header::HeaderValue::from_static(accept));
-        let policy_origin = origin.clone();
-        let user_agent = self.user_agent;
-        let http = reqwest::Client::builder()
-            .user_agent(user_agent.clone())
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .default_headers(headers)
-            // Follow redirects only within the Canvas origin: a redirect elsewhere is returned
-            // as is and reported as `Error::ForeignOrigin`, so the token never travels there.
-            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-                if attempt.url().origin() != policy_origin || attempt.previous().len() >= 10 {
-                    attempt.stop()
-                } else {
-                    attempt.follow()
-                }
-            }))
-            .build()
-            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
-        let upload_http = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let http = self.settings.api_client(origin.clone(), accept)?;
+        let upload_http = self.settings.upload_client()?;
         let api_root = url.as_str().trim_end_matches('/').to_owned();
+        let session = match self.oauth {
+            Some((oauth, tokens)) => {
+                let oauth = oauth.configured_like(&self.settings, self.token_store)?;
+                Some(Arc::new(crate::oauth::Session::new(oauth, tokens)))
+            }
+            None => None,
+        };
         Ok(C::from(Client {
             inner: Arc::new(Inner {
                 http,
                 upload_http,
                 api_root,
                 origin,
+                insecure: url.scheme() == "http",
+                settings: self.settings,
                 token: self.token,
-                session: self
-                    .oauth
-                    .map(|(oauth, tokens)| Arc::new(crate::oauth::Session::new(oauth, tokens, self.token_store))),
+                logged_out: Arc::new(AtomicBool::new(false)),
+                session,
                 as_user_id: self.as_user_id,
                 per_page: self.per_page,
                 retry: self.retry,
@@ -387,5 +499,43 @@ mod tests {
         let c = Client::builder("https://canvas.test/api/").token("secret-token").build().unwrap();
         assert_eq!(c.api_root(), "https://canvas.test/api");
         assert!(!format!("{c:?}").contains("secret-token"));
+    }
+
+    #[test]
+    fn a_base_url_with_credentials_is_refused_without_echoing_them() {
+        for raw in ["https://admin:hunter2@canvas.test", "https://admin@canvas.test/api"] {
+            let err = Client::builder(raw).token("t").build().unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains("user name or password"), "{text}");
+            assert!(!text.contains("hunter2") && !text.contains("admin"), "{text}");
+        }
+    }
+
+    #[test]
+    fn only_http_urls_of_the_canvas_origin_are_the_canvas_origin() {
+        let c = Client::builder("https://canvas.test").build().unwrap();
+        let same = |u: &str| c.is_same_origin(&Url::parse(u).unwrap());
+        assert!(same("https://canvas.test/api/v1/courses?page=2"));
+        assert!(same("https://CANVAS.test:443/x"));
+        assert!(!same("blob:https://canvas.test/123"), "blob: wraps the origin but is not it");
+        assert!(!same("https://u:p@canvas.test/api/v1/courses"), "userinfo adds credentials");
+        assert!(!same("http://canvas.test/api"));
+        assert!(!same("https://canvas.test.evil/api"));
+        let check = |u: &str| c.check_url(&Url::parse(u).unwrap()).map_err(|e| e.to_string());
+        assert!(check("https://uploads.example/x").is_ok());
+        assert!(check("http://uploads.example/x").unwrap_err().contains("plain http"));
+        assert!(check("ftp://uploads.example/x").unwrap_err().contains("only http(s)"));
+        let err = check("https://me:pw@uploads.example/x").unwrap_err();
+        assert!(err.contains("user name or password") && !err.contains("pw"), "{err}");
+        let insecure = Client::builder("http://127.0.0.1:9").allow_insecure_http(true).build().unwrap();
+        assert!(insecure.check_url(&Url::parse("http://127.0.0.1:10/x").unwrap()).is_ok());
+    }
+
+    #[test]
+    fn a_root_certificate_that_does_not_parse_fails_the_build() {
+        let err =
+            Client::builder("https://canvas.test").root_certificate(b"-----BEGIN CERTIFICATE-----\nnope\n".to_vec());
+        let err = err.build().unwrap_err().to_string();
+        assert!(err.contains("root certificate 1"), "{err}");
     }
 }

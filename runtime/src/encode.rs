@@ -9,8 +9,31 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// An ordered list of `(key, value)` pairs, ready to be sent as a query string or a form body.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// `Debug` shows every key but redacts the values of secrets (a key whose last part names a
+/// password, a secret, a private key or a token: `observee[password]`, `access_token`,
+/// `shared_secret`), so that logging a request builder never logs a credential.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Pairs(Vec<(String, String)>);
+
+impl std::fmt::Debug for Pairs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(k, v)| (k, if is_secret_key(k) { "[redacted]" } else { v.as_str() })))
+            .finish()
+    }
+}
+
+/// True when a parameter key holds a credential.
+fn is_secret_key(key: &str) -> bool {
+    let last = key.trim_end_matches(']').rsplit(['[', ']']).find(|s| !s.is_empty()).unwrap_or(key);
+    let last = last.to_ascii_lowercase();
+    last.contains("password")
+        || last.contains("secret")
+        || last.contains("private_key")
+        || last.ends_with("token")
+        || last == "code_verifier"
+}
 
 impl Pairs {
     /// No pairs.
@@ -307,5 +330,23 @@ mod tests {
         p.set("ab", &3i64);
         p.set("a", &json!({"x": 1}));
         assert_eq!(p.to_urlencoded(), "ab=3&a%5Bx%5D=1");
+    }
+
+    #[test]
+    fn debug_redacts_secret_values_but_keeps_keys() {
+        let mut p = Pairs::new();
+        p.push("observee[unique_id]", "jane");
+        p.push("observee[password]", "hunter2");
+        p.push("access_token", "tok-1");
+        p.push("external_tool[shared_secret]", "s3");
+        p.push("pseudonym[password_confirmation]", "hunter2");
+        p.push("include[]", "term");
+        let text = format!("{p:?}");
+        for secret in ["hunter2", "tok-1", "s3\""] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        for kept in ["observee[password]", "jane", "term", "access_token"] {
+            assert!(text.contains(kept), "{text}");
+        }
     }
 }

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::transport::{read_limited, Activity, BodyLimits, Overflow};
+
 /// Everything a Canvas call can fail with.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -28,9 +30,11 @@ pub enum Error {
         /// The first bytes of the body.
         excerpt: String,
     },
-    /// OAuth2 failed: the code exchange or a refresh was refused, or no refresh token is left.
+    /// OAuth2 failed: the code exchange or a refresh was refused or could not be sent, or no
+    /// refresh token is left. [`OAuthError::needs_reauthentication`] tells "log in again"
+    /// from [`OAuthError::is_retryable`] "try again later".
     #[error("OAuth2: {0}")]
-    OAuth(String),
+    OAuth(crate::oauth::OAuthError),
     /// A local file could not be read (uploads).
     #[error("reading the file to upload: {0}")]
     Io(String),
@@ -54,6 +58,41 @@ pub enum Error {
     /// it so that the token never leaves the Canvas host.
     #[error("refused to follow a link to another origin: {0}")]
     ForeignOrigin(String),
+    /// A list's `next` link led back to a page already read in this listing; following it
+    /// would never end.
+    #[error("pagination loops: the next link repeats a page already read ({0})")]
+    PaginationLoop(String),
+    /// Redirects within the Canvas origin went on past 10 hops (a loop).
+    #[error("too many redirects: more than 10 within the Canvas origin, the last to {0}")]
+    TooManyRedirects(String),
+    /// A URL from a server or the caller was refused before anything was sent to it: it
+    /// carries a user name or password, has a scheme other than `https` (or `http` where the
+    /// client allows it), or is not where Canvas's protocol says it may point.
+    #[error("refused URL {url:?}: {reason}")]
+    UnsafeUrl {
+        /// The URL (without any user name or password).
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A value the caller supplied cannot be sent as it is (a path argument that is empty,
+    /// `.` or `..` would address another Canvas resource).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// A response body was larger than the client's limit; reading stopped there.
+    #[error("the response from {url} is larger than the limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// Where the response came from.
+        url: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A server stayed silent too long, or an upload ran past its total timeout.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// The client logged out: its token was revoked, and it sends no more requests.
+    #[error("this client has logged out (its token was revoked)")]
+    LoggedOut,
 }
 
 impl Error {
@@ -179,14 +218,19 @@ fn collect_messages(json: &serde_json::Value, out: &mut Vec<CanvasMessage>) {
     }
 }
 
-/// Reads a response outside the retrying executor (uploads, logout): its status and body,
-/// or [`Error::Http`] for a non-success status.
-pub(crate) async fn read_success(resp: reqwest::Response) -> Result<(u16, Vec<u8>), Error> {
+/// Reads a response outside the retrying executor (upload hosts): its status and body
+/// (within `limits`), or [`Error::Http`] for a non-success status.
+pub(crate) async fn read_success(
+    resp: reqwest::Response,
+    limits: BodyLimits,
+    activity: Option<&Activity>,
+) -> Result<(u16, Vec<u8>), Error> {
     let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
-    let body = resp.bytes().await.map_err(Error::Transport)?.to_vec();
     if !(200..300).contains(&status) {
+        let body = read_limited(resp, limits.error, Overflow::Truncate, activity).await?;
         return Err(Error::Http(Box::new(HttpError::from_body(status, &headers, &body))));
     }
+    let body = read_limited(resp, limits.response, Overflow::Fail, activity).await?;
     Ok((status, body))
 }
 

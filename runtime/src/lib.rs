@@ -20,6 +20,7 @@ mod progress;
 mod request;
 mod retry;
 mod string_enum;
+mod transport;
 mod upload;
 
 pub use client::{Client, ClientBuilder};
@@ -27,7 +28,7 @@ pub use encode::{id, ids, list, text, texts, Encode, Pairs};
 pub use error::{CanvasMessage, Error, HttpError};
 pub use futures_core::Stream;
 pub use id::Id;
-pub use oauth::{OAuth, TokenSet, TokenStore};
+pub use oauth::{OAuth, OAuthError, OAuthErrorKind, PendingAuthorization, TokenSet, TokenStore};
 pub use page::{Links, Page, ResponseMeta};
 pub use progress::WaitOptions;
 pub use request::{ItemStream, Method, PageStream, PathArg, Request};

@@ -37,22 +37,25 @@ impl Default for WaitOptions {
 impl Client {
     /// Polls a Progress until its job completes, and returns the final Progress (as `T`).
     ///
-    /// `progress` is the Progress's `url` or its id. A job that ends in `failed` gives
-    /// [`Error::JobFailed`] with Canvas's message; one still running at the timeout gives
-    /// [`Error::JobTimeout`] with the last state seen.
+    /// `progress` is the Progress's `url` (on the Canvas origin) or its id, which is sent as
+    /// one path segment whatever it holds. A masquerading client polls as the same user.
+    /// A job that ends in `failed` gives [`Error::JobFailed`] with Canvas's message; one still
+    /// running at the timeout gives [`Error::JobTimeout`] with the last state seen.
     pub async fn wait_for_progress<T: DeserializeOwned>(&self, progress: &str, options: &WaitOptions) -> Result<T> {
+        let req = Request::new(self, Method::Get, "/v1/progress/{id}", &[&progress]);
         let url = match Url::parse(progress) {
-            Ok(url) => url,
-            Err(_) => Url::parse(&format!("{}/v1/progress/{}", self.api_root(), progress))
-                .map_err(|e| Error::Config(format!("bad progress id {progress:?}: {e}")))?,
+            Ok(url) => {
+                self.check_url(&url)?;
+                if !self.is_same_origin(&url) {
+                    return Err(Error::ForeignOrigin(crate::client::redacted(&url)));
+                }
+                url
+            }
+            Err(_) => req.full_url()?,
         };
-        if !self.is_same_origin(&url) {
-            return Err(Error::ForeignOrigin(url.to_string()));
-        }
         let started = Instant::now();
         let mut interval = options.initial_interval;
         loop {
-            let req = Request::new(self, Method::Get, "/v1/progress/{id}", &[]);
             let raw = execute_at(&req, url.clone()).await?;
             let state: Json = crate::request::decode_body(raw.status, &raw.body)?;
             match state.get("workflow_state").and_then(Json::as_str) {
@@ -72,12 +75,12 @@ impl Client {
             }
             let waited = started.elapsed();
             if let Some(limit) = options.timeout {
-                if waited + interval > limit {
+                if waited.saturating_add(interval) > limit {
                     return Err(Error::JobTimeout { waited, progress: state });
                 }
             }
             tokio::time::sleep(interval).await;
-            interval = interval.mul_f64(1.5).min(options.max_interval);
+            interval = interval.saturating_add(interval / 2).min(options.max_interval);
         }
     }
 }

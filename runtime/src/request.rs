@@ -14,6 +14,7 @@ use tracing::Instrument;
 use crate::error::{excerpt, HttpError};
 use crate::page::{Links, Page, ResponseMeta};
 use crate::retry;
+use crate::transport::{read_limited, Overflow};
 use crate::{Client, Encode, Error, Json, Pairs, Result};
 
 /// HTTP methods used by Canvas operations.
@@ -116,8 +117,23 @@ pub struct Request<'a> {
     /// The path template, for logs and spans (`/v1/courses/{id}`): never holds ids.
     template: String,
     path: String,
+    /// Why the path cannot be sent (a path argument that would change the route), reported
+    /// when the request is sent.
+    invalid_path: Option<String>,
     query: Pairs,
     body: Body,
+    masquerade: Masquerade,
+}
+
+/// Whose identity a request acts under.
+#[derive(Debug, Clone)]
+enum Masquerade {
+    /// The client's: its `as_user_id`, if it has one.
+    Client,
+    /// This user's, for this request only.
+    User(crate::Id),
+    /// The token owner's, whatever the client says (logout revokes the owner's token).
+    Off,
 }
 
 #[derive(Debug, Clone)]
@@ -131,13 +147,28 @@ impl<'a> Request<'a> {
     /// `{...}` placeholder replaced, in order, by the percent-encoded `args`.
     pub fn new(client: &'a Client, method: Method, template: &str, args: &[&dyn PathArg]) -> Self {
         let mut path = String::with_capacity(template.len() + 16);
+        let mut invalid_path = None;
         let mut rest = template;
         let mut args = args.iter();
         while let Some(open) = rest.find('{') {
             let Some(close) = rest[open..].find('}') else { break };
             path.push_str(&rest[..open]);
             match args.next() {
-                Some(arg) => path.extend(utf8_percent_encode(&arg.segment(), SEGMENT)),
+                Some(arg) => {
+                    let segment = arg.segment();
+                    // `.` and `..` are not escaped by percent-encoding (`%2E%2E` is a dot
+                    // segment too), and the URL parser resolves them: `DELETE
+                    // /users/5/observees/..` would delete `/users/5/`. An empty segment
+                    // changes the route as well. Such a value is refused, never sent.
+                    if matches!(&*segment, "" | "." | "..") && invalid_path.is_none() {
+                        let name = &rest[open + 1..open + close];
+                        invalid_path = Some(format!(
+                            "path argument {{{name}}} of {template} is {segment:?}: an empty, `.` or `..` \
+                             segment would address another resource"
+                        ));
+                    }
+                    path.extend(utf8_percent_encode(&segment, SEGMENT));
+                }
                 None => path.push_str(&rest[open..open + close + 1]),
             }
             rest = &rest[open + close + 1..];
@@ -148,8 +179,10 @@ impl<'a> Request<'a> {
             method,
             template: template.to_owned(),
             path,
+            invalid_path,
             query: Pairs::default(),
             body: Body::Form(Pairs::default()),
+            masquerade: Masquerade::Client,
         }
     }
 
@@ -176,10 +209,33 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// Acts as another user for this request only (`as_user_id`).
-    pub fn as_user_id(self, user: impl Into<crate::Id>) -> Self {
-        let user = user.into();
-        self.query("as_user_id", &user)
+    /// Acts as another user for this request only (`as_user_id`; it replaces the client's,
+    /// and rides on every request this one leads to: next pages, upload confirmation).
+    pub fn as_user_id(mut self, user: impl Into<crate::Id>) -> Self {
+        self.masquerade = Masquerade::User(user.into());
+        self
+    }
+
+    /// A new request on the same client acting as the same user (an upload's confirmation).
+    pub(crate) fn follow_up(&self, method: Method, template: &str) -> Request<'a> {
+        let mut req = Request::new(self.client, method, template, &[]);
+        req.masquerade = self.masquerade.clone();
+        req
+    }
+
+    /// Sends as the token's owner, whatever the client's `as_user_id`.
+    pub(crate) fn without_masquerade(mut self) -> Self {
+        self.masquerade = Masquerade::Off;
+        self
+    }
+
+    /// The user this request acts as, if any.
+    fn acting_as(&self) -> Option<&crate::Id> {
+        match &self.masquerade {
+            Masquerade::Client => self.client.as_user_id(),
+            Masquerade::User(id) => Some(id),
+            Masquerade::Off => None,
+        }
     }
 
     pub(crate) fn client(&self) -> &'a Client {
@@ -269,7 +325,7 @@ impl<'a> Request<'a> {
             }
         }
         let first = self.url();
-        Cursor { next: Some(first), request: self }
+        Cursor { next: Some(first), request: self, seen: Default::default() }
     }
 
     async fn execute_first(&self) -> Result<RawResponse> {
@@ -277,19 +333,31 @@ impl<'a> Request<'a> {
     }
 
     fn url(&self) -> Result<Url> {
+        if let Some(why) = &self.invalid_path {
+            return Err(Error::InvalidArgument(why.clone()));
+        }
         let mut url = Url::parse(&format!("{}{}", self.client.api_root(), self.path))
             .map_err(|e| Error::Config(format!("bad request URL: {e}")))?;
-        let as_user = self.client.as_user_id().filter(|_| !self.query.contains_key("as_user_id"));
-        if !self.query.is_empty() || as_user.is_some() {
+        if !self.query.is_empty() {
             let mut q = url.query_pairs_mut();
             for (k, v) in self.query.as_slice() {
                 q.append_pair(k, v);
             }
-            if let Some(id) = as_user {
-                q.append_pair("as_user_id", id.as_str());
-            }
         }
         Ok(url)
+    }
+
+    /// `url` with this request's `as_user_id` when it has none: every request of a
+    /// masquerading client acts as the same user, whoever wrote the URL (a next link, an
+    /// upload confirmation, a Progress).
+    pub(crate) fn masqueraded(&self, url: &Url) -> Url {
+        let mut url = url.clone();
+        if let Some(id) = self.acting_as() {
+            if !url.query_pairs().any(|(k, _)| k == "as_user_id") {
+                url.query_pairs_mut().append_pair("as_user_id", id.as_str());
+            }
+        }
+        url
     }
 }
 
@@ -300,6 +368,8 @@ pub type PageStream<'a, T> = Pin<Box<dyn Stream<Item = Result<Page<T>>> + Send +
 struct Cursor<'a> {
     request: Request<'a>,
     next: Option<Result<Url>>,
+    /// The pages read so far: a `next` link back to one of them is a loop.
+    seen: std::collections::HashSet<String>,
 }
 
 impl Cursor<'_> {
@@ -309,18 +379,26 @@ impl Cursor<'_> {
             Ok(url) => url,
             Err(e) => return Some(Err(e)),
         };
-        if !self.request.client.is_same_origin(&url) {
-            return Some(Err(Error::ForeignOrigin(url.to_string())));
+        if let Err(e) = self.request.client.check_url(&url) {
+            return Some(Err(e));
         }
-        let page = match execute(&self.request, url).await.and_then(page_of::<T>) {
+        if !self.request.client.is_same_origin(&url) {
+            return Some(Err(Error::ForeignOrigin(crate::client::redacted(&url))));
+        }
+        if !self.seen.insert(url.as_str().to_owned()) {
+            return Some(Err(Error::PaginationLoop(url.to_string())));
+        }
+        let page = match execute(&self.request, url.clone()).await.and_then(page_of::<T>) {
             Ok(page) => page,
             Err(e) => return Some(Err(e)),
         };
-        self.next = page
-            .links
-            .next
-            .as_deref()
-            .map(|n| Url::parse(n).map_err(|e| Error::Config(format!("bad next link {n:?}: {e}"))));
+        // Links may be relative (RFC 8288): resolved against the page that carried them.
+        self.next = page.links.next.as_deref().map(|n| {
+            url.join(n).map_err(|e| Error::UnsafeUrl {
+                url: n.to_owned(),
+                reason: format!("a next link that is not a URL: {e}"),
+            })
+        });
         Some(Ok(page))
     }
 }
@@ -418,12 +496,15 @@ async fn execute(req: &Request<'_>, url: Url) -> Result<RawResponse> {
     }
 }
 
-/// One HTTP exchange, any status. The token goes only to the Canvas origin.
+/// One HTTP exchange, any status. The token goes only to the Canvas origin, and with it the
+/// request's `as_user_id`; bodies are read within the client's limits.
 async fn attempt_once(req: &Request<'_>, url: &Url, attempt: u32) -> Result<RawResponse> {
     let client = req.client;
-    let mut builder = client.http().request(req.method.to_reqwest(), url.clone());
     let mut auth_generation = None;
-    if client.is_same_origin(url) {
+    let same_origin = client.is_same_origin(url);
+    let url = if same_origin { req.masqueraded(url) } else { url.clone() };
+    let mut builder = client.http().request(req.method.to_reqwest(), url);
+    if same_origin {
         if let Some((bearer, generation)) = client.auth().await? {
             builder = builder.header(reqwest::header::AUTHORIZATION, bearer);
             auth_generation = generation;
@@ -444,11 +525,21 @@ async fn attempt_once(req: &Request<'_>, url: &Url, attempt: u32) -> Result<RawR
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     if resp.status().is_redirection() {
-        // Redirects within the Canvas origin were followed; this one leads elsewhere.
-        let target = headers.get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-        return Err(Error::ForeignOrigin(target.to_owned()));
+        // Redirects within the Canvas origin were followed up to the cap; this one leads
+        // elsewhere, or the cap was reached.
+        let location = headers.get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        return Err(match resp.url().join(location) {
+            Ok(target) if client.is_same_origin(&target) => Error::TooManyRedirects(crate::client::redacted(&target)),
+            Ok(target) => Error::ForeignOrigin(crate::client::redacted(&target)),
+            Err(_) => Error::ForeignOrigin(location.to_owned()),
+        });
     }
-    let body = resp.bytes().await.map_err(Error::Transport)?.to_vec();
+    let limits = client.limits();
+    let body = if (200..300).contains(&status) {
+        read_limited(resp, limits.response, Overflow::Fail, None).await?
+    } else {
+        read_limited(resp, limits.error, Overflow::Truncate, None).await?
+    };
     Ok(RawResponse { status, headers, body, attempts: attempt, auth_generation })
 }
 
@@ -520,6 +611,23 @@ mod tests {
         let id = Id::sis_course_id("A/B é");
         let r = Request::new(&c, Method::Get, "/v1/courses/{id}/users/{user_id}", &[&id, &5]);
         assert_eq!(r.path(), "/v1/courses/sis_course_id%3AA%2FB%20%C3%A9/users/5");
+    }
+
+    #[test]
+    fn dot_and_empty_path_segments_are_refused_not_resolved() {
+        let c = Client::builder("https://canvas.test").build().unwrap();
+        for bad in ["..", ".", ""] {
+            let r = Request::new(&c, Method::Delete, "/v1/users/{user_id}/observees/{observee_id}", &[&5, &bad]);
+            let err = r.url().unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+            assert!(err.to_string().contains("{observee_id}"), "{err}");
+        }
+        // Dots inside a segment, or with other characters, stay one segment.
+        for fine in ["...", "a..b", "../x", "%2e%2e"] {
+            let r = Request::new(&c, Method::Get, "/v1/pages/{url}", &[&fine]);
+            let url = r.url().unwrap();
+            assert_eq!(url.path_segments().unwrap().count(), 4, "{fine} -> {url}");
+        }
     }
 
     #[test]

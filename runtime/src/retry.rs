@@ -54,10 +54,20 @@ impl RetryPolicy {
         half + Duration::from_nanos(if spread == 0 { 0 } else { fastrand::u64(0..=spread) })
     }
 
-    /// The wait asked for by a `Retry-After` value (seconds), capped.
+    /// The wait asked for by a `Retry-After` value (seconds, or an HTTP date), capped at
+    /// `max_retry_after`. The value comes from a server: any number, however large, small or
+    /// malformed, gives a wait within the cap or `None`, never a panic.
     pub(crate) fn retry_after(&self, value: Option<&str>) -> Option<Duration> {
-        let secs: f64 = value?.trim().parse().ok()?;
-        (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs).min(self.max_retry_after))
+        let value = value?.trim();
+        let wait = match value.parse::<f64>() {
+            Ok(secs) if secs >= 0.0 => Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX),
+            Ok(_) => return None,
+            Err(_) => {
+                let at = chrono::DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&chrono::Utc);
+                (at - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO)
+            }
+        };
+        Some(wait.min(self.max_retry_after))
     }
 }
 
@@ -103,8 +113,20 @@ mod tests {
         let p = RetryPolicy { max_retry_after: Duration::from_secs(10), ..Default::default() };
         assert_eq!(p.retry_after(Some("2")), Some(Duration::from_secs(2)));
         assert_eq!(p.retry_after(Some("3600")), Some(Duration::from_secs(10)));
-        assert_eq!(p.retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), None);
         assert_eq!(p.retry_after(None), None);
+        assert_eq!(p.retry_after(Some("soon")), None);
+        assert_eq!(p.retry_after(Some("-1")), None);
+        assert_eq!(p.retry_after(Some("NaN")), None);
+        // Server-controlled values far out of range are capped, not a panic.
+        for huge in ["1e20", "inf", "18446744073709551616", "1e308"] {
+            assert_eq!(p.retry_after(Some(huge)), Some(Duration::from_secs(10)), "{huge}");
+        }
+        // An HTTP date: in the past is "now", far ahead is capped.
+        assert_eq!(p.retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), Some(Duration::ZERO));
+        assert_eq!(p.retry_after(Some("Fri, 01 Jan 9999 00:00:00 GMT")), Some(Duration::from_secs(10)));
+        let soon = (chrono::Utc::now() + chrono::Duration::seconds(5)).to_rfc2822();
+        let w = p.retry_after(Some(&soon)).unwrap();
+        assert!(w > Duration::from_secs(3) && w <= Duration::from_secs(5), "{w:?}");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use url::Url;
 
 use crate::error::{read_success, HttpError};
 use crate::request::{decode_body, Method, Request};
+use crate::transport::{with_idle_timeout, Activity};
 use crate::{Client, Error, Json, Result};
 
 /// Chunk size of the upload stream.
@@ -137,16 +138,16 @@ impl<'a> Request<'a> {
     /// Uploads `file` with Canvas's three steps and returns the file object Canvas confirms
     /// (for the `upload_file` operations of courses, users, groups, folders, submissions...).
     pub async fn upload<T: DeserializeOwned>(self, file: Upload) -> Result<T> {
-        let client = self.client();
+        let confirm = self.follow_up(Method::Get, "{upload confirmation}");
         let step1 = self.preflight(None, &file).await?;
-        let confirmed = send_file(client, &step1, file).await?;
+        let confirmed = send_file(&confirm, &step1, file).await?;
         decode_body(confirmed.0, &confirmed.1)
     }
 
     /// Creates an object whose file goes in a nested group (`pre_attachment[..]` for content
     /// migrations), uploads the file to where Canvas says, and returns the created object.
     pub async fn upload_into<T: DeserializeOwned>(self, group: &str, file: Upload) -> Result<T> {
-        let client = self.client();
+        let confirm = self.follow_up(Method::Get, "{upload confirmation}");
         let created = self.preflight(Some(group), &file).await?;
         let target = created.get(group).cloned().ok_or_else(|| Error::Decode {
             status: 200,
@@ -154,7 +155,7 @@ impl<'a> Request<'a> {
             message: format!("the response has no `{group}` to upload to"),
             excerpt: crate::error::excerpt(&created.to_string()),
         })?;
-        send_file(client, &target, file).await?;
+        send_file(&confirm, &target, file).await?;
         serde_json::from_value(created).map_err(|e| Error::Decode {
             status: 200,
             expected: std::any::type_name::<T>(),
@@ -183,19 +184,18 @@ impl<'a> Request<'a> {
     pub async fn send_multipart<T: DeserializeOwned>(self, field: &str, file: Upload) -> Result<T> {
         let client = self.client();
         let url = self.full_url()?;
+        let url = self.masqueraded(&url);
         let mut form = reqwest::multipart::Form::new();
         for (k, v) in self.form_pairs().as_slice() {
             form = form.text(k.clone(), v.clone());
         }
-        form = form.part(field.to_owned(), file_part(file)?);
+        let activity = Activity::new();
+        form = form.part(field.to_owned(), file_part(file, &activity)?);
         let mut builder = client.upload_http().request(self.method().to_reqwest(), url.clone());
-        if client.is_same_origin(&url) {
-            if let Some((bearer, _)) = client.auth().await? {
-                builder = builder.header(reqwest::header::AUTHORIZATION, bearer);
-            }
+        if let Some((bearer, _)) = client.auth().await? {
+            builder = builder.header(reqwest::header::AUTHORIZATION, bearer);
         }
-        let resp = builder.multipart(form).send().await.map_err(Error::Transport)?;
-        let (status, body) = read_success(resp).await?;
+        let (status, body) = transfer(client, "sending the file to Canvas", &activity, builder.multipart(form)).await?;
         decode_body(status, &body)
     }
 
@@ -218,33 +218,62 @@ impl<'a> Request<'a> {
     }
 }
 
-/// The file as a streamed multipart part.
-fn file_part(file: Upload) -> Result<reqwest::multipart::Part> {
+/// The file as a streamed multipart part; every chunk pulled touches `activity`.
+fn file_part(file: Upload, activity: &Activity) -> Result<reqwest::multipart::Part> {
     let Upload { name, size, content_type, reader, on_progress, .. } = file;
-    let stream = futures_util::stream::unfold((reader, 0u64, on_progress), |(mut reader, sent, progress)| async move {
+    let state = (reader, 0u64, on_progress, activity.clone());
+    let stream = futures_util::stream::unfold(state, |(mut reader, sent, progress, activity)| async move {
         let mut buf = vec![0u8; CHUNK];
         match reader.read(&mut buf).await {
             Ok(0) => None,
             Ok(n) => {
                 buf.truncate(n);
-                let sent = sent + n as u64;
+                activity.touch();
+                let sent = sent.saturating_add(n as u64);
                 if let Some(f) = &progress {
                     f(sent);
                 }
-                Some((Ok::<Vec<u8>, std::io::Error>(buf), (reader, sent, progress)))
+                Some((Ok::<Vec<u8>, std::io::Error>(buf), (reader, sent, progress, activity)))
             }
-            Err(e) => Some((Err(e), (reader, sent, None))),
+            Err(e) => Some((Err(e), (reader, sent, None, activity))),
         }
     });
     reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(stream), size)
-        .file_name(name)
+        .file_name(header_safe_file_name(&name))
         .mime_str(&content_type)
         .map_err(|e| Error::Config(format!("content type {content_type:?}: {e}")))
 }
 
+/// The file name as it may stand in a multipart `Content-Disposition` header: control
+/// characters (CR and LF above all, which would end the header and start another) become
+/// `_`. The name Canvas gives the file comes from step 1, where it is an ordinary form value.
+fn header_safe_file_name(name: &str) -> String {
+    name.chars().map(|c| if c.is_control() { '_' } else { c }).collect()
+}
+
+/// Sends a request to an upload host (or a multipart request to Canvas) and reads its
+/// answer, bounded by the client's idle timeout (no byte sent or received) and upload
+/// timeout (the whole transfer), and by its body limits.
+async fn transfer(
+    client: &Client,
+    what: &str,
+    activity: &Activity,
+    request: reqwest::RequestBuilder,
+) -> Result<(u16, Vec<u8>)> {
+    let settings = client.settings();
+    with_idle_timeout(what, activity, settings.read_timeout, settings.upload_timeout, async {
+        let resp = request.send().await.map_err(Error::Transport)?;
+        activity.touch();
+        read_success(resp, client.limits(), Some(activity)).await
+    })
+    .await
+}
+
 /// Steps 2 and 3 for the upload instructions in `target` (`upload_url`, `upload_params`,
-/// `file_param`): returns the status and body of the confirmation.
-async fn send_file(client: &Client, target: &Json, file: Upload) -> Result<(u16, Vec<u8>)> {
+/// `file_param`): returns the status and body of the confirmation. `confirm` is the request
+/// the confirmation is sent as (it carries the caller's masquerading).
+async fn send_file(confirm: &Request<'_>, target: &Json, file: Upload) -> Result<(u16, Vec<u8>)> {
+    let client = confirm.client();
     let upload_url = target.get("upload_url").and_then(Json::as_str).ok_or_else(|| Error::Decode {
         status: 200,
         expected: "upload instructions",
@@ -254,6 +283,7 @@ async fn send_file(client: &Client, target: &Json, file: Upload) -> Result<(u16,
     let upload_url = Url::parse(upload_url)
         .or_else(|_| Url::parse(client.api_root()).and_then(|root| root.join(upload_url)))
         .map_err(|e| Error::Config(format!("bad upload_url {upload_url:?}: {e}")))?;
+    client.check_url(&upload_url)?;
     let mut form = reqwest::multipart::Form::new();
     if let Some(params) = target.get("upload_params").and_then(Json::as_object) {
         for (k, v) in params {
@@ -266,25 +296,51 @@ async fn send_file(client: &Client, target: &Json, file: Upload) -> Result<(u16,
         }
     }
     let field = target.get("file_param").and_then(Json::as_str).unwrap_or("file").to_owned();
-    form = form.part(field, file_part(file)?);
+    let activity = Activity::new();
+    form = form.part(field, file_part(file, &activity)?);
     // Step 2: never with the token, wherever the upload host is.
-    let resp = client.upload_http().post(upload_url.clone()).multipart(form).send().await.map_err(Error::Transport)?;
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    if resp.status().is_redirection() {
-        let location = headers.get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
-            Error::Http(Box::new(HttpError::from_body(status, &headers, b"redirect without Location")))
-        })?;
-        let confirm =
-            upload_url.join(location).map_err(|e| Error::Config(format!("bad Location {location:?}: {e}")))?;
-        // Step 3: confirm, with the token only at the Canvas origin.
-        if client.is_same_origin(&confirm) {
-            let req = Request::new(client, Method::Get, "{upload confirmation}", &[]);
-            let raw = crate::request::execute_at(&req, confirm).await?;
-            return Ok((raw.status, raw.body));
-        }
-        let resp = client.upload_http().get(confirm).send().await.map_err(Error::Transport)?;
-        return read_success(resp).await;
+    let settings = client.settings();
+    let step2 = with_idle_timeout(
+        "sending the file to the upload host",
+        &activity,
+        settings.read_timeout,
+        settings.upload_timeout,
+        async {
+            let resp = client.upload_http().post(upload_url.clone()).multipart(form).send().await;
+            activity.touch();
+            resp.map_err(Error::Transport)
+        },
+    )
+    .await?;
+    if !step2.status().is_redirection() {
+        let activity = Activity::new();
+        return with_idle_timeout("reading the upload host's answer", &activity, settings.read_timeout, None, async {
+            read_success(step2, client.limits(), Some(&activity)).await
+        })
+        .await;
     }
-    read_success(resp).await
+    let (status, headers) = (step2.status().as_u16(), step2.headers().clone());
+    let location = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| Error::Http(Box::new(HttpError::from_body(status, &headers, b"redirect without Location"))))?;
+    let target = upload_url.join(location).map_err(|e| Error::Config(format!("bad Location {location:?}: {e}")))?;
+    client.check_url(&target)?;
+    // Step 3: confirm, with the token only at the Canvas origin, and there only at the
+    // file confirmation Canvas's protocol names (`/api/v1/files/..`): an upload host must
+    // not pick which Canvas endpoint receives an authenticated request.
+    if client.is_same_origin(&target) {
+        let files =
+            format!("{}/v1/files/", Url::parse(client.api_root()).map(|u| u.path().to_owned()).unwrap_or_default());
+        if !target.path().starts_with(&files) {
+            return Err(Error::UnsafeUrl {
+                url: crate::client::redacted(&target),
+                reason: format!("an upload host may only redirect to Canvas's file confirmation ({files}..)"),
+            });
+        }
+        let raw = crate::request::execute_at(confirm, target).await?;
+        return Ok((raw.status, raw.body));
+    }
+    let activity = Activity::new();
+    transfer(client, "confirming the upload", &activity, client.upload_http().get(target)).await
 }

@@ -1,12 +1,14 @@
-//! OAuth2 against a loopback Canvas: authorization URL, code exchange, refresh (keeping the
-//! refresh token Canvas does not resend), refresh before expiry, one shared refresh when 8
-//! concurrent requests meet an expired token, the token store, and logout.
+//! OAuth2 against a loopback Canvas: authorization URL (state, PKCE), the state check, code
+//! exchange, refresh (keeping the refresh token Canvas does not resend), refresh before expiry,
+//! one shared refresh when 8 concurrent requests meet an expired token, one shared *failure*
+//! when the refresh is refused, typed refresh errors, a silent token endpoint bounded by the
+//! client's timeouts, the token store, and logout forgetting the session.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use canvas_lms::{Client, OAuth, TokenSet, TokenStore};
+use canvas_lms::{Client, Error, OAuth, OAuthErrorKind, TokenSet, TokenStore};
 use canvas_tests::{Logged, Reply, ScriptedServer};
 use secrecy::ExposeSecret;
 
@@ -44,14 +46,26 @@ async fn canvas(initial_valid: &str) -> Canvas {
     Canvas { server, refreshes }
 }
 
+fn oauth_at(uri: &str) -> OAuth {
+    OAuth::new_insecure_loopback(uri, "10000000000001", "s3cret", "https://app.example.edu/callback").unwrap()
+}
+
 fn oauth(canvas: &Canvas) -> OAuth {
-    OAuth::new(&canvas.server.uri(), "10000000000001", "s3cret", "https://app.example.edu/callback").unwrap()
+    oauth_at(&canvas.server.uri())
+}
+
+fn oauth_error(r: Result<impl std::fmt::Debug, Error>) -> canvas_lms::OAuthError {
+    match r {
+        Err(Error::OAuth(e)) => e,
+        other => panic!("expected an OAuth2 error, got {other:?}"),
+    }
 }
 
 #[tokio::test]
-async fn authorization_url_sends_scopes_as_one_parameter_with_state() {
+async fn authorization_url_sends_scopes_as_one_parameter_with_state_and_pkce() {
     let c = canvas("x").await;
-    let (url, state) = oauth(&c).authorize_url(&["url:GET|/api/v1/courses", "url:GET|/api/v1/users/:id"]);
+    let (url, pending) = oauth(&c).authorize(&["url:GET|/api/v1/courses", "url:GET|/api/v1/users/:id"]);
+    let state = pending.state().to_owned();
     assert_eq!(url.path(), "/login/oauth2/auth");
     let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let get = |k: &str| pairs.iter().filter(|(key, _)| key == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
@@ -61,19 +75,41 @@ async fn authorization_url_sends_scopes_as_one_parameter_with_state() {
     assert_eq!(get("redirect_uri"), ["https://app.example.edu/callback"]);
     assert_eq!(get("state"), std::slice::from_ref(&state));
     assert!(state.len() >= 16);
+    assert_eq!(get("code_challenge_method"), ["S256"]);
+    let verifier = pending.pkce_verifier().unwrap();
+    assert!(verifier.len() >= 43, "RFC 7636: at least 43 characters");
+    assert_eq!(get("code_challenge").len(), 1);
+    assert_ne!(get("code_challenge")[0], verifier, "S256 sends the hash, never the verifier");
+    let (_, other) = oauth(&c).authorize(&[]);
+    assert_ne!(other.state(), state, "a fresh state per sign-in");
+}
+
+#[tokio::test]
+async fn a_redirect_with_another_state_is_refused_before_any_request() {
+    let c = canvas("none").await;
+    let o = oauth(&c);
+    let (_, pending) = o.authorize(&[]);
+    let e = oauth_error(o.exchange_code(&pending, "forged-state", "abc").await);
+    assert_eq!(e.kind(), OAuthErrorKind::StateMismatch);
+    assert!(e.needs_reauthentication());
+    assert!(c.server.requests().is_empty(), "the code must not be sent: {:?}", c.server.requests());
 }
 
 #[tokio::test]
 async fn code_exchange_then_refresh_keeps_the_refresh_token() {
     let c = canvas("none").await;
-    let o = oauth(&c);
-    let tokens = o.exchange_code("abc").await.unwrap();
+    let store = Arc::new(Saved::default());
+    let o = oauth(&c).token_store(store.clone());
+    let (_, pending) = o.authorize(&[]);
+    let tokens = o.exchange_code(&pending, pending.state(), "abc").await.unwrap();
+    assert_eq!(*store.0.lock().unwrap(), ["token-0"], "exchanged tokens reach the store");
     assert_eq!(tokens.access_token.expose_secret(), "token-0");
     assert_eq!(tokens.refresh_token.as_ref().unwrap().expose_secret(), "refresh-1");
     assert!(tokens.expires_at.unwrap() > SystemTime::now() + Duration::from_secs(3500));
     let exchange = &c.server.requests()[0].body;
     assert!(exchange.contains("grant_type=authorization_code") && exchange.contains("code=abc"));
     assert!(exchange.contains("client_id=10000000000001") && exchange.contains("client_secret=s3cret"));
+    assert!(exchange.contains(&format!("code_verifier={}", pending.pkce_verifier().unwrap())), "{exchange}");
     let refreshed = o.refresh(tokens.refresh_token.as_ref().unwrap()).await.unwrap();
     assert_eq!(refreshed.access_token.expose_secret(), "token-1");
     assert_eq!(refreshed.refresh_token.unwrap().expose_secret(), "refresh-1", "Canvas sends none: keep the old one");
@@ -133,20 +169,143 @@ async fn eight_concurrent_requests_meeting_a_revoked_token_share_one_refresh() {
 }
 
 #[tokio::test]
-async fn a_refused_refresh_is_an_oauth_error_and_logout_revokes() {
+async fn no_refresh_token_is_a_typed_error_and_logout_forgets_the_session() {
     let c = canvas("token-1").await;
     let client = Client::builder(c.server.uri())
         .allow_insecure_http(true)
         .oauth(oauth(&c), TokenSet::new("revoked", None, None))
         .build()
         .unwrap();
-    match client.courses().get_single_course_courses(1).send().await {
-        Err(canvas_lms::Error::OAuth(message)) => assert!(message.contains("no refresh token"), "{message}"),
-        other => panic!("{other:?}"),
-    }
-    let client = Client::builder(c.server.uri()).allow_insecure_http(true).token("token-1").build().unwrap();
+    let e = oauth_error(client.courses().get_single_course_courses(1).send().await);
+    assert_eq!(e.kind(), OAuthErrorKind::NoRefreshToken);
+    assert!(e.needs_reauthentication() && !e.is_retryable(), "{e}");
+
+    // Logout of an OAuth2 session: revoked at Canvas, then forgotten here.
+    let c = canvas("token-1").await;
+    let tokens = TokenSet::new("token-1", Some("refresh-1".into()), None);
+    let client = Client::builder(c.server.uri()).allow_insecure_http(true).oauth(oauth(&c), tokens).build().unwrap();
     client.logout().await.unwrap();
     let last = c.server.requests().pop().unwrap();
     assert_eq!((last.method.as_str(), last.path()), ("DELETE", "/login/oauth2/token"));
     assert_eq!(last.authorization.as_deref(), Some("Bearer token-1"));
+    let sent = c.server.requests().len();
+    let after = client.courses().get_single_course_courses(1).send().await;
+    assert!(matches!(after, Err(Error::LoggedOut)), "{after:?}");
+    assert_eq!(c.server.requests().len(), sent, "nothing is sent after logout, no refresh with a revoked token");
+}
+
+#[tokio::test]
+async fn logout_with_a_plain_token_revokes_it_and_stops_using_it() {
+    let c = canvas("token-1").await;
+    let client = Client::builder(c.server.uri()).allow_insecure_http(true).token("token-1").build().unwrap();
+    let masquerading = client.as_user(7u64);
+    masquerading.logout().await.unwrap();
+    let log = c.server.requests();
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].method.as_str(), log[0].target.as_str()), ("DELETE", "/login/oauth2/token"), "no as_user_id");
+    assert!(matches!(client.courses().get_single_course_courses(1).send().await, Err(Error::LoggedOut)));
+    assert_eq!(c.server.requests().len(), 1);
+}
+
+/// A token endpoint that refuses every refresh the way Canvas does for a revoked token.
+async fn refusing_canvas(status: u16, body: &'static str) -> (ScriptedServer, Arc<AtomicUsize>) {
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let count = refreshes.clone();
+    let server = ScriptedServer::start(move |req: &Logged, _| {
+        if req.path() == "/login/oauth2/token" {
+            count.fetch_add(1, Ordering::SeqCst);
+            // Held a little, so that every caller is waiting when the refusal arrives.
+            return Reply::Slow(
+                Duration::from_millis(100),
+                Box::new(Reply::status(status, body).header("content-type", "application/json")),
+            );
+        }
+        Reply::status(401, r#"{"errors": [{"message": "Invalid access token."}]}"#)
+            .header("www-authenticate", "Bearer realm=\"canvas-lms\"")
+    })
+    .await;
+    (server, refreshes)
+}
+
+#[tokio::test]
+async fn sixteen_callers_meeting_a_refused_refresh_share_one_attempt_and_its_error() {
+    let (server, refreshes) =
+        refusing_canvas(400, r#"{"error": "invalid_grant", "error_description": "refresh_token not found"}"#).await;
+    let tokens = TokenSet::new("revoked", Some("refresh-revoked".into()), None);
+    let client =
+        Client::builder(server.uri()).allow_insecure_http(true).oauth(oauth_at(&server.uri()), tokens).build().unwrap();
+    let calls = (0..16).map(|_| client.courses().get_single_course_courses(1).send());
+    let started = std::time::Instant::now();
+    let results = futures_util::future::join_all(calls).await;
+    for r in results {
+        let e = oauth_error(r);
+        assert_eq!(e.kind(), OAuthErrorKind::InvalidGrant, "{e}");
+        assert_eq!(e.code(), Some("invalid_grant"));
+        assert!(e.needs_reauthentication() && !e.is_retryable());
+        assert!(e.to_string().contains("refresh_token not found"), "{e}");
+    }
+    assert_eq!(refreshes.load(Ordering::SeqCst), 1, "one refresh request for 16 callers");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "waiters share the failure, they do not queue: {:?}",
+        started.elapsed()
+    );
+    // The refused refresh token is never sent again.
+    let e = oauth_error(client.courses().get_single_course_courses(1).send().await);
+    assert_eq!(e.kind(), OAuthErrorKind::NoRefreshToken);
+    assert_eq!(refreshes.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_overloaded_token_endpoint_is_a_retryable_error_and_the_next_call_tries_again() {
+    let (server, refreshes) = refusing_canvas(503, "<html>Service Unavailable</html>").await;
+    let tokens = TokenSet::new("revoked", Some("refresh-1".into()), None);
+    let client = Client::builder(server.uri())
+        .allow_insecure_http(true)
+        .user_agent("lms-sync/2.0")
+        .oauth(oauth_at(&server.uri()), tokens)
+        .build()
+        .unwrap();
+    let e = oauth_error(client.courses().get_single_course_courses(1).send().await);
+    assert_eq!(e.kind(), OAuthErrorKind::Transport, "{e}");
+    assert!(e.is_retryable() && !e.needs_reauthentication());
+    assert!(e.to_string().contains("503"), "{e}");
+    client.courses().get_single_course_courses(1).send().await.unwrap_err();
+    assert_eq!(refreshes.load(Ordering::SeqCst), 2, "a transient failure does not end the session");
+    let token_requests: Vec<_> = server.requests().into_iter().filter(|r| r.path() == "/login/oauth2/token").collect();
+    assert!(token_requests.iter().all(|r| r.header("user-agent") == Some("lms-sync/2.0")), "{token_requests:?}");
+}
+
+#[tokio::test]
+async fn a_silent_token_endpoint_is_bounded_by_the_client_timeout() {
+    let server = ScriptedServer::start(|req: &Logged, _| {
+        if req.path() == "/login/oauth2/token" {
+            return Reply::Slow(Duration::from_secs(30), Box::new(Reply::json("{}")));
+        }
+        Reply::json(r#"{"id": 1}"#)
+    })
+    .await;
+    let soon = SystemTime::now() + Duration::from_secs(5);
+    let client = Client::builder(server.uri())
+        .allow_insecure_http(true)
+        .timeout(Duration::from_millis(500))
+        .oauth(oauth_at(&server.uri()), TokenSet::new("old", Some("refresh-1".into()), Some(soon)))
+        .build()
+        .unwrap();
+    let call = client.courses().get_single_course_courses(1).send();
+    let r = tokio::time::timeout(Duration::from_secs(5), call).await.expect("the refresh must not hang");
+    let e = oauth_error(r);
+    assert_eq!(e.kind(), OAuthErrorKind::Transport, "{e}");
+    assert!(e.to_string().to_lowercase().contains("time"), "says it timed out: {e}");
+}
+
+#[tokio::test]
+async fn an_oversized_token_response_is_refused() {
+    let server =
+        ScriptedServer::start(|_: &Logged, _| Reply::json(format!(r#"{{"access_token": "{}"}}"#, "x".repeat(1 << 20))))
+            .await;
+    let o = oauth_at(&server.uri());
+    let e = oauth_error(o.refresh(&"r".to_owned().into()).await);
+    assert_eq!(e.kind(), OAuthErrorKind::InvalidResponse, "{e}");
+    assert!(e.to_string().contains("larger than the limit"), "{e}");
 }

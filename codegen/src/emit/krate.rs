@@ -103,7 +103,7 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
         #![allow(clippy::too_many_arguments, clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 
         pub use canvas_lms_runtime as runtime;
-        pub use canvas_lms_runtime::{Date, DateTime, Error, Id, Json, Links, OAuth, Page, ResponseMeta, Result, RetryPolicy, TokenSet, TokenStore, Upload, WaitOptions};
+        pub use canvas_lms_runtime::{Date, DateTime, Error, Id, Json, Links, OAuth, OAuthError, OAuthErrorKind, Page, PendingAuthorization, ResponseMeta, Result, RetryPolicy, TokenSet, TokenStore, Upload, WaitOptions};
 
         pub mod models;
         #( #mods )*
@@ -165,7 +165,10 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
                 canvas_lms_runtime::blocking::Blocking::new(self)
             }
 
-            /// Logs out: revokes the access token (`DELETE /login/oauth2/token`).
+            /// Logs out: revokes the access token (`DELETE /login/oauth2/token`) and forgets
+            /// it, so every later call on this client or its clones fails with
+            /// [`Error::LoggedOut`] without sending anything. A masquerading client revokes its
+            /// own (the real user's) token; `as_user_id` is not sent.
             pub async fn logout(&self) -> Result<()> {
                 self.0.logout().await
             }
