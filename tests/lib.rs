@@ -46,6 +46,11 @@ pub enum Reply {
     CutBody { declared: usize, sent: Vec<u8> },
     /// The inner reply after a pause (to hold requests in flight).
     Slow(std::time::Duration, Box<Reply>),
+    /// `status` with a body of `size` bytes of `x`, written in 64 KiB chunks until the client
+    /// stops reading (the bytes that got out are counted: [`ScriptedServer::body_bytes_sent`]).
+    /// With `declare`, a `Content-Length` announces the size; without, the body ends when
+    /// the connection closes.
+    Large { status: u16, size: usize, declare: bool },
 }
 
 impl Reply {
@@ -75,6 +80,8 @@ type Router = dyn Fn(&Logged, usize) -> Reply + Send + Sync;
 /// succeed". It stops when dropped.
 pub struct ScriptedServer {
     addr: SocketAddr,
+    /// Body bytes of `Reply::Large` replies that the socket accepted.
+    large_sent: Arc<std::sync::atomic::AtomicUsize>,
     log: Arc<Mutex<Vec<Logged>>>,
     /// (requests being answered now, most at once)
     in_flight: Arc<Mutex<(usize, usize)>>,
@@ -99,11 +106,13 @@ impl ScriptedServer {
         let router: Arc<Router> = Arc::new(make(format!("http://{addr}")));
         let seen: Arc<Mutex<BTreeMap<String, usize>>> = Arc::default();
         let in_flight: Arc<Mutex<(usize, usize)>> = Arc::default();
-        let (task_log, task_flight) = (log.clone(), in_flight.clone());
+        let large_sent: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
+        let (task_log, task_flight, task_large) = (log.clone(), in_flight.clone(), large_sent.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((mut socket, _)) = listener.accept().await else { return };
                 let (log, router, seen, flight) = (task_log.clone(), router.clone(), seen.clone(), task_flight.clone());
+                let large = task_large.clone();
                 tokio::spawn(async move {
                     let Some(req) = read_request(&mut socket).await else { return };
                     let nth = {
@@ -123,13 +132,22 @@ impl ScriptedServer {
                         tokio::time::sleep(pause).await;
                         reply = *inner;
                     }
-                    let _ = socket.write_all(&render(&reply)).await;
+                    if let Reply::Large { status, size, declare } = reply {
+                        write_large(&mut socket, status, size, declare, &large).await;
+                    } else {
+                        let _ = socket.write_all(&render(&reply)).await;
+                    }
                     let _ = socket.shutdown().await;
                     flight.lock().unwrap().0 -= 1;
                 });
             }
         });
-        ScriptedServer { addr, log, in_flight, task }
+        ScriptedServer { addr, large_sent, log, in_flight, task }
+    }
+
+    /// Body bytes of `Reply::Large` replies that got out before the client stopped reading.
+    pub fn body_bytes_sent(&self) -> usize {
+        self.large_sent.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// `http://127.0.0.1:<port>`
@@ -218,5 +236,30 @@ fn render(reply: &Reply) -> Vec<u8> {
             bytes
         }
         Reply::Slow(_, inner) => render(inner),
+        Reply::Large { .. } => unreachable!("streamed by write_large"),
+    }
+}
+
+async fn write_large(
+    socket: &mut tokio::net::TcpStream,
+    status: u16,
+    size: usize,
+    declare: bool,
+    sent: &std::sync::atomic::AtomicUsize,
+) {
+    let length = if declare { format!("content-length: {size}\r\n") } else { String::new() };
+    let head = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{length}connection: close\r\n\r\n");
+    if socket.write_all(head.as_bytes()).await.is_err() {
+        return;
+    }
+    let chunk = vec![b'x'; 64 << 10];
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        if socket.write_all(&chunk[..n]).await.is_err() {
+            return;
+        }
+        sent.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+        left -= n;
     }
 }
