@@ -197,6 +197,20 @@ pub struct Field {
     pub flatten: bool,
 }
 
+impl Field {
+    /// True when the field holds a credential (its wire name ends in `password`,
+    /// `password_confirmation`, `secret`, `private_key`, `token` or `code_verifier`; a
+    /// `password_policy` is not one): request structs print it as `[redacted]` in `Debug`.
+    /// The runtime's `encode::is_secret_key` applies the same rule to the keys of sent
+    /// parameters; a workspace test checks that both agree on every request field.
+    pub fn holds_secret(&self) -> bool {
+        const SECRET_ENDINGS: [&str; 6] =
+            ["password", "password_confirmation", "secret", "private_key", "token", "code_verifier"];
+        let name = self.wire.to_ascii_lowercase();
+        SECRET_ENDINGS.iter().any(|end| name.ends_with(end))
+    }
+}
+
 /// A response model.
 #[derive(Debug, Clone)]
 pub struct Model {

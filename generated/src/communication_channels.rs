@@ -176,7 +176,7 @@ rt::string_enum!(
     CommunicationChannelType { Email = "email", Sms = "sms", Push = "push" }
 );
 /// Parameters sent as `communication_channel[..]`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct CreateCommunicationChannelCommunicationChannel {
     /// An email address or SMS number. Not required for "push" type channels.
     ///
@@ -190,6 +190,15 @@ pub struct CreateCommunicationChannelCommunicationChannel {
     pub r#type: CommunicationChannelType,
     /// A registration id, device token, or equivalent token given to an app when registering with a push notification provider. Only valid for "push" type channels.
     pub token: Option<String>,
+}
+impl std::fmt::Debug for CreateCommunicationChannelCommunicationChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateCommunicationChannelCommunicationChannel")
+            .field("address", &self.address)
+            .field("type", &self.r#type)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 impl CreateCommunicationChannelCommunicationChannel {
     /// Creates the parameters with the required fields set and the others empty.

@@ -211,7 +211,7 @@ impl rt::Encode for CreateUserLoginUser {
     }
 }
 /// Parameters sent as `login[..]`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct CreateUserLoginLogin {
     /// The unique ID for the new login.
     ///
@@ -233,6 +233,18 @@ pub struct CreateUserLoginLogin {
     /// * student_other
     /// * teacher
     pub declared_user_type: Option<String>,
+}
+impl std::fmt::Debug for CreateUserLoginLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateUserLoginLogin")
+            .field("unique_id", &self.unique_id)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .field("sis_user_id", &self.sis_user_id)
+            .field("integration_id", &self.integration_id)
+            .field("authentication_provider_id", &self.authentication_provider_id)
+            .field("declared_user_type", &self.declared_user_type)
+            .finish()
+    }
 }
 impl CreateUserLoginLogin {
     /// Creates the parameters with the required fields set and the others empty.
@@ -258,7 +270,7 @@ impl rt::Encode for CreateUserLoginLogin {
     }
 }
 /// Parameters sent as `login[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct EditUserLoginLogin {
     /// The new unique ID for the login.
     pub unique_id: Option<rt::Id>,
@@ -280,6 +292,19 @@ pub struct EditUserLoginLogin {
     /// * student_other
     /// * teacher
     pub declared_user_type: Option<String>,
+}
+impl std::fmt::Debug for EditUserLoginLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EditUserLoginLogin")
+            .field("unique_id", &self.unique_id)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .field("sis_user_id", &self.sis_user_id)
+            .field("integration_id", &self.integration_id)
+            .field("authentication_provider_id", &self.authentication_provider_id)
+            .field("workflow_state", &self.workflow_state)
+            .field("declared_user_type", &self.declared_user_type)
+            .finish()
+    }
 }
 impl rt::Encode for EditUserLoginLogin {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {

@@ -285,12 +285,20 @@ pub enum Include {
 }
 rt::string_enum!(Include { AvatarUrl = "avatar_url" });
 /// Parameters sent as `observee[..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct AddObserveeWithCredentialsObservee {
     /// The login id for the user to observe.  Required if access_token is omitted.
     pub unique_id: Option<rt::Id>,
     /// The password for the user to observe. Required if access_token is omitted.
     pub password: Option<String>,
+}
+impl std::fmt::Debug for AddObserveeWithCredentialsObservee {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddObserveeWithCredentialsObservee")
+            .field("unique_id", &self.unique_id)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 impl rt::Encode for AddObserveeWithCredentialsObservee {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {

@@ -1925,7 +1925,7 @@ impl rt::Encode for CreateUserUser {
     }
 }
 /// Parameters sent as `pseudonym[..]`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct CreateUserPseudonym {
     /// User's login ID. If this is a self-registration, it must be a valid email address.
     ///
@@ -1943,6 +1943,19 @@ pub struct CreateUserPseudonym {
     pub force_self_registration: Option<bool>,
     /// The authentication provider this login is associated with. Logins associated with a specific provider can only be used with that provider. Legacy providers (LDAP, CAS, SAML) will search for logins associated with them, or unassociated logins. New providers will only search for logins explicitly associated with them. This can be the integer ID of the provider, or the type of the provider (in which case, it will find the first matching provider).
     pub authentication_provider_id: Option<rt::Id>,
+}
+impl std::fmt::Debug for CreateUserPseudonym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateUserPseudonym")
+            .field("unique_id", &self.unique_id)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .field("sis_user_id", &self.sis_user_id)
+            .field("integration_id", &self.integration_id)
+            .field("send_confirmation", &self.send_confirmation)
+            .field("force_self_registration", &self.force_self_registration)
+            .field("authentication_provider_id", &self.authentication_provider_id)
+            .finish()
+    }
 }
 impl CreateUserPseudonym {
     /// Creates the parameters with the required fields set and the others empty.
@@ -2079,7 +2092,7 @@ impl rt::Encode for DeprecatedSelfRegisterUserCommunicationChannel {
     }
 }
 /// Parameters sent as `user[avatar][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct EditUserUserAvatar {
     /// A unique representation of the avatar record to assign as the user's current avatar. This token can be obtained from the user avatars endpoint. This supersedes the user \[avatar\] \[url\] argument, and if both are included the url will be ignored. Note: this is an internal representation and is subject to change without notice. It should be consumed with this api endpoint and used in the user update endpoint, and should not be constructed by the client.
     pub token: Option<String>,
@@ -2087,6 +2100,15 @@ pub struct EditUserUserAvatar {
     pub url: Option<String>,
     /// To set the state of user's avatar. Only valid for account administrator.
     pub state: Option<UserAvatarState>,
+}
+impl std::fmt::Debug for EditUserUserAvatar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EditUserUserAvatar")
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("url", &self.url)
+            .field("state", &self.state)
+            .finish()
+    }
 }
 impl rt::Encode for EditUserUserAvatar {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {

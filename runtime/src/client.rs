@@ -501,6 +501,14 @@ mod tests {
         assert!(!format!("{c:?}").contains("secret-token"));
     }
 
+    #[tokio::test]
+    async fn the_authorization_value_is_marked_sensitive() {
+        let c = Client::builder("https://canvas.test").token("t").build().unwrap();
+        let (value, _) = c.auth().await.unwrap().unwrap();
+        assert!(value.is_sensitive(), "HTTP libraries must not log it");
+        assert_eq!(value.to_str().unwrap(), "Bearer t");
+    }
+
     #[test]
     fn a_base_url_with_credentials_is_refused_without_echoing_them() {
         for raw in ["https://admin:hunter2@canvas.test", "https://admin@canvas.test/api"] {

@@ -24,15 +24,17 @@ impl std::fmt::Debug for Pairs {
     }
 }
 
-/// True when a parameter key holds a credential.
-fn is_secret_key(key: &str) -> bool {
+/// True when a parameter key holds a credential: its last part (`password` in
+/// `observee[password]`) ends in `password`, `password_confirmation`, `secret`,
+/// `private_key`, `token` or `code_verifier` (a `password_policy` is not one). `Debug` of
+/// [`Pairs`] (and so of every request builder) redacts such values, and generated request
+/// structs redact such fields.
+pub fn is_secret_key(key: &str) -> bool {
+    const SECRET_ENDINGS: [&str; 6] =
+        ["password", "password_confirmation", "secret", "private_key", "token", "code_verifier"];
     let last = key.trim_end_matches(']').rsplit(['[', ']']).find(|s| !s.is_empty()).unwrap_or(key);
     let last = last.to_ascii_lowercase();
-    last.contains("password")
-        || last.contains("secret")
-        || last.contains("private_key")
-        || last.ends_with("token")
-        || last == "code_verifier"
+    SECRET_ENDINGS.iter().any(|end| last.ends_with(end))
 }
 
 impl Pairs {
@@ -340,12 +342,13 @@ mod tests {
         p.push("access_token", "tok-1");
         p.push("external_tool[shared_secret]", "s3");
         p.push("pseudonym[password_confirmation]", "hunter2");
+        p.push("account[settings][password_policy][minimum_character_length]", "8");
         p.push("include[]", "term");
         let text = format!("{p:?}");
         for secret in ["hunter2", "tok-1", "s3\""] {
             assert!(!text.contains(secret), "{text}");
         }
-        for kept in ["observee[password]", "jane", "term", "access_token"] {
+        for kept in ["observee[password]", "jane", "term", "access_token", "\"8\""] {
             assert!(text.contains(kept), "{text}");
         }
     }

@@ -31,8 +31,9 @@ pub enum Error {
         excerpt: String,
     },
     /// OAuth2 failed: the code exchange or a refresh was refused or could not be sent, or no
-    /// refresh token is left. [`OAuthError::needs_reauthentication`] tells "log in again"
-    /// from [`OAuthError::is_retryable`] "try again later".
+    /// refresh token is left. [`OAuthError::needs_reauthentication`](crate::OAuthError::needs_reauthentication)
+    /// tells "log in again" from [`OAuthError::is_retryable`](crate::OAuthError::is_retryable)
+    /// "try again later".
     #[error("OAuth2: {0}")]
     OAuth(crate::oauth::OAuthError),
     /// A local file could not be read (uploads).

@@ -12,6 +12,8 @@ pub mod blocking;
 mod client;
 pub mod encode;
 mod error;
+#[cfg(test)]
+mod fuzz_tests;
 mod id;
 pub mod lenient;
 pub mod oauth;

@@ -317,7 +317,7 @@ impl OAuth {
         if let Some(verifier) = pending.pkce_verifier() {
             request = request.set_pkce_verifier(PkceCodeVerifier::new(verifier.to_owned()));
         }
-        let response = request.request_async(self).await.map_err(|e| classify(&e))?;
+        let response = request.request_async(&TokenTransport(self)).await.map_err(|e| classify(&e))?;
         Ok(self.keep(tokens_from(&response, None)))
     }
 
@@ -325,8 +325,12 @@ impl OAuth {
     /// tokens go to the token store.
     pub async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenSet> {
         let token = RefreshToken::new(refresh_token.expose_secret().to_owned());
-        let response =
-            self.client.exchange_refresh_token(&token).request_async(self).await.map_err(|e| classify(&e))?;
+        let response = self
+            .client
+            .exchange_refresh_token(&token)
+            .request_async(&TokenTransport(self))
+            .await
+            .map_err(|e| classify(&e))?;
         Ok(self.keep(tokens_from(&response, Some(refresh_token.clone()))))
     }
 
@@ -365,15 +369,17 @@ impl OAuth {
     }
 }
 
-/// Token requests go through [`OAuth::send`]. (A named implementation with a boxed `Send`
-/// future, not a closure: a closure's borrowed future would make every request future that
-/// may refresh a token lose `Send`.)
-impl<'c> oauth2::AsyncHttpClient<'c> for OAuth {
+/// The oauth2 crate's view of [`OAuth::send`]: a named type with a boxed `Send` future, not
+/// a closure (a closure's borrowed future would make every request future that may refresh
+/// a token lose `Send`), and private, so that no oauth2 type is part of this crate's API.
+struct TokenTransport<'a>(&'a OAuth);
+
+impl<'c> oauth2::AsyncHttpClient<'c> for TokenTransport<'_> {
     type Error = Error;
     type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<oauth2::HttpResponse>> + Send + 'c>>;
 
     fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
-        Box::pin(self.send(request))
+        Box::pin(self.0.send(request))
     }
 }
 
@@ -602,7 +608,7 @@ mod tests {
         let response: oauth2::basic::BasicTokenResponse = serde_json::from_str(json).unwrap();
         let tokens = tokens_from(&response, None);
         // Either no expiry or one far ahead, never an overflow.
-        assert!(tokens.expires_at.map_or(true, |at| at > SystemTime::now() + Duration::from_secs(3600)));
+        assert!(tokens.expires_at.is_none_or(|at| at > SystemTime::now() + Duration::from_secs(3600)));
     }
 
     #[test]

@@ -558,7 +558,7 @@ fn decode_slice<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
 
 /// A page from a list response: a JSON array, or an object holding one array (a wrapped
 /// list such as `{"quiz_statistics": [..]}`, or body pagination with `meta.pagination`).
-fn page_of<T: DeserializeOwned>(resp: RawResponse) -> Result<Page<T>> {
+pub(crate) fn page_of<T: DeserializeOwned>(resp: RawResponse) -> Result<Page<T>> {
     let mut links = Links::from_headers(&resp.headers);
     let meta = ResponseMeta::from_headers(resp.status, &resp.headers, resp.attempts);
     let body = strip_while1(&resp.body);

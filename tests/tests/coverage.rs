@@ -158,3 +158,29 @@ fn the_report_ends_with_zero_unresolved_anomalies() {
     assert!(unresolved.is_empty(), "unresolved anomalies:\n{}", unresolved.join("\n"));
     assert!(out.report.render().trim_end().ends_with("unresolved anomalies (untyped JSON fallbacks): 0"));
 }
+
+#[test]
+fn request_structs_redact_exactly_the_fields_the_runtime_treats_as_secrets() {
+    // The generator decides which request-struct fields `Debug` redacts; the runtime decides
+    // which sent parameter values `Debug` redacts. One rule, applied in two crates: they
+    // must agree on every field of every request struct.
+    let (_, out) = input();
+    let mut secrets = Vec::new();
+    for s in &out.ir.structs {
+        for f in &s.fields {
+            let key = format!("{}[{}]", s.wire_path, f.wire);
+            assert_eq!(
+                f.holds_secret(),
+                canvas_lms::runtime::encode::is_secret_key(&key),
+                "{}.{} ({key})",
+                s.rust_name,
+                f.rust_name
+            );
+            if f.holds_secret() {
+                secrets.push(key);
+            }
+        }
+    }
+    // The input has passwords and secrets in request structs; the rule must find them.
+    assert!(secrets.iter().any(|k| k.ends_with("[password]")), "{secrets:?}");
+}

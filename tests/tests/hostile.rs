@@ -61,7 +61,7 @@ async fn an_endless_token_lifetime_is_no_known_expiry() {
     let oauth = OAuth::new_insecure_loopback(&server.uri(), "1", "s", "https://app.test/cb").unwrap();
     let (_, pending) = oauth.authorize(&[]);
     let tokens = oauth.exchange_code(&pending, pending.state(), "code").await.unwrap();
-    assert!(tokens.expires_at.map_or(true, |at| at > std::time::SystemTime::now()));
+    assert!(tokens.expires_at.is_none_or(|at| at > std::time::SystemTime::now()));
     let refreshed = oauth.refresh(tokens.refresh_token.as_ref().unwrap()).await.unwrap();
     let client = Client::builder(server.uri()).allow_insecure_http(true).oauth(oauth, refreshed).build().unwrap();
     client.courses().get_single_course_courses(1).send().await.unwrap();
@@ -338,6 +338,8 @@ async fn other_schemes_loops_stray_confirmations_and_debug_output() {
         unique_id: Some(Id::new("jane")),
         password: Some("hunter2".into()),
     };
+    let shown = format!("{observee:?}");
+    assert!(shown.contains("jane") && !shown.contains("hunter2"), "{shown}");
     let builder = client.user_observees().add_observee_with_credentials(5).observee(observee).access_token("tok-xyz");
     let text = format!("{builder:?}");
     assert!(text.contains("observee[password]") && text.contains("jane"), "{text}");

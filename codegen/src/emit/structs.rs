@@ -35,11 +35,33 @@ pub fn struct_def(ir: &Ir, s: &ParamStruct) -> TokenStream {
             quote! { out.field(key, #wire, &self.#fname); }
         }
     });
+    // A struct with a credential gets a `Debug` that redacts it; the others derive it.
+    let redacting = s.fields.iter().any(|f| f.holds_secret());
+    let debug = (!redacting).then(|| quote!(Debug,));
     let derive = if has_required {
-        quote!(#[derive(Debug, Clone, PartialEq)])
+        quote!(#[derive(#debug Clone, PartialEq)])
     } else {
-        quote!(#[derive(Debug, Clone, Default, PartialEq)])
+        quote!(#[derive(#debug Clone, Default, PartialEq)])
     };
+    let debug_impl = redacting.then(|| {
+        let label = &s.rust_name;
+        let entries = s.fields.iter().map(|f| {
+            let fname = ident(&f.rust_name);
+            let shown = f.rust_name.trim_start_matches("r#");
+            match (f.holds_secret(), f.required) {
+                (false, _) => quote!(.field(#shown, &self.#fname)),
+                (true, true) => quote!(.field(#shown, &"[redacted]")),
+                (true, false) => quote!(.field(#shown, &self.#fname.as_ref().map(|_| "[redacted]"))),
+            }
+        });
+        quote! {
+            impl std::fmt::Debug for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.debug_struct(#label) #( #entries )* .finish()
+                }
+            }
+        }
+    });
     let constructor = has_required.then(|| {
         let args = s.fields.iter().filter(|f| f.required).map(|f| {
             let n = ident(&f.rust_name);
@@ -67,6 +89,7 @@ pub fn struct_def(ir: &Ir, s: &ParamStruct) -> TokenStream {
         #docs
         #derive
         pub struct #name { #( #fields )* }
+        #debug_impl
         #constructor
         impl rt::Encode for #name {
             fn encode(&self, key: &str, out: &mut rt::Pairs) {
