@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 /// A request as the server saw it.
@@ -80,6 +80,7 @@ type Router = dyn Fn(&Logged, usize) -> Reply + Send + Sync;
 /// succeed". It stops when dropped.
 pub struct ScriptedServer {
     addr: SocketAddr,
+    scheme: &'static str,
     /// Body bytes of `Reply::Large` replies that the socket accepted.
     large_sent: Arc<std::sync::atomic::AtomicUsize>,
     log: Arc<Mutex<Vec<Logged>>>,
@@ -100,49 +101,58 @@ impl ScriptedServer {
     where
         R: Fn(&Logged, usize) -> Reply + Send + Sync + 'static,
     {
+        Self::serve(None, make).await
+    }
+
+    /// Like [`start`](Self::start), over TLS (`https://127.0.0.1:<port>`) with the test
+    /// certificate in `tests/fixtures/tls`, which only a client trusting [`TEST_CA_PEM`]
+    /// accepts.
+    pub async fn start_tls(router: impl Fn(&Logged, usize) -> Reply + Send + Sync + 'static) -> Self {
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let cert = CertificateDer::from_pem_slice(include_bytes!("fixtures/tls/server.pem")).expect("test cert");
+        let key = PrivateKeyDer::from_pem_slice(include_bytes!("fixtures/tls/server.key")).expect("test key");
+        let config = tokio_rustls::rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .expect("TLS config");
+        Self::serve(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))), |_| router).await
+    }
+
+    async fn serve<R>(tls: Option<tokio_rustls::TlsAcceptor>, make: impl FnOnce(String) -> R) -> Self
+    where
+        R: Fn(&Logged, usize) -> Reply + Send + Sync + 'static,
+    {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
-        let log: Arc<Mutex<Vec<Logged>>> = Arc::default();
-        let router: Arc<Router> = Arc::new(make(format!("http://{addr}")));
-        let seen: Arc<Mutex<BTreeMap<String, usize>>> = Arc::default();
-        let in_flight: Arc<Mutex<(usize, usize)>> = Arc::default();
-        let large_sent: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
-        let (task_log, task_flight, task_large) = (log.clone(), in_flight.clone(), large_sent.clone());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let shared = Shared {
+            log: Arc::default(),
+            router: Arc::new(make(format!("{scheme}://{addr}"))),
+            seen: Arc::default(),
+            in_flight: Arc::default(),
+            large_sent: Arc::default(),
+        };
+        let (log, in_flight, large_sent) = (shared.log.clone(), shared.in_flight.clone(), shared.large_sent.clone());
         let task = tokio::spawn(async move {
             loop {
-                let Ok((mut socket, _)) = listener.accept().await else { return };
-                let (log, router, seen, flight) = (task_log.clone(), router.clone(), seen.clone(), task_flight.clone());
-                let large = task_large.clone();
+                let Ok((socket, _)) = listener.accept().await else { return };
+                let (shared, tls) = (shared.clone(), tls.clone());
                 tokio::spawn(async move {
-                    let Some(req) = read_request(&mut socket).await else { return };
-                    let nth = {
-                        let mut seen = seen.lock().unwrap();
-                        let n = seen.entry(format!("{} {}", req.method, req.target)).or_default();
-                        *n += 1;
-                        *n - 1
-                    };
-                    log.lock().unwrap().push(req.clone());
-                    {
-                        let mut f = flight.lock().unwrap();
-                        f.0 += 1;
-                        f.1 = f.1.max(f.0);
+                    match tls {
+                        // A failed handshake (a client that does not trust the certificate)
+                        // is not a request: nothing is logged.
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(socket).await {
+                                shared.answer(stream).await;
+                            }
+                        }
+                        None => shared.answer(socket).await,
                     }
-                    let mut reply = router(&req, nth);
-                    while let Reply::Slow(pause, inner) = reply {
-                        tokio::time::sleep(pause).await;
-                        reply = *inner;
-                    }
-                    if let Reply::Large { status, size, declare } = reply {
-                        write_large(&mut socket, status, size, declare, &large).await;
-                    } else {
-                        let _ = socket.write_all(&render(&reply)).await;
-                    }
-                    let _ = socket.shutdown().await;
-                    flight.lock().unwrap().0 -= 1;
                 });
             }
         });
-        ScriptedServer { addr, large_sent, log, in_flight, task }
+        ScriptedServer { addr, scheme, large_sent, log, in_flight, task }
     }
 
     /// Body bytes of `Reply::Large` replies that got out before the client stopped reading.
@@ -150,9 +160,9 @@ impl ScriptedServer {
         self.large_sent.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// `http://127.0.0.1:<port>`
+    /// `http://127.0.0.1:<port>` (`https://` for [`start_tls`](Self::start_tls)).
     pub fn uri(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// The most requests that were being answered at the same time.
@@ -172,7 +182,53 @@ impl Drop for ScriptedServer {
     }
 }
 
-async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Logged> {
+/// The root certificate that [`ScriptedServer::start_tls`] servers are signed with (a test
+/// CA whose key was discarded after signing; valid for `127.0.0.1` and `localhost`).
+pub const TEST_CA_PEM: &[u8] = include_bytes!("fixtures/tls/ca.pem");
+
+/// What every connection of one server shares.
+#[derive(Clone)]
+struct Shared {
+    log: Arc<Mutex<Vec<Logged>>>,
+    router: Arc<Router>,
+    seen: Arc<Mutex<BTreeMap<String, usize>>>,
+    /// (requests being answered now, most at once)
+    in_flight: Arc<Mutex<(usize, usize)>>,
+    large_sent: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Shared {
+    /// Reads one request from `socket`, logs it and writes the router's reply.
+    async fn answer<S: AsyncRead + AsyncWrite + Unpin>(&self, mut socket: S) {
+        let Some(req) = read_request(&mut socket).await else { return };
+        let nth = {
+            let mut seen = self.seen.lock().unwrap();
+            let n = seen.entry(format!("{} {}", req.method, req.target)).or_default();
+            *n += 1;
+            *n - 1
+        };
+        self.log.lock().unwrap().push(req.clone());
+        {
+            let mut f = self.in_flight.lock().unwrap();
+            f.0 += 1;
+            f.1 = f.1.max(f.0);
+        }
+        let mut reply = (self.router)(&req, nth);
+        while let Reply::Slow(pause, inner) = reply {
+            tokio::time::sleep(pause).await;
+            reply = *inner;
+        }
+        if let Reply::Large { status, size, declare } = reply {
+            write_large(&mut socket, status, size, declare, &self.large_sent).await;
+        } else {
+            let _ = socket.write_all(&render(&reply)).await;
+        }
+        let _ = socket.shutdown().await;
+        self.in_flight.lock().unwrap().0 -= 1;
+    }
+}
+
+async fn read_request<S: AsyncRead + Unpin>(socket: &mut S) -> Option<Logged> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -240,8 +296,8 @@ fn render(reply: &Reply) -> Vec<u8> {
     }
 }
 
-async fn write_large(
-    socket: &mut tokio::net::TcpStream,
+async fn write_large<S: AsyncWrite + Unpin>(
+    socket: &mut S,
     status: u16,
     size: usize,
     declare: bool,

@@ -345,3 +345,43 @@ async fn other_schemes_loops_stray_confirmations_and_debug_output() {
     assert!(text.contains("observee[password]") && text.contains("jane"), "{text}");
     assert!(!text.contains("hunter2") && !text.contains("tok-xyz"), "{text}");
 }
+
+/// `root_certificate`: a Canvas behind a private CA is reachable when (and only when) the CA
+/// is trusted; an https client then refuses a server's plain-http upload URL.
+#[tokio::test]
+async fn a_private_ca_is_trusted_only_when_given_and_https_never_downgrades() {
+    let plain_host = ScriptedServer::start(|_, _| Reply::status(201, r#"{"id": 5}"#)).await;
+    let upload_url = format!("{}/upload", plain_host.uri());
+    let canvas = ScriptedServer::start_tls(move |req: &Logged, _| {
+        if req.path().ends_with("/files") {
+            Reply::json(serde_json::json!({"upload_url": upload_url, "upload_params": {}}).to_string())
+        } else {
+            Reply::json(COURSE)
+        }
+    })
+    .await;
+    assert!(canvas.uri().starts_with("https://127.0.0.1:"));
+
+    let untrusting =
+        Client::builder(canvas.uri()).token("secret-token").retry_policy(RetryPolicy::none()).build().unwrap();
+    let e = untrusting.courses().get_single_course_courses(1).send().await.unwrap_err();
+    assert!(matches!(e, Error::Transport(_)), "{e:?}");
+    assert!(canvas.requests().is_empty(), "no request got through an untrusted handshake");
+
+    let client = Client::builder(canvas.uri())
+        .token("secret-token")
+        .root_certificate(canvas_tests::TEST_CA_PEM)
+        .build()
+        .unwrap();
+    let course = client.courses().get_single_course_courses(1).send().await.unwrap();
+    assert_eq!(course.id, Some(Id::from(1u64)));
+    assert_eq!(canvas.requests()[0].authorization.as_deref(), Some("Bearer secret-token"));
+
+    // Step 1 over https names a plain-http upload host: refused before anything is sent there.
+    let e = client.courses().upload_file(1).upload(Upload::from_reader("a.txt", 3, &b"abc"[..])).await.unwrap_err();
+    match e {
+        Error::UnsafeUrl { reason, .. } => assert!(reason.contains("plain http"), "{reason}"),
+        other => panic!("expected UnsafeUrl, got {other:?}"),
+    }
+    assert!(plain_host.requests().is_empty(), "{:?}", plain_host.requests());
+}
