@@ -41,8 +41,9 @@ struct Inner {
     as_user_id: Option<Id>,
     per_page: Option<u32>,
     retry: RetryPolicy,
-    /// Bounds the requests in flight, when asked for: parallel requests cost Canvas quota.
-    limiter: Option<Arc<tokio::sync::Semaphore>>,
+    /// How many requests may be in flight: as Canvas's quota allows, within the caller's
+    /// bound. Shared by clones (the quota is the token's).
+    pacer: Arc<crate::pacing::Pacer>,
     /// Last `X-Rate-Limit-Remaining` seen (f64 bits; NaN = none yet), shared by clones.
     rate_limit_remaining: Arc<AtomicU64>,
 }
@@ -121,12 +122,8 @@ impl Client {
         &self.inner.retry
     }
 
-    /// Waits for a slot when the client limits concurrent requests.
-    pub(crate) async fn slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        match &self.inner.limiter {
-            Some(sem) => sem.acquire().await.ok(),
-            None => None,
-        }
+    pub(crate) fn pacer(&self) -> &crate::pacing::Pacer {
+        &self.inner.pacer
     }
 
     pub(crate) fn upload_http(&self) -> &reqwest::Client {
@@ -206,7 +203,7 @@ impl Client {
         let mut url = Url::parse(&self.inner.api_root).map_err(|e| Error::Config(e.to_string()))?;
         url.set_path(&format!("{}/login/oauth2/token", url.path().trim_end_matches("/api")));
         let req = Request::new(self, Method::Delete, "/login/oauth2/token", &[]).without_masquerade();
-        crate::request::execute_at(&req, url).await?;
+        crate::execute::execute(&req, url, &mut crate::execute::accept_any).await?;
         self.inner.logged_out.store(true, Ordering::SeqCst);
         if let Some(session) = self.session() {
             session.forget();
@@ -383,8 +380,10 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
-    /// At most `n` requests in flight at once for this client and its clones. Canvas charges
-    /// parallel requests extra quota, so a small number avoids throttling on bulk jobs.
+    /// At most `n` requests in flight at once for this client and its clones: an upper bound
+    /// on the pacing. Without it the client keeps as many requests in flight as Canvas's
+    /// quota allows (read from `X-Rate-Limit-Remaining`; 16 where Canvas reports no quota),
+    /// so many lists or calls run at once at the sustainable rate, without throttling.
     pub fn max_concurrent_requests(mut self, n: usize) -> Self {
         self.max_concurrent = Some(n.max(1));
         self
@@ -475,7 +474,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 as_user_id: self.as_user_id,
                 per_page: self.per_page,
                 retry: self.retry,
-                limiter: self.max_concurrent.map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
+                pacer: Arc::new(crate::pacing::Pacer::new(self.max_concurrent)),
                 rate_limit_remaining: Arc::new(AtomicU64::new(f64::NAN.to_bits())),
             }),
         }))

@@ -15,21 +15,14 @@ pub enum Error {
     /// Canvas (or a proxy in front of it) answered with a non-success status.
     #[error("{0}")]
     Http(Box<HttpError>),
-    /// The request did not complete: connection refused or reset, timeout, TLS failure.
-    #[error("transport error: {0}")]
-    Transport(#[source] reqwest::Error),
-    /// The response arrived but its body is not what the operation returns.
-    #[error("could not decode the response of {status} as {expected}: {message}; body starts with: {excerpt:?}")]
-    Decode {
-        /// HTTP status of the response.
-        status: u16,
-        /// The Rust type that was expected.
-        expected: &'static str,
-        /// What the JSON decoder said, with line and column.
-        message: String,
-        /// The first bytes of the body.
-        excerpt: String,
-    },
+    /// The request did not complete: connection refused or reset, timeout, TLS failure
+    /// ([`TransportError::kind`] says which; `Display` names the cause and the attempts).
+    #[error("{0}")]
+    Transport(Box<TransportError>),
+    /// The response arrived but its body is not what the operation returns: `Display` names
+    /// the operation, the expected type, the field path and a short excerpt.
+    #[error("{0}")]
+    Decode(Box<DecodeError>),
     /// OAuth2 failed: the code exchange or a refresh was refused or could not be sent, or no
     /// refresh token is left. [`OAuthError::needs_reauthentication`](crate::OAuthError::needs_reauthentication)
     /// tells "log in again" from [`OAuthError::is_retryable`](crate::OAuthError::is_retryable)
@@ -63,8 +56,8 @@ pub enum Error {
     /// would never end.
     #[error("pagination loops: the next link repeats a page already read ({0})")]
     PaginationLoop(String),
-    /// Redirects within the Canvas origin went on past 10 hops (a loop).
-    #[error("too many redirects: more than 10 within the Canvas origin, the last to {0}")]
+    /// Redirects within the Canvas origin went on for 10 requests (a loop).
+    #[error("too many redirects: 10 requests within the Canvas origin, the last to {0}")]
     TooManyRedirects(String),
     /// A URL from a server or the caller was refused before anything was sent to it: it
     /// carries a user name or password, has a scheme other than `https` (or `http` where the
@@ -105,14 +98,279 @@ impl Error {
         }
     }
 
+    /// Records how often and for how long the request was tried (after the executor's last
+    /// attempt), for errors that say so.
+    pub(crate) fn after_attempts(mut self, attempts: u32, elapsed: std::time::Duration) -> Self {
+        match &mut self {
+            Error::Http(e) => {
+                e.attempts = attempts;
+                e.elapsed = elapsed;
+            }
+            Error::Transport(e) => {
+                e.attempts = attempts;
+                e.elapsed = elapsed;
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// The HTTP status, when there was a response.
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Http(e) => Some(e.status),
-            Error::Decode { status, .. } => Some(*status),
+            Error::Decode(e) => Some(e.status),
             _ => None,
         }
     }
+}
+
+/// What kind of transport failure a [`TransportError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// Nothing listened at the address (`connection refused`).
+    Refused,
+    /// The connection was reset or closed before the response was complete.
+    Reset,
+    /// A connect, read or total timeout ran out.
+    Timeout,
+    /// The TLS handshake failed (an untrusted or invalid certificate, most often).
+    Tls,
+    /// The host name did not resolve.
+    Dns,
+    /// Anything else the HTTP stack reported.
+    Other,
+}
+
+impl TransportKind {
+    fn describe(self) -> &'static str {
+        match self {
+            TransportKind::Refused => "connection refused",
+            TransportKind::Reset => "connection reset or closed before the response was complete",
+            TransportKind::Timeout => "timed out",
+            TransportKind::Tls => "TLS handshake failed",
+            TransportKind::Dns => "host name not resolved",
+            TransportKind::Other => "request failed",
+        }
+    }
+}
+
+/// A request that did not complete, with what it was, why, and how often it was tried.
+#[derive(Debug)]
+pub struct TransportError {
+    operation: String,
+    kind: TransportKind,
+    attempts: u32,
+    elapsed: std::time::Duration,
+    source: reqwest::Error,
+}
+
+impl TransportError {
+    /// The [`Error`] for a failure of `operation` (`GET /api/v1/courses/{id}`, `upload step 2: ..`).
+    pub(crate) fn error(operation: impl Into<String>, source: reqwest::Error) -> Error {
+        let kind = classify_transport(&source);
+        Error::Transport(Box::new(TransportError {
+            operation: operation.into(),
+            kind,
+            attempts: 1,
+            elapsed: std::time::Duration::ZERO,
+            source,
+        }))
+    }
+
+    /// Adds to what the operation says (a note on why it was not retried).
+    pub(crate) fn note(&mut self, text: &str) {
+        self.operation.push_str(text);
+    }
+
+    /// Why the request did not complete.
+    pub fn kind(&self) -> TransportKind {
+        self.kind
+    }
+
+    /// How many times the request was sent.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The operation (`GET /api/v1/courses/{id}`).
+    pub fn operation(&self) -> &str {
+        &self.operation
+    }
+
+    /// True when no connection could be opened (the request never reached the server).
+    pub fn is_connect(&self) -> bool {
+        self.source.is_connect()
+    }
+
+    /// True when a timeout ran out.
+    pub fn is_timeout(&self) -> bool {
+        self.kind == TransportKind::Timeout
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.operation, self.kind.describe())?;
+        write_attempts(f, self.attempts, self.elapsed)?;
+        // The causes, innermost last: reqwest's own text names neither `refused` nor `reset`.
+        let mut source: Option<&dyn std::error::Error> = Some(&self.source);
+        while let Some(s) = source {
+            write!(f, ": {s}")?;
+            source = s.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: u32, elapsed: std::time::Duration) -> fmt::Result {
+    if attempts > 1 {
+        write!(f, " (after {attempts} attempts over {:.1} s)", elapsed.as_secs_f64())?;
+    }
+    Ok(())
+}
+
+/// Reads the cause of a reqwest failure from its chain of sources.
+fn classify_transport(e: &reqwest::Error) -> TransportKind {
+    use std::io::ErrorKind;
+    if e.is_timeout() {
+        return TransportKind::Timeout;
+    }
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    let mut text = String::new();
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                ErrorKind::ConnectionRefused => return TransportKind::Refused,
+                ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+                | ErrorKind::UnexpectedEof => return TransportKind::Reset,
+                ErrorKind::TimedOut => return TransportKind::Timeout,
+                _ => {}
+            }
+        }
+        text.push_str(&s.to_string().to_ascii_lowercase());
+        text.push(' ');
+        source = s.source();
+    }
+    if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+        TransportKind::Tls
+    } else if text.contains("dns") || text.contains("failed to lookup") || text.contains("resolve") {
+        TransportKind::Dns
+    } else if e.is_body() || e.is_decode() || text.contains("connection closed") || text.contains("incomplete") {
+        TransportKind::Reset
+    } else {
+        TransportKind::Other
+    }
+}
+
+/// A response body that is not what the operation returns.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The operation (`GET /api/v1/courses/{id}`).
+    pub operation: String,
+    /// HTTP status of the response.
+    pub status: u16,
+    /// What was expected, in Rust terms without module paths (`Vec<Course>`).
+    pub expected: String,
+    /// Where in the body decoding failed (`[3].term.start_at`), when known.
+    pub path: Option<String>,
+    /// What the JSON decoder said.
+    pub message: String,
+    /// At most 200 characters of the body around where decoding failed.
+    pub excerpt: String,
+    /// The body is not complete JSON (cut short or malformed), rather than JSON of another
+    /// shape: a fault of the transfer, retried for idempotent requests.
+    pub malformed: bool,
+}
+
+impl DecodeError {
+    /// A decode error of `body` with serde_json's error `e` (its line and column locate the
+    /// field path and the excerpt).
+    pub(crate) fn from_json(operation: &str, status: u16, expected: &str, body: &[u8], e: &serde_json::Error) -> Error {
+        use serde_json::error::Category;
+        let offset = (e.line() > 0).then(|| crate::decode::offset_of(body, e.line(), e.column()));
+        let path = offset.map(|at| crate::decode::json_path_at(body, at)).filter(|p| !p.is_empty());
+        // serde_json's message ends with " at line 1 column 57": the path says it better.
+        let message = e.to_string();
+        let message = match message.rfind(" at line ") {
+            Some(i) if e.line() > 0 => message[..i].to_owned(),
+            _ => message,
+        };
+        Error::Decode(Box::new(DecodeError {
+            operation: operation.to_owned(),
+            status,
+            expected: short_type_name(expected),
+            path,
+            message,
+            excerpt: excerpt_around(body, offset.unwrap_or(0)),
+            malformed: matches!(e.classify(), Category::Eof | Category::Syntax),
+        }))
+    }
+
+    /// A decode error with a message of the client's own (a shape rule that failed).
+    pub(crate) fn shape(operation: &str, status: u16, expected: &str, message: String, body: &[u8]) -> Error {
+        Error::Decode(Box::new(DecodeError {
+            operation: operation.to_owned(),
+            status,
+            expected: short_type_name(expected),
+            path: None,
+            message,
+            excerpt: excerpt_around(body, 0),
+            malformed: false,
+        }))
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: could not decode the response ({}) as {}", self.operation, self.status, self.expected)?;
+        if let Some(path) = &self.path {
+            write!(f, " at `{path}`")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if !self.excerpt.is_empty() {
+            write!(f, "; body near: {:?}", self.excerpt)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// `alloc::vec::Vec<canvas_lms::models::Course>` → `Vec<Course>`.
+pub(crate) fn short_type_name(full: &str) -> String {
+    let mut out = String::with_capacity(full.len());
+    let mut word = String::new();
+    for c in full.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+        } else {
+            out.push_str(word.rsplit("::").next().unwrap_or(""));
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(word.rsplit("::").next().unwrap_or(""));
+    out
+}
+
+/// At most 200 characters of `body` from about 100 bytes before byte `at` (from the start
+/// when `at` is 0). Reads only a window, however large the body.
+fn excerpt_around(body: &[u8], at: usize) -> String {
+    let at = at.min(body.len());
+    let start = at.saturating_sub(100);
+    let window = &body[start..body.len().min(start + 800)];
+    String::from_utf8_lossy(window).chars().take(200).collect()
 }
 
 /// One message of a Canvas error body.
@@ -145,6 +403,14 @@ pub struct HttpError {
     pub rate_limit_remaining: Option<f64>,
     /// The first bytes of the body (HTML from a proxy, plain text...).
     pub body_excerpt: String,
+    /// The operation (`GET /api/v1/courses/{id}`), or the step of an upload.
+    pub operation: String,
+    /// How many times the request was sent (more than 1 after retries).
+    pub attempts: u32,
+    /// From the first attempt to the final answer.
+    pub elapsed: std::time::Duration,
+    /// Who answered: `Canvas`, `the upload host`, `the token endpoint`.
+    pub answered_by: &'static str,
 }
 
 impl HttpError {
@@ -166,7 +432,7 @@ impl HttpError {
 
     pub(crate) fn from_body(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Self {
         let meta = crate::page::ResponseMeta::from_headers(status, headers, 1);
-        let text = String::from_utf8_lossy(crate::request::strip_while1(body));
+        let text = String::from_utf8_lossy(crate::decode::strip_while1(body));
         let mut messages = Vec::new();
         let mut error_report_id = None;
         if let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) {
@@ -185,7 +451,18 @@ impl HttpError {
             request_cost: meta.request_cost,
             rate_limit_remaining: meta.rate_limit_remaining,
             body_excerpt: excerpt(&text),
+            operation: String::new(),
+            attempts: 1,
+            elapsed: std::time::Duration::ZERO,
+            answered_by: "Canvas",
         }
+    }
+
+    /// The same error, said of `operation` answered by `answered_by`.
+    pub(crate) fn of(mut self, operation: impl Into<String>, answered_by: &'static str) -> Self {
+        self.operation = operation.into();
+        self.answered_by = answered_by;
+        self
     }
 }
 
@@ -220,18 +497,22 @@ fn collect_messages(json: &serde_json::Value, out: &mut Vec<CanvasMessage>) {
 }
 
 /// Reads a response outside the retrying executor (upload hosts): its status and body
-/// (within `limits`), or [`Error::Http`] for a non-success status.
+/// (within `limits`), or [`Error::Http`] for a non-success status, said of `operation`
+/// answered by `answered_by`.
 pub(crate) async fn read_success(
     resp: reqwest::Response,
     limits: BodyLimits,
     activity: Option<&Activity>,
+    operation: &str,
+    answered_by: &'static str,
 ) -> Result<(u16, Vec<u8>), Error> {
     let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
     if !(200..300).contains(&status) {
-        let body = read_limited(resp, limits.error, Overflow::Truncate, activity).await?;
-        return Err(Error::Http(Box::new(HttpError::from_body(status, &headers, &body))));
+        let body = read_limited(resp, limits.error, Overflow::Truncate, activity, operation).await?;
+        let e = HttpError::from_body(status, &headers, &body).of(operation, answered_by);
+        return Err(Error::Http(Box::new(e)));
     }
-    let body = read_limited(resp, limits.response, Overflow::Fail, activity).await?;
+    let body = read_limited(resp, limits.response, Overflow::Fail, activity, operation).await?;
     Ok((status, body))
 }
 
@@ -246,7 +527,11 @@ pub(crate) fn excerpt(text: &str) -> String {
 
 impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Canvas answered {}", self.status)?;
+        if !self.operation.is_empty() {
+            write!(f, "{}: ", self.operation)?;
+        }
+        write!(f, "{} answered {}", self.answered_by, self.status)?;
+        write_attempts(f, self.attempts, self.elapsed)?;
         if self.token_rejected {
             f.write_str(" (the access token is invalid or expired)")?;
         }

@@ -10,13 +10,17 @@
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
+mod cursor;
+mod decode;
 pub mod encode;
 mod error;
+mod execute;
 #[cfg(test)]
 mod fuzz_tests;
 mod id;
 pub mod lenient;
 pub mod oauth;
+mod pacing;
 pub mod page;
 mod progress;
 mod request;
@@ -27,7 +31,7 @@ mod upload;
 
 pub use client::{Client, ClientBuilder};
 pub use encode::{id, ids, list, text, texts, Encode, Pairs};
-pub use error::{CanvasMessage, Error, HttpError};
+pub use error::{CanvasMessage, DecodeError, Error, HttpError, TransportError, TransportKind};
 pub use futures_core::Stream;
 pub use id::Id;
 pub use oauth::{OAuth, OAuthError, OAuthErrorKind, PendingAuthorization, TokenSet, TokenStore};

@@ -29,6 +29,9 @@ use crate::{Error, Result};
 
 type CanvasOAuthClient = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
+/// How errors name a token request.
+const TOKEN_REQUEST: &str = "POST /login/oauth2/token";
+
 /// Refresh this long before the access token expires.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
@@ -354,14 +357,16 @@ impl OAuth {
             .body(body)
             .send()
             .await
-            .map_err(Error::Transport)?;
+            .map_err(|e| crate::error::TransportError::error(TOKEN_REQUEST, e))?;
         let status = resp.status();
         let headers = resp.headers().clone();
         if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            let body = read_limited(resp, self.settings.limits.error, Overflow::Truncate, None).await?;
-            return Err(Error::Http(Box::new(crate::HttpError::from_body(status.as_u16(), &headers, &body))));
+            let body = read_limited(resp, self.settings.limits.error, Overflow::Truncate, None, TOKEN_REQUEST).await?;
+            let e =
+                crate::HttpError::from_body(status.as_u16(), &headers, &body).of(TOKEN_REQUEST, "the token endpoint");
+            return Err(Error::Http(Box::new(e)));
         }
-        let body = read_limited(resp, TOKEN_RESPONSE_LIMIT, Overflow::Fail, None).await?;
+        let body = read_limited(resp, TOKEN_RESPONSE_LIMIT, Overflow::Fail, None, TOKEN_REQUEST).await?;
         let mut out = oauth2::HttpResponse::new(body);
         *out.status_mut() = status;
         *out.headers_mut() = headers;

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::request::{execute_at, Method, Request};
+use crate::decode::{decode_body, decode_value};
+use crate::execute::execute;
+use crate::request::{Method, Request};
 use crate::{Client, Error, Json, Result};
 
 /// How to wait on a Progress.
@@ -56,17 +58,15 @@ impl Client {
         let started = Instant::now();
         let mut interval = options.initial_interval;
         loop {
-            let raw = execute_at(&req, url.clone()).await?;
-            let state: Json = crate::request::decode_body(raw.status, &raw.body)?;
+            let operation = req.operation();
+            let mut state = Json::Null;
+            let raw = execute(&req, url.clone(), &mut |resp| {
+                state = decode_body(&operation, resp.status, &resp.body)?;
+                Ok(())
+            })
+            .await?;
             match state.get("workflow_state").and_then(Json::as_str) {
-                Some("completed") => {
-                    return serde_json::from_value(state).map_err(|e| Error::Decode {
-                        status: raw.status,
-                        expected: std::any::type_name::<T>(),
-                        message: e.to_string(),
-                        excerpt: String::new(),
-                    })
-                }
+                Some("completed") => return decode_value(&operation, raw.status, state),
                 Some("failed") => {
                     let message = state.get("message").and_then(Json::as_str).unwrap_or("no message").to_owned();
                     return Err(Error::JobFailed { message, progress: state });

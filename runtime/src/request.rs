@@ -1,7 +1,8 @@
-//! One Canvas request: what every generated operation builder holds.
+//! One Canvas request: what every generated operation builder holds. The request is built
+//! here; it is sent by [`execute`](crate::execute), its pages are walked by the
+//! [`cursor`](crate::cursor), and its body is decoded by [`decode`](crate::decode).
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
 use std::pin::Pin;
 
 use futures_core::Stream;
@@ -9,12 +10,10 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use tracing::Instrument;
-
-use crate::error::{excerpt, HttpError};
-use crate::page::{Links, Page, ResponseMeta};
-use crate::retry;
-use crate::transport::{read_limited, Overflow};
+use crate::cursor::Cursor;
+use crate::decode::decode_body;
+use crate::execute::{execute, is_empty_body};
+use crate::page::Page;
 use crate::{Client, Encode, Error, Json, Pairs, Result};
 
 /// HTTP methods used by Canvas operations.
@@ -136,10 +135,15 @@ enum Masquerade {
     Off,
 }
 
-#[derive(Debug, Clone)]
-enum Body {
+/// What a request sends.
+#[derive(Debug)]
+pub(crate) enum Body {
+    /// Form parameters (`application/x-www-form-urlencoded`; the query string for `GET`).
     Form(Pairs),
+    /// A JSON body.
     Json(Json),
+    /// Form parameters and a file as one multipart body, the file under `field`.
+    Multipart { pairs: Pairs, field: String, file: std::sync::Mutex<crate::Upload> },
 }
 
 impl<'a> Request<'a> {
@@ -197,7 +201,7 @@ impl<'a> Request<'a> {
     pub fn form<T: Encode + ?Sized>(mut self, key: &str, value: &T) -> Self {
         match (&mut self.body, self.method) {
             (_, Method::Get) => self.query.set(key, value),
-            (Body::Form(pairs), _) => pairs.set(key, value),
+            (Body::Form(pairs), _) | (Body::Multipart { pairs, .. }, _) => pairs.set(key, value),
             (Body::Json(_), _) => {}
         }
         self
@@ -246,10 +250,6 @@ impl<'a> Request<'a> {
         self.method
     }
 
-    pub(crate) fn full_url(&self) -> Result<Url> {
-        self.url()
-    }
-
     /// The path after the API root, with ids encoded (`/v1/courses/sis_course_id%3AX`).
     pub fn path(&self) -> &str {
         &self.path
@@ -264,58 +264,89 @@ impl<'a> Request<'a> {
     pub fn form_pairs(&self) -> &Pairs {
         static EMPTY: Pairs = Pairs::new();
         match &self.body {
-            Body::Form(p) => p,
+            Body::Form(p) | Body::Multipart { pairs: p, .. } => p,
             Body::Json(_) => &EMPTY,
         }
     }
 
+    /// Sends the form parameters and `file` as one multipart body, the file under `field`.
+    pub(crate) fn with_file(mut self, field: &str, file: crate::Upload) -> Self {
+        let pairs = match std::mem::replace(&mut self.body, Body::Form(Pairs::new())) {
+            Body::Form(p) | Body::Multipart { pairs: p, .. } => p,
+            Body::Json(_) => Pairs::new(),
+        };
+        self.body = Body::Multipart { pairs, field: field.to_owned(), file: std::sync::Mutex::new(file) };
+        self
+    }
+
+    pub(crate) fn body(&self) -> &Body {
+        &self.body
+    }
+
+    /// The path template (`/v1/courses/{id}`), for spans: never holds ids.
+    pub(crate) fn template(&self) -> &str {
+        &self.template
+    }
+
+    /// The operation as errors name it: `GET /api/v1/courses/{id}`.
+    pub(crate) fn operation(&self) -> String {
+        let prefix = if self.template.starts_with("/v1/") { "/api" } else { "" };
+        format!("{} {prefix}{}", self.method.as_str(), self.template)
+    }
+
     /// Sends the request and decodes the JSON body as `T`.
-    pub async fn send<T: DeserializeOwned>(self) -> Result<T> {
-        let resp = self.execute_first().await?;
-        decode(&resp)
+    pub async fn send<T: DeserializeOwned + Send>(self) -> Result<T> {
+        let url = self.url()?;
+        let operation = self.operation();
+        let mut value = None;
+        execute(&self, url, &mut |resp| {
+            value = Some(decode_body::<T>(&operation, resp.status, &resp.body)?);
+            Ok(())
+        })
+        .await?;
+        value.ok_or_else(|| Error::Config("a response was accepted without a value".into()))
     }
 
     /// Sends the request and returns the body as untyped JSON (`null` for an empty body):
     /// for operations whose result the Canvas description leaves open.
     pub async fn send_json(self) -> Result<Json> {
-        let resp = self.execute_first().await?;
-        if strip_while1(&resp.body).iter().all(u8::is_ascii_whitespace) {
-            return Ok(Json::Null);
-        }
-        decode(&resp)
+        let url = self.url()?;
+        let operation = self.operation();
+        let mut value = None;
+        execute(&self, url, &mut |resp| {
+            value = Some(if is_empty_body(&resp.body) {
+                Json::Null
+            } else {
+                decode_body(&operation, resp.status, &resp.body)?
+            });
+            Ok(())
+        })
+        .await?;
+        value.ok_or_else(|| Error::Config("a response was accepted without a value".into()))
     }
 
     /// Sends a list request (with the client's `per_page`) and returns its first page, with
     /// the links to the others.
-    pub async fn send_page<T: DeserializeOwned>(self) -> Result<Page<T>> {
+    pub async fn send_page<T: DeserializeOwned + Send + 'static>(self) -> Result<Page<T>> {
         let first = self.into_cursor().next_page().await;
         first.unwrap_or_else(|| Err(Error::Config("a list request produced no page".into())))
     }
 
-    /// Streams the pages of a list operation, following `rel="next"`. Stops after the last
-    /// page, or after the first error (retries already done).
-    pub fn pages<T: DeserializeOwned + Send + 'a>(self) -> PageStream<'a, T> {
-        Box::pin(futures_util::stream::unfold(self.into_cursor(), |mut cursor| async move {
-            cursor.next_page().await.map(|page| (page, cursor))
-        }))
+    /// Streams the pages of a list operation, in order (numbered pages several at a time,
+    /// as [`stream`](Self::stream) does). Stops after the last page, or after the first error
+    /// (retries already done).
+    pub fn pages<T: DeserializeOwned + Send + 'static>(self) -> PageStream<'a, T> {
+        self.into_cursor().pages()
     }
 
-    /// Streams every item of a list operation, following `Link: rel="next"` page by page.
-    /// Only one page is held in memory at a time. The stream is boxed, so it is `Unpin`
+    /// Streams every item of a list operation, page by page. When the first page's `Link`
+    /// names a numbered last page, the remaining pages are fetched several at a time (as
+    /// Canvas's quota allows) and their items still come in order; otherwise `rel="next"` is
+    /// followed one page at a time. A bounded number of pages is held in memory, whatever
+    /// the length of the list. The stream is boxed, so it is `Unpin`
     /// (`while let Some(x) = s.try_next().await?` works as is) and `Send`.
-    pub fn stream<T: DeserializeOwned + Send + 'a>(self) -> ItemStream<'a, T> {
-        let state = (self.into_cursor(), VecDeque::<T>::new());
-        Box::pin(futures_util::stream::unfold(state, |(mut cursor, mut items)| async move {
-            loop {
-                if let Some(item) = items.pop_front() {
-                    return Some((Ok(item), (cursor, items)));
-                }
-                match cursor.next_page::<T>().await? {
-                    Ok(page) => items = page.items.into(),
-                    Err(e) => return Some((Err(e), (cursor, items))),
-                }
-            }
-        }))
+    pub fn stream<T: DeserializeOwned + Send + 'static>(self) -> ItemStream<'a, T> {
+        self.into_cursor().items()
     }
 
     fn into_cursor(mut self) -> Cursor<'a> {
@@ -325,11 +356,12 @@ impl<'a> Request<'a> {
             }
         }
         let first = self.url();
-        Cursor { next: Some(first), request: self, seen: Default::default() }
+        Cursor::new(self, first)
     }
 
-    async fn execute_first(&self) -> Result<RawResponse> {
-        execute(self, self.url()?).await
+    /// The request's URL: the API root, the encoded path, the query.
+    pub(crate) fn full_url(&self) -> Result<Url> {
+        self.url()
     }
 
     fn url(&self) -> Result<Url> {
@@ -364,242 +396,6 @@ impl<'a> Request<'a> {
 /// The pages of a list operation.
 pub type PageStream<'a, T> = Pin<Box<dyn Stream<Item = Result<Page<T>>> + Send + 'a>>;
 
-/// Walks the pages of a list: the first URL, then each `next` link (same origin only).
-struct Cursor<'a> {
-    request: Request<'a>,
-    next: Option<Result<Url>>,
-    /// The pages read so far: a `next` link back to one of them is a loop.
-    seen: std::collections::HashSet<String>,
-}
-
-impl Cursor<'_> {
-    /// The next page, `None` after the last one or after an error.
-    async fn next_page<T: DeserializeOwned>(&mut self) -> Option<Result<Page<T>>> {
-        let url = match self.next.take()? {
-            Ok(url) => url,
-            Err(e) => return Some(Err(e)),
-        };
-        if let Err(e) = self.request.client.check_url(&url) {
-            return Some(Err(e));
-        }
-        if !self.request.client.is_same_origin(&url) {
-            return Some(Err(Error::ForeignOrigin(crate::client::redacted(&url))));
-        }
-        if !self.seen.insert(url.as_str().to_owned()) {
-            return Some(Err(Error::PaginationLoop(url.to_string())));
-        }
-        let page = match execute(&self.request, url.clone()).await.and_then(page_of::<T>) {
-            Ok(page) => page,
-            Err(e) => return Some(Err(e)),
-        };
-        // Links may be relative (RFC 8288): resolved against the page that carried them.
-        self.next = page.links.next.as_deref().map(|n| {
-            url.join(n).map_err(|e| Error::UnsafeUrl {
-                url: n.to_owned(),
-                reason: format!("a next link that is not a URL: {e}"),
-            })
-        });
-        Some(Ok(page))
-    }
-}
-
-/// A response read to the end.
-pub(crate) struct RawResponse {
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: Vec<u8>,
-    pub attempts: u32,
-    /// With OAuth2: the token generation the request was sent with.
-    pub auth_generation: Option<u64>,
-}
-
-/// [`execute`] at an absolute URL of the Canvas origin (upload confirmations).
-pub(crate) async fn execute_at(req: &Request<'_>, url: Url) -> Result<RawResponse> {
-    execute(req, url).await
-}
-
-/// Decodes a body (after `while(1);`) as `T`.
-pub(crate) fn decode_body<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
-    decode_slice(status, strip_while1(body))
-}
-
-/// Runs one request against Canvas with the client's retry policy; non-success statuses
-/// become [`Error::Http`]. Not generic, so its code exists once however many operations
-/// call it.
-async fn execute(req: &Request<'_>, url: Url) -> Result<RawResponse> {
-    let client = req.client;
-    let policy = client.retry_policy();
-    let mut attempt = 0;
-    let mut refreshed = false;
-    loop {
-        attempt += 1;
-        let span = tracing::debug_span!(
-            "canvas_request",
-            method = req.method.as_str(),
-            path = req.template.as_str(),
-            attempt,
-            status = tracing::field::Empty,
-            cost = tracing::field::Empty,
-        );
-        let result = {
-            let _slot = client.slot().await;
-            attempt_once(req, &url, attempt).instrument(span.clone()).await
-        };
-        // An expired or revoked OAuth2 token: refresh once (shared with concurrent requests)
-        // and send again; this is not a retry of the policy.
-        if let (Ok(resp), Some(session), false) = (&result, client.session(), refreshed) {
-            if resp.status == 401 && resp.headers.contains_key(reqwest::header::WWW_AUTHENTICATE) {
-                if let Some(generation) = resp.auth_generation {
-                    session.refresh_after(generation).await?;
-                    refreshed = true;
-                    attempt -= 1;
-                    continue;
-                }
-            }
-        }
-        let wait = match &result {
-            Ok(resp) => {
-                let meta = ResponseMeta::from_headers(resp.status, &resp.headers, attempt);
-                span.record("status", resp.status);
-                if let Some(cost) = meta.request_cost {
-                    span.record("cost", cost);
-                }
-                client.note_rate_limit(meta.rate_limit_remaining);
-                if retry::is_throttled(resp.status, &resp.body) {
-                    let after = resp.headers.get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok());
-                    Some(policy.retry_after(after).unwrap_or_else(|| policy.backoff(attempt)))
-                } else if resp.status >= 500 && retry::is_idempotent(req.method) {
-                    Some(policy.backoff(attempt))
-                } else {
-                    None
-                }
-            }
-            // A connection that was never opened never reached Canvas: safe for any method.
-            Err(Error::Transport(e)) if e.is_connect() || retry::is_idempotent(req.method) => {
-                Some(policy.backoff(attempt))
-            }
-            Err(_) => None,
-        };
-        match wait {
-            Some(wait) if attempt < policy.max_attempts => {
-                tracing::debug!(parent: &span, ?wait, "retrying");
-                tokio::time::sleep(wait).await;
-            }
-            _ => {
-                let resp = result?;
-                if !(200..300).contains(&resp.status) {
-                    return Err(Error::Http(Box::new(HttpError::from_body(resp.status, &resp.headers, &resp.body))));
-                }
-                return Ok(resp);
-            }
-        }
-    }
-}
-
-/// One HTTP exchange, any status. The token goes only to the Canvas origin, and with it the
-/// request's `as_user_id`; bodies are read within the client's limits.
-async fn attempt_once(req: &Request<'_>, url: &Url, attempt: u32) -> Result<RawResponse> {
-    let client = req.client;
-    let mut auth_generation = None;
-    let same_origin = client.is_same_origin(url);
-    let url = if same_origin { req.masqueraded(url) } else { url.clone() };
-    let mut builder = client.http().request(req.method.to_reqwest(), url);
-    if same_origin {
-        if let Some((bearer, generation)) = client.auth().await? {
-            builder = builder.header(reqwest::header::AUTHORIZATION, bearer);
-            auth_generation = generation;
-        }
-    }
-    match &req.body {
-        Body::Form(pairs) if req.method != Method::Get && !pairs.is_empty() => {
-            builder = builder
-                .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(pairs.to_urlencoded());
-        }
-        Body::Json(json) if req.method != Method::Get => {
-            builder = builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(json.to_string());
-        }
-        _ => {}
-    }
-    let resp = builder.send().await.map_err(Error::Transport)?;
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    if resp.status().is_redirection() {
-        // Redirects within the Canvas origin were followed up to the cap; this one leads
-        // elsewhere, or the cap was reached.
-        let location = headers.get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-        return Err(match resp.url().join(location) {
-            Ok(target) if client.is_same_origin(&target) => Error::TooManyRedirects(crate::client::redacted(&target)),
-            Ok(target) => Error::ForeignOrigin(crate::client::redacted(&target)),
-            Err(_) => Error::ForeignOrigin(location.to_owned()),
-        });
-    }
-    let limits = client.limits();
-    let body = if (200..300).contains(&status) {
-        read_limited(resp, limits.response, Overflow::Fail, None).await?
-    } else {
-        read_limited(resp, limits.error, Overflow::Truncate, None).await?
-    };
-    Ok(RawResponse { status, headers, body, attempts: attempt, auth_generation })
-}
-
-fn decode<T: DeserializeOwned>(resp: &RawResponse) -> Result<T> {
-    decode_slice(resp.status, strip_while1(&resp.body))
-}
-
-fn decode_slice<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
-    serde_json::from_slice(body).map_err(|e| Error::Decode {
-        status,
-        expected: std::any::type_name::<T>(),
-        message: e.to_string(),
-        excerpt: excerpt(&String::from_utf8_lossy(body)),
-    })
-}
-
-/// A page from a list response: a JSON array, or an object holding one array (a wrapped
-/// list such as `{"quiz_statistics": [..]}`, or body pagination with `meta.pagination`).
-pub(crate) fn page_of<T: DeserializeOwned>(resp: RawResponse) -> Result<Page<T>> {
-    let mut links = Links::from_headers(&resp.headers);
-    let meta = ResponseMeta::from_headers(resp.status, &resp.headers, resp.attempts);
-    let body = strip_while1(&resp.body);
-    let items = if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-        let mut object: serde_json::Map<String, Json> = decode_slice(resp.status, body)?;
-        if let Some(pagination) = object.get("meta").and_then(|m| m.get("pagination")) {
-            links.fill_from_meta(pagination);
-        }
-        let arrays: Vec<&String> =
-            object.iter().filter(|(k, v)| v.is_array() && *k != "meta").map(|(k, _)| k).collect();
-        let [key] = arrays.as_slice() else {
-            return Err(Error::Decode {
-                status: resp.status,
-                expected: std::any::type_name::<Vec<T>>(),
-                message: format!(
-                    "a list response must be an array or an object with one array, found keys {:?}",
-                    object.keys().collect::<Vec<_>>()
-                ),
-                excerpt: excerpt(&String::from_utf8_lossy(body)),
-            });
-        };
-        let key = (*key).clone();
-        let list = object.remove(&key).unwrap_or_default();
-        serde_json::from_value(list).map_err(|e| Error::Decode {
-            status: resp.status,
-            expected: std::any::type_name::<Vec<T>>(),
-            message: format!("in `{key}`: {e}"),
-            excerpt: excerpt(&String::from_utf8_lossy(body)),
-        })?
-    } else {
-        decode_slice(resp.status, body)?
-    };
-    Ok(Page { items, links, meta })
-}
-
-/// Canvas may prefix JSON with `while(1);` to defeat JSON hijacking.
-pub(crate) fn strip_while1(body: &[u8]) -> &[u8] {
-    let trimmed = body.trim_ascii_start();
-    trimmed.strip_prefix(b"while(1);").unwrap_or(body)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -628,11 +424,5 @@ mod tests {
             let url = r.url().unwrap();
             assert_eq!(url.path_segments().unwrap().count(), 4, "{fine} -> {url}");
         }
-    }
-
-    #[test]
-    fn while1_prefix_is_stripped() {
-        assert_eq!(strip_while1(b"while(1);[1]"), b"[1]");
-        assert_eq!(strip_while1(b"[1]"), b"[1]");
     }
 }

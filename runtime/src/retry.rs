@@ -71,6 +71,46 @@ impl RetryPolicy {
     }
 }
 
+/// What an attempt ended with, as far as retrying is concerned.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outcome<'a> {
+    /// A response with a non-success status.
+    Status {
+        status: u16,
+        /// Canvas's throttling (`429`, or `403` saying `Rate Limit Exceeded`).
+        throttled: bool,
+        /// The response's `Retry-After`, as sent.
+        retry_after: Option<&'a str>,
+    },
+    /// No response: `connected` is false when no connection could be opened (the request
+    /// never reached the server).
+    Transport { connected: bool },
+    /// A success status whose body is not complete JSON (cut short or malformed).
+    MalformedBody,
+    /// Anything else: not retried.
+    Final,
+}
+
+/// The retry rule, in one place: how long to wait before attempt `attempt + 1`, or `None` to
+/// stop. `idempotent` says whether sending the request twice has the effect of once
+/// ([`is_idempotent`] for Canvas methods). Throttled requests were not processed, so they are retried for any method; `5xx`,
+/// broken transfers and malformed bodies only for idempotent methods; a connection that was
+/// never opened for any method. Nothing is retried past `max_attempts`.
+pub(crate) fn decide(policy: &RetryPolicy, idempotent: bool, outcome: &Outcome<'_>, attempt: u32) -> Option<Duration> {
+    if attempt >= policy.max_attempts {
+        return None;
+    }
+    match *outcome {
+        Outcome::Status { throttled: true, retry_after, .. } => {
+            Some(policy.retry_after(retry_after).unwrap_or_else(|| policy.backoff(attempt)))
+        }
+        Outcome::Status { status, .. } if status >= 500 && idempotent => Some(policy.backoff(attempt)),
+        Outcome::Transport { connected: false } => Some(policy.backoff(attempt)),
+        Outcome::Transport { connected: true } | Outcome::MalformedBody if idempotent => Some(policy.backoff(attempt)),
+        _ => None,
+    }
+}
+
 /// Methods whose repetition has the same effect as one request.
 pub(crate) fn is_idempotent(method: Method) -> bool {
     matches!(method, Method::Get | Method::Put | Method::Delete)
@@ -127,6 +167,35 @@ mod tests {
         let soon = (chrono::Utc::now() + chrono::Duration::seconds(5)).to_rfc2822();
         let w = p.retry_after(Some(&soon)).unwrap();
         assert!(w > Duration::from_secs(3) && w <= Duration::from_secs(5), "{w:?}");
+    }
+
+    #[test]
+    fn the_retry_rule() {
+        let p = RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(100),
+            max_retry_after: Duration::from_secs(9),
+        };
+        let status = |status, throttled, retry_after| Outcome::Status { status, throttled, retry_after };
+        let retried = |m, o: &Outcome<'_>| decide(&p, is_idempotent(m), o, 1).is_some();
+        // Throttled: any method, Retry-After first.
+        assert!(retried(Method::Post, &status(403, true, None)));
+        assert_eq!(decide(&p, false, &status(429, true, Some("2")), 1), Some(Duration::from_secs(2)));
+        // 5xx, broken transfers and malformed bodies: idempotent methods only.
+        for o in [status(503, false, None), Outcome::Transport { connected: true }, Outcome::MalformedBody] {
+            assert!(retried(Method::Get, &o) && retried(Method::Put, &o) && retried(Method::Delete, &o), "{o:?}");
+            assert!(!retried(Method::Post, &o) && !retried(Method::Patch, &o), "{o:?}");
+        }
+        // Never connected: any method.
+        assert!(retried(Method::Post, &Outcome::Transport { connected: false }));
+        // Final answers and the attempt cap.
+        assert!(!retried(Method::Get, &status(404, false, None)));
+        assert!(!retried(Method::Get, &status(403, false, None)));
+        assert!(!retried(Method::Get, &Outcome::Final));
+        assert_eq!(decide(&p, true, &status(429, true, None), 3), None);
+        let w = decide(&p, true, &status(500, false, None), 2).unwrap();
+        assert!(w >= Duration::from_millis(50) && w <= Duration::from_millis(100), "{w:?}");
     }
 
     #[test]

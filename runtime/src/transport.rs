@@ -134,6 +134,7 @@ pub(crate) async fn read_limited(
     limit: usize,
     overflow: Overflow,
     activity: Option<&Activity>,
+    operation: &str,
 ) -> Result<Vec<u8>> {
     let too_large = |resp: &reqwest::Response| Error::ResponseTooLarge { url: resp.url().to_string(), limit };
     let declared = resp.content_length();
@@ -144,7 +145,7 @@ pub(crate) async fn read_limited(
     // may declare more than it sends.
     let capacity = declared.map_or(0, |n| n.min(limit.min(1 << 20) as u64) as usize);
     let mut body = Vec::with_capacity(capacity);
-    while let Some(chunk) = resp.chunk().await.map_err(Error::Transport)? {
+    while let Some(chunk) = resp.chunk().await.map_err(|e| crate::error::TransportError::error(operation, e))? {
         if let Some(a) = activity {
             a.touch();
         }

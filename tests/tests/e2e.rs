@@ -159,10 +159,18 @@ async fn undecodable_body_is_a_decode_error_with_an_excerpt() {
         .await;
     let c = client(&server).await;
     match c.courses().get_single_course_courses(1).send().await.unwrap_err() {
-        Error::Decode { status, excerpt, message, .. } => {
-            assert_eq!(status, 200);
-            assert!(excerpt.starts_with("{\"id\""), "{excerpt}");
-            assert!(message.contains("invalid type"), "{message}");
+        Error::Decode(d) => {
+            assert_eq!(d.status, 200);
+            assert_eq!(d.path.as_deref(), Some("name"), "{d}");
+            assert_eq!(d.expected, "Course");
+            assert!(d.excerpt.contains("\"name\": 5"), "{}", d.excerpt);
+            assert!(d.message.contains("invalid type"), "{}", d.message);
+            let text = d.to_string();
+            assert!(
+                text.starts_with("GET /api/v1/courses/{id}: could not decode the response (200) as Course at `name`"),
+                "{text}"
+            );
+            assert!(!text.contains("::") && text.len() < 400, "{text}");
         }
         other => panic!("unexpected {other:?}"),
     }

@@ -47,6 +47,7 @@ enum Outcome {
     Decode,
     Transport,
     ForeignOrigin,
+    TooManyRedirects,
 }
 
 fn outcome(r: Result<canvas_lms::models::Course, Error>) -> Outcome {
@@ -56,12 +57,13 @@ fn outcome(r: Result<canvas_lms::models::Course, Error>) -> Outcome {
             Outcome::Ok
         }
         Err(Error::Http(e)) => Outcome::Http { status: e.status, token_rejected: e.token_rejected },
-        Err(Error::Decode { excerpt, .. }) => {
-            assert!(!excerpt.is_empty(), "a decode error carries the body excerpt");
+        Err(Error::Decode(d)) => {
+            assert!(!d.excerpt.is_empty(), "a decode error carries the body excerpt");
             Outcome::Decode
         }
         Err(Error::Transport(_)) => Outcome::Transport,
         Err(Error::ForeignOrigin(_)) => Outcome::ForeignOrigin,
+        Err(Error::TooManyRedirects(_)) => Outcome::TooManyRedirects,
         Err(other) => panic!("unexpected error {other:?}"),
     }
 }
@@ -73,6 +75,8 @@ struct Case {
     script: fn(usize, &str) -> Reply,
     expect: Outcome,
     requests: usize,
+    /// What the error's `Display` must say (empty for success).
+    says: &'static str,
 }
 
 fn html_502(_: usize, _: &str) -> Reply {
@@ -87,6 +91,7 @@ fn cases() -> Vec<Case> {
             script: |n, _| if n == 0 { Reply::status(429, "") } else { Reply::json(COURSE) },
             expect: Outcome::Ok,
             requests: 2,
+            says: "",
         },
         Case {
             name: "403 Rate Limit Exceeded then OK, even for POST (nothing was processed)",
@@ -100,6 +105,7 @@ fn cases() -> Vec<Case> {
             },
             expect: Outcome::Ok,
             requests: 2,
+            says: "",
         },
         Case {
             name: "403 without rate limit is final",
@@ -107,6 +113,7 @@ fn cases() -> Vec<Case> {
             script: |_, _| Reply::status(403, r#"{"status":"unauthorized"}"#),
             expect: Outcome::Http { status: 403, token_rejected: false },
             requests: 1,
+            says: "GET /api/v1/courses/{id}: Canvas answered 403",
         },
         Case {
             name: "503 then OK on GET",
@@ -114,6 +121,7 @@ fn cases() -> Vec<Case> {
             script: |n, _| if n == 0 { Reply::status(503, "") } else { Reply::json(COURSE) },
             expect: Outcome::Ok,
             requests: 2,
+            says: "",
         },
         Case {
             name: "503 on POST is not retried",
@@ -121,6 +129,7 @@ fn cases() -> Vec<Case> {
             script: |_, _| Reply::status(503, ""),
             expect: Outcome::Http { status: 503, token_rejected: false },
             requests: 1,
+            says: "POST /api/v1/accounts/{account_id}/courses: Canvas answered 503",
         },
         Case {
             name: "500 every time: gives up after max_attempts",
@@ -128,6 +137,7 @@ fn cases() -> Vec<Case> {
             script: |_, _| Reply::status(500, "oops"),
             expect: Outcome::Http { status: 500, token_rejected: false },
             requests: 3,
+            says: "Canvas answered 500 (after 3 attempts over",
         },
         Case {
             name: "connection reset mid-body then OK on GET",
@@ -141,6 +151,7 @@ fn cases() -> Vec<Case> {
             },
             expect: Outcome::Ok,
             requests: 2,
+            says: "",
         },
         Case {
             name: "connection reset mid-body on POST is not retried",
@@ -148,20 +159,47 @@ fn cases() -> Vec<Case> {
             script: |_, _| Reply::CutBody { declared: 400, sent: b"{".to_vec() },
             expect: Outcome::Transport,
             requests: 1,
+            says: "connection reset or closed before the response was complete",
         },
         Case {
-            name: "truncated JSON",
+            name: "truncated JSON once, then OK on GET (retried like a broken transfer)",
+            op: Op::Get,
+            script: |n, _| if n == 0 { Reply::json(r#"{"id": 1, "na"#) } else { Reply::json(COURSE) },
+            expect: Outcome::Ok,
+            requests: 2,
+            says: "",
+        },
+        Case {
+            name: "truncated JSON every time on GET: bounded",
             op: Op::Get,
             script: |_, _| Reply::json(r#"{"id": 1, "na"#),
             expect: Outcome::Decode,
-            requests: 1,
+            requests: 3,
+            says: "GET /api/v1/courses/{id}: could not decode the response (200) as Course at `na`: EOF",
         },
         Case {
-            name: "malformed JSON",
+            name: "truncated JSON on POST is not retried",
+            op: Op::Post,
+            script: |_, _| Reply::json(r#"{"id": 1, "na"#),
+            expect: Outcome::Decode,
+            requests: 1,
+            says: "POST /api/v1/accounts/{account_id}/courses: could not decode",
+        },
+        Case {
+            name: "malformed JSON on GET: retried, bounded",
             op: Op::Get,
             script: |_, _| Reply::json(r#"{"id": 1,, }"#),
             expect: Outcome::Decode,
+            requests: 3,
+            says: "could not decode the response (200) as Course",
+        },
+        Case {
+            name: "JSON of another shape is not retried",
+            op: Op::Get,
+            script: |_, _| Reply::json(r#"{"id": 1, "name": 5}"#),
+            expect: Outcome::Decode,
             requests: 1,
+            says: "as Course at `name`: invalid type: integer `5`, expected a string",
         },
         Case {
             name: "HTML error page from a proxy",
@@ -169,13 +207,15 @@ fn cases() -> Vec<Case> {
             script: html_502,
             expect: Outcome::Http { status: 502, token_rejected: false },
             requests: 1,
+            says: "Canvas answered 502: \"<html><body><h1>502 Bad Gateway",
         },
         Case {
-            name: "wrong content type",
+            name: "wrong content type (not JSON at all): retried, bounded",
             op: Op::Get,
             script: |_, _| Reply::status(200, "OK").header("content-type", "text/plain"),
             expect: Outcome::Decode,
-            requests: 1,
+            requests: 3,
+            says: "body near: \"OK\"",
         },
         Case {
             name: "while(1); prefix",
@@ -183,6 +223,7 @@ fn cases() -> Vec<Case> {
             script: |_, _| Reply::json(format!("while(1);{COURSE}")),
             expect: Outcome::Ok,
             requests: 1,
+            says: "",
         },
         Case {
             name: "expired token",
@@ -193,6 +234,7 @@ fn cases() -> Vec<Case> {
             },
             expect: Outcome::Http { status: 401, token_rejected: true },
             requests: 1,
+            says: "(the access token is invalid or expired)",
         },
         Case {
             name: "401 without WWW-Authenticate: not permitted",
@@ -200,6 +242,7 @@ fn cases() -> Vec<Case> {
             script: |_, _| Reply::status(401, r#"{"status":"unauthorized"}"#),
             expect: Outcome::Http { status: 401, token_rejected: false },
             requests: 1,
+            says: "",
         },
         Case {
             name: "redirect within Canvas is followed",
@@ -213,6 +256,15 @@ fn cases() -> Vec<Case> {
             },
             expect: Outcome::Ok,
             requests: 2,
+            says: "",
+        },
+        Case {
+            name: "same-origin redirect loop: too many redirects, naming the URL",
+            op: Op::Get,
+            script: |_, _| Reply::status(302, "").header("location", "/api/v1/courses/1"),
+            expect: Outcome::TooManyRedirects,
+            requests: 10,
+            says: "too many redirects: 10 requests within the Canvas origin, the last to http://127.0.0.1",
         },
     ]
 }
@@ -237,7 +289,11 @@ async fn fault_table() {
         })
         .await;
         let client = client_for(&server);
-        let got = outcome(run(case.op, &client).await);
+        let result = run(case.op, &client).await;
+        let said = result.as_ref().err().map(ToString::to_string).unwrap_or_default();
+        assert!(said.contains(case.says), "{}: the error says {said:?}, not {:?}", case.name, case.says);
+        assert!(!said.contains("canvas_lms::") && !said.contains("alloc::"), "{}: {said}", case.name);
+        let got = outcome(result);
         assert_eq!(got, case.expect, "{}", case.name);
         let requests = server.requests();
         assert_eq!(requests.len(), case.requests, "{}: requests seen {requests:?}", case.name);

@@ -166,7 +166,7 @@ async fn silent_upload_peers_time_out() {
     let client = builder(&canvas).read_timeout(Duration::from_millis(300)).build().unwrap();
     let file = Upload::from_reader("a.txt", 3, &b"abc"[..]);
     let e = client.courses().upload_file(1).upload(file).await.unwrap_err();
-    assert!(e.to_string().contains("confirming the upload"), "{e}");
+    assert!(e.to_string().contains("upload step 3: GET the confirmation at 127.0.0.1:"), "{e}");
 }
 
 /// Row 8: CR/LF in a file name cannot add a header to the multipart part.

@@ -1,0 +1,289 @@
+//! Walking the pages of a list.
+//!
+//! A list starts at its first URL and follows each page's `rel="next"` link: same origin only,
+//! relative links resolved against the page that carried them, and a link back to a page
+//! already read is an error ([`Error::PaginationLoop`]), not an endless loop. When the first
+//! page's `Link` names a numbered last page (`page=N`, the same URL as `next` otherwise), the
+//! pages between are known in advance: they are fetched several at a time (as many as the
+//! client's pacer allows, at most [`WINDOW`] ahead) and yielded in order; after the last one,
+//! its own `next` link, if any, is followed as usual (a list that grew meanwhile loses
+//! nothing). Bookmarks (`page=bookmark:..`) and a missing `last` are walked one by one.
+//!
+//! The walk is not generic: pages are decoded by a function chosen by the caller's item type
+//! and carried type-erased, so the code of the walk exists once for all list operations.
+
+use std::any::Any;
+use std::collections::HashSet;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures_core::Stream;
+use futures_util::{StreamExt, TryStreamExt};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::decode::{page_of, RawResponse};
+use crate::execute::execute;
+use crate::page::{Links, Page, ResponseMeta};
+use crate::request::{ItemStream, PageStream, Request};
+use crate::{Error, Result};
+
+/// Pages fetched ahead of the one being yielded, at most.
+pub(crate) const WINDOW: usize = 8;
+
+/// A decoded page whose items' type only the caller knows.
+struct ErasedPage {
+    /// `Vec<T>`.
+    items: Box<dyn Any + Send>,
+    links: Links,
+    meta: ResponseMeta,
+}
+
+/// Decodes a response into a page of some item type.
+type DecodePage = fn(&str, &RawResponse) -> Result<ErasedPage>;
+
+fn decode_page<T: DeserializeOwned + Send + 'static>(operation: &str, resp: &RawResponse) -> Result<ErasedPage> {
+    let page = page_of::<T>(operation, resp)?;
+    Ok(ErasedPage { items: Box::new(page.items), links: page.links, meta: page.meta })
+}
+
+fn typed<T: 'static>(page: ErasedPage) -> Result<Page<T>> {
+    let items = page
+        .items
+        .downcast::<Vec<T>>()
+        .map_err(|_| Error::Config("a page was decoded as another type than asked for".into()))?;
+    Ok(Page { items: *items, links: page.links, meta: page.meta })
+}
+
+type ErasedStream<'a> = Pin<Box<dyn Stream<Item = Result<ErasedPage>> + Send + 'a>>;
+
+/// The state of a walk through a list's pages.
+pub(crate) struct Cursor<'a> {
+    request: Arc<Request<'a>>,
+    next: Option<Result<Url>>,
+    /// The pages asked for so far: a `next` link back to one of them is a loop.
+    seen: HashSet<String>,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(request: Request<'a>, first: Result<Url>) -> Self {
+        Cursor { request: Arc::new(request), next: Some(first), seen: HashSet::new() }
+    }
+
+    /// The first page only.
+    pub async fn next_page<T: DeserializeOwned + Send + 'static>(mut self) -> Option<Result<Page<T>>> {
+        let page = self.step(decode_page::<T>).await?;
+        Some(page.and_then(typed))
+    }
+
+    /// Every page, in order.
+    pub fn pages<T: DeserializeOwned + Send + 'static>(self) -> PageStream<'a, T> {
+        Box::pin(self.walk(decode_page::<T>).and_then(|p| futures_util::future::ready(typed(p))))
+    }
+
+    /// Every item of every page, in order.
+    pub fn items<T: DeserializeOwned + Send + 'static>(self) -> ItemStream<'a, T> {
+        Box::pin(
+            self.pages::<T>().map_ok(|page| futures_util::stream::iter(page.items.into_iter().map(Ok))).try_flatten(),
+        )
+    }
+
+    /// Reads the page at `self.next` and moves `self.next` to its `next` link.
+    async fn step(&mut self, decode: DecodePage) -> Option<Result<ErasedPage>> {
+        let url = match self.next.take()? {
+            Ok(url) => url,
+            Err(e) => return Some(Err(e)),
+        };
+        let page = match self.checked(&url) {
+            Ok(()) => fetch(&self.request, url.clone(), decode).await,
+            Err(e) => Err(e),
+        };
+        Some(page.inspect(|page| self.next = resolve(&url, page.links.next.as_deref())))
+    }
+
+    /// A URL the walk may fetch: safe, on the Canvas origin, not fetched before.
+    fn checked(&mut self, url: &Url) -> Result<()> {
+        let client = self.request.client();
+        client.check_url(url)?;
+        if !client.is_same_origin(url) {
+            return Err(Error::ForeignOrigin(crate::client::redacted(url)));
+        }
+        if !self.seen.insert(url.as_str().to_owned()) {
+            return Err(Error::PaginationLoop(crate::client::redacted(url)));
+        }
+        Ok(())
+    }
+
+    /// Claims `urls` for a fan-out when every one may be fetched (safe, same origin, new);
+    /// claims none otherwise.
+    fn claim_all(&mut self, urls: &[Url]) -> bool {
+        let client = self.request.client();
+        let fine = urls
+            .iter()
+            .all(|u| client.check_url(u).is_ok() && client.is_same_origin(u) && !self.seen.contains(u.as_str()));
+        if fine {
+            self.seen.extend(urls.iter().map(|u| u.as_str().to_owned()));
+        }
+        fine
+    }
+
+    /// The pages as a stream: the first, then either the numbered pages several at a time or
+    /// the `next` links one by one; stops after the first error.
+    fn walk(self, decode: DecodePage) -> ErasedStream<'a> {
+        enum Phase<'a> {
+            Walk(Cursor<'a>),
+            /// Numbered pages in flight; `last_next` is the newest page's own `next` link.
+            Fan {
+                cursor: Cursor<'a>,
+                pages: ErasedStream<'a>,
+                base: Url,
+                last_next: Option<String>,
+            },
+            Done,
+        }
+        Box::pin(futures_util::stream::unfold((Phase::Walk(self), true), move |(phase, first)| async move {
+            let mut phase = phase;
+            loop {
+                match phase {
+                    Phase::Done => return None,
+                    Phase::Walk(mut cursor) => {
+                        let requested = cursor.next.as_ref().and_then(|u| u.as_ref().ok()).cloned();
+                        let page = match cursor.step(decode).await? {
+                            Ok(page) => page,
+                            Err(e) => return Some((Err(e), (Phase::Done, false))),
+                        };
+                        if let (true, Some(base)) = (first, requested) {
+                            if let Some(urls) = numbered_pages(&base, &page.links) {
+                                if cursor.claim_all(&urls) {
+                                    let request = cursor.request.clone();
+                                    let pages = futures_util::stream::iter(urls)
+                                        .map(move |url| {
+                                            let request = request.clone();
+                                            async move { fetch(&request, url, decode).await }
+                                        })
+                                        .buffered(WINDOW);
+                                    cursor.next = None;
+                                    let fan = Phase::Fan { cursor, pages: Box::pin(pages), base, last_next: None };
+                                    return Some((Ok(page), (fan, false)));
+                                }
+                            }
+                        }
+                        return Some((Ok(page), (Phase::Walk(cursor), false)));
+                    }
+                    Phase::Fan { mut cursor, mut pages, base, last_next } => match pages.next().await {
+                        Some(Ok(page)) => {
+                            let last_next = page.links.next.clone();
+                            return Some((Ok(page), (Phase::Fan { cursor, pages, base, last_next }, false)));
+                        }
+                        Some(Err(e)) => return Some((Err(e), (Phase::Done, false))),
+                        None => {
+                            // The numbered pages are read: go on from the last one's `next`
+                            // (a list that grew since the first page), if it names a new page.
+                            cursor.next = resolve(&base, last_next.as_deref()).filter(|u| match u {
+                                Ok(u) => !cursor.seen.contains(u.as_str()),
+                                Err(_) => true,
+                            });
+                            phase = Phase::Walk(cursor);
+                        }
+                    },
+                }
+            }
+        }))
+    }
+}
+
+/// Fetches and decodes one page (through the executor: pacing, retries, malformed bodies).
+async fn fetch(request: &Request<'_>, url: Url, decode: DecodePage) -> Result<ErasedPage> {
+    let operation = request.operation();
+    let mut page = None;
+    execute(request, url, &mut |resp| {
+        page = Some(decode(&operation, resp)?);
+        Ok(())
+    })
+    .await?;
+    page.ok_or_else(|| Error::Config("a page was accepted without a value".into()))
+}
+
+/// A `next` link resolved against the page that carried it (RFC 8288 allows relative links).
+fn resolve(page: &Url, next: Option<&str>) -> Option<Result<Url>> {
+    next.map(|n| {
+        page.join(n)
+            .map_err(|e| Error::UnsafeUrl { url: n.to_owned(), reason: format!("a next link that is not a URL: {e}") })
+    })
+}
+
+/// The URLs of pages `next..=last` when the first page's links number them: `next` and
+/// `last` are the same URL but for a numeric `page` parameter, `next` ≤ `last`, and there are
+/// at most 10,000 of them. `None` for bookmarks, a missing `last`, or anything else.
+fn numbered_pages(current: &Url, links: &Links) -> Option<Vec<Url>> {
+    let next = current.join(links.next.as_deref()?).ok()?;
+    let last = current.join(links.last.as_deref()?).ok()?;
+    let page_of = |u: &Url| -> Option<u64> { u.query_pairs().find(|(k, _)| k == "page")?.1.parse().ok() };
+    let without_page = |u: &Url| {
+        let mut pairs: Vec<(String, String)> =
+            u.query_pairs().filter(|(k, _)| k != "page").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        pairs.sort();
+        (u.origin(), u.path().to_owned(), pairs)
+    };
+    let (from, to) = (page_of(&next)?, page_of(&last)?);
+    if from > to || to - from >= 10_000 || without_page(&next) != without_page(&last) {
+        return None;
+    }
+    Some(
+        (from..=to)
+            .map(|n| {
+                let mut url = next.clone();
+                let pairs: Vec<(String, String)> = next
+                    .query_pairs()
+                    .map(|(k, v)| {
+                        let v = if k == "page" { n.to_string() } else { v.into_owned() };
+                        (k.into_owned(), v)
+                    })
+                    .collect();
+                url.query_pairs_mut().clear().extend_pairs(pairs);
+                url
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn links(next: Option<&str>, last: Option<&str>) -> Links {
+        Links { next: next.map(str::to_owned), last: last.map(str::to_owned), ..Links::default() }
+    }
+
+    #[test]
+    fn numbered_pages_are_listed_only_when_the_links_number_them() {
+        let base = Url::parse("https://c.test/api/v1/courses?per_page=100").unwrap();
+        let urls = numbered_pages(
+            &base,
+            &links(
+                Some("https://c.test/api/v1/courses?page=2&per_page=100"),
+                Some("https://c.test/api/v1/courses?per_page=100&page=4"),
+            ),
+        )
+        .unwrap();
+        let shown: Vec<&str> = urls.iter().map(Url::as_str).collect();
+        assert_eq!(
+            shown,
+            [
+                "https://c.test/api/v1/courses?page=2&per_page=100",
+                "https://c.test/api/v1/courses?page=3&per_page=100",
+                "https://c.test/api/v1/courses?page=4&per_page=100"
+            ]
+        );
+        // Relative links are resolved first.
+        assert_eq!(numbered_pages(&base, &links(Some("?page=2"), Some("?page=3"))).unwrap().len(), 2);
+        // Bookmarks, no `last`, other differences, absurd ranges: walk instead.
+        let none = |next: &str, last: Option<&str>| numbered_pages(&base, &links(Some(next), last)).is_none();
+        assert!(none("https://c.test/api/v1/courses?page=bookmark:WzFd", Some("https://c.test/api/v1/courses?page=9")));
+        assert!(none("https://c.test/api/v1/courses?page=2", None));
+        assert!(none("https://c.test/api/v1/courses?page=2&a=1", Some("https://c.test/api/v1/courses?page=3&a=2")));
+        assert!(none("https://c.test/api/v1/courses?page=5", Some("https://c.test/api/v1/courses?page=3")));
+        assert!(none("https://c.test/api/v1/courses?page=2", Some("https://c.test/api/v1/courses?page=99999999")));
+        assert!(none("https://c.test/api/v1/courses?page=2", Some("https://other.test/api/v1/courses?page=3")));
+    }
+}
