@@ -6,6 +6,8 @@
 //! it receives (method, target, `Authorization`, body), so a test can prove where the token went.
 #![forbid(unsafe_code)]
 
+pub mod bucket;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

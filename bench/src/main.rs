@@ -2,6 +2,8 @@
 //!
 //! `cargo run --release -p canvas-bench -- [--pages 1000] [--small-pages 100] [--python-pages 20] [--no-python]`
 //! `cargo run --release -p canvas-bench -- upload [--mib 1024]` (upload memory and speed)
+//! `cargo run --release -p canvas-bench -- quota [--lists 32] [--pages 20] [--long-pages 50]`
+//! (many lists at once against Canvas's throttling; numbered pages fetched at once)
 //!
 //! For each client, the orchestrator starts a Canvas-like server (pages of 100 course objects,
 //! `Link` headers, keep-alive) on 127.0.0.1 and runs the client in a child process, so each
@@ -15,6 +17,7 @@
 //! - Python `canvasapi`, installed with pip into `target/bench-venv` (fewer pages: it is slow).
 #![forbid(unsafe_code)]
 
+mod quota;
 mod server;
 mod upload;
 
@@ -40,6 +43,9 @@ fn main() {
         Some("naive-course") => client_naive::<canvas_lms::models::Course>(&args[1], args[2].parse().expect("pages")),
         Some("upload-client") => upload::client(&args[1], args[2].parse().expect("bytes")),
         Some("upload") => upload_bench(&args[1..]),
+        Some("quota") => {
+            quota::run(flag(&args, "--lists", 32), flag(&args, "--pages", 20), flag(&args, "--long-pages", 50))
+        }
         _ => orchestrate(&args),
     }
 }

@@ -15,6 +15,8 @@ pub(crate) struct RawResponse {
     pub attempts: u32,
     /// With OAuth2: the token generation the request was sent with.
     pub auth_generation: Option<u64>,
+    /// When the response's headers arrived.
+    pub received: std::time::Instant,
 }
 
 /// Canvas may prefix JSON with `while(1);` to defeat JSON hijacking.
@@ -208,6 +210,7 @@ mod tests {
             body: br#"{"quiz_statistics": [{"id": 1}, {"id": "x"}]}"#.to_vec(),
             attempts: 1,
             auth_generation: None,
+            received: std::time::Instant::now(),
         };
         #[derive(serde::Deserialize, Debug)]
         #[allow(dead_code)]

@@ -12,6 +12,7 @@ use url::Url;
 
 use crate::decode::{strip_while1, RawResponse};
 use crate::error::{HttpError, TransportError};
+use crate::pacing::Slot;
 use crate::page::ResponseMeta;
 use crate::request::{Body, Request};
 use crate::retry::{self, Outcome};
@@ -44,11 +45,12 @@ pub(crate) async fn execute(req: &Request<'_>, url: Url, accept: &mut Accept<'_>
             cost = tracing::field::Empty,
         );
         let result = {
-            let _slot = client.pacer().acquire().await;
-            let result = attempt_once(req, &url, attempt).instrument(span.clone()).await;
+            let slot = client.pacer().acquire().await;
+            let result = attempt_once(req, &url, attempt, &slot).instrument(span.clone()).await;
             if let Ok(resp) = &result {
                 let meta = ResponseMeta::from_headers(resp.status, &resp.headers, attempt);
-                client.pacer().observe(meta.rate_limit_remaining, retry::is_throttled(resp.status, &resp.body));
+                let throttled = retry::is_throttled(resp.status, &resp.body);
+                client.pacer().observe(&slot, meta.rate_limit_remaining, throttled, resp.received);
             }
             result
         };
@@ -123,7 +125,7 @@ pub(crate) fn accept_any(_: &RawResponse) -> Result<()> {
 /// request's `as_user_id`; bodies are read within the client's limits. A multipart request
 /// goes through the upload client, bounded by the idle and upload timeouts instead of the
 /// API's total timeout (a large file takes as long as the link needs).
-async fn attempt_once(req: &Request<'_>, url: &Url, attempt: u32) -> Result<RawResponse> {
+async fn attempt_once(req: &Request<'_>, url: &Url, attempt: u32, slot: &Slot<'_>) -> Result<RawResponse> {
     let client = req.client();
     let operation = req.operation();
     let mut auth_generation = None;
@@ -157,6 +159,8 @@ async fn attempt_once(req: &Request<'_>, url: &Url, attempt: u32) -> Result<RawR
     };
     let exchange = async {
         let resp = builder.send().await.map_err(|e| TransportError::error(&operation, e))?;
+        let received = Instant::now();
+        client.pacer().answered(slot, received);
         activity.touch();
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
@@ -179,7 +183,7 @@ async fn attempt_once(req: &Request<'_>, url: &Url, attempt: u32) -> Result<RawR
         } else {
             read_limited(resp, limits.error, Overflow::Truncate, watch, &operation).await?
         };
-        Ok(RawResponse { status, headers, body, attempts: attempt, auth_generation })
+        Ok(RawResponse { status, headers, body, attempts: attempt, auth_generation, received })
     };
     if multipart {
         let settings = client.settings();

@@ -289,6 +289,7 @@ fn bodies_pages_and_excerpts_never_panic() {
                 body: body.clone(),
                 attempts: 1,
                 auth_generation: None,
+                received: std::time::Instant::now(),
             };
             let _ = page_of::<Value>("GET /api/v1/courses", &raw);
         },

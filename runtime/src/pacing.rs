@@ -9,16 +9,23 @@
 //! the charges of the requests still in flight).
 //!
 //! The pacer turns that into a concurrency limit shared by a client and its clones. From a
-//! response's remaining quota it adds back the charges of the client's other requests in
-//! flight (they are in the figure but will be credited), and allows as many requests as
-//! that leaves room for, minus one as a margin: `allowed = ⌊(remaining + 50·others) / 50⌋ − 1`.
-//! An empty bucket allows 13; as the bucket fills because requests arrive faster than it
-//! drains, fewer are allowed, until the rate matches the drain: the client settles at the
-//! sustainable rate without being told it. A throttled response halves the limit. Without
-//! `X-Rate-Limit-Remaining` (Canvas sends it only when throttling applies) the limit is
-//! [`UNPACED`]. The caller's `max_concurrent_requests` is an upper bound on all of it.
+//! response's remaining quota it adds back the charges of the client's other requests that
+//! were at Canvas when the response was made (sent before it arrived, answered after it: they
+//! are in the figure and will be credited), which gives how many requests the bucket holds
+//! now, and allows that many minus one as a margin:
+//! `estimate = ⌊(remaining + 50·others) / 50⌋ − 1` (13 on an empty bucket). Which requests
+//! Canvas still counted is known only roughly (answers of one burst are read in any order),
+//! and the error makes estimates too high, rarely too low: so a lower estimate applies at
+//! once, and the limit grows at most once per round trip, to the lowest estimate of that
+//! round, at most doubling. As the bucket
+//! fills because requests arrive faster than it drains, the estimate falls, until the rate
+//! matches the drain: the client settles at the sustainable rate without being told it. A
+//! throttled response halves the limit. Without `X-Rate-Limit-Remaining` (Canvas sends it
+//! only when throttling applies) the limit is [`UNPACED`]. The caller's
+//! `max_concurrent_requests` is an upper bound on all of it.
 
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Canvas's pre-flight charge per request in flight.
 const PREFLIGHT: f64 = 50.0;
@@ -26,6 +33,8 @@ const PREFLIGHT: f64 = 50.0;
 const INITIAL: usize = 4;
 /// Requests in flight when Canvas does not report a quota (throttling does not apply).
 pub(crate) const UNPACED: usize = 16;
+/// The most requests in flight the pacer ever allows (Canvas's bucket holds 14 charges).
+const CEILING: usize = 64;
 
 /// The shared concurrency limit of a client.
 #[derive(Debug)]
@@ -38,22 +47,37 @@ pub(crate) struct Pacer {
 
 #[derive(Debug)]
 struct State {
-    in_flight: usize,
+    /// When each request in flight was sent, and when its answer arrived.
+    in_flight: Vec<(Instant, Option<Instant>)>,
     allowed: usize,
     /// Canvas has reported a quota: throttling applies to this token.
     paced: bool,
+    /// Average time of an exchange: one round.
+    round: Duration,
+    /// No growth before this (one growth per round).
+    grow_after: Option<Instant>,
+    /// The lowest estimate seen since the last growth.
+    round_low: usize,
 }
 
 /// A request's place in flight; dropping it lets the next one go.
 #[derive(Debug)]
 pub(crate) struct Slot<'a> {
     pacer: &'a Pacer,
+    sent: Instant,
 }
 
 impl Pacer {
     pub fn new(bound: Option<usize>) -> Self {
         Pacer {
-            state: Mutex::new(State { in_flight: 0, allowed: INITIAL, paced: false }),
+            state: Mutex::new(State {
+                in_flight: Vec::new(),
+                allowed: INITIAL,
+                paced: false,
+                round: Duration::ZERO,
+                grow_after: None,
+                round_low: CEILING,
+            }),
             wake: tokio::sync::Notify::new(),
             bound: bound.map(|b| b.max(1)),
         }
@@ -73,34 +97,69 @@ impl Pacer {
             notified.as_mut().enable();
             {
                 let mut state = self.state.lock().expect("pacer lock");
-                if state.in_flight < self.limit(&state) {
-                    state.in_flight += 1;
-                    return Slot { pacer: self };
+                if state.in_flight.len() < self.limit(&state) {
+                    let sent = Instant::now();
+                    state.in_flight.push((sent, None));
+                    return Slot { pacer: self, sent };
                 }
             }
             notified.await;
         }
     }
 
-    /// Learns from a response: its `X-Rate-Limit-Remaining` (if any) and whether it was
-    /// throttled. Called while the response's slot is still held.
-    pub fn observe(&self, remaining: Option<f64>, throttled: bool) {
+    /// Notes that the answer to `slot`'s request arrived at `at` (its headers): from then on
+    /// Canvas no longer counts it in flight.
+    pub fn answered(&self, slot: &Slot<'_>, at: Instant) {
         let mut state = self.state.lock().expect("pacer lock");
-        let before = state.allowed;
-        state.allowed = match remaining {
-            Some(r) if r.is_finite() => {
-                state.paced = true;
-                let others = state.in_flight.saturating_sub(1) as f64;
-                let room = ((r + PREFLIGHT * others) / PREFLIGHT).floor() - 1.0;
-                room.clamp(1.0, UNPACED as f64 * 4.0) as usize
-            }
-            // A response without the header (an error page from a proxy) says nothing new.
-            _ if throttled || state.paced => state.allowed,
-            _ => UNPACED,
-        };
-        if throttled {
-            state.allowed = (before / 2).max(1).min(state.allowed);
+        if let Some(entry) =
+            state.in_flight.iter_mut().find(|(sent, answered)| *sent == slot.sent && answered.is_none())
+        {
+            entry.1 = Some(at);
         }
+    }
+
+    /// Learns from the response to `slot`'s request, which arrived at `received`: its
+    /// `X-Rate-Limit-Remaining` (if any) and whether it was throttled. Called while the slot
+    /// is held.
+    pub fn observe(&self, slot: &Slot<'_>, remaining: Option<f64>, throttled: bool, received: Instant) {
+        self.observe_at(slot.sent, remaining, throttled, received);
+    }
+
+    fn observe_at(&self, sent: Instant, remaining: Option<f64>, throttled: bool, now: Instant) {
+        let mut state = self.state.lock().expect("pacer lock");
+        let took = now.saturating_duration_since(sent);
+        state.round = if state.round.is_zero() { took } else { (state.round * 3 + took) / 4 };
+        let before = state.allowed;
+        match remaining {
+            Some(r) if !r.is_nan() => {
+                state.paced = true;
+                // This request and the others at Canvas when it answered: sent before its
+                // answer arrived, and not answered yet by then.
+                let at_canvas =
+                    |&&(sent, answered): &&(Instant, Option<Instant>)| sent < now && answered.is_none_or(|a| a >= now);
+                let others = state.in_flight.iter().filter(at_canvas).count().saturating_sub(1) as f64;
+                let estimate =
+                    (((r + PREFLIGHT * others) / PREFLIGHT).floor() - 1.0).clamp(1.0, CEILING as f64) as usize;
+                state.round_low = state.round_low.min(estimate);
+                let may_grow = state.grow_after.is_none_or(|at| now >= at) && state.in_flight.len() >= state.allowed;
+                if estimate < state.allowed {
+                    state.allowed = estimate;
+                } else if may_grow {
+                    state.allowed = state.round_low.max(state.allowed).min(state.allowed * 2);
+                    state.grow_after = Some(now + state.round);
+                    state.round_low = CEILING;
+                }
+            }
+            // A response without the header (an error page from a proxy) says nothing new,
+            // once Canvas has reported a quota; before that, throttling does not apply.
+            _ if throttled || state.paced => {}
+            _ => state.allowed = UNPACED,
+        }
+        if throttled {
+            state.allowed = state.allowed.min(before / 2);
+            state.grow_after = Some(now + state.round);
+        }
+        state.allowed = state.allowed.clamp(1, CEILING);
         if state.allowed > before {
             self.wake.notify_waiters();
         }
@@ -115,7 +174,11 @@ impl Pacer {
 
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
-        self.pacer.state.lock().expect("pacer lock").in_flight -= 1;
+        let mut state = self.pacer.state.lock().expect("pacer lock");
+        if let Some(i) = state.in_flight.iter().position(|&(t, _)| t == self.sent) {
+            state.in_flight.swap_remove(i);
+        }
+        drop(state);
         self.pacer.wake.notify_waiters();
     }
 }
@@ -124,43 +187,85 @@ impl Drop for Slot<'_> {
 mod tests {
     use super::*;
 
+    const ROUND: Duration = Duration::from_millis(250);
+
+    /// `n` requests in flight, all sent well before any answer.
+    fn in_flight(p: &Pacer, n: usize, at: Instant) {
+        p.state.lock().unwrap().in_flight = vec![(at - ROUND, None); n];
+    }
+
+    fn busy(p: &Pacer, at: Instant) {
+        in_flight(p, p.allowed(), at);
+    }
+
     #[test]
     fn the_limit_follows_the_remaining_quota() {
         let p = Pacer::new(None);
+        let t0 = Instant::now();
         assert_eq!(p.allowed(), INITIAL);
-        // An empty bucket (700 left, nothing else in flight): 13.
-        p.observe(Some(700.0), false);
+        // An empty bucket with every slot in use: grow, at most doubling.
+        busy(&p, t0);
+        p.observe_at(t0 - ROUND, Some(700.0 - 50.0 * 3.0), false, t0);
+        assert_eq!(p.allowed(), 8);
+        // More room reported within the same round: no second growth.
+        busy(&p, t0 + ROUND / 2);
+        p.observe_at(t0 + ROUND / 2 - ROUND, Some(700.0 - 50.0 * 7.0), false, t0 + ROUND / 2);
+        assert_eq!(p.allowed(), 8);
+        // The next round: up to the estimate, 13 on an empty bucket.
+        busy(&p, t0 + ROUND * 2);
+        p.observe_at(t0 + ROUND * 2 - ROUND, Some(700.0 - 50.0 * 7.0), false, t0 + ROUND * 2);
         assert_eq!(p.allowed(), 13);
-        // The bucket filled to 150: 10, the rate that matches a 10 units/s drain at 0.25 s.
-        p.observe(Some(550.0), false);
+        // The bucket filled to 150 with 10 others in flight: 10 at once, the rate that
+        // matches a 10 units/s drain at 0.25 s per request.
+        in_flight(&p, 11, t0 + ROUND * 2);
+        p.observe_at(t0 + ROUND * 2 - ROUND, Some(700.0 - 150.0 - 50.0 * 10.0), false, t0 + ROUND * 2);
         assert_eq!(p.allowed(), 10);
-        // Nearly full: one at a time, never zero.
-        p.observe(Some(3.0), false);
+        // No growth without demand.
+        in_flight(&p, 2, t0 + ROUND * 10);
+        p.observe_at(t0 + ROUND * 10 - ROUND, Some(600.0), false, t0 + ROUND * 10);
+        assert_eq!(p.allowed(), 10);
+        // Throttled: halve, never below one.
+        p.observe_at(t0 + ROUND * 10 - ROUND, None, true, t0 + ROUND * 10);
+        assert_eq!(p.allowed(), 5);
+        p.observe_at(t0 + ROUND * 10 - ROUND, Some(-40.0), true, t0 + ROUND * 10);
         assert_eq!(p.allowed(), 1);
-        // Throttled: halve what was allowed.
-        p.observe(Some(700.0), false);
-        p.observe(None, true);
-        assert_eq!(p.allowed(), 6);
         // A response without the header keeps the limit once a quota was seen...
-        p.observe(None, false);
-        assert_eq!(p.allowed(), 6);
+        p.observe_at(t0 + ROUND * 20 - ROUND, None, false, t0 + ROUND * 20);
+        assert_eq!(p.allowed(), 1);
         // ...and, when no quota was ever reported, throttling does not apply.
         let unpaced = Pacer::new(None);
-        unpaced.observe(None, false);
+        unpaced.observe_at(t0, None, false, t0 + ROUND);
         assert_eq!(unpaced.allowed(), UNPACED);
         // Absurd server values stay within bounds.
-        p.observe(Some(f64::INFINITY), false);
-        assert_eq!(p.allowed(), 6);
-        p.observe(Some(1e300), false);
-        assert_eq!(p.allowed(), UNPACED * 4);
-        p.observe(Some(-1e300), false);
-        assert_eq!(p.allowed(), 1);
+        for (i, r) in [f64::INFINITY, 1e300, -1e300, f64::NAN, f64::NEG_INFINITY].into_iter().enumerate() {
+            let at = t0 + ROUND * (30 + i as u32);
+            busy(&p, at);
+            p.observe_at(at - ROUND, Some(r), false, at);
+            assert!((1..=CEILING).contains(&p.allowed()), "{r}: {}", p.allowed());
+        }
+    }
+
+    #[test]
+    fn on_an_empty_bucket_it_settles_at_thirteen() {
+        // A server that reports 700 − 50 × (others in flight) (the bucket's level stays 0):
+        // the limit climbs to ⌊700/50⌋ − 1 = 13, the concurrency of R*, with room for one
+        // more arrival, and stays there.
+        let p = Pacer::new(None);
+        let t0 = Instant::now();
+        for round in 0..20 {
+            let at = t0 + ROUND * round;
+            busy(&p, at);
+            let others = p.allowed() as f64 - 1.0;
+            p.observe_at(at - ROUND, Some(700.0 - 50.0 * others), false, at);
+        }
+        assert_eq!(p.allowed(), 13);
     }
 
     #[tokio::test]
     async fn the_callers_bound_is_an_upper_limit_and_slots_are_released() {
         let p = std::sync::Arc::new(Pacer::new(Some(2)));
-        p.observe(Some(700.0), false);
+        let now = Instant::now();
+        p.observe_at(now - ROUND, Some(700.0), false, now);
         assert_eq!(p.allowed(), 2);
         let a = p.acquire().await;
         let _b = p.acquire().await;
