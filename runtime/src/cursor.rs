@@ -108,7 +108,7 @@ impl<'a> Cursor<'a> {
         if !client.is_same_origin(url) {
             return Err(Error::ForeignOrigin(crate::client::redacted(url)));
         }
-        if !self.seen.insert(url.as_str().to_owned()) {
+        if !self.seen.insert(page_key(url)) {
             return Err(Error::PaginationLoop(crate::client::redacted(url)));
         }
         Ok(())
@@ -180,7 +180,7 @@ impl<'a> Cursor<'a> {
                             // The numbered pages are read: go on from the last one's `next`
                             // (a list that grew since the first page), if it names a new page.
                             cursor.next = resolve(&base, last_next.as_deref()).filter(|u| match u {
-                                Ok(u) => !cursor.seen.contains(u.as_str()),
+                                Ok(u) => !cursor.seen.contains(&page_key(u)),
                                 Err(_) => true,
                             });
                             phase = Phase::Walk(cursor);
@@ -190,6 +190,19 @@ impl<'a> Cursor<'a> {
             }
         }))
     }
+}
+
+/// What makes two page URLs the same page: path and query, the query's order aside, and a
+/// missing `page` read as `page=1` (Canvas's first page has none; a `next` link back to it
+/// names it).
+fn page_key(url: &Url) -> String {
+    let mut pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    if !pairs.iter().any(|(k, _)| k == "page") {
+        pairs.push(("page".into(), "1".into()));
+    }
+    pairs.sort();
+    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{}{}?{}", url.origin().ascii_serialization(), url.path(), query.join("&"))
 }
 
 /// Fetches and decodes one page (through the executor: pacing, retries, malformed bodies).
@@ -253,6 +266,15 @@ mod tests {
 
     fn links(next: Option<&str>, last: Option<&str>) -> Links {
         Links { next: next.map(str::to_owned), last: last.map(str::to_owned), ..Links::default() }
+    }
+
+    #[test]
+    fn the_first_page_and_page_one_are_the_same_page() {
+        let key = |u: &str| page_key(&Url::parse(u).unwrap());
+        assert_eq!(key("https://c.test/a?per_page=10"), key("https://c.test/a?page=1&per_page=10"));
+        assert_eq!(key("https://c.test/a?x=1&y=2"), key("https://c.test/a?y=2&x=1"));
+        assert_ne!(key("https://c.test/a?page=2"), key("https://c.test/a"));
+        assert_ne!(key("https://c.test/a?page=bookmark:x"), key("https://c.test/a?page=bookmark:y"));
     }
 
     #[test]

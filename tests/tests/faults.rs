@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use canvas_lms::{Client, Error, Id, RetryPolicy};
+use canvas_lms::{Client, Error, Id, Json, RetryPolicy};
 use canvas_tests::{Logged, Reply, ScriptedServer};
 use futures_util::TryStreamExt;
 
@@ -495,4 +495,156 @@ async fn hand_written_requests_can_send_json_bodies() {
     assert_eq!(req.target, "/api/v1/courses/sis_course_id%3AA%2FB/things");
     assert_eq!(req.header("content-type"), Some("application/json"));
     assert_eq!(serde_json::from_str::<serde_json::Value>(&req.body).unwrap(), body);
+}
+
+// ---- Canvas's real limits: loops, links, pacing, parallel pages, errors (issue 11) ----
+
+/// A list whose `next` links are given by `next(page)` (None: last page); one item per page.
+async fn linked(next: fn(&str, usize) -> Option<String>) -> ScriptedServer {
+    ScriptedServer::start_with(move |base| {
+        move |req: &Logged, _| {
+            let query = req.target.split_once('?').map(|(_, q)| q).unwrap_or("");
+            let page: usize =
+                query.split('&').find_map(|kv| kv.strip_prefix("page=")).and_then(|p| p.parse().ok()).unwrap_or(1);
+            let reply = Reply::json(format!(r#"[{{"id": {page}}}]"#));
+            match next(&base, page) {
+                Some(link) => reply.header("link", format!("<{link}>; rel=\"next\"")),
+                None => reply,
+            }
+        }
+    })
+    .await
+}
+
+async fn ids_until_error(server: &ScriptedServer) -> (Vec<u64>, Option<Error>) {
+    let client = client_for(server);
+    let mut stream = client.courses().list_your_courses().stream();
+    let mut ids = Vec::new();
+    loop {
+        match stream.try_next().await {
+            Ok(Some(c)) => ids.push(c.id.and_then(|i| i.as_u64()).unwrap_or(0)),
+            Ok(None) => return (ids, None),
+            Err(e) => return (ids, Some(e)),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_next_link_to_the_same_page_is_a_loop_error_not_an_endless_stream() {
+    let server = linked(|base, _| Some(format!("{base}/api/v1/courses?page=1&per_page=100"))).await;
+    let (ids, e) = ids_until_error(&server).await;
+    assert_eq!(ids, [1]);
+    match e {
+        Some(Error::PaginationLoop(url)) => assert!(url.ends_with("/api/v1/courses?page=1&per_page=100"), "{url}"),
+        other => panic!("expected a loop error, got {other:?}"),
+    }
+    assert_eq!(server.requests().len(), 1, "no extra request for a link to the page just read");
+}
+
+#[tokio::test]
+async fn a_next_link_cycling_back_is_a_loop_error() {
+    let server = linked(|base, page| Some(format!("{base}/api/v1/courses?page={}&per_page=100", page % 3 + 1))).await;
+    let (ids, e) = ids_until_error(&server).await;
+    assert_eq!(ids, [1, 2, 3]);
+    assert!(matches!(e, Some(Error::PaginationLoop(_))), "{e:?}");
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn relative_next_links_are_followed_within_the_origin() {
+    let server = linked(|_, page| (page < 3).then(|| format!("/api/v1/courses?page={}&per_page=100", page + 1))).await;
+    let (ids, e) = ids_until_error(&server).await;
+    assert!(e.is_none(), "{e:?}");
+    assert_eq!(ids, [1, 2, 3]);
+    assert!(server.requests().iter().all(|r| r.authorization.as_deref() == Some("Bearer secret-token")));
+}
+
+#[tokio::test]
+async fn a_numbered_list_is_read_several_pages_at_once_in_order_and_past_a_stale_last() {
+    // `last` says page 6 on page 1, but the list grew: page 6 links to a page 7.
+    let server = ScriptedServer::start_with(|base| {
+        move |req: &Logged, _| {
+            let query = req.target.split_once('?').map(|(_, q)| q).unwrap_or("");
+            let page: usize =
+                query.split('&').find_map(|kv| kv.strip_prefix("page=")).and_then(|p| p.parse().ok()).unwrap_or(1);
+            let url = |n: usize| format!("{base}/api/v1/courses?page={n}&per_page=2");
+            let mut link = format!("<{}>; rel=\"current\"", url(page));
+            if page < 7 {
+                link.push_str(&format!(",<{}>; rel=\"next\"", url(page + 1)));
+            }
+            if page == 1 {
+                link.push_str(&format!(",<{}>; rel=\"last\"", url(6)));
+            }
+            let body = format!(r#"[{{"id": {}}}, {{"id": {}}}]"#, page * 2 - 1, page * 2);
+            // Later pages answer faster, so an unordered reader would yield them first.
+            let pause = Duration::from_millis(60 - 8 * page as u64);
+            Reply::Slow(pause, Box::new(Reply::json(body).header("link", link)))
+        }
+    })
+    .await;
+    let client = Client::builder(server.uri())
+        .allow_insecure_http(true)
+        .token("secret-token")
+        .per_page(Some(2))
+        .build()
+        .unwrap();
+    let ids: Vec<u64> = client
+        .courses()
+        .list_your_courses()
+        .stream()
+        .map_ok(|c| c.id.and_then(|i| i.as_u64()).unwrap_or(0))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, (1..=14).collect::<Vec<_>>(), "every item once, in order");
+    assert!(server.max_in_flight() >= 4, "pages 2 to 6 were fetched at once: {}", server.max_in_flight());
+    assert_eq!(server.requests().len(), 7, "each page once");
+}
+
+#[tokio::test]
+async fn many_lists_on_a_throttling_canvas_complete_without_throttling() {
+    use canvas_tests::bucket::{Bucket, BucketServer};
+    // Canvas's bucket with short requests: 30 ms each, costing 0.03 units.
+    let bucket = Bucket { latency: Duration::from_millis(30), cost: 0.03, per_page: 10, ..Bucket::canvas(5) };
+    let server = BucketServer::start(bucket).await;
+    let client = Client::builder(&server.base).allow_insecure_http(true).token("t").build().unwrap();
+    let lists = (0..24u64).map(|l| {
+        let client = client.clone();
+        async move {
+            let items: Vec<Json> = client.runtime().get("/v1/lists/{list}/items", &[&l]).stream().try_collect().await?;
+            Ok::<usize, Error>(items.len())
+        }
+    });
+    let results = futures_util::future::join_all(lists).await;
+    for r in &results {
+        assert_eq!(r.as_ref().ok(), Some(&50), "{r:?}");
+    }
+    let c = server.counts();
+    assert_eq!(c.served, 24 * 5);
+    assert!(c.throttled * 50 <= c.served, "at most 2% throttled: {c:?}");
+    assert!(c.max_in_flight <= 13 && c.max_in_flight >= 8, "paced near the bucket's capacity: {c:?}");
+}
+
+#[tokio::test]
+async fn a_refused_connection_says_refused_and_how_often_it_was_tried() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let client = Client::builder(format!("http://127.0.0.1:{port}"))
+        .allow_insecure_http(true)
+        .token("t")
+        .retry_policy(policy())
+        .build()
+        .unwrap();
+    // A POST too: a connection that was never opened never reached Canvas.
+    let e = client.courses().create_new_course(1).send().await.unwrap_err();
+    let Error::Transport(t) = &e else { panic!("{e:?}") };
+    assert_eq!(t.kind(), canvas_lms::runtime::TransportKind::Refused);
+    assert_eq!(t.attempts(), 3);
+    let said = e.to_string();
+    assert!(
+        said.starts_with("POST /api/v1/accounts/{account_id}/courses: connection refused (after 3 attempts over"),
+        "{said}"
+    );
 }

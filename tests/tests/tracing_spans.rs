@@ -84,3 +84,53 @@ async fn requests_are_traced_without_the_token() {
     assert!(!text.contains("secret-token"), "the token was traced: {text}");
     assert!(!text.contains("/courses/42"), "ids belong in the path template only: {text}");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn multipart_requests_logout_and_upload_confirmations_are_traced_and_retried_like_the_rest() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    // Each Canvas request is throttled once, then answered (the upload host is not Canvas).
+    let server = ScriptedServer::start_with(|base| {
+        move |req: &canvas_tests::Logged, n| {
+            if n == 0 && req.path() != "/upload" {
+                return Reply::status(429, "");
+            }
+            match req.path() {
+                p if p.ends_with("/files") => Reply::json(
+                    serde_json::json!({"upload_url": format!("{base}/upload"), "upload_params": {}}).to_string(),
+                ),
+                "/upload" => Reply::status(303, "").header("location", format!("{base}/api/v1/files/9/create_success")),
+                _ => Reply::json(r#"{"id": 9}"#),
+            }
+        }
+    })
+    .await;
+    let policy = RetryPolicy { base_delay: std::time::Duration::from_millis(1), ..RetryPolicy::default() };
+    let client = Client::builder(server.uri())
+        .allow_insecure_http(true)
+        .token("secret-token")
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+    let path = std::env::temp_dir().join(format!("canvas-tests-{}-trace.csv", std::process::id()));
+    std::fs::write(&path, b"a,b").unwrap();
+    let file = canvas_lms::Upload::from_path(&path).await.unwrap();
+    client.sis_imports().import_sis_data(1).send_with_file(file).await.unwrap();
+    let file = canvas_lms::Upload::from_path(&path).await.unwrap();
+    client.courses().upload_file(1).upload(file).await.unwrap();
+    std::fs::remove_file(&path).unwrap();
+    client.logout().await.unwrap();
+    let text = recorder.lines.lock().unwrap().join("\n");
+    for (method, path) in [
+        ("POST", "/v1/accounts/{account_id}/sis_imports"),
+        ("POST", "/v1/courses/{course_id}/files"),
+        ("GET", "/v1/files/{id}/create_success"),
+        ("DELETE", "/login/oauth2/token"),
+    ] {
+        for attempt in [1, 2] {
+            let span = format!("span canvas_request method={method} path={path} attempt={attempt}");
+            assert!(text.contains(&span), "{span} missing:\n{text}");
+        }
+    }
+    assert!(!text.contains("secret-token"), "{text}");
+}

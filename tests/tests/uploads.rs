@@ -248,3 +248,164 @@ async fn a_failed_job_and_a_job_that_outlives_the_timeout_are_typed_errors() {
     assert_eq!(slow.requests().len(), after, "polling went on after the wait was dropped");
     assert!(after > polls);
 }
+
+// ---- Flaky peers: step 2 re-sent from disk, multipart through the executor (issue 11) ----
+
+fn fast_client(canvas: &ScriptedServer) -> Client {
+    Client::builder(canvas.uri())
+        .allow_insecure_http(true)
+        .token("secret-token")
+        .retry_policy(canvas_lms::RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            max_retry_after: Duration::from_millis(10),
+        })
+        .build()
+        .unwrap()
+}
+
+/// A file on disk with `FILE`'s bytes, removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("canvas-tests-{}-{name}", std::process::id()));
+        std::fs::write(&path, FILE).unwrap();
+        TempFile(path)
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[tokio::test]
+async fn a_flaky_upload_host_gets_the_file_again_from_disk() {
+    let host = ScriptedServer::start(|_, n| {
+        if n == 0 {
+            Reply::status(500, "<Error>InternalError</Error>")
+        } else {
+            Reply::status(201, r#"{"id": 55, "display_name": "notes.txt", "size": 11}"#)
+        }
+    })
+    .await;
+    let canvas = canvas_pointing_at(host.uri()).await;
+    let file = TempFile::new("flaky.txt");
+    let uploaded =
+        fast_client(&canvas).courses().upload_file(1).upload(Upload::from_path(&file.0).await.unwrap()).await.unwrap();
+    assert_eq!(uploaded.id.unwrap().as_u64(), Some(55));
+    let sent = host.requests();
+    assert_eq!(sent.len(), 2, "step 2 sent twice");
+    for r in &sent {
+        assert!(r.body.contains("hello notes"), "the whole file each time");
+        assert!(r.authorization.is_none(), "never the token to the upload host");
+    }
+}
+
+#[tokio::test]
+async fn a_one_shot_stream_is_sent_once_and_the_error_says_which_step_failed_where() {
+    let host = ScriptedServer::start(|_, _| Reply::status(500, "<Error>InternalError</Error>")).await;
+    let canvas = canvas_pointing_at(host.uri()).await;
+    let e = fast_client(&canvas).courses().upload_file(1).upload(upload()).await.unwrap_err();
+    let said = e.to_string();
+    assert_eq!(e.http().map(|h| (h.status, h.answered_by)), Some((500, "the upload host")), "{said}");
+    assert!(
+        said.starts_with(&format!(
+            "upload step 2: POST to the upload host {}",
+            host.uri().trim_start_matches("http://")
+        )),
+        "{said}"
+    );
+    assert!(said.contains("one-shot stream") && said.contains("the upload host answered 500"), "{said}");
+    assert!(!said.contains("Canvas answered"), "the upload host is not Canvas: {said}");
+    assert_eq!(host.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_throttled_multipart_request_is_sent_again_from_disk_but_not_from_a_stream() {
+    let canvas = ScriptedServer::start(|_, n| {
+        if n % 2 == 0 {
+            Reply::status(403, "403 Forbidden (Rate Limit Exceeded)")
+        } else {
+            Reply::json(r#"{"id": 8812, "workflow_state": "created"}"#)
+        }
+    })
+    .await;
+    let client = fast_client(&canvas);
+    let file = TempFile::new("import.csv");
+    let import = client
+        .sis_imports()
+        .import_sis_data(1)
+        .send_with_file(Upload::from_path(&file.0).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(import.id.unwrap().as_u64(), Some(8812));
+    let log = canvas.requests();
+    assert_eq!(log.len(), 2);
+    assert!(log.iter().all(|r| r.body.contains("hello notes") && r.authorization.is_some()), "{log:?}");
+
+    let e = client.sis_imports().import_sis_data(1).send_with_file(upload()).await.unwrap_err();
+    assert!(matches!(&e, Error::Io(m) if m.contains("one-shot stream")), "{e:?}");
+    assert_eq!(canvas.requests().len(), 3, "the stream went out once");
+}
+
+#[tokio::test]
+async fn a_multipart_request_refreshes_an_expired_oauth_token_like_any_request() {
+    let canvas = ScriptedServer::start(|req: &Logged, _| {
+        if req.path() == "/login/oauth2/token" {
+            return Reply::json(r#"{"access_token": "token-1", "token_type": "Bearer", "expires_in": 3600}"#);
+        }
+        if req.authorization.as_deref() == Some("Bearer token-1") {
+            Reply::json(r#"{"id": 8812}"#)
+        } else {
+            Reply::status(401, r#"{"errors": [{"message": "Invalid access token."}]}"#)
+                .header("www-authenticate", "Bearer realm=\"canvas-lms\"")
+        }
+    })
+    .await;
+    let oauth = canvas_lms::OAuth::new_insecure_loopback(&canvas.uri(), "1", "s", "https://app.test/cb").unwrap();
+    let tokens = canvas_lms::TokenSet::new("revoked", Some("refresh-1".into()), None);
+    let client = Client::builder(canvas.uri()).allow_insecure_http(true).oauth(oauth, tokens).build().unwrap();
+    let file = TempFile::new("oauth.csv");
+    let import = client
+        .sis_imports()
+        .import_sis_data(1)
+        .send_with_file(Upload::from_path(&file.0).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(import.id.unwrap().as_u64(), Some(8812));
+    let paths: Vec<String> = canvas.requests().iter().map(|r| r.path().to_owned()).collect();
+    assert_eq!(paths, ["/api/v1/accounts/1/sis_imports", "/login/oauth2/token", "/api/v1/accounts/1/sis_imports"]);
+}
+
+#[tokio::test]
+async fn upload_by_url_posts_the_params_to_the_upload_host_when_canvas_names_one() {
+    let host = ScriptedServer::start(|_, _| Reply::status(201, "")).await;
+    let upload_url = format!("{}/clone", host.uri());
+    let canvas = ScriptedServer::start(move |_, _| {
+        Reply::json(
+            serde_json::json!({
+                "upload_url": upload_url,
+                "upload_params": {"target_url": "https://example.edu/a.pdf", "key": "k/a.pdf"},
+                "progress": {"id": 3, "workflow_state": "queued"}
+            })
+            .to_string(),
+        )
+    })
+    .await;
+    let progress = client_for(&canvas)
+        .courses()
+        .upload_file(1)
+        .upload_from_url("https://example.edu/a.pdf", "a.pdf")
+        .await
+        .unwrap();
+    assert_eq!(progress.id.unwrap().as_u64(), Some(3));
+    let posted = &host.requests()[0];
+    assert_eq!(posted.method, "POST");
+    assert!(posted.header("content-type").unwrap_or("").starts_with("multipart/form-data"));
+    assert_eq!(field_names(&posted.body), ["target_url", "key"], "the params, in order, and no file");
+    assert!(posted.authorization.is_none());
+}
