@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 /// The bucket and the lists it serves.
@@ -120,19 +120,7 @@ impl Drop for BucketServer {
 
 async fn serve(mut socket: tokio::net::TcpStream, base: String, bucket: Bucket, state: Arc<Mutex<State>>) {
     let mut buf = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
-    loop {
-        let head_end = loop {
-            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-            match socket.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-        buf.drain(..head_end);
+    while let Some(head) = crate::next_head(&mut socket, &mut buf).await {
         let target = head.split(' ').nth(1).unwrap_or("/").to_owned();
         let admitted = {
             let mut s = state.lock().unwrap();

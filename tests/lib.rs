@@ -184,6 +184,25 @@ impl Drop for ScriptedServer {
     }
 }
 
+/// Reads the next request head (up to and including the blank line) from a keep-alive
+/// connection, leaving whatever follows it in `buf` for the next call; `None` once the
+/// client has closed the connection. Bodies are the caller's business.
+pub async fn next_head<S: AsyncRead + Unpin>(socket: &mut S, buf: &mut Vec<u8>) -> Option<String> {
+    let mut chunk = [0u8; 4096];
+    let end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match socket.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+    buf.drain(..end);
+    Some(head)
+}
+
 /// The root certificate that [`ScriptedServer::start_tls`] servers are signed with (a test
 /// CA whose key was discarded after signing; valid for `127.0.0.1` and `localhost`).
 pub const TEST_CA_PEM: &[u8] = include_bytes!("fixtures/tls/ca.pem");
@@ -233,17 +252,7 @@ impl Shared {
 async fn read_request<S: AsyncRead + Unpin>(socket: &mut S) -> Option<Logged> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let head = next_head(socket, &mut buf).await?;
     let mut lines = head.split("\r\n");
     let mut first = lines.next()?.split(' ');
     let method = first.next()?.to_owned();
@@ -262,7 +271,7 @@ async fn read_request<S: AsyncRead + Unpin>(socket: &mut S) -> Option<Logged> {
             headers.push((name, value));
         }
     }
-    let mut body = buf[head_end..].to_vec();
+    let mut body = buf;
     while body.len() < length {
         let n = socket.read(&mut chunk).await.ok()?;
         if n == 0 {

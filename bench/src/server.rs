@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 pub struct Server {
     pub base: String,
@@ -41,19 +41,7 @@ where
 
 async fn serve(mut socket: tokio::net::TcpStream, pages: usize, base: String) {
     let mut buf = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
-    loop {
-        let head_end = loop {
-            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-            match socket.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-        buf.drain(..head_end);
+    while let Some(head) = canvas_tests::next_head(&mut socket, &mut buf).await {
         let target = head.split(' ').nth(1).unwrap_or("/");
         let query = target.split_once('?').map(|(_, q)| q).unwrap_or("");
         let page: usize =

@@ -110,6 +110,13 @@ impl Error {
                 e.attempts = attempts;
                 e.elapsed = elapsed;
             }
+            Error::Decode(e) => {
+                e.attempts = attempts;
+                e.elapsed = elapsed;
+            }
+            Error::Timeout(text) if attempts > 1 => {
+                text.push_str(&format!(" (after {attempts} attempts over {:.1} s)", elapsed.as_secs_f64()));
+            }
             _ => {}
         }
         self
@@ -291,6 +298,10 @@ pub struct DecodeError {
     /// The body is not complete JSON (cut short or malformed), rather than JSON of another
     /// shape: a fault of the transfer, retried for idempotent requests.
     pub malformed: bool,
+    /// How many times the request was sent (more than 1 when a malformed body was retried).
+    pub attempts: u32,
+    /// From the first attempt to the last answer.
+    pub elapsed: std::time::Duration,
 }
 
 impl DecodeError {
@@ -314,6 +325,8 @@ impl DecodeError {
             message,
             excerpt: excerpt_around(body, offset.unwrap_or(0)),
             malformed: matches!(e.classify(), Category::Eof | Category::Syntax),
+            attempts: 1,
+            elapsed: std::time::Duration::ZERO,
         }))
     }
 
@@ -327,6 +340,8 @@ impl DecodeError {
             message,
             excerpt: excerpt_around(body, 0),
             malformed: false,
+            attempts: 1,
+            elapsed: std::time::Duration::ZERO,
         }))
     }
 }
@@ -338,6 +353,7 @@ impl fmt::Display for DecodeError {
             write!(f, " at `{path}`")?;
         }
         write!(f, ": {}", self.message)?;
+        write_attempts(f, self.attempts, self.elapsed)?;
         if !self.excerpt.is_empty() {
             write!(f, "; body near: {:?}", self.excerpt)?;
         }

@@ -175,7 +175,7 @@ fn cases() -> Vec<Case> {
             script: |_, _| Reply::json(r#"{"id": 1, "na"#),
             expect: Outcome::Decode,
             requests: 3,
-            says: "GET /api/v1/courses/{id}: could not decode the response (200) as Course at `na`: EOF",
+            says: "GET /api/v1/courses/{id}: could not decode the response (200) as Course at `na`: EOF while parsing a string (after 3 attempts over",
         },
         Case {
             name: "truncated JSON on POST is not retried",
