@@ -432,7 +432,7 @@ pub struct HttpError {
 impl HttpError {
     /// True when Canvas throttled the request (`429`, or `403` saying `Rate Limit Exceeded`).
     pub fn is_throttled(&self) -> bool {
-        self.status == 429 || (self.status == 403 && self.body_excerpt.contains("Rate Limit Exceeded"))
+        crate::retry::is_throttled(self.status, self.body_excerpt.as_bytes())
     }
 
     /// Messages about one field (validation errors).
