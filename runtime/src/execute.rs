@@ -82,7 +82,7 @@ pub(crate) async fn execute(req: &Request<'_>, url: Url, accept: &mut Accept<'_>
                             failure = Some(Error::Decode(d));
                             Outcome::MalformedBody
                         }
-                        Err(e) => return Err(e),
+                        Err(e) => return Err(e.after_attempts(attempt, started.elapsed())),
                     }
                 } else {
                     Outcome::Status {
