@@ -23,7 +23,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::decode::{page_of, RawResponse};
-use crate::execute::execute;
+use crate::execute::execute_decoded;
 use crate::page::{Links, Page, ResponseMeta};
 use crate::request::{ItemStream, PageStream, Request};
 use crate::{Error, Result};
@@ -71,7 +71,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The first page only.
-    pub async fn next_page<T: DeserializeOwned + Send + 'static>(mut self) -> Option<Result<Page<T>>> {
+    pub async fn first_page<T: DeserializeOwned + Send + 'static>(mut self) -> Option<Result<Page<T>>> {
         let page = self.step(decode_page::<T>).await?;
         Some(page.and_then(typed))
     }
@@ -207,14 +207,7 @@ fn page_key(url: &Url) -> String {
 
 /// Fetches and decodes one page (through the executor: pacing, retries, malformed bodies).
 async fn fetch(request: &Request<'_>, url: Url, decode: DecodePage) -> Result<ErasedPage> {
-    let operation = request.operation();
-    let mut page = None;
-    execute(request, url, &mut |resp| {
-        page = Some(decode(&operation, resp)?);
-        Ok(())
-    })
-    .await?;
-    page.ok_or_else(|| Error::Config("a page was accepted without a value".into()))
+    execute_decoded(request, url, decode).await
 }
 
 /// A `next` link resolved against the page that carried it (RFC 8288 allows relative links).

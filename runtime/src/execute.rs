@@ -116,6 +116,24 @@ pub(crate) async fn execute(req: &Request<'_>, url: Url, accept: &mut Accept<'_>
     }
 }
 
+/// [`execute`] that keeps what `decode` makes of the successful response (it gets the
+/// operation's name for its errors). A malformed body that `decode` rejects is retried
+/// like a broken transfer, as [`execute`] says.
+pub(crate) async fn execute_decoded<T: Send>(
+    req: &Request<'_>,
+    url: Url,
+    mut decode: impl FnMut(&str, &RawResponse) -> Result<T> + Send,
+) -> Result<T> {
+    let operation = req.operation();
+    let mut value = None;
+    execute(req, url, &mut |resp| {
+        value = Some(decode(&operation, resp)?);
+        Ok(())
+    })
+    .await?;
+    value.ok_or_else(|| Error::Config(format!("{operation}: a response was accepted without a value")))
+}
+
 /// Takes any successful response as it is.
 pub(crate) fn accept_any(_: &RawResponse) -> Result<()> {
     Ok(())

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::decode::{decode_body, decode_value};
-use crate::execute::execute;
+use crate::execute::execute_decoded;
 use crate::request::{Method, Request};
 use crate::{Client, Error, Json, Result};
 
@@ -53,20 +53,17 @@ impl Client {
                 }
                 url
             }
-            Err(_) => req.full_url()?,
+            Err(_) => req.url()?,
         };
         let started = Instant::now();
         let mut interval = options.initial_interval;
         loop {
-            let operation = req.operation();
-            let mut state = Json::Null;
-            let raw = execute(&req, url.clone(), &mut |resp| {
-                state = decode_body(&operation, resp.status, &resp.body)?;
-                Ok(())
+            let (status, state) = execute_decoded(&req, url.clone(), |operation, resp| {
+                Ok((resp.status, decode_body::<Json>(operation, resp.status, &resp.body)?))
             })
             .await?;
             match state.get("workflow_state").and_then(Json::as_str) {
-                Some("completed") => return decode_value(&operation, raw.status, state),
+                Some("completed") => return decode_value(&req.operation(), status, state),
                 Some("failed") => {
                     let message = state.get("message").and_then(Json::as_str).unwrap_or("no message").to_owned();
                     return Err(Error::JobFailed { message, progress: state });

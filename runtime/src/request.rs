@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::cursor::Cursor;
 use crate::decode::decode_body;
-use crate::execute::{execute, is_empty_body};
+use crate::execute::{execute_decoded, is_empty_body};
 use crate::page::Page;
 use crate::{Client, Encode, Error, Json, Pairs, Result};
 
@@ -297,38 +297,27 @@ impl<'a> Request<'a> {
     /// Sends the request and decodes the JSON body as `T`.
     pub async fn send<T: DeserializeOwned + Send>(self) -> Result<T> {
         let url = self.url()?;
-        let operation = self.operation();
-        let mut value = None;
-        execute(&self, url, &mut |resp| {
-            value = Some(decode_body::<T>(&operation, resp.status, &resp.body)?);
-            Ok(())
-        })
-        .await?;
-        value.ok_or_else(|| Error::Config("a response was accepted without a value".into()))
+        execute_decoded(&self, url, |operation, resp| decode_body::<T>(operation, resp.status, &resp.body)).await
     }
 
     /// Sends the request and returns the body as untyped JSON (`null` for an empty body):
     /// for operations whose result the Canvas description leaves open.
     pub async fn send_json(self) -> Result<Json> {
         let url = self.url()?;
-        let operation = self.operation();
-        let mut value = None;
-        execute(&self, url, &mut |resp| {
-            value = Some(if is_empty_body(&resp.body) {
-                Json::Null
+        execute_decoded(&self, url, |operation, resp| {
+            if is_empty_body(&resp.body) {
+                Ok(Json::Null)
             } else {
-                decode_body(&operation, resp.status, &resp.body)?
-            });
-            Ok(())
+                decode_body(operation, resp.status, &resp.body)
+            }
         })
-        .await?;
-        value.ok_or_else(|| Error::Config("a response was accepted without a value".into()))
+        .await
     }
 
     /// Sends a list request (with the client's `per_page`) and returns its first page, with
     /// the links to the others.
     pub async fn send_page<T: DeserializeOwned + Send + 'static>(self) -> Result<Page<T>> {
-        let first = self.into_cursor().next_page().await;
+        let first = self.into_cursor().first_page().await;
         first.unwrap_or_else(|| Err(Error::Config("a list request produced no page".into())))
     }
 
@@ -360,11 +349,7 @@ impl<'a> Request<'a> {
     }
 
     /// The request's URL: the API root, the encoded path, the query.
-    pub(crate) fn full_url(&self) -> Result<Url> {
-        self.url()
-    }
-
-    fn url(&self) -> Result<Url> {
+    pub(crate) fn url(&self) -> Result<Url> {
         if let Some(why) = &self.invalid_path {
             return Err(Error::InvalidArgument(why.clone()));
         }

@@ -235,7 +235,6 @@ async fn sixteen_callers_meeting_a_refused_refresh_share_one_attempt_and_its_err
     let client =
         Client::builder(server.uri()).allow_insecure_http(true).oauth(oauth_at(&server.uri()), tokens).build().unwrap();
     let calls = (0..16).map(|_| client.courses().get_single_course_courses(1).send());
-    let started = std::time::Instant::now();
     let results = futures_util::future::join_all(calls).await;
     for r in results {
         let e = oauth_error(r);
@@ -245,11 +244,6 @@ async fn sixteen_callers_meeting_a_refused_refresh_share_one_attempt_and_its_err
         assert!(e.to_string().contains("refresh_token not found"), "{e}");
     }
     assert_eq!(refreshes.load(Ordering::SeqCst), 1, "one refresh request for 16 callers");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "waiters share the failure, they do not queue: {:?}",
-        started.elapsed()
-    );
     // The refused refresh token is never sent again.
     let e = oauth_error(client.courses().get_single_course_courses(1).send().await);
     assert_eq!(e.kind(), OAuthErrorKind::NoRefreshToken);

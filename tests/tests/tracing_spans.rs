@@ -53,6 +53,12 @@ impl Subscriber for Recorder {
     fn exit(&self, _: &Id) {}
 }
 
+/// A client of `server` that retries at once.
+fn client_for(server: &ScriptedServer) -> Client {
+    let policy = RetryPolicy { base_delay: std::time::Duration::from_millis(1), ..RetryPolicy::default() };
+    Client::builder(server.uri()).allow_insecure_http(true).token("secret-token").retry_policy(policy).build().unwrap()
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn requests_are_traced_without_the_token() {
     let recorder = Recorder::default();
@@ -65,13 +71,7 @@ async fn requests_are_traced_without_the_token() {
         }
     })
     .await;
-    let policy = RetryPolicy { base_delay: std::time::Duration::from_millis(1), ..RetryPolicy::default() };
-    let client = Client::builder(server.uri())
-        .allow_insecure_http(true)
-        .token("secret-token")
-        .retry_policy(policy)
-        .build()
-        .unwrap();
+    let client = client_for(&server);
     client.courses().get_single_course_courses(42).send().await.unwrap();
     let lines = recorder.lines.lock().unwrap().clone();
     let text = lines.join("\n");
@@ -105,13 +105,7 @@ async fn multipart_requests_logout_and_upload_confirmations_are_traced_and_retri
         }
     })
     .await;
-    let policy = RetryPolicy { base_delay: std::time::Duration::from_millis(1), ..RetryPolicy::default() };
-    let client = Client::builder(server.uri())
-        .allow_insecure_http(true)
-        .token("secret-token")
-        .retry_policy(policy)
-        .build()
-        .unwrap();
+    let client = client_for(&server);
     let path = std::env::temp_dir().join(format!("canvas-tests-{}-trace.csv", std::process::id()));
     std::fs::write(&path, b"a,b").unwrap();
     let file = canvas_lms::Upload::from_path(&path).await.unwrap();
