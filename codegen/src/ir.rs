@@ -126,6 +126,8 @@ pub struct Operation {
     /// Parameters: path ones first (in path order), then query and form.
     pub params: Vec<Param>,
     pub response: Response,
+    /// The member of the response object that holds the value, when Canvas wraps it.
+    pub response_key: Option<String>,
     /// Every spec parameter name of this operation and the wire key it is sent as.
     pub origins: Vec<(String, String)>,
     /// How the operation takes a file, when it does.

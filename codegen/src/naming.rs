@@ -47,6 +47,10 @@ pub fn snake(raw: &str) -> String {
     s
 }
 
+/// The member of every model that keeps the fields Canvas sends beyond the declared ones
+/// (see the runtime's `Extra`).
+pub const EXTRA_MEMBER: &str = "extra";
+
 /// `PascalCase` identifier for a type or variant.
 pub fn pascal(raw: &str) -> String {
     let mut s = clean(raw).to_pascal_case();
@@ -135,7 +139,9 @@ pub fn resolve(ir: &mut Ir, report: &mut Report) {
         }
     }
     for m in &mut ir.models {
-        let mut fields = BTreeSet::new();
+        // The member that keeps undeclared fields is taken first: a Canvas field of that
+        // name is renamed, never the member (its name must not depend on a release).
+        let mut fields = BTreeSet::from([EXTRA_MEMBER.to_owned()]);
         for f in &mut m.fields {
             unique_into(&mut fields, &mut f.rust_name, "_field", report, "field name");
         }

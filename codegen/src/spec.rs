@@ -64,6 +64,10 @@ pub struct OperationDef {
     pub return_type: Option<String>,
     #[serde(default)]
     pub items: Option<Items>,
+    /// Ours (set by overrides): the member of the response object that holds the value, for
+    /// operations whose controller wraps it (`render json: { quiz_submissions: [..] }`).
+    #[serde(rename = "x-response-key", default)]
+    pub response_key: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -113,6 +113,9 @@ impl<'a> DeleteAccessToken<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ShowAccessToken, CreateAccessToken, UpdateAccessToken, DeleteAccessToken
+);
 /// Parameters sent as `access_token[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateAccessTokenAccessToken {

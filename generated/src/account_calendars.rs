@@ -184,6 +184,10 @@ impl<'a> CountOfAllVisibleAccountCalendars<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListAvailableAccountCalendars, GetSingleAccountCalendar, UpdateCalendar,
+    UpdateSeveralCalendars, ListAllAccountCalendars, CountOfAllVisibleAccountCalendars
+);
 /// Values of the `filter` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

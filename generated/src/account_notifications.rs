@@ -190,6 +190,10 @@ impl<'a> UpdateGlobalNotification<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    IndexOfActiveGlobalNotificationForUser, ShowGlobalNotification,
+    CloseNotificationForUser, CreateGlobalNotification, UpdateGlobalNotification
+);
 /// Values of the `account_notification[icon]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -165,6 +165,9 @@ impl<'a> DeleteReport<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListAvailableReports, StartReport, IndexOfReports, StatusOfReport, DeleteReport
+);
 /// Parameters sent as `parameters[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StartReportParameters {

@@ -574,6 +574,14 @@ impl<'a> DeleteSubAccount<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListAccounts, GetAccountsThatAdminsCanManage, GetAccountsThatUsersCanCreateCoursesIn,
+    ListAccountsForCourseAdmins, GetSingleAccount, Settings, ListEnvironmentSettings,
+    Permissions, GetSubAccountsOfAccount, GetTermsOfService, GetHelpLinks,
+    GetManuallyCreatedCoursesSubAccountForDomainRootAccount, ListActiveCoursesInAccount,
+    UpdateAccount, DeleteUserFromRootAccount, RestoreDeletedUserFromRootAccount,
+    CreateNewSubAccount, DeleteSubAccount
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -30,3 +30,4 @@ impl<'a> GetAccount<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(GetAccount);

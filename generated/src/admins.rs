@@ -154,3 +154,6 @@ impl<'a> ListMyAdminRoles<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(
+    MakeAccountAdmin, RemoveAccountAdmin, ListAccountAdmins, ListMyAdminRoles
+);

@@ -593,6 +593,19 @@ impl<'a> GetUserInACourseLevelMessagingData<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    GetDepartmentLevelParticipationDataTerms, GetDepartmentLevelParticipationDataCurrent,
+    GetDepartmentLevelParticipationDataCompleted, GetDepartmentLevelGradeDataTerms,
+    GetDepartmentLevelGradeDataCurrent, GetDepartmentLevelGradeDataCompleted,
+    GetDepartmentLevelStatisticsTerms, GetDepartmentLevelStatisticsCurrent,
+    GetDepartmentLevelStatisticsCompleted,
+    GetDepartmentLevelStatisticsBrokenDownBySubaccountTerms,
+    GetDepartmentLevelStatisticsBrokenDownBySubaccountCurrent,
+    GetDepartmentLevelStatisticsBrokenDownBySubaccountCompleted,
+    GetCourseLevelParticipationData, GetCourseLevelAssignmentData,
+    GetCourseLevelStudentSummaryData, GetUserInACourseLevelParticipationData,
+    GetUserInACourseLevelAssignmentData, GetUserInACourseLevelMessagingData
+);
 /// Values of the `sort_column` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

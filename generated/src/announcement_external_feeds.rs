@@ -206,6 +206,10 @@ impl<'a> DeleteExternalFeedGroups<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListExternalFeedsCourses, ListExternalFeedsGroups, CreateExternalFeedCourses,
+    CreateExternalFeedGroups, DeleteExternalFeedCourses, DeleteExternalFeedGroups
+);
 /// Values of the `verbosity` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

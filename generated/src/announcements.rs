@@ -68,3 +68,4 @@ impl<'a> ListAnnouncements<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(ListAnnouncements);

@@ -42,6 +42,7 @@ impl<'a> ListScopes<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(ListScopes);
 /// Values of the `group_by` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

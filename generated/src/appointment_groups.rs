@@ -244,6 +244,11 @@ impl<'a> GetNextAppointment<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(
+    ListAppointmentGroups, CreateAppointmentGroup, GetSingleAppointmentGroup,
+    UpdateAppointmentGroup, DeleteAppointmentGroup, ListUserParticipants,
+    ListStudentGroupParticipants, GetNextAppointment
+);
 /// Values of the `scope` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -49,6 +49,7 @@ impl<'a> SetExtensionsForStudentAssignmentSubmissions<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(SetExtensionsForStudentAssignmentSubmissions);
 /// Parameters sent as `assignment_extensions[][..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetExtensionsForStudentAssignmentSubmissionsAssignmentExtensions {

@@ -246,6 +246,10 @@ impl<'a> DestroyAssignmentGroup<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListAssignmentGroups, GetAssignmentGroup, CreateAssignmentGroup, EditAssignmentGroup,
+    DestroyAssignmentGroup
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

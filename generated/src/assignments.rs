@@ -689,9 +689,9 @@ impl<'a> BatchRetrieveOverridesInCourse<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchCreateOverridesInCourse<'a>(rt::Request<'a>);
 impl<'a> BatchCreateOverridesInCourse<'a> {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the list it returns.
     pub async fn send(self) -> rt::Result<Vec<crate::models::AssignmentOverride>> {
-        self.0.send().await
+        self.0.send_list().await
     }
 }
 /// Request builder for [`Assignments::batch_update_overrides_in_course`]: set optional parameters, then send.
@@ -699,11 +699,20 @@ impl<'a> BatchCreateOverridesInCourse<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpdateOverridesInCourse<'a>(rt::Request<'a>);
 impl<'a> BatchUpdateOverridesInCourse<'a> {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the list it returns.
     pub async fn send(self) -> rt::Result<Vec<crate::models::AssignmentOverride>> {
-        self.0.send().await
+        self.0.send_list().await
     }
 }
+rt::impl_operations!(
+    DeleteAssignment, ListAssignmentsAssignments, ListAssignmentsAssignmentGroups,
+    ListAssignmentsForUser, DuplicateAssignment, GetSingleAssignment, CreateAssignment,
+    EditAssignment, BulkUpdateAssignmentDates, ListAssignmentOverrides,
+    GetSingleAssignmentOverride, RedirectToAssignmentOverrideForGroup,
+    RedirectToAssignmentOverrideForSection, CreateAssignmentOverride,
+    UpdateAssignmentOverride, DeleteAssignmentOverride, BatchRetrieveOverridesInCourse,
+    BatchCreateOverridesInCourse, BatchUpdateOverridesInCourse
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -533,3 +533,8 @@ impl<'a> UpdateAccountAuthSettings<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListAuthenticationProviders, AddAuthenticationProvider, UpdateAuthenticationProvider,
+    GetAuthenticationProvider, DeleteAuthenticationProvider, ShowAccountAuthSettings,
+    UpdateAccountAuthSettings
+);

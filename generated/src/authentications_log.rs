@@ -94,3 +94,4 @@ impl<'a> QueryByUser<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(QueryByLogin, QueryByAccount, QueryByUser);

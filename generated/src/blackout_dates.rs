@@ -400,8 +400,15 @@ impl<'a> UpdateListOfBlackoutDates<'a> {
     pub fn blackout_dates(self, value: impl Into<String>) -> Self {
         Self(self.0.form("blackout_dates", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the list it returns.
     pub async fn send(self) -> rt::Result<Vec<crate::models::BlackoutDate>> {
-        self.0.send().await
+        self.0.send_list().await
     }
 }
+rt::impl_operations!(
+    ListBlackoutDatesCourses, ListBlackoutDatesAccounts, GetSingleBlackoutDateCourses,
+    GetSingleBlackoutDateAccounts, NewBlackoutDateCourses, NewBlackoutDateAccounts,
+    CreateBlackoutDateCourses, CreateBlackoutDateAccounts, UpdateBlackoutDateCourses,
+    UpdateBlackoutDateAccounts, DeleteBlackoutDateCourses, DeleteBlackoutDateAccounts,
+    UpdateListOfBlackoutDates
+);

@@ -63,6 +63,7 @@ impl<'a> ListBlockTemplates<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(ListBlockTemplates);
 /// Values of the `sort` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

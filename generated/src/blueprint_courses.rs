@@ -495,3 +495,11 @@ impl<'a> GetImportDetails<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(
+    GetBlueprintInformation, GetAssociatedCourseInformation, UpdateAssociatedCourses,
+    BeginMigrationToPushToAssociatedCourses,
+    SetOrRemoveRestrictionsOnBlueprintCourseObject, GetUnsyncedChanges,
+    ListBlueprintMigrations, ShowBlueprintMigration, GetMigrationDetails,
+    ListBlueprintSubscriptions, ListBlueprintImports, ShowBlueprintImport,
+    GetImportDetails
+);

@@ -142,3 +142,6 @@ impl<'a> DeleteBookmark<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListBookmarks, CreateBookmark, GetBookmark, UpdateBookmark, DeleteBookmark
+);

@@ -34,3 +34,4 @@ impl<'a> GetBrandConfigVariablesThatShouldBeUsedForThisDomain<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(GetBrandConfigVariablesThatShouldBeUsedForThisDomain);

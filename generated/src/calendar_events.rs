@@ -469,6 +469,13 @@ impl<'a> CreateOrUpdateEventsDirectlyForCourseTimetable<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListCalendarEvents, ListCalendarEventsForUser, CreateCalendarEvent,
+    GetSingleCalendarEventOrAssignment, ReserveTimeSlot, ReserveTimeSlotParticipantId,
+    UpdateCalendarEvent, DeleteCalendarEvent, SaveEnabledAccountCalendars,
+    SetCourseTimetable, GetCourseTimetable,
+    CreateOrUpdateEventsDirectlyForCourseTimetable
+);
 /// Values of the `type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -182,6 +182,10 @@ impl<'a> ListPotentialMembersGroups<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(
+    ListCollaborationsCourses, ListCollaborationsGroups, ListMembersOfCollaboration,
+    ListPotentialMembersCourses, ListPotentialMembersGroups
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -53,3 +53,4 @@ impl<'a> ListOfCommmessagesForUser<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(ListOfCommmessagesForUser);

@@ -157,6 +157,11 @@ impl<'a> DeletePushNotificationEndpoint<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListUserCommunicationChannels, CreateCommunicationChannel,
+    DeleteCommunicationChannelId, DeleteCommunicationChannelType,
+    DeletePushNotificationEndpoint
+);
 /// Values of the `communication_channel[type]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -112,3 +112,6 @@ impl<'a> ListConferencesForCurrentUser<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(
+    ListConferencesCourses, ListConferencesGroups, ListConferencesForCurrentUser
+);

@@ -314,6 +314,11 @@ impl<'a> ExportContentUsers<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListContentExportsCourses, ListContentExportsGroups, ListContentExportsUsers,
+    ShowContentExportCourses, ShowContentExportGroups, ShowContentExportUsers,
+    ExportContentCourses, ExportContentGroups, ExportContentUsers
+);
 /// Values of the `export_type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -1611,6 +1611,24 @@ impl<'a> GetAssetIdMapping<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListMigrationIssuesAccounts, ListMigrationIssuesCourses, ListMigrationIssuesGroups,
+    ListMigrationIssuesUsers, GetMigrationIssueAccounts, GetMigrationIssueCourses,
+    GetMigrationIssueGroups, GetMigrationIssueUsers, UpdateMigrationIssueAccounts,
+    UpdateMigrationIssueCourses, UpdateMigrationIssueGroups, UpdateMigrationIssueUsers,
+    ListContentMigrationsAccounts, ListContentMigrationsCourses,
+    ListContentMigrationsGroups, ListContentMigrationsUsers, GetContentMigrationAccounts,
+    GetContentMigrationCourses, GetContentMigrationGroups, GetContentMigrationUsers,
+    CreateContentMigrationAccounts, CreateContentMigrationCourses,
+    CreateContentMigrationGroups, CreateContentMigrationUsers,
+    UpdateContentMigrationAccounts, UpdateContentMigrationCourses,
+    UpdateContentMigrationGroups, UpdateContentMigrationUsers,
+    ListMigrationSystemsAccounts, ListMigrationSystemsCourses,
+    ListMigrationSystemsGroups, ListMigrationSystemsUsers,
+    ListItemsForSelectiveImportAccounts, ListItemsForSelectiveImportCourses,
+    ListItemsForSelectiveImportGroups, ListItemsForSelectiveImportUsers,
+    GetAssetIdMapping
+);
 /// Values of the `workflow_state` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -262,6 +262,15 @@ impl<'a> RemoveDomainFromAccount<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    GetCurrentSettingsForAccountOrCourseCourses,
+    GetCurrentSettingsForAccountOrCourseAccounts,
+    EnableDisableOrClearExplicitCspSettingCourses,
+    EnableDisableOrClearExplicitCspSettingAccounts,
+    LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses, AddAllowedDomainToAccount,
+    AddMultipleAllowedDomainsToAccount, RetrieveReportedCspViolationsForAccount,
+    RemoveDomainFromAccount
+);
 /// Values of the `status` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -246,6 +246,11 @@ impl<'a> UpdateContentShare<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    CreateContentShare, ListContentSharesSent, ListContentSharesReceived,
+    GetUnreadSharesCount, GetContentShare, RemoveContentShare, AddUsersToContentShare,
+    UpdateContentShare
+);
 /// Values of the `content_type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -465,6 +465,11 @@ impl<'a> UnreadCount<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListConversations, CreateConversation, GetRunningBatches, GetSingleConversation,
+    EditConversation, MarkAllAsRead, DeleteConversation, AddRecipients, AddMessage,
+    DeleteMessage, BatchUpdateConversations, FindRecipients, UnreadCount
+);
 /// Values of the `scope` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -82,3 +82,4 @@ impl<'a> QueryByAccount<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(QueryByCourse, QueryByAccount);

@@ -189,3 +189,6 @@ impl<'a> DeleteCoursePace<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ShowCoursePace, CreateCoursePace, UpdateCoursePace, DeleteCoursePace
+);

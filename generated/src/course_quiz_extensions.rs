@@ -64,3 +64,4 @@ impl<'a> SetExtensionsForStudentQuizSubmissions<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(SetExtensionsForStudentQuizSubmissions);

@@ -104,6 +104,7 @@ impl<'a> StatusOfLastReport<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(StatusOfReport, StartReport, StatusOfLastReport);
 /// Parameters sent as `parameters[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StartReportParameters {

@@ -1186,6 +1186,16 @@ impl<'a> CopyCourseContent<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListYourCourses, ListCoursesForUser, GetUserProgress, CreateNewCourse, UploadFile,
+    ListStudents, ListUsersInCourseUsers, ListUsersInCourseSearchUsers,
+    ListRecentlyLoggedInStudents, GetSingleUser, SearchForContentShareUsers,
+    PreviewProcessedHtml, CourseActivityStream, CourseActivityStreamSummary,
+    CourseTodoItems, DeleteConcludeCourse, GetCourseSettings, UpdateCourseSettings,
+    ReturnTestStudentForCourse, GetSingleCourseCourses, GetSingleCourseAccounts,
+    UpdateCourse, UpdateCourses, ResetCourse, GetEffectiveDueDates, Permissions,
+    GetBulkUserProgress, RemoveQuizMigrationAlert, GetCourseCopyStatus, CopyCourseContent
+);
 /// Values of the `enrollment_type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -288,6 +288,11 @@ impl<'a> BulkUpdateColumnData<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListCustomGradebookColumns, CreateCustomGradebookColumn, UpdateCustomGradebookColumn,
+    DeleteCustomGradebookColumn, ReorderCustomColumns, ListEntriesForColumn,
+    UpdateColumnData, BulkUpdateColumnData
+);
 /// Parameters sent as `column[..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateCustomGradebookColumnColumn {

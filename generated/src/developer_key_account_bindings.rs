@@ -45,3 +45,4 @@ impl<'a> CreateDeveloperKeyAccountBinding<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(CreateDeveloperKeyAccountBinding);

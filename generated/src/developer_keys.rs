@@ -114,6 +114,9 @@ impl<'a> DeleteDeveloperKey<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListDeveloperKeys, CreateDeveloperKey, UpdateDeveloperKey, DeleteDeveloperKey
+);
 /// Parameters sent as `developer_key[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateDeveloperKeyDeveloperKey {

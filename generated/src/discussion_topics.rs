@@ -2286,6 +2286,25 @@ impl<'a> UnsubscribeFromTopicGroups<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListDiscussionTopicsCourses, ListDiscussionTopicsGroups,
+    CreateNewDiscussionTopicCourses, CreateNewDiscussionTopicGroups, UpdateTopicCourses,
+    UpdateTopicGroups, DeleteTopicCourses, DeleteTopicGroups, ReorderPinnedTopicsCourses,
+    ReorderPinnedTopicsGroups, UpdateEntryCourses, UpdateEntryGroups, DeleteEntryCourses,
+    DeleteEntryGroups, GetSingleTopicCourses, GetSingleTopicGroups, SummaryCourses,
+    SummaryGroups, DisableSummaryCourses, DisableSummaryGroups, SummaryFeedbackCourses,
+    SummaryFeedbackGroups, GetFullTopicCourses, GetFullTopicGroups, PostEntryCourses,
+    PostEntryGroups, DuplicateDiscussionTopicCourses, DuplicateDiscussionTopicGroups,
+    ListTopicEntriesCourses, ListTopicEntriesGroups, PostReplyCourses, PostReplyGroups,
+    ListEntryRepliesCourses, ListEntryRepliesGroups, ListEntriesCourses,
+    ListEntriesGroups, MarkTopicAsReadCourses, MarkTopicAsReadGroups,
+    MarkAllTopicAsReadCourses, MarkAllTopicAsReadGroups, MarkTopicAsUnreadCourses,
+    MarkTopicAsUnreadGroups, MarkAllEntriesAsReadCourses, MarkAllEntriesAsReadGroups,
+    MarkAllEntriesAsUnreadCourses, MarkAllEntriesAsUnreadGroups, MarkEntryAsReadCourses,
+    MarkEntryAsReadGroups, MarkEntryAsUnreadCourses, MarkEntryAsUnreadGroups,
+    RateEntryCourses, RateEntryGroups, SubscribeToTopicCourses, SubscribeToTopicGroups,
+    UnsubscribeFromTopicCourses, UnsubscribeFromTopicGroups
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

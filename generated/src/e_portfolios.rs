@@ -191,6 +191,10 @@ impl<'a> RestoreDeletedEportfolio<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    GetAllEportfoliosForUser, GetEportfolio, DeleteEportfolio, GetEportfolioPages,
+    ModerateEportfolio, ModerateAllEportfoliosForUser, RestoreDeletedEportfolio
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

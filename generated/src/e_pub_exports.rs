@@ -91,3 +91,6 @@ impl<'a> ShowEpubExport<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListCoursesWithTheirLatestEpubExport, CreateEpubExport, ShowEpubExport
+);

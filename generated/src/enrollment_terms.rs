@@ -156,6 +156,10 @@ impl<'a> RetrieveEnrollmentTerm<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    CreateEnrollmentTerm, UpdateEnrollmentTerm, DeleteEnrollmentTerm,
+    ListEnrollmentTerms, RetrieveEnrollmentTerm
+);
 /// Values of the `workflow_state` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -558,6 +558,13 @@ impl<'a> ShowTemporaryEnrollmentRecipientAndProviderStatus<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListEnrollmentsCourses, ListEnrollmentsSections, ListEnrollmentsUsers,
+    EnrollmentById, EnrollUserCourses, EnrollUserSections,
+    ConcludeDeactivateOrDeleteEnrollment, AcceptCourseInvitation, RejectCourseInvitation,
+    ReActivateEnrollment, AddLastAttendedDate,
+    ShowTemporaryEnrollmentRecipientAndProviderStatus
+);
 /// Values of the `state` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

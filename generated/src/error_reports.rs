@@ -35,6 +35,7 @@ impl<'a> CreateErrorReport<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(CreateErrorReport);
 /// Parameters sent as `error[..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateErrorReportError {

@@ -879,6 +879,16 @@ impl<'a> GetVisibleCourseNavigationToolsForSingleCourse<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListExternalToolsCourses, ListExternalToolsAccounts, ListExternalToolsGroups,
+    GetSessionlessLaunchUrlForExternalToolCourses,
+    GetSessionlessLaunchUrlForExternalToolAccounts, GetSingleExternalToolCourses,
+    GetSingleExternalToolAccounts, CreateExternalToolCourses, CreateExternalToolAccounts,
+    EditExternalToolCourses, EditExternalToolAccounts, DeleteExternalToolCourses,
+    DeleteExternalToolAccounts, AddToolToRceFavorites, RemoveToolFromRceFavorites,
+    AddToolToTopNavigationFavorites, RemoveToolFromTopNavigationFavorites,
+    GetVisibleCourseNavigationTools, GetVisibleCourseNavigationToolsForSingleCourse
+);
 /// Values of the `launch_type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

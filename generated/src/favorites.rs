@@ -196,3 +196,8 @@ impl<'a> ResetGroupFavorites<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListFavoriteCourses, ListFavoriteGroups, AddCourseToFavorites, AddGroupToFavorites,
+    RemoveCourseFromFavorites, RemoveGroupFromFavorites, ResetCourseFavorites,
+    ResetGroupFavorites
+);

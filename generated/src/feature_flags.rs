@@ -463,6 +463,14 @@ impl<'a> RemoveFeatureFlagUsers<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListFeaturesCourses, ListFeaturesAccounts, ListFeaturesUsers,
+    ListEnabledFeaturesCourses, ListEnabledFeaturesAccounts, ListEnabledFeaturesUsers,
+    ListEnvironmentFeatures, GetFeatureFlagCourses, GetFeatureFlagAccounts,
+    GetFeatureFlagUsers, SetFeatureFlagCourses, SetFeatureFlagAccounts,
+    SetFeatureFlagUsers, RemoveFeatureFlagCourses, RemoveFeatureFlagAccounts,
+    RemoveFeatureFlagUsers
+);
 /// Values of the `state` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

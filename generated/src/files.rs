@@ -242,15 +242,21 @@ impl<'a> Files<'a> {
     ///
     /// Given the full path to a folder, returns a list of all Folders in the path hierarchy, starting at the root folder, and ending at the requested folder. The given path is relative to the context's root folder and does not include the root folder's name (e.g., "course files"). If an empty path is given, the context's root folder alone is returned. Otherwise, if no folder exists with the given full path, a Not Found error is returned.
     ///
-    /// `GET /api/v1/courses/{course_id}/folders/by_path/*full_path`
+    /// `GET /api/v1/courses/{course_id}/folders/by_path/{*full_path}`
+    ///
+    /// `full_path`: A path of several segments separated by `/`; each segment is percent-encoded.
     pub fn resolve_path_courses_full_path(
         &self,
         course_id: impl rt::PathArg,
+        full_path: impl rt::PathArg,
     ) -> ResolvePathCoursesFullPath<'a> {
         ResolvePathCoursesFullPath(
             self
                 .0
-                .get("/v1/courses/{course_id}/folders/by_path/*full_path", &[&course_id]),
+                .get(
+                    "/v1/courses/{course_id}/folders/by_path/{*full_path}",
+                    &[&course_id, &full_path],
+                ),
         )
     }
     /// Resolve path
@@ -270,13 +276,21 @@ impl<'a> Files<'a> {
     ///
     /// Given the full path to a folder, returns a list of all Folders in the path hierarchy, starting at the root folder, and ending at the requested folder. The given path is relative to the context's root folder and does not include the root folder's name (e.g., "course files"). If an empty path is given, the context's root folder alone is returned. Otherwise, if no folder exists with the given full path, a Not Found error is returned.
     ///
-    /// `GET /api/v1/users/{user_id}/folders/by_path/*full_path`
+    /// `GET /api/v1/users/{user_id}/folders/by_path/{*full_path}`
+    ///
+    /// `full_path`: A path of several segments separated by `/`; each segment is percent-encoded.
     pub fn resolve_path_users_full_path(
         &self,
         user_id: impl rt::PathArg,
+        full_path: impl rt::PathArg,
     ) -> ResolvePathUsersFullPath<'a> {
         ResolvePathUsersFullPath(
-            self.0.get("/v1/users/{user_id}/folders/by_path/*full_path", &[&user_id]),
+            self
+                .0
+                .get(
+                    "/v1/users/{user_id}/folders/by_path/{*full_path}",
+                    &[&user_id, &full_path],
+                ),
         )
     }
     /// Resolve path
@@ -291,13 +305,21 @@ impl<'a> Files<'a> {
     ///
     /// Given the full path to a folder, returns a list of all Folders in the path hierarchy, starting at the root folder, and ending at the requested folder. The given path is relative to the context's root folder and does not include the root folder's name (e.g., "course files"). If an empty path is given, the context's root folder alone is returned. Otherwise, if no folder exists with the given full path, a Not Found error is returned.
     ///
-    /// `GET /api/v1/groups/{group_id}/folders/by_path/*full_path`
+    /// `GET /api/v1/groups/{group_id}/folders/by_path/{*full_path}`
+    ///
+    /// `full_path`: A path of several segments separated by `/`; each segment is percent-encoded.
     pub fn resolve_path_groups_full_path(
         &self,
         group_id: impl rt::PathArg,
+        full_path: impl rt::PathArg,
     ) -> ResolvePathGroupsFullPath<'a> {
         ResolvePathGroupsFullPath(
-            self.0.get("/v1/groups/{group_id}/folders/by_path/*full_path", &[&group_id]),
+            self
+                .0
+                .get(
+                    "/v1/groups/{group_id}/folders/by_path/{*full_path}",
+                    &[&group_id, &full_path],
+                ),
         )
     }
     /// Resolve path
@@ -1832,6 +1854,21 @@ impl<'a> ListLicensesUsers<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(
+    GetQuotaInformationCourses, GetQuotaInformationGroups, GetQuotaInformationUsers,
+    ListFilesCourses, ListFilesUsers, ListFilesGroups, ListFilesFolders,
+    GetPublicInlinePreviewUrl, GetFileFiles, GetFileCourses, GetFileGroups, GetFileUsers,
+    TranslateFileReference, UpdateFile, DeleteFile, GetIconMetadata, ResetLinkVerifier,
+    ListFolders, ListAllFoldersCourses, ListAllFoldersUsers, ListAllFoldersGroups,
+    ResolvePathCoursesFullPath, ResolvePathCourses, ResolvePathUsersFullPath,
+    ResolvePathUsers, ResolvePathGroupsFullPath, ResolvePathGroups, GetFolderCourses,
+    GetFolderUsers, GetFolderGroups, GetFolderFolders, UpdateFolder, CreateFolderCourses,
+    CreateFolderUsers, CreateFolderGroups, CreateFolderFolders, DeleteFolder, UploadFile,
+    CopyFile, CopyFolder, GetUploadedMediaFolderForUserCourses,
+    GetUploadedMediaFolderForUserGroups, SetUsageRightsCourses, SetUsageRightsGroups,
+    SetUsageRightsUsers, RemoveUsageRightsCourses, RemoveUsageRightsGroups,
+    RemoveUsageRightsUsers, ListLicensesCourses, ListLicensesGroups, ListLicensesUsers
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -216,3 +216,6 @@ impl<'a> AdvancedQuery<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(
+    QueryByAssignment, QueryByCourse, QueryByStudent, QueryByGrader, AdvancedQuery
+);

@@ -162,3 +162,8 @@ impl<'a> ListUncollatedSubmissionVersions<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(
+    DaysInGradebookHistoryForThisCourse,
+    DetailsForGivenDateInGradebookHistoryForThisCourse, ListsSubmissions,
+    ListUncollatedSubmissionVersions
+);

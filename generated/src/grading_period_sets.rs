@@ -142,6 +142,10 @@ impl<'a> DeleteGradingPeriodSet<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListGradingPeriodSets, CreateGradingPeriodSet, UpdateGradingPeriodSet,
+    DeleteGradingPeriodSet
+);
 /// Parameters sent as `grading_period_set[][..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateGradingPeriodSetGradingPeriodSet {

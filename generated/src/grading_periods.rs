@@ -240,6 +240,11 @@ impl<'a> BatchUpdateGradingPeriodsGradingPeriodSets<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListGradingPeriodsAccounts, ListGradingPeriodsCourses, GetSingleGradingPeriod,
+    UpdateSingleGradingPeriod, DeleteGradingPeriodCourses, DeleteGradingPeriodAccounts,
+    BatchUpdateGradingPeriodsCourses, BatchUpdateGradingPeriodsGradingPeriodSets
+);
 /// Parameters sent as `grading_periods[][..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateSingleGradingPeriodGradingPeriods {

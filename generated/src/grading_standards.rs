@@ -194,6 +194,12 @@ impl<'a> GetSingleGradingStandardInContextAccounts<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    CreateNewGradingStandardAccounts, CreateNewGradingStandardCourses,
+    ListGradingStandardsAvailableInContextCourses,
+    ListGradingStandardsAvailableInContextAccounts,
+    GetSingleGradingStandardInContextCourses, GetSingleGradingStandardInContextAccounts
+);
 /// Parameters sent as `grading_scheme_entry[][..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateNewGradingStandardGradingSchemeEntry {

@@ -482,6 +482,13 @@ impl<'a> AssignUnassignedMembers<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListGroupCategoriesForContextAccounts, ListGroupCategoriesForContextCourses,
+    GetSingleGroupCategory, CreateGroupCategoryAccounts, CreateGroupCategoryCourses,
+    ImportCategoryGroups, UpdateGroupCategory, DeleteGroupCategory,
+    ListGroupsInGroupCategory, ExportGroupsInAndUsersInCategory,
+    ListUsersInGroupCategory, AssignUnassignedMembers
+);
 /// Values of the `self_signup` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

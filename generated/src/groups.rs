@@ -773,6 +773,16 @@ impl<'a> LeaveGroupUsers<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListYourGroups, ListGroupsAvailableInContextAccounts,
+    ListGroupsAvailableInContextCourses, GetSingleGroup, CreateGroupGroups,
+    CreateGroupGroupCategories, EditGroup, DeleteGroup, InviteOthersToGroup,
+    ListGroupSUsers, UploadFile, PreviewProcessedHtml, GroupActivityStream,
+    GroupActivityStreamSummary, Permissions, ListGroupMemberships,
+    GetSingleGroupMembershipMemberships, GetSingleGroupMembershipUsers, CreateMembership,
+    UpdateMembershipMemberships, UpdateMembershipUsers, LeaveGroupMemberships,
+    LeaveGroupUsers
+);
 /// Values of the `context_type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -41,3 +41,4 @@ impl<'a> ListRecentHistoryForUser<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(ListRecentHistoryForUser);

@@ -32,3 +32,4 @@ impl<'a> CreateInstaccessToken<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(CreateInstaccessToken);

@@ -74,6 +74,7 @@ impl<'a> RefreshJwt<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(CreateJwt, RefreshJwt);
 /// Values of the `context_type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -74,6 +74,7 @@ impl<'a> PatchLatePolicy<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(GetLatePolicy, CreateLatePolicy, PatchLatePolicy);
 /// Parameters sent as `late_policy[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateLatePolicyLatePolicy {

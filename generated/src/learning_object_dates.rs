@@ -478,3 +478,14 @@ impl<'a> UpdateLearningObjectSDateInformationFiles<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    GetLearningObjectSDateInformationModules,
+    GetLearningObjectSDateInformationAssignments,
+    GetLearningObjectSDateInformationQuizzes,
+    GetLearningObjectSDateInformationDiscussionTopics,
+    GetLearningObjectSDateInformationPages, GetLearningObjectSDateInformationFiles,
+    UpdateLearningObjectSDateInformationAssignments,
+    UpdateLearningObjectSDateInformationQuizzes,
+    UpdateLearningObjectSDateInformationDiscussionTopics,
+    UpdateLearningObjectSDateInformationPages, UpdateLearningObjectSDateInformationFiles
+);

@@ -16,6 +16,8 @@
 //! ```
 //!
 //! Each resource is a module and a cargo feature (all on by default). Required parameters are arguments; optional ones are setters on the returned builder; `send` runs the request, and list operations also have `stream`, which follows Canvas's `Link` header across pages.
+//!
+//! Fields Canvas sends that the description does not declare are kept in each model's `extra` ([`Extra`]). Every builder is also an [`Operation`]: `send_raw()` returns the body as JSON, `send_as::<T>()`, `stream_as::<T>()` and `pages_as::<T>()` decode into a type of your own, with the same request, retries and pagination.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![allow(deprecated)]
@@ -27,9 +29,9 @@
 )]
 pub use canvas_lms_runtime as runtime;
 pub use canvas_lms_runtime::{
-    Date, DateTime, Error, Id, Json, Links, OAuth, OAuthError, OAuthErrorKind, Page,
-    PendingAuthorization, ResponseMeta, Result, RetryPolicy, TokenSet, TokenStore,
-    Upload, WaitOptions,
+    Date, DateTime, Error, Extra, Id, Json, Links, OAuth, OAuthError, OAuthErrorKind,
+    Operation, Page, PendingAuthorization, ResponseMeta, Result, RetryPolicy, TokenSet,
+    TokenStore, Upload, WaitOptions,
 };
 pub mod models;
 #[cfg(feature = "access_tokens")]

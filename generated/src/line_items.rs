@@ -211,6 +211,9 @@ impl<'a> DeleteLineItem<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    CreateLineItem, UpdateLineItem, ShowLineItem, ListLineItems, DeleteLineItem
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -120,3 +120,7 @@ impl<'a> ListLiveAssessments<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    CreateLiveAssessmentResults, ListLiveAssessmentResults, CreateOrFindLiveAssessment,
+    ListLiveAssessments
+);

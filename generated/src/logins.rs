@@ -159,6 +159,10 @@ impl<'a> DeleteUserLogin<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListUserLoginsAccounts, ListUserLoginsUsers, KickoffPasswordRecoveryFlow,
+    CreateUserLogin, EditUserLogin, DeleteUserLogin
+);
 /// Values of the `login[workflow_state]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

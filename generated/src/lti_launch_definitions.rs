@@ -84,3 +84,4 @@ impl<'a> ListLtiLaunchDefinitionsAccounts<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(ListLtiLaunchDefinitionsCourses, ListLtiLaunchDefinitionsAccounts);

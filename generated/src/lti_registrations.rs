@@ -348,6 +348,11 @@ impl<'a> BindLtiRegistrationToAccount<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListLtiRegistrationsInAccount, ShowLtiRegistration, CreateLtiRegistration,
+    ShowLtiRegistrationViaClientId, UpdateLtiRegistration,
+    ResetLtiRegistrationToDefaults, DeleteLtiRegistration, BindLtiRegistrationToAccount
+);
 /// Values of the `dir` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

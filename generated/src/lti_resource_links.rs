@@ -128,3 +128,4 @@ impl<'a> UpdateLtiResourceLink<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(ListLtiResourceLinks, ShowLtiResourceLink, UpdateLtiResourceLink);

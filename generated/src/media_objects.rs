@@ -231,9 +231,9 @@ impl<'a> UpdateMediaTracksMediaObjects<'a> {
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.form("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the list it returns.
     pub async fn send(self) -> rt::Result<Vec<crate::models::MediaTrack>> {
-        self.0.send().await
+        self.0.send_list().await
     }
 }
 /// Request builder for [`MediaObjects::update_media_tracks_media_attachments`]: set optional parameters, then send.
@@ -245,9 +245,9 @@ impl<'a> UpdateMediaTracksMediaAttachments<'a> {
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.form("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the list it returns.
     pub async fn send(self) -> rt::Result<Vec<crate::models::MediaTrack>> {
-        self.0.send().await
+        self.0.send_list().await
     }
 }
 /// Request builder for [`MediaObjects::list_media_objects_media_objects`]: set optional parameters, then send.
@@ -494,6 +494,15 @@ impl<'a> UpdateMediaObjectMediaAttachments<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListMediaTracksForMediaObjectOrAttachmentMediaObjects,
+    ListMediaTracksForMediaObjectOrAttachmentMediaAttachments,
+    UpdateMediaTracksMediaObjects, UpdateMediaTracksMediaAttachments,
+    ListMediaObjectsMediaObjects, ListMediaObjectsCoursesMediaObjects,
+    ListMediaObjectsGroupsMediaObjects, ListMediaObjectsMediaAttachments,
+    ListMediaObjectsCoursesMediaAttachments, ListMediaObjectsGroupsMediaAttachments,
+    UpdateMediaObjectMediaObjects, UpdateMediaObjectMediaAttachments
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

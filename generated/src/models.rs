@@ -2,7 +2,8 @@
 //! Response models shared by every resource.
 //!
 //! Canvas omits fields by permission and by `include[]`, so every field is an
-//! `Option` and a missing field decodes as `None`. Fields Canvas adds later are ignored.
+//! `Option` and a missing field decodes as `None`. Fields the description does not
+//! declare are kept in each model's `extra` ([`rt::Extra`]) and encoded back.
 use canvas_lms_runtime as rt;
 #[cfg(feature = "account_calendars")]
 /// The Canvas `AccountCalendar` object.
@@ -39,6 +40,9 @@ pub struct AccountCalendar {
     pub create_calendar_event_url: Option<String>,
     /// url to open the more options event editor
     pub new_calendar_event_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "account_notifications")]
 /// The Canvas `AccountNotification` object.
@@ -61,6 +65,9 @@ pub struct AccountNotification {
     pub roles: Option<Vec<String>>,
     /// The roles to send the notification to.  If roles is not passed it defaults to all roles
     pub role_ids: Option<Vec<rt::Id>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "account_reports", feature = "course_reports"))]
 /// The Canvas `Report` object.
@@ -96,6 +103,9 @@ pub struct Report {
     /// This is the current line count being written to the report. It updates every 1000 records.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub current_line: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "account_reports", feature = "course_reports"))]
 /// The parameters returned will vary for each report.
@@ -154,6 +164,9 @@ pub struct ReportParameters {
     /// The end date for submissions. Max time range is 2 weeks.
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "accounts", feature = "accounts_lti", feature = "roles"))]
 /// The Canvas `Account` object.
@@ -199,6 +212,9 @@ pub struct Account {
     pub lti_guid: Option<String>,
     /// The state of the account. Can be 'active' or 'deleted'.
     pub workflow_state: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "accounts")]
 /// The Canvas `TermsOfService` object.
@@ -218,6 +234,9 @@ pub struct TermsOfService {
     pub content: Option<String>,
     /// The type of self registration allowed
     pub self_registration_type: Option<TermsOfServiceSelfRegistrationType>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "accounts")]
 /// The Canvas `HelpLink` object.
@@ -236,6 +255,9 @@ pub struct HelpLink {
     pub r#type: Option<HelpLinkType>,
     /// The roles that have access to this help link
     pub available_to: Option<Vec<String>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "accounts")]
 /// The Canvas `HelpLinks` object.
@@ -250,6 +272,9 @@ pub struct HelpLinks {
     pub custom_help_links: Option<Vec<HelpLink>>,
     /// Default help links provided when account has not set help links of their own.
     pub default_help_links: Option<Vec<HelpLink>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "admins")]
 /// The Canvas `Admin` object.
@@ -264,6 +289,9 @@ pub struct Admin {
     pub user: Option<User>,
     /// The status of the account role/user assignment.
     pub workflow_state: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "announcement_external_feeds")]
 /// The Canvas `ExternalFeed` object.
@@ -283,6 +311,9 @@ pub struct ExternalFeed {
     pub created_at: Option<rt::DateTime>,
     /// The verbosity setting determines how much of the feed's content is imported into Canvas as part of the posting. 'link_only' means that only the title and a link to the item. 'truncate' means that a summary of the first portion of the item body will be used. 'full' means that the full item body will be used.
     pub verbosity: Option<ExternalFeedVerbosity>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "api_token_scopes")]
 /// The Canvas `Scope` object.
@@ -301,6 +332,9 @@ pub struct Scope {
     pub verb: Option<String>,
     /// The identifier for the scope
     pub scope: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "appointment_groups")]
 /// Date and time for an appointment
@@ -315,6 +349,9 @@ pub struct Appointment {
     /// End time for the appointment
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "appointment_groups")]
 /// The Canvas `AppointmentGroup` object.
@@ -384,6 +421,9 @@ pub struct AppointmentGroup {
     /// When the appointment group was last updated
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "assignment_extensions")]
 /// The Canvas `AssignmentExtension` object.
@@ -397,6 +437,9 @@ pub struct AssignmentExtension {
     /// Number of times the student is allowed to re-submit the assignment
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_attempts: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "assignment_groups")]
 /// The Canvas `GradingRules` object.
@@ -411,6 +454,9 @@ pub struct GradingRules {
     pub drop_highest: Option<i64>,
     /// Assignment IDs that should never be dropped.
     pub never_drop: Option<Vec<i64>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "assignment_groups")]
 /// The Canvas `AssignmentGroup` object.
@@ -435,6 +481,9 @@ pub struct AssignmentGroup {
     pub assignments: Option<Vec<Assignment>>,
     /// the grading rules that this Assignment Group has
     pub rules: Option<GradingRules>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -459,6 +508,9 @@ pub struct ExternalToolTagAttributes {
     pub new_tab: Option<bool>,
     /// the identifier for this tool_tag
     pub resource_link_id: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -506,6 +558,9 @@ pub struct LockInfo {
     /// `manually_locked`
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub manually_locked: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -539,6 +594,9 @@ pub struct RubricRating {
     pub long_description: Option<String>,
     /// `criterion_id`
     pub criterion_id: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -577,6 +635,9 @@ pub struct RubricCriteria {
     /// `ignore_for_scoring`
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub ignore_for_scoring: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -611,6 +672,9 @@ pub struct AssignmentDate {
     /// The lock date for the assignment. Must be after the due date if there is a due date.
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -650,6 +714,9 @@ pub struct TurnitinSettings {
     /// `exclude_small_matches_value`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub exclude_small_matches_value: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -672,6 +739,9 @@ pub struct NeedsGradingCount {
     /// Number of submissions that need grading
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub needs_grading_count: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -707,6 +777,9 @@ pub struct ScoreStatistic {
     /// Lower quartile score
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub lower_q: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -950,6 +1023,9 @@ pub struct Assignment {
     pub original_quiz_id: Option<rt::Id>,
     /// String indicating what state this assignment is in.
     pub workflow_state: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -1022,6 +1098,9 @@ pub struct AssignmentOverride {
     /// the overridden lock at, if any (present if lock_at is overridden)
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -1091,6 +1170,9 @@ pub struct AuthenticationProvider {
     /// If multi-factor authentication is required when logging in with this authentication provider. The account must not have MFA disabled.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub mfa_required: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "authentication_providers")]
 /// Settings that are applicable across an account's authentication configuration, even if there are multiple individual providers
@@ -1105,6 +1187,9 @@ pub struct SsoSettings {
     pub auth_discovery_url: Option<String>,
     /// If an unknown user url is set, Canvas will forward to that url when a service authenticates a user, but that user does not exist in Canvas. The default behavior is to present an error.
     pub unknown_user_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "authentication_providers")]
 /// A mapping of Canvas attribute names to attribute names that a provider may send, in order to update the value of these attributes when a user logs in. The values can be a FederatedAttributeConfig, or a raw string corresponding to the "attribute" property of a FederatedAttributeConfig. In responses, full FederatedAttributeConfig objects are returned if JIT provisioning is enabled, otherwise just the attribute names are returned.
@@ -1133,6 +1218,9 @@ pub struct FederatedAttributesConfig {
     pub surname: Option<String>,
     /// The user's preferred time zone
     pub timezone: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "authentication_providers")]
 /// A single attribute name to be federated when a user logs in
@@ -1147,6 +1235,9 @@ pub struct FederatedAttributeConfig {
     /// (only for email) If the email address is trusted and should be automatically confirmed
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub autoconfirm: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "authentications_log")]
 /// The Canvas `AuthenticationEvent` object.
@@ -1164,6 +1255,9 @@ pub struct AuthenticationEvent {
     pub account_id: Option<rt::Id>,
     /// ID of the user associated with the event will match the user_id in the associated pseudonym.
     pub user_id: Option<rt::Id>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "blackout_dates")]
 /// Blackout dates are used to prevent scheduling assignments on a given date in course pacing.
@@ -1184,6 +1278,9 @@ pub struct BlackoutDate {
     pub end_date: Option<rt::DateTime>,
     /// title of the blackout date
     pub event_title: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "blueprint_courses")]
 /// The Canvas `BlueprintTemplate` object.
@@ -1202,6 +1299,9 @@ pub struct BlueprintTemplate {
     pub associated_course_count: Option<i64>,
     /// Details of the latest migration
     pub latest_migration: Option<BlueprintMigration>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "blueprint_courses")]
 /// The Canvas `BlueprintMigration` object.
@@ -1232,6 +1332,9 @@ pub struct BlueprintMigration {
     pub imports_completed_at: Option<rt::DateTime>,
     /// User-specified comment describing changes made in this operation
     pub comment: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "blueprint_courses", feature = "courses"))]
 /// A set of restrictions on editing for copied objects in associated courses
@@ -1250,6 +1353,9 @@ pub struct BlueprintRestriction {
     /// Restriction on availability dates for an object
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub availability_dates: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "blueprint_courses", feature = "courses"))]
 impl rt::Encode for BlueprintRestriction {
@@ -1277,6 +1383,9 @@ pub struct ChangeRecord {
     pub locked: Option<bool>,
     /// A list of ExceptionRecords for linked courses that did not receive this update.
     pub exceptions: Option<Vec<rt::Json>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "blueprint_courses")]
 /// Lists associated courses that did not receive a change propagated from a blueprint
@@ -1287,6 +1396,9 @@ pub struct ExceptionRecord {
     pub course_id: Option<rt::Id>,
     /// A list of change classes in the associated course's copy of the item that prevented a blueprint change from being applied. One or more of \['content', 'points', 'due_dates', 'availability_dates'\].
     pub conflicting_changes: Option<Vec<rt::Json>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "blueprint_courses")]
 /// Associates a course with a blueprint
@@ -1299,6 +1411,9 @@ pub struct BlueprintSubscription {
     pub template_id: Option<rt::Id>,
     /// The blueprint course subscribed to
     pub blueprint_course: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "bookmarks")]
 /// The Canvas `Bookmark` object.
@@ -1316,6 +1431,9 @@ pub struct Bookmark {
     pub position: Option<i64>,
     /// `data`
     pub data: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "appointment_groups", feature = "calendar_events"))]
 /// The Canvas `CalendarEvent` object.
@@ -1413,6 +1531,9 @@ pub struct CalendarEvent {
     /// Boolean indicating whether this has blackout date.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub blackout_date: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "calendar_events")]
 /// The Canvas `AssignmentEvent` object.
@@ -1465,6 +1586,9 @@ pub struct AssignmentEvent {
     pub series_head: Option<bool>,
     /// A natural language expression of how events occur in the series.
     pub series_natural_language: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "collaborations")]
 /// The Canvas `Collaboration` object.
@@ -1501,6 +1625,9 @@ pub struct Collaboration {
     pub update_url: Option<String>,
     /// The name of the user who owns the collaboration
     pub user_name: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "collaborations")]
 /// The Canvas `Collaborator` object.
@@ -1513,6 +1640,9 @@ pub struct Collaborator {
     pub r#type: Option<CollaboratorType>,
     /// The name of the collaborator.
     pub name: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "comm_messages")]
 /// The Canvas `CommMessage` object.
@@ -1543,6 +1673,9 @@ pub struct CommMessage {
     pub body: Option<String>,
     /// The HTML body of the message.
     pub html_body: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "communication_channels")]
 /// The Canvas `CommunicationChannel` object.
@@ -1568,6 +1701,9 @@ pub struct CommunicationChannel {
     pub last_bounce_at: Option<rt::DateTime>,
     /// The current state of the communication channel. Possible values are: 'unconfirmed' or 'active'.
     pub workflow_state: Option<CommunicationChannelWorkflowState>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "conferences")]
 /// The Canvas `ConferenceRecording` object.
@@ -1587,6 +1723,9 @@ pub struct ConferenceRecording {
     pub created_at: Option<rt::DateTime>,
     /// `playback_url`
     pub playback_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "conferences")]
 /// The Canvas `Conference` object.
@@ -1636,6 +1775,9 @@ pub struct Conference {
     pub context_type: Option<String>,
     /// The ID of this conference's context.
     pub context_id: Option<rt::Id>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "content_exports", feature = "content_shares"))]
 /// The Canvas `ContentExport` object.
@@ -1657,6 +1799,9 @@ pub struct ContentExport {
     pub user_id: Option<rt::Id>,
     /// Current state of the content migration: created exporting exported failed
     pub workflow_state: Option<ContentExportWorkflowState>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "content_migrations")]
 /// The Canvas `MigrationIssue` object.
@@ -1685,6 +1830,9 @@ pub struct MigrationIssue {
     /// timestamp
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "content_migrations")]
 /// The Canvas `ContentMigration` object.
@@ -1715,6 +1863,9 @@ pub struct ContentMigration {
     pub finished_at: Option<rt::DateTime>,
     /// file uploading data, see File Upload Documentation for file upload workflow This works a little differently in that all the file data is in the pre_attachment hash if there is no upload_url then there was an attachment pre-processing error, the error message will be in the message key This data will only be here after a create or update call
     pub pre_attachment: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "content_migrations")]
 /// The Canvas `Migrator` object.
@@ -1730,6 +1881,9 @@ pub struct Migrator {
     pub name: Option<String>,
     /// A list of fields this system requires
     pub required_settings: Option<Vec<String>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "content_migrations")]
 /// A node of the tree of content available for selective import.
@@ -1749,6 +1903,9 @@ pub struct SelectiveImportItem {
     pub sub_items_url: Option<String>,
     /// The node's items, when listed inline
     pub sub_items: Option<Vec<SelectiveImportItem>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "content_shares")]
 /// Content shared between users
@@ -1779,6 +1936,9 @@ pub struct ContentShare {
     pub read_state: Option<String>,
     /// The content export record associated with this content share
     pub content_export: Option<ContentExport>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "conversations")]
 /// The Canvas `Conversation` object.
@@ -1823,6 +1983,9 @@ pub struct Conversation {
     pub visible: Option<bool>,
     /// Name of the course or group in which the conversation is occurring.
     pub context_name: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "conversations")]
 /// The Canvas `ConversationParticipant` object.
@@ -1837,6 +2000,9 @@ pub struct ConversationParticipant {
     pub full_name: Option<String>,
     /// If requested, this field will be included and contain a url to retrieve the user's avatar.
     pub avatar_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "course_audit_log")]
 /// The Canvas `CourseEventLink` object.
@@ -1860,6 +2026,9 @@ pub struct CourseEventLink {
     /// ID of the SIS batch that triggered the event.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sis_batch: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "course_audit_log")]
 /// The Canvas `CourseEvent` object.
@@ -1879,6 +2048,9 @@ pub struct CourseEvent {
     pub event_source: Option<String>,
     /// Jsonapi.org links
     pub links: Option<CourseEventLink>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "course_audit_log")]
 /// The created event data object returns all the fields that were set in the format of the following example.  If a field does not exist it was not set. The value of each field changed is in the format of \[:old_value, :new_value\].  The created event type also includes a created_source field to specify what triggered the creation of the course.
@@ -1895,6 +2067,9 @@ pub struct CreatedEventData {
     pub is_public: Option<Vec<rt::Json>>,
     /// The type of action that triggered the creation of the course.
     pub created_source: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "course_audit_log")]
 /// The updated event data object returns all the fields that have changed in the format of the following example.  If a field does not exist it was not changed.  The value is an array that contains the before and after values for the change as in \[:old_value, :new_value\].
@@ -1909,6 +2084,9 @@ pub struct UpdatedEventData {
     pub conclude_at: Option<Vec<rt::Json>>,
     /// `is_public`
     pub is_public: Option<Vec<rt::Json>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "course_pace")]
 /// The Canvas `CoursePace` object.
@@ -1950,6 +2128,9 @@ pub struct CoursePace {
     pub modules: Option<Vec<Module>>,
     /// progress of pace publishing
     pub progress: Option<Progress>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "course_pace", feature = "modules"))]
 /// The Canvas `Module` object.
@@ -1997,6 +2178,9 @@ pub struct Module {
     /// (Optional) Whether this module is published. This field is present only if the caller has permission to view unpublished modules.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "course_pace", feature = "modules"))]
 /// The Canvas `ModuleItem` object.
@@ -2057,6 +2241,9 @@ pub struct ModuleItem {
     pub completion_requirement: Option<CompletionRequirement>,
     /// (Present only if requested through include\[\]=content_details) If applicable, returns additional details specific to the associated object
     pub content_details: Option<ContentDetails>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -2111,6 +2298,9 @@ pub struct Progress {
     pub results: Option<rt::Json>,
     /// url where a progress update can be retrieved
     pub url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "course_quiz_extensions")]
 /// The Canvas `CourseQuizExtension` object.
@@ -2130,6 +2320,9 @@ pub struct CourseQuizExtension {
     pub manually_unlocked: Option<bool>,
     /// The time at which the quiz submission will be overdue, and be flagged as a late submission.
     pub end_at: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -2161,6 +2354,9 @@ pub struct Term {
     /// `end_at`
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -2193,6 +2389,9 @@ pub struct CourseProgress {
     /// date the course was completed. null if the course has not been completed by this user
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub completed_at: Option<rt::DateTime>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -2338,6 +2537,9 @@ pub struct Course {
     /// optional: whether the course is set as a template (requires the Course Templates feature)
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub template: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -2361,6 +2563,9 @@ pub struct Course {
 pub struct CalendarLink {
     /// The URL of the calendar in ICS format
     pub ics: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "custom_gradebook_columns")]
 /// The Canvas `CustomColumn` object.
@@ -2383,6 +2588,9 @@ pub struct CustomColumn {
     /// won't be editable in the gradebook UI
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub read_only: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "custom_gradebook_columns")]
 /// ColumnDatum objects contain the entry for a column for each user.
@@ -2393,6 +2601,9 @@ pub struct ColumnDatum {
     pub content: Option<String>,
     /// `user_id`
     pub user_id: Option<rt::Id>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -2420,6 +2631,9 @@ pub struct FileAttachment {
     pub filename: Option<String>,
     /// `display_name`
     pub display_name: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -2522,6 +2736,9 @@ pub struct DiscussionTopic {
     /// Whether or not entries should be sorted by rating.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub sort_by_rating: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "e_portfolios")]
 /// The Canvas `ePortfolio` object.
@@ -2550,6 +2767,9 @@ pub struct EPortfolio {
     pub deleted_at: Option<rt::DateTime>,
     /// A flag indicating whether the ePortfolio has been flagged or moderated as spam. One of 'flagged_as_possible_spam', 'marked_as_safe', 'marked_as_spam', or null
     pub spam_status: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "e_portfolios")]
 /// The Canvas `ePortfolioPage` object.
@@ -2573,6 +2793,9 @@ pub struct EPortfolioPage {
     /// The timestamp of the last time any of the ePortfolio attributes changed
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "e_pub_exports")]
 /// Combination of a Course & EpubExport.
@@ -2585,6 +2808,9 @@ pub struct CourseEpubExport {
     pub name: Option<String>,
     /// ePub export API object
     pub epub_export: Option<EpubExport>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "e_pub_exports")]
 /// The Canvas `EpubExport` object.
@@ -2604,6 +2830,9 @@ pub struct EpubExport {
     pub user_id: Option<rt::Id>,
     /// Current state of the ePub export: created exporting exported generating generated failed
     pub workflow_state: Option<EpubExportWorkflowState>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "enrollment_terms")]
 /// The Canvas `EnrollmentTerm` object.
@@ -2631,6 +2860,9 @@ pub struct EnrollmentTerm {
     /// The number of courses in the term (available via include)
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course_count: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "enrollment_terms")]
 /// The Canvas `EnrollmentTermsList` object.
@@ -2639,6 +2871,9 @@ pub struct EnrollmentTerm {
 pub struct EnrollmentTermsList {
     /// a paginated list of all terms in the account
     pub enrollment_terms: Option<Vec<EnrollmentTerm>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -2713,6 +2948,9 @@ pub struct Grade {
     pub possible: Option<f64>,
     /// The dropped grades for the course
     pub dropped: Option<Vec<i64>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -2848,6 +3086,9 @@ pub struct Enrollment {
     pub current_period_unposted_current_grade: Option<String>,
     /// optional: The letter grade equivalent of current_period_unposted_final_score, if available. Only included if user has permission to view this grade, typically teachers, TAs, and admins. If the course the enrollment belongs to does not have grading periods, or if no currently active grading period exists, the value will be null. (applies only to student enrollments, and only available in course endpoints)
     pub current_period_unposted_final_grade: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "error_reports")]
 /// A collection of information around a specific notification of a problem
@@ -2868,6 +3109,9 @@ pub struct ErrorReport {
     pub context_asset_string: Option<String>,
     /// comma seperated list of roles the reporting user holds.  Can be one \[student\], or many \[teacher,admin\]
     pub user_roles: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "favorites")]
 /// The Canvas `Favorite` object.
@@ -2878,6 +3122,9 @@ pub struct Favorite {
     pub context_id: Option<rt::Id>,
     /// The type of the object the Favorite refers to (currently, only 'Course' is supported)
     pub context_type: Option<FavoriteContextType>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "feature_flags")]
 /// The Canvas `Feature` object.
@@ -2907,6 +3154,9 @@ pub struct Feature {
     pub autoexpand: Option<bool>,
     /// A URL to the release notes describing the feature
     pub release_notes_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "feature_flags")]
 /// The Canvas `FeatureFlag` object.
@@ -2924,6 +3174,9 @@ pub struct FeatureFlag {
     /// If set, this feature flag cannot be changed in the caller's context because the flag is set 'off' or 'on' in a higher context
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -3014,6 +3267,9 @@ pub struct File {
     pub lock_explanation: Option<String>,
     /// optional: url to the document preview. This url is specific to the user making the api call. Only included in submission endpoints.
     pub preview_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "bookmarks", feature = "files"))]
 /// The Canvas `Folder` object.
@@ -3072,6 +3328,9 @@ pub struct Folder {
     /// If true, indicates this is a read-only folder containing files submitted to assignments
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub for_submissions: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "files")]
 /// Describes the copyright and license information for a File
@@ -3090,6 +3349,9 @@ pub struct UsageRights {
     pub message: Option<String>,
     /// List of ids of files that were updated
     pub file_ids: Option<Vec<rt::Id>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "files")]
 /// The Canvas `License` object.
@@ -3102,6 +3364,9 @@ pub struct License {
     pub name: Option<String>,
     /// a link to the license text
     pub url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "grade_change_log")]
 /// The Canvas `GradeChangeEventLinks` object.
@@ -3122,6 +3387,9 @@ pub struct GradeChangeEventLinks {
     pub grader: Option<i64>,
     /// ID of the page view during the event if it exists.
     pub page_view: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "grade_change_log")]
 /// The Canvas `GradeChangeEvent` object.
@@ -3154,6 +3422,9 @@ pub struct GradeChangeEvent {
     pub request_id: Option<String>,
     /// `links`
     pub links: Option<GradeChangeEventLinks>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "gradebook_history")]
 /// The Canvas `Grader` object.
@@ -3166,6 +3437,9 @@ pub struct Grader {
     pub name: Option<String>,
     /// the assignment groups for all submissions in this response that were graded by this user.  The details are not nested inside here, but the fact that an assignment is present here means that the grader did grade submissions for this assignment on the contextual date. You can use the id of a grader and of an assignment to make another API call to find all submissions for a grader/assignment combination on a given date.
     pub assignments: Option<Vec<i64>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "gradebook_history")]
 /// The Canvas `Day` object.
@@ -3177,6 +3451,9 @@ pub struct Day {
     pub date: Option<rt::DateTime>,
     /// an array of the graders who were responsible for the submissions in this response. the submissions are grouped according to the person who graded them and the assignment they were submitted for.
     pub graders: Option<Vec<Grader>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "gradebook_history")]
 /// A SubmissionVersion object contains all the fields that a Submission object does, plus additional fields prefixed with current_* new_* and previous_* described below.
@@ -3235,6 +3512,9 @@ pub struct SubmissionVersion {
     pub user_id: Option<rt::Id>,
     /// the state of the submission at this version
     pub workflow_state: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "gradebook_history")]
 /// The Canvas `SubmissionHistory` object.
@@ -3245,6 +3525,9 @@ pub struct SubmissionHistory {
     pub submission_id: Option<rt::Id>,
     /// an array of all the versions of this submission
     pub versions: Option<Vec<SubmissionVersion>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "grading_period_sets")]
 /// The Canvas `GradingPeriodSets` object.
@@ -3259,6 +3542,9 @@ pub struct GradingPeriodSets {
     /// If true, the totals for all grading periods in the set are displayed.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_totals_for_all_grading_periods: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -3297,6 +3583,9 @@ pub struct GradingPeriod {
     /// If true, the grading period's close_date has passed.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_closed: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "grading_standards")]
 /// The Canvas `GradingSchemeEntry` object.
@@ -3308,6 +3597,9 @@ pub struct GradingSchemeEntry {
     /// The value for the name of the entry within a GradingStandard.  The entry represents the lower bound of the range for the entry. This range includes the value up to the next entry in the GradingStandard, or 100 if there is no upper bound. The lowest value will have a lower bound range of 0.
     #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub value: Option<f64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "grading_standards")]
 /// The Canvas `GradingStandard` object.
@@ -3324,6 +3616,9 @@ pub struct GradingStandard {
     pub context_id: Option<rt::Id>,
     /// A list of GradingSchemeEntry that make up the Grading Standard as an array of values with the scheme name and value
     pub grading_scheme: Option<Vec<GradingSchemeEntry>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "group_categories")]
 /// The Canvas `GroupCategory` object.
@@ -3353,6 +3648,9 @@ pub struct GroupCategory {
     pub sis_import_id: Option<rt::Id>,
     /// If the group category has not yet finished a randomly student assignment request, a progress object will be attached, which will contain information related to the progress of the assignment request. Refer to the Progress API for more information
     pub progress: Option<Progress>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "favorites", feature = "group_categories", feature = "groups"))]
 /// The Canvas `Group` object.
@@ -3397,6 +3695,9 @@ pub struct Group {
     pub permissions: Option<std::collections::BTreeMap<String, bool>>,
     /// optional: A list of users that are members in the group. Returned only if include\[\]=users. WARNING: this collection's size is capped (if there are an extremely large number of users in the group (thousands) not all of them will be returned).  If you need to capture all the users in a group with certainty consider using the paginated /api/v1/groups/\<group_id\>/memberships endpoint.
     pub users: Option<Vec<User>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "group_categories", feature = "groups"))]
 /// The Canvas `GroupMembership` object.
@@ -3419,6 +3720,9 @@ pub struct GroupMembership {
     pub just_created: Option<bool>,
     /// The id of the SIS import if created through SIS. Only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "history")]
 /// Information about a recently visited item or page in Canvas
@@ -3447,6 +3751,9 @@ pub struct HistoryEntry {
     /// The estimated time spent on the page in seconds
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub interaction_seconds: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "inst_access_tokens")]
 /// The Canvas `InstAccessToken` object.
@@ -3455,6 +3762,9 @@ pub struct HistoryEntry {
 pub struct InstAccessToken {
     /// The InstAccess token itself -- a signed, encrypted JWT
     pub token: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "jw_ts")]
 /// The Canvas `JWT` object.
@@ -3463,6 +3773,9 @@ pub struct InstAccessToken {
 pub struct Jwt {
     /// The signed, encrypted, base64 encoded JWT
     pub token: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "late_policy")]
 /// The Canvas `LatePolicy` object.
@@ -3499,6 +3812,9 @@ pub struct LatePolicy {
     /// the time at which this late policy was last modified in any way
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "learning_object_dates")]
 /// The Canvas `LearningObjectDates` object.
@@ -3529,6 +3845,9 @@ pub struct LearningObjectDates {
     pub visible_to_everyone: Option<bool>,
     /// paginated list of AssignmentOverride objects
     pub overrides: Option<Vec<AssignmentOverride>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "line_items")]
 /// The Canvas `LineItem` object.
@@ -3556,6 +3875,9 @@ pub struct LineItem {
     /// The launch url of the Line Item. Only returned if `include=launch_url` query parameter is passed, and only for Show and List actions.
     #[serde(rename = "https://canvas.instructure.com/lti/launch_url")]
     pub https_canvas_instructure_com_lti_launch_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "live_assessments", feature = "result"))]
 /// A pass/fail results for a student
@@ -3588,6 +3910,9 @@ pub struct ResultObject {
     /// URL of the line item this belongs to
     #[serde(rename = "scoreOf")]
     pub score_of: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "live_assessments", feature = "result"))]
 /// Unique identifiers of objects associated with a result
@@ -3600,6 +3925,9 @@ pub struct ResultLinks {
     pub assessor: Option<String>,
     /// A unique identifier for the assessment that this result is for
     pub assessment: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "live_assessments")]
 /// A simple assessment that collects pass/fail results for a student
@@ -3612,6 +3940,9 @@ pub struct Assessment {
     pub key: Option<String>,
     /// A human readable title for the assessment
     pub title: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_resource_links")]
 /// The Canvas `Lti::ResourceLink` object.
@@ -3644,6 +3975,9 @@ pub struct LtiResourceLink {
     pub updated_at: Option<String>,
     /// The state of the resource link
     pub workflow_state: Option<LtiResourceLinkWorkflowState>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "media_objects")]
 /// The Canvas `MediaTrack` object.
@@ -3668,6 +4002,9 @@ pub struct MediaTrack {
     pub updated_at: Option<String>,
     /// `webvtt_content`
     pub webvtt_content: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "media_objects")]
 /// The Canvas `MediaObject` object.
@@ -3689,6 +4026,9 @@ pub struct MediaObject {
     pub media_tracks: Option<String>,
     /// `media_sources`
     pub media_sources: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "moderated_grading")]
 /// The Canvas `ProvisionalGrade` object.
@@ -3713,6 +4053,9 @@ pub struct ProvisionalGrade {
     pub r#final: Option<bool>,
     /// A link to view this provisional grade in SpeedGrader
     pub speedgrader_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "course_pace", feature = "modules"))]
 /// The Canvas `CompletionRequirement` object.
@@ -3727,6 +4070,9 @@ pub struct CompletionRequirement {
     /// whether the calling user has met this requirement (Optional; present only if the caller is a student or if the optional parameter 'student_id' is included)
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub completed: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "course_pace", feature = "modules"))]
 /// The Canvas `ContentDetails` object.
@@ -3752,6 +4098,9 @@ pub struct ContentDetails {
     pub lock_explanation: Option<String>,
     /// `lock_info`
     pub lock_info: Option<LockInfo>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "modules")]
 /// The Canvas `ModuleItemSequenceNode` object.
@@ -3766,6 +4115,9 @@ pub struct ModuleItemSequenceNode {
     pub next: Option<ModuleItem>,
     /// The conditional release rule for the module item, if applicable
     pub mastery_path: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "modules")]
 /// The Canvas `ModuleItemSequence` object.
@@ -3776,6 +4128,9 @@ pub struct ModuleItemSequence {
     pub items: Option<Vec<ModuleItemSequenceNode>>,
     /// an array containing each Module referenced above
     pub modules: Option<Vec<Module>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "modules")]
 /// The Canvas `ModuleAssignmentOverride` object.
@@ -3792,6 +4147,9 @@ pub struct ModuleAssignmentOverride {
     pub students: Option<OverrideTarget>,
     /// the override's target section (present only if the override targets a section)
     pub course_section: Option<OverrideTarget>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "modules")]
 /// The Canvas `OverrideTarget` object.
@@ -3802,6 +4160,9 @@ pub struct OverrideTarget {
     pub id: Option<rt::Id>,
     /// the name of the user or section that the override is targeting
     pub name: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "names_and_role")]
 /// An abbreviated representation of an LTI Context
@@ -3814,6 +4175,9 @@ pub struct NamesAndRoleContext {
     pub label: Option<String>,
     /// LTI Context full name
     pub title: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "names_and_role")]
 /// Additional attributes which would appear in the LTI launch message were this member to click the specified resource link (`rlid` query parameter)
@@ -3836,6 +4200,9 @@ pub struct NamesAndRoleMessage {
     /// Expanded LTI custom parameters that pertain to the member (as opposed to the Context)
     #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/custom")]
     pub https_purl_imsglobal_org_spec_lti_claim_custom: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "names_and_role")]
 /// A member of a LTI Context in one or more roles
@@ -3862,6 +4229,9 @@ pub struct NamesAndRoleMembership {
     pub roles: Option<Vec<String>>,
     /// Only present when the request specifies a `rlid` query parameter. Contains additional attributes which would appear in the LTI launch message were this member to click the link referenced by the `rlid` query parameter
     pub message: Option<Vec<NamesAndRoleMessage>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "names_and_role")]
 /// The Canvas `NamesAndRoleMemberships` object.
@@ -3874,6 +4244,9 @@ pub struct NamesAndRoleMemberships {
     pub context: Option<NamesAndRoleContext>,
     /// A list of NamesAndRoleMembership
     pub members: Option<Vec<NamesAndRoleMembership>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quiz_items")]
 /// Individual items within a quiz, whether they're questions, stimuli, banked content, or question banks.
@@ -3901,6 +4274,9 @@ pub struct QuizItem {
     pub properties: Option<ItemProperties>,
     /// the specific data associated with the quiz item.  These items can be either a QuestionItem, StimulusItem, BankEntryItem, or BankItem, depending on entry_type, and are defined separately
     pub entry: Option<QuestionItemOrStimulusItemOrBankEntryItemOrBankItem>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quiz_items")]
 /// The Canvas `QuestionItem` object.
@@ -3927,6 +4303,9 @@ pub struct QuestionItem {
     pub answer_feedback: Option<rt::Json>,
     /// the algorithm used to score the question. See Appendix: Question Types for more info about this field.
     pub scoring_algorithm: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quiz_items")]
 /// The Canvas `StimulusItem` object.
@@ -3943,6 +4322,9 @@ pub struct StimulusItem {
     pub source_url: Option<String>,
     /// where the stimulus appears relative to questions ('top' or 'left')
     pub orientation: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quiz_items")]
 /// The Canvas `BankEntryItem` object.
@@ -3956,6 +4338,9 @@ pub struct BankEntryItem {
     pub archived: Option<bool>,
     /// the item (either a QuestionItem or StimulusItem, depending on entry_type)
     pub entry: Option<QuestionItemOrStimulusItem>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quiz_items")]
 /// The Canvas `BankItem` object.
@@ -3973,6 +4358,9 @@ pub struct BankItem {
     /// the number of items in the bank, excluding stimuli
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub item_entry_count: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quiz_items")]
 /// The Canvas `ItemProperties` object.
@@ -3982,6 +4370,9 @@ pub struct ItemProperties {
     /// for items with a BankItem entry - the number of items to randomly select from the bank. null if all items should be included.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sample_num: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quiz_items")]
 /// The Canvas `QuestionFeedback` object.
@@ -3994,6 +4385,9 @@ pub struct QuestionFeedback {
     pub correct: Option<String>,
     /// feedback to show if the question is answered incorrectly (rich content)
     pub incorrect: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quizzes")]
 /// The Canvas `NewQuiz` object.
@@ -4027,6 +4421,9 @@ pub struct NewQuiz {
     pub grading_type: Option<String>,
     /// additional quiz settings (see QuizSettings)
     pub quiz_settings: Option<QuizSettings>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quizzes")]
 /// The Canvas `QuizSettings` object.
@@ -4066,6 +4463,9 @@ pub struct QuizSettings {
     pub multiple_attempts: Option<MultipleAttemptsSettings>,
     /// settings to restrict student result view (see ResultViewSettings)
     pub result_view_settings: Option<ResultViewSettings>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quizzes")]
 /// The Canvas `MultipleAttemptsSettings` object.
@@ -4089,6 +4489,9 @@ pub struct MultipleAttemptsSettings {
     /// required waiting period (in seconds) between attempts. Enforced if 'cooling_period' is true.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub cooling_period_seconds: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quizzes")]
 /// The Canvas `ResultViewSettings` object.
@@ -4119,6 +4522,9 @@ pub struct ResultViewSettings {
     /// whether to show feedback for each item, if 'display_items' is true
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_item_feedback: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "notification_preferences")]
 /// The Canvas `NotificationPreference` object.
@@ -4133,6 +4539,9 @@ pub struct NotificationPreference {
     pub category: Option<String>,
     /// How often to send notifications to this communication channel for the given notification. Possible values are 'immediately', 'daily', 'weekly', and 'never'
     pub frequency: Option<NotificationPreferenceFrequency>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "originality_reports")]
 /// The Canvas `ToolSetting` object.
@@ -4143,6 +4552,9 @@ pub struct ToolSetting {
     pub resource_type_code: Option<String>,
     /// a URL that may be used to override the launch URL inferred by the specified resource_type_code. If used a 'resource_type_code' must also be specified.
     pub resource_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "originality_reports")]
 /// The Canvas `OriginalityReport` object.
@@ -4169,6 +4581,9 @@ pub struct OriginalityReport {
     pub submission_time: Option<rt::DateTime>,
     /// The id of the root Account associated with the OriginalityReport
     pub root_account_id: Option<rt::Id>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_groups")]
 /// The Canvas `OutcomeGroup` object.
@@ -4200,6 +4615,9 @@ pub struct OutcomeGroup {
     /// whether the current user can update the outcome group
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_edit: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_groups")]
 /// The Canvas `OutcomeLink` object.
@@ -4222,6 +4640,9 @@ pub struct OutcomeLink {
     /// whether this outcome link is manageable and is not the last link to an aligned outcome
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_unlink: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_imports")]
 /// The Canvas `OutcomeImportData` object.
@@ -4230,6 +4651,9 @@ pub struct OutcomeLink {
 pub struct OutcomeImportData {
     /// The type of outcome import
     pub import_type: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_imports")]
 /// The Canvas `OutcomeImport` object.
@@ -4263,6 +4687,9 @@ pub struct OutcomeImport {
     pub user: Option<User>,
     /// An array of row number / error message pairs. Returns the first 25 errors.
     pub processing_errors: Option<Vec<Vec<rt::Json>>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_results")]
 /// A student's result for an outcome
@@ -4282,6 +4709,9 @@ pub struct OutcomeResult {
     /// score's percent of maximum points possible for outcome, scaled to reflect any custom mastery levels that differ from the learning outcome
     #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub percent: Option<f64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_results")]
 /// The Canvas `OutcomeRollupScoreLinks` object.
@@ -4291,6 +4721,9 @@ pub struct OutcomeRollupScoreLinks {
     /// The id of the related outcome
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub outcome: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_results")]
 /// The Canvas `OutcomeRollupScore` object.
@@ -4305,6 +4738,9 @@ pub struct OutcomeRollupScore {
     pub count: Option<i64>,
     /// `links`
     pub links: Option<OutcomeRollupScoreLinks>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_results")]
 /// The Canvas `OutcomeRollupLinks` object.
@@ -4320,6 +4756,9 @@ pub struct OutcomeRollupLinks {
     /// (Optional) The id of the section the user is in
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub section: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_results")]
 /// The Canvas `OutcomeRollup` object.
@@ -4332,6 +4771,9 @@ pub struct OutcomeRollup {
     pub name: Option<String>,
     /// `links`
     pub links: Option<OutcomeRollupLinks>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "outcome_results", feature = "outcomes"))]
 /// An asset aligned with this outcome
@@ -4356,6 +4798,9 @@ pub struct OutcomeAlignment {
     pub url: Option<String>,
     /// the title of the aligned assignment.
     pub title: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_results")]
 /// The full path to an outcome
@@ -4366,6 +4811,9 @@ pub struct OutcomePath {
     pub id: Option<rt::Id>,
     /// an array of OutcomePathPart objects
     pub parts: Option<OutcomePathPart>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_results")]
 /// An outcome or outcome group
@@ -4374,6 +4822,9 @@ pub struct OutcomePath {
 pub struct OutcomePathPart {
     /// The title of the outcome or outcome group
     pub name: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "outcome_groups", feature = "outcomes"))]
 /// The Canvas `Outcome` object.
@@ -4421,6 +4872,9 @@ pub struct Outcome {
     /// whether updates to this outcome will propagate to unassessed rubrics that have imported it
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_updateable_rubrics: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "pages")]
 /// The Canvas `Page` object.
@@ -4464,6 +4918,9 @@ pub struct Page {
     pub lock_info: Option<LockInfo>,
     /// (Optional) An explanation of why this is locked for the user. Present when locked_for_user is true.
     pub lock_explanation: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "pages")]
 /// The Canvas `PageRevision` object.
@@ -4486,6 +4943,9 @@ pub struct PageRevision {
     pub title: Option<String>,
     /// the historic page contents
     pub body: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "peer_reviews")]
 /// The Canvas `PeerReview` object.
@@ -4510,6 +4970,9 @@ pub struct PeerReview {
     pub assessor: Option<String>,
     /// The submission comments associated with this Peer Review if the submission_comment include parameter is provided (see submissions API) (optional)
     pub submission_comments: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "plagiarism_detection_platform_assignments")]
 /// A Canvas assignment
@@ -4534,6 +4997,9 @@ pub struct LtiAssignment {
     pub course_id: Option<rt::Id>,
     /// `lti_course_id`
     pub lti_course_id: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -4641,6 +5107,9 @@ pub struct Submission {
     pub id: Option<rt::Id>,
     /// The score the student wants to test
     pub student_entered_score: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "planner")]
 /// A planner note
@@ -4670,6 +5139,9 @@ pub struct PlannerNote {
     pub linked_object_html_url: Option<String>,
     /// the API URL of the linked learning object
     pub linked_object_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "planner")]
 /// User-controlled setting for whether an item should be displayed on the planner or not
@@ -4703,6 +5175,9 @@ pub struct PlannerOverride {
     /// The datetime of when the planner override was deleted, if applicable
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub deleted_at: Option<rt::DateTime>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "poll_choices")]
 /// The Canvas `PollChoice` object.
@@ -4721,6 +5196,9 @@ pub struct PollChoice {
     /// The order of the poll choice in relation to it's sibling poll choices.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "poll_sessions")]
 /// The Canvas `PollSession` object.
@@ -4747,6 +5225,9 @@ pub struct PollSession {
     pub results: Option<rt::Json>,
     /// If the poll session has public results, this will return an array of all submissions, viewable by both students and teachers. If the results are not public, for students it will return their submission only.
     pub poll_submissions: Option<PollSubmission>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "poll_sessions", feature = "poll_submissions"))]
 /// The Canvas `PollSubmission` object.
@@ -4761,6 +5242,9 @@ pub struct PollSubmission {
     pub user_id: Option<rt::Id>,
     /// The date and time the poll submission was submitted.
     pub created_at: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "polls")]
 /// The Canvas `Poll` object.
@@ -4779,6 +5263,9 @@ pub struct Poll {
     pub user_id: Option<rt::Id>,
     /// An aggregate of the results of all associated poll sessions, with the poll choice id as the key, and the aggregated submission count as the value.
     pub total_results: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "proficiency_ratings")]
 /// The Canvas `ProficiencyRating` object.
@@ -4795,6 +5282,9 @@ pub struct ProficiencyRating {
     pub mastery: Option<bool>,
     /// The hex color code of the rating
     pub color: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "proficiency_ratings")]
 /// The Canvas `Proficiency` object.
@@ -4803,6 +5293,9 @@ pub struct ProficiencyRating {
 pub struct Proficiency {
     /// An array of proficiency ratings. See the ProficiencyRating specification above.
     pub ratings: Option<Vec<ProficiencyRating>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "public_jwk", feature = "developer_keys"))]
 /// a Canvas API key (or LTI 1.3 registration)
@@ -4879,6 +5372,9 @@ pub struct DeveloperKey {
     /// (LTI keys only) Returns true if key was created via Dynamic Registration.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_lti_registration: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_assignment_overrides")]
 /// Set of assignment-overridden dates for a quiz.
@@ -4891,6 +5387,9 @@ pub struct QuizAssignmentOverrideSet {
     pub due_dates: Option<QuizAssignmentOverride>,
     /// An array of all assignment overrides active for the quiz. This is visible only to teachers and staff.
     pub all_dates: Option<QuizAssignmentOverride>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_assignment_overrides")]
 /// Container for set of assignment-overridden dates for a quiz.
@@ -4899,6 +5398,9 @@ pub struct QuizAssignmentOverrideSet {
 pub struct QuizAssignmentOverrideSetContainer {
     /// The QuizAssignmentOverrideSet
     pub quiz_assignment_overrides: Option<Vec<QuizAssignmentOverrideSet>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_assignment_overrides")]
 /// Set of assignment-overridden dates for a quiz.
@@ -4921,6 +5423,9 @@ pub struct QuizAssignmentOverride {
     /// If this property is present, it means that dates in this structure are not based on an assignment override, but are instead for all students.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub base: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_extensions")]
 /// The Canvas `QuizExtension` object.
@@ -4942,6 +5447,9 @@ pub struct QuizExtension {
     pub manually_unlocked: Option<bool>,
     /// The time at which the quiz submission will be overdue, and be flagged as a late submission.
     pub end_at: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_ip_filters")]
 /// The Canvas `QuizIPFilter` object.
@@ -4954,6 +5462,9 @@ pub struct QuizIpFilter {
     pub account: Option<String>,
     /// An IP address (or range mask) this filter embodies.
     pub filter: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_question_groups")]
 /// The Canvas `QuizGroup` object.
@@ -4977,6 +5488,9 @@ pub struct QuizGroup {
     /// The order in which the question group will be retrieved and displayed.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_questions")]
 /// The Canvas `QuizQuestion` object.
@@ -5007,6 +5521,9 @@ pub struct QuizQuestion {
     pub neutral_comments: Option<String>,
     /// An array of available answers to display to the student.
     pub answers: Option<Vec<Answer>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_questions")]
 /// The Canvas `Answer` object.
@@ -5052,6 +5569,9 @@ pub struct Answer {
     pub end: Option<i64>,
     /// Used in fill in multiple blank and multiple dropdowns questions.
     pub blank_id: Option<rt::Id>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_questions")]
 impl rt::Encode for Answer {
@@ -5095,6 +5615,9 @@ pub struct QuizReport {
     pub progress_url: Option<String>,
     /// if the report is being generated, a Progress object that represents the operation. Refer to the Progress API for more information about the format. (Note: available only in JSON-API format)
     pub progress: Option<Progress>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_statistics")]
 /// The Canvas `QuizStatistics` object.
@@ -5124,6 +5647,9 @@ pub struct QuizStatistics {
     pub submission_statistics: Option<QuizStatisticsSubmissionStatistics>,
     /// JSON-API construct that contains links to media related to this quiz statistics object. NOTE: AVAILABLE ONLY IN JSON-API REQUESTS.
     pub links: Option<QuizStatisticsLinks>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_statistics")]
 /// Links to media related to QuizStatistics.
@@ -5132,6 +5658,9 @@ pub struct QuizStatistics {
 pub struct QuizStatisticsLinks {
     /// HTTP/HTTPS API URL to the quiz this statistics describe.
     pub quiz: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_statistics")]
 /// Statistics for submissions made to a specific quiz question.
@@ -5143,6 +5672,9 @@ pub struct QuizStatisticsQuestionStatistics {
     pub responses: Option<i64>,
     /// Statistics related to each individual pre-defined answer.
     pub answers: Option<QuizStatisticsAnswerStatistics>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_statistics")]
 /// Statistics for a specific pre-defined answer in a Multiple-Choice or True/False quiz question.
@@ -5159,6 +5691,9 @@ pub struct QuizStatisticsAnswerStatistics {
     /// Number of students who have chosen this answer.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub responses: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_statistics")]
 /// A point-biserial construct for a single pre-defined answer in a Multiple-Choice or True/False question.
@@ -5176,6 +5711,9 @@ pub struct QuizStatisticsAnswerPointBiserial {
     /// Convenience attribute that denotes whether this is a distractor answer and not the correct one. This is mutually exclusive with the `correct` value
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub distractor: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_statistics")]
 /// Generic statistics for all submissions for a quiz.
@@ -5208,6 +5746,9 @@ pub struct QuizStatisticsSubmissionStatistics {
     /// The average time spent by students while taking the quiz.
     #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub duration_average: Option<f64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_submission_events")]
 /// An event passed from the Quiz Submission take page
@@ -5221,6 +5762,9 @@ pub struct QuizSubmissionEvent {
     pub event_type: Option<String>,
     /// custom contextual data for the specific event type
     pub event_data: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_submission_questions")]
 /// The Canvas `QuizSubmissionQuestion` object.
@@ -5236,6 +5780,9 @@ pub struct QuizSubmissionQuestion {
     pub answer: Option<String>,
     /// The possible answers for this question when those possible answers are necessary.  The presence of this parameter is dependent on permissions.
     pub answers: Option<Vec<String>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_submission_questions")]
 impl rt::Encode for QuizSubmissionQuestion {
@@ -5247,17 +5794,29 @@ impl rt::Encode for QuizSubmissionQuestion {
 /// The Canvas `QuizSubmissionUserList` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct QuizSubmissionUserList {}
+pub struct QuizSubmissionUserList {
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
 #[cfg(feature = "quiz_submission_user_list")]
 /// The Canvas `QuizSubmissionUserListMeta` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct QuizSubmissionUserListMeta {}
+pub struct QuizSubmissionUserListMeta {
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
 #[cfg(feature = "quiz_submission_user_list")]
 /// The Canvas `JSONAPIPagination` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct JsonapiPagination {}
+pub struct JsonapiPagination {
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
 #[cfg(feature = "quiz_submission_user_list")]
 /// A message to the users who did or did not submit a quiz.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5269,6 +5828,9 @@ pub struct QuizUserConversation {
     pub recipients: Option<QuizUserConversationRecipients>,
     /// The subject of the new conversation
     pub subject: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_submission_user_list")]
 impl rt::Encode for QuizUserConversation {
@@ -5330,6 +5892,9 @@ pub struct QuizSubmission {
     /// Indicates whether the quiz submission is overdue and needs submission
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub overdue_and_needs_submission: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quizzes")]
 /// The Canvas `Quiz` object.
@@ -5434,6 +5999,9 @@ pub struct Quiz {
     /// Whether survey submissions will be kept anonymous (only applicable to 'graded_survey', 'survey' quiz types)
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous_submissions: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "quizzes")]
 /// Permissions the user has for the quiz
@@ -5461,6 +6029,9 @@ pub struct QuizPermissions {
     /// whether the user may update the quiz
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub update: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "roles")]
 /// The Canvas `RolePermissions` object.
@@ -5488,6 +6059,9 @@ pub struct RolePermissions {
     /// The value that would have been inherited from upstream if the role had not explicitly set a value. Only present if explicit is true.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub prior_default: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "roles")]
 /// The Canvas `Role` object.
@@ -5517,6 +6091,9 @@ pub struct Role {
     pub last_updated_at: Option<rt::DateTime>,
     /// A dictionary of permissions keyed by name (see permissions input parameter in the 'Create a role' API).
     pub permissions: Option<std::collections::BTreeMap<String, RolePermissions>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "rubrics")]
 /// The Canvas `Rubric` object.
@@ -5552,6 +6129,9 @@ pub struct Rubric {
     pub assessments: Option<Vec<RubricAssessment>>,
     /// If an association type is included in the 'include' parameter, includes an array of rubric association objects for a given rubric, based on the association type requested. If the user does not request an association type this key will be absent.
     pub associations: Option<Vec<RubricAssociation>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "rubrics")]
 /// The Canvas `RubricCriterion` object.
@@ -5572,6 +6152,9 @@ pub struct RubricCriterion {
     pub criterion_use_range: Option<bool>,
     /// the possible ratings for this Criterion
     pub ratings: Option<Vec<RubricRating>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "rubrics", feature = "submissions"))]
 /// The Canvas `RubricAssessment` object.
@@ -5602,6 +6185,9 @@ pub struct RubricAssessment {
     pub data: Option<Vec<rt::Json>>,
     /// (Optional) If 'comments_only' is included in the 'style' parameter, returned assessments will include only the comments portion of their data hash. If the user does not request a style, this key will be absent.
     pub comments: Option<Vec<String>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(any(feature = "rubrics", feature = "submissions"))]
 impl rt::Encode for RubricAssessment {
@@ -5638,6 +6224,9 @@ pub struct RubricAssociation {
     /// `hide_outcome_results`
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_outcome_results: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "rubrics")]
 /// A CSV import of rubrics into a course or account, and its progress.
@@ -5676,6 +6265,9 @@ pub struct RubricImport {
     pub user: Option<User>,
     /// The uploaded file: id, filename and size
     pub attachment: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "rubrics")]
 /// A course whose assignments use a rubric, with those assignments.
@@ -5691,6 +6283,9 @@ pub struct UsedLocation {
     pub concluded: Option<bool>,
     /// The assignments of the course that use the rubric (id and title)
     pub assignments: Option<Vec<rt::Json>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "score")]
 /// The Canvas `Score` object.
@@ -5718,6 +6313,9 @@ pub struct Score {
     pub grading_progress: Option<String>,
     /// Contains metadata about the submission attempt, like submittedAt: Date and time that the submission was originally created - should use ISO8601-formatted date with subsecond precision.
     pub submission: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "score")]
 /// What creating a score returns.
@@ -5730,6 +6328,9 @@ pub struct ScoreResult {
     /// The content items sent with the score, each with a url pointing to the Progress of its upload
     #[serde(rename = "https://canvas.instructure.com/lti/submission")]
     pub https_canvas_instructure_com_lti_submission: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "sections")]
 /// The Canvas `Section` object.
@@ -5764,6 +6365,9 @@ pub struct Section {
     /// optional: the total number of active and invited students in the section
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub total_students: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "shared_brand_configs")]
 /// The Canvas `SharedBrandConfig` object.
@@ -5784,6 +6388,9 @@ pub struct SharedBrandConfig {
     /// When this was last updated
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_import_errors")]
 /// The Canvas `SisImportError` object.
@@ -5801,6 +6408,9 @@ pub struct SisImportError {
     /// The line number where the error occurred. Some Importers do not yet support this. This is a 1 based index starting with the header row.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub row: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_imports")]
 /// The Canvas `SisImportData` object.
@@ -5813,6 +6423,9 @@ pub struct SisImportData {
     pub supplied_batches: Option<Vec<String>>,
     /// The number of rows processed for each type of import
     pub counts: Option<SisImportCounts>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_imports")]
 /// The Canvas `SisImportStatistic` object.
@@ -5834,6 +6447,9 @@ pub struct SisImportStatistic {
     /// This is the number of items that were deleted.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub deleted: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_imports")]
 /// The Canvas `SisImportStatistics` object.
@@ -5882,6 +6498,9 @@ pub struct SisImportStatistics {
     /// This contains that statistics for account users.
     #[serde(rename = "AccountUser")]
     pub account_user: Option<SisImportStatistic>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_imports")]
 /// The Canvas `SisImportCounts` object.
@@ -5936,6 +6555,9 @@ pub struct SisImportCounts {
     /// `warning_count`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub warning_count: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_imports")]
 /// The Canvas `SisImport` object.
@@ -6014,6 +6636,9 @@ pub struct SisImport {
     pub diffed_against_import_id: Option<rt::Id>,
     /// An array of CSV files for processing
     pub csv_attachments: Option<Vec<Vec<File>>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_integration")]
 /// Assignments that have post_to_sis enabled with other objects for convenience
@@ -6056,6 +6681,9 @@ pub struct SisAssignment {
     pub sections: Option<Vec<SectionAttributes>>,
     /// Includes attributes of a user assignment overrides. For more details see Assignments API.
     pub user_overrides: Option<Vec<UserAssignmentOverrideAttributes>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_integration")]
 /// Some of the attributes of an Assignment Group. See Assignments API for more details
@@ -6073,6 +6701,9 @@ pub struct AssignmentGroupAttributes {
     pub sis_source_id: Option<String>,
     /// the integration data of the Assignment Group
     pub integration_data: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_integration")]
 /// Some of the attributes of a section. For more details see Sections API.
@@ -6093,6 +6724,9 @@ pub struct SectionAttributes {
     pub xlist_course: Option<CourseAttributes>,
     /// Optional: Attributes of the assignment override that apply to the section. See Assignment API for more details
     pub r#override: Option<SectionAssignmentOverrideAttributes>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_integration")]
 /// Attributes of a course object.  See Courses API for more details
@@ -6107,6 +6741,9 @@ pub struct CourseAttributes {
     pub sis_id: Option<String>,
     /// The integration ID of the origin_course.
     pub integration_id: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_integration")]
 /// Attributes of an assignment override that apply to the section object.  See Assignments API for more details
@@ -6124,6 +6761,9 @@ pub struct SectionAssignmentOverrideAttributes {
     /// (Optional) Time at which this was/will be locked.
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_integration")]
 /// Attributes of assignment overrides that apply to users.  See Assignments API for more details
@@ -6145,6 +6785,9 @@ pub struct UserAssignmentOverrideAttributes {
     pub lock_at: Option<rt::DateTime>,
     /// Includes attributes of a student for convenience. For more details see Users API.
     pub students: Option<Vec<StudentAttributes>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_integration")]
 /// Attributes of student.  See Users API for more details
@@ -6155,6 +6798,9 @@ pub struct StudentAttributes {
     pub user_id: Option<rt::Id>,
     /// The SIS ID associated with the user.  This field is only included if the user came from a SIS import and has permissions to view SIS information.
     pub sis_user_id: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "smart_search")]
 /// Reference to an object that matches a smart search
@@ -6174,6 +6820,9 @@ pub struct SearchResult {
     /// The distance between the search query and the result. Smaller numbers indicate closer matches.
     #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub distance: Option<f64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -6203,6 +6852,9 @@ pub struct MediaComment {
     pub media_type: Option<String>,
     /// `url`
     pub url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -6239,6 +6891,9 @@ pub struct SubmissionComment {
     pub edited_at: Option<rt::DateTime>,
     /// `media_comment`
     pub media_comment: Option<MediaComment>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "tabs")]
 /// The Canvas `Tab` object.
@@ -6261,6 +6916,9 @@ pub struct Tab {
     /// 1 based
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "temporary_enrollment_pairings")]
 /// A pairing unique to that enrollment period given to a recipient of that temporary enrollment.
@@ -6271,6 +6929,9 @@ pub struct TemporaryEnrollmentPairing {
     pub id: Option<rt::Id>,
     /// The current status of the temporary enrollment pairing
     pub workflow_state: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "user_observees")]
 /// A code used for linking a user to a student to observe them.
@@ -6285,6 +6946,9 @@ pub struct PairingCode {
     pub expires_at: Option<String>,
     /// The current status of the code
     pub workflow_state: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -6311,6 +6975,9 @@ pub struct UserDisplay {
     pub avatar_image_url: Option<String>,
     /// URL to access user, either nested to a context or directly.
     pub html_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
 /// This mini-object is returned in place of UserDisplay when returning student data for anonymous assignments, and includes an anonymous ID to identify a user within the scope of a single assignment.
@@ -6323,6 +6990,9 @@ pub struct AnonymousUserDisplay {
     pub avatar_image_url: Option<String>,
     /// The anonymized display name for the student.
     pub display_name: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(
     any(
@@ -6394,6 +7064,9 @@ pub struct User {
     pub bio: Option<String>,
     /// Optional: This field is only returned if pronouns are enabled, and will return the pronouns of the user.
     pub pronouns: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
 /// Profile details for a Canvas user.
@@ -6436,6 +7109,9 @@ pub struct Profile {
     /// Optional: Whether or not the user should see the classic font on the dashboard. Only applies if k5_user is true. This field is nil if the user settings are not for the user making the request.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub use_classic_font_in_k5: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
 /// Possible avatar for a user.
@@ -6460,6 +7136,9 @@ pub struct Avatar {
     /// \['attachment' type only\] the size of the attachment
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub size: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
 /// The record of a user page view access in Canvas
@@ -6506,6 +7185,9 @@ pub struct PageView {
     pub remote_ip: Option<String>,
     /// The page view links to define the relationships
     pub links: Option<PageViewLinks>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
 /// The links of a page view access in Canvas
@@ -6527,6 +7209,9 @@ pub struct PageViewLinks {
     /// The ID of the account context for this page view
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub account: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
 /// The Canvas `CourseNickname` object.
@@ -6539,6 +7224,9 @@ pub struct CourseNickname {
     pub name: Option<String>,
     /// the calling user's nickname for the course
     pub nickname: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "what_if_grades")]
 /// The Canvas `AssignmentGroupGrade` object.
@@ -6563,6 +7251,9 @@ pub struct AssignmentGroupGrade {
     pub grade: Option<f64>,
     /// The dropped grades for the Assignment Group
     pub dropped: Option<Vec<i64>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "what_if_grades")]
 /// The Canvas `GradeGroup` object.
@@ -6571,6 +7262,9 @@ pub struct AssignmentGroupGrade {
 pub struct GradeGroup {
     /// `submission_id`
     pub submission_id: Option<AssignmentGroupGrade>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "what_if_grades")]
 /// The Canvas `Grades` object.
@@ -6585,6 +7279,9 @@ pub struct Grades {
     pub r#final: Option<Grade>,
     /// `final_groups`
     pub final_groups: Option<std::collections::BTreeMap<String, AssignmentGroupGrade>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "block_editor_template")]
 /// The Canvas `BlockEditorTemplate` object.
@@ -6611,6 +7308,9 @@ pub struct BlockEditorTemplate {
     pub template_type: Option<String>,
     /// String indicating what state this assignment is in.
     pub workflow_state: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "developer_key_account_bindings")]
 /// The Canvas `DeveloperKeyAccountBinding` object.
@@ -6628,6 +7328,9 @@ pub struct DeveloperKeyAccountBinding {
     /// True if the requested context owns the binding
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub account_owns_binding: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_launch_definitions")]
 /// A bare-bones representation of an LTI tool used by Canvas to launch the tool
@@ -6648,6 +7351,9 @@ pub struct LtiLaunchDefinition {
     pub domain: Option<String>,
     /// Placement-specific config for given placements
     pub placements: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_launch_definitions")]
 /// A bare-bones LTI configuration for a specific placement
@@ -6660,6 +7366,9 @@ pub struct LtiPlacementLaunchDefinition {
     pub url: Option<String>,
     /// The title of the tool for this placement
     pub title: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
 /// A registration of an LTI tool in Canvas
@@ -6707,6 +7416,9 @@ pub struct LtiRegistration {
     pub account_binding: Option<rt::Json>,
     /// The Canvas-style tool configuration for this registration
     pub configuration: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
 /// A legacy configuration format for LTI 1.3 tools.
@@ -6733,6 +7445,9 @@ pub struct LtiLegacyConfiguration {
     pub scopes: Option<Vec<String>>,
     /// Array of extensions for the tool
     pub extensions: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
 /// A Registration's Canvas-specific tool configuration.
@@ -6769,6 +7484,9 @@ pub struct LtiToolConfiguration {
     pub launch_settings: Option<rt::Json>,
     /// List of placements configured by the tool
     pub placements: Option<Vec<rt::Json>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
 /// Default launch settings for all placements
@@ -6827,6 +7545,9 @@ pub struct LtiLaunchSettings {
     /// If true, the tool will be launched in the tray. Only used by the editor_button placement.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub use_tray: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
 /// The tool's configuration for a specific placement
@@ -6890,6 +7611,9 @@ pub struct LtiPlacement {
     /// If true, the tool will be launched in the tray. Only used by the editor_button placement.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub use_tray: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
 /// Changes made by a Canvas admin to a tool's configuration.
@@ -6916,6 +7640,9 @@ pub struct LtiOverlay {
     pub disabled_placements: Option<Vec<String>>,
     /// Placement-specific settings changed by an admin
     pub placements: Option<rt::Json>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
 /// Changes made by a Canvas admin to a tool's configuration for a specific placement.
@@ -6938,6 +7665,9 @@ pub struct LtiPlacementOverlay {
     pub icon_url: Option<String>,
     /// Default display state for course_navigation. If 'enabled', will show in course sidebar. If 'disabled', will be hidden.
     pub default: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
 /// The response for the List LTI Registrations API endpoint
@@ -6949,6 +7679,9 @@ pub struct ListLtiRegistrationsResponse {
     pub total: Option<i64>,
     /// The paginated list of LTI::Registrations
     pub data: Option<Vec<rt::Json>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quizzes_accommodations")]
 /// Response structure for processing accommodations
@@ -6961,6 +7694,9 @@ pub struct AccommodationResponse {
     pub successful: Option<Vec<rt::Json>>,
     /// List of accommodations that failed to process
     pub failed: Option<Vec<rt::Json>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quizzes_accommodations")]
 /// Request format for setting course-level accommodations
@@ -6978,6 +7714,9 @@ pub struct CourseAccommodationRequest {
     /// Removes one incorrect answer from multiple-choice questions with 4+ choices
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub reduce_choices_enabled: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quizzes_accommodations")]
 /// Request format for setting quiz-level accommodations
@@ -6995,6 +7734,9 @@ pub struct QuizAccommodationRequest {
     /// Removes one incorrect answer from multiple-choice questions with 4+ choices
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub reduce_choices_enabled: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quiz_items")]
 /// One of [`QuestionItem`], [`StimulusItem`], [`BankEntryItem`], [`BankItem`]: Canvas sends either.
@@ -7109,6 +7851,9 @@ pub struct CountOfAllVisibleAccountCalendarsResponse {
     /// `count`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub count: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "communication_channels")]
 /// What `delete_push_notification_endpoint` returns (written inline in the Canvas description: `{success: true}`).
@@ -7118,6 +7863,9 @@ pub struct DeletePushNotificationEndpointResponse {
     /// `success`
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub success: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "content_shares")]
 /// What `get_unread_shares_count` returns (written inline in the Canvas description: `{ "unread_count": "integer" }`).
@@ -7127,6 +7875,9 @@ pub struct GetUnreadSharesCountResponse {
     /// `unread_count`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub unread_count: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "group_categories")]
 /// One of [`GroupMembership`], [`Progress`]: Canvas sends either.
@@ -7182,6 +7933,9 @@ pub struct UpdateSubmissionSWhatIfScoreAndCalculateGradesResponse {
     pub grades: Option<Vec<Grades>>,
     /// `submission`
     pub submission: Option<Submission>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
 }
 #[cfg(feature = "account_notifications")]
 /// Values of [`AccountNotification::icon`].

@@ -177,9 +177,9 @@ impl<'a> SelectStudentsForModeration<'a> {
     pub fn student_ids(self, value: impl IntoIterator<Item = f64>) -> Self {
         Self(self.0.form("student_ids", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the list it returns.
     pub async fn send(self) -> rt::Result<Vec<crate::models::User>> {
-        self.0.send().await
+        self.0.send_list().await
     }
 }
 /// Request builder for [`ModeratedGrading::bulk_select_provisional_grades`]: set optional parameters, then send.
@@ -242,3 +242,9 @@ impl<'a> ShowProvisionalGradeStatusForStudentAnonymousProvisionalGrades<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListStudentsSelectedForModeration, SelectStudentsForModeration,
+    BulkSelectProvisionalGrades, ShowProvisionalGradeStatusForStudent,
+    SelectProvisionalGrade, PublishProvisionalGradesForAssignment,
+    ShowProvisionalGradeStatusForStudentAnonymousProvisionalGrades
+);

@@ -606,6 +606,13 @@ impl<'a> UpdateModuleSOverrides<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListModules, ShowModule, CreateModule, UpdateModule, DeleteModule,
+    ReLockModuleProgressions, ListModuleItems, ShowModuleItem, CreateModuleItem,
+    UpdateModuleItem, SelectMasteryPath, DeleteModuleItem, MarkModuleItemAsDoneNotDone,
+    GetModuleItemSequence, MarkModuleItemRead, ListModuleSOverrides,
+    UpdateModuleSOverrides
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -82,3 +82,4 @@ impl<'a> ListGroupMemberships<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(ListCourseMemberships, ListGroupMemberships);

@@ -203,6 +203,10 @@ impl<'a> GetItemsMediaUploadUrl<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    GetQuizItem, ListQuizItems, CreateQuizItem, UpdateQuizItem, DeleteQuizItem,
+    GetItemsMediaUploadUrl
+);
 /// Values of the `item[entry_type]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -151,6 +151,9 @@ impl<'a> DeleteNewQuiz<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    GetNewQuiz, ListNewQuizzes, CreateNewQuiz, UpdateSingleQuiz, DeleteNewQuiz
+);
 /// Values of the `quiz[grading_type]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

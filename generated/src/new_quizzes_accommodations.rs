@@ -126,3 +126,4 @@ impl<'a> SetCourseLevelAccommodations<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(SetQuizLevelAccommodations, SetCourseLevelAccommodations);

@@ -43,6 +43,7 @@ impl<'a> CreateQuizReport<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(CreateQuizReport);
 /// Values of the `quiz_report[report_type]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

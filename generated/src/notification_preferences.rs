@@ -342,6 +342,13 @@ impl<'a> UpdateMultiplePreferencesType<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListPreferencesCommunicationChannelId, ListPreferencesType,
+    ListOfPreferenceCategories, GetPreferenceCommunicationChannelId, GetPreferenceType,
+    UpdatePreferenceCommunicationChannelId, UpdatePreferenceType,
+    UpdatePreferencesByCategory, UpdateMultiplePreferencesCommunicationChannelId,
+    UpdateMultiplePreferencesType
+);
 /// Parameters sent as `notification_preferences[..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdatePreferenceNotificationPreferences {

@@ -175,6 +175,11 @@ impl<'a> ShowOriginalityReportFiles<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    CreateOriginalityReport, EditOriginalityReportSubmissions,
+    EditOriginalityReportFiles, ShowOriginalityReportSubmissions,
+    ShowOriginalityReportFiles
+);
 /// Parameters sent as `originality_report[tool_setting][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateOriginalityReportOriginalityReportToolSetting {

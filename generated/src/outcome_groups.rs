@@ -1494,6 +1494,24 @@ impl<'a> ImportOutcomeGroupCourses<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    RedirectToRootOutcomeGroupForContextGlobal,
+    RedirectToRootOutcomeGroupForContextAccounts,
+    RedirectToRootOutcomeGroupForContextCourses, GetAllOutcomeGroupsForContextAccounts,
+    GetAllOutcomeGroupsForContextCourses, GetAllOutcomeLinksForContextAccounts,
+    GetAllOutcomeLinksForContextCourses, ShowOutcomeGroupGlobal,
+    ShowOutcomeGroupAccounts, ShowOutcomeGroupCourses, UpdateOutcomeGroupGlobal,
+    UpdateOutcomeGroupAccounts, UpdateOutcomeGroupCourses, DeleteOutcomeGroupGlobal,
+    DeleteOutcomeGroupAccounts, DeleteOutcomeGroupCourses, ListLinkedOutcomesGlobal,
+    ListLinkedOutcomesAccounts, ListLinkedOutcomesCourses, CreateLinkOutcomeGlobal,
+    CreateLinkOutcomeGlobalOutcomeId, CreateLinkOutcomeAccounts,
+    CreateLinkOutcomeAccountsOutcomeId, CreateLinkOutcomeCourses,
+    CreateLinkOutcomeCoursesOutcomeId, UnlinkOutcomeGlobal, UnlinkOutcomeAccounts,
+    UnlinkOutcomeCourses, ListSubgroupsGlobal, ListSubgroupsAccounts,
+    ListSubgroupsCourses, CreateSubgroupGlobal, CreateSubgroupAccounts,
+    CreateSubgroupCourses, ImportOutcomeGroupGlobal, ImportOutcomeGroupAccounts,
+    ImportOutcomeGroupCourses
+);
 /// Values of the `calculation_method` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -317,3 +317,9 @@ impl<'a> GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportCourses<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(
+    ImportOutcomesAccounts, ImportOutcomesCourses, GetOutcomeImportStatusAccounts,
+    GetOutcomeImportStatusCourses,
+    GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportAccounts,
+    GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImportCourses
+);

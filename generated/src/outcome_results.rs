@@ -149,6 +149,9 @@ impl<'a> GetOutcomeResultRollups<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    GetOutcomeResults, SetOutcomeOrderingForLmgb, GetOutcomeResultRollups
+);
 /// Values of the `aggregate` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

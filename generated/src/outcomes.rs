@@ -127,6 +127,10 @@ impl<'a> GetAlignedAssignmentsForOutcomeInCourseForParticularStudent<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(
+    ShowOutcome, UpdateOutcome,
+    GetAlignedAssignmentsForOutcomeInCourseForParticularStudent
+);
 /// Values of the `calculation_method` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -736,6 +736,15 @@ impl<'a> RevertToRevisionGroups<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ShowFrontPageCourses, ShowFrontPageGroups, DuplicatePage,
+    UpdateCreateFrontPageCourses, UpdateCreateFrontPageGroups, ListPagesCourses,
+    ListPagesGroups, CreatePageCourses, CreatePageGroups, ShowPageCourses,
+    ShowPageGroups, UpdateCreatePageCourses, UpdateCreatePageGroups, DeletePageCourses,
+    DeletePageGroups, ListRevisionsCourses, ListRevisionsGroups,
+    ShowRevisionCoursesLatest, ShowRevisionGroupsLatest, ShowRevisionCoursesRevisionId,
+    ShowRevisionGroupsRevisionId, RevertToRevisionCourses, RevertToRevisionGroups
+);
 /// Values of the `wiki_page[editing_roles]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -314,6 +314,12 @@ impl<'a> DeletePeerReviewSections<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    GetAllPeerReviewsCoursesPeerReviews, GetAllPeerReviewsSectionsPeerReviews,
+    GetAllPeerReviewsCoursesSubmissions, GetAllPeerReviewsSectionsSubmissions,
+    CreatePeerReviewCourses, CreatePeerReviewSections, DeletePeerReviewCourses,
+    DeletePeerReviewSections
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -39,3 +39,4 @@ impl<'a> GetSingleAssignmentLti<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(GetSingleAssignmentLti);

@@ -59,3 +59,4 @@ impl<'a> GetAllUsersInGroupLti<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(GetSingleUserLti, GetAllUsersInGroupLti);

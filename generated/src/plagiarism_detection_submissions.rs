@@ -70,3 +70,4 @@ impl<'a> GetHistoryOfSingleSubmission<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(GetSingleSubmission, GetHistoryOfSingleSubmission);

@@ -395,6 +395,12 @@ impl<'a> DeletePlannerOverride<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListPlannerItemsPlanner, ListPlannerItemsUsers, ListPlannerNotes, ShowPlannerNote,
+    UpdatePlannerNote, CreatePlannerNote, DeletePlannerNote, ListPlannerOverrides,
+    ShowPlannerOverride, UpdatePlannerOverride, CreatePlannerOverride,
+    DeletePlannerOverride
+);
 /// Values of the `filter` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

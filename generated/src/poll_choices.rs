@@ -138,6 +138,10 @@ impl<'a> DeletePollChoice<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListPollChoicesInPoll, GetSinglePollChoice, CreateSinglePollChoice,
+    UpdateSinglePollChoice, DeletePollChoice
+);
 /// Parameters sent as `poll_choices[][..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateSinglePollChoicePollChoices {

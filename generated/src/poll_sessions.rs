@@ -221,6 +221,11 @@ impl<'a> ListClosedPollSessions<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListPollSessionsForPoll, GetResultsForSinglePollSession, CreateSinglePollSession,
+    UpdateSinglePollSession, DeletePollSession, OpenPollSession, CloseOpenedPollSession,
+    ListOpenedPollSessions, ListClosedPollSessions
+);
 /// Parameters sent as `poll_sessions[][..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateSinglePollSessionPollSessions {

@@ -73,6 +73,7 @@ impl<'a> CreateSinglePollSubmission<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(GetSinglePollSubmission, CreateSinglePollSubmission);
 /// Parameters sent as `poll_submissions[..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateSinglePollSubmissionPollSubmissions {

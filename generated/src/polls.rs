@@ -111,6 +111,9 @@ impl<'a> DeletePoll<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListPolls, GetSinglePoll, CreateSinglePoll, UpdateSinglePoll, DeletePoll
+);
 /// Parameters sent as `polls[][..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateSinglePollPolls {

@@ -130,6 +130,10 @@ impl<'a> GetProficiencyRatingsCourses<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    CreateUpdateProficiencyRatingsAccounts, CreateUpdateProficiencyRatingsCourses,
+    GetProficiencyRatingsAccounts, GetProficiencyRatingsCourses
+);
 /// Parameters sent as `ratings[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateUpdateProficiencyRatingsRatings {

@@ -72,3 +72,4 @@ impl<'a> QueryProgressLtiCourses<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(QueryProgress, CancelProgress, QueryProgressLtiCourses);

@@ -37,3 +37,4 @@ impl<'a> UpdatePublicJwk<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(UpdatePublicJwk);

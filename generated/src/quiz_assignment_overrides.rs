@@ -86,6 +86,10 @@ impl<'a> RetrieveAssignmentOverriddenDatesForNewQuizzes<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    RetrieveAssignmentOverriddenDatesForClassicQuizzes,
+    RetrieveAssignmentOverriddenDatesForNewQuizzes
+);
 /// Parameters sent as `quiz_assignment_overrides[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RetrieveAssignmentOverriddenDatesForQuizzesQuizAssignmentOverrides {

@@ -48,6 +48,7 @@ impl<'a> SetExtensionsForStudentQuizSubmissions<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(SetExtensionsForStudentQuizSubmissions);
 /// Parameters sent as `quiz_extensions[][..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetExtensionsForStudentQuizSubmissionsQuizExtensions {

@@ -43,3 +43,4 @@ impl<'a> GetAvailableQuizIpFilters<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(GetAvailableQuizIpFilters);

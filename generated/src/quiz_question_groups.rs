@@ -181,6 +181,10 @@ impl<'a> ReorderQuestionGroups<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    GetSingleQuizGroup, CreateQuestionGroup, UpdateQuestionGroup, DeleteQuestionGroup,
+    ReorderQuestionGroups
+);
 /// Values of the `order[][type]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -184,6 +184,10 @@ impl<'a> DeleteQuizQuestion<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListQuestionsInQuizOrSubmission, GetSingleQuizQuestion, CreateSingleQuizQuestion,
+    UpdateExistingQuizQuestion, DeleteQuizQuestion
+);
 /// Values of the `question[question_type]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -164,6 +164,10 @@ impl<'a> AbortGenerationOfReportOrRemovePreviouslyGeneratedOne<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    RetrieveAllQuizReports, CreateQuizReport, GetQuizReport,
+    AbortGenerationOfReportOrRemovePreviouslyGeneratedOne
+);
 /// Values of the `quiz_report[report_type]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

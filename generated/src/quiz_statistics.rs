@@ -47,3 +47,4 @@ impl<'a> FetchingLatestQuizStatistics<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(FetchingLatestQuizStatistics);

@@ -82,3 +82,4 @@ impl<'a> RetrieveCapturedEvents<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(SubmitCapturedEvents, RetrieveCapturedEvents);

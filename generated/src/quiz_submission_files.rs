@@ -64,3 +64,4 @@ impl<'a> UploadFile<'a> {
         self.0.upload_from_url(url, name).await
     }
 }
+rt::impl_operations!(UploadFile);

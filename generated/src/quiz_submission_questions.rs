@@ -167,9 +167,9 @@ impl<'a> AnsweringQuestions<'a> {
     ) -> Self {
         Self(self.0.form("quiz_questions", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the list it returns.
     pub async fn send(self) -> rt::Result<Vec<crate::models::QuizSubmissionQuestion>> {
-        self.0.send().await
+        self.0.send_list().await
     }
 }
 /// Request builder for [`QuizSubmissionQuestions::get_formatted_student_numerical_answer`]: set optional parameters, then send.
@@ -210,6 +210,10 @@ impl<'a> UnflaggingQuestion<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    GetAllQuizSubmissionQuestions, AnsweringQuestions,
+    GetFormattedStudentNumericalAnswer, FlaggingQuestion, UnflaggingQuestion
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

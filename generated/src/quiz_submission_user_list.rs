@@ -68,3 +68,4 @@ impl<'a> SendMessageToUnsubmittedOrSubmittedUsersForQuiz<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(SendMessageToUnsubmittedOrSubmittedUsersForQuiz);

@@ -290,6 +290,11 @@ impl<'a> GetCurrentQuizSubmissionTimes<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    GetAllQuizSubmissions, GetQuizSubmission, GetSingleQuizSubmission,
+    CreateQuizSubmissionStartQuizTakingSession, UpdateStudentQuestionScoresAndComments,
+    CompleteQuizSubmissionTurnItIn, GetCurrentQuizSubmissionTimes
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

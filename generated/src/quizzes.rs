@@ -209,6 +209,10 @@ impl<'a> ValidateQuizAccessCode<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListQuizzesInCourse, GetSingleQuiz, CreateQuiz, EditQuiz, DeleteQuiz,
+    ReorderQuizItems, ValidateQuizAccessCode
+);
 /// Values of the `quiz[quiz_type]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -71,3 +71,4 @@ impl<'a> ShowResult<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(ShowCollectionOfResults, ShowResult);

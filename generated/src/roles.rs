@@ -241,6 +241,9 @@ impl<'a> UpdateRole<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListRoles, GetSingleRole, CreateNewRole, DeactivateRole, ActivateRole, UpdateRole
+);
 /// Values of the `state` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

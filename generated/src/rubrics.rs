@@ -670,6 +670,16 @@ impl<'a> DeleteRubricassociation<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    CreateSingleRubric, UpdateSingleRubric, DeleteSingleRubric, ListRubricsAccounts,
+    ListRubricsCourses, GetSingleRubricAccounts, GetSingleRubricCourses,
+    GetCoursesAndAssignmentsForCourses, GetCoursesAndAssignmentsForAccounts,
+    CreatesRubricUsingCsvFileCourses, CreatesRubricUsingCsvFileAccounts,
+    GetStatusOfRubricImportCourses, GetStatusOfRubricImportAccounts,
+    CreateSingleRubricAssessment, UpdateSingleRubricAssessment,
+    DeleteSingleRubricAssessment, CreateRubricassociation, UpdateRubricassociation,
+    DeleteRubricassociation
+);
 /// Values of the `rubric_association[association_type]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

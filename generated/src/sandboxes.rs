@@ -35,3 +35,4 @@ impl<'a> DownloadUuidMappingForThisSandbox<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(DownloadUuidMappingForThisSandbox);

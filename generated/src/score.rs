@@ -85,6 +85,7 @@ impl<'a> CreateScore<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(CreateScore);
 /// Parameters sent as `submission[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateScoreSubmission {

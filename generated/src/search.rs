@@ -144,6 +144,7 @@ impl<'a> ListAllCourses<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(FindRecipientsConversations, FindRecipientsSearch, ListAllCourses);
 /// Values of the `type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -247,6 +247,11 @@ impl<'a> DeleteSection<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListCourseSections, CreateCourseSection, CrossListSection, DeCrossListSection,
+    EditSection, GetSectionInformationCourses, GetSectionInformationSections,
+    DeleteSection
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -48,3 +48,4 @@ impl<'a> StartKalturaSession<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(GetKalturaConfig, StartKalturaSession);

@@ -89,6 +89,7 @@ impl<'a> UnShareBrandconfigTheme<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(ShareBrandconfigTheme, UpdateSharedTheme, UnShareBrandconfigTheme);
 /// Parameters sent as `shared_brand_config[..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShareBrandconfigThemeSharedBrandConfig {

@@ -116,3 +116,6 @@ impl<'a> GetSisImportErrorListSisImportErrors<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(
+    GetSisImportErrorListSisImports, GetSisImportErrorListSisImportErrors
+);

@@ -366,6 +366,10 @@ impl<'a> AbortAllPendingSisImports<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    GetSisImportList, GetCurrentImportingSisImport, ImportSisData, GetSisImportStatus,
+    RestoreWorkflowStatesOfSisImportedItems, AbortSisImport, AbortAllPendingSisImports
+);
 /// Values of the `workflow_state` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -139,6 +139,11 @@ impl<'a> DisableAssignmentsCurrentlyEnabledForGradeExportToSis<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    RetrieveAssignmentsEnabledForGradeExportToSisAccounts,
+    RetrieveAssignmentsEnabledForGradeExportToSisCourses,
+    DisableAssignmentsCurrentlyEnabledForGradeExportToSis
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -53,3 +53,4 @@ impl<'a> SearchCourseContent<'a> {
         self.0.pages()
     }
 }
+rt::impl_operations!(SearchCourseContent);

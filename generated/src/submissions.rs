@@ -2030,6 +2030,37 @@ impl<'a> SubmissionSummarySections<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    SubmitAssignmentCourses, SubmitAssignmentSections, ListAssignmentSubmissionsCourses,
+    ListAssignmentSubmissionsSections, ListSubmissionsForMultipleAssignmentsCourses,
+    ListSubmissionsForMultipleAssignmentsSections, GetSingleSubmissionCourses,
+    GetSingleSubmissionSections, GetSingleSubmissionByAnonymousIdCourses,
+    GetSingleSubmissionByAnonymousIdSections, UploadFileCourses, UploadFileSections,
+    GradeOrCommentOnSubmissionCourses, GradeOrCommentOnSubmissionSections,
+    GradeOrCommentOnSubmissionByAnonymousIdCourses,
+    GradeOrCommentOnSubmissionByAnonymousIdSections, ListGradeableStudents,
+    ListMultipleAssignmentsGradeableStudents,
+    GradeOrCommentOnMultipleSubmissionsCoursesSubmissions,
+    GradeOrCommentOnMultipleSubmissionsCoursesAssignments,
+    GradeOrCommentOnMultipleSubmissionsSectionsSubmissions,
+    GradeOrCommentOnMultipleSubmissionsSectionsAssignments, MarkSubmissionAsReadCourses,
+    MarkSubmissionAsReadSections, MarkSubmissionAsUnreadCourses,
+    MarkSubmissionAsUnreadSections, MarkBulkSubmissionsAsReadCourses,
+    MarkBulkSubmissionsAsReadSections, MarkSubmissionItemAsReadCourses,
+    MarkSubmissionItemAsReadSections, ClearUnreadStatusForAllSubmissionsCourses,
+    ClearUnreadStatusForAllSubmissionsSections,
+    GetRubricAssessmentsReadStateCoursesRubricComments,
+    GetRubricAssessmentsReadStateCoursesRubricAssessments,
+    GetRubricAssessmentsReadStateSectionsRubricComments,
+    GetRubricAssessmentsReadStateSectionsRubricAssessments,
+    MarkRubricAssessmentsAsReadCoursesRubricComments,
+    MarkRubricAssessmentsAsReadCoursesRubricAssessments,
+    MarkRubricAssessmentsAsReadSectionsRubricComments,
+    MarkRubricAssessmentsAsReadSectionsRubricAssessments,
+    GetDocumentAnnotationsReadStateCourses, GetDocumentAnnotationsReadStateSections,
+    MarkDocumentAnnotationsAsReadCourses, MarkDocumentAnnotationsAsReadSections,
+    SubmissionSummaryCourses, SubmissionSummarySections
+);
 /// Values of the `submission[submission_type]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -154,6 +154,11 @@ impl<'a> UpdateTabForCourse<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListAvailableTabsForCourseOrGroupAccounts, ListAvailableTabsForCourseOrGroupCourses,
+    ListAvailableTabsForCourseOrGroupGroups, ListAvailableTabsForCourseOrGroupUsers,
+    UpdateTabForCourse
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

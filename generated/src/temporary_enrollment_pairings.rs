@@ -174,6 +174,11 @@ impl<'a> DeleteTemporaryEnrollmentPairing<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListTemporaryEnrollmentPairings, GetSingleTemporaryEnrollmentPairing,
+    NewTemporaryenrollmentpairing, CreateTemporaryEnrollmentPairing,
+    DeleteTemporaryEnrollmentPairing
+);
 /// Values of the `ending_enrollment_state` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

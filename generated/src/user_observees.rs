@@ -272,6 +272,10 @@ impl<'a> CreateObserverPairingCode<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(
+    ListObservees, ListObservers, AddObserveeWithCredentials, ShowObservee, ShowObserver,
+    AddObservee, RemoveObservee, CreateObserverPairingCode
+);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -1545,9 +1545,9 @@ impl<'a> MergeUserIntoAnotherUserAccounts<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SplitMergedUsersIntoSeparateUsers<'a>(rt::Request<'a>);
 impl<'a> SplitMergedUsersIntoSeparateUsers<'a> {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the list it returns.
     pub async fn send(self) -> rt::Result<Vec<crate::models::User>> {
-        self.0.send().await
+        self.0.send_list().await
     }
 }
 /// Request builder for [`Users::get_pandata_events_jwt_token_and_its_expiration_date`]: set optional parameters, then send.
@@ -1739,6 +1739,21 @@ impl<'a> ClearCourseNicknames<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    ListUsersInAccount, ListActivityStreamSelf, ListActivityStreamActivityStream,
+    ActivityStreamSummary, ListTodoItems, ListCountsForTodoItems,
+    ListUpcomingAssignmentsCalendarEvents, ListMissingSubmissions, HideStreamItem,
+    HideAllStreamItems, UploadFile, ShowUserDetails, CreateUser,
+    DeprecatedSelfRegisterUser, UpdateUserSettings, GetCustomColors, GetCustomColor,
+    UpdateCustomColor, GetDashboardPositions, UpdateDashboardPositions, EditUser,
+    TerminateAllUserSessions, LogUsersOutOfAllMobileAppsMobileSessions,
+    LogUsersOutOfAllMobileAppsId, MergeUserIntoAnotherUserDestinationUserId,
+    MergeUserIntoAnotherUserAccounts, SplitMergedUsersIntoSeparateUsers,
+    GetPandataEventsJwtTokenAndItsExpirationDate, GetUsersMostRecentlyGradedSubmissions,
+    GetUserProfile, ListAvatarOptions, ListUserPageViews, StoreCustomData,
+    LoadCustomData, DeleteCustomData, ListCourseNicknames, GetCourseNickname,
+    SetCourseNickname, RemoveCourseNickname, ClearCourseNicknames
+);
 /// Values of the `sort` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -120,6 +120,10 @@ impl<'a> ListAllWebhookSubscriptionForToolProxy<'a> {
         self.0.send_json().await
     }
 }
+rt::impl_operations!(
+    CreateWebhookSubscription, DeleteWebhookSubscription, ShowSingleWebhookSubscription,
+    UpdateWebhookSubscription, ListAllWebhookSubscriptionForToolProxy
+);
 /// Parameters sent as `subscription[..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateWebhookSubscriptionSubscription {

@@ -43,3 +43,4 @@ impl<'a> UpdateSubmissionSWhatIfScoreAndCalculateGrades<'a> {
         self.0.send().await
     }
 }
+rt::impl_operations!(UpdateSubmissionSWhatIfScoreAndCalculateGrades);

@@ -40,10 +40,14 @@ struct ErasedPage {
 }
 
 /// Decodes a response into a page of some item type.
-type DecodePage = fn(&str, &RawResponse) -> Result<ErasedPage>;
+type DecodePage = fn(&str, &RawResponse, Option<&str>) -> Result<ErasedPage>;
 
-fn decode_page<T: DeserializeOwned + Send + 'static>(operation: &str, resp: &RawResponse) -> Result<ErasedPage> {
-    let page = page_of::<T>(operation, resp)?;
+fn decode_page<T: DeserializeOwned + Send + 'static>(
+    operation: &str,
+    resp: &RawResponse,
+    key: Option<&str>,
+) -> Result<ErasedPage> {
+    let page = page_of::<T>(operation, resp, key)?;
     Ok(ErasedPage { items: Box::new(page.items), links: page.links, meta: page.meta })
 }
 
@@ -207,7 +211,8 @@ fn page_key(url: &Url) -> String {
 
 /// Fetches and decodes one page (through the executor: pacing, retries, malformed bodies).
 async fn fetch(request: &Request<'_>, url: Url, decode: DecodePage) -> Result<ErasedPage> {
-    execute_decoded(request, url, decode).await
+    let key = request.wrapped_in();
+    execute_decoded(request, url, |operation, resp| decode(operation, resp, key)).await
 }
 
 /// A `next` link resolved against the page that carried it (RFC 8288 allows relative links).

@@ -50,43 +50,93 @@ pub(crate) fn decode_value<T: DeserializeOwned>(operation: &str, status: u16, va
     })
 }
 
-/// A page from a list response: a JSON array, or an object holding one array (a wrapped
-/// list such as `{"quiz_statistics": [..]}`, or body pagination with `meta.pagination`).
-pub(crate) fn page_of<T: DeserializeOwned>(operation: &str, resp: &RawResponse) -> Result<Page<T>> {
+/// Decodes the value of a response as `T`: the whole body, or, when the operation's value
+/// comes wrapped (`key` is `Some`: `{"quiz": {..}}`, `{"aborted": true}`), the member `key`
+/// of the body object. A body that is not an object holding `key` is decoded whole, so an
+/// operation that stops wrapping its value still decodes.
+pub(crate) fn decode_response<T: DeserializeOwned>(
+    operation: &str,
+    status: u16,
+    body: &[u8],
+    key: Option<&str>,
+) -> Result<T> {
+    let Some(key) = key else { return decode_body(operation, status, body) };
+    let body = strip_while1(body);
+    if !starts_object(body) {
+        return decode_body(operation, status, body);
+    }
+    let mut object: serde_json::Map<String, Json> = decode_body(operation, status, body)?;
+    match object.shift_remove(key) {
+        Some(value) => decode_value(operation, status, value).map_err(|e| within(key, e)),
+        None => decode_value(operation, status, Json::Object(object)),
+    }
+}
+
+/// The items of a list response and its body pagination, if any: a JSON array, or an object
+/// holding the list under `key` (when the operation names one) or holding one array (a
+/// wrapped list such as `{"quiz_statistics": [..]}`, or body pagination with
+/// `meta.pagination`).
+pub(crate) fn list_of<T: DeserializeOwned>(
+    operation: &str,
+    status: u16,
+    body: &[u8],
+    key: Option<&str>,
+) -> Result<(Vec<T>, Option<Json>)> {
+    let body = strip_while1(body);
+    if !starts_object(body) {
+        return Ok((decode_body(operation, status, body)?, None));
+    }
+    let mut object: serde_json::Map<String, Json> = decode_body(operation, status, body)?;
+    let pagination = object.get("meta").and_then(|m| m.get("pagination")).cloned();
+    let key = match key.filter(|k| object.contains_key(*k)) {
+        Some(k) => k.to_owned(),
+        None => {
+            let arrays: Vec<&String> =
+                object.iter().filter(|(k, v)| v.is_array() && *k != "meta").map(|(k, _)| k).collect();
+            let [key] = arrays.as_slice() else {
+                let message = format!(
+                    "a list response must be an array or an object with one array, found keys {:?}",
+                    object.keys().collect::<Vec<_>>()
+                );
+                return Err(DecodeError::shape(operation, status, std::any::type_name::<Vec<T>>(), message, body));
+            };
+            (*key).clone()
+        }
+    };
+    let list = object.shift_remove(&key).unwrap_or_default();
+    let items = decode_value(operation, status, list).map_err(|e| within(&key, e))?;
+    Ok((items, pagination))
+}
+
+/// A page from a list response (see [`list_of`]): its items, its links (from `Link`, else
+/// from the body's `meta.pagination`) and what the response said about itself.
+pub(crate) fn page_of<T: DeserializeOwned>(operation: &str, resp: &RawResponse, key: Option<&str>) -> Result<Page<T>> {
     let mut links = Links::from_headers(&resp.headers);
     let meta = ResponseMeta::from_headers(resp.status, &resp.headers, resp.attempts);
-    let body = strip_while1(&resp.body);
-    let items = if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-        let mut object: serde_json::Map<String, Json> = decode_body(operation, resp.status, body)?;
-        if let Some(pagination) = object.get("meta").and_then(|m| m.get("pagination")) {
-            links.fill_from_meta(pagination);
-        }
-        let arrays: Vec<&String> =
-            object.iter().filter(|(k, v)| v.is_array() && *k != "meta").map(|(k, _)| k).collect();
-        let [key] = arrays.as_slice() else {
-            let message = format!(
-                "a list response must be an array or an object with one array, found keys {:?}",
-                object.keys().collect::<Vec<_>>()
-            );
-            return Err(DecodeError::shape(operation, resp.status, std::any::type_name::<Vec<T>>(), message, body));
-        };
-        let key = (*key).clone();
-        let list = object.remove(&key).unwrap_or_default();
-        decode_value(operation, resp.status, list).map_err(|e| match e {
-            crate::Error::Decode(mut d) => {
-                d.path = Some(match d.path.take() {
-                    Some(inner) if inner.starts_with('[') => format!("{key}{inner}"),
-                    Some(inner) => format!("{key}.{inner}"),
-                    None => key.clone(),
-                });
-                crate::Error::Decode(d)
-            }
-            other => other,
-        })?
-    } else {
-        decode_body(operation, resp.status, body)?
-    };
+    let (items, pagination) = list_of(operation, resp.status, &resp.body, key)?;
+    if let Some(pagination) = &pagination {
+        links.fill_from_meta(pagination);
+    }
     Ok(Page { items, links, meta })
+}
+
+fn starts_object(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// A decoding error inside the member `key` of the body: its path starts with the key.
+fn within(key: &str, e: crate::Error) -> crate::Error {
+    match e {
+        crate::Error::Decode(mut d) => {
+            d.path = Some(match d.path.take() {
+                Some(inner) if inner.starts_with('[') => format!("{key}{inner}"),
+                Some(inner) if !inner.is_empty() => format!("{key}.{inner}"),
+                _ => key.to_owned(),
+            });
+            crate::Error::Decode(d)
+        }
+        other => other,
+    }
 }
 
 /// The byte offset of serde_json's 1-based `line` and `column` in `body`.
@@ -217,8 +267,62 @@ mod tests {
         struct S {
             id: u64,
         }
-        let crate::Error::Decode(d) = page_of::<S>("GET /api/v1/x", &resp).unwrap_err() else { panic!() };
+        let crate::Error::Decode(d) = page_of::<S>("GET /api/v1/x", &resp, None).unwrap_err() else { panic!() };
         assert_eq!(d.path.as_deref(), Some("quiz_statistics[1].id"), "{d}");
+    }
+
+    #[test]
+    fn a_wrapped_value_is_decoded_from_its_key_whatever_its_shape() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Q {
+            id: u64,
+        }
+        let op = "GET /api/v1/x";
+        // A model, a list, a boolean in an object.
+        let q: Q = decode_response(op, 200, br#"{"quiz": {"id": 3}, "meta": {}}"#, Some("quiz")).unwrap();
+        assert_eq!(q, Q { id: 3 });
+        let qs: Vec<Q> =
+            decode_response(op, 200, br#"{"links": {}, "quizzes": [{"id": 1}]}"#, Some("quizzes")).unwrap();
+        assert_eq!(qs, [Q { id: 1 }]);
+        let aborted: bool = decode_response(op, 200, br#"while(1);{"aborted": true}"#, Some("aborted")).unwrap();
+        assert!(aborted);
+        // Canvas stopped wrapping: the body itself.
+        let q: Q = decode_response(op, 200, br#"{"id": 4}"#, Some("quiz")).unwrap();
+        assert_eq!(q, Q { id: 4 });
+        let qs: Vec<Q> = decode_response(op, 200, br#"[{"id": 5}]"#, Some("quizzes")).unwrap();
+        assert_eq!(qs, [Q { id: 5 }]);
+        // Errors inside the member name it.
+        let crate::Error::Decode(d) =
+            decode_response::<Vec<Q>>(op, 200, br#"{"quizzes": [{"id": 1}, {"id": "x"}]}"#, Some("quizzes"))
+                .unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!(d.path.as_deref(), Some("quizzes[1].id"), "{d}");
+        let crate::Error::Decode(d) =
+            decode_response::<bool>(op, 200, br#"{"aborted": "maybe"}"#, Some("aborted")).unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!(d.path.as_deref(), Some("aborted"), "{d}");
+    }
+
+    #[test]
+    fn a_list_in_one_response_unwraps_like_a_page() {
+        let op = "POST /api/v1/x";
+        let (items, meta): (Vec<u64>, _) = list_of(op, 200, b"[1, 2]", None).unwrap();
+        assert_eq!((items, meta), (vec![1, 2], None));
+        let (items, _): (Vec<u64>, _) = list_of(op, 200, br#"{"conferences": [3], "meta": {"x": []}}"#, None).unwrap();
+        assert_eq!(items, [3]);
+        // Several arrays: the operation's key says which one.
+        let body = br#"{"rubric": [9], "rubric_associations": [4, 5]}"#;
+        let (items, _): (Vec<u64>, _) = list_of(op, 200, body, Some("rubric_associations")).unwrap();
+        assert_eq!(items, [4, 5]);
+        let crate::Error::Decode(d) = list_of::<u64>(op, 200, body, None).unwrap_err() else { panic!() };
+        assert!(d.to_string().contains("one array"), "{d}");
+        let (_, meta): (Vec<u64>, _) =
+            list_of(op, 200, br#"{"items": [], "meta": {"pagination": {"next": "n"}}}"#, Some("items")).unwrap();
+        assert_eq!(meta, Some(serde_json::json!({"next": "n"})));
     }
 
     #[test]

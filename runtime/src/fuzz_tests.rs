@@ -291,7 +291,7 @@ fn bodies_pages_and_excerpts_never_panic() {
                 auth_generation: None,
                 received: std::time::Instant::now(),
             };
-            let _ = page_of::<Value>("GET /api/v1/courses", &raw);
+            let _ = page_of::<Value>("GET /api/v1/courses", &raw, None);
         },
     );
     property("excerpt", Gen::text, |s| {

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::cursor::Cursor;
-use crate::decode::decode_body;
+use crate::decode::{decode_body, decode_response, list_of};
 use crate::execute::{execute_decoded, is_empty_body};
 use crate::page::Page;
 use crate::{Client, Encode, Error, Json, Pairs, Result};
@@ -122,6 +122,9 @@ pub struct Request<'a> {
     query: Pairs,
     body: Body,
     masquerade: Masquerade,
+    /// The member of the response object that holds the operation's value, when Canvas
+    /// wraps it (`{"quiz_submissions": [..]}`).
+    unwrap_key: Option<&'static str>,
 }
 
 /// Whose identity a request acts under.
@@ -148,7 +151,9 @@ pub(crate) enum Body {
 
 impl<'a> Request<'a> {
     /// A request for `template` (a path under `/api`, such as `/v1/courses/{id}`), with each
-    /// `{...}` placeholder replaced, in order, by the percent-encoded `args`.
+    /// `{...}` placeholder replaced, in order, by the percent-encoded `args`. A glob
+    /// placeholder (`{*full_path}`, Rails's `*full_path`) takes a `/`-separated path whose
+    /// segments are encoded one by one.
     pub fn new(client: &'a Client, method: Method, template: &str, args: &[&dyn PathArg]) -> Self {
         let mut path = String::with_capacity(template.len() + 16);
         let mut invalid_path = None;
@@ -157,21 +162,30 @@ impl<'a> Request<'a> {
         while let Some(open) = rest.find('{') {
             let Some(close) = rest[open..].find('}') else { break };
             path.push_str(&rest[..open]);
+            let name = &rest[open + 1..open + close];
             match args.next() {
                 Some(arg) => {
                     let segment = arg.segment();
-                    // `.` and `..` are not escaped by percent-encoding (`%2E%2E` is a dot
-                    // segment too), and the URL parser resolves them: `DELETE
-                    // /users/5/observees/..` would delete `/users/5/`. An empty segment
-                    // changes the route as well. Such a value is refused, never sent.
-                    if matches!(&*segment, "" | "." | "..") && invalid_path.is_none() {
-                        let name = &rest[open + 1..open + close];
-                        invalid_path = Some(format!(
-                            "path argument {{{name}}} of {template} is {segment:?}: an empty, `.` or `..` \
-                             segment would address another resource"
-                        ));
+                    // A Rails glob (`{*full_path}`) takes several segments: each is encoded
+                    // alone and `/` stays between them. Any other placeholder is one segment.
+                    let pieces: Vec<&str> =
+                        if name.starts_with('*') { segment.split('/').collect() } else { vec![&*segment] };
+                    for (i, piece) in pieces.iter().enumerate() {
+                        // `.` and `..` are not escaped by percent-encoding (`%2E%2E` is a dot
+                        // segment too), and the URL parser resolves them: `DELETE
+                        // /users/5/observees/..` would delete `/users/5/`. An empty segment
+                        // changes the route as well. Such a value is refused, never sent.
+                        if matches!(*piece, "" | "." | "..") && invalid_path.is_none() {
+                            invalid_path = Some(format!(
+                                "path argument {{{name}}} of {template} is {segment:?}: an empty, `.` or `..` \
+                                 segment would address another resource"
+                            ));
+                        }
+                        if i > 0 {
+                            path.push('/');
+                        }
+                        path.extend(utf8_percent_encode(piece, SEGMENT));
                     }
-                    path.extend(utf8_percent_encode(&segment, SEGMENT));
                 }
                 None => path.push_str(&rest[open..open + close + 1]),
             }
@@ -187,6 +201,7 @@ impl<'a> Request<'a> {
             query: Pairs::default(),
             body: Body::Form(Pairs::default()),
             masquerade: Masquerade::Client,
+            unwrap_key: None,
         }
     }
 
@@ -205,6 +220,20 @@ impl<'a> Request<'a> {
             (Body::Json(_), _) => {}
         }
         self
+    }
+
+    /// Says that Canvas wraps this operation's value in an object, under `key`
+    /// (`{"quiz_submissions": [..]}`, `{"aborted": true}`): [`send`](Self::send),
+    /// [`send_list`](Self::send_list) and the page walks decode that member. A response that
+    /// is not such an object is decoded whole.
+    pub fn unwrap_key(mut self, key: &'static str) -> Self {
+        self.unwrap_key = Some(key);
+        self
+    }
+
+    /// The member of the response object that holds the value, if Canvas wraps it.
+    pub(crate) fn wrapped_in(&self) -> Option<&'static str> {
+        self.unwrap_key
     }
 
     /// Sends `body` as JSON (`Content-Type: application/json`) instead of form parameters.
@@ -294,10 +323,25 @@ impl<'a> Request<'a> {
         format!("{} {prefix}{}", self.method.as_str(), self.template)
     }
 
-    /// Sends the request and decodes the JSON body as `T`.
+    /// Sends the request and decodes the JSON body (or the member named by
+    /// [`unwrap_key`](Self::unwrap_key)) as `T`.
     pub async fn send<T: DeserializeOwned + Send>(self) -> Result<T> {
         let url = self.url()?;
-        execute_decoded(&self, url, |operation, resp| decode_body::<T>(operation, resp.status, &resp.body)).await
+        let key = self.unwrap_key;
+        execute_decoded(&self, url, |operation, resp| decode_response::<T>(operation, resp.status, &resp.body, key))
+            .await
+    }
+
+    /// Sends a request that returns a list in one response (not paginated) and decodes its
+    /// items: a JSON array, or an object holding the list (under
+    /// [`unwrap_key`](Self::unwrap_key), or as its only array).
+    pub async fn send_list<T: DeserializeOwned + Send>(self) -> Result<Vec<T>> {
+        let url = self.url()?;
+        let key = self.unwrap_key;
+        execute_decoded(&self, url, |operation, resp| {
+            list_of::<T>(operation, resp.status, &resp.body, key).map(|(items, _)| items)
+        })
+        .await
     }
 
     /// Sends the request and returns the body as untyped JSON (`null` for an empty body):

@@ -60,7 +60,11 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
          ```\n\n\
          Each resource is a module and a cargo feature (all on by default). Required parameters are \
          arguments; optional ones are setters on the returned builder; `send` runs the request, and list \
-         operations also have `stream`, which follows Canvas's `Link` header across pages.",
+         operations also have `stream`, which follows Canvas's `Link` header across pages.\n\n\
+         Fields Canvas sends that the description does not declare are kept in each model's `extra` \
+         ([`Extra`]). Every builder is also an [`Operation`]: `send_raw()` returns the body as JSON, \
+         `send_as::<T>()`, `stream_as::<T>()` and `pages_as::<T>()` decode into a type of your own, \
+         with the same request, retries and pagination.",
         ir.resources.len(),
         ir.models.len(),
         prov.files,
@@ -103,7 +107,7 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
         #![allow(clippy::too_many_arguments, clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 
         pub use canvas_lms_runtime as runtime;
-        pub use canvas_lms_runtime::{Date, DateTime, Error, Id, Json, Links, OAuth, OAuthError, OAuthErrorKind, Page, PendingAuthorization, ResponseMeta, Result, RetryPolicy, TokenSet, TokenStore, Upload, WaitOptions};
+        pub use canvas_lms_runtime::{Date, DateTime, Error, Extra, Id, Json, Links, OAuth, OAuthError, OAuthErrorKind, Operation, Page, PendingAuthorization, ResponseMeta, Result, RetryPolicy, TokenSet, TokenStore, Upload, WaitOptions};
 
         pub mod models;
         #( #mods )*

@@ -52,7 +52,8 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
         //! Response models shared by every resource.
         //!
         //! Canvas omits fields by permission and by `include[]`, so every field is an
-        //! `Option` and a missing field decodes as `None`. Fields Canvas adds later are ignored.
+        //! `Option` and a missing field decodes as `None`. Fields the description does not
+        //! declare are kept in each model's `extra` ([`rt::Extra`]) and encoded back.
         use canvas_lms_runtime as rt;
         #( #models )*
         #( #enums )*
@@ -186,11 +187,17 @@ fn model(ir: &Ir, m: &Model) -> TokenStream {
         let fdoc = if f.description.trim().is_empty() { doc(&format!("`{}`", f.wire)) } else { doc(&f.description) };
         quote! { #fdoc #serde_attr pub #fname: Option<#t>, }
     });
+    let extra = ident(naming::EXTRA_MEMBER);
     quote! {
         #docs
         #deprecated
         #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
         #[serde(default)]
-        pub struct #name { #( #fields )* }
+        pub struct #name {
+            #( #fields )*
+            /// Fields Canvas sent that this model does not declare (written back on encoding).
+            #[serde(flatten)]
+            pub #extra: rt::Extra,
+        }
     }
 }

@@ -24,6 +24,7 @@ pub fn resource_rs(ir: &Ir, index: usize) -> TokenStream {
     let builders = r.operations.iter().map(|op| builder(ir, owner, &r.type_name, op));
     let enums = ir.enums.iter().filter(|e| e.owner == owner).map(|e| enum_def(e, &TokenStream::new()));
     let structs = ir.structs.iter().filter(|s| s.owner == owner && !s.fields.is_empty()).map(|s| struct_def(ir, s));
+    let builder_names = r.operations.iter().map(|op| ident(&op.builder_name));
     quote! {
         #module_doc
         #[allow(unused_imports)]
@@ -40,6 +41,8 @@ pub fn resource_rs(ir: &Ir, index: usize) -> TokenStream {
             #( #fns )*
         }
         #( #builders )*
+        // Every builder is an `rt::Operation`: raw JSON or the caller's own types.
+        rt::impl_operations!(#( #builder_names ),*);
         #( #enums )*
         #( #structs )*
     }
@@ -97,7 +100,9 @@ fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
     }
     text.push_str(&format!("\n\n`{} /api{}`", op.method.as_str(), op.path));
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
-    for p in required.iter().filter(|p| p.location != Location::Path && !p.description.trim().is_empty()) {
+    // Path ids need no words; a glob (`{*full_path}`) does: it takes several segments.
+    let documented = |p: &&&Param| p.location != Location::Path || p.wire.starts_with('*');
+    for p in required.iter().filter(documented).filter(|p| !p.description.trim().is_empty()) {
         text.push_str(&format!("\n\n`{}`: {}", p.rust_name.trim_start_matches("r#"), rustdoc(&p.description)));
     }
     let docs = lines_doc(&text);
@@ -120,11 +125,12 @@ fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
         .map(|p| set_call(p, arg(ir, owner, p, &ident(&p.rust_name)).1));
     let path = &op.path;
     let method = method_fn(op.method);
+    let unwrap = op.response_key.as_ref().map(|key| quote!(.unwrap_key(#key)));
     quote! {
         #docs
         #deprecated
         pub fn #name(&self, #( #args ),*) -> #builder<'a> {
-            #builder(self.0.#method(#path, &[#( #path_values ),*]) #( #sets )*)
+            #builder(self.0.#method(#path, &[#( #path_values ),*]) #unwrap #( #sets )*)
         }
     }
 }
@@ -165,13 +171,21 @@ fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
                 self.0.send_json().await
             }
         },
-        Response::One(t) | Response::Array(t) => {
+        Response::One(t) => {
             let t = ty(ir, t, owner);
-            let t = if matches!(op.response, Response::Array(_)) { quote!(Vec<#t>) } else { t };
             quote! {
                 /// Sends the request and decodes the response.
                 pub async fn send(self) -> rt::Result<#t> {
                     self.0.send().await
+                }
+            }
+        }
+        Response::Array(t) => {
+            let t = ty(ir, t, owner);
+            quote! {
+                /// Sends the request and decodes the list it returns.
+                pub async fn send(self) -> rt::Result<Vec<#t>> {
+                    self.0.send_list().await
                 }
             }
         }

@@ -114,6 +114,7 @@ fn operation(
             Method::Post
         }
     };
+    let path = &glob_placeholders(path, file, nickname, report);
     let fn_name = naming::snake(nickname);
     let builder = naming::pascal(nickname);
     let ctx = params::Ctx { file, resource, nickname, builder: &builder };
@@ -132,9 +133,32 @@ fn operation(
         deprecated,
         params,
         response,
+        response_key: op.response_key.clone(),
         origins,
         upload,
     }
+}
+
+/// Rails glob segments (`/folders/by_path/*full_path`) become placeholders of their own kind,
+/// `{*full_path}`: a required argument that the runtime sends as several segments.
+fn glob_placeholders(path: &str, file: &str, nickname: &str, report: &mut Report) -> String {
+    let segments: Vec<String> = path
+        .split('/')
+        .map(|s| match s.strip_prefix('*') {
+            Some(name) if !name.is_empty() => format!("{{*{name}}}"),
+            _ => s.to_owned(),
+        })
+        .collect();
+    let rewritten = segments.join("/");
+    if rewritten != path {
+        report.anomaly(
+            file,
+            "Rails glob path segment",
+            format!("{nickname}: {path}"),
+            "a required argument, sent as `/`-separated segments, each percent-encoded",
+        );
+    }
+    rewritten
 }
 
 /// Which operations take files, by rule: `upload_file*` operations start Canvas's three-step

@@ -100,8 +100,13 @@ pub fn lower(
     // Path parameters, in the order of their placeholders.
     let placeholders: Vec<&str> = path.split('{').skip(1).filter_map(|s| s.split('}').next()).collect();
     for ph in &placeholders {
-        let def = defs.iter().find(|d| d.param_type == "path" && d.name == *ph);
-        if def.is_none() {
+        // `{*name}` is a Rails glob: the spec has no parameter for it.
+        let (name, glob) = match ph.strip_prefix('*') {
+            Some(name) => (name, true),
+            None => (*ph, false),
+        };
+        let def = defs.iter().find(|d| d.param_type == "path" && d.name == name);
+        if def.is_none() && !glob {
             report.anomaly(
                 ctx.file,
                 "path placeholder without a parameter",
@@ -110,17 +115,23 @@ pub fn lower(
             );
         }
         let ty = match def.and_then(|d| d.ty.as_deref()) {
+            _ if glob => Ty::String,
             _ if is_id_name(ph) => Ty::Id,
             Some("integer") => Ty::Id,
             _ => Ty::String,
         };
+        let description = match def {
+            Some(d) => d.description.clone(),
+            None if glob => "A path of several segments separated by `/`; each segment is percent-encoded.".to_owned(),
+            None => String::new(),
+        };
         params.push(Param {
             wire: ph.to_string(),
-            rust_name: naming::snake(ph),
+            rust_name: naming::snake(name),
             ty,
             location: Location::Path,
             required: true,
-            description: def.map(|d| d.description.clone()).unwrap_or_default(),
+            description,
             deprecated: def.is_some_and(|d| d.deprecated),
         });
         if let Some(d) = def {
