@@ -82,7 +82,8 @@ impl<'a> AccountCalendars<'a> {
         CountOfAllVisibleAccountCalendars(
             self
                 .0
-                .get("/v1/accounts/{account_id}/visible_calendars_count", &[&account_id]),
+                .get("/v1/accounts/{account_id}/visible_calendars_count", &[&account_id])
+                .unwrap_key("count"),
         )
     }
 }
@@ -178,9 +179,7 @@ impl<'a> ListAllAccountCalendars<'a> {
 pub struct CountOfAllVisibleAccountCalendars<'a>(rt::Request<'a>);
 impl<'a> CountOfAllVisibleAccountCalendars<'a> {
     /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> rt::Result<crate::models::CountOfAllVisibleAccountCalendarsResponse> {
+    pub async fn send(self) -> rt::Result<i64> {
         self.0.send().await
     }
 }

@@ -157,9 +157,9 @@ impl<'a> CreateGlobalNotification<'a> {
     ) -> Self {
         Self(self.0.form("account_notification_roles", &rt::texts(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::AccountNotification> {
+        self.0.send().await
     }
 }
 /// Request builder for [`AccountNotifications::update_global_notification`]: set optional parameters, then send.
@@ -185,9 +185,9 @@ impl<'a> UpdateGlobalNotification<'a> {
     ) -> Self {
         Self(self.0.form("account_notification_roles", &rt::texts(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::AccountNotification> {
+        self.0.send().await
     }
 }
 rt::impl_operations!(

@@ -166,7 +166,8 @@ impl<'a> Accounts<'a> {
                 .delete(
                     "/v1/accounts/{account_id}/users/{user_id}",
                     &[&account_id, &user_id],
-                ),
+                )
+                .unwrap_key("user"),
         )
     }
     /// Restore a deleted user from a root account
@@ -185,7 +186,8 @@ impl<'a> Accounts<'a> {
                 .put(
                     "/v1/accounts/{account_id}/users/{user_id}/restore",
                     &[&account_id, &user_id],
-                ),
+                )
+                .unwrap_key("user"),
         )
     }
     /// Create a new sub-account

@@ -133,9 +133,17 @@ impl<'a> ListAppointmentGroups<'a> {
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::AppointmentGroup>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AppointmentGroup> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::AppointmentGroup> {
+        self.0.pages()
     }
 }
 /// Request builder for [`AppointmentGroups::create_appointment_group`]: set optional parameters, then send.
@@ -143,9 +151,9 @@ impl<'a> ListAppointmentGroups<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAppointmentGroup<'a>(rt::Request<'a>);
 impl<'a> CreateAppointmentGroup<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::AppointmentGroup> {
+        self.0.send().await
     }
 }
 /// Request builder for [`AppointmentGroups::get_single_appointment_group`]: set optional parameters, then send.
@@ -162,9 +170,9 @@ impl<'a> GetSingleAppointmentGroup<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::AppointmentGroup> {
+        self.0.send().await
     }
 }
 /// Request builder for [`AppointmentGroups::update_appointment_group`]: set optional parameters, then send.
@@ -172,9 +180,9 @@ impl<'a> GetSingleAppointmentGroup<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateAppointmentGroup<'a>(rt::Request<'a>);
 impl<'a> UpdateAppointmentGroup<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::AppointmentGroup> {
+        self.0.send().await
     }
 }
 /// Request builder for [`AppointmentGroups::delete_appointment_group`]: set optional parameters, then send.
@@ -186,9 +194,9 @@ impl<'a> DeleteAppointmentGroup<'a> {
     pub fn cancel_reason(self, value: impl Into<String>) -> Self {
         Self(self.0.query("cancel_reason", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::AppointmentGroup> {
+        self.0.send().await
     }
 }
 /// Request builder for [`AppointmentGroups::list_user_participants`]: set optional parameters, then send.
@@ -200,9 +208,17 @@ impl<'a> ListUserParticipants<'a> {
     pub fn registration_status(self, value: RegistrationStatus) -> Self {
         Self(self.0.query("registration_status", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
+        self.0.pages()
     }
 }
 /// Request builder for [`AppointmentGroups::list_student_group_participants`]: set optional parameters, then send.
@@ -214,9 +230,17 @@ impl<'a> ListStudentGroupParticipants<'a> {
     pub fn registration_status(self, value: RegistrationStatus) -> Self {
         Self(self.0.query("registration_status", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Group>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Group> {
+        self.0.pages()
     }
 }
 /// Request builder for [`AppointmentGroups::get_next_appointment`]: set optional parameters, then send.

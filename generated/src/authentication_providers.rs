@@ -432,7 +432,10 @@ impl<'a> AuthenticationProviders<'a> {
         account_id: impl rt::PathArg,
     ) -> ShowAccountAuthSettings<'a> {
         ShowAccountAuthSettings(
-            self.0.get("/v1/accounts/{account_id}/sso_settings", &[&account_id]),
+            self
+                .0
+                .get("/v1/accounts/{account_id}/sso_settings", &[&account_id])
+                .unwrap_key("sso_settings"),
         )
     }
     /// update account auth settings
@@ -449,7 +452,10 @@ impl<'a> AuthenticationProviders<'a> {
         account_id: impl rt::PathArg,
     ) -> UpdateAccountAuthSettings<'a> {
         UpdateAccountAuthSettings(
-            self.0.put("/v1/accounts/{account_id}/sso_settings", &[&account_id]),
+            self
+                .0
+                .put("/v1/accounts/{account_id}/sso_settings", &[&account_id])
+                .unwrap_key("sso_settings"),
         )
     }
 }
@@ -508,9 +514,9 @@ impl<'a> GetAuthenticationProvider<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAuthenticationProvider<'a>(rt::Request<'a>);
 impl<'a> DeleteAuthenticationProvider<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::AuthenticationProvider> {
+        self.0.send().await
     }
 }
 /// Request builder for [`AuthenticationProviders::show_account_auth_settings`]: set optional parameters, then send.

@@ -48,7 +48,10 @@ impl<'a> BlackoutDates<'a> {
         id: impl rt::PathArg,
     ) -> GetSingleBlackoutDateCourses<'a> {
         GetSingleBlackoutDateCourses(
-            self.0.get("/v1/courses/{course_id}/blackout_dates/{id}", &[&course_id, &id]),
+            self
+                .0
+                .get("/v1/courses/{course_id}/blackout_dates/{id}", &[&course_id, &id])
+                .unwrap_key("blackout_date"),
         )
     }
     /// Get a single blackout date
@@ -67,7 +70,8 @@ impl<'a> BlackoutDates<'a> {
                 .get(
                     "/v1/accounts/{account_id}/blackout_dates/{id}",
                     &[&account_id, &id],
-                ),
+                )
+                .unwrap_key("blackout_date"),
         )
     }
     /// New Blackout Date
@@ -80,7 +84,10 @@ impl<'a> BlackoutDates<'a> {
         course_id: impl rt::PathArg,
     ) -> NewBlackoutDateCourses<'a> {
         NewBlackoutDateCourses(
-            self.0.get("/v1/courses/{course_id}/blackout_dates/new", &[&course_id]),
+            self
+                .0
+                .get("/v1/courses/{course_id}/blackout_dates/new", &[&course_id])
+                .unwrap_key("blackout_date"),
         )
     }
     /// New Blackout Date
@@ -93,7 +100,10 @@ impl<'a> BlackoutDates<'a> {
         account_id: impl rt::PathArg,
     ) -> NewBlackoutDateAccounts<'a> {
         NewBlackoutDateAccounts(
-            self.0.get("/v1/accounts/{account_id}/blackout_dates/new", &[&account_id]),
+            self
+                .0
+                .get("/v1/accounts/{account_id}/blackout_dates/new", &[&account_id])
+                .unwrap_key("blackout_date"),
         )
     }
     /// Create Blackout Date
@@ -106,7 +116,10 @@ impl<'a> BlackoutDates<'a> {
         course_id: impl rt::PathArg,
     ) -> CreateBlackoutDateCourses<'a> {
         CreateBlackoutDateCourses(
-            self.0.post("/v1/courses/{course_id}/blackout_dates", &[&course_id]),
+            self
+                .0
+                .post("/v1/courses/{course_id}/blackout_dates", &[&course_id])
+                .unwrap_key("blackout_date"),
         )
     }
     /// Create Blackout Date
@@ -119,7 +132,10 @@ impl<'a> BlackoutDates<'a> {
         account_id: impl rt::PathArg,
     ) -> CreateBlackoutDateAccounts<'a> {
         CreateBlackoutDateAccounts(
-            self.0.post("/v1/accounts/{account_id}/blackout_dates", &[&account_id]),
+            self
+                .0
+                .post("/v1/accounts/{account_id}/blackout_dates", &[&account_id])
+                .unwrap_key("blackout_date"),
         )
     }
     /// Update Blackout Date
@@ -133,7 +149,10 @@ impl<'a> BlackoutDates<'a> {
         id: impl rt::PathArg,
     ) -> UpdateBlackoutDateCourses<'a> {
         UpdateBlackoutDateCourses(
-            self.0.put("/v1/courses/{course_id}/blackout_dates/{id}", &[&course_id, &id]),
+            self
+                .0
+                .put("/v1/courses/{course_id}/blackout_dates/{id}", &[&course_id, &id])
+                .unwrap_key("blackout_date"),
         )
     }
     /// Update Blackout Date
@@ -152,7 +171,8 @@ impl<'a> BlackoutDates<'a> {
                 .put(
                     "/v1/accounts/{account_id}/blackout_dates/{id}",
                     &[&account_id, &id],
-                ),
+                )
+                .unwrap_key("blackout_date"),
         )
     }
     /// Delete Blackout Date
@@ -376,9 +396,9 @@ impl<'a> UpdateBlackoutDateAccounts<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteBlackoutDateCourses<'a>(rt::Request<'a>);
 impl<'a> DeleteBlackoutDateCourses<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::BlackoutDate> {
-        self.0.send().await
+    /// Sends the request; the body is returned as JSON (`Null` when empty).
+    pub async fn send(self) -> rt::Result<rt::Json> {
+        self.0.send_json().await
     }
 }
 /// Request builder for [`BlackoutDates::delete_blackout_date_accounts`]: set optional parameters, then send.
@@ -386,9 +406,9 @@ impl<'a> DeleteBlackoutDateCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteBlackoutDateAccounts<'a>(rt::Request<'a>);
 impl<'a> DeleteBlackoutDateAccounts<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::BlackoutDate> {
-        self.0.send().await
+    /// Sends the request; the body is returned as JSON (`Null` when empty).
+    pub async fn send(self) -> rt::Result<rt::Json> {
+        self.0.send_json().await
     }
 }
 /// Request builder for [`BlackoutDates::update_list_of_blackout_dates`]: set optional parameters, then send.

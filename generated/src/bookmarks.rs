@@ -128,7 +128,7 @@ impl<'a> UpdateBookmark<'a> {
         Self(self.0.form("data", &rt::text(value)))
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Folder> {
+    pub async fn send(self) -> rt::Result<crate::models::Bookmark> {
         self.0.send().await
     }
 }
@@ -137,9 +137,9 @@ impl<'a> UpdateBookmark<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteBookmark<'a>(rt::Request<'a>);
 impl<'a> DeleteBookmark<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Bookmark> {
+        self.0.send().await
     }
 }
 rt::impl_operations!(

@@ -310,9 +310,9 @@ impl<'a> ListCalendarEventsForUser<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCalendarEvent<'a>(rt::Request<'a>);
 impl<'a> CreateCalendarEvent<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::CalendarEvent> {
+        self.0.send().await
     }
 }
 /// Request builder for [`CalendarEvents::get_single_calendar_event_or_assignment`]: set optional parameters, then send.
@@ -342,9 +342,9 @@ impl<'a> ReserveTimeSlot<'a> {
     pub fn cancel_existing(self, value: bool) -> Self {
         Self(self.0.form("cancel_existing", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::CalendarEvent> {
+        self.0.send().await
     }
 }
 /// Request builder for [`CalendarEvents::reserve_time_slot_participant_id`]: set optional parameters, then send.
@@ -360,9 +360,9 @@ impl<'a> ReserveTimeSlotParticipantId<'a> {
     pub fn cancel_existing(self, value: bool) -> Self {
         Self(self.0.form("cancel_existing", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::CalendarEvent> {
+        self.0.send().await
     }
 }
 /// Request builder for [`CalendarEvents::update_calendar_event`]: set optional parameters, then send.

@@ -23,7 +23,10 @@ impl<'a> Conferences<'a> {
         course_id: impl rt::PathArg,
     ) -> ListConferencesCourses<'a> {
         ListConferencesCourses(
-            self.0.get("/v1/courses/{course_id}/conferences", &[&course_id]),
+            self
+                .0
+                .get("/v1/courses/{course_id}/conferences", &[&course_id])
+                .unwrap_key("conferences"),
         )
     }
     /// List conferences
@@ -38,7 +41,10 @@ impl<'a> Conferences<'a> {
         group_id: impl rt::PathArg,
     ) -> ListConferencesGroups<'a> {
         ListConferencesGroups(
-            self.0.get("/v1/groups/{group_id}/conferences", &[&group_id]),
+            self
+                .0
+                .get("/v1/groups/{group_id}/conferences", &[&group_id])
+                .unwrap_key("conferences"),
         )
     }
     /// List conferences for the current user
@@ -51,7 +57,9 @@ impl<'a> Conferences<'a> {
     pub fn list_conferences_for_current_user(
         &self,
     ) -> ListConferencesForCurrentUser<'a> {
-        ListConferencesForCurrentUser(self.0.get("/v1/conferences", &[]))
+        ListConferencesForCurrentUser(
+            self.0.get("/v1/conferences", &[]).unwrap_key("conferences"),
+        )
     }
 }
 /// Request builder for [`Conferences::list_conferences_courses`]: set optional parameters, then send.

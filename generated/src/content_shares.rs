@@ -74,7 +74,10 @@ impl<'a> ContentShares<'a> {
         user_id: impl rt::PathArg,
     ) -> GetUnreadSharesCount<'a> {
         GetUnreadSharesCount(
-            self.0.get("/v1/users/{user_id}/content_shares/unread_count", &[&user_id]),
+            self
+                .0
+                .get("/v1/users/{user_id}/content_shares/unread_count", &[&user_id])
+                .unwrap_key("unread_count"),
         )
     }
     /// Get content share
@@ -191,7 +194,7 @@ impl<'a> ListContentSharesReceived<'a> {
 pub struct GetUnreadSharesCount<'a>(rt::Request<'a>);
 impl<'a> GetUnreadSharesCount<'a> {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GetUnreadSharesCountResponse> {
+    pub async fn send(self) -> rt::Result<i64> {
         self.0.send().await
     }
 }

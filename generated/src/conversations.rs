@@ -183,7 +183,9 @@ impl<'a> Conversations<'a> {
     ///
     /// `GET /api/v1/conversations/unread_count`
     pub fn unread_count(&self) -> UnreadCount<'a> {
-        UnreadCount(self.0.get("/v1/conversations/unread_count", &[]))
+        UnreadCount(
+            self.0.get("/v1/conversations/unread_count", &[]).unwrap_key("unread_count"),
+        )
     }
 }
 /// Request builder for [`Conversations::list_conversations`]: set optional parameters, then send.
@@ -284,9 +286,9 @@ impl<'a> CreateConversation<'a> {
     pub fn context_code(self, value: impl Into<String>) -> Self {
         Self(self.0.form("context_code", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the list it returns.
+    pub async fn send(self) -> rt::Result<Vec<crate::models::Conversation>> {
+        self.0.send_list().await
     }
 }
 /// Request builder for [`Conversations::get_running_batches`]: set optional parameters, then send.
@@ -324,9 +326,9 @@ impl<'a> GetSingleConversation<'a> {
     pub fn auto_mark_as_read(self, value: bool) -> Self {
         Self(self.0.query("auto_mark_as_read", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Conversation> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Conversations::edit_conversation`]: set optional parameters, then send.
@@ -350,9 +352,9 @@ impl<'a> EditConversation<'a> {
     pub fn filter_mode(self, value: FilterMode) -> Self {
         Self(self.0.form("filter_mode", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Conversation> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Conversations::mark_all_as_read`]: set optional parameters, then send.
@@ -370,9 +372,9 @@ impl<'a> MarkAllAsRead<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteConversation<'a>(rt::Request<'a>);
 impl<'a> DeleteConversation<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Conversation> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Conversations::add_recipients`]: set optional parameters, then send.
@@ -380,9 +382,9 @@ impl<'a> DeleteConversation<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddRecipients<'a>(rt::Request<'a>);
 impl<'a> AddRecipients<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Conversation> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Conversations::add_message`]: set optional parameters, then send.
@@ -420,9 +422,9 @@ impl<'a> AddMessage<'a> {
     pub fn user_note(self, value: bool) -> Self {
         Self(self.0.form("user_note", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Conversation> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Conversations::delete_message`]: set optional parameters, then send.
@@ -430,9 +432,9 @@ impl<'a> AddMessage<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteMessage<'a>(rt::Request<'a>);
 impl<'a> DeleteMessage<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Conversation> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Conversations::batch_update_conversations`]: set optional parameters, then send.
@@ -460,9 +462,9 @@ impl<'a> FindRecipients<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnreadCount<'a>(rt::Request<'a>);
 impl<'a> UnreadCount<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<String> {
+        self.0.send().await
     }
 }
 rt::impl_operations!(

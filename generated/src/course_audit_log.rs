@@ -17,7 +17,12 @@ impl<'a> CourseAuditLog<'a> {
     ///
     /// `GET /api/v1/audit/course/courses/{course_id}`
     pub fn query_by_course(&self, course_id: impl rt::PathArg) -> QueryByCourse<'a> {
-        QueryByCourse(self.0.get("/v1/audit/course/courses/{course_id}", &[&course_id]))
+        QueryByCourse(
+            self
+                .0
+                .get("/v1/audit/course/courses/{course_id}", &[&course_id])
+                .unwrap_key("events"),
+        )
     }
     /// Query by account.
     ///

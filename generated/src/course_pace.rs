@@ -28,6 +28,7 @@ impl<'a> CoursePace<'a> {
             self
                 .0
                 .get("/v1/courses/{course_id}/course_pacing/{id}", &[&course_id, &id])
+                .unwrap_key("course_pace")
                 .query("course_pace_id", &rt::id(course_pace_id)),
         )
     }
@@ -39,7 +40,10 @@ impl<'a> CoursePace<'a> {
         course_id: impl rt::PathArg,
     ) -> CreateCoursePace<'a> {
         CreateCoursePace(
-            self.0.post("/v1/courses/{course_id}/course_pacing", &[&course_id]),
+            self
+                .0
+                .post("/v1/courses/{course_id}/course_pacing", &[&course_id])
+                .unwrap_key("course_pace"),
         )
     }
     /// Update a Course pace
@@ -59,6 +63,7 @@ impl<'a> CoursePace<'a> {
             self
                 .0
                 .put("/v1/courses/{course_id}/course_pacing/{id}", &[&course_id, &id])
+                .unwrap_key("course_pace")
                 .form("course_pace_id", &rt::id(course_pace_id)),
         )
     }
@@ -79,6 +84,7 @@ impl<'a> CoursePace<'a> {
             self
                 .0
                 .delete("/v1/courses/{course_id}/course_pacing/{id}", &[&course_id, &id])
+                .unwrap_key("course_pace")
                 .query("course_pace_id", &rt::id(course_pace_id)),
         )
     }

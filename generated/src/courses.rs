@@ -1075,9 +1075,9 @@ impl<'a> UpdateCourse<'a> {
     pub fn override_sis_stickiness(self, value: bool) -> Self {
         Self(self.0.form("override_sis_stickiness", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Course> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Courses::update_courses`]: set optional parameters, then send.

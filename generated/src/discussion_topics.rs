@@ -1383,12 +1383,15 @@ impl<'a> CreateNewDiscussionTopicCourses<'a> {
     pub fn specific_sections(self, value: impl Into<String>) -> Self {
         Self(self.0.form("specific_sections", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::DiscussionTopic> {
+        self.0.send().await
     }
     /// Sends the request with `file` as its multipart field.
-    pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<rt::Json> {
+    pub async fn send_with_file(
+        self,
+        file: rt::Upload,
+    ) -> rt::Result<crate::models::DiscussionTopic> {
         self.0.send_multipart("attachment", file).await
     }
 }
@@ -1473,12 +1476,15 @@ impl<'a> CreateNewDiscussionTopicGroups<'a> {
     pub fn specific_sections(self, value: impl Into<String>) -> Self {
         Self(self.0.form("specific_sections", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::DiscussionTopic> {
+        self.0.send().await
     }
     /// Sends the request with `file` as its multipart field.
-    pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<rt::Json> {
+    pub async fn send_with_file(
+        self,
+        file: rt::Upload,
+    ) -> rt::Result<crate::models::DiscussionTopic> {
         self.0.send_multipart("attachment", file).await
     }
 }
@@ -1559,9 +1565,9 @@ impl<'a> UpdateTopicCourses<'a> {
     pub fn specific_sections(self, value: impl Into<String>) -> Self {
         Self(self.0.form("specific_sections", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::DiscussionTopic> {
+        self.0.send().await
     }
 }
 /// Request builder for [`DiscussionTopics::update_topic_groups`]: set optional parameters, then send.
@@ -1641,9 +1647,9 @@ impl<'a> UpdateTopicGroups<'a> {
     pub fn specific_sections(self, value: impl Into<String>) -> Self {
         Self(self.0.form("specific_sections", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::DiscussionTopic> {
+        self.0.send().await
     }
 }
 /// Request builder for [`DiscussionTopics::delete_topic_courses`]: set optional parameters, then send.
@@ -1743,9 +1749,9 @@ impl<'a> GetSingleTopicCourses<'a> {
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::DiscussionTopic> {
+        self.0.send().await
     }
 }
 /// Request builder for [`DiscussionTopics::get_single_topic_groups`]: set optional parameters, then send.
@@ -1757,9 +1763,9 @@ impl<'a> GetSingleTopicGroups<'a> {
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::DiscussionTopic> {
+        self.0.send().await
     }
 }
 /// Request builder for [`DiscussionTopics::summary_courses`]: set optional parameters, then send.

@@ -19,7 +19,9 @@ impl<'a> EPubExports<'a> {
     pub fn list_courses_with_their_latest_epub_export(
         &self,
     ) -> ListCoursesWithTheirLatestEpubExport<'a> {
-        ListCoursesWithTheirLatestEpubExport(self.0.get("/v1/epub_exports", &[]))
+        ListCoursesWithTheirLatestEpubExport(
+            self.0.get("/v1/epub_exports", &[]).unwrap_key("courses"),
+        )
     }
     /// Create ePub Export
     ///
@@ -77,7 +79,7 @@ impl<'a> ListCoursesWithTheirLatestEpubExport<'a> {
 pub struct CreateEpubExport<'a>(rt::Request<'a>);
 impl<'a> CreateEpubExport<'a> {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::EpubExport> {
+    pub async fn send(self) -> rt::Result<crate::models::CourseEpubExport> {
         self.0.send().await
     }
 }
@@ -87,7 +89,7 @@ impl<'a> CreateEpubExport<'a> {
 pub struct ShowEpubExport<'a>(rt::Request<'a>);
 impl<'a> ShowEpubExport<'a> {
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::EpubExport> {
+    pub async fn send(self) -> rt::Result<crate::models::CourseEpubExport> {
         self.0.send().await
     }
 }

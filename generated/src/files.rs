@@ -1630,9 +1630,9 @@ impl<'a> DeleteFolder<'a> {
     pub fn force(self, value: bool) -> Self {
         Self(self.0.query("force", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Folder> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Files::upload_file`]: set optional parameters, then send.
@@ -1767,9 +1767,9 @@ impl<'a> RemoveUsageRightsCourses<'a> {
     pub fn folder_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
         Self(self.0.query("folder_ids", &rt::ids(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::UsageRights> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Files::remove_usage_rights_groups`]: set optional parameters, then send.
@@ -1781,9 +1781,9 @@ impl<'a> RemoveUsageRightsGroups<'a> {
     pub fn folder_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
         Self(self.0.query("folder_ids", &rt::ids(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::UsageRights> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Files::remove_usage_rights_users`]: set optional parameters, then send.
@@ -1795,9 +1795,9 @@ impl<'a> RemoveUsageRightsUsers<'a> {
     pub fn folder_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
         Self(self.0.query("folder_ids", &rt::ids(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::UsageRights> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Files::list_licenses_courses`]: set optional parameters, then send.

@@ -26,7 +26,8 @@ impl<'a> GradeChangeLog<'a> {
                 .get(
                     "/v1/audit/grade_change/assignments/{assignment_id}",
                     &[&assignment_id],
-                ),
+                )
+                .unwrap_key("events"),
         )
     }
     /// Query by course
@@ -36,7 +37,10 @@ impl<'a> GradeChangeLog<'a> {
     /// `GET /api/v1/audit/grade_change/courses/{course_id}`
     pub fn query_by_course(&self, course_id: impl rt::PathArg) -> QueryByCourse<'a> {
         QueryByCourse(
-            self.0.get("/v1/audit/grade_change/courses/{course_id}", &[&course_id]),
+            self
+                .0
+                .get("/v1/audit/grade_change/courses/{course_id}", &[&course_id])
+                .unwrap_key("events"),
         )
     }
     /// Query by student
@@ -46,7 +50,10 @@ impl<'a> GradeChangeLog<'a> {
     /// `GET /api/v1/audit/grade_change/students/{student_id}`
     pub fn query_by_student(&self, student_id: impl rt::PathArg) -> QueryByStudent<'a> {
         QueryByStudent(
-            self.0.get("/v1/audit/grade_change/students/{student_id}", &[&student_id]),
+            self
+                .0
+                .get("/v1/audit/grade_change/students/{student_id}", &[&student_id])
+                .unwrap_key("events"),
         )
     }
     /// Query by grader
@@ -56,7 +63,10 @@ impl<'a> GradeChangeLog<'a> {
     /// `GET /api/v1/audit/grade_change/graders/{grader_id}`
     pub fn query_by_grader(&self, grader_id: impl rt::PathArg) -> QueryByGrader<'a> {
         QueryByGrader(
-            self.0.get("/v1/audit/grade_change/graders/{grader_id}", &[&grader_id]),
+            self
+                .0
+                .get("/v1/audit/grade_change/graders/{grader_id}", &[&grader_id])
+                .unwrap_key("events"),
         )
     }
     /// Advanced query
@@ -67,7 +77,7 @@ impl<'a> GradeChangeLog<'a> {
     ///
     /// `GET /api/v1/audit/grade_change`
     pub fn advanced_query(&self) -> AdvancedQuery<'a> {
-        AdvancedQuery(self.0.get("/v1/audit/grade_change", &[]))
+        AdvancedQuery(self.0.get("/v1/audit/grade_change", &[]).unwrap_key("events"))
     }
 }
 /// Request builder for [`GradeChangeLog::query_by_assignment`]: set optional parameters, then send.

@@ -409,9 +409,9 @@ impl<'a> UpdateGroupCategory<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteGroupCategory<'a>(rt::Request<'a>);
 impl<'a> DeleteGroupCategory<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::GroupCategory> {
+        self.0.send().await
     }
 }
 /// Request builder for [`GroupCategories::list_groups_in_group_category`]: set optional parameters, then send.
@@ -478,7 +478,7 @@ impl<'a> AssignUnassignedMembers<'a> {
         Self(self.0.form("sync", &value))
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GroupMembershipOrProgress> {
+    pub async fn send(self) -> rt::Result<crate::models::Progress> {
         self.0.send().await
     }
 }

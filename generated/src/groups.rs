@@ -549,9 +549,9 @@ impl<'a> DeleteGroup<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct InviteOthersToGroup<'a>(rt::Request<'a>);
 impl<'a> InviteOthersToGroup<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the list it returns.
+    pub async fn send(self) -> rt::Result<Vec<crate::models::GroupMembership>> {
+        self.0.send_list().await
     }
 }
 /// Request builder for [`Groups::list_group_s_users`]: set optional parameters, then send.

@@ -196,9 +196,17 @@ impl<'a> ListLineItems<'a> {
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LineItem> {
-        self.0.send().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::LineItem>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::LineItem> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::LineItem> {
+        self.0.pages()
     }
 }
 /// Request builder for [`LineItems::delete_line_item`]: set optional parameters, then send.
@@ -206,9 +214,9 @@ impl<'a> ListLineItems<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteLineItem<'a>(rt::Request<'a>);
 impl<'a> DeleteLineItem<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LineItem> {
-        self.0.send().await
+    /// Sends the request; the body is returned as JSON (`Null` when empty).
+    pub async fn send(self) -> rt::Result<rt::Json> {
+        self.0.send_json().await
     }
 }
 rt::impl_operations!(

@@ -475,9 +475,9 @@ impl<'a> UpdateMediaObjectMediaObjects<'a> {
     pub fn user_entered_title(self, value: impl Into<String>) -> Self {
         Self(self.0.form("user_entered_title", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::MediaObject> {
+        self.0.send().await
     }
 }
 /// Request builder for [`MediaObjects::update_media_object_media_attachments`]: set optional parameters, then send.
@@ -489,9 +489,9 @@ impl<'a> UpdateMediaObjectMediaAttachments<'a> {
     pub fn user_entered_title(self, value: impl Into<String>) -> Self {
         Self(self.0.form("user_entered_title", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::MediaObject> {
+        self.0.send().await
     }
 }
 rt::impl_operations!(

@@ -168,7 +168,27 @@ pub struct ReportParameters {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(any(feature = "accounts", feature = "accounts_lti", feature = "roles"))]
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "accounts_lti",
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "favorites",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "roles",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `Account` object.
 ///
 /// Defined in accounts.json, accounts_(lti).json; this type holds the fields of every definition.
@@ -212,6 +232,23 @@ pub struct Account {
     pub lti_guid: Option<String>,
     /// The state of the account. Can be 'active' or 'deleted'.
     pub workflow_state: Option<String>,
+    /// Id of the course used as the template for new courses in this account; sent when the root account has the course_templates feature enabled.
+    pub course_template_id: Option<rt::Id>,
+    /// Self-registration settings hash (login_handle_name, require_email); sent only with include\[\]=registration_settings.
+    pub registration_settings: Option<rt::Json>,
+    /// Whether users must accept the terms of use; sent only for root accounts with include\[\]=registration_settings.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub terms_required: Option<bool>,
+    /// URL of the terms of use; sent only for root accounts with include\[\]=registration_settings.
+    pub terms_of_use_url: Option<String>,
+    /// URL of the privacy policy; sent only for root accounts with include\[\]=registration_settings.
+    pub privacy_policy_url: Option<String>,
+    /// Public reCAPTCHA client key for self-registration (false/null when captcha is off); sent only for root accounts with include\[\]=registration_settings.
+    pub recaptcha_key: Option<String>,
+    /// Hash of service name to enabled flag for services exposed in the UI; sent only with include\[\]=services to users who can manage account settings.
+    pub services: Option<rt::Json>,
+    /// The account's globally unique (sharded) id; sent only with include\[\]=global_id.
+    pub global_id: Option<rt::Id>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -289,6 +326,10 @@ pub struct Admin {
     pub user: Option<User>,
     /// The status of the account role/user assignment.
     pub workflow_state: Option<String>,
+    /// Id of the role assigned to the admin; always sent.
+    pub role_id: Option<rt::Id>,
+    /// Set to 'deleted' when the admin record was just removed (DELETE response); sent only then.
+    pub status: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -487,10 +528,13 @@ pub struct AssignmentGroup {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -521,6 +565,7 @@ pub struct ExternalToolTagAttributes {
         feature = "calendar_events",
         feature = "content_exports",
         feature = "content_shares",
+        feature = "conversations",
         feature = "course_pace",
         feature = "courses",
         feature = "discussion_topics",
@@ -564,12 +609,15 @@ pub struct LockInfo {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
         feature = "outcome_groups",
         feature = "outcomes",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "rubrics",
         feature = "submissions",
@@ -600,10 +648,13 @@ pub struct RubricRating {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -641,10 +692,13 @@ pub struct RubricCriteria {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "quizzes",
         feature = "submissions",
@@ -678,10 +732,13 @@ pub struct AssignmentDate {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -720,10 +777,13 @@ pub struct TurnitinSettings {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -745,10 +805,13 @@ pub struct NeedsGradingCount {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -783,10 +846,13 @@ pub struct ScoreStatistic {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -918,7 +984,7 @@ pub struct Assignment {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous_submissions: Option<bool>,
     /// (Optional) the DiscussionTopic associated with the assignment, if applicable
-    pub discussion_topic: Option<DiscussionTopic>,
+    pub discussion_topic: Option<Box<DiscussionTopic>>,
     /// (Optional) Boolean indicating if assignment will be frozen when it is copied. NOTE: This field will only be present if the AssignmentFreezer plugin is available for your account.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub freeze_on_copy: Option<bool>,
@@ -1023,16 +1089,84 @@ pub struct Assignment {
     pub original_quiz_id: Option<rt::Id>,
     /// String indicating what state this assignment is in.
     pub workflow_state: Option<String>,
+    /// Signed JWT carrying the assignment's LTI context id for external tools; sent when the record has lti_context_id.
+    pub secure_params: Option<String>,
+    /// The assignment's LTI context id; sent when the record has that attribute.
+    pub lti_context_id: Option<String>,
+    /// True when the assignment's course uses course pacing; sent only in that case.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub in_paced_course: Option<bool>,
+    /// Whether moderated grades have been published; sent when the caller asks for it (include_grades_published option).
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub grades_published: Option<bool>,
+    /// Whether the assignment has checkpoint sub-assignments; sent with checkpoints requested and discussion_checkpoints on.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_sub_assignments: Option<bool>,
+    /// The checkpoint sub-assignments of a checkpointed discussion assignment; sent with checkpoints requested and discussion_checkpoints on.
+    pub checkpoints: Option<Vec<rt::Json>>,
+    /// Whether the current user has submitted; sent when that value was preloaded on the assignment.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub user_submitted: Option<bool>,
+    /// VeriCite plagiarism settings of the assignment; sent when VeriCite is enabled in the context.
+    pub vericite_settings: Option<rt::Json>,
+    /// True for New Quizzes (quiz LTI) assignments; sent only for those.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_quiz_lti_assignment: Option<bool>,
+    /// Sessionless launch URL for an external-tool assignment; sent only for external tool assignments.
+    pub url: Option<String>,
+    /// SIS id of the assignment; sent to callers with read_sis or manage_sis.
+    pub sis_assignment_id: Option<String>,
+    /// The peer reviews the current user is assigned for this assignment; sent when assessment requests are included.
+    pub assessment_requests: Option<Vec<rt::Json>>,
+    /// Whether the attached rubric uses free-form comments instead of ratings; sent when a rubric is attached.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub free_form_criterion_comments: Option<bool>,
+    /// Number of active overrides, sent instead of all_dates when there are too many (ALL_DATES_LIMIT = 25); only with include\[\]=all_dates.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub all_dates_count: Option<i64>,
+    /// Whether the current user may edit the assignment; sent with include\[\]=can_edit.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub can_edit: Option<bool>,
+    /// Ids of the modules that contain this assignment (or its quiz/discussion); sent with include\[\]=module_ids.
+    pub module_ids: Option<Vec<rt::Id>>,
+    /// Positions of the assignment's module items, parallel to module_ids; sent with include\[\]=module_ids.
+    pub module_positions: Option<Vec<i64>>,
+    /// Whether every student in the course can see the assignment; always sent for saved assignments.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub visible_to_everyone: Option<bool>,
+    /// The bucket (e.g. past, upcoming, undated) the assignment was listed under; sent when the list was filtered by bucket.
+    pub bucket: Option<String>,
+    /// The user's planner override for this assignment; sent when planner overrides are included.
+    pub planner_override: Option<PlannerOverride>,
+    /// Whether quantitative grade data is hidden from the user for this assignment; always sent for saved assignments.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub restrict_quantitative_data: Option<bool>,
+    /// Global id of the content migration started to copy files/pages referenced by a New Quiz; sent in the update response when such a migration was queued.
+    pub migrated_urls_content_migration_id: Option<rt::Id>,
+    /// True when the assignment was synced from a blueprint course into this associated course; sent only when the request asks for blueprint status (master_course_status option).
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_master_course_child_content: Option<bool>,
+    /// True when the assignment lives in a blueprint course and has restrictions set; sent only with blueprint status requested.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_master_course_master_content: Option<bool>,
+    /// Whether blueprint locks apply to this assignment; sent only with blueprint status requested.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub restricted_by_master_course: Option<bool>,
+    /// Hash of blueprint lock types (content, points, due_dates, availability_dates, ...) to booleans for this assignment; sent only when it is restricted and blueprint status was requested.
+    pub master_course_restrictions: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -1046,11 +1180,14 @@ impl rt::Encode for Assignment {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
         feature = "learning_object_dates",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -1104,11 +1241,14 @@ pub struct AssignmentOverride {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
         feature = "learning_object_dates",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -1336,7 +1476,7 @@ pub struct BlueprintMigration {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(any(feature = "blueprint_courses", feature = "courses"))]
+#[cfg(any(feature = "blueprint_courses", feature = "courses", feature = "quizzes"))]
 /// A set of restrictions on editing for copied objects in associated courses
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1357,7 +1497,7 @@ pub struct BlueprintRestriction {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(any(feature = "blueprint_courses", feature = "courses"))]
+#[cfg(any(feature = "blueprint_courses", feature = "courses", feature = "quizzes"))]
 impl rt::Encode for BlueprintRestriction {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         rt::encode::encode_serialized(self, key, out)
@@ -1435,7 +1575,9 @@ pub struct Bookmark {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(any(feature = "appointment_groups", feature = "calendar_events"))]
+#[cfg(
+    any(feature = "appointment_groups", feature = "calendar_events", feature = "users")
+)]
 /// The Canvas `CalendarEvent` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1531,6 +1673,21 @@ pub struct CalendarEvent {
     /// Boolean indicating whether this has blackout date.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub blackout_date: Option<bool>,
+    /// Comments attached to the event (e.g. a student's note on an appointment reservation); always sent.
+    pub comments: Option<String>,
+    /// Kind of calendar item; always 'event' for calendar events (assignment events use 'assignment').
+    pub r#type: Option<String>,
+    /// The course colour of the event's context, when the context is a course; always sent (null otherwise).
+    pub context_color: Option<String>,
+    /// Whether the current user may manage the event's appointment group; sent only for events tied to an appointment group.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub can_manage_appointment_group: Option<bool>,
+    /// Comma-joined comments of the current participant's reservations of this time slot; sent only for appointment-group slots the user may reserve.
+    pub reserve_comments: Option<String>,
+    /// The web conference attached to the event; sent only with include\[\]=web_conference when the user can read it and its plugin is enabled.
+    pub web_conference: Option<Conference>,
+    /// Events created as duplicates of this one (e.g. by a recurring create), each as {"calendar_event": CalendarEvent}; sent when duplicates were passed (create/update with duplicate options).
+    pub duplicates: Option<Vec<rt::Json>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -1705,7 +1862,14 @@ pub struct CommunicationChannel {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(feature = "conferences")]
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "calendar_events",
+        feature = "conferences",
+        feature = "users"
+    )
+)]
 /// The Canvas `ConferenceRecording` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1727,7 +1891,14 @@ pub struct ConferenceRecording {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(feature = "conferences")]
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "calendar_events",
+        feature = "conferences",
+        feature = "users"
+    )
+)]
 /// The Canvas `Conference` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1983,6 +2154,26 @@ pub struct Conversation {
     pub visible: Option<bool>,
     /// Name of the course or group in which the conversation is occurring.
     pub context_name: Option<String>,
+    /// When the latest message in the conversation was sent; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub last_message_at: Option<rt::DateTime>,
+    /// Start of the latest message written by the current user (truncated to 100 characters); always sent.
+    pub last_authored_message: Option<String>,
+    /// When the current user last wrote a message in the conversation; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub last_authored_message_at: Option<rt::DateTime>,
+    /// The conversation's messages (newest first); sent only by the single-conversation endpoints (show/create/add_message). No ConversationMessage model exists in the spec, so a free-form hash.
+    pub messages: Option<Vec<rt::Json>>,
+    /// Submissions whose comments are interleaved in the conversation; sent only when the endpoint passes submissions (single conversation view).
+    pub submissions: Option<Vec<Submission>>,
+    /// Asset code of the conversation's context (e.g. course_123, or account_N when an admin replies from a course they are not in); always sent.
+    pub context_code: Option<String>,
+    /// True when replies to the conversation are locked for the current user; sent only when the reply-permission check was requested and replies are locked.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub cannot_reply: Option<bool>,
+    /// Whether the conversation has a context (a 'beta' conversation); sent only when include_beta was requested.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub beta: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -2241,17 +2432,27 @@ pub struct ModuleItem {
     pub completion_requirement: Option<CompletionRequirement>,
     /// (Present only if requested through include\[\]=content_details) If applicable, returns additional details specific to the associated object
     pub content_details: Option<ContentDetails>,
+    /// Scheduled publish time of the item's content (pages), as ISO 8601; sent when the content supports scheduled publishing.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub publish_at: Option<rt::DateTime>,
+    /// Whether the item may be unpublished; sent to users who can see publish state (editors).
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub unpublishable: Option<bool>,
+    /// Mastery-path (conditional release) data for the item; sent with include\[\]=mastery_paths.
+    pub mastery_paths: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(
     any(
+        feature = "appointment_groups",
         feature = "assignments",
         feature = "conversations",
         feature = "course_pace",
         feature = "courses",
         feature = "custom_gradebook_columns",
+        feature = "favorites",
         feature = "files",
         feature = "group_categories",
         feature = "groups",
@@ -2327,13 +2528,16 @@ pub struct CourseQuizExtension {
 #[cfg(
     any(
         feature = "accounts",
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "courses",
         feature = "discussion_topics",
         feature = "favorites",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -2361,13 +2565,16 @@ pub struct Term {
 #[cfg(
     any(
         feature = "accounts",
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "courses",
         feature = "discussion_topics",
         feature = "favorites",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -2396,13 +2603,16 @@ pub struct CourseProgress {
 #[cfg(
     any(
         feature = "accounts",
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "courses",
         feature = "discussion_topics",
         feature = "favorites",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -2537,6 +2747,51 @@ pub struct Course {
     /// optional: whether the course is set as a template (requires the Course Templates feature)
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub template: Option<bool>,
+    /// Web URL of the course; sent when 'html_url' is among the includes (the include checker INCLUDE_CHECKERS url: 'html_url').
+    pub html_url: Option<String>,
+    /// Whether the course uses grading periods; sent with include\[\]=current_grading_period_scores.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_grading_periods: Option<bool>,
+    /// Deprecated alias of has_grading_periods kept for backwards compatibility; sent with include\[\]=current_grading_period_scores.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub multiple_grading_periods_enabled: Option<bool>,
+    /// Whether the course's grading periods are weighted; sent with include\[\]=current_grading_period_scores.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_weighted_grading_periods: Option<bool>,
+    /// Sections of the course (the caller's section enrollments, or id/name/start_at/end_at of every section when there are no enrollments); sent with include\[\]=sections.
+    pub sections: Option<Vec<rt::Json>>,
+    /// Status of the last grade passback (post grades) run for the course; sent with include\[\]=passback_status.
+    pub passback_status: Option<rt::Json>,
+    /// Whether the user has favorited the course; sent with include\[\]=favorites.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_favorite: Option<bool>,
+    /// Number of teachers, sent instead of the teachers list when include\[\]=teachers and the count exceeds the teacher_limit parameter.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub teacher_count: Option<i64>,
+    /// Short display records of the course's teachers; sent with include\[\]=teachers (and, undocumented, include\[\]=active_teachers at line 147).
+    pub teachers: Option<Vec<UserDisplay>>,
+    /// Navigation tabs available in the course for the user; sent with include\[\]=tabs.
+    pub tabs: Option<Vec<Tab>>,
+    /// The account the course belongs to; sent with include\[\]=account.
+    pub account: Option<Account>,
+    /// Id of the course's (sub)account; undocumented, sent with include\[\]=subaccount.
+    pub subaccount_id: Option<rt::Id>,
+    /// Name of the course's (sub)account; undocumented, sent with include\[\]=subaccount.
+    pub subaccount_name: Option<String>,
+    /// URL of the course card image; sent with include\[\]=course_image.
+    pub image_download_url: Option<String>,
+    /// URL of the course banner image; sent with include\[\]=banner_image.
+    pub banner_image_download_url: Option<String>,
+    /// Whether the course has concluded; sent with include\[\]=concluded.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub concluded: Option<bool>,
+    /// Accounts (each {id, name}) that use this template course; sent for template courses with include\[\]=templated_accounts when the course_templates feature is on.
+    pub templated_accounts: Option<Vec<rt::Json>>,
+    /// The grading scheme entries in effect for the course (GradingStandard#data, stored as \[name, value\] pairs, so the item type is left loose); sent with include\[\]=grading_scheme.
+    pub grading_scheme: Option<Vec<rt::Json>>,
+    /// Whether quantitative grade data is hidden from the user in this course; sent with include\[\]=restrict_quantitative_data.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub restrict_quantitative_data: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -2544,13 +2799,16 @@ pub struct Course {
 #[cfg(
     any(
         feature = "accounts",
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "courses",
         feature = "discussion_topics",
         feature = "favorites",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -2611,7 +2869,9 @@ pub struct ColumnDatum {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -2641,7 +2901,9 @@ pub struct FileAttachment {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -2736,6 +2998,67 @@ pub struct DiscussionTopic {
     /// Whether or not entries should be sorted by rating.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub sort_by_rating: Option<bool>,
+    /// When the topic was created; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// Whether the topic's podcast feed includes student posts; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub podcast_has_student_posts: Option<bool>,
+    /// Position of the topic (used for ordering pinned topics); always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub position: Option<i64>,
+    /// Whether the topic is limited to specific sections; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_section_specific: Option<bool>,
+    /// Anonymity mode of the topic (e.g. full_anonymity, partial_anonymity, or null); always sent.
+    pub anonymous_state: Option<String>,
+    /// The assignment of a graded topic; sent for graded topics unless the assignment is left out.
+    pub assignment: Option<Box<Assignment>>,
+    /// Number of users in the course who can see a non-section-specific topic; sent with include\[\]=sections_user_count in courses.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_count: Option<i64>,
+    /// The sections a section-specific topic is limited to; sent with include\[\]=sections.
+    pub sections: Option<Vec<Section>>,
+    /// Date the ungraded topic appears on users' to-do lists; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub todo_date: Option<rt::DateTime>,
+    /// Pronouns of the requesting user; sent when that user has pronouns set.
+    pub user_pronouns: Option<String>,
+    /// Whether the topic is an announcement; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_announcement: Option<bool>,
+    /// Whether a moderator may unpublish the topic (false for non-moderators); always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub can_unpublish: Option<bool>,
+    /// Whether the topic can be locked; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub can_lock: Option<bool>,
+    /// Whether replies are disabled (e.g. announcements with comments locked); always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub comments_disabled: Option<bool>,
+    /// Display record of the topic's author (null for anonymous topics); always sent.
+    pub author: Option<UserDisplay>,
+    /// Same web URL as html_url; always sent.
+    pub url: Option<String>,
+    /// Whether the topic can still be turned into a group discussion; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub can_group: Option<bool>,
+    /// Asset string of the topic's context (e.g. course_123); sent when the context code is requested (include_context_code, e.g. in the announcements API).
+    pub context_code: Option<String>,
+    /// True when the topic's course uses course pacing; sent only in that case.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub in_paced_course: Option<bool>,
+    /// True when the discussion topic was synced from a blueprint course into this associated course; sent only when the request asks for blueprint status (master_course_status option).
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_master_course_child_content: Option<bool>,
+    /// True when the discussion topic lives in a blueprint course and has restrictions set; sent only with blueprint status requested.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_master_course_master_content: Option<bool>,
+    /// Whether blueprint locks apply to this discussion topic; sent only with blueprint status requested.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub restricted_by_master_course: Option<bool>,
+    /// Hash of blueprint lock types (content, points, due_dates, availability_dates, ...) to booleans for this discussion topic; sent only when it is restricted and blueprint status was requested.
+    pub master_course_restrictions: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -2879,11 +3202,14 @@ pub struct EnrollmentTermsList {
     any(
         feature = "accounts",
         feature = "admins",
+        feature = "announcements",
+        feature = "appointment_groups",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
         feature = "collaborations",
+        feature = "conversations",
         feature = "courses",
         feature = "discussion_topics",
         feature = "enrollments",
@@ -2896,6 +3222,7 @@ pub struct EnrollmentTermsList {
         feature = "plagiarism_detection_platform_users",
         feature = "plagiarism_detection_submissions",
         feature = "rubrics",
+        feature = "sections",
         feature = "sis_imports",
         feature = "submissions",
         feature = "user_observees",
@@ -2956,11 +3283,14 @@ pub struct Grade {
     any(
         feature = "accounts",
         feature = "admins",
+        feature = "announcements",
+        feature = "appointment_groups",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
         feature = "collaborations",
+        feature = "conversations",
         feature = "courses",
         feature = "discussion_topics",
         feature = "enrollments",
@@ -2973,6 +3303,7 @@ pub struct Grade {
         feature = "plagiarism_detection_platform_users",
         feature = "plagiarism_detection_submissions",
         feature = "rubrics",
+        feature = "sections",
         feature = "sis_imports",
         feature = "submissions",
         feature = "user_observees",
@@ -3086,6 +3417,20 @@ pub struct Enrollment {
     pub current_period_unposted_current_grade: Option<String>,
     /// optional: The letter grade equivalent of current_period_unposted_final_score, if available. Only included if user has permission to view this grade, typically teachers, TAs, and admins. If the course the enrollment belongs to does not have grading periods, or if no currently active grading period exists, the value will be null. (applies only to student enrollments, and only available in course endpoints)
     pub current_period_unposted_final_grade: Option<String>,
+    /// Id of the user whose enrollment this temporary enrollment copies; sent when the temporary_enrollments feature is on.
+    pub temporary_enrollment_source_user_id: Option<rt::Id>,
+    /// Id of the temporary enrollment pairing this enrollment belongs to; sent when the temporary_enrollments feature is on.
+    pub temporary_enrollment_pairing_id: Option<rt::Id>,
+    /// Whether the enrollment was created by SIS and the caller may not change it; sent with include\[\]=locked.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub locked: Option<bool>,
+    /// The student an observer enrollment observes, with that student's enrollments; sent with include\[\]=observed_users for observer enrollments.
+    pub observed_user: Option<User>,
+    /// Whether the caller may delete this enrollment; sent with include\[\]=can_be_removed.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub can_be_removed: Option<bool>,
+    /// The user who provided this temporary enrollment; sent with include\[\]=temporary_enrollment_providers.
+    pub temporary_enrollment_provider: Option<User>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -3174,6 +3519,15 @@ pub struct FeatureFlag {
     /// If set, this feature flag cannot be changed in the caller's context because the flag is set 'off' or 'on' in a higher context
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
+    /// Id of the account that locks the flag; in the newest source it is always null for non-default flags (older versions read it from the flag).
+    pub locking_account_id: Option<rt::Id>,
+    /// Hash of the states the current user may move the flag to, each with whether it is locked and any warning; always sent. Free-form hash.
+    pub transitions: Option<rt::Json>,
+    /// Whether the feature is hidden (or this flag is the one that unhides it); sent only to users who can read the site admin account.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub hidden: Option<bool>,
+    /// State of the flag inherited from the parent context (null if none), used to decide between deleting and updating; always sent.
+    pub parent_state: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -3181,16 +3535,19 @@ pub struct FeatureFlag {
 #[cfg(
     any(
         feature = "account_reports",
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
         feature = "content_exports",
         feature = "content_shares",
+        feature = "conversations",
         feature = "courses",
         feature = "discussion_topics",
         feature = "e_pub_exports",
         feature = "files",
         feature = "groups",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "quiz_reports",
         feature = "quiz_submission_files",
@@ -3267,11 +3624,36 @@ pub struct File {
     pub lock_explanation: Option<String>,
     /// optional: url to the document preview. This url is specific to the user making the api call. Only included in submission endpoints.
     pub preview_url: Option<String>,
+    /// Upload state of the file as reported by AttachmentUploadStatus (e.g. pending, success, failed); always sent.
+    pub upload_status: Option<String>,
+    /// Category of the attachment (e.g. uncategorized, icon_maker); always sent unless only names were asked for.
+    pub category: Option<String>,
+    /// Display record of the user who uploaded the file; sent with include\[\]=user.
+    pub user: Option<UserDisplay>,
+    /// Id of the Canvadocs document for the file; sent with include\[\]=canvadoc_document_id.
+    pub canvadoc_document_id: Option<String>,
+    /// Copyright/usage rights of the file; sent with include\[\]=usage_rights.
+    pub usage_rights: Option<UsageRights>,
+    /// Asset string of the file's context (e.g. course_1); sent with include\[\]=context_asset_string.
+    pub context_asset_string: Option<String>,
+    /// Avatar record built from the file for the user; sent with include\[\]=avatar where avatar_json is available.
+    pub avatar: Option<Avatar>,
+    /// True when the file was synced from a blueprint course into this associated course; sent only when the request asks for blueprint status (master_course_status option).
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_master_course_child_content: Option<bool>,
+    /// True when the file lives in a blueprint course and has restrictions set; sent only with blueprint status requested.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_master_course_master_content: Option<bool>,
+    /// Whether blueprint locks apply to this file; sent only with blueprint status requested.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub restricted_by_master_course: Option<bool>,
+    /// Hash of blueprint lock types (content, points, due_dates, availability_dates, ...) to booleans for this file; sent only when it is restricted and blueprint status was requested.
+    pub master_course_restrictions: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(any(feature = "bookmarks", feature = "files"))]
+#[cfg(feature = "files")]
 /// The Canvas `Folder` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3328,11 +3710,50 @@ pub struct Folder {
     /// If true, indicates this is a read-only folder containing files submitted to assignments
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub for_submissions: Option<bool>,
+    /// Category of the folder (e.g. for special folders); always sent.
+    pub category: Option<String>,
+    /// True when the folder holds blueprint-synced content restricted in an associated course; sent only then.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_master_course_child_content: Option<bool>,
+    /// True when blueprint locks apply to the folder; sent together with is_master_course_child_content.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub restricted_by_master_course: Option<bool>,
+    /// API URL listing both sub-folders and files of the folder; sent when the files_a11y_rewrite feature is on.
+    pub all_url: Option<String>,
+    /// Whether the caller may add files to the folder; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub can_upload: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(feature = "files")]
+#[cfg(
+    any(
+        feature = "account_reports",
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "content_exports",
+        feature = "content_shares",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "e_pub_exports",
+        feature = "files",
+        feature = "groups",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "quiz_reports",
+        feature = "quiz_submission_files",
+        feature = "sis_imports",
+        feature = "submission_comments",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades",
+        feature = "course_reports"
+    )
+)]
 /// Describes the copyright and license information for a File
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3549,14 +3970,17 @@ pub struct GradingPeriodSets {
 #[cfg(
     any(
         feature = "accounts",
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "courses",
         feature = "discussion_topics",
         feature = "favorites",
         feature = "grading_periods",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -3620,7 +4044,14 @@ pub struct GradingStandard {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(feature = "group_categories")]
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups"
+    )
+)]
 /// The Canvas `GroupCategory` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3652,7 +4083,14 @@ pub struct GroupCategory {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(any(feature = "favorites", feature = "group_categories", feature = "groups"))]
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups"
+    )
+)]
 /// The Canvas `Group` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -3695,11 +4133,45 @@ pub struct Group {
     pub permissions: Option<std::collections::BTreeMap<String, bool>>,
     /// optional: A list of users that are members in the group. Returned only if include\[\]=users. WARNING: this collection's size is capped (if there are an extremely large number of users in the group (thousands) not all of them will be returned).  If you need to capture all the users in a group with certainty consider using the paginated /api/v1/groups/\<group_id\>/memberships endpoint.
     pub users: Option<Vec<User>>,
+    /// Maximum number of members allowed in the group (null when unlimited); always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub max_membership: Option<i64>,
+    /// When the group was created; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// Id of the account that owns the group, sent instead of course_id when the group's context is an Account.
+    pub account_id: Option<rt::Id>,
+    /// The group's leader as a short user display object, or null when there is no leader; always sent.
+    pub leader: Option<UserDisplay>,
+    /// The group's category (group set) object; sent only with include\[\]=group_category.
+    pub group_category: Option<GroupCategory>,
+    /// Whether the current user has favorited the group; sent only with include\[\]=favorites.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_favorite: Option<bool>,
+    /// Web URL of the group's page; sent only with include\[\]=html_url.
+    pub html_url: Option<String>,
+    /// Whether the group has submitted work for a group assignment; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_submission: Option<bool>,
+    /// Whether the group's course/account context is concluded or deleted; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub concluded: Option<bool>,
+    /// Navigation tabs available in the group; sent only with include\[\]=tabs.
+    pub tabs: Option<Vec<Tab>>,
+    /// Whether the current user may read the group; sent only with include\[\]=can_access.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub can_access: Option<bool>,
+    /// Whether the current user may send messages to the group; sent only with include\[\]=can_message.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub can_message: Option<bool>,
+    /// Whether the group is a non-collaborative (instructor-only, used for differentiation tags) group; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub non_collaborative: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(any(feature = "group_categories", feature = "groups"))]
+#[cfg(feature = "groups")]
 /// The Canvas `GroupMembership` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4030,7 +4502,22 @@ pub struct MediaObject {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(feature = "moderated_grading")]
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "discussion_topics",
+        feature = "moderated_grading",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `ProvisionalGrade` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -4872,6 +5359,8 @@ pub struct Outcome {
     /// whether updates to this outcome will propagate to unassessed rubrics that have imported it
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_updateable_rubrics: Option<bool>,
+    /// The student-friendly description of the outcome for the current context (null when none); sent in the full (non-abbreviated) outcome style.
+    pub friendly_description: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -4918,6 +5407,24 @@ pub struct Page {
     pub lock_info: Option<LockInfo>,
     /// (Optional) An explanation of why this is locked for the user. Present when locked_for_user is true.
     pub lock_explanation: Option<String>,
+    /// Web URL of the page; always sent.
+    pub html_url: Option<String>,
+    /// Date the page appears on students' to-do lists; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub todo_date: Option<rt::DateTime>,
+    /// The assignment behind a page used for mastery paths, with its assignment_overrides; sent when the course has conditional release and the page is for an assignment.
+    pub assignment: Option<Assignment>,
+    /// True when the page was synced from a blueprint course into this associated course; sent only when the request asks for blueprint status (master_course_status option).
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_master_course_child_content: Option<bool>,
+    /// True when the page lives in a blueprint course and has restrictions set; sent only with blueprint status requested.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_master_course_master_content: Option<bool>,
+    /// Whether blueprint locks apply to this page; sent only with blueprint status requested.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub restricted_by_master_course: Option<bool>,
+    /// Hash of blueprint lock types (content, points, due_dates, availability_dates, ...) to booleans for this page; sent only when it is restricted and blueprint status was requested.
+    pub master_course_restrictions: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -5003,10 +5510,13 @@ pub struct LtiAssignment {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -5103,10 +5613,68 @@ pub struct Submission {
     /// This indicates whether the submission has been reassigned by the instructor.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub redo_request: Option<bool>,
-    /// The ID of the submission
+    /// The submission's id; always sent (first entry of SUBMISSION_JSON_FIELDS).
     pub id: Option<rt::Id>,
-    /// The score the student wants to test
-    pub student_entered_score: Option<String>,
+    /// Id of the grading period the submission falls in; always sent.
+    pub grading_period_id: Option<rt::Id>,
+    /// The effective due date for this student, as cached by Canvas; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub cached_due_date: Option<rt::DateTime>,
+    /// Name of the sticker a grader put on the submission, if any; always sent.
+    pub sticker: Option<String>,
+    /// Id of the custom grade status applied to the submission, if any; always sent.
+    pub custom_grade_status_id: Option<rt::Id>,
+    /// The grade as entered by the grader, before late penalties; always sent.
+    pub entered_grade: Option<String>,
+    /// The score as entered by the grader, before late penalties; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub entered_score: Option<f64>,
+    /// Whether the assignment has checkpoint sub-assignments; sent with include\[\]=sub_assignment_submissions when checkpoints are enabled.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_sub_assignment_submissions: Option<bool>,
+    /// Trimmed submissions for each checkpoint sub-assignment; sent with include\[\]=sub_assignment_submissions when checkpoints are enabled.
+    pub sub_assignment_submissions: Option<Vec<rt::Json>>,
+    /// Every earlier attempt of the submission, each serialized like a submission; sent with include\[\]=submission_history.
+    pub submission_history: Option<Vec<Submission>>,
+    /// Provisional grades on a moderated assignment; sent with include\[\]=provisional_grades.
+    pub provisional_grades: Option<Vec<ProvisionalGrade>>,
+    /// Whether the submission has comments that are not yet posted; sent with include\[\]=has_postable_comments.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_postable_comments: Option<bool>,
+    /// Submission comments with HTML bodies; sent with include\[\]=submission_html_comments.
+    pub submission_html_comments: Option<Vec<SubmissionComment>>,
+    /// Rubric ratings keyed by criterion id (points and comments); sent with include\[\]=rubric_assessment when the caller may read the grade.
+    pub rubric_assessment: Option<rt::Json>,
+    /// The full rubric assessment record for the submission; sent with include\[\]=full_rubric_assessment when the caller may read the grade (shape not checked, so left as a hash).
+    pub full_rubric_assessment: Option<rt::Json>,
+    /// Overall status of the submission (e.g. submitted, late, missing); sent with include\[\]=submission_status.
+    pub submission_status: Option<String>,
+    /// Grading status of the submission (e.g. needs_grading, graded, excused); sent with include\[\]=grading_status.
+    pub grading_status: Option<String>,
+    /// Whether the caller has read the submission (read or unread), marking it read afterwards; sent with include\[\]=read_state (the spec only has read_status).
+    pub read_state: Option<String>,
+    /// Minimal {id, name} of the group that made a group submission; sent with include\[\]=group.
+    pub group: Option<rt::Json>,
+    /// The media recording attached to the submission; sent when it has one.
+    pub media_comment: Option<MediaComment>,
+    /// True when originality reports exist and may be shown; sent only in that case.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_originality_report: Option<bool>,
+    /// Plagiarism/originality data keyed by asset; sent when such data exists and the caller may view reports.
+    pub turnitin_data: Option<rt::Json>,
+    /// VeriCite plagiarism data; sent when present, VeriCite is enabled and the caller may view it.
+    pub vericite_data: Option<rt::Json>,
+    /// The student's entries in a graded discussion; sent for discussion_topic assignments.
+    pub discussion_entries: Option<Vec<rt::Json>>,
+    /// Short name of the user who submitted on the student's behalf; sent for proxy submissions.
+    pub proxy_submitter: Option<String>,
+    /// Id of the user who submitted on the student's behalf; sent for proxy submissions.
+    pub proxy_submitter_id: Option<rt::Id>,
+    /// The launch URL an LTI tool submitted; sent for basic_lti_launch submissions.
+    pub external_tool_url: Option<String>,
+    /// Score the student entered for themselves (what-if/self grading); sent with include\[\]=student_entered_score.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub student_entered_score: Option<f64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -5143,7 +5711,22 @@ pub struct PlannerNote {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(feature = "planner")]
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "planner",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// User-controlled setting for whether an item should be displayed on the planner or not
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -5999,6 +6582,71 @@ pub struct Quiz {
     /// Whether survey submissions will be kept anonymous (only applicable to 'graded_survey', 'survey' quiz types)
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous_submissions: Option<bool>,
+    /// Whether the quiz has been deleted; sent only in JSON-API mode to users who can manage the quiz.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub deleted: Option<bool>,
+    /// Whether the quiz can still be unpublished (no student submissions yet); sent only to users who can manage the quiz.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub can_unpublish: Option<bool>,
+    /// Whether the current user may update the quiz; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub can_update: Option<bool>,
+    /// Whether taking the quiz requires the LockDown Browser; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub require_lockdown_browser: Option<bool>,
+    /// Whether viewing quiz results requires the LockDown Browser; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub require_lockdown_browser_for_results: Option<bool>,
+    /// Whether the quiz requires the LockDown Browser Monitor (webcam) during the attempt; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub require_lockdown_browser_monitor: Option<bool>,
+    /// Free-text configuration data for the LockDown Browser Monitor; always sent (often null).
+    pub lockdown_browser_monitor_data: Option<String>,
+    /// Link to SpeedGrader for the quiz's assignment (null when the quiz has no published assignment); sent only to users who can grade. The spec's 'speedgrader_url' does not match this real key.
+    pub speed_grader_url: Option<String>,
+    /// API URL of the quiz's reports; sent as a top-level key in the legacy (non-JSON-API) format, moved under links in JSON-API mode.
+    pub quiz_reports_url: Option<String>,
+    /// API URL of the quiz's statistics; sent as a top-level key in the legacy format, moved under links in JSON-API mode.
+    pub quiz_statistics_url: Option<String>,
+    /// API URL for messaging the students who have or have not submitted the quiz; sent only to users who can grade.
+    pub message_students_url: Option<String>,
+    /// URL of the HTML fragment for the current user's quiz submission; sent only in JSON-API mode.
+    pub quiz_submission_html_url: Option<String>,
+    /// Number of active sections in the quiz's course; sent only to users who can grade.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub section_count: Option<i64>,
+    /// URL of the quiz's Moderate page (extensions/extra attempts); sent only in JSON-API mode to users who can manage the quiz.
+    pub moderate_url: Option<String>,
+    /// URL for the current user to take the quiz; sent only in JSON-API mode.
+    pub take_quiz_url: Option<String>,
+    /// URL to download a zip of all file-upload answers; sent only in JSON-API mode to graders when the quiz has file-upload questions.
+    pub quiz_submissions_zip_url: Option<String>,
+    /// URL of the HTML fragment listing the current user's submission versions; always sent.
+    pub quiz_submission_versions_html_url: Option<String>,
+    /// Id of the assignment that backs a graded quiz (null for ungraded practice quizzes/surveys); always sent.
+    pub assignment_id: Option<rt::Id>,
+    /// Whether the quiz is visible only to the students/sections named in its assignment overrides; sent only to users who can grade.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub only_visible_to_overrides: Option<bool>,
+    /// Whether the quiz is protected by an access code (the code itself is only shown to graders/managers); always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_access_code: Option<bool>,
+    /// Whether the quiz's grades are set to be posted to the SIS; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub post_to_sis: Option<bool>,
+    /// JSON-API-only hash of related links (quiz_statistics, quiz_reports URLs); removed in the legacy format. Free-form hash.
+    pub links: Option<rt::Json>,
+    /// True when the quiz was copied into this course from a Blueprint course; sent only when the list was built with master-course status (user can manage assignments).
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_master_course_child_content: Option<bool>,
+    /// True when the quiz lives in a Blueprint course and is synced to associated courses; sent only with master-course status.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub is_master_course_master_content: Option<bool>,
+    /// Whether Blueprint locks currently restrict editing of the quiz; sent only for Blueprint master/child content.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub restricted_by_master_course: Option<bool>,
+    /// Which aspects (content, points, due dates, availability dates) are locked by the Blueprint; sent only when restricted_by_master_course is true.
+    pub master_course_restrictions: Option<BlueprintRestriction>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -6129,6 +6777,11 @@ pub struct Rubric {
     pub assessments: Option<Vec<RubricAssessment>>,
     /// If an association type is included in the 'include' parameter, includes an array of rubric association objects for a given rubric, based on the association type requested. If the user does not request an association type this key will be absent.
     pub associations: Option<Vec<RubricAssociation>>,
+    /// Whether the rubric is public; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub public: Option<bool>,
+    /// The rubric's criteria (same content as data); sent only when style=full is requested.
+    pub criteria: Option<Vec<RubricCriterion>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -6332,7 +6985,22 @@ pub struct ScoreResult {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(feature = "sections")]
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "sections",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `Section` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -6365,6 +7033,13 @@ pub struct Section {
     /// optional: the total number of active and invited students in the section
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub total_students: Option<i64>,
+    /// Student users enrolled in the section (null if none); sent only with include\[\]=students (each with enrollments when include\[\]=enrollments).
+    pub students: Option<Vec<User>>,
+    /// Grade passback (post grades to SIS) status of the section; sent only with include\[\]=passback_status. Free-form hash from post_grades_status_json.
+    pub passback_status: Option<rt::Json>,
+    /// Number of active or pending non-fake enrollments in the section; sent only with include\[\]=user_count.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_count: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -6636,6 +7311,24 @@ pub struct SisImport {
     pub diffed_against_import_id: Option<rt::Id>,
     /// An array of CSV files for processing
     pub csv_attachments: Option<Vec<Vec<File>>>,
+    /// When processing of the import actually started; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub started_at: Option<rt::DateTime>,
+    /// Whether the import was told to move a login's SIS id when another user already claims that login; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub update_sis_id_if_login_claimed: Option<bool>,
+    /// State given to enrollments dropped by a diffed import (e.g. deleted, completed, inactive); always sent (null if not set).
+    pub diffing_drop_status: Option<String>,
+    /// State given to users removed by a diffed import (e.g. deleted, suspended); always sent (null if not set).
+    pub diffing_user_remove_status: Option<String>,
+    /// Maximum percentage of changes (deletes in batch mode, file-size change when diffing) allowed before the import is aborted or diffing skipped; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub change_threshold: Option<i64>,
+    /// Maximum number of changed rows a diffed import may contain before diffing is skipped; always sent.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub diff_row_count_threshold: Option<i64>,
+    /// The diffed CSV files generated from the uploaded ones; sent only when the import produced diffed attachments.
+    pub diffed_csv_attachments: Option<Vec<File>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -6826,10 +7519,13 @@ pub struct SearchResult {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submission_comments",
         feature = "submissions",
@@ -6858,10 +7554,13 @@ pub struct MediaComment {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submission_comments",
         feature = "submissions",
@@ -6895,7 +7594,29 @@ pub struct SubmissionComment {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(feature = "tabs")]
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "announcements",
+        feature = "appointment_groups",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "tabs",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `Tab` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -6952,15 +7673,34 @@ pub struct PairingCode {
 }
 #[cfg(
     any(
+        feature = "account_reports",
+        feature = "accounts",
+        feature = "announcements",
+        feature = "appointment_groups",
         feature = "assignment_groups",
         feature = "assignments",
+        feature = "blueprint_courses",
         feature = "calendar_events",
+        feature = "content_exports",
+        feature = "content_shares",
+        feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
+        feature = "e_pub_exports",
+        feature = "favorites",
+        feature = "files",
+        feature = "group_categories",
+        feature = "groups",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
+        feature = "quiz_reports",
+        feature = "quiz_submission_files",
+        feature = "sis_imports",
         feature = "submission_comments",
         feature = "submissions",
         feature = "users",
-        feature = "what_if_grades"
+        feature = "what_if_grades",
+        feature = "course_reports"
     )
 )]
 /// This mini-object is used for secondary user responses, when we just want to provide enough information to display a user.
@@ -6998,11 +7738,14 @@ pub struct AnonymousUserDisplay {
     any(
         feature = "accounts",
         feature = "admins",
+        feature = "announcements",
+        feature = "appointment_groups",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
         feature = "collaborations",
+        feature = "conversations",
         feature = "courses",
         feature = "discussion_topics",
         feature = "enrollments",
@@ -7015,6 +7758,7 @@ pub struct AnonymousUserDisplay {
         feature = "plagiarism_detection_platform_users",
         feature = "plagiarism_detection_submissions",
         feature = "rubrics",
+        feature = "sections",
         feature = "sis_imports",
         feature = "submissions",
         feature = "user_observees",
@@ -7064,6 +7808,36 @@ pub struct User {
     pub bio: Option<String>,
     /// Optional: This field is only returned if pronouns are enabled, and will return the pronouns of the user.
     pub pronouns: Option<String>,
+    /// When the user record was created, as ISO 8601; always sent (API_USER_JSON_OPTS only: id name created_at).
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// Host name of the root account of the user's pseudonym; sent to admins when the domain root account has trusts.
+    pub root_account: Option<String>,
+    /// Id of the user this deleted user was merged into; sent only for deleted, merged users.
+    pub merged_into_user_id: Option<rt::Id>,
+    /// The user's profile title; sent with include\[\]=title when profiles are enabled.
+    pub title: Option<String>,
+    /// Comma-separated names of the sections the user is enrolled in; sent with include\[\]=sections.
+    pub sections: Option<String>,
+    /// Ids of the context's groups the user belongs to; sent with include\[\]=group_ids.
+    pub group_ids: Option<Vec<rt::Id>>,
+    /// Locale actually in effect for the current user; sent with include\[\]=effective_locale when the user is the caller.
+    pub effective_locale: Option<String>,
+    /// Confirmation URL of the user's first email channel; sent with include\[\]=confirmation_url.
+    pub confirmation_url: Option<String>,
+    /// Booleans can_update_name, can_update_avatar and limit_parent_app_web_access for the user; sent with include\[\]=permissions.
+    pub permissions: Option<rt::Json>,
+    /// Whether the user has accepted the terms of use; sent with include\[\]=terms_of_use.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub terms_of_use: Option<bool>,
+    /// Custom roster links configured by LTI tools for this user; sent with include\[\]=custom_links.
+    pub custom_links: Option<Vec<rt::Json>>,
+    /// The user's LTI id in this context; sent with include\[\]=lti_id (or when a tool asks for it).
+    pub lti_id: Option<String>,
+    /// The user's former UUID in this context when it differs from the current one; sent with include\[\]=uuid.
+    pub past_uuid: Option<String>,
+    /// The user's UUID; sent with include\[\]=uuid.
+    pub uuid: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -7113,7 +7887,33 @@ pub struct Profile {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(feature = "users")]
+#[cfg(
+    any(
+        feature = "account_reports",
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "content_exports",
+        feature = "content_shares",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "e_pub_exports",
+        feature = "files",
+        feature = "groups",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "quiz_reports",
+        feature = "quiz_submission_files",
+        feature = "sis_imports",
+        feature = "submission_comments",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades",
+        feature = "course_reports"
+    )
+)]
 /// Possible avatar for a user.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -7843,18 +8643,6 @@ impl<'de> serde::Deserialize<'de> for QuestionItemOrStimulusItem {
         )
     }
 }
-#[cfg(feature = "account_calendars")]
-/// What `count_of_all_visible_account_calendars` returns (written inline in the Canvas description: `{ "count": "integer" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct CountOfAllVisibleAccountCalendarsResponse {
-    /// `count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub count: Option<i64>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
 #[cfg(feature = "communication_channels")]
 /// What `delete_push_notification_endpoint` returns (written inline in the Canvas description: `{success: true}`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7866,63 +8654,6 @@ pub struct DeletePushNotificationEndpointResponse {
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
-}
-#[cfg(feature = "content_shares")]
-/// What `get_unread_shares_count` returns (written inline in the Canvas description: `{ "unread_count": "integer" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct GetUnreadSharesCountResponse {
-    /// `unread_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub unread_count: Option<i64>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
-#[cfg(feature = "group_categories")]
-/// One of [`GroupMembership`], [`Progress`]: Canvas sends either.
-///
-/// Decoding picks the variant whose own fields (those no other variant has) the object carries; an object that matches none is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(untagged)]
-pub enum GroupMembershipOrProgress {
-    /// A [`GroupMembership`].
-    GroupMembership(Box<GroupMembership>),
-    /// A [`Progress`].
-    Progress(Box<Progress>),
-    /// An object that matches no variant by its fields.
-    Unknown(rt::Json),
-}
-#[cfg(feature = "group_categories")]
-impl<'de> serde::Deserialize<'de> for GroupMembershipOrProgress {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let json = <rt::Json as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match rt::encode::pick_variant(
-                &json,
-                &[
-                    &["group_id", "moderator", "just_created", "sis_import_id"],
-                    &[
-                        "context_id",
-                        "context_type",
-                        "tag",
-                        "completion",
-                        "created_at",
-                        "updated_at",
-                        "message",
-                        "results",
-                        "url",
-                    ],
-                ],
-            ) {
-                Some(0) => {
-                    Self::GroupMembership(rt::encode::from_json::<_, D::Error>(json)?)
-                }
-                Some(1) => Self::Progress(rt::encode::from_json::<_, D::Error>(json)?),
-                _ => Self::Unknown(json),
-            },
-        )
-    }
 }
 #[cfg(feature = "what_if_grades")]
 /// What `update_submission_s_what_if_score_and_calculate_grades` returns (written inline in the Canvas description: `{"grades": [Grades], "submission": Submission}`).
@@ -8119,10 +8850,13 @@ pub enum AppointmentGroupParticipantType {
 rt::string_enum!(AppointmentGroupParticipantType { User = "User", Group = "Group" });
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8150,10 +8884,13 @@ pub enum AssignmentGradingType {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8487,11 +9224,13 @@ rt::string_enum!(
 );
 #[cfg(
     any(
+        feature = "appointment_groups",
         feature = "assignments",
         feature = "conversations",
         feature = "course_pace",
         feature = "courses",
         feature = "custom_gradebook_columns",
+        feature = "favorites",
         feature = "files",
         feature = "group_categories",
         feature = "groups",
@@ -8524,11 +9263,13 @@ pub enum ProgressWorkflowState {
 }
 #[cfg(
     any(
+        feature = "appointment_groups",
         feature = "assignments",
         feature = "conversations",
         feature = "course_pace",
         feature = "courses",
         feature = "custom_gradebook_columns",
+        feature = "favorites",
         feature = "files",
         feature = "group_categories",
         feature = "groups",
@@ -8549,13 +9290,16 @@ rt::string_enum!(
 #[cfg(
     any(
         feature = "accounts",
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "courses",
         feature = "discussion_topics",
         feature = "favorites",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8582,13 +9326,16 @@ pub enum CourseWorkflowState {
 #[cfg(
     any(
         feature = "accounts",
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "courses",
         feature = "discussion_topics",
         feature = "favorites",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8602,13 +9349,16 @@ rt::string_enum!(
 #[cfg(
     any(
         feature = "accounts",
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "courses",
         feature = "discussion_topics",
         feature = "favorites",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8637,13 +9387,16 @@ pub enum CourseDefaultView {
 #[cfg(
     any(
         feature = "accounts",
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "blueprint_courses",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "courses",
         feature = "discussion_topics",
         feature = "favorites",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8660,7 +9413,9 @@ rt::string_enum!(
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8686,7 +9441,9 @@ pub enum DiscussionTopicReadState {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8700,7 +9457,9 @@ rt::string_enum!(DiscussionTopicReadState { Read = "read", Unread = "unread" });
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8730,7 +9489,9 @@ pub enum DiscussionTopicSubscriptionHold {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8748,7 +9509,9 @@ rt::string_enum!(
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8776,7 +9539,9 @@ pub enum DiscussionTopicDiscussionType {
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -8894,7 +9659,14 @@ rt::string_enum!(
     FeatureFlagState { Off = "off", Allowed = "allowed", AllowedOn = "allowed_on", On =
     "on" }
 );
-#[cfg(feature = "group_categories")]
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups"
+    )
+)]
 /// Values of [`GroupCategory::self_signup`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -8908,11 +9680,25 @@ pub enum GroupCategorySelfSignup {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-#[cfg(feature = "group_categories")]
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups"
+    )
+)]
 rt::string_enum!(
     GroupCategorySelfSignup { Restricted = "restricted", Enabled = "enabled" }
 );
-#[cfg(feature = "group_categories")]
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups"
+    )
+)]
 /// Values of [`GroupCategory::auto_leader`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -8926,9 +9712,23 @@ pub enum GroupCategoryAutoLeader {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-#[cfg(feature = "group_categories")]
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups"
+    )
+)]
 rt::string_enum!(GroupCategoryAutoLeader { First = "first", Random = "random" });
-#[cfg(any(feature = "favorites", feature = "group_categories", feature = "groups"))]
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups"
+    )
+)]
 /// Values of [`Group::join_level`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -8944,12 +9744,26 @@ pub enum GroupJoinLevel {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-#[cfg(any(feature = "favorites", feature = "group_categories", feature = "groups"))]
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups"
+    )
+)]
 rt::string_enum!(
     GroupJoinLevel { ParentContextAutoJoin = "parent_context_auto_join",
     ParentContextRequest = "parent_context_request", InvitationOnly = "invitation_only" }
 );
-#[cfg(any(feature = "favorites", feature = "group_categories", feature = "groups"))]
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups"
+    )
+)]
 /// Values of [`Group::role`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -8965,12 +9779,19 @@ pub enum GroupRole {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-#[cfg(any(feature = "favorites", feature = "group_categories", feature = "groups"))]
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups"
+    )
+)]
 rt::string_enum!(
     GroupRole { Communities = "communities", StudentOrganized = "student_organized",
     Imported = "imported" }
 );
-#[cfg(any(feature = "group_categories", feature = "groups"))]
+#[cfg(feature = "groups")]
 /// Values of [`GroupMembership::workflow_state`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -8986,7 +9807,7 @@ pub enum GroupMembershipWorkflowState {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-#[cfg(any(feature = "group_categories", feature = "groups"))]
+#[cfg(feature = "groups")]
 rt::string_enum!(
     GroupMembershipWorkflowState { Accepted = "accepted", Invited = "invited", Requested
     = "requested" }
@@ -9202,10 +10023,13 @@ rt::string_enum!(
 );
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -9233,10 +10057,13 @@ pub enum SubmissionSubmissionType {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -9250,10 +10077,13 @@ rt::string_enum!(
 );
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -9279,10 +10109,13 @@ pub enum SubmissionWorkflowState {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -9295,10 +10128,13 @@ rt::string_enum!(
 );
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -9320,10 +10156,13 @@ pub enum SubmissionReadStatus {
 }
 #[cfg(
     any(
+        feature = "announcements",
         feature = "assignment_groups",
         feature = "assignments",
         feature = "calendar_events",
+        feature = "conversations",
         feature = "discussion_topics",
+        feature = "pages",
         feature = "plagiarism_detection_submissions",
         feature = "submissions",
         feature = "users",
@@ -9521,7 +10360,25 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(any(feature = "account_reports", feature = "course_reports"))]
             "ReportParameters" => go::<ReportParameters>(json),
             #[cfg(
-                any(feature = "accounts", feature = "accounts_lti", feature = "roles")
+                any(
+                    feature = "accounts",
+                    feature = "accounts_lti",
+                    feature = "announcements",
+                    feature = "assignment_groups",
+                    feature = "assignments",
+                    feature = "blueprint_courses",
+                    feature = "calendar_events",
+                    feature = "conversations",
+                    feature = "courses",
+                    feature = "discussion_topics",
+                    feature = "favorites",
+                    feature = "pages",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "roles",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
             )]
             "Account" => go::<Account>(json),
             #[cfg(feature = "accounts")]
@@ -9548,10 +10405,13 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "AssignmentGroup" => go::<AssignmentGroup>(json),
             #[cfg(
                 any(
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "discussion_topics",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -9568,6 +10428,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "calendar_events",
                     feature = "content_exports",
                     feature = "content_shares",
+                    feature = "conversations",
                     feature = "course_pace",
                     feature = "courses",
                     feature = "discussion_topics",
@@ -9591,12 +10452,15 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "LockInfo" => go::<LockInfo>(json),
             #[cfg(
                 any(
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "discussion_topics",
                     feature = "outcome_groups",
                     feature = "outcomes",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "rubrics",
                     feature = "submissions",
@@ -9607,10 +10471,13 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "RubricRating" => go::<RubricRating>(json),
             #[cfg(
                 any(
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "discussion_topics",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -9620,10 +10487,13 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "RubricCriteria" => go::<RubricCriteria>(json),
             #[cfg(
                 any(
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "discussion_topics",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "quizzes",
                     feature = "submissions",
@@ -9634,10 +10504,13 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "AssignmentDate" => go::<AssignmentDate>(json),
             #[cfg(
                 any(
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "discussion_topics",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -9647,10 +10520,13 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "TurnitinSettings" => go::<TurnitinSettings>(json),
             #[cfg(
                 any(
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "discussion_topics",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -9660,10 +10536,13 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "NeedsGradingCount" => go::<NeedsGradingCount>(json),
             #[cfg(
                 any(
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "discussion_topics",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -9673,10 +10552,13 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "ScoreStatistic" => go::<ScoreStatistic>(json),
             #[cfg(
                 any(
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "discussion_topics",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -9686,11 +10568,14 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "Assignment" => go::<Assignment>(json),
             #[cfg(
                 any(
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "discussion_topics",
                     feature = "learning_object_dates",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -9714,7 +10599,13 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "BlueprintTemplate" => go::<BlueprintTemplate>(json),
             #[cfg(feature = "blueprint_courses")]
             "BlueprintMigration" => go::<BlueprintMigration>(json),
-            #[cfg(any(feature = "blueprint_courses", feature = "courses"))]
+            #[cfg(
+                any(
+                    feature = "blueprint_courses",
+                    feature = "courses",
+                    feature = "quizzes"
+                )
+            )]
             "BlueprintRestriction" => go::<BlueprintRestriction>(json),
             #[cfg(feature = "blueprint_courses")]
             "ChangeRecord" => go::<ChangeRecord>(json),
@@ -9724,7 +10615,13 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "BlueprintSubscription" => go::<BlueprintSubscription>(json),
             #[cfg(feature = "bookmarks")]
             "Bookmark" => go::<Bookmark>(json),
-            #[cfg(any(feature = "appointment_groups", feature = "calendar_events"))]
+            #[cfg(
+                any(
+                    feature = "appointment_groups",
+                    feature = "calendar_events",
+                    feature = "users"
+                )
+            )]
             "CalendarEvent" => go::<CalendarEvent>(json),
             #[cfg(feature = "calendar_events")]
             "AssignmentEvent" => go::<AssignmentEvent>(json),
@@ -9736,9 +10633,23 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "CommMessage" => go::<CommMessage>(json),
             #[cfg(feature = "communication_channels")]
             "CommunicationChannel" => go::<CommunicationChannel>(json),
-            #[cfg(feature = "conferences")]
+            #[cfg(
+                any(
+                    feature = "appointment_groups",
+                    feature = "calendar_events",
+                    feature = "conferences",
+                    feature = "users"
+                )
+            )]
             "ConferenceRecording" => go::<ConferenceRecording>(json),
-            #[cfg(feature = "conferences")]
+            #[cfg(
+                any(
+                    feature = "appointment_groups",
+                    feature = "calendar_events",
+                    feature = "conferences",
+                    feature = "users"
+                )
+            )]
             "Conference" => go::<Conference>(json),
             #[cfg(any(feature = "content_exports", feature = "content_shares"))]
             "ContentExport" => go::<ContentExport>(json),
@@ -9772,11 +10683,13 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "ModuleItem" => go::<ModuleItem>(json),
             #[cfg(
                 any(
+                    feature = "appointment_groups",
                     feature = "assignments",
                     feature = "conversations",
                     feature = "course_pace",
                     feature = "courses",
                     feature = "custom_gradebook_columns",
+                    feature = "favorites",
                     feature = "files",
                     feature = "group_categories",
                     feature = "groups",
@@ -9796,13 +10709,16 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(
                 any(
                     feature = "accounts",
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "courses",
                     feature = "discussion_topics",
                     feature = "favorites",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -9813,13 +10729,16 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(
                 any(
                     feature = "accounts",
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "courses",
                     feature = "discussion_topics",
                     feature = "favorites",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -9830,13 +10749,16 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(
                 any(
                     feature = "accounts",
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "courses",
                     feature = "discussion_topics",
                     feature = "favorites",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -9847,13 +10769,16 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(
                 any(
                     feature = "accounts",
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "courses",
                     feature = "discussion_topics",
                     feature = "favorites",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -9871,7 +10796,9 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "discussion_topics",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -9885,7 +10812,9 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "discussion_topics",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -9909,11 +10838,14 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                 any(
                     feature = "accounts",
                     feature = "admins",
+                    feature = "announcements",
+                    feature = "appointment_groups",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
                     feature = "collaborations",
+                    feature = "conversations",
                     feature = "courses",
                     feature = "discussion_topics",
                     feature = "enrollments",
@@ -9926,6 +10858,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "plagiarism_detection_platform_users",
                     feature = "plagiarism_detection_submissions",
                     feature = "rubrics",
+                    feature = "sections",
                     feature = "sis_imports",
                     feature = "submissions",
                     feature = "user_observees",
@@ -9938,11 +10871,14 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                 any(
                     feature = "accounts",
                     feature = "admins",
+                    feature = "announcements",
+                    feature = "appointment_groups",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
                     feature = "collaborations",
+                    feature = "conversations",
                     feature = "courses",
                     feature = "discussion_topics",
                     feature = "enrollments",
@@ -9955,6 +10891,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "plagiarism_detection_platform_users",
                     feature = "plagiarism_detection_submissions",
                     feature = "rubrics",
+                    feature = "sections",
                     feature = "sis_imports",
                     feature = "submissions",
                     feature = "user_observees",
@@ -9974,16 +10911,19 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(
                 any(
                     feature = "account_reports",
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "content_exports",
                     feature = "content_shares",
+                    feature = "conversations",
                     feature = "courses",
                     feature = "discussion_topics",
                     feature = "e_pub_exports",
                     feature = "files",
                     feature = "groups",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "quiz_reports",
                     feature = "quiz_submission_files",
@@ -9996,9 +10936,35 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                 )
             )]
             "File" => go::<File>(json),
-            #[cfg(any(feature = "bookmarks", feature = "files"))]
-            "Folder" => go::<Folder>(json),
             #[cfg(feature = "files")]
+            "Folder" => go::<Folder>(json),
+            #[cfg(
+                any(
+                    feature = "account_reports",
+                    feature = "announcements",
+                    feature = "assignment_groups",
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "content_exports",
+                    feature = "content_shares",
+                    feature = "conversations",
+                    feature = "courses",
+                    feature = "discussion_topics",
+                    feature = "e_pub_exports",
+                    feature = "files",
+                    feature = "groups",
+                    feature = "pages",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "quiz_reports",
+                    feature = "quiz_submission_files",
+                    feature = "sis_imports",
+                    feature = "submission_comments",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades",
+                    feature = "course_reports"
+                )
+            )]
             "UsageRights" => go::<UsageRights>(json),
             #[cfg(feature = "files")]
             "License" => go::<License>(json),
@@ -10019,14 +10985,17 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(
                 any(
                     feature = "accounts",
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "courses",
                     feature = "discussion_topics",
                     feature = "favorites",
                     feature = "grading_periods",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -10038,17 +11007,25 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "GradingSchemeEntry" => go::<GradingSchemeEntry>(json),
             #[cfg(feature = "grading_standards")]
             "GradingStandard" => go::<GradingStandard>(json),
-            #[cfg(feature = "group_categories")]
+            #[cfg(
+                any(
+                    feature = "appointment_groups",
+                    feature = "favorites",
+                    feature = "group_categories",
+                    feature = "groups"
+                )
+            )]
             "GroupCategory" => go::<GroupCategory>(json),
             #[cfg(
                 any(
+                    feature = "appointment_groups",
                     feature = "favorites",
                     feature = "group_categories",
                     feature = "groups"
                 )
             )]
             "Group" => go::<Group>(json),
-            #[cfg(any(feature = "group_categories", feature = "groups"))]
+            #[cfg(feature = "groups")]
             "GroupMembership" => go::<GroupMembership>(json),
             #[cfg(feature = "history")]
             "HistoryEntry" => go::<HistoryEntry>(json),
@@ -10074,7 +11051,22 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "MediaTrack" => go::<MediaTrack>(json),
             #[cfg(feature = "media_objects")]
             "MediaObject" => go::<MediaObject>(json),
-            #[cfg(feature = "moderated_grading")]
+            #[cfg(
+                any(
+                    feature = "announcements",
+                    feature = "assignment_groups",
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "conversations",
+                    feature = "discussion_topics",
+                    feature = "moderated_grading",
+                    feature = "pages",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
             "ProvisionalGrade" => go::<ProvisionalGrade>(json),
             #[cfg(any(feature = "course_pace", feature = "modules"))]
             "CompletionRequirement" => go::<CompletionRequirement>(json),
@@ -10160,10 +11152,13 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "LtiAssignment" => go::<LtiAssignment>(json),
             #[cfg(
                 any(
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "discussion_topics",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submissions",
                     feature = "users",
@@ -10173,7 +11168,22 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "Submission" => go::<Submission>(json),
             #[cfg(feature = "planner")]
             "PlannerNote" => go::<PlannerNote>(json),
-            #[cfg(feature = "planner")]
+            #[cfg(
+                any(
+                    feature = "announcements",
+                    feature = "assignment_groups",
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "conversations",
+                    feature = "discussion_topics",
+                    feature = "pages",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "planner",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
             "PlannerOverride" => go::<PlannerOverride>(json),
             #[cfg(feature = "poll_choices")]
             "PollChoice" => go::<PollChoice>(json),
@@ -10267,7 +11277,22 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "Score" => go::<Score>(json),
             #[cfg(feature = "score")]
             "ScoreResult" => go::<ScoreResult>(json),
-            #[cfg(feature = "sections")]
+            #[cfg(
+                any(
+                    feature = "announcements",
+                    feature = "assignment_groups",
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "conversations",
+                    feature = "discussion_topics",
+                    feature = "pages",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "sections",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
             "Section" => go::<Section>(json),
             #[cfg(feature = "shared_brand_configs")]
             "SharedBrandConfig" => go::<SharedBrandConfig>(json),
@@ -10305,10 +11330,13 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "SearchResult" => go::<SearchResult>(json),
             #[cfg(
                 any(
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "discussion_topics",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submission_comments",
                     feature = "submissions",
@@ -10319,10 +11347,13 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "MediaComment" => go::<MediaComment>(json),
             #[cfg(
                 any(
+                    feature = "announcements",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "calendar_events",
+                    feature = "conversations",
                     feature = "discussion_topics",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
                     feature = "submission_comments",
                     feature = "submissions",
@@ -10331,7 +11362,29 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                 )
             )]
             "SubmissionComment" => go::<SubmissionComment>(json),
-            #[cfg(feature = "tabs")]
+            #[cfg(
+                any(
+                    feature = "accounts",
+                    feature = "announcements",
+                    feature = "appointment_groups",
+                    feature = "assignment_groups",
+                    feature = "assignments",
+                    feature = "blueprint_courses",
+                    feature = "calendar_events",
+                    feature = "conversations",
+                    feature = "courses",
+                    feature = "discussion_topics",
+                    feature = "favorites",
+                    feature = "group_categories",
+                    feature = "groups",
+                    feature = "pages",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "submissions",
+                    feature = "tabs",
+                    feature = "users",
+                    feature = "what_if_grades"
+                )
+            )]
             "Tab" => go::<Tab>(json),
             #[cfg(feature = "temporary_enrollment_pairings")]
             "TemporaryEnrollmentPairing" => go::<TemporaryEnrollmentPairing>(json),
@@ -10339,15 +11392,34 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "PairingCode" => go::<PairingCode>(json),
             #[cfg(
                 any(
+                    feature = "account_reports",
+                    feature = "accounts",
+                    feature = "announcements",
+                    feature = "appointment_groups",
                     feature = "assignment_groups",
                     feature = "assignments",
+                    feature = "blueprint_courses",
                     feature = "calendar_events",
+                    feature = "content_exports",
+                    feature = "content_shares",
+                    feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
+                    feature = "e_pub_exports",
+                    feature = "favorites",
+                    feature = "files",
+                    feature = "group_categories",
+                    feature = "groups",
+                    feature = "pages",
                     feature = "plagiarism_detection_submissions",
+                    feature = "quiz_reports",
+                    feature = "quiz_submission_files",
+                    feature = "sis_imports",
                     feature = "submission_comments",
                     feature = "submissions",
                     feature = "users",
-                    feature = "what_if_grades"
+                    feature = "what_if_grades",
+                    feature = "course_reports"
                 )
             )]
             "UserDisplay" => go::<UserDisplay>(json),
@@ -10357,11 +11429,14 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                 any(
                     feature = "accounts",
                     feature = "admins",
+                    feature = "announcements",
+                    feature = "appointment_groups",
                     feature = "assignment_groups",
                     feature = "assignments",
                     feature = "blueprint_courses",
                     feature = "calendar_events",
                     feature = "collaborations",
+                    feature = "conversations",
                     feature = "courses",
                     feature = "discussion_topics",
                     feature = "enrollments",
@@ -10374,6 +11449,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "plagiarism_detection_platform_users",
                     feature = "plagiarism_detection_submissions",
                     feature = "rubrics",
+                    feature = "sections",
                     feature = "sis_imports",
                     feature = "submissions",
                     feature = "user_observees",
@@ -10384,7 +11460,33 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "User" => go::<User>(json),
             #[cfg(feature = "users")]
             "Profile" => go::<Profile>(json),
-            #[cfg(feature = "users")]
+            #[cfg(
+                any(
+                    feature = "account_reports",
+                    feature = "announcements",
+                    feature = "assignment_groups",
+                    feature = "assignments",
+                    feature = "calendar_events",
+                    feature = "content_exports",
+                    feature = "content_shares",
+                    feature = "conversations",
+                    feature = "courses",
+                    feature = "discussion_topics",
+                    feature = "e_pub_exports",
+                    feature = "files",
+                    feature = "groups",
+                    feature = "pages",
+                    feature = "plagiarism_detection_submissions",
+                    feature = "quiz_reports",
+                    feature = "quiz_submission_files",
+                    feature = "sis_imports",
+                    feature = "submission_comments",
+                    feature = "submissions",
+                    feature = "users",
+                    feature = "what_if_grades",
+                    feature = "course_reports"
+                )
+            )]
             "Avatar" => go::<Avatar>(json),
             #[cfg(feature = "users")]
             "PageView" => go::<PageView>(json),
@@ -10428,17 +11530,9 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "CourseAccommodationRequest" => go::<CourseAccommodationRequest>(json),
             #[cfg(feature = "new_quizzes_accommodations")]
             "QuizAccommodationRequest" => go::<QuizAccommodationRequest>(json),
-            #[cfg(feature = "account_calendars")]
-            "count_of_all_visible_account_calendars_response" => {
-                go::<CountOfAllVisibleAccountCalendarsResponse>(json)
-            }
             #[cfg(feature = "communication_channels")]
             "delete_push_notification_endpoint_response" => {
                 go::<DeletePushNotificationEndpointResponse>(json)
-            }
-            #[cfg(feature = "content_shares")]
-            "get_unread_shares_count_response" => {
-                go::<GetUnreadSharesCountResponse>(json)
             }
             #[cfg(feature = "what_if_grades")]
             "update_submission_s_what_if_score_and_calculate_grades_response" => {

@@ -27,7 +27,8 @@ impl<'a> NotificationPreferences<'a> {
                 .get(
                     "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preferences",
                     &[&user_id, &communication_channel_id],
-                ),
+                )
+                .unwrap_key("notification_preferences"),
         )
     }
     /// List preferences
@@ -47,7 +48,8 @@ impl<'a> NotificationPreferences<'a> {
                 .get(
                     "/v1/users/{user_id}/communication_channels/{type}/{address}/notification_preferences",
                     &[&user_id, &r#type, &address],
-                ),
+                )
+                .unwrap_key("notification_preferences"),
         )
     }
     /// List of preference categories
@@ -86,7 +88,8 @@ impl<'a> NotificationPreferences<'a> {
                 .get(
                     "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preferences/{notification}",
                     &[&user_id, &communication_channel_id, &notification],
-                ),
+                )
+                .unwrap_key("notification_preferences"),
         )
     }
     /// Get a preference
@@ -107,7 +110,8 @@ impl<'a> NotificationPreferences<'a> {
                 .get(
                     "/v1/users/{user_id}/communication_channels/{type}/{address}/notification_preferences/{notification}",
                     &[&user_id, &r#type, &address, &notification],
-                ),
+                )
+                .unwrap_key("notification_preferences"),
         )
     }
     /// Update a preference
@@ -128,6 +132,7 @@ impl<'a> NotificationPreferences<'a> {
                     "/v1/users/self/communication_channels/{communication_channel_id}/notification_preferences/{notification}",
                     &[&communication_channel_id, &notification],
                 )
+                .unwrap_key("notification_preferences")
                 .form("notification_preferences", &notification_preferences),
         )
     }
@@ -150,6 +155,7 @@ impl<'a> NotificationPreferences<'a> {
                     "/v1/users/self/communication_channels/{type}/{address}/notification_preferences/{notification}",
                     &[&r#type, &address, &notification],
                 )
+                .unwrap_key("notification_preferences")
                 .form("notification_preferences", &notification_preferences),
         )
     }
@@ -171,6 +177,7 @@ impl<'a> NotificationPreferences<'a> {
                     "/v1/users/self/communication_channels/{communication_channel_id}/notification_preference_categories/{category}",
                     &[&communication_channel_id, &category],
                 )
+                .unwrap_key("notification_preferences")
                 .form("notification_preferences", &notification_preferences),
         )
     }
@@ -194,6 +201,7 @@ impl<'a> NotificationPreferences<'a> {
                     "/v1/users/self/communication_channels/{communication_channel_id}/notification_preferences",
                     &[&communication_channel_id],
                 )
+                .unwrap_key("notification_preferences")
                 .form("notification_preferences", &notification_preferences),
         )
     }
@@ -218,6 +226,7 @@ impl<'a> NotificationPreferences<'a> {
                     "/v1/users/self/communication_channels/{type}/{address}/notification_preferences",
                     &[&r#type, &address],
                 )
+                .unwrap_key("notification_preferences")
                 .form("notification_preferences", &notification_preferences),
         )
     }
@@ -277,9 +286,19 @@ impl<'a> ListOfPreferenceCategories<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPreferenceCommunicationChannelId<'a>(rt::Request<'a>);
 impl<'a> GetPreferenceCommunicationChannelId<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::NotificationPreference> {
-        self.0.send().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::NotificationPreference>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::NotificationPreference> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::NotificationPreference> {
+        self.0.pages()
     }
 }
 /// Request builder for [`NotificationPreferences::get_preference_type`]: set optional parameters, then send.
@@ -287,9 +306,19 @@ impl<'a> GetPreferenceCommunicationChannelId<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPreferenceType<'a>(rt::Request<'a>);
 impl<'a> GetPreferenceType<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::NotificationPreference> {
-        self.0.send().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::NotificationPreference>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::NotificationPreference> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::NotificationPreference> {
+        self.0.pages()
     }
 }
 /// Request builder for [`NotificationPreferences::update_preference_communication_channel_id`]: set optional parameters, then send.
@@ -297,9 +326,9 @@ impl<'a> GetPreferenceType<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePreferenceCommunicationChannelId<'a>(rt::Request<'a>);
 impl<'a> UpdatePreferenceCommunicationChannelId<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the list it returns.
+    pub async fn send(self) -> rt::Result<Vec<crate::models::NotificationPreference>> {
+        self.0.send_list().await
     }
 }
 /// Request builder for [`NotificationPreferences::update_preference_type`]: set optional parameters, then send.
@@ -307,9 +336,9 @@ impl<'a> UpdatePreferenceCommunicationChannelId<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePreferenceType<'a>(rt::Request<'a>);
 impl<'a> UpdatePreferenceType<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the list it returns.
+    pub async fn send(self) -> rt::Result<Vec<crate::models::NotificationPreference>> {
+        self.0.send_list().await
     }
 }
 /// Request builder for [`NotificationPreferences::update_preferences_by_category`]: set optional parameters, then send.
@@ -317,9 +346,9 @@ impl<'a> UpdatePreferenceType<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePreferencesByCategory<'a>(rt::Request<'a>);
 impl<'a> UpdatePreferencesByCategory<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the list it returns.
+    pub async fn send(self) -> rt::Result<Vec<crate::models::NotificationPreference>> {
+        self.0.send_list().await
     }
 }
 /// Request builder for [`NotificationPreferences::update_multiple_preferences_communication_channel_id`]: set optional parameters, then send.
@@ -327,9 +356,9 @@ impl<'a> UpdatePreferencesByCategory<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMultiplePreferencesCommunicationChannelId<'a>(rt::Request<'a>);
 impl<'a> UpdateMultiplePreferencesCommunicationChannelId<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the list it returns.
+    pub async fn send(self) -> rt::Result<Vec<crate::models::NotificationPreference>> {
+        self.0.send_list().await
     }
 }
 /// Request builder for [`NotificationPreferences::update_multiple_preferences_type`]: set optional parameters, then send.
@@ -337,9 +366,9 @@ impl<'a> UpdateMultiplePreferencesCommunicationChannelId<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMultiplePreferencesType<'a>(rt::Request<'a>);
 impl<'a> UpdateMultiplePreferencesType<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the list it returns.
+    pub async fn send(self) -> rt::Result<Vec<crate::models::NotificationPreference>> {
+        self.0.send_list().await
     }
 }
 rt::impl_operations!(

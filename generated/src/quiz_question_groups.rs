@@ -49,7 +49,8 @@ impl<'a> QuizQuestionGroups<'a> {
                 .post(
                     "/v1/courses/{course_id}/quizzes/{quiz_id}/groups",
                     &[&course_id, &quiz_id],
-                ),
+                )
+                .unwrap_key("quiz_groups"),
         )
     }
     /// Update a question group
@@ -67,7 +68,8 @@ impl<'a> QuizQuestionGroups<'a> {
                 .put(
                     "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}",
                     &[&course_id, &quiz_id, &id],
-                ),
+                )
+                .unwrap_key("quiz_groups"),
         )
     }
     /// Delete a question group
@@ -139,9 +141,9 @@ impl<'a> CreateQuestionGroup<'a> {
     ) -> Self {
         Self(self.0.form("quiz_groups", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the list it returns.
+    pub async fn send(self) -> rt::Result<Vec<crate::models::QuizGroup>> {
+        self.0.send_list().await
     }
 }
 /// Request builder for [`QuizQuestionGroups::update_question_group`]: set optional parameters, then send.
@@ -156,9 +158,9 @@ impl<'a> UpdateQuestionGroup<'a> {
     ) -> Self {
         Self(self.0.form("quiz_groups", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the list it returns.
+    pub async fn send(self) -> rt::Result<Vec<crate::models::QuizGroup>> {
+        self.0.send_list().await
     }
 }
 /// Request builder for [`QuizQuestionGroups::delete_question_group`]: set optional parameters, then send.

@@ -28,7 +28,8 @@ impl<'a> QuizSubmissionQuestions<'a> {
                 .get(
                     "/v1/quiz_submissions/{quiz_submission_id}/questions",
                     &[&quiz_submission_id],
-                ),
+                )
+                .unwrap_key("quiz_submission_questions"),
         )
     }
     /// Answering questions
@@ -53,6 +54,7 @@ impl<'a> QuizSubmissionQuestions<'a> {
                     "/v1/quiz_submissions/{quiz_submission_id}/questions",
                     &[&quiz_submission_id],
                 )
+                .unwrap_key("quiz_submission_questions")
                 .form("attempt", &attempt)
                 .form("validation_token", &rt::text(validation_token)),
         )
@@ -103,6 +105,7 @@ impl<'a> QuizSubmissionQuestions<'a> {
                     "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/flag",
                     &[&quiz_submission_id, &id],
                 )
+                .unwrap_key("quiz_submission_questions")
                 .form("attempt", &attempt)
                 .form("validation_token", &rt::text(validation_token)),
         )
@@ -130,6 +133,7 @@ impl<'a> QuizSubmissionQuestions<'a> {
                     "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/unflag",
                     &[&quiz_submission_id, &id],
                 )
+                .unwrap_key("quiz_submission_questions")
                 .form("attempt", &attempt)
                 .form("validation_token", &rt::text(validation_token)),
         )
@@ -144,9 +148,19 @@ impl<'a> GetAllQuizSubmissionQuestions<'a> {
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::QuizSubmissionQuestion>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::QuizSubmissionQuestion> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::QuizSubmissionQuestion> {
+        self.0.pages()
     }
 }
 /// Request builder for [`QuizSubmissionQuestions::answering_questions`]: set optional parameters, then send.
@@ -191,9 +205,9 @@ impl<'a> FlaggingQuestion<'a> {
     pub fn access_code(self, value: impl Into<String>) -> Self {
         Self(self.0.form("access_code", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the list it returns.
+    pub async fn send(self) -> rt::Result<Vec<crate::models::QuizSubmissionQuestion>> {
+        self.0.send_list().await
     }
 }
 /// Request builder for [`QuizSubmissionQuestions::unflagging_question`]: set optional parameters, then send.
@@ -205,9 +219,9 @@ impl<'a> UnflaggingQuestion<'a> {
     pub fn access_code(self, value: impl Into<String>) -> Self {
         Self(self.0.form("access_code", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the list it returns.
+    pub async fn send(self) -> rt::Result<Vec<crate::models::QuizSubmissionQuestion>> {
+        self.0.send_list().await
     }
 }
 rt::impl_operations!(

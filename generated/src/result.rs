@@ -56,9 +56,17 @@ impl<'a> Result<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ShowCollectionOfResults<'a>(rt::Request<'a>);
 impl<'a> ShowCollectionOfResults<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ResultObject> {
-        self.0.send().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::ResultObject>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ResultObject> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ResultObject> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Result::show_result`]: set optional parameters, then send.

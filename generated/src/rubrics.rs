@@ -28,7 +28,12 @@ impl<'a> Rubrics<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateSingleRubric<'a> {
-        CreateSingleRubric(self.0.post("/v1/courses/{course_id}/rubrics", &[&course_id]))
+        CreateSingleRubric(
+            self
+                .0
+                .post("/v1/courses/{course_id}/rubrics", &[&course_id])
+                .unwrap_key("rubric"),
+        )
     }
     /// Update a single rubric
     ///
@@ -49,7 +54,10 @@ impl<'a> Rubrics<'a> {
         id: impl rt::PathArg,
     ) -> UpdateSingleRubric<'a> {
         UpdateSingleRubric(
-            self.0.put("/v1/courses/{course_id}/rubrics/{id}", &[&course_id, &id]),
+            self
+                .0
+                .put("/v1/courses/{course_id}/rubrics/{id}", &[&course_id, &id])
+                .unwrap_key("rubric"),
         )
     }
     /// Delete a single rubric
@@ -63,7 +71,10 @@ impl<'a> Rubrics<'a> {
         id: impl rt::PathArg,
     ) -> DeleteSingleRubric<'a> {
         DeleteSingleRubric(
-            self.0.delete("/v1/courses/{course_id}/rubrics/{id}", &[&course_id, &id]),
+            self
+                .0
+                .delete("/v1/courses/{course_id}/rubrics/{id}", &[&course_id, &id])
+                .unwrap_key("rubric"),
         )
     }
     /// List rubrics
@@ -271,7 +282,8 @@ impl<'a> Rubrics<'a> {
                 .delete(
                     "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments/{id}",
                     &[&course_id, &rubric_association_id, &id],
-                ),
+                )
+                .unwrap_key("rubric_assessment"),
         )
     }
     /// Create a RubricAssociation
@@ -284,7 +296,10 @@ impl<'a> Rubrics<'a> {
         course_id: impl rt::PathArg,
     ) -> CreateRubricassociation<'a> {
         CreateRubricassociation(
-            self.0.post("/v1/courses/{course_id}/rubric_associations", &[&course_id]),
+            self
+                .0
+                .post("/v1/courses/{course_id}/rubric_associations", &[&course_id])
+                .unwrap_key("rubric_association"),
         )
     }
     /// Update a RubricAssociation
@@ -303,7 +318,8 @@ impl<'a> Rubrics<'a> {
                 .put(
                     "/v1/courses/{course_id}/rubric_associations/{id}",
                     &[&course_id, &id],
-                ),
+                )
+                .unwrap_key("rubric_association"),
         )
     }
     /// Delete a RubricAssociation
@@ -322,7 +338,8 @@ impl<'a> Rubrics<'a> {
                 .delete(
                     "/v1/courses/{course_id}/rubric_associations/{id}",
                     &[&course_id, &id],
-                ),
+                )
+                .unwrap_key("rubric_association"),
         )
     }
 }
@@ -347,9 +364,9 @@ impl<'a> CreateSingleRubric<'a> {
     pub fn rubric_association(self, value: CreateSingleRubricRubricAssociation) -> Self {
         Self(self.0.form("rubric_association", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Rubric> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Rubrics::update_single_rubric`]: set optional parameters, then send.
@@ -369,9 +386,9 @@ impl<'a> UpdateSingleRubric<'a> {
     pub fn rubric_association(self, value: UpdateSingleRubricRubricAssociation) -> Self {
         Self(self.0.form("rubric_association", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Rubric> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Rubrics::delete_single_rubric`]: set optional parameters, then send.
@@ -389,9 +406,17 @@ impl<'a> DeleteSingleRubric<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRubricsAccounts<'a>(rt::Request<'a>);
 impl<'a> ListRubricsAccounts<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Rubric>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Rubric> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Rubric> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Rubrics::list_rubrics_courses`]: set optional parameters, then send.
@@ -399,9 +424,17 @@ impl<'a> ListRubricsAccounts<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRubricsCourses<'a>(rt::Request<'a>);
 impl<'a> ListRubricsCourses<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Rubric>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Rubric> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Rubric> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Rubrics::get_single_rubric_accounts`]: set optional parameters, then send.
@@ -561,9 +594,9 @@ impl<'a> CreateSingleRubricAssessment<'a> {
     pub fn rubric_assessment(self, value: rt::Json) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::RubricAssessment> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Rubrics::update_single_rubric_assessment`]: set optional parameters, then send.
@@ -611,9 +644,9 @@ impl<'a> UpdateSingleRubricAssessment<'a> {
     pub fn rubric_assessment(self, value: rt::Json) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::RubricAssessment> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Rubrics::delete_single_rubric_assessment`]: set optional parameters, then send.

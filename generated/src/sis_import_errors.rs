@@ -41,7 +41,8 @@ impl<'a> SisImportErrors<'a> {
                 .get(
                     "/v1/accounts/{account_id}/sis_imports/{id}/errors",
                     &[&account_id, &id],
-                ),
+                )
+                .unwrap_key("sis_import_errors"),
         )
     }
     /// Get SIS import error list
@@ -68,7 +69,10 @@ impl<'a> SisImportErrors<'a> {
         account_id: impl rt::PathArg,
     ) -> GetSisImportErrorListSisImportErrors<'a> {
         GetSisImportErrorListSisImportErrors(
-            self.0.get("/v1/accounts/{account_id}/sis_import_errors", &[&account_id]),
+            self
+                .0
+                .get("/v1/accounts/{account_id}/sis_import_errors", &[&account_id])
+                .unwrap_key("sis_import_errors"),
         )
     }
 }

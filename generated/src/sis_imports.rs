@@ -28,7 +28,10 @@ impl<'a> SisImports<'a> {
         account_id: impl rt::PathArg,
     ) -> GetSisImportList<'a> {
         GetSisImportList(
-            self.0.get("/v1/accounts/{account_id}/sis_imports", &[&account_id]),
+            self
+                .0
+                .get("/v1/accounts/{account_id}/sis_imports", &[&account_id])
+                .unwrap_key("sis_imports"),
         )
     }
     /// Get the current importing SIS import
@@ -48,7 +51,10 @@ impl<'a> SisImports<'a> {
         account_id: impl rt::PathArg,
     ) -> GetCurrentImportingSisImport<'a> {
         GetCurrentImportingSisImport(
-            self.0.get("/v1/accounts/{account_id}/sis_imports/importing", &[&account_id]),
+            self
+                .0
+                .get("/v1/accounts/{account_id}/sis_imports/importing", &[&account_id])
+                .unwrap_key("sis_imports"),
         )
     }
     /// Import SIS data
@@ -138,7 +144,8 @@ impl<'a> SisImports<'a> {
                 .put(
                     "/v1/accounts/{account_id}/sis_imports/abort_all_pending",
                     &[&account_id],
-                ),
+                )
+                .unwrap_key("aborted"),
         )
     }
 }
@@ -177,9 +184,17 @@ impl<'a> GetSisImportList<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCurrentImportingSisImport<'a>(rt::Request<'a>);
 impl<'a> GetCurrentImportingSisImport<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::SisImport> {
-        self.0.send().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::SisImport>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SisImport> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::SisImport> {
+        self.0.pages()
     }
 }
 /// Request builder for [`SisImports::import_sis_data`]: set optional parameters, then send.

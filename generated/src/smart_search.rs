@@ -27,6 +27,7 @@ impl<'a> SmartSearch<'a> {
             self
                 .0
                 .get("/v1/courses/{course_id}/smartsearch", &[&course_id])
+                .unwrap_key("results")
                 .query("q", &rt::text(q)),
         )
     }

@@ -697,7 +697,8 @@ impl<'a> Submissions<'a> {
                 .get(
                     "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read",
                     &[&course_id, &assignment_id, &user_id],
-                ),
+                )
+                .unwrap_key("read"),
         )
     }
     /// Get rubric assessments read state
@@ -717,7 +718,8 @@ impl<'a> Submissions<'a> {
                 .get(
                     "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read",
                     &[&course_id, &assignment_id, &user_id],
-                ),
+                )
+                .unwrap_key("read"),
         )
     }
     /// Get rubric assessments read state
@@ -737,7 +739,8 @@ impl<'a> Submissions<'a> {
                 .get(
                     "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read",
                     &[&section_id, &assignment_id, &user_id],
-                ),
+                )
+                .unwrap_key("read"),
         )
     }
     /// Get rubric assessments read state
@@ -757,7 +760,8 @@ impl<'a> Submissions<'a> {
                 .get(
                     "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read",
                     &[&section_id, &assignment_id, &user_id],
-                ),
+                )
+                .unwrap_key("read"),
         )
     }
     /// Mark rubric assessments as read
@@ -779,7 +783,8 @@ impl<'a> Submissions<'a> {
                 .put(
                     "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read",
                     &[&course_id, &assignment_id, &user_id],
-                ),
+                )
+                .unwrap_key("read"),
         )
     }
     /// Mark rubric assessments as read
@@ -801,7 +806,8 @@ impl<'a> Submissions<'a> {
                 .put(
                     "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read",
                     &[&course_id, &assignment_id, &user_id],
-                ),
+                )
+                .unwrap_key("read"),
         )
     }
     /// Mark rubric assessments as read
@@ -823,7 +829,8 @@ impl<'a> Submissions<'a> {
                 .put(
                     "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read",
                     &[&section_id, &assignment_id, &user_id],
-                ),
+                )
+                .unwrap_key("read"),
         )
     }
     /// Mark rubric assessments as read
@@ -845,7 +852,8 @@ impl<'a> Submissions<'a> {
                 .put(
                     "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read",
                     &[&section_id, &assignment_id, &user_id],
-                ),
+                )
+                .unwrap_key("read"),
         )
     }
     /// Get document annotations read state
@@ -865,7 +873,8 @@ impl<'a> Submissions<'a> {
                 .get(
                     "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read",
                     &[&course_id, &assignment_id, &user_id],
-                ),
+                )
+                .unwrap_key("read"),
         )
     }
     /// Get document annotations read state
@@ -885,7 +894,8 @@ impl<'a> Submissions<'a> {
                 .get(
                     "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read",
                     &[&section_id, &assignment_id, &user_id],
-                ),
+                )
+                .unwrap_key("read"),
         )
     }
     /// Mark document annotations as read
@@ -907,7 +917,8 @@ impl<'a> Submissions<'a> {
                 .put(
                     "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read",
                     &[&course_id, &assignment_id, &user_id],
-                ),
+                )
+                .unwrap_key("read"),
         )
     }
     /// Mark document annotations as read
@@ -929,7 +940,8 @@ impl<'a> Submissions<'a> {
                 .put(
                     "/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read",
                     &[&section_id, &assignment_id, &user_id],
-                ),
+                )
+                .unwrap_key("read"),
         )
     }
     /// Submission Summary
@@ -1119,9 +1131,17 @@ impl<'a> ListSubmissionsForMultipleAssignmentsCourses<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Submission>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Submission> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Submission> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Submissions::list_submissions_for_multiple_assignments_sections`]: set optional parameters, then send.
@@ -1192,9 +1212,17 @@ impl<'a> ListSubmissionsForMultipleAssignmentsSections<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Submission>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Submission> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::Submission> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Submissions::get_single_submission_courses`]: set optional parameters, then send.
@@ -1209,9 +1237,9 @@ impl<'a> GetSingleSubmissionCourses<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Submission> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::get_single_submission_sections`]: set optional parameters, then send.
@@ -1226,9 +1254,9 @@ impl<'a> GetSingleSubmissionSections<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Submission> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::get_single_submission_by_anonymous_id_courses`]: set optional parameters, then send.
@@ -1243,9 +1271,9 @@ impl<'a> GetSingleSubmissionByAnonymousIdCourses<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Submission> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::get_single_submission_by_anonymous_id_sections`]: set optional parameters, then send.
@@ -1260,9 +1288,9 @@ impl<'a> GetSingleSubmissionByAnonymousIdSections<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Submission> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::upload_file_courses`]: set optional parameters, then send.
@@ -1392,9 +1420,9 @@ impl<'a> GradeOrCommentOnSubmissionCourses<'a> {
     ) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Submission> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::grade_or_comment_on_submission_sections`]: set optional parameters, then send.
@@ -1478,9 +1506,9 @@ impl<'a> GradeOrCommentOnSubmissionSections<'a> {
     ) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Submission> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::grade_or_comment_on_submission_by_anonymous_id_courses`]: set optional parameters, then send.
@@ -1563,9 +1591,9 @@ impl<'a> GradeOrCommentOnSubmissionByAnonymousIdCourses<'a> {
     ) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Submission> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::grade_or_comment_on_submission_by_anonymous_id_sections`]: set optional parameters, then send.
@@ -1648,9 +1676,9 @@ impl<'a> GradeOrCommentOnSubmissionByAnonymousIdSections<'a> {
     ) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Submission> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::list_gradeable_students`]: set optional parameters, then send.
@@ -1683,9 +1711,17 @@ impl<'a> ListMultipleAssignmentsGradeableStudents<'a> {
     ) -> Self {
         Self(self.0.query("assignment_ids", &rt::ids(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(self) -> rt::Result<rt::Page<crate::models::UserDisplay>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::UserDisplay> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::UserDisplay> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Submissions::grade_or_comment_on_multiple_submissions_courses_submissions`]: set optional parameters, then send.
@@ -1887,9 +1923,9 @@ impl<'a> ClearUnreadStatusForAllSubmissionsSections<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRubricAssessmentsReadStateCoursesRubricComments<'a>(rt::Request<'a>);
 impl<'a> GetRubricAssessmentsReadStateCoursesRubricComments<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<bool> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::get_rubric_assessments_read_state_courses_rubric_assessments`]: set optional parameters, then send.
@@ -1897,9 +1933,9 @@ impl<'a> GetRubricAssessmentsReadStateCoursesRubricComments<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRubricAssessmentsReadStateCoursesRubricAssessments<'a>(rt::Request<'a>);
 impl<'a> GetRubricAssessmentsReadStateCoursesRubricAssessments<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<bool> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::get_rubric_assessments_read_state_sections_rubric_comments`]: set optional parameters, then send.
@@ -1907,9 +1943,9 @@ impl<'a> GetRubricAssessmentsReadStateCoursesRubricAssessments<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRubricAssessmentsReadStateSectionsRubricComments<'a>(rt::Request<'a>);
 impl<'a> GetRubricAssessmentsReadStateSectionsRubricComments<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<bool> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::get_rubric_assessments_read_state_sections_rubric_assessments`]: set optional parameters, then send.
@@ -1917,9 +1953,9 @@ impl<'a> GetRubricAssessmentsReadStateSectionsRubricComments<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRubricAssessmentsReadStateSectionsRubricAssessments<'a>(rt::Request<'a>);
 impl<'a> GetRubricAssessmentsReadStateSectionsRubricAssessments<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<bool> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::mark_rubric_assessments_as_read_courses_rubric_comments`]: set optional parameters, then send.
@@ -1927,9 +1963,9 @@ impl<'a> GetRubricAssessmentsReadStateSectionsRubricAssessments<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkRubricAssessmentsAsReadCoursesRubricComments<'a>(rt::Request<'a>);
 impl<'a> MarkRubricAssessmentsAsReadCoursesRubricComments<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<bool> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::mark_rubric_assessments_as_read_courses_rubric_assessments`]: set optional parameters, then send.
@@ -1937,9 +1973,9 @@ impl<'a> MarkRubricAssessmentsAsReadCoursesRubricComments<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkRubricAssessmentsAsReadCoursesRubricAssessments<'a>(rt::Request<'a>);
 impl<'a> MarkRubricAssessmentsAsReadCoursesRubricAssessments<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<bool> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::mark_rubric_assessments_as_read_sections_rubric_comments`]: set optional parameters, then send.
@@ -1947,9 +1983,9 @@ impl<'a> MarkRubricAssessmentsAsReadCoursesRubricAssessments<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkRubricAssessmentsAsReadSectionsRubricComments<'a>(rt::Request<'a>);
 impl<'a> MarkRubricAssessmentsAsReadSectionsRubricComments<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<bool> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::mark_rubric_assessments_as_read_sections_rubric_assessments`]: set optional parameters, then send.
@@ -1957,9 +1993,9 @@ impl<'a> MarkRubricAssessmentsAsReadSectionsRubricComments<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkRubricAssessmentsAsReadSectionsRubricAssessments<'a>(rt::Request<'a>);
 impl<'a> MarkRubricAssessmentsAsReadSectionsRubricAssessments<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<bool> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::get_document_annotations_read_state_courses`]: set optional parameters, then send.
@@ -1967,9 +2003,9 @@ impl<'a> MarkRubricAssessmentsAsReadSectionsRubricAssessments<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDocumentAnnotationsReadStateCourses<'a>(rt::Request<'a>);
 impl<'a> GetDocumentAnnotationsReadStateCourses<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<bool> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::get_document_annotations_read_state_sections`]: set optional parameters, then send.
@@ -1977,9 +2013,9 @@ impl<'a> GetDocumentAnnotationsReadStateCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDocumentAnnotationsReadStateSections<'a>(rt::Request<'a>);
 impl<'a> GetDocumentAnnotationsReadStateSections<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<bool> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::mark_document_annotations_as_read_courses`]: set optional parameters, then send.
@@ -1987,9 +2023,9 @@ impl<'a> GetDocumentAnnotationsReadStateSections<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkDocumentAnnotationsAsReadCourses<'a>(rt::Request<'a>);
 impl<'a> MarkDocumentAnnotationsAsReadCourses<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<bool> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::mark_document_annotations_as_read_sections`]: set optional parameters, then send.
@@ -1997,9 +2033,9 @@ impl<'a> MarkDocumentAnnotationsAsReadCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct MarkDocumentAnnotationsAsReadSections<'a>(rt::Request<'a>);
 impl<'a> MarkDocumentAnnotationsAsReadSections<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<bool> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::submission_summary_courses`]: set optional parameters, then send.

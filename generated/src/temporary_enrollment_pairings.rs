@@ -45,7 +45,8 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
                 .get(
                     "/v1/accounts/{account_id}/temporary_enrollment_pairings/{id}",
                     &[&account_id, &id],
-                ),
+                )
+                .unwrap_key("temporary_enrollment_pairing"),
         )
     }
     /// New TemporaryEnrollmentPairing
@@ -63,7 +64,8 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
                 .get(
                     "/v1/accounts/{account_id}/temporary_enrollment_pairings/new",
                     &[&account_id],
-                ),
+                )
+                .unwrap_key("temporary_enrollment_pairing"),
         )
     }
     /// Create Temporary Enrollment Pairing
@@ -81,7 +83,8 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
                 .post(
                     "/v1/accounts/{account_id}/temporary_enrollment_pairings",
                     &[&account_id],
-                ),
+                )
+                .unwrap_key("temporary_enrollment_pairing"),
         )
     }
     /// Delete Temporary Enrollment Pairing
@@ -169,9 +172,9 @@ impl<'a> CreateTemporaryEnrollmentPairing<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTemporaryEnrollmentPairing<'a>(rt::Request<'a>);
 impl<'a> DeleteTemporaryEnrollmentPairing<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::TemporaryEnrollmentPairing> {
-        self.0.send().await
+    /// Sends the request; the body is returned as JSON (`Null` when empty).
+    pub async fn send(self) -> rt::Result<rt::Json> {
+        self.0.send_json().await
     }
 }
 rt::impl_operations!(

@@ -20,13 +20,14 @@ async fn serve(server: &MockServer, verb: &str, at: &str, body: serde_json::Valu
         .await;
 }
 
-/// A discussion topic as Canvas sends it: `author` and `context_code` are not in the
-/// description (the model must keep them, and give them back when encoded).
+/// A discussion topic as a later Canvas release sends it: `summary_author` and
+/// `sentiment_code` are in no description (the model must keep them, and give them back
+/// when encoded).
 fn topic() -> serde_json::Value {
     json!({
         "id": 31, "title": "Week 1",
-        "author": {"id": 7, "display_name": "Ada", "avatar_image_url": "https://x.test/a.png"},
-        "context_code": "course_3",
+        "summary_author": {"id": 7, "display_name": "Ada", "avatar_image_url": "https://x.test/a.png"},
+        "sentiment_code": "course_3",
         "is_announcement": false,
     })
 }
@@ -39,16 +40,16 @@ async fn undeclared_fields_are_readable_and_survive_encoding() {
     let page = c.discussion_topics().list_discussion_topics_courses(3).send().await.unwrap();
     let t = &page.items[0];
     assert_eq!(t.title.as_deref(), Some("Week 1"));
-    assert_eq!(t.extra.get("context_code"), Some(&json!("course_3")), "undeclared field kept by name");
+    assert_eq!(t.extra.get("sentiment_code"), Some(&json!("course_3")), "undeclared field kept by name");
     #[derive(serde::Deserialize)]
     struct Author {
         id: u64,
         display_name: String,
     }
-    let author: Author = t.extra.decode("author").unwrap().unwrap();
+    let author: Author = t.extra.decode("summary_author").unwrap().unwrap();
     assert_eq!((author.id, author.display_name.as_str()), (7, "Ada"));
     let encoded = serde_json::to_value(t).unwrap();
-    for key in ["author", "context_code", "is_announcement"] {
+    for key in ["summary_author", "sentiment_code", "is_announcement"] {
         assert_eq!(encoded.get(key), topic().get(key), "`{key}` encoded back as it came");
     }
 }
@@ -124,4 +125,84 @@ async fn glob_paths_take_segments_each_encoded() {
         assert!(err.to_string().contains("{*full_path}"), "{err}");
     }
     assert_eq!(server.received_requests().await.unwrap().len(), 1, "nothing else was sent");
+}
+
+/// Operations whose controller wraps the value (`render json: { key: .. }`, repaired by
+/// `x-response-key` overrides) return the value itself, whatever its shape; a body that
+/// comes unwrapped still decodes.
+#[tokio::test]
+async fn wrapped_values_of_every_shape_are_unwrapped() {
+    let server = MockServer::start().await;
+    // A boolean in an object (`{aborted: true}`).
+    serve(&server, "PUT", "/api/v1/accounts/1/sis_imports/abort_all_pending", json!({"aborted": true})).await;
+    // A model in an object.
+    serve(
+        &server,
+        "GET",
+        "/api/v1/courses/2/blackout_dates/5",
+        json!({"blackout_date": {"id": 5, "event_title": "Spring break"}}),
+    )
+    .await;
+    // A model, unwrapped (a Canvas that stopped wrapping).
+    serve(&server, "GET", "/api/v1/courses/2/blackout_dates/6", json!({"id": 6, "event_title": "Fall break"})).await;
+    // A list in an object, from a POST (not paginated).
+    serve(
+        &server,
+        "POST",
+        "/api/v1/quiz_submissions/9/questions",
+        json!({"quiz_submission_questions": [{"id": 1, "flagged": false}, {"id": 2, "flagged": true}]}),
+    )
+    .await;
+    // A paginated list in an object beside other members.
+    serve(
+        &server,
+        "GET",
+        "/api/v1/courses/2/conferences",
+        json!({"conferences": [{"id": 4, "title": "Office hours"}], "total": 1}),
+    )
+    .await;
+    let c = client(&server).await;
+
+    let aborted: bool = c.sis_imports().abort_all_pending_sis_imports(1).send().await.unwrap();
+    assert!(aborted);
+    let spring = c.blackout_dates().get_single_blackout_date_courses(2, 5).send().await.unwrap();
+    assert_eq!((spring.id, spring.event_title.as_deref()), (Some(5u64.into()), Some("Spring break")));
+    assert!(spring.extra.is_empty(), "the wrapper is not mistaken for a field: {:?}", spring.extra);
+    let fall = c.blackout_dates().get_single_blackout_date_courses(2, 6).send().await.unwrap();
+    assert_eq!(fall.event_title.as_deref(), Some("Fall break"));
+    let questions = c.quiz_submission_questions().answering_questions(9, 1, "token").send().await.unwrap();
+    assert_eq!(questions.iter().map(|q| q.flagged).collect::<Vec<_>>(), [Some(false), Some(true)]);
+    let conferences: Vec<_> = c.conferences().list_conferences_courses(2).stream().try_collect().await.unwrap();
+    assert_eq!(conferences[0].title.as_deref(), Some("Office hours"));
+    // The escape hatch decodes the same member; `send_raw` gives the body as it came.
+    let mine: bool = c.sis_imports().abort_all_pending_sis_imports(1).send_as().await.unwrap();
+    assert!(mine);
+    let raw = c.sis_imports().abort_all_pending_sis_imports(1).send_raw().await.unwrap();
+    assert_eq!(raw, json!({"aborted": true}));
+}
+
+/// A list returned in one response (not paginated) unwraps like a page: a bare array or an
+/// object holding one array; an operation Canvas answers with no body (204) is not typed.
+#[tokio::test]
+async fn lists_in_one_response_and_empty_answers() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/conversations"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"conversations": [{"id": 8, "subject": "Hi"}]})))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    serve(&server, "POST", "/api/v1/conversations", json!([{"id": 9, "subject": "Hi again"}])).await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/v1/courses/2/blackout_dates/5"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let c = client(&server).await;
+    let wrapped = c.conversations().create_conversation(["7"], "Hi").send().await.unwrap();
+    assert_eq!(wrapped[0].id, Some(8u64.into()));
+    let bare = c.conversations().create_conversation(["7"], "Hi").send().await.unwrap();
+    assert_eq!(bare[0].subject.as_deref(), Some("Hi again"));
+    let gone = c.blackout_dates().delete_blackout_date_courses(2, 5).send().await.unwrap();
+    assert_eq!(gone, serde_json::Value::Null);
 }
