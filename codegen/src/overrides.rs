@@ -1,8 +1,8 @@
 //! Repairs of upstream mistakes, owned by us in `spec/overrides.json`.
 //!
 //! Each override names a file and a location inside it, the values it expects to find there
-//! (`from`), the keys it sets (`set`; `null` removes a key), a one-line `reason` and where the
-//! `evidence` is. Overrides are applied to the JSON before it is read, so every pass sees the
+//! (`from`), the keys it sets (`set`; `null` removes a key) or, at an array, the elements it
+//! appends (`add`), a one-line `reason` and where the `evidence` is. Overrides are applied to the JSON before it is read, so every pass sees the
 //! repaired spec. An override whose file or location is gone, or whose `from` no longer matches
 //! (upstream changed or fixed it), is an error: a repair never silently rots.
 //!
@@ -39,7 +39,12 @@ pub struct Override {
     #[serde(default)]
     pub from: Map<String, Value>,
     /// The keys to set on the object at `at` (`null` removes the key).
+    #[serde(default)]
     pub set: Map<String, Value>,
+    /// Elements to append to the array at `at` (parameters the spec leaves out, such as the
+    /// keys of a hash it declares as one string). Each must not be there yet, by `name`.
+    #[serde(default)]
+    pub add: Vec<Value>,
     /// Why, in one line.
     pub reason: String,
     /// Where the evidence is (Canvas docs, controller source, the spec's own example...).
@@ -71,9 +76,27 @@ pub fn apply(o: &Override, doc: &mut Value) -> Result<(), Error> {
         message,
     };
     let target = locate(doc, &o.at).map_err(err)?;
+    if let Value::Array(items) = target {
+        if !o.set.is_empty() || !o.from.is_empty() {
+            return Err(err("an array takes `add`, not `from` or `set`".into()));
+        }
+        for new in &o.add {
+            let name = new.get("name").and_then(Value::as_str).unwrap_or_default();
+            if items.iter().any(|item| item.get("name").and_then(Value::as_str) == Some(name)) {
+                return Err(err(format!(
+                    "upstream changed: `{name}` is there already; check whether the repair is still needed"
+                )));
+            }
+            items.push(new.clone());
+        }
+        return Ok(());
+    }
     let Value::Object(object) = target else {
         return Err(err("the location is not a JSON object".into()));
     };
+    if !o.add.is_empty() {
+        return Err(err("`add` needs an array location".into()));
+    }
     for (key, expected) in &o.from {
         let actual = object.get(key).unwrap_or(&Value::Null);
         if actual != expected {
@@ -185,6 +208,7 @@ mod tests {
             at: at.into(),
             from: from.as_object().cloned().unwrap_or_default(),
             set: set.as_object().cloned().unwrap(),
+            add: Vec::new(),
             reason: "r".into(),
             evidence: "e".into(),
         }
@@ -207,5 +231,20 @@ mod tests {
         assert!(stale.to_string().contains("upstream changed: `type` is \"number\""), "{stale}");
         let gone = apply(&o("/models/N", json!({}), json!({"a": 1})), &mut doc).unwrap_err();
         assert!(gone.to_string().contains("no key `N`"), "{gone}");
+    }
+
+    #[test]
+    fn elements_are_added_once() {
+        let mut doc =
+            json!({"apis": [{"path": "/v1/x", "operations": [{"nickname": "a", "parameters": [{"name": "p[a]"}]}]}]});
+        let mut add = o("/apis/{path=/v1/x}/operations/{nickname=a}/parameters", json!({}), json!({}));
+        add.add = vec![json!({"name": "p[b]", "type": "boolean"})];
+        apply(&add, &mut doc).unwrap();
+        assert_eq!(doc["apis"][0]["operations"][0]["parameters"][1], json!({"name": "p[b]", "type": "boolean"}));
+        let again = apply(&add, &mut doc).unwrap_err();
+        assert!(again.to_string().contains("`p[b]` is there already"), "{again}");
+        let mut on_object = o("/apis/{path=/v1/x}/operations/{nickname=a}", json!({}), json!({}));
+        on_object.add = add.add.clone();
+        assert!(apply(&on_object, &mut doc).unwrap_err().to_string().contains("needs an array"));
     }
 }

@@ -841,6 +841,29 @@ impl rt::Encode for UpdateAccountAccountSettingsConditionalRelease {
         out.field(key, "locked", &self.locked);
     }
 }
+/// Parameters sent as `account[settings][password_policy][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateAccountAccountSettingsPasswordPolicy {
+    /// Suspend logins after maximum_login_attempts failures.
+    pub allow_login_suspension: Option<bool>,
+    /// New passwords must contain a digit.
+    pub require_number_characters: Option<bool>,
+    /// New passwords must contain a symbol.
+    pub require_symbol_characters: Option<bool>,
+    /// Minimum length of a new password.
+    pub minimum_character_length: Option<i64>,
+    /// Failed logins allowed before a user is locked out.
+    pub maximum_login_attempts: Option<i64>,
+}
+impl rt::Encode for UpdateAccountAccountSettingsPasswordPolicy {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "allow_login_suspension", &self.allow_login_suspension);
+        out.field(key, "require_number_characters", &self.require_number_characters);
+        out.field(key, "require_symbol_characters", &self.require_symbol_characters);
+        out.field(key, "minimum_character_length", &self.minimum_character_length);
+        out.field(key, "maximum_login_attempts", &self.maximum_login_attempts);
+    }
+}
 /// Parameters sent as `account[settings][enable_as_k5_account][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAccountAccountSettingsEnableAsK5Account {
@@ -918,20 +941,8 @@ pub struct UpdateAccountAccountSettings {
     >,
     /// `conditional_release`
     pub conditional_release: Option<UpdateAccountAccountSettingsConditionalRelease>,
-    /// Hash of optional password policy configuration parameters for a root account
-    ///
-    /// `allow_login_suspension` boolean:: Allow suspension of user logins upon reaching maximum_login_attempts
-    ///
-    /// `require_number_characters` boolean:: Require the use of number characters when setting up a new password
-    ///
-    /// `require_symbol_characters` boolean:: Require the use of symbol characters when setting up a new password
-    ///
-    /// `minimum_character_length` integer:: Minimum number of characters required for a new password
-    ///
-    /// `maximum_login_attempts` integer:: Maximum number of login attempts before a user is locked out
-    ///
-    /// _Required_ feature option: Enhance password options
-    pub password_policy: Option<rt::Json>,
+    /// `password_policy`
+    pub password_policy: Option<UpdateAccountAccountSettingsPasswordPolicy>,
     /// `enable_as_k5_account`
     pub enable_as_k5_account: Option<UpdateAccountAccountSettingsEnableAsK5Account>,
     /// `use_classic_font_in_k5`
@@ -1036,8 +1047,8 @@ pub struct UpdateAccountAccount {
     pub lock_proficiency_calculation: Option<
         UpdateAccountAccountLockProficiencyCalculation,
     >,
-    /// Give this a set of keys and boolean values to enable or disable services matching the keys
-    pub services: Option<rt::Json>,
+    /// Enable or disable the named service.
+    pub services: Option<std::collections::BTreeMap<String, bool>>,
 }
 impl rt::Encode for UpdateAccountAccount {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {

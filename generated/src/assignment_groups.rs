@@ -223,9 +223,9 @@ impl<'a> EditAssignmentGroup<'a> {
     pub fn integration_data(self, value: rt::Json) -> Self {
         Self(self.0.form("integration_data", &value))
     }
-    /// The grading rules that are applied within this assignment group See the Assignment Group object definition for format
-    pub fn rules(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("rules", &rt::text(value)))
+    /// Sets `rules[..]`: see [`EditAssignmentGroupRules`].
+    pub fn rules(self, value: EditAssignmentGroupRules) -> Self {
+        Self(self.0.form("rules", &value))
     }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::AssignmentGroup> {
@@ -328,3 +328,20 @@ rt::string_enum!(
     "discussion_topic", AssignmentVisibility = "assignment_visibility", Submission =
     "submission", ScoreStatistics = "score_statistics" }
 );
+/// Parameters sent as `rules[..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EditAssignmentGroupRules {
+    /// Number of lowest scores to drop.
+    pub drop_lowest: Option<i64>,
+    /// Number of highest scores to drop.
+    pub drop_highest: Option<i64>,
+    /// Ids of assignments that are never dropped.
+    pub never_drop: Option<Vec<i64>>,
+}
+impl rt::Encode for EditAssignmentGroupRules {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "drop_lowest", &self.drop_lowest);
+        out.field(key, "drop_highest", &self.drop_highest);
+        out.field(key, "never_drop", &self.never_drop);
+    }
+}

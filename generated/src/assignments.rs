@@ -325,18 +325,19 @@ impl<'a> Assignments<'a> {
     /// Errors are reported in an errors attribute, an array of errors corresponding to inputs.  Global errors will be reported as a single element errors array
     ///
     /// `POST /api/v1/courses/{course_id}/assignments/overrides`
-    ///
-    /// `assignment_overrides`: Attributes for the new assignment overrides. See Create an assignment override for available attributes
     pub fn batch_create_overrides_in_course(
         &self,
         course_id: impl rt::PathArg,
-        assignment_overrides: impl IntoIterator<Item = crate::models::AssignmentOverride>,
+        assignment_overrides: std::collections::BTreeMap<
+            String,
+            BatchOverridesInCourseAssignmentOverrides,
+        >,
     ) -> BatchCreateOverridesInCourse<'a> {
         BatchCreateOverridesInCourse(
             self
                 .0
                 .post("/v1/courses/{course_id}/assignments/overrides", &[&course_id])
-                .form("assignment_overrides", &rt::list(assignment_overrides)),
+                .form("assignment_overrides", &assignment_overrides),
         )
     }
     /// Batch update overrides in a course
@@ -348,18 +349,19 @@ impl<'a> Assignments<'a> {
     /// Errors are reported in an errors attribute, an array of errors corresponding to inputs.  Global errors will be reported as a single element errors array
     ///
     /// `PUT /api/v1/courses/{course_id}/assignments/overrides`
-    ///
-    /// `assignment_overrides`: Attributes for the updated overrides.
     pub fn batch_update_overrides_in_course(
         &self,
         course_id: impl rt::PathArg,
-        assignment_overrides: impl IntoIterator<Item = crate::models::AssignmentOverride>,
+        assignment_overrides: std::collections::BTreeMap<
+            String,
+            BatchOverridesInCourseAssignmentOverrides,
+        >,
     ) -> BatchUpdateOverridesInCourse<'a> {
         BatchUpdateOverridesInCourse(
             self
                 .0
                 .put("/v1/courses/{course_id}/assignments/overrides", &[&course_id])
-                .form("assignment_overrides", &rt::list(assignment_overrides)),
+                .form("assignment_overrides", &assignment_overrides),
         )
     }
 }
@@ -895,6 +897,132 @@ rt::string_enum!(
     AssignmentGradingType { PassFail = "pass_fail", Percent = "percent", LetterGrade =
     "letter_grade", GpaScale = "gpa_scale", Points = "points", NotGraded = "not_graded" }
 );
+/// Parameters sent as `assignment[turnitin_settings][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateAssignmentAssignmentTurnitinSettings {
+    /// When students may see the originality report (immediate, after_grading, after_due_date, never).
+    pub originality_report_visibility: Option<String>,
+    /// Compare against the student paper repository.
+    pub s_paper_check: Option<bool>,
+    /// Compare against internet sources.
+    pub internet_check: Option<bool>,
+    /// Compare against journals and periodicals.
+    pub journal_check: Option<bool>,
+    /// Leave the bibliography out of the similarity check.
+    pub exclude_biblio: Option<bool>,
+    /// Leave quoted material out of the similarity check.
+    pub exclude_quoted: Option<bool>,
+    /// How small matches are excluded: words or percent (empty for none).
+    pub exclude_small_matches_type: Option<String>,
+    /// Threshold for excluding small matches, in words or percent.
+    pub exclude_small_matches_value: Option<i64>,
+    /// Whether papers are stored in the repository.
+    pub submit_papers_to: Option<bool>,
+}
+impl rt::Encode for CreateAssignmentAssignmentTurnitinSettings {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(
+            key,
+            "originality_report_visibility",
+            &self.originality_report_visibility,
+        );
+        out.field(key, "s_paper_check", &self.s_paper_check);
+        out.field(key, "internet_check", &self.internet_check);
+        out.field(key, "journal_check", &self.journal_check);
+        out.field(key, "exclude_biblio", &self.exclude_biblio);
+        out.field(key, "exclude_quoted", &self.exclude_quoted);
+        out.field(key, "exclude_small_matches_type", &self.exclude_small_matches_type);
+        out.field(key, "exclude_small_matches_value", &self.exclude_small_matches_value);
+        out.field(key, "submit_papers_to", &self.submit_papers_to);
+    }
+}
+/// Parameters sent as `assignment[external_tool_tag_attributes][line_item][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateAssignmentAssignmentExternalToolTagAttributesLineItem {
+    /// Resource id of the line item created for the assignment.
+    pub resource_id: Option<rt::Id>,
+    /// Tag of the line item created for the assignment.
+    pub tag: Option<String>,
+}
+impl rt::Encode for CreateAssignmentAssignmentExternalToolTagAttributesLineItem {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "resourceId", &self.resource_id);
+        out.field(key, "tag", &self.tag);
+    }
+}
+/// Parameters sent as `assignment[external_tool_tag_attributes][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateAssignmentAssignmentExternalToolTagAttributes {
+    /// Launch URL of the external tool.
+    pub url: Option<String>,
+    /// Whether the tool launches in a new browser tab.
+    pub new_tab: Option<bool>,
+    /// Type of the tool record the tag points to, e.g. ContextExternalTool or Lti::MessageHandler.
+    pub content_type: Option<String>,
+    /// Id of the tool record named by content_type.
+    pub content_id: Option<rt::Id>,
+    /// Extra tool data; Canvas parses it as JSON when sent as a string.
+    pub external_data: Option<rt::Json>,
+    /// Link settings stored on the content tag.
+    pub link_settings: Option<rt::Json>,
+    /// LTI 1.3 custom parameters stored on the resource link (keys chosen by the caller).
+    pub custom_params: Option<rt::Json>,
+    /// `line_item`
+    pub line_item: Option<CreateAssignmentAssignmentExternalToolTagAttributesLineItem>,
+}
+impl rt::Encode for CreateAssignmentAssignmentExternalToolTagAttributes {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "url", &self.url);
+        out.field(key, "new_tab", &self.new_tab);
+        out.field(key, "content_type", &self.content_type);
+        out.field(key, "content_id", &self.content_id);
+        out.field(key, "external_data", &self.external_data);
+        out.field(key, "link_settings", &self.link_settings);
+        out.field(key, "custom_params", &self.custom_params);
+        out.field(key, "line_item", &self.line_item);
+    }
+}
+/// Parameters sent as `assignment[assignment_overrides][<index>][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateAssignmentAssignmentAssignmentOverrides {
+    /// Id of an existing override to update; omit to create one.
+    pub id: Option<rt::Id>,
+    /// Students the override targets (ad hoc override).
+    pub student_ids: Option<Vec<rt::Id>>,
+    /// Group the override targets.
+    pub group_id: Option<rt::Id>,
+    /// Section the override targets.
+    pub course_section_id: Option<rt::Id>,
+    /// Target the whole course (course override).
+    pub course_id: Option<rt::Id>,
+    /// Id for a placeholder (Noop) override.
+    pub noop_id: Option<rt::Id>,
+    /// Title of an ad hoc or Noop override.
+    pub title: Option<String>,
+    /// Overridden due date; empty clears it.
+    pub due_at: Option<rt::DateTime>,
+    /// Overridden unlock date; empty clears it.
+    pub unlock_at: Option<rt::DateTime>,
+    /// Overridden lock date; empty clears it.
+    pub lock_at: Option<rt::DateTime>,
+    /// Unassign the item for the override target.
+    pub unassign_item: Option<bool>,
+}
+impl rt::Encode for CreateAssignmentAssignmentAssignmentOverrides {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "id", &self.id);
+        out.field(key, "student_ids", &self.student_ids);
+        out.field(key, "group_id", &self.group_id);
+        out.field(key, "course_section_id", &self.course_section_id);
+        out.field(key, "course_id", &self.course_id);
+        out.field(key, "noop_id", &self.noop_id);
+        out.field(key, "title", &self.title);
+        out.field(key, "due_at", &self.due_at);
+        out.field(key, "unlock_at", &self.unlock_at);
+        out.field(key, "lock_at", &self.lock_at);
+        out.field(key, "unassign_item", &self.unassign_item);
+    }
+}
 /// Parameters sent as `assignment[..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateAssignmentAssignment {
@@ -924,10 +1052,10 @@ pub struct CreateAssignmentAssignment {
     pub turnitin_enabled: Option<bool>,
     /// Only applies when the VeriCite plugin is enabled for a course and the submission_types array includes "online_upload". Toggles VeriCite submissions for the assignment. Will be ignored if VeriCite is not available for the course.
     pub vericite_enabled: Option<bool>,
-    /// Settings to send along to turnitin. See Assignment object definition for format.
-    pub turnitin_settings: Option<String>,
-    /// Data used for SIS integrations. Requires admin-level token with the "Manage SIS" permission. JSON string required.
-    pub integration_data: Option<String>,
+    /// `turnitin_settings`
+    pub turnitin_settings: Option<CreateAssignmentAssignmentTurnitinSettings>,
+    /// A JSON document, sent as a string.
+    pub integration_data: Option<rt::Json>,
     /// Unique ID from third party integrations
     pub integration_id: Option<rt::Id>,
     /// If submission_types does not include external_tool,discussion_topic, online_quiz, or on_paper, determines whether or not peer reviews will be turned on for the assignment.
@@ -940,8 +1068,10 @@ pub struct CreateAssignmentAssignment {
     pub group_category_id: Option<rt::Id>,
     /// If this is a group assignment, teachers have the options to grade students individually. If false, Canvas will apply the assignment's score to each member of the group. If true, the teacher can manually assign scores to each member of the group.
     pub grade_group_students_individually: Option<i64>,
-    /// Hash of external tool parameters if submission_types is \["external_tool"\]. See Assignment object definition for format.
-    pub external_tool_tag_attributes: Option<String>,
+    /// `external_tool_tag_attributes`
+    pub external_tool_tag_attributes: Option<
+        CreateAssignmentAssignmentExternalToolTagAttributes,
+    >,
     /// The maximum points possible on the assignment.
     pub points_possible: Option<f64>,
     /// The strategy used for grading the assignment. The assignment defaults to "points" if this field is omitted.
@@ -956,8 +1086,10 @@ pub struct CreateAssignmentAssignment {
     pub description: Option<String>,
     /// The assignment group id to put the assignment in. Defaults to the top assignment group in the course.
     pub assignment_group_id: Option<rt::Id>,
-    /// List of overrides for the assignment.
-    pub assignment_overrides: Option<Vec<crate::models::AssignmentOverride>>,
+    /// `assignment_overrides`
+    pub assignment_overrides: Option<
+        std::collections::BTreeMap<String, CreateAssignmentAssignmentAssignmentOverrides>,
+    >,
     /// Whether this assignment is only visible to overrides (Only useful if 'differentiated assignments' account setting is on)
     pub only_visible_to_overrides: Option<bool>,
     /// Whether this assignment is published. (Only useful if 'draft state' account setting is on) Unpublished assignments are not visible to students.
@@ -1127,12 +1259,12 @@ pub struct EditAssignmentAssignment {
     pub turnitin_enabled: Option<bool>,
     /// Only applies when the VeriCite plugin is enabled for a course and the submission_types array includes "online_upload". Toggles VeriCite submissions for the assignment. Will be ignored if VeriCite is not available for the course.
     pub vericite_enabled: Option<bool>,
-    /// Settings to send along to turnitin. See Assignment object definition for format.
-    pub turnitin_settings: Option<String>,
+    /// `turnitin_settings`
+    pub turnitin_settings: Option<CreateAssignmentAssignmentTurnitinSettings>,
     /// The sis id of the Assignment
     pub sis_assignment_id: Option<rt::Id>,
-    /// Data used for SIS integrations. Requires admin-level token with the "Manage SIS" permission. JSON string required.
-    pub integration_data: Option<String>,
+    /// A JSON document, sent as a string.
+    pub integration_data: Option<rt::Json>,
     /// Unique ID from third party integrations
     pub integration_id: Option<rt::Id>,
     /// If submission_types does not include external_tool,discussion_topic, online_quiz, or on_paper, determines whether or not peer reviews will be turned on for the assignment.
@@ -1145,8 +1277,10 @@ pub struct EditAssignmentAssignment {
     pub group_category_id: Option<rt::Id>,
     /// If this is a group assignment, teachers have the options to grade students individually. If false, Canvas will apply the assignment's score to each member of the group. If true, the teacher can manually assign scores to each member of the group.
     pub grade_group_students_individually: Option<i64>,
-    /// Hash of external tool parameters if submission_types is \["external_tool"\]. See Assignment object definition for format.
-    pub external_tool_tag_attributes: Option<String>,
+    /// `external_tool_tag_attributes`
+    pub external_tool_tag_attributes: Option<
+        CreateAssignmentAssignmentExternalToolTagAttributes,
+    >,
     /// The maximum points possible on the assignment.
     pub points_possible: Option<f64>,
     /// The strategy used for grading the assignment. The assignment defaults to "points" if this field is omitted.
@@ -1161,8 +1295,10 @@ pub struct EditAssignmentAssignment {
     pub description: Option<String>,
     /// The assignment group id to put the assignment in. Defaults to the top assignment group in the course.
     pub assignment_group_id: Option<rt::Id>,
-    /// List of overrides for the assignment. If the `assignment[assignment_overrides]` key is absent, any existing overrides are kept as is. If the `assignment[assignment_overrides]` key is present, existing overrides are updated or deleted (and new ones created, as necessary) to match the provided list.
-    pub assignment_overrides: Option<Vec<crate::models::AssignmentOverride>>,
+    /// `assignment_overrides`
+    pub assignment_overrides: Option<
+        std::collections::BTreeMap<String, CreateAssignmentAssignmentAssignmentOverrides>,
+    >,
     /// Whether this assignment is only visible to overrides (Only useful if 'differentiated assignments' account setting is on)
     pub only_visible_to_overrides: Option<bool>,
     /// Whether this assignment is published. (Only useful if 'draft state' account setting is on) Unpublished assignments are not visible to students.
@@ -1339,5 +1475,70 @@ impl rt::Encode for BatchRetrieveOverridesInCourseAssignmentOverrides {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "id", &self.id);
         out.field(key, "assignment_id", &self.assignment_id);
+    }
+}
+/// Parameters sent as `assignment_overrides[<index>][..]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchOverridesInCourseAssignmentOverrides {
+    /// Assignment the override belongs to.
+    ///
+    /// Required.
+    pub assignment_id: rt::Id,
+    /// Id of an existing override to update; omit to create one.
+    pub id: Option<rt::Id>,
+    /// Students the override targets (ad hoc override).
+    pub student_ids: Option<Vec<rt::Id>>,
+    /// Group the override targets.
+    pub group_id: Option<rt::Id>,
+    /// Section the override targets.
+    pub course_section_id: Option<rt::Id>,
+    /// Target the whole course (course override).
+    pub course_id: Option<rt::Id>,
+    /// Id for a placeholder (Noop) override.
+    pub noop_id: Option<rt::Id>,
+    /// Title of an ad hoc or Noop override.
+    pub title: Option<String>,
+    /// Overridden due date; empty clears it.
+    pub due_at: Option<rt::DateTime>,
+    /// Overridden unlock date; empty clears it.
+    pub unlock_at: Option<rt::DateTime>,
+    /// Overridden lock date; empty clears it.
+    pub lock_at: Option<rt::DateTime>,
+    /// Unassign the item for the override target.
+    pub unassign_item: Option<bool>,
+}
+impl BatchOverridesInCourseAssignmentOverrides {
+    /// Creates the parameters with the required fields set and the others empty.
+    pub fn new(assignment_id: rt::Id) -> Self {
+        Self {
+            assignment_id,
+            id: None,
+            student_ids: None,
+            group_id: None,
+            course_section_id: None,
+            course_id: None,
+            noop_id: None,
+            title: None,
+            due_at: None,
+            unlock_at: None,
+            lock_at: None,
+            unassign_item: None,
+        }
+    }
+}
+impl rt::Encode for BatchOverridesInCourseAssignmentOverrides {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "assignment_id", &self.assignment_id);
+        out.field(key, "id", &self.id);
+        out.field(key, "student_ids", &self.student_ids);
+        out.field(key, "group_id", &self.group_id);
+        out.field(key, "course_section_id", &self.course_section_id);
+        out.field(key, "course_id", &self.course_id);
+        out.field(key, "noop_id", &self.noop_id);
+        out.field(key, "title", &self.title);
+        out.field(key, "due_at", &self.due_at);
+        out.field(key, "unlock_at", &self.unlock_at);
+        out.field(key, "lock_at", &self.lock_at);
+        out.field(key, "unassign_item", &self.unassign_item);
     }
 }

@@ -294,19 +294,13 @@ impl<'a> GetAssociatedCourseInformation<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateAssociatedCourses<'a>(rt::Request<'a>);
 impl<'a> UpdateAssociatedCourses<'a> {
-    /// Courses to add as associated courses
-    pub fn course_ids_to_add(
-        self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        Self(self.0.form("course_ids_to_add", &rt::texts(value)))
+    /// Ids of courses to associate with the blueprint.
+    pub fn course_ids_to_add(self, value: impl IntoIterator<Item = i64>) -> Self {
+        Self(self.0.form("course_ids_to_add", &rt::list(value)))
     }
-    /// Courses to remove as associated courses
-    pub fn course_ids_to_remove(
-        self,
-        value: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        Self(self.0.form("course_ids_to_remove", &rt::texts(value)))
+    /// Ids of courses to dissociate from the blueprint.
+    pub fn course_ids_to_remove(self, value: impl IntoIterator<Item = i64>) -> Self {
+        Self(self.0.form("course_ids_to_remove", &rt::list(value)))
     }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {

@@ -257,13 +257,9 @@ impl<'a> ExportContentCourses<'a> {
     pub fn skip_notifications(self, value: bool) -> Self {
         Self(self.0.form("skip_notifications", &value))
     }
-    /// The select parameter allows exporting specific data. The keys are object types like 'files', 'folders', 'pages', etc. The value for each key is a list of object ids. An id can be an integer or a string.
-    ///
-    /// Multiple object types can be selected in the same call. However, not all object types are valid for every export_type. Common Cartridge supports all object types. Zip and QTI only support the object types as described below.
-    ///
-    /// "folders":: Also supported for zip export_type. "files":: Also supported for zip export_type. "quizzes":: Also supported for qti export_type.
-    pub fn select(self, value: rt::Json) -> Self {
-        Self(self.0.form("select", &value))
+    /// Sets `select[..]`: see [`ExportContentSelect`].
+    pub fn select(self, value: impl IntoIterator<Item = ExportContentSelect>) -> Self {
+        Self(self.0.form("select", &rt::list(value)))
     }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentExport> {
@@ -279,13 +275,9 @@ impl<'a> ExportContentGroups<'a> {
     pub fn skip_notifications(self, value: bool) -> Self {
         Self(self.0.form("skip_notifications", &value))
     }
-    /// The select parameter allows exporting specific data. The keys are object types like 'files', 'folders', 'pages', etc. The value for each key is a list of object ids. An id can be an integer or a string.
-    ///
-    /// Multiple object types can be selected in the same call. However, not all object types are valid for every export_type. Common Cartridge supports all object types. Zip and QTI only support the object types as described below.
-    ///
-    /// "folders":: Also supported for zip export_type. "files":: Also supported for zip export_type. "quizzes":: Also supported for qti export_type.
-    pub fn select(self, value: rt::Json) -> Self {
-        Self(self.0.form("select", &value))
+    /// Sets `select[..]`: see [`ExportContentSelect`].
+    pub fn select(self, value: impl IntoIterator<Item = ExportContentSelect>) -> Self {
+        Self(self.0.form("select", &rt::list(value)))
     }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentExport> {
@@ -301,13 +293,9 @@ impl<'a> ExportContentUsers<'a> {
     pub fn skip_notifications(self, value: bool) -> Self {
         Self(self.0.form("skip_notifications", &value))
     }
-    /// The select parameter allows exporting specific data. The keys are object types like 'files', 'folders', 'pages', etc. The value for each key is a list of object ids. An id can be an integer or a string.
-    ///
-    /// Multiple object types can be selected in the same call. However, not all object types are valid for every export_type. Common Cartridge supports all object types. Zip and QTI only support the object types as described below.
-    ///
-    /// "folders":: Also supported for zip export_type. "files":: Also supported for zip export_type. "quizzes":: Also supported for qti export_type.
-    pub fn select(self, value: rt::Json) -> Self {
-        Self(self.0.form("select", &value))
+    /// Sets `select[..]`: see [`ExportContentSelect`].
+    pub fn select(self, value: impl IntoIterator<Item = ExportContentSelect>) -> Self {
+        Self(self.0.form("select", &rt::list(value)))
     }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentExport> {
@@ -337,3 +325,86 @@ pub enum ExportType {
 rt::string_enum!(
     ExportType { CommonCartridge = "common_cartridge", Qti = "qti", Zip = "zip" }
 );
+/// Values of the `select[][folders]` parameter.
+///
+/// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SelectFolders {
+    /// `folders`
+    Folders,
+    /// `files`
+    Files,
+    /// `attachments`
+    Attachments,
+    /// `quizzes`
+    Quizzes,
+    /// `assignments`
+    Assignments,
+    /// `announcements`
+    Announcements,
+    /// `calendar_events`
+    CalendarEvents,
+    /// `discussion_topics`
+    DiscussionTopics,
+    /// `modules`
+    Modules,
+    /// `module_items`
+    ModuleItems,
+    /// `pages`
+    Pages,
+    /// `rubrics`
+    Rubrics,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+rt::string_enum!(
+    SelectFolders { Folders = "folders", Files = "files", Attachments = "attachments",
+    Quizzes = "quizzes", Assignments = "assignments", Announcements = "announcements",
+    CalendarEvents = "calendar_events", DiscussionTopics = "discussion_topics", Modules =
+    "modules", ModuleItems = "module_items", Pages = "pages", Rubrics = "rubrics" }
+);
+/// Parameters sent as `select[][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportContentSelect {
+    /// Ids of the folders to include.
+    pub folders: Option<SelectFolders>,
+    /// Ids of the files to include.
+    pub files: Option<String>,
+    /// Ids of the attachments to include.
+    pub attachments: Option<String>,
+    /// Ids of the quizzes to include.
+    pub quizzes: Option<String>,
+    /// Ids of the assignments to include.
+    pub assignments: Option<String>,
+    /// Ids of the announcements to include.
+    pub announcements: Option<String>,
+    /// Ids of the calendar events to include.
+    pub calendar_events: Option<String>,
+    /// Ids of the discussion topics to include.
+    pub discussion_topics: Option<String>,
+    /// Ids of the modules to include.
+    pub modules: Option<String>,
+    /// Ids of the module items to include.
+    pub module_items: Option<String>,
+    /// Ids of the pages to include.
+    pub pages: Option<String>,
+    /// Ids of the rubrics to include.
+    pub rubrics: Option<String>,
+}
+impl rt::Encode for ExportContentSelect {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "folders", &self.folders);
+        out.field(key, "files", &self.files);
+        out.field(key, "attachments", &self.attachments);
+        out.field(key, "quizzes", &self.quizzes);
+        out.field(key, "assignments", &self.assignments);
+        out.field(key, "announcements", &self.announcements);
+        out.field(key, "calendar_events", &self.calendar_events);
+        out.field(key, "discussion_topics", &self.discussion_topics);
+        out.field(key, "modules", &self.modules);
+        out.field(key, "module_items", &self.module_items);
+        out.field(key, "pages", &self.pages);
+        out.field(key, "rubrics", &self.rubrics);
+    }
+}

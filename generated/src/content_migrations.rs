@@ -1261,9 +1261,12 @@ impl<'a> CreateContentMigrationAccounts<'a> {
     pub fn selective_import(self, value: bool) -> Self {
         Self(self.0.form("selective_import", &value))
     }
-    /// For `course_copy_importer` migrations, this parameter allows you to select the objects to copy without using the `selective_import` argument and `waiting_for_select` state as is required for uploaded imports (though that workflow is also supported for course copy migrations). The keys are object types like 'files', 'folders', 'pages', etc. The value for each key is a list of object ids. An id can be an integer or a string. Multiple object types can be selected in the same call.
-    pub fn select(self, value: rt::Json) -> Self {
-        Self(self.0.form("select", &value))
+    /// Sets `select[..]`: see [`CreateContentMigrationSelect`].
+    pub fn select(
+        self,
+        value: impl IntoIterator<Item = CreateContentMigrationSelect>,
+    ) -> Self {
+        Self(self.0.form("select", &rt::list(value)))
     }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
@@ -1302,9 +1305,12 @@ impl<'a> CreateContentMigrationCourses<'a> {
     pub fn selective_import(self, value: bool) -> Self {
         Self(self.0.form("selective_import", &value))
     }
-    /// For `course_copy_importer` migrations, this parameter allows you to select the objects to copy without using the `selective_import` argument and `waiting_for_select` state as is required for uploaded imports (though that workflow is also supported for course copy migrations). The keys are object types like 'files', 'folders', 'pages', etc. The value for each key is a list of object ids. An id can be an integer or a string. Multiple object types can be selected in the same call.
-    pub fn select(self, value: rt::Json) -> Self {
-        Self(self.0.form("select", &value))
+    /// Sets `select[..]`: see [`CreateContentMigrationSelect`].
+    pub fn select(
+        self,
+        value: impl IntoIterator<Item = CreateContentMigrationSelect>,
+    ) -> Self {
+        Self(self.0.form("select", &rt::list(value)))
     }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
@@ -1343,9 +1349,12 @@ impl<'a> CreateContentMigrationGroups<'a> {
     pub fn selective_import(self, value: bool) -> Self {
         Self(self.0.form("selective_import", &value))
     }
-    /// For `course_copy_importer` migrations, this parameter allows you to select the objects to copy without using the `selective_import` argument and `waiting_for_select` state as is required for uploaded imports (though that workflow is also supported for course copy migrations). The keys are object types like 'files', 'folders', 'pages', etc. The value for each key is a list of object ids. An id can be an integer or a string. Multiple object types can be selected in the same call.
-    pub fn select(self, value: rt::Json) -> Self {
-        Self(self.0.form("select", &value))
+    /// Sets `select[..]`: see [`CreateContentMigrationSelect`].
+    pub fn select(
+        self,
+        value: impl IntoIterator<Item = CreateContentMigrationSelect>,
+    ) -> Self {
+        Self(self.0.form("select", &rt::list(value)))
     }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
@@ -1384,9 +1393,12 @@ impl<'a> CreateContentMigrationUsers<'a> {
     pub fn selective_import(self, value: bool) -> Self {
         Self(self.0.form("selective_import", &value))
     }
-    /// For `course_copy_importer` migrations, this parameter allows you to select the objects to copy without using the `selective_import` argument and `waiting_for_select` state as is required for uploaded imports (though that workflow is also supported for course copy migrations). The keys are object types like 'files', 'folders', 'pages', etc. The value for each key is a list of object ids. An id can be an integer or a string. Multiple object types can be selected in the same call.
-    pub fn select(self, value: rt::Json) -> Self {
-        Self(self.0.form("select", &value))
+    /// Sets `select[..]`: see [`CreateContentMigrationSelect`].
+    pub fn select(
+        self,
+        value: impl IntoIterator<Item = CreateContentMigrationSelect>,
+    ) -> Self {
+        Self(self.0.form("select", &rt::list(value)))
     }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
@@ -1683,6 +1695,45 @@ rt::string_enum!(
     SettingsImporterSkips { AllCourseSettings = "all_course_settings", VisibilitySettings
     = "visibility_settings" }
 );
+/// Values of the `select[][folders]` parameter.
+///
+/// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SelectFolders {
+    /// `folders`
+    Folders,
+    /// `files`
+    Files,
+    /// `attachments`
+    Attachments,
+    /// `quizzes`
+    Quizzes,
+    /// `assignments`
+    Assignments,
+    /// `announcements`
+    Announcements,
+    /// `calendar_events`
+    CalendarEvents,
+    /// `discussion_topics`
+    DiscussionTopics,
+    /// `modules`
+    Modules,
+    /// `module_items`
+    ModuleItems,
+    /// `pages`
+    Pages,
+    /// `rubrics`
+    Rubrics,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+rt::string_enum!(
+    SelectFolders { Folders = "folders", Files = "files", Attachments = "attachments",
+    Quizzes = "quizzes", Assignments = "assignments", Announcements = "announcements",
+    CalendarEvents = "calendar_events", DiscussionTopics = "discussion_topics", Modules =
+    "modules", ModuleItems = "module_items", Pages = "pages", Rubrics = "rubrics" }
+);
 /// Values of the `type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -1816,5 +1867,49 @@ impl rt::Encode for CreateContentMigrationDateShiftOptions {
         out.field(key, "new_end_date", &self.new_end_date);
         out.field(key, "day_substitutions", &self.day_substitutions);
         out.field(key, "remove_dates", &self.remove_dates);
+    }
+}
+/// Parameters sent as `select[][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateContentMigrationSelect {
+    /// Ids of the folders to include.
+    pub folders: Option<SelectFolders>,
+    /// Ids of the files to include.
+    pub files: Option<String>,
+    /// Ids of the attachments to include.
+    pub attachments: Option<String>,
+    /// Ids of the quizzes to include.
+    pub quizzes: Option<String>,
+    /// Ids of the assignments to include.
+    pub assignments: Option<String>,
+    /// Ids of the announcements to include.
+    pub announcements: Option<String>,
+    /// Ids of the calendar events to include.
+    pub calendar_events: Option<String>,
+    /// Ids of the discussion topics to include.
+    pub discussion_topics: Option<String>,
+    /// Ids of the modules to include.
+    pub modules: Option<String>,
+    /// Ids of the module items to include.
+    pub module_items: Option<String>,
+    /// Ids of the pages to include.
+    pub pages: Option<String>,
+    /// Ids of the rubrics to include.
+    pub rubrics: Option<String>,
+}
+impl rt::Encode for CreateContentMigrationSelect {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "folders", &self.folders);
+        out.field(key, "files", &self.files);
+        out.field(key, "attachments", &self.attachments);
+        out.field(key, "quizzes", &self.quizzes);
+        out.field(key, "assignments", &self.assignments);
+        out.field(key, "announcements", &self.announcements);
+        out.field(key, "calendar_events", &self.calendar_events);
+        out.field(key, "discussion_topics", &self.discussion_topics);
+        out.field(key, "modules", &self.modules);
+        out.field(key, "module_items", &self.module_items);
+        out.field(key, "pages", &self.pages);
+        out.field(key, "rubrics", &self.rubrics);
     }
 }

@@ -1239,27 +1239,6 @@ pub struct AssignmentOverride {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(
-    any(
-        feature = "announcements",
-        feature = "assignment_groups",
-        feature = "assignments",
-        feature = "calendar_events",
-        feature = "conversations",
-        feature = "discussion_topics",
-        feature = "learning_object_dates",
-        feature = "pages",
-        feature = "plagiarism_detection_submissions",
-        feature = "submissions",
-        feature = "users",
-        feature = "what_if_grades"
-    )
-)]
-impl rt::Encode for AssignmentOverride {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        rt::encode::encode_serialized(self, key, out)
-    }
-}
 #[cfg(feature = "authentication_providers")]
 /// The Canvas `AuthenticationProvider` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6809,7 +6788,7 @@ pub struct RubricCriterion {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(any(feature = "rubrics", feature = "submissions"))]
+#[cfg(feature = "rubrics")]
 /// The Canvas `RubricAssessment` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -6841,12 +6820,6 @@ pub struct RubricAssessment {
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
-}
-#[cfg(any(feature = "rubrics", feature = "submissions"))]
-impl rt::Encode for RubricAssessment {
-    fn encode(&self, key: &str, out: &mut rt::Pairs) {
-        rt::encode::encode_serialized(self, key, out)
-    }
 }
 #[cfg(feature = "rubrics")]
 /// The Canvas `RubricAssociation` object.
@@ -11265,7 +11238,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "Rubric" => go::<Rubric>(json),
             #[cfg(feature = "rubrics")]
             "RubricCriterion" => go::<RubricCriterion>(json),
-            #[cfg(any(feature = "rubrics", feature = "submissions"))]
+            #[cfg(feature = "rubrics")]
             "RubricAssessment" => go::<RubricAssessment>(json),
             #[cfg(feature = "rubrics")]
             "RubricAssociation" => go::<RubricAssociation>(json),

@@ -119,9 +119,7 @@ impl<'a> QuizSubmissions<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
-        quiz_submissions: impl IntoIterator<
-            Item = UpdateStudentQuestionScoresAndCommentsQuizSubmissions,
-        >,
+        quiz_submissions: UpdateStudentQuestionScoresAndCommentsQuizSubmissions,
     ) -> UpdateStudentQuestionScoresAndComments<'a> {
         UpdateStudentQuestionScoresAndComments(
             self
@@ -130,7 +128,7 @@ impl<'a> QuizSubmissions<'a> {
                     "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}",
                     &[&course_id, &quiz_id, &id],
                 )
-                .form("quiz_submissions", &rt::list(quiz_submissions)),
+                .form("quiz_submissions", &quiz_submissions),
         )
     }
     /// Complete the quiz submission (turn it in).
@@ -311,21 +309,40 @@ pub enum Include {
     Unknown(String),
 }
 rt::string_enum!(Include { Submission = "submission", Quiz = "quiz", User = "user" });
-/// Parameters sent as `quiz_submissions[][..]`.
+/// Parameters sent as `quiz_submissions[questions][<question_id>][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateStudentQuestionScoresAndCommentsQuizSubmissionsQuestions {
+    /// Score for this question.
+    pub score: Option<f64>,
+    /// Comment for this question; empty string removes it.
+    pub comment: Option<String>,
+}
+impl rt::Encode for UpdateStudentQuestionScoresAndCommentsQuizSubmissionsQuestions {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "score", &self.score);
+        out.field(key, "comment", &self.comment);
+    }
+}
+/// Parameters sent as `quiz_submissions[..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateStudentQuestionScoresAndCommentsQuizSubmissions {
     /// The attempt number of the quiz submission that should be updated. This attempt MUST be already completed.
     ///
     /// Required.
-    pub attempt: i64,
+    pub attempt: Vec<i64>,
     /// Amount of positive or negative points to fudge the total score by.
-    pub fudge_points: Option<f64>,
-    /// A set of scores and comments for each question answered by the student. The keys are the question IDs, and the values are hashes of `score` and `comment` entries. See {Appendix: Manual Scoring} for more on this parameter.
-    pub questions: Option<rt::Json>,
+    pub fudge_points: Option<Vec<f64>>,
+    /// `questions`
+    pub questions: Option<
+        std::collections::BTreeMap<
+            String,
+            UpdateStudentQuestionScoresAndCommentsQuizSubmissionsQuestions,
+        >,
+    >,
 }
 impl UpdateStudentQuestionScoresAndCommentsQuizSubmissions {
     /// Creates the parameters with the required fields set and the others empty.
-    pub fn new(attempt: i64) -> Self {
+    pub fn new(attempt: Vec<i64>) -> Self {
         Self {
             attempt,
             fudge_points: None,

@@ -566,32 +566,11 @@ impl<'a> CreateSingleRubricAssessment<'a> {
     pub fn graded_anonymously(self, value: bool) -> Self {
         Self(self.0.form("graded_anonymously", &value))
     }
-    /// A Hash of data to complement the rubric assessment: The user id that refers to the person being assessed
-    ///
-    /// ```text
-    ///   rubric_assessment[user_id]
-    /// ```
-    ///
-    /// Assessment type. There are only three valid types:  'grading', 'peer_review', or 'provisional_grade'
-    ///
-    /// ```text
-    ///   rubric_assessment[assessment_type]
-    /// ```
-    ///
-    /// The points awarded for this row.
-    ///
-    /// ```text
-    ///   rubric_assessment[criterion_id][points]
-    /// ```
-    ///
-    /// Comments to add for this row.
-    ///
-    /// ```text
-    ///   rubric_assessment[criterion_id][comments]
-    /// ```
-    ///
-    /// For each criterion_id, change the id by the criterion number, ex: criterion_123 If the criterion_id is not specified it defaults to false, and nothing is updated.
-    pub fn rubric_assessment(self, value: rt::Json) -> Self {
+    /// Sets `rubric_assessment[..]`: see [`CreateSingleRubricAssessmentRubricAssessmentParams`].
+    pub fn rubric_assessment(
+        self,
+        value: CreateSingleRubricAssessmentRubricAssessmentParams,
+    ) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
     /// Sends the request and decodes the response.
@@ -616,32 +595,11 @@ impl<'a> UpdateSingleRubricAssessment<'a> {
     pub fn graded_anonymously(self, value: bool) -> Self {
         Self(self.0.form("graded_anonymously", &value))
     }
-    /// A Hash of data to complement the rubric assessment: The user id that refers to the person being assessed
-    ///
-    /// ```text
-    ///   rubric_assessment[user_id]
-    /// ```
-    ///
-    /// Assessment type. There are only three valid types:  'grading', 'peer_review', or 'provisional_grade'
-    ///
-    /// ```text
-    ///   rubric_assessment[assessment_type]
-    /// ```
-    ///
-    /// The points awarded for this row.
-    ///
-    /// ```text
-    ///   rubric_assessment[criterion_id][points]
-    /// ```
-    ///
-    /// Comments to add for this row.
-    ///
-    /// ```text
-    ///   rubric_assessment[criterion_id][comments]
-    /// ```
-    ///
-    /// For each criterion_id, change the id by the criterion number, ex: criterion_123 If the criterion_id is not specified it defaults to false, and nothing is updated.
-    pub fn rubric_assessment(self, value: rt::Json) -> Self {
+    /// Sets `rubric_assessment[..]`: see [`CreateSingleRubricAssessmentRubricAssessmentParams`].
+    pub fn rubric_assessment(
+        self,
+        value: CreateSingleRubricAssessmentRubricAssessmentParams,
+    ) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
     /// Sends the request and decodes the response.
@@ -791,6 +749,63 @@ pub enum Style {
     Unknown(String),
 }
 rt::string_enum!(Style { Full = "full", CommentsOnly = "comments_only" });
+/// Parameters sent as `rubric[criteria][<index>][ratings][<index>][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateSingleRubricRubricCriteriaRatings {
+    /// Short description of the rating.
+    pub description: Option<String>,
+    /// Long description of the rating.
+    pub long_description: Option<String>,
+    /// Points for the rating.
+    pub points: Option<f64>,
+    /// Id of an existing rating to keep.
+    pub id: Option<rt::Id>,
+}
+impl rt::Encode for CreateSingleRubricRubricCriteriaRatings {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "description", &self.description);
+        out.field(key, "long_description", &self.long_description);
+        out.field(key, "points", &self.points);
+        out.field(key, "id", &self.id);
+    }
+}
+/// Parameters sent as `rubric[criteria][<index>][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateSingleRubricRubricCriteria {
+    /// Short description of the criterion.
+    pub description: Option<String>,
+    /// Long description of the criterion.
+    pub long_description: Option<String>,
+    /// Points for the criterion (Canvas recomputes it as the highest rating).
+    pub points: Option<f64>,
+    /// Id of an existing criterion to keep.
+    pub id: Option<rt::Id>,
+    /// Whether ratings cover a range of points.
+    pub criterion_use_range: Option<bool>,
+    /// Outcome to align the criterion with.
+    pub learning_outcome_id: Option<rt::Id>,
+    /// Mastery threshold when the criterion is an outcome.
+    pub mastery_points: Option<f64>,
+    /// Outcome criterion does not count toward the score (send 1).
+    pub ignore_for_scoring: Option<bool>,
+    /// `ratings`
+    pub ratings: Option<
+        std::collections::BTreeMap<String, CreateSingleRubricRubricCriteriaRatings>,
+    >,
+}
+impl rt::Encode for CreateSingleRubricRubricCriteria {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "description", &self.description);
+        out.field(key, "long_description", &self.long_description);
+        out.field(key, "points", &self.points);
+        out.field(key, "id", &self.id);
+        out.field(key, "criterion_use_range", &self.criterion_use_range);
+        out.field(key, "learning_outcome_id", &self.learning_outcome_id);
+        out.field(key, "mastery_points", &self.mastery_points);
+        out.field(key, "ignore_for_scoring", &self.ignore_for_scoring);
+        out.field(key, "ratings", &self.ratings);
+    }
+}
 /// Parameters sent as `rubric[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateSingleRubricRubric {
@@ -798,8 +813,10 @@ pub struct CreateSingleRubricRubric {
     pub title: Option<String>,
     /// Whether or not you can write custom comments in the ratings field for a rubric
     pub free_form_criterion_comments: Option<bool>,
-    /// An indexed Hash of RubricCriteria objects where the keys are integer ids and the values are the RubricCriteria objects
-    pub criteria: Option<rt::Json>,
+    /// `criteria`
+    pub criteria: Option<
+        std::collections::BTreeMap<String, CreateSingleRubricRubricCriteria>,
+    >,
 }
 impl rt::Encode for CreateSingleRubricRubric {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
@@ -844,8 +861,10 @@ pub struct UpdateSingleRubricRubric {
     pub free_form_criterion_comments: Option<bool>,
     /// Whether or not to update the points possible
     pub skip_updating_points_possible: Option<bool>,
-    /// An indexed Hash of RubricCriteria objects where the keys are integer ids and the values are the RubricCriteria objects
-    pub criteria: Option<rt::Json>,
+    /// `criteria`
+    pub criteria: Option<
+        std::collections::BTreeMap<String, CreateSingleRubricRubricCriteria>,
+    >,
 }
 impl rt::Encode for UpdateSingleRubricRubric {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
@@ -884,6 +903,51 @@ impl rt::Encode for UpdateSingleRubricRubricAssociation {
         out.field(key, "use_for_grading", &self.use_for_grading);
         out.field(key, "hide_score_total", &self.hide_score_total);
         out.field(key, "purpose", &self.purpose);
+    }
+}
+/// Parameters sent as `rubric_assessment[<criterion>][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateSingleRubricAssessmentRubricAssessment {
+    /// Points awarded for this criterion; keyed `criterion_` and the criterion id (`criterion_12`).
+    pub points: Option<f64>,
+    /// Id of the chosen rating; keyed `criterion_` and the criterion id (`criterion_12`).
+    pub rating_id: Option<rt::Id>,
+    /// Comment for this criterion; keyed `criterion_` and the criterion id (`criterion_12`).
+    pub comments: Option<String>,
+    /// Description stored with the rating; keyed `criterion_` and the criterion id (`criterion_12`).
+    pub description: Option<String>,
+    /// Save the comment for reuse (send 1); keyed `criterion_` and the criterion id (`criterion_12`).
+    pub save_comment: Option<bool>,
+}
+impl rt::Encode for CreateSingleRubricAssessmentRubricAssessment {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "points", &self.points);
+        out.field(key, "rating_id", &self.rating_id);
+        out.field(key, "comments", &self.comments);
+        out.field(key, "description", &self.description);
+        out.field(key, "save_comment", &self.save_comment);
+    }
+}
+/// Parameters sent as `rubric_assessment[..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateSingleRubricAssessmentRubricAssessmentParams {
+    /// Id of the user being assessed.
+    pub user_id: Option<rt::Id>,
+    /// Anonymous id of the submission being assessed, instead of user_id.
+    pub anonymous_id: Option<rt::Id>,
+    /// grading, peer_review or provisional_grade.
+    pub assessment_type: Option<String>,
+    /// Entries keyed by `<criterion>`.
+    pub by_criterion: Option<
+        std::collections::BTreeMap<String, CreateSingleRubricAssessmentRubricAssessment>,
+    >,
+}
+impl rt::Encode for CreateSingleRubricAssessmentRubricAssessmentParams {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "user_id", &self.user_id);
+        out.field(key, "anonymous_id", &self.anonymous_id);
+        out.field(key, "assessment_type", &self.assessment_type);
+        rt::Encode::encode(&self.by_criterion, key, out);
     }
 }
 /// Parameters sent as `rubric_association[..]`.

@@ -2784,6 +2784,23 @@ impl rt::Encode for GradeOrCommentOnSubmissionByAnonymousIdSubmission {
         out.field(key, "seconds_late_override", &self.seconds_late_override);
     }
 }
+/// Parameters sent as `grade_data[<student_id>][rubric_assessment][<criterion_id>][..]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GradeOrCommentOnMultipleSubmissionsGradeDataRubricAssessment {
+    /// Points awarded for this criterion.
+    pub points: Option<f64>,
+    /// Id of the chosen rating.
+    pub rating_id: Option<rt::Id>,
+    /// Comment for this criterion.
+    pub comments: Option<String>,
+}
+impl rt::Encode for GradeOrCommentOnMultipleSubmissionsGradeDataRubricAssessment {
+    fn encode(&self, key: &str, out: &mut rt::Pairs) {
+        out.field(key, "points", &self.points);
+        out.field(key, "rating_id", &self.rating_id);
+        out.field(key, "comments", &self.comments);
+    }
+}
 /// Parameters sent as `grade_data[<student_id>][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GradeOrCommentOnMultipleSubmissionsGradeData {
@@ -2791,8 +2808,13 @@ pub struct GradeOrCommentOnMultipleSubmissionsGradeData {
     pub posted_grade: Option<String>,
     /// See documentation for the excuse argument in the Submissions Update documentation
     pub excuse: Option<bool>,
-    /// See documentation for the rubric_assessment argument in the Submissions Update documentation
-    pub rubric_assessment: Option<crate::models::RubricAssessment>,
+    /// `rubric_assessment`
+    pub rubric_assessment: Option<
+        std::collections::BTreeMap<
+            String,
+            GradeOrCommentOnMultipleSubmissionsGradeDataRubricAssessment,
+        >,
+    >,
     /// no description
     pub text_comment: Option<String>,
     /// no description
