@@ -2,6 +2,8 @@
 //!
 //! `cargo run --release -p canvas-bench -- [--pages 1000] [--small-pages 100] [--python-pages 20] [--no-python]`
 //! `cargo run --release -p canvas-bench -- upload [--mib 1024]` (upload memory and speed)
+//! `cargo run --release -p canvas-bench -- decode [--rounds 2000] [--trials 7]` (decoding alone:
+//! the page of 100 courses the server sends, into `Vec<Course>`, no HTTP)
 //! `cargo run --release -p canvas-bench -- quota [--lists 32] [--pages 20] [--long-pages 50]`
 //! (many lists at once against Canvas's throttling; numbered pages fetched at once)
 //!
@@ -43,11 +45,39 @@ fn main() {
         Some("naive-course") => client_naive::<canvas_lms::models::Course>(&args[1], args[2].parse().expect("pages")),
         Some("upload-client") => upload::client(&args[1], args[2].parse().expect("bytes")),
         Some("upload") => upload_bench(&args[1..]),
+        Some("decode") => decode_bench(flag(&args, "--rounds", 2000), flag(&args, "--trials", 7)),
         Some("quota") => {
             quota::run(flag(&args, "--lists", 32), flag(&args, "--pages", 20), flag(&args, "--long-pages", 50))
         }
         _ => orchestrate(&args),
     }
+}
+
+/// Decoding throughput of the full `Course` model, without HTTP: the server's page of 100
+/// courses decoded `rounds` times per trial; the best trial and the median are printed (the
+/// best is the least disturbed by other load on the machine).
+fn decode_bench(rounds: usize, trials: usize) {
+    let body = server::page_body(1).into_bytes();
+    let mut rates = Vec::new();
+    for _ in 0..trials.max(1) {
+        let start = Instant::now();
+        let mut ids = 0u64;
+        for _ in 0..rounds {
+            let page: Vec<canvas_lms::models::Course> = serde_json::from_slice(&body).expect("decode");
+            ids += page.iter().filter_map(|c| c.id.as_ref().and_then(|id| id.as_u64())).sum::<u64>();
+        }
+        assert_eq!(ids, rounds as u64 * 5050, "every course decoded");
+        rates.push((rounds * 100) as f64 / start.elapsed().as_secs_f64());
+    }
+    rates.sort_by(f64::total_cmp);
+    let mib = body.len() as f64 * rounds as f64 / (1 << 20) as f64;
+    println!(
+        "decode Vec<Course> ({} bytes per 100): best {:.0} items/s, median {:.0} items/s ({:.0} MiB/s best)",
+        body.len(),
+        rates[rates.len() - 1],
+        rates[rates.len() / 2],
+        mib * rates[rates.len() - 1] / (rounds * 100) as f64
+    );
 }
 
 fn flag(args: &[String], name: &str, default: usize) -> usize {

@@ -64,7 +64,7 @@ async fn serve(mut socket: tokio::net::TcpStream, pages: usize, base: String) {
 }
 
 /// 100 course objects shaped like Canvas's (about 1.2 KB each).
-fn page_body(page: usize) -> String {
+pub(crate) fn page_body(page: usize) -> String {
     let mut s = String::with_capacity(130_000);
     s.push('[');
     for i in 0..100 {

@@ -187,7 +187,7 @@ pub struct Field {
     pub ty: Ty,
     /// Only for request structs: the caller must set it.
     pub required: bool,
-    /// The type refers back to the containing model: boxed to give it a size.
+    /// Held in a `Box` (every nested model in a response model: see `passes::models`).
     pub boxed: bool,
     pub description: String,
     pub deprecated: bool,

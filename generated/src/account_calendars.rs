@@ -54,7 +54,10 @@ impl<'a> AccountCalendars<'a> {
         account_id: impl rt::PathArg,
     ) -> UpdateSeveralCalendars<'a> {
         UpdateSeveralCalendars(
-            self.0.put("/v1/accounts/{account_id}/account_calendars", &[&account_id]),
+            self
+                .0
+                .put("/v1/accounts/{account_id}/account_calendars", &[&account_id])
+                .unwrap_key("message"),
         )
     }
     /// List all account calendars
@@ -142,9 +145,9 @@ impl<'a> UpdateCalendar<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateSeveralCalendars<'a>(rt::Request<'a>);
 impl<'a> UpdateSeveralCalendars<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<String> {
+        self.0.send().await
     }
 }
 /// Request builder for [`AccountCalendars::list_all_account_calendars`]: set optional parameters, then send.

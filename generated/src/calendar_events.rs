@@ -115,7 +115,10 @@ impl<'a> CalendarEvents<'a> {
     /// `POST /api/v1/calendar_events/save_enabled_account_calendars`
     pub fn save_enabled_account_calendars(&self) -> SaveEnabledAccountCalendars<'a> {
         SaveEnabledAccountCalendars(
-            self.0.post("/v1/calendar_events/save_enabled_account_calendars", &[]),
+            self
+                .0
+                .post("/v1/calendar_events/save_enabled_account_calendars", &[])
+                .unwrap_key("status"),
         )
     }
     /// Set a course timetable
@@ -132,7 +135,8 @@ impl<'a> CalendarEvents<'a> {
         SetCourseTimetable(
             self
                 .0
-                .post("/v1/courses/{course_id}/calendar_events/timetable", &[&course_id]),
+                .post("/v1/courses/{course_id}/calendar_events/timetable", &[&course_id])
+                .unwrap_key("status"),
         )
     }
     /// Get course timetable
@@ -165,7 +169,8 @@ impl<'a> CalendarEvents<'a> {
                 .post(
                     "/v1/courses/{course_id}/calendar_events/timetable_events",
                     &[&course_id],
-                ),
+                )
+                .unwrap_key("status"),
         )
     }
 }
@@ -417,9 +422,9 @@ impl<'a> SaveEnabledAccountCalendars<'a> {
     ) -> Self {
         Self(self.0.form("enabled_account_calendars", &rt::texts(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<String> {
+        self.0.send().await
     }
 }
 /// Request builder for [`CalendarEvents::set_course_timetable`]: set optional parameters, then send.
@@ -431,9 +436,9 @@ impl<'a> SetCourseTimetable<'a> {
     pub fn timetables(self, value: SetCourseTimetableTimetables) -> Self {
         Self(self.0.form("timetables", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<String> {
+        self.0.send().await
     }
 }
 /// Request builder for [`CalendarEvents::get_course_timetable`]: set optional parameters, then send.
@@ -464,9 +469,9 @@ impl<'a> CreateOrUpdateEventsDirectlyForCourseTimetable<'a> {
     ) -> Self {
         Self(self.0.form("events", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<String> {
+        self.0.send().await
     }
 }
 rt::impl_operations!(

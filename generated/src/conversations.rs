@@ -296,9 +296,19 @@ impl<'a> CreateConversation<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRunningBatches<'a>(rt::Request<'a>);
 impl<'a> GetRunningBatches<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::GetRunningBatchesResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GetRunningBatchesResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::GetRunningBatchesResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Conversations::get_single_conversation`]: set optional parameters, then send.

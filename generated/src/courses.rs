@@ -166,7 +166,10 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
     ) -> PreviewProcessedHtml<'a> {
         PreviewProcessedHtml(
-            self.0.post("/v1/courses/{course_id}/preview_html", &[&course_id]),
+            self
+                .0
+                .post("/v1/courses/{course_id}/preview_html", &[&course_id])
+                .unwrap_key("html"),
         )
     }
     /// Course activity stream
@@ -390,7 +393,10 @@ impl<'a> Courses<'a> {
         id: impl rt::PathArg,
     ) -> RemoveQuizMigrationAlert<'a> {
         RemoveQuizMigrationAlert(
-            self.0.post("/v1/courses/{id}/dismiss_migration_limitation_message", &[&id]),
+            self
+                .0
+                .post("/v1/courses/{id}/dismiss_migration_limitation_message", &[&id])
+                .unwrap_key("success"),
         )
     }
     /// Get course copy status
@@ -847,9 +853,9 @@ impl<'a> PreviewProcessedHtml<'a> {
     pub fn html(self, value: impl Into<String>) -> Self {
         Self(self.0.form("html", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<String> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Courses::course_activity_stream`]: set optional parameters, then send.
@@ -857,9 +863,23 @@ impl<'a> PreviewProcessedHtml<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CourseActivityStream<'a>(rt::Request<'a>);
 impl<'a> CourseActivityStream<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::CourseActivityStreamResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(
+        self,
+    ) -> rt::ItemStream<'a, crate::models::CourseActivityStreamResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(
+        self,
+    ) -> rt::PageStream<'a, crate::models::CourseActivityStreamResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Courses::course_activity_stream_summary`]: set optional parameters, then send.
@@ -867,9 +887,23 @@ impl<'a> CourseActivityStream<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CourseActivityStreamSummary<'a>(rt::Request<'a>);
 impl<'a> CourseActivityStreamSummary<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::CourseActivityStreamSummaryResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(
+        self,
+    ) -> rt::ItemStream<'a, crate::models::CourseActivityStreamSummaryResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(
+        self,
+    ) -> rt::PageStream<'a, crate::models::CourseActivityStreamSummaryResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Courses::course_todo_items`]: set optional parameters, then send.
@@ -877,9 +911,19 @@ impl<'a> CourseActivityStreamSummary<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CourseTodoItems<'a>(rt::Request<'a>);
 impl<'a> CourseTodoItems<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::CourseTodoItemsResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CourseTodoItemsResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::CourseTodoItemsResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Courses::delete_conclude_course`]: set optional parameters, then send.
@@ -887,9 +931,9 @@ impl<'a> CourseTodoItems<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteConcludeCourse<'a>(rt::Request<'a>);
 impl<'a> DeleteConcludeCourse<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::DeleteConcludeCourseResponse> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Courses::get_course_settings`]: set optional parameters, then send.
@@ -987,9 +1031,9 @@ impl<'a> UpdateCourseSettings<'a> {
     pub fn conditional_release(self, value: bool) -> Self {
         Self(self.0.form("conditional_release", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::UpdateCourseSettingsResponse> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Courses::return_test_student_for_course`]: set optional parameters, then send.
@@ -1149,9 +1193,9 @@ impl<'a> GetBulkUserProgress<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveQuizMigrationAlert<'a>(rt::Request<'a>);
 impl<'a> RemoveQuizMigrationAlert<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<bool> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Courses::get_course_copy_status`]: set optional parameters, then send.
@@ -1159,9 +1203,9 @@ impl<'a> RemoveQuizMigrationAlert<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCourseCopyStatus<'a>(rt::Request<'a>);
 impl<'a> GetCourseCopyStatus<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::GetCourseCopyStatusResponse> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Courses::copy_course_content`]: set optional parameters, then send.
@@ -1181,9 +1225,9 @@ impl<'a> CopyCourseContent<'a> {
     pub fn only(self, value: impl IntoIterator<Item = Only>) -> Self {
         Self(self.0.form("only", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::CopyCourseContentResponse> {
+        self.0.send().await
     }
 }
 rt::impl_operations!(

@@ -1677,9 +1677,11 @@ impl<'a> DeleteTopicGroups<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReorderPinnedTopicsCourses<'a>(rt::Request<'a>);
 impl<'a> ReorderPinnedTopicsCourses<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> rt::Result<crate::models::ReorderPinnedTopicsCoursesResponse> {
+        self.0.send().await
     }
 }
 /// Request builder for [`DiscussionTopics::reorder_pinned_topics_groups`]: set optional parameters, then send.
@@ -1687,9 +1689,11 @@ impl<'a> ReorderPinnedTopicsCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReorderPinnedTopicsGroups<'a>(rt::Request<'a>);
 impl<'a> ReorderPinnedTopicsGroups<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> rt::Result<crate::models::ReorderPinnedTopicsGroupsResponse> {
+        self.0.send().await
     }
 }
 /// Request builder for [`DiscussionTopics::update_entry_courses`]: set optional parameters, then send.
@@ -1861,9 +1865,9 @@ impl<'a> SummaryFeedbackGroups<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFullTopicCourses<'a>(rt::Request<'a>);
 impl<'a> GetFullTopicCourses<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::GetFullTopicCoursesResponse> {
+        self.0.send().await
     }
 }
 /// Request builder for [`DiscussionTopics::get_full_topic_groups`]: set optional parameters, then send.
@@ -1871,9 +1875,9 @@ impl<'a> GetFullTopicCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFullTopicGroups<'a>(rt::Request<'a>);
 impl<'a> GetFullTopicGroups<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::GetFullTopicGroupsResponse> {
+        self.0.send().await
     }
 }
 /// Request builder for [`DiscussionTopics::post_entry_courses`]: set optional parameters, then send.
@@ -1889,12 +1893,15 @@ impl<'a> PostEntryCourses<'a> {
     pub fn attachment(self, value: impl Into<String>) -> Self {
         Self(self.0.form("attachment", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::PostEntryCoursesResponse> {
+        self.0.send().await
     }
     /// Sends the request with `file` as its multipart field.
-    pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<rt::Json> {
+    pub async fn send_with_file(
+        self,
+        file: rt::Upload,
+    ) -> rt::Result<crate::models::PostEntryCoursesResponse> {
         self.0.send_multipart("attachment", file).await
     }
 }
@@ -1911,12 +1918,15 @@ impl<'a> PostEntryGroups<'a> {
     pub fn attachment(self, value: impl Into<String>) -> Self {
         Self(self.0.form("attachment", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::PostEntryGroupsResponse> {
+        self.0.send().await
     }
     /// Sends the request with `file` as its multipart field.
-    pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<rt::Json> {
+    pub async fn send_with_file(
+        self,
+        file: rt::Upload,
+    ) -> rt::Result<crate::models::PostEntryGroupsResponse> {
         self.0.send_multipart("attachment", file).await
     }
 }
@@ -1945,9 +1955,23 @@ impl<'a> DuplicateDiscussionTopicGroups<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTopicEntriesCourses<'a>(rt::Request<'a>);
 impl<'a> ListTopicEntriesCourses<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::ListTopicEntriesCoursesResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(
+        self,
+    ) -> rt::ItemStream<'a, crate::models::ListTopicEntriesCoursesResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(
+        self,
+    ) -> rt::PageStream<'a, crate::models::ListTopicEntriesCoursesResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`DiscussionTopics::list_topic_entries_groups`]: set optional parameters, then send.
@@ -1955,9 +1979,23 @@ impl<'a> ListTopicEntriesCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTopicEntriesGroups<'a>(rt::Request<'a>);
 impl<'a> ListTopicEntriesGroups<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::ListTopicEntriesGroupsResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(
+        self,
+    ) -> rt::ItemStream<'a, crate::models::ListTopicEntriesGroupsResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(
+        self,
+    ) -> rt::PageStream<'a, crate::models::ListTopicEntriesGroupsResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`DiscussionTopics::post_reply_courses`]: set optional parameters, then send.
@@ -1973,12 +2011,15 @@ impl<'a> PostReplyCourses<'a> {
     pub fn attachment(self, value: impl Into<String>) -> Self {
         Self(self.0.form("attachment", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::PostReplyCoursesResponse> {
+        self.0.send().await
     }
     /// Sends the request with `file` as its multipart field.
-    pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<rt::Json> {
+    pub async fn send_with_file(
+        self,
+        file: rt::Upload,
+    ) -> rt::Result<crate::models::PostReplyCoursesResponse> {
         self.0.send_multipart("attachment", file).await
     }
 }
@@ -1995,12 +2036,15 @@ impl<'a> PostReplyGroups<'a> {
     pub fn attachment(self, value: impl Into<String>) -> Self {
         Self(self.0.form("attachment", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::PostReplyGroupsResponse> {
+        self.0.send().await
     }
     /// Sends the request with `file` as its multipart field.
-    pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<rt::Json> {
+    pub async fn send_with_file(
+        self,
+        file: rt::Upload,
+    ) -> rt::Result<crate::models::PostReplyGroupsResponse> {
         self.0.send_multipart("attachment", file).await
     }
 }
@@ -2009,9 +2053,23 @@ impl<'a> PostReplyGroups<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEntryRepliesCourses<'a>(rt::Request<'a>);
 impl<'a> ListEntryRepliesCourses<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::ListEntryRepliesCoursesResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(
+        self,
+    ) -> rt::ItemStream<'a, crate::models::ListEntryRepliesCoursesResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(
+        self,
+    ) -> rt::PageStream<'a, crate::models::ListEntryRepliesCoursesResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`DiscussionTopics::list_entry_replies_groups`]: set optional parameters, then send.
@@ -2019,9 +2077,23 @@ impl<'a> ListEntryRepliesCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEntryRepliesGroups<'a>(rt::Request<'a>);
 impl<'a> ListEntryRepliesGroups<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::ListEntryRepliesGroupsResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(
+        self,
+    ) -> rt::ItemStream<'a, crate::models::ListEntryRepliesGroupsResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(
+        self,
+    ) -> rt::PageStream<'a, crate::models::ListEntryRepliesGroupsResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`DiscussionTopics::list_entries_courses`]: set optional parameters, then send.
@@ -2033,9 +2105,21 @@ impl<'a> ListEntriesCourses<'a> {
     pub fn ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
         Self(self.0.query("ids", &rt::ids(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::ListEntriesCoursesResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(
+        self,
+    ) -> rt::ItemStream<'a, crate::models::ListEntriesCoursesResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ListEntriesCoursesResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`DiscussionTopics::list_entries_groups`]: set optional parameters, then send.
@@ -2047,9 +2131,19 @@ impl<'a> ListEntriesGroups<'a> {
     pub fn ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
         Self(self.0.query("ids", &rt::ids(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::ListEntriesGroupsResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ListEntriesGroupsResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ListEntriesGroupsResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`DiscussionTopics::mark_topic_as_read_courses`]: set optional parameters, then send.

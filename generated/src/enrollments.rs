@@ -201,7 +201,8 @@ impl<'a> Enrollments<'a> {
                 .put(
                     "/v1/courses/{course_id}/users/{user_id}/last_attended",
                     &[&course_id, &user_id],
-                ),
+                )
+                .unwrap_key("date"),
         )
     }
     /// Show Temporary Enrollment recipient and provider status
@@ -540,7 +541,7 @@ impl<'a> AddLastAttendedDate<'a> {
         Self(self.0.form("date", &value))
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Enrollment> {
+    pub async fn send(self) -> rt::Result<rt::DateTime> {
         self.0.send().await
     }
 }

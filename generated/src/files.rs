@@ -94,7 +94,9 @@ impl<'a> Files<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetPublicInlinePreviewUrl<'a> {
-        GetPublicInlinePreviewUrl(self.0.get("/v1/files/{id}/public_url", &[&id]))
+        GetPublicInlinePreviewUrl(
+            self.0.get("/v1/files/{id}/public_url", &[&id]).unwrap_key("public_url"),
+        )
     }
     /// Get file
     ///
@@ -732,9 +734,11 @@ impl<'a> Files<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetQuotaInformationCourses<'a>(rt::Request<'a>);
 impl<'a> GetQuotaInformationCourses<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> rt::Result<crate::models::GetQuotaInformationCoursesResponse> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Files::get_quota_information_groups`]: set optional parameters, then send.
@@ -742,9 +746,11 @@ impl<'a> GetQuotaInformationCourses<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetQuotaInformationGroups<'a>(rt::Request<'a>);
 impl<'a> GetQuotaInformationGroups<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> rt::Result<crate::models::GetQuotaInformationGroupsResponse> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Files::get_quota_information_users`]: set optional parameters, then send.
@@ -752,9 +758,11 @@ impl<'a> GetQuotaInformationGroups<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetQuotaInformationUsers<'a>(rt::Request<'a>);
 impl<'a> GetQuotaInformationUsers<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> rt::Result<crate::models::GetQuotaInformationUsersResponse> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Files::list_files_courses`]: set optional parameters, then send.
@@ -990,9 +998,9 @@ impl<'a> GetPublicInlinePreviewUrl<'a> {
     pub fn submission_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("submission_id", &rt::id(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<String> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Files::get_file_files`]: set optional parameters, then send.

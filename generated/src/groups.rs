@@ -144,7 +144,10 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
     ) -> PreviewProcessedHtml<'a> {
         PreviewProcessedHtml(
-            self.0.post("/v1/groups/{group_id}/preview_html", &[&group_id]),
+            self
+                .0
+                .post("/v1/groups/{group_id}/preview_html", &[&group_id])
+                .unwrap_key("html"),
         )
     }
     /// Group activity stream
@@ -619,9 +622,9 @@ impl<'a> PreviewProcessedHtml<'a> {
     pub fn html(self, value: impl Into<String>) -> Self {
         Self(self.0.form("html", &rt::text(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<String> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Groups::group_activity_stream`]: set optional parameters, then send.

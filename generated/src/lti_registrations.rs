@@ -343,9 +343,11 @@ impl<'a> DeleteLtiRegistration<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BindLtiRegistrationToAccount<'a>(rt::Request<'a>);
 impl<'a> BindLtiRegistrationToAccount<'a> {
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> rt::Result<crate::models::BindLtiRegistrationToAccountResponse> {
+        self.0.send().await
     }
 }
 rt::impl_operations!(

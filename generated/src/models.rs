@@ -83,7 +83,7 @@ pub struct Report {
     /// The url to the report download.
     pub file_url: Option<String>,
     /// The attachment api object of the report. Only available after the report has completed.
-    pub attachment: Option<File>,
+    pub attachment: Option<Box<File>>,
     /// The status of the report
     pub status: Option<String>,
     /// The date and time the report was created.
@@ -96,7 +96,7 @@ pub struct Report {
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub ended_at: Option<rt::DateTime>,
     /// The report parameters
-    pub parameters: Option<ReportParameters>,
+    pub parameters: Option<Box<ReportParameters>>,
     /// The progress of the report
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub progress: Option<i64>,
@@ -323,7 +323,7 @@ pub struct Admin {
     /// The account role assigned. This can be 'AccountAdmin' or a user-defined role created by the Roles API.
     pub role: Option<String>,
     /// The user the role is assigned to. See the Users API for details.
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// The status of the account role/user assignment.
     pub workflow_state: Option<String>,
     /// Id of the role assigned to the admin; always sent.
@@ -521,7 +521,7 @@ pub struct AssignmentGroup {
     /// the assignments in this Assignment Group (see the Assignment API for a detailed list of fields)
     pub assignments: Option<Vec<Assignment>>,
     /// the grading rules that this Assignment Group has
-    pub rules: Option<GradingRules>,
+    pub rules: Option<Box<GradingRules>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -533,6 +533,7 @@ pub struct AssignmentGroup {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -614,6 +615,7 @@ pub struct LockInfo {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "outcome_groups",
         feature = "outcomes",
@@ -653,6 +655,7 @@ pub struct RubricRating {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -697,6 +700,7 @@ pub struct RubricCriteria {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -737,6 +741,7 @@ pub struct AssignmentDate {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -782,6 +787,7 @@ pub struct TurnitinSettings {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -810,6 +816,7 @@ pub struct NeedsGradingCount {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -851,6 +858,7 @@ pub struct ScoreStatistic {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -912,12 +920,12 @@ pub struct Assignment {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub vericite_enabled: Option<bool>,
     /// Settings to pass along to turnitin to control what kinds of matches should be considered. originality_report_visibility can be 'immediate', 'after_grading', 'after_due_date', or 'never' exclude_small_matches_type can be null, 'percent', 'words' exclude_small_matches_value: - if type is null, this will be null also - if type is 'percent', this will be a number between 0 and 100 representing match size to exclude as a percentage of the document size. - if type is 'words', this will be number \> 0 representing how many words a match must contain for it to be considered NOTE: This flag will not appear unless your account has the Turnitin plugin available
-    pub turnitin_settings: Option<TurnitinSettings>,
+    pub turnitin_settings: Option<Box<TurnitinSettings>>,
     /// If this is a group assignment, boolean flag indicating whether or not students will be graded individually.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grade_group_students_individually: Option<bool>,
     /// (Optional) assignment's settings for external tools if submission_types include 'external_tool'. Only url and new_tab are included (new_tab defaults to false).  Use the 'External Tools' API if you need more information about an external tool.
-    pub external_tool_tag_attributes: Option<ExternalToolTagAttributes>,
+    pub external_tool_tag_attributes: Option<Box<ExternalToolTagAttributes>>,
     /// Boolean indicating if peer reviews are required for this assignment
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub peer_reviews: Option<bool>,
@@ -975,7 +983,7 @@ pub struct Assignment {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// (Optional) Information for the user about the lock. Present when locked_for_user is true.
-    pub lock_info: Option<LockInfo>,
+    pub lock_info: Option<Box<LockInfo>>,
     /// (Optional) An explanation of why this is locked for the user. Present when locked_for_user is true.
     pub lock_explanation: Option<String>,
     /// (Optional) id of the associated quiz (applies only when submission_types is \['online_quiz'\])
@@ -1039,7 +1047,7 @@ pub struct Assignment {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub post_manually: Option<bool>,
     /// (Optional) If 'score_statistics' and 'submission' are included in the 'include' parameter and statistics are available, includes the min, max, and mode for this assignment
-    pub score_statistics: Option<ScoreStatistic>,
+    pub score_statistics: Option<Box<ScoreStatistic>>,
     /// (Optional) If retrieving a single assignment and 'can_submit' is included in the 'include' parameter, flags whether user has the right to submit the assignment (i.e. checks enrollment dates, submission types, locked status, attempts remaining, etc...). Including 'can submit' automatically includes 'submission' in the include parameter. Not available when observed_users are included.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_submit: Option<bool>,
@@ -1137,7 +1145,7 @@ pub struct Assignment {
     /// The bucket (e.g. past, upcoming, undated) the assignment was listed under; sent when the list was filtered by bucket.
     pub bucket: Option<String>,
     /// The user's planner override for this assignment; sent when planner overrides are included.
-    pub planner_override: Option<PlannerOverride>,
+    pub planner_override: Option<Box<PlannerOverride>>,
     /// Whether quantitative grade data is hidden from the user for this assignment; always sent for saved assignments.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restrict_quantitative_data: Option<bool>,
@@ -1165,6 +1173,7 @@ pub struct Assignment {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -1185,6 +1194,7 @@ impl rt::Encode for Assignment {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "learning_object_dates",
         feature = "pages",
@@ -1285,7 +1295,7 @@ pub struct AuthenticationProvider {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub jit_provisioning: Option<bool>,
     /// `federated_attributes`
-    pub federated_attributes: Option<FederatedAttributesConfig>,
+    pub federated_attributes: Option<Box<FederatedAttributesConfig>>,
     /// If multi-factor authentication is required when logging in with this authentication provider. The account must not have MFA disabled.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub mfa_required: Option<bool>,
@@ -1417,7 +1427,7 @@ pub struct BlueprintTemplate {
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub associated_course_count: Option<i64>,
     /// Details of the latest migration
-    pub latest_migration: Option<BlueprintMigration>,
+    pub latest_migration: Option<Box<BlueprintMigration>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -1455,7 +1465,14 @@ pub struct BlueprintMigration {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(any(feature = "blueprint_courses", feature = "courses", feature = "quizzes"))]
+#[cfg(
+    any(
+        feature = "blueprint_courses",
+        feature = "courses",
+        feature = "quizzes",
+        feature = "users"
+    )
+)]
 /// A set of restrictions on editing for copied objects in associated courses
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -1476,7 +1493,14 @@ pub struct BlueprintRestriction {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(any(feature = "blueprint_courses", feature = "courses", feature = "quizzes"))]
+#[cfg(
+    any(
+        feature = "blueprint_courses",
+        feature = "courses",
+        feature = "quizzes",
+        feature = "users"
+    )
+)]
 impl rt::Encode for BlueprintRestriction {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         rt::encode::encode_serialized(self, key, out)
@@ -1664,7 +1688,7 @@ pub struct CalendarEvent {
     /// Comma-joined comments of the current participant's reservations of this time slot; sent only for appointment-group slots the user may reserve.
     pub reserve_comments: Option<String>,
     /// The web conference attached to the event; sent only with include\[\]=web_conference when the user can read it and its plugin is enabled.
-    pub web_conference: Option<Conference>,
+    pub web_conference: Option<Box<Conference>>,
     /// Events created as duplicates of this one (e.g. by a recurring create), each as {"calendar_event": CalendarEvent}; sent when duplicates were passed (create/update with duplicate options).
     pub duplicates: Option<Vec<rt::Json>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
@@ -1709,9 +1733,9 @@ pub struct AssignmentEvent {
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The full assignment JSON data (See the Assignments API)
-    pub assignment: Option<Assignment>,
+    pub assignment: Option<Box<Assignment>>,
     /// The list of AssignmentOverrides that apply to this event (See the Assignments API). This information is useful for determining which students or sections this assignment-due event applies to.
-    pub assignment_overrides: Option<AssignmentOverride>,
+    pub assignment_overrides: Option<Box<AssignmentOverride>>,
     /// Boolean indicating whether this has important dates.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub important_dates: Option<bool>,
@@ -1942,7 +1966,7 @@ pub struct ContentExport {
     /// the type of content migration: 'common_cartridge' or 'qti'
     pub export_type: Option<ContentExportExportType>,
     /// attachment api object for the export package (not present before the export completes or after it becomes unavailable for download.)
-    pub attachment: Option<File>,
+    pub attachment: Option<Box<File>>,
     /// The api endpoint for polling the current progress
     pub progress_url: Option<String>,
     /// The ID of the user who started the export
@@ -2085,7 +2109,7 @@ pub struct ContentShare {
     /// Whether the recipient has viewed the content share.
     pub read_state: Option<String>,
     /// The content export record associated with this content share
-    pub content_export: Option<ContentExport>,
+    pub content_export: Option<Box<ContentExport>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -2217,7 +2241,7 @@ pub struct CourseEvent {
     /// Course event source depending on the event type.  This will return a string containing the source of the event.
     pub event_source: Option<String>,
     /// Jsonapi.org links
-    pub links: Option<CourseEventLink>,
+    pub links: Option<Box<CourseEventLink>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -2297,7 +2321,7 @@ pub struct CoursePace {
     /// list of modules and items for this course pace
     pub modules: Option<Vec<Module>>,
     /// progress of pace publishing
-    pub progress: Option<Progress>,
+    pub progress: Option<Box<Progress>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -2408,9 +2432,9 @@ pub struct ModuleItem {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub new_tab: Option<bool>,
     /// Completion requirement for this module item
-    pub completion_requirement: Option<CompletionRequirement>,
+    pub completion_requirement: Option<Box<CompletionRequirement>>,
     /// (Present only if requested through include\[\]=content_details) If applicable, returns additional details specific to the associated object
-    pub content_details: Option<ContentDetails>,
+    pub content_details: Option<Box<ContentDetails>>,
     /// Scheduled publish time of the item's content (pages), as ISO 8601; sent when the content supports scheduled publishing.
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub publish_at: Option<rt::DateTime>,
@@ -2649,7 +2673,7 @@ pub struct Course {
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub total_students: Option<i64>,
     /// course calendar
-    pub calendar: Option<CalendarLink>,
+    pub calendar: Option<Box<CalendarLink>>,
     /// the type of page that users will see when they first visit the course - 'feed': Recent Activity Dashboard - 'wiki': Wiki Front Page - 'modules': Course Modules/Sections Page - 'assignments': Course Assignments List - 'syllabus': Course Syllabus Page other types may be added in the future
     pub default_view: Option<CourseDefaultView>,
     /// optional: user-generated HTML for the course syllabus
@@ -2658,9 +2682,9 @@ pub struct Course {
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub needs_grading_count: Option<i64>,
     /// optional: the enrollment term object for the course returned only if include\[\]=term
-    pub term: Option<Term>,
+    pub term: Option<Box<Term>>,
     /// optional: information on progress through the course returned only if include\[\]=course_progress
-    pub course_progress: Option<CourseProgress>,
+    pub course_progress: Option<Box<CourseProgress>>,
     /// weight final grade based on assignment group percentages
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub apply_assignment_group_weights: Option<bool>,
@@ -2752,7 +2776,7 @@ pub struct Course {
     /// Navigation tabs available in the course for the user; sent with include\[\]=tabs.
     pub tabs: Option<Vec<Tab>>,
     /// The account the course belongs to; sent with include\[\]=account.
-    pub account: Option<Account>,
+    pub account: Option<Box<Account>>,
     /// Id of the course's (sub)account; undocumented, sent with include\[\]=subaccount.
     pub subaccount_id: Option<rt::Id>,
     /// Name of the course's (sub)account; undocumented, sent with include\[\]=subaccount.
@@ -2849,6 +2873,7 @@ pub struct ColumnDatum {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -2881,6 +2906,7 @@ pub struct FileAttachment {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -2947,7 +2973,7 @@ pub struct DiscussionTopic {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// (Optional) Information for the user about the lock. Present when locked_for_user is true.
-    pub lock_info: Option<LockInfo>,
+    pub lock_info: Option<Box<LockInfo>>,
     /// (Optional) An explanation of why this is locked for the user. Present when locked_for_user is true.
     pub lock_explanation: Option<String>,
     /// The username of the topic creator.
@@ -3016,7 +3042,7 @@ pub struct DiscussionTopic {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub comments_disabled: Option<bool>,
     /// Display record of the topic's author (null for anonymous topics); always sent.
-    pub author: Option<UserDisplay>,
+    pub author: Option<Box<UserDisplay>>,
     /// Same web URL as html_url; always sent.
     pub url: Option<String>,
     /// Whether the topic can still be turned into a group discussion; always sent.
@@ -3109,7 +3135,7 @@ pub struct CourseEpubExport {
     /// the name for the course
     pub name: Option<String>,
     /// ePub export API object
-    pub epub_export: Option<EpubExport>,
+    pub epub_export: Option<Box<EpubExport>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -3125,7 +3151,7 @@ pub struct EpubExport {
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// attachment api object for the export ePub (not present until the export completes)
-    pub attachment: Option<File>,
+    pub attachment: Option<Box<File>>,
     /// The api endpoint for polling the current progress
     pub progress_url: Option<String>,
     /// The ID of the user who started the export
@@ -3206,7 +3232,8 @@ pub struct EnrollmentTermsList {
         feature = "submissions",
         feature = "user_observees",
         feature = "users",
-        feature = "what_if_grades"
+        feature = "what_if_grades",
+        feature = "lti_registrations"
     )
 )]
 /// The Canvas `Grade` object.
@@ -3287,7 +3314,8 @@ pub struct Grade {
         feature = "submissions",
         feature = "user_observees",
         feature = "users",
-        feature = "what_if_grades"
+        feature = "what_if_grades",
+        feature = "lti_registrations"
     )
 )]
 /// The Canvas `Enrollment` object.
@@ -3355,9 +3383,9 @@ pub struct Enrollment {
     /// The URL to the Canvas web UI page for this course enrollment.
     pub html_url: Option<String>,
     /// The URL to the Canvas web UI page containing the grades associated with this enrollment.
-    pub grades: Option<Grade>,
+    pub grades: Option<Box<Grade>>,
     /// A description of the user.
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// The user's override grade for the course.
     pub override_grade: Option<String>,
     /// The user's override score for the course.
@@ -3404,12 +3432,12 @@ pub struct Enrollment {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
     /// The student an observer enrollment observes, with that student's enrollments; sent with include\[\]=observed_users for observer enrollments.
-    pub observed_user: Option<User>,
+    pub observed_user: Option<Box<User>>,
     /// Whether the caller may delete this enrollment; sent with include\[\]=can_be_removed.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_be_removed: Option<bool>,
     /// The user who provided this temporary enrollment; sent with include\[\]=temporary_enrollment_providers.
-    pub temporary_enrollment_provider: Option<User>,
+    pub temporary_enrollment_provider: Option<Box<User>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -3466,7 +3494,7 @@ pub struct Feature {
     /// * User features may be controlled by flags on users and site admin only.
     pub applies_to: Option<FeatureAppliesTo>,
     /// The FeatureFlag that applies to the caller
-    pub feature_flag: Option<FeatureFlag>,
+    pub feature_flag: Option<Box<FeatureFlag>>,
     /// If true, a feature that is 'allowed' globally will be 'off' by default in root accounts. Otherwise, root accounts inherit the global 'allowed' setting, which allows sub-accounts and courses to turn features on with no root account action.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub root_opt_in: Option<bool>,
@@ -3598,7 +3626,7 @@ pub struct File {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// `lock_info`
-    pub lock_info: Option<LockInfo>,
+    pub lock_info: Option<Box<LockInfo>>,
     /// `lock_explanation`
     pub lock_explanation: Option<String>,
     /// optional: url to the document preview. This url is specific to the user making the api call. Only included in submission endpoints.
@@ -3608,15 +3636,15 @@ pub struct File {
     /// Category of the attachment (e.g. uncategorized, icon_maker); always sent unless only names were asked for.
     pub category: Option<String>,
     /// Display record of the user who uploaded the file; sent with include\[\]=user.
-    pub user: Option<UserDisplay>,
+    pub user: Option<Box<UserDisplay>>,
     /// Id of the Canvadocs document for the file; sent with include\[\]=canvadoc_document_id.
     pub canvadoc_document_id: Option<String>,
     /// Copyright/usage rights of the file; sent with include\[\]=usage_rights.
-    pub usage_rights: Option<UsageRights>,
+    pub usage_rights: Option<Box<UsageRights>>,
     /// Asset string of the file's context (e.g. course_1); sent with include\[\]=context_asset_string.
     pub context_asset_string: Option<String>,
     /// Avatar record built from the file for the user; sent with include\[\]=avatar where avatar_json is available.
-    pub avatar: Option<Avatar>,
+    pub avatar: Option<Box<Avatar>>,
     /// True when the file was synced from a blueprint course into this associated course; sent only when the request asks for blueprint status (master_course_status option).
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_master_course_child_content: Option<bool>,
@@ -3821,7 +3849,7 @@ pub struct GradeChangeEvent {
     /// The unique request id of the request during the grade change.
     pub request_id: Option<String>,
     /// `links`
-    pub links: Option<GradeChangeEventLinks>,
+    pub links: Option<Box<GradeChangeEventLinks>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -4057,7 +4085,7 @@ pub struct GroupCategory {
     /// The unique identifier for the SIS import. This field is only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
     /// If the group category has not yet finished a randomly student assignment request, a progress object will be attached, which will contain information related to the progress of the assignment request. Refer to the Progress API for more information
-    pub progress: Option<Progress>,
+    pub progress: Option<Box<Progress>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -4121,9 +4149,9 @@ pub struct Group {
     /// Id of the account that owns the group, sent instead of course_id when the group's context is an Account.
     pub account_id: Option<rt::Id>,
     /// The group's leader as a short user display object, or null when there is no leader; always sent.
-    pub leader: Option<UserDisplay>,
+    pub leader: Option<Box<UserDisplay>>,
     /// The group's category (group set) object; sent only with include\[\]=group_category.
-    pub group_category: Option<GroupCategory>,
+    pub group_category: Option<Box<GroupCategory>>,
     /// Whether the current user has favorited the group; sent only with include\[\]=favorites.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_favorite: Option<bool>,
@@ -4346,7 +4374,7 @@ pub struct ResultObject {
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub assessed_at: Option<rt::DateTime>,
     /// Unique identifiers of objects associated with this result
-    pub links: Option<ResultLinks>,
+    pub links: Option<Box<ResultLinks>>,
     /// The lti_user_id or the Canvas user_id
     #[serde(rename = "userId")]
     pub user_id: Option<String>,
@@ -4488,6 +4516,7 @@ pub struct MediaObject {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "moderated_grading",
         feature = "pages",
@@ -4563,7 +4592,7 @@ pub struct ContentDetails {
     /// `lock_explanation`
     pub lock_explanation: Option<String>,
     /// `lock_info`
-    pub lock_info: Option<LockInfo>,
+    pub lock_info: Option<Box<LockInfo>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -4574,11 +4603,11 @@ pub struct ContentDetails {
 #[serde(default)]
 pub struct ModuleItemSequenceNode {
     /// The previous ModuleItem in the sequence
-    pub prev: Option<ModuleItem>,
+    pub prev: Option<Box<ModuleItem>>,
     /// The ModuleItem being queried
-    pub current: Option<ModuleItem>,
+    pub current: Option<Box<ModuleItem>>,
     /// The next ModuleItem in the sequence
-    pub next: Option<ModuleItem>,
+    pub next: Option<Box<ModuleItem>>,
     /// The conditional release rule for the module item, if applicable
     pub mastery_path: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
@@ -4610,9 +4639,9 @@ pub struct ModuleAssignmentOverride {
     /// the title of the override
     pub title: Option<String>,
     /// an array of the override's target students (present only if the override targets an adhoc set of students)
-    pub students: Option<OverrideTarget>,
+    pub students: Option<Box<OverrideTarget>>,
     /// the override's target section (present only if the override targets a section)
-    pub course_section: Option<OverrideTarget>,
+    pub course_section: Option<Box<OverrideTarget>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -4707,7 +4736,7 @@ pub struct NamesAndRoleMemberships {
     /// Invocation URL
     pub id: Option<String>,
     /// The LTI Context containing the memberships
-    pub context: Option<NamesAndRoleContext>,
+    pub context: Option<Box<NamesAndRoleContext>>,
     /// A list of NamesAndRoleMembership
     pub members: Option<Vec<NamesAndRoleMembership>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
@@ -4737,9 +4766,9 @@ pub struct QuizItem {
     /// status of the item. one of 'mutable' or 'immutable'.  Used internally, no need to set
     pub status: Option<String>,
     /// additional properties for the item (currently only populated by items with a BankItem entry)
-    pub properties: Option<ItemProperties>,
+    pub properties: Option<Box<ItemProperties>>,
     /// the specific data associated with the quiz item.  These items can be either a QuestionItem, StimulusItem, BankEntryItem, or BankItem, depending on entry_type, and are defined separately
-    pub entry: Option<QuestionItemOrStimulusItemOrBankEntryItemOrBankItem>,
+    pub entry: Option<Box<QuestionItemOrStimulusItemOrBankEntryItemOrBankItem>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -4756,7 +4785,7 @@ pub struct QuestionItem {
     /// type of calculator the user will have access to during the question ('none', basic' or 'scientific')
     pub calculator_type: Option<String>,
     /// correct, incorrect, and general feedback for the question (see QuestionFeedback)
-    pub feedback: Option<QuestionFeedback>,
+    pub feedback: Option<Box<QuestionFeedback>>,
     /// can be thought of as the question type. One of 'multi-answer', 'matching', 'categorization', 'file-upload', 'formula', 'ordering', 'rich-fill-blank', 'hot-spot', 'choice', 'numeric', 'true-false', 'essay', or 'fill-blank' (deprecated). See Appendix: Question Types for more info about each type.
     pub interaction_type_slug: Option<String>,
     /// an object that contains the question data. See Appendix: Question Types for more info about this field.
@@ -4803,7 +4832,7 @@ pub struct BankEntryItem {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub archived: Option<bool>,
     /// the item (either a QuestionItem or StimulusItem, depending on entry_type)
-    pub entry: Option<QuestionItemOrStimulusItem>,
+    pub entry: Option<Box<QuestionItemOrStimulusItem>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -4886,7 +4915,7 @@ pub struct NewQuiz {
     /// the type of grading the assignment receives ('pass_fail', 'percent', 'letter_grade', 'gpa_scale', or 'points')
     pub grading_type: Option<String>,
     /// additional quiz settings (see QuizSettings)
-    pub quiz_settings: Option<QuizSettings>,
+    pub quiz_settings: Option<Box<QuizSettings>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -4926,9 +4955,9 @@ pub struct QuizSettings {
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub session_time_limit_in_seconds: Option<i64>,
     /// settings to configure multiple quiz attempts (see MultipleAttemptsSettings)
-    pub multiple_attempts: Option<MultipleAttemptsSettings>,
+    pub multiple_attempts: Option<Box<MultipleAttemptsSettings>>,
     /// settings to restrict student result view (see ResultViewSettings)
-    pub result_view_settings: Option<ResultViewSettings>,
+    pub result_view_settings: Option<Box<ResultViewSettings>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -5039,7 +5068,7 @@ pub struct OriginalityReport {
     /// A non-LTI launch URL where the originality score of the file may be found.
     pub originality_report_url: Option<String>,
     /// A ToolSetting object containing optional 'resource_type_code' and 'resource_url'
-    pub tool_setting: Option<ToolSetting>,
+    pub tool_setting: Option<Box<ToolSetting>>,
     /// A message describing the error. If set, the workflow_state will become 'error.'
     pub error_report: Option<String>,
     /// The submitted_at date time of the submission.
@@ -5097,9 +5126,9 @@ pub struct OutcomeLink {
     /// `context_type`
     pub context_type: Option<String>,
     /// an abbreviated OutcomeGroup object representing the group containing the outcome link.
-    pub outcome_group: Option<OutcomeGroup>,
+    pub outcome_group: Option<Box<OutcomeGroup>>,
     /// an abbreviated Outcome object representing the outcome linked into the containing outcome group.
-    pub outcome: Option<Outcome>,
+    pub outcome: Option<Box<Outcome>>,
     /// whether this outcome has been used to assess a student in the context of this outcome link.  In other words, this will be set to true if the context is a course, and a student has been assessed with this outcome in that course.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub assessed: Option<bool>,
@@ -5146,11 +5175,11 @@ pub struct OutcomeImport {
     /// - 'failed': The outcome import failed.
     pub workflow_state: Option<OutcomeImportWorkflowState>,
     /// See the OutcomeImportData specification above.
-    pub data: Option<OutcomeImportData>,
+    pub data: Option<Box<OutcomeImportData>>,
     /// The progress of the outcome import.
     pub progress: Option<String>,
     /// The user that initiated the outcome_import. See the Users API for details.
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// An array of row number / error message pairs. Returns the first 25 errors.
     pub processing_errors: Option<Vec<Vec<rt::Json>>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
@@ -5203,7 +5232,7 @@ pub struct OutcomeRollupScore {
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub count: Option<i64>,
     /// `links`
-    pub links: Option<OutcomeRollupScoreLinks>,
+    pub links: Option<Box<OutcomeRollupScoreLinks>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -5232,11 +5261,11 @@ pub struct OutcomeRollupLinks {
 #[serde(default)]
 pub struct OutcomeRollup {
     /// an array of OutcomeRollupScore objects
-    pub scores: Option<OutcomeRollupScore>,
+    pub scores: Option<Box<OutcomeRollupScore>>,
     /// The name of the resource for this rollup. For example, the user name.
     pub name: Option<String>,
     /// `links`
-    pub links: Option<OutcomeRollupLinks>,
+    pub links: Option<Box<OutcomeRollupLinks>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -5276,7 +5305,7 @@ pub struct OutcomePath {
     /// A unique identifier for this outcome
     pub id: Option<rt::Id>,
     /// an array of OutcomePathPart objects
-    pub parts: Option<OutcomePathPart>,
+    pub parts: Option<Box<OutcomePathPart>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -5367,7 +5396,7 @@ pub struct Page {
     /// roles allowed to edit the page; comma-separated list comprising a combination of 'teachers', 'students', 'members', and/or 'public' if not supplied, course defaults are used
     pub editing_roles: Option<String>,
     /// the User who last edited the page (this may not be present if the page was imported from another system)
-    pub last_edited_by: Option<User>,
+    pub last_edited_by: Option<Box<User>>,
     /// the page content, in HTML (present when requesting a single page; optionally included when listing pages)
     pub body: Option<String>,
     /// whether the page is published (true) or draft state (false).
@@ -5383,7 +5412,7 @@ pub struct Page {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// (Optional) Information for the user about the lock. Present when locked_for_user is true.
-    pub lock_info: Option<LockInfo>,
+    pub lock_info: Option<Box<LockInfo>>,
     /// (Optional) An explanation of why this is locked for the user. Present when locked_for_user is true.
     pub lock_explanation: Option<String>,
     /// Web URL of the page; always sent.
@@ -5392,7 +5421,7 @@ pub struct Page {
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub todo_date: Option<rt::DateTime>,
     /// The assignment behind a page used for mastery paths, with its assignment_overrides; sent when the course has conditional release and the page is for an assignment.
-    pub assignment: Option<Assignment>,
+    pub assignment: Option<Box<Assignment>>,
     /// True when the page was synced from a blueprint course into this associated course; sent only when the request asks for blueprint status (master_course_status option).
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_master_course_child_content: Option<bool>,
@@ -5422,7 +5451,7 @@ pub struct PageRevision {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub latest: Option<bool>,
     /// the User who saved this revision, if applicable (this may not be present if the page was imported from another system)
-    pub edited_by: Option<User>,
+    pub edited_by: Option<Box<User>>,
     /// the following fields are not included in the index action and may be omitted from the show action via summary=1 the historic url of the page
     pub url: Option<String>,
     /// the historic page title
@@ -5494,6 +5523,7 @@ pub struct LtiAssignment {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -5537,7 +5567,7 @@ pub struct Submission {
     /// The submission's assignment (see the assignments API) (optional)
     pub assignment: Option<Box<Assignment>>,
     /// The submission's course (see the course API) (optional)
-    pub course: Option<Course>,
+    pub course: Option<Box<Course>>,
     /// The grade for the submission, translated into the assignment grading scheme (so a letter grade, for example).
     pub grade: Option<String>,
     /// A boolean flag which is false if the student has re-submitted since the submission was last graded.
@@ -5558,7 +5588,7 @@ pub struct Submission {
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub graded_at: Option<rt::DateTime>,
     /// The submissions user (see user API) (optional)
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// Whether the submission was made after the applicable due date
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub late: Option<bool>,
@@ -5635,7 +5665,7 @@ pub struct Submission {
     /// Minimal {id, name} of the group that made a group submission; sent with include\[\]=group.
     pub group: Option<rt::Json>,
     /// The media recording attached to the submission; sent when it has one.
-    pub media_comment: Option<MediaComment>,
+    pub media_comment: Option<Box<MediaComment>>,
     /// True when originality reports exist and may be shown; sent only in that case.
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_originality_report: Option<bool>,
@@ -5697,6 +5727,7 @@ pub struct PlannerNote {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -5786,7 +5817,7 @@ pub struct PollSession {
     /// The results of the submissions of the poll. Each key is the poll choice id, and the value is the count of submissions.
     pub results: Option<rt::Json>,
     /// If the poll session has public results, this will return an array of all submissions, viewable by both students and teachers. If the results are not public, for students it will return their submission only.
-    pub poll_submissions: Option<PollSubmission>,
+    pub poll_submissions: Option<Box<PollSubmission>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -5946,9 +5977,9 @@ pub struct QuizAssignmentOverrideSet {
     /// ID of the quiz those dates are for.
     pub quiz_id: Option<String>,
     /// An array of quiz assignment overrides. For students, this array will always contain a single item which is the set of dates that apply to that student. For teachers and staff, it may contain more.
-    pub due_dates: Option<QuizAssignmentOverride>,
+    pub due_dates: Option<Box<QuizAssignmentOverride>>,
     /// An array of all assignment overrides active for the quiz. This is visible only to teachers and staff.
-    pub all_dates: Option<QuizAssignmentOverride>,
+    pub all_dates: Option<Box<QuizAssignmentOverride>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -6172,11 +6203,11 @@ pub struct QuizReport {
     /// the API endpoint for this report
     pub url: Option<String>,
     /// if the report has finished generating, a File object that represents it. refer to the Files API for more information about the format
-    pub file: Option<File>,
+    pub file: Option<Box<File>>,
     /// if the report has not yet finished generating, a URL where information about its progress can be retrieved. refer to the Progress API for more information (Note: not available in JSON-API format)
     pub progress_url: Option<String>,
     /// if the report is being generated, a Progress object that represents the operation. Refer to the Progress API for more information about the format. (Note: available only in JSON-API format)
-    pub progress: Option<Progress>,
+    pub progress: Option<Box<Progress>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -6204,11 +6235,11 @@ pub struct QuizStatistics {
     /// The HTTP/HTTPS URL to the page where the statistics can be seen visually.
     pub html_url: Option<String>,
     /// Question-specific statistics for each question and its answers.
-    pub question_statistics: Option<QuizStatisticsQuestionStatistics>,
+    pub question_statistics: Option<Box<QuizStatisticsQuestionStatistics>>,
     /// Question-specific statistics for each question and its answers.
-    pub submission_statistics: Option<QuizStatisticsSubmissionStatistics>,
+    pub submission_statistics: Option<Box<QuizStatisticsSubmissionStatistics>>,
     /// JSON-API construct that contains links to media related to this quiz statistics object. NOTE: AVAILABLE ONLY IN JSON-API REQUESTS.
-    pub links: Option<QuizStatisticsLinks>,
+    pub links: Option<Box<QuizStatisticsLinks>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -6233,7 +6264,7 @@ pub struct QuizStatisticsQuestionStatistics {
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub responses: Option<i64>,
     /// Statistics related to each individual pre-defined answer.
-    pub answers: Option<QuizStatisticsAnswerStatistics>,
+    pub answers: Option<Box<QuizStatisticsAnswerStatistics>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -6458,7 +6489,7 @@ pub struct QuizSubmission {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(feature = "quizzes")]
+#[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
 /// The Canvas `Quiz` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -6542,7 +6573,7 @@ pub struct Quiz {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// (Optional) Information for the user about the lock. Present when locked_for_user is true.
-    pub lock_info: Option<LockInfo>,
+    pub lock_info: Option<Box<LockInfo>>,
     /// (Optional) An explanation of why this is locked for the user. Present when locked_for_user is true.
     pub lock_explanation: Option<String>,
     /// Link to SpeedGrader for this quiz. Will not be present if quiz is unpublished
@@ -6550,7 +6581,7 @@ pub struct Quiz {
     /// Link to endpoint to send extensions for this quiz.
     pub quiz_extensions_url: Option<String>,
     /// Permissions the user has for the quiz
-    pub permissions: Option<QuizPermissions>,
+    pub permissions: Option<Box<QuizPermissions>>,
     /// list of due dates for the quiz
     pub all_dates: Option<Vec<AssignmentDate>>,
     /// Current version number of the quiz
@@ -6625,12 +6656,12 @@ pub struct Quiz {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restricted_by_master_course: Option<bool>,
     /// Which aspects (content, points, due dates, availability dates) are locked by the Blueprint; sent only when restricted_by_master_course is true.
-    pub master_course_restrictions: Option<BlueprintRestriction>,
+    pub master_course_restrictions: Option<Box<BlueprintRestriction>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
-#[cfg(feature = "quizzes")]
+#[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
 /// Permissions the user has for the quiz
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -6707,7 +6738,7 @@ pub struct Role {
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_account_role: Option<bool>,
     /// JSON representation of the account the role is defined in.
-    pub account: Option<Account>,
+    pub account: Option<Box<Account>>,
     /// The state of the role: 'active', 'inactive', or 'built_in'
     pub workflow_state: Option<String>,
     /// The date and time the role was created.
@@ -6888,7 +6919,7 @@ pub struct RubricImport {
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// Who started the import
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// The uploaded file: id, filename and size
     pub attachment: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
@@ -6965,6 +6996,7 @@ pub struct ScoreResult {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -7070,7 +7102,7 @@ pub struct SisImportData {
     /// Which files were included in the SIS import
     pub supplied_batches: Option<Vec<String>>,
     /// The number of rows processed for each type of import
-    pub counts: Option<SisImportCounts>,
+    pub counts: Option<Box<SisImportCounts>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -7109,43 +7141,43 @@ pub struct SisImportStatistics {
     pub total_state_changes: Option<i64>,
     /// This contains that statistics for accounts.
     #[serde(rename = "Account")]
-    pub account: Option<SisImportStatistic>,
+    pub account: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for terms.
     #[serde(rename = "EnrollmentTerm")]
-    pub enrollment_term: Option<SisImportStatistic>,
+    pub enrollment_term: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for communication channels. This is an indirect effect from creating or deleting a user.
     #[serde(rename = "CommunicationChannel")]
-    pub communication_channel: Option<SisImportStatistic>,
+    pub communication_channel: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for abstract courses.
     #[serde(rename = "AbstractCourse")]
-    pub abstract_course: Option<SisImportStatistic>,
+    pub abstract_course: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for courses.
     #[serde(rename = "Course")]
-    pub course: Option<SisImportStatistic>,
+    pub course: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for course sections.
     #[serde(rename = "CourseSection")]
-    pub course_section: Option<SisImportStatistic>,
+    pub course_section: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for enrollments.
     #[serde(rename = "Enrollment")]
-    pub enrollment: Option<SisImportStatistic>,
+    pub enrollment: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for group categories.
     #[serde(rename = "GroupCategory")]
-    pub group_category: Option<SisImportStatistic>,
+    pub group_category: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for groups.
     #[serde(rename = "Group")]
-    pub group: Option<SisImportStatistic>,
+    pub group: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for group memberships. This can be a direct impact from the import or indirect from an enrollment being deleted.
     #[serde(rename = "GroupMembership")]
-    pub group_membership: Option<SisImportStatistic>,
+    pub group_membership: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for pseudonyms. Pseudonyms are logins for users, and are the object that ties an enrollment to a user. This would be impacted from the user importer.
     #[serde(rename = "Pseudonym")]
-    pub pseudonym: Option<SisImportStatistic>,
+    pub pseudonym: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for user observers.
     #[serde(rename = "UserObserver")]
-    pub user_observer: Option<SisImportStatistic>,
+    pub user_observer: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for account users.
     #[serde(rename = "AccountUser")]
-    pub account_user: Option<SisImportStatistic>,
+    pub account_user: Option<Box<SisImportStatistic>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -7238,16 +7270,16 @@ pub struct SisImport {
     /// - 'restored': The SIS import is restored all of the states of imported items.
     pub workflow_state: Option<SisImportWorkflowState>,
     /// data
-    pub data: Option<SisImportData>,
+    pub data: Option<Box<SisImportData>>,
     /// statistics
-    pub statistics: Option<SisImportStatistics>,
+    pub statistics: Option<Box<SisImportStatistics>>,
     /// The progress of the SIS import. The progress will reset when using batch_mode and have a different progress for the cleanup stage
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub progress: Option<i64>,
     /// The errors_attachment api object of the SIS import. Only available if there are errors or warning and import has completed.
-    pub errors_attachment: Option<File>,
+    pub errors_attachment: Option<Box<File>>,
     /// The user that initiated the sis_batch. See the Users API for details.
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// Only imports that are complete will get this data. An array of CSV_file/warning_message pairs.
     pub processing_warnings: Option<Vec<Vec<String>>>,
     /// An array of CSV_file/error_message pairs.
@@ -7385,11 +7417,11 @@ pub struct SectionAttributes {
     /// Optional: The integration ID of the section.
     pub integration_id: Option<String>,
     /// The course to which the section belongs or the course from which the section was cross-listed
-    pub origin_course: Option<CourseAttributes>,
+    pub origin_course: Option<Box<CourseAttributes>>,
     /// Optional: Attributes of the xlist course. Only present when the section has been cross-listed. See Courses API for more details
-    pub xlist_course: Option<CourseAttributes>,
+    pub xlist_course: Option<Box<CourseAttributes>>,
     /// Optional: Attributes of the assignment override that apply to the section. See Assignment API for more details
-    pub r#override: Option<SectionAssignmentOverrideAttributes>,
+    pub r#override: Option<Box<SectionAssignmentOverrideAttributes>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -7497,6 +7529,7 @@ pub struct SearchResult {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -7532,6 +7565,7 @@ pub struct MediaComment {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -7552,7 +7586,7 @@ pub struct SubmissionComment {
     /// `author_name`
     pub author_name: Option<String>,
     /// Abbreviated user object UserDisplay (see users API).
-    pub author: Option<UserDisplay>,
+    pub author: Option<Box<UserDisplay>>,
     /// `comment`
     pub comment: Option<String>,
     /// `created_at`
@@ -7562,7 +7596,7 @@ pub struct SubmissionComment {
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub edited_at: Option<rt::DateTime>,
     /// `media_comment`
-    pub media_comment: Option<MediaComment>,
+    pub media_comment: Option<Box<MediaComment>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -7736,7 +7770,8 @@ pub struct AnonymousUserDisplay {
         feature = "submissions",
         feature = "user_observees",
         feature = "users",
-        feature = "what_if_grades"
+        feature = "what_if_grades",
+        feature = "lti_registrations"
     )
 )]
 /// A Canvas user, e.g. a student, teacher, administrator, observer, etc.
@@ -7845,7 +7880,7 @@ pub struct Profile {
     /// The avatar_url can change over time, so we recommend not caching it for more than a few hours
     pub avatar_url: Option<String>,
     /// `calendar`
-    pub calendar: Option<CalendarLink>,
+    pub calendar: Option<Box<CalendarLink>>,
     /// Optional: This field is only returned in certain API calls, and will return the IANA time zone name of the user's preferred timezone.
     pub time_zone: Option<String>,
     /// The users locale.
@@ -7957,7 +7992,7 @@ pub struct PageView {
     /// The origin IP address of the request
     pub remote_ip: Option<String>,
     /// The page view links to define the relationships
-    pub links: Option<PageViewLinks>,
+    pub links: Option<Box<PageViewLinks>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -8034,7 +8069,7 @@ pub struct AssignmentGroupGrade {
 #[serde(default)]
 pub struct GradeGroup {
     /// `submission_id`
-    pub submission_id: Option<AssignmentGroupGrade>,
+    pub submission_id: Option<Box<AssignmentGroupGrade>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -8045,11 +8080,11 @@ pub struct GradeGroup {
 #[serde(default)]
 pub struct Grades {
     /// `current`
-    pub current: Option<Grade>,
+    pub current: Option<Box<Grade>>,
     /// `current_groups`
     pub current_groups: Option<std::collections::BTreeMap<String, AssignmentGroupGrade>>,
     /// `final`
-    pub r#final: Option<Grade>,
+    pub r#final: Option<Box<Grade>>,
     /// `final_groups`
     pub final_groups: Option<std::collections::BTreeMap<String, AssignmentGroupGrade>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
@@ -8616,6 +8651,23 @@ impl<'de> serde::Deserialize<'de> for QuestionItemOrStimulusItem {
         )
     }
 }
+#[cfg(feature = "account_reports")]
+/// What `list_available_reports` returns (written inline in the Canvas description: `{ "title": "string", "parameters": "object", "report": "string", "last_run": Report }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListAvailableReportsResponse {
+    /// `title`
+    pub title: Option<String>,
+    /// `parameters`
+    pub parameters: Option<rt::Json>,
+    /// `report`
+    pub report: Option<String>,
+    /// `last_run`
+    pub last_run: Option<Report>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
 #[cfg(feature = "communication_channels")]
 /// What `delete_push_notification_endpoint` returns (written inline in the Canvas description: `{success: true}`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8624,6 +8676,1590 @@ pub struct DeletePushNotificationEndpointResponse {
     /// `success`
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub success: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "conversations")]
+/// What `get_running_batches` returns (written inline in the Canvas description: `{ "id": "integer", "workflow_state": "string", "completion": "number", "recipient_count": "integer", "message": "object", "tags": [string] }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct GetRunningBatchesResponse {
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `workflow_state`
+    pub workflow_state: Option<String>,
+    /// `completion`
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub completion: Option<f64>,
+    /// `recipient_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub recipient_count: Option<i64>,
+    /// `message`
+    pub message: Option<rt::Json>,
+    /// `tags`
+    pub tags: Option<Vec<String>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "courses")]
+/// What `course_activity_stream` returns (written inline in the Canvas description: `{ "created_at": "datetime", "updated_at": "datetime", "id": "integer", "title": "string", "message": "string", "type": "string", "read_state": "boolean", "context_type": "string", "course_id": "integer", "group_id": "integer", "html_url": "string", "discussion_topic_id": "integer", "announcement_id": "integer", "total_root_discussion_entries": "integer", "require_initial_post": "boolean", "user_has_posted": "boolean", "root_discussion_entries": [object], "conversation_id": "integer", "private": "boolean", "participant_count": "integer", "latest_messages": [object], "message_id": "integer", "notification_category": "string", "url": "string", "submission_id": "integer", "web_conference_id": "integer", "collaboration_id": "integer", "assessment_request_id": "integer", "assignment_id": "integer", "assignment": Assignment, "course": Course, "attempt": "integer", "body": "string", "grade": "string", "grade_matches_current_submission": "boolean", "preview_url": "string", "score": "number", "submission_comments": [SubmissionComment], "submission_type": "string", "submitted_at": "datetime", "user_id": "integer", "grader_id": "integer", "graded_at": "datetime", "user": User, "late": "boolean", "assignment_visible": "boolean", "excused": "boolean", "missing": "boolean", "late_policy_status": "string", "points_deducted": "number", "seconds_late": "number", "workflow_state": "string", "extra_attempts": "number", "anonymous_id": "string", "posted_at": "datetime", "read_status": "string", "redo_request": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct CourseActivityStreamResponse {
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `title`
+    pub title: Option<String>,
+    /// `message`
+    pub message: Option<String>,
+    /// `type`
+    pub r#type: Option<String>,
+    /// `read_state`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub read_state: Option<bool>,
+    /// `context_type`
+    pub context_type: Option<String>,
+    /// `course_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub course_id: Option<i64>,
+    /// `group_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub group_id: Option<i64>,
+    /// `html_url`
+    pub html_url: Option<String>,
+    /// `discussion_topic_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub discussion_topic_id: Option<i64>,
+    /// `announcement_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub announcement_id: Option<i64>,
+    /// `total_root_discussion_entries`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub total_root_discussion_entries: Option<i64>,
+    /// `require_initial_post`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub require_initial_post: Option<bool>,
+    /// `user_has_posted`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub user_has_posted: Option<bool>,
+    /// `root_discussion_entries`
+    pub root_discussion_entries: Option<Vec<rt::Json>>,
+    /// `conversation_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub conversation_id: Option<i64>,
+    /// `private`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub private: Option<bool>,
+    /// `participant_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub participant_count: Option<i64>,
+    /// `latest_messages`
+    pub latest_messages: Option<Vec<rt::Json>>,
+    /// `message_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub message_id: Option<i64>,
+    /// `notification_category`
+    pub notification_category: Option<String>,
+    /// `url`
+    pub url: Option<String>,
+    /// `submission_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub submission_id: Option<i64>,
+    /// `web_conference_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub web_conference_id: Option<i64>,
+    /// `collaboration_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub collaboration_id: Option<i64>,
+    /// `assessment_request_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub assessment_request_id: Option<i64>,
+    /// `assignment_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub assignment_id: Option<i64>,
+    /// `assignment`
+    pub assignment: Option<Assignment>,
+    /// `course`
+    pub course: Option<Course>,
+    /// `attempt`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub attempt: Option<i64>,
+    /// `body`
+    pub body: Option<String>,
+    /// `grade`
+    pub grade: Option<String>,
+    /// `grade_matches_current_submission`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub grade_matches_current_submission: Option<bool>,
+    /// `preview_url`
+    pub preview_url: Option<String>,
+    /// `score`
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub score: Option<f64>,
+    /// `submission_comments`
+    pub submission_comments: Option<Vec<SubmissionComment>>,
+    /// `submission_type`
+    pub submission_type: Option<String>,
+    /// `submitted_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub submitted_at: Option<rt::DateTime>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `grader_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub grader_id: Option<i64>,
+    /// `graded_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub graded_at: Option<rt::DateTime>,
+    /// `user`
+    pub user: Option<User>,
+    /// `late`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub late: Option<bool>,
+    /// `assignment_visible`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub assignment_visible: Option<bool>,
+    /// `excused`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub excused: Option<bool>,
+    /// `missing`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub missing: Option<bool>,
+    /// `late_policy_status`
+    pub late_policy_status: Option<String>,
+    /// `points_deducted`
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub points_deducted: Option<f64>,
+    /// `seconds_late`
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub seconds_late: Option<f64>,
+    /// `workflow_state`
+    pub workflow_state: Option<String>,
+    /// `extra_attempts`
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub extra_attempts: Option<f64>,
+    /// `anonymous_id`
+    pub anonymous_id: Option<String>,
+    /// `posted_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub posted_at: Option<rt::DateTime>,
+    /// `read_status`
+    pub read_status: Option<String>,
+    /// `redo_request`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub redo_request: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "courses")]
+/// What `course_activity_stream_summary` returns (written inline in the Canvas description: `{ "type": "string", "notification_category": "string", "count": "integer", "unread_count": "integer" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct CourseActivityStreamSummaryResponse {
+    /// `type`
+    pub r#type: Option<String>,
+    /// `notification_category`
+    pub notification_category: Option<String>,
+    /// `count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub count: Option<i64>,
+    /// `unread_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub unread_count: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "courses")]
+/// What `course_todo_items` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "type": "string", "ignore": "string", "ignore_permanently": "string", "assignment": Assignment, "quiz": Quiz, "html_url": "string", "needs_grading_count": "integer" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct CourseTodoItemsResponse {
+    /// `context_type`
+    pub context_type: Option<String>,
+    /// `course_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub course_id: Option<i64>,
+    /// `group_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub group_id: Option<i64>,
+    /// `type`
+    pub r#type: Option<String>,
+    /// `ignore`
+    pub ignore: Option<String>,
+    /// `ignore_permanently`
+    pub ignore_permanently: Option<String>,
+    /// `assignment`
+    pub assignment: Option<Assignment>,
+    /// `quiz`
+    pub quiz: Option<Quiz>,
+    /// `html_url`
+    pub html_url: Option<String>,
+    /// `needs_grading_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub needs_grading_count: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "courses")]
+/// What `delete_conclude_course` returns (written inline in the Canvas description: `{ "delete": "boolean", "conclude": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct DeleteConcludeCourseResponse {
+    /// `delete`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub delete: Option<bool>,
+    /// `conclude`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub conclude: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "courses")]
+/// What `update_course_settings` returns (written inline in the Canvas description: `{ "allow_final_grade_override": "boolean", "allow_student_discussion_topics": "boolean", "allow_student_forum_attachments": "boolean", "allow_student_discussion_editing": "boolean", "allow_student_discussion_reporting": "boolean", "allow_student_anonymous_discussion_topics": "boolean", "filter_speed_grader_by_student_group": "boolean", "grading_standard_enabled": "boolean", "grading_standard_id": "integer", "grade_passback_setting": "string", "allow_student_organized_groups": "boolean", "hide_final_grades": "boolean", "hide_distribution_graphs": "boolean", "hide_sections_on_course_users_page": "boolean", "lock_all_announcements": "boolean", "usage_rights_required": "boolean", "restrict_student_past_view": "boolean", "restrict_student_future_view": "boolean", "restrict_quantitative_data": "boolean", "show_announcements_on_home_page": "boolean", "home_page_announcement_limit": "integer", "syllabus_course_summary": "boolean", "homeroom_course": "boolean", "image_url": "string", "image_id": "integer", "image": "string", "banner_image_url": "string", "banner_image_id": "integer", "banner_image": "string", "course_color": "string", "friendly_name": "string", "default_due_time": "string", "conditional_release": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct UpdateCourseSettingsResponse {
+    /// `allow_final_grade_override`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub allow_final_grade_override: Option<bool>,
+    /// `allow_student_discussion_topics`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub allow_student_discussion_topics: Option<bool>,
+    /// `allow_student_forum_attachments`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub allow_student_forum_attachments: Option<bool>,
+    /// `allow_student_discussion_editing`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub allow_student_discussion_editing: Option<bool>,
+    /// `allow_student_discussion_reporting`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub allow_student_discussion_reporting: Option<bool>,
+    /// `allow_student_anonymous_discussion_topics`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub allow_student_anonymous_discussion_topics: Option<bool>,
+    /// `filter_speed_grader_by_student_group`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub filter_speed_grader_by_student_group: Option<bool>,
+    /// `grading_standard_enabled`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub grading_standard_enabled: Option<bool>,
+    /// `grading_standard_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub grading_standard_id: Option<i64>,
+    /// `grade_passback_setting`
+    pub grade_passback_setting: Option<String>,
+    /// `allow_student_organized_groups`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub allow_student_organized_groups: Option<bool>,
+    /// `hide_final_grades`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub hide_final_grades: Option<bool>,
+    /// `hide_distribution_graphs`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub hide_distribution_graphs: Option<bool>,
+    /// `hide_sections_on_course_users_page`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub hide_sections_on_course_users_page: Option<bool>,
+    /// `lock_all_announcements`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub lock_all_announcements: Option<bool>,
+    /// `usage_rights_required`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub usage_rights_required: Option<bool>,
+    /// `restrict_student_past_view`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub restrict_student_past_view: Option<bool>,
+    /// `restrict_student_future_view`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub restrict_student_future_view: Option<bool>,
+    /// `restrict_quantitative_data`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub restrict_quantitative_data: Option<bool>,
+    /// `show_announcements_on_home_page`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub show_announcements_on_home_page: Option<bool>,
+    /// `home_page_announcement_limit`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub home_page_announcement_limit: Option<i64>,
+    /// `syllabus_course_summary`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub syllabus_course_summary: Option<bool>,
+    /// `homeroom_course`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub homeroom_course: Option<bool>,
+    /// `image_url`
+    pub image_url: Option<String>,
+    /// `image_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub image_id: Option<i64>,
+    /// `image`
+    pub image: Option<String>,
+    /// `banner_image_url`
+    pub banner_image_url: Option<String>,
+    /// `banner_image_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub banner_image_id: Option<i64>,
+    /// `banner_image`
+    pub banner_image: Option<String>,
+    /// `course_color`
+    pub course_color: Option<String>,
+    /// `friendly_name`
+    pub friendly_name: Option<String>,
+    /// `default_due_time`
+    pub default_due_time: Option<String>,
+    /// `conditional_release`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub conditional_release: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "courses")]
+/// What `get_course_copy_status` returns (written inline in the Canvas description: `{ "id": "integer", "progress": "integer", "created_at": "datetime", "workflow_state": "string", "integration_id": "string", "status_url": "string" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct GetCourseCopyStatusResponse {
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `progress`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub progress: Option<i64>,
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `workflow_state`
+    pub workflow_state: Option<String>,
+    /// `integration_id`
+    pub integration_id: Option<String>,
+    /// `status_url`
+    pub status_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "courses")]
+/// What `copy_course_content` returns (written inline in the Canvas description: `{ "id": "integer", "progress": "integer", "created_at": "datetime", "workflow_state": "string", "integration_id": "string", "status_url": "string" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct CopyCourseContentResponse {
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `progress`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub progress: Option<i64>,
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `workflow_state`
+    pub workflow_state: Option<String>,
+    /// `integration_id`
+    pub integration_id: Option<String>,
+    /// `status_url`
+    pub status_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "discussion_topics")]
+/// What `reorder_pinned_topics_courses` returns (written inline in the Canvas description: `{ "reorder": true, "order": [string] }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ReorderPinnedTopicsCoursesResponse {
+    /// `reorder`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub reorder: Option<bool>,
+    /// `order`
+    pub order: Option<Vec<String>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "discussion_topics")]
+/// What `reorder_pinned_topics_groups` returns (written inline in the Canvas description: `{ "reorder": true, "order": [string] }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ReorderPinnedTopicsGroupsResponse {
+    /// `reorder`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub reorder: Option<bool>,
+    /// `order`
+    pub order: Option<Vec<String>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "discussion_topics")]
+/// What `get_full_topic_courses` returns (written inline in the Canvas description: `{ "unread_entries": [integer], "forced_entries": [integer], "entry_ratings": "object", "participants": [UserDisplay], "view": [object], "new_entries": [object] }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct GetFullTopicCoursesResponse {
+    /// `unread_entries`
+    pub unread_entries: Option<Vec<i64>>,
+    /// `forced_entries`
+    pub forced_entries: Option<Vec<i64>>,
+    /// `entry_ratings`
+    pub entry_ratings: Option<rt::Json>,
+    /// `participants`
+    pub participants: Option<Vec<UserDisplay>>,
+    /// `view`
+    pub view: Option<Vec<rt::Json>>,
+    /// `new_entries`
+    pub new_entries: Option<Vec<rt::Json>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "discussion_topics")]
+/// What `get_full_topic_groups` returns (written inline in the Canvas description: `{ "unread_entries": [integer], "forced_entries": [integer], "entry_ratings": "object", "participants": [UserDisplay], "view": [object], "new_entries": [object] }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct GetFullTopicGroupsResponse {
+    /// `unread_entries`
+    pub unread_entries: Option<Vec<i64>>,
+    /// `forced_entries`
+    pub forced_entries: Option<Vec<i64>>,
+    /// `entry_ratings`
+    pub entry_ratings: Option<rt::Json>,
+    /// `participants`
+    pub participants: Option<Vec<UserDisplay>>,
+    /// `view`
+    pub view: Option<Vec<rt::Json>>,
+    /// `new_entries`
+    pub new_entries: Option<Vec<rt::Json>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "discussion_topics")]
+/// What `post_entry_courses` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct PostEntryCoursesResponse {
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `parent_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub parent_id: Option<i64>,
+    /// `editor_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub editor_id: Option<i64>,
+    /// `user_name`
+    pub user_name: Option<String>,
+    /// `message`
+    pub message: Option<String>,
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// `rating_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_count: Option<i64>,
+    /// `rating_sum`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_sum: Option<i64>,
+    /// `deleted`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub deleted: Option<bool>,
+    /// `user`
+    pub user: Option<UserDisplay>,
+    /// `attachment`
+    pub attachment: Option<File>,
+    /// `attachments`
+    pub attachments: Option<Vec<File>>,
+    /// `read_state`
+    pub read_state: Option<String>,
+    /// `forced_read_state`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub forced_read_state: Option<bool>,
+    /// `recent_replies`
+    pub recent_replies: Option<Vec<rt::Json>>,
+    /// `has_more_replies`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_more_replies: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "discussion_topics")]
+/// What `post_entry_groups` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct PostEntryGroupsResponse {
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `parent_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub parent_id: Option<i64>,
+    /// `editor_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub editor_id: Option<i64>,
+    /// `user_name`
+    pub user_name: Option<String>,
+    /// `message`
+    pub message: Option<String>,
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// `rating_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_count: Option<i64>,
+    /// `rating_sum`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_sum: Option<i64>,
+    /// `deleted`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub deleted: Option<bool>,
+    /// `user`
+    pub user: Option<UserDisplay>,
+    /// `attachment`
+    pub attachment: Option<File>,
+    /// `attachments`
+    pub attachments: Option<Vec<File>>,
+    /// `read_state`
+    pub read_state: Option<String>,
+    /// `forced_read_state`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub forced_read_state: Option<bool>,
+    /// `recent_replies`
+    pub recent_replies: Option<Vec<rt::Json>>,
+    /// `has_more_replies`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_more_replies: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "discussion_topics")]
+/// What `list_topic_entries_courses` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListTopicEntriesCoursesResponse {
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `parent_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub parent_id: Option<i64>,
+    /// `editor_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub editor_id: Option<i64>,
+    /// `user_name`
+    pub user_name: Option<String>,
+    /// `message`
+    pub message: Option<String>,
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// `rating_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_count: Option<i64>,
+    /// `rating_sum`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_sum: Option<i64>,
+    /// `deleted`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub deleted: Option<bool>,
+    /// `user`
+    pub user: Option<UserDisplay>,
+    /// `attachment`
+    pub attachment: Option<File>,
+    /// `attachments`
+    pub attachments: Option<Vec<File>>,
+    /// `read_state`
+    pub read_state: Option<String>,
+    /// `forced_read_state`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub forced_read_state: Option<bool>,
+    /// `recent_replies`
+    pub recent_replies: Option<Vec<rt::Json>>,
+    /// `has_more_replies`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_more_replies: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "discussion_topics")]
+/// What `list_topic_entries_groups` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListTopicEntriesGroupsResponse {
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `parent_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub parent_id: Option<i64>,
+    /// `editor_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub editor_id: Option<i64>,
+    /// `user_name`
+    pub user_name: Option<String>,
+    /// `message`
+    pub message: Option<String>,
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// `rating_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_count: Option<i64>,
+    /// `rating_sum`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_sum: Option<i64>,
+    /// `deleted`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub deleted: Option<bool>,
+    /// `user`
+    pub user: Option<UserDisplay>,
+    /// `attachment`
+    pub attachment: Option<File>,
+    /// `attachments`
+    pub attachments: Option<Vec<File>>,
+    /// `read_state`
+    pub read_state: Option<String>,
+    /// `forced_read_state`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub forced_read_state: Option<bool>,
+    /// `recent_replies`
+    pub recent_replies: Option<Vec<rt::Json>>,
+    /// `has_more_replies`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_more_replies: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "discussion_topics")]
+/// What `post_reply_courses` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct PostReplyCoursesResponse {
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `parent_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub parent_id: Option<i64>,
+    /// `editor_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub editor_id: Option<i64>,
+    /// `user_name`
+    pub user_name: Option<String>,
+    /// `message`
+    pub message: Option<String>,
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// `rating_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_count: Option<i64>,
+    /// `rating_sum`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_sum: Option<i64>,
+    /// `deleted`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub deleted: Option<bool>,
+    /// `user`
+    pub user: Option<UserDisplay>,
+    /// `attachment`
+    pub attachment: Option<File>,
+    /// `attachments`
+    pub attachments: Option<Vec<File>>,
+    /// `read_state`
+    pub read_state: Option<String>,
+    /// `forced_read_state`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub forced_read_state: Option<bool>,
+    /// `recent_replies`
+    pub recent_replies: Option<Vec<rt::Json>>,
+    /// `has_more_replies`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_more_replies: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "discussion_topics")]
+/// What `post_reply_groups` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct PostReplyGroupsResponse {
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `parent_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub parent_id: Option<i64>,
+    /// `editor_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub editor_id: Option<i64>,
+    /// `user_name`
+    pub user_name: Option<String>,
+    /// `message`
+    pub message: Option<String>,
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// `rating_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_count: Option<i64>,
+    /// `rating_sum`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_sum: Option<i64>,
+    /// `deleted`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub deleted: Option<bool>,
+    /// `user`
+    pub user: Option<UserDisplay>,
+    /// `attachment`
+    pub attachment: Option<File>,
+    /// `attachments`
+    pub attachments: Option<Vec<File>>,
+    /// `read_state`
+    pub read_state: Option<String>,
+    /// `forced_read_state`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub forced_read_state: Option<bool>,
+    /// `recent_replies`
+    pub recent_replies: Option<Vec<rt::Json>>,
+    /// `has_more_replies`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_more_replies: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "discussion_topics")]
+/// What `list_entry_replies_courses` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListEntryRepliesCoursesResponse {
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `parent_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub parent_id: Option<i64>,
+    /// `editor_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub editor_id: Option<i64>,
+    /// `user_name`
+    pub user_name: Option<String>,
+    /// `message`
+    pub message: Option<String>,
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// `rating_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_count: Option<i64>,
+    /// `rating_sum`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_sum: Option<i64>,
+    /// `deleted`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub deleted: Option<bool>,
+    /// `user`
+    pub user: Option<UserDisplay>,
+    /// `attachment`
+    pub attachment: Option<File>,
+    /// `attachments`
+    pub attachments: Option<Vec<File>>,
+    /// `read_state`
+    pub read_state: Option<String>,
+    /// `forced_read_state`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub forced_read_state: Option<bool>,
+    /// `recent_replies`
+    pub recent_replies: Option<Vec<rt::Json>>,
+    /// `has_more_replies`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_more_replies: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "discussion_topics")]
+/// What `list_entry_replies_groups` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListEntryRepliesGroupsResponse {
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `parent_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub parent_id: Option<i64>,
+    /// `editor_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub editor_id: Option<i64>,
+    /// `user_name`
+    pub user_name: Option<String>,
+    /// `message`
+    pub message: Option<String>,
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// `rating_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_count: Option<i64>,
+    /// `rating_sum`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_sum: Option<i64>,
+    /// `deleted`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub deleted: Option<bool>,
+    /// `user`
+    pub user: Option<UserDisplay>,
+    /// `attachment`
+    pub attachment: Option<File>,
+    /// `attachments`
+    pub attachments: Option<Vec<File>>,
+    /// `read_state`
+    pub read_state: Option<String>,
+    /// `forced_read_state`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub forced_read_state: Option<bool>,
+    /// `recent_replies`
+    pub recent_replies: Option<Vec<rt::Json>>,
+    /// `has_more_replies`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_more_replies: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "discussion_topics")]
+/// What `list_entries_courses` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListEntriesCoursesResponse {
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `parent_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub parent_id: Option<i64>,
+    /// `editor_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub editor_id: Option<i64>,
+    /// `user_name`
+    pub user_name: Option<String>,
+    /// `message`
+    pub message: Option<String>,
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// `rating_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_count: Option<i64>,
+    /// `rating_sum`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_sum: Option<i64>,
+    /// `deleted`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub deleted: Option<bool>,
+    /// `user`
+    pub user: Option<UserDisplay>,
+    /// `attachment`
+    pub attachment: Option<File>,
+    /// `attachments`
+    pub attachments: Option<Vec<File>>,
+    /// `read_state`
+    pub read_state: Option<String>,
+    /// `forced_read_state`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub forced_read_state: Option<bool>,
+    /// `recent_replies`
+    pub recent_replies: Option<Vec<rt::Json>>,
+    /// `has_more_replies`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_more_replies: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "discussion_topics")]
+/// What `list_entries_groups` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListEntriesGroupsResponse {
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `parent_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub parent_id: Option<i64>,
+    /// `editor_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub editor_id: Option<i64>,
+    /// `user_name`
+    pub user_name: Option<String>,
+    /// `message`
+    pub message: Option<String>,
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// `rating_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_count: Option<i64>,
+    /// `rating_sum`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub rating_sum: Option<i64>,
+    /// `deleted`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub deleted: Option<bool>,
+    /// `user`
+    pub user: Option<UserDisplay>,
+    /// `attachment`
+    pub attachment: Option<File>,
+    /// `attachments`
+    pub attachments: Option<Vec<File>>,
+    /// `read_state`
+    pub read_state: Option<String>,
+    /// `forced_read_state`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub forced_read_state: Option<bool>,
+    /// `recent_replies`
+    pub recent_replies: Option<Vec<rt::Json>>,
+    /// `has_more_replies`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub has_more_replies: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "files")]
+/// What `get_quota_information_courses` returns (written inline in the Canvas description: `{ "quota": "integer", "quota_used": "integer" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct GetQuotaInformationCoursesResponse {
+    /// `quota`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub quota: Option<i64>,
+    /// `quota_used`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub quota_used: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "files")]
+/// What `get_quota_information_groups` returns (written inline in the Canvas description: `{ "quota": "integer", "quota_used": "integer" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct GetQuotaInformationGroupsResponse {
+    /// `quota`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub quota: Option<i64>,
+    /// `quota_used`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub quota_used: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "files")]
+/// What `get_quota_information_users` returns (written inline in the Canvas description: `{ "quota": "integer", "quota_used": "integer" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct GetQuotaInformationUsersResponse {
+    /// `quota`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub quota: Option<i64>,
+    /// `quota_used`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub quota_used: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "planner")]
+/// What `list_planner_items_planner` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "user_id": "integer", "account_id": "integer", "plannable_id": "integer", "planner_override": PlannerOverride, "plannable_type": "string", "new_activity": "boolean", "submissions": "object", "plannable_date": "datetime", "plannable": "object", "html_url": "string", "context_name": "string", "context_image": "string" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListPlannerItemsPlannerResponse {
+    /// `context_type`
+    pub context_type: Option<String>,
+    /// `course_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub course_id: Option<i64>,
+    /// `group_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub group_id: Option<i64>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `account_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub account_id: Option<i64>,
+    /// `plannable_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub plannable_id: Option<i64>,
+    /// `planner_override`
+    pub planner_override: Option<PlannerOverride>,
+    /// `plannable_type`
+    pub plannable_type: Option<String>,
+    /// `new_activity`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub new_activity: Option<bool>,
+    /// `submissions`
+    pub submissions: Option<rt::Json>,
+    /// `plannable_date`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub plannable_date: Option<rt::DateTime>,
+    /// `plannable`
+    pub plannable: Option<rt::Json>,
+    /// `html_url`
+    pub html_url: Option<String>,
+    /// `context_name`
+    pub context_name: Option<String>,
+    /// `context_image`
+    pub context_image: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "planner")]
+/// What `list_planner_items_users` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "user_id": "integer", "account_id": "integer", "plannable_id": "integer", "planner_override": PlannerOverride, "plannable_type": "string", "new_activity": "boolean", "submissions": "object", "plannable_date": "datetime", "plannable": "object", "html_url": "string", "context_name": "string", "context_image": "string" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListPlannerItemsUsersResponse {
+    /// `context_type`
+    pub context_type: Option<String>,
+    /// `course_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub course_id: Option<i64>,
+    /// `group_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub group_id: Option<i64>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `account_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub account_id: Option<i64>,
+    /// `plannable_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub plannable_id: Option<i64>,
+    /// `planner_override`
+    pub planner_override: Option<PlannerOverride>,
+    /// `plannable_type`
+    pub plannable_type: Option<String>,
+    /// `new_activity`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub new_activity: Option<bool>,
+    /// `submissions`
+    pub submissions: Option<rt::Json>,
+    /// `plannable_date`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub plannable_date: Option<rt::DateTime>,
+    /// `plannable`
+    pub plannable: Option<rt::Json>,
+    /// `html_url`
+    pub html_url: Option<String>,
+    /// `context_name`
+    pub context_name: Option<String>,
+    /// `context_image`
+    pub context_image: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "submissions")]
+/// What `submission_summary_courses` returns (written inline in the Canvas description: `{ "graded": "integer", "ungraded": "integer", "not_submitted": "integer" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SubmissionSummaryCoursesResponse {
+    /// `graded`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub graded: Option<i64>,
+    /// `ungraded`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub ungraded: Option<i64>,
+    /// `not_submitted`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub not_submitted: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "submissions")]
+/// What `submission_summary_sections` returns (written inline in the Canvas description: `{ "graded": "integer", "ungraded": "integer", "not_submitted": "integer" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SubmissionSummarySectionsResponse {
+    /// `graded`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub graded: Option<i64>,
+    /// `ungraded`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub ungraded: Option<i64>,
+    /// `not_submitted`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub not_submitted: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "users")]
+/// What `list_activity_stream_self` returns (written inline in the Canvas description: `{ "created_at": "datetime", "updated_at": "datetime", "id": "integer", "title": "string", "message": "string", "type": "string", "read_state": "boolean", "context_type": "string", "course_id": "integer", "group_id": "integer", "html_url": "string", "discussion_topic_id": "integer", "announcement_id": "integer", "total_root_discussion_entries": "integer", "require_initial_post": "boolean", "user_has_posted": "boolean", "root_discussion_entries": [object], "conversation_id": "integer", "private": "boolean", "participant_count": "integer", "latest_messages": [object], "message_id": "integer", "notification_category": "string", "url": "string", "submission_id": "integer", "web_conference_id": "integer", "collaboration_id": "integer", "assessment_request_id": "integer", "assignment_id": "integer", "assignment": Assignment, "course": Course, "attempt": "integer", "body": "string", "grade": "string", "grade_matches_current_submission": "boolean", "preview_url": "string", "score": "number", "submission_comments": [SubmissionComment], "submission_type": "string", "submitted_at": "datetime", "user_id": "integer", "grader_id": "integer", "graded_at": "datetime", "user": User, "late": "boolean", "assignment_visible": "boolean", "excused": "boolean", "missing": "boolean", "late_policy_status": "string", "points_deducted": "number", "seconds_late": "number", "workflow_state": "string", "extra_attempts": "number", "anonymous_id": "string", "posted_at": "datetime", "read_status": "string", "redo_request": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListActivityStreamSelfResponse {
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `title`
+    pub title: Option<String>,
+    /// `message`
+    pub message: Option<String>,
+    /// `type`
+    pub r#type: Option<String>,
+    /// `read_state`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub read_state: Option<bool>,
+    /// `context_type`
+    pub context_type: Option<String>,
+    /// `course_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub course_id: Option<i64>,
+    /// `group_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub group_id: Option<i64>,
+    /// `html_url`
+    pub html_url: Option<String>,
+    /// `discussion_topic_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub discussion_topic_id: Option<i64>,
+    /// `announcement_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub announcement_id: Option<i64>,
+    /// `total_root_discussion_entries`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub total_root_discussion_entries: Option<i64>,
+    /// `require_initial_post`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub require_initial_post: Option<bool>,
+    /// `user_has_posted`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub user_has_posted: Option<bool>,
+    /// `root_discussion_entries`
+    pub root_discussion_entries: Option<Vec<rt::Json>>,
+    /// `conversation_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub conversation_id: Option<i64>,
+    /// `private`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub private: Option<bool>,
+    /// `participant_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub participant_count: Option<i64>,
+    /// `latest_messages`
+    pub latest_messages: Option<Vec<rt::Json>>,
+    /// `message_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub message_id: Option<i64>,
+    /// `notification_category`
+    pub notification_category: Option<String>,
+    /// `url`
+    pub url: Option<String>,
+    /// `submission_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub submission_id: Option<i64>,
+    /// `web_conference_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub web_conference_id: Option<i64>,
+    /// `collaboration_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub collaboration_id: Option<i64>,
+    /// `assessment_request_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub assessment_request_id: Option<i64>,
+    /// `assignment_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub assignment_id: Option<i64>,
+    /// `assignment`
+    pub assignment: Option<Assignment>,
+    /// `course`
+    pub course: Option<Course>,
+    /// `attempt`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub attempt: Option<i64>,
+    /// `body`
+    pub body: Option<String>,
+    /// `grade`
+    pub grade: Option<String>,
+    /// `grade_matches_current_submission`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub grade_matches_current_submission: Option<bool>,
+    /// `preview_url`
+    pub preview_url: Option<String>,
+    /// `score`
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub score: Option<f64>,
+    /// `submission_comments`
+    pub submission_comments: Option<Vec<SubmissionComment>>,
+    /// `submission_type`
+    pub submission_type: Option<String>,
+    /// `submitted_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub submitted_at: Option<rt::DateTime>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `grader_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub grader_id: Option<i64>,
+    /// `graded_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub graded_at: Option<rt::DateTime>,
+    /// `user`
+    pub user: Option<User>,
+    /// `late`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub late: Option<bool>,
+    /// `assignment_visible`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub assignment_visible: Option<bool>,
+    /// `excused`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub excused: Option<bool>,
+    /// `missing`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub missing: Option<bool>,
+    /// `late_policy_status`
+    pub late_policy_status: Option<String>,
+    /// `points_deducted`
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub points_deducted: Option<f64>,
+    /// `seconds_late`
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub seconds_late: Option<f64>,
+    /// `workflow_state`
+    pub workflow_state: Option<String>,
+    /// `extra_attempts`
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub extra_attempts: Option<f64>,
+    /// `anonymous_id`
+    pub anonymous_id: Option<String>,
+    /// `posted_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub posted_at: Option<rt::DateTime>,
+    /// `read_status`
+    pub read_status: Option<String>,
+    /// `redo_request`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub redo_request: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "users")]
+/// What `list_activity_stream_activity_stream` returns (written inline in the Canvas description: `{ "created_at": "datetime", "updated_at": "datetime", "id": "integer", "title": "string", "message": "string", "type": "string", "read_state": "boolean", "context_type": "string", "course_id": "integer", "group_id": "integer", "html_url": "string", "discussion_topic_id": "integer", "announcement_id": "integer", "total_root_discussion_entries": "integer", "require_initial_post": "boolean", "user_has_posted": "boolean", "root_discussion_entries": [object], "conversation_id": "integer", "private": "boolean", "participant_count": "integer", "latest_messages": [object], "message_id": "integer", "notification_category": "string", "url": "string", "submission_id": "integer", "web_conference_id": "integer", "collaboration_id": "integer", "assessment_request_id": "integer", "assignment_id": "integer", "assignment": Assignment, "course": Course, "attempt": "integer", "body": "string", "grade": "string", "grade_matches_current_submission": "boolean", "preview_url": "string", "score": "number", "submission_comments": [SubmissionComment], "submission_type": "string", "submitted_at": "datetime", "user_id": "integer", "grader_id": "integer", "graded_at": "datetime", "user": User, "late": "boolean", "assignment_visible": "boolean", "excused": "boolean", "missing": "boolean", "late_policy_status": "string", "points_deducted": "number", "seconds_late": "number", "workflow_state": "string", "extra_attempts": "number", "anonymous_id": "string", "posted_at": "datetime", "read_status": "string", "redo_request": "boolean" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListActivityStreamActivityStreamResponse {
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `title`
+    pub title: Option<String>,
+    /// `message`
+    pub message: Option<String>,
+    /// `type`
+    pub r#type: Option<String>,
+    /// `read_state`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub read_state: Option<bool>,
+    /// `context_type`
+    pub context_type: Option<String>,
+    /// `course_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub course_id: Option<i64>,
+    /// `group_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub group_id: Option<i64>,
+    /// `html_url`
+    pub html_url: Option<String>,
+    /// `discussion_topic_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub discussion_topic_id: Option<i64>,
+    /// `announcement_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub announcement_id: Option<i64>,
+    /// `total_root_discussion_entries`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub total_root_discussion_entries: Option<i64>,
+    /// `require_initial_post`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub require_initial_post: Option<bool>,
+    /// `user_has_posted`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub user_has_posted: Option<bool>,
+    /// `root_discussion_entries`
+    pub root_discussion_entries: Option<Vec<rt::Json>>,
+    /// `conversation_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub conversation_id: Option<i64>,
+    /// `private`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub private: Option<bool>,
+    /// `participant_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub participant_count: Option<i64>,
+    /// `latest_messages`
+    pub latest_messages: Option<Vec<rt::Json>>,
+    /// `message_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub message_id: Option<i64>,
+    /// `notification_category`
+    pub notification_category: Option<String>,
+    /// `url`
+    pub url: Option<String>,
+    /// `submission_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub submission_id: Option<i64>,
+    /// `web_conference_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub web_conference_id: Option<i64>,
+    /// `collaboration_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub collaboration_id: Option<i64>,
+    /// `assessment_request_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub assessment_request_id: Option<i64>,
+    /// `assignment_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub assignment_id: Option<i64>,
+    /// `assignment`
+    pub assignment: Option<Assignment>,
+    /// `course`
+    pub course: Option<Course>,
+    /// `attempt`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub attempt: Option<i64>,
+    /// `body`
+    pub body: Option<String>,
+    /// `grade`
+    pub grade: Option<String>,
+    /// `grade_matches_current_submission`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub grade_matches_current_submission: Option<bool>,
+    /// `preview_url`
+    pub preview_url: Option<String>,
+    /// `score`
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub score: Option<f64>,
+    /// `submission_comments`
+    pub submission_comments: Option<Vec<SubmissionComment>>,
+    /// `submission_type`
+    pub submission_type: Option<String>,
+    /// `submitted_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub submitted_at: Option<rt::DateTime>,
+    /// `user_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub user_id: Option<i64>,
+    /// `grader_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub grader_id: Option<i64>,
+    /// `graded_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub graded_at: Option<rt::DateTime>,
+    /// `user`
+    pub user: Option<User>,
+    /// `late`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub late: Option<bool>,
+    /// `assignment_visible`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub assignment_visible: Option<bool>,
+    /// `excused`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub excused: Option<bool>,
+    /// `missing`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub missing: Option<bool>,
+    /// `late_policy_status`
+    pub late_policy_status: Option<String>,
+    /// `points_deducted`
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub points_deducted: Option<f64>,
+    /// `seconds_late`
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub seconds_late: Option<f64>,
+    /// `workflow_state`
+    pub workflow_state: Option<String>,
+    /// `extra_attempts`
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub extra_attempts: Option<f64>,
+    /// `anonymous_id`
+    pub anonymous_id: Option<String>,
+    /// `posted_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub posted_at: Option<rt::DateTime>,
+    /// `read_status`
+    pub read_status: Option<String>,
+    /// `redo_request`
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub redo_request: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "users")]
+/// What `activity_stream_summary` returns (written inline in the Canvas description: `{ "type": "string", "notification_category": "string", "count": "integer", "unread_count": "integer" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ActivityStreamSummaryResponse {
+    /// `type`
+    pub r#type: Option<String>,
+    /// `notification_category`
+    pub notification_category: Option<String>,
+    /// `count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub count: Option<i64>,
+    /// `unread_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub unread_count: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "users")]
+/// What `list_todo_items` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "type": "string", "ignore": "string", "ignore_permanently": "string", "assignment": Assignment, "quiz": Quiz, "html_url": "string", "needs_grading_count": "integer" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListTodoItemsResponse {
+    /// `context_type`
+    pub context_type: Option<String>,
+    /// `course_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub course_id: Option<i64>,
+    /// `group_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub group_id: Option<i64>,
+    /// `type`
+    pub r#type: Option<String>,
+    /// `ignore`
+    pub ignore: Option<String>,
+    /// `ignore_permanently`
+    pub ignore_permanently: Option<String>,
+    /// `assignment`
+    pub assignment: Option<Assignment>,
+    /// `quiz`
+    pub quiz: Option<Quiz>,
+    /// `html_url`
+    pub html_url: Option<String>,
+    /// `needs_grading_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub needs_grading_count: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "users")]
+/// What `list_counts_for_todo_items` returns (written inline in the Canvas description: `{ "needs_grading_count": "integer", "assignments_needing_submitting": "integer" }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ListCountsForTodoItemsResponse {
+    /// `needs_grading_count`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub needs_grading_count: Option<i64>,
+    /// `assignments_needing_submitting`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub assignments_needing_submitting: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -8637,6 +10273,39 @@ pub struct UpdateSubmissionSWhatIfScoreAndCalculateGradesResponse {
     pub grades: Option<Vec<Grades>>,
     /// `submission`
     pub submission: Option<Submission>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "lti_registrations")]
+/// What `bind_lti_registration_to_account` returns (written inline in the Canvas description: `{ "id": "integer", "account_id": "integer", "root_account_id": "integer", "registration_id": "integer", "workflow_state": "string", "created_at": "datetime", "updated_at": "datetime", "created_by": User, "updated_by": User }`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct BindLtiRegistrationToAccountResponse {
+    /// `id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub id: Option<i64>,
+    /// `account_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub account_id: Option<i64>,
+    /// `root_account_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub root_account_id: Option<i64>,
+    /// `registration_id`
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub registration_id: Option<i64>,
+    /// `workflow_state`
+    pub workflow_state: Option<String>,
+    /// `created_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub created_at: Option<rt::DateTime>,
+    /// `updated_at`
+    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
+    pub updated_at: Option<rt::DateTime>,
+    /// `created_by`
+    pub created_by: Option<User>,
+    /// `updated_by`
+    pub updated_by: Option<User>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -8828,6 +10497,7 @@ rt::string_enum!(AppointmentGroupParticipantType { User = "User", Group = "Group
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -8862,6 +10532,7 @@ pub enum AssignmentGradingType {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -9387,6 +11058,7 @@ rt::string_enum!(
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -9415,6 +11087,7 @@ pub enum DiscussionTopicReadState {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -9431,6 +11104,7 @@ rt::string_enum!(DiscussionTopicReadState { Read = "read", Unread = "unread" });
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -9463,6 +11137,7 @@ pub enum DiscussionTopicSubscriptionHold {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -9483,6 +11158,7 @@ rt::string_enum!(
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -9513,6 +11189,7 @@ pub enum DiscussionTopicDiscussionType {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -10001,6 +11678,7 @@ rt::string_enum!(
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -10035,6 +11713,7 @@ pub enum SubmissionSubmissionType {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -10055,6 +11734,7 @@ rt::string_enum!(
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -10087,6 +11767,7 @@ pub enum SubmissionWorkflowState {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -10106,6 +11787,7 @@ rt::string_enum!(
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -10134,6 +11816,7 @@ pub enum SubmissionReadStatus {
         feature = "assignments",
         feature = "calendar_events",
         feature = "conversations",
+        feature = "courses",
         feature = "discussion_topics",
         feature = "pages",
         feature = "plagiarism_detection_submissions",
@@ -10181,7 +11864,7 @@ rt::string_enum!(
     QuizUserConversationRecipients { Submitted = "submitted", Unsubmitted = "unsubmitted"
     }
 );
-#[cfg(feature = "quizzes")]
+#[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
 /// Values of [`Quiz::quiz_type`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -10199,12 +11882,12 @@ pub enum QuizQuizType {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-#[cfg(feature = "quizzes")]
+#[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
 rt::string_enum!(
     QuizQuizType { PracticeQuiz = "practice_quiz", Assignment = "assignment",
     GradedSurvey = "graded_survey", Survey = "survey" }
 );
-#[cfg(feature = "quizzes")]
+#[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
 /// Values of [`Quiz::hide_results`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -10218,12 +11901,12 @@ pub enum QuizHideResults {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-#[cfg(feature = "quizzes")]
+#[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
 rt::string_enum!(
     QuizHideResults { Always = "always", UntilAfterLastAttempt =
     "until_after_last_attempt" }
 );
-#[cfg(feature = "quizzes")]
+#[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
 /// Values of [`Quiz::scoring_policy`].
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
@@ -10237,7 +11920,7 @@ pub enum QuizScoringPolicy {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-#[cfg(feature = "quizzes")]
+#[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
 rt::string_enum!(
     QuizScoringPolicy { KeepHighest = "keep_highest", KeepLatest = "keep_latest" }
 );
@@ -10383,6 +12066,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "pages",
                     feature = "plagiarism_detection_submissions",
@@ -10430,6 +12114,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "outcome_groups",
                     feature = "outcomes",
@@ -10449,6 +12134,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "pages",
                     feature = "plagiarism_detection_submissions",
@@ -10465,6 +12151,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "pages",
                     feature = "plagiarism_detection_submissions",
@@ -10482,6 +12169,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "pages",
                     feature = "plagiarism_detection_submissions",
@@ -10498,6 +12186,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "pages",
                     feature = "plagiarism_detection_submissions",
@@ -10514,6 +12203,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "pages",
                     feature = "plagiarism_detection_submissions",
@@ -10530,6 +12220,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "pages",
                     feature = "plagiarism_detection_submissions",
@@ -10546,6 +12237,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "learning_object_dates",
                     feature = "pages",
@@ -10576,7 +12268,8 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                 any(
                     feature = "blueprint_courses",
                     feature = "courses",
-                    feature = "quizzes"
+                    feature = "quizzes",
+                    feature = "users"
                 )
             )]
             "BlueprintRestriction" => go::<BlueprintRestriction>(json),
@@ -10770,6 +12463,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "pages",
                     feature = "plagiarism_detection_submissions",
@@ -10786,6 +12480,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "pages",
                     feature = "plagiarism_detection_submissions",
@@ -10836,7 +12531,8 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "submissions",
                     feature = "user_observees",
                     feature = "users",
-                    feature = "what_if_grades"
+                    feature = "what_if_grades",
+                    feature = "lti_registrations"
                 )
             )]
             "Grade" => go::<Grade>(json),
@@ -10869,7 +12565,8 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "submissions",
                     feature = "user_observees",
                     feature = "users",
-                    feature = "what_if_grades"
+                    feature = "what_if_grades",
+                    feature = "lti_registrations"
                 )
             )]
             "Enrollment" => go::<Enrollment>(json),
@@ -11031,6 +12728,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "moderated_grading",
                     feature = "pages",
@@ -11130,6 +12828,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "pages",
                     feature = "plagiarism_detection_submissions",
@@ -11148,6 +12847,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "pages",
                     feature = "plagiarism_detection_submissions",
@@ -11226,9 +12926,9 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "QuizUserConversation" => go::<QuizUserConversation>(json),
             #[cfg(feature = "quiz_submissions")]
             "QuizSubmission" => go::<QuizSubmission>(json),
-            #[cfg(feature = "quizzes")]
+            #[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
             "Quiz" => go::<Quiz>(json),
-            #[cfg(feature = "quizzes")]
+            #[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
             "QuizPermissions" => go::<QuizPermissions>(json),
             #[cfg(feature = "roles")]
             "RolePermissions" => go::<RolePermissions>(json),
@@ -11257,6 +12957,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "pages",
                     feature = "plagiarism_detection_submissions",
@@ -11308,6 +13009,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "pages",
                     feature = "plagiarism_detection_submissions",
@@ -11325,6 +13027,7 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "assignments",
                     feature = "calendar_events",
                     feature = "conversations",
+                    feature = "courses",
                     feature = "discussion_topics",
                     feature = "pages",
                     feature = "plagiarism_detection_submissions",
@@ -11427,7 +13130,8 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                     feature = "submissions",
                     feature = "user_observees",
                     feature = "users",
-                    feature = "what_if_grades"
+                    feature = "what_if_grades",
+                    feature = "lti_registrations"
                 )
             )]
             "User" => go::<User>(json),
@@ -11503,13 +13207,123 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "CourseAccommodationRequest" => go::<CourseAccommodationRequest>(json),
             #[cfg(feature = "new_quizzes_accommodations")]
             "QuizAccommodationRequest" => go::<QuizAccommodationRequest>(json),
+            #[cfg(feature = "account_reports")]
+            "list_available_reports_response" => go::<ListAvailableReportsResponse>(json),
             #[cfg(feature = "communication_channels")]
             "delete_push_notification_endpoint_response" => {
                 go::<DeletePushNotificationEndpointResponse>(json)
             }
+            #[cfg(feature = "conversations")]
+            "get_running_batches_response" => go::<GetRunningBatchesResponse>(json),
+            #[cfg(feature = "courses")]
+            "course_activity_stream_response" => go::<CourseActivityStreamResponse>(json),
+            #[cfg(feature = "courses")]
+            "course_activity_stream_summary_response" => {
+                go::<CourseActivityStreamSummaryResponse>(json)
+            }
+            #[cfg(feature = "courses")]
+            "course_todo_items_response" => go::<CourseTodoItemsResponse>(json),
+            #[cfg(feature = "courses")]
+            "delete_conclude_course_response" => go::<DeleteConcludeCourseResponse>(json),
+            #[cfg(feature = "courses")]
+            "update_course_settings_response" => go::<UpdateCourseSettingsResponse>(json),
+            #[cfg(feature = "courses")]
+            "get_course_copy_status_response" => go::<GetCourseCopyStatusResponse>(json),
+            #[cfg(feature = "courses")]
+            "copy_course_content_response" => go::<CopyCourseContentResponse>(json),
+            #[cfg(feature = "discussion_topics")]
+            "reorder_pinned_topics_courses_response" => {
+                go::<ReorderPinnedTopicsCoursesResponse>(json)
+            }
+            #[cfg(feature = "discussion_topics")]
+            "reorder_pinned_topics_groups_response" => {
+                go::<ReorderPinnedTopicsGroupsResponse>(json)
+            }
+            #[cfg(feature = "discussion_topics")]
+            "get_full_topic_courses_response" => go::<GetFullTopicCoursesResponse>(json),
+            #[cfg(feature = "discussion_topics")]
+            "get_full_topic_groups_response" => go::<GetFullTopicGroupsResponse>(json),
+            #[cfg(feature = "discussion_topics")]
+            "post_entry_courses_response" => go::<PostEntryCoursesResponse>(json),
+            #[cfg(feature = "discussion_topics")]
+            "post_entry_groups_response" => go::<PostEntryGroupsResponse>(json),
+            #[cfg(feature = "discussion_topics")]
+            "list_topic_entries_courses_response" => {
+                go::<ListTopicEntriesCoursesResponse>(json)
+            }
+            #[cfg(feature = "discussion_topics")]
+            "list_topic_entries_groups_response" => {
+                go::<ListTopicEntriesGroupsResponse>(json)
+            }
+            #[cfg(feature = "discussion_topics")]
+            "post_reply_courses_response" => go::<PostReplyCoursesResponse>(json),
+            #[cfg(feature = "discussion_topics")]
+            "post_reply_groups_response" => go::<PostReplyGroupsResponse>(json),
+            #[cfg(feature = "discussion_topics")]
+            "list_entry_replies_courses_response" => {
+                go::<ListEntryRepliesCoursesResponse>(json)
+            }
+            #[cfg(feature = "discussion_topics")]
+            "list_entry_replies_groups_response" => {
+                go::<ListEntryRepliesGroupsResponse>(json)
+            }
+            #[cfg(feature = "discussion_topics")]
+            "list_entries_courses_response" => go::<ListEntriesCoursesResponse>(json),
+            #[cfg(feature = "discussion_topics")]
+            "list_entries_groups_response" => go::<ListEntriesGroupsResponse>(json),
+            #[cfg(feature = "files")]
+            "get_quota_information_courses_response" => {
+                go::<GetQuotaInformationCoursesResponse>(json)
+            }
+            #[cfg(feature = "files")]
+            "get_quota_information_groups_response" => {
+                go::<GetQuotaInformationGroupsResponse>(json)
+            }
+            #[cfg(feature = "files")]
+            "get_quota_information_users_response" => {
+                go::<GetQuotaInformationUsersResponse>(json)
+            }
+            #[cfg(feature = "planner")]
+            "list_planner_items_planner_response" => {
+                go::<ListPlannerItemsPlannerResponse>(json)
+            }
+            #[cfg(feature = "planner")]
+            "list_planner_items_users_response" => {
+                go::<ListPlannerItemsUsersResponse>(json)
+            }
+            #[cfg(feature = "submissions")]
+            "submission_summary_courses_response" => {
+                go::<SubmissionSummaryCoursesResponse>(json)
+            }
+            #[cfg(feature = "submissions")]
+            "submission_summary_sections_response" => {
+                go::<SubmissionSummarySectionsResponse>(json)
+            }
+            #[cfg(feature = "users")]
+            "list_activity_stream_self_response" => {
+                go::<ListActivityStreamSelfResponse>(json)
+            }
+            #[cfg(feature = "users")]
+            "list_activity_stream_activity_stream_response" => {
+                go::<ListActivityStreamActivityStreamResponse>(json)
+            }
+            #[cfg(feature = "users")]
+            "activity_stream_summary_response" => {
+                go::<ActivityStreamSummaryResponse>(json)
+            }
+            #[cfg(feature = "users")]
+            "list_todo_items_response" => go::<ListTodoItemsResponse>(json),
+            #[cfg(feature = "users")]
+            "list_counts_for_todo_items_response" => {
+                go::<ListCountsForTodoItemsResponse>(json)
+            }
             #[cfg(feature = "what_if_grades")]
             "update_submission_s_what_if_score_and_calculate_grades_response" => {
                 go::<UpdateSubmissionSWhatIfScoreAndCalculateGradesResponse>(json)
+            }
+            #[cfg(feature = "lti_registrations")]
+            "bind_lti_registration_to_account_response" => {
+                go::<BindLtiRegistrationToAccountResponse>(json)
             }
             _ => return None,
         },

@@ -170,9 +170,23 @@ impl<'a> ListPlannerItemsPlanner<'a> {
     pub fn filter(self, value: Filter) -> Self {
         Self(self.0.query("filter", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::ListPlannerItemsPlannerResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(
+        self,
+    ) -> rt::ItemStream<'a, crate::models::ListPlannerItemsPlannerResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(
+        self,
+    ) -> rt::PageStream<'a, crate::models::ListPlannerItemsPlannerResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Planner::list_planner_items_users`]: set optional parameters, then send.
@@ -203,9 +217,23 @@ impl<'a> ListPlannerItemsUsers<'a> {
     pub fn filter(self, value: Filter) -> Self {
         Self(self.0.query("filter", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::ListPlannerItemsUsersResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(
+        self,
+    ) -> rt::ItemStream<'a, crate::models::ListPlannerItemsUsersResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(
+        self,
+    ) -> rt::PageStream<'a, crate::models::ListPlannerItemsUsersResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Planner::list_planner_notes`]: set optional parameters, then send.

@@ -992,9 +992,9 @@ impl<'a> SubmitAssignmentCourses<'a> {
     pub fn comment(self, value: SubmitAssignmentComment) -> Self {
         Self(self.0.form("comment", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Submission> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::submit_assignment_sections`]: set optional parameters, then send.
@@ -1006,9 +1006,9 @@ impl<'a> SubmitAssignmentSections<'a> {
     pub fn comment(self, value: SubmitAssignmentComment) -> Self {
         Self(self.0.form("comment", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(self) -> rt::Result<crate::models::Submission> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::list_assignment_submissions_courses`]: set optional parameters, then send.
@@ -2047,9 +2047,11 @@ impl<'a> SubmissionSummaryCourses<'a> {
     pub fn grouped(self, value: bool) -> Self {
         Self(self.0.query("grouped", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> rt::Result<crate::models::SubmissionSummaryCoursesResponse> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Submissions::submission_summary_sections`]: set optional parameters, then send.
@@ -2061,9 +2063,11 @@ impl<'a> SubmissionSummarySections<'a> {
     pub fn grouped(self, value: bool) -> Self {
         Self(self.0.query("grouped", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> rt::Result<crate::models::SubmissionSummarySectionsResponse> {
+        self.0.send().await
     }
 }
 rt::impl_operations!(

@@ -872,6 +872,7 @@ impl<'a> Users<'a> {
             self
                 .0
                 .put("/v1/users/{user_id}/custom_data", &[&user_id])
+                .unwrap_key("data")
                 .form("ns", &rt::text(ns))
                 .form("data", &data),
         )
@@ -898,6 +899,7 @@ impl<'a> Users<'a> {
             self
                 .0
                 .get("/v1/users/{user_id}/custom_data", &[&user_id])
+                .unwrap_key("data")
                 .query("ns", &rt::text(ns)),
         )
     }
@@ -1043,6 +1045,7 @@ impl<'a> Users<'a> {
             self
                 .0
                 .delete("/v1/users/{user_id}/custom_data", &[&user_id])
+                .unwrap_key("data")
                 .query("ns", &rt::text(ns)),
         )
     }
@@ -1157,9 +1160,23 @@ impl<'a> ListActivityStreamSelf<'a> {
     pub fn only_active_courses(self, value: bool) -> Self {
         Self(self.0.query("only_active_courses", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::ListActivityStreamSelfResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(
+        self,
+    ) -> rt::ItemStream<'a, crate::models::ListActivityStreamSelfResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(
+        self,
+    ) -> rt::PageStream<'a, crate::models::ListActivityStreamSelfResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Users::list_activity_stream_activity_stream`]: set optional parameters, then send.
@@ -1171,9 +1188,23 @@ impl<'a> ListActivityStreamActivityStream<'a> {
     pub fn only_active_courses(self, value: bool) -> Self {
         Self(self.0.query("only_active_courses", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::ListActivityStreamActivityStreamResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(
+        self,
+    ) -> rt::ItemStream<'a, crate::models::ListActivityStreamActivityStreamResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(
+        self,
+    ) -> rt::PageStream<'a, crate::models::ListActivityStreamActivityStreamResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Users::activity_stream_summary`]: set optional parameters, then send.
@@ -1185,9 +1216,23 @@ impl<'a> ActivityStreamSummary<'a> {
     pub fn only_active_courses(self, value: bool) -> Self {
         Self(self.0.query("only_active_courses", &value))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::ActivityStreamSummaryResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(
+        self,
+    ) -> rt::ItemStream<'a, crate::models::ActivityStreamSummaryResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(
+        self,
+    ) -> rt::PageStream<'a, crate::models::ActivityStreamSummaryResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Users::list_todo_items`]: set optional parameters, then send.
@@ -1199,9 +1244,19 @@ impl<'a> ListTodoItems<'a> {
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and returns the first page, with links to the next ones.
+    pub async fn send(
+        self,
+    ) -> rt::Result<rt::Page<crate::models::ListTodoItemsResponse>> {
+        self.0.send_page().await
+    }
+    /// Streams every item of every page, following the `Link` header.
+    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ListTodoItemsResponse> {
+        self.0.stream()
+    }
+    /// Streams the pages one by one, with their links and cost.
+    pub fn pages(self) -> rt::PageStream<'a, crate::models::ListTodoItemsResponse> {
+        self.0.pages()
     }
 }
 /// Request builder for [`Users::list_counts_for_todo_items`]: set optional parameters, then send.
@@ -1213,9 +1268,11 @@ impl<'a> ListCountsForTodoItems<'a> {
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request; the body is returned as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> rt::Result<crate::models::ListCountsForTodoItemsResponse> {
+        self.0.send().await
     }
 }
 /// Request builder for [`Users::list_upcoming_assignments_calendar_events`]: set optional parameters, then send.

@@ -204,20 +204,33 @@ async fn a_next_link_to_another_origin_is_refused_without_sending_the_token() {
 async fn void_operations_return_the_body_as_json_or_null() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
-        .and(path("/api/v1/courses/5"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"delete": true})))
+        .and(path("/api/v1/accounts/5/blackout_dates/1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"deleted": true})))
         .mount(&server)
         .await;
     Mock::given(method("DELETE"))
-        .and(path("/api/v1/courses/6"))
+        .and(path("/api/v1/accounts/6/blackout_dates/1"))
         .respond_with(ResponseTemplate::new(204))
         .mount(&server)
         .await;
     let c = client(&server).await;
-    let v = c.courses().delete_conclude_course(5, canvas_lms::courses::Event::Delete).send().await.unwrap();
-    assert_eq!(v, json!({"delete": true}));
-    let v = c.courses().delete_conclude_course(6, canvas_lms::courses::Event::Conclude).send().await.unwrap();
+    let v = c.blackout_dates().delete_blackout_date_accounts(5, 1).send().await.unwrap();
+    assert_eq!(v, json!({"deleted": true}));
+    let v = c.blackout_dates().delete_blackout_date_accounts(6, 1).send().await.unwrap();
     assert_eq!(v, serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn object_literal_return_types_are_typed() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/v1/courses/5"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"delete": true})))
+        .mount(&server)
+        .await;
+    let c = client(&server).await;
+    let v = c.courses().delete_conclude_course(5, canvas_lms::courses::Event::Delete).send().await.unwrap();
+    assert_eq!((v.delete, v.conclude), (Some(true), None));
     let reqs = server.received_requests().await.unwrap();
     assert_eq!(reqs[0].url.query(), Some("event=delete"));
 }
@@ -289,7 +302,7 @@ async fn union_fields_decode_into_the_variant_the_fields_show() {
         .await;
     let c = client(&server).await;
     let item = c.new_quiz_items().get_quiz_item(1, 2, 3).send().await.unwrap();
-    match item.entry {
+    match item.entry.as_deref() {
         Some(Entry::StimulusItem(s)) => assert_eq!(s.orientation.as_deref(), Some("left")),
         other => panic!("expected a StimulusItem, got {other:?}"),
     }
