@@ -59,7 +59,8 @@ pub struct Output {
 }
 
 /// Parses every file (sorted by name), in a stable order, with the overrides applied.
-/// Each applied override is reported.
+/// Each applied override is reported; those that no longer apply are left out and listed in
+/// [`Report::stale_overrides`].
 pub fn parse_all(
     files: &[InputFile],
     overrides: &Overrides,
@@ -77,38 +78,58 @@ pub fn parse_all(
     // Parse every file as it is first, so errors point into the upstream text.
     let parsed: Vec<spec::ApiDeclaration> =
         sorted.iter().map(|f| spec::parse(&f.name, &f.bytes)).collect::<Result<_, _>>()?;
-    for o in &overrides.overrides {
+    // An override of a file the input lacks is stale (the resource is gone), not an error:
+    // a new Canvas release must generate; the report says what to prune.
+    let mut stale: Vec<overrides::StaleOverride> = Vec::new();
+    for (index, o) in overrides.overrides.iter().enumerate() {
         if !sorted.iter().any(|f| f.name == o.file) {
-            return Err(Error::Input {
-                file: "spec/overrides.json".into(),
-                location: o.at.clone(),
-                message: format!("the override names {:?}, which is not in the input", o.file),
+            let why = format!("{} is not in the input", o.file);
+            stale.push(overrides::StaleOverride {
+                index,
+                file: o.file.clone(),
+                at: o.at.clone(),
+                stale: overrides::Stale::TargetGone(why),
             });
         }
     }
-    sorted
+    let parsed = sorted
         .into_iter()
         .zip(parsed)
         .map(|(f, decl)| {
-            if overrides.for_file(&f.name).next().is_none() {
+            let mine: Vec<(usize, &overrides::Override)> =
+                overrides.overrides.iter().enumerate().filter(|(_, o)| o.file == f.name).collect();
+            if mine.is_empty() {
                 return Ok((f.name.clone(), decl));
             }
             // `preserve_order` (Cargo.toml) keeps the file's key order through the round trip:
             // field order must not depend on how serde_json was built.
             let mut doc: serde_json::Value = serde_json::from_slice(&f.bytes).expect("parsed above");
-            for o in overrides.for_file(&f.name) {
-                overrides::apply(o, &mut doc)?;
-                report.anomaly(
-                    &f.name,
-                    "repaired by override",
-                    o.at.clone(),
-                    format!("{} (evidence: {})", o.reason, o.evidence),
-                );
+            for (index, o) in mine {
+                match overrides::try_apply(o, &mut doc)? {
+                    None => report.anomaly(
+                        &f.name,
+                        "repaired by override",
+                        o.at.clone(),
+                        format!("{} (evidence: {})", o.reason, o.evidence),
+                    ),
+                    Some(why) => stale.push(overrides::StaleOverride {
+                        index,
+                        file: o.file.clone(),
+                        at: o.at.clone(),
+                        stale: why,
+                    }),
+                }
             }
             let repaired = serde_json::to_vec(&doc).expect("JSON values serialize");
             Ok((f.name.clone(), spec::parse(&format!("{} (after overrides)", f.name), &repaired)?))
         })
-        .collect()
+        .collect::<Result<Vec<_>, Error>>()?;
+    stale.sort_by_key(|s| s.index);
+    for s in &stale {
+        report.anomaly(&s.file, "stale override, left out", s.at.clone(), s.stale.describe());
+    }
+    report.stale_overrides = stale;
+    Ok(parsed)
 }
 
 /// Builds the IR from parsed files, adding to `report`.

@@ -2,9 +2,12 @@
 //!
 //! Each override names a file and a location inside it, the values it expects to find there
 //! (`from`), the keys it sets (`set`; `null` removes a key) or, at an array, the elements it
-//! appends (`add`), a one-line `reason` and where the `evidence` is. Overrides are applied to the JSON before it is read, so every pass sees the
-//! repaired spec. An override whose file or location is gone, or whose `from` no longer matches
-//! (upstream changed or fixed it), is an error: a repair never silently rots.
+//! appends (`add`), a one-line `reason` and where the `evidence` is. Overrides are applied to
+//! the JSON before it is read, so every pass sees the repaired spec. An override whose file or
+//! location is gone, or whose `from` no longer matches (upstream changed or fixed it), is
+//! *stale*: it is left out and classified in the report ([`Stale`]), so that a new Canvas
+//! release still generates; `gen --check` and CI fail on any stale override, so a repair never
+//! silently rots.
 //!
 //! Locations are JSON pointers (`/models/Rubric/properties/points_possible`) with one
 //! extension: a segment `{key=value}` selects the element of an array whose `key` equals
@@ -68,42 +71,84 @@ impl Overrides {
     }
 }
 
-/// Applies `o` to the JSON of its file.
-pub fn apply(o: &Override, doc: &mut Value) -> Result<(), Error> {
-    let err = |message: String| Error::Input {
+/// Why an override did not apply to the input it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stale {
+    /// Upstream now says what the override sets: the override can go.
+    FixedUpstream,
+    /// Upstream now says something else at the location: review the override.
+    TargetChanged(String),
+    /// The file, operation, parameter or model the override names is gone.
+    TargetGone(String),
+}
+
+impl Stale {
+    /// One line for the report.
+    pub fn describe(&self) -> String {
+        match self {
+            Stale::FixedUpstream => "fixed upstream: the input already says what it sets; delete it".into(),
+            Stale::TargetChanged(why) => format!("target changed: {why}; review it"),
+            Stale::TargetGone(why) => format!("target gone: {why}; delete it"),
+        }
+    }
+
+    /// Whether `cargo xtask overrides --prune` removes it (nothing left to repair).
+    pub fn prunable(&self) -> bool {
+        !matches!(self, Stale::TargetChanged(_))
+    }
+}
+
+/// An override that did not apply, by its index in the overrides file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleOverride {
+    pub index: usize,
+    pub file: String,
+    pub at: String,
+    pub stale: Stale,
+}
+
+/// Applies `o` to the JSON of its file, or says why it no longer applies (`Ok(Some(..))`),
+/// leaving the document untouched. An override that cannot be meant (an `add` on an object,
+/// a `set` on an array) is an error in our own file.
+pub fn try_apply(o: &Override, doc: &mut Value) -> Result<Option<Stale>, Error> {
+    let malformed = |message: String| Error::Input {
         file: format!("spec/overrides.json ({})", o.file),
         location: o.at.clone(),
         message,
     };
-    let target = locate(doc, &o.at).map_err(err)?;
+    let target = match locate(doc, &o.at) {
+        Ok(t) => t,
+        Err(why) => return Ok(Some(Stale::TargetGone(why))),
+    };
     if let Value::Array(items) = target {
         if !o.set.is_empty() || !o.from.is_empty() {
-            return Err(err("an array takes `add`, not `from` or `set`".into()));
+            return Err(malformed("an array takes `add`, not `from` or `set`".into()));
         }
-        for new in &o.add {
-            let name = new.get("name").and_then(Value::as_str).unwrap_or_default();
-            if items.iter().any(|item| item.get("name").and_then(Value::as_str) == Some(name)) {
-                return Err(err(format!(
-                    "upstream changed: `{name}` is there already; check whether the repair is still needed"
-                )));
-            }
-            items.push(new.clone());
+        let name = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_owned).unwrap_or_default();
+        let present: Vec<(&Value, Option<&Value>)> =
+            o.add.iter().map(|new| (new, items.iter().find(|item| name(item) == name(new)))).collect();
+        if present.iter().all(|(new, old)| old.is_some_and(|old| contains(old, new))) {
+            return Ok(Some(Stale::FixedUpstream));
         }
-        return Ok(());
+        if let Some((new, _)) = present.iter().find(|(_, old)| old.is_some()) {
+            return Ok(Some(Stale::TargetChanged(format!("`{}` is there already, defined otherwise", name(new)))));
+        }
+        items.extend(o.add.iter().cloned());
+        return Ok(None);
     }
     let Value::Object(object) = target else {
-        return Err(err("the location is not a JSON object".into()));
+        return Err(malformed("the location is not a JSON object".into()));
     };
     if !o.add.is_empty() {
-        return Err(err("`add` needs an array location".into()));
+        return Err(malformed("`add` needs an array location".into()));
     }
-    for (key, expected) in &o.from {
+    let says = |object: &Map<String, Value>, key: &str, value: &Value| object.get(key).unwrap_or(&Value::Null) == value;
+    if o.set.iter().all(|(k, v)| says(object, k, v)) {
+        return Ok(Some(Stale::FixedUpstream));
+    }
+    if let Some((key, expected)) = o.from.iter().find(|(k, v)| !says(object, k, v)) {
         let actual = object.get(key).unwrap_or(&Value::Null);
-        if actual != expected {
-            return Err(err(format!(
-                "upstream changed: `{key}` is {actual}, the override expects {expected}; check whether the repair is still needed"
-            )));
-        }
+        return Ok(Some(Stale::TargetChanged(format!("`{key}` is {actual}, the override expects {expected}"))));
     }
     for (key, value) in &o.set {
         if value.is_null() {
@@ -112,7 +157,27 @@ pub fn apply(o: &Override, doc: &mut Value) -> Result<(), Error> {
             object.insert(key.clone(), value.clone());
         }
     }
-    Ok(())
+    Ok(None)
+}
+
+/// Whether `whole` has every key of `part` with the same value.
+fn contains(whole: &Value, part: &Value) -> bool {
+    match (whole, part) {
+        (Value::Object(w), Value::Object(p)) => p.iter().all(|(k, v)| w.get(k) == Some(v)),
+        _ => whole == part,
+    }
+}
+
+/// Applies `o`, with a stale override as an error (for callers that must be strict).
+pub fn apply(o: &Override, doc: &mut Value) -> Result<(), Error> {
+    match try_apply(o, doc)? {
+        None => Ok(()),
+        Some(stale) => Err(Error::Input {
+            file: format!("spec/overrides.json ({})", o.file),
+            location: o.at.clone(),
+            message: stale.describe(),
+        }),
+    }
 }
 
 fn locate<'a>(doc: &'a mut Value, pointer: &str) -> Result<&'a mut Value, String> {
@@ -225,12 +290,24 @@ mod tests {
         assert_eq!(doc["apis"][0]["operations"][0]["type"], "M");
         apply(&o("/models/M/properties/p", json!({}), json!({"type": "number", "x": null})), &mut doc).unwrap();
         assert_eq!(doc["models"]["M"]["properties"]["p"], json!({"type": "number"}));
-        let stale =
-            apply(&o("/models/M/properties/p", json!({"type": "integer"}), json!({"type": "number"})), &mut doc)
-                .unwrap_err();
-        assert!(stale.to_string().contains("upstream changed: `type` is \"number\""), "{stale}");
-        let gone = apply(&o("/models/N", json!({}), json!({"a": 1})), &mut doc).unwrap_err();
-        assert!(gone.to_string().contains("no key `N`"), "{gone}");
+        let fixed =
+            try_apply(&o("/models/M/properties/p", json!({"type": "integer"}), json!({"type": "number"})), &mut doc);
+        assert_eq!(fixed.unwrap(), Some(Stale::FixedUpstream), "the input says what the override sets");
+        let changed =
+            try_apply(&o("/models/M/properties/p", json!({"type": "integer"}), json!({"type": "string"})), &mut doc);
+        let Ok(Some(Stale::TargetChanged(why))) = changed else { panic!("{changed:?}") };
+        assert!(why.contains("`type` is \"number\", the override expects \"integer\""), "{why}");
+        assert_eq!(
+            doc["models"]["M"]["properties"]["p"],
+            json!({"type": "number"}),
+            "a stale override changes nothing"
+        );
+        let gone = try_apply(&o("/models/N", json!({}), json!({"a": 1})), &mut doc).unwrap();
+        assert!(matches!(&gone, Some(Stale::TargetGone(why)) if why.contains("no key `N`")), "{gone:?}");
+        assert!(apply(&o("/models/N", json!({}), json!({"a": 1})), &mut doc)
+            .unwrap_err()
+            .to_string()
+            .contains("target gone"));
     }
 
     #[test]
@@ -241,8 +318,11 @@ mod tests {
         add.add = vec![json!({"name": "p[b]", "type": "boolean"})];
         apply(&add, &mut doc).unwrap();
         assert_eq!(doc["apis"][0]["operations"][0]["parameters"][1], json!({"name": "p[b]", "type": "boolean"}));
-        let again = apply(&add, &mut doc).unwrap_err();
-        assert!(again.to_string().contains("`p[b]` is there already"), "{again}");
+        assert_eq!(try_apply(&add, &mut doc).unwrap(), Some(Stale::FixedUpstream), "added already");
+        add.add = vec![json!({"name": "p[b]", "type": "string"}), json!({"name": "p[c]"})];
+        let Ok(Some(Stale::TargetChanged(why))) = try_apply(&add, &mut doc) else { panic!() };
+        assert!(why.contains("`p[b]` is there already"), "{why}");
+        assert_eq!(doc["apis"][0]["operations"][0]["parameters"].as_array().unwrap().len(), 2, "nothing added");
         let mut on_object = o("/apis/{path=/v1/x}/operations/{nickname=a}", json!({}), json!({}));
         on_object.add = add.add.clone();
         assert!(apply(&on_object, &mut doc).unwrap_err().to_string().contains("needs an array"));

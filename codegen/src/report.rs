@@ -30,6 +30,8 @@ pub struct Report {
     pub enums: usize,
     pub request_structs: usize,
     pub anomalies: Vec<Anomaly>,
+    /// Overrides that did not apply to this input (left out; `gen --check` fails on them).
+    pub stale_overrides: Vec<crate::overrides::StaleOverride>,
 }
 
 impl Report {
@@ -80,6 +82,15 @@ impl Report {
             }
             let file = if a.file.is_empty() { String::new() } else { format!("{}: ", a.file) };
             let _ = writeln!(out, "- {file}{} -> {}", a.detail, a.resolution);
+        }
+        if !self.stale_overrides.is_empty() {
+            let prunable = self.stale_overrides.iter().filter(|s| s.stale.prunable()).count();
+            let _ = writeln!(
+                out,
+                "\nstale overrides (left out): {} ({prunable} fixed upstream or gone: `cargo xtask overrides --prune` deletes them; {} to review)",
+                self.stale_overrides.len(),
+                self.stale_overrides.len() - prunable
+            );
         }
         let _ = writeln!(out, "\nunresolved anomalies (untyped JSON fallbacks): {}", self.unresolved());
         out

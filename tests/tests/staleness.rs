@@ -6,6 +6,13 @@ fn generated_crate_is_up_to_date() {
     let (out, _) = xtask::generate(&dir, false).unwrap_or_else(|e| panic!("generation failed: {e}"));
     let problems = xtask::stale(&xtask::workspace_root().join("generated"), &out.files);
     assert!(problems.is_empty(), "generated/ is stale; run `cargo xtask gen`:\n{}", problems.join("\n"));
+    let stale: Vec<String> = out
+        .report
+        .stale_overrides
+        .iter()
+        .map(|s| format!("#{} {} {}: {}", s.index, s.file, s.at, s.stale.describe()))
+        .collect();
+    assert!(stale.is_empty(), "overrides that no longer apply (`cargo xtask overrides`):\n{}", stale.join("\n"));
 }
 
 #[test]

@@ -100,6 +100,31 @@ pub fn read_overrides() -> Result<canvas_codegen::Overrides, String> {
     }
 }
 
+/// `spec/overrides.json` without the stale overrides that nothing is left to repair for
+/// (fixed upstream, or their target gone), as the file is written (two-space JSON, keys in
+/// their order); those whose target changed stay for review. Returns the text and how many
+/// were removed.
+pub fn prune_overrides(
+    raw: &str,
+    stale: &[canvas_codegen::overrides::StaleOverride],
+) -> Result<(String, usize), String> {
+    let mut doc: serde_json::Value = serde_json::from_str(raw).map_err(|e| format!("spec/overrides.json: {e}"))?;
+    let list = doc
+        .get_mut("overrides")
+        .and_then(serde_json::Value::as_array_mut)
+        .ok_or("spec/overrides.json: no `overrides` list")?;
+    let drop: BTreeSet<usize> = stale.iter().filter(|s| s.stale.prunable()).map(|s| s.index).collect();
+    if let Some(&past) = drop.iter().find(|&&i| i >= list.len()) {
+        return Err(format!("stale override #{past} is not in spec/overrides.json (regenerate the report)"));
+    }
+    let kept: Vec<serde_json::Value> =
+        std::mem::take(list).into_iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, o)| o).collect();
+    *list = kept;
+    let mut text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+    text.push('\n');
+    Ok((text, drop.len()))
+}
+
 /// Generates from input files with the project's overrides.
 pub fn generate_files(files: &[InputFile]) -> Result<Output, String> {
     canvas_codegen::generate(files, &read_overrides()?).map_err(|e| e.to_string())

@@ -1,7 +1,10 @@
 //! `cargo xtask <command>`: maintainer commands for the Canvas client generator.
 //!
 //! - `gen [--spec-dir DIR] [--update-lock]`: regenerate `generated/` from the spec, print the report.
-//! - `gen --check`: exit non-zero with a diff when `generated/` is stale (or has stray files).
+//! - `gen --check`: exit non-zero with a diff when `generated/` is stale (or has stray files),
+//!   or when an override no longer applies.
+//! - `overrides [--spec-dir DIR] [--prune]`: classify the overrides that no longer apply to the
+//!   input (fixed upstream, target changed, target gone); `--prune` deletes the fixed and gone ones.
 //! - `stats [--spec-dir DIR]`: counts and generated line figures.
 //! - `bench [--spec-dir DIR] [--runs N] [--no-build]`: time the generator and the crate builds.
 //! - `diff-spec <old> <new>`: changelog of operations, parameters and model fields between
@@ -23,6 +26,7 @@ struct Args {
     update_lock: bool,
     runs: usize,
     build: bool,
+    prune: bool,
     /// Positional arguments (`diff-spec <old> <new>`).
     paths: Vec<PathBuf>,
 }
@@ -30,8 +34,16 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let command = it.next().ok_or_else(usage)?;
-    let mut args =
-        Args { command, spec_dir: None, check: false, update_lock: false, runs: 5, build: true, paths: Vec::new() };
+    let mut args = Args {
+        command,
+        spec_dir: None,
+        check: false,
+        update_lock: false,
+        runs: 5,
+        build: true,
+        prune: false,
+        paths: Vec::new(),
+    };
     while let Some(a) = it.next() {
         match a.as_str() {
             "--spec-dir" => args.spec_dir = Some(it.next().ok_or("--spec-dir needs a directory")?.into()),
@@ -39,6 +51,7 @@ fn parse_args() -> Result<Args, String> {
             "--update-lock" => args.update_lock = true,
             "--runs" => args.runs = it.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?,
             "--no-build" => args.build = false,
+            "--prune" => args.prune = true,
             other if !other.starts_with('-') => args.paths.push(other.into()),
             other => return Err(format!("unknown argument {other:?}\n{}", usage())),
         }
@@ -47,7 +60,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
+    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
 }
 
 /// The checks CI runs, in order, stopping at the first failure: formatting of the
@@ -132,7 +145,10 @@ fn run() -> Result<ExitCode, String> {
             let (out, files) = xtask::generate(&dir, args.update_lock && !args.check)?;
             let took = start.elapsed();
             if args.check {
-                let problems = xtask::stale(&generated, &out.files);
+                let mut problems = xtask::stale(&generated, &out.files);
+                for s in &out.report.stale_overrides {
+                    problems.push(format!("stale override #{} ({} {}): {}", s.index, s.file, s.at, s.stale.describe()));
+                }
                 if problems.is_empty() {
                     println!("generated/ is up to date ({} files)", out.files.len());
                     return Ok(ExitCode::SUCCESS);
@@ -156,6 +172,26 @@ fn run() -> Result<ExitCode, String> {
                 start.elapsed().as_secs_f64() * 1e3,
                 took.as_secs_f64() * 1e3
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        "overrides" => {
+            let (out, _) = xtask::generate(&dir, true)?;
+            let stale = &out.report.stale_overrides;
+            for s in stale {
+                println!("#{} {} {}: {}", s.index, s.file, s.at, s.stale.describe());
+            }
+            if !args.prune {
+                println!("{} stale overrides", stale.len());
+                return Ok(ExitCode::SUCCESS);
+            }
+            let path = xtask::overrides_path();
+            let raw = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let (text, removed) = xtask::prune_overrides(&raw, stale)?;
+            let tmp = path.with_extension("json.tmp");
+            std::fs::write(&tmp, text)
+                .and_then(|()| std::fs::rename(&tmp, &path))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("removed {removed} overrides (fixed upstream or gone); {} left to review", stale.len() - removed);
             Ok(ExitCode::SUCCESS)
         }
         "stats" => {
