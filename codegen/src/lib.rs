@@ -75,9 +75,26 @@ pub fn parse_all(
             message: "given twice".into(),
         });
     }
+    // A resource listing (`api-docs.json`) names the resources; it is not a declaration.
+    let (listings, sorted): (Vec<&InputFile>, Vec<&InputFile>) =
+        sorted.into_iter().partition(|f| !f.own && spec::is_listing(&f.name, &f.bytes));
+    let listing: Option<(String, spec::ResourceListing)> = match listings.as_slice() {
+        [] => None,
+        [one] => Some((one.name.clone(), spec::parse_listing(&one.name, &one.bytes)?)),
+        [_, second, ..] => {
+            return Err(Error::Input {
+                file: second.name.clone(),
+                location: "file".into(),
+                message: format!("a second resource listing beside {}", listings[0].name),
+            })
+        }
+    };
     // Parse every file as it is first, so errors point into the upstream text.
-    let parsed: Vec<spec::ApiDeclaration> =
+    let mut parsed: Vec<spec::ApiDeclaration> =
         sorted.iter().map(|f| spec::parse(&f.name, &f.bytes)).collect::<Result<_, _>>()?;
+    if let Some((name, listing)) = &listing {
+        compare_with_listing(name, listing, &sorted, &mut parsed, report);
+    }
     // An override of a file the input lacks is stale (the resource is gone), not an error:
     // a new Canvas release must generate; the report says what to prune.
     let mut stale: Vec<overrides::StaleOverride> = Vec::new();
@@ -121,7 +138,9 @@ pub fn parse_all(
                 }
             }
             let repaired = serde_json::to_vec(&doc).expect("JSON values serialize");
-            Ok((f.name.clone(), spec::parse(&format!("{} (after overrides)", f.name), &repaired)?))
+            let mut repaired = spec::parse(&format!("{} (after overrides)", f.name), &repaired)?;
+            repaired.listed_as = decl.listed_as;
+            Ok((f.name.clone(), repaired))
         })
         .collect::<Result<Vec<_>, Error>>()?;
     stale.sort_by_key(|s| s.index);
@@ -130,6 +149,39 @@ pub fn parse_all(
     }
     report.stale_overrides = stale;
     Ok(parsed)
+}
+
+/// Takes each declaration's name from the listing, and reports the listed declarations the
+/// input lacks and the upstream declarations the listing does not name.
+fn compare_with_listing(
+    name: &str,
+    listing: &spec::ResourceListing,
+    files: &[&InputFile],
+    parsed: &mut [spec::ApiDeclaration],
+    report: &mut Report,
+) {
+    let listed: BTreeMap<String, Option<String>> =
+        listing.apis.iter().map(|r| (r.file_name(), r.description.clone())).collect();
+    for (f, decl) in files.iter().zip(parsed.iter_mut()) {
+        match listed.get(&f.name) {
+            Some(title) => decl.listed_as = title.clone().filter(|t| !t.trim().is_empty()),
+            None if !f.own => report.anomaly(
+                &f.name,
+                "declaration not in the resource listing",
+                format!("{name} does not name it"),
+                "generated all the same",
+            ),
+            None => {}
+        }
+    }
+    for file in listed.keys().filter(|l| !files.iter().any(|f| f.name == **l)) {
+        report.anomaly(
+            name,
+            "listed declaration missing",
+            format!("{file} is listed but not in the input"),
+            "the resource is left out; download it again",
+        );
+    }
 }
 
 /// Builds the IR from parsed files, adding to `report`.

@@ -29,6 +29,56 @@ pub struct ApiDeclaration {
     pub models: IndexMap<String, ModelDef>,
     #[serde(flatten)]
     pub extra: Extra,
+    /// The resource's name in the resource listing (`api-docs.json`), when the input has one.
+    #[serde(skip)]
+    pub listed_as: Option<String>,
+}
+
+/// A Swagger 1.2 *resource listing* (`api-docs.json`, as Canvas serves it beside the
+/// declarations under `/doc/api/`): one entry per resource file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResourceListing {
+    #[serde(rename = "swaggerVersion", default)]
+    pub swagger_version: Option<String>,
+    pub apis: Vec<ListedResource>,
+}
+
+/// One resource of a listing: `{"path": "/courses.json", "description": "Courses"}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListedResource {
+    pub path: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+impl ListedResource {
+    /// The declaration file it names: `/courses.json` and `/courses.{format}` are `courses.json`.
+    pub fn file_name(&self) -> String {
+        let last = self.path.rsplit('/').next().unwrap_or(&self.path);
+        let stem = last.strip_suffix(".json").or_else(|| last.strip_suffix(".{format}")).unwrap_or(last);
+        format!("{stem}.json")
+    }
+}
+
+/// Whether a file is a resource listing rather than a declaration: `api-docs.json`, or JSON
+/// whose `apis` entries have no `operations` and which has no `resourcePath`.
+pub fn is_listing(name: &str, bytes: &[u8]) -> bool {
+    if name == "api-docs.json" {
+        return true;
+    }
+    let Ok(Value::Object(doc)) = serde_json::from_slice::<Value>(bytes) else { return false };
+    let Some(Value::Array(apis)) = doc.get("apis") else { return false };
+    !doc.contains_key("resourcePath") && !apis.is_empty() && apis.iter().all(|a| a.get("operations").is_none())
+}
+
+/// Parses a resource listing; errors name the file and the JSON location.
+pub fn parse_listing(file: &str, bytes: &[u8]) -> Result<ResourceListing, crate::Error> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| crate::Error::Input {
+        file: file.into(),
+        location: e.path().to_string(),
+        message: e.into_inner().to_string(),
+    })
 }
 
 /// One path with its operations.

@@ -33,7 +33,17 @@ pub fn lock_path() -> PathBuf {
 
 /// Reads every `*.json` file of `dir`, sorted by name.
 pub fn read_input(dir: &Path) -> Result<Vec<InputFile>, String> {
-    let entries = fs::read_dir(dir).map_err(|e| format!("{}: cannot read the spec directory: {e}", dir.display()))?;
+    let entries = fs::read_dir(dir).map_err(|e| {
+        format!(
+            "{}: cannot read the spec directory: {e}\n\
+             The generator reads Canvas's API description: one Swagger 1.2 file per resource, as Canvas \
+             serves them under /doc/api/ (api-docs.json and the files it lists). Either point \
+             `--spec-dir DIR` (or $CANVAS_SPEC_DIR) at such a folder, or download one with \
+             `cargo xtask fetch-spec --from <Canvas base URL> --out DIR`, from your own Canvas or from \
+             Canvas's public documentation site, then `cargo xtask gen --spec-dir DIR --update-lock`.",
+            dir.display()
+        )
+    })?;
     let mut files = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;

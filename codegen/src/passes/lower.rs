@@ -21,7 +21,7 @@ pub fn resources(files: &[(String, ApiDeclaration)], table: &ModelTable, ir: &mu
             resource_path: decl.resource_path.clone(),
             module: naming::bare(&module).to_owned(),
             type_name: naming::pascal(stem),
-            title: title(stem),
+            title: decl.listed_as.clone().unwrap_or_else(|| title(stem)),
             operations: Vec::new(),
         });
         report.resources += 1;
