@@ -3,6 +3,8 @@
 //! Used by the `xtask` binary and by the workspace tests.
 #![forbid(unsafe_code)]
 
+pub mod fetch;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};

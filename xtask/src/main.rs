@@ -5,6 +5,8 @@
 //!   or when an override no longer applies.
 //! - `overrides [--spec-dir DIR] [--prune]`: classify the overrides that no longer apply to the
 //!   input (fixed upstream, target changed, target gone); `--prune` deletes the fixed and gone ones.
+//! - `fetch-spec --from <Canvas base URL> --out DIR`: download Canvas's API description
+//!   (`/doc/api/api-docs.json` and every declaration it lists) into DIR, at once.
 //! - `stats [--spec-dir DIR]`: counts and generated line figures.
 //! - `bench [--spec-dir DIR] [--runs N] [--no-build]`: time the generator and the crate builds.
 //! - `diff-spec <old> <new>`: changelog of operations, parameters and model fields between
@@ -27,6 +29,8 @@ struct Args {
     runs: usize,
     build: bool,
     prune: bool,
+    from: Option<String>,
+    out: Option<PathBuf>,
     /// Positional arguments (`diff-spec <old> <new>`).
     paths: Vec<PathBuf>,
 }
@@ -42,6 +46,8 @@ fn parse_args() -> Result<Args, String> {
         runs: 5,
         build: true,
         prune: false,
+        from: None,
+        out: None,
         paths: Vec::new(),
     };
     while let Some(a) = it.next() {
@@ -52,6 +58,8 @@ fn parse_args() -> Result<Args, String> {
             "--runs" => args.runs = it.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?,
             "--no-build" => args.build = false,
             "--prune" => args.prune = true,
+            "--from" => args.from = Some(it.next().ok_or("--from needs a Canvas base URL")?),
+            "--out" => args.out = Some(it.next().ok_or("--out needs a directory")?.into()),
             other if !other.starts_with('-') => args.paths.push(other.into()),
             other => return Err(format!("unknown argument {other:?}\n{}", usage())),
         }
@@ -60,7 +68,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
+    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
 }
 
 /// The checks CI runs, in order, stopping at the first failure: formatting of the
@@ -192,6 +200,20 @@ fn run() -> Result<ExitCode, String> {
                 .and_then(|()| std::fs::rename(&tmp, &path))
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             println!("removed {removed} overrides (fixed upstream or gone); {} left to review", stale.len() - removed);
+            Ok(ExitCode::SUCCESS)
+        }
+        "fetch-spec" => {
+            let (Some(from), Some(out)) = (&args.from, &args.out) else {
+                return Err(format!("fetch-spec needs --from and --out\n{}", usage()));
+            };
+            let fetched = xtask::fetch::fetch_spec(from, out, &Default::default(), &mut |line| println!("{line}"))?;
+            println!(
+                "wrote {} declarations ({:.0} KB) and api-docs.json to {}; next: cargo xtask gen --spec-dir {} --update-lock",
+                fetched.files,
+                fetched.bytes as f64 / 1024.0,
+                out.display(),
+                out.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         "stats" => {
