@@ -160,7 +160,8 @@ fn inputs_derived_the_way_releases_differ_generate_code_that_parses() {
 
 #[test]
 fn malformed_files_are_errors_that_name_the_file_and_the_location() {
-    let cases: [(&str, fn(&mut Value), &str); 4] = [
+    type Case = (&'static str, fn(&mut Value), &'static str);
+    let cases: [Case; 4] = [
         ("operations is not a list", |d| d["apis"][3]["operations"] = json!({"a": 1}), "apis[3].operations"),
         (
             "a parameter without a name",
