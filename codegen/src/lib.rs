@@ -36,17 +36,26 @@ pub struct InputFile {
     /// True for the project's own descriptions (`spec/resources/`), which come after the
     /// upstream set: where both define a model, the upstream definition comes first.
     pub own: bool,
+    /// True for our additions (`spec/additions/`): operations and models of Canvas releases
+    /// newer than the upstream set, added to the file of the same name (or a resource of
+    /// their own when there is none).
+    pub addition: bool,
 }
 
 impl InputFile {
     /// An upstream file.
     pub fn upstream(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        InputFile { name: name.into(), bytes: bytes.into(), own: false }
+        InputFile { name: name.into(), bytes: bytes.into(), own: false, addition: false }
     }
 
     /// One of the project's own files.
     pub fn own(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        InputFile { name: name.into(), bytes: bytes.into(), own: true }
+        InputFile { name: name.into(), bytes: bytes.into(), own: true, addition: false }
+    }
+
+    /// One of the project's additions to the file of the same name.
+    pub fn addition(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        InputFile { name: name.into(), bytes: bytes.into(), own: true, addition: true }
     }
 }
 
@@ -66,6 +75,7 @@ pub fn parse_all(
     overrides: &Overrides,
     report: &mut Report,
 ) -> Result<Vec<(String, spec::ApiDeclaration)>, Error> {
+    let files = &merge_additions(files, report)?;
     let mut sorted: Vec<&InputFile> = files.iter().collect();
     sorted.sort_by(|a, b| (a.own, &a.name).cmp(&(b.own, &b.name)));
     if let Some(w) = sorted.windows(2).find(|w| w[0].name == w[1].name) {
@@ -149,6 +159,76 @@ pub fn parse_all(
     }
     report.stale_overrides = stale;
     Ok(parsed)
+}
+
+/// Adds each addition's operations and models to the file of the same name; an addition
+/// with no such file is a resource of its own. What the file has already (an operation with
+/// the same method and path, a model of the same name: Canvas's description caught up) is
+/// not added again, and reported.
+pub fn merge_additions(files: &[InputFile], report: &mut Report) -> Result<Vec<InputFile>, Error> {
+    let (additions, mut merged): (Vec<&InputFile>, Vec<InputFile>) = {
+        let (a, rest): (Vec<&InputFile>, Vec<&InputFile>) = files.iter().partition(|f| f.addition);
+        (a, rest.into_iter().cloned().collect())
+    };
+    for add in additions {
+        // Errors point into each file's own text.
+        spec::parse(&add.name, &add.bytes)?;
+        let extra: serde_json::Value = serde_json::from_slice(&add.bytes).expect("parsed above");
+        let Some(base) = merged.iter_mut().find(|f| f.name == add.name && !f.addition) else {
+            merged.push(InputFile { addition: false, ..add.clone() });
+            continue;
+        };
+        spec::parse(&base.name, &base.bytes)?;
+        let mut doc: serde_json::Value = serde_json::from_slice(&base.bytes).expect("parsed above");
+        let has_op = |doc: &serde_json::Value, path: &str, method: &str| {
+            doc["apis"].as_array().into_iter().flatten().any(|api| {
+                api["path"] == path
+                    && api["operations"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|op| op["method"].as_str().is_some_and(|m| m.eq_ignore_ascii_case(method)))
+            })
+        };
+        for api in extra["apis"].as_array().into_iter().flatten() {
+            let path = api["path"].as_str().unwrap_or_default();
+            for op in api["operations"].as_array().into_iter().flatten() {
+                let method = op["method"].as_str().unwrap_or_default();
+                let nickname = op["nickname"].as_str().unwrap_or_default();
+                if has_op(&doc, path, method) {
+                    report.anomaly(
+                        &add.name,
+                        "addition already in the input",
+                        format!("{method} {path} ({nickname})"),
+                        "the input's own operation is kept; delete the addition",
+                    );
+                    continue;
+                }
+                let apis = doc["apis"].as_array_mut().expect("parsed above: apis is a list");
+                match apis.iter_mut().find(|a| a["path"] == path) {
+                    Some(existing) => existing["operations"].as_array_mut().expect("a list").push(op.clone()),
+                    None => apis.push(serde_json::json!({"path": path, "operations": [op]})),
+                }
+            }
+        }
+        for (name, model) in extra["models"].as_object().into_iter().flatten() {
+            if !doc["models"].is_object() {
+                doc["models"] = serde_json::json!({});
+            }
+            if doc["models"].get(name).is_some() {
+                report.anomaly(
+                    &add.name,
+                    "addition already in the input",
+                    format!("model {name}"),
+                    "the input's own definition is kept",
+                );
+                continue;
+            }
+            doc["models"][name] = model.clone();
+        }
+        base.bytes = serde_json::to_vec(&doc).expect("JSON values serialize");
+    }
+    Ok(merged)
 }
 
 /// Takes each declaration's name from the listing, and reports the listed declarations the

@@ -5,6 +5,43 @@
 //! `Option` and a missing field decodes as `None`. Fields the description does not
 //! declare are kept in each model's `extra` ([`rt::Extra`]) and encoded back.
 use canvas_lms_runtime as rt;
+#[cfg(feature = "access_tokens")]
+/// The Canvas `Token` object.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Token {
+    /// The internal database ID of the token.
+    pub id: Option<rt::Id>,
+    /// The time the token was created.
+    pub created_at: Option<String>,
+    /// The time the token will permanently expire, or null if it does not permanently expire.
+    pub expires_at: Option<rt::Json>,
+    /// The current state of the token. One of 'active', 'pending', 'disabled', or 'deleted'.
+    pub workflow_state: Option<String>,
+    /// Whether the token should be remembered across sessions. Only applicable for OAuth tokens.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub remember_access: Option<bool>,
+    /// The scopes associated with the token. If empty, there are no scope limitations.
+    pub scopes: Option<Vec<String>>,
+    /// If the token was created while masquerading, this is the ID of the real user. Otherwise, null.
+    pub real_user_id: Option<rt::Json>,
+    /// The actual access token. Only included when the token is first created.
+    pub token: Option<String>,
+    /// A short, unique string that can be used to look up the token.
+    pub token_hint: Option<String>,
+    /// The ID of the user the token belongs to.
+    pub user_id: Option<rt::Id>,
+    /// The purpose of the token.
+    pub purpose: Option<String>,
+    /// If the token was created by an OAuth application, this is the name of that application. Otherwise, null.
+    pub app_name: Option<rt::Json>,
+    /// Whether the current user can manually regenerate this token.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub can_manually_regenerate: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
 #[cfg(feature = "account_calendars")]
 /// The Canvas `AccountCalendar` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1249,6 +1286,19 @@ pub struct AssignmentOverride {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "assignments")]
+/// The Canvas `BasicUser` object.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct BasicUser {
+    /// The user's ID
+    pub id: Option<String>,
+    /// The user's name
+    pub name: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
 #[cfg(feature = "authentication_providers")]
 /// The Canvas `AuthenticationProvider` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2449,12 +2499,14 @@ pub struct ModuleItem {
 }
 #[cfg(
     any(
+        feature = "accounts",
         feature = "appointment_groups",
         feature = "assignments",
         feature = "conversations",
         feature = "course_pace",
         feature = "courses",
         feature = "custom_gradebook_columns",
+        feature = "enrollments",
         feature = "favorites",
         feature = "files",
         feature = "group_categories",
@@ -4454,6 +4506,47 @@ pub struct LtiResourceLink {
     pub updated_at: Option<String>,
     /// The state of the resource link
     pub workflow_state: Option<LtiResourceLinkWorkflowState>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "lti_resource_links")]
+/// The Canvas `LtiResourceLink` object.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiResourceLink2 {
+    /// The Canvas identifier for the LTI Resource Link.
+    pub id: Option<rt::Id>,
+    /// The Canvas identifier for the context that the LTI Resource Link is associated with.
+    pub context_id: Option<rt::Id>,
+    /// The type of the context that the LTI Resource Link is associated with.
+    pub context_type: Option<String>,
+    /// The Canvas identifier for the LTI 1.3 External Tool that the LTI Resource Link was originally installed from. Note that this tool may have been deleted or reinstalled and may not be the tool that would be launched for this url.
+    pub context_external_tool_id: Option<rt::Id>,
+    /// The type of Canvas content for the resource link. Included for convenience.
+    pub resource_type: Option<String>,
+    /// The Canvas URL that launches the LTI Resource Link. Suitable for use in Canvas rich content
+    pub canvas_launch_url: Option<String>,
+    /// The LTI identifier for the LTI Resource Link, included as the resource_link_id when this link is launched
+    pub resource_link_uuid: Option<String>,
+    /// A unique identifier for the LTI Resource Link, present in the rich content representation. Remains the same across content migration.
+    pub lookup_uuid: Option<String>,
+    /// The title of the LTI Resource Link. Usually tool-provided, or matches the assignment name
+    pub title: Option<String>,
+    /// The tool URL to which the LTI Resource Link will launch
+    pub url: Option<String>,
+    /// The LTI 1.1 identifier for the LTI Resource Link, included in lti1p1 migration claim when launched. Only present if tool was migrated from 1.1 to 1.3.
+    pub lti_1_1_id: Option<String>,
+    /// Timestamp of the resource link's creation
+    pub created_at: Option<String>,
+    /// Timestamp of the resource link's last update
+    pub updated_at: Option<String>,
+    /// The state of the resource link
+    pub workflow_state: Option<String>,
+    /// Type of the associated content this resource link belongs to if present. Now only supports `ModuleItems`, later may be extend others
+    pub associated_content_type: Option<String>,
+    /// The Canvas identifier of the associated content, e.g. ModuleItem related to this link. Present if associated_content_type is present
+    pub associated_content_id: Option<rt::Id>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -6753,6 +6846,40 @@ pub struct Role {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "roles")]
+/// A permission that can be granted to a role
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Permission {
+    /// The API identifier for the permission
+    pub key: Option<String>,
+    /// The human-readable label for the permission
+    pub label: Option<String>,
+    /// The group this permission belongs to, if it is part of a granular permission group
+    pub group: Option<String>,
+    /// The human-readable label for the group this permission belongs to
+    pub group_label: Option<String>,
+    /// The base role types this permission can be enabled for
+    pub available_to: Option<Vec<String>>,
+    /// The base role types this permission is enabled for by default
+    pub true_for: Option<Vec<String>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "roles")]
+/// Information about a permission, including its purpose and considerations for use.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct PermissionHelpText {
+    /// Detailed explanations about what the permission does.
+    pub details: Option<Vec<rt::Json>>,
+    /// A list of considerations or warnings about using the permission.
+    pub considerations: Option<Vec<rt::Json>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
 #[cfg(feature = "rubrics")]
 /// The Canvas `Rubric` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8036,6 +8163,34 @@ pub struct CourseNickname {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "users")]
+/// Response returned when successfully initiating a page views query
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct AsyncQueryResponse {
+    /// URL endpoint to poll for query status updates
+    pub poll_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "users")]
+/// Response containing the current status of a page views query
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct AsyncQueryStatusResponse {
+    /// The UUID of the query being polled
+    pub query_id: Option<String>,
+    /// Current processing status of the query
+    pub status: Option<String>,
+    /// The format that results will be returned in
+    pub format: Option<String>,
+    /// URL to retrieve query results. Only present when status is 'finished'
+    pub results_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
 #[cfg(feature = "what_if_grades")]
 /// The Canvas `AssignmentGroupGrade` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8091,6 +8246,31 @@ pub struct Grades {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "ai_experiences")]
+/// An AI Experience for interactive learning
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct AiExperience {
+    /// The ID of the AI experience
+    pub id: Option<rt::Id>,
+    /// The title for the AI experience
+    pub title: Option<String>,
+    /// The description of the AI experience
+    pub description: Option<String>,
+    /// The AI facts for the experience (optional)
+    pub facts: Option<String>,
+    /// The learning objectives for this experience
+    pub learning_objective: Option<String>,
+    /// The pedagogical guidance for the experience
+    pub pedagogical_guidance: Option<String>,
+    /// The current published state of the AI experience
+    pub workflow_state: Option<String>,
+    /// The course this experience belongs to
+    pub course_id: Option<rt::Id>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
 #[cfg(feature = "block_editor_template")]
 /// The Canvas `BlockEditorTemplate` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8116,6 +8296,19 @@ pub struct BlockEditorTemplate {
     pub template_type: Option<String>,
     /// String indicating what state this assignment is in.
     pub workflow_state: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "canvas_career_experiences")]
+/// The Canvas `ExperienceSummary` object.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ExperienceSummary {
+    /// The current active experience. One of: 'academic', 'career_learner', 'career_learning_provider'.
+    pub current_app: Option<String>,
+    /// List of available experiences for the user. Can include: 'academic', 'career_learner', 'career_learning_provider'.
+    pub available_apps: Option<Vec<String>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -8491,6 +8684,322 @@ pub struct ListLtiRegistrationsResponse {
     #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "lti_registrations")]
+/// The response for the Search Accounts and Courses API endpoint
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ContextSearchResponse {
+    /// Accounts that match the search query. Limited to 100.
+    pub accounts: Option<Vec<SearchableAccount>>,
+    /// Courses that match the search query. Limited to 100.
+    pub courses: Option<Vec<SearchableCourse>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "lti_registrations")]
+/// Default launch settings for all placements
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiLaunchSettings2 {
+    /// Default message type for all placements
+    pub message_type: Option<String>,
+    /// The text of the link to the tool (if applicable).
+    pub text: Option<String>,
+    /// Canvas-specific i18n for placement text. See the Navigation Placement docs.
+    pub labels: Option<rt::Json>,
+    /// Placement-specific custom fields to send in the launch. Merged with tool-level custom fields.
+    pub custom_fields: Option<rt::Json>,
+    /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub selection_height: Option<f64>,
+    /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub selection_width: Option<f64>,
+    /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub launch_height: Option<f64>,
+    /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub launch_width: Option<f64>,
+    /// Default icon URL. Not valid for all placements. Overrides tool-level icon_url.
+    pub icon_url: Option<String>,
+    /// The HTML class name of an InstUI Icon. Used instead of an icon_url in select placements.
+    pub canvas_icon_class: Option<String>,
+    /// Comma-separated list of Canvas permission short names required for a user to launch from this placement.
+    pub required_permissions: Option<String>,
+    /// When set to '_blank', opens placement in a new tab.
+    #[serde(rename = "windowTarget")]
+    pub window_target: Option<String>,
+    /// The Canvas layout to use when launching the tool. See the Navigation Placement docs.
+    pub display_type: Option<String>,
+    /// The 1.1 launch URL for this placement. Overrides tool-level url.
+    pub url: Option<String>,
+    /// The 1.3 launch URL for this placement. Overrides tool-level target_link_uri.
+    pub target_link_uri: Option<String>,
+    /// Specifies types of users that can see this placement. Only valid for some placements like course_navigation.
+    pub visibility: Option<String>,
+    /// 1.1 specific. If true, the tool will send the SIS email in the lis_person_contact_email_primary launch property
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub prefer_sis_email: Option<bool>,
+    /// 1.1 specific. If true, query parameters from the launch URL will not be copied to the POST body.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub oauth_compliant: Option<bool>,
+    /// An SVG to use instead of an icon_url. Only valid for global_navigation.
+    pub icon_svg_path_64: Option<String>,
+    /// Default display state for course_navigation. If 'enabled', will show in course sidebar. If 'disabled', will be hidden.
+    pub default: Option<String>,
+    /// Comma-separated list of media types that the tool can accept. Only valid for file_item.
+    pub accept_media_types: Option<String>,
+    /// If true, the tool will be launched in the tray. Only used by the editor_button placement.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub use_tray: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "lti_registrations")]
+/// A single version of a tool's configuration overlay
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiOverlayVersion {
+    /// The Canvas id of the root account
+    pub root_account_id: Option<rt::Id>,
+    /// Timestamp of the version's creation
+    pub created_at: Option<String>,
+    /// Timestamp of the version's last update
+    pub updated_at: Option<String>,
+    /// Whether or not this change was caused by a reset of the tool's configuration
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub caused_by_reset: Option<bool>,
+    /// The user that created this version. If a string, this registration was created by Instructure.
+    pub created_by: Option<Box<User>>,
+    /// A list of changes made in this version compared to the previous version
+    pub diff: Option<Vec<rt::Json>>,
+    /// The id of the overlay this version is for
+    pub lti_overlay_id: Option<rt::Id>,
+    /// The id of the account this version is for
+    pub account_id: Option<rt::Id>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "lti_registrations")]
+/// The tool's configuration for a specific placement
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiPlacement2 {
+    /// The name of the placement.
+    pub placement: Option<String>,
+    /// If true, the tool will show in this placement. If false, it will not.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub enabled: Option<bool>,
+    /// Default message type for all placements
+    pub message_type: Option<String>,
+    /// The text of the link to the tool (if applicable).
+    pub text: Option<String>,
+    /// Canvas-specific i18n for placement text. See the Navigation Placement docs.
+    pub labels: Option<rt::Json>,
+    /// Placement-specific custom fields to send in the launch. Merged with tool-level custom fields.
+    pub custom_fields: Option<rt::Json>,
+    /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub selection_height: Option<f64>,
+    /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub selection_width: Option<f64>,
+    /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub launch_height: Option<f64>,
+    /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
+    #[serde(deserialize_with = "rt::lenient::opt_f64")]
+    pub launch_width: Option<f64>,
+    /// Default icon URL. Not valid for all placements. Overrides tool-level icon_url.
+    pub icon_url: Option<String>,
+    /// The HTML class name of an InstUI Icon. Used instead of an icon_url in select placements.
+    pub canvas_icon_class: Option<String>,
+    /// Comma-separated list of Canvas permission short names required for a user to launch from this placement.
+    pub required_permissions: Option<String>,
+    /// When set to '_blank', opens placement in a new tab.
+    #[serde(rename = "windowTarget")]
+    pub window_target: Option<String>,
+    /// The Canvas layout to use when launching the tool. See the Navigation Placement docs.
+    pub display_type: Option<String>,
+    /// The 1.1 launch URL for this placement. Overrides tool-level url.
+    pub url: Option<String>,
+    /// The 1.3 launch URL for this placement. Overrides tool-level target_link_uri.
+    pub target_link_uri: Option<String>,
+    /// Specifies types of users that can see this placement. Only valid for some placements like course_navigation.
+    pub visibility: Option<String>,
+    /// 1.1 specific. If true, the tool will send the SIS email in the lis_person_contact_email_primary launch property
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub prefer_sis_email: Option<bool>,
+    /// 1.1 specific. If true, query parameters from the launch URL will not be copied to the POST body.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub oauth_compliant: Option<bool>,
+    /// An SVG to use instead of an icon_url. Only valid for global_navigation.
+    pub icon_svg_path_64: Option<String>,
+    /// Default display state for course_navigation. If 'enabled', will show in course sidebar. If 'disabled', will be hidden.
+    pub default: Option<String>,
+    /// Comma-separated list of media types that the tool can accept. Only valid for file_item.
+    pub accept_media_types: Option<String>,
+    /// If true, the tool will be launched in the tray. Only used by the editor_button placement.
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub use_tray: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "lti_registrations")]
+/// A registration of an LTI tool in Canvas
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiRegistration2 {
+    /// The Canvas ID of the Lti::Registration object
+    pub id: Option<rt::Id>,
+    /// Tool-provided registration name
+    pub name: Option<String>,
+    /// Admin-configured friendly display name
+    pub admin_nickname: Option<String>,
+    /// Tool-provided URL to the tool's icon
+    pub icon_url: Option<String>,
+    /// Tool-provided name of the tool vendor
+    pub vendor: Option<String>,
+    /// The Canvas id of the account that owns this registration
+    pub account_id: Option<rt::Id>,
+    /// Flag indicating if registration is internally-owned
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub internal_service: Option<bool>,
+    /// Flag indicating if registration is owned by this account, or inherited from Site Admin
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub inherited: Option<bool>,
+    /// LTI version of the registration, either 1.1 or 1.3
+    pub lti_version: Option<String>,
+    /// Flag indicating if registration was created using LTI Dynamic Registration. Only present if lti_version is 1.3
+    #[serde(deserialize_with = "rt::lenient::opt_bool")]
+    pub dynamic_registration: Option<bool>,
+    /// The state of the registration
+    pub workflow_state: Option<String>,
+    /// Timestamp of the registration's creation
+    pub created_at: Option<String>,
+    /// Timestamp of the registration's last update
+    pub updated_at: Option<String>,
+    /// The user that created this registration. Not always present. If a string, this registration was created by Instructure.
+    pub created_by: Option<Box<User>>,
+    /// The user that last updated this registration. Not always present. If a string, this registration was last updated by Instructure.
+    pub updated_by: Option<Box<User>>,
+    /// The Canvas id of the root account
+    pub root_account_id: Option<rt::Id>,
+    /// The binding for this registration and this account
+    pub account_binding: Option<Box<LtiRegistrationAccountBinding>>,
+    /// The Canvas-style tool configuration for this registration
+    pub configuration: Option<Box<LtiToolConfiguration2>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "lti_registrations")]
+/// A binding between an LTI registration and an account, defining the registration's availability in that account
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiRegistrationAccountBinding {
+    /// The Canvas ID of the Lti::RegistrationAccountBinding object
+    pub id: Option<rt::Id>,
+    /// The Canvas id of the account
+    pub account_id: Option<rt::Id>,
+    /// The Canvas id of the root account
+    pub root_account_id: Option<rt::Id>,
+    /// The Canvas id of the Lti::Registration
+    pub registration_id: Option<rt::Id>,
+    /// The state of the binding (on, off, allow, deleted)
+    pub workflow_state: Option<String>,
+    /// Timestamp of the binding's creation
+    pub created_at: Option<String>,
+    /// Timestamp of the binding's last update
+    pub updated_at: Option<String>,
+    /// The user that created this binding
+    pub created_by: Option<Box<User>>,
+    /// The user that last updated this binding
+    pub updated_by: Option<Box<User>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "lti_registrations")]
+/// A Registration's Canvas-specific tool configuration.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LtiToolConfiguration2 {
+    /// The display name of the tool
+    pub title: Option<String>,
+    /// The description of the tool
+    pub description: Option<String>,
+    /// A key-value listing of all custom fields the tool has requested
+    pub custom_fields: Option<rt::Json>,
+    /// The default launch URL for the tool. Overridable by placements.
+    pub target_link_uri: Option<String>,
+    /// The tool's main domain. Highly recommended for deep linking, used to match links to the tool.
+    pub domain: Option<String>,
+    /// Tool-provided identifier, can be anything
+    pub tool_id: Option<String>,
+    /// Canvas-defined privacy level for the tool
+    pub privacy_level: Option<String>,
+    /// 1.3 specific. URL used for initial login request
+    pub oidc_initiation_url: Option<String>,
+    /// 1.3 specific. Region-specific login URLs for data protection compliance
+    pub oidc_initiation_urls: Option<rt::Json>,
+    /// 1.3 specific. The tool's public JWK in JSON format. Discouraged in favor of a url hosting a JWK set.
+    pub public_jwk: Option<rt::Json>,
+    /// 1.3 specific. The tool-hosted URL containing its public JWK keyset. Canvas may cache JWKs up to 5 minutes.
+    pub public_jwk_url: Option<String>,
+    /// 1.3 specific. List of LTI scopes requested by the tool
+    pub scopes: Option<Vec<String>>,
+    /// 1.3 specific. List of possible launch URLs for after the Canvas authorize redirect step
+    pub redirect_uris: Option<Vec<String>>,
+    /// Default launch settings for all placements
+    pub launch_settings: Option<Box<LtiLaunchSettings2>>,
+    /// List of placements configured by the tool
+    pub placements: Option<Vec<LtiPlacement2>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "lti_registrations")]
+/// A minimal representation of an Account for Canvas Apps search purposes
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SearchableAccount {
+    /// The Canvas DB ID
+    pub id: Option<String>,
+    /// The account name
+    pub name: Option<String>,
+    /// The SIS ID of the account, if any. Only present if user can read or manage SIS.
+    pub sis_id: Option<String>,
+    /// Names of the accounts in this account's hierarchy, excluding the root and this account.
+    pub display_path: Option<Vec<String>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "lti_registrations")]
+/// A minimal representation of a Course for Canvas Apps search purposes
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SearchableCourse {
+    /// The Canvas DB ID
+    pub id: Option<String>,
+    /// The course name
+    pub name: Option<String>,
+    /// The SIS ID of the course, if any. Only present if user can read or manage SIS.
+    pub sis_id: Option<String>,
+    /// Names of the accounts in this course's account hierarchy, excluding the root.
+    pub display_path: Option<Vec<String>>,
+    /// The course code
+    pub course_code: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
 #[cfg(feature = "new_quizzes_accommodations")]
 /// Response structure for processing accommodations
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8542,6 +9051,37 @@ pub struct QuizAccommodationRequest {
     /// Removes one incorrect answer from multiple-choice questions with 4+ choices
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub reduce_choices_enabled: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "notice_handlers")]
+/// Set of notice handlers (one per notice type) for an LTI tool deployment.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct NoticeCatalog {
+    /// The LTI tool's client ID (global developer key ID)
+    pub client_id: Option<String>,
+    /// String that identifies the Platform-Tool integration governing the notices
+    pub deployment_id: Option<String>,
+    /// List of notice handlers for the tool
+    pub notice_handlers: Option<Vec<NoticeHandler>>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "notice_handlers")]
+/// A notice handler for a particular tool deployment and notice type.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct NoticeHandler {
+    /// URL to receive the notice
+    pub handler: Option<String>,
+    /// The type of notice
+    pub notice_type: Option<String>,
+    /// The maximum number of notices to include in a single batch, or 'null' if not set.
+    #[serde(deserialize_with = "rt::lenient::opt_i64")]
+    pub max_batch_size: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
     pub extra: rt::Extra,
@@ -10868,12 +11408,14 @@ rt::string_enum!(
 );
 #[cfg(
     any(
+        feature = "accounts",
         feature = "appointment_groups",
         feature = "assignments",
         feature = "conversations",
         feature = "course_pace",
         feature = "courses",
         feature = "custom_gradebook_columns",
+        feature = "enrollments",
         feature = "favorites",
         feature = "files",
         feature = "group_categories",
@@ -10907,12 +11449,14 @@ pub enum ProgressWorkflowState {
 }
 #[cfg(
     any(
+        feature = "accounts",
         feature = "appointment_groups",
         feature = "assignments",
         feature = "conversations",
         feature = "course_pace",
         feature = "courses",
         feature = "custom_gradebook_columns",
+        feature = "enrollments",
         feature = "favorites",
         feature = "files",
         feature = "group_categories",
@@ -12007,6 +12551,8 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
     }
     Some(
         match name {
+            #[cfg(feature = "access_tokens")]
+            "Token" => go::<Token>(json),
             #[cfg(feature = "account_calendars")]
             "AccountCalendar" => go::<AccountCalendar>(json),
             #[cfg(feature = "account_notifications")]
@@ -12248,6 +12794,8 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                 )
             )]
             "AssignmentOverride" => go::<AssignmentOverride>(json),
+            #[cfg(feature = "assignments")]
+            "BasicUser" => go::<BasicUser>(json),
             #[cfg(feature = "authentication_providers")]
             "AuthenticationProvider" => go::<AuthenticationProvider>(json),
             #[cfg(feature = "authentication_providers")]
@@ -12349,12 +12897,14 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "ModuleItem" => go::<ModuleItem>(json),
             #[cfg(
                 any(
+                    feature = "accounts",
                     feature = "appointment_groups",
                     feature = "assignments",
                     feature = "conversations",
                     feature = "course_pace",
                     feature = "courses",
                     feature = "custom_gradebook_columns",
+                    feature = "enrollments",
                     feature = "favorites",
                     feature = "files",
                     feature = "group_categories",
@@ -12717,6 +13267,8 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "Assessment" => go::<Assessment>(json),
             #[cfg(feature = "lti_resource_links")]
             "Lti::ResourceLink" => go::<LtiResourceLink>(json),
+            #[cfg(feature = "lti_resource_links")]
+            "LtiResourceLink" => go::<LtiResourceLink2>(json),
             #[cfg(feature = "media_objects")]
             "MediaTrack" => go::<MediaTrack>(json),
             #[cfg(feature = "media_objects")]
@@ -12934,6 +13486,10 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "RolePermissions" => go::<RolePermissions>(json),
             #[cfg(feature = "roles")]
             "Role" => go::<Role>(json),
+            #[cfg(feature = "roles")]
+            "Permission" => go::<Permission>(json),
+            #[cfg(feature = "roles")]
+            "PermissionHelpText" => go::<PermissionHelpText>(json),
             #[cfg(feature = "rubrics")]
             "Rubric" => go::<Rubric>(json),
             #[cfg(feature = "rubrics")]
@@ -13171,14 +13727,22 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "PageViewLinks" => go::<PageViewLinks>(json),
             #[cfg(feature = "users")]
             "CourseNickname" => go::<CourseNickname>(json),
+            #[cfg(feature = "users")]
+            "AsyncQueryResponse" => go::<AsyncQueryResponse>(json),
+            #[cfg(feature = "users")]
+            "AsyncQueryStatusResponse" => go::<AsyncQueryStatusResponse>(json),
             #[cfg(feature = "what_if_grades")]
             "AssignmentGroupGrade" => go::<AssignmentGroupGrade>(json),
             #[cfg(feature = "what_if_grades")]
             "GradeGroup" => go::<GradeGroup>(json),
             #[cfg(feature = "what_if_grades")]
             "Grades" => go::<Grades>(json),
+            #[cfg(feature = "ai_experiences")]
+            "AiExperience" => go::<AiExperience>(json),
             #[cfg(feature = "block_editor_template")]
             "BlockEditorTemplate" => go::<BlockEditorTemplate>(json),
+            #[cfg(feature = "canvas_career_experiences")]
+            "ExperienceSummary" => go::<ExperienceSummary>(json),
             #[cfg(feature = "developer_key_account_bindings")]
             "DeveloperKeyAccountBinding" => go::<DeveloperKeyAccountBinding>(json),
             #[cfg(feature = "lti_launch_definitions")]
@@ -13201,12 +13765,34 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             "Lti::PlacementOverlay" => go::<LtiPlacementOverlay>(json),
             #[cfg(feature = "lti_registrations")]
             "ListLtiRegistrationsResponse" => go::<ListLtiRegistrationsResponse>(json),
+            #[cfg(feature = "lti_registrations")]
+            "ContextSearchResponse" => go::<ContextSearchResponse>(json),
+            #[cfg(feature = "lti_registrations")]
+            "LtiLaunchSettings" => go::<LtiLaunchSettings2>(json),
+            #[cfg(feature = "lti_registrations")]
+            "LtiOverlayVersion" => go::<LtiOverlayVersion>(json),
+            #[cfg(feature = "lti_registrations")]
+            "LtiPlacement" => go::<LtiPlacement2>(json),
+            #[cfg(feature = "lti_registrations")]
+            "LtiRegistration" => go::<LtiRegistration2>(json),
+            #[cfg(feature = "lti_registrations")]
+            "LtiRegistrationAccountBinding" => go::<LtiRegistrationAccountBinding>(json),
+            #[cfg(feature = "lti_registrations")]
+            "LtiToolConfiguration" => go::<LtiToolConfiguration2>(json),
+            #[cfg(feature = "lti_registrations")]
+            "SearchableAccount" => go::<SearchableAccount>(json),
+            #[cfg(feature = "lti_registrations")]
+            "SearchableCourse" => go::<SearchableCourse>(json),
             #[cfg(feature = "new_quizzes_accommodations")]
             "AccommodationResponse" => go::<AccommodationResponse>(json),
             #[cfg(feature = "new_quizzes_accommodations")]
             "CourseAccommodationRequest" => go::<CourseAccommodationRequest>(json),
             #[cfg(feature = "new_quizzes_accommodations")]
             "QuizAccommodationRequest" => go::<QuizAccommodationRequest>(json),
+            #[cfg(feature = "notice_handlers")]
+            "NoticeCatalog" => go::<NoticeCatalog>(json),
+            #[cfg(feature = "notice_handlers")]
+            "NoticeHandler" => go::<NoticeHandler>(json),
             #[cfg(feature = "account_reports")]
             "list_available_reports_response" => go::<ListAvailableReportsResponse>(json),
             #[cfg(feature = "communication_channels")]

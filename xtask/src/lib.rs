@@ -80,6 +80,10 @@ pub fn read_all_input(dir: &Path) -> Result<Vec<InputFile>, String> {
     if own.exists() {
         files.extend(read_input(&own)?.into_iter().map(|f| InputFile::own(f.name, f.bytes)));
     }
+    let additions = workspace_root().join("spec/additions");
+    if additions.exists() {
+        files.extend(read_input(&additions)?.into_iter().map(|f| InputFile::addition(f.name, f.bytes)));
+    }
     Ok(files)
 }
 
