@@ -10,6 +10,7 @@
 //! `xtask` reads and writes the disk.
 #![forbid(unsafe_code)]
 
+pub mod api_diff;
 pub mod diff;
 pub mod docs;
 pub mod emit;

@@ -141,6 +141,42 @@ pub fn prune_overrides(
     Ok((text, drop.len()))
 }
 
+/// The crate's source files under `generated/src/` (path as emitted, `src/x.rs`, to text).
+pub fn read_generated_sources(generated: &Path) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for path in list_files(generated).into_iter().filter(|p| p.starts_with("src/") && p.ends_with(".rs")) {
+        let text = fs::read_to_string(generated.join(&path)).map_err(|e| format!("generated/{path}: {e}"))?;
+        out.insert(path, text);
+    }
+    Ok(out)
+}
+
+/// The Rust API changes from the crate in `generated` to the freshly emitted `files`.
+pub fn api_changes(
+    generated: &Path,
+    files: &BTreeMap<String, String>,
+) -> Result<Vec<canvas_codegen::api_diff::ApiChange>, String> {
+    use canvas_codegen::api_diff::{diff, public_api};
+    let old = public_api(&read_generated_sources(generated)?).map_err(|e| format!("generated/{e}"))?;
+    let new = public_api(files)?;
+    Ok(diff(&old, &new))
+}
+
+/// The workspace's version (`[workspace.package] version`), which the crates share.
+pub fn workspace_version() -> Result<String, String> {
+    let text = fs::read_to_string(workspace_root().join("Cargo.toml")).map_err(|e| format!("Cargo.toml: {e}"))?;
+    let package = text.split("[workspace.package]").nth(1).ok_or("Cargo.toml: no [workspace.package]")?;
+    package
+        .lines()
+        .take_while(|l| !l.starts_with('['))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("version")
+                .map(|v| v.trim_start_matches([' ', '=']).trim().trim_matches('"').to_owned())
+        })
+        .ok_or_else(|| "Cargo.toml: no workspace version".into())
+}
+
 /// Generates from input files with the project's overrides.
 pub fn generate_files(files: &[InputFile]) -> Result<Output, String> {
     canvas_codegen::generate(files, &read_overrides()?).map_err(|e| e.to_string())

@@ -7,6 +7,8 @@
 //!   input (fixed upstream, target changed, target gone); `--prune` deletes the fixed and gone ones.
 //! - `fetch-spec --from <Canvas base URL> --out DIR`: download Canvas's API description
 //!   (`/doc/api/api-docs.json` and every declaration it lists) into DIR, at once.
+//! - `api-diff [--spec-dir DIR]`: the Rust API changes a regeneration would make to the
+//!   committed `generated/`, classified by semver, with the version bump (Markdown).
 //! - `stats [--spec-dir DIR]`: counts and generated line figures.
 //! - `bench [--spec-dir DIR] [--runs N] [--no-build]`: time the generator and the crate builds.
 //! - `diff-spec <old> <new>`: changelog of operations, parameters and model fields between
@@ -68,7 +70,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
+    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask api-diff [--spec-dir DIR]\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
 }
 
 /// The checks CI runs, in order, stopping at the first failure: formatting of the
@@ -167,12 +169,24 @@ fn run() -> Result<ExitCode, String> {
                 eprintln!("generated/ is stale ({} problems): run `cargo xtask gen`", problems.len());
                 return Ok(ExitCode::FAILURE);
             }
+            let api = xtask::api_changes(&generated, &out.files);
             xtask::write_atomically(&generated, &out.files)?;
             if args.update_lock {
                 xtask::write_lock(&files)?;
                 println!("updated {}", xtask::lock_path().display());
             }
             print!("{}", out.report.render());
+            match api {
+                Ok(changes) => {
+                    let breaking =
+                        changes.iter().filter(|c| c.severity == canvas_codegen::api_diff::Severity::Breaking).count();
+                    println!(
+                        "\nRust API against the generated/ replaced: {breaking} breaking, {} additions (`cargo xtask api-diff` before `gen` lists them)",
+                        changes.len() - breaking
+                    );
+                }
+                Err(e) => println!("\nRust API change not computed: {e}"),
+            }
             println!(
                 "\nwrote {} files to {} in {:.0} ms (generation {:.0} ms)",
                 out.files.len(),
@@ -214,6 +228,12 @@ fn run() -> Result<ExitCode, String> {
                 out.display(),
                 out.display()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        "api-diff" => {
+            let (out, _) = xtask::generate(&dir, true)?;
+            let changes = xtask::api_changes(&generated, &out.files)?;
+            print!("{}", canvas_codegen::api_diff::render(&changes, &xtask::workspace_version()?));
             Ok(ExitCode::SUCCESS)
         }
         "stats" => {
