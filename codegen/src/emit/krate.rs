@@ -16,6 +16,13 @@ pub fn cargo_toml(ir: &Ir) -> String {
          edition.workspace = true\n\
          license.workspace = true\n\
          rust-version.workspace = true\n\
+         readme.workspace = true\n\
+         keywords.workspace = true\n\
+         categories.workspace = true\n\
+         \n\
+         [package.metadata.docs.rs]\n\
+         # docs.rs documents every resource.\n\
+         all-features = true\n\
          \n\
          [dependencies]\n\
          canvas-lms-runtime.workspace = true\n\
