@@ -141,6 +141,45 @@ pub fn prune_overrides(
     Ok((text, drop.len()))
 }
 
+/// `cargo check` (all features, warnings denied) of a crate made of `files` (as emitted), written to
+/// `target/<name>-crate/`: outside the workspace, against this checkout's runtime, with the
+/// workspace's locked versions (nothing to download) and a target directory of its own (so
+/// it runs beside a build of the workspace). For inputs that are not the committed one.
+pub fn check_crate(files: &BTreeMap<String, String>, name: &str) -> Result<(), String> {
+    let root = workspace_root();
+    let dir = root.join(format!("target/{name}-crate"));
+    let _ = fs::remove_dir_all(dir.join("src"));
+    for (path, text) in files {
+        let dest = dir.join(path);
+        fs::create_dir_all(dest.parent().expect("a file has a parent"))
+            .map_err(|e| format!("{}: {e}", dest.display()))?;
+        fs::write(&dest, text).map_err(|e| format!("{}: {e}", dest.display()))?;
+    }
+    let manifest = files.get("Cargo.toml").ok_or("no Cargo.toml emitted")?;
+    let features = &manifest[manifest.find("[features]").ok_or("the emitted Cargo.toml has no features")?..];
+    let runtime = root.join("runtime").display().to_string();
+    let manifest = format!(
+        "[package]\nname = \"canvas-lms-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [dependencies]\ncanvas-lms-runtime = {{ path = {runtime:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\n\
+         {features}\n[workspace]\n"
+    );
+    fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+    fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["check", "--quiet", "--offline", "--all-features", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", root.join(format!("target/{name}-target")))
+        // Generated code is warning-free whatever the input (dependencies' lints are capped).
+        .env("RUSTFLAGS", "-D warnings")
+        .status()
+        .map_err(|e| format!("running cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the crate generated in {} does not compile (see above)", dir.display()))
+    }
+}
+
 /// The crate's source files under `generated/src/` (path as emitted, `src/x.rs`, to text).
 pub fn read_generated_sources(generated: &Path) -> Result<BTreeMap<String, String>, String> {
     let mut out = BTreeMap::new();

@@ -9,6 +9,8 @@
 //!   (`/doc/api/api-docs.json` and every declaration it lists) into DIR, at once.
 //! - `api-diff [--spec-dir DIR]`: the Rust API changes a regeneration would make to the
 //!   committed `generated/`, classified by semver, with the version bump (Markdown).
+//! - `check-release --spec-dir DIR`: generate from another description (any Canvas release)
+//!   in memory, list the overrides it leaves out, and `cargo check` the crate it gives.
 //! - `stats [--spec-dir DIR]`: counts and generated line figures.
 //! - `bench [--spec-dir DIR] [--runs N] [--no-build]`: time the generator and the crate builds.
 //! - `diff-spec <old> <new>`: changelog of operations, parameters and model fields between
@@ -70,7 +72,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask api-diff [--spec-dir DIR]\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
+    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask api-diff [--spec-dir DIR]\n       cargo xtask check-release --spec-dir DIR\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
 }
 
 /// The checks CI runs, in order, stopping at the first failure: formatting of the
@@ -228,6 +230,23 @@ fn run() -> Result<ExitCode, String> {
                 out.display(),
                 out.display()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        "check-release" => {
+            let (out, files) = xtask::generate(&dir, true)?;
+            let r = &out.report;
+            println!(
+                "{} files: {} resources, {} operations, {} parameters, {} models; {} overrides left out, {} unresolved",
+                files.len(),
+                r.resources,
+                r.operations,
+                r.parameters,
+                r.models,
+                r.stale_overrides.len(),
+                r.unresolved()
+            );
+            xtask::check_crate(&out.files, "release-check")?;
+            println!("the generated crate compiles (all features)");
             Ok(ExitCode::SUCCESS)
         }
         "api-diff" => {

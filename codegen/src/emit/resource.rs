@@ -20,6 +20,9 @@ pub fn resource_rs(ir: &Ir, index: usize) -> TokenStream {
         r.file
     ));
     let handle_doc = format!(" Operations of the {} resource.", r.title);
+    // A resource whose description lists no operations (some releases have such files) still
+    // gets its handle, which then reads nothing.
+    let unused = r.operations.is_empty().then(|| quote!(#[allow(dead_code)]));
     let fns = r.operations.iter().map(|op| op_fn(ir, owner, op));
     let builders = r.operations.iter().map(|op| builder(ir, owner, &r.type_name, op));
     let enums = ir.enums.iter().filter(|e| e.owner == owner).map(|e| enum_def(e, &TokenStream::new()));
@@ -32,6 +35,7 @@ pub fn resource_rs(ir: &Ir, index: usize) -> TokenStream {
 
         #[doc = #handle_doc]
         #[derive(Debug, Clone, Copy)]
+        #unused
         pub struct #handle<'a>(&'a rt::Client);
 
         impl<'a> #handle<'a> {
