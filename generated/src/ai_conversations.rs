@@ -94,11 +94,14 @@ impl<'a> AiConversations<'a> {
     /// Send a message to an existing conversation and get the AI response
     ///
     /// `POST /api/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations/{id}/messages`
+    ///
+    /// `message`: The user's message to send to the AI
     pub fn post_message_to_conversation(
         &self,
         course_id: impl rt::PathArg,
         ai_experience_id: impl rt::PathArg,
         id: impl rt::PathArg,
+        message: impl Into<String>,
     ) -> PostMessageToConversation<'a> {
         PostMessageToConversation(
             self
@@ -106,7 +109,8 @@ impl<'a> AiConversations<'a> {
                 .post(
                     "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations/{id}/messages",
                     &[&course_id, &ai_experience_id, &id],
-                ),
+                )
+                .form("message", &rt::text(message)),
         )
     }
 }
@@ -155,10 +159,6 @@ impl<'a> ShowConversation<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct PostMessageToConversation<'a>(rt::Request<'a>);
 impl<'a> PostMessageToConversation<'a> {
-    /// The user's message to send to the AI
-    pub fn message(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("message", &rt::text(value)))
-    }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
         self.0.send_json().await

@@ -29,12 +29,26 @@ impl<'a> AiExperiences<'a> {
     /// Create a new AI experience for the specified course
     ///
     /// `POST /api/v1/courses/{course_id}/ai_experiences`
+    ///
+    /// `title`: The title of the AI experience.
+    ///
+    /// `learning_objective`: The learning objectives for this experience.
+    ///
+    /// `pedagogical_guidance`: The pedagogical guidance for the experience.
     pub fn create_ai_experience(
         &self,
         course_id: impl rt::PathArg,
+        title: impl Into<String>,
+        learning_objective: impl Into<String>,
+        pedagogical_guidance: impl Into<String>,
     ) -> CreateAiExperience<'a> {
         CreateAiExperience(
-            self.0.post("/v1/courses/{course_id}/ai_experiences", &[&course_id]),
+            self
+                .0
+                .post("/v1/courses/{course_id}/ai_experiences", &[&course_id])
+                .form("title", &rt::text(title))
+                .form("learning_objective", &rt::text(learning_objective))
+                .form("pedagogical_guidance", &rt::text(pedagogical_guidance)),
         )
     }
     /// Show new AI experience form
@@ -88,13 +102,23 @@ impl<'a> AiExperiences<'a> {
     /// Update an existing AI experience
     ///
     /// `PUT /api/v1/courses/{course_id}/ai_experiences/{id}`
+    ///
+    /// `learning_objective`: The learning objectives for this experience.
+    ///
+    /// `pedagogical_guidance`: The pedagogical guidance for the experience.
     pub fn update_ai_experience(
         &self,
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
+        learning_objective: impl Into<String>,
+        pedagogical_guidance: impl Into<String>,
     ) -> UpdateAiExperience<'a> {
         UpdateAiExperience(
-            self.0.put("/v1/courses/{course_id}/ai_experiences/{id}", &[&course_id, &id]),
+            self
+                .0
+                .put("/v1/courses/{course_id}/ai_experiences/{id}", &[&course_id, &id])
+                .form("learning_objective", &rt::text(learning_objective))
+                .form("pedagogical_guidance", &rt::text(pedagogical_guidance)),
         )
     }
     /// List student AI conversations
@@ -183,10 +207,6 @@ impl<'a> ListAiExperiences<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAiExperience<'a>(rt::Request<'a>);
 impl<'a> CreateAiExperience<'a> {
-    /// The title of the AI experience.
-    pub fn title(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("title", &rt::text(value)))
-    }
     /// The description of the AI experience.
     pub fn description(self, value: impl Into<String>) -> Self {
         Self(self.0.form("description", &rt::text(value)))
@@ -194,14 +214,6 @@ impl<'a> CreateAiExperience<'a> {
     /// The AI facts for the experience.
     pub fn facts(self, value: impl Into<String>) -> Self {
         Self(self.0.form("facts", &rt::text(value)))
-    }
-    /// The learning objectives for this experience.
-    pub fn learning_objective(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("learning_objective", &rt::text(value)))
-    }
-    /// The pedagogical guidance for the experience.
-    pub fn pedagogical_guidance(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("pedagogical_guidance", &rt::text(value)))
     }
     /// The initial state of the experience. Defaults to 'unpublished'. Allowed values: published, unpublished
     pub fn workflow_state(self, value: CreateAiExperienceWorkflowState) -> Self {
@@ -258,14 +270,6 @@ impl<'a> UpdateAiExperience<'a> {
     /// The AI facts for the experience.
     pub fn facts(self, value: impl Into<String>) -> Self {
         Self(self.0.form("facts", &rt::text(value)))
-    }
-    /// The learning objectives for this experience.
-    pub fn learning_objective(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("learning_objective", &rt::text(value)))
-    }
-    /// The pedagogical guidance for the experience.
-    pub fn pedagogical_guidance(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("pedagogical_guidance", &rt::text(value)))
     }
     /// The state of the experience. Allowed values: published, unpublished
     pub fn workflow_state(self, value: UpdateAiExperienceWorkflowState) -> Self {

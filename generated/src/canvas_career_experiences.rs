@@ -36,16 +36,25 @@ impl<'a> CanvasCareerExperiences<'a> {
     /// Switch the current user's active experience to the specified one.
     ///
     /// `POST /api/v1/career/switch_experience`
-    pub fn switch_experience(&self) -> SwitchExperience<'a> {
-        SwitchExperience(self.0.post("/v1/career/switch_experience", &[]))
+    ///
+    /// `experience`: The experience to switch to.
+    pub fn switch_experience(&self, experience: Experience) -> SwitchExperience<'a> {
+        SwitchExperience(
+            self
+                .0
+                .post("/v1/career/switch_experience", &[])
+                .form("experience", &experience),
+        )
     }
     /// Switch role
     ///
     /// Switch the current user's role within the current experience.
     ///
     /// `POST /api/v1/career/switch_role`
-    pub fn switch_role(&self) -> SwitchRole<'a> {
-        SwitchRole(self.0.post("/v1/career/switch_role", &[]))
+    ///
+    /// `role`: The role to switch to.
+    pub fn switch_role(&self, role: Role) -> SwitchRole<'a> {
+        SwitchRole(self.0.post("/v1/career/switch_role", &[]).form("role", &role))
     }
 }
 /// Request builder for [`CanvasCareerExperiences::check_if_canvas_career_is_enabled`]: set optional parameters, then send.
@@ -73,10 +82,6 @@ impl<'a> GetCurrentAndAvailableExperiences<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SwitchExperience<'a>(rt::Request<'a>);
 impl<'a> SwitchExperience<'a> {
-    /// The experience to switch to.
-    pub fn experience(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("experience", &rt::text(value)))
-    }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
         self.0.send_json().await
@@ -87,10 +92,6 @@ impl<'a> SwitchExperience<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SwitchRole<'a>(rt::Request<'a>);
 impl<'a> SwitchRole<'a> {
-    /// The role to switch to.
-    pub fn role(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("role", &rt::text(value)))
-    }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
         self.0.send_json().await
@@ -100,3 +101,31 @@ rt::impl_operations!(
     CheckIfCanvasCareerIsEnabled, GetCurrentAndAvailableExperiences, SwitchExperience,
     SwitchRole
 );
+/// Values of the `experience` parameter.
+///
+/// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Experience {
+    /// `academic`
+    Academic,
+    /// `career`
+    Career,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+rt::string_enum!(Experience { Academic = "academic", Career = "career" });
+/// Values of the `role` parameter.
+///
+/// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Role {
+    /// `learner`
+    Learner,
+    /// `learning_provider`
+    LearningProvider,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+rt::string_enum!(Role { Learner = "learner", LearningProvider = "learning_provider" });

@@ -128,6 +128,9 @@ impl<'a> GradingStandards<'a> {
         &self,
         course_id: impl rt::PathArg,
         grading_standard_id: impl rt::PathArg,
+        grading_scheme_entry: impl IntoIterator<
+            Item = UpdateGradingStandardGradingSchemeEntry,
+        >,
     ) -> UpdateGradingStandardCourses<'a> {
         UpdateGradingStandardCourses(
             self
@@ -135,7 +138,8 @@ impl<'a> GradingStandards<'a> {
                 .put(
                     "/v1/courses/{course_id}/grading_standards/{grading_standard_id}",
                     &[&course_id, &grading_standard_id],
-                ),
+                )
+                .form("grading_scheme_entry", &rt::list(grading_scheme_entry)),
         )
     }
     /// Get a single grading standard in a context.
@@ -187,6 +191,9 @@ impl<'a> GradingStandards<'a> {
         &self,
         account_id: impl rt::PathArg,
         grading_standard_id: impl rt::PathArg,
+        grading_scheme_entry: impl IntoIterator<
+            Item = UpdateGradingStandardGradingSchemeEntry,
+        >,
     ) -> UpdateGradingStandardAccounts<'a> {
         UpdateGradingStandardAccounts(
             self
@@ -194,7 +201,8 @@ impl<'a> GradingStandards<'a> {
                 .put(
                     "/v1/accounts/{account_id}/grading_standards/{grading_standard_id}",
                     &[&account_id, &grading_standard_id],
-                ),
+                )
+                .form("grading_scheme_entry", &rt::list(grading_scheme_entry)),
         )
     }
 }
@@ -291,13 +299,6 @@ impl<'a> UpdateGradingStandardCourses<'a> {
     pub fn scaling_factor(self, value: i64) -> Self {
         Self(self.0.form("scaling_factor", &value))
     }
-    /// Sets `grading_scheme_entry[..]`: see [`UpdateGradingStandardGradingSchemeEntry`].
-    pub fn grading_scheme_entry(
-        self,
-        value: impl IntoIterator<Item = UpdateGradingStandardGradingSchemeEntry>,
-    ) -> Self {
-        Self(self.0.form("grading_scheme_entry", &rt::list(value)))
-    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::GradingStandard> {
         self.0.send().await
@@ -340,13 +341,6 @@ impl<'a> UpdateGradingStandardAccounts<'a> {
     pub fn scaling_factor(self, value: i64) -> Self {
         Self(self.0.form("scaling_factor", &value))
     }
-    /// Sets `grading_scheme_entry[..]`: see [`UpdateGradingStandardGradingSchemeEntry`].
-    pub fn grading_scheme_entry(
-        self,
-        value: impl IntoIterator<Item = UpdateGradingStandardGradingSchemeEntry>,
-    ) -> Self {
-        Self(self.0.form("grading_scheme_entry", &rt::list(value)))
-    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::GradingStandard> {
         self.0.send().await
@@ -385,12 +379,20 @@ impl rt::Encode for CreateNewGradingStandardGradingSchemeEntry {
     }
 }
 /// Parameters sent as `grading_scheme_entry[][..]`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpdateGradingStandardGradingSchemeEntry {
     /// The name for an entry value within a GradingStandard that describes the range of the value e.g. A-
     pub name: Option<String>,
     /// The value for the name of the entry within a GradingStandard. The entry represents the lower bound of the range for the entry. This range includes the value up to the next entry in the GradingStandard, or 100 if there is no upper bound. The lowest value will have a lower bound range of 0. e.g. 93
-    pub value: Option<i64>,
+    ///
+    /// Required.
+    pub value: i64,
+}
+impl UpdateGradingStandardGradingSchemeEntry {
+    /// Creates the parameters with the required fields set and the others empty.
+    pub fn new(value: i64) -> Self {
+        Self { name: None, value }
+    }
 }
 impl rt::Encode for UpdateGradingStandardGradingSchemeEntry {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {

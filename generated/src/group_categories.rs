@@ -218,9 +218,18 @@ impl<'a> GroupCategories<'a> {
     /// Perform bulk operations on groups within a group category, or create a new group category along with the groups in one transaction. If creation of the GroupCategory or any Group fails, the entire operation will be rolled back.
     ///
     /// `POST /api/v1/courses/{course_id}/group_categories/bulk_manage_differentiation_tag`
+    ///
+    /// `operations`: A hash containing arrays of create/update/delete operations: { "create": \[ { "name": "New Group A" }, { "name": "New Group B" } \], "update": \[ { "id": 123, "name": "Updated Group Name A" }, { "id": 456, "name": "Updated Group Name B" } \], "delete": \[ { "id": 789 }, { "id": 101 } \] }
+    ///
+    /// `group_category`: Attributes for the GroupCategory. May include:
+    ///
+    /// - Id \[Optional, Integer\]: The ID of an existing GroupCategory.
+    /// - Name \[Optional, String\]: A new name for the GroupCategory. If provided with an ID, the category name will be updated.
     pub fn bulk_manage_differentiation_tags(
         &self,
         course_id: impl rt::PathArg,
+        operations: rt::Json,
+        group_category: rt::Json,
     ) -> BulkManageDifferentiationTags<'a> {
         BulkManageDifferentiationTags(
             self
@@ -228,7 +237,9 @@ impl<'a> GroupCategories<'a> {
                 .post(
                     "/v1/courses/{course_id}/group_categories/bulk_manage_differentiation_tag",
                     &[&course_id],
-                ),
+                )
+                .form("operations", &operations)
+                .form("group_category", &group_category),
         )
     }
     /// Export tags and users in course
@@ -545,17 +556,6 @@ impl<'a> AssignUnassignedMembers<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BulkManageDifferentiationTags<'a>(rt::Request<'a>);
 impl<'a> BulkManageDifferentiationTags<'a> {
-    /// A hash containing arrays of create/update/delete operations: { "create": \[ { "name": "New Group A" }, { "name": "New Group B" } \], "update": \[ { "id": 123, "name": "Updated Group Name A" }, { "id": 456, "name": "Updated Group Name B" } \], "delete": \[ { "id": 789 }, { "id": 101 } \] }
-    pub fn operations(self, value: rt::Json) -> Self {
-        Self(self.0.form("operations", &value))
-    }
-    /// Attributes for the GroupCategory. May include:
-    ///
-    /// - Id \[Optional, Integer\]: The ID of an existing GroupCategory.
-    /// - Name \[Optional, String\]: A new name for the GroupCategory. If provided with an ID, the category name will be updated.
-    pub fn group_category(self, value: rt::Json) -> Self {
-        Self(self.0.form("group_category", &value))
-    }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
         self.0.send_json().await

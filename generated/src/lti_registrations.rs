@@ -222,11 +222,14 @@ impl<'a> LtiRegistrations<'a> {
     /// Applies a registration update request to an existing registration, replacing the existing configuration and overlay with the new values. If the request is rejected, marks it as rejected without applying changes.
     ///
     /// `PUT /api/v1/accounts/{account_id}/lti_registrations/{id}/update_requests/{update_request_id}/apply`
+    ///
+    /// `accepted`: Whether to accept (true) or reject (false) the registration update request.
     pub fn apply_lti_registration_update_requst(
         &self,
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
         update_request_id: impl rt::PathArg,
+        accepted: bool,
     ) -> ApplyLtiRegistrationUpdateRequst<'a> {
         ApplyLtiRegistrationUpdateRequst(
             self
@@ -234,7 +237,8 @@ impl<'a> LtiRegistrations<'a> {
                 .put(
                     "/v1/accounts/{account_id}/lti_registrations/{id}/update_requests/{update_request_id}/apply",
                     &[&account_id, &id, &update_request_id],
-                ),
+                )
+                .form("accepted", &accepted),
         )
     }
     /// Search for Accounts and Courses
@@ -505,10 +509,6 @@ impl<'a> GetLtiRegistrationUpdateRequest<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ApplyLtiRegistrationUpdateRequst<'a>(rt::Request<'a>);
 impl<'a> ApplyLtiRegistrationUpdateRequst<'a> {
-    /// Whether to accept (true) or reject (false) the registration update request.
-    pub fn accepted(self, value: bool) -> Self {
-        Self(self.0.form("accepted", &value))
-    }
     /// Optional overlay data to apply on top of the new configuration.
     pub fn overlay(self, value: rt::Json) -> Self {
         Self(self.0.form("overlay", &value))

@@ -35,12 +35,18 @@ impl<'a> LtiResourceLinks<'a> {
     /// This link will be associated with the ContextExternalTool available in this context that matches the provided url. If a matching tool is not found, the link will not be created and this will return an error.
     ///
     /// `POST /api/v1/courses/{course_id}/lti_resource_links`
+    ///
+    /// `url`: The launch URL for this resource link.
     pub fn create_lti_resource_link(
         &self,
         course_id: impl rt::PathArg,
+        url: impl Into<String>,
     ) -> CreateLtiResourceLink<'a> {
         CreateLtiResourceLink(
-            self.0.post("/v1/courses/{course_id}/lti_resource_links", &[&course_id]),
+            self
+                .0
+                .post("/v1/courses/{course_id}/lti_resource_links", &[&course_id])
+                .form("url", &rt::text(url)),
         )
     }
     /// Show an LTI Resource Link
@@ -119,12 +125,22 @@ impl<'a> LtiResourceLinks<'a> {
     /// Each link will be associated with the ContextExternalTool available in this context that matches the provided url. If a matching tool is not found, or any parameters are invalid, no links will be created and this will return an error.
     ///
     /// `POST /api/v1/courses/{course_id}/lti_resource_links/bulk`
+    ///
+    /// `post`: Body \[Required, Array\] The POST body should be a JSON array of objects containing the parameters for each link to create.
+    ///
+    /// `url`: Each object must contain a launch URL.
     pub fn bulk_create_lti_resource_links(
         &self,
         course_id: impl rt::PathArg,
+        post: impl Into<String>,
+        url: impl IntoIterator<Item = impl Into<String>>,
     ) -> BulkCreateLtiResourceLinks<'a> {
         BulkCreateLtiResourceLinks(
-            self.0.post("/v1/courses/{course_id}/lti_resource_links/bulk", &[&course_id]),
+            self
+                .0
+                .post("/v1/courses/{course_id}/lti_resource_links/bulk", &[&course_id])
+                .form("POST", &rt::text(post))
+                .form("url", &rt::texts(url)),
         )
     }
 }
@@ -159,10 +175,6 @@ impl<'a> ListLtiResourceLinks<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateLtiResourceLink<'a>(rt::Request<'a>);
 impl<'a> CreateLtiResourceLink<'a> {
-    /// The launch URL for this resource link.
-    pub fn url(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("url", &rt::text(value)))
-    }
     /// The title of the resource link.
     pub fn title(self, value: impl Into<String>) -> Self {
         Self(self.0.form("title", &rt::text(value)))
@@ -227,14 +239,6 @@ impl<'a> UpdateLtiResourceLink<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct BulkCreateLtiResourceLinks<'a>(rt::Request<'a>);
 impl<'a> BulkCreateLtiResourceLinks<'a> {
-    /// Body \[Required, Array\] The POST body should be a JSON array of objects containing the parameters for each link to create.
-    pub fn post(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("POST", &rt::text(value)))
-    }
-    /// Each object must contain a launch URL.
-    pub fn url(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Self(self.0.form("url", &rt::texts(value)))
-    }
     /// Each object may contain a title.
     pub fn title(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Self(self.0.form("title", &rt::texts(value)))

@@ -34,9 +34,15 @@ impl<'a> NoticeHandlers<'a> {
     /// Subscribe (set) or unsubscribe (remove) a notice handler for the tool
     ///
     /// `PUT /api/lti/notice-handlers/{context_external_tool_id}`
+    ///
+    /// `notice_type`: The type of notice
+    ///
+    /// `handler`: URL to receive the notice, or an empty string to unsubscribe
     pub fn set_notice_handler(
         &self,
         context_external_tool_id: impl rt::PathArg,
+        notice_type: impl Into<String>,
+        handler: impl Into<String>,
     ) -> SetNoticeHandler<'a> {
         SetNoticeHandler(
             self
@@ -44,7 +50,9 @@ impl<'a> NoticeHandlers<'a> {
                 .put(
                     "/lti/notice-handlers/{context_external_tool_id}",
                     &[&context_external_tool_id],
-                ),
+                )
+                .form("notice_type", &rt::text(notice_type))
+                .form("handler", &rt::text(handler)),
         )
     }
 }
@@ -63,14 +71,6 @@ impl<'a> ShowNoticeHandlers<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetNoticeHandler<'a>(rt::Request<'a>);
 impl<'a> SetNoticeHandler<'a> {
-    /// The type of notice
-    pub fn notice_type(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("notice_type", &rt::text(value)))
-    }
-    /// URL to receive the notice, or an empty string to unsubscribe
-    pub fn handler(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("handler", &rt::text(value)))
-    }
     /// The maximum number of notices to include in a single batch
     pub fn max_batch_size(self, value: i64) -> Self {
         Self(self.0.form("max_batch_size", &value))

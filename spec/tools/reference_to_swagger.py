@@ -10,9 +10,10 @@ generator adds its operations and models to the upstream (or our) file of the sa
 makes it a resource of its own when there is none. Models the input already defines are not
 repeated. Output is deterministic (sorted, two-space JSON), so a rerun shows the same diff.
 
-What the facts lack is stated where it is decided: `required` is known only for path
-parameters (the others stay optional); return types given as free text become untyped JSON
-(`object`); a model name that no file defines, too.
+What the facts lack is stated where it is decided: `required` and allowed values come from
+`spec/reference_args.json` (Canvas's `@argument` doc lines, with evidence), else only path
+parameters are required; return types given as free text become untyped JSON (`object`); a
+model name that no file defines, too.
 """
 
 import glob
@@ -57,6 +58,12 @@ def main():
         operations = json.load(f)
     with open(os.path.join(REFERENCE, "models.json"), encoding="utf-8") as f:
         models = json.load(f)
+    args_path = os.path.join(ROOT, "spec", "reference_args.json")
+    args = {}
+    if os.path.exists(args_path):
+        with open(args_path, encoding="utf-8") as f:
+            for entry in json.load(f)["operations"]:
+                args[(entry["method"], entry["path"], entry["nickname"])] = entry
     existing = known_models()
     new_models = {name: m for name, m in models.items() if name not in existing}
     typed = existing | set(new_models)
@@ -80,7 +87,7 @@ def main():
     def known(word):
         return word.lower() in primitive or word in typed
 
-    def parameter(p):
+    def parameter(p, known_args):
         kind = p.get("type", "string")
         if not known(kind):
             # A type name no file defines (`LtiConfigurationOverlay`): a free-form hash, sent as
@@ -92,14 +99,15 @@ def main():
             "description": p.get("description", ""),
             "type": kind,
             "format": p.get("format"),
-            # Known only for path parameters (see the reference README).
-            "required": p["in"] == "path",
+            # Path parameters, and those Canvas's doc comments mark `Required`.
+            "required": p["in"] == "path" or p["name"] in known_args.get("required", []),
             "deprecated": False,
         }
         if "items" in p:
             out["items"] = p["items"]
-        if p.get("enum"):
-            out["enum"] = p["enum"]
+        values = known_args.get("enums", {}).get(p["name"]) or p.get("enum")
+        if values:
+            out["enum"] = values
         return out
 
     def property(prop):
@@ -127,7 +135,7 @@ def main():
             "summary": op.get("summary", ""),
             "notes": op.get("notes", ""),
             "nickname": op["nickname"],
-            "parameters": [parameter(p) for p in op.get("parameters", [])],
+            "parameters": [parameter(p, args.get((op["method"], op["path"], op["nickname"]), {})) for p in op.get("parameters", [])],
             "response_fields": [],
             "deprecated": False,
             "deprecation_description": "",
