@@ -223,12 +223,22 @@ impl<'a> Enrollments<'a> {
     /// Enrolls multiple users in one or more courses in a single operation.
     ///
     /// `POST /api/v1/accounts/{account_id}/bulk_enrollment`
+    ///
+    /// `user_ids`: The user IDs to enroll in the courses.
+    ///
+    /// `course_ids`: The course IDs to enroll each user in.
     pub fn enroll_multiple_users_to_one_or_more_courses(
         &self,
         account_id: impl rt::PathArg,
+        user_ids: impl IntoIterator<Item = impl Into<rt::Id>>,
+        course_ids: impl IntoIterator<Item = impl Into<rt::Id>>,
     ) -> EnrollMultipleUsersToOneOrMoreCourses<'a> {
         EnrollMultipleUsersToOneOrMoreCourses(
-            self.0.post("/v1/accounts/{account_id}/bulk_enrollment", &[&account_id]),
+            self
+                .0
+                .post("/v1/accounts/{account_id}/bulk_enrollment", &[&account_id])
+                .form("user_ids", &rt::ids(user_ids))
+                .form("course_ids", &rt::ids(course_ids)),
         )
     }
 }
@@ -577,17 +587,9 @@ impl<'a> ShowTemporaryEnrollmentRecipientAndProviderStatus<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct EnrollMultipleUsersToOneOrMoreCourses<'a>(rt::Request<'a>);
 impl<'a> EnrollMultipleUsersToOneOrMoreCourses<'a> {
-    /// The user IDs to enroll in the courses.
-    pub fn user_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
-        Self(self.0.form("user_ids", &rt::ids(value)))
-    }
-    /// The course IDs to enroll each user in.
-    pub fn course_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
-        Self(self.0.form("course_ids", &rt::ids(value)))
-    }
     /// Enroll each user as a student, teacher, TA, observer, or designer. If no value is given, the type will be 'StudentEnrollment'.
-    pub fn enrollment_type(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("enrollment_type", &rt::text(value)))
+    pub fn enrollment_type(self, value: EnrollmentType) -> Self {
+        Self(self.0.form("enrollment_type", &value))
     }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> rt::Result<crate::models::Progress> {

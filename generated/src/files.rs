@@ -733,12 +733,18 @@ impl<'a> Files<'a> {
     /// Creates a folder in the specified context
     ///
     /// `POST /api/v1/accounts/{account_id}/folders`
+    ///
+    /// `name`: The name of the folder
     pub fn create_folder_accounts(
         &self,
         account_id: impl rt::PathArg,
+        name: impl Into<String>,
     ) -> CreateFolderAccounts<'a> {
         CreateFolderAccounts(
-            self.0.post("/v1/accounts/{account_id}/folders", &[&account_id]),
+            self
+                .0
+                .post("/v1/accounts/{account_id}/folders", &[&account_id])
+                .form("name", &rt::text(name)),
         )
     }
 }
@@ -1880,10 +1886,6 @@ impl<'a> ListLicensesUsers<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFolderAccounts<'a>(rt::Request<'a>);
 impl<'a> CreateFolderAccounts<'a> {
-    /// The name of the folder
-    pub fn name(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("name", &rt::text(value)))
-    }
     /// The id of the folder to store the new folder in. An error will be returned if this does not correspond to an existing folder. If this and parent_folder_path are sent an error will be returned. If neither is given, a default folder will be used.
     pub fn parent_folder_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.form("parent_folder_id", &rt::id(value)))

@@ -265,16 +265,19 @@ impl<'a> ListSectionSUsers<'a> {
         Self(self.0.query("search_term", &rt::text(value)))
     }
     /// "avatar_url": Include users' avatar_urls.
-    pub fn include(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Self(self.0.query("include", &rt::texts(value)))
+    pub fn include(
+        self,
+        value: impl IntoIterator<Item = ListSectionSUsersInclude>,
+    ) -> Self {
+        Self(self.0.query("include", &rt::list(value)))
     }
     /// Whether to filter out inactive users from the results. Defaults to false unless explicitly provided.
     pub fn exclude_inactive(self, value: bool) -> Self {
         Self(self.0.query("exclude_inactive", &value))
     }
     /// When set, only return users with the specified enrollment type for the given section.
-    pub fn enrollment_type(self, value: impl Into<String>) -> Self {
-        Self(self.0.query("enrollment_type", &rt::text(value)))
+    pub fn enrollment_type(self, value: EnrollmentType) -> Self {
+        Self(self.0.query("enrollment_type", &value))
     }
     /// Sends the request and returns the first page, with links to the next ones.
     pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
@@ -319,6 +322,41 @@ rt::string_enum!(
     Include { Students = "students", AvatarUrl = "avatar_url", Enrollments =
     "enrollments", TotalStudents = "total_students", PassbackStatus = "passback_status",
     Permissions = "permissions" }
+);
+/// Values of the `include` parameter.
+///
+/// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListSectionSUsersInclude {
+    /// `avatar_url`
+    AvatarUrl,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+rt::string_enum!(ListSectionSUsersInclude { AvatarUrl = "avatar_url" });
+/// Values of the `enrollment_type` parameter.
+///
+/// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EnrollmentType {
+    /// `teacher`
+    Teacher,
+    /// `student`
+    Student,
+    /// `ta`
+    Ta,
+    /// `observer`
+    Observer,
+    /// `designer`
+    Designer,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+rt::string_enum!(
+    EnrollmentType { Teacher = "teacher", Student = "student", Ta = "ta", Observer =
+    "observer", Designer = "designer" }
 );
 /// Parameters sent as `course_section[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -1893,8 +1893,8 @@ impl<'a> ClearCourseNicknames<'a> {
 pub struct UpdateFilesUiVersionPreference<'a>(rt::Request<'a>);
 impl<'a> UpdateFilesUiVersionPreference<'a> {
     /// The identifier for the files UI version.
-    pub fn files_ui_version(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("files_ui_version", &rt::text(value)))
+    pub fn files_ui_version(self, value: FilesUiVersion) -> Self {
+        Self(self.0.form("files_ui_version", &value))
     }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -1907,8 +1907,8 @@ impl<'a> UpdateFilesUiVersionPreference<'a> {
 pub struct UpdateTextEditorPreference<'a>(rt::Request<'a>);
 impl<'a> UpdateTextEditorPreference<'a> {
     /// The identifier for the editor.
-    pub fn text_editor_preference(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("text_editor_preference", &rt::text(value)))
+    pub fn text_editor_preference(self, value: TextEditorPreference) -> Self {
+        Self(self.0.form("text_editor_preference", &value))
     }
     /// Sends the request; the body is returned as JSON (`Null` when empty).
     pub async fn send(self) -> rt::Result<rt::Json> {
@@ -2123,6 +2123,38 @@ pub enum GetUsersMostRecentlyGradedSubmissionsInclude {
 }
 rt::string_enum!(
     GetUsersMostRecentlyGradedSubmissionsInclude { Assignment = "assignment" }
+);
+/// Values of the `files_ui_version` parameter.
+///
+/// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum FilesUiVersion {
+    /// `v1`
+    V1,
+    /// `v2`
+    V2,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+rt::string_enum!(FilesUiVersion { V1 = "v1", V2 = "v2" });
+/// Values of the `text_editor_preference` parameter.
+///
+/// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TextEditorPreference {
+    /// `block_editor`
+    BlockEditor,
+    /// `rce`
+    Rce,
+    /// ``
+    Empty,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+rt::string_enum!(
+    TextEditorPreference { BlockEditor = "block_editor", Rce = "rce", Empty = "" }
 );
 /// Parameters sent as `user[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
