@@ -88,7 +88,7 @@ pub fn parse_all(
     }
     // A resource listing (`api-docs.json`) names the resources; it is not a declaration.
     let (listings, sorted): (Vec<&InputFile>, Vec<&InputFile>) =
-        sorted.into_iter().partition(|f| !f.own && spec::is_listing(&f.name, &f.bytes));
+        sorted.into_iter().partition(|f| !f.own && f.name == spec::LISTING_FILE);
     let listing: Option<(String, spec::ResourceListing)> = match listings.as_slice() {
         [] => None,
         [one] => Some((one.name.clone(), spec::parse_listing(&one.name, &one.bytes)?)),
@@ -112,12 +112,7 @@ pub fn parse_all(
     for (index, o) in overrides.overrides.iter().enumerate() {
         if !sorted.iter().any(|f| f.name == o.file) {
             let why = format!("{} is not in the input", o.file);
-            stale.push(overrides::StaleOverride {
-                index,
-                file: o.file.clone(),
-                at: o.at.clone(),
-                stale: overrides::Stale::TargetGone(why),
-            });
+            stale.push(overrides::StaleOverride::new(index, o, overrides::Stale::TargetGone(why)));
         }
     }
     let parsed = sorted
@@ -140,12 +135,7 @@ pub fn parse_all(
                         o.at.clone(),
                         format!("{} (evidence: {})", o.reason, o.evidence),
                     ),
-                    Some(why) => stale.push(overrides::StaleOverride {
-                        index,
-                        file: o.file.clone(),
-                        at: o.at.clone(),
-                        stale: why,
-                    }),
+                    Some(why) => stale.push(overrides::StaleOverride::new(index, o, why)),
                 }
             }
             let repaired = serde_json::to_vec(&doc).expect("JSON values serialize");
@@ -167,11 +157,8 @@ pub fn parse_all(
 /// the same method and path, a model of the same name: Canvas's description caught up) is
 /// not added again, and reported.
 pub fn merge_additions(files: &[InputFile], report: &mut Report) -> Result<Vec<InputFile>, Error> {
-    let (additions, mut merged): (Vec<&InputFile>, Vec<InputFile>) = {
-        let (a, rest): (Vec<&InputFile>, Vec<&InputFile>) = files.iter().partition(|f| f.addition);
-        (a, rest.into_iter().cloned().collect())
-    };
-    for add in additions {
+    let mut merged: Vec<InputFile> = files.iter().filter(|f| !f.addition).cloned().collect();
+    for add in files.iter().filter(|f| f.addition) {
         // Errors point into each file's own text.
         spec::parse(&add.name, &add.bytes)?;
         let extra: serde_json::Value = serde_json::from_slice(&add.bytes).expect("parsed above");

@@ -57,12 +57,7 @@ pub struct Override {
 impl Overrides {
     /// Parses the overrides file; errors name the file and the JSON location.
     pub fn parse(name: &str, bytes: &[u8]) -> Result<Self, Error> {
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| Error::Input {
-            file: name.to_owned(),
-            location: e.path().to_string(),
-            message: e.into_inner().to_string(),
-        })
+        crate::spec::from_json(name, bytes)
     }
 
     /// The overrides of one file.
@@ -105,6 +100,13 @@ pub struct StaleOverride {
     pub file: String,
     pub at: String,
     pub stale: Stale,
+}
+
+impl StaleOverride {
+    /// Override number `index` (`o`), stale for the reason given.
+    pub fn new(index: usize, o: &Override, stale: Stale) -> Self {
+        StaleOverride { index, file: o.file.clone(), at: o.at.clone(), stale }
+    }
 }
 
 /// Applies `o` to the JSON of its file, or says why it no longer applies (`Ok(Some(..))`),

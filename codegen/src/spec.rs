@@ -34,12 +34,13 @@ pub struct ApiDeclaration {
     pub listed_as: Option<String>,
 }
 
-/// A Swagger 1.2 *resource listing* (`api-docs.json`, as Canvas serves it beside the
-/// declarations under `/doc/api/`): one entry per resource file.
+/// The file name of the Swagger 1.2 resource listing, as Canvas serves it beside the
+/// declarations under `/doc/api/`.
+pub const LISTING_FILE: &str = "api-docs.json";
+
+/// A Swagger 1.2 *resource listing* ([`LISTING_FILE`]): one entry per declaration.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ResourceListing {
-    #[serde(rename = "swaggerVersion", default)]
-    pub swagger_version: Option<String>,
     pub apis: Vec<ListedResource>,
 }
 
@@ -60,19 +61,13 @@ impl ListedResource {
     }
 }
 
-/// Whether a file is a resource listing rather than a declaration: `api-docs.json`, or JSON
-/// whose `apis` entries have no `operations` and which has no `resourcePath`.
-pub fn is_listing(name: &str, bytes: &[u8]) -> bool {
-    if name == "api-docs.json" {
-        return true;
-    }
-    let Ok(Value::Object(doc)) = serde_json::from_slice::<Value>(bytes) else { return false };
-    let Some(Value::Array(apis)) = doc.get("apis") else { return false };
-    !doc.contains_key("resourcePath") && !apis.is_empty() && apis.iter().all(|a| a.get("operations").is_none())
-}
-
 /// Parses a resource listing; errors name the file and the JSON location.
 pub fn parse_listing(file: &str, bytes: &[u8]) -> Result<ResourceListing, crate::Error> {
+    from_json(file, bytes)
+}
+
+/// Deserializes `bytes` as `T`; an error names `file` and the JSON location (`apis[3].path`).
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(file: &str, bytes: &[u8]) -> Result<T, crate::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut de).map_err(|e| crate::Error::Input {
         file: file.into(),

@@ -90,6 +90,12 @@ async fn any_builder_gives_raw_json_or_the_callers_own_type() {
     let raw_items: Vec<serde_json::Value> =
         c.discussion_topics().list_discussion_topics_courses(3).stream_as().try_collect().await.unwrap();
     assert_eq!(raw_items[0], topic());
+    let first: canvas_lms::Page<Mine> =
+        c.discussion_topics().list_discussion_topics_courses(3).send_page_as().await.unwrap();
+    assert_eq!(first.items.iter().map(|m| m.id).collect::<Vec<_>>(), [31, 32]);
+    let pages: Vec<canvas_lms::Page<serde_json::Value>> =
+        c.discussion_topics().list_discussion_topics_courses(3).pages_as().try_collect().await.unwrap();
+    assert_eq!((pages.len(), pages[0].items.len()), (1, 2));
     let reqs = server.received_requests().await.unwrap();
     let list = reqs.iter().find(|r| r.url.path().ends_with("/discussion_topics")).unwrap();
     assert!(list.url.query().unwrap().contains("search_term=Week"), "{:?}", list.url.query());

@@ -8,8 +8,10 @@
 //! and an existing directory is left as it was.
 
 use std::fmt::Write as _;
+
+use canvas_codegen::spec::LISTING_FILE;
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// How patient a download is.
 #[derive(Debug, Clone)]
@@ -58,9 +60,9 @@ pub fn fetch_spec(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
-    let listing_url = format!("{folder}/api-docs.json");
+    let listing_url = format!("{folder}/{LISTING_FILE}");
     let listing_bytes = runtime.block_on(get(&client, &listing_url, options))?;
-    let listing = canvas_codegen::spec::parse_listing("api-docs.json", &listing_bytes)
+    let listing = canvas_codegen::spec::parse_listing(LISTING_FILE, &listing_bytes)
         .map_err(|e| format!("{listing_url}: not a Swagger 1.2 resource listing{}: {e}", html_hint(&listing_bytes)))?;
     if listing.apis.is_empty() {
         return Err(format!("{listing_url}: the resource listing names no declarations"));
@@ -90,9 +92,14 @@ pub fn fetch_spec(
     }
     let bytes = files.iter().map(|(_, b)| b.len()).sum::<usize>() + listing_bytes.len();
     let provenance = provenance(&listing_url, &listing_bytes, &files);
-    files.push(("api-docs.json".into(), listing_bytes));
+    files.push((LISTING_FILE.into(), listing_bytes));
     files.push(("PROVENANCE.md".into(), provenance.into_bytes()));
-    write_dir_atomically(out, &files)?;
+    crate::replace_dir(out, |tmp| {
+        for (name, bytes) in &files {
+            std::fs::write(tmp.join(name), bytes).map_err(|e| format!("{}: {e}", tmp.join(name).display()))?;
+        }
+        Ok(())
+    })?;
     Ok(Fetched { files: files.len() - 2, bytes })
 }
 
@@ -182,73 +189,19 @@ fn is_plain_file_name(name: &str) -> bool {
 }
 
 fn provenance(listing_url: &str, listing: &[u8], files: &[(String, Vec<u8>)]) -> String {
-    let secs = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let now = chrono::Utc::now();
     let mut text = format!(
         "# Canvas API description\n\nDownloaded by `cargo xtask fetch-spec` from {listing_url} and the {} \
-         declarations it lists, at {} UTC (unix time {secs}).\n\n| file | bytes | sha256 |\n|---|---:|---|\n",
+         declarations it lists, at {} UTC.\n\n| file | bytes | sha256 |\n|---|---:|---|\n",
         files.len(),
-        utc(secs)
+        now.format("%Y-%m-%d %H:%M:%S")
     );
     let sha = canvas_codegen::lock::sha256_hex;
-    let _ = writeln!(text, "| api-docs.json | {} | {} |", listing.len(), sha(listing));
+    let _ = writeln!(text, "| {LISTING_FILE} | {} | {} |", listing.len(), sha(listing));
     for (name, bytes) in files {
         let _ = writeln!(text, "| {name} | {} | {} |", bytes.len(), sha(bytes));
     }
     text
-}
-
-/// `YYYY-MM-DD hh:mm:ss` of a unix time (days to a civil date, proleptic Gregorian).
-fn utc(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60)
-}
-
-/// Writes `files` as the directory `out`, at once: into a sibling temporary directory first,
-/// which then takes `out`'s place. On failure `out` is as it was.
-fn write_dir_atomically(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), String> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::env::current_dir().map_err(|e| e.to_string())?,
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    let name = out.file_name().ok_or_else(|| format!("{}: not a directory name", out.display()))?.to_string_lossy();
-    let pid = std::process::id();
-    let tmp = parent.join(format!(".{name}.tmp-{pid}"));
-    let old = parent.join(format!(".{name}.old-{pid}"));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let written = (|| -> std::io::Result<()> {
-        std::fs::create_dir_all(&tmp)?;
-        for (file, bytes) in files {
-            std::fs::write(tmp.join(file), bytes)?;
-        }
-        if out.exists() {
-            std::fs::rename(out, &old)?;
-        }
-        std::fs::rename(&tmp, out)
-    })();
-    match written {
-        Ok(()) => {
-            let _ = std::fs::remove_dir_all(&old);
-            Ok(())
-        }
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            if old.exists() && !out.exists() {
-                let _ = std::fs::rename(&old, out);
-            }
-            Err(format!("{}: {e}", out.display()))
-        }
-    }
 }
 
 #[cfg(test)]
@@ -272,12 +225,5 @@ mod tests {
         for bad in ["../x.json", "a/b.json", ".json", "..json", "x.txt", ".hidden.json", "a..b.json"] {
             assert!(!is_plain_file_name(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn dates() {
-        assert_eq!(utc(0), "1970-01-01 00:00:00");
-        assert_eq!(utc(1_764_620_000), "2025-12-01 20:13:20");
-        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00");
     }
 }

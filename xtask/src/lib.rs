@@ -291,44 +291,57 @@ pub fn stale(generated: &Path, files: &BTreeMap<String, String>) -> Vec<String> 
 /// temporary directory first (with any hand-kept files outside `src/` copied over), which
 /// then replaces `generated` by two renames. On any error `generated` is left as it was.
 pub fn write_atomically(generated: &Path, files: &BTreeMap<String, String>) -> Result<(), String> {
-    let parent = generated.parent().ok_or("generated/ has no parent directory")?;
-    let pid = std::process::id();
-    let tmp = parent.join(format!(".generated.tmp-{pid}"));
-    let old = parent.join(format!(".generated.old-{pid}"));
-    let _ = fs::remove_dir_all(&tmp);
-    let result = (|| -> Result<(), String> {
+    replace_dir(generated, |tmp| {
         for (path, text) in files {
-            let dest = tmp.join(path);
-            fs::create_dir_all(dest.parent().expect("a file has a parent"))
-                .map_err(|e| format!("{}: {e}", dest.display()))?;
-            fs::write(&dest, text).map_err(|e| format!("{}: {e}", dest.display()))?;
+            write_file(&tmp.join(path), text.as_bytes())?;
         }
         // Keep hand-written files that live beside the emitted ones (examples/, tests/...).
         for path in list_files(generated) {
             if path.starts_with("src/") || files.contains_key(&path) {
                 continue;
             }
-            let dest = tmp.join(&path);
-            fs::create_dir_all(dest.parent().expect("a file has a parent"))
-                .map_err(|e| format!("{}: {e}", dest.display()))?;
-            fs::copy(generated.join(&path), &dest).map_err(|e| format!("{path}: {e}"))?;
+            let bytes = fs::read(generated.join(&path)).map_err(|e| format!("{path}: {e}"))?;
+            write_file(&tmp.join(&path), &bytes)?;
         }
         Ok(())
-    })();
-    if let Err(e) = result {
+    })
+}
+
+/// Writes `bytes` to `dest`, creating its folders.
+fn write_file(dest: &Path, bytes: &[u8]) -> Result<(), String> {
+    fs::create_dir_all(dest.parent().expect("a file has a parent")).map_err(|e| format!("{}: {e}", dest.display()))?;
+    fs::write(dest, bytes).map_err(|e| format!("{}: {e}", dest.display()))
+}
+
+/// Replaces the directory `dest` (which may not exist yet) at once: `fill` writes the new
+/// content into a sibling temporary directory, which then takes `dest`'s place by two renames.
+/// On any error `dest` is left as it was and nothing else remains.
+pub fn replace_dir(dest: &Path, fill: impl FnOnce(&Path) -> Result<(), String>) -> Result<(), String> {
+    let parent = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    let name = dest.file_name().ok_or_else(|| format!("{}: not a directory name", dest.display()))?.to_string_lossy();
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".{name}.tmp-{pid}"));
+    let old = parent.join(format!(".{name}.old-{pid}"));
+    let _ = fs::remove_dir_all(&tmp);
+    let filled = fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display())).and_then(|()| fill(&tmp));
+    if let Err(e) = filled {
         let _ = fs::remove_dir_all(&tmp);
         return Err(e);
     }
-    let had_old = generated.exists();
+    let had_old = dest.exists();
     if had_old {
-        fs::rename(generated, &old).map_err(|e| format!("moving {} aside: {e}", generated.display()))?;
+        fs::rename(dest, &old).map_err(|e| format!("moving {} aside: {e}", dest.display()))?;
     }
-    if let Err(e) = fs::rename(&tmp, generated) {
+    if let Err(e) = fs::rename(&tmp, dest) {
         if had_old {
-            let _ = fs::rename(&old, generated);
+            let _ = fs::rename(&old, dest);
         }
         let _ = fs::remove_dir_all(&tmp);
-        return Err(format!("replacing {}: {e}", generated.display()));
+        return Err(format!("replacing {}: {e}", dest.display()));
     }
     if had_old {
         let _ = fs::remove_dir_all(&old);

@@ -105,8 +105,10 @@ fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
     text.push_str(&format!("\n\n`{} /api{}`", op.method.as_str(), op.path));
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
     // Path ids need no words; a glob (`{*full_path}`) does: it takes several segments.
-    let documented = |p: &&&Param| p.location != Location::Path || p.wire.starts_with('*');
-    for p in required.iter().filter(documented).filter(|p| !p.description.trim().is_empty()) {
+    let documented = required
+        .iter()
+        .filter(|p| (p.location != Location::Path || p.wire.starts_with('*')) && !p.description.trim().is_empty());
+    for p in documented {
         text.push_str(&format!("\n\n`{}`: {}", p.rust_name.trim_start_matches("r#"), rustdoc(&p.description)));
     }
     let docs = lines_doc(&text);
@@ -175,21 +177,19 @@ fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
                 self.0.send_json().await
             }
         },
-        Response::One(t) => {
+        Response::One(t) | Response::Array(t) => {
             let t = ty(ir, t, owner);
-            quote! {
-                /// Sends the request and decodes the response.
-                pub async fn send(self) -> rt::Result<#t> {
-                    self.0.send().await
+            // A non-paginated list unwraps like a page (`send_list`); one value is decoded as is.
+            let (t, call, doc) = match op.response {
+                Response::Array(_) => {
+                    (quote!(Vec<#t>), quote!(send_list), " Sends the request and decodes the list it returns.")
                 }
-            }
-        }
-        Response::Array(t) => {
-            let t = ty(ir, t, owner);
+                _ => (t, quote!(send), " Sends the request and decodes the response."),
+            };
             quote! {
-                /// Sends the request and decodes the list it returns.
-                pub async fn send(self) -> rt::Result<Vec<#t>> {
-                    self.0.send_list().await
+                #[doc = #doc]
+                pub async fn send(self) -> rt::Result<#t> {
+                    self.0.#call().await
                 }
             }
         }
