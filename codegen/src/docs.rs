@@ -8,6 +8,11 @@
 
 /// Converts one description to rustdoc markdown.
 pub fn rustdoc(text: &str) -> String {
+    // Canvas writes "no description" where it has none: that is no documentation, and the
+    // emitter's own fallback (what the item sends or holds) says more.
+    if is_placeholder(text) {
+        return String::new();
+    }
     let text = text.replace("\r\n", "\n").replace('\r', "\n").replace('\t', "    ");
     let lines: Vec<&str> = text.lines().collect();
     let mut out: Vec<String> = Vec::new();
@@ -218,6 +223,12 @@ fn escape_text(s: &str) -> String {
         }
     }
     out
+}
+
+/// Text that stands where Canvas has no description.
+pub fn is_placeholder(text: &str) -> bool {
+    let t = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    matches!(t.as_str(), "no description" | "none" | "todo" | "tbd")
 }
 
 #[cfg(test)]

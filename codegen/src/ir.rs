@@ -45,6 +45,41 @@ pub struct Ir {
     pub models: Vec<Model>,
     pub enums: Vec<EnumDef>,
     pub structs: Vec<ParamStruct>,
+    /// The kinds of context that actions take as an argument (`courses`, `global`).
+    pub contexts: Vec<ContextKind>,
+    /// The sets of kinds those actions accept, each a trait of the `context` module.
+    pub context_sets: Vec<ContextSet>,
+}
+
+/// A kind of context: the `kind/{id}` part of a route (see `lower::families`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextKind {
+    /// The literal path segment (`courses`).
+    pub segment: String,
+    /// The type (`Course`).
+    pub rust_name: String,
+    /// False for kinds with no id (`global`).
+    pub has_id: bool,
+}
+
+/// The contexts one or more actions accept: a trait implemented by each kind's type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextSet {
+    /// Indices into [`Ir::contexts`], sorted by type name.
+    pub kinds: Vec<usize>,
+    /// The trait (`AccountOrCourse`).
+    pub rust_name: String,
+}
+
+/// One Canvas route of an operation.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Canvas's nickname of the route (`list_blackout_dates_courses`).
+    pub nickname: String,
+    /// The path (`/v1/courses/{course_id}/blackout_dates`).
+    pub path: String,
+    /// The context kind it is for, when the operation takes a context.
+    pub context: Option<usize>,
 }
 
 /// Where a named type is emitted.
@@ -107,18 +142,26 @@ pub enum Response {
     Array(Ty),
 }
 
-/// One operation.
+/// One operation: a Rust method, sent to one Canvas route, or to one of several routes of
+/// one action chosen by its context argument.
 #[derive(Debug, Clone)]
 pub struct Operation {
-    /// Spec nickname (unique within the file after de-duplication).
+    /// Canvas's nickname of its first route.
     pub nickname: String,
+    /// The Canvas action, from its summary (`list_blackout_dates`; see `lower::families`).
+    pub action: String,
     /// Method name on the resource handle.
     pub fn_name: String,
     /// Builder type name.
     pub builder_name: String,
     pub method: Method,
-    /// Path under `/api`, with `{name}` placeholders (`/v1/courses/{id}`).
+    /// Path under `/api`, with `{name}` placeholders (`/v1/courses/{id}`); `{context}` is
+    /// filled by the context argument.
     pub path: String,
+    /// The set of contexts it takes (index into [`Ir::context_sets`]), when it takes one.
+    pub context: Option<usize>,
+    /// The Canvas routes it sends to, in input order.
+    pub routes: Vec<Route>,
     pub summary: String,
     pub notes: String,
     /// `Some(reason)` when deprecated.
@@ -168,10 +211,27 @@ pub struct Param {
     pub deprecated: bool,
 }
 
+/// What a request type may be called, from which the naming pass picks the first name that
+/// nothing else in its module wants (see `passes::naming`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameParts {
+    /// The key it fills (`LineItem`; singular for the element of a list and for enums).
+    pub own: String,
+    /// The key path from the top-level parameter (`AssignmentExternalToolTagAttributesLineItem`).
+    pub path: String,
+    /// The builder of the (first) operation that takes it (`CreateAssignment`).
+    pub operation: String,
+}
+
 /// A request parameter struct, from bracketed names (`course[name]`, `course[term_id]`).
 #[derive(Debug, Clone)]
 pub struct ParamStruct {
+    /// Set by the naming pass from `names`.
     pub rust_name: String,
+    pub names: NameParts,
+    /// Set when the struct is identical to another of its resource and merged into it
+    /// (`passes::dedupe`): its users refer to that one and it is not emitted.
+    pub merged_into: Option<StructId>,
     pub owner: Owner,
     /// The wire key prefix it is sent under, for docs (`course`, `grading_periods[]`).
     pub wire_path: String,
@@ -187,7 +247,7 @@ pub struct Field {
     pub ty: Ty,
     /// Only for request structs: the caller must set it.
     pub required: bool,
-    /// Held in a `Box` (every nested model in a response model: see `passes::models`).
+    /// Held in a `Box` (every nested model in a response model: see `lower::models`).
     pub boxed: bool,
     pub description: String,
     pub deprecated: bool,
@@ -236,6 +296,8 @@ pub struct Model {
 #[derive(Debug, Clone)]
 pub struct EnumDef {
     pub rust_name: String,
+    /// For enums of request parameters: the names the naming pass picks from.
+    pub names: Option<NameParts>,
     pub owner: Owner,
     pub description: String,
     /// Wire values, in spec order.

@@ -17,6 +17,7 @@ pub mod emit;
 mod error;
 pub mod ir;
 pub mod lock;
+pub mod lower;
 pub mod naming;
 pub mod overrides;
 pub mod passes;
@@ -253,13 +254,29 @@ fn compare_with_listing(
 }
 
 /// Builds the IR from parsed files, adding to `report`.
-pub fn lower(parsed: &[(String, spec::ApiDeclaration)], mut report: Report) -> (ir::Ir, Report) {
+pub fn lower(parsed: &[(String, spec::ApiDeclaration)], overrides: &Overrides, mut report: Report) -> (ir::Ir, Report) {
     let mut ir = ir::Ir::default();
     for (file, decl) in parsed {
         report_unknown_keys(file, decl, &mut report);
     }
-    let table = passes::models::build(parsed, &mut ir, &mut report);
-    passes::lower::resources(parsed, &table, &mut ir, &mut report);
+    let table = lower::models::build(parsed, &mut ir, &mut report);
+    lower::resources::resources(parsed, &table, overrides, &mut ir, &mut report);
+    for n in &overrides.names {
+        let used = ir
+            .resources
+            .iter()
+            .filter(|r| r.file == n.file)
+            .flat_map(|r| &r.operations)
+            .any(|o| o.nickname == n.nickname && n.path.as_ref().is_none_or(|p| o.routes[0].path == *p));
+        if !used {
+            report.anomaly(
+                &n.file,
+                "stale method name, left out",
+                &n.nickname,
+                "no method starts with this route: remove the name",
+            );
+        }
+    }
     let merged = passes::dedupe::structs(&mut ir);
     if merged > 0 {
         report.anomaly(
@@ -270,10 +287,10 @@ pub fn lower(parsed: &[(String, spec::ApiDeclaration)], mut report: Report) -> (
         );
     }
     passes::features::assign(&mut ir);
-    naming::resolve(&mut ir, &mut report);
+    passes::naming::resolve(&mut ir, &mut report);
     report.models = ir.models.len();
     report.enums = ir.enums.len();
-    report.request_structs = ir.structs.iter().filter(|s| !s.fields.is_empty()).count();
+    report.request_structs = ir.structs.iter().filter(|s| s.merged_into.is_none()).count();
     (ir, report)
 }
 
@@ -281,7 +298,7 @@ pub fn lower(parsed: &[(String, spec::ApiDeclaration)], mut report: Report) -> (
 pub fn generate(files: &[InputFile], overrides: &Overrides) -> Result<Output, Error> {
     let mut report = Report::default();
     let parsed = parse_all(files, overrides, &mut report)?;
-    let (ir, report) = lower(&parsed, report);
+    let (ir, report) = lower(&parsed, overrides, report);
     let prov = emit::Provenance { lock_sha256: lock::sha256_hex(lock::render(files).as_bytes()), files: files.len() };
     let files = emit::emit(&ir, &prov)?;
     Ok(Output { files, report, ir })

@@ -1,14 +1,11 @@
 //! Turning Canvas names into Rust identifiers.
 //!
-//! Helpers used while lowering, and [`resolve`], the pass that makes every name unique in its
-//! namespace by rule after the whole IR exists.
+//! Helpers used while lowering and by the naming pass (`passes::naming`), which makes every
+//! name unique in its namespace once the whole IR exists.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use heck::{ToPascalCase, ToSnakeCase};
-
-use crate::ir::{Ir, Owner};
-use crate::report::Report;
 
 /// Rust keywords (strict and reserved) that cannot be field or function names as they are.
 const KEYWORDS: &[&str] = &[
@@ -104,64 +101,43 @@ pub fn variants(values: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The naming pass: type names unique per module, function names unique per resource,
-/// field names unique per struct. Every collision resolved is reported.
-pub fn resolve(ir: &mut Ir, report: &mut Report) {
-    // Types per module: models, enums, request structs, builders and the handle.
-    let mut taken: BTreeMap<Owner, BTreeSet<String>> = BTreeMap::new();
-    let models = taken.entry(Owner::Models).or_default();
-    for m in &mut ir.models {
-        unique_into(models, &mut m.rust_name, "", report, "model type name");
+/// `name` after `prefix`, the words where they meet said once: `CreateAssignment` +
+/// `Assignment` → `CreateAssignment`; `CreateAssignment` + `AssignmentOverrides` →
+/// `CreateAssignmentOverrides`; `Submission` + `SubmissionType` → `SubmissionType`. The
+/// key's own words stay whole.
+pub fn prefixed(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        return String::new();
     }
-    for (i, r) in ir.resources.iter_mut().enumerate() {
-        let set = taken.entry(Owner::Resource(i)).or_default();
-        set.insert(r.type_name.clone());
-        let mut fns = BTreeSet::new();
-        for op in &mut r.operations {
-            unique_into(set, &mut op.builder_name, "Request", report, "operation builder name");
-            unique_into(&mut fns, &mut op.fn_name, "_op", report, "operation function name");
-            let mut params = BTreeSet::new();
-            for p in &mut op.params {
-                unique_into(&mut params, &mut p.rust_name, "_param", report, "parameter name");
-            }
-        }
-    }
-    for e in &mut ir.enums {
-        let set = taken.entry(e.owner).or_default();
-        unique_into(set, &mut e.rust_name, "Kind", report, "enum name");
-    }
-    for s in ir.structs.iter_mut().filter(|s| !s.fields.is_empty()) {
-        let set = taken.entry(s.owner).or_default();
-        unique_into(set, &mut s.rust_name, "Params", report, "request struct name");
-        let mut fields = BTreeSet::new();
-        for f in &mut s.fields {
-            unique_into(&mut fields, &mut f.rust_name, "_field", report, "field name");
-        }
-    }
-    for m in &mut ir.models {
-        // The member that keeps undeclared fields is taken first: a Canvas field of that
-        // name is renamed, never the member (its name must not depend on a release).
-        let mut fields = BTreeSet::from([EXTRA_MEMBER.to_owned()]);
-        for f in &mut m.fields {
-            unique_into(&mut fields, &mut f.rust_name, "_field", report, "field name");
-        }
-    }
+    let p = split_words(prefix);
+    let n = split_words(name);
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    // The longest end of the prefix that begins the name.
+    let overlap = (1..=p.len().min(n.len()))
+        .rev()
+        .find(|&k| p[p.len() - k..].iter().zip(&n[..k]).all(|(a, b)| same(a, b)))
+        .unwrap_or(0);
+    format!("{}{}", p[..p.len() - overlap].concat(), name)
 }
 
-fn unique_into(set: &mut BTreeSet<String>, name: &mut String, suffix: &str, report: &mut Report, what: &str) {
-    if set.insert(name.clone()) {
-        return;
+/// `AssignmentAssignmentOverrides` → `AssignmentOverrides`: a word already said is left out.
+pub fn without_repeats(name: &str) -> String {
+    let mut seen = BTreeSet::new();
+    split_words(name).into_iter().filter(|w| seen.insert(w.to_ascii_lowercase())).collect()
+}
+
+/// The words of a PascalCase name (`CreateAssignment` → `Create`, `Assignment`).
+pub fn split_words(name: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in name.char_indices().skip(1) {
+        if c.is_ascii_uppercase() {
+            out.push(&name[start..i]);
+            start = i;
+        }
     }
-    let base = format!("{}{}", name, suffix);
-    let mut candidate = base.clone();
-    let mut n = 2;
-    while set.contains(&candidate) {
-        candidate = format!("{base}{n}");
-        n += 1;
-    }
-    report.anomaly("", what, format!("`{name}` is taken in its namespace"), format!("renamed to `{candidate}`"));
-    *name = candidate.clone();
-    set.insert(candidate);
+    out.push(&name[start..]);
+    out
 }
 
 #[cfg(test)]
@@ -181,5 +157,14 @@ mod tests {
             variants(&["a b".into(), "A-B".into(), "unknown".into(), "".into()]),
             vec!["AB", "AB2", "UnknownValue", "Empty"]
         );
+    }
+
+    #[test]
+    fn words_are_said_once() {
+        assert_eq!(without_repeats("AssignmentAssignmentOverrides"), "AssignmentOverrides");
+        assert_eq!(prefixed("CreateAssignment", "Assignment"), "CreateAssignment");
+        assert_eq!(prefixed("CreateAssignment", "AssignmentOverrides"), "CreateAssignmentOverrides");
+        assert_eq!(prefixed("GradeOrCommentOnSubmission", "Comment"), "GradeOrCommentOnSubmissionComment");
+        assert_eq!(prefixed("Submission", "SubmissionType"), "SubmissionType");
     }
 }

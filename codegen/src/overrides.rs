@@ -28,6 +28,27 @@ pub struct Overrides {
     pub comment: Option<String>,
     #[serde(default)]
     pub overrides: Vec<Override>,
+    /// Method names given by hand, where the rule of `lower::families` can only name a
+    /// method by a path word (`via_sent`).
+    #[serde(default)]
+    pub names: Vec<MethodName>,
+}
+
+/// A method's name, given by hand.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodName {
+    /// Spec file name (`content_shares.json`).
+    pub file: String,
+    /// Canvas's nickname of the method's first route (`list_content_shares_sent`).
+    pub nickname: String,
+    /// That route's path, where two routes of the file share the nickname.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The Rust method name (`list_sent_content_shares`).
+    pub name: String,
+    /// Why this name (what the route does, in Canvas's words).
+    pub reason: String,
 }
 
 /// One repair.
@@ -58,6 +79,14 @@ impl Overrides {
     /// Parses the overrides file; errors name the file and the JSON location.
     pub fn parse(name: &str, bytes: &[u8]) -> Result<Self, Error> {
         crate::spec::from_json(name, bytes)
+    }
+
+    /// The name given by hand to the method whose first route is `nickname` in `file`.
+    pub fn name_of(&self, file: &str, nickname: &str, path: &str) -> Option<&str> {
+        self.names
+            .iter()
+            .find(|n| n.file == file && n.nickname == nickname && n.path.as_deref().is_none_or(|p| p == path))
+            .map(|n| n.name.as_str())
     }
 
     /// The overrides of one file.

@@ -24,6 +24,8 @@ pub struct Anomaly {
 pub struct Report {
     pub resources: usize,
     pub operations: usize,
+    /// Rust methods (one per operation, or per action whose routes differ only in context).
+    pub methods: usize,
     pub parameters: usize,
     pub model_definitions: usize,
     pub models: usize,

@@ -3,7 +3,7 @@
 //!
 //! `CANVAS_URL=... CANVAS_TOKEN=... cargo run -p canvas-lms --example course_copy -- <from> <to>`
 
-use canvas_lms::content_migrations::CreateContentMigrationSettings;
+use canvas_lms::content_migrations::Settings;
 use canvas_lms::{Client, Id, WaitOptions};
 
 #[tokio::main]
@@ -13,10 +13,10 @@ async fn main() -> canvas_lms::Result<()> {
     let url = std::env::var("CANVAS_URL").unwrap_or_else(|_| "https://canvas.example.edu".into());
     let client = Client::builder(url).token(std::env::var("CANVAS_TOKEN").unwrap_or_default()).build()?;
 
-    let settings = CreateContentMigrationSettings { source_course_id: Some(Id::new(from)), ..Default::default() };
+    let settings = Settings { source_course_id: Some(Id::new(from)), ..Default::default() };
     let migration = client
         .content_migrations()
-        .create_content_migration_courses(to.as_str(), "course_copy_importer")
+        .create_content_migration(canvas_lms::context::Course(to.as_str()), "course_copy_importer")
         .settings(settings)
         .send()
         .await?;

@@ -3,7 +3,7 @@
 //!
 //! `CANVAS_URL=https://canvas.example.edu CANVAS_TOKEN=... cargo run -p canvas-lms --example quick_start`
 
-use canvas_lms::courses::Include;
+use canvas_lms::courses::ListYourCoursesInclude as Include;
 use canvas_lms::{Client, Id};
 use futures_util::TryStreamExt;
 
@@ -14,7 +14,7 @@ async fn main() -> canvas_lms::Result<()> {
 
     // Required parameters are arguments; ids accept numbers and SIS references.
     if let Ok(sis) = std::env::var("CANVAS_SIS_COURSE") {
-        let course = client.courses().get_single_course_courses(Id::sis_course_id(&sis)).send().await?;
+        let course = client.courses().get_single_course(Id::sis_course_id(&sis)).send().await?;
         println!("{sis}: {:?}", course.name);
     }
 

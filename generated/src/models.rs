@@ -1427,7 +1427,7 @@ pub struct AuthenticationEvent {
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// authentication event type ('login' or 'logout')
-    pub event_type: Option<AuthenticationEventEventType>,
+    pub event_type: Option<AuthenticationEventType>,
     /// ID of the pseudonym (login) associated with the event
     pub pseudonym_id: Option<rt::Id>,
     /// ID of the account associated with the event. will match the account_id in the associated pseudonym.
@@ -2014,7 +2014,7 @@ pub struct ContentExport {
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the type of content migration: 'common_cartridge' or 'qti'
-    pub export_type: Option<ContentExportExportType>,
+    pub export_type: Option<ContentExportType>,
     /// attachment api object for the export package (not present before the export completes or after it becomes unavailable for download.)
     pub attachment: Option<Box<File>>,
     /// The api endpoint for polling the current progress
@@ -2043,7 +2043,7 @@ pub struct MigrationIssue {
     /// HTML Url to the Canvas page to investigate the issue
     pub fix_issue_html_url: Option<String>,
     /// Severity of the issue: todo, warning, error
-    pub issue_type: Option<MigrationIssueIssueType>,
+    pub issue_type: Option<MigrationIssueType>,
     /// Link to a Canvas error report if present (If the requesting user has permissions)
     pub error_report_html_url: Option<String>,
     /// Site administrator error message (If the requesting user has permissions)
@@ -5643,7 +5643,7 @@ pub struct Submission {
     /// The content of the submission, if it was submitted directly in a text field.
     pub body: Option<String>,
     /// The types of submission ex: ('online_text_entry'|'online_url'|'online_upload'|'media_recording'|'student_annotation')
-    pub submission_type: Option<SubmissionSubmissionType>,
+    pub submission_type: Option<SubmissionType>,
     /// The timestamp when the assignment was submitted
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub submitted_at: Option<rt::DateTime>,
@@ -6275,7 +6275,7 @@ pub struct QuizReport {
     /// the ID of the quiz
     pub quiz_id: Option<rt::Id>,
     /// which type of report this is possible values: 'student_analysis', 'item_analysis'
-    pub report_type: Option<QuizReportReportType>,
+    pub report_type: Option<QuizReportType>,
     /// a human-readable (and localized) version of the report_type
     pub readable_type: Option<String>,
     /// boolean indicating whether the report represents all submissions or only the most recent ones for each student
@@ -6600,7 +6600,7 @@ pub struct Quiz {
     /// the description of the quiz
     pub description: Option<String>,
     /// type of quiz possible values: 'practice_quiz', 'assignment', 'graded_survey', 'survey'
-    pub quiz_type: Option<QuizQuizType>,
+    pub quiz_type: Option<QuizType>,
     /// the ID of the quiz's assignment group:
     pub assignment_group_id: Option<rt::Id>,
     /// quiz time limit in minutes
@@ -9618,10 +9618,10 @@ pub struct CopyCourseContentResponse {
     pub extra: rt::Extra,
 }
 #[cfg(feature = "discussion_topics")]
-/// What `reorder_pinned_topics_courses` returns (written inline in the Canvas description: `{ "reorder": true, "order": [string] }`).
+/// What `reorder_pinned_topics` returns (written inline in the Canvas description: `{ "reorder": true, "order": [string] }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct ReorderPinnedTopicsCoursesResponse {
+pub struct ReorderPinnedTopicsResponse {
     /// `reorder`
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub reorder: Option<bool>,
@@ -9632,24 +9632,10 @@ pub struct ReorderPinnedTopicsCoursesResponse {
     pub extra: rt::Extra,
 }
 #[cfg(feature = "discussion_topics")]
-/// What `reorder_pinned_topics_groups` returns (written inline in the Canvas description: `{ "reorder": true, "order": [string] }`).
+/// What `get_full_topic` returns (written inline in the Canvas description: `{ "unread_entries": [integer], "forced_entries": [integer], "entry_ratings": "object", "participants": [UserDisplay], "view": [object], "new_entries": [object] }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct ReorderPinnedTopicsGroupsResponse {
-    /// `reorder`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub reorder: Option<bool>,
-    /// `order`
-    pub order: Option<Vec<String>>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
-#[cfg(feature = "discussion_topics")]
-/// What `get_full_topic_courses` returns (written inline in the Canvas description: `{ "unread_entries": [integer], "forced_entries": [integer], "entry_ratings": "object", "participants": [UserDisplay], "view": [object], "new_entries": [object] }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct GetFullTopicCoursesResponse {
+pub struct GetFullTopicResponse {
     /// `unread_entries`
     pub unread_entries: Option<Vec<i64>>,
     /// `forced_entries`
@@ -9667,31 +9653,10 @@ pub struct GetFullTopicCoursesResponse {
     pub extra: rt::Extra,
 }
 #[cfg(feature = "discussion_topics")]
-/// What `get_full_topic_groups` returns (written inline in the Canvas description: `{ "unread_entries": [integer], "forced_entries": [integer], "entry_ratings": "object", "participants": [UserDisplay], "view": [object], "new_entries": [object] }`).
+/// What `post_entry` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct GetFullTopicGroupsResponse {
-    /// `unread_entries`
-    pub unread_entries: Option<Vec<i64>>,
-    /// `forced_entries`
-    pub forced_entries: Option<Vec<i64>>,
-    /// `entry_ratings`
-    pub entry_ratings: Option<rt::Json>,
-    /// `participants`
-    pub participants: Option<Vec<UserDisplay>>,
-    /// `view`
-    pub view: Option<Vec<rt::Json>>,
-    /// `new_entries`
-    pub new_entries: Option<Vec<rt::Json>>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
-#[cfg(feature = "discussion_topics")]
-/// What `post_entry_courses` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct PostEntryCoursesResponse {
+pub struct PostEntryResponse {
     /// `id`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
@@ -9744,10 +9709,10 @@ pub struct PostEntryCoursesResponse {
     pub extra: rt::Extra,
 }
 #[cfg(feature = "discussion_topics")]
-/// What `post_entry_groups` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
+/// What `list_topic_entries` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct PostEntryGroupsResponse {
+pub struct ListTopicEntriesResponse {
     /// `id`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
@@ -9800,10 +9765,10 @@ pub struct PostEntryGroupsResponse {
     pub extra: rt::Extra,
 }
 #[cfg(feature = "discussion_topics")]
-/// What `list_topic_entries_courses` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
+/// What `post_reply` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct ListTopicEntriesCoursesResponse {
+pub struct PostReplyResponse {
     /// `id`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
@@ -9856,10 +9821,10 @@ pub struct ListTopicEntriesCoursesResponse {
     pub extra: rt::Extra,
 }
 #[cfg(feature = "discussion_topics")]
-/// What `list_topic_entries_groups` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
+/// What `list_entry_replies` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct ListTopicEntriesGroupsResponse {
+pub struct ListEntryRepliesResponse {
     /// `id`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
@@ -9912,290 +9877,10 @@ pub struct ListTopicEntriesGroupsResponse {
     pub extra: rt::Extra,
 }
 #[cfg(feature = "discussion_topics")]
-/// What `post_reply_courses` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
+/// What `list_entries` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct PostReplyCoursesResponse {
-    /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub id: Option<i64>,
-    /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub user_id: Option<i64>,
-    /// `parent_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub parent_id: Option<i64>,
-    /// `editor_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub editor_id: Option<i64>,
-    /// `user_name`
-    pub user_name: Option<String>,
-    /// `message`
-    pub message: Option<String>,
-    /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub created_at: Option<rt::DateTime>,
-    /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub updated_at: Option<rt::DateTime>,
-    /// `rating_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub rating_count: Option<i64>,
-    /// `rating_sum`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub rating_sum: Option<i64>,
-    /// `deleted`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub deleted: Option<bool>,
-    /// `user`
-    pub user: Option<UserDisplay>,
-    /// `attachment`
-    pub attachment: Option<File>,
-    /// `attachments`
-    pub attachments: Option<Vec<File>>,
-    /// `read_state`
-    pub read_state: Option<String>,
-    /// `forced_read_state`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub forced_read_state: Option<bool>,
-    /// `recent_replies`
-    pub recent_replies: Option<Vec<rt::Json>>,
-    /// `has_more_replies`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub has_more_replies: Option<bool>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
-#[cfg(feature = "discussion_topics")]
-/// What `post_reply_groups` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct PostReplyGroupsResponse {
-    /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub id: Option<i64>,
-    /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub user_id: Option<i64>,
-    /// `parent_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub parent_id: Option<i64>,
-    /// `editor_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub editor_id: Option<i64>,
-    /// `user_name`
-    pub user_name: Option<String>,
-    /// `message`
-    pub message: Option<String>,
-    /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub created_at: Option<rt::DateTime>,
-    /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub updated_at: Option<rt::DateTime>,
-    /// `rating_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub rating_count: Option<i64>,
-    /// `rating_sum`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub rating_sum: Option<i64>,
-    /// `deleted`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub deleted: Option<bool>,
-    /// `user`
-    pub user: Option<UserDisplay>,
-    /// `attachment`
-    pub attachment: Option<File>,
-    /// `attachments`
-    pub attachments: Option<Vec<File>>,
-    /// `read_state`
-    pub read_state: Option<String>,
-    /// `forced_read_state`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub forced_read_state: Option<bool>,
-    /// `recent_replies`
-    pub recent_replies: Option<Vec<rt::Json>>,
-    /// `has_more_replies`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub has_more_replies: Option<bool>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
-#[cfg(feature = "discussion_topics")]
-/// What `list_entry_replies_courses` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct ListEntryRepliesCoursesResponse {
-    /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub id: Option<i64>,
-    /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub user_id: Option<i64>,
-    /// `parent_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub parent_id: Option<i64>,
-    /// `editor_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub editor_id: Option<i64>,
-    /// `user_name`
-    pub user_name: Option<String>,
-    /// `message`
-    pub message: Option<String>,
-    /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub created_at: Option<rt::DateTime>,
-    /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub updated_at: Option<rt::DateTime>,
-    /// `rating_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub rating_count: Option<i64>,
-    /// `rating_sum`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub rating_sum: Option<i64>,
-    /// `deleted`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub deleted: Option<bool>,
-    /// `user`
-    pub user: Option<UserDisplay>,
-    /// `attachment`
-    pub attachment: Option<File>,
-    /// `attachments`
-    pub attachments: Option<Vec<File>>,
-    /// `read_state`
-    pub read_state: Option<String>,
-    /// `forced_read_state`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub forced_read_state: Option<bool>,
-    /// `recent_replies`
-    pub recent_replies: Option<Vec<rt::Json>>,
-    /// `has_more_replies`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub has_more_replies: Option<bool>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
-#[cfg(feature = "discussion_topics")]
-/// What `list_entry_replies_groups` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct ListEntryRepliesGroupsResponse {
-    /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub id: Option<i64>,
-    /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub user_id: Option<i64>,
-    /// `parent_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub parent_id: Option<i64>,
-    /// `editor_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub editor_id: Option<i64>,
-    /// `user_name`
-    pub user_name: Option<String>,
-    /// `message`
-    pub message: Option<String>,
-    /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub created_at: Option<rt::DateTime>,
-    /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub updated_at: Option<rt::DateTime>,
-    /// `rating_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub rating_count: Option<i64>,
-    /// `rating_sum`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub rating_sum: Option<i64>,
-    /// `deleted`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub deleted: Option<bool>,
-    /// `user`
-    pub user: Option<UserDisplay>,
-    /// `attachment`
-    pub attachment: Option<File>,
-    /// `attachments`
-    pub attachments: Option<Vec<File>>,
-    /// `read_state`
-    pub read_state: Option<String>,
-    /// `forced_read_state`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub forced_read_state: Option<bool>,
-    /// `recent_replies`
-    pub recent_replies: Option<Vec<rt::Json>>,
-    /// `has_more_replies`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub has_more_replies: Option<bool>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
-#[cfg(feature = "discussion_topics")]
-/// What `list_entries_courses` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct ListEntriesCoursesResponse {
-    /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub id: Option<i64>,
-    /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub user_id: Option<i64>,
-    /// `parent_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub parent_id: Option<i64>,
-    /// `editor_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub editor_id: Option<i64>,
-    /// `user_name`
-    pub user_name: Option<String>,
-    /// `message`
-    pub message: Option<String>,
-    /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub created_at: Option<rt::DateTime>,
-    /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub updated_at: Option<rt::DateTime>,
-    /// `rating_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub rating_count: Option<i64>,
-    /// `rating_sum`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub rating_sum: Option<i64>,
-    /// `deleted`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub deleted: Option<bool>,
-    /// `user`
-    pub user: Option<UserDisplay>,
-    /// `attachment`
-    pub attachment: Option<File>,
-    /// `attachments`
-    pub attachments: Option<Vec<File>>,
-    /// `read_state`
-    pub read_state: Option<String>,
-    /// `forced_read_state`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub forced_read_state: Option<bool>,
-    /// `recent_replies`
-    pub recent_replies: Option<Vec<rt::Json>>,
-    /// `has_more_replies`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub has_more_replies: Option<bool>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
-#[cfg(feature = "discussion_topics")]
-/// What `list_entries_groups` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct ListEntriesGroupsResponse {
+pub struct ListEntriesResponse {
     /// `id`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
@@ -10248,40 +9933,10 @@ pub struct ListEntriesGroupsResponse {
     pub extra: rt::Extra,
 }
 #[cfg(feature = "files")]
-/// What `get_quota_information_courses` returns (written inline in the Canvas description: `{ "quota": "integer", "quota_used": "integer" }`).
+/// What `get_quota_information` returns (written inline in the Canvas description: `{ "quota": "integer", "quota_used": "integer" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct GetQuotaInformationCoursesResponse {
-    /// `quota`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub quota: Option<i64>,
-    /// `quota_used`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub quota_used: Option<i64>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
-#[cfg(feature = "files")]
-/// What `get_quota_information_groups` returns (written inline in the Canvas description: `{ "quota": "integer", "quota_used": "integer" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct GetQuotaInformationGroupsResponse {
-    /// `quota`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub quota: Option<i64>,
-    /// `quota_used`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub quota_used: Option<i64>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
-#[cfg(feature = "files")]
-/// What `get_quota_information_users` returns (written inline in the Canvas description: `{ "quota": "integer", "quota_used": "integer" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct GetQuotaInformationUsersResponse {
+pub struct GetQuotaInformationResponse {
     /// `quota`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub quota: Option<i64>,
@@ -10293,10 +9948,10 @@ pub struct GetQuotaInformationUsersResponse {
     pub extra: rt::Extra,
 }
 #[cfg(feature = "planner")]
-/// What `list_planner_items_planner` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "user_id": "integer", "account_id": "integer", "plannable_id": "integer", "planner_override": PlannerOverride, "plannable_type": "string", "new_activity": "boolean", "submissions": "object", "plannable_date": "datetime", "plannable": "object", "html_url": "string", "context_name": "string", "context_image": "string" }`).
+/// What `list_planner_items` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "user_id": "integer", "account_id": "integer", "plannable_id": "integer", "planner_override": PlannerOverride, "plannable_type": "string", "new_activity": "boolean", "submissions": "object", "plannable_date": "datetime", "plannable": "object", "html_url": "string", "context_name": "string", "context_image": "string" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct ListPlannerItemsPlannerResponse {
+pub struct ListPlannerItemsResponse {
     /// `context_type`
     pub context_type: Option<String>,
     /// `course_id`
@@ -10339,10 +9994,10 @@ pub struct ListPlannerItemsPlannerResponse {
     pub extra: rt::Extra,
 }
 #[cfg(feature = "planner")]
-/// What `list_planner_items_users` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "user_id": "integer", "account_id": "integer", "plannable_id": "integer", "planner_override": PlannerOverride, "plannable_type": "string", "new_activity": "boolean", "submissions": "object", "plannable_date": "datetime", "plannable": "object", "html_url": "string", "context_name": "string", "context_image": "string" }`).
+/// What `list_planner_items_in` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "user_id": "integer", "account_id": "integer", "plannable_id": "integer", "planner_override": PlannerOverride, "plannable_type": "string", "new_activity": "boolean", "submissions": "object", "plannable_date": "datetime", "plannable": "object", "html_url": "string", "context_name": "string", "context_image": "string" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct ListPlannerItemsUsersResponse {
+pub struct ListPlannerItemsInResponse {
     /// `context_type`
     pub context_type: Option<String>,
     /// `course_id`
@@ -10385,28 +10040,10 @@ pub struct ListPlannerItemsUsersResponse {
     pub extra: rt::Extra,
 }
 #[cfg(feature = "submissions")]
-/// What `submission_summary_courses` returns (written inline in the Canvas description: `{ "graded": "integer", "ungraded": "integer", "not_submitted": "integer" }`).
+/// What `submission_summary` returns (written inline in the Canvas description: `{ "graded": "integer", "ungraded": "integer", "not_submitted": "integer" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct SubmissionSummaryCoursesResponse {
-    /// `graded`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub graded: Option<i64>,
-    /// `ungraded`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub ungraded: Option<i64>,
-    /// `not_submitted`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub not_submitted: Option<i64>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
-#[cfg(feature = "submissions")]
-/// What `submission_summary_sections` returns (written inline in the Canvas description: `{ "graded": "integer", "ungraded": "integer", "not_submitted": "integer" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct SubmissionSummarySectionsResponse {
+pub struct SubmissionSummaryResponse {
     /// `graded`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub graded: Option<i64>,
@@ -10421,10 +10058,10 @@ pub struct SubmissionSummarySectionsResponse {
     pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
-/// What `list_activity_stream_self` returns (written inline in the Canvas description: `{ "created_at": "datetime", "updated_at": "datetime", "id": "integer", "title": "string", "message": "string", "type": "string", "read_state": "boolean", "context_type": "string", "course_id": "integer", "group_id": "integer", "html_url": "string", "discussion_topic_id": "integer", "announcement_id": "integer", "total_root_discussion_entries": "integer", "require_initial_post": "boolean", "user_has_posted": "boolean", "root_discussion_entries": [object], "conversation_id": "integer", "private": "boolean", "participant_count": "integer", "latest_messages": [object], "message_id": "integer", "notification_category": "string", "url": "string", "submission_id": "integer", "web_conference_id": "integer", "collaboration_id": "integer", "assessment_request_id": "integer", "assignment_id": "integer", "assignment": Assignment, "course": Course, "attempt": "integer", "body": "string", "grade": "string", "grade_matches_current_submission": "boolean", "preview_url": "string", "score": "number", "submission_comments": [SubmissionComment], "submission_type": "string", "submitted_at": "datetime", "user_id": "integer", "grader_id": "integer", "graded_at": "datetime", "user": User, "late": "boolean", "assignment_visible": "boolean", "excused": "boolean", "missing": "boolean", "late_policy_status": "string", "points_deducted": "number", "seconds_late": "number", "workflow_state": "string", "extra_attempts": "number", "anonymous_id": "string", "posted_at": "datetime", "read_status": "string", "redo_request": "boolean" }`).
+/// What `list_activity_stream` returns (written inline in the Canvas description: `{ "created_at": "datetime", "updated_at": "datetime", "id": "integer", "title": "string", "message": "string", "type": "string", "read_state": "boolean", "context_type": "string", "course_id": "integer", "group_id": "integer", "html_url": "string", "discussion_topic_id": "integer", "announcement_id": "integer", "total_root_discussion_entries": "integer", "require_initial_post": "boolean", "user_has_posted": "boolean", "root_discussion_entries": [object], "conversation_id": "integer", "private": "boolean", "participant_count": "integer", "latest_messages": [object], "message_id": "integer", "notification_category": "string", "url": "string", "submission_id": "integer", "web_conference_id": "integer", "collaboration_id": "integer", "assessment_request_id": "integer", "assignment_id": "integer", "assignment": Assignment, "course": Course, "attempt": "integer", "body": "string", "grade": "string", "grade_matches_current_submission": "boolean", "preview_url": "string", "score": "number", "submission_comments": [SubmissionComment], "submission_type": "string", "submitted_at": "datetime", "user_id": "integer", "grader_id": "integer", "graded_at": "datetime", "user": User, "late": "boolean", "assignment_visible": "boolean", "excused": "boolean", "missing": "boolean", "late_policy_status": "string", "points_deducted": "number", "seconds_late": "number", "workflow_state": "string", "extra_attempts": "number", "anonymous_id": "string", "posted_at": "datetime", "read_status": "string", "redo_request": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct ListActivityStreamSelfResponse {
+pub struct ListActivityStreamResponse {
     /// `created_at`
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
@@ -10580,10 +10217,10 @@ pub struct ListActivityStreamSelfResponse {
     pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
-/// What `list_activity_stream_activity_stream` returns (written inline in the Canvas description: `{ "created_at": "datetime", "updated_at": "datetime", "id": "integer", "title": "string", "message": "string", "type": "string", "read_state": "boolean", "context_type": "string", "course_id": "integer", "group_id": "integer", "html_url": "string", "discussion_topic_id": "integer", "announcement_id": "integer", "total_root_discussion_entries": "integer", "require_initial_post": "boolean", "user_has_posted": "boolean", "root_discussion_entries": [object], "conversation_id": "integer", "private": "boolean", "participant_count": "integer", "latest_messages": [object], "message_id": "integer", "notification_category": "string", "url": "string", "submission_id": "integer", "web_conference_id": "integer", "collaboration_id": "integer", "assessment_request_id": "integer", "assignment_id": "integer", "assignment": Assignment, "course": Course, "attempt": "integer", "body": "string", "grade": "string", "grade_matches_current_submission": "boolean", "preview_url": "string", "score": "number", "submission_comments": [SubmissionComment], "submission_type": "string", "submitted_at": "datetime", "user_id": "integer", "grader_id": "integer", "graded_at": "datetime", "user": User, "late": "boolean", "assignment_visible": "boolean", "excused": "boolean", "missing": "boolean", "late_policy_status": "string", "points_deducted": "number", "seconds_late": "number", "workflow_state": "string", "extra_attempts": "number", "anonymous_id": "string", "posted_at": "datetime", "read_status": "string", "redo_request": "boolean" }`).
+/// What `list_activity_stream_of_current_user` returns (written inline in the Canvas description: `{ "created_at": "datetime", "updated_at": "datetime", "id": "integer", "title": "string", "message": "string", "type": "string", "read_state": "boolean", "context_type": "string", "course_id": "integer", "group_id": "integer", "html_url": "string", "discussion_topic_id": "integer", "announcement_id": "integer", "total_root_discussion_entries": "integer", "require_initial_post": "boolean", "user_has_posted": "boolean", "root_discussion_entries": [object], "conversation_id": "integer", "private": "boolean", "participant_count": "integer", "latest_messages": [object], "message_id": "integer", "notification_category": "string", "url": "string", "submission_id": "integer", "web_conference_id": "integer", "collaboration_id": "integer", "assessment_request_id": "integer", "assignment_id": "integer", "assignment": Assignment, "course": Course, "attempt": "integer", "body": "string", "grade": "string", "grade_matches_current_submission": "boolean", "preview_url": "string", "score": "number", "submission_comments": [SubmissionComment], "submission_type": "string", "submitted_at": "datetime", "user_id": "integer", "grader_id": "integer", "graded_at": "datetime", "user": User, "late": "boolean", "assignment_visible": "boolean", "excused": "boolean", "missing": "boolean", "late_policy_status": "string", "points_deducted": "number", "seconds_late": "number", "workflow_state": "string", "extra_attempts": "number", "anonymous_id": "string", "posted_at": "datetime", "read_status": "string", "redo_request": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct ListActivityStreamActivityStreamResponse {
+pub struct ListActivityStreamOfCurrentUserResponse {
     /// `created_at`
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
@@ -10805,10 +10442,10 @@ pub struct ListCountsForTodoItemsResponse {
     pub extra: rt::Extra,
 }
 #[cfg(feature = "what_if_grades")]
-/// What `update_submission_s_what_if_score_and_calculate_grades` returns (written inline in the Canvas description: `{"grades": [Grades], "submission": Submission}`).
+/// What `update_submission_what_if_score_and_calculate_grades` returns (written inline in the Canvas description: `{"grades": [Grades], "submission": Submission}`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
-pub struct UpdateSubmissionSWhatIfScoreAndCalculateGradesResponse {
+pub struct UpdateSubmissionWhatIfScoreAndCalculateGradesResponse {
     /// `grades`
     pub grades: Option<Vec<Grades>>,
     /// `submission`
@@ -11091,7 +10728,7 @@ rt::string_enum!(
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum AuthenticationEventEventType {
+pub enum AuthenticationEventType {
     /// `login`
     Login,
     /// `logout`
@@ -11100,7 +10737,7 @@ pub enum AuthenticationEventEventType {
     Unknown(String),
 }
 #[cfg(feature = "authentications_log")]
-rt::string_enum!(AuthenticationEventEventType { Login = "login", Logout = "logout" });
+rt::string_enum!(AuthenticationEventType { Login = "login", Logout = "logout" });
 #[cfg(feature = "calendar_events")]
 /// Values of [`AssignmentEvent::workflow_state`].
 ///
@@ -11214,7 +10851,7 @@ rt::string_enum!(
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum ContentExportExportType {
+pub enum ContentExportType {
     /// `common_cartridge`
     CommonCartridge,
     /// `qti`
@@ -11224,7 +10861,7 @@ pub enum ContentExportExportType {
 }
 #[cfg(any(feature = "content_exports", feature = "content_shares"))]
 rt::string_enum!(
-    ContentExportExportType { CommonCartridge = "common_cartridge", Qti = "qti" }
+    ContentExportType { CommonCartridge = "common_cartridge", Qti = "qti" }
 );
 #[cfg(any(feature = "content_exports", feature = "content_shares"))]
 /// Values of [`ContentExport::workflow_state`].
@@ -11273,7 +10910,7 @@ rt::string_enum!(
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum MigrationIssueIssueType {
+pub enum MigrationIssueType {
     /// `todo`
     Todo,
     /// `warning`
@@ -11285,7 +10922,7 @@ pub enum MigrationIssueIssueType {
 }
 #[cfg(feature = "content_migrations")]
 rt::string_enum!(
-    MigrationIssueIssueType { Todo = "todo", Warning = "warning", Error = "error" }
+    MigrationIssueType { Todo = "todo", Warning = "warning", Error = "error" }
 );
 #[cfg(feature = "content_migrations")]
 /// Values of [`ContentMigration::workflow_state`].
@@ -12236,7 +11873,7 @@ rt::string_enum!(
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum SubmissionSubmissionType {
+pub enum SubmissionType {
     /// `online_text_entry`
     OnlineTextEntry,
     /// `online_url`
@@ -12267,9 +11904,9 @@ pub enum SubmissionSubmissionType {
     )
 )]
 rt::string_enum!(
-    SubmissionSubmissionType { OnlineTextEntry = "online_text_entry", OnlineUrl =
-    "online_url", OnlineUpload = "online_upload", MediaRecording = "media_recording",
-    StudentAnnotation = "student_annotation" }
+    SubmissionType { OnlineTextEntry = "online_text_entry", OnlineUrl = "online_url",
+    OnlineUpload = "online_upload", MediaRecording = "media_recording", StudentAnnotation
+    = "student_annotation" }
 );
 #[cfg(
     any(
@@ -12376,7 +12013,7 @@ rt::string_enum!(SubmissionReadStatus { Read = "read", Unread = "unread" });
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum QuizReportReportType {
+pub enum QuizReportType {
     /// `student_analysis`
     StudentAnalysis,
     /// `item_analysis`
@@ -12386,8 +12023,8 @@ pub enum QuizReportReportType {
 }
 #[cfg(feature = "quiz_reports")]
 rt::string_enum!(
-    QuizReportReportType { StudentAnalysis = "student_analysis", ItemAnalysis =
-    "item_analysis" }
+    QuizReportType { StudentAnalysis = "student_analysis", ItemAnalysis = "item_analysis"
+    }
 );
 #[cfg(feature = "quiz_submission_user_list")]
 /// Values of [`QuizUserConversation::recipients`].
@@ -12414,7 +12051,7 @@ rt::string_enum!(
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum QuizQuizType {
+pub enum QuizType {
     /// `practice_quiz`
     PracticeQuiz,
     /// `assignment`
@@ -12428,8 +12065,8 @@ pub enum QuizQuizType {
 }
 #[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
 rt::string_enum!(
-    QuizQuizType { PracticeQuiz = "practice_quiz", Assignment = "assignment",
-    GradedSurvey = "graded_survey", Survey = "survey" }
+    QuizType { PracticeQuiz = "practice_quiz", Assignment = "assignment", GradedSurvey =
+    "graded_survey", Survey = "survey" }
 );
 #[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
 /// Values of [`Quiz::hide_results`].
@@ -13818,80 +13455,32 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
             #[cfg(feature = "courses")]
             "copy_course_content_response" => go::<CopyCourseContentResponse>(json),
             #[cfg(feature = "discussion_topics")]
-            "reorder_pinned_topics_courses_response" => {
-                go::<ReorderPinnedTopicsCoursesResponse>(json)
-            }
+            "reorder_pinned_topics_response" => go::<ReorderPinnedTopicsResponse>(json),
             #[cfg(feature = "discussion_topics")]
-            "reorder_pinned_topics_groups_response" => {
-                go::<ReorderPinnedTopicsGroupsResponse>(json)
-            }
+            "get_full_topic_response" => go::<GetFullTopicResponse>(json),
             #[cfg(feature = "discussion_topics")]
-            "get_full_topic_courses_response" => go::<GetFullTopicCoursesResponse>(json),
+            "post_entry_response" => go::<PostEntryResponse>(json),
             #[cfg(feature = "discussion_topics")]
-            "get_full_topic_groups_response" => go::<GetFullTopicGroupsResponse>(json),
+            "list_topic_entries_response" => go::<ListTopicEntriesResponse>(json),
             #[cfg(feature = "discussion_topics")]
-            "post_entry_courses_response" => go::<PostEntryCoursesResponse>(json),
+            "post_reply_response" => go::<PostReplyResponse>(json),
             #[cfg(feature = "discussion_topics")]
-            "post_entry_groups_response" => go::<PostEntryGroupsResponse>(json),
+            "list_entry_replies_response" => go::<ListEntryRepliesResponse>(json),
             #[cfg(feature = "discussion_topics")]
-            "list_topic_entries_courses_response" => {
-                go::<ListTopicEntriesCoursesResponse>(json)
-            }
-            #[cfg(feature = "discussion_topics")]
-            "list_topic_entries_groups_response" => {
-                go::<ListTopicEntriesGroupsResponse>(json)
-            }
-            #[cfg(feature = "discussion_topics")]
-            "post_reply_courses_response" => go::<PostReplyCoursesResponse>(json),
-            #[cfg(feature = "discussion_topics")]
-            "post_reply_groups_response" => go::<PostReplyGroupsResponse>(json),
-            #[cfg(feature = "discussion_topics")]
-            "list_entry_replies_courses_response" => {
-                go::<ListEntryRepliesCoursesResponse>(json)
-            }
-            #[cfg(feature = "discussion_topics")]
-            "list_entry_replies_groups_response" => {
-                go::<ListEntryRepliesGroupsResponse>(json)
-            }
-            #[cfg(feature = "discussion_topics")]
-            "list_entries_courses_response" => go::<ListEntriesCoursesResponse>(json),
-            #[cfg(feature = "discussion_topics")]
-            "list_entries_groups_response" => go::<ListEntriesGroupsResponse>(json),
+            "list_entries_response" => go::<ListEntriesResponse>(json),
             #[cfg(feature = "files")]
-            "get_quota_information_courses_response" => {
-                go::<GetQuotaInformationCoursesResponse>(json)
-            }
-            #[cfg(feature = "files")]
-            "get_quota_information_groups_response" => {
-                go::<GetQuotaInformationGroupsResponse>(json)
-            }
-            #[cfg(feature = "files")]
-            "get_quota_information_users_response" => {
-                go::<GetQuotaInformationUsersResponse>(json)
-            }
+            "get_quota_information_response" => go::<GetQuotaInformationResponse>(json),
             #[cfg(feature = "planner")]
-            "list_planner_items_planner_response" => {
-                go::<ListPlannerItemsPlannerResponse>(json)
-            }
+            "list_planner_items_response" => go::<ListPlannerItemsResponse>(json),
             #[cfg(feature = "planner")]
-            "list_planner_items_users_response" => {
-                go::<ListPlannerItemsUsersResponse>(json)
-            }
+            "list_planner_items_in_response" => go::<ListPlannerItemsInResponse>(json),
             #[cfg(feature = "submissions")]
-            "submission_summary_courses_response" => {
-                go::<SubmissionSummaryCoursesResponse>(json)
-            }
-            #[cfg(feature = "submissions")]
-            "submission_summary_sections_response" => {
-                go::<SubmissionSummarySectionsResponse>(json)
-            }
+            "submission_summary_response" => go::<SubmissionSummaryResponse>(json),
             #[cfg(feature = "users")]
-            "list_activity_stream_self_response" => {
-                go::<ListActivityStreamSelfResponse>(json)
-            }
+            "list_activity_stream_response" => go::<ListActivityStreamResponse>(json),
             #[cfg(feature = "users")]
-            "list_activity_stream_activity_stream_response" => {
-                go::<ListActivityStreamActivityStreamResponse>(json)
+            "list_activity_stream_of_current_user_response" => {
+                go::<ListActivityStreamOfCurrentUserResponse>(json)
             }
             #[cfg(feature = "users")]
             "activity_stream_summary_response" => {
@@ -13904,8 +13493,8 @@ pub fn roundtrip(name: &str, json: &[u8]) -> Option<Result<rt::Json, String>> {
                 go::<ListCountsForTodoItemsResponse>(json)
             }
             #[cfg(feature = "what_if_grades")]
-            "update_submission_s_what_if_score_and_calculate_grades_response" => {
-                go::<UpdateSubmissionSWhatIfScoreAndCalculateGradesResponse>(json)
+            "update_submission_what_if_score_and_calculate_grades_response" => {
+                go::<UpdateSubmissionWhatIfScoreAndCalculateGradesResponse>(json)
             }
             #[cfg(feature = "lti_registrations")]
             "bind_lti_registration_to_account_response" => {

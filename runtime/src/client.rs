@@ -97,6 +97,21 @@ impl Client {
         Request::new(self, Method::Patch, template, args)
     }
 
+    /// A request for an action in a [`Context`]: `template` holds the placeholder
+    /// `{context}` (`/v1/{context}/blackout_dates`), which becomes the context's segments
+    /// (`courses/7`, `global`); the other placeholders are filled from `args` as in
+    /// [`get`](Self::get).
+    pub fn request_in<'a>(
+        &'a self,
+        method: Method,
+        template: &str,
+        context: &dyn crate::Context,
+        args: &[&dyn PathArg],
+    ) -> Request<'a> {
+        let (template, args) = crate::context::fill(template, context, args);
+        Request::new(self, method, &template, &args)
+    }
+
     /// A client that acts as another user (`as_user_id` on every request; the token needs
     /// the masquerade permission). Cheap: it shares the connection pool and the limits.
     pub fn as_user(&self, user: impl Into<Id>) -> Client {

@@ -10,6 +10,7 @@
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
+pub mod context;
 mod cursor;
 mod decode;
 pub mod encode;
@@ -32,6 +33,7 @@ mod transport;
 mod upload;
 
 pub use client::{Client, ClientBuilder};
+pub use context::Context;
 pub use encode::{id, ids, list, text, texts, Encode, Pairs};
 pub use error::{CanvasMessage, DecodeError, Error, HttpError, TransportError, TransportKind};
 pub use extra::Extra;

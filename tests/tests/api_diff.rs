@@ -27,7 +27,7 @@ fn a_release_without_a_resource_and_with_a_new_operation_is_reported_by_semver()
     let changes = xtask::api_changes(&xtask::workspace_root().join("generated"), &out.files).unwrap();
     let find = |severity: Severity, path: &str| changes.iter().any(|c| c.severity == severity && c.path == path);
     assert!(find(Severity::Breaking, "tabs"), "the module is gone");
-    assert!(find(Severity::Breaking, "tabs::Tabs::list_available_tabs_for_course_or_group_courses"));
+    assert!(find(Severity::Breaking, "tabs::Tabs::list_available_tabs_for_course_or_group"));
     assert!(find(Severity::Addition, "courses::Courses::list_sparkles"));
     assert!(find(Severity::Addition, "impl Operation for courses::ListSparkles"));
     let text = render(&changes, "0.1.0");

@@ -21,7 +21,7 @@ fn operations_and_lists_from_synchronous_code() {
     }));
     let canvas =
         Client::builder(server.uri()).allow_insecure_http(true).token("t").build().unwrap().blocking().unwrap();
-    let course = canvas.call(canvas.courses().get_single_course_courses(7).send()).unwrap();
+    let course = canvas.call(canvas.courses().get_single_course(7).send()).unwrap();
     assert_eq!(course.name.as_deref(), Some("Sync"));
     let ids: Vec<u64> = canvas
         .iter(canvas.courses().list_your_courses().stream())
@@ -36,7 +36,7 @@ async fn a_blocking_call_inside_an_async_runtime_is_an_error_not_a_deadlock() {
     let client = Client::builder(server.uri()).allow_insecure_http(true).build().unwrap();
     // Built outside the runtime's context, used inside it.
     let canvas = std::thread::spawn(move || client.blocking().unwrap()).join().unwrap();
-    let err = canvas.call(canvas.courses().get_single_course_courses(1).send()).unwrap_err();
+    let err = canvas.call(canvas.courses().get_single_course(1).send()).unwrap_err();
     assert!(err.to_string().contains("inside an async runtime"), "{err}");
     // Dropping a runtime inside a runtime is not allowed either: hand it to a plain thread.
     std::thread::spawn(move || drop(canvas)).join().unwrap();

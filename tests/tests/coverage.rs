@@ -47,19 +47,40 @@ fn every_operation_and_parameter_reaches_the_ir_and_the_output() {
         let resource =
             out.ir.resources.iter().find(|r| r.file == f.name).unwrap_or_else(|| panic!("{} has no resource", f.name));
         let module = &out.files[&format!("src/{}.rs", resource.module)];
-        let spec_ops: Vec<&Value> =
-            json["apis"].as_array().unwrap().iter().flat_map(|a| a["operations"].as_array().unwrap()).collect();
-        assert_eq!(spec_ops.len(), resource.operations.len(), "{}: operation count", f.name);
-        for (spec_op, op) in spec_ops.iter().zip(&resource.operations) {
+        let spec_ops: Vec<(&str, &Value)> = json["apis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|a| a["operations"].as_array().unwrap().iter().map(move |o| (a["path"].as_str().unwrap(), o)))
+            .collect();
+        let routes: usize = resource.operations.iter().map(|o| o.routes.len()).sum();
+        assert_eq!(spec_ops.len(), routes, "{}: every route is sent by exactly one method", f.name);
+        for (spec_path, spec_op) in &spec_ops {
             ops += 1;
-            assert!(
-                op.nickname.starts_with(spec_op["nickname"].as_str().unwrap()),
-                "{}: {} out of order",
-                f.name,
-                op.nickname
-            );
-            assert!(module.contains(&format!("pub fn {}(", op.fn_name)), "{}: no function for {}", f.name, op.nickname);
+            let nickname = spec_op["nickname"].as_str().unwrap();
+            // Rails globs (`*full_path`) are placeholders of their own kind in the IR.
+            let path: String = spec_path
+                .split('/')
+                .map(|s| s.strip_prefix('*').map_or(s.to_owned(), |g| format!("{{*{g}}}")))
+                .collect::<Vec<_>>()
+                .join("/");
+            let (op, route) = resource
+                .operations
+                .iter()
+                .find_map(|o| o.routes.iter().find(|r| r.nickname == nickname && r.path == path).map(|r| (o, r)))
+                .unwrap_or_else(|| panic!("{}: {nickname} ({path}) is sent by no method", f.name));
+            assert!(module.contains(&format!("pub fn {}(", op.fn_name)), "{}: no function for {}", f.name, nickname);
             assert!(module.contains(&format!("\"{}\"", op.path)), "{}: path {} not emitted", f.name, op.path);
+            assert!(
+                module.contains(&format!("`{} /api{}`", op.method.as_str(), route.path)),
+                "{}: route {} not documented",
+                f.name,
+                route.path
+            );
+            // The route's context id is the context argument of the method.
+            let context_id: Option<&str> = route.context.filter(|k| out.ir.contexts[*k].has_id).and_then(|_| {
+                route.path.split('/').find(|s| s.starts_with('{')).map(|s| s.trim_matches(|c| c == '{' || c == '}'))
+            });
             let spec_params: Vec<&str> =
                 spec_op["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
             let mut origins: BTreeMap<&str, usize> = BTreeMap::new();
@@ -69,9 +90,15 @@ fn every_operation_and_parameter_reaches_the_ir_and_the_output() {
             }
             for name in &spec_params {
                 params += 1;
-                assert!(origins.contains_key(name), "{}: {}: parameter {name:?} is not in the IR", f.name, op.nickname);
+                assert!(
+                    origins.contains_key(name) || Some(*name) == context_id,
+                    "{}: {nickname}: parameter {name:?} is not in the IR",
+                    f.name
+                );
             }
-            assert_eq!(op.origins.len(), spec_params.len(), "{}: {}: parameters lost or invented", f.name, op.nickname);
+            let own = spec_params.iter().filter(|n| Some(**n) != context_id).count();
+            let lowered = op.origins.iter().filter(|(_, wire)| wire != "{context}").count();
+            assert_eq!(lowered, own, "{}: {nickname}: parameters lost or invented", f.name);
             // Every top-level key is sent by a setter or argument of this operation.
             for p in &op.params {
                 if p.location != canvas_codegen::ir::Location::Path {

@@ -1,6 +1,7 @@
 //! Real generated operations against a loopback HTTP server.
 
-use canvas_lms::courses::{CreateNewCourseCourse, Include};
+use canvas_lms::context::{Account, Course};
+use canvas_lms::courses::{CreateNewCourseParams, ListYourCoursesInclude as Include};
 use canvas_lms::grading_standards::CreateNewGradingStandardGradingSchemeEntry as Entry;
 use canvas_lms::{Client, Error, Id};
 use futures_util::TryStreamExt;
@@ -27,7 +28,7 @@ async fn sis_ids_in_paths_are_one_encoded_segment() {
     let server = MockServer::start().await;
     Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(course(7))).mount(&server).await;
     let c = client(&server).await;
-    let got = c.courses().get_single_course_courses(Id::sis_course_id("CS/101 é")).send().await.unwrap();
+    let got = c.courses().get_single_course(Id::sis_course_id("CS/101 é")).send().await.unwrap();
     assert_eq!(got.id, Some(Id::from(7u64)));
     assert_eq!(got.start_at.unwrap().to_rfc3339(), "2024-01-02T09:04:05+00:00");
     let req = only_request(&server).await;
@@ -63,7 +64,7 @@ async fn nested_parameters_become_rails_bracket_form_keys() {
     let server = MockServer::start().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(course(9))).mount(&server).await;
     let c = client(&server).await;
-    let params = CreateNewCourseCourse { name: Some("Rust 101".into()), is_public: Some(true), ..Default::default() };
+    let params = CreateNewCourseParams { name: Some("Rust 101".into()), is_public: Some(true), ..Default::default() };
     let created =
         c.courses().create_new_course(Id::sis_account_id("ENG")).course(params).offer(true).send().await.unwrap();
     assert_eq!(created.name.as_deref(), Some("Course 9"));
@@ -81,8 +82,8 @@ async fn arrays_of_objects_use_empty_brackets_before_the_field() {
         .mount(&server)
         .await;
     let c = client(&server).await;
-    let entries = [Entry::new("A".into(), 90), Entry::new("B".into(), 80)];
-    c.grading_standards().create_new_grading_standard_accounts(3, "Letters", entries).send().await.unwrap();
+    let entries = [Entry::new("A", 90), Entry::new("B", 80)];
+    c.grading_standards().create_new_grading_standard(Account(3), "Letters", entries).send().await.unwrap();
     let req = only_request(&server).await;
     let body = String::from_utf8(req.body).unwrap().replace("%5B", "[").replace("%5D", "]");
     assert_eq!(body, "title=Letters&grading_scheme_entry[][name]=A&grading_scheme_entry[][value]=90&grading_scheme_entry[][name]=B&grading_scheme_entry[][value]=80");
@@ -138,7 +139,7 @@ async fn canvas_error_bodies_become_typed_errors() {
         .mount(&server)
         .await;
     let c = client(&server).await;
-    let err = c.courses().get_single_course_courses(1).send().await.unwrap_err();
+    let err = c.courses().get_single_course(1).send().await.unwrap_err();
     let http = err.http().expect("an HTTP error");
     assert_eq!(http.status, 404);
     assert_eq!(http.messages[0].message, "The specified resource does not exist.");
@@ -146,7 +147,7 @@ async fn canvas_error_bodies_become_typed_errors() {
     assert_eq!(http.request_cost, Some(0.5));
     assert!(!http.token_rejected);
     assert!(err.to_string().contains("404: The specified resource does not exist. (error report 77)"), "{err}");
-    let err = c.courses().get_single_course_courses(2).send().await.unwrap_err();
+    let err = c.courses().get_single_course(2).send().await.unwrap_err();
     assert!(err.http().unwrap().token_rejected);
 }
 
@@ -158,7 +159,7 @@ async fn undecodable_body_is_a_decode_error_with_an_excerpt() {
         .mount(&server)
         .await;
     let c = client(&server).await;
-    match c.courses().get_single_course_courses(1).send().await.unwrap_err() {
+    match c.courses().get_single_course(1).send().await.unwrap_err() {
         Error::Decode(d) => {
             assert_eq!(d.status, 200);
             assert_eq!(d.path.as_deref(), Some("name"), "{d}");
@@ -214,9 +215,9 @@ async fn void_operations_return_the_body_as_json_or_null() {
         .mount(&server)
         .await;
     let c = client(&server).await;
-    let v = c.blackout_dates().delete_blackout_date_accounts(5, 1).send().await.unwrap();
+    let v = c.blackout_dates().delete_blackout_date(Account(5), 1).send().await.unwrap();
     assert_eq!(v, json!({"deleted": true}));
-    let v = c.blackout_dates().delete_blackout_date_accounts(6, 1).send().await.unwrap();
+    let v = c.blackout_dates().delete_blackout_date(Account(6), 1).send().await.unwrap();
     assert_eq!(v, serde_json::Value::Null);
 }
 
@@ -229,7 +230,12 @@ async fn object_literal_return_types_are_typed() {
         .mount(&server)
         .await;
     let c = client(&server).await;
-    let v = c.courses().delete_conclude_course(5, canvas_lms::courses::Event::Delete).send().await.unwrap();
+    let v = c
+        .courses()
+        .delete_conclude_course(5, canvas_lms::courses::DeleteConcludeCourseEvent::Delete)
+        .send()
+        .await
+        .unwrap();
     assert_eq!((v.delete, v.conclude), (Some(true), None));
     let reqs = server.received_requests().await.unwrap();
     assert_eq!(reqs[0].url.query(), Some("event=delete"));
@@ -255,7 +261,7 @@ async fn resources_written_by_the_project_work_like_upstream_ones() {
 
 #[tokio::test]
 async fn caller_keyed_entries_sit_beside_named_keys() {
-    use canvas_lms::content_migrations::CreateContentMigrationPreAttachment as PreAttachment;
+    use canvas_lms::content_migrations::PreAttachment;
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 12})))
@@ -266,7 +272,7 @@ async fn caller_keyed_entries_sit_beside_named_keys() {
     other.insert("size".to_string(), "1024".to_string());
     let pre = PreAttachment { name: Some("course.zip".into()), other: Some(other) };
     c.content_migrations()
-        .create_content_migration_courses(5, "zip_file_importer")
+        .create_content_migration(Course(5), "zip_file_importer")
         .pre_attachment(pre)
         .send()
         .await

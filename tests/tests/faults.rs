@@ -271,7 +271,7 @@ fn cases() -> Vec<Case> {
 
 async fn run(op: Op, client: &Client) -> Result<canvas_lms::models::Course, Error> {
     match op {
-        Op::Get => client.courses().get_single_course_courses(1).send().await,
+        Op::Get => client.courses().get_single_course(1).send().await,
         Op::Post => client.courses().create_new_course(1).send().await,
     }
 }
@@ -397,7 +397,7 @@ async fn no_retries_when_the_policy_says_so() {
     let server = ScriptedServer::start(|_, _| Reply::status(429, "")).await;
     let client =
         Client::builder(server.uri()).allow_insecure_http(true).retry_policy(RetryPolicy::none()).build().unwrap();
-    let err = client.courses().get_single_course_courses(1).send().await.unwrap_err();
+    let err = client.courses().get_single_course(1).send().await.unwrap_err();
     assert!(err.http().unwrap().is_throttled());
     assert_eq!(server.requests().len(), 1);
 }
@@ -407,7 +407,7 @@ async fn concurrent_requests_are_limited_per_client() {
     let server =
         ScriptedServer::start(|_, _| Reply::Slow(Duration::from_millis(50), Box::new(Reply::json(COURSE)))).await;
     let client = Client::builder(server.uri()).allow_insecure_http(true).max_concurrent_requests(2).build().unwrap();
-    let calls = (0..6).map(|_| client.courses().get_single_course_courses(1).send());
+    let calls = (0..6).map(|_| client.courses().get_single_course(1).send());
     let results = futures_util::future::join_all(calls).await;
     assert!(results.iter().all(|r| r.is_ok()));
     assert_eq!(server.requests().len(), 6);
@@ -418,9 +418,9 @@ async fn concurrent_requests_are_limited_per_client() {
 async fn masquerading_client_wide_and_string_ids() {
     let server = ScriptedServer::start(|_, _| Reply::json(r#"{"id": "12345678901234567", "name": "x"}"#)).await;
     let client = client_for(&server);
-    let course = client.as_user(Id::sis_user_id("jdoe")).courses().get_single_course_courses(1).send().await.unwrap();
+    let course = client.as_user(Id::sis_user_id("jdoe")).courses().get_single_course(1).send().await.unwrap();
     assert_eq!(course.id.unwrap().as_str(), "12345678901234567");
-    client.courses().get_single_course_courses(1).send().await.unwrap();
+    client.courses().get_single_course(1).send().await.unwrap();
     let reqs = server.requests();
     assert_eq!(reqs[0].target, "/api/v1/courses/1?as_user_id=sis_user_id%3Ajdoe");
     assert_eq!(reqs[1].target, "/api/v1/courses/1", "as_user must not leak into the original client");
@@ -455,7 +455,7 @@ async fn body_pagination_and_wrapped_lists_are_followed() {
 async fn string_ids_mode_asks_for_string_ids_and_decodes_them() {
     let server = ScriptedServer::start(|_, _| Reply::json(r#"{"id": "90000000000000001", "account_id": "7"}"#)).await;
     let client = Client::builder(server.uri()).allow_insecure_http(true).string_ids(true).build().unwrap();
-    let course = client.courses().get_single_course_courses(1).send().await.unwrap();
+    let course = client.courses().get_single_course(1).send().await.unwrap();
     assert_eq!(course.id.unwrap().as_u64(), Some(90_000_000_000_000_001));
     assert_eq!(course.account_id.unwrap().as_u64(), Some(7));
     assert_eq!(server.requests()[0].header("accept"), Some("application/json+canvas-string-ids"));
@@ -472,7 +472,7 @@ async fn a_slow_server_times_out_as_a_transport_error() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    match client.courses().get_single_course_courses(1).send().await {
+    match client.courses().get_single_course(1).send().await {
         Err(Error::Transport(e)) => assert!(e.is_timeout(), "{e}"),
         other => panic!("expected a timeout, got {other:?}"),
     }

@@ -39,7 +39,7 @@ async fn absurd_retry_after_values_are_capped() {
         })
         .await;
         let started = Instant::now();
-        let course = client_for(&server).courses().get_single_course_courses(1).send().await.unwrap();
+        let course = client_for(&server).courses().get_single_course(1).send().await.unwrap();
         assert_eq!(course.id, Some(Id::from(1u64)));
         assert_eq!(server.requests().len(), 2);
         assert!(started.elapsed() < Duration::from_secs(2), "waited {:?}", started.elapsed());
@@ -64,7 +64,7 @@ async fn an_endless_token_lifetime_is_no_known_expiry() {
     assert!(tokens.expires_at.is_none_or(|at| at > std::time::SystemTime::now()));
     let refreshed = oauth.refresh(tokens.refresh_token.as_ref().unwrap()).await.unwrap();
     let client = Client::builder(server.uri()).allow_insecure_http(true).oauth(oauth, refreshed).build().unwrap();
-    client.courses().get_single_course_courses(1).send().await.unwrap();
+    client.courses().get_single_course(1).send().await.unwrap();
 }
 
 /// Row 3: a page far over the limit fails as soon as that is known, without reading it.
@@ -99,7 +99,7 @@ async fn a_huge_error_body_is_cut_to_its_start() {
     const HUGE: usize = 256 << 20;
     let server = ScriptedServer::start(|_, _| Reply::Large { status: 500, size: HUGE, declare: true }).await;
     let client = builder(&server).retry_policy(RetryPolicy::none()).build().unwrap();
-    let e = client.courses().get_single_course_courses(1).send().await.unwrap_err();
+    let e = client.courses().get_single_course(1).send().await.unwrap_err();
     let http = e.http().unwrap_or_else(|| panic!("{e:?}"));
     assert_eq!(http.status, 500);
     assert!(http.body_excerpt.starts_with("xxxx"), "{:?}", &http.body_excerpt[..16]);
@@ -306,7 +306,7 @@ async fn other_schemes_loops_stray_confirmations_and_debug_output() {
         move |_: &Logged, _| Reply::status(302, "").header("location", format!("{base}/api/v1/courses/1"))
     })
     .await;
-    let e = client_for(&looping).courses().get_single_course_courses(1).send().await.unwrap_err();
+    let e = client_for(&looping).courses().get_single_course(1).send().await.unwrap_err();
     match &e {
         Error::TooManyRedirects(url) => assert!(url.ends_with("/api/v1/courses/1"), "{url}"),
         other => panic!("expected TooManyRedirects, got {other:?}"),
@@ -334,10 +334,8 @@ async fn other_schemes_loops_stray_confirmations_and_debug_output() {
 
     // Builders print their parameters, but never a secret's value.
     let client = client_for(&canvas);
-    let observee = canvas_lms::user_observees::AddObserveeWithCredentialsObservee {
-        unique_id: Some(Id::new("jane")),
-        password: Some("hunter2".into()),
-    };
+    let observee =
+        canvas_lms::user_observees::Observee { unique_id: Some(Id::new("jane")), password: Some("hunter2".into()) };
     let shown = format!("{observee:?}");
     assert!(shown.contains("jane") && !shown.contains("hunter2"), "{shown}");
     let builder = client.user_observees().add_observee_with_credentials(5).observee(observee).access_token("tok-xyz");
@@ -364,7 +362,7 @@ async fn a_private_ca_is_trusted_only_when_given_and_https_never_downgrades() {
 
     let untrusting =
         Client::builder(canvas.uri()).token("secret-token").retry_policy(RetryPolicy::none()).build().unwrap();
-    let e = untrusting.courses().get_single_course_courses(1).send().await.unwrap_err();
+    let e = untrusting.courses().get_single_course(1).send().await.unwrap_err();
     assert!(matches!(e, Error::Transport(_)), "{e:?}");
     assert!(canvas.requests().is_empty(), "no request got through an untrusted handshake");
 
@@ -373,7 +371,7 @@ async fn a_private_ca_is_trusted_only_when_given_and_https_never_downgrades() {
         .root_certificate(canvas_tests::TEST_CA_PEM)
         .build()
         .unwrap();
-    let course = client.courses().get_single_course_courses(1).send().await.unwrap();
+    let course = client.courses().get_single_course(1).send().await.unwrap();
     assert_eq!(course.id, Some(Id::from(1u64)));
     assert_eq!(canvas.requests()[0].authorization.as_deref(), Some("Bearer secret-token"));
 

@@ -143,7 +143,7 @@ async fn a_token_about_to_expire_is_refreshed_before_the_request() {
     let store = Arc::new(Saved::default());
     let tokens = TokenSet::new("old", Some("refresh-1".into()), Some(SystemTime::now() + Duration::from_secs(10)));
     let client = client_with(&c, tokens, store.clone());
-    client.courses().get_single_course_courses(1).send().await.unwrap();
+    client.courses().get_single_course(1).send().await.unwrap();
     let log = c.server.requests();
     assert_eq!(log.len(), 2, "refresh, then the request: {log:?}");
     assert_eq!(log[0].path(), "/login/oauth2/token");
@@ -159,7 +159,7 @@ async fn eight_concurrent_requests_meeting_a_revoked_token_share_one_refresh() {
     let tokens =
         TokenSet::new("revoked", Some("refresh-1".into()), Some(SystemTime::now() + Duration::from_secs(3600)));
     let client = client_with(&c, tokens, store.clone());
-    let calls = (0..8).map(|_| client.courses().get_single_course_courses(1).send());
+    let calls = (0..8).map(|_| client.courses().get_single_course(1).send());
     let results = futures_util::future::join_all(calls).await;
     assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
     assert_eq!(c.refreshes.load(Ordering::SeqCst), 1, "exactly one refresh request");
@@ -176,7 +176,7 @@ async fn no_refresh_token_is_a_typed_error_and_logout_forgets_the_session() {
         .oauth(oauth(&c), TokenSet::new("revoked", None, None))
         .build()
         .unwrap();
-    let e = oauth_error(client.courses().get_single_course_courses(1).send().await);
+    let e = oauth_error(client.courses().get_single_course(1).send().await);
     assert_eq!(e.kind(), OAuthErrorKind::NoRefreshToken);
     assert!(e.needs_reauthentication() && !e.is_retryable(), "{e}");
 
@@ -189,7 +189,7 @@ async fn no_refresh_token_is_a_typed_error_and_logout_forgets_the_session() {
     assert_eq!((last.method.as_str(), last.path()), ("DELETE", "/login/oauth2/token"));
     assert_eq!(last.authorization.as_deref(), Some("Bearer token-1"));
     let sent = c.server.requests().len();
-    let after = client.courses().get_single_course_courses(1).send().await;
+    let after = client.courses().get_single_course(1).send().await;
     assert!(matches!(after, Err(Error::LoggedOut)), "{after:?}");
     assert_eq!(c.server.requests().len(), sent, "nothing is sent after logout, no refresh with a revoked token");
 }
@@ -203,7 +203,7 @@ async fn logout_with_a_plain_token_revokes_it_and_stops_using_it() {
     let log = c.server.requests();
     assert_eq!(log.len(), 1);
     assert_eq!((log[0].method.as_str(), log[0].target.as_str()), ("DELETE", "/login/oauth2/token"), "no as_user_id");
-    assert!(matches!(client.courses().get_single_course_courses(1).send().await, Err(Error::LoggedOut)));
+    assert!(matches!(client.courses().get_single_course(1).send().await, Err(Error::LoggedOut)));
     assert_eq!(c.server.requests().len(), 1);
 }
 
@@ -234,7 +234,7 @@ async fn sixteen_callers_meeting_a_refused_refresh_share_one_attempt_and_its_err
     let tokens = TokenSet::new("revoked", Some("refresh-revoked".into()), None);
     let client =
         Client::builder(server.uri()).allow_insecure_http(true).oauth(oauth_at(&server.uri()), tokens).build().unwrap();
-    let calls = (0..16).map(|_| client.courses().get_single_course_courses(1).send());
+    let calls = (0..16).map(|_| client.courses().get_single_course(1).send());
     let results = futures_util::future::join_all(calls).await;
     for r in results {
         let e = oauth_error(r);
@@ -245,7 +245,7 @@ async fn sixteen_callers_meeting_a_refused_refresh_share_one_attempt_and_its_err
     }
     assert_eq!(refreshes.load(Ordering::SeqCst), 1, "one refresh request for 16 callers");
     // The refused refresh token is never sent again.
-    let e = oauth_error(client.courses().get_single_course_courses(1).send().await);
+    let e = oauth_error(client.courses().get_single_course(1).send().await);
     assert_eq!(e.kind(), OAuthErrorKind::NoRefreshToken);
     assert_eq!(refreshes.load(Ordering::SeqCst), 1);
 }
@@ -260,11 +260,11 @@ async fn an_overloaded_token_endpoint_is_a_retryable_error_and_the_next_call_tri
         .oauth(oauth_at(&server.uri()), tokens)
         .build()
         .unwrap();
-    let e = oauth_error(client.courses().get_single_course_courses(1).send().await);
+    let e = oauth_error(client.courses().get_single_course(1).send().await);
     assert_eq!(e.kind(), OAuthErrorKind::Transport, "{e}");
     assert!(e.is_retryable() && !e.needs_reauthentication());
     assert!(e.to_string().contains("503"), "{e}");
-    client.courses().get_single_course_courses(1).send().await.unwrap_err();
+    client.courses().get_single_course(1).send().await.unwrap_err();
     assert_eq!(refreshes.load(Ordering::SeqCst), 2, "a transient failure does not end the session");
     let token_requests: Vec<_> = server.requests().into_iter().filter(|r| r.path() == "/login/oauth2/token").collect();
     assert!(token_requests.iter().all(|r| r.header("user-agent") == Some("lms-sync/2.0")), "{token_requests:?}");
@@ -286,7 +286,7 @@ async fn a_silent_token_endpoint_is_bounded_by_the_client_timeout() {
         .oauth(oauth_at(&server.uri()), TokenSet::new("old", Some("refresh-1".into()), Some(soon)))
         .build()
         .unwrap();
-    let call = client.courses().get_single_course_courses(1).send();
+    let call = client.courses().get_single_course(1).send();
     let r = tokio::time::timeout(Duration::from_secs(5), call).await.expect("the refresh must not hang");
     let e = oauth_error(r);
     assert_eq!(e.kind(), OAuthErrorKind::Transport, "{e}");

@@ -3,13 +3,10 @@
 //! and maps, sent as the bracket keys Canvas reads.
 
 use canvas_lms::assignments::{
-    CreateAssignmentAssignment, CreateAssignmentAssignmentExternalToolTagAttributes as ToolTag,
-    CreateAssignmentAssignmentTurnitinSettings as Turnitin,
+    CreateAssignmentExternalToolTagAttributes as ToolTag, CreateAssignmentParams,
+    CreateAssignmentTurnitinSettings as Turnitin,
 };
-use canvas_lms::rubrics::{
-    CreateSingleRubricAssessmentRubricAssessment as Criterion,
-    CreateSingleRubricAssessmentRubricAssessmentParams as Assessment,
-};
+use canvas_lms::rubrics::{CriterionRubricAssessment as Criterion, RubricAssessmentParams as Assessment};
 use canvas_lms::Client;
 use serde_json::json;
 use wiremock::matchers::method;
@@ -30,7 +27,7 @@ async fn hashes_with_known_keys_are_structs() {
         .mount(&server)
         .await;
     let c = Client::builder(server.uri()).allow_insecure_http(true).token("t").build().unwrap();
-    let mut assignment = CreateAssignmentAssignment::new("Quiz tool".into());
+    let mut assignment = CreateAssignmentParams::new("Quiz tool");
     assignment.external_tool_tag_attributes =
         Some(ToolTag { url: Some("https://tool.test/launch".into()), new_tab: Some(true), ..Default::default() });
     assignment.turnitin_settings = Some(Turnitin { internet_check: Some(false), ..Default::default() });

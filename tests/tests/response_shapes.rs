@@ -2,6 +2,7 @@
 //! the description does not declare, values wrapped in an object, the caller's own types and
 //! raw JSON, and Rails glob paths.
 
+use canvas_lms::context::{Course, User};
 use canvas_lms::{Client, Error, Operation};
 use futures_util::TryStreamExt;
 use serde_json::json;
@@ -37,7 +38,7 @@ async fn undeclared_fields_are_readable_and_survive_encoding() {
     let server = MockServer::start().await;
     serve(&server, "GET", "/api/v1/courses/3/discussion_topics", json!([topic()])).await;
     let c = client(&server).await;
-    let page = c.discussion_topics().list_discussion_topics_courses(3).send().await.unwrap();
+    let page = c.discussion_topics().list_discussion_topics(Course(3)).send().await.unwrap();
     let t = &page.items[0];
     assert_eq!(t.title.as_deref(), Some("Week 1"));
     assert_eq!(t.extra.get("sentiment_code"), Some(&json!("course_3")), "undeclared field kept by name");
@@ -61,7 +62,7 @@ async fn any_builder_gives_raw_json_or_the_callers_own_type() {
     serve(&server, "GET", "/api/v1/courses/3/discussion_topics", json!([topic(), {"id": 32, "title": "Week 2"}])).await;
     let c = client(&server).await;
 
-    let raw = c.courses().get_single_course_courses(3).send_raw().await.unwrap();
+    let raw = c.courses().get_single_course(3).send_raw().await.unwrap();
     assert_eq!(raw, json!({"id": 3, "name": "Rust", "undeclared": [1]}), "the body, untouched");
 
     #[derive(serde::Deserialize, Debug, PartialEq)]
@@ -74,13 +75,13 @@ async fn any_builder_gives_raw_json_or_the_callers_own_type() {
         id: u64,
         undeclared: Vec<u8>,
     }
-    let mine: MyCourse = c.courses().get_single_course_courses(3).send_as().await.unwrap();
+    let mine: MyCourse = c.courses().get_single_course(3).send_as().await.unwrap();
     assert_eq!(mine, MyCourse { id: 3, undeclared: vec![1] });
 
     // Setters still apply: the builder is the same request.
     let all: Vec<Mine> = c
         .discussion_topics()
-        .list_discussion_topics_courses(3)
+        .list_discussion_topics(Course(3))
         .search_term("Week")
         .stream_as()
         .try_collect()
@@ -88,13 +89,13 @@ async fn any_builder_gives_raw_json_or_the_callers_own_type() {
         .unwrap();
     assert_eq!(all.iter().map(|m| m.id).collect::<Vec<_>>(), [31, 32]);
     let raw_items: Vec<serde_json::Value> =
-        c.discussion_topics().list_discussion_topics_courses(3).stream_as().try_collect().await.unwrap();
+        c.discussion_topics().list_discussion_topics(Course(3)).stream_as().try_collect().await.unwrap();
     assert_eq!(raw_items[0], topic());
     let first: canvas_lms::Page<Mine> =
-        c.discussion_topics().list_discussion_topics_courses(3).send_page_as().await.unwrap();
+        c.discussion_topics().list_discussion_topics(Course(3)).send_page_as().await.unwrap();
     assert_eq!(first.items.iter().map(|m| m.id).collect::<Vec<_>>(), [31, 32]);
     let pages: Vec<canvas_lms::Page<serde_json::Value>> =
-        c.discussion_topics().list_discussion_topics_courses(3).pages_as().try_collect().await.unwrap();
+        c.discussion_topics().list_discussion_topics(Course(3)).pages_as().try_collect().await.unwrap();
     assert_eq!((pages.len(), pages[0].items.len()), (1, 2));
     let reqs = server.received_requests().await.unwrap();
     let list = reqs.iter().find(|r| r.url.path().ends_with("/discussion_topics")).unwrap();
@@ -106,7 +107,7 @@ async fn any_builder_gives_raw_json_or_the_callers_own_type() {
     struct Wrong {
         id: String,
     }
-    let err = c.courses().get_single_course_courses(3).send_as::<Wrong>().await.unwrap_err();
+    let err = c.courses().get_single_course(3).send_as::<Wrong>().await.unwrap_err();
     let Error::Decode(d) = &err else { panic!("{err:?}") };
     assert_eq!(d.path.as_deref(), Some("id"), "{err}");
 }
@@ -119,14 +120,14 @@ async fn glob_paths_take_segments_each_encoded() {
         .mount(&server)
         .await;
     let c = client(&server).await;
-    let page = c.files().resolve_path_courses_full_path(3, "Week 1/notes #2/ü?").send().await.unwrap();
+    let page = c.files().resolve_path_by_full_path(Course(3), "Week 1/notes #2/ü?").send().await.unwrap();
     assert_eq!(page.items[0].id, Some(1u64.into()));
     let reqs = server.received_requests().await.unwrap();
     assert_eq!(reqs[0].url.path(), "/api/v1/courses/3/folders/by_path/Week%201/notes%20%232/%C3%BC%3F");
 
     // A segment that would climb or collapse the path is refused before anything is sent.
     for bad in ["a/../b", "..", "a//b", "", "a/."] {
-        let err = c.files().resolve_path_users_full_path(5, bad).send().await.unwrap_err();
+        let err = c.files().resolve_path_by_full_path(User(5), bad).send().await.unwrap_err();
         assert!(matches!(err, Error::InvalidArgument(_)), "{bad:?}: {err:?}");
         assert!(err.to_string().contains("{*full_path}"), "{err}");
     }
@@ -171,14 +172,14 @@ async fn wrapped_values_of_every_shape_are_unwrapped() {
 
     let aborted: bool = c.sis_imports().abort_all_pending_sis_imports(1).send().await.unwrap();
     assert!(aborted);
-    let spring = c.blackout_dates().get_single_blackout_date_courses(2, 5).send().await.unwrap();
+    let spring = c.blackout_dates().get_single_blackout_date(Course(2), 5).send().await.unwrap();
     assert_eq!((spring.id, spring.event_title.as_deref()), (Some(5u64.into()), Some("Spring break")));
     assert!(spring.extra.is_empty(), "the wrapper is not mistaken for a field: {:?}", spring.extra);
-    let fall = c.blackout_dates().get_single_blackout_date_courses(2, 6).send().await.unwrap();
+    let fall = c.blackout_dates().get_single_blackout_date(Course(2), 6).send().await.unwrap();
     assert_eq!(fall.event_title.as_deref(), Some("Fall break"));
     let questions = c.quiz_submission_questions().answering_questions(9, 1, "token").send().await.unwrap();
     assert_eq!(questions.iter().map(|q| q.flagged).collect::<Vec<_>>(), [Some(false), Some(true)]);
-    let conferences: Vec<_> = c.conferences().list_conferences_courses(2).stream().try_collect().await.unwrap();
+    let conferences: Vec<_> = c.conferences().list_conferences(Course(2)).stream().try_collect().await.unwrap();
     assert_eq!(conferences[0].title.as_deref(), Some("Office hours"));
     // The escape hatch decodes the same member; `send_raw` gives the body as it came.
     let mine: bool = c.sis_imports().abort_all_pending_sis_imports(1).send_as().await.unwrap();
@@ -209,6 +210,6 @@ async fn lists_in_one_response_and_empty_answers() {
     assert_eq!(wrapped[0].id, Some(8u64.into()));
     let bare = c.conversations().create_conversation(["7"], "Hi").send().await.unwrap();
     assert_eq!(bare[0].subject.as_deref(), Some("Hi again"));
-    let gone = c.blackout_dates().delete_blackout_date_courses(2, 5).send().await.unwrap();
+    let gone = c.blackout_dates().delete_blackout_date(Course(2), 5).send().await.unwrap();
     assert_eq!(gone, serde_json::Value::Null);
 }

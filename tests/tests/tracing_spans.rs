@@ -72,7 +72,7 @@ async fn requests_are_traced_without_the_token() {
     })
     .await;
     let client = client_for(&server);
-    client.courses().get_single_course_courses(42).send().await.unwrap();
+    client.courses().get_single_course(42).send().await.unwrap();
     let lines = recorder.lines.lock().unwrap().clone();
     let text = lines.join("\n");
     assert!(text.contains("span canvas_request method=GET path=/v1/courses/{id} attempt=1"), "{text}");

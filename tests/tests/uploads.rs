@@ -151,7 +151,7 @@ async fn content_migrations_upload_into_their_pre_attachment() {
     .await;
     let migration = client_for(&canvas)
         .content_migrations()
-        .create_content_migration_courses(1, "zip_file_importer")
+        .create_content_migration(canvas_lms::context::Course(1), "zip_file_importer")
         .upload(upload())
         .await
         .unwrap();

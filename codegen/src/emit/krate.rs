@@ -52,7 +52,7 @@ pub fn cargo_toml(ir: &Ir) -> String {
 }
 
 pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
-    let ops: usize = ir.resources.iter().map(|r| r.operations.len()).sum();
+    let ops: usize = ir.resources.iter().flat_map(|r| &r.operations).map(|o| o.routes.len()).sum();
     let crate_doc = inner_doc(&format!(
         "Typed async client for the Canvas LMS REST API: {} resources, {ops} operations, {} models.\n\n\
          Generated from the Canvas API description ({} files, lock sha256 `{}`).\n\n\
@@ -60,7 +60,7 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
          # async fn run() -> canvas_lms::Result<()> {{\n\
          use canvas_lms::{{Client, Id}};\n\
          let client = Client::builder(\"https://canvas.example.edu\")\n    .token(std::env::var(\"CANVAS_TOKEN\").unwrap_or_default())\n    .build()?;\n\
-         let course = client.courses().get_single_course_courses(Id::sis_course_id(\"CS-101\")).send().await?;\n\
+         let course = client.courses().get_single_course(Id::sis_course_id(\"CS-101\")).send().await?;\n\
          println!(\"{{:?}}\", course.name);\n\
          # Ok(())\n\
          # }}\n\
@@ -116,6 +116,7 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
         pub use canvas_lms_runtime as runtime;
         pub use canvas_lms_runtime::{Date, DateTime, Error, Extra, Id, Json, Links, OAuth, OAuthError, OAuthErrorKind, Operation, Page, PendingAuthorization, ResponseMeta, Result, RetryPolicy, TokenSet, TokenStore, Upload, WaitOptions};
 
+        pub mod context;
         pub mod models;
         #( #mods )*
 

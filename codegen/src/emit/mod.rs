@@ -1,5 +1,6 @@
 //! Emitting the crate: tokens (quote) → `syn::File` → prettyplease → text.
 
+mod context;
 mod enums;
 mod krate;
 pub(crate) mod models;
@@ -32,6 +33,7 @@ pub fn emit(ir: &Ir, prov: &Provenance) -> Result<BTreeMap<String, String>, Erro
     out.insert("Cargo.toml".to_owned(), krate::cargo_toml(ir));
     out.insert("src/lib.rs".to_owned(), format("src/lib.rs", krate::lib_rs(ir, prov))?);
     out.insert("src/models.rs".to_owned(), format("src/models.rs", models::models_rs(ir))?);
+    out.insert("src/context.rs".to_owned(), format("src/context.rs", context::context_rs(ir))?);
     for (i, r) in ir.resources.iter().enumerate() {
         let path = format!("src/{}.rs", r.module);
         out.insert(path.clone(), format(&path, resource::resource_rs(ir, i))?);

@@ -12,13 +12,13 @@ pub fn resource_rs(ir: &Ir, index: usize) -> TokenStream {
     let owner = Owner::Resource(index);
     let handle = ident(&r.type_name);
     let accessor = &r.module;
-    let module_doc = super::inner_doc(&format!(
-        "{}: {} operations (resource `{}`, `{}` in the Canvas API description).\n\nGet the handle with [`Client::{accessor}`](crate::Client::{accessor}).",
-        r.title,
-        r.operations.len(),
-        r.resource_path,
-        r.file
-    ));
+    let routes: usize = r.operations.iter().map(|o| o.routes.len()).sum();
+    let mut text = format!(
+        "{}: {routes} Canvas operations (resource `{}`, `{}` in the Canvas API description).\n\nGet the handle with [`Client::{accessor}`](crate::Client::{accessor}).",
+        r.title, r.resource_path, r.file
+    );
+    text.push_str(&route_index(ir, index));
+    let module_doc = super::inner_doc(&text);
     let handle_doc = format!(" Operations of the {} resource.", r.title);
     // A resource whose description lists no operations (some releases have such files) still
     // gets its handle, which then reads nothing.
@@ -26,7 +26,7 @@ pub fn resource_rs(ir: &Ir, index: usize) -> TokenStream {
     let fns = r.operations.iter().map(|op| op_fn(ir, owner, op));
     let builders = r.operations.iter().map(|op| builder(ir, owner, &r.type_name, op));
     let enums = ir.enums.iter().filter(|e| e.owner == owner).map(|e| enum_def(e, &TokenStream::new()));
-    let structs = ir.structs.iter().filter(|s| s.owner == owner && !s.fields.is_empty()).map(|s| struct_def(ir, s));
+    let structs = ir.structs.iter().filter(|s| s.owner == owner && s.merged_into.is_none()).map(|s| struct_def(ir, s));
     let builder_names = r.operations.iter().map(|op| ident(&op.builder_name));
     quote! {
         #module_doc
@@ -50,6 +50,29 @@ pub fn resource_rs(ir: &Ir, index: usize) -> TokenStream {
         #( #enums )*
         #( #structs )*
     }
+}
+
+/// The index from each Canvas route (as Canvas's documentation writes it) to the method
+/// that sends it, so that a reader of a Canvas page finds the call.
+fn route_index(ir: &Ir, index: usize) -> String {
+    let r = &ir.resources[index];
+    if r.operations.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from("\n\n| Canvas route | Method |\n|---|---|");
+    for op in &r.operations {
+        let name = op.fn_name.trim_start_matches("r#");
+        for route in &op.routes {
+            let context = route.context.map(|k| format!(" with `{}`", ir.contexts[k].rust_name)).unwrap_or_default();
+            text.push_str(&format!(
+                "\n| `{} /api{}` | [`{name}`]({}::{name}){context} |",
+                op.method.as_str(),
+                route.path,
+                r.type_name
+            ));
+        }
+    }
+    text
 }
 
 /// Type of a function argument or setter parameter named `name`, and the expression that
@@ -84,6 +107,25 @@ fn method_fn(m: Method) -> proc_macro2::Ident {
     quote::format_ident!("{}", m.as_str().to_ascii_lowercase())
 }
 
+/// Canvas's title of an action as a rustdoc alias: one line, no quotes (rustdoc refuses
+/// them), no final period.
+fn doc_title(summary: &str) -> String {
+    let line = summary.lines().next().unwrap_or_default();
+    let clean: String = line.chars().filter(|c| !matches!(c, '"' | '\'' | '\t')).collect();
+    clean.trim().trim_end_matches('.').trim().to_owned()
+}
+
+/// The runtime's `Method` variant (`Get`).
+fn variant_of(m: Method) -> &'static str {
+    match m {
+        Method::Get => "Get",
+        Method::Post => "Post",
+        Method::Put => "Put",
+        Method::Delete => "Delete",
+        Method::Patch => "Patch",
+    }
+}
+
 fn set_call(p: &Param, value: TokenStream) -> TokenStream {
     let wire = &p.wire;
     match p.location {
@@ -102,7 +144,12 @@ fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
         text.push_str("\n\n");
         text.push_str(&notes);
     }
-    text.push_str(&format!("\n\n`{} /api{}`", op.method.as_str(), op.path));
+    for route in &op.routes {
+        text.push_str(&format!("\n\n`{} /api{}`", op.method.as_str(), route.path));
+        if let Some(kind) = route.context {
+            text.push_str(&format!(" with [`{0}`](crate::context::{0})", ir.contexts[kind].rust_name));
+        }
+    }
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
     // Path ids need no words; a glob (`{*full_path}`) does: it takes several segments.
     let documented = required
@@ -112,9 +159,23 @@ fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
         text.push_str(&format!("\n\n`{}`: {}", p.rust_name.trim_start_matches("r#"), rustdoc(&p.description)));
     }
     let docs = lines_doc(&text);
+    // Canvas's names for the routes, so that rustdoc search finds them.
+    // Canvas's names for the routes and its title of the action, so that rustdoc search
+    // finds the method from a Canvas documentation page.
+    let mut aliases: Vec<String> = op.routes.iter().map(|r| r.nickname.clone()).collect();
+    aliases.push(doc_title(&op.summary));
+    let mut seen = std::collections::BTreeSet::new();
+    let aliases = aliases
+        .into_iter()
+        .filter(|a| !a.is_empty() && *a != op.fn_name && seen.insert(a.clone()))
+        .map(|a| quote!(#[doc(alias = #a)]));
     let deprecated = op.deprecated.as_ref().map(|note| {
         let note = if note.trim().is_empty() { "deprecated by Canvas" } else { note.trim() };
         quote!(#[deprecated(note = #note)])
+    });
+    let context = op.context.map(|set| {
+        let set = ident(&ir.context_sets[set].rust_name);
+        quote!(context: impl crate::context::#set,)
     });
     let args = required.iter().map(|p| {
         let n = ident(&p.rust_name);
@@ -131,12 +192,20 @@ fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
         .map(|p| set_call(p, arg(ir, owner, p, &ident(&p.rust_name)).1));
     let path = &op.path;
     let method = method_fn(op.method);
+    let start = match op.context {
+        Some(_) => {
+            let variant = quote::format_ident!("{}", variant_of(op.method));
+            quote!(self.0.request_in(rt::Method::#variant, #path, &context, &[#( #path_values ),*]))
+        }
+        None => quote!(self.0.#method(#path, &[#( #path_values ),*])),
+    };
     let unwrap = op.response_key.as_ref().map(|key| quote!(.unwrap_key(#key)));
     quote! {
         #docs
+        #( #aliases )*
         #deprecated
-        pub fn #name(&self, #( #args ),*) -> #builder<'a> {
-            #builder(self.0.#method(#path, &[#( #path_values ),*]) #unwrap #( #sets )*)
+        pub fn #name(&self, #context #( #args ),*) -> #builder<'a> {
+            #builder(#start #unwrap #( #sets )*)
         }
     }
 }
@@ -144,9 +213,11 @@ fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
 /// The builder: optional setters and the ways to send.
 fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
     let name = ident(&op.builder_name);
+    let has_optional = op.params.iter().any(|p| !p.required);
     let doc = format!(
-        " Request builder for [`{handle}::{}`]: set optional parameters, then send.",
-        op.fn_name.trim_start_matches("r#")
+        " Request builder for [`{handle}::{}`]: {}",
+        op.fn_name.trim_start_matches("r#"),
+        if has_optional { "set the optional parameters, then send it." } else { "send it." }
     );
     let setters = op.params.iter().filter(|p| !p.required).map(|p| {
         let n = ident(&p.rust_name);
@@ -172,7 +243,7 @@ fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
     });
     let send = match &op.response {
         Response::Json => quote! {
-            /// Sends the request; the body is returned as JSON (`Null` when empty).
+            /// Sends the request and returns the body as JSON (`Null` when empty).
             pub async fn send(self) -> rt::Result<rt::Json> {
                 self.0.send_json().await
             }
@@ -182,7 +253,7 @@ fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
             // A non-paginated list unwraps like a page (`send_list`); one value is decoded as is.
             let (t, call, doc) = match op.response {
                 Response::Array(_) => {
-                    (quote!(Vec<#t>), quote!(send_list), " Sends the request and decodes the list it returns.")
+                    (quote!(Vec<#t>), quote!(send_list), " Sends the request and decodes the list in the response.")
                 }
                 _ => (t, quote!(send), " Sends the request and decodes the response."),
             };
@@ -196,15 +267,15 @@ fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
         Response::List(t) => {
             let t = ty(ir, t, owner);
             quote! {
-                /// Sends the request and returns the first page, with links to the next ones.
+                /// Sends the request and returns the first page, with the links to the others.
                 pub async fn send(self) -> rt::Result<rt::Page<#t>> {
                     self.0.send_page().await
                 }
-                /// Streams every item of every page, following the `Link` header.
+                /// Streams every item of every page, following Canvas's pagination.
                 pub fn stream(self) -> rt::ItemStream<'a, #t> {
                     self.0.stream()
                 }
-                /// Streams the pages one by one, with their links and cost.
+                /// Streams every page, with its links and cost.
                 pub fn pages(self) -> rt::PageStream<'a, #t> {
                     self.0.pages()
                 }

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{ident, lines_doc, ty};
-use crate::ir::{Ir, ParamStruct};
+use crate::ir::{Ir, Owner, ParamStruct, Ty};
 
 pub fn struct_def(ir: &Ir, s: &ParamStruct) -> TokenStream {
     let name = ident(&s.rust_name);
@@ -65,13 +65,18 @@ pub fn struct_def(ir: &Ir, s: &ParamStruct) -> TokenStream {
     let constructor = has_required.then(|| {
         let args = s.fields.iter().filter(|f| f.required).map(|f| {
             let n = ident(&f.rust_name);
-            let t = ty(ir, &f.ty, owner);
+            let t = owned_arg(ir, &f.ty, owner, &n).0;
             quote!(#n: #t)
         });
         let inits = s.fields.iter().map(|f| {
             let n = ident(&f.rust_name);
             if f.required {
-                quote!(#n)
+                if matches!(f.ty, Ty::String | Ty::Id | Ty::Vec(_)) {
+                    let value = owned_arg(ir, &f.ty, owner, &n).1;
+                    quote!(#n: #value)
+                } else {
+                    quote!(#n)
+                }
             } else {
                 quote!(#n: None)
             }
@@ -96,5 +101,28 @@ pub fn struct_def(ir: &Ir, s: &ParamStruct) -> TokenStream {
                 #( #encode )*
             }
         }
+    }
+}
+
+/// The argument type a constructor takes for a field of type `t`, the same as a builder's
+/// setter takes (`impl Into<String>`, `impl Into<rt::Id>`, any iterator for a list), and the
+/// expression that makes the field's value from the argument `n`.
+fn owned_arg(ir: &Ir, t: &Ty, owner: Owner, n: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
+    match t {
+        Ty::String => (quote!(impl Into<String>), quote!(#n.into())),
+        Ty::Id => (quote!(impl Into<rt::Id>), quote!(#n.into())),
+        Ty::Vec(inner) => match **inner {
+            Ty::String => {
+                (quote!(impl IntoIterator<Item = impl Into<String>>), quote!(#n.into_iter().map(Into::into).collect()))
+            }
+            Ty::Id => {
+                (quote!(impl IntoIterator<Item = impl Into<rt::Id>>), quote!(#n.into_iter().map(Into::into).collect()))
+            }
+            _ => {
+                let t = ty(ir, inner, owner);
+                (quote!(impl IntoIterator<Item = #t>), quote!(#n.into_iter().collect()))
+            }
+        },
+        _ => (ty(ir, t, owner), quote!(#n)),
     }
 }

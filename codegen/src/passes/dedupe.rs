@@ -1,10 +1,10 @@
 //! Identical request structs become one.
 //!
-//! Canvas repeats operations per context (`…_courses`, `…_accounts`, `…_groups`, `…_users`)
-//! with the same parameter groups. Structs of one resource with the same fields (wire names,
-//! types, requiredness, descriptions) are merged into the first, and a merged struct is named
-//! after what its users' names share: `CreateContentMigrationAccountsSettings` and
-//! `CreateContentMigrationCoursesSettings` become `CreateContentMigrationSettings`.
+//! Operations of one resource often take the same parameter group (`assignment_overrides[]`
+//! of several override operations, `question[..]` of creating and updating a quiz question).
+//! Structs of one resource with the same fields (wire names, types, requiredness,
+//! descriptions) are merged into the first; where its name needs an operation part
+//! (`passes::naming`), it is the first operation that takes it.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +19,7 @@ pub fn structs(ir: &mut Ir) -> usize {
         let mut first_of: BTreeMap<String, usize> = BTreeMap::new();
         let mut remap: BTreeMap<usize, usize> = BTreeMap::new();
         for (i, s) in ir.structs.iter().enumerate() {
-            if s.fields.is_empty() {
+            if s.merged_into.is_some() {
                 continue;
             }
             let key = format!(
@@ -41,19 +41,7 @@ pub fn structs(ir: &mut Ir) -> usize {
             break;
         }
         removed += remap.len();
-        // Name each kept struct after the names it absorbs.
-        let mut names: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-        for (&dup, &keep) in &remap {
-            names
-                .entry(keep)
-                .or_insert_with(|| vec![ir.structs[keep].rust_name.clone()])
-                .push(ir.structs[dup].rust_name.clone());
-        }
-        for (keep, all) in names {
-            if let Some(name) = shared_name(&all) {
-                ir.structs[keep].rust_name = name;
-            }
-        }
+        // The kept struct is the first: its names keep its operation, the first to take it.
         let fix = |ty: &mut Ty| retarget(ty, &remap);
         for r in &mut ir.resources {
             for op in &mut r.operations {
@@ -67,9 +55,8 @@ pub fn structs(ir: &mut Ir) -> usize {
                 fix(&mut f.ty);
             }
         }
-        // Emptied structs are skipped by the emitter and the next round.
-        for &dup in remap.keys() {
-            ir.structs[dup].fields.clear();
+        for (&dup, &keep) in &remap {
+            ir.structs[dup].merged_into = Some(StructId(keep));
         }
     }
     removed
@@ -84,58 +71,5 @@ fn retarget(ty: &mut Ty, remap: &BTreeMap<usize, usize>) {
         }
         Ty::Vec(inner) | Ty::Map(inner) => retarget(inner, remap),
         _ => {}
-    }
-}
-
-/// The longest common prefix and suffix of PascalCase names, joined (`CreateContentMigration`
-/// + `Settings`), cut at word boundaries; `None` when they share no prefix.
-fn shared_name(names: &[String]) -> Option<String> {
-    let words: Vec<Vec<&str>> = names.iter().map(|n| split_words(n)).collect();
-    let min = words.iter().map(Vec::len).min()?;
-    let prefix = (0..min).take_while(|&i| words.iter().all(|w| w[i] == words[0][i])).count();
-    let suffix = (0..min - prefix)
-        .take_while(|&i| words.iter().all(|w| w[w.len() - 1 - i] == words[0][words[0].len() - 1 - i]))
-        .count();
-    if prefix == 0 {
-        return None;
-    }
-    let first = &words[0];
-    Some(first[..prefix].concat() + &first[first.len() - suffix..].concat())
-}
-
-fn split_words(name: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, c) in name.char_indices().skip(1) {
-        if c.is_ascii_uppercase() {
-            out.push(&name[start..i]);
-            start = i;
-        }
-    }
-    out.push(&name[start..]);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shared_name;
-
-    #[test]
-    fn names_keep_what_they_share() {
-        let n = |v: &[&str]| shared_name(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        assert_eq!(
-            n(&["CreateContentMigrationAccountsSettings", "CreateContentMigrationCoursesSettings"]).as_deref(),
-            Some("CreateContentMigrationSettings")
-        );
-        assert_eq!(
-            n(&[
-                "CreateLinkOutcomeGlobalRatings",
-                "CreateLinkOutcomeAccountsRatings",
-                "CreateLinkOutcomeCoursesRatings"
-            ])
-            .as_deref(),
-            Some("CreateLinkOutcomeRatings")
-        );
-        assert_eq!(n(&["UpdateOutcomeRatings", "CreateLinkRatings"]), None);
     }
 }

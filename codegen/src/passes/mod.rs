@@ -1,8 +1,7 @@
-//! The passes from spec files to IR, each with one job.
+//! IR→IR passes, in the order [`crate::lower`] runs them after lowering: [`dedupe`] merges
+//! identical request structs, [`features`] assigns models to cargo features, [`naming`]
+//! makes every name unique in its namespace.
 
 pub mod dedupe;
 pub mod features;
-pub mod lower;
-pub mod models;
-pub mod params;
-pub mod types;
+pub mod naming;

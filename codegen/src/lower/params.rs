@@ -7,10 +7,11 @@
 
 use indexmap::IndexMap;
 
-use crate::ir::{Field, Ir, Location, Owner, Param, ParamStruct, StructId, Ty};
+use crate::ir::{Field, Ir, Location, NameParts, Owner, Param, ParamStruct, StructId, Ty};
+use crate::lower::families::singular;
+use crate::lower::models::{intern_param_enum, string_values};
+use crate::lower::types::{as_id, is_id_name, map_word, Mapped};
 use crate::naming;
-use crate::passes::models::{intern_enum, string_values};
-use crate::passes::types::{as_id, is_id_name, map_word, Mapped};
 use crate::report::Report;
 use crate::spec::ParameterDef;
 
@@ -91,7 +92,7 @@ pub fn lower(
     ctx: &Ctx,
     path: &str,
     defs: &[ParameterDef],
-    table: &crate::passes::models::ModelTable,
+    table: &crate::lower::models::ModelTable,
     ir: &mut Ir,
     report: &mut Report,
 ) -> (Vec<Param>, Vec<(String, String)>) {
@@ -216,7 +217,7 @@ pub fn lower(
 
 struct Lowerer<'a, 'b> {
     ctx: &'a Ctx<'a>,
-    table: &'a crate::passes::models::ModelTable,
+    table: &'a crate::lower::models::ModelTable,
     ir: &'b mut Ir,
     report: &'b mut Report,
     origins: &'b mut Vec<(String, String)>,
@@ -255,7 +256,7 @@ impl Lowerer<'_, '_> {
                 "a struct of the named keys plus a map for the others, encoded at the same level",
             );
         } else if let Some((label, child)) = &node.placeholder {
-            let (inner, req, desc, dep) = self.node(child, &format!("{wire}[{label}]"), names);
+            let (inner, req, desc, dep) = self.node(child, &format!("{wire}[{label}]"), &entry_names(names, label));
             let desc = if leaf_desc.is_empty() { desc } else { leaf_desc };
             return (Ty::Map(Box::new(inner)), req, desc, dep || leaf_dep);
         }
@@ -312,7 +313,8 @@ impl Lowerer<'_, '_> {
         }
         if let Some((label, child)) = &node.placeholder {
             // Keys chosen by the caller, beside the named ones: a map with no key of its own.
-            let (inner, _, description, deprecated) = self.node(child, &format!("{prefix}[{label}]"), names);
+            let (inner, _, description, deprecated) =
+                self.node(child, &format!("{prefix}[{label}]"), &entry_names(names, label));
             let bare = label.trim_matches(|c| c == '<' || c == '>');
             let rust_name =
                 if bare == "*" || bare == "X" { "other".to_owned() } else { naming::snake(&format!("by_{bare}")) };
@@ -329,8 +331,19 @@ impl Lowerer<'_, '_> {
             });
         }
         let id = StructId(self.ir.structs.len());
+        // The element of a list is named in the singular (`assignment_overrides[]` holds
+        // `AssignmentOverride`s).
+        let last = names.last().map(String::as_str).unwrap_or_default();
+        let own = if all_arrays {
+            naming::pascal(&singular(&heck::ToSnakeCase::to_snake_case(last)))
+        } else {
+            last.to_owned()
+        };
+        let parts = NameParts { own: own.clone(), path: names.concat(), operation: self.ctx.builder.to_owned() };
         self.ir.structs.push(ParamStruct {
-            rust_name: format!("{}{}", self.ctx.builder, names.concat()),
+            rust_name: own,
+            names: parts,
+            merged_into: None,
             owner: Owner::Resource(self.ctx.resource),
             wire_path: prefix,
             fields,
@@ -429,16 +442,36 @@ impl Lowerer<'_, '_> {
         }
     }
 
-    /// Enum for a parameter, shared by the operations of the resource that use the same
-    /// name and values; a name already used with other values gets the operation as prefix.
+    /// Enum for a parameter, named after the key it fills, in the singular (one value of
+    /// `submission_types[]` is a `SubmissionType`); shared by the parameters of the resource
+    /// with the same key and values.
     fn enum_for(&mut self, names: &[String], wire: &str, values: Vec<String>) -> crate::ir::EnumId {
         let owner = Owner::Resource(self.ctx.resource);
-        let base = names.concat();
-        let taken_differently =
-            self.ir.enums.iter().any(|e| e.owner == owner && e.rust_name == base && e.values != values);
-        let name = if taken_differently { format!("{}{base}", self.ctx.builder) } else { base };
-        intern_enum(self.ir, owner, name, format!("Values of the `{wire}` parameter."), values)
+        let last = names.last().map(String::as_str).unwrap_or_default();
+        let own = naming::pascal(&singular(&heck::ToSnakeCase::to_snake_case(last)));
+        let parts = NameParts { own, path: names.concat(), operation: self.ctx.builder.to_owned() };
+        intern_param_enum(self.ir, owner, parts, format!("Values of the `{wire}` parameter."), values)
     }
+}
+
+/// The naming path of the values of a map keyed by `label`: one value of `grade_data` keyed
+/// by `<student_id>` is a `StudentGradeData`; keyed by `*` or `X`, a `GradeDataEntry`; keyed
+/// by `<index>` (a list sent by position), one element (`criteria` → `Criterion`).
+fn entry_names(names: &[String], label: &str) -> Vec<String> {
+    let stem = label.trim_matches(|c| c == '<' || c == '>');
+    let stem = stem.strip_suffix("_id").unwrap_or(stem);
+    let parent = names.last().cloned().unwrap_or_default();
+    let own = if matches!(stem, "" | "*" | "X" | "id") {
+        format!("{parent}Entry")
+    } else if matches!(stem, "index" | "i" | "n" | "position") {
+        // A list sent as a map by position: one value is one element.
+        naming::pascal(&singular(&heck::ToSnakeCase::to_snake_case(parent.as_str())))
+    } else {
+        naming::prefixed(&naming::pascal(stem), &parent)
+    };
+    let mut out = names.to_vec();
+    out.push(own);
+    out
 }
 
 fn is_array_def(d: &ParameterDef) -> bool {

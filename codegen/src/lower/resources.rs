@@ -1,17 +1,23 @@
-//! Lowering resources and operations: methods, paths, responses, de-duplicated nicknames.
+//! Lowering resources and operations: the methods of each Canvas action, paths, responses.
 
-use std::collections::BTreeSet;
-
-use crate::ir::{Ir, Method, Operation, Resource, Response, Ty};
+use crate::ir::{ContextKind, ContextSet, Ir, Location, Method, Operation, Resource, Response, Route, Ty};
+use crate::lower::families;
+use crate::lower::models::{model_ref, ModelTable};
+use crate::lower::params;
+use crate::lower::types::{map_word, Mapped};
 use crate::naming;
-use crate::passes::models::{model_ref, ModelTable};
-use crate::passes::params;
-use crate::passes::types::{map_word, Mapped};
+use crate::overrides::Overrides;
 use crate::report::Report;
 use crate::spec::{ApiDeclaration, OperationDef};
 
 /// Adds one resource per file, with its operations.
-pub fn resources(files: &[(String, ApiDeclaration)], table: &ModelTable, ir: &mut Ir, report: &mut Report) {
+pub fn resources(
+    files: &[(String, ApiDeclaration)],
+    table: &ModelTable,
+    names: &Overrides,
+    ir: &mut Ir,
+    report: &mut Report,
+) {
     for (file, decl) in files {
         let stem = file.strip_suffix(".json").unwrap_or(file);
         let module = naming::snake(stem);
@@ -33,15 +39,93 @@ pub fn resources(files: &[(String, ApiDeclaration)], table: &ModelTable, ir: &mu
                 "paths taken relative to /api all the same",
             );
         }
-        let mut nicknames: Vec<(String, String)> = Vec::new();
+        // Every route of the file, in input order, grouped into Canvas actions.
+        let mut entries: Vec<Entry> = Vec::new();
         for (ai, api) in decl.apis.iter().enumerate() {
             for (oi, op) in api.operations.iter().enumerate() {
                 let at = format!("apis[{ai}].operations[{oi}]");
-                let nickname = unique_nickname(&op.nickname, &api.path, &nicknames, file, report);
-                nicknames.push((nickname.clone(), api.path.clone()));
-                let operation = operation(file, index, &at, &nickname, &api.path, op, table, ir, report);
+                let method = method_of(file, &at, op, report);
+                let path = glob_placeholders(&api.path, file, &op.nickname, report);
+                entries.push(Entry { at, method, path, op });
+            }
+        }
+        let pairs: Vec<(&str, &str)> =
+            entries.iter().map(|e| (e.op.nickname.as_str(), e.op.summary.as_str())).collect();
+        let mut actions: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, action) in families::actions(&pairs).into_iter().enumerate() {
+            match actions.iter_mut().find(|(a, _)| *a == action) {
+                Some((_, members)) => members.push(i),
+                None => actions.push((action, vec![i])),
+            }
+        }
+        for (action, members) in &actions {
+            let routes: Vec<families::Route> = members
+                .iter()
+                .map(|&i| families::Route {
+                    method: entries[i].method,
+                    path: &entries[i].path,
+                    params: parameter_shapes(entries[i].op),
+                    response: response_shape(entries[i].op),
+                })
+                .collect();
+            for plan in families::plan(action, &routes) {
+                let chosen: Vec<&Entry> = plan.members.iter().map(|&m| &entries[members[m]]).collect();
+                let named = names.name_of(file, &chosen[0].op.nickname, &chosen[0].path).map(str::to_owned);
+                let operation = operation(file, index, action, &plan, named, &chosen, table, ir, report);
                 ir.resources[index].operations.push(operation);
             }
+        }
+    }
+}
+
+/// One route of a file, before planning.
+struct Entry<'a> {
+    at: String,
+    method: Method,
+    path: String,
+    op: &'a OperationDef,
+}
+
+/// Each parameter's name, whether it is a path parameter, and everything else that makes it
+/// the same parameter on another route (not its description).
+fn parameter_shapes(op: &OperationDef) -> Vec<(String, bool, String)> {
+    op.parameters
+        .iter()
+        .map(|p| {
+            let shape = format!(
+                "{}|{:?}|{:?}|{:?}|{:?}|{}",
+                p.param_type,
+                p.ty,
+                p.format,
+                p.enum_values,
+                p.items.as_ref().map(|i| (i.reference.clone(), i.ty.clone())),
+                p.required
+            );
+            (p.name.clone(), p.param_type == "path", shape)
+        })
+        .collect()
+}
+
+/// What makes two routes return the same thing.
+fn response_shape(op: &OperationDef) -> String {
+    format!(
+        "{:?}|{:?}|{:?}",
+        op.return_type,
+        op.items.as_ref().map(|i| (i.reference.clone(), i.ty.clone())),
+        op.response_key
+    )
+}
+
+fn method_of(file: &str, at: &str, op: &OperationDef, report: &mut Report) -> Method {
+    match op.method.to_ascii_uppercase().as_str() {
+        "GET" => Method::Get,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        "PATCH" => Method::Patch,
+        other => {
+            report.anomaly(file, "unknown HTTP method", format!("{at}: {other:?}"), "sent as POST");
+            Method::Post
         }
     }
 }
@@ -61,73 +145,67 @@ fn title(stem: &str) -> String {
         .join(" ")
 }
 
-/// A nickname already used in the file gets the literal path segments that tell it apart
-/// (`query_progress` on `/lti/courses/{course_id}/progress/{id}` → `query_progress_lti_courses`).
-fn unique_nickname(nick: &str, path: &str, seen: &[(String, String)], file: &str, report: &mut Report) -> String {
-    let Some((_, first_path)) = seen.iter().find(|(n, _)| n == nick) else {
-        return nick.to_owned();
-    };
-    let first: BTreeSet<&str> = first_path.split('/').collect();
-    let extra: Vec<&str> =
-        path.split('/').filter(|s| !s.is_empty() && !s.starts_with('{') && !first.contains(s)).collect();
-    let mut candidate = if extra.is_empty() {
-        format!("{nick}_2")
-    } else {
-        format!("{nick}_{}", naming::bare(&naming::snake(&extra.join("_"))))
-    };
-    let mut n = 2;
-    while seen.iter().any(|(s, _)| *s == candidate) {
-        n += 1;
-        candidate = format!("{nick}_{n}");
-    }
-    report.anomaly(
-        file,
-        "duplicate nickname in one file",
-        format!("{nick} on {path}"),
-        format!("renamed to {candidate}"),
-    );
-    candidate
-}
-
 #[allow(clippy::too_many_arguments)]
 fn operation(
     file: &str,
     resource: usize,
-    at: &str,
-    nickname: &str,
-    path: &str,
-    op: &OperationDef,
+    action: &str,
+    plan: &families::Plan,
+    named: Option<String>,
+    routes: &[&Entry],
     table: &ModelTable,
     ir: &mut Ir,
     report: &mut Report,
 ) -> Operation {
-    report.operations += 1;
-    report.parameters += op.parameters.len();
-    let method = match op.method.to_ascii_uppercase().as_str() {
-        "GET" => Method::Get,
-        "POST" => Method::Post,
-        "PUT" => Method::Put,
-        "DELETE" => Method::Delete,
-        "PATCH" => Method::Patch,
-        other => {
-            report.anomaly(file, "unknown HTTP method", format!("{at}: {other:?}"), "sent as POST");
-            Method::Post
+    let first = routes[0];
+    let (at, op, method) = (&first.at, first.op, first.method);
+    report.operations += routes.len();
+    report.parameters += routes.iter().map(|r| r.op.parameters.len()).sum::<usize>();
+    report.methods += 1;
+    if plan.named_by_route && named.is_none() {
+        report.anomaly(
+            file,
+            "method named by a path word",
+            format!("{} ({})", plan.name, op.nickname),
+            "give it a name in spec/names.json",
+        );
+    }
+    let name = named.unwrap_or_else(|| plan.name.clone());
+    let fn_name = naming::snake(&name);
+    let builder = naming::pascal(&name);
+    let ctx = params::Ctx { file, resource, nickname: &op.nickname, builder: &builder };
+    let (mut params, mut origins) = params::lower(&ctx, &first.path, &op.parameters, table, ir, report);
+    // The context's id is the context argument, not a parameter of its own.
+    let context = plan.contexts.as_ref().map(|contexts| {
+        if let Some(id) = &contexts[0].id {
+            params.retain(|p| !(p.location == Location::Path && p.wire == *id));
+            for o in origins.iter_mut().filter(|(name, _)| name == id) {
+                o.1 = "{context}".into();
+            }
         }
-    };
-    let path = &glob_placeholders(path, file, nickname, report);
-    let fn_name = naming::snake(nickname);
-    let builder = naming::pascal(nickname);
-    let ctx = params::Ctx { file, resource, nickname, builder: &builder };
-    let (params, origins) = params::lower(&ctx, path, &op.parameters, table, ir, report);
-    let response = response(file, at, method, op, table, ir, report);
+        context_set(ir, contexts)
+    });
+    let response = response(file, at, method, op, &name, table, ir, report);
     let deprecated = op.deprecated.then(|| op.deprecation_description.clone().unwrap_or_default());
-    let upload = upload_kind(file, nickname, method, &params, table, report);
+    let upload = upload_kind(file, &op.nickname, method, &params, table, report);
+    let routes = routes
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Route {
+            nickname: r.op.nickname.clone(),
+            path: r.path.clone(),
+            context: plan.contexts.as_ref().map(|c| context_kind(ir, &c[i])),
+        })
+        .collect();
     Operation {
-        nickname: nickname.to_owned(),
+        nickname: op.nickname.clone(),
+        action: action.to_owned(),
         fn_name,
         builder_name: builder,
         method,
-        path: path.to_owned(),
+        path: plan.template.clone(),
+        context,
+        routes,
         summary: op.summary.clone(),
         notes: op.notes.clone(),
         deprecated,
@@ -137,6 +215,38 @@ fn operation(
         origins,
         upload,
     }
+}
+
+/// The kind of a context segment, added on first use: `courses` → `Course`.
+fn context_kind(ir: &mut Ir, seg: &families::ContextSegment) -> usize {
+    if let Some(i) = ir.contexts.iter().position(|k| k.segment == seg.kind) {
+        return i;
+    }
+    ir.contexts.push(ContextKind {
+        segment: seg.kind.clone(),
+        rust_name: naming::pascal(&families::singular(&seg.kind)),
+        has_id: seg.id.is_some(),
+    });
+    ir.contexts.len() - 1
+}
+
+/// The set of contexts an operation takes, shared by every operation with the same kinds:
+/// a trait named after its kinds in alphabetical order (`AccountCourseOrGroup`).
+fn context_set(ir: &mut Ir, contexts: &[families::ContextSegment]) -> usize {
+    let mut kinds: Vec<usize> = contexts.iter().map(|c| context_kind(ir, c)).collect();
+    kinds.sort_by(|a, b| ir.contexts[*a].rust_name.cmp(&ir.contexts[*b].rust_name));
+    kinds.dedup();
+    if let Some(i) = ir.context_sets.iter().position(|s| s.kinds == kinds) {
+        return i;
+    }
+    let names: Vec<&str> = kinds.iter().map(|k| ir.contexts[*k].rust_name.as_str()).collect();
+    let rust_name = match names.split_last() {
+        Some((last, [])) => format!("{last}Context"),
+        Some((last, rest)) => format!("{}Or{last}", rest.concat()),
+        None => "Context".to_owned(),
+    };
+    ir.context_sets.push(ContextSet { kinds, rust_name });
+    ir.context_sets.len() - 1
 }
 
 /// Rails glob segments (`/folders/by_path/*full_path`) become placeholders of their own kind,
@@ -194,11 +304,13 @@ fn upload_kind(
     Some(kind)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn response(
     file: &str,
     at: &str,
     method: Method,
     op: &OperationDef,
+    name: &str,
     table: &ModelTable,
     ir: &mut Ir,
     report: &mut Report,
@@ -214,7 +326,7 @@ fn response(
     };
     let at = format!("{at}.type ({})", op.nickname);
     let one = |ty: Ty| if ty == Ty::Json { Response::Json } else { Response::One(ty) };
-    if let Some(ty) = inline_object(file, &at, word, &op.nickname, table, ir, report) {
+    if let Some(ty) = inline_object(file, &at, word, name, table, ir, report) {
         return one(ty);
     }
     match map_word(word, None) {
@@ -224,14 +336,13 @@ fn response(
         Mapped::Array => {
             let elem = match &op.items {
                 Some(items) => {
-                    let name = items.reference.as_deref().or(items.ty.as_deref()).unwrap_or("");
-                    if let Some(ty) = inline_object(file, &format!("{at}.items"), name, &op.nickname, table, ir, report)
-                    {
+                    let item = items.reference.as_deref().or(items.ty.as_deref()).unwrap_or("");
+                    if let Some(ty) = inline_object(file, &format!("{at}.items"), item, name, table, ir, report) {
                         return list(method, ty);
                     }
-                    match map_word(name, None) {
+                    match map_word(item, None) {
                         Mapped::Ty(t) => t,
-                        _ => model_ref(table, ir, report, file, &format!("{at}.items"), name),
+                        _ => model_ref(table, ir, report, file, &format!("{at}.items"), item),
                     }
                 }
                 None => {
@@ -256,13 +367,13 @@ fn list(method: Method, elem: Ty) -> Response {
 
 /// A return type written as an object literal (`{ "count": "integer" }`, `{success: true}`,
 /// `{"grades": Grades, "submission": Submission}`) becomes a model of its own, named after
-/// the operation (`…Response`). Keys may be quoted or bare; values are type words in
+/// the method (`…Response`). Keys may be quoted or bare; values are type words in
 /// quotes, model names, `[Model]` lists, or `true`/`false` (a boolean).
 fn inline_object(
     file: &str,
     at: &str,
     text: &str,
-    nickname: &str,
+    method_name: &str,
     table: &ModelTable,
     ir: &mut Ir,
     report: &mut Report,
@@ -297,7 +408,7 @@ fn inline_object(
             flatten: false,
         });
     }
-    let spec_name = format!("{nickname}_response");
+    let spec_name = format!("{method_name}_response");
     report.anomaly(
         file,
         "object literal as a return type",
@@ -308,7 +419,7 @@ fn inline_object(
         rust_name: naming::model_type(&spec_name),
         spec_name,
         description: format!(
-            "What `{nickname}` returns (written inline in the Canvas description: `{}`).",
+            "What `{method_name}` returns (written inline in the Canvas description: `{}`).",
             text.trim()
         ),
         deprecated: None,

@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
-use crate::ir::{EnumDef, EnumId, Field, Ir, Model, ModelId, Owner, Ty};
+use crate::ir::{EnumDef, EnumId, Field, Ir, Model, ModelId, NameParts, Owner, Ty};
+use crate::lower::types::{as_id, is_id_name, map_word, Mapped};
 use crate::naming;
-use crate::passes::types::{as_id, is_id_name, map_word, Mapped};
 use crate::report::Report;
 use crate::spec::{ApiDeclaration, Items, PropertyDef};
 
@@ -249,7 +249,8 @@ fn prop_ty(
     let values = p.enum_values.as_ref().or(p.allowable_values.as_ref().map(|a| &a.values)).filter(|v| !v.is_empty());
     if let (Some(values), Ty::String) = (values, &base) {
         if let Some(values) = string_values(values) {
-            let name = format!("{}{}", naming::model_type(model), naming::pascal(prop_name));
+            // `Submission.submission_type` → `SubmissionType`: the model's words are not said twice.
+            let name = naming::prefixed(&naming::model_type(model), &naming::pascal(prop_name));
             let doc =
                 format!("Values of [`{}::{}`].", naming::model_type(model), naming::bare(&naming::snake(prop_name)));
             return Ty::Enum(intern_enum(ir, Owner::Models, name, doc, values));
@@ -399,7 +400,40 @@ pub fn intern_enum(ir: &mut Ir, owner: Owner, name: String, description: String,
         return EnumId(i);
     }
     let variants = naming::variants(&values);
-    ir.enums.push(EnumDef { rust_name: name, owner, description, values, variants, features: Vec::new() });
+    ir.enums.push(EnumDef { rust_name: name, names: None, owner, description, values, variants, features: Vec::new() });
+    EnumId(ir.enums.len() - 1)
+}
+
+/// The enum of a request parameter: shared by the parameters of the resource that fill the
+/// same key with the same values.
+pub fn intern_param_enum(
+    ir: &mut Ir,
+    owner: Owner,
+    names: NameParts,
+    description: String,
+    values: Vec<String>,
+) -> EnumId {
+    let same =
+        |e: &EnumDef| e.owner == owner && e.values == values && e.names.as_ref().is_some_and(|n| n.own == names.own);
+    if let Some(i) = ir.enums.iter().position(same) {
+        // Where its name needs an operation part, it is the first operation that takes it.
+        let kept = ir.enums[i].names.as_mut().expect("checked");
+        if kept.path != names.path {
+            kept.path = kept.own.clone();
+        }
+        return EnumId(i);
+    }
+    let variants = naming::variants(&values);
+    let rust_name = names.own.clone();
+    ir.enums.push(EnumDef {
+        rust_name,
+        names: Some(names),
+        owner,
+        description,
+        values,
+        variants,
+        features: Vec::new(),
+    });
     EnumId(ir.enums.len() - 1)
 }
 

@@ -1,0 +1,90 @@
+//! The `context` module: one type per kind of context and one trait per set of kinds that
+//! an action accepts (see `lower::families`).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{ident, inner_doc, lines_doc};
+use crate::ir::Ir;
+
+pub fn context_rs(ir: &Ir) -> TokenStream {
+    let module_doc = inner_doc(
+        "Where an action happens, for the Canvas actions offered in several places.\n\n\
+         \"List blackout dates\" exists for a course and for an account: it is one method,\n\
+         `client.blackout_dates().list_blackout_dates(..)`, whose first argument is the context,\n\
+         `Course(7)` or `Account(1)`. Its type is a trait\n\
+         of this module limited to the contexts the action has, so a context it does not have\n\
+         does not compile. Ids are anything a path takes: numbers, [`Id`](crate::Id)s\n\
+         (`Course(Id::sis_course_id(\"CS-101\"))`), `\"self\"` for a user.",
+    );
+    let kinds = ir.contexts.iter().map(|k| {
+        let name = ident(&k.rust_name);
+        let segment = &k.segment;
+        let sets: Vec<&str> = ir
+            .context_sets
+            .iter()
+            .filter(|s| s.kinds.iter().any(|i| ir.contexts[*i].segment == k.segment))
+            .map(|s| s.rust_name.as_str())
+            .collect();
+        let impls = sets.iter().map(|s| {
+            let set = ident(s);
+            if k.has_id {
+                quote!(impl<T: rt::PathArg> #set for #name<T> {})
+            } else {
+                quote!(impl #set for #name {})
+            }
+        });
+        if k.has_id {
+            let doc = lines_doc(&format!(
+                "The context `/{segment}/{{id}}`: `{}(7)`, or any other [`PathArg`](rt::PathArg).",
+                k.rust_name
+            ));
+            quote! {
+                #doc
+                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+                pub struct #name<T = rt::Id>(pub T);
+                impl<T: rt::PathArg> rt::Context for #name<T> {
+                    fn kind(&self) -> &'static str { #segment }
+                    fn id(&self) -> Option<&dyn rt::PathArg> { Some(&self.0) }
+                }
+                #( #impls )*
+            }
+        } else {
+            let doc = lines_doc(&format!("The context `/{segment}`, which has no id."));
+            quote! {
+                #doc
+                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+                pub struct #name;
+                impl rt::Context for #name {
+                    fn kind(&self) -> &'static str { #segment }
+                    fn id(&self) -> Option<&dyn rt::PathArg> { None }
+                }
+                #( #impls )*
+            }
+        }
+    });
+    let sets = ir.context_sets.iter().map(|s| {
+        let name = ident(&s.rust_name);
+        let members: Vec<String> = s.kinds.iter().map(|k| format!("[`{0}`]", ir.contexts[*k].rust_name)).collect();
+        let doc = lines_doc(&format!("The contexts of actions offered in {}.", english_list(&members)));
+        quote! {
+            #doc
+            pub trait #name: rt::Context {}
+        }
+    });
+    quote! {
+        #module_doc
+        use canvas_lms_runtime as rt;
+        #( #kinds )*
+        #( #sets )*
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub(crate) fn english_list(items: &[String]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
