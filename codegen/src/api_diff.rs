@@ -106,18 +106,37 @@ fn collect(items: &[syn::Item], prefix: &str, api: &mut Api) {
                     }
                 }
             }
-            // `rt::impl_operations!(A, B)`: each builder is an `Operation`.
-            syn::Item::Macro(m) if m.mac.path.segments.last().is_some_and(|s| s.ident == "impl_operations") => {
-                let parser = syn::punctuated::Punctuated::<syn::Ident, syn::Token![,]>::parse_terminated;
-                if let Ok(names) = m.mac.parse_body_with(parser) {
-                    for n in names {
-                        add(api, format!("impl Operation for {prefix}{n}"), "impl", String::new(), false);
+            // `rt::builder!(#[doc] Name(Get "/path") => list T, "key")`: the builder struct, its
+            // `Operation` impl and its ways to send, whose types are the kind and `T`.
+            syn::Item::Macro(m) if m.mac.path.segments.last().is_some_and(|s| s.ident == "builder") => {
+                if let Ok((name, kind, returns)) = m.mac.parse_body_with(parse_builder) {
+                    let builder = format!("{prefix}{name}");
+                    add(api, builder.clone(), "struct", "<'a>".to_owned(), false);
+                    add(api, format!("impl Operation for {builder}"), "impl", String::new(), false);
+                    let sends: &[&str] = if kind == "list" { &["send", "stream", "pages"] } else { &["send"] };
+                    for f in sends {
+                        add(api, format!("{builder}::{f}"), "fn", format!("{kind} {returns}"), false);
                     }
                 }
             }
             _ => {}
         }
     }
+}
+
+/// The body of `rt::builder!`: attributes, the name, `(Method "path")`, `=>`, the kind and
+/// the type it returns (none for `json`), then an optional `, "key"`.
+fn parse_builder(input: syn::parse::ParseStream) -> syn::Result<(String, String, String)> {
+    syn::Attribute::parse_outer(input)?;
+    let name: syn::Ident = input.parse()?;
+    let _route: proc_macro2::Group = input.parse()?;
+    input.parse::<syn::Token![=>]>()?;
+    let kind: syn::Ident = input.parse()?;
+    let returns = if kind == "json" { String::new() } else { tokens(&input.parse::<syn::Type>()?) };
+    if input.parse::<Option<syn::Token![,]>>()?.is_some() {
+        input.parse::<syn::LitStr>()?;
+    }
+    Ok((name.to_string(), kind.to_string(), returns))
 }
 
 /// How a change affects users.
@@ -232,7 +251,8 @@ mod tests {
         pub struct Course { pub id: Option<Id>, pub name: Option<String> }
         #[non_exhaustive] pub enum Include { Term, Unknown(String) }
         pub enum Closed { A }
-        rt::impl_operations!(List, Gone);
+        rt::builder!(#[doc = " Lists."] List(Get "/v1/courses") => list models::Course);
+        rt::builder!(Gone(Delete "/v1/gone") => json);
     "#;
 
     #[test]
@@ -243,7 +263,8 @@ mod tests {
             pub struct Course { pub id: Option<Id>, pub name: Option<Box<str>>, pub extra: Extra }
             #[non_exhaustive] pub enum Include { Term, Teachers, Unknown(String) }
             pub enum Closed { A, B }
-            rt::impl_operations!(List, Added);
+            rt::builder!(#[doc = " Lists."] List(Get "/v1/courses") => one models::Course, "courses");
+            rt::builder!(Added(Post "/v1/added") => json);
         "#;
         let changes = diff(&api(OLD), &api(new));
         let lines: Vec<String> = changes.iter().map(|c| format!("{:?} {}: {}", c.severity, c.path, c.what)).collect();
@@ -257,13 +278,18 @@ mod tests {
         assert!(has("Addition courses::Include::Teachers: variant added"), "{lines:#?}");
         assert!(has("Addition courses::Courses::added: fn added"), "{lines:#?}");
         assert!(has("Addition impl Operation for courses::Added: impl added"), "{lines:#?}");
-        assert_eq!(lines.len(), 9, "{lines:#?}");
+        assert!(has("Breaking courses::Gone: struct removed"), "{lines:#?}");
+        assert!(has("Breaking courses::Gone::send: fn removed"), "{lines:#?}");
+        assert!(has("Breaking courses::List::send: fn changed"), "{lines:#?}");
+        assert!(has("Breaking courses::List::stream: fn removed"), "{lines:#?}");
+        assert!(has("Addition courses::Added::send: fn added"), "{lines:#?}");
+        assert_eq!(lines.len(), 16, "{lines:#?}");
         assert_eq!(next_version("0.1.3", &changes), "0.2.0");
         assert_eq!(next_version("1.4.2", &changes), "2.0.0");
         let additions: Vec<ApiChange> = changes.into_iter().filter(|c| c.severity == Severity::Addition).collect();
         assert_eq!(next_version("0.1.3", &additions), "0.1.4");
         assert_eq!(next_version("1.4.2", &additions), "1.5.0");
-        assert!(render(&additions, "0.1.3").contains("0 breaking, 3 additions: version 0.1.3 -> **0.1.4**"));
+        assert!(render(&additions, "0.1.3").contains("0 breaking, 5 additions: version 0.1.3 -> **0.1.4**"));
         assert_eq!(render(&[], "0.1.0"), "# Rust API changes\n\nNo changes to the public API.\n");
     }
 }

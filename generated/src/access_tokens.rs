@@ -12,6 +12,8 @@
 //! | `GET /api/v1/users/{user_id}/user_generated_tokens` | [`list_access_tokens_for_user`](AccessTokens::list_access_tokens_for_user) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Access Tokens resource.
 #[derive(Debug, Clone, Copy)]
 pub struct AccessTokens<'a>(&'a rt::Client);
@@ -30,7 +32,7 @@ impl<'a> AccessTokens<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowAccessToken<'a> {
-        ShowAccessToken(self.0.get("/v1/users/{user_id}/tokens/{id}", &[&user_id, &id]))
+        ShowAccessToken::start(self.0, &[&user_id, &id])
     }
     /// Create an access token
     ///
@@ -42,7 +44,7 @@ impl<'a> AccessTokens<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> CreateAccessToken<'a> {
-        CreateAccessToken(self.0.post("/v1/users/{user_id}/tokens", &[&user_id]))
+        CreateAccessToken::start(self.0, &[&user_id])
     }
     /// Update an access token
     ///
@@ -57,9 +59,7 @@ impl<'a> AccessTokens<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateAccessToken<'a> {
-        UpdateAccessToken(
-            self.0.put("/v1/users/{user_id}/tokens/{id}", &[&user_id, &id]),
-        )
+        UpdateAccessToken::start(self.0, &[&user_id, &id])
     }
     /// Delete an access token
     ///
@@ -72,9 +72,7 @@ impl<'a> AccessTokens<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteAccessToken<'a> {
-        DeleteAccessToken(
-            self.0.delete("/v1/users/{user_id}/tokens/{id}", &[&user_id, &id]),
-        )
+        DeleteAccessToken::start(self.0, &[&user_id, &id])
     }
     /// List access tokens for a user
     ///
@@ -86,85 +84,51 @@ impl<'a> AccessTokens<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListAccessTokensForUser<'a> {
-        ListAccessTokensForUser(
-            self.0.get("/v1/users/{user_id}/user_generated_tokens", &[&user_id]),
-        )
+        ListAccessTokensForUser::start(self.0, &[&user_id])
     }
 }
-/// Request builder for [`AccessTokens::show_access_token`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowAccessToken<'a>(rt::Request<'a>);
-impl<'a> ShowAccessToken<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`AccessTokens::create_access_token`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateAccessToken<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`AccessTokens::show_access_token`]: send it."]
+    ShowAccessToken(Get "/v1/users/{user_id}/tokens/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccessTokens::create_access_token`]: set the optional parameters, then send it."]
+    CreateAccessToken(Post "/v1/users/{user_id}/tokens") => json
+);
 impl<'a> CreateAccessToken<'a> {
     /// Sets `access_token[..]`: see [`CreateAccessTokenParams`].
     pub fn access_token(self, value: CreateAccessTokenParams) -> Self {
         Self(self.0.form("access_token", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`AccessTokens::update_access_token`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateAccessToken<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccessTokens::update_access_token`]: set the optional parameters, then send it."]
+    UpdateAccessToken(Put "/v1/users/{user_id}/tokens/{id}") => json
+);
 impl<'a> UpdateAccessToken<'a> {
     /// Sets `access_token[..]`: see [`UpdateAccessTokenParams`].
     pub fn access_token(self, value: UpdateAccessTokenParams) -> Self {
         Self(self.0.form("access_token", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`AccessTokens::delete_access_token`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteAccessToken<'a>(rt::Request<'a>);
-impl<'a> DeleteAccessToken<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`AccessTokens::list_access_tokens_for_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAccessTokensForUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`AccessTokens::delete_access_token`]: send it."]
+    DeleteAccessToken(Delete "/v1/users/{user_id}/tokens/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccessTokens::list_access_tokens_for_user`]: set the optional parameters, then send it."]
+    ListAccessTokensForUser(Get "/v1/users/{user_id}/user_generated_tokens") => list
+    models::Token
+);
 impl<'a> ListAccessTokensForUser<'a> {
     /// The number of results to return per page. Defaults to 10. Maximum of 100.
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.query("per_page", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Token>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Token> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Token> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(
-    ShowAccessToken, CreateAccessToken, UpdateAccessToken, DeleteAccessToken,
-    ListAccessTokensForUser
-);
 /// Parameters sent as `access_token[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateAccessTokenParams {

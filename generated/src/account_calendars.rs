@@ -13,6 +13,8 @@
 //! | `GET /api/v1/accounts/{account_id}/visible_calendars_count` | [`count_of_all_visible_account_calendars`](AccountCalendars::count_of_all_visible_account_calendars) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Account Calendars resource.
 #[derive(Debug, Clone, Copy)]
 pub struct AccountCalendars<'a>(&'a rt::Client);
@@ -27,7 +29,7 @@ impl<'a> AccountCalendars<'a> {
     /// `GET /api/v1/account_calendars`
     #[doc(alias = "List available account calendars")]
     pub fn list_available_account_calendars(&self) -> ListAvailableAccountCalendars<'a> {
-        ListAvailableAccountCalendars(self.0.get("/v1/account_calendars", &[]))
+        ListAvailableAccountCalendars::start(self.0, &[])
     }
     /// Get a single account calendar
     ///
@@ -39,9 +41,7 @@ impl<'a> AccountCalendars<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetSingleAccountCalendar<'a> {
-        GetSingleAccountCalendar(
-            self.0.get("/v1/account_calendars/{account_id}", &[&account_id]),
-        )
+        GetSingleAccountCalendar::start(self.0, &[&account_id])
     }
     /// Update a calendar
     ///
@@ -50,7 +50,7 @@ impl<'a> AccountCalendars<'a> {
     /// `PUT /api/v1/account_calendars/{account_id}`
     #[doc(alias = "Update a calendar")]
     pub fn update_calendar(&self, account_id: impl rt::PathArg) -> UpdateCalendar<'a> {
-        UpdateCalendar(self.0.put("/v1/account_calendars/{account_id}", &[&account_id]))
+        UpdateCalendar::start(self.0, &[&account_id])
     }
     /// Update several calendars
     ///
@@ -66,12 +66,7 @@ impl<'a> AccountCalendars<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> UpdateSeveralCalendars<'a> {
-        UpdateSeveralCalendars(
-            self
-                .0
-                .put("/v1/accounts/{account_id}/account_calendars", &[&account_id])
-                .unwrap_key("message"),
-        )
+        UpdateSeveralCalendars::start(self.0, &[&account_id])
     }
     /// List all account calendars
     ///
@@ -83,9 +78,7 @@ impl<'a> AccountCalendars<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListAllAccountCalendars<'a> {
-        ListAllAccountCalendars(
-            self.0.get("/v1/accounts/{account_id}/account_calendars", &[&account_id]),
-        )
+        ListAllAccountCalendars::start(self.0, &[&account_id])
     }
     /// Count of all visible account calendars
     ///
@@ -97,50 +90,33 @@ impl<'a> AccountCalendars<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> CountOfAllVisibleAccountCalendars<'a> {
-        CountOfAllVisibleAccountCalendars(
-            self
-                .0
-                .get("/v1/accounts/{account_id}/visible_calendars_count", &[&account_id])
-                .unwrap_key("count"),
-        )
+        CountOfAllVisibleAccountCalendars::start(self.0, &[&account_id])
     }
 }
-/// Request builder for [`AccountCalendars::list_available_account_calendars`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAvailableAccountCalendars<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccountCalendars::list_available_account_calendars`]: set the optional parameters, then send it."]
+    ListAvailableAccountCalendars(Get "/v1/account_calendars") => list
+    models::AccountCalendar
+);
 impl<'a> ListAvailableAccountCalendars<'a> {
     /// When included, searches available account calendars for the term. Returns matching results. Term must be at least 2 characters.
     pub fn search_term(self, value: impl Into<String>) -> Self {
         Self(self.0.query("search_term", &rt::text(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::AccountCalendar>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AccountCalendar> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::AccountCalendar> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`AccountCalendars::get_single_account_calendar`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleAccountCalendar<'a>(rt::Request<'a>);
-impl<'a> GetSingleAccountCalendar<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AccountCalendar> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AccountCalendars::update_calendar`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateCalendar<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccountCalendars::get_single_account_calendar`]: send it."]
+    GetSingleAccountCalendar(Get "/v1/account_calendars/{account_id}") => one
+    models::AccountCalendar
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccountCalendars::update_calendar`]: set the optional parameters, then send it."]
+    UpdateCalendar(Put "/v1/account_calendars/{account_id}") => one
+    models::AccountCalendar
+);
 impl<'a> UpdateCalendar<'a> {
     /// Allow administrators with `manage_account_calendar_events` permission to create events on this calendar, and allow users to view this calendar and its events.
     pub fn visible(self, value: bool) -> Self {
@@ -150,25 +126,19 @@ impl<'a> UpdateCalendar<'a> {
     pub fn auto_subscribe(self, value: bool) -> Self {
         Self(self.0.form("auto_subscribe", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AccountCalendar> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`AccountCalendars::update_several_calendars`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateSeveralCalendars<'a>(rt::Request<'a>);
-impl<'a> UpdateSeveralCalendars<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<String> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AccountCalendars::list_all_account_calendars`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAllAccountCalendars<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccountCalendars::update_several_calendars`]: send it."]
+    UpdateSeveralCalendars(Put "/v1/accounts/{account_id}/account_calendars") => one
+    String, "message"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccountCalendars::list_all_account_calendars`]: set the optional parameters, then send it."]
+    ListAllAccountCalendars(Get "/v1/accounts/{account_id}/account_calendars") => list
+    models::AccountCalendar
+);
 impl<'a> ListAllAccountCalendars<'a> {
     /// When included, searches all descendent accounts of provided account for the term. Returns matching results. Term must be at least 2 characters. Can be combined with a filter value.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -178,32 +148,12 @@ impl<'a> ListAllAccountCalendars<'a> {
     pub fn filter(self, value: Filter) -> Self {
         Self(self.0.query("filter", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::AccountCalendar>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AccountCalendar> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::AccountCalendar> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`AccountCalendars::count_of_all_visible_account_calendars`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CountOfAllVisibleAccountCalendars<'a>(rt::Request<'a>);
-impl<'a> CountOfAllVisibleAccountCalendars<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<i64> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListAvailableAccountCalendars, GetSingleAccountCalendar, UpdateCalendar,
-    UpdateSeveralCalendars, ListAllAccountCalendars, CountOfAllVisibleAccountCalendars
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccountCalendars::count_of_all_visible_account_calendars`]: send it."]
+    CountOfAllVisibleAccountCalendars(Get
+    "/v1/accounts/{account_id}/visible_calendars_count") => one i64, "count"
 );
 /// Values of the `filter` parameter.
 ///

@@ -8,6 +8,8 @@
 //! | `GET /api/v1/accounts/search` | [`search_account_domains`](AccountDomainLookups::search_account_domains) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Account Domain Lookups resource.
 #[derive(Debug, Clone, Copy)]
 pub struct AccountDomainLookups<'a>(&'a rt::Client);
@@ -24,13 +26,14 @@ impl<'a> AccountDomainLookups<'a> {
     /// `GET /api/v1/accounts/search`
     #[doc(alias = "Search account domains")]
     pub fn search_account_domains(&self) -> SearchAccountDomains<'a> {
-        SearchAccountDomains(self.0.get("/v1/accounts/search", &[]))
+        SearchAccountDomains::start(self.0, &[])
     }
 }
-/// Request builder for [`AccountDomainLookups::search_account_domains`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SearchAccountDomains<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccountDomainLookups::search_account_domains`]: set the optional parameters, then send it."]
+    SearchAccountDomains(Get "/v1/accounts/search") => json
+);
 impl<'a> SearchAccountDomains<'a> {
     /// campus name
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -48,9 +51,4 @@ impl<'a> SearchAccountDomains<'a> {
     pub fn longitude(self, value: f64) -> Self {
         Self(self.0.query("longitude", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-rt::impl_operations!(SearchAccountDomains);

@@ -12,6 +12,8 @@
 //! | `PUT /api/v1/accounts/{account_id}/account_notifications/{id}` | [`update_global_notification`](AccountNotifications::update_global_notification) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Account Notifications resource.
 #[derive(Debug, Clone, Copy)]
 pub struct AccountNotifications<'a>(&'a rt::Client);
@@ -29,9 +31,7 @@ impl<'a> AccountNotifications<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> IndexOfActiveGlobalNotificationForUser<'a> {
-        IndexOfActiveGlobalNotificationForUser(
-            self.0.get("/v1/accounts/{account_id}/account_notifications", &[&account_id]),
-        )
+        IndexOfActiveGlobalNotificationForUser::start(self.0, &[&account_id])
     }
     /// Show a global notification
     ///
@@ -44,14 +44,7 @@ impl<'a> AccountNotifications<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowGlobalNotification<'a> {
-        ShowGlobalNotification(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/account_notifications/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        ShowGlobalNotification::start(self.0, &[&account_id, &id])
     }
     /// Close notification for user
     ///
@@ -64,14 +57,7 @@ impl<'a> AccountNotifications<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> CloseNotificationForUser<'a> {
-        CloseNotificationForUser(
-            self
-                .0
-                .delete(
-                    "/v1/accounts/{account_id}/account_notifications/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        CloseNotificationForUser::start(self.0, &[&account_id, &id])
     }
     /// Create a global notification
     ///
@@ -85,9 +71,8 @@ impl<'a> AccountNotifications<'a> {
         account_notification: CreateGlobalNotificationAccountNotification,
     ) -> CreateGlobalNotification<'a> {
         CreateGlobalNotification(
-            self
+            CreateGlobalNotification::start(self.0, &[&account_id])
                 .0
-                .post("/v1/accounts/{account_id}/account_notifications", &[&account_id])
                 .form("account_notification", &account_notification),
         )
     }
@@ -102,62 +87,41 @@ impl<'a> AccountNotifications<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateGlobalNotification<'a> {
-        UpdateGlobalNotification(
-            self
-                .0
-                .put(
-                    "/v1/accounts/{account_id}/account_notifications/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        UpdateGlobalNotification::start(self.0, &[&account_id, &id])
     }
 }
-/// Request builder for [`AccountNotifications::index_of_active_global_notification_for_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct IndexOfActiveGlobalNotificationForUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccountNotifications::index_of_active_global_notification_for_user`]: set the optional parameters, then send it."]
+    IndexOfActiveGlobalNotificationForUser(Get
+    "/v1/accounts/{account_id}/account_notifications") => list
+    models::AccountNotification
+);
 impl<'a> IndexOfActiveGlobalNotificationForUser<'a> {
     /// Include past and dismissed global announcements.
     pub fn include_past(self, value: bool) -> Self {
         Self(self.0.query("include_past", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::AccountNotification>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AccountNotification> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::AccountNotification> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`AccountNotifications::show_global_notification`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowGlobalNotification<'a>(rt::Request<'a>);
-impl<'a> ShowGlobalNotification<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AccountNotification> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AccountNotifications::close_notification_for_user`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CloseNotificationForUser<'a>(rt::Request<'a>);
-impl<'a> CloseNotificationForUser<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AccountNotification> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AccountNotifications::create_global_notification`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateGlobalNotification<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccountNotifications::show_global_notification`]: send it."]
+    ShowGlobalNotification(Get "/v1/accounts/{account_id}/account_notifications/{id}") =>
+    one models::AccountNotification
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccountNotifications::close_notification_for_user`]: send it."]
+    CloseNotificationForUser(Delete
+    "/v1/accounts/{account_id}/account_notifications/{id}") => one
+    models::AccountNotification
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccountNotifications::create_global_notification`]: set the optional parameters, then send it."]
+    CreateGlobalNotification(Post "/v1/accounts/{account_id}/account_notifications") =>
+    one models::AccountNotification
+);
 impl<'a> CreateGlobalNotification<'a> {
     /// The role(s) to send global notification to.  Note:  ommitting this field will send to everyone Example:
     ///
@@ -170,15 +134,13 @@ impl<'a> CreateGlobalNotification<'a> {
     ) -> Self {
         Self(self.0.form("account_notification_roles", &rt::texts(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AccountNotification> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`AccountNotifications::update_global_notification`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateGlobalNotification<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccountNotifications::update_global_notification`]: set the optional parameters, then send it."]
+    UpdateGlobalNotification(Put "/v1/accounts/{account_id}/account_notifications/{id}")
+    => one models::AccountNotification
+);
 impl<'a> UpdateGlobalNotification<'a> {
     /// Sets `account_notification[..]`: see [`UpdateGlobalNotificationAccountNotification`].
     pub fn account_notification(
@@ -198,15 +160,7 @@ impl<'a> UpdateGlobalNotification<'a> {
     ) -> Self {
         Self(self.0.form("account_notification_roles", &rt::texts(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AccountNotification> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(
-    IndexOfActiveGlobalNotificationForUser, ShowGlobalNotification,
-    CloseNotificationForUser, CreateGlobalNotification, UpdateGlobalNotification
-);
 /// Values of the `account_notification[icon]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

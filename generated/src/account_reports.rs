@@ -13,6 +13,8 @@
 //! | `PUT /api/v1/accounts/{account_id}/reports/{report}/{id}/abort` | [`abort_report`](AccountReports::abort_report) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Account Reports resource.
 #[derive(Debug, Clone, Copy)]
 pub struct AccountReports<'a>(&'a rt::Client);
@@ -30,9 +32,7 @@ impl<'a> AccountReports<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListAvailableReports<'a> {
-        ListAvailableReports(
-            self.0.get("/v1/accounts/{account_id}/reports", &[&account_id]),
-        )
+        ListAvailableReports::start(self.0, &[&account_id])
     }
     /// Start a Report
     ///
@@ -45,14 +45,7 @@ impl<'a> AccountReports<'a> {
         account_id: impl rt::PathArg,
         report: impl rt::PathArg,
     ) -> StartReport<'a> {
-        StartReport(
-            self
-                .0
-                .post(
-                    "/v1/accounts/{account_id}/reports/{report}",
-                    &[&account_id, &report],
-                ),
-        )
+        StartReport::start(self.0, &[&account_id, &report])
     }
     /// Index of Reports
     ///
@@ -65,14 +58,7 @@ impl<'a> AccountReports<'a> {
         account_id: impl rt::PathArg,
         report: impl rt::PathArg,
     ) -> IndexOfReports<'a> {
-        IndexOfReports(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/reports/{report}",
-                    &[&account_id, &report],
-                ),
-        )
+        IndexOfReports::start(self.0, &[&account_id, &report])
     }
     /// Status of a Report
     ///
@@ -86,14 +72,7 @@ impl<'a> AccountReports<'a> {
         report: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> StatusOfReport<'a> {
-        StatusOfReport(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/reports/{report}/{id}",
-                    &[&account_id, &report, &id],
-                ),
-        )
+        StatusOfReport::start(self.0, &[&account_id, &report, &id])
     }
     /// Delete a Report
     ///
@@ -107,14 +86,7 @@ impl<'a> AccountReports<'a> {
         report: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteReport<'a> {
-        DeleteReport(
-            self
-                .0
-                .delete(
-                    "/v1/accounts/{account_id}/reports/{report}/{id}",
-                    &[&account_id, &report, &id],
-                ),
-        )
+        DeleteReport::start(self.0, &[&account_id, &report, &id])
     }
     /// Abort a Report
     ///
@@ -128,105 +100,44 @@ impl<'a> AccountReports<'a> {
         report: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> AbortReport<'a> {
-        AbortReport(
-            self
-                .0
-                .put(
-                    "/v1/accounts/{account_id}/reports/{report}/{id}/abort",
-                    &[&account_id, &report, &id],
-                ),
-        )
+        AbortReport::start(self.0, &[&account_id, &report, &id])
     }
 }
-/// Request builder for [`AccountReports::list_available_reports`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAvailableReports<'a>(rt::Request<'a>);
-impl<'a> ListAvailableReports<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::ListAvailableReportsResponse>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(
-        self,
-    ) -> rt::ItemStream<'a, crate::models::ListAvailableReportsResponse> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(
-        self,
-    ) -> rt::PageStream<'a, crate::models::ListAvailableReportsResponse> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`AccountReports::start_report`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct StartReport<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`AccountReports::list_available_reports`]: send it."]
+    ListAvailableReports(Get "/v1/accounts/{account_id}/reports") => list
+    models::ListAvailableReportsResponse
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AccountReports::start_report`]: set the optional parameters, then send it."]
+    StartReport(Post "/v1/accounts/{account_id}/reports/{report}") => one models::Report
+);
 impl<'a> StartReport<'a> {
     /// The parameters will vary for each report. To fetch a list of available parameters for each report, see List Available Reports. A few example parameters have been provided below. Note that the example parameters provided below may not be valid for every report.
     pub fn parameters(self, value: Parameters) -> Self {
         Self(self.0.form("parameters", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Report> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`AccountReports::index_of_reports`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct IndexOfReports<'a>(rt::Request<'a>);
-impl<'a> IndexOfReports<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Report>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Report> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Report> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`AccountReports::status_of_report`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct StatusOfReport<'a>(rt::Request<'a>);
-impl<'a> StatusOfReport<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Report> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AccountReports::delete_report`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteReport<'a>(rt::Request<'a>);
-impl<'a> DeleteReport<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Report> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AccountReports::abort_report`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AbortReport<'a>(rt::Request<'a>);
-impl<'a> AbortReport<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Report> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListAvailableReports, StartReport, IndexOfReports, StatusOfReport, DeleteReport,
-    AbortReport
+rt::builder!(
+    #[doc = " Request builder for [`AccountReports::index_of_reports`]: send it."]
+    IndexOfReports(Get "/v1/accounts/{account_id}/reports/{report}") => list
+    models::Report
+);
+rt::builder!(
+    #[doc = " Request builder for [`AccountReports::status_of_report`]: send it."]
+    StatusOfReport(Get "/v1/accounts/{account_id}/reports/{report}/{id}") => one
+    models::Report
+);
+rt::builder!(
+    #[doc = " Request builder for [`AccountReports::delete_report`]: send it."]
+    DeleteReport(Delete "/v1/accounts/{account_id}/reports/{report}/{id}") => one
+    models::Report
+);
+rt::builder!(
+    #[doc = " Request builder for [`AccountReports::abort_report`]: send it."]
+    AbortReport(Put "/v1/accounts/{account_id}/reports/{report}/{id}/abort") => one
+    models::Report
 );
 /// Parameters sent as `parameters[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]

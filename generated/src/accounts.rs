@@ -27,6 +27,8 @@
 //! | `PUT /api/v1/accounts/{account_id}/users/bulk_update` | [`update_multiple_users`](Accounts::update_multiple_users) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Accounts resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Accounts<'a>(&'a rt::Client);
@@ -41,7 +43,7 @@ impl<'a> Accounts<'a> {
     /// `GET /api/v1/accounts`
     #[doc(alias = "List accounts")]
     pub fn list_accounts(&self) -> ListAccounts<'a> {
-        ListAccounts(self.0.get("/v1/accounts", &[]))
+        ListAccounts::start(self.0, &[])
     }
     /// Get accounts that admins can manage
     ///
@@ -52,7 +54,7 @@ impl<'a> Accounts<'a> {
     pub fn get_accounts_that_admins_can_manage(
         &self,
     ) -> GetAccountsThatAdminsCanManage<'a> {
-        GetAccountsThatAdminsCanManage(self.0.get("/v1/manageable_accounts", &[]))
+        GetAccountsThatAdminsCanManage::start(self.0, &[])
     }
     /// Get accounts that users can create courses in
     ///
@@ -63,9 +65,7 @@ impl<'a> Accounts<'a> {
     pub fn get_accounts_that_users_can_create_courses_in(
         &self,
     ) -> GetAccountsThatUsersCanCreateCoursesIn<'a> {
-        GetAccountsThatUsersCanCreateCoursesIn(
-            self.0.get("/v1/course_creation_accounts", &[]),
-        )
+        GetAccountsThatUsersCanCreateCoursesIn::start(self.0, &[])
     }
     /// List accounts for course admins
     ///
@@ -74,7 +74,7 @@ impl<'a> Accounts<'a> {
     /// `GET /api/v1/course_accounts`
     #[doc(alias = "List accounts for course admins")]
     pub fn list_accounts_for_course_admins(&self) -> ListAccountsForCourseAdmins<'a> {
-        ListAccountsForCourseAdmins(self.0.get("/v1/course_accounts", &[]))
+        ListAccountsForCourseAdmins::start(self.0, &[])
     }
     /// Get a single account
     ///
@@ -83,7 +83,7 @@ impl<'a> Accounts<'a> {
     /// `GET /api/v1/accounts/{id}`
     #[doc(alias = "Get a single account")]
     pub fn get_single_account(&self, id: impl rt::PathArg) -> GetSingleAccount<'a> {
-        GetSingleAccount(self.0.get("/v1/accounts/{id}", &[&id]))
+        GetSingleAccount::start(self.0, &[&id])
     }
     /// Settings
     ///
@@ -92,7 +92,7 @@ impl<'a> Accounts<'a> {
     /// `GET /api/v1/accounts/{account_id}/settings`
     #[doc(alias = "Settings")]
     pub fn settings(&self, account_id: impl rt::PathArg) -> Settings<'a> {
-        Settings(self.0.get("/v1/accounts/{account_id}/settings", &[&account_id]))
+        Settings::start(self.0, &[&account_id])
     }
     /// List environment settings
     ///
@@ -101,7 +101,7 @@ impl<'a> Accounts<'a> {
     /// `GET /api/v1/settings/environment`
     #[doc(alias = "List environment settings")]
     pub fn list_environment_settings(&self) -> ListEnvironmentSettings<'a> {
-        ListEnvironmentSettings(self.0.get("/v1/settings/environment", &[]))
+        ListEnvironmentSettings::start(self.0, &[])
     }
     /// Permissions
     ///
@@ -112,7 +112,7 @@ impl<'a> Accounts<'a> {
     /// `GET /api/v1/accounts/{account_id}/permissions`
     #[doc(alias = "Permissions")]
     pub fn permissions(&self, account_id: impl rt::PathArg) -> Permissions<'a> {
-        Permissions(self.0.get("/v1/accounts/{account_id}/permissions", &[&account_id]))
+        Permissions::start(self.0, &[&account_id])
     }
     /// Get the sub-accounts of an account
     ///
@@ -124,9 +124,7 @@ impl<'a> Accounts<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetSubAccountsOfAccount<'a> {
-        GetSubAccountsOfAccount(
-            self.0.get("/v1/accounts/{account_id}/sub_accounts", &[&account_id]),
-        )
+        GetSubAccountsOfAccount::start(self.0, &[&account_id])
     }
     /// Get the Terms of Service
     ///
@@ -138,9 +136,7 @@ impl<'a> Accounts<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetTermsOfService<'a> {
-        GetTermsOfService(
-            self.0.get("/v1/accounts/{account_id}/terms_of_service", &[&account_id]),
-        )
+        GetTermsOfService::start(self.0, &[&account_id])
     }
     /// Get help links
     ///
@@ -149,7 +145,7 @@ impl<'a> Accounts<'a> {
     /// `GET /api/v1/accounts/{account_id}/help_links`
     #[doc(alias = "Get help links")]
     pub fn get_help_links(&self, account_id: impl rt::PathArg) -> GetHelpLinks<'a> {
-        GetHelpLinks(self.0.get("/v1/accounts/{account_id}/help_links", &[&account_id]))
+        GetHelpLinks::start(self.0, &[&account_id])
     }
     /// Get the manually-created courses sub-account for the domain root account
     ///
@@ -160,9 +156,7 @@ impl<'a> Accounts<'a> {
     pub fn get_manually_created_courses_sub_account_for_domain_root_account(
         &self,
     ) -> GetManuallyCreatedCoursesSubAccountForDomainRootAccount<'a> {
-        GetManuallyCreatedCoursesSubAccountForDomainRootAccount(
-            self.0.get("/v1/manually_created_courses_account", &[]),
-        )
+        GetManuallyCreatedCoursesSubAccountForDomainRootAccount::start(self.0, &[])
     }
     /// List active courses in an account
     ///
@@ -174,9 +168,7 @@ impl<'a> Accounts<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListActiveCoursesInAccount<'a> {
-        ListActiveCoursesInAccount(
-            self.0.get("/v1/accounts/{account_id}/courses", &[&account_id]),
-        )
+        ListActiveCoursesInAccount::start(self.0, &[&account_id])
     }
     /// Update an account
     ///
@@ -185,7 +177,7 @@ impl<'a> Accounts<'a> {
     /// `PUT /api/v1/accounts/{id}`
     #[doc(alias = "Update an account")]
     pub fn update_account(&self, id: impl rt::PathArg) -> UpdateAccount<'a> {
-        UpdateAccount(self.0.put("/v1/accounts/{id}", &[&id]))
+        UpdateAccount::start(self.0, &[&id])
     }
     /// Delete a user from the root account
     ///
@@ -200,15 +192,7 @@ impl<'a> Accounts<'a> {
         account_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> DeleteUserFromRootAccount<'a> {
-        DeleteUserFromRootAccount(
-            self
-                .0
-                .delete(
-                    "/v1/accounts/{account_id}/users/{user_id}",
-                    &[&account_id, &user_id],
-                )
-                .unwrap_key("user"),
-        )
+        DeleteUserFromRootAccount::start(self.0, &[&account_id, &user_id])
     }
     /// Restore a deleted user from a root account
     ///
@@ -221,15 +205,7 @@ impl<'a> Accounts<'a> {
         account_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> RestoreDeletedUserFromRootAccount<'a> {
-        RestoreDeletedUserFromRootAccount(
-            self
-                .0
-                .put(
-                    "/v1/accounts/{account_id}/users/{user_id}/restore",
-                    &[&account_id, &user_id],
-                )
-                .unwrap_key("user"),
-        )
+        RestoreDeletedUserFromRootAccount::start(self.0, &[&account_id, &user_id])
     }
     /// Create a new sub-account
     ///
@@ -243,9 +219,8 @@ impl<'a> Accounts<'a> {
         account: CreateNewSubAccountParams,
     ) -> CreateNewSubAccount<'a> {
         CreateNewSubAccount(
-            self
+            CreateNewSubAccount::start(self.0, &[&account_id])
                 .0
-                .post("/v1/accounts/{account_id}/sub_accounts", &[&account_id])
                 .form("account", &account),
         )
     }
@@ -260,14 +235,7 @@ impl<'a> Accounts<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteSubAccount<'a> {
-        DeleteSubAccount(
-            self
-                .0
-                .delete(
-                    "/v1/accounts/{account_id}/sub_accounts/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        DeleteSubAccount::start(self.0, &[&account_id, &id])
     }
     /// Delete multiple users from the root account
     ///
@@ -281,9 +249,7 @@ impl<'a> Accounts<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> DeleteMultipleUsersFromRootAccount<'a> {
-        DeleteMultipleUsersFromRootAccount(
-            self.0.delete("/v1/accounts/{account_id}/users", &[&account_id]),
-        )
+        DeleteMultipleUsersFromRootAccount::start(self.0, &[&account_id])
     }
     /// Update multiple users
     ///
@@ -295,15 +261,14 @@ impl<'a> Accounts<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> UpdateMultipleUsers<'a> {
-        UpdateMultipleUsers(
-            self.0.put("/v1/accounts/{account_id}/users/bulk_update", &[&account_id]),
-        )
+        UpdateMultipleUsers::start(self.0, &[&account_id])
     }
 }
-/// Request builder for [`Accounts::list_accounts`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAccounts<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Accounts::list_accounts`]: set the optional parameters, then send it."]
+    ListAccounts(Get "/v1/accounts") => list models::Account
+);
 impl<'a> ListAccounts<'a> {
     /// Array of additional information to include.
     ///
@@ -311,107 +276,40 @@ impl<'a> ListAccounts<'a> {
     pub fn include(self, value: impl IntoIterator<Item = ListAccountsInclude>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Account>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Account> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Accounts::get_accounts_that_admins_can_manage`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAccountsThatAdminsCanManage<'a>(rt::Request<'a>);
-impl<'a> GetAccountsThatAdminsCanManage<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Account>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Account> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Accounts::get_accounts_that_users_can_create_courses_in`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAccountsThatUsersCanCreateCoursesIn<'a>(rt::Request<'a>);
-impl<'a> GetAccountsThatUsersCanCreateCoursesIn<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Account>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Account> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Accounts::list_accounts_for_course_admins`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAccountsForCourseAdmins<'a>(rt::Request<'a>);
-impl<'a> ListAccountsForCourseAdmins<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Account>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Account> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Accounts::get_single_account`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleAccount<'a>(rt::Request<'a>);
-impl<'a> GetSingleAccount<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Account> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Accounts::settings`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct Settings<'a>(rt::Request<'a>);
-impl<'a> Settings<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Accounts::list_environment_settings`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListEnvironmentSettings<'a>(rt::Request<'a>);
-impl<'a> ListEnvironmentSettings<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Accounts::permissions`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct Permissions<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Accounts::get_accounts_that_admins_can_manage`]: send it."]
+    GetAccountsThatAdminsCanManage(Get "/v1/manageable_accounts") => list models::Account
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Accounts::get_accounts_that_users_can_create_courses_in`]: send it."]
+    GetAccountsThatUsersCanCreateCoursesIn(Get "/v1/course_creation_accounts") => list
+    models::Account
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Accounts::list_accounts_for_course_admins`]: send it."]
+    ListAccountsForCourseAdmins(Get "/v1/course_accounts") => list models::Account
+);
+rt::builder!(
+    #[doc = " Request builder for [`Accounts::get_single_account`]: send it."]
+    GetSingleAccount(Get "/v1/accounts/{id}") => one models::Account
+);
+rt::builder!(
+    #[doc = " Request builder for [`Accounts::settings`]: send it."] Settings(Get
+    "/v1/accounts/{account_id}/settings") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Accounts::list_environment_settings`]: send it."]
+    ListEnvironmentSettings(Get "/v1/settings/environment") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Accounts::permissions`]: set the optional parameters, then send it."]
+    Permissions(Get "/v1/accounts/{account_id}/permissions") => json
+);
 impl<'a> Permissions<'a> {
     /// List of permissions to check against the authenticated user. Permission names are documented in the Create a role endpoint.
     pub fn permissions(
@@ -420,15 +318,13 @@ impl<'a> Permissions<'a> {
     ) -> Self {
         Self(self.0.query("permissions", &rt::texts(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Accounts::get_sub_accounts_of_account`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSubAccountsOfAccount<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Accounts::get_sub_accounts_of_account`]: set the optional parameters, then send it."]
+    GetSubAccountsOfAccount(Get "/v1/accounts/{account_id}/sub_accounts") => list
+    models::Account
+);
 impl<'a> GetSubAccountsOfAccount<'a> {
     /// If true, the entire account tree underneath this account will be returned (though still paginated). If false, only direct sub-accounts of this account will be returned. Defaults to false.
     pub fn recursive(self, value: bool) -> Self {
@@ -443,53 +339,28 @@ impl<'a> GetSubAccountsOfAccount<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Account>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Account> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Account> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Accounts::get_terms_of_service`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetTermsOfService<'a>(rt::Request<'a>);
-impl<'a> GetTermsOfService<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::TermsOfService> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Accounts::get_help_links`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetHelpLinks<'a>(rt::Request<'a>);
-impl<'a> GetHelpLinks<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::HelpLinks> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Accounts::get_manually_created_courses_sub_account_for_domain_root_account`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetManuallyCreatedCoursesSubAccountForDomainRootAccount<'a>(rt::Request<'a>);
-impl<'a> GetManuallyCreatedCoursesSubAccountForDomainRootAccount<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Account> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Accounts::list_active_courses_in_account`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListActiveCoursesInAccount<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Accounts::get_terms_of_service`]: send it."]
+    GetTermsOfService(Get "/v1/accounts/{account_id}/terms_of_service") => one
+    models::TermsOfService
+);
+rt::builder!(
+    #[doc = " Request builder for [`Accounts::get_help_links`]: send it."]
+    GetHelpLinks(Get "/v1/accounts/{account_id}/help_links") => one models::HelpLinks
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Accounts::get_manually_created_courses_sub_account_for_domain_root_account`]: send it."]
+    GetManuallyCreatedCoursesSubAccountForDomainRootAccount(Get
+    "/v1/manually_created_courses_account") => one models::Account
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Accounts::list_active_courses_in_account`]: set the optional parameters, then send it."]
+    ListActiveCoursesInAccount(Get "/v1/accounts/{account_id}/courses") => list
+    models::Course
+);
 impl<'a> ListActiveCoursesInAccount<'a> {
     /// If true, include only courses with at least one enrollment.  If false, include only courses with no enrollments.  If not present, do not filter on course enrollment status.
     pub fn with_enrollments(self, value: bool) -> Self {
@@ -578,23 +449,12 @@ impl<'a> ListActiveCoursesInAccount<'a> {
     pub fn homeroom(self, value: bool) -> Self {
         Self(self.0.query("homeroom", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Course>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Course> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Accounts::update_account`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateAccount<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Accounts::update_account`]: set the optional parameters, then send it."]
+    UpdateAccount(Put "/v1/accounts/{id}") => one models::Account
+);
 impl<'a> UpdateAccount<'a> {
     /// Sets `account[..]`: see [`UpdateAccountParams`].
     pub fn account(self, value: UpdateAccountParams) -> Self {
@@ -604,65 +464,40 @@ impl<'a> UpdateAccount<'a> {
     pub fn override_sis_stickiness(self, value: bool) -> Self {
         Self(self.0.form("override_sis_stickiness", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Account> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Accounts::delete_user_from_root_account`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteUserFromRootAccount<'a>(rt::Request<'a>);
-impl<'a> DeleteUserFromRootAccount<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Accounts::restore_deleted_user_from_root_account`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RestoreDeletedUserFromRootAccount<'a>(rt::Request<'a>);
-impl<'a> RestoreDeletedUserFromRootAccount<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Accounts::create_new_sub_account`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateNewSubAccount<'a>(rt::Request<'a>);
-impl<'a> CreateNewSubAccount<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Account> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Accounts::delete_sub_account`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteSubAccount<'a>(rt::Request<'a>);
-impl<'a> DeleteSubAccount<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Account> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Accounts::delete_multiple_users_from_root_account`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteMultipleUsersFromRootAccount<'a>(rt::Request<'a>);
-impl<'a> DeleteMultipleUsersFromRootAccount<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Accounts::update_multiple_users`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateMultipleUsers<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Accounts::delete_user_from_root_account`]: send it."]
+    DeleteUserFromRootAccount(Delete "/v1/accounts/{account_id}/users/{user_id}") => one
+    models::User, "user"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Accounts::restore_deleted_user_from_root_account`]: send it."]
+    RestoreDeletedUserFromRootAccount(Put
+    "/v1/accounts/{account_id}/users/{user_id}/restore") => one models::User, "user"
+);
+rt::builder!(
+    #[doc = " Request builder for [`Accounts::create_new_sub_account`]: send it."]
+    CreateNewSubAccount(Post "/v1/accounts/{account_id}/sub_accounts") => one
+    models::Account
+);
+rt::builder!(
+    #[doc = " Request builder for [`Accounts::delete_sub_account`]: send it."]
+    DeleteSubAccount(Delete "/v1/accounts/{account_id}/sub_accounts/{id}") => one
+    models::Account
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Accounts::delete_multiple_users_from_root_account`]: send it."]
+    DeleteMultipleUsersFromRootAccount(Delete "/v1/accounts/{account_id}/users") => one
+    models::Progress
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Accounts::update_multiple_users`]: set the optional parameters, then send it."]
+    UpdateMultipleUsers(Put "/v1/accounts/{account_id}/users/bulk_update") => one
+    models::Progress
+);
 impl<'a> UpdateMultipleUsers<'a> {
     /// \[Array\<Integer\>\] The IDs of the users to update.
     pub fn user_ids(self, value: impl Into<rt::Id>) -> Self {
@@ -672,20 +507,7 @@ impl<'a> UpdateMultipleUsers<'a> {
     pub fn user(self, value: rt::Json) -> Self {
         Self(self.0.form("user", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(
-    ListAccounts, GetAccountsThatAdminsCanManage, GetAccountsThatUsersCanCreateCoursesIn,
-    ListAccountsForCourseAdmins, GetSingleAccount, Settings, ListEnvironmentSettings,
-    Permissions, GetSubAccountsOfAccount, GetTermsOfService, GetHelpLinks,
-    GetManuallyCreatedCoursesSubAccountForDomainRootAccount, ListActiveCoursesInAccount,
-    UpdateAccount, DeleteUserFromRootAccount, RestoreDeletedUserFromRootAccount,
-    CreateNewSubAccount, DeleteSubAccount, DeleteMultipleUsersFromRootAccount,
-    UpdateMultipleUsers
-);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

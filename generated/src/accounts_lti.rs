@@ -8,6 +8,8 @@
 //! | `GET /api/lti/accounts/{account_id}` | [`get_account`](AccountsLti::get_account) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Accounts (LTI) resource.
 #[derive(Debug, Clone, Copy)]
 pub struct AccountsLti<'a>(&'a rt::Client);
@@ -22,17 +24,10 @@ impl<'a> AccountsLti<'a> {
     /// `GET /api/lti/accounts/{account_id}`
     #[doc(alias = "Get account")]
     pub fn get_account(&self, account_id: impl rt::PathArg) -> GetAccount<'a> {
-        GetAccount(self.0.get("/lti/accounts/{account_id}", &[&account_id]))
+        GetAccount::start(self.0, &[&account_id])
     }
 }
-/// Request builder for [`AccountsLti::get_account`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAccount<'a>(rt::Request<'a>);
-impl<'a> GetAccount<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Account> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(GetAccount);
+rt::builder!(
+    #[doc = " Request builder for [`AccountsLti::get_account`]: send it."] GetAccount(Get
+    "/lti/accounts/{account_id}") => one models::Account
+);

@@ -11,6 +11,8 @@
 //! | `GET /api/v1/accounts/{account_id}/admins/self` | [`list_my_admin_roles`](Admins::list_my_admin_roles) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Admins resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Admins<'a>(&'a rt::Client);
@@ -32,9 +34,8 @@ impl<'a> Admins<'a> {
         user_id: impl Into<rt::Id>,
     ) -> MakeAccountAdmin<'a> {
         MakeAccountAdmin(
-            self
+            MakeAccountAdmin::start(self.0, &[&account_id])
                 .0
-                .post("/v1/accounts/{account_id}/admins", &[&account_id])
                 .form("user_id", &rt::id(user_id)),
         )
     }
@@ -53,12 +54,8 @@ impl<'a> Admins<'a> {
         role_id: impl Into<rt::Id>,
     ) -> RemoveAccountAdmin<'a> {
         RemoveAccountAdmin(
-            self
+            RemoveAccountAdmin::start(self.0, &[&account_id, &user_id])
                 .0
-                .delete(
-                    "/v1/accounts/{account_id}/admins/{user_id}",
-                    &[&account_id, &user_id],
-                )
                 .query("role_id", &rt::id(role_id)),
         )
     }
@@ -72,7 +69,7 @@ impl<'a> Admins<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListAccountAdmins<'a> {
-        ListAccountAdmins(self.0.get("/v1/accounts/{account_id}/admins", &[&account_id]))
+        ListAccountAdmins::start(self.0, &[&account_id])
     }
     /// List my admin roles
     ///
@@ -84,15 +81,14 @@ impl<'a> Admins<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListMyAdminRoles<'a> {
-        ListMyAdminRoles(
-            self.0.get("/v1/accounts/{account_id}/admins/self", &[&account_id]),
-        )
+        ListMyAdminRoles::start(self.0, &[&account_id])
     }
 }
-/// Request builder for [`Admins::make_account_admin`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MakeAccountAdmin<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Admins::make_account_admin`]: set the optional parameters, then send it."]
+    MakeAccountAdmin(Post "/v1/accounts/{account_id}/admins") => one models::Admin
+);
 impl<'a> MakeAccountAdmin<'a> {
     /// \[DEPRECATED\] The user's admin relationship with the account will be created with the given role. Defaults to 'AccountAdmin'.
     pub fn role(self, value: impl Into<String>) -> Self {
@@ -106,65 +102,31 @@ impl<'a> MakeAccountAdmin<'a> {
     pub fn send_confirmation(self, value: bool) -> Self {
         Self(self.0.form("send_confirmation", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Admin> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Admins::remove_account_admin`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RemoveAccountAdmin<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Admins::remove_account_admin`]: set the optional parameters, then send it."]
+    RemoveAccountAdmin(Delete "/v1/accounts/{account_id}/admins/{user_id}") => one
+    models::Admin
+);
 impl<'a> RemoveAccountAdmin<'a> {
     /// \[DEPRECATED\] Account role to remove from the user.
     pub fn role(self, value: impl Into<String>) -> Self {
         Self(self.0.query("role", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Admin> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Admins::list_account_admins`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAccountAdmins<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Admins::list_account_admins`]: set the optional parameters, then send it."]
+    ListAccountAdmins(Get "/v1/accounts/{account_id}/admins") => list models::Admin
+);
 impl<'a> ListAccountAdmins<'a> {
     /// Scope the results to those with user IDs equal to any of the IDs specified here.
     pub fn user_id(self, value: impl IntoIterator<Item = Vec<i64>>) -> Self {
         Self(self.0.query("user_id", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Admin>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Admin> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Admin> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Admins::list_my_admin_roles`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMyAdminRoles<'a>(rt::Request<'a>);
-impl<'a> ListMyAdminRoles<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Admin>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Admin> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Admin> {
-        self.0.pages()
-    }
-}
-rt::impl_operations!(
-    MakeAccountAdmin, RemoveAccountAdmin, ListAccountAdmins, ListMyAdminRoles
+rt::builder!(
+    #[doc = " Request builder for [`Admins::list_my_admin_roles`]: send it."]
+    ListMyAdminRoles(Get "/v1/accounts/{account_id}/admins/self") => list models::Admin
 );

@@ -12,6 +12,8 @@
 //! | `POST /api/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations/{id}/messages` | [`post_message_to_conversation`](AiConversations::post_message_to_conversation) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Ai Conversations resource.
 #[derive(Debug, Clone, Copy)]
 pub struct AiConversations<'a>(&'a rt::Client);
@@ -30,14 +32,7 @@ impl<'a> AiConversations<'a> {
         course_id: impl rt::PathArg,
         ai_experience_id: impl rt::PathArg,
     ) -> GetActiveConversation<'a> {
-        GetActiveConversation(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations",
-                    &[&course_id, &ai_experience_id],
-                ),
-        )
+        GetActiveConversation::start(self.0, &[&course_id, &ai_experience_id])
     }
     /// Create AI conversation
     ///
@@ -50,14 +45,7 @@ impl<'a> AiConversations<'a> {
         course_id: impl rt::PathArg,
         ai_experience_id: impl rt::PathArg,
     ) -> CreateAiConversation<'a> {
-        CreateAiConversation(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations",
-                    &[&course_id, &ai_experience_id],
-                ),
-        )
+        CreateAiConversation::start(self.0, &[&course_id, &ai_experience_id])
     }
     /// Delete AI conversation
     ///
@@ -71,14 +59,7 @@ impl<'a> AiConversations<'a> {
         ai_experience_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteAiConversation<'a> {
-        DeleteAiConversation(
-            self
-                .0
-                .delete(
-                    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations/{id}",
-                    &[&course_id, &ai_experience_id, &id],
-                ),
-        )
+        DeleteAiConversation::start(self.0, &[&course_id, &ai_experience_id, &id])
     }
     /// Show conversation
     ///
@@ -92,14 +73,7 @@ impl<'a> AiConversations<'a> {
         ai_experience_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowConversation<'a> {
-        ShowConversation(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations/{id}",
-                    &[&course_id, &ai_experience_id, &id],
-                ),
-        )
+        ShowConversation::start(self.0, &[&course_id, &ai_experience_id, &id])
     }
     /// Post message to conversation
     ///
@@ -117,67 +91,42 @@ impl<'a> AiConversations<'a> {
         message: impl Into<String>,
     ) -> PostMessageToConversation<'a> {
         PostMessageToConversation(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations/{id}/messages",
+            PostMessageToConversation::start(
+                    self.0,
                     &[&course_id, &ai_experience_id, &id],
                 )
+                .0
                 .form("message", &rt::text(message)),
         )
     }
 }
-/// Request builder for [`AiConversations::get_active_conversation`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetActiveConversation<'a>(rt::Request<'a>);
-impl<'a> GetActiveConversation<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`AiConversations::create_ai_conversation`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateAiConversation<'a>(rt::Request<'a>);
-impl<'a> CreateAiConversation<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`AiConversations::delete_ai_conversation`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteAiConversation<'a>(rt::Request<'a>);
-impl<'a> DeleteAiConversation<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`AiConversations::show_conversation`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowConversation<'a>(rt::Request<'a>);
-impl<'a> ShowConversation<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`AiConversations::post_message_to_conversation`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct PostMessageToConversation<'a>(rt::Request<'a>);
-impl<'a> PostMessageToConversation<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    GetActiveConversation, CreateAiConversation, DeleteAiConversation, ShowConversation,
-    PostMessageToConversation
+rt::builder!(
+    #[doc =
+    " Request builder for [`AiConversations::get_active_conversation`]: send it."]
+    GetActiveConversation(Get
+    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`AiConversations::create_ai_conversation`]: send it."]
+    CreateAiConversation(Post
+    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`AiConversations::delete_ai_conversation`]: send it."]
+    DeleteAiConversation(Delete
+    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations/{id}") =>
+    json
+);
+rt::builder!(
+    #[doc = " Request builder for [`AiConversations::show_conversation`]: send it."]
+    ShowConversation(Get
+    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations/{id}") =>
+    json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AiConversations::post_message_to_conversation`]: send it."]
+    PostMessageToConversation(Post
+    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations/{id}/messages")
+    => json
 );

@@ -16,6 +16,8 @@
 //! | `GET /api/v1/courses/{course_id}/ai_experiences/{id}/edit` | [`show_edit_ai_experience_form`](AiExperiences::show_edit_ai_experience_form) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Ai Experiences resource.
 #[derive(Debug, Clone, Copy)]
 pub struct AiExperiences<'a>(&'a rt::Client);
@@ -33,9 +35,7 @@ impl<'a> AiExperiences<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListAiExperiences<'a> {
-        ListAiExperiences(
-            self.0.get("/v1/courses/{course_id}/ai_experiences", &[&course_id]),
-        )
+        ListAiExperiences::start(self.0, &[&course_id])
     }
     /// Create an AI experience
     ///
@@ -57,9 +57,8 @@ impl<'a> AiExperiences<'a> {
         pedagogical_guidance: impl Into<String>,
     ) -> CreateAiExperience<'a> {
         CreateAiExperience(
-            self
+            CreateAiExperience::start(self.0, &[&course_id])
                 .0
-                .post("/v1/courses/{course_id}/ai_experiences", &[&course_id])
                 .form("title", &rt::text(title))
                 .form("learning_objective", &rt::text(learning_objective))
                 .form("pedagogical_guidance", &rt::text(pedagogical_guidance)),
@@ -75,9 +74,7 @@ impl<'a> AiExperiences<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ShowNewAiExperienceForm<'a> {
-        ShowNewAiExperienceForm(
-            self.0.get("/v1/courses/{course_id}/ai_experiences/new", &[&course_id]),
-        )
+        ShowNewAiExperienceForm::start(self.0, &[&course_id])
     }
     /// Delete an AI experience
     ///
@@ -90,14 +87,7 @@ impl<'a> AiExperiences<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteAiExperience<'a> {
-        DeleteAiExperience(
-            self
-                .0
-                .delete(
-                    "/v1/courses/{course_id}/ai_experiences/{id}",
-                    &[&course_id, &id],
-                ),
-        )
+        DeleteAiExperience::start(self.0, &[&course_id, &id])
     }
     /// Show an AI experience
     ///
@@ -110,9 +100,7 @@ impl<'a> AiExperiences<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowAiExperience<'a> {
-        ShowAiExperience(
-            self.0.get("/v1/courses/{course_id}/ai_experiences/{id}", &[&course_id, &id]),
-        )
+        ShowAiExperience::start(self.0, &[&course_id, &id])
     }
     /// Update an AI experience
     ///
@@ -132,9 +120,8 @@ impl<'a> AiExperiences<'a> {
         pedagogical_guidance: impl Into<String>,
     ) -> UpdateAiExperience<'a> {
         UpdateAiExperience(
-            self
+            UpdateAiExperience::start(self.0, &[&course_id, &id])
                 .0
-                .put("/v1/courses/{course_id}/ai_experiences/{id}", &[&course_id, &id])
                 .form("learning_objective", &rt::text(learning_objective))
                 .form("pedagogical_guidance", &rt::text(pedagogical_guidance)),
         )
@@ -150,14 +137,7 @@ impl<'a> AiExperiences<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ListStudentAiConversations<'a> {
-        ListStudentAiConversations(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/ai_experiences/{id}/ai_conversations",
-                    &[&course_id, &id],
-                ),
-        )
+        ListStudentAiConversations::start(self.0, &[&course_id, &id])
     }
     /// Show student AI conversation
     ///
@@ -171,14 +151,7 @@ impl<'a> AiExperiences<'a> {
         id: impl rt::PathArg,
         conversation_id: impl rt::PathArg,
     ) -> ShowStudentAiConversation<'a> {
-        ShowStudentAiConversation(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/ai_experiences/{id}/ai_conversations/{conversation_id}",
-                    &[&course_id, &id, &conversation_id],
-                ),
-        )
+        ShowStudentAiConversation::start(self.0, &[&course_id, &id, &conversation_id])
     }
     /// Show edit AI experience form
     ///
@@ -191,42 +164,27 @@ impl<'a> AiExperiences<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowEditAiExperienceForm<'a> {
-        ShowEditAiExperienceForm(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/ai_experiences/{id}/edit",
-                    &[&course_id, &id],
-                ),
-        )
+        ShowEditAiExperienceForm::start(self.0, &[&course_id, &id])
     }
 }
-/// Request builder for [`AiExperiences::list_ai_experiences`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAiExperiences<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AiExperiences::list_ai_experiences`]: set the optional parameters, then send it."]
+    ListAiExperiences(Get "/v1/courses/{course_id}/ai_experiences") => list
+    models::AiExperience
+);
 impl<'a> ListAiExperiences<'a> {
     /// Only return experiences with the specified workflow state. Allowed values: published, unpublished, deleted
     pub fn workflow_state(self, value: ListAiExperiencesWorkflowState) -> Self {
         Self(self.0.query("workflow_state", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::AiExperience>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AiExperience> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::AiExperience> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`AiExperiences::create_ai_experience`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateAiExperience<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AiExperiences::create_ai_experience`]: set the optional parameters, then send it."]
+    CreateAiExperience(Post "/v1/courses/{course_id}/ai_experiences") => one
+    models::AiExperience
+);
 impl<'a> CreateAiExperience<'a> {
     /// The description of the AI experience.
     pub fn description(self, value: impl Into<String>) -> Self {
@@ -240,45 +198,28 @@ impl<'a> CreateAiExperience<'a> {
     pub fn workflow_state(self, value: CreateAiExperienceWorkflowState) -> Self {
         Self(self.0.form("workflow_state", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AiExperience> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`AiExperiences::show_new_ai_experience_form`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowNewAiExperienceForm<'a>(rt::Request<'a>);
-impl<'a> ShowNewAiExperienceForm<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`AiExperiences::delete_ai_experience`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteAiExperience<'a>(rt::Request<'a>);
-impl<'a> DeleteAiExperience<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AiExperience> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AiExperiences::show_ai_experience`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowAiExperience<'a>(rt::Request<'a>);
-impl<'a> ShowAiExperience<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AiExperience> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AiExperiences::update_ai_experience`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateAiExperience<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AiExperiences::show_new_ai_experience_form`]: send it."]
+    ShowNewAiExperienceForm(Get "/v1/courses/{course_id}/ai_experiences/new") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`AiExperiences::delete_ai_experience`]: send it."]
+    DeleteAiExperience(Delete "/v1/courses/{course_id}/ai_experiences/{id}") => one
+    models::AiExperience
+);
+rt::builder!(
+    #[doc = " Request builder for [`AiExperiences::show_ai_experience`]: send it."]
+    ShowAiExperience(Get "/v1/courses/{course_id}/ai_experiences/{id}") => one
+    models::AiExperience
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AiExperiences::update_ai_experience`]: set the optional parameters, then send it."]
+    UpdateAiExperience(Put "/v1/courses/{course_id}/ai_experiences/{id}") => one
+    models::AiExperience
+);
 impl<'a> UpdateAiExperience<'a> {
     /// The title of the AI experience.
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -296,53 +237,25 @@ impl<'a> UpdateAiExperience<'a> {
     pub fn workflow_state(self, value: CreateAiExperienceWorkflowState) -> Self {
         Self(self.0.form("workflow_state", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AiExperience> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`AiExperiences::list_student_ai_conversations`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListStudentAiConversations<'a>(rt::Request<'a>);
-impl<'a> ListStudentAiConversations<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<rt::Json>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, rt::Json> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, rt::Json> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`AiExperiences::show_student_ai_conversation`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowStudentAiConversation<'a>(rt::Request<'a>);
-impl<'a> ShowStudentAiConversation<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`AiExperiences::show_edit_ai_experience_form`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowEditAiExperienceForm<'a>(rt::Request<'a>);
-impl<'a> ShowEditAiExperienceForm<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListAiExperiences, CreateAiExperience, ShowNewAiExperienceForm, DeleteAiExperience,
-    ShowAiExperience, UpdateAiExperience, ListStudentAiConversations,
-    ShowStudentAiConversation, ShowEditAiExperienceForm
+rt::builder!(
+    #[doc =
+    " Request builder for [`AiExperiences::list_student_ai_conversations`]: send it."]
+    ListStudentAiConversations(Get
+    "/v1/courses/{course_id}/ai_experiences/{id}/ai_conversations") => list rt::Json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AiExperiences::show_student_ai_conversation`]: send it."]
+    ShowStudentAiConversation(Get
+    "/v1/courses/{course_id}/ai_experiences/{id}/ai_conversations/{conversation_id}") =>
+    json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AiExperiences::show_edit_ai_experience_form`]: send it."]
+    ShowEditAiExperienceForm(Get "/v1/courses/{course_id}/ai_experiences/{id}/edit") =>
+    json
 );
 /// Values of the `workflow_state` parameter.
 ///

@@ -25,6 +25,8 @@
 //! | `GET /api/v1/courses/{course_id}/analytics/users/{student_id}/communication` | [`get_user_in_a_course_level_messaging_data`](Analytics::get_user_in_a_course_level_messaging_data) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Analytics resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Analytics<'a>(&'a rt::Client);
@@ -56,13 +58,9 @@ impl<'a> Analytics<'a> {
         account_id: impl rt::PathArg,
         term_id: impl rt::PathArg,
     ) -> GetDepartmentLevelParticipationDataForTerm<'a> {
-        GetDepartmentLevelParticipationDataForTerm(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/analytics/terms/{term_id}/activity",
-                    &[&account_id, &term_id],
-                ),
+        GetDepartmentLevelParticipationDataForTerm::start(
+            self.0,
+            &[&account_id, &term_id],
         )
     }
     /// Get department-level participation data
@@ -88,14 +86,7 @@ impl<'a> Analytics<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelParticipationDataForCurrentTerm<'a> {
-        GetDepartmentLevelParticipationDataForCurrentTerm(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/analytics/current/activity",
-                    &[&account_id],
-                ),
-        )
+        GetDepartmentLevelParticipationDataForCurrentTerm::start(self.0, &[&account_id])
     }
     /// Get department-level participation data
     ///
@@ -120,13 +111,9 @@ impl<'a> Analytics<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelParticipationDataForCompletedTerms<'a> {
-        GetDepartmentLevelParticipationDataForCompletedTerms(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/analytics/completed/activity",
-                    &[&account_id],
-                ),
+        GetDepartmentLevelParticipationDataForCompletedTerms::start(
+            self.0,
+            &[&account_id],
         )
     }
     /// Get department-level grade data
@@ -145,14 +132,7 @@ impl<'a> Analytics<'a> {
         account_id: impl rt::PathArg,
         term_id: impl rt::PathArg,
     ) -> GetDepartmentLevelGradeDataForTerm<'a> {
-        GetDepartmentLevelGradeDataForTerm(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/analytics/terms/{term_id}/grades",
-                    &[&account_id, &term_id],
-                ),
-        )
+        GetDepartmentLevelGradeDataForTerm::start(self.0, &[&account_id, &term_id])
     }
     /// Get department-level grade data
     ///
@@ -169,14 +149,7 @@ impl<'a> Analytics<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelGradeDataForCurrentTerm<'a> {
-        GetDepartmentLevelGradeDataForCurrentTerm(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/analytics/current/grades",
-                    &[&account_id],
-                ),
-        )
+        GetDepartmentLevelGradeDataForCurrentTerm::start(self.0, &[&account_id])
     }
     /// Get department-level grade data
     ///
@@ -193,14 +166,7 @@ impl<'a> Analytics<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelGradeDataForCompletedTerms<'a> {
-        GetDepartmentLevelGradeDataForCompletedTerms(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/analytics/completed/grades",
-                    &[&account_id],
-                ),
-        )
+        GetDepartmentLevelGradeDataForCompletedTerms::start(self.0, &[&account_id])
     }
     /// Get department-level statistics
     ///
@@ -216,14 +182,7 @@ impl<'a> Analytics<'a> {
         account_id: impl rt::PathArg,
         term_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsForTerm<'a> {
-        GetDepartmentLevelStatisticsForTerm(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/analytics/terms/{term_id}/statistics",
-                    &[&account_id, &term_id],
-                ),
-        )
+        GetDepartmentLevelStatisticsForTerm::start(self.0, &[&account_id, &term_id])
     }
     /// Get department-level statistics
     ///
@@ -238,14 +197,7 @@ impl<'a> Analytics<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsForCurrentTerm<'a> {
-        GetDepartmentLevelStatisticsForCurrentTerm(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/analytics/current/statistics",
-                    &[&account_id],
-                ),
-        )
+        GetDepartmentLevelStatisticsForCurrentTerm::start(self.0, &[&account_id])
     }
     /// Get department-level statistics
     ///
@@ -260,14 +212,7 @@ impl<'a> Analytics<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsForCompletedTerms<'a> {
-        GetDepartmentLevelStatisticsForCompletedTerms(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/analytics/completed/statistics",
-                    &[&account_id],
-                ),
-        )
+        GetDepartmentLevelStatisticsForCompletedTerms::start(self.0, &[&account_id])
     }
     /// Get department-level statistics, broken down by subaccount
     ///
@@ -283,13 +228,9 @@ impl<'a> Analytics<'a> {
         account_id: impl rt::PathArg,
         term_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsBrokenDownBySubaccountForTerm<'a> {
-        GetDepartmentLevelStatisticsBrokenDownBySubaccountForTerm(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/analytics/terms/{term_id}/statistics_by_subaccount",
-                    &[&account_id, &term_id],
-                ),
+        GetDepartmentLevelStatisticsBrokenDownBySubaccountForTerm::start(
+            self.0,
+            &[&account_id, &term_id],
         )
     }
     /// Get department-level statistics, broken down by subaccount
@@ -305,13 +246,9 @@ impl<'a> Analytics<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsBrokenDownBySubaccountForCurrentTerm<'a> {
-        GetDepartmentLevelStatisticsBrokenDownBySubaccountForCurrentTerm(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/analytics/current/statistics_by_subaccount",
-                    &[&account_id],
-                ),
+        GetDepartmentLevelStatisticsBrokenDownBySubaccountForCurrentTerm::start(
+            self.0,
+            &[&account_id],
         )
     }
     /// Get department-level statistics, broken down by subaccount
@@ -327,13 +264,9 @@ impl<'a> Analytics<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsBrokenDownBySubaccountForCompletedTerms<'a> {
-        GetDepartmentLevelStatisticsBrokenDownBySubaccountForCompletedTerms(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/analytics/completed/statistics_by_subaccount",
-                    &[&account_id],
-                ),
+        GetDepartmentLevelStatisticsBrokenDownBySubaccountForCompletedTerms::start(
+            self.0,
+            &[&account_id],
         )
     }
     /// Get course-level participation data
@@ -346,9 +279,7 @@ impl<'a> Analytics<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetCourseLevelParticipationData<'a> {
-        GetCourseLevelParticipationData(
-            self.0.get("/v1/courses/{course_id}/analytics/activity", &[&course_id]),
-        )
+        GetCourseLevelParticipationData::start(self.0, &[&course_id])
     }
     /// Get course-level assignment data
     ///
@@ -360,9 +291,7 @@ impl<'a> Analytics<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetCourseLevelAssignmentData<'a> {
-        GetCourseLevelAssignmentData(
-            self.0.get("/v1/courses/{course_id}/analytics/assignments", &[&course_id]),
-        )
+        GetCourseLevelAssignmentData::start(self.0, &[&course_id])
     }
     /// Get course-level student summary data
     ///
@@ -376,14 +305,7 @@ impl<'a> Analytics<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetCourseLevelStudentSummaryData<'a> {
-        GetCourseLevelStudentSummaryData(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/analytics/student_summaries",
-                    &[&course_id],
-                ),
-        )
+        GetCourseLevelStudentSummaryData::start(self.0, &[&course_id])
     }
     /// Get user-in-a-course-level participation data
     ///
@@ -398,14 +320,7 @@ impl<'a> Analytics<'a> {
         course_id: impl rt::PathArg,
         student_id: impl rt::PathArg,
     ) -> GetUserInACourseLevelParticipationData<'a> {
-        GetUserInACourseLevelParticipationData(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/analytics/users/{student_id}/activity",
-                    &[&course_id, &student_id],
-                ),
-        )
+        GetUserInACourseLevelParticipationData::start(self.0, &[&course_id, &student_id])
     }
     /// Get user-in-a-course-level assignment data
     ///
@@ -418,14 +333,7 @@ impl<'a> Analytics<'a> {
         course_id: impl rt::PathArg,
         student_id: impl rt::PathArg,
     ) -> GetUserInACourseLevelAssignmentData<'a> {
-        GetUserInACourseLevelAssignmentData(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/analytics/users/{student_id}/assignments",
-                    &[&course_id, &student_id],
-                ),
-        )
+        GetUserInACourseLevelAssignmentData::start(self.0, &[&course_id, &student_id])
     }
     /// Get user-in-a-course-level messaging data
     ///
@@ -438,170 +346,106 @@ impl<'a> Analytics<'a> {
         course_id: impl rt::PathArg,
         student_id: impl rt::PathArg,
     ) -> GetUserInACourseLevelMessagingData<'a> {
-        GetUserInACourseLevelMessagingData(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/analytics/users/{student_id}/communication",
-                    &[&course_id, &student_id],
-                ),
-        )
+        GetUserInACourseLevelMessagingData::start(self.0, &[&course_id, &student_id])
     }
 }
-/// Request builder for [`Analytics::get_department_level_participation_data_for_term`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDepartmentLevelParticipationDataForTerm<'a>(rt::Request<'a>);
-impl<'a> GetDepartmentLevelParticipationDataForTerm<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_department_level_participation_data_for_current_term`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDepartmentLevelParticipationDataForCurrentTerm<'a>(rt::Request<'a>);
-impl<'a> GetDepartmentLevelParticipationDataForCurrentTerm<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_department_level_participation_data_for_completed_terms`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDepartmentLevelParticipationDataForCompletedTerms<'a>(rt::Request<'a>);
-impl<'a> GetDepartmentLevelParticipationDataForCompletedTerms<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_department_level_grade_data_for_term`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDepartmentLevelGradeDataForTerm<'a>(rt::Request<'a>);
-impl<'a> GetDepartmentLevelGradeDataForTerm<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_department_level_grade_data_for_current_term`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDepartmentLevelGradeDataForCurrentTerm<'a>(rt::Request<'a>);
-impl<'a> GetDepartmentLevelGradeDataForCurrentTerm<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_department_level_grade_data_for_completed_terms`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDepartmentLevelGradeDataForCompletedTerms<'a>(rt::Request<'a>);
-impl<'a> GetDepartmentLevelGradeDataForCompletedTerms<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_department_level_statistics_for_term`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDepartmentLevelStatisticsForTerm<'a>(rt::Request<'a>);
-impl<'a> GetDepartmentLevelStatisticsForTerm<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_department_level_statistics_for_current_term`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDepartmentLevelStatisticsForCurrentTerm<'a>(rt::Request<'a>);
-impl<'a> GetDepartmentLevelStatisticsForCurrentTerm<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_department_level_statistics_for_completed_terms`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDepartmentLevelStatisticsForCompletedTerms<'a>(rt::Request<'a>);
-impl<'a> GetDepartmentLevelStatisticsForCompletedTerms<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_department_level_statistics_broken_down_by_subaccount_for_term`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDepartmentLevelStatisticsBrokenDownBySubaccountForTerm<'a>(
-    rt::Request<'a>,
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_department_level_participation_data_for_term`]: send it."]
+    GetDepartmentLevelParticipationDataForTerm(Get
+    "/v1/accounts/{account_id}/analytics/terms/{term_id}/activity") => json
 );
-impl<'a> GetDepartmentLevelStatisticsBrokenDownBySubaccountForTerm<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_department_level_statistics_broken_down_by_subaccount_for_current_term`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDepartmentLevelStatisticsBrokenDownBySubaccountForCurrentTerm<'a>(
-    rt::Request<'a>,
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_department_level_participation_data_for_current_term`]: send it."]
+    GetDepartmentLevelParticipationDataForCurrentTerm(Get
+    "/v1/accounts/{account_id}/analytics/current/activity") => json
 );
-impl<'a> GetDepartmentLevelStatisticsBrokenDownBySubaccountForCurrentTerm<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_department_level_statistics_broken_down_by_subaccount_for_completed_terms`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDepartmentLevelStatisticsBrokenDownBySubaccountForCompletedTerms<'a>(
-    rt::Request<'a>,
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_department_level_participation_data_for_completed_terms`]: send it."]
+    GetDepartmentLevelParticipationDataForCompletedTerms(Get
+    "/v1/accounts/{account_id}/analytics/completed/activity") => json
 );
-impl<'a> GetDepartmentLevelStatisticsBrokenDownBySubaccountForCompletedTerms<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_course_level_participation_data`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCourseLevelParticipationData<'a>(rt::Request<'a>);
-impl<'a> GetCourseLevelParticipationData<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_course_level_assignment_data`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCourseLevelAssignmentData<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_department_level_grade_data_for_term`]: send it."]
+    GetDepartmentLevelGradeDataForTerm(Get
+    "/v1/accounts/{account_id}/analytics/terms/{term_id}/grades") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_department_level_grade_data_for_current_term`]: send it."]
+    GetDepartmentLevelGradeDataForCurrentTerm(Get
+    "/v1/accounts/{account_id}/analytics/current/grades") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_department_level_grade_data_for_completed_terms`]: send it."]
+    GetDepartmentLevelGradeDataForCompletedTerms(Get
+    "/v1/accounts/{account_id}/analytics/completed/grades") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_department_level_statistics_for_term`]: send it."]
+    GetDepartmentLevelStatisticsForTerm(Get
+    "/v1/accounts/{account_id}/analytics/terms/{term_id}/statistics") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_department_level_statistics_for_current_term`]: send it."]
+    GetDepartmentLevelStatisticsForCurrentTerm(Get
+    "/v1/accounts/{account_id}/analytics/current/statistics") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_department_level_statistics_for_completed_terms`]: send it."]
+    GetDepartmentLevelStatisticsForCompletedTerms(Get
+    "/v1/accounts/{account_id}/analytics/completed/statistics") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_department_level_statistics_broken_down_by_subaccount_for_term`]: send it."]
+    GetDepartmentLevelStatisticsBrokenDownBySubaccountForTerm(Get
+    "/v1/accounts/{account_id}/analytics/terms/{term_id}/statistics_by_subaccount") =>
+    json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_department_level_statistics_broken_down_by_subaccount_for_current_term`]: send it."]
+    GetDepartmentLevelStatisticsBrokenDownBySubaccountForCurrentTerm(Get
+    "/v1/accounts/{account_id}/analytics/current/statistics_by_subaccount") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_department_level_statistics_broken_down_by_subaccount_for_completed_terms`]: send it."]
+    GetDepartmentLevelStatisticsBrokenDownBySubaccountForCompletedTerms(Get
+    "/v1/accounts/{account_id}/analytics/completed/statistics_by_subaccount") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_course_level_participation_data`]: send it."]
+    GetCourseLevelParticipationData(Get "/v1/courses/{course_id}/analytics/activity") =>
+    json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_course_level_assignment_data`]: set the optional parameters, then send it."]
+    GetCourseLevelAssignmentData(Get "/v1/courses/{course_id}/analytics/assignments") =>
+    json
+);
 impl<'a> GetCourseLevelAssignmentData<'a> {
     /// If async is true, then the course_assignments call can happen asynch- ronously and MAY return a response containing a progress_url key instead of an assignments array. If it does, then it is the caller's responsibility to poll the API again to see if the progress is complete. If the data is ready (possibly even on the first async call) then it will be passed back normally, as documented in the example response.
     pub fn r#async(self, value: bool) -> Self {
         Self(self.0.query("async", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Analytics::get_course_level_student_summary_data`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCourseLevelStudentSummaryData<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_course_level_student_summary_data`]: set the optional parameters, then send it."]
+    GetCourseLevelStudentSummaryData(Get
+    "/v1/courses/{course_id}/analytics/student_summaries") => json
+);
 impl<'a> GetCourseLevelStudentSummaryData<'a> {
     /// The order results in which results are returned.  Defaults to "name".
     pub fn sort_column(self, value: SortColumn) -> Self {
@@ -611,55 +455,24 @@ impl<'a> GetCourseLevelStudentSummaryData<'a> {
     pub fn student_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("student_id", &rt::id(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Analytics::get_user_in_a_course_level_participation_data`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetUserInACourseLevelParticipationData<'a>(rt::Request<'a>);
-impl<'a> GetUserInACourseLevelParticipationData<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_user_in_a_course_level_assignment_data`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetUserInACourseLevelAssignmentData<'a>(rt::Request<'a>);
-impl<'a> GetUserInACourseLevelAssignmentData<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Analytics::get_user_in_a_course_level_messaging_data`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetUserInACourseLevelMessagingData<'a>(rt::Request<'a>);
-impl<'a> GetUserInACourseLevelMessagingData<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    GetDepartmentLevelParticipationDataForTerm,
-    GetDepartmentLevelParticipationDataForCurrentTerm,
-    GetDepartmentLevelParticipationDataForCompletedTerms,
-    GetDepartmentLevelGradeDataForTerm, GetDepartmentLevelGradeDataForCurrentTerm,
-    GetDepartmentLevelGradeDataForCompletedTerms, GetDepartmentLevelStatisticsForTerm,
-    GetDepartmentLevelStatisticsForCurrentTerm,
-    GetDepartmentLevelStatisticsForCompletedTerms,
-    GetDepartmentLevelStatisticsBrokenDownBySubaccountForTerm,
-    GetDepartmentLevelStatisticsBrokenDownBySubaccountForCurrentTerm,
-    GetDepartmentLevelStatisticsBrokenDownBySubaccountForCompletedTerms,
-    GetCourseLevelParticipationData, GetCourseLevelAssignmentData,
-    GetCourseLevelStudentSummaryData, GetUserInACourseLevelParticipationData,
-    GetUserInACourseLevelAssignmentData, GetUserInACourseLevelMessagingData
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_user_in_a_course_level_participation_data`]: send it."]
+    GetUserInACourseLevelParticipationData(Get
+    "/v1/courses/{course_id}/analytics/users/{student_id}/activity") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_user_in_a_course_level_assignment_data`]: send it."]
+    GetUserInACourseLevelAssignmentData(Get
+    "/v1/courses/{course_id}/analytics/users/{student_id}/assignments") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Analytics::get_user_in_a_course_level_messaging_data`]: send it."]
+    GetUserInACourseLevelMessagingData(Get
+    "/v1/courses/{course_id}/analytics/users/{student_id}/communication") => json
 );
 /// Values of the `sort_column` parameter.
 ///

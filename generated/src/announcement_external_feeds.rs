@@ -13,6 +13,8 @@
 //! | `DELETE /api/v1/groups/{group_id}/external_feeds/{external_feed_id}` | [`delete_external_feed`](AnnouncementExternalFeeds::delete_external_feed) with `Group` |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Announcement External Feeds resource.
 #[derive(Debug, Clone, Copy)]
 pub struct AnnouncementExternalFeeds<'a>(&'a rt::Client);
@@ -24,9 +26,8 @@ impl<'a> AnnouncementExternalFeeds<'a> {
     ///
     /// Returns the paginated list of External Feeds this course or group.
     ///
-    /// `GET /api/v1/courses/{course_id}/external_feeds` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/external_feeds` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/external_feeds` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/external_feeds` with [`Group`](crate::context::Group)
     #[doc(alias = "list_external_feeds_courses")]
     #[doc(alias = "list_external_feeds_groups")]
     #[doc(alias = "List external feeds")]
@@ -34,24 +35,14 @@ impl<'a> AnnouncementExternalFeeds<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListExternalFeeds<'a> {
-        ListExternalFeeds(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/external_feeds",
-                    &context,
-                    &[],
-                ),
-        )
+        ListExternalFeeds::start_in(self.0, &context, &[])
     }
     /// Create an external feed
     ///
     /// Create a new external feed for the course or group.
     ///
-    /// `POST /api/v1/courses/{course_id}/external_feeds` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/groups/{group_id}/external_feeds` with [`Group`](crate::context::Group)
+    /// - `POST /api/v1/courses/{course_id}/external_feeds` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/groups/{group_id}/external_feeds` with [`Group`](crate::context::Group)
     ///
     /// `url`: The url to the external rss or atom feed
     #[doc(alias = "create_external_feed_courses")]
@@ -63,14 +54,8 @@ impl<'a> AnnouncementExternalFeeds<'a> {
         url: impl Into<String>,
     ) -> CreateExternalFeed<'a> {
         CreateExternalFeed(
-            self
+            CreateExternalFeed::start_in(self.0, &context, &[])
                 .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/external_feeds",
-                    &context,
-                    &[],
-                )
                 .form("url", &rt::text(url)),
         )
     }
@@ -78,9 +63,8 @@ impl<'a> AnnouncementExternalFeeds<'a> {
     ///
     /// Deletes the external feed.
     ///
-    /// `DELETE /api/v1/courses/{course_id}/external_feeds/{external_feed_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/groups/{group_id}/external_feeds/{external_feed_id}` with [`Group`](crate::context::Group)
+    /// - `DELETE /api/v1/courses/{course_id}/external_feeds/{external_feed_id}` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/groups/{group_id}/external_feeds/{external_feed_id}` with [`Group`](crate::context::Group)
     #[doc(alias = "delete_external_feed_courses")]
     #[doc(alias = "delete_external_feed_groups")]
     #[doc(alias = "Delete an external feed")]
@@ -89,40 +73,19 @@ impl<'a> AnnouncementExternalFeeds<'a> {
         context: impl crate::context::CourseOrGroup,
         external_feed_id: impl rt::PathArg,
     ) -> DeleteExternalFeed<'a> {
-        DeleteExternalFeed(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/external_feeds/{external_feed_id}",
-                    &context,
-                    &[&external_feed_id],
-                ),
-        )
+        DeleteExternalFeed::start_in(self.0, &context, &[&external_feed_id])
     }
 }
-/// Request builder for [`AnnouncementExternalFeeds::list_external_feeds`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListExternalFeeds<'a>(rt::Request<'a>);
-impl<'a> ListExternalFeeds<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::ExternalFeed>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ExternalFeed> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ExternalFeed> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`AnnouncementExternalFeeds::create_external_feed`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateExternalFeed<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AnnouncementExternalFeeds::list_external_feeds`]: send it."]
+    ListExternalFeeds(Get "/v1/{context}/external_feeds") => list models::ExternalFeed
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AnnouncementExternalFeeds::create_external_feed`]: set the optional parameters, then send it."]
+    CreateExternalFeed(Post "/v1/{context}/external_feeds") => one models::ExternalFeed
+);
 impl<'a> CreateExternalFeed<'a> {
     /// If given, only feed entries that contain this string in their title will be imported
     pub fn header_match(self, value: bool) -> Self {
@@ -132,22 +95,13 @@ impl<'a> CreateExternalFeed<'a> {
     pub fn verbosity(self, value: Verbosity) -> Self {
         Self(self.0.form("verbosity", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ExternalFeed> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`AnnouncementExternalFeeds::delete_external_feed`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteExternalFeed<'a>(rt::Request<'a>);
-impl<'a> DeleteExternalFeed<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ExternalFeed> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(ListExternalFeeds, CreateExternalFeed, DeleteExternalFeed);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AnnouncementExternalFeeds::delete_external_feed`]: send it."]
+    DeleteExternalFeed(Delete "/v1/{context}/external_feeds/{external_feed_id}") => one
+    models::ExternalFeed
+);
 /// Values of the `verbosity` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -8,6 +8,8 @@
 //! | `GET /api/v1/announcements` | [`list_announcements`](Announcements::list_announcements) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Announcements resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Announcements<'a>(&'a rt::Client);
@@ -28,17 +30,17 @@ impl<'a> Announcements<'a> {
         context_codes: impl IntoIterator<Item = impl Into<String>>,
     ) -> ListAnnouncements<'a> {
         ListAnnouncements(
-            self
+            ListAnnouncements::start(self.0, &[])
                 .0
-                .get("/v1/announcements", &[])
                 .query("context_codes", &rt::texts(context_codes)),
         )
     }
 }
-/// Request builder for [`Announcements::list_announcements`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAnnouncements<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Announcements::list_announcements`]: set the optional parameters, then send it."]
+    ListAnnouncements(Get "/v1/announcements") => list models::DiscussionTopic
+);
 impl<'a> ListAnnouncements<'a> {
     /// Only return announcements posted since the start_date (inclusive). Defaults to 14 days ago. The value should be formatted as: yyyy-mm-dd or ISO 8601 YYYY-MM-DDTHH:MM:SSZ.
     pub fn start_date(self, value: rt::Date) -> Self {
@@ -60,17 +62,4 @@ impl<'a> ListAnnouncements<'a> {
     pub fn include(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Self(self.0.query("include", &rt::texts(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::DiscussionTopic>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::DiscussionTopic> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::DiscussionTopic> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(ListAnnouncements);

@@ -8,6 +8,8 @@
 //! | `GET /api/v1/accounts/{account_id}/scopes` | [`list_scopes`](ApiTokenScopes::list_scopes) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Api Token Scopes resource.
 #[derive(Debug, Clone, Copy)]
 pub struct ApiTokenScopes<'a>(&'a rt::Client);
@@ -22,32 +24,20 @@ impl<'a> ApiTokenScopes<'a> {
     /// `GET /api/v1/accounts/{account_id}/scopes`
     #[doc(alias = "List scopes")]
     pub fn list_scopes(&self, account_id: impl rt::PathArg) -> ListScopes<'a> {
-        ListScopes(self.0.get("/v1/accounts/{account_id}/scopes", &[&account_id]))
+        ListScopes::start(self.0, &[&account_id])
     }
 }
-/// Request builder for [`ApiTokenScopes::list_scopes`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListScopes<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ApiTokenScopes::list_scopes`]: set the optional parameters, then send it."]
+    ListScopes(Get "/v1/accounts/{account_id}/scopes") => list models::Scope
+);
 impl<'a> ListScopes<'a> {
     /// The attribute to group the scopes by. By default no grouping is done.
     pub fn group_by(self, value: GroupBy) -> Self {
         Self(self.0.query("group_by", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Scope>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Scope> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Scope> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(ListScopes);
 /// Values of the `group_by` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

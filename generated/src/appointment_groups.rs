@@ -15,6 +15,8 @@
 //! | `GET /api/v1/appointment_groups/next_appointment` | [`get_next_appointment`](AppointmentGroups::get_next_appointment) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Appointment Groups resource.
 #[derive(Debug, Clone, Copy)]
 pub struct AppointmentGroups<'a>(&'a rt::Client);
@@ -29,7 +31,7 @@ impl<'a> AppointmentGroups<'a> {
     /// `GET /api/v1/appointment_groups`
     #[doc(alias = "List appointment groups")]
     pub fn list_appointment_groups(&self) -> ListAppointmentGroups<'a> {
-        ListAppointmentGroups(self.0.get("/v1/appointment_groups", &[]))
+        ListAppointmentGroups::start(self.0, &[])
     }
     /// Create an appointment group
     ///
@@ -42,9 +44,8 @@ impl<'a> AppointmentGroups<'a> {
         appointment_group: CreateAppointmentGroupParams,
     ) -> CreateAppointmentGroup<'a> {
         CreateAppointmentGroup(
-            self
+            CreateAppointmentGroup::start(self.0, &[])
                 .0
-                .post("/v1/appointment_groups", &[])
                 .form("appointment_group", &appointment_group),
         )
     }
@@ -58,7 +59,7 @@ impl<'a> AppointmentGroups<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetSingleAppointmentGroup<'a> {
-        GetSingleAppointmentGroup(self.0.get("/v1/appointment_groups/{id}", &[&id]))
+        GetSingleAppointmentGroup::start(self.0, &[&id])
     }
     /// Update an appointment group
     ///
@@ -72,9 +73,8 @@ impl<'a> AppointmentGroups<'a> {
         appointment_group: UpdateAppointmentGroupParams,
     ) -> UpdateAppointmentGroup<'a> {
         UpdateAppointmentGroup(
-            self
+            UpdateAppointmentGroup::start(self.0, &[&id])
                 .0
-                .put("/v1/appointment_groups/{id}", &[&id])
                 .form("appointment_group", &appointment_group),
         )
     }
@@ -88,7 +88,7 @@ impl<'a> AppointmentGroups<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> DeleteAppointmentGroup<'a> {
-        DeleteAppointmentGroup(self.0.delete("/v1/appointment_groups/{id}", &[&id]))
+        DeleteAppointmentGroup::start(self.0, &[&id])
     }
     /// List user participants
     ///
@@ -100,7 +100,7 @@ impl<'a> AppointmentGroups<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ListUserParticipants<'a> {
-        ListUserParticipants(self.0.get("/v1/appointment_groups/{id}/users", &[&id]))
+        ListUserParticipants::start(self.0, &[&id])
     }
     /// List student group participants
     ///
@@ -112,9 +112,7 @@ impl<'a> AppointmentGroups<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ListStudentGroupParticipants<'a> {
-        ListStudentGroupParticipants(
-            self.0.get("/v1/appointment_groups/{id}/groups", &[&id]),
-        )
+        ListStudentGroupParticipants::start(self.0, &[&id])
     }
     /// Get next appointment
     ///
@@ -123,13 +121,14 @@ impl<'a> AppointmentGroups<'a> {
     /// `GET /api/v1/appointment_groups/next_appointment`
     #[doc(alias = "Get next appointment")]
     pub fn get_next_appointment(&self) -> GetNextAppointment<'a> {
-        GetNextAppointment(self.0.get("/v1/appointment_groups/next_appointment", &[]))
+        GetNextAppointment::start(self.0, &[])
     }
 }
-/// Request builder for [`AppointmentGroups::list_appointment_groups`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAppointmentGroups<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AppointmentGroups::list_appointment_groups`]: set the optional parameters, then send it."]
+    ListAppointmentGroups(Get "/v1/appointment_groups") => list models::AppointmentGroup
+);
 impl<'a> ListAppointmentGroups<'a> {
     /// Defaults to "reservable"
     pub fn scope(self, value: ListAppointmentGroupsScope) -> Self {
@@ -155,33 +154,18 @@ impl<'a> ListAppointmentGroups<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::AppointmentGroup>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AppointmentGroup> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::AppointmentGroup> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`AppointmentGroups::create_appointment_group`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateAppointmentGroup<'a>(rt::Request<'a>);
-impl<'a> CreateAppointmentGroup<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AppointmentGroup> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AppointmentGroups::get_single_appointment_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleAppointmentGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AppointmentGroups::create_appointment_group`]: send it."]
+    CreateAppointmentGroup(Post "/v1/appointment_groups") => one models::AppointmentGroup
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AppointmentGroups::get_single_appointment_group`]: set the optional parameters, then send it."]
+    GetSingleAppointmentGroup(Get "/v1/appointment_groups/{id}") => one
+    models::AppointmentGroup
+);
 impl<'a> GetSingleAppointmentGroup<'a> {
     /// Array of additional information to include. See include\[\] argument of "List appointment groups" action.
     ///
@@ -192,83 +176,54 @@ impl<'a> GetSingleAppointmentGroup<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AppointmentGroup> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`AppointmentGroups::update_appointment_group`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateAppointmentGroup<'a>(rt::Request<'a>);
-impl<'a> UpdateAppointmentGroup<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AppointmentGroup> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AppointmentGroups::delete_appointment_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteAppointmentGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AppointmentGroups::update_appointment_group`]: send it."]
+    UpdateAppointmentGroup(Put "/v1/appointment_groups/{id}") => one
+    models::AppointmentGroup
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AppointmentGroups::delete_appointment_group`]: set the optional parameters, then send it."]
+    DeleteAppointmentGroup(Delete "/v1/appointment_groups/{id}") => one
+    models::AppointmentGroup
+);
 impl<'a> DeleteAppointmentGroup<'a> {
     /// Reason for deleting/canceling the appointment group.
     pub fn cancel_reason(self, value: impl Into<String>) -> Self {
         Self(self.0.query("cancel_reason", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AppointmentGroup> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`AppointmentGroups::list_user_participants`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListUserParticipants<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AppointmentGroups::list_user_participants`]: set the optional parameters, then send it."]
+    ListUserParticipants(Get "/v1/appointment_groups/{id}/users") => list models::User
+);
 impl<'a> ListUserParticipants<'a> {
     /// Limits results to the a given participation status, defaults to "all"
     pub fn registration_status(self, value: RegistrationStatus) -> Self {
         Self(self.0.query("registration_status", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`AppointmentGroups::list_student_group_participants`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListStudentGroupParticipants<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AppointmentGroups::list_student_group_participants`]: set the optional parameters, then send it."]
+    ListStudentGroupParticipants(Get "/v1/appointment_groups/{id}/groups") => list
+    models::Group
+);
 impl<'a> ListStudentGroupParticipants<'a> {
     /// Limits results to the a given participation status, defaults to "all"
     pub fn registration_status(self, value: RegistrationStatus) -> Self {
         Self(self.0.query("registration_status", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Group>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Group> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`AppointmentGroups::get_next_appointment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetNextAppointment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AppointmentGroups::get_next_appointment`]: set the optional parameters, then send it."]
+    GetNextAppointment(Get "/v1/appointment_groups/next_appointment") => list
+    models::CalendarEvent
+);
 impl<'a> GetNextAppointment<'a> {
     /// List of ids of appointment groups to search.
     pub fn appointment_group_ids(
@@ -277,24 +232,7 @@ impl<'a> GetNextAppointment<'a> {
     ) -> Self {
         Self(self.0.query("appointment_group_ids", &rt::ids(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::CalendarEvent>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CalendarEvent> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::CalendarEvent> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(
-    ListAppointmentGroups, CreateAppointmentGroup, GetSingleAppointmentGroup,
-    UpdateAppointmentGroup, DeleteAppointmentGroup, ListUserParticipants,
-    ListStudentGroupParticipants, GetNextAppointment
-);
 /// Values of the `scope` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -8,6 +8,8 @@
 //! | `POST /api/v1/courses/{course_id}/assignments/{assignment_id}/extensions` | [`set_extensions_for_student_assignment_submissions`](AssignmentExtensions::set_extensions_for_student_assignment_submissions) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Assignment Extensions resource.
 #[derive(Debug, Clone, Copy)]
 pub struct AssignmentExtensions<'a>(&'a rt::Client);
@@ -34,27 +36,21 @@ impl<'a> AssignmentExtensions<'a> {
         >,
     ) -> SetExtensionsForStudentAssignmentSubmissions<'a> {
         SetExtensionsForStudentAssignmentSubmissions(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/extensions",
+            SetExtensionsForStudentAssignmentSubmissions::start(
+                    self.0,
                     &[&course_id, &assignment_id],
                 )
+                .0
                 .form("assignment_extensions", &rt::list(assignment_extensions)),
         )
     }
 }
-/// Request builder for [`AssignmentExtensions::set_extensions_for_student_assignment_submissions`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SetExtensionsForStudentAssignmentSubmissions<'a>(rt::Request<'a>);
-impl<'a> SetExtensionsForStudentAssignmentSubmissions<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(SetExtensionsForStudentAssignmentSubmissions);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AssignmentExtensions::set_extensions_for_student_assignment_submissions`]: send it."]
+    SetExtensionsForStudentAssignmentSubmissions(Post
+    "/v1/courses/{course_id}/assignments/{assignment_id}/extensions") => json
+);
 /// Parameters sent as `assignment_extensions[][..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetExtensionsForStudentAssignmentSubmissionsAssignmentExtension {

@@ -12,6 +12,8 @@
 //! | `DELETE /api/v1/courses/{course_id}/assignment_groups/{assignment_group_id}` | [`destroy_assignment_group`](AssignmentGroups::destroy_assignment_group) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Assignment Groups resource.
 #[derive(Debug, Clone, Copy)]
 pub struct AssignmentGroups<'a>(&'a rt::Client);
@@ -29,9 +31,7 @@ impl<'a> AssignmentGroups<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListAssignmentGroups<'a> {
-        ListAssignmentGroups(
-            self.0.get("/v1/courses/{course_id}/assignment_groups", &[&course_id]),
-        )
+        ListAssignmentGroups::start(self.0, &[&course_id])
     }
     /// Get an Assignment Group
     ///
@@ -44,14 +44,7 @@ impl<'a> AssignmentGroups<'a> {
         course_id: impl rt::PathArg,
         assignment_group_id: impl rt::PathArg,
     ) -> GetAssignmentGroup<'a> {
-        GetAssignmentGroup(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}",
-                    &[&course_id, &assignment_group_id],
-                ),
-        )
+        GetAssignmentGroup::start(self.0, &[&course_id, &assignment_group_id])
     }
     /// Create an Assignment Group
     ///
@@ -63,9 +56,7 @@ impl<'a> AssignmentGroups<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateAssignmentGroup<'a> {
-        CreateAssignmentGroup(
-            self.0.post("/v1/courses/{course_id}/assignment_groups", &[&course_id]),
-        )
+        CreateAssignmentGroup::start(self.0, &[&course_id])
     }
     /// Edit an Assignment Group
     ///
@@ -78,14 +69,7 @@ impl<'a> AssignmentGroups<'a> {
         course_id: impl rt::PathArg,
         assignment_group_id: impl rt::PathArg,
     ) -> EditAssignmentGroup<'a> {
-        EditAssignmentGroup(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}",
-                    &[&course_id, &assignment_group_id],
-                ),
-        )
+        EditAssignmentGroup::start(self.0, &[&course_id, &assignment_group_id])
     }
     /// Destroy an Assignment Group
     ///
@@ -98,20 +82,15 @@ impl<'a> AssignmentGroups<'a> {
         course_id: impl rt::PathArg,
         assignment_group_id: impl rt::PathArg,
     ) -> DestroyAssignmentGroup<'a> {
-        DestroyAssignmentGroup(
-            self
-                .0
-                .delete(
-                    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}",
-                    &[&course_id, &assignment_group_id],
-                ),
-        )
+        DestroyAssignmentGroup::start(self.0, &[&course_id, &assignment_group_id])
     }
 }
-/// Request builder for [`AssignmentGroups::list_assignment_groups`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAssignmentGroups<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AssignmentGroups::list_assignment_groups`]: set the optional parameters, then send it."]
+    ListAssignmentGroups(Get "/v1/courses/{course_id}/assignment_groups") => list
+    models::AssignmentGroup
+);
 impl<'a> ListAssignmentGroups<'a> {
     /// Associations to include with the group. "discussion_topic", "all_dates", "can_edit", "assignment_visibility" & "submission" are only valid if "assignments" is also included. "score_statistics" requires that the "assignments" and "submission" options are included. The "assignment_visibility" option additionally requires that the Differentiated Assignments course feature be turned on. If "observed_users" is passed along with "assignments" and "submission", submissions for observed users will also be included as an array.
     pub fn include(
@@ -146,23 +125,14 @@ impl<'a> ListAssignmentGroups<'a> {
     pub fn scope_assignments_to_student(self, value: bool) -> Self {
         Self(self.0.query("scope_assignments_to_student", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::AssignmentGroup>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AssignmentGroup> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::AssignmentGroup> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`AssignmentGroups::get_assignment_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAssignmentGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AssignmentGroups::get_assignment_group`]: set the optional parameters, then send it."]
+    GetAssignmentGroup(Get
+    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}") => one
+    models::AssignmentGroup
+);
 impl<'a> GetAssignmentGroup<'a> {
     /// Associations to include with the group. "discussion_topic" and "assignment_visibility" and "submission" are only valid if "assignments" is also included. "score_statistics" is only valid if "submission" and "assignments" are also included. The "assignment_visibility" option additionally requires that the Differentiated Assignments course feature be turned on.
     pub fn include(
@@ -179,15 +149,13 @@ impl<'a> GetAssignmentGroup<'a> {
     pub fn grading_period_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("grading_period_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AssignmentGroup> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`AssignmentGroups::create_assignment_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateAssignmentGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AssignmentGroups::create_assignment_group`]: set the optional parameters, then send it."]
+    CreateAssignmentGroup(Post "/v1/courses/{course_id}/assignment_groups") => one
+    models::AssignmentGroup
+);
 impl<'a> CreateAssignmentGroup<'a> {
     /// The assignment group's name
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -209,15 +177,14 @@ impl<'a> CreateAssignmentGroup<'a> {
     pub fn integration_data(self, value: rt::Json) -> Self {
         Self(self.0.form("integration_data", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AssignmentGroup> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`AssignmentGroups::edit_assignment_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EditAssignmentGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AssignmentGroups::edit_assignment_group`]: set the optional parameters, then send it."]
+    EditAssignmentGroup(Put
+    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}") => one
+    models::AssignmentGroup
+);
 impl<'a> EditAssignmentGroup<'a> {
     /// The assignment group's name
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -243,29 +210,20 @@ impl<'a> EditAssignmentGroup<'a> {
     pub fn rules(self, value: Rules) -> Self {
         Self(self.0.form("rules", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AssignmentGroup> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`AssignmentGroups::destroy_assignment_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DestroyAssignmentGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AssignmentGroups::destroy_assignment_group`]: set the optional parameters, then send it."]
+    DestroyAssignmentGroup(Delete
+    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}") => one
+    models::AssignmentGroup
+);
 impl<'a> DestroyAssignmentGroup<'a> {
     /// The ID of an active Assignment Group to which the assignments that are currently assigned to the destroyed Assignment Group will be assigned. NOTE: If this argument is not provided, any assignments in this Assignment Group will be deleted.
     pub fn move_assignments_to(self, value: i64) -> Self {
         Self(self.0.query("move_assignments_to", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AssignmentGroup> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(
-    ListAssignmentGroups, GetAssignmentGroup, CreateAssignmentGroup, EditAssignmentGroup,
-    DestroyAssignmentGroup
-);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -27,6 +27,8 @@
 //! | `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/users/{user_id}/group_members` | [`list_group_members_for_student_on_assignment`](Assignments::list_group_members_for_student_on_assignment) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Assignments resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Assignments<'a>(&'a rt::Client);
@@ -45,9 +47,7 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteAssignment<'a> {
-        DeleteAssignment(
-            self.0.delete("/v1/courses/{course_id}/assignments/{id}", &[&course_id, &id]),
-        )
+        DeleteAssignment::start(self.0, &[&course_id, &id])
     }
     /// List assignments
     ///
@@ -57,7 +57,7 @@ impl<'a> Assignments<'a> {
     #[doc(alias = "list_assignments_assignments")]
     #[doc(alias = "List assignments")]
     pub fn list_assignments(&self, course_id: impl rt::PathArg) -> ListAssignments<'a> {
-        ListAssignments(self.0.get("/v1/courses/{course_id}/assignments", &[&course_id]))
+        ListAssignments::start(self.0, &[&course_id])
     }
     /// List assignments
     ///
@@ -71,13 +71,9 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
         assignment_group_id: impl rt::PathArg,
     ) -> ListAssignmentsForAssignmentGroup<'a> {
-        ListAssignmentsForAssignmentGroup(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}/assignments",
-                    &[&course_id, &assignment_group_id],
-                ),
+        ListAssignmentsForAssignmentGroup::start(
+            self.0,
+            &[&course_id, &assignment_group_id],
         )
     }
     /// List assignments for user
@@ -91,14 +87,7 @@ impl<'a> Assignments<'a> {
         user_id: impl rt::PathArg,
         course_id: impl rt::PathArg,
     ) -> ListAssignmentsForUser<'a> {
-        ListAssignmentsForUser(
-            self
-                .0
-                .get(
-                    "/v1/users/{user_id}/courses/{course_id}/assignments",
-                    &[&user_id, &course_id],
-                ),
-        )
+        ListAssignmentsForUser::start(self.0, &[&user_id, &course_id])
     }
     /// Duplicate assignment
     ///
@@ -111,14 +100,7 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> DuplicateAssignment<'a> {
-        DuplicateAssignment(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/duplicate",
-                    &[&course_id, &assignment_id],
-                ),
-        )
+        DuplicateAssignment::start(self.0, &[&course_id, &assignment_id])
     }
     /// Get a single assignment
     ///
@@ -131,9 +113,7 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleAssignment<'a> {
-        GetSingleAssignment(
-            self.0.get("/v1/courses/{course_id}/assignments/{id}", &[&course_id, &id]),
-        )
+        GetSingleAssignment::start(self.0, &[&course_id, &id])
     }
     /// Create an assignment
     ///
@@ -147,9 +127,8 @@ impl<'a> Assignments<'a> {
         assignment: CreateAssignmentParams,
     ) -> CreateAssignment<'a> {
         CreateAssignment(
-            self
+            CreateAssignment::start(self.0, &[&course_id])
                 .0
-                .post("/v1/courses/{course_id}/assignments", &[&course_id])
                 .form("assignment", &assignment),
         )
     }
@@ -164,9 +143,7 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> EditAssignment<'a> {
-        EditAssignment(
-            self.0.put("/v1/courses/{course_id}/assignments/{id}", &[&course_id, &id]),
-        )
+        EditAssignment::start(self.0, &[&course_id, &id])
     }
     /// Bulk update assignment dates
     ///
@@ -186,9 +163,7 @@ impl<'a> Assignments<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> BulkUpdateAssignmentDates<'a> {
-        BulkUpdateAssignmentDates(
-            self.0.put("/v1/courses/{course_id}/assignments/bulk_update", &[&course_id]),
-        )
+        BulkUpdateAssignmentDates::start(self.0, &[&course_id])
     }
     /// List assignment overrides
     ///
@@ -201,14 +176,7 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> ListAssignmentOverrides<'a> {
-        ListAssignmentOverrides(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides",
-                    &[&course_id, &assignment_id],
-                ),
-        )
+        ListAssignmentOverrides::start(self.0, &[&course_id, &assignment_id])
     }
     /// Get a single assignment override
     ///
@@ -222,14 +190,7 @@ impl<'a> Assignments<'a> {
         assignment_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleAssignmentOverride<'a> {
-        GetSingleAssignmentOverride(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}",
-                    &[&course_id, &assignment_id, &id],
-                ),
-        )
+        GetSingleAssignmentOverride::start(self.0, &[&course_id, &assignment_id, &id])
     }
     /// Redirect to the assignment override for a group
     ///
@@ -242,14 +203,7 @@ impl<'a> Assignments<'a> {
         group_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> RedirectToAssignmentOverrideForGroup<'a> {
-        RedirectToAssignmentOverrideForGroup(
-            self
-                .0
-                .get(
-                    "/v1/groups/{group_id}/assignments/{assignment_id}/override",
-                    &[&group_id, &assignment_id],
-                ),
-        )
+        RedirectToAssignmentOverrideForGroup::start(self.0, &[&group_id, &assignment_id])
     }
     /// Redirect to the assignment override for a section
     ///
@@ -262,13 +216,9 @@ impl<'a> Assignments<'a> {
         course_section_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> RedirectToAssignmentOverrideForSection<'a> {
-        RedirectToAssignmentOverrideForSection(
-            self
-                .0
-                .get(
-                    "/v1/sections/{course_section_id}/assignments/{assignment_id}/override",
-                    &[&course_section_id, &assignment_id],
-                ),
+        RedirectToAssignmentOverrideForSection::start(
+            self.0,
+            &[&course_section_id, &assignment_id],
         )
     }
     /// Create an assignment override
@@ -282,14 +232,7 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> CreateAssignmentOverride<'a> {
-        CreateAssignmentOverride(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides",
-                    &[&course_id, &assignment_id],
-                ),
-        )
+        CreateAssignmentOverride::start(self.0, &[&course_id, &assignment_id])
     }
     /// Update an assignment override
     ///
@@ -303,14 +246,7 @@ impl<'a> Assignments<'a> {
         assignment_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateAssignmentOverride<'a> {
-        UpdateAssignmentOverride(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}",
-                    &[&course_id, &assignment_id, &id],
-                ),
-        )
+        UpdateAssignmentOverride::start(self.0, &[&course_id, &assignment_id, &id])
     }
     /// Delete an assignment override
     ///
@@ -324,14 +260,7 @@ impl<'a> Assignments<'a> {
         assignment_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteAssignmentOverride<'a> {
-        DeleteAssignmentOverride(
-            self
-                .0
-                .delete(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}",
-                    &[&course_id, &assignment_id, &id],
-                ),
-        )
+        DeleteAssignmentOverride::start(self.0, &[&course_id, &assignment_id, &id])
     }
     /// Batch retrieve overrides in a course
     ///
@@ -347,9 +276,8 @@ impl<'a> Assignments<'a> {
         >,
     ) -> BatchRetrieveOverridesInCourse<'a> {
         BatchRetrieveOverridesInCourse(
-            self
+            BatchRetrieveOverridesInCourse::start(self.0, &[&course_id])
                 .0
-                .get("/v1/courses/{course_id}/assignments/overrides", &[&course_id])
                 .query("assignment_overrides", &rt::list(assignment_overrides)),
         )
     }
@@ -372,9 +300,8 @@ impl<'a> Assignments<'a> {
         >,
     ) -> BatchCreateOverridesInCourse<'a> {
         BatchCreateOverridesInCourse(
-            self
+            BatchCreateOverridesInCourse::start(self.0, &[&course_id])
                 .0
-                .post("/v1/courses/{course_id}/assignments/overrides", &[&course_id])
                 .form("assignment_overrides", &assignment_overrides),
         )
     }
@@ -397,9 +324,8 @@ impl<'a> Assignments<'a> {
         >,
     ) -> BatchUpdateOverridesInCourse<'a> {
         BatchUpdateOverridesInCourse(
-            self
+            BatchUpdateOverridesInCourse::start(self.0, &[&course_id])
                 .0
-                .put("/v1/courses/{course_id}/assignments/overrides", &[&course_id])
                 .form("assignment_overrides", &assignment_overrides),
         )
     }
@@ -415,30 +341,22 @@ impl<'a> Assignments<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> ListGroupMembersForStudentOnAssignment<'a> {
-        ListGroupMembersForStudentOnAssignment(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/users/{user_id}/group_members",
-                    &[&course_id, &assignment_id, &user_id],
-                ),
+        ListGroupMembersForStudentOnAssignment::start(
+            self.0,
+            &[&course_id, &assignment_id, &user_id],
         )
     }
 }
-/// Request builder for [`Assignments::delete_assignment`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteAssignment<'a>(rt::Request<'a>);
-impl<'a> DeleteAssignment<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Assignment> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Assignments::list_assignments`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAssignments<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Assignments::delete_assignment`]: send it."]
+    DeleteAssignment(Delete "/v1/courses/{course_id}/assignments/{id}") => one
+    models::Assignment
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::list_assignments`]: set the optional parameters, then send it."]
+    ListAssignments(Get "/v1/courses/{course_id}/assignments") => list models::Assignment
+);
 impl<'a> ListAssignments<'a> {
     /// Optional information to include with each assignment: submission:: The current user's current `Submission` assignment_visibility:: An array of ids of students who can see the assignment all_dates:: An array of `AssignmentDate` structures, one for each override, and also a `base` if the assignment has an "Everyone" / "Everyone Else" date overrides:: An array of `AssignmentOverride` structures observed_users:: An array of submissions for observed users can_edit:: an extra Boolean value will be included with each `Assignment` (and `AssignmentDate` if `all_dates` is supplied) to indicate whether the caller can edit the assignment or date. Moderated grading and closed grading periods may restrict a user's ability to edit an assignment. score_statistics:: An object containing min, max, and mean score on this assignment. This will not be included for students if there are less than 5 graded assignments or if disabled by the instructor. Only valid if 'submission' is also included. ab_guid:: An array of guid strings for academic benchmarks
     pub fn include(
@@ -482,23 +400,14 @@ impl<'a> ListAssignments<'a> {
     pub fn new_quizzes(self, value: bool) -> Self {
         Self(self.0.query("new_quizzes", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Assignment>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Assignment> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Assignment> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Assignments::list_assignments_for_assignment_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAssignmentsForAssignmentGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::list_assignments_for_assignment_group`]: set the optional parameters, then send it."]
+    ListAssignmentsForAssignmentGroup(Get
+    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}/assignments") =>
+    list models::Assignment
+);
 impl<'a> ListAssignmentsForAssignmentGroup<'a> {
     /// Optional information to include with each assignment: submission:: The current user's current `Submission` assignment_visibility:: An array of ids of students who can see the assignment all_dates:: An array of `AssignmentDate` structures, one for each override, and also a `base` if the assignment has an "Everyone" / "Everyone Else" date overrides:: An array of `AssignmentOverride` structures observed_users:: An array of submissions for observed users can_edit:: an extra Boolean value will be included with each `Assignment` (and `AssignmentDate` if `all_dates` is supplied) to indicate whether the caller can edit the assignment or date. Moderated grading and closed grading periods may restrict a user's ability to edit an assignment. score_statistics:: An object containing min, max, and mean score on this assignment. This will not be included for students if there are less than 5 graded assignments or if disabled by the instructor. Only valid if 'submission' is also included. ab_guid:: An array of guid strings for academic benchmarks
     pub fn include(
@@ -542,55 +451,31 @@ impl<'a> ListAssignmentsForAssignmentGroup<'a> {
     pub fn new_quizzes(self, value: bool) -> Self {
         Self(self.0.query("new_quizzes", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Assignment>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Assignment> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Assignment> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Assignments::list_assignments_for_user`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAssignmentsForUser<'a>(rt::Request<'a>);
-impl<'a> ListAssignmentsForUser<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Assignment>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Assignment> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Assignment> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Assignments::duplicate_assignment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DuplicateAssignment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Assignments::list_assignments_for_user`]: send it."]
+    ListAssignmentsForUser(Get "/v1/users/{user_id}/courses/{course_id}/assignments") =>
+    list models::Assignment
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::duplicate_assignment`]: set the optional parameters, then send it."]
+    DuplicateAssignment(Post
+    "/v1/courses/{course_id}/assignments/{assignment_id}/duplicate") => one
+    models::Assignment
+);
 impl<'a> DuplicateAssignment<'a> {
     /// Optional information: When the root account has the feature `newquizzes_on_quiz_page` enabled and this argument is set to "Quiz" the response will be serialized into a quiz format(doc/api/quizzes.html#Quiz); When this argument isn't specified the response will be serialized into an assignment format;
     pub fn result_type(self, value: ResultType) -> Self {
         Self(self.0.form("result_type", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Assignment> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Assignments::get_single_assignment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleAssignment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::get_single_assignment`]: set the optional parameters, then send it."]
+    GetSingleAssignment(Get "/v1/courses/{course_id}/assignments/{id}") => one
+    models::Assignment
+);
 impl<'a> GetSingleAssignment<'a> {
     /// Associations to include with the assignment. The "assignment_visibility" option requires that the Differentiated Assignments course feature be turned on. If "observed_users" is passed, submissions for observed users will also be included. For "score_statistics" to be included, the "submission" option must also be set.
     pub fn include(
@@ -611,196 +496,111 @@ impl<'a> GetSingleAssignment<'a> {
     pub fn all_dates(self, value: bool) -> Self {
         Self(self.0.query("all_dates", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Assignment> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Assignments::create_assignment`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateAssignment<'a>(rt::Request<'a>);
-impl<'a> CreateAssignment<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Assignment> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Assignments::edit_assignment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EditAssignment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Assignments::create_assignment`]: send it."]
+    CreateAssignment(Post "/v1/courses/{course_id}/assignments") => one
+    models::Assignment
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::edit_assignment`]: set the optional parameters, then send it."]
+    EditAssignment(Put "/v1/courses/{course_id}/assignments/{id}") => one
+    models::Assignment
+);
 impl<'a> EditAssignment<'a> {
     /// Sets `assignment[..]`: see [`EditAssignmentParams`].
     pub fn assignment(self, value: EditAssignmentParams) -> Self {
         Self(self.0.form("assignment", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Assignment> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Assignments::bulk_update_assignment_dates`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BulkUpdateAssignmentDates<'a>(rt::Request<'a>);
-impl<'a> BulkUpdateAssignmentDates<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Assignments::list_assignment_overrides`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAssignmentOverrides<'a>(rt::Request<'a>);
-impl<'a> ListAssignmentOverrides<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::AssignmentOverride>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AssignmentOverride> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::AssignmentOverride> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Assignments::get_single_assignment_override`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleAssignmentOverride<'a>(rt::Request<'a>);
-impl<'a> GetSingleAssignmentOverride<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AssignmentOverride> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Assignments::redirect_to_assignment_override_for_group`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RedirectToAssignmentOverrideForGroup<'a>(rt::Request<'a>);
-impl<'a> RedirectToAssignmentOverrideForGroup<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Assignments::redirect_to_assignment_override_for_section`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RedirectToAssignmentOverrideForSection<'a>(rt::Request<'a>);
-impl<'a> RedirectToAssignmentOverrideForSection<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Assignments::create_assignment_override`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateAssignmentOverride<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::bulk_update_assignment_dates`]: send it."]
+    BulkUpdateAssignmentDates(Put "/v1/courses/{course_id}/assignments/bulk_update") =>
+    one models::Progress
+);
+rt::builder!(
+    #[doc = " Request builder for [`Assignments::list_assignment_overrides`]: send it."]
+    ListAssignmentOverrides(Get
+    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides") => list
+    models::AssignmentOverride
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::get_single_assignment_override`]: send it."]
+    GetSingleAssignmentOverride(Get
+    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}") => one
+    models::AssignmentOverride
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::redirect_to_assignment_override_for_group`]: send it."]
+    RedirectToAssignmentOverrideForGroup(Get
+    "/v1/groups/{group_id}/assignments/{assignment_id}/override") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::redirect_to_assignment_override_for_section`]: send it."]
+    RedirectToAssignmentOverrideForSection(Get
+    "/v1/sections/{course_section_id}/assignments/{assignment_id}/override") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::create_assignment_override`]: set the optional parameters, then send it."]
+    CreateAssignmentOverride(Post
+    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides") => one
+    models::AssignmentOverride
+);
 impl<'a> CreateAssignmentOverride<'a> {
     /// Sets `assignment_override[..]`: see [`CreateAssignmentOverrideParams`].
     pub fn assignment_override(self, value: CreateAssignmentOverrideParams) -> Self {
         Self(self.0.form("assignment_override", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AssignmentOverride> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Assignments::update_assignment_override`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateAssignmentOverride<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::update_assignment_override`]: set the optional parameters, then send it."]
+    UpdateAssignmentOverride(Put
+    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}") => one
+    models::AssignmentOverride
+);
 impl<'a> UpdateAssignmentOverride<'a> {
     /// Sets `assignment_override[..]`: see [`UpdateAssignmentOverrideParams`].
     pub fn assignment_override(self, value: UpdateAssignmentOverrideParams) -> Self {
         Self(self.0.form("assignment_override", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AssignmentOverride> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Assignments::delete_assignment_override`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteAssignmentOverride<'a>(rt::Request<'a>);
-impl<'a> DeleteAssignmentOverride<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AssignmentOverride> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Assignments::batch_retrieve_overrides_in_course`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BatchRetrieveOverridesInCourse<'a>(rt::Request<'a>);
-impl<'a> BatchRetrieveOverridesInCourse<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::AssignmentOverride>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AssignmentOverride> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::AssignmentOverride> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Assignments::batch_create_overrides_in_course`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BatchCreateOverridesInCourse<'a>(rt::Request<'a>);
-impl<'a> BatchCreateOverridesInCourse<'a> {
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::AssignmentOverride>> {
-        self.0.send_list().await
-    }
-}
-/// Request builder for [`Assignments::batch_update_overrides_in_course`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BatchUpdateOverridesInCourse<'a>(rt::Request<'a>);
-impl<'a> BatchUpdateOverridesInCourse<'a> {
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::AssignmentOverride>> {
-        self.0.send_list().await
-    }
-}
-/// Request builder for [`Assignments::list_group_members_for_student_on_assignment`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListGroupMembersForStudentOnAssignment<'a>(rt::Request<'a>);
-impl<'a> ListGroupMembersForStudentOnAssignment<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::BasicUser>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::BasicUser> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::BasicUser> {
-        self.0.pages()
-    }
-}
-rt::impl_operations!(
-    DeleteAssignment, ListAssignments, ListAssignmentsForAssignmentGroup,
-    ListAssignmentsForUser, DuplicateAssignment, GetSingleAssignment, CreateAssignment,
-    EditAssignment, BulkUpdateAssignmentDates, ListAssignmentOverrides,
-    GetSingleAssignmentOverride, RedirectToAssignmentOverrideForGroup,
-    RedirectToAssignmentOverrideForSection, CreateAssignmentOverride,
-    UpdateAssignmentOverride, DeleteAssignmentOverride, BatchRetrieveOverridesInCourse,
-    BatchCreateOverridesInCourse, BatchUpdateOverridesInCourse,
-    ListGroupMembersForStudentOnAssignment
+rt::builder!(
+    #[doc = " Request builder for [`Assignments::delete_assignment_override`]: send it."]
+    DeleteAssignmentOverride(Delete
+    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}") => one
+    models::AssignmentOverride
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::batch_retrieve_overrides_in_course`]: send it."]
+    BatchRetrieveOverridesInCourse(Get "/v1/courses/{course_id}/assignments/overrides")
+    => list models::AssignmentOverride
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::batch_create_overrides_in_course`]: send it."]
+    BatchCreateOverridesInCourse(Post "/v1/courses/{course_id}/assignments/overrides") =>
+    array models::AssignmentOverride
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::batch_update_overrides_in_course`]: send it."]
+    BatchUpdateOverridesInCourse(Put "/v1/courses/{course_id}/assignments/overrides") =>
+    array models::AssignmentOverride
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Assignments::list_group_members_for_student_on_assignment`]: send it."]
+    ListGroupMembersForStudentOnAssignment(Get
+    "/v1/courses/{course_id}/assignments/{assignment_id}/users/{user_id}/group_members")
+    => list models::BasicUser
 );
 /// Values of the `include` parameter.
 ///

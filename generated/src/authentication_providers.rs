@@ -15,6 +15,8 @@
 //! | `PUT /api/v1/accounts/{account_id}/authentication_providers/{id}/restore` | [`restore_deleted_authentication_provider`](AuthenticationProviders::restore_deleted_authentication_provider) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Authentication Providers resource.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthenticationProviders<'a>(&'a rt::Client);
@@ -32,14 +34,7 @@ impl<'a> AuthenticationProviders<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListAuthenticationProviders<'a> {
-        ListAuthenticationProviders(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/authentication_providers",
-                    &[&account_id],
-                ),
-        )
+        ListAuthenticationProviders::start(self.0, &[&account_id])
     }
     /// Add authentication provider
     ///
@@ -367,14 +362,7 @@ impl<'a> AuthenticationProviders<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> AddAuthenticationProvider<'a> {
-        AddAuthenticationProvider(
-            self
-                .0
-                .post(
-                    "/v1/accounts/{account_id}/authentication_providers",
-                    &[&account_id],
-                ),
-        )
+        AddAuthenticationProvider::start(self.0, &[&account_id])
     }
     /// Update authentication provider
     ///
@@ -387,14 +375,7 @@ impl<'a> AuthenticationProviders<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateAuthenticationProvider<'a> {
-        UpdateAuthenticationProvider(
-            self
-                .0
-                .put(
-                    "/v1/accounts/{account_id}/authentication_providers/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        UpdateAuthenticationProvider::start(self.0, &[&account_id, &id])
     }
     /// Get authentication provider
     ///
@@ -407,14 +388,7 @@ impl<'a> AuthenticationProviders<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetAuthenticationProvider<'a> {
-        GetAuthenticationProvider(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/authentication_providers/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        GetAuthenticationProvider::start(self.0, &[&account_id, &id])
     }
     /// Delete authentication provider
     ///
@@ -427,14 +401,7 @@ impl<'a> AuthenticationProviders<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteAuthenticationProvider<'a> {
-        DeleteAuthenticationProvider(
-            self
-                .0
-                .delete(
-                    "/v1/accounts/{account_id}/authentication_providers/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        DeleteAuthenticationProvider::start(self.0, &[&account_id, &id])
     }
     /// show account auth settings
     ///
@@ -448,12 +415,7 @@ impl<'a> AuthenticationProviders<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ShowAccountAuthSettings<'a> {
-        ShowAccountAuthSettings(
-            self
-                .0
-                .get("/v1/accounts/{account_id}/sso_settings", &[&account_id])
-                .unwrap_key("sso_settings"),
-        )
+        ShowAccountAuthSettings::start(self.0, &[&account_id])
     }
     /// update account auth settings
     ///
@@ -469,12 +431,7 @@ impl<'a> AuthenticationProviders<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> UpdateAccountAuthSettings<'a> {
-        UpdateAccountAuthSettings(
-            self
-                .0
-                .put("/v1/accounts/{account_id}/sso_settings", &[&account_id])
-                .unwrap_key("sso_settings"),
-        )
+        UpdateAccountAuthSettings::start(self.0, &[&account_id])
     }
     /// Restore a deleted authentication provider
     ///
@@ -487,108 +444,58 @@ impl<'a> AuthenticationProviders<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RestoreDeletedAuthenticationProvider<'a> {
-        RestoreDeletedAuthenticationProvider(
-            self
-                .0
-                .put(
-                    "/v1/accounts/{account_id}/authentication_providers/{id}/restore",
-                    &[&account_id, &id],
-                ),
-        )
+        RestoreDeletedAuthenticationProvider::start(self.0, &[&account_id, &id])
     }
 }
-/// Request builder for [`AuthenticationProviders::list_authentication_providers`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAuthenticationProviders<'a>(rt::Request<'a>);
-impl<'a> ListAuthenticationProviders<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::AuthenticationProvider>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::AuthenticationProvider> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::AuthenticationProvider> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`AuthenticationProviders::add_authentication_provider`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AddAuthenticationProvider<'a>(rt::Request<'a>);
-impl<'a> AddAuthenticationProvider<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AuthenticationProvider> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AuthenticationProviders::update_authentication_provider`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateAuthenticationProvider<'a>(rt::Request<'a>);
-impl<'a> UpdateAuthenticationProvider<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AuthenticationProvider> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AuthenticationProviders::get_authentication_provider`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAuthenticationProvider<'a>(rt::Request<'a>);
-impl<'a> GetAuthenticationProvider<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AuthenticationProvider> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AuthenticationProviders::delete_authentication_provider`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteAuthenticationProvider<'a>(rt::Request<'a>);
-impl<'a> DeleteAuthenticationProvider<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AuthenticationProvider> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AuthenticationProviders::show_account_auth_settings`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowAccountAuthSettings<'a>(rt::Request<'a>);
-impl<'a> ShowAccountAuthSettings<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::SsoSettings> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AuthenticationProviders::update_account_auth_settings`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateAccountAuthSettings<'a>(rt::Request<'a>);
-impl<'a> UpdateAccountAuthSettings<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::SsoSettings> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`AuthenticationProviders::restore_deleted_authentication_provider`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RestoreDeletedAuthenticationProvider<'a>(rt::Request<'a>);
-impl<'a> RestoreDeletedAuthenticationProvider<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AuthenticationProvider> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListAuthenticationProviders, AddAuthenticationProvider, UpdateAuthenticationProvider,
-    GetAuthenticationProvider, DeleteAuthenticationProvider, ShowAccountAuthSettings,
-    UpdateAccountAuthSettings, RestoreDeletedAuthenticationProvider
+rt::builder!(
+    #[doc =
+    " Request builder for [`AuthenticationProviders::list_authentication_providers`]: send it."]
+    ListAuthenticationProviders(Get "/v1/accounts/{account_id}/authentication_providers")
+    => list models::AuthenticationProvider
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AuthenticationProviders::add_authentication_provider`]: send it."]
+    AddAuthenticationProvider(Post "/v1/accounts/{account_id}/authentication_providers")
+    => one models::AuthenticationProvider
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AuthenticationProviders::update_authentication_provider`]: send it."]
+    UpdateAuthenticationProvider(Put
+    "/v1/accounts/{account_id}/authentication_providers/{id}") => one
+    models::AuthenticationProvider
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AuthenticationProviders::get_authentication_provider`]: send it."]
+    GetAuthenticationProvider(Get
+    "/v1/accounts/{account_id}/authentication_providers/{id}") => one
+    models::AuthenticationProvider
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AuthenticationProviders::delete_authentication_provider`]: send it."]
+    DeleteAuthenticationProvider(Delete
+    "/v1/accounts/{account_id}/authentication_providers/{id}") => one
+    models::AuthenticationProvider
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AuthenticationProviders::show_account_auth_settings`]: send it."]
+    ShowAccountAuthSettings(Get "/v1/accounts/{account_id}/sso_settings") => one
+    models::SsoSettings, "sso_settings"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AuthenticationProviders::update_account_auth_settings`]: send it."]
+    UpdateAccountAuthSettings(Put "/v1/accounts/{account_id}/sso_settings") => one
+    models::SsoSettings, "sso_settings"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AuthenticationProviders::restore_deleted_authentication_provider`]: send it."]
+    RestoreDeletedAuthenticationProvider(Put
+    "/v1/accounts/{account_id}/authentication_providers/{id}/restore") => one
+    models::AuthenticationProvider
 );

@@ -10,6 +10,8 @@
 //! | `GET /api/v1/audit/authentication/users/{user_id}` | [`query_by_user`](AuthenticationsLog::query_by_user) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Authentications Log resource.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthenticationsLog<'a>(&'a rt::Client);
@@ -24,9 +26,7 @@ impl<'a> AuthenticationsLog<'a> {
     /// `GET /api/v1/audit/authentication/logins/{login_id}`
     #[doc(alias = "Query by login")]
     pub fn query_by_login(&self, login_id: impl rt::PathArg) -> QueryByLogin<'a> {
-        QueryByLogin(
-            self.0.get("/v1/audit/authentication/logins/{login_id}", &[&login_id]),
-        )
+        QueryByLogin::start(self.0, &[&login_id])
     }
     /// Query by account.
     ///
@@ -35,9 +35,7 @@ impl<'a> AuthenticationsLog<'a> {
     /// `GET /api/v1/audit/authentication/accounts/{account_id}`
     #[doc(alias = "Query by account")]
     pub fn query_by_account(&self, account_id: impl rt::PathArg) -> QueryByAccount<'a> {
-        QueryByAccount(
-            self.0.get("/v1/audit/authentication/accounts/{account_id}", &[&account_id]),
-        )
+        QueryByAccount::start(self.0, &[&account_id])
     }
     /// Query by user.
     ///
@@ -46,13 +44,14 @@ impl<'a> AuthenticationsLog<'a> {
     /// `GET /api/v1/audit/authentication/users/{user_id}`
     #[doc(alias = "Query by user")]
     pub fn query_by_user(&self, user_id: impl rt::PathArg) -> QueryByUser<'a> {
-        QueryByUser(self.0.get("/v1/audit/authentication/users/{user_id}", &[&user_id]))
+        QueryByUser::start(self.0, &[&user_id])
     }
 }
-/// Request builder for [`AuthenticationsLog::query_by_login`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryByLogin<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AuthenticationsLog::query_by_login`]: set the optional parameters, then send it."]
+    QueryByLogin(Get "/v1/audit/authentication/logins/{login_id}") => json
+);
 impl<'a> QueryByLogin<'a> {
     /// The beginning of the time range from which you want events. Events are stored for one year.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -62,15 +61,12 @@ impl<'a> QueryByLogin<'a> {
     pub fn end_time(self, value: rt::DateTime) -> Self {
         Self(self.0.query("end_time", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`AuthenticationsLog::query_by_account`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryByAccount<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AuthenticationsLog::query_by_account`]: set the optional parameters, then send it."]
+    QueryByAccount(Get "/v1/audit/authentication/accounts/{account_id}") => json
+);
 impl<'a> QueryByAccount<'a> {
     /// The beginning of the time range from which you want events. Events are stored for one year.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -80,15 +76,12 @@ impl<'a> QueryByAccount<'a> {
     pub fn end_time(self, value: rt::DateTime) -> Self {
         Self(self.0.query("end_time", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`AuthenticationsLog::query_by_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryByUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`AuthenticationsLog::query_by_user`]: set the optional parameters, then send it."]
+    QueryByUser(Get "/v1/audit/authentication/users/{user_id}") => json
+);
 impl<'a> QueryByUser<'a> {
     /// The beginning of the time range from which you want events. Events are stored for one year.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -98,9 +91,4 @@ impl<'a> QueryByUser<'a> {
     pub fn end_time(self, value: rt::DateTime) -> Self {
         Self(self.0.query("end_time", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-rt::impl_operations!(QueryByLogin, QueryByAccount, QueryByUser);

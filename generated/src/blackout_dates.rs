@@ -20,6 +20,8 @@
 //! | `PUT /api/v1/courses/{course_id}/blackout_dates` | [`update_list_of_blackout_dates`](BlackoutDates::update_list_of_blackout_dates) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Blackout Dates resource.
 #[derive(Debug, Clone, Copy)]
 pub struct BlackoutDates<'a>(&'a rt::Client);
@@ -31,9 +33,8 @@ impl<'a> BlackoutDates<'a> {
     ///
     /// Returns the list of blackout dates for the current context.
     ///
-    /// `GET /api/v1/courses/{course_id}/blackout_dates` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/blackout_dates` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/blackout_dates` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/blackout_dates` with [`Account`](crate::context::Account)
     #[doc(alias = "list_blackout_dates_courses")]
     #[doc(alias = "list_blackout_dates_accounts")]
     #[doc(alias = "List blackout dates")]
@@ -41,24 +42,14 @@ impl<'a> BlackoutDates<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ListBlackoutDates<'a> {
-        ListBlackoutDates(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/blackout_dates",
-                    &context,
-                    &[],
-                ),
-        )
+        ListBlackoutDates::start_in(self.0, &context, &[])
     }
     /// Get a single blackout date
     ///
     /// Returns the blackout date with the given id.
     ///
-    /// `GET /api/v1/courses/{course_id}/blackout_dates/{id}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/blackout_dates/{id}` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/blackout_dates/{id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/blackout_dates/{id}` with [`Account`](crate::context::Account)
     #[doc(alias = "get_single_blackout_date_courses")]
     #[doc(alias = "get_single_blackout_date_accounts")]
     #[doc(alias = "Get a single blackout date")]
@@ -67,25 +58,14 @@ impl<'a> BlackoutDates<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> GetSingleBlackoutDate<'a> {
-        GetSingleBlackoutDate(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/blackout_dates/{id}",
-                    &context,
-                    &[&id],
-                )
-                .unwrap_key("blackout_date"),
-        )
+        GetSingleBlackoutDate::start_in(self.0, &context, &[&id])
     }
     /// New Blackout Date
     ///
     /// Initialize an unsaved Blackout Date for the given context.
     ///
-    /// `GET /api/v1/courses/{course_id}/blackout_dates/new` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/blackout_dates/new` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/blackout_dates/new` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/blackout_dates/new` with [`Account`](crate::context::Account)
     #[doc(alias = "new_blackout_date_courses")]
     #[doc(alias = "new_blackout_date_accounts")]
     #[doc(alias = "New Blackout Date")]
@@ -93,25 +73,14 @@ impl<'a> BlackoutDates<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> NewBlackoutDate<'a> {
-        NewBlackoutDate(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/blackout_dates/new",
-                    &context,
-                    &[],
-                )
-                .unwrap_key("blackout_date"),
-        )
+        NewBlackoutDate::start_in(self.0, &context, &[])
     }
     /// Create Blackout Date
     ///
     /// Create a blackout date for the given context.
     ///
-    /// `POST /api/v1/courses/{course_id}/blackout_dates` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/accounts/{account_id}/blackout_dates` with [`Account`](crate::context::Account)
+    /// - `POST /api/v1/courses/{course_id}/blackout_dates` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/accounts/{account_id}/blackout_dates` with [`Account`](crate::context::Account)
     #[doc(alias = "create_blackout_date_courses")]
     #[doc(alias = "create_blackout_date_accounts")]
     #[doc(alias = "Create Blackout Date")]
@@ -119,25 +88,14 @@ impl<'a> BlackoutDates<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> CreateBlackoutDate<'a> {
-        CreateBlackoutDate(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/blackout_dates",
-                    &context,
-                    &[],
-                )
-                .unwrap_key("blackout_date"),
-        )
+        CreateBlackoutDate::start_in(self.0, &context, &[])
     }
     /// Update Blackout Date
     ///
     /// Update a blackout date for the given context.
     ///
-    /// `PUT /api/v1/courses/{course_id}/blackout_dates/{id}` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/accounts/{account_id}/blackout_dates/{id}` with [`Account`](crate::context::Account)
+    /// - `PUT /api/v1/courses/{course_id}/blackout_dates/{id}` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/accounts/{account_id}/blackout_dates/{id}` with [`Account`](crate::context::Account)
     #[doc(alias = "update_blackout_date_courses")]
     #[doc(alias = "update_blackout_date_accounts")]
     #[doc(alias = "Update Blackout Date")]
@@ -146,25 +104,14 @@ impl<'a> BlackoutDates<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> UpdateBlackoutDate<'a> {
-        UpdateBlackoutDate(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/blackout_dates/{id}",
-                    &context,
-                    &[&id],
-                )
-                .unwrap_key("blackout_date"),
-        )
+        UpdateBlackoutDate::start_in(self.0, &context, &[&id])
     }
     /// Delete Blackout Date
     ///
     /// Delete a blackout date for the given context.
     ///
-    /// `DELETE /api/v1/courses/{course_id}/blackout_dates/{id}` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/accounts/{account_id}/blackout_dates/{id}` with [`Account`](crate::context::Account)
+    /// - `DELETE /api/v1/courses/{course_id}/blackout_dates/{id}` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/accounts/{account_id}/blackout_dates/{id}` with [`Account`](crate::context::Account)
     #[doc(alias = "delete_blackout_date_courses")]
     #[doc(alias = "delete_blackout_date_accounts")]
     #[doc(alias = "Delete Blackout Date")]
@@ -173,16 +120,7 @@ impl<'a> BlackoutDates<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> DeleteBlackoutDate<'a> {
-        DeleteBlackoutDate(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/blackout_dates/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        DeleteBlackoutDate::start_in(self.0, &context, &[&id])
     }
     /// Update a list of Blackout Dates
     ///
@@ -194,53 +132,29 @@ impl<'a> BlackoutDates<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> UpdateListOfBlackoutDates<'a> {
-        UpdateListOfBlackoutDates(
-            self.0.put("/v1/courses/{course_id}/blackout_dates", &[&course_id]),
-        )
+        UpdateListOfBlackoutDates::start(self.0, &[&course_id])
     }
 }
-/// Request builder for [`BlackoutDates::list_blackout_dates`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListBlackoutDates<'a>(rt::Request<'a>);
-impl<'a> ListBlackoutDates<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::BlackoutDate>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlackoutDate> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::BlackoutDate> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`BlackoutDates::get_single_blackout_date`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleBlackoutDate<'a>(rt::Request<'a>);
-impl<'a> GetSingleBlackoutDate<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::BlackoutDate> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`BlackoutDates::new_blackout_date`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct NewBlackoutDate<'a>(rt::Request<'a>);
-impl<'a> NewBlackoutDate<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::BlackoutDate> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`BlackoutDates::create_blackout_date`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateBlackoutDate<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`BlackoutDates::list_blackout_dates`]: send it."]
+    ListBlackoutDates(Get "/v1/{context}/blackout_dates") => list models::BlackoutDate
+);
+rt::builder!(
+    #[doc = " Request builder for [`BlackoutDates::get_single_blackout_date`]: send it."]
+    GetSingleBlackoutDate(Get "/v1/{context}/blackout_dates/{id}") => one
+    models::BlackoutDate, "blackout_date"
+);
+rt::builder!(
+    #[doc = " Request builder for [`BlackoutDates::new_blackout_date`]: send it."]
+    NewBlackoutDate(Get "/v1/{context}/blackout_dates/new") => one models::BlackoutDate,
+    "blackout_date"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`BlackoutDates::create_blackout_date`]: set the optional parameters, then send it."]
+    CreateBlackoutDate(Post "/v1/{context}/blackout_dates") => one models::BlackoutDate,
+    "blackout_date"
+);
 impl<'a> CreateBlackoutDate<'a> {
     /// The start date of the blackout date.
     pub fn start_date(self, value: rt::Date) -> Self {
@@ -254,15 +168,13 @@ impl<'a> CreateBlackoutDate<'a> {
     pub fn event_title(self, value: impl Into<String>) -> Self {
         Self(self.0.form("event_title", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::BlackoutDate> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`BlackoutDates::update_blackout_date`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateBlackoutDate<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`BlackoutDates::update_blackout_date`]: set the optional parameters, then send it."]
+    UpdateBlackoutDate(Put "/v1/{context}/blackout_dates/{id}") => one
+    models::BlackoutDate, "blackout_date"
+);
 impl<'a> UpdateBlackoutDate<'a> {
     /// The start date of the blackout date.
     pub fn start_date(self, value: rt::Date) -> Self {
@@ -276,36 +188,20 @@ impl<'a> UpdateBlackoutDate<'a> {
     pub fn event_title(self, value: impl Into<String>) -> Self {
         Self(self.0.form("event_title", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::BlackoutDate> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`BlackoutDates::delete_blackout_date`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteBlackoutDate<'a>(rt::Request<'a>);
-impl<'a> DeleteBlackoutDate<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`BlackoutDates::update_list_of_blackout_dates`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateListOfBlackoutDates<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`BlackoutDates::delete_blackout_date`]: send it."]
+    DeleteBlackoutDate(Delete "/v1/{context}/blackout_dates/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`BlackoutDates::update_list_of_blackout_dates`]: set the optional parameters, then send it."]
+    UpdateListOfBlackoutDates(Put "/v1/courses/{course_id}/blackout_dates") => array
+    models::BlackoutDate
+);
 impl<'a> UpdateListOfBlackoutDates<'a> {
     /// \[blackout_date, ...\] An object containing the array of BlackoutDates we want to exist after this operation. For array entries, if it has an id it will be updated, if not created, and if an existing BlackoutDate id is missing from the array, it will be deleted.
     pub fn blackout_dates(self, value: impl Into<String>) -> Self {
         Self(self.0.form("blackout_dates", &rt::text(value)))
     }
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::BlackoutDate>> {
-        self.0.send_list().await
-    }
 }
-rt::impl_operations!(
-    ListBlackoutDates, GetSingleBlackoutDate, NewBlackoutDate, CreateBlackoutDate,
-    UpdateBlackoutDate, DeleteBlackoutDate, UpdateListOfBlackoutDates
-);

@@ -8,6 +8,8 @@
 //! | `GET /api/v1/courses/{course_id}/block_editor_templates` | [`list_block_templates`](BlockEditorTemplate::list_block_templates) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Block Editor Template resource.
 #[derive(Debug, Clone, Copy)]
 pub struct BlockEditorTemplate<'a>(&'a rt::Client);
@@ -25,15 +27,15 @@ impl<'a> BlockEditorTemplate<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListBlockTemplates<'a> {
-        ListBlockTemplates(
-            self.0.get("/v1/courses/{course_id}/block_editor_templates", &[&course_id]),
-        )
+        ListBlockTemplates::start(self.0, &[&course_id])
     }
 }
-/// Request builder for [`BlockEditorTemplate::list_block_templates`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListBlockTemplates<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`BlockEditorTemplate::list_block_templates`]: set the optional parameters, then send it."]
+    ListBlockTemplates(Get "/v1/courses/{course_id}/block_editor_templates") => list
+    models::BlockEditorTemplate
+);
 impl<'a> ListBlockTemplates<'a> {
     /// Sort results by this field.
     pub fn sort(self, value: Sort) -> Self {
@@ -55,20 +57,7 @@ impl<'a> ListBlockTemplates<'a> {
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::BlockEditorTemplate>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlockEditorTemplate> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::BlockEditorTemplate> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(ListBlockTemplates);
 /// Values of the `sort` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

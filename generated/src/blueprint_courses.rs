@@ -20,6 +20,8 @@
 //! | `GET /api/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations/{id}/details` | [`get_import_details`](BlueprintCourses::get_import_details) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Blueprint Courses resource.
 #[derive(Debug, Clone, Copy)]
 pub struct BlueprintCourses<'a>(&'a rt::Client);
@@ -38,14 +40,7 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
         template_id: impl rt::PathArg,
     ) -> GetBlueprintInformation<'a> {
-        GetBlueprintInformation(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/blueprint_templates/{template_id}",
-                    &[&course_id, &template_id],
-                ),
-        )
+        GetBlueprintInformation::start(self.0, &[&course_id, &template_id])
     }
     /// Get associated course information
     ///
@@ -58,14 +53,7 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
         template_id: impl rt::PathArg,
     ) -> GetAssociatedCourseInformation<'a> {
-        GetAssociatedCourseInformation(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/associated_courses",
-                    &[&course_id, &template_id],
-                ),
-        )
+        GetAssociatedCourseInformation::start(self.0, &[&course_id, &template_id])
     }
     /// Update associated courses
     ///
@@ -80,14 +68,7 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
         template_id: impl rt::PathArg,
     ) -> UpdateAssociatedCourses<'a> {
-        UpdateAssociatedCourses(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/update_associations",
-                    &[&course_id, &template_id],
-                ),
-        )
+        UpdateAssociatedCourses::start(self.0, &[&course_id, &template_id])
     }
     /// Begin a migration to push to associated courses
     ///
@@ -100,13 +81,9 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
         template_id: impl rt::PathArg,
     ) -> BeginMigrationToPushToAssociatedCourses<'a> {
-        BeginMigrationToPushToAssociatedCourses(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations",
-                    &[&course_id, &template_id],
-                ),
+        BeginMigrationToPushToAssociatedCourses::start(
+            self.0,
+            &[&course_id, &template_id],
         )
     }
     /// Set or remove restrictions on a blueprint course object
@@ -120,13 +97,9 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
         template_id: impl rt::PathArg,
     ) -> SetOrRemoveRestrictionsOnBlueprintCourseObject<'a> {
-        SetOrRemoveRestrictionsOnBlueprintCourseObject(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/restrict_item",
-                    &[&course_id, &template_id],
-                ),
+        SetOrRemoveRestrictionsOnBlueprintCourseObject::start(
+            self.0,
+            &[&course_id, &template_id],
         )
     }
     /// Get unsynced changes
@@ -140,14 +113,7 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
         template_id: impl rt::PathArg,
     ) -> GetUnsyncedChanges<'a> {
-        GetUnsyncedChanges(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/unsynced_changes",
-                    &[&course_id, &template_id],
-                ),
-        )
+        GetUnsyncedChanges::start(self.0, &[&course_id, &template_id])
     }
     /// List blueprint migrations
     ///
@@ -160,14 +126,7 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
         template_id: impl rt::PathArg,
     ) -> ListBlueprintMigrations<'a> {
-        ListBlueprintMigrations(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations",
-                    &[&course_id, &template_id],
-                ),
-        )
+        ListBlueprintMigrations::start(self.0, &[&course_id, &template_id])
     }
     /// Show a blueprint migration
     ///
@@ -181,14 +140,7 @@ impl<'a> BlueprintCourses<'a> {
         template_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowBlueprintMigration<'a> {
-        ShowBlueprintMigration(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations/{id}",
-                    &[&course_id, &template_id, &id],
-                ),
-        )
+        ShowBlueprintMigration::start(self.0, &[&course_id, &template_id, &id])
     }
     /// Get migration details
     ///
@@ -202,14 +154,7 @@ impl<'a> BlueprintCourses<'a> {
         template_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetMigrationDetails<'a> {
-        GetMigrationDetails(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations/{id}/details",
-                    &[&course_id, &template_id, &id],
-                ),
-        )
+        GetMigrationDetails::start(self.0, &[&course_id, &template_id, &id])
     }
     /// List blueprint subscriptions
     ///
@@ -221,9 +166,7 @@ impl<'a> BlueprintCourses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListBlueprintSubscriptions<'a> {
-        ListBlueprintSubscriptions(
-            self.0.get("/v1/courses/{course_id}/blueprint_subscriptions", &[&course_id]),
-        )
+        ListBlueprintSubscriptions::start(self.0, &[&course_id])
     }
     /// List blueprint imports
     ///
@@ -238,14 +181,7 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
         subscription_id: impl rt::PathArg,
     ) -> ListBlueprintImports<'a> {
-        ListBlueprintImports(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations",
-                    &[&course_id, &subscription_id],
-                ),
-        )
+        ListBlueprintImports::start(self.0, &[&course_id, &subscription_id])
     }
     /// Show a blueprint import
     ///
@@ -259,14 +195,7 @@ impl<'a> BlueprintCourses<'a> {
         subscription_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowBlueprintImport<'a> {
-        ShowBlueprintImport(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations/{id}",
-                    &[&course_id, &subscription_id, &id],
-                ),
-        )
+        ShowBlueprintImport::start(self.0, &[&course_id, &subscription_id, &id])
     }
     /// Get import details
     ///
@@ -280,48 +209,30 @@ impl<'a> BlueprintCourses<'a> {
         subscription_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetImportDetails<'a> {
-        GetImportDetails(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations/{id}/details",
-                    &[&course_id, &subscription_id, &id],
-                ),
-        )
+        GetImportDetails::start(self.0, &[&course_id, &subscription_id, &id])
     }
 }
-/// Request builder for [`BlueprintCourses::get_blueprint_information`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetBlueprintInformation<'a>(rt::Request<'a>);
-impl<'a> GetBlueprintInformation<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::BlueprintTemplate> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`BlueprintCourses::get_associated_course_information`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAssociatedCourseInformation<'a>(rt::Request<'a>);
-impl<'a> GetAssociatedCourseInformation<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Course>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Course> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`BlueprintCourses::update_associated_courses`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateAssociatedCourses<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`BlueprintCourses::get_blueprint_information`]: send it."]
+    GetBlueprintInformation(Get
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}") => one
+    models::BlueprintTemplate
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`BlueprintCourses::get_associated_course_information`]: send it."]
+    GetAssociatedCourseInformation(Get
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/associated_courses") =>
+    list models::Course
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`BlueprintCourses::update_associated_courses`]: set the optional parameters, then send it."]
+    UpdateAssociatedCourses(Put
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/update_associations") =>
+    json
+);
 impl<'a> UpdateAssociatedCourses<'a> {
     /// Ids of courses to associate with the blueprint.
     pub fn course_ids_to_add(self, value: impl IntoIterator<Item = i64>) -> Self {
@@ -331,15 +242,14 @@ impl<'a> UpdateAssociatedCourses<'a> {
     pub fn course_ids_to_remove(self, value: impl IntoIterator<Item = i64>) -> Self {
         Self(self.0.form("course_ids_to_remove", &rt::list(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`BlueprintCourses::begin_migration_to_push_to_associated_courses`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BeginMigrationToPushToAssociatedCourses<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`BlueprintCourses::begin_migration_to_push_to_associated_courses`]: set the optional parameters, then send it."]
+    BeginMigrationToPushToAssociatedCourses(Post
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations") => one
+    models::BlueprintMigration
+);
 impl<'a> BeginMigrationToPushToAssociatedCourses<'a> {
     /// An optional comment to be included in the sync history.
     pub fn comment(self, value: impl Into<String>) -> Self {
@@ -357,15 +267,13 @@ impl<'a> BeginMigrationToPushToAssociatedCourses<'a> {
     pub fn publish_after_initial_sync(self, value: bool) -> Self {
         Self(self.0.form("publish_after_initial_sync", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::BlueprintMigration> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`BlueprintCourses::set_or_remove_restrictions_on_blueprint_course_object`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SetOrRemoveRestrictionsOnBlueprintCourseObject<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`BlueprintCourses::set_or_remove_restrictions_on_blueprint_course_object`]: set the optional parameters, then send it."]
+    SetOrRemoveRestrictionsOnBlueprintCourseObject(Put
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/restrict_item") => json
+);
 impl<'a> SetOrRemoveRestrictionsOnBlueprintCourseObject<'a> {
     /// \[String, "assignment"|"attachment"|"discussion_topic"|"external_tool"|"lti-quiz"|"quiz"|"wiki_page"\] The type of the object.
     pub fn content_type(self, value: impl Into<String>) -> Self {
@@ -380,149 +288,58 @@ impl<'a> SetOrRemoveRestrictionsOnBlueprintCourseObject<'a> {
         Self(self.0.form("restricted", &value))
     }
     /// (Optional) If the object is restricted, this specifies a set of restrictions. If not specified, the course-level restrictions will be used. See Course API update documentation
-    pub fn restrictions(self, value: crate::models::BlueprintRestriction) -> Self {
+    pub fn restrictions(self, value: models::BlueprintRestriction) -> Self {
         Self(self.0.form("restrictions", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`BlueprintCourses::get_unsynced_changes`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetUnsyncedChanges<'a>(rt::Request<'a>);
-impl<'a> GetUnsyncedChanges<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::ChangeRecord>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ChangeRecord> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ChangeRecord> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`BlueprintCourses::list_blueprint_migrations`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListBlueprintMigrations<'a>(rt::Request<'a>);
-impl<'a> ListBlueprintMigrations<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::BlueprintMigration>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlueprintMigration> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::BlueprintMigration> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`BlueprintCourses::show_blueprint_migration`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowBlueprintMigration<'a>(rt::Request<'a>);
-impl<'a> ShowBlueprintMigration<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::BlueprintMigration> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`BlueprintCourses::get_migration_details`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetMigrationDetails<'a>(rt::Request<'a>);
-impl<'a> GetMigrationDetails<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::ChangeRecord>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ChangeRecord> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ChangeRecord> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`BlueprintCourses::list_blueprint_subscriptions`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListBlueprintSubscriptions<'a>(rt::Request<'a>);
-impl<'a> ListBlueprintSubscriptions<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::BlueprintSubscription>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlueprintSubscription> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::BlueprintSubscription> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`BlueprintCourses::list_blueprint_imports`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListBlueprintImports<'a>(rt::Request<'a>);
-impl<'a> ListBlueprintImports<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::BlueprintMigration>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::BlueprintMigration> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::BlueprintMigration> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`BlueprintCourses::show_blueprint_import`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowBlueprintImport<'a>(rt::Request<'a>);
-impl<'a> ShowBlueprintImport<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::BlueprintMigration> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`BlueprintCourses::get_import_details`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetImportDetails<'a>(rt::Request<'a>);
-impl<'a> GetImportDetails<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::ChangeRecord>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ChangeRecord> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ChangeRecord> {
-        self.0.pages()
-    }
-}
-rt::impl_operations!(
-    GetBlueprintInformation, GetAssociatedCourseInformation, UpdateAssociatedCourses,
-    BeginMigrationToPushToAssociatedCourses,
-    SetOrRemoveRestrictionsOnBlueprintCourseObject, GetUnsyncedChanges,
-    ListBlueprintMigrations, ShowBlueprintMigration, GetMigrationDetails,
-    ListBlueprintSubscriptions, ListBlueprintImports, ShowBlueprintImport,
-    GetImportDetails
+rt::builder!(
+    #[doc = " Request builder for [`BlueprintCourses::get_unsynced_changes`]: send it."]
+    GetUnsyncedChanges(Get
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/unsynced_changes") => list
+    models::ChangeRecord
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`BlueprintCourses::list_blueprint_migrations`]: send it."]
+    ListBlueprintMigrations(Get
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations") => list
+    models::BlueprintMigration
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`BlueprintCourses::show_blueprint_migration`]: send it."]
+    ShowBlueprintMigration(Get
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations/{id}") => one
+    models::BlueprintMigration
+);
+rt::builder!(
+    #[doc = " Request builder for [`BlueprintCourses::get_migration_details`]: send it."]
+    GetMigrationDetails(Get
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations/{id}/details")
+    => list models::ChangeRecord
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`BlueprintCourses::list_blueprint_subscriptions`]: send it."]
+    ListBlueprintSubscriptions(Get "/v1/courses/{course_id}/blueprint_subscriptions") =>
+    list models::BlueprintSubscription
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`BlueprintCourses::list_blueprint_imports`]: send it."]
+    ListBlueprintImports(Get
+    "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations") =>
+    list models::BlueprintMigration
+);
+rt::builder!(
+    #[doc = " Request builder for [`BlueprintCourses::show_blueprint_import`]: send it."]
+    ShowBlueprintImport(Get
+    "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations/{id}")
+    => one models::BlueprintMigration
+);
+rt::builder!(
+    #[doc = " Request builder for [`BlueprintCourses::get_import_details`]: send it."]
+    GetImportDetails(Get
+    "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations/{id}/details")
+    => list models::ChangeRecord
 );

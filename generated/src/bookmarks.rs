@@ -12,6 +12,8 @@
 //! | `DELETE /api/v1/users/self/bookmarks/{id}` | [`delete_bookmark`](Bookmarks::delete_bookmark) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Bookmarks resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Bookmarks<'a>(&'a rt::Client);
@@ -26,7 +28,7 @@ impl<'a> Bookmarks<'a> {
     /// `GET /api/v1/users/self/bookmarks`
     #[doc(alias = "List bookmarks")]
     pub fn list_bookmarks(&self) -> ListBookmarks<'a> {
-        ListBookmarks(self.0.get("/v1/users/self/bookmarks", &[]))
+        ListBookmarks::start(self.0, &[])
     }
     /// Create bookmark
     ///
@@ -35,7 +37,7 @@ impl<'a> Bookmarks<'a> {
     /// `POST /api/v1/users/self/bookmarks`
     #[doc(alias = "Create bookmark")]
     pub fn create_bookmark(&self) -> CreateBookmark<'a> {
-        CreateBookmark(self.0.post("/v1/users/self/bookmarks", &[]))
+        CreateBookmark::start(self.0, &[])
     }
     /// Get bookmark
     ///
@@ -44,7 +46,7 @@ impl<'a> Bookmarks<'a> {
     /// `GET /api/v1/users/self/bookmarks/{id}`
     #[doc(alias = "Get bookmark")]
     pub fn get_bookmark(&self, id: impl rt::PathArg) -> GetBookmark<'a> {
-        GetBookmark(self.0.get("/v1/users/self/bookmarks/{id}", &[&id]))
+        GetBookmark::start(self.0, &[&id])
     }
     /// Update bookmark
     ///
@@ -53,7 +55,7 @@ impl<'a> Bookmarks<'a> {
     /// `PUT /api/v1/users/self/bookmarks/{id}`
     #[doc(alias = "Update bookmark")]
     pub fn update_bookmark(&self, id: impl rt::PathArg) -> UpdateBookmark<'a> {
-        UpdateBookmark(self.0.put("/v1/users/self/bookmarks/{id}", &[&id]))
+        UpdateBookmark::start(self.0, &[&id])
     }
     /// Delete bookmark
     ///
@@ -62,31 +64,18 @@ impl<'a> Bookmarks<'a> {
     /// `DELETE /api/v1/users/self/bookmarks/{id}`
     #[doc(alias = "Delete bookmark")]
     pub fn delete_bookmark(&self, id: impl rt::PathArg) -> DeleteBookmark<'a> {
-        DeleteBookmark(self.0.delete("/v1/users/self/bookmarks/{id}", &[&id]))
+        DeleteBookmark::start(self.0, &[&id])
     }
 }
-/// Request builder for [`Bookmarks::list_bookmarks`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListBookmarks<'a>(rt::Request<'a>);
-impl<'a> ListBookmarks<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Bookmark>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Bookmark> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Bookmark> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Bookmarks::create_bookmark`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateBookmark<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Bookmarks::list_bookmarks`]: send it."]
+    ListBookmarks(Get "/v1/users/self/bookmarks") => list models::Bookmark
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Bookmarks::create_bookmark`]: set the optional parameters, then send it."]
+    CreateBookmark(Post "/v1/users/self/bookmarks") => one models::Bookmark
+);
 impl<'a> CreateBookmark<'a> {
     /// The name of the bookmark
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -104,25 +93,16 @@ impl<'a> CreateBookmark<'a> {
     pub fn data(self, value: impl Into<String>) -> Self {
         Self(self.0.form("data", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Bookmark> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Bookmarks::get_bookmark`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetBookmark<'a>(rt::Request<'a>);
-impl<'a> GetBookmark<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Bookmark> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Bookmarks::update_bookmark`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateBookmark<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Bookmarks::get_bookmark`]: send it."] GetBookmark(Get
+    "/v1/users/self/bookmarks/{id}") => one models::Bookmark
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Bookmarks::update_bookmark`]: set the optional parameters, then send it."]
+    UpdateBookmark(Put "/v1/users/self/bookmarks/{id}") => one models::Bookmark
+);
 impl<'a> UpdateBookmark<'a> {
     /// The name of the bookmark
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -140,21 +120,8 @@ impl<'a> UpdateBookmark<'a> {
     pub fn data(self, value: impl Into<String>) -> Self {
         Self(self.0.form("data", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Bookmark> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Bookmarks::delete_bookmark`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteBookmark<'a>(rt::Request<'a>);
-impl<'a> DeleteBookmark<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Bookmark> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListBookmarks, CreateBookmark, GetBookmark, UpdateBookmark, DeleteBookmark
+rt::builder!(
+    #[doc = " Request builder for [`Bookmarks::delete_bookmark`]: send it."]
+    DeleteBookmark(Delete "/v1/users/self/bookmarks/{id}") => one models::Bookmark
 );

@@ -10,6 +10,8 @@
 //! | `GET /api/v1/courses/{course_id}/brand_variables` | [`get_brand_config_variables_for_sub_account_or_course`](BrandConfigs::get_brand_config_variables_for_sub_account_or_course) with `Course` |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Brand Configs resource.
 #[derive(Debug, Clone, Copy)]
 pub struct BrandConfigs<'a>(&'a rt::Client);
@@ -26,17 +28,14 @@ impl<'a> BrandConfigs<'a> {
     pub fn get_brand_config_variables_that_should_be_used_for_this_domain(
         &self,
     ) -> GetBrandConfigVariablesThatShouldBeUsedForThisDomain<'a> {
-        GetBrandConfigVariablesThatShouldBeUsedForThisDomain(
-            self.0.get("/v1/brand_variables", &[]),
-        )
+        GetBrandConfigVariablesThatShouldBeUsedForThisDomain::start(self.0, &[])
     }
     /// Get the brand config variables for a sub-account or course
     ///
     /// Will redirect to a static json file that has all of the brand variables used by the provided context. Even though this is a redirect, do not store the redirected url since if the sub-account makes any changes it will redirect to a new url.
     ///
-    /// `GET /api/v1/accounts/{account_id}/brand_variables` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/brand_variables` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/brand_variables` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/brand_variables` with [`Course`](crate::context::Course)
     #[doc(alias = "get_brand_config_variables_for_sub_account_or_course_accounts")]
     #[doc(alias = "get_brand_config_variables_for_sub_account_or_course_courses")]
     #[doc(alias = "Get the brand config variables for a sub-account or course")]
@@ -44,39 +43,18 @@ impl<'a> BrandConfigs<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> GetBrandConfigVariablesForSubAccountOrCourse<'a> {
-        GetBrandConfigVariablesForSubAccountOrCourse(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/brand_variables",
-                    &context,
-                    &[],
-                ),
-        )
+        GetBrandConfigVariablesForSubAccountOrCourse::start_in(self.0, &context, &[])
     }
 }
-/// Request builder for [`BrandConfigs::get_brand_config_variables_that_should_be_used_for_this_domain`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetBrandConfigVariablesThatShouldBeUsedForThisDomain<'a>(rt::Request<'a>);
-impl<'a> GetBrandConfigVariablesThatShouldBeUsedForThisDomain<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`BrandConfigs::get_brand_config_variables_for_sub_account_or_course`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetBrandConfigVariablesForSubAccountOrCourse<'a>(rt::Request<'a>);
-impl<'a> GetBrandConfigVariablesForSubAccountOrCourse<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    GetBrandConfigVariablesThatShouldBeUsedForThisDomain,
-    GetBrandConfigVariablesForSubAccountOrCourse
+rt::builder!(
+    #[doc =
+    " Request builder for [`BrandConfigs::get_brand_config_variables_that_should_be_used_for_this_domain`]: send it."]
+    GetBrandConfigVariablesThatShouldBeUsedForThisDomain(Get "/v1/brand_variables") =>
+    json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`BrandConfigs::get_brand_config_variables_for_sub_account_or_course`]: send it."]
+    GetBrandConfigVariablesForSubAccountOrCourse(Get "/v1/{context}/brand_variables") =>
+    json
 );

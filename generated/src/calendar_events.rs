@@ -19,6 +19,8 @@
 //! | `POST /api/v1/courses/{course_id}/calendar_events/timetable_events` | [`create_or_update_events_directly_for_course_timetable`](CalendarEvents::create_or_update_events_directly_for_course_timetable) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Calendar Events resource.
 #[derive(Debug, Clone, Copy)]
 pub struct CalendarEvents<'a>(&'a rt::Client);
@@ -33,7 +35,7 @@ impl<'a> CalendarEvents<'a> {
     /// `GET /api/v1/calendar_events`
     #[doc(alias = "List calendar events")]
     pub fn list_calendar_events(&self) -> ListCalendarEvents<'a> {
-        ListCalendarEvents(self.0.get("/v1/calendar_events", &[]))
+        ListCalendarEvents::start(self.0, &[])
     }
     /// List calendar events for a user
     ///
@@ -45,9 +47,7 @@ impl<'a> CalendarEvents<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListCalendarEventsForUser<'a> {
-        ListCalendarEventsForUser(
-            self.0.get("/v1/users/{user_id}/calendar_events", &[&user_id]),
-        )
+        ListCalendarEventsForUser::start(self.0, &[&user_id])
     }
     /// Create a calendar event
     ///
@@ -60,9 +60,8 @@ impl<'a> CalendarEvents<'a> {
         calendar_event: CreateCalendarEventParams,
     ) -> CreateCalendarEvent<'a> {
         CreateCalendarEvent(
-            self
+            CreateCalendarEvent::start(self.0, &[])
                 .0
-                .post("/v1/calendar_events", &[])
                 .form("calendar_event", &calendar_event),
         )
     }
@@ -74,9 +73,7 @@ impl<'a> CalendarEvents<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetSingleCalendarEventOrAssignment<'a> {
-        GetSingleCalendarEventOrAssignment(
-            self.0.get("/v1/calendar_events/{id}", &[&id]),
-        )
+        GetSingleCalendarEventOrAssignment::start(self.0, &[&id])
     }
     /// Reserve a time slot
     ///
@@ -85,7 +82,7 @@ impl<'a> CalendarEvents<'a> {
     /// `POST /api/v1/calendar_events/{id}/reservations`
     #[doc(alias = "Reserve a time slot")]
     pub fn reserve_time_slot(&self, id: impl rt::PathArg) -> ReserveTimeSlot<'a> {
-        ReserveTimeSlot(self.0.post("/v1/calendar_events/{id}/reservations", &[&id]))
+        ReserveTimeSlot::start(self.0, &[&id])
     }
     /// Reserve a time slot
     ///
@@ -99,14 +96,7 @@ impl<'a> CalendarEvents<'a> {
         id: impl rt::PathArg,
         participant_id: impl rt::PathArg,
     ) -> ReserveTimeSlotForParticipant<'a> {
-        ReserveTimeSlotForParticipant(
-            self
-                .0
-                .post(
-                    "/v1/calendar_events/{id}/reservations/{participant_id}",
-                    &[&id, &participant_id],
-                ),
-        )
+        ReserveTimeSlotForParticipant::start(self.0, &[&id, &participant_id])
     }
     /// Update a calendar event
     ///
@@ -118,7 +108,7 @@ impl<'a> CalendarEvents<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateCalendarEvent<'a> {
-        UpdateCalendarEvent(self.0.put("/v1/calendar_events/{id}", &[&id]))
+        UpdateCalendarEvent::start(self.0, &[&id])
     }
     /// Delete a calendar event
     ///
@@ -130,7 +120,7 @@ impl<'a> CalendarEvents<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> DeleteCalendarEvent<'a> {
-        DeleteCalendarEvent(self.0.delete("/v1/calendar_events/{id}", &[&id]))
+        DeleteCalendarEvent::start(self.0, &[&id])
     }
     /// Save enabled account calendars
     ///
@@ -139,12 +129,7 @@ impl<'a> CalendarEvents<'a> {
     /// `POST /api/v1/calendar_events/save_enabled_account_calendars`
     #[doc(alias = "Save enabled account calendars")]
     pub fn save_enabled_account_calendars(&self) -> SaveEnabledAccountCalendars<'a> {
-        SaveEnabledAccountCalendars(
-            self
-                .0
-                .post("/v1/calendar_events/save_enabled_account_calendars", &[])
-                .unwrap_key("status"),
-        )
+        SaveEnabledAccountCalendars::start(self.0, &[])
     }
     /// Set a course timetable
     ///
@@ -158,12 +143,7 @@ impl<'a> CalendarEvents<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> SetCourseTimetable<'a> {
-        SetCourseTimetable(
-            self
-                .0
-                .post("/v1/courses/{course_id}/calendar_events/timetable", &[&course_id])
-                .unwrap_key("status"),
-        )
+        SetCourseTimetable::start(self.0, &[&course_id])
     }
     /// Get course timetable
     ///
@@ -175,11 +155,7 @@ impl<'a> CalendarEvents<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetCourseTimetable<'a> {
-        GetCourseTimetable(
-            self
-                .0
-                .get("/v1/courses/{course_id}/calendar_events/timetable", &[&course_id]),
-        )
+        GetCourseTimetable::start(self.0, &[&course_id])
     }
     /// Create or update events directly for a course timetable
     ///
@@ -191,21 +167,14 @@ impl<'a> CalendarEvents<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateOrUpdateEventsDirectlyForCourseTimetable<'a> {
-        CreateOrUpdateEventsDirectlyForCourseTimetable(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/calendar_events/timetable_events",
-                    &[&course_id],
-                )
-                .unwrap_key("status"),
-        )
+        CreateOrUpdateEventsDirectlyForCourseTimetable::start(self.0, &[&course_id])
     }
 }
-/// Request builder for [`CalendarEvents::list_calendar_events`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCalendarEvents<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CalendarEvents::list_calendar_events`]: set the optional parameters, then send it."]
+    ListCalendarEvents(Get "/v1/calendar_events") => list models::CalendarEvent
+);
 impl<'a> ListCalendarEvents<'a> {
     /// Defaults to "event"
     pub fn r#type(self, value: ListCalendarEventsType) -> Self {
@@ -250,23 +219,13 @@ impl<'a> ListCalendarEvents<'a> {
     pub fn blackout_date(self, value: bool) -> Self {
         Self(self.0.query("blackout_date", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::CalendarEvent>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CalendarEvent> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::CalendarEvent> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`CalendarEvents::list_calendar_events_for_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCalendarEventsForUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CalendarEvents::list_calendar_events_for_user`]: set the optional parameters, then send it."]
+    ListCalendarEventsForUser(Get "/v1/users/{user_id}/calendar_events") => list
+    models::CalendarEvent
+);
 impl<'a> ListCalendarEventsForUser<'a> {
     /// Defaults to "event"
     pub fn r#type(self, value: ListCalendarEventsForUserType) -> Self {
@@ -325,43 +284,23 @@ impl<'a> ListCalendarEventsForUser<'a> {
     pub fn blackout_date(self, value: bool) -> Self {
         Self(self.0.query("blackout_date", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::CalendarEvent>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CalendarEvent> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::CalendarEvent> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`CalendarEvents::create_calendar_event`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateCalendarEvent<'a>(rt::Request<'a>);
-impl<'a> CreateCalendarEvent<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CalendarEvent> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`CalendarEvents::get_single_calendar_event_or_assignment`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleCalendarEventOrAssignment<'a>(rt::Request<'a>);
-impl<'a> GetSingleCalendarEventOrAssignment<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CalendarEvent> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`CalendarEvents::reserve_time_slot`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ReserveTimeSlot<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`CalendarEvents::create_calendar_event`]: send it."]
+    CreateCalendarEvent(Post "/v1/calendar_events") => one models::CalendarEvent
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CalendarEvents::get_single_calendar_event_or_assignment`]: send it."]
+    GetSingleCalendarEventOrAssignment(Get "/v1/calendar_events/{id}") => one
+    models::CalendarEvent
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CalendarEvents::reserve_time_slot`]: set the optional parameters, then send it."]
+    ReserveTimeSlot(Post "/v1/calendar_events/{id}/reservations") => one
+    models::CalendarEvent
+);
 impl<'a> ReserveTimeSlot<'a> {
     /// User or group id for whom you are making the reservation (depends on the participant type). Defaults to the current user (or user's candidate group).
     pub fn participant_id(self, value: impl Into<rt::Id>) -> Self {
@@ -375,15 +314,14 @@ impl<'a> ReserveTimeSlot<'a> {
     pub fn cancel_existing(self, value: bool) -> Self {
         Self(self.0.form("cancel_existing", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CalendarEvent> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`CalendarEvents::reserve_time_slot_for_participant`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ReserveTimeSlotForParticipant<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CalendarEvents::reserve_time_slot_for_participant`]: set the optional parameters, then send it."]
+    ReserveTimeSlotForParticipant(Post
+    "/v1/calendar_events/{id}/reservations/{participant_id}") => one
+    models::CalendarEvent
+);
 impl<'a> ReserveTimeSlotForParticipant<'a> {
     /// Comments to associate with this reservation
     pub fn comments(self, value: impl Into<String>) -> Self {
@@ -393,15 +331,12 @@ impl<'a> ReserveTimeSlotForParticipant<'a> {
     pub fn cancel_existing(self, value: bool) -> Self {
         Self(self.0.form("cancel_existing", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CalendarEvent> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`CalendarEvents::update_calendar_event`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateCalendarEvent<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CalendarEvents::update_calendar_event`]: set the optional parameters, then send it."]
+    UpdateCalendarEvent(Put "/v1/calendar_events/{id}") => json
+);
 impl<'a> UpdateCalendarEvent<'a> {
     /// Sets `calendar_event[..]`: see [`UpdateCalendarEventParams`].
     pub fn calendar_event(self, value: UpdateCalendarEventParams) -> Self {
@@ -411,15 +346,12 @@ impl<'a> UpdateCalendarEvent<'a> {
     pub fn which(self, value: Which) -> Self {
         Self(self.0.form("which", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`CalendarEvents::delete_calendar_event`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteCalendarEvent<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CalendarEvents::delete_calendar_event`]: set the optional parameters, then send it."]
+    DeleteCalendarEvent(Delete "/v1/calendar_events/{id}") => json
+);
 impl<'a> DeleteCalendarEvent<'a> {
     /// Reason for deleting/canceling the event.
     pub fn cancel_reason(self, value: impl Into<String>) -> Self {
@@ -429,15 +361,13 @@ impl<'a> DeleteCalendarEvent<'a> {
     pub fn which(self, value: Which) -> Self {
         Self(self.0.query("which", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`CalendarEvents::save_enabled_account_calendars`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SaveEnabledAccountCalendars<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CalendarEvents::save_enabled_account_calendars`]: set the optional parameters, then send it."]
+    SaveEnabledAccountCalendars(Post
+    "/v1/calendar_events/save_enabled_account_calendars") => one String, "status"
+);
 impl<'a> SaveEnabledAccountCalendars<'a> {
     /// Flag to mark account calendars feature as seen
     pub fn mark_feature_as_seen(self, value: bool) -> Self {
@@ -450,39 +380,29 @@ impl<'a> SaveEnabledAccountCalendars<'a> {
     ) -> Self {
         Self(self.0.form("enabled_account_calendars", &rt::texts(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<String> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`CalendarEvents::set_course_timetable`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SetCourseTimetable<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CalendarEvents::set_course_timetable`]: set the optional parameters, then send it."]
+    SetCourseTimetable(Post "/v1/courses/{course_id}/calendar_events/timetable") => one
+    String, "status"
+);
 impl<'a> SetCourseTimetable<'a> {
     /// Sets `timetables[..]`: see [`Timetables`].
     pub fn timetables(self, value: Timetables) -> Self {
         Self(self.0.form("timetables", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<String> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`CalendarEvents::get_course_timetable`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCourseTimetable<'a>(rt::Request<'a>);
-impl<'a> GetCourseTimetable<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`CalendarEvents::create_or_update_events_directly_for_course_timetable`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateOrUpdateEventsDirectlyForCourseTimetable<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`CalendarEvents::get_course_timetable`]: send it."]
+    GetCourseTimetable(Get "/v1/courses/{course_id}/calendar_events/timetable") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CalendarEvents::create_or_update_events_directly_for_course_timetable`]: set the optional parameters, then send it."]
+    CreateOrUpdateEventsDirectlyForCourseTimetable(Post
+    "/v1/courses/{course_id}/calendar_events/timetable_events") => one String, "status"
+);
 impl<'a> CreateOrUpdateEventsDirectlyForCourseTimetable<'a> {
     /// Events will be created for the course section specified by course_section_id. If not present, events will be created for the entire course.
     pub fn course_section_id(self, value: impl Into<rt::Id>) -> Self {
@@ -492,18 +412,7 @@ impl<'a> CreateOrUpdateEventsDirectlyForCourseTimetable<'a> {
     pub fn events(self, value: impl IntoIterator<Item = Event>) -> Self {
         Self(self.0.form("events", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<String> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(
-    ListCalendarEvents, ListCalendarEventsForUser, CreateCalendarEvent,
-    GetSingleCalendarEventOrAssignment, ReserveTimeSlot, ReserveTimeSlotForParticipant,
-    UpdateCalendarEvent, DeleteCalendarEvent, SaveEnabledAccountCalendars,
-    SetCourseTimetable, GetCourseTimetable,
-    CreateOrUpdateEventsDirectlyForCourseTimetable
-);
 /// Values of the `type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -11,6 +11,8 @@
 //! | `POST /api/v1/career/switch_role` | [`switch_role`](CanvasCareerExperiences::switch_role) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Canvas Career Experiences resource.
 #[derive(Debug, Clone, Copy)]
 pub struct CanvasCareerExperiences<'a>(&'a rt::Client);
@@ -25,7 +27,7 @@ impl<'a> CanvasCareerExperiences<'a> {
     /// `GET /api/v1/career/enabled`
     #[doc(alias = "Check if Canvas Career is enabled")]
     pub fn check_if_canvas_career_is_enabled(&self) -> CheckIfCanvasCareerIsEnabled<'a> {
-        CheckIfCanvasCareerIsEnabled(self.0.get("/v1/career/enabled", &[]))
+        CheckIfCanvasCareerIsEnabled::start(self.0, &[])
     }
     /// Get current and available experiences
     ///
@@ -36,9 +38,7 @@ impl<'a> CanvasCareerExperiences<'a> {
     pub fn get_current_and_available_experiences(
         &self,
     ) -> GetCurrentAndAvailableExperiences<'a> {
-        GetCurrentAndAvailableExperiences(
-            self.0.get("/v1/career/experience_summary", &[]),
-        )
+        GetCurrentAndAvailableExperiences::start(self.0, &[])
     }
     /// Switch experience
     ///
@@ -50,10 +50,7 @@ impl<'a> CanvasCareerExperiences<'a> {
     #[doc(alias = "Switch experience")]
     pub fn switch_experience(&self, experience: Experience) -> SwitchExperience<'a> {
         SwitchExperience(
-            self
-                .0
-                .post("/v1/career/switch_experience", &[])
-                .form("experience", &experience),
+            SwitchExperience::start(self.0, &[]).0.form("experience", &experience),
         )
     }
     /// Switch role
@@ -65,52 +62,28 @@ impl<'a> CanvasCareerExperiences<'a> {
     /// `role`: The role to switch to.
     #[doc(alias = "Switch role")]
     pub fn switch_role(&self, role: RoleKind) -> SwitchRole<'a> {
-        SwitchRole(self.0.post("/v1/career/switch_role", &[]).form("role", &role))
+        SwitchRole(SwitchRole::start(self.0, &[]).0.form("role", &role))
     }
 }
-/// Request builder for [`CanvasCareerExperiences::check_if_canvas_career_is_enabled`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CheckIfCanvasCareerIsEnabled<'a>(rt::Request<'a>);
-impl<'a> CheckIfCanvasCareerIsEnabled<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`CanvasCareerExperiences::get_current_and_available_experiences`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCurrentAndAvailableExperiences<'a>(rt::Request<'a>);
-impl<'a> GetCurrentAndAvailableExperiences<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ExperienceSummary> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`CanvasCareerExperiences::switch_experience`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SwitchExperience<'a>(rt::Request<'a>);
-impl<'a> SwitchExperience<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`CanvasCareerExperiences::switch_role`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SwitchRole<'a>(rt::Request<'a>);
-impl<'a> SwitchRole<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    CheckIfCanvasCareerIsEnabled, GetCurrentAndAvailableExperiences, SwitchExperience,
-    SwitchRole
+rt::builder!(
+    #[doc =
+    " Request builder for [`CanvasCareerExperiences::check_if_canvas_career_is_enabled`]: send it."]
+    CheckIfCanvasCareerIsEnabled(Get "/v1/career/enabled") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CanvasCareerExperiences::get_current_and_available_experiences`]: send it."]
+    GetCurrentAndAvailableExperiences(Get "/v1/career/experience_summary") => one
+    models::ExperienceSummary
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CanvasCareerExperiences::switch_experience`]: send it."]
+    SwitchExperience(Post "/v1/career/switch_experience") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`CanvasCareerExperiences::switch_role`]: send it."]
+    SwitchRole(Post "/v1/career/switch_role") => json
 );
 /// Values of the `experience` parameter.
 ///

@@ -12,6 +12,8 @@
 //! | `GET /api/v1/groups/{group_id}/potential_collaborators` | [`list_potential_members`](Collaborations::list_potential_members) with `Group` |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Collaborations resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Collaborations<'a>(&'a rt::Client);
@@ -27,9 +29,8 @@ impl<'a> Collaborations<'a> {
     ///   curl https://<canvas>/api/v1/courses/1/collaborations/
     /// ```
     ///
-    /// `GET /api/v1/courses/{course_id}/collaborations` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/collaborations` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/collaborations` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/collaborations` with [`Group`](crate::context::Group)
     #[doc(alias = "list_collaborations_courses")]
     #[doc(alias = "list_collaborations_groups")]
     #[doc(alias = "List collaborations")]
@@ -37,16 +38,7 @@ impl<'a> Collaborations<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListCollaborations<'a> {
-        ListCollaborations(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/collaborations",
-                    &context,
-                    &[],
-                ),
-        )
+        ListCollaborations::start_in(self.0, &context, &[])
     }
     /// List members of a collaboration.
     ///
@@ -58,7 +50,7 @@ impl<'a> Collaborations<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ListMembersOfCollaboration<'a> {
-        ListMembersOfCollaboration(self.0.get("/v1/collaborations/{id}/members", &[&id]))
+        ListMembersOfCollaboration::start(self.0, &[&id])
     }
     /// List potential members
     ///
@@ -66,9 +58,8 @@ impl<'a> Collaborations<'a> {
     ///
     /// For courses, this consists of all enrolled users.  For groups, it is comprised of the group members plus the admins of the course containing the group.
     ///
-    /// `GET /api/v1/courses/{course_id}/potential_collaborators` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/potential_collaborators` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/potential_collaborators` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/potential_collaborators` with [`Group`](crate::context::Group)
     #[doc(alias = "list_potential_members_courses")]
     #[doc(alias = "list_potential_members_groups")]
     #[doc(alias = "List potential members")]
@@ -76,79 +67,30 @@ impl<'a> Collaborations<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListPotentialMembers<'a> {
-        ListPotentialMembers(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/potential_collaborators",
-                    &context,
-                    &[],
-                ),
-        )
+        ListPotentialMembers::start_in(self.0, &context, &[])
     }
 }
-/// Request builder for [`Collaborations::list_collaborations`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCollaborations<'a>(rt::Request<'a>);
-impl<'a> ListCollaborations<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Collaboration>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Collaboration> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Collaboration> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Collaborations::list_members_of_collaboration`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMembersOfCollaboration<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Collaborations::list_collaborations`]: send it."]
+    ListCollaborations(Get "/v1/{context}/collaborations") => list models::Collaboration
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Collaborations::list_members_of_collaboration`]: set the optional parameters, then send it."]
+    ListMembersOfCollaboration(Get "/v1/collaborations/{id}/members") => list
+    models::Collaborator
+);
 impl<'a> ListMembersOfCollaboration<'a> {
     /// - "collaborator_lti_id": Optional information to include with each member. Represents an identifier to be used for the member in an LTI context.
     /// - "avatar_image_url": Optional information to include with each member. The url for the avatar of a collaborator with type 'user'.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Collaborator>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Collaborator> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Collaborator> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Collaborations::list_potential_members`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPotentialMembers<'a>(rt::Request<'a>);
-impl<'a> ListPotentialMembers<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
-}
-rt::impl_operations!(
-    ListCollaborations, ListMembersOfCollaboration, ListPotentialMembers
+rt::builder!(
+    #[doc = " Request builder for [`Collaborations::list_potential_members`]: send it."]
+    ListPotentialMembers(Get "/v1/{context}/potential_collaborators") => list
+    models::User
 );
 /// Values of the `include` parameter.
 ///

@@ -8,6 +8,8 @@
 //! | `GET /api/v1/comm_messages` | [`list_of_commmessages_for_user`](CommMessages::list_of_commmessages_for_user) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Comm Messages resource.
 #[derive(Debug, Clone, Copy)]
 pub struct CommMessages<'a>(&'a rt::Client);
@@ -28,14 +30,17 @@ impl<'a> CommMessages<'a> {
         user_id: impl Into<rt::Id>,
     ) -> ListOfCommmessagesForUser<'a> {
         ListOfCommmessagesForUser(
-            self.0.get("/v1/comm_messages", &[]).query("user_id", &rt::id(user_id)),
+            ListOfCommmessagesForUser::start(self.0, &[])
+                .0
+                .query("user_id", &rt::id(user_id)),
         )
     }
 }
-/// Request builder for [`CommMessages::list_of_commmessages_for_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListOfCommmessagesForUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CommMessages::list_of_commmessages_for_user`]: set the optional parameters, then send it."]
+    ListOfCommmessagesForUser(Get "/v1/comm_messages") => list models::CommMessage
+);
 impl<'a> ListOfCommmessagesForUser<'a> {
     /// The beginning of the time range you want to retrieve message from. Up to a year prior to the current date is available.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -45,17 +50,4 @@ impl<'a> ListOfCommmessagesForUser<'a> {
     pub fn end_time(self, value: rt::DateTime) -> Self {
         Self(self.0.query("end_time", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::CommMessage>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CommMessage> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::CommMessage> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(ListOfCommmessagesForUser);

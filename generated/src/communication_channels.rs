@@ -12,6 +12,8 @@
 //! | `DELETE /api/v1/users/self/communication_channels/push` | [`delete_push_notification_endpoint`](CommunicationChannels::delete_push_notification_endpoint) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Communication Channels resource.
 #[derive(Debug, Clone, Copy)]
 pub struct CommunicationChannels<'a>(&'a rt::Client);
@@ -29,9 +31,7 @@ impl<'a> CommunicationChannels<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListUserCommunicationChannels<'a> {
-        ListUserCommunicationChannels(
-            self.0.get("/v1/users/{user_id}/communication_channels", &[&user_id]),
-        )
+        ListUserCommunicationChannels::start(self.0, &[&user_id])
     }
     /// Create a communication channel
     ///
@@ -45,9 +45,8 @@ impl<'a> CommunicationChannels<'a> {
         communication_channel: CommunicationChannelParams,
     ) -> CreateCommunicationChannel<'a> {
         CreateCommunicationChannel(
-            self
+            CreateCommunicationChannel::start(self.0, &[&user_id])
                 .0
-                .post("/v1/users/{user_id}/communication_channels", &[&user_id])
                 .form("communication_channel", &communication_channel),
         )
     }
@@ -63,14 +62,7 @@ impl<'a> CommunicationChannels<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteCommunicationChannel<'a> {
-        DeleteCommunicationChannel(
-            self
-                .0
-                .delete(
-                    "/v1/users/{user_id}/communication_channels/{id}",
-                    &[&user_id, &id],
-                ),
-        )
+        DeleteCommunicationChannel::start(self.0, &[&user_id, &id])
     }
     /// Delete a communication channel
     ///
@@ -85,13 +77,9 @@ impl<'a> CommunicationChannels<'a> {
         r#type: impl rt::PathArg,
         address: impl rt::PathArg,
     ) -> DeleteCommunicationChannelByTypeAndAddress<'a> {
-        DeleteCommunicationChannelByTypeAndAddress(
-            self
-                .0
-                .delete(
-                    "/v1/users/{user_id}/communication_channels/{type}/{address}",
-                    &[&user_id, &r#type, &address],
-                ),
+        DeleteCommunicationChannelByTypeAndAddress::start(
+            self.0,
+            &[&user_id, &r#type, &address],
         )
     }
     /// Delete a push notification endpoint
@@ -101,81 +89,45 @@ impl<'a> CommunicationChannels<'a> {
     pub fn delete_push_notification_endpoint(
         &self,
     ) -> DeletePushNotificationEndpoint<'a> {
-        DeletePushNotificationEndpoint(
-            self.0.delete("/v1/users/self/communication_channels/push", &[]),
-        )
+        DeletePushNotificationEndpoint::start(self.0, &[])
     }
 }
-/// Request builder for [`CommunicationChannels::list_user_communication_channels`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListUserCommunicationChannels<'a>(rt::Request<'a>);
-impl<'a> ListUserCommunicationChannels<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::CommunicationChannel>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CommunicationChannel> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::CommunicationChannel> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`CommunicationChannels::create_communication_channel`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateCommunicationChannel<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CommunicationChannels::list_user_communication_channels`]: send it."]
+    ListUserCommunicationChannels(Get "/v1/users/{user_id}/communication_channels") =>
+    list models::CommunicationChannel
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CommunicationChannels::create_communication_channel`]: set the optional parameters, then send it."]
+    CreateCommunicationChannel(Post "/v1/users/{user_id}/communication_channels") => one
+    models::CommunicationChannel
+);
 impl<'a> CreateCommunicationChannel<'a> {
     /// Only valid for site admins and account admins making requests; If true, the channel is automatically validated and no confirmation email or SMS is sent. Otherwise, the user must respond to a confirmation message to confirm the channel.
     pub fn skip_confirmation(self, value: bool) -> Self {
         Self(self.0.form("skip_confirmation", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CommunicationChannel> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`CommunicationChannels::delete_communication_channel`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteCommunicationChannel<'a>(rt::Request<'a>);
-impl<'a> DeleteCommunicationChannel<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CommunicationChannel> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`CommunicationChannels::delete_communication_channel_by_type_and_address`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteCommunicationChannelByTypeAndAddress<'a>(rt::Request<'a>);
-impl<'a> DeleteCommunicationChannelByTypeAndAddress<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CommunicationChannel> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`CommunicationChannels::delete_push_notification_endpoint`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeletePushNotificationEndpoint<'a>(rt::Request<'a>);
-impl<'a> DeletePushNotificationEndpoint<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> rt::Result<crate::models::DeletePushNotificationEndpointResponse> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListUserCommunicationChannels, CreateCommunicationChannel,
-    DeleteCommunicationChannel, DeleteCommunicationChannelByTypeAndAddress,
-    DeletePushNotificationEndpoint
+rt::builder!(
+    #[doc =
+    " Request builder for [`CommunicationChannels::delete_communication_channel`]: send it."]
+    DeleteCommunicationChannel(Delete "/v1/users/{user_id}/communication_channels/{id}")
+    => one models::CommunicationChannel
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CommunicationChannels::delete_communication_channel_by_type_and_address`]: send it."]
+    DeleteCommunicationChannelByTypeAndAddress(Delete
+    "/v1/users/{user_id}/communication_channels/{type}/{address}") => one
+    models::CommunicationChannel
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CommunicationChannels::delete_push_notification_endpoint`]: send it."]
+    DeletePushNotificationEndpoint(Delete "/v1/users/self/communication_channels/push")
+    => one models::DeletePushNotificationEndpointResponse
 );
 /// Values of the `communication_channel[type]` parameter.
 ///

@@ -10,6 +10,8 @@
 //! | `GET /api/v1/conferences` | [`list_conferences_for_current_user`](Conferences::list_conferences_for_current_user) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Conferences resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Conferences<'a>(&'a rt::Client);
@@ -23,9 +25,8 @@ impl<'a> Conferences<'a> {
     ///
     /// This API returns a JSON object containing the list of conferences, the key for the list of conferences is "conferences"
     ///
-    /// `GET /api/v1/courses/{course_id}/conferences` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/conferences` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/conferences` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/conferences` with [`Group`](crate::context::Group)
     #[doc(alias = "list_conferences_courses")]
     #[doc(alias = "list_conferences_groups")]
     #[doc(alias = "List conferences")]
@@ -33,12 +34,7 @@ impl<'a> Conferences<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListConferences<'a> {
-        ListConferences(
-            self
-                .0
-                .request_in(rt::Method::Get, "/v1/{context}/conferences", &context, &[])
-                .unwrap_key("conferences"),
-        )
+        ListConferences::start_in(self.0, &context, &[])
     }
     /// List conferences for the current user
     ///
@@ -51,49 +47,23 @@ impl<'a> Conferences<'a> {
     pub fn list_conferences_for_current_user(
         &self,
     ) -> ListConferencesForCurrentUser<'a> {
-        ListConferencesForCurrentUser(
-            self.0.get("/v1/conferences", &[]).unwrap_key("conferences"),
-        )
+        ListConferencesForCurrentUser::start(self.0, &[])
     }
 }
-/// Request builder for [`Conferences::list_conferences`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListConferences<'a>(rt::Request<'a>);
-impl<'a> ListConferences<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Conference>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Conference> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Conference> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Conferences::list_conferences_for_current_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListConferencesForCurrentUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Conferences::list_conferences`]: send it."]
+    ListConferences(Get "/v1/{context}/conferences") => list models::Conference,
+    "conferences"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Conferences::list_conferences_for_current_user`]: set the optional parameters, then send it."]
+    ListConferencesForCurrentUser(Get "/v1/conferences") => list models::Conference,
+    "conferences"
+);
 impl<'a> ListConferencesForCurrentUser<'a> {
     /// If set to "live", returns only conferences that are live (i.e., have started and not finished yet). If omitted, returns all conferences for this user's groups and courses.
     pub fn state(self, value: impl Into<String>) -> Self {
         Self(self.0.query("state", &rt::text(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Conference>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Conference> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Conference> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(ListConferences, ListConferencesForCurrentUser);

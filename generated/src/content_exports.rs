@@ -16,6 +16,8 @@
 //! | `POST /api/v1/users/{user_id}/content_exports` | [`export_content`](ContentExports::export_content) with `User` |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Content Exports resource.
 #[derive(Debug, Clone, Copy)]
 pub struct ContentExports<'a>(&'a rt::Client);
@@ -27,11 +29,9 @@ impl<'a> ContentExports<'a> {
     ///
     /// A paginated list of the past and pending content export jobs for a course, group, or user. Exports are returned newest first.
     ///
-    /// `GET /api/v1/courses/{course_id}/content_exports` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/content_exports` with [`Group`](crate::context::Group)
-    ///
-    /// `GET /api/v1/users/{user_id}/content_exports` with [`User`](crate::context::User)
+    /// - `GET /api/v1/courses/{course_id}/content_exports` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/content_exports` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/users/{user_id}/content_exports` with [`User`](crate::context::User)
     #[doc(alias = "list_content_exports_courses")]
     #[doc(alias = "list_content_exports_groups")]
     #[doc(alias = "list_content_exports_users")]
@@ -40,26 +40,15 @@ impl<'a> ContentExports<'a> {
         &self,
         context: impl crate::context::CourseGroupOrUser,
     ) -> ListContentExports<'a> {
-        ListContentExports(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/content_exports",
-                    &context,
-                    &[],
-                ),
-        )
+        ListContentExports::start_in(self.0, &context, &[])
     }
     /// Show content export
     ///
     /// Get information about a single content export.
     ///
-    /// `GET /api/v1/courses/{course_id}/content_exports/{id}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/content_exports/{id}` with [`Group`](crate::context::Group)
-    ///
-    /// `GET /api/v1/users/{user_id}/content_exports/{id}` with [`User`](crate::context::User)
+    /// - `GET /api/v1/courses/{course_id}/content_exports/{id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/content_exports/{id}` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/users/{user_id}/content_exports/{id}` with [`User`](crate::context::User)
     #[doc(alias = "show_content_export_courses")]
     #[doc(alias = "show_content_export_groups")]
     #[doc(alias = "show_content_export_users")]
@@ -69,16 +58,7 @@ impl<'a> ContentExports<'a> {
         context: impl crate::context::CourseGroupOrUser,
         id: impl rt::PathArg,
     ) -> ShowContentExport<'a> {
-        ShowContentExport(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/content_exports/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        ShowContentExport::start_in(self.0, &context, &[&id])
     }
     /// Export content
     ///
@@ -88,11 +68,9 @@ impl<'a> ContentExports<'a> {
     ///
     /// When the export completes, use the Show content export endpoint to retrieve a download URL for the exported content.
     ///
-    /// `POST /api/v1/courses/{course_id}/content_exports` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/groups/{group_id}/content_exports` with [`Group`](crate::context::Group)
-    ///
-    /// `POST /api/v1/users/{user_id}/content_exports` with [`User`](crate::context::User)
+    /// - `POST /api/v1/courses/{course_id}/content_exports` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/groups/{group_id}/content_exports` with [`Group`](crate::context::Group)
+    /// - `POST /api/v1/users/{user_id}/content_exports` with [`User`](crate::context::User)
     ///
     /// `export_type`: "common_cartridge":: Export the contents of the course in the Common Cartridge (.imscc) format "qti":: Export quizzes from a course in the QTI format "zip":: Export files from a course, group, or user in a zip file
     #[doc(alias = "export_content_courses")]
@@ -105,50 +83,26 @@ impl<'a> ContentExports<'a> {
         export_type: ExportType,
     ) -> ExportContent<'a> {
         ExportContent(
-            self
+            ExportContent::start_in(self.0, &context, &[])
                 .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/content_exports",
-                    &context,
-                    &[],
-                )
                 .form("export_type", &export_type),
         )
     }
 }
-/// Request builder for [`ContentExports::list_content_exports`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListContentExports<'a>(rt::Request<'a>);
-impl<'a> ListContentExports<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::ContentExport>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentExport> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ContentExport> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`ContentExports::show_content_export`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowContentExport<'a>(rt::Request<'a>);
-impl<'a> ShowContentExport<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ContentExport> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`ContentExports::export_content`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ExportContent<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`ContentExports::list_content_exports`]: send it."]
+    ListContentExports(Get "/v1/{context}/content_exports") => list models::ContentExport
+);
+rt::builder!(
+    #[doc = " Request builder for [`ContentExports::show_content_export`]: send it."]
+    ShowContentExport(Get "/v1/{context}/content_exports/{id}") => one
+    models::ContentExport
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentExports::export_content`]: set the optional parameters, then send it."]
+    ExportContent(Post "/v1/{context}/content_exports") => one models::ContentExport
+);
 impl<'a> ExportContent<'a> {
     /// Don't send the notifications about the export to the user. Default: false
     pub fn skip_notifications(self, value: bool) -> Self {
@@ -158,12 +112,7 @@ impl<'a> ExportContent<'a> {
     pub fn select(self, value: impl IntoIterator<Item = Select>) -> Self {
         Self(self.0.form("select", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ContentExport> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(ListContentExports, ShowContentExport, ExportContent);
 /// Values of the `export_type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -44,6 +44,8 @@
 //! | `GET /api/v1/courses/{course_id}/content_migrations/{id}/asset_id_mapping` | [`get_asset_id_mapping`](ContentMigrations::get_asset_id_mapping) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Content Migrations resource.
 #[derive(Debug, Clone, Copy)]
 pub struct ContentMigrations<'a>(&'a rt::Client);
@@ -55,13 +57,10 @@ impl<'a> ContentMigrations<'a> {
     ///
     /// Returns paginated migration issues
     ///
-    /// `GET /api/v1/accounts/{account_id}/content_migrations/{content_migration_id}/migration_issues` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/content_migrations/{content_migration_id}/migration_issues` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/content_migrations/{content_migration_id}/migration_issues` with [`Group`](crate::context::Group)
-    ///
-    /// `GET /api/v1/users/{user_id}/content_migrations/{content_migration_id}/migration_issues` with [`User`](crate::context::User)
+    /// - `GET /api/v1/accounts/{account_id}/content_migrations/{content_migration_id}/migration_issues` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/content_migrations/{content_migration_id}/migration_issues` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/content_migrations/{content_migration_id}/migration_issues` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/users/{user_id}/content_migrations/{content_migration_id}/migration_issues` with [`User`](crate::context::User)
     #[doc(alias = "list_migration_issues_accounts")]
     #[doc(alias = "list_migration_issues_courses")]
     #[doc(alias = "list_migration_issues_groups")]
@@ -72,28 +71,16 @@ impl<'a> ContentMigrations<'a> {
         context: impl crate::context::AccountCourseGroupOrUser,
         content_migration_id: impl rt::PathArg,
     ) -> ListMigrationIssues<'a> {
-        ListMigrationIssues(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/content_migrations/{content_migration_id}/migration_issues",
-                    &context,
-                    &[&content_migration_id],
-                ),
-        )
+        ListMigrationIssues::start_in(self.0, &context, &[&content_migration_id])
     }
     /// Get a migration issue
     ///
     /// Returns data on an individual migration issue
     ///
-    /// `GET /api/v1/accounts/{account_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`Group`](crate::context::Group)
-    ///
-    /// `GET /api/v1/users/{user_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`User`](crate::context::User)
+    /// - `GET /api/v1/accounts/{account_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/users/{user_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`User`](crate::context::User)
     #[doc(alias = "get_migration_issue_accounts")]
     #[doc(alias = "get_migration_issue_courses")]
     #[doc(alias = "get_migration_issue_groups")]
@@ -105,28 +92,16 @@ impl<'a> ContentMigrations<'a> {
         content_migration_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetMigrationIssue<'a> {
-        GetMigrationIssue(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/content_migrations/{content_migration_id}/migration_issues/{id}",
-                    &context,
-                    &[&content_migration_id, &id],
-                ),
-        )
+        GetMigrationIssue::start_in(self.0, &context, &[&content_migration_id, &id])
     }
     /// Update a migration issue
     ///
     /// Update the workflow_state of a migration issue
     ///
-    /// `PUT /api/v1/accounts/{account_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`Account`](crate::context::Account)
-    ///
-    /// `PUT /api/v1/courses/{course_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/groups/{group_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`Group`](crate::context::Group)
-    ///
-    /// `PUT /api/v1/users/{user_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`User`](crate::context::User)
+    /// - `PUT /api/v1/accounts/{account_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`Account`](crate::context::Account)
+    /// - `PUT /api/v1/courses/{course_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/groups/{group_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`Group`](crate::context::Group)
+    /// - `PUT /api/v1/users/{user_id}/content_migrations/{content_migration_id}/migration_issues/{id}` with [`User`](crate::context::User)
     ///
     /// `workflow_state`: Set the workflow_state of the issue.
     #[doc(alias = "update_migration_issue_accounts")]
@@ -142,14 +117,12 @@ impl<'a> ContentMigrations<'a> {
         workflow_state: WorkflowState,
     ) -> UpdateMigrationIssue<'a> {
         UpdateMigrationIssue(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/content_migrations/{content_migration_id}/migration_issues/{id}",
+            UpdateMigrationIssue::start_in(
+                    self.0,
                     &context,
                     &[&content_migration_id, &id],
                 )
+                .0
                 .form("workflow_state", &workflow_state),
         )
     }
@@ -157,13 +130,10 @@ impl<'a> ContentMigrations<'a> {
     ///
     /// Returns paginated content migrations
     ///
-    /// `GET /api/v1/accounts/{account_id}/content_migrations` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/content_migrations` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/content_migrations` with [`Group`](crate::context::Group)
-    ///
-    /// `GET /api/v1/users/{user_id}/content_migrations` with [`User`](crate::context::User)
+    /// - `GET /api/v1/accounts/{account_id}/content_migrations` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/content_migrations` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/content_migrations` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/users/{user_id}/content_migrations` with [`User`](crate::context::User)
     #[doc(alias = "list_content_migrations_accounts")]
     #[doc(alias = "list_content_migrations_courses")]
     #[doc(alias = "list_content_migrations_groups")]
@@ -173,28 +143,16 @@ impl<'a> ContentMigrations<'a> {
         &self,
         context: impl crate::context::AccountCourseGroupOrUser,
     ) -> ListContentMigrations<'a> {
-        ListContentMigrations(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/content_migrations",
-                    &context,
-                    &[],
-                ),
-        )
+        ListContentMigrations::start_in(self.0, &context, &[])
     }
     /// Get a content migration
     ///
     /// Returns data on an individual content migration
     ///
-    /// `GET /api/v1/accounts/{account_id}/content_migrations/{id}` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/content_migrations/{id}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/content_migrations/{id}` with [`Group`](crate::context::Group)
-    ///
-    /// `GET /api/v1/users/{user_id}/content_migrations/{id}` with [`User`](crate::context::User)
+    /// - `GET /api/v1/accounts/{account_id}/content_migrations/{id}` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/content_migrations/{id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/content_migrations/{id}` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/users/{user_id}/content_migrations/{id}` with [`User`](crate::context::User)
     #[doc(alias = "get_content_migration_accounts")]
     #[doc(alias = "get_content_migration_courses")]
     #[doc(alias = "get_content_migration_groups")]
@@ -205,16 +163,7 @@ impl<'a> ContentMigrations<'a> {
         context: impl crate::context::AccountCourseGroupOrUser,
         id: impl rt::PathArg,
     ) -> GetContentMigration<'a> {
-        GetContentMigration(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/content_migrations/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        GetContentMigration::start_in(self.0, &context, &[&id])
     }
     /// Create a content migration
     ///
@@ -240,13 +189,10 @@ impl<'a> ContentMigrations<'a> {
     ///
     /// (required if doing .zip file upload)
     ///
-    /// `POST /api/v1/accounts/{account_id}/content_migrations` with [`Account`](crate::context::Account)
-    ///
-    /// `POST /api/v1/courses/{course_id}/content_migrations` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/groups/{group_id}/content_migrations` with [`Group`](crate::context::Group)
-    ///
-    /// `POST /api/v1/users/{user_id}/content_migrations` with [`User`](crate::context::User)
+    /// - `POST /api/v1/accounts/{account_id}/content_migrations` with [`Account`](crate::context::Account)
+    /// - `POST /api/v1/courses/{course_id}/content_migrations` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/groups/{group_id}/content_migrations` with [`Group`](crate::context::Group)
+    /// - `POST /api/v1/users/{user_id}/content_migrations` with [`User`](crate::context::User)
     ///
     /// `migration_type`: The type of the migration. Use the Migrator endpoint to see all available migrators. Default allowed values: canvas_cartridge_importer, common_cartridge_importer, course_copy_importer, zip_file_importer, qti_converter, moodle_converter
     #[doc(alias = "create_content_migration_accounts")]
@@ -260,14 +206,8 @@ impl<'a> ContentMigrations<'a> {
         migration_type: impl Into<String>,
     ) -> CreateContentMigration<'a> {
         CreateContentMigration(
-            self
+            CreateContentMigration::start_in(self.0, &context, &[])
                 .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/content_migrations",
-                    &context,
-                    &[],
-                )
                 .form("migration_type", &rt::text(migration_type)),
         )
     }
@@ -275,13 +215,10 @@ impl<'a> ContentMigrations<'a> {
     ///
     /// Update a content migration. Takes same arguments as create except that you can't change the migration type. However, changing most settings after the migration process has started will not do anything. Generally updating the content migration will be used when there is a file upload problem, or when importing content selectively. If the first upload has a problem you can supply new _pre_attachment_ values to start the process again.
     ///
-    /// `PUT /api/v1/accounts/{account_id}/content_migrations/{id}` with [`Account`](crate::context::Account)
-    ///
-    /// `PUT /api/v1/courses/{course_id}/content_migrations/{id}` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/groups/{group_id}/content_migrations/{id}` with [`Group`](crate::context::Group)
-    ///
-    /// `PUT /api/v1/users/{user_id}/content_migrations/{id}` with [`User`](crate::context::User)
+    /// - `PUT /api/v1/accounts/{account_id}/content_migrations/{id}` with [`Account`](crate::context::Account)
+    /// - `PUT /api/v1/courses/{course_id}/content_migrations/{id}` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/groups/{group_id}/content_migrations/{id}` with [`Group`](crate::context::Group)
+    /// - `PUT /api/v1/users/{user_id}/content_migrations/{id}` with [`User`](crate::context::User)
     #[doc(alias = "update_content_migration_accounts")]
     #[doc(alias = "update_content_migration_courses")]
     #[doc(alias = "update_content_migration_groups")]
@@ -292,28 +229,16 @@ impl<'a> ContentMigrations<'a> {
         context: impl crate::context::AccountCourseGroupOrUser,
         id: impl rt::PathArg,
     ) -> UpdateContentMigration<'a> {
-        UpdateContentMigration(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/content_migrations/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        UpdateContentMigration::start_in(self.0, &context, &[&id])
     }
     /// List Migration Systems
     ///
     /// Lists the currently available migration types. These values may change.
     ///
-    /// `GET /api/v1/accounts/{account_id}/content_migrations/migrators` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/content_migrations/migrators` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/content_migrations/migrators` with [`Group`](crate::context::Group)
-    ///
-    /// `GET /api/v1/users/{user_id}/content_migrations/migrators` with [`User`](crate::context::User)
+    /// - `GET /api/v1/accounts/{account_id}/content_migrations/migrators` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/content_migrations/migrators` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/content_migrations/migrators` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/users/{user_id}/content_migrations/migrators` with [`User`](crate::context::User)
     #[doc(alias = "list_migration_systems_accounts")]
     #[doc(alias = "list_migration_systems_courses")]
     #[doc(alias = "list_migration_systems_groups")]
@@ -323,16 +248,7 @@ impl<'a> ContentMigrations<'a> {
         &self,
         context: impl crate::context::AccountCourseGroupOrUser,
     ) -> ListMigrationSystems<'a> {
-        ListMigrationSystems(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/content_migrations/migrators",
-                    &context,
-                    &[],
-                ),
-        )
+        ListMigrationSystems::start_in(self.0, &context, &[])
     }
     /// List items for selective import
     ///
@@ -389,13 +305,10 @@ impl<'a> ContentMigrations<'a> {
     ///
     /// You can include multiple copy parameters to selectively import multiple items or groups of items.
     ///
-    /// `GET /api/v1/accounts/{account_id}/content_migrations/{id}/selective_data` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/content_migrations/{id}/selective_data` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/content_migrations/{id}/selective_data` with [`Group`](crate::context::Group)
-    ///
-    /// `GET /api/v1/users/{user_id}/content_migrations/{id}/selective_data` with [`User`](crate::context::User)
+    /// - `GET /api/v1/accounts/{account_id}/content_migrations/{id}/selective_data` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/content_migrations/{id}/selective_data` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/content_migrations/{id}/selective_data` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/users/{user_id}/content_migrations/{id}/selective_data` with [`User`](crate::context::User)
     #[doc(alias = "list_items_for_selective_import_accounts")]
     #[doc(alias = "list_items_for_selective_import_courses")]
     #[doc(alias = "list_items_for_selective_import_groups")]
@@ -406,16 +319,7 @@ impl<'a> ContentMigrations<'a> {
         context: impl crate::context::AccountCourseGroupOrUser,
         id: impl rt::PathArg,
     ) -> ListItemsForSelectiveImport<'a> {
-        ListItemsForSelectiveImport(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/content_migrations/{id}/selective_data",
-                    &context,
-                    &[&id],
-                ),
-        )
+        ListItemsForSelectiveImport::start_in(self.0, &context, &[&id])
     }
     /// Get asset id mapping
     ///
@@ -430,86 +334,47 @@ impl<'a> ContentMigrations<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetAssetIdMapping<'a> {
-        GetAssetIdMapping(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/content_migrations/{id}/asset_id_mapping",
-                    &[&course_id, &id],
-                ),
-        )
+        GetAssetIdMapping::start(self.0, &[&course_id, &id])
     }
 }
-/// Request builder for [`ContentMigrations::list_migration_issues`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMigrationIssues<'a>(rt::Request<'a>);
-impl<'a> ListMigrationIssues<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::MigrationIssue>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MigrationIssue> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::MigrationIssue> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`ContentMigrations::get_migration_issue`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetMigrationIssue<'a>(rt::Request<'a>);
-impl<'a> GetMigrationIssue<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::MigrationIssue> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`ContentMigrations::update_migration_issue`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateMigrationIssue<'a>(rt::Request<'a>);
-impl<'a> UpdateMigrationIssue<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::MigrationIssue> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`ContentMigrations::list_content_migrations`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListContentMigrations<'a>(rt::Request<'a>);
-impl<'a> ListContentMigrations<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::ContentMigration>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentMigration> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ContentMigration> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`ContentMigrations::get_content_migration`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetContentMigration<'a>(rt::Request<'a>);
-impl<'a> GetContentMigration<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`ContentMigrations::create_content_migration`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateContentMigration<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentMigrations::list_migration_issues`]: send it."]
+    ListMigrationIssues(Get
+    "/v1/{context}/content_migrations/{content_migration_id}/migration_issues") => list
+    models::MigrationIssue
+);
+rt::builder!(
+    #[doc = " Request builder for [`ContentMigrations::get_migration_issue`]: send it."]
+    GetMigrationIssue(Get
+    "/v1/{context}/content_migrations/{content_migration_id}/migration_issues/{id}") =>
+    one models::MigrationIssue
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentMigrations::update_migration_issue`]: send it."]
+    UpdateMigrationIssue(Put
+    "/v1/{context}/content_migrations/{content_migration_id}/migration_issues/{id}") =>
+    one models::MigrationIssue
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentMigrations::list_content_migrations`]: send it."]
+    ListContentMigrations(Get "/v1/{context}/content_migrations") => list
+    models::ContentMigration
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentMigrations::get_content_migration`]: send it."]
+    GetContentMigration(Get "/v1/{context}/content_migrations/{id}") => one
+    models::ContentMigration
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentMigrations::create_content_migration`]: set the optional parameters, then send it."]
+    CreateContentMigration(Post "/v1/{context}/content_migrations") => one
+    models::ContentMigration
+);
 impl<'a> CreateContentMigration<'a> {
     /// Sets `pre_attachment[..]`: see [`PreAttachment`].
     pub fn pre_attachment(self, value: PreAttachment) -> Self {
@@ -531,83 +396,41 @@ impl<'a> CreateContentMigration<'a> {
     pub fn select(self, value: impl IntoIterator<Item = Select>) -> Self {
         Self(self.0.form("select", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
-        self.0.send().await
-    }
     /// Sends the request, then uploads `file` where Canvas's answer says (the upload
     /// host never gets the token), and returns the created object.
-    pub async fn upload(
-        self,
-        file: rt::Upload,
-    ) -> rt::Result<crate::models::ContentMigration> {
-        self.0.upload_into("pre_attachment", file).await
+    pub async fn upload(self, file: rt::Upload) -> rt::Result<models::ContentMigration> {
+        rt::Operation::into_request(self).upload_into("pre_attachment", file).await
     }
 }
-/// Request builder for [`ContentMigrations::update_content_migration`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateContentMigration<'a>(rt::Request<'a>);
-impl<'a> UpdateContentMigration<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ContentMigration> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`ContentMigrations::list_migration_systems`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMigrationSystems<'a>(rt::Request<'a>);
-impl<'a> ListMigrationSystems<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Migrator>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Migrator> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Migrator> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`ContentMigrations::list_items_for_selective_import`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListItemsForSelectiveImport<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentMigrations::update_content_migration`]: send it."]
+    UpdateContentMigration(Put "/v1/{context}/content_migrations/{id}") => one
+    models::ContentMigration
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentMigrations::list_migration_systems`]: send it."]
+    ListMigrationSystems(Get "/v1/{context}/content_migrations/migrators") => list
+    models::Migrator
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentMigrations::list_items_for_selective_import`]: set the optional parameters, then send it."]
+    ListItemsForSelectiveImport(Get
+    "/v1/{context}/content_migrations/{id}/selective_data") => list
+    models::SelectiveImportItem
+);
 impl<'a> ListItemsForSelectiveImport<'a> {
     /// The type of content to enumerate.
     pub fn r#type(self, value: Type) -> Self {
         Self(self.0.query("type", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::SelectiveImportItem>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SelectiveImportItem> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::SelectiveImportItem> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`ContentMigrations::get_asset_id_mapping`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAssetIdMapping<'a>(rt::Request<'a>);
-impl<'a> GetAssetIdMapping<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListMigrationIssues, GetMigrationIssue, UpdateMigrationIssue, ListContentMigrations,
-    GetContentMigration, CreateContentMigration, UpdateContentMigration,
-    ListMigrationSystems, ListItemsForSelectiveImport, GetAssetIdMapping
+rt::builder!(
+    #[doc = " Request builder for [`ContentMigrations::get_asset_id_mapping`]: send it."]
+    GetAssetIdMapping(Get
+    "/v1/courses/{course_id}/content_migrations/{id}/asset_id_mapping") => json
 );
 /// Values of the `workflow_state` parameter.
 ///

@@ -16,6 +16,8 @@
 //! | `DELETE /api/v1/accounts/{account_id}/csp_settings/domains` | [`remove_domain_from_account`](ContentSecurityPolicySettings::remove_domain_from_account) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Content Security Policy Settings resource.
 #[derive(Debug, Clone, Copy)]
 pub struct ContentSecurityPolicySettings<'a>(&'a rt::Client);
@@ -27,9 +29,8 @@ impl<'a> ContentSecurityPolicySettings<'a> {
     ///
     /// Update multiple modules in an account.
     ///
-    /// `GET /api/v1/courses/{course_id}/csp_settings` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/csp_settings` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/csp_settings` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/csp_settings` with [`Account`](crate::context::Account)
     #[doc(alias = "get_current_settings_for_account_or_course_courses")]
     #[doc(alias = "get_current_settings_for_account_or_course_accounts")]
     #[doc(alias = "Get current settings for account or course")]
@@ -37,11 +38,7 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> GetCurrentSettingsForAccountOrCourse<'a> {
-        GetCurrentSettingsForAccountOrCourse(
-            self
-                .0
-                .request_in(rt::Method::Get, "/v1/{context}/csp_settings", &context, &[]),
-        )
+        GetCurrentSettingsForAccountOrCourse::start_in(self.0, &context, &[])
     }
     /// Enable, disable, or clear explicit CSP setting
     ///
@@ -49,9 +46,8 @@ impl<'a> ContentSecurityPolicySettings<'a> {
     ///
     /// Note: If "inherited" and "settings_locked" are both true for this account or course, then the CSP setting cannot be modified.
     ///
-    /// `PUT /api/v1/courses/{course_id}/csp_settings` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/accounts/{account_id}/csp_settings` with [`Account`](crate::context::Account)
+    /// - `PUT /api/v1/courses/{course_id}/csp_settings` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/accounts/{account_id}/csp_settings` with [`Account`](crate::context::Account)
     ///
     /// `status`: If set to "enabled" for an account, CSP will be enabled for all its courses and sub-accounts (that have not explicitly enabled or disabled it), using the allowed domains set on this account. If set to "disabled", CSP will be disabled for this account or course and for all sub-accounts that have not explicitly re-enabled it. If set to "inherited", this account or course will reset to the default state where CSP settings are inherited from the first parent account to have them explicitly set.
     #[doc(alias = "enable_disable_or_clear_explicit_csp_setting_courses")]
@@ -63,9 +59,8 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         status: Status,
     ) -> EnableDisableOrClearExplicitCspSetting<'a> {
         EnableDisableOrClearExplicitCspSetting(
-            self
+            EnableDisableOrClearExplicitCspSetting::start_in(self.0, &context, &[])
                 .0
-                .request_in(rt::Method::Put, "/v1/{context}/csp_settings", &context, &[])
                 .form("status", &status),
         )
     }
@@ -83,9 +78,11 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         settings_locked: bool,
     ) -> LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses<'a> {
         LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses(
-            self
+            LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses::start(
+                    self.0,
+                    &[&account_id],
+                )
                 .0
-                .put("/v1/accounts/{account_id}/csp_settings/lock", &[&account_id])
                 .form("settings_locked", &settings_locked),
         )
     }
@@ -103,9 +100,8 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         domain: impl Into<String>,
     ) -> AddAllowedDomainToAccount<'a> {
         AddAllowedDomainToAccount(
-            self
+            AddAllowedDomainToAccount::start(self.0, &[&account_id])
                 .0
-                .post("/v1/accounts/{account_id}/csp_settings/domains", &[&account_id])
                 .form("domain", &rt::text(domain)),
         )
     }
@@ -123,12 +119,8 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         domains: impl IntoIterator<Item = impl Into<String>>,
     ) -> AddMultipleAllowedDomainsToAccount<'a> {
         AddMultipleAllowedDomainsToAccount(
-            self
+            AddMultipleAllowedDomainsToAccount::start(self.0, &[&account_id])
                 .0
-                .post(
-                    "/v1/accounts/{account_id}/csp_settings/domains/batch_create",
-                    &[&account_id],
-                )
                 .form("domains", &rt::texts(domains)),
         )
     }
@@ -142,9 +134,7 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> RetrieveReportedCspViolationsForAccount<'a> {
-        RetrieveReportedCspViolationsForAccount(
-            self.0.get("/v1/accounts/{account_id}/csp_log", &[&account_id]),
-        )
+        RetrieveReportedCspViolationsForAccount::start(self.0, &[&account_id])
     }
     /// Remove a domain from account
     ///
@@ -160,88 +150,51 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         domain: impl Into<String>,
     ) -> RemoveDomainFromAccount<'a> {
         RemoveDomainFromAccount(
-            self
+            RemoveDomainFromAccount::start(self.0, &[&account_id])
                 .0
-                .delete("/v1/accounts/{account_id}/csp_settings/domains", &[&account_id])
                 .query("domain", &rt::text(domain)),
         )
     }
 }
-/// Request builder for [`ContentSecurityPolicySettings::get_current_settings_for_account_or_course`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCurrentSettingsForAccountOrCourse<'a>(rt::Request<'a>);
-impl<'a> GetCurrentSettingsForAccountOrCourse<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ContentSecurityPolicySettings::enable_disable_or_clear_explicit_csp_setting`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EnableDisableOrClearExplicitCspSetting<'a>(rt::Request<'a>);
-impl<'a> EnableDisableOrClearExplicitCspSetting<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ContentSecurityPolicySettings::lock_or_unlock_current_csp_settings_for_sub_accounts_and_courses`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses<'a>(rt::Request<'a>);
-impl<'a> LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ContentSecurityPolicySettings::add_allowed_domain_to_account`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AddAllowedDomainToAccount<'a>(rt::Request<'a>);
-impl<'a> AddAllowedDomainToAccount<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ContentSecurityPolicySettings::add_multiple_allowed_domains_to_account`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AddMultipleAllowedDomainsToAccount<'a>(rt::Request<'a>);
-impl<'a> AddMultipleAllowedDomainsToAccount<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ContentSecurityPolicySettings::retrieve_reported_csp_violations_for_account`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RetrieveReportedCspViolationsForAccount<'a>(rt::Request<'a>);
-impl<'a> RetrieveReportedCspViolationsForAccount<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ContentSecurityPolicySettings::remove_domain_from_account`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RemoveDomainFromAccount<'a>(rt::Request<'a>);
-impl<'a> RemoveDomainFromAccount<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    GetCurrentSettingsForAccountOrCourse, EnableDisableOrClearExplicitCspSetting,
-    LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses, AddAllowedDomainToAccount,
-    AddMultipleAllowedDomainsToAccount, RetrieveReportedCspViolationsForAccount,
-    RemoveDomainFromAccount
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentSecurityPolicySettings::get_current_settings_for_account_or_course`]: send it."]
+    GetCurrentSettingsForAccountOrCourse(Get "/v1/{context}/csp_settings") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentSecurityPolicySettings::enable_disable_or_clear_explicit_csp_setting`]: send it."]
+    EnableDisableOrClearExplicitCspSetting(Put "/v1/{context}/csp_settings") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentSecurityPolicySettings::lock_or_unlock_current_csp_settings_for_sub_accounts_and_courses`]: send it."]
+    LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses(Put
+    "/v1/accounts/{account_id}/csp_settings/lock") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentSecurityPolicySettings::add_allowed_domain_to_account`]: send it."]
+    AddAllowedDomainToAccount(Post "/v1/accounts/{account_id}/csp_settings/domains") =>
+    json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentSecurityPolicySettings::add_multiple_allowed_domains_to_account`]: send it."]
+    AddMultipleAllowedDomainsToAccount(Post
+    "/v1/accounts/{account_id}/csp_settings/domains/batch_create") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentSecurityPolicySettings::retrieve_reported_csp_violations_for_account`]: send it."]
+    RetrieveReportedCspViolationsForAccount(Get "/v1/accounts/{account_id}/csp_log") =>
+    json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentSecurityPolicySettings::remove_domain_from_account`]: send it."]
+    RemoveDomainFromAccount(Delete "/v1/accounts/{account_id}/csp_settings/domains") =>
+    json
 );
 /// Values of the `status` parameter.
 ///

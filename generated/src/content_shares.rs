@@ -15,6 +15,8 @@
 //! | `PUT /api/v1/users/{user_id}/content_shares/{id}` | [`update_content_share`](ContentShares::update_content_share) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Content Shares resource.
 #[derive(Debug, Clone, Copy)]
 pub struct ContentShares<'a>(&'a rt::Client);
@@ -42,9 +44,8 @@ impl<'a> ContentShares<'a> {
         content_id: impl Into<rt::Id>,
     ) -> CreateContentShare<'a> {
         CreateContentShare(
-            self
+            CreateContentShare::start(self.0, &[&user_id])
                 .0
-                .post("/v1/users/{user_id}/content_shares", &[&user_id])
                 .form("receiver_ids", &rt::ids(receiver_ids))
                 .form("content_type", &content_type)
                 .form("content_id", &rt::id(content_id)),
@@ -61,9 +62,7 @@ impl<'a> ContentShares<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListSentContentShares<'a> {
-        ListSentContentShares(
-            self.0.get("/v1/users/{user_id}/content_shares/sent", &[&user_id]),
-        )
+        ListSentContentShares::start(self.0, &[&user_id])
     }
     /// List content shares
     ///
@@ -76,9 +75,7 @@ impl<'a> ContentShares<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListReceivedContentShares<'a> {
-        ListReceivedContentShares(
-            self.0.get("/v1/users/{user_id}/content_shares/received", &[&user_id]),
-        )
+        ListReceivedContentShares::start(self.0, &[&user_id])
     }
     /// Get unread shares count
     ///
@@ -90,12 +87,7 @@ impl<'a> ContentShares<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> GetUnreadSharesCount<'a> {
-        GetUnreadSharesCount(
-            self
-                .0
-                .get("/v1/users/{user_id}/content_shares/unread_count", &[&user_id])
-                .unwrap_key("unread_count"),
-        )
+        GetUnreadSharesCount::start(self.0, &[&user_id])
     }
     /// Get content share
     ///
@@ -108,9 +100,7 @@ impl<'a> ContentShares<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetContentShare<'a> {
-        GetContentShare(
-            self.0.get("/v1/users/{user_id}/content_shares/{id}", &[&user_id, &id]),
-        )
+        GetContentShare::start(self.0, &[&user_id, &id])
     }
     /// Remove content share
     ///
@@ -123,9 +113,7 @@ impl<'a> ContentShares<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RemoveContentShare<'a> {
-        RemoveContentShare(
-            self.0.delete("/v1/users/{user_id}/content_shares/{id}", &[&user_id, &id]),
-        )
+        RemoveContentShare::start(self.0, &[&user_id, &id])
     }
     /// Add users to content share
     ///
@@ -138,14 +126,7 @@ impl<'a> ContentShares<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> AddUsersToContentShare<'a> {
-        AddUsersToContentShare(
-            self
-                .0
-                .post(
-                    "/v1/users/{user_id}/content_shares/{id}/add_users",
-                    &[&user_id, &id],
-                ),
-        )
+        AddUsersToContentShare::start(self.0, &[&user_id, &id])
     }
     /// Update a content share
     ///
@@ -158,91 +139,45 @@ impl<'a> ContentShares<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateContentShare<'a> {
-        UpdateContentShare(
-            self.0.put("/v1/users/{user_id}/content_shares/{id}", &[&user_id, &id]),
-        )
+        UpdateContentShare::start(self.0, &[&user_id, &id])
     }
 }
-/// Request builder for [`ContentShares::create_content_share`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateContentShare<'a>(rt::Request<'a>);
-impl<'a> CreateContentShare<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ContentShare> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`ContentShares::list_sent_content_shares`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListSentContentShares<'a>(rt::Request<'a>);
-impl<'a> ListSentContentShares<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::ContentShare>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentShare> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ContentShare> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`ContentShares::list_received_content_shares`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListReceivedContentShares<'a>(rt::Request<'a>);
-impl<'a> ListReceivedContentShares<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::ContentShare>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ContentShare> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ContentShare> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`ContentShares::get_unread_shares_count`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetUnreadSharesCount<'a>(rt::Request<'a>);
-impl<'a> GetUnreadSharesCount<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<i64> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`ContentShares::get_content_share`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetContentShare<'a>(rt::Request<'a>);
-impl<'a> GetContentShare<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ContentShare> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`ContentShares::remove_content_share`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RemoveContentShare<'a>(rt::Request<'a>);
-impl<'a> RemoveContentShare<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ContentShares::add_users_to_content_share`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AddUsersToContentShare<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`ContentShares::create_content_share`]: send it."]
+    CreateContentShare(Post "/v1/users/{user_id}/content_shares") => one
+    models::ContentShare
+);
+rt::builder!(
+    #[doc = " Request builder for [`ContentShares::list_sent_content_shares`]: send it."]
+    ListSentContentShares(Get "/v1/users/{user_id}/content_shares/sent") => list
+    models::ContentShare
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentShares::list_received_content_shares`]: send it."]
+    ListReceivedContentShares(Get "/v1/users/{user_id}/content_shares/received") => list
+    models::ContentShare
+);
+rt::builder!(
+    #[doc = " Request builder for [`ContentShares::get_unread_shares_count`]: send it."]
+    GetUnreadSharesCount(Get "/v1/users/{user_id}/content_shares/unread_count") => one
+    i64, "unread_count"
+);
+rt::builder!(
+    #[doc = " Request builder for [`ContentShares::get_content_share`]: send it."]
+    GetContentShare(Get "/v1/users/{user_id}/content_shares/{id}") => one
+    models::ContentShare
+);
+rt::builder!(
+    #[doc = " Request builder for [`ContentShares::remove_content_share`]: send it."]
+    RemoveContentShare(Delete "/v1/users/{user_id}/content_shares/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentShares::add_users_to_content_share`]: set the optional parameters, then send it."]
+    AddUsersToContentShare(Post "/v1/users/{user_id}/content_shares/{id}/add_users") =>
+    one models::ContentShare
+);
 impl<'a> AddUsersToContentShare<'a> {
     /// IDs of users to share the content with.
     pub fn receiver_ids(
@@ -251,30 +186,19 @@ impl<'a> AddUsersToContentShare<'a> {
     ) -> Self {
         Self(self.0.form("receiver_ids", &rt::ids(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ContentShare> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`ContentShares::update_content_share`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateContentShare<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ContentShares::update_content_share`]: set the optional parameters, then send it."]
+    UpdateContentShare(Put "/v1/users/{user_id}/content_shares/{id}") => one
+    models::ContentShare
+);
 impl<'a> UpdateContentShare<'a> {
     /// Read state for the content share
     pub fn read_state(self, value: ReadState) -> Self {
         Self(self.0.form("read_state", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ContentShare> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(
-    CreateContentShare, ListSentContentShares, ListReceivedContentShares,
-    GetUnreadSharesCount, GetContentShare, RemoveContentShare, AddUsersToContentShare,
-    UpdateContentShare
-);
 /// Values of the `content_type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

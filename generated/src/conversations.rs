@@ -20,6 +20,8 @@
 //! | `GET /api/v1/conversations/unread_count` | [`unread_count`](Conversations::unread_count) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Conversations resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Conversations<'a>(&'a rt::Client);
@@ -34,7 +36,7 @@ impl<'a> Conversations<'a> {
     /// `GET /api/v1/conversations`
     #[doc(alias = "List conversations")]
     pub fn list_conversations(&self) -> ListConversations<'a> {
-        ListConversations(self.0.get("/v1/conversations", &[]))
+        ListConversations::start(self.0, &[])
     }
     /// Create a conversation
     ///
@@ -52,9 +54,8 @@ impl<'a> Conversations<'a> {
         body: impl Into<String>,
     ) -> CreateConversation<'a> {
         CreateConversation(
-            self
+            CreateConversation::start(self.0, &[])
                 .0
-                .post("/v1/conversations", &[])
                 .form("recipients", &rt::texts(recipients))
                 .form("body", &rt::text(body)),
         )
@@ -66,7 +67,7 @@ impl<'a> Conversations<'a> {
     /// `GET /api/v1/conversations/batches`
     #[doc(alias = "Get running batches")]
     pub fn get_running_batches(&self) -> GetRunningBatches<'a> {
-        GetRunningBatches(self.0.get("/v1/conversations/batches", &[]))
+        GetRunningBatches::start(self.0, &[])
     }
     /// Get a single conversation
     ///
@@ -78,7 +79,7 @@ impl<'a> Conversations<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetSingleConversation<'a> {
-        GetSingleConversation(self.0.get("/v1/conversations/{id}", &[&id]))
+        GetSingleConversation::start(self.0, &[&id])
     }
     /// Edit a conversation
     ///
@@ -87,7 +88,7 @@ impl<'a> Conversations<'a> {
     /// `PUT /api/v1/conversations/{id}`
     #[doc(alias = "Edit a conversation")]
     pub fn edit_conversation(&self, id: impl rt::PathArg) -> EditConversation<'a> {
-        EditConversation(self.0.put("/v1/conversations/{id}", &[&id]))
+        EditConversation::start(self.0, &[&id])
     }
     /// Mark all as read
     ///
@@ -96,7 +97,7 @@ impl<'a> Conversations<'a> {
     /// `POST /api/v1/conversations/mark_all_as_read`
     #[doc(alias = "Mark all as read")]
     pub fn mark_all_as_read(&self) -> MarkAllAsRead<'a> {
-        MarkAllAsRead(self.0.post("/v1/conversations/mark_all_as_read", &[]))
+        MarkAllAsRead::start(self.0, &[])
     }
     /// Delete a conversation
     ///
@@ -107,7 +108,7 @@ impl<'a> Conversations<'a> {
     /// `DELETE /api/v1/conversations/{id}`
     #[doc(alias = "Delete a conversation")]
     pub fn delete_conversation(&self, id: impl rt::PathArg) -> DeleteConversation<'a> {
-        DeleteConversation(self.0.delete("/v1/conversations/{id}", &[&id]))
+        DeleteConversation::start(self.0, &[&id])
     }
     /// Add recipients
     ///
@@ -123,9 +124,8 @@ impl<'a> Conversations<'a> {
         recipients: impl IntoIterator<Item = impl Into<String>>,
     ) -> AddRecipients<'a> {
         AddRecipients(
-            self
+            AddRecipients::start(self.0, &[&id])
                 .0
-                .post("/v1/conversations/{id}/add_recipients", &[&id])
                 .form("recipients", &rt::texts(recipients)),
         )
     }
@@ -146,12 +146,7 @@ impl<'a> Conversations<'a> {
         id: impl rt::PathArg,
         body: impl Into<String>,
     ) -> AddMessage<'a> {
-        AddMessage(
-            self
-                .0
-                .post("/v1/conversations/{id}/add_message", &[&id])
-                .form("body", &rt::text(body)),
-        )
+        AddMessage(AddMessage::start(self.0, &[&id]).0.form("body", &rt::text(body)))
     }
     /// Delete a message
     ///
@@ -167,10 +162,7 @@ impl<'a> Conversations<'a> {
         remove: impl IntoIterator<Item = impl Into<String>>,
     ) -> DeleteMessage<'a> {
         DeleteMessage(
-            self
-                .0
-                .post("/v1/conversations/{id}/remove_messages", &[&id])
-                .form("remove", &rt::texts(remove)),
+            DeleteMessage::start(self.0, &[&id]).0.form("remove", &rt::texts(remove)),
         )
     }
     /// Batch update conversations
@@ -189,9 +181,8 @@ impl<'a> Conversations<'a> {
         event: Event,
     ) -> BatchUpdateConversations<'a> {
         BatchUpdateConversations(
-            self
+            BatchUpdateConversations::start(self.0, &[])
                 .0
-                .put("/v1/conversations", &[])
                 .form("conversation_ids", &rt::ids(conversation_ids))
                 .form("event", &event),
         )
@@ -203,7 +194,7 @@ impl<'a> Conversations<'a> {
     /// `GET /api/v1/conversations/find_recipients`
     #[doc(alias = "Find recipients")]
     pub fn find_recipients(&self) -> FindRecipients<'a> {
-        FindRecipients(self.0.get("/v1/conversations/find_recipients", &[]))
+        FindRecipients::start(self.0, &[])
     }
     /// Unread count
     ///
@@ -212,15 +203,14 @@ impl<'a> Conversations<'a> {
     /// `GET /api/v1/conversations/unread_count`
     #[doc(alias = "Unread count")]
     pub fn unread_count(&self) -> UnreadCount<'a> {
-        UnreadCount(
-            self.0.get("/v1/conversations/unread_count", &[]).unwrap_key("unread_count"),
-        )
+        UnreadCount::start(self.0, &[])
     }
 }
-/// Request builder for [`Conversations::list_conversations`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListConversations<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Conversations::list_conversations`]: set the optional parameters, then send it."]
+    ListConversations(Get "/v1/conversations") => list models::Conversation
+);
 impl<'a> ListConversations<'a> {
     /// When set, only return conversations of the specified type. For example, set to "unread" to return only conversations that haven't been read. The default behavior is to return all non-archived conversations (i.e. read and unread).
     pub fn scope(self, value: ListConversationsScope) -> Self {
@@ -246,23 +236,12 @@ impl<'a> ListConversations<'a> {
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Conversation>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Conversation> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Conversation> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Conversations::create_conversation`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateConversation<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Conversations::create_conversation`]: set the optional parameters, then send it."]
+    CreateConversation(Post "/v1/conversations") => array models::Conversation
+);
 impl<'a> CreateConversation<'a> {
     /// The subject of the conversation. This is ignored when reusing a conversation. Maximum length is 255 characters.
     pub fn subject(self, value: impl Into<String>) -> Self {
@@ -315,35 +294,17 @@ impl<'a> CreateConversation<'a> {
     pub fn context_code(self, value: impl Into<String>) -> Self {
         Self(self.0.form("context_code", &rt::text(value)))
     }
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::Conversation>> {
-        self.0.send_list().await
-    }
 }
-/// Request builder for [`Conversations::get_running_batches`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetRunningBatches<'a>(rt::Request<'a>);
-impl<'a> GetRunningBatches<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::GetRunningBatchesResponse>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GetRunningBatchesResponse> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::GetRunningBatchesResponse> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Conversations::get_single_conversation`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleConversation<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Conversations::get_running_batches`]: send it."]
+    GetRunningBatches(Get "/v1/conversations/batches") => list
+    models::GetRunningBatchesResponse
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Conversations::get_single_conversation`]: set the optional parameters, then send it."]
+    GetSingleConversation(Get "/v1/conversations/{id}") => one models::Conversation
+);
 impl<'a> GetSingleConversation<'a> {
     /// (Obsolete) Submissions are no longer linked to conversations. This parameter is ignored.
     pub fn interleave_submissions(self, value: bool) -> Self {
@@ -365,15 +326,12 @@ impl<'a> GetSingleConversation<'a> {
     pub fn auto_mark_as_read(self, value: bool) -> Self {
         Self(self.0.query("auto_mark_as_read", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Conversation> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Conversations::edit_conversation`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EditConversation<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Conversations::edit_conversation`]: set the optional parameters, then send it."]
+    EditConversation(Put "/v1/conversations/{id}") => one models::Conversation
+);
 impl<'a> EditConversation<'a> {
     /// Sets `conversation[..]`: see [`ConversationParams`].
     pub fn conversation(self, value: ConversationParams) -> Self {
@@ -391,45 +349,25 @@ impl<'a> EditConversation<'a> {
     pub fn filter_mode(self, value: FilterMode) -> Self {
         Self(self.0.form("filter_mode", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Conversation> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Conversations::mark_all_as_read`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkAllAsRead<'a>(rt::Request<'a>);
-impl<'a> MarkAllAsRead<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Conversations::delete_conversation`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteConversation<'a>(rt::Request<'a>);
-impl<'a> DeleteConversation<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Conversation> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Conversations::add_recipients`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AddRecipients<'a>(rt::Request<'a>);
-impl<'a> AddRecipients<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Conversation> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Conversations::add_message`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AddMessage<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Conversations::mark_all_as_read`]: send it."]
+    MarkAllAsRead(Post "/v1/conversations/mark_all_as_read") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Conversations::delete_conversation`]: send it."]
+    DeleteConversation(Delete "/v1/conversations/{id}") => one models::Conversation
+);
+rt::builder!(
+    #[doc = " Request builder for [`Conversations::add_recipients`]: send it."]
+    AddRecipients(Post "/v1/conversations/{id}/add_recipients") => one
+    models::Conversation
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Conversations::add_message`]: set the optional parameters, then send it."]
+    AddMessage(Post "/v1/conversations/{id}/add_message") => one models::Conversation
+);
 impl<'a> AddMessage<'a> {
     /// An array of attachments ids. These must be files that have been previously uploaded to the sender's "conversation attachments" folder.
     pub fn attachment_ids(
@@ -461,55 +399,24 @@ impl<'a> AddMessage<'a> {
     pub fn user_note(self, value: bool) -> Self {
         Self(self.0.form("user_note", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Conversation> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Conversations::delete_message`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteMessage<'a>(rt::Request<'a>);
-impl<'a> DeleteMessage<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Conversation> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Conversations::batch_update_conversations`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BatchUpdateConversations<'a>(rt::Request<'a>);
-impl<'a> BatchUpdateConversations<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Conversations::find_recipients`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct FindRecipients<'a>(rt::Request<'a>);
-impl<'a> FindRecipients<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Conversations::unread_count`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UnreadCount<'a>(rt::Request<'a>);
-impl<'a> UnreadCount<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<String> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListConversations, CreateConversation, GetRunningBatches, GetSingleConversation,
-    EditConversation, MarkAllAsRead, DeleteConversation, AddRecipients, AddMessage,
-    DeleteMessage, BatchUpdateConversations, FindRecipients, UnreadCount
+rt::builder!(
+    #[doc = " Request builder for [`Conversations::delete_message`]: send it."]
+    DeleteMessage(Post "/v1/conversations/{id}/remove_messages") => one
+    models::Conversation
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Conversations::batch_update_conversations`]: send it."]
+    BatchUpdateConversations(Put "/v1/conversations") => one models::Progress
+);
+rt::builder!(
+    #[doc = " Request builder for [`Conversations::find_recipients`]: send it."]
+    FindRecipients(Get "/v1/conversations/find_recipients") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Conversations::unread_count`]: send it."]
+    UnreadCount(Get "/v1/conversations/unread_count") => one String, "unread_count"
 );
 /// Values of the `scope` parameter.
 ///

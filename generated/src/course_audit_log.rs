@@ -9,6 +9,8 @@
 //! | `GET /api/v1/audit/course/accounts/{account_id}` | [`query_by_account`](CourseAuditLog::query_by_account) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Course Audit Log resource.
 #[derive(Debug, Clone, Copy)]
 pub struct CourseAuditLog<'a>(&'a rt::Client);
@@ -23,12 +25,7 @@ impl<'a> CourseAuditLog<'a> {
     /// `GET /api/v1/audit/course/courses/{course_id}`
     #[doc(alias = "Query by course")]
     pub fn query_by_course(&self, course_id: impl rt::PathArg) -> QueryByCourse<'a> {
-        QueryByCourse(
-            self
-                .0
-                .get("/v1/audit/course/courses/{course_id}", &[&course_id])
-                .unwrap_key("events"),
-        )
+        QueryByCourse::start(self.0, &[&course_id])
     }
     /// Query by account.
     ///
@@ -37,15 +34,15 @@ impl<'a> CourseAuditLog<'a> {
     /// `GET /api/v1/audit/course/accounts/{account_id}`
     #[doc(alias = "Query by account")]
     pub fn query_by_account(&self, account_id: impl rt::PathArg) -> QueryByAccount<'a> {
-        QueryByAccount(
-            self.0.get("/v1/audit/course/accounts/{account_id}", &[&account_id]),
-        )
+        QueryByAccount::start(self.0, &[&account_id])
     }
 }
-/// Request builder for [`CourseAuditLog::query_by_course`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryByCourse<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CourseAuditLog::query_by_course`]: set the optional parameters, then send it."]
+    QueryByCourse(Get "/v1/audit/course/courses/{course_id}") => list
+    models::CourseEvent, "events"
+);
 impl<'a> QueryByCourse<'a> {
     /// The beginning of the time range from which you want events.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -55,23 +52,13 @@ impl<'a> QueryByCourse<'a> {
     pub fn end_time(self, value: rt::DateTime) -> Self {
         Self(self.0.query("end_time", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::CourseEvent>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CourseEvent> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::CourseEvent> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`CourseAuditLog::query_by_account`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryByAccount<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CourseAuditLog::query_by_account`]: set the optional parameters, then send it."]
+    QueryByAccount(Get "/v1/audit/course/accounts/{account_id}") => list
+    models::CourseEvent
+);
 impl<'a> QueryByAccount<'a> {
     /// The beginning of the time range from which you want events.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -81,17 +68,4 @@ impl<'a> QueryByAccount<'a> {
     pub fn end_time(self, value: rt::DateTime) -> Self {
         Self(self.0.query("end_time", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::CourseEvent>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CourseEvent> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::CourseEvent> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(QueryByCourse, QueryByAccount);

@@ -11,6 +11,8 @@
 //! | `DELETE /api/v1/courses/{course_id}/course_pacing/{id}` | [`delete_course_pace`](CoursePace::delete_course_pace) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Course Pace resource.
 #[derive(Debug, Clone, Copy)]
 pub struct CoursePace<'a>(&'a rt::Client);
@@ -33,10 +35,8 @@ impl<'a> CoursePace<'a> {
         course_pace_id: impl Into<rt::Id>,
     ) -> ShowCoursePace<'a> {
         ShowCoursePace(
-            self
+            ShowCoursePace::start(self.0, &[&course_id, &id])
                 .0
-                .get("/v1/courses/{course_id}/course_pacing/{id}", &[&course_id, &id])
-                .unwrap_key("course_pace")
                 .query("course_pace_id", &rt::id(course_pace_id)),
         )
     }
@@ -48,12 +48,7 @@ impl<'a> CoursePace<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateCoursePace<'a> {
-        CreateCoursePace(
-            self
-                .0
-                .post("/v1/courses/{course_id}/course_pacing", &[&course_id])
-                .unwrap_key("course_pace"),
-        )
+        CreateCoursePace::start(self.0, &[&course_id])
     }
     /// Update a Course pace
     ///
@@ -70,10 +65,8 @@ impl<'a> CoursePace<'a> {
         course_pace_id: impl Into<rt::Id>,
     ) -> UpdateCoursePace<'a> {
         UpdateCoursePace(
-            self
+            UpdateCoursePace::start(self.0, &[&course_id, &id])
                 .0
-                .put("/v1/courses/{course_id}/course_pacing/{id}", &[&course_id, &id])
-                .unwrap_key("course_pace")
                 .form("course_pace_id", &rt::id(course_pace_id)),
         )
     }
@@ -92,28 +85,23 @@ impl<'a> CoursePace<'a> {
         course_pace_id: impl Into<rt::Id>,
     ) -> DeleteCoursePace<'a> {
         DeleteCoursePace(
-            self
+            DeleteCoursePace::start(self.0, &[&course_id, &id])
                 .0
-                .delete("/v1/courses/{course_id}/course_pacing/{id}", &[&course_id, &id])
-                .unwrap_key("course_pace")
                 .query("course_pace_id", &rt::id(course_pace_id)),
         )
     }
 }
-/// Request builder for [`CoursePace::show_course_pace`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowCoursePace<'a>(rt::Request<'a>);
-impl<'a> ShowCoursePace<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CoursePace> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`CoursePace::create_course_pace`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateCoursePace<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`CoursePace::show_course_pace`]: send it."]
+    ShowCoursePace(Get "/v1/courses/{course_id}/course_pacing/{id}") => one
+    models::CoursePace, "course_pace"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CoursePace::create_course_pace`]: set the optional parameters, then send it."]
+    CreateCoursePace(Post "/v1/courses/{course_id}/course_pacing") => one
+    models::CoursePace, "course_pace"
+);
 impl<'a> CreateCoursePace<'a> {
     /// End date of the course pace
     pub fn end_date(self, value: rt::DateTime) -> Self {
@@ -158,15 +146,13 @@ impl<'a> CreateCoursePace<'a> {
     pub fn context_type(self, value: impl Into<String>) -> Self {
         Self(self.0.form("context_type", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CoursePace> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`CoursePace::update_course_pace`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateCoursePace<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CoursePace::update_course_pace`]: set the optional parameters, then send it."]
+    UpdateCoursePace(Put "/v1/courses/{course_id}/course_pacing/{id}") => one
+    models::CoursePace, "course_pace"
+);
 impl<'a> UpdateCoursePace<'a> {
     /// End date of the course pace
     pub fn end_date(self, value: rt::DateTime) -> Self {
@@ -191,21 +177,9 @@ impl<'a> UpdateCoursePace<'a> {
     ) -> Self {
         Self(self.0.form("course_pace_module_item_attributes", &rt::texts(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CoursePace> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`CoursePace::delete_course_pace`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteCoursePace<'a>(rt::Request<'a>);
-impl<'a> DeleteCoursePace<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CoursePace> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ShowCoursePace, CreateCoursePace, UpdateCoursePace, DeleteCoursePace
+rt::builder!(
+    #[doc = " Request builder for [`CoursePace::delete_course_pace`]: send it."]
+    DeleteCoursePace(Delete "/v1/courses/{course_id}/course_pacing/{id}") => one
+    models::CoursePace, "course_pace"
 );

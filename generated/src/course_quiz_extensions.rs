@@ -8,6 +8,8 @@
 //! | `POST /api/v1/courses/{course_id}/quiz_extensions` | [`set_extensions_for_student_quiz_submissions`](CourseQuizExtensions::set_extensions_for_student_quiz_submissions) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Course Quiz Extensions resource.
 #[derive(Debug, Clone, Copy)]
 pub struct CourseQuizExtensions<'a>(&'a rt::Client);
@@ -32,17 +34,18 @@ impl<'a> CourseQuizExtensions<'a> {
         user_id: impl Into<rt::Id>,
     ) -> SetExtensionsForStudentQuizSubmissions<'a> {
         SetExtensionsForStudentQuizSubmissions(
-            self
+            SetExtensionsForStudentQuizSubmissions::start(self.0, &[&course_id])
                 .0
-                .post("/v1/courses/{course_id}/quiz_extensions", &[&course_id])
                 .form("user_id", &rt::id(user_id)),
         )
     }
 }
-/// Request builder for [`CourseQuizExtensions::set_extensions_for_student_quiz_submissions`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SetExtensionsForStudentQuizSubmissions<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CourseQuizExtensions::set_extensions_for_student_quiz_submissions`]: set the optional parameters, then send it."]
+    SetExtensionsForStudentQuizSubmissions(Post
+    "/v1/courses/{course_id}/quiz_extensions") => json
+);
 impl<'a> SetExtensionsForStudentQuizSubmissions<'a> {
     /// Number of times the student is allowed to re-take the quiz over the multiple-attempt limit. This is limited to 1000 attempts or less.
     pub fn extra_attempts(self, value: i64) -> Self {
@@ -64,9 +67,4 @@ impl<'a> SetExtensionsForStudentQuizSubmissions<'a> {
     pub fn extend_from_end_at(self, value: i64) -> Self {
         Self(self.0.form("extend_from_end_at", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-rt::impl_operations!(SetExtensionsForStudentQuizSubmissions);

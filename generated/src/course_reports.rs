@@ -10,6 +10,8 @@
 //! | `GET /api/v1/courses/{course_id}/reports/{report_type}` | [`status_of_last_report`](CourseReports::status_of_last_report) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Course Reports resource.
 #[derive(Debug, Clone, Copy)]
 pub struct CourseReports<'a>(&'a rt::Client);
@@ -29,14 +31,7 @@ impl<'a> CourseReports<'a> {
         report_type: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> StatusOfReport<'a> {
-        StatusOfReport(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/reports/{report_type}/{id}",
-                    &[&course_id, &report_type, &id],
-                ),
-        )
+        StatusOfReport::start(self.0, &[&course_id, &report_type, &id])
     }
     /// Start a Report
     ///
@@ -49,14 +44,7 @@ impl<'a> CourseReports<'a> {
         course_id: impl rt::PathArg,
         report_type: impl rt::PathArg,
     ) -> StartReport<'a> {
-        StartReport(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/reports/{report_type}",
-                    &[&course_id, &report_type],
-                ),
-        )
+        StartReport::start(self.0, &[&course_id, &report_type])
     }
     /// Status of last Report
     ///
@@ -69,51 +57,31 @@ impl<'a> CourseReports<'a> {
         course_id: impl rt::PathArg,
         report_type: impl rt::PathArg,
     ) -> StatusOfLastReport<'a> {
-        StatusOfLastReport(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/reports/{report_type}",
-                    &[&course_id, &report_type],
-                ),
-        )
+        StatusOfLastReport::start(self.0, &[&course_id, &report_type])
     }
 }
-/// Request builder for [`CourseReports::status_of_report`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct StatusOfReport<'a>(rt::Request<'a>);
-impl<'a> StatusOfReport<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Report> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`CourseReports::start_report`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct StartReport<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`CourseReports::status_of_report`]: send it."]
+    StatusOfReport(Get "/v1/courses/{course_id}/reports/{report_type}/{id}") => one
+    models::Report
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CourseReports::start_report`]: set the optional parameters, then send it."]
+    StartReport(Post "/v1/courses/{course_id}/reports/{report_type}") => one
+    models::Report
+);
 impl<'a> StartReport<'a> {
     /// The parameters will vary for each report. Note that the example parameters provided below may not be valid for every report.
     pub fn parameters(self, value: Parameters) -> Self {
         Self(self.0.form("parameters", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Report> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`CourseReports::status_of_last_report`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct StatusOfLastReport<'a>(rt::Request<'a>);
-impl<'a> StatusOfLastReport<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Report> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(StatusOfReport, StartReport, StatusOfLastReport);
+rt::builder!(
+    #[doc = " Request builder for [`CourseReports::status_of_last_report`]: send it."]
+    StatusOfLastReport(Get "/v1/courses/{course_id}/reports/{report_type}") => one
+    models::Report
+);
 /// Parameters sent as `parameters[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Parameters {

@@ -38,6 +38,8 @@
 //! | `POST /api/v1/courses/{course_id}/restore/{version_id}` | [`restore_course_version`](Courses::restore_course_version) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Courses resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Courses<'a>(&'a rt::Client);
@@ -52,7 +54,7 @@ impl<'a> Courses<'a> {
     /// `GET /api/v1/courses`
     #[doc(alias = "List your courses")]
     pub fn list_your_courses(&self) -> ListYourCourses<'a> {
-        ListYourCourses(self.0.get("/v1/courses", &[]))
+        ListYourCourses::start(self.0, &[])
     }
     /// List courses for a user
     ///
@@ -64,7 +66,7 @@ impl<'a> Courses<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListCoursesForUser<'a> {
-        ListCoursesForUser(self.0.get("/v1/users/{user_id}/courses", &[&user_id]))
+        ListCoursesForUser::start(self.0, &[&user_id])
     }
     /// Get user progress
     ///
@@ -79,14 +81,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> GetUserProgress<'a> {
-        GetUserProgress(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/users/{user_id}/progress",
-                    &[&course_id, &user_id],
-                ),
-        )
+        GetUserProgress::start(self.0, &[&course_id, &user_id])
     }
     /// Create a new course
     ///
@@ -96,7 +91,7 @@ impl<'a> Courses<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> CreateNewCourse<'a> {
-        CreateNewCourse(self.0.post("/v1/accounts/{account_id}/courses", &[&account_id]))
+        CreateNewCourse::start(self.0, &[&account_id])
     }
     /// Upload a file
     ///
@@ -109,7 +104,7 @@ impl<'a> Courses<'a> {
     /// `POST /api/v1/courses/{course_id}/files`
     #[doc(alias = "Upload a file")]
     pub fn upload_file(&self, course_id: impl rt::PathArg) -> UploadFile<'a> {
-        UploadFile(self.0.post("/v1/courses/{course_id}/files", &[&course_id]))
+        UploadFile::start(self.0, &[&course_id])
     }
     /// List students
     ///
@@ -120,7 +115,7 @@ impl<'a> Courses<'a> {
     /// `GET /api/v1/courses/{course_id}/students`
     #[doc(alias = "List students")]
     pub fn list_students(&self, course_id: impl rt::PathArg) -> ListStudents<'a> {
-        ListStudents(self.0.get("/v1/courses/{course_id}/students", &[&course_id]))
+        ListStudents::start(self.0, &[&course_id])
     }
     /// List users in course
     ///
@@ -133,7 +128,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListUsersInCourse<'a> {
-        ListUsersInCourse(self.0.get("/v1/courses/{course_id}/users", &[&course_id]))
+        ListUsersInCourse::start(self.0, &[&course_id])
     }
     /// List users in course
     ///
@@ -146,9 +141,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> SearchUsersInCourse<'a> {
-        SearchUsersInCourse(
-            self.0.get("/v1/courses/{course_id}/search_users", &[&course_id]),
-        )
+        SearchUsersInCourse::start(self.0, &[&course_id])
     }
     /// List recently logged in students
     ///
@@ -160,9 +153,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListRecentlyLoggedInStudents<'a> {
-        ListRecentlyLoggedInStudents(
-            self.0.get("/v1/courses/{course_id}/recent_students", &[&course_id]),
-        )
+        ListRecentlyLoggedInStudents::start(self.0, &[&course_id])
     }
     /// Get single user
     ///
@@ -177,9 +168,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleUser<'a> {
-        GetSingleUser(
-            self.0.get("/v1/courses/{course_id}/users/{id}", &[&course_id, &id]),
-        )
+        GetSingleUser::start(self.0, &[&course_id, &id])
     }
     /// Search for content share users
     ///
@@ -195,9 +184,8 @@ impl<'a> Courses<'a> {
         search_term: impl Into<String>,
     ) -> SearchForContentShareUsers<'a> {
         SearchForContentShareUsers(
-            self
+            SearchForContentShareUsers::start(self.0, &[&course_id])
                 .0
-                .get("/v1/courses/{course_id}/content_share_users", &[&course_id])
                 .query("search_term", &rt::text(search_term)),
         )
     }
@@ -211,12 +199,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> PreviewProcessedHtml<'a> {
-        PreviewProcessedHtml(
-            self
-                .0
-                .post("/v1/courses/{course_id}/preview_html", &[&course_id])
-                .unwrap_key("html"),
-        )
+        PreviewProcessedHtml::start(self.0, &[&course_id])
     }
     /// Course activity stream
     ///
@@ -230,9 +213,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CourseActivityStream<'a> {
-        CourseActivityStream(
-            self.0.get("/v1/courses/{course_id}/activity_stream", &[&course_id]),
-        )
+        CourseActivityStream::start(self.0, &[&course_id])
     }
     /// Course activity stream summary
     ///
@@ -246,9 +227,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CourseActivityStreamSummary<'a> {
-        CourseActivityStreamSummary(
-            self.0.get("/v1/courses/{course_id}/activity_stream/summary", &[&course_id]),
-        )
+        CourseActivityStreamSummary::start(self.0, &[&course_id])
     }
     /// Course TODO items
     ///
@@ -259,7 +238,7 @@ impl<'a> Courses<'a> {
     /// `GET /api/v1/courses/{course_id}/todo`
     #[doc(alias = "Course TODO items")]
     pub fn course_todo_items(&self, course_id: impl rt::PathArg) -> CourseTodoItems<'a> {
-        CourseTodoItems(self.0.get("/v1/courses/{course_id}/todo", &[&course_id]))
+        CourseTodoItems::start(self.0, &[&course_id])
     }
     /// Delete/Conclude a course
     ///
@@ -275,7 +254,7 @@ impl<'a> Courses<'a> {
         event: DeleteConcludeCourseEvent,
     ) -> DeleteConcludeCourse<'a> {
         DeleteConcludeCourse(
-            self.0.delete("/v1/courses/{id}", &[&id]).query("event", &event),
+            DeleteConcludeCourse::start(self.0, &[&id]).0.query("event", &event),
         )
     }
     /// Get course settings
@@ -288,7 +267,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetCourseSettings<'a> {
-        GetCourseSettings(self.0.get("/v1/courses/{course_id}/settings", &[&course_id]))
+        GetCourseSettings::start(self.0, &[&course_id])
     }
     /// Update course settings
     ///
@@ -300,9 +279,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> UpdateCourseSettings<'a> {
-        UpdateCourseSettings(
-            self.0.put("/v1/courses/{course_id}/settings", &[&course_id]),
-        )
+        UpdateCourseSettings::start(self.0, &[&course_id])
     }
     /// Return test student for course
     ///
@@ -314,9 +291,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ReturnTestStudentForCourse<'a> {
-        ReturnTestStudentForCourse(
-            self.0.get("/v1/courses/{course_id}/student_view_student", &[&course_id]),
-        )
+        ReturnTestStudentForCourse::start(self.0, &[&course_id])
     }
     /// Get a single course
     ///
@@ -328,7 +303,7 @@ impl<'a> Courses<'a> {
     #[doc(alias = "get_single_course_courses")]
     #[doc(alias = "Get a single course")]
     pub fn get_single_course(&self, id: impl rt::PathArg) -> GetSingleCourse<'a> {
-        GetSingleCourse(self.0.get("/v1/courses/{id}", &[&id]))
+        GetSingleCourse::start(self.0, &[&id])
     }
     /// Get a single course
     ///
@@ -336,7 +311,7 @@ impl<'a> Courses<'a> {
     ///
     /// Accepts the same include\[\] parameters as the list action plus:
     ///
-    /// `GET /api/v1/accounts/{account_id}/courses/{id}` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/accounts/{account_id}/courses/{id}` with [`Account`](crate::context::Account)
     #[doc(alias = "get_single_course_accounts")]
     #[doc(alias = "Get a single course")]
     pub fn get_single_course_in(
@@ -344,16 +319,7 @@ impl<'a> Courses<'a> {
         context: impl crate::context::AccountContext,
         id: impl rt::PathArg,
     ) -> GetSingleCourseIn<'a> {
-        GetSingleCourseIn(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/courses/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        GetSingleCourseIn::start_in(self.0, &context, &[&id])
     }
     /// Update a course
     ///
@@ -368,7 +334,7 @@ impl<'a> Courses<'a> {
     /// `PUT /api/v1/courses/{id}`
     #[doc(alias = "Update a course")]
     pub fn update_course(&self, id: impl rt::PathArg) -> UpdateCourse<'a> {
-        UpdateCourse(self.0.put("/v1/courses/{id}", &[&id]))
+        UpdateCourse::start(self.0, &[&id])
     }
     /// Update courses
     ///
@@ -391,9 +357,8 @@ impl<'a> Courses<'a> {
         event: UpdateCoursesEvent,
     ) -> UpdateCourses<'a> {
         UpdateCourses(
-            self
+            UpdateCourses::start(self.0, &[&account_id])
                 .0
-                .put("/v1/accounts/{account_id}/courses", &[&account_id])
                 .form("course_ids", &rt::ids(course_ids))
                 .form("event", &event),
         )
@@ -405,7 +370,7 @@ impl<'a> Courses<'a> {
     /// `POST /api/v1/courses/{course_id}/reset_content`
     #[doc(alias = "Reset a course")]
     pub fn reset_course(&self, course_id: impl rt::PathArg) -> ResetCourse<'a> {
-        ResetCourse(self.0.post("/v1/courses/{course_id}/reset_content", &[&course_id]))
+        ResetCourse::start(self.0, &[&course_id])
     }
     /// Get effective due dates
     ///
@@ -419,9 +384,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetEffectiveDueDates<'a> {
-        GetEffectiveDueDates(
-            self.0.get("/v1/courses/{course_id}/effective_due_dates", &[&course_id]),
-        )
+        GetEffectiveDueDates::start(self.0, &[&course_id])
     }
     /// Permissions
     ///
@@ -430,7 +393,7 @@ impl<'a> Courses<'a> {
     /// `GET /api/v1/courses/{course_id}/permissions`
     #[doc(alias = "Permissions")]
     pub fn permissions(&self, course_id: impl rt::PathArg) -> Permissions<'a> {
-        Permissions(self.0.get("/v1/courses/{course_id}/permissions", &[&course_id]))
+        Permissions::start(self.0, &[&course_id])
     }
     /// Get bulk user progress
     ///
@@ -444,9 +407,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetBulkUserProgress<'a> {
-        GetBulkUserProgress(
-            self.0.get("/v1/courses/{course_id}/bulk_user_progress", &[&course_id]),
-        )
+        GetBulkUserProgress::start(self.0, &[&course_id])
     }
     /// Remove quiz migration alert
     ///
@@ -460,12 +421,7 @@ impl<'a> Courses<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> RemoveQuizMigrationAlert<'a> {
-        RemoveQuizMigrationAlert(
-            self
-                .0
-                .post("/v1/courses/{id}/dismiss_migration_limitation_message", &[&id])
-                .unwrap_key("success"),
-        )
+        RemoveQuizMigrationAlert::start(self.0, &[&id])
     }
     /// Get course copy status
     ///
@@ -480,9 +436,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetCourseCopyStatus<'a> {
-        GetCourseCopyStatus(
-            self.0.get("/v1/courses/{course_id}/course_copy/{id}", &[&course_id, &id]),
-        )
+        GetCourseCopyStatus::start(self.0, &[&course_id, &id])
     }
     /// Copy course content
     ///
@@ -498,9 +452,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CopyCourseContent<'a> {
-        CopyCourseContent(
-            self.0.post("/v1/courses/{course_id}/course_copy", &[&course_id]),
-        )
+        CopyCourseContent::start(self.0, &[&course_id])
     }
     /// Restore course version
     ///
@@ -513,20 +465,14 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
         version_id: impl rt::PathArg,
     ) -> RestoreCourseVersion<'a> {
-        RestoreCourseVersion(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/restore/{version_id}",
-                    &[&course_id, &version_id],
-                ),
-        )
+        RestoreCourseVersion::start(self.0, &[&course_id, &version_id])
     }
 }
-/// Request builder for [`Courses::list_your_courses`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListYourCourses<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Courses::list_your_courses`]: set the optional parameters, then send it."]
+    ListYourCourses(Get "/v1/courses") => list models::Course
+);
 impl<'a> ListYourCourses<'a> {
     /// When set, only return courses where the user is enrolled as this type. For example, set to "teacher" to return only courses where the user is enrolled as a Teacher.  This argument is ignored if enrollment_role is given.
     pub fn enrollment_type(self, value: ListYourCoursesEnrollmentType) -> Self {
@@ -591,23 +537,12 @@ impl<'a> ListYourCourses<'a> {
     pub fn state(self, value: impl IntoIterator<Item = State>) -> Self {
         Self(self.0.query("state", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Course>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Course> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Courses::list_courses_for_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCoursesForUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Courses::list_courses_for_user`]: set the optional parameters, then send it."]
+    ListCoursesForUser(Get "/v1/users/{user_id}/courses") => list models::Course
+);
 impl<'a> ListCoursesForUser<'a> {
     /// - "needs_grading_count": Optional information to include with each Course. When needs_grading_count is given, and the current user has grading rights, the total number of submissions needing grading for all assignments is returned.
     /// - "syllabus_body": Optional information to include with each Course. When syllabus_body is given the user-generated html for the course syllabus is returned.
@@ -664,33 +599,17 @@ impl<'a> ListCoursesForUser<'a> {
     pub fn account_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("account_id", &rt::id(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Course>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Course> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Courses::get_user_progress`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetUserProgress<'a>(rt::Request<'a>);
-impl<'a> GetUserProgress<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CourseProgress> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Courses::create_new_course`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateNewCourse<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::get_user_progress`]: send it."]
+    GetUserProgress(Get "/v1/courses/{course_id}/users/{user_id}/progress") => one
+    models::CourseProgress
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Courses::create_new_course`]: set the optional parameters, then send it."]
+    CreateNewCourse(Post "/v1/accounts/{account_id}/courses") => one models::Course
+);
 impl<'a> CreateNewCourse<'a> {
     /// Sets `course[..]`: see [`CreateNewCourseParams`].
     pub fn course(self, value: CreateNewCourseParams) -> Self {
@@ -708,56 +627,35 @@ impl<'a> CreateNewCourse<'a> {
     pub fn enable_sis_reactivation(self, value: bool) -> Self {
         Self(self.0.form("enable_sis_reactivation", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Course> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Courses::upload_file`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UploadFile<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::upload_file`]: send it."] UploadFile(Post
+    "/v1/courses/{course_id}/files") => json
+);
 impl<'a> UploadFile<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
     /// Uploads `file` with Canvas's three steps (the upload host never gets the
     /// token) and returns the file Canvas confirms.
-    pub async fn upload(self, file: rt::Upload) -> rt::Result<crate::models::File> {
-        self.0.upload(file).await
+    pub async fn upload(self, file: rt::Upload) -> rt::Result<models::File> {
+        rt::Operation::into_request(self).upload(file).await
     }
     /// Lets Canvas fetch the file at `url` itself; returns the Progress to wait on.
     pub async fn upload_from_url(
         self,
         url: &str,
         name: &str,
-    ) -> rt::Result<crate::models::Progress> {
-        self.0.upload_from_url(url, name).await
+    ) -> rt::Result<models::Progress> {
+        rt::Operation::into_request(self).upload_from_url(url, name).await
     }
 }
-/// Request builder for [`Courses::list_students`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListStudents<'a>(rt::Request<'a>);
-impl<'a> ListStudents<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Courses::list_users_in_course`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListUsersInCourse<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::list_students`]: send it."] ListStudents(Get
+    "/v1/courses/{course_id}/students") => list models::User
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Courses::list_users_in_course`]: set the optional parameters, then send it."]
+    ListUsersInCourse(Get "/v1/courses/{course_id}/users") => list models::User
+);
 impl<'a> ListUsersInCourse<'a> {
     /// The partial name or full ID of the users to match and return in the results list.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -811,23 +709,12 @@ impl<'a> ListUsersInCourse<'a> {
     ) -> Self {
         Self(self.0.query("enrollment_state", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Courses::search_users_in_course`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SearchUsersInCourse<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Courses::search_users_in_course`]: set the optional parameters, then send it."]
+    SearchUsersInCourse(Get "/v1/courses/{course_id}/search_users") => list models::User
+);
 impl<'a> SearchUsersInCourse<'a> {
     /// The partial name or full ID of the users to match and return in the results list.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -881,171 +768,64 @@ impl<'a> SearchUsersInCourse<'a> {
     ) -> Self {
         Self(self.0.query("enrollment_state", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Courses::list_recently_logged_in_students`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListRecentlyLoggedInStudents<'a>(rt::Request<'a>);
-impl<'a> ListRecentlyLoggedInStudents<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Courses::get_single_user`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleUser<'a>(rt::Request<'a>);
-impl<'a> GetSingleUser<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Courses::search_for_content_share_users`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SearchForContentShareUsers<'a>(rt::Request<'a>);
-impl<'a> SearchForContentShareUsers<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Courses::preview_processed_html`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct PreviewProcessedHtml<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Courses::list_recently_logged_in_students`]: send it."]
+    ListRecentlyLoggedInStudents(Get "/v1/courses/{course_id}/recent_students") => list
+    models::User
+);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::get_single_user`]: send it."]
+    GetSingleUser(Get "/v1/courses/{course_id}/users/{id}") => one models::User
+);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::search_for_content_share_users`]: send it."]
+    SearchForContentShareUsers(Get "/v1/courses/{course_id}/content_share_users") => list
+    models::User
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Courses::preview_processed_html`]: set the optional parameters, then send it."]
+    PreviewProcessedHtml(Post "/v1/courses/{course_id}/preview_html") => one String,
+    "html"
+);
 impl<'a> PreviewProcessedHtml<'a> {
     /// The html content to process
     pub fn html(self, value: impl Into<String>) -> Self {
         Self(self.0.form("html", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<String> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Courses::course_activity_stream`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CourseActivityStream<'a>(rt::Request<'a>);
-impl<'a> CourseActivityStream<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::CourseActivityStreamResponse>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(
-        self,
-    ) -> rt::ItemStream<'a, crate::models::CourseActivityStreamResponse> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(
-        self,
-    ) -> rt::PageStream<'a, crate::models::CourseActivityStreamResponse> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Courses::course_activity_stream_summary`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CourseActivityStreamSummary<'a>(rt::Request<'a>);
-impl<'a> CourseActivityStreamSummary<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::CourseActivityStreamSummaryResponse>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(
-        self,
-    ) -> rt::ItemStream<'a, crate::models::CourseActivityStreamSummaryResponse> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(
-        self,
-    ) -> rt::PageStream<'a, crate::models::CourseActivityStreamSummaryResponse> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Courses::course_todo_items`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CourseTodoItems<'a>(rt::Request<'a>);
-impl<'a> CourseTodoItems<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::CourseTodoItemsResponse>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CourseTodoItemsResponse> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::CourseTodoItemsResponse> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Courses::delete_conclude_course`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteConcludeCourse<'a>(rt::Request<'a>);
-impl<'a> DeleteConcludeCourse<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::DeleteConcludeCourseResponse> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Courses::get_course_settings`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCourseSettings<'a>(rt::Request<'a>);
-impl<'a> GetCourseSettings<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Courses::update_course_settings`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateCourseSettings<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::course_activity_stream`]: send it."]
+    CourseActivityStream(Get "/v1/courses/{course_id}/activity_stream") => list
+    models::CourseActivityStreamResponse
+);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::course_activity_stream_summary`]: send it."]
+    CourseActivityStreamSummary(Get "/v1/courses/{course_id}/activity_stream/summary") =>
+    list models::CourseActivityStreamSummaryResponse
+);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::course_todo_items`]: send it."]
+    CourseTodoItems(Get "/v1/courses/{course_id}/todo") => list
+    models::CourseTodoItemsResponse
+);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::delete_conclude_course`]: send it."]
+    DeleteConcludeCourse(Delete "/v1/courses/{id}") => one
+    models::DeleteConcludeCourseResponse
+);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::get_course_settings`]: send it."]
+    GetCourseSettings(Get "/v1/courses/{course_id}/settings") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Courses::update_course_settings`]: set the optional parameters, then send it."]
+    UpdateCourseSettings(Put "/v1/courses/{course_id}/settings") => one
+    models::UpdateCourseSettingsResponse
+);
 impl<'a> UpdateCourseSettings<'a> {
     /// Let student final grades for a grading period or the total grades for the course be overridden
     pub fn allow_final_grade_override(self, value: bool) -> Self {
@@ -1127,25 +907,17 @@ impl<'a> UpdateCourseSettings<'a> {
     pub fn conditional_release(self, value: bool) -> Self {
         Self(self.0.form("conditional_release", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::UpdateCourseSettingsResponse> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Courses::return_test_student_for_course`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ReturnTestStudentForCourse<'a>(rt::Request<'a>);
-impl<'a> ReturnTestStudentForCourse<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Courses::get_single_course`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleCourse<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::return_test_student_for_course`]: send it."]
+    ReturnTestStudentForCourse(Get "/v1/courses/{course_id}/student_view_student") => one
+    models::User
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Courses::get_single_course`]: set the optional parameters, then send it."]
+    GetSingleCourse(Get "/v1/courses/{id}") => one models::Course
+);
 impl<'a> GetSingleCourse<'a> {
     /// - "all_courses": Also search recently deleted courses.
     /// - "permissions": Include permissions the current user has for the course.
@@ -1165,15 +937,12 @@ impl<'a> GetSingleCourse<'a> {
     pub fn teacher_limit(self, value: i64) -> Self {
         Self(self.0.query("teacher_limit", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Course> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Courses::get_single_course_in`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleCourseIn<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Courses::get_single_course_in`]: set the optional parameters, then send it."]
+    GetSingleCourseIn(Get "/v1/{context}/courses/{id}") => one models::Course
+);
 impl<'a> GetSingleCourseIn<'a> {
     /// - "all_courses": Also search recently deleted courses.
     /// - "permissions": Include permissions the current user has for the course.
@@ -1193,15 +962,12 @@ impl<'a> GetSingleCourseIn<'a> {
     pub fn teacher_limit(self, value: i64) -> Self {
         Self(self.0.query("teacher_limit", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Course> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Courses::update_course`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateCourse<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Courses::update_course`]: set the optional parameters, then send it."]
+    UpdateCourse(Put "/v1/courses/{id}") => one models::Course
+);
 impl<'a> UpdateCourse<'a> {
     /// Sets `course[..]`: see [`UpdateCourseParams`].
     pub fn course(self, value: UpdateCourseParams) -> Self {
@@ -1215,35 +981,20 @@ impl<'a> UpdateCourse<'a> {
     pub fn override_sis_stickiness(self, value: bool) -> Self {
         Self(self.0.form("override_sis_stickiness", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Course> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Courses::update_courses`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateCourses<'a>(rt::Request<'a>);
-impl<'a> UpdateCourses<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Courses::reset_course`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ResetCourse<'a>(rt::Request<'a>);
-impl<'a> ResetCourse<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Course> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Courses::get_effective_due_dates`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetEffectiveDueDates<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::update_courses`]: send it."]
+    UpdateCourses(Put "/v1/accounts/{account_id}/courses") => one models::Progress
+);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::reset_course`]: send it."] ResetCourse(Post
+    "/v1/courses/{course_id}/reset_content") => one models::Course
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Courses::get_effective_due_dates`]: set the optional parameters, then send it."]
+    GetEffectiveDueDates(Get "/v1/courses/{course_id}/effective_due_dates") => json
+);
 impl<'a> GetEffectiveDueDates<'a> {
     /// Sets `assignment_ids`.
     pub fn assignment_ids(
@@ -1252,15 +1003,12 @@ impl<'a> GetEffectiveDueDates<'a> {
     ) -> Self {
         Self(self.0.query("assignment_ids", &rt::ids(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Courses::permissions`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct Permissions<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Courses::permissions`]: set the optional parameters, then send it."]
+    Permissions(Get "/v1/courses/{course_id}/permissions") => json
+);
 impl<'a> Permissions<'a> {
     /// List of permissions to check against the authenticated user. Permission names are documented in the Create a role endpoint.
     pub fn permissions(
@@ -1269,45 +1017,27 @@ impl<'a> Permissions<'a> {
     ) -> Self {
         Self(self.0.query("permissions", &rt::texts(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Courses::get_bulk_user_progress`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetBulkUserProgress<'a>(rt::Request<'a>);
-impl<'a> GetBulkUserProgress<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Courses::remove_quiz_migration_alert`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RemoveQuizMigrationAlert<'a>(rt::Request<'a>);
-impl<'a> RemoveQuizMigrationAlert<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<bool> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Courses::get_course_copy_status`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCourseCopyStatus<'a>(rt::Request<'a>);
-impl<'a> GetCourseCopyStatus<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GetCourseCopyStatusResponse> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Courses::copy_course_content`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CopyCourseContent<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::get_bulk_user_progress`]: send it."]
+    GetBulkUserProgress(Get "/v1/courses/{course_id}/bulk_user_progress") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::remove_quiz_migration_alert`]: send it."]
+    RemoveQuizMigrationAlert(Post
+    "/v1/courses/{id}/dismiss_migration_limitation_message") => one bool, "success"
+);
+rt::builder!(
+    #[doc = " Request builder for [`Courses::get_course_copy_status`]: send it."]
+    GetCourseCopyStatus(Get "/v1/courses/{course_id}/course_copy/{id}") => one
+    models::GetCourseCopyStatusResponse
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Courses::copy_course_content`]: set the optional parameters, then send it."]
+    CopyCourseContent(Post "/v1/courses/{course_id}/course_copy") => one
+    models::CopyCourseContentResponse
+);
 impl<'a> CopyCourseContent<'a> {
     /// ID or SIS-ID of the course to copy the content from
     pub fn source_course(self, value: impl Into<String>) -> Self {
@@ -1321,31 +1051,11 @@ impl<'a> CopyCourseContent<'a> {
     pub fn only(self, value: impl IntoIterator<Item = Only>) -> Self {
         Self(self.0.form("only", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CopyCourseContentResponse> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Courses::restore_course_version`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RestoreCourseVersion<'a>(rt::Request<'a>);
-impl<'a> RestoreCourseVersion<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Course> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListYourCourses, ListCoursesForUser, GetUserProgress, CreateNewCourse, UploadFile,
-    ListStudents, ListUsersInCourse, SearchUsersInCourse, ListRecentlyLoggedInStudents,
-    GetSingleUser, SearchForContentShareUsers, PreviewProcessedHtml,
-    CourseActivityStream, CourseActivityStreamSummary, CourseTodoItems,
-    DeleteConcludeCourse, GetCourseSettings, UpdateCourseSettings,
-    ReturnTestStudentForCourse, GetSingleCourse, GetSingleCourseIn, UpdateCourse,
-    UpdateCourses, ResetCourse, GetEffectiveDueDates, Permissions, GetBulkUserProgress,
-    RemoveQuizMigrationAlert, GetCourseCopyStatus, CopyCourseContent,
-    RestoreCourseVersion
+rt::builder!(
+    #[doc = " Request builder for [`Courses::restore_course_version`]: send it."]
+    RestoreCourseVersion(Post "/v1/courses/{course_id}/restore/{version_id}") => one
+    models::Course
 );
 /// Values of the `enrollment_type` parameter.
 ///
@@ -2002,7 +1712,7 @@ pub struct UpdateCourseParams {
     /// Sets the course as a blueprint course.
     pub blueprint: Option<bool>,
     /// Sets a default set to apply to blueprint course objects when restricted, unless _use_blueprint_restrictions_by_object_type_ is enabled. See the Blueprint Restriction documentation
-    pub blueprint_restrictions: Option<crate::models::BlueprintRestriction>,
+    pub blueprint_restrictions: Option<models::BlueprintRestriction>,
     /// When enabled, the _blueprint_restrictions_ parameter will be ignored in favor of the _blueprint_restrictions_by_object_type_ parameter
     pub use_blueprint_restrictions_by_object_type: Option<bool>,
     /// Allows setting multiple Blueprint Restriction to apply to blueprint course objects of the matching type when restricted. The possible object types are "assignment", "attachment", "discussion_topic", "quiz" and "wiki_page". Example usage:
@@ -2011,7 +1721,7 @@ pub struct UpdateCourseParams {
     ///   course[blueprint_restrictions_by_object_type][assignment][content]=1
     /// ```
     pub blueprint_restrictions_by_object_type: Option<
-        std::collections::BTreeMap<String, crate::models::BlueprintRestriction>,
+        std::collections::BTreeMap<String, models::BlueprintRestriction>,
     >,
     /// Sets the course as a homeroom course. The setting takes effect only when the course is associated with a Canvas for Elementary-enabled account.
     pub homeroom_course: Option<bool>,

@@ -15,6 +15,8 @@
 //! | `PUT /api/v1/courses/{course_id}/custom_gradebook_column_data` | [`bulk_update_column_data`](CustomGradebookColumns::bulk_update_column_data) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Custom Gradebook Columns resource.
 #[derive(Debug, Clone, Copy)]
 pub struct CustomGradebookColumns<'a>(&'a rt::Client);
@@ -32,9 +34,7 @@ impl<'a> CustomGradebookColumns<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListCustomGradebookColumns<'a> {
-        ListCustomGradebookColumns(
-            self.0.get("/v1/courses/{course_id}/custom_gradebook_columns", &[&course_id]),
-        )
+        ListCustomGradebookColumns::start(self.0, &[&course_id])
     }
     /// Create a custom gradebook column
     ///
@@ -46,9 +46,8 @@ impl<'a> CustomGradebookColumns<'a> {
         column: Column,
     ) -> CreateCustomGradebookColumn<'a> {
         CreateCustomGradebookColumn(
-            self
+            CreateCustomGradebookColumn::start(self.0, &[&course_id])
                 .0
-                .post("/v1/courses/{course_id}/custom_gradebook_columns", &[&course_id])
                 .form("column", &column),
         )
     }
@@ -63,14 +62,7 @@ impl<'a> CustomGradebookColumns<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateCustomGradebookColumn<'a> {
-        UpdateCustomGradebookColumn(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/custom_gradebook_columns/{id}",
-                    &[&course_id, &id],
-                ),
-        )
+        UpdateCustomGradebookColumn::start(self.0, &[&course_id, &id])
     }
     /// Delete a custom gradebook column
     ///
@@ -83,14 +75,7 @@ impl<'a> CustomGradebookColumns<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteCustomGradebookColumn<'a> {
-        DeleteCustomGradebookColumn(
-            self
-                .0
-                .delete(
-                    "/v1/courses/{course_id}/custom_gradebook_columns/{id}",
-                    &[&course_id, &id],
-                ),
-        )
+        DeleteCustomGradebookColumn::start(self.0, &[&course_id, &id])
     }
     /// Reorder custom columns
     ///
@@ -108,12 +93,8 @@ impl<'a> CustomGradebookColumns<'a> {
         order: impl IntoIterator<Item = i64>,
     ) -> ReorderCustomColumns<'a> {
         ReorderCustomColumns(
-            self
+            ReorderCustomColumns::start(self.0, &[&course_id])
                 .0
-                .post(
-                    "/v1/courses/{course_id}/custom_gradebook_columns/reorder",
-                    &[&course_id],
-                )
                 .form("order", &rt::list(order)),
         )
     }
@@ -128,14 +109,7 @@ impl<'a> CustomGradebookColumns<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ListEntriesForColumn<'a> {
-        ListEntriesForColumn(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/custom_gradebook_columns/{id}/data",
-                    &[&course_id, &id],
-                ),
-        )
+        ListEntriesForColumn::start(self.0, &[&course_id, &id])
     }
     /// Update column data
     ///
@@ -151,12 +125,8 @@ impl<'a> CustomGradebookColumns<'a> {
         column_data: ColumnData,
     ) -> UpdateColumnData<'a> {
         UpdateColumnData(
-            self
+            UpdateColumnData::start(self.0, &[&course_id, &id, &user_id])
                 .0
-                .put(
-                    "/v1/courses/{course_id}/custom_gradebook_columns/{id}/data/{user_id}",
-                    &[&course_id, &id, &user_id],
-                )
                 .form("column_data", &column_data),
         )
     }
@@ -193,124 +163,73 @@ impl<'a> CustomGradebookColumns<'a> {
         column_data: impl IntoIterator<Item = impl Into<String>>,
     ) -> BulkUpdateColumnData<'a> {
         BulkUpdateColumnData(
-            self
+            BulkUpdateColumnData::start(self.0, &[&course_id])
                 .0
-                .put(
-                    "/v1/courses/{course_id}/custom_gradebook_column_data",
-                    &[&course_id],
-                )
                 .form("column_data", &rt::texts(column_data)),
         )
     }
 }
-/// Request builder for [`CustomGradebookColumns::list_custom_gradebook_columns`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCustomGradebookColumns<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CustomGradebookColumns::list_custom_gradebook_columns`]: set the optional parameters, then send it."]
+    ListCustomGradebookColumns(Get "/v1/courses/{course_id}/custom_gradebook_columns") =>
+    list models::CustomColumn
+);
 impl<'a> ListCustomGradebookColumns<'a> {
     /// Include hidden parameters (defaults to false)
     pub fn include_hidden(self, value: bool) -> Self {
         Self(self.0.query("include_hidden", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::CustomColumn>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CustomColumn> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::CustomColumn> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`CustomGradebookColumns::create_custom_gradebook_column`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateCustomGradebookColumn<'a>(rt::Request<'a>);
-impl<'a> CreateCustomGradebookColumn<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CustomColumn> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`CustomGradebookColumns::update_custom_gradebook_column`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateCustomGradebookColumn<'a>(rt::Request<'a>);
-impl<'a> UpdateCustomGradebookColumn<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CustomColumn> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`CustomGradebookColumns::delete_custom_gradebook_column`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteCustomGradebookColumn<'a>(rt::Request<'a>);
-impl<'a> DeleteCustomGradebookColumn<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CustomColumn> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`CustomGradebookColumns::reorder_custom_columns`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ReorderCustomColumns<'a>(rt::Request<'a>);
-impl<'a> ReorderCustomColumns<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`CustomGradebookColumns::list_entries_for_column`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListEntriesForColumn<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CustomGradebookColumns::create_custom_gradebook_column`]: send it."]
+    CreateCustomGradebookColumn(Post "/v1/courses/{course_id}/custom_gradebook_columns")
+    => one models::CustomColumn
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CustomGradebookColumns::update_custom_gradebook_column`]: send it."]
+    UpdateCustomGradebookColumn(Put
+    "/v1/courses/{course_id}/custom_gradebook_columns/{id}") => one models::CustomColumn
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CustomGradebookColumns::delete_custom_gradebook_column`]: send it."]
+    DeleteCustomGradebookColumn(Delete
+    "/v1/courses/{course_id}/custom_gradebook_columns/{id}") => one models::CustomColumn
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CustomGradebookColumns::reorder_custom_columns`]: send it."]
+    ReorderCustomColumns(Post "/v1/courses/{course_id}/custom_gradebook_columns/reorder")
+    => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CustomGradebookColumns::list_entries_for_column`]: set the optional parameters, then send it."]
+    ListEntriesForColumn(Get
+    "/v1/courses/{course_id}/custom_gradebook_columns/{id}/data") => list
+    models::ColumnDatum
+);
 impl<'a> ListEntriesForColumn<'a> {
     /// If true, hidden columns will be included in the result. If false or absent, only visible columns will be returned.
     pub fn include_hidden(self, value: bool) -> Self {
         Self(self.0.query("include_hidden", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::ColumnDatum>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ColumnDatum> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ColumnDatum> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`CustomGradebookColumns::update_column_data`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateColumnData<'a>(rt::Request<'a>);
-impl<'a> UpdateColumnData<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ColumnDatum> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`CustomGradebookColumns::bulk_update_column_data`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BulkUpdateColumnData<'a>(rt::Request<'a>);
-impl<'a> BulkUpdateColumnData<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListCustomGradebookColumns, CreateCustomGradebookColumn, UpdateCustomGradebookColumn,
-    DeleteCustomGradebookColumn, ReorderCustomColumns, ListEntriesForColumn,
-    UpdateColumnData, BulkUpdateColumnData
+rt::builder!(
+    #[doc =
+    " Request builder for [`CustomGradebookColumns::update_column_data`]: send it."]
+    UpdateColumnData(Put
+    "/v1/courses/{course_id}/custom_gradebook_columns/{id}/data/{user_id}") => one
+    models::ColumnDatum
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`CustomGradebookColumns::bulk_update_column_data`]: send it."]
+    BulkUpdateColumnData(Put "/v1/courses/{course_id}/custom_gradebook_column_data") =>
+    one models::Progress
 );
 /// Parameters sent as `column[..]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,6 +8,8 @@
 //! | `POST /api/v1/accounts/{account_id}/developer_keys/{developer_key_id}/developer_key_account_bindings` | [`create_developer_key_account_binding`](DeveloperKeyAccountBindings::create_developer_key_account_binding) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Developer Key Account Bindings resource.
 #[derive(Debug, Clone, Copy)]
 pub struct DeveloperKeyAccountBindings<'a>(&'a rt::Client);
@@ -26,28 +28,22 @@ impl<'a> DeveloperKeyAccountBindings<'a> {
         account_id: impl rt::PathArg,
         developer_key_id: impl rt::PathArg,
     ) -> CreateDeveloperKeyAccountBinding<'a> {
-        CreateDeveloperKeyAccountBinding(
-            self
-                .0
-                .post(
-                    "/v1/accounts/{account_id}/developer_keys/{developer_key_id}/developer_key_account_bindings",
-                    &[&account_id, &developer_key_id],
-                ),
+        CreateDeveloperKeyAccountBinding::start(
+            self.0,
+            &[&account_id, &developer_key_id],
         )
     }
 }
-/// Request builder for [`DeveloperKeyAccountBindings::create_developer_key_account_binding`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateDeveloperKeyAccountBinding<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DeveloperKeyAccountBindings::create_developer_key_account_binding`]: set the optional parameters, then send it."]
+    CreateDeveloperKeyAccountBinding(Post
+    "/v1/accounts/{account_id}/developer_keys/{developer_key_id}/developer_key_account_bindings")
+    => one models::DeveloperKeyAccountBinding
+);
 impl<'a> CreateDeveloperKeyAccountBinding<'a> {
     /// The workflow state for the binding. Must be one of “on”, “off”, or “allow”. Defaults to “off”.
     pub fn workflow_state(self, value: impl Into<String>) -> Self {
         Self(self.0.form("workflow_state", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::DeveloperKeyAccountBinding> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(CreateDeveloperKeyAccountBinding);

@@ -11,6 +11,8 @@
 //! | `DELETE /api/v1/developer_keys/{id}` | [`delete_developer_key`](DeveloperKeys::delete_developer_key) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Developer Keys resource.
 #[derive(Debug, Clone, Copy)]
 pub struct DeveloperKeys<'a>(&'a rt::Client);
@@ -28,9 +30,7 @@ impl<'a> DeveloperKeys<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListDeveloperKeys<'a> {
-        ListDeveloperKeys(
-            self.0.get("/v1/accounts/{account_id}/developer_keys", &[&account_id]),
-        )
+        ListDeveloperKeys::start(self.0, &[&account_id])
     }
     /// Create a Developer Key
     ///
@@ -42,9 +42,7 @@ impl<'a> DeveloperKeys<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> CreateDeveloperKey<'a> {
-        CreateDeveloperKey(
-            self.0.post("/v1/accounts/{account_id}/developer_keys", &[&account_id]),
-        )
+        CreateDeveloperKey::start(self.0, &[&account_id])
     }
     /// Update a Developer Key
     ///
@@ -53,7 +51,7 @@ impl<'a> DeveloperKeys<'a> {
     /// `PUT /api/v1/developer_keys/{id}`
     #[doc(alias = "Update a Developer Key")]
     pub fn update_developer_key(&self, id: impl rt::PathArg) -> UpdateDeveloperKey<'a> {
-        UpdateDeveloperKey(self.0.put("/v1/developer_keys/{id}", &[&id]))
+        UpdateDeveloperKey::start(self.0, &[&id])
     }
     /// Delete a Developer Key
     ///
@@ -62,71 +60,47 @@ impl<'a> DeveloperKeys<'a> {
     /// `DELETE /api/v1/developer_keys/{id}`
     #[doc(alias = "Delete a Developer Key")]
     pub fn delete_developer_key(&self, id: impl rt::PathArg) -> DeleteDeveloperKey<'a> {
-        DeleteDeveloperKey(self.0.delete("/v1/developer_keys/{id}", &[&id]))
+        DeleteDeveloperKey::start(self.0, &[&id])
     }
 }
-/// Request builder for [`DeveloperKeys::list_developer_keys`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListDeveloperKeys<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DeveloperKeys::list_developer_keys`]: set the optional parameters, then send it."]
+    ListDeveloperKeys(Get "/v1/accounts/{account_id}/developer_keys") => list
+    models::DeveloperKey
+);
 impl<'a> ListDeveloperKeys<'a> {
     /// Defaults to false. If true, lists keys inherited from Site Admin (and consortium parent account, if applicable).
     pub fn inherited(self, value: bool) -> Self {
         Self(self.0.query("inherited", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::DeveloperKey>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::DeveloperKey> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::DeveloperKey> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`DeveloperKeys::create_developer_key`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateDeveloperKey<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DeveloperKeys::create_developer_key`]: set the optional parameters, then send it."]
+    CreateDeveloperKey(Post "/v1/accounts/{account_id}/developer_keys") => one
+    models::DeveloperKey
+);
 impl<'a> CreateDeveloperKey<'a> {
     /// Sets `developer_key[..]`: see [`DeveloperKeyParams`].
     pub fn developer_key(self, value: DeveloperKeyParams) -> Self {
         Self(self.0.form("developer_key", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::DeveloperKey> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`DeveloperKeys::update_developer_key`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateDeveloperKey<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DeveloperKeys::update_developer_key`]: set the optional parameters, then send it."]
+    UpdateDeveloperKey(Put "/v1/developer_keys/{id}") => one models::DeveloperKey
+);
 impl<'a> UpdateDeveloperKey<'a> {
     /// Sets `developer_key[..]`: see [`DeveloperKeyParams`].
     pub fn developer_key(self, value: DeveloperKeyParams) -> Self {
         Self(self.0.form("developer_key", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::DeveloperKey> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`DeveloperKeys::delete_developer_key`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteDeveloperKey<'a>(rt::Request<'a>);
-impl<'a> DeleteDeveloperKey<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::DeveloperKey> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListDeveloperKeys, CreateDeveloperKey, UpdateDeveloperKey, DeleteDeveloperKey
+rt::builder!(
+    #[doc = " Request builder for [`DeveloperKeys::delete_developer_key`]: send it."]
+    DeleteDeveloperKey(Delete "/v1/developer_keys/{id}") => one models::DeveloperKey
 );
 /// Parameters sent as `developer_key[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -65,6 +65,8 @@
 //! | `DELETE /api/v1/groups/{group_id}/discussion_topics/{topic_id}/subscribed` | [`unsubscribe_from_topic`](DiscussionTopics::unsubscribe_from_topic) with `Group` |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Discussion Topics resource.
 #[derive(Debug, Clone, Copy)]
 pub struct DiscussionTopics<'a>(&'a rt::Client);
@@ -76,9 +78,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// Returns the paginated list of discussion topics for this course or group.
     ///
-    /// `GET /api/v1/courses/{course_id}/discussion_topics` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/discussion_topics` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/discussion_topics` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/discussion_topics` with [`Group`](crate::context::Group)
     #[doc(alias = "list_discussion_topics_courses")]
     #[doc(alias = "list_discussion_topics_groups")]
     #[doc(alias = "List discussion topics")]
@@ -86,24 +87,14 @@ impl<'a> DiscussionTopics<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListDiscussionTopics<'a> {
-        ListDiscussionTopics(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/discussion_topics",
-                    &context,
-                    &[],
-                ),
-        )
+        ListDiscussionTopics::start_in(self.0, &context, &[])
     }
     /// Create a new discussion topic
     ///
     /// Create an new discussion topic for the course or group.
     ///
-    /// `POST /api/v1/courses/{course_id}/discussion_topics` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/groups/{group_id}/discussion_topics` with [`Group`](crate::context::Group)
+    /// - `POST /api/v1/courses/{course_id}/discussion_topics` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/groups/{group_id}/discussion_topics` with [`Group`](crate::context::Group)
     #[doc(alias = "create_new_discussion_topic_courses")]
     #[doc(alias = "create_new_discussion_topic_groups")]
     #[doc(alias = "Create a new discussion topic")]
@@ -111,24 +102,14 @@ impl<'a> DiscussionTopics<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> CreateNewDiscussionTopic<'a> {
-        CreateNewDiscussionTopic(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/discussion_topics",
-                    &context,
-                    &[],
-                ),
-        )
+        CreateNewDiscussionTopic::start_in(self.0, &context, &[])
     }
     /// Update a topic
     ///
     /// Update an existing discussion topic for the course or group.
     ///
-    /// `PUT /api/v1/courses/{course_id}/discussion_topics/{topic_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/groups/{group_id}/discussion_topics/{topic_id}` with [`Group`](crate::context::Group)
+    /// - `PUT /api/v1/courses/{course_id}/discussion_topics/{topic_id}` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/groups/{group_id}/discussion_topics/{topic_id}` with [`Group`](crate::context::Group)
     #[doc(alias = "update_topic_courses")]
     #[doc(alias = "update_topic_groups")]
     #[doc(alias = "Update a topic")]
@@ -137,24 +118,14 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> UpdateTopic<'a> {
-        UpdateTopic(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/discussion_topics/{topic_id}",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        UpdateTopic::start_in(self.0, &context, &[&topic_id])
     }
     /// Delete a topic
     ///
     /// Deletes the discussion topic. This will also delete the assignment, if it's an assignment discussion.
     ///
-    /// `DELETE /api/v1/courses/{course_id}/discussion_topics/{topic_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/groups/{group_id}/discussion_topics/{topic_id}` with [`Group`](crate::context::Group)
+    /// - `DELETE /api/v1/courses/{course_id}/discussion_topics/{topic_id}` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/groups/{group_id}/discussion_topics/{topic_id}` with [`Group`](crate::context::Group)
     #[doc(alias = "delete_topic_courses")]
     #[doc(alias = "delete_topic_groups")]
     #[doc(alias = "Delete a topic")]
@@ -163,24 +134,14 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> DeleteTopic<'a> {
-        DeleteTopic(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/discussion_topics/{topic_id}",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        DeleteTopic::start_in(self.0, &context, &[&topic_id])
     }
     /// Reorder pinned topics
     ///
     /// Puts the pinned discussion topics in the specified order. All pinned topics should be included.
     ///
-    /// `POST /api/v1/courses/{course_id}/discussion_topics/reorder` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/groups/{group_id}/discussion_topics/reorder` with [`Group`](crate::context::Group)
+    /// - `POST /api/v1/courses/{course_id}/discussion_topics/reorder` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/groups/{group_id}/discussion_topics/reorder` with [`Group`](crate::context::Group)
     ///
     /// `order`: The ids of the pinned discussion topics in the desired order. (For example, "order=104,102,103".)
     #[doc(alias = "reorder_pinned_topics_courses")]
@@ -192,14 +153,8 @@ impl<'a> DiscussionTopics<'a> {
         order: impl IntoIterator<Item = i64>,
     ) -> ReorderPinnedTopics<'a> {
         ReorderPinnedTopics(
-            self
+            ReorderPinnedTopics::start_in(self.0, &context, &[])
                 .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/discussion_topics/reorder",
-                    &context,
-                    &[],
-                )
                 .form("order", &rt::list(order)),
         )
     }
@@ -209,9 +164,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// The entry must have been created by the current user, or the current user must have admin rights to the discussion. If the edit is not allowed, a 401 will be returned.
     ///
-    /// `PUT /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{id}` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{id}` with [`Group`](crate::context::Group)
+    /// - `PUT /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{id}` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{id}` with [`Group`](crate::context::Group)
     #[doc(alias = "update_entry_courses")]
     #[doc(alias = "update_entry_groups")]
     #[doc(alias = "Update an entry")]
@@ -221,16 +175,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateEntry<'a> {
-        UpdateEntry(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/discussion_topics/{topic_id}/entries/{id}",
-                    &context,
-                    &[&topic_id, &id],
-                ),
-        )
+        UpdateEntry::start_in(self.0, &context, &[&topic_id, &id])
     }
     /// Delete an entry
     ///
@@ -240,9 +185,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// The discussion will be marked deleted, and the user_id and message will be cleared out.
     ///
-    /// `DELETE /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{id}` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{id}` with [`Group`](crate::context::Group)
+    /// - `DELETE /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{id}` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{id}` with [`Group`](crate::context::Group)
     #[doc(alias = "delete_entry_courses")]
     #[doc(alias = "delete_entry_groups")]
     #[doc(alias = "Delete an entry")]
@@ -252,24 +196,14 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteEntry<'a> {
-        DeleteEntry(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/discussion_topics/{topic_id}/entries/{id}",
-                    &context,
-                    &[&topic_id, &id],
-                ),
-        )
+        DeleteEntry::start_in(self.0, &context, &[&topic_id, &id])
     }
     /// Get a single topic
     ///
     /// Returns data on an individual discussion topic. See the List action for the response formatting.
     ///
-    /// `GET /api/v1/courses/{course_id}/discussion_topics/{topic_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/discussion_topics/{topic_id}` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/discussion_topics/{topic_id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/discussion_topics/{topic_id}` with [`Group`](crate::context::Group)
     #[doc(alias = "get_single_topic_courses")]
     #[doc(alias = "get_single_topic_groups")]
     #[doc(alias = "Get a single topic")]
@@ -278,24 +212,14 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> GetSingleTopic<'a> {
-        GetSingleTopic(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/discussion_topics/{topic_id}",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        GetSingleTopic::start_in(self.0, &context, &[&topic_id])
     }
     /// Summary
     ///
     /// Generates a summary for a discussion topic.
     ///
-    /// `GET /api/v1/courses/{course_id}/discussion_topics/{topic_id}/summaries` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/discussion_topics/{topic_id}/summaries` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/discussion_topics/{topic_id}/summaries` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/discussion_topics/{topic_id}/summaries` with [`Group`](crate::context::Group)
     #[doc(alias = "summary_courses")]
     #[doc(alias = "summary_groups")]
     #[doc(alias = "Summary")]
@@ -304,24 +228,14 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> Summary<'a> {
-        Summary(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/discussion_topics/{topic_id}/summaries",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        Summary::start_in(self.0, &context, &[&topic_id])
     }
     /// Find or Create Summary
     ///
     /// Generates a summary for a discussion topic. Returns the summary text and usage information.
     ///
-    /// `POST /api/v1/courses/{course_id}/discussion_topics/{topic_id}/summaries` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/groups/{group_id}/discussion_topics/{topic_id}/summaries` with [`Group`](crate::context::Group)
+    /// - `POST /api/v1/courses/{course_id}/discussion_topics/{topic_id}/summaries` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/groups/{group_id}/discussion_topics/{topic_id}/summaries` with [`Group`](crate::context::Group)
     #[doc(alias = "find_or_create_summary_courses")]
     #[doc(alias = "find_or_create_summary_groups")]
     #[doc(alias = "Find or Create Summary")]
@@ -330,24 +244,14 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> FindOrCreateSummary<'a> {
-        FindOrCreateSummary(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/discussion_topics/{topic_id}/summaries",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        FindOrCreateSummary::start_in(self.0, &context, &[&topic_id])
     }
     /// Disable summary
     ///
     /// Disables the summary for a discussion topic.
     ///
-    /// `PUT /api/v1/courses/{course_id}/discussion_topics/{topic_id}/summaries/disable` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/groups/{group_id}/discussion_topics/{topic_id}/summaries/disable` with [`Group`](crate::context::Group)
+    /// - `PUT /api/v1/courses/{course_id}/discussion_topics/{topic_id}/summaries/disable` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/groups/{group_id}/discussion_topics/{topic_id}/summaries/disable` with [`Group`](crate::context::Group)
     #[doc(alias = "disable_summary_courses")]
     #[doc(alias = "disable_summary_groups")]
     #[doc(alias = "Disable summary")]
@@ -356,24 +260,14 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> DisableSummary<'a> {
-        DisableSummary(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/discussion_topics/{topic_id}/summaries/disable",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        DisableSummary::start_in(self.0, &context, &[&topic_id])
     }
     /// Summary Feedback
     ///
     /// Persists feedback on a discussion topic summary.
     ///
-    /// `POST /api/v1/courses/{course_id}/discussion_topics/{topic_id}/summaries/{summary_id}/feedback` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/groups/{group_id}/discussion_topics/{topic_id}/summaries/{summary_id}/feedback` with [`Group`](crate::context::Group)
+    /// - `POST /api/v1/courses/{course_id}/discussion_topics/{topic_id}/summaries/{summary_id}/feedback` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/groups/{group_id}/discussion_topics/{topic_id}/summaries/{summary_id}/feedback` with [`Group`](crate::context::Group)
     #[doc(alias = "summary_feedback_courses")]
     #[doc(alias = "summary_feedback_groups")]
     #[doc(alias = "Summary Feedback")]
@@ -383,16 +277,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         summary_id: impl rt::PathArg,
     ) -> SummaryFeedback<'a> {
-        SummaryFeedback(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/discussion_topics/{topic_id}/summaries/{summary_id}/feedback",
-                    &context,
-                    &[&topic_id, &summary_id],
-                ),
-        )
+        SummaryFeedback::start_in(self.0, &context, &[&topic_id, &summary_id])
     }
     /// Get the full topic
     ///
@@ -418,9 +303,8 @@ impl<'a> DiscussionTopics<'a> {
     ///   array, in ascending created_at order.
     /// ```
     ///
-    /// `GET /api/v1/courses/{course_id}/discussion_topics/{topic_id}/view` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/discussion_topics/{topic_id}/view` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/discussion_topics/{topic_id}/view` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/discussion_topics/{topic_id}/view` with [`Group`](crate::context::Group)
     #[doc(alias = "get_full_topic_courses")]
     #[doc(alias = "get_full_topic_groups")]
     #[doc(alias = "Get the full topic")]
@@ -429,24 +313,14 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> GetFullTopic<'a> {
-        GetFullTopic(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/discussion_topics/{topic_id}/view",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        GetFullTopic::start_in(self.0, &context, &[&topic_id])
     }
     /// Post an entry
     ///
     /// Create a new entry in a discussion topic. Returns a json representation of the created entry (see documentation for 'entries' method) on success.
     ///
-    /// `POST /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries` with [`Group`](crate::context::Group)
+    /// - `POST /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries` with [`Group`](crate::context::Group)
     #[doc(alias = "post_entry_courses")]
     #[doc(alias = "post_entry_groups")]
     #[doc(alias = "Post an entry")]
@@ -455,24 +329,14 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> PostEntry<'a> {
-        PostEntry(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/discussion_topics/{topic_id}/entries",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        PostEntry::start_in(self.0, &context, &[&topic_id])
     }
     /// Duplicate discussion topic
     ///
     /// Duplicate a discussion topic according to context (Course/Group)
     ///
-    /// `POST /api/v1/courses/{course_id}/discussion_topics/{topic_id}/duplicate` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/groups/{group_id}/discussion_topics/{topic_id}/duplicate` with [`Group`](crate::context::Group)
+    /// - `POST /api/v1/courses/{course_id}/discussion_topics/{topic_id}/duplicate` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/groups/{group_id}/discussion_topics/{topic_id}/duplicate` with [`Group`](crate::context::Group)
     #[doc(alias = "duplicate_discussion_topic_courses")]
     #[doc(alias = "duplicate_discussion_topic_groups")]
     #[doc(alias = "Duplicate discussion topic")]
@@ -481,16 +345,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> DuplicateDiscussionTopic<'a> {
-        DuplicateDiscussionTopic(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/discussion_topics/{topic_id}/duplicate",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        DuplicateDiscussionTopic::start_in(self.0, &context, &[&topic_id])
     }
     /// List topic entries
     ///
@@ -504,9 +359,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// Ordering of returned entries is newest-first by posting timestamp (reply activity is ignored).
     ///
-    /// `GET /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries` with [`Group`](crate::context::Group)
     #[doc(alias = "list_topic_entries_courses")]
     #[doc(alias = "list_topic_entries_groups")]
     #[doc(alias = "List topic entries")]
@@ -515,16 +369,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> ListTopicEntries<'a> {
-        ListTopicEntries(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/discussion_topics/{topic_id}/entries",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        ListTopicEntries::start_in(self.0, &context, &[&topic_id])
     }
     /// Post a reply
     ///
@@ -532,9 +377,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// May require (depending on the topic) that the user has posted in the topic. If it is required, and the user has not posted, will respond with a 403 Forbidden status and the body 'require_initial_post'.
     ///
-    /// `POST /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies` with [`Group`](crate::context::Group)
+    /// - `POST /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies` with [`Group`](crate::context::Group)
     #[doc(alias = "post_reply_courses")]
     #[doc(alias = "post_reply_groups")]
     #[doc(alias = "Post a reply")]
@@ -544,16 +388,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         entry_id: impl rt::PathArg,
     ) -> PostReply<'a> {
-        PostReply(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/replies",
-                    &context,
-                    &[&topic_id, &entry_id],
-                ),
-        )
+        PostReply::start_in(self.0, &context, &[&topic_id, &entry_id])
     }
     /// List entry replies
     ///
@@ -563,9 +398,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// Ordering of returned entries is newest-first by creation timestamp.
     ///
-    /// `GET /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/replies` with [`Group`](crate::context::Group)
     #[doc(alias = "list_entry_replies_courses")]
     #[doc(alias = "list_entry_replies_groups")]
     #[doc(alias = "List entry replies")]
@@ -575,16 +409,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         entry_id: impl rt::PathArg,
     ) -> ListEntryReplies<'a> {
-        ListEntryReplies(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/replies",
-                    &context,
-                    &[&topic_id, &entry_id],
-                ),
-        )
+        ListEntryReplies::start_in(self.0, &context, &[&topic_id, &entry_id])
     }
     /// List entries
     ///
@@ -592,9 +417,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// May require (depending on the topic) that the user has posted in the topic. If it is required, and the user has not posted, will respond with a 403 Forbidden status and the body 'require_initial_post'.
     ///
-    /// `GET /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entry_list` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entry_list` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entry_list` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entry_list` with [`Group`](crate::context::Group)
     #[doc(alias = "list_entries_courses")]
     #[doc(alias = "list_entries_groups")]
     #[doc(alias = "List entries")]
@@ -603,16 +427,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> ListEntries<'a> {
-        ListEntries(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/discussion_topics/{topic_id}/entry_list",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        ListEntries::start_in(self.0, &context, &[&topic_id])
     }
     /// Mark topic as read
     ///
@@ -622,9 +437,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body.
     ///
-    /// `PUT /api/v1/courses/{course_id}/discussion_topics/{topic_id}/read` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/groups/{group_id}/discussion_topics/{topic_id}/read` with [`Group`](crate::context::Group)
+    /// - `PUT /api/v1/courses/{course_id}/discussion_topics/{topic_id}/read` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/groups/{group_id}/discussion_topics/{topic_id}/read` with [`Group`](crate::context::Group)
     #[doc(alias = "mark_topic_as_read_courses")]
     #[doc(alias = "mark_topic_as_read_groups")]
     #[doc(alias = "Mark topic as read")]
@@ -633,16 +447,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> MarkTopicAsRead<'a> {
-        MarkTopicAsRead(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/discussion_topics/{topic_id}/read",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        MarkTopicAsRead::start_in(self.0, &context, &[&topic_id])
     }
     /// Mark all topic as read
     ///
@@ -652,9 +457,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body.
     ///
-    /// `PUT /api/v1/courses/{course_id}/discussion_topics/read_all` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/groups/{group_id}/discussion_topics/read_all` with [`Group`](crate::context::Group)
+    /// - `PUT /api/v1/courses/{course_id}/discussion_topics/read_all` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/groups/{group_id}/discussion_topics/read_all` with [`Group`](crate::context::Group)
     #[doc(alias = "mark_all_topic_as_read_courses")]
     #[doc(alias = "mark_all_topic_as_read_groups")]
     #[doc(alias = "Mark all topic as read")]
@@ -662,16 +466,7 @@ impl<'a> DiscussionTopics<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> MarkAllTopicAsRead<'a> {
-        MarkAllTopicAsRead(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/discussion_topics/read_all",
-                    &context,
-                    &[],
-                ),
-        )
+        MarkAllTopicAsRead::start_in(self.0, &context, &[])
     }
     /// Mark topic as unread
     ///
@@ -681,9 +476,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body.
     ///
-    /// `DELETE /api/v1/courses/{course_id}/discussion_topics/{topic_id}/read` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/groups/{group_id}/discussion_topics/{topic_id}/read` with [`Group`](crate::context::Group)
+    /// - `DELETE /api/v1/courses/{course_id}/discussion_topics/{topic_id}/read` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/groups/{group_id}/discussion_topics/{topic_id}/read` with [`Group`](crate::context::Group)
     #[doc(alias = "mark_topic_as_unread_courses")]
     #[doc(alias = "mark_topic_as_unread_groups")]
     #[doc(alias = "Mark topic as unread")]
@@ -692,16 +486,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> MarkTopicAsUnread<'a> {
-        MarkTopicAsUnread(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/discussion_topics/{topic_id}/read",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        MarkTopicAsUnread::start_in(self.0, &context, &[&topic_id])
     }
     /// Mark all entries as read
     ///
@@ -711,9 +496,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body.
     ///
-    /// `PUT /api/v1/courses/{course_id}/discussion_topics/{topic_id}/read_all` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/groups/{group_id}/discussion_topics/{topic_id}/read_all` with [`Group`](crate::context::Group)
+    /// - `PUT /api/v1/courses/{course_id}/discussion_topics/{topic_id}/read_all` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/groups/{group_id}/discussion_topics/{topic_id}/read_all` with [`Group`](crate::context::Group)
     #[doc(alias = "mark_all_entries_as_read_courses")]
     #[doc(alias = "mark_all_entries_as_read_groups")]
     #[doc(alias = "Mark all entries as read")]
@@ -722,16 +506,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> MarkAllEntriesAsRead<'a> {
-        MarkAllEntriesAsRead(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/discussion_topics/{topic_id}/read_all",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        MarkAllEntriesAsRead::start_in(self.0, &context, &[&topic_id])
     }
     /// Mark all entries as unread
     ///
@@ -741,9 +516,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body.
     ///
-    /// `DELETE /api/v1/courses/{course_id}/discussion_topics/{topic_id}/read_all` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/groups/{group_id}/discussion_topics/{topic_id}/read_all` with [`Group`](crate::context::Group)
+    /// - `DELETE /api/v1/courses/{course_id}/discussion_topics/{topic_id}/read_all` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/groups/{group_id}/discussion_topics/{topic_id}/read_all` with [`Group`](crate::context::Group)
     #[doc(alias = "mark_all_entries_as_unread_courses")]
     #[doc(alias = "mark_all_entries_as_unread_groups")]
     #[doc(alias = "Mark all entries as unread")]
@@ -752,16 +526,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> MarkAllEntriesAsUnread<'a> {
-        MarkAllEntriesAsUnread(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/discussion_topics/{topic_id}/read_all",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        MarkAllEntriesAsUnread::start_in(self.0, &context, &[&topic_id])
     }
     /// Mark entry as read
     ///
@@ -771,9 +536,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body.
     ///
-    /// `PUT /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/read` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/read` with [`Group`](crate::context::Group)
+    /// - `PUT /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/read` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/read` with [`Group`](crate::context::Group)
     #[doc(alias = "mark_entry_as_read_courses")]
     #[doc(alias = "mark_entry_as_read_groups")]
     #[doc(alias = "Mark entry as read")]
@@ -783,16 +547,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         entry_id: impl rt::PathArg,
     ) -> MarkEntryAsRead<'a> {
-        MarkEntryAsRead(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/read",
-                    &context,
-                    &[&topic_id, &entry_id],
-                ),
-        )
+        MarkEntryAsRead::start_in(self.0, &context, &[&topic_id, &entry_id])
     }
     /// Mark entry as unread
     ///
@@ -802,9 +557,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body.
     ///
-    /// `DELETE /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/read` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/read` with [`Group`](crate::context::Group)
+    /// - `DELETE /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/read` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/read` with [`Group`](crate::context::Group)
     #[doc(alias = "mark_entry_as_unread_courses")]
     #[doc(alias = "mark_entry_as_unread_groups")]
     #[doc(alias = "Mark entry as unread")]
@@ -814,16 +568,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         entry_id: impl rt::PathArg,
     ) -> MarkEntryAsUnread<'a> {
-        MarkEntryAsUnread(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/read",
-                    &context,
-                    &[&topic_id, &entry_id],
-                ),
-        )
+        MarkEntryAsUnread::start_in(self.0, &context, &[&topic_id, &entry_id])
     }
     /// Rate entry
     ///
@@ -831,9 +576,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body.
     ///
-    /// `POST /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/rating` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/rating` with [`Group`](crate::context::Group)
+    /// - `POST /api/v1/courses/{course_id}/discussion_topics/{topic_id}/entries/{entry_id}/rating` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/groups/{group_id}/discussion_topics/{topic_id}/entries/{entry_id}/rating` with [`Group`](crate::context::Group)
     #[doc(alias = "rate_entry_courses")]
     #[doc(alias = "rate_entry_groups")]
     #[doc(alias = "Rate entry")]
@@ -843,16 +587,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         entry_id: impl rt::PathArg,
     ) -> RateEntry<'a> {
-        RateEntry(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/rating",
-                    &context,
-                    &[&topic_id, &entry_id],
-                ),
-        )
+        RateEntry::start_in(self.0, &context, &[&topic_id, &entry_id])
     }
     /// Subscribe to a topic
     ///
@@ -860,9 +595,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body
     ///
-    /// `PUT /api/v1/courses/{course_id}/discussion_topics/{topic_id}/subscribed` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/groups/{group_id}/discussion_topics/{topic_id}/subscribed` with [`Group`](crate::context::Group)
+    /// - `PUT /api/v1/courses/{course_id}/discussion_topics/{topic_id}/subscribed` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/groups/{group_id}/discussion_topics/{topic_id}/subscribed` with [`Group`](crate::context::Group)
     #[doc(alias = "subscribe_to_topic_courses")]
     #[doc(alias = "subscribe_to_topic_groups")]
     #[doc(alias = "Subscribe to a topic")]
@@ -871,16 +605,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> SubscribeToTopic<'a> {
-        SubscribeToTopic(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/discussion_topics/{topic_id}/subscribed",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        SubscribeToTopic::start_in(self.0, &context, &[&topic_id])
     }
     /// Unsubscribe from a topic
     ///
@@ -888,9 +613,8 @@ impl<'a> DiscussionTopics<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body
     ///
-    /// `DELETE /api/v1/courses/{course_id}/discussion_topics/{topic_id}/subscribed` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/groups/{group_id}/discussion_topics/{topic_id}/subscribed` with [`Group`](crate::context::Group)
+    /// - `DELETE /api/v1/courses/{course_id}/discussion_topics/{topic_id}/subscribed` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/groups/{group_id}/discussion_topics/{topic_id}/subscribed` with [`Group`](crate::context::Group)
     #[doc(alias = "unsubscribe_from_topic_courses")]
     #[doc(alias = "unsubscribe_from_topic_groups")]
     #[doc(alias = "Unsubscribe from a topic")]
@@ -899,22 +623,15 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> UnsubscribeFromTopic<'a> {
-        UnsubscribeFromTopic(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/discussion_topics/{topic_id}/subscribed",
-                    &context,
-                    &[&topic_id],
-                ),
-        )
+        UnsubscribeFromTopic::start_in(self.0, &context, &[&topic_id])
     }
 }
-/// Request builder for [`DiscussionTopics::list_discussion_topics`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListDiscussionTopics<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::list_discussion_topics`]: set the optional parameters, then send it."]
+    ListDiscussionTopics(Get "/v1/{context}/discussion_topics") => list
+    models::DiscussionTopic
+);
 impl<'a> ListDiscussionTopics<'a> {
     /// If "all_dates" is passed, all dates associated with graded discussions' assignments will be included. if "sections" is passed, includes the course sections that are associated with the topic, if the topic is specific to certain sections of the course. If "sections_user_count" is passed, then: (a) If sections were asked for *and* the topic is specific to certain course sections, includes the number of users in each section. (as part of the section json asked for above) (b) Else, includes at the root level the total number of users in the topic's context (group or course) that the topic applies to. If "overrides" is passed, the overrides for the assignment will be included
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -944,23 +661,13 @@ impl<'a> ListDiscussionTopics<'a> {
     pub fn exclude_context_module_locked_topics(self, value: bool) -> Self {
         Self(self.0.query("exclude_context_module_locked_topics", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::DiscussionTopic>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::DiscussionTopic> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::DiscussionTopic> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`DiscussionTopics::create_new_discussion_topic`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateNewDiscussionTopic<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::create_new_discussion_topic`]: set the optional parameters, then send it."]
+    CreateNewDiscussionTopic(Post "/v1/{context}/discussion_topics") => one
+    models::DiscussionTopic
+);
 impl<'a> CreateNewDiscussionTopic<'a> {
     /// Sets `title`.
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -1003,7 +710,7 @@ impl<'a> CreateNewDiscussionTopic<'a> {
         Self(self.0.form("require_initial_post", &value))
     }
     /// To create an assignment discussion, pass the assignment parameters as a sub-object. See the Create an Assignment API for the available parameters. The name parameter will be ignored, as it's taken from the discussion title. If you want to make a discussion that was an assignment NOT an assignment, pass set_assignment = false as part of the assignment object
-    pub fn assignment(self, value: crate::models::Assignment) -> Self {
+    pub fn assignment(self, value: models::Assignment) -> Self {
         Self(self.0.form("assignment", &value))
     }
     /// If true, this topic is an announcement. It will appear in the announcement's section rather than the discussions section. This requires announcment-posting permissions.
@@ -1038,22 +745,20 @@ impl<'a> CreateNewDiscussionTopic<'a> {
     pub fn specific_sections(self, value: impl Into<String>) -> Self {
         Self(self.0.form("specific_sections", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::DiscussionTopic> {
-        self.0.send().await
-    }
     /// Sends the request with `file` as its multipart field.
     pub async fn send_with_file(
         self,
         file: rt::Upload,
-    ) -> rt::Result<crate::models::DiscussionTopic> {
-        self.0.send_multipart("attachment", file).await
+    ) -> rt::Result<models::DiscussionTopic> {
+        rt::Operation::into_request(self).send_multipart("attachment", file).await
     }
 }
-/// Request builder for [`DiscussionTopics::update_topic`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateTopic<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::update_topic`]: set the optional parameters, then send it."]
+    UpdateTopic(Put "/v1/{context}/discussion_topics/{topic_id}") => one
+    models::DiscussionTopic
+);
 impl<'a> UpdateTopic<'a> {
     /// Sets `title`.
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -1092,7 +797,7 @@ impl<'a> UpdateTopic<'a> {
         Self(self.0.form("require_initial_post", &value))
     }
     /// To create an assignment discussion, pass the assignment parameters as a sub-object. See the Create an Assignment API for the available parameters. The name parameter will be ignored, as it's taken from the discussion title. If you want to make a discussion that was an assignment NOT an assignment, pass set_assignment = false as part of the assignment object
-    pub fn assignment(self, value: crate::models::Assignment) -> Self {
+    pub fn assignment(self, value: models::Assignment) -> Self {
         Self(self.0.form("assignment", &value))
     }
     /// If true, this topic is an announcement. It will appear in the announcement's section rather than the discussions section. This requires announcment-posting permissions.
@@ -1127,111 +832,77 @@ impl<'a> UpdateTopic<'a> {
     pub fn specific_sections(self, value: impl Into<String>) -> Self {
         Self(self.0.form("specific_sections", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::DiscussionTopic> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`DiscussionTopics::delete_topic`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteTopic<'a>(rt::Request<'a>);
-impl<'a> DeleteTopic<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`DiscussionTopics::reorder_pinned_topics`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ReorderPinnedTopics<'a>(rt::Request<'a>);
-impl<'a> ReorderPinnedTopics<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ReorderPinnedTopicsResponse> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`DiscussionTopics::update_entry`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateEntry<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`DiscussionTopics::delete_topic`]: send it."]
+    DeleteTopic(Delete "/v1/{context}/discussion_topics/{topic_id}") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`DiscussionTopics::reorder_pinned_topics`]: send it."]
+    ReorderPinnedTopics(Post "/v1/{context}/discussion_topics/reorder") => one
+    models::ReorderPinnedTopicsResponse
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::update_entry`]: set the optional parameters, then send it."]
+    UpdateEntry(Put "/v1/{context}/discussion_topics/{topic_id}/entries/{id}") => json
+);
 impl<'a> UpdateEntry<'a> {
     /// The updated body of the entry.
     pub fn message(self, value: impl Into<String>) -> Self {
         Self(self.0.form("message", &rt::text(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`DiscussionTopics::delete_entry`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteEntry<'a>(rt::Request<'a>);
-impl<'a> DeleteEntry<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`DiscussionTopics::get_single_topic`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleTopic<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`DiscussionTopics::delete_entry`]: send it."]
+    DeleteEntry(Delete "/v1/{context}/discussion_topics/{topic_id}/entries/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::get_single_topic`]: set the optional parameters, then send it."]
+    GetSingleTopic(Get "/v1/{context}/discussion_topics/{topic_id}") => one
+    models::DiscussionTopic
+);
 impl<'a> GetSingleTopic<'a> {
     /// If "all_dates" is passed, all dates associated with graded discussions' assignments will be included. if "sections" is passed, includes the course sections that are associated with the topic, if the topic is specific to certain sections of the course. If "sections_user_count" is passed, then: (a) If sections were asked for *and* the topic is specific to certain course sections, includes the number of users in each section. (as part of the section json asked for above) (b) Else, includes at the root level the total number of users in the topic's context (group or course) that the topic applies to. If "overrides" is passed, the overrides for the assignment will be included
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::DiscussionTopic> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`DiscussionTopics::summary`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct Summary<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::summary`]: set the optional parameters, then send it."]
+    Summary(Get "/v1/{context}/discussion_topics/{topic_id}/summaries") => json
+);
 impl<'a> Summary<'a> {
     /// Areas or topics for the summary to focus on.
     pub fn user_input(self, value: impl Into<String>) -> Self {
         Self(self.0.query("userInput", &rt::text(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`DiscussionTopics::find_or_create_summary`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct FindOrCreateSummary<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::find_or_create_summary`]: set the optional parameters, then send it."]
+    FindOrCreateSummary(Post "/v1/{context}/discussion_topics/{topic_id}/summaries") =>
+    json
+);
 impl<'a> FindOrCreateSummary<'a> {
     /// Areas or topics for the summary to focus on.
     pub fn user_input(self, value: impl Into<String>) -> Self {
         Self(self.0.form("userInput", &rt::text(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`DiscussionTopics::disable_summary`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DisableSummary<'a>(rt::Request<'a>);
-impl<'a> DisableSummary<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`DiscussionTopics::summary_feedback`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SummaryFeedback<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`DiscussionTopics::disable_summary`]: send it."]
+    DisableSummary(Put "/v1/{context}/discussion_topics/{topic_id}/summaries/disable") =>
+    json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::summary_feedback`]: set the optional parameters, then send it."]
+    SummaryFeedback(Post
+    "/v1/{context}/discussion_topics/{topic_id}/summaries/{summary_id}/feedback") => json
+);
 impl<'a> SummaryFeedback<'a> {
     /// Required The action to take on the summary. Possible values are:
     /// - "seen": Marks the summary as seen. This action saves the feedback if it's not already persisted.
@@ -1243,25 +914,18 @@ impl<'a> SummaryFeedback<'a> {
     pub fn action(self, value: impl Into<String>) -> Self {
         Self(self.0.form("_action", &rt::text(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`DiscussionTopics::get_full_topic`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetFullTopic<'a>(rt::Request<'a>);
-impl<'a> GetFullTopic<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GetFullTopicResponse> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`DiscussionTopics::post_entry`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct PostEntry<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`DiscussionTopics::get_full_topic`]: send it."]
+    GetFullTopic(Get "/v1/{context}/discussion_topics/{topic_id}/view") => one
+    models::GetFullTopicResponse
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::post_entry`]: set the optional parameters, then send it."]
+    PostEntry(Post "/v1/{context}/discussion_topics/{topic_id}/entries") => one
+    models::PostEntryResponse
+);
 impl<'a> PostEntry<'a> {
     /// The body of the entry.
     pub fn message(self, value: impl Into<String>) -> Self {
@@ -1271,52 +935,32 @@ impl<'a> PostEntry<'a> {
     pub fn attachment(self, value: impl Into<String>) -> Self {
         Self(self.0.form("attachment", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PostEntryResponse> {
-        self.0.send().await
-    }
     /// Sends the request with `file` as its multipart field.
     pub async fn send_with_file(
         self,
         file: rt::Upload,
-    ) -> rt::Result<crate::models::PostEntryResponse> {
-        self.0.send_multipart("attachment", file).await
+    ) -> rt::Result<models::PostEntryResponse> {
+        rt::Operation::into_request(self).send_multipart("attachment", file).await
     }
 }
-/// Request builder for [`DiscussionTopics::duplicate_discussion_topic`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DuplicateDiscussionTopic<'a>(rt::Request<'a>);
-impl<'a> DuplicateDiscussionTopic<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::DiscussionTopic> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`DiscussionTopics::list_topic_entries`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListTopicEntries<'a>(rt::Request<'a>);
-impl<'a> ListTopicEntries<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::ListTopicEntriesResponse>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ListTopicEntriesResponse> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ListTopicEntriesResponse> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`DiscussionTopics::post_reply`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct PostReply<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::duplicate_discussion_topic`]: send it."]
+    DuplicateDiscussionTopic(Post "/v1/{context}/discussion_topics/{topic_id}/duplicate")
+    => one models::DiscussionTopic
+);
+rt::builder!(
+    #[doc = " Request builder for [`DiscussionTopics::list_topic_entries`]: send it."]
+    ListTopicEntries(Get "/v1/{context}/discussion_topics/{topic_id}/entries") => list
+    models::ListTopicEntriesResponse
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::post_reply`]: set the optional parameters, then send it."]
+    PostReply(Post
+    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/replies") => one
+    models::PostReplyResponse
+);
 impl<'a> PostReply<'a> {
     /// The body of the entry.
     pub fn message(self, value: impl Into<String>) -> Self {
@@ -1326,188 +970,114 @@ impl<'a> PostReply<'a> {
     pub fn attachment(self, value: impl Into<String>) -> Self {
         Self(self.0.form("attachment", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PostReplyResponse> {
-        self.0.send().await
-    }
     /// Sends the request with `file` as its multipart field.
     pub async fn send_with_file(
         self,
         file: rt::Upload,
-    ) -> rt::Result<crate::models::PostReplyResponse> {
-        self.0.send_multipart("attachment", file).await
+    ) -> rt::Result<models::PostReplyResponse> {
+        rt::Operation::into_request(self).send_multipart("attachment", file).await
     }
 }
-/// Request builder for [`DiscussionTopics::list_entry_replies`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListEntryReplies<'a>(rt::Request<'a>);
-impl<'a> ListEntryReplies<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::ListEntryRepliesResponse>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ListEntryRepliesResponse> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ListEntryRepliesResponse> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`DiscussionTopics::list_entries`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListEntries<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`DiscussionTopics::list_entry_replies`]: send it."]
+    ListEntryReplies(Get
+    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/replies") => list
+    models::ListEntryRepliesResponse
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::list_entries`]: set the optional parameters, then send it."]
+    ListEntries(Get "/v1/{context}/discussion_topics/{topic_id}/entry_list") => list
+    models::ListEntriesResponse
+);
 impl<'a> ListEntries<'a> {
     /// A list of entry ids to retrieve. Entries will be returned in id order, smallest id first.
     pub fn ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
         Self(self.0.query("ids", &rt::ids(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::ListEntriesResponse>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ListEntriesResponse> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ListEntriesResponse> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`DiscussionTopics::mark_topic_as_read`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkTopicAsRead<'a>(rt::Request<'a>);
-impl<'a> MarkTopicAsRead<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`DiscussionTopics::mark_all_topic_as_read`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkAllTopicAsRead<'a>(rt::Request<'a>);
-impl<'a> MarkAllTopicAsRead<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`DiscussionTopics::mark_topic_as_unread`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkTopicAsUnread<'a>(rt::Request<'a>);
-impl<'a> MarkTopicAsUnread<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`DiscussionTopics::mark_all_entries_as_read`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkAllEntriesAsRead<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`DiscussionTopics::mark_topic_as_read`]: send it."]
+    MarkTopicAsRead(Put "/v1/{context}/discussion_topics/{topic_id}/read") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::mark_all_topic_as_read`]: send it."]
+    MarkAllTopicAsRead(Put "/v1/{context}/discussion_topics/read_all") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`DiscussionTopics::mark_topic_as_unread`]: send it."]
+    MarkTopicAsUnread(Delete "/v1/{context}/discussion_topics/{topic_id}/read") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::mark_all_entries_as_read`]: set the optional parameters, then send it."]
+    MarkAllEntriesAsRead(Put "/v1/{context}/discussion_topics/{topic_id}/read_all") =>
+    json
+);
 impl<'a> MarkAllEntriesAsRead<'a> {
     /// A boolean value to set all of the entries' forced_read_state. No change is made if this argument is not specified.
     pub fn forced_read_state(self, value: bool) -> Self {
         Self(self.0.form("forced_read_state", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`DiscussionTopics::mark_all_entries_as_unread`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkAllEntriesAsUnread<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::mark_all_entries_as_unread`]: set the optional parameters, then send it."]
+    MarkAllEntriesAsUnread(Delete "/v1/{context}/discussion_topics/{topic_id}/read_all")
+    => json
+);
 impl<'a> MarkAllEntriesAsUnread<'a> {
     /// A boolean value to set all of the entries' forced_read_state. No change is made if this argument is not specified.
     pub fn forced_read_state(self, value: bool) -> Self {
         Self(self.0.query("forced_read_state", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`DiscussionTopics::mark_entry_as_read`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkEntryAsRead<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::mark_entry_as_read`]: set the optional parameters, then send it."]
+    MarkEntryAsRead(Put
+    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/read") => json
+);
 impl<'a> MarkEntryAsRead<'a> {
     /// A boolean value to set the entry's forced_read_state. No change is made if this argument is not specified.
     pub fn forced_read_state(self, value: bool) -> Self {
         Self(self.0.form("forced_read_state", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`DiscussionTopics::mark_entry_as_unread`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkEntryAsUnread<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::mark_entry_as_unread`]: set the optional parameters, then send it."]
+    MarkEntryAsUnread(Delete
+    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/read") => json
+);
 impl<'a> MarkEntryAsUnread<'a> {
     /// A boolean value to set the entry's forced_read_state. No change is made if this argument is not specified.
     pub fn forced_read_state(self, value: bool) -> Self {
         Self(self.0.query("forced_read_state", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`DiscussionTopics::rate_entry`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RateEntry<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::rate_entry`]: set the optional parameters, then send it."]
+    RateEntry(Post
+    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/rating") => json
+);
 impl<'a> RateEntry<'a> {
     /// A rating to set on this entry. Only 0 and 1 are accepted.
     pub fn rating(self, value: i64) -> Self {
         Self(self.0.form("rating", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`DiscussionTopics::subscribe_to_topic`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SubscribeToTopic<'a>(rt::Request<'a>);
-impl<'a> SubscribeToTopic<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`DiscussionTopics::unsubscribe_from_topic`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UnsubscribeFromTopic<'a>(rt::Request<'a>);
-impl<'a> UnsubscribeFromTopic<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListDiscussionTopics, CreateNewDiscussionTopic, UpdateTopic, DeleteTopic,
-    ReorderPinnedTopics, UpdateEntry, DeleteEntry, GetSingleTopic, Summary,
-    FindOrCreateSummary, DisableSummary, SummaryFeedback, GetFullTopic, PostEntry,
-    DuplicateDiscussionTopic, ListTopicEntries, PostReply, ListEntryReplies, ListEntries,
-    MarkTopicAsRead, MarkAllTopicAsRead, MarkTopicAsUnread, MarkAllEntriesAsRead,
-    MarkAllEntriesAsUnread, MarkEntryAsRead, MarkEntryAsUnread, RateEntry,
-    SubscribeToTopic, UnsubscribeFromTopic
+rt::builder!(
+    #[doc = " Request builder for [`DiscussionTopics::subscribe_to_topic`]: send it."]
+    SubscribeToTopic(Put "/v1/{context}/discussion_topics/{topic_id}/subscribed") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`DiscussionTopics::unsubscribe_from_topic`]: send it."]
+    UnsubscribeFromTopic(Delete "/v1/{context}/discussion_topics/{topic_id}/subscribed")
+    => json
 );
 /// Values of the `include` parameter.
 ///

@@ -14,6 +14,8 @@
 //! | `PUT /api/v1/eportfolios/{eportfolio_id}/restore` | [`restore_deleted_eportfolio`](EPortfolios::restore_deleted_eportfolio) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the E Portfolios resource.
 #[derive(Debug, Clone, Copy)]
 pub struct EPortfolios<'a>(&'a rt::Client);
@@ -31,9 +33,7 @@ impl<'a> EPortfolios<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> GetAllEportfoliosForUser<'a> {
-        GetAllEportfoliosForUser(
-            self.0.get("/v1/users/{user_id}/eportfolios", &[&user_id]),
-        )
+        GetAllEportfoliosForUser::start(self.0, &[&user_id])
     }
     /// Get an ePortfolio
     ///
@@ -42,7 +42,7 @@ impl<'a> EPortfolios<'a> {
     /// `GET /api/v1/eportfolios/{id}`
     #[doc(alias = "Get an ePortfolio")]
     pub fn get_eportfolio(&self, id: impl rt::PathArg) -> GetEportfolio<'a> {
-        GetEportfolio(self.0.get("/v1/eportfolios/{id}", &[&id]))
+        GetEportfolio::start(self.0, &[&id])
     }
     /// Delete an ePortfolio
     ///
@@ -51,7 +51,7 @@ impl<'a> EPortfolios<'a> {
     /// `DELETE /api/v1/eportfolios/{id}`
     #[doc(alias = "Delete an ePortfolio")]
     pub fn delete_eportfolio(&self, id: impl rt::PathArg) -> DeleteEportfolio<'a> {
-        DeleteEportfolio(self.0.delete("/v1/eportfolios/{id}", &[&id]))
+        DeleteEportfolio::start(self.0, &[&id])
     }
     /// Get ePortfolio Pages
     ///
@@ -63,9 +63,7 @@ impl<'a> EPortfolios<'a> {
         &self,
         eportfolio_id: impl rt::PathArg,
     ) -> GetEportfolioPages<'a> {
-        GetEportfolioPages(
-            self.0.get("/v1/eportfolios/{eportfolio_id}/pages", &[&eportfolio_id]),
-        )
+        GetEportfolioPages::start(self.0, &[&eportfolio_id])
     }
     /// Moderate an ePortfolio
     ///
@@ -77,9 +75,7 @@ impl<'a> EPortfolios<'a> {
         &self,
         eportfolio_id: impl rt::PathArg,
     ) -> ModerateEportfolio<'a> {
-        ModerateEportfolio(
-            self.0.put("/v1/eportfolios/{eportfolio_id}/moderate", &[&eportfolio_id]),
-        )
+        ModerateEportfolio::start(self.0, &[&eportfolio_id])
     }
     /// Moderate all ePortfolios for a User
     ///
@@ -91,9 +87,7 @@ impl<'a> EPortfolios<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ModerateAllEportfoliosForUser<'a> {
-        ModerateAllEportfoliosForUser(
-            self.0.put("/v1/users/{user_id}/eportfolios", &[&user_id]),
-        )
+        ModerateAllEportfoliosForUser::start(self.0, &[&user_id])
     }
     /// Restore a deleted ePortfolio
     ///
@@ -105,112 +99,61 @@ impl<'a> EPortfolios<'a> {
         &self,
         eportfolio_id: impl rt::PathArg,
     ) -> RestoreDeletedEportfolio<'a> {
-        RestoreDeletedEportfolio(
-            self.0.put("/v1/eportfolios/{eportfolio_id}/restore", &[&eportfolio_id]),
-        )
+        RestoreDeletedEportfolio::start(self.0, &[&eportfolio_id])
     }
 }
-/// Request builder for [`EPortfolios::get_all_eportfolios_for_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAllEportfoliosForUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`EPortfolios::get_all_eportfolios_for_user`]: set the optional parameters, then send it."]
+    GetAllEportfoliosForUser(Get "/v1/users/{user_id}/eportfolios") => list
+    models::EPortfolio
+);
 impl<'a> GetAllEportfoliosForUser<'a> {
     /// deleted:: Include deleted ePortfolios. Only available to admins who can moderate_user_content.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::EPortfolio>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::EPortfolio> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::EPortfolio> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`EPortfolios::get_eportfolio`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetEportfolio<'a>(rt::Request<'a>);
-impl<'a> GetEportfolio<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::EPortfolio> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`EPortfolios::delete_eportfolio`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteEportfolio<'a>(rt::Request<'a>);
-impl<'a> DeleteEportfolio<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::EPortfolio> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`EPortfolios::get_eportfolio_pages`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetEportfolioPages<'a>(rt::Request<'a>);
-impl<'a> GetEportfolioPages<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::EPortfolioPage>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::EPortfolioPage> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::EPortfolioPage> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`EPortfolios::moderate_eportfolio`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ModerateEportfolio<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`EPortfolios::get_eportfolio`]: send it."]
+    GetEportfolio(Get "/v1/eportfolios/{id}") => one models::EPortfolio
+);
+rt::builder!(
+    #[doc = " Request builder for [`EPortfolios::delete_eportfolio`]: send it."]
+    DeleteEportfolio(Delete "/v1/eportfolios/{id}") => one models::EPortfolio
+);
+rt::builder!(
+    #[doc = " Request builder for [`EPortfolios::get_eportfolio_pages`]: send it."]
+    GetEportfolioPages(Get "/v1/eportfolios/{eportfolio_id}/pages") => list
+    models::EPortfolioPage
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`EPortfolios::moderate_eportfolio`]: set the optional parameters, then send it."]
+    ModerateEportfolio(Put "/v1/eportfolios/{eportfolio_id}/moderate") => one
+    models::EPortfolio
+);
 impl<'a> ModerateEportfolio<'a> {
     /// The spam status for the ePortfolio
     pub fn spam_status(self, value: SpamStatus) -> Self {
         Self(self.0.form("spam_status", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::EPortfolio> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`EPortfolios::moderate_all_eportfolios_for_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ModerateAllEportfoliosForUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`EPortfolios::moderate_all_eportfolios_for_user`]: set the optional parameters, then send it."]
+    ModerateAllEportfoliosForUser(Put "/v1/users/{user_id}/eportfolios") => json
+);
 impl<'a> ModerateAllEportfoliosForUser<'a> {
     /// The spam status for all the ePortfolios
     pub fn spam_status(self, value: SpamStatus) -> Self {
         Self(self.0.form("spam_status", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`EPortfolios::restore_deleted_eportfolio`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RestoreDeletedEportfolio<'a>(rt::Request<'a>);
-impl<'a> RestoreDeletedEportfolio<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::EPortfolio> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    GetAllEportfoliosForUser, GetEportfolio, DeleteEportfolio, GetEportfolioPages,
-    ModerateEportfolio, ModerateAllEportfoliosForUser, RestoreDeletedEportfolio
+rt::builder!(
+    #[doc = " Request builder for [`EPortfolios::restore_deleted_eportfolio`]: send it."]
+    RestoreDeletedEportfolio(Put "/v1/eportfolios/{eportfolio_id}/restore") => one
+    models::EPortfolio
 );
 /// Values of the `include` parameter.
 ///

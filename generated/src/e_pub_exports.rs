@@ -10,6 +10,8 @@
 //! | `GET /api/v1/courses/{course_id}/epub_exports/{id}` | [`show_epub_export`](EPubExports::show_epub_export) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the E Pub Exports resource.
 #[derive(Debug, Clone, Copy)]
 pub struct EPubExports<'a>(&'a rt::Client);
@@ -26,9 +28,7 @@ impl<'a> EPubExports<'a> {
     pub fn list_courses_with_their_latest_epub_export(
         &self,
     ) -> ListCoursesWithTheirLatestEpubExport<'a> {
-        ListCoursesWithTheirLatestEpubExport(
-            self.0.get("/v1/epub_exports", &[]).unwrap_key("courses"),
-        )
+        ListCoursesWithTheirLatestEpubExport::start(self.0, &[])
     }
     /// Create ePub Export
     ///
@@ -44,9 +44,7 @@ impl<'a> EPubExports<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateEpubExport<'a> {
-        CreateEpubExport(
-            self.0.post("/v1/courses/{course_id}/epub_exports", &[&course_id]),
-        )
+        CreateEpubExport::start(self.0, &[&course_id])
     }
     /// Show ePub export
     ///
@@ -59,49 +57,22 @@ impl<'a> EPubExports<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowEpubExport<'a> {
-        ShowEpubExport(
-            self.0.get("/v1/courses/{course_id}/epub_exports/{id}", &[&course_id, &id]),
-        )
+        ShowEpubExport::start(self.0, &[&course_id, &id])
     }
 }
-/// Request builder for [`EPubExports::list_courses_with_their_latest_epub_export`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCoursesWithTheirLatestEpubExport<'a>(rt::Request<'a>);
-impl<'a> ListCoursesWithTheirLatestEpubExport<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::CourseEpubExport>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CourseEpubExport> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::CourseEpubExport> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`EPubExports::create_epub_export`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateEpubExport<'a>(rt::Request<'a>);
-impl<'a> CreateEpubExport<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CourseEpubExport> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`EPubExports::show_epub_export`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowEpubExport<'a>(rt::Request<'a>);
-impl<'a> ShowEpubExport<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CourseEpubExport> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListCoursesWithTheirLatestEpubExport, CreateEpubExport, ShowEpubExport
+rt::builder!(
+    #[doc =
+    " Request builder for [`EPubExports::list_courses_with_their_latest_epub_export`]: send it."]
+    ListCoursesWithTheirLatestEpubExport(Get "/v1/epub_exports") => list
+    models::CourseEpubExport, "courses"
+);
+rt::builder!(
+    #[doc = " Request builder for [`EPubExports::create_epub_export`]: send it."]
+    CreateEpubExport(Post "/v1/courses/{course_id}/epub_exports") => one
+    models::CourseEpubExport
+);
+rt::builder!(
+    #[doc = " Request builder for [`EPubExports::show_epub_export`]: send it."]
+    ShowEpubExport(Get "/v1/courses/{course_id}/epub_exports/{id}") => one
+    models::CourseEpubExport
 );

@@ -12,6 +12,8 @@
 //! | `GET /api/v1/accounts/{account_id}/terms/{id}` | [`retrieve_enrollment_term`](EnrollmentTerms::retrieve_enrollment_term) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Enrollment Terms resource.
 #[derive(Debug, Clone, Copy)]
 pub struct EnrollmentTerms<'a>(&'a rt::Client);
@@ -29,9 +31,7 @@ impl<'a> EnrollmentTerms<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> CreateEnrollmentTerm<'a> {
-        CreateEnrollmentTerm(
-            self.0.post("/v1/accounts/{account_id}/terms", &[&account_id]),
-        )
+        CreateEnrollmentTerm::start(self.0, &[&account_id])
     }
     /// Update enrollment term
     ///
@@ -44,9 +44,7 @@ impl<'a> EnrollmentTerms<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateEnrollmentTerm<'a> {
-        UpdateEnrollmentTerm(
-            self.0.put("/v1/accounts/{account_id}/terms/{id}", &[&account_id, &id]),
-        )
+        UpdateEnrollmentTerm::start(self.0, &[&account_id, &id])
     }
     /// Delete enrollment term
     ///
@@ -59,9 +57,7 @@ impl<'a> EnrollmentTerms<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteEnrollmentTerm<'a> {
-        DeleteEnrollmentTerm(
-            self.0.delete("/v1/accounts/{account_id}/terms/{id}", &[&account_id, &id]),
-        )
+        DeleteEnrollmentTerm::start(self.0, &[&account_id, &id])
     }
     /// List enrollment terms
     ///
@@ -73,9 +69,7 @@ impl<'a> EnrollmentTerms<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListEnrollmentTerms<'a> {
-        ListEnrollmentTerms(
-            self.0.get("/v1/accounts/{account_id}/terms", &[&account_id]),
-        )
+        ListEnrollmentTerms::start(self.0, &[&account_id])
     }
     /// Retrieve enrollment term
     ///
@@ -88,29 +82,27 @@ impl<'a> EnrollmentTerms<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RetrieveEnrollmentTerm<'a> {
-        RetrieveEnrollmentTerm(
-            self.0.get("/v1/accounts/{account_id}/terms/{id}", &[&account_id, &id]),
-        )
+        RetrieveEnrollmentTerm::start(self.0, &[&account_id, &id])
     }
 }
-/// Request builder for [`EnrollmentTerms::create_enrollment_term`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateEnrollmentTerm<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`EnrollmentTerms::create_enrollment_term`]: set the optional parameters, then send it."]
+    CreateEnrollmentTerm(Post "/v1/accounts/{account_id}/terms") => one
+    models::EnrollmentTerm
+);
 impl<'a> CreateEnrollmentTerm<'a> {
     /// Sets `enrollment_term[..]`: see [`EnrollmentTermParams`].
     pub fn enrollment_term(self, value: EnrollmentTermParams) -> Self {
         Self(self.0.form("enrollment_term", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::EnrollmentTerm> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`EnrollmentTerms::update_enrollment_term`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateEnrollmentTerm<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`EnrollmentTerms::update_enrollment_term`]: set the optional parameters, then send it."]
+    UpdateEnrollmentTerm(Put "/v1/accounts/{account_id}/terms/{id}") => one
+    models::EnrollmentTerm
+);
 impl<'a> UpdateEnrollmentTerm<'a> {
     /// Sets `enrollment_term[..]`: see [`EnrollmentTermParams`].
     pub fn enrollment_term(self, value: EnrollmentTermParams) -> Self {
@@ -120,25 +112,18 @@ impl<'a> UpdateEnrollmentTerm<'a> {
     pub fn override_sis_stickiness(self, value: bool) -> Self {
         Self(self.0.form("override_sis_stickiness", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::EnrollmentTerm> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`EnrollmentTerms::delete_enrollment_term`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteEnrollmentTerm<'a>(rt::Request<'a>);
-impl<'a> DeleteEnrollmentTerm<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::EnrollmentTerm> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`EnrollmentTerms::list_enrollment_terms`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListEnrollmentTerms<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`EnrollmentTerms::delete_enrollment_term`]: send it."]
+    DeleteEnrollmentTerm(Delete "/v1/accounts/{account_id}/terms/{id}") => one
+    models::EnrollmentTerm
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`EnrollmentTerms::list_enrollment_terms`]: set the optional parameters, then send it."]
+    ListEnrollmentTerms(Get "/v1/accounts/{account_id}/terms") => one
+    models::EnrollmentTermsList
+);
 impl<'a> ListEnrollmentTerms<'a> {
     /// If set, only returns terms that are in the given state. Defaults to 'active'.
     pub fn workflow_state(self, value: impl IntoIterator<Item = WorkflowState>) -> Self {
@@ -154,24 +139,12 @@ impl<'a> ListEnrollmentTerms<'a> {
     pub fn term_name(self, value: impl Into<String>) -> Self {
         Self(self.0.query("term_name", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::EnrollmentTermsList> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`EnrollmentTerms::retrieve_enrollment_term`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RetrieveEnrollmentTerm<'a>(rt::Request<'a>);
-impl<'a> RetrieveEnrollmentTerm<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::EnrollmentTerm> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    CreateEnrollmentTerm, UpdateEnrollmentTerm, DeleteEnrollmentTerm,
-    ListEnrollmentTerms, RetrieveEnrollmentTerm
+rt::builder!(
+    #[doc =
+    " Request builder for [`EnrollmentTerms::retrieve_enrollment_term`]: send it."]
+    RetrieveEnrollmentTerm(Get "/v1/accounts/{account_id}/terms/{id}") => one
+    models::EnrollmentTerm
 );
 /// Values of the `workflow_state` parameter.
 ///

@@ -20,6 +20,8 @@
 //! | `POST /api/v1/accounts/{account_id}/bulk_enrollment` | [`enroll_multiple_users_to_one_or_more_courses`](Enrollments::enroll_multiple_users_to_one_or_more_courses) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Enrollments resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Enrollments<'a>(&'a rt::Client);
@@ -37,9 +39,8 @@ impl<'a> Enrollments<'a> {
     ///
     /// Enrollments scoped to a course context will include inactive states by default if the caller has account admin authorization and the state\[\] parameter is omitted.
     ///
-    /// `GET /api/v1/courses/{course_id}/enrollments` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/sections/{section_id}/enrollments` with [`Section`](crate::context::Section)
+    /// - `GET /api/v1/courses/{course_id}/enrollments` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/sections/{section_id}/enrollments` with [`Section`](crate::context::Section)
     #[doc(alias = "list_enrollments_courses")]
     #[doc(alias = "list_enrollments_sections")]
     #[doc(alias = "List enrollments")]
@@ -47,11 +48,7 @@ impl<'a> Enrollments<'a> {
         &self,
         context: impl crate::context::CourseOrSection,
     ) -> ListEnrollments<'a> {
-        ListEnrollments(
-            self
-                .0
-                .request_in(rt::Method::Get, "/v1/{context}/enrollments", &context, &[]),
-        )
+        ListEnrollments::start_in(self.0, &context, &[])
     }
     /// List enrollments
     ///
@@ -70,9 +67,7 @@ impl<'a> Enrollments<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListEnrollmentsForUser<'a> {
-        ListEnrollmentsForUser(
-            self.0.get("/v1/users/{user_id}/enrollments", &[&user_id]),
-        )
+        ListEnrollmentsForUser::start(self.0, &[&user_id])
     }
     /// Enrollment by ID
     ///
@@ -85,17 +80,14 @@ impl<'a> Enrollments<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> EnrollmentById<'a> {
-        EnrollmentById(
-            self.0.get("/v1/accounts/{account_id}/enrollments/{id}", &[&account_id, &id]),
-        )
+        EnrollmentById::start(self.0, &[&account_id, &id])
     }
     /// Enroll a user
     ///
     /// Create a new user enrollment for a course or section.
     ///
-    /// `POST /api/v1/courses/{course_id}/enrollments` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/sections/{section_id}/enrollments` with [`Section`](crate::context::Section)
+    /// - `POST /api/v1/courses/{course_id}/enrollments` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/sections/{section_id}/enrollments` with [`Section`](crate::context::Section)
     #[doc(alias = "enroll_user_courses")]
     #[doc(alias = "enroll_user_sections")]
     #[doc(alias = "Enroll a user")]
@@ -105,10 +97,7 @@ impl<'a> Enrollments<'a> {
         enrollment: EnrollUserEnrollment,
     ) -> EnrollUser<'a> {
         EnrollUser(
-            self
-                .0
-                .request_in(rt::Method::Post, "/v1/{context}/enrollments", &context, &[])
-                .form("enrollment", &enrollment),
+            EnrollUser::start_in(self.0, &context, &[]).0.form("enrollment", &enrollment),
         )
     }
     /// Conclude, deactivate, or delete an enrollment
@@ -122,9 +111,7 @@ impl<'a> Enrollments<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ConcludeDeactivateOrDeleteEnrollment<'a> {
-        ConcludeDeactivateOrDeleteEnrollment(
-            self.0.delete("/v1/courses/{course_id}/enrollments/{id}", &[&course_id, &id]),
-        )
+        ConcludeDeactivateOrDeleteEnrollment::start(self.0, &[&course_id, &id])
     }
     /// Accept Course Invitation
     ///
@@ -137,14 +124,7 @@ impl<'a> Enrollments<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> AcceptCourseInvitation<'a> {
-        AcceptCourseInvitation(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/enrollments/{id}/accept",
-                    &[&course_id, &id],
-                ),
-        )
+        AcceptCourseInvitation::start(self.0, &[&course_id, &id])
     }
     /// Reject Course Invitation
     ///
@@ -157,14 +137,7 @@ impl<'a> Enrollments<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RejectCourseInvitation<'a> {
-        RejectCourseInvitation(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/enrollments/{id}/reject",
-                    &[&course_id, &id],
-                ),
-        )
+        RejectCourseInvitation::start(self.0, &[&course_id, &id])
     }
     /// Re-activate an enrollment
     ///
@@ -177,14 +150,7 @@ impl<'a> Enrollments<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ReActivateEnrollment<'a> {
-        ReActivateEnrollment(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/enrollments/{id}/reactivate",
-                    &[&course_id, &id],
-                ),
-        )
+        ReActivateEnrollment::start(self.0, &[&course_id, &id])
     }
     /// Add last attended date
     ///
@@ -197,15 +163,7 @@ impl<'a> Enrollments<'a> {
         course_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> AddLastAttendedDate<'a> {
-        AddLastAttendedDate(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/users/{user_id}/last_attended",
-                    &[&course_id, &user_id],
-                )
-                .unwrap_key("date"),
-        )
+        AddLastAttendedDate::start(self.0, &[&course_id, &user_id])
     }
     /// Show Temporary Enrollment recipient and provider status
     ///
@@ -217,9 +175,7 @@ impl<'a> Enrollments<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ShowTemporaryEnrollmentRecipientAndProviderStatus<'a> {
-        ShowTemporaryEnrollmentRecipientAndProviderStatus(
-            self.0.get("/v1/users/{user_id}/temporary_enrollment_status", &[&user_id]),
-        )
+        ShowTemporaryEnrollmentRecipientAndProviderStatus::start(self.0, &[&user_id])
     }
     /// Enroll multiple users to one or more courses
     ///
@@ -238,18 +194,18 @@ impl<'a> Enrollments<'a> {
         course_ids: impl IntoIterator<Item = impl Into<rt::Id>>,
     ) -> EnrollMultipleUsersToOneOrMoreCourses<'a> {
         EnrollMultipleUsersToOneOrMoreCourses(
-            self
+            EnrollMultipleUsersToOneOrMoreCourses::start(self.0, &[&account_id])
                 .0
-                .post("/v1/accounts/{account_id}/bulk_enrollment", &[&account_id])
                 .form("user_ids", &rt::ids(user_ids))
                 .form("course_ids", &rt::ids(course_ids)),
         )
     }
 }
-/// Request builder for [`Enrollments::list_enrollments`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListEnrollments<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Enrollments::list_enrollments`]: set the optional parameters, then send it."]
+    ListEnrollments(Get "/v1/{context}/enrollments") => list models::Enrollment
+);
 impl<'a> ListEnrollments<'a> {
     /// A list of enrollment types to return. Accepted values are 'StudentEnrollment', 'TeacherEnrollment', 'TaEnrollment', 'DesignerEnrollment', and 'ObserverEnrollment.' If omitted, all enrollment types are returned. This argument is ignored if `role` is given.
     pub fn r#type(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
@@ -311,23 +267,13 @@ impl<'a> ListEnrollments<'a> {
     pub fn created_for_sis_id(self, value: impl IntoIterator<Item = bool>) -> Self {
         Self(self.0.query("created_for_sis_id", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Enrollment>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Enrollment> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Enrollment> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Enrollments::list_enrollments_for_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListEnrollmentsForUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Enrollments::list_enrollments_for_user`]: set the optional parameters, then send it."]
+    ListEnrollmentsForUser(Get "/v1/users/{user_id}/enrollments") => list
+    models::Enrollment
+);
 impl<'a> ListEnrollmentsForUser<'a> {
     /// A list of enrollment types to return. Accepted values are 'StudentEnrollment', 'TeacherEnrollment', 'TaEnrollment', 'DesignerEnrollment', and 'ObserverEnrollment.' If omitted, all enrollment types are returned. This argument is ignored if `role` is given.
     pub fn r#type(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
@@ -385,136 +331,86 @@ impl<'a> ListEnrollmentsForUser<'a> {
     pub fn created_for_sis_id(self, value: impl IntoIterator<Item = bool>) -> Self {
         Self(self.0.query("created_for_sis_id", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Enrollment>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Enrollment> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Enrollment> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Enrollments::enrollment_by_id`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EnrollmentById<'a>(rt::Request<'a>);
-impl<'a> EnrollmentById<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Enrollment> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Enrollments::enroll_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EnrollUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Enrollments::enrollment_by_id`]: send it."]
+    EnrollmentById(Get "/v1/accounts/{account_id}/enrollments/{id}") => one
+    models::Enrollment
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Enrollments::enroll_user`]: set the optional parameters, then send it."]
+    EnrollUser(Post "/v1/{context}/enrollments") => one models::Enrollment
+);
 impl<'a> EnrollUser<'a> {
     /// The domain of the account to search for the user. Will be a no-op unless the sis_user_id or integration_id parameter is also included.
     pub fn root_account(self, value: impl Into<String>) -> Self {
         Self(self.0.form("root_account", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Enrollment> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Enrollments::conclude_deactivate_or_delete_enrollment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ConcludeDeactivateOrDeleteEnrollment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Enrollments::conclude_deactivate_or_delete_enrollment`]: set the optional parameters, then send it."]
+    ConcludeDeactivateOrDeleteEnrollment(Delete
+    "/v1/courses/{course_id}/enrollments/{id}") => one models::Enrollment
+);
 impl<'a> ConcludeDeactivateOrDeleteEnrollment<'a> {
     /// The action to take on the enrollment. When inactive, a user will still appear in the course roster to admins, but be unable to participate. ("inactivate" and "deactivate" are equivalent tasks)
     pub fn task(self, value: Task) -> Self {
         Self(self.0.query("task", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Enrollment> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Enrollments::accept_course_invitation`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AcceptCourseInvitation<'a>(rt::Request<'a>);
-impl<'a> AcceptCourseInvitation<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Enrollments::reject_course_invitation`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RejectCourseInvitation<'a>(rt::Request<'a>);
-impl<'a> RejectCourseInvitation<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Enrollments::re_activate_enrollment`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ReActivateEnrollment<'a>(rt::Request<'a>);
-impl<'a> ReActivateEnrollment<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Enrollment> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Enrollments::add_last_attended_date`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AddLastAttendedDate<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Enrollments::accept_course_invitation`]: send it."]
+    AcceptCourseInvitation(Post "/v1/courses/{course_id}/enrollments/{id}/accept") =>
+    json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Enrollments::reject_course_invitation`]: send it."]
+    RejectCourseInvitation(Post "/v1/courses/{course_id}/enrollments/{id}/reject") =>
+    json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Enrollments::re_activate_enrollment`]: send it."]
+    ReActivateEnrollment(Put "/v1/courses/{course_id}/enrollments/{id}/reactivate") =>
+    one models::Enrollment
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Enrollments::add_last_attended_date`]: set the optional parameters, then send it."]
+    AddLastAttendedDate(Put "/v1/courses/{course_id}/users/{user_id}/last_attended") =>
+    one rt::DateTime, "date"
+);
 impl<'a> AddLastAttendedDate<'a> {
     /// The last attended date of a student enrollment in a course.
     pub fn date(self, value: rt::Date) -> Self {
         Self(self.0.form("date", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<rt::DateTime> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Enrollments::show_temporary_enrollment_recipient_and_provider_status`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowTemporaryEnrollmentRecipientAndProviderStatus<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Enrollments::show_temporary_enrollment_recipient_and_provider_status`]: set the optional parameters, then send it."]
+    ShowTemporaryEnrollmentRecipientAndProviderStatus(Get
+    "/v1/users/{user_id}/temporary_enrollment_status") => json
+);
 impl<'a> ShowTemporaryEnrollmentRecipientAndProviderStatus<'a> {
     /// The ID of the account to check for temporary enrollment status. Defaults to the domain root account if not provided.
     pub fn account_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("account_id", &rt::id(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Enrollments::enroll_multiple_users_to_one_or_more_courses`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EnrollMultipleUsersToOneOrMoreCourses<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Enrollments::enroll_multiple_users_to_one_or_more_courses`]: set the optional parameters, then send it."]
+    EnrollMultipleUsersToOneOrMoreCourses(Post
+    "/v1/accounts/{account_id}/bulk_enrollment") => one models::Progress
+);
 impl<'a> EnrollMultipleUsersToOneOrMoreCourses<'a> {
     /// Enroll each user as a student, teacher, TA, observer, or designer. If no value is given, the type will be 'StudentEnrollment'.
     pub fn enrollment_type(self, value: EnrollmentType) -> Self {
         Self(self.0.form("enrollment_type", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(
-    ListEnrollments, ListEnrollmentsForUser, EnrollmentById, EnrollUser,
-    ConcludeDeactivateOrDeleteEnrollment, AcceptCourseInvitation, RejectCourseInvitation,
-    ReActivateEnrollment, AddLastAttendedDate,
-    ShowTemporaryEnrollmentRecipientAndProviderStatus,
-    EnrollMultipleUsersToOneOrMoreCourses
-);
 /// Values of the `state` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

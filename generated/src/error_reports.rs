@@ -8,6 +8,8 @@
 //! | `POST /api/v1/error_reports` | [`create_error_report`](ErrorReports::create_error_report) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Error Reports resource.
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorReports<'a>(&'a rt::Client);
@@ -24,20 +26,13 @@ impl<'a> ErrorReports<'a> {
     /// `POST /api/v1/error_reports`
     #[doc(alias = "Create Error Report")]
     pub fn create_error_report(&self, error: Error) -> CreateErrorReport<'a> {
-        CreateErrorReport(self.0.post("/v1/error_reports", &[]).form("error", &error))
+        CreateErrorReport(CreateErrorReport::start(self.0, &[]).0.form("error", &error))
     }
 }
-/// Request builder for [`ErrorReports::create_error_report`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateErrorReport<'a>(rt::Request<'a>);
-impl<'a> CreateErrorReport<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(CreateErrorReport);
+rt::builder!(
+    #[doc = " Request builder for [`ErrorReports::create_error_report`]: send it."]
+    CreateErrorReport(Post "/v1/error_reports") => json
+);
 /// Parameters sent as `error[..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {

@@ -26,6 +26,8 @@
 //! | `GET /api/v1/courses/{course_id}/external_tools/visible_course_nav_tools` | [`get_visible_course_navigation_tools_for_single_course`](ExternalTools::get_visible_course_navigation_tools_for_single_course) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the External Tools resource.
 #[derive(Debug, Clone, Copy)]
 pub struct ExternalTools<'a>(&'a rt::Client);
@@ -37,11 +39,9 @@ impl<'a> ExternalTools<'a> {
     ///
     /// Returns the paginated list of external tools for the current context. See the get request docs for a single tool for a list of properties on an external tool.
     ///
-    /// `GET /api/v1/courses/{course_id}/external_tools` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/external_tools` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/groups/{group_id}/external_tools` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/external_tools` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/external_tools` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/groups/{group_id}/external_tools` with [`Group`](crate::context::Group)
     #[doc(alias = "list_external_tools_courses")]
     #[doc(alias = "list_external_tools_accounts")]
     #[doc(alias = "list_external_tools_groups")]
@@ -50,16 +50,7 @@ impl<'a> ExternalTools<'a> {
         &self,
         context: impl crate::context::AccountCourseOrGroup,
     ) -> ListExternalTools<'a> {
-        ListExternalTools(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/external_tools",
-                    &context,
-                    &[],
-                ),
-        )
+        ListExternalTools::start_in(self.0, &context, &[])
     }
     /// Get a sessionless launch url for an external tool.
     ///
@@ -67,9 +58,8 @@ impl<'a> ExternalTools<'a> {
     ///
     /// NOTE: Either the resource_link_lookup_uuid, id, or url must be provided unless launch_type is assessment or module_item.
     ///
-    /// `GET /api/v1/courses/{course_id}/external_tools/sessionless_launch` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/external_tools/sessionless_launch` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/external_tools/sessionless_launch` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/external_tools/sessionless_launch` with [`Account`](crate::context::Account)
     #[doc(alias = "get_sessionless_launch_url_for_external_tool_courses")]
     #[doc(alias = "get_sessionless_launch_url_for_external_tool_accounts")]
     #[doc(alias = "Get a sessionless launch url for an external tool")]
@@ -77,24 +67,14 @@ impl<'a> ExternalTools<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> GetSessionlessLaunchUrlForExternalTool<'a> {
-        GetSessionlessLaunchUrlForExternalTool(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/external_tools/sessionless_launch",
-                    &context,
-                    &[],
-                ),
-        )
+        GetSessionlessLaunchUrlForExternalTool::start_in(self.0, &context, &[])
     }
     /// Get a single external tool
     ///
     /// Returns the specified external tool.
     ///
-    /// `GET /api/v1/courses/{course_id}/external_tools/{external_tool_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/external_tools/{external_tool_id}` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/external_tools/{external_tool_id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/external_tools/{external_tool_id}` with [`Account`](crate::context::Account)
     #[doc(alias = "get_single_external_tool_courses")]
     #[doc(alias = "get_single_external_tool_accounts")]
     #[doc(alias = "Get a single external tool")]
@@ -103,24 +83,14 @@ impl<'a> ExternalTools<'a> {
         context: impl crate::context::AccountOrCourse,
         external_tool_id: impl rt::PathArg,
     ) -> GetSingleExternalTool<'a> {
-        GetSingleExternalTool(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/external_tools/{external_tool_id}",
-                    &context,
-                    &[&external_tool_id],
-                ),
-        )
+        GetSingleExternalTool::start_in(self.0, &context, &[&external_tool_id])
     }
     /// Create an external tool
     ///
     /// Create an external tool in the specified course/account. The created tool will be returned, see the "show" endpoint for an example. If a client ID is supplied canvas will attempt to create a context external tool using the LTI 1.3 standard.
     ///
-    /// `POST /api/v1/courses/{course_id}/external_tools` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/accounts/{account_id}/external_tools` with [`Account`](crate::context::Account)
+    /// - `POST /api/v1/courses/{course_id}/external_tools` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/accounts/{account_id}/external_tools` with [`Account`](crate::context::Account)
     ///
     /// `client_id`: The client id is attached to the developer key. If supplied all other parameters are unnecessary and will be ignored
     ///
@@ -144,14 +114,8 @@ impl<'a> ExternalTools<'a> {
         shared_secret: impl Into<String>,
     ) -> CreateExternalTool<'a> {
         CreateExternalTool(
-            self
+            CreateExternalTool::start_in(self.0, &context, &[])
                 .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/external_tools",
-                    &context,
-                    &[],
-                )
                 .form("client_id", &rt::id(client_id))
                 .form("name", &rt::text(name))
                 .form("privacy_level", &privacy_level)
@@ -163,9 +127,8 @@ impl<'a> ExternalTools<'a> {
     ///
     /// Update the specified external tool. Uses same parameters as create
     ///
-    /// `PUT /api/v1/courses/{course_id}/external_tools/{external_tool_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/accounts/{account_id}/external_tools/{external_tool_id}` with [`Account`](crate::context::Account)
+    /// - `PUT /api/v1/courses/{course_id}/external_tools/{external_tool_id}` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/accounts/{account_id}/external_tools/{external_tool_id}` with [`Account`](crate::context::Account)
     #[doc(alias = "edit_external_tool_courses")]
     #[doc(alias = "edit_external_tool_accounts")]
     #[doc(alias = "Edit an external tool")]
@@ -174,24 +137,14 @@ impl<'a> ExternalTools<'a> {
         context: impl crate::context::AccountOrCourse,
         external_tool_id: impl rt::PathArg,
     ) -> EditExternalTool<'a> {
-        EditExternalTool(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/external_tools/{external_tool_id}",
-                    &context,
-                    &[&external_tool_id],
-                ),
-        )
+        EditExternalTool::start_in(self.0, &context, &[&external_tool_id])
     }
     /// Delete an external tool
     ///
     /// Remove the specified external tool
     ///
-    /// `DELETE /api/v1/courses/{course_id}/external_tools/{external_tool_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/accounts/{account_id}/external_tools/{external_tool_id}` with [`Account`](crate::context::Account)
+    /// - `DELETE /api/v1/courses/{course_id}/external_tools/{external_tool_id}` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/accounts/{account_id}/external_tools/{external_tool_id}` with [`Account`](crate::context::Account)
     #[doc(alias = "delete_external_tool_courses")]
     #[doc(alias = "delete_external_tool_accounts")]
     #[doc(alias = "Delete an external tool")]
@@ -200,16 +153,7 @@ impl<'a> ExternalTools<'a> {
         context: impl crate::context::AccountOrCourse,
         external_tool_id: impl rt::PathArg,
     ) -> DeleteExternalTool<'a> {
-        DeleteExternalTool(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/external_tools/{external_tool_id}",
-                    &context,
-                    &[&external_tool_id],
-                ),
-        )
+        DeleteExternalTool::start_in(self.0, &context, &[&external_tool_id])
     }
     /// Add tool to RCE Favorites
     ///
@@ -222,14 +166,7 @@ impl<'a> ExternalTools<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> AddToolToRceFavorites<'a> {
-        AddToolToRceFavorites(
-            self
-                .0
-                .post(
-                    "/v1/accounts/{account_id}/external_tools/rce_favorites/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        AddToolToRceFavorites::start(self.0, &[&account_id, &id])
     }
     /// Remove tool from RCE Favorites
     ///
@@ -242,14 +179,7 @@ impl<'a> ExternalTools<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RemoveToolFromRceFavorites<'a> {
-        RemoveToolFromRceFavorites(
-            self
-                .0
-                .delete(
-                    "/v1/accounts/{account_id}/external_tools/rce_favorites/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        RemoveToolFromRceFavorites::start(self.0, &[&account_id, &id])
     }
     /// Add tool to Top Navigation Favorites
     ///
@@ -262,14 +192,7 @@ impl<'a> ExternalTools<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> AddToolToTopNavigationFavorites<'a> {
-        AddToolToTopNavigationFavorites(
-            self
-                .0
-                .post(
-                    "/v1/accounts/{account_id}/external_tools/top_nav_favorites/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        AddToolToTopNavigationFavorites::start(self.0, &[&account_id, &id])
     }
     /// Remove tool from Top Navigation Favorites
     ///
@@ -282,14 +205,7 @@ impl<'a> ExternalTools<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RemoveToolFromTopNavigationFavorites<'a> {
-        RemoveToolFromTopNavigationFavorites(
-            self
-                .0
-                .delete(
-                    "/v1/accounts/{account_id}/external_tools/top_nav_favorites/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        RemoveToolFromTopNavigationFavorites::start(self.0, &[&account_id, &id])
     }
     /// Get visible course navigation tools
     ///
@@ -306,9 +222,8 @@ impl<'a> ExternalTools<'a> {
         context_codes: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetVisibleCourseNavigationTools<'a> {
         GetVisibleCourseNavigationTools(
-            self
+            GetVisibleCourseNavigationTools::start(self.0, &[])
                 .0
-                .get("/v1/external_tools/visible_course_nav_tools", &[])
                 .query("context_codes", &rt::texts(context_codes)),
         )
     }
@@ -324,20 +239,14 @@ impl<'a> ExternalTools<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetVisibleCourseNavigationToolsForSingleCourse<'a> {
-        GetVisibleCourseNavigationToolsForSingleCourse(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/external_tools/visible_course_nav_tools",
-                    &[&course_id],
-                ),
-        )
+        GetVisibleCourseNavigationToolsForSingleCourse::start(self.0, &[&course_id])
     }
 }
-/// Request builder for [`ExternalTools::list_external_tools`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListExternalTools<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ExternalTools::list_external_tools`]: set the optional parameters, then send it."]
+    ListExternalTools(Get "/v1/{context}/external_tools") => json
+);
 impl<'a> ListExternalTools<'a> {
     /// The partial name of the tools to match and return.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -355,15 +264,13 @@ impl<'a> ListExternalTools<'a> {
     pub fn placement(self, value: impl Into<String>) -> Self {
         Self(self.0.query("placement", &rt::text(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`ExternalTools::get_sessionless_launch_url_for_external_tool`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSessionlessLaunchUrlForExternalTool<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ExternalTools::get_sessionless_launch_url_for_external_tool`]: set the optional parameters, then send it."]
+    GetSessionlessLaunchUrlForExternalTool(Get
+    "/v1/{context}/external_tools/sessionless_launch") => json
+);
 impl<'a> GetSessionlessLaunchUrlForExternalTool<'a> {
     /// The external id of the tool to launch.
     pub fn id(self, value: impl Into<rt::Id>) -> Self {
@@ -389,25 +296,16 @@ impl<'a> GetSessionlessLaunchUrlForExternalTool<'a> {
     pub fn resource_link_lookup_uuid(self, value: impl Into<String>) -> Self {
         Self(self.0.query("resource_link_lookup_uuid", &rt::text(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`ExternalTools::get_single_external_tool`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleExternalTool<'a>(rt::Request<'a>);
-impl<'a> GetSingleExternalTool<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ExternalTools::create_external_tool`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateExternalTool<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`ExternalTools::get_single_external_tool`]: send it."]
+    GetSingleExternalTool(Get "/v1/{context}/external_tools/{external_tool_id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ExternalTools::create_external_tool`]: set the optional parameters, then send it."]
+    CreateExternalTool(Post "/v1/{context}/external_tools") => json
+);
 impl<'a> CreateExternalTool<'a> {
     /// A description of the tool
     pub fn description(self, value: impl Into<String>) -> Self {
@@ -501,97 +399,50 @@ impl<'a> CreateExternalTool<'a> {
     pub fn unified_tool_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.form("unified_tool_id", &rt::id(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`ExternalTools::edit_external_tool`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EditExternalTool<'a>(rt::Request<'a>);
-impl<'a> EditExternalTool<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ExternalTools::delete_external_tool`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteExternalTool<'a>(rt::Request<'a>);
-impl<'a> DeleteExternalTool<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ExternalTools::add_tool_to_rce_favorites`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AddToolToRceFavorites<'a>(rt::Request<'a>);
-impl<'a> AddToolToRceFavorites<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ExternalTools::remove_tool_from_rce_favorites`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RemoveToolFromRceFavorites<'a>(rt::Request<'a>);
-impl<'a> RemoveToolFromRceFavorites<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ExternalTools::add_tool_to_top_navigation_favorites`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AddToolToTopNavigationFavorites<'a>(rt::Request<'a>);
-impl<'a> AddToolToTopNavigationFavorites<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ExternalTools::remove_tool_from_top_navigation_favorites`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RemoveToolFromTopNavigationFavorites<'a>(rt::Request<'a>);
-impl<'a> RemoveToolFromTopNavigationFavorites<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ExternalTools::get_visible_course_navigation_tools`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetVisibleCourseNavigationTools<'a>(rt::Request<'a>);
-impl<'a> GetVisibleCourseNavigationTools<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ExternalTools::get_visible_course_navigation_tools_for_single_course`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetVisibleCourseNavigationToolsForSingleCourse<'a>(rt::Request<'a>);
-impl<'a> GetVisibleCourseNavigationToolsForSingleCourse<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListExternalTools, GetSessionlessLaunchUrlForExternalTool, GetSingleExternalTool,
-    CreateExternalTool, EditExternalTool, DeleteExternalTool, AddToolToRceFavorites,
-    RemoveToolFromRceFavorites, AddToolToTopNavigationFavorites,
-    RemoveToolFromTopNavigationFavorites, GetVisibleCourseNavigationTools,
-    GetVisibleCourseNavigationToolsForSingleCourse
+rt::builder!(
+    #[doc = " Request builder for [`ExternalTools::edit_external_tool`]: send it."]
+    EditExternalTool(Put "/v1/{context}/external_tools/{external_tool_id}") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`ExternalTools::delete_external_tool`]: send it."]
+    DeleteExternalTool(Delete "/v1/{context}/external_tools/{external_tool_id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ExternalTools::add_tool_to_rce_favorites`]: send it."]
+    AddToolToRceFavorites(Post
+    "/v1/accounts/{account_id}/external_tools/rce_favorites/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ExternalTools::remove_tool_from_rce_favorites`]: send it."]
+    RemoveToolFromRceFavorites(Delete
+    "/v1/accounts/{account_id}/external_tools/rce_favorites/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ExternalTools::add_tool_to_top_navigation_favorites`]: send it."]
+    AddToolToTopNavigationFavorites(Post
+    "/v1/accounts/{account_id}/external_tools/top_nav_favorites/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ExternalTools::remove_tool_from_top_navigation_favorites`]: send it."]
+    RemoveToolFromTopNavigationFavorites(Delete
+    "/v1/accounts/{account_id}/external_tools/top_nav_favorites/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ExternalTools::get_visible_course_navigation_tools`]: send it."]
+    GetVisibleCourseNavigationTools(Get "/v1/external_tools/visible_course_nav_tools") =>
+    json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ExternalTools::get_visible_course_navigation_tools_for_single_course`]: send it."]
+    GetVisibleCourseNavigationToolsForSingleCourse(Get
+    "/v1/courses/{course_id}/external_tools/visible_course_nav_tools") => json
 );
 /// Values of the `launch_type` parameter.
 ///

@@ -15,6 +15,8 @@
 //! | `DELETE /api/v1/users/self/favorites/groups` | [`reset_group_favorites`](Favorites::reset_group_favorites) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Favorites resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Favorites<'a>(&'a rt::Client);
@@ -31,7 +33,7 @@ impl<'a> Favorites<'a> {
     /// `GET /api/v1/users/self/favorites/courses`
     #[doc(alias = "List favorite courses")]
     pub fn list_favorite_courses(&self) -> ListFavoriteCourses<'a> {
-        ListFavoriteCourses(self.0.get("/v1/users/self/favorites/courses", &[]))
+        ListFavoriteCourses::start(self.0, &[])
     }
     /// List favorite groups
     ///
@@ -40,7 +42,7 @@ impl<'a> Favorites<'a> {
     /// `GET /api/v1/users/self/favorites/groups`
     #[doc(alias = "List favorite groups")]
     pub fn list_favorite_groups(&self) -> ListFavoriteGroups<'a> {
-        ListFavoriteGroups(self.0.get("/v1/users/self/favorites/groups", &[]))
+        ListFavoriteGroups::start(self.0, &[])
     }
     /// Add course to favorites
     ///
@@ -52,9 +54,7 @@ impl<'a> Favorites<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> AddCourseToFavorites<'a> {
-        AddCourseToFavorites(
-            self.0.post("/v1/users/self/favorites/courses/{id}", &[&id]),
-        )
+        AddCourseToFavorites::start(self.0, &[&id])
     }
     /// Add group to favorites
     ///
@@ -66,7 +66,7 @@ impl<'a> Favorites<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> AddGroupToFavorites<'a> {
-        AddGroupToFavorites(self.0.post("/v1/users/self/favorites/groups/{id}", &[&id]))
+        AddGroupToFavorites::start(self.0, &[&id])
     }
     /// Remove course from favorites
     ///
@@ -78,9 +78,7 @@ impl<'a> Favorites<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> RemoveCourseFromFavorites<'a> {
-        RemoveCourseFromFavorites(
-            self.0.delete("/v1/users/self/favorites/courses/{id}", &[&id]),
-        )
+        RemoveCourseFromFavorites::start(self.0, &[&id])
     }
     /// Remove group from favorites
     ///
@@ -92,9 +90,7 @@ impl<'a> Favorites<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> RemoveGroupFromFavorites<'a> {
-        RemoveGroupFromFavorites(
-            self.0.delete("/v1/users/self/favorites/groups/{id}", &[&id]),
-        )
+        RemoveGroupFromFavorites::start(self.0, &[&id])
     }
     /// Reset course favorites
     ///
@@ -103,7 +99,7 @@ impl<'a> Favorites<'a> {
     /// `DELETE /api/v1/users/self/favorites/courses`
     #[doc(alias = "Reset course favorites")]
     pub fn reset_course_favorites(&self) -> ResetCourseFavorites<'a> {
-        ResetCourseFavorites(self.0.delete("/v1/users/self/favorites/courses", &[]))
+        ResetCourseFavorites::start(self.0, &[])
     }
     /// Reset group favorites
     ///
@@ -112,111 +108,49 @@ impl<'a> Favorites<'a> {
     /// `DELETE /api/v1/users/self/favorites/groups`
     #[doc(alias = "Reset group favorites")]
     pub fn reset_group_favorites(&self) -> ResetGroupFavorites<'a> {
-        ResetGroupFavorites(self.0.delete("/v1/users/self/favorites/groups", &[]))
+        ResetGroupFavorites::start(self.0, &[])
     }
 }
-/// Request builder for [`Favorites::list_favorite_courses`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListFavoriteCourses<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Favorites::list_favorite_courses`]: set the optional parameters, then send it."]
+    ListFavoriteCourses(Get "/v1/users/self/favorites/courses") => list models::Course
+);
 impl<'a> ListFavoriteCourses<'a> {
     /// When set, only return courses that are not configured as blueprint courses.
     pub fn exclude_blueprint_courses(self, value: bool) -> Self {
         Self(self.0.query("exclude_blueprint_courses", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Course>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Course> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Course> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Favorites::list_favorite_groups`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListFavoriteGroups<'a>(rt::Request<'a>);
-impl<'a> ListFavoriteGroups<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Group>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Group> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Favorites::add_course_to_favorites`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AddCourseToFavorites<'a>(rt::Request<'a>);
-impl<'a> AddCourseToFavorites<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Favorite> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Favorites::add_group_to_favorites`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AddGroupToFavorites<'a>(rt::Request<'a>);
-impl<'a> AddGroupToFavorites<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Favorite> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Favorites::remove_course_from_favorites`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RemoveCourseFromFavorites<'a>(rt::Request<'a>);
-impl<'a> RemoveCourseFromFavorites<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Favorite> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Favorites::remove_group_from_favorites`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RemoveGroupFromFavorites<'a>(rt::Request<'a>);
-impl<'a> RemoveGroupFromFavorites<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Favorite> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Favorites::reset_course_favorites`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ResetCourseFavorites<'a>(rt::Request<'a>);
-impl<'a> ResetCourseFavorites<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Favorites::reset_group_favorites`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ResetGroupFavorites<'a>(rt::Request<'a>);
-impl<'a> ResetGroupFavorites<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListFavoriteCourses, ListFavoriteGroups, AddCourseToFavorites, AddGroupToFavorites,
-    RemoveCourseFromFavorites, RemoveGroupFromFavorites, ResetCourseFavorites,
-    ResetGroupFavorites
+rt::builder!(
+    #[doc = " Request builder for [`Favorites::list_favorite_groups`]: send it."]
+    ListFavoriteGroups(Get "/v1/users/self/favorites/groups") => list models::Group
+);
+rt::builder!(
+    #[doc = " Request builder for [`Favorites::add_course_to_favorites`]: send it."]
+    AddCourseToFavorites(Post "/v1/users/self/favorites/courses/{id}") => one
+    models::Favorite
+);
+rt::builder!(
+    #[doc = " Request builder for [`Favorites::add_group_to_favorites`]: send it."]
+    AddGroupToFavorites(Post "/v1/users/self/favorites/groups/{id}") => one
+    models::Favorite
+);
+rt::builder!(
+    #[doc = " Request builder for [`Favorites::remove_course_from_favorites`]: send it."]
+    RemoveCourseFromFavorites(Delete "/v1/users/self/favorites/courses/{id}") => one
+    models::Favorite
+);
+rt::builder!(
+    #[doc = " Request builder for [`Favorites::remove_group_from_favorites`]: send it."]
+    RemoveGroupFromFavorites(Delete "/v1/users/self/favorites/groups/{id}") => one
+    models::Favorite
+);
+rt::builder!(
+    #[doc = " Request builder for [`Favorites::reset_course_favorites`]: send it."]
+    ResetCourseFavorites(Delete "/v1/users/self/favorites/courses") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Favorites::reset_group_favorites`]: send it."]
+    ResetGroupFavorites(Delete "/v1/users/self/favorites/groups") => json
 );

@@ -23,6 +23,8 @@
 //! | `DELETE /api/v1/users/{user_id}/features/flags/{feature}` | [`remove_feature_flag`](FeatureFlags::remove_feature_flag) with `User` |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Feature Flags resource.
 #[derive(Debug, Clone, Copy)]
 pub struct FeatureFlags<'a>(&'a rt::Client);
@@ -34,11 +36,9 @@ impl<'a> FeatureFlags<'a> {
     ///
     /// A paginated list of all features that apply to a given Account, Course, or User.
     ///
-    /// `GET /api/v1/courses/{course_id}/features` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/features` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/users/{user_id}/features` with [`User`](crate::context::User)
+    /// - `GET /api/v1/courses/{course_id}/features` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/features` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/users/{user_id}/features` with [`User`](crate::context::User)
     #[doc(alias = "list_features_courses")]
     #[doc(alias = "list_features_accounts")]
     #[doc(alias = "list_features_users")]
@@ -47,19 +47,15 @@ impl<'a> FeatureFlags<'a> {
         &self,
         context: impl crate::context::AccountCourseOrUser,
     ) -> ListFeatures<'a> {
-        ListFeatures(
-            self.0.request_in(rt::Method::Get, "/v1/{context}/features", &context, &[]),
-        )
+        ListFeatures::start_in(self.0, &context, &[])
     }
     /// List enabled features
     ///
     /// A paginated list of all features that are enabled on a given Account, Course, or User. Only the feature names are returned.
     ///
-    /// `GET /api/v1/courses/{course_id}/features/enabled` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/features/enabled` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/users/{user_id}/features/enabled` with [`User`](crate::context::User)
+    /// - `GET /api/v1/courses/{course_id}/features/enabled` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/features/enabled` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/users/{user_id}/features/enabled` with [`User`](crate::context::User)
     #[doc(alias = "list_enabled_features_courses")]
     #[doc(alias = "list_enabled_features_accounts")]
     #[doc(alias = "list_enabled_features_users")]
@@ -68,16 +64,7 @@ impl<'a> FeatureFlags<'a> {
         &self,
         context: impl crate::context::AccountCourseOrUser,
     ) -> ListEnabledFeatures<'a> {
-        ListEnabledFeatures(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/features/enabled",
-                    &context,
-                    &[],
-                ),
-        )
+        ListEnabledFeatures::start_in(self.0, &context, &[])
     }
     /// List environment features
     ///
@@ -86,17 +73,15 @@ impl<'a> FeatureFlags<'a> {
     /// `GET /api/v1/features/environment`
     #[doc(alias = "List environment features")]
     pub fn list_environment_features(&self) -> ListEnvironmentFeatures<'a> {
-        ListEnvironmentFeatures(self.0.get("/v1/features/environment", &[]))
+        ListEnvironmentFeatures::start(self.0, &[])
     }
     /// Get feature flag
     ///
     /// Get the feature flag that applies to a given Account, Course, or User. The flag may be defined on the object, or it may be inherited from a parent account. You can look at the context_id and context_type of the returned object to determine which is the case. If these fields are missing, then the object is the global Canvas default.
     ///
-    /// `GET /api/v1/courses/{course_id}/features/flags/{feature}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/features/flags/{feature}` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/users/{user_id}/features/flags/{feature}` with [`User`](crate::context::User)
+    /// - `GET /api/v1/courses/{course_id}/features/flags/{feature}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/features/flags/{feature}` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/users/{user_id}/features/flags/{feature}` with [`User`](crate::context::User)
     #[doc(alias = "get_feature_flag_courses")]
     #[doc(alias = "get_feature_flag_accounts")]
     #[doc(alias = "get_feature_flag_users")]
@@ -106,26 +91,15 @@ impl<'a> FeatureFlags<'a> {
         context: impl crate::context::AccountCourseOrUser,
         feature: impl rt::PathArg,
     ) -> GetFeatureFlag<'a> {
-        GetFeatureFlag(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/features/flags/{feature}",
-                    &context,
-                    &[&feature],
-                ),
-        )
+        GetFeatureFlag::start_in(self.0, &context, &[&feature])
     }
     /// Set feature flag
     ///
     /// Set a feature flag for a given Account, Course, or User. This call will fail if a parent account sets a feature flag for the same feature in any state other than "allowed".
     ///
-    /// `PUT /api/v1/courses/{course_id}/features/flags/{feature}` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/accounts/{account_id}/features/flags/{feature}` with [`Account`](crate::context::Account)
-    ///
-    /// `PUT /api/v1/users/{user_id}/features/flags/{feature}` with [`User`](crate::context::User)
+    /// - `PUT /api/v1/courses/{course_id}/features/flags/{feature}` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/accounts/{account_id}/features/flags/{feature}` with [`Account`](crate::context::Account)
+    /// - `PUT /api/v1/users/{user_id}/features/flags/{feature}` with [`User`](crate::context::User)
     #[doc(alias = "set_feature_flag_courses")]
     #[doc(alias = "set_feature_flag_accounts")]
     #[doc(alias = "set_feature_flag_users")]
@@ -135,26 +109,15 @@ impl<'a> FeatureFlags<'a> {
         context: impl crate::context::AccountCourseOrUser,
         feature: impl rt::PathArg,
     ) -> SetFeatureFlag<'a> {
-        SetFeatureFlag(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/features/flags/{feature}",
-                    &context,
-                    &[&feature],
-                ),
-        )
+        SetFeatureFlag::start_in(self.0, &context, &[&feature])
     }
     /// Remove feature flag
     ///
     /// Remove feature flag for a given Account, Course, or User.  (Note that the flag must be defined on the Account, Course, or User directly.)  The object will then inherit the feature flags from a higher account, if any exist.  If this flag was 'on' or 'off', then lower-level account flags that were masked by this one will apply again.
     ///
-    /// `DELETE /api/v1/courses/{course_id}/features/flags/{feature}` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/accounts/{account_id}/features/flags/{feature}` with [`Account`](crate::context::Account)
-    ///
-    /// `DELETE /api/v1/users/{user_id}/features/flags/{feature}` with [`User`](crate::context::User)
+    /// - `DELETE /api/v1/courses/{course_id}/features/flags/{feature}` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/accounts/{account_id}/features/flags/{feature}` with [`Account`](crate::context::Account)
+    /// - `DELETE /api/v1/users/{user_id}/features/flags/{feature}` with [`User`](crate::context::User)
     #[doc(alias = "remove_feature_flag_courses")]
     #[doc(alias = "remove_feature_flag_accounts")]
     #[doc(alias = "remove_feature_flag_users")]
@@ -164,93 +127,42 @@ impl<'a> FeatureFlags<'a> {
         context: impl crate::context::AccountCourseOrUser,
         feature: impl rt::PathArg,
     ) -> RemoveFeatureFlag<'a> {
-        RemoveFeatureFlag(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/features/flags/{feature}",
-                    &context,
-                    &[&feature],
-                ),
-        )
+        RemoveFeatureFlag::start_in(self.0, &context, &[&feature])
     }
 }
-/// Request builder for [`FeatureFlags::list_features`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListFeatures<'a>(rt::Request<'a>);
-impl<'a> ListFeatures<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Feature>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Feature> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Feature> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`FeatureFlags::list_enabled_features`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListEnabledFeatures<'a>(rt::Request<'a>);
-impl<'a> ListEnabledFeatures<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`FeatureFlags::list_environment_features`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListEnvironmentFeatures<'a>(rt::Request<'a>);
-impl<'a> ListEnvironmentFeatures<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`FeatureFlags::get_feature_flag`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetFeatureFlag<'a>(rt::Request<'a>);
-impl<'a> GetFeatureFlag<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::FeatureFlag> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`FeatureFlags::set_feature_flag`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SetFeatureFlag<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`FeatureFlags::list_features`]: send it."]
+    ListFeatures(Get "/v1/{context}/features") => list models::Feature
+);
+rt::builder!(
+    #[doc = " Request builder for [`FeatureFlags::list_enabled_features`]: send it."]
+    ListEnabledFeatures(Get "/v1/{context}/features/enabled") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`FeatureFlags::list_environment_features`]: send it."]
+    ListEnvironmentFeatures(Get "/v1/features/environment") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`FeatureFlags::get_feature_flag`]: send it."]
+    GetFeatureFlag(Get "/v1/{context}/features/flags/{feature}") => one
+    models::FeatureFlag
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`FeatureFlags::set_feature_flag`]: set the optional parameters, then send it."]
+    SetFeatureFlag(Put "/v1/{context}/features/flags/{feature}") => one
+    models::FeatureFlag
+);
 impl<'a> SetFeatureFlag<'a> {
     /// "off":: The feature is not available for the course, user, or account and sub-accounts. "allowed":: (valid only on accounts) The feature is off in the account, but may be enabled in sub-accounts and courses by setting a feature flag on the sub-account or course. "on":: The feature is turned on unconditionally for the user, course, or account and sub-accounts.
     pub fn state(self, value: State) -> Self {
         Self(self.0.form("state", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::FeatureFlag> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`FeatureFlags::remove_feature_flag`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RemoveFeatureFlag<'a>(rt::Request<'a>);
-impl<'a> RemoveFeatureFlag<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::FeatureFlag> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListFeatures, ListEnabledFeatures, ListEnvironmentFeatures, GetFeatureFlag,
-    SetFeatureFlag, RemoveFeatureFlag
+rt::builder!(
+    #[doc = " Request builder for [`FeatureFlags::remove_feature_flag`]: send it."]
+    RemoveFeatureFlag(Delete "/v1/{context}/features/flags/{feature}") => one
+    models::FeatureFlag
 );
 /// Values of the `state` parameter.
 ///

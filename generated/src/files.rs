@@ -59,6 +59,8 @@
 //! | `GET /api/v1/users/{user_id}/content_licenses` | [`list_licenses`](Files::list_licenses) with `User` |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Files resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Files<'a>(&'a rt::Client);
@@ -70,11 +72,9 @@ impl<'a> Files<'a> {
     ///
     /// Returns the total and used storage quota for the course, group, or user.
     ///
-    /// `GET /api/v1/courses/{course_id}/files/quota` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/files/quota` with [`Group`](crate::context::Group)
-    ///
-    /// `GET /api/v1/users/{user_id}/files/quota` with [`User`](crate::context::User)
+    /// - `GET /api/v1/courses/{course_id}/files/quota` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/files/quota` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/users/{user_id}/files/quota` with [`User`](crate::context::User)
     #[doc(alias = "get_quota_information_courses")]
     #[doc(alias = "get_quota_information_groups")]
     #[doc(alias = "get_quota_information_users")]
@@ -83,23 +83,16 @@ impl<'a> Files<'a> {
         &self,
         context: impl crate::context::CourseGroupOrUser,
     ) -> GetQuotaInformation<'a> {
-        GetQuotaInformation(
-            self
-                .0
-                .request_in(rt::Method::Get, "/v1/{context}/files/quota", &context, &[]),
-        )
+        GetQuotaInformation::start_in(self.0, &context, &[])
     }
     /// List files
     ///
     /// Returns the paginated list of files for the folder or course.
     ///
-    /// `GET /api/v1/courses/{course_id}/files` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/users/{user_id}/files` with [`User`](crate::context::User)
-    ///
-    /// `GET /api/v1/groups/{group_id}/files` with [`Group`](crate::context::Group)
-    ///
-    /// `GET /api/v1/folders/{id}/files` with [`Folder`](crate::context::Folder)
+    /// - `GET /api/v1/courses/{course_id}/files` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/users/{user_id}/files` with [`User`](crate::context::User)
+    /// - `GET /api/v1/groups/{group_id}/files` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/folders/{id}/files` with [`Folder`](crate::context::Folder)
     #[doc(alias = "list_files_courses")]
     #[doc(alias = "list_files_users")]
     #[doc(alias = "list_files_groups")]
@@ -109,9 +102,7 @@ impl<'a> Files<'a> {
         &self,
         context: impl crate::context::CourseFolderGroupOrUser,
     ) -> ListFiles<'a> {
-        ListFiles(
-            self.0.request_in(rt::Method::Get, "/v1/{context}/files", &context, &[]),
-        )
+        ListFiles::start_in(self.0, &context, &[])
     }
     /// Get public inline preview url
     ///
@@ -123,9 +114,7 @@ impl<'a> Files<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetPublicInlinePreviewUrl<'a> {
-        GetPublicInlinePreviewUrl(
-            self.0.get("/v1/files/{id}/public_url", &[&id]).unwrap_key("public_url"),
-        )
+        GetPublicInlinePreviewUrl::start(self.0, &[&id])
     }
     /// Get file
     ///
@@ -135,17 +124,15 @@ impl<'a> Files<'a> {
     #[doc(alias = "get_file_files")]
     #[doc(alias = "Get file")]
     pub fn get_file(&self, id: impl rt::PathArg) -> GetFile<'a> {
-        GetFile(self.0.get("/v1/files/{id}", &[&id]))
+        GetFile::start(self.0, &[&id])
     }
     /// Get file
     ///
     /// Returns the standard attachment json object
     ///
-    /// `GET /api/v1/courses/{course_id}/files/{id}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/files/{id}` with [`Group`](crate::context::Group)
-    ///
-    /// `GET /api/v1/users/{user_id}/files/{id}` with [`User`](crate::context::User)
+    /// - `GET /api/v1/courses/{course_id}/files/{id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/files/{id}` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/users/{user_id}/files/{id}` with [`User`](crate::context::User)
     #[doc(alias = "get_file_courses")]
     #[doc(alias = "get_file_groups")]
     #[doc(alias = "get_file_users")]
@@ -155,16 +142,7 @@ impl<'a> Files<'a> {
         context: impl crate::context::CourseGroupOrUser,
         id: impl rt::PathArg,
     ) -> GetFileIn<'a> {
-        GetFileIn(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/files/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        GetFileIn::start_in(self.0, &context, &[&id])
     }
     /// Translate file reference
     ///
@@ -177,14 +155,7 @@ impl<'a> Files<'a> {
         course_id: impl rt::PathArg,
         migration_id: impl rt::PathArg,
     ) -> TranslateFileReference<'a> {
-        TranslateFileReference(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/files/file_ref/{migration_id}",
-                    &[&course_id, &migration_id],
-                ),
-        )
+        TranslateFileReference::start(self.0, &[&course_id, &migration_id])
     }
     /// Update file
     ///
@@ -193,7 +164,7 @@ impl<'a> Files<'a> {
     /// `PUT /api/v1/files/{id}`
     #[doc(alias = "Update file")]
     pub fn update_file(&self, id: impl rt::PathArg) -> UpdateFile<'a> {
-        UpdateFile(self.0.put("/v1/files/{id}", &[&id]))
+        UpdateFile::start(self.0, &[&id])
     }
     /// Delete file
     ///
@@ -202,7 +173,7 @@ impl<'a> Files<'a> {
     /// `DELETE /api/v1/files/{id}`
     #[doc(alias = "Delete file")]
     pub fn delete_file(&self, id: impl rt::PathArg) -> DeleteFile<'a> {
-        DeleteFile(self.0.delete("/v1/files/{id}", &[&id]))
+        DeleteFile::start(self.0, &[&id])
     }
     /// Get icon metadata
     ///
@@ -211,7 +182,7 @@ impl<'a> Files<'a> {
     /// `GET /api/v1/files/{id}/icon_metadata`
     #[doc(alias = "Get icon metadata")]
     pub fn get_icon_metadata(&self, id: impl rt::PathArg) -> GetIconMetadata<'a> {
-        GetIconMetadata(self.0.get("/v1/files/{id}/icon_metadata", &[&id]))
+        GetIconMetadata::start(self.0, &[&id])
     }
     /// Reset link verifier
     ///
@@ -222,7 +193,7 @@ impl<'a> Files<'a> {
     /// `POST /api/v1/files/{id}/reset_verifier`
     #[doc(alias = "Reset link verifier")]
     pub fn reset_link_verifier(&self, id: impl rt::PathArg) -> ResetLinkVerifier<'a> {
-        ResetLinkVerifier(self.0.post("/v1/files/{id}/reset_verifier", &[&id]))
+        ResetLinkVerifier::start(self.0, &[&id])
     }
     /// List folders
     ///
@@ -231,17 +202,15 @@ impl<'a> Files<'a> {
     /// `GET /api/v1/folders/{id}/folders`
     #[doc(alias = "List folders")]
     pub fn list_folders(&self, id: impl rt::PathArg) -> ListFolders<'a> {
-        ListFolders(self.0.get("/v1/folders/{id}/folders", &[&id]))
+        ListFolders::start(self.0, &[&id])
     }
     /// List all folders
     ///
     /// Returns the paginated list of all folders for the given context. This will be returned as a flat list containing all subfolders as well.
     ///
-    /// `GET /api/v1/courses/{course_id}/folders` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/users/{user_id}/folders` with [`User`](crate::context::User)
-    ///
-    /// `GET /api/v1/groups/{group_id}/folders` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/folders` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/users/{user_id}/folders` with [`User`](crate::context::User)
+    /// - `GET /api/v1/groups/{group_id}/folders` with [`Group`](crate::context::Group)
     #[doc(alias = "list_all_folders_courses")]
     #[doc(alias = "list_all_folders_users")]
     #[doc(alias = "list_all_folders_groups")]
@@ -250,19 +219,15 @@ impl<'a> Files<'a> {
         &self,
         context: impl crate::context::CourseGroupOrUser,
     ) -> ListAllFolders<'a> {
-        ListAllFolders(
-            self.0.request_in(rt::Method::Get, "/v1/{context}/folders", &context, &[]),
-        )
+        ListAllFolders::start_in(self.0, &context, &[])
     }
     /// Resolve path
     ///
     /// Given the full path to a folder, returns a list of all Folders in the path hierarchy, starting at the root folder, and ending at the requested folder. The given path is relative to the context's root folder and does not include the root folder's name (e.g., "course files"). If an empty path is given, the context's root folder alone is returned. Otherwise, if no folder exists with the given full path, a Not Found error is returned.
     ///
-    /// `GET /api/v1/courses/{course_id}/folders/by_path/{*full_path}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/users/{user_id}/folders/by_path/{*full_path}` with [`User`](crate::context::User)
-    ///
-    /// `GET /api/v1/groups/{group_id}/folders/by_path/{*full_path}` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/folders/by_path/{*full_path}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/users/{user_id}/folders/by_path/{*full_path}` with [`User`](crate::context::User)
+    /// - `GET /api/v1/groups/{group_id}/folders/by_path/{*full_path}` with [`Group`](crate::context::Group)
     ///
     /// `full_path`: A path of several segments separated by `/`; each segment is percent-encoded.
     #[doc(alias = "resolve_path_courses_full_path")]
@@ -274,26 +239,15 @@ impl<'a> Files<'a> {
         context: impl crate::context::CourseGroupOrUser,
         full_path: impl rt::PathArg,
     ) -> ResolvePathByFullPath<'a> {
-        ResolvePathByFullPath(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/folders/by_path/{*full_path}",
-                    &context,
-                    &[&full_path],
-                ),
-        )
+        ResolvePathByFullPath::start_in(self.0, &context, &[&full_path])
     }
     /// Resolve path
     ///
     /// Given the full path to a folder, returns a list of all Folders in the path hierarchy, starting at the root folder, and ending at the requested folder. The given path is relative to the context's root folder and does not include the root folder's name (e.g., "course files"). If an empty path is given, the context's root folder alone is returned. Otherwise, if no folder exists with the given full path, a Not Found error is returned.
     ///
-    /// `GET /api/v1/courses/{course_id}/folders/by_path` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/users/{user_id}/folders/by_path` with [`User`](crate::context::User)
-    ///
-    /// `GET /api/v1/groups/{group_id}/folders/by_path` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/folders/by_path` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/users/{user_id}/folders/by_path` with [`User`](crate::context::User)
+    /// - `GET /api/v1/groups/{group_id}/folders/by_path` with [`Group`](crate::context::Group)
     #[doc(alias = "resolve_path_courses")]
     #[doc(alias = "resolve_path_users")]
     #[doc(alias = "resolve_path_groups")]
@@ -302,16 +256,7 @@ impl<'a> Files<'a> {
         &self,
         context: impl crate::context::CourseGroupOrUser,
     ) -> ResolvePath<'a> {
-        ResolvePath(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/folders/by_path",
-                    &context,
-                    &[],
-                ),
-        )
+        ResolvePath::start_in(self.0, &context, &[])
     }
     /// Get folder
     ///
@@ -323,7 +268,7 @@ impl<'a> Files<'a> {
     #[doc(alias = "get_folder_folders")]
     #[doc(alias = "Get folder")]
     pub fn get_folder(&self, id: impl rt::PathArg) -> GetFolder<'a> {
-        GetFolder(self.0.get("/v1/folders/{id}", &[&id]))
+        GetFolder::start(self.0, &[&id])
     }
     /// Get folder
     ///
@@ -331,11 +276,9 @@ impl<'a> Files<'a> {
     ///
     /// You can get the root folder from a context by using 'root' as the :id. For example, you could get the root folder for a course like:
     ///
-    /// `GET /api/v1/courses/{course_id}/folders/{id}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/users/{user_id}/folders/{id}` with [`User`](crate::context::User)
-    ///
-    /// `GET /api/v1/groups/{group_id}/folders/{id}` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/folders/{id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/users/{user_id}/folders/{id}` with [`User`](crate::context::User)
+    /// - `GET /api/v1/groups/{group_id}/folders/{id}` with [`Group`](crate::context::Group)
     #[doc(alias = "get_folder_courses")]
     #[doc(alias = "get_folder_users")]
     #[doc(alias = "get_folder_groups")]
@@ -345,16 +288,7 @@ impl<'a> Files<'a> {
         context: impl crate::context::CourseGroupOrUser,
         id: impl rt::PathArg,
     ) -> GetFolderIn<'a> {
-        GetFolderIn(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/folders/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        GetFolderIn::start_in(self.0, &context, &[&id])
     }
     /// Update folder
     ///
@@ -363,21 +297,17 @@ impl<'a> Files<'a> {
     /// `PUT /api/v1/folders/{id}`
     #[doc(alias = "Update folder")]
     pub fn update_folder(&self, id: impl rt::PathArg) -> UpdateFolder<'a> {
-        UpdateFolder(self.0.put("/v1/folders/{id}", &[&id]))
+        UpdateFolder::start(self.0, &[&id])
     }
     /// Create folder
     ///
     /// Creates a folder in the specified context
     ///
-    /// `POST /api/v1/courses/{course_id}/folders` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/users/{user_id}/folders` with [`User`](crate::context::User)
-    ///
-    /// `POST /api/v1/groups/{group_id}/folders` with [`Group`](crate::context::Group)
-    ///
-    /// `POST /api/v1/folders/{folder_id}/folders` with [`Folder`](crate::context::Folder)
-    ///
-    /// `POST /api/v1/accounts/{account_id}/folders` with [`Account`](crate::context::Account)
+    /// - `POST /api/v1/courses/{course_id}/folders` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/users/{user_id}/folders` with [`User`](crate::context::User)
+    /// - `POST /api/v1/groups/{group_id}/folders` with [`Group`](crate::context::Group)
+    /// - `POST /api/v1/folders/{folder_id}/folders` with [`Folder`](crate::context::Folder)
+    /// - `POST /api/v1/accounts/{account_id}/folders` with [`Account`](crate::context::Account)
     ///
     /// `name`: The name of the folder
     #[doc(alias = "create_folder_courses")]
@@ -392,10 +322,7 @@ impl<'a> Files<'a> {
         name: impl Into<String>,
     ) -> CreateFolder<'a> {
         CreateFolder(
-            self
-                .0
-                .request_in(rt::Method::Post, "/v1/{context}/folders", &context, &[])
-                .form("name", &rt::text(name)),
+            CreateFolder::start_in(self.0, &context, &[]).0.form("name", &rt::text(name)),
         )
     }
     /// Delete folder
@@ -405,7 +332,7 @@ impl<'a> Files<'a> {
     /// `DELETE /api/v1/folders/{id}`
     #[doc(alias = "Delete folder")]
     pub fn delete_folder(&self, id: impl rt::PathArg) -> DeleteFolder<'a> {
-        DeleteFolder(self.0.delete("/v1/folders/{id}", &[&id]))
+        DeleteFolder::start(self.0, &[&id])
     }
     /// Upload a file
     ///
@@ -418,7 +345,7 @@ impl<'a> Files<'a> {
     /// `POST /api/v1/folders/{folder_id}/files`
     #[doc(alias = "Upload a file")]
     pub fn upload_file(&self, folder_id: impl rt::PathArg) -> UploadFile<'a> {
-        UploadFile(self.0.post("/v1/folders/{folder_id}/files", &[&folder_id]))
+        UploadFile::start(self.0, &[&folder_id])
     }
     /// Copy a file
     ///
@@ -436,9 +363,8 @@ impl<'a> Files<'a> {
         source_file_id: impl Into<rt::Id>,
     ) -> CopyFile<'a> {
         CopyFile(
-            self
+            CopyFile::start(self.0, &[&dest_folder_id])
                 .0
-                .post("/v1/folders/{dest_folder_id}/copy_file", &[&dest_folder_id])
                 .form("source_file_id", &rt::id(source_file_id)),
         )
     }
@@ -458,9 +384,8 @@ impl<'a> Files<'a> {
         source_folder_id: impl Into<rt::Id>,
     ) -> CopyFolder<'a> {
         CopyFolder(
-            self
+            CopyFolder::start(self.0, &[&dest_folder_id])
                 .0
-                .post("/v1/folders/{dest_folder_id}/copy_folder", &[&dest_folder_id])
                 .form("source_folder_id", &rt::id(source_folder_id)),
         )
     }
@@ -470,9 +395,8 @@ impl<'a> Files<'a> {
     ///
     /// If the current user does not have the permissions to manage files in the course or group, the folder will belong to the current user directly.
     ///
-    /// `GET /api/v1/courses/{course_id}/folders/media` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/folders/media` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/folders/media` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/folders/media` with [`Group`](crate::context::Group)
     #[doc(alias = "get_uploaded_media_folder_for_user_courses")]
     #[doc(alias = "get_uploaded_media_folder_for_user_groups")]
     #[doc(alias = "Get uploaded media folder for user")]
@@ -480,26 +404,15 @@ impl<'a> Files<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> GetUploadedMediaFolderForUser<'a> {
-        GetUploadedMediaFolderForUser(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/folders/media",
-                    &context,
-                    &[],
-                ),
-        )
+        GetUploadedMediaFolderForUser::start_in(self.0, &context, &[])
     }
     /// Set usage rights
     ///
     /// Sets copyright and license information for one or more files
     ///
-    /// `PUT /api/v1/courses/{course_id}/usage_rights` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/groups/{group_id}/usage_rights` with [`Group`](crate::context::Group)
-    ///
-    /// `PUT /api/v1/users/{user_id}/usage_rights` with [`User`](crate::context::User)
+    /// - `PUT /api/v1/courses/{course_id}/usage_rights` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/groups/{group_id}/usage_rights` with [`Group`](crate::context::Group)
+    /// - `PUT /api/v1/users/{user_id}/usage_rights` with [`User`](crate::context::User)
     ///
     /// `file_ids`: List of ids of files to set usage rights for.
     #[doc(alias = "set_usage_rights_courses")]
@@ -513,9 +426,8 @@ impl<'a> Files<'a> {
         usage_rights: UsageRightsParams,
     ) -> SetUsageRights<'a> {
         SetUsageRights(
-            self
+            SetUsageRights::start_in(self.0, &context, &[])
                 .0
-                .request_in(rt::Method::Put, "/v1/{context}/usage_rights", &context, &[])
                 .form("file_ids", &rt::ids(file_ids))
                 .form("usage_rights", &usage_rights),
         )
@@ -524,11 +436,9 @@ impl<'a> Files<'a> {
     ///
     /// Removes copyright and license information associated with one or more files
     ///
-    /// `DELETE /api/v1/courses/{course_id}/usage_rights` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/groups/{group_id}/usage_rights` with [`Group`](crate::context::Group)
-    ///
-    /// `DELETE /api/v1/users/{user_id}/usage_rights` with [`User`](crate::context::User)
+    /// - `DELETE /api/v1/courses/{course_id}/usage_rights` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/groups/{group_id}/usage_rights` with [`Group`](crate::context::Group)
+    /// - `DELETE /api/v1/users/{user_id}/usage_rights` with [`User`](crate::context::User)
     ///
     /// `file_ids`: List of ids of files to remove associated usage rights from.
     #[doc(alias = "remove_usage_rights_courses")]
@@ -541,14 +451,8 @@ impl<'a> Files<'a> {
         file_ids: impl IntoIterator<Item = impl Into<rt::Id>>,
     ) -> RemoveUsageRights<'a> {
         RemoveUsageRights(
-            self
+            RemoveUsageRights::start_in(self.0, &context, &[])
                 .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/usage_rights",
-                    &context,
-                    &[],
-                )
                 .query("file_ids", &rt::ids(file_ids)),
         )
     }
@@ -556,11 +460,9 @@ impl<'a> Files<'a> {
     ///
     /// A paginated list of licenses that can be applied
     ///
-    /// `GET /api/v1/courses/{course_id}/content_licenses` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/content_licenses` with [`Group`](crate::context::Group)
-    ///
-    /// `GET /api/v1/users/{user_id}/content_licenses` with [`User`](crate::context::User)
+    /// - `GET /api/v1/courses/{course_id}/content_licenses` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/content_licenses` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/users/{user_id}/content_licenses` with [`User`](crate::context::User)
     #[doc(alias = "list_licenses_courses")]
     #[doc(alias = "list_licenses_groups")]
     #[doc(alias = "list_licenses_users")]
@@ -569,32 +471,19 @@ impl<'a> Files<'a> {
         &self,
         context: impl crate::context::CourseGroupOrUser,
     ) -> ListLicenses<'a> {
-        ListLicenses(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/content_licenses",
-                    &context,
-                    &[],
-                ),
-        )
+        ListLicenses::start_in(self.0, &context, &[])
     }
 }
-/// Request builder for [`Files::get_quota_information`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetQuotaInformation<'a>(rt::Request<'a>);
-impl<'a> GetQuotaInformation<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GetQuotaInformationResponse> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Files::list_files`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListFiles<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Files::get_quota_information`]: send it."]
+    GetQuotaInformation(Get "/v1/{context}/files/quota") => one
+    models::GetQuotaInformationResponse
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Files::list_files`]: set the optional parameters, then send it."]
+    ListFiles(Get "/v1/{context}/files") => list models::File
+);
 impl<'a> ListFiles<'a> {
     /// Filter results by content-type. You can specify type/subtype pairs (e.g., 'image/jpeg'), or simply types (e.g., 'image', which will match 'image/gif', 'image/jpeg', etc.).
     pub fn content_types(
@@ -634,37 +523,24 @@ impl<'a> ListFiles<'a> {
     pub fn order(self, value: Order) -> Self {
         Self(self.0.query("order", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::File>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::File> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::File> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Files::get_public_inline_preview_url`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPublicInlinePreviewUrl<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Files::get_public_inline_preview_url`]: set the optional parameters, then send it."]
+    GetPublicInlinePreviewUrl(Get "/v1/files/{id}/public_url") => one String,
+    "public_url"
+);
 impl<'a> GetPublicInlinePreviewUrl<'a> {
     /// The id of the submission the file is associated with.  Provide this argument to gain access to a file that has been submitted to an assignment (Canvas will verify that the file belongs to the submission and the calling user has rights to view the submission).
     pub fn submission_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("submission_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<String> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Files::get_file`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetFile<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Files::get_file`]: set the optional parameters, then send it."]
+    GetFile(Get "/v1/files/{id}") => one models::File
+);
 impl<'a> GetFile<'a> {
     /// Array of additional information to include.
     ///
@@ -688,15 +564,12 @@ impl<'a> GetFile<'a> {
     pub fn replacement_chain_context_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("replacement_chain_context_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::File> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Files::get_file_in`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetFileIn<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Files::get_file_in`]: set the optional parameters, then send it."]
+    GetFileIn(Get "/v1/{context}/files/{id}") => one models::File
+);
 impl<'a> GetFileIn<'a> {
     /// Array of additional information to include.
     ///
@@ -720,25 +593,17 @@ impl<'a> GetFileIn<'a> {
     pub fn replacement_chain_context_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("replacement_chain_context_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::File> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Files::translate_file_reference`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct TranslateFileReference<'a>(rt::Request<'a>);
-impl<'a> TranslateFileReference<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::File> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Files::update_file`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateFile<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Files::translate_file_reference`]: send it."]
+    TranslateFileReference(Get "/v1/courses/{course_id}/files/file_ref/{migration_id}")
+    => one models::File
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Files::update_file`]: set the optional parameters, then send it."]
+    UpdateFile(Put "/v1/files/{id}") => one models::File
+);
 impl<'a> UpdateFile<'a> {
     /// The new display name of the file, with a limit of 255 characters.
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -774,141 +639,56 @@ impl<'a> UpdateFile<'a> {
     pub fn visibility_level(self, value: impl Into<String>) -> Self {
         Self(self.0.form("visibility_level", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::File> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Files::delete_file`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteFile<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Files::delete_file`]: set the optional parameters, then send it."]
+    DeleteFile(Delete "/v1/files/{id}") => one models::File
+);
 impl<'a> DeleteFile<'a> {
     /// This action is irreversible. If replace is set to true the file contents will be replaced with a generic "file has been removed" file. This also destroys any previews that have been generated for the file. Must have manage files and become other users permissions
     pub fn replace(self, value: bool) -> Self {
         Self(self.0.query("replace", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::File> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Files::get_icon_metadata`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetIconMetadata<'a>(rt::Request<'a>);
-impl<'a> GetIconMetadata<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Files::reset_link_verifier`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ResetLinkVerifier<'a>(rt::Request<'a>);
-impl<'a> ResetLinkVerifier<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::File> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Files::list_folders`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListFolders<'a>(rt::Request<'a>);
-impl<'a> ListFolders<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Folder>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Folder> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Files::list_all_folders`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAllFolders<'a>(rt::Request<'a>);
-impl<'a> ListAllFolders<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Folder>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Folder> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Files::resolve_path_by_full_path`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ResolvePathByFullPath<'a>(rt::Request<'a>);
-impl<'a> ResolvePathByFullPath<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Folder>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Folder> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Files::resolve_path`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ResolvePath<'a>(rt::Request<'a>);
-impl<'a> ResolvePath<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Folder>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Folder> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Folder> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Files::get_folder`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetFolder<'a>(rt::Request<'a>);
-impl<'a> GetFolder<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Folder> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Files::get_folder_in`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetFolderIn<'a>(rt::Request<'a>);
-impl<'a> GetFolderIn<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Folder> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Files::update_folder`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateFolder<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Files::get_icon_metadata`]: send it."]
+    GetIconMetadata(Get "/v1/files/{id}/icon_metadata") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Files::reset_link_verifier`]: send it."]
+    ResetLinkVerifier(Post "/v1/files/{id}/reset_verifier") => one models::File
+);
+rt::builder!(
+    #[doc = " Request builder for [`Files::list_folders`]: send it."] ListFolders(Get
+    "/v1/folders/{id}/folders") => list models::Folder
+);
+rt::builder!(
+    #[doc = " Request builder for [`Files::list_all_folders`]: send it."]
+    ListAllFolders(Get "/v1/{context}/folders") => list models::Folder
+);
+rt::builder!(
+    #[doc = " Request builder for [`Files::resolve_path_by_full_path`]: send it."]
+    ResolvePathByFullPath(Get "/v1/{context}/folders/by_path/{*full_path}") => list
+    models::Folder
+);
+rt::builder!(
+    #[doc = " Request builder for [`Files::resolve_path`]: send it."] ResolvePath(Get
+    "/v1/{context}/folders/by_path") => list models::Folder
+);
+rt::builder!(
+    #[doc = " Request builder for [`Files::get_folder`]: send it."] GetFolder(Get
+    "/v1/folders/{id}") => one models::Folder
+);
+rt::builder!(
+    #[doc = " Request builder for [`Files::get_folder_in`]: send it."] GetFolderIn(Get
+    "/v1/{context}/folders/{id}") => one models::Folder
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Files::update_folder`]: set the optional parameters, then send it."]
+    UpdateFolder(Put "/v1/folders/{id}") => one models::Folder
+);
 impl<'a> UpdateFolder<'a> {
     /// The new name of the folder
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -938,15 +718,12 @@ impl<'a> UpdateFolder<'a> {
     pub fn position(self, value: i64) -> Self {
         Self(self.0.form("position", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Folder> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Files::create_folder`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateFolder<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Files::create_folder`]: set the optional parameters, then send it."]
+    CreateFolder(Post "/v1/{context}/folders") => one models::Folder
+);
 impl<'a> CreateFolder<'a> {
     /// The id of the folder to store the new folder in. An error will be returned if this does not correspond to an existing folder. If this and parent_folder_path are sent an error will be returned. If neither is given, a default folder will be used.
     pub fn parent_folder_id(self, value: impl Into<rt::Id>) -> Self {
@@ -976,52 +753,42 @@ impl<'a> CreateFolder<'a> {
     pub fn position(self, value: i64) -> Self {
         Self(self.0.form("position", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Folder> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Files::delete_folder`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteFolder<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Files::delete_folder`]: set the optional parameters, then send it."]
+    DeleteFolder(Delete "/v1/folders/{id}") => one models::Folder
+);
 impl<'a> DeleteFolder<'a> {
     /// Set to 'true' to allow deleting a non-empty folder
     pub fn force(self, value: bool) -> Self {
         Self(self.0.query("force", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Folder> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Files::upload_file`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UploadFile<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Files::upload_file`]: send it."] UploadFile(Post
+    "/v1/folders/{folder_id}/files") => json
+);
 impl<'a> UploadFile<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
     /// Uploads `file` with Canvas's three steps (the upload host never gets the
     /// token) and returns the file Canvas confirms.
-    pub async fn upload(self, file: rt::Upload) -> rt::Result<crate::models::File> {
-        self.0.upload(file).await
+    pub async fn upload(self, file: rt::Upload) -> rt::Result<models::File> {
+        rt::Operation::into_request(self).upload(file).await
     }
     /// Lets Canvas fetch the file at `url` itself; returns the Progress to wait on.
     pub async fn upload_from_url(
         self,
         url: &str,
         name: &str,
-    ) -> rt::Result<crate::models::Progress> {
-        self.0.upload_from_url(url, name).await
+    ) -> rt::Result<models::Progress> {
+        rt::Operation::into_request(self).upload_from_url(url, name).await
     }
 }
-/// Request builder for [`Files::copy_file`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CopyFile<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Files::copy_file`]: set the optional parameters, then send it."]
+    CopyFile(Post "/v1/folders/{dest_folder_id}/copy_file") => one models::File
+);
 impl<'a> CopyFile<'a> {
     /// What to do if a file with the same name already exists at the destination. If such a file exists and this parameter is not given, the call will fail.
     ///
@@ -1029,35 +796,22 @@ impl<'a> CopyFile<'a> {
     pub fn on_duplicate(self, value: OnDuplicate) -> Self {
         Self(self.0.form("on_duplicate", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::File> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Files::copy_folder`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CopyFolder<'a>(rt::Request<'a>);
-impl<'a> CopyFolder<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Folder> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Files::get_uploaded_media_folder_for_user`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetUploadedMediaFolderForUser<'a>(rt::Request<'a>);
-impl<'a> GetUploadedMediaFolderForUser<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Folder> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Files::set_usage_rights`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SetUsageRights<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Files::copy_folder`]: send it."] CopyFolder(Post
+    "/v1/folders/{dest_folder_id}/copy_folder") => one models::Folder
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Files::get_uploaded_media_folder_for_user`]: send it."]
+    GetUploadedMediaFolderForUser(Get "/v1/{context}/folders/media") => one
+    models::Folder
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Files::set_usage_rights`]: set the optional parameters, then send it."]
+    SetUsageRights(Put "/v1/{context}/usage_rights") => one models::UsageRights
+);
 impl<'a> SetUsageRights<'a> {
     /// List of ids of folders to search for files to set usage rights for. Note that new files uploaded to these folders do not automatically inherit these rights.
     pub fn folder_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
@@ -1067,50 +821,21 @@ impl<'a> SetUsageRights<'a> {
     pub fn publish(self, value: bool) -> Self {
         Self(self.0.form("publish", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::UsageRights> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Files::remove_usage_rights`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RemoveUsageRights<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Files::remove_usage_rights`]: set the optional parameters, then send it."]
+    RemoveUsageRights(Delete "/v1/{context}/usage_rights") => one models::UsageRights
+);
 impl<'a> RemoveUsageRights<'a> {
     /// List of ids of folders. Usage rights will be removed from all files in these folders.
     pub fn folder_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
         Self(self.0.query("folder_ids", &rt::ids(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::UsageRights> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Files::list_licenses`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListLicenses<'a>(rt::Request<'a>);
-impl<'a> ListLicenses<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::License>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::License> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::License> {
-        self.0.pages()
-    }
-}
-rt::impl_operations!(
-    GetQuotaInformation, ListFiles, GetPublicInlinePreviewUrl, GetFile, GetFileIn,
-    TranslateFileReference, UpdateFile, DeleteFile, GetIconMetadata, ResetLinkVerifier,
-    ListFolders, ListAllFolders, ResolvePathByFullPath, ResolvePath, GetFolder,
-    GetFolderIn, UpdateFolder, CreateFolder, DeleteFolder, UploadFile, CopyFile,
-    CopyFolder, GetUploadedMediaFolderForUser, SetUsageRights, RemoveUsageRights,
-    ListLicenses
+rt::builder!(
+    #[doc = " Request builder for [`Files::list_licenses`]: send it."] ListLicenses(Get
+    "/v1/{context}/content_licenses") => list models::License
 );
 /// Values of the `include` parameter.
 ///

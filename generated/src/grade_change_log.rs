@@ -12,6 +12,8 @@
 //! | `GET /api/v1/audit/grade_change` | [`advanced_query`](GradeChangeLog::advanced_query) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Grade Change Log resource.
 #[derive(Debug, Clone, Copy)]
 pub struct GradeChangeLog<'a>(&'a rt::Client);
@@ -29,15 +31,7 @@ impl<'a> GradeChangeLog<'a> {
         &self,
         assignment_id: impl rt::PathArg,
     ) -> QueryByAssignment<'a> {
-        QueryByAssignment(
-            self
-                .0
-                .get(
-                    "/v1/audit/grade_change/assignments/{assignment_id}",
-                    &[&assignment_id],
-                )
-                .unwrap_key("events"),
-        )
+        QueryByAssignment::start(self.0, &[&assignment_id])
     }
     /// Query by course
     ///
@@ -46,12 +40,7 @@ impl<'a> GradeChangeLog<'a> {
     /// `GET /api/v1/audit/grade_change/courses/{course_id}`
     #[doc(alias = "Query by course")]
     pub fn query_by_course(&self, course_id: impl rt::PathArg) -> QueryByCourse<'a> {
-        QueryByCourse(
-            self
-                .0
-                .get("/v1/audit/grade_change/courses/{course_id}", &[&course_id])
-                .unwrap_key("events"),
-        )
+        QueryByCourse::start(self.0, &[&course_id])
     }
     /// Query by student
     ///
@@ -60,12 +49,7 @@ impl<'a> GradeChangeLog<'a> {
     /// `GET /api/v1/audit/grade_change/students/{student_id}`
     #[doc(alias = "Query by student")]
     pub fn query_by_student(&self, student_id: impl rt::PathArg) -> QueryByStudent<'a> {
-        QueryByStudent(
-            self
-                .0
-                .get("/v1/audit/grade_change/students/{student_id}", &[&student_id])
-                .unwrap_key("events"),
-        )
+        QueryByStudent::start(self.0, &[&student_id])
     }
     /// Query by grader
     ///
@@ -74,12 +58,7 @@ impl<'a> GradeChangeLog<'a> {
     /// `GET /api/v1/audit/grade_change/graders/{grader_id}`
     #[doc(alias = "Query by grader")]
     pub fn query_by_grader(&self, grader_id: impl rt::PathArg) -> QueryByGrader<'a> {
-        QueryByGrader(
-            self
-                .0
-                .get("/v1/audit/grade_change/graders/{grader_id}", &[&grader_id])
-                .unwrap_key("events"),
-        )
+        QueryByGrader::start(self.0, &[&grader_id])
     }
     /// Advanced query
     ///
@@ -90,13 +69,15 @@ impl<'a> GradeChangeLog<'a> {
     /// `GET /api/v1/audit/grade_change`
     #[doc(alias = "Advanced query")]
     pub fn advanced_query(&self) -> AdvancedQuery<'a> {
-        AdvancedQuery(self.0.get("/v1/audit/grade_change", &[]).unwrap_key("events"))
+        AdvancedQuery::start(self.0, &[])
     }
 }
-/// Request builder for [`GradeChangeLog::query_by_assignment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryByAssignment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradeChangeLog::query_by_assignment`]: set the optional parameters, then send it."]
+    QueryByAssignment(Get "/v1/audit/grade_change/assignments/{assignment_id}") => list
+    models::GradeChangeEvent, "events"
+);
 impl<'a> QueryByAssignment<'a> {
     /// The beginning of the time range from which you want events.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -106,23 +87,13 @@ impl<'a> QueryByAssignment<'a> {
     pub fn end_time(self, value: rt::DateTime) -> Self {
         Self(self.0.query("end_time", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::GradeChangeEvent>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::GradeChangeEvent> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`GradeChangeLog::query_by_course`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryByCourse<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradeChangeLog::query_by_course`]: set the optional parameters, then send it."]
+    QueryByCourse(Get "/v1/audit/grade_change/courses/{course_id}") => list
+    models::GradeChangeEvent, "events"
+);
 impl<'a> QueryByCourse<'a> {
     /// The beginning of the time range from which you want events.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -132,23 +103,13 @@ impl<'a> QueryByCourse<'a> {
     pub fn end_time(self, value: rt::DateTime) -> Self {
         Self(self.0.query("end_time", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::GradeChangeEvent>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::GradeChangeEvent> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`GradeChangeLog::query_by_student`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryByStudent<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradeChangeLog::query_by_student`]: set the optional parameters, then send it."]
+    QueryByStudent(Get "/v1/audit/grade_change/students/{student_id}") => list
+    models::GradeChangeEvent, "events"
+);
 impl<'a> QueryByStudent<'a> {
     /// The beginning of the time range from which you want events.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -158,23 +119,13 @@ impl<'a> QueryByStudent<'a> {
     pub fn end_time(self, value: rt::DateTime) -> Self {
         Self(self.0.query("end_time", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::GradeChangeEvent>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::GradeChangeEvent> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`GradeChangeLog::query_by_grader`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryByGrader<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradeChangeLog::query_by_grader`]: set the optional parameters, then send it."]
+    QueryByGrader(Get "/v1/audit/grade_change/graders/{grader_id}") => list
+    models::GradeChangeEvent, "events"
+);
 impl<'a> QueryByGrader<'a> {
     /// The beginning of the time range from which you want events.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -184,23 +135,13 @@ impl<'a> QueryByGrader<'a> {
     pub fn end_time(self, value: rt::DateTime) -> Self {
         Self(self.0.query("end_time", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::GradeChangeEvent>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::GradeChangeEvent> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`GradeChangeLog::advanced_query`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AdvancedQuery<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradeChangeLog::advanced_query`]: set the optional parameters, then send it."]
+    AdvancedQuery(Get "/v1/audit/grade_change") => list models::GradeChangeEvent,
+    "events"
+);
 impl<'a> AdvancedQuery<'a> {
     /// Restrict query to events in the specified course.
     pub fn course_id(self, value: impl Into<rt::Id>) -> Self {
@@ -226,19 +167,4 @@ impl<'a> AdvancedQuery<'a> {
     pub fn end_time(self, value: rt::DateTime) -> Self {
         Self(self.0.query("end_time", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::GradeChangeEvent>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradeChangeEvent> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::GradeChangeEvent> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(
-    QueryByAssignment, QueryByCourse, QueryByStudent, QueryByGrader, AdvancedQuery
-);

@@ -11,6 +11,8 @@
 //! | `GET /api/v1/courses/{course_id}/gradebook_history/feed` | [`list_uncollated_submission_versions`](GradebookHistory::list_uncollated_submission_versions) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Gradebook History resource.
 #[derive(Debug, Clone, Copy)]
 pub struct GradebookHistory<'a>(&'a rt::Client);
@@ -28,9 +30,7 @@ impl<'a> GradebookHistory<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> DaysInGradebookHistoryForThisCourse<'a> {
-        DaysInGradebookHistoryForThisCourse(
-            self.0.get("/v1/courses/{course_id}/gradebook_history/days", &[&course_id]),
-        )
+        DaysInGradebookHistoryForThisCourse::start(self.0, &[&course_id])
     }
     /// Details for a given date in gradebook history for this course
     ///
@@ -43,13 +43,9 @@ impl<'a> GradebookHistory<'a> {
         course_id: impl rt::PathArg,
         date: impl rt::PathArg,
     ) -> DetailsForGivenDateInGradebookHistoryForThisCourse<'a> {
-        DetailsForGivenDateInGradebookHistoryForThisCourse(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/gradebook_history/{date}",
-                    &[&course_id, &date],
-                ),
+        DetailsForGivenDateInGradebookHistoryForThisCourse::start(
+            self.0,
+            &[&course_id, &date],
         )
     }
     /// Lists submissions
@@ -65,14 +61,7 @@ impl<'a> GradebookHistory<'a> {
         grader_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> ListsSubmissions<'a> {
-        ListsSubmissions(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/gradebook_history/{date}/graders/{grader_id}/assignments/{assignment_id}/submissions",
-                    &[&course_id, &date, &grader_id, &assignment_id],
-                ),
-        )
+        ListsSubmissions::start(self.0, &[&course_id, &date, &grader_id, &assignment_id])
     }
     /// List uncollated submission versions
     ///
@@ -84,69 +73,33 @@ impl<'a> GradebookHistory<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListUncollatedSubmissionVersions<'a> {
-        ListUncollatedSubmissionVersions(
-            self.0.get("/v1/courses/{course_id}/gradebook_history/feed", &[&course_id]),
-        )
+        ListUncollatedSubmissionVersions::start(self.0, &[&course_id])
     }
 }
-/// Request builder for [`GradebookHistory::days_in_gradebook_history_for_this_course`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DaysInGradebookHistoryForThisCourse<'a>(rt::Request<'a>);
-impl<'a> DaysInGradebookHistoryForThisCourse<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Day>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Day> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Day> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`GradebookHistory::details_for_given_date_in_gradebook_history_for_this_course`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DetailsForGivenDateInGradebookHistoryForThisCourse<'a>(rt::Request<'a>);
-impl<'a> DetailsForGivenDateInGradebookHistoryForThisCourse<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Grader>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Grader> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Grader> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`GradebookHistory::lists_submissions`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListsSubmissions<'a>(rt::Request<'a>);
-impl<'a> ListsSubmissions<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::SubmissionHistory>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SubmissionHistory> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::SubmissionHistory> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`GradebookHistory::list_uncollated_submission_versions`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListUncollatedSubmissionVersions<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradebookHistory::days_in_gradebook_history_for_this_course`]: send it."]
+    DaysInGradebookHistoryForThisCourse(Get
+    "/v1/courses/{course_id}/gradebook_history/days") => list models::Day
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradebookHistory::details_for_given_date_in_gradebook_history_for_this_course`]: send it."]
+    DetailsForGivenDateInGradebookHistoryForThisCourse(Get
+    "/v1/courses/{course_id}/gradebook_history/{date}") => list models::Grader
+);
+rt::builder!(
+    #[doc = " Request builder for [`GradebookHistory::lists_submissions`]: send it."]
+    ListsSubmissions(Get
+    "/v1/courses/{course_id}/gradebook_history/{date}/graders/{grader_id}/assignments/{assignment_id}/submissions")
+    => list models::SubmissionHistory
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradebookHistory::list_uncollated_submission_versions`]: set the optional parameters, then send it."]
+    ListUncollatedSubmissionVersions(Get
+    "/v1/courses/{course_id}/gradebook_history/feed") => list models::SubmissionVersion
+);
 impl<'a> ListUncollatedSubmissionVersions<'a> {
     /// The ID of the assignment for which you want to see submissions. If absent, versions of submissions from any assignment in the course are included.
     pub fn assignment_id(self, value: impl Into<rt::Id>) -> Self {
@@ -160,21 +113,4 @@ impl<'a> ListUncollatedSubmissionVersions<'a> {
     pub fn ascending(self, value: bool) -> Self {
         Self(self.0.query("ascending", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::SubmissionVersion>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SubmissionVersion> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::SubmissionVersion> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(
-    DaysInGradebookHistoryForThisCourse,
-    DetailsForGivenDateInGradebookHistoryForThisCourse, ListsSubmissions,
-    ListUncollatedSubmissionVersions
-);

@@ -11,6 +11,8 @@
 //! | `DELETE /api/v1/accounts/{account_id}/grading_period_sets/{id}` | [`delete_grading_period_set`](GradingPeriodSets::delete_grading_period_set) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Grading Period Sets resource.
 #[derive(Debug, Clone, Copy)]
 pub struct GradingPeriodSets<'a>(&'a rt::Client);
@@ -28,9 +30,7 @@ impl<'a> GradingPeriodSets<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListGradingPeriodSets<'a> {
-        ListGradingPeriodSets(
-            self.0.get("/v1/accounts/{account_id}/grading_period_sets", &[&account_id]),
-        )
+        ListGradingPeriodSets::start(self.0, &[&account_id])
     }
     /// Create a grading period set
     ///
@@ -44,9 +44,8 @@ impl<'a> GradingPeriodSets<'a> {
         grading_period_set: impl IntoIterator<Item = GradingPeriodSet>,
     ) -> CreateGradingPeriodSet<'a> {
         CreateGradingPeriodSet(
-            self
+            CreateGradingPeriodSet::start(self.0, &[&account_id])
                 .0
-                .post("/v1/accounts/{account_id}/grading_period_sets", &[&account_id])
                 .form("grading_period_set", &rt::list(grading_period_set)),
         )
     }
@@ -65,12 +64,8 @@ impl<'a> GradingPeriodSets<'a> {
         grading_period_set: impl IntoIterator<Item = GradingPeriodSet>,
     ) -> UpdateGradingPeriodSet<'a> {
         UpdateGradingPeriodSet(
-            self
+            UpdateGradingPeriodSet::start(self.0, &[&account_id, &id])
                 .0
-                .patch(
-                    "/v1/accounts/{account_id}/grading_period_sets/{id}",
-                    &[&account_id, &id],
-                )
                 .form("grading_period_set", &rt::list(grading_period_set)),
         )
     }
@@ -85,30 +80,19 @@ impl<'a> GradingPeriodSets<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteGradingPeriodSet<'a> {
-        DeleteGradingPeriodSet(
-            self
-                .0
-                .delete(
-                    "/v1/accounts/{account_id}/grading_period_sets/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        DeleteGradingPeriodSet::start(self.0, &[&account_id, &id])
     }
 }
-/// Request builder for [`GradingPeriodSets::list_grading_period_sets`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListGradingPeriodSets<'a>(rt::Request<'a>);
-impl<'a> ListGradingPeriodSets<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`GradingPeriodSets::create_grading_period_set`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateGradingPeriodSet<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradingPeriodSets::list_grading_period_sets`]: send it."]
+    ListGradingPeriodSets(Get "/v1/accounts/{account_id}/grading_period_sets") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradingPeriodSets::create_grading_period_set`]: set the optional parameters, then send it."]
+    CreateGradingPeriodSet(Post "/v1/accounts/{account_id}/grading_period_sets") => json
+);
 impl<'a> CreateGradingPeriodSet<'a> {
     /// A list of associated term ids for the grading period set
     pub fn enrollment_term_ids(
@@ -117,15 +101,13 @@ impl<'a> CreateGradingPeriodSet<'a> {
     ) -> Self {
         Self(self.0.form("enrollment_term_ids", &rt::ids(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`GradingPeriodSets::update_grading_period_set`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateGradingPeriodSet<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradingPeriodSets::update_grading_period_set`]: set the optional parameters, then send it."]
+    UpdateGradingPeriodSet(Patch "/v1/accounts/{account_id}/grading_period_sets/{id}") =>
+    json
+);
 impl<'a> UpdateGradingPeriodSet<'a> {
     /// A list of associated term ids for the grading period set
     pub fn enrollment_term_ids(
@@ -134,24 +116,12 @@ impl<'a> UpdateGradingPeriodSet<'a> {
     ) -> Self {
         Self(self.0.form("enrollment_term_ids", &rt::ids(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`GradingPeriodSets::delete_grading_period_set`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteGradingPeriodSet<'a>(rt::Request<'a>);
-impl<'a> DeleteGradingPeriodSet<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListGradingPeriodSets, CreateGradingPeriodSet, UpdateGradingPeriodSet,
-    DeleteGradingPeriodSet
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradingPeriodSets::delete_grading_period_set`]: send it."]
+    DeleteGradingPeriodSet(Delete "/v1/accounts/{account_id}/grading_period_sets/{id}")
+    => json
 );
 /// Parameters sent as `grading_period_set[][..]`.
 #[derive(Debug, Clone, PartialEq)]

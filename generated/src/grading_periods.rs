@@ -15,6 +15,8 @@
 //! | `PATCH /api/v1/grading_period_sets/{set_id}/grading_periods/batch_update` | [`batch_update_grading_periods_for_set`](GradingPeriods::batch_update_grading_periods_for_set) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Grading Periods resource.
 #[derive(Debug, Clone, Copy)]
 pub struct GradingPeriods<'a>(&'a rt::Client);
@@ -26,9 +28,8 @@ impl<'a> GradingPeriods<'a> {
     ///
     /// Returns the paginated list of grading periods for the current course.
     ///
-    /// `GET /api/v1/accounts/{account_id}/grading_periods` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/grading_periods` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/grading_periods` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/grading_periods` with [`Course`](crate::context::Course)
     #[doc(alias = "list_grading_periods_accounts")]
     #[doc(alias = "list_grading_periods_courses")]
     #[doc(alias = "List grading periods")]
@@ -36,16 +37,7 @@ impl<'a> GradingPeriods<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ListGradingPeriods<'a> {
-        ListGradingPeriods(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/grading_periods",
-                    &context,
-                    &[],
-                ),
-        )
+        ListGradingPeriods::start_in(self.0, &context, &[])
     }
     /// Get a single grading period
     ///
@@ -58,11 +50,7 @@ impl<'a> GradingPeriods<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleGradingPeriod<'a> {
-        GetSingleGradingPeriod(
-            self
-                .0
-                .get("/v1/courses/{course_id}/grading_periods/{id}", &[&course_id, &id]),
-        )
+        GetSingleGradingPeriod::start(self.0, &[&course_id, &id])
     }
     /// Update a single grading period
     ///
@@ -77,9 +65,8 @@ impl<'a> GradingPeriods<'a> {
         grading_periods: impl IntoIterator<Item = GradingPeriodParams>,
     ) -> UpdateSingleGradingPeriod<'a> {
         UpdateSingleGradingPeriod(
-            self
+            UpdateSingleGradingPeriod::start(self.0, &[&course_id, &id])
                 .0
-                .put("/v1/courses/{course_id}/grading_periods/{id}", &[&course_id, &id])
                 .form("grading_periods", &rt::list(grading_periods)),
         )
     }
@@ -87,9 +74,8 @@ impl<'a> GradingPeriods<'a> {
     ///
     /// **204 No Content** response code is returned if the deletion was successful.
     ///
-    /// `DELETE /api/v1/courses/{course_id}/grading_periods/{id}` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/accounts/{account_id}/grading_periods/{id}` with [`Account`](crate::context::Account)
+    /// - `DELETE /api/v1/courses/{course_id}/grading_periods/{id}` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/accounts/{account_id}/grading_periods/{id}` with [`Account`](crate::context::Account)
     #[doc(alias = "delete_grading_period_courses")]
     #[doc(alias = "delete_grading_period_accounts")]
     #[doc(alias = "Delete a grading period")]
@@ -98,16 +84,7 @@ impl<'a> GradingPeriods<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> DeleteGradingPeriod<'a> {
-        DeleteGradingPeriod(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/grading_periods/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        DeleteGradingPeriod::start_in(self.0, &context, &[&id])
     }
     /// Batch update grading periods
     ///
@@ -127,12 +104,8 @@ impl<'a> GradingPeriods<'a> {
         >,
     ) -> BatchUpdateGradingPeriodsForCourse<'a> {
         BatchUpdateGradingPeriodsForCourse(
-            self
+            BatchUpdateGradingPeriodsForCourse::start(self.0, &[&course_id])
                 .0
-                .patch(
-                    "/v1/courses/{course_id}/grading_periods/batch_update",
-                    &[&course_id],
-                )
                 .form("set_id", &rt::id(set_id))
                 .form("grading_periods", &rt::list(grading_periods)),
         )
@@ -152,80 +125,41 @@ impl<'a> GradingPeriods<'a> {
         >,
     ) -> BatchUpdateGradingPeriodsForSet<'a> {
         BatchUpdateGradingPeriodsForSet(
-            self
+            BatchUpdateGradingPeriodsForSet::start(self.0, &[&set_id])
                 .0
-                .patch(
-                    "/v1/grading_period_sets/{set_id}/grading_periods/batch_update",
-                    &[&set_id],
-                )
                 .form("grading_periods", &rt::list(grading_periods)),
         )
     }
 }
-/// Request builder for [`GradingPeriods::list_grading_periods`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListGradingPeriods<'a>(rt::Request<'a>);
-impl<'a> ListGradingPeriods<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`GradingPeriods::get_single_grading_period`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleGradingPeriod<'a>(rt::Request<'a>);
-impl<'a> GetSingleGradingPeriod<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`GradingPeriods::update_single_grading_period`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateSingleGradingPeriod<'a>(rt::Request<'a>);
-impl<'a> UpdateSingleGradingPeriod<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`GradingPeriods::delete_grading_period`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteGradingPeriod<'a>(rt::Request<'a>);
-impl<'a> DeleteGradingPeriod<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`GradingPeriods::batch_update_grading_periods_for_course`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BatchUpdateGradingPeriodsForCourse<'a>(rt::Request<'a>);
-impl<'a> BatchUpdateGradingPeriodsForCourse<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`GradingPeriods::batch_update_grading_periods_for_set`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BatchUpdateGradingPeriodsForSet<'a>(rt::Request<'a>);
-impl<'a> BatchUpdateGradingPeriodsForSet<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListGradingPeriods, GetSingleGradingPeriod, UpdateSingleGradingPeriod,
-    DeleteGradingPeriod, BatchUpdateGradingPeriodsForCourse,
-    BatchUpdateGradingPeriodsForSet
+rt::builder!(
+    #[doc = " Request builder for [`GradingPeriods::list_grading_periods`]: send it."]
+    ListGradingPeriods(Get "/v1/{context}/grading_periods") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradingPeriods::get_single_grading_period`]: send it."]
+    GetSingleGradingPeriod(Get "/v1/courses/{course_id}/grading_periods/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradingPeriods::update_single_grading_period`]: send it."]
+    UpdateSingleGradingPeriod(Put "/v1/courses/{course_id}/grading_periods/{id}") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`GradingPeriods::delete_grading_period`]: send it."]
+    DeleteGradingPeriod(Delete "/v1/{context}/grading_periods/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradingPeriods::batch_update_grading_periods_for_course`]: send it."]
+    BatchUpdateGradingPeriodsForCourse(Patch
+    "/v1/courses/{course_id}/grading_periods/batch_update") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradingPeriods::batch_update_grading_periods_for_set`]: send it."]
+    BatchUpdateGradingPeriodsForSet(Patch
+    "/v1/grading_period_sets/{set_id}/grading_periods/batch_update") => json
 );
 /// Parameters sent as `grading_periods[][..]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -17,6 +17,8 @@
 //! | `PUT /api/v1/accounts/{account_id}/grading_standards/{grading_standard_id}` | [`update_grading_standard`](GradingStandards::update_grading_standard) with `Account` |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Grading Standards resource.
 #[derive(Debug, Clone, Copy)]
 pub struct GradingStandards<'a>(&'a rt::Client);
@@ -26,9 +28,8 @@ impl<'a> GradingStandards<'a> {
     }
     /// Create a new grading standard
     ///
-    /// `POST /api/v1/accounts/{account_id}/grading_standards` with [`Account`](crate::context::Account)
-    ///
-    /// `POST /api/v1/courses/{course_id}/grading_standards` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/accounts/{account_id}/grading_standards` with [`Account`](crate::context::Account)
+    /// - `POST /api/v1/courses/{course_id}/grading_standards` with [`Course`](crate::context::Course)
     ///
     /// `title`: The title for the Grading Standard.
     #[doc(alias = "create_new_grading_standard_accounts")]
@@ -43,14 +44,8 @@ impl<'a> GradingStandards<'a> {
         >,
     ) -> CreateNewGradingStandard<'a> {
         CreateNewGradingStandard(
-            self
+            CreateNewGradingStandard::start_in(self.0, &context, &[])
                 .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/grading_standards",
-                    &context,
-                    &[],
-                )
                 .form("title", &rt::text(title))
                 .form("grading_scheme_entry", &rt::list(grading_scheme_entry)),
         )
@@ -59,9 +54,8 @@ impl<'a> GradingStandards<'a> {
     ///
     /// Returns the paginated list of grading standards for the given context that are visible to the user.
     ///
-    /// `GET /api/v1/courses/{course_id}/grading_standards` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/grading_standards` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/grading_standards` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/grading_standards` with [`Account`](crate::context::Account)
     #[doc(alias = "list_grading_standards_available_in_context_courses")]
     #[doc(alias = "list_grading_standards_available_in_context_accounts")]
     #[doc(alias = "List the grading standards available in a context")]
@@ -69,24 +63,14 @@ impl<'a> GradingStandards<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ListGradingStandardsAvailableInContext<'a> {
-        ListGradingStandardsAvailableInContext(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/grading_standards",
-                    &context,
-                    &[],
-                ),
-        )
+        ListGradingStandardsAvailableInContext::start_in(self.0, &context, &[])
     }
     /// Get a single grading standard in a context.
     ///
     /// Returns a grading standard for the given context that is visible to the user.
     ///
-    /// `GET /api/v1/courses/{course_id}/grading_standards/{grading_standard_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/grading_standards/{grading_standard_id}` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/grading_standards/{grading_standard_id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/grading_standards/{grading_standard_id}` with [`Account`](crate::context::Account)
     #[doc(alias = "get_single_grading_standard_in_context_courses")]
     #[doc(alias = "get_single_grading_standard_in_context_accounts")]
     #[doc(alias = "Get a single grading standard in a context")]
@@ -95,24 +79,18 @@ impl<'a> GradingStandards<'a> {
         context: impl crate::context::AccountOrCourse,
         grading_standard_id: impl rt::PathArg,
     ) -> GetSingleGradingStandardInContext<'a> {
-        GetSingleGradingStandardInContext(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/grading_standards/{grading_standard_id}",
-                    &context,
-                    &[&grading_standard_id],
-                ),
+        GetSingleGradingStandardInContext::start_in(
+            self.0,
+            &context,
+            &[&grading_standard_id],
         )
     }
     /// Delete a grading standard
     ///
     /// Deletes the grading standard with the given id
     ///
-    /// `DELETE /api/v1/courses/{course_id}/grading_standards/{grading_standard_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/accounts/{account_id}/grading_standards/{grading_standard_id}` with [`Account`](crate::context::Account)
+    /// - `DELETE /api/v1/courses/{course_id}/grading_standards/{grading_standard_id}` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/accounts/{account_id}/grading_standards/{grading_standard_id}` with [`Account`](crate::context::Account)
     #[doc(alias = "delete_grading_standard_courses")]
     #[doc(alias = "delete_grading_standard_accounts")]
     #[doc(alias = "Delete a grading standard")]
@@ -121,16 +99,7 @@ impl<'a> GradingStandards<'a> {
         context: impl crate::context::AccountOrCourse,
         grading_standard_id: impl rt::PathArg,
     ) -> DeleteGradingStandard<'a> {
-        DeleteGradingStandard(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/grading_standards/{grading_standard_id}",
-                    &context,
-                    &[&grading_standard_id],
-                ),
-        )
+        DeleteGradingStandard::start_in(self.0, &context, &[&grading_standard_id])
     }
     /// Update a grading standard
     ///
@@ -138,9 +107,8 @@ impl<'a> GradingStandards<'a> {
     ///
     /// If the grading standard has been used for grading, only the title can be updated. The data, points_based, and scaling_factor cannot be modified once the grading standard has been used to grade assignments.
     ///
-    /// `PUT /api/v1/courses/{course_id}/grading_standards/{grading_standard_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/accounts/{account_id}/grading_standards/{grading_standard_id}` with [`Account`](crate::context::Account)
+    /// - `PUT /api/v1/courses/{course_id}/grading_standards/{grading_standard_id}` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/accounts/{account_id}/grading_standards/{grading_standard_id}` with [`Account`](crate::context::Account)
     #[doc(alias = "update_grading_standard_courses")]
     #[doc(alias = "update_grading_standard_accounts")]
     #[doc(alias = "Update a grading standard")]
@@ -153,70 +121,43 @@ impl<'a> GradingStandards<'a> {
         >,
     ) -> UpdateGradingStandard<'a> {
         UpdateGradingStandard(
-            self
+            UpdateGradingStandard::start_in(self.0, &context, &[&grading_standard_id])
                 .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/grading_standards/{grading_standard_id}",
-                    &context,
-                    &[&grading_standard_id],
-                )
                 .form("grading_scheme_entry", &rt::list(grading_scheme_entry)),
         )
     }
 }
-/// Request builder for [`GradingStandards::create_new_grading_standard`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateNewGradingStandard<'a>(rt::Request<'a>);
-impl<'a> CreateNewGradingStandard<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GradingStandard> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`GradingStandards::list_grading_standards_available_in_context`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListGradingStandardsAvailableInContext<'a>(rt::Request<'a>);
-impl<'a> ListGradingStandardsAvailableInContext<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::GradingStandard>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GradingStandard> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::GradingStandard> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`GradingStandards::get_single_grading_standard_in_context`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleGradingStandardInContext<'a>(rt::Request<'a>);
-impl<'a> GetSingleGradingStandardInContext<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GradingStandard> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`GradingStandards::delete_grading_standard`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteGradingStandard<'a>(rt::Request<'a>);
-impl<'a> DeleteGradingStandard<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GradingStandard> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`GradingStandards::update_grading_standard`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateGradingStandard<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradingStandards::create_new_grading_standard`]: send it."]
+    CreateNewGradingStandard(Post "/v1/{context}/grading_standards") => one
+    models::GradingStandard
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradingStandards::list_grading_standards_available_in_context`]: send it."]
+    ListGradingStandardsAvailableInContext(Get "/v1/{context}/grading_standards") => list
+    models::GradingStandard
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradingStandards::get_single_grading_standard_in_context`]: send it."]
+    GetSingleGradingStandardInContext(Get
+    "/v1/{context}/grading_standards/{grading_standard_id}") => one
+    models::GradingStandard
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradingStandards::delete_grading_standard`]: send it."]
+    DeleteGradingStandard(Delete "/v1/{context}/grading_standards/{grading_standard_id}")
+    => one models::GradingStandard
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GradingStandards::update_grading_standard`]: set the optional parameters, then send it."]
+    UpdateGradingStandard(Put "/v1/{context}/grading_standards/{grading_standard_id}") =>
+    one models::GradingStandard
+);
 impl<'a> UpdateGradingStandard<'a> {
     /// The title for the Grading Standard
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -230,15 +171,7 @@ impl<'a> UpdateGradingStandard<'a> {
     pub fn scaling_factor(self, value: i64) -> Self {
         Self(self.0.form("scaling_factor", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GradingStandard> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(
-    CreateNewGradingStandard, ListGradingStandardsAvailableInContext,
-    GetSingleGradingStandardInContext, DeleteGradingStandard, UpdateGradingStandard
-);
 /// Parameters sent as `grading_scheme_entry[][..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateNewGradingStandardGradingSchemeEntry {

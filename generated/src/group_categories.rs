@@ -22,6 +22,8 @@
 //! | `POST /api/v1/courses/{course_id}/group_categories/import_tags` | [`import_differentiation_tags`](GroupCategories::import_differentiation_tags) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Group Categories resource.
 #[derive(Debug, Clone, Copy)]
 pub struct GroupCategories<'a>(&'a rt::Client);
@@ -33,9 +35,8 @@ impl<'a> GroupCategories<'a> {
     ///
     /// Returns a paginated list of group categories in a context
     ///
-    /// `GET /api/v1/accounts/{account_id}/group_categories` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/group_categories` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/group_categories` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/group_categories` with [`Course`](crate::context::Course)
     #[doc(alias = "list_group_categories_for_context_accounts")]
     #[doc(alias = "list_group_categories_for_context_courses")]
     #[doc(alias = "List group categories for a context")]
@@ -43,16 +44,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ListGroupCategoriesForContext<'a> {
-        ListGroupCategoriesForContext(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/group_categories",
-                    &context,
-                    &[],
-                ),
-        )
+        ListGroupCategoriesForContext::start_in(self.0, &context, &[])
     }
     /// Get a single group category
     ///
@@ -64,17 +56,14 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> GetSingleGroupCategory<'a> {
-        GetSingleGroupCategory(
-            self.0.get("/v1/group_categories/{group_category_id}", &[&group_category_id]),
-        )
+        GetSingleGroupCategory::start(self.0, &[&group_category_id])
     }
     /// Create a Group Category
     ///
     /// Create a new group category
     ///
-    /// `POST /api/v1/accounts/{account_id}/group_categories` with [`Account`](crate::context::Account)
-    ///
-    /// `POST /api/v1/courses/{course_id}/group_categories` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/accounts/{account_id}/group_categories` with [`Account`](crate::context::Account)
+    /// - `POST /api/v1/courses/{course_id}/group_categories` with [`Course`](crate::context::Course)
     ///
     /// `name`: Name of the group category
     #[doc(alias = "create_group_category_accounts")]
@@ -86,14 +75,8 @@ impl<'a> GroupCategories<'a> {
         name: impl Into<String>,
     ) -> CreateGroupCategory<'a> {
         CreateGroupCategory(
-            self
+            CreateGroupCategory::start_in(self.0, &context, &[])
                 .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/group_categories",
-                    &context,
-                    &[],
-                )
                 .form("name", &rt::text(name)),
         )
     }
@@ -109,14 +92,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> ImportCategoryGroups<'a> {
-        ImportCategoryGroups(
-            self
-                .0
-                .post(
-                    "/v1/group_categories/{group_category_id}/import",
-                    &[&group_category_id],
-                ),
-        )
+        ImportCategoryGroups::start(self.0, &[&group_category_id])
     }
     /// Update a Group Category
     ///
@@ -128,9 +104,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> UpdateGroupCategory<'a> {
-        UpdateGroupCategory(
-            self.0.put("/v1/group_categories/{group_category_id}", &[&group_category_id]),
-        )
+        UpdateGroupCategory::start(self.0, &[&group_category_id])
     }
     /// Delete a Group Category
     ///
@@ -142,14 +116,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> DeleteGroupCategory<'a> {
-        DeleteGroupCategory(
-            self
-                .0
-                .delete(
-                    "/v1/group_categories/{group_category_id}",
-                    &[&group_category_id],
-                ),
-        )
+        DeleteGroupCategory::start(self.0, &[&group_category_id])
     }
     /// List groups in group category
     ///
@@ -161,14 +128,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> ListGroupsInGroupCategory<'a> {
-        ListGroupsInGroupCategory(
-            self
-                .0
-                .get(
-                    "/v1/group_categories/{group_category_id}/groups",
-                    &[&group_category_id],
-                ),
-        )
+        ListGroupsInGroupCategory::start(self.0, &[&group_category_id])
     }
     /// export groups in and users in category
     ///
@@ -180,14 +140,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> ExportGroupsInAndUsersInCategory<'a> {
-        ExportGroupsInAndUsersInCategory(
-            self
-                .0
-                .get(
-                    "/v1/group_categories/{group_category_id}/export",
-                    &[&group_category_id],
-                ),
-        )
+        ExportGroupsInAndUsersInCategory::start(self.0, &[&group_category_id])
     }
     /// List users in group category
     ///
@@ -199,14 +152,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> ListUsersInGroupCategory<'a> {
-        ListUsersInGroupCategory(
-            self
-                .0
-                .get(
-                    "/v1/group_categories/{group_category_id}/users",
-                    &[&group_category_id],
-                ),
-        )
+        ListUsersInGroupCategory::start(self.0, &[&group_category_id])
     }
     /// Assign unassigned members
     ///
@@ -218,14 +164,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> AssignUnassignedMembers<'a> {
-        AssignUnassignedMembers(
-            self
-                .0
-                .post(
-                    "/v1/group_categories/{group_category_id}/assign_unassigned_members",
-                    &[&group_category_id],
-                ),
-        )
+        AssignUnassignedMembers::start(self.0, &[&group_category_id])
     }
     /// Bulk manage differentiation tags
     ///
@@ -249,12 +188,8 @@ impl<'a> GroupCategories<'a> {
         group_category: rt::Json,
     ) -> BulkManageDifferentiationTags<'a> {
         BulkManageDifferentiationTags(
-            self
+            BulkManageDifferentiationTags::start(self.0, &[&course_id])
                 .0
-                .post(
-                    "/v1/courses/{course_id}/group_categories/bulk_manage_differentiation_tag",
-                    &[&course_id],
-                )
                 .form("operations", &operations)
                 .form("group_category", &group_category),
         )
@@ -269,14 +204,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ExportTagsAndUsersInCourse<'a> {
-        ExportTagsAndUsersInCourse(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/group_categories/export_tags",
-                    &[&course_id],
-                ),
-        )
+        ExportTagsAndUsersInCourse::start(self.0, &[&course_id])
     }
     /// Import differentiation tags
     ///
@@ -290,48 +218,27 @@ impl<'a> GroupCategories<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ImportDifferentiationTags<'a> {
-        ImportDifferentiationTags(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/group_categories/import_tags",
-                    &[&course_id],
-                ),
-        )
+        ImportDifferentiationTags::start(self.0, &[&course_id])
     }
 }
-/// Request builder for [`GroupCategories::list_group_categories_for_context`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListGroupCategoriesForContext<'a>(rt::Request<'a>);
-impl<'a> ListGroupCategoriesForContext<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::GroupCategory>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GroupCategory> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::GroupCategory> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`GroupCategories::get_single_group_category`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleGroupCategory<'a>(rt::Request<'a>);
-impl<'a> GetSingleGroupCategory<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GroupCategory> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`GroupCategories::create_group_category`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateGroupCategory<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GroupCategories::list_group_categories_for_context`]: send it."]
+    ListGroupCategoriesForContext(Get "/v1/{context}/group_categories") => list
+    models::GroupCategory
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GroupCategories::get_single_group_category`]: send it."]
+    GetSingleGroupCategory(Get "/v1/group_categories/{group_category_id}") => one
+    models::GroupCategory
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GroupCategories::create_group_category`]: set the optional parameters, then send it."]
+    CreateGroupCategory(Post "/v1/{context}/group_categories") => one
+    models::GroupCategory
+);
 impl<'a> CreateGroupCategory<'a> {
     /// Allow students to sign up for a group themselves (Course Only). valid values are: "enabled":: allows students to self sign up for any group in course "restricted":: allows students to self sign up only for groups in the same section null disallows self sign up
     pub fn self_signup(self, value: SelfSignup) -> Self {
@@ -357,15 +264,13 @@ impl<'a> CreateGroupCategory<'a> {
     pub fn split_group_count(self, value: impl Into<String>) -> Self {
         Self(self.0.form("split_group_count", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GroupCategory> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`GroupCategories::import_category_groups`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ImportCategoryGroups<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GroupCategories::import_category_groups`]: set the optional parameters, then send it."]
+    ImportCategoryGroups(Post "/v1/group_categories/{group_category_id}/import") => one
+    models::Progress
+);
 impl<'a> ImportCategoryGroups<'a> {
     /// There are two ways to post group category import data - either via a multipart/form-data form-field-style attachment, or via a non-multipart raw post request.
     ///
@@ -390,22 +295,17 @@ impl<'a> ImportCategoryGroups<'a> {
     pub fn attachment(self, value: impl Into<String>) -> Self {
         Self(self.0.form("attachment", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
     /// Sends the request with `file` as its multipart field.
-    pub async fn send_with_file(
-        self,
-        file: rt::Upload,
-    ) -> rt::Result<crate::models::Progress> {
-        self.0.send_multipart("attachment", file).await
+    pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<models::Progress> {
+        rt::Operation::into_request(self).send_multipart("attachment", file).await
     }
 }
-/// Request builder for [`GroupCategories::update_group_category`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateGroupCategory<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GroupCategories::update_group_category`]: set the optional parameters, then send it."]
+    UpdateGroupCategory(Put "/v1/group_categories/{group_category_id}") => one
+    models::GroupCategory
+);
 impl<'a> UpdateGroupCategory<'a> {
     /// Name of the group category
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -435,53 +335,30 @@ impl<'a> UpdateGroupCategory<'a> {
     pub fn split_group_count(self, value: impl Into<String>) -> Self {
         Self(self.0.form("split_group_count", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GroupCategory> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`GroupCategories::delete_group_category`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteGroupCategory<'a>(rt::Request<'a>);
-impl<'a> DeleteGroupCategory<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GroupCategory> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`GroupCategories::list_groups_in_group_category`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListGroupsInGroupCategory<'a>(rt::Request<'a>);
-impl<'a> ListGroupsInGroupCategory<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Group>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Group> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`GroupCategories::export_groups_in_and_users_in_category`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ExportGroupsInAndUsersInCategory<'a>(rt::Request<'a>);
-impl<'a> ExportGroupsInAndUsersInCategory<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`GroupCategories::list_users_in_group_category`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListUsersInGroupCategory<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`GroupCategories::delete_group_category`]: send it."]
+    DeleteGroupCategory(Delete "/v1/group_categories/{group_category_id}") => one
+    models::GroupCategory
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GroupCategories::list_groups_in_group_category`]: send it."]
+    ListGroupsInGroupCategory(Get "/v1/group_categories/{group_category_id}/groups") =>
+    list models::Group
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GroupCategories::export_groups_in_and_users_in_category`]: send it."]
+    ExportGroupsInAndUsersInCategory(Get
+    "/v1/group_categories/{group_category_id}/export") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GroupCategories::list_users_in_group_category`]: set the optional parameters, then send it."]
+    ListUsersInGroupCategory(Get "/v1/group_categories/{group_category_id}/users") =>
+    list models::User
+);
 impl<'a> ListUsersInGroupCategory<'a> {
     /// The partial name or full ID of the users to match and return in the results list. Must be at least 3 characters.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -491,57 +368,38 @@ impl<'a> ListUsersInGroupCategory<'a> {
     pub fn unassigned(self, value: bool) -> Self {
         Self(self.0.query("unassigned", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`GroupCategories::assign_unassigned_members`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AssignUnassignedMembers<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GroupCategories::assign_unassigned_members`]: set the optional parameters, then send it."]
+    AssignUnassignedMembers(Post
+    "/v1/group_categories/{group_category_id}/assign_unassigned_members") => one
+    models::Progress
+);
 impl<'a> AssignUnassignedMembers<'a> {
     /// The assigning is done asynchronously by default. If you would like to override this and have the assigning done synchronously, set this value to true.
     pub fn sync(self, value: bool) -> Self {
         Self(self.0.form("sync", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`GroupCategories::bulk_manage_differentiation_tags`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BulkManageDifferentiationTags<'a>(rt::Request<'a>);
-impl<'a> BulkManageDifferentiationTags<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`GroupCategories::export_tags_and_users_in_course`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ExportTagsAndUsersInCourse<'a>(rt::Request<'a>);
-impl<'a> ExportTagsAndUsersInCourse<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`GroupCategories::import_differentiation_tags`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ImportDifferentiationTags<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GroupCategories::bulk_manage_differentiation_tags`]: send it."]
+    BulkManageDifferentiationTags(Post
+    "/v1/courses/{course_id}/group_categories/bulk_manage_differentiation_tag") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GroupCategories::export_tags_and_users_in_course`]: send it."]
+    ExportTagsAndUsersInCourse(Get
+    "/v1/courses/{course_id}/group_categories/export_tags") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`GroupCategories::import_differentiation_tags`]: set the optional parameters, then send it."]
+    ImportDifferentiationTags(Post
+    "/v1/courses/{course_id}/group_categories/import_tags") => one models::Progress
+);
 impl<'a> ImportDifferentiationTags<'a> {
     /// There are two ways to post differentiation tag import data - either via a multipart/form-data form-field-style attachment, or via a non-multipart raw post request.
     ///
@@ -555,25 +413,11 @@ impl<'a> ImportDifferentiationTags<'a> {
     pub fn attachment(self, value: impl Into<String>) -> Self {
         Self(self.0.form("attachment", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
     /// Sends the request with `file` as its multipart field.
-    pub async fn send_with_file(
-        self,
-        file: rt::Upload,
-    ) -> rt::Result<crate::models::Progress> {
-        self.0.send_multipart("attachment", file).await
+    pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<models::Progress> {
+        rt::Operation::into_request(self).send_multipart("attachment", file).await
     }
 }
-rt::impl_operations!(
-    ListGroupCategoriesForContext, GetSingleGroupCategory, CreateGroupCategory,
-    ImportCategoryGroups, UpdateGroupCategory, DeleteGroupCategory,
-    ListGroupsInGroupCategory, ExportGroupsInAndUsersInCategory,
-    ListUsersInGroupCategory, AssignUnassignedMembers, BulkManageDifferentiationTags,
-    ExportTagsAndUsersInCourse, ImportDifferentiationTags
-);
 /// Values of the `self_signup` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -32,6 +32,8 @@
 //! | `GET /api/v1/courses/{course_id}/bulk_user_tags` | [`bulk_fetch_user_tags_for_multiple_users_in_course`](Groups::bulk_fetch_user_tags_for_multiple_users_in_course) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Groups resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Groups<'a>(&'a rt::Client);
@@ -46,15 +48,14 @@ impl<'a> Groups<'a> {
     /// `GET /api/v1/users/self/groups`
     #[doc(alias = "List your groups")]
     pub fn list_your_groups(&self) -> ListYourGroups<'a> {
-        ListYourGroups(self.0.get("/v1/users/self/groups", &[]))
+        ListYourGroups::start(self.0, &[])
     }
     /// List the groups available in a context.
     ///
     /// Returns the paginated list of active groups in the given context that are visible to user.
     ///
-    /// `GET /api/v1/accounts/{account_id}/groups` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/groups` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/groups` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/groups` with [`Course`](crate::context::Course)
     #[doc(alias = "list_groups_available_in_context_accounts")]
     #[doc(alias = "list_groups_available_in_context_courses")]
     #[doc(alias = "List the groups available in a context")]
@@ -62,9 +63,7 @@ impl<'a> Groups<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ListGroupsAvailableInContext<'a> {
-        ListGroupsAvailableInContext(
-            self.0.request_in(rt::Method::Get, "/v1/{context}/groups", &context, &[]),
-        )
+        ListGroupsAvailableInContext::start_in(self.0, &context, &[])
     }
     /// Get a single group
     ///
@@ -73,7 +72,7 @@ impl<'a> Groups<'a> {
     /// `GET /api/v1/groups/{group_id}`
     #[doc(alias = "Get a single group")]
     pub fn get_single_group(&self, group_id: impl rt::PathArg) -> GetSingleGroup<'a> {
-        GetSingleGroup(self.0.get("/v1/groups/{group_id}", &[&group_id]))
+        GetSingleGroup::start(self.0, &[&group_id])
     }
     /// Create a group
     ///
@@ -83,22 +82,20 @@ impl<'a> Groups<'a> {
     #[doc(alias = "create_group_groups")]
     #[doc(alias = "Create a group")]
     pub fn create_group(&self) -> CreateGroup<'a> {
-        CreateGroup(self.0.post("/v1/groups", &[]))
+        CreateGroup::start(self.0, &[])
     }
     /// Create a group
     ///
     /// Creates a new group. Groups created using the "/api/v1/groups/" endpoint will be community groups.
     ///
-    /// `POST /api/v1/group_categories/{group_category_id}/groups` with [`GroupCategory`](crate::context::GroupCategory)
+    /// - `POST /api/v1/group_categories/{group_category_id}/groups` with [`GroupCategory`](crate::context::GroupCategory)
     #[doc(alias = "create_group_group_categories")]
     #[doc(alias = "Create a group")]
     pub fn create_group_in(
         &self,
         context: impl crate::context::GroupCategoryContext,
     ) -> CreateGroupIn<'a> {
-        CreateGroupIn(
-            self.0.request_in(rt::Method::Post, "/v1/{context}/groups", &context, &[]),
-        )
+        CreateGroupIn::start_in(self.0, &context, &[])
     }
     /// Edit a group
     ///
@@ -107,7 +104,7 @@ impl<'a> Groups<'a> {
     /// `PUT /api/v1/groups/{group_id}`
     #[doc(alias = "Edit a group")]
     pub fn edit_group(&self, group_id: impl rt::PathArg) -> EditGroup<'a> {
-        EditGroup(self.0.put("/v1/groups/{group_id}", &[&group_id]))
+        EditGroup::start(self.0, &[&group_id])
     }
     /// Delete a group
     ///
@@ -116,7 +113,7 @@ impl<'a> Groups<'a> {
     /// `DELETE /api/v1/groups/{group_id}`
     #[doc(alias = "Delete a group")]
     pub fn delete_group(&self, group_id: impl rt::PathArg) -> DeleteGroup<'a> {
-        DeleteGroup(self.0.delete("/v1/groups/{group_id}", &[&group_id]))
+        DeleteGroup::start(self.0, &[&group_id])
     }
     /// Invite others to a group
     ///
@@ -132,9 +129,8 @@ impl<'a> Groups<'a> {
         invitees: impl IntoIterator<Item = impl Into<String>>,
     ) -> InviteOthersToGroup<'a> {
         InviteOthersToGroup(
-            self
+            InviteOthersToGroup::start(self.0, &[&group_id])
                 .0
-                .post("/v1/groups/{group_id}/invite", &[&group_id])
                 .form("invitees", &rt::texts(invitees)),
         )
     }
@@ -146,7 +142,7 @@ impl<'a> Groups<'a> {
     #[doc(alias = "list_group_s_users")]
     #[doc(alias = "List groups users")]
     pub fn list_group_users(&self, group_id: impl rt::PathArg) -> ListGroupUsers<'a> {
-        ListGroupUsers(self.0.get("/v1/groups/{group_id}/users", &[&group_id]))
+        ListGroupUsers::start(self.0, &[&group_id])
     }
     /// Bulk delete memberships Bulk deletes memberships by providing an array of user IDs.
     ///
@@ -158,8 +154,9 @@ impl<'a> Groups<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> BulkDeleteMembershipsBulkDeletesMembershipsByProvidingArrayOfUserIds<'a> {
-        BulkDeleteMembershipsBulkDeletesMembershipsByProvidingArrayOfUserIds(
-            self.0.delete("/v1/groups/{group_id}/users", &[&group_id]),
+        BulkDeleteMembershipsBulkDeletesMembershipsByProvidingArrayOfUserIds::start(
+            self.0,
+            &[&group_id],
         )
     }
     /// Upload a file
@@ -173,7 +170,7 @@ impl<'a> Groups<'a> {
     /// `POST /api/v1/groups/{group_id}/files`
     #[doc(alias = "Upload a file")]
     pub fn upload_file(&self, group_id: impl rt::PathArg) -> UploadFile<'a> {
-        UploadFile(self.0.post("/v1/groups/{group_id}/files", &[&group_id]))
+        UploadFile::start(self.0, &[&group_id])
     }
     /// Preview processed html
     ///
@@ -185,12 +182,7 @@ impl<'a> Groups<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> PreviewProcessedHtml<'a> {
-        PreviewProcessedHtml(
-            self
-                .0
-                .post("/v1/groups/{group_id}/preview_html", &[&group_id])
-                .unwrap_key("html"),
-        )
+        PreviewProcessedHtml::start(self.0, &[&group_id])
     }
     /// Group activity stream
     ///
@@ -204,9 +196,7 @@ impl<'a> Groups<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> GroupActivityStream<'a> {
-        GroupActivityStream(
-            self.0.get("/v1/groups/{group_id}/activity_stream", &[&group_id]),
-        )
+        GroupActivityStream::start(self.0, &[&group_id])
     }
     /// Group activity stream summary
     ///
@@ -220,9 +210,7 @@ impl<'a> Groups<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> GroupActivityStreamSummary<'a> {
-        GroupActivityStreamSummary(
-            self.0.get("/v1/groups/{group_id}/activity_stream/summary", &[&group_id]),
-        )
+        GroupActivityStreamSummary::start(self.0, &[&group_id])
     }
     /// Permissions
     ///
@@ -231,7 +219,7 @@ impl<'a> Groups<'a> {
     /// `GET /api/v1/groups/{group_id}/permissions`
     #[doc(alias = "Permissions")]
     pub fn permissions(&self, group_id: impl rt::PathArg) -> Permissions<'a> {
-        Permissions(self.0.get("/v1/groups/{group_id}/permissions", &[&group_id]))
+        Permissions::start(self.0, &[&group_id])
     }
     /// List group memberships
     ///
@@ -243,9 +231,7 @@ impl<'a> Groups<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> ListGroupMemberships<'a> {
-        ListGroupMemberships(
-            self.0.get("/v1/groups/{group_id}/memberships", &[&group_id]),
-        )
+        ListGroupMemberships::start(self.0, &[&group_id])
     }
     /// Get a single group membership
     ///
@@ -259,14 +245,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
         membership_id: impl rt::PathArg,
     ) -> GetSingleGroupMembership<'a> {
-        GetSingleGroupMembership(
-            self
-                .0
-                .get(
-                    "/v1/groups/{group_id}/memberships/{membership_id}",
-                    &[&group_id, &membership_id],
-                ),
-        )
+        GetSingleGroupMembership::start(self.0, &[&group_id, &membership_id])
     }
     /// Get a single group membership
     ///
@@ -280,9 +259,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> GetSingleGroupMembershipForUser<'a> {
-        GetSingleGroupMembershipForUser(
-            self.0.get("/v1/groups/{group_id}/users/{user_id}", &[&group_id, &user_id]),
-        )
+        GetSingleGroupMembershipForUser::start(self.0, &[&group_id, &user_id])
     }
     /// Create a membership
     ///
@@ -291,7 +268,7 @@ impl<'a> Groups<'a> {
     /// `POST /api/v1/groups/{group_id}/memberships`
     #[doc(alias = "Create a membership")]
     pub fn create_membership(&self, group_id: impl rt::PathArg) -> CreateMembership<'a> {
-        CreateMembership(self.0.post("/v1/groups/{group_id}/memberships", &[&group_id]))
+        CreateMembership::start(self.0, &[&group_id])
     }
     /// Update a membership
     ///
@@ -305,14 +282,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
         membership_id: impl rt::PathArg,
     ) -> UpdateMembership<'a> {
-        UpdateMembership(
-            self
-                .0
-                .put(
-                    "/v1/groups/{group_id}/memberships/{membership_id}",
-                    &[&group_id, &membership_id],
-                ),
-        )
+        UpdateMembership::start(self.0, &[&group_id, &membership_id])
     }
     /// Update a membership
     ///
@@ -326,9 +296,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> UpdateMembershipForUser<'a> {
-        UpdateMembershipForUser(
-            self.0.put("/v1/groups/{group_id}/users/{user_id}", &[&group_id, &user_id]),
-        )
+        UpdateMembershipForUser::start(self.0, &[&group_id, &user_id])
     }
     /// Leave a group
     ///
@@ -342,14 +310,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
         membership_id: impl rt::PathArg,
     ) -> LeaveGroupForMembership<'a> {
-        LeaveGroupForMembership(
-            self
-                .0
-                .delete(
-                    "/v1/groups/{group_id}/memberships/{membership_id}",
-                    &[&group_id, &membership_id],
-                ),
-        )
+        LeaveGroupForMembership::start(self.0, &[&group_id, &membership_id])
     }
     /// Leave a group
     ///
@@ -363,11 +324,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> LeaveGroupForUser<'a> {
-        LeaveGroupForUser(
-            self
-                .0
-                .delete("/v1/groups/{group_id}/users/{user_id}", &[&group_id, &user_id]),
-        )
+        LeaveGroupForUser::start(self.0, &[&group_id, &user_id])
     }
     /// Bulk fetch user tags for multiple users in a course
     ///
@@ -379,15 +336,14 @@ impl<'a> Groups<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> BulkFetchUserTagsForMultipleUsersInCourse<'a> {
-        BulkFetchUserTagsForMultipleUsersInCourse(
-            self.0.get("/v1/courses/{course_id}/bulk_user_tags", &[&course_id]),
-        )
+        BulkFetchUserTagsForMultipleUsersInCourse::start(self.0, &[&course_id])
     }
 }
-/// Request builder for [`Groups::list_your_groups`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListYourGroups<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::list_your_groups`]: set the optional parameters, then send it."]
+    ListYourGroups(Get "/v1/users/self/groups") => list models::Group
+);
 impl<'a> ListYourGroups<'a> {
     /// Only include groups that are in this type of context.
     pub fn context_type(self, value: ContextType) -> Self {
@@ -404,23 +360,12 @@ impl<'a> ListYourGroups<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Group>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Group> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Groups::list_groups_available_in_context`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListGroupsAvailableInContext<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::list_groups_available_in_context`]: set the optional parameters, then send it."]
+    ListGroupsAvailableInContext(Get "/v1/{context}/groups") => list models::Group
+);
 impl<'a> ListGroupsAvailableInContext<'a> {
     /// Will only include groups that the user belongs to if this is set
     pub fn only_own_groups(self, value: bool) -> Self {
@@ -437,23 +382,12 @@ impl<'a> ListGroupsAvailableInContext<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Group>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Group> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Group> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Groups::get_single_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::get_single_group`]: set the optional parameters, then send it."]
+    GetSingleGroup(Get "/v1/groups/{group_id}") => one models::Group
+);
 impl<'a> GetSingleGroup<'a> {
     /// - "permissions": Include permissions the current user has for the group.
     /// - "tabs": Include the list of tabs configured for each group.  See the
@@ -467,15 +401,12 @@ impl<'a> GetSingleGroup<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Group> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Groups::create_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::create_group`]: set the optional parameters, then send it."]
+    CreateGroup(Post "/v1/groups") => one models::Group
+);
 impl<'a> CreateGroup<'a> {
     /// The name of the group
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -501,15 +432,12 @@ impl<'a> CreateGroup<'a> {
     pub fn sis_group_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.form("sis_group_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Group> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Groups::create_group_in`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateGroupIn<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::create_group_in`]: set the optional parameters, then send it."]
+    CreateGroupIn(Post "/v1/{context}/groups") => one models::Group
+);
 impl<'a> CreateGroupIn<'a> {
     /// The name of the group
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -535,15 +463,12 @@ impl<'a> CreateGroupIn<'a> {
     pub fn sis_group_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.form("sis_group_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Group> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Groups::edit_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EditGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::edit_group`]: set the optional parameters, then send it."]
+    EditGroup(Put "/v1/groups/{group_id}") => one models::Group
+);
 impl<'a> EditGroup<'a> {
     /// The name of the group
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -581,35 +506,21 @@ impl<'a> EditGroup<'a> {
     pub fn override_sis_stickiness(self, value: bool) -> Self {
         Self(self.0.form("override_sis_stickiness", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Group> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Groups::delete_group`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteGroup<'a>(rt::Request<'a>);
-impl<'a> DeleteGroup<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Group> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Groups::invite_others_to_group`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct InviteOthersToGroup<'a>(rt::Request<'a>);
-impl<'a> InviteOthersToGroup<'a> {
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::GroupMembership>> {
-        self.0.send_list().await
-    }
-}
-/// Request builder for [`Groups::list_group_users`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListGroupUsers<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Groups::delete_group`]: send it."] DeleteGroup(Delete
+    "/v1/groups/{group_id}") => one models::Group
+);
+rt::builder!(
+    #[doc = " Request builder for [`Groups::invite_others_to_group`]: send it."]
+    InviteOthersToGroup(Post "/v1/groups/{group_id}/invite") => array
+    models::GroupMembership
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::list_group_users`]: set the optional parameters, then send it."]
+    ListGroupUsers(Get "/v1/groups/{group_id}/users") => list models::User
+);
 impl<'a> ListGroupUsers<'a> {
     /// The partial name or full ID of the users to match and return in the results list. Must be at least 3 characters.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -626,96 +537,63 @@ impl<'a> ListGroupUsers<'a> {
     pub fn exclude_inactive(self, value: bool) -> Self {
         Self(self.0.query("exclude_inactive", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Groups::bulk_delete_memberships_bulk_deletes_memberships_by_providing_array_of_user_ids`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BulkDeleteMembershipsBulkDeletesMembershipsByProvidingArrayOfUserIds<'a>(
-    rt::Request<'a>,
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::bulk_delete_memberships_bulk_deletes_memberships_by_providing_array_of_user_ids`]: set the optional parameters, then send it."]
+    BulkDeleteMembershipsBulkDeletesMembershipsByProvidingArrayOfUserIds(Delete
+    "/v1/groups/{group_id}/users") => array rt::Json
 );
 impl<'a> BulkDeleteMembershipsBulkDeletesMembershipsByProvidingArrayOfUserIds<'a> {
     /// - An array of user IDs to delete memberships in bulk.
     pub fn user_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
         Self(self.0.query("user_ids", &rt::ids(value)))
     }
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<rt::Json>> {
-        self.0.send_list().await
-    }
 }
-/// Request builder for [`Groups::upload_file`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UploadFile<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Groups::upload_file`]: send it."] UploadFile(Post
+    "/v1/groups/{group_id}/files") => json
+);
 impl<'a> UploadFile<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
     /// Uploads `file` with Canvas's three steps (the upload host never gets the
     /// token) and returns the file Canvas confirms.
-    pub async fn upload(self, file: rt::Upload) -> rt::Result<crate::models::File> {
-        self.0.upload(file).await
+    pub async fn upload(self, file: rt::Upload) -> rt::Result<models::File> {
+        rt::Operation::into_request(self).upload(file).await
     }
     /// Lets Canvas fetch the file at `url` itself; returns the Progress to wait on.
     pub async fn upload_from_url(
         self,
         url: &str,
         name: &str,
-    ) -> rt::Result<crate::models::Progress> {
-        self.0.upload_from_url(url, name).await
+    ) -> rt::Result<models::Progress> {
+        rt::Operation::into_request(self).upload_from_url(url, name).await
     }
 }
-/// Request builder for [`Groups::preview_processed_html`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct PreviewProcessedHtml<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::preview_processed_html`]: set the optional parameters, then send it."]
+    PreviewProcessedHtml(Post "/v1/groups/{group_id}/preview_html") => one String, "html"
+);
 impl<'a> PreviewProcessedHtml<'a> {
     /// The html content to process
     pub fn html(self, value: impl Into<String>) -> Self {
         Self(self.0.form("html", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<String> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Groups::group_activity_stream`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GroupActivityStream<'a>(rt::Request<'a>);
-impl<'a> GroupActivityStream<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Groups::group_activity_stream_summary`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GroupActivityStreamSummary<'a>(rt::Request<'a>);
-impl<'a> GroupActivityStreamSummary<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Groups::permissions`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct Permissions<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Groups::group_activity_stream`]: send it."]
+    GroupActivityStream(Get "/v1/groups/{group_id}/activity_stream") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Groups::group_activity_stream_summary`]: send it."]
+    GroupActivityStreamSummary(Get "/v1/groups/{group_id}/activity_stream/summary") =>
+    json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::permissions`]: set the optional parameters, then send it."]
+    Permissions(Get "/v1/groups/{group_id}/permissions") => json
+);
 impl<'a> Permissions<'a> {
     /// List of permissions to check against the authenticated user. Permission names are documented in the Create a role endpoint.
     pub fn permissions(
@@ -724,71 +602,48 @@ impl<'a> Permissions<'a> {
     ) -> Self {
         Self(self.0.query("permissions", &rt::texts(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Groups::list_group_memberships`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListGroupMemberships<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::list_group_memberships`]: set the optional parameters, then send it."]
+    ListGroupMemberships(Get "/v1/groups/{group_id}/memberships") => list
+    models::GroupMembership
+);
 impl<'a> ListGroupMemberships<'a> {
     /// Only list memberships with the given workflow_states. By default it will return all memberships.
     pub fn filter_states(self, value: impl IntoIterator<Item = FilterState>) -> Self {
         Self(self.0.query("filter_states", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::GroupMembership>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::GroupMembership> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::GroupMembership> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Groups::get_single_group_membership`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleGroupMembership<'a>(rt::Request<'a>);
-impl<'a> GetSingleGroupMembership<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GroupMembership> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Groups::get_single_group_membership_for_user`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleGroupMembershipForUser<'a>(rt::Request<'a>);
-impl<'a> GetSingleGroupMembershipForUser<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GroupMembership> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Groups::create_membership`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateMembership<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Groups::get_single_group_membership`]: send it."]
+    GetSingleGroupMembership(Get "/v1/groups/{group_id}/memberships/{membership_id}") =>
+    one models::GroupMembership
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::get_single_group_membership_for_user`]: send it."]
+    GetSingleGroupMembershipForUser(Get "/v1/groups/{group_id}/users/{user_id}") => one
+    models::GroupMembership
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::create_membership`]: set the optional parameters, then send it."]
+    CreateMembership(Post "/v1/groups/{group_id}/memberships") => one
+    models::GroupMembership
+);
 impl<'a> CreateMembership<'a> {
     /// Sets `user_id`.
     pub fn user_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.form("user_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GroupMembership> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Groups::update_membership`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateMembership<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::update_membership`]: set the optional parameters, then send it."]
+    UpdateMembership(Put "/v1/groups/{group_id}/memberships/{membership_id}") => one
+    models::GroupMembership
+);
 impl<'a> UpdateMembership<'a> {
     /// Currently, the only allowed value is "accepted"
     pub fn workflow_state(self, value: WorkflowState) -> Self {
@@ -798,15 +653,13 @@ impl<'a> UpdateMembership<'a> {
     pub fn moderator(self, value: impl Into<String>) -> Self {
         Self(self.0.form("moderator", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GroupMembership> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Groups::update_membership_for_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateMembershipForUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::update_membership_for_user`]: set the optional parameters, then send it."]
+    UpdateMembershipForUser(Put "/v1/groups/{group_id}/users/{user_id}") => one
+    models::GroupMembership
+);
 impl<'a> UpdateMembershipForUser<'a> {
     /// Currently, the only allowed value is "accepted"
     pub fn workflow_state(self, value: WorkflowState) -> Self {
@@ -816,62 +669,28 @@ impl<'a> UpdateMembershipForUser<'a> {
     pub fn moderator(self, value: impl Into<String>) -> Self {
         Self(self.0.form("moderator", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::GroupMembership> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Groups::leave_group_for_membership`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct LeaveGroupForMembership<'a>(rt::Request<'a>);
-impl<'a> LeaveGroupForMembership<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Groups::leave_group_for_user`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct LeaveGroupForUser<'a>(rt::Request<'a>);
-impl<'a> LeaveGroupForUser<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Groups::bulk_fetch_user_tags_for_multiple_users_in_course`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BulkFetchUserTagsForMultipleUsersInCourse<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Groups::leave_group_for_membership`]: send it."]
+    LeaveGroupForMembership(Delete "/v1/groups/{group_id}/memberships/{membership_id}")
+    => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Groups::leave_group_for_user`]: send it."]
+    LeaveGroupForUser(Delete "/v1/groups/{group_id}/users/{user_id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Groups::bulk_fetch_user_tags_for_multiple_users_in_course`]: set the optional parameters, then send it."]
+    BulkFetchUserTagsForMultipleUsersInCourse(Get
+    "/v1/courses/{course_id}/bulk_user_tags") => list rt::Json
+);
 impl<'a> BulkFetchUserTagsForMultipleUsersInCourse<'a> {
     /// An array of user IDs to fetch tags for.
     pub fn user_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
         Self(self.0.query("user_ids", &rt::ids(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<rt::Json>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, rt::Json> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, rt::Json> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(
-    ListYourGroups, ListGroupsAvailableInContext, GetSingleGroup, CreateGroup,
-    CreateGroupIn, EditGroup, DeleteGroup, InviteOthersToGroup, ListGroupUsers,
-    BulkDeleteMembershipsBulkDeletesMembershipsByProvidingArrayOfUserIds, UploadFile,
-    PreviewProcessedHtml, GroupActivityStream, GroupActivityStreamSummary, Permissions,
-    ListGroupMemberships, GetSingleGroupMembership, GetSingleGroupMembershipForUser,
-    CreateMembership, UpdateMembership, UpdateMembershipForUser, LeaveGroupForMembership,
-    LeaveGroupForUser, BulkFetchUserTagsForMultipleUsersInCourse
-);
 /// Values of the `context_type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -8,6 +8,8 @@
 //! | `GET /api/v1/users/{user_id}/history` | [`list_recent_history_for_user`](History::list_recent_history_for_user) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the History resource.
 #[derive(Debug, Clone, Copy)]
 pub struct History<'a>(&'a rt::Client);
@@ -25,25 +27,11 @@ impl<'a> History<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListRecentHistoryForUser<'a> {
-        ListRecentHistoryForUser(self.0.get("/v1/users/{user_id}/history", &[&user_id]))
+        ListRecentHistoryForUser::start(self.0, &[&user_id])
     }
 }
-/// Request builder for [`History::list_recent_history_for_user`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListRecentHistoryForUser<'a>(rt::Request<'a>);
-impl<'a> ListRecentHistoryForUser<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::HistoryEntry>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::HistoryEntry> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::HistoryEntry> {
-        self.0.pages()
-    }
-}
-rt::impl_operations!(ListRecentHistoryForUser);
+rt::builder!(
+    #[doc = " Request builder for [`History::list_recent_history_for_user`]: send it."]
+    ListRecentHistoryForUser(Get "/v1/users/{user_id}/history") => list
+    models::HistoryEntry
+);

@@ -8,6 +8,8 @@
 //! | `POST /api/v1/inst_access_tokens` | [`create_instaccess_token`](InstAccessTokens::create_instaccess_token) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Inst Access Tokens resource.
 #[derive(Debug, Clone, Copy)]
 pub struct InstAccessTokens<'a>(&'a rt::Client);
@@ -24,17 +26,11 @@ impl<'a> InstAccessTokens<'a> {
     /// `POST /api/v1/inst_access_tokens`
     #[doc(alias = "Create InstAccess token")]
     pub fn create_instaccess_token(&self) -> CreateInstaccessToken<'a> {
-        CreateInstaccessToken(self.0.post("/v1/inst_access_tokens", &[]))
+        CreateInstaccessToken::start(self.0, &[])
     }
 }
-/// Request builder for [`InstAccessTokens::create_instaccess_token`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateInstaccessToken<'a>(rt::Request<'a>);
-impl<'a> CreateInstaccessToken<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::InstAccessToken> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(CreateInstaccessToken);
+rt::builder!(
+    #[doc =
+    " Request builder for [`InstAccessTokens::create_instaccess_token`]: send it."]
+    CreateInstaccessToken(Post "/v1/inst_access_tokens") => one models::InstAccessToken
+);

@@ -9,6 +9,8 @@
 //! | `POST /api/v1/jwts/refresh` | [`refresh_jwt`](JwTs::refresh_jwt) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Jw Ts resource.
 #[derive(Debug, Clone, Copy)]
 pub struct JwTs<'a>(&'a rt::Client);
@@ -25,7 +27,7 @@ impl<'a> JwTs<'a> {
     /// `POST /api/v1/jwts`
     #[doc(alias = "Create JWT")]
     pub fn create_jwt(&self) -> CreateJwt<'a> {
-        CreateJwt(self.0.post("/v1/jwts", &[]))
+        CreateJwt::start(self.0, &[])
     }
     /// Refresh JWT
     ///
@@ -38,13 +40,14 @@ impl<'a> JwTs<'a> {
     /// `jwt`: An existing JWT token to be refreshed. The new token will have the same context and workflows as the existing token.
     #[doc(alias = "Refresh JWT")]
     pub fn refresh_jwt(&self, jwt: impl Into<String>) -> RefreshJwt<'a> {
-        RefreshJwt(self.0.post("/v1/jwts/refresh", &[]).form("jwt", &rt::text(jwt)))
+        RefreshJwt(RefreshJwt::start(self.0, &[]).0.form("jwt", &rt::text(jwt)))
     }
 }
-/// Request builder for [`JwTs::create_jwt`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateJwt<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`JwTs::create_jwt`]: set the optional parameters, then send it."]
+    CreateJwt(Post "/v1/jwts") => one models::Jwt
+);
 impl<'a> CreateJwt<'a> {
     /// Adds additional data to the JWT to be used by the consuming service workflow
     pub fn workflows(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
@@ -66,22 +69,11 @@ impl<'a> CreateJwt<'a> {
     pub fn canvas_audience(self, value: bool) -> Self {
         Self(self.0.form("canvas_audience", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Jwt> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`JwTs::refresh_jwt`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RefreshJwt<'a>(rt::Request<'a>);
-impl<'a> RefreshJwt<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Jwt> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(CreateJwt, RefreshJwt);
+rt::builder!(
+    #[doc = " Request builder for [`JwTs::refresh_jwt`]: send it."] RefreshJwt(Post
+    "/v1/jwts/refresh") => one models::Jwt
+);
 /// Values of the `context_type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

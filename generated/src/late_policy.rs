@@ -10,6 +10,8 @@
 //! | `PATCH /api/v1/courses/{id}/late_policy` | [`patch_late_policy`](LatePolicy::patch_late_policy) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Late Policy resource.
 #[derive(Debug, Clone, Copy)]
 pub struct LatePolicy<'a>(&'a rt::Client);
@@ -24,7 +26,7 @@ impl<'a> LatePolicy<'a> {
     /// `GET /api/v1/courses/{id}/late_policy`
     #[doc(alias = "Get a late policy")]
     pub fn get_late_policy(&self, id: impl rt::PathArg) -> GetLatePolicy<'a> {
-        GetLatePolicy(self.0.get("/v1/courses/{id}/late_policy", &[&id]))
+        GetLatePolicy::start(self.0, &[&id])
     }
     /// Create a late policy
     ///
@@ -33,7 +35,7 @@ impl<'a> LatePolicy<'a> {
     /// `POST /api/v1/courses/{id}/late_policy`
     #[doc(alias = "Create a late policy")]
     pub fn create_late_policy(&self, id: impl rt::PathArg) -> CreateLatePolicy<'a> {
-        CreateLatePolicy(self.0.post("/v1/courses/{id}/late_policy", &[&id]))
+        CreateLatePolicy::start(self.0, &[&id])
     }
     /// Patch a late policy
     ///
@@ -42,48 +44,35 @@ impl<'a> LatePolicy<'a> {
     /// `PATCH /api/v1/courses/{id}/late_policy`
     #[doc(alias = "Patch a late policy")]
     pub fn patch_late_policy(&self, id: impl rt::PathArg) -> PatchLatePolicy<'a> {
-        PatchLatePolicy(self.0.patch("/v1/courses/{id}/late_policy", &[&id]))
+        PatchLatePolicy::start(self.0, &[&id])
     }
 }
-/// Request builder for [`LatePolicy::get_late_policy`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLatePolicy<'a>(rt::Request<'a>);
-impl<'a> GetLatePolicy<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`LatePolicy::create_late_policy`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateLatePolicy<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`LatePolicy::get_late_policy`]: send it."]
+    GetLatePolicy(Get "/v1/courses/{id}/late_policy") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LatePolicy::create_late_policy`]: set the optional parameters, then send it."]
+    CreateLatePolicy(Post "/v1/courses/{id}/late_policy") => json
+);
 impl<'a> CreateLatePolicy<'a> {
     /// Sets `late_policy[..]`: see [`LatePolicyParams`].
     pub fn late_policy(self, value: LatePolicyParams) -> Self {
         Self(self.0.form("late_policy", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`LatePolicy::patch_late_policy`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct PatchLatePolicy<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LatePolicy::patch_late_policy`]: set the optional parameters, then send it."]
+    PatchLatePolicy(Patch "/v1/courses/{id}/late_policy") => json
+);
 impl<'a> PatchLatePolicy<'a> {
     /// Sets `late_policy[..]`: see [`LatePolicyParams`].
     pub fn late_policy(self, value: LatePolicyParams) -> Self {
         Self(self.0.form("late_policy", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-rt::impl_operations!(GetLatePolicy, CreateLatePolicy, PatchLatePolicy);
 /// Parameters sent as `late_policy[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LatePolicyParams {

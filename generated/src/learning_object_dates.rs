@@ -18,6 +18,8 @@
 //! | `PUT /api/v1/courses/{course_id}/files/{attachment_id}/date_details` | [`update_learning_object_date_information_for_attachment`](LearningObjectDates::update_learning_object_date_information_for_attachment) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Learning Object Dates resource.
 #[derive(Debug, Clone, Copy)]
 pub struct LearningObjectDates<'a>(&'a rt::Client);
@@ -39,13 +41,9 @@ impl<'a> LearningObjectDates<'a> {
         course_id: impl rt::PathArg,
         context_module_id: impl rt::PathArg,
     ) -> GetLearningObjectDateInformationForContextModule<'a> {
-        GetLearningObjectDateInformationForContextModule(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/modules/{context_module_id}/date_details",
-                    &[&course_id, &context_module_id],
-                ),
+        GetLearningObjectDateInformationForContextModule::start(
+            self.0,
+            &[&course_id, &context_module_id],
         )
     }
     /// Get a learning object's date information
@@ -62,13 +60,9 @@ impl<'a> LearningObjectDates<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> GetLearningObjectDateInformationForAssignment<'a> {
-        GetLearningObjectDateInformationForAssignment(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/date_details",
-                    &[&course_id, &assignment_id],
-                ),
+        GetLearningObjectDateInformationForAssignment::start(
+            self.0,
+            &[&course_id, &assignment_id],
         )
     }
     /// Get a learning object's date information
@@ -85,14 +79,7 @@ impl<'a> LearningObjectDates<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> GetLearningObjectDateInformationForQuiz<'a> {
-        GetLearningObjectDateInformationForQuiz(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/date_details",
-                    &[&course_id, &quiz_id],
-                ),
-        )
+        GetLearningObjectDateInformationForQuiz::start(self.0, &[&course_id, &quiz_id])
     }
     /// Get a learning object's date information
     ///
@@ -108,13 +95,9 @@ impl<'a> LearningObjectDates<'a> {
         course_id: impl rt::PathArg,
         discussion_topic_id: impl rt::PathArg,
     ) -> GetLearningObjectDateInformationForDiscussionTopic<'a> {
-        GetLearningObjectDateInformationForDiscussionTopic(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/discussion_topics/{discussion_topic_id}/date_details",
-                    &[&course_id, &discussion_topic_id],
-                ),
+        GetLearningObjectDateInformationForDiscussionTopic::start(
+            self.0,
+            &[&course_id, &discussion_topic_id],
         )
     }
     /// Get a learning object's date information
@@ -131,14 +114,7 @@ impl<'a> LearningObjectDates<'a> {
         course_id: impl rt::PathArg,
         url_or_id: impl rt::PathArg,
     ) -> GetLearningObjectDateInformationForPage<'a> {
-        GetLearningObjectDateInformationForPage(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/pages/{url_or_id}/date_details",
-                    &[&course_id, &url_or_id],
-                ),
-        )
+        GetLearningObjectDateInformationForPage::start(self.0, &[&course_id, &url_or_id])
     }
     /// Get a learning object's date information
     ///
@@ -154,13 +130,9 @@ impl<'a> LearningObjectDates<'a> {
         course_id: impl rt::PathArg,
         attachment_id: impl rt::PathArg,
     ) -> GetLearningObjectDateInformationForAttachment<'a> {
-        GetLearningObjectDateInformationForAttachment(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/files/{attachment_id}/date_details",
-                    &[&course_id, &attachment_id],
-                ),
+        GetLearningObjectDateInformationForAttachment::start(
+            self.0,
+            &[&course_id, &attachment_id],
         )
     }
     /// Update a learning object's date information
@@ -179,13 +151,9 @@ impl<'a> LearningObjectDates<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> UpdateLearningObjectDateInformationForAssignment<'a> {
-        UpdateLearningObjectDateInformationForAssignment(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/date_details",
-                    &[&course_id, &assignment_id],
-                ),
+        UpdateLearningObjectDateInformationForAssignment::start(
+            self.0,
+            &[&course_id, &assignment_id],
         )
     }
     /// Update a learning object's date information
@@ -204,13 +172,9 @@ impl<'a> LearningObjectDates<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> UpdateLearningObjectDateInformationForQuiz<'a> {
-        UpdateLearningObjectDateInformationForQuiz(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/date_details",
-                    &[&course_id, &quiz_id],
-                ),
+        UpdateLearningObjectDateInformationForQuiz::start(
+            self.0,
+            &[&course_id, &quiz_id],
         )
     }
     /// Update a learning object's date information
@@ -229,13 +193,9 @@ impl<'a> LearningObjectDates<'a> {
         course_id: impl rt::PathArg,
         discussion_topic_id: impl rt::PathArg,
     ) -> UpdateLearningObjectDateInformationForDiscussionTopic<'a> {
-        UpdateLearningObjectDateInformationForDiscussionTopic(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/discussion_topics/{discussion_topic_id}/date_details",
-                    &[&course_id, &discussion_topic_id],
-                ),
+        UpdateLearningObjectDateInformationForDiscussionTopic::start(
+            self.0,
+            &[&course_id, &discussion_topic_id],
         )
     }
     /// Update a learning object's date information
@@ -254,13 +214,9 @@ impl<'a> LearningObjectDates<'a> {
         course_id: impl rt::PathArg,
         url_or_id: impl rt::PathArg,
     ) -> UpdateLearningObjectDateInformationForPage<'a> {
-        UpdateLearningObjectDateInformationForPage(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/pages/{url_or_id}/date_details",
-                    &[&course_id, &url_or_id],
-                ),
+        UpdateLearningObjectDateInformationForPage::start(
+            self.0,
+            &[&course_id, &url_or_id],
         )
     }
     /// Update a learning object's date information
@@ -279,80 +235,60 @@ impl<'a> LearningObjectDates<'a> {
         course_id: impl rt::PathArg,
         attachment_id: impl rt::PathArg,
     ) -> UpdateLearningObjectDateInformationForAttachment<'a> {
-        UpdateLearningObjectDateInformationForAttachment(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/files/{attachment_id}/date_details",
-                    &[&course_id, &attachment_id],
-                ),
+        UpdateLearningObjectDateInformationForAttachment::start(
+            self.0,
+            &[&course_id, &attachment_id],
         )
     }
 }
-/// Request builder for [`LearningObjectDates::get_learning_object_date_information_for_context_module`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLearningObjectDateInformationForContextModule<'a>(rt::Request<'a>);
-impl<'a> GetLearningObjectDateInformationForContextModule<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LearningObjectDates> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`LearningObjectDates::get_learning_object_date_information_for_assignment`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLearningObjectDateInformationForAssignment<'a>(rt::Request<'a>);
-impl<'a> GetLearningObjectDateInformationForAssignment<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LearningObjectDates> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`LearningObjectDates::get_learning_object_date_information_for_quiz`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLearningObjectDateInformationForQuiz<'a>(rt::Request<'a>);
-impl<'a> GetLearningObjectDateInformationForQuiz<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LearningObjectDates> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`LearningObjectDates::get_learning_object_date_information_for_discussion_topic`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLearningObjectDateInformationForDiscussionTopic<'a>(rt::Request<'a>);
-impl<'a> GetLearningObjectDateInformationForDiscussionTopic<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LearningObjectDates> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`LearningObjectDates::get_learning_object_date_information_for_page`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLearningObjectDateInformationForPage<'a>(rt::Request<'a>);
-impl<'a> GetLearningObjectDateInformationForPage<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LearningObjectDates> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`LearningObjectDates::get_learning_object_date_information_for_attachment`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLearningObjectDateInformationForAttachment<'a>(rt::Request<'a>);
-impl<'a> GetLearningObjectDateInformationForAttachment<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LearningObjectDates> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`LearningObjectDates::update_learning_object_date_information_for_assignment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateLearningObjectDateInformationForAssignment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LearningObjectDates::get_learning_object_date_information_for_context_module`]: send it."]
+    GetLearningObjectDateInformationForContextModule(Get
+    "/v1/courses/{course_id}/modules/{context_module_id}/date_details") => one
+    models::LearningObjectDates
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LearningObjectDates::get_learning_object_date_information_for_assignment`]: send it."]
+    GetLearningObjectDateInformationForAssignment(Get
+    "/v1/courses/{course_id}/assignments/{assignment_id}/date_details") => one
+    models::LearningObjectDates
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LearningObjectDates::get_learning_object_date_information_for_quiz`]: send it."]
+    GetLearningObjectDateInformationForQuiz(Get
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/date_details") => one
+    models::LearningObjectDates
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LearningObjectDates::get_learning_object_date_information_for_discussion_topic`]: send it."]
+    GetLearningObjectDateInformationForDiscussionTopic(Get
+    "/v1/courses/{course_id}/discussion_topics/{discussion_topic_id}/date_details") =>
+    one models::LearningObjectDates
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LearningObjectDates::get_learning_object_date_information_for_page`]: send it."]
+    GetLearningObjectDateInformationForPage(Get
+    "/v1/courses/{course_id}/pages/{url_or_id}/date_details") => one
+    models::LearningObjectDates
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LearningObjectDates::get_learning_object_date_information_for_attachment`]: send it."]
+    GetLearningObjectDateInformationForAttachment(Get
+    "/v1/courses/{course_id}/files/{attachment_id}/date_details") => one
+    models::LearningObjectDates
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LearningObjectDates::update_learning_object_date_information_for_assignment`]: set the optional parameters, then send it."]
+    UpdateLearningObjectDateInformationForAssignment(Put
+    "/v1/courses/{course_id}/assignments/{assignment_id}/date_details") => json
+);
 impl<'a> UpdateLearningObjectDateInformationForAssignment<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.
     pub fn due_at(self, value: rt::DateTime) -> Self {
@@ -377,15 +313,13 @@ impl<'a> UpdateLearningObjectDateInformationForAssignment<'a> {
     ) -> Self {
         Self(self.0.form("assignment_overrides", &rt::texts(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`LearningObjectDates::update_learning_object_date_information_for_quiz`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateLearningObjectDateInformationForQuiz<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LearningObjectDates::update_learning_object_date_information_for_quiz`]: set the optional parameters, then send it."]
+    UpdateLearningObjectDateInformationForQuiz(Put
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/date_details") => json
+);
 impl<'a> UpdateLearningObjectDateInformationForQuiz<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.
     pub fn due_at(self, value: rt::DateTime) -> Self {
@@ -410,15 +344,14 @@ impl<'a> UpdateLearningObjectDateInformationForQuiz<'a> {
     ) -> Self {
         Self(self.0.form("assignment_overrides", &rt::texts(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`LearningObjectDates::update_learning_object_date_information_for_discussion_topic`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateLearningObjectDateInformationForDiscussionTopic<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LearningObjectDates::update_learning_object_date_information_for_discussion_topic`]: set the optional parameters, then send it."]
+    UpdateLearningObjectDateInformationForDiscussionTopic(Put
+    "/v1/courses/{course_id}/discussion_topics/{discussion_topic_id}/date_details") =>
+    json
+);
 impl<'a> UpdateLearningObjectDateInformationForDiscussionTopic<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.
     pub fn due_at(self, value: rt::DateTime) -> Self {
@@ -443,15 +376,13 @@ impl<'a> UpdateLearningObjectDateInformationForDiscussionTopic<'a> {
     ) -> Self {
         Self(self.0.form("assignment_overrides", &rt::texts(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`LearningObjectDates::update_learning_object_date_information_for_page`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateLearningObjectDateInformationForPage<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LearningObjectDates::update_learning_object_date_information_for_page`]: set the optional parameters, then send it."]
+    UpdateLearningObjectDateInformationForPage(Put
+    "/v1/courses/{course_id}/pages/{url_or_id}/date_details") => json
+);
 impl<'a> UpdateLearningObjectDateInformationForPage<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.
     pub fn due_at(self, value: rt::DateTime) -> Self {
@@ -476,15 +407,13 @@ impl<'a> UpdateLearningObjectDateInformationForPage<'a> {
     ) -> Self {
         Self(self.0.form("assignment_overrides", &rt::texts(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`LearningObjectDates::update_learning_object_date_information_for_attachment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateLearningObjectDateInformationForAttachment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LearningObjectDates::update_learning_object_date_information_for_attachment`]: set the optional parameters, then send it."]
+    UpdateLearningObjectDateInformationForAttachment(Put
+    "/v1/courses/{course_id}/files/{attachment_id}/date_details") => json
+);
 impl<'a> UpdateLearningObjectDateInformationForAttachment<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.
     pub fn due_at(self, value: rt::DateTime) -> Self {
@@ -509,21 +438,4 @@ impl<'a> UpdateLearningObjectDateInformationForAttachment<'a> {
     ) -> Self {
         Self(self.0.form("assignment_overrides", &rt::texts(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-rt::impl_operations!(
-    GetLearningObjectDateInformationForContextModule,
-    GetLearningObjectDateInformationForAssignment,
-    GetLearningObjectDateInformationForQuiz,
-    GetLearningObjectDateInformationForDiscussionTopic,
-    GetLearningObjectDateInformationForPage,
-    GetLearningObjectDateInformationForAttachment,
-    UpdateLearningObjectDateInformationForAssignment,
-    UpdateLearningObjectDateInformationForQuiz,
-    UpdateLearningObjectDateInformationForDiscussionTopic,
-    UpdateLearningObjectDateInformationForPage,
-    UpdateLearningObjectDateInformationForAttachment
-);

@@ -12,6 +12,8 @@
 //! | `DELETE /api/lti/courses/{course_id}/line_items/{id}` | [`delete_line_item`](LineItems::delete_line_item) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Line Items resource.
 #[derive(Debug, Clone, Copy)]
 pub struct LineItems<'a>(&'a rt::Client);
@@ -36,9 +38,8 @@ impl<'a> LineItems<'a> {
         label: impl Into<String>,
     ) -> CreateLineItem<'a> {
         CreateLineItem(
-            self
+            CreateLineItem::start(self.0, &[&course_id])
                 .0
-                .post("/lti/courses/{course_id}/line_items", &[&course_id])
                 .form("scoreMaximum", &score_maximum)
                 .form("label", &rt::text(label)),
         )
@@ -54,9 +55,7 @@ impl<'a> LineItems<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateLineItem<'a> {
-        UpdateLineItem(
-            self.0.put("/lti/courses/{course_id}/line_items/{id}", &[&course_id, &id]),
-        )
+        UpdateLineItem::start(self.0, &[&course_id, &id])
     }
     /// Show a Line Item
     ///
@@ -69,9 +68,7 @@ impl<'a> LineItems<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowLineItem<'a> {
-        ShowLineItem(
-            self.0.get("/lti/courses/{course_id}/line_items/{id}", &[&course_id, &id]),
-        )
+        ShowLineItem::start(self.0, &[&course_id, &id])
     }
     /// List line Items
     ///
@@ -80,7 +77,7 @@ impl<'a> LineItems<'a> {
     /// `GET /api/lti/courses/{course_id}/line_items`
     #[doc(alias = "List line Items")]
     pub fn list_line_items(&self, course_id: impl rt::PathArg) -> ListLineItems<'a> {
-        ListLineItems(self.0.get("/lti/courses/{course_id}/line_items", &[&course_id]))
+        ListLineItems::start(self.0, &[&course_id])
     }
     /// Delete a Line Item
     ///
@@ -93,15 +90,14 @@ impl<'a> LineItems<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteLineItem<'a> {
-        DeleteLineItem(
-            self.0.delete("/lti/courses/{course_id}/line_items/{id}", &[&course_id, &id]),
-        )
+        DeleteLineItem::start(self.0, &[&course_id, &id])
     }
 }
-/// Request builder for [`LineItems::create_line_item`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateLineItem<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LineItems::create_line_item`]: set the optional parameters, then send it."]
+    CreateLineItem(Post "/lti/courses/{course_id}/line_items") => one models::LineItem
+);
 impl<'a> CreateLineItem<'a> {
     /// A Tool Provider specified id for the Line Item. Multiple line items may share the same resourceId within a given context.
     pub fn resource_id(self, value: impl Into<rt::Id>) -> Self {
@@ -127,15 +123,13 @@ impl<'a> CreateLineItem<'a> {
     pub fn lti_submission_type(self, value: rt::Json) -> Self {
         Self(self.0.form("https://canvas.instructure.com/lti/submission_type", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LineItem> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`LineItems::update_line_item`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateLineItem<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LineItems::update_line_item`]: set the optional parameters, then send it."]
+    UpdateLineItem(Put "/lti/courses/{course_id}/line_items/{id}") => one
+    models::LineItem
+);
 impl<'a> UpdateLineItem<'a> {
     /// The maximum score for the line item. Scores created for the Line Item may exceed this value.
     pub fn score_maximum(self, value: f64) -> Self {
@@ -161,15 +155,12 @@ impl<'a> UpdateLineItem<'a> {
     pub fn end_date_time(self, value: impl Into<String>) -> Self {
         Self(self.0.form("endDateTime", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LineItem> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`LineItems::show_line_item`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowLineItem<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LineItems::show_line_item`]: set the optional parameters, then send it."]
+    ShowLineItem(Get "/lti/courses/{course_id}/line_items/{id}") => one models::LineItem
+);
 impl<'a> ShowLineItem<'a> {
     /// Array of additional information to include.
     ///
@@ -177,15 +168,12 @@ impl<'a> ShowLineItem<'a> {
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LineItem> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`LineItems::list_line_items`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListLineItems<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LineItems::list_line_items`]: set the optional parameters, then send it."]
+    ListLineItems(Get "/lti/courses/{course_id}/line_items") => list models::LineItem
+);
 impl<'a> ListLineItems<'a> {
     /// If specified only Line Items with this tag will be included.
     pub fn tag(self, value: impl Into<String>) -> Self {
@@ -209,31 +197,10 @@ impl<'a> ListLineItems<'a> {
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::LineItem>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::LineItem> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::LineItem> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`LineItems::delete_line_item`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteLineItem<'a>(rt::Request<'a>);
-impl<'a> DeleteLineItem<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    CreateLineItem, UpdateLineItem, ShowLineItem, ListLineItems, DeleteLineItem
+rt::builder!(
+    #[doc = " Request builder for [`LineItems::delete_line_item`]: send it."]
+    DeleteLineItem(Delete "/lti/courses/{course_id}/line_items/{id}") => json
 );
 /// Values of the `include` parameter.
 ///

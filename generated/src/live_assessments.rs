@@ -11,6 +11,8 @@
 //! | `GET /api/v1/courses/{course_id}/live_assessments` | [`list_live_assessments`](LiveAssessments::list_live_assessments) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Live Assessments resource.
 #[derive(Debug, Clone, Copy)]
 pub struct LiveAssessments<'a>(&'a rt::Client);
@@ -29,14 +31,7 @@ impl<'a> LiveAssessments<'a> {
         course_id: impl rt::PathArg,
         assessment_id: impl rt::PathArg,
     ) -> CreateLiveAssessmentResults<'a> {
-        CreateLiveAssessmentResults(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/live_assessments/{assessment_id}/results",
-                    &[&course_id, &assessment_id],
-                ),
-        )
+        CreateLiveAssessmentResults::start(self.0, &[&course_id, &assessment_id])
     }
     /// List live assessment results
     ///
@@ -49,14 +44,7 @@ impl<'a> LiveAssessments<'a> {
         course_id: impl rt::PathArg,
         assessment_id: impl rt::PathArg,
     ) -> ListLiveAssessmentResults<'a> {
-        ListLiveAssessmentResults(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/live_assessments/{assessment_id}/results",
-                    &[&course_id, &assessment_id],
-                ),
-        )
+        ListLiveAssessmentResults::start(self.0, &[&course_id, &assessment_id])
     }
     /// Create or find a live assessment
     ///
@@ -68,9 +56,7 @@ impl<'a> LiveAssessments<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateOrFindLiveAssessment<'a> {
-        CreateOrFindLiveAssessment(
-            self.0.post("/v1/courses/{course_id}/live_assessments", &[&course_id]),
-        )
+        CreateOrFindLiveAssessment::start(self.0, &[&course_id])
     }
     /// List live assessments
     ///
@@ -82,56 +68,33 @@ impl<'a> LiveAssessments<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListLiveAssessments<'a> {
-        ListLiveAssessments(
-            self.0.get("/v1/courses/{course_id}/live_assessments", &[&course_id]),
-        )
+        ListLiveAssessments::start(self.0, &[&course_id])
     }
 }
-/// Request builder for [`LiveAssessments::create_live_assessment_results`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateLiveAssessmentResults<'a>(rt::Request<'a>);
-impl<'a> CreateLiveAssessmentResults<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`LiveAssessments::list_live_assessment_results`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListLiveAssessmentResults<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LiveAssessments::create_live_assessment_results`]: send it."]
+    CreateLiveAssessmentResults(Post
+    "/v1/courses/{course_id}/live_assessments/{assessment_id}/results") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LiveAssessments::list_live_assessment_results`]: set the optional parameters, then send it."]
+    ListLiveAssessmentResults(Get
+    "/v1/courses/{course_id}/live_assessments/{assessment_id}/results") => json
+);
 impl<'a> ListLiveAssessmentResults<'a> {
     /// If set, restrict results to those for this user
     pub fn user_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("user_id", &rt::id(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`LiveAssessments::create_or_find_live_assessment`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateOrFindLiveAssessment<'a>(rt::Request<'a>);
-impl<'a> CreateOrFindLiveAssessment<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`LiveAssessments::list_live_assessments`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListLiveAssessments<'a>(rt::Request<'a>);
-impl<'a> ListLiveAssessments<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    CreateLiveAssessmentResults, ListLiveAssessmentResults, CreateOrFindLiveAssessment,
-    ListLiveAssessments
+rt::builder!(
+    #[doc =
+    " Request builder for [`LiveAssessments::create_or_find_live_assessment`]: send it."]
+    CreateOrFindLiveAssessment(Post "/v1/courses/{course_id}/live_assessments") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`LiveAssessments::list_live_assessments`]: send it."]
+    ListLiveAssessments(Get "/v1/courses/{course_id}/live_assessments") => json
 );

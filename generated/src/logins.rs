@@ -13,6 +13,8 @@
 //! | `DELETE /api/v1/users/{user_id}/logins/{id}` | [`delete_user_login`](Logins::delete_user_login) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Logins resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Logins<'a>(&'a rt::Client);
@@ -24,9 +26,8 @@ impl<'a> Logins<'a> {
     ///
     /// Given a user ID, return a paginated list of that user's logins for the given account.
     ///
-    /// `GET /api/v1/accounts/{account_id}/logins` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/users/{user_id}/logins` with [`User`](crate::context::User)
+    /// - `GET /api/v1/accounts/{account_id}/logins` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/users/{user_id}/logins` with [`User`](crate::context::User)
     #[doc(alias = "list_user_logins_accounts")]
     #[doc(alias = "list_user_logins_users")]
     #[doc(alias = "List user logins")]
@@ -34,9 +35,7 @@ impl<'a> Logins<'a> {
         &self,
         context: impl crate::context::AccountOrUser,
     ) -> ListUserLogins<'a> {
-        ListUserLogins(
-            self.0.request_in(rt::Method::Get, "/v1/{context}/logins", &context, &[]),
-        )
+        ListUserLogins::start_in(self.0, &context, &[])
     }
     /// Kickoff password recovery flow
     ///
@@ -45,7 +44,7 @@ impl<'a> Logins<'a> {
     /// `POST /api/v1/users/reset_password`
     #[doc(alias = "Kickoff password recovery flow")]
     pub fn kickoff_password_recovery_flow(&self) -> KickoffPasswordRecoveryFlow<'a> {
-        KickoffPasswordRecoveryFlow(self.0.post("/v1/users/reset_password", &[]))
+        KickoffPasswordRecoveryFlow::start(self.0, &[])
     }
     /// Create a user login
     ///
@@ -60,9 +59,8 @@ impl<'a> Logins<'a> {
         login: CreateUserLoginParams,
     ) -> CreateUserLogin<'a> {
         CreateUserLogin(
-            self
+            CreateUserLogin::start(self.0, &[&account_id])
                 .0
-                .post("/v1/accounts/{account_id}/logins", &[&account_id])
                 .form("user", &user)
                 .form("login", &login),
         )
@@ -78,9 +76,7 @@ impl<'a> Logins<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> EditUserLogin<'a> {
-        EditUserLogin(
-            self.0.put("/v1/accounts/{account_id}/logins/{id}", &[&account_id, &id]),
-        )
+        EditUserLogin::start(self.0, &[&account_id, &id])
     }
     /// Delete a user login
     ///
@@ -93,45 +89,26 @@ impl<'a> Logins<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteUserLogin<'a> {
-        DeleteUserLogin(
-            self.0.delete("/v1/users/{user_id}/logins/{id}", &[&user_id, &id]),
-        )
+        DeleteUserLogin::start(self.0, &[&user_id, &id])
     }
 }
-/// Request builder for [`Logins::list_user_logins`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListUserLogins<'a>(rt::Request<'a>);
-impl<'a> ListUserLogins<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Logins::kickoff_password_recovery_flow`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct KickoffPasswordRecoveryFlow<'a>(rt::Request<'a>);
-impl<'a> KickoffPasswordRecoveryFlow<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Logins::create_user_login`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateUserLogin<'a>(rt::Request<'a>);
-impl<'a> CreateUserLogin<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Logins::edit_user_login`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EditUserLogin<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Logins::list_user_logins`]: send it."]
+    ListUserLogins(Get "/v1/{context}/logins") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Logins::kickoff_password_recovery_flow`]: send it."]
+    KickoffPasswordRecoveryFlow(Post "/v1/users/reset_password") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Logins::create_user_login`]: send it."]
+    CreateUserLogin(Post "/v1/accounts/{account_id}/logins") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Logins::edit_user_login`]: set the optional parameters, then send it."]
+    EditUserLogin(Put "/v1/accounts/{account_id}/logins/{id}") => json
+);
 impl<'a> EditUserLogin<'a> {
     /// Sets `login[..]`: see [`EditUserLoginParams`].
     pub fn login(self, value: EditUserLoginParams) -> Self {
@@ -141,24 +118,10 @@ impl<'a> EditUserLogin<'a> {
     pub fn override_sis_stickiness(self, value: bool) -> Self {
         Self(self.0.form("override_sis_stickiness", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Logins::delete_user_login`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteUserLogin<'a>(rt::Request<'a>);
-impl<'a> DeleteUserLogin<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListUserLogins, KickoffPasswordRecoveryFlow, CreateUserLogin, EditUserLogin,
-    DeleteUserLogin
+rt::builder!(
+    #[doc = " Request builder for [`Logins::delete_user_login`]: send it."]
+    DeleteUserLogin(Delete "/v1/users/{user_id}/logins/{id}") => json
 );
 /// Values of the `login[workflow_state]` parameter.
 ///

@@ -9,6 +9,8 @@
 //! | `GET /api/v1/accounts/{account_id}/lti_apps/launch_definitions` | [`list_lti_launch_definitions`](LtiLaunchDefinitions::list_lti_launch_definitions) with `Account` |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Lti Launch Definitions resource.
 #[derive(Debug, Clone, Copy)]
 pub struct LtiLaunchDefinitions<'a>(&'a rt::Client);
@@ -20,9 +22,8 @@ impl<'a> LtiLaunchDefinitions<'a> {
     ///
     /// List all tools available in this context for the given placements, in the form of Launch Definitions. Used primarily by the Canvas frontend. API users should consider using the External Tools API instead. This endpoint is cached for 10 minutes!
     ///
-    /// `GET /api/v1/courses/{course_id}/lti_apps/launch_definitions` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/lti_apps/launch_definitions` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/lti_apps/launch_definitions` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/lti_apps/launch_definitions` with [`Account`](crate::context::Account)
     #[doc(alias = "list_lti_launch_definitions_courses")]
     #[doc(alias = "list_lti_launch_definitions_accounts")]
     #[doc(alias = "List LTI Launch Definitions")]
@@ -30,22 +31,14 @@ impl<'a> LtiLaunchDefinitions<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ListLtiLaunchDefinitions<'a> {
-        ListLtiLaunchDefinitions(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/lti_apps/launch_definitions",
-                    &context,
-                    &[],
-                ),
-        )
+        ListLtiLaunchDefinitions::start_in(self.0, &context, &[])
     }
 }
-/// Request builder for [`LtiLaunchDefinitions::list_lti_launch_definitions`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListLtiLaunchDefinitions<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiLaunchDefinitions::list_lti_launch_definitions`]: set the optional parameters, then send it."]
+    ListLtiLaunchDefinitions(Get "/v1/{context}/lti_apps/launch_definitions") => json
+);
 impl<'a> ListLtiLaunchDefinitions<'a> {
     /// The placements to return launch definitions for. If not provided, an empty list will be returned.
     pub fn placements(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
@@ -55,9 +48,4 @@ impl<'a> ListLtiLaunchDefinitions<'a> {
     pub fn only_visible(self, value: bool) -> Self {
         Self(self.0.query("only_visible", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-rt::impl_operations!(ListLtiLaunchDefinitions);

@@ -20,6 +20,8 @@
 //! | `GET /api/v1/accounts/{account_id}/lti_registrations/{registration_id}/deployments/{deployment_id}/context_search` | [`search_for_accounts_and_courses`](LtiRegistrations::search_for_accounts_and_courses) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Lti Registrations resource.
 #[derive(Debug, Clone, Copy)]
 pub struct LtiRegistrations<'a>(&'a rt::Client);
@@ -35,9 +37,7 @@ impl<'a> LtiRegistrations<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListLtiRegistrationsInAccount<'a> {
-        ListLtiRegistrationsInAccount(
-            self.0.get("/v1/accounts/{account_id}/lti_registrations", &[&account_id]),
-        )
+        ListLtiRegistrationsInAccount::start(self.0, &[&account_id])
     }
     /// Show an LTI Registration
     ///
@@ -50,14 +50,7 @@ impl<'a> LtiRegistrations<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowLtiRegistration<'a> {
-        ShowLtiRegistration(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/lti_registrations/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        ShowLtiRegistration::start(self.0, &[&account_id, &id])
     }
     /// Create an LTI Registration
     ///
@@ -69,9 +62,7 @@ impl<'a> LtiRegistrations<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> CreateLtiRegistration<'a> {
-        CreateLtiRegistration(
-            self.0.post("/v1/accounts/{account_id}/lti_registrations", &[&account_id]),
-        )
+        CreateLtiRegistration::start(self.0, &[&account_id])
     }
     /// Show an LTI Registration (via the client_id)
     ///
@@ -84,14 +75,7 @@ impl<'a> LtiRegistrations<'a> {
         account_id: impl rt::PathArg,
         client_id: impl rt::PathArg,
     ) -> ShowLtiRegistrationViaClientId<'a> {
-        ShowLtiRegistrationViaClientId(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/lti_registration_by_client_id/{client_id}",
-                    &[&account_id, &client_id],
-                ),
-        )
+        ShowLtiRegistrationViaClientId::start(self.0, &[&account_id, &client_id])
     }
     /// Update an LTI Registration
     ///
@@ -104,14 +88,7 @@ impl<'a> LtiRegistrations<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateLtiRegistration<'a> {
-        UpdateLtiRegistration(
-            self
-                .0
-                .put(
-                    "/v1/accounts/{account_id}/lti_registrations/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        UpdateLtiRegistration::start(self.0, &[&account_id, &id])
     }
     /// Reset an LTI Registration to Defaults
     ///
@@ -124,14 +101,7 @@ impl<'a> LtiRegistrations<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ResetLtiRegistrationToDefaults<'a> {
-        ResetLtiRegistrationToDefaults(
-            self
-                .0
-                .put(
-                    "/v1/accounts/{account_id}/lti_registrations/{id}/reset",
-                    &[&account_id, &id],
-                ),
-        )
+        ResetLtiRegistrationToDefaults::start(self.0, &[&account_id, &id])
     }
     /// Delete an LTI Registration
     ///
@@ -144,14 +114,7 @@ impl<'a> LtiRegistrations<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteLtiRegistration<'a> {
-        DeleteLtiRegistration(
-            self
-                .0
-                .delete(
-                    "/v1/accounts/{account_id}/lti_registrations/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        DeleteLtiRegistration::start(self.0, &[&account_id, &id])
     }
     /// Bind an LTI Registration to an Account
     ///
@@ -174,12 +137,8 @@ impl<'a> LtiRegistrations<'a> {
         workflow_state: WorkflowState,
     ) -> BindLtiRegistrationToAccount<'a> {
         BindLtiRegistrationToAccount(
-            self
+            BindLtiRegistrationToAccount::start(self.0, &[&account_id, &id])
                 .0
-                .post(
-                    "/v1/accounts/{account_id}/lti_registrations/{id}/bind",
-                    &[&account_id, &id],
-                )
                 .form("workflow_state", &workflow_state),
         )
     }
@@ -194,14 +153,7 @@ impl<'a> LtiRegistrations<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetLtiRegistrationHistory<'a> {
-        GetLtiRegistrationHistory(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/lti_registrations/{id}/history",
-                    &[&account_id, &id],
-                ),
-        )
+        GetLtiRegistrationHistory::start(self.0, &[&account_id, &id])
     }
     /// Get LTI Registration Overlay History
     ///
@@ -214,14 +166,7 @@ impl<'a> LtiRegistrations<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetLtiRegistrationOverlayHistory<'a> {
-        GetLtiRegistrationOverlayHistory(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/lti_registrations/{id}/overlay_history",
-                    &[&account_id, &id],
-                ),
-        )
+        GetLtiRegistrationOverlayHistory::start(self.0, &[&account_id, &id])
     }
     /// Get LTI Registration Update Request
     ///
@@ -235,13 +180,9 @@ impl<'a> LtiRegistrations<'a> {
         id: impl rt::PathArg,
         update_request_id: impl rt::PathArg,
     ) -> GetLtiRegistrationUpdateRequest<'a> {
-        GetLtiRegistrationUpdateRequest(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/lti_registrations/{id}/update_requests/{update_request_id}",
-                    &[&account_id, &id, &update_request_id],
-                ),
+        GetLtiRegistrationUpdateRequest::start(
+            self.0,
+            &[&account_id, &id, &update_request_id],
         )
     }
     /// Apply LTI Registration Update Requst
@@ -260,12 +201,11 @@ impl<'a> LtiRegistrations<'a> {
         accepted: bool,
     ) -> ApplyLtiRegistrationUpdateRequst<'a> {
         ApplyLtiRegistrationUpdateRequst(
-            self
-                .0
-                .put(
-                    "/v1/accounts/{account_id}/lti_registrations/{id}/update_requests/{update_request_id}/apply",
+            ApplyLtiRegistrationUpdateRequst::start(
+                    self.0,
                     &[&account_id, &id, &update_request_id],
                 )
+                .0
                 .form("accepted", &accepted),
         )
     }
@@ -283,20 +223,18 @@ impl<'a> LtiRegistrations<'a> {
         registration_id: impl rt::PathArg,
         deployment_id: impl rt::PathArg,
     ) -> SearchForAccountsAndCourses<'a> {
-        SearchForAccountsAndCourses(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/lti_registrations/{registration_id}/deployments/{deployment_id}/context_search",
-                    &[&account_id, &registration_id, &deployment_id],
-                ),
+        SearchForAccountsAndCourses::start(
+            self.0,
+            &[&account_id, &registration_id, &deployment_id],
         )
     }
 }
-/// Request builder for [`LtiRegistrations::list_lti_registrations_in_account`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListLtiRegistrationsInAccount<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiRegistrations::list_lti_registrations_in_account`]: set the optional parameters, then send it."]
+    ListLtiRegistrationsInAccount(Get "/v1/accounts/{account_id}/lti_registrations") =>
+    one models::ListLtiRegistrationsResponse
+);
 impl<'a> ListLtiRegistrationsInAccount<'a> {
     /// The number of registrations to return per page. Defaults to 15.
     pub fn per_page(self, value: i64) -> Self {
@@ -326,15 +264,13 @@ impl<'a> ListLtiRegistrationsInAccount<'a> {
     pub fn include(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Self(self.0.query("include", &rt::texts(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ListLtiRegistrationsResponse> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`LtiRegistrations::show_lti_registration`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowLtiRegistration<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiRegistrations::show_lti_registration`]: set the optional parameters, then send it."]
+    ShowLtiRegistration(Get "/v1/accounts/{account_id}/lti_registrations/{id}") => one
+    models::LtiRegistration
+);
 impl<'a> ShowLtiRegistration<'a> {
     /// Array of additional data to include. Always includes \[account_binding configuration\]. “account_binding”
     ///
@@ -352,15 +288,13 @@ impl<'a> ShowLtiRegistration<'a> {
     pub fn include(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Self(self.0.query("include", &rt::texts(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LtiRegistration> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`LtiRegistrations::create_lti_registration`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateLtiRegistration<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiRegistrations::create_lti_registration`]: set the optional parameters, then send it."]
+    CreateLtiRegistration(Post "/v1/accounts/{account_id}/lti_registrations") => one
+    models::LtiRegistration
+);
 impl<'a> CreateLtiRegistration<'a> {
     /// The name of the tool
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -398,25 +332,20 @@ impl<'a> CreateLtiRegistration<'a> {
     pub fn workflow_state(self, value: WorkflowState) -> Self {
         Self(self.0.form("workflow_state", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LtiRegistration> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`LtiRegistrations::show_lti_registration_via_client_id`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowLtiRegistrationViaClientId<'a>(rt::Request<'a>);
-impl<'a> ShowLtiRegistrationViaClientId<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LtiRegistration> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`LtiRegistrations::update_lti_registration`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateLtiRegistration<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiRegistrations::show_lti_registration_via_client_id`]: send it."]
+    ShowLtiRegistrationViaClientId(Get
+    "/v1/accounts/{account_id}/lti_registration_by_client_id/{client_id}") => one
+    models::LtiRegistration
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiRegistrations::update_lti_registration`]: set the optional parameters, then send it."]
+    UpdateLtiRegistration(Put "/v1/accounts/{account_id}/lti_registrations/{id}") => one
+    models::LtiRegistration
+);
 impl<'a> UpdateLtiRegistration<'a> {
     /// The name of the tool
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -446,97 +375,60 @@ impl<'a> UpdateLtiRegistration<'a> {
     pub fn workflow_state(self, value: WorkflowState) -> Self {
         Self(self.0.form("workflow_state", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LtiRegistration> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`LtiRegistrations::reset_lti_registration_to_defaults`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ResetLtiRegistrationToDefaults<'a>(rt::Request<'a>);
-impl<'a> ResetLtiRegistrationToDefaults<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LtiRegistration> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`LtiRegistrations::delete_lti_registration`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteLtiRegistration<'a>(rt::Request<'a>);
-impl<'a> DeleteLtiRegistration<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LtiRegistration> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`LtiRegistrations::bind_lti_registration_to_account`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BindLtiRegistrationToAccount<'a>(rt::Request<'a>);
-impl<'a> BindLtiRegistrationToAccount<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> rt::Result<crate::models::BindLtiRegistrationToAccountResponse> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`LtiRegistrations::get_lti_registration_history`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLtiRegistrationHistory<'a>(rt::Request<'a>);
-impl<'a> GetLtiRegistrationHistory<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<rt::Json>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, rt::Json> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, rt::Json> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`LtiRegistrations::get_lti_registration_overlay_history`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLtiRegistrationOverlayHistory<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiRegistrations::reset_lti_registration_to_defaults`]: send it."]
+    ResetLtiRegistrationToDefaults(Put
+    "/v1/accounts/{account_id}/lti_registrations/{id}/reset") => one
+    models::LtiRegistration
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiRegistrations::delete_lti_registration`]: send it."]
+    DeleteLtiRegistration(Delete "/v1/accounts/{account_id}/lti_registrations/{id}") =>
+    one models::LtiRegistration
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiRegistrations::bind_lti_registration_to_account`]: send it."]
+    BindLtiRegistrationToAccount(Post
+    "/v1/accounts/{account_id}/lti_registrations/{id}/bind") => one
+    models::BindLtiRegistrationToAccountResponse
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiRegistrations::get_lti_registration_history`]: send it."]
+    GetLtiRegistrationHistory(Get
+    "/v1/accounts/{account_id}/lti_registrations/{id}/history") => list rt::Json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiRegistrations::get_lti_registration_overlay_history`]: set the optional parameters, then send it."]
+    GetLtiRegistrationOverlayHistory(Get
+    "/v1/accounts/{account_id}/lti_registrations/{id}/overlay_history") => list
+    models::LtiOverlayVersion
+);
 impl<'a> GetLtiRegistrationOverlayHistory<'a> {
     /// The maximum number of history items to return. Defaults to 10. Maximum allowed is 100.
     pub fn limit(self, value: i64) -> Self {
         Self(self.0.query("limit", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::LtiOverlayVersion>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::LtiOverlayVersion> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::LtiOverlayVersion> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`LtiRegistrations::get_lti_registration_update_request`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetLtiRegistrationUpdateRequest<'a>(rt::Request<'a>);
-impl<'a> GetLtiRegistrationUpdateRequest<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`LtiRegistrations::apply_lti_registration_update_requst`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ApplyLtiRegistrationUpdateRequst<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiRegistrations::get_lti_registration_update_request`]: send it."]
+    GetLtiRegistrationUpdateRequest(Get
+    "/v1/accounts/{account_id}/lti_registrations/{id}/update_requests/{update_request_id}")
+    => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiRegistrations::apply_lti_registration_update_requst`]: set the optional parameters, then send it."]
+    ApplyLtiRegistrationUpdateRequst(Put
+    "/v1/accounts/{account_id}/lti_registrations/{id}/update_requests/{update_request_id}/apply")
+    => one models::LtiRegistration2
+);
 impl<'a> ApplyLtiRegistrationUpdateRequst<'a> {
     /// Optional overlay data to apply on top of the new configuration.
     pub fn overlay(self, value: rt::Json) -> Self {
@@ -546,15 +438,14 @@ impl<'a> ApplyLtiRegistrationUpdateRequst<'a> {
     pub fn comment(self, value: impl Into<String>) -> Self {
         Self(self.0.form("comment", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LtiRegistration2> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`LtiRegistrations::search_for_accounts_and_courses`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SearchForAccountsAndCourses<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiRegistrations::search_for_accounts_and_courses`]: set the optional parameters, then send it."]
+    SearchForAccountsAndCourses(Get
+    "/v1/accounts/{account_id}/lti_registrations/{registration_id}/deployments/{deployment_id}/context_search")
+    => one models::ContextSearchResponse
+);
 impl<'a> SearchForAccountsAndCourses<'a> {
     /// Account ID. If provided, only searches within this account and only returns direct children of this account.
     pub fn only_children_of(self, value: impl Into<String>) -> Self {
@@ -564,19 +455,7 @@ impl<'a> SearchForAccountsAndCourses<'a> {
     pub fn search_term(self, value: impl Into<String>) -> Self {
         Self(self.0.query("search_term", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ContextSearchResponse> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(
-    ListLtiRegistrationsInAccount, ShowLtiRegistration, CreateLtiRegistration,
-    ShowLtiRegistrationViaClientId, UpdateLtiRegistration,
-    ResetLtiRegistrationToDefaults, DeleteLtiRegistration, BindLtiRegistrationToAccount,
-    GetLtiRegistrationHistory, GetLtiRegistrationOverlayHistory,
-    GetLtiRegistrationUpdateRequest, ApplyLtiRegistrationUpdateRequst,
-    SearchForAccountsAndCourses
-);
 /// Values of the `dir` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

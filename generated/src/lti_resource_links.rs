@@ -13,6 +13,8 @@
 //! | `POST /api/v1/courses/{course_id}/lti_resource_links/bulk` | [`bulk_create_lti_resource_links`](LtiResourceLinks::bulk_create_lti_resource_links) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Lti Resource Links resource.
 #[derive(Debug, Clone, Copy)]
 pub struct LtiResourceLinks<'a>(&'a rt::Client);
@@ -30,9 +32,7 @@ impl<'a> LtiResourceLinks<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListLtiResourceLinks<'a> {
-        ListLtiResourceLinks(
-            self.0.get("/v1/courses/{course_id}/lti_resource_links", &[&course_id]),
-        )
+        ListLtiResourceLinks::start(self.0, &[&course_id])
     }
     /// Create an LTI Resource Link
     ///
@@ -54,9 +54,8 @@ impl<'a> LtiResourceLinks<'a> {
         url: impl Into<String>,
     ) -> CreateLtiResourceLink<'a> {
         CreateLtiResourceLink(
-            self
+            CreateLtiResourceLink::start(self.0, &[&course_id])
                 .0
-                .post("/v1/courses/{course_id}/lti_resource_links", &[&course_id])
                 .form("url", &rt::text(url)),
         )
     }
@@ -74,14 +73,7 @@ impl<'a> LtiResourceLinks<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowLtiResourceLink<'a> {
-        ShowLtiResourceLink(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/lti_resource_links/{id}",
-                    &[&course_id, &id],
-                ),
-        )
+        ShowLtiResourceLink::start(self.0, &[&course_id, &id])
     }
     /// Delete an LTI Resource Link
     ///
@@ -99,14 +91,7 @@ impl<'a> LtiResourceLinks<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteLtiResourceLink<'a> {
-        DeleteLtiResourceLink(
-            self
-                .0
-                .delete(
-                    "/v1/courses/{course_id}/lti_resource_links/{id}",
-                    &[&course_id, &id],
-                ),
-        )
+        DeleteLtiResourceLink::start(self.0, &[&course_id, &id])
     }
     /// Update an LTI Resource Link
     ///
@@ -119,14 +104,7 @@ impl<'a> LtiResourceLinks<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateLtiResourceLink<'a> {
-        UpdateLtiResourceLink(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/lti_resource_links/{id}",
-                    &[&course_id, &id],
-                ),
-        )
+        UpdateLtiResourceLink::start(self.0, &[&course_id, &id])
     }
     /// Bulk Create LTI Resource Links
     ///
@@ -151,18 +129,19 @@ impl<'a> LtiResourceLinks<'a> {
         url: impl IntoIterator<Item = impl Into<String>>,
     ) -> BulkCreateLtiResourceLinks<'a> {
         BulkCreateLtiResourceLinks(
-            self
+            BulkCreateLtiResourceLinks::start(self.0, &[&course_id])
                 .0
-                .post("/v1/courses/{course_id}/lti_resource_links/bulk", &[&course_id])
                 .form("POST", &rt::text(post))
                 .form("url", &rt::texts(url)),
         )
     }
 }
-/// Request builder for [`LtiResourceLinks::list_lti_resource_links`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListLtiResourceLinks<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiResourceLinks::list_lti_resource_links`]: set the optional parameters, then send it."]
+    ListLtiResourceLinks(Get "/v1/courses/{course_id}/lti_resource_links") => list
+    models::LtiResourceLink
+);
 impl<'a> ListLtiResourceLinks<'a> {
     /// Include deleted resource links and links associated with deleted content in response. Default is false.
     pub fn include_deleted(self, value: bool) -> Self {
@@ -172,23 +151,13 @@ impl<'a> ListLtiResourceLinks<'a> {
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.query("per_page", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::LtiResourceLink>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::LtiResourceLink> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::LtiResourceLink> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`LtiResourceLinks::create_lti_resource_link`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateLtiResourceLink<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiResourceLinks::create_lti_resource_link`]: set the optional parameters, then send it."]
+    CreateLtiResourceLink(Post "/v1/courses/{course_id}/lti_resource_links") => one
+    models::LtiResourceLink2
+);
 impl<'a> CreateLtiResourceLink<'a> {
     /// The title of the resource link.
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -198,39 +167,31 @@ impl<'a> CreateLtiResourceLink<'a> {
     pub fn custom(self, value: rt::Json) -> Self {
         Self(self.0.form("custom", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LtiResourceLink2> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`LtiResourceLinks::show_lti_resource_link`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowLtiResourceLink<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiResourceLinks::show_lti_resource_link`]: set the optional parameters, then send it."]
+    ShowLtiResourceLink(Get "/v1/courses/{course_id}/lti_resource_links/{id}") => one
+    models::LtiResourceLink
+);
 impl<'a> ShowLtiResourceLink<'a> {
     /// Include deleted resource links in search. Default is false.
     pub fn include_deleted(self, value: bool) -> Self {
         Self(self.0.query("include_deleted", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LtiResourceLink> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`LtiResourceLinks::delete_lti_resource_link`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteLtiResourceLink<'a>(rt::Request<'a>);
-impl<'a> DeleteLtiResourceLink<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LtiResourceLink2> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`LtiResourceLinks::update_lti_resource_link`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateLtiResourceLink<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiResourceLinks::delete_lti_resource_link`]: send it."]
+    DeleteLtiResourceLink(Delete "/v1/courses/{course_id}/lti_resource_links/{id}") =>
+    one models::LtiResourceLink2
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiResourceLinks::update_lti_resource_link`]: set the optional parameters, then send it."]
+    UpdateLtiResourceLink(Put "/v1/courses/{course_id}/lti_resource_links/{id}") => one
+    models::LtiResourceLink
+);
 impl<'a> UpdateLtiResourceLink<'a> {
     /// The launch URL for this resource link. Caution! Updating this to a URL that doesn't match the tool could result in errors when launching this link!
     pub fn url(self, value: impl Into<String>) -> Self {
@@ -244,15 +205,13 @@ impl<'a> UpdateLtiResourceLink<'a> {
     pub fn include_deleted(self, value: bool) -> Self {
         Self(self.0.form("include_deleted", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LtiResourceLink> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`LtiResourceLinks::bulk_create_lti_resource_links`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BulkCreateLtiResourceLinks<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`LtiResourceLinks::bulk_create_lti_resource_links`]: set the optional parameters, then send it."]
+    BulkCreateLtiResourceLinks(Post "/v1/courses/{course_id}/lti_resource_links/bulk") =>
+    one models::LtiResourceLink2
+);
 impl<'a> BulkCreateLtiResourceLinks<'a> {
     /// Each object may contain a title.
     pub fn title(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
@@ -262,12 +221,4 @@ impl<'a> BulkCreateLtiResourceLinks<'a> {
     pub fn custom(self, value: impl IntoIterator<Item = rt::Json>) -> Self {
         Self(self.0.form("custom", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LtiResourceLink2> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(
-    ListLtiResourceLinks, CreateLtiResourceLink, ShowLtiResourceLink,
-    DeleteLtiResourceLink, UpdateLtiResourceLink, BulkCreateLtiResourceLinks
-);

@@ -19,6 +19,8 @@
 //! | `PUT /api/v1/media_attachments/{attachment_id}` | [`update_media_attachment`](MediaObjects::update_media_attachment) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Media Objects resource.
 #[derive(Debug, Clone, Copy)]
 pub struct MediaObjects<'a>(&'a rt::Client);
@@ -30,9 +32,8 @@ impl<'a> MediaObjects<'a> {
     ///
     /// List the media tracks associated with a media object or attachment
     ///
-    /// `GET /api/v1/media_objects/{media_object_id}/media_tracks` with [`MediaObject`](crate::context::MediaObject)
-    ///
-    /// `GET /api/v1/media_attachments/{attachment_id}/media_tracks` with [`MediaAttachment`](crate::context::MediaAttachment)
+    /// - `GET /api/v1/media_objects/{media_object_id}/media_tracks` with [`MediaObject`](crate::context::MediaObject)
+    /// - `GET /api/v1/media_attachments/{attachment_id}/media_tracks` with [`MediaAttachment`](crate::context::MediaAttachment)
     #[doc(alias = "list_media_tracks_for_media_object_or_attachment_media_objects")]
     #[doc(alias = "list_media_tracks_for_media_object_or_attachment_media_attachments")]
     #[doc(alias = "List media tracks for a Media Object or Attachment")]
@@ -40,19 +41,14 @@ impl<'a> MediaObjects<'a> {
         &self,
         context: impl crate::context::MediaAttachmentOrMediaObject,
     ) -> ListMediaTracksForMediaObjectOrAttachment<'a> {
-        ListMediaTracksForMediaObjectOrAttachment(
-            self
-                .0
-                .request_in(rt::Method::Get, "/v1/{context}/media_tracks", &context, &[]),
-        )
+        ListMediaTracksForMediaObjectOrAttachment::start_in(self.0, &context, &[])
     }
     /// Update Media Tracks
     ///
     /// Replace the media tracks associated with a media object or attachment with the array of tracks provided in the body. Update will delete any existing tracks not listed, leave untouched any tracks with no content field, and update or create tracks with a content field.
     ///
-    /// `PUT /api/v1/media_objects/{media_object_id}/media_tracks` with [`MediaObject`](crate::context::MediaObject)
-    ///
-    /// `PUT /api/v1/media_attachments/{attachment_id}/media_tracks` with [`MediaAttachment`](crate::context::MediaAttachment)
+    /// - `PUT /api/v1/media_objects/{media_object_id}/media_tracks` with [`MediaObject`](crate::context::MediaObject)
+    /// - `PUT /api/v1/media_attachments/{attachment_id}/media_tracks` with [`MediaAttachment`](crate::context::MediaAttachment)
     #[doc(alias = "update_media_tracks_media_objects")]
     #[doc(alias = "update_media_tracks_media_attachments")]
     #[doc(alias = "Update Media Tracks")]
@@ -60,11 +56,7 @@ impl<'a> MediaObjects<'a> {
         &self,
         context: impl crate::context::MediaAttachmentOrMediaObject,
     ) -> UpdateMediaTracks<'a> {
-        UpdateMediaTracks(
-            self
-                .0
-                .request_in(rt::Method::Put, "/v1/{context}/media_tracks", &context, &[]),
-        )
+        UpdateMediaTracks::start_in(self.0, &context, &[])
     }
     /// List Media Objects
     ///
@@ -74,15 +66,14 @@ impl<'a> MediaObjects<'a> {
     #[doc(alias = "list_media_objects_media_objects")]
     #[doc(alias = "List Media Objects")]
     pub fn list_media_objects(&self) -> ListMediaObjects<'a> {
-        ListMediaObjects(self.0.get("/v1/media_objects", &[]))
+        ListMediaObjects::start(self.0, &[])
     }
     /// List Media Objects
     ///
     /// Returns media objects created by the user making the request. When using the second version, returns media objects associated with the given course.
     ///
-    /// `GET /api/v1/courses/{course_id}/media_objects` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/media_objects` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/media_objects` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/media_objects` with [`Group`](crate::context::Group)
     #[doc(alias = "list_media_objects_courses_media_objects")]
     #[doc(alias = "list_media_objects_groups_media_objects")]
     #[doc(alias = "List Media Objects")]
@@ -90,16 +81,7 @@ impl<'a> MediaObjects<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListMediaObjectsIn<'a> {
-        ListMediaObjectsIn(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/media_objects",
-                    &context,
-                    &[],
-                ),
-        )
+        ListMediaObjectsIn::start_in(self.0, &context, &[])
     }
     /// List Media Objects
     ///
@@ -109,15 +91,14 @@ impl<'a> MediaObjects<'a> {
     #[doc(alias = "list_media_objects_media_attachments")]
     #[doc(alias = "List Media Objects")]
     pub fn list_media_attachments(&self) -> ListMediaAttachments<'a> {
-        ListMediaAttachments(self.0.get("/v1/media_attachments", &[]))
+        ListMediaAttachments::start(self.0, &[])
     }
     /// List Media Objects
     ///
     /// Returns media objects created by the user making the request. When using the second version, returns media objects associated with the given course.
     ///
-    /// `GET /api/v1/courses/{course_id}/media_attachments` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/media_attachments` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/media_attachments` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/media_attachments` with [`Group`](crate::context::Group)
     #[doc(alias = "list_media_objects_courses_media_attachments")]
     #[doc(alias = "list_media_objects_groups_media_attachments")]
     #[doc(alias = "List Media Objects")]
@@ -125,16 +106,7 @@ impl<'a> MediaObjects<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListMediaAttachmentsIn<'a> {
-        ListMediaAttachmentsIn(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/media_attachments",
-                    &context,
-                    &[],
-                ),
-        )
+        ListMediaAttachmentsIn::start_in(self.0, &context, &[])
     }
     /// Update Media Object
     ///
@@ -145,9 +117,7 @@ impl<'a> MediaObjects<'a> {
         &self,
         media_object_id: impl rt::PathArg,
     ) -> UpdateMediaObject<'a> {
-        UpdateMediaObject(
-            self.0.put("/v1/media_objects/{media_object_id}", &[&media_object_id]),
-        )
+        UpdateMediaObject::start(self.0, &[&media_object_id])
     }
     /// Update Media Object
     ///
@@ -158,51 +128,37 @@ impl<'a> MediaObjects<'a> {
         &self,
         attachment_id: impl rt::PathArg,
     ) -> UpdateMediaAttachment<'a> {
-        UpdateMediaAttachment(
-            self.0.put("/v1/media_attachments/{attachment_id}", &[&attachment_id]),
-        )
+        UpdateMediaAttachment::start(self.0, &[&attachment_id])
     }
 }
-/// Request builder for [`MediaObjects::list_media_tracks_for_media_object_or_attachment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMediaTracksForMediaObjectOrAttachment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`MediaObjects::list_media_tracks_for_media_object_or_attachment`]: set the optional parameters, then send it."]
+    ListMediaTracksForMediaObjectOrAttachment(Get "/v1/{context}/media_tracks") => list
+    models::MediaTrack
+);
 impl<'a> ListMediaTracksForMediaObjectOrAttachment<'a> {
     /// By default, index returns id, locale, kind, media_object_id, and user_id for each of the result MediaTracks. Use include\[\] to add additional fields. For example include\[\]=content
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::MediaTrack>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaTrack> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::MediaTrack> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`MediaObjects::update_media_tracks`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateMediaTracks<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`MediaObjects::update_media_tracks`]: set the optional parameters, then send it."]
+    UpdateMediaTracks(Put "/v1/{context}/media_tracks") => array models::MediaTrack
+);
 impl<'a> UpdateMediaTracks<'a> {
     /// By default, an update returns id, locale, kind, media_object_id, and user_id for each of the result MediaTracks. Use include\[\] to add additional fields. For example include\[\]=content
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.form("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::MediaTrack>> {
-        self.0.send_list().await
-    }
 }
-/// Request builder for [`MediaObjects::list_media_objects`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMediaObjects<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`MediaObjects::list_media_objects`]: set the optional parameters, then send it."]
+    ListMediaObjects(Get "/v1/media_objects") => list models::MediaObject
+);
 impl<'a> ListMediaObjects<'a> {
     /// Field to sort on. Default is "title"
     ///
@@ -222,23 +178,12 @@ impl<'a> ListMediaObjects<'a> {
     pub fn exclude(self, value: impl IntoIterator<Item = Exclude>) -> Self {
         Self(self.0.query("exclude", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::MediaObject>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::MediaObject> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`MediaObjects::list_media_objects_in`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMediaObjectsIn<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`MediaObjects::list_media_objects_in`]: set the optional parameters, then send it."]
+    ListMediaObjectsIn(Get "/v1/{context}/media_objects") => list models::MediaObject
+);
 impl<'a> ListMediaObjectsIn<'a> {
     /// Field to sort on. Default is "title"
     ///
@@ -258,23 +203,12 @@ impl<'a> ListMediaObjectsIn<'a> {
     pub fn exclude(self, value: impl IntoIterator<Item = Exclude>) -> Self {
         Self(self.0.query("exclude", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::MediaObject>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::MediaObject> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`MediaObjects::list_media_attachments`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMediaAttachments<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`MediaObjects::list_media_attachments`]: set the optional parameters, then send it."]
+    ListMediaAttachments(Get "/v1/media_attachments") => list models::MediaObject
+);
 impl<'a> ListMediaAttachments<'a> {
     /// Field to sort on. Default is "title"
     ///
@@ -294,23 +228,13 @@ impl<'a> ListMediaAttachments<'a> {
     pub fn exclude(self, value: impl IntoIterator<Item = Exclude>) -> Self {
         Self(self.0.query("exclude", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::MediaObject>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::MediaObject> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`MediaObjects::list_media_attachments_in`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMediaAttachmentsIn<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`MediaObjects::list_media_attachments_in`]: set the optional parameters, then send it."]
+    ListMediaAttachmentsIn(Get "/v1/{context}/media_attachments") => list
+    models::MediaObject
+);
 impl<'a> ListMediaAttachmentsIn<'a> {
     /// Field to sort on. Default is "title"
     ///
@@ -330,52 +254,31 @@ impl<'a> ListMediaAttachmentsIn<'a> {
     pub fn exclude(self, value: impl IntoIterator<Item = Exclude>) -> Self {
         Self(self.0.query("exclude", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::MediaObject>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::MediaObject> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::MediaObject> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`MediaObjects::update_media_object`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateMediaObject<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`MediaObjects::update_media_object`]: set the optional parameters, then send it."]
+    UpdateMediaObject(Put "/v1/media_objects/{media_object_id}") => one
+    models::MediaObject
+);
 impl<'a> UpdateMediaObject<'a> {
     /// The new title.
     pub fn user_entered_title(self, value: impl Into<String>) -> Self {
         Self(self.0.form("user_entered_title", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::MediaObject> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`MediaObjects::update_media_attachment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateMediaAttachment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`MediaObjects::update_media_attachment`]: set the optional parameters, then send it."]
+    UpdateMediaAttachment(Put "/v1/media_attachments/{attachment_id}") => one
+    models::MediaObject
+);
 impl<'a> UpdateMediaAttachment<'a> {
     /// The new title.
     pub fn user_entered_title(self, value: impl Into<String>) -> Self {
         Self(self.0.form("user_entered_title", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::MediaObject> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(
-    ListMediaTracksForMediaObjectOrAttachment, UpdateMediaTracks, ListMediaObjects,
-    ListMediaObjectsIn, ListMediaAttachments, ListMediaAttachmentsIn, UpdateMediaObject,
-    UpdateMediaAttachment
-);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -14,6 +14,8 @@
 //! | `POST /api/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/publish` | [`publish_provisional_grades_for_assignment`](ModeratedGrading::publish_provisional_grades_for_assignment) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Moderated Grading resource.
 #[derive(Debug, Clone, Copy)]
 pub struct ModeratedGrading<'a>(&'a rt::Client);
@@ -32,14 +34,7 @@ impl<'a> ModeratedGrading<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> ListStudentsSelectedForModeration<'a> {
-        ListStudentsSelectedForModeration(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/moderated_students",
-                    &[&course_id, &assignment_id],
-                ),
-        )
+        ListStudentsSelectedForModeration::start(self.0, &[&course_id, &assignment_id])
     }
     /// Select students for moderation
     ///
@@ -52,14 +47,7 @@ impl<'a> ModeratedGrading<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> SelectStudentsForModeration<'a> {
-        SelectStudentsForModeration(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/moderated_students",
-                    &[&course_id, &assignment_id],
-                ),
-        )
+        SelectStudentsForModeration::start(self.0, &[&course_id, &assignment_id])
     }
     /// Bulk select provisional grades
     ///
@@ -72,14 +60,7 @@ impl<'a> ModeratedGrading<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> BulkSelectProvisionalGrades<'a> {
-        BulkSelectProvisionalGrades(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/bulk_select",
-                    &[&course_id, &assignment_id],
-                ),
-        )
+        BulkSelectProvisionalGrades::start(self.0, &[&course_id, &assignment_id])
     }
     /// Show provisional grade status for a student
     ///
@@ -92,13 +73,9 @@ impl<'a> ModeratedGrading<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> ShowProvisionalGradeStatusForStudent<'a> {
-        ShowProvisionalGradeStatusForStudent(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/status",
-                    &[&course_id, &assignment_id],
-                ),
+        ShowProvisionalGradeStatusForStudent::start(
+            self.0,
+            &[&course_id, &assignment_id],
         )
     }
     /// Show provisional grade status for a student
@@ -113,13 +90,9 @@ impl<'a> ModeratedGrading<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> ShowAnonymousProvisionalGradeStatusForStudent<'a> {
-        ShowAnonymousProvisionalGradeStatusForStudent(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/anonymous_provisional_grades/status",
-                    &[&course_id, &assignment_id],
-                ),
+        ShowAnonymousProvisionalGradeStatusForStudent::start(
+            self.0,
+            &[&course_id, &assignment_id],
         )
     }
     /// Select provisional grade
@@ -134,13 +107,9 @@ impl<'a> ModeratedGrading<'a> {
         assignment_id: impl rt::PathArg,
         provisional_grade_id: impl rt::PathArg,
     ) -> SelectProvisionalGrade<'a> {
-        SelectProvisionalGrade(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/{provisional_grade_id}/select",
-                    &[&course_id, &assignment_id, &provisional_grade_id],
-                ),
+        SelectProvisionalGrade::start(
+            self.0,
+            &[&course_id, &assignment_id, &provisional_grade_id],
         )
     }
     /// Publish provisional grades for an assignment
@@ -158,109 +127,76 @@ impl<'a> ModeratedGrading<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> PublishProvisionalGradesForAssignment<'a> {
-        PublishProvisionalGradesForAssignment(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/publish",
-                    &[&course_id, &assignment_id],
-                ),
+        PublishProvisionalGradesForAssignment::start(
+            self.0,
+            &[&course_id, &assignment_id],
         )
     }
 }
-/// Request builder for [`ModeratedGrading::list_students_selected_for_moderation`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListStudentsSelectedForModeration<'a>(rt::Request<'a>);
-impl<'a> ListStudentsSelectedForModeration<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`ModeratedGrading::select_students_for_moderation`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SelectStudentsForModeration<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ModeratedGrading::list_students_selected_for_moderation`]: send it."]
+    ListStudentsSelectedForModeration(Get
+    "/v1/courses/{course_id}/assignments/{assignment_id}/moderated_students") => list
+    models::User
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ModeratedGrading::select_students_for_moderation`]: set the optional parameters, then send it."]
+    SelectStudentsForModeration(Post
+    "/v1/courses/{course_id}/assignments/{assignment_id}/moderated_students") => array
+    models::User
+);
 impl<'a> SelectStudentsForModeration<'a> {
     /// user ids for students to select for moderation
     pub fn student_ids(self, value: impl IntoIterator<Item = f64>) -> Self {
         Self(self.0.form("student_ids", &rt::list(value)))
     }
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::User>> {
-        self.0.send_list().await
-    }
 }
-/// Request builder for [`ModeratedGrading::bulk_select_provisional_grades`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BulkSelectProvisionalGrades<'a>(rt::Request<'a>);
-impl<'a> BulkSelectProvisionalGrades<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ModeratedGrading::show_provisional_grade_status_for_student`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowProvisionalGradeStatusForStudent<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ModeratedGrading::bulk_select_provisional_grades`]: send it."]
+    BulkSelectProvisionalGrades(Put
+    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/bulk_select")
+    => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ModeratedGrading::show_provisional_grade_status_for_student`]: set the optional parameters, then send it."]
+    ShowProvisionalGradeStatusForStudent(Get
+    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/status") =>
+    json
+);
 impl<'a> ShowProvisionalGradeStatusForStudent<'a> {
     /// The id of the student to show the status for
     pub fn student_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("student_id", &rt::id(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`ModeratedGrading::show_anonymous_provisional_grade_status_for_student`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowAnonymousProvisionalGradeStatusForStudent<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ModeratedGrading::show_anonymous_provisional_grade_status_for_student`]: set the optional parameters, then send it."]
+    ShowAnonymousProvisionalGradeStatusForStudent(Get
+    "/v1/courses/{course_id}/assignments/{assignment_id}/anonymous_provisional_grades/status")
+    => json
+);
 impl<'a> ShowAnonymousProvisionalGradeStatusForStudent<'a> {
     /// The id of the student to show the status for
     pub fn anonymous_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("anonymous_id", &rt::id(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`ModeratedGrading::select_provisional_grade`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SelectProvisionalGrade<'a>(rt::Request<'a>);
-impl<'a> SelectProvisionalGrade<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`ModeratedGrading::publish_provisional_grades_for_assignment`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct PublishProvisionalGradesForAssignment<'a>(rt::Request<'a>);
-impl<'a> PublishProvisionalGradesForAssignment<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListStudentsSelectedForModeration, SelectStudentsForModeration,
-    BulkSelectProvisionalGrades, ShowProvisionalGradeStatusForStudent,
-    ShowAnonymousProvisionalGradeStatusForStudent, SelectProvisionalGrade,
-    PublishProvisionalGradesForAssignment
+rt::builder!(
+    #[doc =
+    " Request builder for [`ModeratedGrading::select_provisional_grade`]: send it."]
+    SelectProvisionalGrade(Put
+    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/{provisional_grade_id}/select")
+    => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ModeratedGrading::publish_provisional_grades_for_assignment`]: send it."]
+    PublishProvisionalGradesForAssignment(Post
+    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/publish") =>
+    json
 );

@@ -24,6 +24,8 @@
 //! | `PUT /api/v1/courses/{course_id}/modules/{context_module_id}/assignment_overrides` | [`update_module_overrides`](Modules::update_module_overrides) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Modules resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Modules<'a>(&'a rt::Client);
@@ -38,7 +40,7 @@ impl<'a> Modules<'a> {
     /// `GET /api/v1/courses/{course_id}/modules`
     #[doc(alias = "List modules")]
     pub fn list_modules(&self, course_id: impl rt::PathArg) -> ListModules<'a> {
-        ListModules(self.0.get("/v1/courses/{course_id}/modules", &[&course_id]))
+        ListModules::start(self.0, &[&course_id])
     }
     /// Show module
     ///
@@ -51,9 +53,7 @@ impl<'a> Modules<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowModule<'a> {
-        ShowModule(
-            self.0.get("/v1/courses/{course_id}/modules/{id}", &[&course_id, &id]),
-        )
+        ShowModule::start(self.0, &[&course_id, &id])
     }
     /// Create a module
     ///
@@ -67,10 +67,7 @@ impl<'a> Modules<'a> {
         module: CreateModuleParams,
     ) -> CreateModule<'a> {
         CreateModule(
-            self
-                .0
-                .post("/v1/courses/{course_id}/modules", &[&course_id])
-                .form("module", &module),
+            CreateModule::start(self.0, &[&course_id]).0.form("module", &module),
         )
     }
     /// Update a module
@@ -84,9 +81,7 @@ impl<'a> Modules<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateModule<'a> {
-        UpdateModule(
-            self.0.put("/v1/courses/{course_id}/modules/{id}", &[&course_id, &id]),
-        )
+        UpdateModule::start(self.0, &[&course_id, &id])
     }
     /// Delete module
     ///
@@ -99,9 +94,7 @@ impl<'a> Modules<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteModule<'a> {
-        DeleteModule(
-            self.0.delete("/v1/courses/{course_id}/modules/{id}", &[&course_id, &id]),
-        )
+        DeleteModule::start(self.0, &[&course_id, &id])
     }
     /// Re-lock module progressions
     ///
@@ -116,9 +109,7 @@ impl<'a> Modules<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ReLockModuleProgressions<'a> {
-        ReLockModuleProgressions(
-            self.0.put("/v1/courses/{course_id}/modules/{id}/relock", &[&course_id, &id]),
-        )
+        ReLockModuleProgressions::start(self.0, &[&course_id, &id])
     }
     /// List module items
     ///
@@ -131,14 +122,7 @@ impl<'a> Modules<'a> {
         course_id: impl rt::PathArg,
         module_id: impl rt::PathArg,
     ) -> ListModuleItems<'a> {
-        ListModuleItems(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/modules/{module_id}/items",
-                    &[&course_id, &module_id],
-                ),
-        )
+        ListModuleItems::start(self.0, &[&course_id, &module_id])
     }
     /// Show module item
     ///
@@ -152,14 +136,7 @@ impl<'a> Modules<'a> {
         module_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowModuleItem<'a> {
-        ShowModuleItem(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/modules/{module_id}/items/{id}",
-                    &[&course_id, &module_id, &id],
-                ),
-        )
+        ShowModuleItem::start(self.0, &[&course_id, &module_id, &id])
     }
     /// Create a module item
     ///
@@ -174,12 +151,8 @@ impl<'a> Modules<'a> {
         module_item: CreateModuleItemParams,
     ) -> CreateModuleItem<'a> {
         CreateModuleItem(
-            self
+            CreateModuleItem::start(self.0, &[&course_id, &module_id])
                 .0
-                .post(
-                    "/v1/courses/{course_id}/modules/{module_id}/items",
-                    &[&course_id, &module_id],
-                )
                 .form("module_item", &module_item),
         )
     }
@@ -195,14 +168,7 @@ impl<'a> Modules<'a> {
         module_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateModuleItem<'a> {
-        UpdateModuleItem(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/modules/{module_id}/items/{id}",
-                    &[&course_id, &module_id, &id],
-                ),
-        )
+        UpdateModuleItem::start(self.0, &[&course_id, &module_id, &id])
     }
     /// Select a mastery path
     ///
@@ -216,14 +182,7 @@ impl<'a> Modules<'a> {
         module_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> SelectMasteryPath<'a> {
-        SelectMasteryPath(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/select_mastery_path",
-                    &[&course_id, &module_id, &id],
-                ),
-        )
+        SelectMasteryPath::start(self.0, &[&course_id, &module_id, &id])
     }
     /// Delete module item
     ///
@@ -237,14 +196,7 @@ impl<'a> Modules<'a> {
         module_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteModuleItem<'a> {
-        DeleteModuleItem(
-            self
-                .0
-                .delete(
-                    "/v1/courses/{course_id}/modules/{module_id}/items/{id}",
-                    &[&course_id, &module_id, &id],
-                ),
-        )
+        DeleteModuleItem::start(self.0, &[&course_id, &module_id, &id])
     }
     /// Mark module item as done/not done
     ///
@@ -258,14 +210,7 @@ impl<'a> Modules<'a> {
         module_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> MarkModuleItemAsDoneNotDone<'a> {
-        MarkModuleItemAsDoneNotDone(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/done",
-                    &[&course_id, &module_id, &id],
-                ),
-        )
+        MarkModuleItemAsDoneNotDone::start(self.0, &[&course_id, &module_id, &id])
     }
     /// Get module item sequence
     ///
@@ -277,9 +222,7 @@ impl<'a> Modules<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetModuleItemSequence<'a> {
-        GetModuleItemSequence(
-            self.0.get("/v1/courses/{course_id}/module_item_sequence", &[&course_id]),
-        )
+        GetModuleItemSequence::start(self.0, &[&course_id])
     }
     /// Mark module item read
     ///
@@ -295,14 +238,7 @@ impl<'a> Modules<'a> {
         module_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> MarkModuleItemRead<'a> {
-        MarkModuleItemRead(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/mark_read",
-                    &[&course_id, &module_id, &id],
-                ),
-        )
+        MarkModuleItemRead::start(self.0, &[&course_id, &module_id, &id])
     }
     /// List a module's overrides
     ///
@@ -318,14 +254,7 @@ impl<'a> Modules<'a> {
         course_id: impl rt::PathArg,
         context_module_id: impl rt::PathArg,
     ) -> ListModuleOverrides<'a> {
-        ListModuleOverrides(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/modules/{context_module_id}/assignment_overrides",
-                    &[&course_id, &context_module_id],
-                ),
-        )
+        ListModuleOverrides::start(self.0, &[&course_id, &context_module_id])
     }
     /// Update a module's overrides
     ///
@@ -345,20 +274,17 @@ impl<'a> Modules<'a> {
         overrides: impl IntoIterator<Item = impl Into<String>>,
     ) -> UpdateModuleOverrides<'a> {
         UpdateModuleOverrides(
-            self
+            UpdateModuleOverrides::start(self.0, &[&course_id, &context_module_id])
                 .0
-                .put(
-                    "/v1/courses/{course_id}/modules/{context_module_id}/assignment_overrides",
-                    &[&course_id, &context_module_id],
-                )
                 .form("overrides", &rt::texts(overrides)),
         )
     }
 }
-/// Request builder for [`Modules::list_modules`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListModules<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Modules::list_modules`]: set the optional parameters, then send it."]
+    ListModules(Get "/v1/courses/{course_id}/modules") => list models::Module
+);
 impl<'a> ListModules<'a> {
     /// - "items": Return module items inline if possible.
     ///
@@ -384,23 +310,12 @@ impl<'a> ListModules<'a> {
     pub fn student_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("student_id", &rt::id(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Module>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Module> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Module> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Modules::show_module`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowModule<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Modules::show_module`]: set the optional parameters, then send it."]
+    ShowModule(Get "/v1/courses/{course_id}/modules/{id}") => one models::Module
+);
 impl<'a> ShowModule<'a> {
     /// - "items": Return module items inline if possible.
     ///
@@ -422,59 +337,37 @@ impl<'a> ShowModule<'a> {
     pub fn student_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("student_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Module> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Modules::create_module`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateModule<'a>(rt::Request<'a>);
-impl<'a> CreateModule<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Module> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Modules::update_module`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateModule<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Modules::create_module`]: send it."]
+    CreateModule(Post "/v1/courses/{course_id}/modules") => one models::Module
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Modules::update_module`]: set the optional parameters, then send it."]
+    UpdateModule(Put "/v1/courses/{course_id}/modules/{id}") => one models::Module
+);
 impl<'a> UpdateModule<'a> {
     /// Sets `module[..]`: see [`UpdateModuleParams`].
     pub fn module(self, value: UpdateModuleParams) -> Self {
         Self(self.0.form("module", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Module> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Modules::delete_module`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteModule<'a>(rt::Request<'a>);
-impl<'a> DeleteModule<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Module> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Modules::re_lock_module_progressions`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ReLockModuleProgressions<'a>(rt::Request<'a>);
-impl<'a> ReLockModuleProgressions<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Module> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Modules::list_module_items`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListModuleItems<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Modules::delete_module`]: send it."]
+    DeleteModule(Delete "/v1/courses/{course_id}/modules/{id}") => one models::Module
+);
+rt::builder!(
+    #[doc = " Request builder for [`Modules::re_lock_module_progressions`]: send it."]
+    ReLockModuleProgressions(Put "/v1/courses/{course_id}/modules/{id}/relock") => one
+    models::Module
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Modules::list_module_items`]: set the optional parameters, then send it."]
+    ListModuleItems(Get "/v1/courses/{course_id}/modules/{module_id}/items") => list
+    models::ModuleItem
+);
 impl<'a> ListModuleItems<'a> {
     /// If included, will return additional details specific to the content associated with each item. Refer to the {api:Modules:Module%20Item Module Item specification} for more details. Includes standard lock information for each item.
     pub fn include(
@@ -491,23 +384,13 @@ impl<'a> ListModuleItems<'a> {
     pub fn student_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("student_id", &rt::id(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::ModuleItem>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ModuleItem> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ModuleItem> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Modules::show_module_item`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowModuleItem<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Modules::show_module_item`]: set the optional parameters, then send it."]
+    ShowModuleItem(Get "/v1/courses/{course_id}/modules/{module_id}/items/{id}") => one
+    models::ModuleItem
+);
 impl<'a> ShowModuleItem<'a> {
     /// If included, will return additional details specific to the content associated with this item. Refer to the {api:Modules:Module%20Item Module Item specification} for more details. Includes standard lock information for each item.
     pub fn include(
@@ -520,39 +403,30 @@ impl<'a> ShowModuleItem<'a> {
     pub fn student_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("student_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ModuleItem> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Modules::create_module_item`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateModuleItem<'a>(rt::Request<'a>);
-impl<'a> CreateModuleItem<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ModuleItem> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Modules::update_module_item`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateModuleItem<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Modules::create_module_item`]: send it."]
+    CreateModuleItem(Post "/v1/courses/{course_id}/modules/{module_id}/items") => one
+    models::ModuleItem
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Modules::update_module_item`]: set the optional parameters, then send it."]
+    UpdateModuleItem(Put "/v1/courses/{course_id}/modules/{module_id}/items/{id}") => one
+    models::ModuleItem
+);
 impl<'a> UpdateModuleItem<'a> {
     /// Sets `module_item[..]`: see [`UpdateModuleItemParams`].
     pub fn module_item(self, value: UpdateModuleItemParams) -> Self {
         Self(self.0.form("module_item", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ModuleItem> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Modules::select_mastery_path`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SelectMasteryPath<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Modules::select_mastery_path`]: set the optional parameters, then send it."]
+    SelectMasteryPath(Post
+    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/select_mastery_path") => json
+);
 impl<'a> SelectMasteryPath<'a> {
     /// Assignment set chosen, as specified in the mastery_paths portion of the context module item response
     pub fn assignment_set_id(self, value: impl Into<rt::Id>) -> Self {
@@ -562,35 +436,24 @@ impl<'a> SelectMasteryPath<'a> {
     pub fn student_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.form("student_id", &rt::id(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Modules::delete_module_item`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteModuleItem<'a>(rt::Request<'a>);
-impl<'a> DeleteModuleItem<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ModuleItem> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Modules::mark_module_item_as_done_not_done`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkModuleItemAsDoneNotDone<'a>(rt::Request<'a>);
-impl<'a> MarkModuleItemAsDoneNotDone<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Modules::get_module_item_sequence`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetModuleItemSequence<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Modules::delete_module_item`]: send it."]
+    DeleteModuleItem(Delete "/v1/courses/{course_id}/modules/{module_id}/items/{id}") =>
+    one models::ModuleItem
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Modules::mark_module_item_as_done_not_done`]: send it."]
+    MarkModuleItemAsDoneNotDone(Put
+    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/done") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Modules::get_module_item_sequence`]: set the optional parameters, then send it."]
+    GetModuleItemSequence(Get "/v1/courses/{course_id}/module_item_sequence") => one
+    models::ModuleItemSequence
+);
 impl<'a> GetModuleItemSequence<'a> {
     /// The type of asset to find module sequence information for. Use the ModuleItem if it is known (e.g., the user navigated from a module item), since this will avoid ambiguity if the asset appears more than once in the module sequence.
     pub fn asset_type(self, value: AssetType) -> Self {
@@ -600,56 +463,22 @@ impl<'a> GetModuleItemSequence<'a> {
     pub fn asset_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("asset_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ModuleItemSequence> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Modules::mark_module_item_read`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkModuleItemRead<'a>(rt::Request<'a>);
-impl<'a> MarkModuleItemRead<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Modules::list_module_overrides`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListModuleOverrides<'a>(rt::Request<'a>);
-impl<'a> ListModuleOverrides<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::ModuleAssignmentOverride>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ModuleAssignmentOverride> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ModuleAssignmentOverride> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Modules::update_module_overrides`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateModuleOverrides<'a>(rt::Request<'a>);
-impl<'a> UpdateModuleOverrides<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListModules, ShowModule, CreateModule, UpdateModule, DeleteModule,
-    ReLockModuleProgressions, ListModuleItems, ShowModuleItem, CreateModuleItem,
-    UpdateModuleItem, SelectMasteryPath, DeleteModuleItem, MarkModuleItemAsDoneNotDone,
-    GetModuleItemSequence, MarkModuleItemRead, ListModuleOverrides, UpdateModuleOverrides
+rt::builder!(
+    #[doc = " Request builder for [`Modules::mark_module_item_read`]: send it."]
+    MarkModuleItemRead(Post
+    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/mark_read") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Modules::list_module_overrides`]: send it."]
+    ListModuleOverrides(Get
+    "/v1/courses/{course_id}/modules/{context_module_id}/assignment_overrides") => list
+    models::ModuleAssignmentOverride
+);
+rt::builder!(
+    #[doc = " Request builder for [`Modules::update_module_overrides`]: send it."]
+    UpdateModuleOverrides(Put
+    "/v1/courses/{course_id}/modules/{context_module_id}/assignment_overrides") => json
 );
 /// Values of the `include` parameter.
 ///

@@ -9,6 +9,8 @@
 //! | `GET /api/lti/groups/{group_id}/names_and_roles` | [`list_group_memberships`](NamesAndRole::list_group_memberships) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Names And Role resource.
 #[derive(Debug, Clone, Copy)]
 pub struct NamesAndRole<'a>(&'a rt::Client);
@@ -26,9 +28,7 @@ impl<'a> NamesAndRole<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListCourseMemberships<'a> {
-        ListCourseMemberships(
-            self.0.get("/lti/courses/{course_id}/names_and_roles", &[&course_id]),
-        )
+        ListCourseMemberships::start(self.0, &[&course_id])
     }
     /// List Group Memberships
     ///
@@ -40,15 +40,15 @@ impl<'a> NamesAndRole<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> ListGroupMemberships<'a> {
-        ListGroupMemberships(
-            self.0.get("/lti/groups/{group_id}/names_and_roles", &[&group_id]),
-        )
+        ListGroupMemberships::start(self.0, &[&group_id])
     }
 }
-/// Request builder for [`NamesAndRole::list_course_memberships`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCourseMemberships<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NamesAndRole::list_course_memberships`]: set the optional parameters, then send it."]
+    ListCourseMemberships(Get "/lti/courses/{course_id}/names_and_roles") => one
+    models::NamesAndRoleMemberships
+);
 impl<'a> ListCourseMemberships<'a> {
     /// If specified only NamesAndRoleMemberships with access to the LTI link references by this `rlid` will be included. Also causes the member array to be included for each returned NamesAndRoleMembership. If the `role` parameter is also present, it will be 'and-ed' together with this parameter
     pub fn rlid(self, value: impl Into<String>) -> Self {
@@ -62,15 +62,13 @@ impl<'a> ListCourseMemberships<'a> {
     pub fn limit(self, value: impl Into<String>) -> Self {
         Self(self.0.query("limit", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::NamesAndRoleMemberships> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`NamesAndRole::list_group_memberships`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListGroupMemberships<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NamesAndRole::list_group_memberships`]: set the optional parameters, then send it."]
+    ListGroupMemberships(Get "/lti/groups/{group_id}/names_and_roles") => one
+    models::NamesAndRoleMemberships
+);
 impl<'a> ListGroupMemberships<'a> {
     /// If specified only NamesAndRoleMemberships with access to the LTI link references by this `rlid` will be included. Also causes the member array to be included for each returned NamesAndRoleMembership. If the role parameter is also present, it will be 'and-ed' together with this parameter
     pub fn rlid(self, value: impl Into<String>) -> Self {
@@ -84,9 +82,4 @@ impl<'a> ListGroupMemberships<'a> {
     pub fn limit(self, value: impl Into<String>) -> Self {
         Self(self.0.query("limit", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::NamesAndRoleMemberships> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(ListCourseMemberships, ListGroupMemberships);

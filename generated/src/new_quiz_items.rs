@@ -13,6 +13,8 @@
 //! | `GET /api/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/media_upload_url` | [`get_items_media_upload_url`](NewQuizItems::get_items_media_upload_url) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the New Quiz Items resource.
 #[derive(Debug, Clone, Copy)]
 pub struct NewQuizItems<'a>(&'a rt::Client);
@@ -32,14 +34,7 @@ impl<'a> NewQuizItems<'a> {
         assignment_id: impl rt::PathArg,
         item_id: impl rt::PathArg,
     ) -> GetQuizItem<'a> {
-        GetQuizItem(
-            self
-                .0
-                .get(
-                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}",
-                    &[&course_id, &assignment_id, &item_id],
-                ),
-        )
+        GetQuizItem::start(self.0, &[&course_id, &assignment_id, &item_id])
     }
     /// List quiz items
     ///
@@ -52,14 +47,7 @@ impl<'a> NewQuizItems<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> ListQuizItems<'a> {
-        ListQuizItems(
-            self
-                .0
-                .get(
-                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items",
-                    &[&course_id, &assignment_id],
-                ),
-        )
+        ListQuizItems::start(self.0, &[&course_id, &assignment_id])
     }
     /// Create a quiz item
     ///
@@ -74,12 +62,8 @@ impl<'a> NewQuizItems<'a> {
         item: CreateQuizItemParams,
     ) -> CreateQuizItem<'a> {
         CreateQuizItem(
-            self
+            CreateQuizItem::start(self.0, &[&course_id, &assignment_id])
                 .0
-                .post(
-                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items",
-                    &[&course_id, &assignment_id],
-                )
                 .form("item", &item),
         )
     }
@@ -95,14 +79,7 @@ impl<'a> NewQuizItems<'a> {
         assignment_id: impl rt::PathArg,
         item_id: impl rt::PathArg,
     ) -> UpdateQuizItem<'a> {
-        UpdateQuizItem(
-            self
-                .0
-                .patch(
-                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}",
-                    &[&course_id, &assignment_id, &item_id],
-                ),
-        )
+        UpdateQuizItem::start(self.0, &[&course_id, &assignment_id, &item_id])
     }
     /// Delete a quiz item
     ///
@@ -116,14 +93,7 @@ impl<'a> NewQuizItems<'a> {
         assignment_id: impl rt::PathArg,
         item_id: impl rt::PathArg,
     ) -> DeleteQuizItem<'a> {
-        DeleteQuizItem(
-            self
-                .0
-                .delete(
-                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}",
-                    &[&course_id, &assignment_id, &item_id],
-                ),
-        )
+        DeleteQuizItem::start(self.0, &[&course_id, &assignment_id, &item_id])
     }
     /// Get items media_upload_url
     ///
@@ -136,91 +106,50 @@ impl<'a> NewQuizItems<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> GetItemsMediaUploadUrl<'a> {
-        GetItemsMediaUploadUrl(
-            self
-                .0
-                .get(
-                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/media_upload_url",
-                    &[&course_id, &assignment_id],
-                ),
-        )
+        GetItemsMediaUploadUrl::start(self.0, &[&course_id, &assignment_id])
     }
 }
-/// Request builder for [`NewQuizItems::get_quiz_item`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetQuizItem<'a>(rt::Request<'a>);
-impl<'a> GetQuizItem<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::QuizItem> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`NewQuizItems::list_quiz_items`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListQuizItems<'a>(rt::Request<'a>);
-impl<'a> ListQuizItems<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::QuizItem>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::QuizItem> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::QuizItem> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`NewQuizItems::create_quiz_item`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateQuizItem<'a>(rt::Request<'a>);
-impl<'a> CreateQuizItem<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::QuizItem> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`NewQuizItems::update_quiz_item`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateQuizItem<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`NewQuizItems::get_quiz_item`]: send it."]
+    GetQuizItem(Get
+    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}") => one
+    models::QuizItem
+);
+rt::builder!(
+    #[doc = " Request builder for [`NewQuizItems::list_quiz_items`]: send it."]
+    ListQuizItems(Get "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items") =>
+    list models::QuizItem
+);
+rt::builder!(
+    #[doc = " Request builder for [`NewQuizItems::create_quiz_item`]: send it."]
+    CreateQuizItem(Post "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items") =>
+    one models::QuizItem
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NewQuizItems::update_quiz_item`]: set the optional parameters, then send it."]
+    UpdateQuizItem(Patch
+    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}") => one
+    models::QuizItem
+);
 impl<'a> UpdateQuizItem<'a> {
     /// Sets `item[..]`: see [`UpdateQuizItemParams`].
     pub fn item(self, value: UpdateQuizItemParams) -> Self {
         Self(self.0.form("item", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::QuizItem> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`NewQuizItems::delete_quiz_item`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteQuizItem<'a>(rt::Request<'a>);
-impl<'a> DeleteQuizItem<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::QuizItem> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`NewQuizItems::get_items_media_upload_url`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetItemsMediaUploadUrl<'a>(rt::Request<'a>);
-impl<'a> GetItemsMediaUploadUrl<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    GetQuizItem, ListQuizItems, CreateQuizItem, UpdateQuizItem, DeleteQuizItem,
-    GetItemsMediaUploadUrl
+rt::builder!(
+    #[doc = " Request builder for [`NewQuizItems::delete_quiz_item`]: send it."]
+    DeleteQuizItem(Delete
+    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}") => one
+    models::QuizItem
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NewQuizItems::get_items_media_upload_url`]: send it."]
+    GetItemsMediaUploadUrl(Get
+    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/media_upload_url") =>
+    json
 );
 /// Values of the `item[entry_type]` parameter.
 ///

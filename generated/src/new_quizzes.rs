@@ -12,6 +12,8 @@
 //! | `DELETE /api/quiz/v1/courses/{course_id}/quizzes/{assignment_id}` | [`delete_new_quiz`](NewQuizzes::delete_new_quiz) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the New Quizzes resource.
 #[derive(Debug, Clone, Copy)]
 pub struct NewQuizzes<'a>(&'a rt::Client);
@@ -30,14 +32,7 @@ impl<'a> NewQuizzes<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> GetNewQuiz<'a> {
-        GetNewQuiz(
-            self
-                .0
-                .get(
-                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}",
-                    &[&course_id, &assignment_id],
-                ),
-        )
+        GetNewQuiz::start(self.0, &[&course_id, &assignment_id])
     }
     /// List new quizzes
     ///
@@ -46,7 +41,7 @@ impl<'a> NewQuizzes<'a> {
     /// `GET /api/quiz/v1/courses/{course_id}/quizzes`
     #[doc(alias = "List new quizzes")]
     pub fn list_new_quizzes(&self, course_id: impl rt::PathArg) -> ListNewQuizzes<'a> {
-        ListNewQuizzes(self.0.get("/quiz/v1/courses/{course_id}/quizzes", &[&course_id]))
+        ListNewQuizzes::start(self.0, &[&course_id])
     }
     /// Create a new quiz
     ///
@@ -55,7 +50,7 @@ impl<'a> NewQuizzes<'a> {
     /// `POST /api/quiz/v1/courses/{course_id}/quizzes`
     #[doc(alias = "Create a new quiz")]
     pub fn create_new_quiz(&self, course_id: impl rt::PathArg) -> CreateNewQuiz<'a> {
-        CreateNewQuiz(self.0.post("/quiz/v1/courses/{course_id}/quizzes", &[&course_id]))
+        CreateNewQuiz::start(self.0, &[&course_id])
     }
     /// Update a single quiz
     ///
@@ -68,14 +63,7 @@ impl<'a> NewQuizzes<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> UpdateSingleQuiz<'a> {
-        UpdateSingleQuiz(
-            self
-                .0
-                .patch(
-                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}",
-                    &[&course_id, &assignment_id],
-                ),
-        )
+        UpdateSingleQuiz::start(self.0, &[&course_id, &assignment_id])
     }
     /// Delete a new quiz
     ///
@@ -88,84 +76,44 @@ impl<'a> NewQuizzes<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> DeleteNewQuiz<'a> {
-        DeleteNewQuiz(
-            self
-                .0
-                .delete(
-                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}",
-                    &[&course_id, &assignment_id],
-                ),
-        )
+        DeleteNewQuiz::start(self.0, &[&course_id, &assignment_id])
     }
 }
-/// Request builder for [`NewQuizzes::get_new_quiz`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetNewQuiz<'a>(rt::Request<'a>);
-impl<'a> GetNewQuiz<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::NewQuiz> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`NewQuizzes::list_new_quizzes`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListNewQuizzes<'a>(rt::Request<'a>);
-impl<'a> ListNewQuizzes<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::NewQuiz>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::NewQuiz> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::NewQuiz> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`NewQuizzes::create_new_quiz`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateNewQuiz<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`NewQuizzes::get_new_quiz`]: send it."] GetNewQuiz(Get
+    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}") => one models::NewQuiz
+);
+rt::builder!(
+    #[doc = " Request builder for [`NewQuizzes::list_new_quizzes`]: send it."]
+    ListNewQuizzes(Get "/quiz/v1/courses/{course_id}/quizzes") => list models::NewQuiz
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NewQuizzes::create_new_quiz`]: set the optional parameters, then send it."]
+    CreateNewQuiz(Post "/quiz/v1/courses/{course_id}/quizzes") => one models::NewQuiz
+);
 impl<'a> CreateNewQuiz<'a> {
     /// Sets `quiz[..]`: see [`CreateNewQuizParams`].
     pub fn quiz(self, value: CreateNewQuizParams) -> Self {
         Self(self.0.form("quiz", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::NewQuiz> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`NewQuizzes::update_single_quiz`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateSingleQuiz<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NewQuizzes::update_single_quiz`]: set the optional parameters, then send it."]
+    UpdateSingleQuiz(Patch "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}") => one
+    models::NewQuiz
+);
 impl<'a> UpdateSingleQuiz<'a> {
     /// Sets `quiz[..]`: see [`UpdateSingleQuizParams`].
     pub fn quiz(self, value: UpdateSingleQuizParams) -> Self {
         Self(self.0.form("quiz", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::NewQuiz> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`NewQuizzes::delete_new_quiz`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteNewQuiz<'a>(rt::Request<'a>);
-impl<'a> DeleteNewQuiz<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::NewQuiz> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    GetNewQuiz, ListNewQuizzes, CreateNewQuiz, UpdateSingleQuiz, DeleteNewQuiz
+rt::builder!(
+    #[doc = " Request builder for [`NewQuizzes::delete_new_quiz`]: send it."]
+    DeleteNewQuiz(Delete "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}") => one
+    models::NewQuiz
 );
 /// Values of the `quiz[grading_type]` parameter.
 ///

@@ -9,6 +9,8 @@
 //! | `POST /api/quiz/v1/courses/{course_id}/accommodations` | [`set_course_level_accommodations`](NewQuizzesAccommodations::set_course_level_accommodations) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the New Quizzes Accommodations resource.
 #[derive(Debug, Clone, Copy)]
 pub struct NewQuizzesAccommodations<'a>(&'a rt::Client);
@@ -45,12 +47,8 @@ impl<'a> NewQuizzesAccommodations<'a> {
         user_id: impl Into<rt::Id>,
     ) -> SetQuizLevelAccommodations<'a> {
         SetQuizLevelAccommodations(
-            self
+            SetQuizLevelAccommodations::start(self.0, &[&course_id, &assignment_id])
                 .0
-                .post(
-                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/accommodations",
-                    &[&course_id, &assignment_id],
-                )
                 .form("user_id", &rt::id(user_id)),
         )
     }
@@ -82,17 +80,19 @@ impl<'a> NewQuizzesAccommodations<'a> {
         user_id: impl Into<rt::Id>,
     ) -> SetCourseLevelAccommodations<'a> {
         SetCourseLevelAccommodations(
-            self
+            SetCourseLevelAccommodations::start(self.0, &[&course_id])
                 .0
-                .post("/quiz/v1/courses/{course_id}/accommodations", &[&course_id])
                 .form("user_id", &rt::id(user_id)),
         )
     }
 }
-/// Request builder for [`NewQuizzesAccommodations::set_quiz_level_accommodations`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SetQuizLevelAccommodations<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NewQuizzesAccommodations::set_quiz_level_accommodations`]: set the optional parameters, then send it."]
+    SetQuizLevelAccommodations(Post
+    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/accommodations") => one
+    models::AccommodationResponse
+);
 impl<'a> SetQuizLevelAccommodations<'a> {
     /// Amount of extra time in minutes granted for quiz submission. Allowed range: 0 to 10080 minutes (168 hours).
     pub fn extra_time(self, value: i64) -> Self {
@@ -106,15 +106,13 @@ impl<'a> SetQuizLevelAccommodations<'a> {
     pub fn reduce_choices_enabled(self, value: bool) -> Self {
         Self(self.0.form("reduce_choices_enabled", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AccommodationResponse> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`NewQuizzesAccommodations::set_course_level_accommodations`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SetCourseLevelAccommodations<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NewQuizzesAccommodations::set_course_level_accommodations`]: set the optional parameters, then send it."]
+    SetCourseLevelAccommodations(Post "/quiz/v1/courses/{course_id}/accommodations") =>
+    one models::AccommodationResponse
+);
 impl<'a> SetCourseLevelAccommodations<'a> {
     /// Amount of extra time in minutes granted for quiz submission. Allowed range: 0 to 10080 minutes (168 hours).
     pub fn extra_time(self, value: i64) -> Self {
@@ -128,9 +126,4 @@ impl<'a> SetCourseLevelAccommodations<'a> {
     pub fn reduce_choices_enabled(self, value: bool) -> Self {
         Self(self.0.form("reduce_choices_enabled", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AccommodationResponse> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(SetQuizLevelAccommodations, SetCourseLevelAccommodations);

@@ -8,6 +8,8 @@
 //! | `POST /api/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/reports` | [`create_quiz_report`](NewQuizzesReports::create_quiz_report) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the New Quizzes Reports resource.
 #[derive(Debug, Clone, Copy)]
 pub struct NewQuizzesReports<'a>(&'a rt::Client);
@@ -28,27 +30,17 @@ impl<'a> NewQuizzesReports<'a> {
         quiz_report: QuizReportParams,
     ) -> CreateQuizReport<'a> {
         CreateQuizReport(
-            self
+            CreateQuizReport::start(self.0, &[&course_id, &assignment_id])
                 .0
-                .post(
-                    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/reports",
-                    &[&course_id, &assignment_id],
-                )
                 .form("quiz_report", &quiz_report),
         )
     }
 }
-/// Request builder for [`NewQuizzesReports::create_quiz_report`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateQuizReport<'a>(rt::Request<'a>);
-impl<'a> CreateQuizReport<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(CreateQuizReport);
+rt::builder!(
+    #[doc = " Request builder for [`NewQuizzesReports::create_quiz_report`]: send it."]
+    CreateQuizReport(Post "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/reports")
+    => one models::Progress
+);
 /// Values of the `quiz_report[report_type]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -9,6 +9,8 @@
 //! | `PUT /api/lti/notice-handlers/{context_external_tool_id}` | [`set_notice_handler`](NoticeHandlers::set_notice_handler) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Notice Handlers resource.
 #[derive(Debug, Clone, Copy)]
 pub struct NoticeHandlers<'a>(&'a rt::Client);
@@ -26,14 +28,7 @@ impl<'a> NoticeHandlers<'a> {
         &self,
         context_external_tool_id: impl rt::PathArg,
     ) -> ShowNoticeHandlers<'a> {
-        ShowNoticeHandlers(
-            self
-                .0
-                .get(
-                    "/lti/notice-handlers/{context_external_tool_id}",
-                    &[&context_external_tool_id],
-                ),
-        )
+        ShowNoticeHandlers::start(self.0, &[&context_external_tool_id])
     }
     /// Set notice handler
     ///
@@ -52,39 +47,27 @@ impl<'a> NoticeHandlers<'a> {
         handler: impl Into<String>,
     ) -> SetNoticeHandler<'a> {
         SetNoticeHandler(
-            self
+            SetNoticeHandler::start(self.0, &[&context_external_tool_id])
                 .0
-                .put(
-                    "/lti/notice-handlers/{context_external_tool_id}",
-                    &[&context_external_tool_id],
-                )
                 .form("notice_type", &rt::text(notice_type))
                 .form("handler", &rt::text(handler)),
         )
     }
 }
-/// Request builder for [`NoticeHandlers::show_notice_handlers`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowNoticeHandlers<'a>(rt::Request<'a>);
-impl<'a> ShowNoticeHandlers<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::NoticeCatalog> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`NoticeHandlers::set_notice_handler`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SetNoticeHandler<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`NoticeHandlers::show_notice_handlers`]: send it."]
+    ShowNoticeHandlers(Get "/lti/notice-handlers/{context_external_tool_id}") => one
+    models::NoticeCatalog
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NoticeHandlers::set_notice_handler`]: set the optional parameters, then send it."]
+    SetNoticeHandler(Put "/lti/notice-handlers/{context_external_tool_id}") => one
+    models::NoticeHandler
+);
 impl<'a> SetNoticeHandler<'a> {
     /// The maximum number of notices to include in a single batch
     pub fn max_batch_size(self, value: i64) -> Self {
         Self(self.0.form("max_batch_size", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::NoticeHandler> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(ShowNoticeHandlers, SetNoticeHandler);

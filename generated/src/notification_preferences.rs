@@ -17,6 +17,8 @@
 //! | `PUT /api/v1/users/self/communication_channels/{type}/{address}/notification_preferences` | [`update_multiple_preferences_by_type_and_address`](NotificationPreferences::update_multiple_preferences_by_type_and_address) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Notification Preferences resource.
 #[derive(Debug, Clone, Copy)]
 pub struct NotificationPreferences<'a>(&'a rt::Client);
@@ -36,14 +38,9 @@ impl<'a> NotificationPreferences<'a> {
         user_id: impl rt::PathArg,
         communication_channel_id: impl rt::PathArg,
     ) -> ListPreferencesForCommunicationChannel<'a> {
-        ListPreferencesForCommunicationChannel(
-            self
-                .0
-                .get(
-                    "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preferences",
-                    &[&user_id, &communication_channel_id],
-                )
-                .unwrap_key("notification_preferences"),
+        ListPreferencesForCommunicationChannel::start(
+            self.0,
+            &[&user_id, &communication_channel_id],
         )
     }
     /// List preferences
@@ -59,15 +56,7 @@ impl<'a> NotificationPreferences<'a> {
         r#type: impl rt::PathArg,
         address: impl rt::PathArg,
     ) -> ListPreferencesByTypeAndAddress<'a> {
-        ListPreferencesByTypeAndAddress(
-            self
-                .0
-                .get(
-                    "/v1/users/{user_id}/communication_channels/{type}/{address}/notification_preferences",
-                    &[&user_id, &r#type, &address],
-                )
-                .unwrap_key("notification_preferences"),
-        )
+        ListPreferencesByTypeAndAddress::start(self.0, &[&user_id, &r#type, &address])
     }
     /// List of preference categories
     ///
@@ -80,14 +69,7 @@ impl<'a> NotificationPreferences<'a> {
         user_id: impl rt::PathArg,
         communication_channel_id: impl rt::PathArg,
     ) -> ListOfPreferenceCategories<'a> {
-        ListOfPreferenceCategories(
-            self
-                .0
-                .get(
-                    "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preference_categories",
-                    &[&user_id, &communication_channel_id],
-                ),
-        )
+        ListOfPreferenceCategories::start(self.0, &[&user_id, &communication_channel_id])
     }
     /// Get a preference
     ///
@@ -102,14 +84,9 @@ impl<'a> NotificationPreferences<'a> {
         communication_channel_id: impl rt::PathArg,
         notification: impl rt::PathArg,
     ) -> GetPreferenceForCommunicationChannel<'a> {
-        GetPreferenceForCommunicationChannel(
-            self
-                .0
-                .get(
-                    "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preferences/{notification}",
-                    &[&user_id, &communication_channel_id, &notification],
-                )
-                .unwrap_key("notification_preferences"),
+        GetPreferenceForCommunicationChannel::start(
+            self.0,
+            &[&user_id, &communication_channel_id, &notification],
         )
     }
     /// Get a preference
@@ -126,14 +103,9 @@ impl<'a> NotificationPreferences<'a> {
         address: impl rt::PathArg,
         notification: impl rt::PathArg,
     ) -> GetPreferenceByTypeAndAddress<'a> {
-        GetPreferenceByTypeAndAddress(
-            self
-                .0
-                .get(
-                    "/v1/users/{user_id}/communication_channels/{type}/{address}/notification_preferences/{notification}",
-                    &[&user_id, &r#type, &address, &notification],
-                )
-                .unwrap_key("notification_preferences"),
+        GetPreferenceByTypeAndAddress::start(
+            self.0,
+            &[&user_id, &r#type, &address, &notification],
         )
     }
     /// Update a preference
@@ -150,13 +122,11 @@ impl<'a> NotificationPreferences<'a> {
         notification_preferences: UpdatePreferenceForCommunicationChannelNotificationPreferences,
     ) -> UpdatePreferenceForCommunicationChannel<'a> {
         UpdatePreferenceForCommunicationChannel(
-            self
-                .0
-                .put(
-                    "/v1/users/self/communication_channels/{communication_channel_id}/notification_preferences/{notification}",
+            UpdatePreferenceForCommunicationChannel::start(
+                    self.0,
                     &[&communication_channel_id, &notification],
                 )
-                .unwrap_key("notification_preferences")
+                .0
                 .form("notification_preferences", &notification_preferences),
         )
     }
@@ -175,13 +145,11 @@ impl<'a> NotificationPreferences<'a> {
         notification_preferences: UpdatePreferenceForCommunicationChannelNotificationPreferences,
     ) -> UpdatePreferenceByTypeAndAddress<'a> {
         UpdatePreferenceByTypeAndAddress(
-            self
-                .0
-                .put(
-                    "/v1/users/self/communication_channels/{type}/{address}/notification_preferences/{notification}",
+            UpdatePreferenceByTypeAndAddress::start(
+                    self.0,
                     &[&r#type, &address, &notification],
                 )
-                .unwrap_key("notification_preferences")
+                .0
                 .form("notification_preferences", &notification_preferences),
         )
     }
@@ -198,13 +166,11 @@ impl<'a> NotificationPreferences<'a> {
         notification_preferences: UpdatePreferencesByCategoryNotificationPreferences,
     ) -> UpdatePreferencesByCategory<'a> {
         UpdatePreferencesByCategory(
-            self
-                .0
-                .put(
-                    "/v1/users/self/communication_channels/{communication_channel_id}/notification_preference_categories/{category}",
+            UpdatePreferencesByCategory::start(
+                    self.0,
                     &[&communication_channel_id, &category],
                 )
-                .unwrap_key("notification_preferences")
+                .0
                 .form("notification_preferences", &notification_preferences),
         )
     }
@@ -224,13 +190,11 @@ impl<'a> NotificationPreferences<'a> {
         >,
     ) -> UpdateMultiplePreferencesForCommunicationChannel<'a> {
         UpdateMultiplePreferencesForCommunicationChannel(
-            self
-                .0
-                .put(
-                    "/v1/users/self/communication_channels/{communication_channel_id}/notification_preferences",
+            UpdateMultiplePreferencesForCommunicationChannel::start(
+                    self.0,
                     &[&communication_channel_id],
                 )
-                .unwrap_key("notification_preferences")
+                .0
                 .form("notification_preferences", &notification_preferences),
         )
     }
@@ -251,164 +215,84 @@ impl<'a> NotificationPreferences<'a> {
         >,
     ) -> UpdateMultiplePreferencesByTypeAndAddress<'a> {
         UpdateMultiplePreferencesByTypeAndAddress(
-            self
-                .0
-                .put(
-                    "/v1/users/self/communication_channels/{type}/{address}/notification_preferences",
+            UpdateMultiplePreferencesByTypeAndAddress::start(
+                    self.0,
                     &[&r#type, &address],
                 )
-                .unwrap_key("notification_preferences")
+                .0
                 .form("notification_preferences", &notification_preferences),
         )
     }
 }
-/// Request builder for [`NotificationPreferences::list_preferences_for_communication_channel`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPreferencesForCommunicationChannel<'a>(rt::Request<'a>);
-impl<'a> ListPreferencesForCommunicationChannel<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::NotificationPreference>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::NotificationPreference> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::NotificationPreference> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`NotificationPreferences::list_preferences_by_type_and_address`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPreferencesByTypeAndAddress<'a>(rt::Request<'a>);
-impl<'a> ListPreferencesByTypeAndAddress<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::NotificationPreference>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::NotificationPreference> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::NotificationPreference> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`NotificationPreferences::list_of_preference_categories`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListOfPreferenceCategories<'a>(rt::Request<'a>);
-impl<'a> ListOfPreferenceCategories<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`NotificationPreferences::get_preference_for_communication_channel`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPreferenceForCommunicationChannel<'a>(rt::Request<'a>);
-impl<'a> GetPreferenceForCommunicationChannel<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::NotificationPreference>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::NotificationPreference> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::NotificationPreference> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`NotificationPreferences::get_preference_by_type_and_address`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPreferenceByTypeAndAddress<'a>(rt::Request<'a>);
-impl<'a> GetPreferenceByTypeAndAddress<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::NotificationPreference>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::NotificationPreference> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::NotificationPreference> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`NotificationPreferences::update_preference_for_communication_channel`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdatePreferenceForCommunicationChannel<'a>(rt::Request<'a>);
-impl<'a> UpdatePreferenceForCommunicationChannel<'a> {
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::NotificationPreference>> {
-        self.0.send_list().await
-    }
-}
-/// Request builder for [`NotificationPreferences::update_preference_by_type_and_address`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdatePreferenceByTypeAndAddress<'a>(rt::Request<'a>);
-impl<'a> UpdatePreferenceByTypeAndAddress<'a> {
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::NotificationPreference>> {
-        self.0.send_list().await
-    }
-}
-/// Request builder for [`NotificationPreferences::update_preferences_by_category`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdatePreferencesByCategory<'a>(rt::Request<'a>);
-impl<'a> UpdatePreferencesByCategory<'a> {
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::NotificationPreference>> {
-        self.0.send_list().await
-    }
-}
-/// Request builder for [`NotificationPreferences::update_multiple_preferences_for_communication_channel`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateMultiplePreferencesForCommunicationChannel<'a>(rt::Request<'a>);
-impl<'a> UpdateMultiplePreferencesForCommunicationChannel<'a> {
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::NotificationPreference>> {
-        self.0.send_list().await
-    }
-}
-/// Request builder for [`NotificationPreferences::update_multiple_preferences_by_type_and_address`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateMultiplePreferencesByTypeAndAddress<'a>(rt::Request<'a>);
-impl<'a> UpdateMultiplePreferencesByTypeAndAddress<'a> {
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::NotificationPreference>> {
-        self.0.send_list().await
-    }
-}
-rt::impl_operations!(
-    ListPreferencesForCommunicationChannel, ListPreferencesByTypeAndAddress,
-    ListOfPreferenceCategories, GetPreferenceForCommunicationChannel,
-    GetPreferenceByTypeAndAddress, UpdatePreferenceForCommunicationChannel,
-    UpdatePreferenceByTypeAndAddress, UpdatePreferencesByCategory,
-    UpdateMultiplePreferencesForCommunicationChannel,
-    UpdateMultiplePreferencesByTypeAndAddress
+rt::builder!(
+    #[doc =
+    " Request builder for [`NotificationPreferences::list_preferences_for_communication_channel`]: send it."]
+    ListPreferencesForCommunicationChannel(Get
+    "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preferences")
+    => list models::NotificationPreference, "notification_preferences"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NotificationPreferences::list_preferences_by_type_and_address`]: send it."]
+    ListPreferencesByTypeAndAddress(Get
+    "/v1/users/{user_id}/communication_channels/{type}/{address}/notification_preferences")
+    => list models::NotificationPreference, "notification_preferences"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NotificationPreferences::list_of_preference_categories`]: send it."]
+    ListOfPreferenceCategories(Get
+    "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preference_categories")
+    => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NotificationPreferences::get_preference_for_communication_channel`]: send it."]
+    GetPreferenceForCommunicationChannel(Get
+    "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preferences/{notification}")
+    => list models::NotificationPreference, "notification_preferences"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NotificationPreferences::get_preference_by_type_and_address`]: send it."]
+    GetPreferenceByTypeAndAddress(Get
+    "/v1/users/{user_id}/communication_channels/{type}/{address}/notification_preferences/{notification}")
+    => list models::NotificationPreference, "notification_preferences"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NotificationPreferences::update_preference_for_communication_channel`]: send it."]
+    UpdatePreferenceForCommunicationChannel(Put
+    "/v1/users/self/communication_channels/{communication_channel_id}/notification_preferences/{notification}")
+    => array models::NotificationPreference, "notification_preferences"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NotificationPreferences::update_preference_by_type_and_address`]: send it."]
+    UpdatePreferenceByTypeAndAddress(Put
+    "/v1/users/self/communication_channels/{type}/{address}/notification_preferences/{notification}")
+    => array models::NotificationPreference, "notification_preferences"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NotificationPreferences::update_preferences_by_category`]: send it."]
+    UpdatePreferencesByCategory(Put
+    "/v1/users/self/communication_channels/{communication_channel_id}/notification_preference_categories/{category}")
+    => array models::NotificationPreference, "notification_preferences"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NotificationPreferences::update_multiple_preferences_for_communication_channel`]: send it."]
+    UpdateMultiplePreferencesForCommunicationChannel(Put
+    "/v1/users/self/communication_channels/{communication_channel_id}/notification_preferences")
+    => array models::NotificationPreference, "notification_preferences"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`NotificationPreferences::update_multiple_preferences_by_type_and_address`]: send it."]
+    UpdateMultiplePreferencesByTypeAndAddress(Put
+    "/v1/users/self/communication_channels/{type}/{address}/notification_preferences") =>
+    array models::NotificationPreference, "notification_preferences"
 );
 /// Parameters sent as `notification_preferences[..]`.
 #[derive(Debug, Clone, PartialEq)]

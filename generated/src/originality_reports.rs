@@ -12,6 +12,8 @@
 //! | `GET /api/lti/assignments/{assignment_id}/files/{file_id}/originality_report` | [`show_originality_report_for_file`](OriginalityReports::show_originality_report_for_file) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Originality Reports resource.
 #[derive(Debug, Clone, Copy)]
 pub struct OriginalityReports<'a>(&'a rt::Client);
@@ -32,12 +34,8 @@ impl<'a> OriginalityReports<'a> {
         originality_report: OriginalityReportParams,
     ) -> CreateOriginalityReport<'a> {
         CreateOriginalityReport(
-            self
+            CreateOriginalityReport::start(self.0, &[&assignment_id, &submission_id])
                 .0
-                .post(
-                    "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report",
-                    &[&assignment_id, &submission_id],
-                )
                 .form("originality_report", &originality_report),
         )
     }
@@ -54,13 +52,9 @@ impl<'a> OriginalityReports<'a> {
         submission_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> EditOriginalityReportForSubmission<'a> {
-        EditOriginalityReportForSubmission(
-            self
-                .0
-                .put(
-                    "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report/{id}",
-                    &[&assignment_id, &submission_id, &id],
-                ),
+        EditOriginalityReportForSubmission::start(
+            self.0,
+            &[&assignment_id, &submission_id, &id],
         )
     }
     /// Edit an Originality Report
@@ -75,14 +69,7 @@ impl<'a> OriginalityReports<'a> {
         assignment_id: impl rt::PathArg,
         file_id: impl rt::PathArg,
     ) -> EditOriginalityReportForFile<'a> {
-        EditOriginalityReportForFile(
-            self
-                .0
-                .put(
-                    "/lti/assignments/{assignment_id}/files/{file_id}/originality_report",
-                    &[&assignment_id, &file_id],
-                ),
-        )
+        EditOriginalityReportForFile::start(self.0, &[&assignment_id, &file_id])
     }
     /// Show an Originality Report
     ///
@@ -97,13 +84,9 @@ impl<'a> OriginalityReports<'a> {
         submission_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowOriginalityReportForSubmission<'a> {
-        ShowOriginalityReportForSubmission(
-            self
-                .0
-                .get(
-                    "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report/{id}",
-                    &[&assignment_id, &submission_id, &id],
-                ),
+        ShowOriginalityReportForSubmission::start(
+            self.0,
+            &[&assignment_id, &submission_id, &id],
         )
     }
     /// Show an Originality Report
@@ -118,30 +101,23 @@ impl<'a> OriginalityReports<'a> {
         assignment_id: impl rt::PathArg,
         file_id: impl rt::PathArg,
     ) -> ShowOriginalityReportForFile<'a> {
-        ShowOriginalityReportForFile(
-            self
-                .0
-                .get(
-                    "/lti/assignments/{assignment_id}/files/{file_id}/originality_report",
-                    &[&assignment_id, &file_id],
-                ),
-        )
+        ShowOriginalityReportForFile::start(self.0, &[&assignment_id, &file_id])
     }
 }
-/// Request builder for [`OriginalityReports::create_originality_report`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateOriginalityReport<'a>(rt::Request<'a>);
-impl<'a> CreateOriginalityReport<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OriginalityReport> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`OriginalityReports::edit_originality_report_for_submission`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EditOriginalityReportForSubmission<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OriginalityReports::create_originality_report`]: send it."]
+    CreateOriginalityReport(Post
+    "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report") =>
+    one models::OriginalityReport
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OriginalityReports::edit_originality_report_for_submission`]: set the optional parameters, then send it."]
+    EditOriginalityReportForSubmission(Put
+    "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report/{id}")
+    => one models::OriginalityReport
+);
 impl<'a> EditOriginalityReportForSubmission<'a> {
     /// Sets `originality_report[..]`: see [`EditOriginalityReportForSubmissionOriginalityReport`].
     pub fn originality_report(
@@ -150,15 +126,14 @@ impl<'a> EditOriginalityReportForSubmission<'a> {
     ) -> Self {
         Self(self.0.form("originality_report", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OriginalityReport> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`OriginalityReports::edit_originality_report_for_file`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EditOriginalityReportForFile<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OriginalityReports::edit_originality_report_for_file`]: set the optional parameters, then send it."]
+    EditOriginalityReportForFile(Put
+    "/lti/assignments/{assignment_id}/files/{file_id}/originality_report") => one
+    models::OriginalityReport
+);
 impl<'a> EditOriginalityReportForFile<'a> {
     /// Sets `originality_report[..]`: see [`EditOriginalityReportForSubmissionOriginalityReport`].
     pub fn originality_report(
@@ -167,35 +142,20 @@ impl<'a> EditOriginalityReportForFile<'a> {
     ) -> Self {
         Self(self.0.form("originality_report", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OriginalityReport> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`OriginalityReports::show_originality_report_for_submission`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowOriginalityReportForSubmission<'a>(rt::Request<'a>);
-impl<'a> ShowOriginalityReportForSubmission<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OriginalityReport> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`OriginalityReports::show_originality_report_for_file`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowOriginalityReportForFile<'a>(rt::Request<'a>);
-impl<'a> ShowOriginalityReportForFile<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OriginalityReport> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    CreateOriginalityReport, EditOriginalityReportForSubmission,
-    EditOriginalityReportForFile, ShowOriginalityReportForSubmission,
-    ShowOriginalityReportForFile
+rt::builder!(
+    #[doc =
+    " Request builder for [`OriginalityReports::show_originality_report_for_submission`]: send it."]
+    ShowOriginalityReportForSubmission(Get
+    "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report/{id}")
+    => one models::OriginalityReport
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OriginalityReports::show_originality_report_for_file`]: send it."]
+    ShowOriginalityReportForFile(Get
+    "/lti/assignments/{assignment_id}/files/{file_id}/originality_report") => one
+    models::OriginalityReport
 );
 /// Parameters sent as `originality_report[tool_setting][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -44,6 +44,8 @@
 //! | `POST /api/v1/courses/{course_id}/outcome_groups/{id}/import` | [`import_outcome_group`](OutcomeGroups::import_outcome_group) with `Course` |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Outcome Groups resource.
 #[derive(Debug, Clone, Copy)]
 pub struct OutcomeGroups<'a>(&'a rt::Client);
@@ -55,11 +57,9 @@ impl<'a> OutcomeGroups<'a> {
     ///
     /// Convenience redirect to find the root outcome group for a particular context. Will redirect to the appropriate outcome group's URL.
     ///
-    /// `GET /api/v1/global/root_outcome_group` with [`Global`](crate::context::Global)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/root_outcome_group` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/root_outcome_group` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/global/root_outcome_group` with [`Global`](crate::context::Global)
+    /// - `GET /api/v1/accounts/{account_id}/root_outcome_group` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/root_outcome_group` with [`Course`](crate::context::Course)
     #[doc(alias = "redirect_to_root_outcome_group_for_context_global")]
     #[doc(alias = "redirect_to_root_outcome_group_for_context_accounts")]
     #[doc(alias = "redirect_to_root_outcome_group_for_context_courses")]
@@ -68,22 +68,12 @@ impl<'a> OutcomeGroups<'a> {
         &self,
         context: impl crate::context::AccountCourseOrGlobal,
     ) -> RedirectToRootOutcomeGroupForContext<'a> {
-        RedirectToRootOutcomeGroupForContext(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/root_outcome_group",
-                    &context,
-                    &[],
-                ),
-        )
+        RedirectToRootOutcomeGroupForContext::start_in(self.0, &context, &[])
     }
     /// Get all outcome groups for context
     ///
-    /// `GET /api/v1/accounts/{account_id}/outcome_groups` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/outcome_groups` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/outcome_groups` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/outcome_groups` with [`Course`](crate::context::Course)
     #[doc(alias = "get_all_outcome_groups_for_context_accounts")]
     #[doc(alias = "get_all_outcome_groups_for_context_courses")]
     #[doc(alias = "Get all outcome groups for context")]
@@ -91,22 +81,12 @@ impl<'a> OutcomeGroups<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> GetAllOutcomeGroupsForContext<'a> {
-        GetAllOutcomeGroupsForContext(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/outcome_groups",
-                    &context,
-                    &[],
-                ),
-        )
+        GetAllOutcomeGroupsForContext::start_in(self.0, &context, &[])
     }
     /// Get all outcome links for context
     ///
-    /// `GET /api/v1/accounts/{account_id}/outcome_group_links` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/outcome_group_links` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/outcome_group_links` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/outcome_group_links` with [`Course`](crate::context::Course)
     #[doc(alias = "get_all_outcome_links_for_context_accounts")]
     #[doc(alias = "get_all_outcome_links_for_context_courses")]
     #[doc(alias = "Get all outcome links for context")]
@@ -114,24 +94,13 @@ impl<'a> OutcomeGroups<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> GetAllOutcomeLinksForContext<'a> {
-        GetAllOutcomeLinksForContext(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/outcome_group_links",
-                    &context,
-                    &[],
-                ),
-        )
+        GetAllOutcomeLinksForContext::start_in(self.0, &context, &[])
     }
     /// Show an outcome group
     ///
-    /// `GET /api/v1/global/outcome_groups/{id}` with [`Global`](crate::context::Global)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/outcome_groups/{id}` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/outcome_groups/{id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/global/outcome_groups/{id}` with [`Global`](crate::context::Global)
+    /// - `GET /api/v1/accounts/{account_id}/outcome_groups/{id}` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/outcome_groups/{id}` with [`Course`](crate::context::Course)
     #[doc(alias = "show_outcome_group_global")]
     #[doc(alias = "show_outcome_group_accounts")]
     #[doc(alias = "show_outcome_group_courses")]
@@ -141,16 +110,7 @@ impl<'a> OutcomeGroups<'a> {
         context: impl crate::context::AccountCourseOrGlobal,
         id: impl rt::PathArg,
     ) -> ShowOutcomeGroup<'a> {
-        ShowOutcomeGroup(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/outcome_groups/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        ShowOutcomeGroup::start_in(self.0, &context, &[&id])
     }
     /// Update an outcome group
     ///
@@ -158,11 +118,9 @@ impl<'a> OutcomeGroups<'a> {
     ///
     /// When changing the parent outcome group, the new parent group must belong to the same context as this outcome group, and must not be a descendant of this outcome group (i.e. no cycles allowed).
     ///
-    /// `PUT /api/v1/global/outcome_groups/{id}` with [`Global`](crate::context::Global)
-    ///
-    /// `PUT /api/v1/accounts/{account_id}/outcome_groups/{id}` with [`Account`](crate::context::Account)
-    ///
-    /// `PUT /api/v1/courses/{course_id}/outcome_groups/{id}` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/global/outcome_groups/{id}` with [`Global`](crate::context::Global)
+    /// - `PUT /api/v1/accounts/{account_id}/outcome_groups/{id}` with [`Account`](crate::context::Account)
+    /// - `PUT /api/v1/courses/{course_id}/outcome_groups/{id}` with [`Course`](crate::context::Course)
     #[doc(alias = "update_outcome_group_global")]
     #[doc(alias = "update_outcome_group_accounts")]
     #[doc(alias = "update_outcome_group_courses")]
@@ -172,16 +130,7 @@ impl<'a> OutcomeGroups<'a> {
         context: impl crate::context::AccountCourseOrGlobal,
         id: impl rt::PathArg,
     ) -> UpdateOutcomeGroup<'a> {
-        UpdateOutcomeGroup(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/outcome_groups/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        UpdateOutcomeGroup::start_in(self.0, &context, &[&id])
     }
     /// Delete an outcome group
     ///
@@ -189,11 +138,9 @@ impl<'a> OutcomeGroups<'a> {
     ///
     /// Aligned outcomes cannot be deleted; as such, if all remaining links to an aligned outcome are included in this group's descendants, the group deletion will fail.
     ///
-    /// `DELETE /api/v1/global/outcome_groups/{id}` with [`Global`](crate::context::Global)
-    ///
-    /// `DELETE /api/v1/accounts/{account_id}/outcome_groups/{id}` with [`Account`](crate::context::Account)
-    ///
-    /// `DELETE /api/v1/courses/{course_id}/outcome_groups/{id}` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/global/outcome_groups/{id}` with [`Global`](crate::context::Global)
+    /// - `DELETE /api/v1/accounts/{account_id}/outcome_groups/{id}` with [`Account`](crate::context::Account)
+    /// - `DELETE /api/v1/courses/{course_id}/outcome_groups/{id}` with [`Course`](crate::context::Course)
     #[doc(alias = "delete_outcome_group_global")]
     #[doc(alias = "delete_outcome_group_accounts")]
     #[doc(alias = "delete_outcome_group_courses")]
@@ -203,26 +150,15 @@ impl<'a> OutcomeGroups<'a> {
         context: impl crate::context::AccountCourseOrGlobal,
         id: impl rt::PathArg,
     ) -> DeleteOutcomeGroup<'a> {
-        DeleteOutcomeGroup(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/outcome_groups/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        DeleteOutcomeGroup::start_in(self.0, &context, &[&id])
     }
     /// List linked outcomes
     ///
     /// A paginated list of the immediate OutcomeLink children of the outcome group.
     ///
-    /// `GET /api/v1/global/outcome_groups/{id}/outcomes` with [`Global`](crate::context::Global)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/outcome_groups/{id}/outcomes` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/outcome_groups/{id}/outcomes` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/global/outcome_groups/{id}/outcomes` with [`Global`](crate::context::Global)
+    /// - `GET /api/v1/accounts/{account_id}/outcome_groups/{id}/outcomes` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/outcome_groups/{id}/outcomes` with [`Course`](crate::context::Course)
     #[doc(alias = "list_linked_outcomes_global")]
     #[doc(alias = "list_linked_outcomes_accounts")]
     #[doc(alias = "list_linked_outcomes_courses")]
@@ -232,16 +168,7 @@ impl<'a> OutcomeGroups<'a> {
         context: impl crate::context::AccountCourseOrGlobal,
         id: impl rt::PathArg,
     ) -> ListLinkedOutcomes<'a> {
-        ListLinkedOutcomes(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/outcome_groups/{id}/outcomes",
-                    &context,
-                    &[&id],
-                ),
-        )
+        ListLinkedOutcomes::start_in(self.0, &context, &[&id])
     }
     /// Create/link an outcome
     ///
@@ -253,11 +180,9 @@ impl<'a> OutcomeGroups<'a> {
     ///
     /// If ratings are provided when creating a new outcome, an embedded rubric criterion is included in the new outcome. This criterion's mastery_points default to the maximum points in the highest rating if not specified in the mastery_points parameter. Any ratings lacking a description are given a default of "No description". Any ratings lacking a point value are given a default of 0. If no ratings are provided, the mastery_points parameter is ignored.
     ///
-    /// `POST /api/v1/global/outcome_groups/{id}/outcomes` with [`Global`](crate::context::Global)
-    ///
-    /// `POST /api/v1/accounts/{account_id}/outcome_groups/{id}/outcomes` with [`Account`](crate::context::Account)
-    ///
-    /// `POST /api/v1/courses/{course_id}/outcome_groups/{id}/outcomes` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/global/outcome_groups/{id}/outcomes` with [`Global`](crate::context::Global)
+    /// - `POST /api/v1/accounts/{account_id}/outcome_groups/{id}/outcomes` with [`Account`](crate::context::Account)
+    /// - `POST /api/v1/courses/{course_id}/outcome_groups/{id}/outcomes` with [`Course`](crate::context::Course)
     #[doc(alias = "create_link_outcome_global")]
     #[doc(alias = "create_link_outcome_accounts")]
     #[doc(alias = "create_link_outcome_courses")]
@@ -267,16 +192,7 @@ impl<'a> OutcomeGroups<'a> {
         context: impl crate::context::AccountCourseOrGlobal,
         id: impl rt::PathArg,
     ) -> CreateLinkOutcome<'a> {
-        CreateLinkOutcome(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/outcome_groups/{id}/outcomes",
-                    &context,
-                    &[&id],
-                ),
-        )
+        CreateLinkOutcome::start_in(self.0, &context, &[&id])
     }
     /// Create/link an outcome
     ///
@@ -288,11 +204,9 @@ impl<'a> OutcomeGroups<'a> {
     ///
     /// If ratings are provided when creating a new outcome, an embedded rubric criterion is included in the new outcome. This criterion's mastery_points default to the maximum points in the highest rating if not specified in the mastery_points parameter. Any ratings lacking a description are given a default of "No description". Any ratings lacking a point value are given a default of 0. If no ratings are provided, the mastery_points parameter is ignored.
     ///
-    /// `PUT /api/v1/global/outcome_groups/{id}/outcomes/{outcome_id}` with [`Global`](crate::context::Global)
-    ///
-    /// `PUT /api/v1/accounts/{account_id}/outcome_groups/{id}/outcomes/{outcome_id}` with [`Account`](crate::context::Account)
-    ///
-    /// `PUT /api/v1/courses/{course_id}/outcome_groups/{id}/outcomes/{outcome_id}` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/global/outcome_groups/{id}/outcomes/{outcome_id}` with [`Global`](crate::context::Global)
+    /// - `PUT /api/v1/accounts/{account_id}/outcome_groups/{id}/outcomes/{outcome_id}` with [`Account`](crate::context::Account)
+    /// - `PUT /api/v1/courses/{course_id}/outcome_groups/{id}/outcomes/{outcome_id}` with [`Course`](crate::context::Course)
     #[doc(alias = "create_link_outcome_global_outcome_id")]
     #[doc(alias = "create_link_outcome_accounts_outcome_id")]
     #[doc(alias = "create_link_outcome_courses_outcome_id")]
@@ -303,26 +217,15 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
         outcome_id: impl rt::PathArg,
     ) -> LinkOutcome<'a> {
-        LinkOutcome(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/outcome_groups/{id}/outcomes/{outcome_id}",
-                    &context,
-                    &[&id, &outcome_id],
-                ),
-        )
+        LinkOutcome::start_in(self.0, &context, &[&id, &outcome_id])
     }
     /// Unlink an outcome
     ///
     /// Unlinking an outcome only deletes the outcome itself if this was the last link to the outcome in any group in any context. Aligned outcomes cannot be deleted; as such, if this is the last link to an aligned outcome, the unlinking will fail.
     ///
-    /// `DELETE /api/v1/global/outcome_groups/{id}/outcomes/{outcome_id}` with [`Global`](crate::context::Global)
-    ///
-    /// `DELETE /api/v1/accounts/{account_id}/outcome_groups/{id}/outcomes/{outcome_id}` with [`Account`](crate::context::Account)
-    ///
-    /// `DELETE /api/v1/courses/{course_id}/outcome_groups/{id}/outcomes/{outcome_id}` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/global/outcome_groups/{id}/outcomes/{outcome_id}` with [`Global`](crate::context::Global)
+    /// - `DELETE /api/v1/accounts/{account_id}/outcome_groups/{id}/outcomes/{outcome_id}` with [`Account`](crate::context::Account)
+    /// - `DELETE /api/v1/courses/{course_id}/outcome_groups/{id}/outcomes/{outcome_id}` with [`Course`](crate::context::Course)
     #[doc(alias = "unlink_outcome_global")]
     #[doc(alias = "unlink_outcome_accounts")]
     #[doc(alias = "unlink_outcome_courses")]
@@ -333,26 +236,15 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
         outcome_id: impl rt::PathArg,
     ) -> UnlinkOutcome<'a> {
-        UnlinkOutcome(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/outcome_groups/{id}/outcomes/{outcome_id}",
-                    &context,
-                    &[&id, &outcome_id],
-                ),
-        )
+        UnlinkOutcome::start_in(self.0, &context, &[&id, &outcome_id])
     }
     /// List subgroups
     ///
     /// A paginated list of the immediate OutcomeGroup children of the outcome group.
     ///
-    /// `GET /api/v1/global/outcome_groups/{id}/subgroups` with [`Global`](crate::context::Global)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/outcome_groups/{id}/subgroups` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/outcome_groups/{id}/subgroups` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/global/outcome_groups/{id}/subgroups` with [`Global`](crate::context::Global)
+    /// - `GET /api/v1/accounts/{account_id}/outcome_groups/{id}/subgroups` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/outcome_groups/{id}/subgroups` with [`Course`](crate::context::Course)
     #[doc(alias = "list_subgroups_global")]
     #[doc(alias = "list_subgroups_accounts")]
     #[doc(alias = "list_subgroups_courses")]
@@ -362,26 +254,15 @@ impl<'a> OutcomeGroups<'a> {
         context: impl crate::context::AccountCourseOrGlobal,
         id: impl rt::PathArg,
     ) -> ListSubgroups<'a> {
-        ListSubgroups(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/outcome_groups/{id}/subgroups",
-                    &context,
-                    &[&id],
-                ),
-        )
+        ListSubgroups::start_in(self.0, &context, &[&id])
     }
     /// Create a subgroup
     ///
     /// Creates a new empty subgroup under the outcome group with the given title and description.
     ///
-    /// `POST /api/v1/global/outcome_groups/{id}/subgroups` with [`Global`](crate::context::Global)
-    ///
-    /// `POST /api/v1/accounts/{account_id}/outcome_groups/{id}/subgroups` with [`Account`](crate::context::Account)
-    ///
-    /// `POST /api/v1/courses/{course_id}/outcome_groups/{id}/subgroups` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/global/outcome_groups/{id}/subgroups` with [`Global`](crate::context::Global)
+    /// - `POST /api/v1/accounts/{account_id}/outcome_groups/{id}/subgroups` with [`Account`](crate::context::Account)
+    /// - `POST /api/v1/courses/{course_id}/outcome_groups/{id}/subgroups` with [`Course`](crate::context::Course)
     ///
     /// `title`: The title of the new outcome group.
     #[doc(alias = "create_subgroup_global")]
@@ -395,14 +276,8 @@ impl<'a> OutcomeGroups<'a> {
         title: impl Into<String>,
     ) -> CreateSubgroup<'a> {
         CreateSubgroup(
-            self
+            CreateSubgroup::start_in(self.0, &context, &[&id])
                 .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/outcome_groups/{id}/subgroups",
-                    &context,
-                    &[&id],
-                )
                 .form("title", &rt::text(title)),
         )
     }
@@ -414,11 +289,9 @@ impl<'a> OutcomeGroups<'a> {
     ///
     /// The source group must be either global, from the same context as this outcome group, or from an associated account. The source group cannot be the root outcome group of its context.
     ///
-    /// `POST /api/v1/global/outcome_groups/{id}/import` with [`Global`](crate::context::Global)
-    ///
-    /// `POST /api/v1/accounts/{account_id}/outcome_groups/{id}/import` with [`Account`](crate::context::Account)
-    ///
-    /// `POST /api/v1/courses/{course_id}/outcome_groups/{id}/import` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/global/outcome_groups/{id}/import` with [`Global`](crate::context::Global)
+    /// - `POST /api/v1/accounts/{account_id}/outcome_groups/{id}/import` with [`Account`](crate::context::Account)
+    /// - `POST /api/v1/courses/{course_id}/outcome_groups/{id}/import` with [`Course`](crate::context::Course)
     ///
     /// `source_outcome_group_id`: The ID of the source outcome group.
     #[doc(alias = "import_outcome_group_global")]
@@ -432,50 +305,29 @@ impl<'a> OutcomeGroups<'a> {
         source_outcome_group_id: impl Into<rt::Id>,
     ) -> ImportOutcomeGroup<'a> {
         ImportOutcomeGroup(
-            self
+            ImportOutcomeGroup::start_in(self.0, &context, &[&id])
                 .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/outcome_groups/{id}/import",
-                    &context,
-                    &[&id],
-                )
                 .form("source_outcome_group_id", &rt::id(source_outcome_group_id)),
         )
     }
 }
-/// Request builder for [`OutcomeGroups::redirect_to_root_outcome_group_for_context`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RedirectToRootOutcomeGroupForContext<'a>(rt::Request<'a>);
-impl<'a> RedirectToRootOutcomeGroupForContext<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`OutcomeGroups::get_all_outcome_groups_for_context`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAllOutcomeGroupsForContext<'a>(rt::Request<'a>);
-impl<'a> GetAllOutcomeGroupsForContext<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::OutcomeGroup>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeGroup> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeGroup> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`OutcomeGroups::get_all_outcome_links_for_context`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAllOutcomeLinksForContext<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeGroups::redirect_to_root_outcome_group_for_context`]: send it."]
+    RedirectToRootOutcomeGroupForContext(Get "/v1/{context}/root_outcome_group") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeGroups::get_all_outcome_groups_for_context`]: send it."]
+    GetAllOutcomeGroupsForContext(Get "/v1/{context}/outcome_groups") => list
+    models::OutcomeGroup
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeGroups::get_all_outcome_links_for_context`]: set the optional parameters, then send it."]
+    GetAllOutcomeLinksForContext(Get "/v1/{context}/outcome_group_links") => list
+    models::OutcomeLink
+);
 impl<'a> GetAllOutcomeLinksForContext<'a> {
     /// The detail level of the outcomes. Defaults to "abbrev". Specify "full" for more information.
     pub fn outcome_style(self, value: impl Into<String>) -> Self {
@@ -485,33 +337,17 @@ impl<'a> GetAllOutcomeLinksForContext<'a> {
     pub fn outcome_group_style(self, value: impl Into<String>) -> Self {
         Self(self.0.query("outcome_group_style", &rt::text(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::OutcomeLink>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeLink> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeLink> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`OutcomeGroups::show_outcome_group`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowOutcomeGroup<'a>(rt::Request<'a>);
-impl<'a> ShowOutcomeGroup<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OutcomeGroup> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`OutcomeGroups::update_outcome_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateOutcomeGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`OutcomeGroups::show_outcome_group`]: send it."]
+    ShowOutcomeGroup(Get "/v1/{context}/outcome_groups/{id}") => one models::OutcomeGroup
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeGroups::update_outcome_group`]: set the optional parameters, then send it."]
+    UpdateOutcomeGroup(Put "/v1/{context}/outcome_groups/{id}") => one
+    models::OutcomeGroup
+);
 impl<'a> UpdateOutcomeGroup<'a> {
     /// The new outcome group title.
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -529,47 +365,30 @@ impl<'a> UpdateOutcomeGroup<'a> {
     pub fn parent_outcome_group_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.form("parent_outcome_group_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OutcomeGroup> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`OutcomeGroups::delete_outcome_group`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteOutcomeGroup<'a>(rt::Request<'a>);
-impl<'a> DeleteOutcomeGroup<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OutcomeGroup> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`OutcomeGroups::list_linked_outcomes`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListLinkedOutcomes<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`OutcomeGroups::delete_outcome_group`]: send it."]
+    DeleteOutcomeGroup(Delete "/v1/{context}/outcome_groups/{id}") => one
+    models::OutcomeGroup
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeGroups::list_linked_outcomes`]: set the optional parameters, then send it."]
+    ListLinkedOutcomes(Get "/v1/{context}/outcome_groups/{id}/outcomes") => list
+    models::OutcomeLink
+);
 impl<'a> ListLinkedOutcomes<'a> {
     /// The detail level of the outcomes. Defaults to "abbrev". Specify "full" for more information.
     pub fn outcome_style(self, value: impl Into<String>) -> Self {
         Self(self.0.query("outcome_style", &rt::text(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::OutcomeLink>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeLink> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeLink> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`OutcomeGroups::create_link_outcome`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateLinkOutcome<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeGroups::create_link_outcome`]: set the optional parameters, then send it."]
+    CreateLinkOutcome(Post "/v1/{context}/outcome_groups/{id}/outcomes") => one
+    models::OutcomeLink
+);
 impl<'a> CreateLinkOutcome<'a> {
     /// The ID of the existing outcome to link.
     pub fn outcome_id(self, value: impl Into<rt::Id>) -> Self {
@@ -611,15 +430,13 @@ impl<'a> CreateLinkOutcome<'a> {
     pub fn calculation_int(self, value: i64) -> Self {
         Self(self.0.form("calculation_int", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OutcomeLink> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`OutcomeGroups::link_outcome`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct LinkOutcome<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeGroups::link_outcome`]: set the optional parameters, then send it."]
+    LinkOutcome(Put "/v1/{context}/outcome_groups/{id}/outcomes/{outcome_id}") => one
+    models::OutcomeLink
+);
 impl<'a> LinkOutcome<'a> {
     /// The ID of the old outcome group. Only used if outcome_id is present.
     pub fn move_from(self, value: i64) -> Self {
@@ -657,43 +474,23 @@ impl<'a> LinkOutcome<'a> {
     pub fn calculation_int(self, value: i64) -> Self {
         Self(self.0.form("calculation_int", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OutcomeLink> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`OutcomeGroups::unlink_outcome`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UnlinkOutcome<'a>(rt::Request<'a>);
-impl<'a> UnlinkOutcome<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OutcomeLink> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`OutcomeGroups::list_subgroups`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListSubgroups<'a>(rt::Request<'a>);
-impl<'a> ListSubgroups<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::OutcomeGroup>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeGroup> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeGroup> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`OutcomeGroups::create_subgroup`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateSubgroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`OutcomeGroups::unlink_outcome`]: send it."]
+    UnlinkOutcome(Delete "/v1/{context}/outcome_groups/{id}/outcomes/{outcome_id}") =>
+    one models::OutcomeLink
+);
+rt::builder!(
+    #[doc = " Request builder for [`OutcomeGroups::list_subgroups`]: send it."]
+    ListSubgroups(Get "/v1/{context}/outcome_groups/{id}/subgroups") => list
+    models::OutcomeGroup
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeGroups::create_subgroup`]: set the optional parameters, then send it."]
+    CreateSubgroup(Post "/v1/{context}/outcome_groups/{id}/subgroups") => one
+    models::OutcomeGroup
+);
 impl<'a> CreateSubgroup<'a> {
     /// The description of the new outcome group.
     pub fn description(self, value: impl Into<String>) -> Self {
@@ -703,31 +500,19 @@ impl<'a> CreateSubgroup<'a> {
     pub fn vendor_guid(self, value: impl Into<String>) -> Self {
         Self(self.0.form("vendor_guid", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OutcomeGroup> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`OutcomeGroups::import_outcome_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ImportOutcomeGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeGroups::import_outcome_group`]: set the optional parameters, then send it."]
+    ImportOutcomeGroup(Post "/v1/{context}/outcome_groups/{id}/import") => one
+    models::OutcomeGroup
+);
 impl<'a> ImportOutcomeGroup<'a> {
     /// If true, perform action asynchronously.  In that case, this endpoint will return a Progress object instead of an OutcomeGroup. Use the progress endpoint to query the status of the operation.  The imported outcome group id and url will be returned in the results of the Progress object as "outcome_group_id" and "outcome_group_url"
     pub fn r#async(self, value: bool) -> Self {
         Self(self.0.form("async", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OutcomeGroup> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(
-    RedirectToRootOutcomeGroupForContext, GetAllOutcomeGroupsForContext,
-    GetAllOutcomeLinksForContext, ShowOutcomeGroup, UpdateOutcomeGroup,
-    DeleteOutcomeGroup, ListLinkedOutcomes, CreateLinkOutcome, LinkOutcome,
-    UnlinkOutcome, ListSubgroups, CreateSubgroup, ImportOutcomeGroup
-);
 /// Values of the `calculation_method` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -13,6 +13,8 @@
 //! | `GET /api/v1/courses/{course_id}/outcome_imports/{id}/created_group_ids` | [`get_ids_of_outcome_groups_created_after_successful_import`](OutcomeImports::get_ids_of_outcome_groups_created_after_successful_import) with `Course` |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Outcome Imports resource.
 #[derive(Debug, Clone, Copy)]
 pub struct OutcomeImports<'a>(&'a rt::Client);
@@ -26,9 +28,8 @@ impl<'a> OutcomeImports<'a> {
     ///
     /// For more information on the format that's expected here, please see the "Outcomes CSV" section in the API docs.
     ///
-    /// `POST /api/v1/accounts/{account_id}/outcome_imports` with [`Account`](crate::context::Account)
-    ///
-    /// `POST /api/v1/courses/{course_id}/outcome_imports` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/accounts/{account_id}/outcome_imports` with [`Account`](crate::context::Account)
+    /// - `POST /api/v1/courses/{course_id}/outcome_imports` with [`Course`](crate::context::Course)
     #[doc(alias = "import_outcomes_accounts")]
     #[doc(alias = "import_outcomes_courses")]
     #[doc(alias = "Import Outcomes")]
@@ -36,16 +37,7 @@ impl<'a> OutcomeImports<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ImportOutcomes<'a> {
-        ImportOutcomes(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/outcome_imports",
-                    &context,
-                    &[],
-                ),
-        )
+        ImportOutcomes::start_in(self.0, &context, &[])
     }
     /// Get Outcome import status
     ///
@@ -59,9 +51,8 @@ impl<'a> OutcomeImports<'a> {
     ///         -H "Authorization: Bearer <token>"
     /// ```
     ///
-    /// `GET /api/v1/accounts/{account_id}/outcome_imports/{id}` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/outcome_imports/{id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/outcome_imports/{id}` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/outcome_imports/{id}` with [`Course`](crate::context::Course)
     #[doc(alias = "get_outcome_import_status_accounts")]
     #[doc(alias = "get_outcome_import_status_courses")]
     #[doc(alias = "Get Outcome import status")]
@@ -70,16 +61,7 @@ impl<'a> OutcomeImports<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> GetOutcomeImportStatus<'a> {
-        GetOutcomeImportStatus(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/outcome_imports/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        GetOutcomeImportStatus::start_in(self.0, &context, &[&id])
     }
     /// Get IDs of outcome groups created after successful import
     ///
@@ -93,9 +75,8 @@ impl<'a> OutcomeImports<'a> {
     ///         -H "Authorization: Bearer <token>"
     /// ```
     ///
-    /// `GET /api/v1/accounts/{account_id}/outcome_imports/{id}/created_group_ids` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/outcome_imports/{id}/created_group_ids` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/outcome_imports/{id}/created_group_ids` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/outcome_imports/{id}/created_group_ids` with [`Course`](crate::context::Course)
     #[doc(alias = "get_ids_of_outcome_groups_created_after_successful_import_accounts")]
     #[doc(alias = "get_ids_of_outcome_groups_created_after_successful_import_courses")]
     #[doc(alias = "Get IDs of outcome groups created after successful import")]
@@ -104,22 +85,18 @@ impl<'a> OutcomeImports<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImport<'a> {
-        GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImport(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/outcome_imports/{id}/created_group_ids",
-                    &context,
-                    &[&id],
-                ),
+        GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImport::start_in(
+            self.0,
+            &context,
+            &[&id],
         )
     }
 }
-/// Request builder for [`OutcomeImports::import_outcomes`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ImportOutcomes<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeImports::import_outcomes`]: set the optional parameters, then send it."]
+    ImportOutcomes(Post "/v1/{context}/outcome_imports") => one models::OutcomeImport
+);
 impl<'a> ImportOutcomes<'a> {
     /// Choose the data format for reading outcome data. With a standard Canvas install, this option can only be 'instructure_csv', and if unprovided, will be assumed to be so. Can be part of the query string.
     pub fn import_type(self, value: impl Into<String>) -> Self {
@@ -160,47 +137,23 @@ impl<'a> ImportOutcomes<'a> {
     pub fn extension(self, value: impl Into<String>) -> Self {
         Self(self.0.form("extension", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OutcomeImport> {
-        self.0.send().await
-    }
     /// Sends the request with `file` as its multipart field.
     pub async fn send_with_file(
         self,
         file: rt::Upload,
-    ) -> rt::Result<crate::models::OutcomeImport> {
-        self.0.send_multipart("attachment", file).await
+    ) -> rt::Result<models::OutcomeImport> {
+        rt::Operation::into_request(self).send_multipart("attachment", file).await
     }
 }
-/// Request builder for [`OutcomeImports::get_outcome_import_status`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetOutcomeImportStatus<'a>(rt::Request<'a>);
-impl<'a> GetOutcomeImportStatus<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::OutcomeImport> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`OutcomeImports::get_ids_of_outcome_groups_created_after_successful_import`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImport<'a>(rt::Request<'a>);
-impl<'a> GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImport<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<i64>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, i64> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, i64> {
-        self.0.pages()
-    }
-}
-rt::impl_operations!(
-    ImportOutcomes, GetOutcomeImportStatus,
-    GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImport
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeImports::get_outcome_import_status`]: send it."]
+    GetOutcomeImportStatus(Get "/v1/{context}/outcome_imports/{id}") => one
+    models::OutcomeImport
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeImports::get_ids_of_outcome_groups_created_after_successful_import`]: send it."]
+    GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImport(Get
+    "/v1/{context}/outcome_imports/{id}/created_group_ids") => list i64
 );

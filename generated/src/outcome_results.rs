@@ -12,6 +12,8 @@
 //! | `POST /api/v1/enqueue_outcome_rollup_calculation` | [`enqueue_delayed_outcome_rollup_calculation_job`](OutcomeResults::enqueue_delayed_outcome_rollup_calculation_job) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Outcome Results resource.
 #[derive(Debug, Clone, Copy)]
 pub struct OutcomeResults<'a>(&'a rt::Client);
@@ -31,9 +33,7 @@ impl<'a> OutcomeResults<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetOutcomeResults<'a> {
-        GetOutcomeResults(
-            self.0.get("/v1/courses/{course_id}/outcome_results", &[&course_id]),
-        )
+        GetOutcomeResults::start(self.0, &[&course_id])
     }
     /// Set outcome ordering for LMGB
     ///
@@ -45,9 +45,7 @@ impl<'a> OutcomeResults<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> SetOutcomeOrderingForLmgb<'a> {
-        SetOutcomeOrderingForLmgb(
-            self.0.post("/v1/courses/{course_id}/assign_outcome_order", &[&course_id]),
-        )
+        SetOutcomeOrderingForLmgb::start(self.0, &[&course_id])
     }
     /// Get outcome result rollups
     ///
@@ -59,9 +57,7 @@ impl<'a> OutcomeResults<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetOutcomeResultRollups<'a> {
-        GetOutcomeResultRollups(
-            self.0.get("/v1/courses/{course_id}/outcome_rollups", &[&course_id]),
-        )
+        GetOutcomeResultRollups::start(self.0, &[&course_id])
     }
     /// Get contributing scores
     ///
@@ -76,14 +72,7 @@ impl<'a> OutcomeResults<'a> {
         course_id: impl rt::PathArg,
         outcome_id: impl rt::PathArg,
     ) -> GetContributingScores<'a> {
-        GetContributingScores(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/outcomes/{outcome_id}/contributing_scores",
-                    &[&course_id, &outcome_id],
-                ),
-        )
+        GetContributingScores::start(self.0, &[&course_id, &outcome_id])
     }
     /// Enqueue a delayed Outcome Rollup Calculation Job
     ///
@@ -92,15 +81,14 @@ impl<'a> OutcomeResults<'a> {
     pub fn enqueue_delayed_outcome_rollup_calculation_job(
         &self,
     ) -> EnqueueDelayedOutcomeRollupCalculationJob<'a> {
-        EnqueueDelayedOutcomeRollupCalculationJob(
-            self.0.post("/v1/enqueue_outcome_rollup_calculation", &[]),
-        )
+        EnqueueDelayedOutcomeRollupCalculationJob::start(self.0, &[])
     }
 }
-/// Request builder for [`OutcomeResults::get_outcome_results`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetOutcomeResults<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeResults::get_outcome_results`]: set the optional parameters, then send it."]
+    GetOutcomeResults(Get "/v1/courses/{course_id}/outcome_results") => json
+);
 impl<'a> GetOutcomeResults<'a> {
     /// If specified, only the users whose ids are given will be included in the results. SIS ids can be used, prefixed by "sis_user_id:". It is an error to specify an id for a user who is not a student in the context.
     pub fn user_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
@@ -121,25 +109,18 @@ impl<'a> GetOutcomeResults<'a> {
     pub fn include_hidden(self, value: bool) -> Self {
         Self(self.0.query("include_hidden", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`OutcomeResults::set_outcome_ordering_for_lmgb`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SetOutcomeOrderingForLmgb<'a>(rt::Request<'a>);
-impl<'a> SetOutcomeOrderingForLmgb<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`OutcomeResults::get_outcome_result_rollups`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetOutcomeResultRollups<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeResults::set_outcome_ordering_for_lmgb`]: send it."]
+    SetOutcomeOrderingForLmgb(Post "/v1/courses/{course_id}/assign_outcome_order") =>
+    json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeResults::get_outcome_result_rollups`]: set the optional parameters, then send it."]
+    GetOutcomeResultRollups(Get "/v1/courses/{course_id}/outcome_rollups") => json
+);
 impl<'a> GetOutcomeResultRollups<'a> {
     /// If specified, instead of returning one rollup for each user, all the user rollups will be combined into one rollup for the course that will contain the average (or median, see below) rollup score for each outcome.
     pub fn aggregate(self, value: Aggregate) -> Self {
@@ -188,15 +169,13 @@ impl<'a> GetOutcomeResultRollups<'a> {
     pub fn contributing_scores(self, value: bool) -> Self {
         Self(self.0.query("contributing_scores", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`OutcomeResults::get_contributing_scores`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetContributingScores<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeResults::get_contributing_scores`]: set the optional parameters, then send it."]
+    GetContributingScores(Get
+    "/v1/courses/{course_id}/outcomes/{outcome_id}/contributing_scores") => json
+);
 impl<'a> GetContributingScores<'a> {
     /// If specified, only the users whose ids are given will be included in the results. It is an error to specify an id for a user who is not a student in the context.
     pub fn user_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
@@ -210,15 +189,13 @@ impl<'a> GetContributingScores<'a> {
     pub fn show_unpublished_assignments(self, value: bool) -> Self {
         Self(self.0.query("show_unpublished_assignments", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`OutcomeResults::enqueue_delayed_outcome_rollup_calculation_job`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EnqueueDelayedOutcomeRollupCalculationJob<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`OutcomeResults::enqueue_delayed_outcome_rollup_calculation_job`]: set the optional parameters, then send it."]
+    EnqueueDelayedOutcomeRollupCalculationJob(Post
+    "/v1/enqueue_outcome_rollup_calculation") => json
+);
 impl<'a> EnqueueDelayedOutcomeRollupCalculationJob<'a> {
     /// The course ID for the rollup job
     pub fn course_id(self, value: impl Into<rt::Id>) -> Self {
@@ -228,15 +205,7 @@ impl<'a> EnqueueDelayedOutcomeRollupCalculationJob<'a> {
     pub fn student_uuid(self, value: impl Into<String>) -> Self {
         Self(self.0.form("student_uuid", &rt::text(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-rt::impl_operations!(
-    GetOutcomeResults, SetOutcomeOrderingForLmgb, GetOutcomeResultRollups,
-    GetContributingScores, EnqueueDelayedOutcomeRollupCalculationJob
-);
 /// Values of the `aggregate` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -10,6 +10,8 @@
 //! | `GET /api/v1/courses/{course_id}/outcome_alignments` | [`get_aligned_assignments_for_outcome_in_course_for_particular_student`](Outcomes::get_aligned_assignments_for_outcome_in_course_for_particular_student) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Outcomes resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Outcomes<'a>(&'a rt::Client);
@@ -24,7 +26,7 @@ impl<'a> Outcomes<'a> {
     /// `GET /api/v1/outcomes/{id}`
     #[doc(alias = "Show an outcome")]
     pub fn show_outcome(&self, id: impl rt::PathArg) -> ShowOutcome<'a> {
-        ShowOutcome(self.0.get("/v1/outcomes/{id}", &[&id]))
+        ShowOutcome::start(self.0, &[&id])
     }
     /// Update an outcome
     ///
@@ -37,7 +39,7 @@ impl<'a> Outcomes<'a> {
     /// `PUT /api/v1/outcomes/{id}`
     #[doc(alias = "Update an outcome")]
     pub fn update_outcome(&self, id: impl rt::PathArg) -> UpdateOutcome<'a> {
-        UpdateOutcome(self.0.put("/v1/outcomes/{id}", &[&id]))
+        UpdateOutcome::start(self.0, &[&id])
     }
     /// Get aligned assignments for an outcome in a course for a particular student
     ///
@@ -49,29 +51,28 @@ impl<'a> Outcomes<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetAlignedAssignmentsForOutcomeInCourseForParticularStudent<'a> {
-        GetAlignedAssignmentsForOutcomeInCourseForParticularStudent(
-            self.0.get("/v1/courses/{course_id}/outcome_alignments", &[&course_id]),
+        GetAlignedAssignmentsForOutcomeInCourseForParticularStudent::start(
+            self.0,
+            &[&course_id],
         )
     }
 }
-/// Request builder for [`Outcomes::show_outcome`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowOutcome<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Outcomes::show_outcome`]: set the optional parameters, then send it."]
+    ShowOutcome(Get "/v1/outcomes/{id}") => one models::Outcome
+);
 impl<'a> ShowOutcome<'a> {
     /// If defaults are requested, then color and mastery level defaults will be added to outcome ratings in the result. This will only take effect if the Account Level Mastery Scales FF is DISABLED
     pub fn add_defaults(self, value: bool) -> Self {
         Self(self.0.query("add_defaults", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Outcome> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Outcomes::update_outcome`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateOutcome<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Outcomes::update_outcome`]: set the optional parameters, then send it."]
+    UpdateOutcome(Put "/v1/outcomes/{id}") => one models::Outcome
+);
 impl<'a> UpdateOutcome<'a> {
     /// The new outcome title.
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -109,39 +110,19 @@ impl<'a> UpdateOutcome<'a> {
     pub fn add_defaults(self, value: bool) -> Self {
         Self(self.0.form("add_defaults", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Outcome> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Outcomes::get_aligned_assignments_for_outcome_in_course_for_particular_student`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAlignedAssignmentsForOutcomeInCourseForParticularStudent<'a>(
-    rt::Request<'a>,
+rt::builder!(
+    #[doc =
+    " Request builder for [`Outcomes::get_aligned_assignments_for_outcome_in_course_for_particular_student`]: set the optional parameters, then send it."]
+    GetAlignedAssignmentsForOutcomeInCourseForParticularStudent(Get
+    "/v1/courses/{course_id}/outcome_alignments") => list models::OutcomeAlignment
 );
 impl<'a> GetAlignedAssignmentsForOutcomeInCourseForParticularStudent<'a> {
     /// The id of the student
     pub fn student_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("student_id", &rt::id(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::OutcomeAlignment>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::OutcomeAlignment> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::OutcomeAlignment> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(
-    ShowOutcome, UpdateOutcome,
-    GetAlignedAssignmentsForOutcomeInCourseForParticularStudent
-);
 /// Values of the `calculation_method` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

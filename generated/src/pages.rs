@@ -30,6 +30,8 @@
 //! | `POST /api/v1/groups/{group_id}/pages/{url_or_id}/revisions/{revision_id}` | [`revert_to_revision`](Pages::revert_to_revision) with `Group` |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Pages resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Pages<'a>(&'a rt::Client);
@@ -41,9 +43,8 @@ impl<'a> Pages<'a> {
     ///
     /// Retrieve the content of the front page
     ///
-    /// `GET /api/v1/courses/{course_id}/front_page` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/front_page` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/front_page` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/front_page` with [`Group`](crate::context::Group)
     #[doc(alias = "show_front_page_courses")]
     #[doc(alias = "show_front_page_groups")]
     #[doc(alias = "Show front page")]
@@ -51,9 +52,7 @@ impl<'a> Pages<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ShowFrontPage<'a> {
-        ShowFrontPage(
-            self.0.request_in(rt::Method::Get, "/v1/{context}/front_page", &context, &[]),
-        )
+        ShowFrontPage::start_in(self.0, &context, &[])
     }
     /// Duplicate page
     ///
@@ -66,22 +65,14 @@ impl<'a> Pages<'a> {
         course_id: impl rt::PathArg,
         url_or_id: impl rt::PathArg,
     ) -> DuplicatePage<'a> {
-        DuplicatePage(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/pages/{url_or_id}/duplicate",
-                    &[&course_id, &url_or_id],
-                ),
-        )
+        DuplicatePage::start(self.0, &[&course_id, &url_or_id])
     }
     /// Update/create front page
     ///
     /// Update the title or contents of the front page
     ///
-    /// `PUT /api/v1/courses/{course_id}/front_page` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/groups/{group_id}/front_page` with [`Group`](crate::context::Group)
+    /// - `PUT /api/v1/courses/{course_id}/front_page` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/groups/{group_id}/front_page` with [`Group`](crate::context::Group)
     #[doc(alias = "update_create_front_page_courses")]
     #[doc(alias = "update_create_front_page_groups")]
     #[doc(alias = "Update/create front page")]
@@ -89,17 +80,14 @@ impl<'a> Pages<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> UpdateCreateFrontPage<'a> {
-        UpdateCreateFrontPage(
-            self.0.request_in(rt::Method::Put, "/v1/{context}/front_page", &context, &[]),
-        )
+        UpdateCreateFrontPage::start_in(self.0, &context, &[])
     }
     /// List pages
     ///
     /// A paginated list of the wiki pages associated with a course or group
     ///
-    /// `GET /api/v1/courses/{course_id}/pages` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/pages` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/pages` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/pages` with [`Group`](crate::context::Group)
     #[doc(alias = "list_pages_courses")]
     #[doc(alias = "list_pages_groups")]
     #[doc(alias = "List pages")]
@@ -107,17 +95,14 @@ impl<'a> Pages<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListPages<'a> {
-        ListPages(
-            self.0.request_in(rt::Method::Get, "/v1/{context}/pages", &context, &[]),
-        )
+        ListPages::start_in(self.0, &context, &[])
     }
     /// Create page
     ///
     /// Create a new wiki page
     ///
-    /// `POST /api/v1/courses/{course_id}/pages` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/groups/{group_id}/pages` with [`Group`](crate::context::Group)
+    /// - `POST /api/v1/courses/{course_id}/pages` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/groups/{group_id}/pages` with [`Group`](crate::context::Group)
     #[doc(alias = "create_page_courses")]
     #[doc(alias = "create_page_groups")]
     #[doc(alias = "Create page")]
@@ -127,19 +112,15 @@ impl<'a> Pages<'a> {
         wiki_page: CreatePageWikiPage,
     ) -> CreatePage<'a> {
         CreatePage(
-            self
-                .0
-                .request_in(rt::Method::Post, "/v1/{context}/pages", &context, &[])
-                .form("wiki_page", &wiki_page),
+            CreatePage::start_in(self.0, &context, &[]).0.form("wiki_page", &wiki_page),
         )
     }
     /// Show page
     ///
     /// Retrieve the content of a wiki page
     ///
-    /// `GET /api/v1/courses/{course_id}/pages/{url_or_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/pages/{url_or_id}` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/pages/{url_or_id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/pages/{url_or_id}` with [`Group`](crate::context::Group)
     #[doc(alias = "show_page_courses")]
     #[doc(alias = "show_page_groups")]
     #[doc(alias = "Show page")]
@@ -148,16 +129,7 @@ impl<'a> Pages<'a> {
         context: impl crate::context::CourseOrGroup,
         url_or_id: impl rt::PathArg,
     ) -> ShowPage<'a> {
-        ShowPage(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/pages/{url_or_id}",
-                    &context,
-                    &[&url_or_id],
-                ),
-        )
+        ShowPage::start_in(self.0, &context, &[&url_or_id])
     }
     /// Update/create page
     ///
@@ -165,9 +137,8 @@ impl<'a> Pages<'a> {
     ///
     /// NOTE: You cannot specify the ID when creating a page. If you pass a numeric value as the page identifier and that does not represent a page ID that already exists, it will be interpreted as a URL.
     ///
-    /// `PUT /api/v1/courses/{course_id}/pages/{url_or_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/groups/{group_id}/pages/{url_or_id}` with [`Group`](crate::context::Group)
+    /// - `PUT /api/v1/courses/{course_id}/pages/{url_or_id}` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/groups/{group_id}/pages/{url_or_id}` with [`Group`](crate::context::Group)
     #[doc(alias = "update_create_page_courses")]
     #[doc(alias = "update_create_page_groups")]
     #[doc(alias = "Update/create page")]
@@ -176,24 +147,14 @@ impl<'a> Pages<'a> {
         context: impl crate::context::CourseOrGroup,
         url_or_id: impl rt::PathArg,
     ) -> UpdateCreatePage<'a> {
-        UpdateCreatePage(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/pages/{url_or_id}",
-                    &context,
-                    &[&url_or_id],
-                ),
-        )
+        UpdateCreatePage::start_in(self.0, &context, &[&url_or_id])
     }
     /// Delete page
     ///
     /// Delete a wiki page
     ///
-    /// `DELETE /api/v1/courses/{course_id}/pages/{url_or_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/groups/{group_id}/pages/{url_or_id}` with [`Group`](crate::context::Group)
+    /// - `DELETE /api/v1/courses/{course_id}/pages/{url_or_id}` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/groups/{group_id}/pages/{url_or_id}` with [`Group`](crate::context::Group)
     #[doc(alias = "delete_page_courses")]
     #[doc(alias = "delete_page_groups")]
     #[doc(alias = "Delete page")]
@@ -202,24 +163,14 @@ impl<'a> Pages<'a> {
         context: impl crate::context::CourseOrGroup,
         url_or_id: impl rt::PathArg,
     ) -> DeletePage<'a> {
-        DeletePage(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/pages/{url_or_id}",
-                    &context,
-                    &[&url_or_id],
-                ),
-        )
+        DeletePage::start_in(self.0, &context, &[&url_or_id])
     }
     /// List revisions
     ///
     /// A paginated list of the revisions of a page. Callers must have update rights on the page in order to see page history.
     ///
-    /// `GET /api/v1/courses/{course_id}/pages/{url_or_id}/revisions` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/pages/{url_or_id}/revisions` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/pages/{url_or_id}/revisions` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/pages/{url_or_id}/revisions` with [`Group`](crate::context::Group)
     #[doc(alias = "list_revisions_courses")]
     #[doc(alias = "list_revisions_groups")]
     #[doc(alias = "List revisions")]
@@ -228,24 +179,14 @@ impl<'a> Pages<'a> {
         context: impl crate::context::CourseOrGroup,
         url_or_id: impl rt::PathArg,
     ) -> ListRevisions<'a> {
-        ListRevisions(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/pages/{url_or_id}/revisions",
-                    &context,
-                    &[&url_or_id],
-                ),
-        )
+        ListRevisions::start_in(self.0, &context, &[&url_or_id])
     }
     /// Show revision
     ///
     /// Retrieve the metadata and optionally content of a revision of the page. Note that retrieving historic versions of pages requires edit rights.
     ///
-    /// `GET /api/v1/courses/{course_id}/pages/{url_or_id}/revisions/latest` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/pages/{url_or_id}/revisions/latest` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/pages/{url_or_id}/revisions/latest` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/pages/{url_or_id}/revisions/latest` with [`Group`](crate::context::Group)
     #[doc(alias = "show_revision_courses_latest")]
     #[doc(alias = "show_revision_groups_latest")]
     #[doc(alias = "Show revision")]
@@ -254,24 +195,14 @@ impl<'a> Pages<'a> {
         context: impl crate::context::CourseOrGroup,
         url_or_id: impl rt::PathArg,
     ) -> ShowLatestRevision<'a> {
-        ShowLatestRevision(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/pages/{url_or_id}/revisions/latest",
-                    &context,
-                    &[&url_or_id],
-                ),
-        )
+        ShowLatestRevision::start_in(self.0, &context, &[&url_or_id])
     }
     /// Show revision
     ///
     /// Retrieve the metadata and optionally content of a revision of the page. Note that retrieving historic versions of pages requires edit rights.
     ///
-    /// `GET /api/v1/courses/{course_id}/pages/{url_or_id}/revisions/{revision_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/pages/{url_or_id}/revisions/{revision_id}` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/courses/{course_id}/pages/{url_or_id}/revisions/{revision_id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/pages/{url_or_id}/revisions/{revision_id}` with [`Group`](crate::context::Group)
     #[doc(alias = "show_revision_courses_revision_id")]
     #[doc(alias = "show_revision_groups_revision_id")]
     #[doc(alias = "Show revision")]
@@ -281,24 +212,14 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
         revision_id: impl rt::PathArg,
     ) -> ShowRevision<'a> {
-        ShowRevision(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/pages/{url_or_id}/revisions/{revision_id}",
-                    &context,
-                    &[&url_or_id, &revision_id],
-                ),
-        )
+        ShowRevision::start_in(self.0, &context, &[&url_or_id, &revision_id])
     }
     /// Revert to revision
     ///
     /// Revert a page to a prior revision.
     ///
-    /// `POST /api/v1/courses/{course_id}/pages/{url_or_id}/revisions/{revision_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/groups/{group_id}/pages/{url_or_id}/revisions/{revision_id}` with [`Group`](crate::context::Group)
+    /// - `POST /api/v1/courses/{course_id}/pages/{url_or_id}/revisions/{revision_id}` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/groups/{group_id}/pages/{url_or_id}/revisions/{revision_id}` with [`Group`](crate::context::Group)
     #[doc(alias = "revert_to_revision_courses")]
     #[doc(alias = "revert_to_revision_groups")]
     #[doc(alias = "Revert to revision")]
@@ -308,56 +229,34 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
         revision_id: impl rt::PathArg,
     ) -> RevertToRevision<'a> {
-        RevertToRevision(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/pages/{url_or_id}/revisions/{revision_id}",
-                    &context,
-                    &[&url_or_id, &revision_id],
-                ),
-        )
+        RevertToRevision::start_in(self.0, &context, &[&url_or_id, &revision_id])
     }
 }
-/// Request builder for [`Pages::show_front_page`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowFrontPage<'a>(rt::Request<'a>);
-impl<'a> ShowFrontPage<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Page> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Pages::duplicate_page`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DuplicatePage<'a>(rt::Request<'a>);
-impl<'a> DuplicatePage<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Page> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Pages::update_create_front_page`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateCreateFrontPage<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Pages::show_front_page`]: send it."]
+    ShowFrontPage(Get "/v1/{context}/front_page") => one models::Page
+);
+rt::builder!(
+    #[doc = " Request builder for [`Pages::duplicate_page`]: send it."]
+    DuplicatePage(Post "/v1/courses/{course_id}/pages/{url_or_id}/duplicate") => one
+    models::Page
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Pages::update_create_front_page`]: set the optional parameters, then send it."]
+    UpdateCreateFrontPage(Put "/v1/{context}/front_page") => one models::Page
+);
 impl<'a> UpdateCreateFrontPage<'a> {
     /// Sets `wiki_page[..]`: see [`UpdateCreateFrontPageWikiPage`].
     pub fn wiki_page(self, value: UpdateCreateFrontPageWikiPage) -> Self {
         Self(self.0.form("wiki_page", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Page> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Pages::list_pages`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPages<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Pages::list_pages`]: set the optional parameters, then send it."]
+    ListPages(Get "/v1/{context}/pages") => list models::Page
+);
 impl<'a> ListPages<'a> {
     /// Sort results by this field.
     pub fn sort(self, value: Sort) -> Self {
@@ -379,123 +278,62 @@ impl<'a> ListPages<'a> {
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Page>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Page> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Page> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Pages::create_page`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreatePage<'a>(rt::Request<'a>);
-impl<'a> CreatePage<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Page> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Pages::show_page`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowPage<'a>(rt::Request<'a>);
-impl<'a> ShowPage<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Page> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Pages::update_create_page`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateCreatePage<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Pages::create_page`]: send it."] CreatePage(Post
+    "/v1/{context}/pages") => one models::Page
+);
+rt::builder!(
+    #[doc = " Request builder for [`Pages::show_page`]: send it."] ShowPage(Get
+    "/v1/{context}/pages/{url_or_id}") => one models::Page
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Pages::update_create_page`]: set the optional parameters, then send it."]
+    UpdateCreatePage(Put "/v1/{context}/pages/{url_or_id}") => one models::Page
+);
 impl<'a> UpdateCreatePage<'a> {
     /// Sets `wiki_page[..]`: see [`UpdateCreatePageWikiPage`].
     pub fn wiki_page(self, value: UpdateCreatePageWikiPage) -> Self {
         Self(self.0.form("wiki_page", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Page> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Pages::delete_page`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeletePage<'a>(rt::Request<'a>);
-impl<'a> DeletePage<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Page> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Pages::list_revisions`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListRevisions<'a>(rt::Request<'a>);
-impl<'a> ListRevisions<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::PageRevision>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PageRevision> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::PageRevision> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Pages::show_latest_revision`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowLatestRevision<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Pages::delete_page`]: send it."] DeletePage(Delete
+    "/v1/{context}/pages/{url_or_id}") => one models::Page
+);
+rt::builder!(
+    #[doc = " Request builder for [`Pages::list_revisions`]: send it."] ListRevisions(Get
+    "/v1/{context}/pages/{url_or_id}/revisions") => list models::PageRevision
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Pages::show_latest_revision`]: set the optional parameters, then send it."]
+    ShowLatestRevision(Get "/v1/{context}/pages/{url_or_id}/revisions/latest") => one
+    models::PageRevision
+);
 impl<'a> ShowLatestRevision<'a> {
     /// If set, exclude page content from results
     pub fn summary(self, value: bool) -> Self {
         Self(self.0.query("summary", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PageRevision> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Pages::show_revision`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowRevision<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Pages::show_revision`]: set the optional parameters, then send it."]
+    ShowRevision(Get "/v1/{context}/pages/{url_or_id}/revisions/{revision_id}") => one
+    models::PageRevision
+);
 impl<'a> ShowRevision<'a> {
     /// If set, exclude page content from results
     pub fn summary(self, value: bool) -> Self {
         Self(self.0.query("summary", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PageRevision> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Pages::revert_to_revision`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RevertToRevision<'a>(rt::Request<'a>);
-impl<'a> RevertToRevision<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PageRevision> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ShowFrontPage, DuplicatePage, UpdateCreateFrontPage, ListPages, CreatePage, ShowPage,
-    UpdateCreatePage, DeletePage, ListRevisions, ShowLatestRevision, ShowRevision,
-    RevertToRevision
+rt::builder!(
+    #[doc = " Request builder for [`Pages::revert_to_revision`]: send it."]
+    RevertToRevision(Post "/v1/{context}/pages/{url_or_id}/revisions/{revision_id}") =>
+    one models::PageRevision
 );
 /// Values of the `wiki_page[editing_roles]` parameter.
 ///

@@ -16,6 +16,8 @@
 //! | `POST /api/v1/courses/{course_id}/assignments/{assignment_id}/allocate` | [`allocate_peer_review`](PeerReviews::allocate_peer_review) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Peer Reviews resource.
 #[derive(Debug, Clone, Copy)]
 pub struct PeerReviews<'a>(&'a rt::Client);
@@ -27,9 +29,8 @@ impl<'a> PeerReviews<'a> {
     ///
     /// Get a list of all Peer Reviews for this assignment
     ///
-    /// `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/peer_reviews` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/peer_reviews` with [`Section`](crate::context::Section)
+    /// - `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/peer_reviews` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/peer_reviews` with [`Section`](crate::context::Section)
     #[doc(alias = "get_all_peer_reviews_courses_peer_reviews")]
     #[doc(alias = "get_all_peer_reviews_sections_peer_reviews")]
     #[doc(alias = "Get all Peer Reviews")]
@@ -38,24 +39,14 @@ impl<'a> PeerReviews<'a> {
         context: impl crate::context::CourseOrSection,
         assignment_id: impl rt::PathArg,
     ) -> GetAllPeerReviews<'a> {
-        GetAllPeerReviews(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/assignments/{assignment_id}/peer_reviews",
-                    &context,
-                    &[&assignment_id],
-                ),
-        )
+        GetAllPeerReviews::start_in(self.0, &context, &[&assignment_id])
     }
     /// Get all Peer Reviews
     ///
     /// Get a list of all Peer Reviews for this assignment
     ///
-    /// `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews` with [`Section`](crate::context::Section)
+    /// - `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews` with [`Section`](crate::context::Section)
     #[doc(alias = "get_all_peer_reviews_courses_submissions")]
     #[doc(alias = "get_all_peer_reviews_sections_submissions")]
     #[doc(alias = "Get all Peer Reviews")]
@@ -65,24 +56,18 @@ impl<'a> PeerReviews<'a> {
         assignment_id: impl rt::PathArg,
         submission_id: impl rt::PathArg,
     ) -> GetAllPeerReviewsForSubmission<'a> {
-        GetAllPeerReviewsForSubmission(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews",
-                    &context,
-                    &[&assignment_id, &submission_id],
-                ),
+        GetAllPeerReviewsForSubmission::start_in(
+            self.0,
+            &context,
+            &[&assignment_id, &submission_id],
         )
     }
     /// Create Peer Review
     ///
     /// Create a peer review for the assignment
     ///
-    /// `POST /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews` with [`Section`](crate::context::Section)
+    /// - `POST /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews` with [`Section`](crate::context::Section)
     ///
     /// `user_id`: user_id to assign as reviewer on this assignment
     #[doc(alias = "create_peer_review_courses")]
@@ -96,14 +81,12 @@ impl<'a> PeerReviews<'a> {
         user_id: impl Into<rt::Id>,
     ) -> CreatePeerReview<'a> {
         CreatePeerReview(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews",
+            CreatePeerReview::start_in(
+                    self.0,
                     &context,
                     &[&assignment_id, &submission_id],
                 )
+                .0
                 .form("user_id", &rt::id(user_id)),
         )
     }
@@ -111,9 +94,8 @@ impl<'a> PeerReviews<'a> {
     ///
     /// Delete a peer review for the assignment
     ///
-    /// `DELETE /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews` with [`Section`](crate::context::Section)
+    /// - `DELETE /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews` with [`Section`](crate::context::Section)
     ///
     /// `user_id`: user_id to delete as reviewer on this assignment
     #[doc(alias = "delete_peer_review_courses")]
@@ -127,14 +109,12 @@ impl<'a> PeerReviews<'a> {
         user_id: impl Into<rt::Id>,
     ) -> DeletePeerReview<'a> {
         DeletePeerReview(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews",
+            DeletePeerReview::start_in(
+                    self.0,
                     &context,
                     &[&assignment_id, &submission_id],
                 )
+                .0
                 .query("user_id", &rt::id(user_id)),
         )
     }
@@ -149,93 +129,51 @@ impl<'a> PeerReviews<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> AllocatePeerReview<'a> {
-        AllocatePeerReview(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/allocate",
-                    &[&course_id, &assignment_id],
-                ),
-        )
+        AllocatePeerReview::start(self.0, &[&course_id, &assignment_id])
     }
 }
-/// Request builder for [`PeerReviews::get_all_peer_reviews`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAllPeerReviews<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`PeerReviews::get_all_peer_reviews`]: set the optional parameters, then send it."]
+    GetAllPeerReviews(Get "/v1/{context}/assignments/{assignment_id}/peer_reviews") =>
+    list models::PeerReview
+);
 impl<'a> GetAllPeerReviews<'a> {
     /// Associations to include with the peer review.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::PeerReview>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PeerReview> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::PeerReview> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`PeerReviews::get_all_peer_reviews_for_submission`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAllPeerReviewsForSubmission<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`PeerReviews::get_all_peer_reviews_for_submission`]: set the optional parameters, then send it."]
+    GetAllPeerReviewsForSubmission(Get
+    "/v1/{context}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews")
+    => list models::PeerReview
+);
 impl<'a> GetAllPeerReviewsForSubmission<'a> {
     /// Associations to include with the peer review.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::PeerReview>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PeerReview> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::PeerReview> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`PeerReviews::create_peer_review`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreatePeerReview<'a>(rt::Request<'a>);
-impl<'a> CreatePeerReview<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PeerReview> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`PeerReviews::delete_peer_review`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeletePeerReview<'a>(rt::Request<'a>);
-impl<'a> DeletePeerReview<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PeerReview> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`PeerReviews::allocate_peer_review`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AllocatePeerReview<'a>(rt::Request<'a>);
-impl<'a> AllocatePeerReview<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PeerReview> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    GetAllPeerReviews, GetAllPeerReviewsForSubmission, CreatePeerReview,
-    DeletePeerReview, AllocatePeerReview
+rt::builder!(
+    #[doc = " Request builder for [`PeerReviews::create_peer_review`]: send it."]
+    CreatePeerReview(Post
+    "/v1/{context}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews")
+    => one models::PeerReview
+);
+rt::builder!(
+    #[doc = " Request builder for [`PeerReviews::delete_peer_review`]: send it."]
+    DeletePeerReview(Delete
+    "/v1/{context}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews")
+    => one models::PeerReview
+);
+rt::builder!(
+    #[doc = " Request builder for [`PeerReviews::allocate_peer_review`]: send it."]
+    AllocatePeerReview(Post
+    "/v1/courses/{course_id}/assignments/{assignment_id}/allocate") => one
+    models::PeerReview
 );
 /// Values of the `include` parameter.
 ///

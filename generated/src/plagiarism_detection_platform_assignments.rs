@@ -8,6 +8,8 @@
 //! | `GET /api/lti/assignments/{assignment_id}` | [`get_single_assignment_lti`](PlagiarismDetectionPlatformAssignments::get_single_assignment_lti) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Plagiarism Detection Platform Assignments resource.
 #[derive(Debug, Clone, Copy)]
 pub struct PlagiarismDetectionPlatformAssignments<'a>(&'a rt::Client);
@@ -25,23 +27,18 @@ impl<'a> PlagiarismDetectionPlatformAssignments<'a> {
         &self,
         assignment_id: impl rt::PathArg,
     ) -> GetSingleAssignmentLti<'a> {
-        GetSingleAssignmentLti(
-            self.0.get("/lti/assignments/{assignment_id}", &[&assignment_id]),
-        )
+        GetSingleAssignmentLti::start(self.0, &[&assignment_id])
     }
 }
-/// Request builder for [`PlagiarismDetectionPlatformAssignments::get_single_assignment_lti`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleAssignmentLti<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`PlagiarismDetectionPlatformAssignments::get_single_assignment_lti`]: set the optional parameters, then send it."]
+    GetSingleAssignmentLti(Get "/lti/assignments/{assignment_id}") => one
+    models::LtiAssignment
+);
 impl<'a> GetSingleAssignmentLti<'a> {
     /// The id of the user. Can be a Canvas or LTI id for the user.
     pub fn user_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("user_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::LtiAssignment> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(GetSingleAssignmentLti);

@@ -9,6 +9,8 @@
 //! | `GET /api/lti/groups/{group_id}/users` | [`get_all_users_in_group_lti`](PlagiarismDetectionPlatformUsers::get_all_users_in_group_lti) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Plagiarism Detection Platform Users resource.
 #[derive(Debug, Clone, Copy)]
 pub struct PlagiarismDetectionPlatformUsers<'a>(&'a rt::Client);
@@ -23,7 +25,7 @@ impl<'a> PlagiarismDetectionPlatformUsers<'a> {
     /// `GET /api/lti/users/{id}`
     #[doc(alias = "Get a single user (lti)")]
     pub fn get_single_user_lti(&self, id: impl rt::PathArg) -> GetSingleUserLti<'a> {
-        GetSingleUserLti(self.0.get("/lti/users/{id}", &[&id]))
+        GetSingleUserLti::start(self.0, &[&id])
     }
     /// Get all users in a group (lti)
     ///
@@ -35,35 +37,16 @@ impl<'a> PlagiarismDetectionPlatformUsers<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> GetAllUsersInGroupLti<'a> {
-        GetAllUsersInGroupLti(self.0.get("/lti/groups/{group_id}/users", &[&group_id]))
+        GetAllUsersInGroupLti::start(self.0, &[&group_id])
     }
 }
-/// Request builder for [`PlagiarismDetectionPlatformUsers::get_single_user_lti`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleUserLti<'a>(rt::Request<'a>);
-impl<'a> GetSingleUserLti<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`PlagiarismDetectionPlatformUsers::get_all_users_in_group_lti`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAllUsersInGroupLti<'a>(rt::Request<'a>);
-impl<'a> GetAllUsersInGroupLti<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
-}
-rt::impl_operations!(GetSingleUserLti, GetAllUsersInGroupLti);
+rt::builder!(
+    #[doc =
+    " Request builder for [`PlagiarismDetectionPlatformUsers::get_single_user_lti`]: send it."]
+    GetSingleUserLti(Get "/lti/users/{id}") => one models::User
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`PlagiarismDetectionPlatformUsers::get_all_users_in_group_lti`]: send it."]
+    GetAllUsersInGroupLti(Get "/lti/groups/{group_id}/users") => list models::User
+);

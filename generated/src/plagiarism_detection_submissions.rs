@@ -9,6 +9,8 @@
 //! | `GET /api/lti/assignments/{assignment_id}/submissions/{submission_id}/history` | [`get_history_of_single_submission`](PlagiarismDetectionSubmissions::get_history_of_single_submission) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Plagiarism Detection Submissions resource.
 #[derive(Debug, Clone, Copy)]
 pub struct PlagiarismDetectionSubmissions<'a>(&'a rt::Client);
@@ -27,14 +29,7 @@ impl<'a> PlagiarismDetectionSubmissions<'a> {
         assignment_id: impl rt::PathArg,
         submission_id: impl rt::PathArg,
     ) -> GetSingleSubmission<'a> {
-        GetSingleSubmission(
-            self
-                .0
-                .get(
-                    "/lti/assignments/{assignment_id}/submissions/{submission_id}",
-                    &[&assignment_id, &submission_id],
-                ),
-        )
+        GetSingleSubmission::start(self.0, &[&assignment_id, &submission_id])
     }
     /// Get the history of a single submission
     ///
@@ -47,34 +42,18 @@ impl<'a> PlagiarismDetectionSubmissions<'a> {
         assignment_id: impl rt::PathArg,
         submission_id: impl rt::PathArg,
     ) -> GetHistoryOfSingleSubmission<'a> {
-        GetHistoryOfSingleSubmission(
-            self
-                .0
-                .get(
-                    "/lti/assignments/{assignment_id}/submissions/{submission_id}/history",
-                    &[&assignment_id, &submission_id],
-                ),
-        )
+        GetHistoryOfSingleSubmission::start(self.0, &[&assignment_id, &submission_id])
     }
 }
-/// Request builder for [`PlagiarismDetectionSubmissions::get_single_submission`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleSubmission<'a>(rt::Request<'a>);
-impl<'a> GetSingleSubmission<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`PlagiarismDetectionSubmissions::get_history_of_single_submission`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetHistoryOfSingleSubmission<'a>(rt::Request<'a>);
-impl<'a> GetHistoryOfSingleSubmission<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(GetSingleSubmission, GetHistoryOfSingleSubmission);
+rt::builder!(
+    #[doc =
+    " Request builder for [`PlagiarismDetectionSubmissions::get_single_submission`]: send it."]
+    GetSingleSubmission(Get
+    "/lti/assignments/{assignment_id}/submissions/{submission_id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`PlagiarismDetectionSubmissions::get_history_of_single_submission`]: send it."]
+    GetHistoryOfSingleSubmission(Get
+    "/lti/assignments/{assignment_id}/submissions/{submission_id}/history") => json
+);

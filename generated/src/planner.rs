@@ -19,6 +19,8 @@
 //! | `DELETE /api/v1/planner/overrides/{id}` | [`delete_planner_override`](Planner::delete_planner_override) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Planner resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Planner<'a>(&'a rt::Client);
@@ -36,7 +38,7 @@ impl<'a> Planner<'a> {
     #[doc(alias = "list_planner_items_planner")]
     #[doc(alias = "List planner items")]
     pub fn list_planner_items(&self) -> ListPlannerItems<'a> {
-        ListPlannerItems(self.0.get("/v1/planner/items", &[]))
+        ListPlannerItems::start(self.0, &[])
     }
     /// List planner items
     ///
@@ -44,23 +46,14 @@ impl<'a> Planner<'a> {
     ///
     /// Planner items for a student may also be retrieved by a linked observer. Use the path that accepts a user_id and supply the student's id.
     ///
-    /// `GET /api/v1/users/{user_id}/planner/items` with [`User`](crate::context::User)
+    /// - `GET /api/v1/users/{user_id}/planner/items` with [`User`](crate::context::User)
     #[doc(alias = "list_planner_items_users")]
     #[doc(alias = "List planner items")]
     pub fn list_planner_items_in(
         &self,
         context: impl crate::context::UserContext,
     ) -> ListPlannerItemsIn<'a> {
-        ListPlannerItemsIn(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/planner/items",
-                    &context,
-                    &[],
-                ),
-        )
+        ListPlannerItemsIn::start_in(self.0, &context, &[])
     }
     /// List planner notes
     ///
@@ -71,7 +64,7 @@ impl<'a> Planner<'a> {
     /// `GET /api/v1/planner_notes`
     #[doc(alias = "List planner notes")]
     pub fn list_planner_notes(&self) -> ListPlannerNotes<'a> {
-        ListPlannerNotes(self.0.get("/v1/planner_notes", &[]))
+        ListPlannerNotes::start(self.0, &[])
     }
     /// Show a planner note
     ///
@@ -80,7 +73,7 @@ impl<'a> Planner<'a> {
     /// `GET /api/v1/planner_notes/{id}`
     #[doc(alias = "Show a planner note")]
     pub fn show_planner_note(&self, id: impl rt::PathArg) -> ShowPlannerNote<'a> {
-        ShowPlannerNote(self.0.get("/v1/planner_notes/{id}", &[&id]))
+        ShowPlannerNote::start(self.0, &[&id])
     }
     /// Update a planner note
     ///
@@ -89,7 +82,7 @@ impl<'a> Planner<'a> {
     /// `PUT /api/v1/planner_notes/{id}`
     #[doc(alias = "Update a planner note")]
     pub fn update_planner_note(&self, id: impl rt::PathArg) -> UpdatePlannerNote<'a> {
-        UpdatePlannerNote(self.0.put("/v1/planner_notes/{id}", &[&id]))
+        UpdatePlannerNote::start(self.0, &[&id])
     }
     /// Create a planner note
     ///
@@ -98,7 +91,7 @@ impl<'a> Planner<'a> {
     /// `POST /api/v1/planner_notes`
     #[doc(alias = "Create a planner note")]
     pub fn create_planner_note(&self) -> CreatePlannerNote<'a> {
-        CreatePlannerNote(self.0.post("/v1/planner_notes", &[]))
+        CreatePlannerNote::start(self.0, &[])
     }
     /// Delete a planner note
     ///
@@ -107,7 +100,7 @@ impl<'a> Planner<'a> {
     /// `DELETE /api/v1/planner_notes/{id}`
     #[doc(alias = "Delete a planner note")]
     pub fn delete_planner_note(&self, id: impl rt::PathArg) -> DeletePlannerNote<'a> {
-        DeletePlannerNote(self.0.delete("/v1/planner_notes/{id}", &[&id]))
+        DeletePlannerNote::start(self.0, &[&id])
     }
     /// List planner overrides
     ///
@@ -116,7 +109,7 @@ impl<'a> Planner<'a> {
     /// `GET /api/v1/planner/overrides`
     #[doc(alias = "List planner overrides")]
     pub fn list_planner_overrides(&self) -> ListPlannerOverrides<'a> {
-        ListPlannerOverrides(self.0.get("/v1/planner/overrides", &[]))
+        ListPlannerOverrides::start(self.0, &[])
     }
     /// Show a planner override
     ///
@@ -128,7 +121,7 @@ impl<'a> Planner<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ShowPlannerOverride<'a> {
-        ShowPlannerOverride(self.0.get("/v1/planner/overrides/{id}", &[&id]))
+        ShowPlannerOverride::start(self.0, &[&id])
     }
     /// Update a planner override
     ///
@@ -140,7 +133,7 @@ impl<'a> Planner<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdatePlannerOverride<'a> {
-        UpdatePlannerOverride(self.0.put("/v1/planner/overrides/{id}", &[&id]))
+        UpdatePlannerOverride::start(self.0, &[&id])
     }
     /// Create a planner override
     ///
@@ -158,9 +151,8 @@ impl<'a> Planner<'a> {
         plannable_id: impl Into<rt::Id>,
     ) -> CreatePlannerOverride<'a> {
         CreatePlannerOverride(
-            self
+            CreatePlannerOverride::start(self.0, &[])
                 .0
-                .post("/v1/planner/overrides", &[])
                 .form("plannable_type", &plannable_type)
                 .form("plannable_id", &rt::id(plannable_id)),
         )
@@ -175,13 +167,14 @@ impl<'a> Planner<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> DeletePlannerOverride<'a> {
-        DeletePlannerOverride(self.0.delete("/v1/planner/overrides/{id}", &[&id]))
+        DeletePlannerOverride::start(self.0, &[&id])
     }
 }
-/// Request builder for [`Planner::list_planner_items`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPlannerItems<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Planner::list_planner_items`]: set the optional parameters, then send it."]
+    ListPlannerItems(Get "/v1/planner/items") => list models::ListPlannerItemsResponse
+);
 impl<'a> ListPlannerItems<'a> {
     /// Only return items starting from the given date. The value should be formatted as: yyyy-mm-dd or ISO 8601 YYYY-MM-DDTHH:MM:SSZ.
     pub fn start_date(self, value: rt::Date) -> Self {
@@ -206,25 +199,13 @@ impl<'a> ListPlannerItems<'a> {
     pub fn filter(self, value: Filter) -> Self {
         Self(self.0.query("filter", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::ListPlannerItemsResponse>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ListPlannerItemsResponse> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ListPlannerItemsResponse> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Planner::list_planner_items_in`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPlannerItemsIn<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Planner::list_planner_items_in`]: set the optional parameters, then send it."]
+    ListPlannerItemsIn(Get "/v1/{context}/planner/items") => list
+    models::ListPlannerItemsInResponse
+);
 impl<'a> ListPlannerItemsIn<'a> {
     /// Only return items starting from the given date. The value should be formatted as: yyyy-mm-dd or ISO 8601 YYYY-MM-DDTHH:MM:SSZ.
     pub fn start_date(self, value: rt::Date) -> Self {
@@ -249,27 +230,12 @@ impl<'a> ListPlannerItemsIn<'a> {
     pub fn filter(self, value: Filter) -> Self {
         Self(self.0.query("filter", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::ListPlannerItemsInResponse>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(
-        self,
-    ) -> rt::ItemStream<'a, crate::models::ListPlannerItemsInResponse> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ListPlannerItemsInResponse> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Planner::list_planner_notes`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPlannerNotes<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Planner::list_planner_notes`]: set the optional parameters, then send it."]
+    ListPlannerNotes(Get "/v1/planner_notes") => list models::PlannerNote
+);
 impl<'a> ListPlannerNotes<'a> {
     /// Only return notes with todo dates since the start_date (inclusive). No default. The value should be formatted as: yyyy-mm-dd or ISO 8601 YYYY-MM-DDTHH:MM:SSZ.
     pub fn start_date(self, value: rt::DateTime) -> Self {
@@ -286,33 +252,16 @@ impl<'a> ListPlannerNotes<'a> {
     ) -> Self {
         Self(self.0.query("context_codes", &rt::texts(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::PlannerNote>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PlannerNote> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::PlannerNote> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Planner::show_planner_note`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowPlannerNote<'a>(rt::Request<'a>);
-impl<'a> ShowPlannerNote<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PlannerNote> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Planner::update_planner_note`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdatePlannerNote<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Planner::show_planner_note`]: send it."]
+    ShowPlannerNote(Get "/v1/planner_notes/{id}") => one models::PlannerNote
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Planner::update_planner_note`]: set the optional parameters, then send it."]
+    UpdatePlannerNote(Put "/v1/planner_notes/{id}") => one models::PlannerNote
+);
 impl<'a> UpdatePlannerNote<'a> {
     /// The title of the planner note.
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -330,15 +279,12 @@ impl<'a> UpdatePlannerNote<'a> {
     pub fn course_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.form("course_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PlannerNote> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Planner::create_planner_note`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreatePlannerNote<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Planner::create_planner_note`]: set the optional parameters, then send it."]
+    CreatePlannerNote(Post "/v1/planner_notes") => one models::PlannerNote
+);
 impl<'a> CreatePlannerNote<'a> {
     /// The title of the planner note.
     pub fn title(self, value: impl Into<String>) -> Self {
@@ -364,53 +310,25 @@ impl<'a> CreatePlannerNote<'a> {
     pub fn linked_object_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.form("linked_object_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PlannerNote> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Planner::delete_planner_note`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeletePlannerNote<'a>(rt::Request<'a>);
-impl<'a> DeletePlannerNote<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PlannerNote> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Planner::list_planner_overrides`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPlannerOverrides<'a>(rt::Request<'a>);
-impl<'a> ListPlannerOverrides<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::PlannerOverride>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PlannerOverride> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::PlannerOverride> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Planner::show_planner_override`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowPlannerOverride<'a>(rt::Request<'a>);
-impl<'a> ShowPlannerOverride<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PlannerOverride> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Planner::update_planner_override`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdatePlannerOverride<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Planner::delete_planner_note`]: send it."]
+    DeletePlannerNote(Delete "/v1/planner_notes/{id}") => one models::PlannerNote
+);
+rt::builder!(
+    #[doc = " Request builder for [`Planner::list_planner_overrides`]: send it."]
+    ListPlannerOverrides(Get "/v1/planner/overrides") => list models::PlannerOverride
+);
+rt::builder!(
+    #[doc = " Request builder for [`Planner::show_planner_override`]: send it."]
+    ShowPlannerOverride(Get "/v1/planner/overrides/{id}") => one models::PlannerOverride
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Planner::update_planner_override`]: set the optional parameters, then send it."]
+    UpdatePlannerOverride(Put "/v1/planner/overrides/{id}") => one
+    models::PlannerOverride
+);
 impl<'a> UpdatePlannerOverride<'a> {
     /// determines whether the planner item is marked as completed
     pub fn marked_complete(self, value: impl Into<String>) -> Self {
@@ -420,15 +338,12 @@ impl<'a> UpdatePlannerOverride<'a> {
     pub fn dismissed(self, value: impl Into<String>) -> Self {
         Self(self.0.form("dismissed", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PlannerOverride> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Planner::create_planner_override`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreatePlannerOverride<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Planner::create_planner_override`]: set the optional parameters, then send it."]
+    CreatePlannerOverride(Post "/v1/planner/overrides") => one models::PlannerOverride
+);
 impl<'a> CreatePlannerOverride<'a> {
     /// If this is true, the item will show in the planner as completed
     pub fn marked_complete(self, value: bool) -> Self {
@@ -438,26 +353,11 @@ impl<'a> CreatePlannerOverride<'a> {
     pub fn dismissed(self, value: bool) -> Self {
         Self(self.0.form("dismissed", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PlannerOverride> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Planner::delete_planner_override`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeletePlannerOverride<'a>(rt::Request<'a>);
-impl<'a> DeletePlannerOverride<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PlannerOverride> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListPlannerItems, ListPlannerItemsIn, ListPlannerNotes, ShowPlannerNote,
-    UpdatePlannerNote, CreatePlannerNote, DeletePlannerNote, ListPlannerOverrides,
-    ShowPlannerOverride, UpdatePlannerOverride, CreatePlannerOverride,
-    DeletePlannerOverride
+rt::builder!(
+    #[doc = " Request builder for [`Planner::delete_planner_override`]: send it."]
+    DeletePlannerOverride(Delete "/v1/planner/overrides/{id}") => one
+    models::PlannerOverride
 );
 /// Values of the `filter` parameter.
 ///

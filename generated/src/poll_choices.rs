@@ -12,6 +12,8 @@
 //! | `DELETE /api/v1/polls/{poll_id}/poll_choices/{id}` | [`delete_poll_choice`](PollChoices::delete_poll_choice) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Poll Choices resource.
 #[derive(Debug, Clone, Copy)]
 pub struct PollChoices<'a>(&'a rt::Client);
@@ -29,9 +31,7 @@ impl<'a> PollChoices<'a> {
         &self,
         poll_id: impl rt::PathArg,
     ) -> ListPollChoicesInPoll<'a> {
-        ListPollChoicesInPoll(
-            self.0.get("/v1/polls/{poll_id}/poll_choices", &[&poll_id]),
-        )
+        ListPollChoicesInPoll::start(self.0, &[&poll_id])
     }
     /// Get a single poll choice
     ///
@@ -44,9 +44,7 @@ impl<'a> PollChoices<'a> {
         poll_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSinglePollChoice<'a> {
-        GetSinglePollChoice(
-            self.0.get("/v1/polls/{poll_id}/poll_choices/{id}", &[&poll_id, &id]),
-        )
+        GetSinglePollChoice::start(self.0, &[&poll_id, &id])
     }
     /// Create a single poll choice
     ///
@@ -60,9 +58,8 @@ impl<'a> PollChoices<'a> {
         poll_choices: impl IntoIterator<Item = CreateSinglePollChoiceParams>,
     ) -> CreateSinglePollChoice<'a> {
         CreateSinglePollChoice(
-            self
+            CreateSinglePollChoice::start(self.0, &[&poll_id])
                 .0
-                .post("/v1/polls/{poll_id}/poll_choices", &[&poll_id])
                 .form("poll_choices", &rt::list(poll_choices)),
         )
     }
@@ -79,9 +76,8 @@ impl<'a> PollChoices<'a> {
         poll_choices: impl IntoIterator<Item = UpdateSinglePollChoiceParams>,
     ) -> UpdateSinglePollChoice<'a> {
         UpdateSinglePollChoice(
-            self
+            UpdateSinglePollChoice::start(self.0, &[&poll_id, &id])
                 .0
-                .put("/v1/polls/{poll_id}/poll_choices/{id}", &[&poll_id, &id])
                 .form("poll_choices", &rt::list(poll_choices)),
         )
     }
@@ -96,64 +92,28 @@ impl<'a> PollChoices<'a> {
         poll_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeletePollChoice<'a> {
-        DeletePollChoice(
-            self.0.delete("/v1/polls/{poll_id}/poll_choices/{id}", &[&poll_id, &id]),
-        )
+        DeletePollChoice::start(self.0, &[&poll_id, &id])
     }
 }
-/// Request builder for [`PollChoices::list_poll_choices_in_poll`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPollChoicesInPoll<'a>(rt::Request<'a>);
-impl<'a> ListPollChoicesInPoll<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`PollChoices::get_single_poll_choice`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSinglePollChoice<'a>(rt::Request<'a>);
-impl<'a> GetSinglePollChoice<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`PollChoices::create_single_poll_choice`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateSinglePollChoice<'a>(rt::Request<'a>);
-impl<'a> CreateSinglePollChoice<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`PollChoices::update_single_poll_choice`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateSinglePollChoice<'a>(rt::Request<'a>);
-impl<'a> UpdateSinglePollChoice<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`PollChoices::delete_poll_choice`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeletePollChoice<'a>(rt::Request<'a>);
-impl<'a> DeletePollChoice<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListPollChoicesInPoll, GetSinglePollChoice, CreateSinglePollChoice,
-    UpdateSinglePollChoice, DeletePollChoice
+rt::builder!(
+    #[doc = " Request builder for [`PollChoices::list_poll_choices_in_poll`]: send it."]
+    ListPollChoicesInPoll(Get "/v1/polls/{poll_id}/poll_choices") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`PollChoices::get_single_poll_choice`]: send it."]
+    GetSinglePollChoice(Get "/v1/polls/{poll_id}/poll_choices/{id}") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`PollChoices::create_single_poll_choice`]: send it."]
+    CreateSinglePollChoice(Post "/v1/polls/{poll_id}/poll_choices") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`PollChoices::update_single_poll_choice`]: send it."]
+    UpdateSinglePollChoice(Put "/v1/polls/{poll_id}/poll_choices/{id}") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`PollChoices::delete_poll_choice`]: send it."]
+    DeletePollChoice(Delete "/v1/polls/{poll_id}/poll_choices/{id}") => json
 );
 /// Parameters sent as `poll_choices[][..]`.
 #[derive(Debug, Clone, PartialEq)]

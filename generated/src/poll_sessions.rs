@@ -16,6 +16,8 @@
 //! | `GET /api/v1/poll_sessions/closed` | [`list_closed_poll_sessions`](PollSessions::list_closed_poll_sessions) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Poll Sessions resource.
 #[derive(Debug, Clone, Copy)]
 pub struct PollSessions<'a>(&'a rt::Client);
@@ -33,9 +35,7 @@ impl<'a> PollSessions<'a> {
         &self,
         poll_id: impl rt::PathArg,
     ) -> ListPollSessionsForPoll<'a> {
-        ListPollSessionsForPoll(
-            self.0.get("/v1/polls/{poll_id}/poll_sessions", &[&poll_id]),
-        )
+        ListPollSessionsForPoll::start(self.0, &[&poll_id])
     }
     /// Get the results for a single poll session
     ///
@@ -48,9 +48,7 @@ impl<'a> PollSessions<'a> {
         poll_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetResultsForSinglePollSession<'a> {
-        GetResultsForSinglePollSession(
-            self.0.get("/v1/polls/{poll_id}/poll_sessions/{id}", &[&poll_id, &id]),
-        )
+        GetResultsForSinglePollSession::start(self.0, &[&poll_id, &id])
     }
     /// Create a single poll session
     ///
@@ -64,9 +62,8 @@ impl<'a> PollSessions<'a> {
         poll_sessions: impl IntoIterator<Item = CreateSinglePollSessionParams>,
     ) -> CreateSinglePollSession<'a> {
         CreateSinglePollSession(
-            self
+            CreateSinglePollSession::start(self.0, &[&poll_id])
                 .0
-                .post("/v1/polls/{poll_id}/poll_sessions", &[&poll_id])
                 .form("poll_sessions", &rt::list(poll_sessions)),
         )
     }
@@ -81,9 +78,7 @@ impl<'a> PollSessions<'a> {
         poll_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateSinglePollSession<'a> {
-        UpdateSinglePollSession(
-            self.0.put("/v1/polls/{poll_id}/poll_sessions/{id}", &[&poll_id, &id]),
-        )
+        UpdateSinglePollSession::start(self.0, &[&poll_id, &id])
     }
     /// Delete a poll session
     ///
@@ -96,9 +91,7 @@ impl<'a> PollSessions<'a> {
         poll_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeletePollSession<'a> {
-        DeletePollSession(
-            self.0.delete("/v1/polls/{poll_id}/poll_sessions/{id}", &[&poll_id, &id]),
-        )
+        DeletePollSession::start(self.0, &[&poll_id, &id])
     }
     /// Open a poll session
     ///
@@ -109,9 +102,7 @@ impl<'a> PollSessions<'a> {
         poll_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> OpenPollSession<'a> {
-        OpenPollSession(
-            self.0.get("/v1/polls/{poll_id}/poll_sessions/{id}/open", &[&poll_id, &id]),
-        )
+        OpenPollSession::start(self.0, &[&poll_id, &id])
     }
     /// Close an opened poll session
     ///
@@ -122,9 +113,7 @@ impl<'a> PollSessions<'a> {
         poll_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> CloseOpenedPollSession<'a> {
-        CloseOpenedPollSession(
-            self.0.get("/v1/polls/{poll_id}/poll_sessions/{id}/close", &[&poll_id, &id]),
-        )
+        CloseOpenedPollSession::start(self.0, &[&poll_id, &id])
     }
     /// List opened poll sessions
     ///
@@ -133,7 +122,7 @@ impl<'a> PollSessions<'a> {
     /// `GET /api/v1/poll_sessions/opened`
     #[doc(alias = "List opened poll sessions")]
     pub fn list_opened_poll_sessions(&self) -> ListOpenedPollSessions<'a> {
-        ListOpenedPollSessions(self.0.get("/v1/poll_sessions/opened", &[]))
+        ListOpenedPollSessions::start(self.0, &[])
     }
     /// List closed poll sessions
     ///
@@ -142,43 +131,29 @@ impl<'a> PollSessions<'a> {
     /// `GET /api/v1/poll_sessions/closed`
     #[doc(alias = "List closed poll sessions")]
     pub fn list_closed_poll_sessions(&self) -> ListClosedPollSessions<'a> {
-        ListClosedPollSessions(self.0.get("/v1/poll_sessions/closed", &[]))
+        ListClosedPollSessions::start(self.0, &[])
     }
 }
-/// Request builder for [`PollSessions::list_poll_sessions_for_poll`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPollSessionsForPoll<'a>(rt::Request<'a>);
-impl<'a> ListPollSessionsForPoll<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`PollSessions::get_results_for_single_poll_session`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetResultsForSinglePollSession<'a>(rt::Request<'a>);
-impl<'a> GetResultsForSinglePollSession<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`PollSessions::create_single_poll_session`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateSinglePollSession<'a>(rt::Request<'a>);
-impl<'a> CreateSinglePollSession<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`PollSessions::update_single_poll_session`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateSinglePollSession<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`PollSessions::list_poll_sessions_for_poll`]: send it."]
+    ListPollSessionsForPoll(Get "/v1/polls/{poll_id}/poll_sessions") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`PollSessions::get_results_for_single_poll_session`]: send it."]
+    GetResultsForSinglePollSession(Get "/v1/polls/{poll_id}/poll_sessions/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`PollSessions::create_single_poll_session`]: send it."]
+    CreateSinglePollSession(Post "/v1/polls/{poll_id}/poll_sessions") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`PollSessions::update_single_poll_session`]: set the optional parameters, then send it."]
+    UpdateSinglePollSession(Put "/v1/polls/{poll_id}/poll_sessions/{id}") => json
+);
 impl<'a> UpdateSinglePollSession<'a> {
     /// Sets `poll_sessions[..]`: see [`UpdateSinglePollSessionParams`].
     pub fn poll_sessions(
@@ -187,65 +162,26 @@ impl<'a> UpdateSinglePollSession<'a> {
     ) -> Self {
         Self(self.0.form("poll_sessions", &rt::list(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`PollSessions::delete_poll_session`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeletePollSession<'a>(rt::Request<'a>);
-impl<'a> DeletePollSession<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`PollSessions::open_poll_session`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct OpenPollSession<'a>(rt::Request<'a>);
-impl<'a> OpenPollSession<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`PollSessions::close_opened_poll_session`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CloseOpenedPollSession<'a>(rt::Request<'a>);
-impl<'a> CloseOpenedPollSession<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`PollSessions::list_opened_poll_sessions`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListOpenedPollSessions<'a>(rt::Request<'a>);
-impl<'a> ListOpenedPollSessions<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`PollSessions::list_closed_poll_sessions`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListClosedPollSessions<'a>(rt::Request<'a>);
-impl<'a> ListClosedPollSessions<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListPollSessionsForPoll, GetResultsForSinglePollSession, CreateSinglePollSession,
-    UpdateSinglePollSession, DeletePollSession, OpenPollSession, CloseOpenedPollSession,
-    ListOpenedPollSessions, ListClosedPollSessions
+rt::builder!(
+    #[doc = " Request builder for [`PollSessions::delete_poll_session`]: send it."]
+    DeletePollSession(Delete "/v1/polls/{poll_id}/poll_sessions/{id}") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`PollSessions::open_poll_session`]: send it."]
+    OpenPollSession(Get "/v1/polls/{poll_id}/poll_sessions/{id}/open") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`PollSessions::close_opened_poll_session`]: send it."]
+    CloseOpenedPollSession(Get "/v1/polls/{poll_id}/poll_sessions/{id}/close") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`PollSessions::list_opened_poll_sessions`]: send it."]
+    ListOpenedPollSessions(Get "/v1/poll_sessions/opened") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`PollSessions::list_closed_poll_sessions`]: send it."]
+    ListClosedPollSessions(Get "/v1/poll_sessions/closed") => json
 );
 /// Parameters sent as `poll_sessions[][..]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,6 +9,8 @@
 //! | `POST /api/v1/polls/{poll_id}/poll_sessions/{poll_session_id}/poll_submissions` | [`create_single_poll_submission`](PollSubmissions::create_single_poll_submission) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Poll Submissions resource.
 #[derive(Debug, Clone, Copy)]
 pub struct PollSubmissions<'a>(&'a rt::Client);
@@ -28,14 +30,7 @@ impl<'a> PollSubmissions<'a> {
         poll_session_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSinglePollSubmission<'a> {
-        GetSinglePollSubmission(
-            self
-                .0
-                .get(
-                    "/v1/polls/{poll_id}/poll_sessions/{poll_session_id}/poll_submissions/{id}",
-                    &[&poll_id, &poll_session_id, &id],
-                ),
-        )
+        GetSinglePollSubmission::start(self.0, &[&poll_id, &poll_session_id, &id])
     }
     /// Create a single poll submission
     ///
@@ -50,37 +45,24 @@ impl<'a> PollSubmissions<'a> {
         poll_submissions: CreateSinglePollSubmissionPollSubmissions,
     ) -> CreateSinglePollSubmission<'a> {
         CreateSinglePollSubmission(
-            self
+            CreateSinglePollSubmission::start(self.0, &[&poll_id, &poll_session_id])
                 .0
-                .post(
-                    "/v1/polls/{poll_id}/poll_sessions/{poll_session_id}/poll_submissions",
-                    &[&poll_id, &poll_session_id],
-                )
                 .form("poll_submissions", &poll_submissions),
         )
     }
 }
-/// Request builder for [`PollSubmissions::get_single_poll_submission`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSinglePollSubmission<'a>(rt::Request<'a>);
-impl<'a> GetSinglePollSubmission<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`PollSubmissions::create_single_poll_submission`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateSinglePollSubmission<'a>(rt::Request<'a>);
-impl<'a> CreateSinglePollSubmission<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(GetSinglePollSubmission, CreateSinglePollSubmission);
+rt::builder!(
+    #[doc =
+    " Request builder for [`PollSubmissions::get_single_poll_submission`]: send it."]
+    GetSinglePollSubmission(Get
+    "/v1/polls/{poll_id}/poll_sessions/{poll_session_id}/poll_submissions/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`PollSubmissions::create_single_poll_submission`]: send it."]
+    CreateSinglePollSubmission(Post
+    "/v1/polls/{poll_id}/poll_sessions/{poll_session_id}/poll_submissions") => json
+);
 /// Parameters sent as `poll_submissions[..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateSinglePollSubmissionPollSubmissions {

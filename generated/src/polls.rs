@@ -12,6 +12,8 @@
 //! | `DELETE /api/v1/polls/{id}` | [`delete_poll`](Polls::delete_poll) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Polls resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Polls<'a>(&'a rt::Client);
@@ -26,7 +28,7 @@ impl<'a> Polls<'a> {
     /// `GET /api/v1/polls`
     #[doc(alias = "List polls")]
     pub fn list_polls(&self) -> ListPolls<'a> {
-        ListPolls(self.0.get("/v1/polls", &[]))
+        ListPolls::start(self.0, &[])
     }
     /// Get a single poll
     ///
@@ -35,7 +37,7 @@ impl<'a> Polls<'a> {
     /// `GET /api/v1/polls/{id}`
     #[doc(alias = "Get a single poll")]
     pub fn get_single_poll(&self, id: impl rt::PathArg) -> GetSinglePoll<'a> {
-        GetSinglePoll(self.0.get("/v1/polls/{id}", &[&id]))
+        GetSinglePoll::start(self.0, &[&id])
     }
     /// Create a single poll
     ///
@@ -47,7 +49,9 @@ impl<'a> Polls<'a> {
         &self,
         polls: impl IntoIterator<Item = PollParams>,
     ) -> CreateSinglePoll<'a> {
-        CreateSinglePoll(self.0.post("/v1/polls", &[]).form("polls", &rt::list(polls)))
+        CreateSinglePoll(
+            CreateSinglePoll::start(self.0, &[]).0.form("polls", &rt::list(polls)),
+        )
     }
     /// Update a single poll
     ///
@@ -61,7 +65,7 @@ impl<'a> Polls<'a> {
         polls: impl IntoIterator<Item = PollParams>,
     ) -> UpdateSinglePoll<'a> {
         UpdateSinglePoll(
-            self.0.put("/v1/polls/{id}", &[&id]).form("polls", &rt::list(polls)),
+            UpdateSinglePoll::start(self.0, &[&id]).0.form("polls", &rt::list(polls)),
         )
     }
     /// Delete a poll
@@ -71,61 +75,28 @@ impl<'a> Polls<'a> {
     /// `DELETE /api/v1/polls/{id}`
     #[doc(alias = "Delete a poll")]
     pub fn delete_poll(&self, id: impl rt::PathArg) -> DeletePoll<'a> {
-        DeletePoll(self.0.delete("/v1/polls/{id}", &[&id]))
+        DeletePoll::start(self.0, &[&id])
     }
 }
-/// Request builder for [`Polls::list_polls`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListPolls<'a>(rt::Request<'a>);
-impl<'a> ListPolls<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Polls::get_single_poll`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSinglePoll<'a>(rt::Request<'a>);
-impl<'a> GetSinglePoll<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Polls::create_single_poll`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateSinglePoll<'a>(rt::Request<'a>);
-impl<'a> CreateSinglePoll<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Polls::update_single_poll`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateSinglePoll<'a>(rt::Request<'a>);
-impl<'a> UpdateSinglePoll<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Polls::delete_poll`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeletePoll<'a>(rt::Request<'a>);
-impl<'a> DeletePoll<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListPolls, GetSinglePoll, CreateSinglePoll, UpdateSinglePoll, DeletePoll
+rt::builder!(
+    #[doc = " Request builder for [`Polls::list_polls`]: send it."] ListPolls(Get
+    "/v1/polls") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Polls::get_single_poll`]: send it."]
+    GetSinglePoll(Get "/v1/polls/{id}") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Polls::create_single_poll`]: send it."]
+    CreateSinglePoll(Post "/v1/polls") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Polls::update_single_poll`]: send it."]
+    UpdateSinglePoll(Put "/v1/polls/{id}") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Polls::delete_poll`]: send it."] DeletePoll(Delete
+    "/v1/polls/{id}") => json
 );
 /// Parameters sent as `polls[][..]`.
 #[derive(Debug, Clone, PartialEq)]

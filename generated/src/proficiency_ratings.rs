@@ -11,6 +11,8 @@
 //! | `GET /api/v1/courses/{course_id}/outcome_proficiency` | [`get_proficiency_ratings`](ProficiencyRatings::get_proficiency_ratings) with `Course` |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Proficiency Ratings resource.
 #[derive(Debug, Clone, Copy)]
 pub struct ProficiencyRatings<'a>(&'a rt::Client);
@@ -22,9 +24,8 @@ impl<'a> ProficiencyRatings<'a> {
     ///
     /// Create or update account-level proficiency ratings. These ratings will apply to all sub-accounts, unless they have their own account-level proficiency ratings defined.
     ///
-    /// `POST /api/v1/accounts/{account_id}/outcome_proficiency` with [`Account`](crate::context::Account)
-    ///
-    /// `POST /api/v1/courses/{course_id}/outcome_proficiency` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/accounts/{account_id}/outcome_proficiency` with [`Account`](crate::context::Account)
+    /// - `POST /api/v1/courses/{course_id}/outcome_proficiency` with [`Course`](crate::context::Course)
     #[doc(alias = "create_update_proficiency_ratings_accounts")]
     #[doc(alias = "create_update_proficiency_ratings_courses")]
     #[doc(alias = "Create/update proficiency ratings")]
@@ -32,16 +33,7 @@ impl<'a> ProficiencyRatings<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> CreateUpdateProficiencyRatings<'a> {
-        CreateUpdateProficiencyRatings(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/outcome_proficiency",
-                    &context,
-                    &[],
-                ),
-        )
+        CreateUpdateProficiencyRatings::start_in(self.0, &context, &[])
     }
     /// Get proficiency ratings
     ///
@@ -53,9 +45,8 @@ impl<'a> ProficiencyRatings<'a> {
     ///         -H 'Authorization: Bearer <token>'
     /// ```
     ///
-    /// `GET /api/v1/accounts/{account_id}/outcome_proficiency` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/outcome_proficiency` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/outcome_proficiency` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/outcome_proficiency` with [`Course`](crate::context::Course)
     #[doc(alias = "get_proficiency_ratings_accounts")]
     #[doc(alias = "get_proficiency_ratings_courses")]
     #[doc(alias = "Get proficiency ratings")]
@@ -63,43 +54,27 @@ impl<'a> ProficiencyRatings<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> GetProficiencyRatings<'a> {
-        GetProficiencyRatings(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/outcome_proficiency",
-                    &context,
-                    &[],
-                ),
-        )
+        GetProficiencyRatings::start_in(self.0, &context, &[])
     }
 }
-/// Request builder for [`ProficiencyRatings::create_update_proficiency_ratings`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateUpdateProficiencyRatings<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ProficiencyRatings::create_update_proficiency_ratings`]: set the optional parameters, then send it."]
+    CreateUpdateProficiencyRatings(Post "/v1/{context}/outcome_proficiency") => one
+    models::Proficiency
+);
 impl<'a> CreateUpdateProficiencyRatings<'a> {
     /// Sets `ratings[..]`: see [`Rating`].
     pub fn ratings(self, value: impl IntoIterator<Item = Rating>) -> Self {
         Self(self.0.form("ratings", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Proficiency> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`ProficiencyRatings::get_proficiency_ratings`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetProficiencyRatings<'a>(rt::Request<'a>);
-impl<'a> GetProficiencyRatings<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Proficiency> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(CreateUpdateProficiencyRatings, GetProficiencyRatings);
+rt::builder!(
+    #[doc =
+    " Request builder for [`ProficiencyRatings::get_proficiency_ratings`]: send it."]
+    GetProficiencyRatings(Get "/v1/{context}/outcome_proficiency") => one
+    models::Proficiency
+);
 /// Parameters sent as `ratings[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rating {

@@ -10,6 +10,8 @@
 //! | `POST /api/v1/progress/{id}/cancel` | [`cancel_progress`](Progress::cancel_progress) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Progress resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Progress<'a>(&'a rt::Client);
@@ -24,7 +26,7 @@ impl<'a> Progress<'a> {
     /// `GET /api/v1/progress/{id}`
     #[doc(alias = "Query progress")]
     pub fn query_progress(&self, id: impl rt::PathArg) -> QueryProgress<'a> {
-        QueryProgress(self.0.get("/v1/progress/{id}", &[&id]))
+        QueryProgress::start(self.0, &[&id])
     }
     /// Query progress
     ///
@@ -38,9 +40,7 @@ impl<'a> Progress<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> QueryLtiProgress<'a> {
-        QueryLtiProgress(
-            self.0.get("/lti/courses/{course_id}/progress/{id}", &[&course_id, &id]),
-        )
+        QueryLtiProgress::start(self.0, &[&course_id, &id])
     }
     /// Cancel progress
     ///
@@ -49,37 +49,19 @@ impl<'a> Progress<'a> {
     /// `POST /api/v1/progress/{id}/cancel`
     #[doc(alias = "Cancel progress")]
     pub fn cancel_progress(&self, id: impl rt::PathArg) -> CancelProgress<'a> {
-        CancelProgress(self.0.post("/v1/progress/{id}/cancel", &[&id]))
+        CancelProgress::start(self.0, &[&id])
     }
 }
-/// Request builder for [`Progress::query_progress`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryProgress<'a>(rt::Request<'a>);
-impl<'a> QueryProgress<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Progress::query_lti_progress`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct QueryLtiProgress<'a>(rt::Request<'a>);
-impl<'a> QueryLtiProgress<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Progress::cancel_progress`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CancelProgress<'a>(rt::Request<'a>);
-impl<'a> CancelProgress<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(QueryProgress, QueryLtiProgress, CancelProgress);
+rt::builder!(
+    #[doc = " Request builder for [`Progress::query_progress`]: send it."]
+    QueryProgress(Get "/v1/progress/{id}") => one models::Progress
+);
+rt::builder!(
+    #[doc = " Request builder for [`Progress::query_lti_progress`]: send it."]
+    QueryLtiProgress(Get "/lti/courses/{course_id}/progress/{id}") => one
+    models::Progress
+);
+rt::builder!(
+    #[doc = " Request builder for [`Progress::cancel_progress`]: send it."]
+    CancelProgress(Post "/v1/progress/{id}/cancel") => one models::Progress
+);

@@ -8,6 +8,8 @@
 //! | `PUT /api/lti/developer_key/update_public_jwk` | [`update_public_jwk`](PublicJwk::update_public_jwk) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Public Jwk resource.
 #[derive(Debug, Clone, Copy)]
 pub struct PublicJwk<'a>(&'a rt::Client);
@@ -25,21 +27,12 @@ impl<'a> PublicJwk<'a> {
     #[doc(alias = "Update Public JWK")]
     pub fn update_public_jwk(&self, public_jwk: rt::Json) -> UpdatePublicJwk<'a> {
         UpdatePublicJwk(
-            self
-                .0
-                .put("/lti/developer_key/update_public_jwk", &[])
-                .form("public_jwk", &public_jwk),
+            UpdatePublicJwk::start(self.0, &[]).0.form("public_jwk", &public_jwk),
         )
     }
 }
-/// Request builder for [`PublicJwk::update_public_jwk`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdatePublicJwk<'a>(rt::Request<'a>);
-impl<'a> UpdatePublicJwk<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::DeveloperKey> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(UpdatePublicJwk);
+rt::builder!(
+    #[doc = " Request builder for [`PublicJwk::update_public_jwk`]: send it."]
+    UpdatePublicJwk(Put "/lti/developer_key/update_public_jwk") => one
+    models::DeveloperKey
+);

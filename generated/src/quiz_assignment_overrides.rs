@@ -9,6 +9,8 @@
 //! | `GET /api/v1/courses/{course_id}/new_quizzes/assignment_overrides` | [`retrieve_assignment_overridden_dates_for_new_quizzes`](QuizAssignmentOverrides::retrieve_assignment_overridden_dates_for_new_quizzes) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Quiz Assignment Overrides resource.
 #[derive(Debug, Clone, Copy)]
 pub struct QuizAssignmentOverrides<'a>(&'a rt::Client);
@@ -26,14 +28,7 @@ impl<'a> QuizAssignmentOverrides<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
-        RetrieveAssignmentOverriddenDatesForClassicQuizzes(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/assignment_overrides",
-                    &[&course_id],
-                ),
-        )
+        RetrieveAssignmentOverriddenDatesForClassicQuizzes::start(self.0, &[&course_id])
     }
     /// Retrieve assignment-overridden dates for New Quizzes
     ///
@@ -45,20 +40,16 @@ impl<'a> QuizAssignmentOverrides<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> RetrieveAssignmentOverriddenDatesForNewQuizzes<'a> {
-        RetrieveAssignmentOverriddenDatesForNewQuizzes(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/new_quizzes/assignment_overrides",
-                    &[&course_id],
-                ),
-        )
+        RetrieveAssignmentOverriddenDatesForNewQuizzes::start(self.0, &[&course_id])
     }
 }
-/// Request builder for [`QuizAssignmentOverrides::retrieve_assignment_overridden_dates_for_classic_quizzes`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizAssignmentOverrides::retrieve_assignment_overridden_dates_for_classic_quizzes`]: set the optional parameters, then send it."]
+    RetrieveAssignmentOverriddenDatesForClassicQuizzes(Get
+    "/v1/courses/{course_id}/quizzes/assignment_overrides") => one
+    models::QuizAssignmentOverrideSetContainer
+);
 impl<'a> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
     /// Sets `quiz_assignment_overrides[..]`: see [`RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides`].
     pub fn quiz_assignment_overrides(
@@ -67,17 +58,14 @@ impl<'a> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
     ) -> Self {
         Self(self.0.query("quiz_assignment_overrides", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> rt::Result<crate::models::QuizAssignmentOverrideSetContainer> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`QuizAssignmentOverrides::retrieve_assignment_overridden_dates_for_new_quizzes`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RetrieveAssignmentOverriddenDatesForNewQuizzes<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizAssignmentOverrides::retrieve_assignment_overridden_dates_for_new_quizzes`]: set the optional parameters, then send it."]
+    RetrieveAssignmentOverriddenDatesForNewQuizzes(Get
+    "/v1/courses/{course_id}/new_quizzes/assignment_overrides") => one
+    models::QuizAssignmentOverrideSetContainer
+);
 impl<'a> RetrieveAssignmentOverriddenDatesForNewQuizzes<'a> {
     /// Sets `quiz_assignment_overrides[..]`: see [`RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides`].
     pub fn quiz_assignment_overrides(
@@ -86,17 +74,7 @@ impl<'a> RetrieveAssignmentOverriddenDatesForNewQuizzes<'a> {
     ) -> Self {
         Self(self.0.query("quiz_assignment_overrides", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> rt::Result<crate::models::QuizAssignmentOverrideSetContainer> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(
-    RetrieveAssignmentOverriddenDatesForClassicQuizzes,
-    RetrieveAssignmentOverriddenDatesForNewQuizzes
-);
 /// Parameters sent as `quiz_assignment_overrides[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides {

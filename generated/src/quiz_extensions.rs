@@ -8,6 +8,8 @@
 //! | `POST /api/v1/courses/{course_id}/quizzes/{quiz_id}/extensions` | [`set_extensions_for_student_quiz_submissions`](QuizExtensions::set_extensions_for_student_quiz_submissions) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Quiz Extensions resource.
 #[derive(Debug, Clone, Copy)]
 pub struct QuizExtensions<'a>(&'a rt::Client);
@@ -33,27 +35,21 @@ impl<'a> QuizExtensions<'a> {
         >,
     ) -> SetExtensionsForStudentQuizSubmissions<'a> {
         SetExtensionsForStudentQuizSubmissions(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/extensions",
+            SetExtensionsForStudentQuizSubmissions::start(
+                    self.0,
                     &[&course_id, &quiz_id],
                 )
+                .0
                 .form("quiz_extensions", &rt::list(quiz_extensions)),
         )
     }
 }
-/// Request builder for [`QuizExtensions::set_extensions_for_student_quiz_submissions`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SetExtensionsForStudentQuizSubmissions<'a>(rt::Request<'a>);
-impl<'a> SetExtensionsForStudentQuizSubmissions<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(SetExtensionsForStudentQuizSubmissions);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizExtensions::set_extensions_for_student_quiz_submissions`]: send it."]
+    SetExtensionsForStudentQuizSubmissions(Post
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/extensions") => json
+);
 /// Parameters sent as `quiz_extensions[][..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetExtensionsForStudentQuizSubmissionsQuizExtension {

@@ -8,6 +8,8 @@
 //! | `GET /api/v1/courses/{course_id}/quizzes/{quiz_id}/ip_filters` | [`get_available_quiz_ip_filters`](QuizIpFilters::get_available_quiz_ip_filters) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Quiz Ip Filters resource.
 #[derive(Debug, Clone, Copy)]
 pub struct QuizIpFilters<'a>(&'a rt::Client);
@@ -28,24 +30,12 @@ impl<'a> QuizIpFilters<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> GetAvailableQuizIpFilters<'a> {
-        GetAvailableQuizIpFilters(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/ip_filters",
-                    &[&course_id, &quiz_id],
-                ),
-        )
+        GetAvailableQuizIpFilters::start(self.0, &[&course_id, &quiz_id])
     }
 }
-/// Request builder for [`QuizIpFilters::get_available_quiz_ip_filters`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAvailableQuizIpFilters<'a>(rt::Request<'a>);
-impl<'a> GetAvailableQuizIpFilters<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(GetAvailableQuizIpFilters);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizIpFilters::get_available_quiz_ip_filters`]: send it."]
+    GetAvailableQuizIpFilters(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/ip_filters")
+    => json
+);

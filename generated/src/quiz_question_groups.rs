@@ -13,6 +13,8 @@
 //! | `POST /api/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}/reorder` | [`reorder_question_groups`](QuizQuestionGroups::reorder_question_groups) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Quiz Question Groups resource.
 #[derive(Debug, Clone, Copy)]
 pub struct QuizQuestionGroups<'a>(&'a rt::Client);
@@ -32,14 +34,7 @@ impl<'a> QuizQuestionGroups<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleQuizGroup<'a> {
-        GetSingleQuizGroup(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}",
-                    &[&course_id, &quiz_id, &id],
-                ),
-        )
+        GetSingleQuizGroup::start(self.0, &[&course_id, &quiz_id, &id])
     }
     /// Create a question group
     ///
@@ -54,15 +49,7 @@ impl<'a> QuizQuestionGroups<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> CreateQuestionGroup<'a> {
-        CreateQuestionGroup(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/groups",
-                    &[&course_id, &quiz_id],
-                )
-                .unwrap_key("quiz_groups"),
-        )
+        CreateQuestionGroup::start(self.0, &[&course_id, &quiz_id])
     }
     /// List question groups in a quiz
     ///
@@ -75,14 +62,7 @@ impl<'a> QuizQuestionGroups<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> ListQuestionGroupsInQuiz<'a> {
-        ListQuestionGroupsInQuiz(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/groups",
-                    &[&course_id, &quiz_id],
-                ),
-        )
+        ListQuestionGroupsInQuiz::start(self.0, &[&course_id, &quiz_id])
     }
     /// Update a question group
     ///
@@ -94,15 +74,7 @@ impl<'a> QuizQuestionGroups<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateQuestionGroup<'a> {
-        UpdateQuestionGroup(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}",
-                    &[&course_id, &quiz_id, &id],
-                )
-                .unwrap_key("quiz_groups"),
-        )
+        UpdateQuestionGroup::start(self.0, &[&course_id, &quiz_id, &id])
     }
     /// Delete a question group
     ///
@@ -118,14 +90,7 @@ impl<'a> QuizQuestionGroups<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteQuestionGroup<'a> {
-        DeleteQuestionGroup(
-            self
-                .0
-                .delete(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}",
-                    &[&course_id, &quiz_id, &id],
-                ),
-        )
+        DeleteQuestionGroup::start(self.0, &[&course_id, &quiz_id, &id])
     }
     /// Reorder question groups
     ///
@@ -143,30 +108,24 @@ impl<'a> QuizQuestionGroups<'a> {
         order: impl IntoIterator<Item = Order>,
     ) -> ReorderQuestionGroups<'a> {
         ReorderQuestionGroups(
-            self
+            ReorderQuestionGroups::start(self.0, &[&course_id, &quiz_id, &id])
                 .0
-                .post(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}/reorder",
-                    &[&course_id, &quiz_id, &id],
-                )
                 .form("order", &rt::list(order)),
         )
     }
 }
-/// Request builder for [`QuizQuestionGroups::get_single_quiz_group`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleQuizGroup<'a>(rt::Request<'a>);
-impl<'a> GetSingleQuizGroup<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::QuizGroup> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`QuizQuestionGroups::create_question_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateQuestionGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizQuestionGroups::get_single_quiz_group`]: send it."]
+    GetSingleQuizGroup(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}") =>
+    one models::QuizGroup
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizQuestionGroups::create_question_group`]: set the optional parameters, then send it."]
+    CreateQuestionGroup(Post "/v1/courses/{course_id}/quizzes/{quiz_id}/groups") => array
+    models::QuizGroup, "quiz_groups"
+);
 impl<'a> CreateQuestionGroup<'a> {
     /// Sets `quiz_groups[..]`: see [`CreateQuestionGroupQuizGroup`].
     pub fn quiz_groups(
@@ -175,25 +134,19 @@ impl<'a> CreateQuestionGroup<'a> {
     ) -> Self {
         Self(self.0.form("quiz_groups", &rt::list(value)))
     }
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::QuizGroup>> {
-        self.0.send_list().await
-    }
 }
-/// Request builder for [`QuizQuestionGroups::list_question_groups_in_quiz`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListQuestionGroupsInQuiz<'a>(rt::Request<'a>);
-impl<'a> ListQuestionGroupsInQuiz<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`QuizQuestionGroups::update_question_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateQuestionGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizQuestionGroups::list_question_groups_in_quiz`]: send it."]
+    ListQuestionGroupsInQuiz(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/groups") =>
+    json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizQuestionGroups::update_question_group`]: set the optional parameters, then send it."]
+    UpdateQuestionGroup(Put "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}") =>
+    array models::QuizGroup, "quiz_groups"
+);
 impl<'a> UpdateQuestionGroup<'a> {
     /// Sets `quiz_groups[..]`: see [`UpdateQuestionGroupQuizGroup`].
     pub fn quiz_groups(
@@ -202,34 +155,18 @@ impl<'a> UpdateQuestionGroup<'a> {
     ) -> Self {
         Self(self.0.form("quiz_groups", &rt::list(value)))
     }
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::QuizGroup>> {
-        self.0.send_list().await
-    }
 }
-/// Request builder for [`QuizQuestionGroups::delete_question_group`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteQuestionGroup<'a>(rt::Request<'a>);
-impl<'a> DeleteQuestionGroup<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`QuizQuestionGroups::reorder_question_groups`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ReorderQuestionGroups<'a>(rt::Request<'a>);
-impl<'a> ReorderQuestionGroups<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    GetSingleQuizGroup, CreateQuestionGroup, ListQuestionGroupsInQuiz,
-    UpdateQuestionGroup, DeleteQuestionGroup, ReorderQuestionGroups
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizQuestionGroups::delete_question_group`]: send it."]
+    DeleteQuestionGroup(Delete "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}")
+    => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizQuestionGroups::reorder_question_groups`]: send it."]
+    ReorderQuestionGroups(Post
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}/reorder") => json
 );
 /// Values of the `order[][type]` parameter.
 ///

@@ -12,6 +12,8 @@
 //! | `DELETE /api/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}` | [`delete_quiz_question`](QuizQuestions::delete_quiz_question) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Quiz Questions resource.
 #[derive(Debug, Clone, Copy)]
 pub struct QuizQuestions<'a>(&'a rt::Client);
@@ -30,14 +32,7 @@ impl<'a> QuizQuestions<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> ListQuestionsInQuizOrSubmission<'a> {
-        ListQuestionsInQuizOrSubmission(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions",
-                    &[&course_id, &quiz_id],
-                ),
-        )
+        ListQuestionsInQuizOrSubmission::start(self.0, &[&course_id, &quiz_id])
     }
     /// Get a single quiz question
     ///
@@ -51,14 +46,7 @@ impl<'a> QuizQuestions<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleQuizQuestion<'a> {
-        GetSingleQuizQuestion(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}",
-                    &[&course_id, &quiz_id, &id],
-                ),
-        )
+        GetSingleQuizQuestion::start(self.0, &[&course_id, &quiz_id, &id])
     }
     /// Create a single quiz question
     ///
@@ -71,14 +59,7 @@ impl<'a> QuizQuestions<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> CreateSingleQuizQuestion<'a> {
-        CreateSingleQuizQuestion(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions",
-                    &[&course_id, &quiz_id],
-                ),
-        )
+        CreateSingleQuizQuestion::start(self.0, &[&course_id, &quiz_id])
     }
     /// Update an existing quiz question
     ///
@@ -92,14 +73,7 @@ impl<'a> QuizQuestions<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateExistingQuizQuestion<'a> {
-        UpdateExistingQuizQuestion(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}",
-                    &[&course_id, &quiz_id, &id],
-                ),
-        )
+        UpdateExistingQuizQuestion::start(self.0, &[&course_id, &quiz_id, &id])
     }
     /// Delete a quiz question
     ///
@@ -113,20 +87,15 @@ impl<'a> QuizQuestions<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteQuizQuestion<'a> {
-        DeleteQuizQuestion(
-            self
-                .0
-                .delete(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}",
-                    &[&course_id, &quiz_id, &id],
-                ),
-        )
+        DeleteQuizQuestion::start(self.0, &[&course_id, &quiz_id, &id])
     }
 }
-/// Request builder for [`QuizQuestions::list_questions_in_quiz_or_submission`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListQuestionsInQuizOrSubmission<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizQuestions::list_questions_in_quiz_or_submission`]: set the optional parameters, then send it."]
+    ListQuestionsInQuizOrSubmission(Get
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions") => list models::QuizQuestion
+);
 impl<'a> ListQuestionsInQuizOrSubmission<'a> {
     /// If specified, the endpoint will return the questions that were presented for that submission. This is useful if the quiz has been modified after the submission was created and the latest quiz version's set of questions does not match the submission's. NOTE: you must specify quiz_submission_attempt as well if you specify this parameter.
     pub fn quiz_submission_id(self, value: impl Into<rt::Id>) -> Self {
@@ -136,70 +105,41 @@ impl<'a> ListQuestionsInQuizOrSubmission<'a> {
     pub fn quiz_submission_attempt(self, value: i64) -> Self {
         Self(self.0.query("quiz_submission_attempt", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::QuizQuestion>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::QuizQuestion> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::QuizQuestion> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`QuizQuestions::get_single_quiz_question`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleQuizQuestion<'a>(rt::Request<'a>);
-impl<'a> GetSingleQuizQuestion<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::QuizQuestion> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`QuizQuestions::create_single_quiz_question`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateSingleQuizQuestion<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`QuizQuestions::get_single_quiz_question`]: send it."]
+    GetSingleQuizQuestion(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}")
+    => one models::QuizQuestion
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizQuestions::create_single_quiz_question`]: set the optional parameters, then send it."]
+    CreateSingleQuizQuestion(Post "/v1/courses/{course_id}/quizzes/{quiz_id}/questions")
+    => one models::QuizQuestion
+);
 impl<'a> CreateSingleQuizQuestion<'a> {
     /// Sets `question[..]`: see [`Question`].
     pub fn question(self, value: Question) -> Self {
         Self(self.0.form("question", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::QuizQuestion> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`QuizQuestions::update_existing_quiz_question`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateExistingQuizQuestion<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizQuestions::update_existing_quiz_question`]: set the optional parameters, then send it."]
+    UpdateExistingQuizQuestion(Put
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}") => one
+    models::QuizQuestion
+);
 impl<'a> UpdateExistingQuizQuestion<'a> {
     /// Sets `question[..]`: see [`Question`].
     pub fn question(self, value: Question) -> Self {
         Self(self.0.form("question", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::QuizQuestion> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`QuizQuestions::delete_quiz_question`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteQuizQuestion<'a>(rt::Request<'a>);
-impl<'a> DeleteQuizQuestion<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListQuestionsInQuizOrSubmission, GetSingleQuizQuestion, CreateSingleQuizQuestion,
-    UpdateExistingQuizQuestion, DeleteQuizQuestion
+rt::builder!(
+    #[doc = " Request builder for [`QuizQuestions::delete_quiz_question`]: send it."]
+    DeleteQuizQuestion(Delete "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}")
+    => json
 );
 /// Values of the `question[question_type]` parameter.
 ///
@@ -268,7 +208,7 @@ pub struct Question {
     /// `text_after_answers`
     pub text_after_answers: Option<String>,
     /// `answers`
-    pub answers: Option<Vec<crate::models::Answer>>,
+    pub answers: Option<Vec<models::Answer>>,
 }
 impl rt::Encode for Question {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {

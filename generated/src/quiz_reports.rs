@@ -11,6 +11,8 @@
 //! | `DELETE /api/v1/courses/{course_id}/quizzes/{quiz_id}/reports/{id}` | [`abort_generation_of_report_or_remove_previously_generated_one`](QuizReports::abort_generation_of_report_or_remove_previously_generated_one) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Quiz Reports resource.
 #[derive(Debug, Clone, Copy)]
 pub struct QuizReports<'a>(&'a rt::Client);
@@ -29,14 +31,7 @@ impl<'a> QuizReports<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> RetrieveAllQuizReports<'a> {
-        RetrieveAllQuizReports(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/reports",
-                    &[&course_id, &quiz_id],
-                ),
-        )
+        RetrieveAllQuizReports::start(self.0, &[&course_id, &quiz_id])
     }
     /// Create a quiz report
     ///
@@ -56,12 +51,8 @@ impl<'a> QuizReports<'a> {
         quiz_report: QuizReportParams,
     ) -> CreateQuizReport<'a> {
         CreateQuizReport(
-            self
+            CreateQuizReport::start(self.0, &[&course_id, &quiz_id])
                 .0
-                .post(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/reports",
-                    &[&course_id, &quiz_id],
-                )
                 .form("quiz_report", &quiz_report),
         )
     }
@@ -77,14 +68,7 @@ impl<'a> QuizReports<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetQuizReport<'a> {
-        GetQuizReport(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/reports/{id}",
-                    &[&course_id, &quiz_id, &id],
-                ),
-        )
+        GetQuizReport::start(self.0, &[&course_id, &quiz_id, &id])
     }
     /// Abort the generation of a report, or remove a previously generated one
     ///
@@ -107,79 +91,53 @@ impl<'a> QuizReports<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> AbortGenerationOfReportOrRemovePreviouslyGeneratedOne<'a> {
-        AbortGenerationOfReportOrRemovePreviouslyGeneratedOne(
-            self
-                .0
-                .delete(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/reports/{id}",
-                    &[&course_id, &quiz_id, &id],
-                ),
+        AbortGenerationOfReportOrRemovePreviouslyGeneratedOne::start(
+            self.0,
+            &[&course_id, &quiz_id, &id],
         )
     }
 }
-/// Request builder for [`QuizReports::retrieve_all_quiz_reports`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RetrieveAllQuizReports<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizReports::retrieve_all_quiz_reports`]: set the optional parameters, then send it."]
+    RetrieveAllQuizReports(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/reports") =>
+    list models::QuizReport
+);
 impl<'a> RetrieveAllQuizReports<'a> {
     /// Whether to retrieve reports that consider all the submissions or only the most recent. Defaults to false, ignored for item_analysis reports.
     pub fn includes_all_versions(self, value: bool) -> Self {
         Self(self.0.query("includes_all_versions", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::QuizReport>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::QuizReport> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::QuizReport> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`QuizReports::create_quiz_report`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateQuizReport<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizReports::create_quiz_report`]: set the optional parameters, then send it."]
+    CreateQuizReport(Post "/v1/courses/{course_id}/quizzes/{quiz_id}/reports") => one
+    models::QuizReport
+);
 impl<'a> CreateQuizReport<'a> {
     /// Whether the output should include documents for the file and/or progress objects associated with this report. (Note: JSON-API only)
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.form("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::QuizReport> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`QuizReports::get_quiz_report`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetQuizReport<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizReports::get_quiz_report`]: set the optional parameters, then send it."]
+    GetQuizReport(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/reports/{id}") => one
+    models::QuizReport
+);
 impl<'a> GetQuizReport<'a> {
     /// Whether the output should include documents for the file and/or progress objects associated with this report. (Note: JSON-API only)
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::QuizReport> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`QuizReports::abort_generation_of_report_or_remove_previously_generated_one`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AbortGenerationOfReportOrRemovePreviouslyGeneratedOne<'a>(rt::Request<'a>);
-impl<'a> AbortGenerationOfReportOrRemovePreviouslyGeneratedOne<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    RetrieveAllQuizReports, CreateQuizReport, GetQuizReport,
-    AbortGenerationOfReportOrRemovePreviouslyGeneratedOne
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizReports::abort_generation_of_report_or_remove_previously_generated_one`]: send it."]
+    AbortGenerationOfReportOrRemovePreviouslyGeneratedOne(Delete
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/reports/{id}") => json
 );
 /// Values of the `quiz_report[report_type]` parameter.
 ///

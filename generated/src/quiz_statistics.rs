@@ -8,6 +8,8 @@
 //! | `GET /api/v1/courses/{course_id}/quizzes/{quiz_id}/statistics` | [`fetching_latest_quiz_statistics`](QuizStatistics::fetching_latest_quiz_statistics) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Quiz Statistics resource.
 #[derive(Debug, Clone, Copy)]
 pub struct QuizStatistics<'a>(&'a rt::Client);
@@ -28,28 +30,18 @@ impl<'a> QuizStatistics<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> FetchingLatestQuizStatistics<'a> {
-        FetchingLatestQuizStatistics(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/statistics",
-                    &[&course_id, &quiz_id],
-                ),
-        )
+        FetchingLatestQuizStatistics::start(self.0, &[&course_id, &quiz_id])
     }
 }
-/// Request builder for [`QuizStatistics::fetching_latest_quiz_statistics`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct FetchingLatestQuizStatistics<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizStatistics::fetching_latest_quiz_statistics`]: set the optional parameters, then send it."]
+    FetchingLatestQuizStatistics(Get
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/statistics") => json
+);
 impl<'a> FetchingLatestQuizStatistics<'a> {
     /// Whether the statistics report should include all submissions attempts.
     pub fn all_versions(self, value: bool) -> Self {
         Self(self.0.query("all_versions", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-rt::impl_operations!(FetchingLatestQuizStatistics);

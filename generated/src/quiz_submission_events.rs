@@ -9,6 +9,8 @@
 //! | `GET /api/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/events` | [`retrieve_captured_events`](QuizSubmissionEvents::retrieve_captured_events) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Quiz Submission Events resource.
 #[derive(Debug, Clone, Copy)]
 pub struct QuizSubmissionEvents<'a>(&'a rt::Client);
@@ -34,12 +36,8 @@ impl<'a> QuizSubmissionEvents<'a> {
         quiz_submission_events: impl IntoIterator<Item = impl Into<String>>,
     ) -> SubmitCapturedEvents<'a> {
         SubmitCapturedEvents(
-            self
+            SubmitCapturedEvents::start(self.0, &[&course_id, &quiz_id, &id])
                 .0
-                .post(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/events",
-                    &[&course_id, &quiz_id, &id],
-                )
                 .form("quiz_submission_events", &rt::texts(quiz_submission_events)),
         )
     }
@@ -55,38 +53,24 @@ impl<'a> QuizSubmissionEvents<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RetrieveCapturedEvents<'a> {
-        RetrieveCapturedEvents(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/events",
-                    &[&course_id, &quiz_id, &id],
-                ),
-        )
+        RetrieveCapturedEvents::start(self.0, &[&course_id, &quiz_id, &id])
     }
 }
-/// Request builder for [`QuizSubmissionEvents::submit_captured_events`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SubmitCapturedEvents<'a>(rt::Request<'a>);
-impl<'a> SubmitCapturedEvents<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`QuizSubmissionEvents::retrieve_captured_events`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RetrieveCapturedEvents<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissionEvents::submit_captured_events`]: send it."]
+    SubmitCapturedEvents(Post
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/events") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissionEvents::retrieve_captured_events`]: set the optional parameters, then send it."]
+    RetrieveCapturedEvents(Get
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/events") => json
+);
 impl<'a> RetrieveCapturedEvents<'a> {
     /// The specific submission attempt to look up the events for. If unspecified, the latest attempt will be used.
     pub fn attempt(self, value: i64) -> Self {
         Self(self.0.query("attempt", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-rt::impl_operations!(SubmitCapturedEvents, RetrieveCapturedEvents);

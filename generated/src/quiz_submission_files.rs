@@ -8,6 +8,8 @@
 //! | `POST /api/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/self/files` | [`upload_file`](QuizSubmissionFiles::upload_file) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Quiz Submission Files resource.
 #[derive(Debug, Clone, Copy)]
 pub struct QuizSubmissionFiles<'a>(&'a rt::Client);
@@ -28,20 +30,15 @@ impl<'a> QuizSubmissionFiles<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> UploadFile<'a> {
-        UploadFile(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/self/files",
-                    &[&course_id, &quiz_id],
-                ),
-        )
+        UploadFile::start(self.0, &[&course_id, &quiz_id])
     }
 }
-/// Request builder for [`QuizSubmissionFiles::upload_file`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UploadFile<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissionFiles::upload_file`]: set the optional parameters, then send it."]
+    UploadFile(Post "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/self/files")
+    => json
+);
 impl<'a> UploadFile<'a> {
     /// The name of the quiz submission file
     pub fn name(self, value: impl Into<String>) -> Self {
@@ -51,22 +48,17 @@ impl<'a> UploadFile<'a> {
     pub fn on_duplicate(self, value: impl Into<String>) -> Self {
         Self(self.0.form("on_duplicate", &rt::text(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
     /// Uploads `file` with Canvas's three steps (the upload host never gets the
     /// token) and returns the file Canvas confirms.
-    pub async fn upload(self, file: rt::Upload) -> rt::Result<crate::models::File> {
-        self.0.upload(file).await
+    pub async fn upload(self, file: rt::Upload) -> rt::Result<models::File> {
+        rt::Operation::into_request(self).upload(file).await
     }
     /// Lets Canvas fetch the file at `url` itself; returns the Progress to wait on.
     pub async fn upload_from_url(
         self,
         url: &str,
         name: &str,
-    ) -> rt::Result<crate::models::Progress> {
-        self.0.upload_from_url(url, name).await
+    ) -> rt::Result<models::Progress> {
+        rt::Operation::into_request(self).upload_from_url(url, name).await
     }
 }
-rt::impl_operations!(UploadFile);

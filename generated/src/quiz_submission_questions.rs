@@ -12,6 +12,8 @@
 //! | `PUT /api/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/unflag` | [`unflagging_question`](QuizSubmissionQuestions::unflagging_question) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Quiz Submission Questions resource.
 #[derive(Debug, Clone, Copy)]
 pub struct QuizSubmissionQuestions<'a>(&'a rt::Client);
@@ -31,15 +33,7 @@ impl<'a> QuizSubmissionQuestions<'a> {
         &self,
         quiz_submission_id: impl rt::PathArg,
     ) -> GetAllQuizSubmissionQuestions<'a> {
-        GetAllQuizSubmissionQuestions(
-            self
-                .0
-                .get(
-                    "/v1/quiz_submissions/{quiz_submission_id}/questions",
-                    &[&quiz_submission_id],
-                )
-                .unwrap_key("quiz_submission_questions"),
-        )
+        GetAllQuizSubmissionQuestions::start(self.0, &[&quiz_submission_id])
     }
     /// Answering questions
     ///
@@ -58,13 +52,8 @@ impl<'a> QuizSubmissionQuestions<'a> {
         validation_token: impl Into<String>,
     ) -> AnsweringQuestions<'a> {
         AnsweringQuestions(
-            self
+            AnsweringQuestions::start(self.0, &[&quiz_submission_id])
                 .0
-                .post(
-                    "/v1/quiz_submissions/{quiz_submission_id}/questions",
-                    &[&quiz_submission_id],
-                )
-                .unwrap_key("quiz_submission_questions")
                 .form("attempt", &attempt)
                 .form("validation_token", &rt::text(validation_token)),
         )
@@ -84,12 +73,11 @@ impl<'a> QuizSubmissionQuestions<'a> {
         answer: f64,
     ) -> GetFormattedStudentNumericalAnswer<'a> {
         GetFormattedStudentNumericalAnswer(
-            self
-                .0
-                .get(
-                    "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/formatted_answer",
+            GetFormattedStudentNumericalAnswer::start(
+                    self.0,
                     &[&quiz_submission_id, &id],
                 )
+                .0
                 .query("answer", &answer),
         )
     }
@@ -111,13 +99,8 @@ impl<'a> QuizSubmissionQuestions<'a> {
         validation_token: impl Into<String>,
     ) -> FlaggingQuestion<'a> {
         FlaggingQuestion(
-            self
+            FlaggingQuestion::start(self.0, &[&quiz_submission_id, &id])
                 .0
-                .put(
-                    "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/flag",
-                    &[&quiz_submission_id, &id],
-                )
-                .unwrap_key("quiz_submission_questions")
                 .form("attempt", &attempt)
                 .form("validation_token", &rt::text(validation_token)),
         )
@@ -140,46 +123,32 @@ impl<'a> QuizSubmissionQuestions<'a> {
         validation_token: impl Into<String>,
     ) -> UnflaggingQuestion<'a> {
         UnflaggingQuestion(
-            self
+            UnflaggingQuestion::start(self.0, &[&quiz_submission_id, &id])
                 .0
-                .put(
-                    "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/unflag",
-                    &[&quiz_submission_id, &id],
-                )
-                .unwrap_key("quiz_submission_questions")
                 .form("attempt", &attempt)
                 .form("validation_token", &rt::text(validation_token)),
         )
     }
 }
-/// Request builder for [`QuizSubmissionQuestions::get_all_quiz_submission_questions`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAllQuizSubmissionQuestions<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissionQuestions::get_all_quiz_submission_questions`]: set the optional parameters, then send it."]
+    GetAllQuizSubmissionQuestions(Get
+    "/v1/quiz_submissions/{quiz_submission_id}/questions") => list
+    models::QuizSubmissionQuestion, "quiz_submission_questions"
+);
 impl<'a> GetAllQuizSubmissionQuestions<'a> {
     /// Associations to include with the quiz submission question.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::QuizSubmissionQuestion>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::QuizSubmissionQuestion> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::QuizSubmissionQuestion> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`QuizSubmissionQuestions::answering_questions`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AnsweringQuestions<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissionQuestions::answering_questions`]: set the optional parameters, then send it."]
+    AnsweringQuestions(Post "/v1/quiz_submissions/{quiz_submission_id}/questions") =>
+    array models::QuizSubmissionQuestion, "quiz_submission_questions"
+);
 impl<'a> AnsweringQuestions<'a> {
     /// Access code for the Quiz, if any.
     pub fn access_code(self, value: impl Into<String>) -> Self {
@@ -190,57 +159,42 @@ impl<'a> AnsweringQuestions<'a> {
     /// See {Appendix: Question Answer Formats} for the accepted answer formats for each question type.
     pub fn quiz_questions(
         self,
-        value: impl IntoIterator<Item = crate::models::QuizSubmissionQuestion>,
+        value: impl IntoIterator<Item = models::QuizSubmissionQuestion>,
     ) -> Self {
         Self(self.0.form("quiz_questions", &rt::list(value)))
     }
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::QuizSubmissionQuestion>> {
-        self.0.send_list().await
-    }
 }
-/// Request builder for [`QuizSubmissionQuestions::get_formatted_student_numerical_answer`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetFormattedStudentNumericalAnswer<'a>(rt::Request<'a>);
-impl<'a> GetFormattedStudentNumericalAnswer<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`QuizSubmissionQuestions::flagging_question`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct FlaggingQuestion<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissionQuestions::get_formatted_student_numerical_answer`]: send it."]
+    GetFormattedStudentNumericalAnswer(Get
+    "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/formatted_answer") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissionQuestions::flagging_question`]: set the optional parameters, then send it."]
+    FlaggingQuestion(Put "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/flag")
+    => array models::QuizSubmissionQuestion, "quiz_submission_questions"
+);
 impl<'a> FlaggingQuestion<'a> {
     /// Access code for the Quiz, if any.
     pub fn access_code(self, value: impl Into<String>) -> Self {
         Self(self.0.form("access_code", &rt::text(value)))
     }
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::QuizSubmissionQuestion>> {
-        self.0.send_list().await
-    }
 }
-/// Request builder for [`QuizSubmissionQuestions::unflagging_question`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UnflaggingQuestion<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissionQuestions::unflagging_question`]: set the optional parameters, then send it."]
+    UnflaggingQuestion(Put
+    "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/unflag") => array
+    models::QuizSubmissionQuestion, "quiz_submission_questions"
+);
 impl<'a> UnflaggingQuestion<'a> {
     /// Access code for the Quiz, if any.
     pub fn access_code(self, value: impl Into<String>) -> Self {
         Self(self.0.form("access_code", &rt::text(value)))
     }
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::QuizSubmissionQuestion>> {
-        self.0.send_list().await
-    }
 }
-rt::impl_operations!(
-    GetAllQuizSubmissionQuestions, AnsweringQuestions,
-    GetFormattedStudentNumericalAnswer, FlaggingQuestion, UnflaggingQuestion
-);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

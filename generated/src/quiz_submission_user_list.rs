@@ -8,6 +8,8 @@
 //! | `POST /api/v1/courses/{course_id}/quizzes/{id}/submission_users/message` | [`send_message_to_unsubmitted_or_submitted_users_for_quiz`](QuizSubmissionUserList::send_message_to_unsubmitted_or_submitted_users_for_quiz) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Quiz Submission User List resource.
 #[derive(Debug, Clone, Copy)]
 pub struct QuizSubmissionUserList<'a>(&'a rt::Client);
@@ -46,31 +48,24 @@ impl<'a> QuizSubmissionUserList<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> SendMessageToUnsubmittedOrSubmittedUsersForQuiz<'a> {
-        SendMessageToUnsubmittedOrSubmittedUsersForQuiz(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/quizzes/{id}/submission_users/message",
-                    &[&course_id, &id],
-                ),
+        SendMessageToUnsubmittedOrSubmittedUsersForQuiz::start(
+            self.0,
+            &[&course_id, &id],
         )
     }
 }
-/// Request builder for [`QuizSubmissionUserList::send_message_to_unsubmitted_or_submitted_users_for_quiz`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SendMessageToUnsubmittedOrSubmittedUsersForQuiz<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissionUserList::send_message_to_unsubmitted_or_submitted_users_for_quiz`]: set the optional parameters, then send it."]
+    SendMessageToUnsubmittedOrSubmittedUsersForQuiz(Post
+    "/v1/courses/{course_id}/quizzes/{id}/submission_users/message") => json
+);
 impl<'a> SendMessageToUnsubmittedOrSubmittedUsersForQuiz<'a> {
     /// - Body and recipients to send the message to.
     pub fn conversations(
         self,
-        value: impl IntoIterator<Item = crate::models::QuizUserConversation>,
+        value: impl IntoIterator<Item = models::QuizUserConversation>,
     ) -> Self {
         Self(self.0.form("conversations", &rt::list(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-rt::impl_operations!(SendMessageToUnsubmittedOrSubmittedUsersForQuiz);

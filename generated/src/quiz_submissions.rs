@@ -14,6 +14,8 @@
 //! | `GET /api/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/time` | [`get_current_quiz_submission_times`](QuizSubmissions::get_current_quiz_submission_times) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Quiz Submissions resource.
 #[derive(Debug, Clone, Copy)]
 pub struct QuizSubmissions<'a>(&'a rt::Client);
@@ -34,14 +36,7 @@ impl<'a> QuizSubmissions<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> GetAllQuizSubmissions<'a> {
-        GetAllQuizSubmissions(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions",
-                    &[&course_id, &quiz_id],
-                ),
-        )
+        GetAllQuizSubmissions::start(self.0, &[&course_id, &quiz_id])
     }
     /// Get the quiz submission.
     ///
@@ -56,14 +51,7 @@ impl<'a> QuizSubmissions<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> GetQuizSubmission<'a> {
-        GetQuizSubmission(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submission",
-                    &[&course_id, &quiz_id],
-                ),
-        )
+        GetQuizSubmission::start(self.0, &[&course_id, &quiz_id])
     }
     /// Get a single quiz submission.
     ///
@@ -79,14 +67,7 @@ impl<'a> QuizSubmissions<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleQuizSubmission<'a> {
-        GetSingleQuizSubmission(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}",
-                    &[&course_id, &quiz_id, &id],
-                ),
-        )
+        GetSingleQuizSubmission::start(self.0, &[&course_id, &quiz_id, &id])
     }
     /// Create the quiz submission (start a quiz-taking session)
     ///
@@ -107,13 +88,9 @@ impl<'a> QuizSubmissions<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> CreateQuizSubmissionStartQuizTakingSession<'a> {
-        CreateQuizSubmissionStartQuizTakingSession(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions",
-                    &[&course_id, &quiz_id],
-                ),
+        CreateQuizSubmissionStartQuizTakingSession::start(
+            self.0,
+            &[&course_id, &quiz_id],
         )
     }
     /// Update student question scores and comments.
@@ -137,12 +114,11 @@ impl<'a> QuizSubmissions<'a> {
         quiz_submissions: UpdateStudentQuestionScoresAndCommentsQuizSubmissions,
     ) -> UpdateStudentQuestionScoresAndComments<'a> {
         UpdateStudentQuestionScoresAndComments(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}",
+            UpdateStudentQuestionScoresAndComments::start(
+                    self.0,
                     &[&course_id, &quiz_id, &id],
                 )
+                .0
                 .form("quiz_submissions", &quiz_submissions),
         )
     }
@@ -175,12 +151,8 @@ impl<'a> QuizSubmissions<'a> {
         validation_token: impl Into<String>,
     ) -> CompleteQuizSubmissionTurnItIn<'a> {
         CompleteQuizSubmissionTurnItIn(
-            self
+            CompleteQuizSubmissionTurnItIn::start(self.0, &[&course_id, &quiz_id, &id])
                 .0
-                .post(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/complete",
-                    &[&course_id, &quiz_id, &id],
-                )
                 .form("attempt", &attempt)
                 .form("validation_token", &rt::text(validation_token)),
         )
@@ -201,62 +173,50 @@ impl<'a> QuizSubmissions<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetCurrentQuizSubmissionTimes<'a> {
-        GetCurrentQuizSubmissionTimes(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/time",
-                    &[&course_id, &quiz_id, &id],
-                ),
-        )
+        GetCurrentQuizSubmissionTimes::start(self.0, &[&course_id, &quiz_id, &id])
     }
 }
-/// Request builder for [`QuizSubmissions::get_all_quiz_submissions`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetAllQuizSubmissions<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissions::get_all_quiz_submissions`]: set the optional parameters, then send it."]
+    GetAllQuizSubmissions(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions") =>
+    json
+);
 impl<'a> GetAllQuizSubmissions<'a> {
     /// Associations to include with the quiz submission.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`QuizSubmissions::get_quiz_submission`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetQuizSubmission<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissions::get_quiz_submission`]: set the optional parameters, then send it."]
+    GetQuizSubmission(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/submission") => json
+);
 impl<'a> GetQuizSubmission<'a> {
     /// Associations to include with the quiz submission.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`QuizSubmissions::get_single_quiz_submission`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleQuizSubmission<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissions::get_single_quiz_submission`]: set the optional parameters, then send it."]
+    GetSingleQuizSubmission(Get
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}") => json
+);
 impl<'a> GetSingleQuizSubmission<'a> {
     /// Associations to include with the quiz submission.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`QuizSubmissions::create_quiz_submission_start_quiz_taking_session`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateQuizSubmissionStartQuizTakingSession<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissions::create_quiz_submission_start_quiz_taking_session`]: set the optional parameters, then send it."]
+    CreateQuizSubmissionStartQuizTakingSession(Post
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions") => json
+);
 impl<'a> CreateQuizSubmissionStartQuizTakingSession<'a> {
     /// Access code for the Quiz, if any.
     pub fn access_code(self, value: impl Into<String>) -> Self {
@@ -266,49 +226,30 @@ impl<'a> CreateQuizSubmissionStartQuizTakingSession<'a> {
     pub fn preview(self, value: bool) -> Self {
         Self(self.0.form("preview", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`QuizSubmissions::update_student_question_scores_and_comments`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateStudentQuestionScoresAndComments<'a>(rt::Request<'a>);
-impl<'a> UpdateStudentQuestionScoresAndComments<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`QuizSubmissions::complete_quiz_submission_turn_it_in`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CompleteQuizSubmissionTurnItIn<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissions::update_student_question_scores_and_comments`]: send it."]
+    UpdateStudentQuestionScoresAndComments(Put
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissions::complete_quiz_submission_turn_it_in`]: set the optional parameters, then send it."]
+    CompleteQuizSubmissionTurnItIn(Post
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/complete") => json
+);
 impl<'a> CompleteQuizSubmissionTurnItIn<'a> {
     /// Access code for the Quiz, if any.
     pub fn access_code(self, value: impl Into<String>) -> Self {
         Self(self.0.form("access_code", &rt::text(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`QuizSubmissions::get_current_quiz_submission_times`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCurrentQuizSubmissionTimes<'a>(rt::Request<'a>);
-impl<'a> GetCurrentQuizSubmissionTimes<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    GetAllQuizSubmissions, GetQuizSubmission, GetSingleQuizSubmission,
-    CreateQuizSubmissionStartQuizTakingSession, UpdateStudentQuestionScoresAndComments,
-    CompleteQuizSubmissionTurnItIn, GetCurrentQuizSubmissionTimes
+rt::builder!(
+    #[doc =
+    " Request builder for [`QuizSubmissions::get_current_quiz_submission_times`]: send it."]
+    GetCurrentQuizSubmissionTimes(Get
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/time") => json
 );
 /// Values of the `include` parameter.
 ///

@@ -14,6 +14,8 @@
 //! | `POST /api/v1/courses/{course_id}/quizzes/{id}/validate_access_code` | [`validate_quiz_access_code`](Quizzes::validate_quiz_access_code) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Quizzes resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Quizzes<'a>(&'a rt::Client);
@@ -31,7 +33,7 @@ impl<'a> Quizzes<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListQuizzesInCourse<'a> {
-        ListQuizzesInCourse(self.0.get("/v1/courses/{course_id}/quizzes", &[&course_id]))
+        ListQuizzesInCourse::start(self.0, &[&course_id])
     }
     /// Get a single quiz
     ///
@@ -44,9 +46,7 @@ impl<'a> Quizzes<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleQuiz<'a> {
-        GetSingleQuiz(
-            self.0.get("/v1/courses/{course_id}/quizzes/{id}", &[&course_id, &id]),
-        )
+        GetSingleQuiz::start(self.0, &[&course_id, &id])
     }
     /// Create a quiz
     ///
@@ -59,12 +59,7 @@ impl<'a> Quizzes<'a> {
         course_id: impl rt::PathArg,
         quiz: CreateQuizParams,
     ) -> CreateQuiz<'a> {
-        CreateQuiz(
-            self
-                .0
-                .post("/v1/courses/{course_id}/quizzes", &[&course_id])
-                .form("quiz", &quiz),
-        )
+        CreateQuiz(CreateQuiz::start(self.0, &[&course_id]).0.form("quiz", &quiz))
     }
     /// Edit a quiz
     ///
@@ -79,7 +74,7 @@ impl<'a> Quizzes<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> EditQuiz<'a> {
-        EditQuiz(self.0.put("/v1/courses/{course_id}/quizzes/{id}", &[&course_id, &id]))
+        EditQuiz::start(self.0, &[&course_id, &id])
     }
     /// Delete a quiz
     ///
@@ -90,9 +85,7 @@ impl<'a> Quizzes<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteQuiz<'a> {
-        DeleteQuiz(
-            self.0.delete("/v1/courses/{course_id}/quizzes/{id}", &[&course_id, &id]),
-        )
+        DeleteQuiz::start(self.0, &[&course_id, &id])
     }
     /// Reorder quiz items
     ///
@@ -109,9 +102,8 @@ impl<'a> Quizzes<'a> {
         order: impl IntoIterator<Item = Order>,
     ) -> ReorderQuizItems<'a> {
         ReorderQuizItems(
-            self
+            ReorderQuizItems::start(self.0, &[&course_id, &id])
                 .0
-                .post("/v1/courses/{course_id}/quizzes/{id}/reorder", &[&course_id, &id])
                 .form("order", &rt::list(order)),
         )
     }
@@ -130,105 +122,54 @@ impl<'a> Quizzes<'a> {
         access_code: impl Into<String>,
     ) -> ValidateQuizAccessCode<'a> {
         ValidateQuizAccessCode(
-            self
+            ValidateQuizAccessCode::start(self.0, &[&course_id, &id])
                 .0
-                .post(
-                    "/v1/courses/{course_id}/quizzes/{id}/validate_access_code",
-                    &[&course_id, &id],
-                )
                 .form("access_code", &rt::text(access_code)),
         )
     }
 }
-/// Request builder for [`Quizzes::list_quizzes_in_course`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListQuizzesInCourse<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Quizzes::list_quizzes_in_course`]: set the optional parameters, then send it."]
+    ListQuizzesInCourse(Get "/v1/courses/{course_id}/quizzes") => list models::Quiz
+);
 impl<'a> ListQuizzesInCourse<'a> {
     /// The partial title of the quizzes to match and return.
     pub fn search_term(self, value: impl Into<String>) -> Self {
         Self(self.0.query("search_term", &rt::text(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Quiz>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Quiz> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Quiz> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Quizzes::get_single_quiz`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleQuiz<'a>(rt::Request<'a>);
-impl<'a> GetSingleQuiz<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Quiz> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Quizzes::create_quiz`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateQuiz<'a>(rt::Request<'a>);
-impl<'a> CreateQuiz<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Quiz> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Quizzes::edit_quiz`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EditQuiz<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Quizzes::get_single_quiz`]: send it."]
+    GetSingleQuiz(Get "/v1/courses/{course_id}/quizzes/{id}") => one models::Quiz
+);
+rt::builder!(
+    #[doc = " Request builder for [`Quizzes::create_quiz`]: send it."] CreateQuiz(Post
+    "/v1/courses/{course_id}/quizzes") => one models::Quiz
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Quizzes::edit_quiz`]: set the optional parameters, then send it."]
+    EditQuiz(Put "/v1/courses/{course_id}/quizzes/{id}") => one models::Quiz
+);
 impl<'a> EditQuiz<'a> {
     /// Sets `quiz[..]`: see [`EditQuizParams`].
     pub fn quiz(self, value: EditQuizParams) -> Self {
         Self(self.0.form("quiz", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Quiz> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Quizzes::delete_quiz`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteQuiz<'a>(rt::Request<'a>);
-impl<'a> DeleteQuiz<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Quiz> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Quizzes::reorder_quiz_items`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ReorderQuizItems<'a>(rt::Request<'a>);
-impl<'a> ReorderQuizItems<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Quizzes::validate_quiz_access_code`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ValidateQuizAccessCode<'a>(rt::Request<'a>);
-impl<'a> ValidateQuizAccessCode<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<bool> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListQuizzesInCourse, GetSingleQuiz, CreateQuiz, EditQuiz, DeleteQuiz,
-    ReorderQuizItems, ValidateQuizAccessCode
+rt::builder!(
+    #[doc = " Request builder for [`Quizzes::delete_quiz`]: send it."] DeleteQuiz(Delete
+    "/v1/courses/{course_id}/quizzes/{id}") => one models::Quiz
+);
+rt::builder!(
+    #[doc = " Request builder for [`Quizzes::reorder_quiz_items`]: send it."]
+    ReorderQuizItems(Post "/v1/courses/{course_id}/quizzes/{id}/reorder") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Quizzes::validate_quiz_access_code`]: send it."]
+    ValidateQuizAccessCode(Post
+    "/v1/courses/{course_id}/quizzes/{id}/validate_access_code") => one bool
 );
 /// Values of the `quiz[quiz_type]` parameter.
 ///

@@ -9,6 +9,8 @@
 //! | `GET /api/lti/courses/{course_id}/line_items/{line_item_id}/results/{id}` | [`show_result`](Result::show_result) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Result resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Result<'a>(&'a rt::Client);
@@ -27,14 +29,7 @@ impl<'a> Result<'a> {
         course_id: impl rt::PathArg,
         line_item_id: impl rt::PathArg,
     ) -> ShowCollectionOfResults<'a> {
-        ShowCollectionOfResults(
-            self
-                .0
-                .get(
-                    "/lti/courses/{course_id}/line_items/{line_item_id}/results",
-                    &[&course_id, &line_item_id],
-                ),
-        )
+        ShowCollectionOfResults::start(self.0, &[&course_id, &line_item_id])
     }
     /// Show a Result
     ///
@@ -48,42 +43,17 @@ impl<'a> Result<'a> {
         line_item_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowResult<'a> {
-        ShowResult(
-            self
-                .0
-                .get(
-                    "/lti/courses/{course_id}/line_items/{line_item_id}/results/{id}",
-                    &[&course_id, &line_item_id, &id],
-                ),
-        )
+        ShowResult::start(self.0, &[&course_id, &line_item_id, &id])
     }
 }
-/// Request builder for [`Result::show_collection_of_results`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowCollectionOfResults<'a>(rt::Request<'a>);
-impl<'a> ShowCollectionOfResults<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::ResultObject>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ResultObject> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ResultObject> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Result::show_result`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowResult<'a>(rt::Request<'a>);
-impl<'a> ShowResult<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ResultObject> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(ShowCollectionOfResults, ShowResult);
+rt::builder!(
+    #[doc = " Request builder for [`Result::show_collection_of_results`]: send it."]
+    ShowCollectionOfResults(Get
+    "/lti/courses/{course_id}/line_items/{line_item_id}/results") => list
+    models::ResultObject
+);
+rt::builder!(
+    #[doc = " Request builder for [`Result::show_result`]: send it."] ShowResult(Get
+    "/lti/courses/{course_id}/line_items/{line_item_id}/results/{id}") => one
+    models::ResultObject
+);

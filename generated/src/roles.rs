@@ -16,6 +16,8 @@
 //! | `GET /api/v1/permissions/{context_type}/{permission}/help` | [`get_help_text_for_permissions`](Roles::get_help_text_for_permissions) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Roles resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Roles<'a>(&'a rt::Client);
@@ -30,7 +32,7 @@ impl<'a> Roles<'a> {
     /// `GET /api/v1/accounts/{account_id}/roles`
     #[doc(alias = "List roles")]
     pub fn list_roles(&self, account_id: impl rt::PathArg) -> ListRoles<'a> {
-        ListRoles(self.0.get("/v1/accounts/{account_id}/roles", &[&account_id]))
+        ListRoles::start(self.0, &[&account_id])
     }
     /// Get a single role
     ///
@@ -47,9 +49,8 @@ impl<'a> Roles<'a> {
         role_id: impl Into<rt::Id>,
     ) -> GetSingleRole<'a> {
         GetSingleRole(
-            self
+            GetSingleRole::start(self.0, &[&account_id, &id])
                 .0
-                .get("/v1/accounts/{account_id}/roles/{id}", &[&account_id, &id])
                 .query("role_id", &rt::id(role_id)),
         )
     }
@@ -67,9 +68,8 @@ impl<'a> Roles<'a> {
         label: impl Into<String>,
     ) -> CreateNewRole<'a> {
         CreateNewRole(
-            self
+            CreateNewRole::start(self.0, &[&account_id])
                 .0
-                .post("/v1/accounts/{account_id}/roles", &[&account_id])
                 .form("label", &rt::text(label)),
         )
     }
@@ -88,9 +88,8 @@ impl<'a> Roles<'a> {
         role_id: impl Into<rt::Id>,
     ) -> DeactivateRole<'a> {
         DeactivateRole(
-            self
+            DeactivateRole::start(self.0, &[&account_id, &id])
                 .0
-                .delete("/v1/accounts/{account_id}/roles/{id}", &[&account_id, &id])
                 .query("role_id", &rt::id(role_id)),
         )
     }
@@ -109,12 +108,8 @@ impl<'a> Roles<'a> {
         role_id: impl Into<rt::Id>,
     ) -> ActivateRole<'a> {
         ActivateRole(
-            self
+            ActivateRole::start(self.0, &[&account_id, &id])
                 .0
-                .post(
-                    "/v1/accounts/{account_id}/roles/{id}/activate",
-                    &[&account_id, &id],
-                )
                 .form("role_id", &rt::id(role_id)),
         )
     }
@@ -138,9 +133,7 @@ impl<'a> Roles<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateRole<'a> {
-        UpdateRole(
-            self.0.put("/v1/accounts/{account_id}/roles/{id}", &[&account_id, &id]),
-        )
+        UpdateRole::start(self.0, &[&account_id, &id])
     }
     /// List assignable permissions
     ///
@@ -154,9 +147,7 @@ impl<'a> Roles<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListAssignablePermissions<'a> {
-        ListAssignablePermissions(
-            self.0.get("/v1/accounts/{account_id}/roles/permissions", &[&account_id]),
-        )
+        ListAssignablePermissions::start(self.0, &[&account_id])
     }
     /// Retrieve permission groups
     ///
@@ -167,7 +158,7 @@ impl<'a> Roles<'a> {
     /// `GET /api/v1/permissions/groups`
     #[doc(alias = "Retrieve permission groups")]
     pub fn retrieve_permission_groups(&self) -> RetrievePermissionGroups<'a> {
-        RetrievePermissionGroups(self.0.get("/v1/permissions/groups", &[]))
+        RetrievePermissionGroups::start(self.0, &[])
     }
     /// Get help text for permissions
     ///
@@ -180,20 +171,14 @@ impl<'a> Roles<'a> {
         context_type: impl rt::PathArg,
         permission: impl rt::PathArg,
     ) -> GetHelpTextForPermissions<'a> {
-        GetHelpTextForPermissions(
-            self
-                .0
-                .get(
-                    "/v1/permissions/{context_type}/{permission}/help",
-                    &[&context_type, &permission],
-                ),
-        )
+        GetHelpTextForPermissions::start(self.0, &[&context_type, &permission])
     }
 }
-/// Request builder for [`Roles::list_roles`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListRoles<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Roles::list_roles`]: set the optional parameters, then send it."]
+    ListRoles(Get "/v1/accounts/{account_id}/roles") => list models::Role
+);
 impl<'a> ListRoles<'a> {
     /// Filter by role state. If this argument is omitted, only 'active' roles are returned.
     pub fn state(self, value: impl IntoIterator<Item = State>) -> Self {
@@ -203,37 +188,23 @@ impl<'a> ListRoles<'a> {
     pub fn show_inherited(self, value: bool) -> Self {
         Self(self.0.query("show_inherited", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Role>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Role> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Role> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Roles::get_single_role`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleRole<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Roles::get_single_role`]: set the optional parameters, then send it."]
+    GetSingleRole(Get "/v1/accounts/{account_id}/roles/{id}") => one models::Role
+);
 impl<'a> GetSingleRole<'a> {
     /// The name for the role
     pub fn role(self, value: impl Into<String>) -> Self {
         Self(self.0.query("role", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Role> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Roles::create_new_role`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateNewRole<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Roles::create_new_role`]: set the optional parameters, then send it."]
+    CreateNewRole(Post "/v1/accounts/{account_id}/roles") => one models::Role
+);
 impl<'a> CreateNewRole<'a> {
     /// Deprecated alias for label.
     pub fn role(self, value: impl Into<String>) -> Self {
@@ -252,43 +223,35 @@ impl<'a> CreateNewRole<'a> {
     ) -> Self {
         Self(self.0.form("permissions", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Role> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Roles::deactivate_role`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeactivateRole<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Roles::deactivate_role`]: set the optional parameters, then send it."]
+    DeactivateRole(Delete "/v1/accounts/{account_id}/roles/{id}") => one models::Role
+);
 impl<'a> DeactivateRole<'a> {
     /// The name for the role
     pub fn role(self, value: impl Into<String>) -> Self {
         Self(self.0.query("role", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Role> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Roles::activate_role`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ActivateRole<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Roles::activate_role`]: set the optional parameters, then send it."]
+    ActivateRole(Post "/v1/accounts/{account_id}/roles/{id}/activate") => one
+    models::Role
+);
 impl<'a> ActivateRole<'a> {
     /// The name for the role
     pub fn role(self, value: impl Into<String>) -> Self {
         Self(self.0.form("role", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Role> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Roles::update_role`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateRole<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Roles::update_role`]: set the optional parameters, then send it."]
+    UpdateRole(Put "/v1/accounts/{account_id}/roles/{id}") => one models::Role
+);
 impl<'a> UpdateRole<'a> {
     /// The label for the role. Can only change the label of a custom role that belongs directly to the account.
     pub fn label(self, value: impl Into<String>) -> Self {
@@ -301,56 +264,27 @@ impl<'a> UpdateRole<'a> {
     ) -> Self {
         Self(self.0.form("permissions", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Role> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Roles::list_assignable_permissions`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAssignablePermissions<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Roles::list_assignable_permissions`]: set the optional parameters, then send it."]
+    ListAssignablePermissions(Get "/v1/accounts/{account_id}/roles/permissions") => list
+    models::Permission
+);
 impl<'a> ListAssignablePermissions<'a> {
     /// If provided, return only permissions whose key, label, group, or group_label match the search string.
     pub fn search_term(self, value: impl Into<String>) -> Self {
         Self(self.0.query("search_term", &rt::text(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Permission>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Permission> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Permission> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Roles::retrieve_permission_groups`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RetrievePermissionGroups<'a>(rt::Request<'a>);
-impl<'a> RetrievePermissionGroups<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Roles::get_help_text_for_permissions`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetHelpTextForPermissions<'a>(rt::Request<'a>);
-impl<'a> GetHelpTextForPermissions<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PermissionHelpText> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListRoles, GetSingleRole, CreateNewRole, DeactivateRole, ActivateRole, UpdateRole,
-    ListAssignablePermissions, RetrievePermissionGroups, GetHelpTextForPermissions
+rt::builder!(
+    #[doc = " Request builder for [`Roles::retrieve_permission_groups`]: send it."]
+    RetrievePermissionGroups(Get "/v1/permissions/groups") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Roles::get_help_text_for_permissions`]: send it."]
+    GetHelpTextForPermissions(Get "/v1/permissions/{context_type}/{permission}/help") =>
+    one models::PermissionHelpText
 );
 /// Values of the `state` parameter.
 ///

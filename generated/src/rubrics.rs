@@ -27,6 +27,8 @@
 //! | `GET /api/v1/rubrics/upload_template` | [`templated_file_for_importing_rubric`](Rubrics::templated_file_for_importing_rubric) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Rubrics resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Rubrics<'a>(&'a rt::Client);
@@ -52,12 +54,7 @@ impl<'a> Rubrics<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateSingleRubric<'a> {
-        CreateSingleRubric(
-            self
-                .0
-                .post("/v1/courses/{course_id}/rubrics", &[&course_id])
-                .unwrap_key("rubric"),
-        )
+        CreateSingleRubric::start(self.0, &[&course_id])
     }
     /// Update a single rubric
     ///
@@ -78,12 +75,7 @@ impl<'a> Rubrics<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateSingleRubric<'a> {
-        UpdateSingleRubric(
-            self
-                .0
-                .put("/v1/courses/{course_id}/rubrics/{id}", &[&course_id, &id])
-                .unwrap_key("rubric"),
-        )
+        UpdateSingleRubric::start(self.0, &[&course_id, &id])
     }
     /// Delete a single rubric
     ///
@@ -96,20 +88,14 @@ impl<'a> Rubrics<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteSingleRubric<'a> {
-        DeleteSingleRubric(
-            self
-                .0
-                .delete("/v1/courses/{course_id}/rubrics/{id}", &[&course_id, &id])
-                .unwrap_key("rubric"),
-        )
+        DeleteSingleRubric::start(self.0, &[&course_id, &id])
     }
     /// List rubrics
     ///
     /// Returns the paginated list of active rubrics for the current context.
     ///
-    /// `GET /api/v1/accounts/{account_id}/rubrics` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/rubrics` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/rubrics` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/rubrics` with [`Course`](crate::context::Course)
     #[doc(alias = "list_rubrics_accounts")]
     #[doc(alias = "list_rubrics_courses")]
     #[doc(alias = "List rubrics")]
@@ -117,17 +103,14 @@ impl<'a> Rubrics<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ListRubrics<'a> {
-        ListRubrics(
-            self.0.request_in(rt::Method::Get, "/v1/{context}/rubrics", &context, &[]),
-        )
+        ListRubrics::start_in(self.0, &context, &[])
     }
     /// Get a single rubric
     ///
     /// Returns the rubric with the given id.
     ///
-    /// `GET /api/v1/accounts/{account_id}/rubrics/{id}` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/rubrics/{id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/rubrics/{id}` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/rubrics/{id}` with [`Course`](crate::context::Course)
     #[doc(alias = "get_single_rubric_accounts")]
     #[doc(alias = "get_single_rubric_courses")]
     #[doc(alias = "Get a single rubric")]
@@ -136,24 +119,14 @@ impl<'a> Rubrics<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> GetSingleRubric<'a> {
-        GetSingleRubric(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/rubrics/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        GetSingleRubric::start_in(self.0, &context, &[&id])
     }
     /// Get the courses and assignments for
     ///
     /// Returns the rubric with the given id.
     ///
-    /// `GET /api/v1/courses/{course_id}/rubrics/{id}/used_locations` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/rubrics/{id}/used_locations` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/rubrics/{id}/used_locations` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/rubrics/{id}/used_locations` with [`Account`](crate::context::Account)
     #[doc(alias = "get_courses_and_assignments_for_courses")]
     #[doc(alias = "get_courses_and_assignments_for_accounts")]
     #[doc(alias = "Get the courses and assignments for")]
@@ -162,24 +135,14 @@ impl<'a> Rubrics<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> GetCoursesAndAssignmentsFor<'a> {
-        GetCoursesAndAssignmentsFor(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/rubrics/{id}/used_locations",
-                    &context,
-                    &[&id],
-                ),
-        )
+        GetCoursesAndAssignmentsFor::start_in(self.0, &context, &[&id])
     }
     /// Creates a rubric using a CSV file
     ///
     /// Returns the rubric import object that was created
     ///
-    /// `POST /api/v1/courses/{course_id}/rubrics/upload` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/accounts/{account_id}/rubrics/upload` with [`Account`](crate::context::Account)
+    /// - `POST /api/v1/courses/{course_id}/rubrics/upload` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/accounts/{account_id}/rubrics/upload` with [`Account`](crate::context::Account)
     #[doc(alias = "creates_rubric_using_csv_file_courses")]
     #[doc(alias = "creates_rubric_using_csv_file_accounts")]
     #[doc(alias = "Creates a rubric using a CSV file")]
@@ -187,24 +150,14 @@ impl<'a> Rubrics<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> CreatesRubricUsingCsvFile<'a> {
-        CreatesRubricUsingCsvFile(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/rubrics/upload",
-                    &context,
-                    &[],
-                ),
-        )
+        CreatesRubricUsingCsvFile::start_in(self.0, &context, &[])
     }
     /// Get the status of a rubric import
     ///
     /// Can return the latest rubric import for an account or course, or a specific import by id
     ///
-    /// `GET /api/v1/courses/{course_id}/rubrics/upload/{id}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/accounts/{account_id}/rubrics/upload/{id}` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/rubrics/upload/{id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/accounts/{account_id}/rubrics/upload/{id}` with [`Account`](crate::context::Account)
     #[doc(alias = "get_status_of_rubric_import_courses")]
     #[doc(alias = "get_status_of_rubric_import_accounts")]
     #[doc(alias = "Get the status of a rubric import")]
@@ -213,16 +166,7 @@ impl<'a> Rubrics<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> GetStatusOfRubricImport<'a> {
-        GetStatusOfRubricImport(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/rubrics/upload/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        GetStatusOfRubricImport::start_in(self.0, &context, &[&id])
     }
     /// Create a single rubric assessment
     ///
@@ -235,13 +179,9 @@ impl<'a> Rubrics<'a> {
         course_id: impl rt::PathArg,
         rubric_association_id: impl rt::PathArg,
     ) -> CreateSingleRubricAssessment<'a> {
-        CreateSingleRubricAssessment(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments",
-                    &[&course_id, &rubric_association_id],
-                ),
+        CreateSingleRubricAssessment::start(
+            self.0,
+            &[&course_id, &rubric_association_id],
         )
     }
     /// Update a single rubric assessment
@@ -256,13 +196,9 @@ impl<'a> Rubrics<'a> {
         rubric_association_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateSingleRubricAssessment<'a> {
-        UpdateSingleRubricAssessment(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments/{id}",
-                    &[&course_id, &rubric_association_id, &id],
-                ),
+        UpdateSingleRubricAssessment::start(
+            self.0,
+            &[&course_id, &rubric_association_id, &id],
         )
     }
     /// Delete a single rubric assessment
@@ -277,14 +213,9 @@ impl<'a> Rubrics<'a> {
         rubric_association_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteSingleRubricAssessment<'a> {
-        DeleteSingleRubricAssessment(
-            self
-                .0
-                .delete(
-                    "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments/{id}",
-                    &[&course_id, &rubric_association_id, &id],
-                )
-                .unwrap_key("rubric_assessment"),
+        DeleteSingleRubricAssessment::start(
+            self.0,
+            &[&course_id, &rubric_association_id, &id],
         )
     }
     /// Create a RubricAssociation
@@ -297,12 +228,7 @@ impl<'a> Rubrics<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateRubricassociation<'a> {
-        CreateRubricassociation(
-            self
-                .0
-                .post("/v1/courses/{course_id}/rubric_associations", &[&course_id])
-                .unwrap_key("rubric_association"),
-        )
+        CreateRubricassociation::start(self.0, &[&course_id])
     }
     /// Update a RubricAssociation
     ///
@@ -315,15 +241,7 @@ impl<'a> Rubrics<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateRubricassociation<'a> {
-        UpdateRubricassociation(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/rubric_associations/{id}",
-                    &[&course_id, &id],
-                )
-                .unwrap_key("rubric_association"),
-        )
+        UpdateRubricassociation::start(self.0, &[&course_id, &id])
     }
     /// Delete a RubricAssociation
     ///
@@ -336,15 +254,7 @@ impl<'a> Rubrics<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteRubricassociation<'a> {
-        DeleteRubricassociation(
-            self
-                .0
-                .delete(
-                    "/v1/courses/{course_id}/rubric_associations/{id}",
-                    &[&course_id, &id],
-                )
-                .unwrap_key("rubric_association"),
-        )
+        DeleteRubricassociation::start(self.0, &[&course_id, &id])
     }
     /// Templated file for importing a rubric
     ///
@@ -355,13 +265,15 @@ impl<'a> Rubrics<'a> {
     pub fn templated_file_for_importing_rubric(
         &self,
     ) -> TemplatedFileForImportingRubric<'a> {
-        TemplatedFileForImportingRubric(self.0.get("/v1/rubrics/upload_template", &[]))
+        TemplatedFileForImportingRubric::start(self.0, &[])
     }
 }
-/// Request builder for [`Rubrics::create_single_rubric`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateSingleRubric<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Rubrics::create_single_rubric`]: set the optional parameters, then send it."]
+    CreateSingleRubric(Post "/v1/courses/{course_id}/rubrics") => one models::Rubric,
+    "rubric"
+);
 impl<'a> CreateSingleRubric<'a> {
     /// The id of the rubric
     pub fn id(self, value: impl Into<rt::Id>) -> Self {
@@ -379,15 +291,13 @@ impl<'a> CreateSingleRubric<'a> {
     pub fn rubric_association(self, value: CreateSingleRubricAssociation) -> Self {
         Self(self.0.form("rubric_association", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Rubric> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Rubrics::update_single_rubric`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateSingleRubric<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Rubrics::update_single_rubric`]: set the optional parameters, then send it."]
+    UpdateSingleRubric(Put "/v1/courses/{course_id}/rubrics/{id}") => one models::Rubric,
+    "rubric"
+);
 impl<'a> UpdateSingleRubric<'a> {
     /// The id of the object with which this rubric is associated
     pub fn rubric_association_id(self, value: impl Into<rt::Id>) -> Self {
@@ -401,43 +311,21 @@ impl<'a> UpdateSingleRubric<'a> {
     pub fn rubric_association(self, value: UpdateSingleRubricAssociation) -> Self {
         Self(self.0.form("rubric_association", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Rubric> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Rubrics::delete_single_rubric`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteSingleRubric<'a>(rt::Request<'a>);
-impl<'a> DeleteSingleRubric<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Rubric> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Rubrics::list_rubrics`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListRubrics<'a>(rt::Request<'a>);
-impl<'a> ListRubrics<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Rubric>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Rubric> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Rubric> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Rubrics::get_single_rubric`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleRubric<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Rubrics::delete_single_rubric`]: send it."]
+    DeleteSingleRubric(Delete "/v1/courses/{course_id}/rubrics/{id}") => one
+    models::Rubric, "rubric"
+);
+rt::builder!(
+    #[doc = " Request builder for [`Rubrics::list_rubrics`]: send it."] ListRubrics(Get
+    "/v1/{context}/rubrics") => list models::Rubric
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Rubrics::get_single_rubric`]: set the optional parameters, then send it."]
+    GetSingleRubric(Get "/v1/{context}/rubrics/{id}") => one models::Rubric
+);
 impl<'a> GetSingleRubric<'a> {
     /// Related records to include in the response.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
@@ -447,53 +335,30 @@ impl<'a> GetSingleRubric<'a> {
     pub fn style(self, value: Style) -> Self {
         Self(self.0.query("style", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Rubric> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Rubrics::get_courses_and_assignments_for`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCoursesAndAssignmentsFor<'a>(rt::Request<'a>);
-impl<'a> GetCoursesAndAssignmentsFor<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::UsedLocation>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::UsedLocation> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::UsedLocation> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Rubrics::creates_rubric_using_csv_file`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreatesRubricUsingCsvFile<'a>(rt::Request<'a>);
-impl<'a> CreatesRubricUsingCsvFile<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::RubricImport> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Rubrics::get_status_of_rubric_import`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetStatusOfRubricImport<'a>(rt::Request<'a>);
-impl<'a> GetStatusOfRubricImport<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::RubricImport> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Rubrics::create_single_rubric_assessment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateSingleRubricAssessment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Rubrics::get_courses_and_assignments_for`]: send it."]
+    GetCoursesAndAssignmentsFor(Get "/v1/{context}/rubrics/{id}/used_locations") => list
+    models::UsedLocation
+);
+rt::builder!(
+    #[doc = " Request builder for [`Rubrics::creates_rubric_using_csv_file`]: send it."]
+    CreatesRubricUsingCsvFile(Post "/v1/{context}/rubrics/upload") => one
+    models::RubricImport
+);
+rt::builder!(
+    #[doc = " Request builder for [`Rubrics::get_status_of_rubric_import`]: send it."]
+    GetStatusOfRubricImport(Get "/v1/{context}/rubrics/upload/{id}") => one
+    models::RubricImport
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Rubrics::create_single_rubric_assessment`]: set the optional parameters, then send it."]
+    CreateSingleRubricAssessment(Post
+    "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments")
+    => one models::RubricAssessment
+);
 impl<'a> CreateSingleRubricAssessment<'a> {
     /// (optional) Indicates whether this assessment is provisional, defaults to false.
     pub fn provisional(self, value: impl Into<String>) -> Self {
@@ -511,15 +376,14 @@ impl<'a> CreateSingleRubricAssessment<'a> {
     pub fn rubric_assessment(self, value: RubricAssessmentParams) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::RubricAssessment> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Rubrics::update_single_rubric_assessment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateSingleRubricAssessment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Rubrics::update_single_rubric_assessment`]: set the optional parameters, then send it."]
+    UpdateSingleRubricAssessment(Put
+    "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments/{id}")
+    => one models::RubricAssessment
+);
 impl<'a> UpdateSingleRubricAssessment<'a> {
     /// (optional) Indicates whether this assessment is provisional, defaults to false.
     pub fn provisional(self, value: impl Into<String>) -> Self {
@@ -537,25 +401,20 @@ impl<'a> UpdateSingleRubricAssessment<'a> {
     pub fn rubric_assessment(self, value: RubricAssessmentParams) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::RubricAssessment> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Rubrics::delete_single_rubric_assessment`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteSingleRubricAssessment<'a>(rt::Request<'a>);
-impl<'a> DeleteSingleRubricAssessment<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::RubricAssessment> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Rubrics::create_rubricassociation`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateRubricassociation<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Rubrics::delete_single_rubric_assessment`]: send it."]
+    DeleteSingleRubricAssessment(Delete
+    "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments/{id}")
+    => one models::RubricAssessment, "rubric_assessment"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Rubrics::create_rubricassociation`]: set the optional parameters, then send it."]
+    CreateRubricassociation(Post "/v1/courses/{course_id}/rubric_associations") => one
+    models::RubricAssociation, "rubric_association"
+);
 impl<'a> CreateRubricassociation<'a> {
     /// Sets `rubric_association[..]`: see [`CreateRubricassociationRubricAssociation`].
     pub fn rubric_association(
@@ -564,15 +423,13 @@ impl<'a> CreateRubricassociation<'a> {
     ) -> Self {
         Self(self.0.form("rubric_association", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::RubricAssociation> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Rubrics::update_rubricassociation`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateRubricassociation<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Rubrics::update_rubricassociation`]: set the optional parameters, then send it."]
+    UpdateRubricassociation(Put "/v1/courses/{course_id}/rubric_associations/{id}") =>
+    one models::RubricAssociation, "rubric_association"
+);
 impl<'a> UpdateRubricassociation<'a> {
     /// Sets `rubric_association[..]`: see [`CreateRubricassociationRubricAssociation`].
     pub fn rubric_association(
@@ -581,37 +438,16 @@ impl<'a> UpdateRubricassociation<'a> {
     ) -> Self {
         Self(self.0.form("rubric_association", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::RubricAssociation> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Rubrics::delete_rubricassociation`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteRubricassociation<'a>(rt::Request<'a>);
-impl<'a> DeleteRubricassociation<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::RubricAssociation> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Rubrics::templated_file_for_importing_rubric`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct TemplatedFileForImportingRubric<'a>(rt::Request<'a>);
-impl<'a> TemplatedFileForImportingRubric<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    CreateSingleRubric, UpdateSingleRubric, DeleteSingleRubric, ListRubrics,
-    GetSingleRubric, GetCoursesAndAssignmentsFor, CreatesRubricUsingCsvFile,
-    GetStatusOfRubricImport, CreateSingleRubricAssessment, UpdateSingleRubricAssessment,
-    DeleteSingleRubricAssessment, CreateRubricassociation, UpdateRubricassociation,
-    DeleteRubricassociation, TemplatedFileForImportingRubric
+rt::builder!(
+    #[doc = " Request builder for [`Rubrics::delete_rubricassociation`]: send it."]
+    DeleteRubricassociation(Delete "/v1/courses/{course_id}/rubric_associations/{id}") =>
+    one models::RubricAssociation, "rubric_association"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Rubrics::templated_file_for_importing_rubric`]: send it."]
+    TemplatedFileForImportingRubric(Get "/v1/rubrics/upload_template") => json
 );
 /// Values of the `rubric_association[association_type]` parameter.
 ///

@@ -8,6 +8,8 @@
 //! | `GET /api/lti/uuid_map` | [`download_uuid_mapping_for_this_sandbox`](Sandboxes::download_uuid_mapping_for_this_sandbox) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Sandboxes resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Sandboxes<'a>(&'a rt::Client);
@@ -27,17 +29,11 @@ impl<'a> Sandboxes<'a> {
     pub fn download_uuid_mapping_for_this_sandbox(
         &self,
     ) -> DownloadUuidMappingForThisSandbox<'a> {
-        DownloadUuidMappingForThisSandbox(self.0.get("/lti/uuid_map", &[]))
+        DownloadUuidMappingForThisSandbox::start(self.0, &[])
     }
 }
-/// Request builder for [`Sandboxes::download_uuid_mapping_for_this_sandbox`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DownloadUuidMappingForThisSandbox<'a>(rt::Request<'a>);
-impl<'a> DownloadUuidMappingForThisSandbox<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(DownloadUuidMappingForThisSandbox);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Sandboxes::download_uuid_mapping_for_this_sandbox`]: send it."]
+    DownloadUuidMappingForThisSandbox(Get "/lti/uuid_map") => json
+);

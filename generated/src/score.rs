@@ -8,6 +8,8 @@
 //! | `POST /api/lti/courses/{course_id}/line_items/{line_item_id}/scores` | [`create_score`](Score::create_score) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Score resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Score<'a>(&'a rt::Client);
@@ -47,12 +49,8 @@ impl<'a> Score<'a> {
         timestamp: impl Into<String>,
     ) -> CreateScore<'a> {
         CreateScore(
-            self
+            CreateScore::start(self.0, &[&course_id, &line_item_id])
                 .0
-                .post(
-                    "/lti/courses/{course_id}/line_items/{line_item_id}/scores",
-                    &[&course_id, &line_item_id],
-                )
                 .form("userId", &rt::id(user_id))
                 .form("activityProgress", &rt::text(activity_progress))
                 .form("gradingProgress", &rt::text(grading_progress))
@@ -60,10 +58,12 @@ impl<'a> Score<'a> {
         )
     }
 }
-/// Request builder for [`Score::create_score`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateScore<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Score::create_score`]: set the optional parameters, then send it."]
+    CreateScore(Post "/lti/courses/{course_id}/line_items/{line_item_id}/scores") => one
+    models::ScoreResult
+);
 impl<'a> CreateScore<'a> {
     /// The Current score received in the tool for this line item and user, scaled to the scoreMaximum
     pub fn score_given(self, value: f64) -> Self {
@@ -85,12 +85,7 @@ impl<'a> CreateScore<'a> {
     pub fn lti_submission(self, value: LtiSubmission) -> Self {
         Self(self.0.form("https://canvas.instructure.com/lti/submission", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::ScoreResult> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(CreateScore);
 /// Parameters sent as `submission[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateScoreSubmission {

@@ -10,6 +10,8 @@
 //! | `GET /api/v1/search/all_courses` | [`list_all_courses`](Search::list_all_courses) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Search resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Search<'a>(&'a rt::Client);
@@ -27,7 +29,7 @@ impl<'a> Search<'a> {
     #[doc(alias = "find_recipients_conversations")]
     #[doc(alias = "Find recipients")]
     pub fn find_recipients(&self) -> FindRecipients<'a> {
-        FindRecipients(self.0.get("/v1/conversations/find_recipients", &[]))
+        FindRecipients::start(self.0, &[])
     }
     /// Find recipients
     ///
@@ -39,7 +41,7 @@ impl<'a> Search<'a> {
     #[doc(alias = "find_recipients_search")]
     #[doc(alias = "Find recipients")]
     pub fn search_recipients(&self) -> SearchRecipients<'a> {
-        SearchRecipients(self.0.get("/v1/search/recipients", &[]))
+        SearchRecipients::start(self.0, &[])
     }
     /// List all courses
     ///
@@ -48,13 +50,14 @@ impl<'a> Search<'a> {
     /// `GET /api/v1/search/all_courses`
     #[doc(alias = "List all courses")]
     pub fn list_all_courses(&self) -> ListAllCourses<'a> {
-        ListAllCourses(self.0.get("/v1/search/all_courses", &[]))
+        ListAllCourses::start(self.0, &[])
     }
 }
-/// Request builder for [`Search::find_recipients`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct FindRecipients<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Search::find_recipients`]: set the optional parameters, then send it."]
+    FindRecipients(Get "/v1/conversations/find_recipients") => json
+);
 impl<'a> FindRecipients<'a> {
     /// Search terms used for matching users/courses/groups (e.g. "bob smith"). If multiple terms are given (separated via whitespace), only results matching all terms will be returned.
     pub fn search(self, value: impl Into<String>) -> Self {
@@ -87,15 +90,12 @@ impl<'a> FindRecipients<'a> {
     ) -> Self {
         Self(self.0.query("permissions", &rt::texts(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Search::search_recipients`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SearchRecipients<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Search::search_recipients`]: set the optional parameters, then send it."]
+    SearchRecipients(Get "/v1/search/recipients") => json
+);
 impl<'a> SearchRecipients<'a> {
     /// Search terms used for matching users/courses/groups (e.g. "bob smith"). If multiple terms are given (separated via whitespace), only results matching all terms will be returned.
     pub fn search(self, value: impl Into<String>) -> Self {
@@ -128,15 +128,12 @@ impl<'a> SearchRecipients<'a> {
     ) -> Self {
         Self(self.0.query("permissions", &rt::texts(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Search::list_all_courses`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAllCourses<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Search::list_all_courses`]: set the optional parameters, then send it."]
+    ListAllCourses(Get "/v1/search/all_courses") => json
+);
 impl<'a> ListAllCourses<'a> {
     /// Search terms used for matching users/courses/groups (e.g. "bob smith"). If multiple terms are given (separated via whitespace), only results matching all terms will be returned.
     pub fn search(self, value: impl Into<String>) -> Self {
@@ -150,12 +147,7 @@ impl<'a> ListAllCourses<'a> {
     pub fn open_enrollment_only(self, value: bool) -> Self {
         Self(self.0.query("open_enrollment_only", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-rt::impl_operations!(FindRecipients, SearchRecipients, ListAllCourses);
 /// Values of the `type` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

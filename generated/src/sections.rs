@@ -16,6 +16,8 @@
 //! | `GET /api/v1/sections/{id}/users` | [`list_section_users`](Sections::list_section_users) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Sections resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Sections<'a>(&'a rt::Client);
@@ -33,7 +35,7 @@ impl<'a> Sections<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListCourseSections<'a> {
-        ListCourseSections(self.0.get("/v1/courses/{course_id}/sections", &[&course_id]))
+        ListCourseSections::start(self.0, &[&course_id])
     }
     /// Create course section
     ///
@@ -45,9 +47,7 @@ impl<'a> Sections<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateCourseSection<'a> {
-        CreateCourseSection(
-            self.0.post("/v1/courses/{course_id}/sections", &[&course_id]),
-        )
+        CreateCourseSection::start(self.0, &[&course_id])
     }
     /// Cross-list a Section
     ///
@@ -60,14 +60,7 @@ impl<'a> Sections<'a> {
         id: impl rt::PathArg,
         new_course_id: impl rt::PathArg,
     ) -> CrossListSection<'a> {
-        CrossListSection(
-            self
-                .0
-                .post(
-                    "/v1/sections/{id}/crosslist/{new_course_id}",
-                    &[&id, &new_course_id],
-                ),
-        )
+        CrossListSection::start(self.0, &[&id, &new_course_id])
     }
     /// De-cross-list a Section
     ///
@@ -76,7 +69,7 @@ impl<'a> Sections<'a> {
     /// `DELETE /api/v1/sections/{id}/crosslist`
     #[doc(alias = "De-cross-list a Section")]
     pub fn de_cross_list_section(&self, id: impl rt::PathArg) -> DeCrossListSection<'a> {
-        DeCrossListSection(self.0.delete("/v1/sections/{id}/crosslist", &[&id]))
+        DeCrossListSection::start(self.0, &[&id])
     }
     /// Edit a section
     ///
@@ -85,7 +78,7 @@ impl<'a> Sections<'a> {
     /// `PUT /api/v1/sections/{id}`
     #[doc(alias = "Edit a section")]
     pub fn edit_section(&self, id: impl rt::PathArg) -> EditSection<'a> {
-        EditSection(self.0.put("/v1/sections/{id}", &[&id]))
+        EditSection::start(self.0, &[&id])
     }
     /// Get section information
     ///
@@ -98,13 +91,13 @@ impl<'a> Sections<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetSectionInformation<'a> {
-        GetSectionInformation(self.0.get("/v1/sections/{id}", &[&id]))
+        GetSectionInformation::start(self.0, &[&id])
     }
     /// Get section information
     ///
     /// Gets details about a specific section
     ///
-    /// `GET /api/v1/courses/{course_id}/sections/{id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/courses/{course_id}/sections/{id}` with [`Course`](crate::context::Course)
     #[doc(alias = "get_section_information_courses")]
     #[doc(alias = "Get section information")]
     pub fn get_section_information_in(
@@ -112,16 +105,7 @@ impl<'a> Sections<'a> {
         context: impl crate::context::CourseContext,
         id: impl rt::PathArg,
     ) -> GetSectionInformationIn<'a> {
-        GetSectionInformationIn(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/sections/{id}",
-                    &context,
-                    &[&id],
-                ),
-        )
+        GetSectionInformationIn::start_in(self.0, &context, &[&id])
     }
     /// Delete a section
     ///
@@ -130,7 +114,7 @@ impl<'a> Sections<'a> {
     /// `DELETE /api/v1/sections/{id}`
     #[doc(alias = "Delete a section")]
     pub fn delete_section(&self, id: impl rt::PathArg) -> DeleteSection<'a> {
-        DeleteSection(self.0.delete("/v1/sections/{id}", &[&id]))
+        DeleteSection::start(self.0, &[&id])
     }
     /// List section's users
     ///
@@ -140,13 +124,14 @@ impl<'a> Sections<'a> {
     #[doc(alias = "list_section_s_users")]
     #[doc(alias = "List sections users")]
     pub fn list_section_users(&self, id: impl rt::PathArg) -> ListSectionUsers<'a> {
-        ListSectionUsers(self.0.get("/v1/sections/{id}/users", &[&id]))
+        ListSectionUsers::start(self.0, &[&id])
     }
 }
-/// Request builder for [`Sections::list_course_sections`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCourseSections<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Sections::list_course_sections`]: set the optional parameters, then send it."]
+    ListCourseSections(Get "/v1/courses/{course_id}/sections") => list models::Section
+);
 impl<'a> ListCourseSections<'a> {
     /// - "students": Associations to include with the group. Note: this is only available if you have permission to view users or grades in the course
     /// - "avatar_url": Include the avatar URLs for students returned.
@@ -164,23 +149,12 @@ impl<'a> ListCourseSections<'a> {
     pub fn search_term(self, value: impl Into<String>) -> Self {
         Self(self.0.query("search_term", &rt::text(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Section>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Section> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Section> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Sections::create_course_section`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateCourseSection<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Sections::create_course_section`]: set the optional parameters, then send it."]
+    CreateCourseSection(Post "/v1/courses/{course_id}/sections") => one models::Section
+);
 impl<'a> CreateCourseSection<'a> {
     /// Sets `course_section[..]`: see [`CourseSectionParams`].
     pub fn course_section(self, value: CourseSectionParams) -> Self {
@@ -190,43 +164,35 @@ impl<'a> CreateCourseSection<'a> {
     pub fn enable_sis_reactivation(self, value: bool) -> Self {
         Self(self.0.form("enable_sis_reactivation", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Section> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Sections::cross_list_section`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CrossListSection<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Sections::cross_list_section`]: set the optional parameters, then send it."]
+    CrossListSection(Post "/v1/sections/{id}/crosslist/{new_course_id}") => one
+    models::Section
+);
 impl<'a> CrossListSection<'a> {
     /// Default is true. If false, any fields containing “sticky” changes will not be updated. See SIS CSV Format documentation for information on which fields can have SIS stickiness
     pub fn override_sis_stickiness(self, value: bool) -> Self {
         Self(self.0.form("override_sis_stickiness", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Section> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Sections::de_cross_list_section`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeCrossListSection<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Sections::de_cross_list_section`]: set the optional parameters, then send it."]
+    DeCrossListSection(Delete "/v1/sections/{id}/crosslist") => one models::Section
+);
 impl<'a> DeCrossListSection<'a> {
     /// Default is true. If false, any fields containing “sticky” changes will not be updated. See SIS CSV Format documentation for information on which fields can have SIS stickiness
     pub fn override_sis_stickiness(self, value: bool) -> Self {
         Self(self.0.query("override_sis_stickiness", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Section> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Sections::edit_section`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EditSection<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Sections::edit_section`]: set the optional parameters, then send it."]
+    EditSection(Put "/v1/sections/{id}") => one models::Section
+);
 impl<'a> EditSection<'a> {
     /// Sets `course_section[..]`: see [`EditSectionCourseSection`].
     pub fn course_section(self, value: EditSectionCourseSection) -> Self {
@@ -236,15 +202,12 @@ impl<'a> EditSection<'a> {
     pub fn override_sis_stickiness(self, value: bool) -> Self {
         Self(self.0.form("override_sis_stickiness", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Section> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Sections::get_section_information`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSectionInformation<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Sections::get_section_information`]: set the optional parameters, then send it."]
+    GetSectionInformation(Get "/v1/sections/{id}") => one models::Section
+);
 impl<'a> GetSectionInformation<'a> {
     /// - "students": Associations to include with the group. Note: this is only available if you have permission to view users or grades in the course
     /// - "avatar_url": Include the avatar URLs for students returned.
@@ -258,15 +221,12 @@ impl<'a> GetSectionInformation<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Section> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Sections::get_section_information_in`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSectionInformationIn<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Sections::get_section_information_in`]: set the optional parameters, then send it."]
+    GetSectionInformationIn(Get "/v1/{context}/sections/{id}") => one models::Section
+);
 impl<'a> GetSectionInformationIn<'a> {
     /// - "students": Associations to include with the group. Note: this is only available if you have permission to view users or grades in the course
     /// - "avatar_url": Include the avatar URLs for students returned.
@@ -280,25 +240,16 @@ impl<'a> GetSectionInformationIn<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Section> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Sections::delete_section`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteSection<'a>(rt::Request<'a>);
-impl<'a> DeleteSection<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Section> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Sections::list_section_users`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListSectionUsers<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Sections::delete_section`]: send it."]
+    DeleteSection(Delete "/v1/sections/{id}") => one models::Section
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Sections::list_section_users`]: set the optional parameters, then send it."]
+    ListSectionUsers(Get "/v1/sections/{id}/users") => list models::User
+);
 impl<'a> ListSectionUsers<'a> {
     /// The partial name or full ID of the users to match and return in the results list. Must be at least 2 characters.
     pub fn search_term(self, value: impl Into<String>) -> Self {
@@ -319,24 +270,7 @@ impl<'a> ListSectionUsers<'a> {
     pub fn enrollment_type(self, value: EnrollmentType) -> Self {
         Self(self.0.query("enrollment_type", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(
-    ListCourseSections, CreateCourseSection, CrossListSection, DeCrossListSection,
-    EditSection, GetSectionInformation, GetSectionInformationIn, DeleteSection,
-    ListSectionUsers
-);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

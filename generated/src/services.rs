@@ -9,6 +9,8 @@
 //! | `POST /api/v1/services/kaltura_session` | [`start_kaltura_session`](Services::start_kaltura_session) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Services resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Services<'a>(&'a rt::Client);
@@ -23,7 +25,7 @@ impl<'a> Services<'a> {
     /// `GET /api/v1/services/kaltura`
     #[doc(alias = "Get Kaltura config")]
     pub fn get_kaltura_config(&self) -> GetKalturaConfig<'a> {
-        GetKalturaConfig(self.0.get("/v1/services/kaltura", &[]))
+        GetKalturaConfig::start(self.0, &[])
     }
     /// Start Kaltura session
     ///
@@ -32,27 +34,14 @@ impl<'a> Services<'a> {
     /// `POST /api/v1/services/kaltura_session`
     #[doc(alias = "Start Kaltura session")]
     pub fn start_kaltura_session(&self) -> StartKalturaSession<'a> {
-        StartKalturaSession(self.0.post("/v1/services/kaltura_session", &[]))
+        StartKalturaSession::start(self.0, &[])
     }
 }
-/// Request builder for [`Services::get_kaltura_config`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetKalturaConfig<'a>(rt::Request<'a>);
-impl<'a> GetKalturaConfig<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Services::start_kaltura_session`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct StartKalturaSession<'a>(rt::Request<'a>);
-impl<'a> StartKalturaSession<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(GetKalturaConfig, StartKalturaSession);
+rt::builder!(
+    #[doc = " Request builder for [`Services::get_kaltura_config`]: send it."]
+    GetKalturaConfig(Get "/v1/services/kaltura") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Services::start_kaltura_session`]: send it."]
+    StartKalturaSession(Post "/v1/services/kaltura_session") => json
+);

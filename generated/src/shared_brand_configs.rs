@@ -10,6 +10,8 @@
 //! | `DELETE /api/v1/shared_brand_configs/{id}` | [`un_share_brandconfig_theme`](SharedBrandConfigs::un_share_brandconfig_theme) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Shared Brand Configs resource.
 #[derive(Debug, Clone, Copy)]
 pub struct SharedBrandConfigs<'a>(&'a rt::Client);
@@ -29,9 +31,8 @@ impl<'a> SharedBrandConfigs<'a> {
         shared_brand_config: ShareBrandconfigThemeSharedBrandConfig,
     ) -> ShareBrandconfigTheme<'a> {
         ShareBrandconfigTheme(
-            self
+            ShareBrandconfigTheme::start(self.0, &[&account_id])
                 .0
-                .post("/v1/accounts/{account_id}/shared_brand_configs", &[&account_id])
                 .form("shared_brand_config", &shared_brand_config),
         )
     }
@@ -46,14 +47,7 @@ impl<'a> SharedBrandConfigs<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateSharedTheme<'a> {
-        UpdateSharedTheme(
-            self
-                .0
-                .put(
-                    "/v1/accounts/{account_id}/shared_brand_configs/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        UpdateSharedTheme::start(self.0, &[&account_id, &id])
     }
     /// Un-share a BrandConfig (Theme)
     ///
@@ -65,40 +59,26 @@ impl<'a> SharedBrandConfigs<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UnShareBrandconfigTheme<'a> {
-        UnShareBrandconfigTheme(self.0.delete("/v1/shared_brand_configs/{id}", &[&id]))
+        UnShareBrandconfigTheme::start(self.0, &[&id])
     }
 }
-/// Request builder for [`SharedBrandConfigs::share_brandconfig_theme`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShareBrandconfigTheme<'a>(rt::Request<'a>);
-impl<'a> ShareBrandconfigTheme<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::SharedBrandConfig> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`SharedBrandConfigs::update_shared_theme`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateSharedTheme<'a>(rt::Request<'a>);
-impl<'a> UpdateSharedTheme<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::SharedBrandConfig> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`SharedBrandConfigs::un_share_brandconfig_theme`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UnShareBrandconfigTheme<'a>(rt::Request<'a>);
-impl<'a> UnShareBrandconfigTheme<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::SharedBrandConfig> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(ShareBrandconfigTheme, UpdateSharedTheme, UnShareBrandconfigTheme);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SharedBrandConfigs::share_brandconfig_theme`]: send it."]
+    ShareBrandconfigTheme(Post "/v1/accounts/{account_id}/shared_brand_configs") => one
+    models::SharedBrandConfig
+);
+rt::builder!(
+    #[doc = " Request builder for [`SharedBrandConfigs::update_shared_theme`]: send it."]
+    UpdateSharedTheme(Put "/v1/accounts/{account_id}/shared_brand_configs/{id}") => one
+    models::SharedBrandConfig
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SharedBrandConfigs::un_share_brandconfig_theme`]: send it."]
+    UnShareBrandconfigTheme(Delete "/v1/shared_brand_configs/{id}") => one
+    models::SharedBrandConfig
+);
 /// Parameters sent as `shared_brand_config[..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShareBrandconfigThemeSharedBrandConfig {

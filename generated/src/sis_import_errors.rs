@@ -9,6 +9,8 @@
 //! | `GET /api/v1/accounts/{account_id}/sis_import_errors` | [`get_sis_import_error_list`](SisImportErrors::get_sis_import_error_list) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Sis Import Errors resource.
 #[derive(Debug, Clone, Copy)]
 pub struct SisImportErrors<'a>(&'a rt::Client);
@@ -42,15 +44,7 @@ impl<'a> SisImportErrors<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSisImportErrorListForImport<'a> {
-        GetSisImportErrorListForImport(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/sis_imports/{id}/errors",
-                    &[&account_id, &id],
-                )
-                .unwrap_key("sis_import_errors"),
-        )
+        GetSisImportErrorListForImport::start(self.0, &[&account_id, &id])
     }
     /// Get SIS import error list
     ///
@@ -77,56 +71,31 @@ impl<'a> SisImportErrors<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetSisImportErrorList<'a> {
-        GetSisImportErrorList(
-            self
-                .0
-                .get("/v1/accounts/{account_id}/sis_import_errors", &[&account_id])
-                .unwrap_key("sis_import_errors"),
-        )
+        GetSisImportErrorList::start(self.0, &[&account_id])
     }
 }
-/// Request builder for [`SisImportErrors::get_sis_import_error_list_for_import`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSisImportErrorListForImport<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SisImportErrors::get_sis_import_error_list_for_import`]: set the optional parameters, then send it."]
+    GetSisImportErrorListForImport(Get
+    "/v1/accounts/{account_id}/sis_imports/{id}/errors") => list models::SisImportError,
+    "sis_import_errors"
+);
 impl<'a> GetSisImportErrorListForImport<'a> {
     /// If set, only shows errors on a sis import that would cause a failure.
     pub fn failure(self, value: bool) -> Self {
         Self(self.0.query("failure", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::SisImportError>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SisImportError> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::SisImportError> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`SisImportErrors::get_sis_import_error_list`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSisImportErrorList<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SisImportErrors::get_sis_import_error_list`]: set the optional parameters, then send it."]
+    GetSisImportErrorList(Get "/v1/accounts/{account_id}/sis_import_errors") => list
+    models::SisImportError, "sis_import_errors"
+);
 impl<'a> GetSisImportErrorList<'a> {
     /// If set, only shows errors on a sis import that would cause a failure.
     pub fn failure(self, value: bool) -> Self {
         Self(self.0.query("failure", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::SisImportError>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SisImportError> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::SisImportError> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(GetSisImportErrorListForImport, GetSisImportErrorList);

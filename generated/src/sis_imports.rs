@@ -14,6 +14,8 @@
 //! | `PUT /api/v1/accounts/{account_id}/sis_imports/abort_all_pending` | [`abort_all_pending_sis_imports`](SisImports::abort_all_pending_sis_imports) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Sis Imports resource.
 #[derive(Debug, Clone, Copy)]
 pub struct SisImports<'a>(&'a rt::Client);
@@ -38,12 +40,7 @@ impl<'a> SisImports<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetSisImportList<'a> {
-        GetSisImportList(
-            self
-                .0
-                .get("/v1/accounts/{account_id}/sis_imports", &[&account_id])
-                .unwrap_key("sis_imports"),
-        )
+        GetSisImportList::start(self.0, &[&account_id])
     }
     /// Get the current importing SIS import
     ///
@@ -62,12 +59,7 @@ impl<'a> SisImports<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetCurrentImportingSisImport<'a> {
-        GetCurrentImportingSisImport(
-            self
-                .0
-                .get("/v1/accounts/{account_id}/sis_imports/importing", &[&account_id])
-                .unwrap_key("sis_imports"),
-        )
+        GetCurrentImportingSisImport::start(self.0, &[&account_id])
     }
     /// Import SIS data
     ///
@@ -78,9 +70,7 @@ impl<'a> SisImports<'a> {
     /// `POST /api/v1/accounts/{account_id}/sis_imports`
     #[doc(alias = "Import SIS data")]
     pub fn import_sis_data(&self, account_id: impl rt::PathArg) -> ImportSisData<'a> {
-        ImportSisData(
-            self.0.post("/v1/accounts/{account_id}/sis_imports", &[&account_id]),
-        )
+        ImportSisData::start(self.0, &[&account_id])
     }
     /// Get SIS import status
     ///
@@ -99,9 +89,7 @@ impl<'a> SisImports<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSisImportStatus<'a> {
-        GetSisImportStatus(
-            self.0.get("/v1/accounts/{account_id}/sis_imports/{id}", &[&account_id, &id]),
-        )
+        GetSisImportStatus::start(self.0, &[&account_id, &id])
     }
     /// Restore workflow_states of SIS imported items
     ///
@@ -114,14 +102,7 @@ impl<'a> SisImports<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RestoreWorkflowStatesOfSisImportedItems<'a> {
-        RestoreWorkflowStatesOfSisImportedItems(
-            self
-                .0
-                .put(
-                    "/v1/accounts/{account_id}/sis_imports/{id}/restore_states",
-                    &[&account_id, &id],
-                ),
-        )
+        RestoreWorkflowStatesOfSisImportedItems::start(self.0, &[&account_id, &id])
     }
     /// Abort SIS import
     ///
@@ -136,14 +117,7 @@ impl<'a> SisImports<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> AbortSisImport<'a> {
-        AbortSisImport(
-            self
-                .0
-                .put(
-                    "/v1/accounts/{account_id}/sis_imports/{id}/abort",
-                    &[&account_id, &id],
-                ),
-        )
+        AbortSisImport::start(self.0, &[&account_id, &id])
     }
     /// Abort all pending SIS imports
     ///
@@ -155,21 +129,15 @@ impl<'a> SisImports<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> AbortAllPendingSisImports<'a> {
-        AbortAllPendingSisImports(
-            self
-                .0
-                .put(
-                    "/v1/accounts/{account_id}/sis_imports/abort_all_pending",
-                    &[&account_id],
-                )
-                .unwrap_key("aborted"),
-        )
+        AbortAllPendingSisImports::start(self.0, &[&account_id])
     }
 }
-/// Request builder for [`SisImports::get_sis_import_list`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSisImportList<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SisImports::get_sis_import_list`]: set the optional parameters, then send it."]
+    GetSisImportList(Get "/v1/accounts/{account_id}/sis_imports") => list
+    models::SisImport, "sis_imports"
+);
 impl<'a> GetSisImportList<'a> {
     /// If set, only shows imports created after the specified date (use ISO8601 format)
     pub fn created_since(self, value: rt::DateTime) -> Self {
@@ -183,41 +151,18 @@ impl<'a> GetSisImportList<'a> {
     pub fn workflow_state(self, value: impl IntoIterator<Item = WorkflowState>) -> Self {
         Self(self.0.query("workflow_state", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::SisImport>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SisImport> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::SisImport> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`SisImports::get_current_importing_sis_import`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCurrentImportingSisImport<'a>(rt::Request<'a>);
-impl<'a> GetCurrentImportingSisImport<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::SisImport>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SisImport> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::SisImport> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`SisImports::import_sis_data`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ImportSisData<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SisImports::get_current_importing_sis_import`]: send it."]
+    GetCurrentImportingSisImport(Get "/v1/accounts/{account_id}/sis_imports/importing")
+    => list models::SisImport, "sis_imports"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SisImports::import_sis_data`]: set the optional parameters, then send it."]
+    ImportSisData(Post "/v1/accounts/{account_id}/sis_imports") => one models::SisImport
+);
 impl<'a> ImportSisData<'a> {
     /// Choose the data format for reading SIS data. With a standard Canvas install, this option can only be 'instructure_csv', and if unprovided, will be assumed to be so. Can be part of the query string.
     pub fn import_type(self, value: impl Into<String>) -> Self {
@@ -334,32 +279,25 @@ impl<'a> ImportSisData<'a> {
     pub fn diff_row_count_threshold(self, value: i64) -> Self {
         Self(self.0.form("diff_row_count_threshold", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::SisImport> {
-        self.0.send().await
-    }
     /// Sends the request with `file` as its multipart field.
     pub async fn send_with_file(
         self,
         file: rt::Upload,
-    ) -> rt::Result<crate::models::SisImport> {
-        self.0.send_multipart("attachment", file).await
+    ) -> rt::Result<models::SisImport> {
+        rt::Operation::into_request(self).send_multipart("attachment", file).await
     }
 }
-/// Request builder for [`SisImports::get_sis_import_status`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSisImportStatus<'a>(rt::Request<'a>);
-impl<'a> GetSisImportStatus<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::SisImport> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`SisImports::restore_workflow_states_of_sis_imported_items`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RestoreWorkflowStatesOfSisImportedItems<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`SisImports::get_sis_import_status`]: send it."]
+    GetSisImportStatus(Get "/v1/accounts/{account_id}/sis_imports/{id}") => one
+    models::SisImport
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SisImports::restore_workflow_states_of_sis_imported_items`]: set the optional parameters, then send it."]
+    RestoreWorkflowStatesOfSisImportedItems(Put
+    "/v1/accounts/{account_id}/sis_imports/{id}/restore_states") => one models::Progress
+);
 impl<'a> RestoreWorkflowStatesOfSisImportedItems<'a> {
     /// If set, will only restore items that were deleted from batch_mode.
     pub fn batch_mode(self, value: bool) -> Self {
@@ -373,34 +311,17 @@ impl<'a> RestoreWorkflowStatesOfSisImportedItems<'a> {
     pub fn unconclude_only(self, value: bool) -> Self {
         Self(self.0.form("unconclude_only", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`SisImports::abort_sis_import`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AbortSisImport<'a>(rt::Request<'a>);
-impl<'a> AbortSisImport<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::SisImport> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`SisImports::abort_all_pending_sis_imports`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AbortAllPendingSisImports<'a>(rt::Request<'a>);
-impl<'a> AbortAllPendingSisImports<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<bool> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    GetSisImportList, GetCurrentImportingSisImport, ImportSisData, GetSisImportStatus,
-    RestoreWorkflowStatesOfSisImportedItems, AbortSisImport, AbortAllPendingSisImports
+rt::builder!(
+    #[doc = " Request builder for [`SisImports::abort_sis_import`]: send it."]
+    AbortSisImport(Put "/v1/accounts/{account_id}/sis_imports/{id}/abort") => one
+    models::SisImport
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SisImports::abort_all_pending_sis_imports`]: send it."]
+    AbortAllPendingSisImports(Put
+    "/v1/accounts/{account_id}/sis_imports/abort_all_pending") => one bool, "aborted"
 );
 /// Values of the `workflow_state` parameter.
 ///

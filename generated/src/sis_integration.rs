@@ -10,6 +10,8 @@
 //! | `PUT /api/sis/courses/{course_id}/disable_post_to_sis` | [`disable_assignments_currently_enabled_for_grade_export_to_sis`](SisIntegration::disable_assignments_currently_enabled_for_grade_export_to_sis) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Sis Integration resource.
 #[derive(Debug, Clone, Copy)]
 pub struct SisIntegration<'a>(&'a rt::Client);
@@ -36,8 +38,9 @@ impl<'a> SisIntegration<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> RetrieveAssignmentsEnabledForGradeExportToSisForAccount<'a> {
-        RetrieveAssignmentsEnabledForGradeExportToSisForAccount(
-            self.0.get("/sis/accounts/{account_id}/assignments", &[&account_id]),
+        RetrieveAssignmentsEnabledForGradeExportToSisForAccount::start(
+            self.0,
+            &[&account_id],
         )
     }
     /// Retrieve assignments enabled for grade export to SIS
@@ -59,8 +62,9 @@ impl<'a> SisIntegration<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> RetrieveAssignmentsEnabledForGradeExportToSisForCourse<'a> {
-        RetrieveAssignmentsEnabledForGradeExportToSisForCourse(
-            self.0.get("/sis/courses/{course_id}/assignments", &[&course_id]),
+        RetrieveAssignmentsEnabledForGradeExportToSisForCourse::start(
+            self.0,
+            &[&course_id],
         )
     }
     /// Disable assignments currently enabled for grade export to SIS
@@ -79,15 +83,18 @@ impl<'a> SisIntegration<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> DisableAssignmentsCurrentlyEnabledForGradeExportToSis<'a> {
-        DisableAssignmentsCurrentlyEnabledForGradeExportToSis(
-            self.0.put("/sis/courses/{course_id}/disable_post_to_sis", &[&course_id]),
+        DisableAssignmentsCurrentlyEnabledForGradeExportToSis::start(
+            self.0,
+            &[&course_id],
         )
     }
 }
-/// Request builder for [`SisIntegration::retrieve_assignments_enabled_for_grade_export_to_sis_for_account`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RetrieveAssignmentsEnabledForGradeExportToSisForAccount<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SisIntegration::retrieve_assignments_enabled_for_grade_export_to_sis_for_account`]: set the optional parameters, then send it."]
+    RetrieveAssignmentsEnabledForGradeExportToSisForAccount(Get
+    "/sis/accounts/{account_id}/assignments") => json
+);
 impl<'a> RetrieveAssignmentsEnabledForGradeExportToSisForAccount<'a> {
     /// The ID of the course to query.
     pub fn course_id(self, value: impl Into<rt::Id>) -> Self {
@@ -105,15 +112,13 @@ impl<'a> RetrieveAssignmentsEnabledForGradeExportToSisForAccount<'a> {
     pub fn include(self, value: Include) -> Self {
         Self(self.0.query("include", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`SisIntegration::retrieve_assignments_enabled_for_grade_export_to_sis_for_course`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RetrieveAssignmentsEnabledForGradeExportToSisForCourse<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SisIntegration::retrieve_assignments_enabled_for_grade_export_to_sis_for_course`]: set the optional parameters, then send it."]
+    RetrieveAssignmentsEnabledForGradeExportToSisForCourse(Get
+    "/sis/courses/{course_id}/assignments") => json
+);
 impl<'a> RetrieveAssignmentsEnabledForGradeExportToSisForCourse<'a> {
     /// The ID of the account to query.
     pub fn account_id(self, value: impl Into<rt::Id>) -> Self {
@@ -131,30 +136,19 @@ impl<'a> RetrieveAssignmentsEnabledForGradeExportToSisForCourse<'a> {
     pub fn include(self, value: Include) -> Self {
         Self(self.0.query("include", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`SisIntegration::disable_assignments_currently_enabled_for_grade_export_to_sis`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DisableAssignmentsCurrentlyEnabledForGradeExportToSis<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SisIntegration::disable_assignments_currently_enabled_for_grade_export_to_sis`]: set the optional parameters, then send it."]
+    DisableAssignmentsCurrentlyEnabledForGradeExportToSis(Put
+    "/sis/courses/{course_id}/disable_post_to_sis") => json
+);
 impl<'a> DisableAssignmentsCurrentlyEnabledForGradeExportToSis<'a> {
     /// The ID of the grading period.
     pub fn grading_period_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.form("grading_period_id", &rt::id(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-rt::impl_operations!(
-    RetrieveAssignmentsEnabledForGradeExportToSisForAccount,
-    RetrieveAssignmentsEnabledForGradeExportToSisForCourse,
-    DisableAssignmentsCurrentlyEnabledForGradeExportToSis
-);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

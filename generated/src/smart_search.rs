@@ -8,6 +8,8 @@
 //! | `GET /api/v1/courses/{course_id}/smartsearch` | [`search_course_content`](SmartSearch::search_course_content) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Smart Search resource.
 #[derive(Debug, Clone, Copy)]
 pub struct SmartSearch<'a>(&'a rt::Client);
@@ -29,34 +31,19 @@ impl<'a> SmartSearch<'a> {
         q: impl Into<String>,
     ) -> SearchCourseContent<'a> {
         SearchCourseContent(
-            self
-                .0
-                .get("/v1/courses/{course_id}/smartsearch", &[&course_id])
-                .unwrap_key("results")
-                .query("q", &rt::text(q)),
+            SearchCourseContent::start(self.0, &[&course_id]).0.query("q", &rt::text(q)),
         )
     }
 }
-/// Request builder for [`SmartSearch::search_course_content`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SearchCourseContent<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SmartSearch::search_course_content`]: set the optional parameters, then send it."]
+    SearchCourseContent(Get "/v1/courses/{course_id}/smartsearch") => list
+    models::SearchResult, "results"
+);
 impl<'a> SearchCourseContent<'a> {
     /// Types of objects to search. By default, all supported types are searched. Supported types include `pages`, `assignments`, `announcements`, and `discussion_topics`.
     pub fn filter(self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Self(self.0.query("filter", &rt::texts(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::SearchResult>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::SearchResult> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::SearchResult> {
-        self.0.pages()
-    }
 }
-rt::impl_operations!(SearchCourseContent);

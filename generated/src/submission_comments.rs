@@ -10,6 +10,8 @@
 //! | `POST /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/files` | [`upload_file`](SubmissionComments::upload_file) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Submission Comments resource.
 #[derive(Debug, Clone, Copy)]
 pub struct SubmissionComments<'a>(&'a rt::Client);
@@ -30,13 +32,9 @@ impl<'a> SubmissionComments<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> EditSubmissionComment<'a> {
-        EditSubmissionComment(
-            self
-                .0
-                .put(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/{id}",
-                    &[&course_id, &assignment_id, &user_id, &id],
-                ),
+        EditSubmissionComment::start(
+            self.0,
+            &[&course_id, &assignment_id, &user_id, &id],
         )
     }
     /// Delete a submission comment
@@ -52,13 +50,9 @@ impl<'a> SubmissionComments<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteSubmissionComment<'a> {
-        DeleteSubmissionComment(
-            self
-                .0
-                .delete(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/{id}",
-                    &[&course_id, &assignment_id, &user_id, &id],
-                ),
+        DeleteSubmissionComment::start(
+            self.0,
+            &[&course_id, &assignment_id, &user_id, &id],
         )
     }
     /// Upload a file
@@ -77,61 +71,47 @@ impl<'a> SubmissionComments<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> UploadFile<'a> {
-        UploadFile(
-            self
-                .0
-                .post(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/files",
-                    &[&course_id, &assignment_id, &user_id],
-                ),
-        )
+        UploadFile::start(self.0, &[&course_id, &assignment_id, &user_id])
     }
 }
-/// Request builder for [`SubmissionComments::edit_submission_comment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EditSubmissionComment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SubmissionComments::edit_submission_comment`]: set the optional parameters, then send it."]
+    EditSubmissionComment(Put
+    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/{id}")
+    => one models::SubmissionComment
+);
 impl<'a> EditSubmissionComment<'a> {
     /// If this argument is present, edit the text of a comment.
     pub fn comment(self, value: impl Into<String>) -> Self {
         Self(self.0.form("comment", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::SubmissionComment> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`SubmissionComments::delete_submission_comment`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteSubmissionComment<'a>(rt::Request<'a>);
-impl<'a> DeleteSubmissionComment<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::SubmissionComment> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`SubmissionComments::upload_file`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UploadFile<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`SubmissionComments::delete_submission_comment`]: send it."]
+    DeleteSubmissionComment(Delete
+    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/{id}")
+    => one models::SubmissionComment
+);
+rt::builder!(
+    #[doc = " Request builder for [`SubmissionComments::upload_file`]: send it."]
+    UploadFile(Post
+    "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/files")
+    => json
+);
 impl<'a> UploadFile<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
     /// Uploads `file` with Canvas's three steps (the upload host never gets the
     /// token) and returns the file Canvas confirms.
-    pub async fn upload(self, file: rt::Upload) -> rt::Result<crate::models::File> {
-        self.0.upload(file).await
+    pub async fn upload(self, file: rt::Upload) -> rt::Result<models::File> {
+        rt::Operation::into_request(self).upload(file).await
     }
     /// Lets Canvas fetch the file at `url` itself; returns the Progress to wait on.
     pub async fn upload_from_url(
         self,
         url: &str,
         name: &str,
-    ) -> rt::Result<crate::models::Progress> {
-        self.0.upload_from_url(url, name).await
+    ) -> rt::Result<models::Progress> {
+        rt::Operation::into_request(self).upload_from_url(url, name).await
     }
 }
-rt::impl_operations!(EditSubmissionComment, DeleteSubmissionComment, UploadFile);

@@ -53,6 +53,8 @@
 //! | `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submission_summary` | [`submission_summary`](Submissions::submission_summary) with `Section` |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Submissions resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Submissions<'a>(&'a rt::Client);
@@ -70,9 +72,8 @@ impl<'a> Submissions<'a> {
     /// * Media comments can be submitted, however, there is no API yet for creating a media comment to submit.
     /// * Integration with Google Docs is not yet supported.
     ///
-    /// `POST /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions` with [`Section`](crate::context::Section)
+    /// - `POST /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions` with [`Section`](crate::context::Section)
     #[doc(alias = "submit_assignment_courses")]
     #[doc(alias = "submit_assignment_sections")]
     #[doc(alias = "Submit an assignment")]
@@ -83,14 +84,8 @@ impl<'a> Submissions<'a> {
         submission: SubmitAssignmentSubmission,
     ) -> SubmitAssignment<'a> {
         SubmitAssignment(
-            self
+            SubmitAssignment::start_in(self.0, &context, &[&assignment_id])
                 .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/assignments/{assignment_id}/submissions",
-                    &context,
-                    &[&assignment_id],
-                )
                 .form("submission", &submission),
         )
     }
@@ -98,9 +93,8 @@ impl<'a> Submissions<'a> {
     ///
     /// A paginated list of all existing submissions for an assignment.
     ///
-    /// `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions` with [`Section`](crate::context::Section)
+    /// - `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions` with [`Section`](crate::context::Section)
     #[doc(alias = "list_assignment_submissions_courses")]
     #[doc(alias = "list_assignment_submissions_sections")]
     #[doc(alias = "List assignment submissions")]
@@ -109,24 +103,14 @@ impl<'a> Submissions<'a> {
         context: impl crate::context::CourseOrSection,
         assignment_id: impl rt::PathArg,
     ) -> ListAssignmentSubmissions<'a> {
-        ListAssignmentSubmissions(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/assignments/{assignment_id}/submissions",
-                    &context,
-                    &[&assignment_id],
-                ),
-        )
+        ListAssignmentSubmissions::start_in(self.0, &context, &[&assignment_id])
     }
     /// List submissions for multiple assignments
     ///
     /// A paginated list of all existing submissions for a given set of students and assignments.
     ///
-    /// `GET /api/v1/courses/{course_id}/students/submissions` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/sections/{section_id}/students/submissions` with [`Section`](crate::context::Section)
+    /// - `GET /api/v1/courses/{course_id}/students/submissions` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/sections/{section_id}/students/submissions` with [`Section`](crate::context::Section)
     #[doc(alias = "list_submissions_for_multiple_assignments_courses")]
     #[doc(alias = "list_submissions_for_multiple_assignments_sections")]
     #[doc(alias = "List submissions for multiple assignments")]
@@ -134,24 +118,14 @@ impl<'a> Submissions<'a> {
         &self,
         context: impl crate::context::CourseOrSection,
     ) -> ListSubmissionsForMultipleAssignments<'a> {
-        ListSubmissionsForMultipleAssignments(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/students/submissions",
-                    &context,
-                    &[],
-                ),
-        )
+        ListSubmissionsForMultipleAssignments::start_in(self.0, &context, &[])
     }
     /// Get a single submission
     ///
     /// Get a single submission, based on user id.
     ///
-    /// `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}` with [`Section`](crate::context::Section)
+    /// - `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}` with [`Section`](crate::context::Section)
     #[doc(alias = "get_single_submission_courses")]
     #[doc(alias = "get_single_submission_sections")]
     #[doc(alias = "Get a single submission")]
@@ -161,24 +135,14 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> GetSingleSubmission<'a> {
-        GetSingleSubmission(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}",
-                    &context,
-                    &[&assignment_id, &user_id],
-                ),
-        )
+        GetSingleSubmission::start_in(self.0, &context, &[&assignment_id, &user_id])
     }
     /// Get a single submission by anonymous id
     ///
     /// Get a single submission, based on the submission's anonymous id.
     ///
-    /// `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}` with [`Section`](crate::context::Section)
+    /// - `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}` with [`Section`](crate::context::Section)
     #[doc(alias = "get_single_submission_by_anonymous_id_courses")]
     #[doc(alias = "get_single_submission_by_anonymous_id_sections")]
     #[doc(alias = "Get a single submission by anonymous id")]
@@ -188,15 +152,10 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         anonymous_id: impl rt::PathArg,
     ) -> GetSingleSubmissionByAnonymousId<'a> {
-        GetSingleSubmissionByAnonymousId(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}",
-                    &context,
-                    &[&assignment_id, &anonymous_id],
-                ),
+        GetSingleSubmissionByAnonymousId::start_in(
+            self.0,
+            &context,
+            &[&assignment_id, &anonymous_id],
         )
     }
     /// Upload a file
@@ -207,9 +166,8 @@ impl<'a> Submissions<'a> {
     ///
     /// The final step of the file upload workflow will return the attachment data, including the new file id. The caller can then POST to submit the `online_upload` assignment with these file ids.
     ///
-    /// `POST /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/files` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/files` with [`Section`](crate::context::Section)
+    /// - `POST /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/files` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/files` with [`Section`](crate::context::Section)
     #[doc(alias = "upload_file_courses")]
     #[doc(alias = "upload_file_sections")]
     #[doc(alias = "Upload a file")]
@@ -219,24 +177,14 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> UploadFile<'a> {
-        UploadFile(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/files",
-                    &context,
-                    &[&assignment_id, &user_id],
-                ),
-        )
+        UploadFile::start_in(self.0, &context, &[&assignment_id, &user_id])
     }
     /// Grade or comment on a submission
     ///
     /// Comment on and/or update the grading for a student's assignment submission. If any submission or rubric_assessment arguments are provided, the user must have permission to manage grades in the appropriate context (course or section).
     ///
-    /// `PUT /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}` with [`Section`](crate::context::Section)
+    /// - `PUT /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}` with [`Section`](crate::context::Section)
     #[doc(alias = "grade_or_comment_on_submission_courses")]
     #[doc(alias = "grade_or_comment_on_submission_sections")]
     #[doc(alias = "Grade or comment on a submission")]
@@ -246,24 +194,18 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> GradeOrCommentOnSubmission<'a> {
-        GradeOrCommentOnSubmission(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}",
-                    &context,
-                    &[&assignment_id, &user_id],
-                ),
+        GradeOrCommentOnSubmission::start_in(
+            self.0,
+            &context,
+            &[&assignment_id, &user_id],
         )
     }
     /// Grade or comment on a submission by anonymous id
     ///
     /// Comment on and/or update the grading for a student's assignment submission, fetching the submission by anonymous id (instead of user id). If any submission or rubric_assessment arguments are provided, the user must have permission to manage grades in the appropriate context (course or section).
     ///
-    /// `PUT /api/v1/courses/{course_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/sections/{section_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}` with [`Section`](crate::context::Section)
+    /// - `PUT /api/v1/courses/{course_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/sections/{section_id}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}` with [`Section`](crate::context::Section)
     #[doc(alias = "grade_or_comment_on_submission_by_anonymous_id_courses")]
     #[doc(alias = "grade_or_comment_on_submission_by_anonymous_id_sections")]
     #[doc(alias = "Grade or comment on a submission by anonymous id")]
@@ -273,15 +215,10 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         anonymous_id: impl rt::PathArg,
     ) -> GradeOrCommentOnSubmissionByAnonymousId<'a> {
-        GradeOrCommentOnSubmissionByAnonymousId(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}",
-                    &context,
-                    &[&assignment_id, &anonymous_id],
-                ),
+        GradeOrCommentOnSubmissionByAnonymousId::start_in(
+            self.0,
+            &context,
+            &[&assignment_id, &anonymous_id],
         )
     }
     /// List gradeable students
@@ -299,14 +236,7 @@ impl<'a> Submissions<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> ListGradeableStudents<'a> {
-        ListGradeableStudents(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/assignments/{assignment_id}/gradeable_students",
-                    &[&course_id, &assignment_id],
-                ),
-        )
+        ListGradeableStudents::start(self.0, &[&course_id, &assignment_id])
     }
     /// List multiple assignments gradeable students
     ///
@@ -320,14 +250,7 @@ impl<'a> Submissions<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListMultipleAssignmentsGradeableStudents<'a> {
-        ListMultipleAssignmentsGradeableStudents(
-            self
-                .0
-                .get(
-                    "/v1/courses/{course_id}/assignments/gradeable_students",
-                    &[&course_id],
-                ),
-        )
+        ListMultipleAssignmentsGradeableStudents::start(self.0, &[&course_id])
     }
     /// Grade or comment on multiple submissions
     ///
@@ -335,9 +258,8 @@ impl<'a> Submissions<'a> {
     ///
     /// The user must have permission to manage grades in the appropriate context (course or section).
     ///
-    /// `POST /api/v1/courses/{course_id}/submissions/update_grades` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/sections/{section_id}/submissions/update_grades` with [`Section`](crate::context::Section)
+    /// - `POST /api/v1/courses/{course_id}/submissions/update_grades` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/sections/{section_id}/submissions/update_grades` with [`Section`](crate::context::Section)
     #[doc(alias = "grade_or_comment_on_multiple_submissions_courses_submissions")]
     #[doc(alias = "grade_or_comment_on_multiple_submissions_sections_submissions")]
     #[doc(alias = "Grade or comment on multiple submissions")]
@@ -345,16 +267,7 @@ impl<'a> Submissions<'a> {
         &self,
         context: impl crate::context::CourseOrSection,
     ) -> GradeOrCommentOnMultipleSubmissions<'a> {
-        GradeOrCommentOnMultipleSubmissions(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/submissions/update_grades",
-                    &context,
-                    &[],
-                ),
-        )
+        GradeOrCommentOnMultipleSubmissions::start_in(self.0, &context, &[])
     }
     /// Grade or comment on multiple submissions
     ///
@@ -362,9 +275,8 @@ impl<'a> Submissions<'a> {
     ///
     /// The user must have permission to manage grades in the appropriate context (course or section).
     ///
-    /// `POST /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/update_grades` with [`Course`](crate::context::Course)
-    ///
-    /// `POST /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/update_grades` with [`Section`](crate::context::Section)
+    /// - `POST /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/update_grades` with [`Course`](crate::context::Course)
+    /// - `POST /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/update_grades` with [`Section`](crate::context::Section)
     #[doc(alias = "grade_or_comment_on_multiple_submissions_courses_assignments")]
     #[doc(alias = "grade_or_comment_on_multiple_submissions_sections_assignments")]
     #[doc(alias = "Grade or comment on multiple submissions")]
@@ -373,15 +285,10 @@ impl<'a> Submissions<'a> {
         context: impl crate::context::CourseOrSection,
         assignment_id: impl rt::PathArg,
     ) -> GradeOrCommentOnMultipleSubmissionsForAssignment<'a> {
-        GradeOrCommentOnMultipleSubmissionsForAssignment(
-            self
-                .0
-                .request_in(
-                    rt::Method::Post,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/update_grades",
-                    &context,
-                    &[&assignment_id],
-                ),
+        GradeOrCommentOnMultipleSubmissionsForAssignment::start_in(
+            self.0,
+            &context,
+            &[&assignment_id],
         )
     }
     /// Mark submission as read
@@ -390,9 +297,8 @@ impl<'a> Submissions<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body.
     ///
-    /// `PUT /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/read` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/read` with [`Section`](crate::context::Section)
+    /// - `PUT /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/read` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/read` with [`Section`](crate::context::Section)
     #[doc(alias = "mark_submission_as_read_courses")]
     #[doc(alias = "mark_submission_as_read_sections")]
     #[doc(alias = "Mark submission as read")]
@@ -402,16 +308,7 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> MarkSubmissionAsRead<'a> {
-        MarkSubmissionAsRead(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/read",
-                    &context,
-                    &[&assignment_id, &user_id],
-                ),
-        )
+        MarkSubmissionAsRead::start_in(self.0, &context, &[&assignment_id, &user_id])
     }
     /// Mark submission as unread
     ///
@@ -419,9 +316,8 @@ impl<'a> Submissions<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body.
     ///
-    /// `DELETE /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/read` with [`Course`](crate::context::Course)
-    ///
-    /// `DELETE /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/read` with [`Section`](crate::context::Section)
+    /// - `DELETE /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/read` with [`Course`](crate::context::Course)
+    /// - `DELETE /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/read` with [`Section`](crate::context::Section)
     #[doc(alias = "mark_submission_as_unread_courses")]
     #[doc(alias = "mark_submission_as_unread_sections")]
     #[doc(alias = "Mark submission as unread")]
@@ -431,16 +327,7 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> MarkSubmissionAsUnread<'a> {
-        MarkSubmissionAsUnread(
-            self
-                .0
-                .request_in(
-                    rt::Method::Delete,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/read",
-                    &context,
-                    &[&assignment_id, &user_id],
-                ),
-        )
+        MarkSubmissionAsUnread::start_in(self.0, &context, &[&assignment_id, &user_id])
     }
     /// Mark bulk submissions as read
     ///
@@ -448,9 +335,8 @@ impl<'a> Submissions<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body.
     ///
-    /// `PUT /api/v1/courses/{course_id}/submissions/bulk_mark_read` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/sections/{section_id}/submissions/bulk_mark_read` with [`Section`](crate::context::Section)
+    /// - `PUT /api/v1/courses/{course_id}/submissions/bulk_mark_read` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/sections/{section_id}/submissions/bulk_mark_read` with [`Section`](crate::context::Section)
     #[doc(alias = "mark_bulk_submissions_as_read_courses")]
     #[doc(alias = "mark_bulk_submissions_as_read_sections")]
     #[doc(alias = "Mark bulk submissions as read")]
@@ -458,16 +344,7 @@ impl<'a> Submissions<'a> {
         &self,
         context: impl crate::context::CourseOrSection,
     ) -> MarkBulkSubmissionsAsRead<'a> {
-        MarkBulkSubmissionsAsRead(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/submissions/bulk_mark_read",
-                    &context,
-                    &[],
-                ),
-        )
+        MarkBulkSubmissionsAsRead::start_in(self.0, &context, &[])
     }
     /// Mark submission item as read
     ///
@@ -477,9 +354,8 @@ impl<'a> Submissions<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body.
     ///
-    /// `PUT /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/read/{item}` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/read/{item}` with [`Section`](crate::context::Section)
+    /// - `PUT /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/read/{item}` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/read/{item}` with [`Section`](crate::context::Section)
     #[doc(alias = "mark_submission_item_as_read_courses")]
     #[doc(alias = "mark_submission_item_as_read_sections")]
     #[doc(alias = "Mark submission item as read")]
@@ -490,15 +366,10 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
         item: impl rt::PathArg,
     ) -> MarkSubmissionItemAsRead<'a> {
-        MarkSubmissionItemAsRead(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/read/{item}",
-                    &context,
-                    &[&assignment_id, &user_id, &item],
-                ),
+        MarkSubmissionItemAsRead::start_in(
+            self.0,
+            &context,
+            &[&assignment_id, &user_id, &item],
         )
     }
     /// Clear unread status for all submissions.
@@ -509,9 +380,8 @@ impl<'a> Submissions<'a> {
     ///
     /// On success, the response will be 204 No Content with an empty body.
     ///
-    /// `PUT /api/v1/courses/{course_id}/submissions/{user_id}/clear_unread` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/sections/{section_id}/submissions/{user_id}/clear_unread` with [`Section`](crate::context::Section)
+    /// - `PUT /api/v1/courses/{course_id}/submissions/{user_id}/clear_unread` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/sections/{section_id}/submissions/{user_id}/clear_unread` with [`Section`](crate::context::Section)
     #[doc(alias = "clear_unread_status_for_all_submissions_courses")]
     #[doc(alias = "clear_unread_status_for_all_submissions_sections")]
     #[doc(alias = "Clear unread status for all submissions")]
@@ -520,24 +390,14 @@ impl<'a> Submissions<'a> {
         context: impl crate::context::CourseOrSection,
         user_id: impl rt::PathArg,
     ) -> ClearUnreadStatusForAllSubmissions<'a> {
-        ClearUnreadStatusForAllSubmissions(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/submissions/{user_id}/clear_unread",
-                    &context,
-                    &[&user_id],
-                ),
-        )
+        ClearUnreadStatusForAllSubmissions::start_in(self.0, &context, &[&user_id])
     }
     /// Get rubric assessments read state
     ///
     /// Return whether new rubric comments/grading made on a submission have been seen by the student being assessed.
     ///
-    /// `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read` with [`Section`](crate::context::Section)
+    /// - `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read` with [`Section`](crate::context::Section)
     #[doc(alias = "get_rubric_assessments_read_state_courses_rubric_comments")]
     #[doc(alias = "get_rubric_assessments_read_state_sections_rubric_comments")]
     #[doc(alias = "Get rubric assessments read state")]
@@ -547,25 +407,18 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> GetRubricCommentsReadState<'a> {
-        GetRubricCommentsReadState(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read",
-                    &context,
-                    &[&assignment_id, &user_id],
-                )
-                .unwrap_key("read"),
+        GetRubricCommentsReadState::start_in(
+            self.0,
+            &context,
+            &[&assignment_id, &user_id],
         )
     }
     /// Get rubric assessments read state
     ///
     /// Return whether new rubric comments/grading made on a submission have been seen by the student being assessed.
     ///
-    /// `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read` with [`Section`](crate::context::Section)
+    /// - `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read` with [`Section`](crate::context::Section)
     #[doc(alias = "get_rubric_assessments_read_state_courses_rubric_assessments")]
     #[doc(alias = "get_rubric_assessments_read_state_sections_rubric_assessments")]
     #[doc(alias = "Get rubric assessments read state")]
@@ -575,16 +428,10 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> GetRubricAssessmentsReadState<'a> {
-        GetRubricAssessmentsReadState(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read",
-                    &context,
-                    &[&assignment_id, &user_id],
-                )
-                .unwrap_key("read"),
+        GetRubricAssessmentsReadState::start_in(
+            self.0,
+            &context,
+            &[&assignment_id, &user_id],
         )
     }
     /// Mark rubric assessments as read
@@ -593,9 +440,8 @@ impl<'a> Submissions<'a> {
     ///
     /// NOTE: Rubric assessments will be marked as read automatically when they are viewed in Canvas web.
     ///
-    /// `PUT /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read` with [`Section`](crate::context::Section)
+    /// - `PUT /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read` with [`Section`](crate::context::Section)
     #[doc(alias = "mark_rubric_assessments_as_read_courses_rubric_comments")]
     #[doc(alias = "mark_rubric_assessments_as_read_sections_rubric_comments")]
     #[doc(alias = "Mark rubric assessments as read")]
@@ -605,17 +451,7 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> MarkRubricCommentsAsRead<'a> {
-        MarkRubricCommentsAsRead(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read",
-                    &context,
-                    &[&assignment_id, &user_id],
-                )
-                .unwrap_key("read"),
-        )
+        MarkRubricCommentsAsRead::start_in(self.0, &context, &[&assignment_id, &user_id])
     }
     /// Mark rubric assessments as read
     ///
@@ -623,9 +459,8 @@ impl<'a> Submissions<'a> {
     ///
     /// NOTE: Rubric assessments will be marked as read automatically when they are viewed in Canvas web.
     ///
-    /// `PUT /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read` with [`Section`](crate::context::Section)
+    /// - `PUT /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read` with [`Section`](crate::context::Section)
     #[doc(alias = "mark_rubric_assessments_as_read_courses_rubric_assessments")]
     #[doc(alias = "mark_rubric_assessments_as_read_sections_rubric_assessments")]
     #[doc(alias = "Mark rubric assessments as read")]
@@ -635,25 +470,18 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> MarkRubricAssessmentsAsRead<'a> {
-        MarkRubricAssessmentsAsRead(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read",
-                    &context,
-                    &[&assignment_id, &user_id],
-                )
-                .unwrap_key("read"),
+        MarkRubricAssessmentsAsRead::start_in(
+            self.0,
+            &context,
+            &[&assignment_id, &user_id],
         )
     }
     /// Get document annotations read state
     ///
     /// Return whether annotations made on a submitted document have been read by the student
     ///
-    /// `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read` with [`Section`](crate::context::Section)
+    /// - `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read` with [`Section`](crate::context::Section)
     #[doc(alias = "get_document_annotations_read_state_courses")]
     #[doc(alias = "get_document_annotations_read_state_sections")]
     #[doc(alias = "Get document annotations read state")]
@@ -663,16 +491,10 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> GetDocumentAnnotationsReadState<'a> {
-        GetDocumentAnnotationsReadState(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read",
-                    &context,
-                    &[&assignment_id, &user_id],
-                )
-                .unwrap_key("read"),
+        GetDocumentAnnotationsReadState::start_in(
+            self.0,
+            &context,
+            &[&assignment_id, &user_id],
         )
     }
     /// Mark document annotations as read
@@ -681,9 +503,8 @@ impl<'a> Submissions<'a> {
     ///
     /// NOTE: Document annotations will be marked as read automatically when they are viewed in Canvas web.
     ///
-    /// `PUT /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read` with [`Course`](crate::context::Course)
-    ///
-    /// `PUT /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read` with [`Section`](crate::context::Section)
+    /// - `PUT /api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read` with [`Course`](crate::context::Course)
+    /// - `PUT /api/v1/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read` with [`Section`](crate::context::Section)
     #[doc(alias = "mark_document_annotations_as_read_courses")]
     #[doc(alias = "mark_document_annotations_as_read_sections")]
     #[doc(alias = "Mark document annotations as read")]
@@ -693,25 +514,18 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> MarkDocumentAnnotationsAsRead<'a> {
-        MarkDocumentAnnotationsAsRead(
-            self
-                .0
-                .request_in(
-                    rt::Method::Put,
-                    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read",
-                    &context,
-                    &[&assignment_id, &user_id],
-                )
-                .unwrap_key("read"),
+        MarkDocumentAnnotationsAsRead::start_in(
+            self.0,
+            &context,
+            &[&assignment_id, &user_id],
         )
     }
     /// Submission Summary
     ///
     /// Returns the number of submissions for the given assignment based on gradeable students that fall into three categories: graded, ungraded, not submitted.
     ///
-    /// `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/submission_summary` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submission_summary` with [`Section`](crate::context::Section)
+    /// - `GET /api/v1/courses/{course_id}/assignments/{assignment_id}/submission_summary` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/sections/{section_id}/assignments/{assignment_id}/submission_summary` with [`Section`](crate::context::Section)
     #[doc(alias = "submission_summary_courses")]
     #[doc(alias = "submission_summary_sections")]
     #[doc(alias = "Submission Summary")]
@@ -720,36 +534,27 @@ impl<'a> Submissions<'a> {
         context: impl crate::context::CourseOrSection,
         assignment_id: impl rt::PathArg,
     ) -> SubmissionSummary<'a> {
-        SubmissionSummary(
-            self
-                .0
-                .request_in(
-                    rt::Method::Get,
-                    "/v1/{context}/assignments/{assignment_id}/submission_summary",
-                    &context,
-                    &[&assignment_id],
-                ),
-        )
+        SubmissionSummary::start_in(self.0, &context, &[&assignment_id])
     }
 }
-/// Request builder for [`Submissions::submit_assignment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SubmitAssignment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::submit_assignment`]: set the optional parameters, then send it."]
+    SubmitAssignment(Post "/v1/{context}/assignments/{assignment_id}/submissions") => one
+    models::Submission
+);
 impl<'a> SubmitAssignment<'a> {
     /// Sets `comment[..]`: see [`SubmitAssignmentComment`].
     pub fn comment(self, value: SubmitAssignmentComment) -> Self {
         Self(self.0.form("comment", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Submission> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Submissions::list_assignment_submissions`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAssignmentSubmissions<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::list_assignment_submissions`]: set the optional parameters, then send it."]
+    ListAssignmentSubmissions(Get
+    "/v1/{context}/assignments/{assignment_id}/submissions") => list models::Submission
+);
 impl<'a> ListAssignmentSubmissions<'a> {
     /// Associations to include with the group.  "group" will add group_id and group_name.
     pub fn include(
@@ -762,23 +567,13 @@ impl<'a> ListAssignmentSubmissions<'a> {
     pub fn grouped(self, value: bool) -> Self {
         Self(self.0.query("grouped", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Submission>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Submission> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Submission> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Submissions::list_submissions_for_multiple_assignments`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListSubmissionsForMultipleAssignments<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::list_submissions_for_multiple_assignments`]: set the optional parameters, then send it."]
+    ListSubmissionsForMultipleAssignments(Get "/v1/{context}/students/submissions") =>
+    list models::Submission
+);
 impl<'a> ListSubmissionsForMultipleAssignments<'a> {
     /// List of student ids to return submissions for. If this argument is omitted, return submissions for the calling user. Students may only list their own submissions. Observers may only list those of associated students. The special id "all" will return submissions for all students in the course/section as appropriate.
     pub fn student_ids(
@@ -841,23 +636,14 @@ impl<'a> ListSubmissionsForMultipleAssignments<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Submission>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Submission> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Submission> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Submissions::get_single_submission`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleSubmission<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::get_single_submission`]: set the optional parameters, then send it."]
+    GetSingleSubmission(Get
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}") => one
+    models::Submission
+);
 impl<'a> GetSingleSubmission<'a> {
     /// Associations to include with the group.
     pub fn include(
@@ -866,15 +652,14 @@ impl<'a> GetSingleSubmission<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Submission> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Submissions::get_single_submission_by_anonymous_id`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleSubmissionByAnonymousId<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::get_single_submission_by_anonymous_id`]: set the optional parameters, then send it."]
+    GetSingleSubmissionByAnonymousId(Get
+    "/v1/{context}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}") =>
+    one models::Submission
+);
 impl<'a> GetSingleSubmissionByAnonymousId<'a> {
     /// Associations to include with the group.
     pub fn include(
@@ -883,38 +668,34 @@ impl<'a> GetSingleSubmissionByAnonymousId<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Submission> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Submissions::upload_file`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UploadFile<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Submissions::upload_file`]: send it."]
+    UploadFile(Post
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/files") => json
+);
 impl<'a> UploadFile<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
     /// Uploads `file` with Canvas's three steps (the upload host never gets the
     /// token) and returns the file Canvas confirms.
-    pub async fn upload(self, file: rt::Upload) -> rt::Result<crate::models::File> {
-        self.0.upload(file).await
+    pub async fn upload(self, file: rt::Upload) -> rt::Result<models::File> {
+        rt::Operation::into_request(self).upload(file).await
     }
     /// Lets Canvas fetch the file at `url` itself; returns the Progress to wait on.
     pub async fn upload_from_url(
         self,
         url: &str,
         name: &str,
-    ) -> rt::Result<crate::models::Progress> {
-        self.0.upload_from_url(url, name).await
+    ) -> rt::Result<models::Progress> {
+        rt::Operation::into_request(self).upload_from_url(url, name).await
     }
 }
-/// Request builder for [`Submissions::grade_or_comment_on_submission`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GradeOrCommentOnSubmission<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::grade_or_comment_on_submission`]: set the optional parameters, then send it."]
+    GradeOrCommentOnSubmission(Put
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}") => one
+    models::Submission
+);
 impl<'a> GradeOrCommentOnSubmission<'a> {
     /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionComment`].
     pub fn comment(self, value: GradeOrCommentOnSubmissionComment) -> Self {
@@ -992,15 +773,14 @@ impl<'a> GradeOrCommentOnSubmission<'a> {
     ) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Submission> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Submissions::grade_or_comment_on_submission_by_anonymous_id`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GradeOrCommentOnSubmissionByAnonymousId<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::grade_or_comment_on_submission_by_anonymous_id`]: set the optional parameters, then send it."]
+    GradeOrCommentOnSubmissionByAnonymousId(Put
+    "/v1/{context}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}") =>
+    one models::Submission
+);
 impl<'a> GradeOrCommentOnSubmissionByAnonymousId<'a> {
     /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdComment`].
     pub fn comment(self, value: GradeOrCommentOnSubmissionByAnonymousIdComment) -> Self {
@@ -1077,33 +857,19 @@ impl<'a> GradeOrCommentOnSubmissionByAnonymousId<'a> {
     ) -> Self {
         Self(self.0.form("rubric_assessment", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Submission> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Submissions::list_gradeable_students`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListGradeableStudents<'a>(rt::Request<'a>);
-impl<'a> ListGradeableStudents<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::UserDisplay>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::UserDisplay> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::UserDisplay> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Submissions::list_multiple_assignments_gradeable_students`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMultipleAssignmentsGradeableStudents<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Submissions::list_gradeable_students`]: send it."]
+    ListGradeableStudents(Get
+    "/v1/courses/{course_id}/assignments/{assignment_id}/gradeable_students") => list
+    models::UserDisplay
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::list_multiple_assignments_gradeable_students`]: set the optional parameters, then send it."]
+    ListMultipleAssignmentsGradeableStudents(Get
+    "/v1/courses/{course_id}/assignments/gradeable_students") => list models::UserDisplay
+);
 impl<'a> ListMultipleAssignmentsGradeableStudents<'a> {
     /// Assignments being requested
     pub fn assignment_ids(
@@ -1112,23 +878,13 @@ impl<'a> ListMultipleAssignmentsGradeableStudents<'a> {
     ) -> Self {
         Self(self.0.query("assignment_ids", &rt::ids(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::UserDisplay>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::UserDisplay> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::UserDisplay> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Submissions::grade_or_comment_on_multiple_submissions`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GradeOrCommentOnMultipleSubmissions<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::grade_or_comment_on_multiple_submissions`]: set the optional parameters, then send it."]
+    GradeOrCommentOnMultipleSubmissions(Post "/v1/{context}/submissions/update_grades")
+    => one models::Progress
+);
 impl<'a> GradeOrCommentOnMultipleSubmissions<'a> {
     /// Sets `grade_data[..]`: see [`StudentGradeData`].
     pub fn grade_data(
@@ -1137,15 +893,14 @@ impl<'a> GradeOrCommentOnMultipleSubmissions<'a> {
     ) -> Self {
         Self(self.0.form("grade_data", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Submissions::grade_or_comment_on_multiple_submissions_for_assignment`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GradeOrCommentOnMultipleSubmissionsForAssignment<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::grade_or_comment_on_multiple_submissions_for_assignment`]: set the optional parameters, then send it."]
+    GradeOrCommentOnMultipleSubmissionsForAssignment(Post
+    "/v1/{context}/assignments/{assignment_id}/submissions/update_grades") => one
+    models::Progress
+);
 impl<'a> GradeOrCommentOnMultipleSubmissionsForAssignment<'a> {
     /// Sets `grade_data[..]`: see [`StudentGradeData`].
     pub fn grade_data(
@@ -1154,35 +909,22 @@ impl<'a> GradeOrCommentOnMultipleSubmissionsForAssignment<'a> {
     ) -> Self {
         Self(self.0.form("grade_data", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Progress> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Submissions::mark_submission_as_read`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkSubmissionAsRead<'a>(rt::Request<'a>);
-impl<'a> MarkSubmissionAsRead<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Submissions::mark_submission_as_unread`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkSubmissionAsUnread<'a>(rt::Request<'a>);
-impl<'a> MarkSubmissionAsUnread<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Submissions::mark_bulk_submissions_as_read`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkBulkSubmissionsAsRead<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Submissions::mark_submission_as_read`]: send it."]
+    MarkSubmissionAsRead(Put
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/read") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Submissions::mark_submission_as_unread`]: send it."]
+    MarkSubmissionAsUnread(Delete
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/read") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::mark_bulk_submissions_as_read`]: set the optional parameters, then send it."]
+    MarkBulkSubmissionsAsRead(Put "/v1/{context}/submissions/bulk_mark_read") => json
+);
 impl<'a> MarkBulkSubmissionsAsRead<'a> {
     /// Sets `submissionIds`.
     pub fn submission_ids(
@@ -1191,117 +933,74 @@ impl<'a> MarkBulkSubmissionsAsRead<'a> {
     ) -> Self {
         Self(self.0.form("submissionIds", &rt::ids(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Submissions::mark_submission_item_as_read`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkSubmissionItemAsRead<'a>(rt::Request<'a>);
-impl<'a> MarkSubmissionItemAsRead<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Submissions::clear_unread_status_for_all_submissions`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ClearUnreadStatusForAllSubmissions<'a>(rt::Request<'a>);
-impl<'a> ClearUnreadStatusForAllSubmissions<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Submissions::get_rubric_comments_read_state`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetRubricCommentsReadState<'a>(rt::Request<'a>);
-impl<'a> GetRubricCommentsReadState<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<bool> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Submissions::get_rubric_assessments_read_state`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetRubricAssessmentsReadState<'a>(rt::Request<'a>);
-impl<'a> GetRubricAssessmentsReadState<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<bool> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Submissions::mark_rubric_comments_as_read`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkRubricCommentsAsRead<'a>(rt::Request<'a>);
-impl<'a> MarkRubricCommentsAsRead<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<bool> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Submissions::mark_rubric_assessments_as_read`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkRubricAssessmentsAsRead<'a>(rt::Request<'a>);
-impl<'a> MarkRubricAssessmentsAsRead<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<bool> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Submissions::get_document_annotations_read_state`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDocumentAnnotationsReadState<'a>(rt::Request<'a>);
-impl<'a> GetDocumentAnnotationsReadState<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<bool> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Submissions::mark_document_annotations_as_read`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MarkDocumentAnnotationsAsRead<'a>(rt::Request<'a>);
-impl<'a> MarkDocumentAnnotationsAsRead<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<bool> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Submissions::submission_summary`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SubmissionSummary<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::mark_submission_item_as_read`]: send it."]
+    MarkSubmissionItemAsRead(Put
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/read/{item}") =>
+    json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::clear_unread_status_for_all_submissions`]: send it."]
+    ClearUnreadStatusForAllSubmissions(Put
+    "/v1/{context}/submissions/{user_id}/clear_unread") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::get_rubric_comments_read_state`]: send it."]
+    GetRubricCommentsReadState(Get
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read")
+    => one bool, "read"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::get_rubric_assessments_read_state`]: send it."]
+    GetRubricAssessmentsReadState(Get
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read")
+    => one bool, "read"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::mark_rubric_comments_as_read`]: send it."]
+    MarkRubricCommentsAsRead(Put
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read")
+    => one bool, "read"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::mark_rubric_assessments_as_read`]: send it."]
+    MarkRubricAssessmentsAsRead(Put
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read")
+    => one bool, "read"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::get_document_annotations_read_state`]: send it."]
+    GetDocumentAnnotationsReadState(Get
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read")
+    => one bool, "read"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::mark_document_annotations_as_read`]: send it."]
+    MarkDocumentAnnotationsAsRead(Put
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read")
+    => one bool, "read"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Submissions::submission_summary`]: set the optional parameters, then send it."]
+    SubmissionSummary(Get "/v1/{context}/assignments/{assignment_id}/submission_summary")
+    => one models::SubmissionSummaryResponse
+);
 impl<'a> SubmissionSummary<'a> {
     /// If this argument is true, the response will take into account student groups.
     pub fn grouped(self, value: bool) -> Self {
         Self(self.0.query("grouped", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::SubmissionSummaryResponse> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(
-    SubmitAssignment, ListAssignmentSubmissions, ListSubmissionsForMultipleAssignments,
-    GetSingleSubmission, GetSingleSubmissionByAnonymousId, UploadFile,
-    GradeOrCommentOnSubmission, GradeOrCommentOnSubmissionByAnonymousId,
-    ListGradeableStudents, ListMultipleAssignmentsGradeableStudents,
-    GradeOrCommentOnMultipleSubmissions,
-    GradeOrCommentOnMultipleSubmissionsForAssignment, MarkSubmissionAsRead,
-    MarkSubmissionAsUnread, MarkBulkSubmissionsAsRead, MarkSubmissionItemAsRead,
-    ClearUnreadStatusForAllSubmissions, GetRubricCommentsReadState,
-    GetRubricAssessmentsReadState, MarkRubricCommentsAsRead, MarkRubricAssessmentsAsRead,
-    GetDocumentAnnotationsReadState, MarkDocumentAnnotationsAsRead, SubmissionSummary
-);
 /// Values of the `submission[submission_type]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -12,6 +12,8 @@
 //! | `PUT /api/v1/courses/{course_id}/tabs/{tab_id}` | [`update_tab_for_course`](Tabs::update_tab_for_course) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Tabs resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Tabs<'a>(&'a rt::Client);
@@ -23,13 +25,10 @@ impl<'a> Tabs<'a> {
     ///
     /// Returns a paginated list of navigation tabs available in the current context.
     ///
-    /// `GET /api/v1/accounts/{account_id}/tabs` with [`Account`](crate::context::Account)
-    ///
-    /// `GET /api/v1/courses/{course_id}/tabs` with [`Course`](crate::context::Course)
-    ///
-    /// `GET /api/v1/groups/{group_id}/tabs` with [`Group`](crate::context::Group)
-    ///
-    /// `GET /api/v1/users/{user_id}/tabs` with [`User`](crate::context::User)
+    /// - `GET /api/v1/accounts/{account_id}/tabs` with [`Account`](crate::context::Account)
+    /// - `GET /api/v1/courses/{course_id}/tabs` with [`Course`](crate::context::Course)
+    /// - `GET /api/v1/groups/{group_id}/tabs` with [`Group`](crate::context::Group)
+    /// - `GET /api/v1/users/{user_id}/tabs` with [`User`](crate::context::User)
     #[doc(alias = "list_available_tabs_for_course_or_group_accounts")]
     #[doc(alias = "list_available_tabs_for_course_or_group_courses")]
     #[doc(alias = "list_available_tabs_for_course_or_group_groups")]
@@ -39,9 +38,7 @@ impl<'a> Tabs<'a> {
         &self,
         context: impl crate::context::AccountCourseGroupOrUser,
     ) -> ListAvailableTabsForCourseOrGroup<'a> {
-        ListAvailableTabsForCourseOrGroup(
-            self.0.request_in(rt::Method::Get, "/v1/{context}/tabs", &context, &[]),
-        )
+        ListAvailableTabsForCourseOrGroup::start_in(self.0, &context, &[])
     }
     /// Update a tab for a course
     ///
@@ -56,37 +53,25 @@ impl<'a> Tabs<'a> {
         course_id: impl rt::PathArg,
         tab_id: impl rt::PathArg,
     ) -> UpdateTabForCourse<'a> {
-        UpdateTabForCourse(
-            self.0.put("/v1/courses/{course_id}/tabs/{tab_id}", &[&course_id, &tab_id]),
-        )
+        UpdateTabForCourse::start(self.0, &[&course_id, &tab_id])
     }
 }
-/// Request builder for [`Tabs::list_available_tabs_for_course_or_group`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAvailableTabsForCourseOrGroup<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Tabs::list_available_tabs_for_course_or_group`]: set the optional parameters, then send it."]
+    ListAvailableTabsForCourseOrGroup(Get "/v1/{context}/tabs") => list models::Tab
+);
 impl<'a> ListAvailableTabsForCourseOrGroup<'a> {
     /// - "course_subject_tabs": Optional flag to return the tabs associated with a canvas_for_elementary subject course's home page instead of the typical sidebar navigation. Only takes effect if this request is for a course context in a canvas_for_elementary-enabled account or sub-account.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Tab>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Tab> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Tab> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Tabs::update_tab_for_course`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateTabForCourse<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Tabs::update_tab_for_course`]: set the optional parameters, then send it."]
+    UpdateTabForCourse(Put "/v1/courses/{course_id}/tabs/{tab_id}") => one models::Tab
+);
 impl<'a> UpdateTabForCourse<'a> {
     /// The new position of the tab, 1-based
     pub fn position(self, value: i64) -> Self {
@@ -96,12 +81,7 @@ impl<'a> UpdateTabForCourse<'a> {
     pub fn hidden(self, value: bool) -> Self {
         Self(self.0.form("hidden", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Tab> {
-        self.0.send().await
-    }
 }
-rt::impl_operations!(ListAvailableTabsForCourseOrGroup, UpdateTabForCourse);
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

@@ -12,6 +12,8 @@
 //! | `DELETE /api/v1/accounts/{account_id}/temporary_enrollment_pairings/{id}` | [`delete_temporary_enrollment_pairing`](TemporaryEnrollmentPairings::delete_temporary_enrollment_pairing) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Temporary Enrollment Pairings resource.
 #[derive(Debug, Clone, Copy)]
 pub struct TemporaryEnrollmentPairings<'a>(&'a rt::Client);
@@ -29,14 +31,7 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListTemporaryEnrollmentPairings<'a> {
-        ListTemporaryEnrollmentPairings(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/temporary_enrollment_pairings",
-                    &[&account_id],
-                ),
-        )
+        ListTemporaryEnrollmentPairings::start(self.0, &[&account_id])
     }
     /// Get a single temporary enrollment pairing
     ///
@@ -49,15 +44,7 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleTemporaryEnrollmentPairing<'a> {
-        GetSingleTemporaryEnrollmentPairing(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/temporary_enrollment_pairings/{id}",
-                    &[&account_id, &id],
-                )
-                .unwrap_key("temporary_enrollment_pairing"),
-        )
+        GetSingleTemporaryEnrollmentPairing::start(self.0, &[&account_id, &id])
     }
     /// New TemporaryEnrollmentPairing
     ///
@@ -69,15 +56,7 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> NewTemporaryenrollmentpairing<'a> {
-        NewTemporaryenrollmentpairing(
-            self
-                .0
-                .get(
-                    "/v1/accounts/{account_id}/temporary_enrollment_pairings/new",
-                    &[&account_id],
-                )
-                .unwrap_key("temporary_enrollment_pairing"),
-        )
+        NewTemporaryenrollmentpairing::start(self.0, &[&account_id])
     }
     /// Create Temporary Enrollment Pairing
     ///
@@ -89,15 +68,7 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> CreateTemporaryEnrollmentPairing<'a> {
-        CreateTemporaryEnrollmentPairing(
-            self
-                .0
-                .post(
-                    "/v1/accounts/{account_id}/temporary_enrollment_pairings",
-                    &[&account_id],
-                )
-                .unwrap_key("temporary_enrollment_pairing"),
-        )
+        CreateTemporaryEnrollmentPairing::start(self.0, &[&account_id])
     }
     /// Delete Temporary Enrollment Pairing
     ///
@@ -110,62 +81,37 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteTemporaryEnrollmentPairing<'a> {
-        DeleteTemporaryEnrollmentPairing(
-            self
-                .0
-                .delete(
-                    "/v1/accounts/{account_id}/temporary_enrollment_pairings/{id}",
-                    &[&account_id, &id],
-                ),
-        )
+        DeleteTemporaryEnrollmentPairing::start(self.0, &[&account_id, &id])
     }
 }
-/// Request builder for [`TemporaryEnrollmentPairings::list_temporary_enrollment_pairings`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListTemporaryEnrollmentPairings<'a>(rt::Request<'a>);
-impl<'a> ListTemporaryEnrollmentPairings<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::TemporaryEnrollmentPairing>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(
-        self,
-    ) -> rt::ItemStream<'a, crate::models::TemporaryEnrollmentPairing> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::TemporaryEnrollmentPairing> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`TemporaryEnrollmentPairings::get_single_temporary_enrollment_pairing`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetSingleTemporaryEnrollmentPairing<'a>(rt::Request<'a>);
-impl<'a> GetSingleTemporaryEnrollmentPairing<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::TemporaryEnrollmentPairing> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`TemporaryEnrollmentPairings::new_temporaryenrollmentpairing`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct NewTemporaryenrollmentpairing<'a>(rt::Request<'a>);
-impl<'a> NewTemporaryenrollmentpairing<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::TemporaryEnrollmentPairing> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`TemporaryEnrollmentPairings::create_temporary_enrollment_pairing`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateTemporaryEnrollmentPairing<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`TemporaryEnrollmentPairings::list_temporary_enrollment_pairings`]: send it."]
+    ListTemporaryEnrollmentPairings(Get
+    "/v1/accounts/{account_id}/temporary_enrollment_pairings") => list
+    models::TemporaryEnrollmentPairing
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`TemporaryEnrollmentPairings::get_single_temporary_enrollment_pairing`]: send it."]
+    GetSingleTemporaryEnrollmentPairing(Get
+    "/v1/accounts/{account_id}/temporary_enrollment_pairings/{id}") => one
+    models::TemporaryEnrollmentPairing, "temporary_enrollment_pairing"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`TemporaryEnrollmentPairings::new_temporaryenrollmentpairing`]: send it."]
+    NewTemporaryenrollmentpairing(Get
+    "/v1/accounts/{account_id}/temporary_enrollment_pairings/new") => one
+    models::TemporaryEnrollmentPairing, "temporary_enrollment_pairing"
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`TemporaryEnrollmentPairings::create_temporary_enrollment_pairing`]: set the optional parameters, then send it."]
+    CreateTemporaryEnrollmentPairing(Post
+    "/v1/accounts/{account_id}/temporary_enrollment_pairings") => one
+    models::TemporaryEnrollmentPairing, "temporary_enrollment_pairing"
+);
 impl<'a> CreateTemporaryEnrollmentPairing<'a> {
     /// The workflow state of the temporary enrollment pairing.
     pub fn workflow_state(self, value: impl Into<String>) -> Self {
@@ -175,25 +121,12 @@ impl<'a> CreateTemporaryEnrollmentPairing<'a> {
     pub fn ending_enrollment_state(self, value: EndingEnrollmentState) -> Self {
         Self(self.0.form("ending_enrollment_state", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::TemporaryEnrollmentPairing> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`TemporaryEnrollmentPairings::delete_temporary_enrollment_pairing`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteTemporaryEnrollmentPairing<'a>(rt::Request<'a>);
-impl<'a> DeleteTemporaryEnrollmentPairing<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListTemporaryEnrollmentPairings, GetSingleTemporaryEnrollmentPairing,
-    NewTemporaryenrollmentpairing, CreateTemporaryEnrollmentPairing,
-    DeleteTemporaryEnrollmentPairing
+rt::builder!(
+    #[doc =
+    " Request builder for [`TemporaryEnrollmentPairings::delete_temporary_enrollment_pairing`]: send it."]
+    DeleteTemporaryEnrollmentPairing(Delete
+    "/v1/accounts/{account_id}/temporary_enrollment_pairings/{id}") => json
 );
 /// Values of the `ending_enrollment_state` parameter.
 ///

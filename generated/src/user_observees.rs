@@ -15,6 +15,8 @@
 //! | `POST /api/v1/users/{user_id}/observer_pairing_codes` | [`create_observer_pairing_code`](UserObservees::create_observer_pairing_code) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the User Observees resource.
 #[derive(Debug, Clone, Copy)]
 pub struct UserObservees<'a>(&'a rt::Client);
@@ -33,7 +35,7 @@ impl<'a> UserObservees<'a> {
     /// `GET /api/v1/users/{user_id}/observees`
     #[doc(alias = "List observees")]
     pub fn list_observees(&self, user_id: impl rt::PathArg) -> ListObservees<'a> {
-        ListObservees(self.0.get("/v1/users/{user_id}/observees", &[&user_id]))
+        ListObservees::start(self.0, &[&user_id])
     }
     /// List observers
     ///
@@ -46,7 +48,7 @@ impl<'a> UserObservees<'a> {
     /// `GET /api/v1/users/{user_id}/observers`
     #[doc(alias = "List observers")]
     pub fn list_observers(&self, user_id: impl rt::PathArg) -> ListObservers<'a> {
-        ListObservers(self.0.get("/v1/users/{user_id}/observers", &[&user_id]))
+        ListObservers::start(self.0, &[&user_id])
     }
     /// Add an observee with credentials
     ///
@@ -60,9 +62,7 @@ impl<'a> UserObservees<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> AddObserveeWithCredentials<'a> {
-        AddObserveeWithCredentials(
-            self.0.post("/v1/users/{user_id}/observees", &[&user_id]),
-        )
+        AddObserveeWithCredentials::start(self.0, &[&user_id])
     }
     /// Show an observee
     ///
@@ -77,14 +77,7 @@ impl<'a> UserObservees<'a> {
         user_id: impl rt::PathArg,
         observee_id: impl rt::PathArg,
     ) -> ShowObservee<'a> {
-        ShowObservee(
-            self
-                .0
-                .get(
-                    "/v1/users/{user_id}/observees/{observee_id}",
-                    &[&user_id, &observee_id],
-                ),
-        )
+        ShowObservee::start(self.0, &[&user_id, &observee_id])
     }
     /// Show an observer
     ///
@@ -99,14 +92,7 @@ impl<'a> UserObservees<'a> {
         user_id: impl rt::PathArg,
         observer_id: impl rt::PathArg,
     ) -> ShowObserver<'a> {
-        ShowObserver(
-            self
-                .0
-                .get(
-                    "/v1/users/{user_id}/observers/{observer_id}",
-                    &[&user_id, &observer_id],
-                ),
-        )
+        ShowObserver::start(self.0, &[&user_id, &observer_id])
     }
     /// Add an observee
     ///
@@ -119,14 +105,7 @@ impl<'a> UserObservees<'a> {
         user_id: impl rt::PathArg,
         observee_id: impl rt::PathArg,
     ) -> AddObservee<'a> {
-        AddObservee(
-            self
-                .0
-                .put(
-                    "/v1/users/{user_id}/observees/{observee_id}",
-                    &[&user_id, &observee_id],
-                ),
-        )
+        AddObservee::start(self.0, &[&user_id, &observee_id])
     }
     /// Remove an observee
     ///
@@ -139,14 +118,7 @@ impl<'a> UserObservees<'a> {
         user_id: impl rt::PathArg,
         observee_id: impl rt::PathArg,
     ) -> RemoveObservee<'a> {
-        RemoveObservee(
-            self
-                .0
-                .delete(
-                    "/v1/users/{user_id}/observees/{observee_id}",
-                    &[&user_id, &observee_id],
-                ),
-        )
+        RemoveObservee::start(self.0, &[&user_id, &observee_id])
     }
     /// Create observer pairing code
     ///
@@ -158,59 +130,36 @@ impl<'a> UserObservees<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> CreateObserverPairingCode<'a> {
-        CreateObserverPairingCode(
-            self.0.post("/v1/users/{user_id}/observer_pairing_codes", &[&user_id]),
-        )
+        CreateObserverPairingCode::start(self.0, &[&user_id])
     }
 }
-/// Request builder for [`UserObservees::list_observees`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListObservees<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`UserObservees::list_observees`]: set the optional parameters, then send it."]
+    ListObservees(Get "/v1/users/{user_id}/observees") => list models::User
+);
 impl<'a> ListObservees<'a> {
     /// - "avatar_url": Optionally include avatar_url.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`UserObservees::list_observers`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListObservers<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`UserObservees::list_observers`]: set the optional parameters, then send it."]
+    ListObservers(Get "/v1/users/{user_id}/observers") => list models::User
+);
 impl<'a> ListObservers<'a> {
     /// - "avatar_url": Optionally include avatar_url.
     pub fn include(self, value: impl IntoIterator<Item = Include>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`UserObservees::add_observee_with_credentials`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AddObserveeWithCredentials<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`UserObservees::add_observee_with_credentials`]: set the optional parameters, then send it."]
+    AddObserveeWithCredentials(Post "/v1/users/{user_id}/observees") => one models::User
+);
 impl<'a> AddObserveeWithCredentials<'a> {
     /// Sets `observee[..]`: see [`Observee`].
     pub fn observee(self, value: Observee) -> Self {
@@ -228,72 +177,43 @@ impl<'a> AddObserveeWithCredentials<'a> {
     pub fn root_account_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.form("root_account_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`UserObservees::show_observee`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowObservee<'a>(rt::Request<'a>);
-impl<'a> ShowObservee<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`UserObservees::show_observer`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowObserver<'a>(rt::Request<'a>);
-impl<'a> ShowObserver<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`UserObservees::add_observee`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct AddObservee<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`UserObservees::show_observee`]: send it."]
+    ShowObservee(Get "/v1/users/{user_id}/observees/{observee_id}") => one models::User
+);
+rt::builder!(
+    #[doc = " Request builder for [`UserObservees::show_observer`]: send it."]
+    ShowObserver(Get "/v1/users/{user_id}/observers/{observer_id}") => one models::User
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`UserObservees::add_observee`]: set the optional parameters, then send it."]
+    AddObservee(Put "/v1/users/{user_id}/observees/{observee_id}") => one models::User
+);
 impl<'a> AddObservee<'a> {
     /// The ID for the root account to associate with the observation link. If not specified, a link will be created for each root account associated to both the observer and observee.
     pub fn root_account_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.form("root_account_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`UserObservees::remove_observee`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RemoveObservee<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`UserObservees::remove_observee`]: set the optional parameters, then send it."]
+    RemoveObservee(Delete "/v1/users/{user_id}/observees/{observee_id}") => one
+    models::User
+);
 impl<'a> RemoveObservee<'a> {
     /// If specified, only removes the link for the given root account
     pub fn root_account_id(self, value: impl Into<rt::Id>) -> Self {
         Self(self.0.query("root_account_id", &rt::id(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`UserObservees::create_observer_pairing_code`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateObserverPairingCode<'a>(rt::Request<'a>);
-impl<'a> CreateObserverPairingCode<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::PairingCode> {
-        self.0.send().await
-    }
-}
-rt::impl_operations!(
-    ListObservees, ListObservers, AddObserveeWithCredentials, ShowObservee, ShowObserver,
-    AddObservee, RemoveObservee, CreateObserverPairingCode
+rt::builder!(
+    #[doc =
+    " Request builder for [`UserObservees::create_observer_pairing_code`]: send it."]
+    CreateObserverPairingCode(Post "/v1/users/{user_id}/observer_pairing_codes") => one
+    models::PairingCode
 );
 /// Values of the `include` parameter.
 ///

@@ -52,6 +52,8 @@
 //! | `GET /api/v1/users/{user_id}/page_views/query/{query_id}/results` | [`beta_get_query_results`](Users::beta_get_query_results) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Users resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Users<'a>(&'a rt::Client);
@@ -77,7 +79,7 @@ impl<'a> Users<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListUsersInAccount<'a> {
-        ListUsersInAccount(self.0.get("/v1/accounts/{account_id}/users", &[&account_id]))
+        ListUsersInAccount::start(self.0, &[&account_id])
     }
     /// List the activity stream
     ///
@@ -201,7 +203,7 @@ impl<'a> Users<'a> {
     #[doc(alias = "list_activity_stream_self")]
     #[doc(alias = "List the activity stream")]
     pub fn list_activity_stream(&self) -> ListActivityStream<'a> {
-        ListActivityStream(self.0.get("/v1/users/self/activity_stream", &[]))
+        ListActivityStream::start(self.0, &[])
     }
     /// List the activity stream
     ///
@@ -327,7 +329,7 @@ impl<'a> Users<'a> {
     pub fn list_activity_stream_of_current_user(
         &self,
     ) -> ListActivityStreamOfCurrentUser<'a> {
-        ListActivityStreamOfCurrentUser(self.0.get("/v1/users/activity_stream", &[]))
+        ListActivityStreamOfCurrentUser::start(self.0, &[])
     }
     /// Activity stream summary
     ///
@@ -336,7 +338,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/self/activity_stream/summary`
     #[doc(alias = "Activity stream summary")]
     pub fn activity_stream_summary(&self) -> ActivityStreamSummary<'a> {
-        ActivityStreamSummary(self.0.get("/v1/users/self/activity_stream/summary", &[]))
+        ActivityStreamSummary::start(self.0, &[])
     }
     /// List the TODO items
     ///
@@ -349,7 +351,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/self/todo`
     #[doc(alias = "List the TODO items")]
     pub fn list_todo_items(&self) -> ListTodoItems<'a> {
-        ListTodoItems(self.0.get("/v1/users/self/todo", &[]))
+        ListTodoItems::start(self.0, &[])
     }
     /// List counts for todo items
     ///
@@ -360,7 +362,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/self/todo_item_count`
     #[doc(alias = "List counts for todo items")]
     pub fn list_counts_for_todo_items(&self) -> ListCountsForTodoItems<'a> {
-        ListCountsForTodoItems(self.0.get("/v1/users/self/todo_item_count", &[]))
+        ListCountsForTodoItems::start(self.0, &[])
     }
     /// List upcoming assignments, calendar events
     ///
@@ -371,9 +373,7 @@ impl<'a> Users<'a> {
     pub fn list_upcoming_assignments_calendar_events(
         &self,
     ) -> ListUpcomingAssignmentsCalendarEvents<'a> {
-        ListUpcomingAssignmentsCalendarEvents(
-            self.0.get("/v1/users/self/upcoming_events", &[]),
-        )
+        ListUpcomingAssignmentsCalendarEvents::start(self.0, &[])
     }
     /// List Missing Submissions
     ///
@@ -385,9 +385,7 @@ impl<'a> Users<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListMissingSubmissions<'a> {
-        ListMissingSubmissions(
-            self.0.get("/v1/users/{user_id}/missing_submissions", &[&user_id]),
-        )
+        ListMissingSubmissions::start(self.0, &[&user_id])
     }
     /// Hide a stream item
     ///
@@ -396,7 +394,7 @@ impl<'a> Users<'a> {
     /// `DELETE /api/v1/users/self/activity_stream/{id}`
     #[doc(alias = "Hide a stream item")]
     pub fn hide_stream_item(&self, id: impl rt::PathArg) -> HideStreamItem<'a> {
-        HideStreamItem(self.0.delete("/v1/users/self/activity_stream/{id}", &[&id]))
+        HideStreamItem::start(self.0, &[&id])
     }
     /// Hide all stream items
     ///
@@ -405,7 +403,7 @@ impl<'a> Users<'a> {
     /// `DELETE /api/v1/users/self/activity_stream`
     #[doc(alias = "Hide all stream items")]
     pub fn hide_all_stream_items(&self) -> HideAllStreamItems<'a> {
-        HideAllStreamItems(self.0.delete("/v1/users/self/activity_stream", &[]))
+        HideAllStreamItems::start(self.0, &[])
     }
     /// Upload a file
     ///
@@ -418,7 +416,7 @@ impl<'a> Users<'a> {
     /// `POST /api/v1/users/{user_id}/files`
     #[doc(alias = "Upload a file")]
     pub fn upload_file(&self, user_id: impl rt::PathArg) -> UploadFile<'a> {
-        UploadFile(self.0.post("/v1/users/{user_id}/files", &[&user_id]))
+        UploadFile::start(self.0, &[&user_id])
     }
     /// Show user details
     ///
@@ -438,7 +436,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/{id}`
     #[doc(alias = "Show user details")]
     pub fn show_user_details(&self, id: impl rt::PathArg) -> ShowUserDetails<'a> {
-        ShowUserDetails(self.0.get("/v1/users/{id}", &[&id]))
+        ShowUserDetails::start(self.0, &[&id])
     }
     /// Create a user
     ///
@@ -454,10 +452,7 @@ impl<'a> Users<'a> {
         pseudonym: CreateUserPseudonym,
     ) -> CreateUser<'a> {
         CreateUser(
-            self
-                .0
-                .post("/v1/accounts/{account_id}/users", &[&account_id])
-                .form("pseudonym", &pseudonym),
+            CreateUser::start(self.0, &[&account_id]).0.form("pseudonym", &pseudonym),
         )
     }
     /// \[DEPRECATED\] Self register a user
@@ -475,9 +470,8 @@ impl<'a> Users<'a> {
         pseudonym: DeprecatedSelfRegisterUserPseudonym,
     ) -> DeprecatedSelfRegisterUser<'a> {
         DeprecatedSelfRegisterUser(
-            self
+            DeprecatedSelfRegisterUser::start(self.0, &[&account_id])
                 .0
-                .post("/v1/accounts/{account_id}/self_registration", &[&account_id])
                 .form("user", &user)
                 .form("pseudonym", &pseudonym),
         )
@@ -489,7 +483,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/{id}/settings`
     #[doc(alias = "Update user settings")]
     pub fn update_user_settings(&self, id: impl rt::PathArg) -> UpdateUserSettings<'a> {
-        UpdateUserSettings(self.0.get("/v1/users/{id}/settings", &[&id]))
+        UpdateUserSettings::start(self.0, &[&id])
     }
     /// Get custom colors
     ///
@@ -498,7 +492,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/{id}/colors`
     #[doc(alias = "Get custom colors")]
     pub fn get_custom_colors(&self, id: impl rt::PathArg) -> GetCustomColors<'a> {
-        GetCustomColors(self.0.get("/v1/users/{id}/colors", &[&id]))
+        GetCustomColors::start(self.0, &[&id])
     }
     /// Get custom color
     ///
@@ -513,9 +507,7 @@ impl<'a> Users<'a> {
         id: impl rt::PathArg,
         asset_string: impl rt::PathArg,
     ) -> GetCustomColor<'a> {
-        GetCustomColor(
-            self.0.get("/v1/users/{id}/colors/{asset_string}", &[&id, &asset_string]),
-        )
+        GetCustomColor::start(self.0, &[&id, &asset_string])
     }
     /// Update custom color
     ///
@@ -530,9 +522,7 @@ impl<'a> Users<'a> {
         id: impl rt::PathArg,
         asset_string: impl rt::PathArg,
     ) -> UpdateCustomColor<'a> {
-        UpdateCustomColor(
-            self.0.put("/v1/users/{id}/colors/{asset_string}", &[&id, &asset_string]),
-        )
+        UpdateCustomColor::start(self.0, &[&id, &asset_string])
     }
     /// Get dashboard positions
     ///
@@ -544,7 +534,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetDashboardPositions<'a> {
-        GetDashboardPositions(self.0.get("/v1/users/{id}/dashboard_positions", &[&id]))
+        GetDashboardPositions::start(self.0, &[&id])
     }
     /// Update dashboard positions
     ///
@@ -558,9 +548,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateDashboardPositions<'a> {
-        UpdateDashboardPositions(
-            self.0.put("/v1/users/{id}/dashboard_positions", &[&id]),
-        )
+        UpdateDashboardPositions::start(self.0, &[&id])
     }
     /// Edit a user
     ///
@@ -569,7 +557,7 @@ impl<'a> Users<'a> {
     /// `PUT /api/v1/users/{id}`
     #[doc(alias = "Edit a user")]
     pub fn edit_user(&self, id: impl rt::PathArg) -> EditUser<'a> {
-        EditUser(self.0.put("/v1/users/{id}", &[&id]))
+        EditUser::start(self.0, &[&id])
     }
     /// Terminate all user sessions
     ///
@@ -581,7 +569,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> TerminateAllUserSessions<'a> {
-        TerminateAllUserSessions(self.0.delete("/v1/users/{id}/sessions", &[&id]))
+        TerminateAllUserSessions::start(self.0, &[&id])
     }
     /// Log users out of all mobile apps
     ///
@@ -593,7 +581,7 @@ impl<'a> Users<'a> {
     #[doc(alias = "log_users_out_of_all_mobile_apps_mobile_sessions")]
     #[doc(alias = "Log users out of all mobile apps")]
     pub fn log_users_out_of_all_mobile_apps(&self) -> LogUsersOutOfAllMobileApps<'a> {
-        LogUsersOutOfAllMobileApps(self.0.delete("/v1/users/mobile_sessions", &[]))
+        LogUsersOutOfAllMobileApps::start(self.0, &[])
     }
     /// Log users out of all mobile apps
     ///
@@ -608,9 +596,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> LogUsersOutOfAllMobileAppsForUser<'a> {
-        LogUsersOutOfAllMobileAppsForUser(
-            self.0.delete("/v1/users/{id}/mobile_sessions", &[&id]),
-        )
+        LogUsersOutOfAllMobileAppsForUser::start(self.0, &[&id])
     }
     /// Merge user into another user
     ///
@@ -642,14 +628,7 @@ impl<'a> Users<'a> {
         id: impl rt::PathArg,
         destination_user_id: impl rt::PathArg,
     ) -> MergeUserIntoAnotherUser<'a> {
-        MergeUserIntoAnotherUser(
-            self
-                .0
-                .put(
-                    "/v1/users/{id}/merge_into/{destination_user_id}",
-                    &[&id, &destination_user_id],
-                ),
-        )
+        MergeUserIntoAnotherUser::start(self.0, &[&id, &destination_user_id])
     }
     /// Merge user into another user
     ///
@@ -682,13 +661,9 @@ impl<'a> Users<'a> {
         destination_account_id: impl rt::PathArg,
         destination_user_id: impl rt::PathArg,
     ) -> MergeUserIntoAnotherUserForDestinationAccount<'a> {
-        MergeUserIntoAnotherUserForDestinationAccount(
-            self
-                .0
-                .put(
-                    "/v1/users/{id}/merge_into/accounts/{destination_account_id}/users/{destination_user_id}",
-                    &[&id, &destination_account_id, &destination_user_id],
-                ),
+        MergeUserIntoAnotherUserForDestinationAccount::start(
+            self.0,
+            &[&id, &destination_account_id, &destination_user_id],
         )
     }
     /// Split merged users into separate users
@@ -717,7 +692,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> SplitMergedUsersIntoSeparateUsers<'a> {
-        SplitMergedUsersIntoSeparateUsers(self.0.post("/v1/users/{id}/split", &[&id]))
+        SplitMergedUsersIntoSeparateUsers::start(self.0, &[&id])
     }
     /// Get a Pandata Events jwt token and its expiration date
     ///
@@ -730,9 +705,7 @@ impl<'a> Users<'a> {
     pub fn get_pandata_events_jwt_token_and_its_expiration_date(
         &self,
     ) -> GetPandataEventsJwtTokenAndItsExpirationDate<'a> {
-        GetPandataEventsJwtTokenAndItsExpirationDate(
-            self.0.post("/v1/users/self/pandata_events_token", &[]),
-        )
+        GetPandataEventsJwtTokenAndItsExpirationDate::start(self.0, &[])
     }
     /// Get a users most recently graded submissions
     ///
@@ -742,9 +715,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetUsersMostRecentlyGradedSubmissions<'a> {
-        GetUsersMostRecentlyGradedSubmissions(
-            self.0.get("/v1/users/{id}/graded_submissions", &[&id]),
-        )
+        GetUsersMostRecentlyGradedSubmissions::start(self.0, &[&id])
     }
     /// Get user profile
     ///
@@ -755,7 +726,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/{user_id}/profile`
     #[doc(alias = "Get user profile")]
     pub fn get_user_profile(&self, user_id: impl rt::PathArg) -> GetUserProfile<'a> {
-        GetUserProfile(self.0.get("/v1/users/{user_id}/profile", &[&user_id]))
+        GetUserProfile::start(self.0, &[&user_id])
     }
     /// List avatar options
     ///
@@ -767,7 +738,7 @@ impl<'a> Users<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListAvatarOptions<'a> {
-        ListAvatarOptions(self.0.get("/v1/users/{user_id}/avatars", &[&user_id]))
+        ListAvatarOptions::start(self.0, &[&user_id])
     }
     /// List user page views
     ///
@@ -779,7 +750,7 @@ impl<'a> Users<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListUserPageViews<'a> {
-        ListUserPageViews(self.0.get("/v1/users/{user_id}/page_views", &[&user_id]))
+        ListUserPageViews::start(self.0, &[&user_id])
     }
     /// Store custom data
     ///
@@ -952,10 +923,8 @@ impl<'a> Users<'a> {
         data: rt::Json,
     ) -> StoreCustomData<'a> {
         StoreCustomData(
-            self
+            StoreCustomData::start(self.0, &[&user_id])
                 .0
-                .put("/v1/users/{user_id}/custom_data", &[&user_id])
-                .unwrap_key("data")
                 .form("ns", &rt::text(ns))
                 .form("data", &data),
         )
@@ -980,11 +949,7 @@ impl<'a> Users<'a> {
         ns: impl Into<String>,
     ) -> LoadCustomData<'a> {
         LoadCustomData(
-            self
-                .0
-                .get("/v1/users/{user_id}/custom_data", &[&user_id])
-                .unwrap_key("data")
-                .query("ns", &rt::text(ns)),
+            LoadCustomData::start(self.0, &[&user_id]).0.query("ns", &rt::text(ns)),
         )
     }
     /// Delete custom data
@@ -1127,11 +1092,7 @@ impl<'a> Users<'a> {
         ns: impl Into<String>,
     ) -> DeleteCustomData<'a> {
         DeleteCustomData(
-            self
-                .0
-                .delete("/v1/users/{user_id}/custom_data", &[&user_id])
-                .unwrap_key("data")
-                .query("ns", &rt::text(ns)),
+            DeleteCustomData::start(self.0, &[&user_id]).0.query("ns", &rt::text(ns)),
         )
     }
     /// List course nicknames
@@ -1141,7 +1102,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/self/course_nicknames`
     #[doc(alias = "List course nicknames")]
     pub fn list_course_nicknames(&self) -> ListCourseNicknames<'a> {
-        ListCourseNicknames(self.0.get("/v1/users/self/course_nicknames", &[]))
+        ListCourseNicknames::start(self.0, &[])
     }
     /// Get course nickname
     ///
@@ -1153,9 +1114,7 @@ impl<'a> Users<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetCourseNickname<'a> {
-        GetCourseNickname(
-            self.0.get("/v1/users/self/course_nicknames/{course_id}", &[&course_id]),
-        )
+        GetCourseNickname::start(self.0, &[&course_id])
     }
     /// Set course nickname
     ///
@@ -1171,9 +1130,8 @@ impl<'a> Users<'a> {
         nickname: impl Into<String>,
     ) -> SetCourseNickname<'a> {
         SetCourseNickname(
-            self
+            SetCourseNickname::start(self.0, &[&course_id])
                 .0
-                .put("/v1/users/self/course_nicknames/{course_id}", &[&course_id])
                 .form("nickname", &rt::text(nickname)),
         )
     }
@@ -1187,9 +1145,7 @@ impl<'a> Users<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> RemoveCourseNickname<'a> {
-        RemoveCourseNickname(
-            self.0.delete("/v1/users/self/course_nicknames/{course_id}", &[&course_id]),
-        )
+        RemoveCourseNickname::start(self.0, &[&course_id])
     }
     /// Clear course nicknames
     ///
@@ -1198,7 +1154,7 @@ impl<'a> Users<'a> {
     /// `DELETE /api/v1/users/self/course_nicknames`
     #[doc(alias = "Clear course nicknames")]
     pub fn clear_course_nicknames(&self) -> ClearCourseNicknames<'a> {
-        ClearCourseNicknames(self.0.delete("/v1/users/self/course_nicknames", &[]))
+        ClearCourseNicknames::start(self.0, &[])
     }
     /// Update files UI version preference
     ///
@@ -1210,9 +1166,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateFilesUiVersionPreference<'a> {
-        UpdateFilesUiVersionPreference(
-            self.0.put("/v1/users/{id}/files_ui_version_preference", &[&id]),
-        )
+        UpdateFilesUiVersionPreference::start(self.0, &[&id])
     }
     /// Update text editor preference
     ///
@@ -1224,9 +1178,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateTextEditorPreference<'a> {
-        UpdateTextEditorPreference(
-            self.0.put("/v1/users/{id}/text_editor_preference", &[&id]),
-        )
+        UpdateTextEditorPreference::start(self.0, &[&id])
     }
     /// BETA - Initiate page views query
     ///
@@ -1240,9 +1192,7 @@ impl<'a> Users<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> BetaInitiatePageViewsQuery<'a> {
-        BetaInitiatePageViewsQuery(
-            self.0.post("/v1/users/{user_id}/page_views/query", &[&user_id]),
-        )
+        BetaInitiatePageViewsQuery::start(self.0, &[&user_id])
     }
     /// BETA - Poll query status
     ///
@@ -1257,14 +1207,7 @@ impl<'a> Users<'a> {
         user_id: impl rt::PathArg,
         query_id: impl rt::PathArg,
     ) -> BetaPollQueryStatus<'a> {
-        BetaPollQueryStatus(
-            self
-                .0
-                .get(
-                    "/v1/users/{user_id}/page_views/query/{query_id}",
-                    &[&user_id, &query_id],
-                ),
-        )
+        BetaPollQueryStatus::start(self.0, &[&user_id, &query_id])
     }
     /// BETA - Get query results
     ///
@@ -1279,20 +1222,14 @@ impl<'a> Users<'a> {
         user_id: impl rt::PathArg,
         query_id: impl rt::PathArg,
     ) -> BetaGetQueryResults<'a> {
-        BetaGetQueryResults(
-            self
-                .0
-                .get(
-                    "/v1/users/{user_id}/page_views/query/{query_id}/results",
-                    &[&user_id, &query_id],
-                ),
-        )
+        BetaGetQueryResults::start(self.0, &[&user_id, &query_id])
     }
 }
-/// Request builder for [`Users::list_users_in_account`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListUsersInAccount<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::list_users_in_account`]: set the optional parameters, then send it."]
+    ListUsersInAccount(Get "/v1/accounts/{account_id}/users") => list models::User
+);
 impl<'a> ListUsersInAccount<'a> {
     /// The partial name or full ID of the users to match and return in the results list. Must be at least 3 characters.
     ///
@@ -1316,163 +1253,78 @@ impl<'a> ListUsersInAccount<'a> {
     pub fn include_deleted_users(self, value: bool) -> Self {
         Self(self.0.query("include_deleted_users", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::User>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::User> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::User> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Users::list_activity_stream`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListActivityStream<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::list_activity_stream`]: set the optional parameters, then send it."]
+    ListActivityStream(Get "/v1/users/self/activity_stream") => list
+    models::ListActivityStreamResponse
+);
 impl<'a> ListActivityStream<'a> {
     /// If true, will only return objects for courses the user is actively participating in
     pub fn only_active_courses(self, value: bool) -> Self {
         Self(self.0.query("only_active_courses", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::ListActivityStreamResponse>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(
-        self,
-    ) -> rt::ItemStream<'a, crate::models::ListActivityStreamResponse> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ListActivityStreamResponse> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Users::list_activity_stream_of_current_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListActivityStreamOfCurrentUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::list_activity_stream_of_current_user`]: set the optional parameters, then send it."]
+    ListActivityStreamOfCurrentUser(Get "/v1/users/activity_stream") => list
+    models::ListActivityStreamOfCurrentUserResponse
+);
 impl<'a> ListActivityStreamOfCurrentUser<'a> {
     /// If true, will only return objects for courses the user is actively participating in
     pub fn only_active_courses(self, value: bool) -> Self {
         Self(self.0.query("only_active_courses", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::ListActivityStreamOfCurrentUserResponse>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(
-        self,
-    ) -> rt::ItemStream<'a, crate::models::ListActivityStreamOfCurrentUserResponse> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(
-        self,
-    ) -> rt::PageStream<'a, crate::models::ListActivityStreamOfCurrentUserResponse> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Users::activity_stream_summary`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ActivityStreamSummary<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::activity_stream_summary`]: set the optional parameters, then send it."]
+    ActivityStreamSummary(Get "/v1/users/self/activity_stream/summary") => list
+    models::ActivityStreamSummaryResponse
+);
 impl<'a> ActivityStreamSummary<'a> {
     /// If true, will only return objects for courses the user is actively participating in
     pub fn only_active_courses(self, value: bool) -> Self {
         Self(self.0.query("only_active_courses", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::ActivityStreamSummaryResponse>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(
-        self,
-    ) -> rt::ItemStream<'a, crate::models::ActivityStreamSummaryResponse> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(
-        self,
-    ) -> rt::PageStream<'a, crate::models::ActivityStreamSummaryResponse> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Users::list_todo_items`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListTodoItems<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::list_todo_items`]: set the optional parameters, then send it."]
+    ListTodoItems(Get "/v1/users/self/todo") => list models::ListTodoItemsResponse
+);
 impl<'a> ListTodoItems<'a> {
     /// "ungraded_quizzes":: Optionally include ungraded quizzes (such as practice quizzes and surveys) in the list. These will be returned under a `quiz` key instead of an `assignment` key in response elements.
     pub fn include(self, value: impl IntoIterator<Item = ListTodoItemsInclude>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(
-        self,
-    ) -> rt::Result<rt::Page<crate::models::ListTodoItemsResponse>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::ListTodoItemsResponse> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::ListTodoItemsResponse> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Users::list_counts_for_todo_items`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCountsForTodoItems<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::list_counts_for_todo_items`]: set the optional parameters, then send it."]
+    ListCountsForTodoItems(Get "/v1/users/self/todo_item_count") => one
+    models::ListCountsForTodoItemsResponse
+);
 impl<'a> ListCountsForTodoItems<'a> {
     /// "ungraded_quizzes":: Optionally include ungraded quizzes (such as practice quizzes and surveys) in the list. These will be returned under a `quiz` key instead of an `assignment` key in response elements.
     pub fn include(self, value: impl IntoIterator<Item = ListTodoItemsInclude>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> rt::Result<crate::models::ListCountsForTodoItemsResponse> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Users::list_upcoming_assignments_calendar_events`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListUpcomingAssignmentsCalendarEvents<'a>(rt::Request<'a>);
-impl<'a> ListUpcomingAssignmentsCalendarEvents<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::CalendarEvent>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CalendarEvent> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::CalendarEvent> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Users::list_missing_submissions`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListMissingSubmissions<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::list_upcoming_assignments_calendar_events`]: send it."]
+    ListUpcomingAssignmentsCalendarEvents(Get "/v1/users/self/upcoming_events") => list
+    models::CalendarEvent
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::list_missing_submissions`]: set the optional parameters, then send it."]
+    ListMissingSubmissions(Get "/v1/users/{user_id}/missing_submissions") => list
+    models::Assignment
+);
 impl<'a> ListMissingSubmissions<'a> {
     /// Return missing submissions for the given observed user. Must be accompanied by course_ids\[\]. The user making the request must be observing the observed user in all the courses specified by course_ids\[\].
     pub fn observed_user_id(self, value: impl Into<rt::Id>) -> Self {
@@ -1493,66 +1345,39 @@ impl<'a> ListMissingSubmissions<'a> {
     pub fn course_ids(self, value: impl IntoIterator<Item = impl Into<rt::Id>>) -> Self {
         Self(self.0.query("course_ids", &rt::ids(value)))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Assignment>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Assignment> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Assignment> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Users::hide_stream_item`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct HideStreamItem<'a>(rt::Request<'a>);
-impl<'a> HideStreamItem<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Users::hide_all_stream_items`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct HideAllStreamItems<'a>(rt::Request<'a>);
-impl<'a> HideAllStreamItems<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Users::upload_file`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UploadFile<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Users::hide_stream_item`]: send it."]
+    HideStreamItem(Delete "/v1/users/self/activity_stream/{id}") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::hide_all_stream_items`]: send it."]
+    HideAllStreamItems(Delete "/v1/users/self/activity_stream") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::upload_file`]: send it."] UploadFile(Post
+    "/v1/users/{user_id}/files") => json
+);
 impl<'a> UploadFile<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
     /// Uploads `file` with Canvas's three steps (the upload host never gets the
     /// token) and returns the file Canvas confirms.
-    pub async fn upload(self, file: rt::Upload) -> rt::Result<crate::models::File> {
-        self.0.upload(file).await
+    pub async fn upload(self, file: rt::Upload) -> rt::Result<models::File> {
+        rt::Operation::into_request(self).upload(file).await
     }
     /// Lets Canvas fetch the file at `url` itself; returns the Progress to wait on.
     pub async fn upload_from_url(
         self,
         url: &str,
         name: &str,
-    ) -> rt::Result<crate::models::Progress> {
-        self.0.upload_from_url(url, name).await
+    ) -> rt::Result<models::Progress> {
+        rt::Operation::into_request(self).upload_from_url(url, name).await
     }
 }
-/// Request builder for [`Users::show_user_details`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowUserDetails<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::show_user_details`]: set the optional parameters, then send it."]
+    ShowUserDetails(Get "/v1/users/{id}") => one models::User
+);
 impl<'a> ShowUserDetails<'a> {
     /// Array of additional information to include on the user record. "locale", "avatar_url", "permissions", "email", and "effective_locale" will always be returned
     pub fn include(
@@ -1561,15 +1386,12 @@ impl<'a> ShowUserDetails<'a> {
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Users::create_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::create_user`]: set the optional parameters, then send it."]
+    CreateUser(Post "/v1/accounts/{account_id}/users") => one models::User
+);
 impl<'a> CreateUser<'a> {
     /// Sets `user[..]`: see [`CreateUserParams`].
     pub fn user(self, value: CreateUserParams) -> Self {
@@ -1599,15 +1421,13 @@ impl<'a> CreateUser<'a> {
     pub fn pairing_code(self, value: CreateUserPairingCode) -> Self {
         Self(self.0.form("pairing_code", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Users::deprecated_self_register_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeprecatedSelfRegisterUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::deprecated_self_register_user`]: set the optional parameters, then send it."]
+    DeprecatedSelfRegisterUser(Post "/v1/accounts/{account_id}/self_registration") => one
+    models::User
+);
 impl<'a> DeprecatedSelfRegisterUser<'a> {
     /// Sets `communication_channel[..]`: see [`DeprecatedSelfRegisterUserCommunicationChannel`].
     pub fn communication_channel(
@@ -1616,15 +1436,12 @@ impl<'a> DeprecatedSelfRegisterUser<'a> {
     ) -> Self {
         Self(self.0.form("communication_channel", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Users::update_user_settings`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateUserSettings<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::update_user_settings`]: set the optional parameters, then send it."]
+    UpdateUserSettings(Get "/v1/users/{id}/settings") => json
+);
 impl<'a> UpdateUserSettings<'a> {
     /// If true, require user to manually mark discussion posts as read (don't auto-mark as read).
     pub fn manual_mark_as_read(self, value: bool) -> Self {
@@ -1654,69 +1471,39 @@ impl<'a> UpdateUserSettings<'a> {
     pub fn elementary_dashboard_disabled(self, value: bool) -> Self {
         Self(self.0.query("elementary_dashboard_disabled", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Users::get_custom_colors`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCustomColors<'a>(rt::Request<'a>);
-impl<'a> GetCustomColors<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Users::get_custom_color`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCustomColor<'a>(rt::Request<'a>);
-impl<'a> GetCustomColor<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Users::update_custom_color`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateCustomColor<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Users::get_custom_colors`]: send it."]
+    GetCustomColors(Get "/v1/users/{id}/colors") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::get_custom_color`]: send it."]
+    GetCustomColor(Get "/v1/users/{id}/colors/{asset_string}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::update_custom_color`]: set the optional parameters, then send it."]
+    UpdateCustomColor(Put "/v1/users/{id}/colors/{asset_string}") => json
+);
 impl<'a> UpdateCustomColor<'a> {
     /// The hexcode of the color to set for the context, if you choose to pass the hexcode as a query parameter rather than in the request body you should NOT include the '#' unless you escape it first.
     pub fn hexcode(self, value: impl Into<String>) -> Self {
         Self(self.0.form("hexcode", &rt::text(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Users::get_dashboard_positions`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetDashboardPositions<'a>(rt::Request<'a>);
-impl<'a> GetDashboardPositions<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Users::update_dashboard_positions`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateDashboardPositions<'a>(rt::Request<'a>);
-impl<'a> UpdateDashboardPositions<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Users::edit_user`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct EditUser<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Users::get_dashboard_positions`]: send it."]
+    GetDashboardPositions(Get "/v1/users/{id}/dashboard_positions") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::update_dashboard_positions`]: send it."]
+    UpdateDashboardPositions(Put "/v1/users/{id}/dashboard_positions") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::edit_user`]: set the optional parameters, then send it."]
+    EditUser(Put "/v1/users/{id}") => one models::User
+);
 impl<'a> EditUser<'a> {
     /// Sets `user[..]`: see [`EditUserParams`].
     pub fn user(self, value: EditUserParams) -> Self {
@@ -1726,89 +1513,55 @@ impl<'a> EditUser<'a> {
     pub fn override_sis_stickiness(self, value: bool) -> Self {
         Self(self.0.form("override_sis_stickiness", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Users::terminate_all_user_sessions`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct TerminateAllUserSessions<'a>(rt::Request<'a>);
-impl<'a> TerminateAllUserSessions<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Users::log_users_out_of_all_mobile_apps`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct LogUsersOutOfAllMobileApps<'a>(rt::Request<'a>);
-impl<'a> LogUsersOutOfAllMobileApps<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Users::log_users_out_of_all_mobile_apps_for_user`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct LogUsersOutOfAllMobileAppsForUser<'a>(rt::Request<'a>);
-impl<'a> LogUsersOutOfAllMobileAppsForUser<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Users::merge_user_into_another_user`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MergeUserIntoAnotherUser<'a>(rt::Request<'a>);
-impl<'a> MergeUserIntoAnotherUser<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Users::merge_user_into_another_user_for_destination_account`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct MergeUserIntoAnotherUserForDestinationAccount<'a>(rt::Request<'a>);
-impl<'a> MergeUserIntoAnotherUserForDestinationAccount<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::User> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Users::split_merged_users_into_separate_users`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SplitMergedUsersIntoSeparateUsers<'a>(rt::Request<'a>);
-impl<'a> SplitMergedUsersIntoSeparateUsers<'a> {
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<crate::models::User>> {
-        self.0.send_list().await
-    }
-}
-/// Request builder for [`Users::get_pandata_events_jwt_token_and_its_expiration_date`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetPandataEventsJwtTokenAndItsExpirationDate<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Users::terminate_all_user_sessions`]: send it."]
+    TerminateAllUserSessions(Delete "/v1/users/{id}/sessions") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::log_users_out_of_all_mobile_apps`]: send it."]
+    LogUsersOutOfAllMobileApps(Delete "/v1/users/mobile_sessions") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::log_users_out_of_all_mobile_apps_for_user`]: send it."]
+    LogUsersOutOfAllMobileAppsForUser(Delete "/v1/users/{id}/mobile_sessions") => json
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::merge_user_into_another_user`]: send it."]
+    MergeUserIntoAnotherUser(Put "/v1/users/{id}/merge_into/{destination_user_id}") =>
+    one models::User
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::merge_user_into_another_user_for_destination_account`]: send it."]
+    MergeUserIntoAnotherUserForDestinationAccount(Put
+    "/v1/users/{id}/merge_into/accounts/{destination_account_id}/users/{destination_user_id}")
+    => one models::User
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::split_merged_users_into_separate_users`]: send it."]
+    SplitMergedUsersIntoSeparateUsers(Post "/v1/users/{id}/split") => array models::User
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::get_pandata_events_jwt_token_and_its_expiration_date`]: set the optional parameters, then send it."]
+    GetPandataEventsJwtTokenAndItsExpirationDate(Post
+    "/v1/users/self/pandata_events_token") => json
+);
 impl<'a> GetPandataEventsJwtTokenAndItsExpirationDate<'a> {
     /// The pandata events appKey for this mobile app
     pub fn app_key(self, value: impl Into<String>) -> Self {
         Self(self.0.form("app_key", &rt::text(value)))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Users::get_users_most_recently_graded_submissions`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetUsersMostRecentlyGradedSubmissions<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::get_users_most_recently_graded_submissions`]: set the optional parameters, then send it."]
+    GetUsersMostRecentlyGradedSubmissions(Get "/v1/users/{id}/graded_submissions") =>
+    list models::Submission
+);
 impl<'a> GetUsersMostRecentlyGradedSubmissions<'a> {
     /// Associations to include with the group
     pub fn include(
@@ -1825,51 +1578,20 @@ impl<'a> GetUsersMostRecentlyGradedSubmissions<'a> {
     pub fn only_published_assignments(self, value: bool) -> Self {
         Self(self.0.query("only_published_assignments", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Submission>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Submission> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Submission> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Users::get_user_profile`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetUserProfile<'a>(rt::Request<'a>);
-impl<'a> GetUserProfile<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::Profile> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Users::list_avatar_options`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAvatarOptions<'a>(rt::Request<'a>);
-impl<'a> ListAvatarOptions<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::Avatar>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::Avatar> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::Avatar> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Users::list_user_page_views`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListUserPageViews<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Users::get_user_profile`]: send it."]
+    GetUserProfile(Get "/v1/users/{user_id}/profile") => one models::Profile
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::list_avatar_options`]: send it."]
+    ListAvatarOptions(Get "/v1/users/{user_id}/avatars") => list models::Avatar
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::list_user_page_views`]: set the optional parameters, then send it."]
+    ListUserPageViews(Get "/v1/users/{user_id}/page_views") => list models::PageView
+);
 impl<'a> ListUserPageViews<'a> {
     /// The beginning of the time range from which you want page views.
     pub fn start_time(self, value: rt::DateTime) -> Self {
@@ -1879,139 +1601,72 @@ impl<'a> ListUserPageViews<'a> {
     pub fn end_time(self, value: rt::DateTime) -> Self {
         Self(self.0.query("end_time", &value))
     }
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::PageView>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::PageView> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::PageView> {
-        self.0.pages()
-    }
 }
-/// Request builder for [`Users::store_custom_data`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct StoreCustomData<'a>(rt::Request<'a>);
-impl<'a> StoreCustomData<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Users::load_custom_data`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct LoadCustomData<'a>(rt::Request<'a>);
-impl<'a> LoadCustomData<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Users::delete_custom_data`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteCustomData<'a>(rt::Request<'a>);
-impl<'a> DeleteCustomData<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Users::list_course_nicknames`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListCourseNicknames<'a>(rt::Request<'a>);
-impl<'a> ListCourseNicknames<'a> {
-    /// Sends the request and returns the first page, with the links to the others.
-    pub async fn send(self) -> rt::Result<rt::Page<crate::models::CourseNickname>> {
-        self.0.send_page().await
-    }
-    /// Streams every item of every page, following Canvas's pagination.
-    pub fn stream(self) -> rt::ItemStream<'a, crate::models::CourseNickname> {
-        self.0.stream()
-    }
-    /// Streams every page, with its links and cost.
-    pub fn pages(self) -> rt::PageStream<'a, crate::models::CourseNickname> {
-        self.0.pages()
-    }
-}
-/// Request builder for [`Users::get_course_nickname`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct GetCourseNickname<'a>(rt::Request<'a>);
-impl<'a> GetCourseNickname<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CourseNickname> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Users::set_course_nickname`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct SetCourseNickname<'a>(rt::Request<'a>);
-impl<'a> SetCourseNickname<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CourseNickname> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Users::remove_course_nickname`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct RemoveCourseNickname<'a>(rt::Request<'a>);
-impl<'a> RemoveCourseNickname<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::CourseNickname> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Users::clear_course_nicknames`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ClearCourseNicknames<'a>(rt::Request<'a>);
-impl<'a> ClearCourseNicknames<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`Users::update_files_ui_version_preference`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateFilesUiVersionPreference<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc = " Request builder for [`Users::store_custom_data`]: send it."]
+    StoreCustomData(Put "/v1/users/{user_id}/custom_data") => json, "data"
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::load_custom_data`]: send it."]
+    LoadCustomData(Get "/v1/users/{user_id}/custom_data") => json, "data"
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::delete_custom_data`]: send it."]
+    DeleteCustomData(Delete "/v1/users/{user_id}/custom_data") => json, "data"
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::list_course_nicknames`]: send it."]
+    ListCourseNicknames(Get "/v1/users/self/course_nicknames") => list
+    models::CourseNickname
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::get_course_nickname`]: send it."]
+    GetCourseNickname(Get "/v1/users/self/course_nicknames/{course_id}") => one
+    models::CourseNickname
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::set_course_nickname`]: send it."]
+    SetCourseNickname(Put "/v1/users/self/course_nicknames/{course_id}") => one
+    models::CourseNickname
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::remove_course_nickname`]: send it."]
+    RemoveCourseNickname(Delete "/v1/users/self/course_nicknames/{course_id}") => one
+    models::CourseNickname
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::clear_course_nicknames`]: send it."]
+    ClearCourseNicknames(Delete "/v1/users/self/course_nicknames") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::update_files_ui_version_preference`]: set the optional parameters, then send it."]
+    UpdateFilesUiVersionPreference(Put "/v1/users/{id}/files_ui_version_preference") =>
+    json
+);
 impl<'a> UpdateFilesUiVersionPreference<'a> {
     /// The identifier for the files UI version.
     pub fn files_ui_version(self, value: FilesUiVersion) -> Self {
         Self(self.0.form("files_ui_version", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Users::update_text_editor_preference`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateTextEditorPreference<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::update_text_editor_preference`]: set the optional parameters, then send it."]
+    UpdateTextEditorPreference(Put "/v1/users/{id}/text_editor_preference") => json
+);
 impl<'a> UpdateTextEditorPreference<'a> {
     /// The identifier for the editor.
     pub fn text_editor_preference(self, value: TextEditorPreference) -> Self {
         Self(self.0.form("text_editor_preference", &value))
     }
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
 }
-/// Request builder for [`Users::beta_initiate_page_views_query`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BetaInitiatePageViewsQuery<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`Users::beta_initiate_page_views_query`]: set the optional parameters, then send it."]
+    BetaInitiatePageViewsQuery(Post "/v1/users/{user_id}/page_views/query") => one
+    models::AsyncQueryResponse
+);
 impl<'a> BetaInitiatePageViewsQuery<'a> {
     /// The start date for the page views query in YYYY-MM-DD format. Must be the first day of a month.
     pub fn start_date(self, value: impl Into<String>) -> Self {
@@ -2025,47 +1680,16 @@ impl<'a> BetaInitiatePageViewsQuery<'a> {
     pub fn results_format(self, value: impl Into<String>) -> Self {
         Self(self.0.form("results_format", &rt::text(value)))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AsyncQueryResponse> {
-        self.0.send().await
-    }
 }
-/// Request builder for [`Users::beta_poll_query_status`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BetaPollQueryStatus<'a>(rt::Request<'a>);
-impl<'a> BetaPollQueryStatus<'a> {
-    /// Sends the request and decodes the response.
-    pub async fn send(self) -> rt::Result<crate::models::AsyncQueryStatusResponse> {
-        self.0.send().await
-    }
-}
-/// Request builder for [`Users::beta_get_query_results`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct BetaGetQueryResults<'a>(rt::Request<'a>);
-impl<'a> BetaGetQueryResults<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    ListUsersInAccount, ListActivityStream, ListActivityStreamOfCurrentUser,
-    ActivityStreamSummary, ListTodoItems, ListCountsForTodoItems,
-    ListUpcomingAssignmentsCalendarEvents, ListMissingSubmissions, HideStreamItem,
-    HideAllStreamItems, UploadFile, ShowUserDetails, CreateUser,
-    DeprecatedSelfRegisterUser, UpdateUserSettings, GetCustomColors, GetCustomColor,
-    UpdateCustomColor, GetDashboardPositions, UpdateDashboardPositions, EditUser,
-    TerminateAllUserSessions, LogUsersOutOfAllMobileApps,
-    LogUsersOutOfAllMobileAppsForUser, MergeUserIntoAnotherUser,
-    MergeUserIntoAnotherUserForDestinationAccount, SplitMergedUsersIntoSeparateUsers,
-    GetPandataEventsJwtTokenAndItsExpirationDate, GetUsersMostRecentlyGradedSubmissions,
-    GetUserProfile, ListAvatarOptions, ListUserPageViews, StoreCustomData,
-    LoadCustomData, DeleteCustomData, ListCourseNicknames, GetCourseNickname,
-    SetCourseNickname, RemoveCourseNickname, ClearCourseNicknames,
-    UpdateFilesUiVersionPreference, UpdateTextEditorPreference,
-    BetaInitiatePageViewsQuery, BetaPollQueryStatus, BetaGetQueryResults
+rt::builder!(
+    #[doc = " Request builder for [`Users::beta_poll_query_status`]: send it."]
+    BetaPollQueryStatus(Get "/v1/users/{user_id}/page_views/query/{query_id}") => one
+    models::AsyncQueryStatusResponse
+);
+rt::builder!(
+    #[doc = " Request builder for [`Users::beta_get_query_results`]: send it."]
+    BetaGetQueryResults(Get "/v1/users/{user_id}/page_views/query/{query_id}/results") =>
+    json
 );
 /// Values of the `sort` parameter.
 ///

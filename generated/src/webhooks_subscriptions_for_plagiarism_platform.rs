@@ -12,6 +12,8 @@
 //! | `GET /api/lti/subscriptions` | [`list_all_webhook_subscription_for_tool_proxy`](WebhooksSubscriptionsForPlagiarismPlatform::list_all_webhook_subscription_for_tool_proxy) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the Webhooks Subscriptions For Plagiarism Platform resource.
 #[derive(Debug, Clone, Copy)]
 pub struct WebhooksSubscriptionsForPlagiarismPlatform<'a>(&'a rt::Client);
@@ -30,7 +32,9 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
         subscription: Subscription,
     ) -> CreateWebhookSubscription<'a> {
         CreateWebhookSubscription(
-            self.0.post("/lti/subscriptions", &[]).form("subscription", &subscription),
+            CreateWebhookSubscription::start(self.0, &[])
+                .0
+                .form("subscription", &subscription),
         )
     }
     /// Delete a Webhook Subscription
@@ -41,7 +45,7 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> DeleteWebhookSubscription<'a> {
-        DeleteWebhookSubscription(self.0.delete("/lti/subscriptions/{id}", &[&id]))
+        DeleteWebhookSubscription::start(self.0, &[&id])
     }
     /// Show a single Webhook Subscription
     ///
@@ -51,7 +55,7 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ShowSingleWebhookSubscription<'a> {
-        ShowSingleWebhookSubscription(self.0.get("/lti/subscriptions/{id}", &[&id]))
+        ShowSingleWebhookSubscription::start(self.0, &[&id])
     }
     /// Update a Webhook Subscription
     ///
@@ -63,7 +67,7 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateWebhookSubscription<'a> {
-        UpdateWebhookSubscription(self.0.put("/lti/subscriptions/{id}", &[&id]))
+        UpdateWebhookSubscription::start(self.0, &[&id])
     }
     /// List all Webhook Subscription for a tool proxy
     ///
@@ -80,62 +84,33 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
     pub fn list_all_webhook_subscription_for_tool_proxy(
         &self,
     ) -> ListAllWebhookSubscriptionForToolProxy<'a> {
-        ListAllWebhookSubscriptionForToolProxy(self.0.get("/lti/subscriptions", &[]))
+        ListAllWebhookSubscriptionForToolProxy::start(self.0, &[])
     }
 }
-/// Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::create_webhook_subscription`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct CreateWebhookSubscription<'a>(rt::Request<'a>);
-impl<'a> CreateWebhookSubscription<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::delete_webhook_subscription`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct DeleteWebhookSubscription<'a>(rt::Request<'a>);
-impl<'a> DeleteWebhookSubscription<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::show_single_webhook_subscription`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ShowSingleWebhookSubscription<'a>(rt::Request<'a>);
-impl<'a> ShowSingleWebhookSubscription<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::update_webhook_subscription`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateWebhookSubscription<'a>(rt::Request<'a>);
-impl<'a> UpdateWebhookSubscription<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-/// Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::list_all_webhook_subscription_for_tool_proxy`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListAllWebhookSubscriptionForToolProxy<'a>(rt::Request<'a>);
-impl<'a> ListAllWebhookSubscriptionForToolProxy<'a> {
-    /// Sends the request and returns the body as JSON (`Null` when empty).
-    pub async fn send(self) -> rt::Result<rt::Json> {
-        self.0.send_json().await
-    }
-}
-rt::impl_operations!(
-    CreateWebhookSubscription, DeleteWebhookSubscription, ShowSingleWebhookSubscription,
-    UpdateWebhookSubscription, ListAllWebhookSubscriptionForToolProxy
+rt::builder!(
+    #[doc =
+    " Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::create_webhook_subscription`]: send it."]
+    CreateWebhookSubscription(Post "/lti/subscriptions") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::delete_webhook_subscription`]: send it."]
+    DeleteWebhookSubscription(Delete "/lti/subscriptions/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::show_single_webhook_subscription`]: send it."]
+    ShowSingleWebhookSubscription(Get "/lti/subscriptions/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::update_webhook_subscription`]: send it."]
+    UpdateWebhookSubscription(Put "/lti/subscriptions/{id}") => json
+);
+rt::builder!(
+    #[doc =
+    " Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::list_all_webhook_subscription_for_tool_proxy`]: send it."]
+    ListAllWebhookSubscriptionForToolProxy(Get "/lti/subscriptions") => json
 );
 /// Parameters sent as `subscription[..]`.
 #[derive(Debug, Clone, PartialEq)]

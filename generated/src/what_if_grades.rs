@@ -9,6 +9,8 @@
 //! | `PUT /api/v1/courses/{course_id}/what_if_grades/reset` | [`reset_what_if_scores_for_current_user_for_entire_course_and_recalculate_grades`](WhatIfGrades::reset_what_if_scores_for_current_user_for_entire_course_and_recalculate_grades) |
 #[allow(unused_imports)]
 use canvas_lms_runtime as rt;
+#[allow(unused_imports)]
+use crate::models;
 /// Operations of the What If Grades resource.
 #[derive(Debug, Clone, Copy)]
 pub struct WhatIfGrades<'a>(&'a rt::Client);
@@ -27,9 +29,7 @@ impl<'a> WhatIfGrades<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateSubmissionWhatIfScoreAndCalculateGrades<'a> {
-        UpdateSubmissionWhatIfScoreAndCalculateGrades(
-            self.0.put("/v1/submissions/{id}/what_if_grades", &[&id]),
-        )
+        UpdateSubmissionWhatIfScoreAndCalculateGrades::start(self.0, &[&id])
     }
     /// Reset the what-if scores for the current user for an entire course and recalculate grades
     ///
@@ -43,42 +43,28 @@ impl<'a> WhatIfGrades<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ResetWhatIfScoresForCurrentUserForEntireCourseAndRecalculateGrades<'a> {
-        ResetWhatIfScoresForCurrentUserForEntireCourseAndRecalculateGrades(
-            self.0.put("/v1/courses/{course_id}/what_if_grades/reset", &[&course_id]),
+        ResetWhatIfScoresForCurrentUserForEntireCourseAndRecalculateGrades::start(
+            self.0,
+            &[&course_id],
         )
     }
 }
-/// Request builder for [`WhatIfGrades::update_submission_what_if_score_and_calculate_grades`]: set the optional parameters, then send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct UpdateSubmissionWhatIfScoreAndCalculateGrades<'a>(rt::Request<'a>);
+rt::builder!(
+    #[doc =
+    " Request builder for [`WhatIfGrades::update_submission_what_if_score_and_calculate_grades`]: set the optional parameters, then send it."]
+    UpdateSubmissionWhatIfScoreAndCalculateGrades(Put
+    "/v1/submissions/{id}/what_if_grades") => one
+    models::UpdateSubmissionWhatIfScoreAndCalculateGradesResponse
+);
 impl<'a> UpdateSubmissionWhatIfScoreAndCalculateGrades<'a> {
     /// The score the student wants to test
     pub fn student_entered_score(self, value: f64) -> Self {
         Self(self.0.form("student_entered_score", &value))
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> rt::Result<
-        crate::models::UpdateSubmissionWhatIfScoreAndCalculateGradesResponse,
-    > {
-        self.0.send().await
-    }
 }
-/// Request builder for [`WhatIfGrades::reset_what_if_scores_for_current_user_for_entire_course_and_recalculate_grades`]: send it.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct ResetWhatIfScoresForCurrentUserForEntireCourseAndRecalculateGrades<'a>(
-    rt::Request<'a>,
-);
-impl<'a> ResetWhatIfScoresForCurrentUserForEntireCourseAndRecalculateGrades<'a> {
-    /// Sends the request and decodes the list in the response.
-    pub async fn send(self) -> rt::Result<Vec<rt::Json>> {
-        self.0.send_list().await
-    }
-}
-rt::impl_operations!(
-    UpdateSubmissionWhatIfScoreAndCalculateGrades,
-    ResetWhatIfScoresForCurrentUserForEntireCourseAndRecalculateGrades
+rt::builder!(
+    #[doc =
+    " Request builder for [`WhatIfGrades::reset_what_if_scores_for_current_user_for_entire_course_and_recalculate_grades`]: send it."]
+    ResetWhatIfScoresForCurrentUserForEntireCourseAndRecalculateGrades(Put
+    "/v1/courses/{course_id}/what_if_grades/reset") => array rt::Json
 );

@@ -64,6 +64,96 @@ impl<'a> Operation<'a> for Request<'a> {
     }
 }
 
+/// A generated builder: the newtype around a [`Request`], its [`Operation`] impl, and the
+/// ways to send it for what the operation returns: `json` (the body as JSON), `one T`,
+/// `array T` (a list in one response) or `list T` (pages: `send`, `stream` and `pages`),
+/// optionally followed by the member Canvas wraps the value in (`, "blackout_date"`; see
+/// [`Request::unwrap_key`]). `Name(Get "/v1/{context}/blackout_dates")` gives the method and
+/// path, which `Name::start(client, args)` and `Name::start_in(client, context, args)` fill.
+/// Generated code calls it once per operation, so each builder is one line of data; its
+/// setters are a plain `impl` beside it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! builder {
+    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) => json $(, $key:literal)?) => {
+        $crate::builder!(@struct $(#[$attr])* $name $(, $key)?);
+        $crate::builder!(@start $name $method $path);
+        impl<'a> $name<'a> {
+            /// Sends the request and returns the body as JSON (`Null` when empty).
+            pub async fn send(self) -> $crate::Result<$crate::Json> {
+                $crate::Operation::into_request(self).send_json().await
+            }
+        }
+    };
+    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) => one $t:ty $(, $key:literal)?) => {
+        $crate::builder!(@struct $(#[$attr])* $name $(, $key)?);
+        $crate::builder!(@start $name $method $path);
+        impl<'a> $name<'a> {
+            /// Sends the request and decodes the response.
+            pub async fn send(self) -> $crate::Result<$t> {
+                $crate::Operation::into_request(self).send().await
+            }
+        }
+    };
+    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) => array $t:ty $(, $key:literal)?) => {
+        $crate::builder!(@struct $(#[$attr])* $name $(, $key)?);
+        $crate::builder!(@start $name $method $path);
+        impl<'a> $name<'a> {
+            /// Sends the request and decodes the list in the response.
+            pub async fn send(self) -> $crate::Result<Vec<$t>> {
+                $crate::Operation::into_request(self).send_list().await
+            }
+        }
+    };
+    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) => list $t:ty $(, $key:literal)?) => {
+        $crate::builder!(@struct $(#[$attr])* $name $(, $key)?);
+        $crate::builder!(@start $name $method $path);
+        impl<'a> $name<'a> {
+            /// Sends the request and returns the first page, with the links to the others.
+            pub async fn send(self) -> $crate::Result<$crate::Page<$t>> {
+                $crate::Operation::into_request(self).send_page().await
+            }
+            /// Streams every item of every page, following Canvas's pagination.
+            pub fn stream(self) -> $crate::ItemStream<'a, $t> {
+                $crate::Operation::into_request(self).stream()
+            }
+            /// Streams every page, with its links and cost.
+            pub fn pages(self) -> $crate::PageStream<'a, $t> {
+                $crate::Operation::into_request(self).pages()
+            }
+        }
+    };
+    (@start $name:ident $method:ident $path:literal) => {
+        impl<'a> $name<'a> {
+            /// The operation's request, its placeholders filled from `args` in order.
+            #[allow(dead_code)]
+            pub(crate) fn start(client: &'a $crate::Client, args: &[&dyn $crate::PathArg]) -> Self {
+                Self($crate::Request::new(client, $crate::Method::$method, $path, args))
+            }
+            /// The same in `context` (the path's `{context}`).
+            #[allow(dead_code)]
+            pub(crate) fn start_in(
+                client: &'a $crate::Client,
+                context: &dyn $crate::Context,
+                args: &[&dyn $crate::PathArg],
+            ) -> Self {
+                Self(client.request_in($crate::Method::$method, $path, context, args))
+            }
+        }
+    };
+    (@struct $(#[$attr:meta])* $name:ident $(, $key:literal)?) => {
+        $(#[$attr])*
+        #[derive(Debug)]
+        #[must_use = "a request does nothing until it is sent"]
+        pub struct $name<'a>($crate::Request<'a>);
+        impl<'a> $crate::Operation<'a> for $name<'a> {
+            fn into_request(self) -> $crate::Request<'a> {
+                self.0 $(.unwrap_key($key))?
+            }
+        }
+    };
+}
+
 /// Implements [`Operation`] for generated builders (newtypes around a [`Request`]).
 #[doc(hidden)]
 #[macro_export]

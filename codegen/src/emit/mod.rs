@@ -94,10 +94,11 @@ pub(crate) fn ty(ir: &Ir, t: &Ty, from: Owner) -> TokenStream {
         }
         Ty::Model(id) => {
             let name = ident(&ir.models[id.0].rust_name);
+            // Resource modules `use crate::models;`.
             if from == Owner::Models {
                 quote!(#name)
             } else {
-                quote!(crate::models::#name)
+                quote!(models::#name)
             }
         }
         Ty::Enum(id) => named(&ir.enums[id.0].rust_name, ir.enums[id.0].owner, from, ir),
@@ -111,7 +112,7 @@ fn named(name: &str, owner: Owner, from: Owner, ir: &Ir) -> TokenStream {
         return quote!(#name);
     }
     match owner {
-        Owner::Models => quote!(crate::models::#name),
+        Owner::Models => quote!(models::#name),
         Owner::Resource(r) => {
             let m = ident(&ir.resources[r].module);
             quote!(crate::#m::#name)

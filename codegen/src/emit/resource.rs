@@ -27,11 +27,12 @@ pub fn resource_rs(ir: &Ir, index: usize) -> TokenStream {
     let builders = r.operations.iter().map(|op| builder(ir, owner, &r.type_name, op));
     let enums = ir.enums.iter().filter(|e| e.owner == owner).map(|e| enum_def(e, &TokenStream::new()));
     let structs = ir.structs.iter().filter(|s| s.owner == owner && s.merged_into.is_none()).map(|s| struct_def(ir, s));
-    let builder_names = r.operations.iter().map(|op| ident(&op.builder_name));
     quote! {
         #module_doc
         #[allow(unused_imports)]
         use canvas_lms_runtime as rt;
+        #[allow(unused_imports)]
+        use crate::models;
 
         #[doc = #handle_doc]
         #[derive(Debug, Clone, Copy)]
@@ -45,8 +46,6 @@ pub fn resource_rs(ir: &Ir, index: usize) -> TokenStream {
             #( #fns )*
         }
         #( #builders )*
-        // Every builder is an `rt::Operation`: raw JSON or the caller's own types.
-        rt::impl_operations!(#( #builder_names ),*);
         #( #enums )*
         #( #structs )*
     }
@@ -102,11 +101,6 @@ fn struct_of(t: &Ty) -> Option<crate::ir::StructId> {
     }
 }
 
-/// The runtime client's constructor for the method (`get`, `post`...).
-fn method_fn(m: Method) -> proc_macro2::Ident {
-    quote::format_ident!("{}", m.as_str().to_ascii_lowercase())
-}
-
 /// Canvas's title of an action as a rustdoc alias: one line, no quotes (rustdoc refuses
 /// them), no final period.
 fn doc_title(summary: &str) -> String {
@@ -144,10 +138,17 @@ fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
         text.push_str("\n\n");
         text.push_str(&notes);
     }
-    for route in &op.routes {
-        text.push_str(&format!("\n\n`{} /api{}`", op.method.as_str(), route.path));
-        if let Some(kind) = route.context {
-            text.push_str(&format!(" with [`{0}`](crate::context::{0})", ir.contexts[kind].rust_name));
+    // One route is a line of its own; the routes of a method with a context are a list.
+    match op.routes.as_slice() {
+        [one] if one.context.is_none() => text.push_str(&format!("\n\n`{} /api{}`", op.method.as_str(), one.path)),
+        routes => {
+            text.push('\n');
+            for route in routes {
+                text.push_str(&format!("\n- `{} /api{}`", op.method.as_str(), route.path));
+                if let Some(kind) = route.context {
+                    text.push_str(&format!(" with [`{0}`](crate::context::{0})", ir.contexts[kind].rust_name));
+                }
+            }
         }
     }
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
@@ -165,10 +166,9 @@ fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
     let mut aliases: Vec<String> = op.routes.iter().map(|r| r.nickname.clone()).collect();
     aliases.push(doc_title(&op.summary));
     let mut seen = std::collections::BTreeSet::new();
-    let aliases = aliases
-        .into_iter()
-        .filter(|a| !a.is_empty() && *a != op.fn_name && seen.insert(a.clone()))
-        .map(|a| quote!(#[doc(alias = #a)]));
+    let aliases: Vec<String> =
+        aliases.into_iter().filter(|a| !a.is_empty() && *a != op.fn_name && seen.insert(a.clone())).collect();
+    let aliases = aliases.iter().map(|a| quote!(#[doc(alias = #a)]));
     let deprecated = op.deprecated.as_ref().map(|note| {
         let note = if note.trim().is_empty() { "deprecated by Canvas" } else { note.trim() };
         quote!(#[deprecated(note = #note)])
@@ -190,22 +190,19 @@ fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
         .iter()
         .filter(|p| p.location != Location::Path)
         .map(|p| set_call(p, arg(ir, owner, p, &ident(&p.rust_name)).1));
-    let path = &op.path;
-    let method = method_fn(op.method);
+    let sets: Vec<TokenStream> = sets.collect();
     let start = match op.context {
-        Some(_) => {
-            let variant = quote::format_ident!("{}", variant_of(op.method));
-            quote!(self.0.request_in(rt::Method::#variant, #path, &context, &[#( #path_values ),*]))
-        }
-        None => quote!(self.0.#method(#path, &[#( #path_values ),*])),
+        Some(_) => quote!(#builder::start_in(self.0, &context, &[#( #path_values ),*])),
+        None => quote!(#builder::start(self.0, &[#( #path_values ),*])),
     };
-    let unwrap = op.response_key.as_ref().map(|key| quote!(.unwrap_key(#key)));
+    // Required query and form parameters are set on the request as it starts.
+    let body = if sets.is_empty() { start } else { quote!(#builder(#start.0 #( #sets )*)) };
     quote! {
         #docs
         #( #aliases )*
         #deprecated
         pub fn #name(&self, #context #( #args ),*) -> #builder<'a> {
-            #builder(#start #unwrap #( #sets )*)
+            #body
         }
     }
 }
@@ -241,59 +238,39 @@ fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
             }
         }
     });
-    let send = match &op.response {
-        Response::Json => quote! {
-            /// Sends the request and returns the body as JSON (`Null` when empty).
-            pub async fn send(self) -> rt::Result<rt::Json> {
-                self.0.send_json().await
-            }
-        },
-        Response::One(t) | Response::Array(t) => {
+    // The struct, its `Operation` impl and its `send` (plus `stream` and `pages` for lists)
+    // come from the runtime's `builder!`: one line of data per operation.
+    let returns = match &op.response {
+        Response::Json => quote!(json),
+        Response::One(t) => {
             let t = ty(ir, t, owner);
-            // A non-paginated list unwraps like a page (`send_list`); one value is decoded as is.
-            let (t, call, doc) = match op.response {
-                Response::Array(_) => {
-                    (quote!(Vec<#t>), quote!(send_list), " Sends the request and decodes the list in the response.")
-                }
-                _ => (t, quote!(send), " Sends the request and decodes the response."),
-            };
-            quote! {
-                #[doc = #doc]
-                pub async fn send(self) -> rt::Result<#t> {
-                    self.0.#call().await
-                }
-            }
+            quote!(one #t)
+        }
+        Response::Array(t) => {
+            let t = ty(ir, t, owner);
+            quote!(array #t)
         }
         Response::List(t) => {
             let t = ty(ir, t, owner);
-            quote! {
-                /// Sends the request and returns the first page, with the links to the others.
-                pub async fn send(self) -> rt::Result<rt::Page<#t>> {
-                    self.0.send_page().await
-                }
-                /// Streams every item of every page, following Canvas's pagination.
-                pub fn stream(self) -> rt::ItemStream<'a, #t> {
-                    self.0.stream()
-                }
-                /// Streams every page, with its links and cost.
-                pub fn pages(self) -> rt::PageStream<'a, #t> {
-                    self.0.pages()
-                }
-            }
+            quote!(list #t)
         }
     };
+    let key = op.response_key.as_ref().map(|k| quote!(, #k));
+    let method = quote::format_ident!("{}", variant_of(op.method));
+    let path = &op.path;
     let upload = op.upload.as_ref().map(|u| upload_methods(ir, owner, op, u));
-    quote! {
-        #[doc = #doc]
-        #[derive(Debug)]
-        #[must_use = "a request does nothing until it is sent"]
-        pub struct #name<'a>(rt::Request<'a>);
-
-        impl<'a> #name<'a> {
-            #( #setters )*
-            #send
-            #upload
+    let setters: Vec<TokenStream> = setters.collect();
+    let methods = (!setters.is_empty() || upload.is_some()).then(|| {
+        quote! {
+            impl<'a> #name<'a> {
+                #( #setters )*
+                #upload
+            }
         }
+    });
+    quote! {
+        rt::builder!(#[doc = #doc] #name(#method #path) => #returns #key);
+        #methods
     }
 }
 
@@ -316,11 +293,11 @@ fn upload_methods(ir: &Ir, owner: Owner, op: &Operation, upload: &crate::ir::Upl
                 /// Uploads `file` with Canvas's three steps (the upload host never gets the
                 /// token) and returns the file Canvas confirms.
                 pub async fn upload(self, file: rt::Upload) -> rt::Result<#file> {
-                    self.0.upload(file).await
+                    rt::Operation::into_request(self).upload(file).await
                 }
                 /// Lets Canvas fetch the file at `url` itself; returns the Progress to wait on.
                 pub async fn upload_from_url(self, url: &str, name: &str) -> rt::Result<#progress> {
-                    self.0.upload_from_url(url, name).await
+                    rt::Operation::into_request(self).upload_from_url(url, name).await
                 }
             }
         }
@@ -328,13 +305,13 @@ fn upload_methods(ir: &Ir, owner: Owner, op: &Operation, upload: &crate::ir::Upl
             /// Sends the request, then uploads `file` where Canvas's answer says (the upload
             /// host never gets the token), and returns the created object.
             pub async fn upload(self, file: rt::Upload) -> rt::Result<#returns> {
-                self.0.upload_into(#group, file).await
+                rt::Operation::into_request(self).upload_into(#group, file).await
             }
         },
         Upload::Multipart { field } => quote! {
             /// Sends the request with `file` as its multipart field.
             pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<#returns> {
-                self.0.send_multipart(#field, file).await
+                rt::Operation::into_request(self).send_multipart(#field, file).await
             }
         },
     }
