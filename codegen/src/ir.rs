@@ -219,7 +219,8 @@ pub struct NameParts {
     pub own: String,
     /// The key path from the top-level parameter (`AssignmentExternalToolTagAttributesLineItem`).
     pub path: String,
-    /// The builder of the (first) operation that takes it (`CreateAssignment`).
+    /// The builder of the operation that takes it (`CreateAssignment`); when several do, the
+    /// shortest name (`passes::dedupe::shorter_first`).
     pub operation: String,
 }
 

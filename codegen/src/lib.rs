@@ -267,7 +267,8 @@ pub fn lower(parsed: &[(String, spec::ApiDeclaration)], overrides: &Overrides, m
             .iter()
             .filter(|r| r.file == n.file)
             .flat_map(|r| &r.operations)
-            .any(|o| o.nickname == n.nickname && n.path.as_ref().is_none_or(|p| o.routes[0].path == *p));
+            .flat_map(|o| &o.routes)
+            .any(|r| r.nickname == n.nickname && n.path.as_ref().is_none_or(|p| r.path == *p));
         if !used {
             report.anomaly(
                 &n.file,

@@ -40,7 +40,7 @@ pub struct Overrides {
 pub struct MethodName {
     /// Spec file name (`content_shares.json`).
     pub file: String,
-    /// Canvas's nickname of the method's first route (`list_content_shares_sent`).
+    /// Canvas's nickname of one of the method's routes (`list_content_shares_sent`).
     pub nickname: String,
     /// That route's path, where two routes of the file share the nickname.
     #[serde(default)]
@@ -81,7 +81,7 @@ impl Overrides {
         crate::spec::from_json(name, bytes)
     }
 
-    /// The name given by hand to the method whose first route is `nickname` in `file`.
+    /// The name given by hand to the method with the route `nickname` (at `path`) in `file`.
     pub fn name_of(&self, file: &str, nickname: &str, path: &str) -> Option<&str> {
         self.names
             .iter()

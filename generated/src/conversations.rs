@@ -213,7 +213,7 @@ rt::builder!(
 );
 impl<'a> ListConversations<'a> {
     /// When set, only return conversations of the specified type. For example, set to "unread" to return only conversations that haven't been read. The default behavior is to return all non-archived conversations (i.e. read and unread).
-    pub fn scope(self, value: ListConversationsScope) -> Self {
+    pub fn scope(self, value: EditConversationScope) -> Self {
         Self(self.0.query("scope", &value))
     }
     /// When set, only return conversations for the specified courses, groups or users. The id should be prefixed with its type, e.g. "user_123" or "course_456". Can be an array (by setting "filter\[\]") or single value (by setting "filter")
@@ -279,7 +279,7 @@ impl<'a> CreateConversation<'a> {
         Self(self.0.form("mode", &value))
     }
     /// Used when generating "visible" in the API response. See the explanation under the index API action
-    pub fn scope(self, value: ListConversationsScope) -> Self {
+    pub fn scope(self, value: EditConversationScope) -> Self {
         Self(self.0.form("scope", &value))
     }
     /// Used when generating "visible" in the API response. See the explanation under the index API action
@@ -311,7 +311,7 @@ impl<'a> GetSingleConversation<'a> {
         Self(self.0.query("interleave_submissions", &value))
     }
     /// Used when generating "visible" in the API response. See the explanation under the index API action
-    pub fn scope(self, value: ListConversationsScope) -> Self {
+    pub fn scope(self, value: EditConversationScope) -> Self {
         Self(self.0.query("scope", &value))
     }
     /// Used when generating "visible" in the API response. See the explanation under the index API action
@@ -338,7 +338,7 @@ impl<'a> EditConversation<'a> {
         Self(self.0.form("conversation", &value))
     }
     /// Used when generating "visible" in the API response. See the explanation under the index API action
-    pub fn scope(self, value: ListConversationsScope) -> Self {
+    pub fn scope(self, value: EditConversationScope) -> Self {
         Self(self.0.form("scope", &value))
     }
     /// Used when generating "visible" in the API response. See the explanation under the index API action
@@ -423,7 +423,7 @@ rt::builder!(
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum ListConversationsScope {
+pub enum EditConversationScope {
     /// `unread`
     Unread,
     /// `starred`
@@ -434,8 +434,8 @@ pub enum ListConversationsScope {
     Unknown(String),
 }
 rt::string_enum!(
-    ListConversationsScope { Unread = "unread", Starred = "starred", Archived =
-    "archived" }
+    EditConversationScope { Unread = "unread", Starred = "starred", Archived = "archived"
+    }
 );
 /// Values of the `filter_mode` parameter.
 ///

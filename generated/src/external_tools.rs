@@ -479,7 +479,7 @@ rt::string_enum!(
     PrivacyLevel { Anonymous = "anonymous", NameOnly = "name_only", EmailOnly =
     "email_only", Public = "public" }
 );
-/// Values of the `user_navigation[visibility]` parameter.
+/// Values of the `course_navigation[visibility]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

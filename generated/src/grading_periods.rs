@@ -100,7 +100,7 @@ impl<'a> GradingPeriods<'a> {
         course_id: impl rt::PathArg,
         set_id: impl Into<rt::Id>,
         grading_periods: impl IntoIterator<
-            Item = BatchUpdateGradingPeriodsForCourseGradingPeriod,
+            Item = BatchUpdateGradingPeriodsForSetGradingPeriod,
         >,
     ) -> BatchUpdateGradingPeriodsForCourse<'a> {
         BatchUpdateGradingPeriodsForCourse(
@@ -121,7 +121,7 @@ impl<'a> GradingPeriods<'a> {
         &self,
         set_id: impl rt::PathArg,
         grading_periods: impl IntoIterator<
-            Item = BatchUpdateGradingPeriodsForCourseGradingPeriod,
+            Item = BatchUpdateGradingPeriodsForSetGradingPeriod,
         >,
     ) -> BatchUpdateGradingPeriodsForSet<'a> {
         BatchUpdateGradingPeriodsForSet(
@@ -194,7 +194,7 @@ impl rt::Encode for GradingPeriodParams {
 }
 /// Parameters sent as `grading_periods[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BatchUpdateGradingPeriodsForCourseGradingPeriod {
+pub struct BatchUpdateGradingPeriodsForSetGradingPeriod {
     /// The id of the grading period. If the id parameter does not exist, a new grading period will be created.
     pub id: Option<rt::Id>,
     /// The title of the grading period. The title is required for creating a new grading period, but not for updating an existing grading period.
@@ -216,7 +216,7 @@ pub struct BatchUpdateGradingPeriodsForCourseGradingPeriod {
     /// A weight value that contributes to the overall weight of a grading period set which is used to calculate how much assignments in this period contribute to the total grade
     pub weight: Option<f64>,
 }
-impl BatchUpdateGradingPeriodsForCourseGradingPeriod {
+impl BatchUpdateGradingPeriodsForSetGradingPeriod {
     /// Creates the parameters with the required fields set and the others empty.
     pub fn new(
         title: impl Into<String>,
@@ -234,7 +234,7 @@ impl BatchUpdateGradingPeriodsForCourseGradingPeriod {
         }
     }
 }
-impl rt::Encode for BatchUpdateGradingPeriodsForCourseGradingPeriod {
+impl rt::Encode for BatchUpdateGradingPeriodsForSetGradingPeriod {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "id", &self.id);
         out.field(key, "title", &self.title);

@@ -299,7 +299,7 @@ impl<'a> ListModules<'a> {
     /// ```
     ///
     /// - "content_details": Requires 'items'. Returns additional details with module items specific to their associated content items. Includes standard lock information for each item.
-    pub fn include(self, value: impl IntoIterator<Item = ListModulesInclude>) -> Self {
+    pub fn include(self, value: impl IntoIterator<Item = ShowModuleInclude>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
     /// The partial name of the modules (and module items, if 'items' is specified with include\[\]) to match and return.
@@ -330,7 +330,7 @@ impl<'a> ShowModule<'a> {
     /// ```
     ///
     /// - "content_details": Requires 'items'. Returns additional details with module items specific to their associated content items. Includes standard lock information for each item.
-    pub fn include(self, value: impl IntoIterator<Item = ListModulesInclude>) -> Self {
+    pub fn include(self, value: impl IntoIterator<Item = ShowModuleInclude>) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
     /// Returns module completion information for the student with this id.
@@ -372,7 +372,7 @@ impl<'a> ListModuleItems<'a> {
     /// If included, will return additional details specific to the content associated with each item. Refer to the {api:Modules:Module%20Item Module Item specification} for more details. Includes standard lock information for each item.
     pub fn include(
         self,
-        value: impl IntoIterator<Item = ListModuleItemsInclude>,
+        value: impl IntoIterator<Item = ShowModuleItemInclude>,
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
@@ -395,7 +395,7 @@ impl<'a> ShowModuleItem<'a> {
     /// If included, will return additional details specific to the content associated with this item. Refer to the {api:Modules:Module%20Item Module Item specification} for more details. Includes standard lock information for each item.
     pub fn include(
         self,
-        value: impl IntoIterator<Item = ListModuleItemsInclude>,
+        value: impl IntoIterator<Item = ShowModuleItemInclude>,
     ) -> Self {
         Self(self.0.query("include", &rt::list(value)))
     }
@@ -485,7 +485,7 @@ rt::builder!(
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum ListModulesInclude {
+pub enum ShowModuleInclude {
     /// `items`
     Items,
     /// `content_details`
@@ -494,20 +494,20 @@ pub enum ListModulesInclude {
     Unknown(String),
 }
 rt::string_enum!(
-    ListModulesInclude { Items = "items", ContentDetails = "content_details" }
+    ShowModuleInclude { Items = "items", ContentDetails = "content_details" }
 );
 /// Values of the `include` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum ListModuleItemsInclude {
+pub enum ShowModuleItemInclude {
     /// `content_details`
     ContentDetails,
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-rt::string_enum!(ListModuleItemsInclude { ContentDetails = "content_details" });
+rt::string_enum!(ShowModuleItemInclude { ContentDetails = "content_details" });
 /// Values of the `module_item[type]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.

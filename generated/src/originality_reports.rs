@@ -119,10 +119,10 @@ rt::builder!(
     => one models::OriginalityReport
 );
 impl<'a> EditOriginalityReportForSubmission<'a> {
-    /// Sets `originality_report[..]`: see [`EditOriginalityReportForSubmissionOriginalityReport`].
+    /// Sets `originality_report[..]`: see [`EditOriginalityReportForFileOriginalityReport`].
     pub fn originality_report(
         self,
-        value: EditOriginalityReportForSubmissionOriginalityReport,
+        value: EditOriginalityReportForFileOriginalityReport,
     ) -> Self {
         Self(self.0.form("originality_report", &value))
     }
@@ -135,10 +135,10 @@ rt::builder!(
     models::OriginalityReport
 );
 impl<'a> EditOriginalityReportForFile<'a> {
-    /// Sets `originality_report[..]`: see [`EditOriginalityReportForSubmissionOriginalityReport`].
+    /// Sets `originality_report[..]`: see [`EditOriginalityReportForFileOriginalityReport`].
     pub fn originality_report(
         self,
-        value: EditOriginalityReportForSubmissionOriginalityReport,
+        value: EditOriginalityReportForFileOriginalityReport,
     ) -> Self {
         Self(self.0.form("originality_report", &value))
     }
@@ -222,7 +222,7 @@ impl rt::Encode for OriginalityReportParams {
 }
 /// Parameters sent as `originality_report[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct EditOriginalityReportForSubmissionOriginalityReport {
+pub struct EditOriginalityReportForFileOriginalityReport {
     /// A number between 0 and 100 representing the measure of the specified file's originality.
     pub originality_score: Option<f64>,
     /// The URL where the originality report for the specified file may be found.
@@ -236,7 +236,7 @@ pub struct EditOriginalityReportForSubmissionOriginalityReport {
     /// A message describing the error. If set, the "workflow_state" will be set to "error."
     pub error_message: Option<String>,
 }
-impl rt::Encode for EditOriginalityReportForSubmissionOriginalityReport {
+impl rt::Encode for EditOriginalityReportForFileOriginalityReport {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "originality_score", &self.originality_score);
         out.field(key, "originality_report_url", &self.originality_report_url);

@@ -51,10 +51,10 @@ rt::builder!(
     models::QuizAssignmentOverrideSetContainer
 );
 impl<'a> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
-    /// Sets `quiz_assignment_overrides[..]`: see [`RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides`].
+    /// Sets `quiz_assignment_overrides[..]`: see [`RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides`].
     pub fn quiz_assignment_overrides(
         self,
-        value: RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides,
+        value: RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides,
     ) -> Self {
         Self(self.0.query("quiz_assignment_overrides", &value))
     }
@@ -67,22 +67,22 @@ rt::builder!(
     models::QuizAssignmentOverrideSetContainer
 );
 impl<'a> RetrieveAssignmentOverriddenDatesForNewQuizzes<'a> {
-    /// Sets `quiz_assignment_overrides[..]`: see [`RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides`].
+    /// Sets `quiz_assignment_overrides[..]`: see [`RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides`].
     pub fn quiz_assignment_overrides(
         self,
-        value: RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides,
+        value: RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides,
     ) -> Self {
         Self(self.0.query("quiz_assignment_overrides", &value))
     }
 }
 /// Parameters sent as `quiz_assignment_overrides[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides {
+pub struct RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides {
     /// An array of quiz IDs. If omitted, overrides for all quizzes available to the operating user will be returned.
     pub quiz_ids: Option<Vec<rt::Id>>,
 }
 impl rt::Encode
-for RetrieveAssignmentOverriddenDatesForClassicQuizzesQuizAssignmentOverrides {
+for RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "quiz_ids", &self.quiz_ids);
     }

@@ -1027,7 +1027,7 @@ rt::string_enum!(
     OnlineUpload = "online_upload", MediaRecording = "media_recording", BasicLtiLaunch =
     "basic_lti_launch", StudentAnnotation = "student_annotation" }
 );
-/// Values of the `submission[media_comment_type]` parameter.
+/// Values of the `comment[media_comment_type]` parameter.
 ///
 /// Unknown values are kept in `Unknown`, so a value Canvas adds later still decodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -3,7 +3,7 @@
 use canvas_lms::context::{Account, Course};
 use canvas_lms::courses::{CreateNewCourseParams, ListYourCoursesInclude as Include};
 use canvas_lms::grading_standards::CreateNewGradingStandardGradingSchemeEntry as Entry;
-use canvas_lms::{Client, Error, Id};
+use canvas_lms::{Client, Error, Id, Operation};
 use futures_util::TryStreamExt;
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -312,4 +312,52 @@ async fn union_fields_decode_into_the_variant_the_fields_show() {
         Some(Entry::StimulusItem(s)) => assert_eq!(s.orientation.as_deref(), Some("left")),
         other => panic!("expected a StimulusItem, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn one_method_sends_each_context_to_its_own_route() {
+    use canvas_lms::context::{Account, Course, Folder, Global, Group, User};
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(json!([]))).mount(&server).await;
+    let c = client(&server).await;
+    let _: Vec<_> = c.blackout_dates().list_blackout_dates(Course(7)).stream().try_collect().await.unwrap();
+    let _: Vec<_> = c
+        .blackout_dates()
+        .list_blackout_dates(Account(Id::sis_account_id("A/B")))
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let _ = c.outcome_groups().show_outcome_group(Global, 3).send_raw().await.unwrap();
+    let _ = c.outcome_groups().show_outcome_group(Account(1), 3).send_raw().await.unwrap();
+    let _ = c.files().get_file_in(Group(3), 9).send_raw().await.unwrap();
+    let _ = c.files().get_file(9).send_raw().await.unwrap();
+    let _: Vec<_> = c.files().list_files(Folder(4)).stream().try_collect().await.unwrap();
+    let _: Vec<_> = c.files().list_files(User("self")).stream().try_collect().await.unwrap();
+    let paths: Vec<String> =
+        server.received_requests().await.unwrap().iter().map(|r| r.url.path().to_owned()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "/api/v1/courses/7/blackout_dates",
+            // A context's id is one percent-encoded segment, like any path argument.
+            "/api/v1/accounts/sis_account_id%3AA%2FB/blackout_dates",
+            "/api/v1/global/outcome_groups/3",
+            "/api/v1/accounts/1/outcome_groups/3",
+            "/api/v1/groups/3/files/9",
+            "/api/v1/files/9",
+            "/api/v1/folders/4/files",
+            "/api/v1/users/self/files",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_context_id_that_would_change_the_route_is_refused() {
+    use canvas_lms::context::Course;
+    let server = MockServer::start().await;
+    let c = client(&server).await;
+    let err = c.blackout_dates().list_blackout_dates(Course("..")).send().await.unwrap_err();
+    assert!(err.to_string().contains("segment"), "{err}");
+    assert!(server.received_requests().await.unwrap().is_empty(), "nothing is sent");
 }

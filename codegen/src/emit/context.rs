@@ -8,15 +8,15 @@ use super::{ident, inner_doc, lines_doc};
 use crate::ir::Ir;
 
 pub fn context_rs(ir: &Ir) -> TokenStream {
-    let module_doc = inner_doc(
+    let module_doc = inner_doc(&format!(
         "Where an action happens, for the Canvas actions offered in several places.\n\n\
-         \"List blackout dates\" exists for a course and for an account: it is one method,\n\
-         `client.blackout_dates().list_blackout_dates(..)`, whose first argument is the context,\n\
-         `Course(7)` or `Account(1)`. Its type is a trait\n\
-         of this module limited to the contexts the action has, so a context it does not have\n\
-         does not compile. Ids are anything a path takes: numbers, [`Id`](crate::Id)s\n\
-         (`Course(Id::sis_course_id(\"CS-101\"))`), `\"self\"` for a user.",
-    );
+         An action that Canvas serves in several contexts with the same parameters is one method\n\
+         whose first argument is the context. Its type is a trait of this module limited to the\n\
+         contexts the action has, so a context it does not have does not compile. Ids are\n\
+         anything a path takes: numbers, [`Id`](crate::Id)s\n\
+         (`Course(Id::sis_course_id(\"CS-101\"))`), `\"self\"` for a user.{}",
+        example(ir)
+    ));
     let kinds = ir.contexts.iter().map(|k| {
         let name = ident(&k.rust_name);
         let segment = &k.segment;
@@ -78,6 +78,46 @@ pub fn context_rs(ir: &Ir) -> TokenStream {
         #( #kinds )*
         #( #sets )*
     }
+}
+
+/// A method that takes a context, called with one it has and, as a `compile_fail` doctest,
+/// with one it does not have.
+fn example(ir: &Ir) -> String {
+    let call = |kind: usize| {
+        let k = &ir.contexts[kind];
+        if k.has_id {
+            format!("{}(7)", k.rust_name)
+        } else {
+            k.rust_name.clone()
+        }
+    };
+    for r in &ir.resources {
+        for op in r.operations.iter().filter(|o| o.params.iter().all(|p| !p.required)) {
+            let Some(set) = op.context.map(|s| &ir.context_sets[s]) else { continue };
+            let Some(missing) = (0..ir.contexts.len()).find(|k| !set.kinds.contains(k)) else { continue };
+            let present = set.kinds[0];
+            let snippet = |kind: usize, fence: &str| {
+                format!(
+                    "```{fence}\n# async fn run(client: canvas_lms::Client) {{\n\
+                     use canvas_lms::context::{};\n\
+                     let request = client.{}().{}({});\n# let _ = request;\n# }}\n```",
+                    ir.contexts[kind].rust_name,
+                    r.module,
+                    op.fn_name.trim_start_matches("r#"),
+                    call(kind)
+                )
+            };
+            return format!(
+                "\n\n\"{}\" takes {}:\n\n{}\n\nand not `{}`:\n\n{}",
+                op.summary.lines().next().unwrap_or_default().trim(),
+                english_list(&set.kinds.iter().map(|k| format!("`{}`", ir.contexts[*k].rust_name)).collect::<Vec<_>>()),
+                snippet(present, "no_run"),
+                ir.contexts[missing].rust_name,
+                snippet(missing, "compile_fail")
+            );
+        }
+    }
+    String::new()
 }
 
 /// `a`, `a and b`, `a, b and c`.

@@ -416,8 +416,17 @@ pub fn intern_param_enum(
     let same =
         |e: &EnumDef| e.owner == owner && e.values == values && e.names.as_ref().is_some_and(|n| n.own == names.own);
     if let Some(i) = ir.enums.iter().position(same) {
-        // Where its name needs an operation part, it is the first operation that takes it.
-        let kept = ir.enums[i].names.as_mut().expect("checked");
+        // Where its name needs an operation part, it is the operation with the shortest name
+        // (then the first in alphabetical order), not the first in input order.
+        let e = &mut ir.enums[i];
+        // The same for the parameter its docs name.
+        if description < e.description {
+            e.description = description;
+        }
+        let kept = e.names.as_mut().expect("checked");
+        if crate::passes::dedupe::shorter_first(&names.operation, &kept.operation) {
+            kept.operation = names.operation.clone();
+        }
         if kept.path != names.path {
             kept.path = kept.own.clone();
         }

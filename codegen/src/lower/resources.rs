@@ -70,7 +70,8 @@ pub fn resources(
                 .collect();
             for plan in families::plan(action, &routes) {
                 let chosen: Vec<&Entry> = plan.members.iter().map(|&m| &entries[members[m]]).collect();
-                let named = names.name_of(file, &chosen[0].op.nickname, &chosen[0].path).map(str::to_owned);
+                // A name given by hand is found by any of the method's routes (their order may change).
+                let named = chosen.iter().find_map(|e| names.name_of(file, &e.op.nickname, &e.path)).map(str::to_owned);
                 let operation = operation(file, index, action, &plan, named, &chosen, table, ir, report);
                 ir.resources[index].operations.push(operation);
             }

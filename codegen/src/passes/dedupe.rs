@@ -4,7 +4,7 @@
 //! of several override operations, `question[..]` of creating and updating a quiz question).
 //! Structs of one resource with the same fields (wire names, types, requiredness,
 //! descriptions) are merged into the first; where its name needs an operation part
-//! (`passes::naming`), it is the first operation that takes it.
+//! (`passes::naming`), it is the operation with the shortest name (see [`shorter_first`]).
 
 use std::collections::BTreeMap;
 
@@ -41,7 +41,15 @@ pub fn structs(ir: &mut Ir) -> usize {
             break;
         }
         removed += remap.len();
-        // The kept struct is the first: its names keep its operation, the first to take it.
+        // Where the kept struct's name needs an operation part, it is the operation with the
+        // shortest name (then the first alphabetically): not the first in input order.
+        for (&dup, &keep) in &remap {
+            let other = ir.structs[dup].names.operation.clone();
+            let kept = &mut ir.structs[keep].names.operation;
+            if shorter_first(&other, kept) {
+                *kept = other;
+            }
+        }
         let fix = |ty: &mut Ty| retarget(ty, &remap);
         for r in &mut ir.resources {
             for op in &mut r.operations {
@@ -72,4 +80,11 @@ fn retarget(ty: &mut Ty, remap: &BTreeMap<usize, usize>) {
         Ty::Vec(inner) | Ty::Map(inner) => retarget(inner, remap),
         _ => {}
     }
+}
+
+/// Which of two operations names a type they share: the shorter name (`ListYourCourses`
+/// before `ListCoursesForUser`: usually the action the others refine), then the first in
+/// alphabetical order. It depends on the names only, never on the order of the input.
+pub fn shorter_first(a: &str, b: &str) -> bool {
+    (a.len(), a) < (b.len(), b)
 }
