@@ -222,6 +222,8 @@ pub struct NameParts {
     /// The builder of the operation that takes it (`CreateAssignment`); when several do, the
     /// shortest name (`passes::dedupe::shorter_first`).
     pub operation: String,
+    /// True when several operations take it.
+    pub shared: bool,
 }
 
 /// A request parameter struct, from bracketed names (`course[name]`, `course[term_id]`).

@@ -51,3 +51,4 @@ fixture!(odd_names);
 fixture!(markup);
 fixture!(recursive_models);
 fixture!(unions);
+fixture!(action_families);

@@ -778,7 +778,7 @@ rt::string_enum!(
 );
 /// Parameters sent as `assignment[turnitin_settings][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct EditAssignmentTurnitinSettings {
+pub struct TurnitinSettingsParams {
     /// When students may see the originality report (immediate, after_grading, after_due_date, never).
     pub originality_report_visibility: Option<String>,
     /// Compare against the student paper repository.
@@ -798,7 +798,7 @@ pub struct EditAssignmentTurnitinSettings {
     /// Whether papers are stored in the repository.
     pub submit_papers_to: Option<bool>,
 }
-impl rt::Encode for EditAssignmentTurnitinSettings {
+impl rt::Encode for TurnitinSettingsParams {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(
             key,
@@ -817,13 +817,13 @@ impl rt::Encode for EditAssignmentTurnitinSettings {
 }
 /// Parameters sent as `assignment[external_tool_tag_attributes][line_item][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct EditAssignmentLineItem {
+pub struct LineItemParams {
     /// Resource id of the line item created for the assignment.
     pub resource_id: Option<rt::Id>,
     /// Tag of the line item created for the assignment.
     pub tag: Option<String>,
 }
-impl rt::Encode for EditAssignmentLineItem {
+impl rt::Encode for LineItemParams {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "resourceId", &self.resource_id);
         out.field(key, "tag", &self.tag);
@@ -831,7 +831,7 @@ impl rt::Encode for EditAssignmentLineItem {
 }
 /// Parameters sent as `assignment[external_tool_tag_attributes][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct EditAssignmentExternalToolTagAttributes {
+pub struct ExternalToolTagAttributesParams {
     /// Launch URL of the external tool.
     pub url: Option<String>,
     /// Whether the tool launches in a new browser tab.
@@ -847,9 +847,9 @@ pub struct EditAssignmentExternalToolTagAttributes {
     /// LTI 1.3 custom parameters stored on the resource link (keys chosen by the caller).
     pub custom_params: Option<rt::Json>,
     /// `line_item`
-    pub line_item: Option<EditAssignmentLineItem>,
+    pub line_item: Option<LineItemParams>,
 }
-impl rt::Encode for EditAssignmentExternalToolTagAttributes {
+impl rt::Encode for ExternalToolTagAttributesParams {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "url", &self.url);
         out.field(key, "new_tab", &self.new_tab);
@@ -932,7 +932,7 @@ pub struct CreateAssignmentParams {
     /// Only applies when the VeriCite plugin is enabled for a course and the submission_types array includes "online_upload". Toggles VeriCite submissions for the assignment. Will be ignored if VeriCite is not available for the course.
     pub vericite_enabled: Option<bool>,
     /// `turnitin_settings`
-    pub turnitin_settings: Option<EditAssignmentTurnitinSettings>,
+    pub turnitin_settings: Option<TurnitinSettingsParams>,
     /// A JSON document, sent as a string.
     pub integration_data: Option<rt::Json>,
     /// Unique ID from third party integrations
@@ -948,7 +948,7 @@ pub struct CreateAssignmentParams {
     /// If this is a group assignment, teachers have the options to grade students individually. If false, Canvas will apply the assignment's score to each member of the group. If true, the teacher can manually assign scores to each member of the group.
     pub grade_group_students_individually: Option<i64>,
     /// `external_tool_tag_attributes`
-    pub external_tool_tag_attributes: Option<EditAssignmentExternalToolTagAttributes>,
+    pub external_tool_tag_attributes: Option<ExternalToolTagAttributesParams>,
     /// The maximum points possible on the assignment.
     pub points_possible: Option<f64>,
     /// The strategy used for grading the assignment. The assignment defaults to "points" if this field is omitted.
@@ -1137,7 +1137,7 @@ pub struct EditAssignmentParams {
     /// Only applies when the VeriCite plugin is enabled for a course and the submission_types array includes "online_upload". Toggles VeriCite submissions for the assignment. Will be ignored if VeriCite is not available for the course.
     pub vericite_enabled: Option<bool>,
     /// `turnitin_settings`
-    pub turnitin_settings: Option<EditAssignmentTurnitinSettings>,
+    pub turnitin_settings: Option<TurnitinSettingsParams>,
     /// The sis id of the Assignment
     pub sis_assignment_id: Option<rt::Id>,
     /// A JSON document, sent as a string.
@@ -1155,7 +1155,7 @@ pub struct EditAssignmentParams {
     /// If this is a group assignment, teachers have the options to grade students individually. If false, Canvas will apply the assignment's score to each member of the group. If true, the teacher can manually assign scores to each member of the group.
     pub grade_group_students_individually: Option<i64>,
     /// `external_tool_tag_attributes`
-    pub external_tool_tag_attributes: Option<EditAssignmentExternalToolTagAttributes>,
+    pub external_tool_tag_attributes: Option<ExternalToolTagAttributesParams>,
     /// The maximum points possible on the assignment.
     pub points_possible: Option<f64>,
     /// The strategy used for grading the assignment. The assignment defaults to "points" if this field is omitted.

@@ -62,7 +62,7 @@ impl<'a> GradingPeriods<'a> {
         &self,
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
-        grading_periods: impl IntoIterator<Item = GradingPeriodParams>,
+        grading_periods: impl IntoIterator<Item = UpdateSingleGradingPeriodParams>,
     ) -> UpdateSingleGradingPeriod<'a> {
         UpdateSingleGradingPeriod(
             UpdateSingleGradingPeriod::start(self.0, &[&course_id, &id])
@@ -163,7 +163,7 @@ rt::builder!(
 );
 /// Parameters sent as `grading_periods[][..]`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GradingPeriodParams {
+pub struct UpdateSingleGradingPeriodParams {
     /// The date the grading period starts.
     ///
     /// Required.
@@ -175,7 +175,7 @@ pub struct GradingPeriodParams {
     /// A weight value that contributes to the overall weight of a grading period set which is used to calculate how much assignments in this period contribute to the total grade
     pub weight: Option<f64>,
 }
-impl GradingPeriodParams {
+impl UpdateSingleGradingPeriodParams {
     /// Creates the parameters with the required fields set and the others empty.
     pub fn new(start_date: rt::Date, end_date: rt::Date) -> Self {
         Self {
@@ -185,7 +185,7 @@ impl GradingPeriodParams {
         }
     }
 }
-impl rt::Encode for GradingPeriodParams {
+impl rt::Encode for UpdateSingleGradingPeriodParams {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "start_date", &self.start_date);
         out.field(key, "end_date", &self.end_date);

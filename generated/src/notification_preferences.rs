@@ -119,7 +119,7 @@ impl<'a> NotificationPreferences<'a> {
         &self,
         communication_channel_id: impl rt::PathArg,
         notification: impl rt::PathArg,
-        notification_preferences: UpdatePreferenceByTypeAndAddressNotificationPreferences,
+        notification_preferences: NotificationPreferencesParams,
     ) -> UpdatePreferenceForCommunicationChannel<'a> {
         UpdatePreferenceForCommunicationChannel(
             UpdatePreferenceForCommunicationChannel::start(
@@ -142,7 +142,7 @@ impl<'a> NotificationPreferences<'a> {
         r#type: impl rt::PathArg,
         address: impl rt::PathArg,
         notification: impl rt::PathArg,
-        notification_preferences: UpdatePreferenceByTypeAndAddressNotificationPreferences,
+        notification_preferences: NotificationPreferencesParams,
     ) -> UpdatePreferenceByTypeAndAddress<'a> {
         UpdatePreferenceByTypeAndAddress(
             UpdatePreferenceByTypeAndAddress::start(
@@ -296,13 +296,13 @@ rt::builder!(
 );
 /// Parameters sent as `notification_preferences[..]`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UpdatePreferenceByTypeAndAddressNotificationPreferences {
+pub struct NotificationPreferencesParams {
     /// The desired frequency for this notification
     ///
     /// Required.
     pub frequency: String,
 }
-impl UpdatePreferenceByTypeAndAddressNotificationPreferences {
+impl NotificationPreferencesParams {
     /// Creates the parameters with the required fields set and the others empty.
     pub fn new(frequency: impl Into<String>) -> Self {
         Self {
@@ -310,7 +310,7 @@ impl UpdatePreferenceByTypeAndAddressNotificationPreferences {
         }
     }
 }
-impl rt::Encode for UpdatePreferenceByTypeAndAddressNotificationPreferences {
+impl rt::Encode for NotificationPreferencesParams {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "frequency", &self.frequency);
     }

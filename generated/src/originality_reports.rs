@@ -31,7 +31,7 @@ impl<'a> OriginalityReports<'a> {
         &self,
         assignment_id: impl rt::PathArg,
         submission_id: impl rt::PathArg,
-        originality_report: OriginalityReportParams,
+        originality_report: CreateOriginalityReportParams,
     ) -> CreateOriginalityReport<'a> {
         CreateOriginalityReport(
             CreateOriginalityReport::start(self.0, &[&assignment_id, &submission_id])
@@ -159,13 +159,13 @@ rt::builder!(
 );
 /// Parameters sent as `originality_report[tool_setting][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateOriginalityReportToolSetting {
+pub struct ToolSettingParams {
     /// The resource type code of the resource handler Canvas should use for the LTI launch for viewing originality reports. If set Canvas will launch to the message with type 'basic-lti-launch-request' in the specified resource handler rather than using the originality_report_url.
     pub resource_type_code: Option<String>,
     /// The URL Canvas should launch to when showing an LTI originality report. Note that this value is inferred from the specified resource handler's message "path" value (See `resource_type_code`) unless it is specified. If this parameter is used a `resource_type_code` must also be specified.
     pub resource_url: Option<String>,
 }
-impl rt::Encode for CreateOriginalityReportToolSetting {
+impl rt::Encode for ToolSettingParams {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "resource_type_code", &self.resource_type_code);
         out.field(key, "resource_url", &self.resource_url);
@@ -173,7 +173,7 @@ impl rt::Encode for CreateOriginalityReportToolSetting {
 }
 /// Parameters sent as `originality_report[..]`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OriginalityReportParams {
+pub struct CreateOriginalityReportParams {
     /// The id of the file being given an originality score. Required if creating a report associated with a file.
     pub file_id: Option<rt::Id>,
     /// A number between 0 and 100 representing the measure of the specified file's originality.
@@ -185,7 +185,7 @@ pub struct OriginalityReportParams {
     /// The ID of the file within Canvas that contains the originality report for the submitted file provided in the request URL.
     pub originality_report_file_id: Option<rt::Id>,
     /// `tool_setting`
-    pub tool_setting: Option<CreateOriginalityReportToolSetting>,
+    pub tool_setting: Option<ToolSettingParams>,
     /// May be set to "pending", "error", or "scored". If an originality score is provided a workflow state of "scored" will be inferred.
     pub workflow_state: Option<String>,
     /// A message describing the error. If set, the "workflow_state" will be set to "error."
@@ -193,7 +193,7 @@ pub struct OriginalityReportParams {
     /// If no `file_id` is given, and no file is required for the assignment (that is, the assignment allows an online text entry), this parameter may be given to clarify which attempt number the report is for (in the case of resubmissions). If this field is omitted and no `file_id` is given, the report will be created (or updated, if it exists) for the first submission attempt with no associated file.
     pub attempt: Option<i64>,
 }
-impl OriginalityReportParams {
+impl CreateOriginalityReportParams {
     /// Creates the parameters with the required fields set and the others empty.
     pub fn new(originality_score: f64) -> Self {
         Self {
@@ -208,7 +208,7 @@ impl OriginalityReportParams {
         }
     }
 }
-impl rt::Encode for OriginalityReportParams {
+impl rt::Encode for CreateOriginalityReportParams {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "file_id", &self.file_id);
         out.field(key, "originality_score", &self.originality_score);
@@ -230,7 +230,7 @@ pub struct EditOriginalityReportForFileOriginalityReport {
     /// The ID of the file within Canvas that contains the originality report for the submitted file provided in the request URL.
     pub originality_report_file_id: Option<rt::Id>,
     /// `tool_setting`
-    pub tool_setting: Option<CreateOriginalityReportToolSetting>,
+    pub tool_setting: Option<ToolSettingParams>,
     /// May be set to "pending", "error", or "scored". If an originality score is provided a workflow state of "scored" will be inferred.
     pub workflow_state: Option<String>,
     /// A message describing the error. If set, the "workflow_state" will be set to "error."

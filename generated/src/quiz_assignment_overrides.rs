@@ -51,10 +51,10 @@ rt::builder!(
     models::QuizAssignmentOverrideSetContainer
 );
 impl<'a> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
-    /// Sets `quiz_assignment_overrides[..]`: see [`RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides`].
+    /// Sets `quiz_assignment_overrides[..]`: see [`QuizAssignmentOverridesParams`].
     pub fn quiz_assignment_overrides(
         self,
-        value: RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides,
+        value: QuizAssignmentOverridesParams,
     ) -> Self {
         Self(self.0.query("quiz_assignment_overrides", &value))
     }
@@ -67,22 +67,21 @@ rt::builder!(
     models::QuizAssignmentOverrideSetContainer
 );
 impl<'a> RetrieveAssignmentOverriddenDatesForNewQuizzes<'a> {
-    /// Sets `quiz_assignment_overrides[..]`: see [`RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides`].
+    /// Sets `quiz_assignment_overrides[..]`: see [`QuizAssignmentOverridesParams`].
     pub fn quiz_assignment_overrides(
         self,
-        value: RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides,
+        value: QuizAssignmentOverridesParams,
     ) -> Self {
         Self(self.0.query("quiz_assignment_overrides", &value))
     }
 }
 /// Parameters sent as `quiz_assignment_overrides[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides {
+pub struct QuizAssignmentOverridesParams {
     /// An array of quiz IDs. If omitted, overrides for all quizzes available to the operating user will be returned.
     pub quiz_ids: Option<Vec<rt::Id>>,
 }
-impl rt::Encode
-for RetrieveAssignmentOverriddenDatesForNewQuizzesQuizAssignmentOverrides {
+impl rt::Encode for QuizAssignmentOverridesParams {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "quiz_ids", &self.quiz_ids);
     }

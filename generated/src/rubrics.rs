@@ -416,11 +416,8 @@ rt::builder!(
     models::RubricAssociation, "rubric_association"
 );
 impl<'a> CreateRubricassociation<'a> {
-    /// Sets `rubric_association[..]`: see [`CreateRubricassociationRubricAssociation`].
-    pub fn rubric_association(
-        self,
-        value: CreateRubricassociationRubricAssociation,
-    ) -> Self {
+    /// Sets `rubric_association[..]`: see [`RubricAssociationParams`].
+    pub fn rubric_association(self, value: RubricAssociationParams) -> Self {
         Self(self.0.form("rubric_association", &value))
     }
 }
@@ -431,11 +428,8 @@ rt::builder!(
     one models::RubricAssociation, "rubric_association"
 );
 impl<'a> UpdateRubricassociation<'a> {
-    /// Sets `rubric_association[..]`: see [`CreateRubricassociationRubricAssociation`].
-    pub fn rubric_association(
-        self,
-        value: CreateRubricassociationRubricAssociation,
-    ) -> Self {
+    /// Sets `rubric_association[..]`: see [`RubricAssociationParams`].
+    pub fn rubric_association(self, value: RubricAssociationParams) -> Self {
         Self(self.0.form("rubric_association", &value))
     }
 }
@@ -721,7 +715,7 @@ impl rt::Encode for RubricAssessmentParams {
 }
 /// Parameters sent as `rubric_association[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateRubricassociationRubricAssociation {
+pub struct RubricAssociationParams {
     /// The id of the Rubric
     pub rubric_id: Option<rt::Id>,
     /// The id of the object with which this rubric is associated
@@ -739,7 +733,7 @@ pub struct CreateRubricassociationRubricAssociation {
     /// Whether or not the associated rubric appears in its context
     pub bookmarked: Option<bool>,
 }
-impl rt::Encode for CreateRubricassociationRubricAssociation {
+impl rt::Encode for RubricAssociationParams {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "rubric_id", &self.rubric_id);
         out.field(key, "association_id", &self.association_id);

@@ -701,8 +701,8 @@ impl<'a> GradeOrCommentOnSubmission<'a> {
     pub fn comment(self, value: GradeOrCommentOnSubmissionComment) -> Self {
         Self(self.0.form("comment", &value))
     }
-    /// Sets `include[..]`: see [`GradeOrCommentOnSubmissionInclude`].
-    pub fn include(self, value: GradeOrCommentOnSubmissionInclude) -> Self {
+    /// Sets `include[..]`: see [`IncludeParams`].
+    pub fn include(self, value: IncludeParams) -> Self {
         Self(self.0.form("include", &value))
     }
     /// Treat posted_grade as points if the value matches a grading scheme value
@@ -786,8 +786,8 @@ impl<'a> GradeOrCommentOnSubmissionByAnonymousId<'a> {
     pub fn comment(self, value: GradeOrCommentOnSubmissionByAnonymousIdComment) -> Self {
         Self(self.0.form("comment", &value))
     }
-    /// Sets `include[..]`: see [`GradeOrCommentOnSubmissionInclude`].
-    pub fn include(self, value: GradeOrCommentOnSubmissionInclude) -> Self {
+    /// Sets `include[..]`: see [`IncludeParams`].
+    pub fn include(self, value: IncludeParams) -> Self {
         Self(self.0.form("include", &value))
     }
     /// Sets `submission[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdSubmission`].
@@ -1434,11 +1434,11 @@ impl rt::Encode for GradeOrCommentOnSubmissionComment {
 }
 /// Parameters sent as `include[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GradeOrCommentOnSubmissionInclude {
+pub struct IncludeParams {
     /// Whether this assignment is visible to the owner of the submission
     pub visibility: Option<String>,
 }
-impl rt::Encode for GradeOrCommentOnSubmissionInclude {
+impl rt::Encode for IncludeParams {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
         out.field(key, "visibility", &self.visibility);
     }

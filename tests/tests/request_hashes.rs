@@ -3,8 +3,7 @@
 //! and maps, sent as the bracket keys Canvas reads.
 
 use canvas_lms::assignments::{
-    CreateAssignmentExternalToolTagAttributes as ToolTag, CreateAssignmentParams,
-    CreateAssignmentTurnitinSettings as Turnitin,
+    CreateAssignmentParams, ExternalToolTagAttributesParams as ToolTag, TurnitinSettingsParams as Turnitin,
 };
 use canvas_lms::rubrics::{CriterionRubricAssessment as Criterion, RubricAssessmentParams as Assessment};
 use canvas_lms::Client;

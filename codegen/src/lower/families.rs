@@ -25,7 +25,7 @@
 //!    `users/{id}` → `for_user`); placeholders that are not ids give `by_<a>_and_<b>`.
 //!    The method whose path has nothing of its own keeps the bare action name. A literal
 //!    segment has no English of its own (`sent`, `search_users`): such a method gets
-//!    `via_<segment>` and is reported, so that a maintainer names it in `spec/names.json`.
+//!    `via_<segment>` and is reported, so that a maintainer names it in `names` of `spec/overrides.json`.
 //!
 //! A method's name depends on its own action only: adding a route in another context to
 //! an action extends the context's type and renames nothing; other actions never matter.

@@ -424,6 +424,7 @@ pub fn intern_param_enum(
             e.description = description;
         }
         let kept = e.names.as_mut().expect("checked");
+        kept.shared |= names.operation != kept.operation;
         if crate::passes::dedupe::shorter_first(&names.operation, &kept.operation) {
             kept.operation = names.operation.clone();
         }

@@ -339,7 +339,8 @@ impl Lowerer<'_, '_> {
         } else {
             last.to_owned()
         };
-        let parts = NameParts { own: own.clone(), path: names.concat(), operation: self.ctx.builder.to_owned() };
+        let parts =
+            NameParts { own: own.clone(), path: names.concat(), operation: self.ctx.builder.to_owned(), shared: false };
         self.ir.structs.push(ParamStruct {
             rust_name: own,
             names: parts,
@@ -449,7 +450,7 @@ impl Lowerer<'_, '_> {
         let owner = Owner::Resource(self.ctx.resource);
         let last = names.last().map(String::as_str).unwrap_or_default();
         let own = naming::pascal(&singular(&heck::ToSnakeCase::to_snake_case(last)));
-        let parts = NameParts { own, path: names.concat(), operation: self.ctx.builder.to_owned() };
+        let parts = NameParts { own, path: names.concat(), operation: self.ctx.builder.to_owned(), shared: false };
         intern_param_enum(self.ir, owner, parts, format!("Values of the `{wire}` parameter."), values)
     }
 }

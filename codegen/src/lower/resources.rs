@@ -168,7 +168,7 @@ fn operation(
             file,
             "method named by a path word",
             format!("{} ({})", plan.name, op.nickname),
-            "give it a name in spec/names.json",
+            "give it a name in `names` of spec/overrides.json",
         );
     }
     let name = named.unwrap_or_else(|| plan.name.clone());

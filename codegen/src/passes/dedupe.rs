@@ -45,9 +45,10 @@ pub fn structs(ir: &mut Ir) -> usize {
         // shortest name (then the first alphabetically): not the first in input order.
         for (&dup, &keep) in &remap {
             let other = ir.structs[dup].names.operation.clone();
-            let kept = &mut ir.structs[keep].names.operation;
-            if shorter_first(&other, kept) {
-                *kept = other;
+            let kept = &mut ir.structs[keep].names;
+            kept.shared |= other != kept.operation;
+            if shorter_first(&other, &kept.operation) {
+                kept.operation = other;
             }
         }
         let fix = |ty: &mut Ty| retarget(ty, &remap);

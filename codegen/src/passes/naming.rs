@@ -13,8 +13,10 @@
 //!   two different types of the module, or is the name of a builder, of the handle or of a
 //!   response model (users import both), every type that wants it takes the next name of
 //!   its list: prefixed by its operation (`CreateAssignment...`), then suffixed `Params`,
-//!   then both, then the whole key path. Words are never repeated (`CreateAssignment` +
-//!   `Assignment` is `CreateAssignment`).
+//!   then both, then the whole key path. A struct that several operations take tries the
+//!   `Params` suffix before any one operation's name (`TurnitinSettingsParams`); where an
+//!   operation's name is needed, it is the shortest of theirs. Where the operation and the
+//!   key meet, a word is said once (`CreateAssignment` + `Assignment` is `CreateAssignment`).
 //!
 //! A type's name depends only on the types that want the same name in its module: adding
 //! an operation that fills other keys, or reordering input files, renames nothing. What is
@@ -108,6 +110,10 @@ fn candidates(parts: &NameParts, is_struct: bool) -> Vec<String> {
     let op_own = prefixed(op, &parts.own);
     let op_path = prefixed(op, &path);
     push(&[&parts.own]);
+    // A struct several operations take is named for what it is before any one of them.
+    if is_struct && parts.shared {
+        push(&[&parts.own, kind]);
+    }
     push(&[&op_own]);
     push(&[&parts.own, kind]);
     push(&[&op_own, kind]);
@@ -179,7 +185,7 @@ mod tests {
     use super::*;
 
     fn parts(own: &str, path: &str, op: &str) -> NameParts {
-        NameParts { own: own.into(), path: path.into(), operation: op.into() }
+        NameParts { own: own.into(), path: path.into(), operation: op.into(), shared: false }
     }
 
     #[test]
