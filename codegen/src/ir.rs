@@ -290,9 +290,28 @@ pub struct Model {
     /// Resources (indices) whose cargo feature needs it; the model is compiled when any of
     /// them is enabled.
     pub features: Vec<usize>,
-    /// Non-empty for a union (`GroupMembership | Progress`): the models Canvas may send,
+    /// What it is: an object with `fields`, or a union of other models.
+    pub shape: ModelShape,
+}
+
+/// The two kinds of response model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelShape {
+    /// A JSON object with the model's fields.
+    Object,
+    /// `GroupMembership | Progress`: one of these models (it has no fields of its own),
     /// emitted as an enum that picks the variant by the fields the object has.
-    pub union_of: Vec<ModelId>,
+    Union(Vec<ModelId>),
+}
+
+impl Model {
+    /// The models a union may be, or `None` for an object.
+    pub fn union_members(&self) -> Option<&[ModelId]> {
+        match &self.shape {
+            ModelShape::Union(ids) => Some(ids),
+            ModelShape::Object => None,
+        }
+    }
 }
 
 /// A string enum with an `Unknown(String)` catch-all.

@@ -29,6 +29,7 @@ use std::collections::BTreeMap;
 pub use error::Error;
 pub use overrides::Overrides;
 pub use report::Report;
+use report::Rule;
 
 /// One input file: its name (`courses.json`), its bytes, and whose it is.
 #[derive(Debug, Clone)]
@@ -132,7 +133,7 @@ pub fn parse_all(
                 match overrides::try_apply(o, &mut doc)? {
                     None => report.anomaly(
                         &f.name,
-                        "repaired by override",
+                        Rule::RepairedByOverride,
                         o.at.clone(),
                         format!("{} (evidence: {})", o.reason, o.evidence),
                     ),
@@ -147,7 +148,7 @@ pub fn parse_all(
         .collect::<Result<Vec<_>, Error>>()?;
     stale.sort_by_key(|s| s.index);
     for s in &stale {
-        report.anomaly(&s.file, "stale override, left out", s.at.clone(), s.stale.describe());
+        report.anomaly(&s.file, Rule::StaleOverride, s.at.clone(), s.stale.describe());
     }
     report.stale_overrides = stale;
     Ok(parsed)
@@ -187,7 +188,7 @@ pub fn merge_additions(files: &[InputFile], report: &mut Report) -> Result<Vec<I
                 if has_op(&doc, path, method) {
                     report.anomaly(
                         &add.name,
-                        "addition already in the input",
+                        Rule::AdditionAlreadyInInput,
                         format!("{method} {path} ({nickname})"),
                         "the input's own operation is kept; delete the addition",
                     );
@@ -207,7 +208,7 @@ pub fn merge_additions(files: &[InputFile], report: &mut Report) -> Result<Vec<I
             if doc["models"].get(name).is_some() {
                 report.anomaly(
                     &add.name,
-                    "addition already in the input",
+                    Rule::AdditionAlreadyInInput,
                     format!("model {name}"),
                     "the input's own definition is kept",
                 );
@@ -236,7 +237,7 @@ fn compare_with_listing(
             Some(title) => decl.listed_as = title.clone().filter(|t| !t.trim().is_empty()),
             None if !f.own => report.anomaly(
                 &f.name,
-                "declaration not in the resource listing",
+                Rule::DeclarationNotListed,
                 format!("{name} does not name it"),
                 "generated all the same",
             ),
@@ -246,7 +247,7 @@ fn compare_with_listing(
     for file in listed.keys().filter(|l| !files.iter().any(|f| f.name == **l)) {
         report.anomaly(
             name,
-            "listed declaration missing",
+            Rule::ListedDeclarationMissing,
             format!("{file} is listed but not in the input"),
             "the resource is left out; download it again",
         );
@@ -272,7 +273,7 @@ pub fn lower(parsed: &[(String, spec::ApiDeclaration)], overrides: &Overrides, m
         if !used {
             report.anomaly(
                 &n.file,
-                "stale method name, left out",
+                Rule::StaleMethodName,
                 &n.nickname,
                 "no method starts with this route: remove the name",
             );
@@ -282,7 +283,7 @@ pub fn lower(parsed: &[(String, spec::ApiDeclaration)], overrides: &Overrides, m
     if merged > 0 {
         report.anomaly(
             "",
-            "identical request structs",
+            Rule::IdenticalRequestStructs,
             format!("{merged} structs repeat another of their resource"),
             "merged, named after what their names share",
         );
@@ -311,7 +312,7 @@ fn report_unknown_keys(file: &str, decl: &spec::ApiDeclaration, report: &mut Rep
         for key in extra.keys() {
             report.anomaly(
                 file,
-                "unknown key kept",
+                Rule::UnknownKey,
                 format!("{at}.{key}"),
                 "ignored by the generator, kept in the parsed spec",
             );

@@ -64,7 +64,7 @@ fn additions_extend_their_file_or_stand_alone_and_never_repeat_the_input() {
         .report
         .anomalies
         .iter()
-        .filter(|a| a.kind == "addition already in the input")
+        .filter(|a| a.kind == canvas_codegen::report::Rule::AdditionAlreadyInInput)
         .map(|a| a.detail.as_str())
         .collect();
     assert_eq!(repeated, ["GET /v1/courses/{course_id}/grading_standards (list_again)", "model GradingStandard"]);

@@ -204,7 +204,8 @@ fn every_override_applies_and_explains_itself() {
         assert!(!o.set.is_empty() || !o.add.is_empty(), "{} {}: an override must change something", o.file, o.at);
     }
     let (_, out) = input();
-    let applied = out.report.anomalies.iter().filter(|a| a.kind == "repaired by override").count();
+    let applied =
+        out.report.anomalies.iter().filter(|a| a.kind == canvas_codegen::report::Rule::RepairedByOverride).count();
     assert_eq!(applied, overrides.overrides.len());
 }
 

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use canvas_codegen::ir::Ir;
+use canvas_codegen::report::Rule;
 use canvas_codegen::{InputFile, Output};
 use serde_json::{json, Value};
 
@@ -117,9 +118,7 @@ fn no_name_repeats_a_word_or_is_numbered() {
         .report
         .anomalies
         .iter()
-        .filter(|a| {
-            matches!(a.kind.as_str(), "operation builder name" | "operation function name" | "request type name")
-        })
+        .filter(|a| matches!(a.kind, Rule::BuilderName | Rule::FunctionName | Rule::RequestTypeName))
         .collect();
     assert!(numbered.is_empty(), "{numbered:#?}");
     let words = |name: &str| -> Vec<String> {

@@ -67,7 +67,8 @@ fn stale_overrides_are_left_out_classified_and_pruned() {
     }
     // Nothing else went stale, and everything else still applied.
     assert_eq!(stale.len(), gone.len() + 2, "{stale:#?}");
-    let applied = out.report.anomalies.iter().filter(|a| a.kind == "repaired by override").count();
+    let applied =
+        out.report.anomalies.iter().filter(|a| a.kind == canvas_codegen::report::Rule::RepairedByOverride).count();
     assert_eq!(applied, list.len() - stale.len());
     let rendered = out.report.render();
     assert!(rendered.contains("stale overrides (left out):"), "the report says so");

@@ -11,7 +11,7 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
     let sent = models_sent_as_parameters(ir);
     let models = ir.models.iter().enumerate().map(|(i, m)| {
         let cfg = cfg(ir, &m.features);
-        let body = if m.union_of.is_empty() { model(ir, m) } else { union(ir, m, &cfg) };
+        let body = if m.union_members().is_none() { model(ir, m) } else { union(ir, m, &cfg) };
         let name = ident(&m.rust_name);
         let encode = sent.contains(&i).then(|| {
             quote! {
@@ -26,7 +26,7 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
         quote!(#cfg #body #encode)
     });
     let enums = ir.enums.iter().filter(|e| e.owner == Owner::Models).map(|e| enum_def(e, &cfg(ir, &e.features)));
-    let arms = ir.models.iter().filter(|m| m.union_of.is_empty()).map(|m| {
+    let arms = ir.models.iter().filter(|m| m.union_members().is_none()).map(|m| {
         let cfg = cfg(ir, &m.features);
         let name = ident(&m.rust_name);
         let spec = &m.spec_name;
@@ -69,7 +69,7 @@ fn union(ir: &Ir, m: &Model, cfg: &TokenStream) -> TokenStream {
         "{}\n\nDecoding picks the variant whose own fields (those no other variant has) the object carries; an object that matches none is kept in `Unknown`.",
         m.description
     ));
-    let variants: Vec<&Model> = m.union_of.iter().map(|id| &ir.models[id.0]).collect();
+    let variants: Vec<&Model> = m.union_members().unwrap_or_default().iter().map(|id| &ir.models[id.0]).collect();
     let names: Vec<_> = variants.iter().map(|v| ident(&v.rust_name)).collect();
     let vdocs = variants.iter().map(|v| format!(" A [`{}`].", v.rust_name));
     let own: Vec<Vec<&str>> = variants

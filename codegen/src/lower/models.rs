@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
-use crate::ir::{EnumDef, EnumId, Field, Ir, Model, ModelId, NameParts, Owner, Ty};
+use crate::ir::{EnumDef, EnumId, Field, Ir, Model, ModelId, ModelShape, NameParts, Owner, Ty};
 use crate::lower::types::{as_id, is_id_name, map_word, Mapped};
 use crate::naming;
-use crate::report::Report;
+use crate::report::{Report, Rule};
 use crate::spec::{ApiDeclaration, Items, PropertyDef};
 
 /// Model names to ids, with the lookup rules for references written as free text.
@@ -50,7 +50,7 @@ pub fn build(files: &[(String, ApiDeclaration)], ir: &mut Ir, report: &mut Repor
             if def.id != *name {
                 report.anomaly(
                     file,
-                    "model id differs from its key",
+                    Rule::ModelIdDiffersFromKey,
                     format!("models.{name}.id = {:?}", def.id),
                     format!("used the key `{name}`"),
                 );
@@ -79,7 +79,7 @@ pub fn build(files: &[(String, ApiDeclaration)], ir: &mut Ir, report: &mut Repor
             fields: Vec::new(),
             files: list.iter().map(|(f, _)| f.to_string()).collect(),
             features: Vec::new(),
-            union_of: Vec::new(),
+            shape: ModelShape::Object,
         });
         let _ = first;
     }
@@ -115,11 +115,11 @@ fn merge<'a>(name: &str, list: &[(&str, &'a crate::spec::ModelDef)], report: &mu
     let identical = list.windows(2).all(|w| props_json(w[0].1) == props_json(w[1].1));
     if list.len() > 1 {
         let (kind, resolution) = if identical {
-            ("model defined identically in several files", "one type".to_owned())
+            (Rule::ModelDefinedIdentically, "one type".to_owned())
         } else {
             let sizes: Vec<String> = list.iter().map(|(f, d)| format!("{f}: {} fields", d.properties.len())).collect();
             (
-                "model defined differently in several files",
+                Rule::ModelDefinedDifferently,
                 format!("merged into one type with the union of the fields ({})", sizes.join(", ")),
             )
         };
@@ -139,7 +139,7 @@ fn merge<'a>(name: &str, list: &[(&str, &'a crate::spec::ModelDef)], report: &mu
                         format!("`{name}.{pname}`: {} in {first_file}, {} in {file}", shape(first), shape(prop));
                     match reconcile(pname, first, prop) {
                         Some((take_second, why)) => {
-                            report.anomaly("", "model field typed differently across files", detail, why);
+                            report.anomaly("", Rule::ModelFieldTypedDifferently, detail, why);
                             if take_second {
                                 *first = prop;
                                 *first_file = file.to_string();
@@ -149,7 +149,7 @@ fn merge<'a>(name: &str, list: &[(&str, &'a crate::spec::ModelDef)], report: &mu
                             *conflict = true;
                             report.fallback(
                                 "",
-                                "model field typed differently across files",
+                                Rule::ModelFieldTypedDifferently,
                                 detail,
                                 "untyped JSON (serde_json::Value)",
                             );
@@ -232,7 +232,7 @@ fn prop_ty(
     } else {
         match p.ty.as_deref() {
             None => {
-                report.fallback(file, "property without a type", at.clone(), "untyped JSON");
+                report.fallback(file, Rule::PropertyWithoutType, at.clone(), "untyped JSON");
                 Ty::Json
             }
             Some(word) => match map_word(word, p.format.as_deref()) {
@@ -255,7 +255,7 @@ fn prop_ty(
                 format!("Values of [`{}::{}`].", naming::model_type(model), naming::bare(&naming::snake(prop_name)));
             return Ty::Enum(intern_enum(ir, Owner::Models, name, doc, values));
         }
-        report.anomaly(file, "non-string enum values", at, "kept the base type");
+        report.anomaly(file, Rule::NonStringEnumValues, at, "kept the base type");
     }
     // Integer ids decode from numbers and from strings (string-ids mode); ids the spec
     // types as strings (SIS ids, UUIDs) stay strings so they round-trip unchanged.
@@ -270,7 +270,7 @@ fn prop_ty(
 /// Element type of an array (`items`), for models.
 fn items_ty(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &str, at: &str, items: Option<&Items>) -> Ty {
     let Some(items) = items else {
-        report.fallback(file, "array without items", at.to_owned(), "elements as untyped JSON");
+        report.fallback(file, Rule::ArrayWithoutItems, at.to_owned(), "elements as untyped JSON");
         return Ty::Json;
     };
     if let Some(r) = &items.reference {
@@ -281,7 +281,7 @@ fn items_ty(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &str, at
         Some(Mapped::Array) => Ty::Vec(Box::new(items_ty(table, ir, report, file, at, items.items.as_deref()))),
         Some(Mapped::Name(n)) => model_ref(table, ir, report, file, at, &n),
         None => {
-            report.fallback(file, "array items without a type", at.to_owned(), "elements as untyped JSON");
+            report.fallback(file, Rule::ArrayItemsWithoutType, at.to_owned(), "elements as untyped JSON");
             Ty::Json
         }
     }
@@ -294,7 +294,7 @@ pub fn model_ref(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &st
         Some(Err(id)) => {
             report.anomaly(
                 file,
-                "model reference spelled differently",
+                Rule::ModelReferenceSpelledDifferently,
                 format!("{at}: {name:?}"),
                 format!("resolved to `{}`", naming::model_type(&ir.models[id.0].spec_name)),
             );
@@ -309,7 +309,7 @@ pub fn model_ref(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &st
             let first = name.split(' ').next().unwrap_or("");
             report.anomaly(
                 file,
-                "sentence in a type reference",
+                Rule::SentenceInTypeReference,
                 format!("{at}: {name:?}"),
                 format!("used the model named by its first word, `{first}`"),
             );
@@ -327,7 +327,7 @@ pub fn model_ref(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &st
                     let id = intern_union(ir, &parts, ids);
                     report.anomaly(
                         file,
-                        "union type",
+                        Rule::UnionType,
                         format!("{at}: {name:?}"),
                         format!(
                             "an enum `{}` that picks the variant by the object's fields",
@@ -339,7 +339,7 @@ pub fn model_ref(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &st
                 None => {
                     report.fallback(
                         file,
-                        "union type",
+                        Rule::UnionType,
                         format!("{at}: {name:?}"),
                         "untyped JSON: a variant is not a known model",
                     );
@@ -349,11 +349,11 @@ pub fn model_ref(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &st
         }
         None => {
             let kind = if name.contains('|') {
-                "union type"
+                Rule::UnionType
             } else if name.contains(' ') || name.contains('{') {
-                "free text where a type belongs"
+                Rule::FreeTextForType
             } else {
-                "reference to an undefined model"
+                Rule::UndefinedModel
             };
             report.fallback(file, kind, format!("{at}: {name:?}"), "untyped JSON (serde_json::Value)");
             Ty::Json
@@ -361,10 +361,10 @@ pub fn model_ref(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &st
     }
 }
 
-/// The union of `ids` (one pseudo-model whose `union_of` lists them), shared by every place
+/// The union of `ids` (a model of shape `Union`), shared by every place
 /// that names the same variants in the same order.
 fn intern_union(ir: &mut Ir, parts: &[&str], ids: Vec<ModelId>) -> ModelId {
-    if let Some(i) = ir.models.iter().position(|m| m.union_of == ids) {
+    if let Some(i) = ir.models.iter().position(|m| m.union_members() == Some(&ids[..])) {
         return ModelId(i);
     }
     let rust_name = parts.iter().map(|p| naming::model_type(p)).collect::<Vec<_>>().join("Or");
@@ -377,7 +377,7 @@ fn intern_union(ir: &mut Ir, parts: &[&str], ids: Vec<ModelId>) -> ModelId {
         fields: Vec::new(),
         files: Vec::new(),
         features: Vec::new(),
-        union_of: ids,
+        shape: ModelShape::Union(ids),
     });
     ModelId(ir.models.len() - 1)
 }

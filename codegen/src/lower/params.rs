@@ -12,7 +12,7 @@ use crate::lower::families::singular;
 use crate::lower::models::{intern_param_enum, string_values};
 use crate::lower::types::{as_id, is_id_name, map_word, Mapped};
 use crate::naming;
-use crate::report::Report;
+use crate::report::{Report, Rule};
 use crate::spec::ParameterDef;
 
 /// Where the parameters being lowered belong.
@@ -68,7 +68,7 @@ fn normalize(raw: &str, ctx: &Ctx, report: &mut Report) -> String {
     if trimmed != raw {
         report.anomaly(
             ctx.file,
-            "odd parameter name",
+            Rule::OddParameterName,
             format!("{}: {raw:?}", ctx.nickname),
             format!("sent as {trimmed:?}"),
         );
@@ -110,7 +110,7 @@ pub fn lower(
         if def.is_none() && !glob {
             report.anomaly(
                 ctx.file,
-                "path placeholder without a parameter",
+                Rule::PlaceholderWithoutParameter,
                 format!("{}: {{{ph}}}", ctx.nickname),
                 "added a required string argument",
             );
@@ -147,7 +147,7 @@ pub fn lower(
                 if !placeholders.contains(&d.name.as_str()) {
                     report.anomaly(
                         ctx.file,
-                        "path parameter not in the path",
+                        Rule::PathParameterNotInPath,
                         format!("{}: {}", ctx.nickname, d.name),
                         "sent as a query parameter",
                     );
@@ -161,7 +161,7 @@ pub fn lower(
             other => {
                 report.anomaly(
                     ctx.file,
-                    "unknown paramType",
+                    Rule::UnknownParamType,
                     format!("{}: {} has paramType {other:?}", ctx.nickname, d.name),
                     "sent as a form parameter",
                 );
@@ -180,7 +180,7 @@ pub fn lower(
                         if first != label {
                             report.anomaly(
                                 ctx.file,
-                                "placeholders with different labels at one level",
+                                Rule::PlaceholderLabelsDiffer,
                                 format!("{}: {} and [{first}]", ctx.nickname, d.name),
                                 format!("one map keyed by {first}"),
                             );
@@ -197,7 +197,7 @@ pub fn lower(
         if node.leaf.is_some() {
             report.anomaly(
                 ctx.file,
-                "duplicate parameter",
+                Rule::DuplicateParameter,
                 format!("{}: {}", ctx.nickname, d.name),
                 "kept the first definition",
             );
@@ -242,7 +242,7 @@ impl Lowerer<'_, '_> {
         if let Some(d) = node.leaf {
             self.report.anomaly(
                 self.ctx.file,
-                "parameter is both a value and a group",
+                Rule::ValueAndGroup,
                 format!("{}: {} also has nested keys", self.ctx.nickname, d.name),
                 "sent as the group; its description documents the group",
             );
@@ -251,7 +251,7 @@ impl Lowerer<'_, '_> {
         if let (Some((label, _)), false) = (&node.placeholder, node.children.is_empty()) {
             self.report.anomaly(
                 self.ctx.file,
-                "named and placeholder keys at one level",
+                Rule::NamedAndPlaceholderKeys,
                 format!("{}: {wire}[..] has named keys and {label}", self.ctx.nickname),
                 "a struct of the named keys plus a map for the others, encoded at the same level",
             );
@@ -272,7 +272,7 @@ impl Lowerer<'_, '_> {
         if all_arrays {
             self.report.anomaly(
                 self.ctx.file,
-                "group of arrays read as an array of objects",
+                Rule::GroupOfArrays,
                 format!(
                     "{}: {wire}[{}]",
                     self.ctx.nickname,
@@ -371,7 +371,7 @@ impl Lowerer<'_, '_> {
                 }
                 _ => self.report.anomaly(
                     self.ctx.file,
-                    "enum on a non-string parameter",
+                    Rule::EnumOnNonStringParameter,
                     format!("{}: {}", self.ctx.nickname, d.name),
                     "kept the base type; values listed in the docs",
                 ),
@@ -415,7 +415,7 @@ impl Lowerer<'_, '_> {
             // File data goes as multipart (the builder's `send_with_file`), not as bracket keys.
             self.report.anomaly(
                 self.ctx.file,
-                "file upload parameter",
+                Rule::FileUploadParameter,
                 detail,
                 "the file is sent by the builder's `send_with_file`",
             );
@@ -425,7 +425,7 @@ impl Lowerer<'_, '_> {
             Some(Ok(id)) | Some(Err(id)) => {
                 self.report.anomaly(
                     self.ctx.file,
-                    "model type as a parameter type",
+                    Rule::ModelTypeAsParameterType,
                     detail,
                     "the model, sent as bracket keys",
                 );
@@ -434,7 +434,7 @@ impl Lowerer<'_, '_> {
             None => {
                 self.report.fallback(
                     self.ctx.file,
-                    "unknown parameter type",
+                    Rule::UnknownParameterType,
                     detail,
                     "untyped JSON, encoded as bracket keys",
                 );

@@ -7,7 +7,7 @@ use crate::lower::params;
 use crate::lower::types::{map_word, Mapped};
 use crate::naming;
 use crate::overrides::Overrides;
-use crate::report::Report;
+use crate::report::{Report, Rule};
 use crate::spec::{ApiDeclaration, OperationDef};
 
 /// Adds one resource per file, with its operations.
@@ -34,7 +34,7 @@ pub fn resources(
         if decl.base_path.as_deref().is_some_and(|b| !b.ends_with("/api")) {
             report.anomaly(
                 file,
-                "basePath not ending in /api",
+                Rule::BasePathNotApi,
                 format!("{:?}", decl.base_path),
                 "paths taken relative to /api all the same",
             );
@@ -125,7 +125,7 @@ fn method_of(file: &str, at: &str, op: &OperationDef, report: &mut Report) -> Me
         "DELETE" => Method::Delete,
         "PATCH" => Method::Patch,
         other => {
-            report.anomaly(file, "unknown HTTP method", format!("{at}: {other:?}"), "sent as POST");
+            report.anomaly(file, Rule::UnknownHttpMethod, format!("{at}: {other:?}"), "sent as POST");
             Method::Post
         }
     }
@@ -166,7 +166,7 @@ fn operation(
     if plan.named_by_route && named.is_none() {
         report.anomaly(
             file,
-            "method named by a path word",
+            Rule::MethodNamedByPathWord,
             format!("{} ({})", plan.name, op.nickname),
             "give it a name in `names` of spec/overrides.json",
         );
@@ -264,7 +264,7 @@ fn glob_placeholders(path: &str, file: &str, nickname: &str, report: &mut Report
     if rewritten != path {
         report.anomaly(
             file,
-            "Rails glob path segment",
+            Rule::RailsGlobSegment,
             format!("{nickname}: {path}"),
             "a required argument, sent as `/`-separated segments, each percent-encoded",
         );
@@ -301,7 +301,7 @@ fn upload_kind(
         Upload::Into { group } => format!("`upload`: the file goes where `{group}` in the answer says"),
         Upload::Multipart { field } => format!("`send_with_file`: the file is the multipart field `{field}`"),
     };
-    report.anomaly(file, "file upload", nickname.to_owned(), how);
+    report.anomaly(file, Rule::FileUpload, nickname.to_owned(), how);
     Some(kind)
 }
 
@@ -319,7 +319,7 @@ fn response(
     let Some(word) = op.return_type.as_deref() else {
         report.fallback(
             file,
-            "operation without a return type",
+            Rule::OperationWithoutReturnType,
             format!("{at} ({})", op.nickname),
             "body returned as untyped JSON",
         );
@@ -347,7 +347,7 @@ fn response(
                     }
                 }
                 None => {
-                    report.fallback(file, "array return without items", at.clone(), "elements as untyped JSON");
+                    report.fallback(file, Rule::ArrayReturnWithoutItems, at.clone(), "elements as untyped JSON");
                     Ty::Json
                 }
             };
@@ -412,7 +412,7 @@ fn inline_object(
     let spec_name = format!("{method_name}_response");
     report.anomaly(
         file,
-        "object literal as a return type",
+        Rule::ObjectLiteralReturnType,
         format!("{at}: {text:?}"),
         format!("a model of its own, `{}`", naming::model_type(&spec_name)),
     );
@@ -427,7 +427,7 @@ fn inline_object(
         fields,
         files: vec![file.to_owned()],
         features: Vec::new(),
-        union_of: Vec::new(),
+        shape: crate::ir::ModelShape::Object,
     });
     Some(Ty::Model(crate::ir::ModelId(ir.models.len() - 1)))
 }

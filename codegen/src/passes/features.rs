@@ -39,7 +39,7 @@ pub fn assign(ir: &mut Ir) {
                 for f in &ir.models[m].fields {
                     collect(ir, &f.ty, &mut roots);
                 }
-                roots.extend(ir.models[m].union_of.iter().map(|v| v.0));
+                roots.extend(ir.models[m].union_members().unwrap_or_default().iter().map(|v| v.0));
             }
         }
         for m in seen {

@@ -26,31 +26,31 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ir::{Ir, NameParts, Owner};
 use crate::naming::{prefixed, without_repeats, EXTRA_MEMBER};
-use crate::report::Report;
+use crate::report::{Report, Rule};
 
 /// Runs the pass.
 pub fn resolve(ir: &mut Ir, report: &mut Report) {
     let models: BTreeSet<String> = {
         let mut set = BTreeSet::new();
         for m in &mut ir.models {
-            unique_into(&mut set, &mut m.rust_name, "", report, "model type name");
+            unique_into(&mut set, &mut m.rust_name, "", report, Rule::ModelTypeName);
         }
         set
     };
     // Enums of the models module share its namespace.
     let mut model_types = models.clone();
     for e in ir.enums.iter_mut().filter(|e| e.owner == Owner::Models) {
-        unique_into(&mut model_types, &mut e.rust_name, "Kind", report, "enum name");
+        unique_into(&mut model_types, &mut e.rust_name, "Kind", report, Rule::EnumName);
     }
     for (i, r) in ir.resources.iter_mut().enumerate() {
         let mut reserved = BTreeSet::from([r.type_name.clone()]);
         let mut fns = BTreeSet::new();
         for op in &mut r.operations {
-            unique_into(&mut reserved, &mut op.builder_name, "Request", report, "operation builder name");
-            unique_into(&mut fns, &mut op.fn_name, "_op", report, "operation function name");
+            unique_into(&mut reserved, &mut op.builder_name, "Request", report, Rule::BuilderName);
+            unique_into(&mut fns, &mut op.fn_name, "_op", report, Rule::FunctionName);
             let mut params = BTreeSet::new();
             for p in &mut op.params {
-                unique_into(&mut params, &mut p.rust_name, "_param", report, "parameter name");
+                unique_into(&mut params, &mut p.rust_name, "_param", report, Rule::ParameterName);
             }
         }
         request_types(ir_types(&mut ir.structs, &mut ir.enums, i), &reserved, &models, report);
@@ -58,7 +58,7 @@ pub fn resolve(ir: &mut Ir, report: &mut Report) {
     for s in ir.structs.iter_mut().filter(|s| s.merged_into.is_none()) {
         let mut fields = BTreeSet::new();
         for f in &mut s.fields {
-            unique_into(&mut fields, &mut f.rust_name, "_field", report, "field name");
+            unique_into(&mut fields, &mut f.rust_name, "_field", report, Rule::FieldName);
         }
     }
     for m in &mut ir.models {
@@ -66,7 +66,7 @@ pub fn resolve(ir: &mut Ir, report: &mut Report) {
         // name is renamed, never the member (its name must not depend on a release).
         let mut fields = BTreeSet::from([EXTRA_MEMBER.to_owned()]);
         for f in &mut m.fields {
-            unique_into(&mut fields, &mut f.rust_name, "_field", report, "field name");
+            unique_into(&mut fields, &mut f.rust_name, "_field", report, Rule::FieldName);
         }
     }
 }
@@ -159,12 +159,12 @@ fn request_types(
     for i in order {
         let (names, slot) = &mut types[i];
         let mut name = names[level[i]].clone();
-        unique_into(&mut taken, &mut name, "", report, "request type name");
+        unique_into(&mut taken, &mut name, "", report, Rule::RequestTypeName);
         **slot = name;
     }
 }
 
-fn unique_into(set: &mut BTreeSet<String>, name: &mut String, suffix: &str, report: &mut Report, what: &str) {
+fn unique_into(set: &mut BTreeSet<String>, name: &mut String, suffix: &str, report: &mut Report, what: Rule) {
     if set.insert(name.clone()) {
         return;
     }
