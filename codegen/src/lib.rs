@@ -1,11 +1,13 @@
 //! The Canvas LMS client generator, as a library with no I/O.
 //!
 //! ```text
-//! spec files ──parse──▶ spec (lossless serde structs)
-//!            ──lower──▶ IR (arenas of models, enums, request structs)
-//!            ──passes─▶ models · params · types · features · naming
+//! spec files ──parse──▶ spec (lossless serde structs, overrides applied)
+//!            ──lower──▶ IR (arenas of models, enums, request structs, contexts):
+//!                       lower::models · lower::resources (lower::families) · lower::params
+//!            ──passes─▶ passes::dedupe · passes::features · passes::naming
 //!            ──emit───▶ quote ▶ syn ▶ prettyplease ▶ files
 //! ```
+//! Every decision about the input is reported under a [`report::Rule`].
 //! [`generate`] takes the input files and returns every output file plus a [`Report`];
 //! `xtask` reads and writes the disk.
 #![forbid(unsafe_code)]
