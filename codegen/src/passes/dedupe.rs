@@ -6,7 +6,13 @@
 //! descriptions) are merged into the first; where its name needs an operation part
 //! (`passes::naming`), it is the operation with the shortest name (see [`shorter_first`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use crate::ir::Owner;
+
+/// What makes two structs the same: their module, their wire prefix and their fields (wire
+/// name, type, requiredness, description, flattening).
+type Key = (Owner, String, Vec<(String, Ty, bool, String, bool)>);
 
 use crate::ir::{Ir, StructId, Ty};
 
@@ -16,17 +22,19 @@ pub fn structs(ir: &mut Ir) -> usize {
     // nothing changes (nested structs become identical once their children are merged).
     let mut removed = 0;
     loop {
-        let mut first_of: BTreeMap<String, usize> = BTreeMap::new();
+        let mut first_of: HashMap<Key, usize> = HashMap::new();
         let mut remap: BTreeMap<usize, usize> = BTreeMap::new();
         for (i, s) in ir.structs.iter().enumerate() {
             if s.merged_into.is_some() {
                 continue;
             }
-            let key = format!(
-                "{:?}|{}|{:?}",
+            let key: Key = (
                 s.owner,
-                s.wire_path,
-                s.fields.iter().map(|f| (&f.wire, &f.ty, f.required, &f.description, f.flatten)).collect::<Vec<_>>()
+                s.wire_path.clone(),
+                s.fields
+                    .iter()
+                    .map(|f| (f.wire.clone(), f.ty.clone(), f.required, f.description.clone(), f.flatten))
+                    .collect(),
             );
             match first_of.get(&key) {
                 Some(&first) => {
