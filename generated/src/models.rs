@@ -4,11 +4,16 @@
 //! Canvas omits fields by permission and by `include[]`, so every field is an
 //! `Option` and a missing field decodes as `None`. Fields the description does not
 //! declare are kept in each model's `extra` ([`rt::Extra`]) and encoded back.
+//!
+//! Models are `#[non_exhaustive]`: a Canvas release that adds a field adds it here
+//! without breaking code that uses the model. To make one (in tests, say), start from
+//! `Default::default()` and set its fields, or decode it from JSON.
 use canvas_lms_runtime as rt;
 #[cfg(feature = "access_tokens")]
 /// The Canvas `Token` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Token {
     /// The internal database ID of the token.
     pub id: Option<rt::Id>,
@@ -46,6 +51,7 @@ pub struct Token {
 /// The Canvas `AccountCalendar` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AccountCalendar {
     /// the ID of the account associated with this calendar
     pub id: Option<rt::Id>,
@@ -85,6 +91,7 @@ pub struct AccountCalendar {
 /// The Canvas `AccountNotification` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AccountNotification {
     /// The subject of the notifications
     pub subject: Option<String>,
@@ -112,6 +119,7 @@ pub struct AccountNotification {
 /// Defined in account_reports.json, course_reports.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Report {
     /// The unique identifier for the report.
     pub id: Option<rt::Id>,
@@ -150,6 +158,7 @@ pub struct Report {
 /// Defined in account_reports.json, course_reports.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ReportParameters {
     /// The canvas id of the term to get grades from
     pub enrollment_term_id: Option<rt::Id>,
@@ -231,6 +240,7 @@ pub struct ReportParameters {
 /// Defined in accounts.json, accounts_(lti).json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Account {
     /// the ID of the Account object
     pub id: Option<rt::Id>,
@@ -294,6 +304,7 @@ pub struct Account {
 /// The Canvas `TermsOfService` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct TermsOfService {
     /// Terms Of Service id
     pub id: Option<rt::Id>,
@@ -316,6 +327,7 @@ pub struct TermsOfService {
 /// The Canvas `HelpLink` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct HelpLink {
     /// The ID of the help link
     pub id: Option<String>,
@@ -337,6 +349,7 @@ pub struct HelpLink {
 /// The Canvas `HelpLinks` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct HelpLinks {
     /// Help link button title
     pub help_link_name: Option<String>,
@@ -354,6 +367,7 @@ pub struct HelpLinks {
 /// The Canvas `Admin` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Admin {
     /// The unique identifier for the account role/user assignment.
     pub id: Option<rt::Id>,
@@ -375,6 +389,7 @@ pub struct Admin {
 /// The Canvas `ExternalFeed` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ExternalFeed {
     /// The ID of the feed
     pub id: Option<rt::Id>,
@@ -397,6 +412,7 @@ pub struct ExternalFeed {
 /// The Canvas `Scope` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Scope {
     /// The resource the scope is associated with
     pub resource: Option<String>,
@@ -418,6 +434,7 @@ pub struct Scope {
 /// Date and time for an appointment
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Appointment {
     /// The appointment identifier.
     pub id: Option<rt::Id>,
@@ -435,6 +452,7 @@ pub struct Appointment {
 /// The Canvas `AppointmentGroup` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AppointmentGroup {
     /// The ID of the appointment group
     pub id: Option<rt::Id>,
@@ -507,6 +525,7 @@ pub struct AppointmentGroup {
 /// The Canvas `AssignmentExtension` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AssignmentExtension {
     /// The ID of the Assignment the extension belongs to.
     pub assignment_id: Option<rt::Id>,
@@ -523,6 +542,7 @@ pub struct AssignmentExtension {
 /// The Canvas `GradingRules` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GradingRules {
     /// Number of lowest scores to be dropped for each user.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -540,6 +560,7 @@ pub struct GradingRules {
 /// The Canvas `AssignmentGroup` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AssignmentGroup {
     /// the id of the Assignment Group
     pub id: Option<rt::Id>,
@@ -582,6 +603,7 @@ pub struct AssignmentGroup {
 /// The Canvas `ExternalToolTagAttributes` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ExternalToolTagAttributes {
     /// URL to the external tool
     pub url: Option<String>,
@@ -627,6 +649,7 @@ pub struct ExternalToolTagAttributes {
 /// The Canvas `LockInfo` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LockInfo {
     /// Asset string for the object causing the lock
     pub asset_string: Option<String>,
@@ -669,6 +692,7 @@ pub struct LockInfo {
 /// Defined in assignments.json, rubrics.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct RubricRating {
     /// `points`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -704,6 +728,7 @@ pub struct RubricRating {
 /// The Canvas `RubricCriteria` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct RubricCriteria {
     /// `points`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -750,6 +775,7 @@ pub struct RubricCriteria {
 /// Object representing a due date for an assignment or quiz. If the due date came from an assignment override, it will have an 'id' field.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AssignmentDate {
     /// (Optional, missing if 'base' is present) id of the assignment override this date represents
     pub id: Option<rt::Id>,
@@ -790,6 +816,7 @@ pub struct AssignmentDate {
 /// The Canvas `TurnitinSettings` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct TurnitinSettings {
     /// `originality_report_visibility`
     pub originality_report_visibility: Option<String>,
@@ -836,6 +863,7 @@ pub struct TurnitinSettings {
 /// Used by Assignment model
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct NeedsGradingCount {
     /// The section ID
     pub section_id: Option<String>,
@@ -865,6 +893,7 @@ pub struct NeedsGradingCount {
 /// Used by Assignment model
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ScoreStatistic {
     /// Min score
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -907,6 +936,7 @@ pub struct ScoreStatistic {
 /// The Canvas `Assignment` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Assignment {
     /// the ID of the assignment
     pub id: Option<rt::Id>,
@@ -1244,6 +1274,7 @@ impl rt::Encode for Assignment {
 /// The Canvas `AssignmentOverride` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AssignmentOverride {
     /// the ID of the assignment override
     pub id: Option<rt::Id>,
@@ -1290,6 +1321,7 @@ pub struct AssignmentOverride {
 /// The Canvas `BasicUser` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct BasicUser {
     /// The user's ID
     pub id: Option<String>,
@@ -1303,6 +1335,7 @@ pub struct BasicUser {
 /// The Canvas `AuthenticationProvider` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AuthenticationProvider {
     /// Valid for SAML providers.
     pub identifier_format: Option<String>,
@@ -1357,6 +1390,7 @@ pub struct AuthenticationProvider {
 /// Settings that are applicable across an account's authentication configuration, even if there are multiple individual providers
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SsoSettings {
     /// The label used for unique login identifiers.
     pub login_handle_name: Option<String>,
@@ -1374,6 +1408,7 @@ pub struct SsoSettings {
 /// A mapping of Canvas attribute names to attribute names that a provider may send, in order to update the value of these attributes when a user logs in. The values can be a FederatedAttributeConfig, or a raw string corresponding to the "attribute" property of a FederatedAttributeConfig. In responses, full FederatedAttributeConfig objects are returned if JIT provisioning is enabled, otherwise just the attribute names are returned.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct FederatedAttributesConfig {
     /// A comma separated list of role names to grant to the user. Note that these only apply at the root account level, and not sub-accounts. If the attribute is not marked for provisioning only, the user will also be removed from any other roles they currently hold that are not still specified by the IdP.
     pub admin_roles: Option<String>,
@@ -1405,6 +1440,7 @@ pub struct FederatedAttributesConfig {
 /// A single attribute name to be federated when a user logs in
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct FederatedAttributeConfig {
     /// The name of the attribute as it will be sent from the authentication provider
     pub attribute: Option<String>,
@@ -1422,6 +1458,7 @@ pub struct FederatedAttributeConfig {
 /// The Canvas `AuthenticationEvent` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AuthenticationEvent {
     /// timestamp of the event
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
@@ -1442,6 +1479,7 @@ pub struct AuthenticationEvent {
 /// Blackout dates are used to prevent scheduling assignments on a given date in course pacing.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct BlackoutDate {
     /// the ID of the blackout date
     pub id: Option<rt::Id>,
@@ -1465,6 +1503,7 @@ pub struct BlackoutDate {
 /// The Canvas `BlueprintTemplate` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct BlueprintTemplate {
     /// The ID of the template.
     pub id: Option<rt::Id>,
@@ -1486,6 +1525,7 @@ pub struct BlueprintTemplate {
 /// The Canvas `BlueprintMigration` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct BlueprintMigration {
     /// The ID of the migration.
     pub id: Option<rt::Id>,
@@ -1526,6 +1566,7 @@ pub struct BlueprintMigration {
 /// A set of restrictions on editing for copied objects in associated courses
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct BlueprintRestriction {
     /// Restriction on main content (e.g. title, description).
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
@@ -1560,6 +1601,7 @@ impl rt::Encode for BlueprintRestriction {
 /// Describes a learning object change propagated to associated courses from a blueprint course
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ChangeRecord {
     /// The ID of the learning object that was changed in the blueprint course.
     pub asset_id: Option<rt::Id>,
@@ -1584,6 +1626,7 @@ pub struct ChangeRecord {
 /// Lists associated courses that did not receive a change propagated from a blueprint
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ExceptionRecord {
     /// The ID of the associated course
     pub course_id: Option<rt::Id>,
@@ -1597,6 +1640,7 @@ pub struct ExceptionRecord {
 /// Associates a course with a blueprint
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct BlueprintSubscription {
     /// The ID of the blueprint course subscription
     pub id: Option<rt::Id>,
@@ -1612,6 +1656,7 @@ pub struct BlueprintSubscription {
 /// The Canvas `Bookmark` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Bookmark {
     /// `id`
     pub id: Option<rt::Id>,
@@ -1634,6 +1679,7 @@ pub struct Bookmark {
 /// The Canvas `CalendarEvent` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CalendarEvent {
     /// The ID of the calendar event
     pub id: Option<rt::Id>,
@@ -1749,6 +1795,7 @@ pub struct CalendarEvent {
 /// The Canvas `AssignmentEvent` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AssignmentEvent {
     /// A synthetic ID for the assignment
     pub id: Option<String>,
@@ -1804,6 +1851,7 @@ pub struct AssignmentEvent {
 /// The Canvas `Collaboration` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Collaboration {
     /// The unique identifier for the collaboration
     pub id: Option<rt::Id>,
@@ -1843,6 +1891,7 @@ pub struct Collaboration {
 /// The Canvas `Collaborator` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Collaborator {
     /// The unique user or group identifier for the collaborator.
     pub id: Option<rt::Id>,
@@ -1858,6 +1907,7 @@ pub struct Collaborator {
 /// The Canvas `CommMessage` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CommMessage {
     /// The ID of the CommMessage.
     pub id: Option<rt::Id>,
@@ -1891,6 +1941,7 @@ pub struct CommMessage {
 /// The Canvas `CommunicationChannel` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CommunicationChannel {
     /// The ID of the communication channel.
     pub id: Option<rt::Id>,
@@ -1926,6 +1977,7 @@ pub struct CommunicationChannel {
 /// The Canvas `ConferenceRecording` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ConferenceRecording {
     /// `duration_minutes`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -1955,6 +2007,7 @@ pub struct ConferenceRecording {
 /// The Canvas `Conference` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Conference {
     /// The id of the conference
     pub id: Option<rt::Id>,
@@ -2007,6 +2060,7 @@ pub struct Conference {
 /// The Canvas `ContentExport` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ContentExport {
     /// the unique identifier for the export
     pub id: Option<rt::Id>,
@@ -2031,6 +2085,7 @@ pub struct ContentExport {
 /// The Canvas `MigrationIssue` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct MigrationIssue {
     /// the unique identifier for the issue
     pub id: Option<rt::Id>,
@@ -2062,6 +2117,7 @@ pub struct MigrationIssue {
 /// The Canvas `ContentMigration` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ContentMigration {
     /// the unique identifier for the migration
     pub id: Option<rt::Id>,
@@ -2095,6 +2151,7 @@ pub struct ContentMigration {
 /// The Canvas `Migrator` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Migrator {
     /// The value to pass to the create endpoint
     pub r#type: Option<String>,
@@ -2113,6 +2170,7 @@ pub struct Migrator {
 /// A node of the tree of content available for selective import.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SelectiveImportItem {
     /// The kind of content (course_settings, context_modules, assignments, assignment_groups...)
     pub r#type: Option<String>,
@@ -2135,6 +2193,7 @@ pub struct SelectiveImportItem {
 /// Content shared between users
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ContentShare {
     /// The id of the content share for the current user
     pub id: Option<rt::Id>,
@@ -2168,6 +2227,7 @@ pub struct ContentShare {
 /// The Canvas `Conversation` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Conversation {
     /// the unique identifier for the conversation.
     pub id: Option<rt::Id>,
@@ -2235,6 +2295,7 @@ pub struct Conversation {
 /// The Canvas `ConversationParticipant` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ConversationParticipant {
     /// The user ID for the participant.
     pub id: Option<rt::Id>,
@@ -2252,6 +2313,7 @@ pub struct ConversationParticipant {
 /// The Canvas `CourseEventLink` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CourseEventLink {
     /// ID of the course for the event.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -2278,6 +2340,7 @@ pub struct CourseEventLink {
 /// The Canvas `CourseEvent` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CourseEvent {
     /// ID of the event.
     pub id: Option<String>,
@@ -2300,6 +2363,7 @@ pub struct CourseEvent {
 /// The created event data object returns all the fields that were set in the format of the following example.  If a field does not exist it was not set. The value of each field changed is in the format of \[:old_value, :new_value\].  The created event type also includes a created_source field to specify what triggered the creation of the course.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CreatedEventData {
     /// `name`
     pub name: Option<Vec<rt::Json>>,
@@ -2319,6 +2383,7 @@ pub struct CreatedEventData {
 /// The updated event data object returns all the fields that have changed in the format of the following example.  If a field does not exist it was not changed.  The value is an array that contains the before and after values for the change as in \[:old_value, :new_value\].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct UpdatedEventData {
     /// `name`
     pub name: Option<Vec<rt::Json>>,
@@ -2336,6 +2401,7 @@ pub struct UpdatedEventData {
 /// The Canvas `CoursePace` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CoursePace {
     /// the ID of the course pace
     pub id: Option<rt::Id>,
@@ -2382,6 +2448,7 @@ pub struct CoursePace {
 /// Defined in course_pace.json, modules.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Module {
     /// the ID of the module
     pub id: Option<rt::Id>,
@@ -2432,6 +2499,7 @@ pub struct Module {
 /// Defined in course_pace.json, modules.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ModuleItem {
     /// the ID of the module item
     pub id: Option<rt::Id>,
@@ -2526,6 +2594,7 @@ pub struct ModuleItem {
 /// Defined in course_pace.json, progress.json, new_quizzes_reports.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Progress {
     /// the ID of the Progress object
     pub id: Option<rt::Id>,
@@ -2562,6 +2631,7 @@ pub struct Progress {
 /// The Canvas `CourseQuizExtension` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CourseQuizExtension {
     /// The ID of the Student that needs the quiz extension.
     pub user_id: Option<rt::Id>,
@@ -2602,6 +2672,7 @@ pub struct CourseQuizExtension {
 /// The Canvas `Term` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Term {
     /// `id`
     pub id: Option<rt::Id>,
@@ -2639,6 +2710,7 @@ pub struct Term {
 /// The Canvas `CourseProgress` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CourseProgress {
     /// total number of requirements from all modules
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -2677,6 +2749,7 @@ pub struct CourseProgress {
 /// The Canvas `Course` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Course {
     /// the unique identifier for the course
     pub id: Option<rt::Id>,
@@ -2873,6 +2946,7 @@ pub struct Course {
 /// The Canvas `CalendarLink` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CalendarLink {
     /// The URL of the calendar in ICS format
     pub ics: Option<String>,
@@ -2884,6 +2958,7 @@ pub struct CalendarLink {
 /// The Canvas `CustomColumn` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CustomColumn {
     /// The ID of the custom gradebook column
     pub id: Option<rt::Id>,
@@ -2909,6 +2984,7 @@ pub struct CustomColumn {
 /// ColumnDatum objects contain the entry for a column for each user.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ColumnDatum {
     /// `content`
     pub content: Option<String>,
@@ -2937,6 +3013,7 @@ pub struct ColumnDatum {
 /// A file attachment
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct FileAttachment {
     /// `content-type`
     #[serde(rename = "content-type")]
@@ -2970,6 +3047,7 @@ pub struct FileAttachment {
 /// A discussion topic
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct DiscussionTopic {
     /// The ID of this topic.
     pub id: Option<rt::Id>,
@@ -3124,6 +3202,7 @@ pub struct DiscussionTopic {
 /// The Canvas `ePortfolio` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct EPortfolio {
     /// The database ID of the ePortfolio
     pub id: Option<rt::Id>,
@@ -3155,6 +3234,7 @@ pub struct EPortfolio {
 /// The Canvas `ePortfolioPage` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct EPortfolioPage {
     /// The database ID of the ePortfolio
     pub id: Option<rt::Id>,
@@ -3181,6 +3261,7 @@ pub struct EPortfolioPage {
 /// Combination of a Course & EpubExport.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CourseEpubExport {
     /// the unique identifier for the course
     pub id: Option<rt::Id>,
@@ -3196,6 +3277,7 @@ pub struct CourseEpubExport {
 /// The Canvas `EpubExport` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct EpubExport {
     /// the unique identifier for the export
     pub id: Option<rt::Id>,
@@ -3218,6 +3300,7 @@ pub struct EpubExport {
 /// The Canvas `EnrollmentTerm` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct EnrollmentTerm {
     /// The unique identifier for the enrollment term.
     pub id: Option<rt::Id>,
@@ -3248,6 +3331,7 @@ pub struct EnrollmentTerm {
 /// The Canvas `EnrollmentTermsList` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct EnrollmentTermsList {
     /// a paginated list of all terms in the account
     pub enrollment_terms: Option<Vec<EnrollmentTerm>>,
@@ -3293,6 +3377,7 @@ pub struct EnrollmentTermsList {
 /// Defined in enrollments.json, what_if_grades.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Grade {
     /// The URL to the Canvas web UI page for the user's grades, if this is a student enrollment.
     pub html_url: Option<String>,
@@ -3373,6 +3458,7 @@ pub struct Grade {
 /// The Canvas `Enrollment` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Enrollment {
     /// The ID of the enrollment.
     pub id: Option<rt::Id>,
@@ -3498,6 +3584,7 @@ pub struct Enrollment {
 /// A collection of information around a specific notification of a problem
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ErrorReport {
     /// The users problem summary, like an email subject line
     pub subject: Option<String>,
@@ -3521,6 +3608,7 @@ pub struct ErrorReport {
 /// The Canvas `Favorite` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Favorite {
     /// The ID of the object the Favorite refers to
     pub context_id: Option<rt::Id>,
@@ -3534,6 +3622,7 @@ pub struct Favorite {
 /// The Canvas `Feature` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Feature {
     /// The symbolic name of the feature, used in FeatureFlags
     pub feature: Option<String>,
@@ -3566,6 +3655,7 @@ pub struct Feature {
 /// The Canvas `FeatureFlag` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct FeatureFlag {
     /// The type of object to which this flag applies (Account, Course, or User). (This field is not present if this FeatureFlag represents the global Canvas default)
     pub context_type: Option<FeatureFlagContextType>,
@@ -3623,6 +3713,7 @@ pub struct FeatureFlag {
 /// Defined in files.json, plagiarism_detection_submissions.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct File {
     /// `id`
     pub id: Option<rt::Id>,
@@ -3716,6 +3807,7 @@ pub struct File {
 /// The Canvas `Folder` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Folder {
     /// `context_type`
     pub context_type: Option<String>,
@@ -3816,6 +3908,7 @@ pub struct Folder {
 /// Describes the copyright and license information for a File
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct UsageRights {
     /// Copyright line for the file
     pub legal_copyright: Option<String>,
@@ -3837,6 +3930,7 @@ pub struct UsageRights {
 /// The Canvas `License` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct License {
     /// a short string identifying the license
     pub id: Option<String>,
@@ -3852,6 +3946,7 @@ pub struct License {
 /// The Canvas `GradeChangeEventLinks` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GradeChangeEventLinks {
     /// ID of the assignment associated with the event
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -3875,6 +3970,7 @@ pub struct GradeChangeEventLinks {
 /// The Canvas `GradeChangeEvent` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GradeChangeEvent {
     /// ID of the event.
     pub id: Option<String>,
@@ -3910,6 +4006,7 @@ pub struct GradeChangeEvent {
 /// The Canvas `Grader` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Grader {
     /// the user_id of the user who graded the contained submissions
     pub id: Option<rt::Id>,
@@ -3925,6 +4022,7 @@ pub struct Grader {
 /// The Canvas `Day` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Day {
     /// the date represented by this entry
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
@@ -3939,6 +4037,7 @@ pub struct Day {
 /// A SubmissionVersion object contains all the fields that a Submission object does, plus additional fields prefixed with current_* new_* and previous_* described below.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SubmissionVersion {
     /// the id of the assignment this submissions is for
     pub assignment_id: Option<rt::Id>,
@@ -4000,6 +4099,7 @@ pub struct SubmissionVersion {
 /// The Canvas `SubmissionHistory` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SubmissionHistory {
     /// the id of the submission
     pub submission_id: Option<rt::Id>,
@@ -4013,6 +4113,7 @@ pub struct SubmissionHistory {
 /// The Canvas `GradingPeriodSets` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GradingPeriodSets {
     /// The title of the grading period set.
     pub title: Option<String>,
@@ -4049,6 +4150,7 @@ pub struct GradingPeriodSets {
 /// The Canvas `GradingPeriod` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GradingPeriod {
     /// The unique identifier for the grading period.
     pub id: Option<rt::Id>,
@@ -4074,6 +4176,7 @@ pub struct GradingPeriod {
 /// The Canvas `GradingSchemeEntry` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GradingSchemeEntry {
     /// The name for an entry value within a GradingStandard that describes the range of the value
     pub name: Option<String>,
@@ -4088,6 +4191,7 @@ pub struct GradingSchemeEntry {
 /// The Canvas `GradingStandard` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GradingStandard {
     /// the title of the grading standard
     pub title: Option<String>,
@@ -4114,6 +4218,7 @@ pub struct GradingStandard {
 /// The Canvas `GroupCategory` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GroupCategory {
     /// The ID of the group category.
     pub id: Option<rt::Id>,
@@ -4153,6 +4258,7 @@ pub struct GroupCategory {
 /// The Canvas `Group` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Group {
     /// The ID of the group.
     pub id: Option<rt::Id>,
@@ -4234,6 +4340,7 @@ pub struct Group {
 /// The Canvas `GroupMembership` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GroupMembership {
     /// The id of the membership object
     pub id: Option<rt::Id>,
@@ -4259,6 +4366,7 @@ pub struct GroupMembership {
 /// Information about a recently visited item or page in Canvas
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct HistoryEntry {
     /// The asset string for the item viewed
     pub asset_code: Option<String>,
@@ -4290,6 +4398,7 @@ pub struct HistoryEntry {
 /// The Canvas `InstAccessToken` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct InstAccessToken {
     /// The InstAccess token itself -- a signed, encrypted JWT
     pub token: Option<String>,
@@ -4301,6 +4410,7 @@ pub struct InstAccessToken {
 /// The Canvas `JWT` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Jwt {
     /// The signed, encrypted, base64 encoded JWT
     pub token: Option<String>,
@@ -4312,6 +4422,7 @@ pub struct Jwt {
 /// The Canvas `LatePolicy` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LatePolicy {
     /// the unique identifier for the late policy
     pub id: Option<rt::Id>,
@@ -4351,6 +4462,7 @@ pub struct LatePolicy {
 /// The Canvas `LearningObjectDates` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LearningObjectDates {
     /// the ID of the learning object
     pub id: Option<rt::Id>,
@@ -4384,6 +4496,7 @@ pub struct LearningObjectDates {
 /// The Canvas `LineItem` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LineItem {
     /// The fully qualified URL for showing, updating, and deleting the Line Item
     pub id: Option<String>,
@@ -4416,6 +4529,7 @@ pub struct LineItem {
 /// Defined in live_assessments.json, result.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ResultObject {
     /// A unique identifier for this result
     pub id: Option<String>,
@@ -4449,6 +4563,7 @@ pub struct ResultObject {
 /// Unique identifiers of objects associated with a result
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ResultLinks {
     /// A unique identifier for the user to whom this result applies
     pub user: Option<String>,
@@ -4464,6 +4579,7 @@ pub struct ResultLinks {
 /// A simple assessment that collects pass/fail results for a student
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Assessment {
     /// A unique identifier for this live assessment
     pub id: Option<String>,
@@ -4479,6 +4595,7 @@ pub struct Assessment {
 /// The Canvas `Lti::ResourceLink` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiResourceLink {
     /// The Canvas identifier for the LTI Resource Link.
     pub id: Option<rt::Id>,
@@ -4514,6 +4631,7 @@ pub struct LtiResourceLink {
 /// The Canvas `LtiResourceLink` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiResourceLink2 {
     /// The Canvas identifier for the LTI Resource Link.
     pub id: Option<rt::Id>,
@@ -4555,6 +4673,7 @@ pub struct LtiResourceLink2 {
 /// The Canvas `MediaTrack` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct MediaTrack {
     /// `id`
     pub id: Option<rt::Id>,
@@ -4582,6 +4701,7 @@ pub struct MediaTrack {
 /// The Canvas `MediaObject` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct MediaObject {
     /// `can_add_captions`
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
@@ -4622,6 +4742,7 @@ pub struct MediaObject {
 /// The Canvas `ProvisionalGrade` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ProvisionalGrade {
     /// The identifier for the provisional grade
     pub provisional_grade_id: Option<rt::Id>,
@@ -4649,6 +4770,7 @@ pub struct ProvisionalGrade {
 /// The Canvas `CompletionRequirement` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CompletionRequirement {
     /// one of 'must_view', 'must_submit', 'must_contribute', 'min_score', 'must_mark_done'
     pub r#type: Option<CompletionRequirementType>,
@@ -4666,6 +4788,7 @@ pub struct CompletionRequirement {
 /// The Canvas `ContentDetails` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ContentDetails {
     /// `points_possible`
     #[serde(deserialize_with = "rt::lenient::opt_f64")]
@@ -4694,6 +4817,7 @@ pub struct ContentDetails {
 /// The Canvas `ModuleItemSequenceNode` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ModuleItemSequenceNode {
     /// The previous ModuleItem in the sequence
     pub prev: Option<Box<ModuleItem>>,
@@ -4711,6 +4835,7 @@ pub struct ModuleItemSequenceNode {
 /// The Canvas `ModuleItemSequence` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ModuleItemSequence {
     /// an array containing one ModuleItemSequenceNode for each appearence of the asset in the module sequence (up to 10 total)
     pub items: Option<Vec<ModuleItemSequenceNode>>,
@@ -4724,6 +4849,7 @@ pub struct ModuleItemSequence {
 /// The Canvas `ModuleAssignmentOverride` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ModuleAssignmentOverride {
     /// the ID of the assignment override
     pub id: Option<rt::Id>,
@@ -4743,6 +4869,7 @@ pub struct ModuleAssignmentOverride {
 /// The Canvas `OverrideTarget` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct OverrideTarget {
     /// the ID of the user or section that the override is targeting
     pub id: Option<rt::Id>,
@@ -4756,6 +4883,7 @@ pub struct OverrideTarget {
 /// An abbreviated representation of an LTI Context
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct NamesAndRoleContext {
     /// LTI Context unique identifier
     pub id: Option<String>,
@@ -4771,6 +4899,7 @@ pub struct NamesAndRoleContext {
 /// Additional attributes which would appear in the LTI launch message were this member to click the specified resource link (`rlid` query parameter)
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct NamesAndRoleMessage {
     /// The type of LTI message being described. Always set to 'LtiResourceLinkRequest'
     #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/message_type")]
@@ -4796,6 +4925,7 @@ pub struct NamesAndRoleMessage {
 /// A member of a LTI Context in one or more roles
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct NamesAndRoleMembership {
     /// Membership state
     pub status: Option<NamesAndRoleMembershipStatus>,
@@ -4825,6 +4955,7 @@ pub struct NamesAndRoleMembership {
 /// The Canvas `NamesAndRoleMemberships` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct NamesAndRoleMemberships {
     /// Invocation URL
     pub id: Option<String>,
@@ -4840,6 +4971,7 @@ pub struct NamesAndRoleMemberships {
 /// Individual items within a quiz, whether they're questions, stimuli, banked content, or question banks.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizItem {
     /// the ID of the quiz item
     pub id: Option<String>,
@@ -4870,6 +5002,7 @@ pub struct QuizItem {
 /// The Canvas `QuestionItem` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuestionItem {
     /// the question title
     pub title: Option<String>,
@@ -4899,6 +5032,7 @@ pub struct QuestionItem {
 /// The Canvas `StimulusItem` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct StimulusItem {
     /// stimulus title
     pub title: Option<String>,
@@ -4918,6 +5052,7 @@ pub struct StimulusItem {
 /// The Canvas `BankEntryItem` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct BankEntryItem {
     /// the type of the item. Either 'Item' or 'Stimulus'.
     pub entry_type: Option<String>,
@@ -4934,6 +5069,7 @@ pub struct BankEntryItem {
 /// The Canvas `BankItem` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct BankItem {
     /// the title of the bank
     pub title: Option<String>,
@@ -4954,6 +5090,7 @@ pub struct BankItem {
 /// The Canvas `ItemProperties` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ItemProperties {
     /// for items with a BankItem entry - the number of items to randomly select from the bank. null if all items should be included.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -4966,6 +5103,7 @@ pub struct ItemProperties {
 /// The Canvas `QuestionFeedback` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuestionFeedback {
     /// general feedback to show regardless of answer (rich content)
     pub neutral: Option<String>,
@@ -4981,6 +5119,7 @@ pub struct QuestionFeedback {
 /// The Canvas `NewQuiz` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct NewQuiz {
     /// the ID of the quiz
     pub id: Option<String>,
@@ -5017,6 +5156,7 @@ pub struct NewQuiz {
 /// The Canvas `QuizSettings` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizSettings {
     /// type of calculator the user will have access to during the quiz ('none', basic' or 'scientific')
     pub calculator_type: Option<String>,
@@ -5059,6 +5199,7 @@ pub struct QuizSettings {
 /// The Canvas `MultipleAttemptsSettings` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct MultipleAttemptsSettings {
     /// whether to allow multiple attempts
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
@@ -5085,6 +5226,7 @@ pub struct MultipleAttemptsSettings {
 /// The Canvas `ResultViewSettings` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ResultViewSettings {
     /// whether to restrict the student result view
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
@@ -5118,6 +5260,7 @@ pub struct ResultViewSettings {
 /// The Canvas `NotificationPreference` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct NotificationPreference {
     /// `href`
     pub href: Option<String>,
@@ -5135,6 +5278,7 @@ pub struct NotificationPreference {
 /// The Canvas `ToolSetting` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ToolSetting {
     /// the resource type code of the resource handler to use to display originality reports
     pub resource_type_code: Option<String>,
@@ -5148,6 +5292,7 @@ pub struct ToolSetting {
 /// The Canvas `OriginalityReport` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct OriginalityReport {
     /// The id of the OriginalityReport
     pub id: Option<rt::Id>,
@@ -5177,6 +5322,7 @@ pub struct OriginalityReport {
 /// The Canvas `OutcomeGroup` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct OutcomeGroup {
     /// the ID of the outcome group
     pub id: Option<rt::Id>,
@@ -5211,6 +5357,7 @@ pub struct OutcomeGroup {
 /// The Canvas `OutcomeLink` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct OutcomeLink {
     /// the URL for fetching/updating the outcome link. should be treated as opaque
     pub url: Option<String>,
@@ -5236,6 +5383,7 @@ pub struct OutcomeLink {
 /// The Canvas `OutcomeImportData` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct OutcomeImportData {
     /// The type of outcome import
     pub import_type: Option<String>,
@@ -5247,6 +5395,7 @@ pub struct OutcomeImportData {
 /// The Canvas `OutcomeImport` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct OutcomeImport {
     /// The unique identifier for the outcome import.
     pub id: Option<rt::Id>,
@@ -5283,6 +5432,7 @@ pub struct OutcomeImport {
 /// A student's result for an outcome
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct OutcomeResult {
     /// A unique identifier for this result
     pub id: Option<rt::Id>,
@@ -5305,6 +5455,7 @@ pub struct OutcomeResult {
 /// The Canvas `OutcomeRollupScoreLinks` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct OutcomeRollupScoreLinks {
     /// The id of the related outcome
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -5317,6 +5468,7 @@ pub struct OutcomeRollupScoreLinks {
 /// The Canvas `OutcomeRollupScore` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct OutcomeRollupScore {
     /// The rollup score for the outcome, based on the student alignment scores related to the outcome. This could be null if the student has no related scores.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -5334,6 +5486,7 @@ pub struct OutcomeRollupScore {
 /// The Canvas `OutcomeRollupLinks` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct OutcomeRollupLinks {
     /// If an aggregate result was requested, the course field will be present. Otherwise, the user and section field will be present (Optional) The id of the course that this rollup applies to
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -5352,6 +5505,7 @@ pub struct OutcomeRollupLinks {
 /// The Canvas `OutcomeRollup` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct OutcomeRollup {
     /// an array of OutcomeRollupScore objects
     pub scores: Option<Box<OutcomeRollupScore>>,
@@ -5369,6 +5523,7 @@ pub struct OutcomeRollup {
 /// Defined in outcome_results.json, outcomes.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct OutcomeAlignment {
     /// the id of the aligned learning outcome.
     pub id: Option<rt::Id>,
@@ -5394,6 +5549,7 @@ pub struct OutcomeAlignment {
 /// The full path to an outcome
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct OutcomePath {
     /// A unique identifier for this outcome
     pub id: Option<rt::Id>,
@@ -5407,6 +5563,7 @@ pub struct OutcomePath {
 /// An outcome or outcome group
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct OutcomePathPart {
     /// The title of the outcome or outcome group
     pub name: Option<String>,
@@ -5418,6 +5575,7 @@ pub struct OutcomePathPart {
 /// The Canvas `Outcome` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Outcome {
     /// the ID of the outcome
     pub id: Option<rt::Id>,
@@ -5470,6 +5628,7 @@ pub struct Outcome {
 /// The Canvas `Page` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Page {
     /// the ID of the page
     pub page_id: Option<rt::Id>,
@@ -5534,6 +5693,7 @@ pub struct Page {
 /// The Canvas `PageRevision` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PageRevision {
     /// an identifier for this revision of the page
     pub revision_id: Option<rt::Id>,
@@ -5559,6 +5719,7 @@ pub struct PageRevision {
 /// The Canvas `PeerReview` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PeerReview {
     /// The assessors user id
     pub assessor_id: Option<rt::Id>,
@@ -5586,6 +5747,7 @@ pub struct PeerReview {
 /// A Canvas assignment
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiAssignment {
     /// `id`
     pub id: Option<rt::Id>,
@@ -5630,6 +5792,7 @@ pub struct LtiAssignment {
 /// Defined in plagiarism_detection_submissions.json, submissions.json, what_if_grades.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Submission {
     /// `lti_course_id`
     pub lti_course_id: Option<String>,
@@ -5785,6 +5948,7 @@ pub struct Submission {
 /// A planner note
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PlannerNote {
     /// The ID of the planner note
     pub id: Option<rt::Id>,
@@ -5833,6 +5997,7 @@ pub struct PlannerNote {
 /// User-controlled setting for whether an item should be displayed on the planner or not
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PlannerOverride {
     /// The ID of the planner override
     pub id: Option<rt::Id>,
@@ -5869,6 +6034,7 @@ pub struct PlannerOverride {
 /// The Canvas `PollChoice` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PollChoice {
     /// The unique identifier for the poll choice.
     pub id: Option<rt::Id>,
@@ -5890,6 +6056,7 @@ pub struct PollChoice {
 /// The Canvas `PollSession` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PollSession {
     /// The unique identifier for the poll session.
     pub id: Option<rt::Id>,
@@ -5919,6 +6086,7 @@ pub struct PollSession {
 /// The Canvas `PollSubmission` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PollSubmission {
     /// The unique identifier for the poll submission.
     pub id: Option<rt::Id>,
@@ -5936,6 +6104,7 @@ pub struct PollSubmission {
 /// The Canvas `Poll` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Poll {
     /// The unique identifier for the poll.
     pub id: Option<rt::Id>,
@@ -5957,6 +6126,7 @@ pub struct Poll {
 /// The Canvas `ProficiencyRating` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ProficiencyRating {
     /// The description of the rating
     pub description: Option<String>,
@@ -5976,6 +6146,7 @@ pub struct ProficiencyRating {
 /// The Canvas `Proficiency` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Proficiency {
     /// An array of proficiency ratings. See the ProficiencyRating specification above.
     pub ratings: Option<Vec<ProficiencyRating>>,
@@ -5989,6 +6160,7 @@ pub struct Proficiency {
 /// Defined in public_jwk.json, developer_keys.json; this type holds the fields of every definition.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct DeveloperKey {
     /// The ID should match the Developer Key ID in canvas
     pub id: Option<rt::Id>,
@@ -6066,6 +6238,7 @@ pub struct DeveloperKey {
 /// Set of assignment-overridden dates for a quiz.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizAssignmentOverrideSet {
     /// ID of the quiz those dates are for.
     pub quiz_id: Option<String>,
@@ -6081,6 +6254,7 @@ pub struct QuizAssignmentOverrideSet {
 /// Container for set of assignment-overridden dates for a quiz.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizAssignmentOverrideSetContainer {
     /// The QuizAssignmentOverrideSet
     pub quiz_assignment_overrides: Option<Vec<QuizAssignmentOverrideSet>>,
@@ -6092,6 +6266,7 @@ pub struct QuizAssignmentOverrideSetContainer {
 /// Set of assignment-overridden dates for a quiz.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizAssignmentOverride {
     /// ID of the assignment override, unless this is the base construct, in which case the 'id' field is omitted.
     pub id: Option<rt::Id>,
@@ -6117,6 +6292,7 @@ pub struct QuizAssignmentOverride {
 /// The Canvas `QuizExtension` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizExtension {
     /// The ID of the Quiz the quiz extension belongs to.
     pub quiz_id: Option<rt::Id>,
@@ -6141,6 +6317,7 @@ pub struct QuizExtension {
 /// The Canvas `QuizIPFilter` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizIpFilter {
     /// A unique name for the filter.
     pub name: Option<String>,
@@ -6156,6 +6333,7 @@ pub struct QuizIpFilter {
 /// The Canvas `QuizGroup` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizGroup {
     /// The ID of the question group.
     pub id: Option<rt::Id>,
@@ -6182,6 +6360,7 @@ pub struct QuizGroup {
 /// The Canvas `QuizQuestion` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizQuestion {
     /// The ID of the quiz question.
     pub id: Option<rt::Id>,
@@ -6215,6 +6394,7 @@ pub struct QuizQuestion {
 /// The Canvas `Answer` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Answer {
     /// The unique identifier for the answer.  Do not supply if this answer is part of a new question
     pub id: Option<rt::Id>,
@@ -6269,6 +6449,7 @@ impl rt::Encode for Answer {
 /// The Canvas `QuizReport` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizReport {
     /// the ID of the quiz report
     pub id: Option<rt::Id>,
@@ -6309,6 +6490,7 @@ pub struct QuizReport {
 /// The Canvas `QuizStatistics` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizStatistics {
     /// The ID of the quiz statistics report.
     pub id: Option<rt::Id>,
@@ -6341,6 +6523,7 @@ pub struct QuizStatistics {
 /// Links to media related to QuizStatistics.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizStatisticsLinks {
     /// HTTP/HTTPS API URL to the quiz this statistics describe.
     pub quiz: Option<String>,
@@ -6352,6 +6535,7 @@ pub struct QuizStatisticsLinks {
 /// Statistics for submissions made to a specific quiz question.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizStatisticsQuestionStatistics {
     /// Number of students who have provided an answer to this question. Blank or empty responses are not counted.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -6366,6 +6550,7 @@ pub struct QuizStatisticsQuestionStatistics {
 /// Statistics for a specific pre-defined answer in a Multiple-Choice or True/False quiz question.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizStatisticsAnswerStatistics {
     /// ID of the answer.
     pub id: Option<rt::Id>,
@@ -6385,6 +6570,7 @@ pub struct QuizStatisticsAnswerStatistics {
 /// A point-biserial construct for a single pre-defined answer in a Multiple-Choice or True/False question.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizStatisticsAnswerPointBiserial {
     /// ID of the answer the point biserial is for.
     pub answer_id: Option<rt::Id>,
@@ -6405,6 +6591,7 @@ pub struct QuizStatisticsAnswerPointBiserial {
 /// Generic statistics for all submissions for a quiz.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizStatisticsSubmissionStatistics {
     /// The number of students who have taken the quiz.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -6440,6 +6627,7 @@ pub struct QuizStatisticsSubmissionStatistics {
 /// An event passed from the Quiz Submission take page
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizSubmissionEvent {
     /// a timestamp record of creation time
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
@@ -6456,6 +6644,7 @@ pub struct QuizSubmissionEvent {
 /// The Canvas `QuizSubmissionQuestion` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizSubmissionQuestion {
     /// The ID of the QuizQuestion this answer is for.
     pub id: Option<rt::Id>,
@@ -6480,6 +6669,7 @@ impl rt::Encode for QuizSubmissionQuestion {
 /// The Canvas `QuizSubmissionUserList` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizSubmissionUserList {
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
@@ -6489,6 +6679,7 @@ pub struct QuizSubmissionUserList {
 /// The Canvas `QuizSubmissionUserListMeta` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizSubmissionUserListMeta {
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
@@ -6498,6 +6689,7 @@ pub struct QuizSubmissionUserListMeta {
 /// The Canvas `JSONAPIPagination` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct JsonapiPagination {
     /// Fields Canvas sent that this model does not declare (written back on encoding).
     #[serde(flatten)]
@@ -6507,6 +6699,7 @@ pub struct JsonapiPagination {
 /// A message to the users who did or did not submit a quiz.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizUserConversation {
     /// The message body of the conversation to create
     pub body: Option<String>,
@@ -6528,6 +6721,7 @@ impl rt::Encode for QuizUserConversation {
 /// The Canvas `QuizSubmission` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizSubmission {
     /// The ID of the quiz submission.
     pub id: Option<rt::Id>,
@@ -6586,6 +6780,7 @@ pub struct QuizSubmission {
 /// The Canvas `Quiz` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Quiz {
     /// the ID of the quiz
     pub id: Option<rt::Id>,
@@ -6758,6 +6953,7 @@ pub struct Quiz {
 /// Permissions the user has for the quiz
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizPermissions {
     /// whether the user can view the quiz
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
@@ -6788,6 +6984,7 @@ pub struct QuizPermissions {
 /// The Canvas `RolePermissions` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct RolePermissions {
     /// Whether the role has the permission
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
@@ -6818,6 +7015,7 @@ pub struct RolePermissions {
 /// The Canvas `Role` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Role {
     /// The id of the role
     pub id: Option<rt::Id>,
@@ -6850,6 +7048,7 @@ pub struct Role {
 /// A permission that can be granted to a role
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Permission {
     /// The API identifier for the permission
     pub key: Option<String>,
@@ -6871,6 +7070,7 @@ pub struct Permission {
 /// Information about a permission, including its purpose and considerations for use.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PermissionHelpText {
     /// Detailed explanations about what the permission does.
     pub details: Option<Vec<rt::Json>>,
@@ -6884,6 +7084,7 @@ pub struct PermissionHelpText {
 /// The Canvas `Rubric` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Rubric {
     /// the ID of the rubric
     pub id: Option<rt::Id>,
@@ -6927,6 +7128,7 @@ pub struct Rubric {
 /// The Canvas `RubricCriterion` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct RubricCriterion {
     /// the ID of the criterion
     pub id: Option<String>,
@@ -6950,6 +7152,7 @@ pub struct RubricCriterion {
 /// The Canvas `RubricAssessment` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct RubricAssessment {
     /// the ID of the rubric
     pub id: Option<rt::Id>,
@@ -6983,6 +7186,7 @@ pub struct RubricAssessment {
 /// The Canvas `RubricAssociation` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct RubricAssociation {
     /// the ID of the association
     pub id: Option<rt::Id>,
@@ -7016,6 +7220,7 @@ pub struct RubricAssociation {
 /// A CSV import of rubrics into a course or account, and its progress.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct RubricImport {
     /// The id of the import
     pub id: Option<rt::Id>,
@@ -7057,6 +7262,7 @@ pub struct RubricImport {
 /// A course whose assignments use a rubric, with those assignments.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct UsedLocation {
     /// The course id
     pub id: Option<rt::Id>,
@@ -7075,6 +7281,7 @@ pub struct UsedLocation {
 /// The Canvas `Score` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Score {
     /// The lti_user_id or the Canvas user_id
     #[serde(rename = "userId")]
@@ -7105,6 +7312,7 @@ pub struct Score {
 /// What creating a score returns.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ScoreResult {
     /// The url to the result that was created.
     #[serde(rename = "resultUrl")]
@@ -7136,6 +7344,7 @@ pub struct ScoreResult {
 /// The Canvas `Section` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Section {
     /// The unique identifier for the section.
     pub id: Option<rt::Id>,
@@ -7180,6 +7389,7 @@ pub struct Section {
 /// The Canvas `SharedBrandConfig` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SharedBrandConfig {
     /// The shared_brand_config identifier.
     pub id: Option<rt::Id>,
@@ -7203,6 +7413,7 @@ pub struct SharedBrandConfig {
 /// The Canvas `SisImportError` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SisImportError {
     /// The unique identifier for the SIS import.
     pub sis_import_id: Option<rt::Id>,
@@ -7223,6 +7434,7 @@ pub struct SisImportError {
 /// The Canvas `SisImportData` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SisImportData {
     /// The type of SIS import
     pub import_type: Option<String>,
@@ -7238,6 +7450,7 @@ pub struct SisImportData {
 /// The Canvas `SisImportStatistic` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SisImportStatistic {
     /// This is the number of items that were created.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -7262,6 +7475,7 @@ pub struct SisImportStatistic {
 /// The Canvas `SisImportStatistics` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SisImportStatistics {
     /// This is the total number of items that were changed in the sis import. There are a few caveats that can cause this number to not add up to the individual counts. There are some state changes that happen that have no impact to the object. An example would be changing a course from 'created' to 'claimed'. Both of these would be considered an active course, but would increment this counter. In this example the course would not increment the created or restored counters for course statistic.
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -7313,6 +7527,7 @@ pub struct SisImportStatistics {
 /// The Canvas `SisImportCounts` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SisImportCounts {
     /// `accounts`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -7370,6 +7585,7 @@ pub struct SisImportCounts {
 /// The Canvas `SisImport` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SisImport {
     /// The unique identifier for the SIS import.
     pub id: Option<rt::Id>,
@@ -7469,6 +7685,7 @@ pub struct SisImport {
 /// Assignments that have post_to_sis enabled with other objects for convenience
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SisAssignment {
     /// The unique identifier for the assignment.
     pub id: Option<rt::Id>,
@@ -7514,6 +7731,7 @@ pub struct SisAssignment {
 /// Some of the attributes of an Assignment Group. See Assignments API for more details
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AssignmentGroupAttributes {
     /// the id of the Assignment Group
     pub id: Option<rt::Id>,
@@ -7534,6 +7752,7 @@ pub struct AssignmentGroupAttributes {
 /// Some of the attributes of a section. For more details see Sections API.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SectionAttributes {
     /// The unique identifier for the section.
     pub id: Option<rt::Id>,
@@ -7557,6 +7776,7 @@ pub struct SectionAttributes {
 /// Attributes of a course object.  See Courses API for more details
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CourseAttributes {
     /// The unique Canvas identifier for the origin course
     pub id: Option<rt::Id>,
@@ -7574,6 +7794,7 @@ pub struct CourseAttributes {
 /// Attributes of an assignment override that apply to the section object.  See Assignments API for more details
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SectionAssignmentOverrideAttributes {
     /// The title for the assignment override
     pub override_title: Option<String>,
@@ -7594,6 +7815,7 @@ pub struct SectionAssignmentOverrideAttributes {
 /// Attributes of assignment overrides that apply to users.  See Assignments API for more details
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct UserAssignmentOverrideAttributes {
     /// The unique Canvas identifier for the assignment override
     pub id: Option<rt::Id>,
@@ -7618,6 +7840,7 @@ pub struct UserAssignmentOverrideAttributes {
 /// Attributes of student.  See Users API for more details
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct StudentAttributes {
     /// The unique Canvas identifier for the user
     pub user_id: Option<rt::Id>,
@@ -7631,6 +7854,7 @@ pub struct StudentAttributes {
 /// Reference to an object that matches a smart search
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SearchResult {
     /// The ID of the matching object.
     pub content_id: Option<rt::Id>,
@@ -7669,6 +7893,7 @@ pub struct SearchResult {
 /// The Canvas `MediaComment` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct MediaComment {
     /// `content-type`
     #[serde(rename = "content-type")]
@@ -7705,6 +7930,7 @@ pub struct MediaComment {
 /// The Canvas `SubmissionComment` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SubmissionComment {
     /// `id`
     pub id: Option<rt::Id>,
@@ -7754,6 +7980,7 @@ pub struct SubmissionComment {
 /// The Canvas `Tab` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Tab {
     /// `html_url`
     pub html_url: Option<String>,
@@ -7779,6 +8006,7 @@ pub struct Tab {
 /// A pairing unique to that enrollment period given to a recipient of that temporary enrollment.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct TemporaryEnrollmentPairing {
     /// the ID of the temporary enrollment pairing
     pub id: Option<rt::Id>,
@@ -7792,6 +8020,7 @@ pub struct TemporaryEnrollmentPairing {
 /// A code used for linking a user to a student to observe them.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PairingCode {
     /// The ID of the user.
     pub user_id: Option<rt::Id>,
@@ -7840,6 +8069,7 @@ pub struct PairingCode {
 /// This mini-object is used for secondary user responses, when we just want to provide enough information to display a user.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct UserDisplay {
     /// The ID of the user.
     pub id: Option<rt::Id>,
@@ -7857,6 +8087,7 @@ pub struct UserDisplay {
 /// This mini-object is returned in place of UserDisplay when returning student data for anonymous assignments, and includes an anonymous ID to identify a user within the scope of a single assignment.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AnonymousUserDisplay {
     /// A unique short ID identifying this user within the scope of a particular assignment.
     pub anonymous_id: Option<String>,
@@ -7904,6 +8135,7 @@ pub struct AnonymousUserDisplay {
 /// A Canvas user, e.g. a student, teacher, administrator, observer, etc.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct User {
     /// The ID of the user.
     pub id: Option<rt::Id>,
@@ -7981,6 +8213,7 @@ pub struct User {
 /// Profile details for a Canvas user.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Profile {
     /// The ID of the user.
     pub id: Option<rt::Id>,
@@ -8052,6 +8285,7 @@ pub struct Profile {
 /// Possible avatar for a user.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Avatar {
     /// \['gravatar'|'attachment'|'no_pic'\] The type of avatar record, for categorization purposes.
     pub r#type: Option<String>,
@@ -8079,6 +8313,7 @@ pub struct Avatar {
 /// The record of a user page view access in Canvas
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PageView {
     /// A UUID representing the page view.  This is also the unique request id
     pub id: Option<String>,
@@ -8128,6 +8363,7 @@ pub struct PageView {
 /// The links of a page view access in Canvas
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PageViewLinks {
     /// The ID of the user for this page view
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -8152,6 +8388,7 @@ pub struct PageViewLinks {
 /// The Canvas `CourseNickname` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CourseNickname {
     /// the ID of the course
     pub course_id: Option<rt::Id>,
@@ -8167,6 +8404,7 @@ pub struct CourseNickname {
 /// Response returned when successfully initiating a page views query
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AsyncQueryResponse {
     /// URL endpoint to poll for query status updates
     pub poll_url: Option<String>,
@@ -8178,6 +8416,7 @@ pub struct AsyncQueryResponse {
 /// Response containing the current status of a page views query
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AsyncQueryStatusResponse {
     /// The UUID of the query being polled
     pub query_id: Option<String>,
@@ -8195,6 +8434,7 @@ pub struct AsyncQueryStatusResponse {
 /// The Canvas `AssignmentGroupGrade` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AssignmentGroupGrade {
     /// The ID of the Assignment Group
     pub id: Option<rt::Id>,
@@ -8222,6 +8462,7 @@ pub struct AssignmentGroupGrade {
 /// The Canvas `GradeGroup` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GradeGroup {
     /// `submission_id`
     pub submission_id: Option<Box<AssignmentGroupGrade>>,
@@ -8233,6 +8474,7 @@ pub struct GradeGroup {
 /// The Canvas `Grades` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Grades {
     /// `current`
     pub current: Option<Box<Grade>>,
@@ -8250,6 +8492,7 @@ pub struct Grades {
 /// An AI Experience for interactive learning
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AiExperience {
     /// The ID of the AI experience
     pub id: Option<rt::Id>,
@@ -8275,6 +8518,7 @@ pub struct AiExperience {
 /// The Canvas `BlockEditorTemplate` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct BlockEditorTemplate {
     /// the ID of the page
     pub id: Option<rt::Id>,
@@ -8304,6 +8548,7 @@ pub struct BlockEditorTemplate {
 /// The Canvas `ExperienceSummary` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ExperienceSummary {
     /// The current active experience. One of: 'academic', 'career_learner', 'career_learning_provider'.
     pub current_app: Option<String>,
@@ -8317,6 +8562,7 @@ pub struct ExperienceSummary {
 /// The Canvas `DeveloperKeyAccountBinding` object.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct DeveloperKeyAccountBinding {
     /// The Canvas ID of the binding
     pub id: Option<rt::Id>,
@@ -8337,6 +8583,7 @@ pub struct DeveloperKeyAccountBinding {
 /// A bare-bones representation of an LTI tool used by Canvas to launch the tool
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiLaunchDefinition {
     /// The type of the launch definition. Always 'ContextExternalTool'
     pub definition_type: Option<String>,
@@ -8360,6 +8607,7 @@ pub struct LtiLaunchDefinition {
 /// A bare-bones LTI configuration for a specific placement
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiPlacementLaunchDefinition {
     /// The LTI launch message type
     pub message_type: Option<String>,
@@ -8375,6 +8623,7 @@ pub struct LtiPlacementLaunchDefinition {
 /// A registration of an LTI tool in Canvas
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiRegistration {
     /// the Canvas ID of the Lti::Registration object
     pub id: Option<rt::Id>,
@@ -8425,6 +8674,7 @@ pub struct LtiRegistration {
 /// A legacy configuration format for LTI 1.3 tools.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiLegacyConfiguration {
     /// The display name of the tool
     pub title: Option<String>,
@@ -8454,6 +8704,7 @@ pub struct LtiLegacyConfiguration {
 /// A Registration's Canvas-specific tool configuration.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiToolConfiguration {
     /// The display name of the tool
     pub title: Option<String>,
@@ -8493,6 +8744,7 @@ pub struct LtiToolConfiguration {
 /// Default launch settings for all placements
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiLaunchSettings {
     /// Default message type for all placements
     pub message_type: Option<String>,
@@ -8554,6 +8806,7 @@ pub struct LtiLaunchSettings {
 /// The tool's configuration for a specific placement
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiPlacement {
     /// The name of the placement.
     pub placement: Option<String>,
@@ -8620,6 +8873,7 @@ pub struct LtiPlacement {
 /// Changes made by a Canvas admin to a tool's configuration.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiOverlay {
     /// The display name of the tool
     pub title: Option<String>,
@@ -8649,6 +8903,7 @@ pub struct LtiOverlay {
 /// Changes made by a Canvas admin to a tool's configuration for a specific placement.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiPlacementOverlay {
     /// The text of the link to the tool (if applicable).
     pub text: Option<String>,
@@ -8674,6 +8929,7 @@ pub struct LtiPlacementOverlay {
 /// The response for the List LTI Registrations API endpoint
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ListLtiRegistrationsResponse {
     /// The total number of LTI registrations across all pages
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -8688,6 +8944,7 @@ pub struct ListLtiRegistrationsResponse {
 /// The response for the Search Accounts and Courses API endpoint
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ContextSearchResponse {
     /// Accounts that match the search query. Limited to 100.
     pub accounts: Option<Vec<SearchableAccount>>,
@@ -8701,6 +8958,7 @@ pub struct ContextSearchResponse {
 /// Default launch settings for all placements
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiLaunchSettings2 {
     /// Default message type for all placements
     pub message_type: Option<String>,
@@ -8762,6 +9020,7 @@ pub struct LtiLaunchSettings2 {
 /// A single version of a tool's configuration overlay
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiOverlayVersion {
     /// The Canvas id of the root account
     pub root_account_id: Option<rt::Id>,
@@ -8788,6 +9047,7 @@ pub struct LtiOverlayVersion {
 /// The tool's configuration for a specific placement
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiPlacement2 {
     /// The name of the placement.
     pub placement: Option<String>,
@@ -8854,6 +9114,7 @@ pub struct LtiPlacement2 {
 /// A registration of an LTI tool in Canvas
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiRegistration2 {
     /// The Canvas ID of the Lti::Registration object
     pub id: Option<rt::Id>,
@@ -8902,6 +9163,7 @@ pub struct LtiRegistration2 {
 /// A binding between an LTI registration and an account, defining the registration's availability in that account
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiRegistrationAccountBinding {
     /// The Canvas ID of the Lti::RegistrationAccountBinding object
     pub id: Option<rt::Id>,
@@ -8929,6 +9191,7 @@ pub struct LtiRegistrationAccountBinding {
 /// A Registration's Canvas-specific tool configuration.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct LtiToolConfiguration2 {
     /// The display name of the tool
     pub title: Option<String>,
@@ -8968,6 +9231,7 @@ pub struct LtiToolConfiguration2 {
 /// A minimal representation of an Account for Canvas Apps search purposes
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SearchableAccount {
     /// The Canvas DB ID
     pub id: Option<String>,
@@ -8985,6 +9249,7 @@ pub struct SearchableAccount {
 /// A minimal representation of a Course for Canvas Apps search purposes
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SearchableCourse {
     /// The Canvas DB ID
     pub id: Option<String>,
@@ -9004,6 +9269,7 @@ pub struct SearchableCourse {
 /// Response structure for processing accommodations
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct AccommodationResponse {
     /// Processing result message
     pub message: Option<String>,
@@ -9019,6 +9285,7 @@ pub struct AccommodationResponse {
 /// Request format for setting course-level accommodations
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CourseAccommodationRequest {
     /// Canvas user ID of the student receiving accommodations
     pub user_id: Option<rt::Id>,
@@ -9039,6 +9306,7 @@ pub struct CourseAccommodationRequest {
 /// Request format for setting quiz-level accommodations
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct QuizAccommodationRequest {
     /// Canvas user ID of the student receiving accommodations
     pub user_id: Option<rt::Id>,
@@ -9059,6 +9327,7 @@ pub struct QuizAccommodationRequest {
 /// Set of notice handlers (one per notice type) for an LTI tool deployment.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct NoticeCatalog {
     /// The LTI tool's client ID (global developer key ID)
     pub client_id: Option<String>,
@@ -9074,6 +9343,7 @@ pub struct NoticeCatalog {
 /// A notice handler for a particular tool deployment and notice type.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct NoticeHandler {
     /// URL to receive the notice
     pub handler: Option<String>,
@@ -9092,6 +9362,7 @@ pub struct NoticeHandler {
 /// Decoding picks the variant whose own fields (those no other variant has) the object carries; an object that matches none is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum QuestionItemOrStimulusItemOrBankEntryItemOrBankItem {
     /// A [`QuestionItem`].
     QuestionItem(Box<QuestionItem>),
@@ -9150,6 +9421,7 @@ for QuestionItemOrStimulusItemOrBankEntryItemOrBankItem {
 /// Decoding picks the variant whose own fields (those no other variant has) the object carries; an object that matches none is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum QuestionItemOrStimulusItem {
     /// A [`QuestionItem`].
     QuestionItem(Box<QuestionItem>),
@@ -9195,6 +9467,7 @@ impl<'de> serde::Deserialize<'de> for QuestionItemOrStimulusItem {
 /// What `list_available_reports` returns (written inline in the Canvas description: `{ "title": "string", "parameters": "object", "report": "string", "last_run": Report }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ListAvailableReportsResponse {
     /// `title`
     pub title: Option<String>,
@@ -9212,6 +9485,7 @@ pub struct ListAvailableReportsResponse {
 /// What `delete_push_notification_endpoint` returns (written inline in the Canvas description: `{success: true}`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct DeletePushNotificationEndpointResponse {
     /// `success`
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
@@ -9224,6 +9498,7 @@ pub struct DeletePushNotificationEndpointResponse {
 /// What `get_running_batches` returns (written inline in the Canvas description: `{ "id": "integer", "workflow_state": "string", "completion": "number", "recipient_count": "integer", "message": "object", "tags": [string] }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GetRunningBatchesResponse {
     /// `id`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -9248,6 +9523,7 @@ pub struct GetRunningBatchesResponse {
 /// What `course_activity_stream` returns (written inline in the Canvas description: `{ "created_at": "datetime", "updated_at": "datetime", "id": "integer", "title": "string", "message": "string", "type": "string", "read_state": "boolean", "context_type": "string", "course_id": "integer", "group_id": "integer", "html_url": "string", "discussion_topic_id": "integer", "announcement_id": "integer", "total_root_discussion_entries": "integer", "require_initial_post": "boolean", "user_has_posted": "boolean", "root_discussion_entries": [object], "conversation_id": "integer", "private": "boolean", "participant_count": "integer", "latest_messages": [object], "message_id": "integer", "notification_category": "string", "url": "string", "submission_id": "integer", "web_conference_id": "integer", "collaboration_id": "integer", "assessment_request_id": "integer", "assignment_id": "integer", "assignment": Assignment, "course": Course, "attempt": "integer", "body": "string", "grade": "string", "grade_matches_current_submission": "boolean", "preview_url": "string", "score": "number", "submission_comments": [SubmissionComment], "submission_type": "string", "submitted_at": "datetime", "user_id": "integer", "grader_id": "integer", "graded_at": "datetime", "user": User, "late": "boolean", "assignment_visible": "boolean", "excused": "boolean", "missing": "boolean", "late_policy_status": "string", "points_deducted": "number", "seconds_late": "number", "workflow_state": "string", "extra_attempts": "number", "anonymous_id": "string", "posted_at": "datetime", "read_status": "string", "redo_request": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CourseActivityStreamResponse {
     /// `created_at`
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
@@ -9407,6 +9683,7 @@ pub struct CourseActivityStreamResponse {
 /// What `course_activity_stream_summary` returns (written inline in the Canvas description: `{ "type": "string", "notification_category": "string", "count": "integer", "unread_count": "integer" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CourseActivityStreamSummaryResponse {
     /// `type`
     pub r#type: Option<String>,
@@ -9426,6 +9703,7 @@ pub struct CourseActivityStreamSummaryResponse {
 /// What `course_todo_items` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "type": "string", "ignore": "string", "ignore_permanently": "string", "assignment": Assignment, "quiz": Quiz, "html_url": "string", "needs_grading_count": "integer" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CourseTodoItemsResponse {
     /// `context_type`
     pub context_type: Option<String>,
@@ -9458,6 +9736,7 @@ pub struct CourseTodoItemsResponse {
 /// What `delete_conclude_course` returns (written inline in the Canvas description: `{ "delete": "boolean", "conclude": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct DeleteConcludeCourseResponse {
     /// `delete`
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
@@ -9473,6 +9752,7 @@ pub struct DeleteConcludeCourseResponse {
 /// What `update_course_settings` returns (written inline in the Canvas description: `{ "allow_final_grade_override": "boolean", "allow_student_discussion_topics": "boolean", "allow_student_forum_attachments": "boolean", "allow_student_discussion_editing": "boolean", "allow_student_discussion_reporting": "boolean", "allow_student_anonymous_discussion_topics": "boolean", "filter_speed_grader_by_student_group": "boolean", "grading_standard_enabled": "boolean", "grading_standard_id": "integer", "grade_passback_setting": "string", "allow_student_organized_groups": "boolean", "hide_final_grades": "boolean", "hide_distribution_graphs": "boolean", "hide_sections_on_course_users_page": "boolean", "lock_all_announcements": "boolean", "usage_rights_required": "boolean", "restrict_student_past_view": "boolean", "restrict_student_future_view": "boolean", "restrict_quantitative_data": "boolean", "show_announcements_on_home_page": "boolean", "home_page_announcement_limit": "integer", "syllabus_course_summary": "boolean", "homeroom_course": "boolean", "image_url": "string", "image_id": "integer", "image": "string", "banner_image_url": "string", "banner_image_id": "integer", "banner_image": "string", "course_color": "string", "friendly_name": "string", "default_due_time": "string", "conditional_release": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct UpdateCourseSettingsResponse {
     /// `allow_final_grade_override`
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
@@ -9573,6 +9853,7 @@ pub struct UpdateCourseSettingsResponse {
 /// What `get_course_copy_status` returns (written inline in the Canvas description: `{ "id": "integer", "progress": "integer", "created_at": "datetime", "workflow_state": "string", "integration_id": "string", "status_url": "string" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GetCourseCopyStatusResponse {
     /// `id`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -9597,6 +9878,7 @@ pub struct GetCourseCopyStatusResponse {
 /// What `copy_course_content` returns (written inline in the Canvas description: `{ "id": "integer", "progress": "integer", "created_at": "datetime", "workflow_state": "string", "integration_id": "string", "status_url": "string" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct CopyCourseContentResponse {
     /// `id`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -9621,6 +9903,7 @@ pub struct CopyCourseContentResponse {
 /// What `reorder_pinned_topics` returns (written inline in the Canvas description: `{ "reorder": true, "order": [string] }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ReorderPinnedTopicsResponse {
     /// `reorder`
     #[serde(deserialize_with = "rt::lenient::opt_bool")]
@@ -9635,6 +9918,7 @@ pub struct ReorderPinnedTopicsResponse {
 /// What `get_full_topic` returns (written inline in the Canvas description: `{ "unread_entries": [integer], "forced_entries": [integer], "entry_ratings": "object", "participants": [UserDisplay], "view": [object], "new_entries": [object] }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GetFullTopicResponse {
     /// `unread_entries`
     pub unread_entries: Option<Vec<i64>>,
@@ -9656,6 +9940,7 @@ pub struct GetFullTopicResponse {
 /// What `post_entry` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PostEntryResponse {
     /// `id`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -9712,6 +9997,7 @@ pub struct PostEntryResponse {
 /// What `list_topic_entries` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ListTopicEntriesResponse {
     /// `id`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -9768,6 +10054,7 @@ pub struct ListTopicEntriesResponse {
 /// What `post_reply` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PostReplyResponse {
     /// `id`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -9824,6 +10111,7 @@ pub struct PostReplyResponse {
 /// What `list_entry_replies` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ListEntryRepliesResponse {
     /// `id`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -9880,6 +10168,7 @@ pub struct ListEntryRepliesResponse {
 /// What `list_entries` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ListEntriesResponse {
     /// `id`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -9936,6 +10225,7 @@ pub struct ListEntriesResponse {
 /// What `get_quota_information` returns (written inline in the Canvas description: `{ "quota": "integer", "quota_used": "integer" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GetQuotaInformationResponse {
     /// `quota`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -9951,6 +10241,7 @@ pub struct GetQuotaInformationResponse {
 /// What `list_planner_items` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "user_id": "integer", "account_id": "integer", "plannable_id": "integer", "planner_override": PlannerOverride, "plannable_type": "string", "new_activity": "boolean", "submissions": "object", "plannable_date": "datetime", "plannable": "object", "html_url": "string", "context_name": "string", "context_image": "string" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ListPlannerItemsResponse {
     /// `context_type`
     pub context_type: Option<String>,
@@ -9997,6 +10288,7 @@ pub struct ListPlannerItemsResponse {
 /// What `list_planner_items_in` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "user_id": "integer", "account_id": "integer", "plannable_id": "integer", "planner_override": PlannerOverride, "plannable_type": "string", "new_activity": "boolean", "submissions": "object", "plannable_date": "datetime", "plannable": "object", "html_url": "string", "context_name": "string", "context_image": "string" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ListPlannerItemsInResponse {
     /// `context_type`
     pub context_type: Option<String>,
@@ -10043,6 +10335,7 @@ pub struct ListPlannerItemsInResponse {
 /// What `submission_summary` returns (written inline in the Canvas description: `{ "graded": "integer", "ungraded": "integer", "not_submitted": "integer" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SubmissionSummaryResponse {
     /// `graded`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -10061,6 +10354,7 @@ pub struct SubmissionSummaryResponse {
 /// What `list_activity_stream` returns (written inline in the Canvas description: `{ "created_at": "datetime", "updated_at": "datetime", "id": "integer", "title": "string", "message": "string", "type": "string", "read_state": "boolean", "context_type": "string", "course_id": "integer", "group_id": "integer", "html_url": "string", "discussion_topic_id": "integer", "announcement_id": "integer", "total_root_discussion_entries": "integer", "require_initial_post": "boolean", "user_has_posted": "boolean", "root_discussion_entries": [object], "conversation_id": "integer", "private": "boolean", "participant_count": "integer", "latest_messages": [object], "message_id": "integer", "notification_category": "string", "url": "string", "submission_id": "integer", "web_conference_id": "integer", "collaboration_id": "integer", "assessment_request_id": "integer", "assignment_id": "integer", "assignment": Assignment, "course": Course, "attempt": "integer", "body": "string", "grade": "string", "grade_matches_current_submission": "boolean", "preview_url": "string", "score": "number", "submission_comments": [SubmissionComment], "submission_type": "string", "submitted_at": "datetime", "user_id": "integer", "grader_id": "integer", "graded_at": "datetime", "user": User, "late": "boolean", "assignment_visible": "boolean", "excused": "boolean", "missing": "boolean", "late_policy_status": "string", "points_deducted": "number", "seconds_late": "number", "workflow_state": "string", "extra_attempts": "number", "anonymous_id": "string", "posted_at": "datetime", "read_status": "string", "redo_request": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ListActivityStreamResponse {
     /// `created_at`
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
@@ -10220,6 +10514,7 @@ pub struct ListActivityStreamResponse {
 /// What `list_activity_stream_of_current_user` returns (written inline in the Canvas description: `{ "created_at": "datetime", "updated_at": "datetime", "id": "integer", "title": "string", "message": "string", "type": "string", "read_state": "boolean", "context_type": "string", "course_id": "integer", "group_id": "integer", "html_url": "string", "discussion_topic_id": "integer", "announcement_id": "integer", "total_root_discussion_entries": "integer", "require_initial_post": "boolean", "user_has_posted": "boolean", "root_discussion_entries": [object], "conversation_id": "integer", "private": "boolean", "participant_count": "integer", "latest_messages": [object], "message_id": "integer", "notification_category": "string", "url": "string", "submission_id": "integer", "web_conference_id": "integer", "collaboration_id": "integer", "assessment_request_id": "integer", "assignment_id": "integer", "assignment": Assignment, "course": Course, "attempt": "integer", "body": "string", "grade": "string", "grade_matches_current_submission": "boolean", "preview_url": "string", "score": "number", "submission_comments": [SubmissionComment], "submission_type": "string", "submitted_at": "datetime", "user_id": "integer", "grader_id": "integer", "graded_at": "datetime", "user": User, "late": "boolean", "assignment_visible": "boolean", "excused": "boolean", "missing": "boolean", "late_policy_status": "string", "points_deducted": "number", "seconds_late": "number", "workflow_state": "string", "extra_attempts": "number", "anonymous_id": "string", "posted_at": "datetime", "read_status": "string", "redo_request": "boolean" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ListActivityStreamOfCurrentUserResponse {
     /// `created_at`
     #[serde(deserialize_with = "rt::lenient::opt_datetime")]
@@ -10379,6 +10674,7 @@ pub struct ListActivityStreamOfCurrentUserResponse {
 /// What `activity_stream_summary` returns (written inline in the Canvas description: `{ "type": "string", "notification_category": "string", "count": "integer", "unread_count": "integer" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ActivityStreamSummaryResponse {
     /// `type`
     pub r#type: Option<String>,
@@ -10398,6 +10694,7 @@ pub struct ActivityStreamSummaryResponse {
 /// What `list_todo_items` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "type": "string", "ignore": "string", "ignore_permanently": "string", "assignment": Assignment, "quiz": Quiz, "html_url": "string", "needs_grading_count": "integer" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ListTodoItemsResponse {
     /// `context_type`
     pub context_type: Option<String>,
@@ -10430,6 +10727,7 @@ pub struct ListTodoItemsResponse {
 /// What `list_counts_for_todo_items` returns (written inline in the Canvas description: `{ "needs_grading_count": "integer", "assignments_needing_submitting": "integer" }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ListCountsForTodoItemsResponse {
     /// `needs_grading_count`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]
@@ -10445,6 +10743,7 @@ pub struct ListCountsForTodoItemsResponse {
 /// What `update_submission_what_if_score_and_calculate_grades` returns (written inline in the Canvas description: `{"grades": [Grades], "submission": Submission}`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct UpdateSubmissionWhatIfScoreAndCalculateGradesResponse {
     /// `grades`
     pub grades: Option<Vec<Grades>>,
@@ -10458,6 +10757,7 @@ pub struct UpdateSubmissionWhatIfScoreAndCalculateGradesResponse {
 /// What `bind_lti_registration_to_account` returns (written inline in the Canvas description: `{ "id": "integer", "account_id": "integer", "root_account_id": "integer", "registration_id": "integer", "workflow_state": "string", "created_at": "datetime", "updated_at": "datetime", "created_by": User, "updated_by": User }`).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct BindLtiRegistrationToAccountResponse {
     /// `id`
     #[serde(deserialize_with = "rt::lenient::opt_i64")]

@@ -97,7 +97,7 @@ impl Client {
         Request::new(self, Method::Patch, template, args)
     }
 
-    /// A request for an action in a [`Context`]: `template` holds the placeholder
+    /// A request for an action in a [`Context`](crate::Context): `template` holds the placeholder
     /// `{context}` (`/v1/{context}/blackout_dates`), which becomes the context's segments
     /// (`courses/7`, `global`); the other placeholders are filled from `args` as in
     /// [`get`](Self::get).

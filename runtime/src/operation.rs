@@ -68,7 +68,7 @@ impl<'a> Operation<'a> for Request<'a> {
 /// ways to send it for what the operation returns: `json` (the body as JSON), `one T`,
 /// `array T` (a list in one response) or `list T` (pages: `send`, `stream` and `pages`),
 /// optionally followed by the member Canvas wraps the value in (`, "blackout_date"`; see
-/// [`Request::unwrap_key`]). `Name(Get "/v1/{context}/blackout_dates")` gives the method and
+/// [`Request::unwrap_key`](crate::Request::unwrap_key)). `Name(Get "/v1/{context}/blackout_dates")` gives the method and
 /// path, which `Name::start(client, args)` and `Name::start_in(client, context, args)` fill.
 /// Generated code calls it once per operation, so each builder is one line of data; its
 /// setters are a plain `impl` beside it.

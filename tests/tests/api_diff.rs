@@ -22,6 +22,8 @@ fn a_release_without_a_resource_and_with_a_new_operation_is_reported_by_semver()
         {"method": "GET", "summary": "List sparkles", "nickname": "list_sparkles", "parameters": [
             {"paramType": "path", "name": "course_id", "type": "string", "required": true}], "type": "void"}]}),
     );
+    // A field Canvas adds to a model: models are `#[non_exhaustive]`, so it is an addition.
+    doc["models"]["Course"]["properties"]["sparkle_count"] = serde_json::json!({"type": "integer"});
     courses.bytes = serde_json::to_vec(&doc).unwrap();
     let out = xtask::generate_files(&files).unwrap();
     let changes = xtask::api_changes(&xtask::workspace_root().join("generated"), &out.files).unwrap();
@@ -30,6 +32,7 @@ fn a_release_without_a_resource_and_with_a_new_operation_is_reported_by_semver()
     assert!(find(Severity::Breaking, "tabs::Tabs::list_available_tabs_for_course_or_group"));
     assert!(find(Severity::Addition, "courses::Courses::list_sparkles"));
     assert!(find(Severity::Addition, "impl Operation for courses::ListSparkles"));
+    assert!(find(Severity::Addition, "models::Course.sparkle_count"), "{}", render(&changes, "0.1.0"));
     let text = render(&changes, "0.1.0");
     assert!(text.contains("-> **0.2.0**") && text.contains("## Breaking") && text.contains("## Added"), "{text}");
 }

@@ -54,6 +54,10 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
         //! Canvas omits fields by permission and by `include[]`, so every field is an
         //! `Option` and a missing field decodes as `None`. Fields the description does not
         //! declare are kept in each model's `extra` ([`rt::Extra`]) and encoded back.
+        //!
+        //! Models are `#[non_exhaustive]`: a Canvas release that adds a field adds it here
+        //! without breaking code that uses the model. To make one (in tests, say), start from
+        //! `Default::default()` and set its fields, or decode it from JSON.
         use canvas_lms_runtime as rt;
         #( #models )*
         #( #enums )*
@@ -88,6 +92,7 @@ fn union(ir: &Ir, m: &Model, cfg: &TokenStream) -> TokenStream {
         #docs
         #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         #[serde(untagged)]
+        #[non_exhaustive]
         pub enum #name {
             #( #[doc = #vdocs] #names(Box<#names>), )*
             /// An object that matches no variant by its fields.
@@ -193,6 +198,8 @@ fn model(ir: &Ir, m: &Model) -> TokenStream {
         #deprecated
         #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
         #[serde(default)]
+        // Canvas adds fields in new releases: a new field must not break callers.
+        #[non_exhaustive]
         pub struct #name {
             #( #fields )*
             /// Fields Canvas sent that this model does not declare (written back on encoding).

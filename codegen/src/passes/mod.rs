@@ -1,4 +1,4 @@
-//! IR→IR passes, in the order [`crate::lower`] runs them after lowering: [`dedupe`] merges
+//! IR→IR passes, in the order [`crate::lower()`] runs them after lowering: [`dedupe`] merges
 //! identical request structs, [`features`] assigns models to cargo features, [`naming`]
 //! makes every name unique in its namespace.
 
