@@ -238,31 +238,41 @@ pub struct ParamStruct {
     pub owner: Owner,
     /// The wire key prefix it is sent under, for docs (`course`, `grading_periods[]`).
     pub wire_path: String,
-    pub fields: Vec<Field>,
+    pub fields: Vec<ParamField>,
 }
 
-/// A field of a model or of a request struct.
+/// A field of a request struct.
 #[derive(Debug, Clone)]
-pub struct Field {
+pub struct ParamField {
+    /// Key on the wire (`name`, `term_id`).
+    pub wire: String,
+    pub rust_name: String,
+    pub ty: Ty,
+    /// The caller must set it.
+    pub required: bool,
+    pub description: String,
+    pub deprecated: bool,
+    /// The field is a map whose keys sit at the struct's own level (`pre_attachment[<any>]`
+    /// beside `pre_attachment[name]`), so it is encoded without a key of its own.
+    pub flatten: bool,
+}
+
+/// A field of a response model.
+#[derive(Debug, Clone)]
+pub struct ModelField {
     /// Key on the wire (`name`, `scoreGiven`).
     pub wire: String,
     pub rust_name: String,
     pub ty: Ty,
-    /// Only for request structs: the caller must set it.
-    pub required: bool,
-    /// Held in a `Box` (every nested model in a response model: see `lower::models`).
+    /// Held in a `Box` (every nested model: see `lower::models`).
     pub boxed: bool,
     pub description: String,
     pub deprecated: bool,
     /// `example` from the spec, kept for docs and conformance tests.
     pub example: Option<Value>,
-    /// Request structs only: the field is a map whose keys sit at the struct's own level
-    /// (`pre_attachment[<any>]` beside `pre_attachment[name]`), so it is encoded without a
-    /// key of its own.
-    pub flatten: bool,
 }
 
-impl Field {
+impl ParamField {
     /// True when the field holds a credential (its wire name ends in `password`,
     /// `password_confirmation`, `secret`, `private_key`, `token` or `code_verifier`; a
     /// `password_policy` is not one): request structs print it as `[redacted]` in `Debug`.
@@ -284,7 +294,7 @@ pub struct Model {
     pub rust_name: String,
     pub description: String,
     pub deprecated: Option<String>,
-    pub fields: Vec<Field>,
+    pub fields: Vec<ModelField>,
     /// Files that define it.
     pub files: Vec<String>,
     /// Resources (indices) whose cargo feature needs it; the model is compiled when any of

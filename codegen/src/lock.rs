@@ -6,7 +6,8 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::{Error, InputFile};
+use crate::error::Error;
+use crate::input::InputFile;
 
 /// sha256 of `bytes`, lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -17,7 +17,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::Error;
+use crate::error::Error;
 
 /// The overrides file.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -62,14 +62,14 @@ impl ListedResource {
 }
 
 /// Parses a resource listing; errors name the file and the JSON location.
-pub fn parse_listing(file: &str, bytes: &[u8]) -> Result<ResourceListing, crate::Error> {
+pub fn parse_listing(file: &str, bytes: &[u8]) -> Result<ResourceListing, crate::error::Error> {
     from_json(file, bytes)
 }
 
 /// Deserializes `bytes` as `T`; an error names `file` and the JSON location (`apis[3].path`).
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(file: &str, bytes: &[u8]) -> Result<T, crate::Error> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(file: &str, bytes: &[u8]) -> Result<T, crate::error::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| crate::Error::Input {
+    serde_path_to_error::deserialize(&mut de).map_err(|e| crate::error::Error::Input {
         file: file.into(),
         location: e.path().to_string(),
         message: e.into_inner().to_string(),
@@ -251,8 +251,8 @@ fn without_position(e: &serde_json::Error) -> String {
 
 /// Parses one file; errors name the JSON location (`apis[3].operations[0].parameters`)
 /// and the line and column.
-pub fn parse(file: &str, bytes: &[u8]) -> Result<ApiDeclaration, crate::Error> {
-    let text = std::str::from_utf8(bytes).map_err(|e| crate::Error::Input {
+pub fn parse(file: &str, bytes: &[u8]) -> Result<ApiDeclaration, crate::error::Error> {
+    let text = std::str::from_utf8(bytes).map_err(|e| crate::error::Error::Input {
         file: file.into(),
         location: format!("byte {}", e.valid_up_to()),
         message: "not UTF-8".into(),
@@ -261,7 +261,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<ApiDeclaration, crate::Error> {
     let decl: ApiDeclaration = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        crate::Error::Input {
+        crate::error::Error::Input {
             file: file.into(),
             location: if path == "." || path == "?" {
                 format!("line {} column {}", inner.line(), inner.column())
@@ -271,13 +271,13 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<ApiDeclaration, crate::Error> {
             message: without_position(&inner),
         }
     })?;
-    de.end().map_err(|e| crate::Error::Input {
+    de.end().map_err(|e| crate::error::Error::Input {
         file: file.into(),
         location: format!("line {} column {}", e.line(), e.column()),
         message: without_position(&e),
     })?;
     if decl.swagger_version != "1.2" {
-        return Err(crate::Error::Input {
+        return Err(crate::error::Error::Input {
             file: file.into(),
             location: "swaggerVersion".into(),
             message: format!("unsupported swaggerVersion {:?} (expected \"1.2\")", decl.swagger_version),

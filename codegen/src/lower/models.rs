@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
-use crate::ir::{EnumDef, EnumId, Field, Ir, Model, ModelId, ModelShape, NameParts, Owner, Ty};
+use crate::ir::{EnumDef, EnumId, Ir, Model, ModelField, ModelId, ModelShape, NameParts, Owner, Ty};
 use crate::lower::types::{as_id, is_id_name, map_word, Mapped};
 use crate::naming;
 use crate::report::{Report, Rule};
@@ -89,16 +89,14 @@ pub fn build(files: &[(String, ApiDeclaration)], ir: &mut Ir, report: &mut Repor
         let mut fields = Vec::new();
         for (prop_name, (file, prop, conflict)) in &merged {
             let ty = if *conflict { Ty::Json } else { prop_ty(&table, ir, report, file, name, prop_name, prop) };
-            fields.push(Field {
+            fields.push(ModelField {
                 wire: prop_name.clone(),
                 rust_name: naming::snake(prop_name),
                 ty,
-                required: false,
                 boxed: false,
                 description: prop.description.clone(),
                 deprecated: false,
                 example: prop.example.clone(),
-                flatten: false,
             });
         }
         ir.models[id.0].fields = fields;

@@ -7,7 +7,7 @@
 
 use indexmap::IndexMap;
 
-use crate::ir::{Field, Ir, Location, NameParts, Owner, Param, ParamStruct, StructId, Ty};
+use crate::ir::{Ir, Location, NameParts, Owner, Param, ParamField, ParamStruct, StructId, Ty};
 use crate::lower::families::singular;
 use crate::lower::models::{intern_param_enum, string_values};
 use crate::lower::types::{as_id, is_id_name, map_word, Mapped};
@@ -299,15 +299,13 @@ impl Lowerer<'_, '_> {
                 self.node(child, &child_wire, &child_names)
             };
             any_required |= required;
-            fields.push(Field {
+            fields.push(ParamField {
                 wire: key.clone(),
                 rust_name: naming::snake(key),
                 ty,
                 required,
-                boxed: false,
                 description,
                 deprecated,
-                example: None,
                 flatten: false,
             });
         }
@@ -318,15 +316,13 @@ impl Lowerer<'_, '_> {
             let bare = label.trim_matches(|c| c == '<' || c == '>');
             let rust_name =
                 if bare == "*" || bare == "X" { "other".to_owned() } else { naming::snake(&format!("by_{bare}")) };
-            fields.push(Field {
+            fields.push(ParamField {
                 wire: label.clone(),
                 rust_name,
                 ty: Ty::Map(Box::new(inner)),
                 required: false,
-                boxed: false,
                 description: if description.is_empty() { format!("Entries keyed by `{label}`.") } else { description },
                 deprecated,
-                example: None,
                 flatten: true,
             });
         }

@@ -397,16 +397,14 @@ fn inline_object(
             },
         };
         let ty = if list { Ty::Vec(Box::new(ty)) } else { ty };
-        fields.push(crate::ir::Field {
+        fields.push(crate::ir::ModelField {
             wire: key.to_owned(),
             rust_name: naming::snake(key),
             ty,
-            required: false,
             boxed: false,
             description: String::new(),
             deprecated: false,
             example: None,
-            flatten: false,
         });
     }
     let spec_name = format!("{method_name}_response");
