@@ -29,8 +29,23 @@ pub fn public_api(files: &BTreeMap<String, String>) -> Result<Api, String> {
         let file = syn::parse_file(text).map_err(|e| format!("{path}: {e}"))?;
         let prefix = if module == "lib" { String::new() } else { format!("{module}::") };
         collect(&file.items, &prefix, &mut api);
+        routes(text, &prefix, &mut api);
     }
     Ok(api)
+}
+
+/// The route index of a resource module (`| `GET /api/v1/..` | [`name`](Handle::name) |`):
+/// each Canvas route with the method that sends it, so that a method Canvas renamed shows as
+/// the same route sent by another name.
+fn routes(text: &str, prefix: &str, api: &mut Api) {
+    for line in text.lines() {
+        let Some(row) = line.trim_start().strip_prefix("//! | `") else { continue };
+        let Some((route, rest)) = row.split_once("` | [`") else { continue };
+        let Some((_, target)) = rest.split_once("`](") else { continue };
+        let Some((method, _)) = target.split_once(')') else { continue };
+        let item = ApiItem { kind: "route", signature: format!("{prefix}{method}"), in_non_exhaustive: false };
+        api.insert(format!("route {route}"), item);
+    }
 }
 
 fn tokens(t: &impl ToTokens) -> String {
@@ -166,6 +181,11 @@ pub fn diff(old: &Api, new: &Api) -> Vec<ApiChange> {
                 path: path.clone(),
                 what: format!("{} removed", was.kind),
             }),
+            Some(now) if was.kind == "route" && now.signature != was.signature => out.push(ApiChange {
+                severity: Severity::Breaking,
+                path: path.clone(),
+                what: format!("renamed: sent by `{}`, was `{}`", now.signature, was.signature),
+            }),
             Some(now) if now.signature != was.signature || now.kind != was.kind => out.push(ApiChange {
                 severity: Severity::Breaking,
                 path: path.clone(),
@@ -246,6 +266,9 @@ mod tests {
     }
 
     const OLD: &str = r#"
+        //! | Canvas route | Method |
+        //! |---|---|
+        //! | `GET /api/v1/courses/{id}` | [`get_course_courses`](Courses::get_course_courses) |
         pub struct Courses<'a>(&'a Client);
         impl<'a> Courses<'a> { pub fn list(&self) -> List<'a> { todo!() } pub fn gone(&self) {} }
         pub struct Course { pub id: Option<Id>, pub name: Option<String> }
@@ -258,6 +281,9 @@ mod tests {
     #[test]
     fn changes_are_classified_by_what_users_notice() {
         let new = r#"
+            //! | Canvas route | Method |
+            //! |---|---|
+            //! | `GET /api/v1/courses/{id}` | [`get_course`](Courses::get_course) |
             pub struct Courses<'a>(&'a Client);
             impl<'a> Courses<'a> { pub fn list(&self, page: u32) -> List<'a> { todo!() } pub fn added(&self) {} }
             pub struct Course { pub id: Option<Id>, pub name: Option<Box<str>>, pub extra: Extra }
@@ -283,7 +309,11 @@ mod tests {
         assert!(has("Breaking courses::List::send: fn changed"), "{lines:#?}");
         assert!(has("Breaking courses::List::stream: fn removed"), "{lines:#?}");
         assert!(has("Addition courses::Added::send: fn added"), "{lines:#?}");
-        assert_eq!(lines.len(), 16, "{lines:#?}");
+        assert!(
+            has("Breaking route GET /api/v1/courses/{id}: renamed: sent by `courses::Courses::get_course`, was `courses::Courses::get_course_courses`"),
+            "{lines:#?}"
+        );
+        assert_eq!(lines.len(), 17, "{lines:#?}");
         assert_eq!(next_version("0.1.3", &changes), "0.2.0");
         assert_eq!(next_version("1.4.2", &changes), "2.0.0");
         let additions: Vec<ApiChange> = changes.into_iter().filter(|c| c.severity == Severity::Addition).collect();

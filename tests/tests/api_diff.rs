@@ -36,3 +36,31 @@ fn a_release_without_a_resource_and_with_a_new_operation_is_reported_by_semver()
     let text = render(&changes, "0.1.0");
     assert!(text.contains("-> **0.2.0**") && text.contains("## Breaking") && text.contains("## Added"), "{text}");
 }
+
+#[test]
+fn a_method_canvas_renames_shows_as_its_route_sent_by_another_name() {
+    let mut files = xtask::read_all_input(&xtask::spec_dir(None)).unwrap();
+    let courses = files.iter_mut().find(|f| f.name == "courses.json" && !f.addition).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_slice(&courses.bytes).unwrap();
+    for api in doc["apis"].as_array_mut().unwrap() {
+        for op in api["operations"].as_array_mut().unwrap() {
+            if op["nickname"] == "list_your_courses" {
+                op["nickname"] = serde_json::json!("list_my_courses");
+                op["summary"] = serde_json::json!("List my courses");
+            }
+        }
+    }
+    courses.bytes = serde_json::to_vec(&doc).unwrap();
+    let out = xtask::generate_files(&files).unwrap();
+    let changes = xtask::api_changes(&xtask::workspace_root().join("generated"), &out.files).unwrap();
+    let renamed = changes.iter().find(|c| c.path == "route GET /api/v1/courses").expect("the route is reported");
+    assert_eq!(renamed.severity, Severity::Breaking);
+    assert_eq!(
+        renamed.what,
+        "renamed: sent by `courses::Courses::list_my_courses`, was `courses::Courses::list_your_courses`"
+    );
+    // Nothing else Canvas did not change is renamed.
+    let other_routes: Vec<_> =
+        changes.iter().filter(|c| c.path.starts_with("route ") && c.path != renamed.path).collect();
+    assert!(other_routes.is_empty(), "{other_routes:#?}");
+}
