@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 
 use crate::ir::{EnumDef, EnumId, Ir, Model, ModelField, ModelId, ModelShape, NameParts, Owner, Ty};
-use crate::lower::types::{as_id, is_id_name, map_word, Mapped};
+use crate::lower::types::{as_id, is_id_name, Place, Resolver, TypeText};
 use crate::naming;
 use crate::report::{Report, Rule};
-use crate::spec::{ApiDeclaration, Items, PropertyDef};
+use crate::spec::{ApiDeclaration, PropertyDef};
 
 /// Model names to ids, with the lookup rules for references written as free text.
 #[derive(Debug, Default)]
@@ -225,25 +225,14 @@ fn prop_ty(
     p: &PropertyDef,
 ) -> Ty {
     let at = format!("models.{model}.properties.{prop_name}");
-    let base = if let Some(r) = &p.reference {
-        model_ref(table, ir, report, file, &at, r)
-    } else {
-        match p.ty.as_deref() {
-            None => {
-                report.fallback(file, Rule::PropertyWithoutType, at.clone(), "untyped JSON");
-                Ty::Json
-            }
-            Some(word) => match map_word(word, p.format.as_deref()) {
-                // `object` with `key`/`value`: a map from the key to typed values.
-                Mapped::Ty(Ty::Json) if p.value.is_some() => {
-                    Ty::Map(Box::new(items_ty(table, ir, report, file, &at, p.value.as_ref())))
-                }
-                Mapped::Ty(t) => t,
-                Mapped::Array => Ty::Vec(Box::new(items_ty(table, ir, report, file, &at, p.items.as_ref()))),
-                Mapped::Name(n) => model_ref(table, ir, report, file, &at, &n),
-            },
-        }
+    let text = TypeText {
+        word: p.ty.as_deref(),
+        reference: p.reference.as_deref(),
+        format: p.format.as_deref(),
+        items: p.items.as_ref(),
+        value: p.value.as_ref(),
     };
+    let base = Resolver { table, ir, report, file, at: &at, place: Place::Field }.ty(text);
     let values = p.enum_values.as_ref().or(p.allowable_values.as_ref().map(|a| &a.values)).filter(|v| !v.is_empty());
     if let (Some(values), Ty::String) = (values, &base) {
         if let Some(values) = string_values(values) {
@@ -262,26 +251,6 @@ fn prop_ty(
         as_id(base)
     } else {
         base
-    }
-}
-
-/// Element type of an array (`items`), for models.
-fn items_ty(table: &ModelTable, ir: &mut Ir, report: &mut Report, file: &str, at: &str, items: Option<&Items>) -> Ty {
-    let Some(items) = items else {
-        report.fallback(file, Rule::ArrayWithoutItems, at.to_owned(), "elements as untyped JSON");
-        return Ty::Json;
-    };
-    if let Some(r) = &items.reference {
-        return model_ref(table, ir, report, file, at, r);
-    }
-    match items.ty.as_deref().map(|w| map_word(w, None)) {
-        Some(Mapped::Ty(t)) => t,
-        Some(Mapped::Array) => Ty::Vec(Box::new(items_ty(table, ir, report, file, at, items.items.as_deref()))),
-        Some(Mapped::Name(n)) => model_ref(table, ir, report, file, at, &n),
-        None => {
-            report.fallback(file, Rule::ArrayItemsWithoutType, at.to_owned(), "elements as untyped JSON");
-            Ty::Json
-        }
     }
 }
 

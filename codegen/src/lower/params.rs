@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use crate::ir::{Ir, Location, NameParts, Owner, Param, ParamField, ParamStruct, StructId, Ty};
 use crate::lower::families::singular;
 use crate::lower::models::{intern_param_enum, string_values};
-use crate::lower::types::{as_id, is_id_name, map_word, Mapped};
+use crate::lower::types::{as_id, is_id_name, map_word, Mapped, Place, Resolver, TypeText};
 use crate::naming;
 use crate::report::{Report, Rule};
 use crate::spec::ParameterDef;
@@ -353,12 +353,22 @@ impl Lowerer<'_, '_> {
     fn leaf_ty(&mut self, d: &ParameterDef, wire: &str, names: &[String]) -> Ty {
         let last = names.last().map(String::as_str).unwrap_or("");
         let leaf_name = heck::ToSnakeCase::to_snake_case(last);
-        let word = d.ty.as_deref().unwrap_or("string");
-        let mut ty = match map_word(word, d.format.as_deref()) {
-            Mapped::Ty(t) => t,
-            Mapped::Array => Ty::Vec(Box::new(self.items_ty(d, wire))),
-            Mapped::Name(n) => self.named(&n, d, wire),
+        let at = format!("{}: {} ({wire})", self.ctx.nickname, d.name);
+        let text = TypeText {
+            word: d.ty.as_deref(),
+            format: d.format.as_deref(),
+            items: d.items.as_ref(),
+            ..TypeText::default()
         };
+        let mut ty = Resolver {
+            table: self.table,
+            ir: self.ir,
+            report: self.report,
+            file: self.ctx.file,
+            at: &at,
+            place: Place::Parameter,
+        }
+        .ty(text);
         if let Some(values) = d.enum_values.as_ref().filter(|v| !v.is_empty()) {
             match (string_values(values), &ty) {
                 (Some(vals), Ty::String) => ty = Ty::Enum(self.enum_for(names, wire, vals)),
@@ -377,66 +387,6 @@ impl Lowerer<'_, '_> {
             ty = as_id(ty);
         }
         ty
-    }
-
-    fn items_ty(&mut self, d: &ParameterDef, wire: &str) -> Ty {
-        let Some(items) = &d.items else {
-            // `Array` with no items: Canvas sends strings in every such case.
-            return Ty::String;
-        };
-        let word = items.reference.as_deref().or(items.ty.as_deref()).unwrap_or("string");
-        match map_word(word, None) {
-            Mapped::Ty(t) => t,
-            // `items: {"$ref": "Array"}`: elements are plain values.
-            Mapped::Array => Ty::String,
-            Mapped::Name(n) => self.named(&n, d, wire),
-        }
-    }
-
-    /// A model name used as a parameter type: the model itself, sent as bracket keys (through
-    /// its serde form). `[Answer]` is a list of the model; `multiple BlueprintRestrictions` a
-    /// map keyed by a caller-supplied value (the object type). Unknown names fall back to
-    /// untyped JSON, still sent as bracket keys.
-    fn named(&mut self, name: &str, d: &ParameterDef, wire: &str) -> Ty {
-        let (inner, wrap): (&str, fn(Ty) -> Ty) =
-            if let Some(n) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
-                (n, |t| Ty::Vec(Box::new(t)))
-            } else if let Some(n) = name.strip_prefix("multiple ") {
-                (n.strip_suffix('s').unwrap_or(n), |t| Ty::Map(Box::new(t)))
-            } else {
-                (name, |t| t)
-            };
-        let detail = format!("{}: {} ({wire}) is {name:?}", self.ctx.nickname, d.name);
-        if inner == "File" {
-            // File data goes as multipart (the builder's `send_with_file`), not as bracket keys.
-            self.report.anomaly(
-                self.ctx.file,
-                Rule::FileUploadParameter,
-                detail,
-                "the file is sent by the builder's `send_with_file`",
-            );
-            return wrap(Ty::Json);
-        }
-        match self.table.lookup(inner) {
-            Some(Ok(id)) | Some(Err(id)) => {
-                self.report.anomaly(
-                    self.ctx.file,
-                    Rule::ModelTypeAsParameterType,
-                    detail,
-                    "the model, sent as bracket keys",
-                );
-                wrap(Ty::Model(id))
-            }
-            None => {
-                self.report.fallback(
-                    self.ctx.file,
-                    Rule::UnknownParameterType,
-                    detail,
-                    "untyped JSON, encoded as bracket keys",
-                );
-                wrap(Ty::Json)
-            }
-        }
     }
 
     /// Enum for a parameter, named after the key it fills, in the singular (one value of

@@ -4,7 +4,7 @@ use crate::ir::{ContextKind, ContextSet, Ir, Location, Method, Operation, Resour
 use crate::lower::families;
 use crate::lower::models::{model_ref, ModelTable};
 use crate::lower::params;
-use crate::lower::types::{map_word, Mapped};
+use crate::lower::types::{map_word, Mapped, Place, Resolver, TypeText};
 use crate::naming;
 use crate::overrides::Overrides;
 use crate::report::{Report, Rule};
@@ -330,30 +330,20 @@ fn response(
     if let Some(ty) = inline_object(file, &at, word, name, table, ir, report) {
         return one(ty);
     }
-    match map_word(word, None) {
-        _ if word == "void" => Response::Json,
-        Mapped::Ty(Ty::Vec(inner)) => list(method, *inner),
-        Mapped::Ty(t) => one(t),
-        Mapped::Array => {
-            let elem = match &op.items {
-                Some(items) => {
-                    let item = items.reference.as_deref().or(items.ty.as_deref()).unwrap_or("");
-                    if let Some(ty) = inline_object(file, &format!("{at}.items"), item, name, table, ir, report) {
-                        return list(method, ty);
-                    }
-                    match map_word(item, None) {
-                        Mapped::Ty(t) => t,
-                        _ => model_ref(table, ir, report, file, &format!("{at}.items"), item),
-                    }
-                }
-                None => {
-                    report.fallback(file, Rule::ArrayReturnWithoutItems, at.clone(), "elements as untyped JSON");
-                    Ty::Json
-                }
-            };
-            list(method, elem)
+    if word == "void" {
+        return Response::Json;
+    }
+    // An object literal as the element of an array return (`[{"count": "integer"}]`).
+    if matches!(map_word(word, None), Mapped::Array) {
+        let item = op.items.as_ref().and_then(|i| i.reference.as_deref().or(i.ty.as_deref())).unwrap_or("");
+        if let Some(ty) = inline_object(file, &format!("{at}.items"), item, name, table, ir, report) {
+            return list(method, ty);
         }
-        Mapped::Name(n) => one(model_ref(table, ir, report, file, &at, &n)),
+    }
+    let text = TypeText { word: Some(word), items: op.items.as_ref(), ..TypeText::default() };
+    match (Resolver { table, ir, report, file, at: &at, place: Place::Response }).ty(text) {
+        Ty::Vec(inner) => list(method, *inner),
+        t => one(t),
     }
 }
 

@@ -1,10 +1,168 @@
-//! Mapping the spec's type strings to IR types.
+//! Mapping the spec's type text to IR types: one table of type words ([`map_word`]) and one
+//! resolver ([`Resolver`]) for every place a type is written.
 //!
 //! The Canvas spec writes types as free text (`DateTime`, `Datetime`, `Hash`, `[Integer]`,
 //! `String[]`, `Positive Integer`, model names...). Every string met is mapped here, by one
-//! table, and anything outside the table is reported.
+//! table, and anything outside the table is reported. Where the rules differ by place (a
+//! model field, a request parameter, a response), the difference is a case of [`Place`] in
+//! the resolver, stated where it applies.
 
-use crate::ir::Ty;
+use crate::ir::{Ir, Ty};
+use crate::lower::models::{model_ref, ModelTable};
+use crate::report::{Report, Rule};
+use crate::spec::Items;
+
+/// Where a type is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A property of a response model.
+    Field,
+    /// A request parameter (or one key of a bracketed group).
+    Parameter,
+    /// What an operation returns (after `void` and object literals, which only it has).
+    Response,
+}
+
+/// The parts of the spec that describe one type.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TypeText<'a> {
+    /// `type`.
+    pub word: Option<&'a str>,
+    /// `$ref`.
+    pub reference: Option<&'a str>,
+    /// `format` (`float`...).
+    pub format: Option<&'a str>,
+    /// `items`, for arrays.
+    pub items: Option<&'a Items>,
+    /// `value`, for an `object` that is a map (models only write it).
+    pub value: Option<&'a Items>,
+}
+
+/// Resolves type text to a `Ty`, reporting what it had to decide.
+pub struct Resolver<'a, 'b> {
+    pub table: &'a ModelTable,
+    pub ir: &'b mut Ir,
+    pub report: &'b mut Report,
+    pub file: &'a str,
+    /// Where in the file, for the report.
+    pub at: &'a str,
+    pub place: Place,
+}
+
+impl Resolver<'_, '_> {
+    /// The type of `text`.
+    pub fn ty(&mut self, text: TypeText) -> Ty {
+        // A `$ref` is read like a type word: Canvas writes `{"$ref": "string"}` as often as a
+        // model name.
+        let word = match (text.reference.or(text.word), self.place) {
+            (Some(w), _) => w,
+            // Canvas's parameters without a type are strings (form values).
+            (None, Place::Parameter) => "string",
+            (None, _) => {
+                self.report.fallback(self.file, Rule::PropertyWithoutType, self.at.to_owned(), "untyped JSON");
+                return Ty::Json;
+            }
+        };
+        match map_word(word, text.format) {
+            // `object` with `key`/`value`: a map from the key to typed values.
+            Mapped::Ty(Ty::Json) if text.value.is_some() => Ty::Map(Box::new(self.items(text.value))),
+            Mapped::Ty(t) => t,
+            Mapped::Array => Ty::Vec(Box::new(self.items(text.items))),
+            Mapped::Name(n) => self.name(&n, &n, self.at),
+        }
+    }
+
+    /// The element type of an array (reported at `<at>.items`).
+    fn items(&mut self, items: Option<&Items>) -> Ty {
+        let at = format!("{}.items", self.at);
+        let Some(items) = items else {
+            return match self.place {
+                // Canvas sends strings in every array parameter the spec leaves untyped.
+                Place::Parameter => Ty::String,
+                Place::Field => {
+                    self.report.fallback(
+                        self.file,
+                        Rule::ArrayWithoutItems,
+                        self.at.to_owned(),
+                        "elements as untyped JSON",
+                    );
+                    Ty::Json
+                }
+                Place::Response => {
+                    self.report.fallback(self.file, Rule::ArrayReturnWithoutItems, at, "elements as untyped JSON");
+                    Ty::Json
+                }
+            };
+        };
+        match (items.reference.as_deref().or(items.ty.as_deref()), self.place) {
+            (None, Place::Parameter) => Ty::String,
+            (None, _) => {
+                self.report.fallback(
+                    self.file,
+                    Rule::ArrayItemsWithoutType,
+                    self.at.to_owned(),
+                    "elements as untyped JSON",
+                );
+                Ty::Json
+            }
+            (Some(word), place) => match map_word(word, None) {
+                Mapped::Ty(t) => t,
+                // `items: {"type": "array"}`: nested lists in models; a plain value in a
+                // parameter (Canvas's form encoding has no nested lists).
+                Mapped::Array if place == Place::Parameter => Ty::String,
+                Mapped::Array => Ty::Vec(Box::new(self.items(items.items.as_deref()))),
+                Mapped::Name(n) => self.name(&n, &n, &at),
+            },
+        }
+    }
+
+    /// A type name: `[X]` is a list of `X` and `multiple Xs` a map of `X` keyed by a
+    /// caller-supplied value (the object type), anywhere; `File` as a parameter is the file
+    /// of a multipart request; anything else names a model. `written` is the whole text, for
+    /// the report.
+    fn name(&mut self, name: &str, written: &str, at: &str) -> Ty {
+        if let Some(inner) = name.trim().strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+            return Ty::Vec(Box::new(self.name(inner, written, at)));
+        }
+        if let Some(inner) = name.trim().strip_prefix("multiple ") {
+            return Ty::Map(Box::new(self.name(inner.strip_suffix('s').unwrap_or(inner), written, at)));
+        }
+        if self.place != Place::Parameter {
+            return model_ref(self.table, self.ir, self.report, self.file, at, name);
+        }
+        let detail = format!("{at} is {written:?}");
+        if name == "File" {
+            // File data goes as multipart (the builder's `send_with_file`), not as bracket keys.
+            self.report.anomaly(
+                self.file,
+                Rule::FileUploadParameter,
+                detail,
+                "the file is sent by the builder's `send_with_file`",
+            );
+            return Ty::Json;
+        }
+        match self.table.lookup(name) {
+            Some(Ok(id)) | Some(Err(id)) => {
+                self.report.anomaly(
+                    self.file,
+                    Rule::ModelTypeAsParameterType,
+                    detail,
+                    "the model, sent as bracket keys",
+                );
+                Ty::Model(id)
+            }
+            None => {
+                self.report.fallback(
+                    self.file,
+                    Rule::UnknownParameterType,
+                    detail,
+                    "untyped JSON, encoded as bracket keys",
+                );
+                Ty::Json
+            }
+        }
+    }
+}
 
 /// What a type string means, before model names are looked up.
 #[derive(Debug, Clone, PartialEq, Eq)]
