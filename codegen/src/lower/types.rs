@@ -229,6 +229,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_places_differ_only_where_stated() {
+        let mut ir = Ir::default();
+        let mut report = Report::default();
+        let table = crate::lower::models::build(&[], &mut ir, &mut report);
+        let mut resolve = |place: Place, text: TypeText| {
+            let mut report = Report::default();
+            let ty =
+                Resolver { table: &table, ir: &mut ir, report: &mut report, file: "f.json", at: "x", place }.ty(text);
+            (ty, report.unresolved())
+        };
+        let array = TypeText { word: Some("array"), ..TypeText::default() };
+        // An array without items: strings as a parameter, untyped (and reported) elsewhere.
+        assert_eq!(resolve(Place::Parameter, array), (Ty::Vec(Box::new(Ty::String)), 0));
+        assert_eq!(resolve(Place::Field, array), (Ty::Vec(Box::new(Ty::Json)), 1));
+        assert_eq!(resolve(Place::Response, array), (Ty::Vec(Box::new(Ty::Json)), 1));
+        // A missing type: a string parameter, an untyped field.
+        assert_eq!(resolve(Place::Parameter, TypeText::default()), (Ty::String, 0));
+        assert_eq!(resolve(Place::Field, TypeText::default()), (Ty::Json, 1));
+        // The same everywhere: a `$ref` to a type word, `[X]` lists.
+        for place in [Place::Field, Place::Parameter, Place::Response] {
+            let reference = TypeText { reference: Some("string"), ..TypeText::default() };
+            assert_eq!(resolve(place, reference), (Ty::String, 0));
+            let list = TypeText { word: Some("[Integer]"), ..TypeText::default() };
+            assert_eq!(resolve(place, list), (Ty::Vec(Box::new(Ty::Int)), 0));
+        }
+    }
+
+    #[test]
     fn free_text_types() {
         assert_eq!(map_word("Datetime", None), Mapped::Ty(Ty::DateTime));
         assert_eq!(map_word("Positive Integer", None), Mapped::Ty(Ty::Int));
