@@ -93,26 +93,98 @@ fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
     }
 }
 
+/// What one timed build cost.
+struct Cost {
+    wall: f64,
+    /// User and system time of cargo and every compiler it ran, when GNU time is there.
+    cpu: Option<f64>,
+    /// Peak RSS, as text (`1781 MB`).
+    rss: String,
+}
+
 /// Runs cargo under `/usr/bin/time -v` when available, for the peak RSS of the build.
 fn timed_cargo(root: &Path, args: &[&str]) -> Result<(f64, String), String> {
+    let cost = timed(root, args, &[])?;
+    Ok((cost.wall, cost.rss))
+}
+
+fn timed(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<Cost, String> {
     let start = Instant::now();
     let time_bin = Path::new("/usr/bin/time");
-    let output = if time_bin.exists() {
-        Command::new(time_bin).arg("-v").arg(env!("CARGO")).args(args).current_dir(root).output()
+    let mut cmd = if time_bin.exists() {
+        let mut c = Command::new(time_bin);
+        c.arg("-v").arg(env!("CARGO"));
+        c
     } else {
-        Command::new(env!("CARGO")).args(args).current_dir(root).output()
+        Command::new(env!("CARGO"))
+    };
+    cmd.args(args).current_dir(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
     }
-    .map_err(|e| e.to_string())?;
-    let secs = start.elapsed().as_secs_f64();
+    let output = cmd.output().map_err(|e| e.to_string())?;
+    let wall = start.elapsed().as_secs_f64();
     if !output.status.success() {
         return Err(format!("cargo {} failed:\n{}", args.join(" "), String::from_utf8_lossy(&output.stderr)));
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let rss = stderr
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
-        .and_then(|v| v.trim().parse::<f64>().ok())
+    let field = |name: &str| {
+        stderr.lines().find_map(|l| l.trim().strip_prefix(name)).and_then(|v| v.trim().parse::<f64>().ok())
+    };
+    let rss = field("Maximum resident set size (kbytes):")
         .map(|kb| format!("{:.0} MB", kb / 1024.0))
         .unwrap_or_else(|| "n/a (install GNU time for /usr/bin/time)".into());
-    Ok((secs, rss))
+    let cpu = match (field("User time (seconds):"), field("System time (seconds):")) {
+        (Some(u), Some(s)) => Some(u + s),
+        _ => None,
+    };
+    Ok(Cost { wall, cpu, rss })
+}
+
+/// `canvas-lms` built as a downstream user builds it: a dependency of a crate outside the
+/// workspace (`target/downstream-bench/`), with cargo's default profiles (so `dev` has full
+/// debug info, unlike this workspace's), the workspace's locked versions and a target
+/// directory of its own. For each case the dependencies are built first and
+/// `cargo clean -p canvas-lms` precedes the timed build: the figures are the crate alone.
+pub fn downstream() -> Result<(), String> {
+    let root = xtask::workspace_root();
+    let dir = root.join("target/downstream-bench");
+    std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("src/lib.rs"), "//! Depends on `canvas-lms` as a downstream crate does.\n")
+        .map_err(|e| e.to_string())?;
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    let generated = root.join("generated").display().to_string();
+    let env = [("CARGO_TARGET_DIR", dir.join("target").display().to_string())];
+    let cases: [(&str, &str, &[&str]); 4] = [
+        ("dev, all features", "", &[]),
+        ("dev, one feature (courses)", "default-features = false, features = [\"courses\"]", &[]),
+        ("release, all features", "", &["--release"]),
+        ("release, one feature (courses)", "default-features = false, features = [\"courses\"]", &["--release"]),
+    ];
+    let manifest = |features: &str| {
+        let features = if features.is_empty() { String::new() } else { format!(", {features}") };
+        format!(
+            "[package]\nname = \"canvas-downstream\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+             [dependencies]\ncanvas-lms = {{ path = {generated:?}{features} }}\n\n[workspace]\n"
+        )
+    };
+    let report = |label: &str, c: &Cost| {
+        let cpu = c.cpu.map(|s| format!("{s:.1} s CPU, ")).unwrap_or_default();
+        println!("downstream {label}: {:.1} s wall, {cpu}peak RSS {}", c.wall, c.rss);
+    };
+    for (label, features, profile) in cases {
+        std::fs::write(dir.join("Cargo.toml"), manifest(features)).map_err(|e| e.to_string())?;
+        let with = |args: &[&'static str]| -> Vec<&'static str> { [args, profile].concat() };
+        timed(&dir, &with(&["build", "--offline", "--quiet"]), &env)?;
+        timed(&dir, &with(&["clean", "--offline", "--quiet", "-p", "canvas-lms"]), &env)?;
+        let cost = timed(&dir, &with(&["build", "--offline", "--quiet"]), &env)?;
+        report(label, &cost);
+    }
+    // docs.rs builds the crate's docs with all features.
+    std::fs::write(dir.join("Cargo.toml"), manifest("")).map_err(|e| e.to_string())?;
+    timed(&dir, &["doc", "--offline", "--quiet", "-p", "canvas-lms"], &env)?;
+    timed(&dir, &["clean", "--offline", "--quiet", "--doc"], &env)?;
+    let cost = timed(&dir, &["doc", "--offline", "--quiet", "-p", "canvas-lms", "--no-deps"], &env)?;
+    report("cargo doc, all features (canvas-lms alone)", &cost);
+    Ok(())
 }

@@ -12,7 +12,10 @@
 //! - `check-release --spec-dir DIR`: generate from another description (any Canvas release)
 //!   in memory, list the overrides it leaves out, and `cargo check` the crate it gives.
 //! - `stats [--spec-dir DIR]`: counts and generated line figures.
-//! - `bench [--spec-dir DIR] [--runs N] [--no-build]`: time the generator and the crate builds.
+//! - `bench [--spec-dir DIR] [--runs N] [--no-build] [--downstream]`: time the generator and the
+//!   crate builds; `--downstream` builds `canvas-lms` as a dependency of a crate outside the
+//!   workspace instead (cargo's default `dev` profile and `release`, all features and one, and
+//!   its docs).
 //! - `diff-spec <old> <new>`: changelog of operations, parameters and model fields between
 //!   two upstream sets (Markdown, for release notes).
 //! - `test`: everything CI checks: formatting, clippy, the whole test suite, docs, and
@@ -32,6 +35,7 @@ struct Args {
     update_lock: bool,
     runs: usize,
     build: bool,
+    downstream: bool,
     prune: bool,
     from: Option<String>,
     out: Option<PathBuf>,
@@ -49,6 +53,7 @@ fn parse_args() -> Result<Args, String> {
         update_lock: false,
         runs: 5,
         build: true,
+        downstream: false,
         prune: false,
         from: None,
         out: None,
@@ -61,6 +66,7 @@ fn parse_args() -> Result<Args, String> {
             "--update-lock" => args.update_lock = true,
             "--runs" => args.runs = it.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?,
             "--no-build" => args.build = false,
+            "--downstream" => args.downstream = true,
             "--prune" => args.prune = true,
             "--from" => args.from = Some(it.next().ok_or("--from needs a Canvas base URL")?),
             "--out" => args.out = Some(it.next().ok_or("--out needs a directory")?.into()),
@@ -72,7 +78,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask api-diff [--spec-dir DIR]\n       cargo xtask check-release --spec-dir DIR\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
+    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask api-diff [--spec-dir DIR]\n       cargo xtask check-release --spec-dir DIR\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build] [--downstream]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
 }
 
 /// The checks CI runs, in order, stopping at the first failure: formatting of the
@@ -269,6 +275,10 @@ fn run() -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         "check-features" => check_features(),
+        "bench" if args.downstream => {
+            bench::downstream()?;
+            Ok(ExitCode::SUCCESS)
+        }
         "bench" => {
             bench::run(&dir, args.runs, args.build)?;
             Ok(ExitCode::SUCCESS)
