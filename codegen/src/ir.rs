@@ -118,6 +118,17 @@ pub enum Method {
 }
 
 impl Method {
+    /// The runtime's `Method` variant (`Get`).
+    pub fn variant(self) -> &'static str {
+        match self {
+            Method::Get => "Get",
+            Method::Post => "Post",
+            Method::Put => "Put",
+            Method::Delete => "Delete",
+            Method::Patch => "Patch",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -146,8 +157,6 @@ pub enum Response {
 /// one action chosen by its context argument.
 #[derive(Debug, Clone)]
 pub struct Operation {
-    /// Canvas's nickname of its first route.
-    pub nickname: String,
     /// The Canvas action, from its summary (`list_blackout_dates`; see `lower::families`).
     pub action: String,
     /// Method name on the resource handle.
@@ -175,6 +184,13 @@ pub struct Operation {
     pub origins: Vec<(String, String)>,
     /// How the operation takes a file, when it does.
     pub upload: Option<Upload>,
+}
+
+impl Operation {
+    /// Canvas's nickname of its first route.
+    pub fn nickname(&self) -> &str {
+        &self.routes[0].nickname
+    }
 }
 
 /// The ways Canvas operations take files (see the runtime's `upload` module).

@@ -242,14 +242,9 @@ pub fn lower(parsed: &[(String, spec::ApiDeclaration)], overrides: &Overrides, m
             .filter(|r| r.file == n.file)
             .flat_map(|r| &r.operations)
             .flat_map(|o| &o.routes)
-            .any(|r| r.nickname == n.nickname && n.path.as_ref().is_none_or(|p| r.path == *p));
+            .any(|r| n.names(&r.nickname, &r.path));
         if !used {
-            report.anomaly(
-                &n.file,
-                Rule::StaleMethodName,
-                &n.nickname,
-                "no method starts with this route: remove the name",
-            );
+            report.anomaly(&n.file, Rule::StaleMethodName, &n.nickname, "no method has this route: remove the name");
         }
     }
     let merged = passes::dedupe::structs(&mut ir);

@@ -83,15 +83,19 @@ impl Overrides {
 
     /// The name given by hand to the method with the route `nickname` (at `path`) in `file`.
     pub fn name_of(&self, file: &str, nickname: &str, path: &str) -> Option<&str> {
-        self.names
-            .iter()
-            .find(|n| n.file == file && n.nickname == nickname && n.path.as_deref().is_none_or(|p| p == path))
-            .map(|n| n.name.as_str())
+        self.names.iter().find(|n| n.file == file && n.names(nickname, path)).map(|n| n.name.as_str())
     }
 
     /// The overrides of one file.
     pub fn for_file<'a>(&'a self, file: &'a str) -> impl Iterator<Item = &'a Override> + 'a {
         self.overrides.iter().filter(move |o| o.file == file)
+    }
+}
+
+impl MethodName {
+    /// True when this name is for the route `nickname` at `path` (of its file).
+    pub fn names(&self, nickname: &str, path: &str) -> bool {
+        self.nickname == nickname && self.path.as_deref().is_none_or(|p| p == path)
     }
 }
 

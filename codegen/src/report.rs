@@ -133,12 +133,6 @@ impl std::fmt::Display for Rule {
     }
 }
 
-impl PartialEq<&str> for Rule {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
 /// One thing in the input that needed a decision.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Anomaly {

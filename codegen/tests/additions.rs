@@ -54,7 +54,7 @@ fn additions_extend_their_file_or_stand_alone_and_never_repeat_the_input() {
         .ir
         .resources
         .iter()
-        .map(|r| (r.file.as_str(), r.operations.iter().map(|o| o.nickname.as_str()).collect()))
+        .map(|r| (r.file.as_str(), r.operations.iter().map(|o| o.nickname()).collect()))
         .collect();
     assert_eq!(
         names,

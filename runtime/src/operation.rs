@@ -153,16 +153,3 @@ macro_rules! builder {
         }
     };
 }
-
-/// Implements [`Operation`] for generated builders (newtypes around a [`Request`]).
-#[doc(hidden)]
-#[macro_export]
-macro_rules! impl_operations {
-    ($($builder:ident),* $(,)?) => {$(
-        impl<'a> $crate::Operation<'a> for $builder<'a> {
-            fn into_request(self) -> $crate::Request<'a> {
-                self.0
-            }
-        }
-    )*};
-}

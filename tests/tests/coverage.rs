@@ -86,7 +86,7 @@ fn every_operation_and_parameter_reaches_the_ir_and_the_output() {
             let mut origins: BTreeMap<&str, usize> = BTreeMap::new();
             for (name, wire) in &op.origins {
                 *origins.entry(name.as_str()).or_default() += 1;
-                assert!(!wire.is_empty(), "{}: {} has no wire key", op.nickname, name);
+                assert!(!wire.is_empty(), "{}: {} has no wire key", op.nickname(), name);
             }
             for name in &spec_params {
                 params += 1;
@@ -106,7 +106,7 @@ fn every_operation_and_parameter_reaches_the_ir_and_the_output() {
                         module.contains(&format!("{:?}", p.wire)),
                         "{}: {}: key {:?} not in the output",
                         f.name,
-                        op.nickname,
+                        op.nickname(),
                         p.wire
                     );
                 }

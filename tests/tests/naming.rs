@@ -289,3 +289,25 @@ fn reordering_the_input_renames_nothing() {
     assert_eq!(renamed(&method_names(&before.ir), &method_names(&after.ir)), Vec::<String>::new());
     assert_eq!(renamed(&type_names(&before.ir), &type_names(&after.ir)), Vec::<String>::new());
 }
+
+#[test]
+fn names_given_by_hand_apply_and_stale_ones_are_reported() {
+    let files = input();
+    let mut overrides = xtask::read_overrides().unwrap();
+    let name = |nickname: &str, name: &str| canvas_codegen::overrides::MethodName {
+        file: "blackout_dates.json".into(),
+        nickname: nickname.into(),
+        path: None,
+        name: name.into(),
+        reason: "test".into(),
+    };
+    // Any route of a method finds its name: this is the second route of the action.
+    overrides.names.push(name("list_blackout_dates_accounts", "list_closures"));
+    overrides.names.push(name("list_blackout_dates_of_a_gone_route", "gone"));
+    let out = canvas_codegen::generate(&files, &overrides).unwrap();
+    let names = method_names(&out.ir);
+    assert!(names.values().any(|v| v == "blackout_dates::list_closures (ListClosures)"), "{names:#?}");
+    let stale: Vec<_> = out.report.anomalies.iter().filter(|a| a.kind == Rule::StaleMethodName).collect();
+    assert_eq!(stale.len(), 1, "{stale:#?}");
+    assert_eq!(stale[0].detail, "list_blackout_dates_of_a_gone_route");
+}

@@ -152,7 +152,6 @@ pub fn downstream() -> Result<(), String> {
     std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("src/lib.rs"), "//! Depends on `canvas-lms` as a downstream crate does.\n")
         .map_err(|e| e.to_string())?;
-    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
     let generated = root.join("generated").display().to_string();
     let env = [("CARGO_TARGET_DIR", dir.join("target").display().to_string())];
     let cases: [(&str, &str, &[&str]); 4] = [
@@ -173,7 +172,7 @@ pub fn downstream() -> Result<(), String> {
         println!("downstream {label}: {:.1} s wall, {cpu}peak RSS {}", c.wall, c.rss);
     };
     for (label, features, profile) in cases {
-        std::fs::write(dir.join("Cargo.toml"), manifest(features)).map_err(|e| e.to_string())?;
+        xtask::scratch_manifest(&dir, &manifest(features))?;
         let with = |args: &[&'static str]| -> Vec<&'static str> { [args, profile].concat() };
         timed(&dir, &with(&["build", "--offline", "--quiet"]), &env)?;
         timed(&dir, &with(&["clean", "--offline", "--quiet", "-p", "canvas-lms"]), &env)?;
@@ -181,7 +180,7 @@ pub fn downstream() -> Result<(), String> {
         report(label, &cost);
     }
     // docs.rs builds the crate's docs with all features.
-    std::fs::write(dir.join("Cargo.toml"), manifest("")).map_err(|e| e.to_string())?;
+    xtask::scratch_manifest(&dir, &manifest(""))?;
     timed(&dir, &["doc", "--offline", "--quiet", "-p", "canvas-lms"], &env)?;
     timed(&dir, &["clean", "--offline", "--quiet", "--doc"], &env)?;
     let cost = timed(&dir, &["doc", "--offline", "--quiet", "-p", "canvas-lms", "--no-deps"], &env)?;

@@ -163,8 +163,7 @@ pub fn check_crate(files: &BTreeMap<String, String>, name: &str) -> Result<(), S
          [dependencies]\ncanvas-lms-runtime = {{ path = {runtime:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\n\
          {features}\n[workspace]\n"
     );
-    fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
-    fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    scratch_manifest(&dir, &manifest)?;
     let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["check", "--quiet", "--offline", "--all-features", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
@@ -178,6 +177,16 @@ pub fn check_crate(files: &BTreeMap<String, String>, name: &str) -> Result<(), S
     } else {
         Err(format!("the crate generated in {} does not compile (see above)", dir.display()))
     }
+}
+
+/// Writes the manifest of a scratch crate outside the workspace (`manifest` ends its own
+/// `[workspace]`) and the workspace's `Cargo.lock` beside it, so that it builds with the
+/// locked versions and nothing to download.
+pub fn scratch_manifest(dir: &Path, manifest: &str) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| format!("{}: {e}", dir.display()))?;
+    fs::copy(workspace_root().join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// The crate's source files under `generated/src/` (path as emitted, `src/x.rs`, to text).

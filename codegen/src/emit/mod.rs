@@ -106,6 +106,24 @@ pub(crate) fn ty(ir: &Ir, t: &Ty, from: Owner) -> TokenStream {
     }
 }
 
+/// The type a method takes for a value of type `t`, the same for builder arguments, setters
+/// and struct constructors: `impl Into<String>`, `impl Into<rt::Id>`, any iterator for a list.
+pub(crate) fn arg_type(ir: &Ir, t: &Ty, from: Owner) -> TokenStream {
+    match t {
+        Ty::String => quote!(impl Into<String>),
+        Ty::Id => quote!(impl Into<rt::Id>),
+        Ty::Vec(inner) => match **inner {
+            Ty::String => quote!(impl IntoIterator<Item = impl Into<String>>),
+            Ty::Id => quote!(impl IntoIterator<Item = impl Into<rt::Id>>),
+            _ => {
+                let t = ty(ir, inner, from);
+                quote!(impl IntoIterator<Item = #t>)
+            }
+        },
+        other => ty(ir, other, from),
+    }
+}
+
 fn named(name: &str, owner: Owner, from: Owner, ir: &Ir) -> TokenStream {
     let name = ident(name);
     if owner == from {

@@ -3,9 +3,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{enums::enum_def, ident, lines_doc, structs::struct_def, ty};
+use super::{arg_type, enums::enum_def, ident, lines_doc, structs::struct_def, ty};
 use crate::docs::rustdoc;
-use crate::ir::{Ir, Location, Method, Operation, Owner, Param, Response, Ty};
+use crate::ir::{Ir, Location, Operation, Owner, Param, Response, Ty};
 
 pub fn resource_rs(ir: &Ir, index: usize) -> TokenStream {
     let r = &ir.resources[index];
@@ -77,19 +77,17 @@ fn route_index(ir: &Ir, index: usize) -> String {
 /// Type of a function argument or setter parameter named `name`, and the expression that
 /// turns it into the value sent.
 fn arg(ir: &Ir, owner: Owner, p: &Param, name: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
-    match &p.ty {
-        Ty::String => (quote!(impl Into<String>), quote!(&rt::text(#name))),
-        Ty::Id => (quote!(impl Into<rt::Id>), quote!(&rt::id(#name))),
+    let send = match &p.ty {
+        Ty::String => quote!(&rt::text(#name)),
+        Ty::Id => quote!(&rt::id(#name)),
         Ty::Vec(inner) => match **inner {
-            Ty::String => (quote!(impl IntoIterator<Item = impl Into<String>>), quote!(&rt::texts(#name))),
-            Ty::Id => (quote!(impl IntoIterator<Item = impl Into<rt::Id>>), quote!(&rt::ids(#name))),
-            _ => {
-                let t = ty(ir, inner, owner);
-                (quote!(impl IntoIterator<Item = #t>), quote!(&rt::list(#name)))
-            }
+            Ty::String => quote!(&rt::texts(#name)),
+            Ty::Id => quote!(&rt::ids(#name)),
+            _ => quote!(&rt::list(#name)),
         },
-        other => (ty(ir, other, owner), quote!(&#name)),
-    }
+        _ => quote!(&#name),
+    };
+    (arg_type(ir, &p.ty, owner), send)
 }
 
 /// The request struct a parameter is made of, if any (`S`, `Vec<S>`, `Map<S>`).
@@ -107,17 +105,6 @@ fn doc_title(summary: &str) -> String {
     let line = summary.lines().next().unwrap_or_default();
     let clean: String = line.chars().filter(|c| !matches!(c, '"' | '\'' | '\t')).collect();
     clean.trim().trim_end_matches('.').trim().to_owned()
-}
-
-/// The runtime's `Method` variant (`Get`).
-fn variant_of(m: Method) -> &'static str {
-    match m {
-        Method::Get => "Get",
-        Method::Post => "Post",
-        Method::Put => "Put",
-        Method::Delete => "Delete",
-        Method::Patch => "Patch",
-    }
 }
 
 fn set_call(p: &Param, value: TokenStream) -> TokenStream {
@@ -256,7 +243,7 @@ fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
         }
     };
     let key = op.response_key.as_ref().map(|k| quote!(, #k));
-    let method = quote::format_ident!("{}", variant_of(op.method));
+    let method = quote::format_ident!("{}", op.method.variant());
     let path = &op.path;
     let upload = op.upload.as_ref().map(|u| upload_methods(ir, owner, op, u));
     let setters: Vec<TokenStream> = setters.collect();

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{ident, lines_doc, ty};
+use super::{arg_type, ident, lines_doc, ty};
 use crate::ir::{Ir, Owner, ParamStruct, Ty};
 
 pub fn struct_def(ir: &Ir, s: &ParamStruct) -> TokenStream {
@@ -104,25 +104,14 @@ pub fn struct_def(ir: &Ir, s: &ParamStruct) -> TokenStream {
     }
 }
 
-/// The argument type a constructor takes for a field of type `t`, the same as a builder's
-/// setter takes (`impl Into<String>`, `impl Into<rt::Id>`, any iterator for a list), and the
-/// expression that makes the field's value from the argument `n`.
+/// The argument a constructor takes for a field of type `t` (the type a builder's setter
+/// takes, [`arg_type`]) and the expression that makes the field's value from it.
 fn owned_arg(ir: &Ir, t: &Ty, owner: Owner, n: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
-    match t {
-        Ty::String => (quote!(impl Into<String>), quote!(#n.into())),
-        Ty::Id => (quote!(impl Into<rt::Id>), quote!(#n.into())),
-        Ty::Vec(inner) => match **inner {
-            Ty::String => {
-                (quote!(impl IntoIterator<Item = impl Into<String>>), quote!(#n.into_iter().map(Into::into).collect()))
-            }
-            Ty::Id => {
-                (quote!(impl IntoIterator<Item = impl Into<rt::Id>>), quote!(#n.into_iter().map(Into::into).collect()))
-            }
-            _ => {
-                let t = ty(ir, inner, owner);
-                (quote!(impl IntoIterator<Item = #t>), quote!(#n.into_iter().collect()))
-            }
-        },
-        _ => (ty(ir, t, owner), quote!(#n)),
-    }
+    let value = match t {
+        Ty::String | Ty::Id => quote!(#n.into()),
+        Ty::Vec(inner) if matches!(**inner, Ty::String | Ty::Id) => quote!(#n.into_iter().map(Into::into).collect()),
+        Ty::Vec(_) => quote!(#n.into_iter().collect()),
+        _ => quote!(#n),
+    };
+    (arg_type(ir, t, owner), value)
 }

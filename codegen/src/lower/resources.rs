@@ -199,7 +199,6 @@ fn operation(
         })
         .collect();
     Operation {
-        nickname: op.nickname.clone(),
         action: action.to_owned(),
         fn_name,
         builder_name: builder,
