@@ -11,8 +11,7 @@
 use canvas_lms_runtime as rt;
 #[cfg(feature = "access_tokens")]
 /// The Canvas `Token` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Token {
     /// The internal database ID of the token.
@@ -24,7 +23,6 @@ pub struct Token {
     /// The current state of the token. One of 'active', 'pending', 'disabled', or 'deleted'.
     pub workflow_state: Option<String>,
     /// Whether the token should be remembered across sessions. Only applicable for OAuth tokens.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub remember_access: Option<bool>,
     /// The scopes associated with the token. If empty, there are no scope limitations.
     pub scopes: Option<Vec<String>>,
@@ -41,16 +39,19 @@ pub struct Token {
     /// If the token was created by an OAuth application, this is the name of that application. Otherwise, null.
     pub app_name: Option<rt::Json>,
     /// Whether the current user can manually regenerate this token.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_manually_regenerate: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "access_tokens")]
+rt::model!(
+    Token { id, created_at, expires_at, workflow_state, remember_access : bool, scopes,
+    real_user_id, token, token_hint, user_id, purpose, app_name, can_manually_regenerate
+    : bool }
+);
 #[cfg(feature = "account_calendars")]
 /// The Canvas `AccountCalendar` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AccountCalendar {
     /// the ID of the account associated with this calendar
@@ -62,13 +63,10 @@ pub struct AccountCalendar {
     /// the ID of the root account, or null if this is the root account
     pub root_account_id: Option<rt::Id>,
     /// whether this calendar is visible to users
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub visible: Option<bool>,
     /// whether users see this calendar's events without needing to manually add it
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub auto_subscribe: Option<bool>,
     /// number of this account's direct sub-accounts
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sub_account_count: Option<i64>,
     /// Asset string of the account
     pub asset_string: Option<String>,
@@ -77,20 +75,24 @@ pub struct AccountCalendar {
     /// url to get full detailed events
     pub calendar_event_url: Option<String>,
     /// whether the user can create calendar events
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_create_calendar_events: Option<bool>,
     /// API path to create events for the account
     pub create_calendar_event_url: Option<String>,
     /// url to open the more options event editor
     pub new_calendar_event_url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "account_calendars")]
+rt::model!(
+    AccountCalendar { id, name, parent_account_id, root_account_id, visible : bool,
+    auto_subscribe : bool, sub_account_count : int, asset_string, r#type = "type",
+    calendar_event_url, can_create_calendar_events : bool, create_calendar_event_url,
+    new_calendar_event_url }
+);
 #[cfg(feature = "account_notifications")]
 /// The Canvas `AccountNotification` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AccountNotification {
     /// The subject of the notifications
@@ -98,10 +100,8 @@ pub struct AccountNotification {
     /// The message to be sent in the notification.
     pub message: Option<String>,
     /// When to send out the notification.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// When to expire the notification.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// The icon to display with the message.  Defaults to warning.
     pub icon: Option<AccountNotificationIcon>,
@@ -110,15 +110,18 @@ pub struct AccountNotification {
     /// The roles to send the notification to.  If roles is not passed it defaults to all roles
     pub role_ids: Option<Vec<rt::Id>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "account_notifications")]
+rt::model!(
+    AccountNotification { subject, message, start_at : datetime, end_at : datetime, icon,
+    roles, role_ids }
+);
 #[cfg(any(feature = "account_reports", feature = "course_reports"))]
 /// The Canvas `Report` object.
 ///
 /// Defined in account_reports.json, course_reports.json; this type holds the fields of every definition.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Report {
     /// The unique identifier for the report.
@@ -132,88 +135,79 @@ pub struct Report {
     /// The status of the report
     pub status: Option<String>,
     /// The date and time the report was created.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The date and time the report started processing.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub started_at: Option<rt::DateTime>,
     /// The date and time the report finished processing.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub ended_at: Option<rt::DateTime>,
     /// The report parameters
     pub parameters: Option<Box<ReportParameters>>,
     /// The progress of the report
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub progress: Option<i64>,
     /// This is the current line count being written to the report. It updates every 1000 records.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub current_line: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(any(feature = "account_reports", feature = "course_reports"))]
+rt::model!(
+    Report { id, report, file_url, attachment, status, created_at : datetime, started_at
+    : datetime, ended_at : datetime, parameters, progress : int, current_line : int }
+);
 #[cfg(any(feature = "account_reports", feature = "course_reports"))]
 /// The parameters returned will vary for each report.
 ///
 /// Defined in account_reports.json, course_reports.json; this type holds the fields of every definition.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ReportParameters {
     /// The canvas id of the term to get grades from
     pub enrollment_term_id: Option<rt::Id>,
     /// If true, deleted objects will be included. If false, deleted objects will be omitted.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub include_deleted: Option<bool>,
     /// The id of the course to report on
     pub course_id: Option<rt::Id>,
     /// The sort order for the csv, Options: 'users', 'courses', 'outcomes'.
     pub order: Option<ReportParametersOrder>,
     /// If true, user data will be included. If false, user data will be omitted.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub users: Option<bool>,
     /// If true, account data will be included. If false, account data will be omitted.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub accounts: Option<bool>,
     /// If true, term data will be included. If false, term data will be omitted.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub terms: Option<bool>,
     /// If true, course data will be included. If false, course data will be omitted.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub courses: Option<bool>,
     /// If true, section data will be included. If false, section data will be omitted.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub sections: Option<bool>,
     /// If true, enrollment data will be included. If false, enrollment data will be omitted.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub enrollments: Option<bool>,
     /// If true, group data will be included. If false, group data will be omitted.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub groups: Option<bool>,
     /// If true, data for crosslisted courses will be included. If false, data for crosslisted courses will be omitted.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub xlist: Option<bool>,
     /// `sis_terms_csv`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sis_terms_csv: Option<i64>,
     /// `sis_accounts_csv`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sis_accounts_csv: Option<i64>,
     /// If true, enrollment state will be included. If false, enrollment state will be omitted. Defaults to false.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub include_enrollment_state: Option<bool>,
     /// Include enrollment state. Defaults to 'all' Options: \['active'| 'invited'| 'creation_pending'| 'deleted'| 'rejected'| 'completed'| 'inactive'| 'all'\]
     pub enrollment_state: Option<Vec<String>>,
     /// The beginning date for submissions. Max time range is 2 weeks.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// The end date for submissions. Max time range is 2 weeks.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(any(feature = "account_reports", feature = "course_reports"))]
+rt::model!(
+    ReportParameters { enrollment_term_id, include_deleted : bool, course_id, order,
+    users : bool, accounts : bool, terms : bool, courses : bool, sections : bool,
+    enrollments : bool, groups : bool, xlist : bool, sis_terms_csv : int,
+    sis_accounts_csv : int, include_enrollment_state : bool, enrollment_state, start_at :
+    datetime, end_at : datetime }
+);
 #[cfg(
     any(
         feature = "accounts",
@@ -238,8 +232,7 @@ pub struct ReportParameters {
 /// The Canvas `Account` object.
 ///
 /// Defined in accounts.json, accounts_(lti).json; this type holds the fields of every definition.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Account {
     /// the ID of the Account object
@@ -253,13 +246,10 @@ pub struct Account {
     /// The ID of the root account, or null if this is the root account
     pub root_account_id: Option<rt::Id>,
     /// The storage quota for the account in megabytes, if not otherwise specified
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub default_storage_quota_mb: Option<i64>,
     /// The storage quota for a user in the account in megabytes, if not otherwise specified
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub default_user_storage_quota_mb: Option<i64>,
     /// The storage quota for a group in the account in megabytes, if not otherwise specified
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub default_group_storage_quota_mb: Option<i64>,
     /// The default time zone of the account. Allowed time zones are {<http://www.iana.org/time-zones> IANA time zones} or friendlier {<http://api.rubyonrails.org/classes/ActiveSupport/TimeZone.html> Ruby on Rails time zones}.
     pub default_time_zone: Option<String>,
@@ -270,10 +260,8 @@ pub struct Account {
     /// The id of the SIS import if created through SIS. Only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
     /// The number of courses directly under the account (available via include)
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course_count: Option<i64>,
     /// The number of sub-accounts directly under the account (available via include)
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sub_account_count: Option<i64>,
     /// The account's identifier that is sent as context_id in LTI launches.
     pub lti_guid: Option<String>,
@@ -284,7 +272,6 @@ pub struct Account {
     /// Self-registration settings hash (login_handle_name, require_email); sent only with include\[\]=registration_settings.
     pub registration_settings: Option<rt::Json>,
     /// Whether users must accept the terms of use; sent only for root accounts with include\[\]=registration_settings.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub terms_required: Option<bool>,
     /// URL of the terms of use; sent only for root accounts with include\[\]=registration_settings.
     pub terms_of_use_url: Option<String>,
@@ -297,13 +284,40 @@ pub struct Account {
     /// The account's globally unique (sharded) id; sent only with include\[\]=global_id.
     pub global_id: Option<rt::Id>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "accounts_lti",
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "favorites",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "roles",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+rt::model!(
+    Account { id, name, uuid, parent_account_id, root_account_id,
+    default_storage_quota_mb : int, default_user_storage_quota_mb : int,
+    default_group_storage_quota_mb : int, default_time_zone, sis_account_id,
+    integration_id, sis_import_id, course_count : int, sub_account_count : int, lti_guid,
+    workflow_state, course_template_id, registration_settings, terms_required : bool,
+    terms_of_use_url, privacy_policy_url, recaptcha_key, services, global_id }
+);
 #[cfg(feature = "accounts")]
 /// The Canvas `TermsOfService` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TermsOfService {
     /// Terms Of Service id
@@ -311,7 +325,6 @@ pub struct TermsOfService {
     /// The given type for the Terms of Service
     pub terms_type: Option<TermsOfServiceTermsType>,
     /// Boolean dictating if the user must accept Terms of Service
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub passive: Option<bool>,
     /// The id of the root account that owns the Terms of Service
     pub account_id: Option<rt::Id>,
@@ -320,13 +333,16 @@ pub struct TermsOfService {
     /// The type of self registration allowed
     pub self_registration_type: Option<TermsOfServiceSelfRegistrationType>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "accounts")]
+rt::model!(
+    TermsOfService { id, terms_type, passive : bool, account_id, content,
+    self_registration_type }
+);
+#[cfg(feature = "accounts")]
 /// The Canvas `HelpLink` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct HelpLink {
     /// The ID of the help link
@@ -342,13 +358,13 @@ pub struct HelpLink {
     /// The roles that have access to this help link
     pub available_to: Option<Vec<String>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "accounts")]
+rt::model!(HelpLink { id, text, subtext, url, r#type = "type", available_to });
+#[cfg(feature = "accounts")]
 /// The Canvas `HelpLinks` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct HelpLinks {
     /// Help link button title
@@ -360,13 +376,15 @@ pub struct HelpLinks {
     /// Default help links provided when account has not set help links of their own.
     pub default_help_links: Option<Vec<HelpLink>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "accounts")]
+rt::model!(
+    HelpLinks { help_link_name, help_link_icon, custom_help_links, default_help_links }
+);
 #[cfg(feature = "admins")]
 /// The Canvas `Admin` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Admin {
     /// The unique identifier for the account role/user assignment.
@@ -382,13 +400,13 @@ pub struct Admin {
     /// Set to 'deleted' when the admin record was just removed (DELETE response); sent only then.
     pub status: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "admins")]
+rt::model!(Admin { id, role, user, workflow_state, role_id, status });
 #[cfg(feature = "announcement_external_feeds")]
 /// The Canvas `ExternalFeed` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ExternalFeed {
     /// The ID of the feed
@@ -400,18 +418,20 @@ pub struct ExternalFeed {
     /// If not null, only feed entries whose title contains this string will trigger new posts in Canvas
     pub header_match: Option<String>,
     /// When this external feed was added to Canvas
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The verbosity setting determines how much of the feed's content is imported into Canvas as part of the posting. 'link_only' means that only the title and a link to the item. 'truncate' means that a summary of the first portion of the item body will be used. 'full' means that the full item body will be used.
     pub verbosity: Option<ExternalFeedVerbosity>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "announcement_external_feeds")]
+rt::model!(
+    ExternalFeed { id, display_name, url, header_match, created_at : datetime, verbosity
+    }
+);
 #[cfg(feature = "api_token_scopes")]
 /// The Canvas `Scope` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Scope {
     /// The resource the scope is associated with
@@ -427,31 +447,29 @@ pub struct Scope {
     /// The identifier for the scope
     pub scope: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "api_token_scopes")]
+rt::model!(Scope { resource, resource_name, controller, action, verb, scope });
 #[cfg(feature = "appointment_groups")]
 /// Date and time for an appointment
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Appointment {
     /// The appointment identifier.
     pub id: Option<rt::Id>,
     /// Start time for the appointment
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// End time for the appointment
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "appointment_groups")]
+rt::model!(Appointment { id, start_at : datetime, end_at : datetime });
+#[cfg(feature = "appointment_groups")]
 /// The Canvas `AppointmentGroup` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AppointmentGroup {
     /// The ID of the appointment group
@@ -459,10 +477,8 @@ pub struct AppointmentGroup {
     /// The title of the appointment group
     pub title: Option<String>,
     /// The start of the first time slot in the appointment group
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// The end of the last time slot in the appointment group
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// The text description of the appointment group
     pub description: Option<String>,
@@ -471,12 +487,10 @@ pub struct AppointmentGroup {
     /// The address of the appointment group's location
     pub location_address: Option<String>,
     /// The number of participant who have reserved slots (see include\[\] argument)
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub participant_count: Option<i64>,
     /// The start and end times of slots reserved by the current user as well as the id of the calendar event for the reservation (see include\[\] argument)
     pub reserved_times: Option<Vec<Appointment>>,
     /// Boolean indicating whether observer users should be able to sign-up for an appointment
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_observer_signup: Option<bool>,
     /// The context codes (i.e. courses) this appointment group belongs to. Only people in these courses will be eligible to sign up.
     pub context_codes: Option<Vec<String>>,
@@ -485,23 +499,18 @@ pub struct AppointmentGroup {
     /// Current state of the appointment group ('pending', 'active' or 'deleted'). 'pending' indicates that it has not been published yet and is invisible to participants.
     pub workflow_state: Option<AppointmentGroupWorkflowState>,
     /// Boolean indicating whether the current user needs to sign up for this appointment group (i.e. it's reservable and the min_appointments_per_participant limit has not been met by this user).
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub requiring_action: Option<bool>,
     /// Number of time slots in this appointment group
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub appointments_count: Option<i64>,
     /// Calendar Events representing the time slots (see include\[\] argument) Refer to the Calendar Events API for more information
     pub appointments: Option<Vec<CalendarEvent>>,
     /// Newly created time slots (same format as appointments above). Only returned in Create/Update responses where new time slots have been added
     pub new_appointments: Option<Vec<CalendarEvent>>,
     /// Maximum number of time slots a user may register for, or null if no limit
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub max_appointments_per_participant: Option<i64>,
     /// Minimum number of time slots a user must register for. If not set, users do not need to sign up for any time slots
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub min_appointments_per_participant: Option<i64>,
     /// Maximum number of participants that may register for each time slot, or null if no limit
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub participants_per_appointment: Option<i64>,
     /// 'private' means participants cannot see who has signed up for a particular time slot, 'protected' means that they can
     pub participant_visibility: Option<AppointmentGroupParticipantVisibility>,
@@ -512,19 +521,25 @@ pub struct AppointmentGroup {
     /// URL for a user to view this appointment group
     pub html_url: Option<String>,
     /// When the appointment group was created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// When the appointment group was last updated
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "appointment_groups")]
+rt::model!(
+    AppointmentGroup { id, title, start_at : datetime, end_at : datetime, description,
+    location_name, location_address, participant_count : int, reserved_times,
+    allow_observer_signup : bool, context_codes, sub_context_codes, workflow_state,
+    requiring_action : bool, appointments_count : int, appointments, new_appointments,
+    max_appointments_per_participant : int, min_appointments_per_participant : int,
+    participants_per_appointment : int, participant_visibility, participant_type, url,
+    html_url, created_at : datetime, updated_at : datetime }
+);
 #[cfg(feature = "assignment_extensions")]
 /// The Canvas `AssignmentExtension` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AssignmentExtension {
     /// The ID of the Assignment the extension belongs to.
@@ -532,34 +547,31 @@ pub struct AssignmentExtension {
     /// The ID of the Student that needs the assignment extension.
     pub user_id: Option<rt::Id>,
     /// Number of times the student is allowed to re-submit the assignment
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_attempts: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "assignment_extensions")]
+rt::model!(AssignmentExtension { assignment_id, user_id, extra_attempts : int });
 #[cfg(feature = "assignment_groups")]
 /// The Canvas `GradingRules` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GradingRules {
     /// Number of lowest scores to be dropped for each user.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub drop_lowest: Option<i64>,
     /// Number of highest scores to be dropped for each user.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub drop_highest: Option<i64>,
     /// Assignment IDs that should never be dropped.
     pub never_drop: Option<Vec<i64>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "assignment_groups")]
+rt::model!(GradingRules { drop_lowest : int, drop_highest : int, never_drop });
+#[cfg(feature = "assignment_groups")]
 /// The Canvas `AssignmentGroup` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AssignmentGroup {
     /// the id of the Assignment Group
@@ -567,10 +579,8 @@ pub struct AssignmentGroup {
     /// the name of the Assignment Group
     pub name: Option<String>,
     /// the position of the Assignment Group
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// the weight of the Assignment Group
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_weight: Option<i64>,
     /// the sis source id of the Assignment Group
     pub sis_source_id: Option<String>,
@@ -581,7 +591,40 @@ pub struct AssignmentGroup {
     /// the grading rules that this Assignment Group has
     pub rules: Option<Box<GradingRules>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "assignment_groups")]
+rt::model!(
+    AssignmentGroup { id, name, position : int, group_weight : int, sis_source_id,
+    integration_data, assignments, rules }
+);
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+/// The Canvas `ExternalToolTagAttributes` object.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ExternalToolTagAttributes {
+    /// URL to the external tool
+    pub url: Option<String>,
+    /// Whether or not there is a new tab for the external tool
+    pub new_tab: Option<bool>,
+    /// the identifier for this tool_tag
+    pub resource_link_id: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -600,20 +643,52 @@ pub struct AssignmentGroup {
         feature = "what_if_grades"
     )
 )]
-/// The Canvas `ExternalToolTagAttributes` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+rt::model!(ExternalToolTagAttributes { url, new_tab : bool, resource_link_id });
+#[cfg(
+    any(
+        feature = "account_reports",
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "content_exports",
+        feature = "content_shares",
+        feature = "conversations",
+        feature = "course_pace",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "e_pub_exports",
+        feature = "files",
+        feature = "groups",
+        feature = "modules",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "quiz_reports",
+        feature = "quiz_submission_files",
+        feature = "quizzes",
+        feature = "sis_imports",
+        feature = "submission_comments",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades",
+        feature = "course_reports"
+    )
+)]
+/// The Canvas `LockInfo` object.
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ExternalToolTagAttributes {
-    /// URL to the external tool
-    pub url: Option<String>,
-    /// Whether or not there is a new tab for the external tool
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub new_tab: Option<bool>,
-    /// the identifier for this tool_tag
-    pub resource_link_id: Option<String>,
+pub struct LockInfo {
+    /// Asset string for the object causing the lock
+    pub asset_string: Option<String>,
+    /// (Optional) Time at which this was/will be unlocked. Must be before the due date.
+    pub unlock_at: Option<rt::DateTime>,
+    /// (Optional) Time at which this was/will be locked. Must be after the due date.
+    pub lock_at: Option<rt::DateTime>,
+    /// (Optional) Context module causing the lock.
+    pub context_module: Option<rt::Json>,
+    /// `manually_locked`
+    pub manually_locked: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -646,28 +721,10 @@ pub struct ExternalToolTagAttributes {
         feature = "course_reports"
     )
 )]
-/// The Canvas `LockInfo` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct LockInfo {
-    /// Asset string for the object causing the lock
-    pub asset_string: Option<String>,
-    /// (Optional) Time at which this was/will be unlocked. Must be before the due date.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub unlock_at: Option<rt::DateTime>,
-    /// (Optional) Time at which this was/will be locked. Must be after the due date.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub lock_at: Option<rt::DateTime>,
-    /// (Optional) Context module causing the lock.
-    pub context_module: Option<rt::Json>,
-    /// `manually_locked`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub manually_locked: Option<bool>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
+rt::model!(
+    LockInfo { asset_string, unlock_at : datetime, lock_at : datetime, context_module,
+    manually_locked : bool }
+);
 #[cfg(
     any(
         feature = "announcements",
@@ -690,12 +747,10 @@ pub struct LockInfo {
 /// The Canvas `RubricRating` object.
 ///
 /// Defined in assignments.json, rubrics.json; this type holds the fields of every definition.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RubricRating {
     /// `points`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub points: Option<i64>,
     /// `id`
     pub id: Option<String>,
@@ -706,7 +761,69 @@ pub struct RubricRating {
     /// `criterion_id`
     pub criterion_id: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "outcome_groups",
+        feature = "outcomes",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "rubrics",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+rt::model!(
+    RubricRating { points : int, id, description, long_description, criterion_id }
+);
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+/// The Canvas `RubricCriteria` object.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct RubricCriteria {
+    /// `points`
+    pub points: Option<i64>,
+    /// The id of rubric criteria.
+    pub id: Option<String>,
+    /// (Optional) The id of the learning outcome this criteria uses, if any.
+    pub learning_outcome_id: Option<String>,
+    /// (Optional) The 3rd party vendor's GUID for the outcome this criteria references, if any.
+    pub vendor_guid: Option<String>,
+    /// `description`
+    pub description: Option<String>,
+    /// `long_description`
+    pub long_description: Option<String>,
+    /// `criterion_use_range`
+    pub criterion_use_range: Option<bool>,
+    /// `ratings`
+    pub ratings: Option<Vec<RubricRating>>,
+    /// `ignore_for_scoring`
+    pub ignore_for_scoring: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -725,34 +842,44 @@ pub struct RubricRating {
         feature = "what_if_grades"
     )
 )]
-/// The Canvas `RubricCriteria` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+rt::model!(
+    RubricCriteria { points : int, id, learning_outcome_id, vendor_guid, description,
+    long_description, criterion_use_range : bool, ratings, ignore_for_scoring : bool }
+);
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "quizzes",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+/// Object representing a due date for an assignment or quiz. If the due date came from an assignment override, it will have an 'id' field.
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
-pub struct RubricCriteria {
-    /// `points`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub points: Option<i64>,
-    /// The id of rubric criteria.
-    pub id: Option<String>,
-    /// (Optional) The id of the learning outcome this criteria uses, if any.
-    pub learning_outcome_id: Option<String>,
-    /// (Optional) The 3rd party vendor's GUID for the outcome this criteria references, if any.
-    pub vendor_guid: Option<String>,
-    /// `description`
-    pub description: Option<String>,
-    /// `long_description`
-    pub long_description: Option<String>,
-    /// `criterion_use_range`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub criterion_use_range: Option<bool>,
-    /// `ratings`
-    pub ratings: Option<Vec<RubricRating>>,
-    /// `ignore_for_scoring`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub ignore_for_scoring: Option<bool>,
+pub struct AssignmentDate {
+    /// (Optional, missing if 'base' is present) id of the assignment override this date represents
+    pub id: Option<rt::Id>,
+    /// (Optional, present if 'id' is missing) whether this date represents the assignment's or quiz's default due date
+    pub base: Option<bool>,
+    /// `title`
+    pub title: Option<String>,
+    /// The due date for the assignment. Must be between the unlock date and the lock date if there are lock dates
+    pub due_at: Option<rt::DateTime>,
+    /// The unlock date for the assignment. Must be before the due date if there is a due date.
+    pub unlock_at: Option<rt::DateTime>,
+    /// The lock date for the assignment. Must be after the due date if there is a due date.
+    pub lock_at: Option<rt::DateTime>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -772,31 +899,10 @@ pub struct RubricCriteria {
         feature = "what_if_grades"
     )
 )]
-/// Object representing a due date for an assignment or quiz. If the due date came from an assignment override, it will have an 'id' field.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct AssignmentDate {
-    /// (Optional, missing if 'base' is present) id of the assignment override this date represents
-    pub id: Option<rt::Id>,
-    /// (Optional, present if 'id' is missing) whether this date represents the assignment's or quiz's default due date
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub base: Option<bool>,
-    /// `title`
-    pub title: Option<String>,
-    /// The due date for the assignment. Must be between the unlock date and the lock date if there are lock dates
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub due_at: Option<rt::DateTime>,
-    /// The unlock date for the assignment. Must be before the due date if there is a due date.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub unlock_at: Option<rt::DateTime>,
-    /// The lock date for the assignment. Must be after the due date if there is a due date.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub lock_at: Option<rt::DateTime>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
+rt::model!(
+    AssignmentDate { id, base : bool, title, due_at : datetime, unlock_at : datetime,
+    lock_at : datetime }
+);
 #[cfg(
     any(
         feature = "announcements",
@@ -814,34 +920,26 @@ pub struct AssignmentDate {
     )
 )]
 /// The Canvas `TurnitinSettings` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TurnitinSettings {
     /// `originality_report_visibility`
     pub originality_report_visibility: Option<String>,
     /// `s_paper_check`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub s_paper_check: Option<bool>,
     /// `internet_check`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub internet_check: Option<bool>,
     /// `journal_check`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub journal_check: Option<bool>,
     /// `exclude_biblio`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub exclude_biblio: Option<bool>,
     /// `exclude_quoted`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub exclude_quoted: Option<bool>,
     /// `exclude_small_matches_type`
     pub exclude_small_matches_type: Option<String>,
     /// `exclude_small_matches_value`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub exclude_small_matches_value: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -860,18 +958,36 @@ pub struct TurnitinSettings {
         feature = "what_if_grades"
     )
 )]
+rt::model!(
+    TurnitinSettings { originality_report_visibility, s_paper_check : bool,
+    internet_check : bool, journal_check : bool, exclude_biblio : bool, exclude_quoted :
+    bool, exclude_small_matches_type, exclude_small_matches_value : int }
+);
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// Used by Assignment model
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct NeedsGradingCount {
     /// The section ID
     pub section_id: Option<String>,
     /// Number of submissions that need grading
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub needs_grading_count: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -890,33 +1006,62 @@ pub struct NeedsGradingCount {
         feature = "what_if_grades"
     )
 )]
+rt::model!(NeedsGradingCount { section_id, needs_grading_count : int });
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// Used by Assignment model
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ScoreStatistic {
     /// Min score
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub min: Option<i64>,
     /// Max score
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub max: Option<i64>,
     /// Mean score
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub mean: Option<i64>,
     /// Upper quartile score
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub upper_q: Option<i64>,
     /// Median score
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub median: Option<i64>,
     /// Lower quartile score
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub lower_q: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+rt::model!(
+    ScoreStatistic { min : int, max : int, mean : int, upper_q : int, median : int,
+    lower_q : int }
+);
 #[cfg(
     any(
         feature = "announcements",
@@ -934,8 +1079,7 @@ pub struct ScoreStatistic {
     )
 )]
 /// The Canvas `Assignment` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Assignment {
     /// the ID of the assignment
@@ -945,22 +1089,16 @@ pub struct Assignment {
     /// the assignment description, in an HTML fragment
     pub description: Option<String>,
     /// The time at which this assignment was originally created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The time at which this assignment was last modified in any way
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// the due date for the assignment. returns null if not present. NOTE: If this assignment has assignment overrides, this field will be the due date as it applies to the user requesting information from the API.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// the lock date (assignment is locked after this date). returns null if not present. NOTE: If this assignment has assignment overrides, this field will be the lock date as it applies to the user requesting information from the API.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// the unlock date (assignment is unlocked after this date) returns null if not present NOTE: If this assignment has assignment overrides, this field will be the unlock date as it applies to the user requesting information from the API.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// whether this assignment has overrides
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_overrides: Option<bool>,
     /// (Optional) all dates associated with the assignment, if applicable
     pub all_dates: Option<Vec<AssignmentDate>>,
@@ -973,81 +1111,62 @@ pub struct Assignment {
     /// the ID of the assignment's group
     pub assignment_group_id: Option<rt::Id>,
     /// Boolean flag indicating whether the assignment requires a due date based on the account level setting
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub due_date_required: Option<bool>,
     /// Allowed file extensions, which take effect if submission_types includes 'online_upload'.
     pub allowed_extensions: Option<Vec<String>>,
     /// An integer indicating the maximum length an assignment's name may be
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub max_name_length: Option<i64>,
     /// Boolean flag indicating whether or not Turnitin has been enabled for the assignment. NOTE: This flag will not appear unless your account has the Turnitin plugin available
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub turnitin_enabled: Option<bool>,
     /// Boolean flag indicating whether or not VeriCite has been enabled for the assignment. NOTE: This flag will not appear unless your account has the VeriCite plugin available
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub vericite_enabled: Option<bool>,
     /// Settings to pass along to turnitin to control what kinds of matches should be considered. originality_report_visibility can be 'immediate', 'after_grading', 'after_due_date', or 'never' exclude_small_matches_type can be null, 'percent', 'words' exclude_small_matches_value: - if type is null, this will be null also - if type is 'percent', this will be a number between 0 and 100 representing match size to exclude as a percentage of the document size. - if type is 'words', this will be number \> 0 representing how many words a match must contain for it to be considered NOTE: This flag will not appear unless your account has the Turnitin plugin available
     pub turnitin_settings: Option<Box<TurnitinSettings>>,
     /// If this is a group assignment, boolean flag indicating whether or not students will be graded individually.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grade_group_students_individually: Option<bool>,
     /// (Optional) assignment's settings for external tools if submission_types include 'external_tool'. Only url and new_tab are included (new_tab defaults to false).  Use the 'External Tools' API if you need more information about an external tool.
     pub external_tool_tag_attributes: Option<Box<ExternalToolTagAttributes>>,
     /// Boolean indicating if peer reviews are required for this assignment
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub peer_reviews: Option<bool>,
     /// Boolean indicating peer reviews are assigned automatically. If false, the teacher is expected to manually assign peer reviews.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub automatic_peer_reviews: Option<bool>,
     /// Integer representing the amount of reviews each user is assigned. NOTE: This key is NOT present unless you have automatic_peer_reviews set to true.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub peer_review_count: Option<i64>,
     /// String representing a date the reviews are due by. Must be a date that occurs after the default due date. If blank, or date is not after the assignment's due date, the assignment's due date will be used. NOTE: This key is NOT present unless you have automatic_peer_reviews set to true.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub peer_reviews_assign_at: Option<rt::DateTime>,
     /// Boolean representing whether or not members from within the same group on a group assignment can be assigned to peer review their own group's work
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub intra_group_peer_reviews: Option<bool>,
     /// The ID of the assignment’s group set, if this is a group assignment. For group discussions, set group_category_id on the discussion topic, not the linked assignment.
     pub group_category_id: Option<rt::Id>,
     /// if the requesting user has grading rights, the number of submissions that need grading.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub needs_grading_count: Option<i64>,
     /// if the requesting user has grading rights and the 'needs_grading_count_by_section' flag is specified, the number of submissions that need grading split out by section. NOTE: This key is NOT present unless you pass the 'needs_grading_count_by_section' argument as true.  ANOTHER NOTE: it's possible to be enrolled in multiple sections, and if a student is setup that way they will show an assignment that needs grading in multiple sections (effectively the count will be duplicated between sections)
     pub needs_grading_count_by_section: Option<Vec<NeedsGradingCount>>,
     /// the sorting order of the assignment in the group
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// (optional, present if Sync Grades to SIS feature is enabled)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub post_to_sis: Option<bool>,
     /// (optional, Third Party unique identifier for Assignment)
     pub integration_id: Option<String>,
     /// (optional, Third Party integration data for assignment)
     pub integration_data: Option<rt::Json>,
     /// the maximum points possible for the assignment
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_possible: Option<f64>,
     /// the types of submissions allowed for this assignment list containing one or more of the following: 'discussion_topic', 'online_quiz', 'on_paper', 'none', 'external_tool', 'online_text_entry', 'online_url', 'online_upload', 'media_recording', 'student_annotation'
     pub submission_types: Option<Vec<String>>,
     /// If true, the assignment has been submitted to by at least one student
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_submitted_submissions: Option<bool>,
     /// The type of grading the assignment receives; one of 'pass_fail', 'percent', 'letter_grade', 'gpa_scale', 'points'
     pub grading_type: Option<AssignmentGradingType>,
     /// The id of the grading standard being applied to this assignment. Valid if grading_type is 'letter_grade' or 'gpa_scale'.
     pub grading_standard_id: Option<rt::Id>,
     /// Whether the assignment is published
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
     /// Whether the assignment's 'published' state can be changed to false. Will be false if there are student submissions for the assignment.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub unpublishable: Option<bool>,
     /// Whether the assignment is only visible to overrides.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub only_visible_to_overrides: Option<bool>,
     /// Whether or not this is locked for the user.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// (Optional) Information for the user about the lock. Present when locked_for_user is true.
     pub lock_info: Option<Box<LockInfo>>,
@@ -1056,22 +1175,18 @@ pub struct Assignment {
     /// (Optional) id of the associated quiz (applies only when submission_types is \['online_quiz'\])
     pub quiz_id: Option<rt::Id>,
     /// (Optional) whether anonymous submissions are accepted (applies only to quiz assignments)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous_submissions: Option<bool>,
     /// (Optional) the DiscussionTopic associated with the assignment, if applicable
     pub discussion_topic: Option<Box<DiscussionTopic>>,
     /// (Optional) Boolean indicating if assignment will be frozen when it is copied. NOTE: This field will only be present if the AssignmentFreezer plugin is available for your account.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub freeze_on_copy: Option<bool>,
     /// (Optional) Boolean indicating if assignment is frozen for the calling user. NOTE: This field will only be present if the AssignmentFreezer plugin is available for your account.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub frozen: Option<bool>,
     /// (Optional) Array of frozen attributes for the assignment. Only account administrators currently have permission to change an attribute in this list. Will be empty if no attributes are frozen for this assignment. Possible frozen attributes are: title, description, lock_at, points_possible, grading_type, submission_types, assignment_group_id, allowed_extensions, group_category_id, notify_of_update, peer_reviews NOTE: This field will only be present if the AssignmentFreezer plugin is available for your account.
     pub frozen_attributes: Option<Vec<String>>,
     /// (Optional) If 'submission' is included in the 'include' parameter, includes a Submission object that represents the current user's (user who is requesting information from the api) current submission for the assignment. See the Submissions API for an example response. If the user does not have a submission, this key will be absent.
     pub submission: Option<Box<Submission>>,
     /// (Optional) If true, the rubric is directly tied to grading the assignment. Otherwise, it is only advisory. Included if there is an associated rubric.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub use_rubric_for_grading: Option<bool>,
     /// (Optional) An object describing the basic attributes of the rubric, including the point total. Included if there is an associated rubric.
     pub rubric_settings: Option<rt::Json>,
@@ -1082,75 +1197,54 @@ pub struct Assignment {
     /// (Optional) If 'overrides' is included in the 'include' parameter, includes an array of assignment override objects.
     pub overrides: Option<Vec<AssignmentOverride>>,
     /// (Optional) If true, the assignment will be omitted from the student's final grade
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub omit_from_final_grade: Option<bool>,
     /// (Optional) If true, the assignment will not be shown in any gradebooks
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_in_gradebook: Option<bool>,
     /// Boolean indicating if the assignment is moderated.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub moderated_grading: Option<bool>,
     /// The maximum number of provisional graders who may issue grades for this assignment. Only relevant for moderated assignments. Must be a positive value, and must be set to 1 if the course has fewer than two active instructors. Otherwise, the maximum value is the number of active instructors in the course minus one, or 10 if the course has more than 11 active instructors.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub grader_count: Option<i64>,
     /// The user ID of the grader responsible for choosing final grades for this assignment. Only relevant for moderated assignments.
     pub final_grader_id: Option<rt::Id>,
     /// Boolean indicating if provisional graders' comments are visible to other provisional graders. Only relevant for moderated assignments.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grader_comments_visible_to_graders: Option<bool>,
     /// Boolean indicating if provisional graders' identities are hidden from other provisional graders. Only relevant for moderated assignments with grader_comments_visible_to_graders set to true.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub graders_anonymous_to_graders: Option<bool>,
     /// Boolean indicating if provisional grader identities are visible to the final grader. Only relevant for moderated assignments.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grader_names_visible_to_final_grader: Option<bool>,
     /// Boolean indicating if the assignment is graded anonymously. If true, graders cannot see student identities.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous_grading: Option<bool>,
     /// The number of submission attempts a student can make for this assignment. -1 is considered unlimited.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub allowed_attempts: Option<i64>,
     /// Whether the assignment has manual posting enabled. Only relevant for courses using New Gradebook.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub post_manually: Option<bool>,
     /// (Optional) If 'score_statistics' and 'submission' are included in the 'include' parameter and statistics are available, includes the min, max, and mode for this assignment
     pub score_statistics: Option<Box<ScoreStatistic>>,
     /// (Optional) If retrieving a single assignment and 'can_submit' is included in the 'include' parameter, flags whether user has the right to submit the assignment (i.e. checks enrollment dates, submission types, locked status, attempts remaining, etc...). Including 'can submit' automatically includes 'submission' in the include parameter. Not available when observed_users are included.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_submit: Option<bool>,
     /// (Optional) The academic benchmark(s) associated with the assignment or the assignment's rubric. Only included if 'ab_guid' is included in the 'include' parameter.
     pub ab_guid: Option<Vec<String>>,
     /// The id of the attachment to be annotated by students. Relevant only if submission_types includes 'student_annotation'.
     pub annotatable_attachment_id: Option<rt::Id>,
     /// (Optional) Boolean indicating whether student names are anonymized
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymize_students: Option<bool>,
     /// (Optional) Boolean indicating whether the Respondus LockDown Browser® is required for this assignment.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_lockdown_browser: Option<bool>,
     /// (Optional) Boolean indicating whether this assignment has important dates.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub important_dates: Option<bool>,
     /// (Optional, Deprecated) Boolean indicating whether notifications are muted for this assignment.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub muted: Option<bool>,
     /// Boolean indicating whether peer reviews are anonymous.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous_peer_reviews: Option<bool>,
     /// Boolean indicating whether instructor anotations are anonymous.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous_instructor_annotations: Option<bool>,
     /// Boolean indicating whether this assignment has graded submissions.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub graded_submissions_exist: Option<bool>,
     /// Boolean indicating whether this is a quiz lti assignment.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_quiz_assignment: Option<bool>,
     /// Boolean indicating whether this assignment is in a closed grading period.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub in_closed_grading_period: Option<bool>,
     /// Boolean indicating whether this assignment can be duplicated.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_duplicate: Option<bool>,
     /// If this assignment is a duplicate, it is the original assignment's course_id
     pub original_course_id: Option<rt::Id>,
@@ -1169,23 +1263,18 @@ pub struct Assignment {
     /// The assignment's LTI context id; sent when the record has that attribute.
     pub lti_context_id: Option<String>,
     /// True when the assignment's course uses course pacing; sent only in that case.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub in_paced_course: Option<bool>,
     /// Whether moderated grades have been published; sent when the caller asks for it (include_grades_published option).
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grades_published: Option<bool>,
     /// Whether the assignment has checkpoint sub-assignments; sent with checkpoints requested and discussion_checkpoints on.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_sub_assignments: Option<bool>,
     /// The checkpoint sub-assignments of a checkpointed discussion assignment; sent with checkpoints requested and discussion_checkpoints on.
     pub checkpoints: Option<Vec<rt::Json>>,
     /// Whether the current user has submitted; sent when that value was preloaded on the assignment.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub user_submitted: Option<bool>,
     /// VeriCite plagiarism settings of the assignment; sent when VeriCite is enabled in the context.
     pub vericite_settings: Option<rt::Json>,
     /// True for New Quizzes (quiz LTI) assignments; sent only for those.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_quiz_lti_assignment: Option<bool>,
     /// Sessionless launch URL for an external-tool assignment; sent only for external tool assignments.
     pub url: Option<String>,
@@ -1194,45 +1283,88 @@ pub struct Assignment {
     /// The peer reviews the current user is assigned for this assignment; sent when assessment requests are included.
     pub assessment_requests: Option<Vec<rt::Json>>,
     /// Whether the attached rubric uses free-form comments instead of ratings; sent when a rubric is attached.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub free_form_criterion_comments: Option<bool>,
     /// Number of active overrides, sent instead of all_dates when there are too many (ALL_DATES_LIMIT = 25); only with include\[\]=all_dates.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub all_dates_count: Option<i64>,
     /// Whether the current user may edit the assignment; sent with include\[\]=can_edit.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_edit: Option<bool>,
     /// Ids of the modules that contain this assignment (or its quiz/discussion); sent with include\[\]=module_ids.
     pub module_ids: Option<Vec<rt::Id>>,
     /// Positions of the assignment's module items, parallel to module_ids; sent with include\[\]=module_ids.
     pub module_positions: Option<Vec<i64>>,
     /// Whether every student in the course can see the assignment; always sent for saved assignments.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub visible_to_everyone: Option<bool>,
     /// The bucket (e.g. past, upcoming, undated) the assignment was listed under; sent when the list was filtered by bucket.
     pub bucket: Option<String>,
     /// The user's planner override for this assignment; sent when planner overrides are included.
     pub planner_override: Option<Box<PlannerOverride>>,
     /// Whether quantitative grade data is hidden from the user for this assignment; always sent for saved assignments.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restrict_quantitative_data: Option<bool>,
     /// Global id of the content migration started to copy files/pages referenced by a New Quiz; sent in the update response when such a migration was queued.
     pub migrated_urls_content_migration_id: Option<rt::Id>,
     /// True when the assignment was synced from a blueprint course into this associated course; sent only when the request asks for blueprint status (master_course_status option).
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_master_course_child_content: Option<bool>,
     /// True when the assignment lives in a blueprint course and has restrictions set; sent only with blueprint status requested.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_master_course_master_content: Option<bool>,
     /// Whether blueprint locks apply to this assignment; sent only with blueprint status requested.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restricted_by_master_course: Option<bool>,
     /// Hash of blueprint lock types (content, points, due_dates, availability_dates, ...) to booleans for this assignment; sent only when it is restricted and blueprint status was requested.
     pub master_course_restrictions: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+rt::model!(
+    Assignment { id, name, description, created_at : datetime, updated_at : datetime,
+    due_at : datetime, lock_at : datetime, unlock_at : datetime, has_overrides : bool,
+    all_dates, course_id, html_url, submissions_download_url, assignment_group_id,
+    due_date_required : bool, allowed_extensions, max_name_length : int, turnitin_enabled
+    : bool, vericite_enabled : bool, turnitin_settings, grade_group_students_individually
+    : bool, external_tool_tag_attributes, peer_reviews : bool, automatic_peer_reviews :
+    bool, peer_review_count : int, peer_reviews_assign_at : datetime,
+    intra_group_peer_reviews : bool, group_category_id, needs_grading_count : int,
+    needs_grading_count_by_section, position : int, post_to_sis : bool, integration_id,
+    integration_data, points_possible : float, submission_types,
+    has_submitted_submissions : bool, grading_type, grading_standard_id, published :
+    bool, unpublishable : bool, only_visible_to_overrides : bool, locked_for_user : bool,
+    lock_info, lock_explanation, quiz_id, anonymous_submissions : bool, discussion_topic,
+    freeze_on_copy : bool, frozen : bool, frozen_attributes, submission,
+    use_rubric_for_grading : bool, rubric_settings, rubric, assignment_visibility,
+    overrides, omit_from_final_grade : bool, hide_in_gradebook : bool, moderated_grading
+    : bool, grader_count : int, final_grader_id, grader_comments_visible_to_graders :
+    bool, graders_anonymous_to_graders : bool, grader_names_visible_to_final_grader :
+    bool, anonymous_grading : bool, allowed_attempts : int, post_manually : bool,
+    score_statistics, can_submit : bool, ab_guid, annotatable_attachment_id,
+    anonymize_students : bool, require_lockdown_browser : bool, important_dates : bool,
+    muted : bool, anonymous_peer_reviews : bool, anonymous_instructor_annotations : bool,
+    graded_submissions_exist : bool, is_quiz_assignment : bool, in_closed_grading_period
+    : bool, can_duplicate : bool, original_course_id, original_assignment_id,
+    original_lti_resource_link_id, original_assignment_name, original_quiz_id,
+    workflow_state, secure_params, lti_context_id, in_paced_course : bool,
+    grades_published : bool, has_sub_assignments : bool, checkpoints, user_submitted :
+    bool, vericite_settings, is_quiz_lti_assignment : bool, url, sis_assignment_id,
+    assessment_requests, free_form_criterion_comments : bool, all_dates_count : int,
+    can_edit : bool, module_ids, module_positions, visible_to_everyone : bool, bucket,
+    planner_override, restrict_quantitative_data : bool,
+    migrated_urls_content_migration_id, is_master_course_child_content : bool,
+    is_master_course_master_content : bool, restricted_by_master_course : bool,
+    master_course_restrictions }
+);
 #[cfg(
     any(
         feature = "announcements",
@@ -1272,8 +1404,7 @@ impl rt::Encode for Assignment {
     )
 )]
 /// The Canvas `AssignmentOverride` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AssignmentOverride {
     /// the ID of the assignment override
@@ -1299,28 +1430,44 @@ pub struct AssignmentOverride {
     /// the title of the override
     pub title: Option<String>,
     /// the overridden due at (present if due_at is overridden)
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// the overridden all day flag (present if due_at is overridden)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub all_day: Option<bool>,
     /// the overridden all day date (present if due_at is overridden)
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub all_day_date: Option<rt::DateTime>,
     /// the overridden unlock at (present if unlock_at is overridden)
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// the overridden lock at, if any (present if lock_at is overridden)
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "learning_object_dates",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+rt::model!(
+    AssignmentOverride { id, assignment_id, quiz_id, context_module_id,
+    discussion_topic_id, wiki_page_id, attachment_id, student_ids, group_id,
+    course_section_id, title, due_at : datetime, all_day : bool, all_day_date : datetime,
+    unlock_at : datetime, lock_at : datetime }
+);
 #[cfg(feature = "assignments")]
 /// The Canvas `BasicUser` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BasicUser {
     /// The user's ID
@@ -1328,13 +1475,13 @@ pub struct BasicUser {
     /// The user's name
     pub name: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "assignments")]
+rt::model!(BasicUser { id, name });
 #[cfg(feature = "authentication_providers")]
 /// The Canvas `AuthenticationProvider` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AuthenticationProvider {
     /// Valid for SAML providers.
@@ -1356,17 +1503,14 @@ pub struct AuthenticationProvider {
     /// Valid for LDAP providers.
     pub auth_filter: Option<String>,
     /// Valid for LDAP providers.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub auth_over_tls: Option<i64>,
     /// Valid for LDAP and CAS providers.
     pub auth_base: Option<String>,
     /// Valid for LDAP providers.
     pub auth_username: Option<String>,
     /// Valid for LDAP providers.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub auth_port: Option<i64>,
     /// Valid for all providers.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// Valid for SAML providers.
     pub idp_entity_id: Option<String>,
@@ -1375,21 +1519,25 @@ pub struct AuthenticationProvider {
     /// Valid for SAML providers.
     pub sig_alg: Option<String>,
     /// Just In Time provisioning. Valid for all providers except Canvas (which has the similar in concept self_registration setting).
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub jit_provisioning: Option<bool>,
     /// `federated_attributes`
     pub federated_attributes: Option<Box<FederatedAttributesConfig>>,
     /// If multi-factor authentication is required when logging in with this authentication provider. The account must not have MFA disabled.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub mfa_required: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "authentication_providers")]
+rt::model!(
+    AuthenticationProvider { identifier_format, auth_type, id, log_out_url, log_in_url,
+    certificate_fingerprint, requested_authn_context, auth_host, auth_filter,
+    auth_over_tls : int, auth_base, auth_username, auth_port : int, position : int,
+    idp_entity_id, login_attribute, sig_alg, jit_provisioning : bool,
+    federated_attributes, mfa_required : bool }
+);
+#[cfg(feature = "authentication_providers")]
 /// Settings that are applicable across an account's authentication configuration, even if there are multiple individual providers
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SsoSettings {
     /// The label used for unique login identifiers.
@@ -1401,13 +1549,16 @@ pub struct SsoSettings {
     /// If an unknown user url is set, Canvas will forward to that url when a service authenticates a user, but that user does not exist in Canvas. The default behavior is to present an error.
     pub unknown_user_url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "authentication_providers")]
+rt::model!(
+    SsoSettings { login_handle_name, change_password_url, auth_discovery_url,
+    unknown_user_url }
+);
+#[cfg(feature = "authentication_providers")]
 /// A mapping of Canvas attribute names to attribute names that a provider may send, in order to update the value of these attributes when a user logs in. The values can be a FederatedAttributeConfig, or a raw string corresponding to the "attribute" property of a FederatedAttributeConfig. In responses, full FederatedAttributeConfig objects are returned if JIT provisioning is enabled, otherwise just the attribute names are returned.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct FederatedAttributesConfig {
     /// A comma separated list of role names to grant to the user. Note that these only apply at the root account level, and not sub-accounts. If the attribute is not marked for provisioning only, the user will also be removed from any other roles they currently hold that are not still specified by the IdP.
@@ -1433,35 +1584,37 @@ pub struct FederatedAttributesConfig {
     /// The user's preferred time zone
     pub timezone: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "authentication_providers")]
+rt::model!(
+    FederatedAttributesConfig { admin_roles, display_name, email, given_name,
+    integration_id, locale, name, sis_user_id, sortable_name, surname, timezone }
+);
+#[cfg(feature = "authentication_providers")]
 /// A single attribute name to be federated when a user logs in
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct FederatedAttributeConfig {
     /// The name of the attribute as it will be sent from the authentication provider
     pub attribute: Option<String>,
     /// If the attribute should be applied only when provisioning a new user, rather than all logins
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub provisioning_only: Option<bool>,
     /// (only for email) If the email address is trusted and should be automatically confirmed
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub autoconfirm: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "authentication_providers")]
+rt::model!(
+    FederatedAttributeConfig { attribute, provisioning_only : bool, autoconfirm : bool }
+);
 #[cfg(feature = "authentications_log")]
 /// The Canvas `AuthenticationEvent` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AuthenticationEvent {
     /// timestamp of the event
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// authentication event type ('login' or 'logout')
     pub event_type: Option<AuthenticationEventType>,
@@ -1472,13 +1625,16 @@ pub struct AuthenticationEvent {
     /// ID of the user associated with the event will match the user_id in the associated pseudonym.
     pub user_id: Option<rt::Id>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "authentications_log")]
+rt::model!(
+    AuthenticationEvent { created_at : datetime, event_type, pseudonym_id, account_id,
+    user_id }
+);
 #[cfg(feature = "blackout_dates")]
 /// Blackout dates are used to prevent scheduling assignments on a given date in course pacing.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BlackoutDate {
     /// the ID of the blackout date
@@ -1488,21 +1644,22 @@ pub struct BlackoutDate {
     /// `context_type`
     pub context_type: Option<String>,
     /// the start date of the blackout date
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_date: Option<rt::DateTime>,
     /// the end date of the blackout date
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_date: Option<rt::DateTime>,
     /// title of the blackout date
     pub event_title: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "blackout_dates")]
+rt::model!(
+    BlackoutDate { id, context_id, context_type, start_date : datetime, end_date :
+    datetime, event_title }
+);
 #[cfg(feature = "blueprint_courses")]
 /// The Canvas `BlueprintTemplate` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BlueprintTemplate {
     /// The ID of the template.
@@ -1510,21 +1667,22 @@ pub struct BlueprintTemplate {
     /// The ID of the Course the template belongs to.
     pub course_id: Option<rt::Id>,
     /// Time when the last export was completed
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_export_completed_at: Option<rt::DateTime>,
     /// Number of associated courses for the template
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub associated_course_count: Option<i64>,
     /// Details of the latest migration
     pub latest_migration: Option<Box<BlueprintMigration>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "blueprint_courses")]
+rt::model!(
+    BlueprintTemplate { id, course_id, last_export_completed_at : datetime,
+    associated_course_count : int, latest_migration }
+);
+#[cfg(feature = "blueprint_courses")]
 /// The Canvas `BlueprintMigration` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BlueprintMigration {
     /// The ID of the migration.
@@ -1538,21 +1696,45 @@ pub struct BlueprintMigration {
     /// Current state of the content migration: queued, exporting, imports_queued, completed, exports_failed, imports_failed
     pub workflow_state: Option<String>,
     /// Time when the migration was queued
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// Time when the exports begun
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub exports_started_at: Option<rt::DateTime>,
     /// Time when the exports were completed and imports were queued
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub imports_queued_at: Option<rt::DateTime>,
     /// Time when the imports were completed
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub imports_completed_at: Option<rt::DateTime>,
     /// User-specified comment describing changes made in this operation
     pub comment: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "blueprint_courses")]
+rt::model!(
+    BlueprintMigration { id, template_id, subscription_id, user_id, workflow_state,
+    created_at : datetime, exports_started_at : datetime, imports_queued_at : datetime,
+    imports_completed_at : datetime, comment }
+);
+#[cfg(
+    any(
+        feature = "blueprint_courses",
+        feature = "courses",
+        feature = "quizzes",
+        feature = "users"
+    )
+)]
+/// A set of restrictions on editing for copied objects in associated courses
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct BlueprintRestriction {
+    /// Restriction on main content (e.g. title, description).
+    pub content: Option<bool>,
+    /// Restriction on points possible for assignments and graded learning objects
+    pub points: Option<bool>,
+    /// Restriction on due dates for assignments and graded learning objects
+    pub due_dates: Option<bool>,
+    /// Restriction on availability dates for an object
+    pub availability_dates: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -1563,27 +1745,10 @@ pub struct BlueprintMigration {
         feature = "users"
     )
 )]
-/// A set of restrictions on editing for copied objects in associated courses
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct BlueprintRestriction {
-    /// Restriction on main content (e.g. title, description).
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub content: Option<bool>,
-    /// Restriction on points possible for assignments and graded learning objects
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub points: Option<bool>,
-    /// Restriction on due dates for assignments and graded learning objects
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub due_dates: Option<bool>,
-    /// Restriction on availability dates for an object
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub availability_dates: Option<bool>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
+rt::model!(
+    BlueprintRestriction { content : bool, points : bool, due_dates : bool,
+    availability_dates : bool }
+);
 #[cfg(
     any(
         feature = "blueprint_courses",
@@ -1599,8 +1764,7 @@ impl rt::Encode for BlueprintRestriction {
 }
 #[cfg(feature = "blueprint_courses")]
 /// Describes a learning object change propagated to associated courses from a blueprint course
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ChangeRecord {
     /// The ID of the learning object that was changed in the blueprint course.
@@ -1614,18 +1778,20 @@ pub struct ChangeRecord {
     /// The URL of the changed object
     pub html_url: Option<String>,
     /// Whether the object is locked in the blueprint
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
     /// A list of ExceptionRecords for linked courses that did not receive this update.
     pub exceptions: Option<Vec<rt::Json>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "blueprint_courses")]
+rt::model!(
+    ChangeRecord { asset_id, asset_type, asset_name, change_type, html_url, locked :
+    bool, exceptions }
+);
+#[cfg(feature = "blueprint_courses")]
 /// Lists associated courses that did not receive a change propagated from a blueprint
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ExceptionRecord {
     /// The ID of the associated course
@@ -1633,13 +1799,13 @@ pub struct ExceptionRecord {
     /// A list of change classes in the associated course's copy of the item that prevented a blueprint change from being applied. One or more of \['content', 'points', 'due_dates', 'availability_dates'\].
     pub conflicting_changes: Option<Vec<rt::Json>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "blueprint_courses")]
+rt::model!(ExceptionRecord { course_id, conflicting_changes });
+#[cfg(feature = "blueprint_courses")]
 /// Associates a course with a blueprint
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BlueprintSubscription {
     /// The ID of the blueprint course subscription
@@ -1649,13 +1815,13 @@ pub struct BlueprintSubscription {
     /// The blueprint course subscribed to
     pub blueprint_course: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "blueprint_courses")]
+rt::model!(BlueprintSubscription { id, template_id, blueprint_course });
 #[cfg(feature = "bookmarks")]
 /// The Canvas `Bookmark` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Bookmark {
     /// `id`
@@ -1665,20 +1831,19 @@ pub struct Bookmark {
     /// `url`
     pub url: Option<String>,
     /// `position`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// `data`
     pub data: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "bookmarks")]
+rt::model!(Bookmark { id, name, url, position : int, data });
 #[cfg(
     any(feature = "appointment_groups", feature = "calendar_events", feature = "users")
 )]
 /// The Canvas `CalendarEvent` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CalendarEvent {
     /// The ID of the calendar event
@@ -1686,10 +1851,8 @@ pub struct CalendarEvent {
     /// The title of the calendar event
     pub title: Option<String>,
     /// The start timestamp of the event
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// The end timestamp of the event
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// The HTML description of the event
     pub description: Option<String>,
@@ -1708,12 +1871,10 @@ pub struct CalendarEvent {
     /// Current state of the event ('active', 'locked' or 'deleted') 'locked' indicates that start_at/end_at cannot be changed (though the event could be deleted). Normally only reservations or time slots with reservations are locked (see the Appointment Groups API)
     pub workflow_state: Option<String>,
     /// Whether this event should be displayed on the calendar. Only true for course-level events with section-level child events.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hidden: Option<bool>,
     /// Normally null. If this is a reservation (see the Appointment Groups API), the id will indicate the time slot it is for. If this is a section-level event, this will be the course-level parent event.
     pub parent_event_id: Option<rt::Id>,
     /// The number of child_events. See child_events (and parent_event_id)
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub child_events_count: Option<i64>,
     /// Included by default, but may be excluded (see include\[\] option). If this is a time slot (see the Appointment Groups API) this will be a list of any reservations. If this is a course-level event, this will be a list of section-level events (if any)
     pub child_events: Option<Vec<i64>>,
@@ -1722,55 +1883,44 @@ pub struct CalendarEvent {
     /// URL for a user to view this event
     pub html_url: Option<String>,
     /// The date of this event
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub all_day_date: Option<rt::DateTime>,
     /// Boolean indicating whether this is an all-day event (midnight to midnight)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub all_day: Option<bool>,
     /// When the calendar event was created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// When the calendar event was last updated
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// Various Appointment-Group-related fields.These fields are only pertinent to time slots (appointments) and reservations of those time slots. See the Appointment Groups API. The id of the appointment group
     pub appointment_group_id: Option<rt::Id>,
     /// The API URL of the appointment group
     pub appointment_group_url: Option<String>,
     /// If the event is a reservation, this a boolean indicating whether it is the current user's reservation, or someone else's
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub own_reservation: Option<bool>,
     /// If the event is a time slot, the API URL for reserving it
     pub reserve_url: Option<String>,
     /// If the event is a time slot, a boolean indicating whether the user has already made a reservation for it
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub reserved: Option<bool>,
     /// The type of participant to sign up for a slot: 'User' or 'Group'
     pub participant_type: Option<String>,
     /// If the event is a time slot, this is the participant limit
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub participants_per_appointment: Option<i64>,
     /// If the event is a time slot and it has a participant limit, an integer indicating how many slots are available
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub available_slots: Option<i64>,
     /// If the event is a user-level reservation, this will contain the user participant JSON (refer to the Users API).
     pub user: Option<String>,
     /// If the event is a group-level reservation, this will contain the group participant JSON (refer to the Groups API).
     pub group: Option<String>,
     /// Boolean indicating whether this has important dates.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub important_dates: Option<bool>,
     /// Identifies the recurring event series this event may belong to.
     pub series_uuid: Option<String>,
     /// An iCalendar RRULE for defining how events in a recurring event series repeat.
     pub rrule: Option<String>,
     /// Boolean indicating if is the first event in the series of recurring events.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub series_head: Option<bool>,
     /// A natural language expression of how events occur in the series.
     pub series_natural_language: Option<String>,
     /// Boolean indicating whether this has blackout date.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub blackout_date: Option<bool>,
     /// Comments attached to the event (e.g. a student's note on an appointment reservation); always sent.
     pub comments: Option<String>,
@@ -1779,7 +1929,6 @@ pub struct CalendarEvent {
     /// The course colour of the event's context, when the context is a course; always sent (null otherwise).
     pub context_color: Option<String>,
     /// Whether the current user may manage the event's appointment group; sent only for events tied to an appointment group.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_manage_appointment_group: Option<bool>,
     /// Comma-joined comments of the current participant's reservations of this time slot; sent only for appointment-group slots the user may reserve.
     pub reserve_comments: Option<String>,
@@ -1788,13 +1937,27 @@ pub struct CalendarEvent {
     /// Events created as duplicates of this one (e.g. by a recurring create), each as {"calendar_event": CalendarEvent}; sent when duplicates were passed (create/update with duplicate options).
     pub duplicates: Option<Vec<rt::Json>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(feature = "appointment_groups", feature = "calendar_events", feature = "users")
+)]
+rt::model!(
+    CalendarEvent { id, title, start_at : datetime, end_at : datetime, description,
+    location_name, location_address, context_code, effective_context_code, context_name,
+    all_context_codes, workflow_state, hidden : bool, parent_event_id, child_events_count
+    : int, child_events, url, html_url, all_day_date : datetime, all_day : bool,
+    created_at : datetime, updated_at : datetime, appointment_group_id,
+    appointment_group_url, own_reservation : bool, reserve_url, reserved : bool,
+    participant_type, participants_per_appointment : int, available_slots : int, user,
+    group, important_dates : bool, series_uuid, rrule, series_head : bool,
+    series_natural_language, blackout_date : bool, comments, r#type = "type",
+    context_color, can_manage_appointment_group : bool, reserve_comments, web_conference,
+    duplicates }
+);
 #[cfg(feature = "calendar_events")]
 /// The Canvas `AssignmentEvent` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AssignmentEvent {
     /// A synthetic ID for the assignment
@@ -1802,10 +1965,8 @@ pub struct AssignmentEvent {
     /// The title of the assignment
     pub title: Option<String>,
     /// The due_at timestamp of the assignment
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// The due_at timestamp of the assignment
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// The HTML description of the assignment
     pub description: Option<String>,
@@ -1818,39 +1979,38 @@ pub struct AssignmentEvent {
     /// URL for a user to view this assignment
     pub html_url: Option<String>,
     /// The due date of this assignment
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub all_day_date: Option<rt::DateTime>,
     /// Boolean indicating whether this is an all-day event (e.g. assignment due at midnight)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub all_day: Option<bool>,
     /// When the assignment was created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// When the assignment was last updated
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The full assignment JSON data (See the Assignments API)
     pub assignment: Option<Box<Assignment>>,
     /// The list of AssignmentOverrides that apply to this event (See the Assignments API). This information is useful for determining which students or sections this assignment-due event applies to.
     pub assignment_overrides: Option<Box<AssignmentOverride>>,
     /// Boolean indicating whether this has important dates.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub important_dates: Option<bool>,
     /// An iCalendar RRULE for defining how events in a recurring event series repeat.
     pub rrule: Option<String>,
     /// Trueif this is the first event in the series of recurring events.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub series_head: Option<bool>,
     /// A natural language expression of how events occur in the series.
     pub series_natural_language: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "calendar_events")]
+rt::model!(
+    AssignmentEvent { id, title, start_at : datetime, end_at : datetime, description,
+    context_code, workflow_state, url, html_url, all_day_date : datetime, all_day : bool,
+    created_at : datetime, updated_at : datetime, assignment, assignment_overrides,
+    important_dates : bool, rrule, series_head : bool, series_natural_language }
+);
 #[cfg(feature = "collaborations")]
 /// The Canvas `Collaboration` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Collaboration {
     /// The unique identifier for the collaboration
@@ -1868,10 +2028,8 @@ pub struct Collaboration {
     /// The LTI launch url to view collaboration.
     pub url: Option<String>,
     /// The timestamp when the collaboration was created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The timestamp when the collaboration was last modified
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `description`
     pub description: Option<String>,
@@ -1884,13 +2042,17 @@ pub struct Collaboration {
     /// The name of the user who owns the collaboration
     pub user_name: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "collaborations")]
+rt::model!(
+    Collaboration { id, collaboration_type, document_id, user_id, context_id,
+    context_type, url, created_at : datetime, updated_at : datetime, description, title,
+    r#type = "type", update_url, user_name }
+);
+#[cfg(feature = "collaborations")]
 /// The Canvas `Collaborator` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Collaborator {
     /// The unique user or group identifier for the collaborator.
@@ -1900,22 +2062,20 @@ pub struct Collaborator {
     /// The name of the collaborator.
     pub name: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "collaborations")]
+rt::model!(Collaborator { id, r#type = "type", name });
 #[cfg(feature = "comm_messages")]
 /// The Canvas `CommMessage` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommMessage {
     /// The ID of the CommMessage.
     pub id: Option<rt::Id>,
     /// The date and time this message was created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The date and time this message was sent
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub sent_at: Option<rt::DateTime>,
     /// The workflow state of the message. One of 'created', 'staged', 'sending', 'sent', 'bounced', 'dashboard', 'cancelled', or 'closed'
     pub workflow_state: Option<CommMessageWorkflowState>,
@@ -1934,13 +2094,16 @@ pub struct CommMessage {
     /// The HTML body of the message.
     pub html_body: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "comm_messages")]
+rt::model!(
+    CommMessage { id, created_at : datetime, sent_at : datetime, workflow_state, from,
+    from_name, to, reply_to, subject, body, html_body }
+);
 #[cfg(feature = "communication_channels")]
 /// The Canvas `CommunicationChannel` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommunicationChannel {
     /// The ID of the communication channel.
@@ -1950,22 +2113,23 @@ pub struct CommunicationChannel {
     /// The type of communcation channel being described. Possible values are: 'email', 'push', 'sms', or 'twitter'. This field determines the type of value seen in 'address'.
     pub r#type: Option<CommunicationChannelType>,
     /// The position of this communication channel relative to the user's other channels when they are ordered.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// The ID of the user that owns this communication channel.
     pub user_id: Option<rt::Id>,
     /// The number of bounces the channel has experienced. This is reset if the channel sends successfully.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub bounce_count: Option<i64>,
     /// The time the last bounce occurred.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_bounce_at: Option<rt::DateTime>,
     /// The current state of the communication channel. Possible values are: 'unconfirmed' or 'active'.
     pub workflow_state: Option<CommunicationChannelWorkflowState>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "communication_channels")]
+rt::model!(
+    CommunicationChannel { id, address, r#type = "type", position : int, user_id,
+    bounce_count : int, last_bounce_at : datetime, workflow_state }
+);
 #[cfg(
     any(
         feature = "appointment_groups",
@@ -1975,25 +2139,20 @@ pub struct CommunicationChannel {
     )
 )]
 /// The Canvas `ConferenceRecording` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ConferenceRecording {
     /// `duration_minutes`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub duration_minutes: Option<i64>,
     /// `title`
     pub title: Option<String>,
     /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `playback_url`
     pub playback_url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -2004,9 +2163,20 @@ pub struct ConferenceRecording {
         feature = "users"
     )
 )]
+rt::model!(
+    ConferenceRecording { duration_minutes : int, title, updated_at : datetime,
+    created_at : datetime, playback_url }
+);
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "calendar_events",
+        feature = "conferences",
+        feature = "users"
+    )
+)]
 /// The Canvas `Conference` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Conference {
     /// The id of the conference
@@ -2018,13 +2188,10 @@ pub struct Conference {
     /// The description for the conference
     pub description: Option<String>,
     /// The expected duration the conference is supposed to last
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub duration: Option<i64>,
     /// The date that the conference ended at, null if it hasn't ended
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub ended_at: Option<rt::DateTime>,
     /// The date the conference started at, null if it hasn't started
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub started_at: Option<rt::DateTime>,
     /// The title of the conference
     pub title: Option<String>,
@@ -2035,10 +2202,8 @@ pub struct Conference {
     /// Array of user ids that are attendees in the conference
     pub attendees: Option<Vec<i64>>,
     /// True if the conference type has advanced settings.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_advanced_settings: Option<bool>,
     /// If true the conference is long running and has no expected end time
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub long_running: Option<bool>,
     /// A collection of settings specific to the conference type
     pub user_settings: Option<rt::Json>,
@@ -2053,19 +2218,30 @@ pub struct Conference {
     /// The ID of this conference's context.
     pub context_id: Option<rt::Id>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "calendar_events",
+        feature = "conferences",
+        feature = "users"
+    )
+)]
+rt::model!(
+    Conference { id, conference_type, conference_key, description, duration : int,
+    ended_at : datetime, started_at : datetime, title, users, invitees, attendees,
+    has_advanced_settings : bool, long_running : bool, user_settings, recordings, url,
+    join_url, context_type, context_id }
+);
 #[cfg(any(feature = "content_exports", feature = "content_shares"))]
 /// The Canvas `ContentExport` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ContentExport {
     /// the unique identifier for the export
     pub id: Option<rt::Id>,
     /// the date and time this export was requested
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the type of content migration: 'common_cartridge' or 'qti'
     pub export_type: Option<ContentExportType>,
@@ -2078,13 +2254,16 @@ pub struct ContentExport {
     /// Current state of the content migration: created exporting exported failed
     pub workflow_state: Option<ContentExportWorkflowState>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(any(feature = "content_exports", feature = "content_shares"))]
+rt::model!(
+    ContentExport { id, created_at : datetime, export_type, attachment, progress_url,
+    user_id, workflow_state }
+);
 #[cfg(feature = "content_migrations")]
 /// The Canvas `MigrationIssue` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct MigrationIssue {
     /// the unique identifier for the issue
@@ -2104,19 +2283,21 @@ pub struct MigrationIssue {
     /// Site administrator error message (If the requesting user has permissions)
     pub error_message: Option<String>,
     /// timestamp
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// timestamp
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "content_migrations")]
+rt::model!(
+    MigrationIssue { id, content_migration_url, description, workflow_state,
+    fix_issue_html_url, issue_type, error_report_html_url, error_message, created_at :
+    datetime, updated_at : datetime }
+);
+#[cfg(feature = "content_migrations")]
 /// The Canvas `ContentMigration` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ContentMigration {
     /// the unique identifier for the migration
@@ -2136,40 +2317,43 @@ pub struct ContentMigration {
     /// Current state of the content migration: pre_processing, pre_processed, running, waiting_for_select, completed, failed
     pub workflow_state: Option<ContentMigrationWorkflowState>,
     /// timestamp
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub started_at: Option<rt::DateTime>,
     /// timestamp
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub finished_at: Option<rt::DateTime>,
     /// file uploading data, see File Upload Documentation for file upload workflow This works a little differently in that all the file data is in the pre_attachment hash if there is no upload_url then there was an attachment pre-processing error, the error message will be in the message key This data will only be here after a create or update call
     pub pre_attachment: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "content_migrations")]
+rt::model!(
+    ContentMigration { id, migration_type, migration_type_title, migration_issues_url,
+    attachment, progress_url, user_id, workflow_state, started_at : datetime, finished_at
+    : datetime, pre_attachment }
+);
+#[cfg(feature = "content_migrations")]
 /// The Canvas `Migrator` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Migrator {
     /// The value to pass to the create endpoint
     pub r#type: Option<String>,
     /// Whether this endpoint requires a file upload
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub requires_file_upload: Option<bool>,
     /// Description of the package type expected
     pub name: Option<String>,
     /// A list of fields this system requires
     pub required_settings: Option<Vec<String>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "content_migrations")]
+rt::model!(
+    Migrator { r#type = "type", requires_file_upload : bool, name, required_settings }
+);
+#[cfg(feature = "content_migrations")]
 /// A node of the tree of content available for selective import.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SelectiveImportItem {
     /// The kind of content (course_settings, context_modules, assignments, assignment_groups...)
@@ -2179,20 +2363,22 @@ pub struct SelectiveImportItem {
     /// The title of the node
     pub title: Option<String>,
     /// How many items the node holds
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub count: Option<i64>,
     /// Where to list the node's items
     pub sub_items_url: Option<String>,
     /// The node's items, when listed inline
     pub sub_items: Option<Vec<SelectiveImportItem>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "content_migrations")]
+rt::model!(
+    SelectiveImportItem { r#type = "type", property, title, count : int, sub_items_url,
+    sub_items }
+);
 #[cfg(feature = "content_shares")]
 /// Content shared between users
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ContentShare {
     /// The id of the content share for the current user
@@ -2202,10 +2388,8 @@ pub struct ContentShare {
     /// The type of content that was shared. Can be assignment, discussion_topic, page, quiz, module, or module_item.
     pub content_type: Option<String>,
     /// The datetime the content was shared with this user.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The datetime the content was updated.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The id of the user who sent or received the content share.
     pub user_id: Option<rt::Id>,
@@ -2220,13 +2404,16 @@ pub struct ContentShare {
     /// The content export record associated with this content share
     pub content_export: Option<Box<ContentExport>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "content_shares")]
+rt::model!(
+    ContentShare { id, name, content_type, created_at : datetime, updated_at : datetime,
+    user_id, sender, receivers, source_course, read_state, content_export }
+);
 #[cfg(feature = "conversations")]
 /// The Canvas `Conversation` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Conversation {
     /// the unique identifier for the conversation.
@@ -2238,19 +2425,14 @@ pub struct Conversation {
     /// A \<=100 character preview from the most recent message.
     pub last_message: Option<String>,
     /// the date and time at which the last message was sent.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// the number of messages in the conversation.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub message_count: Option<i64>,
     /// whether the current user is subscribed to the conversation.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub subscribed: Option<bool>,
     /// whether the conversation is private.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub private: Option<bool>,
     /// whether the conversation is starred.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub starred: Option<bool>,
     /// Additional conversation flags (last_author, attachments, media_objects). Each listed property means the flag is set to true (i.e. the current user is the most recent author, there are attachments, or there are media objects)
     pub properties: Option<Vec<String>>,
@@ -2263,17 +2445,14 @@ pub struct Conversation {
     /// Array of users participating in the conversation. Includes current user.
     pub participants: Option<Vec<ConversationParticipant>>,
     /// indicates whether the conversation is visible under the current scope and filter. This attribute is always true in the index API response, and is primarily useful in create/update responses so that you can know if the record should be displayed in the UI. The default scope is assumed, unless a scope or filter is passed to the create/update API call.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub visible: Option<bool>,
     /// Name of the course or group in which the conversation is occurring.
     pub context_name: Option<String>,
     /// When the latest message in the conversation was sent; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_message_at: Option<rt::DateTime>,
     /// Start of the latest message written by the current user (truncated to 100 characters); always sent.
     pub last_authored_message: Option<String>,
     /// When the current user last wrote a message in the conversation; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_authored_message_at: Option<rt::DateTime>,
     /// The conversation's messages (newest first); sent only by the single-conversation endpoints (show/create/add_message). No ConversationMessage model exists in the spec, so a free-form hash.
     pub messages: Option<Vec<rt::Json>>,
@@ -2282,19 +2461,23 @@ pub struct Conversation {
     /// Asset code of the conversation's context (e.g. course_123, or account_N when an admin replies from a course they are not in); always sent.
     pub context_code: Option<String>,
     /// True when replies to the conversation are locked for the current user; sent only when the reply-permission check was requested and replies are locked.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub cannot_reply: Option<bool>,
     /// Whether the conversation has a context (a 'beta' conversation); sent only when include_beta was requested.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub beta: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "conversations")]
+rt::model!(
+    Conversation { id, subject, workflow_state, last_message, start_at : datetime,
+    message_count : int, subscribed : bool, private : bool, starred : bool, properties,
+    audience, audience_contexts, avatar_url, participants, visible : bool, context_name,
+    last_message_at : datetime, last_authored_message, last_authored_message_at :
+    datetime, messages, submissions, context_code, cannot_reply : bool, beta : bool }
+);
+#[cfg(feature = "conversations")]
 /// The Canvas `ConversationParticipant` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ConversationParticipant {
     /// The user ID for the participant.
@@ -2306,46 +2489,43 @@ pub struct ConversationParticipant {
     /// If requested, this field will be included and contain a url to retrieve the user's avatar.
     pub avatar_url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "conversations")]
+rt::model!(ConversationParticipant { id, name, full_name, avatar_url });
 #[cfg(feature = "course_audit_log")]
 /// The Canvas `CourseEventLink` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CourseEventLink {
     /// ID of the course for the event.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course: Option<i64>,
     /// ID of the user for the event (who made the change).
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user: Option<i64>,
     /// ID of the page view during the event if it exists.
     pub page_view: Option<String>,
     /// ID of the course that this course was copied from. This is only included if the event_type is copied_from.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub copied_from: Option<i64>,
     /// ID of the course that this course was copied to. This is only included if the event_type is copied_to.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub copied_to: Option<i64>,
     /// ID of the SIS batch that triggered the event.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sis_batch: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "course_audit_log")]
+rt::model!(
+    CourseEventLink { course : int, user : int, page_view, copied_from : int, copied_to :
+    int, sis_batch : int }
+);
+#[cfg(feature = "course_audit_log")]
 /// The Canvas `CourseEvent` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CourseEvent {
     /// ID of the event.
     pub id: Option<String>,
     /// timestamp of the event
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// Course event type The event type defines the type and schema of the event_data object.
     pub event_type: Option<String>,
@@ -2356,13 +2536,16 @@ pub struct CourseEvent {
     /// Jsonapi.org links
     pub links: Option<Box<CourseEventLink>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "course_audit_log")]
+rt::model!(
+    CourseEvent { id, created_at : datetime, event_type, event_data, event_source, links
+    }
+);
+#[cfg(feature = "course_audit_log")]
 /// The created event data object returns all the fields that were set in the format of the following example.  If a field does not exist it was not set. The value of each field changed is in the format of \[:old_value, :new_value\].  The created event type also includes a created_source field to specify what triggered the creation of the course.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreatedEventData {
     /// `name`
@@ -2376,13 +2559,13 @@ pub struct CreatedEventData {
     /// The type of action that triggered the creation of the course.
     pub created_source: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "course_audit_log")]
+rt::model!(CreatedEventData { name, start_at, conclude_at, is_public, created_source });
+#[cfg(feature = "course_audit_log")]
 /// The updated event data object returns all the fields that have changed in the format of the following example.  If a field does not exist it was not changed.  The value is an array that contains the before and after values for the change as in \[:old_value, :new_value\].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdatedEventData {
     /// `name`
@@ -2394,13 +2577,13 @@ pub struct UpdatedEventData {
     /// `is_public`
     pub is_public: Option<Vec<rt::Json>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "course_audit_log")]
+rt::model!(UpdatedEventData { name, start_at, conclude_at, is_public });
 #[cfg(feature = "course_pace")]
 /// The Canvas `CoursePace` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CoursePace {
     /// the ID of the course pace
@@ -2412,42 +2595,40 @@ pub struct CoursePace {
     /// the state of the course pace
     pub workflow_state: Option<String>,
     /// boolean value depending on exclude weekends setting
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub exclude_weekends: Option<bool>,
     /// set if the end date is set from course
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hard_end_dates: Option<bool>,
     /// date when course pace is created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// course end date
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_date: Option<rt::DateTime>,
     /// date when course pace is updated
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// date when course pace is published
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub published_at: Option<rt::DateTime>,
     /// the root account ID for this course pace
     pub root_account_id: Option<rt::Id>,
     /// course start date
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_date: Option<rt::DateTime>,
     /// list of modules and items for this course pace
     pub modules: Option<Vec<Module>>,
     /// progress of pace publishing
     pub progress: Option<Box<Progress>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "course_pace")]
+rt::model!(
+    CoursePace { id, course_id, user_id, workflow_state, exclude_weekends : bool,
+    hard_end_dates : bool, created_at : datetime, end_date : datetime, updated_at :
+    datetime, published_at : datetime, root_account_id, start_date : datetime, modules,
+    progress }
+);
 #[cfg(any(feature = "course_pace", feature = "modules"))]
 /// The Canvas `Module` object.
 ///
 /// Defined in course_pace.json, modules.json; this type holds the fields of every definition.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Module {
     /// the ID of the module
@@ -2455,7 +2636,6 @@ pub struct Module {
     /// the name of the module
     pub name: Option<String>,
     /// the position of the module
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// list of module items
     pub items: Option<Vec<ModuleItem>>,
@@ -2466,45 +2646,43 @@ pub struct Module {
     /// the state of the module: 'active', 'deleted'
     pub workflow_state: Option<ModuleWorkflowState>,
     /// (Optional) the date this module will unlock
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// Whether module items must be unlocked in order
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_sequential_progress: Option<bool>,
     /// IDs of Modules that must be completed before this one is unlocked
     pub prerequisite_module_ids: Option<Vec<rt::Id>>,
     /// The number of items in the module
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub items_count: Option<i64>,
     /// The API URL to retrive this module's items
     pub items_url: Option<String>,
     /// The state of this Module for the calling user one of 'locked', 'unlocked', 'started', 'completed' (Optional; present only if the caller is a student or if the optional parameter 'student_id' is included)
     pub state: Option<ModuleState>,
     /// the date the calling user completed the module (Optional; present only if the caller is a student or if the optional parameter 'student_id' is included)
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub completed_at: Option<rt::DateTime>,
     /// if the student's final grade for the course should be published to the SIS upon completion of this module
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub publish_final_grade: Option<bool>,
     /// (Optional) Whether this module is published. This field is present only if the caller has permission to view unpublished modules.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(any(feature = "course_pace", feature = "modules"))]
+rt::model!(
+    Module { id, name, position : int, items, context_id, context_type, workflow_state,
+    unlock_at : datetime, require_sequential_progress : bool, prerequisite_module_ids,
+    items_count : int, items_url, state, completed_at : datetime, publish_final_grade :
+    bool, published : bool }
+);
 #[cfg(any(feature = "course_pace", feature = "modules"))]
 /// The Canvas `ModuleItem` object.
 ///
 /// Defined in course_pace.json, modules.json; this type holds the fields of every definition.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ModuleItem {
     /// the ID of the module item
     pub id: Option<rt::Id>,
     /// the duration of the module item
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub duration: Option<i64>,
     /// the course pace id of the module item
     pub course_pace_id: Option<rt::Id>,
@@ -2515,24 +2693,20 @@ pub struct ModuleItem {
     /// The title of the item assignment
     pub assignment_title: Option<String>,
     /// The points of the item
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_possible: Option<f64>,
     /// The link of the item assignment
     pub assignment_link: Option<String>,
     /// the current position of the module item
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// The module item type of the item assignment
     pub module_item_type: Option<String>,
     /// published boolean value for course pace
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
     /// the id of the Module this item appears in
     pub module_id: Option<rt::Id>,
     /// the title of this item
     pub title: Option<String>,
     /// 0-based indent level; module items may be indented to show a hierarchy
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub indent: Option<i64>,
     /// the type of object referred to one of 'File', 'Page', 'Discussion', 'Assignment', 'Quiz', 'SubHeader', 'ExternalUrl', 'ExternalTool'
     pub r#type: Option<ModuleItemType>,
@@ -2547,24 +2721,29 @@ pub struct ModuleItem {
     /// (only for 'ExternalUrl' and 'ExternalTool' types) external url that the item points to
     pub external_url: Option<String>,
     /// (only for 'ExternalTool' type) whether the external tool opens in a new tab
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub new_tab: Option<bool>,
     /// Completion requirement for this module item
     pub completion_requirement: Option<Box<CompletionRequirement>>,
     /// (Present only if requested through include\[\]=content_details) If applicable, returns additional details specific to the associated object
     pub content_details: Option<Box<ContentDetails>>,
     /// Scheduled publish time of the item's content (pages), as ISO 8601; sent when the content supports scheduled publishing.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub publish_at: Option<rt::DateTime>,
     /// Whether the item may be unpublished; sent to users who can see publish state (editors).
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub unpublishable: Option<bool>,
     /// Mastery-path (conditional release) data for the item; sent with include\[\]=mastery_paths.
     pub mastery_paths: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(any(feature = "course_pace", feature = "modules"))]
+rt::model!(
+    ModuleItem { id, duration : int, course_pace_id, root_account_id, module_item_id,
+    assignment_title, points_possible : float, assignment_link, position : int,
+    module_item_type, published : bool, module_id, title, indent : int, r#type = "type",
+    content_id, html_url, url, page_url, external_url, new_tab : bool,
+    completion_requirement, content_details, publish_at : datetime, unpublishable : bool,
+    mastery_paths }
+);
 #[cfg(
     any(
         feature = "accounts",
@@ -2592,8 +2771,7 @@ pub struct ModuleItem {
 /// The Canvas `Progress` object.
 ///
 /// Defined in course_pace.json, progress.json, new_quizzes_reports.json; this type holds the fields of every definition.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Progress {
     /// the ID of the Progress object
@@ -2607,15 +2785,12 @@ pub struct Progress {
     /// the type of operation
     pub tag: Option<String>,
     /// percent completed
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub completion: Option<i64>,
     /// the state of the job one of 'queued', 'running', 'completed', 'failed'
     pub workflow_state: Option<ProgressWorkflowState>,
     /// the time the job was created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the time the job was last updated
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// optional details about the job
     pub message: Option<String>,
@@ -2624,32 +2799,59 @@ pub struct Progress {
     /// url where a progress update can be retrieved
     pub url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "appointment_groups",
+        feature = "assignments",
+        feature = "conversations",
+        feature = "course_pace",
+        feature = "courses",
+        feature = "custom_gradebook_columns",
+        feature = "enrollments",
+        feature = "favorites",
+        feature = "files",
+        feature = "group_categories",
+        feature = "groups",
+        feature = "progress",
+        feature = "quiz_reports",
+        feature = "quiz_submission_files",
+        feature = "sis_imports",
+        feature = "submission_comments",
+        feature = "submissions",
+        feature = "users",
+        feature = "new_quizzes_reports"
+    )
+)]
+rt::model!(
+    Progress { id, context_id, context_type, user_id, tag, completion : int,
+    workflow_state, created_at : datetime, updated_at : datetime, message, results, url }
+);
 #[cfg(feature = "course_quiz_extensions")]
 /// The Canvas `CourseQuizExtension` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CourseQuizExtension {
     /// The ID of the Student that needs the quiz extension.
     pub user_id: Option<rt::Id>,
     /// Number of times the student is allowed to re-take the quiz over the multiple-attempt limit.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_attempts: Option<i64>,
     /// Amount of extra time allowed for the quiz submission, in minutes.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_time: Option<i64>,
     /// The student can take the quiz even if it's locked for everyone else
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub manually_unlocked: Option<bool>,
     /// The time at which the quiz submission will be overdue, and be flagged as a late submission.
     pub end_at: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "course_quiz_extensions")]
+rt::model!(
+    CourseQuizExtension { user_id, extra_attempts : int, extra_time : int,
+    manually_unlocked : bool, end_at }
+);
 #[cfg(
     any(
         feature = "accounts",
@@ -2670,8 +2872,7 @@ pub struct CourseQuizExtension {
     )
 )]
 /// The Canvas `Term` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Term {
     /// `id`
@@ -2679,15 +2880,32 @@ pub struct Term {
     /// `name`
     pub name: Option<String>,
     /// `start_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// `end_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "favorites",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+rt::model!(Term { id, name, start_at : datetime, end_at : datetime });
 #[cfg(
     any(
         feature = "accounts",
@@ -2708,23 +2926,18 @@ pub struct Term {
     )
 )]
 /// The Canvas `CourseProgress` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CourseProgress {
     /// total number of requirements from all modules
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub requirement_count: Option<i64>,
     /// total number of requirements the user has completed from all modules
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub requirement_completed_count: Option<i64>,
     /// url to next module item that has an unmet requirement. null if the user has completed the course or the current module does not require sequential progress
     pub next_requirement_url: Option<String>,
     /// date the course was completed. null if the course has not been completed by this user
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub completed_at: Option<rt::DateTime>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -2746,9 +2959,31 @@ pub struct CourseProgress {
         feature = "what_if_grades"
     )
 )]
+rt::model!(
+    CourseProgress { requirement_count : int, requirement_completed_count : int,
+    next_requirement_url, completed_at : datetime }
+);
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "favorites",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `Course` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Course {
     /// the unique identifier for the course
@@ -2782,20 +3017,16 @@ pub struct Course {
     /// the grade_passback_setting set on the course
     pub grade_passback_setting: Option<String>,
     /// the date the course was created.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the start date for the course, if applicable
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// the end date for the course, if applicable
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// the course-set locale, if applicable
     pub locale: Option<String>,
     /// A list of enrollments linking the current user to the course. for student enrollments, grading information may be included if include\[\]=total_scores
     pub enrollments: Option<Vec<Enrollment>>,
     /// optional: the total number of active and invited students in the course
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub total_students: Option<i64>,
     /// course calendar
     pub calendar: Option<Box<CalendarLink>>,
@@ -2804,97 +3035,74 @@ pub struct Course {
     /// optional: user-generated HTML for the course syllabus
     pub syllabus_body: Option<String>,
     /// optional: the number of submissions needing grading returned only if the current user has grading rights and include\[\]=needs_grading_count
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub needs_grading_count: Option<i64>,
     /// optional: the enrollment term object for the course returned only if include\[\]=term
     pub term: Option<Box<Term>>,
     /// optional: information on progress through the course returned only if include\[\]=course_progress
     pub course_progress: Option<Box<CourseProgress>>,
     /// weight final grade based on assignment group percentages
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub apply_assignment_group_weights: Option<bool>,
     /// optional: the permissions the user has for the course. returned only for a single course and include\[\]=permissions
     pub permissions: Option<std::collections::BTreeMap<String, bool>>,
     /// `is_public`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_public: Option<bool>,
     /// `is_public_to_auth_users`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_public_to_auth_users: Option<bool>,
     /// `public_syllabus`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub public_syllabus: Option<bool>,
     /// `public_syllabus_to_auth`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub public_syllabus_to_auth: Option<bool>,
     /// optional: the public description of the course
     pub public_description: Option<String>,
     /// `storage_quota_mb`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub storage_quota_mb: Option<i64>,
     /// `storage_quota_used_mb`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub storage_quota_used_mb: Option<f64>,
     /// `hide_final_grades`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_final_grades: Option<bool>,
     /// `license`
     pub license: Option<String>,
     /// `allow_student_assignment_edits`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_student_assignment_edits: Option<bool>,
     /// `allow_wiki_comments`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_wiki_comments: Option<bool>,
     /// `allow_student_forum_attachments`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_student_forum_attachments: Option<bool>,
     /// `open_enrollment`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub open_enrollment: Option<bool>,
     /// `self_enrollment`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub self_enrollment: Option<bool>,
     /// `restrict_enrollments_to_course_dates`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restrict_enrollments_to_course_dates: Option<bool>,
     /// `course_format`
     pub course_format: Option<String>,
     /// optional: this will be true if this user is currently prevented from viewing the course because of date restriction settings
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub access_restricted_by_date: Option<bool>,
     /// The course's IANA time zone name.
     pub time_zone: Option<String>,
     /// optional: whether the course is set as a Blueprint Course (blueprint fields require the Blueprint Courses feature)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub blueprint: Option<bool>,
     /// optional: Set of restrictions applied to all locked course objects
     pub blueprint_restrictions: Option<rt::Json>,
     /// optional: Sets of restrictions differentiated by object type applied to locked course objects
     pub blueprint_restrictions_by_object_type: Option<rt::Json>,
     /// optional: whether the course is set as a template (requires the Course Templates feature)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub template: Option<bool>,
     /// Web URL of the course; sent when 'html_url' is among the includes (the include checker INCLUDE_CHECKERS url: 'html_url').
     pub html_url: Option<String>,
     /// Whether the course uses grading periods; sent with include\[\]=current_grading_period_scores.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_grading_periods: Option<bool>,
     /// Deprecated alias of has_grading_periods kept for backwards compatibility; sent with include\[\]=current_grading_period_scores.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub multiple_grading_periods_enabled: Option<bool>,
     /// Whether the course's grading periods are weighted; sent with include\[\]=current_grading_period_scores.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_weighted_grading_periods: Option<bool>,
     /// Sections of the course (the caller's section enrollments, or id/name/start_at/end_at of every section when there are no enrollments); sent with include\[\]=sections.
     pub sections: Option<Vec<rt::Json>>,
     /// Status of the last grade passback (post grades) run for the course; sent with include\[\]=passback_status.
     pub passback_status: Option<rt::Json>,
     /// Whether the user has favorited the course; sent with include\[\]=favorites.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_favorite: Option<bool>,
     /// Number of teachers, sent instead of the teachers list when include\[\]=teachers and the count exceeds the teacher_limit parameter.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub teacher_count: Option<i64>,
     /// Short display records of the course's teachers; sent with include\[\]=teachers (and, undocumented, include\[\]=active_teachers at line 147).
     pub teachers: Option<Vec<UserDisplay>>,
@@ -2911,17 +3119,14 @@ pub struct Course {
     /// URL of the course banner image; sent with include\[\]=banner_image.
     pub banner_image_download_url: Option<String>,
     /// Whether the course has concluded; sent with include\[\]=concluded.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub concluded: Option<bool>,
     /// Accounts (each {id, name}) that use this template course; sent for template courses with include\[\]=templated_accounts when the course_templates feature is on.
     pub templated_accounts: Option<Vec<rt::Json>>,
     /// The grading scheme entries in effect for the course (GradingStandard#data, stored as \[name, value\] pairs, so the item type is left loose); sent with include\[\]=grading_scheme.
     pub grading_scheme: Option<Vec<rt::Json>>,
     /// Whether quantitative grade data is hidden from the user in this course; sent with include\[\]=restrict_quantitative_data.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restrict_quantitative_data: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -2943,47 +3148,102 @@ pub struct Course {
         feature = "what_if_grades"
     )
 )]
+rt::model!(
+    Course { id, sis_course_id, uuid, integration_id, sis_import_id, name, course_code,
+    original_name, workflow_state, account_id, root_account_id, enrollment_term_id,
+    grading_periods, grading_standard_id, grade_passback_setting, created_at : datetime,
+    start_at : datetime, end_at : datetime, locale, enrollments, total_students : int,
+    calendar, default_view, syllabus_body, needs_grading_count : int, term,
+    course_progress, apply_assignment_group_weights : bool, permissions, is_public :
+    bool, is_public_to_auth_users : bool, public_syllabus : bool, public_syllabus_to_auth
+    : bool, public_description, storage_quota_mb : int, storage_quota_used_mb : float,
+    hide_final_grades : bool, license, allow_student_assignment_edits : bool,
+    allow_wiki_comments : bool, allow_student_forum_attachments : bool, open_enrollment :
+    bool, self_enrollment : bool, restrict_enrollments_to_course_dates : bool,
+    course_format, access_restricted_by_date : bool, time_zone, blueprint : bool,
+    blueprint_restrictions, blueprint_restrictions_by_object_type, template : bool,
+    html_url, has_grading_periods : bool, multiple_grading_periods_enabled : bool,
+    has_weighted_grading_periods : bool, sections, passback_status, is_favorite : bool,
+    teacher_count : int, teachers, tabs, account, subaccount_id, subaccount_name,
+    image_download_url, banner_image_download_url, concluded : bool, templated_accounts,
+    grading_scheme, restrict_quantitative_data : bool }
+);
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "favorites",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `CalendarLink` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CalendarLink {
     /// The URL of the calendar in ICS format
     pub ics: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "favorites",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+rt::model!(CalendarLink { ics });
 #[cfg(feature = "custom_gradebook_columns")]
 /// The Canvas `CustomColumn` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CustomColumn {
     /// The ID of the custom gradebook column
     pub id: Option<rt::Id>,
     /// When true, this column's visibility will be toggled in the Gradebook when a user selects to show or hide notes
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub teacher_notes: Option<bool>,
     /// header text
     pub title: Option<String>,
     /// column order
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// won't be displayed if hidden is true
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hidden: Option<bool>,
     /// won't be editable in the gradebook UI
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub read_only: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "custom_gradebook_columns")]
+rt::model!(
+    CustomColumn { id, teacher_notes : bool, title, position : int, hidden : bool,
+    read_only : bool }
+);
+#[cfg(feature = "custom_gradebook_columns")]
 /// ColumnDatum objects contain the entry for a column for each user.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ColumnDatum {
     /// `content`
@@ -2991,9 +3251,10 @@ pub struct ColumnDatum {
     /// `user_id`
     pub user_id: Option<rt::Id>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "custom_gradebook_columns")]
+rt::model!(ColumnDatum { content, user_id });
 #[cfg(
     any(
         feature = "announcements",
@@ -3011,12 +3272,10 @@ pub struct ColumnDatum {
     )
 )]
 /// A file attachment
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct FileAttachment {
     /// `content-type`
-    #[serde(rename = "content-type")]
     pub content_type: Option<String>,
     /// `url`
     pub url: Option<String>,
@@ -3025,7 +3284,6 @@ pub struct FileAttachment {
     /// `display_name`
     pub display_name: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -3044,9 +3302,27 @@ pub struct FileAttachment {
         feature = "what_if_grades"
     )
 )]
+rt::model!(
+    FileAttachment { content_type = "content-type", url, filename, display_name }
+);
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// A discussion topic
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DiscussionTopic {
     /// The ID of this topic.
@@ -3058,49 +3334,36 @@ pub struct DiscussionTopic {
     /// The URL to the discussion topic in canvas.
     pub html_url: Option<String>,
     /// The datetime the topic was posted. If it is null it hasn't been posted yet. (see delayed_post_at)
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub posted_at: Option<rt::DateTime>,
     /// The datetime for when the last reply was in the topic.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_reply_at: Option<rt::DateTime>,
     /// If true then a user may not respond to other replies until that user has made an initial reply. Defaults to false.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_initial_post: Option<bool>,
     /// Whether or not posts in this topic are visible to the user.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub user_can_see_posts: Option<bool>,
     /// The count of entries in the topic.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub discussion_subentry_count: Option<i64>,
     /// The read_state of the topic for the current user, 'read' or 'unread'.
     pub read_state: Option<DiscussionTopicReadState>,
     /// The count of unread entries of this topic for the current user.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub unread_count: Option<i64>,
     /// Whether or not the current user is subscribed to this topic.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub subscribed: Option<bool>,
     /// (Optional) Why the user cannot subscribe to this topic. Only one reason will be returned even if multiple apply. Can be one of: 'initial_post_required': The user must post a reply first; 'not_in_group_set': The user is not in the group set for this graded group discussion; 'not_in_group': The user is not in this topic's group; 'topic_is_announcement': This topic is an announcement
     pub subscription_hold: Option<DiscussionTopicSubscriptionHold>,
     /// The unique identifier of the assignment if the topic is for grading, otherwise null.
     pub assignment_id: Option<rt::Id>,
     /// The datetime to publish the topic (if not right away).
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub delayed_post_at: Option<rt::DateTime>,
     /// Whether this discussion topic is published (true) or draft state (false)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
     /// The datetime to lock the topic (if ever).
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// Whether or not the discussion is 'closed for comments'.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
     /// Whether or not the discussion has been 'pinned' by an instructor
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub pinned: Option<bool>,
     /// Whether or not this is locked for the user.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// (Optional) Information for the user about the lock. Present when locked_for_user is true.
     pub lock_info: Option<Box<LockInfo>>,
@@ -3125,83 +3388,96 @@ pub struct DiscussionTopic {
     /// The current user's permissions on this topic.
     pub permissions: Option<std::collections::BTreeMap<String, bool>>,
     /// Whether or not users can rate entries in this topic.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_rating: Option<bool>,
     /// Whether or not grade permissions are required to rate entries.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub only_graders_can_rate: Option<bool>,
     /// Whether or not entries should be sorted by rating.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub sort_by_rating: Option<bool>,
     /// When the topic was created; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// Whether the topic's podcast feed includes student posts; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub podcast_has_student_posts: Option<bool>,
     /// Position of the topic (used for ordering pinned topics); always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// Whether the topic is limited to specific sections; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_section_specific: Option<bool>,
     /// Anonymity mode of the topic (e.g. full_anonymity, partial_anonymity, or null); always sent.
     pub anonymous_state: Option<String>,
     /// The assignment of a graded topic; sent for graded topics unless the assignment is left out.
     pub assignment: Option<Box<Assignment>>,
     /// Number of users in the course who can see a non-section-specific topic; sent with include\[\]=sections_user_count in courses.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user_count: Option<i64>,
     /// The sections a section-specific topic is limited to; sent with include\[\]=sections.
     pub sections: Option<Vec<Section>>,
     /// Date the ungraded topic appears on users' to-do lists; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub todo_date: Option<rt::DateTime>,
     /// Pronouns of the requesting user; sent when that user has pronouns set.
     pub user_pronouns: Option<String>,
     /// Whether the topic is an announcement; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_announcement: Option<bool>,
     /// Whether a moderator may unpublish the topic (false for non-moderators); always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_unpublish: Option<bool>,
     /// Whether the topic can be locked; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_lock: Option<bool>,
     /// Whether replies are disabled (e.g. announcements with comments locked); always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub comments_disabled: Option<bool>,
     /// Display record of the topic's author (null for anonymous topics); always sent.
     pub author: Option<Box<UserDisplay>>,
     /// Same web URL as html_url; always sent.
     pub url: Option<String>,
     /// Whether the topic can still be turned into a group discussion; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_group: Option<bool>,
     /// Asset string of the topic's context (e.g. course_123); sent when the context code is requested (include_context_code, e.g. in the announcements API).
     pub context_code: Option<String>,
     /// True when the topic's course uses course pacing; sent only in that case.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub in_paced_course: Option<bool>,
     /// True when the discussion topic was synced from a blueprint course into this associated course; sent only when the request asks for blueprint status (master_course_status option).
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_master_course_child_content: Option<bool>,
     /// True when the discussion topic lives in a blueprint course and has restrictions set; sent only with blueprint status requested.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_master_course_master_content: Option<bool>,
     /// Whether blueprint locks apply to this discussion topic; sent only with blueprint status requested.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restricted_by_master_course: Option<bool>,
     /// Hash of blueprint lock types (content, points, due_dates, availability_dates, ...) to booleans for this discussion topic; sent only when it is restricted and blueprint status was requested.
     pub master_course_restrictions: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+rt::model!(
+    DiscussionTopic { id, title, message, html_url, posted_at : datetime, last_reply_at :
+    datetime, require_initial_post : bool, user_can_see_posts : bool,
+    discussion_subentry_count : int, read_state, unread_count : int, subscribed : bool,
+    subscription_hold, assignment_id, delayed_post_at : datetime, published : bool,
+    lock_at : datetime, locked : bool, pinned : bool, locked_for_user : bool, lock_info,
+    lock_explanation, user_name, topic_children, group_topic_children, root_topic_id,
+    podcast_url, discussion_type, group_category_id, attachments, permissions,
+    allow_rating : bool, only_graders_can_rate : bool, sort_by_rating : bool, created_at
+    : datetime, podcast_has_student_posts : bool, position : int, is_section_specific :
+    bool, anonymous_state, assignment, user_count : int, sections, todo_date : datetime,
+    user_pronouns, is_announcement : bool, can_unpublish : bool, can_lock : bool,
+    comments_disabled : bool, author, url, can_group : bool, context_code,
+    in_paced_course : bool, is_master_course_child_content : bool,
+    is_master_course_master_content : bool, restricted_by_master_course : bool,
+    master_course_restrictions }
+);
 #[cfg(feature = "e_portfolios")]
 /// The Canvas `ePortfolio` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EPortfolio {
     /// The database ID of the ePortfolio
@@ -3211,29 +3487,28 @@ pub struct EPortfolio {
     /// The name of the ePortfolio
     pub name: Option<String>,
     /// Whether or not the ePortfolio is visible without authentication
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub public: Option<bool>,
     /// The creation timestamp for the ePortfolio
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The timestamp of the last time any of the ePortfolio attributes changed
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The state of the ePortfolio. Either 'active' or 'deleted'
     pub workflow_state: Option<String>,
     /// The timestamp when the ePortfolio was deleted, or else null
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub deleted_at: Option<rt::DateTime>,
     /// A flag indicating whether the ePortfolio has been flagged or moderated as spam. One of 'flagged_as_possible_spam', 'marked_as_safe', 'marked_as_spam', or null
     pub spam_status: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "e_portfolios")]
+rt::model!(
+    EPortfolio { id, user_id, name, public : bool, created_at : datetime, updated_at :
+    datetime, workflow_state, deleted_at : datetime, spam_status }
+);
+#[cfg(feature = "e_portfolios")]
 /// The Canvas `ePortfolioPage` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EPortfolioPage {
     /// The database ID of the ePortfolio
@@ -3241,26 +3516,26 @@ pub struct EPortfolioPage {
     /// The ePortfolio ID to which the entry belongs
     pub eportfolio_id: Option<rt::Id>,
     /// The positional order of the entry in the list
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// The name of the ePortfolio
     pub name: Option<String>,
     /// The user entered content of the entry
     pub content: Option<String>,
     /// The creation timestamp for the ePortfolio
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The timestamp of the last time any of the ePortfolio attributes changed
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "e_portfolios")]
+rt::model!(
+    EPortfolioPage { id, eportfolio_id, position : int, name, content, created_at :
+    datetime, updated_at : datetime }
+);
 #[cfg(feature = "e_pub_exports")]
 /// Combination of a Course & EpubExport.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CourseEpubExport {
     /// the unique identifier for the course
@@ -3270,19 +3545,18 @@ pub struct CourseEpubExport {
     /// ePub export API object
     pub epub_export: Option<Box<EpubExport>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "e_pub_exports")]
+rt::model!(CourseEpubExport { id, name, epub_export });
+#[cfg(feature = "e_pub_exports")]
 /// The Canvas `EpubExport` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EpubExport {
     /// the unique identifier for the export
     pub id: Option<rt::Id>,
     /// the date and time this export was requested
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// attachment api object for the export ePub (not present until the export completes)
     pub attachment: Option<Box<File>>,
@@ -3293,13 +3567,16 @@ pub struct EpubExport {
     /// Current state of the ePub export: created exporting exported generating generated failed
     pub workflow_state: Option<EpubExportWorkflowState>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "e_pub_exports")]
+rt::model!(
+    EpubExport { id, created_at : datetime, attachment, progress_url, user_id,
+    workflow_state }
+);
 #[cfg(feature = "enrollment_terms")]
 /// The Canvas `EnrollmentTerm` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnrollmentTerm {
     /// The unique identifier for the enrollment term.
@@ -3311,34 +3588,35 @@ pub struct EnrollmentTerm {
     /// The name of the term.
     pub name: Option<String>,
     /// The datetime of the start of the term.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// The datetime of the end of the term.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// The state of the term. Can be 'active' or 'deleted'.
     pub workflow_state: Option<String>,
     /// Term date overrides for specific enrollment types
     pub overrides: Option<rt::Json>,
     /// The number of courses in the term (available via include)
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course_count: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "enrollment_terms")]
+rt::model!(
+    EnrollmentTerm { id, sis_term_id, sis_import_id, name, start_at : datetime, end_at :
+    datetime, workflow_state, overrides, course_count : int }
+);
+#[cfg(feature = "enrollment_terms")]
 /// The Canvas `EnrollmentTermsList` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnrollmentTermsList {
     /// a paginated list of all terms in the account
     pub enrollment_terms: Option<Vec<EnrollmentTerm>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "enrollment_terms")]
+rt::model!(EnrollmentTermsList { enrollment_terms });
 #[cfg(
     any(
         feature = "accounts",
@@ -3375,8 +3653,7 @@ pub struct EnrollmentTermsList {
 /// The Canvas `Grade` object.
 ///
 /// Defined in enrollments.json, what_if_grades.json; this type holds the fields of every definition.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Grade {
     /// The URL to the Canvas web UI page for the user's grades, if this is a student enrollment.
@@ -3386,40 +3663,30 @@ pub struct Grade {
     /// The user's final grade for the class. Only included if user has permissions to view this grade.
     pub final_grade: Option<String>,
     /// The user's current score in the class. Only included if user has permissions to view this score.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub current_score: Option<f64>,
     /// The user's final score for the class. Only included if user has permissions to view this score.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub final_score: Option<f64>,
     /// The total points the user has earned in the class. Only included if user has permissions to view this score and 'current_points' is passed in the request's 'include' parameter.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub current_points: Option<i64>,
     /// The user's current grade in the class including muted/unposted assignments. Only included if user has permissions to view this grade, typically teachers, TAs, and admins.
     pub unposted_current_grade: Option<String>,
     /// The user's final grade for the class including muted/unposted assignments. Only included if user has permissions to view this grade, typically teachers, TAs, and admins..
     pub unposted_final_grade: Option<String>,
     /// The user's current score in the class including muted/unposted assignments. Only included if user has permissions to view this score, typically teachers, TAs, and admins..
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub unposted_current_score: Option<f64>,
     /// The user's final score for the class including muted/unposted assignments. Only included if user has permissions to view this score, typically teachers, TAs, and admins..
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub unposted_final_score: Option<f64>,
     /// The total points the user has earned in the class, including muted/unposted assignments. Only included if user has permissions to view this score (typically teachers, TAs, and admins) and 'current_points' is passed in the request's 'include' parameter.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub unposted_current_points: Option<i64>,
     /// The grade for the course
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub grade: Option<f64>,
     /// The total points earned in the course
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub total: Option<f64>,
     /// The total points possible for the course
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub possible: Option<f64>,
     /// The dropped grades for the course
     pub dropped: Option<Vec<i64>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -3455,9 +3722,47 @@ pub struct Grade {
         feature = "lti_registrations"
     )
 )]
+rt::model!(
+    Grade { html_url, current_grade, final_grade, current_score : float, final_score :
+    float, current_points : int, unposted_current_grade, unposted_final_grade,
+    unposted_current_score : float, unposted_final_score : float, unposted_current_points
+    : int, grade : float, total : float, possible : float, dropped }
+);
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "admins",
+        feature = "announcements",
+        feature = "appointment_groups",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "collaborations",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "enrollments",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups",
+        feature = "moderated_grading",
+        feature = "outcome_imports",
+        feature = "pages",
+        feature = "plagiarism_detection_platform_users",
+        feature = "plagiarism_detection_submissions",
+        feature = "rubrics",
+        feature = "sections",
+        feature = "sis_imports",
+        feature = "submissions",
+        feature = "user_observees",
+        feature = "users",
+        feature = "what_if_grades",
+        feature = "lti_registrations"
+    )
+)]
 /// The Canvas `Enrollment` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Enrollment {
     /// The ID of the enrollment.
@@ -3481,7 +3786,6 @@ pub struct Enrollment {
     /// The state of the user's enrollment in the course.
     pub enrollment_state: Option<String>,
     /// User can only access his or her own course section.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub limit_privileges_to_course_section: Option<bool>,
     /// The unique identifier for the SIS import. This field is only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
@@ -3498,25 +3802,18 @@ pub struct Enrollment {
     /// The id of the enrollment role.
     pub role_id: Option<rt::Id>,
     /// The created time of the enrollment, in ISO8601 format.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The updated time of the enrollment, in ISO8601 format.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The start time of the enrollment, in ISO8601 format.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub start_at: Option<rt::DateTime>,
     /// The end time of the enrollment, in ISO8601 format.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub end_at: Option<rt::DateTime>,
     /// The last activity time of the user for the enrollment, in ISO8601 format.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_activity_at: Option<rt::DateTime>,
     /// The last attended date of the user for the enrollment in a course, in ISO8601 format.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_attended_at: Option<rt::DateTime>,
     /// The total activity time of the user for the enrollment, in seconds.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub total_activity_time: Option<i64>,
     /// The URL to the Canvas web UI page for this course enrollment.
     pub html_url: Option<String>,
@@ -3527,7 +3824,6 @@ pub struct Enrollment {
     /// The user's override grade for the course.
     pub override_grade: Option<String>,
     /// The user's override score for the course.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub override_score: Option<f64>,
     /// The user's current grade in the class including muted/unposted assignments. Only included if user has permissions to view this grade, typically teachers, TAs, and admins.
     pub unposted_current_grade: Option<String>,
@@ -3538,10 +3834,8 @@ pub struct Enrollment {
     /// The user's final score for the class including muted/unposted assignments. Only included if user has permissions to view this score, typically teachers, TAs, and admins..
     pub unposted_final_score: Option<String>,
     /// optional: Indicates whether the course the enrollment belongs to has grading periods set up. (applies only to student enrollments, and only available in course endpoints)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_grading_periods: Option<bool>,
     /// optional: Indicates whether the course the enrollment belongs to has the Display Totals for 'All Grading Periods' feature enabled. (applies only to student enrollments, and only available in course endpoints)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub totals_for_all_grading_periods_option: Option<bool>,
     /// optional: The name of the currently active grading period, if one exists. If the course the enrollment belongs to does not have grading periods, or if no currently active grading period exists, the value will be null. (applies only to student enrollments, and only available in course endpoints)
     pub current_grading_period_title: Option<String>,
@@ -3550,13 +3844,10 @@ pub struct Enrollment {
     /// The user's override grade for the current grading period.
     pub current_period_override_grade: Option<String>,
     /// The user's override score for the current grading period.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub current_period_override_score: Option<f64>,
     /// optional: The student's score in the course for the current grading period, including muted/unposted assignments. Only included if user has permission to view this score, typically teachers, TAs, and admins. If the course the enrollment belongs to does not have grading periods, or if no currently active grading period exists, the value will be null. (applies only to student enrollments, and only available in course endpoints)
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub current_period_unposted_current_score: Option<f64>,
     /// optional: The student's score in the course for the current grading period, including muted/unposted assignments and including ungraded assignments with a score of 0. Only included if user has permission to view this score, typically teachers, TAs, and admins. If the course the enrollment belongs to does not have grading periods, or if no currently active grading period exists, the value will be null. (applies only to student enrollments, and only available in course endpoints)
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub current_period_unposted_final_score: Option<f64>,
     /// optional: The letter grade equivalent of current_period_unposted_current_score, if available. Only included if user has permission to view this grade, typically teachers, TAs, and admins. If the course the enrollment belongs to does not have grading periods, or if no currently active grading period exists, the value will be null. (applies only to student enrollments, and only available in course endpoints)
     pub current_period_unposted_current_grade: Option<String>,
@@ -3567,23 +3858,70 @@ pub struct Enrollment {
     /// Id of the temporary enrollment pairing this enrollment belongs to; sent when the temporary_enrollments feature is on.
     pub temporary_enrollment_pairing_id: Option<rt::Id>,
     /// Whether the enrollment was created by SIS and the caller may not change it; sent with include\[\]=locked.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
     /// The student an observer enrollment observes, with that student's enrollments; sent with include\[\]=observed_users for observer enrollments.
     pub observed_user: Option<Box<User>>,
     /// Whether the caller may delete this enrollment; sent with include\[\]=can_be_removed.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_be_removed: Option<bool>,
     /// The user who provided this temporary enrollment; sent with include\[\]=temporary_enrollment_providers.
     pub temporary_enrollment_provider: Option<Box<User>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "admins",
+        feature = "announcements",
+        feature = "appointment_groups",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "collaborations",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "enrollments",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups",
+        feature = "moderated_grading",
+        feature = "outcome_imports",
+        feature = "pages",
+        feature = "plagiarism_detection_platform_users",
+        feature = "plagiarism_detection_submissions",
+        feature = "rubrics",
+        feature = "sections",
+        feature = "sis_imports",
+        feature = "submissions",
+        feature = "user_observees",
+        feature = "users",
+        feature = "what_if_grades",
+        feature = "lti_registrations"
+    )
+)]
+rt::model!(
+    Enrollment { id, course_id, sis_course_id, course_integration_id, course_section_id,
+    section_integration_id, sis_account_id, sis_section_id, sis_user_id,
+    enrollment_state, limit_privileges_to_course_section : bool, sis_import_id,
+    root_account_id, r#type = "type", user_id, associated_user_id, role, role_id,
+    created_at : datetime, updated_at : datetime, start_at : datetime, end_at : datetime,
+    last_activity_at : datetime, last_attended_at : datetime, total_activity_time : int,
+    html_url, grades, user, override_grade, override_score : float,
+    unposted_current_grade, unposted_final_grade, unposted_current_score,
+    unposted_final_score, has_grading_periods : bool,
+    totals_for_all_grading_periods_option : bool, current_grading_period_title,
+    current_grading_period_id, current_period_override_grade,
+    current_period_override_score : float, current_period_unposted_current_score : float,
+    current_period_unposted_final_score : float, current_period_unposted_current_grade,
+    current_period_unposted_final_grade, temporary_enrollment_source_user_id,
+    temporary_enrollment_pairing_id, locked : bool, observed_user, can_be_removed : bool,
+    temporary_enrollment_provider }
+);
 #[cfg(feature = "error_reports")]
 /// A collection of information around a specific notification of a problem
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ErrorReport {
     /// The users problem summary, like an email subject line
@@ -3601,13 +3939,16 @@ pub struct ErrorReport {
     /// comma seperated list of roles the reporting user holds.  Can be one \[student\], or many \[teacher,admin\]
     pub user_roles: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "error_reports")]
+rt::model!(
+    ErrorReport { subject, comments, user_perceived_severity, email, url,
+    context_asset_string, user_roles }
+);
 #[cfg(feature = "favorites")]
 /// The Canvas `Favorite` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Favorite {
     /// The ID of the object the Favorite refers to
@@ -3615,13 +3956,13 @@ pub struct Favorite {
     /// The type of the object the Favorite refers to (currently, only 'Course' is supported)
     pub context_type: Option<FavoriteContextType>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "favorites")]
+rt::model!(Favorite { context_id, context_type });
 #[cfg(feature = "feature_flags")]
 /// The Canvas `Feature` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Feature {
     /// The symbolic name of the feature, used in FeatureFlags
@@ -3637,24 +3978,24 @@ pub struct Feature {
     /// The FeatureFlag that applies to the caller
     pub feature_flag: Option<Box<FeatureFlag>>,
     /// If true, a feature that is 'allowed' globally will be 'off' by default in root accounts. Otherwise, root accounts inherit the global 'allowed' setting, which allows sub-accounts and courses to turn features on with no root account action.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub root_opt_in: Option<bool>,
     /// Whether the feature is a feature preview. If true, opting in includes ongoing updates outside the regular release schedule.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub beta: Option<bool>,
     /// Whether the details of the feature are autoexpanded on page load vs. the user clicking to expand.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub autoexpand: Option<bool>,
     /// A URL to the release notes describing the feature
     pub release_notes_url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "feature_flags")]
+rt::model!(
+    Feature { feature, display_name, applies_to, feature_flag, root_opt_in : bool, beta :
+    bool, autoexpand : bool, release_notes_url }
+);
+#[cfg(feature = "feature_flags")]
 /// The Canvas `FeatureFlag` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct FeatureFlag {
     /// The type of object to which this flag applies (Account, Course, or User). (This field is not present if this FeatureFlag represents the global Canvas default)
@@ -3666,21 +4007,23 @@ pub struct FeatureFlag {
     /// The policy for the feature at this context.  can be 'off', 'allowed', 'allowed_on', or 'on'.
     pub state: Option<FeatureFlagState>,
     /// If set, this feature flag cannot be changed in the caller's context because the flag is set 'off' or 'on' in a higher context
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
     /// Id of the account that locks the flag; in the newest source it is always null for non-default flags (older versions read it from the flag).
     pub locking_account_id: Option<rt::Id>,
     /// Hash of the states the current user may move the flag to, each with whether it is locked and any warning; always sent. Free-form hash.
     pub transitions: Option<rt::Json>,
     /// Whether the feature is hidden (or this flag is the one that unhides it); sent only to users who can read the site admin account.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hidden: Option<bool>,
     /// State of the flag inherited from the parent context (null if none), used to decide between deleting and updating; always sent.
     pub parent_state: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "feature_flags")]
+rt::model!(
+    FeatureFlag { context_type, context_id, feature, state, locked : bool,
+    locking_account_id, transitions, hidden : bool, parent_state }
+);
 #[cfg(
     any(
         feature = "account_reports",
@@ -3711,8 +4054,7 @@ pub struct FeatureFlag {
 /// The Canvas `File` object.
 ///
 /// Defined in files.json, plagiarism_detection_submissions.json; this type holds the fields of every definition.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct File {
     /// `id`
@@ -3726,47 +4068,36 @@ pub struct File {
     /// `filename`
     pub filename: Option<String>,
     /// `content-type`
-    #[serde(rename = "content-type")]
     pub content_type: Option<String>,
     /// `url`
     pub url: Option<String>,
     /// file size in bytes
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub size: Option<i64>,
     /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `unlock_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// `locked`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
     /// `hidden`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hidden: Option<bool>,
     /// `lock_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// `hidden_for_user`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hidden_for_user: Option<bool>,
     /// Changes who can access the file. Valid options are 'inherit' (the default), 'course', 'institution', and 'public'. Only valid in course endpoints.
     pub visibility_level: Option<String>,
     /// `thumbnail_url`
     pub thumbnail_url: Option<String>,
     /// `modified_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub modified_at: Option<rt::DateTime>,
     /// simplified content-type mapping
     pub mime_class: Option<String>,
     /// identifier for file in third-party transcoding service
     pub media_entry_id: Option<String>,
     /// `locked_for_user`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// `lock_info`
     pub lock_info: Option<Box<LockInfo>>,
@@ -3789,93 +4120,14 @@ pub struct File {
     /// Avatar record built from the file for the user; sent with include\[\]=avatar where avatar_json is available.
     pub avatar: Option<Box<Avatar>>,
     /// True when the file was synced from a blueprint course into this associated course; sent only when the request asks for blueprint status (master_course_status option).
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_master_course_child_content: Option<bool>,
     /// True when the file lives in a blueprint course and has restrictions set; sent only with blueprint status requested.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_master_course_master_content: Option<bool>,
     /// Whether blueprint locks apply to this file; sent only with blueprint status requested.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restricted_by_master_course: Option<bool>,
     /// Hash of blueprint lock types (content, points, due_dates, availability_dates, ...) to booleans for this file; sent only when it is restricted and blueprint status was requested.
     pub master_course_restrictions: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
-#[cfg(feature = "files")]
-/// The Canvas `Folder` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct Folder {
-    /// `context_type`
-    pub context_type: Option<String>,
-    /// `context_id`
-    pub context_id: Option<rt::Id>,
-    /// `files_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub files_count: Option<i64>,
-    /// `position`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub position: Option<i64>,
-    /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub updated_at: Option<rt::DateTime>,
-    /// `folders_url`
-    pub folders_url: Option<String>,
-    /// `files_url`
-    pub files_url: Option<String>,
-    /// `full_name`
-    pub full_name: Option<String>,
-    /// `lock_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub lock_at: Option<rt::DateTime>,
-    /// `id`
-    pub id: Option<rt::Id>,
-    /// `folders_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub folders_count: Option<i64>,
-    /// `name`
-    pub name: Option<String>,
-    /// `parent_folder_id`
-    pub parent_folder_id: Option<rt::Id>,
-    /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub created_at: Option<rt::DateTime>,
-    /// `unlock_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub unlock_at: Option<rt::DateTime>,
-    /// `hidden`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub hidden: Option<bool>,
-    /// `hidden_for_user`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub hidden_for_user: Option<bool>,
-    /// `locked`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub locked: Option<bool>,
-    /// `locked_for_user`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub locked_for_user: Option<bool>,
-    /// If true, indicates this is a read-only folder containing files submitted to assignments
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub for_submissions: Option<bool>,
-    /// Category of the folder (e.g. for special folders); always sent.
-    pub category: Option<String>,
-    /// True when the folder holds blueprint-synced content restricted in an associated course; sent only then.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub is_master_course_child_content: Option<bool>,
-    /// True when blueprint locks apply to the folder; sent together with is_master_course_child_content.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub restricted_by_master_course: Option<bool>,
-    /// API URL listing both sub-folders and files of the folder; sent when the files_a11y_rewrite feature is on.
-    pub all_url: Option<String>,
-    /// Whether the caller may add files to the folder; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub can_upload: Option<bool>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -3905,9 +4157,112 @@ pub struct Folder {
         feature = "course_reports"
     )
 )]
+rt::model!(
+    File { id, uuid, folder_id, display_name, filename, content_type = "content-type",
+    url, size : int, created_at : datetime, updated_at : datetime, unlock_at : datetime,
+    locked : bool, hidden : bool, lock_at : datetime, hidden_for_user : bool,
+    visibility_level, thumbnail_url, modified_at : datetime, mime_class, media_entry_id,
+    locked_for_user : bool, lock_info, lock_explanation, preview_url, upload_status,
+    category, user, canvadoc_document_id, usage_rights, context_asset_string, avatar,
+    is_master_course_child_content : bool, is_master_course_master_content : bool,
+    restricted_by_master_course : bool, master_course_restrictions }
+);
+#[cfg(feature = "files")]
+/// The Canvas `Folder` object.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Folder {
+    /// `context_type`
+    pub context_type: Option<String>,
+    /// `context_id`
+    pub context_id: Option<rt::Id>,
+    /// `files_count`
+    pub files_count: Option<i64>,
+    /// `position`
+    pub position: Option<i64>,
+    /// `updated_at`
+    pub updated_at: Option<rt::DateTime>,
+    /// `folders_url`
+    pub folders_url: Option<String>,
+    /// `files_url`
+    pub files_url: Option<String>,
+    /// `full_name`
+    pub full_name: Option<String>,
+    /// `lock_at`
+    pub lock_at: Option<rt::DateTime>,
+    /// `id`
+    pub id: Option<rt::Id>,
+    /// `folders_count`
+    pub folders_count: Option<i64>,
+    /// `name`
+    pub name: Option<String>,
+    /// `parent_folder_id`
+    pub parent_folder_id: Option<rt::Id>,
+    /// `created_at`
+    pub created_at: Option<rt::DateTime>,
+    /// `unlock_at`
+    pub unlock_at: Option<rt::DateTime>,
+    /// `hidden`
+    pub hidden: Option<bool>,
+    /// `hidden_for_user`
+    pub hidden_for_user: Option<bool>,
+    /// `locked`
+    pub locked: Option<bool>,
+    /// `locked_for_user`
+    pub locked_for_user: Option<bool>,
+    /// If true, indicates this is a read-only folder containing files submitted to assignments
+    pub for_submissions: Option<bool>,
+    /// Category of the folder (e.g. for special folders); always sent.
+    pub category: Option<String>,
+    /// True when the folder holds blueprint-synced content restricted in an associated course; sent only then.
+    pub is_master_course_child_content: Option<bool>,
+    /// True when blueprint locks apply to the folder; sent together with is_master_course_child_content.
+    pub restricted_by_master_course: Option<bool>,
+    /// API URL listing both sub-folders and files of the folder; sent when the files_a11y_rewrite feature is on.
+    pub all_url: Option<String>,
+    /// Whether the caller may add files to the folder; always sent.
+    pub can_upload: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "files")]
+rt::model!(
+    Folder { context_type, context_id, files_count : int, position : int, updated_at :
+    datetime, folders_url, files_url, full_name, lock_at : datetime, id, folders_count :
+    int, name, parent_folder_id, created_at : datetime, unlock_at : datetime, hidden :
+    bool, hidden_for_user : bool, locked : bool, locked_for_user : bool, for_submissions
+    : bool, category, is_master_course_child_content : bool, restricted_by_master_course
+    : bool, all_url, can_upload : bool }
+);
+#[cfg(
+    any(
+        feature = "account_reports",
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "content_exports",
+        feature = "content_shares",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "e_pub_exports",
+        feature = "files",
+        feature = "groups",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "quiz_reports",
+        feature = "quiz_submission_files",
+        feature = "sis_imports",
+        feature = "submission_comments",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades",
+        feature = "course_reports"
+    )
+)]
 /// Describes the copyright and license information for a File
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UsageRights {
     /// Copyright line for the file
@@ -3923,13 +4278,42 @@ pub struct UsageRights {
     /// List of ids of files that were updated
     pub file_ids: Option<Vec<rt::Id>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "account_reports",
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "content_exports",
+        feature = "content_shares",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "e_pub_exports",
+        feature = "files",
+        feature = "groups",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "quiz_reports",
+        feature = "quiz_submission_files",
+        feature = "sis_imports",
+        feature = "submission_comments",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades",
+        feature = "course_reports"
+    )
+)]
+rt::model!(
+    UsageRights { legal_copyright, use_justification, license, license_name, message,
+    file_ids }
+);
 #[cfg(feature = "files")]
 /// The Canvas `License` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct License {
     /// a short string identifying the license
@@ -3939,58 +4323,53 @@ pub struct License {
     /// a link to the license text
     pub url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "files")]
+rt::model!(License { id, name, url });
 #[cfg(feature = "grade_change_log")]
 /// The Canvas `GradeChangeEventLinks` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GradeChangeEventLinks {
     /// ID of the assignment associated with the event
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub assignment: Option<i64>,
     /// ID of the course associated with the event. will match the context_id in the associated assignment if the context type for the assignment is a course
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course: Option<i64>,
     /// ID of the student associated with the event. will match the user_id in the associated submission.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub student: Option<i64>,
     /// ID of the grader associated with the event. will match the grader_id in the associated submission.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub grader: Option<i64>,
     /// ID of the page view during the event if it exists.
     pub page_view: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "grade_change_log")]
+rt::model!(
+    GradeChangeEventLinks { assignment : int, course : int, student : int, grader : int,
+    page_view }
+);
+#[cfg(feature = "grade_change_log")]
 /// The Canvas `GradeChangeEvent` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GradeChangeEvent {
     /// ID of the event.
     pub id: Option<String>,
     /// timestamp of the event
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// GradeChange event type
     pub event_type: Option<String>,
     /// Boolean indicating whether the submission was excused after the change.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub excused_after: Option<bool>,
     /// Boolean indicating whether the submission was excused before the change.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub excused_before: Option<bool>,
     /// The grade after the change.
     pub grade_after: Option<String>,
     /// The grade before the change.
     pub grade_before: Option<String>,
     /// Boolean indicating whether the student name was visible when the grade was given. Could be null if the grade change record was created before this feature existed.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub graded_anonymously: Option<bool>,
     /// Version Number of the grade change submission.
     pub version_number: Option<String>,
@@ -3999,13 +4378,17 @@ pub struct GradeChangeEvent {
     /// `links`
     pub links: Option<Box<GradeChangeEventLinks>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "grade_change_log")]
+rt::model!(
+    GradeChangeEvent { id, created_at : datetime, event_type, excused_after : bool,
+    excused_before : bool, grade_after, grade_before, graded_anonymously : bool,
+    version_number, request_id, links }
+);
 #[cfg(feature = "gradebook_history")]
 /// The Canvas `Grader` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Grader {
     /// the user_id of the user who graded the contained submissions
@@ -4015,28 +4398,27 @@ pub struct Grader {
     /// the assignment groups for all submissions in this response that were graded by this user.  The details are not nested inside here, but the fact that an assignment is present here means that the grader did grade submissions for this assignment on the contextual date. You can use the id of a grader and of an assignment to make another API call to find all submissions for a grader/assignment combination on a given date.
     pub assignments: Option<Vec<i64>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "gradebook_history")]
+rt::model!(Grader { id, name, assignments });
+#[cfg(feature = "gradebook_history")]
 /// The Canvas `Day` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Day {
     /// the date represented by this entry
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub date: Option<rt::DateTime>,
     /// an array of the graders who were responsible for the submissions in this response. the submissions are grouped according to the person who graded them and the assignment they were submitted for.
     pub graders: Option<Vec<Grader>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "gradebook_history")]
+rt::model!(Day { date : datetime, graders });
+#[cfg(feature = "gradebook_history")]
 /// A SubmissionVersion object contains all the fields that a Submission object does, plus additional fields prefixed with current_* new_* and previous_* described below.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SubmissionVersion {
     /// the id of the assignment this submissions is for
@@ -4048,15 +4430,12 @@ pub struct SubmissionVersion {
     /// the most up to date grade for the current version of this submission
     pub current_grade: Option<String>,
     /// the latest time stamp for the grading of this submission
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub current_graded_at: Option<rt::DateTime>,
     /// the name of the most recent grader for this submission
     pub current_grader: Option<String>,
     /// boolean indicating whether the grade is equal to the current submission grade
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grade_matches_current_submission: Option<bool>,
     /// time stamp for the grading of this version of the submission
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub graded_at: Option<rt::DateTime>,
     /// the name of the user who graded this version of the submission
     pub grader: Option<String>,
@@ -4067,19 +4446,16 @@ pub struct SubmissionVersion {
     /// the updated grade provided in this version of the submission
     pub new_grade: Option<String>,
     /// the timestamp for the grading of this version of the submission (alias for graded_at)
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub new_graded_at: Option<rt::DateTime>,
     /// alias for 'grader'
     pub new_grader: Option<String>,
     /// the grade for the submission version immediately preceding this one
     pub previous_grade: Option<String>,
     /// the timestamp for the grading of the submission version immediately preceding this one
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub previous_graded_at: Option<rt::DateTime>,
     /// the name of the grader who graded the version of this submission immediately preceding this one
     pub previous_grader: Option<String>,
     /// the score for this version of the submission
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub score: Option<i64>,
     /// the name of the student who created this submission
     pub user_name: Option<String>,
@@ -4092,13 +4468,19 @@ pub struct SubmissionVersion {
     /// the state of the submission at this version
     pub workflow_state: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "gradebook_history")]
+rt::model!(
+    SubmissionVersion { assignment_id, assignment_name, body, current_grade,
+    current_graded_at : datetime, current_grader, grade_matches_current_submission :
+    bool, graded_at : datetime, grader, grader_id, id, new_grade, new_graded_at :
+    datetime, new_grader, previous_grade, previous_graded_at : datetime, previous_grader,
+    score : int, user_name, submission_type, url, user_id, workflow_state }
+);
+#[cfg(feature = "gradebook_history")]
 /// The Canvas `SubmissionHistory` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SubmissionHistory {
     /// the id of the submission
@@ -4106,25 +4488,68 @@ pub struct SubmissionHistory {
     /// an array of all the versions of this submission
     pub versions: Option<Vec<SubmissionVersion>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "gradebook_history")]
+rt::model!(SubmissionHistory { submission_id, versions });
 #[cfg(feature = "grading_period_sets")]
 /// The Canvas `GradingPeriodSets` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GradingPeriodSets {
     /// The title of the grading period set.
     pub title: Option<String>,
     /// If true, the grading periods in the set are weighted.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub weighted: Option<bool>,
     /// If true, the totals for all grading periods in the set are displayed.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_totals_for_all_grading_periods: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "grading_period_sets")]
+rt::model!(
+    GradingPeriodSets { title, weighted : bool, display_totals_for_all_grading_periods :
+    bool }
+);
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "favorites",
+        feature = "grading_periods",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+/// The Canvas `GradingPeriod` object.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GradingPeriod {
+    /// The unique identifier for the grading period.
+    pub id: Option<rt::Id>,
+    /// The title for the grading period.
+    pub title: Option<String>,
+    /// The start date of the grading period.
+    pub start_date: Option<String>,
+    /// The end date of the grading period.
+    pub end_date: Option<String>,
+    /// Grades can only be changed before the close date of the grading period.
+    pub close_date: Option<String>,
+    /// A weight value that contributes to the overall weight of a grading period set which is used to calculate how much assignments in this period contribute to the total grade
+    pub weight: Option<f64>,
+    /// If true, the grading period's close_date has passed.
+    pub is_closed: Option<bool>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -4147,50 +4572,27 @@ pub struct GradingPeriodSets {
         feature = "what_if_grades"
     )
 )]
-/// The Canvas `GradingPeriod` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct GradingPeriod {
-    /// The unique identifier for the grading period.
-    pub id: Option<rt::Id>,
-    /// The title for the grading period.
-    pub title: Option<String>,
-    /// The start date of the grading period.
-    pub start_date: Option<String>,
-    /// The end date of the grading period.
-    pub end_date: Option<String>,
-    /// Grades can only be changed before the close date of the grading period.
-    pub close_date: Option<String>,
-    /// A weight value that contributes to the overall weight of a grading period set which is used to calculate how much assignments in this period contribute to the total grade
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
-    pub weight: Option<f64>,
-    /// If true, the grading period's close_date has passed.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub is_closed: Option<bool>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
+rt::model!(
+    GradingPeriod { id, title, start_date, end_date, close_date, weight : float,
+    is_closed : bool }
+);
 #[cfg(feature = "grading_standards")]
 /// The Canvas `GradingSchemeEntry` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GradingSchemeEntry {
     /// The name for an entry value within a GradingStandard that describes the range of the value
     pub name: Option<String>,
     /// The value for the name of the entry within a GradingStandard.  The entry represents the lower bound of the range for the entry. This range includes the value up to the next entry in the GradingStandard, or 100 if there is no upper bound. The lowest value will have a lower bound range of 0.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub value: Option<f64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "grading_standards")]
+rt::model!(GradingSchemeEntry { name, value : float });
+#[cfg(feature = "grading_standards")]
 /// The Canvas `GradingStandard` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GradingStandard {
     /// the title of the grading standard
@@ -4204,9 +4606,10 @@ pub struct GradingStandard {
     /// A list of GradingSchemeEntry that make up the Grading Standard as an array of values with the scheme name and value
     pub grading_scheme: Option<Vec<GradingSchemeEntry>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "grading_standards")]
+rt::model!(GradingStandard { title, id, context_type, context_id, grading_scheme });
 #[cfg(
     any(
         feature = "appointment_groups",
@@ -4216,8 +4619,7 @@ pub struct GradingStandard {
     )
 )]
 /// The Canvas `GroupCategory` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GroupCategory {
     /// The ID of the group category.
@@ -4235,7 +4637,6 @@ pub struct GroupCategory {
     /// `account_id`
     pub account_id: Option<rt::Id>,
     /// If self-signup is enabled, group_limit can be set to cap the number of users in each group. If null, there is no limit.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_limit: Option<i64>,
     /// The SIS identifier for the group category. This field is only included if the user has permission to manage or view SIS information.
     pub sis_group_category_id: Option<String>,
@@ -4244,7 +4645,6 @@ pub struct GroupCategory {
     /// If the group category has not yet finished a randomly student assignment request, a progress object will be attached, which will contain information related to the progress of the assignment request. Refer to the Progress API for more information
     pub progress: Option<Box<Progress>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -4255,9 +4655,20 @@ pub struct GroupCategory {
         feature = "groups"
     )
 )]
+rt::model!(
+    GroupCategory { id, name, role, self_signup, auto_leader, context_type, account_id,
+    group_limit : int, sis_group_category_id, sis_import_id, progress }
+);
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups"
+    )
+)]
 /// The Canvas `Group` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Group {
     /// The ID of the group.
@@ -4267,15 +4678,12 @@ pub struct Group {
     /// A description of the group. This is plain text.
     pub description: Option<String>,
     /// Whether or not the group is public.  Currently only community groups can be made public.  Also, once a group has been set to public, it cannot be changed back to private.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_public: Option<bool>,
     /// Whether or not the current user is following this group.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub followed_by_user: Option<bool>,
     /// How people are allowed to join the group.  For all groups except for community groups, the user must share the group's parent course or account.  For student organized or community groups, where a user can be a member of as many or few as they want, the applicable levels are 'parent_context_auto_join', 'parent_context_request', and 'invitation_only'.  For class groups, where students are divided up and should only be part of one group of the category, this value will always be 'invitation_only', and is not relevant. * If 'parent_context_auto_join', anyone can join and will be automatically accepted. * If 'parent_context_request', anyone  can request to join, which must be approved by a group moderator. * If 'invitation_only', only those how have received an invitation my join the group, by accepting that invitation.
     pub join_level: Option<GroupJoinLevel>,
     /// The number of members currently in the group
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub members_count: Option<i64>,
     /// The url of the group's avatar
     pub avatar_url: Option<String>,
@@ -4292,17 +4700,14 @@ pub struct Group {
     /// The id of the SIS import if created through SIS. Only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
     /// the storage quota for the group, in megabytes
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub storage_quota_mb: Option<i64>,
     /// optional: the permissions the user has for the group. returned only for a single group and include\[\]=permissions
     pub permissions: Option<std::collections::BTreeMap<String, bool>>,
     /// optional: A list of users that are members in the group. Returned only if include\[\]=users. WARNING: this collection's size is capped (if there are an extremely large number of users in the group (thousands) not all of them will be returned).  If you need to capture all the users in a group with certainty consider using the paginated /api/v1/groups/\<group_id\>/memberships endpoint.
     pub users: Option<Vec<User>>,
     /// Maximum number of members allowed in the group (null when unlimited); always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub max_membership: Option<i64>,
     /// When the group was created; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// Id of the account that owns the group, sent instead of course_id when the group's context is an Account.
     pub account_id: Option<rt::Id>,
@@ -4311,35 +4716,43 @@ pub struct Group {
     /// The group's category (group set) object; sent only with include\[\]=group_category.
     pub group_category: Option<Box<GroupCategory>>,
     /// Whether the current user has favorited the group; sent only with include\[\]=favorites.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_favorite: Option<bool>,
     /// Web URL of the group's page; sent only with include\[\]=html_url.
     pub html_url: Option<String>,
     /// Whether the group has submitted work for a group assignment; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_submission: Option<bool>,
     /// Whether the group's course/account context is concluded or deleted; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub concluded: Option<bool>,
     /// Navigation tabs available in the group; sent only with include\[\]=tabs.
     pub tabs: Option<Vec<Tab>>,
     /// Whether the current user may read the group; sent only with include\[\]=can_access.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_access: Option<bool>,
     /// Whether the current user may send messages to the group; sent only with include\[\]=can_message.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_message: Option<bool>,
     /// Whether the group is a non-collaborative (instructor-only, used for differentiation tags) group; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub non_collaborative: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "appointment_groups",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups"
+    )
+)]
+rt::model!(
+    Group { id, name, description, is_public : bool, followed_by_user : bool, join_level,
+    members_count : int, avatar_url, context_type, course_id, role, group_category_id,
+    sis_group_id, sis_import_id, storage_quota_mb : int, permissions, users,
+    max_membership : int, created_at : datetime, account_id, leader, group_category,
+    is_favorite : bool, html_url, has_submission : bool, concluded : bool, tabs,
+    can_access : bool, can_message : bool, non_collaborative : bool }
+);
 #[cfg(feature = "groups")]
 /// The Canvas `GroupMembership` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GroupMembership {
     /// The id of the membership object
@@ -4351,21 +4764,22 @@ pub struct GroupMembership {
     /// The current state of the membership. Current possible values are 'accepted', 'invited', and 'requested'
     pub workflow_state: Option<GroupMembershipWorkflowState>,
     /// Whether or not the user is a moderator of the group (the must also be an active member of the group to moderate)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub moderator: Option<bool>,
     /// optional: whether or not the record was just created on a create call (POST), i.e. was the user just added to the group, or was the user already a member
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub just_created: Option<bool>,
     /// The id of the SIS import if created through SIS. Only included if the user has permission to manage SIS information.
     pub sis_import_id: Option<rt::Id>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "groups")]
+rt::model!(
+    GroupMembership { id, group_id, user_id, workflow_state, moderator : bool,
+    just_created : bool, sis_import_id }
+);
 #[cfg(feature = "history")]
 /// Information about a recently visited item or page in Canvas
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct HistoryEntry {
     /// The asset string for the item viewed
@@ -4385,43 +4799,45 @@ pub struct HistoryEntry {
     /// The URL of the item
     pub visited_url: Option<String>,
     /// When the page was visited
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub visited_at: Option<rt::DateTime>,
     /// The estimated time spent on the page in seconds
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub interaction_seconds: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "history")]
+rt::model!(
+    HistoryEntry { asset_code, asset_name, asset_icon, asset_readable_category,
+    context_type, context_id, context_name, visited_url, visited_at : datetime,
+    interaction_seconds : int }
+);
 #[cfg(feature = "inst_access_tokens")]
 /// The Canvas `InstAccessToken` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct InstAccessToken {
     /// The InstAccess token itself -- a signed, encrypted JWT
     pub token: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "inst_access_tokens")]
+rt::model!(InstAccessToken { token });
 #[cfg(feature = "jw_ts")]
 /// The Canvas `JWT` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Jwt {
     /// The signed, encrypted, base64 encoded JWT
     pub token: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "jw_ts")]
+rt::model!(Jwt { token });
 #[cfg(feature = "late_policy")]
 /// The Canvas `LatePolicy` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LatePolicy {
     /// the unique identifier for the late policy
@@ -4429,140 +4845,136 @@ pub struct LatePolicy {
     /// the unique identifier for the course
     pub course_id: Option<rt::Id>,
     /// whether to enable missing submission deductions
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub missing_submission_deduction_enabled: Option<bool>,
     /// amount of percentage points to deduct
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub missing_submission_deduction: Option<f64>,
     /// whether to enable late submission deductions
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub late_submission_deduction_enabled: Option<bool>,
     /// amount of percentage points to deduct per late_submission_interval
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub late_submission_deduction: Option<f64>,
     /// time interval for late submission deduction
     pub late_submission_interval: Option<LatePolicyLateSubmissionInterval>,
     /// whether to enable late submission minimum percent
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub late_submission_minimum_percent_enabled: Option<bool>,
     /// the minimum score a submission can receive in percentage points
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub late_submission_minimum_percent: Option<f64>,
     /// the time at which this late policy was originally created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the time at which this late policy was last modified in any way
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "late_policy")]
+rt::model!(
+    LatePolicy { id, course_id, missing_submission_deduction_enabled : bool,
+    missing_submission_deduction : float, late_submission_deduction_enabled : bool,
+    late_submission_deduction : float, late_submission_interval,
+    late_submission_minimum_percent_enabled : bool, late_submission_minimum_percent :
+    float, created_at : datetime, updated_at : datetime }
+);
 #[cfg(feature = "learning_object_dates")]
 /// The Canvas `LearningObjectDates` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LearningObjectDates {
     /// the ID of the learning object
     pub id: Option<rt::Id>,
     /// the due date for the learning object. returns null if not present or applicable. never applicable for ungraded discussions, pages, and files
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// the lock date (learning object is locked after this date). returns null if not present
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// the unlock date (learning object is unlocked after this date). returns null if not present
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// whether the learning object is only visible to overrides
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub only_visible_to_overrides: Option<bool>,
     /// whether the learning object is graded (and thus has a due date)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub graded: Option<bool>,
     /// \[exclusive to blueprint child content only\] list of lock types
     pub blueprint_date_locks: Option<Vec<String>>,
     /// whether the learning object is visible to everyone
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub visible_to_everyone: Option<bool>,
     /// paginated list of AssignmentOverride objects
     pub overrides: Option<Vec<AssignmentOverride>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "learning_object_dates")]
+rt::model!(
+    LearningObjectDates { id, due_at : datetime, lock_at : datetime, unlock_at :
+    datetime, only_visible_to_overrides : bool, graded : bool, blueprint_date_locks,
+    visible_to_everyone : bool, overrides }
+);
 #[cfg(feature = "line_items")]
 /// The Canvas `LineItem` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LineItem {
     /// The fully qualified URL for showing, updating, and deleting the Line Item
     pub id: Option<String>,
     /// The maximum score of the Line Item
-    #[serde(rename = "scoreMaximum", deserialize_with = "rt::lenient::opt_f64")]
     pub score_maximum: Option<f64>,
     /// The label of the Line Item.
     pub label: Option<String>,
     /// Tag used to qualify a line Item beyond its ids
     pub tag: Option<String>,
     /// A Tool Provider specified id for the Line Item. Multiple line items can share the same resourceId within a given context
-    #[serde(rename = "resourceId")]
     pub resource_id: Option<String>,
     /// The resource link id the Line Item is attached to
-    #[serde(rename = "resourceLinkId")]
     pub resource_link_id: Option<String>,
     /// The extension that defines the submission_type of the line_item. Only returns if set through the line_item create endpoint.
-    #[serde(rename = "https://canvas.instructure.com/lti/submission_type")]
     pub https_canvas_instructure_com_lti_submission_type: Option<String>,
     /// The launch url of the Line Item. Only returned if `include=launch_url` query parameter is passed, and only for Show and List actions.
-    #[serde(rename = "https://canvas.instructure.com/lti/launch_url")]
     pub https_canvas_instructure_com_lti_launch_url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "line_items")]
+rt::model!(
+    LineItem { id, score_maximum = "scoreMaximum" : float, label, tag, resource_id =
+    "resourceId", resource_link_id = "resourceLinkId",
+    https_canvas_instructure_com_lti_submission_type =
+    "https://canvas.instructure.com/lti/submission_type",
+    https_canvas_instructure_com_lti_launch_url =
+    "https://canvas.instructure.com/lti/launch_url" }
+);
 #[cfg(any(feature = "live_assessments", feature = "result"))]
 /// A pass/fail results for a student
 ///
 /// Defined in live_assessments.json, result.json; this type holds the fields of every definition.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ResultObject {
     /// A unique identifier for this result
     pub id: Option<String>,
     /// Whether the user passed or not
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub passed: Option<bool>,
     /// When this result was recorded
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub assessed_at: Option<rt::DateTime>,
     /// Unique identifiers of objects associated with this result
     pub links: Option<Box<ResultLinks>>,
     /// The lti_user_id or the Canvas user_id
-    #[serde(rename = "userId")]
     pub user_id: Option<String>,
     /// The score of the result as defined by Canvas, scaled to the resultMaximum
-    #[serde(rename = "resultScore", deserialize_with = "rt::lenient::opt_f64")]
     pub result_score: Option<f64>,
     /// Maximum possible score for this result; 1 is the default value and will be assumed if not specified otherwise. Minimum value of 0 required.
-    #[serde(rename = "resultMaximum", deserialize_with = "rt::lenient::opt_f64")]
     pub result_maximum: Option<f64>,
     /// Comment visible to the student about the result.
     pub comment: Option<String>,
     /// URL of the line item this belongs to
-    #[serde(rename = "scoreOf")]
     pub score_of: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(any(feature = "live_assessments", feature = "result"))]
+rt::model!(
+    ResultObject { id, passed : bool, assessed_at : datetime, links, user_id = "userId",
+    result_score = "resultScore" : float, result_maximum = "resultMaximum" : float,
+    comment, score_of = "scoreOf" }
+);
+#[cfg(any(feature = "live_assessments", feature = "result"))]
 /// Unique identifiers of objects associated with a result
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ResultLinks {
     /// A unique identifier for the user to whom this result applies
@@ -4572,13 +4984,13 @@ pub struct ResultLinks {
     /// A unique identifier for the assessment that this result is for
     pub assessment: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(any(feature = "live_assessments", feature = "result"))]
+rt::model!(ResultLinks { user, assessor, assessment });
 #[cfg(feature = "live_assessments")]
 /// A simple assessment that collects pass/fail results for a student
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Assessment {
     /// A unique identifier for this live assessment
@@ -4588,13 +5000,13 @@ pub struct Assessment {
     /// A human readable title for the assessment
     pub title: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "live_assessments")]
+rt::model!(Assessment { id, key, title });
 #[cfg(feature = "lti_resource_links")]
 /// The Canvas `Lti::ResourceLink` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiResourceLink {
     /// The Canvas identifier for the LTI Resource Link.
@@ -4624,13 +5036,17 @@ pub struct LtiResourceLink {
     /// The state of the resource link
     pub workflow_state: Option<LtiResourceLinkWorkflowState>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_resource_links")]
+rt::model!(
+    LtiResourceLink { id, context_id, context_type, context_external_tool_id,
+    resource_type, resource_link_uuid, lookup_uuid, title, url, lti_1_1_id, created_at,
+    updated_at, workflow_state }
+);
+#[cfg(feature = "lti_resource_links")]
 /// The Canvas `LtiResourceLink` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiResourceLink2 {
     /// The Canvas identifier for the LTI Resource Link.
@@ -4666,13 +5082,18 @@ pub struct LtiResourceLink2 {
     /// The Canvas identifier of the associated content, e.g. ModuleItem related to this link. Present if associated_content_type is present
     pub associated_content_id: Option<rt::Id>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "lti_resource_links")]
+rt::model!(
+    LtiResourceLink2 { id, context_id, context_type, context_external_tool_id,
+    resource_type, canvas_launch_url, resource_link_uuid, lookup_uuid, title, url,
+    lti_1_1_id, created_at, updated_at, workflow_state, associated_content_type,
+    associated_content_id }
+);
 #[cfg(feature = "media_objects")]
 /// The Canvas `MediaTrack` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct MediaTrack {
     /// `id`
@@ -4694,17 +5115,19 @@ pub struct MediaTrack {
     /// `webvtt_content`
     pub webvtt_content: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "media_objects")]
+rt::model!(
+    MediaTrack { id, user_id, media_object_id, kind, locale, content, created_at,
+    updated_at, webvtt_content }
+);
+#[cfg(feature = "media_objects")]
 /// The Canvas `MediaObject` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct MediaObject {
     /// `can_add_captions`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_add_captions: Option<bool>,
     /// `user_entered_title`
     pub user_entered_title: Option<String>,
@@ -4719,7 +5142,49 @@ pub struct MediaObject {
     /// `media_sources`
     pub media_sources: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "media_objects")]
+rt::model!(
+    MediaObject { can_add_captions : bool, user_entered_title, title, media_id,
+    media_type, media_tracks, media_sources }
+);
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "moderated_grading",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+/// The Canvas `ProvisionalGrade` object.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ProvisionalGrade {
+    /// The identifier for the provisional grade
+    pub provisional_grade_id: Option<rt::Id>,
+    /// The numeric score
+    pub score: Option<i64>,
+    /// The grade
+    pub grade: Option<String>,
+    /// Whether the grade was applied to the most current submission (false if the student resubmitted after grading)
+    pub grade_matches_current_submission: Option<bool>,
+    /// When the grade was given
+    pub graded_at: Option<rt::DateTime>,
+    /// Whether this is the 'final' provisional grade created by the moderator
+    pub r#final: Option<bool>,
+    /// A link to view this provisional grade in SpeedGrader
+    pub speedgrader_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -4739,84 +5204,57 @@ pub struct MediaObject {
         feature = "what_if_grades"
     )
 )]
-/// The Canvas `ProvisionalGrade` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct ProvisionalGrade {
-    /// The identifier for the provisional grade
-    pub provisional_grade_id: Option<rt::Id>,
-    /// The numeric score
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub score: Option<i64>,
-    /// The grade
-    pub grade: Option<String>,
-    /// Whether the grade was applied to the most current submission (false if the student resubmitted after grading)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub grade_matches_current_submission: Option<bool>,
-    /// When the grade was given
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub graded_at: Option<rt::DateTime>,
-    /// Whether this is the 'final' provisional grade created by the moderator
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub r#final: Option<bool>,
-    /// A link to view this provisional grade in SpeedGrader
-    pub speedgrader_url: Option<String>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
+rt::model!(
+    ProvisionalGrade { provisional_grade_id, score : int, grade,
+    grade_matches_current_submission : bool, graded_at : datetime, r#final = "final" :
+    bool, speedgrader_url }
+);
 #[cfg(any(feature = "course_pace", feature = "modules"))]
 /// The Canvas `CompletionRequirement` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CompletionRequirement {
     /// one of 'must_view', 'must_submit', 'must_contribute', 'min_score', 'must_mark_done'
     pub r#type: Option<CompletionRequirementType>,
     /// minimum score required to complete (only present when type == 'min_score')
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub min_score: Option<i64>,
     /// whether the calling user has met this requirement (Optional; present only if the caller is a student or if the optional parameter 'student_id' is included)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub completed: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(any(feature = "course_pace", feature = "modules"))]
+rt::model!(CompletionRequirement { r#type = "type", min_score : int, completed : bool });
+#[cfg(any(feature = "course_pace", feature = "modules"))]
 /// The Canvas `ContentDetails` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ContentDetails {
     /// `points_possible`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_possible: Option<f64>,
     /// `due_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// `unlock_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// `lock_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// `locked_for_user`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// `lock_explanation`
     pub lock_explanation: Option<String>,
     /// `lock_info`
     pub lock_info: Option<Box<LockInfo>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(any(feature = "course_pace", feature = "modules"))]
+rt::model!(
+    ContentDetails { points_possible : float, due_at : datetime, unlock_at : datetime,
+    lock_at : datetime, locked_for_user : bool, lock_explanation, lock_info }
+);
 #[cfg(feature = "modules")]
 /// The Canvas `ModuleItemSequenceNode` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ModuleItemSequenceNode {
     /// The previous ModuleItem in the sequence
@@ -4828,13 +5266,13 @@ pub struct ModuleItemSequenceNode {
     /// The conditional release rule for the module item, if applicable
     pub mastery_path: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "modules")]
+rt::model!(ModuleItemSequenceNode { prev, current, next, mastery_path });
+#[cfg(feature = "modules")]
 /// The Canvas `ModuleItemSequence` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ModuleItemSequence {
     /// an array containing one ModuleItemSequenceNode for each appearence of the asset in the module sequence (up to 10 total)
@@ -4842,13 +5280,13 @@ pub struct ModuleItemSequence {
     /// an array containing each Module referenced above
     pub modules: Option<Vec<Module>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "modules")]
+rt::model!(ModuleItemSequence { items, modules });
+#[cfg(feature = "modules")]
 /// The Canvas `ModuleAssignmentOverride` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ModuleAssignmentOverride {
     /// the ID of the assignment override
@@ -4862,13 +5300,15 @@ pub struct ModuleAssignmentOverride {
     /// the override's target section (present only if the override targets a section)
     pub course_section: Option<Box<OverrideTarget>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "modules")]
+rt::model!(
+    ModuleAssignmentOverride { id, context_module_id, title, students, course_section }
+);
+#[cfg(feature = "modules")]
 /// The Canvas `OverrideTarget` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OverrideTarget {
     /// the ID of the user or section that the override is targeting
@@ -4876,13 +5316,13 @@ pub struct OverrideTarget {
     /// the name of the user or section that the override is targeting
     pub name: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "modules")]
+rt::model!(OverrideTarget { id, name });
 #[cfg(feature = "names_and_role")]
 /// An abbreviated representation of an LTI Context
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct NamesAndRoleContext {
     /// LTI Context unique identifier
@@ -4892,39 +5332,44 @@ pub struct NamesAndRoleContext {
     /// LTI Context full name
     pub title: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "names_and_role")]
+rt::model!(NamesAndRoleContext { id, label, title });
+#[cfg(feature = "names_and_role")]
 /// Additional attributes which would appear in the LTI launch message were this member to click the specified resource link (`rlid` query parameter)
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct NamesAndRoleMessage {
     /// The type of LTI message being described. Always set to 'LtiResourceLinkRequest'
-    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/message_type")]
     pub https_purl_imsglobal_org_spec_lti_claim_message_type: Option<
         NamesAndRoleMessageHttpsPurlImsglobalOrgSpecLtiClaimMessageType,
     >,
     /// The member's preferred locale
     pub locale: Option<String>,
     /// The member's API ID
-    #[serde(rename = "https://www.instructure.com/canvas_user_id")]
     pub https_www_instructure_com_canvas_user_id: Option<rt::Id>,
     /// The member's primary login username
-    #[serde(rename = "https://www.instructure.com/canvas_user_login_id")]
     pub https_www_instructure_com_canvas_user_login_id: Option<String>,
     /// Expanded LTI custom parameters that pertain to the member (as opposed to the Context)
-    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/custom")]
     pub https_purl_imsglobal_org_spec_lti_claim_custom: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "names_and_role")]
+rt::model!(
+    NamesAndRoleMessage { https_purl_imsglobal_org_spec_lti_claim_message_type =
+    "https://purl.imsglobal.org/spec/lti/claim/message_type", locale,
+    https_www_instructure_com_canvas_user_id =
+    "https://www.instructure.com/canvas_user_id",
+    https_www_instructure_com_canvas_user_login_id =
+    "https://www.instructure.com/canvas_user_login_id",
+    https_purl_imsglobal_org_spec_lti_claim_custom =
+    "https://purl.imsglobal.org/spec/lti/claim/custom" }
+);
+#[cfg(feature = "names_and_role")]
 /// A member of a LTI Context in one or more roles
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct NamesAndRoleMembership {
     /// Membership state
@@ -4948,13 +5393,16 @@ pub struct NamesAndRoleMembership {
     /// Only present when the request specifies a `rlid` query parameter. Contains additional attributes which would appear in the LTI launch message were this member to click the link referenced by the `rlid` query parameter
     pub message: Option<Vec<NamesAndRoleMessage>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "names_and_role")]
+rt::model!(
+    NamesAndRoleMembership { status, name, picture, given_name, family_name, email,
+    lis_person_sourcedid, user_id, roles, message }
+);
+#[cfg(feature = "names_and_role")]
 /// The Canvas `NamesAndRoleMemberships` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct NamesAndRoleMemberships {
     /// Invocation URL
@@ -4964,27 +5412,24 @@ pub struct NamesAndRoleMemberships {
     /// A list of NamesAndRoleMembership
     pub members: Option<Vec<NamesAndRoleMembership>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "names_and_role")]
+rt::model!(NamesAndRoleMemberships { id, context, members });
 #[cfg(feature = "new_quiz_items")]
 /// Individual items within a quiz, whether they're questions, stimuli, banked content, or question banks.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizItem {
     /// the ID of the quiz item
     pub id: Option<String>,
     /// the position of the item within the quiz. The first item in a quiz is given position 1.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// the number of points available to score on this item
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_possible: Option<f64>,
     /// the type of the item. One of 'Item', 'Stimulus', 'BankEntry', or 'Bank'.
     pub entry_type: Option<String>,
     /// whether the current user can edit the item -- used internally, no need to set
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub entry_editable: Option<bool>,
     /// the ID of the stimulus that this item is associated with. null if not associated with any stimuli.
     pub stimulus_quiz_entry_id: Option<String>,
@@ -4995,13 +5440,16 @@ pub struct QuizItem {
     /// the specific data associated with the quiz item.  These items can be either a QuestionItem, StimulusItem, BankEntryItem, or BankItem, depending on entry_type, and are defined separately
     pub entry: Option<Box<QuestionItemOrStimulusItemOrBankEntryItemOrBankItem>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quiz_items")]
+rt::model!(
+    QuizItem { id, position : int, points_possible : float, entry_type, entry_editable :
+    bool, stimulus_quiz_entry_id, status, properties, entry }
+);
+#[cfg(feature = "new_quiz_items")]
 /// The Canvas `QuestionItem` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuestionItem {
     /// the question title
@@ -5025,13 +5473,16 @@ pub struct QuestionItem {
     /// the algorithm used to score the question. See Appendix: Question Types for more info about this field.
     pub scoring_algorithm: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quiz_items")]
+rt::model!(
+    QuestionItem { title, item_body, calculator_type, feedback, interaction_type_slug,
+    interaction_data, properties, scoring_data, answer_feedback, scoring_algorithm }
+);
+#[cfg(feature = "new_quiz_items")]
 /// The Canvas `StimulusItem` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct StimulusItem {
     /// stimulus title
@@ -5045,64 +5496,61 @@ pub struct StimulusItem {
     /// where the stimulus appears relative to questions ('top' or 'left')
     pub orientation: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quiz_items")]
+rt::model!(StimulusItem { title, body, instructions, source_url, orientation });
+#[cfg(feature = "new_quiz_items")]
 /// The Canvas `BankEntryItem` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BankEntryItem {
     /// the type of the item. Either 'Item' or 'Stimulus'.
     pub entry_type: Option<String>,
     /// whether the banked item is archived
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub archived: Option<bool>,
     /// the item (either a QuestionItem or StimulusItem, depending on entry_type)
     pub entry: Option<Box<QuestionItemOrStimulusItem>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quiz_items")]
+rt::model!(BankEntryItem { entry_type, archived : bool, entry });
+#[cfg(feature = "new_quiz_items")]
 /// The Canvas `BankItem` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BankItem {
     /// the title of the bank
     pub title: Option<String>,
     /// whether the bank is archived
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub archived: Option<bool>,
     /// the number of items in the bank, including stimuli
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub entry_count: Option<i64>,
     /// the number of items in the bank, excluding stimuli
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub item_entry_count: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quiz_items")]
+rt::model!(
+    BankItem { title, archived : bool, entry_count : int, item_entry_count : int }
+);
+#[cfg(feature = "new_quiz_items")]
 /// The Canvas `ItemProperties` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ItemProperties {
     /// for items with a BankItem entry - the number of items to randomly select from the bank. null if all items should be included.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sample_num: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quiz_items")]
+rt::model!(ItemProperties { sample_num : int });
+#[cfg(feature = "new_quiz_items")]
 /// The Canvas `QuestionFeedback` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuestionFeedback {
     /// general feedback to show regardless of answer (rich content)
@@ -5112,13 +5560,13 @@ pub struct QuestionFeedback {
     /// feedback to show if the question is answered incorrectly (rich content)
     pub incorrect: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "new_quiz_items")]
+rt::model!(QuestionFeedback { neutral, correct, incorrect });
 #[cfg(feature = "new_quizzes")]
 /// The Canvas `NewQuiz` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct NewQuiz {
     /// the ID of the quiz
@@ -5130,136 +5578,130 @@ pub struct NewQuiz {
     /// the ID of the quiz's assignment group
     pub assignment_group_id: Option<String>,
     /// The total point value given to the quiz
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_possible: Option<f64>,
     /// when the quiz is due
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// when to lock the quiz
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// when to unlock the quiz
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// whether the quiz has a published or unpublished draft state
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
     /// the type of grading the assignment receives ('pass_fail', 'percent', 'letter_grade', 'gpa_scale', or 'points')
     pub grading_type: Option<String>,
     /// additional quiz settings (see QuizSettings)
     pub quiz_settings: Option<Box<QuizSettings>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quizzes")]
+rt::model!(
+    NewQuiz { id, title, instructions, assignment_group_id, points_possible : float,
+    due_at : datetime, lock_at : datetime, unlock_at : datetime, published : bool,
+    grading_type, quiz_settings }
+);
+#[cfg(feature = "new_quizzes")]
 /// The Canvas `QuizSettings` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizSettings {
     /// type of calculator the user will have access to during the quiz ('none', basic' or 'scientific')
     pub calculator_type: Option<String>,
     /// whether access to the quiz should be restricted to the IP address ranges described in 'filters'
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub filter_ip_address: Option<bool>,
     /// IP address ranges from which users can take the quiz, if 'filter_ip_address' is true
     pub filters: Option<rt::Json>,
     /// whether questions should be shown all at once ('none') or one-at-a-time ('question')
     pub one_at_a_time_type: Option<String>,
     /// whether to allow user to return to previous questions when 'one_at_a_time_type' is set to 'question'
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_backtracking: Option<bool>,
     /// whether answers should be shuffled during quiz
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub shuffle_answers: Option<bool>,
     /// whether questions should be shuffled during quiz
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub shuffle_questions: Option<bool>,
     /// whether to require an access code to take the quiz (set as 'student_access_code')
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_student_access_code: Option<bool>,
     /// access code that is required to take the quiz if 'require_student_access_code' is true
     pub student_access_code: Option<String>,
     /// whether the quiz has a time limit (set as 'session_time_limit_in_seconds')
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_time_limit: Option<bool>,
     /// time limit during the quiz (in seconds)
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub session_time_limit_in_seconds: Option<i64>,
     /// settings to configure multiple quiz attempts (see MultipleAttemptsSettings)
     pub multiple_attempts: Option<Box<MultipleAttemptsSettings>>,
     /// settings to restrict student result view (see ResultViewSettings)
     pub result_view_settings: Option<Box<ResultViewSettings>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quizzes")]
+rt::model!(
+    QuizSettings { calculator_type, filter_ip_address : bool, filters,
+    one_at_a_time_type, allow_backtracking : bool, shuffle_answers : bool,
+    shuffle_questions : bool, require_student_access_code : bool, student_access_code,
+    has_time_limit : bool, session_time_limit_in_seconds : int, multiple_attempts,
+    result_view_settings }
+);
+#[cfg(feature = "new_quizzes")]
 /// The Canvas `MultipleAttemptsSettings` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct MultipleAttemptsSettings {
     /// whether to allow multiple attempts
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub multiple_attempts_enabled: Option<bool>,
     /// whether to limit the number of attempts if 'multiple_attempts_enabled' is true. Unlimited attempts if false.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub attempt_limit: Option<bool>,
     /// number of attempts to allow if 'multiple_attempts_enabled' and 'attempt_limit' are true
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub max_attempts: Option<i64>,
     /// specifies which score to keep after attempts ('average', 'first', 'highest', or 'latest')
     pub score_to_keep: Option<String>,
     /// whether to enforce a waiting period after an attempt (set as 'cooling_period_seconds')
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub cooling_period: Option<bool>,
     /// required waiting period (in seconds) between attempts. Enforced if 'cooling_period' is true.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub cooling_period_seconds: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quizzes")]
+rt::model!(
+    MultipleAttemptsSettings { multiple_attempts_enabled : bool, attempt_limit : bool,
+    max_attempts : int, score_to_keep, cooling_period : bool, cooling_period_seconds :
+    int }
+);
+#[cfg(feature = "new_quizzes")]
 /// The Canvas `ResultViewSettings` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ResultViewSettings {
     /// whether to restrict the student result view
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub result_view_restricted: Option<bool>,
     /// whether to show points awarded (overall and per question), if 'result_view_restricted' is true
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_points_awarded: Option<bool>,
     /// whether to show points possible (overall and per question), if 'result_view_restricted' is true
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_points_possible: Option<bool>,
     /// whether to show questions in the result view, if 'result_view_restricted' is true
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_items: Option<bool>,
     /// whether to show student's responses in the result view, if 'display_items' is true
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_item_response: Option<bool>,
     /// whether to indicate whether the student's response is correct/incorrect, if 'display_item_response' is true
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_item_response_correctness: Option<bool>,
     /// whether to show the correct answer for each question, if 'display_item_response_correctness' is true
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_item_correct_answer: Option<bool>,
     /// whether to show feedback for each item, if 'display_items' is true
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub display_item_feedback: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "new_quizzes")]
+rt::model!(
+    ResultViewSettings { result_view_restricted : bool, display_points_awarded : bool,
+    display_points_possible : bool, display_items : bool, display_item_response : bool,
+    display_item_response_correctness : bool, display_item_correct_answer : bool,
+    display_item_feedback : bool }
+);
 #[cfg(feature = "notification_preferences")]
 /// The Canvas `NotificationPreference` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct NotificationPreference {
     /// `href`
@@ -5271,13 +5713,13 @@ pub struct NotificationPreference {
     /// How often to send notifications to this communication channel for the given notification. Possible values are 'immediately', 'daily', 'weekly', and 'never'
     pub frequency: Option<NotificationPreferenceFrequency>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "notification_preferences")]
+rt::model!(NotificationPreference { href, notification, category, frequency });
 #[cfg(feature = "originality_reports")]
 /// The Canvas `ToolSetting` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ToolSetting {
     /// the resource type code of the resource handler to use to display originality reports
@@ -5285,13 +5727,13 @@ pub struct ToolSetting {
     /// a URL that may be used to override the launch URL inferred by the specified resource_type_code. If used a 'resource_type_code' must also be specified.
     pub resource_url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "originality_reports")]
+rt::model!(ToolSetting { resource_type_code, resource_url });
+#[cfg(feature = "originality_reports")]
 /// The Canvas `OriginalityReport` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OriginalityReport {
     /// The id of the OriginalityReport
@@ -5299,7 +5741,6 @@ pub struct OriginalityReport {
     /// The id of the file receiving the originality score
     pub file_id: Option<rt::Id>,
     /// A number between 0 and 100 representing the originality score
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub originality_score: Option<f64>,
     /// The ID of the file within Canvas containing the originality report document (if provided)
     pub originality_report_file_id: Option<rt::Id>,
@@ -5310,18 +5751,21 @@ pub struct OriginalityReport {
     /// A message describing the error. If set, the workflow_state will become 'error.'
     pub error_report: Option<String>,
     /// The submitted_at date time of the submission.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub submission_time: Option<rt::DateTime>,
     /// The id of the root Account associated with the OriginalityReport
     pub root_account_id: Option<rt::Id>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "originality_reports")]
+rt::model!(
+    OriginalityReport { id, file_id, originality_score : float,
+    originality_report_file_id, originality_report_url, tool_setting, error_report,
+    submission_time : datetime, root_account_id }
+);
 #[cfg(feature = "outcome_groups")]
 /// The Canvas `OutcomeGroup` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OutcomeGroup {
     /// the ID of the outcome group
@@ -5347,16 +5791,18 @@ pub struct OutcomeGroup {
     /// the URL for importing another group into this outcome group. should be treated as opaque. omitted in the abbreviated form.
     pub import_url: Option<String>,
     /// whether the current user can update the outcome group
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_edit: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_groups")]
+rt::model!(
+    OutcomeGroup { id, url, parent_outcome_group, context_id, context_type, title,
+    description, vendor_guid, subgroups_url, outcomes_url, import_url, can_edit : bool }
+);
+#[cfg(feature = "outcome_groups")]
 /// The Canvas `OutcomeLink` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OutcomeLink {
     /// the URL for fetching/updating the outcome link. should be treated as opaque
@@ -5370,31 +5816,32 @@ pub struct OutcomeLink {
     /// an abbreviated Outcome object representing the outcome linked into the containing outcome group.
     pub outcome: Option<Box<Outcome>>,
     /// whether this outcome has been used to assess a student in the context of this outcome link.  In other words, this will be set to true if the context is a course, and a student has been assessed with this outcome in that course.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub assessed: Option<bool>,
     /// whether this outcome link is manageable and is not the last link to an aligned outcome
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_unlink: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "outcome_groups")]
+rt::model!(
+    OutcomeLink { url, context_id, context_type, outcome_group, outcome, assessed : bool,
+    can_unlink : bool }
+);
 #[cfg(feature = "outcome_imports")]
 /// The Canvas `OutcomeImportData` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OutcomeImportData {
     /// The type of outcome import
     pub import_type: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_imports")]
+rt::model!(OutcomeImportData { import_type });
+#[cfg(feature = "outcome_imports")]
 /// The Canvas `OutcomeImport` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OutcomeImport {
     /// The unique identifier for the outcome import.
@@ -5402,13 +5849,10 @@ pub struct OutcomeImport {
     /// The unique identifier for the group into which the outcomes will be imported to, or NULL.
     pub learning_outcome_group_id: Option<rt::Id>,
     /// The date the outcome import was created.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The date the outcome import finished. Returns null if not finished.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub ended_at: Option<rt::DateTime>,
     /// The date the outcome import was last updated.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The current state of the outcome import.
     /// - 'created': The outcome import has been created.
@@ -5425,86 +5869,84 @@ pub struct OutcomeImport {
     /// An array of row number / error message pairs. Returns the first 25 errors.
     pub processing_errors: Option<Vec<Vec<rt::Json>>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "outcome_imports")]
+rt::model!(
+    OutcomeImport { id, learning_outcome_group_id, created_at : datetime, ended_at :
+    datetime, updated_at : datetime, workflow_state, data, progress, user,
+    processing_errors }
+);
 #[cfg(feature = "outcome_results")]
 /// A student's result for an outcome
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OutcomeResult {
     /// A unique identifier for this result
     pub id: Option<rt::Id>,
     /// The student's score
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub score: Option<i64>,
     /// The datetime the resulting OutcomeResult was submitted at, or absent that, when it was assessed.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub submitted_or_assessed_at: Option<rt::DateTime>,
     /// Unique identifiers of objects associated with this result
     pub links: Option<rt::Json>,
     /// score's percent of maximum points possible for outcome, scaled to reflect any custom mastery levels that differ from the learning outcome
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub percent: Option<f64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_results")]
+rt::model!(
+    OutcomeResult { id, score : int, submitted_or_assessed_at : datetime, links, percent
+    : float }
+);
+#[cfg(feature = "outcome_results")]
 /// The Canvas `OutcomeRollupScoreLinks` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OutcomeRollupScoreLinks {
     /// The id of the related outcome
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub outcome: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_results")]
+rt::model!(OutcomeRollupScoreLinks { outcome : int });
+#[cfg(feature = "outcome_results")]
 /// The Canvas `OutcomeRollupScore` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OutcomeRollupScore {
     /// The rollup score for the outcome, based on the student alignment scores related to the outcome. This could be null if the student has no related scores.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub score: Option<i64>,
     /// The number of alignment scores included in this rollup.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub count: Option<i64>,
     /// `links`
     pub links: Option<Box<OutcomeRollupScoreLinks>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_results")]
+rt::model!(OutcomeRollupScore { score : int, count : int, links });
+#[cfg(feature = "outcome_results")]
 /// The Canvas `OutcomeRollupLinks` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OutcomeRollupLinks {
     /// If an aggregate result was requested, the course field will be present. Otherwise, the user and section field will be present (Optional) The id of the course that this rollup applies to
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course: Option<i64>,
     /// (Optional) The id of the user that this rollup applies to
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user: Option<i64>,
     /// (Optional) The id of the section the user is in
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub section: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_results")]
+rt::model!(OutcomeRollupLinks { course : int, user : int, section : int });
+#[cfg(feature = "outcome_results")]
 /// The Canvas `OutcomeRollup` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OutcomeRollup {
     /// an array of OutcomeRollupScore objects
@@ -5514,15 +5956,15 @@ pub struct OutcomeRollup {
     /// `links`
     pub links: Option<Box<OutcomeRollupLinks>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "outcome_results")]
+rt::model!(OutcomeRollup { scores, name, links });
 #[cfg(any(feature = "outcome_results", feature = "outcomes"))]
 /// An asset aligned with this outcome
 ///
 /// Defined in outcome_results.json, outcomes.json; this type holds the fields of every definition.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OutcomeAlignment {
     /// the id of the aligned learning outcome.
@@ -5542,13 +5984,16 @@ pub struct OutcomeAlignment {
     /// the title of the aligned assignment.
     pub title: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(any(feature = "outcome_results", feature = "outcomes"))]
+rt::model!(
+    OutcomeAlignment { id, name, html_url, assignment_id, assessment_id,
+    submission_types, url, title }
+);
 #[cfg(feature = "outcome_results")]
 /// The full path to an outcome
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OutcomePath {
     /// A unique identifier for this outcome
@@ -5556,25 +6001,25 @@ pub struct OutcomePath {
     /// an array of OutcomePathPart objects
     pub parts: Option<Box<OutcomePathPart>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "outcome_results")]
+rt::model!(OutcomePath { id, parts });
+#[cfg(feature = "outcome_results")]
 /// An outcome or outcome group
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OutcomePathPart {
     /// The title of the outcome or outcome group
     pub name: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "outcome_results")]
+rt::model!(OutcomePathPart { name });
 #[cfg(any(feature = "outcome_groups", feature = "outcomes"))]
 /// The Canvas `Outcome` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Outcome {
     /// the ID of the outcome
@@ -5594,40 +6039,38 @@ pub struct Outcome {
     /// A custom GUID for the learning standard.
     pub vendor_guid: Option<String>,
     /// maximum points possible. included only if the outcome embeds a rubric criterion. omitted in the abbreviated form.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_possible: Option<f64>,
     /// points necessary to demonstrate mastery outcomes. included only if the outcome embeds a rubric criterion. omitted in the abbreviated form.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub mastery_points: Option<i64>,
     /// the method used to calculate a students score
     pub calculation_method: Option<OutcomeCalculationMethod>,
     /// this defines the variable value used by the calculation_method. included only if calculation_method uses it
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub calculation_int: Option<i64>,
     /// possible ratings for this outcome. included only if the outcome embeds a rubric criterion. omitted in the abbreviated form.
     pub ratings: Option<Vec<RubricRating>>,
     /// whether the current user can update the outcome
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_edit: Option<bool>,
     /// whether the outcome can be unlinked
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_unlink: Option<bool>,
     /// whether this outcome has been used to assess a student
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub assessed: Option<bool>,
     /// whether updates to this outcome will propagate to unassessed rubrics that have imported it
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_updateable_rubrics: Option<bool>,
     /// The student-friendly description of the outcome for the current context (null when none); sent in the full (non-abbreviated) outcome style.
     pub friendly_description: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(any(feature = "outcome_groups", feature = "outcomes"))]
+rt::model!(
+    Outcome { id, url, context_id, context_type, title, display_name, description,
+    vendor_guid, points_possible : float, mastery_points : int, calculation_method,
+    calculation_int : int, ratings, can_edit : bool, can_unlink : bool, assessed : bool,
+    has_updateable_rubrics : bool, friendly_description }
+);
 #[cfg(feature = "pages")]
 /// The Canvas `Page` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Page {
     /// the ID of the page
@@ -5637,13 +6080,10 @@ pub struct Page {
     /// the title of the page
     pub title: Option<String>,
     /// the creation date for the page
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the date the page was last updated
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// (DEPRECATED) whether this page is hidden from students (note: this is always reflected as the inverse of the published value)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_from_students: Option<bool>,
     /// roles allowed to edit the page; comma-separated list comprising a combination of 'teachers', 'students', 'members', and/or 'public' if not supplied, course defaults are used
     pub editing_roles: Option<String>,
@@ -5652,16 +6092,12 @@ pub struct Page {
     /// the page content, in HTML (present when requesting a single page; optionally included when listing pages)
     pub body: Option<String>,
     /// whether the page is published (true) or draft state (false).
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
     /// scheduled publication date for this page
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub publish_at: Option<rt::DateTime>,
     /// whether this page is the front page for the wiki
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub front_page: Option<bool>,
     /// Whether or not this is locked for the user.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// (Optional) Information for the user about the lock. Present when locked_for_user is true.
     pub lock_info: Option<Box<LockInfo>>,
@@ -5670,38 +6106,39 @@ pub struct Page {
     /// Web URL of the page; always sent.
     pub html_url: Option<String>,
     /// Date the page appears on students' to-do lists; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub todo_date: Option<rt::DateTime>,
     /// The assignment behind a page used for mastery paths, with its assignment_overrides; sent when the course has conditional release and the page is for an assignment.
     pub assignment: Option<Box<Assignment>>,
     /// True when the page was synced from a blueprint course into this associated course; sent only when the request asks for blueprint status (master_course_status option).
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_master_course_child_content: Option<bool>,
     /// True when the page lives in a blueprint course and has restrictions set; sent only with blueprint status requested.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_master_course_master_content: Option<bool>,
     /// Whether blueprint locks apply to this page; sent only with blueprint status requested.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restricted_by_master_course: Option<bool>,
     /// Hash of blueprint lock types (content, points, due_dates, availability_dates, ...) to booleans for this page; sent only when it is restricted and blueprint status was requested.
     pub master_course_restrictions: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "pages")]
+rt::model!(
+    Page { page_id, url, title, created_at : datetime, updated_at : datetime,
+    hide_from_students : bool, editing_roles, last_edited_by, body, published : bool,
+    publish_at : datetime, front_page : bool, locked_for_user : bool, lock_info,
+    lock_explanation, html_url, todo_date : datetime, assignment,
+    is_master_course_child_content : bool, is_master_course_master_content : bool,
+    restricted_by_master_course : bool, master_course_restrictions }
+);
+#[cfg(feature = "pages")]
 /// The Canvas `PageRevision` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PageRevision {
     /// an identifier for this revision of the page
     pub revision_id: Option<rt::Id>,
     /// the time when this revision was saved
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// whether this is the latest revision or not
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub latest: Option<bool>,
     /// the User who saved this revision, if applicable (this may not be present if the page was imported from another system)
     pub edited_by: Option<Box<User>>,
@@ -5712,13 +6149,16 @@ pub struct PageRevision {
     /// the historic page contents
     pub body: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "pages")]
+rt::model!(
+    PageRevision { revision_id, updated_at : datetime, latest : bool, edited_by, url,
+    title, body }
+);
 #[cfg(feature = "peer_reviews")]
 /// The Canvas `PeerReview` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PeerReview {
     /// The assessors user id
@@ -5740,13 +6180,16 @@ pub struct PeerReview {
     /// The submission comments associated with this Peer Review if the submission_comment include parameter is provided (see submissions API) (optional)
     pub submission_comments: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "peer_reviews")]
+rt::model!(
+    PeerReview { assessor_id, asset_id, asset_type, id, user_id, workflow_state, user,
+    assessor, submission_comments }
+);
 #[cfg(feature = "plagiarism_detection_platform_assignments")]
 /// A Canvas assignment
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiAssignment {
     /// `id`
@@ -5756,10 +6199,8 @@ pub struct LtiAssignment {
     /// `description`
     pub description: Option<String>,
     /// `points_possible`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_possible: Option<f64>,
     /// The due date for the assignment. If a user id is supplied and an assignment override is in place this field will reflect the due date as it applies to the user.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// `lti_id`
     pub lti_id: Option<String>,
@@ -5768,9 +6209,13 @@ pub struct LtiAssignment {
     /// `lti_course_id`
     pub lti_course_id: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "plagiarism_detection_platform_assignments")]
+rt::model!(
+    LtiAssignment { id, name, description, points_possible : float, due_at : datetime,
+    lti_id, course_id, lti_course_id }
+);
 #[cfg(
     any(
         feature = "announcements",
@@ -5790,8 +6235,7 @@ pub struct LtiAssignment {
 /// The Canvas `Submission` object.
 ///
 /// Defined in plagiarism_detection_submissions.json, submissions.json, what_if_grades.json; this type holds the fields of every definition.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Submission {
     /// `lti_course_id`
@@ -5801,14 +6245,12 @@ pub struct Submission {
     /// The submission's assignment id
     pub assignment_id: Option<rt::Id>,
     /// This is the submission attempt number.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub attempt: Option<i64>,
     /// The content of the submission, if it was submitted directly in a text field.
     pub body: Option<String>,
     /// The types of submission ex: ('online_text_entry'|'online_url'|'online_upload'|'media_recording'|'student_annotation')
     pub submission_type: Option<SubmissionType>,
     /// The timestamp when the assignment was submitted
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub submitted_at: Option<rt::DateTime>,
     /// The URL of the submission (for 'online_url' submissions).
     pub url: Option<String>,
@@ -5827,63 +6269,50 @@ pub struct Submission {
     /// The grade for the submission, translated into the assignment grading scheme (so a letter grade, for example).
     pub grade: Option<String>,
     /// A boolean flag which is false if the student has re-submitted since the submission was last graded.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grade_matches_current_submission: Option<bool>,
     /// URL to the submission. This will require the user to log in.
     pub html_url: Option<String>,
     /// URL to the submission preview. This will require the user to log in.
     pub preview_url: Option<String>,
     /// The raw score
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score: Option<f64>,
     /// Associated comments for a submission (optional)
     pub submission_comments: Option<Vec<SubmissionComment>>,
     /// The id of the user who graded the submission. This will be null for submissions that haven't been graded yet. It will be a positive number if a real user has graded the submission and a negative number if the submission was graded by a process (e.g. Quiz autograder and autograding LTI tools).  Specifically autograded quizzes set grader_id to the negative of the quiz id.  Submissions autograded by LTI tools set grader_id to the negative of the tool id.
     pub grader_id: Option<rt::Id>,
     /// `graded_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub graded_at: Option<rt::DateTime>,
     /// The submissions user (see user API) (optional)
     pub user: Option<Box<User>>,
     /// Whether the submission was made after the applicable due date
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub late: Option<bool>,
     /// Whether the assignment is visible to the user who submitted the assignment. Submissions where `assignment_visible` is false no longer count towards the student's grade and the assignment can no longer be accessed by the student. `assignment_visible` becomes false for submissions that do not have a grade and whose assignment is no longer assigned to the student's section.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub assignment_visible: Option<bool>,
     /// Whether the assignment is excused.  Excused assignments have no impact on a user's grade.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub excused: Option<bool>,
     /// Whether the assignment is missing.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub missing: Option<bool>,
     /// The status of the submission in relation to the late policy. Can be late, missing, extended, none, or null.
     pub late_policy_status: Option<String>,
     /// The amount of points automatically deducted from the score by the missing/late policy for a late or missing assignment.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_deducted: Option<f64>,
     /// The amount of time, in seconds, that an submission is late by.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub seconds_late: Option<f64>,
     /// Extra submission attempts allowed for the given user and assignment.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub extra_attempts: Option<f64>,
     /// A unique short ID identifying this submission without reference to the owning user. Only included if the caller has administrator access for the current account.
     pub anonymous_id: Option<String>,
     /// The date this submission was posted to the student, or nil if it has not been posted.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub posted_at: Option<rt::DateTime>,
     /// The read status of this submission for the given user (optional). Including read_status will mark submission(s) as read.
     pub read_status: Option<SubmissionReadStatus>,
     /// This indicates whether the submission has been reassigned by the instructor.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub redo_request: Option<bool>,
     /// The submission's id; always sent (first entry of SUBMISSION_JSON_FIELDS).
     pub id: Option<rt::Id>,
     /// Id of the grading period the submission falls in; always sent.
     pub grading_period_id: Option<rt::Id>,
     /// The effective due date for this student, as cached by Canvas; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub cached_due_date: Option<rt::DateTime>,
     /// Name of the sticker a grader put on the submission, if any; always sent.
     pub sticker: Option<String>,
@@ -5892,10 +6321,8 @@ pub struct Submission {
     /// The grade as entered by the grader, before late penalties; always sent.
     pub entered_grade: Option<String>,
     /// The score as entered by the grader, before late penalties; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub entered_score: Option<f64>,
     /// Whether the assignment has checkpoint sub-assignments; sent with include\[\]=sub_assignment_submissions when checkpoints are enabled.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_sub_assignment_submissions: Option<bool>,
     /// Trimmed submissions for each checkpoint sub-assignment; sent with include\[\]=sub_assignment_submissions when checkpoints are enabled.
     pub sub_assignment_submissions: Option<Vec<rt::Json>>,
@@ -5904,7 +6331,6 @@ pub struct Submission {
     /// Provisional grades on a moderated assignment; sent with include\[\]=provisional_grades.
     pub provisional_grades: Option<Vec<ProvisionalGrade>>,
     /// Whether the submission has comments that are not yet posted; sent with include\[\]=has_postable_comments.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_postable_comments: Option<bool>,
     /// Submission comments with HTML bodies; sent with include\[\]=submission_html_comments.
     pub submission_html_comments: Option<Vec<SubmissionComment>>,
@@ -5923,7 +6349,6 @@ pub struct Submission {
     /// The media recording attached to the submission; sent when it has one.
     pub media_comment: Option<Box<MediaComment>>,
     /// True when originality reports exist and may be shown; sent only in that case.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_originality_report: Option<bool>,
     /// Plagiarism/originality data keyed by asset; sent when such data exists and the caller may view reports.
     pub turnitin_data: Option<rt::Json>,
@@ -5938,16 +6363,47 @@ pub struct Submission {
     /// The launch URL an LTI tool submitted; sent for basic_lti_launch submissions.
     pub external_tool_url: Option<String>,
     /// Score the student entered for themselves (what-if/self grading); sent with include\[\]=student_entered_score.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub student_entered_score: Option<f64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+rt::model!(
+    Submission { lti_course_id, course_id, assignment_id, attempt : int, body,
+    submission_type, submitted_at : datetime, url, user_id, eula_agreement_timestamp,
+    workflow_state, attachments, assignment, course, grade,
+    grade_matches_current_submission : bool, html_url, preview_url, score : float,
+    submission_comments, grader_id, graded_at : datetime, user, late : bool,
+    assignment_visible : bool, excused : bool, missing : bool, late_policy_status,
+    points_deducted : float, seconds_late : float, extra_attempts : float, anonymous_id,
+    posted_at : datetime, read_status, redo_request : bool, id, grading_period_id,
+    cached_due_date : datetime, sticker, custom_grade_status_id, entered_grade,
+    entered_score : float, has_sub_assignment_submissions : bool,
+    sub_assignment_submissions, submission_history, provisional_grades,
+    has_postable_comments : bool, submission_html_comments, rubric_assessment,
+    full_rubric_assessment, submission_status, grading_status, read_state, group,
+    media_comment, has_originality_report : bool, turnitin_data, vericite_data,
+    discussion_entries, proxy_submitter, proxy_submitter_id, external_tool_url,
+    student_entered_score : float }
+);
 #[cfg(feature = "planner")]
 /// A planner note
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PlannerNote {
     /// The ID of the planner note
@@ -5963,7 +6419,6 @@ pub struct PlannerNote {
     /// The course that the note is in relation too, if applicable
     pub course_id: Option<rt::Id>,
     /// The datetime of when the planner note should show up on their planner
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub todo_date: Option<rt::DateTime>,
     /// the type of the linked learning object
     pub linked_object_type: Option<String>,
@@ -5974,7 +6429,58 @@ pub struct PlannerNote {
     /// the API URL of the linked learning object
     pub linked_object_url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "planner")]
+rt::model!(
+    PlannerNote { id, title, description, user_id, workflow_state, course_id, todo_date :
+    datetime, linked_object_type, linked_object_id, linked_object_html_url,
+    linked_object_url }
+);
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "planner",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+/// User-controlled setting for whether an item should be displayed on the planner or not
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct PlannerOverride {
+    /// The ID of the planner override
+    pub id: Option<rt::Id>,
+    /// The type of the associated object for the planner override
+    pub plannable_type: Option<String>,
+    /// The id of the associated object for the planner override
+    pub plannable_id: Option<rt::Id>,
+    /// The id of the associated user for the planner override
+    pub user_id: Option<rt::Id>,
+    /// The id of the plannable's associated assignment, if it has one
+    pub assignment_id: Option<rt::Id>,
+    /// The current published state of the item, synced with the associated object
+    pub workflow_state: Option<String>,
+    /// Controls whether or not the associated plannable item is marked complete on the planner
+    pub marked_complete: Option<bool>,
+    /// Controls whether or not the associated plannable item shows up in the opportunities list
+    pub dismissed: Option<bool>,
+    /// The datetime of when the planner override was created
+    pub created_at: Option<rt::DateTime>,
+    /// The datetime of when the planner override was updated
+    pub updated_at: Option<rt::DateTime>,
+    /// The datetime of when the planner override was deleted, if applicable
+    pub deleted_at: Option<rt::DateTime>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -5994,46 +6500,14 @@ pub struct PlannerNote {
         feature = "what_if_grades"
     )
 )]
-/// User-controlled setting for whether an item should be displayed on the planner or not
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct PlannerOverride {
-    /// The ID of the planner override
-    pub id: Option<rt::Id>,
-    /// The type of the associated object for the planner override
-    pub plannable_type: Option<String>,
-    /// The id of the associated object for the planner override
-    pub plannable_id: Option<rt::Id>,
-    /// The id of the associated user for the planner override
-    pub user_id: Option<rt::Id>,
-    /// The id of the plannable's associated assignment, if it has one
-    pub assignment_id: Option<rt::Id>,
-    /// The current published state of the item, synced with the associated object
-    pub workflow_state: Option<String>,
-    /// Controls whether or not the associated plannable item is marked complete on the planner
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub marked_complete: Option<bool>,
-    /// Controls whether or not the associated plannable item shows up in the opportunities list
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub dismissed: Option<bool>,
-    /// The datetime of when the planner override was created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub created_at: Option<rt::DateTime>,
-    /// The datetime of when the planner override was updated
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub updated_at: Option<rt::DateTime>,
-    /// The datetime of when the planner override was deleted, if applicable
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub deleted_at: Option<rt::DateTime>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
+rt::model!(
+    PlannerOverride { id, plannable_type, plannable_id, user_id, assignment_id,
+    workflow_state, marked_complete : bool, dismissed : bool, created_at : datetime,
+    updated_at : datetime, deleted_at : datetime }
+);
 #[cfg(feature = "poll_choices")]
 /// The Canvas `PollChoice` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PollChoice {
     /// The unique identifier for the poll choice.
@@ -6041,21 +6515,19 @@ pub struct PollChoice {
     /// The id of the poll this poll choice belongs to.
     pub poll_id: Option<rt::Id>,
     /// Specifies whether or not this poll choice is a 'correct' choice.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_correct: Option<bool>,
     /// The text of the poll choice.
     pub text: Option<String>,
     /// The order of the poll choice in relation to it's sibling poll choices.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "poll_choices")]
+rt::model!(PollChoice { id, poll_id, is_correct : bool, text, position : int });
 #[cfg(feature = "poll_sessions")]
 /// The Canvas `PollSession` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PollSession {
     /// The unique identifier for the poll session.
@@ -6067,10 +6539,8 @@ pub struct PollSession {
     /// The id of the Course Section this poll session is associated with
     pub course_section_id: Option<rt::Id>,
     /// Specifies whether or not this poll session has been published for students to participate in.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_published: Option<bool>,
     /// Specifies whether the results are viewable by students.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_public_results: Option<bool>,
     /// The time at which the poll session was created.
     pub created_at: Option<String>,
@@ -6079,13 +6549,16 @@ pub struct PollSession {
     /// If the poll session has public results, this will return an array of all submissions, viewable by both students and teachers. If the results are not public, for students it will return their submission only.
     pub poll_submissions: Option<Box<PollSubmission>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "poll_sessions")]
+rt::model!(
+    PollSession { id, poll_id, course_id, course_section_id, is_published : bool,
+    has_public_results : bool, created_at, results, poll_submissions }
+);
 #[cfg(any(feature = "poll_sessions", feature = "poll_submissions"))]
 /// The Canvas `PollSubmission` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PollSubmission {
     /// The unique identifier for the poll submission.
@@ -6097,13 +6570,13 @@ pub struct PollSubmission {
     /// The date and time the poll submission was submitted.
     pub created_at: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(any(feature = "poll_sessions", feature = "poll_submissions"))]
+rt::model!(PollSubmission { id, poll_choice_id, user_id, created_at });
 #[cfg(feature = "polls")]
 /// The Canvas `Poll` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Poll {
     /// The unique identifier for the poll.
@@ -6119,56 +6592,52 @@ pub struct Poll {
     /// An aggregate of the results of all associated poll sessions, with the poll choice id as the key, and the aggregated submission count as the value.
     pub total_results: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "polls")]
+rt::model!(Poll { id, question, description, created_at, user_id, total_results });
 #[cfg(feature = "proficiency_ratings")]
 /// The Canvas `ProficiencyRating` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ProficiencyRating {
     /// The description of the rating
     pub description: Option<String>,
     /// A non-negative number of points for the rating
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points: Option<f64>,
     /// Indicates the rating where mastery is first achieved
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub mastery: Option<bool>,
     /// The hex color code of the rating
     pub color: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "proficiency_ratings")]
+rt::model!(ProficiencyRating { description, points : float, mastery : bool, color });
+#[cfg(feature = "proficiency_ratings")]
 /// The Canvas `Proficiency` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Proficiency {
     /// An array of proficiency ratings. See the ProficiencyRating specification above.
     pub ratings: Option<Vec<ProficiencyRating>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "proficiency_ratings")]
+rt::model!(Proficiency { ratings });
 #[cfg(any(feature = "public_jwk", feature = "developer_keys"))]
 /// a Canvas API key (or LTI 1.3 registration)
 ///
 /// Defined in public_jwk.json, developer_keys.json; this type holds the fields of every definition.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DeveloperKey {
     /// The ID should match the Developer Key ID in canvas
     pub id: Option<rt::Id>,
     /// true the tool is a lti key, null is not a lti key
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_lti_key: Option<bool>,
     /// Controls if the tool is visable
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub visible: Option<bool>,
     /// The name of the account associated with the tool
     pub account_name: Option<String>,
@@ -6177,10 +6646,8 @@ pub struct DeveloperKey {
     /// The code of the vendor managing the tool
     pub vendor_code: Option<String>,
     /// The date and time the tool was last used
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_used_at: Option<rt::DateTime>,
     /// The number of active access tokens associated with the tool
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub access_token_count: Option<i64>,
     /// redirect uris description
     pub redirect_uris: Option<Vec<String>>,
@@ -6195,14 +6662,12 @@ pub struct DeveloperKey {
     /// ID of the user associated with the tool
     pub user_id: Option<String>,
     /// The time the jwk was created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The user name of the tool creator
     pub user_name: Option<String>,
     /// Email associated with the tool owner
     pub email: Option<String>,
     /// True if the tool has required permissions, null if there are no needed permissions
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_scopes: Option<bool>,
     /// Icon to be displayed with the name of the tool
     pub icon_url: Option<String>,
@@ -6211,13 +6676,10 @@ pub struct DeveloperKey {
     /// The current state of the tool
     pub workflow_state: Option<String>,
     /// Timestamp of the key's last update
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// (API keys only) If true, key is only usable in non-production environments (test, beta). Avoids problems with beta refresh.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub test_cluster_only: Option<bool>,
     /// (API keys only) If true, allows `includes` parameters in API requests that match the scopes of this key
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_includes: Option<bool>,
     /// (API keys only) Used in OAuth2 client credentials flow to specify the audience for the access token
     pub client_credentials_audience: Option<String>,
@@ -6228,16 +6690,22 @@ pub struct DeveloperKey {
     /// (LTI keys only) The LTI IMS Registration object for this key, if key was created via Dynamic Registration.
     pub lti_registration: Option<rt::Json>,
     /// (LTI keys only) Returns true if key was created via Dynamic Registration.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_lti_registration: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(any(feature = "public_jwk", feature = "developer_keys"))]
+rt::model!(
+    DeveloperKey { id, is_lti_key : bool, visible : bool, account_name, public_jwk,
+    vendor_code, last_used_at : datetime, access_token_count : int, redirect_uris,
+    redirect_uri, api_key, notes, name, user_id, created_at : datetime, user_name, email,
+    require_scopes : bool, icon_url, scopes, workflow_state, updated_at : datetime,
+    test_cluster_only : bool, allow_includes : bool, client_credentials_audience,
+    tool_configuration, public_jwk_url, lti_registration, is_lti_registration : bool }
+);
 #[cfg(feature = "quiz_assignment_overrides")]
 /// Set of assignment-overridden dates for a quiz.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizAssignmentOverrideSet {
     /// ID of the quiz those dates are for.
@@ -6247,51 +6715,50 @@ pub struct QuizAssignmentOverrideSet {
     /// An array of all assignment overrides active for the quiz. This is visible only to teachers and staff.
     pub all_dates: Option<Box<QuizAssignmentOverride>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_assignment_overrides")]
+rt::model!(QuizAssignmentOverrideSet { quiz_id, due_dates, all_dates });
+#[cfg(feature = "quiz_assignment_overrides")]
 /// Container for set of assignment-overridden dates for a quiz.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizAssignmentOverrideSetContainer {
     /// The QuizAssignmentOverrideSet
     pub quiz_assignment_overrides: Option<Vec<QuizAssignmentOverrideSet>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_assignment_overrides")]
+rt::model!(QuizAssignmentOverrideSetContainer { quiz_assignment_overrides });
+#[cfg(feature = "quiz_assignment_overrides")]
 /// Set of assignment-overridden dates for a quiz.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizAssignmentOverride {
     /// ID of the assignment override, unless this is the base construct, in which case the 'id' field is omitted.
     pub id: Option<rt::Id>,
     /// The date after which any quiz submission is considered late.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// Date when the quiz becomes available for taking.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// When the quiz will stop being available for taking. A value of null means it can always be taken.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// Title of the section this assignment override is for, if any.
     pub title: Option<String>,
     /// If this property is present, it means that dates in this structure are not based on an assignment override, but are instead for all students.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub base: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "quiz_assignment_overrides")]
+rt::model!(
+    QuizAssignmentOverride { id, due_at : datetime, unlock_at : datetime, lock_at :
+    datetime, title, base : bool }
+);
 #[cfg(feature = "quiz_extensions")]
 /// The Canvas `QuizExtension` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizExtension {
     /// The ID of the Quiz the quiz extension belongs to.
@@ -6299,24 +6766,24 @@ pub struct QuizExtension {
     /// The ID of the Student that needs the quiz extension.
     pub user_id: Option<rt::Id>,
     /// Number of times the student is allowed to re-take the quiz over the multiple-attempt limit.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_attempts: Option<i64>,
     /// Amount of extra time allowed for the quiz submission, in minutes.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_time: Option<i64>,
     /// The student can take the quiz even if it's locked for everyone else
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub manually_unlocked: Option<bool>,
     /// The time at which the quiz submission will be overdue, and be flagged as a late submission.
     pub end_at: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "quiz_extensions")]
+rt::model!(
+    QuizExtension { quiz_id, user_id, extra_attempts : int, extra_time : int,
+    manually_unlocked : bool, end_at }
+);
 #[cfg(feature = "quiz_ip_filters")]
 /// The Canvas `QuizIPFilter` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizIpFilter {
     /// A unique name for the filter.
@@ -6326,13 +6793,13 @@ pub struct QuizIpFilter {
     /// An IP address (or range mask) this filter embodies.
     pub filter: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "quiz_ip_filters")]
+rt::model!(QuizIpFilter { name, account, filter });
 #[cfg(feature = "quiz_question_groups")]
 /// The Canvas `QuizGroup` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizGroup {
     /// The ID of the question group.
@@ -6342,24 +6809,24 @@ pub struct QuizGroup {
     /// The name of the question group.
     pub name: Option<String>,
     /// The number of questions to pick from the group to display to the student.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub pick_count: Option<i64>,
     /// The amount of points allotted to each question in the group.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub question_points: Option<i64>,
     /// The ID of the Assessment question bank to pull questions from.
     pub assessment_question_bank_id: Option<rt::Id>,
     /// The order in which the question group will be retrieved and displayed.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "quiz_question_groups")]
+rt::model!(
+    QuizGroup { id, quiz_id, name, pick_count : int, question_points : int,
+    assessment_question_bank_id, position : int }
+);
 #[cfg(feature = "quiz_questions")]
 /// The Canvas `QuizQuestion` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizQuestion {
     /// The ID of the quiz question.
@@ -6367,7 +6834,6 @@ pub struct QuizQuestion {
     /// The ID of the Quiz the question belongs to.
     pub quiz_id: Option<rt::Id>,
     /// The order in which the question will be retrieved and displayed.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub position: Option<i64>,
     /// The name of the question.
     pub question_name: Option<String>,
@@ -6376,7 +6842,6 @@ pub struct QuizQuestion {
     /// The text of the question.
     pub question_text: Option<String>,
     /// The maximum amount of points possible received for getting this question correct.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_possible: Option<f64>,
     /// The comments to display if the student answers the question correctly.
     pub correct_comments: Option<String>,
@@ -6387,13 +6852,17 @@ pub struct QuizQuestion {
     /// An array of available answers to display to the student.
     pub answers: Option<Vec<Answer>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_questions")]
+rt::model!(
+    QuizQuestion { id, quiz_id, position : int, question_name, question_type,
+    question_text, points_possible : float, correct_comments, incorrect_comments,
+    neutral_comments, answers }
+);
+#[cfg(feature = "quiz_questions")]
 /// The Canvas `Answer` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Answer {
     /// The unique identifier for the answer.  Do not supply if this answer is part of a new question
@@ -6401,7 +6870,6 @@ pub struct Answer {
     /// The text of the answer.
     pub answer_text: Option<String>,
     /// An integer to determine correctness of the answer. Incorrect answers should be 0, correct answers should be 100.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub answer_weight: Option<i64>,
     /// Specific contextual comments for a particular answer.
     pub answer_comments: Option<String>,
@@ -6416,29 +6884,29 @@ pub struct Answer {
     /// Used in numerical questions.  Values can be 'exact_answer', 'range_answer', or 'precision_answer'.
     pub numerical_answer_type: Option<String>,
     /// Used in numerical questions of type 'exact_answer'.  The value the answer should equal.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub exact: Option<i64>,
     /// Used in numerical questions of type 'exact_answer'. The margin of error allowed for the student's answer.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub margin: Option<i64>,
     /// Used in numerical questions of type 'precision_answer'.  The value the answer should equal.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub approximate: Option<f64>,
     /// Used in numerical questions of type 'precision_answer'. The numerical precision that will be used when comparing the student's answer.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub precision: Option<i64>,
     /// Used in numerical questions of type 'range_answer'. The start of the allowed range (inclusive).
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub start: Option<i64>,
     /// Used in numerical questions of type 'range_answer'. The end of the allowed range (inclusive).
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub end: Option<i64>,
     /// Used in fill in multiple blank and multiple dropdowns questions.
     pub blank_id: Option<rt::Id>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "quiz_questions")]
+rt::model!(
+    Answer { id, answer_text, answer_weight : int, answer_comments, text_after_answers,
+    answer_match_left, answer_match_right, matching_answer_incorrect_matches,
+    numerical_answer_type, exact : int, margin : int, approximate : float, precision :
+    int, start : int, end : int, blank_id }
+);
 #[cfg(feature = "quiz_questions")]
 impl rt::Encode for Answer {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
@@ -6447,8 +6915,7 @@ impl rt::Encode for Answer {
 }
 #[cfg(feature = "quiz_reports")]
 /// The Canvas `QuizReport` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizReport {
     /// the ID of the quiz report
@@ -6460,19 +6927,14 @@ pub struct QuizReport {
     /// a human-readable (and localized) version of the report_type
     pub readable_type: Option<String>,
     /// boolean indicating whether the report represents all submissions or only the most recent ones for each student
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub includes_all_versions: Option<bool>,
     /// boolean indicating whether the report is for an anonymous survey. if true, no student names will be included in the csv
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous: Option<bool>,
     /// boolean indicating whether the report can be generated, which is true unless the quiz is a survey one
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub generatable: Option<bool>,
     /// when the report was created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// when the report was last updated
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// the API endpoint for this report
     pub url: Option<String>,
@@ -6483,13 +6945,17 @@ pub struct QuizReport {
     /// if the report is being generated, a Progress object that represents the operation. Refer to the Progress API for more information about the format. (Note: available only in JSON-API format)
     pub progress: Option<Box<Progress>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "quiz_reports")]
+rt::model!(
+    QuizReport { id, quiz_id, report_type, readable_type, includes_all_versions : bool,
+    anonymous : bool, generatable : bool, created_at : datetime, updated_at : datetime,
+    url, file, progress_url, progress }
+);
 #[cfg(feature = "quiz_statistics")]
 /// The Canvas `QuizStatistics` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizStatistics {
     /// The ID of the quiz statistics report.
@@ -6497,13 +6963,10 @@ pub struct QuizStatistics {
     /// The ID of the Quiz the statistics report is for. NOTE: AVAILABLE ONLY IN NON-JSON-API REQUESTS.
     pub quiz_id: Option<rt::Id>,
     /// Whether there are any students that have made mutliple submissions for this quiz.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub multiple_attempts_exist: Option<bool>,
     /// In the presence of multiple attempts, this field describes whether the statistics describe all the submission attempts and not only the latest ones.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub includes_all_versions: Option<bool>,
     /// The time at which the statistics were generated, which is usually after the occurrence of a quiz event, like a student submitting it.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub generated_at: Option<rt::DateTime>,
     /// The API HTTP/HTTPS URL to this quiz statistics.
     pub url: Option<String>,
@@ -6516,40 +6979,43 @@ pub struct QuizStatistics {
     /// JSON-API construct that contains links to media related to this quiz statistics object. NOTE: AVAILABLE ONLY IN JSON-API REQUESTS.
     pub links: Option<Box<QuizStatisticsLinks>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_statistics")]
+rt::model!(
+    QuizStatistics { id, quiz_id, multiple_attempts_exist : bool, includes_all_versions :
+    bool, generated_at : datetime, url, html_url, question_statistics,
+    submission_statistics, links }
+);
+#[cfg(feature = "quiz_statistics")]
 /// Links to media related to QuizStatistics.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizStatisticsLinks {
     /// HTTP/HTTPS API URL to the quiz this statistics describe.
     pub quiz: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_statistics")]
+rt::model!(QuizStatisticsLinks { quiz });
+#[cfg(feature = "quiz_statistics")]
 /// Statistics for submissions made to a specific quiz question.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizStatisticsQuestionStatistics {
     /// Number of students who have provided an answer to this question. Blank or empty responses are not counted.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub responses: Option<i64>,
     /// Statistics related to each individual pre-defined answer.
     pub answers: Option<Box<QuizStatisticsAnswerStatistics>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_statistics")]
+rt::model!(QuizStatisticsQuestionStatistics { responses : int, answers });
+#[cfg(feature = "quiz_statistics")]
 /// Statistics for a specific pre-defined answer in a Multiple-Choice or True/False quiz question.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizStatisticsAnswerStatistics {
     /// ID of the answer.
@@ -6557,108 +7023,102 @@ pub struct QuizStatisticsAnswerStatistics {
     /// The text attached to the answer.
     pub text: Option<String>,
     /// An integer to determine correctness of the answer. Incorrect answers should be 0, correct answers should 100
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub weight: Option<i64>,
     /// Number of students who have chosen this answer.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub responses: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_statistics")]
+rt::model!(QuizStatisticsAnswerStatistics { id, text, weight : int, responses : int });
+#[cfg(feature = "quiz_statistics")]
 /// A point-biserial construct for a single pre-defined answer in a Multiple-Choice or True/False question.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizStatisticsAnswerPointBiserial {
     /// ID of the answer the point biserial is for.
     pub answer_id: Option<rt::Id>,
     /// The point biserial value for this answer. Value ranges between -1 and 1.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub point_biserial: Option<f64>,
     /// Convenience attribute that denotes whether this is the correct answer as opposed to being a distractor. This is mutually exclusive with the `distractor` value
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub correct: Option<bool>,
     /// Convenience attribute that denotes whether this is a distractor answer and not the correct one. This is mutually exclusive with the `correct` value
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub distractor: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_statistics")]
+rt::model!(
+    QuizStatisticsAnswerPointBiserial { answer_id, point_biserial : float, correct :
+    bool, distractor : bool }
+);
+#[cfg(feature = "quiz_statistics")]
 /// Generic statistics for all submissions for a quiz.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizStatisticsSubmissionStatistics {
     /// The number of students who have taken the quiz.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub unique_count: Option<i64>,
     /// The mean of the student submission scores.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score_average: Option<f64>,
     /// The highest submission score.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score_high: Option<f64>,
     /// The lowest submission score.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score_low: Option<f64>,
     /// Standard deviation of the submission scores.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score_stdev: Option<f64>,
     /// A percentile distribution of the student scores, each key is the percentile (ranges between 0 and 100%) while the value is the number of students who received that score.
     pub scores: Option<rt::Json>,
     /// The mean of the number of questions answered correctly by each student.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub correct_count_average: Option<f64>,
     /// The mean of the number of questions answered incorrectly by each student.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub incorrect_count_average: Option<f64>,
     /// The average time spent by students while taking the quiz.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub duration_average: Option<f64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "quiz_statistics")]
+rt::model!(
+    QuizStatisticsSubmissionStatistics { unique_count : int, score_average : float,
+    score_high : float, score_low : float, score_stdev : float, scores,
+    correct_count_average : float, incorrect_count_average : float, duration_average :
+    float }
+);
 #[cfg(feature = "quiz_submission_events")]
 /// An event passed from the Quiz Submission take page
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizSubmissionEvent {
     /// a timestamp record of creation time
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the type of event being sent
     pub event_type: Option<String>,
     /// custom contextual data for the specific event type
     pub event_data: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "quiz_submission_events")]
+rt::model!(QuizSubmissionEvent { created_at : datetime, event_type, event_data });
 #[cfg(feature = "quiz_submission_questions")]
 /// The Canvas `QuizSubmissionQuestion` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizSubmissionQuestion {
     /// The ID of the QuizQuestion this answer is for.
     pub id: Option<rt::Id>,
     /// Whether this question is flagged.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub flagged: Option<bool>,
     /// The provided answer (if any) for this question. The format of this parameter depends on the type of the question, see the Appendix for more information.
     pub answer: Option<String>,
     /// The possible answers for this question when those possible answers are necessary.  The presence of this parameter is dependent on permissions.
     pub answers: Option<Vec<String>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "quiz_submission_questions")]
+rt::model!(QuizSubmissionQuestion { id, flagged : bool, answer, answers });
 #[cfg(feature = "quiz_submission_questions")]
 impl rt::Encode for QuizSubmissionQuestion {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
@@ -6667,38 +7127,37 @@ impl rt::Encode for QuizSubmissionQuestion {
 }
 #[cfg(feature = "quiz_submission_user_list")]
 /// The Canvas `QuizSubmissionUserList` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizSubmissionUserList {
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_submission_user_list")]
+rt::model!(QuizSubmissionUserList {});
+#[cfg(feature = "quiz_submission_user_list")]
 /// The Canvas `QuizSubmissionUserListMeta` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizSubmissionUserListMeta {
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_submission_user_list")]
+rt::model!(QuizSubmissionUserListMeta {});
+#[cfg(feature = "quiz_submission_user_list")]
 /// The Canvas `JSONAPIPagination` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct JsonapiPagination {
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "quiz_submission_user_list")]
+rt::model!(JsonapiPagination {});
+#[cfg(feature = "quiz_submission_user_list")]
 /// A message to the users who did or did not submit a quiz.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizUserConversation {
     /// The message body of the conversation to create
@@ -6708,9 +7167,10 @@ pub struct QuizUserConversation {
     /// The subject of the new conversation
     pub subject: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "quiz_submission_user_list")]
+rt::model!(QuizUserConversation { body, recipients, subject });
 #[cfg(feature = "quiz_submission_user_list")]
 impl rt::Encode for QuizUserConversation {
     fn encode(&self, key: &str, out: &mut rt::Pairs) {
@@ -6719,8 +7179,7 @@ impl rt::Encode for QuizUserConversation {
 }
 #[cfg(feature = "quiz_submissions")]
 /// The Canvas `QuizSubmission` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizSubmission {
     /// The ID of the quiz submission.
@@ -6738,48 +7197,43 @@ pub struct QuizSubmission {
     /// The time at which the quiz submission will be overdue, and be flagged as a late submission.
     pub end_at: Option<String>,
     /// For quizzes that allow multiple attempts, this field specifies the quiz submission attempt number.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub attempt: Option<i64>,
     /// Number of times the student was allowed to re-take the quiz over the multiple-attempt limit.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_attempts: Option<i64>,
     /// Amount of extra time allowed for the quiz submission, in minutes.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_time: Option<i64>,
     /// The student can take the quiz even if it's locked for everyone else
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub manually_unlocked: Option<bool>,
     /// Amount of time spent, in seconds.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub time_spent: Option<i64>,
     /// The score of the quiz submission, if graded.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub score: Option<i64>,
     /// The original score of the quiz submission prior to any re-grading.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub score_before_regrade: Option<i64>,
     /// For quizzes that allow multiple attempts, this is the score that will be used, which might be the score of the latest, or the highest, quiz submission.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub kept_score: Option<i64>,
     /// Number of points the quiz submission's score was fudged by.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub fudge_points: Option<i64>,
     /// Whether the student has viewed their results to the quiz.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_seen_results: Option<bool>,
     /// The current state of the quiz submission. Possible values: \['untaken'|'pending_review'|'complete'|'settings_only'|'preview'\].
     pub workflow_state: Option<String>,
     /// Indicates whether the quiz submission is overdue and needs submission
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub overdue_and_needs_submission: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "quiz_submissions")]
+rt::model!(
+    QuizSubmission { id, quiz_id, user_id, submission_id, started_at, finished_at,
+    end_at, attempt : int, extra_attempts : int, extra_time : int, manually_unlocked :
+    bool, time_spent : int, score : int, score_before_regrade : int, kept_score : int,
+    fudge_points : int, has_seen_results : bool, workflow_state,
+    overdue_and_needs_submission : bool }
+);
 #[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
 /// The Canvas `Quiz` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Quiz {
     /// the ID of the quiz
@@ -6799,66 +7253,48 @@ pub struct Quiz {
     /// the ID of the quiz's assignment group:
     pub assignment_group_id: Option<rt::Id>,
     /// quiz time limit in minutes
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub time_limit: Option<i64>,
     /// shuffle answers for students?
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub shuffle_answers: Option<bool>,
     /// let students see their quiz responses? possible values: null, 'always', 'until_after_last_attempt'
     pub hide_results: Option<QuizHideResults>,
     /// show which answers were correct when results are shown? only valid if hide_results=null
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub show_correct_answers: Option<bool>,
     /// restrict the show_correct_answers option above to apply only to the last submitted attempt of a quiz that allows multiple attempts. only valid if show_correct_answers=true and allowed_attempts \> 1
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub show_correct_answers_last_attempt: Option<bool>,
     /// when should the correct answers be visible by students? only valid if show_correct_answers=true
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub show_correct_answers_at: Option<rt::DateTime>,
     /// prevent the students from seeing correct answers after the specified date has passed. only valid if show_correct_answers=true
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub hide_correct_answers_at: Option<rt::DateTime>,
     /// prevent the students from seeing their results more than once (right after they submit the quiz)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub one_time_results: Option<bool>,
     /// which quiz score to keep (only if allowed_attempts != 1) possible values: 'keep_highest', 'keep_latest'
     pub scoring_policy: Option<QuizScoringPolicy>,
     /// how many times a student can take the quiz -1 = unlimited attempts
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub allowed_attempts: Option<i64>,
     /// show one question at a time?
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub one_question_at_a_time: Option<bool>,
     /// the number of questions in the quiz
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub question_count: Option<i64>,
     /// The total point value given to the quiz
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_possible: Option<f64>,
     /// lock questions after answering? only valid if one_question_at_a_time=true
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub cant_go_back: Option<bool>,
     /// access code to restrict quiz access
     pub access_code: Option<String>,
     /// IP address or range that quiz access is limited to
     pub ip_filter: Option<String>,
     /// when the quiz is due
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// when to lock the quiz
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// when to unlock the quiz
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// whether the quiz has a published or unpublished draft state.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub published: Option<bool>,
     /// Whether the assignment's 'published' state can be changed to false. Will be false if there are student submissions for the quiz.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub unpublishable: Option<bool>,
     /// Whether or not this is locked for the user.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked_for_user: Option<bool>,
     /// (Optional) Information for the user about the lock. Present when locked_for_user is true.
     pub lock_info: Option<Box<LockInfo>>,
@@ -6873,30 +7309,22 @@ pub struct Quiz {
     /// list of due dates for the quiz
     pub all_dates: Option<Vec<AssignmentDate>>,
     /// Current version number of the quiz
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub version_number: Option<i64>,
     /// List of question types in the quiz
     pub question_types: Option<Vec<String>>,
     /// Whether survey submissions will be kept anonymous (only applicable to 'graded_survey', 'survey' quiz types)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub anonymous_submissions: Option<bool>,
     /// Whether the quiz has been deleted; sent only in JSON-API mode to users who can manage the quiz.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub deleted: Option<bool>,
     /// Whether the quiz can still be unpublished (no student submissions yet); sent only to users who can manage the quiz.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_unpublish: Option<bool>,
     /// Whether the current user may update the quiz; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub can_update: Option<bool>,
     /// Whether taking the quiz requires the LockDown Browser; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_lockdown_browser: Option<bool>,
     /// Whether viewing quiz results requires the LockDown Browser; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_lockdown_browser_for_results: Option<bool>,
     /// Whether the quiz requires the LockDown Browser Monitor (webcam) during the attempt; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_lockdown_browser_monitor: Option<bool>,
     /// Free-text configuration data for the LockDown Browser Monitor; always sent (often null).
     pub lockdown_browser_monitor_data: Option<String>,
@@ -6911,7 +7339,6 @@ pub struct Quiz {
     /// URL of the HTML fragment for the current user's quiz submission; sent only in JSON-API mode.
     pub quiz_submission_html_url: Option<String>,
     /// Number of active sections in the quiz's course; sent only to users who can grade.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub section_count: Option<i64>,
     /// URL of the quiz's Moderate page (extensions/extra attempts); sent only in JSON-API mode to users who can manage the quiz.
     pub moderate_url: Option<String>,
@@ -6924,97 +7351,104 @@ pub struct Quiz {
     /// Id of the assignment that backs a graded quiz (null for ungraded practice quizzes/surveys); always sent.
     pub assignment_id: Option<rt::Id>,
     /// Whether the quiz is visible only to the students/sections named in its assignment overrides; sent only to users who can grade.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub only_visible_to_overrides: Option<bool>,
     /// Whether the quiz is protected by an access code (the code itself is only shown to graders/managers); always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_access_code: Option<bool>,
     /// Whether the quiz's grades are set to be posted to the SIS; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub post_to_sis: Option<bool>,
     /// JSON-API-only hash of related links (quiz_statistics, quiz_reports URLs); removed in the legacy format. Free-form hash.
     pub links: Option<rt::Json>,
     /// True when the quiz was copied into this course from a Blueprint course; sent only when the list was built with master-course status (user can manage assignments).
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_master_course_child_content: Option<bool>,
     /// True when the quiz lives in a Blueprint course and is synced to associated courses; sent only with master-course status.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_master_course_master_content: Option<bool>,
     /// Whether Blueprint locks currently restrict editing of the quiz; sent only for Blueprint master/child content.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restricted_by_master_course: Option<bool>,
     /// Which aspects (content, points, due dates, availability dates) are locked by the Blueprint; sent only when restricted_by_master_course is true.
     pub master_course_restrictions: Option<Box<BlueprintRestriction>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
+rt::model!(
+    Quiz { id, title, html_url, mobile_url, preview_url, description, quiz_type,
+    assignment_group_id, time_limit : int, shuffle_answers : bool, hide_results,
+    show_correct_answers : bool, show_correct_answers_last_attempt : bool,
+    show_correct_answers_at : datetime, hide_correct_answers_at : datetime,
+    one_time_results : bool, scoring_policy, allowed_attempts : int,
+    one_question_at_a_time : bool, question_count : int, points_possible : float,
+    cant_go_back : bool, access_code, ip_filter, due_at : datetime, lock_at : datetime,
+    unlock_at : datetime, published : bool, unpublishable : bool, locked_for_user : bool,
+    lock_info, lock_explanation, speedgrader_url, quiz_extensions_url, permissions,
+    all_dates, version_number : int, question_types, anonymous_submissions : bool,
+    deleted : bool, can_unpublish : bool, can_update : bool, require_lockdown_browser :
+    bool, require_lockdown_browser_for_results : bool, require_lockdown_browser_monitor :
+    bool, lockdown_browser_monitor_data, speed_grader_url, quiz_reports_url,
+    quiz_statistics_url, message_students_url, quiz_submission_html_url, section_count :
+    int, moderate_url, take_quiz_url, quiz_submissions_zip_url,
+    quiz_submission_versions_html_url, assignment_id, only_visible_to_overrides : bool,
+    has_access_code : bool, post_to_sis : bool, links, is_master_course_child_content :
+    bool, is_master_course_master_content : bool, restricted_by_master_course : bool,
+    master_course_restrictions }
+);
+#[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
 /// Permissions the user has for the quiz
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizPermissions {
     /// whether the user can view the quiz
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub read: Option<bool>,
     /// whether the user may submit a submission for the quiz
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub submit: Option<bool>,
     /// whether the user may create a new quiz
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub create: Option<bool>,
     /// whether the user may edit, update, or delete the quiz
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub manage: Option<bool>,
     /// whether the user may view quiz statistics for this quiz
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub read_statistics: Option<bool>,
     /// whether the user may review grades for all quiz submissions for this quiz
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub review_grades: Option<bool>,
     /// whether the user may update the quiz
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub update: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(any(feature = "courses", feature = "quizzes", feature = "users"))]
+rt::model!(
+    QuizPermissions { read : bool, submit : bool, create : bool, manage : bool,
+    read_statistics : bool, review_grades : bool, update : bool }
+);
 #[cfg(feature = "roles")]
 /// The Canvas `RolePermissions` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RolePermissions {
     /// Whether the role has the permission
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub enabled: Option<bool>,
     /// Whether the permission is locked by this role
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub locked: Option<bool>,
     /// Whether the permission applies to the account this role is in. Only present if enabled is true
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub applies_to_self: Option<bool>,
     /// Whether the permission cascades down to sub accounts of the account this role is in. Only present if enabled is true
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub applies_to_descendants: Option<bool>,
     /// Whether the permission can be modified in this role (i.e. whether the permission is locked by an upstream role).
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub readonly: Option<bool>,
     /// Whether the value of enabled is specified explicitly by this role, or inherited from an upstream role.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub explicit: Option<bool>,
     /// The value that would have been inherited from upstream if the role had not explicitly set a value. Only present if explicit is true.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub prior_default: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "roles")]
+rt::model!(
+    RolePermissions { enabled : bool, locked : bool, applies_to_self : bool,
+    applies_to_descendants : bool, readonly : bool, explicit : bool, prior_default : bool
+    }
+);
+#[cfg(feature = "roles")]
 /// The Canvas `Role` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Role {
     /// The id of the role
@@ -7026,28 +7460,28 @@ pub struct Role {
     /// The role type that is being used as a base for this role. For account-level roles, this is 'AccountMembership'. For course-level roles, it is an enrollment type.
     pub base_role_type: Option<String>,
     /// Whether this role applies to account memberships (i.e., not linked to an enrollment in a course).
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub is_account_role: Option<bool>,
     /// JSON representation of the account the role is defined in.
     pub account: Option<Box<Account>>,
     /// The state of the role: 'active', 'inactive', or 'built_in'
     pub workflow_state: Option<String>,
     /// The date and time the role was created.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The date and time the role was last updated.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub last_updated_at: Option<rt::DateTime>,
     /// A dictionary of permissions keyed by name (see permissions input parameter in the 'Create a role' API).
     pub permissions: Option<std::collections::BTreeMap<String, RolePermissions>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "roles")]
+rt::model!(
+    Role { id, label, role, base_role_type, is_account_role : bool, account,
+    workflow_state, created_at : datetime, last_updated_at : datetime, permissions }
+);
+#[cfg(feature = "roles")]
 /// A permission that can be granted to a role
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Permission {
     /// The API identifier for the permission
@@ -7063,13 +7497,13 @@ pub struct Permission {
     /// The base role types this permission is enabled for by default
     pub true_for: Option<Vec<String>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "roles")]
+rt::model!(Permission { key, label, group, group_label, available_to, true_for });
+#[cfg(feature = "roles")]
 /// Information about a permission, including its purpose and considerations for use.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PermissionHelpText {
     /// Detailed explanations about what the permission does.
@@ -7077,13 +7511,13 @@ pub struct PermissionHelpText {
     /// A list of considerations or warnings about using the permission.
     pub considerations: Option<Vec<rt::Json>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "roles")]
+rt::model!(PermissionHelpText { details, considerations });
 #[cfg(feature = "rubrics")]
 /// The Canvas `Rubric` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Rubric {
     /// the ID of the rubric
@@ -7095,19 +7529,14 @@ pub struct Rubric {
     /// `context_type`
     pub context_type: Option<String>,
     /// `points_possible`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_possible: Option<f64>,
     /// `reusable`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub reusable: Option<bool>,
     /// `read_only`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub read_only: Option<bool>,
     /// whether or not free-form comments are used
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub free_form_criterion_comments: Option<bool>,
     /// `hide_score_total`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_score_total: Option<bool>,
     /// An array with all of this Rubric's grading Criteria
     pub data: Option<Vec<RubricCriterion>>,
@@ -7116,18 +7545,21 @@ pub struct Rubric {
     /// If an association type is included in the 'include' parameter, includes an array of rubric association objects for a given rubric, based on the association type requested. If the user does not request an association type this key will be absent.
     pub associations: Option<Vec<RubricAssociation>>,
     /// Whether the rubric is public; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub public: Option<bool>,
     /// The rubric's criteria (same content as data); sent only when style=full is requested.
     pub criteria: Option<Vec<RubricCriterion>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "rubrics")]
+rt::model!(
+    Rubric { id, title, context_id, context_type, points_possible : float, reusable :
+    bool, read_only : bool, free_form_criterion_comments : bool, hide_score_total : bool,
+    data, assessments, associations, public : bool, criteria }
+);
+#[cfg(feature = "rubrics")]
 /// The Canvas `RubricCriterion` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RubricCriterion {
     /// the ID of the criterion
@@ -7137,21 +7569,22 @@ pub struct RubricCriterion {
     /// `long_description`
     pub long_description: Option<String>,
     /// `points`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub points: Option<i64>,
     /// `criterion_use_range`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub criterion_use_range: Option<bool>,
     /// the possible ratings for this Criterion
     pub ratings: Option<Vec<RubricRating>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "rubrics")]
+rt::model!(
+    RubricCriterion { id, description, long_description, points : int,
+    criterion_use_range : bool, ratings }
+);
+#[cfg(feature = "rubrics")]
 /// The Canvas `RubricAssessment` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RubricAssessment {
     /// the ID of the rubric
@@ -7161,14 +7594,12 @@ pub struct RubricAssessment {
     /// `rubric_association_id`
     pub rubric_association_id: Option<rt::Id>,
     /// `score`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub score: Option<i64>,
     /// the object of the assessment
     pub artifact_type: Option<String>,
     /// the id of the object of the assessment
     pub artifact_id: Option<rt::Id>,
     /// the current number of attempts made on the object of the assessment
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub artifact_attempt: Option<i64>,
     /// the type of assessment. values will be either 'grading', 'peer_review', or 'provisional_grade'
     pub assessment_type: Option<String>,
@@ -7179,13 +7610,16 @@ pub struct RubricAssessment {
     /// (Optional) If 'comments_only' is included in the 'style' parameter, returned assessments will include only the comments portion of their data hash. If the user does not request a style, this key will be absent.
     pub comments: Option<Vec<String>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "rubrics")]
+rt::model!(
+    RubricAssessment { id, rubric_id, rubric_association_id, score : int, artifact_type,
+    artifact_id, artifact_attempt : int, assessment_type, assessor_id, data, comments }
+);
+#[cfg(feature = "rubrics")]
 /// The Canvas `RubricAssociation` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RubricAssociation {
     /// the ID of the association
@@ -7197,29 +7631,29 @@ pub struct RubricAssociation {
     /// the type of object this association links to
     pub association_type: Option<String>,
     /// Whether or not the associated rubric is used for grade calculation
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub use_for_grading: Option<bool>,
     /// `summary_data`
     pub summary_data: Option<String>,
     /// Whether or not the association is for grading (and thus linked to an assignment) or if it's to indicate the rubric should appear in its context. Values will be grading or bookmark.
     pub purpose: Option<String>,
     /// Whether or not the score total is displayed within the rubric. This option is only available if the rubric is not used for grading.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_score_total: Option<bool>,
     /// `hide_points`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_points: Option<bool>,
     /// `hide_outcome_results`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_outcome_results: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "rubrics")]
+rt::model!(
+    RubricAssociation { id, rubric_id, association_id, association_type, use_for_grading
+    : bool, summary_data, purpose, hide_score_total : bool, hide_points : bool,
+    hide_outcome_results : bool }
+);
+#[cfg(feature = "rubrics")]
 /// A CSV import of rubrics into a course or account, and its progress.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RubricImport {
     /// The id of the import
@@ -7237,31 +7671,31 @@ pub struct RubricImport {
     /// Where the import is
     pub workflow_state: Option<RubricImportWorkflowState>,
     /// Percent done, 0 to 100
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub progress: Option<i64>,
     /// How many errors the import met
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub error_count: Option<i64>,
     /// One entry per error: a message, and the exception text when there was one
     pub error_data: Option<Vec<rt::Json>>,
     /// When the import was created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// When the import last changed
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// Who started the import
     pub user: Option<Box<User>>,
     /// The uploaded file: id, filename and size
     pub attachment: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "rubrics")]
+rt::model!(
+    RubricImport { id, root_account_id, account_id, course_id, user_id, attachment_id,
+    workflow_state, progress : int, error_count : int, error_data, created_at : datetime,
+    updated_at : datetime, user, attachment }
+);
+#[cfg(feature = "rubrics")]
 /// A course whose assignments use a rubric, with those assignments.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UsedLocation {
     /// The course id
@@ -7269,59 +7703,113 @@ pub struct UsedLocation {
     /// The course name
     pub name: Option<String>,
     /// Whether the course has concluded
-    #[serde(rename = "concluded?", deserialize_with = "rt::lenient::opt_bool")]
     pub concluded: Option<bool>,
     /// The assignments of the course that use the rubric (id and title)
     pub assignments: Option<Vec<rt::Json>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "rubrics")]
+rt::model!(UsedLocation { id, name, concluded = "concluded?" : bool, assignments });
 #[cfg(feature = "score")]
 /// The Canvas `Score` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Score {
     /// The lti_user_id or the Canvas user_id
-    #[serde(rename = "userId")]
     pub user_id: Option<String>,
     /// The Current score received in the tool for this line item and user, scaled to the scoreMaximum
-    #[serde(rename = "scoreGiven", deserialize_with = "rt::lenient::opt_f64")]
     pub score_given: Option<f64>,
     /// Maximum possible score for this result; it must be present if scoreGiven is present.
-    #[serde(rename = "scoreMaximum", deserialize_with = "rt::lenient::opt_f64")]
     pub score_maximum: Option<f64>,
     /// Comment visible to the student about this score.
     pub comment: Option<String>,
     /// Date and time when the score was modified in the tool. Should use subsecond precision.
     pub timestamp: Option<String>,
     /// Indicate to Canvas the status of the user towards the activity's completion. Must be one of Initialized, Started, InProgress, Submitted, Completed
-    #[serde(rename = "activityProgress")]
     pub activity_progress: Option<String>,
     /// Indicate to Canvas the status of the grading process. A value of PendingManual will require intervention by a grader. Values of NotReady, Failed, and Pending will cause the scoreGiven to be ignored. FullyGraded values will require no action. Possible values are NotReady, Failed, Pending, PendingManual, FullyGraded
-    #[serde(rename = "gradingProgress")]
     pub grading_progress: Option<String>,
     /// Contains metadata about the submission attempt, like submittedAt: Date and time that the submission was originally created - should use ISO8601-formatted date with subsecond precision.
     pub submission: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "score")]
+rt::model!(
+    Score { user_id = "userId", score_given = "scoreGiven" : float, score_maximum =
+    "scoreMaximum" : float, comment, timestamp, activity_progress = "activityProgress",
+    grading_progress = "gradingProgress", submission }
+);
+#[cfg(feature = "score")]
 /// What creating a score returns.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ScoreResult {
     /// The url to the result that was created.
-    #[serde(rename = "resultUrl")]
     pub result_url: Option<String>,
     /// The content items sent with the score, each with a url pointing to the Progress of its upload
-    #[serde(rename = "https://canvas.instructure.com/lti/submission")]
     pub https_canvas_instructure_com_lti_submission: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "score")]
+rt::model!(
+    ScoreResult { result_url = "resultUrl", https_canvas_instructure_com_lti_submission =
+    "https://canvas.instructure.com/lti/submission" }
+);
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "sections",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+/// The Canvas `Section` object.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Section {
+    /// The unique identifier for the section.
+    pub id: Option<rt::Id>,
+    /// The name of the section.
+    pub name: Option<String>,
+    /// The sis id of the section. This field is only included if the user has permission to view SIS information.
+    pub sis_section_id: Option<String>,
+    /// Optional: The integration ID of the section. This field is only included if the user has permission to view SIS information.
+    pub integration_id: Option<String>,
+    /// The unique identifier for the SIS import if created through SIS. This field is only included if the user has permission to manage SIS information.
+    pub sis_import_id: Option<rt::Id>,
+    /// The unique Canvas identifier for the course in which the section belongs
+    pub course_id: Option<rt::Id>,
+    /// The unique SIS identifier for the course in which the section belongs. This field is only included if the user has permission to view SIS information.
+    pub sis_course_id: Option<String>,
+    /// the start date for the section, if applicable
+    pub start_at: Option<rt::DateTime>,
+    /// the end date for the section, if applicable
+    pub end_at: Option<rt::DateTime>,
+    /// Restrict user enrollments to the start and end dates of the section
+    pub restrict_enrollments_to_section_dates: Option<bool>,
+    /// The unique identifier of the original course of a cross-listed section
+    pub nonxlist_course_id: Option<rt::Id>,
+    /// optional: the total number of active and invited students in the section
+    pub total_students: Option<i64>,
+    /// Student users enrolled in the section (null if none); sent only with include\[\]=students (each with enrollments when include\[\]=enrollments).
+    pub students: Option<Vec<User>>,
+    /// Grade passback (post grades to SIS) status of the section; sent only with include\[\]=passback_status. Free-form hash from post_grades_status_json.
+    pub passback_status: Option<rt::Json>,
+    /// Number of active or pending non-fake enrollments in the section; sent only with include\[\]=user_count.
+    pub user_count: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -7341,54 +7829,15 @@ pub struct ScoreResult {
         feature = "what_if_grades"
     )
 )]
-/// The Canvas `Section` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct Section {
-    /// The unique identifier for the section.
-    pub id: Option<rt::Id>,
-    /// The name of the section.
-    pub name: Option<String>,
-    /// The sis id of the section. This field is only included if the user has permission to view SIS information.
-    pub sis_section_id: Option<String>,
-    /// Optional: The integration ID of the section. This field is only included if the user has permission to view SIS information.
-    pub integration_id: Option<String>,
-    /// The unique identifier for the SIS import if created through SIS. This field is only included if the user has permission to manage SIS information.
-    pub sis_import_id: Option<rt::Id>,
-    /// The unique Canvas identifier for the course in which the section belongs
-    pub course_id: Option<rt::Id>,
-    /// The unique SIS identifier for the course in which the section belongs. This field is only included if the user has permission to view SIS information.
-    pub sis_course_id: Option<String>,
-    /// the start date for the section, if applicable
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub start_at: Option<rt::DateTime>,
-    /// the end date for the section, if applicable
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
-    pub end_at: Option<rt::DateTime>,
-    /// Restrict user enrollments to the start and end dates of the section
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub restrict_enrollments_to_section_dates: Option<bool>,
-    /// The unique identifier of the original course of a cross-listed section
-    pub nonxlist_course_id: Option<rt::Id>,
-    /// optional: the total number of active and invited students in the section
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub total_students: Option<i64>,
-    /// Student users enrolled in the section (null if none); sent only with include\[\]=students (each with enrollments when include\[\]=enrollments).
-    pub students: Option<Vec<User>>,
-    /// Grade passback (post grades to SIS) status of the section; sent only with include\[\]=passback_status. Free-form hash from post_grades_status_json.
-    pub passback_status: Option<rt::Json>,
-    /// Number of active or pending non-fake enrollments in the section; sent only with include\[\]=user_count.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub user_count: Option<i64>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
+rt::model!(
+    Section { id, name, sis_section_id, integration_id, sis_import_id, course_id,
+    sis_course_id, start_at : datetime, end_at : datetime,
+    restrict_enrollments_to_section_dates : bool, nonxlist_course_id, total_students :
+    int, students, passback_status, user_count : int }
+);
 #[cfg(feature = "shared_brand_configs")]
 /// The Canvas `SharedBrandConfig` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SharedBrandConfig {
     /// The shared_brand_config identifier.
@@ -7400,19 +7849,20 @@ pub struct SharedBrandConfig {
     /// The name to share this theme as
     pub name: Option<String>,
     /// When this was created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// When this was last updated
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "shared_brand_configs")]
+rt::model!(
+    SharedBrandConfig { id, account_id, brand_config_md5, name, created_at : datetime,
+    updated_at : datetime }
+);
 #[cfg(feature = "sis_import_errors")]
 /// The Canvas `SisImportError` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SisImportError {
     /// The unique identifier for the SIS import.
@@ -7424,16 +7874,15 @@ pub struct SisImportError {
     /// The contents of the line that had the error.
     pub row_info: Option<String>,
     /// The line number where the error occurred. Some Importers do not yet support this. This is a 1 based index starting with the header row.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub row: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "sis_import_errors")]
+rt::model!(SisImportError { sis_import_id, file, message, row_info, row : int });
 #[cfg(feature = "sis_imports")]
 /// The Canvas `SisImportData` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SisImportData {
     /// The type of SIS import
@@ -7443,160 +7892,138 @@ pub struct SisImportData {
     /// The number of rows processed for each type of import
     pub counts: Option<Box<SisImportCounts>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_imports")]
+rt::model!(SisImportData { import_type, supplied_batches, counts });
+#[cfg(feature = "sis_imports")]
 /// The Canvas `SisImportStatistic` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SisImportStatistic {
     /// This is the number of items that were created.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub created: Option<i64>,
     /// This is the number of items that marked as completed. This only applies to courses and enrollments.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub concluded: Option<i64>,
     /// This is the number of Enrollments that were marked as 'inactive'. This only applies to enrollments.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub deactivated: Option<i64>,
     /// This is the number of items that were set to an active state from a completed, inactive, or deleted state.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub restored: Option<i64>,
     /// This is the number of items that were deleted.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub deleted: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_imports")]
+rt::model!(
+    SisImportStatistic { created : int, concluded : int, deactivated : int, restored :
+    int, deleted : int }
+);
+#[cfg(feature = "sis_imports")]
 /// The Canvas `SisImportStatistics` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SisImportStatistics {
     /// This is the total number of items that were changed in the sis import. There are a few caveats that can cause this number to not add up to the individual counts. There are some state changes that happen that have no impact to the object. An example would be changing a course from 'created' to 'claimed'. Both of these would be considered an active course, but would increment this counter. In this example the course would not increment the created or restored counters for course statistic.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub total_state_changes: Option<i64>,
     /// This contains that statistics for accounts.
-    #[serde(rename = "Account")]
     pub account: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for terms.
-    #[serde(rename = "EnrollmentTerm")]
     pub enrollment_term: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for communication channels. This is an indirect effect from creating or deleting a user.
-    #[serde(rename = "CommunicationChannel")]
     pub communication_channel: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for abstract courses.
-    #[serde(rename = "AbstractCourse")]
     pub abstract_course: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for courses.
-    #[serde(rename = "Course")]
     pub course: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for course sections.
-    #[serde(rename = "CourseSection")]
     pub course_section: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for enrollments.
-    #[serde(rename = "Enrollment")]
     pub enrollment: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for group categories.
-    #[serde(rename = "GroupCategory")]
     pub group_category: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for groups.
-    #[serde(rename = "Group")]
     pub group: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for group memberships. This can be a direct impact from the import or indirect from an enrollment being deleted.
-    #[serde(rename = "GroupMembership")]
     pub group_membership: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for pseudonyms. Pseudonyms are logins for users, and are the object that ties an enrollment to a user. This would be impacted from the user importer.
-    #[serde(rename = "Pseudonym")]
     pub pseudonym: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for user observers.
-    #[serde(rename = "UserObserver")]
     pub user_observer: Option<Box<SisImportStatistic>>,
     /// This contains that statistics for account users.
-    #[serde(rename = "AccountUser")]
     pub account_user: Option<Box<SisImportStatistic>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_imports")]
+rt::model!(
+    SisImportStatistics { total_state_changes : int, account = "Account", enrollment_term
+    = "EnrollmentTerm", communication_channel = "CommunicationChannel", abstract_course =
+    "AbstractCourse", course = "Course", course_section = "CourseSection", enrollment =
+    "Enrollment", group_category = "GroupCategory", group = "Group", group_membership =
+    "GroupMembership", pseudonym = "Pseudonym", user_observer = "UserObserver",
+    account_user = "AccountUser" }
+);
+#[cfg(feature = "sis_imports")]
 /// The Canvas `SisImportCounts` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SisImportCounts {
     /// `accounts`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub accounts: Option<i64>,
     /// `terms`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub terms: Option<i64>,
     /// `abstract_courses`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub abstract_courses: Option<i64>,
     /// `courses`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub courses: Option<i64>,
     /// `sections`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub sections: Option<i64>,
     /// `xlists`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub xlists: Option<i64>,
     /// `users`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub users: Option<i64>,
     /// `enrollments`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub enrollments: Option<i64>,
     /// `groups`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub groups: Option<i64>,
     /// `group_memberships`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_memberships: Option<i64>,
     /// `grade_publishing_results`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub grade_publishing_results: Option<i64>,
     /// the number of courses that were removed because they were not included in the batch for batch_mode imports. Only included if courses were deleted
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub batch_courses_deleted: Option<i64>,
     /// the number of sections that were removed because they were not included in the batch for batch_mode imports. Only included if sections were deleted
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub batch_sections_deleted: Option<i64>,
     /// the number of enrollments that were removed because they were not included in the batch for batch_mode imports. Only included if enrollments were deleted
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub batch_enrollments_deleted: Option<i64>,
     /// `error_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub error_count: Option<i64>,
     /// `warning_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub warning_count: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_imports")]
+rt::model!(
+    SisImportCounts { accounts : int, terms : int, abstract_courses : int, courses : int,
+    sections : int, xlists : int, users : int, enrollments : int, groups : int,
+    group_memberships : int, grade_publishing_results : int, batch_courses_deleted : int,
+    batch_sections_deleted : int, batch_enrollments_deleted : int, error_count : int,
+    warning_count : int }
+);
+#[cfg(feature = "sis_imports")]
 /// The Canvas `SisImport` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SisImport {
     /// The unique identifier for the SIS import.
     pub id: Option<rt::Id>,
     /// The date the SIS import was created.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// The date the SIS import finished. Returns null if not finished.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub ended_at: Option<rt::DateTime>,
     /// The date the SIS import was last updated.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The current state of the SIS import.
     /// - 'initializing': The SIS import is being created, if this gets stuck in initializing, it will not import and will continue on to next import.
@@ -7617,7 +8044,6 @@ pub struct SisImport {
     /// statistics
     pub statistics: Option<Box<SisImportStatistics>>,
     /// The progress of the SIS import. The progress will reset when using batch_mode and have a different progress for the cleanup stage
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub progress: Option<i64>,
     /// The errors_attachment api object of the SIS import. Only available if there are errors or warning and import has completed.
     pub errors_attachment: Option<Box<File>>,
@@ -7628,63 +8054,61 @@ pub struct SisImport {
     /// An array of CSV_file/error_message pairs.
     pub processing_errors: Option<Vec<Vec<String>>>,
     /// Whether the import was run in batch mode.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub batch_mode: Option<bool>,
     /// The term the batch was limited to.
     pub batch_mode_term_id: Option<String>,
     /// Enables batch mode against all terms in term file. Requires change_threshold to be set.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub multi_term_batch_mode: Option<bool>,
     /// When set the import will skip any deletes.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub skip_deletes: Option<bool>,
     /// Whether UI changes were overridden.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub override_sis_stickiness: Option<bool>,
     /// Whether stickiness was added to the batch changes.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub add_sis_stickiness: Option<bool>,
     /// Whether stickiness was cleared.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub clear_sis_stickiness: Option<bool>,
     /// Whether a diffing job failed because the threshold limit got exceeded.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub diffing_threshold_exceeded: Option<bool>,
     /// The identifier of the data set that this SIS batch diffs against
     pub diffing_data_set_identifier: Option<String>,
     /// Whether diffing remaster data was enabled.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub diffing_remaster: Option<bool>,
     /// The ID of the SIS Import that this import was diffed against
     pub diffed_against_import_id: Option<rt::Id>,
     /// An array of CSV files for processing
     pub csv_attachments: Option<Vec<Vec<File>>>,
     /// When processing of the import actually started; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub started_at: Option<rt::DateTime>,
     /// Whether the import was told to move a login's SIS id when another user already claims that login; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub update_sis_id_if_login_claimed: Option<bool>,
     /// State given to enrollments dropped by a diffed import (e.g. deleted, completed, inactive); always sent (null if not set).
     pub diffing_drop_status: Option<String>,
     /// State given to users removed by a diffed import (e.g. deleted, suspended); always sent (null if not set).
     pub diffing_user_remove_status: Option<String>,
     /// Maximum percentage of changes (deletes in batch mode, file-size change when diffing) allowed before the import is aborted or diffing skipped; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub change_threshold: Option<i64>,
     /// Maximum number of changed rows a diffed import may contain before diffing is skipped; always sent.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub diff_row_count_threshold: Option<i64>,
     /// The diffed CSV files generated from the uploaded ones; sent only when the import produced diffed attachments.
     pub diffed_csv_attachments: Option<Vec<File>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "sis_imports")]
+rt::model!(
+    SisImport { id, created_at : datetime, ended_at : datetime, updated_at : datetime,
+    workflow_state, data, statistics, progress : int, errors_attachment, user,
+    processing_warnings, processing_errors, batch_mode : bool, batch_mode_term_id,
+    multi_term_batch_mode : bool, skip_deletes : bool, override_sis_stickiness : bool,
+    add_sis_stickiness : bool, clear_sis_stickiness : bool, diffing_threshold_exceeded :
+    bool, diffing_data_set_identifier, diffing_remaster : bool, diffed_against_import_id,
+    csv_attachments, started_at : datetime, update_sis_id_if_login_claimed : bool,
+    diffing_drop_status, diffing_user_remove_status, change_threshold : int,
+    diff_row_count_threshold : int, diffed_csv_attachments }
+);
 #[cfg(feature = "sis_integration")]
 /// Assignments that have post_to_sis enabled with other objects for convenience
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SisAssignment {
     /// The unique identifier for the assignment.
@@ -7694,19 +8118,14 @@ pub struct SisAssignment {
     /// the name of the assignment
     pub name: Option<String>,
     /// The time at which this assignment was originally created
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the due date for the assignment. returns null if not present. NOTE: If this assignment has assignment overrides, this field will be the due date as it applies to the user requesting information from the API.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// (Optional) Time at which this was/will be unlocked.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// (Optional) Time at which this was/will be locked.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// The maximum points possible for the assignment
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_possible: Option<f64>,
     /// the types of submissions allowed for this assignment list containing one or more of the following: 'discussion_topic', 'online_quiz', 'on_paper', 'none', 'external_tool', 'online_text_entry', 'online_url', 'online_upload', 'media_recording', 'student_annotation'
     pub submission_types: Option<Vec<String>>,
@@ -7715,7 +8134,6 @@ pub struct SisAssignment {
     /// (optional, Third Party integration data for assignment)
     pub integration_data: Option<rt::Json>,
     /// If false, the assignment will be omitted from the student's final grade
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub include_in_final_grade: Option<bool>,
     /// Includes attributes of a assignment_group for convenience. For more details see Assignments API.
     pub assignment_group: Option<Vec<AssignmentGroupAttributes>>,
@@ -7724,13 +8142,18 @@ pub struct SisAssignment {
     /// Includes attributes of a user assignment overrides. For more details see Assignments API.
     pub user_overrides: Option<Vec<UserAssignmentOverrideAttributes>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_integration")]
+rt::model!(
+    SisAssignment { id, course_id, name, created_at : datetime, due_at : datetime,
+    unlock_at : datetime, lock_at : datetime, points_possible : float, submission_types,
+    integration_id, integration_data, include_in_final_grade : bool, assignment_group,
+    sections, user_overrides }
+);
+#[cfg(feature = "sis_integration")]
 /// Some of the attributes of an Assignment Group. See Assignments API for more details
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AssignmentGroupAttributes {
     /// the id of the Assignment Group
@@ -7738,20 +8161,22 @@ pub struct AssignmentGroupAttributes {
     /// the name of the Assignment Group
     pub name: Option<String>,
     /// the weight of the Assignment Group
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_weight: Option<i64>,
     /// the sis source id of the Assignment Group
     pub sis_source_id: Option<String>,
     /// the integration data of the Assignment Group
     pub integration_data: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_integration")]
+rt::model!(
+    AssignmentGroupAttributes { id, name, group_weight : int, sis_source_id,
+    integration_data }
+);
+#[cfg(feature = "sis_integration")]
 /// Some of the attributes of a section. For more details see Sections API.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SectionAttributes {
     /// The unique identifier for the section.
@@ -7769,13 +8194,16 @@ pub struct SectionAttributes {
     /// Optional: Attributes of the assignment override that apply to the section. See Assignment API for more details
     pub r#override: Option<Box<SectionAssignmentOverrideAttributes>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_integration")]
+rt::model!(
+    SectionAttributes { id, name, sis_id, integration_id, origin_course, xlist_course,
+    r#override = "override" }
+);
+#[cfg(feature = "sis_integration")]
 /// Attributes of a course object.  See Courses API for more details
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CourseAttributes {
     /// The unique Canvas identifier for the origin course
@@ -7787,34 +8215,34 @@ pub struct CourseAttributes {
     /// The integration ID of the origin_course.
     pub integration_id: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_integration")]
+rt::model!(CourseAttributes { id, name, sis_id, integration_id });
+#[cfg(feature = "sis_integration")]
 /// Attributes of an assignment override that apply to the section object.  See Assignments API for more details
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SectionAssignmentOverrideAttributes {
     /// The title for the assignment override
     pub override_title: Option<String>,
     /// the due date for the assignment. returns null if not present. NOTE: If this assignment has assignment overrides, this field will be the due date as it applies to the user requesting information from the API.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// (Optional) Time at which this was/will be unlocked.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// (Optional) Time at which this was/will be locked.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_integration")]
+rt::model!(
+    SectionAssignmentOverrideAttributes { override_title, due_at : datetime, unlock_at :
+    datetime, lock_at : datetime }
+);
+#[cfg(feature = "sis_integration")]
 /// Attributes of assignment overrides that apply to users.  See Assignments API for more details
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UserAssignmentOverrideAttributes {
     /// The unique Canvas identifier for the assignment override
@@ -7822,24 +8250,24 @@ pub struct UserAssignmentOverrideAttributes {
     /// The title of the assignment override.
     pub title: Option<String>,
     /// The time at which this assignment is due
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub due_at: Option<rt::DateTime>,
     /// (Optional) Time at which this was/will be unlocked.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub unlock_at: Option<rt::DateTime>,
     /// (Optional) Time at which this was/will be locked.
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub lock_at: Option<rt::DateTime>,
     /// Includes attributes of a student for convenience. For more details see Users API.
     pub students: Option<Vec<StudentAttributes>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "sis_integration")]
+rt::model!(
+    UserAssignmentOverrideAttributes { id, title, due_at : datetime, unlock_at :
+    datetime, lock_at : datetime, students }
+);
+#[cfg(feature = "sis_integration")]
 /// Attributes of student.  See Users API for more details
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct StudentAttributes {
     /// The unique Canvas identifier for the user
@@ -7847,13 +8275,13 @@ pub struct StudentAttributes {
     /// The SIS ID associated with the user.  This field is only included if the user came from a SIS import and has permissions to view SIS information.
     pub sis_user_id: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "sis_integration")]
+rt::model!(StudentAttributes { user_id, sis_user_id });
 #[cfg(feature = "smart_search")]
 /// Reference to an object that matches a smart search
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SearchResult {
     /// The ID of the matching object.
@@ -7867,12 +8295,14 @@ pub struct SearchResult {
     /// The Canvas URL of the matching object.
     pub html_url: Option<String>,
     /// The distance between the search query and the result. Smaller numbers indicate closer matches.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub distance: Option<f64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "smart_search")]
+rt::model!(
+    SearchResult { content_id, content_type, title, body, html_url, distance : float }
+);
 #[cfg(
     any(
         feature = "announcements",
@@ -7891,12 +8321,10 @@ pub struct SearchResult {
     )
 )]
 /// The Canvas `MediaComment` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct MediaComment {
     /// `content-type`
-    #[serde(rename = "content-type")]
     pub content_type: Option<String>,
     /// `display_name`
     pub display_name: Option<String>,
@@ -7907,7 +8335,6 @@ pub struct MediaComment {
     /// `url`
     pub url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -7927,9 +8354,29 @@ pub struct MediaComment {
         feature = "what_if_grades"
     )
 )]
+rt::model!(
+    MediaComment { content_type = "content-type", display_name, media_id, media_type, url
+    }
+);
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submission_comments",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
 /// The Canvas `SubmissionComment` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SubmissionComment {
     /// `id`
@@ -7943,15 +8390,77 @@ pub struct SubmissionComment {
     /// `comment`
     pub comment: Option<String>,
     /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `edited_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub edited_at: Option<rt::DateTime>,
     /// `media_comment`
     pub media_comment: Option<Box<MediaComment>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submission_comments",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+rt::model!(
+    SubmissionComment { id, author_id, author_name, author, comment, created_at :
+    datetime, edited_at : datetime, media_comment }
+);
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "announcements",
+        feature = "appointment_groups",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "submissions",
+        feature = "tabs",
+        feature = "users",
+        feature = "what_if_grades"
+    )
+)]
+/// The Canvas `Tab` object.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Tab {
+    /// `html_url`
+    pub html_url: Option<String>,
+    /// `id`
+    pub id: Option<String>,
+    /// `label`
+    pub label: Option<String>,
+    /// `type`
+    pub r#type: Option<String>,
+    /// only included if true
+    pub hidden: Option<bool>,
+    /// possible values are: public, members, admins, and none
+    pub visibility: Option<String>,
+    /// 1 based
+    pub position: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -7977,35 +8486,13 @@ pub struct SubmissionComment {
         feature = "what_if_grades"
     )
 )]
-/// The Canvas `Tab` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct Tab {
-    /// `html_url`
-    pub html_url: Option<String>,
-    /// `id`
-    pub id: Option<String>,
-    /// `label`
-    pub label: Option<String>,
-    /// `type`
-    pub r#type: Option<String>,
-    /// only included if true
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
-    pub hidden: Option<bool>,
-    /// possible values are: public, members, admins, and none
-    pub visibility: Option<String>,
-    /// 1 based
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub position: Option<i64>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
+rt::model!(
+    Tab { html_url, id, label, r#type = "type", hidden : bool, visibility, position : int
+    }
+);
 #[cfg(feature = "temporary_enrollment_pairings")]
 /// A pairing unique to that enrollment period given to a recipient of that temporary enrollment.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TemporaryEnrollmentPairing {
     /// the ID of the temporary enrollment pairing
@@ -8013,13 +8500,13 @@ pub struct TemporaryEnrollmentPairing {
     /// The current status of the temporary enrollment pairing
     pub workflow_state: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "temporary_enrollment_pairings")]
+rt::model!(TemporaryEnrollmentPairing { id, workflow_state });
 #[cfg(feature = "user_observees")]
 /// A code used for linking a user to a student to observe them.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PairingCode {
     /// The ID of the user.
@@ -8031,7 +8518,55 @@ pub struct PairingCode {
     /// The current status of the code
     pub workflow_state: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "user_observees")]
+rt::model!(PairingCode { user_id, code, expires_at, workflow_state });
+#[cfg(
+    any(
+        feature = "account_reports",
+        feature = "accounts",
+        feature = "announcements",
+        feature = "appointment_groups",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "content_exports",
+        feature = "content_shares",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "e_pub_exports",
+        feature = "favorites",
+        feature = "files",
+        feature = "group_categories",
+        feature = "groups",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "quiz_reports",
+        feature = "quiz_submission_files",
+        feature = "sis_imports",
+        feature = "submission_comments",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades",
+        feature = "course_reports"
+    )
+)]
+/// This mini-object is used for secondary user responses, when we just want to provide enough information to display a user.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct UserDisplay {
+    /// The ID of the user.
+    pub id: Option<rt::Id>,
+    /// A short name the user has selected, for use in conversations or other less formal places through the site.
+    pub short_name: Option<String>,
+    /// If avatars are enabled, this field will be included and contain a url to retrieve the user's avatar.
+    pub avatar_image_url: Option<String>,
+    /// URL to access user, either nested to a context or directly.
+    pub html_url: Option<String>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -8066,27 +8601,10 @@ pub struct PairingCode {
         feature = "course_reports"
     )
 )]
-/// This mini-object is used for secondary user responses, when we just want to provide enough information to display a user.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct UserDisplay {
-    /// The ID of the user.
-    pub id: Option<rt::Id>,
-    /// A short name the user has selected, for use in conversations or other less formal places through the site.
-    pub short_name: Option<String>,
-    /// If avatars are enabled, this field will be included and contain a url to retrieve the user's avatar.
-    pub avatar_image_url: Option<String>,
-    /// URL to access user, either nested to a context or directly.
-    pub html_url: Option<String>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
+rt::model!(UserDisplay { id, short_name, avatar_image_url, html_url });
 #[cfg(feature = "users")]
 /// This mini-object is returned in place of UserDisplay when returning student data for anonymous assignments, and includes an anonymous ID to identify a user within the scope of a single assignment.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AnonymousUserDisplay {
     /// A unique short ID identifying this user within the scope of a particular assignment.
@@ -8096,9 +8614,10 @@ pub struct AnonymousUserDisplay {
     /// The anonymized display name for the student.
     pub display_name: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "users")]
+rt::model!(AnonymousUserDisplay { anonymous_id, avatar_image_url, display_name });
 #[cfg(
     any(
         feature = "accounts",
@@ -8133,8 +8652,7 @@ pub struct AnonymousUserDisplay {
     )
 )]
 /// A Canvas user, e.g. a student, teacher, administrator, observer, etc.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct User {
     /// The ID of the user.
@@ -8176,7 +8694,6 @@ pub struct User {
     /// Optional: This field is only returned if pronouns are enabled, and will return the pronouns of the user.
     pub pronouns: Option<String>,
     /// When the user record was created, as ISO 8601; always sent (API_USER_JSON_OPTS only: id name created_at).
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// Host name of the root account of the user's pseudonym; sent to admins when the domain root account has trusts.
     pub root_account: Option<String>,
@@ -8195,7 +8712,6 @@ pub struct User {
     /// Booleans can_update_name, can_update_avatar and limit_parent_app_web_access for the user; sent with include\[\]=permissions.
     pub permissions: Option<rt::Json>,
     /// Whether the user has accepted the terms of use; sent with include\[\]=terms_of_use.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub terms_of_use: Option<bool>,
     /// Custom roster links configured by LTI tools for this user; sent with include\[\]=custom_links.
     pub custom_links: Option<Vec<rt::Json>>,
@@ -8206,13 +8722,52 @@ pub struct User {
     /// The user's UUID; sent with include\[\]=uuid.
     pub uuid: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "admins",
+        feature = "announcements",
+        feature = "appointment_groups",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "blueprint_courses",
+        feature = "calendar_events",
+        feature = "collaborations",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "enrollments",
+        feature = "favorites",
+        feature = "group_categories",
+        feature = "groups",
+        feature = "moderated_grading",
+        feature = "outcome_imports",
+        feature = "pages",
+        feature = "plagiarism_detection_platform_users",
+        feature = "plagiarism_detection_submissions",
+        feature = "rubrics",
+        feature = "sections",
+        feature = "sis_imports",
+        feature = "submissions",
+        feature = "user_observees",
+        feature = "users",
+        feature = "what_if_grades",
+        feature = "lti_registrations"
+    )
+)]
+rt::model!(
+    User { id, name, sortable_name, last_name, first_name, short_name, sis_user_id,
+    sis_import_id, integration_id, login_id, avatar_url, avatar_state, enrollments,
+    email, locale, last_login, time_zone, bio, pronouns, created_at : datetime,
+    root_account, merged_into_user_id, title, sections, group_ids, effective_locale,
+    confirmation_url, permissions, terms_of_use : bool, custom_links, lti_id, past_uuid,
+    uuid }
+);
 #[cfg(feature = "users")]
 /// Profile details for a Canvas user.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Profile {
     /// The ID of the user.
@@ -8246,13 +8801,66 @@ pub struct Profile {
     /// The users locale.
     pub locale: Option<String>,
     /// Optional: Whether or not the user is a K5 user. This field is nil if the user settings are not for the user making the request.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub k5_user: Option<bool>,
     /// Optional: Whether or not the user should see the classic font on the dashboard. Only applies if k5_user is true. This field is nil if the user settings are not for the user making the request.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub use_classic_font_in_k5: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
+    pub extra: rt::Extra,
+}
+#[cfg(feature = "users")]
+rt::model!(
+    Profile { id, name, short_name, sortable_name, title, bio, pronunciation,
+    primary_email, login_id, sis_user_id, lti_user_id, avatar_url, calendar, time_zone,
+    locale, k5_user : bool, use_classic_font_in_k5 : bool }
+);
+#[cfg(
+    any(
+        feature = "account_reports",
+        feature = "announcements",
+        feature = "assignment_groups",
+        feature = "assignments",
+        feature = "calendar_events",
+        feature = "content_exports",
+        feature = "content_shares",
+        feature = "conversations",
+        feature = "courses",
+        feature = "discussion_topics",
+        feature = "e_pub_exports",
+        feature = "files",
+        feature = "groups",
+        feature = "pages",
+        feature = "plagiarism_detection_submissions",
+        feature = "quiz_reports",
+        feature = "quiz_submission_files",
+        feature = "sis_imports",
+        feature = "submission_comments",
+        feature = "submissions",
+        feature = "users",
+        feature = "what_if_grades",
+        feature = "course_reports"
+    )
+)]
+/// Possible avatar for a user.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Avatar {
+    /// \['gravatar'|'attachment'|'no_pic'\] The type of avatar record, for categorization purposes.
+    pub r#type: Option<String>,
+    /// The url of the avatar
+    pub url: Option<String>,
+    /// A unique representation of the avatar record which can be used to set the avatar with the user update endpoint. Note: this is an internal representation and is subject to change without notice. It should be consumed with this api endpoint and used in the user update endpoint, and should not be constructed by the client.
+    pub token: Option<String>,
+    /// A textual description of the avatar record.
+    pub display_name: Option<String>,
+    /// \['attachment' type only\] the internal id of the attachment
+    pub id: Option<rt::Id>,
+    /// \['attachment' type only\] the content-type of the attachment.
+    pub content_type: Option<String>,
+    /// \['attachment' type only\] the filename of the attachment
+    pub filename: Option<String>,
+    /// \['attachment' type only\] the size of the attachment
+    pub size: Option<i64>,
+    /// Fields Canvas sent that this model does not declare (written back on encoding).
     pub extra: rt::Extra,
 }
 #[cfg(
@@ -8282,37 +8890,13 @@ pub struct Profile {
         feature = "course_reports"
     )
 )]
-/// Possible avatar for a user.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct Avatar {
-    /// \['gravatar'|'attachment'|'no_pic'\] The type of avatar record, for categorization purposes.
-    pub r#type: Option<String>,
-    /// The url of the avatar
-    pub url: Option<String>,
-    /// A unique representation of the avatar record which can be used to set the avatar with the user update endpoint. Note: this is an internal representation and is subject to change without notice. It should be consumed with this api endpoint and used in the user update endpoint, and should not be constructed by the client.
-    pub token: Option<String>,
-    /// A textual description of the avatar record.
-    pub display_name: Option<String>,
-    /// \['attachment' type only\] the internal id of the attachment
-    pub id: Option<rt::Id>,
-    /// \['attachment' type only\] the content-type of the attachment.
-    #[serde(rename = "content-type")]
-    pub content_type: Option<String>,
-    /// \['attachment' type only\] the filename of the attachment
-    pub filename: Option<String>,
-    /// \['attachment' type only\] the size of the attachment
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
-    pub size: Option<i64>,
-    /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
-    pub extra: rt::Extra,
-}
+rt::model!(
+    Avatar { r#type = "type", url, token, display_name, id, content_type =
+    "content-type", filename, size : int }
+);
 #[cfg(feature = "users")]
 /// The record of a user page view access in Canvas
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PageView {
     /// A UUID representing the page view.  This is also the unique request id
@@ -8330,24 +8914,18 @@ pub struct PageView {
     /// The rails action that handled the request
     pub action: Option<String>,
     /// This field is deprecated, and will always be false
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub contributed: Option<bool>,
     /// An approximation of how long the user spent on the page, in seconds
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub interaction_seconds: Option<f64>,
     /// When the request was made
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// A flag indicating whether the request was user-initiated, or automatic (such as an AJAX call)
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub user_request: Option<bool>,
     /// How long the response took to render, in seconds
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub render_time: Option<f64>,
     /// The user-agent of the browser or program that made the request
     pub user_agent: Option<String>,
     /// True if the request counted as participating, such as submitting homework
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub participated: Option<bool>,
     /// The HTTP method such as GET or POST
     pub http_method: Option<String>,
@@ -8356,38 +8934,41 @@ pub struct PageView {
     /// The page view links to define the relationships
     pub links: Option<Box<PageViewLinks>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
+rt::model!(
+    PageView { id, app_name, url, context_type, asset_type, controller, action,
+    contributed : bool, interaction_seconds : float, created_at : datetime, user_request
+    : bool, render_time : float, user_agent, participated : bool, http_method, remote_ip,
+    links }
+);
+#[cfg(feature = "users")]
 /// The links of a page view access in Canvas
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PageViewLinks {
     /// The ID of the user for this page view
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user: Option<i64>,
     /// The ID of the context for the request (course id if context_type is Course, etc)
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub context: Option<i64>,
     /// The ID of the asset for the request, if any
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub asset: Option<i64>,
     /// The ID of the actual user who made this request, if the request was made by a user who was masquerading
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub real_user: Option<i64>,
     /// The ID of the account context for this page view
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub account: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
+rt::model!(
+    PageViewLinks { user : int, context : int, asset : int, real_user : int, account :
+    int }
+);
+#[cfg(feature = "users")]
 /// The Canvas `CourseNickname` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CourseNickname {
     /// the ID of the course
@@ -8397,25 +8978,25 @@ pub struct CourseNickname {
     /// the calling user's nickname for the course
     pub nickname: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
+rt::model!(CourseNickname { course_id, name, nickname });
+#[cfg(feature = "users")]
 /// Response returned when successfully initiating a page views query
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AsyncQueryResponse {
     /// URL endpoint to poll for query status updates
     pub poll_url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
+rt::model!(AsyncQueryResponse { poll_url });
+#[cfg(feature = "users")]
 /// Response containing the current status of a page views query
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AsyncQueryStatusResponse {
     /// The UUID of the query being polled
@@ -8427,13 +9008,13 @@ pub struct AsyncQueryStatusResponse {
     /// URL to retrieve query results. Only present when status is 'finished'
     pub results_url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "users")]
+rt::model!(AsyncQueryStatusResponse { query_id, status, format, results_url });
 #[cfg(feature = "what_if_grades")]
 /// The Canvas `AssignmentGroupGrade` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AssignmentGroupGrade {
     /// The ID of the Assignment Group
@@ -8441,39 +9022,38 @@ pub struct AssignmentGroupGrade {
     /// The global ID of the Assignment Group
     pub global_id: Option<rt::Id>,
     /// The score for the Assignment Group
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score: Option<f64>,
     /// The total points possible for the Assignment Group
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub possible: Option<f64>,
     /// The weight for the Assignment Group
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub weight: Option<f64>,
     /// The grade for the Assignment Group
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub grade: Option<f64>,
     /// The dropped grades for the Assignment Group
     pub dropped: Option<Vec<i64>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "what_if_grades")]
+rt::model!(
+    AssignmentGroupGrade { id, global_id, score : float, possible : float, weight :
+    float, grade : float, dropped }
+);
+#[cfg(feature = "what_if_grades")]
 /// The Canvas `GradeGroup` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GradeGroup {
     /// `submission_id`
     pub submission_id: Option<Box<AssignmentGroupGrade>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "what_if_grades")]
+rt::model!(GradeGroup { submission_id });
+#[cfg(feature = "what_if_grades")]
 /// The Canvas `Grades` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Grades {
     /// `current`
@@ -8485,13 +9065,13 @@ pub struct Grades {
     /// `final_groups`
     pub final_groups: Option<std::collections::BTreeMap<String, AssignmentGroupGrade>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "what_if_grades")]
+rt::model!(Grades { current, current_groups, r#final = "final", final_groups });
 #[cfg(feature = "ai_experiences")]
 /// An AI Experience for interactive learning
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AiExperience {
     /// The ID of the AI experience
@@ -8511,13 +9091,16 @@ pub struct AiExperience {
     /// The course this experience belongs to
     pub course_id: Option<rt::Id>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "ai_experiences")]
+rt::model!(
+    AiExperience { id, title, description, facts, learning_objective,
+    pedagogical_guidance, workflow_state, course_id }
+);
 #[cfg(feature = "block_editor_template")]
 /// The Canvas `BlockEditorTemplate` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BlockEditorTemplate {
     /// the ID of the page
@@ -8527,10 +9110,8 @@ pub struct BlockEditorTemplate {
     /// description of the template
     pub description: Option<String>,
     /// the creation date for the template
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// the date the template was last updated
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The JSON data that is the template
     pub node_tree: Option<rt::Json>,
@@ -8541,13 +9122,16 @@ pub struct BlockEditorTemplate {
     /// String indicating what state this assignment is in.
     pub workflow_state: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "block_editor_template")]
+rt::model!(
+    BlockEditorTemplate { id, name, description, created_at : datetime, updated_at :
+    datetime, node_tree, editor_version, template_type, workflow_state }
+);
 #[cfg(feature = "canvas_career_experiences")]
 /// The Canvas `ExperienceSummary` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ExperienceSummary {
     /// The current active experience. One of: 'academic', 'career_learner', 'career_learning_provider'.
@@ -8555,13 +9139,13 @@ pub struct ExperienceSummary {
     /// List of available experiences for the user. Can include: 'academic', 'career_learner', 'career_learning_provider'.
     pub available_apps: Option<Vec<String>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "canvas_career_experiences")]
+rt::model!(ExperienceSummary { current_app, available_apps });
 #[cfg(feature = "developer_key_account_bindings")]
 /// The Canvas `DeveloperKeyAccountBinding` object.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DeveloperKeyAccountBinding {
     /// The Canvas ID of the binding
@@ -8573,16 +9157,18 @@ pub struct DeveloperKeyAccountBinding {
     /// The workflow state of the binding. Will be one of 'on', 'off', or 'allow.'
     pub workflow_state: Option<String>,
     /// True if the requested context owns the binding
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub account_owns_binding: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "developer_key_account_bindings")]
+rt::model!(
+    DeveloperKeyAccountBinding { id, account_id, developer_key_id, workflow_state,
+    account_owns_binding : bool }
+);
 #[cfg(feature = "lti_launch_definitions")]
 /// A bare-bones representation of an LTI tool used by Canvas to launch the tool
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiLaunchDefinition {
     /// The type of the launch definition. Always 'ContextExternalTool'
@@ -8600,13 +9186,16 @@ pub struct LtiLaunchDefinition {
     /// Placement-specific config for given placements
     pub placements: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_launch_definitions")]
+rt::model!(
+    LtiLaunchDefinition { definition_type, definition_id, name, description, url, domain,
+    placements }
+);
+#[cfg(feature = "lti_launch_definitions")]
 /// A bare-bones LTI configuration for a specific placement
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiPlacementLaunchDefinition {
     /// The LTI launch message type
@@ -8616,13 +9205,13 @@ pub struct LtiPlacementLaunchDefinition {
     /// The title of the tool for this placement
     pub title: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "lti_launch_definitions")]
+rt::model!(LtiPlacementLaunchDefinition { message_type, url, title });
 #[cfg(feature = "lti_registrations")]
 /// A registration of an LTI tool in Canvas
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiRegistration {
     /// the Canvas ID of the Lti::Registration object
@@ -8638,23 +9227,18 @@ pub struct LtiRegistration {
     /// The Canvas id of the account that owns this registration
     pub account_id: Option<rt::Id>,
     /// Flag indicating if registration is internally-owned
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub internal_service: Option<bool>,
     /// Flag indicating if registration is owned by this account, or inherited from Site Admin
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub inherited: Option<bool>,
     /// LTI version of the registration, either 1.1 or 1.3
     pub lti_version: Option<String>,
     /// Flag indicating if registration was created using LTI Dynamic Registration. Only present if lti_version is 1.3
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub dynamic_registration: Option<bool>,
     /// The state of the registration
     pub workflow_state: Option<String>,
     /// Timestamp of the registration's creation
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// Timestamp of the registration's last update
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// The user that created this registration. Not always present. If a string, this registration was created by Instructure.
     pub created_by: Option<rt::Json>,
@@ -8667,13 +9251,18 @@ pub struct LtiRegistration {
     /// The Canvas-style tool configuration for this registration
     pub configuration: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(
+    LtiRegistration { id, name, admin_nickname, icon_url, vendor, account_id,
+    internal_service : bool, inherited : bool, lti_version, dynamic_registration : bool,
+    workflow_state, created_at : datetime, updated_at : datetime, created_by, updated_by,
+    root_account_id, account_binding, configuration }
+);
+#[cfg(feature = "lti_registrations")]
 /// A legacy configuration format for LTI 1.3 tools.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiLegacyConfiguration {
     /// The display name of the tool
@@ -8697,13 +9286,17 @@ pub struct LtiLegacyConfiguration {
     /// Array of extensions for the tool
     pub extensions: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(
+    LtiLegacyConfiguration { title, description, custom_fields, target_link_uri,
+    oidc_initiation_url, oidc_initiation_urls, public_jwk, public_jwk_url, scopes,
+    extensions }
+);
+#[cfg(feature = "lti_registrations")]
 /// A Registration's Canvas-specific tool configuration.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiToolConfiguration {
     /// The display name of the tool
@@ -8737,13 +9330,17 @@ pub struct LtiToolConfiguration {
     /// List of placements configured by the tool
     pub placements: Option<Vec<rt::Json>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(
+    LtiToolConfiguration { title, description, custom_fields, target_link_uri, domain,
+    tool_id, privacy_level, oidc_initiation_url, oidc_initiation_urls, public_jwk,
+    public_jwk_url, scopes, redirect_uris, launch_settings, placements }
+);
+#[cfg(feature = "lti_registrations")]
 /// Default launch settings for all placements
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiLaunchSettings {
     /// Default message type for all placements
@@ -8755,16 +9352,12 @@ pub struct LtiLaunchSettings {
     /// Placement-specific custom fields to send in the launch. Merged with tool-level custom fields.
     pub custom_fields: Option<rt::Json>,
     /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub selection_height: Option<i64>,
     /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub selection_width: Option<i64>,
     /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub launch_height: Option<i64>,
     /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub launch_width: Option<i64>,
     /// Default icon URL. Not valid for all placements. Overrides tool-level icon_url.
     pub icon_url: Option<String>,
@@ -8773,7 +9366,6 @@ pub struct LtiLaunchSettings {
     /// Comma-separated list of Canvas permission short names required for a user to launch from this placement.
     pub required_permissions: Option<String>,
     /// When set to '_blank', opens placement in a new tab.
-    #[serde(rename = "windowTarget")]
     pub window_target: Option<String>,
     /// The Canvas layout to use when launching the tool. See the Navigation Placement docs.
     pub display_type: Option<String>,
@@ -8784,10 +9376,8 @@ pub struct LtiLaunchSettings {
     /// Specifies types of users that can see this placement. Only valid for some placements like course_navigation.
     pub visibility: Option<String>,
     /// 1.1 specific. If true, the tool will send the SIS email in the lis_person_contact_email_primary launch property
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub prefer_sis_email: Option<bool>,
     /// 1.1 specific. If true, query parameters from the launch URL will not be copied to the POST body.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub oauth_compliant: Option<bool>,
     /// An SVG to use instead of an icon_url. Only valid for global_navigation.
     pub icon_svg_path_64: Option<String>,
@@ -8796,22 +9386,27 @@ pub struct LtiLaunchSettings {
     /// Comma-separated list of media types that the tool can accept. Only valid for file_item.
     pub accept_media_types: Option<String>,
     /// If true, the tool will be launched in the tray. Only used by the editor_button placement.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub use_tray: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(
+    LtiLaunchSettings { message_type, text, labels, custom_fields, selection_height :
+    int, selection_width : int, launch_height : int, launch_width : int, icon_url,
+    canvas_icon_class, required_permissions, window_target = "windowTarget",
+    display_type, url, target_link_uri, visibility, prefer_sis_email : bool,
+    oauth_compliant : bool, icon_svg_path_64, default, accept_media_types, use_tray :
+    bool }
+);
+#[cfg(feature = "lti_registrations")]
 /// The tool's configuration for a specific placement
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiPlacement {
     /// The name of the placement.
     pub placement: Option<String>,
     /// If true, the tool will show in this placement. If false, it will not.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub enabled: Option<bool>,
     /// Default message type for all placements
     pub message_type: Option<String>,
@@ -8822,16 +9417,12 @@ pub struct LtiPlacement {
     /// Placement-specific custom fields to send in the launch. Merged with tool-level custom fields.
     pub custom_fields: Option<rt::Json>,
     /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub selection_height: Option<i64>,
     /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub selection_width: Option<i64>,
     /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub launch_height: Option<i64>,
     /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub launch_width: Option<i64>,
     /// Default icon URL. Not valid for all placements. Overrides tool-level icon_url.
     pub icon_url: Option<String>,
@@ -8840,7 +9431,6 @@ pub struct LtiPlacement {
     /// Comma-separated list of Canvas permission short names required for a user to launch from this placement.
     pub required_permissions: Option<String>,
     /// When set to '_blank', opens placement in a new tab.
-    #[serde(rename = "windowTarget")]
     pub window_target: Option<String>,
     /// The Canvas layout to use when launching the tool. See the Navigation Placement docs.
     pub display_type: Option<String>,
@@ -8851,10 +9441,8 @@ pub struct LtiPlacement {
     /// Specifies types of users that can see this placement. Only valid for some placements like course_navigation.
     pub visibility: Option<String>,
     /// 1.1 specific. If true, the tool will send the SIS email in the lis_person_contact_email_primary launch property
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub prefer_sis_email: Option<bool>,
     /// (Only applies to 1.1) If true, Canvas will not copy launch URL query parameters to the POST body.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub oauth_compliant: Option<bool>,
     /// An SVG to use instead of an icon_url. Only valid for global_navigation.
     pub icon_svg_path_64: Option<String>,
@@ -8863,16 +9451,22 @@ pub struct LtiPlacement {
     /// Comma-separated list of media types that the tool can accept. Only valid for file_item.
     pub accept_media_types: Option<String>,
     /// If true, the tool will be launched in the tray. Only used by the editor_button placement.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub use_tray: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(
+    LtiPlacement { placement, enabled : bool, message_type, text, labels, custom_fields,
+    selection_height : int, selection_width : int, launch_height : int, launch_width :
+    int, icon_url, canvas_icon_class, required_permissions, window_target =
+    "windowTarget", display_type, url, target_link_uri, visibility, prefer_sis_email :
+    bool, oauth_compliant : bool, icon_svg_path_64, default, accept_media_types, use_tray
+    : bool }
+);
+#[cfg(feature = "lti_registrations")]
 /// Changes made by a Canvas admin to a tool's configuration.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiOverlay {
     /// The display name of the tool
@@ -8896,13 +9490,17 @@ pub struct LtiOverlay {
     /// Placement-specific settings changed by an admin
     pub placements: Option<rt::Json>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(
+    LtiOverlay { title, description, custom_fields, target_link_uri, domain,
+    privacy_level, oidc_initiation_url, disabled_scopes, disabled_placements, placements
+    }
+);
+#[cfg(feature = "lti_registrations")]
 /// Changes made by a Canvas admin to a tool's configuration for a specific placement.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiPlacementOverlay {
     /// The text of the link to the tool (if applicable).
@@ -8912,38 +9510,38 @@ pub struct LtiPlacementOverlay {
     /// Default message type for all placements
     pub message_type: Option<String>,
     /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub launch_height: Option<i64>,
     /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub launch_width: Option<i64>,
     /// Default icon URL. Not valid for all placements. Overrides tool-level icon_url.
     pub icon_url: Option<String>,
     /// Default display state for course_navigation. If 'enabled', will show in course sidebar. If 'disabled', will be hidden.
     pub default: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(
+    LtiPlacementOverlay { text, target_link_uri, message_type, launch_height : int,
+    launch_width : int, icon_url, default }
+);
+#[cfg(feature = "lti_registrations")]
 /// The response for the List LTI Registrations API endpoint
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListLtiRegistrationsResponse {
     /// The total number of LTI registrations across all pages
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub total: Option<i64>,
     /// The paginated list of LTI::Registrations
     pub data: Option<Vec<rt::Json>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(ListLtiRegistrationsResponse { total : int, data });
+#[cfg(feature = "lti_registrations")]
 /// The response for the Search Accounts and Courses API endpoint
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ContextSearchResponse {
     /// Accounts that match the search query. Limited to 100.
@@ -8951,13 +9549,13 @@ pub struct ContextSearchResponse {
     /// Courses that match the search query. Limited to 100.
     pub courses: Option<Vec<SearchableCourse>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(ContextSearchResponse { accounts, courses });
+#[cfg(feature = "lti_registrations")]
 /// Default launch settings for all placements
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiLaunchSettings2 {
     /// Default message type for all placements
@@ -8969,16 +9567,12 @@ pub struct LtiLaunchSettings2 {
     /// Placement-specific custom fields to send in the launch. Merged with tool-level custom fields.
     pub custom_fields: Option<rt::Json>,
     /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub selection_height: Option<f64>,
     /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub selection_width: Option<f64>,
     /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub launch_height: Option<f64>,
     /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub launch_width: Option<f64>,
     /// Default icon URL. Not valid for all placements. Overrides tool-level icon_url.
     pub icon_url: Option<String>,
@@ -8987,7 +9581,6 @@ pub struct LtiLaunchSettings2 {
     /// Comma-separated list of Canvas permission short names required for a user to launch from this placement.
     pub required_permissions: Option<String>,
     /// When set to '_blank', opens placement in a new tab.
-    #[serde(rename = "windowTarget")]
     pub window_target: Option<String>,
     /// The Canvas layout to use when launching the tool. See the Navigation Placement docs.
     pub display_type: Option<String>,
@@ -8998,10 +9591,8 @@ pub struct LtiLaunchSettings2 {
     /// Specifies types of users that can see this placement. Only valid for some placements like course_navigation.
     pub visibility: Option<String>,
     /// 1.1 specific. If true, the tool will send the SIS email in the lis_person_contact_email_primary launch property
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub prefer_sis_email: Option<bool>,
     /// 1.1 specific. If true, query parameters from the launch URL will not be copied to the POST body.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub oauth_compliant: Option<bool>,
     /// An SVG to use instead of an icon_url. Only valid for global_navigation.
     pub icon_svg_path_64: Option<String>,
@@ -9010,16 +9601,22 @@ pub struct LtiLaunchSettings2 {
     /// Comma-separated list of media types that the tool can accept. Only valid for file_item.
     pub accept_media_types: Option<String>,
     /// If true, the tool will be launched in the tray. Only used by the editor_button placement.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub use_tray: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(
+    LtiLaunchSettings2 { message_type, text, labels, custom_fields, selection_height :
+    float, selection_width : float, launch_height : float, launch_width : float,
+    icon_url, canvas_icon_class, required_permissions, window_target = "windowTarget",
+    display_type, url, target_link_uri, visibility, prefer_sis_email : bool,
+    oauth_compliant : bool, icon_svg_path_64, default, accept_media_types, use_tray :
+    bool }
+);
+#[cfg(feature = "lti_registrations")]
 /// A single version of a tool's configuration overlay
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiOverlayVersion {
     /// The Canvas id of the root account
@@ -9029,7 +9626,6 @@ pub struct LtiOverlayVersion {
     /// Timestamp of the version's last update
     pub updated_at: Option<String>,
     /// Whether or not this change was caused by a reset of the tool's configuration
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub caused_by_reset: Option<bool>,
     /// The user that created this version. If a string, this registration was created by Instructure.
     pub created_by: Option<Box<User>>,
@@ -9040,19 +9636,21 @@ pub struct LtiOverlayVersion {
     /// The id of the account this version is for
     pub account_id: Option<rt::Id>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(
+    LtiOverlayVersion { root_account_id, created_at, updated_at, caused_by_reset : bool,
+    created_by, diff, lti_overlay_id, account_id }
+);
+#[cfg(feature = "lti_registrations")]
 /// The tool's configuration for a specific placement
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiPlacement2 {
     /// The name of the placement.
     pub placement: Option<String>,
     /// If true, the tool will show in this placement. If false, it will not.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub enabled: Option<bool>,
     /// Default message type for all placements
     pub message_type: Option<String>,
@@ -9063,16 +9661,12 @@ pub struct LtiPlacement2 {
     /// Placement-specific custom fields to send in the launch. Merged with tool-level custom fields.
     pub custom_fields: Option<rt::Json>,
     /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub selection_height: Option<f64>,
     /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub selection_width: Option<f64>,
     /// Default iframe height. Not valid for all placements. Overrides tool-level launch_height.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub launch_height: Option<f64>,
     /// Default iframe width. Not valid for all placements. Overrides tool-level launch_width.
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub launch_width: Option<f64>,
     /// Default icon URL. Not valid for all placements. Overrides tool-level icon_url.
     pub icon_url: Option<String>,
@@ -9081,7 +9675,6 @@ pub struct LtiPlacement2 {
     /// Comma-separated list of Canvas permission short names required for a user to launch from this placement.
     pub required_permissions: Option<String>,
     /// When set to '_blank', opens placement in a new tab.
-    #[serde(rename = "windowTarget")]
     pub window_target: Option<String>,
     /// The Canvas layout to use when launching the tool. See the Navigation Placement docs.
     pub display_type: Option<String>,
@@ -9092,10 +9685,8 @@ pub struct LtiPlacement2 {
     /// Specifies types of users that can see this placement. Only valid for some placements like course_navigation.
     pub visibility: Option<String>,
     /// 1.1 specific. If true, the tool will send the SIS email in the lis_person_contact_email_primary launch property
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub prefer_sis_email: Option<bool>,
     /// 1.1 specific. If true, query parameters from the launch URL will not be copied to the POST body.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub oauth_compliant: Option<bool>,
     /// An SVG to use instead of an icon_url. Only valid for global_navigation.
     pub icon_svg_path_64: Option<String>,
@@ -9104,16 +9695,22 @@ pub struct LtiPlacement2 {
     /// Comma-separated list of media types that the tool can accept. Only valid for file_item.
     pub accept_media_types: Option<String>,
     /// If true, the tool will be launched in the tray. Only used by the editor_button placement.
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub use_tray: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(
+    LtiPlacement2 { placement, enabled : bool, message_type, text, labels, custom_fields,
+    selection_height : float, selection_width : float, launch_height : float,
+    launch_width : float, icon_url, canvas_icon_class, required_permissions,
+    window_target = "windowTarget", display_type, url, target_link_uri, visibility,
+    prefer_sis_email : bool, oauth_compliant : bool, icon_svg_path_64, default,
+    accept_media_types, use_tray : bool }
+);
+#[cfg(feature = "lti_registrations")]
 /// A registration of an LTI tool in Canvas
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiRegistration2 {
     /// The Canvas ID of the Lti::Registration object
@@ -9129,15 +9726,12 @@ pub struct LtiRegistration2 {
     /// The Canvas id of the account that owns this registration
     pub account_id: Option<rt::Id>,
     /// Flag indicating if registration is internally-owned
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub internal_service: Option<bool>,
     /// Flag indicating if registration is owned by this account, or inherited from Site Admin
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub inherited: Option<bool>,
     /// LTI version of the registration, either 1.1 or 1.3
     pub lti_version: Option<String>,
     /// Flag indicating if registration was created using LTI Dynamic Registration. Only present if lti_version is 1.3
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub dynamic_registration: Option<bool>,
     /// The state of the registration
     pub workflow_state: Option<String>,
@@ -9156,13 +9750,18 @@ pub struct LtiRegistration2 {
     /// The Canvas-style tool configuration for this registration
     pub configuration: Option<Box<LtiToolConfiguration2>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(
+    LtiRegistration2 { id, name, admin_nickname, icon_url, vendor, account_id,
+    internal_service : bool, inherited : bool, lti_version, dynamic_registration : bool,
+    workflow_state, created_at, updated_at, created_by, updated_by, root_account_id,
+    account_binding, configuration }
+);
+#[cfg(feature = "lti_registrations")]
 /// A binding between an LTI registration and an account, defining the registration's availability in that account
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiRegistrationAccountBinding {
     /// The Canvas ID of the Lti::RegistrationAccountBinding object
@@ -9184,13 +9783,16 @@ pub struct LtiRegistrationAccountBinding {
     /// The user that last updated this binding
     pub updated_by: Option<Box<User>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(
+    LtiRegistrationAccountBinding { id, account_id, root_account_id, registration_id,
+    workflow_state, created_at, updated_at, created_by, updated_by }
+);
+#[cfg(feature = "lti_registrations")]
 /// A Registration's Canvas-specific tool configuration.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LtiToolConfiguration2 {
     /// The display name of the tool
@@ -9224,13 +9826,17 @@ pub struct LtiToolConfiguration2 {
     /// List of placements configured by the tool
     pub placements: Option<Vec<LtiPlacement2>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(
+    LtiToolConfiguration2 { title, description, custom_fields, target_link_uri, domain,
+    tool_id, privacy_level, oidc_initiation_url, oidc_initiation_urls, public_jwk,
+    public_jwk_url, scopes, redirect_uris, launch_settings, placements }
+);
+#[cfg(feature = "lti_registrations")]
 /// A minimal representation of an Account for Canvas Apps search purposes
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SearchableAccount {
     /// The Canvas DB ID
@@ -9242,13 +9848,13 @@ pub struct SearchableAccount {
     /// Names of the accounts in this account's hierarchy, excluding the root and this account.
     pub display_path: Option<Vec<String>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "lti_registrations")]
+rt::model!(SearchableAccount { id, name, sis_id, display_path });
+#[cfg(feature = "lti_registrations")]
 /// A minimal representation of a Course for Canvas Apps search purposes
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SearchableCourse {
     /// The Canvas DB ID
@@ -9262,13 +9868,13 @@ pub struct SearchableCourse {
     /// The course code
     pub course_code: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "lti_registrations")]
+rt::model!(SearchableCourse { id, name, sis_id, display_path, course_code });
 #[cfg(feature = "new_quizzes_accommodations")]
 /// Response structure for processing accommodations
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AccommodationResponse {
     /// Processing result message
@@ -9278,55 +9884,55 @@ pub struct AccommodationResponse {
     /// List of accommodations that failed to process
     pub failed: Option<Vec<rt::Json>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quizzes_accommodations")]
+rt::model!(AccommodationResponse { message, successful, failed });
+#[cfg(feature = "new_quizzes_accommodations")]
 /// Request format for setting course-level accommodations
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CourseAccommodationRequest {
     /// Canvas user ID of the student receiving accommodations
     pub user_id: Option<rt::Id>,
     /// Amount of extra time (in minutes) for quiz submission
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_time: Option<i64>,
     /// Apply accommodations to ongoing quiz sessions
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub apply_to_in_progress_quiz_sessions: Option<bool>,
     /// Removes one incorrect answer from multiple-choice questions with 4+ choices
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub reduce_choices_enabled: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "new_quizzes_accommodations")]
+rt::model!(
+    CourseAccommodationRequest { user_id, extra_time : int,
+    apply_to_in_progress_quiz_sessions : bool, reduce_choices_enabled : bool }
+);
+#[cfg(feature = "new_quizzes_accommodations")]
 /// Request format for setting quiz-level accommodations
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuizAccommodationRequest {
     /// Canvas user ID of the student receiving accommodations
     pub user_id: Option<rt::Id>,
     /// Amount of extra time (in minutes) for quiz submission
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_time: Option<i64>,
     /// Number of additional attempts allowed beyond the quiz limit
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub extra_attempts: Option<i64>,
     /// Removes one incorrect answer from multiple-choice questions with 4+ choices
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub reduce_choices_enabled: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "new_quizzes_accommodations")]
+rt::model!(
+    QuizAccommodationRequest { user_id, extra_time : int, extra_attempts : int,
+    reduce_choices_enabled : bool }
+);
 #[cfg(feature = "notice_handlers")]
 /// Set of notice handlers (one per notice type) for an LTI tool deployment.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct NoticeCatalog {
     /// The LTI tool's client ID (global developer key ID)
@@ -9336,13 +9942,13 @@ pub struct NoticeCatalog {
     /// List of notice handlers for the tool
     pub notice_handlers: Option<Vec<NoticeHandler>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "notice_handlers")]
+rt::model!(NoticeCatalog { client_id, deployment_id, notice_handlers });
+#[cfg(feature = "notice_handlers")]
 /// A notice handler for a particular tool deployment and notice type.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct NoticeHandler {
     /// URL to receive the notice
@@ -9350,12 +9956,12 @@ pub struct NoticeHandler {
     /// The type of notice
     pub notice_type: Option<String>,
     /// The maximum number of notices to include in a single batch, or 'null' if not set.
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub max_batch_size: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "notice_handlers")]
+rt::model!(NoticeHandler { handler, notice_type, max_batch_size : int });
 #[cfg(feature = "new_quiz_items")]
 /// One of [`QuestionItem`], [`StimulusItem`], [`BankEntryItem`], [`BankItem`]: Canvas sends either.
 ///
@@ -9465,8 +10071,7 @@ impl<'de> serde::Deserialize<'de> for QuestionItemOrStimulusItem {
 }
 #[cfg(feature = "account_reports")]
 /// What `list_available_reports` returns (written inline in the Canvas description: `{ "title": "string", "parameters": "object", "report": "string", "last_run": Report }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListAvailableReportsResponse {
     /// `title`
@@ -9478,61 +10083,57 @@ pub struct ListAvailableReportsResponse {
     /// `last_run`
     pub last_run: Option<Report>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "account_reports")]
+rt::model!(ListAvailableReportsResponse { title, parameters, report, last_run });
 #[cfg(feature = "communication_channels")]
 /// What `delete_push_notification_endpoint` returns (written inline in the Canvas description: `{success: true}`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePushNotificationEndpointResponse {
     /// `success`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub success: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "communication_channels")]
+rt::model!(DeletePushNotificationEndpointResponse { success : bool });
 #[cfg(feature = "conversations")]
 /// What `get_running_batches` returns (written inline in the Canvas description: `{ "id": "integer", "workflow_state": "string", "completion": "number", "recipient_count": "integer", "message": "object", "tags": [string] }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetRunningBatchesResponse {
     /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
     /// `workflow_state`
     pub workflow_state: Option<String>,
     /// `completion`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub completion: Option<f64>,
     /// `recipient_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub recipient_count: Option<i64>,
     /// `message`
     pub message: Option<rt::Json>,
     /// `tags`
     pub tags: Option<Vec<String>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "conversations")]
+rt::model!(
+    GetRunningBatchesResponse { id : int, workflow_state, completion : float,
+    recipient_count : int, message, tags }
+);
 #[cfg(feature = "courses")]
 /// What `course_activity_stream` returns (written inline in the Canvas description: `{ "created_at": "datetime", "updated_at": "datetime", "id": "integer", "title": "string", "message": "string", "type": "string", "read_state": "boolean", "context_type": "string", "course_id": "integer", "group_id": "integer", "html_url": "string", "discussion_topic_id": "integer", "announcement_id": "integer", "total_root_discussion_entries": "integer", "require_initial_post": "boolean", "user_has_posted": "boolean", "root_discussion_entries": [object], "conversation_id": "integer", "private": "boolean", "participant_count": "integer", "latest_messages": [object], "message_id": "integer", "notification_category": "string", "url": "string", "submission_id": "integer", "web_conference_id": "integer", "collaboration_id": "integer", "assessment_request_id": "integer", "assignment_id": "integer", "assignment": Assignment, "course": Course, "attempt": "integer", "body": "string", "grade": "string", "grade_matches_current_submission": "boolean", "preview_url": "string", "score": "number", "submission_comments": [SubmissionComment], "submission_type": "string", "submitted_at": "datetime", "user_id": "integer", "grader_id": "integer", "graded_at": "datetime", "user": User, "late": "boolean", "assignment_visible": "boolean", "excused": "boolean", "missing": "boolean", "late_policy_status": "string", "points_deducted": "number", "seconds_late": "number", "workflow_state": "string", "extra_attempts": "number", "anonymous_id": "string", "posted_at": "datetime", "read_status": "string", "redo_request": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CourseActivityStreamResponse {
     /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
     /// `title`
     pub title: Option<String>,
@@ -9541,148 +10142,130 @@ pub struct CourseActivityStreamResponse {
     /// `type`
     pub r#type: Option<String>,
     /// `read_state`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub read_state: Option<bool>,
     /// `context_type`
     pub context_type: Option<String>,
     /// `course_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course_id: Option<i64>,
     /// `group_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_id: Option<i64>,
     /// `html_url`
     pub html_url: Option<String>,
     /// `discussion_topic_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub discussion_topic_id: Option<i64>,
     /// `announcement_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub announcement_id: Option<i64>,
     /// `total_root_discussion_entries`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub total_root_discussion_entries: Option<i64>,
     /// `require_initial_post`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_initial_post: Option<bool>,
     /// `user_has_posted`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub user_has_posted: Option<bool>,
     /// `root_discussion_entries`
     pub root_discussion_entries: Option<Vec<rt::Json>>,
     /// `conversation_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub conversation_id: Option<i64>,
     /// `private`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub private: Option<bool>,
     /// `participant_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub participant_count: Option<i64>,
     /// `latest_messages`
     pub latest_messages: Option<Vec<rt::Json>>,
     /// `message_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub message_id: Option<i64>,
     /// `notification_category`
     pub notification_category: Option<String>,
     /// `url`
     pub url: Option<String>,
     /// `submission_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub submission_id: Option<i64>,
     /// `web_conference_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub web_conference_id: Option<i64>,
     /// `collaboration_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub collaboration_id: Option<i64>,
     /// `assessment_request_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub assessment_request_id: Option<i64>,
     /// `assignment_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub assignment_id: Option<i64>,
     /// `assignment`
     pub assignment: Option<Assignment>,
     /// `course`
     pub course: Option<Course>,
     /// `attempt`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub attempt: Option<i64>,
     /// `body`
     pub body: Option<String>,
     /// `grade`
     pub grade: Option<String>,
     /// `grade_matches_current_submission`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grade_matches_current_submission: Option<bool>,
     /// `preview_url`
     pub preview_url: Option<String>,
     /// `score`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score: Option<f64>,
     /// `submission_comments`
     pub submission_comments: Option<Vec<SubmissionComment>>,
     /// `submission_type`
     pub submission_type: Option<String>,
     /// `submitted_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub submitted_at: Option<rt::DateTime>,
     /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user_id: Option<i64>,
     /// `grader_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub grader_id: Option<i64>,
     /// `graded_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub graded_at: Option<rt::DateTime>,
     /// `user`
     pub user: Option<User>,
     /// `late`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub late: Option<bool>,
     /// `assignment_visible`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub assignment_visible: Option<bool>,
     /// `excused`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub excused: Option<bool>,
     /// `missing`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub missing: Option<bool>,
     /// `late_policy_status`
     pub late_policy_status: Option<String>,
     /// `points_deducted`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_deducted: Option<f64>,
     /// `seconds_late`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub seconds_late: Option<f64>,
     /// `workflow_state`
     pub workflow_state: Option<String>,
     /// `extra_attempts`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub extra_attempts: Option<f64>,
     /// `anonymous_id`
     pub anonymous_id: Option<String>,
     /// `posted_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub posted_at: Option<rt::DateTime>,
     /// `read_status`
     pub read_status: Option<String>,
     /// `redo_request`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub redo_request: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "courses")]
+rt::model!(
+    CourseActivityStreamResponse { created_at : datetime, updated_at : datetime, id :
+    int, title, message, r#type = "type", read_state : bool, context_type, course_id :
+    int, group_id : int, html_url, discussion_topic_id : int, announcement_id : int,
+    total_root_discussion_entries : int, require_initial_post : bool, user_has_posted :
+    bool, root_discussion_entries, conversation_id : int, private : bool,
+    participant_count : int, latest_messages, message_id : int, notification_category,
+    url, submission_id : int, web_conference_id : int, collaboration_id : int,
+    assessment_request_id : int, assignment_id : int, assignment, course, attempt : int,
+    body, grade, grade_matches_current_submission : bool, preview_url, score : float,
+    submission_comments, submission_type, submitted_at : datetime, user_id : int,
+    grader_id : int, graded_at : datetime, user, late : bool, assignment_visible : bool,
+    excused : bool, missing : bool, late_policy_status, points_deducted : float,
+    seconds_late : float, workflow_state, extra_attempts : float, anonymous_id, posted_at
+    : datetime, read_status, redo_request : bool }
+);
+#[cfg(feature = "courses")]
 /// What `course_activity_stream_summary` returns (written inline in the Canvas description: `{ "type": "string", "notification_category": "string", "count": "integer", "unread_count": "integer" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CourseActivityStreamSummaryResponse {
     /// `type`
@@ -9690,28 +10273,27 @@ pub struct CourseActivityStreamSummaryResponse {
     /// `notification_category`
     pub notification_category: Option<String>,
     /// `count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub count: Option<i64>,
     /// `unread_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub unread_count: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "courses")]
+rt::model!(
+    CourseActivityStreamSummaryResponse { r#type = "type", notification_category, count :
+    int, unread_count : int }
+);
+#[cfg(feature = "courses")]
 /// What `course_todo_items` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "type": "string", "ignore": "string", "ignore_permanently": "string", "assignment": Assignment, "quiz": Quiz, "html_url": "string", "needs_grading_count": "integer" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CourseTodoItemsResponse {
     /// `context_type`
     pub context_type: Option<String>,
     /// `course_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course_id: Option<i64>,
     /// `group_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_id: Option<i64>,
     /// `type`
     pub r#type: Option<String>,
@@ -9726,113 +10308,90 @@ pub struct CourseTodoItemsResponse {
     /// `html_url`
     pub html_url: Option<String>,
     /// `needs_grading_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub needs_grading_count: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "courses")]
+rt::model!(
+    CourseTodoItemsResponse { context_type, course_id : int, group_id : int, r#type =
+    "type", ignore, ignore_permanently, assignment, quiz, html_url, needs_grading_count :
+    int }
+);
+#[cfg(feature = "courses")]
 /// What `delete_conclude_course` returns (written inline in the Canvas description: `{ "delete": "boolean", "conclude": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteConcludeCourseResponse {
     /// `delete`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub delete: Option<bool>,
     /// `conclude`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub conclude: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "courses")]
+rt::model!(DeleteConcludeCourseResponse { delete : bool, conclude : bool });
+#[cfg(feature = "courses")]
 /// What `update_course_settings` returns (written inline in the Canvas description: `{ "allow_final_grade_override": "boolean", "allow_student_discussion_topics": "boolean", "allow_student_forum_attachments": "boolean", "allow_student_discussion_editing": "boolean", "allow_student_discussion_reporting": "boolean", "allow_student_anonymous_discussion_topics": "boolean", "filter_speed_grader_by_student_group": "boolean", "grading_standard_enabled": "boolean", "grading_standard_id": "integer", "grade_passback_setting": "string", "allow_student_organized_groups": "boolean", "hide_final_grades": "boolean", "hide_distribution_graphs": "boolean", "hide_sections_on_course_users_page": "boolean", "lock_all_announcements": "boolean", "usage_rights_required": "boolean", "restrict_student_past_view": "boolean", "restrict_student_future_view": "boolean", "restrict_quantitative_data": "boolean", "show_announcements_on_home_page": "boolean", "home_page_announcement_limit": "integer", "syllabus_course_summary": "boolean", "homeroom_course": "boolean", "image_url": "string", "image_id": "integer", "image": "string", "banner_image_url": "string", "banner_image_id": "integer", "banner_image": "string", "course_color": "string", "friendly_name": "string", "default_due_time": "string", "conditional_release": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateCourseSettingsResponse {
     /// `allow_final_grade_override`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_final_grade_override: Option<bool>,
     /// `allow_student_discussion_topics`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_student_discussion_topics: Option<bool>,
     /// `allow_student_forum_attachments`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_student_forum_attachments: Option<bool>,
     /// `allow_student_discussion_editing`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_student_discussion_editing: Option<bool>,
     /// `allow_student_discussion_reporting`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_student_discussion_reporting: Option<bool>,
     /// `allow_student_anonymous_discussion_topics`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_student_anonymous_discussion_topics: Option<bool>,
     /// `filter_speed_grader_by_student_group`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub filter_speed_grader_by_student_group: Option<bool>,
     /// `grading_standard_enabled`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grading_standard_enabled: Option<bool>,
     /// `grading_standard_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub grading_standard_id: Option<i64>,
     /// `grade_passback_setting`
     pub grade_passback_setting: Option<String>,
     /// `allow_student_organized_groups`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub allow_student_organized_groups: Option<bool>,
     /// `hide_final_grades`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_final_grades: Option<bool>,
     /// `hide_distribution_graphs`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_distribution_graphs: Option<bool>,
     /// `hide_sections_on_course_users_page`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub hide_sections_on_course_users_page: Option<bool>,
     /// `lock_all_announcements`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub lock_all_announcements: Option<bool>,
     /// `usage_rights_required`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub usage_rights_required: Option<bool>,
     /// `restrict_student_past_view`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restrict_student_past_view: Option<bool>,
     /// `restrict_student_future_view`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restrict_student_future_view: Option<bool>,
     /// `restrict_quantitative_data`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub restrict_quantitative_data: Option<bool>,
     /// `show_announcements_on_home_page`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub show_announcements_on_home_page: Option<bool>,
     /// `home_page_announcement_limit`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub home_page_announcement_limit: Option<i64>,
     /// `syllabus_course_summary`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub syllabus_course_summary: Option<bool>,
     /// `homeroom_course`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub homeroom_course: Option<bool>,
     /// `image_url`
     pub image_url: Option<String>,
     /// `image_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub image_id: Option<i64>,
     /// `image`
     pub image: Option<String>,
     /// `banner_image_url`
     pub banner_image_url: Option<String>,
     /// `banner_image_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub banner_image_id: Option<i64>,
     /// `banner_image`
     pub banner_image: Option<String>,
@@ -9843,26 +10402,37 @@ pub struct UpdateCourseSettingsResponse {
     /// `default_due_time`
     pub default_due_time: Option<String>,
     /// `conditional_release`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub conditional_release: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "courses")]
+rt::model!(
+    UpdateCourseSettingsResponse { allow_final_grade_override : bool,
+    allow_student_discussion_topics : bool, allow_student_forum_attachments : bool,
+    allow_student_discussion_editing : bool, allow_student_discussion_reporting : bool,
+    allow_student_anonymous_discussion_topics : bool,
+    filter_speed_grader_by_student_group : bool, grading_standard_enabled : bool,
+    grading_standard_id : int, grade_passback_setting, allow_student_organized_groups :
+    bool, hide_final_grades : bool, hide_distribution_graphs : bool,
+    hide_sections_on_course_users_page : bool, lock_all_announcements : bool,
+    usage_rights_required : bool, restrict_student_past_view : bool,
+    restrict_student_future_view : bool, restrict_quantitative_data : bool,
+    show_announcements_on_home_page : bool, home_page_announcement_limit : int,
+    syllabus_course_summary : bool, homeroom_course : bool, image_url, image_id : int,
+    image, banner_image_url, banner_image_id : int, banner_image, course_color,
+    friendly_name, default_due_time, conditional_release : bool }
+);
+#[cfg(feature = "courses")]
 /// What `get_course_copy_status` returns (written inline in the Canvas description: `{ "id": "integer", "progress": "integer", "created_at": "datetime", "workflow_state": "string", "integration_id": "string", "status_url": "string" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetCourseCopyStatusResponse {
     /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
     /// `progress`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub progress: Option<i64>,
     /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `workflow_state`
     pub workflow_state: Option<String>,
@@ -9871,23 +10441,23 @@ pub struct GetCourseCopyStatusResponse {
     /// `status_url`
     pub status_url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "courses")]
+rt::model!(
+    GetCourseCopyStatusResponse { id : int, progress : int, created_at : datetime,
+    workflow_state, integration_id, status_url }
+);
+#[cfg(feature = "courses")]
 /// What `copy_course_content` returns (written inline in the Canvas description: `{ "id": "integer", "progress": "integer", "created_at": "datetime", "workflow_state": "string", "integration_id": "string", "status_url": "string" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CopyCourseContentResponse {
     /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
     /// `progress`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub progress: Option<i64>,
     /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `workflow_state`
     pub workflow_state: Option<String>,
@@ -9896,28 +10466,30 @@ pub struct CopyCourseContentResponse {
     /// `status_url`
     pub status_url: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "courses")]
+rt::model!(
+    CopyCourseContentResponse { id : int, progress : int, created_at : datetime,
+    workflow_state, integration_id, status_url }
+);
 #[cfg(feature = "discussion_topics")]
 /// What `reorder_pinned_topics` returns (written inline in the Canvas description: `{ "reorder": true, "order": [string] }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ReorderPinnedTopicsResponse {
     /// `reorder`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub reorder: Option<bool>,
     /// `order`
     pub order: Option<Vec<String>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "discussion_topics")]
+rt::model!(ReorderPinnedTopicsResponse { reorder : bool, order });
+#[cfg(feature = "discussion_topics")]
 /// What `get_full_topic` returns (written inline in the Canvas description: `{ "unread_entries": [integer], "forced_entries": [integer], "entry_ratings": "object", "participants": [UserDisplay], "view": [object], "new_entries": [object] }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetFullTopicResponse {
     /// `unread_entries`
@@ -9933,45 +10505,39 @@ pub struct GetFullTopicResponse {
     /// `new_entries`
     pub new_entries: Option<Vec<rt::Json>>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "discussion_topics")]
+rt::model!(
+    GetFullTopicResponse { unread_entries, forced_entries, entry_ratings, participants,
+    view, new_entries }
+);
+#[cfg(feature = "discussion_topics")]
 /// What `post_entry` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PostEntryResponse {
     /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
     /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user_id: Option<i64>,
     /// `parent_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub parent_id: Option<i64>,
     /// `editor_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub editor_id: Option<i64>,
     /// `user_name`
     pub user_name: Option<String>,
     /// `message`
     pub message: Option<String>,
     /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `rating_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub rating_count: Option<i64>,
     /// `rating_sum`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub rating_sum: Option<i64>,
     /// `deleted`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub deleted: Option<bool>,
     /// `user`
     pub user: Option<UserDisplay>,
@@ -9982,53 +10548,47 @@ pub struct PostEntryResponse {
     /// `read_state`
     pub read_state: Option<String>,
     /// `forced_read_state`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub forced_read_state: Option<bool>,
     /// `recent_replies`
     pub recent_replies: Option<Vec<rt::Json>>,
     /// `has_more_replies`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_more_replies: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "discussion_topics")]
+rt::model!(
+    PostEntryResponse { id : int, user_id : int, parent_id : int, editor_id : int,
+    user_name, message, created_at : datetime, updated_at : datetime, rating_count : int,
+    rating_sum : int, deleted : bool, user, attachment, attachments, read_state,
+    forced_read_state : bool, recent_replies, has_more_replies : bool }
+);
+#[cfg(feature = "discussion_topics")]
 /// What `list_topic_entries` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListTopicEntriesResponse {
     /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
     /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user_id: Option<i64>,
     /// `parent_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub parent_id: Option<i64>,
     /// `editor_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub editor_id: Option<i64>,
     /// `user_name`
     pub user_name: Option<String>,
     /// `message`
     pub message: Option<String>,
     /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `rating_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub rating_count: Option<i64>,
     /// `rating_sum`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub rating_sum: Option<i64>,
     /// `deleted`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub deleted: Option<bool>,
     /// `user`
     pub user: Option<UserDisplay>,
@@ -10039,53 +10599,47 @@ pub struct ListTopicEntriesResponse {
     /// `read_state`
     pub read_state: Option<String>,
     /// `forced_read_state`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub forced_read_state: Option<bool>,
     /// `recent_replies`
     pub recent_replies: Option<Vec<rt::Json>>,
     /// `has_more_replies`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_more_replies: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "discussion_topics")]
+rt::model!(
+    ListTopicEntriesResponse { id : int, user_id : int, parent_id : int, editor_id : int,
+    user_name, message, created_at : datetime, updated_at : datetime, rating_count : int,
+    rating_sum : int, deleted : bool, user, attachment, attachments, read_state,
+    forced_read_state : bool, recent_replies, has_more_replies : bool }
+);
+#[cfg(feature = "discussion_topics")]
 /// What `post_reply` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PostReplyResponse {
     /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
     /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user_id: Option<i64>,
     /// `parent_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub parent_id: Option<i64>,
     /// `editor_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub editor_id: Option<i64>,
     /// `user_name`
     pub user_name: Option<String>,
     /// `message`
     pub message: Option<String>,
     /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `rating_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub rating_count: Option<i64>,
     /// `rating_sum`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub rating_sum: Option<i64>,
     /// `deleted`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub deleted: Option<bool>,
     /// `user`
     pub user: Option<UserDisplay>,
@@ -10096,53 +10650,47 @@ pub struct PostReplyResponse {
     /// `read_state`
     pub read_state: Option<String>,
     /// `forced_read_state`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub forced_read_state: Option<bool>,
     /// `recent_replies`
     pub recent_replies: Option<Vec<rt::Json>>,
     /// `has_more_replies`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_more_replies: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "discussion_topics")]
+rt::model!(
+    PostReplyResponse { id : int, user_id : int, parent_id : int, editor_id : int,
+    user_name, message, created_at : datetime, updated_at : datetime, rating_count : int,
+    rating_sum : int, deleted : bool, user, attachment, attachments, read_state,
+    forced_read_state : bool, recent_replies, has_more_replies : bool }
+);
+#[cfg(feature = "discussion_topics")]
 /// What `list_entry_replies` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListEntryRepliesResponse {
     /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
     /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user_id: Option<i64>,
     /// `parent_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub parent_id: Option<i64>,
     /// `editor_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub editor_id: Option<i64>,
     /// `user_name`
     pub user_name: Option<String>,
     /// `message`
     pub message: Option<String>,
     /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `rating_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub rating_count: Option<i64>,
     /// `rating_sum`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub rating_sum: Option<i64>,
     /// `deleted`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub deleted: Option<bool>,
     /// `user`
     pub user: Option<UserDisplay>,
@@ -10153,53 +10701,47 @@ pub struct ListEntryRepliesResponse {
     /// `read_state`
     pub read_state: Option<String>,
     /// `forced_read_state`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub forced_read_state: Option<bool>,
     /// `recent_replies`
     pub recent_replies: Option<Vec<rt::Json>>,
     /// `has_more_replies`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_more_replies: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "discussion_topics")]
+rt::model!(
+    ListEntryRepliesResponse { id : int, user_id : int, parent_id : int, editor_id : int,
+    user_name, message, created_at : datetime, updated_at : datetime, rating_count : int,
+    rating_sum : int, deleted : bool, user, attachment, attachments, read_state,
+    forced_read_state : bool, recent_replies, has_more_replies : bool }
+);
+#[cfg(feature = "discussion_topics")]
 /// What `list_entries` returns (written inline in the Canvas description: `{ "id": "integer", "user_id": "integer", "parent_id": "integer", "editor_id": "integer", "user_name": "string", "message": "string", "created_at": "datetime", "updated_at": "datetime", "rating_count": "integer", "rating_sum": "integer", "deleted": "boolean", "user": UserDisplay, "attachment": File, "attachments": [File], "read_state": "string", "forced_read_state": "boolean", "recent_replies": [object], "has_more_replies": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListEntriesResponse {
     /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
     /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user_id: Option<i64>,
     /// `parent_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub parent_id: Option<i64>,
     /// `editor_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub editor_id: Option<i64>,
     /// `user_name`
     pub user_name: Option<String>,
     /// `message`
     pub message: Option<String>,
     /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `rating_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub rating_count: Option<i64>,
     /// `rating_sum`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub rating_sum: Option<i64>,
     /// `deleted`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub deleted: Option<bool>,
     /// `user`
     pub user: Option<UserDisplay>,
@@ -10210,67 +10752,61 @@ pub struct ListEntriesResponse {
     /// `read_state`
     pub read_state: Option<String>,
     /// `forced_read_state`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub forced_read_state: Option<bool>,
     /// `recent_replies`
     pub recent_replies: Option<Vec<rt::Json>>,
     /// `has_more_replies`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub has_more_replies: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "discussion_topics")]
+rt::model!(
+    ListEntriesResponse { id : int, user_id : int, parent_id : int, editor_id : int,
+    user_name, message, created_at : datetime, updated_at : datetime, rating_count : int,
+    rating_sum : int, deleted : bool, user, attachment, attachments, read_state,
+    forced_read_state : bool, recent_replies, has_more_replies : bool }
+);
 #[cfg(feature = "files")]
 /// What `get_quota_information` returns (written inline in the Canvas description: `{ "quota": "integer", "quota_used": "integer" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GetQuotaInformationResponse {
     /// `quota`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub quota: Option<i64>,
     /// `quota_used`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub quota_used: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "files")]
+rt::model!(GetQuotaInformationResponse { quota : int, quota_used : int });
 #[cfg(feature = "planner")]
 /// What `list_planner_items` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "user_id": "integer", "account_id": "integer", "plannable_id": "integer", "planner_override": PlannerOverride, "plannable_type": "string", "new_activity": "boolean", "submissions": "object", "plannable_date": "datetime", "plannable": "object", "html_url": "string", "context_name": "string", "context_image": "string" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListPlannerItemsResponse {
     /// `context_type`
     pub context_type: Option<String>,
     /// `course_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course_id: Option<i64>,
     /// `group_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_id: Option<i64>,
     /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user_id: Option<i64>,
     /// `account_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub account_id: Option<i64>,
     /// `plannable_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub plannable_id: Option<i64>,
     /// `planner_override`
     pub planner_override: Option<PlannerOverride>,
     /// `plannable_type`
     pub plannable_type: Option<String>,
     /// `new_activity`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub new_activity: Option<bool>,
     /// `submissions`
     pub submissions: Option<rt::Json>,
     /// `plannable_date`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub plannable_date: Option<rt::DateTime>,
     /// `plannable`
     pub plannable: Option<rt::Json>,
@@ -10281,43 +10817,41 @@ pub struct ListPlannerItemsResponse {
     /// `context_image`
     pub context_image: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "planner")]
+rt::model!(
+    ListPlannerItemsResponse { context_type, course_id : int, group_id : int, user_id :
+    int, account_id : int, plannable_id : int, planner_override, plannable_type,
+    new_activity : bool, submissions, plannable_date : datetime, plannable, html_url,
+    context_name, context_image }
+);
+#[cfg(feature = "planner")]
 /// What `list_planner_items_in` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "user_id": "integer", "account_id": "integer", "plannable_id": "integer", "planner_override": PlannerOverride, "plannable_type": "string", "new_activity": "boolean", "submissions": "object", "plannable_date": "datetime", "plannable": "object", "html_url": "string", "context_name": "string", "context_image": "string" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListPlannerItemsInResponse {
     /// `context_type`
     pub context_type: Option<String>,
     /// `course_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course_id: Option<i64>,
     /// `group_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_id: Option<i64>,
     /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user_id: Option<i64>,
     /// `account_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub account_id: Option<i64>,
     /// `plannable_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub plannable_id: Option<i64>,
     /// `planner_override`
     pub planner_override: Option<PlannerOverride>,
     /// `plannable_type`
     pub plannable_type: Option<String>,
     /// `new_activity`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub new_activity: Option<bool>,
     /// `submissions`
     pub submissions: Option<rt::Json>,
     /// `plannable_date`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub plannable_date: Option<rt::DateTime>,
     /// `plannable`
     pub plannable: Option<rt::Json>,
@@ -10328,42 +10862,43 @@ pub struct ListPlannerItemsInResponse {
     /// `context_image`
     pub context_image: Option<String>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "planner")]
+rt::model!(
+    ListPlannerItemsInResponse { context_type, course_id : int, group_id : int, user_id :
+    int, account_id : int, plannable_id : int, planner_override, plannable_type,
+    new_activity : bool, submissions, plannable_date : datetime, plannable, html_url,
+    context_name, context_image }
+);
 #[cfg(feature = "submissions")]
 /// What `submission_summary` returns (written inline in the Canvas description: `{ "graded": "integer", "ungraded": "integer", "not_submitted": "integer" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SubmissionSummaryResponse {
     /// `graded`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub graded: Option<i64>,
     /// `ungraded`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub ungraded: Option<i64>,
     /// `not_submitted`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub not_submitted: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "submissions")]
+rt::model!(
+    SubmissionSummaryResponse { graded : int, ungraded : int, not_submitted : int }
+);
 #[cfg(feature = "users")]
 /// What `list_activity_stream` returns (written inline in the Canvas description: `{ "created_at": "datetime", "updated_at": "datetime", "id": "integer", "title": "string", "message": "string", "type": "string", "read_state": "boolean", "context_type": "string", "course_id": "integer", "group_id": "integer", "html_url": "string", "discussion_topic_id": "integer", "announcement_id": "integer", "total_root_discussion_entries": "integer", "require_initial_post": "boolean", "user_has_posted": "boolean", "root_discussion_entries": [object], "conversation_id": "integer", "private": "boolean", "participant_count": "integer", "latest_messages": [object], "message_id": "integer", "notification_category": "string", "url": "string", "submission_id": "integer", "web_conference_id": "integer", "collaboration_id": "integer", "assessment_request_id": "integer", "assignment_id": "integer", "assignment": Assignment, "course": Course, "attempt": "integer", "body": "string", "grade": "string", "grade_matches_current_submission": "boolean", "preview_url": "string", "score": "number", "submission_comments": [SubmissionComment], "submission_type": "string", "submitted_at": "datetime", "user_id": "integer", "grader_id": "integer", "graded_at": "datetime", "user": User, "late": "boolean", "assignment_visible": "boolean", "excused": "boolean", "missing": "boolean", "late_policy_status": "string", "points_deducted": "number", "seconds_late": "number", "workflow_state": "string", "extra_attempts": "number", "anonymous_id": "string", "posted_at": "datetime", "read_status": "string", "redo_request": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListActivityStreamResponse {
     /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
     /// `title`
     pub title: Option<String>,
@@ -10372,158 +10907,137 @@ pub struct ListActivityStreamResponse {
     /// `type`
     pub r#type: Option<String>,
     /// `read_state`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub read_state: Option<bool>,
     /// `context_type`
     pub context_type: Option<String>,
     /// `course_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course_id: Option<i64>,
     /// `group_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_id: Option<i64>,
     /// `html_url`
     pub html_url: Option<String>,
     /// `discussion_topic_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub discussion_topic_id: Option<i64>,
     /// `announcement_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub announcement_id: Option<i64>,
     /// `total_root_discussion_entries`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub total_root_discussion_entries: Option<i64>,
     /// `require_initial_post`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_initial_post: Option<bool>,
     /// `user_has_posted`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub user_has_posted: Option<bool>,
     /// `root_discussion_entries`
     pub root_discussion_entries: Option<Vec<rt::Json>>,
     /// `conversation_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub conversation_id: Option<i64>,
     /// `private`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub private: Option<bool>,
     /// `participant_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub participant_count: Option<i64>,
     /// `latest_messages`
     pub latest_messages: Option<Vec<rt::Json>>,
     /// `message_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub message_id: Option<i64>,
     /// `notification_category`
     pub notification_category: Option<String>,
     /// `url`
     pub url: Option<String>,
     /// `submission_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub submission_id: Option<i64>,
     /// `web_conference_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub web_conference_id: Option<i64>,
     /// `collaboration_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub collaboration_id: Option<i64>,
     /// `assessment_request_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub assessment_request_id: Option<i64>,
     /// `assignment_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub assignment_id: Option<i64>,
     /// `assignment`
     pub assignment: Option<Assignment>,
     /// `course`
     pub course: Option<Course>,
     /// `attempt`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub attempt: Option<i64>,
     /// `body`
     pub body: Option<String>,
     /// `grade`
     pub grade: Option<String>,
     /// `grade_matches_current_submission`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grade_matches_current_submission: Option<bool>,
     /// `preview_url`
     pub preview_url: Option<String>,
     /// `score`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score: Option<f64>,
     /// `submission_comments`
     pub submission_comments: Option<Vec<SubmissionComment>>,
     /// `submission_type`
     pub submission_type: Option<String>,
     /// `submitted_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub submitted_at: Option<rt::DateTime>,
     /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user_id: Option<i64>,
     /// `grader_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub grader_id: Option<i64>,
     /// `graded_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub graded_at: Option<rt::DateTime>,
     /// `user`
     pub user: Option<User>,
     /// `late`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub late: Option<bool>,
     /// `assignment_visible`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub assignment_visible: Option<bool>,
     /// `excused`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub excused: Option<bool>,
     /// `missing`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub missing: Option<bool>,
     /// `late_policy_status`
     pub late_policy_status: Option<String>,
     /// `points_deducted`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_deducted: Option<f64>,
     /// `seconds_late`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub seconds_late: Option<f64>,
     /// `workflow_state`
     pub workflow_state: Option<String>,
     /// `extra_attempts`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub extra_attempts: Option<f64>,
     /// `anonymous_id`
     pub anonymous_id: Option<String>,
     /// `posted_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub posted_at: Option<rt::DateTime>,
     /// `read_status`
     pub read_status: Option<String>,
     /// `redo_request`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub redo_request: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
+rt::model!(
+    ListActivityStreamResponse { created_at : datetime, updated_at : datetime, id : int,
+    title, message, r#type = "type", read_state : bool, context_type, course_id : int,
+    group_id : int, html_url, discussion_topic_id : int, announcement_id : int,
+    total_root_discussion_entries : int, require_initial_post : bool, user_has_posted :
+    bool, root_discussion_entries, conversation_id : int, private : bool,
+    participant_count : int, latest_messages, message_id : int, notification_category,
+    url, submission_id : int, web_conference_id : int, collaboration_id : int,
+    assessment_request_id : int, assignment_id : int, assignment, course, attempt : int,
+    body, grade, grade_matches_current_submission : bool, preview_url, score : float,
+    submission_comments, submission_type, submitted_at : datetime, user_id : int,
+    grader_id : int, graded_at : datetime, user, late : bool, assignment_visible : bool,
+    excused : bool, missing : bool, late_policy_status, points_deducted : float,
+    seconds_late : float, workflow_state, extra_attempts : float, anonymous_id, posted_at
+    : datetime, read_status, redo_request : bool }
+);
+#[cfg(feature = "users")]
 /// What `list_activity_stream_of_current_user` returns (written inline in the Canvas description: `{ "created_at": "datetime", "updated_at": "datetime", "id": "integer", "title": "string", "message": "string", "type": "string", "read_state": "boolean", "context_type": "string", "course_id": "integer", "group_id": "integer", "html_url": "string", "discussion_topic_id": "integer", "announcement_id": "integer", "total_root_discussion_entries": "integer", "require_initial_post": "boolean", "user_has_posted": "boolean", "root_discussion_entries": [object], "conversation_id": "integer", "private": "boolean", "participant_count": "integer", "latest_messages": [object], "message_id": "integer", "notification_category": "string", "url": "string", "submission_id": "integer", "web_conference_id": "integer", "collaboration_id": "integer", "assessment_request_id": "integer", "assignment_id": "integer", "assignment": Assignment, "course": Course, "attempt": "integer", "body": "string", "grade": "string", "grade_matches_current_submission": "boolean", "preview_url": "string", "score": "number", "submission_comments": [SubmissionComment], "submission_type": "string", "submitted_at": "datetime", "user_id": "integer", "grader_id": "integer", "graded_at": "datetime", "user": User, "late": "boolean", "assignment_visible": "boolean", "excused": "boolean", "missing": "boolean", "late_policy_status": "string", "points_deducted": "number", "seconds_late": "number", "workflow_state": "string", "extra_attempts": "number", "anonymous_id": "string", "posted_at": "datetime", "read_status": "string", "redo_request": "boolean" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListActivityStreamOfCurrentUserResponse {
     /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
     /// `title`
     pub title: Option<String>,
@@ -10532,148 +11046,130 @@ pub struct ListActivityStreamOfCurrentUserResponse {
     /// `type`
     pub r#type: Option<String>,
     /// `read_state`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub read_state: Option<bool>,
     /// `context_type`
     pub context_type: Option<String>,
     /// `course_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course_id: Option<i64>,
     /// `group_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_id: Option<i64>,
     /// `html_url`
     pub html_url: Option<String>,
     /// `discussion_topic_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub discussion_topic_id: Option<i64>,
     /// `announcement_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub announcement_id: Option<i64>,
     /// `total_root_discussion_entries`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub total_root_discussion_entries: Option<i64>,
     /// `require_initial_post`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub require_initial_post: Option<bool>,
     /// `user_has_posted`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub user_has_posted: Option<bool>,
     /// `root_discussion_entries`
     pub root_discussion_entries: Option<Vec<rt::Json>>,
     /// `conversation_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub conversation_id: Option<i64>,
     /// `private`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub private: Option<bool>,
     /// `participant_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub participant_count: Option<i64>,
     /// `latest_messages`
     pub latest_messages: Option<Vec<rt::Json>>,
     /// `message_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub message_id: Option<i64>,
     /// `notification_category`
     pub notification_category: Option<String>,
     /// `url`
     pub url: Option<String>,
     /// `submission_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub submission_id: Option<i64>,
     /// `web_conference_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub web_conference_id: Option<i64>,
     /// `collaboration_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub collaboration_id: Option<i64>,
     /// `assessment_request_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub assessment_request_id: Option<i64>,
     /// `assignment_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub assignment_id: Option<i64>,
     /// `assignment`
     pub assignment: Option<Assignment>,
     /// `course`
     pub course: Option<Course>,
     /// `attempt`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub attempt: Option<i64>,
     /// `body`
     pub body: Option<String>,
     /// `grade`
     pub grade: Option<String>,
     /// `grade_matches_current_submission`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub grade_matches_current_submission: Option<bool>,
     /// `preview_url`
     pub preview_url: Option<String>,
     /// `score`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub score: Option<f64>,
     /// `submission_comments`
     pub submission_comments: Option<Vec<SubmissionComment>>,
     /// `submission_type`
     pub submission_type: Option<String>,
     /// `submitted_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub submitted_at: Option<rt::DateTime>,
     /// `user_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub user_id: Option<i64>,
     /// `grader_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub grader_id: Option<i64>,
     /// `graded_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub graded_at: Option<rt::DateTime>,
     /// `user`
     pub user: Option<User>,
     /// `late`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub late: Option<bool>,
     /// `assignment_visible`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub assignment_visible: Option<bool>,
     /// `excused`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub excused: Option<bool>,
     /// `missing`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub missing: Option<bool>,
     /// `late_policy_status`
     pub late_policy_status: Option<String>,
     /// `points_deducted`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub points_deducted: Option<f64>,
     /// `seconds_late`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub seconds_late: Option<f64>,
     /// `workflow_state`
     pub workflow_state: Option<String>,
     /// `extra_attempts`
-    #[serde(deserialize_with = "rt::lenient::opt_f64")]
     pub extra_attempts: Option<f64>,
     /// `anonymous_id`
     pub anonymous_id: Option<String>,
     /// `posted_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub posted_at: Option<rt::DateTime>,
     /// `read_status`
     pub read_status: Option<String>,
     /// `redo_request`
-    #[serde(deserialize_with = "rt::lenient::opt_bool")]
     pub redo_request: Option<bool>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
+rt::model!(
+    ListActivityStreamOfCurrentUserResponse { created_at : datetime, updated_at :
+    datetime, id : int, title, message, r#type = "type", read_state : bool, context_type,
+    course_id : int, group_id : int, html_url, discussion_topic_id : int, announcement_id
+    : int, total_root_discussion_entries : int, require_initial_post : bool,
+    user_has_posted : bool, root_discussion_entries, conversation_id : int, private :
+    bool, participant_count : int, latest_messages, message_id : int,
+    notification_category, url, submission_id : int, web_conference_id : int,
+    collaboration_id : int, assessment_request_id : int, assignment_id : int, assignment,
+    course, attempt : int, body, grade, grade_matches_current_submission : bool,
+    preview_url, score : float, submission_comments, submission_type, submitted_at :
+    datetime, user_id : int, grader_id : int, graded_at : datetime, user, late : bool,
+    assignment_visible : bool, excused : bool, missing : bool, late_policy_status,
+    points_deducted : float, seconds_late : float, workflow_state, extra_attempts :
+    float, anonymous_id, posted_at : datetime, read_status, redo_request : bool }
+);
+#[cfg(feature = "users")]
 /// What `activity_stream_summary` returns (written inline in the Canvas description: `{ "type": "string", "notification_category": "string", "count": "integer", "unread_count": "integer" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ActivityStreamSummaryResponse {
     /// `type`
@@ -10681,28 +11177,27 @@ pub struct ActivityStreamSummaryResponse {
     /// `notification_category`
     pub notification_category: Option<String>,
     /// `count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub count: Option<i64>,
     /// `unread_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub unread_count: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
+rt::model!(
+    ActivityStreamSummaryResponse { r#type = "type", notification_category, count : int,
+    unread_count : int }
+);
+#[cfg(feature = "users")]
 /// What `list_todo_items` returns (written inline in the Canvas description: `{ "context_type": "string", "course_id": "integer", "group_id": "integer", "type": "string", "ignore": "string", "ignore_permanently": "string", "assignment": Assignment, "quiz": Quiz, "html_url": "string", "needs_grading_count": "integer" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListTodoItemsResponse {
     /// `context_type`
     pub context_type: Option<String>,
     /// `course_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub course_id: Option<i64>,
     /// `group_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub group_id: Option<i64>,
     /// `type`
     pub r#type: Option<String>,
@@ -10717,32 +11212,36 @@ pub struct ListTodoItemsResponse {
     /// `html_url`
     pub html_url: Option<String>,
     /// `needs_grading_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub needs_grading_count: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
 #[cfg(feature = "users")]
+rt::model!(
+    ListTodoItemsResponse { context_type, course_id : int, group_id : int, r#type =
+    "type", ignore, ignore_permanently, assignment, quiz, html_url, needs_grading_count :
+    int }
+);
+#[cfg(feature = "users")]
 /// What `list_counts_for_todo_items` returns (written inline in the Canvas description: `{ "needs_grading_count": "integer", "assignments_needing_submitting": "integer" }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListCountsForTodoItemsResponse {
     /// `needs_grading_count`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub needs_grading_count: Option<i64>,
     /// `assignments_needing_submitting`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub assignments_needing_submitting: Option<i64>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "users")]
+rt::model!(
+    ListCountsForTodoItemsResponse { needs_grading_count : int,
+    assignments_needing_submitting : int }
+);
 #[cfg(feature = "what_if_grades")]
 /// What `update_submission_what_if_score_and_calculate_grades` returns (written inline in the Canvas description: `{"grades": [Grades], "submission": Submission}`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateSubmissionWhatIfScoreAndCalculateGradesResponse {
     /// `grades`
@@ -10750,43 +11249,42 @@ pub struct UpdateSubmissionWhatIfScoreAndCalculateGradesResponse {
     /// `submission`
     pub submission: Option<Submission>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "what_if_grades")]
+rt::model!(UpdateSubmissionWhatIfScoreAndCalculateGradesResponse { grades, submission });
 #[cfg(feature = "lti_registrations")]
 /// What `bind_lti_registration_to_account` returns (written inline in the Canvas description: `{ "id": "integer", "account_id": "integer", "root_account_id": "integer", "registration_id": "integer", "workflow_state": "string", "created_at": "datetime", "updated_at": "datetime", "created_by": User, "updated_by": User }`).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BindLtiRegistrationToAccountResponse {
     /// `id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub id: Option<i64>,
     /// `account_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub account_id: Option<i64>,
     /// `root_account_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub root_account_id: Option<i64>,
     /// `registration_id`
-    #[serde(deserialize_with = "rt::lenient::opt_i64")]
     pub registration_id: Option<i64>,
     /// `workflow_state`
     pub workflow_state: Option<String>,
     /// `created_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub created_at: Option<rt::DateTime>,
     /// `updated_at`
-    #[serde(deserialize_with = "rt::lenient::opt_datetime")]
     pub updated_at: Option<rt::DateTime>,
     /// `created_by`
     pub created_by: Option<User>,
     /// `updated_by`
     pub updated_by: Option<User>,
     /// Fields Canvas sent that this model does not declare (written back on encoding).
-    #[serde(flatten)]
     pub extra: rt::Extra,
 }
+#[cfg(feature = "lti_registrations")]
+rt::model!(
+    BindLtiRegistrationToAccountResponse { id : int, account_id : int, root_account_id :
+    int, registration_id : int, workflow_state, created_at : datetime, updated_at :
+    datetime, created_by, updated_by }
+);
 #[cfg(feature = "account_notifications")]
 /// Values of [`AccountNotification::icon`].
 ///

@@ -54,6 +54,10 @@ pub(crate) fn decode_value<T: DeserializeOwned>(operation: &str, status: u16, va
 /// comes wrapped (`key` is `Some`: `{"quiz": {..}}`, `{"aborted": true}`), the member `key`
 /// of the body object. A body that is not an object holding `key` is decoded whole, so an
 /// operation that stops wrapping its value still decodes.
+///
+/// The member is decoded from its own text, as the whole body would be: every value a
+/// response holds is decoded by the one slice decoder, so each model's decoding code exists
+/// once (decoding from a parsed `serde_json::Value` would compile all of it a second time).
 pub(crate) fn decode_response<T: DeserializeOwned>(
     operation: &str,
     status: u16,
@@ -65,17 +69,17 @@ pub(crate) fn decode_response<T: DeserializeOwned>(
     if !starts_object(body) {
         return decode_body(operation, status, body);
     }
-    let mut object: serde_json::Map<String, Json> = decode_body(operation, status, body)?;
-    match object.shift_remove(key) {
-        Some(value) => decode_value(operation, status, value).map_err(|e| within(key, e)),
-        None => decode_value(operation, status, Json::Object(object)),
+    let object = members(operation, status, body)?;
+    match object.get(key) {
+        Some(value) => decode_body(operation, status, value.get().as_bytes()).map_err(|e| within(key, e)),
+        None => decode_body(operation, status, body),
     }
 }
 
 /// The items of a list response and its body pagination, if any: a JSON array, or an object
 /// holding the list under `key` (when the operation names one) or holding one array (a
 /// wrapped list such as `{"quiz_statistics": [..]}`, or body pagination with
-/// `meta.pagination`).
+/// `meta.pagination`). The list is decoded from its own text (see [`decode_response`]).
 pub(crate) fn list_of<T: DeserializeOwned>(
     operation: &str,
     status: u16,
@@ -86,26 +90,78 @@ pub(crate) fn list_of<T: DeserializeOwned>(
     if !starts_object(body) {
         return Ok((decode_body(operation, status, body)?, None));
     }
-    let mut object: serde_json::Map<String, Json> = decode_body(operation, status, body)?;
-    let pagination = object.get("meta").and_then(|m| m.get("pagination")).cloned();
-    let key = match key.filter(|k| object.contains_key(*k)) {
-        Some(k) => k.to_owned(),
-        None => {
-            let arrays: Vec<&String> =
-                object.iter().filter(|(k, v)| v.is_array() && *k != "meta").map(|(k, _)| k).collect();
-            let [key] = arrays.as_slice() else {
-                let message = format!(
-                    "a list response must be an array or an object with one array, found keys {:?}",
-                    object.keys().collect::<Vec<_>>()
-                );
-                return Err(DecodeError::shape(operation, status, std::any::type_name::<Vec<T>>(), message, body));
-            };
-            (*key).clone()
+    let object = members(operation, status, body)?;
+    let (key, list) = list_member(&object, key)
+        .map_err(|message| DecodeError::shape(operation, status, std::any::type_name::<Vec<T>>(), message, body))?;
+    let items = decode_body(operation, status, list.get().as_bytes()).map_err(|e| within(key, e))?;
+    Ok((items, object.pagination()))
+}
+
+/// The members of a JSON object, each as its raw text, in the order they came (a repeated key
+/// keeps its first place and its last value, as `serde_json::Map` does).
+struct Members<'a>(Vec<(std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue)>);
+
+impl<'a> Members<'a> {
+    fn get(&self, key: &str) -> Option<&'a serde_json::value::RawValue> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+
+    /// `meta.pagination`, the body pagination some list operations send.
+    fn pagination(&self) -> Option<Json> {
+        let meta: Json = serde_json::from_str(self.get("meta")?.get()).ok()?;
+        meta.get("pagination").cloned()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Members<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+                let mut members: Vec<(std::borrow::Cow<'de, str>, &'de serde_json::value::RawValue)> = Vec::new();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let value = map.next_value()?;
+                    match members.iter_mut().find(|(k, _)| *k == key) {
+                        Some(member) => member.1 = value,
+                        None => members.push((key, value)),
+                    }
+                }
+                Ok(Members(members))
+            }
         }
-    };
-    let list = object.shift_remove(&key).unwrap_or_default();
-    let items = decode_value(operation, status, list).map_err(|e| within(&key, e))?;
-    Ok((items, pagination))
+        d.deserialize_map(V)
+    }
+}
+
+/// The members of the object `body` (which starts with `{`).
+fn members<'a>(operation: &str, status: u16, body: &'a [u8]) -> Result<Members<'a>> {
+    serde_json::from_slice(body).map_err(|e| DecodeError::from_json(operation, status, "a JSON object", body, &e))
+}
+
+/// The member of a list response object that holds the list: `key` when the object has it,
+/// else its only array (beside `meta`).
+fn list_member<'a, 'k>(
+    object: &'k Members<'a>,
+    key: Option<&'k str>,
+) -> std::result::Result<(&'k str, &'a serde_json::value::RawValue), String> {
+    if let Some(key) = key {
+        if let Some(list) = object.get(key) {
+            return Ok((key, list));
+        }
+    }
+    let arrays: Vec<&(std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue)> =
+        object.0.iter().filter(|(k, v)| v.get().starts_with('[') && k != "meta").collect();
+    match arrays.as_slice() {
+        [(key, list)] => Ok((key, list)),
+        _ => Err(format!(
+            "a list response must be an array or an object with one array, found keys {:?}",
+            object.0.iter().map(|(k, _)| k.as_ref()).collect::<Vec<_>>()
+        )),
+    }
 }
 
 /// A page from a list response (see [`list_of`]): its items, its links (from `Link`, else

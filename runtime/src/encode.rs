@@ -223,10 +223,13 @@ pub fn pick_variant(json: &serde_json::Value, own: &[&[&str]]) -> Option<usize> 
     (best > 0 && scores.iter().filter(|s| **s == best).count() == 1).then(|| scores.iter().position(|s| *s == best))?
 }
 
-/// For generated union types: decodes a variant from the JSON already read.
+/// For generated union types: decodes a variant from the JSON already read. It goes through
+/// the JSON's text so that the variant's model is decoded by the one decoder every response
+/// uses (decoding from the `Value` would compile that model's decoding a second time).
 #[doc(hidden)]
 pub fn from_json<T: serde::de::DeserializeOwned, E: serde::de::Error>(json: serde_json::Value) -> Result<T, E> {
-    serde_json::from_value(json).map_err(E::custom)
+    let text = serde_json::to_vec(&json).map_err(E::custom)?;
+    serde_json::from_slice(&text).map_err(E::custom)
 }
 
 /// Converts a setter argument to an [`Id`](crate::Id) (used by generated setters).

@@ -4,7 +4,8 @@
 //! `"12000"`), booleans as `"true"`, timestamps without an offset (`2022-09-01T00:00:00`) or
 //! as bare dates on `datetime` fields. Generated models decode their `bool`, integer, float
 //! and timestamp fields through these functions, so such a response still decodes with the
-//! value Canvas meant instead of failing the whole object. Encoding is unchanged.
+//! value Canvas meant instead of failing the whole object. Encoding is unchanged. Models
+//! call them as seeds ([`OptBool`], ...), other code as functions.
 
 use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
@@ -111,6 +112,29 @@ pub fn opt_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<Option<crate::Dat
         return Ok(None);
     }
     parse_datetime(t).map(Some).ok_or_else(|| de::Error::custom(format!("{t:?} is not a timestamp")))
+}
+
+/// The lenient decoders as [`DeserializeSeed`](de::DeserializeSeed)s, so that a model's
+/// decoding loop can call one without a wrapper type per field (see [`model!`](crate::model)).
+macro_rules! seeds {
+    ($( $seed:ident => $decode:ident, $t:ty; )*) => {$(
+        #[doc = concat!("[`", stringify!($decode), "`] as a `DeserializeSeed`.")]
+        #[derive(Debug, Clone, Copy)]
+        pub struct $seed;
+        impl<'de> de::DeserializeSeed<'de> for $seed {
+            type Value = Option<$t>;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                $decode(d)
+            }
+        }
+    )*};
+}
+
+seeds! {
+    OptBool => opt_bool, bool;
+    OptI64 => opt_i64, i64;
+    OptF64 => opt_f64, f64;
+    OptDateTime => opt_datetime, crate::DateTime;
 }
 
 use serde::Deserialize;

@@ -21,6 +21,7 @@ mod extra;
 mod fuzz_tests;
 mod id;
 pub mod lenient;
+pub mod model;
 pub mod oauth;
 mod operation;
 mod pacing;

@@ -11,7 +11,7 @@ pub fn models_rs(ir: &Ir) -> TokenStream {
     let sent = models_sent_as_parameters(ir);
     let models = ir.models.iter().enumerate().map(|(i, m)| {
         let cfg = cfg(ir, &m.features);
-        let body = if m.union_members().is_none() { model(ir, m) } else { union(ir, m, &cfg) };
+        let body = if m.union_members().is_none() { model(ir, m, &cfg) } else { union(ir, m, &cfg) };
         let name = ident(&m.rust_name);
         let encode = sent.contains(&i).then(|| {
             quote! {
@@ -150,7 +150,7 @@ pub(crate) fn cfg(ir: &Ir, features: &[usize]) -> TokenStream {
     }
 }
 
-fn model(ir: &Ir, m: &Model) -> TokenStream {
+fn model(ir: &Ir, m: &Model, cfg: &TokenStream) -> TokenStream {
     let name = ident(&m.rust_name);
     let mut text = crate::docs::rustdoc(&m.description);
     if text.is_empty() {
@@ -170,41 +170,44 @@ fn model(ir: &Ir, m: &Model) -> TokenStream {
         if f.boxed {
             t = quote!(Box<#t>);
         }
-        let rename = (naming::bare(&f.rust_name) != f.wire).then(|| {
+        let fdoc = if f.description.trim().is_empty() { doc(&format!("`{}`", f.wire)) } else { doc(&f.description) };
+        quote! { #fdoc pub #fname: Option<#t>, }
+    });
+    // What `rt::model!` needs of each field: its name, its JSON key where that is not the
+    // name (a raw identifier, `concluded?`), and the lenient decoder of scalars Canvas
+    // sometimes sends as strings or timestamps without an offset (`canvas_lms_runtime::lenient`).
+    let entries = m.fields.iter().map(|f| {
+        let fname = ident(&f.rust_name);
+        let key = (f.rust_name != f.wire).then(|| {
             let w = &f.wire;
-            quote!(rename = #w)
+            quote!(= #w)
         });
-        // Scalars Canvas sometimes sends as strings (or timestamps without an offset) decode
-        // leniently; see `canvas_lms_runtime::lenient`.
         let lenient = match (&f.ty, f.boxed) {
-            (Ty::Bool, false) => Some("rt::lenient::opt_bool"),
-            (Ty::Int, false) => Some("rt::lenient::opt_i64"),
-            (Ty::Float, false) => Some("rt::lenient::opt_f64"),
-            (Ty::DateTime, false) => Some("rt::lenient::opt_datetime"),
+            (Ty::Bool, false) => Some("bool"),
+            (Ty::Int, false) => Some("int"),
+            (Ty::Float, false) => Some("float"),
+            (Ty::DateTime, false) => Some("datetime"),
             _ => None,
         }
-        .map(|path| quote!(deserialize_with = #path));
-        let serde_attr = match (rename, lenient) {
-            (Some(r), Some(l)) => quote!(#[serde(#r, #l)]),
-            (Some(a), None) | (None, Some(a)) => quote!(#[serde(#a)]),
-            (None, None) => quote!(),
-        };
-        let fdoc = if f.description.trim().is_empty() { doc(&format!("`{}`", f.wire)) } else { doc(&f.description) };
-        quote! { #fdoc #serde_attr pub #fname: Option<#t>, }
+        .map(|kind| {
+            let kind = ident(kind);
+            quote!(: #kind)
+        });
+        quote!(#fname #key #lenient)
     });
     let extra = ident(naming::EXTRA_MEMBER);
     quote! {
         #docs
         #deprecated
-        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-        #[serde(default)]
+        #[derive(Debug, Clone, Default, PartialEq)]
         // Canvas adds fields in new releases: a new field must not break callers.
         #[non_exhaustive]
         pub struct #name {
             #( #fields )*
             /// Fields Canvas sent that this model does not declare (written back on encoding).
-            #[serde(flatten)]
             pub #extra: rt::Extra,
         }
+        #cfg
+        rt::model!(#name { #( #entries ),* });
     }
 }
