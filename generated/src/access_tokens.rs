@@ -32,7 +32,7 @@ impl<'a> AccessTokens<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowAccessToken<'a> {
-        ShowAccessToken::start(self.0, &[&user_id, &id])
+        ShowAccessToken::start(self.0, None, &[&user_id, &id])
     }
     /// Create an access token
     ///
@@ -44,7 +44,7 @@ impl<'a> AccessTokens<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> CreateAccessToken<'a> {
-        CreateAccessToken::start(self.0, &[&user_id])
+        CreateAccessToken::start(self.0, None, &[&user_id])
     }
     /// Update an access token
     ///
@@ -59,7 +59,7 @@ impl<'a> AccessTokens<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateAccessToken<'a> {
-        UpdateAccessToken::start(self.0, &[&user_id, &id])
+        UpdateAccessToken::start(self.0, None, &[&user_id, &id])
     }
     /// Delete an access token
     ///
@@ -72,7 +72,7 @@ impl<'a> AccessTokens<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteAccessToken<'a> {
-        DeleteAccessToken::start(self.0, &[&user_id, &id])
+        DeleteAccessToken::start(self.0, None, &[&user_id, &id])
     }
     /// List access tokens for a user
     ///
@@ -84,7 +84,7 @@ impl<'a> AccessTokens<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListAccessTokensForUser<'a> {
-        ListAccessTokensForUser::start(self.0, &[&user_id])
+        ListAccessTokensForUser::start(self.0, None, &[&user_id])
     }
 }
 rt::builder!(

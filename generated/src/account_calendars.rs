@@ -29,7 +29,7 @@ impl<'a> AccountCalendars<'a> {
     /// `GET /api/v1/account_calendars`
     #[doc(alias = "List available account calendars")]
     pub fn list_available_account_calendars(&self) -> ListAvailableAccountCalendars<'a> {
-        ListAvailableAccountCalendars::start(self.0, &[])
+        ListAvailableAccountCalendars::start(self.0, None, &[])
     }
     /// Get a single account calendar
     ///
@@ -41,7 +41,7 @@ impl<'a> AccountCalendars<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetSingleAccountCalendar<'a> {
-        GetSingleAccountCalendar::start(self.0, &[&account_id])
+        GetSingleAccountCalendar::start(self.0, None, &[&account_id])
     }
     /// Update a calendar
     ///
@@ -50,7 +50,7 @@ impl<'a> AccountCalendars<'a> {
     /// `PUT /api/v1/account_calendars/{account_id}`
     #[doc(alias = "Update a calendar")]
     pub fn update_calendar(&self, account_id: impl rt::PathArg) -> UpdateCalendar<'a> {
-        UpdateCalendar::start(self.0, &[&account_id])
+        UpdateCalendar::start(self.0, None, &[&account_id])
     }
     /// Update several calendars
     ///
@@ -66,7 +66,7 @@ impl<'a> AccountCalendars<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> UpdateSeveralCalendars<'a> {
-        UpdateSeveralCalendars::start(self.0, &[&account_id])
+        UpdateSeveralCalendars::start(self.0, None, &[&account_id])
     }
     /// List all account calendars
     ///
@@ -78,7 +78,7 @@ impl<'a> AccountCalendars<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListAllAccountCalendars<'a> {
-        ListAllAccountCalendars::start(self.0, &[&account_id])
+        ListAllAccountCalendars::start(self.0, None, &[&account_id])
     }
     /// Count of all visible account calendars
     ///
@@ -90,7 +90,7 @@ impl<'a> AccountCalendars<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> CountOfAllVisibleAccountCalendars<'a> {
-        CountOfAllVisibleAccountCalendars::start(self.0, &[&account_id])
+        CountOfAllVisibleAccountCalendars::start(self.0, None, &[&account_id])
     }
 }
 rt::builder!(

@@ -26,7 +26,7 @@ impl<'a> AccountDomainLookups<'a> {
     /// `GET /api/v1/accounts/search`
     #[doc(alias = "Search account domains")]
     pub fn search_account_domains(&self) -> SearchAccountDomains<'a> {
-        SearchAccountDomains::start(self.0, &[])
+        SearchAccountDomains::start(self.0, None, &[])
     }
 }
 rt::builder!(

@@ -31,7 +31,7 @@ impl<'a> AccountNotifications<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> IndexOfActiveGlobalNotificationForUser<'a> {
-        IndexOfActiveGlobalNotificationForUser::start(self.0, &[&account_id])
+        IndexOfActiveGlobalNotificationForUser::start(self.0, None, &[&account_id])
     }
     /// Show a global notification
     ///
@@ -44,7 +44,7 @@ impl<'a> AccountNotifications<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowGlobalNotification<'a> {
-        ShowGlobalNotification::start(self.0, &[&account_id, &id])
+        ShowGlobalNotification::start(self.0, None, &[&account_id, &id])
     }
     /// Close notification for user
     ///
@@ -57,7 +57,7 @@ impl<'a> AccountNotifications<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> CloseNotificationForUser<'a> {
-        CloseNotificationForUser::start(self.0, &[&account_id, &id])
+        CloseNotificationForUser::start(self.0, None, &[&account_id, &id])
     }
     /// Create a global notification
     ///
@@ -71,7 +71,7 @@ impl<'a> AccountNotifications<'a> {
         account_notification: CreateGlobalNotificationAccountNotification,
     ) -> CreateGlobalNotification<'a> {
         CreateGlobalNotification(
-            CreateGlobalNotification::start(self.0, &[&account_id])
+            CreateGlobalNotification::start(self.0, None, &[&account_id])
                 .0
                 .form("account_notification", &account_notification),
         )
@@ -87,7 +87,7 @@ impl<'a> AccountNotifications<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateGlobalNotification<'a> {
-        UpdateGlobalNotification::start(self.0, &[&account_id, &id])
+        UpdateGlobalNotification::start(self.0, None, &[&account_id, &id])
     }
 }
 rt::builder!(

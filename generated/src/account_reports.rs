@@ -32,7 +32,7 @@ impl<'a> AccountReports<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListAvailableReports<'a> {
-        ListAvailableReports::start(self.0, &[&account_id])
+        ListAvailableReports::start(self.0, None, &[&account_id])
     }
     /// Start a Report
     ///
@@ -45,7 +45,7 @@ impl<'a> AccountReports<'a> {
         account_id: impl rt::PathArg,
         report: impl rt::PathArg,
     ) -> StartReport<'a> {
-        StartReport::start(self.0, &[&account_id, &report])
+        StartReport::start(self.0, None, &[&account_id, &report])
     }
     /// Index of Reports
     ///
@@ -58,7 +58,7 @@ impl<'a> AccountReports<'a> {
         account_id: impl rt::PathArg,
         report: impl rt::PathArg,
     ) -> IndexOfReports<'a> {
-        IndexOfReports::start(self.0, &[&account_id, &report])
+        IndexOfReports::start(self.0, None, &[&account_id, &report])
     }
     /// Status of a Report
     ///
@@ -72,7 +72,7 @@ impl<'a> AccountReports<'a> {
         report: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> StatusOfReport<'a> {
-        StatusOfReport::start(self.0, &[&account_id, &report, &id])
+        StatusOfReport::start(self.0, None, &[&account_id, &report, &id])
     }
     /// Delete a Report
     ///
@@ -86,7 +86,7 @@ impl<'a> AccountReports<'a> {
         report: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteReport<'a> {
-        DeleteReport::start(self.0, &[&account_id, &report, &id])
+        DeleteReport::start(self.0, None, &[&account_id, &report, &id])
     }
     /// Abort a Report
     ///
@@ -100,7 +100,7 @@ impl<'a> AccountReports<'a> {
         report: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> AbortReport<'a> {
-        AbortReport::start(self.0, &[&account_id, &report, &id])
+        AbortReport::start(self.0, None, &[&account_id, &report, &id])
     }
 }
 rt::builder!(

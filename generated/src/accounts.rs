@@ -43,7 +43,7 @@ impl<'a> Accounts<'a> {
     /// `GET /api/v1/accounts`
     #[doc(alias = "List accounts")]
     pub fn list_accounts(&self) -> ListAccounts<'a> {
-        ListAccounts::start(self.0, &[])
+        ListAccounts::start(self.0, None, &[])
     }
     /// Get accounts that admins can manage
     ///
@@ -54,7 +54,7 @@ impl<'a> Accounts<'a> {
     pub fn get_accounts_that_admins_can_manage(
         &self,
     ) -> GetAccountsThatAdminsCanManage<'a> {
-        GetAccountsThatAdminsCanManage::start(self.0, &[])
+        GetAccountsThatAdminsCanManage::start(self.0, None, &[])
     }
     /// Get accounts that users can create courses in
     ///
@@ -65,7 +65,7 @@ impl<'a> Accounts<'a> {
     pub fn get_accounts_that_users_can_create_courses_in(
         &self,
     ) -> GetAccountsThatUsersCanCreateCoursesIn<'a> {
-        GetAccountsThatUsersCanCreateCoursesIn::start(self.0, &[])
+        GetAccountsThatUsersCanCreateCoursesIn::start(self.0, None, &[])
     }
     /// List accounts for course admins
     ///
@@ -74,7 +74,7 @@ impl<'a> Accounts<'a> {
     /// `GET /api/v1/course_accounts`
     #[doc(alias = "List accounts for course admins")]
     pub fn list_accounts_for_course_admins(&self) -> ListAccountsForCourseAdmins<'a> {
-        ListAccountsForCourseAdmins::start(self.0, &[])
+        ListAccountsForCourseAdmins::start(self.0, None, &[])
     }
     /// Get a single account
     ///
@@ -83,7 +83,7 @@ impl<'a> Accounts<'a> {
     /// `GET /api/v1/accounts/{id}`
     #[doc(alias = "Get a single account")]
     pub fn get_single_account(&self, id: impl rt::PathArg) -> GetSingleAccount<'a> {
-        GetSingleAccount::start(self.0, &[&id])
+        GetSingleAccount::start(self.0, None, &[&id])
     }
     /// Settings
     ///
@@ -92,7 +92,7 @@ impl<'a> Accounts<'a> {
     /// `GET /api/v1/accounts/{account_id}/settings`
     #[doc(alias = "Settings")]
     pub fn settings(&self, account_id: impl rt::PathArg) -> Settings<'a> {
-        Settings::start(self.0, &[&account_id])
+        Settings::start(self.0, None, &[&account_id])
     }
     /// List environment settings
     ///
@@ -101,7 +101,7 @@ impl<'a> Accounts<'a> {
     /// `GET /api/v1/settings/environment`
     #[doc(alias = "List environment settings")]
     pub fn list_environment_settings(&self) -> ListEnvironmentSettings<'a> {
-        ListEnvironmentSettings::start(self.0, &[])
+        ListEnvironmentSettings::start(self.0, None, &[])
     }
     /// Permissions
     ///
@@ -112,7 +112,7 @@ impl<'a> Accounts<'a> {
     /// `GET /api/v1/accounts/{account_id}/permissions`
     #[doc(alias = "Permissions")]
     pub fn permissions(&self, account_id: impl rt::PathArg) -> Permissions<'a> {
-        Permissions::start(self.0, &[&account_id])
+        Permissions::start(self.0, None, &[&account_id])
     }
     /// Get the sub-accounts of an account
     ///
@@ -124,7 +124,7 @@ impl<'a> Accounts<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetSubAccountsOfAccount<'a> {
-        GetSubAccountsOfAccount::start(self.0, &[&account_id])
+        GetSubAccountsOfAccount::start(self.0, None, &[&account_id])
     }
     /// Get the Terms of Service
     ///
@@ -136,7 +136,7 @@ impl<'a> Accounts<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetTermsOfService<'a> {
-        GetTermsOfService::start(self.0, &[&account_id])
+        GetTermsOfService::start(self.0, None, &[&account_id])
     }
     /// Get help links
     ///
@@ -145,7 +145,7 @@ impl<'a> Accounts<'a> {
     /// `GET /api/v1/accounts/{account_id}/help_links`
     #[doc(alias = "Get help links")]
     pub fn get_help_links(&self, account_id: impl rt::PathArg) -> GetHelpLinks<'a> {
-        GetHelpLinks::start(self.0, &[&account_id])
+        GetHelpLinks::start(self.0, None, &[&account_id])
     }
     /// Get the manually-created courses sub-account for the domain root account
     ///
@@ -156,7 +156,7 @@ impl<'a> Accounts<'a> {
     pub fn get_manually_created_courses_sub_account_for_domain_root_account(
         &self,
     ) -> GetManuallyCreatedCoursesSubAccountForDomainRootAccount<'a> {
-        GetManuallyCreatedCoursesSubAccountForDomainRootAccount::start(self.0, &[])
+        GetManuallyCreatedCoursesSubAccountForDomainRootAccount::start(self.0, None, &[])
     }
     /// List active courses in an account
     ///
@@ -168,7 +168,7 @@ impl<'a> Accounts<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListActiveCoursesInAccount<'a> {
-        ListActiveCoursesInAccount::start(self.0, &[&account_id])
+        ListActiveCoursesInAccount::start(self.0, None, &[&account_id])
     }
     /// Update an account
     ///
@@ -177,7 +177,7 @@ impl<'a> Accounts<'a> {
     /// `PUT /api/v1/accounts/{id}`
     #[doc(alias = "Update an account")]
     pub fn update_account(&self, id: impl rt::PathArg) -> UpdateAccount<'a> {
-        UpdateAccount::start(self.0, &[&id])
+        UpdateAccount::start(self.0, None, &[&id])
     }
     /// Delete a user from the root account
     ///
@@ -192,7 +192,7 @@ impl<'a> Accounts<'a> {
         account_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> DeleteUserFromRootAccount<'a> {
-        DeleteUserFromRootAccount::start(self.0, &[&account_id, &user_id])
+        DeleteUserFromRootAccount::start(self.0, None, &[&account_id, &user_id])
     }
     /// Restore a deleted user from a root account
     ///
@@ -205,7 +205,7 @@ impl<'a> Accounts<'a> {
         account_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> RestoreDeletedUserFromRootAccount<'a> {
-        RestoreDeletedUserFromRootAccount::start(self.0, &[&account_id, &user_id])
+        RestoreDeletedUserFromRootAccount::start(self.0, None, &[&account_id, &user_id])
     }
     /// Create a new sub-account
     ///
@@ -219,7 +219,7 @@ impl<'a> Accounts<'a> {
         account: CreateNewSubAccountParams,
     ) -> CreateNewSubAccount<'a> {
         CreateNewSubAccount(
-            CreateNewSubAccount::start(self.0, &[&account_id])
+            CreateNewSubAccount::start(self.0, None, &[&account_id])
                 .0
                 .form("account", &account),
         )
@@ -235,7 +235,7 @@ impl<'a> Accounts<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteSubAccount<'a> {
-        DeleteSubAccount::start(self.0, &[&account_id, &id])
+        DeleteSubAccount::start(self.0, None, &[&account_id, &id])
     }
     /// Delete multiple users from the root account
     ///
@@ -249,7 +249,7 @@ impl<'a> Accounts<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> DeleteMultipleUsersFromRootAccount<'a> {
-        DeleteMultipleUsersFromRootAccount::start(self.0, &[&account_id])
+        DeleteMultipleUsersFromRootAccount::start(self.0, None, &[&account_id])
     }
     /// Update multiple users
     ///
@@ -261,7 +261,7 @@ impl<'a> Accounts<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> UpdateMultipleUsers<'a> {
-        UpdateMultipleUsers::start(self.0, &[&account_id])
+        UpdateMultipleUsers::start(self.0, None, &[&account_id])
     }
 }
 rt::builder!(

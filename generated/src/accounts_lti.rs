@@ -24,7 +24,7 @@ impl<'a> AccountsLti<'a> {
     /// `GET /api/lti/accounts/{account_id}`
     #[doc(alias = "Get account")]
     pub fn get_account(&self, account_id: impl rt::PathArg) -> GetAccount<'a> {
-        GetAccount::start(self.0, &[&account_id])
+        GetAccount::start(self.0, None, &[&account_id])
     }
 }
 rt::builder!(

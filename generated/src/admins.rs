@@ -34,7 +34,7 @@ impl<'a> Admins<'a> {
         user_id: impl Into<rt::Id>,
     ) -> MakeAccountAdmin<'a> {
         MakeAccountAdmin(
-            MakeAccountAdmin::start(self.0, &[&account_id])
+            MakeAccountAdmin::start(self.0, None, &[&account_id])
                 .0
                 .form("user_id", &rt::id(user_id)),
         )
@@ -54,7 +54,7 @@ impl<'a> Admins<'a> {
         role_id: impl Into<rt::Id>,
     ) -> RemoveAccountAdmin<'a> {
         RemoveAccountAdmin(
-            RemoveAccountAdmin::start(self.0, &[&account_id, &user_id])
+            RemoveAccountAdmin::start(self.0, None, &[&account_id, &user_id])
                 .0
                 .query("role_id", &rt::id(role_id)),
         )
@@ -69,7 +69,7 @@ impl<'a> Admins<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListAccountAdmins<'a> {
-        ListAccountAdmins::start(self.0, &[&account_id])
+        ListAccountAdmins::start(self.0, None, &[&account_id])
     }
     /// List my admin roles
     ///
@@ -81,7 +81,7 @@ impl<'a> Admins<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListMyAdminRoles<'a> {
-        ListMyAdminRoles::start(self.0, &[&account_id])
+        ListMyAdminRoles::start(self.0, None, &[&account_id])
     }
 }
 rt::builder!(

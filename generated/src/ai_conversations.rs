@@ -32,7 +32,7 @@ impl<'a> AiConversations<'a> {
         course_id: impl rt::PathArg,
         ai_experience_id: impl rt::PathArg,
     ) -> GetActiveConversation<'a> {
-        GetActiveConversation::start(self.0, &[&course_id, &ai_experience_id])
+        GetActiveConversation::start(self.0, None, &[&course_id, &ai_experience_id])
     }
     /// Create AI conversation
     ///
@@ -45,7 +45,7 @@ impl<'a> AiConversations<'a> {
         course_id: impl rt::PathArg,
         ai_experience_id: impl rt::PathArg,
     ) -> CreateAiConversation<'a> {
-        CreateAiConversation::start(self.0, &[&course_id, &ai_experience_id])
+        CreateAiConversation::start(self.0, None, &[&course_id, &ai_experience_id])
     }
     /// Delete AI conversation
     ///
@@ -59,7 +59,7 @@ impl<'a> AiConversations<'a> {
         ai_experience_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteAiConversation<'a> {
-        DeleteAiConversation::start(self.0, &[&course_id, &ai_experience_id, &id])
+        DeleteAiConversation::start(self.0, None, &[&course_id, &ai_experience_id, &id])
     }
     /// Show conversation
     ///
@@ -73,7 +73,7 @@ impl<'a> AiConversations<'a> {
         ai_experience_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowConversation<'a> {
-        ShowConversation::start(self.0, &[&course_id, &ai_experience_id, &id])
+        ShowConversation::start(self.0, None, &[&course_id, &ai_experience_id, &id])
     }
     /// Post message to conversation
     ///
@@ -93,6 +93,7 @@ impl<'a> AiConversations<'a> {
         PostMessageToConversation(
             PostMessageToConversation::start(
                     self.0,
+                    None,
                     &[&course_id, &ai_experience_id, &id],
                 )
                 .0

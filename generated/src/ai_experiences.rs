@@ -35,7 +35,7 @@ impl<'a> AiExperiences<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListAiExperiences<'a> {
-        ListAiExperiences::start(self.0, &[&course_id])
+        ListAiExperiences::start(self.0, None, &[&course_id])
     }
     /// Create an AI experience
     ///
@@ -57,7 +57,7 @@ impl<'a> AiExperiences<'a> {
         pedagogical_guidance: impl Into<String>,
     ) -> CreateAiExperience<'a> {
         CreateAiExperience(
-            CreateAiExperience::start(self.0, &[&course_id])
+            CreateAiExperience::start(self.0, None, &[&course_id])
                 .0
                 .form("title", &rt::text(title))
                 .form("learning_objective", &rt::text(learning_objective))
@@ -74,7 +74,7 @@ impl<'a> AiExperiences<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ShowNewAiExperienceForm<'a> {
-        ShowNewAiExperienceForm::start(self.0, &[&course_id])
+        ShowNewAiExperienceForm::start(self.0, None, &[&course_id])
     }
     /// Delete an AI experience
     ///
@@ -87,7 +87,7 @@ impl<'a> AiExperiences<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteAiExperience<'a> {
-        DeleteAiExperience::start(self.0, &[&course_id, &id])
+        DeleteAiExperience::start(self.0, None, &[&course_id, &id])
     }
     /// Show an AI experience
     ///
@@ -100,7 +100,7 @@ impl<'a> AiExperiences<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowAiExperience<'a> {
-        ShowAiExperience::start(self.0, &[&course_id, &id])
+        ShowAiExperience::start(self.0, None, &[&course_id, &id])
     }
     /// Update an AI experience
     ///
@@ -120,7 +120,7 @@ impl<'a> AiExperiences<'a> {
         pedagogical_guidance: impl Into<String>,
     ) -> UpdateAiExperience<'a> {
         UpdateAiExperience(
-            UpdateAiExperience::start(self.0, &[&course_id, &id])
+            UpdateAiExperience::start(self.0, None, &[&course_id, &id])
                 .0
                 .form("learning_objective", &rt::text(learning_objective))
                 .form("pedagogical_guidance", &rt::text(pedagogical_guidance)),
@@ -137,7 +137,7 @@ impl<'a> AiExperiences<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ListStudentAiConversations<'a> {
-        ListStudentAiConversations::start(self.0, &[&course_id, &id])
+        ListStudentAiConversations::start(self.0, None, &[&course_id, &id])
     }
     /// Show student AI conversation
     ///
@@ -151,7 +151,11 @@ impl<'a> AiExperiences<'a> {
         id: impl rt::PathArg,
         conversation_id: impl rt::PathArg,
     ) -> ShowStudentAiConversation<'a> {
-        ShowStudentAiConversation::start(self.0, &[&course_id, &id, &conversation_id])
+        ShowStudentAiConversation::start(
+            self.0,
+            None,
+            &[&course_id, &id, &conversation_id],
+        )
     }
     /// Show edit AI experience form
     ///
@@ -164,7 +168,7 @@ impl<'a> AiExperiences<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowEditAiExperienceForm<'a> {
-        ShowEditAiExperienceForm::start(self.0, &[&course_id, &id])
+        ShowEditAiExperienceForm::start(self.0, None, &[&course_id, &id])
     }
 }
 rt::builder!(

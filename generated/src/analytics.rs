@@ -60,6 +60,7 @@ impl<'a> Analytics<'a> {
     ) -> GetDepartmentLevelParticipationDataForTerm<'a> {
         GetDepartmentLevelParticipationDataForTerm::start(
             self.0,
+            None,
             &[&account_id, &term_id],
         )
     }
@@ -86,7 +87,11 @@ impl<'a> Analytics<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelParticipationDataForCurrentTerm<'a> {
-        GetDepartmentLevelParticipationDataForCurrentTerm::start(self.0, &[&account_id])
+        GetDepartmentLevelParticipationDataForCurrentTerm::start(
+            self.0,
+            None,
+            &[&account_id],
+        )
     }
     /// Get department-level participation data
     ///
@@ -113,6 +118,7 @@ impl<'a> Analytics<'a> {
     ) -> GetDepartmentLevelParticipationDataForCompletedTerms<'a> {
         GetDepartmentLevelParticipationDataForCompletedTerms::start(
             self.0,
+            None,
             &[&account_id],
         )
     }
@@ -132,7 +138,7 @@ impl<'a> Analytics<'a> {
         account_id: impl rt::PathArg,
         term_id: impl rt::PathArg,
     ) -> GetDepartmentLevelGradeDataForTerm<'a> {
-        GetDepartmentLevelGradeDataForTerm::start(self.0, &[&account_id, &term_id])
+        GetDepartmentLevelGradeDataForTerm::start(self.0, None, &[&account_id, &term_id])
     }
     /// Get department-level grade data
     ///
@@ -149,7 +155,7 @@ impl<'a> Analytics<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelGradeDataForCurrentTerm<'a> {
-        GetDepartmentLevelGradeDataForCurrentTerm::start(self.0, &[&account_id])
+        GetDepartmentLevelGradeDataForCurrentTerm::start(self.0, None, &[&account_id])
     }
     /// Get department-level grade data
     ///
@@ -166,7 +172,7 @@ impl<'a> Analytics<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelGradeDataForCompletedTerms<'a> {
-        GetDepartmentLevelGradeDataForCompletedTerms::start(self.0, &[&account_id])
+        GetDepartmentLevelGradeDataForCompletedTerms::start(self.0, None, &[&account_id])
     }
     /// Get department-level statistics
     ///
@@ -182,7 +188,11 @@ impl<'a> Analytics<'a> {
         account_id: impl rt::PathArg,
         term_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsForTerm<'a> {
-        GetDepartmentLevelStatisticsForTerm::start(self.0, &[&account_id, &term_id])
+        GetDepartmentLevelStatisticsForTerm::start(
+            self.0,
+            None,
+            &[&account_id, &term_id],
+        )
     }
     /// Get department-level statistics
     ///
@@ -197,7 +207,7 @@ impl<'a> Analytics<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsForCurrentTerm<'a> {
-        GetDepartmentLevelStatisticsForCurrentTerm::start(self.0, &[&account_id])
+        GetDepartmentLevelStatisticsForCurrentTerm::start(self.0, None, &[&account_id])
     }
     /// Get department-level statistics
     ///
@@ -212,7 +222,11 @@ impl<'a> Analytics<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetDepartmentLevelStatisticsForCompletedTerms<'a> {
-        GetDepartmentLevelStatisticsForCompletedTerms::start(self.0, &[&account_id])
+        GetDepartmentLevelStatisticsForCompletedTerms::start(
+            self.0,
+            None,
+            &[&account_id],
+        )
     }
     /// Get department-level statistics, broken down by subaccount
     ///
@@ -230,6 +244,7 @@ impl<'a> Analytics<'a> {
     ) -> GetDepartmentLevelStatisticsBrokenDownBySubaccountForTerm<'a> {
         GetDepartmentLevelStatisticsBrokenDownBySubaccountForTerm::start(
             self.0,
+            None,
             &[&account_id, &term_id],
         )
     }
@@ -248,6 +263,7 @@ impl<'a> Analytics<'a> {
     ) -> GetDepartmentLevelStatisticsBrokenDownBySubaccountForCurrentTerm<'a> {
         GetDepartmentLevelStatisticsBrokenDownBySubaccountForCurrentTerm::start(
             self.0,
+            None,
             &[&account_id],
         )
     }
@@ -266,6 +282,7 @@ impl<'a> Analytics<'a> {
     ) -> GetDepartmentLevelStatisticsBrokenDownBySubaccountForCompletedTerms<'a> {
         GetDepartmentLevelStatisticsBrokenDownBySubaccountForCompletedTerms::start(
             self.0,
+            None,
             &[&account_id],
         )
     }
@@ -279,7 +296,7 @@ impl<'a> Analytics<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetCourseLevelParticipationData<'a> {
-        GetCourseLevelParticipationData::start(self.0, &[&course_id])
+        GetCourseLevelParticipationData::start(self.0, None, &[&course_id])
     }
     /// Get course-level assignment data
     ///
@@ -291,7 +308,7 @@ impl<'a> Analytics<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetCourseLevelAssignmentData<'a> {
-        GetCourseLevelAssignmentData::start(self.0, &[&course_id])
+        GetCourseLevelAssignmentData::start(self.0, None, &[&course_id])
     }
     /// Get course-level student summary data
     ///
@@ -305,7 +322,7 @@ impl<'a> Analytics<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetCourseLevelStudentSummaryData<'a> {
-        GetCourseLevelStudentSummaryData::start(self.0, &[&course_id])
+        GetCourseLevelStudentSummaryData::start(self.0, None, &[&course_id])
     }
     /// Get user-in-a-course-level participation data
     ///
@@ -320,7 +337,11 @@ impl<'a> Analytics<'a> {
         course_id: impl rt::PathArg,
         student_id: impl rt::PathArg,
     ) -> GetUserInACourseLevelParticipationData<'a> {
-        GetUserInACourseLevelParticipationData::start(self.0, &[&course_id, &student_id])
+        GetUserInACourseLevelParticipationData::start(
+            self.0,
+            None,
+            &[&course_id, &student_id],
+        )
     }
     /// Get user-in-a-course-level assignment data
     ///
@@ -333,7 +354,11 @@ impl<'a> Analytics<'a> {
         course_id: impl rt::PathArg,
         student_id: impl rt::PathArg,
     ) -> GetUserInACourseLevelAssignmentData<'a> {
-        GetUserInACourseLevelAssignmentData::start(self.0, &[&course_id, &student_id])
+        GetUserInACourseLevelAssignmentData::start(
+            self.0,
+            None,
+            &[&course_id, &student_id],
+        )
     }
     /// Get user-in-a-course-level messaging data
     ///
@@ -346,7 +371,11 @@ impl<'a> Analytics<'a> {
         course_id: impl rt::PathArg,
         student_id: impl rt::PathArg,
     ) -> GetUserInACourseLevelMessagingData<'a> {
-        GetUserInACourseLevelMessagingData::start(self.0, &[&course_id, &student_id])
+        GetUserInACourseLevelMessagingData::start(
+            self.0,
+            None,
+            &[&course_id, &student_id],
+        )
     }
 }
 rt::builder!(

@@ -35,7 +35,7 @@ impl<'a> AnnouncementExternalFeeds<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListExternalFeeds<'a> {
-        ListExternalFeeds::start_in(self.0, &context, &[])
+        ListExternalFeeds::start(self.0, Some(&context), &[])
     }
     /// Create an external feed
     ///
@@ -54,7 +54,7 @@ impl<'a> AnnouncementExternalFeeds<'a> {
         url: impl Into<String>,
     ) -> CreateExternalFeed<'a> {
         CreateExternalFeed(
-            CreateExternalFeed::start_in(self.0, &context, &[])
+            CreateExternalFeed::start(self.0, Some(&context), &[])
                 .0
                 .form("url", &rt::text(url)),
         )
@@ -73,7 +73,7 @@ impl<'a> AnnouncementExternalFeeds<'a> {
         context: impl crate::context::CourseOrGroup,
         external_feed_id: impl rt::PathArg,
     ) -> DeleteExternalFeed<'a> {
-        DeleteExternalFeed::start_in(self.0, &context, &[&external_feed_id])
+        DeleteExternalFeed::start(self.0, Some(&context), &[&external_feed_id])
     }
 }
 rt::builder!(

@@ -30,7 +30,7 @@ impl<'a> Announcements<'a> {
         context_codes: impl IntoIterator<Item = impl Into<String>>,
     ) -> ListAnnouncements<'a> {
         ListAnnouncements(
-            ListAnnouncements::start(self.0, &[])
+            ListAnnouncements::start(self.0, None, &[])
                 .0
                 .query("context_codes", &rt::texts(context_codes)),
         )

@@ -24,7 +24,7 @@ impl<'a> ApiTokenScopes<'a> {
     /// `GET /api/v1/accounts/{account_id}/scopes`
     #[doc(alias = "List scopes")]
     pub fn list_scopes(&self, account_id: impl rt::PathArg) -> ListScopes<'a> {
-        ListScopes::start(self.0, &[&account_id])
+        ListScopes::start(self.0, None, &[&account_id])
     }
 }
 rt::builder!(

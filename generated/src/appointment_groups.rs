@@ -31,7 +31,7 @@ impl<'a> AppointmentGroups<'a> {
     /// `GET /api/v1/appointment_groups`
     #[doc(alias = "List appointment groups")]
     pub fn list_appointment_groups(&self) -> ListAppointmentGroups<'a> {
-        ListAppointmentGroups::start(self.0, &[])
+        ListAppointmentGroups::start(self.0, None, &[])
     }
     /// Create an appointment group
     ///
@@ -44,7 +44,7 @@ impl<'a> AppointmentGroups<'a> {
         appointment_group: CreateAppointmentGroupParams,
     ) -> CreateAppointmentGroup<'a> {
         CreateAppointmentGroup(
-            CreateAppointmentGroup::start(self.0, &[])
+            CreateAppointmentGroup::start(self.0, None, &[])
                 .0
                 .form("appointment_group", &appointment_group),
         )
@@ -59,7 +59,7 @@ impl<'a> AppointmentGroups<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetSingleAppointmentGroup<'a> {
-        GetSingleAppointmentGroup::start(self.0, &[&id])
+        GetSingleAppointmentGroup::start(self.0, None, &[&id])
     }
     /// Update an appointment group
     ///
@@ -73,7 +73,7 @@ impl<'a> AppointmentGroups<'a> {
         appointment_group: UpdateAppointmentGroupParams,
     ) -> UpdateAppointmentGroup<'a> {
         UpdateAppointmentGroup(
-            UpdateAppointmentGroup::start(self.0, &[&id])
+            UpdateAppointmentGroup::start(self.0, None, &[&id])
                 .0
                 .form("appointment_group", &appointment_group),
         )
@@ -88,7 +88,7 @@ impl<'a> AppointmentGroups<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> DeleteAppointmentGroup<'a> {
-        DeleteAppointmentGroup::start(self.0, &[&id])
+        DeleteAppointmentGroup::start(self.0, None, &[&id])
     }
     /// List user participants
     ///
@@ -100,7 +100,7 @@ impl<'a> AppointmentGroups<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ListUserParticipants<'a> {
-        ListUserParticipants::start(self.0, &[&id])
+        ListUserParticipants::start(self.0, None, &[&id])
     }
     /// List student group participants
     ///
@@ -112,7 +112,7 @@ impl<'a> AppointmentGroups<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ListStudentGroupParticipants<'a> {
-        ListStudentGroupParticipants::start(self.0, &[&id])
+        ListStudentGroupParticipants::start(self.0, None, &[&id])
     }
     /// Get next appointment
     ///
@@ -121,7 +121,7 @@ impl<'a> AppointmentGroups<'a> {
     /// `GET /api/v1/appointment_groups/next_appointment`
     #[doc(alias = "Get next appointment")]
     pub fn get_next_appointment(&self) -> GetNextAppointment<'a> {
-        GetNextAppointment::start(self.0, &[])
+        GetNextAppointment::start(self.0, None, &[])
     }
 }
 rt::builder!(

@@ -38,6 +38,7 @@ impl<'a> AssignmentExtensions<'a> {
         SetExtensionsForStudentAssignmentSubmissions(
             SetExtensionsForStudentAssignmentSubmissions::start(
                     self.0,
+                    None,
                     &[&course_id, &assignment_id],
                 )
                 .0

@@ -31,7 +31,7 @@ impl<'a> AssignmentGroups<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListAssignmentGroups<'a> {
-        ListAssignmentGroups::start(self.0, &[&course_id])
+        ListAssignmentGroups::start(self.0, None, &[&course_id])
     }
     /// Get an Assignment Group
     ///
@@ -44,7 +44,7 @@ impl<'a> AssignmentGroups<'a> {
         course_id: impl rt::PathArg,
         assignment_group_id: impl rt::PathArg,
     ) -> GetAssignmentGroup<'a> {
-        GetAssignmentGroup::start(self.0, &[&course_id, &assignment_group_id])
+        GetAssignmentGroup::start(self.0, None, &[&course_id, &assignment_group_id])
     }
     /// Create an Assignment Group
     ///
@@ -56,7 +56,7 @@ impl<'a> AssignmentGroups<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateAssignmentGroup<'a> {
-        CreateAssignmentGroup::start(self.0, &[&course_id])
+        CreateAssignmentGroup::start(self.0, None, &[&course_id])
     }
     /// Edit an Assignment Group
     ///
@@ -69,7 +69,7 @@ impl<'a> AssignmentGroups<'a> {
         course_id: impl rt::PathArg,
         assignment_group_id: impl rt::PathArg,
     ) -> EditAssignmentGroup<'a> {
-        EditAssignmentGroup::start(self.0, &[&course_id, &assignment_group_id])
+        EditAssignmentGroup::start(self.0, None, &[&course_id, &assignment_group_id])
     }
     /// Destroy an Assignment Group
     ///
@@ -82,7 +82,7 @@ impl<'a> AssignmentGroups<'a> {
         course_id: impl rt::PathArg,
         assignment_group_id: impl rt::PathArg,
     ) -> DestroyAssignmentGroup<'a> {
-        DestroyAssignmentGroup::start(self.0, &[&course_id, &assignment_group_id])
+        DestroyAssignmentGroup::start(self.0, None, &[&course_id, &assignment_group_id])
     }
 }
 rt::builder!(

@@ -47,7 +47,7 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteAssignment<'a> {
-        DeleteAssignment::start(self.0, &[&course_id, &id])
+        DeleteAssignment::start(self.0, None, &[&course_id, &id])
     }
     /// List assignments
     ///
@@ -57,7 +57,7 @@ impl<'a> Assignments<'a> {
     #[doc(alias = "list_assignments_assignments")]
     #[doc(alias = "List assignments")]
     pub fn list_assignments(&self, course_id: impl rt::PathArg) -> ListAssignments<'a> {
-        ListAssignments::start(self.0, &[&course_id])
+        ListAssignments::start(self.0, None, &[&course_id])
     }
     /// List assignments
     ///
@@ -73,6 +73,7 @@ impl<'a> Assignments<'a> {
     ) -> ListAssignmentsForAssignmentGroup<'a> {
         ListAssignmentsForAssignmentGroup::start(
             self.0,
+            None,
             &[&course_id, &assignment_group_id],
         )
     }
@@ -87,7 +88,7 @@ impl<'a> Assignments<'a> {
         user_id: impl rt::PathArg,
         course_id: impl rt::PathArg,
     ) -> ListAssignmentsForUser<'a> {
-        ListAssignmentsForUser::start(self.0, &[&user_id, &course_id])
+        ListAssignmentsForUser::start(self.0, None, &[&user_id, &course_id])
     }
     /// Duplicate assignment
     ///
@@ -100,7 +101,7 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> DuplicateAssignment<'a> {
-        DuplicateAssignment::start(self.0, &[&course_id, &assignment_id])
+        DuplicateAssignment::start(self.0, None, &[&course_id, &assignment_id])
     }
     /// Get a single assignment
     ///
@@ -113,7 +114,7 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleAssignment<'a> {
-        GetSingleAssignment::start(self.0, &[&course_id, &id])
+        GetSingleAssignment::start(self.0, None, &[&course_id, &id])
     }
     /// Create an assignment
     ///
@@ -127,7 +128,7 @@ impl<'a> Assignments<'a> {
         assignment: CreateAssignmentParams,
     ) -> CreateAssignment<'a> {
         CreateAssignment(
-            CreateAssignment::start(self.0, &[&course_id])
+            CreateAssignment::start(self.0, None, &[&course_id])
                 .0
                 .form("assignment", &assignment),
         )
@@ -143,7 +144,7 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> EditAssignment<'a> {
-        EditAssignment::start(self.0, &[&course_id, &id])
+        EditAssignment::start(self.0, None, &[&course_id, &id])
     }
     /// Bulk update assignment dates
     ///
@@ -163,7 +164,7 @@ impl<'a> Assignments<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> BulkUpdateAssignmentDates<'a> {
-        BulkUpdateAssignmentDates::start(self.0, &[&course_id])
+        BulkUpdateAssignmentDates::start(self.0, None, &[&course_id])
     }
     /// List assignment overrides
     ///
@@ -176,7 +177,7 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> ListAssignmentOverrides<'a> {
-        ListAssignmentOverrides::start(self.0, &[&course_id, &assignment_id])
+        ListAssignmentOverrides::start(self.0, None, &[&course_id, &assignment_id])
     }
     /// Get a single assignment override
     ///
@@ -190,7 +191,11 @@ impl<'a> Assignments<'a> {
         assignment_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleAssignmentOverride<'a> {
-        GetSingleAssignmentOverride::start(self.0, &[&course_id, &assignment_id, &id])
+        GetSingleAssignmentOverride::start(
+            self.0,
+            None,
+            &[&course_id, &assignment_id, &id],
+        )
     }
     /// Redirect to the assignment override for a group
     ///
@@ -203,7 +208,11 @@ impl<'a> Assignments<'a> {
         group_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> RedirectToAssignmentOverrideForGroup<'a> {
-        RedirectToAssignmentOverrideForGroup::start(self.0, &[&group_id, &assignment_id])
+        RedirectToAssignmentOverrideForGroup::start(
+            self.0,
+            None,
+            &[&group_id, &assignment_id],
+        )
     }
     /// Redirect to the assignment override for a section
     ///
@@ -218,6 +227,7 @@ impl<'a> Assignments<'a> {
     ) -> RedirectToAssignmentOverrideForSection<'a> {
         RedirectToAssignmentOverrideForSection::start(
             self.0,
+            None,
             &[&course_section_id, &assignment_id],
         )
     }
@@ -232,7 +242,7 @@ impl<'a> Assignments<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> CreateAssignmentOverride<'a> {
-        CreateAssignmentOverride::start(self.0, &[&course_id, &assignment_id])
+        CreateAssignmentOverride::start(self.0, None, &[&course_id, &assignment_id])
     }
     /// Update an assignment override
     ///
@@ -246,7 +256,7 @@ impl<'a> Assignments<'a> {
         assignment_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateAssignmentOverride<'a> {
-        UpdateAssignmentOverride::start(self.0, &[&course_id, &assignment_id, &id])
+        UpdateAssignmentOverride::start(self.0, None, &[&course_id, &assignment_id, &id])
     }
     /// Delete an assignment override
     ///
@@ -260,7 +270,7 @@ impl<'a> Assignments<'a> {
         assignment_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteAssignmentOverride<'a> {
-        DeleteAssignmentOverride::start(self.0, &[&course_id, &assignment_id, &id])
+        DeleteAssignmentOverride::start(self.0, None, &[&course_id, &assignment_id, &id])
     }
     /// Batch retrieve overrides in a course
     ///
@@ -276,7 +286,7 @@ impl<'a> Assignments<'a> {
         >,
     ) -> BatchRetrieveOverridesInCourse<'a> {
         BatchRetrieveOverridesInCourse(
-            BatchRetrieveOverridesInCourse::start(self.0, &[&course_id])
+            BatchRetrieveOverridesInCourse::start(self.0, None, &[&course_id])
                 .0
                 .query("assignment_overrides", &rt::list(assignment_overrides)),
         )
@@ -300,7 +310,7 @@ impl<'a> Assignments<'a> {
         >,
     ) -> BatchCreateOverridesInCourse<'a> {
         BatchCreateOverridesInCourse(
-            BatchCreateOverridesInCourse::start(self.0, &[&course_id])
+            BatchCreateOverridesInCourse::start(self.0, None, &[&course_id])
                 .0
                 .form("assignment_overrides", &assignment_overrides),
         )
@@ -324,7 +334,7 @@ impl<'a> Assignments<'a> {
         >,
     ) -> BatchUpdateOverridesInCourse<'a> {
         BatchUpdateOverridesInCourse(
-            BatchUpdateOverridesInCourse::start(self.0, &[&course_id])
+            BatchUpdateOverridesInCourse::start(self.0, None, &[&course_id])
                 .0
                 .form("assignment_overrides", &assignment_overrides),
         )
@@ -343,6 +353,7 @@ impl<'a> Assignments<'a> {
     ) -> ListGroupMembersForStudentOnAssignment<'a> {
         ListGroupMembersForStudentOnAssignment::start(
             self.0,
+            None,
             &[&course_id, &assignment_id, &user_id],
         )
     }

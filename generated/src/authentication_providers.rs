@@ -34,7 +34,7 @@ impl<'a> AuthenticationProviders<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListAuthenticationProviders<'a> {
-        ListAuthenticationProviders::start(self.0, &[&account_id])
+        ListAuthenticationProviders::start(self.0, None, &[&account_id])
     }
     /// Add authentication provider
     ///
@@ -362,7 +362,7 @@ impl<'a> AuthenticationProviders<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> AddAuthenticationProvider<'a> {
-        AddAuthenticationProvider::start(self.0, &[&account_id])
+        AddAuthenticationProvider::start(self.0, None, &[&account_id])
     }
     /// Update authentication provider
     ///
@@ -375,7 +375,7 @@ impl<'a> AuthenticationProviders<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateAuthenticationProvider<'a> {
-        UpdateAuthenticationProvider::start(self.0, &[&account_id, &id])
+        UpdateAuthenticationProvider::start(self.0, None, &[&account_id, &id])
     }
     /// Get authentication provider
     ///
@@ -388,7 +388,7 @@ impl<'a> AuthenticationProviders<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetAuthenticationProvider<'a> {
-        GetAuthenticationProvider::start(self.0, &[&account_id, &id])
+        GetAuthenticationProvider::start(self.0, None, &[&account_id, &id])
     }
     /// Delete authentication provider
     ///
@@ -401,7 +401,7 @@ impl<'a> AuthenticationProviders<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteAuthenticationProvider<'a> {
-        DeleteAuthenticationProvider::start(self.0, &[&account_id, &id])
+        DeleteAuthenticationProvider::start(self.0, None, &[&account_id, &id])
     }
     /// show account auth settings
     ///
@@ -415,7 +415,7 @@ impl<'a> AuthenticationProviders<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ShowAccountAuthSettings<'a> {
-        ShowAccountAuthSettings::start(self.0, &[&account_id])
+        ShowAccountAuthSettings::start(self.0, None, &[&account_id])
     }
     /// update account auth settings
     ///
@@ -431,7 +431,7 @@ impl<'a> AuthenticationProviders<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> UpdateAccountAuthSettings<'a> {
-        UpdateAccountAuthSettings::start(self.0, &[&account_id])
+        UpdateAccountAuthSettings::start(self.0, None, &[&account_id])
     }
     /// Restore a deleted authentication provider
     ///
@@ -444,7 +444,7 @@ impl<'a> AuthenticationProviders<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RestoreDeletedAuthenticationProvider<'a> {
-        RestoreDeletedAuthenticationProvider::start(self.0, &[&account_id, &id])
+        RestoreDeletedAuthenticationProvider::start(self.0, None, &[&account_id, &id])
     }
 }
 rt::builder!(

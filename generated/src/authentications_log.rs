@@ -26,7 +26,7 @@ impl<'a> AuthenticationsLog<'a> {
     /// `GET /api/v1/audit/authentication/logins/{login_id}`
     #[doc(alias = "Query by login")]
     pub fn query_by_login(&self, login_id: impl rt::PathArg) -> QueryByLogin<'a> {
-        QueryByLogin::start(self.0, &[&login_id])
+        QueryByLogin::start(self.0, None, &[&login_id])
     }
     /// Query by account.
     ///
@@ -35,7 +35,7 @@ impl<'a> AuthenticationsLog<'a> {
     /// `GET /api/v1/audit/authentication/accounts/{account_id}`
     #[doc(alias = "Query by account")]
     pub fn query_by_account(&self, account_id: impl rt::PathArg) -> QueryByAccount<'a> {
-        QueryByAccount::start(self.0, &[&account_id])
+        QueryByAccount::start(self.0, None, &[&account_id])
     }
     /// Query by user.
     ///
@@ -44,7 +44,7 @@ impl<'a> AuthenticationsLog<'a> {
     /// `GET /api/v1/audit/authentication/users/{user_id}`
     #[doc(alias = "Query by user")]
     pub fn query_by_user(&self, user_id: impl rt::PathArg) -> QueryByUser<'a> {
-        QueryByUser::start(self.0, &[&user_id])
+        QueryByUser::start(self.0, None, &[&user_id])
     }
 }
 rt::builder!(

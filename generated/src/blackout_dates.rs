@@ -42,7 +42,7 @@ impl<'a> BlackoutDates<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ListBlackoutDates<'a> {
-        ListBlackoutDates::start_in(self.0, &context, &[])
+        ListBlackoutDates::start(self.0, Some(&context), &[])
     }
     /// Get a single blackout date
     ///
@@ -58,7 +58,7 @@ impl<'a> BlackoutDates<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> GetSingleBlackoutDate<'a> {
-        GetSingleBlackoutDate::start_in(self.0, &context, &[&id])
+        GetSingleBlackoutDate::start(self.0, Some(&context), &[&id])
     }
     /// New Blackout Date
     ///
@@ -73,7 +73,7 @@ impl<'a> BlackoutDates<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> NewBlackoutDate<'a> {
-        NewBlackoutDate::start_in(self.0, &context, &[])
+        NewBlackoutDate::start(self.0, Some(&context), &[])
     }
     /// Create Blackout Date
     ///
@@ -88,7 +88,7 @@ impl<'a> BlackoutDates<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> CreateBlackoutDate<'a> {
-        CreateBlackoutDate::start_in(self.0, &context, &[])
+        CreateBlackoutDate::start(self.0, Some(&context), &[])
     }
     /// Update Blackout Date
     ///
@@ -104,7 +104,7 @@ impl<'a> BlackoutDates<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> UpdateBlackoutDate<'a> {
-        UpdateBlackoutDate::start_in(self.0, &context, &[&id])
+        UpdateBlackoutDate::start(self.0, Some(&context), &[&id])
     }
     /// Delete Blackout Date
     ///
@@ -120,7 +120,7 @@ impl<'a> BlackoutDates<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> DeleteBlackoutDate<'a> {
-        DeleteBlackoutDate::start_in(self.0, &context, &[&id])
+        DeleteBlackoutDate::start(self.0, Some(&context), &[&id])
     }
     /// Update a list of Blackout Dates
     ///
@@ -132,7 +132,7 @@ impl<'a> BlackoutDates<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> UpdateListOfBlackoutDates<'a> {
-        UpdateListOfBlackoutDates::start(self.0, &[&course_id])
+        UpdateListOfBlackoutDates::start(self.0, None, &[&course_id])
     }
 }
 rt::builder!(

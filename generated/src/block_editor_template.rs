@@ -27,7 +27,7 @@ impl<'a> BlockEditorTemplate<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListBlockTemplates<'a> {
-        ListBlockTemplates::start(self.0, &[&course_id])
+        ListBlockTemplates::start(self.0, None, &[&course_id])
     }
 }
 rt::builder!(

@@ -40,7 +40,7 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
         template_id: impl rt::PathArg,
     ) -> GetBlueprintInformation<'a> {
-        GetBlueprintInformation::start(self.0, &[&course_id, &template_id])
+        GetBlueprintInformation::start(self.0, None, &[&course_id, &template_id])
     }
     /// Get associated course information
     ///
@@ -53,7 +53,7 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
         template_id: impl rt::PathArg,
     ) -> GetAssociatedCourseInformation<'a> {
-        GetAssociatedCourseInformation::start(self.0, &[&course_id, &template_id])
+        GetAssociatedCourseInformation::start(self.0, None, &[&course_id, &template_id])
     }
     /// Update associated courses
     ///
@@ -68,7 +68,7 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
         template_id: impl rt::PathArg,
     ) -> UpdateAssociatedCourses<'a> {
-        UpdateAssociatedCourses::start(self.0, &[&course_id, &template_id])
+        UpdateAssociatedCourses::start(self.0, None, &[&course_id, &template_id])
     }
     /// Begin a migration to push to associated courses
     ///
@@ -83,6 +83,7 @@ impl<'a> BlueprintCourses<'a> {
     ) -> BeginMigrationToPushToAssociatedCourses<'a> {
         BeginMigrationToPushToAssociatedCourses::start(
             self.0,
+            None,
             &[&course_id, &template_id],
         )
     }
@@ -99,6 +100,7 @@ impl<'a> BlueprintCourses<'a> {
     ) -> SetOrRemoveRestrictionsOnBlueprintCourseObject<'a> {
         SetOrRemoveRestrictionsOnBlueprintCourseObject::start(
             self.0,
+            None,
             &[&course_id, &template_id],
         )
     }
@@ -113,7 +115,7 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
         template_id: impl rt::PathArg,
     ) -> GetUnsyncedChanges<'a> {
-        GetUnsyncedChanges::start(self.0, &[&course_id, &template_id])
+        GetUnsyncedChanges::start(self.0, None, &[&course_id, &template_id])
     }
     /// List blueprint migrations
     ///
@@ -126,7 +128,7 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
         template_id: impl rt::PathArg,
     ) -> ListBlueprintMigrations<'a> {
-        ListBlueprintMigrations::start(self.0, &[&course_id, &template_id])
+        ListBlueprintMigrations::start(self.0, None, &[&course_id, &template_id])
     }
     /// Show a blueprint migration
     ///
@@ -140,7 +142,7 @@ impl<'a> BlueprintCourses<'a> {
         template_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowBlueprintMigration<'a> {
-        ShowBlueprintMigration::start(self.0, &[&course_id, &template_id, &id])
+        ShowBlueprintMigration::start(self.0, None, &[&course_id, &template_id, &id])
     }
     /// Get migration details
     ///
@@ -154,7 +156,7 @@ impl<'a> BlueprintCourses<'a> {
         template_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetMigrationDetails<'a> {
-        GetMigrationDetails::start(self.0, &[&course_id, &template_id, &id])
+        GetMigrationDetails::start(self.0, None, &[&course_id, &template_id, &id])
     }
     /// List blueprint subscriptions
     ///
@@ -166,7 +168,7 @@ impl<'a> BlueprintCourses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListBlueprintSubscriptions<'a> {
-        ListBlueprintSubscriptions::start(self.0, &[&course_id])
+        ListBlueprintSubscriptions::start(self.0, None, &[&course_id])
     }
     /// List blueprint imports
     ///
@@ -181,7 +183,7 @@ impl<'a> BlueprintCourses<'a> {
         course_id: impl rt::PathArg,
         subscription_id: impl rt::PathArg,
     ) -> ListBlueprintImports<'a> {
-        ListBlueprintImports::start(self.0, &[&course_id, &subscription_id])
+        ListBlueprintImports::start(self.0, None, &[&course_id, &subscription_id])
     }
     /// Show a blueprint import
     ///
@@ -195,7 +197,7 @@ impl<'a> BlueprintCourses<'a> {
         subscription_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowBlueprintImport<'a> {
-        ShowBlueprintImport::start(self.0, &[&course_id, &subscription_id, &id])
+        ShowBlueprintImport::start(self.0, None, &[&course_id, &subscription_id, &id])
     }
     /// Get import details
     ///
@@ -209,7 +211,7 @@ impl<'a> BlueprintCourses<'a> {
         subscription_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetImportDetails<'a> {
-        GetImportDetails::start(self.0, &[&course_id, &subscription_id, &id])
+        GetImportDetails::start(self.0, None, &[&course_id, &subscription_id, &id])
     }
 }
 rt::builder!(

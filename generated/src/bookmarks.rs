@@ -28,7 +28,7 @@ impl<'a> Bookmarks<'a> {
     /// `GET /api/v1/users/self/bookmarks`
     #[doc(alias = "List bookmarks")]
     pub fn list_bookmarks(&self) -> ListBookmarks<'a> {
-        ListBookmarks::start(self.0, &[])
+        ListBookmarks::start(self.0, None, &[])
     }
     /// Create bookmark
     ///
@@ -37,7 +37,7 @@ impl<'a> Bookmarks<'a> {
     /// `POST /api/v1/users/self/bookmarks`
     #[doc(alias = "Create bookmark")]
     pub fn create_bookmark(&self) -> CreateBookmark<'a> {
-        CreateBookmark::start(self.0, &[])
+        CreateBookmark::start(self.0, None, &[])
     }
     /// Get bookmark
     ///
@@ -46,7 +46,7 @@ impl<'a> Bookmarks<'a> {
     /// `GET /api/v1/users/self/bookmarks/{id}`
     #[doc(alias = "Get bookmark")]
     pub fn get_bookmark(&self, id: impl rt::PathArg) -> GetBookmark<'a> {
-        GetBookmark::start(self.0, &[&id])
+        GetBookmark::start(self.0, None, &[&id])
     }
     /// Update bookmark
     ///
@@ -55,7 +55,7 @@ impl<'a> Bookmarks<'a> {
     /// `PUT /api/v1/users/self/bookmarks/{id}`
     #[doc(alias = "Update bookmark")]
     pub fn update_bookmark(&self, id: impl rt::PathArg) -> UpdateBookmark<'a> {
-        UpdateBookmark::start(self.0, &[&id])
+        UpdateBookmark::start(self.0, None, &[&id])
     }
     /// Delete bookmark
     ///
@@ -64,7 +64,7 @@ impl<'a> Bookmarks<'a> {
     /// `DELETE /api/v1/users/self/bookmarks/{id}`
     #[doc(alias = "Delete bookmark")]
     pub fn delete_bookmark(&self, id: impl rt::PathArg) -> DeleteBookmark<'a> {
-        DeleteBookmark::start(self.0, &[&id])
+        DeleteBookmark::start(self.0, None, &[&id])
     }
 }
 rt::builder!(

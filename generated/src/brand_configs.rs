@@ -28,7 +28,7 @@ impl<'a> BrandConfigs<'a> {
     pub fn get_brand_config_variables_that_should_be_used_for_this_domain(
         &self,
     ) -> GetBrandConfigVariablesThatShouldBeUsedForThisDomain<'a> {
-        GetBrandConfigVariablesThatShouldBeUsedForThisDomain::start(self.0, &[])
+        GetBrandConfigVariablesThatShouldBeUsedForThisDomain::start(self.0, None, &[])
     }
     /// Get the brand config variables for a sub-account or course
     ///
@@ -43,7 +43,7 @@ impl<'a> BrandConfigs<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> GetBrandConfigVariablesForSubAccountOrCourse<'a> {
-        GetBrandConfigVariablesForSubAccountOrCourse::start_in(self.0, &context, &[])
+        GetBrandConfigVariablesForSubAccountOrCourse::start(self.0, Some(&context), &[])
     }
 }
 rt::builder!(

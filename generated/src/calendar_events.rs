@@ -35,7 +35,7 @@ impl<'a> CalendarEvents<'a> {
     /// `GET /api/v1/calendar_events`
     #[doc(alias = "List calendar events")]
     pub fn list_calendar_events(&self) -> ListCalendarEvents<'a> {
-        ListCalendarEvents::start(self.0, &[])
+        ListCalendarEvents::start(self.0, None, &[])
     }
     /// List calendar events for a user
     ///
@@ -47,7 +47,7 @@ impl<'a> CalendarEvents<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListCalendarEventsForUser<'a> {
-        ListCalendarEventsForUser::start(self.0, &[&user_id])
+        ListCalendarEventsForUser::start(self.0, None, &[&user_id])
     }
     /// Create a calendar event
     ///
@@ -60,7 +60,7 @@ impl<'a> CalendarEvents<'a> {
         calendar_event: CreateCalendarEventParams,
     ) -> CreateCalendarEvent<'a> {
         CreateCalendarEvent(
-            CreateCalendarEvent::start(self.0, &[])
+            CreateCalendarEvent::start(self.0, None, &[])
                 .0
                 .form("calendar_event", &calendar_event),
         )
@@ -73,7 +73,7 @@ impl<'a> CalendarEvents<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetSingleCalendarEventOrAssignment<'a> {
-        GetSingleCalendarEventOrAssignment::start(self.0, &[&id])
+        GetSingleCalendarEventOrAssignment::start(self.0, None, &[&id])
     }
     /// Reserve a time slot
     ///
@@ -82,7 +82,7 @@ impl<'a> CalendarEvents<'a> {
     /// `POST /api/v1/calendar_events/{id}/reservations`
     #[doc(alias = "Reserve a time slot")]
     pub fn reserve_time_slot(&self, id: impl rt::PathArg) -> ReserveTimeSlot<'a> {
-        ReserveTimeSlot::start(self.0, &[&id])
+        ReserveTimeSlot::start(self.0, None, &[&id])
     }
     /// Reserve a time slot
     ///
@@ -96,7 +96,7 @@ impl<'a> CalendarEvents<'a> {
         id: impl rt::PathArg,
         participant_id: impl rt::PathArg,
     ) -> ReserveTimeSlotForParticipant<'a> {
-        ReserveTimeSlotForParticipant::start(self.0, &[&id, &participant_id])
+        ReserveTimeSlotForParticipant::start(self.0, None, &[&id, &participant_id])
     }
     /// Update a calendar event
     ///
@@ -108,7 +108,7 @@ impl<'a> CalendarEvents<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateCalendarEvent<'a> {
-        UpdateCalendarEvent::start(self.0, &[&id])
+        UpdateCalendarEvent::start(self.0, None, &[&id])
     }
     /// Delete a calendar event
     ///
@@ -120,7 +120,7 @@ impl<'a> CalendarEvents<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> DeleteCalendarEvent<'a> {
-        DeleteCalendarEvent::start(self.0, &[&id])
+        DeleteCalendarEvent::start(self.0, None, &[&id])
     }
     /// Save enabled account calendars
     ///
@@ -129,7 +129,7 @@ impl<'a> CalendarEvents<'a> {
     /// `POST /api/v1/calendar_events/save_enabled_account_calendars`
     #[doc(alias = "Save enabled account calendars")]
     pub fn save_enabled_account_calendars(&self) -> SaveEnabledAccountCalendars<'a> {
-        SaveEnabledAccountCalendars::start(self.0, &[])
+        SaveEnabledAccountCalendars::start(self.0, None, &[])
     }
     /// Set a course timetable
     ///
@@ -143,7 +143,7 @@ impl<'a> CalendarEvents<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> SetCourseTimetable<'a> {
-        SetCourseTimetable::start(self.0, &[&course_id])
+        SetCourseTimetable::start(self.0, None, &[&course_id])
     }
     /// Get course timetable
     ///
@@ -155,7 +155,7 @@ impl<'a> CalendarEvents<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetCourseTimetable<'a> {
-        GetCourseTimetable::start(self.0, &[&course_id])
+        GetCourseTimetable::start(self.0, None, &[&course_id])
     }
     /// Create or update events directly for a course timetable
     ///
@@ -167,7 +167,11 @@ impl<'a> CalendarEvents<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateOrUpdateEventsDirectlyForCourseTimetable<'a> {
-        CreateOrUpdateEventsDirectlyForCourseTimetable::start(self.0, &[&course_id])
+        CreateOrUpdateEventsDirectlyForCourseTimetable::start(
+            self.0,
+            None,
+            &[&course_id],
+        )
     }
 }
 rt::builder!(

@@ -27,7 +27,7 @@ impl<'a> CanvasCareerExperiences<'a> {
     /// `GET /api/v1/career/enabled`
     #[doc(alias = "Check if Canvas Career is enabled")]
     pub fn check_if_canvas_career_is_enabled(&self) -> CheckIfCanvasCareerIsEnabled<'a> {
-        CheckIfCanvasCareerIsEnabled::start(self.0, &[])
+        CheckIfCanvasCareerIsEnabled::start(self.0, None, &[])
     }
     /// Get current and available experiences
     ///
@@ -38,7 +38,7 @@ impl<'a> CanvasCareerExperiences<'a> {
     pub fn get_current_and_available_experiences(
         &self,
     ) -> GetCurrentAndAvailableExperiences<'a> {
-        GetCurrentAndAvailableExperiences::start(self.0, &[])
+        GetCurrentAndAvailableExperiences::start(self.0, None, &[])
     }
     /// Switch experience
     ///
@@ -50,7 +50,7 @@ impl<'a> CanvasCareerExperiences<'a> {
     #[doc(alias = "Switch experience")]
     pub fn switch_experience(&self, experience: Experience) -> SwitchExperience<'a> {
         SwitchExperience(
-            SwitchExperience::start(self.0, &[]).0.form("experience", &experience),
+            SwitchExperience::start(self.0, None, &[]).0.form("experience", &experience),
         )
     }
     /// Switch role
@@ -62,7 +62,7 @@ impl<'a> CanvasCareerExperiences<'a> {
     /// `role`: The role to switch to.
     #[doc(alias = "Switch role")]
     pub fn switch_role(&self, role: RoleKind) -> SwitchRole<'a> {
-        SwitchRole(SwitchRole::start(self.0, &[]).0.form("role", &role))
+        SwitchRole(SwitchRole::start(self.0, None, &[]).0.form("role", &role))
     }
 }
 rt::builder!(

@@ -38,7 +38,7 @@ impl<'a> Collaborations<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListCollaborations<'a> {
-        ListCollaborations::start_in(self.0, &context, &[])
+        ListCollaborations::start(self.0, Some(&context), &[])
     }
     /// List members of a collaboration.
     ///
@@ -50,7 +50,7 @@ impl<'a> Collaborations<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ListMembersOfCollaboration<'a> {
-        ListMembersOfCollaboration::start(self.0, &[&id])
+        ListMembersOfCollaboration::start(self.0, None, &[&id])
     }
     /// List potential members
     ///
@@ -67,7 +67,7 @@ impl<'a> Collaborations<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListPotentialMembers<'a> {
-        ListPotentialMembers::start_in(self.0, &context, &[])
+        ListPotentialMembers::start(self.0, Some(&context), &[])
     }
 }
 rt::builder!(

@@ -30,7 +30,7 @@ impl<'a> CommMessages<'a> {
         user_id: impl Into<rt::Id>,
     ) -> ListOfCommmessagesForUser<'a> {
         ListOfCommmessagesForUser(
-            ListOfCommmessagesForUser::start(self.0, &[])
+            ListOfCommmessagesForUser::start(self.0, None, &[])
                 .0
                 .query("user_id", &rt::id(user_id)),
         )

@@ -31,7 +31,7 @@ impl<'a> CommunicationChannels<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListUserCommunicationChannels<'a> {
-        ListUserCommunicationChannels::start(self.0, &[&user_id])
+        ListUserCommunicationChannels::start(self.0, None, &[&user_id])
     }
     /// Create a communication channel
     ///
@@ -45,7 +45,7 @@ impl<'a> CommunicationChannels<'a> {
         communication_channel: CommunicationChannelParams,
     ) -> CreateCommunicationChannel<'a> {
         CreateCommunicationChannel(
-            CreateCommunicationChannel::start(self.0, &[&user_id])
+            CreateCommunicationChannel::start(self.0, None, &[&user_id])
                 .0
                 .form("communication_channel", &communication_channel),
         )
@@ -62,7 +62,7 @@ impl<'a> CommunicationChannels<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteCommunicationChannel<'a> {
-        DeleteCommunicationChannel::start(self.0, &[&user_id, &id])
+        DeleteCommunicationChannel::start(self.0, None, &[&user_id, &id])
     }
     /// Delete a communication channel
     ///
@@ -79,6 +79,7 @@ impl<'a> CommunicationChannels<'a> {
     ) -> DeleteCommunicationChannelByTypeAndAddress<'a> {
         DeleteCommunicationChannelByTypeAndAddress::start(
             self.0,
+            None,
             &[&user_id, &r#type, &address],
         )
     }
@@ -89,7 +90,7 @@ impl<'a> CommunicationChannels<'a> {
     pub fn delete_push_notification_endpoint(
         &self,
     ) -> DeletePushNotificationEndpoint<'a> {
-        DeletePushNotificationEndpoint::start(self.0, &[])
+        DeletePushNotificationEndpoint::start(self.0, None, &[])
     }
 }
 rt::builder!(

@@ -34,7 +34,7 @@ impl<'a> Conferences<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListConferences<'a> {
-        ListConferences::start_in(self.0, &context, &[])
+        ListConferences::start(self.0, Some(&context), &[])
     }
     /// List conferences for the current user
     ///
@@ -47,7 +47,7 @@ impl<'a> Conferences<'a> {
     pub fn list_conferences_for_current_user(
         &self,
     ) -> ListConferencesForCurrentUser<'a> {
-        ListConferencesForCurrentUser::start(self.0, &[])
+        ListConferencesForCurrentUser::start(self.0, None, &[])
     }
 }
 rt::builder!(

@@ -40,7 +40,7 @@ impl<'a> ContentExports<'a> {
         &self,
         context: impl crate::context::CourseGroupOrUser,
     ) -> ListContentExports<'a> {
-        ListContentExports::start_in(self.0, &context, &[])
+        ListContentExports::start(self.0, Some(&context), &[])
     }
     /// Show content export
     ///
@@ -58,7 +58,7 @@ impl<'a> ContentExports<'a> {
         context: impl crate::context::CourseGroupOrUser,
         id: impl rt::PathArg,
     ) -> ShowContentExport<'a> {
-        ShowContentExport::start_in(self.0, &context, &[&id])
+        ShowContentExport::start(self.0, Some(&context), &[&id])
     }
     /// Export content
     ///
@@ -83,7 +83,7 @@ impl<'a> ContentExports<'a> {
         export_type: ExportType,
     ) -> ExportContent<'a> {
         ExportContent(
-            ExportContent::start_in(self.0, &context, &[])
+            ExportContent::start(self.0, Some(&context), &[])
                 .0
                 .form("export_type", &export_type),
         )

@@ -71,7 +71,7 @@ impl<'a> ContentMigrations<'a> {
         context: impl crate::context::AccountCourseGroupOrUser,
         content_migration_id: impl rt::PathArg,
     ) -> ListMigrationIssues<'a> {
-        ListMigrationIssues::start_in(self.0, &context, &[&content_migration_id])
+        ListMigrationIssues::start(self.0, Some(&context), &[&content_migration_id])
     }
     /// Get a migration issue
     ///
@@ -92,7 +92,7 @@ impl<'a> ContentMigrations<'a> {
         content_migration_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetMigrationIssue<'a> {
-        GetMigrationIssue::start_in(self.0, &context, &[&content_migration_id, &id])
+        GetMigrationIssue::start(self.0, Some(&context), &[&content_migration_id, &id])
     }
     /// Update a migration issue
     ///
@@ -117,9 +117,9 @@ impl<'a> ContentMigrations<'a> {
         workflow_state: WorkflowState,
     ) -> UpdateMigrationIssue<'a> {
         UpdateMigrationIssue(
-            UpdateMigrationIssue::start_in(
+            UpdateMigrationIssue::start(
                     self.0,
-                    &context,
+                    Some(&context),
                     &[&content_migration_id, &id],
                 )
                 .0
@@ -143,7 +143,7 @@ impl<'a> ContentMigrations<'a> {
         &self,
         context: impl crate::context::AccountCourseGroupOrUser,
     ) -> ListContentMigrations<'a> {
-        ListContentMigrations::start_in(self.0, &context, &[])
+        ListContentMigrations::start(self.0, Some(&context), &[])
     }
     /// Get a content migration
     ///
@@ -163,7 +163,7 @@ impl<'a> ContentMigrations<'a> {
         context: impl crate::context::AccountCourseGroupOrUser,
         id: impl rt::PathArg,
     ) -> GetContentMigration<'a> {
-        GetContentMigration::start_in(self.0, &context, &[&id])
+        GetContentMigration::start(self.0, Some(&context), &[&id])
     }
     /// Create a content migration
     ///
@@ -206,7 +206,7 @@ impl<'a> ContentMigrations<'a> {
         migration_type: impl Into<String>,
     ) -> CreateContentMigration<'a> {
         CreateContentMigration(
-            CreateContentMigration::start_in(self.0, &context, &[])
+            CreateContentMigration::start(self.0, Some(&context), &[])
                 .0
                 .form("migration_type", &rt::text(migration_type)),
         )
@@ -229,7 +229,7 @@ impl<'a> ContentMigrations<'a> {
         context: impl crate::context::AccountCourseGroupOrUser,
         id: impl rt::PathArg,
     ) -> UpdateContentMigration<'a> {
-        UpdateContentMigration::start_in(self.0, &context, &[&id])
+        UpdateContentMigration::start(self.0, Some(&context), &[&id])
     }
     /// List Migration Systems
     ///
@@ -248,7 +248,7 @@ impl<'a> ContentMigrations<'a> {
         &self,
         context: impl crate::context::AccountCourseGroupOrUser,
     ) -> ListMigrationSystems<'a> {
-        ListMigrationSystems::start_in(self.0, &context, &[])
+        ListMigrationSystems::start(self.0, Some(&context), &[])
     }
     /// List items for selective import
     ///
@@ -319,7 +319,7 @@ impl<'a> ContentMigrations<'a> {
         context: impl crate::context::AccountCourseGroupOrUser,
         id: impl rt::PathArg,
     ) -> ListItemsForSelectiveImport<'a> {
-        ListItemsForSelectiveImport::start_in(self.0, &context, &[&id])
+        ListItemsForSelectiveImport::start(self.0, Some(&context), &[&id])
     }
     /// Get asset id mapping
     ///
@@ -334,7 +334,7 @@ impl<'a> ContentMigrations<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetAssetIdMapping<'a> {
-        GetAssetIdMapping::start(self.0, &[&course_id, &id])
+        GetAssetIdMapping::start(self.0, None, &[&course_id, &id])
     }
 }
 rt::builder!(

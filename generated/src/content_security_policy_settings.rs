@@ -38,7 +38,7 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> GetCurrentSettingsForAccountOrCourse<'a> {
-        GetCurrentSettingsForAccountOrCourse::start_in(self.0, &context, &[])
+        GetCurrentSettingsForAccountOrCourse::start(self.0, Some(&context), &[])
     }
     /// Enable, disable, or clear explicit CSP setting
     ///
@@ -59,7 +59,7 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         status: Status,
     ) -> EnableDisableOrClearExplicitCspSetting<'a> {
         EnableDisableOrClearExplicitCspSetting(
-            EnableDisableOrClearExplicitCspSetting::start_in(self.0, &context, &[])
+            EnableDisableOrClearExplicitCspSetting::start(self.0, Some(&context), &[])
                 .0
                 .form("status", &status),
         )
@@ -80,6 +80,7 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses(
             LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses::start(
                     self.0,
+                    None,
                     &[&account_id],
                 )
                 .0
@@ -100,7 +101,7 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         domain: impl Into<String>,
     ) -> AddAllowedDomainToAccount<'a> {
         AddAllowedDomainToAccount(
-            AddAllowedDomainToAccount::start(self.0, &[&account_id])
+            AddAllowedDomainToAccount::start(self.0, None, &[&account_id])
                 .0
                 .form("domain", &rt::text(domain)),
         )
@@ -119,7 +120,7 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         domains: impl IntoIterator<Item = impl Into<String>>,
     ) -> AddMultipleAllowedDomainsToAccount<'a> {
         AddMultipleAllowedDomainsToAccount(
-            AddMultipleAllowedDomainsToAccount::start(self.0, &[&account_id])
+            AddMultipleAllowedDomainsToAccount::start(self.0, None, &[&account_id])
                 .0
                 .form("domains", &rt::texts(domains)),
         )
@@ -134,7 +135,7 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> RetrieveReportedCspViolationsForAccount<'a> {
-        RetrieveReportedCspViolationsForAccount::start(self.0, &[&account_id])
+        RetrieveReportedCspViolationsForAccount::start(self.0, None, &[&account_id])
     }
     /// Remove a domain from account
     ///
@@ -150,7 +151,7 @@ impl<'a> ContentSecurityPolicySettings<'a> {
         domain: impl Into<String>,
     ) -> RemoveDomainFromAccount<'a> {
         RemoveDomainFromAccount(
-            RemoveDomainFromAccount::start(self.0, &[&account_id])
+            RemoveDomainFromAccount::start(self.0, None, &[&account_id])
                 .0
                 .query("domain", &rt::text(domain)),
         )

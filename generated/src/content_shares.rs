@@ -44,7 +44,7 @@ impl<'a> ContentShares<'a> {
         content_id: impl Into<rt::Id>,
     ) -> CreateContentShare<'a> {
         CreateContentShare(
-            CreateContentShare::start(self.0, &[&user_id])
+            CreateContentShare::start(self.0, None, &[&user_id])
                 .0
                 .form("receiver_ids", &rt::ids(receiver_ids))
                 .form("content_type", &content_type)
@@ -62,7 +62,7 @@ impl<'a> ContentShares<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListSentContentShares<'a> {
-        ListSentContentShares::start(self.0, &[&user_id])
+        ListSentContentShares::start(self.0, None, &[&user_id])
     }
     /// List content shares
     ///
@@ -75,7 +75,7 @@ impl<'a> ContentShares<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListReceivedContentShares<'a> {
-        ListReceivedContentShares::start(self.0, &[&user_id])
+        ListReceivedContentShares::start(self.0, None, &[&user_id])
     }
     /// Get unread shares count
     ///
@@ -87,7 +87,7 @@ impl<'a> ContentShares<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> GetUnreadSharesCount<'a> {
-        GetUnreadSharesCount::start(self.0, &[&user_id])
+        GetUnreadSharesCount::start(self.0, None, &[&user_id])
     }
     /// Get content share
     ///
@@ -100,7 +100,7 @@ impl<'a> ContentShares<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetContentShare<'a> {
-        GetContentShare::start(self.0, &[&user_id, &id])
+        GetContentShare::start(self.0, None, &[&user_id, &id])
     }
     /// Remove content share
     ///
@@ -113,7 +113,7 @@ impl<'a> ContentShares<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RemoveContentShare<'a> {
-        RemoveContentShare::start(self.0, &[&user_id, &id])
+        RemoveContentShare::start(self.0, None, &[&user_id, &id])
     }
     /// Add users to content share
     ///
@@ -126,7 +126,7 @@ impl<'a> ContentShares<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> AddUsersToContentShare<'a> {
-        AddUsersToContentShare::start(self.0, &[&user_id, &id])
+        AddUsersToContentShare::start(self.0, None, &[&user_id, &id])
     }
     /// Update a content share
     ///
@@ -139,7 +139,7 @@ impl<'a> ContentShares<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateContentShare<'a> {
-        UpdateContentShare::start(self.0, &[&user_id, &id])
+        UpdateContentShare::start(self.0, None, &[&user_id, &id])
     }
 }
 rt::builder!(

@@ -36,7 +36,7 @@ impl<'a> Conversations<'a> {
     /// `GET /api/v1/conversations`
     #[doc(alias = "List conversations")]
     pub fn list_conversations(&self) -> ListConversations<'a> {
-        ListConversations::start(self.0, &[])
+        ListConversations::start(self.0, None, &[])
     }
     /// Create a conversation
     ///
@@ -54,7 +54,7 @@ impl<'a> Conversations<'a> {
         body: impl Into<String>,
     ) -> CreateConversation<'a> {
         CreateConversation(
-            CreateConversation::start(self.0, &[])
+            CreateConversation::start(self.0, None, &[])
                 .0
                 .form("recipients", &rt::texts(recipients))
                 .form("body", &rt::text(body)),
@@ -67,7 +67,7 @@ impl<'a> Conversations<'a> {
     /// `GET /api/v1/conversations/batches`
     #[doc(alias = "Get running batches")]
     pub fn get_running_batches(&self) -> GetRunningBatches<'a> {
-        GetRunningBatches::start(self.0, &[])
+        GetRunningBatches::start(self.0, None, &[])
     }
     /// Get a single conversation
     ///
@@ -79,7 +79,7 @@ impl<'a> Conversations<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetSingleConversation<'a> {
-        GetSingleConversation::start(self.0, &[&id])
+        GetSingleConversation::start(self.0, None, &[&id])
     }
     /// Edit a conversation
     ///
@@ -88,7 +88,7 @@ impl<'a> Conversations<'a> {
     /// `PUT /api/v1/conversations/{id}`
     #[doc(alias = "Edit a conversation")]
     pub fn edit_conversation(&self, id: impl rt::PathArg) -> EditConversation<'a> {
-        EditConversation::start(self.0, &[&id])
+        EditConversation::start(self.0, None, &[&id])
     }
     /// Mark all as read
     ///
@@ -97,7 +97,7 @@ impl<'a> Conversations<'a> {
     /// `POST /api/v1/conversations/mark_all_as_read`
     #[doc(alias = "Mark all as read")]
     pub fn mark_all_as_read(&self) -> MarkAllAsRead<'a> {
-        MarkAllAsRead::start(self.0, &[])
+        MarkAllAsRead::start(self.0, None, &[])
     }
     /// Delete a conversation
     ///
@@ -108,7 +108,7 @@ impl<'a> Conversations<'a> {
     /// `DELETE /api/v1/conversations/{id}`
     #[doc(alias = "Delete a conversation")]
     pub fn delete_conversation(&self, id: impl rt::PathArg) -> DeleteConversation<'a> {
-        DeleteConversation::start(self.0, &[&id])
+        DeleteConversation::start(self.0, None, &[&id])
     }
     /// Add recipients
     ///
@@ -124,7 +124,7 @@ impl<'a> Conversations<'a> {
         recipients: impl IntoIterator<Item = impl Into<String>>,
     ) -> AddRecipients<'a> {
         AddRecipients(
-            AddRecipients::start(self.0, &[&id])
+            AddRecipients::start(self.0, None, &[&id])
                 .0
                 .form("recipients", &rt::texts(recipients)),
         )
@@ -146,7 +146,9 @@ impl<'a> Conversations<'a> {
         id: impl rt::PathArg,
         body: impl Into<String>,
     ) -> AddMessage<'a> {
-        AddMessage(AddMessage::start(self.0, &[&id]).0.form("body", &rt::text(body)))
+        AddMessage(
+            AddMessage::start(self.0, None, &[&id]).0.form("body", &rt::text(body)),
+        )
     }
     /// Delete a message
     ///
@@ -162,7 +164,9 @@ impl<'a> Conversations<'a> {
         remove: impl IntoIterator<Item = impl Into<String>>,
     ) -> DeleteMessage<'a> {
         DeleteMessage(
-            DeleteMessage::start(self.0, &[&id]).0.form("remove", &rt::texts(remove)),
+            DeleteMessage::start(self.0, None, &[&id])
+                .0
+                .form("remove", &rt::texts(remove)),
         )
     }
     /// Batch update conversations
@@ -181,7 +185,7 @@ impl<'a> Conversations<'a> {
         event: Event,
     ) -> BatchUpdateConversations<'a> {
         BatchUpdateConversations(
-            BatchUpdateConversations::start(self.0, &[])
+            BatchUpdateConversations::start(self.0, None, &[])
                 .0
                 .form("conversation_ids", &rt::ids(conversation_ids))
                 .form("event", &event),
@@ -194,7 +198,7 @@ impl<'a> Conversations<'a> {
     /// `GET /api/v1/conversations/find_recipients`
     #[doc(alias = "Find recipients")]
     pub fn find_recipients(&self) -> FindRecipients<'a> {
-        FindRecipients::start(self.0, &[])
+        FindRecipients::start(self.0, None, &[])
     }
     /// Unread count
     ///
@@ -203,7 +207,7 @@ impl<'a> Conversations<'a> {
     /// `GET /api/v1/conversations/unread_count`
     #[doc(alias = "Unread count")]
     pub fn unread_count(&self) -> UnreadCount<'a> {
-        UnreadCount::start(self.0, &[])
+        UnreadCount::start(self.0, None, &[])
     }
 }
 rt::builder!(

@@ -25,7 +25,7 @@ impl<'a> CourseAuditLog<'a> {
     /// `GET /api/v1/audit/course/courses/{course_id}`
     #[doc(alias = "Query by course")]
     pub fn query_by_course(&self, course_id: impl rt::PathArg) -> QueryByCourse<'a> {
-        QueryByCourse::start(self.0, &[&course_id])
+        QueryByCourse::start(self.0, None, &[&course_id])
     }
     /// Query by account.
     ///
@@ -34,7 +34,7 @@ impl<'a> CourseAuditLog<'a> {
     /// `GET /api/v1/audit/course/accounts/{account_id}`
     #[doc(alias = "Query by account")]
     pub fn query_by_account(&self, account_id: impl rt::PathArg) -> QueryByAccount<'a> {
-        QueryByAccount::start(self.0, &[&account_id])
+        QueryByAccount::start(self.0, None, &[&account_id])
     }
 }
 rt::builder!(

@@ -35,7 +35,7 @@ impl<'a> CoursePace<'a> {
         course_pace_id: impl Into<rt::Id>,
     ) -> ShowCoursePace<'a> {
         ShowCoursePace(
-            ShowCoursePace::start(self.0, &[&course_id, &id])
+            ShowCoursePace::start(self.0, None, &[&course_id, &id])
                 .0
                 .query("course_pace_id", &rt::id(course_pace_id)),
         )
@@ -48,7 +48,7 @@ impl<'a> CoursePace<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateCoursePace<'a> {
-        CreateCoursePace::start(self.0, &[&course_id])
+        CreateCoursePace::start(self.0, None, &[&course_id])
     }
     /// Update a Course pace
     ///
@@ -65,7 +65,7 @@ impl<'a> CoursePace<'a> {
         course_pace_id: impl Into<rt::Id>,
     ) -> UpdateCoursePace<'a> {
         UpdateCoursePace(
-            UpdateCoursePace::start(self.0, &[&course_id, &id])
+            UpdateCoursePace::start(self.0, None, &[&course_id, &id])
                 .0
                 .form("course_pace_id", &rt::id(course_pace_id)),
         )
@@ -85,7 +85,7 @@ impl<'a> CoursePace<'a> {
         course_pace_id: impl Into<rt::Id>,
     ) -> DeleteCoursePace<'a> {
         DeleteCoursePace(
-            DeleteCoursePace::start(self.0, &[&course_id, &id])
+            DeleteCoursePace::start(self.0, None, &[&course_id, &id])
                 .0
                 .query("course_pace_id", &rt::id(course_pace_id)),
         )

@@ -34,7 +34,7 @@ impl<'a> CourseQuizExtensions<'a> {
         user_id: impl Into<rt::Id>,
     ) -> SetExtensionsForStudentQuizSubmissions<'a> {
         SetExtensionsForStudentQuizSubmissions(
-            SetExtensionsForStudentQuizSubmissions::start(self.0, &[&course_id])
+            SetExtensionsForStudentQuizSubmissions::start(self.0, None, &[&course_id])
                 .0
                 .form("user_id", &rt::id(user_id)),
         )

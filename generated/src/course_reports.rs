@@ -31,7 +31,7 @@ impl<'a> CourseReports<'a> {
         report_type: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> StatusOfReport<'a> {
-        StatusOfReport::start(self.0, &[&course_id, &report_type, &id])
+        StatusOfReport::start(self.0, None, &[&course_id, &report_type, &id])
     }
     /// Start a Report
     ///
@@ -44,7 +44,7 @@ impl<'a> CourseReports<'a> {
         course_id: impl rt::PathArg,
         report_type: impl rt::PathArg,
     ) -> StartReport<'a> {
-        StartReport::start(self.0, &[&course_id, &report_type])
+        StartReport::start(self.0, None, &[&course_id, &report_type])
     }
     /// Status of last Report
     ///
@@ -57,7 +57,7 @@ impl<'a> CourseReports<'a> {
         course_id: impl rt::PathArg,
         report_type: impl rt::PathArg,
     ) -> StatusOfLastReport<'a> {
-        StatusOfLastReport::start(self.0, &[&course_id, &report_type])
+        StatusOfLastReport::start(self.0, None, &[&course_id, &report_type])
     }
 }
 rt::builder!(

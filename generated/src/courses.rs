@@ -54,7 +54,7 @@ impl<'a> Courses<'a> {
     /// `GET /api/v1/courses`
     #[doc(alias = "List your courses")]
     pub fn list_your_courses(&self) -> ListYourCourses<'a> {
-        ListYourCourses::start(self.0, &[])
+        ListYourCourses::start(self.0, None, &[])
     }
     /// List courses for a user
     ///
@@ -66,7 +66,7 @@ impl<'a> Courses<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListCoursesForUser<'a> {
-        ListCoursesForUser::start(self.0, &[&user_id])
+        ListCoursesForUser::start(self.0, None, &[&user_id])
     }
     /// Get user progress
     ///
@@ -81,7 +81,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> GetUserProgress<'a> {
-        GetUserProgress::start(self.0, &[&course_id, &user_id])
+        GetUserProgress::start(self.0, None, &[&course_id, &user_id])
     }
     /// Create a new course
     ///
@@ -91,7 +91,7 @@ impl<'a> Courses<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> CreateNewCourse<'a> {
-        CreateNewCourse::start(self.0, &[&account_id])
+        CreateNewCourse::start(self.0, None, &[&account_id])
     }
     /// Upload a file
     ///
@@ -104,7 +104,7 @@ impl<'a> Courses<'a> {
     /// `POST /api/v1/courses/{course_id}/files`
     #[doc(alias = "Upload a file")]
     pub fn upload_file(&self, course_id: impl rt::PathArg) -> UploadFile<'a> {
-        UploadFile::start(self.0, &[&course_id])
+        UploadFile::start(self.0, None, &[&course_id])
     }
     /// List students
     ///
@@ -115,7 +115,7 @@ impl<'a> Courses<'a> {
     /// `GET /api/v1/courses/{course_id}/students`
     #[doc(alias = "List students")]
     pub fn list_students(&self, course_id: impl rt::PathArg) -> ListStudents<'a> {
-        ListStudents::start(self.0, &[&course_id])
+        ListStudents::start(self.0, None, &[&course_id])
     }
     /// List users in course
     ///
@@ -128,7 +128,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListUsersInCourse<'a> {
-        ListUsersInCourse::start(self.0, &[&course_id])
+        ListUsersInCourse::start(self.0, None, &[&course_id])
     }
     /// List users in course
     ///
@@ -141,7 +141,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> SearchUsersInCourse<'a> {
-        SearchUsersInCourse::start(self.0, &[&course_id])
+        SearchUsersInCourse::start(self.0, None, &[&course_id])
     }
     /// List recently logged in students
     ///
@@ -153,7 +153,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListRecentlyLoggedInStudents<'a> {
-        ListRecentlyLoggedInStudents::start(self.0, &[&course_id])
+        ListRecentlyLoggedInStudents::start(self.0, None, &[&course_id])
     }
     /// Get single user
     ///
@@ -168,7 +168,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleUser<'a> {
-        GetSingleUser::start(self.0, &[&course_id, &id])
+        GetSingleUser::start(self.0, None, &[&course_id, &id])
     }
     /// Search for content share users
     ///
@@ -184,7 +184,7 @@ impl<'a> Courses<'a> {
         search_term: impl Into<String>,
     ) -> SearchForContentShareUsers<'a> {
         SearchForContentShareUsers(
-            SearchForContentShareUsers::start(self.0, &[&course_id])
+            SearchForContentShareUsers::start(self.0, None, &[&course_id])
                 .0
                 .query("search_term", &rt::text(search_term)),
         )
@@ -199,7 +199,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> PreviewProcessedHtml<'a> {
-        PreviewProcessedHtml::start(self.0, &[&course_id])
+        PreviewProcessedHtml::start(self.0, None, &[&course_id])
     }
     /// Course activity stream
     ///
@@ -213,7 +213,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CourseActivityStream<'a> {
-        CourseActivityStream::start(self.0, &[&course_id])
+        CourseActivityStream::start(self.0, None, &[&course_id])
     }
     /// Course activity stream summary
     ///
@@ -227,7 +227,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CourseActivityStreamSummary<'a> {
-        CourseActivityStreamSummary::start(self.0, &[&course_id])
+        CourseActivityStreamSummary::start(self.0, None, &[&course_id])
     }
     /// Course TODO items
     ///
@@ -238,7 +238,7 @@ impl<'a> Courses<'a> {
     /// `GET /api/v1/courses/{course_id}/todo`
     #[doc(alias = "Course TODO items")]
     pub fn course_todo_items(&self, course_id: impl rt::PathArg) -> CourseTodoItems<'a> {
-        CourseTodoItems::start(self.0, &[&course_id])
+        CourseTodoItems::start(self.0, None, &[&course_id])
     }
     /// Delete/Conclude a course
     ///
@@ -254,7 +254,7 @@ impl<'a> Courses<'a> {
         event: DeleteConcludeCourseEvent,
     ) -> DeleteConcludeCourse<'a> {
         DeleteConcludeCourse(
-            DeleteConcludeCourse::start(self.0, &[&id]).0.query("event", &event),
+            DeleteConcludeCourse::start(self.0, None, &[&id]).0.query("event", &event),
         )
     }
     /// Get course settings
@@ -267,7 +267,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetCourseSettings<'a> {
-        GetCourseSettings::start(self.0, &[&course_id])
+        GetCourseSettings::start(self.0, None, &[&course_id])
     }
     /// Update course settings
     ///
@@ -279,7 +279,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> UpdateCourseSettings<'a> {
-        UpdateCourseSettings::start(self.0, &[&course_id])
+        UpdateCourseSettings::start(self.0, None, &[&course_id])
     }
     /// Return test student for course
     ///
@@ -291,7 +291,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ReturnTestStudentForCourse<'a> {
-        ReturnTestStudentForCourse::start(self.0, &[&course_id])
+        ReturnTestStudentForCourse::start(self.0, None, &[&course_id])
     }
     /// Get a single course
     ///
@@ -303,7 +303,7 @@ impl<'a> Courses<'a> {
     #[doc(alias = "get_single_course_courses")]
     #[doc(alias = "Get a single course")]
     pub fn get_single_course(&self, id: impl rt::PathArg) -> GetSingleCourse<'a> {
-        GetSingleCourse::start(self.0, &[&id])
+        GetSingleCourse::start(self.0, None, &[&id])
     }
     /// Get a single course
     ///
@@ -319,7 +319,7 @@ impl<'a> Courses<'a> {
         context: impl crate::context::AccountContext,
         id: impl rt::PathArg,
     ) -> GetSingleCourseIn<'a> {
-        GetSingleCourseIn::start_in(self.0, &context, &[&id])
+        GetSingleCourseIn::start(self.0, Some(&context), &[&id])
     }
     /// Update a course
     ///
@@ -334,7 +334,7 @@ impl<'a> Courses<'a> {
     /// `PUT /api/v1/courses/{id}`
     #[doc(alias = "Update a course")]
     pub fn update_course(&self, id: impl rt::PathArg) -> UpdateCourse<'a> {
-        UpdateCourse::start(self.0, &[&id])
+        UpdateCourse::start(self.0, None, &[&id])
     }
     /// Update courses
     ///
@@ -357,7 +357,7 @@ impl<'a> Courses<'a> {
         event: UpdateCoursesEvent,
     ) -> UpdateCourses<'a> {
         UpdateCourses(
-            UpdateCourses::start(self.0, &[&account_id])
+            UpdateCourses::start(self.0, None, &[&account_id])
                 .0
                 .form("course_ids", &rt::ids(course_ids))
                 .form("event", &event),
@@ -370,7 +370,7 @@ impl<'a> Courses<'a> {
     /// `POST /api/v1/courses/{course_id}/reset_content`
     #[doc(alias = "Reset a course")]
     pub fn reset_course(&self, course_id: impl rt::PathArg) -> ResetCourse<'a> {
-        ResetCourse::start(self.0, &[&course_id])
+        ResetCourse::start(self.0, None, &[&course_id])
     }
     /// Get effective due dates
     ///
@@ -384,7 +384,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetEffectiveDueDates<'a> {
-        GetEffectiveDueDates::start(self.0, &[&course_id])
+        GetEffectiveDueDates::start(self.0, None, &[&course_id])
     }
     /// Permissions
     ///
@@ -393,7 +393,7 @@ impl<'a> Courses<'a> {
     /// `GET /api/v1/courses/{course_id}/permissions`
     #[doc(alias = "Permissions")]
     pub fn permissions(&self, course_id: impl rt::PathArg) -> Permissions<'a> {
-        Permissions::start(self.0, &[&course_id])
+        Permissions::start(self.0, None, &[&course_id])
     }
     /// Get bulk user progress
     ///
@@ -407,7 +407,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetBulkUserProgress<'a> {
-        GetBulkUserProgress::start(self.0, &[&course_id])
+        GetBulkUserProgress::start(self.0, None, &[&course_id])
     }
     /// Remove quiz migration alert
     ///
@@ -421,7 +421,7 @@ impl<'a> Courses<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> RemoveQuizMigrationAlert<'a> {
-        RemoveQuizMigrationAlert::start(self.0, &[&id])
+        RemoveQuizMigrationAlert::start(self.0, None, &[&id])
     }
     /// Get course copy status
     ///
@@ -436,7 +436,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetCourseCopyStatus<'a> {
-        GetCourseCopyStatus::start(self.0, &[&course_id, &id])
+        GetCourseCopyStatus::start(self.0, None, &[&course_id, &id])
     }
     /// Copy course content
     ///
@@ -452,7 +452,7 @@ impl<'a> Courses<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CopyCourseContent<'a> {
-        CopyCourseContent::start(self.0, &[&course_id])
+        CopyCourseContent::start(self.0, None, &[&course_id])
     }
     /// Restore course version
     ///
@@ -465,7 +465,7 @@ impl<'a> Courses<'a> {
         course_id: impl rt::PathArg,
         version_id: impl rt::PathArg,
     ) -> RestoreCourseVersion<'a> {
-        RestoreCourseVersion::start(self.0, &[&course_id, &version_id])
+        RestoreCourseVersion::start(self.0, None, &[&course_id, &version_id])
     }
 }
 rt::builder!(

@@ -34,7 +34,7 @@ impl<'a> CustomGradebookColumns<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListCustomGradebookColumns<'a> {
-        ListCustomGradebookColumns::start(self.0, &[&course_id])
+        ListCustomGradebookColumns::start(self.0, None, &[&course_id])
     }
     /// Create a custom gradebook column
     ///
@@ -46,7 +46,7 @@ impl<'a> CustomGradebookColumns<'a> {
         column: Column,
     ) -> CreateCustomGradebookColumn<'a> {
         CreateCustomGradebookColumn(
-            CreateCustomGradebookColumn::start(self.0, &[&course_id])
+            CreateCustomGradebookColumn::start(self.0, None, &[&course_id])
                 .0
                 .form("column", &column),
         )
@@ -62,7 +62,7 @@ impl<'a> CustomGradebookColumns<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateCustomGradebookColumn<'a> {
-        UpdateCustomGradebookColumn::start(self.0, &[&course_id, &id])
+        UpdateCustomGradebookColumn::start(self.0, None, &[&course_id, &id])
     }
     /// Delete a custom gradebook column
     ///
@@ -75,7 +75,7 @@ impl<'a> CustomGradebookColumns<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteCustomGradebookColumn<'a> {
-        DeleteCustomGradebookColumn::start(self.0, &[&course_id, &id])
+        DeleteCustomGradebookColumn::start(self.0, None, &[&course_id, &id])
     }
     /// Reorder custom columns
     ///
@@ -93,7 +93,7 @@ impl<'a> CustomGradebookColumns<'a> {
         order: impl IntoIterator<Item = i64>,
     ) -> ReorderCustomColumns<'a> {
         ReorderCustomColumns(
-            ReorderCustomColumns::start(self.0, &[&course_id])
+            ReorderCustomColumns::start(self.0, None, &[&course_id])
                 .0
                 .form("order", &rt::list(order)),
         )
@@ -109,7 +109,7 @@ impl<'a> CustomGradebookColumns<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ListEntriesForColumn<'a> {
-        ListEntriesForColumn::start(self.0, &[&course_id, &id])
+        ListEntriesForColumn::start(self.0, None, &[&course_id, &id])
     }
     /// Update column data
     ///
@@ -125,7 +125,7 @@ impl<'a> CustomGradebookColumns<'a> {
         column_data: ColumnData,
     ) -> UpdateColumnData<'a> {
         UpdateColumnData(
-            UpdateColumnData::start(self.0, &[&course_id, &id, &user_id])
+            UpdateColumnData::start(self.0, None, &[&course_id, &id, &user_id])
                 .0
                 .form("column_data", &column_data),
         )
@@ -163,7 +163,7 @@ impl<'a> CustomGradebookColumns<'a> {
         column_data: impl IntoIterator<Item = impl Into<String>>,
     ) -> BulkUpdateColumnData<'a> {
         BulkUpdateColumnData(
-            BulkUpdateColumnData::start(self.0, &[&course_id])
+            BulkUpdateColumnData::start(self.0, None, &[&course_id])
                 .0
                 .form("column_data", &rt::texts(column_data)),
         )

@@ -30,6 +30,7 @@ impl<'a> DeveloperKeyAccountBindings<'a> {
     ) -> CreateDeveloperKeyAccountBinding<'a> {
         CreateDeveloperKeyAccountBinding::start(
             self.0,
+            None,
             &[&account_id, &developer_key_id],
         )
     }

@@ -30,7 +30,7 @@ impl<'a> DeveloperKeys<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListDeveloperKeys<'a> {
-        ListDeveloperKeys::start(self.0, &[&account_id])
+        ListDeveloperKeys::start(self.0, None, &[&account_id])
     }
     /// Create a Developer Key
     ///
@@ -42,7 +42,7 @@ impl<'a> DeveloperKeys<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> CreateDeveloperKey<'a> {
-        CreateDeveloperKey::start(self.0, &[&account_id])
+        CreateDeveloperKey::start(self.0, None, &[&account_id])
     }
     /// Update a Developer Key
     ///
@@ -51,7 +51,7 @@ impl<'a> DeveloperKeys<'a> {
     /// `PUT /api/v1/developer_keys/{id}`
     #[doc(alias = "Update a Developer Key")]
     pub fn update_developer_key(&self, id: impl rt::PathArg) -> UpdateDeveloperKey<'a> {
-        UpdateDeveloperKey::start(self.0, &[&id])
+        UpdateDeveloperKey::start(self.0, None, &[&id])
     }
     /// Delete a Developer Key
     ///
@@ -60,7 +60,7 @@ impl<'a> DeveloperKeys<'a> {
     /// `DELETE /api/v1/developer_keys/{id}`
     #[doc(alias = "Delete a Developer Key")]
     pub fn delete_developer_key(&self, id: impl rt::PathArg) -> DeleteDeveloperKey<'a> {
-        DeleteDeveloperKey::start(self.0, &[&id])
+        DeleteDeveloperKey::start(self.0, None, &[&id])
     }
 }
 rt::builder!(

@@ -87,7 +87,7 @@ impl<'a> DiscussionTopics<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListDiscussionTopics<'a> {
-        ListDiscussionTopics::start_in(self.0, &context, &[])
+        ListDiscussionTopics::start(self.0, Some(&context), &[])
     }
     /// Create a new discussion topic
     ///
@@ -102,7 +102,7 @@ impl<'a> DiscussionTopics<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> CreateNewDiscussionTopic<'a> {
-        CreateNewDiscussionTopic::start_in(self.0, &context, &[])
+        CreateNewDiscussionTopic::start(self.0, Some(&context), &[])
     }
     /// Update a topic
     ///
@@ -118,7 +118,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> UpdateTopic<'a> {
-        UpdateTopic::start_in(self.0, &context, &[&topic_id])
+        UpdateTopic::start(self.0, Some(&context), &[&topic_id])
     }
     /// Delete a topic
     ///
@@ -134,7 +134,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> DeleteTopic<'a> {
-        DeleteTopic::start_in(self.0, &context, &[&topic_id])
+        DeleteTopic::start(self.0, Some(&context), &[&topic_id])
     }
     /// Reorder pinned topics
     ///
@@ -153,7 +153,7 @@ impl<'a> DiscussionTopics<'a> {
         order: impl IntoIterator<Item = i64>,
     ) -> ReorderPinnedTopics<'a> {
         ReorderPinnedTopics(
-            ReorderPinnedTopics::start_in(self.0, &context, &[])
+            ReorderPinnedTopics::start(self.0, Some(&context), &[])
                 .0
                 .form("order", &rt::list(order)),
         )
@@ -175,7 +175,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateEntry<'a> {
-        UpdateEntry::start_in(self.0, &context, &[&topic_id, &id])
+        UpdateEntry::start(self.0, Some(&context), &[&topic_id, &id])
     }
     /// Delete an entry
     ///
@@ -196,7 +196,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteEntry<'a> {
-        DeleteEntry::start_in(self.0, &context, &[&topic_id, &id])
+        DeleteEntry::start(self.0, Some(&context), &[&topic_id, &id])
     }
     /// Get a single topic
     ///
@@ -212,7 +212,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> GetSingleTopic<'a> {
-        GetSingleTopic::start_in(self.0, &context, &[&topic_id])
+        GetSingleTopic::start(self.0, Some(&context), &[&topic_id])
     }
     /// Summary
     ///
@@ -228,7 +228,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> Summary<'a> {
-        Summary::start_in(self.0, &context, &[&topic_id])
+        Summary::start(self.0, Some(&context), &[&topic_id])
     }
     /// Find or Create Summary
     ///
@@ -244,7 +244,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> FindOrCreateSummary<'a> {
-        FindOrCreateSummary::start_in(self.0, &context, &[&topic_id])
+        FindOrCreateSummary::start(self.0, Some(&context), &[&topic_id])
     }
     /// Disable summary
     ///
@@ -260,7 +260,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> DisableSummary<'a> {
-        DisableSummary::start_in(self.0, &context, &[&topic_id])
+        DisableSummary::start(self.0, Some(&context), &[&topic_id])
     }
     /// Summary Feedback
     ///
@@ -277,7 +277,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         summary_id: impl rt::PathArg,
     ) -> SummaryFeedback<'a> {
-        SummaryFeedback::start_in(self.0, &context, &[&topic_id, &summary_id])
+        SummaryFeedback::start(self.0, Some(&context), &[&topic_id, &summary_id])
     }
     /// Get the full topic
     ///
@@ -313,7 +313,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> GetFullTopic<'a> {
-        GetFullTopic::start_in(self.0, &context, &[&topic_id])
+        GetFullTopic::start(self.0, Some(&context), &[&topic_id])
     }
     /// Post an entry
     ///
@@ -329,7 +329,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> PostEntry<'a> {
-        PostEntry::start_in(self.0, &context, &[&topic_id])
+        PostEntry::start(self.0, Some(&context), &[&topic_id])
     }
     /// Duplicate discussion topic
     ///
@@ -345,7 +345,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> DuplicateDiscussionTopic<'a> {
-        DuplicateDiscussionTopic::start_in(self.0, &context, &[&topic_id])
+        DuplicateDiscussionTopic::start(self.0, Some(&context), &[&topic_id])
     }
     /// List topic entries
     ///
@@ -369,7 +369,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> ListTopicEntries<'a> {
-        ListTopicEntries::start_in(self.0, &context, &[&topic_id])
+        ListTopicEntries::start(self.0, Some(&context), &[&topic_id])
     }
     /// Post a reply
     ///
@@ -388,7 +388,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         entry_id: impl rt::PathArg,
     ) -> PostReply<'a> {
-        PostReply::start_in(self.0, &context, &[&topic_id, &entry_id])
+        PostReply::start(self.0, Some(&context), &[&topic_id, &entry_id])
     }
     /// List entry replies
     ///
@@ -409,7 +409,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         entry_id: impl rt::PathArg,
     ) -> ListEntryReplies<'a> {
-        ListEntryReplies::start_in(self.0, &context, &[&topic_id, &entry_id])
+        ListEntryReplies::start(self.0, Some(&context), &[&topic_id, &entry_id])
     }
     /// List entries
     ///
@@ -427,7 +427,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> ListEntries<'a> {
-        ListEntries::start_in(self.0, &context, &[&topic_id])
+        ListEntries::start(self.0, Some(&context), &[&topic_id])
     }
     /// Mark topic as read
     ///
@@ -447,7 +447,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> MarkTopicAsRead<'a> {
-        MarkTopicAsRead::start_in(self.0, &context, &[&topic_id])
+        MarkTopicAsRead::start(self.0, Some(&context), &[&topic_id])
     }
     /// Mark all topic as read
     ///
@@ -466,7 +466,7 @@ impl<'a> DiscussionTopics<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> MarkAllTopicAsRead<'a> {
-        MarkAllTopicAsRead::start_in(self.0, &context, &[])
+        MarkAllTopicAsRead::start(self.0, Some(&context), &[])
     }
     /// Mark topic as unread
     ///
@@ -486,7 +486,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> MarkTopicAsUnread<'a> {
-        MarkTopicAsUnread::start_in(self.0, &context, &[&topic_id])
+        MarkTopicAsUnread::start(self.0, Some(&context), &[&topic_id])
     }
     /// Mark all entries as read
     ///
@@ -506,7 +506,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> MarkAllEntriesAsRead<'a> {
-        MarkAllEntriesAsRead::start_in(self.0, &context, &[&topic_id])
+        MarkAllEntriesAsRead::start(self.0, Some(&context), &[&topic_id])
     }
     /// Mark all entries as unread
     ///
@@ -526,7 +526,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> MarkAllEntriesAsUnread<'a> {
-        MarkAllEntriesAsUnread::start_in(self.0, &context, &[&topic_id])
+        MarkAllEntriesAsUnread::start(self.0, Some(&context), &[&topic_id])
     }
     /// Mark entry as read
     ///
@@ -547,7 +547,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         entry_id: impl rt::PathArg,
     ) -> MarkEntryAsRead<'a> {
-        MarkEntryAsRead::start_in(self.0, &context, &[&topic_id, &entry_id])
+        MarkEntryAsRead::start(self.0, Some(&context), &[&topic_id, &entry_id])
     }
     /// Mark entry as unread
     ///
@@ -568,7 +568,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         entry_id: impl rt::PathArg,
     ) -> MarkEntryAsUnread<'a> {
-        MarkEntryAsUnread::start_in(self.0, &context, &[&topic_id, &entry_id])
+        MarkEntryAsUnread::start(self.0, Some(&context), &[&topic_id, &entry_id])
     }
     /// Rate entry
     ///
@@ -587,7 +587,7 @@ impl<'a> DiscussionTopics<'a> {
         topic_id: impl rt::PathArg,
         entry_id: impl rt::PathArg,
     ) -> RateEntry<'a> {
-        RateEntry::start_in(self.0, &context, &[&topic_id, &entry_id])
+        RateEntry::start(self.0, Some(&context), &[&topic_id, &entry_id])
     }
     /// Subscribe to a topic
     ///
@@ -605,7 +605,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> SubscribeToTopic<'a> {
-        SubscribeToTopic::start_in(self.0, &context, &[&topic_id])
+        SubscribeToTopic::start(self.0, Some(&context), &[&topic_id])
     }
     /// Unsubscribe from a topic
     ///
@@ -623,7 +623,7 @@ impl<'a> DiscussionTopics<'a> {
         context: impl crate::context::CourseOrGroup,
         topic_id: impl rt::PathArg,
     ) -> UnsubscribeFromTopic<'a> {
-        UnsubscribeFromTopic::start_in(self.0, &context, &[&topic_id])
+        UnsubscribeFromTopic::start(self.0, Some(&context), &[&topic_id])
     }
 }
 rt::builder!(

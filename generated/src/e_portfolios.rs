@@ -33,7 +33,7 @@ impl<'a> EPortfolios<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> GetAllEportfoliosForUser<'a> {
-        GetAllEportfoliosForUser::start(self.0, &[&user_id])
+        GetAllEportfoliosForUser::start(self.0, None, &[&user_id])
     }
     /// Get an ePortfolio
     ///
@@ -42,7 +42,7 @@ impl<'a> EPortfolios<'a> {
     /// `GET /api/v1/eportfolios/{id}`
     #[doc(alias = "Get an ePortfolio")]
     pub fn get_eportfolio(&self, id: impl rt::PathArg) -> GetEportfolio<'a> {
-        GetEportfolio::start(self.0, &[&id])
+        GetEportfolio::start(self.0, None, &[&id])
     }
     /// Delete an ePortfolio
     ///
@@ -51,7 +51,7 @@ impl<'a> EPortfolios<'a> {
     /// `DELETE /api/v1/eportfolios/{id}`
     #[doc(alias = "Delete an ePortfolio")]
     pub fn delete_eportfolio(&self, id: impl rt::PathArg) -> DeleteEportfolio<'a> {
-        DeleteEportfolio::start(self.0, &[&id])
+        DeleteEportfolio::start(self.0, None, &[&id])
     }
     /// Get ePortfolio Pages
     ///
@@ -63,7 +63,7 @@ impl<'a> EPortfolios<'a> {
         &self,
         eportfolio_id: impl rt::PathArg,
     ) -> GetEportfolioPages<'a> {
-        GetEportfolioPages::start(self.0, &[&eportfolio_id])
+        GetEportfolioPages::start(self.0, None, &[&eportfolio_id])
     }
     /// Moderate an ePortfolio
     ///
@@ -75,7 +75,7 @@ impl<'a> EPortfolios<'a> {
         &self,
         eportfolio_id: impl rt::PathArg,
     ) -> ModerateEportfolio<'a> {
-        ModerateEportfolio::start(self.0, &[&eportfolio_id])
+        ModerateEportfolio::start(self.0, None, &[&eportfolio_id])
     }
     /// Moderate all ePortfolios for a User
     ///
@@ -87,7 +87,7 @@ impl<'a> EPortfolios<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ModerateAllEportfoliosForUser<'a> {
-        ModerateAllEportfoliosForUser::start(self.0, &[&user_id])
+        ModerateAllEportfoliosForUser::start(self.0, None, &[&user_id])
     }
     /// Restore a deleted ePortfolio
     ///
@@ -99,7 +99,7 @@ impl<'a> EPortfolios<'a> {
         &self,
         eportfolio_id: impl rt::PathArg,
     ) -> RestoreDeletedEportfolio<'a> {
-        RestoreDeletedEportfolio::start(self.0, &[&eportfolio_id])
+        RestoreDeletedEportfolio::start(self.0, None, &[&eportfolio_id])
     }
 }
 rt::builder!(

@@ -28,7 +28,7 @@ impl<'a> EPubExports<'a> {
     pub fn list_courses_with_their_latest_epub_export(
         &self,
     ) -> ListCoursesWithTheirLatestEpubExport<'a> {
-        ListCoursesWithTheirLatestEpubExport::start(self.0, &[])
+        ListCoursesWithTheirLatestEpubExport::start(self.0, None, &[])
     }
     /// Create ePub Export
     ///
@@ -44,7 +44,7 @@ impl<'a> EPubExports<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateEpubExport<'a> {
-        CreateEpubExport::start(self.0, &[&course_id])
+        CreateEpubExport::start(self.0, None, &[&course_id])
     }
     /// Show ePub export
     ///
@@ -57,7 +57,7 @@ impl<'a> EPubExports<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowEpubExport<'a> {
-        ShowEpubExport::start(self.0, &[&course_id, &id])
+        ShowEpubExport::start(self.0, None, &[&course_id, &id])
     }
 }
 rt::builder!(

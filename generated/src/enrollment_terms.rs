@@ -31,7 +31,7 @@ impl<'a> EnrollmentTerms<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> CreateEnrollmentTerm<'a> {
-        CreateEnrollmentTerm::start(self.0, &[&account_id])
+        CreateEnrollmentTerm::start(self.0, None, &[&account_id])
     }
     /// Update enrollment term
     ///
@@ -44,7 +44,7 @@ impl<'a> EnrollmentTerms<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateEnrollmentTerm<'a> {
-        UpdateEnrollmentTerm::start(self.0, &[&account_id, &id])
+        UpdateEnrollmentTerm::start(self.0, None, &[&account_id, &id])
     }
     /// Delete enrollment term
     ///
@@ -57,7 +57,7 @@ impl<'a> EnrollmentTerms<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteEnrollmentTerm<'a> {
-        DeleteEnrollmentTerm::start(self.0, &[&account_id, &id])
+        DeleteEnrollmentTerm::start(self.0, None, &[&account_id, &id])
     }
     /// List enrollment terms
     ///
@@ -69,7 +69,7 @@ impl<'a> EnrollmentTerms<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListEnrollmentTerms<'a> {
-        ListEnrollmentTerms::start(self.0, &[&account_id])
+        ListEnrollmentTerms::start(self.0, None, &[&account_id])
     }
     /// Retrieve enrollment term
     ///
@@ -82,7 +82,7 @@ impl<'a> EnrollmentTerms<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RetrieveEnrollmentTerm<'a> {
-        RetrieveEnrollmentTerm::start(self.0, &[&account_id, &id])
+        RetrieveEnrollmentTerm::start(self.0, None, &[&account_id, &id])
     }
 }
 rt::builder!(

@@ -48,7 +48,7 @@ impl<'a> Enrollments<'a> {
         &self,
         context: impl crate::context::CourseOrSection,
     ) -> ListEnrollments<'a> {
-        ListEnrollments::start_in(self.0, &context, &[])
+        ListEnrollments::start(self.0, Some(&context), &[])
     }
     /// List enrollments
     ///
@@ -67,7 +67,7 @@ impl<'a> Enrollments<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListEnrollmentsForUser<'a> {
-        ListEnrollmentsForUser::start(self.0, &[&user_id])
+        ListEnrollmentsForUser::start(self.0, None, &[&user_id])
     }
     /// Enrollment by ID
     ///
@@ -80,7 +80,7 @@ impl<'a> Enrollments<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> EnrollmentById<'a> {
-        EnrollmentById::start(self.0, &[&account_id, &id])
+        EnrollmentById::start(self.0, None, &[&account_id, &id])
     }
     /// Enroll a user
     ///
@@ -97,7 +97,9 @@ impl<'a> Enrollments<'a> {
         enrollment: EnrollUserEnrollment,
     ) -> EnrollUser<'a> {
         EnrollUser(
-            EnrollUser::start_in(self.0, &context, &[]).0.form("enrollment", &enrollment),
+            EnrollUser::start(self.0, Some(&context), &[])
+                .0
+                .form("enrollment", &enrollment),
         )
     }
     /// Conclude, deactivate, or delete an enrollment
@@ -111,7 +113,7 @@ impl<'a> Enrollments<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ConcludeDeactivateOrDeleteEnrollment<'a> {
-        ConcludeDeactivateOrDeleteEnrollment::start(self.0, &[&course_id, &id])
+        ConcludeDeactivateOrDeleteEnrollment::start(self.0, None, &[&course_id, &id])
     }
     /// Accept Course Invitation
     ///
@@ -124,7 +126,7 @@ impl<'a> Enrollments<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> AcceptCourseInvitation<'a> {
-        AcceptCourseInvitation::start(self.0, &[&course_id, &id])
+        AcceptCourseInvitation::start(self.0, None, &[&course_id, &id])
     }
     /// Reject Course Invitation
     ///
@@ -137,7 +139,7 @@ impl<'a> Enrollments<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RejectCourseInvitation<'a> {
-        RejectCourseInvitation::start(self.0, &[&course_id, &id])
+        RejectCourseInvitation::start(self.0, None, &[&course_id, &id])
     }
     /// Re-activate an enrollment
     ///
@@ -150,7 +152,7 @@ impl<'a> Enrollments<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ReActivateEnrollment<'a> {
-        ReActivateEnrollment::start(self.0, &[&course_id, &id])
+        ReActivateEnrollment::start(self.0, None, &[&course_id, &id])
     }
     /// Add last attended date
     ///
@@ -163,7 +165,7 @@ impl<'a> Enrollments<'a> {
         course_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> AddLastAttendedDate<'a> {
-        AddLastAttendedDate::start(self.0, &[&course_id, &user_id])
+        AddLastAttendedDate::start(self.0, None, &[&course_id, &user_id])
     }
     /// Show Temporary Enrollment recipient and provider status
     ///
@@ -175,7 +177,11 @@ impl<'a> Enrollments<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ShowTemporaryEnrollmentRecipientAndProviderStatus<'a> {
-        ShowTemporaryEnrollmentRecipientAndProviderStatus::start(self.0, &[&user_id])
+        ShowTemporaryEnrollmentRecipientAndProviderStatus::start(
+            self.0,
+            None,
+            &[&user_id],
+        )
     }
     /// Enroll multiple users to one or more courses
     ///
@@ -194,7 +200,7 @@ impl<'a> Enrollments<'a> {
         course_ids: impl IntoIterator<Item = impl Into<rt::Id>>,
     ) -> EnrollMultipleUsersToOneOrMoreCourses<'a> {
         EnrollMultipleUsersToOneOrMoreCourses(
-            EnrollMultipleUsersToOneOrMoreCourses::start(self.0, &[&account_id])
+            EnrollMultipleUsersToOneOrMoreCourses::start(self.0, None, &[&account_id])
                 .0
                 .form("user_ids", &rt::ids(user_ids))
                 .form("course_ids", &rt::ids(course_ids)),

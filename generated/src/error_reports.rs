@@ -26,7 +26,9 @@ impl<'a> ErrorReports<'a> {
     /// `POST /api/v1/error_reports`
     #[doc(alias = "Create Error Report")]
     pub fn create_error_report(&self, error: Error) -> CreateErrorReport<'a> {
-        CreateErrorReport(CreateErrorReport::start(self.0, &[]).0.form("error", &error))
+        CreateErrorReport(
+            CreateErrorReport::start(self.0, None, &[]).0.form("error", &error),
+        )
     }
 }
 rt::builder!(

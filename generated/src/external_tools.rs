@@ -50,7 +50,7 @@ impl<'a> ExternalTools<'a> {
         &self,
         context: impl crate::context::AccountCourseOrGroup,
     ) -> ListExternalTools<'a> {
-        ListExternalTools::start_in(self.0, &context, &[])
+        ListExternalTools::start(self.0, Some(&context), &[])
     }
     /// Get a sessionless launch url for an external tool.
     ///
@@ -67,7 +67,7 @@ impl<'a> ExternalTools<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> GetSessionlessLaunchUrlForExternalTool<'a> {
-        GetSessionlessLaunchUrlForExternalTool::start_in(self.0, &context, &[])
+        GetSessionlessLaunchUrlForExternalTool::start(self.0, Some(&context), &[])
     }
     /// Get a single external tool
     ///
@@ -83,7 +83,7 @@ impl<'a> ExternalTools<'a> {
         context: impl crate::context::AccountOrCourse,
         external_tool_id: impl rt::PathArg,
     ) -> GetSingleExternalTool<'a> {
-        GetSingleExternalTool::start_in(self.0, &context, &[&external_tool_id])
+        GetSingleExternalTool::start(self.0, Some(&context), &[&external_tool_id])
     }
     /// Create an external tool
     ///
@@ -114,7 +114,7 @@ impl<'a> ExternalTools<'a> {
         shared_secret: impl Into<String>,
     ) -> CreateExternalTool<'a> {
         CreateExternalTool(
-            CreateExternalTool::start_in(self.0, &context, &[])
+            CreateExternalTool::start(self.0, Some(&context), &[])
                 .0
                 .form("client_id", &rt::id(client_id))
                 .form("name", &rt::text(name))
@@ -137,7 +137,7 @@ impl<'a> ExternalTools<'a> {
         context: impl crate::context::AccountOrCourse,
         external_tool_id: impl rt::PathArg,
     ) -> EditExternalTool<'a> {
-        EditExternalTool::start_in(self.0, &context, &[&external_tool_id])
+        EditExternalTool::start(self.0, Some(&context), &[&external_tool_id])
     }
     /// Delete an external tool
     ///
@@ -153,7 +153,7 @@ impl<'a> ExternalTools<'a> {
         context: impl crate::context::AccountOrCourse,
         external_tool_id: impl rt::PathArg,
     ) -> DeleteExternalTool<'a> {
-        DeleteExternalTool::start_in(self.0, &context, &[&external_tool_id])
+        DeleteExternalTool::start(self.0, Some(&context), &[&external_tool_id])
     }
     /// Add tool to RCE Favorites
     ///
@@ -166,7 +166,7 @@ impl<'a> ExternalTools<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> AddToolToRceFavorites<'a> {
-        AddToolToRceFavorites::start(self.0, &[&account_id, &id])
+        AddToolToRceFavorites::start(self.0, None, &[&account_id, &id])
     }
     /// Remove tool from RCE Favorites
     ///
@@ -179,7 +179,7 @@ impl<'a> ExternalTools<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RemoveToolFromRceFavorites<'a> {
-        RemoveToolFromRceFavorites::start(self.0, &[&account_id, &id])
+        RemoveToolFromRceFavorites::start(self.0, None, &[&account_id, &id])
     }
     /// Add tool to Top Navigation Favorites
     ///
@@ -192,7 +192,7 @@ impl<'a> ExternalTools<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> AddToolToTopNavigationFavorites<'a> {
-        AddToolToTopNavigationFavorites::start(self.0, &[&account_id, &id])
+        AddToolToTopNavigationFavorites::start(self.0, None, &[&account_id, &id])
     }
     /// Remove tool from Top Navigation Favorites
     ///
@@ -205,7 +205,7 @@ impl<'a> ExternalTools<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RemoveToolFromTopNavigationFavorites<'a> {
-        RemoveToolFromTopNavigationFavorites::start(self.0, &[&account_id, &id])
+        RemoveToolFromTopNavigationFavorites::start(self.0, None, &[&account_id, &id])
     }
     /// Get visible course navigation tools
     ///
@@ -222,7 +222,7 @@ impl<'a> ExternalTools<'a> {
         context_codes: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetVisibleCourseNavigationTools<'a> {
         GetVisibleCourseNavigationTools(
-            GetVisibleCourseNavigationTools::start(self.0, &[])
+            GetVisibleCourseNavigationTools::start(self.0, None, &[])
                 .0
                 .query("context_codes", &rt::texts(context_codes)),
         )
@@ -239,7 +239,11 @@ impl<'a> ExternalTools<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetVisibleCourseNavigationToolsForSingleCourse<'a> {
-        GetVisibleCourseNavigationToolsForSingleCourse::start(self.0, &[&course_id])
+        GetVisibleCourseNavigationToolsForSingleCourse::start(
+            self.0,
+            None,
+            &[&course_id],
+        )
     }
 }
 rt::builder!(

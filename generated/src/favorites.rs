@@ -33,7 +33,7 @@ impl<'a> Favorites<'a> {
     /// `GET /api/v1/users/self/favorites/courses`
     #[doc(alias = "List favorite courses")]
     pub fn list_favorite_courses(&self) -> ListFavoriteCourses<'a> {
-        ListFavoriteCourses::start(self.0, &[])
+        ListFavoriteCourses::start(self.0, None, &[])
     }
     /// List favorite groups
     ///
@@ -42,7 +42,7 @@ impl<'a> Favorites<'a> {
     /// `GET /api/v1/users/self/favorites/groups`
     #[doc(alias = "List favorite groups")]
     pub fn list_favorite_groups(&self) -> ListFavoriteGroups<'a> {
-        ListFavoriteGroups::start(self.0, &[])
+        ListFavoriteGroups::start(self.0, None, &[])
     }
     /// Add course to favorites
     ///
@@ -54,7 +54,7 @@ impl<'a> Favorites<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> AddCourseToFavorites<'a> {
-        AddCourseToFavorites::start(self.0, &[&id])
+        AddCourseToFavorites::start(self.0, None, &[&id])
     }
     /// Add group to favorites
     ///
@@ -66,7 +66,7 @@ impl<'a> Favorites<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> AddGroupToFavorites<'a> {
-        AddGroupToFavorites::start(self.0, &[&id])
+        AddGroupToFavorites::start(self.0, None, &[&id])
     }
     /// Remove course from favorites
     ///
@@ -78,7 +78,7 @@ impl<'a> Favorites<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> RemoveCourseFromFavorites<'a> {
-        RemoveCourseFromFavorites::start(self.0, &[&id])
+        RemoveCourseFromFavorites::start(self.0, None, &[&id])
     }
     /// Remove group from favorites
     ///
@@ -90,7 +90,7 @@ impl<'a> Favorites<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> RemoveGroupFromFavorites<'a> {
-        RemoveGroupFromFavorites::start(self.0, &[&id])
+        RemoveGroupFromFavorites::start(self.0, None, &[&id])
     }
     /// Reset course favorites
     ///
@@ -99,7 +99,7 @@ impl<'a> Favorites<'a> {
     /// `DELETE /api/v1/users/self/favorites/courses`
     #[doc(alias = "Reset course favorites")]
     pub fn reset_course_favorites(&self) -> ResetCourseFavorites<'a> {
-        ResetCourseFavorites::start(self.0, &[])
+        ResetCourseFavorites::start(self.0, None, &[])
     }
     /// Reset group favorites
     ///
@@ -108,7 +108,7 @@ impl<'a> Favorites<'a> {
     /// `DELETE /api/v1/users/self/favorites/groups`
     #[doc(alias = "Reset group favorites")]
     pub fn reset_group_favorites(&self) -> ResetGroupFavorites<'a> {
-        ResetGroupFavorites::start(self.0, &[])
+        ResetGroupFavorites::start(self.0, None, &[])
     }
 }
 rt::builder!(

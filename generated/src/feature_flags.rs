@@ -47,7 +47,7 @@ impl<'a> FeatureFlags<'a> {
         &self,
         context: impl crate::context::AccountCourseOrUser,
     ) -> ListFeatures<'a> {
-        ListFeatures::start_in(self.0, &context, &[])
+        ListFeatures::start(self.0, Some(&context), &[])
     }
     /// List enabled features
     ///
@@ -64,7 +64,7 @@ impl<'a> FeatureFlags<'a> {
         &self,
         context: impl crate::context::AccountCourseOrUser,
     ) -> ListEnabledFeatures<'a> {
-        ListEnabledFeatures::start_in(self.0, &context, &[])
+        ListEnabledFeatures::start(self.0, Some(&context), &[])
     }
     /// List environment features
     ///
@@ -73,7 +73,7 @@ impl<'a> FeatureFlags<'a> {
     /// `GET /api/v1/features/environment`
     #[doc(alias = "List environment features")]
     pub fn list_environment_features(&self) -> ListEnvironmentFeatures<'a> {
-        ListEnvironmentFeatures::start(self.0, &[])
+        ListEnvironmentFeatures::start(self.0, None, &[])
     }
     /// Get feature flag
     ///
@@ -91,7 +91,7 @@ impl<'a> FeatureFlags<'a> {
         context: impl crate::context::AccountCourseOrUser,
         feature: impl rt::PathArg,
     ) -> GetFeatureFlag<'a> {
-        GetFeatureFlag::start_in(self.0, &context, &[&feature])
+        GetFeatureFlag::start(self.0, Some(&context), &[&feature])
     }
     /// Set feature flag
     ///
@@ -109,7 +109,7 @@ impl<'a> FeatureFlags<'a> {
         context: impl crate::context::AccountCourseOrUser,
         feature: impl rt::PathArg,
     ) -> SetFeatureFlag<'a> {
-        SetFeatureFlag::start_in(self.0, &context, &[&feature])
+        SetFeatureFlag::start(self.0, Some(&context), &[&feature])
     }
     /// Remove feature flag
     ///
@@ -127,7 +127,7 @@ impl<'a> FeatureFlags<'a> {
         context: impl crate::context::AccountCourseOrUser,
         feature: impl rt::PathArg,
     ) -> RemoveFeatureFlag<'a> {
-        RemoveFeatureFlag::start_in(self.0, &context, &[&feature])
+        RemoveFeatureFlag::start(self.0, Some(&context), &[&feature])
     }
 }
 rt::builder!(

@@ -83,7 +83,7 @@ impl<'a> Files<'a> {
         &self,
         context: impl crate::context::CourseGroupOrUser,
     ) -> GetQuotaInformation<'a> {
-        GetQuotaInformation::start_in(self.0, &context, &[])
+        GetQuotaInformation::start(self.0, Some(&context), &[])
     }
     /// List files
     ///
@@ -102,7 +102,7 @@ impl<'a> Files<'a> {
         &self,
         context: impl crate::context::CourseFolderGroupOrUser,
     ) -> ListFiles<'a> {
-        ListFiles::start_in(self.0, &context, &[])
+        ListFiles::start(self.0, Some(&context), &[])
     }
     /// Get public inline preview url
     ///
@@ -114,7 +114,7 @@ impl<'a> Files<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetPublicInlinePreviewUrl<'a> {
-        GetPublicInlinePreviewUrl::start(self.0, &[&id])
+        GetPublicInlinePreviewUrl::start(self.0, None, &[&id])
     }
     /// Get file
     ///
@@ -124,7 +124,7 @@ impl<'a> Files<'a> {
     #[doc(alias = "get_file_files")]
     #[doc(alias = "Get file")]
     pub fn get_file(&self, id: impl rt::PathArg) -> GetFile<'a> {
-        GetFile::start(self.0, &[&id])
+        GetFile::start(self.0, None, &[&id])
     }
     /// Get file
     ///
@@ -142,7 +142,7 @@ impl<'a> Files<'a> {
         context: impl crate::context::CourseGroupOrUser,
         id: impl rt::PathArg,
     ) -> GetFileIn<'a> {
-        GetFileIn::start_in(self.0, &context, &[&id])
+        GetFileIn::start(self.0, Some(&context), &[&id])
     }
     /// Translate file reference
     ///
@@ -155,7 +155,7 @@ impl<'a> Files<'a> {
         course_id: impl rt::PathArg,
         migration_id: impl rt::PathArg,
     ) -> TranslateFileReference<'a> {
-        TranslateFileReference::start(self.0, &[&course_id, &migration_id])
+        TranslateFileReference::start(self.0, None, &[&course_id, &migration_id])
     }
     /// Update file
     ///
@@ -164,7 +164,7 @@ impl<'a> Files<'a> {
     /// `PUT /api/v1/files/{id}`
     #[doc(alias = "Update file")]
     pub fn update_file(&self, id: impl rt::PathArg) -> UpdateFile<'a> {
-        UpdateFile::start(self.0, &[&id])
+        UpdateFile::start(self.0, None, &[&id])
     }
     /// Delete file
     ///
@@ -173,7 +173,7 @@ impl<'a> Files<'a> {
     /// `DELETE /api/v1/files/{id}`
     #[doc(alias = "Delete file")]
     pub fn delete_file(&self, id: impl rt::PathArg) -> DeleteFile<'a> {
-        DeleteFile::start(self.0, &[&id])
+        DeleteFile::start(self.0, None, &[&id])
     }
     /// Get icon metadata
     ///
@@ -182,7 +182,7 @@ impl<'a> Files<'a> {
     /// `GET /api/v1/files/{id}/icon_metadata`
     #[doc(alias = "Get icon metadata")]
     pub fn get_icon_metadata(&self, id: impl rt::PathArg) -> GetIconMetadata<'a> {
-        GetIconMetadata::start(self.0, &[&id])
+        GetIconMetadata::start(self.0, None, &[&id])
     }
     /// Reset link verifier
     ///
@@ -193,7 +193,7 @@ impl<'a> Files<'a> {
     /// `POST /api/v1/files/{id}/reset_verifier`
     #[doc(alias = "Reset link verifier")]
     pub fn reset_link_verifier(&self, id: impl rt::PathArg) -> ResetLinkVerifier<'a> {
-        ResetLinkVerifier::start(self.0, &[&id])
+        ResetLinkVerifier::start(self.0, None, &[&id])
     }
     /// List folders
     ///
@@ -202,7 +202,7 @@ impl<'a> Files<'a> {
     /// `GET /api/v1/folders/{id}/folders`
     #[doc(alias = "List folders")]
     pub fn list_folders(&self, id: impl rt::PathArg) -> ListFolders<'a> {
-        ListFolders::start(self.0, &[&id])
+        ListFolders::start(self.0, None, &[&id])
     }
     /// List all folders
     ///
@@ -219,7 +219,7 @@ impl<'a> Files<'a> {
         &self,
         context: impl crate::context::CourseGroupOrUser,
     ) -> ListAllFolders<'a> {
-        ListAllFolders::start_in(self.0, &context, &[])
+        ListAllFolders::start(self.0, Some(&context), &[])
     }
     /// Resolve path
     ///
@@ -239,7 +239,7 @@ impl<'a> Files<'a> {
         context: impl crate::context::CourseGroupOrUser,
         full_path: impl rt::PathArg,
     ) -> ResolvePathByFullPath<'a> {
-        ResolvePathByFullPath::start_in(self.0, &context, &[&full_path])
+        ResolvePathByFullPath::start(self.0, Some(&context), &[&full_path])
     }
     /// Resolve path
     ///
@@ -256,7 +256,7 @@ impl<'a> Files<'a> {
         &self,
         context: impl crate::context::CourseGroupOrUser,
     ) -> ResolvePath<'a> {
-        ResolvePath::start_in(self.0, &context, &[])
+        ResolvePath::start(self.0, Some(&context), &[])
     }
     /// Get folder
     ///
@@ -268,7 +268,7 @@ impl<'a> Files<'a> {
     #[doc(alias = "get_folder_folders")]
     #[doc(alias = "Get folder")]
     pub fn get_folder(&self, id: impl rt::PathArg) -> GetFolder<'a> {
-        GetFolder::start(self.0, &[&id])
+        GetFolder::start(self.0, None, &[&id])
     }
     /// Get folder
     ///
@@ -288,7 +288,7 @@ impl<'a> Files<'a> {
         context: impl crate::context::CourseGroupOrUser,
         id: impl rt::PathArg,
     ) -> GetFolderIn<'a> {
-        GetFolderIn::start_in(self.0, &context, &[&id])
+        GetFolderIn::start(self.0, Some(&context), &[&id])
     }
     /// Update folder
     ///
@@ -297,7 +297,7 @@ impl<'a> Files<'a> {
     /// `PUT /api/v1/folders/{id}`
     #[doc(alias = "Update folder")]
     pub fn update_folder(&self, id: impl rt::PathArg) -> UpdateFolder<'a> {
-        UpdateFolder::start(self.0, &[&id])
+        UpdateFolder::start(self.0, None, &[&id])
     }
     /// Create folder
     ///
@@ -322,7 +322,9 @@ impl<'a> Files<'a> {
         name: impl Into<String>,
     ) -> CreateFolder<'a> {
         CreateFolder(
-            CreateFolder::start_in(self.0, &context, &[]).0.form("name", &rt::text(name)),
+            CreateFolder::start(self.0, Some(&context), &[])
+                .0
+                .form("name", &rt::text(name)),
         )
     }
     /// Delete folder
@@ -332,7 +334,7 @@ impl<'a> Files<'a> {
     /// `DELETE /api/v1/folders/{id}`
     #[doc(alias = "Delete folder")]
     pub fn delete_folder(&self, id: impl rt::PathArg) -> DeleteFolder<'a> {
-        DeleteFolder::start(self.0, &[&id])
+        DeleteFolder::start(self.0, None, &[&id])
     }
     /// Upload a file
     ///
@@ -345,7 +347,7 @@ impl<'a> Files<'a> {
     /// `POST /api/v1/folders/{folder_id}/files`
     #[doc(alias = "Upload a file")]
     pub fn upload_file(&self, folder_id: impl rt::PathArg) -> UploadFile<'a> {
-        UploadFile::start(self.0, &[&folder_id])
+        UploadFile::start(self.0, None, &[&folder_id])
     }
     /// Copy a file
     ///
@@ -363,7 +365,7 @@ impl<'a> Files<'a> {
         source_file_id: impl Into<rt::Id>,
     ) -> CopyFile<'a> {
         CopyFile(
-            CopyFile::start(self.0, &[&dest_folder_id])
+            CopyFile::start(self.0, None, &[&dest_folder_id])
                 .0
                 .form("source_file_id", &rt::id(source_file_id)),
         )
@@ -384,7 +386,7 @@ impl<'a> Files<'a> {
         source_folder_id: impl Into<rt::Id>,
     ) -> CopyFolder<'a> {
         CopyFolder(
-            CopyFolder::start(self.0, &[&dest_folder_id])
+            CopyFolder::start(self.0, None, &[&dest_folder_id])
                 .0
                 .form("source_folder_id", &rt::id(source_folder_id)),
         )
@@ -404,7 +406,7 @@ impl<'a> Files<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> GetUploadedMediaFolderForUser<'a> {
-        GetUploadedMediaFolderForUser::start_in(self.0, &context, &[])
+        GetUploadedMediaFolderForUser::start(self.0, Some(&context), &[])
     }
     /// Set usage rights
     ///
@@ -426,7 +428,7 @@ impl<'a> Files<'a> {
         usage_rights: UsageRightsParams,
     ) -> SetUsageRights<'a> {
         SetUsageRights(
-            SetUsageRights::start_in(self.0, &context, &[])
+            SetUsageRights::start(self.0, Some(&context), &[])
                 .0
                 .form("file_ids", &rt::ids(file_ids))
                 .form("usage_rights", &usage_rights),
@@ -451,7 +453,7 @@ impl<'a> Files<'a> {
         file_ids: impl IntoIterator<Item = impl Into<rt::Id>>,
     ) -> RemoveUsageRights<'a> {
         RemoveUsageRights(
-            RemoveUsageRights::start_in(self.0, &context, &[])
+            RemoveUsageRights::start(self.0, Some(&context), &[])
                 .0
                 .query("file_ids", &rt::ids(file_ids)),
         )
@@ -471,7 +473,7 @@ impl<'a> Files<'a> {
         &self,
         context: impl crate::context::CourseGroupOrUser,
     ) -> ListLicenses<'a> {
-        ListLicenses::start_in(self.0, &context, &[])
+        ListLicenses::start(self.0, Some(&context), &[])
     }
 }
 rt::builder!(

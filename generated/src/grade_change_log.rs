@@ -31,7 +31,7 @@ impl<'a> GradeChangeLog<'a> {
         &self,
         assignment_id: impl rt::PathArg,
     ) -> QueryByAssignment<'a> {
-        QueryByAssignment::start(self.0, &[&assignment_id])
+        QueryByAssignment::start(self.0, None, &[&assignment_id])
     }
     /// Query by course
     ///
@@ -40,7 +40,7 @@ impl<'a> GradeChangeLog<'a> {
     /// `GET /api/v1/audit/grade_change/courses/{course_id}`
     #[doc(alias = "Query by course")]
     pub fn query_by_course(&self, course_id: impl rt::PathArg) -> QueryByCourse<'a> {
-        QueryByCourse::start(self.0, &[&course_id])
+        QueryByCourse::start(self.0, None, &[&course_id])
     }
     /// Query by student
     ///
@@ -49,7 +49,7 @@ impl<'a> GradeChangeLog<'a> {
     /// `GET /api/v1/audit/grade_change/students/{student_id}`
     #[doc(alias = "Query by student")]
     pub fn query_by_student(&self, student_id: impl rt::PathArg) -> QueryByStudent<'a> {
-        QueryByStudent::start(self.0, &[&student_id])
+        QueryByStudent::start(self.0, None, &[&student_id])
     }
     /// Query by grader
     ///
@@ -58,7 +58,7 @@ impl<'a> GradeChangeLog<'a> {
     /// `GET /api/v1/audit/grade_change/graders/{grader_id}`
     #[doc(alias = "Query by grader")]
     pub fn query_by_grader(&self, grader_id: impl rt::PathArg) -> QueryByGrader<'a> {
-        QueryByGrader::start(self.0, &[&grader_id])
+        QueryByGrader::start(self.0, None, &[&grader_id])
     }
     /// Advanced query
     ///
@@ -69,7 +69,7 @@ impl<'a> GradeChangeLog<'a> {
     /// `GET /api/v1/audit/grade_change`
     #[doc(alias = "Advanced query")]
     pub fn advanced_query(&self) -> AdvancedQuery<'a> {
-        AdvancedQuery::start(self.0, &[])
+        AdvancedQuery::start(self.0, None, &[])
     }
 }
 rt::builder!(

@@ -30,7 +30,7 @@ impl<'a> GradebookHistory<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> DaysInGradebookHistoryForThisCourse<'a> {
-        DaysInGradebookHistoryForThisCourse::start(self.0, &[&course_id])
+        DaysInGradebookHistoryForThisCourse::start(self.0, None, &[&course_id])
     }
     /// Details for a given date in gradebook history for this course
     ///
@@ -45,6 +45,7 @@ impl<'a> GradebookHistory<'a> {
     ) -> DetailsForGivenDateInGradebookHistoryForThisCourse<'a> {
         DetailsForGivenDateInGradebookHistoryForThisCourse::start(
             self.0,
+            None,
             &[&course_id, &date],
         )
     }
@@ -61,7 +62,11 @@ impl<'a> GradebookHistory<'a> {
         grader_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> ListsSubmissions<'a> {
-        ListsSubmissions::start(self.0, &[&course_id, &date, &grader_id, &assignment_id])
+        ListsSubmissions::start(
+            self.0,
+            None,
+            &[&course_id, &date, &grader_id, &assignment_id],
+        )
     }
     /// List uncollated submission versions
     ///
@@ -73,7 +78,7 @@ impl<'a> GradebookHistory<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListUncollatedSubmissionVersions<'a> {
-        ListUncollatedSubmissionVersions::start(self.0, &[&course_id])
+        ListUncollatedSubmissionVersions::start(self.0, None, &[&course_id])
     }
 }
 rt::builder!(

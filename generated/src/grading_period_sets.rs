@@ -30,7 +30,7 @@ impl<'a> GradingPeriodSets<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListGradingPeriodSets<'a> {
-        ListGradingPeriodSets::start(self.0, &[&account_id])
+        ListGradingPeriodSets::start(self.0, None, &[&account_id])
     }
     /// Create a grading period set
     ///
@@ -44,7 +44,7 @@ impl<'a> GradingPeriodSets<'a> {
         grading_period_set: impl IntoIterator<Item = GradingPeriodSet>,
     ) -> CreateGradingPeriodSet<'a> {
         CreateGradingPeriodSet(
-            CreateGradingPeriodSet::start(self.0, &[&account_id])
+            CreateGradingPeriodSet::start(self.0, None, &[&account_id])
                 .0
                 .form("grading_period_set", &rt::list(grading_period_set)),
         )
@@ -64,7 +64,7 @@ impl<'a> GradingPeriodSets<'a> {
         grading_period_set: impl IntoIterator<Item = GradingPeriodSet>,
     ) -> UpdateGradingPeriodSet<'a> {
         UpdateGradingPeriodSet(
-            UpdateGradingPeriodSet::start(self.0, &[&account_id, &id])
+            UpdateGradingPeriodSet::start(self.0, None, &[&account_id, &id])
                 .0
                 .form("grading_period_set", &rt::list(grading_period_set)),
         )
@@ -80,7 +80,7 @@ impl<'a> GradingPeriodSets<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteGradingPeriodSet<'a> {
-        DeleteGradingPeriodSet::start(self.0, &[&account_id, &id])
+        DeleteGradingPeriodSet::start(self.0, None, &[&account_id, &id])
     }
 }
 rt::builder!(

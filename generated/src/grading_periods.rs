@@ -37,7 +37,7 @@ impl<'a> GradingPeriods<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ListGradingPeriods<'a> {
-        ListGradingPeriods::start_in(self.0, &context, &[])
+        ListGradingPeriods::start(self.0, Some(&context), &[])
     }
     /// Get a single grading period
     ///
@@ -50,7 +50,7 @@ impl<'a> GradingPeriods<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleGradingPeriod<'a> {
-        GetSingleGradingPeriod::start(self.0, &[&course_id, &id])
+        GetSingleGradingPeriod::start(self.0, None, &[&course_id, &id])
     }
     /// Update a single grading period
     ///
@@ -65,7 +65,7 @@ impl<'a> GradingPeriods<'a> {
         grading_periods: impl IntoIterator<Item = UpdateSingleGradingPeriodParams>,
     ) -> UpdateSingleGradingPeriod<'a> {
         UpdateSingleGradingPeriod(
-            UpdateSingleGradingPeriod::start(self.0, &[&course_id, &id])
+            UpdateSingleGradingPeriod::start(self.0, None, &[&course_id, &id])
                 .0
                 .form("grading_periods", &rt::list(grading_periods)),
         )
@@ -84,7 +84,7 @@ impl<'a> GradingPeriods<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> DeleteGradingPeriod<'a> {
-        DeleteGradingPeriod::start_in(self.0, &context, &[&id])
+        DeleteGradingPeriod::start(self.0, Some(&context), &[&id])
     }
     /// Batch update grading periods
     ///
@@ -104,7 +104,7 @@ impl<'a> GradingPeriods<'a> {
         >,
     ) -> BatchUpdateGradingPeriodsForCourse<'a> {
         BatchUpdateGradingPeriodsForCourse(
-            BatchUpdateGradingPeriodsForCourse::start(self.0, &[&course_id])
+            BatchUpdateGradingPeriodsForCourse::start(self.0, None, &[&course_id])
                 .0
                 .form("set_id", &rt::id(set_id))
                 .form("grading_periods", &rt::list(grading_periods)),
@@ -125,7 +125,7 @@ impl<'a> GradingPeriods<'a> {
         >,
     ) -> BatchUpdateGradingPeriodsForSet<'a> {
         BatchUpdateGradingPeriodsForSet(
-            BatchUpdateGradingPeriodsForSet::start(self.0, &[&set_id])
+            BatchUpdateGradingPeriodsForSet::start(self.0, None, &[&set_id])
                 .0
                 .form("grading_periods", &rt::list(grading_periods)),
         )

@@ -44,7 +44,7 @@ impl<'a> GradingStandards<'a> {
         >,
     ) -> CreateNewGradingStandard<'a> {
         CreateNewGradingStandard(
-            CreateNewGradingStandard::start_in(self.0, &context, &[])
+            CreateNewGradingStandard::start(self.0, Some(&context), &[])
                 .0
                 .form("title", &rt::text(title))
                 .form("grading_scheme_entry", &rt::list(grading_scheme_entry)),
@@ -63,7 +63,7 @@ impl<'a> GradingStandards<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ListGradingStandardsAvailableInContext<'a> {
-        ListGradingStandardsAvailableInContext::start_in(self.0, &context, &[])
+        ListGradingStandardsAvailableInContext::start(self.0, Some(&context), &[])
     }
     /// Get a single grading standard in a context.
     ///
@@ -79,9 +79,9 @@ impl<'a> GradingStandards<'a> {
         context: impl crate::context::AccountOrCourse,
         grading_standard_id: impl rt::PathArg,
     ) -> GetSingleGradingStandardInContext<'a> {
-        GetSingleGradingStandardInContext::start_in(
+        GetSingleGradingStandardInContext::start(
             self.0,
-            &context,
+            Some(&context),
             &[&grading_standard_id],
         )
     }
@@ -99,7 +99,7 @@ impl<'a> GradingStandards<'a> {
         context: impl crate::context::AccountOrCourse,
         grading_standard_id: impl rt::PathArg,
     ) -> DeleteGradingStandard<'a> {
-        DeleteGradingStandard::start_in(self.0, &context, &[&grading_standard_id])
+        DeleteGradingStandard::start(self.0, Some(&context), &[&grading_standard_id])
     }
     /// Update a grading standard
     ///
@@ -121,7 +121,7 @@ impl<'a> GradingStandards<'a> {
         >,
     ) -> UpdateGradingStandard<'a> {
         UpdateGradingStandard(
-            UpdateGradingStandard::start_in(self.0, &context, &[&grading_standard_id])
+            UpdateGradingStandard::start(self.0, Some(&context), &[&grading_standard_id])
                 .0
                 .form("grading_scheme_entry", &rt::list(grading_scheme_entry)),
         )

@@ -44,7 +44,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ListGroupCategoriesForContext<'a> {
-        ListGroupCategoriesForContext::start_in(self.0, &context, &[])
+        ListGroupCategoriesForContext::start(self.0, Some(&context), &[])
     }
     /// Get a single group category
     ///
@@ -56,7 +56,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> GetSingleGroupCategory<'a> {
-        GetSingleGroupCategory::start(self.0, &[&group_category_id])
+        GetSingleGroupCategory::start(self.0, None, &[&group_category_id])
     }
     /// Create a Group Category
     ///
@@ -75,7 +75,7 @@ impl<'a> GroupCategories<'a> {
         name: impl Into<String>,
     ) -> CreateGroupCategory<'a> {
         CreateGroupCategory(
-            CreateGroupCategory::start_in(self.0, &context, &[])
+            CreateGroupCategory::start(self.0, Some(&context), &[])
                 .0
                 .form("name", &rt::text(name)),
         )
@@ -92,7 +92,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> ImportCategoryGroups<'a> {
-        ImportCategoryGroups::start(self.0, &[&group_category_id])
+        ImportCategoryGroups::start(self.0, None, &[&group_category_id])
     }
     /// Update a Group Category
     ///
@@ -104,7 +104,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> UpdateGroupCategory<'a> {
-        UpdateGroupCategory::start(self.0, &[&group_category_id])
+        UpdateGroupCategory::start(self.0, None, &[&group_category_id])
     }
     /// Delete a Group Category
     ///
@@ -116,7 +116,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> DeleteGroupCategory<'a> {
-        DeleteGroupCategory::start(self.0, &[&group_category_id])
+        DeleteGroupCategory::start(self.0, None, &[&group_category_id])
     }
     /// List groups in group category
     ///
@@ -128,7 +128,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> ListGroupsInGroupCategory<'a> {
-        ListGroupsInGroupCategory::start(self.0, &[&group_category_id])
+        ListGroupsInGroupCategory::start(self.0, None, &[&group_category_id])
     }
     /// export groups in and users in category
     ///
@@ -140,7 +140,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> ExportGroupsInAndUsersInCategory<'a> {
-        ExportGroupsInAndUsersInCategory::start(self.0, &[&group_category_id])
+        ExportGroupsInAndUsersInCategory::start(self.0, None, &[&group_category_id])
     }
     /// List users in group category
     ///
@@ -152,7 +152,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> ListUsersInGroupCategory<'a> {
-        ListUsersInGroupCategory::start(self.0, &[&group_category_id])
+        ListUsersInGroupCategory::start(self.0, None, &[&group_category_id])
     }
     /// Assign unassigned members
     ///
@@ -164,7 +164,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         group_category_id: impl rt::PathArg,
     ) -> AssignUnassignedMembers<'a> {
-        AssignUnassignedMembers::start(self.0, &[&group_category_id])
+        AssignUnassignedMembers::start(self.0, None, &[&group_category_id])
     }
     /// Bulk manage differentiation tags
     ///
@@ -188,7 +188,7 @@ impl<'a> GroupCategories<'a> {
         group_category: rt::Json,
     ) -> BulkManageDifferentiationTags<'a> {
         BulkManageDifferentiationTags(
-            BulkManageDifferentiationTags::start(self.0, &[&course_id])
+            BulkManageDifferentiationTags::start(self.0, None, &[&course_id])
                 .0
                 .form("operations", &operations)
                 .form("group_category", &group_category),
@@ -204,7 +204,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ExportTagsAndUsersInCourse<'a> {
-        ExportTagsAndUsersInCourse::start(self.0, &[&course_id])
+        ExportTagsAndUsersInCourse::start(self.0, None, &[&course_id])
     }
     /// Import differentiation tags
     ///
@@ -218,7 +218,7 @@ impl<'a> GroupCategories<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ImportDifferentiationTags<'a> {
-        ImportDifferentiationTags::start(self.0, &[&course_id])
+        ImportDifferentiationTags::start(self.0, None, &[&course_id])
     }
 }
 rt::builder!(

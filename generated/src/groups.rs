@@ -48,7 +48,7 @@ impl<'a> Groups<'a> {
     /// `GET /api/v1/users/self/groups`
     #[doc(alias = "List your groups")]
     pub fn list_your_groups(&self) -> ListYourGroups<'a> {
-        ListYourGroups::start(self.0, &[])
+        ListYourGroups::start(self.0, None, &[])
     }
     /// List the groups available in a context.
     ///
@@ -63,7 +63,7 @@ impl<'a> Groups<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ListGroupsAvailableInContext<'a> {
-        ListGroupsAvailableInContext::start_in(self.0, &context, &[])
+        ListGroupsAvailableInContext::start(self.0, Some(&context), &[])
     }
     /// Get a single group
     ///
@@ -72,7 +72,7 @@ impl<'a> Groups<'a> {
     /// `GET /api/v1/groups/{group_id}`
     #[doc(alias = "Get a single group")]
     pub fn get_single_group(&self, group_id: impl rt::PathArg) -> GetSingleGroup<'a> {
-        GetSingleGroup::start(self.0, &[&group_id])
+        GetSingleGroup::start(self.0, None, &[&group_id])
     }
     /// Create a group
     ///
@@ -82,7 +82,7 @@ impl<'a> Groups<'a> {
     #[doc(alias = "create_group_groups")]
     #[doc(alias = "Create a group")]
     pub fn create_group(&self) -> CreateGroup<'a> {
-        CreateGroup::start(self.0, &[])
+        CreateGroup::start(self.0, None, &[])
     }
     /// Create a group
     ///
@@ -95,7 +95,7 @@ impl<'a> Groups<'a> {
         &self,
         context: impl crate::context::GroupCategoryContext,
     ) -> CreateGroupIn<'a> {
-        CreateGroupIn::start_in(self.0, &context, &[])
+        CreateGroupIn::start(self.0, Some(&context), &[])
     }
     /// Edit a group
     ///
@@ -104,7 +104,7 @@ impl<'a> Groups<'a> {
     /// `PUT /api/v1/groups/{group_id}`
     #[doc(alias = "Edit a group")]
     pub fn edit_group(&self, group_id: impl rt::PathArg) -> EditGroup<'a> {
-        EditGroup::start(self.0, &[&group_id])
+        EditGroup::start(self.0, None, &[&group_id])
     }
     /// Delete a group
     ///
@@ -113,7 +113,7 @@ impl<'a> Groups<'a> {
     /// `DELETE /api/v1/groups/{group_id}`
     #[doc(alias = "Delete a group")]
     pub fn delete_group(&self, group_id: impl rt::PathArg) -> DeleteGroup<'a> {
-        DeleteGroup::start(self.0, &[&group_id])
+        DeleteGroup::start(self.0, None, &[&group_id])
     }
     /// Invite others to a group
     ///
@@ -129,7 +129,7 @@ impl<'a> Groups<'a> {
         invitees: impl IntoIterator<Item = impl Into<String>>,
     ) -> InviteOthersToGroup<'a> {
         InviteOthersToGroup(
-            InviteOthersToGroup::start(self.0, &[&group_id])
+            InviteOthersToGroup::start(self.0, None, &[&group_id])
                 .0
                 .form("invitees", &rt::texts(invitees)),
         )
@@ -142,7 +142,7 @@ impl<'a> Groups<'a> {
     #[doc(alias = "list_group_s_users")]
     #[doc(alias = "List groups users")]
     pub fn list_group_users(&self, group_id: impl rt::PathArg) -> ListGroupUsers<'a> {
-        ListGroupUsers::start(self.0, &[&group_id])
+        ListGroupUsers::start(self.0, None, &[&group_id])
     }
     /// Bulk delete memberships Bulk deletes memberships by providing an array of user IDs.
     ///
@@ -156,6 +156,7 @@ impl<'a> Groups<'a> {
     ) -> BulkDeleteMembershipsBulkDeletesMembershipsByProvidingArrayOfUserIds<'a> {
         BulkDeleteMembershipsBulkDeletesMembershipsByProvidingArrayOfUserIds::start(
             self.0,
+            None,
             &[&group_id],
         )
     }
@@ -170,7 +171,7 @@ impl<'a> Groups<'a> {
     /// `POST /api/v1/groups/{group_id}/files`
     #[doc(alias = "Upload a file")]
     pub fn upload_file(&self, group_id: impl rt::PathArg) -> UploadFile<'a> {
-        UploadFile::start(self.0, &[&group_id])
+        UploadFile::start(self.0, None, &[&group_id])
     }
     /// Preview processed html
     ///
@@ -182,7 +183,7 @@ impl<'a> Groups<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> PreviewProcessedHtml<'a> {
-        PreviewProcessedHtml::start(self.0, &[&group_id])
+        PreviewProcessedHtml::start(self.0, None, &[&group_id])
     }
     /// Group activity stream
     ///
@@ -196,7 +197,7 @@ impl<'a> Groups<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> GroupActivityStream<'a> {
-        GroupActivityStream::start(self.0, &[&group_id])
+        GroupActivityStream::start(self.0, None, &[&group_id])
     }
     /// Group activity stream summary
     ///
@@ -210,7 +211,7 @@ impl<'a> Groups<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> GroupActivityStreamSummary<'a> {
-        GroupActivityStreamSummary::start(self.0, &[&group_id])
+        GroupActivityStreamSummary::start(self.0, None, &[&group_id])
     }
     /// Permissions
     ///
@@ -219,7 +220,7 @@ impl<'a> Groups<'a> {
     /// `GET /api/v1/groups/{group_id}/permissions`
     #[doc(alias = "Permissions")]
     pub fn permissions(&self, group_id: impl rt::PathArg) -> Permissions<'a> {
-        Permissions::start(self.0, &[&group_id])
+        Permissions::start(self.0, None, &[&group_id])
     }
     /// List group memberships
     ///
@@ -231,7 +232,7 @@ impl<'a> Groups<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> ListGroupMemberships<'a> {
-        ListGroupMemberships::start(self.0, &[&group_id])
+        ListGroupMemberships::start(self.0, None, &[&group_id])
     }
     /// Get a single group membership
     ///
@@ -245,7 +246,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
         membership_id: impl rt::PathArg,
     ) -> GetSingleGroupMembership<'a> {
-        GetSingleGroupMembership::start(self.0, &[&group_id, &membership_id])
+        GetSingleGroupMembership::start(self.0, None, &[&group_id, &membership_id])
     }
     /// Get a single group membership
     ///
@@ -259,7 +260,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> GetSingleGroupMembershipForUser<'a> {
-        GetSingleGroupMembershipForUser::start(self.0, &[&group_id, &user_id])
+        GetSingleGroupMembershipForUser::start(self.0, None, &[&group_id, &user_id])
     }
     /// Create a membership
     ///
@@ -268,7 +269,7 @@ impl<'a> Groups<'a> {
     /// `POST /api/v1/groups/{group_id}/memberships`
     #[doc(alias = "Create a membership")]
     pub fn create_membership(&self, group_id: impl rt::PathArg) -> CreateMembership<'a> {
-        CreateMembership::start(self.0, &[&group_id])
+        CreateMembership::start(self.0, None, &[&group_id])
     }
     /// Update a membership
     ///
@@ -282,7 +283,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
         membership_id: impl rt::PathArg,
     ) -> UpdateMembership<'a> {
-        UpdateMembership::start(self.0, &[&group_id, &membership_id])
+        UpdateMembership::start(self.0, None, &[&group_id, &membership_id])
     }
     /// Update a membership
     ///
@@ -296,7 +297,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> UpdateMembershipForUser<'a> {
-        UpdateMembershipForUser::start(self.0, &[&group_id, &user_id])
+        UpdateMembershipForUser::start(self.0, None, &[&group_id, &user_id])
     }
     /// Leave a group
     ///
@@ -310,7 +311,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
         membership_id: impl rt::PathArg,
     ) -> LeaveGroupForMembership<'a> {
-        LeaveGroupForMembership::start(self.0, &[&group_id, &membership_id])
+        LeaveGroupForMembership::start(self.0, None, &[&group_id, &membership_id])
     }
     /// Leave a group
     ///
@@ -324,7 +325,7 @@ impl<'a> Groups<'a> {
         group_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> LeaveGroupForUser<'a> {
-        LeaveGroupForUser::start(self.0, &[&group_id, &user_id])
+        LeaveGroupForUser::start(self.0, None, &[&group_id, &user_id])
     }
     /// Bulk fetch user tags for multiple users in a course
     ///
@@ -336,7 +337,7 @@ impl<'a> Groups<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> BulkFetchUserTagsForMultipleUsersInCourse<'a> {
-        BulkFetchUserTagsForMultipleUsersInCourse::start(self.0, &[&course_id])
+        BulkFetchUserTagsForMultipleUsersInCourse::start(self.0, None, &[&course_id])
     }
 }
 rt::builder!(

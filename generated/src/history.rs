@@ -27,7 +27,7 @@ impl<'a> History<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListRecentHistoryForUser<'a> {
-        ListRecentHistoryForUser::start(self.0, &[&user_id])
+        ListRecentHistoryForUser::start(self.0, None, &[&user_id])
     }
 }
 rt::builder!(

@@ -26,7 +26,7 @@ impl<'a> InstAccessTokens<'a> {
     /// `POST /api/v1/inst_access_tokens`
     #[doc(alias = "Create InstAccess token")]
     pub fn create_instaccess_token(&self) -> CreateInstaccessToken<'a> {
-        CreateInstaccessToken::start(self.0, &[])
+        CreateInstaccessToken::start(self.0, None, &[])
     }
 }
 rt::builder!(

@@ -27,7 +27,7 @@ impl<'a> JwTs<'a> {
     /// `POST /api/v1/jwts`
     #[doc(alias = "Create JWT")]
     pub fn create_jwt(&self) -> CreateJwt<'a> {
-        CreateJwt::start(self.0, &[])
+        CreateJwt::start(self.0, None, &[])
     }
     /// Refresh JWT
     ///
@@ -40,7 +40,7 @@ impl<'a> JwTs<'a> {
     /// `jwt`: An existing JWT token to be refreshed. The new token will have the same context and workflows as the existing token.
     #[doc(alias = "Refresh JWT")]
     pub fn refresh_jwt(&self, jwt: impl Into<String>) -> RefreshJwt<'a> {
-        RefreshJwt(RefreshJwt::start(self.0, &[]).0.form("jwt", &rt::text(jwt)))
+        RefreshJwt(RefreshJwt::start(self.0, None, &[]).0.form("jwt", &rt::text(jwt)))
     }
 }
 rt::builder!(

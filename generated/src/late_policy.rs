@@ -26,7 +26,7 @@ impl<'a> LatePolicy<'a> {
     /// `GET /api/v1/courses/{id}/late_policy`
     #[doc(alias = "Get a late policy")]
     pub fn get_late_policy(&self, id: impl rt::PathArg) -> GetLatePolicy<'a> {
-        GetLatePolicy::start(self.0, &[&id])
+        GetLatePolicy::start(self.0, None, &[&id])
     }
     /// Create a late policy
     ///
@@ -35,7 +35,7 @@ impl<'a> LatePolicy<'a> {
     /// `POST /api/v1/courses/{id}/late_policy`
     #[doc(alias = "Create a late policy")]
     pub fn create_late_policy(&self, id: impl rt::PathArg) -> CreateLatePolicy<'a> {
-        CreateLatePolicy::start(self.0, &[&id])
+        CreateLatePolicy::start(self.0, None, &[&id])
     }
     /// Patch a late policy
     ///
@@ -44,7 +44,7 @@ impl<'a> LatePolicy<'a> {
     /// `PATCH /api/v1/courses/{id}/late_policy`
     #[doc(alias = "Patch a late policy")]
     pub fn patch_late_policy(&self, id: impl rt::PathArg) -> PatchLatePolicy<'a> {
-        PatchLatePolicy::start(self.0, &[&id])
+        PatchLatePolicy::start(self.0, None, &[&id])
     }
 }
 rt::builder!(

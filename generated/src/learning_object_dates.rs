@@ -43,6 +43,7 @@ impl<'a> LearningObjectDates<'a> {
     ) -> GetLearningObjectDateInformationForContextModule<'a> {
         GetLearningObjectDateInformationForContextModule::start(
             self.0,
+            None,
             &[&course_id, &context_module_id],
         )
     }
@@ -62,6 +63,7 @@ impl<'a> LearningObjectDates<'a> {
     ) -> GetLearningObjectDateInformationForAssignment<'a> {
         GetLearningObjectDateInformationForAssignment::start(
             self.0,
+            None,
             &[&course_id, &assignment_id],
         )
     }
@@ -79,7 +81,11 @@ impl<'a> LearningObjectDates<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> GetLearningObjectDateInformationForQuiz<'a> {
-        GetLearningObjectDateInformationForQuiz::start(self.0, &[&course_id, &quiz_id])
+        GetLearningObjectDateInformationForQuiz::start(
+            self.0,
+            None,
+            &[&course_id, &quiz_id],
+        )
     }
     /// Get a learning object's date information
     ///
@@ -97,6 +103,7 @@ impl<'a> LearningObjectDates<'a> {
     ) -> GetLearningObjectDateInformationForDiscussionTopic<'a> {
         GetLearningObjectDateInformationForDiscussionTopic::start(
             self.0,
+            None,
             &[&course_id, &discussion_topic_id],
         )
     }
@@ -114,7 +121,11 @@ impl<'a> LearningObjectDates<'a> {
         course_id: impl rt::PathArg,
         url_or_id: impl rt::PathArg,
     ) -> GetLearningObjectDateInformationForPage<'a> {
-        GetLearningObjectDateInformationForPage::start(self.0, &[&course_id, &url_or_id])
+        GetLearningObjectDateInformationForPage::start(
+            self.0,
+            None,
+            &[&course_id, &url_or_id],
+        )
     }
     /// Get a learning object's date information
     ///
@@ -132,6 +143,7 @@ impl<'a> LearningObjectDates<'a> {
     ) -> GetLearningObjectDateInformationForAttachment<'a> {
         GetLearningObjectDateInformationForAttachment::start(
             self.0,
+            None,
             &[&course_id, &attachment_id],
         )
     }
@@ -153,6 +165,7 @@ impl<'a> LearningObjectDates<'a> {
     ) -> UpdateLearningObjectDateInformationForAssignment<'a> {
         UpdateLearningObjectDateInformationForAssignment::start(
             self.0,
+            None,
             &[&course_id, &assignment_id],
         )
     }
@@ -174,6 +187,7 @@ impl<'a> LearningObjectDates<'a> {
     ) -> UpdateLearningObjectDateInformationForQuiz<'a> {
         UpdateLearningObjectDateInformationForQuiz::start(
             self.0,
+            None,
             &[&course_id, &quiz_id],
         )
     }
@@ -195,6 +209,7 @@ impl<'a> LearningObjectDates<'a> {
     ) -> UpdateLearningObjectDateInformationForDiscussionTopic<'a> {
         UpdateLearningObjectDateInformationForDiscussionTopic::start(
             self.0,
+            None,
             &[&course_id, &discussion_topic_id],
         )
     }
@@ -216,6 +231,7 @@ impl<'a> LearningObjectDates<'a> {
     ) -> UpdateLearningObjectDateInformationForPage<'a> {
         UpdateLearningObjectDateInformationForPage::start(
             self.0,
+            None,
             &[&course_id, &url_or_id],
         )
     }
@@ -237,6 +253,7 @@ impl<'a> LearningObjectDates<'a> {
     ) -> UpdateLearningObjectDateInformationForAttachment<'a> {
         UpdateLearningObjectDateInformationForAttachment::start(
             self.0,
+            None,
             &[&course_id, &attachment_id],
         )
     }

@@ -38,7 +38,7 @@ impl<'a> LineItems<'a> {
         label: impl Into<String>,
     ) -> CreateLineItem<'a> {
         CreateLineItem(
-            CreateLineItem::start(self.0, &[&course_id])
+            CreateLineItem::start(self.0, None, &[&course_id])
                 .0
                 .form("scoreMaximum", &score_maximum)
                 .form("label", &rt::text(label)),
@@ -55,7 +55,7 @@ impl<'a> LineItems<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateLineItem<'a> {
-        UpdateLineItem::start(self.0, &[&course_id, &id])
+        UpdateLineItem::start(self.0, None, &[&course_id, &id])
     }
     /// Show a Line Item
     ///
@@ -68,7 +68,7 @@ impl<'a> LineItems<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowLineItem<'a> {
-        ShowLineItem::start(self.0, &[&course_id, &id])
+        ShowLineItem::start(self.0, None, &[&course_id, &id])
     }
     /// List line Items
     ///
@@ -77,7 +77,7 @@ impl<'a> LineItems<'a> {
     /// `GET /api/lti/courses/{course_id}/line_items`
     #[doc(alias = "List line Items")]
     pub fn list_line_items(&self, course_id: impl rt::PathArg) -> ListLineItems<'a> {
-        ListLineItems::start(self.0, &[&course_id])
+        ListLineItems::start(self.0, None, &[&course_id])
     }
     /// Delete a Line Item
     ///
@@ -90,7 +90,7 @@ impl<'a> LineItems<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteLineItem<'a> {
-        DeleteLineItem::start(self.0, &[&course_id, &id])
+        DeleteLineItem::start(self.0, None, &[&course_id, &id])
     }
 }
 rt::builder!(

@@ -31,7 +31,7 @@ impl<'a> LiveAssessments<'a> {
         course_id: impl rt::PathArg,
         assessment_id: impl rt::PathArg,
     ) -> CreateLiveAssessmentResults<'a> {
-        CreateLiveAssessmentResults::start(self.0, &[&course_id, &assessment_id])
+        CreateLiveAssessmentResults::start(self.0, None, &[&course_id, &assessment_id])
     }
     /// List live assessment results
     ///
@@ -44,7 +44,7 @@ impl<'a> LiveAssessments<'a> {
         course_id: impl rt::PathArg,
         assessment_id: impl rt::PathArg,
     ) -> ListLiveAssessmentResults<'a> {
-        ListLiveAssessmentResults::start(self.0, &[&course_id, &assessment_id])
+        ListLiveAssessmentResults::start(self.0, None, &[&course_id, &assessment_id])
     }
     /// Create or find a live assessment
     ///
@@ -56,7 +56,7 @@ impl<'a> LiveAssessments<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateOrFindLiveAssessment<'a> {
-        CreateOrFindLiveAssessment::start(self.0, &[&course_id])
+        CreateOrFindLiveAssessment::start(self.0, None, &[&course_id])
     }
     /// List live assessments
     ///
@@ -68,7 +68,7 @@ impl<'a> LiveAssessments<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListLiveAssessments<'a> {
-        ListLiveAssessments::start(self.0, &[&course_id])
+        ListLiveAssessments::start(self.0, None, &[&course_id])
     }
 }
 rt::builder!(

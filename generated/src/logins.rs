@@ -35,7 +35,7 @@ impl<'a> Logins<'a> {
         &self,
         context: impl crate::context::AccountOrUser,
     ) -> ListUserLogins<'a> {
-        ListUserLogins::start_in(self.0, &context, &[])
+        ListUserLogins::start(self.0, Some(&context), &[])
     }
     /// Kickoff password recovery flow
     ///
@@ -44,7 +44,7 @@ impl<'a> Logins<'a> {
     /// `POST /api/v1/users/reset_password`
     #[doc(alias = "Kickoff password recovery flow")]
     pub fn kickoff_password_recovery_flow(&self) -> KickoffPasswordRecoveryFlow<'a> {
-        KickoffPasswordRecoveryFlow::start(self.0, &[])
+        KickoffPasswordRecoveryFlow::start(self.0, None, &[])
     }
     /// Create a user login
     ///
@@ -59,7 +59,7 @@ impl<'a> Logins<'a> {
         login: CreateUserLoginParams,
     ) -> CreateUserLogin<'a> {
         CreateUserLogin(
-            CreateUserLogin::start(self.0, &[&account_id])
+            CreateUserLogin::start(self.0, None, &[&account_id])
                 .0
                 .form("user", &user)
                 .form("login", &login),
@@ -76,7 +76,7 @@ impl<'a> Logins<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> EditUserLogin<'a> {
-        EditUserLogin::start(self.0, &[&account_id, &id])
+        EditUserLogin::start(self.0, None, &[&account_id, &id])
     }
     /// Delete a user login
     ///
@@ -89,7 +89,7 @@ impl<'a> Logins<'a> {
         user_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteUserLogin<'a> {
-        DeleteUserLogin::start(self.0, &[&user_id, &id])
+        DeleteUserLogin::start(self.0, None, &[&user_id, &id])
     }
 }
 rt::builder!(

@@ -31,7 +31,7 @@ impl<'a> LtiLaunchDefinitions<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ListLtiLaunchDefinitions<'a> {
-        ListLtiLaunchDefinitions::start_in(self.0, &context, &[])
+        ListLtiLaunchDefinitions::start(self.0, Some(&context), &[])
     }
 }
 rt::builder!(

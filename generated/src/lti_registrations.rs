@@ -37,7 +37,7 @@ impl<'a> LtiRegistrations<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListLtiRegistrationsInAccount<'a> {
-        ListLtiRegistrationsInAccount::start(self.0, &[&account_id])
+        ListLtiRegistrationsInAccount::start(self.0, None, &[&account_id])
     }
     /// Show an LTI Registration
     ///
@@ -50,7 +50,7 @@ impl<'a> LtiRegistrations<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowLtiRegistration<'a> {
-        ShowLtiRegistration::start(self.0, &[&account_id, &id])
+        ShowLtiRegistration::start(self.0, None, &[&account_id, &id])
     }
     /// Create an LTI Registration
     ///
@@ -62,7 +62,7 @@ impl<'a> LtiRegistrations<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> CreateLtiRegistration<'a> {
-        CreateLtiRegistration::start(self.0, &[&account_id])
+        CreateLtiRegistration::start(self.0, None, &[&account_id])
     }
     /// Show an LTI Registration (via the client_id)
     ///
@@ -75,7 +75,7 @@ impl<'a> LtiRegistrations<'a> {
         account_id: impl rt::PathArg,
         client_id: impl rt::PathArg,
     ) -> ShowLtiRegistrationViaClientId<'a> {
-        ShowLtiRegistrationViaClientId::start(self.0, &[&account_id, &client_id])
+        ShowLtiRegistrationViaClientId::start(self.0, None, &[&account_id, &client_id])
     }
     /// Update an LTI Registration
     ///
@@ -88,7 +88,7 @@ impl<'a> LtiRegistrations<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateLtiRegistration<'a> {
-        UpdateLtiRegistration::start(self.0, &[&account_id, &id])
+        UpdateLtiRegistration::start(self.0, None, &[&account_id, &id])
     }
     /// Reset an LTI Registration to Defaults
     ///
@@ -101,7 +101,7 @@ impl<'a> LtiRegistrations<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ResetLtiRegistrationToDefaults<'a> {
-        ResetLtiRegistrationToDefaults::start(self.0, &[&account_id, &id])
+        ResetLtiRegistrationToDefaults::start(self.0, None, &[&account_id, &id])
     }
     /// Delete an LTI Registration
     ///
@@ -114,7 +114,7 @@ impl<'a> LtiRegistrations<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteLtiRegistration<'a> {
-        DeleteLtiRegistration::start(self.0, &[&account_id, &id])
+        DeleteLtiRegistration::start(self.0, None, &[&account_id, &id])
     }
     /// Bind an LTI Registration to an Account
     ///
@@ -137,7 +137,7 @@ impl<'a> LtiRegistrations<'a> {
         workflow_state: WorkflowState,
     ) -> BindLtiRegistrationToAccount<'a> {
         BindLtiRegistrationToAccount(
-            BindLtiRegistrationToAccount::start(self.0, &[&account_id, &id])
+            BindLtiRegistrationToAccount::start(self.0, None, &[&account_id, &id])
                 .0
                 .form("workflow_state", &workflow_state),
         )
@@ -153,7 +153,7 @@ impl<'a> LtiRegistrations<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetLtiRegistrationHistory<'a> {
-        GetLtiRegistrationHistory::start(self.0, &[&account_id, &id])
+        GetLtiRegistrationHistory::start(self.0, None, &[&account_id, &id])
     }
     /// Get LTI Registration Overlay History
     ///
@@ -166,7 +166,7 @@ impl<'a> LtiRegistrations<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetLtiRegistrationOverlayHistory<'a> {
-        GetLtiRegistrationOverlayHistory::start(self.0, &[&account_id, &id])
+        GetLtiRegistrationOverlayHistory::start(self.0, None, &[&account_id, &id])
     }
     /// Get LTI Registration Update Request
     ///
@@ -182,6 +182,7 @@ impl<'a> LtiRegistrations<'a> {
     ) -> GetLtiRegistrationUpdateRequest<'a> {
         GetLtiRegistrationUpdateRequest::start(
             self.0,
+            None,
             &[&account_id, &id, &update_request_id],
         )
     }
@@ -203,6 +204,7 @@ impl<'a> LtiRegistrations<'a> {
         ApplyLtiRegistrationUpdateRequst(
             ApplyLtiRegistrationUpdateRequst::start(
                     self.0,
+                    None,
                     &[&account_id, &id, &update_request_id],
                 )
                 .0
@@ -225,6 +227,7 @@ impl<'a> LtiRegistrations<'a> {
     ) -> SearchForAccountsAndCourses<'a> {
         SearchForAccountsAndCourses::start(
             self.0,
+            None,
             &[&account_id, &registration_id, &deployment_id],
         )
     }

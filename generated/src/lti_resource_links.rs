@@ -32,7 +32,7 @@ impl<'a> LtiResourceLinks<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListLtiResourceLinks<'a> {
-        ListLtiResourceLinks::start(self.0, &[&course_id])
+        ListLtiResourceLinks::start(self.0, None, &[&course_id])
     }
     /// Create an LTI Resource Link
     ///
@@ -54,7 +54,7 @@ impl<'a> LtiResourceLinks<'a> {
         url: impl Into<String>,
     ) -> CreateLtiResourceLink<'a> {
         CreateLtiResourceLink(
-            CreateLtiResourceLink::start(self.0, &[&course_id])
+            CreateLtiResourceLink::start(self.0, None, &[&course_id])
                 .0
                 .form("url", &rt::text(url)),
         )
@@ -73,7 +73,7 @@ impl<'a> LtiResourceLinks<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowLtiResourceLink<'a> {
-        ShowLtiResourceLink::start(self.0, &[&course_id, &id])
+        ShowLtiResourceLink::start(self.0, None, &[&course_id, &id])
     }
     /// Delete an LTI Resource Link
     ///
@@ -91,7 +91,7 @@ impl<'a> LtiResourceLinks<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteLtiResourceLink<'a> {
-        DeleteLtiResourceLink::start(self.0, &[&course_id, &id])
+        DeleteLtiResourceLink::start(self.0, None, &[&course_id, &id])
     }
     /// Update an LTI Resource Link
     ///
@@ -104,7 +104,7 @@ impl<'a> LtiResourceLinks<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateLtiResourceLink<'a> {
-        UpdateLtiResourceLink::start(self.0, &[&course_id, &id])
+        UpdateLtiResourceLink::start(self.0, None, &[&course_id, &id])
     }
     /// Bulk Create LTI Resource Links
     ///
@@ -129,7 +129,7 @@ impl<'a> LtiResourceLinks<'a> {
         url: impl IntoIterator<Item = impl Into<String>>,
     ) -> BulkCreateLtiResourceLinks<'a> {
         BulkCreateLtiResourceLinks(
-            BulkCreateLtiResourceLinks::start(self.0, &[&course_id])
+            BulkCreateLtiResourceLinks::start(self.0, None, &[&course_id])
                 .0
                 .form("POST", &rt::text(post))
                 .form("url", &rt::texts(url)),

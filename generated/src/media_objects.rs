@@ -41,7 +41,7 @@ impl<'a> MediaObjects<'a> {
         &self,
         context: impl crate::context::MediaAttachmentOrMediaObject,
     ) -> ListMediaTracksForMediaObjectOrAttachment<'a> {
-        ListMediaTracksForMediaObjectOrAttachment::start_in(self.0, &context, &[])
+        ListMediaTracksForMediaObjectOrAttachment::start(self.0, Some(&context), &[])
     }
     /// Update Media Tracks
     ///
@@ -56,7 +56,7 @@ impl<'a> MediaObjects<'a> {
         &self,
         context: impl crate::context::MediaAttachmentOrMediaObject,
     ) -> UpdateMediaTracks<'a> {
-        UpdateMediaTracks::start_in(self.0, &context, &[])
+        UpdateMediaTracks::start(self.0, Some(&context), &[])
     }
     /// List Media Objects
     ///
@@ -66,7 +66,7 @@ impl<'a> MediaObjects<'a> {
     #[doc(alias = "list_media_objects_media_objects")]
     #[doc(alias = "List Media Objects")]
     pub fn list_media_objects(&self) -> ListMediaObjects<'a> {
-        ListMediaObjects::start(self.0, &[])
+        ListMediaObjects::start(self.0, None, &[])
     }
     /// List Media Objects
     ///
@@ -81,7 +81,7 @@ impl<'a> MediaObjects<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListMediaObjectsIn<'a> {
-        ListMediaObjectsIn::start_in(self.0, &context, &[])
+        ListMediaObjectsIn::start(self.0, Some(&context), &[])
     }
     /// List Media Objects
     ///
@@ -91,7 +91,7 @@ impl<'a> MediaObjects<'a> {
     #[doc(alias = "list_media_objects_media_attachments")]
     #[doc(alias = "List Media Objects")]
     pub fn list_media_attachments(&self) -> ListMediaAttachments<'a> {
-        ListMediaAttachments::start(self.0, &[])
+        ListMediaAttachments::start(self.0, None, &[])
     }
     /// List Media Objects
     ///
@@ -106,7 +106,7 @@ impl<'a> MediaObjects<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListMediaAttachmentsIn<'a> {
-        ListMediaAttachmentsIn::start_in(self.0, &context, &[])
+        ListMediaAttachmentsIn::start(self.0, Some(&context), &[])
     }
     /// Update Media Object
     ///
@@ -117,7 +117,7 @@ impl<'a> MediaObjects<'a> {
         &self,
         media_object_id: impl rt::PathArg,
     ) -> UpdateMediaObject<'a> {
-        UpdateMediaObject::start(self.0, &[&media_object_id])
+        UpdateMediaObject::start(self.0, None, &[&media_object_id])
     }
     /// Update Media Object
     ///
@@ -128,7 +128,7 @@ impl<'a> MediaObjects<'a> {
         &self,
         attachment_id: impl rt::PathArg,
     ) -> UpdateMediaAttachment<'a> {
-        UpdateMediaAttachment::start(self.0, &[&attachment_id])
+        UpdateMediaAttachment::start(self.0, None, &[&attachment_id])
     }
 }
 rt::builder!(

@@ -34,7 +34,11 @@ impl<'a> ModeratedGrading<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> ListStudentsSelectedForModeration<'a> {
-        ListStudentsSelectedForModeration::start(self.0, &[&course_id, &assignment_id])
+        ListStudentsSelectedForModeration::start(
+            self.0,
+            None,
+            &[&course_id, &assignment_id],
+        )
     }
     /// Select students for moderation
     ///
@@ -47,7 +51,7 @@ impl<'a> ModeratedGrading<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> SelectStudentsForModeration<'a> {
-        SelectStudentsForModeration::start(self.0, &[&course_id, &assignment_id])
+        SelectStudentsForModeration::start(self.0, None, &[&course_id, &assignment_id])
     }
     /// Bulk select provisional grades
     ///
@@ -60,7 +64,7 @@ impl<'a> ModeratedGrading<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> BulkSelectProvisionalGrades<'a> {
-        BulkSelectProvisionalGrades::start(self.0, &[&course_id, &assignment_id])
+        BulkSelectProvisionalGrades::start(self.0, None, &[&course_id, &assignment_id])
     }
     /// Show provisional grade status for a student
     ///
@@ -75,6 +79,7 @@ impl<'a> ModeratedGrading<'a> {
     ) -> ShowProvisionalGradeStatusForStudent<'a> {
         ShowProvisionalGradeStatusForStudent::start(
             self.0,
+            None,
             &[&course_id, &assignment_id],
         )
     }
@@ -92,6 +97,7 @@ impl<'a> ModeratedGrading<'a> {
     ) -> ShowAnonymousProvisionalGradeStatusForStudent<'a> {
         ShowAnonymousProvisionalGradeStatusForStudent::start(
             self.0,
+            None,
             &[&course_id, &assignment_id],
         )
     }
@@ -109,6 +115,7 @@ impl<'a> ModeratedGrading<'a> {
     ) -> SelectProvisionalGrade<'a> {
         SelectProvisionalGrade::start(
             self.0,
+            None,
             &[&course_id, &assignment_id, &provisional_grade_id],
         )
     }
@@ -129,6 +136,7 @@ impl<'a> ModeratedGrading<'a> {
     ) -> PublishProvisionalGradesForAssignment<'a> {
         PublishProvisionalGradesForAssignment::start(
             self.0,
+            None,
             &[&course_id, &assignment_id],
         )
     }

@@ -40,7 +40,7 @@ impl<'a> Modules<'a> {
     /// `GET /api/v1/courses/{course_id}/modules`
     #[doc(alias = "List modules")]
     pub fn list_modules(&self, course_id: impl rt::PathArg) -> ListModules<'a> {
-        ListModules::start(self.0, &[&course_id])
+        ListModules::start(self.0, None, &[&course_id])
     }
     /// Show module
     ///
@@ -53,7 +53,7 @@ impl<'a> Modules<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowModule<'a> {
-        ShowModule::start(self.0, &[&course_id, &id])
+        ShowModule::start(self.0, None, &[&course_id, &id])
     }
     /// Create a module
     ///
@@ -67,7 +67,7 @@ impl<'a> Modules<'a> {
         module: CreateModuleParams,
     ) -> CreateModule<'a> {
         CreateModule(
-            CreateModule::start(self.0, &[&course_id]).0.form("module", &module),
+            CreateModule::start(self.0, None, &[&course_id]).0.form("module", &module),
         )
     }
     /// Update a module
@@ -81,7 +81,7 @@ impl<'a> Modules<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateModule<'a> {
-        UpdateModule::start(self.0, &[&course_id, &id])
+        UpdateModule::start(self.0, None, &[&course_id, &id])
     }
     /// Delete module
     ///
@@ -94,7 +94,7 @@ impl<'a> Modules<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteModule<'a> {
-        DeleteModule::start(self.0, &[&course_id, &id])
+        DeleteModule::start(self.0, None, &[&course_id, &id])
     }
     /// Re-lock module progressions
     ///
@@ -109,7 +109,7 @@ impl<'a> Modules<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ReLockModuleProgressions<'a> {
-        ReLockModuleProgressions::start(self.0, &[&course_id, &id])
+        ReLockModuleProgressions::start(self.0, None, &[&course_id, &id])
     }
     /// List module items
     ///
@@ -122,7 +122,7 @@ impl<'a> Modules<'a> {
         course_id: impl rt::PathArg,
         module_id: impl rt::PathArg,
     ) -> ListModuleItems<'a> {
-        ListModuleItems::start(self.0, &[&course_id, &module_id])
+        ListModuleItems::start(self.0, None, &[&course_id, &module_id])
     }
     /// Show module item
     ///
@@ -136,7 +136,7 @@ impl<'a> Modules<'a> {
         module_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowModuleItem<'a> {
-        ShowModuleItem::start(self.0, &[&course_id, &module_id, &id])
+        ShowModuleItem::start(self.0, None, &[&course_id, &module_id, &id])
     }
     /// Create a module item
     ///
@@ -151,7 +151,7 @@ impl<'a> Modules<'a> {
         module_item: CreateModuleItemParams,
     ) -> CreateModuleItem<'a> {
         CreateModuleItem(
-            CreateModuleItem::start(self.0, &[&course_id, &module_id])
+            CreateModuleItem::start(self.0, None, &[&course_id, &module_id])
                 .0
                 .form("module_item", &module_item),
         )
@@ -168,7 +168,7 @@ impl<'a> Modules<'a> {
         module_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateModuleItem<'a> {
-        UpdateModuleItem::start(self.0, &[&course_id, &module_id, &id])
+        UpdateModuleItem::start(self.0, None, &[&course_id, &module_id, &id])
     }
     /// Select a mastery path
     ///
@@ -182,7 +182,7 @@ impl<'a> Modules<'a> {
         module_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> SelectMasteryPath<'a> {
-        SelectMasteryPath::start(self.0, &[&course_id, &module_id, &id])
+        SelectMasteryPath::start(self.0, None, &[&course_id, &module_id, &id])
     }
     /// Delete module item
     ///
@@ -196,7 +196,7 @@ impl<'a> Modules<'a> {
         module_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteModuleItem<'a> {
-        DeleteModuleItem::start(self.0, &[&course_id, &module_id, &id])
+        DeleteModuleItem::start(self.0, None, &[&course_id, &module_id, &id])
     }
     /// Mark module item as done/not done
     ///
@@ -210,7 +210,7 @@ impl<'a> Modules<'a> {
         module_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> MarkModuleItemAsDoneNotDone<'a> {
-        MarkModuleItemAsDoneNotDone::start(self.0, &[&course_id, &module_id, &id])
+        MarkModuleItemAsDoneNotDone::start(self.0, None, &[&course_id, &module_id, &id])
     }
     /// Get module item sequence
     ///
@@ -222,7 +222,7 @@ impl<'a> Modules<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetModuleItemSequence<'a> {
-        GetModuleItemSequence::start(self.0, &[&course_id])
+        GetModuleItemSequence::start(self.0, None, &[&course_id])
     }
     /// Mark module item read
     ///
@@ -238,7 +238,7 @@ impl<'a> Modules<'a> {
         module_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> MarkModuleItemRead<'a> {
-        MarkModuleItemRead::start(self.0, &[&course_id, &module_id, &id])
+        MarkModuleItemRead::start(self.0, None, &[&course_id, &module_id, &id])
     }
     /// List a module's overrides
     ///
@@ -254,7 +254,7 @@ impl<'a> Modules<'a> {
         course_id: impl rt::PathArg,
         context_module_id: impl rt::PathArg,
     ) -> ListModuleOverrides<'a> {
-        ListModuleOverrides::start(self.0, &[&course_id, &context_module_id])
+        ListModuleOverrides::start(self.0, None, &[&course_id, &context_module_id])
     }
     /// Update a module's overrides
     ///
@@ -274,7 +274,7 @@ impl<'a> Modules<'a> {
         overrides: impl IntoIterator<Item = impl Into<String>>,
     ) -> UpdateModuleOverrides<'a> {
         UpdateModuleOverrides(
-            UpdateModuleOverrides::start(self.0, &[&course_id, &context_module_id])
+            UpdateModuleOverrides::start(self.0, None, &[&course_id, &context_module_id])
                 .0
                 .form("overrides", &rt::texts(overrides)),
         )

@@ -28,7 +28,7 @@ impl<'a> NamesAndRole<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListCourseMemberships<'a> {
-        ListCourseMemberships::start(self.0, &[&course_id])
+        ListCourseMemberships::start(self.0, None, &[&course_id])
     }
     /// List Group Memberships
     ///
@@ -40,7 +40,7 @@ impl<'a> NamesAndRole<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> ListGroupMemberships<'a> {
-        ListGroupMemberships::start(self.0, &[&group_id])
+        ListGroupMemberships::start(self.0, None, &[&group_id])
     }
 }
 rt::builder!(

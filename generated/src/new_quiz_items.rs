@@ -34,7 +34,7 @@ impl<'a> NewQuizItems<'a> {
         assignment_id: impl rt::PathArg,
         item_id: impl rt::PathArg,
     ) -> GetQuizItem<'a> {
-        GetQuizItem::start(self.0, &[&course_id, &assignment_id, &item_id])
+        GetQuizItem::start(self.0, None, &[&course_id, &assignment_id, &item_id])
     }
     /// List quiz items
     ///
@@ -47,7 +47,7 @@ impl<'a> NewQuizItems<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> ListQuizItems<'a> {
-        ListQuizItems::start(self.0, &[&course_id, &assignment_id])
+        ListQuizItems::start(self.0, None, &[&course_id, &assignment_id])
     }
     /// Create a quiz item
     ///
@@ -62,7 +62,7 @@ impl<'a> NewQuizItems<'a> {
         item: CreateQuizItemParams,
     ) -> CreateQuizItem<'a> {
         CreateQuizItem(
-            CreateQuizItem::start(self.0, &[&course_id, &assignment_id])
+            CreateQuizItem::start(self.0, None, &[&course_id, &assignment_id])
                 .0
                 .form("item", &item),
         )
@@ -79,7 +79,7 @@ impl<'a> NewQuizItems<'a> {
         assignment_id: impl rt::PathArg,
         item_id: impl rt::PathArg,
     ) -> UpdateQuizItem<'a> {
-        UpdateQuizItem::start(self.0, &[&course_id, &assignment_id, &item_id])
+        UpdateQuizItem::start(self.0, None, &[&course_id, &assignment_id, &item_id])
     }
     /// Delete a quiz item
     ///
@@ -93,7 +93,7 @@ impl<'a> NewQuizItems<'a> {
         assignment_id: impl rt::PathArg,
         item_id: impl rt::PathArg,
     ) -> DeleteQuizItem<'a> {
-        DeleteQuizItem::start(self.0, &[&course_id, &assignment_id, &item_id])
+        DeleteQuizItem::start(self.0, None, &[&course_id, &assignment_id, &item_id])
     }
     /// Get items media_upload_url
     ///
@@ -106,7 +106,7 @@ impl<'a> NewQuizItems<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> GetItemsMediaUploadUrl<'a> {
-        GetItemsMediaUploadUrl::start(self.0, &[&course_id, &assignment_id])
+        GetItemsMediaUploadUrl::start(self.0, None, &[&course_id, &assignment_id])
     }
 }
 rt::builder!(

@@ -32,7 +32,7 @@ impl<'a> NewQuizzes<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> GetNewQuiz<'a> {
-        GetNewQuiz::start(self.0, &[&course_id, &assignment_id])
+        GetNewQuiz::start(self.0, None, &[&course_id, &assignment_id])
     }
     /// List new quizzes
     ///
@@ -41,7 +41,7 @@ impl<'a> NewQuizzes<'a> {
     /// `GET /api/quiz/v1/courses/{course_id}/quizzes`
     #[doc(alias = "List new quizzes")]
     pub fn list_new_quizzes(&self, course_id: impl rt::PathArg) -> ListNewQuizzes<'a> {
-        ListNewQuizzes::start(self.0, &[&course_id])
+        ListNewQuizzes::start(self.0, None, &[&course_id])
     }
     /// Create a new quiz
     ///
@@ -50,7 +50,7 @@ impl<'a> NewQuizzes<'a> {
     /// `POST /api/quiz/v1/courses/{course_id}/quizzes`
     #[doc(alias = "Create a new quiz")]
     pub fn create_new_quiz(&self, course_id: impl rt::PathArg) -> CreateNewQuiz<'a> {
-        CreateNewQuiz::start(self.0, &[&course_id])
+        CreateNewQuiz::start(self.0, None, &[&course_id])
     }
     /// Update a single quiz
     ///
@@ -63,7 +63,7 @@ impl<'a> NewQuizzes<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> UpdateSingleQuiz<'a> {
-        UpdateSingleQuiz::start(self.0, &[&course_id, &assignment_id])
+        UpdateSingleQuiz::start(self.0, None, &[&course_id, &assignment_id])
     }
     /// Delete a new quiz
     ///
@@ -76,7 +76,7 @@ impl<'a> NewQuizzes<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> DeleteNewQuiz<'a> {
-        DeleteNewQuiz::start(self.0, &[&course_id, &assignment_id])
+        DeleteNewQuiz::start(self.0, None, &[&course_id, &assignment_id])
     }
 }
 rt::builder!(

@@ -47,7 +47,11 @@ impl<'a> NewQuizzesAccommodations<'a> {
         user_id: impl Into<rt::Id>,
     ) -> SetQuizLevelAccommodations<'a> {
         SetQuizLevelAccommodations(
-            SetQuizLevelAccommodations::start(self.0, &[&course_id, &assignment_id])
+            SetQuizLevelAccommodations::start(
+                    self.0,
+                    None,
+                    &[&course_id, &assignment_id],
+                )
                 .0
                 .form("user_id", &rt::id(user_id)),
         )
@@ -80,7 +84,7 @@ impl<'a> NewQuizzesAccommodations<'a> {
         user_id: impl Into<rt::Id>,
     ) -> SetCourseLevelAccommodations<'a> {
         SetCourseLevelAccommodations(
-            SetCourseLevelAccommodations::start(self.0, &[&course_id])
+            SetCourseLevelAccommodations::start(self.0, None, &[&course_id])
                 .0
                 .form("user_id", &rt::id(user_id)),
         )

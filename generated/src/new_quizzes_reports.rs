@@ -30,7 +30,7 @@ impl<'a> NewQuizzesReports<'a> {
         quiz_report: QuizReportParams,
     ) -> CreateQuizReport<'a> {
         CreateQuizReport(
-            CreateQuizReport::start(self.0, &[&course_id, &assignment_id])
+            CreateQuizReport::start(self.0, None, &[&course_id, &assignment_id])
                 .0
                 .form("quiz_report", &quiz_report),
         )

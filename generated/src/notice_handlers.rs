@@ -28,7 +28,7 @@ impl<'a> NoticeHandlers<'a> {
         &self,
         context_external_tool_id: impl rt::PathArg,
     ) -> ShowNoticeHandlers<'a> {
-        ShowNoticeHandlers::start(self.0, &[&context_external_tool_id])
+        ShowNoticeHandlers::start(self.0, None, &[&context_external_tool_id])
     }
     /// Set notice handler
     ///
@@ -47,7 +47,7 @@ impl<'a> NoticeHandlers<'a> {
         handler: impl Into<String>,
     ) -> SetNoticeHandler<'a> {
         SetNoticeHandler(
-            SetNoticeHandler::start(self.0, &[&context_external_tool_id])
+            SetNoticeHandler::start(self.0, None, &[&context_external_tool_id])
                 .0
                 .form("notice_type", &rt::text(notice_type))
                 .form("handler", &rt::text(handler)),

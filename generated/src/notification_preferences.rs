@@ -40,6 +40,7 @@ impl<'a> NotificationPreferences<'a> {
     ) -> ListPreferencesForCommunicationChannel<'a> {
         ListPreferencesForCommunicationChannel::start(
             self.0,
+            None,
             &[&user_id, &communication_channel_id],
         )
     }
@@ -56,7 +57,11 @@ impl<'a> NotificationPreferences<'a> {
         r#type: impl rt::PathArg,
         address: impl rt::PathArg,
     ) -> ListPreferencesByTypeAndAddress<'a> {
-        ListPreferencesByTypeAndAddress::start(self.0, &[&user_id, &r#type, &address])
+        ListPreferencesByTypeAndAddress::start(
+            self.0,
+            None,
+            &[&user_id, &r#type, &address],
+        )
     }
     /// List of preference categories
     ///
@@ -69,7 +74,11 @@ impl<'a> NotificationPreferences<'a> {
         user_id: impl rt::PathArg,
         communication_channel_id: impl rt::PathArg,
     ) -> ListOfPreferenceCategories<'a> {
-        ListOfPreferenceCategories::start(self.0, &[&user_id, &communication_channel_id])
+        ListOfPreferenceCategories::start(
+            self.0,
+            None,
+            &[&user_id, &communication_channel_id],
+        )
     }
     /// Get a preference
     ///
@@ -86,6 +95,7 @@ impl<'a> NotificationPreferences<'a> {
     ) -> GetPreferenceForCommunicationChannel<'a> {
         GetPreferenceForCommunicationChannel::start(
             self.0,
+            None,
             &[&user_id, &communication_channel_id, &notification],
         )
     }
@@ -105,6 +115,7 @@ impl<'a> NotificationPreferences<'a> {
     ) -> GetPreferenceByTypeAndAddress<'a> {
         GetPreferenceByTypeAndAddress::start(
             self.0,
+            None,
             &[&user_id, &r#type, &address, &notification],
         )
     }
@@ -124,6 +135,7 @@ impl<'a> NotificationPreferences<'a> {
         UpdatePreferenceForCommunicationChannel(
             UpdatePreferenceForCommunicationChannel::start(
                     self.0,
+                    None,
                     &[&communication_channel_id, &notification],
                 )
                 .0
@@ -147,6 +159,7 @@ impl<'a> NotificationPreferences<'a> {
         UpdatePreferenceByTypeAndAddress(
             UpdatePreferenceByTypeAndAddress::start(
                     self.0,
+                    None,
                     &[&r#type, &address, &notification],
                 )
                 .0
@@ -168,6 +181,7 @@ impl<'a> NotificationPreferences<'a> {
         UpdatePreferencesByCategory(
             UpdatePreferencesByCategory::start(
                     self.0,
+                    None,
                     &[&communication_channel_id, &category],
                 )
                 .0
@@ -192,6 +206,7 @@ impl<'a> NotificationPreferences<'a> {
         UpdateMultiplePreferencesForCommunicationChannel(
             UpdateMultiplePreferencesForCommunicationChannel::start(
                     self.0,
+                    None,
                     &[&communication_channel_id],
                 )
                 .0
@@ -217,6 +232,7 @@ impl<'a> NotificationPreferences<'a> {
         UpdateMultiplePreferencesByTypeAndAddress(
             UpdateMultiplePreferencesByTypeAndAddress::start(
                     self.0,
+                    None,
                     &[&r#type, &address],
                 )
                 .0

@@ -34,7 +34,11 @@ impl<'a> OriginalityReports<'a> {
         originality_report: CreateOriginalityReportParams,
     ) -> CreateOriginalityReport<'a> {
         CreateOriginalityReport(
-            CreateOriginalityReport::start(self.0, &[&assignment_id, &submission_id])
+            CreateOriginalityReport::start(
+                    self.0,
+                    None,
+                    &[&assignment_id, &submission_id],
+                )
                 .0
                 .form("originality_report", &originality_report),
         )
@@ -54,6 +58,7 @@ impl<'a> OriginalityReports<'a> {
     ) -> EditOriginalityReportForSubmission<'a> {
         EditOriginalityReportForSubmission::start(
             self.0,
+            None,
             &[&assignment_id, &submission_id, &id],
         )
     }
@@ -69,7 +74,7 @@ impl<'a> OriginalityReports<'a> {
         assignment_id: impl rt::PathArg,
         file_id: impl rt::PathArg,
     ) -> EditOriginalityReportForFile<'a> {
-        EditOriginalityReportForFile::start(self.0, &[&assignment_id, &file_id])
+        EditOriginalityReportForFile::start(self.0, None, &[&assignment_id, &file_id])
     }
     /// Show an Originality Report
     ///
@@ -86,6 +91,7 @@ impl<'a> OriginalityReports<'a> {
     ) -> ShowOriginalityReportForSubmission<'a> {
         ShowOriginalityReportForSubmission::start(
             self.0,
+            None,
             &[&assignment_id, &submission_id, &id],
         )
     }
@@ -101,7 +107,7 @@ impl<'a> OriginalityReports<'a> {
         assignment_id: impl rt::PathArg,
         file_id: impl rt::PathArg,
     ) -> ShowOriginalityReportForFile<'a> {
-        ShowOriginalityReportForFile::start(self.0, &[&assignment_id, &file_id])
+        ShowOriginalityReportForFile::start(self.0, None, &[&assignment_id, &file_id])
     }
 }
 rt::builder!(

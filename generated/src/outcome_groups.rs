@@ -68,7 +68,7 @@ impl<'a> OutcomeGroups<'a> {
         &self,
         context: impl crate::context::AccountCourseOrGlobal,
     ) -> RedirectToRootOutcomeGroupForContext<'a> {
-        RedirectToRootOutcomeGroupForContext::start_in(self.0, &context, &[])
+        RedirectToRootOutcomeGroupForContext::start(self.0, Some(&context), &[])
     }
     /// Get all outcome groups for context
     ///
@@ -81,7 +81,7 @@ impl<'a> OutcomeGroups<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> GetAllOutcomeGroupsForContext<'a> {
-        GetAllOutcomeGroupsForContext::start_in(self.0, &context, &[])
+        GetAllOutcomeGroupsForContext::start(self.0, Some(&context), &[])
     }
     /// Get all outcome links for context
     ///
@@ -94,7 +94,7 @@ impl<'a> OutcomeGroups<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> GetAllOutcomeLinksForContext<'a> {
-        GetAllOutcomeLinksForContext::start_in(self.0, &context, &[])
+        GetAllOutcomeLinksForContext::start(self.0, Some(&context), &[])
     }
     /// Show an outcome group
     ///
@@ -110,7 +110,7 @@ impl<'a> OutcomeGroups<'a> {
         context: impl crate::context::AccountCourseOrGlobal,
         id: impl rt::PathArg,
     ) -> ShowOutcomeGroup<'a> {
-        ShowOutcomeGroup::start_in(self.0, &context, &[&id])
+        ShowOutcomeGroup::start(self.0, Some(&context), &[&id])
     }
     /// Update an outcome group
     ///
@@ -130,7 +130,7 @@ impl<'a> OutcomeGroups<'a> {
         context: impl crate::context::AccountCourseOrGlobal,
         id: impl rt::PathArg,
     ) -> UpdateOutcomeGroup<'a> {
-        UpdateOutcomeGroup::start_in(self.0, &context, &[&id])
+        UpdateOutcomeGroup::start(self.0, Some(&context), &[&id])
     }
     /// Delete an outcome group
     ///
@@ -150,7 +150,7 @@ impl<'a> OutcomeGroups<'a> {
         context: impl crate::context::AccountCourseOrGlobal,
         id: impl rt::PathArg,
     ) -> DeleteOutcomeGroup<'a> {
-        DeleteOutcomeGroup::start_in(self.0, &context, &[&id])
+        DeleteOutcomeGroup::start(self.0, Some(&context), &[&id])
     }
     /// List linked outcomes
     ///
@@ -168,7 +168,7 @@ impl<'a> OutcomeGroups<'a> {
         context: impl crate::context::AccountCourseOrGlobal,
         id: impl rt::PathArg,
     ) -> ListLinkedOutcomes<'a> {
-        ListLinkedOutcomes::start_in(self.0, &context, &[&id])
+        ListLinkedOutcomes::start(self.0, Some(&context), &[&id])
     }
     /// Create/link an outcome
     ///
@@ -192,7 +192,7 @@ impl<'a> OutcomeGroups<'a> {
         context: impl crate::context::AccountCourseOrGlobal,
         id: impl rt::PathArg,
     ) -> CreateLinkOutcome<'a> {
-        CreateLinkOutcome::start_in(self.0, &context, &[&id])
+        CreateLinkOutcome::start(self.0, Some(&context), &[&id])
     }
     /// Create/link an outcome
     ///
@@ -217,7 +217,7 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
         outcome_id: impl rt::PathArg,
     ) -> LinkOutcome<'a> {
-        LinkOutcome::start_in(self.0, &context, &[&id, &outcome_id])
+        LinkOutcome::start(self.0, Some(&context), &[&id, &outcome_id])
     }
     /// Unlink an outcome
     ///
@@ -236,7 +236,7 @@ impl<'a> OutcomeGroups<'a> {
         id: impl rt::PathArg,
         outcome_id: impl rt::PathArg,
     ) -> UnlinkOutcome<'a> {
-        UnlinkOutcome::start_in(self.0, &context, &[&id, &outcome_id])
+        UnlinkOutcome::start(self.0, Some(&context), &[&id, &outcome_id])
     }
     /// List subgroups
     ///
@@ -254,7 +254,7 @@ impl<'a> OutcomeGroups<'a> {
         context: impl crate::context::AccountCourseOrGlobal,
         id: impl rt::PathArg,
     ) -> ListSubgroups<'a> {
-        ListSubgroups::start_in(self.0, &context, &[&id])
+        ListSubgroups::start(self.0, Some(&context), &[&id])
     }
     /// Create a subgroup
     ///
@@ -276,7 +276,7 @@ impl<'a> OutcomeGroups<'a> {
         title: impl Into<String>,
     ) -> CreateSubgroup<'a> {
         CreateSubgroup(
-            CreateSubgroup::start_in(self.0, &context, &[&id])
+            CreateSubgroup::start(self.0, Some(&context), &[&id])
                 .0
                 .form("title", &rt::text(title)),
         )
@@ -305,7 +305,7 @@ impl<'a> OutcomeGroups<'a> {
         source_outcome_group_id: impl Into<rt::Id>,
     ) -> ImportOutcomeGroup<'a> {
         ImportOutcomeGroup(
-            ImportOutcomeGroup::start_in(self.0, &context, &[&id])
+            ImportOutcomeGroup::start(self.0, Some(&context), &[&id])
                 .0
                 .form("source_outcome_group_id", &rt::id(source_outcome_group_id)),
         )

@@ -37,7 +37,7 @@ impl<'a> OutcomeImports<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ImportOutcomes<'a> {
-        ImportOutcomes::start_in(self.0, &context, &[])
+        ImportOutcomes::start(self.0, Some(&context), &[])
     }
     /// Get Outcome import status
     ///
@@ -61,7 +61,7 @@ impl<'a> OutcomeImports<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> GetOutcomeImportStatus<'a> {
-        GetOutcomeImportStatus::start_in(self.0, &context, &[&id])
+        GetOutcomeImportStatus::start(self.0, Some(&context), &[&id])
     }
     /// Get IDs of outcome groups created after successful import
     ///
@@ -85,9 +85,9 @@ impl<'a> OutcomeImports<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImport<'a> {
-        GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImport::start_in(
+        GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImport::start(
             self.0,
-            &context,
+            Some(&context),
             &[&id],
         )
     }

@@ -33,7 +33,7 @@ impl<'a> OutcomeResults<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetOutcomeResults<'a> {
-        GetOutcomeResults::start(self.0, &[&course_id])
+        GetOutcomeResults::start(self.0, None, &[&course_id])
     }
     /// Set outcome ordering for LMGB
     ///
@@ -45,7 +45,7 @@ impl<'a> OutcomeResults<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> SetOutcomeOrderingForLmgb<'a> {
-        SetOutcomeOrderingForLmgb::start(self.0, &[&course_id])
+        SetOutcomeOrderingForLmgb::start(self.0, None, &[&course_id])
     }
     /// Get outcome result rollups
     ///
@@ -57,7 +57,7 @@ impl<'a> OutcomeResults<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetOutcomeResultRollups<'a> {
-        GetOutcomeResultRollups::start(self.0, &[&course_id])
+        GetOutcomeResultRollups::start(self.0, None, &[&course_id])
     }
     /// Get contributing scores
     ///
@@ -72,7 +72,7 @@ impl<'a> OutcomeResults<'a> {
         course_id: impl rt::PathArg,
         outcome_id: impl rt::PathArg,
     ) -> GetContributingScores<'a> {
-        GetContributingScores::start(self.0, &[&course_id, &outcome_id])
+        GetContributingScores::start(self.0, None, &[&course_id, &outcome_id])
     }
     /// Enqueue a delayed Outcome Rollup Calculation Job
     ///
@@ -81,7 +81,7 @@ impl<'a> OutcomeResults<'a> {
     pub fn enqueue_delayed_outcome_rollup_calculation_job(
         &self,
     ) -> EnqueueDelayedOutcomeRollupCalculationJob<'a> {
-        EnqueueDelayedOutcomeRollupCalculationJob::start(self.0, &[])
+        EnqueueDelayedOutcomeRollupCalculationJob::start(self.0, None, &[])
     }
 }
 rt::builder!(

@@ -26,7 +26,7 @@ impl<'a> Outcomes<'a> {
     /// `GET /api/v1/outcomes/{id}`
     #[doc(alias = "Show an outcome")]
     pub fn show_outcome(&self, id: impl rt::PathArg) -> ShowOutcome<'a> {
-        ShowOutcome::start(self.0, &[&id])
+        ShowOutcome::start(self.0, None, &[&id])
     }
     /// Update an outcome
     ///
@@ -39,7 +39,7 @@ impl<'a> Outcomes<'a> {
     /// `PUT /api/v1/outcomes/{id}`
     #[doc(alias = "Update an outcome")]
     pub fn update_outcome(&self, id: impl rt::PathArg) -> UpdateOutcome<'a> {
-        UpdateOutcome::start(self.0, &[&id])
+        UpdateOutcome::start(self.0, None, &[&id])
     }
     /// Get aligned assignments for an outcome in a course for a particular student
     ///
@@ -53,6 +53,7 @@ impl<'a> Outcomes<'a> {
     ) -> GetAlignedAssignmentsForOutcomeInCourseForParticularStudent<'a> {
         GetAlignedAssignmentsForOutcomeInCourseForParticularStudent::start(
             self.0,
+            None,
             &[&course_id],
         )
     }

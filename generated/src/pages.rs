@@ -52,7 +52,7 @@ impl<'a> Pages<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ShowFrontPage<'a> {
-        ShowFrontPage::start_in(self.0, &context, &[])
+        ShowFrontPage::start(self.0, Some(&context), &[])
     }
     /// Duplicate page
     ///
@@ -65,7 +65,7 @@ impl<'a> Pages<'a> {
         course_id: impl rt::PathArg,
         url_or_id: impl rt::PathArg,
     ) -> DuplicatePage<'a> {
-        DuplicatePage::start(self.0, &[&course_id, &url_or_id])
+        DuplicatePage::start(self.0, None, &[&course_id, &url_or_id])
     }
     /// Update/create front page
     ///
@@ -80,7 +80,7 @@ impl<'a> Pages<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> UpdateCreateFrontPage<'a> {
-        UpdateCreateFrontPage::start_in(self.0, &context, &[])
+        UpdateCreateFrontPage::start(self.0, Some(&context), &[])
     }
     /// List pages
     ///
@@ -95,7 +95,7 @@ impl<'a> Pages<'a> {
         &self,
         context: impl crate::context::CourseOrGroup,
     ) -> ListPages<'a> {
-        ListPages::start_in(self.0, &context, &[])
+        ListPages::start(self.0, Some(&context), &[])
     }
     /// Create page
     ///
@@ -112,7 +112,9 @@ impl<'a> Pages<'a> {
         wiki_page: CreatePageWikiPage,
     ) -> CreatePage<'a> {
         CreatePage(
-            CreatePage::start_in(self.0, &context, &[]).0.form("wiki_page", &wiki_page),
+            CreatePage::start(self.0, Some(&context), &[])
+                .0
+                .form("wiki_page", &wiki_page),
         )
     }
     /// Show page
@@ -129,7 +131,7 @@ impl<'a> Pages<'a> {
         context: impl crate::context::CourseOrGroup,
         url_or_id: impl rt::PathArg,
     ) -> ShowPage<'a> {
-        ShowPage::start_in(self.0, &context, &[&url_or_id])
+        ShowPage::start(self.0, Some(&context), &[&url_or_id])
     }
     /// Update/create page
     ///
@@ -147,7 +149,7 @@ impl<'a> Pages<'a> {
         context: impl crate::context::CourseOrGroup,
         url_or_id: impl rt::PathArg,
     ) -> UpdateCreatePage<'a> {
-        UpdateCreatePage::start_in(self.0, &context, &[&url_or_id])
+        UpdateCreatePage::start(self.0, Some(&context), &[&url_or_id])
     }
     /// Delete page
     ///
@@ -163,7 +165,7 @@ impl<'a> Pages<'a> {
         context: impl crate::context::CourseOrGroup,
         url_or_id: impl rt::PathArg,
     ) -> DeletePage<'a> {
-        DeletePage::start_in(self.0, &context, &[&url_or_id])
+        DeletePage::start(self.0, Some(&context), &[&url_or_id])
     }
     /// List revisions
     ///
@@ -179,7 +181,7 @@ impl<'a> Pages<'a> {
         context: impl crate::context::CourseOrGroup,
         url_or_id: impl rt::PathArg,
     ) -> ListRevisions<'a> {
-        ListRevisions::start_in(self.0, &context, &[&url_or_id])
+        ListRevisions::start(self.0, Some(&context), &[&url_or_id])
     }
     /// Show revision
     ///
@@ -195,7 +197,7 @@ impl<'a> Pages<'a> {
         context: impl crate::context::CourseOrGroup,
         url_or_id: impl rt::PathArg,
     ) -> ShowLatestRevision<'a> {
-        ShowLatestRevision::start_in(self.0, &context, &[&url_or_id])
+        ShowLatestRevision::start(self.0, Some(&context), &[&url_or_id])
     }
     /// Show revision
     ///
@@ -212,7 +214,7 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
         revision_id: impl rt::PathArg,
     ) -> ShowRevision<'a> {
-        ShowRevision::start_in(self.0, &context, &[&url_or_id, &revision_id])
+        ShowRevision::start(self.0, Some(&context), &[&url_or_id, &revision_id])
     }
     /// Revert to revision
     ///
@@ -229,7 +231,7 @@ impl<'a> Pages<'a> {
         url_or_id: impl rt::PathArg,
         revision_id: impl rt::PathArg,
     ) -> RevertToRevision<'a> {
-        RevertToRevision::start_in(self.0, &context, &[&url_or_id, &revision_id])
+        RevertToRevision::start(self.0, Some(&context), &[&url_or_id, &revision_id])
     }
 }
 rt::builder!(

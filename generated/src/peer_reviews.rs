@@ -39,7 +39,7 @@ impl<'a> PeerReviews<'a> {
         context: impl crate::context::CourseOrSection,
         assignment_id: impl rt::PathArg,
     ) -> GetAllPeerReviews<'a> {
-        GetAllPeerReviews::start_in(self.0, &context, &[&assignment_id])
+        GetAllPeerReviews::start(self.0, Some(&context), &[&assignment_id])
     }
     /// Get all Peer Reviews
     ///
@@ -56,9 +56,9 @@ impl<'a> PeerReviews<'a> {
         assignment_id: impl rt::PathArg,
         submission_id: impl rt::PathArg,
     ) -> GetAllPeerReviewsForSubmission<'a> {
-        GetAllPeerReviewsForSubmission::start_in(
+        GetAllPeerReviewsForSubmission::start(
             self.0,
-            &context,
+            Some(&context),
             &[&assignment_id, &submission_id],
         )
     }
@@ -81,9 +81,9 @@ impl<'a> PeerReviews<'a> {
         user_id: impl Into<rt::Id>,
     ) -> CreatePeerReview<'a> {
         CreatePeerReview(
-            CreatePeerReview::start_in(
+            CreatePeerReview::start(
                     self.0,
-                    &context,
+                    Some(&context),
                     &[&assignment_id, &submission_id],
                 )
                 .0
@@ -109,9 +109,9 @@ impl<'a> PeerReviews<'a> {
         user_id: impl Into<rt::Id>,
     ) -> DeletePeerReview<'a> {
         DeletePeerReview(
-            DeletePeerReview::start_in(
+            DeletePeerReview::start(
                     self.0,
-                    &context,
+                    Some(&context),
                     &[&assignment_id, &submission_id],
                 )
                 .0
@@ -129,7 +129,7 @@ impl<'a> PeerReviews<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> AllocatePeerReview<'a> {
-        AllocatePeerReview::start(self.0, &[&course_id, &assignment_id])
+        AllocatePeerReview::start(self.0, None, &[&course_id, &assignment_id])
     }
 }
 rt::builder!(

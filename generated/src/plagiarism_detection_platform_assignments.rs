@@ -27,7 +27,7 @@ impl<'a> PlagiarismDetectionPlatformAssignments<'a> {
         &self,
         assignment_id: impl rt::PathArg,
     ) -> GetSingleAssignmentLti<'a> {
-        GetSingleAssignmentLti::start(self.0, &[&assignment_id])
+        GetSingleAssignmentLti::start(self.0, None, &[&assignment_id])
     }
 }
 rt::builder!(

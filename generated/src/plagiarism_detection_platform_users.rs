@@ -25,7 +25,7 @@ impl<'a> PlagiarismDetectionPlatformUsers<'a> {
     /// `GET /api/lti/users/{id}`
     #[doc(alias = "Get a single user (lti)")]
     pub fn get_single_user_lti(&self, id: impl rt::PathArg) -> GetSingleUserLti<'a> {
-        GetSingleUserLti::start(self.0, &[&id])
+        GetSingleUserLti::start(self.0, None, &[&id])
     }
     /// Get all users in a group (lti)
     ///
@@ -37,7 +37,7 @@ impl<'a> PlagiarismDetectionPlatformUsers<'a> {
         &self,
         group_id: impl rt::PathArg,
     ) -> GetAllUsersInGroupLti<'a> {
-        GetAllUsersInGroupLti::start(self.0, &[&group_id])
+        GetAllUsersInGroupLti::start(self.0, None, &[&group_id])
     }
 }
 rt::builder!(

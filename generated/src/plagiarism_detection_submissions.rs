@@ -29,7 +29,7 @@ impl<'a> PlagiarismDetectionSubmissions<'a> {
         assignment_id: impl rt::PathArg,
         submission_id: impl rt::PathArg,
     ) -> GetSingleSubmission<'a> {
-        GetSingleSubmission::start(self.0, &[&assignment_id, &submission_id])
+        GetSingleSubmission::start(self.0, None, &[&assignment_id, &submission_id])
     }
     /// Get the history of a single submission
     ///
@@ -42,7 +42,11 @@ impl<'a> PlagiarismDetectionSubmissions<'a> {
         assignment_id: impl rt::PathArg,
         submission_id: impl rt::PathArg,
     ) -> GetHistoryOfSingleSubmission<'a> {
-        GetHistoryOfSingleSubmission::start(self.0, &[&assignment_id, &submission_id])
+        GetHistoryOfSingleSubmission::start(
+            self.0,
+            None,
+            &[&assignment_id, &submission_id],
+        )
     }
 }
 rt::builder!(

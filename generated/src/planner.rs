@@ -38,7 +38,7 @@ impl<'a> Planner<'a> {
     #[doc(alias = "list_planner_items_planner")]
     #[doc(alias = "List planner items")]
     pub fn list_planner_items(&self) -> ListPlannerItems<'a> {
-        ListPlannerItems::start(self.0, &[])
+        ListPlannerItems::start(self.0, None, &[])
     }
     /// List planner items
     ///
@@ -53,7 +53,7 @@ impl<'a> Planner<'a> {
         &self,
         context: impl crate::context::UserContext,
     ) -> ListPlannerItemsIn<'a> {
-        ListPlannerItemsIn::start_in(self.0, &context, &[])
+        ListPlannerItemsIn::start(self.0, Some(&context), &[])
     }
     /// List planner notes
     ///
@@ -64,7 +64,7 @@ impl<'a> Planner<'a> {
     /// `GET /api/v1/planner_notes`
     #[doc(alias = "List planner notes")]
     pub fn list_planner_notes(&self) -> ListPlannerNotes<'a> {
-        ListPlannerNotes::start(self.0, &[])
+        ListPlannerNotes::start(self.0, None, &[])
     }
     /// Show a planner note
     ///
@@ -73,7 +73,7 @@ impl<'a> Planner<'a> {
     /// `GET /api/v1/planner_notes/{id}`
     #[doc(alias = "Show a planner note")]
     pub fn show_planner_note(&self, id: impl rt::PathArg) -> ShowPlannerNote<'a> {
-        ShowPlannerNote::start(self.0, &[&id])
+        ShowPlannerNote::start(self.0, None, &[&id])
     }
     /// Update a planner note
     ///
@@ -82,7 +82,7 @@ impl<'a> Planner<'a> {
     /// `PUT /api/v1/planner_notes/{id}`
     #[doc(alias = "Update a planner note")]
     pub fn update_planner_note(&self, id: impl rt::PathArg) -> UpdatePlannerNote<'a> {
-        UpdatePlannerNote::start(self.0, &[&id])
+        UpdatePlannerNote::start(self.0, None, &[&id])
     }
     /// Create a planner note
     ///
@@ -91,7 +91,7 @@ impl<'a> Planner<'a> {
     /// `POST /api/v1/planner_notes`
     #[doc(alias = "Create a planner note")]
     pub fn create_planner_note(&self) -> CreatePlannerNote<'a> {
-        CreatePlannerNote::start(self.0, &[])
+        CreatePlannerNote::start(self.0, None, &[])
     }
     /// Delete a planner note
     ///
@@ -100,7 +100,7 @@ impl<'a> Planner<'a> {
     /// `DELETE /api/v1/planner_notes/{id}`
     #[doc(alias = "Delete a planner note")]
     pub fn delete_planner_note(&self, id: impl rt::PathArg) -> DeletePlannerNote<'a> {
-        DeletePlannerNote::start(self.0, &[&id])
+        DeletePlannerNote::start(self.0, None, &[&id])
     }
     /// List planner overrides
     ///
@@ -109,7 +109,7 @@ impl<'a> Planner<'a> {
     /// `GET /api/v1/planner/overrides`
     #[doc(alias = "List planner overrides")]
     pub fn list_planner_overrides(&self) -> ListPlannerOverrides<'a> {
-        ListPlannerOverrides::start(self.0, &[])
+        ListPlannerOverrides::start(self.0, None, &[])
     }
     /// Show a planner override
     ///
@@ -121,7 +121,7 @@ impl<'a> Planner<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ShowPlannerOverride<'a> {
-        ShowPlannerOverride::start(self.0, &[&id])
+        ShowPlannerOverride::start(self.0, None, &[&id])
     }
     /// Update a planner override
     ///
@@ -133,7 +133,7 @@ impl<'a> Planner<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdatePlannerOverride<'a> {
-        UpdatePlannerOverride::start(self.0, &[&id])
+        UpdatePlannerOverride::start(self.0, None, &[&id])
     }
     /// Create a planner override
     ///
@@ -151,7 +151,7 @@ impl<'a> Planner<'a> {
         plannable_id: impl Into<rt::Id>,
     ) -> CreatePlannerOverride<'a> {
         CreatePlannerOverride(
-            CreatePlannerOverride::start(self.0, &[])
+            CreatePlannerOverride::start(self.0, None, &[])
                 .0
                 .form("plannable_type", &plannable_type)
                 .form("plannable_id", &rt::id(plannable_id)),
@@ -167,7 +167,7 @@ impl<'a> Planner<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> DeletePlannerOverride<'a> {
-        DeletePlannerOverride::start(self.0, &[&id])
+        DeletePlannerOverride::start(self.0, None, &[&id])
     }
 }
 rt::builder!(

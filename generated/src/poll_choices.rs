@@ -31,7 +31,7 @@ impl<'a> PollChoices<'a> {
         &self,
         poll_id: impl rt::PathArg,
     ) -> ListPollChoicesInPoll<'a> {
-        ListPollChoicesInPoll::start(self.0, &[&poll_id])
+        ListPollChoicesInPoll::start(self.0, None, &[&poll_id])
     }
     /// Get a single poll choice
     ///
@@ -44,7 +44,7 @@ impl<'a> PollChoices<'a> {
         poll_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSinglePollChoice<'a> {
-        GetSinglePollChoice::start(self.0, &[&poll_id, &id])
+        GetSinglePollChoice::start(self.0, None, &[&poll_id, &id])
     }
     /// Create a single poll choice
     ///
@@ -58,7 +58,7 @@ impl<'a> PollChoices<'a> {
         poll_choices: impl IntoIterator<Item = CreateSinglePollChoiceParams>,
     ) -> CreateSinglePollChoice<'a> {
         CreateSinglePollChoice(
-            CreateSinglePollChoice::start(self.0, &[&poll_id])
+            CreateSinglePollChoice::start(self.0, None, &[&poll_id])
                 .0
                 .form("poll_choices", &rt::list(poll_choices)),
         )
@@ -76,7 +76,7 @@ impl<'a> PollChoices<'a> {
         poll_choices: impl IntoIterator<Item = UpdateSinglePollChoiceParams>,
     ) -> UpdateSinglePollChoice<'a> {
         UpdateSinglePollChoice(
-            UpdateSinglePollChoice::start(self.0, &[&poll_id, &id])
+            UpdateSinglePollChoice::start(self.0, None, &[&poll_id, &id])
                 .0
                 .form("poll_choices", &rt::list(poll_choices)),
         )
@@ -92,7 +92,7 @@ impl<'a> PollChoices<'a> {
         poll_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeletePollChoice<'a> {
-        DeletePollChoice::start(self.0, &[&poll_id, &id])
+        DeletePollChoice::start(self.0, None, &[&poll_id, &id])
     }
 }
 rt::builder!(

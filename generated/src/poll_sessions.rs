@@ -35,7 +35,7 @@ impl<'a> PollSessions<'a> {
         &self,
         poll_id: impl rt::PathArg,
     ) -> ListPollSessionsForPoll<'a> {
-        ListPollSessionsForPoll::start(self.0, &[&poll_id])
+        ListPollSessionsForPoll::start(self.0, None, &[&poll_id])
     }
     /// Get the results for a single poll session
     ///
@@ -48,7 +48,7 @@ impl<'a> PollSessions<'a> {
         poll_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetResultsForSinglePollSession<'a> {
-        GetResultsForSinglePollSession::start(self.0, &[&poll_id, &id])
+        GetResultsForSinglePollSession::start(self.0, None, &[&poll_id, &id])
     }
     /// Create a single poll session
     ///
@@ -62,7 +62,7 @@ impl<'a> PollSessions<'a> {
         poll_sessions: impl IntoIterator<Item = CreateSinglePollSessionParams>,
     ) -> CreateSinglePollSession<'a> {
         CreateSinglePollSession(
-            CreateSinglePollSession::start(self.0, &[&poll_id])
+            CreateSinglePollSession::start(self.0, None, &[&poll_id])
                 .0
                 .form("poll_sessions", &rt::list(poll_sessions)),
         )
@@ -78,7 +78,7 @@ impl<'a> PollSessions<'a> {
         poll_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateSinglePollSession<'a> {
-        UpdateSinglePollSession::start(self.0, &[&poll_id, &id])
+        UpdateSinglePollSession::start(self.0, None, &[&poll_id, &id])
     }
     /// Delete a poll session
     ///
@@ -91,7 +91,7 @@ impl<'a> PollSessions<'a> {
         poll_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeletePollSession<'a> {
-        DeletePollSession::start(self.0, &[&poll_id, &id])
+        DeletePollSession::start(self.0, None, &[&poll_id, &id])
     }
     /// Open a poll session
     ///
@@ -102,7 +102,7 @@ impl<'a> PollSessions<'a> {
         poll_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> OpenPollSession<'a> {
-        OpenPollSession::start(self.0, &[&poll_id, &id])
+        OpenPollSession::start(self.0, None, &[&poll_id, &id])
     }
     /// Close an opened poll session
     ///
@@ -113,7 +113,7 @@ impl<'a> PollSessions<'a> {
         poll_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> CloseOpenedPollSession<'a> {
-        CloseOpenedPollSession::start(self.0, &[&poll_id, &id])
+        CloseOpenedPollSession::start(self.0, None, &[&poll_id, &id])
     }
     /// List opened poll sessions
     ///
@@ -122,7 +122,7 @@ impl<'a> PollSessions<'a> {
     /// `GET /api/v1/poll_sessions/opened`
     #[doc(alias = "List opened poll sessions")]
     pub fn list_opened_poll_sessions(&self) -> ListOpenedPollSessions<'a> {
-        ListOpenedPollSessions::start(self.0, &[])
+        ListOpenedPollSessions::start(self.0, None, &[])
     }
     /// List closed poll sessions
     ///
@@ -131,7 +131,7 @@ impl<'a> PollSessions<'a> {
     /// `GET /api/v1/poll_sessions/closed`
     #[doc(alias = "List closed poll sessions")]
     pub fn list_closed_poll_sessions(&self) -> ListClosedPollSessions<'a> {
-        ListClosedPollSessions::start(self.0, &[])
+        ListClosedPollSessions::start(self.0, None, &[])
     }
 }
 rt::builder!(

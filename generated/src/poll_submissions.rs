@@ -30,7 +30,7 @@ impl<'a> PollSubmissions<'a> {
         poll_session_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSinglePollSubmission<'a> {
-        GetSinglePollSubmission::start(self.0, &[&poll_id, &poll_session_id, &id])
+        GetSinglePollSubmission::start(self.0, None, &[&poll_id, &poll_session_id, &id])
     }
     /// Create a single poll submission
     ///
@@ -45,7 +45,11 @@ impl<'a> PollSubmissions<'a> {
         poll_submissions: CreateSinglePollSubmissionPollSubmissions,
     ) -> CreateSinglePollSubmission<'a> {
         CreateSinglePollSubmission(
-            CreateSinglePollSubmission::start(self.0, &[&poll_id, &poll_session_id])
+            CreateSinglePollSubmission::start(
+                    self.0,
+                    None,
+                    &[&poll_id, &poll_session_id],
+                )
                 .0
                 .form("poll_submissions", &poll_submissions),
         )

@@ -28,7 +28,7 @@ impl<'a> Polls<'a> {
     /// `GET /api/v1/polls`
     #[doc(alias = "List polls")]
     pub fn list_polls(&self) -> ListPolls<'a> {
-        ListPolls::start(self.0, &[])
+        ListPolls::start(self.0, None, &[])
     }
     /// Get a single poll
     ///
@@ -37,7 +37,7 @@ impl<'a> Polls<'a> {
     /// `GET /api/v1/polls/{id}`
     #[doc(alias = "Get a single poll")]
     pub fn get_single_poll(&self, id: impl rt::PathArg) -> GetSinglePoll<'a> {
-        GetSinglePoll::start(self.0, &[&id])
+        GetSinglePoll::start(self.0, None, &[&id])
     }
     /// Create a single poll
     ///
@@ -50,7 +50,7 @@ impl<'a> Polls<'a> {
         polls: impl IntoIterator<Item = PollParams>,
     ) -> CreateSinglePoll<'a> {
         CreateSinglePoll(
-            CreateSinglePoll::start(self.0, &[]).0.form("polls", &rt::list(polls)),
+            CreateSinglePoll::start(self.0, None, &[]).0.form("polls", &rt::list(polls)),
         )
     }
     /// Update a single poll
@@ -65,7 +65,9 @@ impl<'a> Polls<'a> {
         polls: impl IntoIterator<Item = PollParams>,
     ) -> UpdateSinglePoll<'a> {
         UpdateSinglePoll(
-            UpdateSinglePoll::start(self.0, &[&id]).0.form("polls", &rt::list(polls)),
+            UpdateSinglePoll::start(self.0, None, &[&id])
+                .0
+                .form("polls", &rt::list(polls)),
         )
     }
     /// Delete a poll
@@ -75,7 +77,7 @@ impl<'a> Polls<'a> {
     /// `DELETE /api/v1/polls/{id}`
     #[doc(alias = "Delete a poll")]
     pub fn delete_poll(&self, id: impl rt::PathArg) -> DeletePoll<'a> {
-        DeletePoll::start(self.0, &[&id])
+        DeletePoll::start(self.0, None, &[&id])
     }
 }
 rt::builder!(

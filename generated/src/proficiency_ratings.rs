@@ -33,7 +33,7 @@ impl<'a> ProficiencyRatings<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> CreateUpdateProficiencyRatings<'a> {
-        CreateUpdateProficiencyRatings::start_in(self.0, &context, &[])
+        CreateUpdateProficiencyRatings::start(self.0, Some(&context), &[])
     }
     /// Get proficiency ratings
     ///
@@ -54,7 +54,7 @@ impl<'a> ProficiencyRatings<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> GetProficiencyRatings<'a> {
-        GetProficiencyRatings::start_in(self.0, &context, &[])
+        GetProficiencyRatings::start(self.0, Some(&context), &[])
     }
 }
 rt::builder!(

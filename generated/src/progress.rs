@@ -26,7 +26,7 @@ impl<'a> Progress<'a> {
     /// `GET /api/v1/progress/{id}`
     #[doc(alias = "Query progress")]
     pub fn query_progress(&self, id: impl rt::PathArg) -> QueryProgress<'a> {
-        QueryProgress::start(self.0, &[&id])
+        QueryProgress::start(self.0, None, &[&id])
     }
     /// Query progress
     ///
@@ -40,7 +40,7 @@ impl<'a> Progress<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> QueryLtiProgress<'a> {
-        QueryLtiProgress::start(self.0, &[&course_id, &id])
+        QueryLtiProgress::start(self.0, None, &[&course_id, &id])
     }
     /// Cancel progress
     ///
@@ -49,7 +49,7 @@ impl<'a> Progress<'a> {
     /// `POST /api/v1/progress/{id}/cancel`
     #[doc(alias = "Cancel progress")]
     pub fn cancel_progress(&self, id: impl rt::PathArg) -> CancelProgress<'a> {
-        CancelProgress::start(self.0, &[&id])
+        CancelProgress::start(self.0, None, &[&id])
     }
 }
 rt::builder!(

@@ -27,7 +27,7 @@ impl<'a> PublicJwk<'a> {
     #[doc(alias = "Update Public JWK")]
     pub fn update_public_jwk(&self, public_jwk: rt::Json) -> UpdatePublicJwk<'a> {
         UpdatePublicJwk(
-            UpdatePublicJwk::start(self.0, &[]).0.form("public_jwk", &public_jwk),
+            UpdatePublicJwk::start(self.0, None, &[]).0.form("public_jwk", &public_jwk),
         )
     }
 }

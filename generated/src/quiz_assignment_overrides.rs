@@ -28,7 +28,11 @@ impl<'a> QuizAssignmentOverrides<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
-        RetrieveAssignmentOverriddenDatesForClassicQuizzes::start(self.0, &[&course_id])
+        RetrieveAssignmentOverriddenDatesForClassicQuizzes::start(
+            self.0,
+            None,
+            &[&course_id],
+        )
     }
     /// Retrieve assignment-overridden dates for New Quizzes
     ///
@@ -40,7 +44,11 @@ impl<'a> QuizAssignmentOverrides<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> RetrieveAssignmentOverriddenDatesForNewQuizzes<'a> {
-        RetrieveAssignmentOverriddenDatesForNewQuizzes::start(self.0, &[&course_id])
+        RetrieveAssignmentOverriddenDatesForNewQuizzes::start(
+            self.0,
+            None,
+            &[&course_id],
+        )
     }
 }
 rt::builder!(

@@ -37,6 +37,7 @@ impl<'a> QuizExtensions<'a> {
         SetExtensionsForStudentQuizSubmissions(
             SetExtensionsForStudentQuizSubmissions::start(
                     self.0,
+                    None,
                     &[&course_id, &quiz_id],
                 )
                 .0

@@ -30,7 +30,7 @@ impl<'a> QuizIpFilters<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> GetAvailableQuizIpFilters<'a> {
-        GetAvailableQuizIpFilters::start(self.0, &[&course_id, &quiz_id])
+        GetAvailableQuizIpFilters::start(self.0, None, &[&course_id, &quiz_id])
     }
 }
 rt::builder!(

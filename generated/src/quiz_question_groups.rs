@@ -34,7 +34,7 @@ impl<'a> QuizQuestionGroups<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleQuizGroup<'a> {
-        GetSingleQuizGroup::start(self.0, &[&course_id, &quiz_id, &id])
+        GetSingleQuizGroup::start(self.0, None, &[&course_id, &quiz_id, &id])
     }
     /// Create a question group
     ///
@@ -49,7 +49,7 @@ impl<'a> QuizQuestionGroups<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> CreateQuestionGroup<'a> {
-        CreateQuestionGroup::start(self.0, &[&course_id, &quiz_id])
+        CreateQuestionGroup::start(self.0, None, &[&course_id, &quiz_id])
     }
     /// List question groups in a quiz
     ///
@@ -62,7 +62,7 @@ impl<'a> QuizQuestionGroups<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> ListQuestionGroupsInQuiz<'a> {
-        ListQuestionGroupsInQuiz::start(self.0, &[&course_id, &quiz_id])
+        ListQuestionGroupsInQuiz::start(self.0, None, &[&course_id, &quiz_id])
     }
     /// Update a question group
     ///
@@ -74,7 +74,7 @@ impl<'a> QuizQuestionGroups<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateQuestionGroup<'a> {
-        UpdateQuestionGroup::start(self.0, &[&course_id, &quiz_id, &id])
+        UpdateQuestionGroup::start(self.0, None, &[&course_id, &quiz_id, &id])
     }
     /// Delete a question group
     ///
@@ -90,7 +90,7 @@ impl<'a> QuizQuestionGroups<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteQuestionGroup<'a> {
-        DeleteQuestionGroup::start(self.0, &[&course_id, &quiz_id, &id])
+        DeleteQuestionGroup::start(self.0, None, &[&course_id, &quiz_id, &id])
     }
     /// Reorder question groups
     ///
@@ -108,7 +108,7 @@ impl<'a> QuizQuestionGroups<'a> {
         order: impl IntoIterator<Item = Order>,
     ) -> ReorderQuestionGroups<'a> {
         ReorderQuestionGroups(
-            ReorderQuestionGroups::start(self.0, &[&course_id, &quiz_id, &id])
+            ReorderQuestionGroups::start(self.0, None, &[&course_id, &quiz_id, &id])
                 .0
                 .form("order", &rt::list(order)),
         )

@@ -32,7 +32,7 @@ impl<'a> QuizQuestions<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> ListQuestionsInQuizOrSubmission<'a> {
-        ListQuestionsInQuizOrSubmission::start(self.0, &[&course_id, &quiz_id])
+        ListQuestionsInQuizOrSubmission::start(self.0, None, &[&course_id, &quiz_id])
     }
     /// Get a single quiz question
     ///
@@ -46,7 +46,7 @@ impl<'a> QuizQuestions<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleQuizQuestion<'a> {
-        GetSingleQuizQuestion::start(self.0, &[&course_id, &quiz_id, &id])
+        GetSingleQuizQuestion::start(self.0, None, &[&course_id, &quiz_id, &id])
     }
     /// Create a single quiz question
     ///
@@ -59,7 +59,7 @@ impl<'a> QuizQuestions<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> CreateSingleQuizQuestion<'a> {
-        CreateSingleQuizQuestion::start(self.0, &[&course_id, &quiz_id])
+        CreateSingleQuizQuestion::start(self.0, None, &[&course_id, &quiz_id])
     }
     /// Update an existing quiz question
     ///
@@ -73,7 +73,7 @@ impl<'a> QuizQuestions<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateExistingQuizQuestion<'a> {
-        UpdateExistingQuizQuestion::start(self.0, &[&course_id, &quiz_id, &id])
+        UpdateExistingQuizQuestion::start(self.0, None, &[&course_id, &quiz_id, &id])
     }
     /// Delete a quiz question
     ///
@@ -87,7 +87,7 @@ impl<'a> QuizQuestions<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteQuizQuestion<'a> {
-        DeleteQuizQuestion::start(self.0, &[&course_id, &quiz_id, &id])
+        DeleteQuizQuestion::start(self.0, None, &[&course_id, &quiz_id, &id])
     }
 }
 rt::builder!(

@@ -31,7 +31,7 @@ impl<'a> QuizReports<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> RetrieveAllQuizReports<'a> {
-        RetrieveAllQuizReports::start(self.0, &[&course_id, &quiz_id])
+        RetrieveAllQuizReports::start(self.0, None, &[&course_id, &quiz_id])
     }
     /// Create a quiz report
     ///
@@ -51,7 +51,7 @@ impl<'a> QuizReports<'a> {
         quiz_report: QuizReportParams,
     ) -> CreateQuizReport<'a> {
         CreateQuizReport(
-            CreateQuizReport::start(self.0, &[&course_id, &quiz_id])
+            CreateQuizReport::start(self.0, None, &[&course_id, &quiz_id])
                 .0
                 .form("quiz_report", &quiz_report),
         )
@@ -68,7 +68,7 @@ impl<'a> QuizReports<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetQuizReport<'a> {
-        GetQuizReport::start(self.0, &[&course_id, &quiz_id, &id])
+        GetQuizReport::start(self.0, None, &[&course_id, &quiz_id, &id])
     }
     /// Abort the generation of a report, or remove a previously generated one
     ///
@@ -93,6 +93,7 @@ impl<'a> QuizReports<'a> {
     ) -> AbortGenerationOfReportOrRemovePreviouslyGeneratedOne<'a> {
         AbortGenerationOfReportOrRemovePreviouslyGeneratedOne::start(
             self.0,
+            None,
             &[&course_id, &quiz_id, &id],
         )
     }

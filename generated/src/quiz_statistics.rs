@@ -30,7 +30,7 @@ impl<'a> QuizStatistics<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> FetchingLatestQuizStatistics<'a> {
-        FetchingLatestQuizStatistics::start(self.0, &[&course_id, &quiz_id])
+        FetchingLatestQuizStatistics::start(self.0, None, &[&course_id, &quiz_id])
     }
 }
 rt::builder!(

@@ -36,7 +36,7 @@ impl<'a> QuizSubmissionEvents<'a> {
         quiz_submission_events: impl IntoIterator<Item = impl Into<String>>,
     ) -> SubmitCapturedEvents<'a> {
         SubmitCapturedEvents(
-            SubmitCapturedEvents::start(self.0, &[&course_id, &quiz_id, &id])
+            SubmitCapturedEvents::start(self.0, None, &[&course_id, &quiz_id, &id])
                 .0
                 .form("quiz_submission_events", &rt::texts(quiz_submission_events)),
         )
@@ -53,7 +53,7 @@ impl<'a> QuizSubmissionEvents<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RetrieveCapturedEvents<'a> {
-        RetrieveCapturedEvents::start(self.0, &[&course_id, &quiz_id, &id])
+        RetrieveCapturedEvents::start(self.0, None, &[&course_id, &quiz_id, &id])
     }
 }
 rt::builder!(

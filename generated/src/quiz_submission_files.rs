@@ -30,7 +30,7 @@ impl<'a> QuizSubmissionFiles<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> UploadFile<'a> {
-        UploadFile::start(self.0, &[&course_id, &quiz_id])
+        UploadFile::start(self.0, None, &[&course_id, &quiz_id])
     }
 }
 rt::builder!(

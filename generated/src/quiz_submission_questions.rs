@@ -33,7 +33,7 @@ impl<'a> QuizSubmissionQuestions<'a> {
         &self,
         quiz_submission_id: impl rt::PathArg,
     ) -> GetAllQuizSubmissionQuestions<'a> {
-        GetAllQuizSubmissionQuestions::start(self.0, &[&quiz_submission_id])
+        GetAllQuizSubmissionQuestions::start(self.0, None, &[&quiz_submission_id])
     }
     /// Answering questions
     ///
@@ -52,7 +52,7 @@ impl<'a> QuizSubmissionQuestions<'a> {
         validation_token: impl Into<String>,
     ) -> AnsweringQuestions<'a> {
         AnsweringQuestions(
-            AnsweringQuestions::start(self.0, &[&quiz_submission_id])
+            AnsweringQuestions::start(self.0, None, &[&quiz_submission_id])
                 .0
                 .form("attempt", &attempt)
                 .form("validation_token", &rt::text(validation_token)),
@@ -75,6 +75,7 @@ impl<'a> QuizSubmissionQuestions<'a> {
         GetFormattedStudentNumericalAnswer(
             GetFormattedStudentNumericalAnswer::start(
                     self.0,
+                    None,
                     &[&quiz_submission_id, &id],
                 )
                 .0
@@ -99,7 +100,7 @@ impl<'a> QuizSubmissionQuestions<'a> {
         validation_token: impl Into<String>,
     ) -> FlaggingQuestion<'a> {
         FlaggingQuestion(
-            FlaggingQuestion::start(self.0, &[&quiz_submission_id, &id])
+            FlaggingQuestion::start(self.0, None, &[&quiz_submission_id, &id])
                 .0
                 .form("attempt", &attempt)
                 .form("validation_token", &rt::text(validation_token)),
@@ -123,7 +124,7 @@ impl<'a> QuizSubmissionQuestions<'a> {
         validation_token: impl Into<String>,
     ) -> UnflaggingQuestion<'a> {
         UnflaggingQuestion(
-            UnflaggingQuestion::start(self.0, &[&quiz_submission_id, &id])
+            UnflaggingQuestion::start(self.0, None, &[&quiz_submission_id, &id])
                 .0
                 .form("attempt", &attempt)
                 .form("validation_token", &rt::text(validation_token)),

@@ -50,6 +50,7 @@ impl<'a> QuizSubmissionUserList<'a> {
     ) -> SendMessageToUnsubmittedOrSubmittedUsersForQuiz<'a> {
         SendMessageToUnsubmittedOrSubmittedUsersForQuiz::start(
             self.0,
+            None,
             &[&course_id, &id],
         )
     }

@@ -36,7 +36,7 @@ impl<'a> QuizSubmissions<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> GetAllQuizSubmissions<'a> {
-        GetAllQuizSubmissions::start(self.0, &[&course_id, &quiz_id])
+        GetAllQuizSubmissions::start(self.0, None, &[&course_id, &quiz_id])
     }
     /// Get the quiz submission.
     ///
@@ -51,7 +51,7 @@ impl<'a> QuizSubmissions<'a> {
         course_id: impl rt::PathArg,
         quiz_id: impl rt::PathArg,
     ) -> GetQuizSubmission<'a> {
-        GetQuizSubmission::start(self.0, &[&course_id, &quiz_id])
+        GetQuizSubmission::start(self.0, None, &[&course_id, &quiz_id])
     }
     /// Get a single quiz submission.
     ///
@@ -67,7 +67,7 @@ impl<'a> QuizSubmissions<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleQuizSubmission<'a> {
-        GetSingleQuizSubmission::start(self.0, &[&course_id, &quiz_id, &id])
+        GetSingleQuizSubmission::start(self.0, None, &[&course_id, &quiz_id, &id])
     }
     /// Create the quiz submission (start a quiz-taking session)
     ///
@@ -90,6 +90,7 @@ impl<'a> QuizSubmissions<'a> {
     ) -> CreateQuizSubmissionStartQuizTakingSession<'a> {
         CreateQuizSubmissionStartQuizTakingSession::start(
             self.0,
+            None,
             &[&course_id, &quiz_id],
         )
     }
@@ -116,6 +117,7 @@ impl<'a> QuizSubmissions<'a> {
         UpdateStudentQuestionScoresAndComments(
             UpdateStudentQuestionScoresAndComments::start(
                     self.0,
+                    None,
                     &[&course_id, &quiz_id, &id],
                 )
                 .0
@@ -151,7 +153,11 @@ impl<'a> QuizSubmissions<'a> {
         validation_token: impl Into<String>,
     ) -> CompleteQuizSubmissionTurnItIn<'a> {
         CompleteQuizSubmissionTurnItIn(
-            CompleteQuizSubmissionTurnItIn::start(self.0, &[&course_id, &quiz_id, &id])
+            CompleteQuizSubmissionTurnItIn::start(
+                    self.0,
+                    None,
+                    &[&course_id, &quiz_id, &id],
+                )
                 .0
                 .form("attempt", &attempt)
                 .form("validation_token", &rt::text(validation_token)),
@@ -173,7 +179,7 @@ impl<'a> QuizSubmissions<'a> {
         quiz_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetCurrentQuizSubmissionTimes<'a> {
-        GetCurrentQuizSubmissionTimes::start(self.0, &[&course_id, &quiz_id, &id])
+        GetCurrentQuizSubmissionTimes::start(self.0, None, &[&course_id, &quiz_id, &id])
     }
 }
 rt::builder!(

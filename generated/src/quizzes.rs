@@ -33,7 +33,7 @@ impl<'a> Quizzes<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListQuizzesInCourse<'a> {
-        ListQuizzesInCourse::start(self.0, &[&course_id])
+        ListQuizzesInCourse::start(self.0, None, &[&course_id])
     }
     /// Get a single quiz
     ///
@@ -46,7 +46,7 @@ impl<'a> Quizzes<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleQuiz<'a> {
-        GetSingleQuiz::start(self.0, &[&course_id, &id])
+        GetSingleQuiz::start(self.0, None, &[&course_id, &id])
     }
     /// Create a quiz
     ///
@@ -59,7 +59,7 @@ impl<'a> Quizzes<'a> {
         course_id: impl rt::PathArg,
         quiz: CreateQuizParams,
     ) -> CreateQuiz<'a> {
-        CreateQuiz(CreateQuiz::start(self.0, &[&course_id]).0.form("quiz", &quiz))
+        CreateQuiz(CreateQuiz::start(self.0, None, &[&course_id]).0.form("quiz", &quiz))
     }
     /// Edit a quiz
     ///
@@ -74,7 +74,7 @@ impl<'a> Quizzes<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> EditQuiz<'a> {
-        EditQuiz::start(self.0, &[&course_id, &id])
+        EditQuiz::start(self.0, None, &[&course_id, &id])
     }
     /// Delete a quiz
     ///
@@ -85,7 +85,7 @@ impl<'a> Quizzes<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteQuiz<'a> {
-        DeleteQuiz::start(self.0, &[&course_id, &id])
+        DeleteQuiz::start(self.0, None, &[&course_id, &id])
     }
     /// Reorder quiz items
     ///
@@ -102,7 +102,7 @@ impl<'a> Quizzes<'a> {
         order: impl IntoIterator<Item = Order>,
     ) -> ReorderQuizItems<'a> {
         ReorderQuizItems(
-            ReorderQuizItems::start(self.0, &[&course_id, &id])
+            ReorderQuizItems::start(self.0, None, &[&course_id, &id])
                 .0
                 .form("order", &rt::list(order)),
         )
@@ -122,7 +122,7 @@ impl<'a> Quizzes<'a> {
         access_code: impl Into<String>,
     ) -> ValidateQuizAccessCode<'a> {
         ValidateQuizAccessCode(
-            ValidateQuizAccessCode::start(self.0, &[&course_id, &id])
+            ValidateQuizAccessCode::start(self.0, None, &[&course_id, &id])
                 .0
                 .form("access_code", &rt::text(access_code)),
         )

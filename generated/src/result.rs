@@ -29,7 +29,7 @@ impl<'a> Result<'a> {
         course_id: impl rt::PathArg,
         line_item_id: impl rt::PathArg,
     ) -> ShowCollectionOfResults<'a> {
-        ShowCollectionOfResults::start(self.0, &[&course_id, &line_item_id])
+        ShowCollectionOfResults::start(self.0, None, &[&course_id, &line_item_id])
     }
     /// Show a Result
     ///
@@ -43,7 +43,7 @@ impl<'a> Result<'a> {
         line_item_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> ShowResult<'a> {
-        ShowResult::start(self.0, &[&course_id, &line_item_id, &id])
+        ShowResult::start(self.0, None, &[&course_id, &line_item_id, &id])
     }
 }
 rt::builder!(

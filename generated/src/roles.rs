@@ -32,7 +32,7 @@ impl<'a> Roles<'a> {
     /// `GET /api/v1/accounts/{account_id}/roles`
     #[doc(alias = "List roles")]
     pub fn list_roles(&self, account_id: impl rt::PathArg) -> ListRoles<'a> {
-        ListRoles::start(self.0, &[&account_id])
+        ListRoles::start(self.0, None, &[&account_id])
     }
     /// Get a single role
     ///
@@ -49,7 +49,7 @@ impl<'a> Roles<'a> {
         role_id: impl Into<rt::Id>,
     ) -> GetSingleRole<'a> {
         GetSingleRole(
-            GetSingleRole::start(self.0, &[&account_id, &id])
+            GetSingleRole::start(self.0, None, &[&account_id, &id])
                 .0
                 .query("role_id", &rt::id(role_id)),
         )
@@ -68,7 +68,7 @@ impl<'a> Roles<'a> {
         label: impl Into<String>,
     ) -> CreateNewRole<'a> {
         CreateNewRole(
-            CreateNewRole::start(self.0, &[&account_id])
+            CreateNewRole::start(self.0, None, &[&account_id])
                 .0
                 .form("label", &rt::text(label)),
         )
@@ -88,7 +88,7 @@ impl<'a> Roles<'a> {
         role_id: impl Into<rt::Id>,
     ) -> DeactivateRole<'a> {
         DeactivateRole(
-            DeactivateRole::start(self.0, &[&account_id, &id])
+            DeactivateRole::start(self.0, None, &[&account_id, &id])
                 .0
                 .query("role_id", &rt::id(role_id)),
         )
@@ -108,7 +108,7 @@ impl<'a> Roles<'a> {
         role_id: impl Into<rt::Id>,
     ) -> ActivateRole<'a> {
         ActivateRole(
-            ActivateRole::start(self.0, &[&account_id, &id])
+            ActivateRole::start(self.0, None, &[&account_id, &id])
                 .0
                 .form("role_id", &rt::id(role_id)),
         )
@@ -133,7 +133,7 @@ impl<'a> Roles<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateRole<'a> {
-        UpdateRole::start(self.0, &[&account_id, &id])
+        UpdateRole::start(self.0, None, &[&account_id, &id])
     }
     /// List assignable permissions
     ///
@@ -147,7 +147,7 @@ impl<'a> Roles<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListAssignablePermissions<'a> {
-        ListAssignablePermissions::start(self.0, &[&account_id])
+        ListAssignablePermissions::start(self.0, None, &[&account_id])
     }
     /// Retrieve permission groups
     ///
@@ -158,7 +158,7 @@ impl<'a> Roles<'a> {
     /// `GET /api/v1/permissions/groups`
     #[doc(alias = "Retrieve permission groups")]
     pub fn retrieve_permission_groups(&self) -> RetrievePermissionGroups<'a> {
-        RetrievePermissionGroups::start(self.0, &[])
+        RetrievePermissionGroups::start(self.0, None, &[])
     }
     /// Get help text for permissions
     ///
@@ -171,7 +171,7 @@ impl<'a> Roles<'a> {
         context_type: impl rt::PathArg,
         permission: impl rt::PathArg,
     ) -> GetHelpTextForPermissions<'a> {
-        GetHelpTextForPermissions::start(self.0, &[&context_type, &permission])
+        GetHelpTextForPermissions::start(self.0, None, &[&context_type, &permission])
     }
 }
 rt::builder!(

@@ -54,7 +54,7 @@ impl<'a> Rubrics<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateSingleRubric<'a> {
-        CreateSingleRubric::start(self.0, &[&course_id])
+        CreateSingleRubric::start(self.0, None, &[&course_id])
     }
     /// Update a single rubric
     ///
@@ -75,7 +75,7 @@ impl<'a> Rubrics<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateSingleRubric<'a> {
-        UpdateSingleRubric::start(self.0, &[&course_id, &id])
+        UpdateSingleRubric::start(self.0, None, &[&course_id, &id])
     }
     /// Delete a single rubric
     ///
@@ -88,7 +88,7 @@ impl<'a> Rubrics<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteSingleRubric<'a> {
-        DeleteSingleRubric::start(self.0, &[&course_id, &id])
+        DeleteSingleRubric::start(self.0, None, &[&course_id, &id])
     }
     /// List rubrics
     ///
@@ -103,7 +103,7 @@ impl<'a> Rubrics<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> ListRubrics<'a> {
-        ListRubrics::start_in(self.0, &context, &[])
+        ListRubrics::start(self.0, Some(&context), &[])
     }
     /// Get a single rubric
     ///
@@ -119,7 +119,7 @@ impl<'a> Rubrics<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> GetSingleRubric<'a> {
-        GetSingleRubric::start_in(self.0, &context, &[&id])
+        GetSingleRubric::start(self.0, Some(&context), &[&id])
     }
     /// Get the courses and assignments for
     ///
@@ -135,7 +135,7 @@ impl<'a> Rubrics<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> GetCoursesAndAssignmentsFor<'a> {
-        GetCoursesAndAssignmentsFor::start_in(self.0, &context, &[&id])
+        GetCoursesAndAssignmentsFor::start(self.0, Some(&context), &[&id])
     }
     /// Creates a rubric using a CSV file
     ///
@@ -150,7 +150,7 @@ impl<'a> Rubrics<'a> {
         &self,
         context: impl crate::context::AccountOrCourse,
     ) -> CreatesRubricUsingCsvFile<'a> {
-        CreatesRubricUsingCsvFile::start_in(self.0, &context, &[])
+        CreatesRubricUsingCsvFile::start(self.0, Some(&context), &[])
     }
     /// Get the status of a rubric import
     ///
@@ -166,7 +166,7 @@ impl<'a> Rubrics<'a> {
         context: impl crate::context::AccountOrCourse,
         id: impl rt::PathArg,
     ) -> GetStatusOfRubricImport<'a> {
-        GetStatusOfRubricImport::start_in(self.0, &context, &[&id])
+        GetStatusOfRubricImport::start(self.0, Some(&context), &[&id])
     }
     /// Create a single rubric assessment
     ///
@@ -181,6 +181,7 @@ impl<'a> Rubrics<'a> {
     ) -> CreateSingleRubricAssessment<'a> {
         CreateSingleRubricAssessment::start(
             self.0,
+            None,
             &[&course_id, &rubric_association_id],
         )
     }
@@ -198,6 +199,7 @@ impl<'a> Rubrics<'a> {
     ) -> UpdateSingleRubricAssessment<'a> {
         UpdateSingleRubricAssessment::start(
             self.0,
+            None,
             &[&course_id, &rubric_association_id, &id],
         )
     }
@@ -215,6 +217,7 @@ impl<'a> Rubrics<'a> {
     ) -> DeleteSingleRubricAssessment<'a> {
         DeleteSingleRubricAssessment::start(
             self.0,
+            None,
             &[&course_id, &rubric_association_id, &id],
         )
     }
@@ -228,7 +231,7 @@ impl<'a> Rubrics<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateRubricassociation<'a> {
-        CreateRubricassociation::start(self.0, &[&course_id])
+        CreateRubricassociation::start(self.0, None, &[&course_id])
     }
     /// Update a RubricAssociation
     ///
@@ -241,7 +244,7 @@ impl<'a> Rubrics<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateRubricassociation<'a> {
-        UpdateRubricassociation::start(self.0, &[&course_id, &id])
+        UpdateRubricassociation::start(self.0, None, &[&course_id, &id])
     }
     /// Delete a RubricAssociation
     ///
@@ -254,7 +257,7 @@ impl<'a> Rubrics<'a> {
         course_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteRubricassociation<'a> {
-        DeleteRubricassociation::start(self.0, &[&course_id, &id])
+        DeleteRubricassociation::start(self.0, None, &[&course_id, &id])
     }
     /// Templated file for importing a rubric
     ///
@@ -265,7 +268,7 @@ impl<'a> Rubrics<'a> {
     pub fn templated_file_for_importing_rubric(
         &self,
     ) -> TemplatedFileForImportingRubric<'a> {
-        TemplatedFileForImportingRubric::start(self.0, &[])
+        TemplatedFileForImportingRubric::start(self.0, None, &[])
     }
 }
 rt::builder!(

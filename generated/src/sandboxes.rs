@@ -29,7 +29,7 @@ impl<'a> Sandboxes<'a> {
     pub fn download_uuid_mapping_for_this_sandbox(
         &self,
     ) -> DownloadUuidMappingForThisSandbox<'a> {
-        DownloadUuidMappingForThisSandbox::start(self.0, &[])
+        DownloadUuidMappingForThisSandbox::start(self.0, None, &[])
     }
 }
 rt::builder!(

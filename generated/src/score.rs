@@ -49,7 +49,7 @@ impl<'a> Score<'a> {
         timestamp: impl Into<String>,
     ) -> CreateScore<'a> {
         CreateScore(
-            CreateScore::start(self.0, &[&course_id, &line_item_id])
+            CreateScore::start(self.0, None, &[&course_id, &line_item_id])
                 .0
                 .form("userId", &rt::id(user_id))
                 .form("activityProgress", &rt::text(activity_progress))

@@ -29,7 +29,7 @@ impl<'a> Search<'a> {
     #[doc(alias = "find_recipients_conversations")]
     #[doc(alias = "Find recipients")]
     pub fn find_recipients(&self) -> FindRecipients<'a> {
-        FindRecipients::start(self.0, &[])
+        FindRecipients::start(self.0, None, &[])
     }
     /// Find recipients
     ///
@@ -41,7 +41,7 @@ impl<'a> Search<'a> {
     #[doc(alias = "find_recipients_search")]
     #[doc(alias = "Find recipients")]
     pub fn search_recipients(&self) -> SearchRecipients<'a> {
-        SearchRecipients::start(self.0, &[])
+        SearchRecipients::start(self.0, None, &[])
     }
     /// List all courses
     ///
@@ -50,7 +50,7 @@ impl<'a> Search<'a> {
     /// `GET /api/v1/search/all_courses`
     #[doc(alias = "List all courses")]
     pub fn list_all_courses(&self) -> ListAllCourses<'a> {
-        ListAllCourses::start(self.0, &[])
+        ListAllCourses::start(self.0, None, &[])
     }
 }
 rt::builder!(

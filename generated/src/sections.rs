@@ -35,7 +35,7 @@ impl<'a> Sections<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListCourseSections<'a> {
-        ListCourseSections::start(self.0, &[&course_id])
+        ListCourseSections::start(self.0, None, &[&course_id])
     }
     /// Create course section
     ///
@@ -47,7 +47,7 @@ impl<'a> Sections<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> CreateCourseSection<'a> {
-        CreateCourseSection::start(self.0, &[&course_id])
+        CreateCourseSection::start(self.0, None, &[&course_id])
     }
     /// Cross-list a Section
     ///
@@ -60,7 +60,7 @@ impl<'a> Sections<'a> {
         id: impl rt::PathArg,
         new_course_id: impl rt::PathArg,
     ) -> CrossListSection<'a> {
-        CrossListSection::start(self.0, &[&id, &new_course_id])
+        CrossListSection::start(self.0, None, &[&id, &new_course_id])
     }
     /// De-cross-list a Section
     ///
@@ -69,7 +69,7 @@ impl<'a> Sections<'a> {
     /// `DELETE /api/v1/sections/{id}/crosslist`
     #[doc(alias = "De-cross-list a Section")]
     pub fn de_cross_list_section(&self, id: impl rt::PathArg) -> DeCrossListSection<'a> {
-        DeCrossListSection::start(self.0, &[&id])
+        DeCrossListSection::start(self.0, None, &[&id])
     }
     /// Edit a section
     ///
@@ -78,7 +78,7 @@ impl<'a> Sections<'a> {
     /// `PUT /api/v1/sections/{id}`
     #[doc(alias = "Edit a section")]
     pub fn edit_section(&self, id: impl rt::PathArg) -> EditSection<'a> {
-        EditSection::start(self.0, &[&id])
+        EditSection::start(self.0, None, &[&id])
     }
     /// Get section information
     ///
@@ -91,7 +91,7 @@ impl<'a> Sections<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetSectionInformation<'a> {
-        GetSectionInformation::start(self.0, &[&id])
+        GetSectionInformation::start(self.0, None, &[&id])
     }
     /// Get section information
     ///
@@ -105,7 +105,7 @@ impl<'a> Sections<'a> {
         context: impl crate::context::CourseContext,
         id: impl rt::PathArg,
     ) -> GetSectionInformationIn<'a> {
-        GetSectionInformationIn::start_in(self.0, &context, &[&id])
+        GetSectionInformationIn::start(self.0, Some(&context), &[&id])
     }
     /// Delete a section
     ///
@@ -114,7 +114,7 @@ impl<'a> Sections<'a> {
     /// `DELETE /api/v1/sections/{id}`
     #[doc(alias = "Delete a section")]
     pub fn delete_section(&self, id: impl rt::PathArg) -> DeleteSection<'a> {
-        DeleteSection::start(self.0, &[&id])
+        DeleteSection::start(self.0, None, &[&id])
     }
     /// List section's users
     ///
@@ -124,7 +124,7 @@ impl<'a> Sections<'a> {
     #[doc(alias = "list_section_s_users")]
     #[doc(alias = "List sections users")]
     pub fn list_section_users(&self, id: impl rt::PathArg) -> ListSectionUsers<'a> {
-        ListSectionUsers::start(self.0, &[&id])
+        ListSectionUsers::start(self.0, None, &[&id])
     }
 }
 rt::builder!(

@@ -25,7 +25,7 @@ impl<'a> Services<'a> {
     /// `GET /api/v1/services/kaltura`
     #[doc(alias = "Get Kaltura config")]
     pub fn get_kaltura_config(&self) -> GetKalturaConfig<'a> {
-        GetKalturaConfig::start(self.0, &[])
+        GetKalturaConfig::start(self.0, None, &[])
     }
     /// Start Kaltura session
     ///
@@ -34,7 +34,7 @@ impl<'a> Services<'a> {
     /// `POST /api/v1/services/kaltura_session`
     #[doc(alias = "Start Kaltura session")]
     pub fn start_kaltura_session(&self) -> StartKalturaSession<'a> {
-        StartKalturaSession::start(self.0, &[])
+        StartKalturaSession::start(self.0, None, &[])
     }
 }
 rt::builder!(

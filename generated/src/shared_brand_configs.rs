@@ -31,7 +31,7 @@ impl<'a> SharedBrandConfigs<'a> {
         shared_brand_config: ShareBrandconfigThemeSharedBrandConfig,
     ) -> ShareBrandconfigTheme<'a> {
         ShareBrandconfigTheme(
-            ShareBrandconfigTheme::start(self.0, &[&account_id])
+            ShareBrandconfigTheme::start(self.0, None, &[&account_id])
                 .0
                 .form("shared_brand_config", &shared_brand_config),
         )
@@ -47,7 +47,7 @@ impl<'a> SharedBrandConfigs<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> UpdateSharedTheme<'a> {
-        UpdateSharedTheme::start(self.0, &[&account_id, &id])
+        UpdateSharedTheme::start(self.0, None, &[&account_id, &id])
     }
     /// Un-share a BrandConfig (Theme)
     ///
@@ -59,7 +59,7 @@ impl<'a> SharedBrandConfigs<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UnShareBrandconfigTheme<'a> {
-        UnShareBrandconfigTheme::start(self.0, &[&id])
+        UnShareBrandconfigTheme::start(self.0, None, &[&id])
     }
 }
 rt::builder!(

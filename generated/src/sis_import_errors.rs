@@ -44,7 +44,7 @@ impl<'a> SisImportErrors<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSisImportErrorListForImport<'a> {
-        GetSisImportErrorListForImport::start(self.0, &[&account_id, &id])
+        GetSisImportErrorListForImport::start(self.0, None, &[&account_id, &id])
     }
     /// Get SIS import error list
     ///
@@ -71,7 +71,7 @@ impl<'a> SisImportErrors<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetSisImportErrorList<'a> {
-        GetSisImportErrorList::start(self.0, &[&account_id])
+        GetSisImportErrorList::start(self.0, None, &[&account_id])
     }
 }
 rt::builder!(

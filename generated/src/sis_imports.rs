@@ -40,7 +40,7 @@ impl<'a> SisImports<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetSisImportList<'a> {
-        GetSisImportList::start(self.0, &[&account_id])
+        GetSisImportList::start(self.0, None, &[&account_id])
     }
     /// Get the current importing SIS import
     ///
@@ -59,7 +59,7 @@ impl<'a> SisImports<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> GetCurrentImportingSisImport<'a> {
-        GetCurrentImportingSisImport::start(self.0, &[&account_id])
+        GetCurrentImportingSisImport::start(self.0, None, &[&account_id])
     }
     /// Import SIS data
     ///
@@ -70,7 +70,7 @@ impl<'a> SisImports<'a> {
     /// `POST /api/v1/accounts/{account_id}/sis_imports`
     #[doc(alias = "Import SIS data")]
     pub fn import_sis_data(&self, account_id: impl rt::PathArg) -> ImportSisData<'a> {
-        ImportSisData::start(self.0, &[&account_id])
+        ImportSisData::start(self.0, None, &[&account_id])
     }
     /// Get SIS import status
     ///
@@ -89,7 +89,7 @@ impl<'a> SisImports<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSisImportStatus<'a> {
-        GetSisImportStatus::start(self.0, &[&account_id, &id])
+        GetSisImportStatus::start(self.0, None, &[&account_id, &id])
     }
     /// Restore workflow_states of SIS imported items
     ///
@@ -102,7 +102,7 @@ impl<'a> SisImports<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> RestoreWorkflowStatesOfSisImportedItems<'a> {
-        RestoreWorkflowStatesOfSisImportedItems::start(self.0, &[&account_id, &id])
+        RestoreWorkflowStatesOfSisImportedItems::start(self.0, None, &[&account_id, &id])
     }
     /// Abort SIS import
     ///
@@ -117,7 +117,7 @@ impl<'a> SisImports<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> AbortSisImport<'a> {
-        AbortSisImport::start(self.0, &[&account_id, &id])
+        AbortSisImport::start(self.0, None, &[&account_id, &id])
     }
     /// Abort all pending SIS imports
     ///
@@ -129,7 +129,7 @@ impl<'a> SisImports<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> AbortAllPendingSisImports<'a> {
-        AbortAllPendingSisImports::start(self.0, &[&account_id])
+        AbortAllPendingSisImports::start(self.0, None, &[&account_id])
     }
 }
 rt::builder!(

@@ -40,6 +40,7 @@ impl<'a> SisIntegration<'a> {
     ) -> RetrieveAssignmentsEnabledForGradeExportToSisForAccount<'a> {
         RetrieveAssignmentsEnabledForGradeExportToSisForAccount::start(
             self.0,
+            None,
             &[&account_id],
         )
     }
@@ -64,6 +65,7 @@ impl<'a> SisIntegration<'a> {
     ) -> RetrieveAssignmentsEnabledForGradeExportToSisForCourse<'a> {
         RetrieveAssignmentsEnabledForGradeExportToSisForCourse::start(
             self.0,
+            None,
             &[&course_id],
         )
     }
@@ -85,6 +87,7 @@ impl<'a> SisIntegration<'a> {
     ) -> DisableAssignmentsCurrentlyEnabledForGradeExportToSis<'a> {
         DisableAssignmentsCurrentlyEnabledForGradeExportToSis::start(
             self.0,
+            None,
             &[&course_id],
         )
     }

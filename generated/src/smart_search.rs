@@ -31,7 +31,9 @@ impl<'a> SmartSearch<'a> {
         q: impl Into<String>,
     ) -> SearchCourseContent<'a> {
         SearchCourseContent(
-            SearchCourseContent::start(self.0, &[&course_id]).0.query("q", &rt::text(q)),
+            SearchCourseContent::start(self.0, None, &[&course_id])
+                .0
+                .query("q", &rt::text(q)),
         )
     }
 }

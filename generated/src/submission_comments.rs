@@ -34,6 +34,7 @@ impl<'a> SubmissionComments<'a> {
     ) -> EditSubmissionComment<'a> {
         EditSubmissionComment::start(
             self.0,
+            None,
             &[&course_id, &assignment_id, &user_id, &id],
         )
     }
@@ -52,6 +53,7 @@ impl<'a> SubmissionComments<'a> {
     ) -> DeleteSubmissionComment<'a> {
         DeleteSubmissionComment::start(
             self.0,
+            None,
             &[&course_id, &assignment_id, &user_id, &id],
         )
     }
@@ -71,7 +73,7 @@ impl<'a> SubmissionComments<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> UploadFile<'a> {
-        UploadFile::start(self.0, &[&course_id, &assignment_id, &user_id])
+        UploadFile::start(self.0, None, &[&course_id, &assignment_id, &user_id])
     }
 }
 rt::builder!(

@@ -84,7 +84,7 @@ impl<'a> Submissions<'a> {
         submission: SubmitAssignmentSubmission,
     ) -> SubmitAssignment<'a> {
         SubmitAssignment(
-            SubmitAssignment::start_in(self.0, &context, &[&assignment_id])
+            SubmitAssignment::start(self.0, Some(&context), &[&assignment_id])
                 .0
                 .form("submission", &submission),
         )
@@ -103,7 +103,7 @@ impl<'a> Submissions<'a> {
         context: impl crate::context::CourseOrSection,
         assignment_id: impl rt::PathArg,
     ) -> ListAssignmentSubmissions<'a> {
-        ListAssignmentSubmissions::start_in(self.0, &context, &[&assignment_id])
+        ListAssignmentSubmissions::start(self.0, Some(&context), &[&assignment_id])
     }
     /// List submissions for multiple assignments
     ///
@@ -118,7 +118,7 @@ impl<'a> Submissions<'a> {
         &self,
         context: impl crate::context::CourseOrSection,
     ) -> ListSubmissionsForMultipleAssignments<'a> {
-        ListSubmissionsForMultipleAssignments::start_in(self.0, &context, &[])
+        ListSubmissionsForMultipleAssignments::start(self.0, Some(&context), &[])
     }
     /// Get a single submission
     ///
@@ -135,7 +135,7 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> GetSingleSubmission<'a> {
-        GetSingleSubmission::start_in(self.0, &context, &[&assignment_id, &user_id])
+        GetSingleSubmission::start(self.0, Some(&context), &[&assignment_id, &user_id])
     }
     /// Get a single submission by anonymous id
     ///
@@ -152,9 +152,9 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         anonymous_id: impl rt::PathArg,
     ) -> GetSingleSubmissionByAnonymousId<'a> {
-        GetSingleSubmissionByAnonymousId::start_in(
+        GetSingleSubmissionByAnonymousId::start(
             self.0,
-            &context,
+            Some(&context),
             &[&assignment_id, &anonymous_id],
         )
     }
@@ -177,7 +177,7 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> UploadFile<'a> {
-        UploadFile::start_in(self.0, &context, &[&assignment_id, &user_id])
+        UploadFile::start(self.0, Some(&context), &[&assignment_id, &user_id])
     }
     /// Grade or comment on a submission
     ///
@@ -194,9 +194,9 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> GradeOrCommentOnSubmission<'a> {
-        GradeOrCommentOnSubmission::start_in(
+        GradeOrCommentOnSubmission::start(
             self.0,
-            &context,
+            Some(&context),
             &[&assignment_id, &user_id],
         )
     }
@@ -215,9 +215,9 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         anonymous_id: impl rt::PathArg,
     ) -> GradeOrCommentOnSubmissionByAnonymousId<'a> {
-        GradeOrCommentOnSubmissionByAnonymousId::start_in(
+        GradeOrCommentOnSubmissionByAnonymousId::start(
             self.0,
-            &context,
+            Some(&context),
             &[&assignment_id, &anonymous_id],
         )
     }
@@ -236,7 +236,7 @@ impl<'a> Submissions<'a> {
         course_id: impl rt::PathArg,
         assignment_id: impl rt::PathArg,
     ) -> ListGradeableStudents<'a> {
-        ListGradeableStudents::start(self.0, &[&course_id, &assignment_id])
+        ListGradeableStudents::start(self.0, None, &[&course_id, &assignment_id])
     }
     /// List multiple assignments gradeable students
     ///
@@ -250,7 +250,7 @@ impl<'a> Submissions<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> ListMultipleAssignmentsGradeableStudents<'a> {
-        ListMultipleAssignmentsGradeableStudents::start(self.0, &[&course_id])
+        ListMultipleAssignmentsGradeableStudents::start(self.0, None, &[&course_id])
     }
     /// Grade or comment on multiple submissions
     ///
@@ -267,7 +267,7 @@ impl<'a> Submissions<'a> {
         &self,
         context: impl crate::context::CourseOrSection,
     ) -> GradeOrCommentOnMultipleSubmissions<'a> {
-        GradeOrCommentOnMultipleSubmissions::start_in(self.0, &context, &[])
+        GradeOrCommentOnMultipleSubmissions::start(self.0, Some(&context), &[])
     }
     /// Grade or comment on multiple submissions
     ///
@@ -285,9 +285,9 @@ impl<'a> Submissions<'a> {
         context: impl crate::context::CourseOrSection,
         assignment_id: impl rt::PathArg,
     ) -> GradeOrCommentOnMultipleSubmissionsForAssignment<'a> {
-        GradeOrCommentOnMultipleSubmissionsForAssignment::start_in(
+        GradeOrCommentOnMultipleSubmissionsForAssignment::start(
             self.0,
-            &context,
+            Some(&context),
             &[&assignment_id],
         )
     }
@@ -308,7 +308,7 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> MarkSubmissionAsRead<'a> {
-        MarkSubmissionAsRead::start_in(self.0, &context, &[&assignment_id, &user_id])
+        MarkSubmissionAsRead::start(self.0, Some(&context), &[&assignment_id, &user_id])
     }
     /// Mark submission as unread
     ///
@@ -327,7 +327,11 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> MarkSubmissionAsUnread<'a> {
-        MarkSubmissionAsUnread::start_in(self.0, &context, &[&assignment_id, &user_id])
+        MarkSubmissionAsUnread::start(
+            self.0,
+            Some(&context),
+            &[&assignment_id, &user_id],
+        )
     }
     /// Mark bulk submissions as read
     ///
@@ -344,7 +348,7 @@ impl<'a> Submissions<'a> {
         &self,
         context: impl crate::context::CourseOrSection,
     ) -> MarkBulkSubmissionsAsRead<'a> {
-        MarkBulkSubmissionsAsRead::start_in(self.0, &context, &[])
+        MarkBulkSubmissionsAsRead::start(self.0, Some(&context), &[])
     }
     /// Mark submission item as read
     ///
@@ -366,9 +370,9 @@ impl<'a> Submissions<'a> {
         user_id: impl rt::PathArg,
         item: impl rt::PathArg,
     ) -> MarkSubmissionItemAsRead<'a> {
-        MarkSubmissionItemAsRead::start_in(
+        MarkSubmissionItemAsRead::start(
             self.0,
-            &context,
+            Some(&context),
             &[&assignment_id, &user_id, &item],
         )
     }
@@ -390,7 +394,7 @@ impl<'a> Submissions<'a> {
         context: impl crate::context::CourseOrSection,
         user_id: impl rt::PathArg,
     ) -> ClearUnreadStatusForAllSubmissions<'a> {
-        ClearUnreadStatusForAllSubmissions::start_in(self.0, &context, &[&user_id])
+        ClearUnreadStatusForAllSubmissions::start(self.0, Some(&context), &[&user_id])
     }
     /// Get rubric assessments read state
     ///
@@ -407,9 +411,9 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> GetRubricCommentsReadState<'a> {
-        GetRubricCommentsReadState::start_in(
+        GetRubricCommentsReadState::start(
             self.0,
-            &context,
+            Some(&context),
             &[&assignment_id, &user_id],
         )
     }
@@ -428,9 +432,9 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> GetRubricAssessmentsReadState<'a> {
-        GetRubricAssessmentsReadState::start_in(
+        GetRubricAssessmentsReadState::start(
             self.0,
-            &context,
+            Some(&context),
             &[&assignment_id, &user_id],
         )
     }
@@ -451,7 +455,11 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> MarkRubricCommentsAsRead<'a> {
-        MarkRubricCommentsAsRead::start_in(self.0, &context, &[&assignment_id, &user_id])
+        MarkRubricCommentsAsRead::start(
+            self.0,
+            Some(&context),
+            &[&assignment_id, &user_id],
+        )
     }
     /// Mark rubric assessments as read
     ///
@@ -470,9 +478,9 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> MarkRubricAssessmentsAsRead<'a> {
-        MarkRubricAssessmentsAsRead::start_in(
+        MarkRubricAssessmentsAsRead::start(
             self.0,
-            &context,
+            Some(&context),
             &[&assignment_id, &user_id],
         )
     }
@@ -491,9 +499,9 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> GetDocumentAnnotationsReadState<'a> {
-        GetDocumentAnnotationsReadState::start_in(
+        GetDocumentAnnotationsReadState::start(
             self.0,
-            &context,
+            Some(&context),
             &[&assignment_id, &user_id],
         )
     }
@@ -514,9 +522,9 @@ impl<'a> Submissions<'a> {
         assignment_id: impl rt::PathArg,
         user_id: impl rt::PathArg,
     ) -> MarkDocumentAnnotationsAsRead<'a> {
-        MarkDocumentAnnotationsAsRead::start_in(
+        MarkDocumentAnnotationsAsRead::start(
             self.0,
-            &context,
+            Some(&context),
             &[&assignment_id, &user_id],
         )
     }
@@ -534,7 +542,7 @@ impl<'a> Submissions<'a> {
         context: impl crate::context::CourseOrSection,
         assignment_id: impl rt::PathArg,
     ) -> SubmissionSummary<'a> {
-        SubmissionSummary::start_in(self.0, &context, &[&assignment_id])
+        SubmissionSummary::start(self.0, Some(&context), &[&assignment_id])
     }
 }
 rt::builder!(

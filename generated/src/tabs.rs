@@ -38,7 +38,7 @@ impl<'a> Tabs<'a> {
         &self,
         context: impl crate::context::AccountCourseGroupOrUser,
     ) -> ListAvailableTabsForCourseOrGroup<'a> {
-        ListAvailableTabsForCourseOrGroup::start_in(self.0, &context, &[])
+        ListAvailableTabsForCourseOrGroup::start(self.0, Some(&context), &[])
     }
     /// Update a tab for a course
     ///
@@ -53,7 +53,7 @@ impl<'a> Tabs<'a> {
         course_id: impl rt::PathArg,
         tab_id: impl rt::PathArg,
     ) -> UpdateTabForCourse<'a> {
-        UpdateTabForCourse::start(self.0, &[&course_id, &tab_id])
+        UpdateTabForCourse::start(self.0, None, &[&course_id, &tab_id])
     }
 }
 rt::builder!(

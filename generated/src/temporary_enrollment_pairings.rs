@@ -31,7 +31,7 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListTemporaryEnrollmentPairings<'a> {
-        ListTemporaryEnrollmentPairings::start(self.0, &[&account_id])
+        ListTemporaryEnrollmentPairings::start(self.0, None, &[&account_id])
     }
     /// Get a single temporary enrollment pairing
     ///
@@ -44,7 +44,7 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> GetSingleTemporaryEnrollmentPairing<'a> {
-        GetSingleTemporaryEnrollmentPairing::start(self.0, &[&account_id, &id])
+        GetSingleTemporaryEnrollmentPairing::start(self.0, None, &[&account_id, &id])
     }
     /// New TemporaryEnrollmentPairing
     ///
@@ -56,7 +56,7 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> NewTemporaryenrollmentpairing<'a> {
-        NewTemporaryenrollmentpairing::start(self.0, &[&account_id])
+        NewTemporaryenrollmentpairing::start(self.0, None, &[&account_id])
     }
     /// Create Temporary Enrollment Pairing
     ///
@@ -68,7 +68,7 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> CreateTemporaryEnrollmentPairing<'a> {
-        CreateTemporaryEnrollmentPairing::start(self.0, &[&account_id])
+        CreateTemporaryEnrollmentPairing::start(self.0, None, &[&account_id])
     }
     /// Delete Temporary Enrollment Pairing
     ///
@@ -81,7 +81,7 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
         account_id: impl rt::PathArg,
         id: impl rt::PathArg,
     ) -> DeleteTemporaryEnrollmentPairing<'a> {
-        DeleteTemporaryEnrollmentPairing::start(self.0, &[&account_id, &id])
+        DeleteTemporaryEnrollmentPairing::start(self.0, None, &[&account_id, &id])
     }
 }
 rt::builder!(

@@ -35,7 +35,7 @@ impl<'a> UserObservees<'a> {
     /// `GET /api/v1/users/{user_id}/observees`
     #[doc(alias = "List observees")]
     pub fn list_observees(&self, user_id: impl rt::PathArg) -> ListObservees<'a> {
-        ListObservees::start(self.0, &[&user_id])
+        ListObservees::start(self.0, None, &[&user_id])
     }
     /// List observers
     ///
@@ -48,7 +48,7 @@ impl<'a> UserObservees<'a> {
     /// `GET /api/v1/users/{user_id}/observers`
     #[doc(alias = "List observers")]
     pub fn list_observers(&self, user_id: impl rt::PathArg) -> ListObservers<'a> {
-        ListObservers::start(self.0, &[&user_id])
+        ListObservers::start(self.0, None, &[&user_id])
     }
     /// Add an observee with credentials
     ///
@@ -62,7 +62,7 @@ impl<'a> UserObservees<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> AddObserveeWithCredentials<'a> {
-        AddObserveeWithCredentials::start(self.0, &[&user_id])
+        AddObserveeWithCredentials::start(self.0, None, &[&user_id])
     }
     /// Show an observee
     ///
@@ -77,7 +77,7 @@ impl<'a> UserObservees<'a> {
         user_id: impl rt::PathArg,
         observee_id: impl rt::PathArg,
     ) -> ShowObservee<'a> {
-        ShowObservee::start(self.0, &[&user_id, &observee_id])
+        ShowObservee::start(self.0, None, &[&user_id, &observee_id])
     }
     /// Show an observer
     ///
@@ -92,7 +92,7 @@ impl<'a> UserObservees<'a> {
         user_id: impl rt::PathArg,
         observer_id: impl rt::PathArg,
     ) -> ShowObserver<'a> {
-        ShowObserver::start(self.0, &[&user_id, &observer_id])
+        ShowObserver::start(self.0, None, &[&user_id, &observer_id])
     }
     /// Add an observee
     ///
@@ -105,7 +105,7 @@ impl<'a> UserObservees<'a> {
         user_id: impl rt::PathArg,
         observee_id: impl rt::PathArg,
     ) -> AddObservee<'a> {
-        AddObservee::start(self.0, &[&user_id, &observee_id])
+        AddObservee::start(self.0, None, &[&user_id, &observee_id])
     }
     /// Remove an observee
     ///
@@ -118,7 +118,7 @@ impl<'a> UserObservees<'a> {
         user_id: impl rt::PathArg,
         observee_id: impl rt::PathArg,
     ) -> RemoveObservee<'a> {
-        RemoveObservee::start(self.0, &[&user_id, &observee_id])
+        RemoveObservee::start(self.0, None, &[&user_id, &observee_id])
     }
     /// Create observer pairing code
     ///
@@ -130,7 +130,7 @@ impl<'a> UserObservees<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> CreateObserverPairingCode<'a> {
-        CreateObserverPairingCode::start(self.0, &[&user_id])
+        CreateObserverPairingCode::start(self.0, None, &[&user_id])
     }
 }
 rt::builder!(

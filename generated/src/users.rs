@@ -79,7 +79,7 @@ impl<'a> Users<'a> {
         &self,
         account_id: impl rt::PathArg,
     ) -> ListUsersInAccount<'a> {
-        ListUsersInAccount::start(self.0, &[&account_id])
+        ListUsersInAccount::start(self.0, None, &[&account_id])
     }
     /// List the activity stream
     ///
@@ -203,7 +203,7 @@ impl<'a> Users<'a> {
     #[doc(alias = "list_activity_stream_self")]
     #[doc(alias = "List the activity stream")]
     pub fn list_activity_stream(&self) -> ListActivityStream<'a> {
-        ListActivityStream::start(self.0, &[])
+        ListActivityStream::start(self.0, None, &[])
     }
     /// List the activity stream
     ///
@@ -329,7 +329,7 @@ impl<'a> Users<'a> {
     pub fn list_activity_stream_of_current_user(
         &self,
     ) -> ListActivityStreamOfCurrentUser<'a> {
-        ListActivityStreamOfCurrentUser::start(self.0, &[])
+        ListActivityStreamOfCurrentUser::start(self.0, None, &[])
     }
     /// Activity stream summary
     ///
@@ -338,7 +338,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/self/activity_stream/summary`
     #[doc(alias = "Activity stream summary")]
     pub fn activity_stream_summary(&self) -> ActivityStreamSummary<'a> {
-        ActivityStreamSummary::start(self.0, &[])
+        ActivityStreamSummary::start(self.0, None, &[])
     }
     /// List the TODO items
     ///
@@ -351,7 +351,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/self/todo`
     #[doc(alias = "List the TODO items")]
     pub fn list_todo_items(&self) -> ListTodoItems<'a> {
-        ListTodoItems::start(self.0, &[])
+        ListTodoItems::start(self.0, None, &[])
     }
     /// List counts for todo items
     ///
@@ -362,7 +362,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/self/todo_item_count`
     #[doc(alias = "List counts for todo items")]
     pub fn list_counts_for_todo_items(&self) -> ListCountsForTodoItems<'a> {
-        ListCountsForTodoItems::start(self.0, &[])
+        ListCountsForTodoItems::start(self.0, None, &[])
     }
     /// List upcoming assignments, calendar events
     ///
@@ -373,7 +373,7 @@ impl<'a> Users<'a> {
     pub fn list_upcoming_assignments_calendar_events(
         &self,
     ) -> ListUpcomingAssignmentsCalendarEvents<'a> {
-        ListUpcomingAssignmentsCalendarEvents::start(self.0, &[])
+        ListUpcomingAssignmentsCalendarEvents::start(self.0, None, &[])
     }
     /// List Missing Submissions
     ///
@@ -385,7 +385,7 @@ impl<'a> Users<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListMissingSubmissions<'a> {
-        ListMissingSubmissions::start(self.0, &[&user_id])
+        ListMissingSubmissions::start(self.0, None, &[&user_id])
     }
     /// Hide a stream item
     ///
@@ -394,7 +394,7 @@ impl<'a> Users<'a> {
     /// `DELETE /api/v1/users/self/activity_stream/{id}`
     #[doc(alias = "Hide a stream item")]
     pub fn hide_stream_item(&self, id: impl rt::PathArg) -> HideStreamItem<'a> {
-        HideStreamItem::start(self.0, &[&id])
+        HideStreamItem::start(self.0, None, &[&id])
     }
     /// Hide all stream items
     ///
@@ -403,7 +403,7 @@ impl<'a> Users<'a> {
     /// `DELETE /api/v1/users/self/activity_stream`
     #[doc(alias = "Hide all stream items")]
     pub fn hide_all_stream_items(&self) -> HideAllStreamItems<'a> {
-        HideAllStreamItems::start(self.0, &[])
+        HideAllStreamItems::start(self.0, None, &[])
     }
     /// Upload a file
     ///
@@ -416,7 +416,7 @@ impl<'a> Users<'a> {
     /// `POST /api/v1/users/{user_id}/files`
     #[doc(alias = "Upload a file")]
     pub fn upload_file(&self, user_id: impl rt::PathArg) -> UploadFile<'a> {
-        UploadFile::start(self.0, &[&user_id])
+        UploadFile::start(self.0, None, &[&user_id])
     }
     /// Show user details
     ///
@@ -436,7 +436,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/{id}`
     #[doc(alias = "Show user details")]
     pub fn show_user_details(&self, id: impl rt::PathArg) -> ShowUserDetails<'a> {
-        ShowUserDetails::start(self.0, &[&id])
+        ShowUserDetails::start(self.0, None, &[&id])
     }
     /// Create a user
     ///
@@ -452,7 +452,9 @@ impl<'a> Users<'a> {
         pseudonym: CreateUserPseudonym,
     ) -> CreateUser<'a> {
         CreateUser(
-            CreateUser::start(self.0, &[&account_id]).0.form("pseudonym", &pseudonym),
+            CreateUser::start(self.0, None, &[&account_id])
+                .0
+                .form("pseudonym", &pseudonym),
         )
     }
     /// \[DEPRECATED\] Self register a user
@@ -470,7 +472,7 @@ impl<'a> Users<'a> {
         pseudonym: DeprecatedSelfRegisterUserPseudonym,
     ) -> DeprecatedSelfRegisterUser<'a> {
         DeprecatedSelfRegisterUser(
-            DeprecatedSelfRegisterUser::start(self.0, &[&account_id])
+            DeprecatedSelfRegisterUser::start(self.0, None, &[&account_id])
                 .0
                 .form("user", &user)
                 .form("pseudonym", &pseudonym),
@@ -483,7 +485,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/{id}/settings`
     #[doc(alias = "Update user settings")]
     pub fn update_user_settings(&self, id: impl rt::PathArg) -> UpdateUserSettings<'a> {
-        UpdateUserSettings::start(self.0, &[&id])
+        UpdateUserSettings::start(self.0, None, &[&id])
     }
     /// Get custom colors
     ///
@@ -492,7 +494,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/{id}/colors`
     #[doc(alias = "Get custom colors")]
     pub fn get_custom_colors(&self, id: impl rt::PathArg) -> GetCustomColors<'a> {
-        GetCustomColors::start(self.0, &[&id])
+        GetCustomColors::start(self.0, None, &[&id])
     }
     /// Get custom color
     ///
@@ -507,7 +509,7 @@ impl<'a> Users<'a> {
         id: impl rt::PathArg,
         asset_string: impl rt::PathArg,
     ) -> GetCustomColor<'a> {
-        GetCustomColor::start(self.0, &[&id, &asset_string])
+        GetCustomColor::start(self.0, None, &[&id, &asset_string])
     }
     /// Update custom color
     ///
@@ -522,7 +524,7 @@ impl<'a> Users<'a> {
         id: impl rt::PathArg,
         asset_string: impl rt::PathArg,
     ) -> UpdateCustomColor<'a> {
-        UpdateCustomColor::start(self.0, &[&id, &asset_string])
+        UpdateCustomColor::start(self.0, None, &[&id, &asset_string])
     }
     /// Get dashboard positions
     ///
@@ -534,7 +536,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetDashboardPositions<'a> {
-        GetDashboardPositions::start(self.0, &[&id])
+        GetDashboardPositions::start(self.0, None, &[&id])
     }
     /// Update dashboard positions
     ///
@@ -548,7 +550,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateDashboardPositions<'a> {
-        UpdateDashboardPositions::start(self.0, &[&id])
+        UpdateDashboardPositions::start(self.0, None, &[&id])
     }
     /// Edit a user
     ///
@@ -557,7 +559,7 @@ impl<'a> Users<'a> {
     /// `PUT /api/v1/users/{id}`
     #[doc(alias = "Edit a user")]
     pub fn edit_user(&self, id: impl rt::PathArg) -> EditUser<'a> {
-        EditUser::start(self.0, &[&id])
+        EditUser::start(self.0, None, &[&id])
     }
     /// Terminate all user sessions
     ///
@@ -569,7 +571,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> TerminateAllUserSessions<'a> {
-        TerminateAllUserSessions::start(self.0, &[&id])
+        TerminateAllUserSessions::start(self.0, None, &[&id])
     }
     /// Log users out of all mobile apps
     ///
@@ -581,7 +583,7 @@ impl<'a> Users<'a> {
     #[doc(alias = "log_users_out_of_all_mobile_apps_mobile_sessions")]
     #[doc(alias = "Log users out of all mobile apps")]
     pub fn log_users_out_of_all_mobile_apps(&self) -> LogUsersOutOfAllMobileApps<'a> {
-        LogUsersOutOfAllMobileApps::start(self.0, &[])
+        LogUsersOutOfAllMobileApps::start(self.0, None, &[])
     }
     /// Log users out of all mobile apps
     ///
@@ -596,7 +598,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> LogUsersOutOfAllMobileAppsForUser<'a> {
-        LogUsersOutOfAllMobileAppsForUser::start(self.0, &[&id])
+        LogUsersOutOfAllMobileAppsForUser::start(self.0, None, &[&id])
     }
     /// Merge user into another user
     ///
@@ -628,7 +630,7 @@ impl<'a> Users<'a> {
         id: impl rt::PathArg,
         destination_user_id: impl rt::PathArg,
     ) -> MergeUserIntoAnotherUser<'a> {
-        MergeUserIntoAnotherUser::start(self.0, &[&id, &destination_user_id])
+        MergeUserIntoAnotherUser::start(self.0, None, &[&id, &destination_user_id])
     }
     /// Merge user into another user
     ///
@@ -663,6 +665,7 @@ impl<'a> Users<'a> {
     ) -> MergeUserIntoAnotherUserForDestinationAccount<'a> {
         MergeUserIntoAnotherUserForDestinationAccount::start(
             self.0,
+            None,
             &[&id, &destination_account_id, &destination_user_id],
         )
     }
@@ -692,7 +695,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> SplitMergedUsersIntoSeparateUsers<'a> {
-        SplitMergedUsersIntoSeparateUsers::start(self.0, &[&id])
+        SplitMergedUsersIntoSeparateUsers::start(self.0, None, &[&id])
     }
     /// Get a Pandata Events jwt token and its expiration date
     ///
@@ -705,7 +708,7 @@ impl<'a> Users<'a> {
     pub fn get_pandata_events_jwt_token_and_its_expiration_date(
         &self,
     ) -> GetPandataEventsJwtTokenAndItsExpirationDate<'a> {
-        GetPandataEventsJwtTokenAndItsExpirationDate::start(self.0, &[])
+        GetPandataEventsJwtTokenAndItsExpirationDate::start(self.0, None, &[])
     }
     /// Get a users most recently graded submissions
     ///
@@ -715,7 +718,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> GetUsersMostRecentlyGradedSubmissions<'a> {
-        GetUsersMostRecentlyGradedSubmissions::start(self.0, &[&id])
+        GetUsersMostRecentlyGradedSubmissions::start(self.0, None, &[&id])
     }
     /// Get user profile
     ///
@@ -726,7 +729,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/{user_id}/profile`
     #[doc(alias = "Get user profile")]
     pub fn get_user_profile(&self, user_id: impl rt::PathArg) -> GetUserProfile<'a> {
-        GetUserProfile::start(self.0, &[&user_id])
+        GetUserProfile::start(self.0, None, &[&user_id])
     }
     /// List avatar options
     ///
@@ -738,7 +741,7 @@ impl<'a> Users<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListAvatarOptions<'a> {
-        ListAvatarOptions::start(self.0, &[&user_id])
+        ListAvatarOptions::start(self.0, None, &[&user_id])
     }
     /// List user page views
     ///
@@ -750,7 +753,7 @@ impl<'a> Users<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> ListUserPageViews<'a> {
-        ListUserPageViews::start(self.0, &[&user_id])
+        ListUserPageViews::start(self.0, None, &[&user_id])
     }
     /// Store custom data
     ///
@@ -923,7 +926,7 @@ impl<'a> Users<'a> {
         data: rt::Json,
     ) -> StoreCustomData<'a> {
         StoreCustomData(
-            StoreCustomData::start(self.0, &[&user_id])
+            StoreCustomData::start(self.0, None, &[&user_id])
                 .0
                 .form("ns", &rt::text(ns))
                 .form("data", &data),
@@ -949,7 +952,7 @@ impl<'a> Users<'a> {
         ns: impl Into<String>,
     ) -> LoadCustomData<'a> {
         LoadCustomData(
-            LoadCustomData::start(self.0, &[&user_id]).0.query("ns", &rt::text(ns)),
+            LoadCustomData::start(self.0, None, &[&user_id]).0.query("ns", &rt::text(ns)),
         )
     }
     /// Delete custom data
@@ -1092,7 +1095,9 @@ impl<'a> Users<'a> {
         ns: impl Into<String>,
     ) -> DeleteCustomData<'a> {
         DeleteCustomData(
-            DeleteCustomData::start(self.0, &[&user_id]).0.query("ns", &rt::text(ns)),
+            DeleteCustomData::start(self.0, None, &[&user_id])
+                .0
+                .query("ns", &rt::text(ns)),
         )
     }
     /// List course nicknames
@@ -1102,7 +1107,7 @@ impl<'a> Users<'a> {
     /// `GET /api/v1/users/self/course_nicknames`
     #[doc(alias = "List course nicknames")]
     pub fn list_course_nicknames(&self) -> ListCourseNicknames<'a> {
-        ListCourseNicknames::start(self.0, &[])
+        ListCourseNicknames::start(self.0, None, &[])
     }
     /// Get course nickname
     ///
@@ -1114,7 +1119,7 @@ impl<'a> Users<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> GetCourseNickname<'a> {
-        GetCourseNickname::start(self.0, &[&course_id])
+        GetCourseNickname::start(self.0, None, &[&course_id])
     }
     /// Set course nickname
     ///
@@ -1130,7 +1135,7 @@ impl<'a> Users<'a> {
         nickname: impl Into<String>,
     ) -> SetCourseNickname<'a> {
         SetCourseNickname(
-            SetCourseNickname::start(self.0, &[&course_id])
+            SetCourseNickname::start(self.0, None, &[&course_id])
                 .0
                 .form("nickname", &rt::text(nickname)),
         )
@@ -1145,7 +1150,7 @@ impl<'a> Users<'a> {
         &self,
         course_id: impl rt::PathArg,
     ) -> RemoveCourseNickname<'a> {
-        RemoveCourseNickname::start(self.0, &[&course_id])
+        RemoveCourseNickname::start(self.0, None, &[&course_id])
     }
     /// Clear course nicknames
     ///
@@ -1154,7 +1159,7 @@ impl<'a> Users<'a> {
     /// `DELETE /api/v1/users/self/course_nicknames`
     #[doc(alias = "Clear course nicknames")]
     pub fn clear_course_nicknames(&self) -> ClearCourseNicknames<'a> {
-        ClearCourseNicknames::start(self.0, &[])
+        ClearCourseNicknames::start(self.0, None, &[])
     }
     /// Update files UI version preference
     ///
@@ -1166,7 +1171,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateFilesUiVersionPreference<'a> {
-        UpdateFilesUiVersionPreference::start(self.0, &[&id])
+        UpdateFilesUiVersionPreference::start(self.0, None, &[&id])
     }
     /// Update text editor preference
     ///
@@ -1178,7 +1183,7 @@ impl<'a> Users<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateTextEditorPreference<'a> {
-        UpdateTextEditorPreference::start(self.0, &[&id])
+        UpdateTextEditorPreference::start(self.0, None, &[&id])
     }
     /// BETA - Initiate page views query
     ///
@@ -1192,7 +1197,7 @@ impl<'a> Users<'a> {
         &self,
         user_id: impl rt::PathArg,
     ) -> BetaInitiatePageViewsQuery<'a> {
-        BetaInitiatePageViewsQuery::start(self.0, &[&user_id])
+        BetaInitiatePageViewsQuery::start(self.0, None, &[&user_id])
     }
     /// BETA - Poll query status
     ///
@@ -1207,7 +1212,7 @@ impl<'a> Users<'a> {
         user_id: impl rt::PathArg,
         query_id: impl rt::PathArg,
     ) -> BetaPollQueryStatus<'a> {
-        BetaPollQueryStatus::start(self.0, &[&user_id, &query_id])
+        BetaPollQueryStatus::start(self.0, None, &[&user_id, &query_id])
     }
     /// BETA - Get query results
     ///
@@ -1222,7 +1227,7 @@ impl<'a> Users<'a> {
         user_id: impl rt::PathArg,
         query_id: impl rt::PathArg,
     ) -> BetaGetQueryResults<'a> {
-        BetaGetQueryResults::start(self.0, &[&user_id, &query_id])
+        BetaGetQueryResults::start(self.0, None, &[&user_id, &query_id])
     }
 }
 rt::builder!(

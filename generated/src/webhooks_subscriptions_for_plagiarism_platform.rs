@@ -32,7 +32,7 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
         subscription: Subscription,
     ) -> CreateWebhookSubscription<'a> {
         CreateWebhookSubscription(
-            CreateWebhookSubscription::start(self.0, &[])
+            CreateWebhookSubscription::start(self.0, None, &[])
                 .0
                 .form("subscription", &subscription),
         )
@@ -45,7 +45,7 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> DeleteWebhookSubscription<'a> {
-        DeleteWebhookSubscription::start(self.0, &[&id])
+        DeleteWebhookSubscription::start(self.0, None, &[&id])
     }
     /// Show a single Webhook Subscription
     ///
@@ -55,7 +55,7 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> ShowSingleWebhookSubscription<'a> {
-        ShowSingleWebhookSubscription::start(self.0, &[&id])
+        ShowSingleWebhookSubscription::start(self.0, None, &[&id])
     }
     /// Update a Webhook Subscription
     ///
@@ -67,7 +67,7 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateWebhookSubscription<'a> {
-        UpdateWebhookSubscription::start(self.0, &[&id])
+        UpdateWebhookSubscription::start(self.0, None, &[&id])
     }
     /// List all Webhook Subscription for a tool proxy
     ///
@@ -84,7 +84,7 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
     pub fn list_all_webhook_subscription_for_tool_proxy(
         &self,
     ) -> ListAllWebhookSubscriptionForToolProxy<'a> {
-        ListAllWebhookSubscriptionForToolProxy::start(self.0, &[])
+        ListAllWebhookSubscriptionForToolProxy::start(self.0, None, &[])
     }
 }
 rt::builder!(

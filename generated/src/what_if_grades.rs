@@ -29,7 +29,7 @@ impl<'a> WhatIfGrades<'a> {
         &self,
         id: impl rt::PathArg,
     ) -> UpdateSubmissionWhatIfScoreAndCalculateGrades<'a> {
-        UpdateSubmissionWhatIfScoreAndCalculateGrades::start(self.0, &[&id])
+        UpdateSubmissionWhatIfScoreAndCalculateGrades::start(self.0, None, &[&id])
     }
     /// Reset the what-if scores for the current user for an entire course and recalculate grades
     ///
@@ -45,6 +45,7 @@ impl<'a> WhatIfGrades<'a> {
     ) -> ResetWhatIfScoresForCurrentUserForEntireCourseAndRecalculateGrades<'a> {
         ResetWhatIfScoresForCurrentUserForEntireCourseAndRecalculateGrades::start(
             self.0,
+            None,
             &[&course_id],
         )
     }

@@ -14,11 +14,13 @@
 
 use std::any::Any;
 use std::collections::HashSet;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 
 use futures_core::Stream;
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -61,6 +63,56 @@ fn typed<T: 'static>(page: ErasedPage) -> Result<Page<T>> {
 
 type ErasedStream<'a> = Pin<Box<dyn Stream<Item = Result<ErasedPage>> + Send + 'a>>;
 
+// The typed streams are small hand-written `Stream`s over the one erased walk: stream
+// combinators (`and_then`, `map_ok`, `try_flatten`) would be compiled again for every item
+// type, and a crate with a hundred list types pays for each.
+
+/// The pages of a walk, typed.
+struct Pages<'a, T> {
+    pages: ErasedStream<'a>,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<T: 'static> Stream for Pages<'_, T> {
+    type Item = Result<Page<T>>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
+        self.pages.as_mut().poll_next(cx).map(|page| page.map(|page| page.and_then(typed)))
+    }
+}
+
+/// The items of a walk's pages, one by one.
+struct Items<'a, T> {
+    pages: ErasedStream<'a>,
+    /// The rest of the page being yielded.
+    page: std::vec::IntoIter<T>,
+}
+
+// Nothing of an `Items` is ever pinned in place (the walk is boxed; the items are moved out),
+// so it may move whatever its item type.
+impl<T> Unpin for Items<'_, T> {}
+
+impl<T: 'static> Stream for Items<'_, T> {
+    type Item = Result<T>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(item) = this.page.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            match std::task::ready!(this.pages.as_mut().poll_next(cx)) {
+                Some(Ok(page)) => match typed::<T>(page) {
+                    Ok(page) => this.page = page.items.into_iter(),
+                    Err(e) => return Poll::Ready(Some(Err(e))),
+                },
+                Some(Err(e)) => return Poll::Ready(Some(Err(e))),
+                None => return Poll::Ready(None),
+            }
+        }
+    }
+}
+
 /// The state of a walk through a list's pages.
 pub(crate) struct Cursor<'a> {
     request: Arc<Request<'a>>,
@@ -82,14 +134,12 @@ impl<'a> Cursor<'a> {
 
     /// Every page, in order.
     pub fn pages<T: DeserializeOwned + Send + 'static>(self) -> PageStream<'a, T> {
-        Box::pin(self.walk(decode_page::<T>).and_then(|p| futures_util::future::ready(typed(p))))
+        Box::pin(Pages::<T> { pages: self.walk(decode_page::<T>), item: PhantomData })
     }
 
     /// Every item of every page, in order.
     pub fn items<T: DeserializeOwned + Send + 'static>(self) -> ItemStream<'a, T> {
-        Box::pin(
-            self.pages::<T>().map_ok(|page| futures_util::stream::iter(page.items.into_iter().map(Ok))).try_flatten(),
-        )
+        Box::pin(Items::<T> { pages: self.walk(decode_page::<T>), page: Vec::new().into_iter() })
     }
 
     /// Reads the page at `self.next` and moves `self.next` to its `next` link.

@@ -86,15 +86,44 @@ pub(crate) fn list_of<T: DeserializeOwned>(
     body: &[u8],
     key: Option<&str>,
 ) -> Result<(Vec<T>, Option<Json>)> {
-    let body = strip_while1(body);
-    if !starts_object(body) {
-        return Ok((decode_body(operation, status, body)?, None));
+    let list = ListBody::find(operation, status, body, key, std::any::type_name::<Vec<T>>())?;
+    Ok((list.decode(operation, status)?, list.pagination))
+}
+
+/// Where the items of a list response are. Finding them is the same for every item type, so
+/// it is not generic: only [`decode`](Self::decode) is compiled per item type.
+struct ListBody<'b> {
+    /// The text of the JSON array.
+    items: &'b [u8],
+    /// The member of the body object holding it, if the body is an object.
+    member: Option<String>,
+    /// The body's `meta.pagination`.
+    pagination: Option<Json>,
+}
+
+impl<'b> ListBody<'b> {
+    /// `what` names the list's type in a shape error.
+    fn find(operation: &str, status: u16, body: &'b [u8], key: Option<&str>, what: &str) -> Result<Self> {
+        let body = strip_while1(body);
+        if !starts_object(body) {
+            return Ok(ListBody { items: body, member: None, pagination: None });
+        }
+        let object = members(operation, status, body)?;
+        let (member, items) =
+            list_member(&object, key).map_err(|message| DecodeError::shape(operation, status, what, message, body))?;
+        Ok(ListBody { items: items.get().as_bytes(), member: Some(member.to_owned()), pagination: object.pagination() })
     }
-    let object = members(operation, status, body)?;
-    let (key, list) = list_member(&object, key)
-        .map_err(|message| DecodeError::shape(operation, status, std::any::type_name::<Vec<T>>(), message, body))?;
-    let items = decode_body(operation, status, list.get().as_bytes()).map_err(|e| within(key, e))?;
-    Ok((items, object.pagination()))
+
+    fn decode<T: DeserializeOwned>(&self, operation: &str, status: u16) -> Result<Vec<T>> {
+        decode_body(operation, status, self.items).map_err(|e| self.within(e))
+    }
+
+    fn within(&self, e: crate::Error) -> crate::Error {
+        match &self.member {
+            Some(member) => within(member, e),
+            None => e,
+        }
+    }
 }
 
 /// The members of a JSON object, each as its raw text, in the order they came (a repeated key
@@ -167,13 +196,24 @@ fn list_member<'a, 'k>(
 /// A page from a list response (see [`list_of`]): its items, its links (from `Link`, else
 /// from the body's `meta.pagination`) and what the response said about itself.
 pub(crate) fn page_of<T: DeserializeOwned>(operation: &str, resp: &RawResponse, key: Option<&str>) -> Result<Page<T>> {
+    let (list, links, meta) = page_parts(operation, resp, key, std::any::type_name::<Vec<T>>())?;
+    Ok(Page { items: list.decode(operation, resp.status)?, links, meta })
+}
+
+/// Everything of a page but its decoded items.
+fn page_parts<'b>(
+    operation: &str,
+    resp: &'b RawResponse,
+    key: Option<&str>,
+    what: &str,
+) -> Result<(ListBody<'b>, Links, ResponseMeta)> {
     let mut links = Links::from_headers(&resp.headers);
     let meta = ResponseMeta::from_headers(resp.status, &resp.headers, resp.attempts);
-    let (items, pagination) = list_of(operation, resp.status, &resp.body, key)?;
-    if let Some(pagination) = &pagination {
+    let list = ListBody::find(operation, resp.status, &resp.body, key, what)?;
+    if let Some(pagination) = &list.pagination {
         links.fill_from_meta(pagination);
     }
-    Ok(Page { items, links, meta })
+    Ok((list, links, meta))
 }
 
 fn starts_object(body: &[u8]) -> bool {

@@ -69,7 +69,7 @@ impl<'a> Operation<'a> for Request<'a> {
 /// `array T` (a list in one response) or `list T` (pages: `send`, `stream` and `pages`),
 /// optionally followed by the member Canvas wraps the value in (`, "blackout_date"`; see
 /// [`Request::unwrap_key`](crate::Request::unwrap_key)). `Name(Get "/v1/{context}/blackout_dates")` gives the method and
-/// path, which `Name::start(client, args)` and `Name::start_in(client, context, args)` fill.
+/// path, which `Name::start(client, context, args)` fills.
 /// Generated code calls it once per operation, so each builder is one line of data; its
 /// setters are a plain `impl` beside it.
 #[doc(hidden)]
@@ -80,8 +80,8 @@ macro_rules! builder {
         $crate::builder!(@start $name $method $path);
         impl<'a> $name<'a> {
             /// Sends the request and returns the body as JSON (`Null` when empty).
-            pub async fn send(self) -> $crate::Result<$crate::Json> {
-                $crate::Operation::into_request(self).send_json().await
+            pub fn send(self) -> $crate::Pending<'a, $crate::Json> {
+                $crate::Pending::new($crate::Operation::into_request(self).send_json())
             }
         }
     };
@@ -90,8 +90,8 @@ macro_rules! builder {
         $crate::builder!(@start $name $method $path);
         impl<'a> $name<'a> {
             /// Sends the request and decodes the response.
-            pub async fn send(self) -> $crate::Result<$t> {
-                $crate::Operation::into_request(self).send().await
+            pub fn send(self) -> $crate::Pending<'a, $t> {
+                $crate::Pending::new($crate::Operation::into_request(self).send())
             }
         }
     };
@@ -100,8 +100,8 @@ macro_rules! builder {
         $crate::builder!(@start $name $method $path);
         impl<'a> $name<'a> {
             /// Sends the request and decodes the list in the response.
-            pub async fn send(self) -> $crate::Result<Vec<$t>> {
-                $crate::Operation::into_request(self).send_list().await
+            pub fn send(self) -> $crate::Pending<'a, Vec<$t>> {
+                $crate::Pending::new($crate::Operation::into_request(self).send_list())
             }
         }
     };
@@ -110,8 +110,8 @@ macro_rules! builder {
         $crate::builder!(@start $name $method $path);
         impl<'a> $name<'a> {
             /// Sends the request and returns the first page, with the links to the others.
-            pub async fn send(self) -> $crate::Result<$crate::Page<$t>> {
-                $crate::Operation::into_request(self).send_page().await
+            pub fn send(self) -> $crate::Pending<'a, $crate::Page<$t>> {
+                $crate::Pending::new($crate::Operation::into_request(self).send_page())
             }
             /// Streams every item of every page, following Canvas's pagination.
             pub fn stream(self) -> $crate::ItemStream<'a, $t> {
@@ -125,19 +125,14 @@ macro_rules! builder {
     };
     (@start $name:ident $method:ident $path:literal) => {
         impl<'a> $name<'a> {
-            /// The operation's request, its placeholders filled from `args` in order.
-            #[allow(dead_code)]
-            pub(crate) fn start(client: &'a $crate::Client, args: &[&dyn $crate::PathArg]) -> Self {
-                Self($crate::Request::new(client, $crate::Method::$method, $path, args))
-            }
-            /// The same in `context` (the path's `{context}`).
-            #[allow(dead_code)]
-            pub(crate) fn start_in(
+            /// The operation's request, its placeholders filled from `args` in order, and
+            /// `{context}`, if the path has it, from `context`.
+            pub(crate) fn start(
                 client: &'a $crate::Client,
-                context: &dyn $crate::Context,
+                context: ::core::option::Option<&dyn $crate::Context>,
                 args: &[&dyn $crate::PathArg],
             ) -> Self {
-                Self(client.request_in($crate::Method::$method, $path, context, args))
+                Self($crate::Request::start(client, $crate::Method::$method, $path, context, args))
             }
         }
     };

@@ -150,6 +150,22 @@ pub(crate) enum Body {
 }
 
 impl<'a> Request<'a> {
+    /// A generated operation's request: [`new`](Self::new), or with a `context`,
+    /// [`Client::request_in`]. One function for every builder, so that each costs no code.
+    #[doc(hidden)]
+    pub fn start(
+        client: &'a Client,
+        method: Method,
+        template: &str,
+        context: Option<&dyn crate::Context>,
+        args: &[&dyn PathArg],
+    ) -> Self {
+        match context {
+            Some(context) => client.request_in(method, template, context, args),
+            None => Request::new(client, method, template, args),
+        }
+    }
+
     /// A request for `template` (a path under `/api`, such as `/v1/courses/{id}`), with each
     /// `{...}` placeholder replaced, in order, by the percent-encoded `args`. A glob
     /// placeholder (`{*full_path}`, Rails's `*full_path`) takes a `/`-separated path whose

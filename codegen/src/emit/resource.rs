@@ -179,8 +179,8 @@ fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
         .map(|p| set_call(p, arg(ir, owner, p, &ident(&p.rust_name)).1));
     let sets: Vec<TokenStream> = sets.collect();
     let start = match op.context {
-        Some(_) => quote!(#builder::start_in(self.0, &context, &[#( #path_values ),*])),
-        None => quote!(#builder::start(self.0, &[#( #path_values ),*])),
+        Some(_) => quote!(#builder::start(self.0, Some(&context), &[#( #path_values ),*])),
+        None => quote!(#builder::start(self.0, None, &[#( #path_values ),*])),
     };
     // Required query and form parameters are set on the request as it starts.
     let body = if sets.is_empty() { start } else { quote!(#builder(#start.0 #( #sets )*)) };
