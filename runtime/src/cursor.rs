@@ -27,7 +27,7 @@ use url::Url;
 use crate::decode::{page_of, RawResponse};
 use crate::execute::execute_decoded;
 use crate::page::{Links, Page, ResponseMeta};
-use crate::request::{ItemStream, PageStream, Request};
+use crate::request::Request;
 use crate::{Error, Result};
 
 /// Pages fetched ahead of the one being yielded, at most.
@@ -65,34 +65,69 @@ type ErasedStream<'a> = Pin<Box<dyn Stream<Item = Result<ErasedPage>> + Send + '
 
 // The typed streams are small hand-written `Stream`s over the one erased walk: stream
 // combinators (`and_then`, `map_ok`, `try_flatten`) would be compiled again for every item
-// type, and a crate with a hundred list types pays for each.
+// type. And they start the walk at their first poll, where they choose the decoder of `T`:
+// a stream a program never polls compiles no decoding code, so a crate with a hundred list
+// operations pays only for the ones its users read (boxing a stream as `dyn Stream` up front
+// would compile every list's decoding in the crate that declares the operation).
 
-/// The pages of a walk, typed.
-struct Pages<'a, T> {
-    pages: ErasedStream<'a>,
-    item: PhantomData<fn() -> T>,
+/// The pages of a walk, for an item type.
+enum Walk<'a, T> {
+    /// Not polled yet.
+    Start(Cursor<'a>, PhantomData<fn() -> T>),
+    Walking(ErasedStream<'a>),
+    Done,
 }
 
-impl<T: 'static> Stream for Pages<'_, T> {
-    type Item = Result<Page<T>>;
+impl<'a, T: DeserializeOwned + Send + 'static> Walk<'a, T> {
+    fn new(cursor: Cursor<'a>) -> Self {
+        Walk::Start(cursor, PhantomData)
+    }
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
-        self.pages.as_mut().poll_next(cx).map(|page| page.map(|page| page.and_then(typed)))
+    fn poll_page(&mut self, cx: &mut TaskContext<'_>) -> Poll<Option<Result<Page<T>>>> {
+        if let Walk::Start(..) = self {
+            if let Walk::Start(cursor, _) = std::mem::replace(self, Walk::Done) {
+                *self = Walk::Walking(cursor.walk(decode_page::<T>));
+            }
+        }
+        match self {
+            Walk::Walking(pages) => pages.as_mut().poll_next(cx).map(|page| page.map(|page| page.and_then(typed))),
+            _ => Poll::Ready(None),
+        }
     }
 }
 
-/// The items of a walk's pages, one by one.
-struct Items<'a, T> {
-    pages: ErasedStream<'a>,
+/// The pages of a list operation, in order: what a list builder's `pages()` returns. Each
+/// page has its items, its links and what the response said about itself (cost, attempts).
+/// The stream is `Unpin` and `Send`; it stops after the last page, or after the first error
+/// (retries already done).
+#[must_use = "a stream does nothing until it is polled"]
+pub struct PageStream<'a, T> {
+    walk: Walk<'a, T>,
+}
+
+impl<T: DeserializeOwned + Send + 'static> Stream for PageStream<'_, T> {
+    type Item = Result<Page<T>>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
+        self.walk.poll_page(cx)
+    }
+}
+
+/// The items of a list operation, across all its pages, in order: what a list builder's
+/// `stream()` returns. The stream is `Unpin` (`while let Some(x) = s.try_next().await?` works
+/// as is) and `Send`, holds a bounded number of pages, and stops after the first error.
+#[must_use = "a stream does nothing until it is polled"]
+pub struct ItemStream<'a, T> {
+    walk: Walk<'a, T>,
     /// The rest of the page being yielded.
     page: std::vec::IntoIter<T>,
 }
 
-// Nothing of an `Items` is ever pinned in place (the walk is boxed; the items are moved out),
-// so it may move whatever its item type.
-impl<T> Unpin for Items<'_, T> {}
+// Nothing of a stream is ever pinned in place (the walk is boxed; items are moved out), so
+// it may move whatever its item type.
+impl<T> Unpin for ItemStream<'_, T> {}
 
-impl<T: 'static> Stream for Items<'_, T> {
+impl<T: DeserializeOwned + Send + 'static> Stream for ItemStream<'_, T> {
     type Item = Result<T>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
@@ -101,15 +136,24 @@ impl<T: 'static> Stream for Items<'_, T> {
             if let Some(item) = this.page.next() {
                 return Poll::Ready(Some(Ok(item)));
             }
-            match std::task::ready!(this.pages.as_mut().poll_next(cx)) {
-                Some(Ok(page)) => match typed::<T>(page) {
-                    Ok(page) => this.page = page.items.into_iter(),
-                    Err(e) => return Poll::Ready(Some(Err(e))),
-                },
+            match std::task::ready!(this.walk.poll_page(cx)) {
+                Some(Ok(page)) => this.page = page.items.into_iter(),
                 Some(Err(e)) => return Poll::Ready(Some(Err(e))),
                 None => return Poll::Ready(None),
             }
         }
+    }
+}
+
+impl<T> std::fmt::Debug for PageStream<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PageStream")
+    }
+}
+
+impl<T> std::fmt::Debug for ItemStream<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ItemStream").field("items_left_in_page", &self.page.len()).finish()
     }
 }
 
@@ -134,12 +178,12 @@ impl<'a> Cursor<'a> {
 
     /// Every page, in order.
     pub fn pages<T: DeserializeOwned + Send + 'static>(self) -> PageStream<'a, T> {
-        Box::pin(Pages::<T> { pages: self.walk(decode_page::<T>), item: PhantomData })
+        PageStream { walk: Walk::new(self) }
     }
 
     /// Every item of every page, in order.
     pub fn items<T: DeserializeOwned + Send + 'static>(self) -> ItemStream<'a, T> {
-        Box::pin(Items::<T> { pages: self.walk(decode_page::<T>), page: Vec::new().into_iter() })
+        ItemStream { walk: Walk::new(self), page: Vec::new().into_iter() }
     }
 
     /// Reads the page at `self.next` and moves `self.next` to its `next` link.
@@ -314,6 +358,17 @@ mod tests {
 
     fn links(next: Option<&str>, last: Option<&str>) -> Links {
         Links { next: next.map(str::to_owned), last: last.map(str::to_owned), ..Links::default() }
+    }
+
+    #[test]
+    fn streams_are_send_and_unpin_whatever_their_item_type() {
+        fn send_stream<S: Stream + Send + Unpin>() {}
+        fn unpin<S: Unpin>() {}
+        send_stream::<ItemStream<'static, serde_json::Value>>();
+        send_stream::<PageStream<'static, serde_json::Value>>();
+        // An item type that is not `Unpin` does not make the stream so.
+        unpin::<ItemStream<'static, std::marker::PhantomPinned>>();
+        unpin::<PageStream<'static, std::marker::PhantomPinned>>();
     }
 
     #[test]

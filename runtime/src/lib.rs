@@ -26,7 +26,6 @@ pub mod oauth;
 mod operation;
 mod pacing;
 pub mod page;
-mod pending;
 mod progress;
 mod request;
 mod retry;
@@ -36,6 +35,7 @@ mod upload;
 
 pub use client::{Client, ClientBuilder};
 pub use context::Context;
+pub use cursor::{ItemStream, PageStream};
 pub use encode::{id, ids, list, text, texts, Encode, Pairs};
 pub use error::{CanvasMessage, DecodeError, Error, HttpError, TransportError, TransportKind};
 pub use extra::Extra;
@@ -44,9 +44,8 @@ pub use id::Id;
 pub use oauth::{OAuth, OAuthError, OAuthErrorKind, PendingAuthorization, TokenSet, TokenStore};
 pub use operation::Operation;
 pub use page::{Links, Page, ResponseMeta};
-pub use pending::Pending;
 pub use progress::WaitOptions;
-pub use request::{ItemStream, Method, PageStream, PathArg, Request};
+pub use request::{Method, PathArg, Request};
 pub use retry::RetryPolicy;
 pub use upload::{guess_content_type, Upload};
 

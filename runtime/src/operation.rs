@@ -11,7 +11,8 @@ use std::future::Future;
 
 use serde::de::DeserializeOwned;
 
-use crate::request::{ItemStream, PageStream, Request};
+use crate::cursor::{ItemStream, PageStream};
+use crate::request::Request;
 use crate::{Json, Page, Result};
 
 /// A prepared Canvas request: what every generated operation builder is.
@@ -80,8 +81,8 @@ macro_rules! builder {
         $crate::builder!(@start $name $method $path);
         impl<'a> $name<'a> {
             /// Sends the request and returns the body as JSON (`Null` when empty).
-            pub fn send(self) -> $crate::Pending<'a, $crate::Json> {
-                $crate::Pending::new($crate::Operation::into_request(self).send_json())
+            pub async fn send(self) -> $crate::Result<$crate::Json> {
+                $crate::Operation::into_request(self).send_json().await
             }
         }
     };
@@ -90,8 +91,8 @@ macro_rules! builder {
         $crate::builder!(@start $name $method $path);
         impl<'a> $name<'a> {
             /// Sends the request and decodes the response.
-            pub fn send(self) -> $crate::Pending<'a, $t> {
-                $crate::Pending::new($crate::Operation::into_request(self).send())
+            pub async fn send(self) -> $crate::Result<$t> {
+                $crate::Operation::into_request(self).send().await
             }
         }
     };
@@ -100,8 +101,8 @@ macro_rules! builder {
         $crate::builder!(@start $name $method $path);
         impl<'a> $name<'a> {
             /// Sends the request and decodes the list in the response.
-            pub fn send(self) -> $crate::Pending<'a, Vec<$t>> {
-                $crate::Pending::new($crate::Operation::into_request(self).send_list())
+            pub async fn send(self) -> $crate::Result<Vec<$t>> {
+                $crate::Operation::into_request(self).send_list().await
             }
         }
     };
@@ -110,8 +111,8 @@ macro_rules! builder {
         $crate::builder!(@start $name $method $path);
         impl<'a> $name<'a> {
             /// Sends the request and returns the first page, with the links to the others.
-            pub fn send(self) -> $crate::Pending<'a, $crate::Page<$t>> {
-                $crate::Pending::new($crate::Operation::into_request(self).send_page())
+            pub async fn send(self) -> $crate::Result<$crate::Page<$t>> {
+                $crate::Operation::into_request(self).send_page().await
             }
             /// Streams every item of every page, following Canvas's pagination.
             pub fn stream(self) -> $crate::ItemStream<'a, $t> {

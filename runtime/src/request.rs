@@ -3,14 +3,12 @@
 //! [`cursor`](crate::cursor), and its body is decoded by [`decode`](crate::decode).
 
 use std::borrow::Cow;
-use std::pin::Pin;
 
-use futures_core::Stream;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::cursor::Cursor;
+use crate::cursor::{Cursor, ItemStream, PageStream};
 use crate::decode::{decode_body, decode_response, list_of};
 use crate::execute::{execute_decoded, is_empty_body};
 use crate::page::Page;
@@ -53,9 +51,6 @@ impl Method {
         }
     }
 }
-
-/// The items of a list operation, across all its pages.
-pub type ItemStream<'a, T> = Pin<Box<dyn Stream<Item = Result<T>> + Send + 'a>>;
 
 /// A value that fills a `{placeholder}` of an operation path: an [`Id`](crate::Id) (numeric,
 /// SIS reference, `self`...), a number, or text such as a page URL or a feature name. It is
@@ -437,9 +432,6 @@ impl<'a> Request<'a> {
         url
     }
 }
-
-/// The pages of a list operation.
-pub type PageStream<'a, T> = Pin<Box<dyn Stream<Item = Result<Page<T>>> + Send + 'a>>;
 
 #[cfg(test)]
 mod tests {
