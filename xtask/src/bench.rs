@@ -146,44 +146,108 @@ fn timed(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<Cost, Stri
 /// debug info, unlike this workspace's), the workspace's locked versions and a target
 /// directory of its own. For each case the dependencies are built first and
 /// `cargo clean -p canvas-lms` precedes the timed build: the figures are the crate alone.
-pub fn downstream() -> Result<(), String> {
+/// A program that uses a handful of operations, as a downstream crate does: lists read as
+/// streams and as pages, single objects. With `canvas-lms`'s decoding instantiated
+/// where it is used, this is where a program pays for the operations it calls.
+const DOWNSTREAM_PROGRAM: &str = r#"//! Uses a handful of operations, as a downstream crate does.
+use canvas_lms::context::Course;
+use canvas_lms::runtime::Stream;
+
+async fn drain<S: Stream + Unpin>(mut s: S) -> usize {
+    let mut n = 0;
+    while std::future::poll_fn(|cx| std::pin::Pin::new(&mut s).poll_next(cx)).await.is_some() {
+        n += 1;
+    }
+    n
+}
+
+pub async fn run(client: &canvas_lms::Client) -> canvas_lms::Result<usize> {
+    let mut n = drain(client.courses().list_your_courses().stream()).await;
+    n += drain(client.assignments().list_assignments(7).stream()).await;
+    n += drain(client.enrollments().list_enrollments(Course(7)).stream()).await;
+    n += drain(client.submissions().list_assignment_submissions(Course(7), 3).pages()).await;
+    n += drain(client.discussion_topics().list_discussion_topics(Course(7)).stream()).await;
+    n += drain(client.modules().list_modules(7).stream()).await;
+    let course = client.courses().get_single_course(7).send().await?;
+    let users = client.users().list_users_in_account(1).send().await?;
+    Ok(n + users.items.len() + usize::from(course.id.is_some()))
+}
+"#;
+
+/// `canvas-lms` built as a dependency of a scratch crate outside the workspace, with cargo's
+/// default profiles (as a downstream user builds it): all features and one, `dev` and
+/// `release`, with a program that uses a few operations, and the docs. With `baseline` (a git
+/// revision), the same builds of that revision's committed crate alternate with this
+/// checkout's, `runs` times, so that both are measured on the same machine in the same minutes.
+pub fn downstream(baseline: Option<&str>, runs: usize) -> Result<(), String> {
     let root = xtask::workspace_root();
     let dir = root.join("target/downstream-bench");
     std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("src/lib.rs"), "//! Depends on `canvas-lms` as a downstream crate does.\n")
-        .map_err(|e| e.to_string())?;
-    let generated = root.join("generated").display().to_string();
+    let mut trees = vec![("this checkout".to_owned(), root.clone())];
+    if let Some(rev) = baseline {
+        trees.insert(0, (format!("baseline {rev}"), baseline_tree(&root, rev)?));
+    }
     let env = [("CARGO_TARGET_DIR", dir.join("target").display().to_string())];
-    let cases: [(&str, &str, &[&str]); 4] = [
-        ("dev, all features", "", &[]),
-        ("dev, one feature (courses)", "default-features = false, features = [\"courses\"]", &[]),
-        ("release, all features", "", &["--release"]),
-        ("release, one feature (courses)", "default-features = false, features = [\"courses\"]", &["--release"]),
+    let empty = "//! Depends on `canvas-lms` as a downstream crate does.\n";
+    let cases: [(&str, &str, &[&str], &str); 6] = [
+        ("dev, all features", "", &[], empty),
+        ("dev, one feature (courses)", "default-features = false, features = [\"courses\"]", &[], empty),
+        ("release, all features", "", &["--release"], empty),
+        ("release, one feature (courses)", "default-features = false, features = [\"courses\"]", &["--release"], empty),
+        ("dev, all features, canvas-lms and a program using 8 operations", "", &[], DOWNSTREAM_PROGRAM),
+        ("cargo doc, all features (canvas-lms alone)", "", &["doc"], empty),
     ];
-    let manifest = |features: &str| {
+    let manifest = |generated: &Path, features: &str| {
         let features = if features.is_empty() { String::new() } else { format!(", {features}") };
         format!(
             "[package]\nname = \"canvas-downstream\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-             [dependencies]\ncanvas-lms = {{ path = {generated:?}{features} }}\n\n[workspace]\n"
+             [dependencies]\ncanvas-lms = {{ path = {:?}{features} }}\n\n[workspace]\n",
+            generated.display().to_string()
         )
     };
-    let report = |label: &str, c: &Cost| {
-        let cpu = c.cpu.map(|s| format!("{s:.1} s CPU, ")).unwrap_or_default();
-        println!("downstream {label}: {:.1} s wall, {cpu}peak RSS {}", c.wall, c.rss);
-    };
-    for (label, features, profile) in cases {
-        xtask::scratch_manifest(&dir, &manifest(features))?;
-        let with = |args: &[&'static str]| -> Vec<&'static str> { [args, profile].concat() };
-        timed(&dir, &with(&["build", "--offline", "--quiet"]), &env)?;
-        timed(&dir, &with(&["clean", "--offline", "--quiet", "-p", "canvas-lms"]), &env)?;
-        let cost = timed(&dir, &with(&["build", "--offline", "--quiet"]), &env)?;
-        report(label, &cost);
+    for (label, features, profile, program) in cases {
+        for run in 1..=runs.max(1) {
+            for (tree, tree_root) in &trees {
+                let manifest = manifest(&tree_root.join("generated"), features);
+                std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+                std::fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+                std::fs::copy(tree_root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+                std::fs::write(dir.join("src/lib.rs"), program).map_err(|e| e.to_string())?;
+                let cost = if profile == ["doc"] {
+                    timed(&dir, &["doc", "--offline", "--quiet", "-p", "canvas-lms"], &env)?;
+                    timed(&dir, &["clean", "--offline", "--quiet", "--doc"], &env)?;
+                    timed(&dir, &["doc", "--offline", "--quiet", "-p", "canvas-lms", "--no-deps"], &env)?
+                } else {
+                    let with = |args: &[&'static str]| -> Vec<&'static str> { [args, profile].concat() };
+                    timed(&dir, &with(&["build", "--offline", "--quiet"]), &env)?;
+                    let clean = ["clean", "--offline", "--quiet", "-p", "canvas-lms", "-p", "canvas-downstream"];
+                    timed(&dir, &with(&clean), &env)?;
+                    timed(&dir, &with(&["build", "--offline", "--quiet"]), &env)?
+                };
+                let cpu = cost.cpu.map(|s| format!("{s:.1} s CPU, ")).unwrap_or_default();
+                let run = if runs > 1 { format!(" (run {run})") } else { String::new() };
+                println!("downstream {label}, {tree}{run}: {:.1} s wall, {cpu}peak RSS {}", cost.wall, cost.rss);
+            }
+        }
     }
-    // docs.rs builds the crate's docs with all features.
-    xtask::scratch_manifest(&dir, &manifest(""))?;
-    timed(&dir, &["doc", "--offline", "--quiet", "-p", "canvas-lms"], &env)?;
-    timed(&dir, &["clean", "--offline", "--quiet", "--doc"], &env)?;
-    let cost = timed(&dir, &["doc", "--offline", "--quiet", "-p", "canvas-lms", "--no-deps"], &env)?;
-    report("cargo doc, all features (canvas-lms alone)", &cost);
     Ok(())
+}
+
+/// A work tree of `rev` under `target/` (made once, moved to `rev` when it is at another).
+fn baseline_tree(root: &Path, rev: &str) -> Result<std::path::PathBuf, String> {
+    let tree = root.join("target/downstream-baseline");
+    let git = |dir: &Path, args: &[&str]| -> Result<String, String> {
+        let out = Command::new("git").args(args).current_dir(dir).output().map_err(|e| format!("git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    let commit = git(root, &["rev-parse", "--verify", &format!("{rev}^{{commit}}")])?;
+    if tree.join(".git").exists() {
+        git(&tree, &["checkout", "--quiet", "--detach", &commit])?;
+    } else {
+        git(root, &["worktree", "add", "--quiet", "--detach", &tree.display().to_string(), &commit])?;
+    }
+    Ok(tree)
 }

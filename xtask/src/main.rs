@@ -12,10 +12,11 @@
 //! - `check-release --spec-dir DIR`: generate from another description (any Canvas release)
 //!   in memory, list the overrides it leaves out, and `cargo check` the crate it gives.
 //! - `stats [--spec-dir DIR]`: counts and generated line figures.
-//! - `bench [--spec-dir DIR] [--runs N] [--no-build] [--downstream]`: time the generator and the
-//!   crate builds; `--downstream` builds `canvas-lms` as a dependency of a crate outside the
-//!   workspace instead (cargo's default `dev` profile and `release`, all features and one, and
-//!   its docs).
+//! - `bench [--spec-dir DIR] [--runs N] [--no-build] [--downstream [--baseline REV]]`: time the
+//!   generator and the crate builds; `--downstream` builds `canvas-lms` as a dependency of a
+//!   crate outside the workspace instead (cargo's default `dev` profile and `release`, all
+//!   features and one, with a program using a few operations, and its docs), alternating with
+//!   the committed crate of `REV` when given (`--runs` rounds, one by default).
 //! - `diff-spec <old> <new>`: changelog of operations, parameters and model fields between
 //!   two upstream sets (Markdown, for release notes).
 //! - `test`: everything CI checks: formatting, clippy, the whole test suite, docs, and
@@ -36,6 +37,10 @@ struct Args {
     runs: usize,
     build: bool,
     downstream: bool,
+    /// `bench --downstream --baseline REV`: the revision to alternate with.
+    baseline: Option<String>,
+    /// Whether `--runs` was given (the downstream builds run once by default).
+    runs_given: bool,
     prune: bool,
     from: Option<String>,
     out: Option<PathBuf>,
@@ -54,6 +59,8 @@ fn parse_args() -> Result<Args, String> {
         runs: 5,
         build: true,
         downstream: false,
+        baseline: None,
+        runs_given: false,
         prune: false,
         from: None,
         out: None,
@@ -64,7 +71,11 @@ fn parse_args() -> Result<Args, String> {
             "--spec-dir" => args.spec_dir = Some(it.next().ok_or("--spec-dir needs a directory")?.into()),
             "--check" => args.check = true,
             "--update-lock" => args.update_lock = true,
-            "--runs" => args.runs = it.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?,
+            "--runs" => {
+                args.runs = it.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?;
+                args.runs_given = true;
+            }
+            "--baseline" => args.baseline = Some(it.next().ok_or("--baseline needs a git revision")?.to_string()),
             "--no-build" => args.build = false,
             "--downstream" => args.downstream = true,
             "--prune" => args.prune = true,
@@ -78,7 +89,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask api-diff [--spec-dir DIR]\n       cargo xtask check-release --spec-dir DIR\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build] [--downstream]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
+    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask api-diff [--spec-dir DIR]\n       cargo xtask check-release --spec-dir DIR\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build] [--downstream [--baseline REV]]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
 }
 
 /// The checks CI runs, in order, stopping at the first failure: formatting of the
@@ -276,7 +287,7 @@ fn run() -> Result<ExitCode, String> {
         }
         "check-features" => check_features(),
         "bench" if args.downstream => {
-            bench::downstream()?;
+            bench::downstream(args.baseline.as_deref(), if args.runs_given { args.runs } else { 1 })?;
             Ok(ExitCode::SUCCESS)
         }
         "bench" => {
