@@ -139,12 +139,21 @@ fn collect(items: &[syn::Item], prefix: &str, api: &mut Api) {
     }
 }
 
-/// The body of `rt::builder!`: attributes, the name, `(Method "path")`, `=>`, the kind and
-/// the type it returns (none for `json`), then an optional `, "key"`.
+/// The body of `rt::builder!`: attributes, the name, `(Method "path")`, `for Handle::method`
+/// and `with options` (both optional here), `=>`, the kind and the type it returns (none for
+/// `json`), then an optional `, "key"`.
 fn parse_builder(input: syn::parse::ParseStream) -> syn::Result<(String, String, String)> {
     syn::Attribute::parse_outer(input)?;
     let name: syn::Ident = input.parse()?;
     let _route: proc_macro2::Group = input.parse()?;
+    // `for Handle::method [with options]`: what the builder's docs name.
+    if input.parse::<Option<syn::Token![for]>>()?.is_some() {
+        input.parse::<syn::Path>()?;
+        if input.peek(syn::Ident) {
+            input.parse::<syn::Ident>()?;
+            input.parse::<syn::Ident>()?;
+        }
+    }
     input.parse::<syn::Token![=>]>()?;
     let kind: syn::Ident = input.parse()?;
     let returns = if kind == "json" { String::new() } else { tokens(&input.parse::<syn::Type>()?) };

@@ -88,13 +88,12 @@ impl<'a> AccessTokens<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`AccessTokens::show_access_token`]: send it."]
-    ShowAccessToken(Get "/v1/users/{user_id}/tokens/{id}") => json
+    ShowAccessToken(Get "/v1/users/{user_id}/tokens/{id}") for
+    AccessTokens::show_access_token => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccessTokens::create_access_token`]: set the optional parameters, then send it."]
-    CreateAccessToken(Post "/v1/users/{user_id}/tokens") => json
+    CreateAccessToken(Post "/v1/users/{user_id}/tokens") for
+    AccessTokens::create_access_token with options => json
 );
 impl<'a> CreateAccessToken<'a> {
     /// Sets `access_token[..]`: see [`CreateAccessTokenParams`].
@@ -103,9 +102,8 @@ impl<'a> CreateAccessToken<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccessTokens::update_access_token`]: set the optional parameters, then send it."]
-    UpdateAccessToken(Put "/v1/users/{user_id}/tokens/{id}") => json
+    UpdateAccessToken(Put "/v1/users/{user_id}/tokens/{id}") for
+    AccessTokens::update_access_token with options => json
 );
 impl<'a> UpdateAccessToken<'a> {
     /// Sets `access_token[..]`: see [`UpdateAccessTokenParams`].
@@ -114,14 +112,12 @@ impl<'a> UpdateAccessToken<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`AccessTokens::delete_access_token`]: send it."]
-    DeleteAccessToken(Delete "/v1/users/{user_id}/tokens/{id}") => json
+    DeleteAccessToken(Delete "/v1/users/{user_id}/tokens/{id}") for
+    AccessTokens::delete_access_token => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccessTokens::list_access_tokens_for_user`]: set the optional parameters, then send it."]
-    ListAccessTokensForUser(Get "/v1/users/{user_id}/user_generated_tokens") => list
-    models::Token
+    ListAccessTokensForUser(Get "/v1/users/{user_id}/user_generated_tokens") for
+    AccessTokens::list_access_tokens_for_user with options => list models::Token
 );
 impl<'a> ListAccessTokensForUser<'a> {
     /// The number of results to return per page. Defaults to 10. Maximum of 100.

@@ -94,9 +94,8 @@ impl<'a> AccountCalendars<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccountCalendars::list_available_account_calendars`]: set the optional parameters, then send it."]
-    ListAvailableAccountCalendars(Get "/v1/account_calendars") => list
+    ListAvailableAccountCalendars(Get "/v1/account_calendars") for
+    AccountCalendars::list_available_account_calendars with options => list
     models::AccountCalendar
 );
 impl<'a> ListAvailableAccountCalendars<'a> {
@@ -106,16 +105,12 @@ impl<'a> ListAvailableAccountCalendars<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccountCalendars::get_single_account_calendar`]: send it."]
-    GetSingleAccountCalendar(Get "/v1/account_calendars/{account_id}") => one
-    models::AccountCalendar
+    GetSingleAccountCalendar(Get "/v1/account_calendars/{account_id}") for
+    AccountCalendars::get_single_account_calendar => one models::AccountCalendar
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccountCalendars::update_calendar`]: set the optional parameters, then send it."]
-    UpdateCalendar(Put "/v1/account_calendars/{account_id}") => one
-    models::AccountCalendar
+    UpdateCalendar(Put "/v1/account_calendars/{account_id}") for
+    AccountCalendars::update_calendar with options => one models::AccountCalendar
 );
 impl<'a> UpdateCalendar<'a> {
     /// Allow administrators with `manage_account_calendar_events` permission to create events on this calendar, and allow users to view this calendar and its events.
@@ -128,15 +123,12 @@ impl<'a> UpdateCalendar<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccountCalendars::update_several_calendars`]: send it."]
-    UpdateSeveralCalendars(Put "/v1/accounts/{account_id}/account_calendars") => one
-    String, "message"
+    UpdateSeveralCalendars(Put "/v1/accounts/{account_id}/account_calendars") for
+    AccountCalendars::update_several_calendars => one String, "message"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccountCalendars::list_all_account_calendars`]: set the optional parameters, then send it."]
-    ListAllAccountCalendars(Get "/v1/accounts/{account_id}/account_calendars") => list
+    ListAllAccountCalendars(Get "/v1/accounts/{account_id}/account_calendars") for
+    AccountCalendars::list_all_account_calendars with options => list
     models::AccountCalendar
 );
 impl<'a> ListAllAccountCalendars<'a> {
@@ -150,10 +142,9 @@ impl<'a> ListAllAccountCalendars<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccountCalendars::count_of_all_visible_account_calendars`]: send it."]
     CountOfAllVisibleAccountCalendars(Get
-    "/v1/accounts/{account_id}/visible_calendars_count") => one i64, "count"
+    "/v1/accounts/{account_id}/visible_calendars_count") for
+    AccountCalendars::count_of_all_visible_account_calendars => one i64, "count"
 );
 /// Values of the `filter` parameter.
 ///

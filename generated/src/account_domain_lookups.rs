@@ -30,9 +30,8 @@ impl<'a> AccountDomainLookups<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccountDomainLookups::search_account_domains`]: set the optional parameters, then send it."]
-    SearchAccountDomains(Get "/v1/accounts/search") => json
+    SearchAccountDomains(Get "/v1/accounts/search") for
+    AccountDomainLookups::search_account_domains with options => json
 );
 impl<'a> SearchAccountDomains<'a> {
     /// campus name

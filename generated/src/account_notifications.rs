@@ -91,11 +91,10 @@ impl<'a> AccountNotifications<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccountNotifications::index_of_active_global_notification_for_user`]: set the optional parameters, then send it."]
     IndexOfActiveGlobalNotificationForUser(Get
-    "/v1/accounts/{account_id}/account_notifications") => list
-    models::AccountNotification
+    "/v1/accounts/{account_id}/account_notifications") for
+    AccountNotifications::index_of_active_global_notification_for_user with options =>
+    list models::AccountNotification
 );
 impl<'a> IndexOfActiveGlobalNotificationForUser<'a> {
     /// Include past and dismissed global announcements.
@@ -104,23 +103,18 @@ impl<'a> IndexOfActiveGlobalNotificationForUser<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccountNotifications::show_global_notification`]: send it."]
-    ShowGlobalNotification(Get "/v1/accounts/{account_id}/account_notifications/{id}") =>
-    one models::AccountNotification
+    ShowGlobalNotification(Get "/v1/accounts/{account_id}/account_notifications/{id}")
+    for AccountNotifications::show_global_notification => one models::AccountNotification
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccountNotifications::close_notification_for_user`]: send it."]
     CloseNotificationForUser(Delete
-    "/v1/accounts/{account_id}/account_notifications/{id}") => one
-    models::AccountNotification
+    "/v1/accounts/{account_id}/account_notifications/{id}") for
+    AccountNotifications::close_notification_for_user => one models::AccountNotification
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccountNotifications::create_global_notification`]: set the optional parameters, then send it."]
-    CreateGlobalNotification(Post "/v1/accounts/{account_id}/account_notifications") =>
-    one models::AccountNotification
+    CreateGlobalNotification(Post "/v1/accounts/{account_id}/account_notifications") for
+    AccountNotifications::create_global_notification with options => one
+    models::AccountNotification
 );
 impl<'a> CreateGlobalNotification<'a> {
     /// The role(s) to send global notification to.  Note:  ommitting this field will send to everyone Example:
@@ -136,10 +130,9 @@ impl<'a> CreateGlobalNotification<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccountNotifications::update_global_notification`]: set the optional parameters, then send it."]
     UpdateGlobalNotification(Put "/v1/accounts/{account_id}/account_notifications/{id}")
-    => one models::AccountNotification
+    for AccountNotifications::update_global_notification with options => one
+    models::AccountNotification
 );
 impl<'a> UpdateGlobalNotification<'a> {
     /// Sets `account_notification[..]`: see [`UpdateGlobalNotificationAccountNotification`].

@@ -104,14 +104,12 @@ impl<'a> AccountReports<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`AccountReports::list_available_reports`]: send it."]
-    ListAvailableReports(Get "/v1/accounts/{account_id}/reports") => list
-    models::ListAvailableReportsResponse
+    ListAvailableReports(Get "/v1/accounts/{account_id}/reports") for
+    AccountReports::list_available_reports => list models::ListAvailableReportsResponse
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AccountReports::start_report`]: set the optional parameters, then send it."]
-    StartReport(Post "/v1/accounts/{account_id}/reports/{report}") => one models::Report
+    StartReport(Post "/v1/accounts/{account_id}/reports/{report}") for
+    AccountReports::start_report with options => one models::Report
 );
 impl<'a> StartReport<'a> {
     /// The parameters will vary for each report. To fetch a list of available parameters for each report, see List Available Reports. A few example parameters have been provided below. Note that the example parameters provided below may not be valid for every report.
@@ -120,24 +118,20 @@ impl<'a> StartReport<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`AccountReports::index_of_reports`]: send it."]
-    IndexOfReports(Get "/v1/accounts/{account_id}/reports/{report}") => list
-    models::Report
+    IndexOfReports(Get "/v1/accounts/{account_id}/reports/{report}") for
+    AccountReports::index_of_reports => list models::Report
 );
 rt::builder!(
-    #[doc = " Request builder for [`AccountReports::status_of_report`]: send it."]
-    StatusOfReport(Get "/v1/accounts/{account_id}/reports/{report}/{id}") => one
-    models::Report
+    StatusOfReport(Get "/v1/accounts/{account_id}/reports/{report}/{id}") for
+    AccountReports::status_of_report => one models::Report
 );
 rt::builder!(
-    #[doc = " Request builder for [`AccountReports::delete_report`]: send it."]
-    DeleteReport(Delete "/v1/accounts/{account_id}/reports/{report}/{id}") => one
-    models::Report
+    DeleteReport(Delete "/v1/accounts/{account_id}/reports/{report}/{id}") for
+    AccountReports::delete_report => one models::Report
 );
 rt::builder!(
-    #[doc = " Request builder for [`AccountReports::abort_report`]: send it."]
-    AbortReport(Put "/v1/accounts/{account_id}/reports/{report}/{id}/abort") => one
-    models::Report
+    AbortReport(Put "/v1/accounts/{account_id}/reports/{report}/{id}/abort") for
+    AccountReports::abort_report => one models::Report
 );
 /// Parameters sent as `parameters[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]

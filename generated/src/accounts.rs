@@ -265,9 +265,8 @@ impl<'a> Accounts<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Accounts::list_accounts`]: set the optional parameters, then send it."]
-    ListAccounts(Get "/v1/accounts") => list models::Account
+    ListAccounts(Get "/v1/accounts") for Accounts::list_accounts with options => list
+    models::Account
 );
 impl<'a> ListAccounts<'a> {
     /// Array of additional information to include.
@@ -278,37 +277,31 @@ impl<'a> ListAccounts<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Accounts::get_accounts_that_admins_can_manage`]: send it."]
-    GetAccountsThatAdminsCanManage(Get "/v1/manageable_accounts") => list models::Account
+    GetAccountsThatAdminsCanManage(Get "/v1/manageable_accounts") for
+    Accounts::get_accounts_that_admins_can_manage => list models::Account
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Accounts::get_accounts_that_users_can_create_courses_in`]: send it."]
-    GetAccountsThatUsersCanCreateCoursesIn(Get "/v1/course_creation_accounts") => list
+    GetAccountsThatUsersCanCreateCoursesIn(Get "/v1/course_creation_accounts") for
+    Accounts::get_accounts_that_users_can_create_courses_in => list models::Account
+);
+rt::builder!(
+    ListAccountsForCourseAdmins(Get "/v1/course_accounts") for
+    Accounts::list_accounts_for_course_admins => list models::Account
+);
+rt::builder!(
+    GetSingleAccount(Get "/v1/accounts/{id}") for Accounts::get_single_account => one
     models::Account
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Accounts::list_accounts_for_course_admins`]: send it."]
-    ListAccountsForCourseAdmins(Get "/v1/course_accounts") => list models::Account
+    Settings(Get "/v1/accounts/{account_id}/settings") for Accounts::settings => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Accounts::get_single_account`]: send it."]
-    GetSingleAccount(Get "/v1/accounts/{id}") => one models::Account
+    ListEnvironmentSettings(Get "/v1/settings/environment") for
+    Accounts::list_environment_settings => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Accounts::settings`]: send it."] Settings(Get
-    "/v1/accounts/{account_id}/settings") => json
-);
-rt::builder!(
-    #[doc = " Request builder for [`Accounts::list_environment_settings`]: send it."]
-    ListEnvironmentSettings(Get "/v1/settings/environment") => json
-);
-rt::builder!(
-    #[doc =
-    " Request builder for [`Accounts::permissions`]: set the optional parameters, then send it."]
-    Permissions(Get "/v1/accounts/{account_id}/permissions") => json
+    Permissions(Get "/v1/accounts/{account_id}/permissions") for Accounts::permissions
+    with options => json
 );
 impl<'a> Permissions<'a> {
     /// List of permissions to check against the authenticated user. Permission names are documented in the Create a role endpoint.
@@ -320,10 +313,8 @@ impl<'a> Permissions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Accounts::get_sub_accounts_of_account`]: set the optional parameters, then send it."]
-    GetSubAccountsOfAccount(Get "/v1/accounts/{account_id}/sub_accounts") => list
-    models::Account
+    GetSubAccountsOfAccount(Get "/v1/accounts/{account_id}/sub_accounts") for
+    Accounts::get_sub_accounts_of_account with options => list models::Account
 );
 impl<'a> GetSubAccountsOfAccount<'a> {
     /// If true, the entire account tree underneath this account will be returned (though still paginated). If false, only direct sub-accounts of this account will be returned. Defaults to false.
@@ -341,25 +332,22 @@ impl<'a> GetSubAccountsOfAccount<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Accounts::get_terms_of_service`]: send it."]
-    GetTermsOfService(Get "/v1/accounts/{account_id}/terms_of_service") => one
-    models::TermsOfService
+    GetTermsOfService(Get "/v1/accounts/{account_id}/terms_of_service") for
+    Accounts::get_terms_of_service => one models::TermsOfService
 );
 rt::builder!(
-    #[doc = " Request builder for [`Accounts::get_help_links`]: send it."]
-    GetHelpLinks(Get "/v1/accounts/{account_id}/help_links") => one models::HelpLinks
+    GetHelpLinks(Get "/v1/accounts/{account_id}/help_links") for Accounts::get_help_links
+    => one models::HelpLinks
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Accounts::get_manually_created_courses_sub_account_for_domain_root_account`]: send it."]
     GetManuallyCreatedCoursesSubAccountForDomainRootAccount(Get
-    "/v1/manually_created_courses_account") => one models::Account
+    "/v1/manually_created_courses_account") for
+    Accounts::get_manually_created_courses_sub_account_for_domain_root_account => one
+    models::Account
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Accounts::list_active_courses_in_account`]: set the optional parameters, then send it."]
-    ListActiveCoursesInAccount(Get "/v1/accounts/{account_id}/courses") => list
-    models::Course
+    ListActiveCoursesInAccount(Get "/v1/accounts/{account_id}/courses") for
+    Accounts::list_active_courses_in_account with options => list models::Course
 );
 impl<'a> ListActiveCoursesInAccount<'a> {
     /// If true, include only courses with at least one enrollment.  If false, include only courses with no enrollments.  If not present, do not filter on course enrollment status.
@@ -451,9 +439,8 @@ impl<'a> ListActiveCoursesInAccount<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Accounts::update_account`]: set the optional parameters, then send it."]
-    UpdateAccount(Put "/v1/accounts/{id}") => one models::Account
+    UpdateAccount(Put "/v1/accounts/{id}") for Accounts::update_account with options =>
+    one models::Account
 );
 impl<'a> UpdateAccount<'a> {
     /// Sets `account[..]`: see [`UpdateAccountParams`].
@@ -466,37 +453,29 @@ impl<'a> UpdateAccount<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Accounts::delete_user_from_root_account`]: send it."]
-    DeleteUserFromRootAccount(Delete "/v1/accounts/{account_id}/users/{user_id}") => one
-    models::User, "user"
+    DeleteUserFromRootAccount(Delete "/v1/accounts/{account_id}/users/{user_id}") for
+    Accounts::delete_user_from_root_account => one models::User, "user"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Accounts::restore_deleted_user_from_root_account`]: send it."]
     RestoreDeletedUserFromRootAccount(Put
-    "/v1/accounts/{account_id}/users/{user_id}/restore") => one models::User, "user"
+    "/v1/accounts/{account_id}/users/{user_id}/restore") for
+    Accounts::restore_deleted_user_from_root_account => one models::User, "user"
 );
 rt::builder!(
-    #[doc = " Request builder for [`Accounts::create_new_sub_account`]: send it."]
-    CreateNewSubAccount(Post "/v1/accounts/{account_id}/sub_accounts") => one
-    models::Account
+    CreateNewSubAccount(Post "/v1/accounts/{account_id}/sub_accounts") for
+    Accounts::create_new_sub_account => one models::Account
 );
 rt::builder!(
-    #[doc = " Request builder for [`Accounts::delete_sub_account`]: send it."]
-    DeleteSubAccount(Delete "/v1/accounts/{account_id}/sub_accounts/{id}") => one
-    models::Account
+    DeleteSubAccount(Delete "/v1/accounts/{account_id}/sub_accounts/{id}") for
+    Accounts::delete_sub_account => one models::Account
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Accounts::delete_multiple_users_from_root_account`]: send it."]
-    DeleteMultipleUsersFromRootAccount(Delete "/v1/accounts/{account_id}/users") => one
-    models::Progress
+    DeleteMultipleUsersFromRootAccount(Delete "/v1/accounts/{account_id}/users") for
+    Accounts::delete_multiple_users_from_root_account => one models::Progress
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Accounts::update_multiple_users`]: set the optional parameters, then send it."]
-    UpdateMultipleUsers(Put "/v1/accounts/{account_id}/users/bulk_update") => one
-    models::Progress
+    UpdateMultipleUsers(Put "/v1/accounts/{account_id}/users/bulk_update") for
+    Accounts::update_multiple_users with options => one models::Progress
 );
 impl<'a> UpdateMultipleUsers<'a> {
     /// \[Array\<Integer\>\] The IDs of the users to update.

@@ -28,6 +28,6 @@ impl<'a> AccountsLti<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`AccountsLti::get_account`]: send it."] GetAccount(Get
-    "/lti/accounts/{account_id}") => one models::Account
+    GetAccount(Get "/lti/accounts/{account_id}") for AccountsLti::get_account => one
+    models::Account
 );

@@ -85,9 +85,8 @@ impl<'a> Admins<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Admins::make_account_admin`]: set the optional parameters, then send it."]
-    MakeAccountAdmin(Post "/v1/accounts/{account_id}/admins") => one models::Admin
+    MakeAccountAdmin(Post "/v1/accounts/{account_id}/admins") for
+    Admins::make_account_admin with options => one models::Admin
 );
 impl<'a> MakeAccountAdmin<'a> {
     /// \[DEPRECATED\] The user's admin relationship with the account will be created with the given role. Defaults to 'AccountAdmin'.
@@ -104,10 +103,8 @@ impl<'a> MakeAccountAdmin<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Admins::remove_account_admin`]: set the optional parameters, then send it."]
-    RemoveAccountAdmin(Delete "/v1/accounts/{account_id}/admins/{user_id}") => one
-    models::Admin
+    RemoveAccountAdmin(Delete "/v1/accounts/{account_id}/admins/{user_id}") for
+    Admins::remove_account_admin with options => one models::Admin
 );
 impl<'a> RemoveAccountAdmin<'a> {
     /// \[DEPRECATED\] Account role to remove from the user.
@@ -116,9 +113,8 @@ impl<'a> RemoveAccountAdmin<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Admins::list_account_admins`]: set the optional parameters, then send it."]
-    ListAccountAdmins(Get "/v1/accounts/{account_id}/admins") => list models::Admin
+    ListAccountAdmins(Get "/v1/accounts/{account_id}/admins") for
+    Admins::list_account_admins with options => list models::Admin
 );
 impl<'a> ListAccountAdmins<'a> {
     /// Scope the results to those with user IDs equal to any of the IDs specified here.
@@ -127,6 +123,6 @@ impl<'a> ListAccountAdmins<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Admins::list_my_admin_roles`]: send it."]
-    ListMyAdminRoles(Get "/v1/accounts/{account_id}/admins/self") => list models::Admin
+    ListMyAdminRoles(Get "/v1/accounts/{account_id}/admins/self") for
+    Admins::list_my_admin_roles => list models::Admin
 );

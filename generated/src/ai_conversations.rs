@@ -102,32 +102,27 @@ impl<'a> AiConversations<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AiConversations::get_active_conversation`]: send it."]
     GetActiveConversation(Get
-    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations") => json
+    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations") for
+    AiConversations::get_active_conversation => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`AiConversations::create_ai_conversation`]: send it."]
     CreateAiConversation(Post
-    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations") => json
+    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations") for
+    AiConversations::create_ai_conversation => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`AiConversations::delete_ai_conversation`]: send it."]
     DeleteAiConversation(Delete
-    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations/{id}") =>
-    json
+    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations/{id}") for
+    AiConversations::delete_ai_conversation => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`AiConversations::show_conversation`]: send it."]
     ShowConversation(Get
-    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations/{id}") =>
-    json
+    "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations/{id}") for
+    AiConversations::show_conversation => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AiConversations::post_message_to_conversation`]: send it."]
     PostMessageToConversation(Post
     "/v1/courses/{course_id}/ai_experiences/{ai_experience_id}/conversations/{id}/messages")
-    => json
+    for AiConversations::post_message_to_conversation => json
 );

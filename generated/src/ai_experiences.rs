@@ -172,10 +172,8 @@ impl<'a> AiExperiences<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AiExperiences::list_ai_experiences`]: set the optional parameters, then send it."]
-    ListAiExperiences(Get "/v1/courses/{course_id}/ai_experiences") => list
-    models::AiExperience
+    ListAiExperiences(Get "/v1/courses/{course_id}/ai_experiences") for
+    AiExperiences::list_ai_experiences with options => list models::AiExperience
 );
 impl<'a> ListAiExperiences<'a> {
     /// Only return experiences with the specified workflow state. Allowed values: published, unpublished, deleted
@@ -184,10 +182,8 @@ impl<'a> ListAiExperiences<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AiExperiences::create_ai_experience`]: set the optional parameters, then send it."]
-    CreateAiExperience(Post "/v1/courses/{course_id}/ai_experiences") => one
-    models::AiExperience
+    CreateAiExperience(Post "/v1/courses/{course_id}/ai_experiences") for
+    AiExperiences::create_ai_experience with options => one models::AiExperience
 );
 impl<'a> CreateAiExperience<'a> {
     /// The description of the AI experience.
@@ -204,25 +200,20 @@ impl<'a> CreateAiExperience<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AiExperiences::show_new_ai_experience_form`]: send it."]
-    ShowNewAiExperienceForm(Get "/v1/courses/{course_id}/ai_experiences/new") => json
+    ShowNewAiExperienceForm(Get "/v1/courses/{course_id}/ai_experiences/new") for
+    AiExperiences::show_new_ai_experience_form => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`AiExperiences::delete_ai_experience`]: send it."]
-    DeleteAiExperience(Delete "/v1/courses/{course_id}/ai_experiences/{id}") => one
-    models::AiExperience
+    DeleteAiExperience(Delete "/v1/courses/{course_id}/ai_experiences/{id}") for
+    AiExperiences::delete_ai_experience => one models::AiExperience
 );
 rt::builder!(
-    #[doc = " Request builder for [`AiExperiences::show_ai_experience`]: send it."]
-    ShowAiExperience(Get "/v1/courses/{course_id}/ai_experiences/{id}") => one
-    models::AiExperience
+    ShowAiExperience(Get "/v1/courses/{course_id}/ai_experiences/{id}") for
+    AiExperiences::show_ai_experience => one models::AiExperience
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AiExperiences::update_ai_experience`]: set the optional parameters, then send it."]
-    UpdateAiExperience(Put "/v1/courses/{course_id}/ai_experiences/{id}") => one
-    models::AiExperience
+    UpdateAiExperience(Put "/v1/courses/{course_id}/ai_experiences/{id}") for
+    AiExperiences::update_ai_experience with options => one models::AiExperience
 );
 impl<'a> UpdateAiExperience<'a> {
     /// The title of the AI experience.
@@ -243,23 +234,18 @@ impl<'a> UpdateAiExperience<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AiExperiences::list_student_ai_conversations`]: send it."]
     ListStudentAiConversations(Get
-    "/v1/courses/{course_id}/ai_experiences/{id}/ai_conversations") => list rt::Json
+    "/v1/courses/{course_id}/ai_experiences/{id}/ai_conversations") for
+    AiExperiences::list_student_ai_conversations => list rt::Json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AiExperiences::show_student_ai_conversation`]: send it."]
     ShowStudentAiConversation(Get
-    "/v1/courses/{course_id}/ai_experiences/{id}/ai_conversations/{conversation_id}") =>
-    json
+    "/v1/courses/{course_id}/ai_experiences/{id}/ai_conversations/{conversation_id}") for
+    AiExperiences::show_student_ai_conversation => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AiExperiences::show_edit_ai_experience_form`]: send it."]
-    ShowEditAiExperienceForm(Get "/v1/courses/{course_id}/ai_experiences/{id}/edit") =>
-    json
+    ShowEditAiExperienceForm(Get "/v1/courses/{course_id}/ai_experiences/{id}/edit") for
+    AiExperiences::show_edit_ai_experience_form => json
 );
 /// Values of the `workflow_state` parameter.
 ///

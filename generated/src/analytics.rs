@@ -379,89 +379,74 @@ impl<'a> Analytics<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_department_level_participation_data_for_term`]: send it."]
     GetDepartmentLevelParticipationDataForTerm(Get
-    "/v1/accounts/{account_id}/analytics/terms/{term_id}/activity") => json
+    "/v1/accounts/{account_id}/analytics/terms/{term_id}/activity") for
+    Analytics::get_department_level_participation_data_for_term => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_department_level_participation_data_for_current_term`]: send it."]
     GetDepartmentLevelParticipationDataForCurrentTerm(Get
-    "/v1/accounts/{account_id}/analytics/current/activity") => json
+    "/v1/accounts/{account_id}/analytics/current/activity") for
+    Analytics::get_department_level_participation_data_for_current_term => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_department_level_participation_data_for_completed_terms`]: send it."]
     GetDepartmentLevelParticipationDataForCompletedTerms(Get
-    "/v1/accounts/{account_id}/analytics/completed/activity") => json
+    "/v1/accounts/{account_id}/analytics/completed/activity") for
+    Analytics::get_department_level_participation_data_for_completed_terms => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_department_level_grade_data_for_term`]: send it."]
     GetDepartmentLevelGradeDataForTerm(Get
-    "/v1/accounts/{account_id}/analytics/terms/{term_id}/grades") => json
+    "/v1/accounts/{account_id}/analytics/terms/{term_id}/grades") for
+    Analytics::get_department_level_grade_data_for_term => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_department_level_grade_data_for_current_term`]: send it."]
     GetDepartmentLevelGradeDataForCurrentTerm(Get
-    "/v1/accounts/{account_id}/analytics/current/grades") => json
+    "/v1/accounts/{account_id}/analytics/current/grades") for
+    Analytics::get_department_level_grade_data_for_current_term => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_department_level_grade_data_for_completed_terms`]: send it."]
     GetDepartmentLevelGradeDataForCompletedTerms(Get
-    "/v1/accounts/{account_id}/analytics/completed/grades") => json
+    "/v1/accounts/{account_id}/analytics/completed/grades") for
+    Analytics::get_department_level_grade_data_for_completed_terms => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_department_level_statistics_for_term`]: send it."]
     GetDepartmentLevelStatisticsForTerm(Get
-    "/v1/accounts/{account_id}/analytics/terms/{term_id}/statistics") => json
+    "/v1/accounts/{account_id}/analytics/terms/{term_id}/statistics") for
+    Analytics::get_department_level_statistics_for_term => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_department_level_statistics_for_current_term`]: send it."]
     GetDepartmentLevelStatisticsForCurrentTerm(Get
-    "/v1/accounts/{account_id}/analytics/current/statistics") => json
+    "/v1/accounts/{account_id}/analytics/current/statistics") for
+    Analytics::get_department_level_statistics_for_current_term => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_department_level_statistics_for_completed_terms`]: send it."]
     GetDepartmentLevelStatisticsForCompletedTerms(Get
-    "/v1/accounts/{account_id}/analytics/completed/statistics") => json
+    "/v1/accounts/{account_id}/analytics/completed/statistics") for
+    Analytics::get_department_level_statistics_for_completed_terms => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_department_level_statistics_broken_down_by_subaccount_for_term`]: send it."]
     GetDepartmentLevelStatisticsBrokenDownBySubaccountForTerm(Get
-    "/v1/accounts/{account_id}/analytics/terms/{term_id}/statistics_by_subaccount") =>
-    json
+    "/v1/accounts/{account_id}/analytics/terms/{term_id}/statistics_by_subaccount") for
+    Analytics::get_department_level_statistics_broken_down_by_subaccount_for_term => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_department_level_statistics_broken_down_by_subaccount_for_current_term`]: send it."]
     GetDepartmentLevelStatisticsBrokenDownBySubaccountForCurrentTerm(Get
-    "/v1/accounts/{account_id}/analytics/current/statistics_by_subaccount") => json
+    "/v1/accounts/{account_id}/analytics/current/statistics_by_subaccount") for
+    Analytics::get_department_level_statistics_broken_down_by_subaccount_for_current_term
+    => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_department_level_statistics_broken_down_by_subaccount_for_completed_terms`]: send it."]
     GetDepartmentLevelStatisticsBrokenDownBySubaccountForCompletedTerms(Get
-    "/v1/accounts/{account_id}/analytics/completed/statistics_by_subaccount") => json
+    "/v1/accounts/{account_id}/analytics/completed/statistics_by_subaccount") for
+    Analytics::get_department_level_statistics_broken_down_by_subaccount_for_completed_terms
+    => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_course_level_participation_data`]: send it."]
-    GetCourseLevelParticipationData(Get "/v1/courses/{course_id}/analytics/activity") =>
-    json
+    GetCourseLevelParticipationData(Get "/v1/courses/{course_id}/analytics/activity") for
+    Analytics::get_course_level_participation_data => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_course_level_assignment_data`]: set the optional parameters, then send it."]
-    GetCourseLevelAssignmentData(Get "/v1/courses/{course_id}/analytics/assignments") =>
-    json
+    GetCourseLevelAssignmentData(Get "/v1/courses/{course_id}/analytics/assignments") for
+    Analytics::get_course_level_assignment_data with options => json
 );
 impl<'a> GetCourseLevelAssignmentData<'a> {
     /// If async is true, then the course_assignments call can happen asynch- ronously and MAY return a response containing a progress_url key instead of an assignments array. If it does, then it is the caller's responsibility to poll the API again to see if the progress is complete. If the data is ready (possibly even on the first async call) then it will be passed back normally, as documented in the example response.
@@ -470,10 +455,9 @@ impl<'a> GetCourseLevelAssignmentData<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_course_level_student_summary_data`]: set the optional parameters, then send it."]
     GetCourseLevelStudentSummaryData(Get
-    "/v1/courses/{course_id}/analytics/student_summaries") => json
+    "/v1/courses/{course_id}/analytics/student_summaries") for
+    Analytics::get_course_level_student_summary_data with options => json
 );
 impl<'a> GetCourseLevelStudentSummaryData<'a> {
     /// The order results in which results are returned.  Defaults to "name".
@@ -486,22 +470,19 @@ impl<'a> GetCourseLevelStudentSummaryData<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_user_in_a_course_level_participation_data`]: send it."]
     GetUserInACourseLevelParticipationData(Get
-    "/v1/courses/{course_id}/analytics/users/{student_id}/activity") => json
+    "/v1/courses/{course_id}/analytics/users/{student_id}/activity") for
+    Analytics::get_user_in_a_course_level_participation_data => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_user_in_a_course_level_assignment_data`]: send it."]
     GetUserInACourseLevelAssignmentData(Get
-    "/v1/courses/{course_id}/analytics/users/{student_id}/assignments") => json
+    "/v1/courses/{course_id}/analytics/users/{student_id}/assignments") for
+    Analytics::get_user_in_a_course_level_assignment_data => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Analytics::get_user_in_a_course_level_messaging_data`]: send it."]
     GetUserInACourseLevelMessagingData(Get
-    "/v1/courses/{course_id}/analytics/users/{student_id}/communication") => json
+    "/v1/courses/{course_id}/analytics/users/{student_id}/communication") for
+    Analytics::get_user_in_a_course_level_messaging_data => json
 );
 /// Values of the `sort_column` parameter.
 ///

@@ -77,14 +77,13 @@ impl<'a> AnnouncementExternalFeeds<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AnnouncementExternalFeeds::list_external_feeds`]: send it."]
-    ListExternalFeeds(Get "/v1/{context}/external_feeds") => list models::ExternalFeed
+    ListExternalFeeds(Get "/v1/{context}/external_feeds") for
+    AnnouncementExternalFeeds::list_external_feeds => list models::ExternalFeed
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AnnouncementExternalFeeds::create_external_feed`]: set the optional parameters, then send it."]
-    CreateExternalFeed(Post "/v1/{context}/external_feeds") => one models::ExternalFeed
+    CreateExternalFeed(Post "/v1/{context}/external_feeds") for
+    AnnouncementExternalFeeds::create_external_feed with options => one
+    models::ExternalFeed
 );
 impl<'a> CreateExternalFeed<'a> {
     /// If given, only feed entries that contain this string in their title will be imported
@@ -97,10 +96,8 @@ impl<'a> CreateExternalFeed<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AnnouncementExternalFeeds::delete_external_feed`]: send it."]
-    DeleteExternalFeed(Delete "/v1/{context}/external_feeds/{external_feed_id}") => one
-    models::ExternalFeed
+    DeleteExternalFeed(Delete "/v1/{context}/external_feeds/{external_feed_id}") for
+    AnnouncementExternalFeeds::delete_external_feed => one models::ExternalFeed
 );
 /// Values of the `verbosity` parameter.
 ///

@@ -37,9 +37,8 @@ impl<'a> Announcements<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Announcements::list_announcements`]: set the optional parameters, then send it."]
-    ListAnnouncements(Get "/v1/announcements") => list models::DiscussionTopic
+    ListAnnouncements(Get "/v1/announcements") for Announcements::list_announcements with
+    options => list models::DiscussionTopic
 );
 impl<'a> ListAnnouncements<'a> {
     /// Only return announcements posted since the start_date (inclusive). Defaults to 14 days ago. The value should be formatted as: yyyy-mm-dd or ISO 8601 YYYY-MM-DDTHH:MM:SSZ.

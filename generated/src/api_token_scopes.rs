@@ -28,9 +28,8 @@ impl<'a> ApiTokenScopes<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`ApiTokenScopes::list_scopes`]: set the optional parameters, then send it."]
-    ListScopes(Get "/v1/accounts/{account_id}/scopes") => list models::Scope
+    ListScopes(Get "/v1/accounts/{account_id}/scopes") for ApiTokenScopes::list_scopes
+    with options => list models::Scope
 );
 impl<'a> ListScopes<'a> {
     /// The attribute to group the scopes by. By default no grouping is done.

@@ -125,9 +125,9 @@ impl<'a> AppointmentGroups<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AppointmentGroups::list_appointment_groups`]: set the optional parameters, then send it."]
-    ListAppointmentGroups(Get "/v1/appointment_groups") => list models::AppointmentGroup
+    ListAppointmentGroups(Get "/v1/appointment_groups") for
+    AppointmentGroups::list_appointment_groups with options => list
+    models::AppointmentGroup
 );
 impl<'a> ListAppointmentGroups<'a> {
     /// Defaults to "reservable"
@@ -156,14 +156,12 @@ impl<'a> ListAppointmentGroups<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AppointmentGroups::create_appointment_group`]: send it."]
-    CreateAppointmentGroup(Post "/v1/appointment_groups") => one models::AppointmentGroup
+    CreateAppointmentGroup(Post "/v1/appointment_groups") for
+    AppointmentGroups::create_appointment_group => one models::AppointmentGroup
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AppointmentGroups::get_single_appointment_group`]: set the optional parameters, then send it."]
-    GetSingleAppointmentGroup(Get "/v1/appointment_groups/{id}") => one
+    GetSingleAppointmentGroup(Get "/v1/appointment_groups/{id}") for
+    AppointmentGroups::get_single_appointment_group with options => one
     models::AppointmentGroup
 );
 impl<'a> GetSingleAppointmentGroup<'a> {
@@ -178,15 +176,12 @@ impl<'a> GetSingleAppointmentGroup<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AppointmentGroups::update_appointment_group`]: send it."]
-    UpdateAppointmentGroup(Put "/v1/appointment_groups/{id}") => one
-    models::AppointmentGroup
+    UpdateAppointmentGroup(Put "/v1/appointment_groups/{id}") for
+    AppointmentGroups::update_appointment_group => one models::AppointmentGroup
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AppointmentGroups::delete_appointment_group`]: set the optional parameters, then send it."]
-    DeleteAppointmentGroup(Delete "/v1/appointment_groups/{id}") => one
+    DeleteAppointmentGroup(Delete "/v1/appointment_groups/{id}") for
+    AppointmentGroups::delete_appointment_group with options => one
     models::AppointmentGroup
 );
 impl<'a> DeleteAppointmentGroup<'a> {
@@ -196,9 +191,8 @@ impl<'a> DeleteAppointmentGroup<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AppointmentGroups::list_user_participants`]: set the optional parameters, then send it."]
-    ListUserParticipants(Get "/v1/appointment_groups/{id}/users") => list models::User
+    ListUserParticipants(Get "/v1/appointment_groups/{id}/users") for
+    AppointmentGroups::list_user_participants with options => list models::User
 );
 impl<'a> ListUserParticipants<'a> {
     /// Limits results to the a given participation status, defaults to "all"
@@ -207,10 +201,8 @@ impl<'a> ListUserParticipants<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AppointmentGroups::list_student_group_participants`]: set the optional parameters, then send it."]
-    ListStudentGroupParticipants(Get "/v1/appointment_groups/{id}/groups") => list
-    models::Group
+    ListStudentGroupParticipants(Get "/v1/appointment_groups/{id}/groups") for
+    AppointmentGroups::list_student_group_participants with options => list models::Group
 );
 impl<'a> ListStudentGroupParticipants<'a> {
     /// Limits results to the a given participation status, defaults to "all"
@@ -219,10 +211,8 @@ impl<'a> ListStudentGroupParticipants<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AppointmentGroups::get_next_appointment`]: set the optional parameters, then send it."]
-    GetNextAppointment(Get "/v1/appointment_groups/next_appointment") => list
-    models::CalendarEvent
+    GetNextAppointment(Get "/v1/appointment_groups/next_appointment") for
+    AppointmentGroups::get_next_appointment with options => list models::CalendarEvent
 );
 impl<'a> GetNextAppointment<'a> {
     /// List of ids of appointment groups to search.

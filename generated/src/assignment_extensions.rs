@@ -47,10 +47,9 @@ impl<'a> AssignmentExtensions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AssignmentExtensions::set_extensions_for_student_assignment_submissions`]: send it."]
     SetExtensionsForStudentAssignmentSubmissions(Post
-    "/v1/courses/{course_id}/assignments/{assignment_id}/extensions") => json
+    "/v1/courses/{course_id}/assignments/{assignment_id}/extensions") for
+    AssignmentExtensions::set_extensions_for_student_assignment_submissions => json
 );
 /// Parameters sent as `assignment_extensions[][..]`.
 #[derive(Debug, Clone, PartialEq)]

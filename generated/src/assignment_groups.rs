@@ -86,10 +86,8 @@ impl<'a> AssignmentGroups<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AssignmentGroups::list_assignment_groups`]: set the optional parameters, then send it."]
-    ListAssignmentGroups(Get "/v1/courses/{course_id}/assignment_groups") => list
-    models::AssignmentGroup
+    ListAssignmentGroups(Get "/v1/courses/{course_id}/assignment_groups") for
+    AssignmentGroups::list_assignment_groups with options => list models::AssignmentGroup
 );
 impl<'a> ListAssignmentGroups<'a> {
     /// Associations to include with the group. "discussion_topic", "all_dates", "can_edit", "assignment_visibility" & "submission" are only valid if "assignments" is also included. "score_statistics" requires that the "assignments" and "submission" options are included. The "assignment_visibility" option additionally requires that the Differentiated Assignments course feature be turned on. If "observed_users" is passed along with "assignments" and "submission", submissions for observed users will also be included as an array.
@@ -127,11 +125,9 @@ impl<'a> ListAssignmentGroups<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AssignmentGroups::get_assignment_group`]: set the optional parameters, then send it."]
     GetAssignmentGroup(Get
-    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}") => one
-    models::AssignmentGroup
+    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}") for
+    AssignmentGroups::get_assignment_group with options => one models::AssignmentGroup
 );
 impl<'a> GetAssignmentGroup<'a> {
     /// Associations to include with the group. "discussion_topic" and "assignment_visibility" and "submission" are only valid if "assignments" is also included. "score_statistics" is only valid if "submission" and "assignments" are also included. The "assignment_visibility" option additionally requires that the Differentiated Assignments course feature be turned on.
@@ -151,10 +147,8 @@ impl<'a> GetAssignmentGroup<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AssignmentGroups::create_assignment_group`]: set the optional parameters, then send it."]
-    CreateAssignmentGroup(Post "/v1/courses/{course_id}/assignment_groups") => one
-    models::AssignmentGroup
+    CreateAssignmentGroup(Post "/v1/courses/{course_id}/assignment_groups") for
+    AssignmentGroups::create_assignment_group with options => one models::AssignmentGroup
 );
 impl<'a> CreateAssignmentGroup<'a> {
     /// The assignment group's name
@@ -179,11 +173,9 @@ impl<'a> CreateAssignmentGroup<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AssignmentGroups::edit_assignment_group`]: set the optional parameters, then send it."]
     EditAssignmentGroup(Put
-    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}") => one
-    models::AssignmentGroup
+    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}") for
+    AssignmentGroups::edit_assignment_group with options => one models::AssignmentGroup
 );
 impl<'a> EditAssignmentGroup<'a> {
     /// The assignment group's name
@@ -212,10 +204,9 @@ impl<'a> EditAssignmentGroup<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AssignmentGroups::destroy_assignment_group`]: set the optional parameters, then send it."]
     DestroyAssignmentGroup(Delete
-    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}") => one
+    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}") for
+    AssignmentGroups::destroy_assignment_group with options => one
     models::AssignmentGroup
 );
 impl<'a> DestroyAssignmentGroup<'a> {

@@ -359,14 +359,12 @@ impl<'a> Assignments<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Assignments::delete_assignment`]: send it."]
-    DeleteAssignment(Delete "/v1/courses/{course_id}/assignments/{id}") => one
-    models::Assignment
+    DeleteAssignment(Delete "/v1/courses/{course_id}/assignments/{id}") for
+    Assignments::delete_assignment => one models::Assignment
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::list_assignments`]: set the optional parameters, then send it."]
-    ListAssignments(Get "/v1/courses/{course_id}/assignments") => list models::Assignment
+    ListAssignments(Get "/v1/courses/{course_id}/assignments") for
+    Assignments::list_assignments with options => list models::Assignment
 );
 impl<'a> ListAssignments<'a> {
     /// Optional information to include with each assignment: submission:: The current user's current `Submission` assignment_visibility:: An array of ids of students who can see the assignment all_dates:: An array of `AssignmentDate` structures, one for each override, and also a `base` if the assignment has an "Everyone" / "Everyone Else" date overrides:: An array of `AssignmentOverride` structures observed_users:: An array of submissions for observed users can_edit:: an extra Boolean value will be included with each `Assignment` (and `AssignmentDate` if `all_dates` is supplied) to indicate whether the caller can edit the assignment or date. Moderated grading and closed grading periods may restrict a user's ability to edit an assignment. score_statistics:: An object containing min, max, and mean score on this assignment. This will not be included for students if there are less than 5 graded assignments or if disabled by the instructor. Only valid if 'submission' is also included. ab_guid:: An array of guid strings for academic benchmarks
@@ -413,11 +411,10 @@ impl<'a> ListAssignments<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::list_assignments_for_assignment_group`]: set the optional parameters, then send it."]
     ListAssignmentsForAssignmentGroup(Get
-    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}/assignments") =>
-    list models::Assignment
+    "/v1/courses/{course_id}/assignment_groups/{assignment_group_id}/assignments") for
+    Assignments::list_assignments_for_assignment_group with options => list
+    models::Assignment
 );
 impl<'a> ListAssignmentsForAssignmentGroup<'a> {
     /// Optional information to include with each assignment: submission:: The current user's current `Submission` assignment_visibility:: An array of ids of students who can see the assignment all_dates:: An array of `AssignmentDate` structures, one for each override, and also a `base` if the assignment has an "Everyone" / "Everyone Else" date overrides:: An array of `AssignmentOverride` structures observed_users:: An array of submissions for observed users can_edit:: an extra Boolean value will be included with each `Assignment` (and `AssignmentDate` if `all_dates` is supplied) to indicate whether the caller can edit the assignment or date. Moderated grading and closed grading periods may restrict a user's ability to edit an assignment. score_statistics:: An object containing min, max, and mean score on this assignment. This will not be included for students if there are less than 5 graded assignments or if disabled by the instructor. Only valid if 'submission' is also included. ab_guid:: An array of guid strings for academic benchmarks
@@ -464,16 +461,13 @@ impl<'a> ListAssignmentsForAssignmentGroup<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Assignments::list_assignments_for_user`]: send it."]
-    ListAssignmentsForUser(Get "/v1/users/{user_id}/courses/{course_id}/assignments") =>
-    list models::Assignment
+    ListAssignmentsForUser(Get "/v1/users/{user_id}/courses/{course_id}/assignments") for
+    Assignments::list_assignments_for_user => list models::Assignment
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::duplicate_assignment`]: set the optional parameters, then send it."]
     DuplicateAssignment(Post
-    "/v1/courses/{course_id}/assignments/{assignment_id}/duplicate") => one
-    models::Assignment
+    "/v1/courses/{course_id}/assignments/{assignment_id}/duplicate") for
+    Assignments::duplicate_assignment with options => one models::Assignment
 );
 impl<'a> DuplicateAssignment<'a> {
     /// Optional information: When the root account has the feature `newquizzes_on_quiz_page` enabled and this argument is set to "Quiz" the response will be serialized into a quiz format(doc/api/quizzes.html#Quiz); When this argument isn't specified the response will be serialized into an assignment format;
@@ -482,10 +476,8 @@ impl<'a> DuplicateAssignment<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::get_single_assignment`]: set the optional parameters, then send it."]
-    GetSingleAssignment(Get "/v1/courses/{course_id}/assignments/{id}") => one
-    models::Assignment
+    GetSingleAssignment(Get "/v1/courses/{course_id}/assignments/{id}") for
+    Assignments::get_single_assignment with options => one models::Assignment
 );
 impl<'a> GetSingleAssignment<'a> {
     /// Associations to include with the assignment. The "assignment_visibility" option requires that the Differentiated Assignments course feature be turned on. If "observed_users" is passed, submissions for observed users will also be included. For "score_statistics" to be included, the "submission" option must also be set.
@@ -509,15 +501,12 @@ impl<'a> GetSingleAssignment<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Assignments::create_assignment`]: send it."]
-    CreateAssignment(Post "/v1/courses/{course_id}/assignments") => one
-    models::Assignment
+    CreateAssignment(Post "/v1/courses/{course_id}/assignments") for
+    Assignments::create_assignment => one models::Assignment
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::edit_assignment`]: set the optional parameters, then send it."]
-    EditAssignment(Put "/v1/courses/{course_id}/assignments/{id}") => one
-    models::Assignment
+    EditAssignment(Put "/v1/courses/{course_id}/assignments/{id}") for
+    Assignments::edit_assignment with options => one models::Assignment
 );
 impl<'a> EditAssignment<'a> {
     /// Sets `assignment[..]`: see [`EditAssignmentParams`].
@@ -526,41 +515,33 @@ impl<'a> EditAssignment<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::bulk_update_assignment_dates`]: send it."]
-    BulkUpdateAssignmentDates(Put "/v1/courses/{course_id}/assignments/bulk_update") =>
-    one models::Progress
+    BulkUpdateAssignmentDates(Put "/v1/courses/{course_id}/assignments/bulk_update") for
+    Assignments::bulk_update_assignment_dates => one models::Progress
 );
 rt::builder!(
-    #[doc = " Request builder for [`Assignments::list_assignment_overrides`]: send it."]
     ListAssignmentOverrides(Get
-    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides") => list
-    models::AssignmentOverride
+    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides") for
+    Assignments::list_assignment_overrides => list models::AssignmentOverride
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::get_single_assignment_override`]: send it."]
     GetSingleAssignmentOverride(Get
-    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}") => one
-    models::AssignmentOverride
+    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}") for
+    Assignments::get_single_assignment_override => one models::AssignmentOverride
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::redirect_to_assignment_override_for_group`]: send it."]
     RedirectToAssignmentOverrideForGroup(Get
-    "/v1/groups/{group_id}/assignments/{assignment_id}/override") => json
+    "/v1/groups/{group_id}/assignments/{assignment_id}/override") for
+    Assignments::redirect_to_assignment_override_for_group => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::redirect_to_assignment_override_for_section`]: send it."]
     RedirectToAssignmentOverrideForSection(Get
-    "/v1/sections/{course_section_id}/assignments/{assignment_id}/override") => json
+    "/v1/sections/{course_section_id}/assignments/{assignment_id}/override") for
+    Assignments::redirect_to_assignment_override_for_section => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::create_assignment_override`]: set the optional parameters, then send it."]
     CreateAssignmentOverride(Post
-    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides") => one
+    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides") for
+    Assignments::create_assignment_override with options => one
     models::AssignmentOverride
 );
 impl<'a> CreateAssignmentOverride<'a> {
@@ -570,10 +551,9 @@ impl<'a> CreateAssignmentOverride<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::update_assignment_override`]: set the optional parameters, then send it."]
     UpdateAssignmentOverride(Put
-    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}") => one
+    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}") for
+    Assignments::update_assignment_override with options => one
     models::AssignmentOverride
 );
 impl<'a> UpdateAssignmentOverride<'a> {
@@ -583,35 +563,28 @@ impl<'a> UpdateAssignmentOverride<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Assignments::delete_assignment_override`]: send it."]
     DeleteAssignmentOverride(Delete
-    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}") => one
+    "/v1/courses/{course_id}/assignments/{assignment_id}/overrides/{id}") for
+    Assignments::delete_assignment_override => one models::AssignmentOverride
+);
+rt::builder!(
+    BatchRetrieveOverridesInCourse(Get "/v1/courses/{course_id}/assignments/overrides")
+    for Assignments::batch_retrieve_overrides_in_course => list
     models::AssignmentOverride
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::batch_retrieve_overrides_in_course`]: send it."]
-    BatchRetrieveOverridesInCourse(Get "/v1/courses/{course_id}/assignments/overrides")
-    => list models::AssignmentOverride
+    BatchCreateOverridesInCourse(Post "/v1/courses/{course_id}/assignments/overrides")
+    for Assignments::batch_create_overrides_in_course => array models::AssignmentOverride
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::batch_create_overrides_in_course`]: send it."]
-    BatchCreateOverridesInCourse(Post "/v1/courses/{course_id}/assignments/overrides") =>
-    array models::AssignmentOverride
+    BatchUpdateOverridesInCourse(Put "/v1/courses/{course_id}/assignments/overrides") for
+    Assignments::batch_update_overrides_in_course => array models::AssignmentOverride
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::batch_update_overrides_in_course`]: send it."]
-    BatchUpdateOverridesInCourse(Put "/v1/courses/{course_id}/assignments/overrides") =>
-    array models::AssignmentOverride
-);
-rt::builder!(
-    #[doc =
-    " Request builder for [`Assignments::list_group_members_for_student_on_assignment`]: send it."]
     ListGroupMembersForStudentOnAssignment(Get
     "/v1/courses/{course_id}/assignments/{assignment_id}/users/{user_id}/group_members")
-    => list models::BasicUser
+    for Assignments::list_group_members_for_student_on_assignment => list
+    models::BasicUser
 );
 /// Values of the `include` parameter.
 ///

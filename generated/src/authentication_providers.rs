@@ -448,54 +448,46 @@ impl<'a> AuthenticationProviders<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AuthenticationProviders::list_authentication_providers`]: send it."]
     ListAuthenticationProviders(Get "/v1/accounts/{account_id}/authentication_providers")
-    => list models::AuthenticationProvider
+    for AuthenticationProviders::list_authentication_providers => list
+    models::AuthenticationProvider
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AuthenticationProviders::add_authentication_provider`]: send it."]
     AddAuthenticationProvider(Post "/v1/accounts/{account_id}/authentication_providers")
-    => one models::AuthenticationProvider
+    for AuthenticationProviders::add_authentication_provider => one
+    models::AuthenticationProvider
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AuthenticationProviders::update_authentication_provider`]: send it."]
     UpdateAuthenticationProvider(Put
-    "/v1/accounts/{account_id}/authentication_providers/{id}") => one
+    "/v1/accounts/{account_id}/authentication_providers/{id}") for
+    AuthenticationProviders::update_authentication_provider => one
     models::AuthenticationProvider
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AuthenticationProviders::get_authentication_provider`]: send it."]
     GetAuthenticationProvider(Get
-    "/v1/accounts/{account_id}/authentication_providers/{id}") => one
+    "/v1/accounts/{account_id}/authentication_providers/{id}") for
+    AuthenticationProviders::get_authentication_provider => one
     models::AuthenticationProvider
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AuthenticationProviders::delete_authentication_provider`]: send it."]
     DeleteAuthenticationProvider(Delete
-    "/v1/accounts/{account_id}/authentication_providers/{id}") => one
+    "/v1/accounts/{account_id}/authentication_providers/{id}") for
+    AuthenticationProviders::delete_authentication_provider => one
     models::AuthenticationProvider
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AuthenticationProviders::show_account_auth_settings`]: send it."]
-    ShowAccountAuthSettings(Get "/v1/accounts/{account_id}/sso_settings") => one
-    models::SsoSettings, "sso_settings"
+    ShowAccountAuthSettings(Get "/v1/accounts/{account_id}/sso_settings") for
+    AuthenticationProviders::show_account_auth_settings => one models::SsoSettings,
+    "sso_settings"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AuthenticationProviders::update_account_auth_settings`]: send it."]
-    UpdateAccountAuthSettings(Put "/v1/accounts/{account_id}/sso_settings") => one
-    models::SsoSettings, "sso_settings"
+    UpdateAccountAuthSettings(Put "/v1/accounts/{account_id}/sso_settings") for
+    AuthenticationProviders::update_account_auth_settings => one models::SsoSettings,
+    "sso_settings"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`AuthenticationProviders::restore_deleted_authentication_provider`]: send it."]
     RestoreDeletedAuthenticationProvider(Put
-    "/v1/accounts/{account_id}/authentication_providers/{id}/restore") => one
+    "/v1/accounts/{account_id}/authentication_providers/{id}/restore") for
+    AuthenticationProviders::restore_deleted_authentication_provider => one
     models::AuthenticationProvider
 );

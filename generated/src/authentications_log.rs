@@ -48,9 +48,8 @@ impl<'a> AuthenticationsLog<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AuthenticationsLog::query_by_login`]: set the optional parameters, then send it."]
-    QueryByLogin(Get "/v1/audit/authentication/logins/{login_id}") => json
+    QueryByLogin(Get "/v1/audit/authentication/logins/{login_id}") for
+    AuthenticationsLog::query_by_login with options => json
 );
 impl<'a> QueryByLogin<'a> {
     /// The beginning of the time range from which you want events. Events are stored for one year.
@@ -63,9 +62,8 @@ impl<'a> QueryByLogin<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AuthenticationsLog::query_by_account`]: set the optional parameters, then send it."]
-    QueryByAccount(Get "/v1/audit/authentication/accounts/{account_id}") => json
+    QueryByAccount(Get "/v1/audit/authentication/accounts/{account_id}") for
+    AuthenticationsLog::query_by_account with options => json
 );
 impl<'a> QueryByAccount<'a> {
     /// The beginning of the time range from which you want events. Events are stored for one year.
@@ -78,9 +76,8 @@ impl<'a> QueryByAccount<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`AuthenticationsLog::query_by_user`]: set the optional parameters, then send it."]
-    QueryByUser(Get "/v1/audit/authentication/users/{user_id}") => json
+    QueryByUser(Get "/v1/audit/authentication/users/{user_id}") for
+    AuthenticationsLog::query_by_user with options => json
 );
 impl<'a> QueryByUser<'a> {
     /// The beginning of the time range from which you want events. Events are stored for one year.

@@ -136,23 +136,20 @@ impl<'a> BlackoutDates<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`BlackoutDates::list_blackout_dates`]: send it."]
-    ListBlackoutDates(Get "/v1/{context}/blackout_dates") => list models::BlackoutDate
+    ListBlackoutDates(Get "/v1/{context}/blackout_dates") for
+    BlackoutDates::list_blackout_dates => list models::BlackoutDate
 );
 rt::builder!(
-    #[doc = " Request builder for [`BlackoutDates::get_single_blackout_date`]: send it."]
-    GetSingleBlackoutDate(Get "/v1/{context}/blackout_dates/{id}") => one
-    models::BlackoutDate, "blackout_date"
+    GetSingleBlackoutDate(Get "/v1/{context}/blackout_dates/{id}") for
+    BlackoutDates::get_single_blackout_date => one models::BlackoutDate, "blackout_date"
 );
 rt::builder!(
-    #[doc = " Request builder for [`BlackoutDates::new_blackout_date`]: send it."]
-    NewBlackoutDate(Get "/v1/{context}/blackout_dates/new") => one models::BlackoutDate,
-    "blackout_date"
+    NewBlackoutDate(Get "/v1/{context}/blackout_dates/new") for
+    BlackoutDates::new_blackout_date => one models::BlackoutDate, "blackout_date"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`BlackoutDates::create_blackout_date`]: set the optional parameters, then send it."]
-    CreateBlackoutDate(Post "/v1/{context}/blackout_dates") => one models::BlackoutDate,
+    CreateBlackoutDate(Post "/v1/{context}/blackout_dates") for
+    BlackoutDates::create_blackout_date with options => one models::BlackoutDate,
     "blackout_date"
 );
 impl<'a> CreateBlackoutDate<'a> {
@@ -170,10 +167,9 @@ impl<'a> CreateBlackoutDate<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`BlackoutDates::update_blackout_date`]: set the optional parameters, then send it."]
-    UpdateBlackoutDate(Put "/v1/{context}/blackout_dates/{id}") => one
-    models::BlackoutDate, "blackout_date"
+    UpdateBlackoutDate(Put "/v1/{context}/blackout_dates/{id}") for
+    BlackoutDates::update_blackout_date with options => one models::BlackoutDate,
+    "blackout_date"
 );
 impl<'a> UpdateBlackoutDate<'a> {
     /// The start date of the blackout date.
@@ -190,13 +186,12 @@ impl<'a> UpdateBlackoutDate<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`BlackoutDates::delete_blackout_date`]: send it."]
-    DeleteBlackoutDate(Delete "/v1/{context}/blackout_dates/{id}") => json
+    DeleteBlackoutDate(Delete "/v1/{context}/blackout_dates/{id}") for
+    BlackoutDates::delete_blackout_date => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`BlackoutDates::update_list_of_blackout_dates`]: set the optional parameters, then send it."]
-    UpdateListOfBlackoutDates(Put "/v1/courses/{course_id}/blackout_dates") => array
+    UpdateListOfBlackoutDates(Put "/v1/courses/{course_id}/blackout_dates") for
+    BlackoutDates::update_list_of_blackout_dates with options => array
     models::BlackoutDate
 );
 impl<'a> UpdateListOfBlackoutDates<'a> {

@@ -31,9 +31,8 @@ impl<'a> BlockEditorTemplate<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`BlockEditorTemplate::list_block_templates`]: set the optional parameters, then send it."]
-    ListBlockTemplates(Get "/v1/courses/{course_id}/block_editor_templates") => list
+    ListBlockTemplates(Get "/v1/courses/{course_id}/block_editor_templates") for
+    BlockEditorTemplate::list_block_templates with options => list
     models::BlockEditorTemplate
 );
 impl<'a> ListBlockTemplates<'a> {

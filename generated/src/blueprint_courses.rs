@@ -215,25 +215,19 @@ impl<'a> BlueprintCourses<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`BlueprintCourses::get_blueprint_information`]: send it."]
     GetBlueprintInformation(Get
-    "/v1/courses/{course_id}/blueprint_templates/{template_id}") => one
-    models::BlueprintTemplate
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}") for
+    BlueprintCourses::get_blueprint_information => one models::BlueprintTemplate
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`BlueprintCourses::get_associated_course_information`]: send it."]
     GetAssociatedCourseInformation(Get
-    "/v1/courses/{course_id}/blueprint_templates/{template_id}/associated_courses") =>
-    list models::Course
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/associated_courses") for
+    BlueprintCourses::get_associated_course_information => list models::Course
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`BlueprintCourses::update_associated_courses`]: set the optional parameters, then send it."]
     UpdateAssociatedCourses(Put
-    "/v1/courses/{course_id}/blueprint_templates/{template_id}/update_associations") =>
-    json
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/update_associations") for
+    BlueprintCourses::update_associated_courses with options => json
 );
 impl<'a> UpdateAssociatedCourses<'a> {
     /// Ids of courses to associate with the blueprint.
@@ -246,10 +240,9 @@ impl<'a> UpdateAssociatedCourses<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`BlueprintCourses::begin_migration_to_push_to_associated_courses`]: set the optional parameters, then send it."]
     BeginMigrationToPushToAssociatedCourses(Post
-    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations") => one
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations") for
+    BlueprintCourses::begin_migration_to_push_to_associated_courses with options => one
     models::BlueprintMigration
 );
 impl<'a> BeginMigrationToPushToAssociatedCourses<'a> {
@@ -271,10 +264,10 @@ impl<'a> BeginMigrationToPushToAssociatedCourses<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`BlueprintCourses::set_or_remove_restrictions_on_blueprint_course_object`]: set the optional parameters, then send it."]
     SetOrRemoveRestrictionsOnBlueprintCourseObject(Put
-    "/v1/courses/{course_id}/blueprint_templates/{template_id}/restrict_item") => json
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/restrict_item") for
+    BlueprintCourses::set_or_remove_restrictions_on_blueprint_course_object with options
+    => json
 );
 impl<'a> SetOrRemoveRestrictionsOnBlueprintCourseObject<'a> {
     /// \[String, "assignment"|"attachment"|"discussion_topic"|"external_tool"|"lti-quiz"|"quiz"|"wiki_page"\] The type of the object.
@@ -295,53 +288,41 @@ impl<'a> SetOrRemoveRestrictionsOnBlueprintCourseObject<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`BlueprintCourses::get_unsynced_changes`]: send it."]
     GetUnsyncedChanges(Get
-    "/v1/courses/{course_id}/blueprint_templates/{template_id}/unsynced_changes") => list
-    models::ChangeRecord
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/unsynced_changes") for
+    BlueprintCourses::get_unsynced_changes => list models::ChangeRecord
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`BlueprintCourses::list_blueprint_migrations`]: send it."]
     ListBlueprintMigrations(Get
-    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations") => list
-    models::BlueprintMigration
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations") for
+    BlueprintCourses::list_blueprint_migrations => list models::BlueprintMigration
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`BlueprintCourses::show_blueprint_migration`]: send it."]
     ShowBlueprintMigration(Get
-    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations/{id}") => one
-    models::BlueprintMigration
+    "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations/{id}") for
+    BlueprintCourses::show_blueprint_migration => one models::BlueprintMigration
 );
 rt::builder!(
-    #[doc = " Request builder for [`BlueprintCourses::get_migration_details`]: send it."]
     GetMigrationDetails(Get
     "/v1/courses/{course_id}/blueprint_templates/{template_id}/migrations/{id}/details")
-    => list models::ChangeRecord
+    for BlueprintCourses::get_migration_details => list models::ChangeRecord
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`BlueprintCourses::list_blueprint_subscriptions`]: send it."]
-    ListBlueprintSubscriptions(Get "/v1/courses/{course_id}/blueprint_subscriptions") =>
-    list models::BlueprintSubscription
+    ListBlueprintSubscriptions(Get "/v1/courses/{course_id}/blueprint_subscriptions") for
+    BlueprintCourses::list_blueprint_subscriptions => list models::BlueprintSubscription
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`BlueprintCourses::list_blueprint_imports`]: send it."]
     ListBlueprintImports(Get
-    "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations") =>
-    list models::BlueprintMigration
+    "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations") for
+    BlueprintCourses::list_blueprint_imports => list models::BlueprintMigration
 );
 rt::builder!(
-    #[doc = " Request builder for [`BlueprintCourses::show_blueprint_import`]: send it."]
     ShowBlueprintImport(Get
     "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations/{id}")
-    => one models::BlueprintMigration
+    for BlueprintCourses::show_blueprint_import => one models::BlueprintMigration
 );
 rt::builder!(
-    #[doc = " Request builder for [`BlueprintCourses::get_import_details`]: send it."]
     GetImportDetails(Get
     "/v1/courses/{course_id}/blueprint_subscriptions/{subscription_id}/migrations/{id}/details")
-    => list models::ChangeRecord
+    for BlueprintCourses::get_import_details => list models::ChangeRecord
 );

@@ -68,13 +68,12 @@ impl<'a> Bookmarks<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Bookmarks::list_bookmarks`]: send it."]
-    ListBookmarks(Get "/v1/users/self/bookmarks") => list models::Bookmark
+    ListBookmarks(Get "/v1/users/self/bookmarks") for Bookmarks::list_bookmarks => list
+    models::Bookmark
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Bookmarks::create_bookmark`]: set the optional parameters, then send it."]
-    CreateBookmark(Post "/v1/users/self/bookmarks") => one models::Bookmark
+    CreateBookmark(Post "/v1/users/self/bookmarks") for Bookmarks::create_bookmark with
+    options => one models::Bookmark
 );
 impl<'a> CreateBookmark<'a> {
     /// The name of the bookmark
@@ -95,13 +94,12 @@ impl<'a> CreateBookmark<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Bookmarks::get_bookmark`]: send it."] GetBookmark(Get
-    "/v1/users/self/bookmarks/{id}") => one models::Bookmark
+    GetBookmark(Get "/v1/users/self/bookmarks/{id}") for Bookmarks::get_bookmark => one
+    models::Bookmark
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Bookmarks::update_bookmark`]: set the optional parameters, then send it."]
-    UpdateBookmark(Put "/v1/users/self/bookmarks/{id}") => one models::Bookmark
+    UpdateBookmark(Put "/v1/users/self/bookmarks/{id}") for Bookmarks::update_bookmark
+    with options => one models::Bookmark
 );
 impl<'a> UpdateBookmark<'a> {
     /// The name of the bookmark
@@ -122,6 +120,6 @@ impl<'a> UpdateBookmark<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Bookmarks::delete_bookmark`]: send it."]
-    DeleteBookmark(Delete "/v1/users/self/bookmarks/{id}") => one models::Bookmark
+    DeleteBookmark(Delete "/v1/users/self/bookmarks/{id}") for Bookmarks::delete_bookmark
+    => one models::Bookmark
 );

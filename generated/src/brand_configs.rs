@@ -47,14 +47,10 @@ impl<'a> BrandConfigs<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`BrandConfigs::get_brand_config_variables_that_should_be_used_for_this_domain`]: send it."]
-    GetBrandConfigVariablesThatShouldBeUsedForThisDomain(Get "/v1/brand_variables") =>
-    json
+    GetBrandConfigVariablesThatShouldBeUsedForThisDomain(Get "/v1/brand_variables") for
+    BrandConfigs::get_brand_config_variables_that_should_be_used_for_this_domain => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`BrandConfigs::get_brand_config_variables_for_sub_account_or_course`]: send it."]
-    GetBrandConfigVariablesForSubAccountOrCourse(Get "/v1/{context}/brand_variables") =>
-    json
+    GetBrandConfigVariablesForSubAccountOrCourse(Get "/v1/{context}/brand_variables") for
+    BrandConfigs::get_brand_config_variables_for_sub_account_or_course => json
 );

@@ -175,9 +175,8 @@ impl<'a> CalendarEvents<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CalendarEvents::list_calendar_events`]: set the optional parameters, then send it."]
-    ListCalendarEvents(Get "/v1/calendar_events") => list models::CalendarEvent
+    ListCalendarEvents(Get "/v1/calendar_events") for
+    CalendarEvents::list_calendar_events with options => list models::CalendarEvent
 );
 impl<'a> ListCalendarEvents<'a> {
     /// Defaults to "event"
@@ -225,9 +224,8 @@ impl<'a> ListCalendarEvents<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CalendarEvents::list_calendar_events_for_user`]: set the optional parameters, then send it."]
-    ListCalendarEventsForUser(Get "/v1/users/{user_id}/calendar_events") => list
+    ListCalendarEventsForUser(Get "/v1/users/{user_id}/calendar_events") for
+    CalendarEvents::list_calendar_events_for_user with options => list
     models::CalendarEvent
 );
 impl<'a> ListCalendarEventsForUser<'a> {
@@ -290,20 +288,16 @@ impl<'a> ListCalendarEventsForUser<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`CalendarEvents::create_calendar_event`]: send it."]
-    CreateCalendarEvent(Post "/v1/calendar_events") => one models::CalendarEvent
+    CreateCalendarEvent(Post "/v1/calendar_events") for
+    CalendarEvents::create_calendar_event => one models::CalendarEvent
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`CalendarEvents::get_single_calendar_event_or_assignment`]: send it."]
-    GetSingleCalendarEventOrAssignment(Get "/v1/calendar_events/{id}") => one
-    models::CalendarEvent
+    GetSingleCalendarEventOrAssignment(Get "/v1/calendar_events/{id}") for
+    CalendarEvents::get_single_calendar_event_or_assignment => one models::CalendarEvent
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`CalendarEvents::reserve_time_slot`]: set the optional parameters, then send it."]
-    ReserveTimeSlot(Post "/v1/calendar_events/{id}/reservations") => one
-    models::CalendarEvent
+    ReserveTimeSlot(Post "/v1/calendar_events/{id}/reservations") for
+    CalendarEvents::reserve_time_slot with options => one models::CalendarEvent
 );
 impl<'a> ReserveTimeSlot<'a> {
     /// User or group id for whom you are making the reservation (depends on the participant type). Defaults to the current user (or user's candidate group).
@@ -320,10 +314,9 @@ impl<'a> ReserveTimeSlot<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CalendarEvents::reserve_time_slot_for_participant`]: set the optional parameters, then send it."]
     ReserveTimeSlotForParticipant(Post
-    "/v1/calendar_events/{id}/reservations/{participant_id}") => one
+    "/v1/calendar_events/{id}/reservations/{participant_id}") for
+    CalendarEvents::reserve_time_slot_for_participant with options => one
     models::CalendarEvent
 );
 impl<'a> ReserveTimeSlotForParticipant<'a> {
@@ -337,9 +330,8 @@ impl<'a> ReserveTimeSlotForParticipant<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CalendarEvents::update_calendar_event`]: set the optional parameters, then send it."]
-    UpdateCalendarEvent(Put "/v1/calendar_events/{id}") => json
+    UpdateCalendarEvent(Put "/v1/calendar_events/{id}") for
+    CalendarEvents::update_calendar_event with options => json
 );
 impl<'a> UpdateCalendarEvent<'a> {
     /// Sets `calendar_event[..]`: see [`UpdateCalendarEventParams`].
@@ -352,9 +344,8 @@ impl<'a> UpdateCalendarEvent<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CalendarEvents::delete_calendar_event`]: set the optional parameters, then send it."]
-    DeleteCalendarEvent(Delete "/v1/calendar_events/{id}") => json
+    DeleteCalendarEvent(Delete "/v1/calendar_events/{id}") for
+    CalendarEvents::delete_calendar_event with options => json
 );
 impl<'a> DeleteCalendarEvent<'a> {
     /// Reason for deleting/canceling the event.
@@ -367,10 +358,9 @@ impl<'a> DeleteCalendarEvent<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CalendarEvents::save_enabled_account_calendars`]: set the optional parameters, then send it."]
     SaveEnabledAccountCalendars(Post
-    "/v1/calendar_events/save_enabled_account_calendars") => one String, "status"
+    "/v1/calendar_events/save_enabled_account_calendars") for
+    CalendarEvents::save_enabled_account_calendars with options => one String, "status"
 );
 impl<'a> SaveEnabledAccountCalendars<'a> {
     /// Flag to mark account calendars feature as seen
@@ -386,10 +376,8 @@ impl<'a> SaveEnabledAccountCalendars<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CalendarEvents::set_course_timetable`]: set the optional parameters, then send it."]
-    SetCourseTimetable(Post "/v1/courses/{course_id}/calendar_events/timetable") => one
-    String, "status"
+    SetCourseTimetable(Post "/v1/courses/{course_id}/calendar_events/timetable") for
+    CalendarEvents::set_course_timetable with options => one String, "status"
 );
 impl<'a> SetCourseTimetable<'a> {
     /// Sets `timetables[..]`: see [`Timetables`].
@@ -398,14 +386,14 @@ impl<'a> SetCourseTimetable<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`CalendarEvents::get_course_timetable`]: send it."]
-    GetCourseTimetable(Get "/v1/courses/{course_id}/calendar_events/timetable") => json
+    GetCourseTimetable(Get "/v1/courses/{course_id}/calendar_events/timetable") for
+    CalendarEvents::get_course_timetable => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`CalendarEvents::create_or_update_events_directly_for_course_timetable`]: set the optional parameters, then send it."]
     CreateOrUpdateEventsDirectlyForCourseTimetable(Post
-    "/v1/courses/{course_id}/calendar_events/timetable_events") => one String, "status"
+    "/v1/courses/{course_id}/calendar_events/timetable_events") for
+    CalendarEvents::create_or_update_events_directly_for_course_timetable with options =>
+    one String, "status"
 );
 impl<'a> CreateOrUpdateEventsDirectlyForCourseTimetable<'a> {
     /// Events will be created for the course section specified by course_section_id. If not present, events will be created for the entire course.

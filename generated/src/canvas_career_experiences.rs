@@ -66,24 +66,21 @@ impl<'a> CanvasCareerExperiences<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CanvasCareerExperiences::check_if_canvas_career_is_enabled`]: send it."]
-    CheckIfCanvasCareerIsEnabled(Get "/v1/career/enabled") => json
+    CheckIfCanvasCareerIsEnabled(Get "/v1/career/enabled") for
+    CanvasCareerExperiences::check_if_canvas_career_is_enabled => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`CanvasCareerExperiences::get_current_and_available_experiences`]: send it."]
-    GetCurrentAndAvailableExperiences(Get "/v1/career/experience_summary") => one
+    GetCurrentAndAvailableExperiences(Get "/v1/career/experience_summary") for
+    CanvasCareerExperiences::get_current_and_available_experiences => one
     models::ExperienceSummary
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`CanvasCareerExperiences::switch_experience`]: send it."]
-    SwitchExperience(Post "/v1/career/switch_experience") => json
+    SwitchExperience(Post "/v1/career/switch_experience") for
+    CanvasCareerExperiences::switch_experience => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`CanvasCareerExperiences::switch_role`]: send it."]
-    SwitchRole(Post "/v1/career/switch_role") => json
+    SwitchRole(Post "/v1/career/switch_role") for CanvasCareerExperiences::switch_role =>
+    json
 );
 /// Values of the `experience` parameter.
 ///

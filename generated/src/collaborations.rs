@@ -71,13 +71,12 @@ impl<'a> Collaborations<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Collaborations::list_collaborations`]: send it."]
-    ListCollaborations(Get "/v1/{context}/collaborations") => list models::Collaboration
+    ListCollaborations(Get "/v1/{context}/collaborations") for
+    Collaborations::list_collaborations => list models::Collaboration
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Collaborations::list_members_of_collaboration`]: set the optional parameters, then send it."]
-    ListMembersOfCollaboration(Get "/v1/collaborations/{id}/members") => list
+    ListMembersOfCollaboration(Get "/v1/collaborations/{id}/members") for
+    Collaborations::list_members_of_collaboration with options => list
     models::Collaborator
 );
 impl<'a> ListMembersOfCollaboration<'a> {
@@ -88,9 +87,8 @@ impl<'a> ListMembersOfCollaboration<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Collaborations::list_potential_members`]: send it."]
-    ListPotentialMembers(Get "/v1/{context}/potential_collaborators") => list
-    models::User
+    ListPotentialMembers(Get "/v1/{context}/potential_collaborators") for
+    Collaborations::list_potential_members => list models::User
 );
 /// Values of the `include` parameter.
 ///

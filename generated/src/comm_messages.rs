@@ -37,9 +37,8 @@ impl<'a> CommMessages<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CommMessages::list_of_commmessages_for_user`]: set the optional parameters, then send it."]
-    ListOfCommmessagesForUser(Get "/v1/comm_messages") => list models::CommMessage
+    ListOfCommmessagesForUser(Get "/v1/comm_messages") for
+    CommMessages::list_of_commmessages_for_user with options => list models::CommMessage
 );
 impl<'a> ListOfCommmessagesForUser<'a> {
     /// The beginning of the time range you want to retrieve message from. Up to a year prior to the current date is available.

@@ -94,15 +94,13 @@ impl<'a> CommunicationChannels<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CommunicationChannels::list_user_communication_channels`]: send it."]
-    ListUserCommunicationChannels(Get "/v1/users/{user_id}/communication_channels") =>
-    list models::CommunicationChannel
+    ListUserCommunicationChannels(Get "/v1/users/{user_id}/communication_channels") for
+    CommunicationChannels::list_user_communication_channels => list
+    models::CommunicationChannel
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`CommunicationChannels::create_communication_channel`]: set the optional parameters, then send it."]
-    CreateCommunicationChannel(Post "/v1/users/{user_id}/communication_channels") => one
+    CreateCommunicationChannel(Post "/v1/users/{user_id}/communication_channels") for
+    CommunicationChannels::create_communication_channel with options => one
     models::CommunicationChannel
 );
 impl<'a> CreateCommunicationChannel<'a> {
@@ -112,23 +110,20 @@ impl<'a> CreateCommunicationChannel<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CommunicationChannels::delete_communication_channel`]: send it."]
     DeleteCommunicationChannel(Delete "/v1/users/{user_id}/communication_channels/{id}")
-    => one models::CommunicationChannel
-);
-rt::builder!(
-    #[doc =
-    " Request builder for [`CommunicationChannels::delete_communication_channel_by_type_and_address`]: send it."]
-    DeleteCommunicationChannelByTypeAndAddress(Delete
-    "/v1/users/{user_id}/communication_channels/{type}/{address}") => one
+    for CommunicationChannels::delete_communication_channel => one
     models::CommunicationChannel
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`CommunicationChannels::delete_push_notification_endpoint`]: send it."]
+    DeleteCommunicationChannelByTypeAndAddress(Delete
+    "/v1/users/{user_id}/communication_channels/{type}/{address}") for
+    CommunicationChannels::delete_communication_channel_by_type_and_address => one
+    models::CommunicationChannel
+);
+rt::builder!(
     DeletePushNotificationEndpoint(Delete "/v1/users/self/communication_channels/push")
-    => one models::DeletePushNotificationEndpointResponse
+    for CommunicationChannels::delete_push_notification_endpoint => one
+    models::DeletePushNotificationEndpointResponse
 );
 /// Values of the `communication_channel[type]` parameter.
 ///

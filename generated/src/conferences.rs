@@ -51,15 +51,13 @@ impl<'a> Conferences<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Conferences::list_conferences`]: send it."]
-    ListConferences(Get "/v1/{context}/conferences") => list models::Conference,
-    "conferences"
+    ListConferences(Get "/v1/{context}/conferences") for Conferences::list_conferences =>
+    list models::Conference, "conferences"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Conferences::list_conferences_for_current_user`]: set the optional parameters, then send it."]
-    ListConferencesForCurrentUser(Get "/v1/conferences") => list models::Conference,
-    "conferences"
+    ListConferencesForCurrentUser(Get "/v1/conferences") for
+    Conferences::list_conferences_for_current_user with options => list
+    models::Conference, "conferences"
 );
 impl<'a> ListConferencesForCurrentUser<'a> {
     /// If set to "live", returns only conferences that are live (i.e., have started and not finished yet). If omitted, returns all conferences for this user's groups and courses.

@@ -90,18 +90,16 @@ impl<'a> ContentExports<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`ContentExports::list_content_exports`]: send it."]
-    ListContentExports(Get "/v1/{context}/content_exports") => list models::ContentExport
+    ListContentExports(Get "/v1/{context}/content_exports") for
+    ContentExports::list_content_exports => list models::ContentExport
 );
 rt::builder!(
-    #[doc = " Request builder for [`ContentExports::show_content_export`]: send it."]
-    ShowContentExport(Get "/v1/{context}/content_exports/{id}") => one
-    models::ContentExport
+    ShowContentExport(Get "/v1/{context}/content_exports/{id}") for
+    ContentExports::show_content_export => one models::ContentExport
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentExports::export_content`]: set the optional parameters, then send it."]
-    ExportContent(Post "/v1/{context}/content_exports") => one models::ContentExport
+    ExportContent(Post "/v1/{context}/content_exports") for
+    ContentExports::export_content with options => one models::ContentExport
 );
 impl<'a> ExportContent<'a> {
     /// Don't send the notifications about the export to the user. Default: false

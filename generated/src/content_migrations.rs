@@ -338,41 +338,31 @@ impl<'a> ContentMigrations<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentMigrations::list_migration_issues`]: send it."]
     ListMigrationIssues(Get
-    "/v1/{context}/content_migrations/{content_migration_id}/migration_issues") => list
-    models::MigrationIssue
+    "/v1/{context}/content_migrations/{content_migration_id}/migration_issues") for
+    ContentMigrations::list_migration_issues => list models::MigrationIssue
 );
 rt::builder!(
-    #[doc = " Request builder for [`ContentMigrations::get_migration_issue`]: send it."]
     GetMigrationIssue(Get
-    "/v1/{context}/content_migrations/{content_migration_id}/migration_issues/{id}") =>
-    one models::MigrationIssue
+    "/v1/{context}/content_migrations/{content_migration_id}/migration_issues/{id}") for
+    ContentMigrations::get_migration_issue => one models::MigrationIssue
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentMigrations::update_migration_issue`]: send it."]
     UpdateMigrationIssue(Put
-    "/v1/{context}/content_migrations/{content_migration_id}/migration_issues/{id}") =>
-    one models::MigrationIssue
+    "/v1/{context}/content_migrations/{content_migration_id}/migration_issues/{id}") for
+    ContentMigrations::update_migration_issue => one models::MigrationIssue
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentMigrations::list_content_migrations`]: send it."]
-    ListContentMigrations(Get "/v1/{context}/content_migrations") => list
-    models::ContentMigration
+    ListContentMigrations(Get "/v1/{context}/content_migrations") for
+    ContentMigrations::list_content_migrations => list models::ContentMigration
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentMigrations::get_content_migration`]: send it."]
-    GetContentMigration(Get "/v1/{context}/content_migrations/{id}") => one
-    models::ContentMigration
+    GetContentMigration(Get "/v1/{context}/content_migrations/{id}") for
+    ContentMigrations::get_content_migration => one models::ContentMigration
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentMigrations::create_content_migration`]: set the optional parameters, then send it."]
-    CreateContentMigration(Post "/v1/{context}/content_migrations") => one
+    CreateContentMigration(Post "/v1/{context}/content_migrations") for
+    ContentMigrations::create_content_migration with options => one
     models::ContentMigration
 );
 impl<'a> CreateContentMigration<'a> {
@@ -403,22 +393,17 @@ impl<'a> CreateContentMigration<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentMigrations::update_content_migration`]: send it."]
-    UpdateContentMigration(Put "/v1/{context}/content_migrations/{id}") => one
-    models::ContentMigration
+    UpdateContentMigration(Put "/v1/{context}/content_migrations/{id}") for
+    ContentMigrations::update_content_migration => one models::ContentMigration
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentMigrations::list_migration_systems`]: send it."]
-    ListMigrationSystems(Get "/v1/{context}/content_migrations/migrators") => list
-    models::Migrator
+    ListMigrationSystems(Get "/v1/{context}/content_migrations/migrators") for
+    ContentMigrations::list_migration_systems => list models::Migrator
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentMigrations::list_items_for_selective_import`]: set the optional parameters, then send it."]
     ListItemsForSelectiveImport(Get
-    "/v1/{context}/content_migrations/{id}/selective_data") => list
+    "/v1/{context}/content_migrations/{id}/selective_data") for
+    ContentMigrations::list_items_for_selective_import with options => list
     models::SelectiveImportItem
 );
 impl<'a> ListItemsForSelectiveImport<'a> {
@@ -428,9 +413,9 @@ impl<'a> ListItemsForSelectiveImport<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`ContentMigrations::get_asset_id_mapping`]: send it."]
     GetAssetIdMapping(Get
-    "/v1/courses/{course_id}/content_migrations/{id}/asset_id_mapping") => json
+    "/v1/courses/{course_id}/content_migrations/{id}/asset_id_mapping") for
+    ContentMigrations::get_asset_id_mapping => json
 );
 /// Values of the `workflow_state` parameter.
 ///

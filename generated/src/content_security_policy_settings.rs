@@ -158,44 +158,35 @@ impl<'a> ContentSecurityPolicySettings<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentSecurityPolicySettings::get_current_settings_for_account_or_course`]: send it."]
-    GetCurrentSettingsForAccountOrCourse(Get "/v1/{context}/csp_settings") => json
+    GetCurrentSettingsForAccountOrCourse(Get "/v1/{context}/csp_settings") for
+    ContentSecurityPolicySettings::get_current_settings_for_account_or_course => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentSecurityPolicySettings::enable_disable_or_clear_explicit_csp_setting`]: send it."]
-    EnableDisableOrClearExplicitCspSetting(Put "/v1/{context}/csp_settings") => json
+    EnableDisableOrClearExplicitCspSetting(Put "/v1/{context}/csp_settings") for
+    ContentSecurityPolicySettings::enable_disable_or_clear_explicit_csp_setting => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentSecurityPolicySettings::lock_or_unlock_current_csp_settings_for_sub_accounts_and_courses`]: send it."]
     LockOrUnlockCurrentCspSettingsForSubAccountsAndCourses(Put
-    "/v1/accounts/{account_id}/csp_settings/lock") => json
+    "/v1/accounts/{account_id}/csp_settings/lock") for
+    ContentSecurityPolicySettings::lock_or_unlock_current_csp_settings_for_sub_accounts_and_courses
+    => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentSecurityPolicySettings::add_allowed_domain_to_account`]: send it."]
-    AddAllowedDomainToAccount(Post "/v1/accounts/{account_id}/csp_settings/domains") =>
-    json
+    AddAllowedDomainToAccount(Post "/v1/accounts/{account_id}/csp_settings/domains") for
+    ContentSecurityPolicySettings::add_allowed_domain_to_account => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentSecurityPolicySettings::add_multiple_allowed_domains_to_account`]: send it."]
     AddMultipleAllowedDomainsToAccount(Post
-    "/v1/accounts/{account_id}/csp_settings/domains/batch_create") => json
+    "/v1/accounts/{account_id}/csp_settings/domains/batch_create") for
+    ContentSecurityPolicySettings::add_multiple_allowed_domains_to_account => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentSecurityPolicySettings::retrieve_reported_csp_violations_for_account`]: send it."]
-    RetrieveReportedCspViolationsForAccount(Get "/v1/accounts/{account_id}/csp_log") =>
-    json
+    RetrieveReportedCspViolationsForAccount(Get "/v1/accounts/{account_id}/csp_log") for
+    ContentSecurityPolicySettings::retrieve_reported_csp_violations_for_account => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentSecurityPolicySettings::remove_domain_from_account`]: send it."]
-    RemoveDomainFromAccount(Delete "/v1/accounts/{account_id}/csp_settings/domains") =>
-    json
+    RemoveDomainFromAccount(Delete "/v1/accounts/{account_id}/csp_settings/domains") for
+    ContentSecurityPolicySettings::remove_domain_from_account => json
 );
 /// Values of the `status` parameter.
 ///

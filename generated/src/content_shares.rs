@@ -143,40 +143,32 @@ impl<'a> ContentShares<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`ContentShares::create_content_share`]: send it."]
-    CreateContentShare(Post "/v1/users/{user_id}/content_shares") => one
-    models::ContentShare
+    CreateContentShare(Post "/v1/users/{user_id}/content_shares") for
+    ContentShares::create_content_share => one models::ContentShare
 );
 rt::builder!(
-    #[doc = " Request builder for [`ContentShares::list_sent_content_shares`]: send it."]
-    ListSentContentShares(Get "/v1/users/{user_id}/content_shares/sent") => list
-    models::ContentShare
+    ListSentContentShares(Get "/v1/users/{user_id}/content_shares/sent") for
+    ContentShares::list_sent_content_shares => list models::ContentShare
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentShares::list_received_content_shares`]: send it."]
-    ListReceivedContentShares(Get "/v1/users/{user_id}/content_shares/received") => list
-    models::ContentShare
+    ListReceivedContentShares(Get "/v1/users/{user_id}/content_shares/received") for
+    ContentShares::list_received_content_shares => list models::ContentShare
 );
 rt::builder!(
-    #[doc = " Request builder for [`ContentShares::get_unread_shares_count`]: send it."]
-    GetUnreadSharesCount(Get "/v1/users/{user_id}/content_shares/unread_count") => one
-    i64, "unread_count"
+    GetUnreadSharesCount(Get "/v1/users/{user_id}/content_shares/unread_count") for
+    ContentShares::get_unread_shares_count => one i64, "unread_count"
 );
 rt::builder!(
-    #[doc = " Request builder for [`ContentShares::get_content_share`]: send it."]
-    GetContentShare(Get "/v1/users/{user_id}/content_shares/{id}") => one
-    models::ContentShare
+    GetContentShare(Get "/v1/users/{user_id}/content_shares/{id}") for
+    ContentShares::get_content_share => one models::ContentShare
 );
 rt::builder!(
-    #[doc = " Request builder for [`ContentShares::remove_content_share`]: send it."]
-    RemoveContentShare(Delete "/v1/users/{user_id}/content_shares/{id}") => json
+    RemoveContentShare(Delete "/v1/users/{user_id}/content_shares/{id}") for
+    ContentShares::remove_content_share => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentShares::add_users_to_content_share`]: set the optional parameters, then send it."]
-    AddUsersToContentShare(Post "/v1/users/{user_id}/content_shares/{id}/add_users") =>
-    one models::ContentShare
+    AddUsersToContentShare(Post "/v1/users/{user_id}/content_shares/{id}/add_users") for
+    ContentShares::add_users_to_content_share with options => one models::ContentShare
 );
 impl<'a> AddUsersToContentShare<'a> {
     /// IDs of users to share the content with.
@@ -188,10 +180,8 @@ impl<'a> AddUsersToContentShare<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`ContentShares::update_content_share`]: set the optional parameters, then send it."]
-    UpdateContentShare(Put "/v1/users/{user_id}/content_shares/{id}") => one
-    models::ContentShare
+    UpdateContentShare(Put "/v1/users/{user_id}/content_shares/{id}") for
+    ContentShares::update_content_share with options => one models::ContentShare
 );
 impl<'a> UpdateContentShare<'a> {
     /// Read state for the content share

@@ -211,9 +211,8 @@ impl<'a> Conversations<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Conversations::list_conversations`]: set the optional parameters, then send it."]
-    ListConversations(Get "/v1/conversations") => list models::Conversation
+    ListConversations(Get "/v1/conversations") for Conversations::list_conversations with
+    options => list models::Conversation
 );
 impl<'a> ListConversations<'a> {
     /// When set, only return conversations of the specified type. For example, set to "unread" to return only conversations that haven't been read. The default behavior is to return all non-archived conversations (i.e. read and unread).
@@ -242,9 +241,8 @@ impl<'a> ListConversations<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Conversations::create_conversation`]: set the optional parameters, then send it."]
-    CreateConversation(Post "/v1/conversations") => array models::Conversation
+    CreateConversation(Post "/v1/conversations") for Conversations::create_conversation
+    with options => array models::Conversation
 );
 impl<'a> CreateConversation<'a> {
     /// The subject of the conversation. This is ignored when reusing a conversation. Maximum length is 255 characters.
@@ -300,14 +298,12 @@ impl<'a> CreateConversation<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Conversations::get_running_batches`]: send it."]
-    GetRunningBatches(Get "/v1/conversations/batches") => list
-    models::GetRunningBatchesResponse
+    GetRunningBatches(Get "/v1/conversations/batches") for
+    Conversations::get_running_batches => list models::GetRunningBatchesResponse
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Conversations::get_single_conversation`]: set the optional parameters, then send it."]
-    GetSingleConversation(Get "/v1/conversations/{id}") => one models::Conversation
+    GetSingleConversation(Get "/v1/conversations/{id}") for
+    Conversations::get_single_conversation with options => one models::Conversation
 );
 impl<'a> GetSingleConversation<'a> {
     /// (Obsolete) Submissions are no longer linked to conversations. This parameter is ignored.
@@ -332,9 +328,8 @@ impl<'a> GetSingleConversation<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Conversations::edit_conversation`]: set the optional parameters, then send it."]
-    EditConversation(Put "/v1/conversations/{id}") => one models::Conversation
+    EditConversation(Put "/v1/conversations/{id}") for Conversations::edit_conversation
+    with options => one models::Conversation
 );
 impl<'a> EditConversation<'a> {
     /// Sets `conversation[..]`: see [`ConversationParams`].
@@ -355,22 +350,20 @@ impl<'a> EditConversation<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Conversations::mark_all_as_read`]: send it."]
-    MarkAllAsRead(Post "/v1/conversations/mark_all_as_read") => json
+    MarkAllAsRead(Post "/v1/conversations/mark_all_as_read") for
+    Conversations::mark_all_as_read => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Conversations::delete_conversation`]: send it."]
-    DeleteConversation(Delete "/v1/conversations/{id}") => one models::Conversation
+    DeleteConversation(Delete "/v1/conversations/{id}") for
+    Conversations::delete_conversation => one models::Conversation
 );
 rt::builder!(
-    #[doc = " Request builder for [`Conversations::add_recipients`]: send it."]
-    AddRecipients(Post "/v1/conversations/{id}/add_recipients") => one
-    models::Conversation
+    AddRecipients(Post "/v1/conversations/{id}/add_recipients") for
+    Conversations::add_recipients => one models::Conversation
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Conversations::add_message`]: set the optional parameters, then send it."]
-    AddMessage(Post "/v1/conversations/{id}/add_message") => one models::Conversation
+    AddMessage(Post "/v1/conversations/{id}/add_message") for Conversations::add_message
+    with options => one models::Conversation
 );
 impl<'a> AddMessage<'a> {
     /// An array of attachments ids. These must be files that have been previously uploaded to the sender's "conversation attachments" folder.
@@ -405,22 +398,20 @@ impl<'a> AddMessage<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Conversations::delete_message`]: send it."]
-    DeleteMessage(Post "/v1/conversations/{id}/remove_messages") => one
-    models::Conversation
+    DeleteMessage(Post "/v1/conversations/{id}/remove_messages") for
+    Conversations::delete_message => one models::Conversation
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Conversations::batch_update_conversations`]: send it."]
-    BatchUpdateConversations(Put "/v1/conversations") => one models::Progress
+    BatchUpdateConversations(Put "/v1/conversations") for
+    Conversations::batch_update_conversations => one models::Progress
 );
 rt::builder!(
-    #[doc = " Request builder for [`Conversations::find_recipients`]: send it."]
-    FindRecipients(Get "/v1/conversations/find_recipients") => json
+    FindRecipients(Get "/v1/conversations/find_recipients") for
+    Conversations::find_recipients => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Conversations::unread_count`]: send it."]
-    UnreadCount(Get "/v1/conversations/unread_count") => one String, "unread_count"
+    UnreadCount(Get "/v1/conversations/unread_count") for Conversations::unread_count =>
+    one String, "unread_count"
 );
 /// Values of the `scope` parameter.
 ///

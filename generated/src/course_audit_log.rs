@@ -38,10 +38,8 @@ impl<'a> CourseAuditLog<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CourseAuditLog::query_by_course`]: set the optional parameters, then send it."]
-    QueryByCourse(Get "/v1/audit/course/courses/{course_id}") => list
-    models::CourseEvent, "events"
+    QueryByCourse(Get "/v1/audit/course/courses/{course_id}") for
+    CourseAuditLog::query_by_course with options => list models::CourseEvent, "events"
 );
 impl<'a> QueryByCourse<'a> {
     /// The beginning of the time range from which you want events.
@@ -54,10 +52,8 @@ impl<'a> QueryByCourse<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CourseAuditLog::query_by_account`]: set the optional parameters, then send it."]
-    QueryByAccount(Get "/v1/audit/course/accounts/{account_id}") => list
-    models::CourseEvent
+    QueryByAccount(Get "/v1/audit/course/accounts/{account_id}") for
+    CourseAuditLog::query_by_account with options => list models::CourseEvent
 );
 impl<'a> QueryByAccount<'a> {
     /// The beginning of the time range from which you want events.

@@ -92,15 +92,12 @@ impl<'a> CoursePace<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`CoursePace::show_course_pace`]: send it."]
-    ShowCoursePace(Get "/v1/courses/{course_id}/course_pacing/{id}") => one
-    models::CoursePace, "course_pace"
+    ShowCoursePace(Get "/v1/courses/{course_id}/course_pacing/{id}") for
+    CoursePace::show_course_pace => one models::CoursePace, "course_pace"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`CoursePace::create_course_pace`]: set the optional parameters, then send it."]
-    CreateCoursePace(Post "/v1/courses/{course_id}/course_pacing") => one
-    models::CoursePace, "course_pace"
+    CreateCoursePace(Post "/v1/courses/{course_id}/course_pacing") for
+    CoursePace::create_course_pace with options => one models::CoursePace, "course_pace"
 );
 impl<'a> CreateCoursePace<'a> {
     /// End date of the course pace
@@ -148,10 +145,8 @@ impl<'a> CreateCoursePace<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CoursePace::update_course_pace`]: set the optional parameters, then send it."]
-    UpdateCoursePace(Put "/v1/courses/{course_id}/course_pacing/{id}") => one
-    models::CoursePace, "course_pace"
+    UpdateCoursePace(Put "/v1/courses/{course_id}/course_pacing/{id}") for
+    CoursePace::update_course_pace with options => one models::CoursePace, "course_pace"
 );
 impl<'a> UpdateCoursePace<'a> {
     /// End date of the course pace
@@ -179,7 +174,6 @@ impl<'a> UpdateCoursePace<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`CoursePace::delete_course_pace`]: send it."]
-    DeleteCoursePace(Delete "/v1/courses/{course_id}/course_pacing/{id}") => one
-    models::CoursePace, "course_pace"
+    DeleteCoursePace(Delete "/v1/courses/{course_id}/course_pacing/{id}") for
+    CoursePace::delete_course_pace => one models::CoursePace, "course_pace"
 );

@@ -41,10 +41,10 @@ impl<'a> CourseQuizExtensions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CourseQuizExtensions::set_extensions_for_student_quiz_submissions`]: set the optional parameters, then send it."]
     SetExtensionsForStudentQuizSubmissions(Post
-    "/v1/courses/{course_id}/quiz_extensions") => json
+    "/v1/courses/{course_id}/quiz_extensions") for
+    CourseQuizExtensions::set_extensions_for_student_quiz_submissions with options =>
+    json
 );
 impl<'a> SetExtensionsForStudentQuizSubmissions<'a> {
     /// Number of times the student is allowed to re-take the quiz over the multiple-attempt limit. This is limited to 1000 attempts or less.

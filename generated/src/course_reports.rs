@@ -61,15 +61,12 @@ impl<'a> CourseReports<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`CourseReports::status_of_report`]: send it."]
-    StatusOfReport(Get "/v1/courses/{course_id}/reports/{report_type}/{id}") => one
-    models::Report
+    StatusOfReport(Get "/v1/courses/{course_id}/reports/{report_type}/{id}") for
+    CourseReports::status_of_report => one models::Report
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`CourseReports::start_report`]: set the optional parameters, then send it."]
-    StartReport(Post "/v1/courses/{course_id}/reports/{report_type}") => one
-    models::Report
+    StartReport(Post "/v1/courses/{course_id}/reports/{report_type}") for
+    CourseReports::start_report with options => one models::Report
 );
 impl<'a> StartReport<'a> {
     /// The parameters will vary for each report. Note that the example parameters provided below may not be valid for every report.
@@ -78,9 +75,8 @@ impl<'a> StartReport<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`CourseReports::status_of_last_report`]: send it."]
-    StatusOfLastReport(Get "/v1/courses/{course_id}/reports/{report_type}") => one
-    models::Report
+    StatusOfLastReport(Get "/v1/courses/{course_id}/reports/{report_type}") for
+    CourseReports::status_of_last_report => one models::Report
 );
 /// Parameters sent as `parameters[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -469,9 +469,8 @@ impl<'a> Courses<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Courses::list_your_courses`]: set the optional parameters, then send it."]
-    ListYourCourses(Get "/v1/courses") => list models::Course
+    ListYourCourses(Get "/v1/courses") for Courses::list_your_courses with options =>
+    list models::Course
 );
 impl<'a> ListYourCourses<'a> {
     /// When set, only return courses where the user is enrolled as this type. For example, set to "teacher" to return only courses where the user is enrolled as a Teacher.  This argument is ignored if enrollment_role is given.
@@ -539,9 +538,8 @@ impl<'a> ListYourCourses<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Courses::list_courses_for_user`]: set the optional parameters, then send it."]
-    ListCoursesForUser(Get "/v1/users/{user_id}/courses") => list models::Course
+    ListCoursesForUser(Get "/v1/users/{user_id}/courses") for
+    Courses::list_courses_for_user with options => list models::Course
 );
 impl<'a> ListCoursesForUser<'a> {
     /// - "needs_grading_count": Optional information to include with each Course. When needs_grading_count is given, and the current user has grading rights, the total number of submissions needing grading for all assignments is returned.
@@ -601,14 +599,12 @@ impl<'a> ListCoursesForUser<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Courses::get_user_progress`]: send it."]
-    GetUserProgress(Get "/v1/courses/{course_id}/users/{user_id}/progress") => one
-    models::CourseProgress
+    GetUserProgress(Get "/v1/courses/{course_id}/users/{user_id}/progress") for
+    Courses::get_user_progress => one models::CourseProgress
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Courses::create_new_course`]: set the optional parameters, then send it."]
-    CreateNewCourse(Post "/v1/accounts/{account_id}/courses") => one models::Course
+    CreateNewCourse(Post "/v1/accounts/{account_id}/courses") for
+    Courses::create_new_course with options => one models::Course
 );
 impl<'a> CreateNewCourse<'a> {
     /// Sets `course[..]`: see [`CreateNewCourseParams`].
@@ -629,8 +625,7 @@ impl<'a> CreateNewCourse<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Courses::upload_file`]: send it."] UploadFile(Post
-    "/v1/courses/{course_id}/files") => json
+    UploadFile(Post "/v1/courses/{course_id}/files") for Courses::upload_file => json
 );
 impl<'a> UploadFile<'a> {
     /// Uploads `file` with Canvas's three steps (the upload host never gets the
@@ -648,13 +643,12 @@ impl<'a> UploadFile<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Courses::list_students`]: send it."] ListStudents(Get
-    "/v1/courses/{course_id}/students") => list models::User
+    ListStudents(Get "/v1/courses/{course_id}/students") for Courses::list_students =>
+    list models::User
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Courses::list_users_in_course`]: set the optional parameters, then send it."]
-    ListUsersInCourse(Get "/v1/courses/{course_id}/users") => list models::User
+    ListUsersInCourse(Get "/v1/courses/{course_id}/users") for
+    Courses::list_users_in_course with options => list models::User
 );
 impl<'a> ListUsersInCourse<'a> {
     /// The partial name or full ID of the users to match and return in the results list.
@@ -711,9 +705,8 @@ impl<'a> ListUsersInCourse<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Courses::search_users_in_course`]: set the optional parameters, then send it."]
-    SearchUsersInCourse(Get "/v1/courses/{course_id}/search_users") => list models::User
+    SearchUsersInCourse(Get "/v1/courses/{course_id}/search_users") for
+    Courses::search_users_in_course with options => list models::User
 );
 impl<'a> SearchUsersInCourse<'a> {
     /// The partial name or full ID of the users to match and return in the results list.
@@ -770,25 +763,20 @@ impl<'a> SearchUsersInCourse<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Courses::list_recently_logged_in_students`]: send it."]
-    ListRecentlyLoggedInStudents(Get "/v1/courses/{course_id}/recent_students") => list
-    models::User
+    ListRecentlyLoggedInStudents(Get "/v1/courses/{course_id}/recent_students") for
+    Courses::list_recently_logged_in_students => list models::User
 );
 rt::builder!(
-    #[doc = " Request builder for [`Courses::get_single_user`]: send it."]
-    GetSingleUser(Get "/v1/courses/{course_id}/users/{id}") => one models::User
+    GetSingleUser(Get "/v1/courses/{course_id}/users/{id}") for Courses::get_single_user
+    => one models::User
 );
 rt::builder!(
-    #[doc = " Request builder for [`Courses::search_for_content_share_users`]: send it."]
-    SearchForContentShareUsers(Get "/v1/courses/{course_id}/content_share_users") => list
-    models::User
+    SearchForContentShareUsers(Get "/v1/courses/{course_id}/content_share_users") for
+    Courses::search_for_content_share_users => list models::User
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Courses::preview_processed_html`]: set the optional parameters, then send it."]
-    PreviewProcessedHtml(Post "/v1/courses/{course_id}/preview_html") => one String,
-    "html"
+    PreviewProcessedHtml(Post "/v1/courses/{course_id}/preview_html") for
+    Courses::preview_processed_html with options => one String, "html"
 );
 impl<'a> PreviewProcessedHtml<'a> {
     /// The html content to process
@@ -797,33 +785,29 @@ impl<'a> PreviewProcessedHtml<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Courses::course_activity_stream`]: send it."]
-    CourseActivityStream(Get "/v1/courses/{course_id}/activity_stream") => list
-    models::CourseActivityStreamResponse
+    CourseActivityStream(Get "/v1/courses/{course_id}/activity_stream") for
+    Courses::course_activity_stream => list models::CourseActivityStreamResponse
 );
 rt::builder!(
-    #[doc = " Request builder for [`Courses::course_activity_stream_summary`]: send it."]
-    CourseActivityStreamSummary(Get "/v1/courses/{course_id}/activity_stream/summary") =>
-    list models::CourseActivityStreamSummaryResponse
+    CourseActivityStreamSummary(Get "/v1/courses/{course_id}/activity_stream/summary")
+    for Courses::course_activity_stream_summary => list
+    models::CourseActivityStreamSummaryResponse
 );
 rt::builder!(
-    #[doc = " Request builder for [`Courses::course_todo_items`]: send it."]
-    CourseTodoItems(Get "/v1/courses/{course_id}/todo") => list
-    models::CourseTodoItemsResponse
+    CourseTodoItems(Get "/v1/courses/{course_id}/todo") for Courses::course_todo_items =>
+    list models::CourseTodoItemsResponse
 );
 rt::builder!(
-    #[doc = " Request builder for [`Courses::delete_conclude_course`]: send it."]
-    DeleteConcludeCourse(Delete "/v1/courses/{id}") => one
-    models::DeleteConcludeCourseResponse
+    DeleteConcludeCourse(Delete "/v1/courses/{id}") for Courses::delete_conclude_course
+    => one models::DeleteConcludeCourseResponse
 );
 rt::builder!(
-    #[doc = " Request builder for [`Courses::get_course_settings`]: send it."]
-    GetCourseSettings(Get "/v1/courses/{course_id}/settings") => json
+    GetCourseSettings(Get "/v1/courses/{course_id}/settings") for
+    Courses::get_course_settings => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Courses::update_course_settings`]: set the optional parameters, then send it."]
-    UpdateCourseSettings(Put "/v1/courses/{course_id}/settings") => one
+    UpdateCourseSettings(Put "/v1/courses/{course_id}/settings") for
+    Courses::update_course_settings with options => one
     models::UpdateCourseSettingsResponse
 );
 impl<'a> UpdateCourseSettings<'a> {
@@ -909,14 +893,12 @@ impl<'a> UpdateCourseSettings<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Courses::return_test_student_for_course`]: send it."]
-    ReturnTestStudentForCourse(Get "/v1/courses/{course_id}/student_view_student") => one
-    models::User
+    ReturnTestStudentForCourse(Get "/v1/courses/{course_id}/student_view_student") for
+    Courses::return_test_student_for_course => one models::User
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Courses::get_single_course`]: set the optional parameters, then send it."]
-    GetSingleCourse(Get "/v1/courses/{id}") => one models::Course
+    GetSingleCourse(Get "/v1/courses/{id}") for Courses::get_single_course with options
+    => one models::Course
 );
 impl<'a> GetSingleCourse<'a> {
     /// - "all_courses": Also search recently deleted courses.
@@ -939,9 +921,8 @@ impl<'a> GetSingleCourse<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Courses::get_single_course_in`]: set the optional parameters, then send it."]
-    GetSingleCourseIn(Get "/v1/{context}/courses/{id}") => one models::Course
+    GetSingleCourseIn(Get "/v1/{context}/courses/{id}") for Courses::get_single_course_in
+    with options => one models::Course
 );
 impl<'a> GetSingleCourseIn<'a> {
     /// - "all_courses": Also search recently deleted courses.
@@ -964,9 +945,8 @@ impl<'a> GetSingleCourseIn<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Courses::update_course`]: set the optional parameters, then send it."]
-    UpdateCourse(Put "/v1/courses/{id}") => one models::Course
+    UpdateCourse(Put "/v1/courses/{id}") for Courses::update_course with options => one
+    models::Course
 );
 impl<'a> UpdateCourse<'a> {
     /// Sets `course[..]`: see [`UpdateCourseParams`].
@@ -983,17 +963,16 @@ impl<'a> UpdateCourse<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Courses::update_courses`]: send it."]
-    UpdateCourses(Put "/v1/accounts/{account_id}/courses") => one models::Progress
+    UpdateCourses(Put "/v1/accounts/{account_id}/courses") for Courses::update_courses =>
+    one models::Progress
 );
 rt::builder!(
-    #[doc = " Request builder for [`Courses::reset_course`]: send it."] ResetCourse(Post
-    "/v1/courses/{course_id}/reset_content") => one models::Course
+    ResetCourse(Post "/v1/courses/{course_id}/reset_content") for Courses::reset_course
+    => one models::Course
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Courses::get_effective_due_dates`]: set the optional parameters, then send it."]
-    GetEffectiveDueDates(Get "/v1/courses/{course_id}/effective_due_dates") => json
+    GetEffectiveDueDates(Get "/v1/courses/{course_id}/effective_due_dates") for
+    Courses::get_effective_due_dates with options => json
 );
 impl<'a> GetEffectiveDueDates<'a> {
     /// Sets `assignment_ids`.
@@ -1005,9 +984,8 @@ impl<'a> GetEffectiveDueDates<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Courses::permissions`]: set the optional parameters, then send it."]
-    Permissions(Get "/v1/courses/{course_id}/permissions") => json
+    Permissions(Get "/v1/courses/{course_id}/permissions") for Courses::permissions with
+    options => json
 );
 impl<'a> Permissions<'a> {
     /// List of permissions to check against the authenticated user. Permission names are documented in the Create a role endpoint.
@@ -1019,24 +997,21 @@ impl<'a> Permissions<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Courses::get_bulk_user_progress`]: send it."]
-    GetBulkUserProgress(Get "/v1/courses/{course_id}/bulk_user_progress") => json
+    GetBulkUserProgress(Get "/v1/courses/{course_id}/bulk_user_progress") for
+    Courses::get_bulk_user_progress => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Courses::remove_quiz_migration_alert`]: send it."]
     RemoveQuizMigrationAlert(Post
-    "/v1/courses/{id}/dismiss_migration_limitation_message") => one bool, "success"
+    "/v1/courses/{id}/dismiss_migration_limitation_message") for
+    Courses::remove_quiz_migration_alert => one bool, "success"
 );
 rt::builder!(
-    #[doc = " Request builder for [`Courses::get_course_copy_status`]: send it."]
-    GetCourseCopyStatus(Get "/v1/courses/{course_id}/course_copy/{id}") => one
-    models::GetCourseCopyStatusResponse
+    GetCourseCopyStatus(Get "/v1/courses/{course_id}/course_copy/{id}") for
+    Courses::get_course_copy_status => one models::GetCourseCopyStatusResponse
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Courses::copy_course_content`]: set the optional parameters, then send it."]
-    CopyCourseContent(Post "/v1/courses/{course_id}/course_copy") => one
-    models::CopyCourseContentResponse
+    CopyCourseContent(Post "/v1/courses/{course_id}/course_copy") for
+    Courses::copy_course_content with options => one models::CopyCourseContentResponse
 );
 impl<'a> CopyCourseContent<'a> {
     /// ID or SIS-ID of the course to copy the content from
@@ -1053,9 +1028,8 @@ impl<'a> CopyCourseContent<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Courses::restore_course_version`]: send it."]
-    RestoreCourseVersion(Post "/v1/courses/{course_id}/restore/{version_id}") => one
-    models::Course
+    RestoreCourseVersion(Post "/v1/courses/{course_id}/restore/{version_id}") for
+    Courses::restore_course_version => one models::Course
 );
 /// Values of the `enrollment_type` parameter.
 ///

@@ -170,10 +170,9 @@ impl<'a> CustomGradebookColumns<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CustomGradebookColumns::list_custom_gradebook_columns`]: set the optional parameters, then send it."]
-    ListCustomGradebookColumns(Get "/v1/courses/{course_id}/custom_gradebook_columns") =>
-    list models::CustomColumn
+    ListCustomGradebookColumns(Get "/v1/courses/{course_id}/custom_gradebook_columns")
+    for CustomGradebookColumns::list_custom_gradebook_columns with options => list
+    models::CustomColumn
 );
 impl<'a> ListCustomGradebookColumns<'a> {
     /// Include hidden parameters (defaults to false)
@@ -182,34 +181,28 @@ impl<'a> ListCustomGradebookColumns<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CustomGradebookColumns::create_custom_gradebook_column`]: send it."]
     CreateCustomGradebookColumn(Post "/v1/courses/{course_id}/custom_gradebook_columns")
-    => one models::CustomColumn
+    for CustomGradebookColumns::create_custom_gradebook_column => one
+    models::CustomColumn
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`CustomGradebookColumns::update_custom_gradebook_column`]: send it."]
     UpdateCustomGradebookColumn(Put
-    "/v1/courses/{course_id}/custom_gradebook_columns/{id}") => one models::CustomColumn
+    "/v1/courses/{course_id}/custom_gradebook_columns/{id}") for
+    CustomGradebookColumns::update_custom_gradebook_column => one models::CustomColumn
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`CustomGradebookColumns::delete_custom_gradebook_column`]: send it."]
     DeleteCustomGradebookColumn(Delete
-    "/v1/courses/{course_id}/custom_gradebook_columns/{id}") => one models::CustomColumn
+    "/v1/courses/{course_id}/custom_gradebook_columns/{id}") for
+    CustomGradebookColumns::delete_custom_gradebook_column => one models::CustomColumn
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`CustomGradebookColumns::reorder_custom_columns`]: send it."]
     ReorderCustomColumns(Post "/v1/courses/{course_id}/custom_gradebook_columns/reorder")
-    => json
+    for CustomGradebookColumns::reorder_custom_columns => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`CustomGradebookColumns::list_entries_for_column`]: set the optional parameters, then send it."]
     ListEntriesForColumn(Get
-    "/v1/courses/{course_id}/custom_gradebook_columns/{id}/data") => list
+    "/v1/courses/{course_id}/custom_gradebook_columns/{id}/data") for
+    CustomGradebookColumns::list_entries_for_column with options => list
     models::ColumnDatum
 );
 impl<'a> ListEntriesForColumn<'a> {
@@ -219,17 +212,13 @@ impl<'a> ListEntriesForColumn<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`CustomGradebookColumns::update_column_data`]: send it."]
     UpdateColumnData(Put
-    "/v1/courses/{course_id}/custom_gradebook_columns/{id}/data/{user_id}") => one
-    models::ColumnDatum
+    "/v1/courses/{course_id}/custom_gradebook_columns/{id}/data/{user_id}") for
+    CustomGradebookColumns::update_column_data => one models::ColumnDatum
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`CustomGradebookColumns::bulk_update_column_data`]: send it."]
-    BulkUpdateColumnData(Put "/v1/courses/{course_id}/custom_gradebook_column_data") =>
-    one models::Progress
+    BulkUpdateColumnData(Put "/v1/courses/{course_id}/custom_gradebook_column_data") for
+    CustomGradebookColumns::bulk_update_column_data => one models::Progress
 );
 /// Parameters sent as `column[..]`.
 #[derive(Debug, Clone, PartialEq)]

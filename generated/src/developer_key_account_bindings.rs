@@ -36,11 +36,10 @@ impl<'a> DeveloperKeyAccountBindings<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`DeveloperKeyAccountBindings::create_developer_key_account_binding`]: set the optional parameters, then send it."]
     CreateDeveloperKeyAccountBinding(Post
     "/v1/accounts/{account_id}/developer_keys/{developer_key_id}/developer_key_account_bindings")
-    => one models::DeveloperKeyAccountBinding
+    for DeveloperKeyAccountBindings::create_developer_key_account_binding with options =>
+    one models::DeveloperKeyAccountBinding
 );
 impl<'a> CreateDeveloperKeyAccountBinding<'a> {
     /// The workflow state for the binding. Must be one of “on”, “off”, or “allow”. Defaults to “off”.

@@ -64,10 +64,8 @@ impl<'a> DeveloperKeys<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`DeveloperKeys::list_developer_keys`]: set the optional parameters, then send it."]
-    ListDeveloperKeys(Get "/v1/accounts/{account_id}/developer_keys") => list
-    models::DeveloperKey
+    ListDeveloperKeys(Get "/v1/accounts/{account_id}/developer_keys") for
+    DeveloperKeys::list_developer_keys with options => list models::DeveloperKey
 );
 impl<'a> ListDeveloperKeys<'a> {
     /// Defaults to false. If true, lists keys inherited from Site Admin (and consortium parent account, if applicable).
@@ -76,10 +74,8 @@ impl<'a> ListDeveloperKeys<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`DeveloperKeys::create_developer_key`]: set the optional parameters, then send it."]
-    CreateDeveloperKey(Post "/v1/accounts/{account_id}/developer_keys") => one
-    models::DeveloperKey
+    CreateDeveloperKey(Post "/v1/accounts/{account_id}/developer_keys") for
+    DeveloperKeys::create_developer_key with options => one models::DeveloperKey
 );
 impl<'a> CreateDeveloperKey<'a> {
     /// Sets `developer_key[..]`: see [`DeveloperKeyParams`].
@@ -88,9 +84,8 @@ impl<'a> CreateDeveloperKey<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`DeveloperKeys::update_developer_key`]: set the optional parameters, then send it."]
-    UpdateDeveloperKey(Put "/v1/developer_keys/{id}") => one models::DeveloperKey
+    UpdateDeveloperKey(Put "/v1/developer_keys/{id}") for
+    DeveloperKeys::update_developer_key with options => one models::DeveloperKey
 );
 impl<'a> UpdateDeveloperKey<'a> {
     /// Sets `developer_key[..]`: see [`DeveloperKeyParams`].
@@ -99,8 +94,8 @@ impl<'a> UpdateDeveloperKey<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`DeveloperKeys::delete_developer_key`]: send it."]
-    DeleteDeveloperKey(Delete "/v1/developer_keys/{id}") => one models::DeveloperKey
+    DeleteDeveloperKey(Delete "/v1/developer_keys/{id}") for
+    DeveloperKeys::delete_developer_key => one models::DeveloperKey
 );
 /// Parameters sent as `developer_key[..]`.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -627,10 +627,8 @@ impl<'a> DiscussionTopics<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::list_discussion_topics`]: set the optional parameters, then send it."]
-    ListDiscussionTopics(Get "/v1/{context}/discussion_topics") => list
-    models::DiscussionTopic
+    ListDiscussionTopics(Get "/v1/{context}/discussion_topics") for
+    DiscussionTopics::list_discussion_topics with options => list models::DiscussionTopic
 );
 impl<'a> ListDiscussionTopics<'a> {
     /// If "all_dates" is passed, all dates associated with graded discussions' assignments will be included. if "sections" is passed, includes the course sections that are associated with the topic, if the topic is specific to certain sections of the course. If "sections_user_count" is passed, then: (a) If sections were asked for *and* the topic is specific to certain course sections, includes the number of users in each section. (as part of the section json asked for above) (b) Else, includes at the root level the total number of users in the topic's context (group or course) that the topic applies to. If "overrides" is passed, the overrides for the assignment will be included
@@ -663,9 +661,8 @@ impl<'a> ListDiscussionTopics<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::create_new_discussion_topic`]: set the optional parameters, then send it."]
-    CreateNewDiscussionTopic(Post "/v1/{context}/discussion_topics") => one
+    CreateNewDiscussionTopic(Post "/v1/{context}/discussion_topics") for
+    DiscussionTopics::create_new_discussion_topic with options => one
     models::DiscussionTopic
 );
 impl<'a> CreateNewDiscussionTopic<'a> {
@@ -754,10 +751,8 @@ impl<'a> CreateNewDiscussionTopic<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::update_topic`]: set the optional parameters, then send it."]
-    UpdateTopic(Put "/v1/{context}/discussion_topics/{topic_id}") => one
-    models::DiscussionTopic
+    UpdateTopic(Put "/v1/{context}/discussion_topics/{topic_id}") for
+    DiscussionTopics::update_topic with options => one models::DiscussionTopic
 );
 impl<'a> UpdateTopic<'a> {
     /// Sets `title`.
@@ -834,18 +829,16 @@ impl<'a> UpdateTopic<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`DiscussionTopics::delete_topic`]: send it."]
-    DeleteTopic(Delete "/v1/{context}/discussion_topics/{topic_id}") => json
+    DeleteTopic(Delete "/v1/{context}/discussion_topics/{topic_id}") for
+    DiscussionTopics::delete_topic => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`DiscussionTopics::reorder_pinned_topics`]: send it."]
-    ReorderPinnedTopics(Post "/v1/{context}/discussion_topics/reorder") => one
-    models::ReorderPinnedTopicsResponse
+    ReorderPinnedTopics(Post "/v1/{context}/discussion_topics/reorder") for
+    DiscussionTopics::reorder_pinned_topics => one models::ReorderPinnedTopicsResponse
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::update_entry`]: set the optional parameters, then send it."]
-    UpdateEntry(Put "/v1/{context}/discussion_topics/{topic_id}/entries/{id}") => json
+    UpdateEntry(Put "/v1/{context}/discussion_topics/{topic_id}/entries/{id}") for
+    DiscussionTopics::update_entry with options => json
 );
 impl<'a> UpdateEntry<'a> {
     /// The updated body of the entry.
@@ -854,14 +847,12 @@ impl<'a> UpdateEntry<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`DiscussionTopics::delete_entry`]: send it."]
-    DeleteEntry(Delete "/v1/{context}/discussion_topics/{topic_id}/entries/{id}") => json
+    DeleteEntry(Delete "/v1/{context}/discussion_topics/{topic_id}/entries/{id}") for
+    DiscussionTopics::delete_entry => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::get_single_topic`]: set the optional parameters, then send it."]
-    GetSingleTopic(Get "/v1/{context}/discussion_topics/{topic_id}") => one
-    models::DiscussionTopic
+    GetSingleTopic(Get "/v1/{context}/discussion_topics/{topic_id}") for
+    DiscussionTopics::get_single_topic with options => one models::DiscussionTopic
 );
 impl<'a> GetSingleTopic<'a> {
     /// If "all_dates" is passed, all dates associated with graded discussions' assignments will be included. if "sections" is passed, includes the course sections that are associated with the topic, if the topic is specific to certain sections of the course. If "sections_user_count" is passed, then: (a) If sections were asked for *and* the topic is specific to certain course sections, includes the number of users in each section. (as part of the section json asked for above) (b) Else, includes at the root level the total number of users in the topic's context (group or course) that the topic applies to. If "overrides" is passed, the overrides for the assignment will be included
@@ -870,9 +861,8 @@ impl<'a> GetSingleTopic<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::summary`]: set the optional parameters, then send it."]
-    Summary(Get "/v1/{context}/discussion_topics/{topic_id}/summaries") => json
+    Summary(Get "/v1/{context}/discussion_topics/{topic_id}/summaries") for
+    DiscussionTopics::summary with options => json
 );
 impl<'a> Summary<'a> {
     /// Areas or topics for the summary to focus on.
@@ -881,10 +871,8 @@ impl<'a> Summary<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::find_or_create_summary`]: set the optional parameters, then send it."]
-    FindOrCreateSummary(Post "/v1/{context}/discussion_topics/{topic_id}/summaries") =>
-    json
+    FindOrCreateSummary(Post "/v1/{context}/discussion_topics/{topic_id}/summaries") for
+    DiscussionTopics::find_or_create_summary with options => json
 );
 impl<'a> FindOrCreateSummary<'a> {
     /// Areas or topics for the summary to focus on.
@@ -893,15 +881,13 @@ impl<'a> FindOrCreateSummary<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`DiscussionTopics::disable_summary`]: send it."]
-    DisableSummary(Put "/v1/{context}/discussion_topics/{topic_id}/summaries/disable") =>
-    json
+    DisableSummary(Put "/v1/{context}/discussion_topics/{topic_id}/summaries/disable")
+    for DiscussionTopics::disable_summary => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::summary_feedback`]: set the optional parameters, then send it."]
     SummaryFeedback(Post
-    "/v1/{context}/discussion_topics/{topic_id}/summaries/{summary_id}/feedback") => json
+    "/v1/{context}/discussion_topics/{topic_id}/summaries/{summary_id}/feedback") for
+    DiscussionTopics::summary_feedback with options => json
 );
 impl<'a> SummaryFeedback<'a> {
     /// Required The action to take on the summary. Possible values are:
@@ -916,15 +902,12 @@ impl<'a> SummaryFeedback<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`DiscussionTopics::get_full_topic`]: send it."]
-    GetFullTopic(Get "/v1/{context}/discussion_topics/{topic_id}/view") => one
-    models::GetFullTopicResponse
+    GetFullTopic(Get "/v1/{context}/discussion_topics/{topic_id}/view") for
+    DiscussionTopics::get_full_topic => one models::GetFullTopicResponse
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::post_entry`]: set the optional parameters, then send it."]
-    PostEntry(Post "/v1/{context}/discussion_topics/{topic_id}/entries") => one
-    models::PostEntryResponse
+    PostEntry(Post "/v1/{context}/discussion_topics/{topic_id}/entries") for
+    DiscussionTopics::post_entry with options => one models::PostEntryResponse
 );
 impl<'a> PostEntry<'a> {
     /// The body of the entry.
@@ -944,22 +927,17 @@ impl<'a> PostEntry<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::duplicate_discussion_topic`]: send it."]
     DuplicateDiscussionTopic(Post "/v1/{context}/discussion_topics/{topic_id}/duplicate")
-    => one models::DiscussionTopic
+    for DiscussionTopics::duplicate_discussion_topic => one models::DiscussionTopic
 );
 rt::builder!(
-    #[doc = " Request builder for [`DiscussionTopics::list_topic_entries`]: send it."]
-    ListTopicEntries(Get "/v1/{context}/discussion_topics/{topic_id}/entries") => list
-    models::ListTopicEntriesResponse
+    ListTopicEntries(Get "/v1/{context}/discussion_topics/{topic_id}/entries") for
+    DiscussionTopics::list_topic_entries => list models::ListTopicEntriesResponse
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::post_reply`]: set the optional parameters, then send it."]
     PostReply(Post
-    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/replies") => one
-    models::PostReplyResponse
+    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/replies") for
+    DiscussionTopics::post_reply with options => one models::PostReplyResponse
 );
 impl<'a> PostReply<'a> {
     /// The body of the entry.
@@ -979,16 +957,13 @@ impl<'a> PostReply<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`DiscussionTopics::list_entry_replies`]: send it."]
     ListEntryReplies(Get
-    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/replies") => list
-    models::ListEntryRepliesResponse
+    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/replies") for
+    DiscussionTopics::list_entry_replies => list models::ListEntryRepliesResponse
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::list_entries`]: set the optional parameters, then send it."]
-    ListEntries(Get "/v1/{context}/discussion_topics/{topic_id}/entry_list") => list
-    models::ListEntriesResponse
+    ListEntries(Get "/v1/{context}/discussion_topics/{topic_id}/entry_list") for
+    DiscussionTopics::list_entries with options => list models::ListEntriesResponse
 );
 impl<'a> ListEntries<'a> {
     /// A list of entry ids to retrieve. Entries will be returned in id order, smallest id first.
@@ -997,23 +972,20 @@ impl<'a> ListEntries<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`DiscussionTopics::mark_topic_as_read`]: send it."]
-    MarkTopicAsRead(Put "/v1/{context}/discussion_topics/{topic_id}/read") => json
+    MarkTopicAsRead(Put "/v1/{context}/discussion_topics/{topic_id}/read") for
+    DiscussionTopics::mark_topic_as_read => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::mark_all_topic_as_read`]: send it."]
-    MarkAllTopicAsRead(Put "/v1/{context}/discussion_topics/read_all") => json
+    MarkAllTopicAsRead(Put "/v1/{context}/discussion_topics/read_all") for
+    DiscussionTopics::mark_all_topic_as_read => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`DiscussionTopics::mark_topic_as_unread`]: send it."]
-    MarkTopicAsUnread(Delete "/v1/{context}/discussion_topics/{topic_id}/read") => json
+    MarkTopicAsUnread(Delete "/v1/{context}/discussion_topics/{topic_id}/read") for
+    DiscussionTopics::mark_topic_as_unread => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::mark_all_entries_as_read`]: set the optional parameters, then send it."]
-    MarkAllEntriesAsRead(Put "/v1/{context}/discussion_topics/{topic_id}/read_all") =>
-    json
+    MarkAllEntriesAsRead(Put "/v1/{context}/discussion_topics/{topic_id}/read_all") for
+    DiscussionTopics::mark_all_entries_as_read with options => json
 );
 impl<'a> MarkAllEntriesAsRead<'a> {
     /// A boolean value to set all of the entries' forced_read_state. No change is made if this argument is not specified.
@@ -1022,10 +994,8 @@ impl<'a> MarkAllEntriesAsRead<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::mark_all_entries_as_unread`]: set the optional parameters, then send it."]
     MarkAllEntriesAsUnread(Delete "/v1/{context}/discussion_topics/{topic_id}/read_all")
-    => json
+    for DiscussionTopics::mark_all_entries_as_unread with options => json
 );
 impl<'a> MarkAllEntriesAsUnread<'a> {
     /// A boolean value to set all of the entries' forced_read_state. No change is made if this argument is not specified.
@@ -1034,10 +1004,9 @@ impl<'a> MarkAllEntriesAsUnread<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::mark_entry_as_read`]: set the optional parameters, then send it."]
     MarkEntryAsRead(Put
-    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/read") => json
+    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/read") for
+    DiscussionTopics::mark_entry_as_read with options => json
 );
 impl<'a> MarkEntryAsRead<'a> {
     /// A boolean value to set the entry's forced_read_state. No change is made if this argument is not specified.
@@ -1046,10 +1015,9 @@ impl<'a> MarkEntryAsRead<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::mark_entry_as_unread`]: set the optional parameters, then send it."]
     MarkEntryAsUnread(Delete
-    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/read") => json
+    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/read") for
+    DiscussionTopics::mark_entry_as_unread with options => json
 );
 impl<'a> MarkEntryAsUnread<'a> {
     /// A boolean value to set the entry's forced_read_state. No change is made if this argument is not specified.
@@ -1058,10 +1026,9 @@ impl<'a> MarkEntryAsUnread<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::rate_entry`]: set the optional parameters, then send it."]
     RateEntry(Post
-    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/rating") => json
+    "/v1/{context}/discussion_topics/{topic_id}/entries/{entry_id}/rating") for
+    DiscussionTopics::rate_entry with options => json
 );
 impl<'a> RateEntry<'a> {
     /// A rating to set on this entry. Only 0 and 1 are accepted.
@@ -1070,14 +1037,12 @@ impl<'a> RateEntry<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`DiscussionTopics::subscribe_to_topic`]: send it."]
-    SubscribeToTopic(Put "/v1/{context}/discussion_topics/{topic_id}/subscribed") => json
+    SubscribeToTopic(Put "/v1/{context}/discussion_topics/{topic_id}/subscribed") for
+    DiscussionTopics::subscribe_to_topic => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`DiscussionTopics::unsubscribe_from_topic`]: send it."]
     UnsubscribeFromTopic(Delete "/v1/{context}/discussion_topics/{topic_id}/subscribed")
-    => json
+    for DiscussionTopics::unsubscribe_from_topic => json
 );
 /// Values of the `include` parameter.
 ///

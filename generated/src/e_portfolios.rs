@@ -103,10 +103,8 @@ impl<'a> EPortfolios<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`EPortfolios::get_all_eportfolios_for_user`]: set the optional parameters, then send it."]
-    GetAllEportfoliosForUser(Get "/v1/users/{user_id}/eportfolios") => list
-    models::EPortfolio
+    GetAllEportfoliosForUser(Get "/v1/users/{user_id}/eportfolios") for
+    EPortfolios::get_all_eportfolios_for_user with options => list models::EPortfolio
 );
 impl<'a> GetAllEportfoliosForUser<'a> {
     /// deleted:: Include deleted ePortfolios. Only available to admins who can moderate_user_content.
@@ -115,23 +113,20 @@ impl<'a> GetAllEportfoliosForUser<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`EPortfolios::get_eportfolio`]: send it."]
-    GetEportfolio(Get "/v1/eportfolios/{id}") => one models::EPortfolio
-);
-rt::builder!(
-    #[doc = " Request builder for [`EPortfolios::delete_eportfolio`]: send it."]
-    DeleteEportfolio(Delete "/v1/eportfolios/{id}") => one models::EPortfolio
-);
-rt::builder!(
-    #[doc = " Request builder for [`EPortfolios::get_eportfolio_pages`]: send it."]
-    GetEportfolioPages(Get "/v1/eportfolios/{eportfolio_id}/pages") => list
-    models::EPortfolioPage
-);
-rt::builder!(
-    #[doc =
-    " Request builder for [`EPortfolios::moderate_eportfolio`]: set the optional parameters, then send it."]
-    ModerateEportfolio(Put "/v1/eportfolios/{eportfolio_id}/moderate") => one
+    GetEportfolio(Get "/v1/eportfolios/{id}") for EPortfolios::get_eportfolio => one
     models::EPortfolio
+);
+rt::builder!(
+    DeleteEportfolio(Delete "/v1/eportfolios/{id}") for EPortfolios::delete_eportfolio =>
+    one models::EPortfolio
+);
+rt::builder!(
+    GetEportfolioPages(Get "/v1/eportfolios/{eportfolio_id}/pages") for
+    EPortfolios::get_eportfolio_pages => list models::EPortfolioPage
+);
+rt::builder!(
+    ModerateEportfolio(Put "/v1/eportfolios/{eportfolio_id}/moderate") for
+    EPortfolios::moderate_eportfolio with options => one models::EPortfolio
 );
 impl<'a> ModerateEportfolio<'a> {
     /// The spam status for the ePortfolio
@@ -140,9 +135,8 @@ impl<'a> ModerateEportfolio<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`EPortfolios::moderate_all_eportfolios_for_user`]: set the optional parameters, then send it."]
-    ModerateAllEportfoliosForUser(Put "/v1/users/{user_id}/eportfolios") => json
+    ModerateAllEportfoliosForUser(Put "/v1/users/{user_id}/eportfolios") for
+    EPortfolios::moderate_all_eportfolios_for_user with options => json
 );
 impl<'a> ModerateAllEportfoliosForUser<'a> {
     /// The spam status for all the ePortfolios
@@ -151,9 +145,8 @@ impl<'a> ModerateAllEportfoliosForUser<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`EPortfolios::restore_deleted_eportfolio`]: send it."]
-    RestoreDeletedEportfolio(Put "/v1/eportfolios/{eportfolio_id}/restore") => one
-    models::EPortfolio
+    RestoreDeletedEportfolio(Put "/v1/eportfolios/{eportfolio_id}/restore") for
+    EPortfolios::restore_deleted_eportfolio => one models::EPortfolio
 );
 /// Values of the `include` parameter.
 ///

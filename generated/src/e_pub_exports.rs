@@ -61,18 +61,15 @@ impl<'a> EPubExports<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`EPubExports::list_courses_with_their_latest_epub_export`]: send it."]
-    ListCoursesWithTheirLatestEpubExport(Get "/v1/epub_exports") => list
+    ListCoursesWithTheirLatestEpubExport(Get "/v1/epub_exports") for
+    EPubExports::list_courses_with_their_latest_epub_export => list
     models::CourseEpubExport, "courses"
 );
 rt::builder!(
-    #[doc = " Request builder for [`EPubExports::create_epub_export`]: send it."]
-    CreateEpubExport(Post "/v1/courses/{course_id}/epub_exports") => one
-    models::CourseEpubExport
+    CreateEpubExport(Post "/v1/courses/{course_id}/epub_exports") for
+    EPubExports::create_epub_export => one models::CourseEpubExport
 );
 rt::builder!(
-    #[doc = " Request builder for [`EPubExports::show_epub_export`]: send it."]
-    ShowEpubExport(Get "/v1/courses/{course_id}/epub_exports/{id}") => one
-    models::CourseEpubExport
+    ShowEpubExport(Get "/v1/courses/{course_id}/epub_exports/{id}") for
+    EPubExports::show_epub_export => one models::CourseEpubExport
 );

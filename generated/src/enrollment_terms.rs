@@ -86,10 +86,8 @@ impl<'a> EnrollmentTerms<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`EnrollmentTerms::create_enrollment_term`]: set the optional parameters, then send it."]
-    CreateEnrollmentTerm(Post "/v1/accounts/{account_id}/terms") => one
-    models::EnrollmentTerm
+    CreateEnrollmentTerm(Post "/v1/accounts/{account_id}/terms") for
+    EnrollmentTerms::create_enrollment_term with options => one models::EnrollmentTerm
 );
 impl<'a> CreateEnrollmentTerm<'a> {
     /// Sets `enrollment_term[..]`: see [`EnrollmentTermParams`].
@@ -98,10 +96,8 @@ impl<'a> CreateEnrollmentTerm<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`EnrollmentTerms::update_enrollment_term`]: set the optional parameters, then send it."]
-    UpdateEnrollmentTerm(Put "/v1/accounts/{account_id}/terms/{id}") => one
-    models::EnrollmentTerm
+    UpdateEnrollmentTerm(Put "/v1/accounts/{account_id}/terms/{id}") for
+    EnrollmentTerms::update_enrollment_term with options => one models::EnrollmentTerm
 );
 impl<'a> UpdateEnrollmentTerm<'a> {
     /// Sets `enrollment_term[..]`: see [`EnrollmentTermParams`].
@@ -114,14 +110,12 @@ impl<'a> UpdateEnrollmentTerm<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`EnrollmentTerms::delete_enrollment_term`]: send it."]
-    DeleteEnrollmentTerm(Delete "/v1/accounts/{account_id}/terms/{id}") => one
-    models::EnrollmentTerm
+    DeleteEnrollmentTerm(Delete "/v1/accounts/{account_id}/terms/{id}") for
+    EnrollmentTerms::delete_enrollment_term => one models::EnrollmentTerm
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`EnrollmentTerms::list_enrollment_terms`]: set the optional parameters, then send it."]
-    ListEnrollmentTerms(Get "/v1/accounts/{account_id}/terms") => one
+    ListEnrollmentTerms(Get "/v1/accounts/{account_id}/terms") for
+    EnrollmentTerms::list_enrollment_terms with options => one
     models::EnrollmentTermsList
 );
 impl<'a> ListEnrollmentTerms<'a> {
@@ -141,10 +135,8 @@ impl<'a> ListEnrollmentTerms<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`EnrollmentTerms::retrieve_enrollment_term`]: send it."]
-    RetrieveEnrollmentTerm(Get "/v1/accounts/{account_id}/terms/{id}") => one
-    models::EnrollmentTerm
+    RetrieveEnrollmentTerm(Get "/v1/accounts/{account_id}/terms/{id}") for
+    EnrollmentTerms::retrieve_enrollment_term => one models::EnrollmentTerm
 );
 /// Values of the `workflow_state` parameter.
 ///

@@ -208,9 +208,8 @@ impl<'a> Enrollments<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Enrollments::list_enrollments`]: set the optional parameters, then send it."]
-    ListEnrollments(Get "/v1/{context}/enrollments") => list models::Enrollment
+    ListEnrollments(Get "/v1/{context}/enrollments") for Enrollments::list_enrollments
+    with options => list models::Enrollment
 );
 impl<'a> ListEnrollments<'a> {
     /// A list of enrollment types to return. Accepted values are 'StudentEnrollment', 'TeacherEnrollment', 'TaEnrollment', 'DesignerEnrollment', and 'ObserverEnrollment.' If omitted, all enrollment types are returned. This argument is ignored if `role` is given.
@@ -275,10 +274,8 @@ impl<'a> ListEnrollments<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Enrollments::list_enrollments_for_user`]: set the optional parameters, then send it."]
-    ListEnrollmentsForUser(Get "/v1/users/{user_id}/enrollments") => list
-    models::Enrollment
+    ListEnrollmentsForUser(Get "/v1/users/{user_id}/enrollments") for
+    Enrollments::list_enrollments_for_user with options => list models::Enrollment
 );
 impl<'a> ListEnrollmentsForUser<'a> {
     /// A list of enrollment types to return. Accepted values are 'StudentEnrollment', 'TeacherEnrollment', 'TaEnrollment', 'DesignerEnrollment', and 'ObserverEnrollment.' If omitted, all enrollment types are returned. This argument is ignored if `role` is given.
@@ -339,14 +336,12 @@ impl<'a> ListEnrollmentsForUser<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Enrollments::enrollment_by_id`]: send it."]
-    EnrollmentById(Get "/v1/accounts/{account_id}/enrollments/{id}") => one
-    models::Enrollment
+    EnrollmentById(Get "/v1/accounts/{account_id}/enrollments/{id}") for
+    Enrollments::enrollment_by_id => one models::Enrollment
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Enrollments::enroll_user`]: set the optional parameters, then send it."]
-    EnrollUser(Post "/v1/{context}/enrollments") => one models::Enrollment
+    EnrollUser(Post "/v1/{context}/enrollments") for Enrollments::enroll_user with
+    options => one models::Enrollment
 );
 impl<'a> EnrollUser<'a> {
     /// The domain of the account to search for the user. Will be a no-op unless the sis_user_id or integration_id parameter is also included.
@@ -355,10 +350,10 @@ impl<'a> EnrollUser<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Enrollments::conclude_deactivate_or_delete_enrollment`]: set the optional parameters, then send it."]
     ConcludeDeactivateOrDeleteEnrollment(Delete
-    "/v1/courses/{course_id}/enrollments/{id}") => one models::Enrollment
+    "/v1/courses/{course_id}/enrollments/{id}") for
+    Enrollments::conclude_deactivate_or_delete_enrollment with options => one
+    models::Enrollment
 );
 impl<'a> ConcludeDeactivateOrDeleteEnrollment<'a> {
     /// The action to take on the enrollment. When inactive, a user will still appear in the course roster to admins, but be unable to participate. ("inactivate" and "deactivate" are equivalent tasks)
@@ -367,25 +362,20 @@ impl<'a> ConcludeDeactivateOrDeleteEnrollment<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Enrollments::accept_course_invitation`]: send it."]
-    AcceptCourseInvitation(Post "/v1/courses/{course_id}/enrollments/{id}/accept") =>
-    json
+    AcceptCourseInvitation(Post "/v1/courses/{course_id}/enrollments/{id}/accept") for
+    Enrollments::accept_course_invitation => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Enrollments::reject_course_invitation`]: send it."]
-    RejectCourseInvitation(Post "/v1/courses/{course_id}/enrollments/{id}/reject") =>
-    json
+    RejectCourseInvitation(Post "/v1/courses/{course_id}/enrollments/{id}/reject") for
+    Enrollments::reject_course_invitation => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Enrollments::re_activate_enrollment`]: send it."]
-    ReActivateEnrollment(Put "/v1/courses/{course_id}/enrollments/{id}/reactivate") =>
-    one models::Enrollment
+    ReActivateEnrollment(Put "/v1/courses/{course_id}/enrollments/{id}/reactivate") for
+    Enrollments::re_activate_enrollment => one models::Enrollment
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Enrollments::add_last_attended_date`]: set the optional parameters, then send it."]
-    AddLastAttendedDate(Put "/v1/courses/{course_id}/users/{user_id}/last_attended") =>
-    one rt::DateTime, "date"
+    AddLastAttendedDate(Put "/v1/courses/{course_id}/users/{user_id}/last_attended") for
+    Enrollments::add_last_attended_date with options => one rt::DateTime, "date"
 );
 impl<'a> AddLastAttendedDate<'a> {
     /// The last attended date of a student enrollment in a course.
@@ -394,10 +384,10 @@ impl<'a> AddLastAttendedDate<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Enrollments::show_temporary_enrollment_recipient_and_provider_status`]: set the optional parameters, then send it."]
     ShowTemporaryEnrollmentRecipientAndProviderStatus(Get
-    "/v1/users/{user_id}/temporary_enrollment_status") => json
+    "/v1/users/{user_id}/temporary_enrollment_status") for
+    Enrollments::show_temporary_enrollment_recipient_and_provider_status with options =>
+    json
 );
 impl<'a> ShowTemporaryEnrollmentRecipientAndProviderStatus<'a> {
     /// The ID of the account to check for temporary enrollment status. Defaults to the domain root account if not provided.
@@ -406,10 +396,10 @@ impl<'a> ShowTemporaryEnrollmentRecipientAndProviderStatus<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Enrollments::enroll_multiple_users_to_one_or_more_courses`]: set the optional parameters, then send it."]
     EnrollMultipleUsersToOneOrMoreCourses(Post
-    "/v1/accounts/{account_id}/bulk_enrollment") => one models::Progress
+    "/v1/accounts/{account_id}/bulk_enrollment") for
+    Enrollments::enroll_multiple_users_to_one_or_more_courses with options => one
+    models::Progress
 );
 impl<'a> EnrollMultipleUsersToOneOrMoreCourses<'a> {
     /// Enroll each user as a student, teacher, TA, observer, or designer. If no value is given, the type will be 'StudentEnrollment'.

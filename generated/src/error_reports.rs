@@ -32,8 +32,8 @@ impl<'a> ErrorReports<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`ErrorReports::create_error_report`]: send it."]
-    CreateErrorReport(Post "/v1/error_reports") => json
+    CreateErrorReport(Post "/v1/error_reports") for ErrorReports::create_error_report =>
+    json
 );
 /// Parameters sent as `error[..]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -247,9 +247,8 @@ impl<'a> ExternalTools<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`ExternalTools::list_external_tools`]: set the optional parameters, then send it."]
-    ListExternalTools(Get "/v1/{context}/external_tools") => json
+    ListExternalTools(Get "/v1/{context}/external_tools") for
+    ExternalTools::list_external_tools with options => json
 );
 impl<'a> ListExternalTools<'a> {
     /// The partial name of the tools to match and return.
@@ -270,10 +269,9 @@ impl<'a> ListExternalTools<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`ExternalTools::get_sessionless_launch_url_for_external_tool`]: set the optional parameters, then send it."]
     GetSessionlessLaunchUrlForExternalTool(Get
-    "/v1/{context}/external_tools/sessionless_launch") => json
+    "/v1/{context}/external_tools/sessionless_launch") for
+    ExternalTools::get_sessionless_launch_url_for_external_tool with options => json
 );
 impl<'a> GetSessionlessLaunchUrlForExternalTool<'a> {
     /// The external id of the tool to launch.
@@ -302,13 +300,12 @@ impl<'a> GetSessionlessLaunchUrlForExternalTool<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`ExternalTools::get_single_external_tool`]: send it."]
-    GetSingleExternalTool(Get "/v1/{context}/external_tools/{external_tool_id}") => json
+    GetSingleExternalTool(Get "/v1/{context}/external_tools/{external_tool_id}") for
+    ExternalTools::get_single_external_tool => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ExternalTools::create_external_tool`]: set the optional parameters, then send it."]
-    CreateExternalTool(Post "/v1/{context}/external_tools") => json
+    CreateExternalTool(Post "/v1/{context}/external_tools") for
+    ExternalTools::create_external_tool with options => json
 );
 impl<'a> CreateExternalTool<'a> {
     /// A description of the tool
@@ -405,48 +402,41 @@ impl<'a> CreateExternalTool<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`ExternalTools::edit_external_tool`]: send it."]
-    EditExternalTool(Put "/v1/{context}/external_tools/{external_tool_id}") => json
+    EditExternalTool(Put "/v1/{context}/external_tools/{external_tool_id}") for
+    ExternalTools::edit_external_tool => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`ExternalTools::delete_external_tool`]: send it."]
-    DeleteExternalTool(Delete "/v1/{context}/external_tools/{external_tool_id}") => json
+    DeleteExternalTool(Delete "/v1/{context}/external_tools/{external_tool_id}") for
+    ExternalTools::delete_external_tool => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ExternalTools::add_tool_to_rce_favorites`]: send it."]
     AddToolToRceFavorites(Post
-    "/v1/accounts/{account_id}/external_tools/rce_favorites/{id}") => json
+    "/v1/accounts/{account_id}/external_tools/rce_favorites/{id}") for
+    ExternalTools::add_tool_to_rce_favorites => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ExternalTools::remove_tool_from_rce_favorites`]: send it."]
     RemoveToolFromRceFavorites(Delete
-    "/v1/accounts/{account_id}/external_tools/rce_favorites/{id}") => json
+    "/v1/accounts/{account_id}/external_tools/rce_favorites/{id}") for
+    ExternalTools::remove_tool_from_rce_favorites => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ExternalTools::add_tool_to_top_navigation_favorites`]: send it."]
     AddToolToTopNavigationFavorites(Post
-    "/v1/accounts/{account_id}/external_tools/top_nav_favorites/{id}") => json
+    "/v1/accounts/{account_id}/external_tools/top_nav_favorites/{id}") for
+    ExternalTools::add_tool_to_top_navigation_favorites => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ExternalTools::remove_tool_from_top_navigation_favorites`]: send it."]
     RemoveToolFromTopNavigationFavorites(Delete
-    "/v1/accounts/{account_id}/external_tools/top_nav_favorites/{id}") => json
+    "/v1/accounts/{account_id}/external_tools/top_nav_favorites/{id}") for
+    ExternalTools::remove_tool_from_top_navigation_favorites => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ExternalTools::get_visible_course_navigation_tools`]: send it."]
-    GetVisibleCourseNavigationTools(Get "/v1/external_tools/visible_course_nav_tools") =>
-    json
+    GetVisibleCourseNavigationTools(Get "/v1/external_tools/visible_course_nav_tools")
+    for ExternalTools::get_visible_course_navigation_tools => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ExternalTools::get_visible_course_navigation_tools_for_single_course`]: send it."]
     GetVisibleCourseNavigationToolsForSingleCourse(Get
-    "/v1/courses/{course_id}/external_tools/visible_course_nav_tools") => json
+    "/v1/courses/{course_id}/external_tools/visible_course_nav_tools") for
+    ExternalTools::get_visible_course_navigation_tools_for_single_course => json
 );
 /// Values of the `launch_type` parameter.
 ///

@@ -112,9 +112,8 @@ impl<'a> Favorites<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Favorites::list_favorite_courses`]: set the optional parameters, then send it."]
-    ListFavoriteCourses(Get "/v1/users/self/favorites/courses") => list models::Course
+    ListFavoriteCourses(Get "/v1/users/self/favorites/courses") for
+    Favorites::list_favorite_courses with options => list models::Course
 );
 impl<'a> ListFavoriteCourses<'a> {
     /// When set, only return courses that are not configured as blueprint courses.
@@ -123,34 +122,30 @@ impl<'a> ListFavoriteCourses<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Favorites::list_favorite_groups`]: send it."]
-    ListFavoriteGroups(Get "/v1/users/self/favorites/groups") => list models::Group
+    ListFavoriteGroups(Get "/v1/users/self/favorites/groups") for
+    Favorites::list_favorite_groups => list models::Group
 );
 rt::builder!(
-    #[doc = " Request builder for [`Favorites::add_course_to_favorites`]: send it."]
-    AddCourseToFavorites(Post "/v1/users/self/favorites/courses/{id}") => one
-    models::Favorite
+    AddCourseToFavorites(Post "/v1/users/self/favorites/courses/{id}") for
+    Favorites::add_course_to_favorites => one models::Favorite
 );
 rt::builder!(
-    #[doc = " Request builder for [`Favorites::add_group_to_favorites`]: send it."]
-    AddGroupToFavorites(Post "/v1/users/self/favorites/groups/{id}") => one
-    models::Favorite
+    AddGroupToFavorites(Post "/v1/users/self/favorites/groups/{id}") for
+    Favorites::add_group_to_favorites => one models::Favorite
 );
 rt::builder!(
-    #[doc = " Request builder for [`Favorites::remove_course_from_favorites`]: send it."]
-    RemoveCourseFromFavorites(Delete "/v1/users/self/favorites/courses/{id}") => one
-    models::Favorite
+    RemoveCourseFromFavorites(Delete "/v1/users/self/favorites/courses/{id}") for
+    Favorites::remove_course_from_favorites => one models::Favorite
 );
 rt::builder!(
-    #[doc = " Request builder for [`Favorites::remove_group_from_favorites`]: send it."]
-    RemoveGroupFromFavorites(Delete "/v1/users/self/favorites/groups/{id}") => one
-    models::Favorite
+    RemoveGroupFromFavorites(Delete "/v1/users/self/favorites/groups/{id}") for
+    Favorites::remove_group_from_favorites => one models::Favorite
 );
 rt::builder!(
-    #[doc = " Request builder for [`Favorites::reset_course_favorites`]: send it."]
-    ResetCourseFavorites(Delete "/v1/users/self/favorites/courses") => json
+    ResetCourseFavorites(Delete "/v1/users/self/favorites/courses") for
+    Favorites::reset_course_favorites => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Favorites::reset_group_favorites`]: send it."]
-    ResetGroupFavorites(Delete "/v1/users/self/favorites/groups") => json
+    ResetGroupFavorites(Delete "/v1/users/self/favorites/groups") for
+    Favorites::reset_group_favorites => json
 );

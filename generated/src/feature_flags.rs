@@ -131,27 +131,24 @@ impl<'a> FeatureFlags<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`FeatureFlags::list_features`]: send it."]
-    ListFeatures(Get "/v1/{context}/features") => list models::Feature
+    ListFeatures(Get "/v1/{context}/features") for FeatureFlags::list_features => list
+    models::Feature
 );
 rt::builder!(
-    #[doc = " Request builder for [`FeatureFlags::list_enabled_features`]: send it."]
-    ListEnabledFeatures(Get "/v1/{context}/features/enabled") => json
+    ListEnabledFeatures(Get "/v1/{context}/features/enabled") for
+    FeatureFlags::list_enabled_features => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`FeatureFlags::list_environment_features`]: send it."]
-    ListEnvironmentFeatures(Get "/v1/features/environment") => json
+    ListEnvironmentFeatures(Get "/v1/features/environment") for
+    FeatureFlags::list_environment_features => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`FeatureFlags::get_feature_flag`]: send it."]
-    GetFeatureFlag(Get "/v1/{context}/features/flags/{feature}") => one
-    models::FeatureFlag
+    GetFeatureFlag(Get "/v1/{context}/features/flags/{feature}") for
+    FeatureFlags::get_feature_flag => one models::FeatureFlag
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`FeatureFlags::set_feature_flag`]: set the optional parameters, then send it."]
-    SetFeatureFlag(Put "/v1/{context}/features/flags/{feature}") => one
-    models::FeatureFlag
+    SetFeatureFlag(Put "/v1/{context}/features/flags/{feature}") for
+    FeatureFlags::set_feature_flag with options => one models::FeatureFlag
 );
 impl<'a> SetFeatureFlag<'a> {
     /// "off":: The feature is not available for the course, user, or account and sub-accounts. "allowed":: (valid only on accounts) The feature is off in the account, but may be enabled in sub-accounts and courses by setting a feature flag on the sub-account or course. "on":: The feature is turned on unconditionally for the user, course, or account and sub-accounts.
@@ -160,9 +157,8 @@ impl<'a> SetFeatureFlag<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`FeatureFlags::remove_feature_flag`]: send it."]
-    RemoveFeatureFlag(Delete "/v1/{context}/features/flags/{feature}") => one
-    models::FeatureFlag
+    RemoveFeatureFlag(Delete "/v1/{context}/features/flags/{feature}") for
+    FeatureFlags::remove_feature_flag => one models::FeatureFlag
 );
 /// Values of the `state` parameter.
 ///

@@ -477,14 +477,12 @@ impl<'a> Files<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Files::get_quota_information`]: send it."]
-    GetQuotaInformation(Get "/v1/{context}/files/quota") => one
-    models::GetQuotaInformationResponse
+    GetQuotaInformation(Get "/v1/{context}/files/quota") for Files::get_quota_information
+    => one models::GetQuotaInformationResponse
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Files::list_files`]: set the optional parameters, then send it."]
-    ListFiles(Get "/v1/{context}/files") => list models::File
+    ListFiles(Get "/v1/{context}/files") for Files::list_files with options => list
+    models::File
 );
 impl<'a> ListFiles<'a> {
     /// Filter results by content-type. You can specify type/subtype pairs (e.g., 'image/jpeg'), or simply types (e.g., 'image', which will match 'image/gif', 'image/jpeg', etc.).
@@ -527,10 +525,8 @@ impl<'a> ListFiles<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Files::get_public_inline_preview_url`]: set the optional parameters, then send it."]
-    GetPublicInlinePreviewUrl(Get "/v1/files/{id}/public_url") => one String,
-    "public_url"
+    GetPublicInlinePreviewUrl(Get "/v1/files/{id}/public_url") for
+    Files::get_public_inline_preview_url with options => one String, "public_url"
 );
 impl<'a> GetPublicInlinePreviewUrl<'a> {
     /// The id of the submission the file is associated with.  Provide this argument to gain access to a file that has been submitted to an assignment (Canvas will verify that the file belongs to the submission and the calling user has rights to view the submission).
@@ -539,9 +535,7 @@ impl<'a> GetPublicInlinePreviewUrl<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Files::get_file`]: set the optional parameters, then send it."]
-    GetFile(Get "/v1/files/{id}") => one models::File
+    GetFile(Get "/v1/files/{id}") for Files::get_file with options => one models::File
 );
 impl<'a> GetFile<'a> {
     /// Array of additional information to include.
@@ -568,9 +562,8 @@ impl<'a> GetFile<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Files::get_file_in`]: set the optional parameters, then send it."]
-    GetFileIn(Get "/v1/{context}/files/{id}") => one models::File
+    GetFileIn(Get "/v1/{context}/files/{id}") for Files::get_file_in with options => one
+    models::File
 );
 impl<'a> GetFileIn<'a> {
     /// Array of additional information to include.
@@ -597,14 +590,12 @@ impl<'a> GetFileIn<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Files::translate_file_reference`]: send it."]
     TranslateFileReference(Get "/v1/courses/{course_id}/files/file_ref/{migration_id}")
-    => one models::File
+    for Files::translate_file_reference => one models::File
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Files::update_file`]: set the optional parameters, then send it."]
-    UpdateFile(Put "/v1/files/{id}") => one models::File
+    UpdateFile(Put "/v1/files/{id}") for Files::update_file with options => one
+    models::File
 );
 impl<'a> UpdateFile<'a> {
     /// The new display name of the file, with a limit of 255 characters.
@@ -643,9 +634,8 @@ impl<'a> UpdateFile<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Files::delete_file`]: set the optional parameters, then send it."]
-    DeleteFile(Delete "/v1/files/{id}") => one models::File
+    DeleteFile(Delete "/v1/files/{id}") for Files::delete_file with options => one
+    models::File
 );
 impl<'a> DeleteFile<'a> {
     /// This action is irreversible. If replace is set to true the file contents will be replaced with a generic "file has been removed" file. This also destroys any previews that have been generated for the file. Must have manage files and become other users permissions
@@ -654,42 +644,39 @@ impl<'a> DeleteFile<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Files::get_icon_metadata`]: send it."]
-    GetIconMetadata(Get "/v1/files/{id}/icon_metadata") => json
+    GetIconMetadata(Get "/v1/files/{id}/icon_metadata") for Files::get_icon_metadata =>
+    json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Files::reset_link_verifier`]: send it."]
-    ResetLinkVerifier(Post "/v1/files/{id}/reset_verifier") => one models::File
+    ResetLinkVerifier(Post "/v1/files/{id}/reset_verifier") for
+    Files::reset_link_verifier => one models::File
 );
 rt::builder!(
-    #[doc = " Request builder for [`Files::list_folders`]: send it."] ListFolders(Get
-    "/v1/folders/{id}/folders") => list models::Folder
-);
-rt::builder!(
-    #[doc = " Request builder for [`Files::list_all_folders`]: send it."]
-    ListAllFolders(Get "/v1/{context}/folders") => list models::Folder
-);
-rt::builder!(
-    #[doc = " Request builder for [`Files::resolve_path_by_full_path`]: send it."]
-    ResolvePathByFullPath(Get "/v1/{context}/folders/by_path/{*full_path}") => list
+    ListFolders(Get "/v1/folders/{id}/folders") for Files::list_folders => list
     models::Folder
 );
 rt::builder!(
-    #[doc = " Request builder for [`Files::resolve_path`]: send it."] ResolvePath(Get
-    "/v1/{context}/folders/by_path") => list models::Folder
+    ListAllFolders(Get "/v1/{context}/folders") for Files::list_all_folders => list
+    models::Folder
 );
 rt::builder!(
-    #[doc = " Request builder for [`Files::get_folder`]: send it."] GetFolder(Get
-    "/v1/folders/{id}") => one models::Folder
+    ResolvePathByFullPath(Get "/v1/{context}/folders/by_path/{*full_path}") for
+    Files::resolve_path_by_full_path => list models::Folder
 );
 rt::builder!(
-    #[doc = " Request builder for [`Files::get_folder_in`]: send it."] GetFolderIn(Get
-    "/v1/{context}/folders/{id}") => one models::Folder
+    ResolvePath(Get "/v1/{context}/folders/by_path") for Files::resolve_path => list
+    models::Folder
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Files::update_folder`]: set the optional parameters, then send it."]
-    UpdateFolder(Put "/v1/folders/{id}") => one models::Folder
+    GetFolder(Get "/v1/folders/{id}") for Files::get_folder => one models::Folder
+);
+rt::builder!(
+    GetFolderIn(Get "/v1/{context}/folders/{id}") for Files::get_folder_in => one
+    models::Folder
+);
+rt::builder!(
+    UpdateFolder(Put "/v1/folders/{id}") for Files::update_folder with options => one
+    models::Folder
 );
 impl<'a> UpdateFolder<'a> {
     /// The new name of the folder
@@ -722,9 +709,8 @@ impl<'a> UpdateFolder<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Files::create_folder`]: set the optional parameters, then send it."]
-    CreateFolder(Post "/v1/{context}/folders") => one models::Folder
+    CreateFolder(Post "/v1/{context}/folders") for Files::create_folder with options =>
+    one models::Folder
 );
 impl<'a> CreateFolder<'a> {
     /// The id of the folder to store the new folder in. An error will be returned if this does not correspond to an existing folder. If this and parent_folder_path are sent an error will be returned. If neither is given, a default folder will be used.
@@ -757,9 +743,8 @@ impl<'a> CreateFolder<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Files::delete_folder`]: set the optional parameters, then send it."]
-    DeleteFolder(Delete "/v1/folders/{id}") => one models::Folder
+    DeleteFolder(Delete "/v1/folders/{id}") for Files::delete_folder with options => one
+    models::Folder
 );
 impl<'a> DeleteFolder<'a> {
     /// Set to 'true' to allow deleting a non-empty folder
@@ -768,8 +753,7 @@ impl<'a> DeleteFolder<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Files::upload_file`]: send it."] UploadFile(Post
-    "/v1/folders/{folder_id}/files") => json
+    UploadFile(Post "/v1/folders/{folder_id}/files") for Files::upload_file => json
 );
 impl<'a> UploadFile<'a> {
     /// Uploads `file` with Canvas's three steps (the upload host never gets the
@@ -787,9 +771,8 @@ impl<'a> UploadFile<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Files::copy_file`]: set the optional parameters, then send it."]
-    CopyFile(Post "/v1/folders/{dest_folder_id}/copy_file") => one models::File
+    CopyFile(Post "/v1/folders/{dest_folder_id}/copy_file") for Files::copy_file with
+    options => one models::File
 );
 impl<'a> CopyFile<'a> {
     /// What to do if a file with the same name already exists at the destination. If such a file exists and this parameter is not given, the call will fail.
@@ -800,19 +783,16 @@ impl<'a> CopyFile<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Files::copy_folder`]: send it."] CopyFolder(Post
-    "/v1/folders/{dest_folder_id}/copy_folder") => one models::Folder
+    CopyFolder(Post "/v1/folders/{dest_folder_id}/copy_folder") for Files::copy_folder =>
+    one models::Folder
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Files::get_uploaded_media_folder_for_user`]: send it."]
-    GetUploadedMediaFolderForUser(Get "/v1/{context}/folders/media") => one
-    models::Folder
+    GetUploadedMediaFolderForUser(Get "/v1/{context}/folders/media") for
+    Files::get_uploaded_media_folder_for_user => one models::Folder
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Files::set_usage_rights`]: set the optional parameters, then send it."]
-    SetUsageRights(Put "/v1/{context}/usage_rights") => one models::UsageRights
+    SetUsageRights(Put "/v1/{context}/usage_rights") for Files::set_usage_rights with
+    options => one models::UsageRights
 );
 impl<'a> SetUsageRights<'a> {
     /// List of ids of folders to search for files to set usage rights for. Note that new files uploaded to these folders do not automatically inherit these rights.
@@ -825,9 +805,8 @@ impl<'a> SetUsageRights<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Files::remove_usage_rights`]: set the optional parameters, then send it."]
-    RemoveUsageRights(Delete "/v1/{context}/usage_rights") => one models::UsageRights
+    RemoveUsageRights(Delete "/v1/{context}/usage_rights") for Files::remove_usage_rights
+    with options => one models::UsageRights
 );
 impl<'a> RemoveUsageRights<'a> {
     /// List of ids of folders. Usage rights will be removed from all files in these folders.
@@ -836,8 +815,8 @@ impl<'a> RemoveUsageRights<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Files::list_licenses`]: send it."] ListLicenses(Get
-    "/v1/{context}/content_licenses") => list models::License
+    ListLicenses(Get "/v1/{context}/content_licenses") for Files::list_licenses => list
+    models::License
 );
 /// Values of the `include` parameter.
 ///

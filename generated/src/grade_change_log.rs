@@ -73,10 +73,9 @@ impl<'a> GradeChangeLog<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradeChangeLog::query_by_assignment`]: set the optional parameters, then send it."]
-    QueryByAssignment(Get "/v1/audit/grade_change/assignments/{assignment_id}") => list
-    models::GradeChangeEvent, "events"
+    QueryByAssignment(Get "/v1/audit/grade_change/assignments/{assignment_id}") for
+    GradeChangeLog::query_by_assignment with options => list models::GradeChangeEvent,
+    "events"
 );
 impl<'a> QueryByAssignment<'a> {
     /// The beginning of the time range from which you want events.
@@ -89,10 +88,9 @@ impl<'a> QueryByAssignment<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradeChangeLog::query_by_course`]: set the optional parameters, then send it."]
-    QueryByCourse(Get "/v1/audit/grade_change/courses/{course_id}") => list
-    models::GradeChangeEvent, "events"
+    QueryByCourse(Get "/v1/audit/grade_change/courses/{course_id}") for
+    GradeChangeLog::query_by_course with options => list models::GradeChangeEvent,
+    "events"
 );
 impl<'a> QueryByCourse<'a> {
     /// The beginning of the time range from which you want events.
@@ -105,10 +103,9 @@ impl<'a> QueryByCourse<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradeChangeLog::query_by_student`]: set the optional parameters, then send it."]
-    QueryByStudent(Get "/v1/audit/grade_change/students/{student_id}") => list
-    models::GradeChangeEvent, "events"
+    QueryByStudent(Get "/v1/audit/grade_change/students/{student_id}") for
+    GradeChangeLog::query_by_student with options => list models::GradeChangeEvent,
+    "events"
 );
 impl<'a> QueryByStudent<'a> {
     /// The beginning of the time range from which you want events.
@@ -121,10 +118,9 @@ impl<'a> QueryByStudent<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradeChangeLog::query_by_grader`]: set the optional parameters, then send it."]
-    QueryByGrader(Get "/v1/audit/grade_change/graders/{grader_id}") => list
-    models::GradeChangeEvent, "events"
+    QueryByGrader(Get "/v1/audit/grade_change/graders/{grader_id}") for
+    GradeChangeLog::query_by_grader with options => list models::GradeChangeEvent,
+    "events"
 );
 impl<'a> QueryByGrader<'a> {
     /// The beginning of the time range from which you want events.
@@ -137,10 +133,8 @@ impl<'a> QueryByGrader<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradeChangeLog::advanced_query`]: set the optional parameters, then send it."]
-    AdvancedQuery(Get "/v1/audit/grade_change") => list models::GradeChangeEvent,
-    "events"
+    AdvancedQuery(Get "/v1/audit/grade_change") for GradeChangeLog::advanced_query with
+    options => list models::GradeChangeEvent, "events"
 );
 impl<'a> AdvancedQuery<'a> {
     /// Restrict query to events in the specified course.

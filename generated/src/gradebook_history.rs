@@ -82,28 +82,26 @@ impl<'a> GradebookHistory<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradebookHistory::days_in_gradebook_history_for_this_course`]: send it."]
     DaysInGradebookHistoryForThisCourse(Get
-    "/v1/courses/{course_id}/gradebook_history/days") => list models::Day
+    "/v1/courses/{course_id}/gradebook_history/days") for
+    GradebookHistory::days_in_gradebook_history_for_this_course => list models::Day
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradebookHistory::details_for_given_date_in_gradebook_history_for_this_course`]: send it."]
     DetailsForGivenDateInGradebookHistoryForThisCourse(Get
-    "/v1/courses/{course_id}/gradebook_history/{date}") => list models::Grader
+    "/v1/courses/{course_id}/gradebook_history/{date}") for
+    GradebookHistory::details_for_given_date_in_gradebook_history_for_this_course => list
+    models::Grader
 );
 rt::builder!(
-    #[doc = " Request builder for [`GradebookHistory::lists_submissions`]: send it."]
     ListsSubmissions(Get
     "/v1/courses/{course_id}/gradebook_history/{date}/graders/{grader_id}/assignments/{assignment_id}/submissions")
-    => list models::SubmissionHistory
+    for GradebookHistory::lists_submissions => list models::SubmissionHistory
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradebookHistory::list_uncollated_submission_versions`]: set the optional parameters, then send it."]
     ListUncollatedSubmissionVersions(Get
-    "/v1/courses/{course_id}/gradebook_history/feed") => list models::SubmissionVersion
+    "/v1/courses/{course_id}/gradebook_history/feed") for
+    GradebookHistory::list_uncollated_submission_versions with options => list
+    models::SubmissionVersion
 );
 impl<'a> ListUncollatedSubmissionVersions<'a> {
     /// The ID of the assignment for which you want to see submissions. If absent, versions of submissions from any assignment in the course are included.

@@ -84,14 +84,12 @@ impl<'a> GradingPeriodSets<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradingPeriodSets::list_grading_period_sets`]: send it."]
-    ListGradingPeriodSets(Get "/v1/accounts/{account_id}/grading_period_sets") => json
+    ListGradingPeriodSets(Get "/v1/accounts/{account_id}/grading_period_sets") for
+    GradingPeriodSets::list_grading_period_sets => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradingPeriodSets::create_grading_period_set`]: set the optional parameters, then send it."]
-    CreateGradingPeriodSet(Post "/v1/accounts/{account_id}/grading_period_sets") => json
+    CreateGradingPeriodSet(Post "/v1/accounts/{account_id}/grading_period_sets") for
+    GradingPeriodSets::create_grading_period_set with options => json
 );
 impl<'a> CreateGradingPeriodSet<'a> {
     /// A list of associated term ids for the grading period set
@@ -103,10 +101,8 @@ impl<'a> CreateGradingPeriodSet<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradingPeriodSets::update_grading_period_set`]: set the optional parameters, then send it."]
-    UpdateGradingPeriodSet(Patch "/v1/accounts/{account_id}/grading_period_sets/{id}") =>
-    json
+    UpdateGradingPeriodSet(Patch "/v1/accounts/{account_id}/grading_period_sets/{id}")
+    for GradingPeriodSets::update_grading_period_set with options => json
 );
 impl<'a> UpdateGradingPeriodSet<'a> {
     /// A list of associated term ids for the grading period set
@@ -118,10 +114,8 @@ impl<'a> UpdateGradingPeriodSet<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradingPeriodSets::delete_grading_period_set`]: send it."]
     DeleteGradingPeriodSet(Delete "/v1/accounts/{account_id}/grading_period_sets/{id}")
-    => json
+    for GradingPeriodSets::delete_grading_period_set => json
 );
 /// Parameters sent as `grading_period_set[][..]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -132,34 +132,30 @@ impl<'a> GradingPeriods<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`GradingPeriods::list_grading_periods`]: send it."]
-    ListGradingPeriods(Get "/v1/{context}/grading_periods") => json
+    ListGradingPeriods(Get "/v1/{context}/grading_periods") for
+    GradingPeriods::list_grading_periods => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradingPeriods::get_single_grading_period`]: send it."]
-    GetSingleGradingPeriod(Get "/v1/courses/{course_id}/grading_periods/{id}") => json
+    GetSingleGradingPeriod(Get "/v1/courses/{course_id}/grading_periods/{id}") for
+    GradingPeriods::get_single_grading_period => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradingPeriods::update_single_grading_period`]: send it."]
-    UpdateSingleGradingPeriod(Put "/v1/courses/{course_id}/grading_periods/{id}") => json
+    UpdateSingleGradingPeriod(Put "/v1/courses/{course_id}/grading_periods/{id}") for
+    GradingPeriods::update_single_grading_period => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`GradingPeriods::delete_grading_period`]: send it."]
-    DeleteGradingPeriod(Delete "/v1/{context}/grading_periods/{id}") => json
+    DeleteGradingPeriod(Delete "/v1/{context}/grading_periods/{id}") for
+    GradingPeriods::delete_grading_period => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradingPeriods::batch_update_grading_periods_for_course`]: send it."]
     BatchUpdateGradingPeriodsForCourse(Patch
-    "/v1/courses/{course_id}/grading_periods/batch_update") => json
+    "/v1/courses/{course_id}/grading_periods/batch_update") for
+    GradingPeriods::batch_update_grading_periods_for_course => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradingPeriods::batch_update_grading_periods_for_set`]: send it."]
     BatchUpdateGradingPeriodsForSet(Patch
-    "/v1/grading_period_sets/{set_id}/grading_periods/batch_update") => json
+    "/v1/grading_period_sets/{set_id}/grading_periods/batch_update") for
+    GradingPeriods::batch_update_grading_periods_for_set => json
 );
 /// Parameters sent as `grading_periods[][..]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -128,35 +128,28 @@ impl<'a> GradingStandards<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradingStandards::create_new_grading_standard`]: send it."]
-    CreateNewGradingStandard(Post "/v1/{context}/grading_standards") => one
+    CreateNewGradingStandard(Post "/v1/{context}/grading_standards") for
+    GradingStandards::create_new_grading_standard => one models::GradingStandard
+);
+rt::builder!(
+    ListGradingStandardsAvailableInContext(Get "/v1/{context}/grading_standards") for
+    GradingStandards::list_grading_standards_available_in_context => list
     models::GradingStandard
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradingStandards::list_grading_standards_available_in_context`]: send it."]
-    ListGradingStandardsAvailableInContext(Get "/v1/{context}/grading_standards") => list
-    models::GradingStandard
-);
-rt::builder!(
-    #[doc =
-    " Request builder for [`GradingStandards::get_single_grading_standard_in_context`]: send it."]
     GetSingleGradingStandardInContext(Get
-    "/v1/{context}/grading_standards/{grading_standard_id}") => one
+    "/v1/{context}/grading_standards/{grading_standard_id}") for
+    GradingStandards::get_single_grading_standard_in_context => one
     models::GradingStandard
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradingStandards::delete_grading_standard`]: send it."]
     DeleteGradingStandard(Delete "/v1/{context}/grading_standards/{grading_standard_id}")
-    => one models::GradingStandard
+    for GradingStandards::delete_grading_standard => one models::GradingStandard
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GradingStandards::update_grading_standard`]: set the optional parameters, then send it."]
-    UpdateGradingStandard(Put "/v1/{context}/grading_standards/{grading_standard_id}") =>
-    one models::GradingStandard
+    UpdateGradingStandard(Put "/v1/{context}/grading_standards/{grading_standard_id}")
+    for GradingStandards::update_grading_standard with options => one
+    models::GradingStandard
 );
 impl<'a> UpdateGradingStandard<'a> {
     /// The title for the Grading Standard

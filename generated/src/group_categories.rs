@@ -222,22 +222,16 @@ impl<'a> GroupCategories<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GroupCategories::list_group_categories_for_context`]: send it."]
-    ListGroupCategoriesForContext(Get "/v1/{context}/group_categories") => list
-    models::GroupCategory
+    ListGroupCategoriesForContext(Get "/v1/{context}/group_categories") for
+    GroupCategories::list_group_categories_for_context => list models::GroupCategory
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GroupCategories::get_single_group_category`]: send it."]
-    GetSingleGroupCategory(Get "/v1/group_categories/{group_category_id}") => one
-    models::GroupCategory
+    GetSingleGroupCategory(Get "/v1/group_categories/{group_category_id}") for
+    GroupCategories::get_single_group_category => one models::GroupCategory
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GroupCategories::create_group_category`]: set the optional parameters, then send it."]
-    CreateGroupCategory(Post "/v1/{context}/group_categories") => one
-    models::GroupCategory
+    CreateGroupCategory(Post "/v1/{context}/group_categories") for
+    GroupCategories::create_group_category with options => one models::GroupCategory
 );
 impl<'a> CreateGroupCategory<'a> {
     /// Allow students to sign up for a group themselves (Course Only). valid values are: "enabled":: allows students to self sign up for any group in course "restricted":: allows students to self sign up only for groups in the same section null disallows self sign up
@@ -266,10 +260,8 @@ impl<'a> CreateGroupCategory<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GroupCategories::import_category_groups`]: set the optional parameters, then send it."]
-    ImportCategoryGroups(Post "/v1/group_categories/{group_category_id}/import") => one
-    models::Progress
+    ImportCategoryGroups(Post "/v1/group_categories/{group_category_id}/import") for
+    GroupCategories::import_category_groups with options => one models::Progress
 );
 impl<'a> ImportCategoryGroups<'a> {
     /// There are two ways to post group category import data - either via a multipart/form-data form-field-style attachment, or via a non-multipart raw post request.
@@ -301,10 +293,8 @@ impl<'a> ImportCategoryGroups<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GroupCategories::update_group_category`]: set the optional parameters, then send it."]
-    UpdateGroupCategory(Put "/v1/group_categories/{group_category_id}") => one
-    models::GroupCategory
+    UpdateGroupCategory(Put "/v1/group_categories/{group_category_id}") for
+    GroupCategories::update_group_category with options => one models::GroupCategory
 );
 impl<'a> UpdateGroupCategory<'a> {
     /// Name of the group category
@@ -337,27 +327,21 @@ impl<'a> UpdateGroupCategory<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`GroupCategories::delete_group_category`]: send it."]
-    DeleteGroupCategory(Delete "/v1/group_categories/{group_category_id}") => one
-    models::GroupCategory
+    DeleteGroupCategory(Delete "/v1/group_categories/{group_category_id}") for
+    GroupCategories::delete_group_category => one models::GroupCategory
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GroupCategories::list_groups_in_group_category`]: send it."]
-    ListGroupsInGroupCategory(Get "/v1/group_categories/{group_category_id}/groups") =>
-    list models::Group
+    ListGroupsInGroupCategory(Get "/v1/group_categories/{group_category_id}/groups") for
+    GroupCategories::list_groups_in_group_category => list models::Group
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GroupCategories::export_groups_in_and_users_in_category`]: send it."]
     ExportGroupsInAndUsersInCategory(Get
-    "/v1/group_categories/{group_category_id}/export") => json
+    "/v1/group_categories/{group_category_id}/export") for
+    GroupCategories::export_groups_in_and_users_in_category => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GroupCategories::list_users_in_group_category`]: set the optional parameters, then send it."]
-    ListUsersInGroupCategory(Get "/v1/group_categories/{group_category_id}/users") =>
-    list models::User
+    ListUsersInGroupCategory(Get "/v1/group_categories/{group_category_id}/users") for
+    GroupCategories::list_users_in_group_category with options => list models::User
 );
 impl<'a> ListUsersInGroupCategory<'a> {
     /// The partial name or full ID of the users to match and return in the results list. Must be at least 3 characters.
@@ -370,11 +354,9 @@ impl<'a> ListUsersInGroupCategory<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GroupCategories::assign_unassigned_members`]: set the optional parameters, then send it."]
     AssignUnassignedMembers(Post
-    "/v1/group_categories/{group_category_id}/assign_unassigned_members") => one
-    models::Progress
+    "/v1/group_categories/{group_category_id}/assign_unassigned_members") for
+    GroupCategories::assign_unassigned_members with options => one models::Progress
 );
 impl<'a> AssignUnassignedMembers<'a> {
     /// The assigning is done asynchronously by default. If you would like to override this and have the assigning done synchronously, set this value to true.
@@ -383,22 +365,19 @@ impl<'a> AssignUnassignedMembers<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`GroupCategories::bulk_manage_differentiation_tags`]: send it."]
     BulkManageDifferentiationTags(Post
-    "/v1/courses/{course_id}/group_categories/bulk_manage_differentiation_tag") => json
+    "/v1/courses/{course_id}/group_categories/bulk_manage_differentiation_tag") for
+    GroupCategories::bulk_manage_differentiation_tags => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GroupCategories::export_tags_and_users_in_course`]: send it."]
     ExportTagsAndUsersInCourse(Get
-    "/v1/courses/{course_id}/group_categories/export_tags") => json
+    "/v1/courses/{course_id}/group_categories/export_tags") for
+    GroupCategories::export_tags_and_users_in_course => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`GroupCategories::import_differentiation_tags`]: set the optional parameters, then send it."]
     ImportDifferentiationTags(Post
-    "/v1/courses/{course_id}/group_categories/import_tags") => one models::Progress
+    "/v1/courses/{course_id}/group_categories/import_tags") for
+    GroupCategories::import_differentiation_tags with options => one models::Progress
 );
 impl<'a> ImportDifferentiationTags<'a> {
     /// There are two ways to post differentiation tag import data - either via a multipart/form-data form-field-style attachment, or via a non-multipart raw post request.

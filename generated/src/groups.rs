@@ -341,9 +341,8 @@ impl<'a> Groups<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::list_your_groups`]: set the optional parameters, then send it."]
-    ListYourGroups(Get "/v1/users/self/groups") => list models::Group
+    ListYourGroups(Get "/v1/users/self/groups") for Groups::list_your_groups with options
+    => list models::Group
 );
 impl<'a> ListYourGroups<'a> {
     /// Only include groups that are in this type of context.
@@ -363,9 +362,8 @@ impl<'a> ListYourGroups<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::list_groups_available_in_context`]: set the optional parameters, then send it."]
-    ListGroupsAvailableInContext(Get "/v1/{context}/groups") => list models::Group
+    ListGroupsAvailableInContext(Get "/v1/{context}/groups") for
+    Groups::list_groups_available_in_context with options => list models::Group
 );
 impl<'a> ListGroupsAvailableInContext<'a> {
     /// Will only include groups that the user belongs to if this is set
@@ -385,9 +383,8 @@ impl<'a> ListGroupsAvailableInContext<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::get_single_group`]: set the optional parameters, then send it."]
-    GetSingleGroup(Get "/v1/groups/{group_id}") => one models::Group
+    GetSingleGroup(Get "/v1/groups/{group_id}") for Groups::get_single_group with options
+    => one models::Group
 );
 impl<'a> GetSingleGroup<'a> {
     /// - "permissions": Include permissions the current user has for the group.
@@ -404,9 +401,8 @@ impl<'a> GetSingleGroup<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::create_group`]: set the optional parameters, then send it."]
-    CreateGroup(Post "/v1/groups") => one models::Group
+    CreateGroup(Post "/v1/groups") for Groups::create_group with options => one
+    models::Group
 );
 impl<'a> CreateGroup<'a> {
     /// The name of the group
@@ -435,9 +431,8 @@ impl<'a> CreateGroup<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::create_group_in`]: set the optional parameters, then send it."]
-    CreateGroupIn(Post "/v1/{context}/groups") => one models::Group
+    CreateGroupIn(Post "/v1/{context}/groups") for Groups::create_group_in with options
+    => one models::Group
 );
 impl<'a> CreateGroupIn<'a> {
     /// The name of the group
@@ -466,9 +461,8 @@ impl<'a> CreateGroupIn<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::edit_group`]: set the optional parameters, then send it."]
-    EditGroup(Put "/v1/groups/{group_id}") => one models::Group
+    EditGroup(Put "/v1/groups/{group_id}") for Groups::edit_group with options => one
+    models::Group
 );
 impl<'a> EditGroup<'a> {
     /// The name of the group
@@ -509,18 +503,16 @@ impl<'a> EditGroup<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Groups::delete_group`]: send it."] DeleteGroup(Delete
-    "/v1/groups/{group_id}") => one models::Group
+    DeleteGroup(Delete "/v1/groups/{group_id}") for Groups::delete_group => one
+    models::Group
 );
 rt::builder!(
-    #[doc = " Request builder for [`Groups::invite_others_to_group`]: send it."]
-    InviteOthersToGroup(Post "/v1/groups/{group_id}/invite") => array
-    models::GroupMembership
+    InviteOthersToGroup(Post "/v1/groups/{group_id}/invite") for
+    Groups::invite_others_to_group => array models::GroupMembership
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::list_group_users`]: set the optional parameters, then send it."]
-    ListGroupUsers(Get "/v1/groups/{group_id}/users") => list models::User
+    ListGroupUsers(Get "/v1/groups/{group_id}/users") for Groups::list_group_users with
+    options => list models::User
 );
 impl<'a> ListGroupUsers<'a> {
     /// The partial name or full ID of the users to match and return in the results list. Must be at least 3 characters.
@@ -540,10 +532,10 @@ impl<'a> ListGroupUsers<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::bulk_delete_memberships_bulk_deletes_memberships_by_providing_array_of_user_ids`]: set the optional parameters, then send it."]
     BulkDeleteMembershipsBulkDeletesMembershipsByProvidingArrayOfUserIds(Delete
-    "/v1/groups/{group_id}/users") => array rt::Json
+    "/v1/groups/{group_id}/users") for
+    Groups::bulk_delete_memberships_bulk_deletes_memberships_by_providing_array_of_user_ids
+    with options => array rt::Json
 );
 impl<'a> BulkDeleteMembershipsBulkDeletesMembershipsByProvidingArrayOfUserIds<'a> {
     /// - An array of user IDs to delete memberships in bulk.
@@ -552,8 +544,7 @@ impl<'a> BulkDeleteMembershipsBulkDeletesMembershipsByProvidingArrayOfUserIds<'a
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Groups::upload_file`]: send it."] UploadFile(Post
-    "/v1/groups/{group_id}/files") => json
+    UploadFile(Post "/v1/groups/{group_id}/files") for Groups::upload_file => json
 );
 impl<'a> UploadFile<'a> {
     /// Uploads `file` with Canvas's three steps (the upload host never gets the
@@ -571,9 +562,8 @@ impl<'a> UploadFile<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::preview_processed_html`]: set the optional parameters, then send it."]
-    PreviewProcessedHtml(Post "/v1/groups/{group_id}/preview_html") => one String, "html"
+    PreviewProcessedHtml(Post "/v1/groups/{group_id}/preview_html") for
+    Groups::preview_processed_html with options => one String, "html"
 );
 impl<'a> PreviewProcessedHtml<'a> {
     /// The html content to process
@@ -582,18 +572,16 @@ impl<'a> PreviewProcessedHtml<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Groups::group_activity_stream`]: send it."]
-    GroupActivityStream(Get "/v1/groups/{group_id}/activity_stream") => json
+    GroupActivityStream(Get "/v1/groups/{group_id}/activity_stream") for
+    Groups::group_activity_stream => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Groups::group_activity_stream_summary`]: send it."]
-    GroupActivityStreamSummary(Get "/v1/groups/{group_id}/activity_stream/summary") =>
-    json
+    GroupActivityStreamSummary(Get "/v1/groups/{group_id}/activity_stream/summary") for
+    Groups::group_activity_stream_summary => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::permissions`]: set the optional parameters, then send it."]
-    Permissions(Get "/v1/groups/{group_id}/permissions") => json
+    Permissions(Get "/v1/groups/{group_id}/permissions") for Groups::permissions with
+    options => json
 );
 impl<'a> Permissions<'a> {
     /// List of permissions to check against the authenticated user. Permission names are documented in the Create a role endpoint.
@@ -605,10 +593,8 @@ impl<'a> Permissions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::list_group_memberships`]: set the optional parameters, then send it."]
-    ListGroupMemberships(Get "/v1/groups/{group_id}/memberships") => list
-    models::GroupMembership
+    ListGroupMemberships(Get "/v1/groups/{group_id}/memberships") for
+    Groups::list_group_memberships with options => list models::GroupMembership
 );
 impl<'a> ListGroupMemberships<'a> {
     /// Only list memberships with the given workflow_states. By default it will return all memberships.
@@ -617,21 +603,16 @@ impl<'a> ListGroupMemberships<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Groups::get_single_group_membership`]: send it."]
-    GetSingleGroupMembership(Get "/v1/groups/{group_id}/memberships/{membership_id}") =>
-    one models::GroupMembership
+    GetSingleGroupMembership(Get "/v1/groups/{group_id}/memberships/{membership_id}") for
+    Groups::get_single_group_membership => one models::GroupMembership
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::get_single_group_membership_for_user`]: send it."]
-    GetSingleGroupMembershipForUser(Get "/v1/groups/{group_id}/users/{user_id}") => one
-    models::GroupMembership
+    GetSingleGroupMembershipForUser(Get "/v1/groups/{group_id}/users/{user_id}") for
+    Groups::get_single_group_membership_for_user => one models::GroupMembership
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::create_membership`]: set the optional parameters, then send it."]
-    CreateMembership(Post "/v1/groups/{group_id}/memberships") => one
-    models::GroupMembership
+    CreateMembership(Post "/v1/groups/{group_id}/memberships") for
+    Groups::create_membership with options => one models::GroupMembership
 );
 impl<'a> CreateMembership<'a> {
     /// Sets `user_id`.
@@ -640,10 +621,8 @@ impl<'a> CreateMembership<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::update_membership`]: set the optional parameters, then send it."]
-    UpdateMembership(Put "/v1/groups/{group_id}/memberships/{membership_id}") => one
-    models::GroupMembership
+    UpdateMembership(Put "/v1/groups/{group_id}/memberships/{membership_id}") for
+    Groups::update_membership with options => one models::GroupMembership
 );
 impl<'a> UpdateMembership<'a> {
     /// Currently, the only allowed value is "accepted"
@@ -656,10 +635,8 @@ impl<'a> UpdateMembership<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::update_membership_for_user`]: set the optional parameters, then send it."]
-    UpdateMembershipForUser(Put "/v1/groups/{group_id}/users/{user_id}") => one
-    models::GroupMembership
+    UpdateMembershipForUser(Put "/v1/groups/{group_id}/users/{user_id}") for
+    Groups::update_membership_for_user with options => one models::GroupMembership
 );
 impl<'a> UpdateMembershipForUser<'a> {
     /// Currently, the only allowed value is "accepted"
@@ -672,19 +649,18 @@ impl<'a> UpdateMembershipForUser<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Groups::leave_group_for_membership`]: send it."]
     LeaveGroupForMembership(Delete "/v1/groups/{group_id}/memberships/{membership_id}")
-    => json
+    for Groups::leave_group_for_membership => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Groups::leave_group_for_user`]: send it."]
-    LeaveGroupForUser(Delete "/v1/groups/{group_id}/users/{user_id}") => json
+    LeaveGroupForUser(Delete "/v1/groups/{group_id}/users/{user_id}") for
+    Groups::leave_group_for_user => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Groups::bulk_fetch_user_tags_for_multiple_users_in_course`]: set the optional parameters, then send it."]
     BulkFetchUserTagsForMultipleUsersInCourse(Get
-    "/v1/courses/{course_id}/bulk_user_tags") => list rt::Json
+    "/v1/courses/{course_id}/bulk_user_tags") for
+    Groups::bulk_fetch_user_tags_for_multiple_users_in_course with options => list
+    rt::Json
 );
 impl<'a> BulkFetchUserTagsForMultipleUsersInCourse<'a> {
     /// An array of user IDs to fetch tags for.

@@ -31,7 +31,6 @@ impl<'a> History<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`History::list_recent_history_for_user`]: send it."]
-    ListRecentHistoryForUser(Get "/v1/users/{user_id}/history") => list
-    models::HistoryEntry
+    ListRecentHistoryForUser(Get "/v1/users/{user_id}/history") for
+    History::list_recent_history_for_user => list models::HistoryEntry
 );

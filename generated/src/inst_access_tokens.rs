@@ -30,7 +30,6 @@ impl<'a> InstAccessTokens<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`InstAccessTokens::create_instaccess_token`]: send it."]
-    CreateInstaccessToken(Post "/v1/inst_access_tokens") => one models::InstAccessToken
+    CreateInstaccessToken(Post "/v1/inst_access_tokens") for
+    InstAccessTokens::create_instaccess_token => one models::InstAccessToken
 );

@@ -44,9 +44,7 @@ impl<'a> JwTs<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`JwTs::create_jwt`]: set the optional parameters, then send it."]
-    CreateJwt(Post "/v1/jwts") => one models::Jwt
+    CreateJwt(Post "/v1/jwts") for JwTs::create_jwt with options => one models::Jwt
 );
 impl<'a> CreateJwt<'a> {
     /// Adds additional data to the JWT to be used by the consuming service workflow
@@ -71,8 +69,7 @@ impl<'a> CreateJwt<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`JwTs::refresh_jwt`]: send it."] RefreshJwt(Post
-    "/v1/jwts/refresh") => one models::Jwt
+    RefreshJwt(Post "/v1/jwts/refresh") for JwTs::refresh_jwt => one models::Jwt
 );
 /// Values of the `context_type` parameter.
 ///

@@ -48,13 +48,12 @@ impl<'a> LatePolicy<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`LatePolicy::get_late_policy`]: send it."]
-    GetLatePolicy(Get "/v1/courses/{id}/late_policy") => json
+    GetLatePolicy(Get "/v1/courses/{id}/late_policy") for LatePolicy::get_late_policy =>
+    json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LatePolicy::create_late_policy`]: set the optional parameters, then send it."]
-    CreateLatePolicy(Post "/v1/courses/{id}/late_policy") => json
+    CreateLatePolicy(Post "/v1/courses/{id}/late_policy") for
+    LatePolicy::create_late_policy with options => json
 );
 impl<'a> CreateLatePolicy<'a> {
     /// Sets `late_policy[..]`: see [`LatePolicyParams`].
@@ -63,9 +62,8 @@ impl<'a> CreateLatePolicy<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LatePolicy::patch_late_policy`]: set the optional parameters, then send it."]
-    PatchLatePolicy(Patch "/v1/courses/{id}/late_policy") => json
+    PatchLatePolicy(Patch "/v1/courses/{id}/late_policy") for
+    LatePolicy::patch_late_policy with options => json
 );
 impl<'a> PatchLatePolicy<'a> {
     /// Sets `late_policy[..]`: see [`LatePolicyParams`].

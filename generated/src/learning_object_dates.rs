@@ -259,52 +259,46 @@ impl<'a> LearningObjectDates<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LearningObjectDates::get_learning_object_date_information_for_context_module`]: send it."]
     GetLearningObjectDateInformationForContextModule(Get
-    "/v1/courses/{course_id}/modules/{context_module_id}/date_details") => one
+    "/v1/courses/{course_id}/modules/{context_module_id}/date_details") for
+    LearningObjectDates::get_learning_object_date_information_for_context_module => one
     models::LearningObjectDates
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LearningObjectDates::get_learning_object_date_information_for_assignment`]: send it."]
     GetLearningObjectDateInformationForAssignment(Get
-    "/v1/courses/{course_id}/assignments/{assignment_id}/date_details") => one
+    "/v1/courses/{course_id}/assignments/{assignment_id}/date_details") for
+    LearningObjectDates::get_learning_object_date_information_for_assignment => one
     models::LearningObjectDates
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LearningObjectDates::get_learning_object_date_information_for_quiz`]: send it."]
     GetLearningObjectDateInformationForQuiz(Get
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/date_details") => one
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/date_details") for
+    LearningObjectDates::get_learning_object_date_information_for_quiz => one
     models::LearningObjectDates
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LearningObjectDates::get_learning_object_date_information_for_discussion_topic`]: send it."]
     GetLearningObjectDateInformationForDiscussionTopic(Get
-    "/v1/courses/{course_id}/discussion_topics/{discussion_topic_id}/date_details") =>
-    one models::LearningObjectDates
+    "/v1/courses/{course_id}/discussion_topics/{discussion_topic_id}/date_details") for
+    LearningObjectDates::get_learning_object_date_information_for_discussion_topic => one
+    models::LearningObjectDates
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LearningObjectDates::get_learning_object_date_information_for_page`]: send it."]
     GetLearningObjectDateInformationForPage(Get
-    "/v1/courses/{course_id}/pages/{url_or_id}/date_details") => one
+    "/v1/courses/{course_id}/pages/{url_or_id}/date_details") for
+    LearningObjectDates::get_learning_object_date_information_for_page => one
     models::LearningObjectDates
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LearningObjectDates::get_learning_object_date_information_for_attachment`]: send it."]
     GetLearningObjectDateInformationForAttachment(Get
-    "/v1/courses/{course_id}/files/{attachment_id}/date_details") => one
+    "/v1/courses/{course_id}/files/{attachment_id}/date_details") for
+    LearningObjectDates::get_learning_object_date_information_for_attachment => one
     models::LearningObjectDates
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LearningObjectDates::update_learning_object_date_information_for_assignment`]: set the optional parameters, then send it."]
     UpdateLearningObjectDateInformationForAssignment(Put
-    "/v1/courses/{course_id}/assignments/{assignment_id}/date_details") => json
+    "/v1/courses/{course_id}/assignments/{assignment_id}/date_details") for
+    LearningObjectDates::update_learning_object_date_information_for_assignment with
+    options => json
 );
 impl<'a> UpdateLearningObjectDateInformationForAssignment<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.
@@ -332,10 +326,10 @@ impl<'a> UpdateLearningObjectDateInformationForAssignment<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LearningObjectDates::update_learning_object_date_information_for_quiz`]: set the optional parameters, then send it."]
     UpdateLearningObjectDateInformationForQuiz(Put
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/date_details") => json
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/date_details") for
+    LearningObjectDates::update_learning_object_date_information_for_quiz with options =>
+    json
 );
 impl<'a> UpdateLearningObjectDateInformationForQuiz<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.
@@ -363,11 +357,10 @@ impl<'a> UpdateLearningObjectDateInformationForQuiz<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LearningObjectDates::update_learning_object_date_information_for_discussion_topic`]: set the optional parameters, then send it."]
     UpdateLearningObjectDateInformationForDiscussionTopic(Put
-    "/v1/courses/{course_id}/discussion_topics/{discussion_topic_id}/date_details") =>
-    json
+    "/v1/courses/{course_id}/discussion_topics/{discussion_topic_id}/date_details") for
+    LearningObjectDates::update_learning_object_date_information_for_discussion_topic
+    with options => json
 );
 impl<'a> UpdateLearningObjectDateInformationForDiscussionTopic<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.
@@ -395,10 +388,10 @@ impl<'a> UpdateLearningObjectDateInformationForDiscussionTopic<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LearningObjectDates::update_learning_object_date_information_for_page`]: set the optional parameters, then send it."]
     UpdateLearningObjectDateInformationForPage(Put
-    "/v1/courses/{course_id}/pages/{url_or_id}/date_details") => json
+    "/v1/courses/{course_id}/pages/{url_or_id}/date_details") for
+    LearningObjectDates::update_learning_object_date_information_for_page with options =>
+    json
 );
 impl<'a> UpdateLearningObjectDateInformationForPage<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.
@@ -426,10 +419,10 @@ impl<'a> UpdateLearningObjectDateInformationForPage<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LearningObjectDates::update_learning_object_date_information_for_attachment`]: set the optional parameters, then send it."]
     UpdateLearningObjectDateInformationForAttachment(Put
-    "/v1/courses/{course_id}/files/{attachment_id}/date_details") => json
+    "/v1/courses/{course_id}/files/{attachment_id}/date_details") for
+    LearningObjectDates::update_learning_object_date_information_for_attachment with
+    options => json
 );
 impl<'a> UpdateLearningObjectDateInformationForAttachment<'a> {
     /// The learning object's due date. Not applicable for ungraded discussions, pages, and files.

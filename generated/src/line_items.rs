@@ -94,9 +94,8 @@ impl<'a> LineItems<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LineItems::create_line_item`]: set the optional parameters, then send it."]
-    CreateLineItem(Post "/lti/courses/{course_id}/line_items") => one models::LineItem
+    CreateLineItem(Post "/lti/courses/{course_id}/line_items") for
+    LineItems::create_line_item with options => one models::LineItem
 );
 impl<'a> CreateLineItem<'a> {
     /// A Tool Provider specified id for the Line Item. Multiple line items may share the same resourceId within a given context.
@@ -125,10 +124,8 @@ impl<'a> CreateLineItem<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LineItems::update_line_item`]: set the optional parameters, then send it."]
-    UpdateLineItem(Put "/lti/courses/{course_id}/line_items/{id}") => one
-    models::LineItem
+    UpdateLineItem(Put "/lti/courses/{course_id}/line_items/{id}") for
+    LineItems::update_line_item with options => one models::LineItem
 );
 impl<'a> UpdateLineItem<'a> {
     /// The maximum score for the line item. Scores created for the Line Item may exceed this value.
@@ -157,9 +154,8 @@ impl<'a> UpdateLineItem<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LineItems::show_line_item`]: set the optional parameters, then send it."]
-    ShowLineItem(Get "/lti/courses/{course_id}/line_items/{id}") => one models::LineItem
+    ShowLineItem(Get "/lti/courses/{course_id}/line_items/{id}") for
+    LineItems::show_line_item with options => one models::LineItem
 );
 impl<'a> ShowLineItem<'a> {
     /// Array of additional information to include.
@@ -170,9 +166,8 @@ impl<'a> ShowLineItem<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LineItems::list_line_items`]: set the optional parameters, then send it."]
-    ListLineItems(Get "/lti/courses/{course_id}/line_items") => list models::LineItem
+    ListLineItems(Get "/lti/courses/{course_id}/line_items") for
+    LineItems::list_line_items with options => list models::LineItem
 );
 impl<'a> ListLineItems<'a> {
     /// If specified only Line Items with this tag will be included.
@@ -199,8 +194,8 @@ impl<'a> ListLineItems<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`LineItems::delete_line_item`]: send it."]
-    DeleteLineItem(Delete "/lti/courses/{course_id}/line_items/{id}") => json
+    DeleteLineItem(Delete "/lti/courses/{course_id}/line_items/{id}") for
+    LineItems::delete_line_item => json
 );
 /// Values of the `include` parameter.
 ///

@@ -72,16 +72,14 @@ impl<'a> LiveAssessments<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LiveAssessments::create_live_assessment_results`]: send it."]
     CreateLiveAssessmentResults(Post
-    "/v1/courses/{course_id}/live_assessments/{assessment_id}/results") => json
+    "/v1/courses/{course_id}/live_assessments/{assessment_id}/results") for
+    LiveAssessments::create_live_assessment_results => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LiveAssessments::list_live_assessment_results`]: set the optional parameters, then send it."]
     ListLiveAssessmentResults(Get
-    "/v1/courses/{course_id}/live_assessments/{assessment_id}/results") => json
+    "/v1/courses/{course_id}/live_assessments/{assessment_id}/results") for
+    LiveAssessments::list_live_assessment_results with options => json
 );
 impl<'a> ListLiveAssessmentResults<'a> {
     /// If set, restrict results to those for this user
@@ -90,11 +88,10 @@ impl<'a> ListLiveAssessmentResults<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LiveAssessments::create_or_find_live_assessment`]: send it."]
-    CreateOrFindLiveAssessment(Post "/v1/courses/{course_id}/live_assessments") => json
+    CreateOrFindLiveAssessment(Post "/v1/courses/{course_id}/live_assessments") for
+    LiveAssessments::create_or_find_live_assessment => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`LiveAssessments::list_live_assessments`]: send it."]
-    ListLiveAssessments(Get "/v1/courses/{course_id}/live_assessments") => json
+    ListLiveAssessments(Get "/v1/courses/{course_id}/live_assessments") for
+    LiveAssessments::list_live_assessments => json
 );

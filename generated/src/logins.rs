@@ -93,21 +93,19 @@ impl<'a> Logins<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Logins::list_user_logins`]: send it."]
-    ListUserLogins(Get "/v1/{context}/logins") => json
+    ListUserLogins(Get "/v1/{context}/logins") for Logins::list_user_logins => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Logins::kickoff_password_recovery_flow`]: send it."]
-    KickoffPasswordRecoveryFlow(Post "/v1/users/reset_password") => json
+    KickoffPasswordRecoveryFlow(Post "/v1/users/reset_password") for
+    Logins::kickoff_password_recovery_flow => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Logins::create_user_login`]: send it."]
-    CreateUserLogin(Post "/v1/accounts/{account_id}/logins") => json
+    CreateUserLogin(Post "/v1/accounts/{account_id}/logins") for
+    Logins::create_user_login => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Logins::edit_user_login`]: set the optional parameters, then send it."]
-    EditUserLogin(Put "/v1/accounts/{account_id}/logins/{id}") => json
+    EditUserLogin(Put "/v1/accounts/{account_id}/logins/{id}") for
+    Logins::edit_user_login with options => json
 );
 impl<'a> EditUserLogin<'a> {
     /// Sets `login[..]`: see [`EditUserLoginParams`].
@@ -120,8 +118,8 @@ impl<'a> EditUserLogin<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Logins::delete_user_login`]: send it."]
-    DeleteUserLogin(Delete "/v1/users/{user_id}/logins/{id}") => json
+    DeleteUserLogin(Delete "/v1/users/{user_id}/logins/{id}") for
+    Logins::delete_user_login => json
 );
 /// Values of the `login[workflow_state]` parameter.
 ///

@@ -35,9 +35,8 @@ impl<'a> LtiLaunchDefinitions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiLaunchDefinitions::list_lti_launch_definitions`]: set the optional parameters, then send it."]
-    ListLtiLaunchDefinitions(Get "/v1/{context}/lti_apps/launch_definitions") => json
+    ListLtiLaunchDefinitions(Get "/v1/{context}/lti_apps/launch_definitions") for
+    LtiLaunchDefinitions::list_lti_launch_definitions with options => json
 );
 impl<'a> ListLtiLaunchDefinitions<'a> {
     /// The placements to return launch definitions for. If not provided, an empty list will be returned.

@@ -233,10 +233,9 @@ impl<'a> LtiRegistrations<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiRegistrations::list_lti_registrations_in_account`]: set the optional parameters, then send it."]
-    ListLtiRegistrationsInAccount(Get "/v1/accounts/{account_id}/lti_registrations") =>
-    one models::ListLtiRegistrationsResponse
+    ListLtiRegistrationsInAccount(Get "/v1/accounts/{account_id}/lti_registrations") for
+    LtiRegistrations::list_lti_registrations_in_account with options => one
+    models::ListLtiRegistrationsResponse
 );
 impl<'a> ListLtiRegistrationsInAccount<'a> {
     /// The number of registrations to return per page. Defaults to 15.
@@ -269,10 +268,8 @@ impl<'a> ListLtiRegistrationsInAccount<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiRegistrations::show_lti_registration`]: set the optional parameters, then send it."]
-    ShowLtiRegistration(Get "/v1/accounts/{account_id}/lti_registrations/{id}") => one
-    models::LtiRegistration
+    ShowLtiRegistration(Get "/v1/accounts/{account_id}/lti_registrations/{id}") for
+    LtiRegistrations::show_lti_registration with options => one models::LtiRegistration
 );
 impl<'a> ShowLtiRegistration<'a> {
     /// Array of additional data to include. Always includes \[account_binding configuration\]. “account_binding”
@@ -293,10 +290,8 @@ impl<'a> ShowLtiRegistration<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiRegistrations::create_lti_registration`]: set the optional parameters, then send it."]
-    CreateLtiRegistration(Post "/v1/accounts/{account_id}/lti_registrations") => one
-    models::LtiRegistration
+    CreateLtiRegistration(Post "/v1/accounts/{account_id}/lti_registrations") for
+    LtiRegistrations::create_lti_registration with options => one models::LtiRegistration
 );
 impl<'a> CreateLtiRegistration<'a> {
     /// The name of the tool
@@ -337,17 +332,13 @@ impl<'a> CreateLtiRegistration<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiRegistrations::show_lti_registration_via_client_id`]: send it."]
     ShowLtiRegistrationViaClientId(Get
-    "/v1/accounts/{account_id}/lti_registration_by_client_id/{client_id}") => one
-    models::LtiRegistration
+    "/v1/accounts/{account_id}/lti_registration_by_client_id/{client_id}") for
+    LtiRegistrations::show_lti_registration_via_client_id => one models::LtiRegistration
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiRegistrations::update_lti_registration`]: set the optional parameters, then send it."]
-    UpdateLtiRegistration(Put "/v1/accounts/{account_id}/lti_registrations/{id}") => one
-    models::LtiRegistration
+    UpdateLtiRegistration(Put "/v1/accounts/{account_id}/lti_registrations/{id}") for
+    LtiRegistrations::update_lti_registration with options => one models::LtiRegistration
 );
 impl<'a> UpdateLtiRegistration<'a> {
     /// The name of the tool
@@ -380,36 +371,29 @@ impl<'a> UpdateLtiRegistration<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiRegistrations::reset_lti_registration_to_defaults`]: send it."]
     ResetLtiRegistrationToDefaults(Put
-    "/v1/accounts/{account_id}/lti_registrations/{id}/reset") => one
-    models::LtiRegistration
+    "/v1/accounts/{account_id}/lti_registrations/{id}/reset") for
+    LtiRegistrations::reset_lti_registration_to_defaults => one models::LtiRegistration
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiRegistrations::delete_lti_registration`]: send it."]
-    DeleteLtiRegistration(Delete "/v1/accounts/{account_id}/lti_registrations/{id}") =>
-    one models::LtiRegistration
+    DeleteLtiRegistration(Delete "/v1/accounts/{account_id}/lti_registrations/{id}") for
+    LtiRegistrations::delete_lti_registration => one models::LtiRegistration
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiRegistrations::bind_lti_registration_to_account`]: send it."]
     BindLtiRegistrationToAccount(Post
-    "/v1/accounts/{account_id}/lti_registrations/{id}/bind") => one
+    "/v1/accounts/{account_id}/lti_registrations/{id}/bind") for
+    LtiRegistrations::bind_lti_registration_to_account => one
     models::BindLtiRegistrationToAccountResponse
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiRegistrations::get_lti_registration_history`]: send it."]
     GetLtiRegistrationHistory(Get
-    "/v1/accounts/{account_id}/lti_registrations/{id}/history") => list rt::Json
+    "/v1/accounts/{account_id}/lti_registrations/{id}/history") for
+    LtiRegistrations::get_lti_registration_history => list rt::Json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiRegistrations::get_lti_registration_overlay_history`]: set the optional parameters, then send it."]
     GetLtiRegistrationOverlayHistory(Get
-    "/v1/accounts/{account_id}/lti_registrations/{id}/overlay_history") => list
+    "/v1/accounts/{account_id}/lti_registrations/{id}/overlay_history") for
+    LtiRegistrations::get_lti_registration_overlay_history with options => list
     models::LtiOverlayVersion
 );
 impl<'a> GetLtiRegistrationOverlayHistory<'a> {
@@ -419,18 +403,15 @@ impl<'a> GetLtiRegistrationOverlayHistory<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiRegistrations::get_lti_registration_update_request`]: send it."]
     GetLtiRegistrationUpdateRequest(Get
     "/v1/accounts/{account_id}/lti_registrations/{id}/update_requests/{update_request_id}")
-    => json
+    for LtiRegistrations::get_lti_registration_update_request => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiRegistrations::apply_lti_registration_update_requst`]: set the optional parameters, then send it."]
     ApplyLtiRegistrationUpdateRequst(Put
     "/v1/accounts/{account_id}/lti_registrations/{id}/update_requests/{update_request_id}/apply")
-    => one models::LtiRegistration2
+    for LtiRegistrations::apply_lti_registration_update_requst with options => one
+    models::LtiRegistration2
 );
 impl<'a> ApplyLtiRegistrationUpdateRequst<'a> {
     /// Optional overlay data to apply on top of the new configuration.
@@ -443,11 +424,10 @@ impl<'a> ApplyLtiRegistrationUpdateRequst<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiRegistrations::search_for_accounts_and_courses`]: set the optional parameters, then send it."]
     SearchForAccountsAndCourses(Get
     "/v1/accounts/{account_id}/lti_registrations/{registration_id}/deployments/{deployment_id}/context_search")
-    => one models::ContextSearchResponse
+    for LtiRegistrations::search_for_accounts_and_courses with options => one
+    models::ContextSearchResponse
 );
 impl<'a> SearchForAccountsAndCourses<'a> {
     /// Account ID. If provided, only searches within this account and only returns direct children of this account.

@@ -137,9 +137,8 @@ impl<'a> LtiResourceLinks<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiResourceLinks::list_lti_resource_links`]: set the optional parameters, then send it."]
-    ListLtiResourceLinks(Get "/v1/courses/{course_id}/lti_resource_links") => list
+    ListLtiResourceLinks(Get "/v1/courses/{course_id}/lti_resource_links") for
+    LtiResourceLinks::list_lti_resource_links with options => list
     models::LtiResourceLink
 );
 impl<'a> ListLtiResourceLinks<'a> {
@@ -153,9 +152,8 @@ impl<'a> ListLtiResourceLinks<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiResourceLinks::create_lti_resource_link`]: set the optional parameters, then send it."]
-    CreateLtiResourceLink(Post "/v1/courses/{course_id}/lti_resource_links") => one
+    CreateLtiResourceLink(Post "/v1/courses/{course_id}/lti_resource_links") for
+    LtiResourceLinks::create_lti_resource_link with options => one
     models::LtiResourceLink2
 );
 impl<'a> CreateLtiResourceLink<'a> {
@@ -169,10 +167,8 @@ impl<'a> CreateLtiResourceLink<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiResourceLinks::show_lti_resource_link`]: set the optional parameters, then send it."]
-    ShowLtiResourceLink(Get "/v1/courses/{course_id}/lti_resource_links/{id}") => one
-    models::LtiResourceLink
+    ShowLtiResourceLink(Get "/v1/courses/{course_id}/lti_resource_links/{id}") for
+    LtiResourceLinks::show_lti_resource_link with options => one models::LtiResourceLink
 );
 impl<'a> ShowLtiResourceLink<'a> {
     /// Include deleted resource links in search. Default is false.
@@ -181,15 +177,12 @@ impl<'a> ShowLtiResourceLink<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiResourceLinks::delete_lti_resource_link`]: send it."]
-    DeleteLtiResourceLink(Delete "/v1/courses/{course_id}/lti_resource_links/{id}") =>
-    one models::LtiResourceLink2
+    DeleteLtiResourceLink(Delete "/v1/courses/{course_id}/lti_resource_links/{id}") for
+    LtiResourceLinks::delete_lti_resource_link => one models::LtiResourceLink2
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiResourceLinks::update_lti_resource_link`]: set the optional parameters, then send it."]
-    UpdateLtiResourceLink(Put "/v1/courses/{course_id}/lti_resource_links/{id}") => one
+    UpdateLtiResourceLink(Put "/v1/courses/{course_id}/lti_resource_links/{id}") for
+    LtiResourceLinks::update_lti_resource_link with options => one
     models::LtiResourceLink
 );
 impl<'a> UpdateLtiResourceLink<'a> {
@@ -207,10 +200,9 @@ impl<'a> UpdateLtiResourceLink<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`LtiResourceLinks::bulk_create_lti_resource_links`]: set the optional parameters, then send it."]
-    BulkCreateLtiResourceLinks(Post "/v1/courses/{course_id}/lti_resource_links/bulk") =>
-    one models::LtiResourceLink2
+    BulkCreateLtiResourceLinks(Post "/v1/courses/{course_id}/lti_resource_links/bulk")
+    for LtiResourceLinks::bulk_create_lti_resource_links with options => one
+    models::LtiResourceLink2
 );
 impl<'a> BulkCreateLtiResourceLinks<'a> {
     /// Each object may contain a title.

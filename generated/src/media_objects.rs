@@ -132,9 +132,8 @@ impl<'a> MediaObjects<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`MediaObjects::list_media_tracks_for_media_object_or_attachment`]: set the optional parameters, then send it."]
-    ListMediaTracksForMediaObjectOrAttachment(Get "/v1/{context}/media_tracks") => list
+    ListMediaTracksForMediaObjectOrAttachment(Get "/v1/{context}/media_tracks") for
+    MediaObjects::list_media_tracks_for_media_object_or_attachment with options => list
     models::MediaTrack
 );
 impl<'a> ListMediaTracksForMediaObjectOrAttachment<'a> {
@@ -144,9 +143,8 @@ impl<'a> ListMediaTracksForMediaObjectOrAttachment<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`MediaObjects::update_media_tracks`]: set the optional parameters, then send it."]
-    UpdateMediaTracks(Put "/v1/{context}/media_tracks") => array models::MediaTrack
+    UpdateMediaTracks(Put "/v1/{context}/media_tracks") for
+    MediaObjects::update_media_tracks with options => array models::MediaTrack
 );
 impl<'a> UpdateMediaTracks<'a> {
     /// By default, an update returns id, locale, kind, media_object_id, and user_id for each of the result MediaTracks. Use include\[\] to add additional fields. For example include\[\]=content
@@ -155,9 +153,8 @@ impl<'a> UpdateMediaTracks<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`MediaObjects::list_media_objects`]: set the optional parameters, then send it."]
-    ListMediaObjects(Get "/v1/media_objects") => list models::MediaObject
+    ListMediaObjects(Get "/v1/media_objects") for MediaObjects::list_media_objects with
+    options => list models::MediaObject
 );
 impl<'a> ListMediaObjects<'a> {
     /// Field to sort on. Default is "title"
@@ -180,9 +177,8 @@ impl<'a> ListMediaObjects<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`MediaObjects::list_media_objects_in`]: set the optional parameters, then send it."]
-    ListMediaObjectsIn(Get "/v1/{context}/media_objects") => list models::MediaObject
+    ListMediaObjectsIn(Get "/v1/{context}/media_objects") for
+    MediaObjects::list_media_objects_in with options => list models::MediaObject
 );
 impl<'a> ListMediaObjectsIn<'a> {
     /// Field to sort on. Default is "title"
@@ -205,9 +201,8 @@ impl<'a> ListMediaObjectsIn<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`MediaObjects::list_media_attachments`]: set the optional parameters, then send it."]
-    ListMediaAttachments(Get "/v1/media_attachments") => list models::MediaObject
+    ListMediaAttachments(Get "/v1/media_attachments") for
+    MediaObjects::list_media_attachments with options => list models::MediaObject
 );
 impl<'a> ListMediaAttachments<'a> {
     /// Field to sort on. Default is "title"
@@ -230,10 +225,8 @@ impl<'a> ListMediaAttachments<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`MediaObjects::list_media_attachments_in`]: set the optional parameters, then send it."]
-    ListMediaAttachmentsIn(Get "/v1/{context}/media_attachments") => list
-    models::MediaObject
+    ListMediaAttachmentsIn(Get "/v1/{context}/media_attachments") for
+    MediaObjects::list_media_attachments_in with options => list models::MediaObject
 );
 impl<'a> ListMediaAttachmentsIn<'a> {
     /// Field to sort on. Default is "title"
@@ -256,10 +249,8 @@ impl<'a> ListMediaAttachmentsIn<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`MediaObjects::update_media_object`]: set the optional parameters, then send it."]
-    UpdateMediaObject(Put "/v1/media_objects/{media_object_id}") => one
-    models::MediaObject
+    UpdateMediaObject(Put "/v1/media_objects/{media_object_id}") for
+    MediaObjects::update_media_object with options => one models::MediaObject
 );
 impl<'a> UpdateMediaObject<'a> {
     /// The new title.
@@ -268,10 +259,8 @@ impl<'a> UpdateMediaObject<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`MediaObjects::update_media_attachment`]: set the optional parameters, then send it."]
-    UpdateMediaAttachment(Put "/v1/media_attachments/{attachment_id}") => one
-    models::MediaObject
+    UpdateMediaAttachment(Put "/v1/media_attachments/{attachment_id}") for
+    MediaObjects::update_media_attachment with options => one models::MediaObject
 );
 impl<'a> UpdateMediaAttachment<'a> {
     /// The new title.

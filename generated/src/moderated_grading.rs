@@ -142,18 +142,14 @@ impl<'a> ModeratedGrading<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`ModeratedGrading::list_students_selected_for_moderation`]: send it."]
     ListStudentsSelectedForModeration(Get
-    "/v1/courses/{course_id}/assignments/{assignment_id}/moderated_students") => list
-    models::User
+    "/v1/courses/{course_id}/assignments/{assignment_id}/moderated_students") for
+    ModeratedGrading::list_students_selected_for_moderation => list models::User
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ModeratedGrading::select_students_for_moderation`]: set the optional parameters, then send it."]
     SelectStudentsForModeration(Post
-    "/v1/courses/{course_id}/assignments/{assignment_id}/moderated_students") => array
-    models::User
+    "/v1/courses/{course_id}/assignments/{assignment_id}/moderated_students") for
+    ModeratedGrading::select_students_for_moderation with options => array models::User
 );
 impl<'a> SelectStudentsForModeration<'a> {
     /// user ids for students to select for moderation
@@ -162,18 +158,14 @@ impl<'a> SelectStudentsForModeration<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`ModeratedGrading::bulk_select_provisional_grades`]: send it."]
     BulkSelectProvisionalGrades(Put
     "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/bulk_select")
-    => json
+    for ModeratedGrading::bulk_select_provisional_grades => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ModeratedGrading::show_provisional_grade_status_for_student`]: set the optional parameters, then send it."]
     ShowProvisionalGradeStatusForStudent(Get
-    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/status") =>
-    json
+    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/status") for
+    ModeratedGrading::show_provisional_grade_status_for_student with options => json
 );
 impl<'a> ShowProvisionalGradeStatusForStudent<'a> {
     /// The id of the student to show the status for
@@ -182,11 +174,10 @@ impl<'a> ShowProvisionalGradeStatusForStudent<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`ModeratedGrading::show_anonymous_provisional_grade_status_for_student`]: set the optional parameters, then send it."]
     ShowAnonymousProvisionalGradeStatusForStudent(Get
     "/v1/courses/{course_id}/assignments/{assignment_id}/anonymous_provisional_grades/status")
-    => json
+    for ModeratedGrading::show_anonymous_provisional_grade_status_for_student with
+    options => json
 );
 impl<'a> ShowAnonymousProvisionalGradeStatusForStudent<'a> {
     /// The id of the student to show the status for
@@ -195,16 +186,12 @@ impl<'a> ShowAnonymousProvisionalGradeStatusForStudent<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`ModeratedGrading::select_provisional_grade`]: send it."]
     SelectProvisionalGrade(Put
     "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/{provisional_grade_id}/select")
-    => json
+    for ModeratedGrading::select_provisional_grade => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`ModeratedGrading::publish_provisional_grades_for_assignment`]: send it."]
     PublishProvisionalGradesForAssignment(Post
-    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/publish") =>
-    json
+    "/v1/courses/{course_id}/assignments/{assignment_id}/provisional_grades/publish") for
+    ModeratedGrading::publish_provisional_grades_for_assignment => json
 );

@@ -281,9 +281,8 @@ impl<'a> Modules<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Modules::list_modules`]: set the optional parameters, then send it."]
-    ListModules(Get "/v1/courses/{course_id}/modules") => list models::Module
+    ListModules(Get "/v1/courses/{course_id}/modules") for Modules::list_modules with
+    options => list models::Module
 );
 impl<'a> ListModules<'a> {
     /// - "items": Return module items inline if possible.
@@ -312,9 +311,8 @@ impl<'a> ListModules<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Modules::show_module`]: set the optional parameters, then send it."]
-    ShowModule(Get "/v1/courses/{course_id}/modules/{id}") => one models::Module
+    ShowModule(Get "/v1/courses/{course_id}/modules/{id}") for Modules::show_module with
+    options => one models::Module
 );
 impl<'a> ShowModule<'a> {
     /// - "items": Return module items inline if possible.
@@ -339,13 +337,12 @@ impl<'a> ShowModule<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Modules::create_module`]: send it."]
-    CreateModule(Post "/v1/courses/{course_id}/modules") => one models::Module
+    CreateModule(Post "/v1/courses/{course_id}/modules") for Modules::create_module =>
+    one models::Module
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Modules::update_module`]: set the optional parameters, then send it."]
-    UpdateModule(Put "/v1/courses/{course_id}/modules/{id}") => one models::Module
+    UpdateModule(Put "/v1/courses/{course_id}/modules/{id}") for Modules::update_module
+    with options => one models::Module
 );
 impl<'a> UpdateModule<'a> {
     /// Sets `module[..]`: see [`UpdateModuleParams`].
@@ -354,19 +351,16 @@ impl<'a> UpdateModule<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Modules::delete_module`]: send it."]
-    DeleteModule(Delete "/v1/courses/{course_id}/modules/{id}") => one models::Module
+    DeleteModule(Delete "/v1/courses/{course_id}/modules/{id}") for
+    Modules::delete_module => one models::Module
 );
 rt::builder!(
-    #[doc = " Request builder for [`Modules::re_lock_module_progressions`]: send it."]
-    ReLockModuleProgressions(Put "/v1/courses/{course_id}/modules/{id}/relock") => one
-    models::Module
+    ReLockModuleProgressions(Put "/v1/courses/{course_id}/modules/{id}/relock") for
+    Modules::re_lock_module_progressions => one models::Module
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Modules::list_module_items`]: set the optional parameters, then send it."]
-    ListModuleItems(Get "/v1/courses/{course_id}/modules/{module_id}/items") => list
-    models::ModuleItem
+    ListModuleItems(Get "/v1/courses/{course_id}/modules/{module_id}/items") for
+    Modules::list_module_items with options => list models::ModuleItem
 );
 impl<'a> ListModuleItems<'a> {
     /// If included, will return additional details specific to the content associated with each item. Refer to the {api:Modules:Module%20Item Module Item specification} for more details. Includes standard lock information for each item.
@@ -386,10 +380,8 @@ impl<'a> ListModuleItems<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Modules::show_module_item`]: set the optional parameters, then send it."]
-    ShowModuleItem(Get "/v1/courses/{course_id}/modules/{module_id}/items/{id}") => one
-    models::ModuleItem
+    ShowModuleItem(Get "/v1/courses/{course_id}/modules/{module_id}/items/{id}") for
+    Modules::show_module_item with options => one models::ModuleItem
 );
 impl<'a> ShowModuleItem<'a> {
     /// If included, will return additional details specific to the content associated with this item. Refer to the {api:Modules:Module%20Item Module Item specification} for more details. Includes standard lock information for each item.
@@ -405,15 +397,12 @@ impl<'a> ShowModuleItem<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Modules::create_module_item`]: send it."]
-    CreateModuleItem(Post "/v1/courses/{course_id}/modules/{module_id}/items") => one
-    models::ModuleItem
+    CreateModuleItem(Post "/v1/courses/{course_id}/modules/{module_id}/items") for
+    Modules::create_module_item => one models::ModuleItem
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Modules::update_module_item`]: set the optional parameters, then send it."]
-    UpdateModuleItem(Put "/v1/courses/{course_id}/modules/{module_id}/items/{id}") => one
-    models::ModuleItem
+    UpdateModuleItem(Put "/v1/courses/{course_id}/modules/{module_id}/items/{id}") for
+    Modules::update_module_item with options => one models::ModuleItem
 );
 impl<'a> UpdateModuleItem<'a> {
     /// Sets `module_item[..]`: see [`UpdateModuleItemParams`].
@@ -422,10 +411,9 @@ impl<'a> UpdateModuleItem<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Modules::select_mastery_path`]: set the optional parameters, then send it."]
     SelectMasteryPath(Post
-    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/select_mastery_path") => json
+    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/select_mastery_path") for
+    Modules::select_mastery_path with options => json
 );
 impl<'a> SelectMasteryPath<'a> {
     /// Assignment set chosen, as specified in the mastery_paths portion of the context module item response
@@ -438,21 +426,17 @@ impl<'a> SelectMasteryPath<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Modules::delete_module_item`]: send it."]
-    DeleteModuleItem(Delete "/v1/courses/{course_id}/modules/{module_id}/items/{id}") =>
-    one models::ModuleItem
+    DeleteModuleItem(Delete "/v1/courses/{course_id}/modules/{module_id}/items/{id}") for
+    Modules::delete_module_item => one models::ModuleItem
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Modules::mark_module_item_as_done_not_done`]: send it."]
     MarkModuleItemAsDoneNotDone(Put
-    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/done") => json
+    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/done") for
+    Modules::mark_module_item_as_done_not_done => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Modules::get_module_item_sequence`]: set the optional parameters, then send it."]
-    GetModuleItemSequence(Get "/v1/courses/{course_id}/module_item_sequence") => one
-    models::ModuleItemSequence
+    GetModuleItemSequence(Get "/v1/courses/{course_id}/module_item_sequence") for
+    Modules::get_module_item_sequence with options => one models::ModuleItemSequence
 );
 impl<'a> GetModuleItemSequence<'a> {
     /// The type of asset to find module sequence information for. Use the ModuleItem if it is known (e.g., the user navigated from a module item), since this will avoid ambiguity if the asset appears more than once in the module sequence.
@@ -465,20 +449,19 @@ impl<'a> GetModuleItemSequence<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Modules::mark_module_item_read`]: send it."]
     MarkModuleItemRead(Post
-    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/mark_read") => json
+    "/v1/courses/{course_id}/modules/{module_id}/items/{id}/mark_read") for
+    Modules::mark_module_item_read => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Modules::list_module_overrides`]: send it."]
     ListModuleOverrides(Get
-    "/v1/courses/{course_id}/modules/{context_module_id}/assignment_overrides") => list
-    models::ModuleAssignmentOverride
+    "/v1/courses/{course_id}/modules/{context_module_id}/assignment_overrides") for
+    Modules::list_module_overrides => list models::ModuleAssignmentOverride
 );
 rt::builder!(
-    #[doc = " Request builder for [`Modules::update_module_overrides`]: send it."]
     UpdateModuleOverrides(Put
-    "/v1/courses/{course_id}/modules/{context_module_id}/assignment_overrides") => json
+    "/v1/courses/{course_id}/modules/{context_module_id}/assignment_overrides") for
+    Modules::update_module_overrides => json
 );
 /// Values of the `include` parameter.
 ///

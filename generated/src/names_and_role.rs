@@ -44,9 +44,8 @@ impl<'a> NamesAndRole<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`NamesAndRole::list_course_memberships`]: set the optional parameters, then send it."]
-    ListCourseMemberships(Get "/lti/courses/{course_id}/names_and_roles") => one
+    ListCourseMemberships(Get "/lti/courses/{course_id}/names_and_roles") for
+    NamesAndRole::list_course_memberships with options => one
     models::NamesAndRoleMemberships
 );
 impl<'a> ListCourseMemberships<'a> {
@@ -64,9 +63,8 @@ impl<'a> ListCourseMemberships<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`NamesAndRole::list_group_memberships`]: set the optional parameters, then send it."]
-    ListGroupMemberships(Get "/lti/groups/{group_id}/names_and_roles") => one
+    ListGroupMemberships(Get "/lti/groups/{group_id}/names_and_roles") for
+    NamesAndRole::list_group_memberships with options => one
     models::NamesAndRoleMemberships
 );
 impl<'a> ListGroupMemberships<'a> {

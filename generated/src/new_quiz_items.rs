@@ -110,27 +110,22 @@ impl<'a> NewQuizItems<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`NewQuizItems::get_quiz_item`]: send it."]
     GetQuizItem(Get
-    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}") => one
-    models::QuizItem
+    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}") for
+    NewQuizItems::get_quiz_item => one models::QuizItem
 );
 rt::builder!(
-    #[doc = " Request builder for [`NewQuizItems::list_quiz_items`]: send it."]
-    ListQuizItems(Get "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items") =>
-    list models::QuizItem
+    ListQuizItems(Get "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items") for
+    NewQuizItems::list_quiz_items => list models::QuizItem
 );
 rt::builder!(
-    #[doc = " Request builder for [`NewQuizItems::create_quiz_item`]: send it."]
-    CreateQuizItem(Post "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items") =>
-    one models::QuizItem
+    CreateQuizItem(Post "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items") for
+    NewQuizItems::create_quiz_item => one models::QuizItem
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`NewQuizItems::update_quiz_item`]: set the optional parameters, then send it."]
     UpdateQuizItem(Patch
-    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}") => one
-    models::QuizItem
+    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}") for
+    NewQuizItems::update_quiz_item with options => one models::QuizItem
 );
 impl<'a> UpdateQuizItem<'a> {
     /// Sets `item[..]`: see [`UpdateQuizItemParams`].
@@ -139,17 +134,14 @@ impl<'a> UpdateQuizItem<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`NewQuizItems::delete_quiz_item`]: send it."]
     DeleteQuizItem(Delete
-    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}") => one
-    models::QuizItem
+    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/{item_id}") for
+    NewQuizItems::delete_quiz_item => one models::QuizItem
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`NewQuizItems::get_items_media_upload_url`]: send it."]
     GetItemsMediaUploadUrl(Get
-    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/media_upload_url") =>
-    json
+    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/items/media_upload_url") for
+    NewQuizItems::get_items_media_upload_url => json
 );
 /// Values of the `item[entry_type]` parameter.
 ///

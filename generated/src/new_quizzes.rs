@@ -80,17 +80,16 @@ impl<'a> NewQuizzes<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`NewQuizzes::get_new_quiz`]: send it."] GetNewQuiz(Get
-    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}") => one models::NewQuiz
+    GetNewQuiz(Get "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}") for
+    NewQuizzes::get_new_quiz => one models::NewQuiz
 );
 rt::builder!(
-    #[doc = " Request builder for [`NewQuizzes::list_new_quizzes`]: send it."]
-    ListNewQuizzes(Get "/quiz/v1/courses/{course_id}/quizzes") => list models::NewQuiz
+    ListNewQuizzes(Get "/quiz/v1/courses/{course_id}/quizzes") for
+    NewQuizzes::list_new_quizzes => list models::NewQuiz
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`NewQuizzes::create_new_quiz`]: set the optional parameters, then send it."]
-    CreateNewQuiz(Post "/quiz/v1/courses/{course_id}/quizzes") => one models::NewQuiz
+    CreateNewQuiz(Post "/quiz/v1/courses/{course_id}/quizzes") for
+    NewQuizzes::create_new_quiz with options => one models::NewQuiz
 );
 impl<'a> CreateNewQuiz<'a> {
     /// Sets `quiz[..]`: see [`CreateNewQuizParams`].
@@ -99,10 +98,8 @@ impl<'a> CreateNewQuiz<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`NewQuizzes::update_single_quiz`]: set the optional parameters, then send it."]
-    UpdateSingleQuiz(Patch "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}") => one
-    models::NewQuiz
+    UpdateSingleQuiz(Patch "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}") for
+    NewQuizzes::update_single_quiz with options => one models::NewQuiz
 );
 impl<'a> UpdateSingleQuiz<'a> {
     /// Sets `quiz[..]`: see [`UpdateSingleQuizParams`].
@@ -111,9 +108,8 @@ impl<'a> UpdateSingleQuiz<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`NewQuizzes::delete_new_quiz`]: send it."]
-    DeleteNewQuiz(Delete "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}") => one
-    models::NewQuiz
+    DeleteNewQuiz(Delete "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}") for
+    NewQuizzes::delete_new_quiz => one models::NewQuiz
 );
 /// Values of the `quiz[grading_type]` parameter.
 ///

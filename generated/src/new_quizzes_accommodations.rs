@@ -91,10 +91,9 @@ impl<'a> NewQuizzesAccommodations<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`NewQuizzesAccommodations::set_quiz_level_accommodations`]: set the optional parameters, then send it."]
     SetQuizLevelAccommodations(Post
-    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/accommodations") => one
+    "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/accommodations") for
+    NewQuizzesAccommodations::set_quiz_level_accommodations with options => one
     models::AccommodationResponse
 );
 impl<'a> SetQuizLevelAccommodations<'a> {
@@ -112,10 +111,9 @@ impl<'a> SetQuizLevelAccommodations<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`NewQuizzesAccommodations::set_course_level_accommodations`]: set the optional parameters, then send it."]
-    SetCourseLevelAccommodations(Post "/quiz/v1/courses/{course_id}/accommodations") =>
-    one models::AccommodationResponse
+    SetCourseLevelAccommodations(Post "/quiz/v1/courses/{course_id}/accommodations") for
+    NewQuizzesAccommodations::set_course_level_accommodations with options => one
+    models::AccommodationResponse
 );
 impl<'a> SetCourseLevelAccommodations<'a> {
     /// Amount of extra time in minutes granted for quiz submission. Allowed range: 0 to 10080 minutes (168 hours).

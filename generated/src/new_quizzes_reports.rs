@@ -37,9 +37,8 @@ impl<'a> NewQuizzesReports<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`NewQuizzesReports::create_quiz_report`]: send it."]
     CreateQuizReport(Post "/quiz/v1/courses/{course_id}/quizzes/{assignment_id}/reports")
-    => one models::Progress
+    for NewQuizzesReports::create_quiz_report => one models::Progress
 );
 /// Values of the `quiz_report[report_type]` parameter.
 ///

@@ -55,15 +55,12 @@ impl<'a> NoticeHandlers<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`NoticeHandlers::show_notice_handlers`]: send it."]
-    ShowNoticeHandlers(Get "/lti/notice-handlers/{context_external_tool_id}") => one
-    models::NoticeCatalog
+    ShowNoticeHandlers(Get "/lti/notice-handlers/{context_external_tool_id}") for
+    NoticeHandlers::show_notice_handlers => one models::NoticeCatalog
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`NoticeHandlers::set_notice_handler`]: set the optional parameters, then send it."]
-    SetNoticeHandler(Put "/lti/notice-handlers/{context_external_tool_id}") => one
-    models::NoticeHandler
+    SetNoticeHandler(Put "/lti/notice-handlers/{context_external_tool_id}") for
+    NoticeHandlers::set_notice_handler with options => one models::NoticeHandler
 );
 impl<'a> SetNoticeHandler<'a> {
     /// The maximum number of notices to include in a single batch

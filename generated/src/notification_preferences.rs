@@ -241,74 +241,63 @@ impl<'a> NotificationPreferences<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`NotificationPreferences::list_preferences_for_communication_channel`]: send it."]
     ListPreferencesForCommunicationChannel(Get
     "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preferences")
-    => list models::NotificationPreference, "notification_preferences"
+    for NotificationPreferences::list_preferences_for_communication_channel => list
+    models::NotificationPreference, "notification_preferences"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`NotificationPreferences::list_preferences_by_type_and_address`]: send it."]
     ListPreferencesByTypeAndAddress(Get
     "/v1/users/{user_id}/communication_channels/{type}/{address}/notification_preferences")
-    => list models::NotificationPreference, "notification_preferences"
+    for NotificationPreferences::list_preferences_by_type_and_address => list
+    models::NotificationPreference, "notification_preferences"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`NotificationPreferences::list_of_preference_categories`]: send it."]
     ListOfPreferenceCategories(Get
     "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preference_categories")
-    => json
+    for NotificationPreferences::list_of_preference_categories => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`NotificationPreferences::get_preference_for_communication_channel`]: send it."]
     GetPreferenceForCommunicationChannel(Get
     "/v1/users/{user_id}/communication_channels/{communication_channel_id}/notification_preferences/{notification}")
-    => list models::NotificationPreference, "notification_preferences"
+    for NotificationPreferences::get_preference_for_communication_channel => list
+    models::NotificationPreference, "notification_preferences"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`NotificationPreferences::get_preference_by_type_and_address`]: send it."]
     GetPreferenceByTypeAndAddress(Get
     "/v1/users/{user_id}/communication_channels/{type}/{address}/notification_preferences/{notification}")
-    => list models::NotificationPreference, "notification_preferences"
+    for NotificationPreferences::get_preference_by_type_and_address => list
+    models::NotificationPreference, "notification_preferences"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`NotificationPreferences::update_preference_for_communication_channel`]: send it."]
     UpdatePreferenceForCommunicationChannel(Put
     "/v1/users/self/communication_channels/{communication_channel_id}/notification_preferences/{notification}")
-    => array models::NotificationPreference, "notification_preferences"
+    for NotificationPreferences::update_preference_for_communication_channel => array
+    models::NotificationPreference, "notification_preferences"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`NotificationPreferences::update_preference_by_type_and_address`]: send it."]
     UpdatePreferenceByTypeAndAddress(Put
     "/v1/users/self/communication_channels/{type}/{address}/notification_preferences/{notification}")
-    => array models::NotificationPreference, "notification_preferences"
+    for NotificationPreferences::update_preference_by_type_and_address => array
+    models::NotificationPreference, "notification_preferences"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`NotificationPreferences::update_preferences_by_category`]: send it."]
     UpdatePreferencesByCategory(Put
     "/v1/users/self/communication_channels/{communication_channel_id}/notification_preference_categories/{category}")
-    => array models::NotificationPreference, "notification_preferences"
+    for NotificationPreferences::update_preferences_by_category => array
+    models::NotificationPreference, "notification_preferences"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`NotificationPreferences::update_multiple_preferences_for_communication_channel`]: send it."]
     UpdateMultiplePreferencesForCommunicationChannel(Put
     "/v1/users/self/communication_channels/{communication_channel_id}/notification_preferences")
-    => array models::NotificationPreference, "notification_preferences"
+    for NotificationPreferences::update_multiple_preferences_for_communication_channel =>
+    array models::NotificationPreference, "notification_preferences"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`NotificationPreferences::update_multiple_preferences_by_type_and_address`]: send it."]
     UpdateMultiplePreferencesByTypeAndAddress(Put
-    "/v1/users/self/communication_channels/{type}/{address}/notification_preferences") =>
-    array models::NotificationPreference, "notification_preferences"
+    "/v1/users/self/communication_channels/{type}/{address}/notification_preferences")
+    for NotificationPreferences::update_multiple_preferences_by_type_and_address => array
+    models::NotificationPreference, "notification_preferences"
 );
 /// Parameters sent as `notification_preferences[..]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -111,18 +111,15 @@ impl<'a> OriginalityReports<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`OriginalityReports::create_originality_report`]: send it."]
     CreateOriginalityReport(Post
-    "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report") =>
-    one models::OriginalityReport
+    "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report")
+    for OriginalityReports::create_originality_report => one models::OriginalityReport
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`OriginalityReports::edit_originality_report_for_submission`]: set the optional parameters, then send it."]
     EditOriginalityReportForSubmission(Put
     "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report/{id}")
-    => one models::OriginalityReport
+    for OriginalityReports::edit_originality_report_for_submission with options => one
+    models::OriginalityReport
 );
 impl<'a> EditOriginalityReportForSubmission<'a> {
     /// Sets `originality_report[..]`: see [`EditOriginalityReportForFileOriginalityReport`].
@@ -134,10 +131,9 @@ impl<'a> EditOriginalityReportForSubmission<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`OriginalityReports::edit_originality_report_for_file`]: set the optional parameters, then send it."]
     EditOriginalityReportForFile(Put
-    "/lti/assignments/{assignment_id}/files/{file_id}/originality_report") => one
+    "/lti/assignments/{assignment_id}/files/{file_id}/originality_report") for
+    OriginalityReports::edit_originality_report_for_file with options => one
     models::OriginalityReport
 );
 impl<'a> EditOriginalityReportForFile<'a> {
@@ -150,18 +146,15 @@ impl<'a> EditOriginalityReportForFile<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`OriginalityReports::show_originality_report_for_submission`]: send it."]
     ShowOriginalityReportForSubmission(Get
     "/lti/assignments/{assignment_id}/submissions/{submission_id}/originality_report/{id}")
-    => one models::OriginalityReport
+    for OriginalityReports::show_originality_report_for_submission => one
+    models::OriginalityReport
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`OriginalityReports::show_originality_report_for_file`]: send it."]
     ShowOriginalityReportForFile(Get
-    "/lti/assignments/{assignment_id}/files/{file_id}/originality_report") => one
-    models::OriginalityReport
+    "/lti/assignments/{assignment_id}/files/{file_id}/originality_report") for
+    OriginalityReports::show_originality_report_for_file => one models::OriginalityReport
 );
 /// Parameters sent as `originality_report[tool_setting][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -312,20 +312,16 @@ impl<'a> OutcomeGroups<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeGroups::redirect_to_root_outcome_group_for_context`]: send it."]
-    RedirectToRootOutcomeGroupForContext(Get "/v1/{context}/root_outcome_group") => json
+    RedirectToRootOutcomeGroupForContext(Get "/v1/{context}/root_outcome_group") for
+    OutcomeGroups::redirect_to_root_outcome_group_for_context => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeGroups::get_all_outcome_groups_for_context`]: send it."]
-    GetAllOutcomeGroupsForContext(Get "/v1/{context}/outcome_groups") => list
-    models::OutcomeGroup
+    GetAllOutcomeGroupsForContext(Get "/v1/{context}/outcome_groups") for
+    OutcomeGroups::get_all_outcome_groups_for_context => list models::OutcomeGroup
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeGroups::get_all_outcome_links_for_context`]: set the optional parameters, then send it."]
-    GetAllOutcomeLinksForContext(Get "/v1/{context}/outcome_group_links") => list
+    GetAllOutcomeLinksForContext(Get "/v1/{context}/outcome_group_links") for
+    OutcomeGroups::get_all_outcome_links_for_context with options => list
     models::OutcomeLink
 );
 impl<'a> GetAllOutcomeLinksForContext<'a> {
@@ -339,14 +335,12 @@ impl<'a> GetAllOutcomeLinksForContext<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`OutcomeGroups::show_outcome_group`]: send it."]
-    ShowOutcomeGroup(Get "/v1/{context}/outcome_groups/{id}") => one models::OutcomeGroup
+    ShowOutcomeGroup(Get "/v1/{context}/outcome_groups/{id}") for
+    OutcomeGroups::show_outcome_group => one models::OutcomeGroup
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeGroups::update_outcome_group`]: set the optional parameters, then send it."]
-    UpdateOutcomeGroup(Put "/v1/{context}/outcome_groups/{id}") => one
-    models::OutcomeGroup
+    UpdateOutcomeGroup(Put "/v1/{context}/outcome_groups/{id}") for
+    OutcomeGroups::update_outcome_group with options => one models::OutcomeGroup
 );
 impl<'a> UpdateOutcomeGroup<'a> {
     /// The new outcome group title.
@@ -367,15 +361,12 @@ impl<'a> UpdateOutcomeGroup<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`OutcomeGroups::delete_outcome_group`]: send it."]
-    DeleteOutcomeGroup(Delete "/v1/{context}/outcome_groups/{id}") => one
-    models::OutcomeGroup
+    DeleteOutcomeGroup(Delete "/v1/{context}/outcome_groups/{id}") for
+    OutcomeGroups::delete_outcome_group => one models::OutcomeGroup
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeGroups::list_linked_outcomes`]: set the optional parameters, then send it."]
-    ListLinkedOutcomes(Get "/v1/{context}/outcome_groups/{id}/outcomes") => list
-    models::OutcomeLink
+    ListLinkedOutcomes(Get "/v1/{context}/outcome_groups/{id}/outcomes") for
+    OutcomeGroups::list_linked_outcomes with options => list models::OutcomeLink
 );
 impl<'a> ListLinkedOutcomes<'a> {
     /// The detail level of the outcomes. Defaults to "abbrev". Specify "full" for more information.
@@ -384,10 +375,8 @@ impl<'a> ListLinkedOutcomes<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeGroups::create_link_outcome`]: set the optional parameters, then send it."]
-    CreateLinkOutcome(Post "/v1/{context}/outcome_groups/{id}/outcomes") => one
-    models::OutcomeLink
+    CreateLinkOutcome(Post "/v1/{context}/outcome_groups/{id}/outcomes") for
+    OutcomeGroups::create_link_outcome with options => one models::OutcomeLink
 );
 impl<'a> CreateLinkOutcome<'a> {
     /// The ID of the existing outcome to link.
@@ -432,10 +421,8 @@ impl<'a> CreateLinkOutcome<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeGroups::link_outcome`]: set the optional parameters, then send it."]
-    LinkOutcome(Put "/v1/{context}/outcome_groups/{id}/outcomes/{outcome_id}") => one
-    models::OutcomeLink
+    LinkOutcome(Put "/v1/{context}/outcome_groups/{id}/outcomes/{outcome_id}") for
+    OutcomeGroups::link_outcome with options => one models::OutcomeLink
 );
 impl<'a> LinkOutcome<'a> {
     /// The ID of the old outcome group. Only used if outcome_id is present.
@@ -476,20 +463,16 @@ impl<'a> LinkOutcome<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`OutcomeGroups::unlink_outcome`]: send it."]
-    UnlinkOutcome(Delete "/v1/{context}/outcome_groups/{id}/outcomes/{outcome_id}") =>
-    one models::OutcomeLink
+    UnlinkOutcome(Delete "/v1/{context}/outcome_groups/{id}/outcomes/{outcome_id}") for
+    OutcomeGroups::unlink_outcome => one models::OutcomeLink
 );
 rt::builder!(
-    #[doc = " Request builder for [`OutcomeGroups::list_subgroups`]: send it."]
-    ListSubgroups(Get "/v1/{context}/outcome_groups/{id}/subgroups") => list
-    models::OutcomeGroup
+    ListSubgroups(Get "/v1/{context}/outcome_groups/{id}/subgroups") for
+    OutcomeGroups::list_subgroups => list models::OutcomeGroup
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeGroups::create_subgroup`]: set the optional parameters, then send it."]
-    CreateSubgroup(Post "/v1/{context}/outcome_groups/{id}/subgroups") => one
-    models::OutcomeGroup
+    CreateSubgroup(Post "/v1/{context}/outcome_groups/{id}/subgroups") for
+    OutcomeGroups::create_subgroup with options => one models::OutcomeGroup
 );
 impl<'a> CreateSubgroup<'a> {
     /// The description of the new outcome group.
@@ -502,10 +485,8 @@ impl<'a> CreateSubgroup<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeGroups::import_outcome_group`]: set the optional parameters, then send it."]
-    ImportOutcomeGroup(Post "/v1/{context}/outcome_groups/{id}/import") => one
-    models::OutcomeGroup
+    ImportOutcomeGroup(Post "/v1/{context}/outcome_groups/{id}/import") for
+    OutcomeGroups::import_outcome_group with options => one models::OutcomeGroup
 );
 impl<'a> ImportOutcomeGroup<'a> {
     /// If true, perform action asynchronously.  In that case, this endpoint will return a Progress object instead of an OutcomeGroup. Use the progress endpoint to query the status of the operation.  The imported outcome group id and url will be returned in the results of the Progress object as "outcome_group_id" and "outcome_group_url"

@@ -93,9 +93,8 @@ impl<'a> OutcomeImports<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeImports::import_outcomes`]: set the optional parameters, then send it."]
-    ImportOutcomes(Post "/v1/{context}/outcome_imports") => one models::OutcomeImport
+    ImportOutcomes(Post "/v1/{context}/outcome_imports") for
+    OutcomeImports::import_outcomes with options => one models::OutcomeImport
 );
 impl<'a> ImportOutcomes<'a> {
     /// Choose the data format for reading outcome data. With a standard Canvas install, this option can only be 'instructure_csv', and if unprovided, will be assumed to be so. Can be part of the query string.
@@ -146,14 +145,11 @@ impl<'a> ImportOutcomes<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeImports::get_outcome_import_status`]: send it."]
-    GetOutcomeImportStatus(Get "/v1/{context}/outcome_imports/{id}") => one
-    models::OutcomeImport
+    GetOutcomeImportStatus(Get "/v1/{context}/outcome_imports/{id}") for
+    OutcomeImports::get_outcome_import_status => one models::OutcomeImport
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeImports::get_ids_of_outcome_groups_created_after_successful_import`]: send it."]
     GetIdsOfOutcomeGroupsCreatedAfterSuccessfulImport(Get
-    "/v1/{context}/outcome_imports/{id}/created_group_ids") => list i64
+    "/v1/{context}/outcome_imports/{id}/created_group_ids") for
+    OutcomeImports::get_ids_of_outcome_groups_created_after_successful_import => list i64
 );

@@ -85,9 +85,8 @@ impl<'a> OutcomeResults<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeResults::get_outcome_results`]: set the optional parameters, then send it."]
-    GetOutcomeResults(Get "/v1/courses/{course_id}/outcome_results") => json
+    GetOutcomeResults(Get "/v1/courses/{course_id}/outcome_results") for
+    OutcomeResults::get_outcome_results with options => json
 );
 impl<'a> GetOutcomeResults<'a> {
     /// If specified, only the users whose ids are given will be included in the results. SIS ids can be used, prefixed by "sis_user_id:". It is an error to specify an id for a user who is not a student in the context.
@@ -111,15 +110,12 @@ impl<'a> GetOutcomeResults<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeResults::set_outcome_ordering_for_lmgb`]: send it."]
-    SetOutcomeOrderingForLmgb(Post "/v1/courses/{course_id}/assign_outcome_order") =>
-    json
+    SetOutcomeOrderingForLmgb(Post "/v1/courses/{course_id}/assign_outcome_order") for
+    OutcomeResults::set_outcome_ordering_for_lmgb => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeResults::get_outcome_result_rollups`]: set the optional parameters, then send it."]
-    GetOutcomeResultRollups(Get "/v1/courses/{course_id}/outcome_rollups") => json
+    GetOutcomeResultRollups(Get "/v1/courses/{course_id}/outcome_rollups") for
+    OutcomeResults::get_outcome_result_rollups with options => json
 );
 impl<'a> GetOutcomeResultRollups<'a> {
     /// If specified, instead of returning one rollup for each user, all the user rollups will be combined into one rollup for the course that will contain the average (or median, see below) rollup score for each outcome.
@@ -171,10 +167,9 @@ impl<'a> GetOutcomeResultRollups<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeResults::get_contributing_scores`]: set the optional parameters, then send it."]
     GetContributingScores(Get
-    "/v1/courses/{course_id}/outcomes/{outcome_id}/contributing_scores") => json
+    "/v1/courses/{course_id}/outcomes/{outcome_id}/contributing_scores") for
+    OutcomeResults::get_contributing_scores with options => json
 );
 impl<'a> GetContributingScores<'a> {
     /// If specified, only the users whose ids are given will be included in the results. It is an error to specify an id for a user who is not a student in the context.
@@ -191,10 +186,9 @@ impl<'a> GetContributingScores<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`OutcomeResults::enqueue_delayed_outcome_rollup_calculation_job`]: set the optional parameters, then send it."]
     EnqueueDelayedOutcomeRollupCalculationJob(Post
-    "/v1/enqueue_outcome_rollup_calculation") => json
+    "/v1/enqueue_outcome_rollup_calculation") for
+    OutcomeResults::enqueue_delayed_outcome_rollup_calculation_job with options => json
 );
 impl<'a> EnqueueDelayedOutcomeRollupCalculationJob<'a> {
     /// The course ID for the rollup job

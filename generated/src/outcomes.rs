@@ -59,9 +59,8 @@ impl<'a> Outcomes<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Outcomes::show_outcome`]: set the optional parameters, then send it."]
-    ShowOutcome(Get "/v1/outcomes/{id}") => one models::Outcome
+    ShowOutcome(Get "/v1/outcomes/{id}") for Outcomes::show_outcome with options => one
+    models::Outcome
 );
 impl<'a> ShowOutcome<'a> {
     /// If defaults are requested, then color and mastery level defaults will be added to outcome ratings in the result. This will only take effect if the Account Level Mastery Scales FF is DISABLED
@@ -70,9 +69,8 @@ impl<'a> ShowOutcome<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Outcomes::update_outcome`]: set the optional parameters, then send it."]
-    UpdateOutcome(Put "/v1/outcomes/{id}") => one models::Outcome
+    UpdateOutcome(Put "/v1/outcomes/{id}") for Outcomes::update_outcome with options =>
+    one models::Outcome
 );
 impl<'a> UpdateOutcome<'a> {
     /// The new outcome title.
@@ -113,10 +111,10 @@ impl<'a> UpdateOutcome<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Outcomes::get_aligned_assignments_for_outcome_in_course_for_particular_student`]: set the optional parameters, then send it."]
     GetAlignedAssignmentsForOutcomeInCourseForParticularStudent(Get
-    "/v1/courses/{course_id}/outcome_alignments") => list models::OutcomeAlignment
+    "/v1/courses/{course_id}/outcome_alignments") for
+    Outcomes::get_aligned_assignments_for_outcome_in_course_for_particular_student with
+    options => list models::OutcomeAlignment
 );
 impl<'a> GetAlignedAssignmentsForOutcomeInCourseForParticularStudent<'a> {
     /// The id of the student

@@ -235,18 +235,16 @@ impl<'a> Pages<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Pages::show_front_page`]: send it."]
-    ShowFrontPage(Get "/v1/{context}/front_page") => one models::Page
-);
-rt::builder!(
-    #[doc = " Request builder for [`Pages::duplicate_page`]: send it."]
-    DuplicatePage(Post "/v1/courses/{course_id}/pages/{url_or_id}/duplicate") => one
+    ShowFrontPage(Get "/v1/{context}/front_page") for Pages::show_front_page => one
     models::Page
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Pages::update_create_front_page`]: set the optional parameters, then send it."]
-    UpdateCreateFrontPage(Put "/v1/{context}/front_page") => one models::Page
+    DuplicatePage(Post "/v1/courses/{course_id}/pages/{url_or_id}/duplicate") for
+    Pages::duplicate_page => one models::Page
+);
+rt::builder!(
+    UpdateCreateFrontPage(Put "/v1/{context}/front_page") for
+    Pages::update_create_front_page with options => one models::Page
 );
 impl<'a> UpdateCreateFrontPage<'a> {
     /// Sets `wiki_page[..]`: see [`UpdateCreateFrontPageWikiPage`].
@@ -255,9 +253,8 @@ impl<'a> UpdateCreateFrontPage<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Pages::list_pages`]: set the optional parameters, then send it."]
-    ListPages(Get "/v1/{context}/pages") => list models::Page
+    ListPages(Get "/v1/{context}/pages") for Pages::list_pages with options => list
+    models::Page
 );
 impl<'a> ListPages<'a> {
     /// Sort results by this field.
@@ -282,17 +279,15 @@ impl<'a> ListPages<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Pages::create_page`]: send it."] CreatePage(Post
-    "/v1/{context}/pages") => one models::Page
+    CreatePage(Post "/v1/{context}/pages") for Pages::create_page => one models::Page
 );
 rt::builder!(
-    #[doc = " Request builder for [`Pages::show_page`]: send it."] ShowPage(Get
-    "/v1/{context}/pages/{url_or_id}") => one models::Page
+    ShowPage(Get "/v1/{context}/pages/{url_or_id}") for Pages::show_page => one
+    models::Page
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Pages::update_create_page`]: set the optional parameters, then send it."]
-    UpdateCreatePage(Put "/v1/{context}/pages/{url_or_id}") => one models::Page
+    UpdateCreatePage(Put "/v1/{context}/pages/{url_or_id}") for Pages::update_create_page
+    with options => one models::Page
 );
 impl<'a> UpdateCreatePage<'a> {
     /// Sets `wiki_page[..]`: see [`UpdateCreatePageWikiPage`].
@@ -301,18 +296,16 @@ impl<'a> UpdateCreatePage<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Pages::delete_page`]: send it."] DeletePage(Delete
-    "/v1/{context}/pages/{url_or_id}") => one models::Page
+    DeletePage(Delete "/v1/{context}/pages/{url_or_id}") for Pages::delete_page => one
+    models::Page
 );
 rt::builder!(
-    #[doc = " Request builder for [`Pages::list_revisions`]: send it."] ListRevisions(Get
-    "/v1/{context}/pages/{url_or_id}/revisions") => list models::PageRevision
+    ListRevisions(Get "/v1/{context}/pages/{url_or_id}/revisions") for
+    Pages::list_revisions => list models::PageRevision
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Pages::show_latest_revision`]: set the optional parameters, then send it."]
-    ShowLatestRevision(Get "/v1/{context}/pages/{url_or_id}/revisions/latest") => one
-    models::PageRevision
+    ShowLatestRevision(Get "/v1/{context}/pages/{url_or_id}/revisions/latest") for
+    Pages::show_latest_revision with options => one models::PageRevision
 );
 impl<'a> ShowLatestRevision<'a> {
     /// If set, exclude page content from results
@@ -321,10 +314,8 @@ impl<'a> ShowLatestRevision<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Pages::show_revision`]: set the optional parameters, then send it."]
-    ShowRevision(Get "/v1/{context}/pages/{url_or_id}/revisions/{revision_id}") => one
-    models::PageRevision
+    ShowRevision(Get "/v1/{context}/pages/{url_or_id}/revisions/{revision_id}") for
+    Pages::show_revision with options => one models::PageRevision
 );
 impl<'a> ShowRevision<'a> {
     /// If set, exclude page content from results
@@ -333,9 +324,8 @@ impl<'a> ShowRevision<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Pages::revert_to_revision`]: send it."]
-    RevertToRevision(Post "/v1/{context}/pages/{url_or_id}/revisions/{revision_id}") =>
-    one models::PageRevision
+    RevertToRevision(Post "/v1/{context}/pages/{url_or_id}/revisions/{revision_id}") for
+    Pages::revert_to_revision => one models::PageRevision
 );
 /// Values of the `wiki_page[editing_roles]` parameter.
 ///

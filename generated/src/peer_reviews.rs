@@ -133,10 +133,8 @@ impl<'a> PeerReviews<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`PeerReviews::get_all_peer_reviews`]: set the optional parameters, then send it."]
-    GetAllPeerReviews(Get "/v1/{context}/assignments/{assignment_id}/peer_reviews") =>
-    list models::PeerReview
+    GetAllPeerReviews(Get "/v1/{context}/assignments/{assignment_id}/peer_reviews") for
+    PeerReviews::get_all_peer_reviews with options => list models::PeerReview
 );
 impl<'a> GetAllPeerReviews<'a> {
     /// Associations to include with the peer review.
@@ -145,11 +143,10 @@ impl<'a> GetAllPeerReviews<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`PeerReviews::get_all_peer_reviews_for_submission`]: set the optional parameters, then send it."]
     GetAllPeerReviewsForSubmission(Get
     "/v1/{context}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews")
-    => list models::PeerReview
+    for PeerReviews::get_all_peer_reviews_for_submission with options => list
+    models::PeerReview
 );
 impl<'a> GetAllPeerReviewsForSubmission<'a> {
     /// Associations to include with the peer review.
@@ -158,22 +155,19 @@ impl<'a> GetAllPeerReviewsForSubmission<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`PeerReviews::create_peer_review`]: send it."]
     CreatePeerReview(Post
     "/v1/{context}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews")
-    => one models::PeerReview
+    for PeerReviews::create_peer_review => one models::PeerReview
 );
 rt::builder!(
-    #[doc = " Request builder for [`PeerReviews::delete_peer_review`]: send it."]
     DeletePeerReview(Delete
     "/v1/{context}/assignments/{assignment_id}/submissions/{submission_id}/peer_reviews")
-    => one models::PeerReview
+    for PeerReviews::delete_peer_review => one models::PeerReview
 );
 rt::builder!(
-    #[doc = " Request builder for [`PeerReviews::allocate_peer_review`]: send it."]
     AllocatePeerReview(Post
-    "/v1/courses/{course_id}/assignments/{assignment_id}/allocate") => one
-    models::PeerReview
+    "/v1/courses/{course_id}/assignments/{assignment_id}/allocate") for
+    PeerReviews::allocate_peer_review => one models::PeerReview
 );
 /// Values of the `include` parameter.
 ///

@@ -31,9 +31,8 @@ impl<'a> PlagiarismDetectionPlatformAssignments<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`PlagiarismDetectionPlatformAssignments::get_single_assignment_lti`]: set the optional parameters, then send it."]
-    GetSingleAssignmentLti(Get "/lti/assignments/{assignment_id}") => one
+    GetSingleAssignmentLti(Get "/lti/assignments/{assignment_id}") for
+    PlagiarismDetectionPlatformAssignments::get_single_assignment_lti with options => one
     models::LtiAssignment
 );
 impl<'a> GetSingleAssignmentLti<'a> {

@@ -41,12 +41,10 @@ impl<'a> PlagiarismDetectionPlatformUsers<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`PlagiarismDetectionPlatformUsers::get_single_user_lti`]: send it."]
-    GetSingleUserLti(Get "/lti/users/{id}") => one models::User
+    GetSingleUserLti(Get "/lti/users/{id}") for
+    PlagiarismDetectionPlatformUsers::get_single_user_lti => one models::User
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`PlagiarismDetectionPlatformUsers::get_all_users_in_group_lti`]: send it."]
-    GetAllUsersInGroupLti(Get "/lti/groups/{group_id}/users") => list models::User
+    GetAllUsersInGroupLti(Get "/lti/groups/{group_id}/users") for
+    PlagiarismDetectionPlatformUsers::get_all_users_in_group_lti => list models::User
 );

@@ -50,14 +50,12 @@ impl<'a> PlagiarismDetectionSubmissions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`PlagiarismDetectionSubmissions::get_single_submission`]: send it."]
     GetSingleSubmission(Get
-    "/lti/assignments/{assignment_id}/submissions/{submission_id}") => json
+    "/lti/assignments/{assignment_id}/submissions/{submission_id}") for
+    PlagiarismDetectionSubmissions::get_single_submission => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`PlagiarismDetectionSubmissions::get_history_of_single_submission`]: send it."]
     GetHistoryOfSingleSubmission(Get
-    "/lti/assignments/{assignment_id}/submissions/{submission_id}/history") => json
+    "/lti/assignments/{assignment_id}/submissions/{submission_id}/history") for
+    PlagiarismDetectionSubmissions::get_history_of_single_submission => json
 );

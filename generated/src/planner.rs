@@ -171,9 +171,8 @@ impl<'a> Planner<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Planner::list_planner_items`]: set the optional parameters, then send it."]
-    ListPlannerItems(Get "/v1/planner/items") => list models::ListPlannerItemsResponse
+    ListPlannerItems(Get "/v1/planner/items") for Planner::list_planner_items with
+    options => list models::ListPlannerItemsResponse
 );
 impl<'a> ListPlannerItems<'a> {
     /// Only return items starting from the given date. The value should be formatted as: yyyy-mm-dd or ISO 8601 YYYY-MM-DDTHH:MM:SSZ.
@@ -201,9 +200,8 @@ impl<'a> ListPlannerItems<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Planner::list_planner_items_in`]: set the optional parameters, then send it."]
-    ListPlannerItemsIn(Get "/v1/{context}/planner/items") => list
+    ListPlannerItemsIn(Get "/v1/{context}/planner/items") for
+    Planner::list_planner_items_in with options => list
     models::ListPlannerItemsInResponse
 );
 impl<'a> ListPlannerItemsIn<'a> {
@@ -232,9 +230,8 @@ impl<'a> ListPlannerItemsIn<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Planner::list_planner_notes`]: set the optional parameters, then send it."]
-    ListPlannerNotes(Get "/v1/planner_notes") => list models::PlannerNote
+    ListPlannerNotes(Get "/v1/planner_notes") for Planner::list_planner_notes with
+    options => list models::PlannerNote
 );
 impl<'a> ListPlannerNotes<'a> {
     /// Only return notes with todo dates since the start_date (inclusive). No default. The value should be formatted as: yyyy-mm-dd or ISO 8601 YYYY-MM-DDTHH:MM:SSZ.
@@ -254,13 +251,12 @@ impl<'a> ListPlannerNotes<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Planner::show_planner_note`]: send it."]
-    ShowPlannerNote(Get "/v1/planner_notes/{id}") => one models::PlannerNote
+    ShowPlannerNote(Get "/v1/planner_notes/{id}") for Planner::show_planner_note => one
+    models::PlannerNote
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Planner::update_planner_note`]: set the optional parameters, then send it."]
-    UpdatePlannerNote(Put "/v1/planner_notes/{id}") => one models::PlannerNote
+    UpdatePlannerNote(Put "/v1/planner_notes/{id}") for Planner::update_planner_note with
+    options => one models::PlannerNote
 );
 impl<'a> UpdatePlannerNote<'a> {
     /// The title of the planner note.
@@ -281,9 +277,8 @@ impl<'a> UpdatePlannerNote<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Planner::create_planner_note`]: set the optional parameters, then send it."]
-    CreatePlannerNote(Post "/v1/planner_notes") => one models::PlannerNote
+    CreatePlannerNote(Post "/v1/planner_notes") for Planner::create_planner_note with
+    options => one models::PlannerNote
 );
 impl<'a> CreatePlannerNote<'a> {
     /// The title of the planner note.
@@ -312,22 +307,20 @@ impl<'a> CreatePlannerNote<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Planner::delete_planner_note`]: send it."]
-    DeletePlannerNote(Delete "/v1/planner_notes/{id}") => one models::PlannerNote
+    DeletePlannerNote(Delete "/v1/planner_notes/{id}") for Planner::delete_planner_note
+    => one models::PlannerNote
 );
 rt::builder!(
-    #[doc = " Request builder for [`Planner::list_planner_overrides`]: send it."]
-    ListPlannerOverrides(Get "/v1/planner/overrides") => list models::PlannerOverride
+    ListPlannerOverrides(Get "/v1/planner/overrides") for Planner::list_planner_overrides
+    => list models::PlannerOverride
 );
 rt::builder!(
-    #[doc = " Request builder for [`Planner::show_planner_override`]: send it."]
-    ShowPlannerOverride(Get "/v1/planner/overrides/{id}") => one models::PlannerOverride
+    ShowPlannerOverride(Get "/v1/planner/overrides/{id}") for
+    Planner::show_planner_override => one models::PlannerOverride
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Planner::update_planner_override`]: set the optional parameters, then send it."]
-    UpdatePlannerOverride(Put "/v1/planner/overrides/{id}") => one
-    models::PlannerOverride
+    UpdatePlannerOverride(Put "/v1/planner/overrides/{id}") for
+    Planner::update_planner_override with options => one models::PlannerOverride
 );
 impl<'a> UpdatePlannerOverride<'a> {
     /// determines whether the planner item is marked as completed
@@ -340,9 +333,8 @@ impl<'a> UpdatePlannerOverride<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Planner::create_planner_override`]: set the optional parameters, then send it."]
-    CreatePlannerOverride(Post "/v1/planner/overrides") => one models::PlannerOverride
+    CreatePlannerOverride(Post "/v1/planner/overrides") for
+    Planner::create_planner_override with options => one models::PlannerOverride
 );
 impl<'a> CreatePlannerOverride<'a> {
     /// If this is true, the item will show in the planner as completed
@@ -355,9 +347,8 @@ impl<'a> CreatePlannerOverride<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Planner::delete_planner_override`]: send it."]
-    DeletePlannerOverride(Delete "/v1/planner/overrides/{id}") => one
-    models::PlannerOverride
+    DeletePlannerOverride(Delete "/v1/planner/overrides/{id}") for
+    Planner::delete_planner_override => one models::PlannerOverride
 );
 /// Values of the `filter` parameter.
 ///

@@ -96,24 +96,24 @@ impl<'a> PollChoices<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`PollChoices::list_poll_choices_in_poll`]: send it."]
-    ListPollChoicesInPoll(Get "/v1/polls/{poll_id}/poll_choices") => json
+    ListPollChoicesInPoll(Get "/v1/polls/{poll_id}/poll_choices") for
+    PollChoices::list_poll_choices_in_poll => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`PollChoices::get_single_poll_choice`]: send it."]
-    GetSinglePollChoice(Get "/v1/polls/{poll_id}/poll_choices/{id}") => json
+    GetSinglePollChoice(Get "/v1/polls/{poll_id}/poll_choices/{id}") for
+    PollChoices::get_single_poll_choice => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`PollChoices::create_single_poll_choice`]: send it."]
-    CreateSinglePollChoice(Post "/v1/polls/{poll_id}/poll_choices") => json
+    CreateSinglePollChoice(Post "/v1/polls/{poll_id}/poll_choices") for
+    PollChoices::create_single_poll_choice => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`PollChoices::update_single_poll_choice`]: send it."]
-    UpdateSinglePollChoice(Put "/v1/polls/{poll_id}/poll_choices/{id}") => json
+    UpdateSinglePollChoice(Put "/v1/polls/{poll_id}/poll_choices/{id}") for
+    PollChoices::update_single_poll_choice => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`PollChoices::delete_poll_choice`]: send it."]
-    DeletePollChoice(Delete "/v1/polls/{poll_id}/poll_choices/{id}") => json
+    DeletePollChoice(Delete "/v1/polls/{poll_id}/poll_choices/{id}") for
+    PollChoices::delete_poll_choice => json
 );
 /// Parameters sent as `poll_choices[][..]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -135,24 +135,20 @@ impl<'a> PollSessions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`PollSessions::list_poll_sessions_for_poll`]: send it."]
-    ListPollSessionsForPoll(Get "/v1/polls/{poll_id}/poll_sessions") => json
+    ListPollSessionsForPoll(Get "/v1/polls/{poll_id}/poll_sessions") for
+    PollSessions::list_poll_sessions_for_poll => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`PollSessions::get_results_for_single_poll_session`]: send it."]
-    GetResultsForSinglePollSession(Get "/v1/polls/{poll_id}/poll_sessions/{id}") => json
+    GetResultsForSinglePollSession(Get "/v1/polls/{poll_id}/poll_sessions/{id}") for
+    PollSessions::get_results_for_single_poll_session => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`PollSessions::create_single_poll_session`]: send it."]
-    CreateSinglePollSession(Post "/v1/polls/{poll_id}/poll_sessions") => json
+    CreateSinglePollSession(Post "/v1/polls/{poll_id}/poll_sessions") for
+    PollSessions::create_single_poll_session => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`PollSessions::update_single_poll_session`]: set the optional parameters, then send it."]
-    UpdateSinglePollSession(Put "/v1/polls/{poll_id}/poll_sessions/{id}") => json
+    UpdateSinglePollSession(Put "/v1/polls/{poll_id}/poll_sessions/{id}") for
+    PollSessions::update_single_poll_session with options => json
 );
 impl<'a> UpdateSinglePollSession<'a> {
     /// Sets `poll_sessions[..]`: see [`UpdateSinglePollSessionParams`].
@@ -164,24 +160,24 @@ impl<'a> UpdateSinglePollSession<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`PollSessions::delete_poll_session`]: send it."]
-    DeletePollSession(Delete "/v1/polls/{poll_id}/poll_sessions/{id}") => json
+    DeletePollSession(Delete "/v1/polls/{poll_id}/poll_sessions/{id}") for
+    PollSessions::delete_poll_session => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`PollSessions::open_poll_session`]: send it."]
-    OpenPollSession(Get "/v1/polls/{poll_id}/poll_sessions/{id}/open") => json
+    OpenPollSession(Get "/v1/polls/{poll_id}/poll_sessions/{id}/open") for
+    PollSessions::open_poll_session => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`PollSessions::close_opened_poll_session`]: send it."]
-    CloseOpenedPollSession(Get "/v1/polls/{poll_id}/poll_sessions/{id}/close") => json
+    CloseOpenedPollSession(Get "/v1/polls/{poll_id}/poll_sessions/{id}/close") for
+    PollSessions::close_opened_poll_session => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`PollSessions::list_opened_poll_sessions`]: send it."]
-    ListOpenedPollSessions(Get "/v1/poll_sessions/opened") => json
+    ListOpenedPollSessions(Get "/v1/poll_sessions/opened") for
+    PollSessions::list_opened_poll_sessions => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`PollSessions::list_closed_poll_sessions`]: send it."]
-    ListClosedPollSessions(Get "/v1/poll_sessions/closed") => json
+    ListClosedPollSessions(Get "/v1/poll_sessions/closed") for
+    PollSessions::list_closed_poll_sessions => json
 );
 /// Parameters sent as `poll_sessions[][..]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -56,16 +56,14 @@ impl<'a> PollSubmissions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`PollSubmissions::get_single_poll_submission`]: send it."]
     GetSinglePollSubmission(Get
-    "/v1/polls/{poll_id}/poll_sessions/{poll_session_id}/poll_submissions/{id}") => json
+    "/v1/polls/{poll_id}/poll_sessions/{poll_session_id}/poll_submissions/{id}") for
+    PollSubmissions::get_single_poll_submission => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`PollSubmissions::create_single_poll_submission`]: send it."]
     CreateSinglePollSubmission(Post
-    "/v1/polls/{poll_id}/poll_sessions/{poll_session_id}/poll_submissions") => json
+    "/v1/polls/{poll_id}/poll_sessions/{poll_session_id}/poll_submissions") for
+    PollSubmissions::create_single_poll_submission => json
 );
 /// Parameters sent as `poll_submissions[..]`.
 #[derive(Debug, Clone, PartialEq)]

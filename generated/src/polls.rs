@@ -80,26 +80,13 @@ impl<'a> Polls<'a> {
         DeletePoll::start(self.0, None, &[&id])
     }
 }
+rt::builder!(ListPolls(Get "/v1/polls") for Polls::list_polls => json);
+rt::builder!(GetSinglePoll(Get "/v1/polls/{id}") for Polls::get_single_poll => json);
+rt::builder!(CreateSinglePoll(Post "/v1/polls") for Polls::create_single_poll => json);
 rt::builder!(
-    #[doc = " Request builder for [`Polls::list_polls`]: send it."] ListPolls(Get
-    "/v1/polls") => json
+    UpdateSinglePoll(Put "/v1/polls/{id}") for Polls::update_single_poll => json
 );
-rt::builder!(
-    #[doc = " Request builder for [`Polls::get_single_poll`]: send it."]
-    GetSinglePoll(Get "/v1/polls/{id}") => json
-);
-rt::builder!(
-    #[doc = " Request builder for [`Polls::create_single_poll`]: send it."]
-    CreateSinglePoll(Post "/v1/polls") => json
-);
-rt::builder!(
-    #[doc = " Request builder for [`Polls::update_single_poll`]: send it."]
-    UpdateSinglePoll(Put "/v1/polls/{id}") => json
-);
-rt::builder!(
-    #[doc = " Request builder for [`Polls::delete_poll`]: send it."] DeletePoll(Delete
-    "/v1/polls/{id}") => json
-);
+rt::builder!(DeletePoll(Delete "/v1/polls/{id}") for Polls::delete_poll => json);
 /// Parameters sent as `polls[][..]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PollParams {

@@ -58,9 +58,8 @@ impl<'a> ProficiencyRatings<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`ProficiencyRatings::create_update_proficiency_ratings`]: set the optional parameters, then send it."]
-    CreateUpdateProficiencyRatings(Post "/v1/{context}/outcome_proficiency") => one
+    CreateUpdateProficiencyRatings(Post "/v1/{context}/outcome_proficiency") for
+    ProficiencyRatings::create_update_proficiency_ratings with options => one
     models::Proficiency
 );
 impl<'a> CreateUpdateProficiencyRatings<'a> {
@@ -70,10 +69,8 @@ impl<'a> CreateUpdateProficiencyRatings<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`ProficiencyRatings::get_proficiency_ratings`]: send it."]
-    GetProficiencyRatings(Get "/v1/{context}/outcome_proficiency") => one
-    models::Proficiency
+    GetProficiencyRatings(Get "/v1/{context}/outcome_proficiency") for
+    ProficiencyRatings::get_proficiency_ratings => one models::Proficiency
 );
 /// Parameters sent as `ratings[][..]`.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -53,15 +53,14 @@ impl<'a> Progress<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Progress::query_progress`]: send it."]
-    QueryProgress(Get "/v1/progress/{id}") => one models::Progress
-);
-rt::builder!(
-    #[doc = " Request builder for [`Progress::query_lti_progress`]: send it."]
-    QueryLtiProgress(Get "/lti/courses/{course_id}/progress/{id}") => one
+    QueryProgress(Get "/v1/progress/{id}") for Progress::query_progress => one
     models::Progress
 );
 rt::builder!(
-    #[doc = " Request builder for [`Progress::cancel_progress`]: send it."]
-    CancelProgress(Post "/v1/progress/{id}/cancel") => one models::Progress
+    QueryLtiProgress(Get "/lti/courses/{course_id}/progress/{id}") for
+    Progress::query_lti_progress => one models::Progress
+);
+rt::builder!(
+    CancelProgress(Post "/v1/progress/{id}/cancel") for Progress::cancel_progress => one
+    models::Progress
 );

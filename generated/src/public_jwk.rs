@@ -32,7 +32,6 @@ impl<'a> PublicJwk<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`PublicJwk::update_public_jwk`]: send it."]
-    UpdatePublicJwk(Put "/lti/developer_key/update_public_jwk") => one
-    models::DeveloperKey
+    UpdatePublicJwk(Put "/lti/developer_key/update_public_jwk") for
+    PublicJwk::update_public_jwk => one models::DeveloperKey
 );

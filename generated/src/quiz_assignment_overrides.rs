@@ -52,11 +52,10 @@ impl<'a> QuizAssignmentOverrides<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizAssignmentOverrides::retrieve_assignment_overridden_dates_for_classic_quizzes`]: set the optional parameters, then send it."]
     RetrieveAssignmentOverriddenDatesForClassicQuizzes(Get
-    "/v1/courses/{course_id}/quizzes/assignment_overrides") => one
-    models::QuizAssignmentOverrideSetContainer
+    "/v1/courses/{course_id}/quizzes/assignment_overrides") for
+    QuizAssignmentOverrides::retrieve_assignment_overridden_dates_for_classic_quizzes
+    with options => one models::QuizAssignmentOverrideSetContainer
 );
 impl<'a> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
     /// Sets `quiz_assignment_overrides[..]`: see [`QuizAssignmentOverridesParams`].
@@ -68,11 +67,10 @@ impl<'a> RetrieveAssignmentOverriddenDatesForClassicQuizzes<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizAssignmentOverrides::retrieve_assignment_overridden_dates_for_new_quizzes`]: set the optional parameters, then send it."]
     RetrieveAssignmentOverriddenDatesForNewQuizzes(Get
-    "/v1/courses/{course_id}/new_quizzes/assignment_overrides") => one
-    models::QuizAssignmentOverrideSetContainer
+    "/v1/courses/{course_id}/new_quizzes/assignment_overrides") for
+    QuizAssignmentOverrides::retrieve_assignment_overridden_dates_for_new_quizzes with
+    options => one models::QuizAssignmentOverrideSetContainer
 );
 impl<'a> RetrieveAssignmentOverriddenDatesForNewQuizzes<'a> {
     /// Sets `quiz_assignment_overrides[..]`: see [`QuizAssignmentOverridesParams`].

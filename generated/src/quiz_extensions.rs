@@ -46,10 +46,9 @@ impl<'a> QuizExtensions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizExtensions::set_extensions_for_student_quiz_submissions`]: send it."]
     SetExtensionsForStudentQuizSubmissions(Post
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/extensions") => json
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/extensions") for
+    QuizExtensions::set_extensions_for_student_quiz_submissions => json
 );
 /// Parameters sent as `quiz_extensions[][..]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -34,8 +34,6 @@ impl<'a> QuizIpFilters<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizIpFilters::get_available_quiz_ip_filters`]: send it."]
     GetAvailableQuizIpFilters(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/ip_filters")
-    => json
+    for QuizIpFilters::get_available_quiz_ip_filters => json
 );

@@ -115,16 +115,13 @@ impl<'a> QuizQuestionGroups<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizQuestionGroups::get_single_quiz_group`]: send it."]
-    GetSingleQuizGroup(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}") =>
-    one models::QuizGroup
+    GetSingleQuizGroup(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}") for
+    QuizQuestionGroups::get_single_quiz_group => one models::QuizGroup
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizQuestionGroups::create_question_group`]: set the optional parameters, then send it."]
-    CreateQuestionGroup(Post "/v1/courses/{course_id}/quizzes/{quiz_id}/groups") => array
-    models::QuizGroup, "quiz_groups"
+    CreateQuestionGroup(Post "/v1/courses/{course_id}/quizzes/{quiz_id}/groups") for
+    QuizQuestionGroups::create_question_group with options => array models::QuizGroup,
+    "quiz_groups"
 );
 impl<'a> CreateQuestionGroup<'a> {
     /// Sets `quiz_groups[..]`: see [`CreateQuestionGroupQuizGroup`].
@@ -136,16 +133,13 @@ impl<'a> CreateQuestionGroup<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizQuestionGroups::list_question_groups_in_quiz`]: send it."]
-    ListQuestionGroupsInQuiz(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/groups") =>
-    json
+    ListQuestionGroupsInQuiz(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/groups") for
+    QuizQuestionGroups::list_question_groups_in_quiz => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizQuestionGroups::update_question_group`]: set the optional parameters, then send it."]
-    UpdateQuestionGroup(Put "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}") =>
-    array models::QuizGroup, "quiz_groups"
+    UpdateQuestionGroup(Put "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}") for
+    QuizQuestionGroups::update_question_group with options => array models::QuizGroup,
+    "quiz_groups"
 );
 impl<'a> UpdateQuestionGroup<'a> {
     /// Sets `quiz_groups[..]`: see [`UpdateQuestionGroupQuizGroup`].
@@ -157,16 +151,13 @@ impl<'a> UpdateQuestionGroup<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizQuestionGroups::delete_question_group`]: send it."]
     DeleteQuestionGroup(Delete "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}")
-    => json
+    for QuizQuestionGroups::delete_question_group => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizQuestionGroups::reorder_question_groups`]: send it."]
     ReorderQuestionGroups(Post
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}/reorder") => json
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/groups/{id}/reorder") for
+    QuizQuestionGroups::reorder_question_groups => json
 );
 /// Values of the `order[][type]` parameter.
 ///

@@ -91,10 +91,10 @@ impl<'a> QuizQuestions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizQuestions::list_questions_in_quiz_or_submission`]: set the optional parameters, then send it."]
     ListQuestionsInQuizOrSubmission(Get
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions") => list models::QuizQuestion
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions") for
+    QuizQuestions::list_questions_in_quiz_or_submission with options => list
+    models::QuizQuestion
 );
 impl<'a> ListQuestionsInQuizOrSubmission<'a> {
     /// If specified, the endpoint will return the questions that were presented for that submission. This is useful if the quiz has been modified after the submission was created and the latest quiz version's set of questions does not match the submission's. NOTE: you must specify quiz_submission_attempt as well if you specify this parameter.
@@ -107,15 +107,13 @@ impl<'a> ListQuestionsInQuizOrSubmission<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`QuizQuestions::get_single_quiz_question`]: send it."]
     GetSingleQuizQuestion(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}")
-    => one models::QuizQuestion
+    for QuizQuestions::get_single_quiz_question => one models::QuizQuestion
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizQuestions::create_single_quiz_question`]: set the optional parameters, then send it."]
     CreateSingleQuizQuestion(Post "/v1/courses/{course_id}/quizzes/{quiz_id}/questions")
-    => one models::QuizQuestion
+    for QuizQuestions::create_single_quiz_question with options => one
+    models::QuizQuestion
 );
 impl<'a> CreateSingleQuizQuestion<'a> {
     /// Sets `question[..]`: see [`Question`].
@@ -124,11 +122,9 @@ impl<'a> CreateSingleQuizQuestion<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizQuestions::update_existing_quiz_question`]: set the optional parameters, then send it."]
     UpdateExistingQuizQuestion(Put
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}") => one
-    models::QuizQuestion
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}") for
+    QuizQuestions::update_existing_quiz_question with options => one models::QuizQuestion
 );
 impl<'a> UpdateExistingQuizQuestion<'a> {
     /// Sets `question[..]`: see [`Question`].
@@ -137,9 +133,8 @@ impl<'a> UpdateExistingQuizQuestion<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`QuizQuestions::delete_quiz_question`]: send it."]
     DeleteQuizQuestion(Delete "/v1/courses/{course_id}/quizzes/{quiz_id}/questions/{id}")
-    => json
+    for QuizQuestions::delete_quiz_question => json
 );
 /// Values of the `question[question_type]` parameter.
 ///

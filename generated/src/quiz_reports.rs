@@ -99,10 +99,8 @@ impl<'a> QuizReports<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizReports::retrieve_all_quiz_reports`]: set the optional parameters, then send it."]
-    RetrieveAllQuizReports(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/reports") =>
-    list models::QuizReport
+    RetrieveAllQuizReports(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/reports") for
+    QuizReports::retrieve_all_quiz_reports with options => list models::QuizReport
 );
 impl<'a> RetrieveAllQuizReports<'a> {
     /// Whether to retrieve reports that consider all the submissions or only the most recent. Defaults to false, ignored for item_analysis reports.
@@ -111,10 +109,8 @@ impl<'a> RetrieveAllQuizReports<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizReports::create_quiz_report`]: set the optional parameters, then send it."]
-    CreateQuizReport(Post "/v1/courses/{course_id}/quizzes/{quiz_id}/reports") => one
-    models::QuizReport
+    CreateQuizReport(Post "/v1/courses/{course_id}/quizzes/{quiz_id}/reports") for
+    QuizReports::create_quiz_report with options => one models::QuizReport
 );
 impl<'a> CreateQuizReport<'a> {
     /// Whether the output should include documents for the file and/or progress objects associated with this report. (Note: JSON-API only)
@@ -123,10 +119,8 @@ impl<'a> CreateQuizReport<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizReports::get_quiz_report`]: set the optional parameters, then send it."]
-    GetQuizReport(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/reports/{id}") => one
-    models::QuizReport
+    GetQuizReport(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/reports/{id}") for
+    QuizReports::get_quiz_report with options => one models::QuizReport
 );
 impl<'a> GetQuizReport<'a> {
     /// Whether the output should include documents for the file and/or progress objects associated with this report. (Note: JSON-API only)
@@ -135,10 +129,9 @@ impl<'a> GetQuizReport<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizReports::abort_generation_of_report_or_remove_previously_generated_one`]: send it."]
     AbortGenerationOfReportOrRemovePreviouslyGeneratedOne(Delete
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/reports/{id}") => json
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/reports/{id}") for
+    QuizReports::abort_generation_of_report_or_remove_previously_generated_one => json
 );
 /// Values of the `quiz_report[report_type]` parameter.
 ///

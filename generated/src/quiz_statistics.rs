@@ -34,10 +34,9 @@ impl<'a> QuizStatistics<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizStatistics::fetching_latest_quiz_statistics`]: set the optional parameters, then send it."]
     FetchingLatestQuizStatistics(Get
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/statistics") => json
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/statistics") for
+    QuizStatistics::fetching_latest_quiz_statistics with options => json
 );
 impl<'a> FetchingLatestQuizStatistics<'a> {
     /// Whether the statistics report should include all submissions attempts.

@@ -57,16 +57,14 @@ impl<'a> QuizSubmissionEvents<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissionEvents::submit_captured_events`]: send it."]
     SubmitCapturedEvents(Post
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/events") => json
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/events") for
+    QuizSubmissionEvents::submit_captured_events => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissionEvents::retrieve_captured_events`]: set the optional parameters, then send it."]
     RetrieveCapturedEvents(Get
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/events") => json
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/events") for
+    QuizSubmissionEvents::retrieve_captured_events with options => json
 );
 impl<'a> RetrieveCapturedEvents<'a> {
     /// The specific submission attempt to look up the events for. If unspecified, the latest attempt will be used.

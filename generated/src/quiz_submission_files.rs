@@ -34,10 +34,8 @@ impl<'a> QuizSubmissionFiles<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissionFiles::upload_file`]: set the optional parameters, then send it."]
     UploadFile(Post "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/self/files")
-    => json
+    for QuizSubmissionFiles::upload_file with options => json
 );
 impl<'a> UploadFile<'a> {
     /// The name of the quiz submission file

@@ -132,10 +132,9 @@ impl<'a> QuizSubmissionQuestions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissionQuestions::get_all_quiz_submission_questions`]: set the optional parameters, then send it."]
     GetAllQuizSubmissionQuestions(Get
-    "/v1/quiz_submissions/{quiz_submission_id}/questions") => list
+    "/v1/quiz_submissions/{quiz_submission_id}/questions") for
+    QuizSubmissionQuestions::get_all_quiz_submission_questions with options => list
     models::QuizSubmissionQuestion, "quiz_submission_questions"
 );
 impl<'a> GetAllQuizSubmissionQuestions<'a> {
@@ -145,10 +144,9 @@ impl<'a> GetAllQuizSubmissionQuestions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissionQuestions::answering_questions`]: set the optional parameters, then send it."]
-    AnsweringQuestions(Post "/v1/quiz_submissions/{quiz_submission_id}/questions") =>
-    array models::QuizSubmissionQuestion, "quiz_submission_questions"
+    AnsweringQuestions(Post "/v1/quiz_submissions/{quiz_submission_id}/questions") for
+    QuizSubmissionQuestions::answering_questions with options => array
+    models::QuizSubmissionQuestion, "quiz_submission_questions"
 );
 impl<'a> AnsweringQuestions<'a> {
     /// Access code for the Quiz, if any.
@@ -166,16 +164,14 @@ impl<'a> AnsweringQuestions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissionQuestions::get_formatted_student_numerical_answer`]: send it."]
     GetFormattedStudentNumericalAnswer(Get
-    "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/formatted_answer") => json
+    "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/formatted_answer") for
+    QuizSubmissionQuestions::get_formatted_student_numerical_answer => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissionQuestions::flagging_question`]: set the optional parameters, then send it."]
     FlaggingQuestion(Put "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/flag")
-    => array models::QuizSubmissionQuestion, "quiz_submission_questions"
+    for QuizSubmissionQuestions::flagging_question with options => array
+    models::QuizSubmissionQuestion, "quiz_submission_questions"
 );
 impl<'a> FlaggingQuestion<'a> {
     /// Access code for the Quiz, if any.
@@ -184,10 +180,9 @@ impl<'a> FlaggingQuestion<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissionQuestions::unflagging_question`]: set the optional parameters, then send it."]
     UnflaggingQuestion(Put
-    "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/unflag") => array
+    "/v1/quiz_submissions/{quiz_submission_id}/questions/{id}/unflag") for
+    QuizSubmissionQuestions::unflagging_question with options => array
     models::QuizSubmissionQuestion, "quiz_submission_questions"
 );
 impl<'a> UnflaggingQuestion<'a> {

@@ -56,10 +56,10 @@ impl<'a> QuizSubmissionUserList<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissionUserList::send_message_to_unsubmitted_or_submitted_users_for_quiz`]: set the optional parameters, then send it."]
     SendMessageToUnsubmittedOrSubmittedUsersForQuiz(Post
-    "/v1/courses/{course_id}/quizzes/{id}/submission_users/message") => json
+    "/v1/courses/{course_id}/quizzes/{id}/submission_users/message") for
+    QuizSubmissionUserList::send_message_to_unsubmitted_or_submitted_users_for_quiz with
+    options => json
 );
 impl<'a> SendMessageToUnsubmittedOrSubmittedUsersForQuiz<'a> {
     /// - Body and recipients to send the message to.

@@ -183,10 +183,8 @@ impl<'a> QuizSubmissions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissions::get_all_quiz_submissions`]: set the optional parameters, then send it."]
-    GetAllQuizSubmissions(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions") =>
-    json
+    GetAllQuizSubmissions(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions")
+    for QuizSubmissions::get_all_quiz_submissions with options => json
 );
 impl<'a> GetAllQuizSubmissions<'a> {
     /// Associations to include with the quiz submission.
@@ -195,9 +193,8 @@ impl<'a> GetAllQuizSubmissions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissions::get_quiz_submission`]: set the optional parameters, then send it."]
-    GetQuizSubmission(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/submission") => json
+    GetQuizSubmission(Get "/v1/courses/{course_id}/quizzes/{quiz_id}/submission") for
+    QuizSubmissions::get_quiz_submission with options => json
 );
 impl<'a> GetQuizSubmission<'a> {
     /// Associations to include with the quiz submission.
@@ -206,10 +203,9 @@ impl<'a> GetQuizSubmission<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissions::get_single_quiz_submission`]: set the optional parameters, then send it."]
     GetSingleQuizSubmission(Get
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}") => json
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}") for
+    QuizSubmissions::get_single_quiz_submission with options => json
 );
 impl<'a> GetSingleQuizSubmission<'a> {
     /// Associations to include with the quiz submission.
@@ -218,10 +214,10 @@ impl<'a> GetSingleQuizSubmission<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissions::create_quiz_submission_start_quiz_taking_session`]: set the optional parameters, then send it."]
     CreateQuizSubmissionStartQuizTakingSession(Post
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions") => json
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions") for
+    QuizSubmissions::create_quiz_submission_start_quiz_taking_session with options =>
+    json
 );
 impl<'a> CreateQuizSubmissionStartQuizTakingSession<'a> {
     /// Access code for the Quiz, if any.
@@ -234,16 +230,14 @@ impl<'a> CreateQuizSubmissionStartQuizTakingSession<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissions::update_student_question_scores_and_comments`]: send it."]
     UpdateStudentQuestionScoresAndComments(Put
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}") => json
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}") for
+    QuizSubmissions::update_student_question_scores_and_comments => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissions::complete_quiz_submission_turn_it_in`]: set the optional parameters, then send it."]
     CompleteQuizSubmissionTurnItIn(Post
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/complete") => json
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/complete") for
+    QuizSubmissions::complete_quiz_submission_turn_it_in with options => json
 );
 impl<'a> CompleteQuizSubmissionTurnItIn<'a> {
     /// Access code for the Quiz, if any.
@@ -252,10 +246,9 @@ impl<'a> CompleteQuizSubmissionTurnItIn<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`QuizSubmissions::get_current_quiz_submission_times`]: send it."]
     GetCurrentQuizSubmissionTimes(Get
-    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/time") => json
+    "/v1/courses/{course_id}/quizzes/{quiz_id}/submissions/{id}/time") for
+    QuizSubmissions::get_current_quiz_submission_times => json
 );
 /// Values of the `include` parameter.
 ///

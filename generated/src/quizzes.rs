@@ -129,9 +129,8 @@ impl<'a> Quizzes<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Quizzes::list_quizzes_in_course`]: set the optional parameters, then send it."]
-    ListQuizzesInCourse(Get "/v1/courses/{course_id}/quizzes") => list models::Quiz
+    ListQuizzesInCourse(Get "/v1/courses/{course_id}/quizzes") for
+    Quizzes::list_quizzes_in_course with options => list models::Quiz
 );
 impl<'a> ListQuizzesInCourse<'a> {
     /// The partial title of the quizzes to match and return.
@@ -140,17 +139,16 @@ impl<'a> ListQuizzesInCourse<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Quizzes::get_single_quiz`]: send it."]
-    GetSingleQuiz(Get "/v1/courses/{course_id}/quizzes/{id}") => one models::Quiz
+    GetSingleQuiz(Get "/v1/courses/{course_id}/quizzes/{id}") for
+    Quizzes::get_single_quiz => one models::Quiz
 );
 rt::builder!(
-    #[doc = " Request builder for [`Quizzes::create_quiz`]: send it."] CreateQuiz(Post
-    "/v1/courses/{course_id}/quizzes") => one models::Quiz
+    CreateQuiz(Post "/v1/courses/{course_id}/quizzes") for Quizzes::create_quiz => one
+    models::Quiz
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Quizzes::edit_quiz`]: set the optional parameters, then send it."]
-    EditQuiz(Put "/v1/courses/{course_id}/quizzes/{id}") => one models::Quiz
+    EditQuiz(Put "/v1/courses/{course_id}/quizzes/{id}") for Quizzes::edit_quiz with
+    options => one models::Quiz
 );
 impl<'a> EditQuiz<'a> {
     /// Sets `quiz[..]`: see [`EditQuizParams`].
@@ -159,17 +157,17 @@ impl<'a> EditQuiz<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Quizzes::delete_quiz`]: send it."] DeleteQuiz(Delete
-    "/v1/courses/{course_id}/quizzes/{id}") => one models::Quiz
+    DeleteQuiz(Delete "/v1/courses/{course_id}/quizzes/{id}") for Quizzes::delete_quiz =>
+    one models::Quiz
 );
 rt::builder!(
-    #[doc = " Request builder for [`Quizzes::reorder_quiz_items`]: send it."]
-    ReorderQuizItems(Post "/v1/courses/{course_id}/quizzes/{id}/reorder") => json
+    ReorderQuizItems(Post "/v1/courses/{course_id}/quizzes/{id}/reorder") for
+    Quizzes::reorder_quiz_items => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Quizzes::validate_quiz_access_code`]: send it."]
     ValidateQuizAccessCode(Post
-    "/v1/courses/{course_id}/quizzes/{id}/validate_access_code") => one bool
+    "/v1/courses/{course_id}/quizzes/{id}/validate_access_code") for
+    Quizzes::validate_quiz_access_code => one bool
 );
 /// Values of the `quiz[quiz_type]` parameter.
 ///

@@ -47,13 +47,11 @@ impl<'a> Result<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Result::show_collection_of_results`]: send it."]
     ShowCollectionOfResults(Get
-    "/lti/courses/{course_id}/line_items/{line_item_id}/results") => list
-    models::ResultObject
+    "/lti/courses/{course_id}/line_items/{line_item_id}/results") for
+    Result::show_collection_of_results => list models::ResultObject
 );
 rt::builder!(
-    #[doc = " Request builder for [`Result::show_result`]: send it."] ShowResult(Get
-    "/lti/courses/{course_id}/line_items/{line_item_id}/results/{id}") => one
-    models::ResultObject
+    ShowResult(Get "/lti/courses/{course_id}/line_items/{line_item_id}/results/{id}") for
+    Result::show_result => one models::ResultObject
 );

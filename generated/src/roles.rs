@@ -175,9 +175,8 @@ impl<'a> Roles<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Roles::list_roles`]: set the optional parameters, then send it."]
-    ListRoles(Get "/v1/accounts/{account_id}/roles") => list models::Role
+    ListRoles(Get "/v1/accounts/{account_id}/roles") for Roles::list_roles with options
+    => list models::Role
 );
 impl<'a> ListRoles<'a> {
     /// Filter by role state. If this argument is omitted, only 'active' roles are returned.
@@ -190,9 +189,8 @@ impl<'a> ListRoles<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Roles::get_single_role`]: set the optional parameters, then send it."]
-    GetSingleRole(Get "/v1/accounts/{account_id}/roles/{id}") => one models::Role
+    GetSingleRole(Get "/v1/accounts/{account_id}/roles/{id}") for Roles::get_single_role
+    with options => one models::Role
 );
 impl<'a> GetSingleRole<'a> {
     /// The name for the role
@@ -201,9 +199,8 @@ impl<'a> GetSingleRole<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Roles::create_new_role`]: set the optional parameters, then send it."]
-    CreateNewRole(Post "/v1/accounts/{account_id}/roles") => one models::Role
+    CreateNewRole(Post "/v1/accounts/{account_id}/roles") for Roles::create_new_role with
+    options => one models::Role
 );
 impl<'a> CreateNewRole<'a> {
     /// Deprecated alias for label.
@@ -225,9 +222,8 @@ impl<'a> CreateNewRole<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Roles::deactivate_role`]: set the optional parameters, then send it."]
-    DeactivateRole(Delete "/v1/accounts/{account_id}/roles/{id}") => one models::Role
+    DeactivateRole(Delete "/v1/accounts/{account_id}/roles/{id}") for
+    Roles::deactivate_role with options => one models::Role
 );
 impl<'a> DeactivateRole<'a> {
     /// The name for the role
@@ -236,10 +232,8 @@ impl<'a> DeactivateRole<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Roles::activate_role`]: set the optional parameters, then send it."]
-    ActivateRole(Post "/v1/accounts/{account_id}/roles/{id}/activate") => one
-    models::Role
+    ActivateRole(Post "/v1/accounts/{account_id}/roles/{id}/activate") for
+    Roles::activate_role with options => one models::Role
 );
 impl<'a> ActivateRole<'a> {
     /// The name for the role
@@ -248,9 +242,8 @@ impl<'a> ActivateRole<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Roles::update_role`]: set the optional parameters, then send it."]
-    UpdateRole(Put "/v1/accounts/{account_id}/roles/{id}") => one models::Role
+    UpdateRole(Put "/v1/accounts/{account_id}/roles/{id}") for Roles::update_role with
+    options => one models::Role
 );
 impl<'a> UpdateRole<'a> {
     /// The label for the role. Can only change the label of a custom role that belongs directly to the account.
@@ -266,10 +259,8 @@ impl<'a> UpdateRole<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Roles::list_assignable_permissions`]: set the optional parameters, then send it."]
-    ListAssignablePermissions(Get "/v1/accounts/{account_id}/roles/permissions") => list
-    models::Permission
+    ListAssignablePermissions(Get "/v1/accounts/{account_id}/roles/permissions") for
+    Roles::list_assignable_permissions with options => list models::Permission
 );
 impl<'a> ListAssignablePermissions<'a> {
     /// If provided, return only permissions whose key, label, group, or group_label match the search string.
@@ -278,13 +269,12 @@ impl<'a> ListAssignablePermissions<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Roles::retrieve_permission_groups`]: send it."]
-    RetrievePermissionGroups(Get "/v1/permissions/groups") => json
+    RetrievePermissionGroups(Get "/v1/permissions/groups") for
+    Roles::retrieve_permission_groups => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Roles::get_help_text_for_permissions`]: send it."]
-    GetHelpTextForPermissions(Get "/v1/permissions/{context_type}/{permission}/help") =>
-    one models::PermissionHelpText
+    GetHelpTextForPermissions(Get "/v1/permissions/{context_type}/{permission}/help") for
+    Roles::get_help_text_for_permissions => one models::PermissionHelpText
 );
 /// Values of the `state` parameter.
 ///

@@ -272,10 +272,8 @@ impl<'a> Rubrics<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Rubrics::create_single_rubric`]: set the optional parameters, then send it."]
-    CreateSingleRubric(Post "/v1/courses/{course_id}/rubrics") => one models::Rubric,
-    "rubric"
+    CreateSingleRubric(Post "/v1/courses/{course_id}/rubrics") for
+    Rubrics::create_single_rubric with options => one models::Rubric, "rubric"
 );
 impl<'a> CreateSingleRubric<'a> {
     /// The id of the rubric
@@ -296,10 +294,8 @@ impl<'a> CreateSingleRubric<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Rubrics::update_single_rubric`]: set the optional parameters, then send it."]
-    UpdateSingleRubric(Put "/v1/courses/{course_id}/rubrics/{id}") => one models::Rubric,
-    "rubric"
+    UpdateSingleRubric(Put "/v1/courses/{course_id}/rubrics/{id}") for
+    Rubrics::update_single_rubric with options => one models::Rubric, "rubric"
 );
 impl<'a> UpdateSingleRubric<'a> {
     /// The id of the object with which this rubric is associated
@@ -316,18 +312,16 @@ impl<'a> UpdateSingleRubric<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Rubrics::delete_single_rubric`]: send it."]
-    DeleteSingleRubric(Delete "/v1/courses/{course_id}/rubrics/{id}") => one
-    models::Rubric, "rubric"
+    DeleteSingleRubric(Delete "/v1/courses/{course_id}/rubrics/{id}") for
+    Rubrics::delete_single_rubric => one models::Rubric, "rubric"
 );
 rt::builder!(
-    #[doc = " Request builder for [`Rubrics::list_rubrics`]: send it."] ListRubrics(Get
-    "/v1/{context}/rubrics") => list models::Rubric
+    ListRubrics(Get "/v1/{context}/rubrics") for Rubrics::list_rubrics => list
+    models::Rubric
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Rubrics::get_single_rubric`]: set the optional parameters, then send it."]
-    GetSingleRubric(Get "/v1/{context}/rubrics/{id}") => one models::Rubric
+    GetSingleRubric(Get "/v1/{context}/rubrics/{id}") for Rubrics::get_single_rubric with
+    options => one models::Rubric
 );
 impl<'a> GetSingleRubric<'a> {
     /// Related records to include in the response.
@@ -340,27 +334,22 @@ impl<'a> GetSingleRubric<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Rubrics::get_courses_and_assignments_for`]: send it."]
-    GetCoursesAndAssignmentsFor(Get "/v1/{context}/rubrics/{id}/used_locations") => list
-    models::UsedLocation
+    GetCoursesAndAssignmentsFor(Get "/v1/{context}/rubrics/{id}/used_locations") for
+    Rubrics::get_courses_and_assignments_for => list models::UsedLocation
 );
 rt::builder!(
-    #[doc = " Request builder for [`Rubrics::creates_rubric_using_csv_file`]: send it."]
-    CreatesRubricUsingCsvFile(Post "/v1/{context}/rubrics/upload") => one
-    models::RubricImport
+    CreatesRubricUsingCsvFile(Post "/v1/{context}/rubrics/upload") for
+    Rubrics::creates_rubric_using_csv_file => one models::RubricImport
 );
 rt::builder!(
-    #[doc = " Request builder for [`Rubrics::get_status_of_rubric_import`]: send it."]
-    GetStatusOfRubricImport(Get "/v1/{context}/rubrics/upload/{id}") => one
-    models::RubricImport
+    GetStatusOfRubricImport(Get "/v1/{context}/rubrics/upload/{id}") for
+    Rubrics::get_status_of_rubric_import => one models::RubricImport
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Rubrics::create_single_rubric_assessment`]: set the optional parameters, then send it."]
     CreateSingleRubricAssessment(Post
     "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments")
-    => one models::RubricAssessment
+    for Rubrics::create_single_rubric_assessment with options => one
+    models::RubricAssessment
 );
 impl<'a> CreateSingleRubricAssessment<'a> {
     /// (optional) Indicates whether this assessment is provisional, defaults to false.
@@ -381,11 +370,10 @@ impl<'a> CreateSingleRubricAssessment<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Rubrics::update_single_rubric_assessment`]: set the optional parameters, then send it."]
     UpdateSingleRubricAssessment(Put
     "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments/{id}")
-    => one models::RubricAssessment
+    for Rubrics::update_single_rubric_assessment with options => one
+    models::RubricAssessment
 );
 impl<'a> UpdateSingleRubricAssessment<'a> {
     /// (optional) Indicates whether this assessment is provisional, defaults to false.
@@ -406,17 +394,15 @@ impl<'a> UpdateSingleRubricAssessment<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Rubrics::delete_single_rubric_assessment`]: send it."]
     DeleteSingleRubricAssessment(Delete
     "/v1/courses/{course_id}/rubric_associations/{rubric_association_id}/rubric_assessments/{id}")
-    => one models::RubricAssessment, "rubric_assessment"
+    for Rubrics::delete_single_rubric_assessment => one models::RubricAssessment,
+    "rubric_assessment"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Rubrics::create_rubricassociation`]: set the optional parameters, then send it."]
-    CreateRubricassociation(Post "/v1/courses/{course_id}/rubric_associations") => one
-    models::RubricAssociation, "rubric_association"
+    CreateRubricassociation(Post "/v1/courses/{course_id}/rubric_associations") for
+    Rubrics::create_rubricassociation with options => one models::RubricAssociation,
+    "rubric_association"
 );
 impl<'a> CreateRubricassociation<'a> {
     /// Sets `rubric_association[..]`: see [`RubricAssociationParams`].
@@ -425,10 +411,9 @@ impl<'a> CreateRubricassociation<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Rubrics::update_rubricassociation`]: set the optional parameters, then send it."]
-    UpdateRubricassociation(Put "/v1/courses/{course_id}/rubric_associations/{id}") =>
-    one models::RubricAssociation, "rubric_association"
+    UpdateRubricassociation(Put "/v1/courses/{course_id}/rubric_associations/{id}") for
+    Rubrics::update_rubricassociation with options => one models::RubricAssociation,
+    "rubric_association"
 );
 impl<'a> UpdateRubricassociation<'a> {
     /// Sets `rubric_association[..]`: see [`RubricAssociationParams`].
@@ -437,14 +422,13 @@ impl<'a> UpdateRubricassociation<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Rubrics::delete_rubricassociation`]: send it."]
-    DeleteRubricassociation(Delete "/v1/courses/{course_id}/rubric_associations/{id}") =>
-    one models::RubricAssociation, "rubric_association"
+    DeleteRubricassociation(Delete "/v1/courses/{course_id}/rubric_associations/{id}")
+    for Rubrics::delete_rubricassociation => one models::RubricAssociation,
+    "rubric_association"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Rubrics::templated_file_for_importing_rubric`]: send it."]
-    TemplatedFileForImportingRubric(Get "/v1/rubrics/upload_template") => json
+    TemplatedFileForImportingRubric(Get "/v1/rubrics/upload_template") for
+    Rubrics::templated_file_for_importing_rubric => json
 );
 /// Values of the `rubric_association[association_type]` parameter.
 ///

@@ -33,7 +33,6 @@ impl<'a> Sandboxes<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Sandboxes::download_uuid_mapping_for_this_sandbox`]: send it."]
-    DownloadUuidMappingForThisSandbox(Get "/lti/uuid_map") => json
+    DownloadUuidMappingForThisSandbox(Get "/lti/uuid_map") for
+    Sandboxes::download_uuid_mapping_for_this_sandbox => json
 );

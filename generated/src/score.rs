@@ -59,10 +59,8 @@ impl<'a> Score<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Score::create_score`]: set the optional parameters, then send it."]
-    CreateScore(Post "/lti/courses/{course_id}/line_items/{line_item_id}/scores") => one
-    models::ScoreResult
+    CreateScore(Post "/lti/courses/{course_id}/line_items/{line_item_id}/scores") for
+    Score::create_score with options => one models::ScoreResult
 );
 impl<'a> CreateScore<'a> {
     /// The Current score received in the tool for this line item and user, scaled to the scoreMaximum

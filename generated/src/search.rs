@@ -54,9 +54,8 @@ impl<'a> Search<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Search::find_recipients`]: set the optional parameters, then send it."]
-    FindRecipients(Get "/v1/conversations/find_recipients") => json
+    FindRecipients(Get "/v1/conversations/find_recipients") for Search::find_recipients
+    with options => json
 );
 impl<'a> FindRecipients<'a> {
     /// Search terms used for matching users/courses/groups (e.g. "bob smith"). If multiple terms are given (separated via whitespace), only results matching all terms will be returned.
@@ -92,9 +91,8 @@ impl<'a> FindRecipients<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Search::search_recipients`]: set the optional parameters, then send it."]
-    SearchRecipients(Get "/v1/search/recipients") => json
+    SearchRecipients(Get "/v1/search/recipients") for Search::search_recipients with
+    options => json
 );
 impl<'a> SearchRecipients<'a> {
     /// Search terms used for matching users/courses/groups (e.g. "bob smith"). If multiple terms are given (separated via whitespace), only results matching all terms will be returned.
@@ -130,9 +128,8 @@ impl<'a> SearchRecipients<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Search::list_all_courses`]: set the optional parameters, then send it."]
-    ListAllCourses(Get "/v1/search/all_courses") => json
+    ListAllCourses(Get "/v1/search/all_courses") for Search::list_all_courses with
+    options => json
 );
 impl<'a> ListAllCourses<'a> {
     /// Search terms used for matching users/courses/groups (e.g. "bob smith"). If multiple terms are given (separated via whitespace), only results matching all terms will be returned.

@@ -128,9 +128,8 @@ impl<'a> Sections<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Sections::list_course_sections`]: set the optional parameters, then send it."]
-    ListCourseSections(Get "/v1/courses/{course_id}/sections") => list models::Section
+    ListCourseSections(Get "/v1/courses/{course_id}/sections") for
+    Sections::list_course_sections with options => list models::Section
 );
 impl<'a> ListCourseSections<'a> {
     /// - "students": Associations to include with the group. Note: this is only available if you have permission to view users or grades in the course
@@ -151,9 +150,8 @@ impl<'a> ListCourseSections<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Sections::create_course_section`]: set the optional parameters, then send it."]
-    CreateCourseSection(Post "/v1/courses/{course_id}/sections") => one models::Section
+    CreateCourseSection(Post "/v1/courses/{course_id}/sections") for
+    Sections::create_course_section with options => one models::Section
 );
 impl<'a> CreateCourseSection<'a> {
     /// Sets `course_section[..]`: see [`CourseSectionParams`].
@@ -166,10 +164,8 @@ impl<'a> CreateCourseSection<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Sections::cross_list_section`]: set the optional parameters, then send it."]
-    CrossListSection(Post "/v1/sections/{id}/crosslist/{new_course_id}") => one
-    models::Section
+    CrossListSection(Post "/v1/sections/{id}/crosslist/{new_course_id}") for
+    Sections::cross_list_section with options => one models::Section
 );
 impl<'a> CrossListSection<'a> {
     /// Default is true. If false, any fields containing “sticky” changes will not be updated. See SIS CSV Format documentation for information on which fields can have SIS stickiness
@@ -178,9 +174,8 @@ impl<'a> CrossListSection<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Sections::de_cross_list_section`]: set the optional parameters, then send it."]
-    DeCrossListSection(Delete "/v1/sections/{id}/crosslist") => one models::Section
+    DeCrossListSection(Delete "/v1/sections/{id}/crosslist") for
+    Sections::de_cross_list_section with options => one models::Section
 );
 impl<'a> DeCrossListSection<'a> {
     /// Default is true. If false, any fields containing “sticky” changes will not be updated. See SIS CSV Format documentation for information on which fields can have SIS stickiness
@@ -189,9 +184,8 @@ impl<'a> DeCrossListSection<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Sections::edit_section`]: set the optional parameters, then send it."]
-    EditSection(Put "/v1/sections/{id}") => one models::Section
+    EditSection(Put "/v1/sections/{id}") for Sections::edit_section with options => one
+    models::Section
 );
 impl<'a> EditSection<'a> {
     /// Sets `course_section[..]`: see [`EditSectionCourseSection`].
@@ -204,9 +198,8 @@ impl<'a> EditSection<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Sections::get_section_information`]: set the optional parameters, then send it."]
-    GetSectionInformation(Get "/v1/sections/{id}") => one models::Section
+    GetSectionInformation(Get "/v1/sections/{id}") for Sections::get_section_information
+    with options => one models::Section
 );
 impl<'a> GetSectionInformation<'a> {
     /// - "students": Associations to include with the group. Note: this is only available if you have permission to view users or grades in the course
@@ -223,9 +216,8 @@ impl<'a> GetSectionInformation<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Sections::get_section_information_in`]: set the optional parameters, then send it."]
-    GetSectionInformationIn(Get "/v1/{context}/sections/{id}") => one models::Section
+    GetSectionInformationIn(Get "/v1/{context}/sections/{id}") for
+    Sections::get_section_information_in with options => one models::Section
 );
 impl<'a> GetSectionInformationIn<'a> {
     /// - "students": Associations to include with the group. Note: this is only available if you have permission to view users or grades in the course
@@ -242,13 +234,12 @@ impl<'a> GetSectionInformationIn<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Sections::delete_section`]: send it."]
-    DeleteSection(Delete "/v1/sections/{id}") => one models::Section
+    DeleteSection(Delete "/v1/sections/{id}") for Sections::delete_section => one
+    models::Section
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Sections::list_section_users`]: set the optional parameters, then send it."]
-    ListSectionUsers(Get "/v1/sections/{id}/users") => list models::User
+    ListSectionUsers(Get "/v1/sections/{id}/users") for Sections::list_section_users with
+    options => list models::User
 );
 impl<'a> ListSectionUsers<'a> {
     /// The partial name or full ID of the users to match and return in the results list. Must be at least 2 characters.

@@ -38,10 +38,9 @@ impl<'a> Services<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Services::get_kaltura_config`]: send it."]
-    GetKalturaConfig(Get "/v1/services/kaltura") => json
+    GetKalturaConfig(Get "/v1/services/kaltura") for Services::get_kaltura_config => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Services::start_kaltura_session`]: send it."]
-    StartKalturaSession(Post "/v1/services/kaltura_session") => json
+    StartKalturaSession(Post "/v1/services/kaltura_session") for
+    Services::start_kaltura_session => json
 );

@@ -63,21 +63,16 @@ impl<'a> SharedBrandConfigs<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`SharedBrandConfigs::share_brandconfig_theme`]: send it."]
-    ShareBrandconfigTheme(Post "/v1/accounts/{account_id}/shared_brand_configs") => one
-    models::SharedBrandConfig
+    ShareBrandconfigTheme(Post "/v1/accounts/{account_id}/shared_brand_configs") for
+    SharedBrandConfigs::share_brandconfig_theme => one models::SharedBrandConfig
 );
 rt::builder!(
-    #[doc = " Request builder for [`SharedBrandConfigs::update_shared_theme`]: send it."]
-    UpdateSharedTheme(Put "/v1/accounts/{account_id}/shared_brand_configs/{id}") => one
-    models::SharedBrandConfig
+    UpdateSharedTheme(Put "/v1/accounts/{account_id}/shared_brand_configs/{id}") for
+    SharedBrandConfigs::update_shared_theme => one models::SharedBrandConfig
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`SharedBrandConfigs::un_share_brandconfig_theme`]: send it."]
-    UnShareBrandconfigTheme(Delete "/v1/shared_brand_configs/{id}") => one
-    models::SharedBrandConfig
+    UnShareBrandconfigTheme(Delete "/v1/shared_brand_configs/{id}") for
+    SharedBrandConfigs::un_share_brandconfig_theme => one models::SharedBrandConfig
 );
 /// Parameters sent as `shared_brand_config[..]`.
 #[derive(Debug, Clone, PartialEq)]

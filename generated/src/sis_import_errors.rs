@@ -75,11 +75,10 @@ impl<'a> SisImportErrors<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`SisImportErrors::get_sis_import_error_list_for_import`]: set the optional parameters, then send it."]
     GetSisImportErrorListForImport(Get
-    "/v1/accounts/{account_id}/sis_imports/{id}/errors") => list models::SisImportError,
-    "sis_import_errors"
+    "/v1/accounts/{account_id}/sis_imports/{id}/errors") for
+    SisImportErrors::get_sis_import_error_list_for_import with options => list
+    models::SisImportError, "sis_import_errors"
 );
 impl<'a> GetSisImportErrorListForImport<'a> {
     /// If set, only shows errors on a sis import that would cause a failure.
@@ -88,9 +87,8 @@ impl<'a> GetSisImportErrorListForImport<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`SisImportErrors::get_sis_import_error_list`]: set the optional parameters, then send it."]
-    GetSisImportErrorList(Get "/v1/accounts/{account_id}/sis_import_errors") => list
+    GetSisImportErrorList(Get "/v1/accounts/{account_id}/sis_import_errors") for
+    SisImportErrors::get_sis_import_error_list with options => list
     models::SisImportError, "sis_import_errors"
 );
 impl<'a> GetSisImportErrorList<'a> {

@@ -133,10 +133,8 @@ impl<'a> SisImports<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`SisImports::get_sis_import_list`]: set the optional parameters, then send it."]
-    GetSisImportList(Get "/v1/accounts/{account_id}/sis_imports") => list
-    models::SisImport, "sis_imports"
+    GetSisImportList(Get "/v1/accounts/{account_id}/sis_imports") for
+    SisImports::get_sis_import_list with options => list models::SisImport, "sis_imports"
 );
 impl<'a> GetSisImportList<'a> {
     /// If set, only shows imports created after the specified date (use ISO8601 format)
@@ -153,15 +151,13 @@ impl<'a> GetSisImportList<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`SisImports::get_current_importing_sis_import`]: send it."]
     GetCurrentImportingSisImport(Get "/v1/accounts/{account_id}/sis_imports/importing")
-    => list models::SisImport, "sis_imports"
+    for SisImports::get_current_importing_sis_import => list models::SisImport,
+    "sis_imports"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`SisImports::import_sis_data`]: set the optional parameters, then send it."]
-    ImportSisData(Post "/v1/accounts/{account_id}/sis_imports") => one models::SisImport
+    ImportSisData(Post "/v1/accounts/{account_id}/sis_imports") for
+    SisImports::import_sis_data with options => one models::SisImport
 );
 impl<'a> ImportSisData<'a> {
     /// Choose the data format for reading SIS data. With a standard Canvas install, this option can only be 'instructure_csv', and if unprovided, will be assumed to be so. Can be part of the query string.
@@ -288,15 +284,14 @@ impl<'a> ImportSisData<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`SisImports::get_sis_import_status`]: send it."]
-    GetSisImportStatus(Get "/v1/accounts/{account_id}/sis_imports/{id}") => one
-    models::SisImport
+    GetSisImportStatus(Get "/v1/accounts/{account_id}/sis_imports/{id}") for
+    SisImports::get_sis_import_status => one models::SisImport
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`SisImports::restore_workflow_states_of_sis_imported_items`]: set the optional parameters, then send it."]
     RestoreWorkflowStatesOfSisImportedItems(Put
-    "/v1/accounts/{account_id}/sis_imports/{id}/restore_states") => one models::Progress
+    "/v1/accounts/{account_id}/sis_imports/{id}/restore_states") for
+    SisImports::restore_workflow_states_of_sis_imported_items with options => one
+    models::Progress
 );
 impl<'a> RestoreWorkflowStatesOfSisImportedItems<'a> {
     /// If set, will only restore items that were deleted from batch_mode.
@@ -313,15 +308,13 @@ impl<'a> RestoreWorkflowStatesOfSisImportedItems<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`SisImports::abort_sis_import`]: send it."]
-    AbortSisImport(Put "/v1/accounts/{account_id}/sis_imports/{id}/abort") => one
-    models::SisImport
+    AbortSisImport(Put "/v1/accounts/{account_id}/sis_imports/{id}/abort") for
+    SisImports::abort_sis_import => one models::SisImport
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`SisImports::abort_all_pending_sis_imports`]: send it."]
     AbortAllPendingSisImports(Put
-    "/v1/accounts/{account_id}/sis_imports/abort_all_pending") => one bool, "aborted"
+    "/v1/accounts/{account_id}/sis_imports/abort_all_pending") for
+    SisImports::abort_all_pending_sis_imports => one bool, "aborted"
 );
 /// Values of the `workflow_state` parameter.
 ///

@@ -93,10 +93,10 @@ impl<'a> SisIntegration<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`SisIntegration::retrieve_assignments_enabled_for_grade_export_to_sis_for_account`]: set the optional parameters, then send it."]
     RetrieveAssignmentsEnabledForGradeExportToSisForAccount(Get
-    "/sis/accounts/{account_id}/assignments") => json
+    "/sis/accounts/{account_id}/assignments") for
+    SisIntegration::retrieve_assignments_enabled_for_grade_export_to_sis_for_account with
+    options => json
 );
 impl<'a> RetrieveAssignmentsEnabledForGradeExportToSisForAccount<'a> {
     /// The ID of the course to query.
@@ -117,10 +117,10 @@ impl<'a> RetrieveAssignmentsEnabledForGradeExportToSisForAccount<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`SisIntegration::retrieve_assignments_enabled_for_grade_export_to_sis_for_course`]: set the optional parameters, then send it."]
     RetrieveAssignmentsEnabledForGradeExportToSisForCourse(Get
-    "/sis/courses/{course_id}/assignments") => json
+    "/sis/courses/{course_id}/assignments") for
+    SisIntegration::retrieve_assignments_enabled_for_grade_export_to_sis_for_course with
+    options => json
 );
 impl<'a> RetrieveAssignmentsEnabledForGradeExportToSisForCourse<'a> {
     /// The ID of the account to query.
@@ -141,10 +141,10 @@ impl<'a> RetrieveAssignmentsEnabledForGradeExportToSisForCourse<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`SisIntegration::disable_assignments_currently_enabled_for_grade_export_to_sis`]: set the optional parameters, then send it."]
     DisableAssignmentsCurrentlyEnabledForGradeExportToSis(Put
-    "/sis/courses/{course_id}/disable_post_to_sis") => json
+    "/sis/courses/{course_id}/disable_post_to_sis") for
+    SisIntegration::disable_assignments_currently_enabled_for_grade_export_to_sis with
+    options => json
 );
 impl<'a> DisableAssignmentsCurrentlyEnabledForGradeExportToSis<'a> {
     /// The ID of the grading period.

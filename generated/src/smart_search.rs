@@ -38,10 +38,9 @@ impl<'a> SmartSearch<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`SmartSearch::search_course_content`]: set the optional parameters, then send it."]
-    SearchCourseContent(Get "/v1/courses/{course_id}/smartsearch") => list
-    models::SearchResult, "results"
+    SearchCourseContent(Get "/v1/courses/{course_id}/smartsearch") for
+    SmartSearch::search_course_content with options => list models::SearchResult,
+    "results"
 );
 impl<'a> SearchCourseContent<'a> {
     /// Types of objects to search. By default, all supported types are searched. Supported types include `pages`, `assignments`, `announcements`, and `discussion_topics`.

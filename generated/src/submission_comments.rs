@@ -77,11 +77,10 @@ impl<'a> SubmissionComments<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`SubmissionComments::edit_submission_comment`]: set the optional parameters, then send it."]
     EditSubmissionComment(Put
     "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/{id}")
-    => one models::SubmissionComment
+    for SubmissionComments::edit_submission_comment with options => one
+    models::SubmissionComment
 );
 impl<'a> EditSubmissionComment<'a> {
     /// If this argument is present, edit the text of a comment.
@@ -90,17 +89,14 @@ impl<'a> EditSubmissionComment<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`SubmissionComments::delete_submission_comment`]: send it."]
     DeleteSubmissionComment(Delete
     "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/{id}")
-    => one models::SubmissionComment
+    for SubmissionComments::delete_submission_comment => one models::SubmissionComment
 );
 rt::builder!(
-    #[doc = " Request builder for [`SubmissionComments::upload_file`]: send it."]
     UploadFile(Post
     "/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}/comments/files")
-    => json
+    for SubmissionComments::upload_file => json
 );
 impl<'a> UploadFile<'a> {
     /// Uploads `file` with Canvas's three steps (the upload host never gets the

@@ -546,10 +546,8 @@ impl<'a> Submissions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::submit_assignment`]: set the optional parameters, then send it."]
-    SubmitAssignment(Post "/v1/{context}/assignments/{assignment_id}/submissions") => one
-    models::Submission
+    SubmitAssignment(Post "/v1/{context}/assignments/{assignment_id}/submissions") for
+    Submissions::submit_assignment with options => one models::Submission
 );
 impl<'a> SubmitAssignment<'a> {
     /// Sets `comment[..]`: see [`SubmitAssignmentComment`].
@@ -558,10 +556,9 @@ impl<'a> SubmitAssignment<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::list_assignment_submissions`]: set the optional parameters, then send it."]
     ListAssignmentSubmissions(Get
-    "/v1/{context}/assignments/{assignment_id}/submissions") => list models::Submission
+    "/v1/{context}/assignments/{assignment_id}/submissions") for
+    Submissions::list_assignment_submissions with options => list models::Submission
 );
 impl<'a> ListAssignmentSubmissions<'a> {
     /// Associations to include with the group.  "group" will add group_id and group_name.
@@ -577,10 +574,9 @@ impl<'a> ListAssignmentSubmissions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::list_submissions_for_multiple_assignments`]: set the optional parameters, then send it."]
-    ListSubmissionsForMultipleAssignments(Get "/v1/{context}/students/submissions") =>
-    list models::Submission
+    ListSubmissionsForMultipleAssignments(Get "/v1/{context}/students/submissions") for
+    Submissions::list_submissions_for_multiple_assignments with options => list
+    models::Submission
 );
 impl<'a> ListSubmissionsForMultipleAssignments<'a> {
     /// List of student ids to return submissions for. If this argument is omitted, return submissions for the calling user. Students may only list their own submissions. Observers may only list those of associated students. The special id "all" will return submissions for all students in the course/section as appropriate.
@@ -646,11 +642,9 @@ impl<'a> ListSubmissionsForMultipleAssignments<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::get_single_submission`]: set the optional parameters, then send it."]
     GetSingleSubmission(Get
-    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}") => one
-    models::Submission
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}") for
+    Submissions::get_single_submission with options => one models::Submission
 );
 impl<'a> GetSingleSubmission<'a> {
     /// Associations to include with the group.
@@ -662,11 +656,10 @@ impl<'a> GetSingleSubmission<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::get_single_submission_by_anonymous_id`]: set the optional parameters, then send it."]
     GetSingleSubmissionByAnonymousId(Get
-    "/v1/{context}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}") =>
-    one models::Submission
+    "/v1/{context}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}") for
+    Submissions::get_single_submission_by_anonymous_id with options => one
+    models::Submission
 );
 impl<'a> GetSingleSubmissionByAnonymousId<'a> {
     /// Associations to include with the group.
@@ -678,9 +671,9 @@ impl<'a> GetSingleSubmissionByAnonymousId<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Submissions::upload_file`]: send it."]
     UploadFile(Post
-    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/files") => json
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/files") for
+    Submissions::upload_file => json
 );
 impl<'a> UploadFile<'a> {
     /// Uploads `file` with Canvas's three steps (the upload host never gets the
@@ -698,11 +691,9 @@ impl<'a> UploadFile<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::grade_or_comment_on_submission`]: set the optional parameters, then send it."]
     GradeOrCommentOnSubmission(Put
-    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}") => one
-    models::Submission
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}") for
+    Submissions::grade_or_comment_on_submission with options => one models::Submission
 );
 impl<'a> GradeOrCommentOnSubmission<'a> {
     /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionComment`].
@@ -783,11 +774,10 @@ impl<'a> GradeOrCommentOnSubmission<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::grade_or_comment_on_submission_by_anonymous_id`]: set the optional parameters, then send it."]
     GradeOrCommentOnSubmissionByAnonymousId(Put
-    "/v1/{context}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}") =>
-    one models::Submission
+    "/v1/{context}/assignments/{assignment_id}/anonymous_submissions/{anonymous_id}") for
+    Submissions::grade_or_comment_on_submission_by_anonymous_id with options => one
+    models::Submission
 );
 impl<'a> GradeOrCommentOnSubmissionByAnonymousId<'a> {
     /// Sets `comment[..]`: see [`GradeOrCommentOnSubmissionByAnonymousIdComment`].
@@ -867,16 +857,15 @@ impl<'a> GradeOrCommentOnSubmissionByAnonymousId<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Submissions::list_gradeable_students`]: send it."]
     ListGradeableStudents(Get
-    "/v1/courses/{course_id}/assignments/{assignment_id}/gradeable_students") => list
-    models::UserDisplay
+    "/v1/courses/{course_id}/assignments/{assignment_id}/gradeable_students") for
+    Submissions::list_gradeable_students => list models::UserDisplay
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::list_multiple_assignments_gradeable_students`]: set the optional parameters, then send it."]
     ListMultipleAssignmentsGradeableStudents(Get
-    "/v1/courses/{course_id}/assignments/gradeable_students") => list models::UserDisplay
+    "/v1/courses/{course_id}/assignments/gradeable_students") for
+    Submissions::list_multiple_assignments_gradeable_students with options => list
+    models::UserDisplay
 );
 impl<'a> ListMultipleAssignmentsGradeableStudents<'a> {
     /// Assignments being requested
@@ -888,10 +877,9 @@ impl<'a> ListMultipleAssignmentsGradeableStudents<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::grade_or_comment_on_multiple_submissions`]: set the optional parameters, then send it."]
     GradeOrCommentOnMultipleSubmissions(Post "/v1/{context}/submissions/update_grades")
-    => one models::Progress
+    for Submissions::grade_or_comment_on_multiple_submissions with options => one
+    models::Progress
 );
 impl<'a> GradeOrCommentOnMultipleSubmissions<'a> {
     /// Sets `grade_data[..]`: see [`StudentGradeData`].
@@ -903,11 +891,10 @@ impl<'a> GradeOrCommentOnMultipleSubmissions<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::grade_or_comment_on_multiple_submissions_for_assignment`]: set the optional parameters, then send it."]
     GradeOrCommentOnMultipleSubmissionsForAssignment(Post
-    "/v1/{context}/assignments/{assignment_id}/submissions/update_grades") => one
-    models::Progress
+    "/v1/{context}/assignments/{assignment_id}/submissions/update_grades") for
+    Submissions::grade_or_comment_on_multiple_submissions_for_assignment with options =>
+    one models::Progress
 );
 impl<'a> GradeOrCommentOnMultipleSubmissionsForAssignment<'a> {
     /// Sets `grade_data[..]`: see [`StudentGradeData`].
@@ -919,19 +906,18 @@ impl<'a> GradeOrCommentOnMultipleSubmissionsForAssignment<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Submissions::mark_submission_as_read`]: send it."]
     MarkSubmissionAsRead(Put
-    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/read") => json
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/read") for
+    Submissions::mark_submission_as_read => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Submissions::mark_submission_as_unread`]: send it."]
     MarkSubmissionAsUnread(Delete
-    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/read") => json
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/read") for
+    Submissions::mark_submission_as_unread => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::mark_bulk_submissions_as_read`]: set the optional parameters, then send it."]
-    MarkBulkSubmissionsAsRead(Put "/v1/{context}/submissions/bulk_mark_read") => json
+    MarkBulkSubmissionsAsRead(Put "/v1/{context}/submissions/bulk_mark_read") for
+    Submissions::mark_bulk_submissions_as_read with options => json
 );
 impl<'a> MarkBulkSubmissionsAsRead<'a> {
     /// Sets `submissionIds`.
@@ -943,65 +929,49 @@ impl<'a> MarkBulkSubmissionsAsRead<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::mark_submission_item_as_read`]: send it."]
     MarkSubmissionItemAsRead(Put
-    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/read/{item}") =>
-    json
+    "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/read/{item}") for
+    Submissions::mark_submission_item_as_read => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::clear_unread_status_for_all_submissions`]: send it."]
     ClearUnreadStatusForAllSubmissions(Put
-    "/v1/{context}/submissions/{user_id}/clear_unread") => json
+    "/v1/{context}/submissions/{user_id}/clear_unread") for
+    Submissions::clear_unread_status_for_all_submissions => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::get_rubric_comments_read_state`]: send it."]
     GetRubricCommentsReadState(Get
     "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read")
-    => one bool, "read"
+    for Submissions::get_rubric_comments_read_state => one bool, "read"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::get_rubric_assessments_read_state`]: send it."]
     GetRubricAssessmentsReadState(Get
     "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read")
-    => one bool, "read"
+    for Submissions::get_rubric_assessments_read_state => one bool, "read"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::mark_rubric_comments_as_read`]: send it."]
     MarkRubricCommentsAsRead(Put
     "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/rubric_comments/read")
-    => one bool, "read"
+    for Submissions::mark_rubric_comments_as_read => one bool, "read"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::mark_rubric_assessments_as_read`]: send it."]
     MarkRubricAssessmentsAsRead(Put
     "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/rubric_assessments/read")
-    => one bool, "read"
+    for Submissions::mark_rubric_assessments_as_read => one bool, "read"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::get_document_annotations_read_state`]: send it."]
     GetDocumentAnnotationsReadState(Get
     "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read")
-    => one bool, "read"
+    for Submissions::get_document_annotations_read_state => one bool, "read"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::mark_document_annotations_as_read`]: send it."]
     MarkDocumentAnnotationsAsRead(Put
     "/v1/{context}/assignments/{assignment_id}/submissions/{user_id}/document_annotations/read")
-    => one bool, "read"
+    for Submissions::mark_document_annotations_as_read => one bool, "read"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Submissions::submission_summary`]: set the optional parameters, then send it."]
     SubmissionSummary(Get "/v1/{context}/assignments/{assignment_id}/submission_summary")
-    => one models::SubmissionSummaryResponse
+    for Submissions::submission_summary with options => one
+    models::SubmissionSummaryResponse
 );
 impl<'a> SubmissionSummary<'a> {
     /// If this argument is true, the response will take into account student groups.

@@ -57,9 +57,8 @@ impl<'a> Tabs<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Tabs::list_available_tabs_for_course_or_group`]: set the optional parameters, then send it."]
-    ListAvailableTabsForCourseOrGroup(Get "/v1/{context}/tabs") => list models::Tab
+    ListAvailableTabsForCourseOrGroup(Get "/v1/{context}/tabs") for
+    Tabs::list_available_tabs_for_course_or_group with options => list models::Tab
 );
 impl<'a> ListAvailableTabsForCourseOrGroup<'a> {
     /// - "course_subject_tabs": Optional flag to return the tabs associated with a canvas_for_elementary subject course's home page instead of the typical sidebar navigation. Only takes effect if this request is for a course context in a canvas_for_elementary-enabled account or sub-account.
@@ -68,9 +67,8 @@ impl<'a> ListAvailableTabsForCourseOrGroup<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Tabs::update_tab_for_course`]: set the optional parameters, then send it."]
-    UpdateTabForCourse(Put "/v1/courses/{course_id}/tabs/{tab_id}") => one models::Tab
+    UpdateTabForCourse(Put "/v1/courses/{course_id}/tabs/{tab_id}") for
+    Tabs::update_tab_for_course with options => one models::Tab
 );
 impl<'a> UpdateTabForCourse<'a> {
     /// The new position of the tab, 1-based

@@ -85,31 +85,27 @@ impl<'a> TemporaryEnrollmentPairings<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`TemporaryEnrollmentPairings::list_temporary_enrollment_pairings`]: send it."]
     ListTemporaryEnrollmentPairings(Get
-    "/v1/accounts/{account_id}/temporary_enrollment_pairings") => list
+    "/v1/accounts/{account_id}/temporary_enrollment_pairings") for
+    TemporaryEnrollmentPairings::list_temporary_enrollment_pairings => list
     models::TemporaryEnrollmentPairing
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`TemporaryEnrollmentPairings::get_single_temporary_enrollment_pairing`]: send it."]
     GetSingleTemporaryEnrollmentPairing(Get
-    "/v1/accounts/{account_id}/temporary_enrollment_pairings/{id}") => one
+    "/v1/accounts/{account_id}/temporary_enrollment_pairings/{id}") for
+    TemporaryEnrollmentPairings::get_single_temporary_enrollment_pairing => one
     models::TemporaryEnrollmentPairing, "temporary_enrollment_pairing"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`TemporaryEnrollmentPairings::new_temporaryenrollmentpairing`]: send it."]
     NewTemporaryenrollmentpairing(Get
-    "/v1/accounts/{account_id}/temporary_enrollment_pairings/new") => one
+    "/v1/accounts/{account_id}/temporary_enrollment_pairings/new") for
+    TemporaryEnrollmentPairings::new_temporaryenrollmentpairing => one
     models::TemporaryEnrollmentPairing, "temporary_enrollment_pairing"
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`TemporaryEnrollmentPairings::create_temporary_enrollment_pairing`]: set the optional parameters, then send it."]
     CreateTemporaryEnrollmentPairing(Post
-    "/v1/accounts/{account_id}/temporary_enrollment_pairings") => one
+    "/v1/accounts/{account_id}/temporary_enrollment_pairings") for
+    TemporaryEnrollmentPairings::create_temporary_enrollment_pairing with options => one
     models::TemporaryEnrollmentPairing, "temporary_enrollment_pairing"
 );
 impl<'a> CreateTemporaryEnrollmentPairing<'a> {
@@ -123,10 +119,9 @@ impl<'a> CreateTemporaryEnrollmentPairing<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`TemporaryEnrollmentPairings::delete_temporary_enrollment_pairing`]: send it."]
     DeleteTemporaryEnrollmentPairing(Delete
-    "/v1/accounts/{account_id}/temporary_enrollment_pairings/{id}") => json
+    "/v1/accounts/{account_id}/temporary_enrollment_pairings/{id}") for
+    TemporaryEnrollmentPairings::delete_temporary_enrollment_pairing => json
 );
 /// Values of the `ending_enrollment_state` parameter.
 ///

@@ -134,9 +134,8 @@ impl<'a> UserObservees<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`UserObservees::list_observees`]: set the optional parameters, then send it."]
-    ListObservees(Get "/v1/users/{user_id}/observees") => list models::User
+    ListObservees(Get "/v1/users/{user_id}/observees") for UserObservees::list_observees
+    with options => list models::User
 );
 impl<'a> ListObservees<'a> {
     /// - "avatar_url": Optionally include avatar_url.
@@ -145,9 +144,8 @@ impl<'a> ListObservees<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`UserObservees::list_observers`]: set the optional parameters, then send it."]
-    ListObservers(Get "/v1/users/{user_id}/observers") => list models::User
+    ListObservers(Get "/v1/users/{user_id}/observers") for UserObservees::list_observers
+    with options => list models::User
 );
 impl<'a> ListObservers<'a> {
     /// - "avatar_url": Optionally include avatar_url.
@@ -156,9 +154,8 @@ impl<'a> ListObservers<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`UserObservees::add_observee_with_credentials`]: set the optional parameters, then send it."]
-    AddObserveeWithCredentials(Post "/v1/users/{user_id}/observees") => one models::User
+    AddObserveeWithCredentials(Post "/v1/users/{user_id}/observees") for
+    UserObservees::add_observee_with_credentials with options => one models::User
 );
 impl<'a> AddObserveeWithCredentials<'a> {
     /// Sets `observee[..]`: see [`Observee`].
@@ -179,17 +176,16 @@ impl<'a> AddObserveeWithCredentials<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`UserObservees::show_observee`]: send it."]
-    ShowObservee(Get "/v1/users/{user_id}/observees/{observee_id}") => one models::User
+    ShowObservee(Get "/v1/users/{user_id}/observees/{observee_id}") for
+    UserObservees::show_observee => one models::User
 );
 rt::builder!(
-    #[doc = " Request builder for [`UserObservees::show_observer`]: send it."]
-    ShowObserver(Get "/v1/users/{user_id}/observers/{observer_id}") => one models::User
+    ShowObserver(Get "/v1/users/{user_id}/observers/{observer_id}") for
+    UserObservees::show_observer => one models::User
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`UserObservees::add_observee`]: set the optional parameters, then send it."]
-    AddObservee(Put "/v1/users/{user_id}/observees/{observee_id}") => one models::User
+    AddObservee(Put "/v1/users/{user_id}/observees/{observee_id}") for
+    UserObservees::add_observee with options => one models::User
 );
 impl<'a> AddObservee<'a> {
     /// The ID for the root account to associate with the observation link. If not specified, a link will be created for each root account associated to both the observer and observee.
@@ -198,10 +194,8 @@ impl<'a> AddObservee<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`UserObservees::remove_observee`]: set the optional parameters, then send it."]
-    RemoveObservee(Delete "/v1/users/{user_id}/observees/{observee_id}") => one
-    models::User
+    RemoveObservee(Delete "/v1/users/{user_id}/observees/{observee_id}") for
+    UserObservees::remove_observee with options => one models::User
 );
 impl<'a> RemoveObservee<'a> {
     /// If specified, only removes the link for the given root account
@@ -210,10 +204,8 @@ impl<'a> RemoveObservee<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`UserObservees::create_observer_pairing_code`]: send it."]
-    CreateObserverPairingCode(Post "/v1/users/{user_id}/observer_pairing_codes") => one
-    models::PairingCode
+    CreateObserverPairingCode(Post "/v1/users/{user_id}/observer_pairing_codes") for
+    UserObservees::create_observer_pairing_code => one models::PairingCode
 );
 /// Values of the `include` parameter.
 ///

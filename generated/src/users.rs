@@ -1231,9 +1231,8 @@ impl<'a> Users<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::list_users_in_account`]: set the optional parameters, then send it."]
-    ListUsersInAccount(Get "/v1/accounts/{account_id}/users") => list models::User
+    ListUsersInAccount(Get "/v1/accounts/{account_id}/users") for
+    Users::list_users_in_account with options => list models::User
 );
 impl<'a> ListUsersInAccount<'a> {
     /// The partial name or full ID of the users to match and return in the results list. Must be at least 3 characters.
@@ -1260,10 +1259,8 @@ impl<'a> ListUsersInAccount<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::list_activity_stream`]: set the optional parameters, then send it."]
-    ListActivityStream(Get "/v1/users/self/activity_stream") => list
-    models::ListActivityStreamResponse
+    ListActivityStream(Get "/v1/users/self/activity_stream") for
+    Users::list_activity_stream with options => list models::ListActivityStreamResponse
 );
 impl<'a> ListActivityStream<'a> {
     /// If true, will only return objects for courses the user is actively participating in
@@ -1272,9 +1269,8 @@ impl<'a> ListActivityStream<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::list_activity_stream_of_current_user`]: set the optional parameters, then send it."]
-    ListActivityStreamOfCurrentUser(Get "/v1/users/activity_stream") => list
+    ListActivityStreamOfCurrentUser(Get "/v1/users/activity_stream") for
+    Users::list_activity_stream_of_current_user with options => list
     models::ListActivityStreamOfCurrentUserResponse
 );
 impl<'a> ListActivityStreamOfCurrentUser<'a> {
@@ -1284,9 +1280,8 @@ impl<'a> ListActivityStreamOfCurrentUser<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::activity_stream_summary`]: set the optional parameters, then send it."]
-    ActivityStreamSummary(Get "/v1/users/self/activity_stream/summary") => list
+    ActivityStreamSummary(Get "/v1/users/self/activity_stream/summary") for
+    Users::activity_stream_summary with options => list
     models::ActivityStreamSummaryResponse
 );
 impl<'a> ActivityStreamSummary<'a> {
@@ -1296,9 +1291,8 @@ impl<'a> ActivityStreamSummary<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::list_todo_items`]: set the optional parameters, then send it."]
-    ListTodoItems(Get "/v1/users/self/todo") => list models::ListTodoItemsResponse
+    ListTodoItems(Get "/v1/users/self/todo") for Users::list_todo_items with options =>
+    list models::ListTodoItemsResponse
 );
 impl<'a> ListTodoItems<'a> {
     /// "ungraded_quizzes":: Optionally include ungraded quizzes (such as practice quizzes and surveys) in the list. These will be returned under a `quiz` key instead of an `assignment` key in response elements.
@@ -1307,9 +1301,8 @@ impl<'a> ListTodoItems<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::list_counts_for_todo_items`]: set the optional parameters, then send it."]
-    ListCountsForTodoItems(Get "/v1/users/self/todo_item_count") => one
+    ListCountsForTodoItems(Get "/v1/users/self/todo_item_count") for
+    Users::list_counts_for_todo_items with options => one
     models::ListCountsForTodoItemsResponse
 );
 impl<'a> ListCountsForTodoItems<'a> {
@@ -1319,16 +1312,12 @@ impl<'a> ListCountsForTodoItems<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::list_upcoming_assignments_calendar_events`]: send it."]
-    ListUpcomingAssignmentsCalendarEvents(Get "/v1/users/self/upcoming_events") => list
-    models::CalendarEvent
+    ListUpcomingAssignmentsCalendarEvents(Get "/v1/users/self/upcoming_events") for
+    Users::list_upcoming_assignments_calendar_events => list models::CalendarEvent
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::list_missing_submissions`]: set the optional parameters, then send it."]
-    ListMissingSubmissions(Get "/v1/users/{user_id}/missing_submissions") => list
-    models::Assignment
+    ListMissingSubmissions(Get "/v1/users/{user_id}/missing_submissions") for
+    Users::list_missing_submissions with options => list models::Assignment
 );
 impl<'a> ListMissingSubmissions<'a> {
     /// Return missing submissions for the given observed user. Must be accompanied by course_ids\[\]. The user making the request must be observing the observed user in all the courses specified by course_ids\[\].
@@ -1352,16 +1341,15 @@ impl<'a> ListMissingSubmissions<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Users::hide_stream_item`]: send it."]
-    HideStreamItem(Delete "/v1/users/self/activity_stream/{id}") => json
+    HideStreamItem(Delete "/v1/users/self/activity_stream/{id}") for
+    Users::hide_stream_item => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::hide_all_stream_items`]: send it."]
-    HideAllStreamItems(Delete "/v1/users/self/activity_stream") => json
+    HideAllStreamItems(Delete "/v1/users/self/activity_stream") for
+    Users::hide_all_stream_items => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::upload_file`]: send it."] UploadFile(Post
-    "/v1/users/{user_id}/files") => json
+    UploadFile(Post "/v1/users/{user_id}/files") for Users::upload_file => json
 );
 impl<'a> UploadFile<'a> {
     /// Uploads `file` with Canvas's three steps (the upload host never gets the
@@ -1379,9 +1367,8 @@ impl<'a> UploadFile<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::show_user_details`]: set the optional parameters, then send it."]
-    ShowUserDetails(Get "/v1/users/{id}") => one models::User
+    ShowUserDetails(Get "/v1/users/{id}") for Users::show_user_details with options =>
+    one models::User
 );
 impl<'a> ShowUserDetails<'a> {
     /// Array of additional information to include on the user record. "locale", "avatar_url", "permissions", "email", and "effective_locale" will always be returned
@@ -1393,9 +1380,8 @@ impl<'a> ShowUserDetails<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::create_user`]: set the optional parameters, then send it."]
-    CreateUser(Post "/v1/accounts/{account_id}/users") => one models::User
+    CreateUser(Post "/v1/accounts/{account_id}/users") for Users::create_user with
+    options => one models::User
 );
 impl<'a> CreateUser<'a> {
     /// Sets `user[..]`: see [`CreateUserParams`].
@@ -1428,10 +1414,8 @@ impl<'a> CreateUser<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::deprecated_self_register_user`]: set the optional parameters, then send it."]
-    DeprecatedSelfRegisterUser(Post "/v1/accounts/{account_id}/self_registration") => one
-    models::User
+    DeprecatedSelfRegisterUser(Post "/v1/accounts/{account_id}/self_registration") for
+    Users::deprecated_self_register_user with options => one models::User
 );
 impl<'a> DeprecatedSelfRegisterUser<'a> {
     /// Sets `communication_channel[..]`: see [`DeprecatedSelfRegisterUserCommunicationChannel`].
@@ -1443,9 +1427,8 @@ impl<'a> DeprecatedSelfRegisterUser<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::update_user_settings`]: set the optional parameters, then send it."]
-    UpdateUserSettings(Get "/v1/users/{id}/settings") => json
+    UpdateUserSettings(Get "/v1/users/{id}/settings") for Users::update_user_settings
+    with options => json
 );
 impl<'a> UpdateUserSettings<'a> {
     /// If true, require user to manually mark discussion posts as read (don't auto-mark as read).
@@ -1478,17 +1461,15 @@ impl<'a> UpdateUserSettings<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Users::get_custom_colors`]: send it."]
-    GetCustomColors(Get "/v1/users/{id}/colors") => json
+    GetCustomColors(Get "/v1/users/{id}/colors") for Users::get_custom_colors => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::get_custom_color`]: send it."]
-    GetCustomColor(Get "/v1/users/{id}/colors/{asset_string}") => json
+    GetCustomColor(Get "/v1/users/{id}/colors/{asset_string}") for
+    Users::get_custom_color => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::update_custom_color`]: set the optional parameters, then send it."]
-    UpdateCustomColor(Put "/v1/users/{id}/colors/{asset_string}") => json
+    UpdateCustomColor(Put "/v1/users/{id}/colors/{asset_string}") for
+    Users::update_custom_color with options => json
 );
 impl<'a> UpdateCustomColor<'a> {
     /// The hexcode of the color to set for the context, if you choose to pass the hexcode as a query parameter rather than in the request body you should NOT include the '#' unless you escape it first.
@@ -1497,17 +1478,15 @@ impl<'a> UpdateCustomColor<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Users::get_dashboard_positions`]: send it."]
-    GetDashboardPositions(Get "/v1/users/{id}/dashboard_positions") => json
+    GetDashboardPositions(Get "/v1/users/{id}/dashboard_positions") for
+    Users::get_dashboard_positions => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::update_dashboard_positions`]: send it."]
-    UpdateDashboardPositions(Put "/v1/users/{id}/dashboard_positions") => json
+    UpdateDashboardPositions(Put "/v1/users/{id}/dashboard_positions") for
+    Users::update_dashboard_positions => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::edit_user`]: set the optional parameters, then send it."]
-    EditUser(Put "/v1/users/{id}") => one models::User
+    EditUser(Put "/v1/users/{id}") for Users::edit_user with options => one models::User
 );
 impl<'a> EditUser<'a> {
     /// Sets `user[..]`: see [`EditUserParams`].
@@ -1520,40 +1499,34 @@ impl<'a> EditUser<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Users::terminate_all_user_sessions`]: send it."]
-    TerminateAllUserSessions(Delete "/v1/users/{id}/sessions") => json
+    TerminateAllUserSessions(Delete "/v1/users/{id}/sessions") for
+    Users::terminate_all_user_sessions => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::log_users_out_of_all_mobile_apps`]: send it."]
-    LogUsersOutOfAllMobileApps(Delete "/v1/users/mobile_sessions") => json
+    LogUsersOutOfAllMobileApps(Delete "/v1/users/mobile_sessions") for
+    Users::log_users_out_of_all_mobile_apps => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::log_users_out_of_all_mobile_apps_for_user`]: send it."]
-    LogUsersOutOfAllMobileAppsForUser(Delete "/v1/users/{id}/mobile_sessions") => json
+    LogUsersOutOfAllMobileAppsForUser(Delete "/v1/users/{id}/mobile_sessions") for
+    Users::log_users_out_of_all_mobile_apps_for_user => json
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::merge_user_into_another_user`]: send it."]
-    MergeUserIntoAnotherUser(Put "/v1/users/{id}/merge_into/{destination_user_id}") =>
-    one models::User
+    MergeUserIntoAnotherUser(Put "/v1/users/{id}/merge_into/{destination_user_id}") for
+    Users::merge_user_into_another_user => one models::User
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::merge_user_into_another_user_for_destination_account`]: send it."]
     MergeUserIntoAnotherUserForDestinationAccount(Put
     "/v1/users/{id}/merge_into/accounts/{destination_account_id}/users/{destination_user_id}")
-    => one models::User
+    for Users::merge_user_into_another_user_for_destination_account => one models::User
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::split_merged_users_into_separate_users`]: send it."]
-    SplitMergedUsersIntoSeparateUsers(Post "/v1/users/{id}/split") => array models::User
+    SplitMergedUsersIntoSeparateUsers(Post "/v1/users/{id}/split") for
+    Users::split_merged_users_into_separate_users => array models::User
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::get_pandata_events_jwt_token_and_its_expiration_date`]: set the optional parameters, then send it."]
     GetPandataEventsJwtTokenAndItsExpirationDate(Post
-    "/v1/users/self/pandata_events_token") => json
+    "/v1/users/self/pandata_events_token") for
+    Users::get_pandata_events_jwt_token_and_its_expiration_date with options => json
 );
 impl<'a> GetPandataEventsJwtTokenAndItsExpirationDate<'a> {
     /// The pandata events appKey for this mobile app
@@ -1562,10 +1535,9 @@ impl<'a> GetPandataEventsJwtTokenAndItsExpirationDate<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::get_users_most_recently_graded_submissions`]: set the optional parameters, then send it."]
-    GetUsersMostRecentlyGradedSubmissions(Get "/v1/users/{id}/graded_submissions") =>
-    list models::Submission
+    GetUsersMostRecentlyGradedSubmissions(Get "/v1/users/{id}/graded_submissions") for
+    Users::get_users_most_recently_graded_submissions with options => list
+    models::Submission
 );
 impl<'a> GetUsersMostRecentlyGradedSubmissions<'a> {
     /// Associations to include with the group
@@ -1585,17 +1557,16 @@ impl<'a> GetUsersMostRecentlyGradedSubmissions<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Users::get_user_profile`]: send it."]
-    GetUserProfile(Get "/v1/users/{user_id}/profile") => one models::Profile
+    GetUserProfile(Get "/v1/users/{user_id}/profile") for Users::get_user_profile => one
+    models::Profile
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::list_avatar_options`]: send it."]
-    ListAvatarOptions(Get "/v1/users/{user_id}/avatars") => list models::Avatar
+    ListAvatarOptions(Get "/v1/users/{user_id}/avatars") for Users::list_avatar_options
+    => list models::Avatar
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::list_user_page_views`]: set the optional parameters, then send it."]
-    ListUserPageViews(Get "/v1/users/{user_id}/page_views") => list models::PageView
+    ListUserPageViews(Get "/v1/users/{user_id}/page_views") for
+    Users::list_user_page_views with options => list models::PageView
 );
 impl<'a> ListUserPageViews<'a> {
     /// The beginning of the time range from which you want page views.
@@ -1608,46 +1579,40 @@ impl<'a> ListUserPageViews<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Users::store_custom_data`]: send it."]
-    StoreCustomData(Put "/v1/users/{user_id}/custom_data") => json, "data"
+    StoreCustomData(Put "/v1/users/{user_id}/custom_data") for Users::store_custom_data
+    => json, "data"
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::load_custom_data`]: send it."]
-    LoadCustomData(Get "/v1/users/{user_id}/custom_data") => json, "data"
+    LoadCustomData(Get "/v1/users/{user_id}/custom_data") for Users::load_custom_data =>
+    json, "data"
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::delete_custom_data`]: send it."]
-    DeleteCustomData(Delete "/v1/users/{user_id}/custom_data") => json, "data"
+    DeleteCustomData(Delete "/v1/users/{user_id}/custom_data") for
+    Users::delete_custom_data => json, "data"
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::list_course_nicknames`]: send it."]
-    ListCourseNicknames(Get "/v1/users/self/course_nicknames") => list
-    models::CourseNickname
+    ListCourseNicknames(Get "/v1/users/self/course_nicknames") for
+    Users::list_course_nicknames => list models::CourseNickname
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::get_course_nickname`]: send it."]
-    GetCourseNickname(Get "/v1/users/self/course_nicknames/{course_id}") => one
-    models::CourseNickname
+    GetCourseNickname(Get "/v1/users/self/course_nicknames/{course_id}") for
+    Users::get_course_nickname => one models::CourseNickname
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::set_course_nickname`]: send it."]
-    SetCourseNickname(Put "/v1/users/self/course_nicknames/{course_id}") => one
-    models::CourseNickname
+    SetCourseNickname(Put "/v1/users/self/course_nicknames/{course_id}") for
+    Users::set_course_nickname => one models::CourseNickname
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::remove_course_nickname`]: send it."]
-    RemoveCourseNickname(Delete "/v1/users/self/course_nicknames/{course_id}") => one
-    models::CourseNickname
+    RemoveCourseNickname(Delete "/v1/users/self/course_nicknames/{course_id}") for
+    Users::remove_course_nickname => one models::CourseNickname
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::clear_course_nicknames`]: send it."]
-    ClearCourseNicknames(Delete "/v1/users/self/course_nicknames") => json
+    ClearCourseNicknames(Delete "/v1/users/self/course_nicknames") for
+    Users::clear_course_nicknames => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::update_files_ui_version_preference`]: set the optional parameters, then send it."]
-    UpdateFilesUiVersionPreference(Put "/v1/users/{id}/files_ui_version_preference") =>
-    json
+    UpdateFilesUiVersionPreference(Put "/v1/users/{id}/files_ui_version_preference") for
+    Users::update_files_ui_version_preference with options => json
 );
 impl<'a> UpdateFilesUiVersionPreference<'a> {
     /// The identifier for the files UI version.
@@ -1656,9 +1621,8 @@ impl<'a> UpdateFilesUiVersionPreference<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::update_text_editor_preference`]: set the optional parameters, then send it."]
-    UpdateTextEditorPreference(Put "/v1/users/{id}/text_editor_preference") => json
+    UpdateTextEditorPreference(Put "/v1/users/{id}/text_editor_preference") for
+    Users::update_text_editor_preference with options => json
 );
 impl<'a> UpdateTextEditorPreference<'a> {
     /// The identifier for the editor.
@@ -1667,10 +1631,8 @@ impl<'a> UpdateTextEditorPreference<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`Users::beta_initiate_page_views_query`]: set the optional parameters, then send it."]
-    BetaInitiatePageViewsQuery(Post "/v1/users/{user_id}/page_views/query") => one
-    models::AsyncQueryResponse
+    BetaInitiatePageViewsQuery(Post "/v1/users/{user_id}/page_views/query") for
+    Users::beta_initiate_page_views_query with options => one models::AsyncQueryResponse
 );
 impl<'a> BetaInitiatePageViewsQuery<'a> {
     /// The start date for the page views query in YYYY-MM-DD format. Must be the first day of a month.
@@ -1687,14 +1649,12 @@ impl<'a> BetaInitiatePageViewsQuery<'a> {
     }
 }
 rt::builder!(
-    #[doc = " Request builder for [`Users::beta_poll_query_status`]: send it."]
-    BetaPollQueryStatus(Get "/v1/users/{user_id}/page_views/query/{query_id}") => one
-    models::AsyncQueryStatusResponse
+    BetaPollQueryStatus(Get "/v1/users/{user_id}/page_views/query/{query_id}") for
+    Users::beta_poll_query_status => one models::AsyncQueryStatusResponse
 );
 rt::builder!(
-    #[doc = " Request builder for [`Users::beta_get_query_results`]: send it."]
-    BetaGetQueryResults(Get "/v1/users/{user_id}/page_views/query/{query_id}/results") =>
-    json
+    BetaGetQueryResults(Get "/v1/users/{user_id}/page_views/query/{query_id}/results")
+    for Users::beta_get_query_results => json
 );
 /// Values of the `sort` parameter.
 ///

@@ -88,29 +88,25 @@ impl<'a> WebhooksSubscriptionsForPlagiarismPlatform<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::create_webhook_subscription`]: send it."]
-    CreateWebhookSubscription(Post "/lti/subscriptions") => json
+    CreateWebhookSubscription(Post "/lti/subscriptions") for
+    WebhooksSubscriptionsForPlagiarismPlatform::create_webhook_subscription => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::delete_webhook_subscription`]: send it."]
-    DeleteWebhookSubscription(Delete "/lti/subscriptions/{id}") => json
+    DeleteWebhookSubscription(Delete "/lti/subscriptions/{id}") for
+    WebhooksSubscriptionsForPlagiarismPlatform::delete_webhook_subscription => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::show_single_webhook_subscription`]: send it."]
-    ShowSingleWebhookSubscription(Get "/lti/subscriptions/{id}") => json
+    ShowSingleWebhookSubscription(Get "/lti/subscriptions/{id}") for
+    WebhooksSubscriptionsForPlagiarismPlatform::show_single_webhook_subscription => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::update_webhook_subscription`]: send it."]
-    UpdateWebhookSubscription(Put "/lti/subscriptions/{id}") => json
+    UpdateWebhookSubscription(Put "/lti/subscriptions/{id}") for
+    WebhooksSubscriptionsForPlagiarismPlatform::update_webhook_subscription => json
 );
 rt::builder!(
-    #[doc =
-    " Request builder for [`WebhooksSubscriptionsForPlagiarismPlatform::list_all_webhook_subscription_for_tool_proxy`]: send it."]
-    ListAllWebhookSubscriptionForToolProxy(Get "/lti/subscriptions") => json
+    ListAllWebhookSubscriptionForToolProxy(Get "/lti/subscriptions") for
+    WebhooksSubscriptionsForPlagiarismPlatform::list_all_webhook_subscription_for_tool_proxy
+    => json
 );
 /// Parameters sent as `subscription[..]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -51,11 +51,10 @@ impl<'a> WhatIfGrades<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`WhatIfGrades::update_submission_what_if_score_and_calculate_grades`]: set the optional parameters, then send it."]
     UpdateSubmissionWhatIfScoreAndCalculateGrades(Put
-    "/v1/submissions/{id}/what_if_grades") => one
-    models::UpdateSubmissionWhatIfScoreAndCalculateGradesResponse
+    "/v1/submissions/{id}/what_if_grades") for
+    WhatIfGrades::update_submission_what_if_score_and_calculate_grades with options =>
+    one models::UpdateSubmissionWhatIfScoreAndCalculateGradesResponse
 );
 impl<'a> UpdateSubmissionWhatIfScoreAndCalculateGrades<'a> {
     /// The score the student wants to test
@@ -64,8 +63,8 @@ impl<'a> UpdateSubmissionWhatIfScoreAndCalculateGrades<'a> {
     }
 }
 rt::builder!(
-    #[doc =
-    " Request builder for [`WhatIfGrades::reset_what_if_scores_for_current_user_for_entire_course_and_recalculate_grades`]: send it."]
     ResetWhatIfScoresForCurrentUserForEntireCourseAndRecalculateGrades(Put
-    "/v1/courses/{course_id}/what_if_grades/reset") => array rt::Json
+    "/v1/courses/{course_id}/what_if_grades/reset") for
+    WhatIfGrades::reset_what_if_scores_for_current_user_for_entire_course_and_recalculate_grades
+    => array rt::Json
 );

@@ -70,14 +70,15 @@ impl<'a> Operation<'a> for Request<'a> {
 /// `array T` (a list in one response) or `list T` (pages: `send`, `stream` and `pages`),
 /// optionally followed by the member Canvas wraps the value in (`, "blackout_date"`; see
 /// [`Request::unwrap_key`](crate::Request::unwrap_key)). `Name(Get "/v1/{context}/blackout_dates")` gives the method and
-/// path, which `Name::start(client, context, args)` fills.
+/// path, which `Name::start(client, context, args)` fills; `for Handle::method` names the
+/// method that makes the builder (for its docs), `with options` says it has optional setters.
 /// Generated code calls it once per operation, so each builder is one line of data; its
 /// setters are a plain `impl` beside it.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! builder {
-    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) => json $(, $key:literal)?) => {
-        $crate::builder!(@struct $(#[$attr])* $name $(, $key)?);
+    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) for $handle:ident :: $fname:ident $(with $opts:ident)? => json $(, $key:literal)?) => {
+        $crate::builder!(@struct [$(#[$attr])*] $handle $fname [$($opts)?] $name $(, $key)?);
         $crate::builder!(@start $name $method $path);
         impl<'a> $name<'a> {
             /// Sends the request and returns the body as JSON (`Null` when empty).
@@ -86,8 +87,8 @@ macro_rules! builder {
             }
         }
     };
-    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) => one $t:ty $(, $key:literal)?) => {
-        $crate::builder!(@struct $(#[$attr])* $name $(, $key)?);
+    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) for $handle:ident :: $fname:ident $(with $opts:ident)? => one $t:ty $(, $key:literal)?) => {
+        $crate::builder!(@struct [$(#[$attr])*] $handle $fname [$($opts)?] $name $(, $key)?);
         $crate::builder!(@start $name $method $path);
         impl<'a> $name<'a> {
             /// Sends the request and decodes the response.
@@ -96,8 +97,8 @@ macro_rules! builder {
             }
         }
     };
-    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) => array $t:ty $(, $key:literal)?) => {
-        $crate::builder!(@struct $(#[$attr])* $name $(, $key)?);
+    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) for $handle:ident :: $fname:ident $(with $opts:ident)? => array $t:ty $(, $key:literal)?) => {
+        $crate::builder!(@struct [$(#[$attr])*] $handle $fname [$($opts)?] $name $(, $key)?);
         $crate::builder!(@start $name $method $path);
         impl<'a> $name<'a> {
             /// Sends the request and decodes the list in the response.
@@ -106,8 +107,8 @@ macro_rules! builder {
             }
         }
     };
-    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) => list $t:ty $(, $key:literal)?) => {
-        $crate::builder!(@struct $(#[$attr])* $name $(, $key)?);
+    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) for $handle:ident :: $fname:ident $(with $opts:ident)? => list $t:ty $(, $key:literal)?) => {
+        $crate::builder!(@struct [$(#[$attr])*] $handle $fname [$($opts)?] $name $(, $key)?);
         $crate::builder!(@start $name $method $path);
         impl<'a> $name<'a> {
             /// Sends the request and returns the first page, with the links to the others.
@@ -137,7 +138,8 @@ macro_rules! builder {
             }
         }
     };
-    (@struct $(#[$attr:meta])* $name:ident $(, $key:literal)?) => {
+    (@struct [$(#[$attr:meta])*] $handle:ident $fname:ident [$($opts:ident)?] $name:ident $(, $key:literal)?) => {
+        #[doc = $crate::builder!(@doc $handle $fname $($opts)?)]
         $(#[$attr])*
         #[derive(Debug)]
         #[must_use = "a request does nothing until it is sent"]
@@ -147,5 +149,16 @@ macro_rules! builder {
                 self.0 $(.unwrap_key($key))?
             }
         }
+    };
+    (@doc $handle:ident $fname:ident) => {
+        ::core::concat!(
+            " Request builder for [`", ::core::stringify!($handle), "::", ::core::stringify!($fname), "`]: send it."
+        )
+    };
+    (@doc $handle:ident $fname:ident options) => {
+        ::core::concat!(
+            " Request builder for [`", ::core::stringify!($handle), "::", ::core::stringify!($fname),
+            "`]: set its options, then send it."
+        )
     };
 }

@@ -197,12 +197,11 @@ fn op_fn(ir: &Ir, owner: Owner, op: &Operation) -> TokenStream {
 /// The builder: optional setters and the ways to send.
 fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
     let name = ident(&op.builder_name);
-    let has_optional = op.params.iter().any(|p| !p.required);
-    let doc = format!(
-        " Request builder for [`{handle}::{}`]: {}",
-        op.fn_name.trim_start_matches("r#"),
-        if has_optional { "set the optional parameters, then send it." } else { "send it." }
-    );
+    // The builder's docs ("Request builder for [`Courses::get_course`]: send it.") are written
+    // by `rt::builder!` from the method and whether it has optional setters.
+    let handle_ident = ident(handle);
+    let fname = ident(&op.fn_name);
+    let options = op.params.iter().any(|p| !p.required).then(|| quote!(with options));
     let setters = op.params.iter().filter(|p| !p.required).map(|p| {
         let n = ident(&p.rust_name);
         let value_ident = quote::format_ident!("value");
@@ -256,7 +255,7 @@ fn builder(ir: &Ir, owner: Owner, handle: &str, op: &Operation) -> TokenStream {
         }
     });
     quote! {
-        rt::builder!(#[doc = #doc] #name(#method #path) => #returns #key);
+        rt::builder!(#name(#method #path) for #handle_ident::#fname #options => #returns #key);
         #methods
     }
 }
