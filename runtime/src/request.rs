@@ -387,8 +387,8 @@ impl<'a> Request<'a> {
     /// names a numbered last page, the remaining pages are fetched several at a time (as
     /// Canvas's quota allows) and their items still come in order; otherwise `rel="next"` is
     /// followed one page at a time. A bounded number of pages is held in memory, whatever
-    /// the length of the list. The stream is boxed, so it is `Unpin`
-    /// (`while let Some(x) = s.try_next().await?` works as is) and `Send`.
+    /// the length of the list. The stream is `Unpin` (`while let Some(x) =
+    /// s.try_next().await?` works as is) and `Send`, and sends nothing until it is polled.
     pub fn stream<T: DeserializeOwned + Send + 'static>(self) -> ItemStream<'a, T> {
         self.into_cursor().items()
     }
