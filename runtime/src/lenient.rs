@@ -115,7 +115,7 @@ pub fn opt_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<Option<crate::Dat
 }
 
 /// The lenient decoders as [`DeserializeSeed`](de::DeserializeSeed)s, so that a model's
-/// decoding loop can call one without a wrapper type per field (see [`model!`](crate::model)).
+/// decoding loop can call one without a wrapper type per field (see [`model!`](crate::model!)).
 macro_rules! seeds {
     ($( $seed:ident => $decode:ident, $t:ty; )*) => {$(
         #[doc = concat!("[`", stringify!($decode), "`] as a `DeserializeSeed`.")]

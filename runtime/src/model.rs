@@ -1,7 +1,7 @@
 //! Decoding and encoding of generated response models.
 //!
 //! A model is a plain struct of `Option` fields plus its [`Extra`]. Its serde impls are
-//! written by [`model!`](crate::model) from the list of its fields, instead of serde's
+//! written by [`model!`](crate::model!) from the list of its fields, instead of serde's
 //! derive, because the crate has hundreds of models and the derive's expansion is most of
 //! what it costs to compile: with a flattened member, the derive buffers unknown keys as
 //! `Content`, writes a visitor method for every kind of key and a wrapper type for every
@@ -24,7 +24,7 @@ use serde::ser::SerializeMap;
 
 use crate::{Extra, Json};
 
-/// A generated response model, as [`model!`](crate::model) implements it.
+/// A generated response model, as [`model!`](crate::model!) implements it.
 pub trait Model: Default {
     /// The model's Rust name, for "expected struct `Course`" messages.
     const NAME: &'static str;
@@ -35,7 +35,7 @@ pub trait Model: Default {
     fn extra_mut(&mut self) -> &mut Extra;
 }
 
-/// Decodes a model from an object (used by [`model!`](crate::model)'s `Deserialize` impl).
+/// Decodes a model from an object (used by [`model!`](crate::model!)'s `Deserialize` impl).
 pub fn deserialize<'de, M: Model, D: Deserializer<'de>>(d: D) -> Result<M, D::Error> {
     d.deserialize_map(ModelVisitor(PhantomData))
 }
@@ -88,7 +88,7 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
 }
 
 /// Writes a model's undeclared fields after its declared ones (used by
-/// [`model!`](crate::model)'s `Serialize` impl).
+/// [`model!`](crate::model!)'s `Serialize` impl).
 pub fn serialize_extra<M: SerializeMap>(map: &mut M, extra: &Extra) -> Result<(), M::Error> {
     for (name, value) in extra.iter() {
         map.serialize_entry(name, value)?;
