@@ -291,6 +291,14 @@ mod tests {
     }
 
     #[test]
+    fn dates_are_sent_as_canvas_documents_them() {
+        let date = crate::Date::from_ymd_opt(2024, 3, 9).unwrap();
+        assert_eq!(enc("due", &date), "due=2024-03-09", "a Date parameter is YYYY-MM-DD");
+        let at: crate::DateTime = "2024-03-09T08:05:00-06:00".parse().unwrap();
+        assert_eq!(enc("at", &at), "at=2024-03-09T14:05:00Z", "a DateTime parameter is UTC with Z");
+    }
+
+    #[test]
     fn arrays_use_empty_brackets_never_indices() {
         assert_eq!(enc("include", &vec!["a".to_string(), "b".into()]), "include[]=a&include[]=b");
     }

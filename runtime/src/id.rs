@@ -159,6 +159,17 @@ mod tests {
     use super::Id;
 
     #[test]
+    fn ids_with_a_leading_zero_stay_strings() {
+        // `007` is an SIS-style id, not the number 7: sending it as 7 would name another object.
+        for (id, json) in [("007", "\"007\""), ("0", "0"), ("7", "7"), ("00", "\"00\"")] {
+            assert_eq!(serde_json::to_string(&Id::from(id)).unwrap(), json, "{id}");
+        }
+        let mut out = crate::Pairs::default();
+        crate::Encode::encode(&Id::from("007"), "user_id", &mut out);
+        assert_eq!(out.as_slice(), [("user_id".to_owned(), "007".to_owned())], "a parameter keeps its zeros");
+    }
+
+    #[test]
     fn decodes_numbers_and_strings_alike() {
         let a: Id = serde_json::from_str("12345678901234").unwrap();
         let b: Id = serde_json::from_str("\"12345678901234\"").unwrap();

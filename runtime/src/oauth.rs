@@ -581,6 +581,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_token_set_never_shows_its_tokens_when_formatted() {
+        let set = TokenSet {
+            access_token: SecretString::from("access-7f3a9c".to_owned()),
+            refresh_token: Some(SecretString::from("refresh-2b8d1e".to_owned())),
+            expires_at: None,
+        };
+        let shown = format!("{set:?} {set:#?}");
+        assert!(!shown.contains("access-7f3a9c") && !shown.contains("refresh-2b8d1e"), "tokens leaked: {shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+
+    #[test]
     fn plain_http_token_endpoints_are_refused_except_loopback_on_request() {
         let new = |base: &str| OAuth::new(base, "1", "s", "https://app.test/cb").map(|_| ()).map_err(|e| e.to_string());
         assert!(new("https://canvas.test").is_ok());

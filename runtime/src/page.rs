@@ -117,6 +117,20 @@ mod tests {
     use super::Links;
 
     #[test]
+    fn response_meta_reports_status_cost_quota_and_attempts() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-request-cost", "1.5".parse().unwrap());
+        headers.insert("x-rate-limit-remaining", " 612.25 ".parse().unwrap());
+        let meta = super::ResponseMeta::from_headers(200, &headers, 3);
+        assert_eq!(meta.status, 200);
+        assert_eq!(meta.request_cost, Some(1.5));
+        assert_eq!(meta.rate_limit_remaining, Some(612.25));
+        assert_eq!(meta.attempts, 3, "the attempts the response took are reported as given");
+        let meta = super::ResponseMeta::from_headers(201, &reqwest::header::HeaderMap::new(), 1);
+        assert_eq!((meta.request_cost, meta.rate_limit_remaining, meta.attempts), (None, None, 1));
+    }
+
+    #[test]
     fn parses_canvas_link_headers() {
         let l = Links::parse(
             r#"<https://c.test/api/v1/courses?page=2&per_page=10>; rel="current",<https://c.test/api/v1/courses?page=bookmark:WzFd&per_page=10>; rel="next", <https://c.test/api/v1/courses?page=1>; rel="first""#,
