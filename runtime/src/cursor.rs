@@ -170,6 +170,12 @@ impl<'a> Cursor<'a> {
         Cursor { request: Arc::new(request), next: Some(first), seen: HashSet::new() }
     }
 
+    /// The URL the walk reads first (for tests).
+    #[cfg(test)]
+    pub(crate) fn first_url(&self) -> Option<&Url> {
+        self.next.as_ref()?.as_ref().ok()
+    }
+
     /// The first page only.
     pub async fn first_page<T: DeserializeOwned + Send + 'static>(mut self) -> Option<Result<Page<T>>> {
         let page = self.step(decode_page::<T>).await?;

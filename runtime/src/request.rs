@@ -438,6 +438,36 @@ mod tests {
     use super::*;
     use crate::Id;
 
+    /// The values of `key` in `url`'s query.
+    fn values(url: &Url, key: &str) -> Vec<String> {
+        url.query_pairs().filter(|(k, _)| k == key).map(|(_, v)| v.into_owned()).collect()
+    }
+
+    #[test]
+    fn per_page_is_sent_once_and_the_request_s_own_value_wins() {
+        let c = Client::builder("https://canvas.test").per_page(Some(50)).build().unwrap();
+        let first = |r: Request<'_>| r.into_cursor().first_url().cloned().unwrap();
+        let url = first(Request::new(&c, Method::Get, "/v1/courses", &[]));
+        assert_eq!(values(&url, "per_page"), ["50"], "the client's per_page: {url}");
+        let url = first(Request::new(&c, Method::Get, "/v1/courses", &[]).query("per_page", "10"));
+        assert_eq!(values(&url, "per_page"), ["10"], "the request's own per_page, once: {url}");
+    }
+
+    #[test]
+    fn a_request_s_as_user_id_replaces_the_client_s_and_is_never_sent_twice() {
+        let base = Client::builder("https://canvas.test").build().unwrap();
+        let masquerading = base.as_user(5u64);
+        let plain = Url::parse("https://canvas.test/api/v1/courses?page=2").unwrap();
+        let r = Request::new(&masquerading, Method::Get, "/v1/courses", &[]);
+        assert_eq!(values(&r.masqueraded(&plain), "as_user_id"), ["5"], "the client's user");
+        let r = Request::new(&masquerading, Method::Get, "/v1/courses", &[]).as_user_id(9u64);
+        assert_eq!(values(&r.masqueraded(&plain), "as_user_id"), ["9"], "the request's user replaces it");
+        let already = Url::parse("https://canvas.test/api/v1/courses?page=2&as_user_id=9").unwrap();
+        assert_eq!(values(&r.masqueraded(&already), "as_user_id"), ["9"], "a link that has one keeps it, once");
+        let r = Request::new(&base, Method::Get, "/v1/courses", &[]);
+        assert!(values(&r.masqueraded(&plain), "as_user_id").is_empty(), "no masquerading, no as_user_id");
+    }
+
     #[test]
     fn path_ids_are_percent_encoded_as_one_segment() {
         let c = Client::builder("https://canvas.test").build().unwrap();
