@@ -121,7 +121,7 @@ fn collect(items: &[syn::Item], prefix: &str, api: &mut Api) {
                     }
                 }
             }
-            // `rt::builder!(#[doc] Name(Get "/path") => list T, "key")`: the builder struct, its
+            // `rt::builder!(Name(Get "/path") for H::m => list T, "key")`: the builder struct, its
             // `Operation` impl and its ways to send, whose types are the kind and `T`.
             syn::Item::Macro(m) if m.mac.path.segments.last().is_some_and(|s| s.ident == "builder") => {
                 if let Ok((name, kind, returns)) = m.mac.parse_body_with(parse_builder) {
@@ -139,9 +139,9 @@ fn collect(items: &[syn::Item], prefix: &str, api: &mut Api) {
     }
 }
 
-/// The body of `rt::builder!`: attributes, the name, `(Method "path")`, `for Handle::method`
-/// and `with options` (both optional here), `=>`, the kind and the type it returns (none for
-/// `json`), then an optional `, "key"`.
+/// The body of `rt::builder!`: the name, `(Method "path")`, `for Handle::method [with options]`,
+/// `=>`, the kind and the type it returns (none for `json`), then an optional `, "key"`. A
+/// committed crate generated before may have doc attributes first and no `for`: both read.
 fn parse_builder(input: syn::parse::ParseStream) -> syn::Result<(String, String, String)> {
     syn::Attribute::parse_outer(input)?;
     let name: syn::Ident = input.parse()?;
@@ -298,8 +298,8 @@ mod tests {
             pub struct Course { pub id: Option<Id>, pub name: Option<Box<str>>, pub extra: Extra }
             #[non_exhaustive] pub enum Include { Term, Teachers, Unknown(String) }
             pub enum Closed { A, B }
-            rt::builder!(#[doc = " Lists."] List(Get "/v1/courses") => one models::Course, "courses");
-            rt::builder!(Added(Post "/v1/added") => json);
+            rt::builder!(List(Get "/v1/courses") for Courses::list with options => one models::Course, "courses");
+            rt::builder!(Added(Post "/v1/added") for Courses::added => json);
         "#;
         let changes = diff(&api(OLD), &api(new));
         let lines: Vec<String> = changes.iter().map(|c| format!("{:?} {}: {}", c.severity, c.path, c.what)).collect();

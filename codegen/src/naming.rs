@@ -45,8 +45,7 @@ pub fn snake(raw: &str) -> String {
 }
 
 /// The member of every model that keeps the fields Canvas sends beyond the declared ones
-/// (see the runtime's `Extra`).
-/// The `rt::model!` macro of the runtime reads and writes this member by this name.
+/// (see the runtime's `Extra`); the runtime's `rt::model!` reads and writes it by this name.
 pub const EXTRA_MEMBER: &str = "extra";
 
 /// `PascalCase` identifier for a type or variant.

@@ -419,6 +419,14 @@ mod tests {
         let (_, meta): (Vec<u64>, _) =
             list_of(op, 200, br#"{"items": [], "meta": {"pagination": {"next": "n"}}}"#, Some("items")).unwrap();
         assert_eq!(meta, Some(serde_json::json!({"next": "n"})));
+        // Spacing around members, and a repeated key (its last value, as a JSON map keeps it).
+        let body = b"{ \"quizzes\" :\n  [ 7 ] , \"meta\" : { \"pagination\" : { } } }";
+        let (items, meta): (Vec<u64>, _) = list_of(op, 200, body, None).unwrap();
+        assert_eq!((items, meta), (vec![7], Some(serde_json::json!({}))));
+        let (items, _): (Vec<u64>, _) = list_of(op, 200, br#"{"items": [1], "items": [2, 3]}"#, None).unwrap();
+        assert_eq!(items, [2, 3]);
+        let q: u64 = decode_response(op, 200, br#"{"n": 1, "n": 2}"#, Some("n")).unwrap();
+        assert_eq!(q, 2);
     }
 
     #[test]

@@ -69,17 +69,41 @@ impl<'a> Operation<'a> for Request<'a> {
 /// ways to send it for what the operation returns: `json` (the body as JSON), `one T`,
 /// `array T` (a list in one response) or `list T` (pages: `send`, `stream` and `pages`),
 /// optionally followed by the member Canvas wraps the value in (`, "blackout_date"`; see
-/// [`Request::unwrap_key`](crate::Request::unwrap_key)). `Name(Get "/v1/{context}/blackout_dates")` gives the method and
-/// path, which `Name::start(client, context, args)` fills; `for Handle::method` names the
-/// method that makes the builder (for its docs), `with options` says it has optional setters.
-/// Generated code calls it once per operation, so each builder is one line of data; its
-/// setters are a plain `impl` beside it.
+/// [`Request::unwrap_key`](crate::Request::unwrap_key)). `Name(Get "/v1/{context}/blackout_dates")`
+/// gives the method and path, which `Name::start(client, context, args)` fills;
+/// `for Handle::method` names the method that makes the builder (for its docs), `with options`
+/// says it has optional setters. Generated code calls it once per operation, so each builder
+/// is one line of data; its setters are a plain `impl` beside it.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! builder {
-    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) for $handle:ident :: $fname:ident $(with $opts:ident)? => json $(, $key:literal)?) => {
-        $crate::builder!(@struct [$(#[$attr])*] $handle $fname [$($opts)?] $name $(, $key)?);
-        $crate::builder!(@start $name $method $path);
+    (
+        $name:ident($method:ident $path:literal) for $handle:ident :: $fname:ident $(with $opts:ident)?
+        => $kind:ident $($t:ty)? $(, $key:literal)?
+    ) => {
+        #[doc = $crate::builder!(@doc $handle $fname $($opts)?)]
+        #[derive(Debug)]
+        #[must_use = "a request does nothing until it is sent"]
+        pub struct $name<'a>($crate::Request<'a>);
+        impl<'a> $crate::Operation<'a> for $name<'a> {
+            fn into_request(self) -> $crate::Request<'a> {
+                self.0 $(.unwrap_key($key))?
+            }
+        }
+        impl<'a> $name<'a> {
+            /// The operation's request, its placeholders filled from `args` in order, and
+            /// `{context}`, if the path has it, from `context`.
+            pub(crate) fn start(
+                client: &'a $crate::Client,
+                context: ::core::option::Option<&dyn $crate::Context>,
+                args: &[&dyn $crate::PathArg],
+            ) -> Self {
+                Self($crate::Request::start(client, $crate::Method::$method, $path, context, args))
+            }
+        }
+        $crate::builder!(@send $name $kind $($t)?);
+    };
+    (@send $name:ident json) => {
         impl<'a> $name<'a> {
             /// Sends the request and returns the body as JSON (`Null` when empty).
             pub async fn send(self) -> $crate::Result<$crate::Json> {
@@ -87,9 +111,7 @@ macro_rules! builder {
             }
         }
     };
-    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) for $handle:ident :: $fname:ident $(with $opts:ident)? => one $t:ty $(, $key:literal)?) => {
-        $crate::builder!(@struct [$(#[$attr])*] $handle $fname [$($opts)?] $name $(, $key)?);
-        $crate::builder!(@start $name $method $path);
+    (@send $name:ident one $t:ty) => {
         impl<'a> $name<'a> {
             /// Sends the request and decodes the response.
             pub async fn send(self) -> $crate::Result<$t> {
@@ -97,9 +119,7 @@ macro_rules! builder {
             }
         }
     };
-    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) for $handle:ident :: $fname:ident $(with $opts:ident)? => array $t:ty $(, $key:literal)?) => {
-        $crate::builder!(@struct [$(#[$attr])*] $handle $fname [$($opts)?] $name $(, $key)?);
-        $crate::builder!(@start $name $method $path);
+    (@send $name:ident array $t:ty) => {
         impl<'a> $name<'a> {
             /// Sends the request and decodes the list in the response.
             pub async fn send(self) -> $crate::Result<Vec<$t>> {
@@ -107,9 +127,7 @@ macro_rules! builder {
             }
         }
     };
-    ($(#[$attr:meta])* $name:ident($method:ident $path:literal) for $handle:ident :: $fname:ident $(with $opts:ident)? => list $t:ty $(, $key:literal)?) => {
-        $crate::builder!(@struct [$(#[$attr])*] $handle $fname [$($opts)?] $name $(, $key)?);
-        $crate::builder!(@start $name $method $path);
+    (@send $name:ident list $t:ty) => {
         impl<'a> $name<'a> {
             /// Sends the request and returns the first page, with the links to the others.
             pub async fn send(self) -> $crate::Result<$crate::Page<$t>> {
@@ -122,31 +140,6 @@ macro_rules! builder {
             /// Streams every page, with its links and cost.
             pub fn pages(self) -> $crate::PageStream<'a, $t> {
                 $crate::Operation::into_request(self).pages()
-            }
-        }
-    };
-    (@start $name:ident $method:ident $path:literal) => {
-        impl<'a> $name<'a> {
-            /// The operation's request, its placeholders filled from `args` in order, and
-            /// `{context}`, if the path has it, from `context`.
-            pub(crate) fn start(
-                client: &'a $crate::Client,
-                context: ::core::option::Option<&dyn $crate::Context>,
-                args: &[&dyn $crate::PathArg],
-            ) -> Self {
-                Self($crate::Request::start(client, $crate::Method::$method, $path, context, args))
-            }
-        }
-    };
-    (@struct [$(#[$attr:meta])*] $handle:ident $fname:ident [$($opts:ident)?] $name:ident $(, $key:literal)?) => {
-        #[doc = $crate::builder!(@doc $handle $fname $($opts)?)]
-        $(#[$attr])*
-        #[derive(Debug)]
-        #[must_use = "a request does nothing until it is sent"]
-        pub struct $name<'a>($crate::Request<'a>);
-        impl<'a> $crate::Operation<'a> for $name<'a> {
-            fn into_request(self) -> $crate::Request<'a> {
-                self.0 $(.unwrap_key($key))?
             }
         }
     };

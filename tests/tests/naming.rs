@@ -191,10 +191,8 @@ fn every_method_is_findable_from_canvas_docs() {
         // A builder's docs (written by `rt::builder!`) invite the caller to set options exactly
         // when it has optional parameters.
         for op in &r.operations {
-            let made_by = format!("{}(", op.builder_name);
-            let made_by = flat.find(&made_by).map(|at| (at, format!(") for {}::{} ", r.type_name, op.fn_name)));
-            let (start, made_by) = made_by.unwrap_or_else(|| panic!("{}: no builder {}", r.module, op.builder_name));
-            let at = start + flat[start..].find(&made_by).unwrap_or_else(|| panic!("{}: no {made_by:?}", r.module));
+            let made_by = format!(") for {}::{} ", r.type_name, op.fn_name);
+            let at = flat.find(&made_by).unwrap_or_else(|| panic!("{}: no builder {made_by:?}", r.module));
             let says_options = flat[at + made_by.len()..].starts_with("with options =>");
             let has_options = op.params.iter().any(|p| !p.required);
             assert_eq!(says_options, has_options, "{}: {} `with options`", r.module, op.fn_name);

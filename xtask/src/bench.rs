@@ -208,10 +208,7 @@ pub fn downstream(baseline: Option<&str>, runs: usize) -> Result<(), String> {
     for (label, features, profile, program) in cases {
         for run in 1..=runs.max(1) {
             for (tree, tree_root) in &trees {
-                let manifest = manifest(&tree_root.join("generated"), features);
-                std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-                std::fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
-                std::fs::copy(tree_root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+                xtask::scratch_manifest(&dir, &manifest(&tree_root.join("generated"), features), tree_root)?;
                 std::fs::write(dir.join("src/lib.rs"), program).map_err(|e| e.to_string())?;
                 let cost = if profile == ["doc"] {
                     timed(&dir, &["doc", "--offline", "--quiet", "-p", "canvas-lms"], &env)?;

@@ -163,7 +163,7 @@ pub fn check_crate(files: &BTreeMap<String, String>, name: &str) -> Result<(), S
          [dependencies]\ncanvas-lms-runtime = {{ path = {runtime:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\n\
          {features}\n[workspace]\n"
     );
-    scratch_manifest(&dir, &manifest)?;
+    scratch_manifest(&dir, &manifest, &root)?;
     let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["check", "--quiet", "--offline", "--all-features", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
@@ -180,12 +180,12 @@ pub fn check_crate(files: &BTreeMap<String, String>, name: &str) -> Result<(), S
 }
 
 /// Writes the manifest of a scratch crate outside the workspace (`manifest` ends its own
-/// `[workspace]`) and the workspace's `Cargo.lock` beside it, so that it builds with the
-/// locked versions and nothing to download.
-pub fn scratch_manifest(dir: &Path, manifest: &str) -> Result<(), String> {
+/// `[workspace]`) and the `Cargo.lock` of the checkout at `lock_from` beside it (usually
+/// [`workspace_root`]), so that it builds with the locked versions and nothing to download.
+pub fn scratch_manifest(dir: &Path, manifest: &str, lock_from: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| format!("{}: {e}", dir.display()))?;
-    fs::copy(workspace_root().join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    fs::copy(lock_from.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
     Ok(())
 }
 

@@ -34,13 +34,12 @@ struct Args {
     spec_dir: Option<PathBuf>,
     check: bool,
     update_lock: bool,
-    runs: usize,
+    /// `--runs N`: rounds (the generator bench's default is 5, the downstream builds' 1).
+    runs: Option<usize>,
     build: bool,
     downstream: bool,
     /// `bench --downstream --baseline REV`: the revision to alternate with.
     baseline: Option<String>,
-    /// Whether `--runs` was given (the downstream builds run once by default).
-    runs_given: bool,
     prune: bool,
     from: Option<String>,
     out: Option<PathBuf>,
@@ -56,11 +55,10 @@ fn parse_args() -> Result<Args, String> {
         spec_dir: None,
         check: false,
         update_lock: false,
-        runs: 5,
+        runs: None,
         build: true,
         downstream: false,
         baseline: None,
-        runs_given: false,
         prune: false,
         from: None,
         out: None,
@@ -71,10 +69,7 @@ fn parse_args() -> Result<Args, String> {
             "--spec-dir" => args.spec_dir = Some(it.next().ok_or("--spec-dir needs a directory")?.into()),
             "--check" => args.check = true,
             "--update-lock" => args.update_lock = true,
-            "--runs" => {
-                args.runs = it.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?;
-                args.runs_given = true;
-            }
+            "--runs" => args.runs = Some(it.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?),
             "--baseline" => args.baseline = Some(it.next().ok_or("--baseline needs a git revision")?.to_string()),
             "--no-build" => args.build = false,
             "--downstream" => args.downstream = true,
@@ -287,11 +282,11 @@ fn run() -> Result<ExitCode, String> {
         }
         "check-features" => check_features(),
         "bench" if args.downstream => {
-            bench::downstream(args.baseline.as_deref(), if args.runs_given { args.runs } else { 1 })?;
+            bench::downstream(args.baseline.as_deref(), args.runs.unwrap_or(1))?;
             Ok(ExitCode::SUCCESS)
         }
         "bench" => {
-            bench::run(&dir, args.runs, args.build)?;
+            bench::run(&dir, args.runs.unwrap_or(5), args.build)?;
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!("unknown command {other:?}\n{}", usage())),
