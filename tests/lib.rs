@@ -1,4 +1,5 @@
-//! Test support shared by the workspace tests in `tests/tests/`.
+//! Test support shared by the workspace tests in `tests/tests/` and the runtime's behaviour
+//! tests in `runtime/tests/behaviour/`.
 //!
 //! [`ScriptedServer`] is a tiny HTTP/1.1 server on loopback whose every reply is decided by
 //! the test, down to the bytes: it can send a partial body and reset the connection, truncate

@@ -399,8 +399,9 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// on the pacing. Without it the client keeps as many requests in flight as Canvas's
     /// quota allows (read from `X-Rate-Limit-Remaining`; 16 where Canvas reports no quota),
     /// so many lists or calls run at once at the sustainable rate, without throttling.
+    /// `0` is read as `1` (the pacer's rule), never as "no request at all".
     pub fn max_concurrent_requests(mut self, n: usize) -> Self {
-        self.max_concurrent = Some(n.max(1));
+        self.max_concurrent = Some(n);
         self
     }
 

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use canvas_lms::{Client, RetryPolicy};
+use crate::api::{Client, RetryPolicy};
 use canvas_tests::{Reply, ScriptedServer};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -108,9 +108,9 @@ async fn multipart_requests_logout_and_upload_confirmations_are_traced_and_retri
     let client = client_for(&server);
     let path = std::env::temp_dir().join(format!("canvas-tests-{}-trace.csv", std::process::id()));
     std::fs::write(&path, b"a,b").unwrap();
-    let file = canvas_lms::Upload::from_path(&path).await.unwrap();
+    let file = crate::api::Upload::from_path(&path).await.unwrap();
     client.sis_imports().import_sis_data(1).send_with_file(file).await.unwrap();
-    let file = canvas_lms::Upload::from_path(&path).await.unwrap();
+    let file = crate::api::Upload::from_path(&path).await.unwrap();
     client.courses().upload_file(1).upload(file).await.unwrap();
     std::fs::remove_file(&path).unwrap();
     client.logout().await.unwrap();

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use canvas_lms::{Client, Error, OAuth, OAuthErrorKind, TokenSet, TokenStore};
+use crate::api::{Client, Error, OAuth, OAuthErrorKind, TokenSet, TokenStore};
 use canvas_tests::{Logged, Reply, ScriptedServer};
 use secrecy::ExposeSecret;
 
@@ -54,7 +54,7 @@ fn oauth(canvas: &Canvas) -> OAuth {
     oauth_at(&canvas.server.uri())
 }
 
-fn oauth_error(r: Result<impl std::fmt::Debug, Error>) -> canvas_lms::OAuthError {
+fn oauth_error(r: Result<impl std::fmt::Debug, Error>) -> crate::api::OAuthError {
     match r {
         Err(Error::OAuth(e)) => e,
         other => panic!("expected an OAuth2 error, got {other:?}"),
@@ -302,4 +302,36 @@ async fn an_oversized_token_response_is_refused() {
     let e = oauth_error(o.refresh(&"r".to_owned().into()).await);
     assert_eq!(e.kind(), OAuthErrorKind::InvalidResponse, "{e}");
     assert!(e.to_string().contains("larger than the limit"), "{e}");
+}
+
+#[tokio::test]
+async fn a_401_that_outlives_the_refresh_ends_after_one_refresh_not_in_a_loop() {
+    // Canvas rejects every token, refreshed or not (a deleted developer key, say).
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let count = refreshes.clone();
+    let server = ScriptedServer::start(move |req: &Logged, _| {
+        if req.path() == "/login/oauth2/token" {
+            let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+            return Reply::json(format!(
+                r#"{{"access_token": "token-{n}", "token_type": "Bearer", "expires_in": 3600}}"#
+            ));
+        }
+        Reply::status(401, r#"{"errors": [{"message": "Invalid access token."}]}"#)
+            .header("www-authenticate", "Bearer realm=\"canvas-lms\"")
+    })
+    .await;
+    let tokens = TokenSet::new("revoked", Some("refresh-1".into()), None);
+    let client =
+        Client::builder(server.uri()).allow_insecure_http(true).oauth(oauth_at(&server.uri()), tokens).build().unwrap();
+    let r = tokio::time::timeout(Duration::from_secs(10), client.courses().get_single_course(1).send())
+        .await
+        .expect("a persistent 401 must end after one refresh, not refresh forever");
+    let e = r.unwrap_err();
+    let http = e.http().unwrap_or_else(|| panic!("a 401 after the refresh is an HTTP error: {e:?}"));
+    assert_eq!(http.status, 401);
+    assert!(http.token_rejected, "{e}");
+    assert_eq!(refreshes.load(Ordering::SeqCst), 1, "exactly one refresh for one request");
+    let api: Vec<_> = server.requests().into_iter().filter(|r| r.path() != "/login/oauth2/token").collect();
+    assert_eq!(api.len(), 2, "the request, then once more with the refreshed token: {api:?}");
+    assert_eq!(api[1].authorization.as_deref(), Some("Bearer token-1"));
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use canvas_lms::{Client, Error, Upload, WaitOptions};
+use crate::api::{Client, Error, Upload, WaitOptions};
 use canvas_tests::{Logged, Reply, ScriptedServer};
 
 const FILE: &[u8] = b"hello notes";
@@ -151,7 +151,7 @@ async fn content_migrations_upload_into_their_pre_attachment() {
     .await;
     let migration = client_for(&canvas)
         .content_migrations()
-        .create_content_migration(canvas_lms::context::Course(1), "zip_file_importer")
+        .create_content_migration(crate::api::Course(1), "zip_file_importer")
         .upload(upload())
         .await
         .unwrap();
@@ -212,7 +212,7 @@ async fn waiting_on_a_progress_until_it_completes() {
     })
     .await;
     let client = client_for(&canvas);
-    let start: canvas_lms::models::Progress = serde_json::from_str(r#"{"id": 3, "workflow_state": "queued"}"#).unwrap();
+    let start: crate::api::models::Progress = serde_json::from_str(r#"{"id": 3, "workflow_state": "queued"}"#).unwrap();
     let done = client.wait_for_progress(&start, &fast()).await.unwrap();
     assert_eq!(done.completion, Some(100));
     assert_eq!(canvas.requests().len(), 3);
@@ -225,14 +225,14 @@ async fn a_failed_job_and_a_job_that_outlives_the_timeout_are_typed_errors() {
         Reply::json(r#"{"id": 4, "workflow_state": "failed", "message": "import failed: bad CSV"}"#)
     })
     .await;
-    let start: canvas_lms::models::Progress = serde_json::from_str(r#"{"id": 4}"#).unwrap();
+    let start: crate::api::models::Progress = serde_json::from_str(r#"{"id": 4}"#).unwrap();
     match client_for(&failing).wait_for_progress(&start, &fast()).await {
         Err(Error::JobFailed { message, .. }) => assert_eq!(message, "import failed: bad CSV"),
         other => panic!("{other:?}"),
     }
     let slow = ScriptedServer::start(|_, _| Reply::json(r#"{"id": 5, "workflow_state": "running"}"#)).await;
     let options = WaitOptions { timeout: Some(Duration::from_millis(60)), ..fast() };
-    let start: canvas_lms::models::Progress =
+    let start: crate::api::models::Progress =
         serde_json::from_str(&format!(r#"{{"id": 5, "url": "{}/api/v1/progress/5"}}"#, slow.uri())).unwrap();
     match client_for(&slow).wait_for_progress(&start, &options).await {
         Err(Error::JobTimeout { progress, .. }) => assert_eq!(progress["workflow_state"], "running"),
@@ -255,7 +255,7 @@ fn fast_client(canvas: &ScriptedServer) -> Client {
     Client::builder(canvas.uri())
         .allow_insecure_http(true)
         .token("secret-token")
-        .retry_policy(canvas_lms::RetryPolicy {
+        .retry_policy(crate::api::RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(5),
@@ -366,8 +366,8 @@ async fn a_multipart_request_refreshes_an_expired_oauth_token_like_any_request()
         }
     })
     .await;
-    let oauth = canvas_lms::OAuth::new_insecure_loopback(&canvas.uri(), "1", "s", "https://app.test/cb").unwrap();
-    let tokens = canvas_lms::TokenSet::new("revoked", Some("refresh-1".into()), None);
+    let oauth = crate::api::OAuth::new_insecure_loopback(&canvas.uri(), "1", "s", "https://app.test/cb").unwrap();
+    let tokens = crate::api::TokenSet::new("revoked", Some("refresh-1".into()), None);
     let client = Client::builder(canvas.uri()).allow_insecure_http(true).oauth(oauth, tokens).build().unwrap();
     let file = TempFile::new("oauth.csv");
     let import = client
@@ -408,4 +408,71 @@ async fn upload_by_url_posts_the_params_to_the_upload_host_when_canvas_names_one
     assert!(posted.header("content-type").unwrap_or("").starts_with("multipart/form-data"));
     assert_eq!(field_names(&posted.body), ["target_url", "key"], "the params, in order, and no file");
     assert!(posted.authorization.is_none());
+}
+
+#[tokio::test]
+async fn progress_reports_the_running_total_of_a_file_sent_in_many_chunks() {
+    let host = ScriptedServer::start(|_, _| Reply::status(201, r#"{"id": 55}"#)).await;
+    let canvas = canvas_pointing_at(host.uri()).await;
+    // 200 KiB: several of the runtime's read chunks.
+    let data: Vec<u8> = (0..200 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
+    let seen: Arc<std::sync::Mutex<Vec<u64>>> = Arc::default();
+    let log = seen.clone();
+    let file = Upload::from_reader("big.txt", data.len() as u64, std::io::Cursor::new(data.clone()))
+        .on_progress(move |n| log.lock().unwrap().push(n));
+    client_for(&canvas).courses().upload_file(1).upload(file).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert!(seen.len() >= 3, "one report per chunk, the file has several: {seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "progress is a running total, growing with each chunk: {seen:?}");
+    assert_eq!(seen.last().copied(), Some(data.len() as u64), "the last report is the whole file: {seen:?}");
+    assert!(
+        host.requests()[0].body.contains(std::str::from_utf8(&data[..1000]).unwrap()),
+        "the file's bytes were sent"
+    );
+}
+
+#[tokio::test]
+async fn the_file_goes_under_the_part_name_canvas_gives_in_file_param() {
+    let host = ScriptedServer::start(|_, _| Reply::status(201, r#"{"id": 55}"#)).await;
+    let host_uri = host.uri();
+    let canvas = ScriptedServer::start(move |req: &Logged, _| match req.path() {
+        p if p.ends_with("/files") => Reply::json(
+            serde_json::json!({"upload_url": format!("{host_uri}/upload"), "upload_params": {"key": "k"}, "file_param": "attachment[uploaded_data]"})
+                .to_string(),
+        ),
+        _ => Reply::status(404, "{}"),
+    })
+    .await;
+    client_for(&canvas).courses().upload_file(1).upload(upload()).await.unwrap();
+    assert_eq!(
+        field_names(&host.requests()[0].body),
+        ["key", "attachment[uploaded_data]"],
+        "the file part is named by file_param"
+    );
+}
+
+/// Polls of a Progress that never completes, within `timeout`, with `initial` and `max`
+/// intervals.
+async fn polls_until_timeout(initial_ms: u64, max_ms: u64, timeout_ms: u64) -> usize {
+    let canvas = ScriptedServer::start(|_, _| Reply::json(r#"{"id": 3, "workflow_state": "running"}"#)).await;
+    let options = WaitOptions {
+        initial_interval: Duration::from_millis(initial_ms),
+        max_interval: Duration::from_millis(max_ms),
+        timeout: Some(Duration::from_millis(timeout_ms)),
+    };
+    let start: crate::api::models::Progress = serde_json::from_str(r#"{"id": 3}"#).unwrap();
+    let r = client_for(&canvas).wait_for_progress(&start, &options).await;
+    assert!(matches!(r, Err(Error::JobTimeout { .. })), "{r:?}");
+    canvas.requests().len()
+}
+
+#[tokio::test]
+async fn the_poll_interval_grows_by_half_each_time_up_to_its_maximum() {
+    // Growing from 5 ms by 1.5x, the pauses within 1 s add up after ~11 polls; a fixed 5 ms
+    // pause would poll ~200 times.
+    let growing = polls_until_timeout(5, 10_000, 1_000).await;
+    assert!((4..=14).contains(&growing), "the interval grows 1.5x per poll: {growing} polls in 1 s from 5 ms");
+    // Capped at 10 ms: ~100 polls in 1 s (however loaded the machine, far more than growing).
+    let capped = polls_until_timeout(5, 10, 1_000).await;
+    assert!(capped >= 3 * growing, "the interval stops at max_interval: {capped} polls, {growing} without the cap");
 }

@@ -1,4 +1,4 @@
-//! Fault injection against the runtime, through real generated operations, on loopback.
+//! Fault injection against the runtime, through operations declared as generated ones are, on loopback.
 //!
 //! One table of single-request faults (what the server does, which operation meets it, what
 //! the caller must get and how many requests the server must see), then paginated reads with
@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use canvas_lms::{Client, Error, Id, Json, RetryPolicy};
+use crate::api::{Client, Error, Id, Json, RetryPolicy};
 use canvas_tests::{Logged, Reply, ScriptedServer};
 use futures_util::TryStreamExt;
 
@@ -50,7 +50,7 @@ enum Outcome {
     TooManyRedirects,
 }
 
-fn outcome(r: Result<canvas_lms::models::Course, Error>) -> Outcome {
+fn outcome(r: Result<crate::api::models::Course, Error>) -> Outcome {
     match r {
         Ok(c) => {
             assert_eq!(c.id, Some(Id::from(1u64)));
@@ -269,7 +269,7 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-async fn run(op: Op, client: &Client) -> Result<canvas_lms::models::Course, Error> {
+async fn run(op: Op, client: &Client) -> Result<crate::api::models::Course, Error> {
     match op {
         Op::Get => client.courses().get_single_course(1).send().await,
         Op::Post => client.courses().create_new_course(1).send().await,
@@ -292,7 +292,7 @@ async fn fault_table() {
         let result = run(case.op, &client).await;
         let said = result.as_ref().err().map(ToString::to_string).unwrap_or_default();
         assert!(said.contains(case.says), "{}: the error says {said:?}, not {:?}", case.name, case.says);
-        assert!(!said.contains("canvas_lms::") && !said.contains("alloc::"), "{}: {said}", case.name);
+        assert!(!said.contains("crate::api::") && !said.contains("alloc::"), "{}: {said}", case.name);
         let got = outcome(result);
         assert_eq!(got, case.expect, "{}", case.name);
         let requests = server.requests();
@@ -640,11 +640,46 @@ async fn a_refused_connection_says_refused_and_how_often_it_was_tried() {
     // A POST too: a connection that was never opened never reached Canvas.
     let e = client.courses().create_new_course(1).send().await.unwrap_err();
     let Error::Transport(t) = &e else { panic!("{e:?}") };
-    assert_eq!(t.kind(), canvas_lms::runtime::TransportKind::Refused);
-    assert_eq!(t.attempts(), 3);
+    assert_eq!(t.kind(), canvas_lms_runtime::TransportKind::Refused);
+    assert_eq!(t.attempts(), 3, "a connection that was never opened is retried, even for a POST");
     let said = e.to_string();
     assert!(
         said.starts_with("POST /api/v1/accounts/{account_id}/courses: connection refused (after 3 attempts over"),
         "{said}"
     );
+}
+
+#[tokio::test]
+async fn the_link_header_wins_over_body_pagination_when_a_response_has_both() {
+    let server = ScriptedServer::start_with(|base| {
+        move |req: &Logged, _| {
+            if req.target.contains("page=2") {
+                Reply::json(r#"{"courses": [{"id": 2}]}"#)
+            } else if req.target.contains("page=9") {
+                Reply::json(r#"{"courses": [{"id": 9}]}"#)
+            } else {
+                Reply::json(format!(
+                    r#"{{"courses": [{{"id": 1}}], "meta": {{"pagination": {{"next": "{base}/api/v1/courses?page=9"}}}}}}"#
+                ))
+                .header("link", format!(r#"<{base}/api/v1/courses?page=2>; rel="next""#))
+            }
+        }
+    })
+    .await;
+    let items: Vec<_> = client_for(&server).courses().list_your_courses().stream().try_collect().await.unwrap();
+    let ids: Vec<u64> = items.iter().map(|c| c.id.as_ref().unwrap().as_u64().unwrap()).collect();
+    assert_eq!(ids, [1, 2], "the Link header's next page is followed, not the body's meta.pagination");
+}
+
+#[tokio::test]
+async fn a_concurrency_limit_of_zero_means_one_request_at_a_time_not_none() {
+    let server =
+        ScriptedServer::start(|_, _| Reply::Slow(Duration::from_millis(20), Box::new(Reply::json(COURSE)))).await;
+    let client = Client::builder(server.uri()).allow_insecure_http(true).max_concurrent_requests(0).build().unwrap();
+    let calls = futures_util::future::join_all((0..3).map(|_| client.courses().get_single_course(1).send()));
+    let results = tokio::time::timeout(Duration::from_secs(10), calls)
+        .await
+        .expect("max_concurrent_requests(0) must not deadlock: it is read as 1");
+    assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+    assert_eq!(server.max_in_flight(), 1, "0 is read as one request at a time");
 }
