@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bucket;
+pub mod json_eq;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -31,6 +31,72 @@ fn additions() -> (usize, usize, usize, usize) {
     (ops, params, models, resources)
 }
 
+/// Counts of a set of raw input files (resource files, operations, parameters, model
+/// definitions), read from their JSON alone, before any merge or override.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Counts {
+    files: usize,
+    operations: usize,
+    parameters: usize,
+    models: usize,
+}
+
+fn raw_counts(files: &[&canvas_codegen::InputFile]) -> Counts {
+    let mut c = Counts { files: files.len(), ..Counts::default() };
+    for f in files {
+        let json: Value = serde_json::from_slice(&f.bytes).unwrap();
+        for op in json["apis"].as_array().unwrap().iter().flat_map(|a| a["operations"].as_array().unwrap()) {
+            c.operations += 1;
+            c.parameters += op["parameters"].as_array().unwrap().len();
+        }
+        c.models += json["models"].as_object().map_or(0, |m| m.len());
+    }
+    c
+}
+
+/// The number written just before `phrase` in `text` (`3,894 parameters` → 3894).
+fn number_before(text: &str, phrase: &str) -> usize {
+    let at = text.find(phrase).unwrap_or_else(|| panic!("PROVENANCE.md does not say {phrase:?}"));
+    let digits: String = text[..at].trim_end().chars().rev().take_while(|c| c.is_ascii_digit() || *c == ',').collect();
+    digits.chars().rev().filter(char::is_ascii_digit).collect::<String>().parse().unwrap()
+}
+
+/// The upstream set's counts as its `PROVENANCE.md` states them (written when the set was
+/// taken, not by this project's generator), and as its files give them: the two must agree,
+/// and every count below is built from them, so a count the generator reports is checked
+/// against the input, never against an earlier run.
+fn upstream_counts() -> Counts {
+    let files = xtask::read_all_input(&xtask::spec_dir(None)).unwrap();
+    let upstream: Vec<_> = files.iter().filter(|f| !f.own && !f.addition).collect();
+    let counted = raw_counts(&upstream);
+    let provenance = xtask::spec_dir(None).join("PROVENANCE.md");
+    if let Ok(text) = std::fs::read_to_string(&provenance) {
+        let counts = text.split("## Counts").nth(1).expect("PROVENANCE.md has a Counts section");
+        let counts = counts.split_whitespace().collect::<Vec<_>>().join(" ");
+        let stated = Counts {
+            files: number_before(&counts, " resource files"),
+            operations: number_before(&counts, " operations"),
+            parameters: number_before(&counts, " parameters"),
+            models: number_before(&counts, " model definitions"),
+        };
+        assert_eq!(counted, stated, "the upstream files are not the set PROVENANCE.md describes");
+    }
+    counted
+}
+
+/// The project's own resources (`spec/resources/`), counted from their files.
+fn own_counts() -> Counts {
+    let files = xtask::read_all_input(&xtask::spec_dir(None)).unwrap();
+    let own: Vec<_> = files.iter().filter(|f| f.own && !f.addition).collect();
+    let c = raw_counts(&own);
+    // One file per resource page the upstream set lacks, as spec/resources/ holds them.
+    let on_disk = std::fs::read_dir(xtask::own_resources_dir())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json"));
+    assert_eq!(c.files, on_disk.count());
+    c
+}
+
 #[test]
 fn every_operation_and_parameter_reaches_the_ir_and_the_output() {
     let (files, out) = input();
@@ -114,14 +180,14 @@ fn every_operation_and_parameter_reaches_the_ir_and_the_output() {
         }
     }
     assert_eq!((ops, params), (out.report.operations, out.report.parameters));
-    // 971 operations and 3,894 parameters upstream, 22 and 109 in spec/resources/, plus those
-    // of spec/additions/ and the parameters overrides add (keys of hashes the spec declares
-    // as one string).
+    // The upstream set's (as PROVENANCE.md states them), spec/resources/', spec/additions/',
+    // and the parameters overrides add (keys of hashes the spec declares as one string).
+    let (up, own) = (upstream_counts(), own_counts());
     let (add_ops, add_params, _, _) = additions();
     assert_eq!(
         (ops, params),
-        (993 + add_ops, 4003 + add_params + added_parameters()),
-        "the input changed: update the expected counts"
+        (up.operations + own.operations + add_ops, up.parameters + own.parameters + add_params + added_parameters()),
+        "operations or parameters lost or invented between the input files and the IR"
     );
 }
 
@@ -168,23 +234,29 @@ fn every_model_and_field_is_emitted() {
             }
         }
     }
-    assert_eq!(defined, 237 + 19 + additions().2);
+    assert_eq!(defined, upstream_counts().models + own_counts().models + additions().2);
 }
 
 #[test]
 fn report_counts_match_the_input() {
     let (_, out) = input();
     let r = &out.report;
-    // 122 upstream resources + the 8 the upstream set lacks (spec/resources/): all 130 pages
-    // of Canvas's API documentation. 256 model definitions, plus those overrides add for
-    // models the spec returns without defining.
+    // The upstream resources + the ones the upstream set lacks (spec/resources/) + the
+    // additions that are resources of their own; model definitions, plus those overrides add
+    // for models the spec returns without defining.
     let added: usize =
         xtask::read_overrides().unwrap().overrides.iter().filter(|o| o.at == "/models").map(|o| o.set.len()).sum();
     assert!(added > 0);
+    let (up, own) = (upstream_counts(), own_counts());
     let (add_ops, add_params, add_models, add_resources) = additions();
     assert_eq!(
         (r.resources, r.operations, r.parameters, r.model_definitions),
-        (130 + add_resources, 993 + add_ops, 4003 + add_params + added_parameters(), 256 + add_models + added)
+        (
+            up.files + own.files + add_resources,
+            up.operations + own.operations + add_ops,
+            up.parameters + own.parameters + add_params + added_parameters(),
+            up.models + own.models + add_models + added
+        )
     );
     // Every anomaly says how it was resolved.
     assert!(r.anomalies.iter().all(|a| !a.resolution.is_empty() && !a.detail.is_empty()));

@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: maintainer commands for the Canvas client generator.
 //!
-//! - `gen [--spec-dir DIR] [--update-lock]`: regenerate `generated/` from the spec, print the report.
+//! - `gen [--spec-dir DIR] [--update-lock] [--out DIR]`: regenerate `generated/` (or the crate
+//!   at `--out DIR`) from the spec, print the report.
 //! - `gen --check`: exit non-zero with a diff when `generated/` is stale (or has stray files),
 //!   or when an override no longer applies.
 //! - `overrides [--spec-dir DIR] [--prune]`: classify the overrides that no longer apply to the
@@ -84,7 +85,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask api-diff [--spec-dir DIR]\n       cargo xtask check-release --spec-dir DIR\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build] [--downstream [--baseline REV]]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
+    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check] [--out DIR]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask api-diff [--spec-dir DIR]\n       cargo xtask check-release --spec-dir DIR\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build] [--downstream [--baseline REV]]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
 }
 
 /// The checks CI runs, in order, stopping at the first failure: formatting of the
@@ -165,6 +166,8 @@ fn run() -> Result<ExitCode, String> {
     let generated = xtask::workspace_root().join("generated");
     match args.command.as_str() {
         "gen" => {
+            // `--out DIR`: the crate goes there instead (the determinism test compares two).
+            let generated = args.out.clone().unwrap_or(generated);
             let start = Instant::now();
             let (out, files) = xtask::generate(&dir, args.update_lock && !args.check)?;
             let took = start.elapsed();
