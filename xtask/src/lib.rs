@@ -143,8 +143,10 @@ pub fn prune_overrides(
 
 /// `cargo check` (all features, warnings denied) of a crate made of `files` (as emitted), written to
 /// `target/<name>-crate/`: outside the workspace, against this checkout's runtime, with the
-/// workspace's locked versions (nothing to download) and a target directory of its own (so
-/// it runs beside a build of the workspace). For inputs that are not the committed one.
+/// workspace's locked versions (nothing to download) and a target directory of its own,
+/// shared by every such crate (so it runs beside a build of the workspace, and the
+/// dependencies are built once for all of them). For inputs that are not the committed one:
+/// other Canvas releases, the generator's fixtures.
 pub fn check_crate(files: &BTreeMap<String, String>, name: &str) -> Result<(), String> {
     let root = workspace_root();
     let dir = root.join(format!("target/{name}-crate"));
@@ -167,7 +169,7 @@ pub fn check_crate(files: &BTreeMap<String, String>, name: &str) -> Result<(), S
     let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["check", "--quiet", "--offline", "--all-features", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", root.join(format!("target/{name}-target")))
+        .env("CARGO_TARGET_DIR", root.join("target/scratch-crates-target"))
         // Generated code is warning-free whatever the input (dependencies' lints are capped).
         .env("RUSTFLAGS", "-D warnings")
         .status()

@@ -72,9 +72,16 @@ pub fn context_rs(ir: &Ir) -> TokenStream {
             pub trait #name: rt::Context {}
         }
     });
+    let (kinds, sets): (Vec<TokenStream>, Vec<TokenStream>) = (kinds.collect(), sets.collect());
+    // Without a context (a small input) the module is its docs alone, and imports nothing.
+    let import = (!kinds.is_empty() || !sets.is_empty()).then(|| {
+        quote!(
+            use canvas_lms_runtime as rt;
+        )
+    });
     quote! {
         #module_doc
-        use canvas_lms_runtime as rt;
+        #import
         #( #kinds )*
         #( #sets )*
     }

@@ -99,11 +99,12 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance) -> TokenStream {
         }
     });
     let lock = &prov.lock_sha256;
-    // `wait_for_progress` exists wherever the Progress model does.
+    // `wait_for_progress` exists wherever the Progress model does (with the `url` and `id`
+    // it reads; an input whose Progress lacks them gets no such method).
     let progress_cfg = ir
         .models
         .iter()
-        .find(|m| m.spec_name == "Progress")
+        .find(|m| m.spec_name == "Progress" && ["url", "id"].iter().all(|k| m.fields.iter().any(|f| f.wire == *k)))
         .map(|m| super::models::cfg(ir, &m.features))
         .unwrap_or_else(|| quote!(#[cfg(any())]));
     quote! {
