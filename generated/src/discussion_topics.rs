@@ -734,10 +734,6 @@ impl<'a> CreateNewDiscussionTopic<'a> {
     pub fn sort_by_rating(self, value: bool) -> Self {
         Self(self.0.form("sort_by_rating", &value))
     }
-    /// A multipart/form-data form-field-style attachment. Attachments larger than 1 kilobyte are subject to quota restrictions.
-    pub fn attachment(self, value: rt::Json) -> Self {
-        Self(self.0.form("attachment", &value))
-    }
     /// A comma-separated list of sections ids to which the discussion topic should be made specific to.  If it is not desired to make the discussion topic specific to sections, then this parameter may be omitted or set to "all".  Can only be present only on announcements and only those that are for a course (as opposed to a group).
     pub fn specific_sections(self, value: impl Into<String>) -> Self {
         Self(self.0.form("specific_sections", &rt::text(value)))
@@ -914,10 +910,6 @@ impl<'a> PostEntry<'a> {
     pub fn message(self, value: impl Into<String>) -> Self {
         Self(self.0.form("message", &rt::text(value)))
     }
-    /// a multipart/form-data form-field-style attachment. Attachments larger than 1 kilobyte are subject to quota restrictions.
-    pub fn attachment(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("attachment", &rt::text(value)))
-    }
     /// Sends the request with `file` as its multipart field.
     pub async fn send_with_file(
         self,
@@ -943,10 +935,6 @@ impl<'a> PostReply<'a> {
     /// The body of the entry.
     pub fn message(self, value: impl Into<String>) -> Self {
         Self(self.0.form("message", &rt::text(value)))
-    }
-    /// a multipart/form-data form-field-style attachment. Attachments larger than 1 kilobyte are subject to quota restrictions.
-    pub fn attachment(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("attachment", &rt::text(value)))
     }
     /// Sends the request with `file` as its multipart field.
     pub async fn send_with_file(

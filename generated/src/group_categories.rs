@@ -261,32 +261,9 @@ impl<'a> CreateGroupCategory<'a> {
 }
 rt::builder!(
     ImportCategoryGroups(Post "/v1/group_categories/{group_category_id}/import") for
-    GroupCategories::import_category_groups with options => one models::Progress
+    GroupCategories::import_category_groups => one models::Progress
 );
 impl<'a> ImportCategoryGroups<'a> {
-    /// There are two ways to post group category import data - either via a multipart/form-data form-field-style attachment, or via a non-multipart raw post request.
-    ///
-    /// 'attachment' is required for multipart/form-data style posts. Assumed to be outcome data from a file upload form field named 'attachment'.
-    ///
-    /// Examples:
-    ///
-    /// ```text
-    ///   curl -F attachment=@<filename> -H "Authorization: Bearer <token>" \
-    ///       'https://<canvas>/api/v1/group_categories/<category_id>/import'
-    /// ```
-    ///
-    /// If you decide to do a raw post, you can skip the 'attachment' argument, but you will then be required to provide a suitable Content-Type header. You are encouraged to also provide the 'extension' argument.
-    ///
-    /// Examples:
-    ///
-    /// ```text
-    ///   curl -H 'Content-Type: text/csv' --data-binary @<filename>.csv \
-    ///       -H "Authorization: Bearer <token>" \
-    ///       'https://<canvas>/api/v1/group_categories/<category_id>/import'
-    /// ```
-    pub fn attachment(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("attachment", &rt::text(value)))
-    }
     /// Sends the request with `file` as its multipart field.
     pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<models::Progress> {
         rt::Operation::into_request(self).send_multipart("attachment", file).await
@@ -377,21 +354,9 @@ rt::builder!(
 rt::builder!(
     ImportDifferentiationTags(Post
     "/v1/courses/{course_id}/group_categories/import_tags") for
-    GroupCategories::import_differentiation_tags with options => one models::Progress
+    GroupCategories::import_differentiation_tags => one models::Progress
 );
 impl<'a> ImportDifferentiationTags<'a> {
-    /// There are two ways to post differentiation tag import data - either via a multipart/form-data form-field-style attachment, or via a non-multipart raw post request.
-    ///
-    /// 'attachment' is required for multipart/form-data style posts. Assumed to be tag data from a file upload form field named 'attachment'.
-    ///
-    /// Examples: curl -F attachment=@\<filename\> -H "Authorization: Bearer \<token\>"\\ '<https://>\<canvas\>/api/v1/group_categories/import_tags'
-    ///
-    /// If you decide to do a raw post, you can skip the 'attachment' argument, but you will then be required to provide a suitable Content-Type header. You are encouraged to also provide the 'extension' argument.
-    ///
-    /// Examples: curl -H 'Content-Type: text/csv' --data-binary @\<filename\>.csv\\ -H "Authorization: Bearer \<token\>"\\ '<https://>\<canvas\>/api/v1/group_categories_tags'
-    pub fn attachment(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("attachment", &rt::text(value)))
-    }
     /// Sends the request with `file` as its multipart field.
     pub async fn send_with_file(self, file: rt::Upload) -> rt::Result<models::Progress> {
         rt::Operation::into_request(self).send_multipart("attachment", file).await

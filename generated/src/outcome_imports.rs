@@ -101,37 +101,6 @@ impl<'a> ImportOutcomes<'a> {
     pub fn import_type(self, value: impl Into<String>) -> Self {
         Self(self.0.form("import_type", &rt::text(value)))
     }
-    /// There are two ways to post outcome import data - either via a multipart/form-data form-field-style attachment, or via a non-multipart raw post request.
-    ///
-    /// 'attachment' is required for multipart/form-data style posts. Assumed to be outcome data from a file upload form field named 'attachment'.
-    ///
-    /// Examples:
-    ///
-    /// ```text
-    ///   curl -F attachment=@<filename> -H "Authorization: Bearer <token>" \
-    ///       'https://<canvas>/api/v1/accounts/<account_id>/outcome_imports?import_type=instructure_csv'
-    ///   curl -F attachment=@<filename> -H "Authorization: Bearer <token>" \
-    ///       'https://<canvas>/api/v1/courses/<course_id>/outcome_imports?import_type=instructure_csv'
-    /// ```
-    ///
-    /// If you decide to do a raw post, you can skip the 'attachment' argument, but you will then be required to provide a suitable Content-Type header. You are encouraged to also provide the 'extension' argument.
-    ///
-    /// Examples:
-    ///
-    /// ```text
-    ///   curl -H 'Content-Type: text/csv' --data-binary @<filename>.csv \
-    ///       -H "Authorization: Bearer <token>" \
-    ///       'https://<canvas>/api/v1/accounts/<account_id>/outcome_imports?import_type=instructure_csv'
-    /// ```
-    ///
-    /// ```text
-    ///   curl -H 'Content-Type: text/csv' --data-binary @<filename>.csv \
-    ///       -H "Authorization: Bearer <token>" \
-    ///       'https://<canvas>/api/v1/courses/<course_id>/outcome_imports?import_type=instructure_csv'
-    /// ```
-    pub fn attachment(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("attachment", &rt::text(value)))
-    }
     /// Recommended for raw post request style imports. This field will be used to distinguish between csv and other file format extensions that would usually be provided with the filename in the multipart post request scenario. If not provided, this value will be inferred from the Content-Type, falling back to csv-file format if all else fails.
     pub fn extension(self, value: impl Into<String>) -> Self {
         Self(self.0.form("extension", &rt::text(value)))

@@ -164,49 +164,6 @@ impl<'a> ImportSisData<'a> {
     pub fn import_type(self, value: impl Into<String>) -> Self {
         Self(self.0.form("import_type", &rt::text(value)))
     }
-    /// There are two ways to post SIS import data - either via a multipart/form-data form-field-style attachment, or via a non-multipart raw post request.
-    ///
-    /// 'attachment' is required for multipart/form-data style posts. Assumed to be SIS data from a file upload form field named 'attachment'.
-    ///
-    /// Examples:
-    ///
-    /// ```text
-    ///   curl -F attachment=@<filename> -H "Authorization: Bearer <token>" \
-    ///       https://<canvas>/api/v1/accounts/<account_id>/sis_imports.json?import_type=instructure_csv
-    /// ```
-    ///
-    /// If you decide to do a raw post, you can skip the 'attachment' argument, but you will then be required to provide a suitable Content-Type header. You are encouraged to also provide the 'extension' argument.
-    ///
-    /// Examples:
-    ///
-    /// ```text
-    ///   curl -H 'Content-Type: application/octet-stream' --data-binary @<filename>.zip \
-    ///       -H "Authorization: Bearer <token>" \
-    ///       https://<canvas>/api/v1/accounts/<account_id>/sis_imports.json?import_type=instructure_csv&extension=zip
-    /// ```
-    ///
-    /// ```text
-    ///   curl -H 'Content-Type: application/zip' --data-binary @<filename>.zip \
-    ///       -H "Authorization: Bearer <token>" \
-    ///       https://<canvas>/api/v1/accounts/<account_id>/sis_imports.json?import_type=instructure_csv
-    /// ```
-    ///
-    /// ```text
-    ///   curl -H 'Content-Type: text/csv' --data-binary @<filename>.csv \
-    ///       -H "Authorization: Bearer <token>" \
-    ///       https://<canvas>/api/v1/accounts/<account_id>/sis_imports.json?import_type=instructure_csv
-    /// ```
-    ///
-    /// ```text
-    ///   curl -H 'Content-Type: text/csv' --data-binary @<filename>.csv \
-    ///       -H "Authorization: Bearer <token>" \
-    ///       https://<canvas>/api/v1/accounts/<account_id>/sis_imports.json?import_type=instructure_csv&batch_mode=1&batch_mode_term_id=15
-    /// ```
-    ///
-    /// If the attachment is a zip file, the uncompressed file(s) cannot be 100x larger than the zip, or the import will fail. For example, if the zip file is 1KB but the total size of the uncompressed file(s) is 100KB or greater the import will fail. There is a hard cap of 50 GB.
-    pub fn attachment(self, value: impl Into<String>) -> Self {
-        Self(self.0.form("attachment", &rt::text(value)))
-    }
     /// Recommended for raw post request style imports. This field will be used to distinguish between zip, xml, csv, and other file format extensions that would usually be provided with the filename in the multipart post request scenario. If not provided, this value will be inferred from the Content-Type, falling back to zip-file format if all else fails.
     pub fn extension(self, value: impl Into<String>) -> Self {
         Self(self.0.form("extension", &rt::text(value)))

@@ -189,6 +189,11 @@ fn operation(
     let response = response(file, at, method, op, &name, table, ir, report);
     let deprecated = op.deprecated.then(|| op.deprecation_description.clone().unwrap_or_default());
     let upload = upload_kind(file, &op.nickname, method, &params, table, report);
+    // The multipart field is the file, which `send_with_file` sends: a setter for it would
+    // send a text value under the file's name.
+    if let Some(crate::ir::Upload::Multipart { field }) = &upload {
+        params.retain(|p| !(p.location == Location::Form && p.wire == *field));
+    }
     let routes = routes
         .iter()
         .enumerate()
