@@ -20,11 +20,15 @@
 //!   the committed crate of `REV` when given (`--runs` rounds, one by default).
 //! - `diff-spec <old> <new>`: changelog of operations, parameters and model fields between
 //!   two upstream sets (Markdown, for release notes).
+//! - `mutants [--package P] [--in-diff REV] [--in-place] [--max-mutants N]`: mutation testing
+//!   of the runtime and the generator with cargo-mutants (installed if missing), each package
+//!   by its own tests; prints the score and the surviving mutants (TESTING.md).
 //! - `test`: everything CI checks: formatting, clippy, the whole test suite, docs, and
 //!   `check-features` (each resource feature compiles alone).
 #![forbid(unsafe_code)]
 
 mod bench;
+mod mutants;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +50,14 @@ struct Args {
     out: Option<PathBuf>,
     /// Positional arguments (`diff-spec <old> <new>`).
     paths: Vec<PathBuf>,
+    /// `mutants --package P` (repeatable).
+    packages: Vec<String>,
+    /// `mutants --in-diff REV`.
+    in_diff: Option<String>,
+    /// `mutants --in-place`.
+    in_place: bool,
+    /// `mutants --max-mutants N`.
+    max_mutants: Option<usize>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -64,6 +76,10 @@ fn parse_args() -> Result<Args, String> {
         from: None,
         out: None,
         paths: Vec::new(),
+        packages: Vec::new(),
+        in_diff: None,
+        in_place: false,
+        max_mutants: None,
     };
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -75,6 +91,12 @@ fn parse_args() -> Result<Args, String> {
             "--no-build" => args.build = false,
             "--downstream" => args.downstream = true,
             "--prune" => args.prune = true,
+            "--package" | "-p" => args.packages.push(it.next().ok_or("--package needs a package name")?),
+            "--in-diff" => args.in_diff = Some(it.next().ok_or("--in-diff needs a git revision")?),
+            "--in-place" => args.in_place = true,
+            "--max-mutants" => {
+                args.max_mutants = Some(it.next().and_then(|n| n.parse().ok()).ok_or("--max-mutants needs a number")?)
+            }
             "--from" => args.from = Some(it.next().ok_or("--from needs a Canvas base URL")?),
             "--out" => args.out = Some(it.next().ok_or("--out needs a directory")?.into()),
             other if !other.starts_with('-') => args.paths.push(other.into()),
@@ -85,7 +107,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check] [--out DIR]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask api-diff [--spec-dir DIR]\n       cargo xtask check-release --spec-dir DIR\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build] [--downstream [--baseline REV]]\n       cargo xtask test\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
+    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check] [--out DIR]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask api-diff [--spec-dir DIR]\n       cargo xtask check-release --spec-dir DIR\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build] [--downstream [--baseline REV]]\n       cargo xtask test\n       cargo xtask mutants [--package P] [--in-diff REV] [--in-place] [--max-mutants N]\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
 }
 
 /// The checks CI runs, in order, stopping at the first failure: formatting of the
@@ -284,6 +306,15 @@ fn run() -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         "check-features" => check_features(),
+        "mutants" => {
+            let opts = mutants::Options {
+                packages: args.packages.clone(),
+                in_diff: args.in_diff.clone(),
+                in_place: args.in_place,
+                max_mutants: args.max_mutants,
+            };
+            Ok(if mutants::run(&opts)? { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
         "bench" if args.downstream => {
             bench::downstream(args.baseline.as_deref(), args.runs.unwrap_or(1))?;
             Ok(ExitCode::SUCCESS)
