@@ -511,9 +511,15 @@ mod tests {
 
     #[test]
     fn api_suffix_is_accepted_and_token_redacted() {
-        let c = Client::builder("https://canvas.test/api/").token("secret-token").build().unwrap();
+        let builder = Client::builder("https://canvas.test/api/").token("secret-token");
+        let shown = format!("{builder:?}");
+        assert!(shown.contains("https://canvas.test/api/") && shown.contains("[redacted]"), "{shown}");
+        assert!(!shown.contains("secret-token"));
+        let c = builder.build().unwrap();
         assert_eq!(c.api_root(), "https://canvas.test/api");
-        assert!(!format!("{c:?}").contains("secret-token"));
+        let shown = format!("{c:?}");
+        assert!(shown.contains("api_root: \"https://canvas.test/api\"") && shown.contains("[redacted]"), "{shown}");
+        assert!(!shown.contains("secret-token"));
     }
 
     #[tokio::test]

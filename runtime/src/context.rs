@@ -81,6 +81,10 @@ mod tests {
 
     #[test]
     fn a_context_fills_its_placeholder_and_its_id_goes_first() {
+        // A reference to a context is the context.
+        let by_ref: &dyn Context = &&Course(3);
+        assert_eq!(by_ref.kind(), "courses");
+        assert_eq!(by_ref.id().map(|i| i.segment().into_owned()).as_deref(), Some("3"));
         let id = 9u64;
         let (template, args) = fill("/v1/{context}/outcome_groups/{id}", &Course(7), &[&id]);
         assert_eq!(template, "/v1/courses/{context_id}/outcome_groups/{id}");

@@ -224,9 +224,9 @@ impl<'a> Cursor<'a> {
         let client = self.request.client();
         let fine = urls
             .iter()
-            .all(|u| client.check_url(u).is_ok() && client.is_same_origin(u) && !self.seen.contains(u.as_str()));
+            .all(|u| client.check_url(u).is_ok() && client.is_same_origin(u) && !self.seen.contains(&page_key(u)));
         if fine {
-            self.seen.extend(urls.iter().map(|u| u.as_str().to_owned()));
+            self.seen.extend(urls.iter().map(page_key));
         }
         fine
     }
@@ -364,6 +364,15 @@ mod tests {
 
     fn links(next: Option<&str>, last: Option<&str>) -> Links {
         Links { next: next.map(str::to_owned), last: last.map(str::to_owned), ..Links::default() }
+    }
+
+    #[test]
+    fn streams_say_what_they_are_in_debug() {
+        let client = crate::Client::builder("https://canvas.test").build().unwrap();
+        let items = client.get("/v1/courses", &[]).stream::<serde_json::Value>();
+        assert_eq!(format!("{items:?}"), "ItemStream { items_left_in_page: 0 }");
+        let pages = client.get("/v1/courses", &[]).pages::<serde_json::Value>();
+        assert_eq!(format!("{pages:?}"), "PageStream");
     }
 
     #[test]

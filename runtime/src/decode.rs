@@ -310,6 +310,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_failure_inside_a_wrapped_value_or_list_has_the_wrapping_key_in_its_path() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Course {
+            id: u64,
+        }
+        let path = |e: crate::Error| match e {
+            crate::Error::Decode(d) => d.path,
+            other => panic!("{other:?}"),
+        };
+        let one = decode_response::<Course>("op", 200, br#"{"course": {"id": "x"}}"#, Some("course"));
+        assert_eq!(path(one.unwrap_err()).as_deref(), Some("course.id"));
+        let whole = decode_response::<Course>("op", 200, br#"{"course": true}"#, Some("course"));
+        assert_eq!(path(whole.unwrap_err()).as_deref(), Some("course"), "the member itself is the wrong type");
+        let body = br#"{"courses": [{"id": 1}, {"id": "x"}]}"#;
+        let list = ListBody::find("op", 200, body, Some("courses"), "Vec<Course>").unwrap();
+        assert_eq!(path(list.decode::<Course>("op", 200).unwrap_err()).as_deref(), Some("courses[1].id"));
+        let bare = ListBody::find("op", 200, br#"[{"id": "x"}]"#, None, "Vec<Course>").unwrap();
+        assert_eq!(path(bare.decode::<Course>("op", 200).unwrap_err()).as_deref(), Some("[0].id"));
+    }
+
+    #[test]
     fn while1_prefix_is_stripped() {
         assert_eq!(strip_while1(b"while(1);[1]"), b"[1]");
         assert_eq!(strip_while1(b"[1]"), b"[1]");

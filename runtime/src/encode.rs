@@ -291,6 +291,42 @@ mod tests {
     }
 
     #[test]
+    fn references_serialized_models_and_collected_arguments_encode_like_their_values() {
+        let value = vec![1u64, 2];
+        assert_eq!(enc("ids", &&value), enc("ids", &value));
+        assert_eq!(enc("ids", &&value), "ids[]=1&ids[]=2");
+        #[derive(serde::Serialize)]
+        struct Entry {
+            name: &'static str,
+            value: Option<u32>,
+        }
+        let mut p = Pairs::default();
+        encode_serialized(&Entry { name: "A", value: None }, "entry", &mut p);
+        assert_eq!(p.as_slice(), [("entry[name]".to_owned(), "A".to_owned())], "unset fields are left out");
+        assert_eq!(texts(["a", "b"]), ["a", "b"]);
+        assert_eq!(list([3, 4]), [3, 4]);
+    }
+
+    #[test]
+    fn a_union_variant_needs_at_least_one_of_its_own_fields() {
+        assert_eq!(pick_variant(&json!({"shared": 1}), &[&["a"]]), None, "no own field: no variant");
+        assert_eq!(pick_variant(&json!({"a": 1}), &[&["a"], &["b"]]), Some(0));
+        assert_eq!(pick_variant(&json!({"a": 1, "b": 2}), &[&["a"], &["b"]]), None, "a tie is no choice");
+    }
+
+    #[test]
+    fn strings_are_borrowed_from_the_input_when_they_can_be() {
+        let mut plain = serde_json::Deserializer::from_str("\"abc\"");
+        assert!(matches!(deserialize_str(&mut plain).unwrap(), Cow::Borrowed("abc")));
+        let mut escaped = serde_json::Deserializer::from_str("\"a\\nb\"");
+        assert_eq!(deserialize_str(&mut escaped).unwrap(), "a\nb");
+        let mut reader = serde_json::Deserializer::from_reader(&b"\"xyz\""[..]);
+        assert_eq!(deserialize_str(&mut reader).unwrap(), "xyz");
+        let mut number = serde_json::Deserializer::from_str("5");
+        assert!(deserialize_str(&mut number).unwrap_err().to_string().contains("a string"));
+    }
+
+    #[test]
     fn dates_are_sent_as_canvas_documents_them() {
         let date = crate::Date::from_ymd_opt(2024, 3, 9).unwrap();
         assert_eq!(enc("due", &date), "due=2024-03-09", "a Date parameter is YYYY-MM-DD");

@@ -572,6 +572,19 @@ impl fmt::Display for HttpError {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_timeout_says_how_often_it_was_tried_and_status_is_that_of_the_response() {
+        let once = Error::Timeout("GET /x: timed out".into()).after_attempts(1, std::time::Duration::from_secs(2));
+        assert_eq!(once.to_string().matches("attempts").count(), 0, "{once}");
+        let thrice = Error::Timeout("GET /x: timed out".into()).after_attempts(3, std::time::Duration::from_secs(2));
+        assert!(thrice.to_string().ends_with("(after 3 attempts over 2.0 s)"), "{thrice}");
+        let http = Error::Http(Box::new(parse(404, "{}")));
+        assert_eq!(http.status(), Some(404));
+        let decode = DecodeError::shape("op", 201, "Course", "no".into(), b"[]");
+        assert_eq!(decode.status(), Some(201));
+        assert_eq!(Error::LoggedOut.status(), None);
+    }
+
     fn parse(status: u16, body: &str) -> HttpError {
         HttpError::from_body(status, &Default::default(), body.as_bytes())
     }

@@ -122,6 +122,17 @@ mod tests {
     }
 
     #[test]
+    fn the_map_api_reads_and_changes_the_fields() {
+        let mut extra = Extra::from(json!({"a": 1, "b": [2]}).as_object().unwrap().clone());
+        assert_eq!((extra.len(), extra.is_empty()), (2, false));
+        assert_eq!(extra.remove("a"), Some(json!(1)));
+        assert_eq!(extra.remove("a"), None);
+        assert_eq!(extra.len(), 1);
+        assert_eq!(extra.into_map(), *json!({"b": [2]}).as_object().unwrap());
+        assert!(Extra::default().is_empty());
+    }
+
+    #[test]
     fn undeclared_fields_are_kept_in_order_and_written_back() {
         let body = r#"{"id": 1, "author": {"id": 7}, "title": "T", "context_code": "course_3", "z": null}"#;
         let topic: Topic = serde_json::from_str(body).unwrap();

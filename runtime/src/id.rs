@@ -159,6 +159,18 @@ mod tests {
     use super::Id;
 
     #[test]
+    fn whole_floats_are_ids_and_other_json_is_an_error_that_says_what_an_id_is() {
+        assert_eq!(serde_json::from_str::<Id>("7.0").unwrap(), Id::from(7u64));
+        assert_eq!(serde_json::from_str::<Id>("-3.0").unwrap().to_string(), "-3");
+        for bad in ["7.5", "1e17"] {
+            let e = serde_json::from_str::<Id>(bad).unwrap_err().to_string();
+            assert!(e.contains("is not an integer id"), "{bad}: {e}");
+        }
+        let e = serde_json::from_str::<Id>("true").unwrap_err().to_string();
+        assert!(e.contains("a Canvas id (number or string)"), "{e}");
+    }
+
+    #[test]
     fn ids_with_a_leading_zero_stay_strings() {
         // `007` is an SIS-style id, not the number 7: sending it as 7 would name another object.
         for (id, json) in [("007", "\"007\""), ("0", "0"), ("7", "7"), ("00", "\"00\"")] {

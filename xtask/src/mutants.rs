@@ -116,7 +116,9 @@ pub fn run(opts: &Options) -> Result<bool, String> {
         None => None,
     };
     let mut all_caught = true;
-    for (package, _) in PACKAGES.iter().filter(|(p, _)| opts.packages.is_empty() || opts.packages.iter().any(|q| q == p)) {
+    for (package, _) in
+        PACKAGES.iter().filter(|(p, _)| opts.packages.is_empty() || opts.packages.iter().any(|q| q == p))
+    {
         let out_dir: PathBuf = root.join("target/mutants").join(package);
         let mut args: Vec<String> = vec!["mutants".into(), "-p".into(), (*package).into()];
         if let Some(diff) = &diff {

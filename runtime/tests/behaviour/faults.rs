@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::api::{Client, Error, Id, Json, RetryPolicy};
 use canvas_tests::{Logged, Reply, ScriptedServer};
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 
 const COURSE: &str = r#"{"id": 1, "name": "Course 1"}"#;
 
@@ -642,6 +642,8 @@ async fn a_refused_connection_says_refused_and_how_often_it_was_tried() {
     let Error::Transport(t) = &e else { panic!("{e:?}") };
     assert_eq!(t.kind(), canvas_lms_runtime::TransportKind::Refused);
     assert_eq!(t.attempts(), 3, "a connection that was never opened is retried, even for a POST");
+    assert_eq!(t.operation(), "POST /api/v1/accounts/{account_id}/courses");
+    assert!(t.is_connect() && !t.is_timeout(), "refused is not a timeout: {t}");
     let said = e.to_string();
     assert!(
         said.starts_with("POST /api/v1/accounts/{account_id}/courses: connection refused (after 3 attempts over"),
@@ -682,4 +684,68 @@ async fn a_concurrency_limit_of_zero_means_one_request_at_a_time_not_none() {
         .expect("max_concurrent_requests(0) must not deadlock: it is read as 1");
     assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
     assert_eq!(server.max_in_flight(), 1, "0 is read as one request at a time");
+}
+
+#[tokio::test]
+async fn numbered_pages_that_include_one_already_read_are_followed_one_by_one_and_the_loop_is_an_error() {
+    // The first page's `next` names the first page again (with `last` numbering 1..=3): no
+    // fan-out that would read page 1 twice; following `next` meets the loop.
+    let server = ScriptedServer::start_with(|base| {
+        move |req: &Logged, _| {
+            let query = req.target.split_once('?').map_or("", |(_, q)| q);
+            let page = query.split('&').find_map(|kv| kv.strip_prefix("page=")).unwrap_or("1").to_owned();
+            Reply::json(format!(r#"[{{"id": {page}}}]"#)).header(
+                "link",
+                // The same page 1 as the request's `?per_page=100`, its query in another order.
+                format!(
+                    r#"<{base}/api/v1/courses?per_page=100&page=1>; rel="next", <{base}/api/v1/courses?per_page=100&page=3>; rel="last""#
+                ),
+            )
+        }
+    })
+    .await;
+    let client = client_for(&server);
+    let mut stream = client.courses().list_your_courses().stream();
+    let mut ids = Vec::new();
+    let mut error = None;
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(c) => ids.push(c.id.unwrap().as_u64().unwrap()),
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        }
+    }
+    assert_eq!(ids, [1], "page 1 is not read twice");
+    assert!(matches!(error, Some(Error::PaginationLoop(_))), "{error:?}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_get_sends_no_body_and_a_post_without_parameters_sends_an_empty_one() {
+    let server = ScriptedServer::start(|_, _| Reply::json("{}")).await;
+    let client = client_for(&server);
+    let rt = client.runtime();
+    rt.get("/v1/courses/{id}", &[&1]).form("name", "x").send_json().await.unwrap();
+    rt.get("/v1/courses/{id}", &[&1]).json_body(serde_json::json!({"a": 1})).send_json().await.unwrap();
+    rt.post("/v1/courses/{id}", &[&1]).send_json().await.unwrap();
+    for r in server.requests() {
+        assert_eq!((r.body.as_str(), r.header("content-type")), ("", None), "{} {}: no body", r.method, r.target);
+    }
+}
+
+#[tokio::test]
+async fn an_empty_body_is_null_as_json_and_anything_else_is_its_value() {
+    let server = ScriptedServer::start(|req: &Logged, _| match req.path() {
+        "/api/v1/empty" => Reply::status(200, ""),
+        "/api/v1/spaces" => Reply::status(200, "while(1);  \n"),
+        _ => Reply::json(r#"{"a": 1}"#),
+    })
+    .await;
+    let client = client_for(&server);
+    let rt = client.runtime();
+    assert_eq!(rt.delete("/v1/empty", &[]).send_json().await.unwrap(), Json::Null);
+    assert_eq!(rt.delete("/v1/spaces", &[]).send_json().await.unwrap(), Json::Null);
+    assert_eq!(rt.delete("/v1/value", &[]).send_json().await.unwrap(), serde_json::json!({"a": 1}));
 }

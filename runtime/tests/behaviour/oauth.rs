@@ -330,6 +330,7 @@ async fn a_401_that_outlives_the_refresh_ends_after_one_refresh_not_in_a_loop() 
     let http = e.http().unwrap_or_else(|| panic!("a 401 after the refresh is an HTTP error: {e:?}"));
     assert_eq!(http.status, 401);
     assert!(http.token_rejected, "{e}");
+    assert_eq!(http.attempts, 1, "a refresh and the request sent again are one attempt of the retry policy");
     assert_eq!(refreshes.load(Ordering::SeqCst), 1, "exactly one refresh for one request");
     let api: Vec<_> = server.requests().into_iter().filter(|r| r.path() != "/login/oauth2/token").collect();
     assert_eq!(api.len(), 2, "the request, then once more with the refreshed token: {api:?}");
