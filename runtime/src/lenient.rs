@@ -195,4 +195,23 @@ mod tests {
         assert!(serde_json::from_str::<T>(r#"{"i": 1.5}"#).is_err());
         assert!(serde_json::from_str::<T>(r#"{"b": "maybe"}"#).is_err());
     }
+
+    #[test]
+    fn every_form_of_a_boolean_means_what_it_says() {
+        for (json, want) in [
+            ("-1", Some(true)),
+            ("0", Some(false)),
+            ("2", Some(true)),
+            ("\"0\"", Some(false)),
+            ("\" No \"", Some(false)),
+            ("\"off\"", Some(false)),
+            ("\"false\"", Some(false)),
+            ("\"YES\"", Some(true)),
+            ("\"\"", None),
+        ] {
+            assert_eq!(t(&format!(r#"{{"b": {json}}}"#)).b, want, "{json}");
+        }
+        let e = serde_json::from_str::<T>(r#"{"b": []}"#).unwrap_err().to_string();
+        assert!(e.contains("a boolean, or a string or number meaning one"), "{e}");
+    }
 }

@@ -581,6 +581,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_pending_authorization_shows_neither_state_nor_verifier() {
+        let p = PendingAuthorization::new("state-123", Some("verifier-456".into()));
+        let shown = format!("{p:?}");
+        assert_eq!(shown, "PendingAuthorization { .. }");
+    }
+
+    #[test]
     fn a_token_set_never_shows_its_tokens_when_formatted() {
         let set = TokenSet {
             access_token: SecretString::from("access-7f3a9c".to_owned()),

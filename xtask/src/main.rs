@@ -112,8 +112,8 @@ fn usage() -> String {
 
 /// The checks CI runs, in order, stopping at the first failure: formatting of the
 /// hand-written crates (the generated one is formatted by prettyplease), clippy with
-/// warnings denied, the whole test suite (which includes the staleness test), and rustdoc
-/// with warnings denied.
+/// warnings denied, the whole test suite (which includes the staleness test), rustdoc
+/// with warnings denied, each feature alone, and the mutants of the last commit.
 fn test() -> Result<ExitCode, String> {
     let root = xtask::workspace_root();
     let hand_written =
@@ -140,6 +140,27 @@ fn test() -> Result<ExitCode, String> {
     }
     if check_features()? != ExitCode::SUCCESS {
         return Ok(ExitCode::FAILURE);
+    }
+    // The mutants of the last commit's changes to the runtime and the generator, in place
+    // (the tests were just built), when there are few enough to test in a few minutes; the
+    // full run is `cargo xtask mutants`, its last result in TESTING.md.
+    let has_parent = std::process::Command::new("git")
+        .args(["rev-parse", "--verify", "--quiet", "HEAD~1"])
+        .current_dir(&root)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_parent {
+        println!("==> mutants of the last commit: cargo xtask mutants --in-diff HEAD~1 --in-place --max-mutants 40");
+        let opts = mutants::Options {
+            packages: Vec::new(),
+            in_diff: Some("HEAD~1".into()),
+            in_place: true,
+            max_mutants: Some(40),
+        };
+        if !mutants::run(&opts)? {
+            eprintln!("==> mutants failed: a mutant of the last commit survives its tests");
+            return Ok(ExitCode::FAILURE);
+        }
     }
     println!("==> all checks passed");
     Ok(ExitCode::SUCCESS)

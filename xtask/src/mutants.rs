@@ -91,7 +91,6 @@ pub fn read_missed(out_dir: &Path) -> Vec<String> {
 pub fn run(opts: &Options) -> Result<bool, String> {
     let root = xtask::workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    ensure_installed(&cargo)?;
     let diff = match &opts.in_diff {
         Some(rev) => {
             let dirs: Vec<&str> = PACKAGES.iter().map(|(_, d)| *d).collect();
@@ -115,6 +114,7 @@ pub fn run(opts: &Options) -> Result<bool, String> {
         }
         None => None,
     };
+    ensure_installed(&cargo)?;
     let mut all_caught = true;
     for (package, _) in
         PACKAGES.iter().filter(|(p, _)| opts.packages.is_empty() || opts.packages.iter().any(|q| q == p))
