@@ -367,6 +367,17 @@ mod tests {
     }
 
     #[test]
+    fn at_most_ten_thousand_numbered_pages_are_fanned_out() {
+        let base = Url::parse("https://canvas.test/api/v1/courses?per_page=10").unwrap();
+        let pages = |last: u32| {
+            numbered_pages(&base, &links(Some("?page=2&per_page=10"), Some(&format!("?page={last}&per_page=10"))))
+        };
+        assert_eq!(pages(10_001).map(|p| p.len()), Some(10_000));
+        assert!(pages(10_002).is_none(), "more than 10,000 pages: read one by one");
+        assert_eq!(pages(3).map(|p| p.len()), Some(2));
+    }
+
+    #[test]
     fn streams_say_what_they_are_in_debug() {
         let client = crate::Client::builder("https://canvas.test").build().unwrap();
         let items = client.get("/v1/courses", &[]).stream::<serde_json::Value>();

@@ -573,6 +573,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn messages_are_listed_in_order_and_report_ids_and_excerpts_are_kept() {
+        let two = parse(400, r#"{"errors": [{"message": "first"}, {"message": "second"}], "error_report_id": "abc"}"#);
+        assert_eq!(two.error_report_id.as_deref(), Some("abc"));
+        let said = two.to_string();
+        assert!(said.ends_with("Canvas answered 400: first; second (error report abc)"), "{said}");
+        // 511 ASCII bytes, then a two-byte character across the 512-byte limit.
+        let text = format!("{}é{}", "a".repeat(511), "b".repeat(100));
+        assert_eq!(excerpt(&text), "a".repeat(511), "cut before the character, not inside it");
+        assert_eq!(excerpt("short"), "short");
+    }
+
+    #[test]
     fn a_timeout_says_how_often_it_was_tried_and_status_is_that_of_the_response() {
         let once = Error::Timeout("GET /x: timed out".into()).after_attempts(1, std::time::Duration::from_secs(2));
         assert_eq!(once.to_string().matches("attempts").count(), 0, "{once}");

@@ -581,6 +581,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn oauth_shows_its_client_id_never_its_secret_and_states_compare_whole() {
+        let o = OAuth::new("https://canvas.test", "10000000000001", "s3cret-key", "https://app.test/cb").unwrap();
+        let shown = format!("{o:?}");
+        assert!(shown.contains("10000000000001") && !shown.contains("s3cret-key"), "{shown}");
+        assert!(constant_time_eq(b"state", b"state"));
+        assert!(!constant_time_eq(b"ab", b"ba"), "differences do not cancel out");
+        assert!(!constant_time_eq(b"state", b"stat"));
+    }
+
+    #[test]
     fn a_pending_authorization_shows_neither_state_nor_verifier() {
         let p = PendingAuthorization::new("state-123", Some("verifier-456".into()));
         let shown = format!("{p:?}");

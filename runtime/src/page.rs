@@ -117,6 +117,20 @@ mod tests {
     use super::Links;
 
     #[test]
+    fn every_relation_canvas_sends_is_read() {
+        let links = Links::parse(
+            r#"<https://c.test/api/v1/x?page=2>; rel="current", <https://c.test/api/v1/x?page=3>; rel="next", <https://c.test/api/v1/x?page=1>; rel="prev", <https://c.test/api/v1/x?page=1>; rel="first", <https://c.test/api/v1/x?page=9>; rel="last""#,
+        );
+        assert_eq!(links.current.as_deref(), Some("https://c.test/api/v1/x?page=2"));
+        assert_eq!(links.next.as_deref(), Some("https://c.test/api/v1/x?page=3"));
+        assert_eq!(links.prev.as_deref(), Some("https://c.test/api/v1/x?page=1"));
+        assert_eq!(links.first.as_deref(), Some("https://c.test/api/v1/x?page=1"));
+        assert_eq!(links.last.as_deref(), Some("https://c.test/api/v1/x?page=9"));
+        let previous = Links::parse(r#"<https://c.test/p>; rel="previous""#);
+        assert_eq!(previous.prev.as_deref(), Some("https://c.test/p"));
+    }
+
+    #[test]
     fn response_meta_reports_status_cost_quota_and_attempts() {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("x-request-cost", "1.5".parse().unwrap());

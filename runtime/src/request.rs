@@ -438,6 +438,16 @@ mod tests {
     use super::*;
     use crate::Id;
 
+    #[test]
+    fn a_request_shows_what_it_will_send() {
+        let client = crate::Client::builder("https://canvas.test").build().unwrap();
+        let name = String::from("a b/c");
+        let req = client.post("/v1/users/{id}/files", &[&name]).query("q", "1").form("f", "2");
+        assert_eq!(req.path(), "/v1/users/a%20b%2Fc/files", "a String argument is one escaped segment");
+        assert_eq!(req.query_pairs().as_slice(), [("q".to_owned(), "1".to_owned())]);
+        assert_eq!(req.form_pairs().as_slice(), [("f".to_owned(), "2".to_owned())]);
+    }
+
     /// The values of `key` in `url`'s query.
     fn values(url: &Url, key: &str) -> Vec<String> {
         url.query_pairs().filter(|(k, _)| k == key).map(|(_, v)| v.into_owned()).collect()

@@ -524,3 +524,50 @@ fn one_shot_note(e: Error, file: &Upload) -> Error {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_says_what_it_is() {
+        let file = Upload::from_reader("notes.txt", 11, &b"hello notes"[..]);
+        assert_eq!(file.size(), 11);
+        assert_eq!(
+            format!("{file:?}"),
+            r#"Upload { name: "notes.txt", size: 11, content_type: "text/plain", retryable: false }"#
+        );
+    }
+
+    #[test]
+    fn content_types_follow_the_extension_in_any_case() {
+        let table = [
+            ("a.pdf", "application/pdf"),
+            ("a.txt", "text/plain"),
+            ("a.text", "text/plain"),
+            ("a.CSV", "text/csv"),
+            ("a.html", "text/html"),
+            ("a.htm", "text/html"),
+            ("a.json", "application/json"),
+            ("a.xml", "application/xml"),
+            ("a.zip", "application/zip"),
+            ("a.imscc", "application/zip"),
+            ("a.png", "image/png"),
+            ("a.jpg", "image/jpeg"),
+            ("a.JPEG", "image/jpeg"),
+            ("a.gif", "image/gif"),
+            ("a.svg", "image/svg+xml"),
+            ("a.mp4", "video/mp4"),
+            ("a.mp3", "audio/mpeg"),
+            ("a.doc", "application/msword"),
+            ("a.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            ("a.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ("a.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+            ("a.tar.gz", "application/octet-stream"),
+            ("README", "application/octet-stream"),
+        ];
+        for (name, want) in table {
+            assert_eq!(guess_content_type(name), want, "{name}");
+        }
+    }
+}

@@ -141,7 +141,9 @@ pub fn run(opts: &Options) -> Result<bool, String> {
             }
         }
         if opts.in_place {
-            args.extend(["--in-place".into(), "-j".into(), "1".into()]);
+            // In the checkout, with what its tests were just built with (the `mutants`
+            // profile would build every dependency again).
+            args.extend(["--in-place".into(), "-j".into(), "1".into(), "--profile".into(), "dev".into()]);
         } else {
             args.extend(["-j".into(), "2".into()]);
         }

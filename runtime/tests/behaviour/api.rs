@@ -150,7 +150,18 @@ impl<'a> Courses<'a> {
     pub fn upload_file(&self, course_id: impl rt::PathArg) -> UploadFile<'a> {
         UploadFile::start(self.0, None, &[&course_id])
     }
+    /// A list Canvas wraps in an object under `courses`.
+    pub fn list_wrapped_courses(&self, account_id: impl rt::PathArg) -> ListWrappedCourses<'a> {
+        ListWrappedCourses::start(self.0, None, &[&account_id])
+    }
+    /// An array that is not a paginated read.
+    pub fn reorder_courses(&self) -> ReorderCourses<'a> {
+        ReorderCourses::start(self.0, None, &[])
+    }
 }
+
+rt::builder!(ListWrappedCourses(Get "/v1/accounts/{account_id}/courses") for Courses::list_wrapped_courses => list models::Course, "courses");
+rt::builder!(ReorderCourses(Post "/v1/courses/reorder") for Courses::reorder_courses => array models::Course);
 
 rt::builder!(ListYourCourses(Get "/v1/courses") for Courses::list_your_courses => list models::Course);
 rt::builder!(GetSingleCourse(Get "/v1/courses/{id}") for Courses::get_single_course => one models::Course);

@@ -749,3 +749,25 @@ async fn an_empty_body_is_null_as_json_and_anything_else_is_its_value() {
     assert_eq!(rt.delete("/v1/spaces", &[]).send_json().await.unwrap(), Json::Null);
     assert_eq!(rt.delete("/v1/value", &[]).send_json().await.unwrap(), serde_json::json!({"a": 1}));
 }
+
+#[tokio::test]
+async fn an_operation_that_names_its_list_member_reads_that_one_and_arrays_are_lists() {
+    // Two arrays: only the operation's own key says which is the list.
+    let server = ScriptedServer::start(|req: &Logged, _| {
+        if req.path().ends_with("/reorder") {
+            Reply::json(r#"[{"id": 5}, {"id": 6}]"#)
+        } else {
+            Reply::json(r#"{"courses": [{"id": 1}, {"id": 2}], "other": [{"id": 99}]}"#)
+        }
+    })
+    .await;
+    let client = client_for(&server);
+    let items: Vec<_> = client.courses().list_wrapped_courses(1).stream().try_collect().await.unwrap();
+    let ids: Vec<u64> = items.iter().map(|c| c.id.as_ref().unwrap().as_u64().unwrap()).collect();
+    assert_eq!(ids, [1, 2], "the list under the operation's key");
+    let page = client.courses().list_wrapped_courses(1).send().await.unwrap();
+    assert_eq!(page.items.len(), 2);
+    let array = client.courses().reorder_courses().send().await.unwrap();
+    let ids: Vec<u64> = array.iter().map(|c| c.id.as_ref().unwrap().as_u64().unwrap()).collect();
+    assert_eq!(ids, [5, 6]);
+}

@@ -336,3 +336,31 @@ async fn a_401_that_outlives_the_refresh_ends_after_one_refresh_not_in_a_loop() 
     assert_eq!(api.len(), 2, "the request, then once more with the refreshed token: {api:?}");
     assert_eq!(api[1].authorization.as_deref(), Some("Bearer token-1"));
 }
+
+#[tokio::test]
+async fn a_401_without_a_bearer_challenge_is_not_a_token_problem_and_refreshes_nothing() {
+    // Canvas answers 401 "user not authorized to perform that action" without
+    // `WWW-Authenticate`: the token is fine, a refresh would not help.
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let count = refreshes.clone();
+    let server = ScriptedServer::start(move |req: &Logged, _| {
+        if req.path() == "/login/oauth2/token" {
+            count.fetch_add(1, Ordering::SeqCst);
+            return Reply::json(r#"{"access_token": "token-1", "token_type": "Bearer", "expires_in": 3600}"#);
+        }
+        Reply::status(
+            401,
+            r#"{"status": "unauthorized", "errors": [{"message": "user not authorized to perform that action"}]}"#,
+        )
+    })
+    .await;
+    let tokens = TokenSet::new("valid", Some("refresh-1".into()), None);
+    let client =
+        Client::builder(server.uri()).allow_insecure_http(true).oauth(oauth_at(&server.uri()), tokens).build().unwrap();
+    let e = client.courses().get_single_course(1).send().await.unwrap_err();
+    let http = e.http().unwrap_or_else(|| panic!("{e:?}"));
+    assert_eq!(http.status, 401);
+    assert!(!http.token_rejected, "no challenge: the token was not rejected ({e})");
+    assert_eq!(refreshes.load(Ordering::SeqCst), 0, "no refresh for a permission error");
+    assert_eq!(server.requests().len(), 1);
+}
