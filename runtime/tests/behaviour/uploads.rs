@@ -494,7 +494,8 @@ async fn a_one_shot_stream_whose_upload_host_hangs_up_says_why_it_was_not_sent_a
     });
     let canvas = canvas_pointing_at(host).await;
     let e = fast_client(&canvas).courses().upload_file(1).upload(upload()).await.unwrap_err();
-    assert!(matches!(e, Error::Transport(_)), "{e:?}");
+    let Error::Transport(t) = &e else { panic!("{e:?}") };
+    assert_eq!(t.kind(), canvas_lms_runtime::TransportKind::Reset, "a connection closed by the peer: {e}");
     assert!(e.to_string().contains("one-shot stream"), "the error says the file could not be sent again: {e}");
     assert_eq!(accepted.load(Ordering::SeqCst), 1, "a one-shot stream is sent once");
 }
