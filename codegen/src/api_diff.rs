@@ -288,6 +288,47 @@ mod tests {
     "#;
 
     #[test]
+    fn only_public_items_are_the_api() {
+        let text = r#"
+            pub struct Open { pub a: u8, b: u8 }
+            struct Hidden { pub a: u8 }
+            pub enum E { V }
+            enum F { V }
+            pub type T = u8;
+            type U = u8;
+            pub const C: u8 = 1;
+            const D: u8 = 1;
+            pub use a::b;
+            use c::d;
+            pub mod m { pub fn inner() {} fn private() {} }
+            mod n { pub fn unseen() {} }
+            pub fn f() {}
+            fn g() {}
+            impl Open { pub fn shown(&self) {} fn not_shown(&self) {} }
+            other_macro!(Name(Get "/x") for H::m => json);
+        "#;
+        let api = api(text);
+        let mut paths: Vec<&str> = api.keys().map(String::as_str).collect();
+        paths.sort();
+        assert_eq!(
+            paths,
+            [
+                "courses::C",
+                "courses::E",
+                "courses::E::V",
+                "courses::Open",
+                "courses::Open.a",
+                "courses::Open::shown",
+                "courses::T",
+                "courses::f",
+                "courses::m",
+                "courses::m::inner",
+                "courses::use a :: b",
+            ]
+        );
+    }
+
+    #[test]
     fn changes_are_classified_by_what_users_notice() {
         let new = r#"
             //! | Canvas route | Method |
