@@ -246,6 +246,87 @@ mod tests {
     }
 
     #[test]
+    fn canvas_counts_only_the_requests_it_holds_when_it_answers() {
+        // Five in flight: this one, one other at Canvas, two answered before this answer
+        // arrived, one sent at the very moment of this answer (not at Canvas yet).
+        let p = Pacer::new(None);
+        let t0 = Instant::now();
+        let answered = Some(t0 - ROUND / 2);
+        p.state.lock().unwrap().in_flight =
+            vec![(t0 - ROUND, None), (t0 - ROUND, None), (t0 - ROUND, answered), (t0 - ROUND, answered), (t0, None)];
+        // 250 left with one other in flight: ⌊(250 + 50) / 50⌋ − 1 = 5 (counting the
+        // answered or the unsent would say more).
+        p.observe_at(t0 - ROUND, Some(250.0), false, t0);
+        assert_eq!(p.allowed(), 5);
+    }
+
+    #[tokio::test]
+    async fn an_answered_request_stops_counting_at_canvas() {
+        let p = Pacer::new(None);
+        let a = p.acquire().await;
+        let b = p.acquire().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let answered_at = Instant::now();
+        p.answered(&a, answered_at);
+        p.answered(&a, answered_at + ROUND); // a second call changes nothing
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        // Only `b` is at Canvas: ⌊(100 + 0) / 50⌋ − 1 = 1 (with `a`, 2).
+        p.observe_at(b.sent, Some(100.0), false, Instant::now());
+        assert_eq!(p.allowed(), 1);
+        drop((a, b));
+    }
+
+    #[test]
+    fn a_nan_quota_says_nothing() {
+        let p = Pacer::new(None);
+        let t0 = Instant::now();
+        p.observe_at(t0 - ROUND, Some(f64::NAN), false, t0);
+        assert_eq!(p.allowed(), UNPACED, "like a response without the header, before any quota");
+    }
+
+    #[test]
+    fn after_throttling_the_limit_does_not_grow_within_the_round() {
+        let p = Pacer::new(None);
+        let t0 = Instant::now();
+        busy(&p, t0);
+        p.observe_at(t0 - ROUND, Some(650.0), false, t0);
+        let before = p.allowed();
+        p.observe_at(t0 - ROUND, Some(650.0), true, t0);
+        assert_eq!(p.allowed(), before / 2);
+        // Plenty of room reported within the round that followed the throttling: no growth.
+        busy(&p, t0 + ROUND / 2);
+        p.observe_at(t0 + ROUND / 2 - ROUND, Some(700.0), false, t0 + ROUND / 2);
+        assert_eq!(p.allowed(), before / 2);
+        // A round later it grows again.
+        busy(&p, t0 + ROUND * 3);
+        p.observe_at(t0 + ROUND * 3 - ROUND, Some(700.0), false, t0 + ROUND * 3);
+        assert!(p.allowed() > before / 2);
+    }
+
+    #[tokio::test]
+    async fn a_caller_waiting_for_a_slot_is_woken_when_the_limit_grows() {
+        let p = std::sync::Arc::new(Pacer::new(None));
+        let now = Instant::now();
+        p.observe_at(now - ROUND, None, true, now);
+        p.observe_at(now - ROUND, None, true, now);
+        assert_eq!(p.allowed(), 1, "throttled twice: 4, 2, 1");
+        let held = p.acquire().await;
+        let waiting = {
+            let p = p.clone();
+            tokio::spawn(async move {
+                let _slot = p.acquire().await;
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished(), "one slot, held");
+        // More room, a round later: the waiter goes while the first slot is still held.
+        let later = now + ROUND * 4;
+        p.observe_at(later - ROUND, Some(700.0), false, later);
+        tokio::time::timeout(Duration::from_secs(1), waiting).await.expect("woken by the growth").unwrap();
+        drop(held);
+    }
+
+    #[test]
     fn on_an_empty_bucket_it_settles_at_thirteen() {
         // A server that reports 700 − 50 × (others in flight) (the bucket's level stays 0):
         // the limit climbs to ⌊700/50⌋ − 1 = 13, the concurrency of R*, with room for one

@@ -771,3 +771,18 @@ async fn an_operation_that_names_its_list_member_reads_that_one_and_arrays_are_l
     let ids: Vec<u64> = array.iter().map(|c| c.id.as_ref().unwrap().as_u64().unwrap()).collect();
     assert_eq!(ids, [5, 6]);
 }
+
+#[tokio::test]
+async fn a_body_of_exactly_the_size_limit_is_read_and_one_byte_more_is_refused() {
+    // 40 bytes of JSON: `{"id": 1, "name": "…"}` padded to the limit.
+    let body = |n: usize| format!(r#"{{"id": 1, "name": "{}"}}"#, "x".repeat(n - 21));
+    let server = ScriptedServer::start(move |req: &Logged, _| {
+        Reply::json(body(if req.path().ends_with("/1") { 40 } else { 41 }))
+    })
+    .await;
+    let client = Client::builder(server.uri()).allow_insecure_http(true).max_response_size(40).build().unwrap();
+    let course = client.courses().get_single_course(1).send().await.expect("a body of exactly the limit is read");
+    assert_eq!(course.name.map(|n| n.len()), Some(19));
+    let e = client.courses().get_single_course(2).send().await.unwrap_err();
+    assert!(matches!(e, Error::ResponseTooLarge { limit: 40, .. }), "{e:?}");
+}
