@@ -212,6 +212,27 @@ mod tests {
         "models":{"A":{"id":"A","properties":{"id":{"type":"integer"},"score":{"type":"number"},"name":{"type":"string"}}},"B":{"id":"B","properties":{"x":{"type":"string"}}}}}"#;
 
     #[test]
+    fn return_types_deprecations_and_model_values_are_changes_too() {
+        let op = |ty: &str, deprecated: bool| {
+            format!(
+                r#"{{"swaggerVersion":"1.2","resourcePath":"/x","apis":[{{"path":"/v1/a","operations":[{{"method":"GET","nickname":"get_a","type":"{ty}","deprecated":{deprecated},"parameters":[]}}]}}],
+                "models":{{"A":{{"id":"A","properties":{{"state":{{"type":"string","enum":["{ty}"]}},"b":{{"$ref":"B{ty}"}}}}}}}}}}"#
+            )
+        };
+        let log = changelog(&set(&op("A", false)), &set(&op("C", true)));
+        for line in [
+            "  - returns A → C",
+            "  - deprecated",
+            "  - field `state`: string, one of A → string, one of C",
+            "  - field `b`: BA → BC",
+        ] {
+            assert!(log.contains(line), "missing {line:?} in:\n{log}");
+        }
+        let back = changelog(&set(&op("C", true)), &set(&op("C", false)));
+        assert!(back.contains("  - no longer deprecated"), "{back}");
+    }
+
+    #[test]
     fn lists_every_kind_of_change() {
         let log = changelog(&set(OLD), &set(NEW));
         for line in [
