@@ -245,4 +245,39 @@ mod tests {
         assert_eq!(rustdoc("see https://x.test/a."), "see <https://x.test/a>.");
         assert_eq!(rustdoc("one\ntwo\n\n- a\n- b\nthree"), "one two\n\n- a\n- b three");
     }
+
+    #[test]
+    fn every_block_start_keeps_its_line() {
+        for start in ["- a", "* a", "+ a", "# A", "| a |", "12. a"] {
+            assert_eq!(rustdoc(&format!("intro\n{start}")), format!("intro\n{start}"), "{start}");
+        }
+        for prose in ["x. a", ". a", "1x. a", "-a"] {
+            assert_eq!(rustdoc(&format!("intro\n{prose}")), format!("intro {}", inline(prose)), "{prose}");
+        }
+        // Only the last line of a description is the end: a one-line text is kept whole.
+        assert_eq!(rustdoc("only"), "only");
+    }
+
+    #[test]
+    fn indented_blocks_are_code_by_punctuation_or_command_and_prose_otherwise() {
+        for code in ["  curl https://x", "  POST /x", "  -H 'a'", "  $ ls", "  a = b", "  x | y", "  {a}"] {
+            assert!(rustdoc(&format!("E:\n{code}")).contains("```text"), "{code}");
+        }
+        assert_eq!(rustdoc("E:\n  plain words here"), "E: plain words here");
+    }
+
+    #[test]
+    fn html_tags_and_inline_markup_become_markdown() {
+        assert_eq!(rustdoc("a <i>b</i> <em>c</em>"), "a *b* *c*");
+        assert_eq!(rustdoc("a<br>b<p>c</p><br />d"), "a b c  d");
+        assert_eq!(rustdoc("<code>x</code> and <tt>y</TT>"), "`x` and `y`");
+        assert_eq!(rustdoc("an unclosed <code>x"), "an unclosed `x`");
+        assert_eq!(rustdoc("1 + 2 +b c+ +a+"), "1 + 2 +b c+ `a`");
+        assert_eq!(rustdoc("at the end +"), "at the end +");
+        assert_eq!(rustdoc("{file:doc/api/x.md The guide}"), "The guide");
+        assert_eq!(rustdoc("{api:Only}"), "Only");
+        assert_eq!(rustdoc("see http://x.test/a?b[]=1 now"), "see `http://x.test/a?b[]=1` now");
+        assert_eq!(rustdoc("(https://x.test/a), then"), "(<https://x.test/a>), then");
+        assert_eq!(rustdoc("ends with https://x.test"), "ends with <https://x.test>");
+    }
 }
