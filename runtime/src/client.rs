@@ -510,6 +510,14 @@ mod tests {
     }
 
     #[test]
+    fn a_base_url_with_a_query_or_a_fragment_is_refused() {
+        for url in ["https://canvas.test/?x=1", "https://canvas.test/#top"] {
+            let e = Client::builder(url).build().unwrap_err().to_string();
+            assert!(e.contains("must not have a query or fragment"), "{url}: {e}");
+        }
+    }
+
+    #[test]
     fn api_suffix_is_accepted_and_token_redacted() {
         let builder = Client::builder("https://canvas.test/api/").token("secret-token");
         let shown = format!("{builder:?}");
