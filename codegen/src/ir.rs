@@ -355,3 +355,29 @@ pub struct EnumDef {
     /// For enums of the models module: resources whose feature needs it.
     pub features: Vec<usize>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_known_by_the_end_of_their_wire_name() {
+        let field = |wire: &str| ParamField {
+            wire: wire.into(),
+            rust_name: wire.into(),
+            ty: Ty::String,
+            required: false,
+            description: String::new(),
+            deprecated: false,
+            flatten: false,
+        };
+        for secret in
+            ["password", "Password_Confirmation", "client_secret", "private_key", "access_token", "code_verifier"]
+        {
+            assert!(field(secret).holds_secret(), "{secret}");
+        }
+        for plain in ["password_policy", "token_type", "name"] {
+            assert!(!field(plain).holds_secret(), "{plain}");
+        }
+    }
+}

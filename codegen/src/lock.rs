@@ -67,3 +67,36 @@ pub fn check(lock: &str, files: &[InputFile]) -> Result<(), Error> {
         Err(Error::LockMismatch(problems))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lock_names_every_upstream_file_by_its_hash_and_check_lists_each_difference() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        let files = [
+            InputFile::upstream("b.json", b"B".to_vec()),
+            InputFile::upstream("a.json", b"A".to_vec()),
+            InputFile::own("own.json", b"O".to_vec()),
+        ];
+        let lock = render(&files);
+        let lines: Vec<&str> = lock.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(lines, [format!("{}  a.json", sha256_hex(b"A")), format!("{}  b.json", sha256_hex(b"B"))]);
+        check(&lock, &files).unwrap();
+        let changed = [
+            InputFile::upstream("a.json", b"A2".to_vec()),
+            InputFile::upstream("c.json", b"C".to_vec()),
+            InputFile::own("own.json", b"changed".to_vec()),
+        ];
+        match check(&lock, &changed) {
+            Err(Error::LockMismatch(problems)) => {
+                assert_eq!(problems, ["added:   c.json", "changed: a.json", "removed: b.json"])
+            }
+            other => panic!("{other:?}"),
+        }
+        let with_blank = format!("\n   \n{lock}");
+        check(&with_blank, &files).expect("blank lines are skipped");
+        assert!(matches!(check("nonsense", &files), Err(Error::Lock(_))));
+    }
+}

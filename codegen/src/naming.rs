@@ -145,6 +145,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn enum_variants_are_unique_and_never_the_catch_all() {
+        let values: Vec<String> = ["a", "a", "unknown", "a", "b"].iter().map(|v| v.to_string()).collect();
+        assert_eq!(variants(&values), ["A", "A2", "UnknownValue", "A3", "B"]);
+    }
+
+    #[test]
     fn identifiers() {
         assert_eq!(snake("type"), "r#type");
         assert_eq!(snake("scoreGiven"), "score_given");

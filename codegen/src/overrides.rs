@@ -362,4 +362,47 @@ mod tests {
         on_object.add = add.add.clone();
         assert!(apply(&on_object, &mut doc).unwrap_err().to_string().contains("needs an array"));
     }
+
+    #[test]
+    fn an_array_location_takes_add_only_and_the_added_element_may_be_a_superset() {
+        let mut doc = json!({"ps": [{"name": "a", "type": "string", "description": "d"}]});
+        let mut set_on_array = o("/ps", json!({}), json!({"x": 1}));
+        set_on_array.add = vec![json!({"name": "b"})];
+        assert!(try_apply(&set_on_array, &mut doc).unwrap_err().to_string().contains("takes `add`"));
+        let mut from_on_array = o("/ps", json!({"x": 1}), json!({}));
+        from_on_array.add = vec![json!({"name": "b"})];
+        assert!(try_apply(&from_on_array, &mut doc).is_err(), "`from` on an array is malformed too");
+        // Upstream has the element with more keys than the override adds: fixed upstream.
+        let mut add = o("/ps", json!({}), json!({}));
+        add.add = vec![json!({"name": "a", "type": "string"})];
+        assert_eq!(try_apply(&add, &mut doc).unwrap(), Some(Stale::FixedUpstream));
+        add.add = vec![json!({"name": "a", "type": "integer"})];
+        assert!(matches!(try_apply(&add, &mut doc).unwrap(), Some(Stale::TargetChanged(_))));
+        assert!(!contains(&json!({"name": "a"}), &json!({"name": "a", "type": "string"})));
+        assert!(contains(&json!("x"), &json!("x")) && !contains(&json!("x"), &json!("y")));
+    }
+
+    #[test]
+    fn only_a_changed_target_is_kept_by_prune_and_names_and_files_select() {
+        assert!(Stale::FixedUpstream.prunable());
+        assert!(Stale::TargetGone("x".into()).prunable());
+        assert!(!Stale::TargetChanged("x".into()).prunable());
+        let overrides: Overrides = serde_json::from_value(json!({
+            "overrides": [
+                {"file": "a.json", "at": "/x", "set": {"k": 1}, "reason": "r", "evidence": "e"},
+                {"file": "b.json", "at": "/y", "set": {"k": 2}, "reason": "r", "evidence": "e"}
+            ],
+            "names": [
+                {"file": "a.json", "nickname": "n", "path": "/v1/p", "name": "first", "reason": "r"},
+                {"file": "b.json", "nickname": "n", "name": "second", "reason": "r"}
+            ]
+        }))
+        .unwrap();
+        let of_b: Vec<&str> = overrides.for_file("b.json").map(|o| o.at.as_str()).collect();
+        assert_eq!(of_b, ["/y"]);
+        assert_eq!(overrides.name_of("a.json", "n", "/v1/p"), Some("first"));
+        assert_eq!(overrides.name_of("a.json", "n", "/v1/other"), None, "a name for one path of the nickname");
+        assert_eq!(overrides.name_of("b.json", "n", "/v1/any"), Some("second"), "no path: any path");
+        assert_eq!(overrides.name_of("c.json", "n", "/v1/p"), None);
+    }
 }

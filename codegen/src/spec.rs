@@ -285,3 +285,21 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<ApiDeclaration, crate::error::E
     }
     Ok(decl)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn errors_name_the_file_the_json_location_and_the_position() {
+        let e = parse("x.json", b"{ not json").unwrap_err().to_string();
+        assert!(e.starts_with("x.json: at line 1 column 3: key must be a string"), "{e}");
+        let e = parse("x.json", br#"{"apis": [{"path": 5}]}"#).unwrap_err().to_string();
+        assert!(e.contains("apis[0].path (line 1 column "), "{e}");
+        assert!(!e.contains(" at line "), "the position is said once: {e}");
+        let e = parse("x.json", b"\xff").unwrap_err().to_string();
+        assert!(e.contains("not UTF-8"), "{e}");
+        let e = parse("x.json", br#"{"apis": []} trailing"#).unwrap_err().to_string();
+        assert!(e.starts_with("x.json:"), "{e}");
+    }
+}
