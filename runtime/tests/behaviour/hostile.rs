@@ -383,3 +383,14 @@ async fn a_private_ca_is_trusted_only_when_given_and_https_never_downgrades() {
     }
     assert!(plain_host.requests().is_empty(), "{:?}", plain_host.requests());
 }
+
+#[tokio::test]
+async fn a_server_certificate_the_client_does_not_trust_is_a_tls_error() {
+    let canvas = ScriptedServer::start_tls(|_, _| Reply::json(r#"{"id": 1}"#)).await;
+    // No root certificate given: the test CA is not trusted.
+    let client = Client::builder(canvas.uri()).token("t").retry_policy(RetryPolicy::none()).build().unwrap();
+    let e = client.courses().get_single_course(1).send().await.unwrap_err();
+    let Error::Transport(t) = &e else { panic!("{e:?}") };
+    assert_eq!(t.kind(), canvas_lms_runtime::TransportKind::Tls, "{e}");
+    assert!(canvas.requests().is_empty(), "nothing was sent over an untrusted connection");
+}
