@@ -429,3 +429,40 @@ fn box_nested(ir: &mut Ir) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{kind, reconcile};
+    use crate::spec::PropertyDef;
+
+    fn prop(json: &str) -> PropertyDef {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn a_field_two_definitions_type_differently_takes_the_type_that_serves_both() {
+        let int = prop(r#"{"type": "integer"}"#);
+        let num = prop(r#"{"type": "number"}"#);
+        let float_int = prop(r#"{"type": "integer", "format": "double"}"#);
+        let text = prop(r#"{"type": "String"}"#);
+        let object = prop(r#"{"type": "object"}"#);
+        let model = prop(r#"{"$ref": "User"}"#);
+        let list = prop(r#"{"type": "array", "items": {"$ref": "User"}}"#);
+        assert_eq!(kind(&float_int), "number");
+        assert_eq!(kind(&text), "string");
+        assert_eq!(kind(&list), "arrayref:User");
+        assert_eq!(kind(&prop("{}")), "?");
+        let take = |field: &str, a: &PropertyDef, b: &PropertyDef| reconcile(field, a, b).map(|(second, _)| second);
+        assert_eq!(take("score", &int, &num), Some(true));
+        assert_eq!(take("score", &num, &int), Some(false));
+        assert_eq!(take("score", &num, &float_int), None, "the same type: nothing to reconcile");
+        assert_eq!(take("user_id", &text, &int), Some(true), "an id is an Id either way");
+        assert_eq!(take("user_id", &int, &text), Some(false));
+        assert_eq!(take("name", &int, &text), None, "not an id: a conflict");
+        assert_eq!(take("user", &object, &model), Some(true));
+        assert_eq!(take("user", &model, &object), Some(false));
+        assert_eq!(take("user", &model, &list), None);
+        let why = reconcile("user", &object, &model).unwrap().1;
+        assert!(why.contains("(User)"), "{why}");
+    }
+}
