@@ -432,8 +432,51 @@ fn box_nested(ir: &mut Ir) {
 
 #[cfg(test)]
 mod tests {
-    use super::{kind, reconcile};
+    use super::{intern_enum, intern_param_enum, kind, reconcile};
+    use crate::ir::{Ir, NameParts, Owner};
     use crate::spec::PropertyDef;
+
+    fn values(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn enums_are_shared_only_when_owner_name_and_values_all_match() {
+        let mut ir = Ir::default();
+        let a = intern_enum(&mut ir, Owner::Models, "State".into(), "d".into(), values(&["a", "b"]));
+        assert_eq!(intern_enum(&mut ir, Owner::Models, "State".into(), "d".into(), values(&["a", "b"])), a);
+        let others = [
+            intern_enum(&mut ir, Owner::Resource(0), "State".into(), "d".into(), values(&["a", "b"])),
+            intern_enum(&mut ir, Owner::Models, "Status".into(), "d".into(), values(&["a", "b"])),
+            intern_enum(&mut ir, Owner::Models, "State".into(), "d".into(), values(&["a"])),
+        ];
+        assert!(others.iter().all(|o| *o != a));
+        assert_eq!(ir.enums.len(), 4);
+    }
+
+    #[test]
+    fn a_parameter_enum_is_shared_by_the_keys_it_fills_and_keeps_the_first_description() {
+        let mut ir = Ir::default();
+        let names =
+            |own: &str, op: &str| NameParts { own: own.into(), path: own.into(), operation: op.into(), shared: false };
+        let first =
+            intern_param_enum(&mut ir, Owner::Resource(0), names("Include", "ListThings"), "b".into(), values(&["x"]));
+        let again =
+            intern_param_enum(&mut ir, Owner::Resource(0), names("Include", "GetThing"), "a".into(), values(&["x"]));
+        assert_eq!(first, again);
+        let e = &ir.enums[first.0];
+        assert_eq!(e.description, "a", "the description first in order, not in input order");
+        let kept = e.names.as_ref().unwrap();
+        assert!(kept.shared);
+        assert_eq!(kept.operation, "GetThing", "the shorter operation name");
+        let other_key =
+            intern_param_enum(&mut ir, Owner::Resource(0), names("Sort", "ListThings"), "c".into(), values(&["x"]));
+        let other_owner =
+            intern_param_enum(&mut ir, Owner::Resource(1), names("Include", "ListThings"), "c".into(), values(&["x"]));
+        let other_values =
+            intern_param_enum(&mut ir, Owner::Resource(0), names("Include", "ListThings"), "c".into(), values(&["y"]));
+        assert!([other_key, other_owner, other_values].iter().all(|o| *o != first));
+    }
 
     fn prop(json: &str) -> PropertyDef {
         serde_json::from_str(json).unwrap()
