@@ -145,3 +145,31 @@ fn identical_request_structs_are_merged_and_unknown_keys_reported() {
     let unknown = anomalies(&out, Rule::UnknownKey);
     assert!(unknown.iter().any(|a| a.ends_with("apis[0].operations[0].parameters[1].x-n")), "{unknown:?}");
 }
+
+#[test]
+fn routes_of_one_action_are_one_method_only_when_parameters_and_response_are_the_same() {
+    let q = |name: &str, ty: &str| format!(r#"{{"paramType": "query", "name": "{name}", "type": "{ty}"}}"#);
+    let path =
+        |name: &str| format!(r#"{{"paramType": "path", "name": "{name}", "type": "integer", "required": true}}"#);
+    let family = |course_extra: &str, group_extra: &str, group_type: &str| {
+        let decl = format!(
+            r#"{{"apiVersion": "1.0", "swaggerVersion": "1.2", "resourcePath": "/things", "apis": [
+            {{"path": "/v1/courses/{{course_id}}/things", "operations": [{{"method": "GET", "summary": "List things", "nickname": "list_things_courses", "parameters": [{}{course_extra}], "type": "void"}}]}},
+            {{"path": "/v1/groups/{{group_id}}/things", "operations": [{{"method": "GET", "summary": "List things", "nickname": "list_things_groups", "parameters": [{}{group_extra}], "type": "{group_type}"}}]}}
+            ], "models": {{}}}}"#,
+            path("course_id"),
+            path("group_id"),
+        );
+        let out = generate(&[InputFile::upstream("things.json", decl.into_bytes())], &Overrides::default()).unwrap();
+        out.ir.resources[0].operations.iter().map(|o| o.fn_name.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(family("", "", "void"), ["list_things"], "same parameters and response: one method with a context");
+    let with = |p: &str| format!(", {p}");
+    assert_eq!(family(&with(&q("search", "string")), "", "void").len(), 2, "a parameter only one route has");
+    assert_eq!(
+        family(&with(&q("search", "string")), &with(&q("search", "integer")), "void").len(),
+        2,
+        "a parameter typed differently"
+    );
+    assert_eq!(family("", "", "object").len(), 2, "another response");
+}

@@ -97,3 +97,17 @@ fn retarget(ty: &mut Ty, remap: &BTreeMap<usize, usize>) {
 pub fn shorter_first(a: &str, b: &str) -> bool {
     (a.len(), a) < (b.len(), b)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::shorter_first;
+
+    #[test]
+    fn the_shorter_name_then_the_first_in_order_names_a_shared_type() {
+        assert!(shorter_first("ListCourses", "ListYourCourses"));
+        assert!(!shorter_first("ListYourCourses", "ListCourses"));
+        assert!(shorter_first("Abc", "Abd"), "same length: alphabetical");
+        assert!(!shorter_first("Abd", "Abc"));
+        assert!(!shorter_first("Same", "Same"), "a name does not come before itself");
+    }
+}
