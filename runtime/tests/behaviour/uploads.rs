@@ -499,3 +499,19 @@ async fn a_one_shot_stream_whose_upload_host_hangs_up_says_why_it_was_not_sent_a
     assert!(e.to_string().contains("one-shot stream"), "the error says the file could not be sent again: {e}");
     assert_eq!(accepted.load(Ordering::SeqCst), 1, "a one-shot stream is sent once");
 }
+
+#[tokio::test]
+async fn an_upload_host_that_keeps_failing_gets_the_file_as_often_as_the_policy_says() {
+    let host = ScriptedServer::start(|_, _| Reply::status(503, "<Error>SlowDown</Error>")).await;
+    let canvas = canvas_pointing_at(host.uri()).await;
+    let file = TempFile::new("failing.txt");
+    let e = tokio::time::timeout(
+        Duration::from_secs(10),
+        fast_client(&canvas).courses().upload_file(1).upload(Upload::from_path(&file.0).await.unwrap()),
+    )
+    .await
+    .expect("retries end")
+    .unwrap_err();
+    assert_eq!(host.requests().len(), 3, "max_attempts is 3: {e}");
+    assert_eq!(e.http().map(|h| (h.status, h.attempts)), Some((503, 3)), "{e}");
+}
