@@ -65,6 +65,13 @@ impl Client {
         ClientBuilder::new(base_url)
     }
 
+    /// Canvas's GraphQL API (`POST /api/graphql`) through this client: its token, pacing,
+    /// retries and tracing.
+    #[cfg(feature = "graphql")]
+    pub fn graphql(&self) -> crate::graphql::Graphql<'_> {
+        crate::graphql::Graphql::new(self)
+    }
+
     /// `https://host/api`: the root every operation path is appended to.
     pub fn api_root(&self) -> &str {
         &self.inner.api_root

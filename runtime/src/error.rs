@@ -87,6 +87,11 @@ pub enum Error {
     /// The client logged out: its token was revoked, and it sends no more requests.
     #[error("this client has logged out (its token was revoked)")]
     LoggedOut,
+    /// A GraphQL operation was answered (HTTP 200) with `errors`: their messages, paths and
+    /// locations, and the partial data the server sent beside them.
+    #[cfg(feature = "graphql")]
+    #[error("{0}")]
+    Graphql(Box<crate::graphql::GraphqlErrors>),
 }
 
 impl Error {

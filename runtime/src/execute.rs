@@ -30,7 +30,7 @@ pub(crate) type Accept<'x> = dyn FnMut(&RawResponse) -> Result<()> + Send + 'x;
 pub(crate) async fn execute(req: &Request<'_>, url: Url, accept: &mut Accept<'_>) -> Result<RawResponse> {
     let client = req.client();
     let policy = client.retry_policy();
-    let idempotent = retry::is_idempotent(req.method());
+    let idempotent = req.is_idempotent();
     let started = Instant::now();
     let mut attempt = 0;
     let mut refreshed = false;

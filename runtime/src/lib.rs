@@ -19,6 +19,8 @@ mod execute;
 mod extra;
 #[cfg(test)]
 mod fuzz_tests;
+#[cfg(feature = "graphql")]
+pub mod graphql;
 mod id;
 pub mod lenient;
 pub mod model;

@@ -120,6 +120,12 @@ pub struct Request<'a> {
     /// The member of the response object that holds the operation's value, when Canvas
     /// wraps it (`{"quiz_submissions": [..]}`).
     unwrap_key: Option<&'static str>,
+    /// Whether sending twice has the effect of once, when the method does not say it: a
+    /// GraphQL query is a `POST` that only reads.
+    idempotent: Option<bool>,
+    /// How errors and spans name the request, when its template does not say enough
+    /// (`GraphQL query CourseSubmissions`).
+    label: Option<String>,
 }
 
 /// Whose identity a request acts under.
@@ -213,6 +219,8 @@ impl<'a> Request<'a> {
             body: Body::Form(Pairs::default()),
             masquerade: Masquerade::Client,
             unwrap_key: None,
+            idempotent: None,
+            label: None,
         }
     }
 
@@ -328,8 +336,31 @@ impl<'a> Request<'a> {
         &self.template
     }
 
-    /// The operation as errors name it: `GET /api/v1/courses/{id}`.
+    /// Says whether the request may be sent again after a failure that left its effect
+    /// unknown, overriding what its method says.
+    #[cfg_attr(not(feature = "graphql"), allow(dead_code))]
+    pub(crate) fn with_idempotence(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
+        self
+    }
+
+    /// True when sending the request twice has the effect of once.
+    pub(crate) fn is_idempotent(&self) -> bool {
+        self.idempotent.unwrap_or_else(|| crate::retry::is_idempotent(self.method))
+    }
+
+    /// Names the request in errors (instead of its method and path).
+    #[cfg_attr(not(feature = "graphql"), allow(dead_code))]
+    pub(crate) fn with_label(mut self, label: String) -> Self {
+        self.label = Some(label);
+        self
+    }
+
+    /// The operation as errors name it: `GET /api/v1/courses/{id}`, or its label.
     pub(crate) fn operation(&self) -> String {
+        if let Some(label) = &self.label {
+            return label.clone();
+        }
         let prefix = if self.template.starts_with("/v1/") { "/api" } else { "" };
         format!("{} {prefix}{}", self.method.as_str(), self.template)
     }
