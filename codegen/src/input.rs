@@ -25,6 +25,11 @@ impl InputFile {
         InputFile { name: name.into(), bytes: bytes.into(), own: true, addition: false }
     }
 
+    /// True for the GraphQL schema and the curated queries (not Swagger files).
+    pub fn is_graphql(&self) -> bool {
+        crate::graphql::is_graphql_input(self)
+    }
+
     /// One of the project's additions to the file of the same name.
     pub fn addition(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
         InputFile { name: name.into(), bytes: bytes.into(), own: true, addition: true }

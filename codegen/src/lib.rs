@@ -17,6 +17,7 @@ pub mod diff;
 pub mod docs;
 pub mod emit;
 mod error;
+pub mod graphql;
 pub mod input;
 pub mod ir;
 pub mod lock;
@@ -132,13 +133,16 @@ pub fn parse_all(
 /// the same method and path, a model of the same name: Canvas's description caught up) is
 /// not added again, and reported.
 pub fn merge_additions(files: &[InputFile], report: &mut Report) -> Result<Vec<InputFile>, Error> {
-    let mut merged: Vec<InputFile> = files.iter().filter(|f| !f.addition).cloned().collect();
+    // The GraphQL schema and queries are not part of the REST description: they have a
+    // pipeline of their own (`graphql::emit`).
+    let files: Vec<&InputFile> = files.iter().filter(|f| !f.is_graphql()).collect();
+    let mut merged: Vec<InputFile> = files.iter().filter(|f| !f.addition).map(|f| (*f).clone()).collect();
     for add in files.iter().filter(|f| f.addition) {
         // Errors point into each file's own text.
         spec::parse(&add.name, &add.bytes)?;
         let extra: serde_json::Value = serde_json::from_slice(&add.bytes).expect("parsed above");
         let Some(base) = merged.iter_mut().find(|f| f.name == add.name && !f.addition) else {
-            merged.push(InputFile { addition: false, ..add.clone() });
+            merged.push(InputFile { addition: false, ..(*add).clone() });
             continue;
         };
         spec::parse(&base.name, &base.bytes)?;
@@ -270,7 +274,8 @@ pub fn generate(files: &[InputFile], overrides: &Overrides) -> Result<Output, Er
     let parsed = parse_all(files, overrides, &mut report)?;
     let (ir, report) = lower(&parsed, overrides, report);
     let prov = emit::Provenance { lock_sha256: lock::sha256_hex(lock::render(files).as_bytes()), files: files.len() };
-    let files = emit::emit(&ir, &prov)?;
+    let graphql = graphql::emit(files)?;
+    let files = emit::emit(&ir, &prov, graphql)?;
     Ok(Output { files, report, ir })
 }
 

@@ -8,6 +8,7 @@
 //! Models are `#[non_exhaustive]`: a Canvas release that adds a field adds it here
 //! without breaking code that uses the model. To make one (in tests, say), start from
 //! `Default::default()` and set its fields, or decode it from JSON.
+#[allow(unused_imports)]
 use canvas_lms_runtime as rt;
 #[cfg(feature = "access_tokens")]
 /// The Canvas `Token` object.

@@ -73,7 +73,52 @@ pub fn own_resources_dir() -> PathBuf {
     workspace_root().join("spec/resources")
 }
 
-/// The whole input: the upstream files of `dir`, then the project's own resources.
+/// Canvas's GraphQL schema for the spec directory `dir`: `$CANVAS_GRAPHQL_SCHEMA`, else
+/// `graphql/schema.graphql` beside it (`../shared/canvas-spec/graphql/`). A spec set without
+/// one makes a crate without the `graphql` feature.
+pub fn graphql_schema_path(dir: &Path) -> PathBuf {
+    if let Some(p) = std::env::var_os("CANVAS_GRAPHQL_SCHEMA").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    dir.join("../graphql/schema.graphql")
+}
+
+/// The project's curated GraphQL queries (`spec/graphql/*.graphql`).
+pub fn graphql_queries_dir() -> PathBuf {
+    workspace_root().join("spec/graphql")
+}
+
+/// The GraphQL part of the input: the schema (upstream, locked) and, with it, the curated
+/// queries (the project's own).
+fn read_graphql_input(dir: &Path) -> Result<Vec<InputFile>, String> {
+    let schema = graphql_schema_path(dir);
+    let bytes = match fs::read(&schema) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && std::env::var_os("CANVAS_GRAPHQL_SCHEMA").is_none() => {
+            return Ok(Vec::new())
+        }
+        Err(e) => return Err(format!("{}: cannot read the GraphQL schema: {e}", schema.display())),
+    };
+    let mut files = vec![InputFile::upstream(canvas_codegen::graphql::SCHEMA_INPUT, bytes)];
+    let queries = graphql_queries_dir();
+    let mut names = Vec::new();
+    for entry in fs::read_dir(&queries).map_err(|e| format!("{}: {e}", queries.display()))? {
+        let path = entry.map_err(|e| format!("{}: {e}", queries.display()))?.path();
+        if path.extension().and_then(|e| e.to_str()) == Some("graphql") {
+            names.push(path);
+        }
+    }
+    names.sort();
+    for path in names {
+        let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| format!("{}: not UTF-8", path.display()))?;
+        let bytes = fs::read(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        files.push(InputFile::own(format!("{}{name}", canvas_codegen::graphql::QUERY_INPUT_PREFIX), bytes));
+    }
+    Ok(files)
+}
+
+/// The whole input: the upstream files of `dir`, then the project's own resources, then the
+/// GraphQL schema and curated queries.
 pub fn read_all_input(dir: &Path) -> Result<Vec<InputFile>, String> {
     let mut files = read_input(dir)?;
     let own = own_resources_dir();
@@ -84,6 +129,7 @@ pub fn read_all_input(dir: &Path) -> Result<Vec<InputFile>, String> {
     if additions.exists() {
         files.extend(read_input(&additions)?.into_iter().map(|f| InputFile::addition(f.name, f.bytes)));
     }
+    files.extend(read_graphql_input(dir)?);
     Ok(files)
 }
 
@@ -160,9 +206,12 @@ pub fn check_crate(files: &BTreeMap<String, String>, name: &str) -> Result<(), S
     let manifest = files.get("Cargo.toml").ok_or("no Cargo.toml emitted")?;
     let features = &manifest[manifest.find("[features]").ok_or("the emitted Cargo.toml has no features")?..];
     let runtime = root.join("runtime").display().to_string();
+    // With the GraphQL module, its dependency (the emitted `build.rs` is picked up by itself).
+    let graphql =
+        if files.contains_key("src/graphql/mod.rs") { "cynic = { version = \"3.14\", optional = true }\n" } else { "" };
     let manifest = format!(
         "[package]\nname = \"canvas-lms-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [dependencies]\ncanvas-lms-runtime = {{ path = {runtime:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\n\
+         [dependencies]\ncanvas-lms-runtime = {{ path = {runtime:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n{graphql}\n\
          {features}\n[workspace]\n"
     );
     scratch_manifest(&dir, &manifest, &root)?;

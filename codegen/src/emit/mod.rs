@@ -28,10 +28,19 @@ pub struct Provenance {
 }
 
 /// Emits every file of the generated crate, as paths relative to `generated/`.
-pub fn emit(ir: &Ir, prov: &Provenance) -> Result<BTreeMap<String, String>, Error> {
+pub fn emit(
+    ir: &Ir,
+    prov: &Provenance,
+    graphql: Option<crate::graphql::Emitted>,
+) -> Result<BTreeMap<String, String>, Error> {
     let mut out = BTreeMap::new();
-    out.insert("Cargo.toml".to_owned(), krate::cargo_toml(ir));
-    out.insert("src/lib.rs".to_owned(), format("src/lib.rs", krate::lib_rs(ir, prov))?);
+    let facts = graphql.as_ref().map(|(_, facts)| facts);
+    out.insert("Cargo.toml".to_owned(), krate::cargo_toml(ir, facts));
+    out.insert("src/lib.rs".to_owned(), format("src/lib.rs", krate::lib_rs(ir, prov, facts))?);
+    if let Some((files, _)) = graphql {
+        out.insert("build.rs".to_owned(), krate::build_rs());
+        out.extend(files);
+    }
     out.insert("src/models.rs".to_owned(), format("src/models.rs", models::models_rs(ir))?);
     out.insert("src/context.rs".to_owned(), format("src/context.rs", context::context_rs(ir))?);
     for (i, r) in ir.resources.iter().enumerate() {
@@ -42,6 +51,10 @@ pub fn emit(ir: &Ir, prov: &Provenance) -> Result<BTreeMap<String, String>, Erro
 }
 
 /// Formats tokens as a Rust file with the `@generated` header.
+pub(crate) fn format_rust(path: &str, tokens: TokenStream) -> Result<String, Error> {
+    format(path, tokens)
+}
+
 fn format(path: &str, tokens: TokenStream) -> Result<String, Error> {
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| Error::Emit { file: path.to_owned(), message: e.to_string() })?;

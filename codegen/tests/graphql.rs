@@ -1,0 +1,168 @@
+//! The GraphQL part of the generator on a small schema (`tests/graphql/schema.graphql`):
+//! what a curated query becomes, and how a query or schema that cannot be emitted is
+//! reported (file and place).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use canvas_codegen::graphql::{self, QUERY_INPUT_PREFIX, SCHEMA_INPUT};
+use canvas_codegen::{Error, InputFile};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/graphql").join(name)).unwrap()
+}
+
+fn schema() -> InputFile {
+    InputFile::upstream(SCHEMA_INPUT, fixture("schema.graphql"))
+}
+
+fn query(name: &str, text: &str) -> InputFile {
+    InputFile::own(format!("{QUERY_INPUT_PREFIX}{name}"), text.as_bytes().to_vec())
+}
+
+fn emit(files: &[InputFile]) -> Result<BTreeMap<String, String>, Error> {
+    graphql::emit(files).map(|out| out.expect("a schema is in the input").0)
+}
+
+/// The error of emitting `text` as the curated query `bad.graphql`.
+fn query_error(text: &str) -> (String, String) {
+    match emit(&[schema(), query("bad.graphql", text)]) {
+        Err(Error::Input { file, location, message }) => {
+            assert_eq!(file, "graphql/queries/bad.graphql", "the error names the query file");
+            (location, message)
+        }
+        other => panic!("expected an input error, got {other:?}"),
+    }
+}
+
+#[test]
+fn curated_queries_become_documented_cynic_modules() {
+    let files = [
+        schema(),
+        query("course_students.graphql", std::str::from_utf8(&fixture("course_students.graphql")).unwrap()),
+        query("course_name.graphql", std::str::from_utf8(&fixture("course_name.graphql")).unwrap()),
+    ];
+    let out = emit(&files).unwrap();
+    assert_eq!(
+        out.keys().collect::<Vec<_>>(),
+        ["schema.graphql", "src/graphql/course_name.rs", "src/graphql/course_students.rs", "src/graphql/mod.rs"]
+    );
+    assert_eq!(out["schema.graphql"].as_bytes(), fixture("schema.graphql"), "the schema is shipped as it is");
+    let mut text = String::new();
+    for (path, body) in out.iter().filter(|(p, _)| p.ends_with(".rs")) {
+        text.push_str(&format!("===== {path} =====\n{body}\n"));
+    }
+    insta::assert_snapshot!("graphql_emitted", text);
+}
+
+#[test]
+fn a_paged_query_gets_paginated_and_stream_and_others_do_not() {
+    let files = [
+        schema(),
+        query("course_students.graphql", std::str::from_utf8(&fixture("course_students.graphql")).unwrap()),
+        query("course_name.graphql", std::str::from_utf8(&fixture("course_name.graphql")).unwrap()),
+    ];
+    let out = emit(&files).unwrap();
+    let paged = &out["src/graphql/course_students.rs"];
+    assert!(paged.contains("impl rt::graphql::Paginated for CourseStudents"), "{paged}");
+    assert!(
+        paged.contains(r#"const CONNECTION: &'static [&'static str] = &["course", "studentsConnection"];"#),
+        "{paged}"
+    );
+    assert!(paged.contains("type Node = User;"), "{paged}");
+    assert!(
+        paged.contains("course_id: impl std::fmt::Display,\n    ) -> rt::graphql::NodeStream<'_, User>"),
+        "{paged}"
+    );
+    assert!(
+        paged.contains(r#"filter: { states: [active], search: "a\"b" }"#)
+            || paged.contains(r#"filter:{states:[active], search:"a\"b"}"#),
+        "{paged}"
+    );
+    let plain = &out["src/graphql/course_name.rs"];
+    assert!(!plain.contains("Paginated"), "{plain}");
+    assert!(plain.contains("pub fn new(sis_id: impl std::fmt::Display) -> Self"), "{plain}");
+    let root = &out["src/graphql/mod.rs"];
+    assert!(root.contains("#[cynic(fallback)]\n    Unknown(String)"), "every enum has a catch-all: {root}");
+    assert!(root.contains("UnknownValue"), "a value named `unknown` does not take the catch-all's name");
+    assert!(root.contains("cynic::impl_scalar!(rt::DateTime, schema::DateTime);"), "{root}");
+    assert!(root.contains("pub struct Url(pub String);"), "{root}");
+    assert!(
+        root.contains("- [`course_name`]: the `CourseName` query.")
+            && root.contains("- [`course_students`]: Students of a course"),
+        "{root}"
+    );
+}
+
+#[test]
+fn no_schema_means_no_graphql_module() {
+    assert!(graphql::emit(&[query("q.graphql", "query Q { node(id: 1) { id } }")]).unwrap().is_none());
+}
+
+#[test]
+fn a_query_the_schema_refuses_is_an_error_at_its_line_and_column() {
+    let (location, message) = query_error("query Bad {\n  course(id: 1) {\n    nmae\n  }\n}\n");
+    assert_eq!(location, "line 2, column 3", "the first diagnostic: `course` is left with nothing selected");
+    assert!(message.contains("does not validate") && message.contains("nmae"), "{message}");
+}
+
+#[test]
+fn what_a_curated_query_cannot_hold_is_named_where_it_is() {
+    let cases = [
+        ("query { course(id: 1) { name } }", "line 1, column 1", "needs a name"),
+        ("query badName { course(id: 1) { name } }", "line 1, column 1", "PascalCase"),
+        ("query A { course(id: 1) { name } }\nquery B { course(id: 1) { name } }", "the whole document", "exactly one operation"),
+        ("query A { course(id: 1) { things { __typename } } }", "line 1, column 27", "union"),
+        ("query A { course(id: 1) { n: name } }", "line 1, column 27", "aliases"),
+        ("query A { course(id: 1) { ... on Course { name } } }", "line 1, column 27", "inline fragments"),
+        ("query A { course(id: 1) { ...F } }\nfragment F on Course { name }", "fragments", "named fragments"),
+        ("query A { course(id: 1) { name @skip(if: true) } }", "line 1, column 27", "directives"),
+        ("query A($f: StudentFilter) { course(id: 1) { studentsConnection(filter: $f) { pageInfo { hasNextPage } } } }", "line 1, column 9", "input type"),
+        ("query A($id: ID = 1) { course(id: $id) { name } }", "line 1, column 9", "defaults"),
+        (
+            "query A($after: String) { course(id: 1) { studentsConnection(after: $after) { nodes { name } } } }",
+            "line 1, column 43",
+            "pageInfo { hasNextPage endCursor }",
+        ),
+        (
+            "query A($after: String) { course(id: 1) { studentsConnection(after: $after) { nodes { name } pageInfo { hasNextPage } } } }",
+            "line 1, column 94",
+            "selects `endCursor`",
+        ),
+        (
+            "query A($after: String) { course(id: 1) { studentsConnection(after: $after) { pageInfo { hasNextPage endCursor } } } }",
+            "line 1, column 43",
+            "selects its `nodes`",
+        ),
+    ];
+    for (text, at, says) in cases {
+        let (location, message) = query_error(text);
+        assert_eq!(location, at, "{text}: {message}");
+        assert!(message.contains(says), "{text}: {message}");
+    }
+}
+
+#[test]
+fn a_query_file_name_is_a_module_name() {
+    for name in ["Bad.graphql", "1st.graphql", "type.graphql", "a-b.graphql", ".graphql"] {
+        match emit(&[schema(), query(name, "query A { course(id: 1) { name } }")]) {
+            Err(Error::Input { location, .. }) => assert_eq!(location, "file name", "{name}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_schema_that_does_not_validate_is_an_error_naming_it_and_the_place() {
+    let bad = InputFile::upstream(SCHEMA_INPUT, "type Query {\n  a: Missing\n}\n");
+    match graphql::emit(&[bad]) {
+        Err(Error::Input { file, location, message }) => {
+            assert_eq!(file, SCHEMA_INPUT);
+            assert_eq!(location, "line 2, column 6");
+            assert!(message.contains("Missing"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let not_utf8 = InputFile::upstream(SCHEMA_INPUT, vec![b't', 0xff]);
+    assert!(matches!(graphql::emit(&[not_utf8]), Err(Error::Input { location, .. }) if location == "byte 1"));
+}
