@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bucket;
+pub mod graphql_server;
 pub mod json_eq;
 
 use std::collections::BTreeMap;
@@ -332,3 +333,9 @@ async fn write_large<S: AsyncWrite + Unpin>(
         left -= n;
     }
 }
+
+/// The README's Rust examples, compiled as doctests (`cargo test -p canvas-tests --doc`), so
+/// that what it shows stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
