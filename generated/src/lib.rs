@@ -18,6 +18,8 @@
 //! Each resource is a module and a cargo feature (all on by default). Required parameters are arguments; optional ones are setters on the returned builder; `send` runs the request, and list operations also have `stream`, which follows Canvas's `Link` header across pages.
 //!
 //! Fields Canvas sends that the description does not declare are kept in each model's `extra` ([`Extra`]). Every builder is also an [`Operation`]: `send_raw()` returns the body as JSON, `send_as::<T>()`, `stream_as::<T>()` and `pages_as::<T>()` decode into a type of your own, with the same request, retries and pagination.
+//!
+//! With the `graphql` feature, `Client::graphql` sends queries checked at compile time against Canvas's GraphQL schema (493 types), with the same token, pacing and retries: see the `graphql` module, and its ready-made queries (`course_assignment_rubrics`, `course_enrollment_grades`, `course_submissions`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![allow(deprecated)]

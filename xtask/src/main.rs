@@ -13,11 +13,14 @@
 //! - `check-release --spec-dir DIR`: generate from another description (any Canvas release)
 //!   in memory, list the overrides it leaves out, and `cargo check` the crate it gives.
 //! - `stats [--spec-dir DIR]`: counts and generated line figures.
-//! - `bench [--spec-dir DIR] [--runs N] [--no-build] [--downstream [--baseline REV]]`: time the
+//! - `bench [--spec-dir DIR] [--runs N] [--no-build] [--downstream [--baseline REV] | --graphql]`: time the
 //!   generator and the crate builds; `--downstream` builds `canvas-lms` as a dependency of a
 //!   crate outside the workspace instead (cargo's default `dev` profile and `release`, all
 //!   features and one, with a program using a few operations, and its docs), alternating with
-//!   the committed crate of `REV` when given (`--runs` rounds, one by default).
+//!   the committed crate of `REV` when given (`--runs` rounds, one by default). `--graphql`
+//!   builds the same GraphQL query with cynic and with graphql_client, alternately, prints
+//!   each one's error for a misspelled field, and times `canvas-lms` with and without its
+//!   `graphql` feature as a dependency.
 //! - `diff-spec <old> <new>`: changelog of operations, parameters and model fields between
 //!   two upstream sets (Markdown, for release notes).
 //! - `mutants [--package P] [--in-diff REV] [--in-place] [--max-mutants N]`: mutation testing
@@ -28,6 +31,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_graphql;
 mod mutants;
 
 use std::path::PathBuf;
@@ -43,6 +47,8 @@ struct Args {
     runs: Option<usize>,
     build: bool,
     downstream: bool,
+    /// `bench --graphql`: cynic against graphql_client, and the cost of the `graphql` feature.
+    graphql: bool,
     /// `bench --downstream --baseline REV`: the revision to alternate with.
     baseline: Option<String>,
     prune: bool,
@@ -71,6 +77,7 @@ fn parse_args() -> Result<Args, String> {
         runs: None,
         build: true,
         downstream: false,
+        graphql: false,
         baseline: None,
         prune: false,
         from: None,
@@ -90,6 +97,7 @@ fn parse_args() -> Result<Args, String> {
             "--baseline" => args.baseline = Some(it.next().ok_or("--baseline needs a git revision")?.to_string()),
             "--no-build" => args.build = false,
             "--downstream" => args.downstream = true,
+            "--graphql" => args.graphql = true,
             "--prune" => args.prune = true,
             "--package" | "-p" => args.packages.push(it.next().ok_or("--package needs a package name")?),
             "--in-diff" => args.in_diff = Some(it.next().ok_or("--in-diff needs a git revision")?),
@@ -107,7 +115,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check] [--out DIR]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask api-diff [--spec-dir DIR]\n       cargo xtask check-release --spec-dir DIR\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build] [--downstream [--baseline REV]]\n       cargo xtask test\n       cargo xtask mutants [--package P] [--in-diff REV] [--in-place] [--max-mutants N]\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
+    "usage: cargo xtask gen [--spec-dir DIR] [--update-lock] [--check] [--out DIR]\n       cargo xtask overrides [--spec-dir DIR] [--prune]\n       cargo xtask fetch-spec --from <Canvas base URL> --out DIR\n       cargo xtask api-diff [--spec-dir DIR]\n       cargo xtask check-release --spec-dir DIR\n       cargo xtask stats [--spec-dir DIR]\n       cargo xtask bench [--spec-dir DIR] [--runs N] [--no-build] [--downstream [--baseline REV] | --graphql]\n       cargo xtask test\n       cargo xtask mutants [--package P] [--in-diff REV] [--in-place] [--max-mutants N]\n       cargo xtask check-features\n       cargo xtask diff-spec <old spec dir> <new spec dir>".into()
 }
 
 /// The checks CI runs, in order, stopping at the first failure: formatting of the
@@ -340,6 +348,10 @@ fn run() -> Result<ExitCode, String> {
                 max_mutants: args.max_mutants,
             };
             Ok(if mutants::run(&opts)? { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        "bench" if args.graphql => {
+            bench_graphql::run(args.runs.unwrap_or(1))?;
+            Ok(ExitCode::SUCCESS)
         }
         "bench" if args.downstream => {
             bench::downstream(args.baseline.as_deref(), args.runs.unwrap_or(1))?;

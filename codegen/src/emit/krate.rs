@@ -90,11 +90,21 @@ pub fn lib_rs(ir: &Ir, prov: &Provenance, graphql: Option<&GraphqlFacts>) -> Tok
          Fields Canvas sends that the description does not declare are kept in each model's `extra` \
          ([`Extra`]). Every builder is also an [`Operation`]: `send_raw()` returns the body as JSON, \
          `send_as::<T>()`, `stream_as::<T>()` and `pages_as::<T>()` decode into a type of your own, \
-         with the same request, retries and pagination.",
+         with the same request, retries and pagination.{}",
         ir.resources.len(),
         ir.models.len(),
         prov.files,
-        prov.lock_sha256
+        prov.lock_sha256,
+        match graphql {
+            Some(g) => format!(
+                "\n\nWith the `graphql` feature, `Client::graphql` sends queries checked at compile time against \
+                 Canvas's GraphQL schema ({} types), with the same token, pacing and retries: see the `graphql` \
+                 module, and its ready-made queries ({}).",
+                g.types,
+                g.queries.iter().map(|q| format!("`{q}`")).collect::<Vec<_>>().join(", ")
+            ),
+            None => String::new(),
+        }
     ));
     let mods = ir.resources.iter().map(|r| {
         let m = ident(&r.module);
