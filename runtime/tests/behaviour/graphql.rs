@@ -375,3 +375,23 @@ async fn a_body_that_is_not_a_graphql_response_is_a_decode_error_naming_the_oper
     let err = c.graphql().query::<q::Grades, _>(vars("7")).await.unwrap_err();
     assert!(matches!(err, Error::Decode(_)), "{err}");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_operation_is_traced_by_kind_and_name_around_its_requests_without_the_token() {
+    let recorder = crate::tracing_spans::Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let server = GraphqlServer::start_with(submissions(1), |_, n| {
+        if n == 0 {
+            Plan::Reply(Reply::status(503, "unavailable"))
+        } else {
+            Plan::Execute
+        }
+    })
+    .await;
+    client(server.uri()).graphql().query::<q::Grades, _>(vars("7")).await.unwrap();
+    let text = recorder.lines.lock().unwrap().join("\n");
+    assert!(text.contains("span canvas_graphql kind=query operation=Grades"), "{text}");
+    assert!(text.contains("span canvas_request method=POST path=/graphql attempt=1"), "{text}");
+    assert!(text.contains("span canvas_request method=POST path=/graphql attempt=2"), "the retry is traced: {text}");
+    assert!(!text.contains("secret-token"), "the token is never traced: {text}");
+}

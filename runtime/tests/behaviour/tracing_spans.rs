@@ -12,8 +12,8 @@ use tracing::{Event, Metadata, Subscriber};
 
 /// Records every span and event as text: `name field=value ...`.
 #[derive(Clone, Default)]
-struct Recorder {
-    lines: Arc<Mutex<Vec<String>>>,
+pub(crate) struct Recorder {
+    pub(crate) lines: Arc<Mutex<Vec<String>>>,
     next_id: Arc<AtomicU64>,
 }
 
