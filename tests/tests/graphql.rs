@@ -385,3 +385,11 @@ mod mutation {
         pub message: String,
     }
 }
+
+#[test]
+fn an_enum_value_canvas_adds_later_is_kept_not_an_error() {
+    let later: SubmissionState = serde_json::from_value(json!("awaiting_moderation")).unwrap();
+    assert_eq!(later, SubmissionState::Unknown("awaiting_moderation".into()));
+    let known: SubmissionState = serde_json::from_value(json!("pending_review")).unwrap();
+    assert_eq!(known, SubmissionState::PendingReview);
+}

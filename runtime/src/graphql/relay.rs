@@ -104,9 +104,6 @@ fn check(doc: Document, path: &[String], cursor_variable: &str) -> Result<Docume
             doc.label()
         )));
     }
-    if !doc.variables.is_object() && !doc.variables.is_null() {
-        return Err(Error::InvalidArgument(format!("{}: the variables are not an object", doc.label())));
-    }
     Ok(doc)
 }
 
@@ -127,9 +124,7 @@ impl<N: DeserializeOwned + Send + 'static> Walk<'_, N> {
             if !self.seen.insert(cursor.clone()) {
                 return Err(Error::PaginationLoop(format!("{}: endCursor {cursor:?} again", self.doc.label())));
             }
-            if self.doc.variables.is_null() {
-                self.doc.variables = Json::Object(Default::default());
-            }
+            // cynic's variables are an object whenever the query declares one (the cursor's).
             if let Some(vars) = self.doc.variables.as_object_mut() {
                 vars.insert(self.cursor_variable.clone(), Json::String(cursor.clone()));
             }
@@ -208,6 +203,12 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_stream_says_what_it_is() {
+        let stream: NodeStream<'_, Json> = NodeStream { inner: Box::pin(futures_util::stream::empty()) };
+        assert_eq!(format!("{stream:?}"), "NodeStream");
+    }
+
+    #[test]
     fn a_variable_is_declared_only_by_its_own_name_before_a_colon() {
         let q = "query Q($courseId: ID!, $after: String) { course(id: $courseId) { x(after: $after) } }";
         assert!(declares_variable(q, "after"));
@@ -225,6 +226,12 @@ mod tests {
         assert_eq!(split_connection("op", &path, c).unwrap(), (vec![json!({"a": 2})], None));
         let c = json!({"nodes": [], "pageInfo": {"hasNextPage": false}});
         assert_eq!(split_connection("op", &path, c).unwrap(), (vec![], None));
+        // `nodes` is a nullable list in Canvas's schema, and a query may select only pageInfo.
+        for c in
+            [json!({"nodes": null, "pageInfo": {"hasNextPage": false}}), json!({"pageInfo": {"hasNextPage": false}})]
+        {
+            assert_eq!(split_connection("op", &path, c).unwrap(), (vec![], None));
+        }
     }
 
     #[test]

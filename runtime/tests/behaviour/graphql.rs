@@ -149,6 +149,7 @@ fn page(nodes: Value, next: Option<&str>) -> Reply {
 async fn a_query_is_one_json_post_to_api_graphql_with_the_token_and_returns_typed_data() {
     let server = GraphqlServer::start(submissions(1)).await;
     let c = client(server.uri());
+    assert_eq!(format!("{:?}", c.graphql()), format!("Graphql {{ api_root: {:?} }}", format!("{}/api", server.uri())));
     let data = c.graphql().query::<q::Grades, _>(vars("7")).await.unwrap();
     let course = data.course.unwrap();
     assert_eq!(course.name, "Chemistry");
