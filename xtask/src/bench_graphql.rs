@@ -231,6 +231,7 @@ const OWN_BUILD: &str = r#"fn main() {
 "#;
 
 const OWN_QUERY: &str = r#"#[derive(cynic::QueryVariables)]
+#[cynic(schema_module = "canvas_lms::graphql::schema")]
 pub struct Vars { pub id: cynic::Id }
 
 #[derive(cynic::QueryFragment, Debug)]

@@ -169,7 +169,9 @@ fn mod_rs(items: &schema_items::SchemaItems<'_>, queries: &[(String, String)]) -
              course: Option<Course>,\n\
          }}\n\
          ```\n\n\
-         The enums and scalars below work in your fragments as they are; [`SCHEMA_SDL`] is the schema's text."
+         The scalars below, and the enums the ready-made queries use, work in your fragments as they are \
+         (each enum has an `Unknown(String)` for values Canvas adds later); derive others with \
+         `#[derive(cynic::Enum)]`. [`SCHEMA_SDL`] is the schema's text."
     ));
     let scalars = items.scalars();
     let enums = items.enums();

@@ -10,9 +10,13 @@ use quote::quote;
 use crate::emit::{doc, ident};
 use crate::naming;
 
-/// The schema, with the Rust names of its scalars and enums decided once.
+/// The schema, with the Rust names of its scalars and enums decided once, and the enums the
+/// curated queries use (only those are emitted: each enum is a derive that parses the schema
+/// and two serde impls, ~30 ms of a downstream build apiece, so the 55 of Canvas's schema
+/// would cost more than the whole module otherwise; a user's own query derives its own).
 pub struct SchemaItems<'s> {
     schema: &'s Valid<Schema>,
+    used_enums: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 /// Scalars that become runtime types instead of newtypes of their own: Canvas's timestamps
@@ -23,7 +27,7 @@ const RUNTIME_SCALARS: &[(&str, &str)] = &[("DateTime", "DateTime"), ("JSON", "J
 
 impl<'s> SchemaItems<'s> {
     pub fn new(schema: &'s Valid<Schema>) -> Self {
-        SchemaItems { schema }
+        SchemaItems { schema, used_enums: Default::default() }
     }
 
     /// Types the schema defines, built-in scalars and introspection types left out.
@@ -52,6 +56,7 @@ impl<'s> SchemaItems<'s> {
                     }
                 },
                 ExtendedType::Enum(_) => {
+                    self.used_enums.borrow_mut().insert(name.to_owned());
                     let n = ident(&enum_name(name));
                     quote!(super::#n)
                 }
@@ -92,11 +97,13 @@ impl<'s> SchemaItems<'s> {
         quote! { #(#items)* }
     }
 
-    /// Every enum of the schema, each with a catch-all for values added after this crate.
+    /// The enums the queries emitted so far use, each with a catch-all for values added
+    /// after this crate.
     pub fn enums(&self) -> TokenStream {
+        let used = self.used_enums.borrow();
         let items = self.schema.types.iter().filter_map(|(name, t)| {
             let ExtendedType::Enum(e) = t else { return None };
-            if t.is_built_in() {
+            if t.is_built_in() || !used.contains(name.as_str()) {
                 return None;
             }
             let rust = ident(&enum_name(name));
