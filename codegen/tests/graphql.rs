@@ -166,3 +166,121 @@ fn a_schema_that_does_not_validate_is_an_error_naming_it_and_the_place() {
     let not_utf8 = InputFile::upstream(SCHEMA_INPUT, vec![b't', 0xff]);
     assert!(matches!(graphql::emit(&[not_utf8]), Err(Error::Input { location, .. }) if location == "byte 1"));
 }
+
+/// The module of `text` emitted as the only curated query `q.graphql`.
+fn module_of(text: &str) -> String {
+    let out = emit(&[schema(), query("q.graphql", text)]).unwrap_or_else(|e| panic!("{text}: {e}"));
+    out["src/graphql/q.rs"].clone()
+}
+
+#[test]
+fn the_cursor_is_a_nullable_string_named_after_passed_to_an_after_argument() {
+    let paged = "query P($sis: String!, $x: String, $after: String) { course(sisId: $sis) { studentsConnection(first: 1, after: $after, filter: { search: $x }) { nodes { name } pageInfo { hasNextPage endCursor } } } }";
+    assert!(
+        module_of(paged).contains("impl rt::graphql::Paginated for P"),
+        "the cursor is $after, whatever comes before it"
+    );
+    let required = "query P($after: String!) { course(id: 1) { studentsConnection(after: $after) { nodes { name } pageInfo { hasNextPage endCursor } } } }";
+    assert!(!module_of(required).contains("Paginated"), "a required $after cannot start at the first page");
+    let elsewhere = "query P($after: String, $other: String) { course(sisId: $after) { studentsConnection(after: $other) { nodes { name } pageInfo { hasNextPage endCursor } } } }";
+    assert!(!module_of(elsewhere).contains("Paginated"), "$after passed to another argument pages nothing");
+    let mutation =
+        "mutation M($after: String) { enrol(after: $after) { nodes { name } pageInfo { hasNextPage endCursor } } }";
+    let m = module_of(mutation);
+    assert!(!m.contains("Paginated") && m.contains(r#"graphql_type = "Mutation""#), "a mutation is never paged: {m}");
+}
+
+#[test]
+fn required_variables_are_constructor_arguments_of_their_own_types_and_in_the_example() {
+    let text = "query P($id: ID!, $s: String!, $n: Int!, $flag: Boolean!, $after: String) { course(id: $id, sisId: $s) { studentsConnection(first: $n, after: $after, includeInactive: $flag) { nodes { name } pageInfo { hasNextPage endCursor } } } }";
+    let m = module_of(text);
+    assert!(
+        m.contains("pub fn new(\n        id: impl std::fmt::Display,\n        s: impl std::fmt::Display,\n        n: i32,\n        flag: bool,\n    ) -> Self"),
+        "{m}"
+    );
+    assert!(m.contains("P::stream(&client, 101, \"text\", 1, true)"), "the example passes one value of each type: {m}");
+}
+
+#[test]
+fn fields_get_the_rust_types_of_their_scalars_and_enums() {
+    let m = module_of("query P { course(id: 1) { points studentCount createdAt imageUrl type response } }");
+    for field in [
+        "pub points: Option<f64>,",
+        "pub student_count: Option<i32>,",
+        "pub created_at: Option<rt::DateTime>,",
+        "pub image_url: Option<super::Url>,",
+        "pub type_: Option<super::CourseType>,",
+        "pub response: Option<super::ResponseEnum>,",
+    ] {
+        assert!(m.contains(field), "{field} in {m}");
+    }
+}
+
+#[test]
+fn only_the_enums_a_query_uses_are_emitted_and_none_shadows_the_runtime_s_names() {
+    let out = emit(&[schema(), query("q.graphql", "query P { course(id: 1) { response } }")]).unwrap();
+    let root = &out["src/graphql/mod.rs"];
+    assert!(root.contains("pub enum ResponseEnum"), "`Response` is the runtime's response type: {root}");
+    assert!(!root.contains("pub enum CourseType") && !root.contains("pub enum Unused"), "{root}");
+}
+
+#[test]
+fn a_selection_met_again_is_one_struct_and_different_ones_get_names_of_their_own() {
+    // The same selection of `Course` in two places is one struct; its variable reaches the root.
+    let m = module_of("query P($n: Int) { course(id: 1) { studentsConnection(first: $n) { pageInfo { hasNextPage } } } favoriteCourse { studentsConnection(first: $n) { pageInfo { hasNextPage } } } }");
+    assert_eq!(m.matches("pub struct Course ").count(), 1, "{m}");
+    assert!(m.contains("pub favorite_course: Option<Course>,"), "{m}");
+    assert!(
+        m.contains(
+            r#"graphql_type = "Query",
+    variables = "PVariables""#
+        ),
+        "the root uses $n through the shared struct: {m}"
+    );
+    // A struct met again under another parent: that parent uses the variable through it.
+    let m = module_of("query P($n: Int) { course(id: 1) { name parent { studentsConnection(first: $n) { pageInfo { hasNextPage } } } } favoriteCourse { points parent { studentsConnection(first: $n) { pageInfo { hasNextPage } } } } }");
+    assert!(
+        m.contains(
+            r#"graphql_type = "Course",
+    variables = "PVariables"
+)]
+pub struct FavoriteCourseCourse {"#
+        ),
+        "{m}"
+    );
+    // Four selections of `Course` reached through `parent`: named after the field, then numbered.
+    let m = module_of("query P { course(id: 1) { name parent { _id parent { id parent { createdAt } } } } }");
+    for name in
+        ["pub struct Course ", "pub struct ParentCourse ", "pub struct ParentCourse2 ", "pub struct ParentCourse3 "]
+    {
+        assert!(m.contains(name), "{name} in {m}");
+    }
+}
+
+#[test]
+fn the_crate_files_say_there_is_a_graphql_feature_and_pass_the_schema_on() {
+    let swagger = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/markup/docs.json")).unwrap();
+    let files = vec![
+        InputFile::upstream("docs.json", swagger),
+        schema(),
+        query("course_name.graphql", std::str::from_utf8(&fixture("course_name.graphql")).unwrap()),
+    ];
+    // The GraphQL files are not Swagger: the REST pipeline leaves them to the GraphQL one.
+    assert!(files[1].is_graphql() && files[2].is_graphql() && !files[0].is_graphql());
+    let out = canvas_codegen::generate(&files, &Default::default()).unwrap();
+    let cargo = &out.files["Cargo.toml"];
+    assert!(cargo.contains("links = \"canvas_lms\"\nbuild = \"build.rs\""), "{cargo}");
+    assert!(cargo.contains("cynic = { workspace = true, optional = true }"), "{cargo}");
+    assert!(cargo.contains("# `graphql`: Canvas's GraphQL API (15 types)"), "{cargo}");
+    assert!(cargo.contains("graphql = [\"dep:cynic\", \"canvas-lms-runtime/graphql\"]"), "{cargo}");
+    let build = &out.files["build.rs"];
+    assert!(build.contains("CARGO_FEATURE_GRAPHQL") && build.contains("cargo::metadata=graphql_schema={}"), "{build}");
+    let lib = &out.files["src/lib.rs"];
+    assert!(lib.contains("#[cfg(feature = \"graphql\")]\npub mod graphql;"), "{lib}");
+    assert!(lib.contains("pub fn graphql(&self) -> graphql::Graphql<'_>"), "{lib}");
+    assert!(lib.contains("Canvas's GraphQL schema (15 types)") && lib.contains("(`course_name`)"), "{lib}");
+    assert!(out.files.contains_key("schema.graphql") && out.files.contains_key("src/graphql/course_name.rs"));
+    // Without a schema, none of it.
+    let rest = canvas_codegen::generate(&files[..1], &Default::default()).unwrap();
+    assert!(!rest.files.contains_key("build.rs") && !rest.files["Cargo.toml"].contains("graphql"));
+}

@@ -88,13 +88,10 @@ pub fn emit(files: &[InputFile]) -> Result<Option<Emitted>, Error> {
 /// `graphql/queries/course_submissions.graphql` → `course_submissions`.
 fn module_name(file: &InputFile) -> Result<String, Error> {
     let stem = file.name.strip_prefix(QUERY_INPUT_PREFIX).and_then(|n| n.strip_suffix(".graphql"));
+    // A name that snake-cases to itself is a plain identifier: lower case, digits and `_`,
+    // not a keyword, not empty, not starting with a digit.
     match stem {
-        Some(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') => {
-            if s.starts_with(|c: char| c.is_ascii_digit()) || crate::naming::snake(s) != s {
-                return Err(bad_name(file));
-            }
-            Ok(s.to_owned())
-        }
+        Some(s) if crate::naming::snake(s) == s => Ok(s.to_owned()),
         _ => Err(bad_name(file)),
     }
 }
