@@ -143,7 +143,8 @@ pub fn run(opts: &Options) -> Result<bool, String> {
         if opts.in_place {
             // In the checkout, with what its tests were just built with (the `mutants`
             // profile would build every dependency again).
-            args.extend(["--in-place".into(), "-j".into(), "1".into(), "--profile".into(), "dev".into()]);
+            // In place is one job by itself (cargo-mutants refuses `--jobs` with it).
+            args.extend(["--in-place".into(), "--profile".into(), "dev".into()]);
         } else {
             args.extend(["-j".into(), "2".into()]);
         }
