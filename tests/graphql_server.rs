@@ -56,6 +56,14 @@ pub enum Plan {
     Reply(Reply),
 }
 
+impl Plan {
+    /// A plan for [`GraphqlServer::start_with`]: `reply` to the first request, then execute
+    /// every one (a transient failure in front of Canvas, then Canvas).
+    pub fn fail_first(reply: Reply) -> impl Fn(&GraphqlRequest, usize) -> Plan + Send + Sync + 'static {
+        move |_, n| if n == 0 { Plan::Reply(reply.clone()) } else { Plan::Execute }
+    }
+}
+
 /// The server: [`ScriptedServer`] with a GraphQL router.
 pub struct GraphqlServer {
     pub server: ScriptedServer,

@@ -235,27 +235,17 @@ async fn a_query_the_schema_refuses_is_a_typed_error_with_the_servers_locations(
 #[tokio::test]
 async fn queries_are_retried_like_get_and_mutations_like_post() {
     // A 502 before the query reached Canvas: a query only reads, so it is sent again.
-    let server = GraphqlServer::start_with(course(2), |_, n| {
-        if n == 0 {
-            Plan::Reply(Reply::status(502, "bad gateway"))
-        } else {
-            Plan::Execute
-        }
-    })
-    .await;
+    let server = GraphqlServer::start_with(course(2), Plan::fail_first(Reply::status(502, "bad gateway"))).await;
     let c = client(&server);
     let got = c.graphql().query::<CourseSubmissions, _>(CourseSubmissionsVariables::new(101)).await.unwrap();
     assert_eq!(got.course.unwrap().submissions_connection.unwrap().nodes.unwrap().len(), 2);
     assert_eq!(server.requests().len(), 2);
 
     // Throttled (Canvas's 403 "Rate Limit Exceeded") is retried for any operation.
-    let server = GraphqlServer::start_with(course(2), |_, n| {
-        if n == 0 {
-            Plan::Reply(Reply::status(403, "403 Forbidden (Rate Limit Exceeded)"))
-        } else {
-            Plan::Execute
-        }
-    })
+    let server = GraphqlServer::start_with(
+        course(2),
+        Plan::fail_first(Reply::status(403, "403 Forbidden (Rate Limit Exceeded)")),
+    )
     .await;
     let c = client(&server);
     c.graphql().query::<CourseSubmissions, _>(CourseSubmissionsVariables::new(101)).await.unwrap();

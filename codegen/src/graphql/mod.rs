@@ -71,6 +71,7 @@ pub fn emit(files: &[InputFile]) -> Result<Option<Emitted>, Error> {
     let mut out = BTreeMap::new();
     let mut facts = Facts { types: items.type_count(), queries: Vec::new() };
     let mut docs = Vec::new();
+    let mut enums = std::collections::BTreeSet::new();
     for file in queries {
         let module = module_name(file)?;
         let doc = parse_query(&schema, file)?;
@@ -78,9 +79,10 @@ pub fn emit(files: &[InputFile]) -> Result<Option<Emitted>, Error> {
         let path = format!("src/graphql/{module}.rs");
         out.insert(path.clone(), format_rust(&path, emitted.tokens)?);
         docs.push((module.clone(), emitted.summary));
+        enums.extend(emitted.enums);
         facts.queries.push(module);
     }
-    out.insert("src/graphql/mod.rs".into(), format_rust("src/graphql/mod.rs", mod_rs(&items, &docs))?);
+    out.insert("src/graphql/mod.rs".into(), format_rust("src/graphql/mod.rs", mod_rs(&items, &docs, &enums))?);
     out.insert(SCHEMA_OUTPUT.into(), sdl.to_owned());
     Ok(Some((out, facts)))
 }
@@ -129,7 +131,11 @@ fn first_location(errors: &apollo_compiler::validation::DiagnosticList) -> Strin
 
 /// The module's root: docs, re-exports of the runtime's GraphQL types, the schema markers,
 /// scalars, enums and the curated queries' modules.
-fn mod_rs(items: &schema_items::SchemaItems<'_>, queries: &[(String, String)]) -> TokenStream {
+fn mod_rs(
+    items: &schema_items::SchemaItems<'_>,
+    queries: &[(String, String)],
+    enums: &std::collections::BTreeSet<String>,
+) -> TokenStream {
     let list: String = queries.iter().map(|(m, summary)| format!("- [`{m}`]: {summary}\n")).collect();
     let docs = inner_doc(&format!(
         "Canvas's GraphQL API (`POST /api/graphql`), with queries checked against Canvas's schema at \
@@ -171,7 +177,7 @@ fn mod_rs(items: &schema_items::SchemaItems<'_>, queries: &[(String, String)]) -
          `#[derive(cynic::Enum)]`. [`SCHEMA_SDL`] is the schema's text."
     ));
     let scalars = items.scalars();
-    let enums = items.enums();
+    let enums = items.enums(enums);
     let mods = queries.iter().map(|(m, summary)| {
         let m = ident(m);
         let doc = crate::emit::lines_doc(summary);

@@ -23,6 +23,8 @@ use crate::naming;
 pub struct Emitted {
     pub tokens: TokenStream,
     pub summary: String,
+    /// The schema enums its fields and variables use (the parent module emits them).
+    pub enums: BTreeSet<String>,
 }
 
 /// A struct to emit: one selection set.
@@ -61,6 +63,8 @@ struct Ctx<'a> {
     variables: BTreeMap<String, String>,
     cursor_variable: Option<String>,
     connection: Option<Connection>,
+    /// The enums met so far, for [`Emitted::enums`].
+    enums: BTreeSet<String>,
 }
 
 pub fn emit(
@@ -102,6 +106,7 @@ pub fn emit(
         variables: op.variables.iter().map(|v| (v.name.to_string(), naming::snake(v.name.as_str()))).collect(),
         cursor_variable: None,
         connection: None,
+        enums: BTreeSet::new(),
     };
     ctx.cursor_variable = op
         .variables
@@ -177,7 +182,7 @@ pub fn emit(
         #(#fragments)*
         #paginated
     };
-    Ok(Emitted { tokens, summary })
+    Ok(Emitted { tokens, summary, enums: ctx.enums })
 }
 
 /// The leading `#` comment of a query file (without the `#`s) and the rest.
@@ -306,6 +311,9 @@ impl Ctx<'_> {
         }
         let pages_here = self.connection.as_ref().is_some_and(|c| c.node.is_empty() && c.path == *path);
         let leaf = def.ty.inner_named_type();
+        if self.items.is_enum(leaf.as_str()) {
+            self.enums.insert(leaf.to_string());
+        }
         let inner = if field.selection_set.selections.is_empty() {
             self.items
                 .leaf_type(leaf.as_str())
@@ -409,7 +417,7 @@ impl Ctx<'_> {
     }
 
     /// `{Op}Variables`: one field per variable, with `new` taking the required ones.
-    fn variables_struct(&self, op: &Node<Operation>, op_name: &str) -> Result<TokenStream, Error> {
+    fn variables_struct(&mut self, op: &Node<Operation>, op_name: &str) -> Result<TokenStream, Error> {
         let name = quote::format_ident!("{}Variables", op_name);
         let mut fields = Vec::new();
         let mut params = Vec::new();
@@ -421,6 +429,9 @@ impl Ctx<'_> {
                 );
             }
             let leaf = v.ty.inner_named_type();
+            if self.items.is_enum(leaf.as_str()) {
+                self.enums.insert(leaf.to_string());
+            }
             let inner = self.items.leaf_type(leaf.as_str()).ok_or_else(|| {
                 self.fail(
                     v,

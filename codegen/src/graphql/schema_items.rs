@@ -10,13 +10,9 @@ use quote::quote;
 use crate::emit::{doc, ident};
 use crate::naming;
 
-/// The schema, with the Rust names of its scalars and enums decided once, and the enums the
-/// curated queries use (only those are emitted: each enum is a derive that parses the schema
-/// and two serde impls, ~30 ms of a downstream build apiece, so the 55 of Canvas's schema
-/// would cost more than the whole module otherwise; a user's own query derives its own).
+/// The schema, with the Rust names of its scalars and enums decided once.
 pub struct SchemaItems<'s> {
     schema: &'s Valid<Schema>,
-    used_enums: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 /// Scalars that become runtime types instead of newtypes of their own: Canvas's timestamps
@@ -27,7 +23,7 @@ const RUNTIME_SCALARS: &[(&str, &str)] = &[("DateTime", "DateTime"), ("JSON", "J
 
 impl<'s> SchemaItems<'s> {
     pub fn new(schema: &'s Valid<Schema>) -> Self {
-        SchemaItems { schema, used_enums: Default::default() }
+        SchemaItems { schema }
     }
 
     /// Types the schema defines, built-in scalars and introspection types left out.
@@ -56,7 +52,6 @@ impl<'s> SchemaItems<'s> {
                     }
                 },
                 ExtendedType::Enum(_) => {
-                    self.used_enums.borrow_mut().insert(name.to_owned());
                     let n = ident(&enum_name(name));
                     quote!(super::#n)
                 }
@@ -97,10 +92,16 @@ impl<'s> SchemaItems<'s> {
         quote! { #(#items)* }
     }
 
-    /// The enums the queries emitted so far use, each with a catch-all for values added
-    /// after this crate.
-    pub fn enums(&self) -> TokenStream {
-        let used = self.used_enums.borrow();
+    /// True for the name of one of the schema's enums.
+    pub fn is_enum(&self, name: &str) -> bool {
+        matches!(self.schema.types.get(name), Some(ExtendedType::Enum(_)))
+    }
+
+    /// The enums named in `used`, each with a catch-all for values added after this crate.
+    /// Only the curated queries' enums are emitted: each is a derive that parses the schema
+    /// and two serde impls, ~30 ms of a downstream build apiece, so the 55 of Canvas's schema
+    /// would cost more than the rest of the module; a user's own query derives its own.
+    pub fn enums(&self, used: &std::collections::BTreeSet<String>) -> TokenStream {
         let items = self.schema.types.iter().filter_map(|(name, t)| {
             let ExtendedType::Enum(e) = t else { return None };
             if t.is_built_in() || !used.contains(name.as_str()) {

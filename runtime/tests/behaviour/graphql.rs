@@ -327,14 +327,7 @@ async fn a_text_query_comes_back_untyped_with_the_servers_diagnostics() {
 #[tokio::test]
 async fn queries_are_sent_again_like_get_and_mutations_only_when_throttled() {
     for (status, body) in [(502, "bad gateway"), (503, "unavailable")] {
-        let server = GraphqlServer::start_with(submissions(1), move |_, n| {
-            if n == 0 {
-                Plan::Reply(Reply::status(status, body))
-            } else {
-                Plan::Execute
-            }
-        })
-        .await;
+        let server = GraphqlServer::start_with(submissions(1), Plan::fail_first(Reply::status(status, body))).await;
         let c = client(server.uri());
         c.graphql().query::<q::Grades, _>(vars("7")).await.unwrap();
         assert_eq!(server.requests().len(), 2, "a query after {status} is sent again");
@@ -351,13 +344,10 @@ async fn queries_are_sent_again_like_get_and_mutations_only_when_throttled() {
     assert_eq!(server.requests().len(), 1, "a mutation that may have run is not sent again");
     assert_eq!(server.invalid(), Vec::<String>::new());
 
-    let server = GraphqlServer::start_with(json!({}), |_, n| {
-        if n == 0 {
-            Plan::Reply(Reply::status(403, "403 Forbidden (Rate Limit Exceeded)"))
-        } else {
-            Plan::Execute
-        }
-    })
+    let server = GraphqlServer::start_with(
+        json!({}),
+        Plan::fail_first(Reply::status(403, "403 Forbidden (Rate Limit Exceeded)")),
+    )
     .await;
     let c = client(server.uri());
     c.graphql().mutate::<q::MarkRead, _>(q::ReadVars { id: cynic::Id::new("5") }).await.unwrap();
@@ -381,14 +371,7 @@ async fn a_body_that_is_not_a_graphql_response_is_a_decode_error_naming_the_oper
 async fn an_operation_is_traced_by_kind_and_name_around_its_requests_without_the_token() {
     let recorder = crate::tracing_spans::Recorder::default();
     let _guard = tracing::subscriber::set_default(recorder.clone());
-    let server = GraphqlServer::start_with(submissions(1), |_, n| {
-        if n == 0 {
-            Plan::Reply(Reply::status(503, "unavailable"))
-        } else {
-            Plan::Execute
-        }
-    })
-    .await;
+    let server = GraphqlServer::start_with(submissions(1), Plan::fail_first(Reply::status(503, "unavailable"))).await;
     client(server.uri()).graphql().query::<q::Grades, _>(vars("7")).await.unwrap();
     let text = recorder.lines.lock().unwrap().join("\n");
     assert!(text.contains("span canvas_graphql kind=query operation=Grades"), "{text}");
