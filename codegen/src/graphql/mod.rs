@@ -71,7 +71,7 @@ pub fn emit(files: &[InputFile]) -> Result<Option<Emitted>, Error> {
     let mut out = BTreeMap::new();
     let mut facts = Facts { types: items.type_count(), queries: Vec::new() };
     let mut docs = Vec::new();
-    let mut enums = std::collections::BTreeSet::new();
+    let mut named_types = std::collections::BTreeSet::new();
     for file in queries {
         let module = module_name(file)?;
         let doc = parse_query(&schema, file)?;
@@ -79,10 +79,10 @@ pub fn emit(files: &[InputFile]) -> Result<Option<Emitted>, Error> {
         let path = format!("src/graphql/{module}.rs");
         out.insert(path.clone(), format_rust(&path, emitted.tokens)?);
         docs.push((module.clone(), emitted.summary));
-        enums.extend(emitted.enums);
+        named_types.extend(emitted.named_types);
         facts.queries.push(module);
     }
-    out.insert("src/graphql/mod.rs".into(), format_rust("src/graphql/mod.rs", mod_rs(&items, &docs, &enums))?);
+    out.insert("src/graphql/mod.rs".into(), format_rust("src/graphql/mod.rs", mod_rs(&items, &docs, &named_types))?);
     out.insert(SCHEMA_OUTPUT.into(), sdl.to_owned());
     Ok(Some((out, facts)))
 }
@@ -134,7 +134,7 @@ fn first_location(errors: &apollo_compiler::validation::DiagnosticList) -> Strin
 fn mod_rs(
     items: &schema_items::SchemaItems<'_>,
     queries: &[(String, String)],
-    enums: &std::collections::BTreeSet<String>,
+    named_types: &std::collections::BTreeSet<String>,
 ) -> TokenStream {
     let list: String = queries.iter().map(|(m, summary)| format!("- [`{m}`]: {summary}\n")).collect();
     let docs = inner_doc(&format!(
@@ -177,7 +177,7 @@ fn mod_rs(
          `#[derive(cynic::Enum)]`. [`SCHEMA_SDL`] is the schema's text."
     ));
     let scalars = items.scalars();
-    let enums = items.enums(enums);
+    let enums = items.enums(named_types);
     let mods = queries.iter().map(|(m, summary)| {
         let m = ident(m);
         let doc = crate::emit::lines_doc(summary);

@@ -23,8 +23,9 @@ use crate::naming;
 pub struct Emitted {
     pub tokens: TokenStream,
     pub summary: String,
-    /// The schema enums its fields and variables use (the parent module emits them).
-    pub enums: BTreeSet<String>,
+    /// The schema types its fields and variables name (the parent module emits the enums
+    /// among them).
+    pub named_types: BTreeSet<String>,
 }
 
 /// A struct to emit: one selection set.
@@ -63,8 +64,8 @@ struct Ctx<'a> {
     variables: BTreeMap<String, String>,
     cursor_variable: Option<String>,
     connection: Option<Connection>,
-    /// The enums met so far, for [`Emitted::enums`].
-    enums: BTreeSet<String>,
+    /// The named types met so far, for [`Emitted::named_types`].
+    named_types: BTreeSet<String>,
 }
 
 pub fn emit(
@@ -106,7 +107,7 @@ pub fn emit(
         variables: op.variables.iter().map(|v| (v.name.to_string(), naming::snake(v.name.as_str()))).collect(),
         cursor_variable: None,
         connection: None,
-        enums: BTreeSet::new(),
+        named_types: BTreeSet::new(),
     };
     ctx.cursor_variable = op
         .variables
@@ -182,7 +183,7 @@ pub fn emit(
         #(#fragments)*
         #paginated
     };
-    Ok(Emitted { tokens, summary, enums: ctx.enums })
+    Ok(Emitted { tokens, summary, named_types: ctx.named_types })
 }
 
 /// The leading `#` comment of a query file (without the `#`s) and the rest.
@@ -311,9 +312,7 @@ impl Ctx<'_> {
         }
         let pages_here = self.connection.as_ref().is_some_and(|c| c.node.is_empty() && c.path == *path);
         let leaf = def.ty.inner_named_type();
-        if self.items.is_enum(leaf.as_str()) {
-            self.enums.insert(leaf.to_string());
-        }
+        self.named_types.insert(leaf.to_string());
         let inner = if field.selection_set.selections.is_empty() {
             self.items
                 .leaf_type(leaf.as_str())
@@ -429,9 +428,7 @@ impl Ctx<'_> {
                 );
             }
             let leaf = v.ty.inner_named_type();
-            if self.items.is_enum(leaf.as_str()) {
-                self.enums.insert(leaf.to_string());
-            }
+            self.named_types.insert(leaf.to_string());
             let inner = self.items.leaf_type(leaf.as_str()).ok_or_else(|| {
                 self.fail(
                     v,

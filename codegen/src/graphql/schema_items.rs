@@ -92,12 +92,7 @@ impl<'s> SchemaItems<'s> {
         quote! { #(#items)* }
     }
 
-    /// True for the name of one of the schema's enums.
-    pub fn is_enum(&self, name: &str) -> bool {
-        matches!(self.schema.types.get(name), Some(ExtendedType::Enum(_)))
-    }
-
-    /// The enums named in `used`, each with a catch-all for values added after this crate.
+    /// The enums among the types named in `used`, each with a catch-all for values added after this crate.
     /// Only the curated queries' enums are emitted: each is a derive that parses the schema
     /// and two serde impls, ~30 ms of a downstream build apiece, so the 55 of Canvas's schema
     /// would cost more than the rest of the module; a user's own query derives its own.
