@@ -369,8 +369,8 @@ async fn a_body_that_is_not_a_graphql_response_is_a_decode_error_naming_the_oper
 
 #[tokio::test(flavor = "current_thread")]
 async fn an_operation_is_traced_by_kind_and_name_around_its_requests_without_the_token() {
-    let recorder = crate::tracing_spans::Recorder::default();
-    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let test = "graphql::an_operation_is_traced_by_kind_and_name_around_its_requests_without_the_token";
+    let Some((recorder, _guard)) = crate::tracing_spans::Recorder::alone(test) else { return };
     let server = GraphqlServer::start_with(submissions(1), Plan::fail_first(Reply::status(503, "unavailable"))).await;
     client(server.uri()).graphql().query::<q::Grades, _>(vars("7")).await.unwrap();
     let text = recorder.lines.lock().unwrap().join("\n");

@@ -1,5 +1,12 @@
 //! Every request is a `canvas_request` span with method, path template, attempt, status and
 //! cost, and nothing traced ever contains the token.
+//!
+//! Each test here runs again in a child process of this binary, alone (`Recorder::alone`).
+//! tracing decides once per callsite, for the whole process, whether anyone listens: when a
+//! test on another thread reaches a span first, while no subscriber is set there, the span is
+//! registered as unwanted and a thread-local `Recorder` never sees it. `cargo test` runs the
+//! tests of a binary on threads of one process, so a recorded trace would depend on the order
+//! in which the other tests happen to run.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,6 +22,32 @@ use tracing::{Event, Metadata, Subscriber};
 pub(crate) struct Recorder {
     pub(crate) lines: Arc<Mutex<Vec<String>>>,
     next_id: Arc<AtomicU64>,
+}
+
+impl Recorder {
+    /// In the child process that runs only `test` (its path in this binary, as libtest names
+    /// it): a recorder set as this thread's subscriber. In the test's own process: `None`,
+    /// once the child ran `test`, alone, and passed; a failure of the child fails the test
+    /// with the child's output.
+    pub(crate) fn alone(test: &str) -> Option<(Recorder, tracing::subscriber::DefaultGuard)> {
+        const CHILD: &str = "CANVAS_RUNTIME_TRACING_TEST";
+        if std::env::var_os(CHILD).is_some_and(|name| name == test) {
+            let recorder = Recorder::default();
+            let guard = tracing::subscriber::set_default(recorder.clone());
+            return Some((recorder, guard));
+        }
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let out = std::process::Command::new(exe)
+            .args([test, "--exact", "--test-threads=1", "--nocapture"])
+            .env(CHILD, test)
+            .output()
+            .expect("the test binary runs again");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{test}, run alone, failed:\n{text}");
+        // A misspelt name would run nothing and pass.
+        assert!(text.contains("test result: ok. 1 passed"), "{test} did not run alone:\n{text}");
+        None
+    }
 }
 
 struct Text(String);
@@ -61,8 +94,9 @@ fn client_for(server: &ScriptedServer) -> Client {
 
 #[tokio::test(flavor = "current_thread")]
 async fn requests_are_traced_without_the_token() {
-    let recorder = Recorder::default();
-    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let Some((recorder, _guard)) = Recorder::alone("tracing_spans::requests_are_traced_without_the_token") else {
+        return;
+    };
     let server = ScriptedServer::start(|_, n| {
         if n == 0 {
             Reply::status(429, "")
@@ -87,8 +121,8 @@ async fn requests_are_traced_without_the_token() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn multipart_requests_logout_and_upload_confirmations_are_traced_and_retried_like_the_rest() {
-    let recorder = Recorder::default();
-    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let test = "tracing_spans::multipart_requests_logout_and_upload_confirmations_are_traced_and_retried_like_the_rest";
+    let Some((recorder, _guard)) = Recorder::alone(test) else { return };
     // Each Canvas request is throttled once, then answered (the upload host is not Canvas).
     let server = ScriptedServer::start_with(|base| {
         move |req: &canvas_tests::Logged, n| {
