@@ -1,5 +1,6 @@
 //! GraphQL through the runtime (`Client::graphql`), on loopback: what is sent, how answers
-//! and `errors` are read, how connections are paged, what is retried. The queries are cynic
+//! and `errors` are read, how connections are paged, what is retried, and that the
+//! client's OAuth2 refresh and pacer apply to it as to REST. The queries are cynic
 //! fragments over `canvas_subset.graphql`, a subset of Canvas's schema with the same names
 //! and types, so the validating server (`canvas_tests::graphql_server`, which holds requests
 //! to the real schema) accepts them too.
@@ -378,4 +379,59 @@ async fn an_operation_is_traced_by_kind_and_name_around_its_requests_without_the
     assert!(text.contains("span canvas_request method=POST path=/graphql attempt=1"), "{text}");
     assert!(text.contains("span canvas_request method=POST path=/graphql attempt=2"), "the retry is traced: {text}");
     assert!(!text.contains("secret-token"), "the token is never traced: {text}");
+}
+
+#[tokio::test]
+async fn a_revoked_oauth_token_is_refreshed_once_and_the_operation_sent_again_with_the_new_one() {
+    use canvas_lms_runtime::{OAuth, TokenSet};
+    // Canvas's GraphQL accepts only token-1, which only a refresh at the login host gives.
+    let server = GraphqlServer::start_with(submissions(1), |req, _| {
+        if req.authorization.as_deref() == Some("Bearer token-1") {
+            Plan::Execute
+        } else {
+            Plan::Reply(
+                Reply::status(401, r#"{"errors": [{"message": "Invalid access token."}]}"#)
+                    .header("www-authenticate", "Bearer realm=\"canvas-lms\""),
+            )
+        }
+    })
+    .await;
+    let login = ScriptedServer::start(|req: &canvas_tests::Logged, _| {
+        assert_eq!((req.method.as_str(), req.path()), ("POST", "/login/oauth2/token"));
+        Reply::json(r#"{"access_token": "token-1", "token_type": "Bearer", "expires_in": 3600}"#)
+    })
+    .await;
+    let oauth =
+        OAuth::new_insecure_loopback(&login.uri(), "10000000000001", "s3cret", "https://app.example.edu/cb").unwrap();
+    let tokens = TokenSet::new("revoked", Some("refresh-1".into()), None);
+    let c = Client::builder(server.uri()).allow_insecure_http(true).oauth(oauth, tokens).build().unwrap();
+
+    // A 401 means the mutation was not run: even a mutation is sent again, once refreshed.
+    c.graphql().mutate::<q::MarkRead, _>(q::ReadVars { id: cynic::Id::new("5") }).await.unwrap();
+    let data = c.graphql().query::<q::Grades, _>(vars("7")).await.unwrap();
+    assert_eq!(data.course.unwrap().name, "Chemistry");
+    let auth: Vec<Option<String>> = server.requests().into_iter().map(|r| r.authorization).collect();
+    let bearer = |t: &str| Some(format!("Bearer {t}"));
+    assert_eq!(auth, [bearer("revoked"), bearer("token-1"), bearer("token-1")]);
+    assert_eq!(login.requests().len(), 1, "one refresh, kept for the next operation");
+    assert!(login.requests()[0].body.contains("grant_type=refresh_token"), "{:?}", login.requests());
+    assert_eq!(server.invalid(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn graphql_requests_share_the_clients_pacer() {
+    // Canvas reports an almost full bucket on every answer: the pacer keeps fewer requests
+    // in flight than the 12 operations asked for at once.
+    let server = ScriptedServer::start(|_, _| {
+        let answer = page(json!([]), None).header("x-rate-limit-remaining", "60");
+        Reply::Slow(Duration::from_millis(40), Box::new(answer))
+    })
+    .await;
+    let c = client(server.uri());
+    let g = c.graphql();
+    let all = futures_util::future::join_all((0..12).map(|_| g.query::<q::Grades, _>(vars("7")))).await;
+    assert!(all.iter().all(Result::is_ok), "{all:?}");
+    assert_eq!(server.requests().len(), 12);
+    let most = server.max_in_flight();
+    assert!((1..=4).contains(&most), "at most the pacer's first allowance at once, then fewer: {most}");
 }
