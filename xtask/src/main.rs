@@ -131,7 +131,9 @@ fn test() -> Result<ExitCode, String> {
         ("format", [&["fmt", "--check"][..], &hand_written[..]].concat(), None),
         ("clippy", vec!["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], None),
         ("tests", vec!["test", "--workspace"], None),
-        ("docs", vec!["doc", "--workspace", "--no-deps"], Some(("RUSTDOCFLAGS", "-D warnings"))),
+        // With every feature, as docs.rs builds the crates (`package.metadata.docs.rs`):
+        // `graphql` and `blocking` are off by default and documented there too.
+        ("docs", vec!["doc", "--workspace", "--no-deps", "--all-features"], Some(("RUSTDOCFLAGS", "-D warnings"))),
     ];
     for (name, args, env) in steps {
         println!("==> {name}: cargo {}", args.join(" "));
