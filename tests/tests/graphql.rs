@@ -98,14 +98,14 @@ async fn a_course_that_is_not_there_streams_nothing() {
 async fn a_query_returns_typed_data_and_its_next_page_follows_the_cursor() {
     let server = GraphqlServer::start(course(120)).await;
     let c = client(&server);
-    let first = c.graphql().query::<CourseSubmissions, _>(CourseSubmissionsVariables::new("101")).await.unwrap();
+    let first = c.graphql().query::<CourseSubmissions>(CourseSubmissionsVariables::new("101")).await.unwrap();
     let course = first.course.unwrap();
     assert_eq!(course.name, "Biology 101");
     let conn = course.submissions_connection.unwrap();
     assert_eq!(conn.nodes.as_ref().unwrap().len(), 100);
     assert!(conn.page_info.has_next_page);
     let vars = CourseSubmissionsVariables { after: conn.page_info.end_cursor, ..CourseSubmissionsVariables::new(101) };
-    let second = c.graphql().query::<CourseSubmissions, _>(vars).await.unwrap();
+    let second = c.graphql().query::<CourseSubmissions>(vars).await.unwrap();
     let conn = second.course.unwrap().submissions_connection.unwrap();
     assert_eq!(conn.nodes.unwrap().len(), 20);
     assert!(!conn.page_info.has_next_page);
@@ -195,7 +195,7 @@ async fn field_errors_are_typed_with_paths_and_the_partial_data_is_there_when_as
     let server = GraphqlServer::start(fixture).await;
     let c = client(&server);
 
-    let err = c.graphql().query::<CourseSubmissions, _>(CourseSubmissionsVariables::new(101)).await.unwrap_err();
+    let err = c.graphql().query::<CourseSubmissions>(CourseSubmissionsVariables::new(101)).await.unwrap_err();
     let Error::Graphql(e) = &err else { panic!("expected GraphQL errors, got {err}") };
     assert_eq!(e.operation, "GraphQL query CourseSubmissions");
     assert_eq!(e.errors.len(), 1);
@@ -207,8 +207,7 @@ async fn field_errors_are_typed_with_paths_and_the_partial_data_is_there_when_as
     let text = err.to_string();
     assert!(text.contains("GraphQL query CourseSubmissions") && text.contains("nodes[1].grade"), "{text}");
 
-    let partial =
-        c.graphql().query_partial::<CourseSubmissions, _>(CourseSubmissionsVariables::new(101)).await.unwrap();
+    let partial = c.graphql().query_partial::<CourseSubmissions>(CourseSubmissionsVariables::new(101)).await.unwrap();
     assert_eq!(partial.errors.len(), 1);
     let nodes = partial.data.unwrap().course.unwrap().submissions_connection.unwrap().nodes.unwrap();
     assert_eq!(nodes.len(), 3);
@@ -237,7 +236,7 @@ async fn queries_are_retried_like_get_and_mutations_like_post() {
     // A 502 before the query reached Canvas: a query only reads, so it is sent again.
     let server = GraphqlServer::start_with(course(2), Plan::fail_first(Reply::status(502, "bad gateway"))).await;
     let c = client(&server);
-    let got = c.graphql().query::<CourseSubmissions, _>(CourseSubmissionsVariables::new(101)).await.unwrap();
+    let got = c.graphql().query::<CourseSubmissions>(CourseSubmissionsVariables::new(101)).await.unwrap();
     assert_eq!(got.course.unwrap().submissions_connection.unwrap().nodes.unwrap().len(), 2);
     assert_eq!(server.requests().len(), 2);
 
@@ -248,14 +247,14 @@ async fn queries_are_retried_like_get_and_mutations_like_post() {
     )
     .await;
     let c = client(&server);
-    c.graphql().query::<CourseSubmissions, _>(CourseSubmissionsVariables::new(101)).await.unwrap();
+    c.graphql().query::<CourseSubmissions>(CourseSubmissionsVariables::new(101)).await.unwrap();
     assert_eq!(server.requests().len(), 2);
 
     // A mutation answered 502 is not sent again: it may have run.
     let server = GraphqlServer::start_with(json!({}), |_, _| Plan::Reply(Reply::status(502, "bad gateway"))).await;
     let c = client(&server);
     let err =
-        c.graphql().mutate::<mutation::MarkRead, _>(mutation::MarkReadVariables { id: "5".into() }).await.unwrap_err();
+        c.graphql().mutate::<mutation::MarkRead>(mutation::MarkReadVariables { id: "5".into() }).await.unwrap_err();
     assert_eq!(err.status(), Some(502), "{err}");
     assert_eq!(server.requests().len(), 1, "a mutation is not retried after a 5xx");
     assert_eq!(server.invalid(), Vec::<String>::new(), "the mutation validates against the schema");
@@ -268,7 +267,7 @@ async fn a_query_written_in_the_users_crate_is_checked_and_paged_like_the_curate
     let c = client(&server);
     let names: Vec<String> = c
         .graphql()
-        .paginate::<own::CourseSections, _>(own::CourseSectionsVariables { course_id: "101".into(), after: None })
+        .paginate::<own::CourseSections>(own::CourseSectionsVariables { course_id: "101".into(), after: None })
         .map_ok(|s| s.name)
         .try_collect()
         .await

@@ -1,7 +1,8 @@
 //! A downstream crate writing its own GraphQL query, as `canvas_lms::graphql`'s docs tell it
 //! to: the schema text comes from `DEP_CANVAS_LMS_GRAPHQL_SCHEMA` in its build script (no file
 //! copied), the schema markers from `canvas_lms::graphql::schema`. It compiles, and a field
-//! the schema does not have fails its build with cynic's message at the field.
+//! the schema does not have fails its build with cynic's message at the field; a field of
+//! the wrong type and variables the operation does not take fail too.
 
 use std::path::Path;
 use std::process::Command;
@@ -36,7 +37,7 @@ pub struct Assignment {
 }
 
 pub async fn due(client: &canvas_lms::Client, id: &str) -> canvas_lms::Result<AssignmentDue> {
-    client.graphql().query::<AssignmentDue, _>(AssignmentVariables { id: cynic::Id::new(id) }).await
+    client.graphql().query::<AssignmentDue>(AssignmentVariables { id: cynic::Id::new(id) }).await
 }
 "#;
 
@@ -83,4 +84,11 @@ fn a_downstream_crate_checks_its_own_query_against_the_shipped_schema() {
         "{}",
         String::from_utf8_lossy(&wrong_type.stderr)
     );
+
+    // The operation is the only type a call names; variables of another shape do not fit it.
+    let call = "query::<AssignmentDue>(AssignmentVariables { id: cynic::Id::new(id) })";
+    let wrong_vars = check(&dir, &LIB_RS.replace(call, "query::<AssignmentDue>(())"));
+    let stderr = String::from_utf8_lossy(&wrong_vars.stderr);
+    assert!(!wrong_vars.status.success(), "variables of another operation must not compile");
+    assert!(stderr.contains("VariablesOf<AssignmentDue>"), "the error names what the call needs:\n{stderr}");
 }

@@ -243,7 +243,7 @@ pub struct Due { #[arguments(id: $id)] pub assignment: Option<Assignment> }
 pub struct Assignment { pub name: Option<String>, pub due_at: Option<canvas_lms::DateTime> }
 
 pub async fn due(c: &canvas_lms::Client) -> canvas_lms::Result<Due> {
-    c.graphql().query::<Due, _>(Vars { id: cynic::Id::new("1") }).await
+    c.graphql().query::<Due>(Vars { id: cynic::Id::new("1") }).await
 }
 "#;
 

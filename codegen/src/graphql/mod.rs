@@ -186,7 +186,7 @@ fn mod_rs(
     quote! {
         #docs
         use canvas_lms_runtime as rt;
-        pub use rt::graphql::{Graphql, GraphqlError, GraphqlErrors, Location, NodeStream, Paginated, PathSegment, Response};
+        pub use rt::graphql::{Graphql, GraphqlError, GraphqlErrors, Location, NodeStream, Paginated, PathSegment, Response, VariablesOf};
         pub use cynic;
 
         /// The text of Canvas's GraphQL schema this crate was generated from (SDL).

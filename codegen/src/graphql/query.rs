@@ -168,7 +168,7 @@ pub fn emit(
                 impl #root {
                     #stream_doc
                     pub fn stream(client: &crate::Client #(, #params)*) -> rt::graphql::NodeStream<'_, #node> {
-                        client.graphql().paginate::<Self, _>(#vars::new(#(#args),*))
+                        client.graphql().paginate::<Self>(#vars::new(#(#args),*))
                     }
                 }
             }

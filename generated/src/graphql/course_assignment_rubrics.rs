@@ -229,6 +229,6 @@ impl CourseAssignmentRubrics {
     ) -> rt::graphql::NodeStream<'_, Assignment> {
         client
             .graphql()
-            .paginate::<Self, _>(CourseAssignmentRubricsVariables::new(course_id))
+            .paginate::<Self>(CourseAssignmentRubricsVariables::new(course_id))
     }
 }

@@ -219,6 +219,6 @@ impl CourseEnrollmentGrades {
     ) -> rt::graphql::NodeStream<'_, Enrollment> {
         client
             .graphql()
-            .paginate::<Self, _>(CourseEnrollmentGradesVariables::new(course_id))
+            .paginate::<Self>(CourseEnrollmentGradesVariables::new(course_id))
     }
 }

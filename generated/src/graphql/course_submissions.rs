@@ -197,6 +197,6 @@ impl CourseSubmissions {
         client: &crate::Client,
         course_id: impl std::fmt::Display,
     ) -> rt::graphql::NodeStream<'_, Submission> {
-        client.graphql().paginate::<Self, _>(CourseSubmissionsVariables::new(course_id))
+        client.graphql().paginate::<Self>(CourseSubmissionsVariables::new(course_id))
     }
 }

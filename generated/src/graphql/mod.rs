@@ -43,7 +43,7 @@
 use canvas_lms_runtime as rt;
 pub use rt::graphql::{
     Graphql, GraphqlError, GraphqlErrors, Location, NodeStream, Paginated, PathSegment,
-    Response,
+    Response, VariablesOf,
 };
 pub use cynic;
 /// The text of Canvas's GraphQL schema this crate was generated from (SDL).

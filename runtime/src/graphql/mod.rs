@@ -29,6 +29,18 @@ use crate::{Client, Error, Json, Result};
 /// The path of Canvas's GraphQL endpoint under the API root.
 const ENDPOINT: &str = "/graphql";
 
+/// The variables of operation `Q`: the [`cynic::QueryVariables`] struct its fragment names
+/// (`#[cynic(variables = "...")]`), or `()` for an operation without variables. It lets the
+/// operation be the only type a call names: `query::<Q>(variables)`.
+pub trait VariablesOf<Q: cynic::QueryFragment>: cynic::QueryVariables<Fields = Q::VariablesFields> + Serialize {}
+
+impl<Q, V> VariablesOf<Q> for V
+where
+    Q: cynic::QueryFragment,
+    V: cynic::QueryVariables<Fields = Q::VariablesFields> + Serialize,
+{
+}
+
 /// Sends GraphQL operations for one [`Client`]: [`query`](Self::query),
 /// [`mutate`](Self::mutate), [`paginate`](Self::paginate), and their untyped forms.
 #[derive(Clone, Copy)]
@@ -133,42 +145,43 @@ impl<'a> Graphql<'a> {
     }
 
     /// Runs query `Q` (a [`cynic::QueryFragment`] on Canvas's `Query` type) with its
-    /// variables and returns its data; any GraphQL error is [`Error::Graphql`].
-    pub async fn query<Q, V>(&self, variables: V) -> Result<Q>
+    /// variables and returns its data; any GraphQL error is [`Error::Graphql`]:
+    /// `client.graphql().query::<CourseSubmissions>(variables)`.
+    pub async fn query<Q>(&self, variables: impl VariablesOf<Q>) -> Result<Q>
     where
-        Q: cynic::QueryBuilder<V> + DeserializeOwned + Send,
-        V: Serialize,
+        Q: cynic::QueryFragment + DeserializeOwned + Send,
+        Q::SchemaType: cynic::schema::QueryRoot,
     {
-        self.query_partial::<Q, V>(variables).await?.into_result()
+        self.query_partial::<Q>(variables).await?.into_result()
     }
 
     /// [`query`](Self::query) that returns the partial data beside the errors instead of
     /// failing on them (transport, HTTP and decode failures are still errors).
-    pub async fn query_partial<Q, V>(&self, variables: V) -> Result<Response<Q>>
+    pub async fn query_partial<Q>(&self, variables: impl VariablesOf<Q>) -> Result<Response<Q>>
     where
-        Q: cynic::QueryBuilder<V> + DeserializeOwned + Send,
-        V: Serialize,
+        Q: cynic::QueryFragment + DeserializeOwned + Send,
+        Q::SchemaType: cynic::schema::QueryRoot,
     {
-        self.send(Document::from_cynic(Kind::Query, Q::build(variables))?).await
+        self.send(Document::from_cynic(Kind::Query, cynic::Operation::<Q, _>::query(variables))?).await
     }
 
     /// Runs mutation `M` (a [`cynic::QueryFragment`] on Canvas's `Mutation` type). It is
     /// sent again only where a `POST` would be: throttled, or refused before it arrived.
-    pub async fn mutate<M, V>(&self, variables: V) -> Result<M>
+    pub async fn mutate<M>(&self, variables: impl VariablesOf<M>) -> Result<M>
     where
-        M: cynic::MutationBuilder<V> + DeserializeOwned + Send,
-        V: Serialize,
+        M: cynic::QueryFragment + DeserializeOwned + Send,
+        M::SchemaType: cynic::schema::MutationRoot,
     {
-        self.mutate_partial::<M, V>(variables).await?.into_result()
+        self.mutate_partial::<M>(variables).await?.into_result()
     }
 
     /// [`mutate`](Self::mutate) with the partial data beside the errors.
-    pub async fn mutate_partial<M, V>(&self, variables: V) -> Result<Response<M>>
+    pub async fn mutate_partial<M>(&self, variables: impl VariablesOf<M>) -> Result<Response<M>>
     where
-        M: cynic::MutationBuilder<V> + DeserializeOwned + Send,
-        V: Serialize,
+        M: cynic::QueryFragment + DeserializeOwned + Send,
+        M::SchemaType: cynic::schema::MutationRoot,
     {
-        self.send(Document::from_cynic(Kind::Mutation, M::build(variables))?).await
+        self.send(Document::from_cynic(Kind::Mutation, cynic::Operation::<M, _>::mutation(variables))?).await
     }
 
     /// Sends a query written as text and returns its data untyped, for queries not (yet)
@@ -181,26 +194,33 @@ impl<'a> Graphql<'a> {
     /// Streams the nodes of the Relay connection that query `Q` reads ([`Paginated`]),
     /// page after page: each page is asked for with the last page's `endCursor` in the
     /// cursor variable, while `hasNextPage` is true. One page is held at a time.
-    pub fn paginate<Q, V>(&self, variables: V) -> NodeStream<'a, Q::Node>
+    pub fn paginate<Q>(&self, variables: impl VariablesOf<Q>) -> NodeStream<'a, Q::Node>
     where
-        Q: Paginated + cynic::QueryBuilder<V>,
-        V: Serialize,
+        Q: Paginated + cynic::QueryFragment,
+        Q::SchemaType: cynic::schema::QueryRoot,
     {
         let path = Q::CONNECTION.iter().map(|s| (*s).to_owned()).collect();
-        NodeStream::new(*self, Document::from_cynic(Kind::Query, Q::build(variables)), path, Q::CURSOR_VARIABLE)
+        let doc = Document::from_cynic(Kind::Query, cynic::Operation::<Q, _>::query(variables));
+        NodeStream::new(*self, doc, path, Q::CURSOR_VARIABLE)
     }
 
     /// [`paginate`](Self::paginate) for a query that does not implement [`Paginated`]: the
     /// connection is at the response names `connection` under `data`, its cursor variable
     /// is `cursor_variable`, and its nodes decode as `N`.
-    pub fn paginate_at<Q, V, N>(&self, variables: V, connection: &[&str], cursor_variable: &str) -> NodeStream<'a, N>
+    pub fn paginate_at<Q, N>(
+        &self,
+        variables: impl VariablesOf<Q>,
+        connection: &[&str],
+        cursor_variable: &str,
+    ) -> NodeStream<'a, N>
     where
-        Q: cynic::QueryBuilder<V>,
-        V: Serialize,
+        Q: cynic::QueryFragment,
+        Q::SchemaType: cynic::schema::QueryRoot,
         N: DeserializeOwned + Send + 'static,
     {
         let path = connection.iter().map(|s| (*s).to_owned()).collect();
-        NodeStream::new(*self, Document::from_cynic(Kind::Query, Q::build(variables)), path, cursor_variable)
+        let doc = Document::from_cynic(Kind::Query, cynic::Operation::<Q, _>::query(variables));
+        NodeStream::new(*self, doc, path, cursor_variable)
     }
 
     /// Sends one operation through the client's executor and splits its answer.

@@ -151,7 +151,7 @@ async fn a_query_is_one_json_post_to_api_graphql_with_the_token_and_returns_type
     let server = GraphqlServer::start(submissions(1)).await;
     let c = client(server.uri());
     assert_eq!(format!("{:?}", c.graphql()), format!("Graphql {{ api_root: {:?} }}", format!("{}/api", server.uri())));
-    let data = c.graphql().query::<q::Grades, _>(vars("7")).await.unwrap();
+    let data = c.graphql().query::<q::Grades>(vars("7")).await.unwrap();
     let course = data.course.unwrap();
     assert_eq!(course.name, "Chemistry");
     assert_eq!(course.submissions_connection.unwrap().nodes.unwrap()[0].as_ref().unwrap().grade.as_deref(), Some("80"));
@@ -172,7 +172,7 @@ async fn a_query_is_one_json_post_to_api_graphql_with_the_token_and_returns_type
 async fn masquerading_rides_on_graphql_requests_too() {
     let server = GraphqlServer::start(submissions(1)).await;
     let c = client(server.uri()).as_user(canvas_lms_runtime::Id::sis_user_id("jdoe"));
-    c.graphql().query::<q::Grades, _>(vars("7")).await.unwrap();
+    c.graphql().query::<q::Grades>(vars("7")).await.unwrap();
     let target = &server.server.requests()[0].target;
     assert_eq!(target, "/api/graphql?as_user_id=sis_user_id%3Ajdoe");
 }
@@ -181,7 +181,7 @@ async fn masquerading_rides_on_graphql_requests_too() {
 async fn a_connection_is_streamed_page_after_page_following_end_cursor() {
     let server = GraphqlServer::start(submissions(5)).await;
     let c = client(server.uri());
-    let all: Vec<q::Submission> = c.graphql().paginate::<q::Grades, _>(vars("7")).try_collect().await.unwrap();
+    let all: Vec<q::Submission> = c.graphql().paginate::<q::Grades>(vars("7")).try_collect().await.unwrap();
     let ids: Vec<&str> = all.iter().map(|s| s.id.inner()).collect();
     assert_eq!(ids, ["0", "1", "2", "3", "4"]);
     let afters: Vec<Value> = server.requests().iter().map(|r| r.variables["after"].clone()).collect();
@@ -194,7 +194,7 @@ async fn the_first_page_starts_where_the_caller_says() {
     let server = GraphqlServer::start(submissions(5)).await;
     let c = client(server.uri());
     let from = q::Vars { after: Some("cursor:2".into()), ..vars("7") };
-    let all: Vec<q::Submission> = c.graphql().paginate::<q::Grades, _>(from).try_collect().await.unwrap();
+    let all: Vec<q::Submission> = c.graphql().paginate::<q::Grades>(from).try_collect().await.unwrap();
     assert_eq!(all.iter().map(|s| s.id.inner()).collect::<Vec<_>>(), ["3", "4"]);
 }
 
@@ -211,7 +211,7 @@ async fn edges_and_null_nodes_are_read_and_a_null_on_the_way_ends_the_stream() {
     })
     .await;
     let c = client(server.uri());
-    let all: Vec<q::Submission> = c.graphql().paginate::<q::Grades, _>(vars("7")).try_collect().await.unwrap();
+    let all: Vec<q::Submission> = c.graphql().paginate::<q::Grades>(vars("7")).try_collect().await.unwrap();
     assert_eq!(all, [q::Submission { id: cynic::Id::new("1"), grade: None }]);
     assert_eq!(server.requests().len(), 2);
 }
@@ -220,7 +220,7 @@ async fn edges_and_null_nodes_are_read_and_a_null_on_the_way_ends_the_stream() {
 async fn a_cursor_handed_out_twice_is_a_loop_not_an_endless_stream() {
     let server = ScriptedServer::start(|_, _| page(json!([{"_id": "1", "grade": "A"}]), Some("same"))).await;
     let c = client(server.uri());
-    let mut stream = c.graphql().paginate::<q::Grades, _>(vars("7"));
+    let mut stream = c.graphql().paginate::<q::Grades>(vars("7"));
     let mut read = 0;
     let err = loop {
         match stream.try_next().await {
@@ -241,7 +241,7 @@ async fn a_query_without_its_cursor_variable_is_refused_before_anything_is_sent(
     let c = client(server.uri());
     let err = c
         .graphql()
-        .paginate::<q::CourseName, _>(q::CourseVars { course_id: cynic::Id::new("7") })
+        .paginate::<q::CourseName>(q::CourseVars { course_id: cynic::Id::new("7") })
         .try_collect::<Vec<_>>()
         .await
         .unwrap_err();
@@ -249,7 +249,7 @@ async fn a_query_without_its_cursor_variable_is_refused_before_anything_is_sent(
     assert!(server.requests().is_empty());
     let err = c
         .graphql()
-        .paginate_at::<q::Grades, _, q::Submission>(vars("7"), &[], "after")
+        .paginate_at::<q::Grades, q::Submission>(vars("7"), &[], "after")
         .try_collect::<Vec<_>>()
         .await
         .unwrap_err();
@@ -263,7 +263,7 @@ async fn paginate_at_reads_a_connection_at_any_path_with_any_cursor_variable() {
     let c = client(server.uri());
     let ids: Vec<String> = c
         .graphql()
-        .paginate_at::<q::Grades, _, q::Submission>(vars("7"), &["course", "submissionsConnection"], "after")
+        .paginate_at::<q::Grades, q::Submission>(vars("7"), &["course", "submissionsConnection"], "after")
         .map_ok(|s| s.id.into_inner())
         .try_collect()
         .await
@@ -271,7 +271,7 @@ async fn paginate_at_reads_a_connection_at_any_path_with_any_cursor_variable() {
     assert_eq!(ids, ["0", "1", "2"]);
     let err = c
         .graphql()
-        .paginate_at::<q::Grades, _, q::Submission>(vars("7"), &["course", "submissionsConnection"], "cursor")
+        .paginate_at::<q::Grades, q::Submission>(vars("7"), &["course", "submissionsConnection"], "cursor")
         .try_collect::<Vec<_>>()
         .await
         .unwrap_err();
@@ -285,7 +285,7 @@ async fn errors_are_typed_and_the_partial_data_is_there_when_asked_for() {
     let server = GraphqlServer::start(fixture).await;
     let c = client(server.uri());
 
-    let err = c.graphql().query::<q::Grades, _>(vars("7")).await.unwrap_err();
+    let err = c.graphql().query::<q::Grades>(vars("7")).await.unwrap_err();
     let Error::Graphql(e) = &err else { panic!("{err}") };
     assert_eq!(e.operation, "GraphQL query Grades");
     assert_eq!(
@@ -301,7 +301,7 @@ async fn errors_are_typed_and_the_partial_data_is_there_when_asked_for() {
     assert_eq!(e.data.as_ref().unwrap()["course"]["name"], "Chemistry");
     assert!(err.to_string().starts_with("GraphQL query Grades: the server answered with 1 GraphQL error:"), "{err}");
 
-    let partial = c.graphql().query_partial::<q::Grades, _>(vars("7")).await.unwrap();
+    let partial = c.graphql().query_partial::<q::Grades>(vars("7")).await.unwrap();
     assert_eq!(partial.errors.len(), 1);
     let nodes = partial.data.unwrap().course.unwrap().submissions_connection.unwrap().nodes.unwrap();
     assert_eq!(
@@ -309,7 +309,7 @@ async fn errors_are_typed_and_the_partial_data_is_there_when_asked_for() {
         (Some("80"), None)
     );
 
-    let err = c.graphql().paginate::<q::Grades, _>(vars("7")).try_collect::<Vec<_>>().await.unwrap_err();
+    let err = c.graphql().paginate::<q::Grades>(vars("7")).try_collect::<Vec<_>>().await.unwrap_err();
     assert!(matches!(err, Error::Graphql(_)), "a page with errors ends the stream with them: {err}");
 }
 
@@ -330,16 +330,16 @@ async fn queries_are_sent_again_like_get_and_mutations_only_when_throttled() {
     for (status, body) in [(502, "bad gateway"), (503, "unavailable")] {
         let server = GraphqlServer::start_with(submissions(1), Plan::fail_first(Reply::status(status, body))).await;
         let c = client(server.uri());
-        c.graphql().query::<q::Grades, _>(vars("7")).await.unwrap();
+        c.graphql().query::<q::Grades>(vars("7")).await.unwrap();
         assert_eq!(server.requests().len(), 2, "a query after {status} is sent again");
 
         let c = client(server.uri());
-        let err = c.graphql().mutate::<q::MarkRead, _>(q::ReadVars { id: cynic::Id::new("5") }).await;
+        let err = c.graphql().mutate::<q::MarkRead>(q::ReadVars { id: cynic::Id::new("5") }).await;
         assert!(err.is_ok(), "the second request succeeds: {err:?}");
     }
     let server = GraphqlServer::start_with(json!({}), |_, _| Plan::Reply(Reply::status(502, "bad gateway"))).await;
     let c = client(server.uri());
-    let err = c.graphql().mutate::<q::MarkRead, _>(q::ReadVars { id: cynic::Id::new("5") }).await.unwrap_err();
+    let err = c.graphql().mutate::<q::MarkRead>(q::ReadVars { id: cynic::Id::new("5") }).await.unwrap_err();
     assert_eq!(err.status(), Some(502));
     assert!(err.to_string().starts_with("GraphQL mutation MarkRead"), "errors name the operation: {err}");
     assert_eq!(server.requests().len(), 1, "a mutation that may have run is not sent again");
@@ -351,7 +351,7 @@ async fn queries_are_sent_again_like_get_and_mutations_only_when_throttled() {
     )
     .await;
     let c = client(server.uri());
-    c.graphql().mutate::<q::MarkRead, _>(q::ReadVars { id: cynic::Id::new("5") }).await.unwrap();
+    c.graphql().mutate::<q::MarkRead>(q::ReadVars { id: cynic::Id::new("5") }).await.unwrap();
     assert_eq!(server.requests().len(), 2, "a throttled mutation was not run: it is sent again");
 }
 
@@ -360,11 +360,11 @@ async fn a_body_that_is_not_a_graphql_response_is_a_decode_error_naming_the_oper
     let server =
         ScriptedServer::start(|_, n| if n < 3 { Reply::json("{\"data\": {\"cour") } else { Reply::json("[1]") }).await;
     let c = client(server.uri());
-    let err = c.graphql().query::<q::Grades, _>(vars("7")).await.unwrap_err();
+    let err = c.graphql().query::<q::Grades>(vars("7")).await.unwrap_err();
     let Error::Decode(d) = &err else { panic!("{err}") };
     assert!(d.malformed && d.attempts == 3, "a cut body of a query is retried: {err}");
     assert_eq!(d.operation, "GraphQL query Grades");
-    let err = c.graphql().query::<q::Grades, _>(vars("7")).await.unwrap_err();
+    let err = c.graphql().query::<q::Grades>(vars("7")).await.unwrap_err();
     assert!(matches!(err, Error::Decode(_)), "{err}");
 }
 
@@ -373,7 +373,7 @@ async fn an_operation_is_traced_by_kind_and_name_around_its_requests_without_the
     let test = "graphql::an_operation_is_traced_by_kind_and_name_around_its_requests_without_the_token";
     let Some((recorder, _guard)) = crate::tracing_spans::Recorder::alone(test) else { return };
     let server = GraphqlServer::start_with(submissions(1), Plan::fail_first(Reply::status(503, "unavailable"))).await;
-    client(server.uri()).graphql().query::<q::Grades, _>(vars("7")).await.unwrap();
+    client(server.uri()).graphql().query::<q::Grades>(vars("7")).await.unwrap();
     let text = recorder.lines.lock().unwrap().join("\n");
     assert!(text.contains("span canvas_graphql kind=query operation=Grades"), "{text}");
     assert!(text.contains("span canvas_request method=POST path=/graphql attempt=1"), "{text}");
@@ -407,8 +407,8 @@ async fn a_revoked_oauth_token_is_refreshed_once_and_the_operation_sent_again_wi
     let c = Client::builder(server.uri()).allow_insecure_http(true).oauth(oauth, tokens).build().unwrap();
 
     // A 401 means the mutation was not run: even a mutation is sent again, once refreshed.
-    c.graphql().mutate::<q::MarkRead, _>(q::ReadVars { id: cynic::Id::new("5") }).await.unwrap();
-    let data = c.graphql().query::<q::Grades, _>(vars("7")).await.unwrap();
+    c.graphql().mutate::<q::MarkRead>(q::ReadVars { id: cynic::Id::new("5") }).await.unwrap();
+    let data = c.graphql().query::<q::Grades>(vars("7")).await.unwrap();
     assert_eq!(data.course.unwrap().name, "Chemistry");
     let auth: Vec<Option<String>> = server.requests().into_iter().map(|r| r.authorization).collect();
     let bearer = |t: &str| Some(format!("Bearer {t}"));
@@ -429,7 +429,7 @@ async fn graphql_requests_share_the_clients_pacer() {
     .await;
     let c = client(server.uri());
     let g = c.graphql();
-    let all = futures_util::future::join_all((0..12).map(|_| g.query::<q::Grades, _>(vars("7")))).await;
+    let all = futures_util::future::join_all((0..12).map(|_| g.query::<q::Grades>(vars("7")))).await;
     assert!(all.iter().all(Result::is_ok), "{all:?}");
     assert_eq!(server.requests().len(), 12);
     let most = server.max_in_flight();
