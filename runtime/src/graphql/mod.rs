@@ -111,8 +111,12 @@ pub(crate) struct Document {
 
 impl Document {
     fn from_cynic<Q, V: Serialize>(kind: Kind, op: cynic::Operation<Q, V>) -> Result<Self> {
-        let variables = serde_json::to_value(&op.variables)
-            .map_err(|e| Error::InvalidArgument(format!("GraphQL variables do not serialize: {e}")))?;
+        let variables = match serde_json::to_value(&op.variables) {
+            // An operation without variables (`()`): an empty map, which every server takes.
+            Ok(Json::Null) => Json::Object(Default::default()),
+            Ok(v) => v,
+            Err(e) => return Err(Error::InvalidArgument(format!("GraphQL variables do not serialize: {e}"))),
+        };
         let name = op.operation_name.map(|n| n.into_owned()).unwrap_or_else(|| {
             let full = std::any::type_name::<Q>();
             full.rsplit("::").next().unwrap_or(full).to_owned()

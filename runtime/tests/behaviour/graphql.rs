@@ -43,6 +43,14 @@ mod q {
         pub submissions_connection: Option<SubmissionConnection>,
     }
 
+    /// A query without variables: its argument is written in the document.
+    #[derive(cynic::QueryFragment, Debug)]
+    #[cynic(graphql_type = "Query")]
+    pub struct Chemistry {
+        #[arguments(id: "7")]
+        pub course: Option<NameOnly>,
+    }
+
     #[derive(cynic::QueryFragment, Debug)]
     pub struct SubmissionConnection {
         pub nodes: Option<Vec<Option<Submission>>>,
@@ -166,6 +174,16 @@ async fn a_query_is_one_json_post_to_api_graphql_with_the_token_and_returns_type
     assert_eq!(body["variables"], json!({"courseId": "7", "after": null}));
     assert!(body["query"].as_str().unwrap().starts_with("query Grades($courseId: ID!, $after: String)"), "{body}");
     assert_eq!(server.invalid(), Vec::<String>::new(), "valid against Canvas's real schema");
+}
+
+#[tokio::test]
+async fn a_query_without_variables_takes_unit_and_sends_an_empty_map() {
+    let server = GraphqlServer::start(submissions(1)).await;
+    let data = client(server.uri()).graphql().query::<q::Chemistry>(()).await.unwrap();
+    assert_eq!(data.course.unwrap().name, "Chemistry");
+    let body: Value = serde_json::from_str(&server.server.requests()[0].body).unwrap();
+    assert_eq!(body["variables"], json!({}));
+    assert_eq!(server.invalid(), Vec::<String>::new());
 }
 
 #[tokio::test]
