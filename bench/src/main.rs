@@ -2,6 +2,8 @@
 //!
 //! `cargo run --release -p canvas-bench -- [--pages 1000] [--small-pages 100] [--python-pages 20] [--no-python]`
 //! `cargo run --release -p canvas-bench -- upload [--mib 1024]` (upload memory and speed)
+//! `cargo run --release -p canvas-bench -- graphql [--pages 1000] [--small-pages 100]` (a
+//! Relay connection streamed with the shipped `CourseSubmissions` query: speed and memory)
 //! `cargo run --release -p canvas-bench -- decode [--rounds 2000] [--trials 7]` (decoding alone:
 //! the page of 100 courses the server sends, into `Vec<Course>`, no HTTP)
 //! `cargo run --release -p canvas-bench -- quota [--lists 32] [--pages 20] [--long-pages 50]`
@@ -19,6 +21,7 @@
 //! - Python `canvasapi`, installed with pip into `target/bench-venv` (fewer pages: it is slow).
 #![forbid(unsafe_code)]
 
+mod graphql;
 mod quota;
 mod server;
 mod upload;
@@ -45,6 +48,8 @@ fn main() {
         Some("naive-course") => client_naive::<canvas_lms::models::Course>(&args[1], args[2].parse().expect("pages")),
         Some("upload-client") => upload::client(&args[1], args[2].parse().expect("bytes")),
         Some("upload") => upload_bench(&args[1..]),
+        Some("graphql-client") => graphql::client(&args[1], args[2].parse().expect("pages")),
+        Some("graphql") => graphql::run(flag(&args, "--small-pages", 100), flag(&args, "--pages", 1000)),
         Some("decode") => decode_bench(flag(&args, "--rounds", 2000), flag(&args, "--trials", 7)),
         Some("quota") => {
             quota::run(flag(&args, "--lists", 32), flag(&args, "--pages", 20), flag(&args, "--long-pages", 50))
