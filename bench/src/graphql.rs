@@ -8,7 +8,7 @@ use std::fmt::Write;
 use std::time::Instant;
 
 use futures_util::TryStreamExt;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 
 /// Serves a connection of `pages` pages from a background thread; returns the base URI.
 pub fn start_server(pages: usize) -> String {
@@ -18,26 +18,8 @@ pub fn start_server(pages: usize) -> String {
 async fn serve(socket: tokio::net::TcpStream, pages: usize) {
     let mut reader = BufReader::with_capacity(64 * 1024, socket);
     loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).await.unwrap_or(0) == 0 {
-            return;
-        }
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                return;
-            }
-            if line == "\r\n" {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut body = vec![0u8; length];
+        let Some((_, length)) = crate::server::read_head(&mut reader).await else { return };
+        let mut body = vec![0u8; length as usize];
         if reader.read_exact(&mut body).await.is_err() {
             return;
         }
@@ -105,14 +87,6 @@ pub fn run(small: usize, pages: usize) {
         let out =
             std::process::Command::new(&exe).args(["graphql-client", &base, &n.to_string()]).output().expect("run");
         let r = crate::parse("canvas-lms `CourseSubmissions::stream`", n, &out);
-        println!(
-            "| {} | {} | {} | {:.2} | {:.0} | {:.1} MB |",
-            r.client,
-            r.pages,
-            r.items,
-            r.secs,
-            r.items as f64 / r.secs,
-            r.rss_kb as f64 / 1024.0
-        );
+        crate::print_row(&r);
     }
 }

@@ -124,15 +124,7 @@ fn orchestrate(args: &[String]) {
     println!("| client | pages × 100 items | items | seconds | items/s | peak RSS |");
     println!("|---|---:|---:|---:|---:|---:|");
     for r in &runs {
-        println!(
-            "| {} | {} | {} | {:.2} | {:.0} | {:.1} MB |",
-            r.client,
-            r.pages,
-            r.items,
-            r.secs,
-            r.items as f64 / r.secs,
-            r.rss_kb as f64 / 1024.0
-        );
+        print_row(r);
     }
     let rate = |name: &str, pages: usize| {
         runs.iter().find(|r| r.client == name && r.pages == pages).map(|r| r.items as f64 / r.secs)
@@ -171,6 +163,19 @@ fn upload_bench(args: &[String]) {
             run.rss_kb as f64 / 1024.0
         );
     }
+}
+
+/// One row of the table of `runs`: client, pages, items, seconds, items/s, peak RSS.
+fn print_row(r: &Run) {
+    println!(
+        "| {} | {} | {} | {:.2} | {:.0} | {:.1} MB |",
+        r.client,
+        r.pages,
+        r.items,
+        r.secs,
+        r.items as f64 / r.secs,
+        r.rss_kb as f64 / 1024.0
+    );
 }
 
 fn parse(client: &'static str, pages: usize, out: &std::process::Output) -> Run {

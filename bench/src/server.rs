@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt};
 
 pub struct Server {
     pub base: String,
@@ -79,4 +79,28 @@ pub(crate) fn page_body(page: usize) -> String {
     }
     s.push(']');
     s
+}
+
+/// Reads one request's head from `reader`: its request line and its `content-length` (0
+/// when absent); `None` once the peer has gone.
+pub async fn read_head<R: AsyncBufRead + Unpin>(reader: &mut R) -> Option<(String, u64)> {
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).await.unwrap_or(0) == 0 {
+        return None;
+    }
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return None;
+        }
+        if line == "\r\n" {
+            return Some((request_line, length));
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+    }
 }

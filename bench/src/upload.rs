@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 
 /// Serves step 1 (`POST /api/v1/courses/1/files`) and the upload (`POST /upload`, answered
 /// `201` with the number of body bytes received) from a background thread.
@@ -16,25 +16,7 @@ pub fn start_server() -> String {
 async fn serve(socket: tokio::net::TcpStream, base: String) {
     let mut reader = BufReader::with_capacity(256 * 1024, socket);
     loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).await.unwrap_or(0) == 0 {
-            return;
-        }
-        let mut length: u64 = 0;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                return;
-            }
-            if line == "\r\n" {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-        }
+        let Some((request_line, length)) = crate::server::read_head(&mut reader).await else { return };
         // Read and discard the body, counting it.
         let mut remaining = length;
         let mut buf = vec![0u8; 256 * 1024];
