@@ -272,9 +272,12 @@ pub fn lower(parsed: &[(String, spec::ApiDeclaration)], overrides: &Overrides, m
 pub fn generate(files: &[InputFile], overrides: &Overrides) -> Result<Output, Error> {
     let mut report = Report::default();
     let parsed = parse_all(files, overrides, &mut report)?;
-    let (ir, report) = lower(&parsed, overrides, report);
+    let (ir, mut report) = lower(&parsed, overrides, report);
     let prov = emit::Provenance { lock_sha256: lock::sha256_hex(lock::render(files).as_bytes()), files: files.len() };
     let graphql = graphql::emit(files)?;
+    if let Some((_, facts)) = &graphql {
+        report.stale_graphql_queries = facts.stale_queries.clone();
+    }
     let files = emit::emit(&ir, &prov, graphql)?;
     Ok(Output { files, report, ir })
 }

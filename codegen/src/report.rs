@@ -164,6 +164,8 @@ pub struct Report {
     pub anomalies: Vec<Anomaly>,
     /// Overrides that did not apply to this input (left out; `gen --check` fails on them).
     pub stale_overrides: Vec<crate::overrides::StaleOverride>,
+    /// Curated GraphQL queries the schema does not accept (left out; `gen --check` fails on them).
+    pub stale_graphql_queries: Vec<crate::graphql::StaleQuery>,
 }
 
 impl Report {
@@ -223,6 +225,9 @@ impl Report {
                 self.stale_overrides.len(),
                 self.stale_overrides.len() - prunable
             );
+        }
+        for q in &self.stale_graphql_queries {
+            let _ = writeln!(out, "\ncurated GraphQL query left out: {} ({}): {}", q.file, q.location, q.message);
         }
         let _ = writeln!(out, "\nunresolved anomalies (untyped JSON fallbacks): {}", self.unresolved());
         out

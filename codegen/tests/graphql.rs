@@ -100,10 +100,37 @@ fn no_schema_means_no_graphql_module() {
 }
 
 #[test]
-fn a_query_the_schema_refuses_is_an_error_at_its_line_and_column() {
-    let (location, message) = query_error("query Bad {\n  course(id: 1) {\n    nmae\n  }\n}\n");
-    assert_eq!(location, "line 2, column 3", "the first diagnostic: `course` is left with nothing selected");
-    assert!(message.contains("does not validate") && message.contains("nmae"), "{message}");
+fn a_query_the_schema_refuses_is_left_out_and_reported_at_its_line_and_column() {
+    // Another release renamed a field a curated query selects: the rest is still emitted.
+    let name = std::str::from_utf8(&fixture("course_name.graphql")).unwrap().to_owned();
+    let files = [
+        schema(),
+        query("bad.graphql", "query Bad {\n  course(id: 1) {\n    nmae\n  }\n}\n"),
+        query("course_name.graphql", &name),
+    ];
+    let (out, facts) = graphql::emit(&files).unwrap().unwrap();
+    assert_eq!(facts.queries, ["course_name"]);
+    assert!(!out.contains_key("src/graphql/bad.rs"));
+    assert!(!out["src/graphql/mod.rs"].contains("pub mod bad;"));
+    let [stale] = facts.stale_queries.as_slice() else { panic!("{:?}", facts.stale_queries) };
+    assert_eq!(stale.file, "graphql/queries/bad.graphql");
+    assert_eq!(stale.location, "line 2, column 3", "the first diagnostic: `course` is left with nothing selected");
+    assert!(stale.message.contains("does not validate") && stale.message.contains("nmae"), "{}", stale.message);
+
+    // Through the whole pipeline, the report carries it.
+    let out = canvas_codegen::generate(&files, &Default::default()).unwrap();
+    assert_eq!(out.report.stale_graphql_queries, facts.stale_queries);
+    assert!(out
+        .report
+        .render()
+        .contains("curated GraphQL query left out: graphql/queries/bad.graphql (line 2, column 3)"));
+}
+
+#[test]
+fn a_query_that_is_not_graphql_is_an_error_whatever_the_schema() {
+    let (location, message) = query_error("query Bad {\n  course(id: 1) {\n    name\n}\n");
+    assert!(location.starts_with("line 4, "), "at the end, where the closing brace is missing: {location}");
+    assert!(message.contains("not valid GraphQL") && message.contains("expected R_CURLY"), "{message}");
 }
 
 #[test]

@@ -13,6 +13,13 @@ fn generated_crate_is_up_to_date() {
         .map(|s| format!("#{} {} {}: {}", s.index, s.file, s.at, s.stale.describe()))
         .collect();
     assert!(stale.is_empty(), "overrides that no longer apply (`cargo xtask overrides`):\n{}", stale.join("\n"));
+    let left_out: Vec<String> = out
+        .report
+        .stale_graphql_queries
+        .iter()
+        .map(|q| format!("{} ({}): {}", q.file, q.location, q.message))
+        .collect();
+    assert!(left_out.is_empty(), "curated GraphQL queries the locked schema refuses:\n{}", left_out.join("\n"));
 }
 
 // Determinism (two fresh `cargo xtask gen` processes over differently ordered copies of the

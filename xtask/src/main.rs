@@ -234,6 +234,10 @@ fn run() -> Result<ExitCode, String> {
                 for s in &out.report.stale_overrides {
                     problems.push(format!("stale override #{} ({} {}): {}", s.index, s.file, s.at, s.stale.describe()));
                 }
+                for q in &out.report.stale_graphql_queries {
+                    problems
+                        .push(format!("curated GraphQL query left out: {} ({}): {}", q.file, q.location, q.message));
+                }
                 if problems.is_empty() {
                     println!("generated/ is up to date ({} files)", out.files.len());
                     return Ok(ExitCode::SUCCESS);
@@ -309,15 +313,19 @@ fn run() -> Result<ExitCode, String> {
             let (out, files) = xtask::generate(&dir, true)?;
             let r = &out.report;
             println!(
-                "{} files: {} resources, {} operations, {} parameters, {} models; {} overrides left out, {} unresolved",
+                "{} files: {} resources, {} operations, {} parameters, {} models; {} overrides left out, {} unresolved; {} curated GraphQL queries left out",
                 files.len(),
                 r.resources,
                 r.operations,
                 r.parameters,
                 r.models,
                 r.stale_overrides.len(),
-                r.unresolved()
+                r.unresolved(),
+                r.stale_graphql_queries.len()
             );
+            for q in &r.stale_graphql_queries {
+                println!("- {} ({}): {}", q.file, q.location, q.message.lines().nth(1).unwrap_or_default().trim());
+            }
             xtask::check_crate(&out.files, "release-check")?;
             println!("the generated crate compiles (all features)");
             Ok(ExitCode::SUCCESS)

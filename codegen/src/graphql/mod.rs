@@ -43,6 +43,22 @@ pub struct Facts {
     pub types: usize,
     /// The curated queries' modules, in order.
     pub queries: Vec<String>,
+    /// The curated queries this schema does not accept, left out of the crate.
+    pub stale_queries: Vec<StaleQuery>,
+}
+
+/// A curated query that is well-formed but does not validate against the schema given
+/// (another Canvas release renamed or removed a field or argument it uses). It is left out
+/// of the crate, like an override that no longer applies, so that a new schema never stops
+/// the REST crate from being generated; the report lists it and `gen --check` refuses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleQuery {
+    /// Its input name (`graphql/queries/course_submissions.graphql`).
+    pub file: String,
+    /// Where the first diagnostic points (`line L, column C`).
+    pub location: String,
+    /// The schema's diagnostics.
+    pub message: String,
 }
 
 /// The files of the GraphQL part (path under `generated/` → text) and its facts.
@@ -69,12 +85,18 @@ pub fn emit(files: &[InputFile]) -> Result<Option<Emitted>, Error> {
 
     let items = schema_items::SchemaItems::new(&schema);
     let mut out = BTreeMap::new();
-    let mut facts = Facts { types: items.type_count(), queries: Vec::new() };
+    let mut facts = Facts { types: items.type_count(), ..Facts::default() };
     let mut docs = Vec::new();
     let mut named_types = std::collections::BTreeSet::new();
     for file in queries {
         let module = module_name(file)?;
-        let doc = parse_query(&schema, file)?;
+        let doc = match parse_query(&schema, file)? {
+            Ok(doc) => doc,
+            Err(stale) => {
+                facts.stale_queries.push(stale);
+                continue;
+            }
+        };
         let emitted = query::emit(&schema, &items, &doc, file, &module)?;
         let path = format!("src/graphql/{module}.rs");
         out.insert(path.clone(), format_rust(&path, emitted.tokens)?);
@@ -106,18 +128,30 @@ fn bad_name(file: &InputFile) -> Error {
     }
 }
 
-/// Parses and validates one curated query against the schema.
-fn parse_query(schema: &Valid<Schema>, file: &InputFile) -> Result<Valid<ExecutableDocument>, Error> {
+/// Parses one curated query and validates it against the schema. A query that is not
+/// GraphQL is an error; one the schema does not accept is `Ok(Err(stale))`.
+fn parse_query(
+    schema: &Valid<Schema>,
+    file: &InputFile,
+) -> Result<Result<Valid<ExecutableDocument>, StaleQuery>, Error> {
     let text = std::str::from_utf8(&file.bytes).map_err(|e| Error::Input {
         file: file.name.clone(),
         location: format!("byte {}", e.valid_up_to()),
         message: "not UTF-8".into(),
     })?;
-    ExecutableDocument::parse_and_validate(schema, text, file.name.as_str()).map_err(|e| Error::Input {
+    // Syntax first, without the schema: a malformed query is ours to fix whatever the release.
+    if let Err(e) = apollo_compiler::ast::Document::parse(text, file.name.as_str()) {
+        return Err(Error::Input {
+            file: file.name.clone(),
+            location: first_location(&e.errors),
+            message: format!("the query is not valid GraphQL:\n{}", e.errors),
+        });
+    }
+    Ok(ExecutableDocument::parse_and_validate(schema, text, file.name.as_str()).map_err(|e| StaleQuery {
         file: file.name.clone(),
         location: first_location(&e.errors),
         message: format!("the query does not validate against Canvas's GraphQL schema:\n{}", e.errors),
-    })
+    }))
 }
 
 /// `line L, column C` of the first diagnostic.
