@@ -124,6 +124,15 @@ impl Document {
         Ok(Document { kind, query: op.query, name, variables })
     }
 
+    /// The document of query `Q` with `variables`.
+    fn query<Q>(variables: impl VariablesOf<Q>) -> Result<Self>
+    where
+        Q: cynic::QueryFragment,
+        Q::SchemaType: cynic::schema::QueryRoot,
+    {
+        Self::from_cynic(Kind::Query, cynic::Operation::<Q, _>::query(variables))
+    }
+
     /// How errors name it: `GraphQL query CourseSubmissions`.
     fn label(&self) -> String {
         format!("GraphQL {} {}", self.kind.word(), self.name)
@@ -166,7 +175,7 @@ impl<'a> Graphql<'a> {
         Q: cynic::QueryFragment + DeserializeOwned + Send,
         Q::SchemaType: cynic::schema::QueryRoot,
     {
-        self.send(Document::from_cynic(Kind::Query, cynic::Operation::<Q, _>::query(variables))?).await
+        self.send(Document::query::<Q>(variables)?).await
     }
 
     /// Runs mutation `M` (a [`cynic::QueryFragment`] on Canvas's `Mutation` type). It is
@@ -204,8 +213,7 @@ impl<'a> Graphql<'a> {
         Q::SchemaType: cynic::schema::QueryRoot,
     {
         let path = Q::CONNECTION.iter().map(|s| (*s).to_owned()).collect();
-        let doc = Document::from_cynic(Kind::Query, cynic::Operation::<Q, _>::query(variables));
-        NodeStream::new(*self, doc, path, Q::CURSOR_VARIABLE)
+        NodeStream::new(*self, Document::query::<Q>(variables), path, Q::CURSOR_VARIABLE)
     }
 
     /// [`paginate`](Self::paginate) for a query that does not implement [`Paginated`]: the
@@ -223,8 +231,7 @@ impl<'a> Graphql<'a> {
         N: DeserializeOwned + Send + 'static,
     {
         let path = connection.iter().map(|s| (*s).to_owned()).collect();
-        let doc = Document::from_cynic(Kind::Query, cynic::Operation::<Q, _>::query(variables));
-        NodeStream::new(*self, doc, path, cursor_variable)
+        NodeStream::new(*self, Document::query::<Q>(variables), path, cursor_variable)
     }
 
     /// Sends one operation through the client's executor and splits its answer.
