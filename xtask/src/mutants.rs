@@ -159,7 +159,7 @@ pub fn run(opts: &Options) -> Result<bool, String> {
             Err(e) if !status.success() => return Err(format!("cargo mutants failed for {package}: {e}")),
             // A diff whose lines in this package hold no mutant (tests, comments): cargo-mutants
             // succeeds without writing outcomes.
-            Err(_) if diff.is_some() => {
+            Err(_) if diff.is_some() && !out_dir.join("mutants.out/outcomes.json").exists() => {
                 println!("==> {package}: the changed lines hold no mutant");
                 continue;
             }
