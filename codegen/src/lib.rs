@@ -274,9 +274,9 @@ pub fn generate(files: &[InputFile], overrides: &Overrides) -> Result<Output, Er
     let parsed = parse_all(files, overrides, &mut report)?;
     let (ir, mut report) = lower(&parsed, overrides, report);
     let prov = emit::Provenance { lock_sha256: lock::sha256_hex(lock::render(files).as_bytes()), files: files.len() };
-    let graphql = graphql::emit(files)?;
-    if let Some((_, facts)) = &graphql {
-        report.stale_graphql_queries = facts.stale_queries.clone();
+    let mut graphql = graphql::emit(files)?;
+    if let Some((_, facts)) = &mut graphql {
+        report.stale_graphql_queries = std::mem::take(&mut facts.stale_queries);
     }
     let files = emit::emit(&ir, &prov, graphql)?;
     Ok(Output { files, report, ir })

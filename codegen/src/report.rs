@@ -227,7 +227,7 @@ impl Report {
             );
         }
         for q in &self.stale_graphql_queries {
-            let _ = writeln!(out, "\ncurated GraphQL query left out: {} ({}): {}", q.file, q.location, q.message);
+            let _ = writeln!(out, "\ncurated GraphQL query left out: {q}\n{}", q.message);
         }
         let _ = writeln!(out, "\nunresolved anomalies (untyped JSON fallbacks): {}", self.unresolved());
         out

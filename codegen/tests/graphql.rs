@@ -116,6 +116,8 @@ fn a_query_the_schema_refuses_is_left_out_and_reported_at_its_line_and_column() 
     assert_eq!(stale.file, "graphql/queries/bad.graphql");
     assert_eq!(stale.location, "line 2, column 3", "the first diagnostic: `course` is left with nothing selected");
     assert!(stale.message.contains("does not validate") && stale.message.contains("nmae"), "{}", stale.message);
+    assert_eq!(stale.to_string(), format!("graphql/queries/bad.graphql (line 2, column 3): {}", stale.summary));
+    assert!(!stale.summary.contains('\n') && stale.message.contains(&stale.summary), "{stale:?}");
 
     // Through the whole pipeline, the report carries it.
     let out = canvas_codegen::generate(&files, &Default::default()).unwrap();

@@ -312,6 +312,26 @@ fn list_files(root: &Path) -> BTreeSet<String> {
     out
 }
 
+/// Everything `gen --check` and the staleness test refuse: the differences between `out`'s
+/// files and `generated` ([`stale`]), overrides that no longer apply, and curated GraphQL
+/// queries the schema refuses. Empty when `generated` is what the locked input gives.
+pub fn check_problems(generated: &Path, out: &Output) -> Vec<String> {
+    let mut problems = stale(generated, &out.files);
+    for s in &out.report.stale_overrides {
+        problems.push(format!(
+            "stale override #{} ({} {}): {} (`cargo xtask overrides`)",
+            s.index,
+            s.file,
+            s.at,
+            s.stale.describe()
+        ));
+    }
+    for q in &out.report.stale_graphql_queries {
+        problems.push(format!("curated GraphQL query left out: {q}\n{}", q.message));
+    }
+    problems
+}
+
 /// Differences between the emitted files and `generated/`: changed, missing and stray
 /// files (stray = under `src/` but not emitted). Empty when up to date.
 pub fn stale(generated: &Path, files: &BTreeMap<String, String>) -> Vec<String> {

@@ -230,14 +230,7 @@ fn run() -> Result<ExitCode, String> {
             let (out, files) = xtask::generate(&dir, args.update_lock && !args.check)?;
             let took = start.elapsed();
             if args.check {
-                let mut problems = xtask::stale(&generated, &out.files);
-                for s in &out.report.stale_overrides {
-                    problems.push(format!("stale override #{} ({} {}): {}", s.index, s.file, s.at, s.stale.describe()));
-                }
-                for q in &out.report.stale_graphql_queries {
-                    problems
-                        .push(format!("curated GraphQL query left out: {} ({}): {}", q.file, q.location, q.message));
-                }
+                let problems = xtask::check_problems(&generated, &out);
                 if problems.is_empty() {
                     println!("generated/ is up to date ({} files)", out.files.len());
                     return Ok(ExitCode::SUCCESS);
@@ -324,7 +317,7 @@ fn run() -> Result<ExitCode, String> {
                 r.stale_graphql_queries.len()
             );
             for q in &r.stale_graphql_queries {
-                println!("- {} ({}): {}", q.file, q.location, q.message.lines().nth(1).unwrap_or_default().trim());
+                println!("- {q}");
             }
             xtask::check_crate(&out.files, "release-check")?;
             println!("the generated crate compiles (all features)");

@@ -57,8 +57,17 @@ pub struct StaleQuery {
     pub file: String,
     /// Where the first diagnostic points (`line L, column C`).
     pub location: String,
-    /// The schema's diagnostics.
+    /// The first diagnostic, one line (``type `Submission` does not have a field `grade` ``).
+    pub summary: String,
+    /// Every diagnostic, with the query's lines they point at.
     pub message: String,
+}
+
+impl std::fmt::Display for StaleQuery {
+    /// `graphql/queries/q.graphql (line L, column C): <first diagnostic>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.file, self.location, self.summary)
+    }
 }
 
 /// The files of the GraphQL part (path under `generated/` → text) and its facts.
@@ -150,6 +159,7 @@ fn parse_query(
     Ok(ExecutableDocument::parse_and_validate(schema, text, file.name.as_str()).map_err(|e| StaleQuery {
         file: file.name.clone(),
         location: first_location(&e.errors),
+        summary: e.errors.iter().next().map(|d| d.error.to_string()).unwrap_or_default(),
         message: format!("the query does not validate against Canvas's GraphQL schema:\n{}", e.errors),
     }))
 }
